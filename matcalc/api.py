@@ -1,0 +1,117 @@
+"""The public functions (DESIGN.md section 4): differential, grad, jacobian, hessian, hvp."""
+from __future__ import annotations
+
+from . import build as B
+from .derive import (direction_for, gradient_parts, is_diagonal_var, is_symmetric_var, jacobian_matrix, prepare,
+                     project)
+from .errors import MatcalcError
+from .expression import Expression
+from .nodes import SCALAR
+from .readoff import differential as _differential
+from .readoff import kronecker_of
+from .results import DifferentialResult, GradientResult, HessianResult, HvpResult, JacobianResult
+from .simplify import simplify
+
+
+def differential(expr, wrt: str, where=None) -> DifferentialResult:
+    """df as an expression in dX (the direction is named d<wrt>)."""
+    f, x = prepare(expr, wrt, where)
+    dx = direction_for(x, f.node.free)
+    df = simplify(_differential(f.node, {x.name: dx}))
+    return DifferentialResult(f, wrt, df, df, directions=(dx,))
+
+
+def grad(expr, wrt: str, where=None) -> GradientResult:
+    """The gradient of a scalar function: df = <G, dX>; G has the shape of X.
+
+    For a symmetric variable the answer is sym(G) (the gradient on symmetric matrices);
+    for a diagonal one I .* G. `.unconstrained` keeps G.
+    """
+    f, x = prepare(expr, wrt, where)
+    df, dx, g = gradient_parts(f.node, x)
+    pg = simplify(project(g, x)) if (is_symmetric_var(x) or is_diagonal_var(x)) else g
+    return GradientResult(f, wrt, pg, df, directions=(dx,), unconstrained=g)
+
+
+def jacobian(expr, wrt: str, where=None, layout: str = "numerator") -> JacobianResult:
+    """The Jacobian of a vector or matrix function, numerator layout: vec(dF) = J vec(dX)."""
+    if layout not in ("numerator", "denominator"):
+        raise MatcalcError(f"layout must be 'numerator' or 'denominator', not {layout!r}")
+    f, x = prepare(expr, wrt, where)
+    dx = direction_for(x, f.node.free)
+    dF = simplify(_differential(f.node, {x.name: dx}))
+    fshape, xshape = f.node.shape, x.shape
+    vectorish = fshape[1] == 1 or fshape == SCALAR
+    if x.shape == SCALAR or (vectorish and xshape[1] == 1):
+        J = jacobian_matrix(dF, dx)
+        if layout == "denominator":
+            J = simplify(B.transpose(J))
+        return JacobianResult(f, wrt, J, dF, directions=(dx,), layout=layout)
+    try:
+        kron = simplify(kronecker_of(dF, dx))
+        if layout == "denominator":
+            kron = simplify(B.transpose(kron))
+    except MatcalcError:
+        kron = None
+    forms = {"kron": kron} if kron is not None else {}
+    return JacobianResult(f, wrt, dF, dF, directions=(dx,), is_map=True, kron=kron, layout=layout,
+                          dvar=dx, var=x, forms=forms)
+
+
+def hessian(expr, wrt, where=None) -> HessianResult:
+    """The Hessian of a scalar function: d2f = <dX, H[dX]>; for ("W", "b") the mixed d2f/dW db."""
+    if isinstance(wrt, (tuple, list)):
+        if len(wrt) != 2:
+            raise MatcalcError("a mixed Hessian takes two variables, e.g. ('W', 'b')")
+        return _mixed_hessian(expr, wrt[0], wrt[1], where)
+    f, x = prepare(expr, wrt, where)
+    df, dx, g = gradient_parts(f.node, x)
+    v = direction_for(x, f.node.free | {dx.name}, base="V" if x.shape[1] != 1 else "v") \
+        if x.shape != SCALAR and x.shape[1] != 1 else dx
+    dG = simplify(_differential(g, {x.name: v}))
+    sym, diag = is_symmetric_var(x), is_diagonal_var(x)
+    if x.shape == SCALAR:
+        H = simplify(B.substitute(dG, {dx.name: B.ONE}))
+        return HessianResult(f, wrt, H, df, directions=(dx,), gradient=g,
+                             bilinear=simplify(B.mul(dx, dx, H)))
+    if x.shape[1] == 1:
+        H = simplify(kronecker_of(dG, dx))
+        return HessianResult(f, wrt, H, df, directions=(dx,), gradient=g,
+                             bilinear=simplify(B.mul(B.transpose(dx), H, dx)))
+    Hv = dG
+    if sym:
+        Hv = simplify(B.mul(B.num(B.ONE_HALF), B.add(dG, B.transpose(dG))))
+    if diag:
+        Hv = simplify(B.diag(B.diagpart(dG)))
+    try:
+        kron = simplify(kronecker_of(Hv, v))
+    except MatcalcError:
+        kron = None
+    bil = simplify(B.inner(v, Hv))
+    forms = {"kron": kron} if kron is not None else {}
+    forms["bilinear"] = bil
+    return HessianResult(f, wrt, Hv, df, directions=(dx, v), is_map=True, kron=kron, bilinear=bil,
+                         dvar=v, var=x, sym=sym, diag=diag, gradient=g, forms=forms)
+
+
+def _mixed_hessian(expr, a: str, b: str, where) -> HessianResult:
+    f, xa = prepare(expr, a, where)
+    _, xb = prepare(f, b)
+    df, dxa, ga = gradient_parts(f.node, xa)
+    db = direction_for(xb, f.node.free | {dxa.name})
+    dG = simplify(_differential(ga, {xb.name: db}))
+    if xa.shape[1] == 1 and xb.shape[1] == 1:
+        H = jacobian_matrix(dG, db)
+        return HessianResult(f, (a, b), H, df, directions=(dxa, db), gradient=ga)
+    return HessianResult(f, (a, b), dG, df, directions=(dxa, db), is_map=True, dvar=db, var=xb, gradient=ga)
+
+
+def hvp(expr, wrt: str, where=None, direction: str = "v") -> HvpResult:
+    """The Hessian-vector product H[v] as an expression in the direction v, without forming H."""
+    f, x = prepare(expr, wrt, where)
+    df, dx, g = gradient_parts(f.node, x)
+    v = direction_for(x, f.node.free | {dx.name}, base=direction)
+    Hv = simplify(_differential(g, {x.name: v}))
+    if is_symmetric_var(x):
+        Hv = simplify(B.mul(B.num(B.ONE_HALF), B.add(Hv, B.transpose(Hv))))
+    return HvpResult(f, wrt, Hv, df, directions=(dx, v))

@@ -1,0 +1,181 @@
+"""Declarations: `A, B: matrix(n,n); x: vector(n); c: scalar; S: matrix(n,n) symmetric`.
+
+Kinds are scalar, vector(d) and matrix(r,c) (dimensions are names or integers, and may
+be left out); properties are symmetric, spd, invertible, positive, diagonal, orthogonal.
+Names that are not declared get a kind by their look (see `default_kind`).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .errors import DeclarationError
+
+KINDS = ("scalar", "vector", "matrix")
+PROPS = ("symmetric", "spd", "invertible", "positive", "diagonal", "orthogonal")
+SQUARE_PROPS = {"symmetric", "spd", "invertible", "diagonal", "orthogonal"}
+#: what a property implies
+IMPLIES = {"spd": {"symmetric", "invertible"}, "diagonal": {"symmetric"}, "orthogonal": {"invertible"}}
+
+GREEK = ("alpha", "beta", "gamma", "delta", "epsilon", "varepsilon", "zeta", "eta", "theta",
+         "vartheta", "iota", "kappa", "lambda", "mu", "nu", "xi", "pi", "rho", "sigma", "tau",
+         "upsilon", "phi", "varphi", "chi", "psi", "omega", "Gamma", "Delta", "Theta", "Lambda",
+         "Xi", "Pi", "Sigma", "Upsilon", "Phi", "Psi", "Omega")
+
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+|_\{[A-Za-z0-9]+\})?$")
+_DIM = re.compile(r"^(?:[A-Za-z][A-Za-z0-9_]*|[0-9]+)$")
+
+
+@dataclass(frozen=True)
+class Decl:
+    """One variable's declaration: kind, dimensions (str, int or None) and properties."""
+    name: str
+    kind: str
+    dims: tuple = ()
+    props: frozenset = field(default_factory=frozenset)
+    declared: bool = True
+
+    def describe(self) -> str:
+        s = self.kind
+        if self.kind != "scalar":
+            s += "(" + ", ".join("?" if d is None else str(d) for d in self.dims) + ")"
+        for p in sorted(self.props):
+            s += " " + p
+        return s
+
+
+def is_greek(name: str) -> bool:
+    base = name.split("_", 1)[0].rstrip("0123456789")
+    return base in GREEK
+
+
+def default_kind(name: str) -> str:
+    """By look: a Greek name is a scalar, a capital Latin letter a matrix, a small one a vector."""
+    if is_greek(name):
+        return "scalar"
+    return "matrix" if name[0].isupper() else "vector"
+
+
+def _split_top(text: str, seps: str) -> list:
+    parts, depth, cur = [], 0, []
+    for ch in text:
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        if ch in seps and depth == 0:
+            parts.append("".join(cur))
+            cur = []
+        else:
+            cur.append(ch)
+    parts.append("".join(cur))
+    return parts
+
+
+def _dim(tok: str, where: str):
+    tok = tok.strip()
+    if not tok:
+        return None
+    if not _DIM.match(tok):
+        raise DeclarationError(f"{where}: {tok!r} is not a dimension (a name like n or an integer like 3)")
+    if tok.isdigit():
+        v = int(tok)
+        if v < 1:
+            raise DeclarationError(f"{where}: a dimension must be at least 1, not {v}")
+        return v
+    return tok
+
+
+def parse_declarations(text) -> dict:
+    """Parse a `where` string (or a dict name -> spec string) into {name: Decl}."""
+    if text is None:
+        return {}
+    if isinstance(text, dict) and all(isinstance(v, Decl) for v in text.values()):
+        return dict(text)
+    if isinstance(text, dict):
+        text = "; ".join(f"{k}: {v}" for k, v in text.items())
+    if not isinstance(text, str):
+        raise DeclarationError(f"declarations must be a string like 'A: matrix(n,n); x: vector(n)', not {type(text).__name__}")
+    if len(text) > 100_000:
+        raise DeclarationError("the declarations are too long")
+    out: dict = {}
+    for raw in re.split(r"[;\n]", text):
+        item = raw.strip()
+        if not item:
+            continue
+        if ":" not in item:
+            raise DeclarationError(f"declaration {item!r} needs a colon: names: kind, e.g. 'x: vector(n)'")
+        names_part, spec = item.split(":", 1)
+        names = [n.strip() for n in names_part.split(",")]
+        for n in names:
+            if not _NAME.match(n):
+                raise DeclarationError(f"{n!r} is not a valid name (a letter, then letters or digits, optionally _subscript)")
+            if n in ("I", "T", "where"):
+                raise DeclarationError(f"{n!r} is reserved and cannot be declared")
+        decl_kind, dims, props = _parse_spec(spec.strip(), item)
+        for n in names:
+            kind = decl_kind or default_kind(n)
+            d = _dims_for(kind, dims, n, item)
+            pr = _close_props(props, kind, d, n)
+            decl = Decl(n, kind, d, pr)
+            if n in out and out[n] != decl:
+                raise DeclarationError(f"conflicting declarations of {n}: {out[n].describe()} and {decl.describe()}")
+            out[n] = decl
+    return out
+
+
+def _parse_spec(spec: str, item: str):
+    m = re.match(r"^([A-Za-z]+)\s*(\(([^()]*)\))?\s*(.*)$", spec)
+    if not m:
+        raise DeclarationError(f"cannot read the declaration {item!r}; write e.g. 'A: matrix(m,n) symmetric'")
+    word, _, dimtext, rest = m.groups()
+    kind = None
+    dims = None
+    words = [w for w in re.split(r"[\s,]+", rest.strip()) if w]
+    if word in KINDS:
+        kind = word
+        if dimtext is not None:
+            dims = [_dim(t, item) for t in dimtext.split(",")]
+    elif word in PROPS:
+        if dimtext is not None:
+            raise DeclarationError(f"{item!r}: a property takes no arguments")
+        words = [word] + words
+    else:
+        close = [k for k in KINDS + PROPS if k.startswith(word[:3].lower())]
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        raise DeclarationError(f"unknown kind {word!r} in {item!r}{hint}; kinds are scalar, vector(d), matrix(r,c)")
+    props = set()
+    for w in words:
+        if w not in PROPS:
+            raise DeclarationError(f"unknown property {w!r} in {item!r}; properties are {', '.join(PROPS)}")
+        props.add(w)
+    return kind, dims, props
+
+
+def _dims_for(kind: str, dims, name: str, item: str) -> tuple:
+    want = {"scalar": 0, "vector": 1, "matrix": 2}[kind]
+    if dims is None:
+        return (None,) * want
+    if kind == "scalar":
+        raise DeclarationError(f"{item!r}: a scalar has no dimensions")
+    if len(dims) != want:
+        raise DeclarationError(f"{item!r}: a {kind} takes {want} dimension{'s' if want > 1 else ''}, not {len(dims)}")
+    return tuple(dims)
+
+
+def _close_props(props: set, kind: str, dims: tuple, name: str) -> frozenset:
+    out = set(props)
+    changed = True
+    while changed:
+        changed = False
+        for p in list(out):
+            for q in IMPLIES.get(p, ()):
+                if q not in out:
+                    out.add(q)
+                    changed = True
+    square = out & SQUARE_PROPS
+    if square and kind != "matrix":
+        raise DeclarationError(f"{name} is a {kind}, but {', '.join(sorted(square))} needs a square matrix")
+    if square and kind == "matrix" and None not in dims and dims[0] != dims[1]:
+        raise DeclarationError(f"{name} is {dims[0]}x{dims[1]}, but {', '.join(sorted(square))} needs a square matrix")
+    return frozenset(out)

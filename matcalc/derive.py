@@ -1,0 +1,109 @@
+"""From an expression and a variable to df, the gradient, the Jacobian and the Hessian.
+
+This is the differential approach end to end: take df by the rule table, read G off
+df = <G, dX> by transposing the linear map, and for second order differentiate G once
+more holding the direction fixed (d2f = <dX, H[dX]>), as the notes do.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from . import build as B
+from .declarations import parse_declarations
+from .errors import MatcalcError, NotSupportedError
+from .expression import Expression, declarations_of, parse
+from .nodes import SCALAR, Expr, Var
+from .readoff import differential, gradient_of, kronecker_of
+from .simplify import simplify
+
+
+def prepare(expr, wrt: str, where=None) -> tuple:
+    """(f, X): the parsed function and the variable node to differentiate by.
+
+    An orthogonal variable is differentiated as a general matrix: the gradient is the
+    Euclidean one (what finite differences measure), so identities like X'X = I that
+    hold only on the manifold must not be used for it.
+    """
+    if not isinstance(wrt, str):
+        raise MatcalcError(f"the variable must be given by its name, not {wrt!r}")
+    if isinstance(expr, Expression):
+        text, where = str(expr), (expr.where if where is None else where)
+    else:
+        text = expr
+    decls = dict(parse_declarations(where))
+    d = decls.get(wrt)
+    if d is not None and "orthogonal" in d.props:
+        decls[wrt] = replace(d, props=(d.props - {"orthogonal"}) | {"invertible"})
+    f = parse(text, where=decls)
+    return f, find_variable(f.node, wrt, decls)
+
+
+def find_variable(node: Expr, name: str, decls: dict) -> Var:
+    for n in node.walk():
+        if isinstance(n, Var) and n.name == name:
+            return n
+    d = decls.get(name)
+    if d is not None and None not in d.dims:
+        shape = {"scalar": SCALAR, "vector": (d.dims[0], 1) if d.dims else None,
+                 "matrix": tuple(d.dims)}[d.kind]
+        return B.var(name, shape, d.props)
+    names = ", ".join(sorted(node.free)) or "none"
+    raise MatcalcError(f"{name!r} is not a variable of the expression (its variables: {names})")
+
+
+def direction_for(x: Var, taken, base: str | None = None) -> Var:
+    """A fresh direction variable dX shaped like X (symmetric or diagonal when X is)."""
+    name = base or ("d" + x.name)
+    i = 1
+    cand = name
+    while cand in taken:
+        i += 1
+        cand = f"{name}{i}"
+    props = {p for p in x.props if p in ("symmetric", "diagonal")}
+    if "spd" in x.props:
+        props.add("symmetric")
+    return B.var(cand, x.shape, props)
+
+
+def is_symmetric_var(x: Var) -> bool:
+    return x.shape[0] == x.shape[1] and x.shape != SCALAR and bool(x.props & {"symmetric", "spd"})
+
+
+def is_diagonal_var(x: Var) -> bool:
+    return x.shape != SCALAR and "diagonal" in x.props
+
+
+def project(g: Expr, x: Var) -> Expr:
+    """The gradient on the variable's own space: sym(G) for symmetric X, I .* G for diagonal X."""
+    if is_diagonal_var(x):
+        return B.diag(B.diagpart(g))
+    if is_symmetric_var(x):
+        return B.mul(B.num(B.ONE_HALF), B.add(g, B.transpose(g)))
+    return g
+
+
+def gradient_parts(f: Expr, x: Var) -> tuple:
+    """(df, dX, G): the differential, its direction, and the unconstrained gradient, simplified."""
+    if f.shape != SCALAR:
+        raise MatcalcError(f"the gradient needs a scalar function, but this one is {_shape_words(f.shape)}; "
+                           "use jacobian() for vector and matrix functions")
+    dx = direction_for(x, f.free)
+    df = simplify(differential(f, {x.name: dx}))
+    g = simplify(gradient_of(df, dx))
+    return df, dx, g
+
+
+def _shape_words(shape) -> str:
+    r, c = shape
+    if c == 1:
+        return f"a vector of length {r}"
+    if r == 1:
+        return f"a row vector of length {c}"
+    return f"a {r}x{c} matrix"
+
+
+def jacobian_matrix(dF: Expr, dx: Var) -> Expr:
+    """For a scalar variable: dF/dt (dF with dt = 1); else the Kronecker-form matrix J."""
+    if dx.shape == SCALAR:
+        return simplify(B.substitute(dF, {dx.name: B.ONE}))
+    return simplify(kronecker_of(dF, dx))

@@ -1,0 +1,67 @@
+"""The error hierarchy: every failure a user can cause is a MatcalcError with a message to act on."""
+from __future__ import annotations
+
+
+class MatcalcError(Exception):
+    """Base class of every error matcalc raises on purpose."""
+
+
+class ParseError(MatcalcError):
+    """The text is not a well-formed expression; carries line, column and a caret excerpt."""
+
+    def __init__(self, message: str, text: str = "", pos: int | None = None):
+        self.text = text
+        self.pos = pos
+        self.line = self.column = None
+        self.excerpt = ""
+        if pos is not None and text is not None:
+            self.line = text.count("\n", 0, pos) + 1
+            start = text.rfind("\n", 0, pos) + 1
+            end = text.find("\n", pos)
+            end = len(text) if end < 0 else end
+            self.column = pos - start + 1
+            line_text = text[start:end]
+            # keep the excerpt short around the column for huge inputs
+            lo = max(0, self.column - 1 - 40)
+            hi = min(len(line_text), self.column - 1 + 40)
+            shown = _printable(line_text[lo:hi])
+            prefix = "..." if lo > 0 else ""
+            suffix = "..." if hi < len(line_text) else ""
+            caret = " " * (len(prefix) + self.column - 1 - lo) + "^"
+            self.excerpt = f"  {prefix}{shown}{suffix}\n  {caret}"
+            message = f"{message} (line {self.line}, column {self.column})\n{self.excerpt}"
+        super().__init__(message)
+
+
+class DeclarationError(MatcalcError):
+    """A `where` declaration is malformed or contradicts itself or the expression."""
+
+
+class ShapeError(MatcalcError):
+    """Two subexpressions have shapes that cannot be combined; the message names both."""
+
+
+class UnknownNameError(MatcalcError):
+    """A function or name the language does not know."""
+
+
+class NotSupportedError(MatcalcError):
+    """A well-formed request matcalc cannot answer (yet); never a guess instead."""
+
+
+class EvaluationError(MatcalcError):
+    """Numerical evaluation failed: a missing or mis-shaped value, a singular matrix, a bad domain."""
+
+
+def _printable(s: str) -> str:
+    """Replace control and bidi characters by visible escapes so carets line up and nothing hides."""
+    out = []
+    for ch in s:
+        o = ord(ch)
+        if ch == "\t":
+            out.append(" ")
+        elif o < 32 or o == 127 or 0x200B <= o <= 0x200F or 0x202A <= o <= 0x202E or 0x2066 <= o <= 0x2069:
+            out.append("?")
+        else:
+            out.append(ch)
+    return "".join(out)

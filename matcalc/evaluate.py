@@ -1,0 +1,259 @@
+"""Numerical evaluation with NumPy: one entry per node type.
+
+Internally every value is an array of shape (..., rows, cols): scalars are (..., 1, 1)
+and vectors (..., n, 1), so NumPy's broadcasting does scalar multiplication and
+batched matrix products for free. The leading batch axes let a linear map be applied to
+a whole basis of directions at once, which is how dense Jacobians and Hessians are
+formed exactly (no finite differences). Shared subexpressions are evaluated once.
+"""
+from __future__ import annotations
+
+from functools import reduce
+
+import numpy as np
+
+from .errors import EvaluationError
+from .functions import FUNCTIONS
+from .nodes import (SCALAR, Add, Comm, Det, Diag, DiagPart, DimSize, Expr, Func, Hadamard, Identity, Inverse,
+                    Kron, LogDet, MatPow, Mul, Num, Ones, Pow, Softmax, Sum, Trace, Transpose, Var, Vec, Zero)
+
+
+def _dim(d, dims):
+    if isinstance(d, int):
+        return d
+    if isinstance(d, str) and "*" in d:
+        a, b = d.split("*", 1)
+        return _dim(_maybe_int(a), dims) * _dim(_maybe_int(b), dims)
+    if d not in dims:
+        raise EvaluationError(f"the size of dimension {d} is unknown: no variable in the values fixes it")
+    return dims[d]
+
+
+def _maybe_int(s):
+    return int(s) if s.isdigit() else s
+
+
+def _desc(shape) -> str:
+    r, c = shape
+    if (r, c) == SCALAR:
+        return "a scalar"
+    if c == 1:
+        return f"a vector of length {r}"
+    if r == 1:
+        return f"a row vector of length {c}"
+    return f"a {r}x{c} matrix"
+
+
+def bind_dims(exprs, values: dict, skip=()) -> tuple:
+    """Check the values of the variables of `exprs` against their shapes; fix the dimensions.
+
+    Returns (arrays, dims): arrays are shaped (rows, cols); `skip` names are left out.
+    """
+    dims: dict = {}
+    arrays: dict = {}
+    origin: dict = {}
+    if isinstance(exprs, Expr):
+        exprs = (exprs,)
+    nodes = [n for e in exprs for n in e.walk()]
+    for node in nodes:
+        if not isinstance(node, Var) or node.name in arrays or node.name in skip:
+            continue
+        name = node.name
+        if name not in values:
+            raise EvaluationError(f"no value given for {name} ({_desc(node.shape)})")
+        v = values[name]
+        try:
+            a = np.asarray(v, dtype=float)
+        except (TypeError, ValueError):
+            raise EvaluationError(f"the value of {name} is not numeric") from None
+        r, c = node.shape
+        want = 0 if (r, c) == SCALAR else (1 if c == 1 else 2)
+        if want == 0:
+            if a.size != 1:
+                raise EvaluationError(f"{name} is a scalar, but its value has shape {a.shape}")
+            a = a.reshape(1, 1)
+            core = (1, 1)
+        elif want == 1:
+            if a.ndim == 2 and a.shape[1] == 1:
+                a = a[:, 0]
+            if a.ndim != 1:
+                raise EvaluationError(f"{name} is a vector, but its value has shape {a.shape}")
+            core = (a.shape[0], 1)
+            a = a.reshape(core)
+        else:
+            if a.ndim != 2:
+                raise EvaluationError(f"{name} is a matrix, but its value has shape {a.shape}")
+            core = a.shape
+        for d, n in zip((r, c), core):
+            if isinstance(d, int):
+                if d != n:
+                    raise EvaluationError(f"{name} should be {_desc(node.shape)}, but its value has shape {np.shape(v)}")
+            elif d in dims and dims[d] != n:
+                raise EvaluationError(f"{name} has size {n} where dimension {d} = {dims[d]} (from {origin[d]})")
+            else:
+                dims[d] = n
+                origin.setdefault(d, name)
+        if not np.all(np.isfinite(a)):
+            raise EvaluationError(f"the value of {name} contains NaN or infinity")
+        arrays[name] = a
+    return arrays, dims
+
+
+def evaluate(expr: Expr, values: dict, context=()):
+    """The value of expr as NumPy: a float, a 1-D array for vectors, a 2-D array for matrices.
+
+    `context` are further expressions whose variables' values fix dimensions (the
+    gradient of tr(X) is I, whose size comes from X).
+    """
+    arrays, dims = bind_dims((expr,) + tuple(context), values)
+    out = evaluate_arrays(expr, arrays, dims)
+    return squeeze(out, expr.shape)
+
+
+def squeeze(a: np.ndarray, shape):
+    r, c = shape
+    if (r, c) == SCALAR:
+        return float(a.reshape(-1)[0]) if a.ndim == 2 else a[..., 0, 0]
+    if c == 1:
+        return a[..., :, 0]
+    if r == 1:
+        return a[..., 0, :]
+    return a
+
+
+def evaluate_arrays(expr: Expr, arrays: dict, dims: dict) -> np.ndarray:
+    """Evaluate on internal arrays (..., rows, cols); every node once."""
+    memo: dict = {}
+    with np.errstate(all="ignore"):
+        for node in expr.walk():
+            f = _EVAL[type(node)]
+            memo[id(node)] = f(node, [memo[id(c)] for c in node.children], arrays, dims)
+    return memo[id(expr)]
+
+
+def _check(node, a, what):
+    if not np.all(np.isfinite(a)):
+        from .printing import to_text
+        raise EvaluationError(f"{what} in {to_text(node)}")
+    return a
+
+
+def _inv(node, a):
+    try:
+        if a.ndim == 2 and np.linalg.cond(a) > 1e14:
+            raise np.linalg.LinAlgError
+        return np.linalg.inv(a)
+    except np.linalg.LinAlgError:
+        from .printing import to_text
+        raise EvaluationError(f"{to_text(node.arg if hasattr(node, 'arg') else node)} is singular "
+                              f"(not invertible) at these values") from None
+
+
+def _mul(node, ch, arrays, dims):
+    out = None
+    scal = None
+    for x, c in zip(node.children, ch):
+        if x.shape == SCALAR:
+            scal = c if scal is None else scal * c
+        else:
+            out = c if out is None else out @ c
+    if out is None:
+        return scal
+    return out if scal is None else scal * out
+
+
+def _pow(node, ch, arrays, dims):
+    b, e = ch
+    out = np.power(b, e)
+    return _check(node, out, "a power outside its domain (a negative base to a fractional power, or 0 to a negative power)")
+
+
+def _func(node, ch, arrays, dims):
+    spec = FUNCTIONS[node.name]
+    a = ch[0]
+    if spec.domain is not None and np.any(spec.domain(a)):
+        from .printing import to_text
+        raise EvaluationError(f"{spec.domain_message}: {to_text(node)}")
+    return _check(node, spec.numpy(a), f"{node.name} overflowed or left its domain")
+
+
+def _matpow(node, ch, arrays, dims):
+    a = ch[0]
+    k = node.k
+    if k < 0:
+        a = _inv(node.base, a)
+        k = -k
+    return np.linalg.matrix_power(a, k)
+
+
+def _softmax(node, ch, arrays, dims):
+    u = ch[0]
+    z = np.exp(u - u.max(axis=-2, keepdims=True))
+    return z / z.sum(axis=-2, keepdims=True)
+
+
+def _diag(node, ch, arrays, dims):
+    v = ch[0][..., :, 0]
+    n = v.shape[-1]
+    return v[..., :, None] * np.eye(n)
+
+
+def _vec(node, ch, arrays, dims):
+    a = ch[0]
+    r, c = a.shape[-2:]
+    return np.swapaxes(a, -1, -2).reshape(a.shape[:-2] + (r * c, 1))
+
+
+def _kron(node, ch, arrays, dims):
+    a, b = ch
+    out = np.einsum("...ij,...kl->...ikjl", a, b)
+    s = out.shape
+    return out.reshape(s[:-4] + (s[-4] * s[-3], s[-2] * s[-1]))
+
+
+def _comm(node, ch, arrays, dims):
+    m, n = _dim(node.args[0], dims), _dim(node.args[1], dims)
+    k = np.zeros((m * n, m * n))
+    for i in range(m):
+        for j in range(n):
+            k[i * n + j, j * m + i] = 1.0
+    return k
+
+
+def _det(node, ch, arrays, dims):
+    return np.linalg.det(ch[0])[..., None, None]
+
+
+def _logdet(node, ch, arrays, dims):
+    sign, ld = np.linalg.slogdet(ch[0])
+    if np.any(sign == 0):
+        raise EvaluationError(f"logdet of a singular matrix")
+    return ld[..., None, None]
+
+
+_EVAL = {
+    Var: lambda n, ch, arrays, dims: arrays[n.name],
+    Num: lambda n, ch, arrays, dims: np.array([[float(n.value)]]),
+    DimSize: lambda n, ch, arrays, dims: np.array([[float(_dim(n.args[0], dims))]]),
+    Identity: lambda n, ch, arrays, dims: np.eye(_dim(n.args[0], dims)),
+    Zero: lambda n, ch, arrays, dims: np.zeros((_dim(n.shape[0], dims), _dim(n.shape[1], dims))),
+    Ones: lambda n, ch, arrays, dims: np.ones((_dim(n.shape[0], dims), _dim(n.shape[1], dims))),
+    Comm: _comm,
+    Add: lambda n, ch, arrays, dims: reduce(np.add, ch),
+    Mul: _mul,
+    Hadamard: lambda n, ch, arrays, dims: reduce(np.multiply, ch),
+    Transpose: lambda n, ch, arrays, dims: np.swapaxes(ch[0], -1, -2),
+    Inverse: lambda n, ch, arrays, dims: _inv(n, ch[0]),
+    MatPow: _matpow,
+    Pow: _pow,
+    Func: _func,
+    Trace: lambda n, ch, arrays, dims: np.trace(ch[0], axis1=-2, axis2=-1)[..., None, None],
+    Det: _det,
+    LogDet: _logdet,
+    Sum: lambda n, ch, arrays, dims: ch[0].sum(axis=(-2, -1), keepdims=True),
+    Softmax: _softmax,
+    Diag: _diag,
+    DiagPart: lambda n, ch, arrays, dims: np.diagonal(ch[0], axis1=-2, axis2=-1)[..., :, None],
+    Vec: _vec,
+    Kron: _kron,
+}

@@ -1,0 +1,116 @@
+"""The public expression object: a parsed, typed expression with its declarations."""
+from __future__ import annotations
+
+from .declarations import parse_declarations
+from .errors import MatcalcError
+from .infer import typecheck
+from .nodes import SCALAR, Expr, Var
+from .parser import parse_syntax
+
+
+def numpy_shape(shape) -> tuple:
+    """(rows, cols) -> the NumPy-style shape: () scalar, (n,) vector, (m, n) matrix."""
+    r, c = shape
+    if (r, c) == SCALAR:
+        return ()
+    if c == 1:
+        return (r,)
+    if r == 1:
+        return (c,)
+    return (r, c)
+
+
+def declarations_of(node: Expr, extra=()) -> str:
+    """A `where` string that declares every variable of node (and of `extra`) as it is typed."""
+    seen = {}
+    for e in (node,) + tuple(extra):
+        for n in e.walk():
+            if isinstance(n, Var) and n.name not in seen:
+                seen[n.name] = n
+    parts = []
+    for name in sorted(seen):
+        v = seen[name]
+        r, c = v.shape
+        if (r, c) == SCALAR:
+            s = f"{name}: scalar"
+        elif c == 1:
+            s = f"{name}: vector({r})"
+        else:
+            s = f"{name}: matrix({r},{c})"
+        props = set(v.props)
+        if "spd" in props:
+            props -= {"symmetric", "invertible"}
+        if "diagonal" in props:
+            props.discard("symmetric")
+        if "orthogonal" in props:
+            props.discard("invertible")
+        for p in sorted(props):
+            s += " " + p
+        parts.append(s)
+    return "; ".join(parts)
+
+
+class Expression:
+    """A typed matrix expression: `.shape`, `str()`, `.latex()`, `.evaluate(values)`.
+
+    `.node` is the canonical hash-consed tree; two Expressions are equal when their trees
+    are the same object. `.where` declares every variable, so that
+    `parse(str(e), where=e.where) == e`.
+    """
+
+    __slots__ = ("node", "where")
+
+    def __init__(self, node: Expr, where: str | None = None):
+        self.node = node
+        self.where = where if where is not None else declarations_of(node)
+
+    @property
+    def shape(self) -> tuple:
+        return numpy_shape(self.node.shape)
+
+    @property
+    def is_scalar(self) -> bool:
+        return self.node.shape == SCALAR
+
+    @property
+    def variables(self) -> tuple:
+        return tuple(sorted(self.node.free))
+
+    def __str__(self) -> str:
+        return str(self.node)
+
+    def __repr__(self) -> str:
+        return f"Expression({str(self.node)!r}, shape={self.shape})"
+
+    def latex(self) -> str:
+        return self.node.latex()
+
+    def _repr_latex_(self) -> str:
+        return "$$" + self.latex() + "$$"
+
+    def evaluate(self, values: dict | None = None, **kw):
+        """Evaluate with NumPy; values maps names to arrays (vectors 1-D) or floats."""
+        vals = dict(values or {})
+        vals.update(kw)
+        return self.node.evaluate(vals)
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, Expression):
+            return self.node is other.node
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(id(self.node))
+
+
+def parse(text: str, where=None) -> Expression:
+    """Parse `text` under the declarations `where` into a typed, canonical Expression."""
+    if isinstance(text, Expression):
+        return text
+    decls = parse_declarations(where)
+    syn = parse_syntax(text)
+    try:
+        node, _ = typecheck(syn, text, decls)
+    except RecursionError:
+        raise MatcalcError("the expression is nested too deeply") from None
+    return Expression(node)

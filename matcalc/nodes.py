@@ -1,0 +1,390 @@
+"""Expression nodes: immutable, hash-consed, each knowing its shape.
+
+Every node is created through `Expr._make`, which returns the one existing object for
+equal arguments, so equal subexpressions are one object and an expression is a DAG.
+Equality is identity; caches (sort key, transpose, free names) live on the node.
+
+Shapes are pairs (rows, cols) of dimensions; a dimension is an int or a symbol (str).
+A scalar is (1, 1), a column vector (n, 1), a row vector (1, n). Canonicalizing
+constructors live in `build.py`; this module only defines what a node *is*.
+"""
+from __future__ import annotations
+
+import weakref
+from fractions import Fraction
+from typing import Iterator, Union
+
+Dim = Union[int, str]
+Shape = tuple  # (Dim, Dim)
+SCALAR: Shape = (1, 1)
+
+_interned: "weakref.WeakValueDictionary" = weakref.WeakValueDictionary()
+
+
+def _arg_key(a) -> tuple:
+    if isinstance(a, Expr):
+        return a.key
+    if isinstance(a, Fraction):
+        return (-1, a)
+    if isinstance(a, str):
+        return (-2, a)
+    if isinstance(a, int):
+        return (-3, a)
+    if isinstance(a, frozenset):
+        return (-5, tuple(sorted(a)))
+    if isinstance(a, tuple):
+        return (-4, tuple(str(x) for x in a))
+    raise TypeError(type(a))
+
+
+class Expr:
+    """Base node. `args` are children (Expr) and payload (names, numbers, dims)."""
+
+    __slots__ = ("args", "shape", "_c", "__weakref__")
+    rank = 99
+    symbol = "?"
+
+    @classmethod
+    def _make(cls, args: tuple, shape: Shape) -> "Expr":
+        k = (cls, args)
+        e = _interned.get(k)
+        if e is None:
+            e = object.__new__(cls)
+            e.args = args
+            e.shape = shape
+            e._c = {}
+            _interned[k] = e
+        return e
+
+    def __init__(self, *a, **k):  # pragma: no cover - construction goes through build.py
+        raise TypeError("build expressions with matcalc.build, not node classes")
+
+    # -- structure -------------------------------------------------------
+    @property
+    def children(self) -> tuple:
+        c = self._c.get("children")
+        if c is None:
+            c = self._c["children"] = tuple(a for a in self.args if isinstance(a, Expr))
+        return c
+
+    @property
+    def is_scalar(self) -> bool:
+        return self.shape == SCALAR
+
+    @property
+    def rows(self) -> Dim:
+        return self.shape[0]
+
+    @property
+    def cols(self) -> Dim:
+        return self.shape[1]
+
+    @property
+    def is_square(self) -> bool:
+        return self.shape[0] == self.shape[1]
+
+    @property
+    def key(self) -> tuple:
+        """A deterministic structural sort key (never id- or hash-based)."""
+        k = self._c.get("key")
+        if k is None:
+            k = self._c["key"] = (self.rank, tuple(_arg_key(a) for a in self.args))
+        return k
+
+    @property
+    def free(self) -> frozenset:
+        """Names of the variables this expression depends on."""
+        f = self._c.get("free")
+        if f is None:
+            ch = self.children
+            if not ch:
+                f = frozenset()
+            elif len(ch) == 1:
+                f = ch[0].free
+            else:
+                f = frozenset().union(*(c.free for c in ch))
+            self._c["free"] = f
+        return f
+
+    @property
+    def depth(self) -> int:
+        d = self._c.get("depth")
+        if d is None:
+            ch = self.children
+            d = self._c["depth"] = 1 + (max(c.depth for c in ch) if ch else 0)
+        return d
+
+    def walk(self) -> Iterator["Expr"]:
+        """Every distinct node once, children before parents (iterative, DAG-aware)."""
+        seen = set()
+        stack = [(self, False)]
+        while stack:
+            node, done = stack.pop()
+            if done:
+                yield node
+                continue
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            stack.append((node, True))
+            for c in reversed(node.children):
+                if id(c) not in seen:
+                    stack.append((c, False))
+
+    @property
+    def symmetric(self) -> bool:
+        from .build import transpose
+        return self.is_square and transpose(self) is self
+
+    def has_prop(self, prop: str) -> bool:
+        return False
+
+    # -- conveniences ----------------------------------------------------
+    def __repr__(self) -> str:
+        from .printing import to_text
+        try:
+            return f"<{type(self).__name__} {to_text(self)}>"
+        except Exception:  # pragma: no cover - repr must never fail
+            return f"<{type(self).__name__}>"
+
+    def __str__(self) -> str:
+        from .printing import to_text
+        return to_text(self)
+
+    def latex(self) -> str:
+        from .printing import to_latex
+        return to_latex(self)
+
+    def _repr_latex_(self) -> str:
+        return "$$" + self.latex() + "$$"
+
+    def evaluate(self, values: dict | None = None, **kw):
+        """The value of this expression for `values` (name -> array or float), as NumPy."""
+        from .evaluate import evaluate
+        vals = dict(values or {})
+        vals.update(kw)
+        return evaluate(self, vals)
+
+
+# ---------------------------------------------------------------- leaves
+class Var(Expr):
+    """A named variable: args (name, shape, props). `props` is a frozenset of property names."""
+    __slots__ = ()
+    rank = 30
+
+    @property
+    def name(self) -> str:
+        return self.args[0]
+
+    @property
+    def props(self) -> frozenset:
+        return self.args[2]
+
+    def has_prop(self, prop: str) -> bool:
+        return prop in self.args[2]
+
+    @property
+    def free(self) -> frozenset:
+        return frozenset((self.args[0],))
+
+
+class Num(Expr):
+    """An exact rational constant (a scalar)."""
+    __slots__ = ()
+    rank = 0
+
+    @property
+    def value(self) -> Fraction:
+        return self.args[0]
+
+
+class DimSize(Expr):
+    """The size of a dimension as a scalar (e.g. tr(I_n) = n)."""
+    __slots__ = ()
+    rank = 1
+
+
+class Identity(Expr):
+    """The identity matrix of dimension args[0]."""
+    __slots__ = ()
+    rank = 40
+
+
+class Zero(Expr):
+    """The zero matrix of a non-scalar shape (the scalar zero is Num(0))."""
+    __slots__ = ()
+    rank = 42
+
+
+class Ones(Expr):
+    """The all-ones matrix or vector (what a scalar broadcasts to)."""
+    __slots__ = ()
+    rank = 41
+
+
+class Comm(Expr):
+    """The commutation matrix K(m, n): K vec(A) = vec(A') for A of shape m x n."""
+    __slots__ = ()
+    rank = 52
+
+
+# ---------------------------------------------------------------- n-ary
+class Add(Expr):
+    """A sum of terms of one shape (scalar terms of a non-scalar sum are broadcast via Ones)."""
+    __slots__ = ()
+    rank = 5
+
+
+class Mul(Expr):
+    """A product: optional Num coefficient, sorted scalar factors, then the matrix chain."""
+    __slots__ = ()
+    rank = 10
+
+    @property
+    def coeff(self) -> Fraction:
+        a = self.args[0]
+        return a.value if isinstance(a, Num) else Fraction(1)
+
+    def split(self) -> tuple:
+        """(coefficient, scalar factors, chain factors)."""
+        c = self._c.get("split")
+        if c is None:
+            args = self.args
+            coeff = Fraction(1)
+            i = 0
+            if isinstance(args[0], Num):
+                coeff = args[0].value
+                i = 1
+            scal = []
+            while i < len(args) and args[i].is_scalar:
+                scal.append(args[i])
+                i += 1
+            c = self._c["split"] = (coeff, tuple(scal), tuple(args[i:]))
+        return c
+
+
+class Hadamard(Expr):
+    """An elementwise product of same-shaped, non-scalar factors (sorted)."""
+    __slots__ = ()
+    rank = 11
+
+
+# ---------------------------------------------------------------- unary / binary
+class Transpose(Expr):
+    __slots__ = ()
+    rank = 31
+
+    @property
+    def arg(self) -> Expr:
+        return self.args[0]
+
+
+class Inverse(Expr):
+    __slots__ = ()
+    rank = 32
+
+    @property
+    def arg(self) -> Expr:
+        return self.args[0]
+
+
+class MatPow(Expr):
+    """Integer matrix power; a negative k means (X^-1)^|k|. |k| >= 2."""
+    __slots__ = ()
+    rank = 33
+
+    @property
+    def base(self) -> Expr:
+        return self.args[0]
+
+    @property
+    def k(self) -> int:
+        return self.args[1]
+
+
+class Pow(Expr):
+    """base ^ exponent: a scalar power, or an elementwise power of a vector/matrix base."""
+    __slots__ = ()
+    rank = 21
+
+    @property
+    def base(self) -> Expr:
+        return self.args[0]
+
+    @property
+    def exp(self) -> Expr:
+        return self.args[1]
+
+
+class Func(Expr):
+    """An elementwise scalar function (exp, log, sin, ...) applied to args[1]."""
+    __slots__ = ()
+    rank = 20
+
+    @property
+    def name(self) -> str:
+        return self.args[0]
+
+    @property
+    def arg(self) -> Expr:
+        return self.args[1]
+
+
+class _Unary(Expr):
+    __slots__ = ()
+
+    @property
+    def arg(self) -> Expr:
+        return self.args[0]
+
+
+class Trace(_Unary):
+    __slots__ = ()
+    rank = 22
+
+
+class Det(_Unary):
+    __slots__ = ()
+    rank = 23
+
+
+class LogDet(_Unary):
+    """log |det X|."""
+    __slots__ = ()
+    rank = 24
+
+
+class Sum(_Unary):
+    """The sum of all entries."""
+    __slots__ = ()
+    rank = 25
+
+
+class Softmax(_Unary):
+    """exp(u) / sum(exp(u)) for a vector u."""
+    __slots__ = ()
+    rank = 26
+
+
+class Diag(_Unary):
+    """The diagonal matrix with the vector args[0] on its diagonal."""
+    __slots__ = ()
+    rank = 27
+
+
+class DiagPart(_Unary):
+    """The diagonal of a square matrix, as a column vector."""
+    __slots__ = ()
+    rank = 28
+
+
+class Vec(_Unary):
+    """Column-major vectorization."""
+    __slots__ = ()
+    rank = 51
+
+
+class Kron(Expr):
+    """The Kronecker product args[0] (x) args[1]."""
+    __slots__ = ()
+    rank = 50

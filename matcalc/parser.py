@@ -1,0 +1,293 @@
+"""Text -> syntax tree, with Lark (LALR) and the grammar in grammar/matcalc.lark.
+
+The tree built here (`Syn`) is context-free: it knows nothing of declarations or
+shapes. Splitting letter runs (`AX` -> `A X`), deciding scalar versus matrix products
+and unifying dimensions is `typing.py`'s job. Callbacks run while parsing (Lark's
+tree-less LALR mode), so deep or long inputs never recurse in Python.
+"""
+from __future__ import annotations
+
+import os
+import unicodedata
+from fractions import Fraction
+from functools import lru_cache
+
+from .errors import ParseError
+
+MAX_LENGTH = 200_000
+MAX_DEPTH = 250
+
+
+class Syn:
+    """A syntax-tree node: kind, payload, and its span [start, end) in the source text."""
+
+    __slots__ = ("kind", "a", "b", "start", "end", "depth")
+
+    def __init__(self, kind, a=None, b=None, start=0, end=0, depth=1):
+        self.kind = kind
+        self.a = a
+        self.b = b
+        self.start = start
+        self.end = end
+        self.depth = depth
+        if depth > MAX_DEPTH:
+            raise _TooDeep(start)
+
+    def __repr__(self):  # pragma: no cover - debugging aid
+        return f"Syn({self.kind!r}, {self.a!r}, {self.b!r})"
+
+
+class _TooDeep(Exception):
+    def __init__(self, pos):
+        self.pos = pos
+
+
+def _grammar_text() -> str:
+    """The grammar: inside the installed package, or at the top of a source checkout."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    for path in (os.path.join(here, "grammar", "matcalc.lark"),
+                 os.path.join(os.path.dirname(here), "grammar", "matcalc.lark")):
+        if os.path.exists(path):
+            with open(path, encoding="utf-8") as fh:
+                return fh.read()
+    raise FileNotFoundError("grammar/matcalc.lark is missing from the installation")
+
+
+class _NormPostLex:
+    """Turns each `||` into NORM_OPEN or NORM_CLOSE by context.
+
+    Inside a norm, a `||` that follows the end of an operand closes it; anywhere else it
+    opens a new norm. So `||x|| ||y||` is a product of norms, and a norm written right
+    after an operand inside another norm needs parentheses.
+    """
+
+    always_accept = ("NORM",)
+    _ENDS = {"NAME", "NUMBER", "RPAR", "RBRACE", "RANGLE", "NORM_CLOSE", "NORMSUB", "TICK"}
+    _OPEN = {"LPAR": "RPAR", "LBRACE": "RBRACE", "LANGLE": "RANGLE"}
+
+    def process(self, stream):
+        stack = []
+        prev = None
+        for tok in stream:
+            t = tok.type
+            if t == "NORM":
+                if stack and stack[-1] == "NORM" and prev in self._ENDS:
+                    stack.pop()
+                    tok.type = "NORM_CLOSE"
+                else:
+                    stack.append("NORM")
+                    tok.type = "NORM_OPEN"
+            elif t in self._OPEN:
+                stack.append(t)
+            elif t in ("RPAR", "RBRACE", "RANGLE"):
+                if stack and stack[-1] != "NORM" and self._OPEN[stack[-1]] == t:
+                    stack.pop()
+            elif t == "FUNC":
+                pass
+            prev = tok.type
+            yield tok
+
+
+def _span(items):
+    start = end = None
+    depth = 0
+    for it in items:
+        if it is None:
+            continue
+        if isinstance(it, Syn):
+            s, e, d = it.start, it.end, it.depth
+        else:  # a lark Token
+            s, e, d = it.start_pos, it.end_pos, 0
+        if start is None or s < start:
+            start = s
+        if end is None or e > end:
+            end = e
+        depth = max(depth, d)
+    return start or 0, end or 0, depth + 1
+
+
+def _mk(kind, a=None, b=None, parts=()):
+    s, e, d = _span(parts)
+    return Syn(kind, a, b, s, e, d)
+
+
+class _Build:
+    """Lark callbacks: parse-tree rules to `Syn` nodes, applied during the parse."""
+
+    def start(self, ch):
+        body = ch[0]
+        if len(ch) == 1:
+            return body
+        binds = [c for c in ch[2:] if isinstance(c, tuple)]
+        return _mk("where", body, binds, [body] + [b[1] for b in binds])
+
+    def binding(self, ch):
+        name, _, value = ch
+        return (str(name), value, name.start_pos)
+
+    def sum(self, ch):
+        if len(ch) == 1:
+            return ch[0]
+        terms = [("+", ch[0])]
+        for i in range(1, len(ch), 2):
+            terms.append((str(ch[i]), ch[i + 1]))
+        node = Syn("sum", terms, None, ch[0].start, ch[-1].end, 1 + max(t.depth for _, t in terms))
+        return node
+
+    def neg(self, ch):
+        return _mk("neg", ch[1], None, ch)
+
+    def product(self, ch):
+        if len(ch) == 1:
+            return ch[0]
+        items = []
+        op = ""
+        for c in ch:
+            if isinstance(c, Syn):
+                items.append((op, c))
+                op = ""
+            else:
+                op = str(c)
+        return Syn("product", items, None, ch[0].start, ch[-1].end, 1 + max(t.depth for _, t in items))
+
+    def factor(self, ch):
+        if len(ch) == 1:
+            return ch[0]
+        return _mk("post", ch[0], ch[1:], ch)
+
+    def postfix(self, ch):
+        if len(ch) == 1:
+            return _mk("tick", None, None, ch)
+        return _mk("pow" if str(ch[0]) == "^" else "epow", ch[1], None, ch)
+
+    def exp_number(self, ch):
+        return _mk("num", _number(ch[0]), None, ch)
+
+    def exp_negnumber(self, ch):
+        return _mk("num", -_number(ch[1]), None, ch)
+
+    def exp_name(self, ch):
+        return _mk("name", str(ch[0]), None, ch)
+
+    def exp_negname(self, ch):
+        inner = _mk("name", str(ch[1]), None, ch[1:])
+        return _mk("neg", inner, None, ch)
+
+    def exp_group(self, ch):
+        return _mk("paren", ch[1], None, ch)
+
+    def name(self, ch):
+        return _mk("name", str(ch[0]), None, ch)
+
+    def number(self, ch):
+        return _mk("num", _number(ch[0]), None, ch)
+
+    def paren(self, ch):
+        return _mk("paren", ch[1], None, ch)
+
+    def call(self, ch):
+        fname = str(ch[0])
+        args = [c for c in ch[2:-1] if isinstance(c, Syn)]
+        return _mk("call", fname, args, ch)
+
+    def inner(self, ch):
+        return _mk("inner", ch[1], ch[3], ch)
+
+    def norm(self, ch):
+        sub = str(ch[3]).strip("_{}") if len(ch) > 3 else ""
+        return _mk("norm", ch[1], sub, ch)
+
+
+def _number(tok) -> Fraction:
+    return Fraction(str(tok))
+
+
+@lru_cache(maxsize=1)
+def _parser():
+    from lark import Lark
+    return Lark(_grammar_text(), parser="lalr", lexer="contextual", postlex=_NormPostLex(),
+                transformer=_Build(), maybe_placeholders=False)
+
+
+_WORDS = {
+    "NAME": "a name", "NUMBER": "a number", "FUNC": "a function name", "LPAR": "'('",
+    "RPAR": "')'", "LBRACE": "'{'", "RBRACE": "'}'", "LANGLE": "'<'", "RANGLE": "'>'",
+    "COMMA": "','", "EQUALS": "'='", "PLUS": "'+'", "MINUS": "'-'", "MULOP": "an operator (* / .* ./)",
+    "CARET": "'^'", "DOTCARET": "'.^'", "TICK": "a transpose (')", "NORM_OPEN": "'||'",
+    "NORM_CLOSE": "a closing '||'", "NORMSUB": "a norm subscript (_2 or _F)", "WHERE": "'where'",
+    "$END": "the end of the input", "NORM": "'||'",
+}
+
+_OPERAND = {"NAME", "NUMBER", "FUNC", "LPAR", "LANGLE", "NORM_OPEN"}
+
+
+def _expected_words(expected) -> str:
+    names = set(expected)
+    words = []
+    if names & _OPERAND:
+        words.append("an operand (a name, a number, '(', a function, '<' or '||')")
+        names -= _OPERAND
+    for n in sorted(names, key=lambda n: (_WORDS.get(n, n))):
+        if n.startswith("__") or n == "NORM":
+            continue
+        words.append(_WORDS.get(n, repr(n)))
+    if not words:
+        return ""
+    if len(words) == 1:
+        return "expected " + words[0]
+    return "expected " + ", ".join(words[:-1]) + " or " + words[-1]
+
+
+_BIDI = set(range(0x202A, 0x202F)) | set(range(0x2066, 0x206A)) | {0x200E, 0x200F, 0x061C}
+
+
+def _check_characters(text: str) -> None:
+    for i, ch in enumerate(text):
+        o = ord(ch)
+        if o in _BIDI:
+            raise ParseError(f"the text contains the invisible bidirectional control character U+{o:04X}", text, i)
+        if (o < 32 and ch not in "\t\r\n") or o == 127 or unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn"):
+            raise ParseError(f"unexpected control or invisible character U+{o:04X}", text, i)
+
+
+def parse_syntax(text: str) -> Syn:
+    """Parse `text` into a syntax tree, or raise ParseError with a position and caret."""
+    from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+
+    if not isinstance(text, str):
+        raise ParseError(f"expected the expression as a string, not {type(text).__name__}")
+    if len(text) > MAX_LENGTH:
+        raise ParseError(f"the expression is too long ({len(text):,} characters; the limit is {MAX_LENGTH:,})")
+    if not text.strip():
+        raise ParseError("the expression is empty")
+    if not text.isascii():
+        _check_characters(text)
+    try:
+        return _parser().parse(text)
+    except _TooDeep as e:
+        raise ParseError(f"the expression is nested too deeply (more than {MAX_DEPTH} levels)", text, e.pos) from None
+    except UnexpectedCharacters as e:
+        ch = text[e.pos_in_stream] if e.pos_in_stream < len(text) else ""
+        what = f"{ch!r}" if ch.isprintable() else f"U+{ord(ch):04X}"
+        hint = ""
+        if ch == "|":
+            hint = "; a norm is written ||x||, and abs(x) is the absolute value"
+        elif ch in "[]":
+            hint = "; use parentheses ( ) for grouping"
+        raise ParseError(f"unexpected character {what}{hint}", text, e.pos_in_stream) from None
+    except UnexpectedEOF as e:
+        raise ParseError("unexpected end of input; " + _expected_words(e.expected), text, len(text)) from None
+    except UnexpectedToken as e:
+        tok = e.token
+        if tok.type == "$END":
+            pos = len(text)
+            msg = "unexpected end of input"
+        else:
+            pos = tok.start_pos if tok.start_pos is not None else len(text)
+            msg = f"unexpected {str(tok)!r}"
+        exp = _expected_words(e.expected)
+        raise ParseError(msg + ("; " + exp if exp else ""), text, pos) from None
+    except UnexpectedInput as e:  # pragma: no cover - other lark input errors
+        raise ParseError("could not parse the expression", text, getattr(e, "pos_in_stream", 0)) from None
+    except RecursionError:
+        raise ParseError("the expression is nested too deeply", text, 0) from None

@@ -1,0 +1,462 @@
+"""Printers: plain text that `parse` reads back, and LaTeX that KaTeX renders.
+
+One visitor method per node type (`_print_Trace`, ...), as in SymPy's printers. Both
+printers share the layout decisions (`Printer`): negative powers go under a fraction
+bar, scalar factors come before the matrix chain, positive terms lead a sum, `x'x` to a
+half power prints as a norm, and parentheses appear only where precedence needs them.
+"""
+from __future__ import annotations
+
+from fractions import Fraction
+
+from . import build as B
+from .declarations import GREEK
+from .nodes import (SCALAR, Add, Comm, Det, Diag, DiagPart, DimSize, Expr, Func, Hadamard, Identity, Inverse,
+                    Kron, LogDet, MatPow, Mul, Num, Ones, Pow, Softmax, Sum, Trace, Transpose, Var, Vec, Zero)
+
+ADD, MUL, NEG, POW, ATOM = 1, 2, 2, 3, 4
+
+
+def self_inner(e: Expr):
+    """If e is Y'Y (a vector's x'x, or tr(Y'Y) for a matrix), return (Y, frobenius?)."""
+    fro = False
+    if isinstance(e, Trace):
+        e = e.arg
+        fro = True
+    if isinstance(e, Mul):
+        c, s, ch = e.split()
+        if c == 1 and not s and len(ch) % 2 == 0:
+            h = len(ch) // 2
+            first, second = ch[:h], ch[h:]
+            if all(B.transpose(b) is a for a, b in zip(first, reversed(second))):
+                y = B.mul(*second)
+                if fro or y.shape[1] == 1:
+                    return y, fro
+    return None
+
+
+def is_broadcast(t: Expr) -> bool:
+    """t = s * ones: a scalar broadcast into a vector or matrix sum."""
+    if isinstance(t, Ones):
+        return True
+    if isinstance(t, Mul):
+        c, s, ch = t.split()
+        return len(ch) == 1 and isinstance(ch[0], Ones)
+    return False
+
+
+def broadcast_scalar(t: Expr) -> Expr:
+    if isinstance(t, Ones):
+        return B.ONE
+    c, s, ch = t.split()
+    return B.mul(B.num(c), *s)
+
+
+class Printer:
+    """Shared layout; subclasses supply the surface syntax."""
+
+    def doprint(self, e: Expr) -> str:
+        return self.p(e)[0]
+
+    def p(self, e: Expr) -> tuple:
+        """(text, precedence) of e."""
+        m = getattr(self, "_print_" + type(e).__name__)
+        return m(e)
+
+    def at(self, e: Expr, prec: int) -> str:
+        s, q = self.p(e)
+        return self.paren(s) if q < prec else s
+
+    # ---- products: coefficient, numerator factors, chain, denominator
+    def split_product(self, e: Expr):
+        if isinstance(e, Mul):
+            c, scal, chain = e.split()
+        elif isinstance(e, Pow) and e.shape == SCALAR:
+            c, scal, chain = Fraction(1), (e,), ()
+        else:
+            c, scal, chain = Fraction(1), (), (e,)
+        num, den = [], []
+        for s in scal:
+            if isinstance(s, Pow) and isinstance(s.exp, Num) and s.exp.value < 0:
+                den.append(B.power(s.base, B.num(-s.exp.value)))
+            else:
+                num.append(s)
+        return c, num, list(chain), den
+
+    def order_terms(self, terms) -> list:
+        pos = [t for t in terms if B.split_coeff(t)[0] > 0]
+        neg = [t for t in terms if B.split_coeff(t)[0] < 0]
+        return pos + neg
+
+    def _print_Add(self, e: Add):
+        terms = list(e.args)
+        if e.shape != SCALAR and not all(is_broadcast(t) for t in terms):
+            terms = [broadcast_scalar(t) if is_broadcast(t) else t for t in terms]
+        terms = self.order_terms(terms)
+        out = []
+        for i, t in enumerate(terms):
+            c, rest = B.split_coeff(t)
+            if c < 0:
+                body = self.at(B.scale(-c, rest), MUL)
+                out.append(("-" if i == 0 else " - ") + body)
+            else:
+                out.append(("" if i == 0 else " + ") + self.at(t, MUL))
+        return "".join(out), ADD
+
+    def _print_Mul(self, e: Expr):
+        c, num, chain, den = self.split_product(e)
+        sign = "-" if c < 0 else ""
+        c = abs(c)
+        p, q = c.numerator, c.denominator
+        items = [self.factor(s, len(num) + len(chain) > 1) for s in num]
+        items += [self.chain_factor(f) for f in chain]
+        if den:
+            dens = ([str(q)] if q != 1 else []) + [self.at(d, POW) for d in den]
+            top = self.juxt(([str(p)] if p != 1 or not items else []) + items)
+            bottom = dens[0] if len(dens) == 1 else self.paren(self.juxt(dens))
+            return sign + self.frac(top, bottom), MUL
+        if q != 1:
+            coef = self.rational(p, q)
+            return sign + (self.juxt([coef] + items) if items else coef), MUL
+        if p != 1 or not items:
+            items = [str(p)] + items
+        return sign + self.juxt(items), MUL
+
+    def _print_Pow(self, e: Pow):
+        b, x = e.base, e.exp
+        if isinstance(x, Num):
+            v = x.value
+            if v < 0 and e.shape == SCALAR:
+                return self._print_Mul(e)
+            si = self_inner(b)
+            if si is not None and v.denominator == 2:
+                y, fro = si
+                k = v.numerator
+                return self.norm(y, fro) + ("" if k == 1 else self.power_suffix(str(k))), POW
+            if v == Fraction(1, 2):
+                return self.sqrt(b), ATOM
+            if v == Fraction(-1, 2) and e.shape != SCALAR:
+                return self.elementwise_power(b, "-1/2"), POW
+            ex = str(v.numerator) if v.denominator == 1 else f"{v.numerator}/{v.denominator}"
+            if e.shape == SCALAR:
+                return self.at(b, ATOM) + self.power_suffix(ex, v.denominator != 1), POW
+            return self.elementwise_power(b, ex, v.denominator != 1), POW
+        ex = self.at(x, ATOM)
+        if e.shape == SCALAR:
+            return self.at(b, ATOM) + self.power_suffix(ex), POW
+        return self.elementwise_power(b, ex), POW
+
+    def factor(self, s: Expr, crowded: bool) -> str:
+        """A scalar factor inside a product."""
+        if isinstance(s, Mul):
+            si = self_inner(s)
+            if si is not None and not isinstance(si[0], Var) and not (isinstance(si[0], Transpose)):
+                return self.norm(*si) + self.power_suffix("2")
+            return self.paren(self.p(s)[0]) if crowded else self.p(s)[0]
+        return self.at(s, POW)
+
+    def chain_factor(self, f: Expr) -> str:
+        if isinstance(f, (Add, Hadamard, Mul)):
+            return self.paren(self.p(f)[0])
+        return self.at(f, POW)
+
+
+class TextPrinter(Printer):
+    """Plain text in matcalc's input language (round-trips through `parse`)."""
+
+    def paren(self, s):
+        return "(" + s + ")"
+
+    def juxt(self, items):
+        return " ".join(items)
+
+    def frac(self, top, bottom):
+        return f"{top} / {bottom}"
+
+    def rational(self, p, q):
+        return f"{p}/{q}"
+
+    def power_suffix(self, ex, frac=False):
+        return "^(" + ex + ")" if frac else "^" + ex
+
+    def elementwise_power(self, b, ex, frac=False):
+        return self.at(b, ATOM) + ".^" + ("(" + ex + ")" if frac or ex.startswith("-") and "/" in ex else ex)
+
+    def sqrt(self, b):
+        return "sqrt(" + self.doprint(b) + ")"
+
+    def norm(self, y, fro):
+        return "||" + self.doprint(y) + "||" + ("_F" if fro else "")
+
+    def call(self, name, *args):
+        return name + "(" + ", ".join(self.doprint(a) for a in args) + ")", ATOM
+
+    def _print_Var(self, e):
+        return e.name, ATOM
+
+    def _print_Num(self, e):
+        v = e.value
+        if v.denominator == 1:
+            return str(v.numerator), (ATOM if v >= 0 else NEG)
+        return f"{v.numerator}/{v.denominator}", MUL
+
+    def _print_DimSize(self, e):
+        return f"dim({e.args[0]})", ATOM
+
+    def _print_Identity(self, e):
+        return "I", ATOM
+
+    def _print_Zero(self, e):
+        return "0", ATOM
+
+    def _print_Ones(self, e):
+        r, c = e.shape
+        return (f"ones({r})" if c == 1 else f"ones({r}, {c})"), ATOM
+
+    def _print_Comm(self, e):
+        return f"comm({e.args[0]}, {e.args[1]})", ATOM
+
+    def _print_Transpose(self, e):
+        return self.at(e.arg, POW) + "'", POW
+
+    def _print_Inverse(self, e):
+        a = e.arg
+        if isinstance(a, Transpose) and isinstance(a.arg, Var):
+            return a.arg.name + "^-T", POW
+        return self.at(a, ATOM) + "^-1", POW
+
+    def _print_MatPow(self, e):
+        return self.at(e.base, POW) + "^" + str(e.k), POW
+
+    def _print_Hadamard(self, e):
+        num, den = [], []
+        for f in e.args:
+            if isinstance(f, Pow) and isinstance(f.exp, Num) and f.exp.value < 0:
+                den.append(B.power(f.base, B.num(-f.exp.value)))
+            else:
+                num.append(f)
+        s = " .* ".join(self.at(f, POW) for f in num) if num else "1"
+        for d in den:
+            s += " ./ " + self.at(d, POW)
+        return s, MUL
+
+    def _print_Func(self, e):
+        return self.call(e.name, e.arg)
+
+    def _print_Trace(self, e):
+        si = self_inner(e)
+        if si is not None and not isinstance(si[0], Var):
+            return self.norm(*si) + "^2", POW
+        return self.call("tr", e.arg)
+
+    def _print_Det(self, e):
+        return self.call("det", e.arg)
+
+    def _print_LogDet(self, e):
+        return self.call("logdet", e.arg)
+
+    def _print_Sum(self, e):
+        return self.call("sum", e.arg)
+
+    def _print_Softmax(self, e):
+        return self.call("softmax", e.arg)
+
+    def _print_Diag(self, e):
+        return self.call("diag", e.arg)
+
+    def _print_DiagPart(self, e):
+        return self.call("diag", e.arg)
+
+    def _print_Vec(self, e):
+        return self.call("vec", e.arg)
+
+    def _print_Kron(self, e):
+        return self.call("kron", *e.args)
+
+
+_LATEX_FUNCS = {"exp": r"\exp", "log": r"\log", "sin": r"\sin", "cos": r"\cos", "tan": r"\tan",
+                "tanh": r"\tanh", "sigmoid": r"\sigma", "sign": r"\operatorname{sign}"}
+
+
+def latex_name(name: str) -> str:
+    base, sub = name, ""
+    if "_" in name:
+        base, sub = name.split("_", 1)
+        sub = sub.strip("{}")
+    else:
+        i = len(name)
+        while i > 0 and name[i - 1].isdigit():
+            i -= 1
+        if 0 < i < len(name):
+            base, sub = name[:i], name[i:]
+    if base in GREEK:
+        b = "\\" + base
+    elif len(base) == 1:
+        b = base
+    else:
+        b = r"\mathit{" + base + "}"
+    return b + ("_{" + sub + "}" if sub else "")
+
+
+class LatexPrinter(Printer):
+    """LaTeX for KaTeX: \\operatorname{tr}, X^{-1}, X^{\\top}, \\langle x, y \\rangle, \\|x\\|_2, \\odot."""
+
+    def paren(self, s):
+        return r"\left(" + s + r"\right)"
+
+    def juxt(self, items):
+        out = ""
+        for it in items:
+            if out and (out[-1].isalnum() or out[-1] == "}") and (it[:1].isalnum()):
+                out += " "
+            elif out:
+                out += " "
+            out += it
+        return out
+
+    def frac(self, top, bottom):
+        if bottom.startswith(r"\left(") and bottom.endswith(r"\right)"):
+            inner = bottom[len(r"\left("):-len(r"\right)")]
+            if inner.count(r"\left(") == inner.count(r"\right)"):
+                bottom = inner
+        return r"\frac{" + top + "}{" + bottom + "}"
+
+    def rational(self, p, q):
+        return r"\frac{" + str(p) + "}{" + str(q) + "}"
+
+    def power_suffix(self, ex, frac=False):
+        if frac and "/" in ex:
+            n, d = ex.split("/")
+            ex = n + "/" + d
+        return "^{" + ex + "}"
+
+    def elementwise_power(self, b, ex, frac=False):
+        return self.at(b, ATOM) + r"^{\circ " + ex + "}"
+
+    def sqrt(self, b):
+        return r"\sqrt{" + self.doprint(b) + "}"
+
+    def norm(self, y, fro):
+        return r"\left\|" + self.doprint(y) + r"\right\|_" + ("F" if fro else "2")
+
+    def call(self, op, *args):
+        return op + self.paren(", ".join(self.doprint(a) for a in args)), ATOM
+
+    def at(self, e: Expr, prec: int) -> str:
+        s, q = self.p(e)
+        if q < prec:
+            return self.paren(s)
+        return s
+
+    def _print_Var(self, e):
+        return latex_name(e.name), ATOM
+
+    def _print_Num(self, e):
+        v = e.value
+        if v.denominator == 1:
+            return str(v.numerator), (ATOM if v >= 0 else NEG)
+        sign = "-" if v < 0 else ""
+        return sign + self.rational(abs(v.numerator), v.denominator), MUL
+
+    def _print_DimSize(self, e):
+        return latex_name(str(e.args[0])), ATOM
+
+    def _print_Identity(self, e):
+        return "I", ATOM
+
+    def _print_Zero(self, e):
+        return "0", ATOM
+
+    def _print_Ones(self, e):
+        return r"\mathbf{1}", ATOM
+
+    def _print_Comm(self, e):
+        return "K_{" + f"{e.args[0]},{e.args[1]}" + "}", ATOM
+
+    def sup(self, e: Expr, sup: str):
+        """Attach a superscript, bracing a base that already has one."""
+        s, q = self.p(e)
+        if q < ATOM or (isinstance(e, (Transpose, Inverse, MatPow, Pow))):
+            s = self.paren(s)
+        return s + "^{" + sup + "}"
+
+    def _print_Transpose(self, e):
+        return self.sup(e.arg, r"\top"), POW
+
+    def _print_Inverse(self, e):
+        a = e.arg
+        if isinstance(a, Transpose) and isinstance(a.arg, Var):
+            return self.sup(a.arg, r"-\top"), POW
+        return self.sup(a, "-1"), POW
+
+    def _print_MatPow(self, e):
+        if isinstance(e.base, Transpose) and isinstance(e.base.arg, Var):
+            return self.paren(self.sup(e.base.arg, str(e.k))) + r"^{\top}", POW
+        return self.sup(e.base, str(e.k)), POW
+
+    def _print_Hadamard(self, e):
+        num, den = [], []
+        for f in e.args:
+            if isinstance(f, Pow) and isinstance(f.exp, Num) and f.exp.value < 0:
+                den.append(B.power(f.base, B.num(-f.exp.value)))
+            else:
+                num.append(f)
+        s = r" \odot ".join(self.at(f, POW) for f in num) if num else r"\mathbf{1}"
+        for d in den:
+            s += r" \oslash " + self.at(d, POW)
+        return s, MUL
+
+    def _print_Func(self, e):
+        if e.name == "abs":
+            return r"\left|" + self.doprint(e.arg) + r"\right|", ATOM
+        return self.call(_LATEX_FUNCS[e.name], e.arg)
+
+    def _print_Trace(self, e):
+        si = self_inner(e)
+        if si is not None and not isinstance(si[0], Var):
+            return self.norm(*si) + "^{2}", POW
+        return self.call(r"\operatorname{tr}", e.arg)
+
+    def _print_Det(self, e):
+        return self.call(r"\det", e.arg)
+
+    def _print_LogDet(self, e):
+        return self.call(r"\log\det", e.arg)
+
+    def _print_Sum(self, e):
+        return self.call(r"\operatorname{sum}", e.arg)
+
+    def _print_Softmax(self, e):
+        return self.call(r"\operatorname{softmax}", e.arg)
+
+    def _print_Diag(self, e):
+        return self.call(r"\operatorname{diag}", e.arg)
+
+    def _print_DiagPart(self, e):
+        return self.call(r"\operatorname{diag}", e.arg)
+
+    def _print_Vec(self, e):
+        return self.call(r"\operatorname{vec}", e.arg)
+
+    def _print_Kron(self, e):
+        return self.at(e.args[0], POW) + r" \otimes " + self.at(e.args[1], POW), MUL
+
+
+_TEXT = TextPrinter()
+_LATEX = LatexPrinter()
+
+
+def to_text(e: Expr) -> str:
+    return _TEXT.doprint(e)
+
+
+def to_latex(e: Expr) -> str:
+    return _LATEX.doprint(e)
+
+
+def to_text_compact(e: Expr) -> str:
+    return to_text(e)
+
+
+def to_latex_compact(e: Expr) -> str:
+    return to_latex(e)

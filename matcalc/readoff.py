@@ -1,0 +1,175 @@
+"""Differentials and what is read off them: gradients, Jacobian matrices, Kronecker forms.
+
+`differential(f, {X: dX})` applies the rule table once per node of the DAG.
+`gradient_of(df, dX)` finds G with df = <G, dX> by transposing the linear map
+dX -> df: each linear operation passes its cotangent to its argument (its adjoint), in
+reverse topological order, so shared subexpressions are visited once.
+`kronecker_of(dF, dX)` finds J with vec(dF) = J vec(dX) (numerator layout) by the
+forward rules vec(A M B) = (B' (x) A) vec(M), vec(M') = K vec(M), vec(a .* M) =
+diag(vec a) vec(M); for vectors this is the plain Jacobian matrix.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import build as B
+from .errors import NotSupportedError
+from .evaluate import bind_dims, evaluate_arrays
+from .nodes import (SCALAR, Add, Diag, DiagPart, Expr, Hadamard, Mul, Sum, Trace, Transpose, Var)
+from .rules import DIFFERENTIAL, TRANSPOSE
+
+
+def differential(expr: Expr, directions: dict) -> Expr:
+    """d(expr) where each variable name in `directions` moves along its direction expression."""
+    memo: dict = {}
+    names = frozenset(directions)
+    for node in expr.walk():
+        if not (node.free & names):
+            memo[node] = B.zeros(node.shape)
+        elif isinstance(node, Var):
+            memo[node] = directions[node.name]
+        else:
+            memo[node] = DIFFERENTIAL[type(node)](node, memo.__getitem__)
+    return memo[expr]
+
+
+def gradient_of(df: Expr, dvar: Var, seed: Expr | None = None) -> Expr:
+    """G with <seed, df> = <G, dX> (seed defaults to 1 for a scalar df)."""
+    name = dvar.name
+    if seed is None:
+        if df.shape != SCALAR:
+            raise NotSupportedError("a gradient needs a scalar function")
+        seed = B.ONE
+    if name not in df.free:
+        return B.zeros(dvar.shape)
+    order = [n for n in df.walk() if name in n.free]
+    cot: dict = {df: [seed]}
+    result = []
+
+    def dep(n):
+        return name in n.free
+
+    for node in reversed(order):
+        parts = cot.pop(node, None)
+        if not parts:
+            continue
+        s = B.add(*parts) if len(parts) > 1 else parts[0]
+        if node is dvar:
+            result.append(s)
+            continue
+        rule = TRANSPOSE.get(type(node))
+        if rule is None:
+            raise NotSupportedError(f"internal: {type(node).__name__} is not linear in {name}")
+
+        def emit(child, c):
+            cot.setdefault(child, []).append(c)
+        rule(node, s, dep, emit)
+    return B.add(*result) if result else B.zeros(dvar.shape)
+
+
+def _size(shape):
+    r, c = shape
+    return B._dim_mul(r, c)
+
+
+def kronecker_of(dF: Expr, dvar: Var) -> Expr:
+    """J with vec(dF) = J vec(dX), column-major vec; for vector dF and dx simply dF = J dx."""
+    name = dvar.name
+    n_in = _size(dvar.shape)
+    memo: dict = {}
+    for node in dF.walk():
+        if name not in node.free:
+            continue
+        memo[node] = _kron_rule(node, memo, name, n_in)
+    if dF not in memo:
+        return B.zeros((_size(dF.shape), n_in))
+    return memo[dF]
+
+
+def _vec_row(x: Expr) -> Expr:
+    return B.transpose(B.vec(x))
+
+
+def _kron_rule(e: Expr, memo: dict, name: str, n_in) -> Expr:
+    if isinstance(e, Var):
+        return B.identity(n_in)
+    if isinstance(e, Add):
+        return B.add(*[memo[t] for t in e.args if name in t.free])
+    if isinstance(e, Mul):
+        c, scal, chain = e.split()
+        deps = [i for i, f in enumerate(e.args) if name in f.free]
+        if len(deps) != 1:
+            raise NotSupportedError("internal: the differential is not linear in the direction")
+        i = deps[0]
+        f = e.args[i]
+        if f.shape == SCALAR:
+            rest = B.mul(*(e.args[:i] + e.args[i + 1:]))
+            return B.mul(B.vec(rest), memo[f])
+        j = i - (len(e.args) - len(chain))
+        p = B.mul(*chain[:j]) if j > 0 else None
+        q = B.mul(*chain[j + 1:]) if j + 1 < len(chain) else None
+        left = B.kron(B.transpose(q) if q is not None else B.identity(f.shape[1]),
+                      p if p is not None else B.identity(f.shape[0]))
+        return B.mul(B.num(c), *scal, left, memo[f])
+    if isinstance(e, Hadamard):
+        f = next(g for g in e.args if name in g.free)
+        others = B.hadamard(*[g for g in e.args if g is not f])
+        return B.mul(B.diag(B.vec(others)), memo[f])
+    if isinstance(e, Transpose):
+        r, c = e.arg.shape
+        return B.mul(B.comm(r, c), memo[e.arg])
+    if isinstance(e, Trace):
+        return B.mul(_vec_row(B.identity(e.arg.shape[0])), memo[e.arg])
+    if isinstance(e, Sum):
+        return B.mul(_vec_row(B.ones(e.arg.shape)), memo[e.arg])
+    raise NotSupportedError(f"no Kronecker form through {type(e).__name__}")
+
+
+def dense_linear_map(L: Expr, dvar: Var, values: dict, like: Expr,
+                     sym: bool = False, diag: bool = False) -> np.ndarray:
+    """The array [out..., in...] of the linear map dX -> L(dX) (exact, not finite differences).
+
+    L is evaluated once on the stack of all basis directions E_kl (batched). `like` is
+    the variable dX stands for, whose value fixes the dimensions. With `sym`, directions
+    and outputs are symmetrized (the symmetric-matrix convention); with `diag`, only
+    diagonal directions count.
+    """
+    arrays, dims = bind_dims((L, like), values, skip=(dvar.name,))
+    r, c = (_resolve(d, dims) for d in dvar.shape)
+    n = r * c
+    basis = np.eye(n).reshape(n, r, c)
+    if sym:
+        basis = (basis + np.swapaxes(basis, -1, -2)) / 2
+    if diag:
+        basis = basis * np.eye(r)
+    arrays[dvar.name] = basis
+    out = evaluate_arrays(L, arrays, dims)
+    out = np.broadcast_to(out, (n,) + out.shape[-2:])
+    if sym:
+        out = (out + np.swapaxes(out, -1, -2)) / 2
+    if diag:
+        out = out * np.eye(out.shape[-1])
+    p, q = out.shape[-2:]
+    out_shape = numpy_dims(L.shape, (p, q))
+    in_shape = numpy_dims(dvar.shape, (r, c))
+    arr = out.reshape((n,) + out_shape)
+    arr = np.moveaxis(arr, 0, -1)
+    return np.ascontiguousarray(arr.reshape(out_shape + in_shape))
+
+
+def numpy_dims(shape, concrete) -> tuple:
+    r, c = shape
+    if (r, c) == SCALAR:
+        return ()
+    if c == 1:
+        return (concrete[0],)
+    if r == 1:
+        return (concrete[1],)
+    return tuple(concrete)
+
+
+def _resolve(d, dims):
+    if isinstance(d, int):
+        return d
+    from .evaluate import _dim
+    return _dim(d, dims)

@@ -1,0 +1,215 @@
+"""Result objects: one symbolic answer in every form a user asks for.
+
+Every result prints as plain text that `parse` reads back (`str(r)`, with `r.where`
+declaring the names it uses), as LaTeX (`r.latex()`, Jupyter's `_repr_latex_`), gives
+the symbolic tree (`r.expr`) and the differential it came from (`r.differential`), and
+evaluates with NumPy (`r.evaluate(values)`) to the documented array shape.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import build as B
+from .evaluate import evaluate, squeeze, bind_dims, evaluate_arrays
+from .expression import Expression, declarations_of, numpy_shape
+from .nodes import SCALAR, Expr, Var
+from .printing import to_latex, to_text
+from .readoff import dense_linear_map
+
+
+class Result:
+    """Common behaviour; subclasses fix `kind`, the main expression and evaluation."""
+
+    kind = "result"
+    label = "r"
+
+    def __init__(self, function: Expression, wrt, expr: Expr, differential: Expr | None = None,
+                 directions: tuple = (), forms: dict | None = None):
+        self.function = function
+        self.wrt = wrt
+        self._expr = expr
+        self._differential = differential
+        self.directions = directions
+        self._forms = forms or {}
+
+    # ---- symbolic forms
+    @property
+    def expr(self) -> Expression:
+        return Expression(self._expr, self.where)
+
+    @property
+    def differential(self) -> Expression | None:
+        if self._differential is None:
+            return None
+        return Expression(self._differential, self.where)
+
+    @property
+    def where(self) -> str:
+        extra = [self.function.node] + [d for d in self.directions]
+        if self._differential is not None:
+            extra.append(self._differential)
+        return declarations_of(self._expr, tuple(extra))
+
+    def __str__(self) -> str:
+        from .printing import to_text_compact
+        return to_text_compact(self._expr)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.label} = {self}>"
+
+    def latex(self) -> str:
+        from .printing import to_latex_compact
+        return to_latex_compact(self._expr)
+
+    def _repr_latex_(self) -> str:
+        return "$$" + self.latex_label() + " = " + self.latex() + "$$"
+
+    def latex_label(self) -> str:
+        return self.label
+
+    def forms(self) -> dict:
+        """Every form as text and LaTeX (the CLI's JSON output)."""
+        out = {"kind": self.kind, "wrt": self.wrt, "text": str(self), "latex": self.latex(),
+               "shape": list(numpy_shape(self._expr.shape)), "where": self.where}
+        if self._differential is not None:
+            out["differential"] = {"text": to_text(self._differential), "latex": to_latex(self._differential)}
+        for k, e in self._forms.items():
+            out[k] = {"text": to_text(e), "latex": to_latex(e)}
+        return out
+
+    def evaluate(self, values: dict | None = None, **kw):
+        vals = dict(values or {})
+        vals.update(kw)
+        return evaluate(self._expr, vals, context=(self.function.node,))
+
+    def check(self, **kw):
+        from .check import check
+        return check(self, **kw)
+
+
+class DifferentialResult(Result):
+    kind = "differential"
+
+    def latex_label(self):
+        return "df"
+
+
+class GradientResult(Result):
+    """The gradient G with df = <G, dX>, shaped like X (sym(G) for a symmetric X)."""
+
+    kind = "gradient"
+
+    def __init__(self, *a, unconstrained: Expr | None = None, **k):
+        super().__init__(*a, **k)
+        self._unconstrained = unconstrained
+
+    @property
+    def unconstrained(self) -> Expression:
+        """The gradient of the function's formula on all matrices (before projecting)."""
+        return Expression(self._unconstrained if self._unconstrained is not None else self._expr, self.where)
+
+    def latex_label(self):
+        from .printing import latex_name
+        return r"\nabla_{" + latex_name(self.wrt) + "} f"
+
+
+class JacobianResult(Result):
+    """dF/dX in numerator layout: vec(dF) = J vec(dX); array indexed [out..., in...].
+
+    For vector (or scalar) F and x the main form is the matrix J. Where a matrix is
+    involved the main form is the linear map dX -> dF, printed as an expression in dX;
+    `kron` holds its Kronecker form. `layout="denominator"` transposes.
+    """
+
+    kind = "jacobian"
+
+    def __init__(self, *a, is_map: bool = False, kron: Expr | None = None, layout: str = "numerator",
+                 dvar: Var | None = None, var: Var | None = None, **k):
+        super().__init__(*a, **k)
+        self.is_map = is_map
+        self._kron = kron
+        self.layout = layout
+        self._dvar = dvar
+        self._var = var
+
+    @property
+    def kron(self) -> Expression | None:
+        return None if self._kron is None else Expression(self._kron, self.where)
+
+    def latex_label(self):
+        from .printing import latex_name
+        if self.is_map:
+            return "dF"
+        return r"\frac{\partial F}{\partial " + latex_name(self.wrt) + "}"
+
+    def evaluate(self, values=None, **kw):
+        vals = dict(values or {})
+        vals.update(kw)
+        if not self.is_map:
+            out = evaluate(self._expr, vals, context=(self.function.node,))
+            return np.asarray(out) if not np.isscalar(out) else out
+        arr = dense_linear_map(self._expr, self._dvar, vals, like=self._var)
+        if self.layout == "denominator":
+            nout = arr.ndim - len(numpy_shape(self._var.shape))
+            arr = np.moveaxis(arr, list(range(nout)), list(range(arr.ndim - nout, arr.ndim)))
+        return arr
+
+
+class HessianResult(Result):
+    """The Hessian: d2f = <dX, H[dX]>.
+
+    Scalar variable: a scalar; vector: the symmetric matrix H; matrix: the linear map
+    V -> H[V] (an expression in V), with `kron` its Kronecker form and `.evaluate()` the
+    array H[i,j,k,l] = d2f / dX_ij dX_kl.
+    """
+
+    kind = "hessian"
+
+    def __init__(self, *a, is_map: bool = False, kron: Expr | None = None, bilinear: Expr | None = None,
+                 dvar: Var | None = None, var: Var | None = None, sym: bool = False, diag: bool = False,
+                 gradient: Expr | None = None, **k):
+        super().__init__(*a, **k)
+        self.is_map = is_map
+        self._kron = kron
+        self._bilinear = bilinear
+        self._dvar = dvar
+        self._var = var
+        self._sym = sym
+        self._diag = diag
+        self._gradient = gradient
+
+    @property
+    def kron(self) -> Expression | None:
+        return None if self._kron is None else Expression(self._kron, self.where)
+
+    @property
+    def bilinear(self) -> Expression | None:
+        """d2f as the notes write it: <dX, H[dX]>."""
+        return None if self._bilinear is None else Expression(self._bilinear, self.where)
+
+    @property
+    def gradient(self) -> Expression | None:
+        return None if self._gradient is None else Expression(self._gradient, self.where)
+
+    def latex_label(self):
+        if self.is_map:
+            from .printing import latex_name
+            return r"H\left[" + latex_name(self._dvar.name) + r"\right]"
+        return r"\nabla^2 f"
+
+    def evaluate(self, values=None, **kw):
+        vals = dict(values or {})
+        vals.update(kw)
+        if not self.is_map:
+            return evaluate(self._expr, vals, context=(self.function.node,))
+        return dense_linear_map(self._expr, self._dvar, vals, like=self._var, sym=self._sym, diag=self._diag)
+
+
+
+class HvpResult(Result):
+    """The Hessian-vector product H[v], an expression in the direction v (never forming H)."""
+
+    kind = "hvp"
+
+    def latex_label(self):
+        return r"\nabla^2 f\,[" + self.directions[0].name + "]"

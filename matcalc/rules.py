@@ -1,0 +1,217 @@
+"""The rule table of the differential approach: one rule per operation, as in the notes.
+
+    d(X + Y) = dX + dY            d(XY) = dX Y + X dY          d(X') = (dX)'
+    d(X^-1)  = -X^-1 dX X^-1      d tr X = tr dX               d det X = det X tr(X^-1 dX)
+    d f(U)   = f'(U) .* dU        d(X .* Y) = dX .* Y + X .* dY   d(u^v) = u^v (log(u) dv + v du / u)
+
+`DIFFERENTIAL[Node](node, d)` gives d(node), where `d(child)` is the child's
+differential (computed once per node of the DAG). Linear operations also have a
+transpose rule (`TRANSPOSE[Node](node, cotangent, emit)`), used to read a gradient off
+`df = <G, dX>` (readoff.py) -- the two tables together play the role of autograd's
+`defvjp` and JAX's `defjvp`.
+"""
+from __future__ import annotations
+
+from . import build as B
+from .errors import NotSupportedError
+from .functions import derivative
+from .nodes import (SCALAR, Add, Comm, Det, Diag, DiagPart, DimSize, Expr, Func, Hadamard, Identity, Inverse,
+                    Kron, LogDet, MatPow, Mul, Num, Ones, Pow, Softmax, Sum, Trace, Transpose, Var, Vec, Zero)
+
+DIFFERENTIAL: dict = {}
+TRANSPOSE: dict = {}
+
+
+def differential_rule(*classes):
+    def reg(fn):
+        for c in classes:
+            DIFFERENTIAL[c] = fn
+        return fn
+    return reg
+
+
+def transpose_rule(*classes):
+    def reg(fn):
+        for c in classes:
+            TRANSPOSE[c] = fn
+        return fn
+    return reg
+
+
+def _emul(a: Expr, b: Expr) -> Expr:
+    return B.mul(a, b) if a.shape == SCALAR or b.shape == SCALAR else B.hadamard(a, b)
+
+
+# ---------------------------------------------------------------- d(.)
+@differential_rule(Num, DimSize, Identity, Zero, Ones, Comm)
+def _d_const(e, d):
+    return B.zeros(e.shape)
+
+
+@differential_rule(Add)
+def _d_add(e, d):                       # d(X + Y) = dX + dY
+    return B.add(*[d(t) for t in e.args])
+
+
+@differential_rule(Mul)
+def _d_mul(e, d):                       # d(XY) = dX Y + X dY
+    f = e.args
+    return B.add(*[B.mul(*f[:i], df, *f[i + 1:]) for i in range(len(f)) for df in [d(f[i])] if not B.is_zero(df)])
+
+
+@differential_rule(Hadamard)
+def _d_hadamard(e, d):                  # d(X .* Y) = dX .* Y + X .* dY
+    f = e.args
+    return B.add(*[B.hadamard(*f[:i], df, *f[i + 1:]) for i in range(len(f)) for df in [d(f[i])] if not B.is_zero(df)])
+
+
+@differential_rule(Transpose)
+def _d_transpose(e, d):                 # d(X') = (dX)'
+    return B.transpose(d(e.arg))
+
+
+@differential_rule(Inverse)
+def _d_inverse(e, d):                   # d(X^-1) = -X^-1 dX X^-1
+    return B.neg(B.mul(e, d(e.arg), e))
+
+
+@differential_rule(MatPow)
+def _d_matpow(e, d):                    # d(X^k) = sum_i X^i dX X^(k-1-i); negative k through X^-1
+    k = e.k
+    x = e.base if k > 0 else B.inverse(e.base)
+    dx = d(e.base) if k > 0 else B.neg(B.mul(x, d(e.base), x))
+    k = abs(k)
+    return B.add(*[B.mul(B.matpow(x, i), dx, B.matpow(x, k - 1 - i)) for i in range(k)])
+
+
+@differential_rule(Pow)
+def _d_pow(e, d):                       # d(u^c) = c u^(c-1) du;  d(u^v) = u^v (log(u) dv + v/u du)
+    u, v = e.base, e.exp
+    du, dv = d(u), d(v)
+    if B.is_zero(dv):
+        return _emul(B.mul(v, B.power(u, B.add(v, B.num(-1)))), du)
+    terms = [_emul(B.mul(e, dv), B.func("log", u))]
+    if not B.is_zero(du):
+        terms.append(_emul(B.mul(v, B.power(u, B.add(v, B.num(-1)))), du))
+    return B.add(*terms)
+
+
+@differential_rule(Func)
+def _d_func(e, d):                      # d f(U) = f'(U) .* dU
+    return _emul(derivative(e.name, e.arg), d(e.arg))
+
+
+@differential_rule(Trace)
+def _d_trace(e, d):                     # d tr X = tr dX
+    return B.trace(d(e.arg))
+
+
+@differential_rule(Det)
+def _d_det(e, d):                       # d det X = det X tr(X^-1 dX)
+    return B.mul(e, B.trace(B.mul(B.inverse(e.arg), d(e.arg))))
+
+
+@differential_rule(LogDet)
+def _d_logdet(e, d):                    # d log|det X| = tr(X^-1 dX)
+    return B.trace(B.mul(B.inverse(e.arg), d(e.arg)))
+
+
+@differential_rule(Sum)
+def _d_sum(e, d):                       # d sum(X) = sum(dX)
+    return B.sumall(d(e.arg))
+
+
+@differential_rule(Softmax)
+def _d_softmax(e, d):                   # d softmax(u) = p .* du - p p' du,  p = softmax(u)
+    du = d(e.arg)
+    return B.sub(B.hadamard(e, du), B.mul(e, B.transpose(e), du))
+
+
+@differential_rule(Diag)
+def _d_diag(e, d):
+    return B.diag(d(e.arg))
+
+
+@differential_rule(DiagPart)
+def _d_diagpart(e, d):
+    return B.diagpart(d(e.arg))
+
+
+@differential_rule(Vec)
+def _d_vec(e, d):
+    return B.vec(d(e.arg))
+
+
+@differential_rule(Kron)
+def _d_kron(e, d):                      # d(A (x) B) = dA (x) B + A (x) dB
+    a, b = e.args
+    return B.add(B.kron(d(a), b), B.kron(a, d(b)))
+
+
+# ---------------------------------------------------------------- transposes of linear maps
+# emit(child, cotangent): the cotangent S of a node flows to the child that depends on dX.
+@transpose_rule(Add)
+def _t_add(e, s, dep, emit):
+    for t in e.args:
+        if dep(t):
+            emit(t, s)
+
+
+@transpose_rule(Mul)
+def _t_mul(e, s, dep, emit):            # <S, c P F Q> = <c P' S Q', F>
+    c, scal, chain = e.split()
+    deps = [i for i, f in enumerate(e.args) if dep(f)]
+    if len(deps) != 1:
+        raise NotSupportedError("internal: the differential is not linear in the direction")
+    i = deps[0]
+    f = e.args[i]
+    others = e.args[:i] + e.args[i + 1:]
+    if f.shape == SCALAR:
+        rest = B.mul(*others)
+        emit(f, B.inner(rest, s) if rest.shape != SCALAR else B.mul(rest, s))
+        return
+    j = i - (len(e.args) - len(chain))
+    p, q = chain[:j], chain[j + 1:]
+    coeff = [x for x in e.args[:len(e.args) - len(chain)]]
+    pt = B.transpose(B.mul(*p)) if p else B.ONE
+    qt = B.transpose(B.mul(*q)) if q else B.ONE
+    emit(f, B.mul(*coeff, pt, s, qt))
+
+
+@transpose_rule(Hadamard)
+def _t_hadamard(e, s, dep, emit):       # <S, A .* F> = <S .* A, F>
+    deps = [f for f in e.args if dep(f)]
+    if len(deps) != 1:
+        raise NotSupportedError("internal: the differential is not linear in the direction")
+    f = deps[0]
+    emit(f, B.hadamard(s, *[g for g in e.args if g is not f]))
+
+
+@transpose_rule(Transpose)
+def _t_transpose(e, s, dep, emit):
+    emit(e.arg, B.transpose(s))
+
+
+@transpose_rule(Trace)
+def _t_trace(e, s, dep, emit):          # <s, tr F> = <s I, F>
+    emit(e.arg, B.mul(s, B.identity(e.arg.shape[0])))
+
+
+@transpose_rule(Sum)
+def _t_sum(e, s, dep, emit):            # <s, sum F> = <s 1 1', F>
+    emit(e.arg, B.mul(s, B.ones(e.arg.shape)))
+
+
+@transpose_rule(Diag)
+def _t_diag(e, s, dep, emit):           # <S, diag(f)> = <diag(S), f>
+    emit(e.arg, B.diagpart(s))
+
+
+@transpose_rule(DiagPart)
+def _t_diagpart(e, s, dep, emit):       # <s, diag(F)> = <Diag(s), F>
+    emit(e.arg, B.diag(s))
+
+
+@transpose_rule(Vec)
+def _t_vec(e, s, dep, emit):
+    raise NotSupportedError("reading a gradient through vec(.) is not supported")

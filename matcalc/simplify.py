@@ -1,0 +1,348 @@
+"""The simplifier: from a correct answer to a textbook-sized one.
+
+The constructors (build.py) already keep every expression in canonical form. Here the
+costlier rewrites run, and the smallest result wins:
+
+* `expand` distributes products over sums (within a budget), so that like terms meet
+  and cancel: y(1 - s) - (1 - y)s becomes y - s;
+* `factor` pulls shared factors out of sums: a common scalar (2 exp(-x'x) (I - 2 x x')),
+  a shared left or right matrix factor ((A + A') x, A' (diag(p) - p p') A), or a common
+  rational coefficient (1/2 (A + A'));
+* `rewrite` applies textbook identities: exp(u) / (1 + exp(u)) = sigmoid(u) and
+  exp(u) / sum(exp(u)) = softmax(u).
+
+`simplify(e)` returns the smallest (by printed tokens) of e and its rewritten forms;
+every candidate is equal to e, so the choice is safe.
+"""
+from __future__ import annotations
+
+import re
+from fractions import Fraction
+from math import gcd
+
+from . import build as B
+from .nodes import (SCALAR, Add, Expr, Func, Hadamard, Mul, Num, Ones, Pow, Sum, Transpose)
+
+EXPAND_BUDGET = 64
+
+_TOKEN = re.compile(r"[A-Za-z_][A-Za-z_0-9]*|\d+\.?\d*|\.\*|\./|\|\||[-+*/^'(),<>|.]")
+
+
+def text_size(e: Expr) -> int:
+    """Printed size in tokens (brackets and commas not counted), the measure of compactness."""
+    s = e._c.get("tsize")
+    if s is None:
+        from .printing import to_text
+        s = e._c["tsize"] = len([t for t in _TOKEN.findall(to_text(e)) if t not in "(),"])
+    return s
+
+
+def simplify(e: Expr) -> Expr:
+    best = e
+    for cand in _candidates(e):
+        if (text_size(cand), _nodes(cand)) < (text_size(best), _nodes(best)):
+            best = cand
+    return best
+
+
+def _candidates(e: Expr):
+    r = rewrite(e)
+    yield r
+    f = factor(r)
+    yield f
+    yield rewrite(f)
+    x = expand(e)
+    if x is not e:
+        xr = rewrite(x)
+        yield xr
+        xf = factor(xr)
+        yield xf
+        yield rewrite(xf)
+
+
+def _nodes(e: Expr) -> int:
+    n = e._c.get("nodes")
+    if n is None:
+        n = e._c["nodes"] = sum(1 for _ in e.walk())
+    return n
+
+
+# ---------------------------------------------------------------- expansion
+def expand(e: Expr, budget: int = EXPAND_BUDGET) -> Expr:
+    """Distribute products over sums, unless that would make more than `budget` terms."""
+    def fn(n: Expr) -> Expr:
+        if isinstance(n, (Mul, Hadamard)):
+            factors = list(n.args)
+            if not any(isinstance(f, Add) for f in factors):
+                return n
+            combos = [[]]
+            for f in factors:
+                opts = f.args if isinstance(f, Add) else (f,)
+                if len(combos) * len(opts) > budget:
+                    return n
+                combos = [c + [o] for c in combos for o in opts]
+            make = B.mul if isinstance(n, Mul) else B.hadamard
+            return B.add(*[make(*c) for c in combos])
+        return n
+    return _transform_outside_functions(e, fn)
+
+
+def _transform_outside_functions(e: Expr, fn) -> Expr:
+    """Like B.transform, but leaves the arguments of elementwise functions and powers alone."""
+    memo: dict = {}
+    for node in e.walk():
+        if isinstance(node, (Func,)) or (isinstance(node, Pow) and not isinstance(node.exp, Num)):
+            memo[node] = node
+            continue
+        ch = node.children
+        if ch:
+            new_ch = [memo.get(c, c) for c in ch]
+            new = node if all(a is b for a, b in zip(new_ch, ch)) else B.with_children(node, new_ch)
+        else:
+            new = node
+        memo[node] = fn(new)
+    return memo[e]
+
+
+# ---------------------------------------------------------------- factoring
+class _Term:
+    """A term of a sum as coefficient * scalar monomial * matrix chain."""
+
+    __slots__ = ("coeff", "mono", "chain", "view")
+
+    def __init__(self, t: Expr):
+        c, rest = B.split_coeff(t)
+        self.coeff = c
+        self.mono: dict = {}
+        if isinstance(rest, Mul):
+            _, scal, chain = rest.split()
+        elif rest.shape == SCALAR:
+            scal, chain = (rest,), ()
+        else:
+            scal, chain = (), (rest,)
+        if isinstance(rest, Num):
+            scal = ()
+        for s in scal:
+            b, e = B._scalar_base_exp(s)
+            self.mono[b] = self.mono.get(b, 0) + e
+        self.chain = tuple(chain)
+        self.view = None  # (base, chain) when a scalar term is one 1x1 chain like x'A x
+        if not chain:
+            pure = [b for b, e in self.mono.items() if e == 1 and isinstance(b, Mul) and not b.split()[1]
+                    and b.split()[0] == 1 and len(b.split()[2]) >= 2]
+            if len(pure) == 1:
+                self.view = (pure[0], pure[0].split()[2])
+
+    def chain_view(self):
+        if self.chain:
+            return self.chain
+        return self.view[1] if self.view else ()
+
+    def build(self, drop_base=None, drop_exp=0, chain=None) -> Expr:
+        parts = [B.num(self.coeff)]
+        for b, e in self.mono.items():
+            if self.view is not None and chain is not None and b is self.view[0]:
+                continue
+            if b is drop_base:
+                e = e - drop_exp
+            if e != 0:
+                parts.append(B.power(b, B.num(e)) if e != 1 else b)
+        parts.extend(self.chain if chain is None else chain)
+        return B.mul(*parts)
+
+
+def factor(e: Expr) -> Expr:
+    """Factor every sum in e (bottom-up)."""
+    return B.transform(e, lambda n: factor_sum(n.args) if isinstance(n, Add) else n)
+
+
+def factor_sum(terms) -> Expr:
+    terms = list(terms)
+    if len(terms) < 2:
+        return B.add(*terms)
+    ts = [_Term(t) for t in terms]
+    best = None  # (saving, kind, payload, members)
+    # common scalar bases
+    seen: dict = {}
+    for i, t in enumerate(ts):
+        for b, ex in t.mono.items():
+            seen.setdefault(b, []).append((i, ex))
+    for b, occ in seen.items():
+        if len(occ) < 2:
+            continue
+        exps = [ex for _, ex in occ]
+        if not (all(x > 0 for x in exps) or all(x < 0 for x in exps)):
+            continue
+        ex = min(exps)
+        saving = (len(occ) - 1) * text_size(B.power(b, B.num(ex)) if ex != 1 else b)
+        cand = (saving, "scalar", (b, ex), [i for i, _ in occ])
+        if best is None or cand[0] > best[0]:
+            best = cand
+    # shared left / right chain factors
+    for side in ("left", "right"):
+        seen = {}
+        for i, t in enumerate(ts):
+            ch = t.chain_view()
+            if not ch:
+                continue
+            f = ch[0] if side == "left" else ch[-1]
+            seen.setdefault(f, []).append(i)
+        for f, members in seen.items():
+            if len(members) < 2:
+                continue
+            ident = sum(1 for i in members if len(ts[i].chain_view()) == 1)
+            saving = (len(members) - 1) * text_size(f) - ident
+            cand = (saving, side, f, members)
+            if saving > 0 and (best is None or saving > best[0]):
+                best = cand
+    if best is None or best[0] <= 0:
+        return _content(terms, ts)
+    saving, kind, payload, members = best
+    mset = set(members)
+    rest = [terms[i] for i in range(len(terms)) if i not in mset]
+    if kind == "scalar":
+        b, ex = payload
+        inner = factor_sum([ts[i].build(drop_base=b, drop_exp=ex) for i in members])
+        group = B.mul(B.power(b, B.num(ex)) if ex != 1 else b, inner)
+    else:
+        f = payload
+        rems = []
+        for i in members:
+            ch = ts[i].chain_view()
+            rem = ch[1:] if kind == "left" else ch[:-1]
+            if not rem:
+                n = f.shape[1] if kind == "left" else f.shape[0]
+                rem = (B.identity(n),)
+            rems.append(ts[i].build(chain=rem))
+        inner = factor_sum(rems)
+        group = B.mul(f, inner) if kind == "left" else B.mul(inner, f)
+    if not rest:
+        return group
+    return B.add(group, factor_sum(rest))
+
+
+def _content(terms, ts) -> Expr:
+    """Pull a common rational coefficient out of a sum when that is no larger."""
+    coeffs = [t.coeff for t in ts]
+    num = 0
+    den = 1
+    for c in coeffs:
+        num = gcd(num, c.numerator)
+        den = den * c.denominator // gcd(den, c.denominator)
+    g = Fraction(num, den)
+    if all(c < 0 for c in coeffs):
+        g = -g
+    if g == 1 or g == 0:
+        return B.add(*terms)
+
+    def cost(c):
+        c = abs(c)
+        return 0 if c == 1 else (1 if c.denominator == 1 else 3)
+    before = sum(cost(c) for c in coeffs)
+    after = cost(g) + sum(cost(c / g) for c in coeffs)
+    if after > before or (after == before and g < 0):
+        return B.add(*terms)
+    return B.mul(B.num(g), B.add(*[B.scale(1 / g, t) for t in terms]))
+
+
+# ---------------------------------------------------------------- identities
+def rewrite(e: Expr) -> Expr:
+    return B.transform(e, _rewrite_node)
+
+
+def _is_exp_of(f: Expr):
+    if isinstance(f, Func) and f.name == "exp":
+        return f.arg
+    return None
+
+
+def _one_plus_exp(b: Expr):
+    """u when b = 1 + exp(u) (also broadcast: ones + exp(u))."""
+    if isinstance(b, Add) and len(b.args) == 2:
+        a0, a1 = b.args
+        for one, other in ((a0, a1), (a1, a0)):
+            if (isinstance(one, Num) and one.value == 1) or isinstance(one, Ones):
+                u = _is_exp_of(other)
+                if u is not None:
+                    return u
+    return None
+
+
+def _rewrite_node(n: Expr) -> Expr:
+    if isinstance(n, Mul):
+        return _rewrite_mul(n)
+    if isinstance(n, Hadamard):
+        return _rewrite_sigmoid_factors(list(n.args), B.hadamard) or n
+    return n
+
+
+def _rewrite_sigmoid_factors(factors: list, make):
+    """exp(u)^a (1 + exp(u))^-b -> sigmoid(u)^min(a,b) ...; None if nothing applies."""
+    bases = {}
+    for i, f in enumerate(factors):
+        if isinstance(f, Pow) and isinstance(f.exp, Num):
+            bases[i] = (f.base, f.exp.value)
+        else:
+            bases[i] = (f, Fraction(1))
+    changed = False
+    for i, (b, ex) in list(bases.items()):
+        if ex >= 0:
+            continue
+        u = _one_plus_exp(b)
+        if u is None:
+            continue
+        # look for exp(u)^a among the others
+        for j, (b2, ex2) in list(bases.items()):
+            if j != i and ex2 > 0 and _is_exp_of(b2) is u:
+                k = min(-ex, ex2)
+                bases[i] = (b, ex + k)
+                bases[j] = (b2, ex2 - k)
+                bases[("s", i)] = (B.func("sigmoid", u), k)
+                changed = True
+                break
+    if not changed:
+        return None
+    out = [B.power(b, B.num(ex)) if ex != 1 else b for b, ex in bases.values() if ex != 0]
+    return make(*out)
+
+
+def _rewrite_mul(n: Mul) -> Expr:
+    c, scal, chain = n.split()
+    new_scal = list(scal)
+    r = _rewrite_sigmoid_factors(new_scal, B.mul) if len(scal) >= 2 else None
+    if r is not None:
+        return B.mul(B.num(c), r, *chain)
+    # exp(u) / sum(exp(u)) -> softmax(u), once per power of the sum
+    for i, s in enumerate(scal):
+        if isinstance(s, Pow) and isinstance(s.exp, Num) and s.exp.value < 0 and s.exp.value.denominator == 1 \
+                and isinstance(s.base, Sum):
+            u = _is_exp_of(s.base.arg)
+            if u is None:
+                continue
+            k = int(-s.exp.value)
+            ex, exT = B.func("exp", u), B.transpose(B.func("exp", u))
+            p = B.softmax(u) if u.shape[1] == 1 else None
+            if p is None:
+                continue
+            pT = B.transpose(p)
+            new_chain = []
+            for f in chain:
+                if k and f is ex:
+                    new_chain.append(p)
+                    k -= 1
+                elif k and f is exT:
+                    new_chain.append(pT)
+                    k -= 1
+                elif k and isinstance(f, Hadamard) and ex in f.args:
+                    new_chain.append(B.hadamard(*[p if g is ex else g for g in f.args]))
+                    k -= 1
+                else:
+                    new_chain.append(f)
+            if k == int(-s.exp.value):
+                continue
+            rest = new_scal[:i] + new_scal[i + 1:]
+            left = int(-s.exp.value) - (int(-s.exp.value) - k)
+            if k:
+                rest.append(B.power(s.base, B.num(-k)))
+            return B.mul(B.num(c), *rest, *new_chain)
+    return n
