@@ -278,19 +278,22 @@ def mul(*factors: Expr) -> Expr:
                     if b not in mono:
                         order.append(b)
                         mono[b] = 0
-                    mono[b] += e
+                    mono[b] = _add_exp(mono[b], e)
                 continue
         b, e = _scalar_base_exp(s)
         if b not in mono:
             order.append(b)
             mono[b] = 0
-        mono[b] += e
+        mono[b] = _add_exp(mono[b], e)
     scalars = []
     for b in order:
         e = mono[b]
-        if e == 0:
+        if isinstance(e, Expr):
+            p = power(b, e)
+        elif e == 0:
             continue
-        p = power(b, num(e)) if e != 1 else b
+        else:
+            p = power(b, num(e)) if e != 1 else b
         if isinstance(p, Num):
             coeff *= p.value
         elif isinstance(p, Mul) and not p.split()[2]:  # e.g. (2 s)^2 distributed
@@ -334,9 +337,19 @@ def _extract_scalars(chain: list, scal: list) -> list:
 
 
 def _scalar_base_exp(s: Expr):
-    if isinstance(s, Pow) and isinstance(s.exp, Num) and s.base.shape == SCALAR:
-        return s.base, s.exp.value
+    """A scalar factor as (base, exponent); the exponent is a Fraction or a scalar Expr."""
+    if isinstance(s, Pow) and s.base.shape == SCALAR:
+        if isinstance(s.exp, Num):
+            return s.base, s.exp.value
+        return s.base, s.exp
     return s, Fraction(1)
+
+
+def _add_exp(a, b):
+    if isinstance(a, Expr) or isinstance(b, Expr):
+        r = add(a if isinstance(a, Expr) else num(a), b if isinstance(b, Expr) else num(b))
+        return r.value if isinstance(r, Num) else r
+    return a + b
 
 
 def div(a: Expr, b: Expr) -> Expr:

@@ -30,9 +30,20 @@ def self_inner(e: Expr):
             first, second = ch[:h], ch[h:]
             if all(B.transpose(b) is a for a, b in zip(first, reversed(second))):
                 y = B.mul(*second)
-                if fro or y.shape[1] == 1:
+                if fro:  # ||Y||_F = ||Y'||_F: show the one with fewer transposes
+                    yt = B.transpose(y)
+                    if _transposes(yt) < _transposes(y):
+                        y = yt
                     return y, fro
+                if y.shape[1] == 1:
+                    return y, fro
+    if fro and isinstance(e, MatPow) and e.k == 2 and e.base.symmetric:
+        return e.base, True
     return None
+
+
+def _transposes(e: Expr) -> int:
+    return sum(1 for n in e.walk() if isinstance(n, Transpose))
 
 
 def is_broadcast(t: Expr) -> bool:
@@ -454,9 +465,86 @@ def to_latex(e: Expr) -> str:
     return _LATEX.doprint(e)
 
 
+_BIND_NAMES = {"scalar": "stcakmr", "vector": "pquvwzyr", "matrix": "PQMNRST"}
+
+
+def _occurrences(e: Expr) -> dict:
+    """How often each node appears in the tree that e prints as (a DAG counts its sharing)."""
+    order = list(e.walk())
+    occ = {id(e): 1}
+    for node in reversed(order):
+        k = occ.get(id(node), 0)
+        for c in node.children:
+            occ[id(c)] = occ.get(id(c), 0) + k
+    return {n: occ.get(id(n), 0) for n in order}
+
+
+def common_subexpressions(e: Expr, limit: int = 3) -> tuple:
+    """(body, [(name, definition)]): repeated subexpressions named, when that shortens the text."""
+    from .simplify import text_size
+    taken = set(e.free)
+    binds = []
+    body = e
+    for _ in range(limit):
+        best = None
+        for node, k in _occurrences(body).items():
+            if k < 2 or node is body or isinstance(node, (Var, Num, Identity, Ones, Zero)) or not node.children:
+                continue
+            if isinstance(node, Transpose) and isinstance(node.arg, Var):
+                continue
+            size = text_size(node)
+            saving = (k - 1) * size - k - 3
+            if saving > 0 and (best is None or saving > best[0]):
+                best = (saving, node)
+        if best is None:
+            break
+        node = best[1]
+        kind = "scalar" if node.shape == SCALAR else "vector" if node.shape[1] == 1 else "matrix"
+        name = next((c for c in _BIND_NAMES[kind] if c not in taken), None)
+        if name is None:
+            break
+        taken.add(name)
+        v = B.var(name, node.shape, ("symmetric",) if node.is_square and node.symmetric and kind == "matrix" else ())
+        body = B.transform(body, lambda n, node=node, v=v: v if n is node else n)
+        binds = [(nm, B.transform(d, lambda n, node=node, v=v: v if n is node else n)) for nm, d in binds]
+        binds.append((name, node))
+    return body, binds
+
+
+def _ordered(binds):
+    """Definitions before their uses."""
+    out, names = [], {n for n, _ in binds}
+    pending = list(binds)
+    while pending:
+        for i, (n, d) in enumerate(pending):
+            if not (d.free & (names - {m for m, _ in out})):
+                out.append((n, d))
+                pending.pop(i)
+                break
+        else:  # pragma: no cover - bindings never form a cycle
+            out.extend(pending)
+            break
+    return out
+
+
 def to_text_compact(e: Expr) -> str:
-    return to_text(e)
+    """Text with repeated subexpressions named (`... where p = softmax(A x + b)`), if shorter."""
+    from .simplify import _TOKEN
+    plain = to_text(e)
+    body, binds = common_subexpressions(e)
+    if not binds:
+        return plain
+    text = to_text(body) + " where " + ", ".join(f"{n} = {to_text(d)}" for n, d in _ordered(binds))
+
+    def size(t):
+        return len([x for x in _TOKEN.findall(t) if x not in "(),"])
+    return text if size(text) < size(plain) else plain
 
 
 def to_latex_compact(e: Expr) -> str:
-    return to_latex(e)
+    from .simplify import _TOKEN
+    body, binds = common_subexpressions(e)
+    if not binds or to_text_compact(e) == to_text(e):
+        return to_latex(e)
+    defs = ", ".join(f"{latex_name(n)} = {to_latex(d)}" for n, d in _ordered(binds))
+    return to_latex(body) + r",\quad \text{where } " + defs

@@ -124,11 +124,11 @@ class _Term:
             scal = ()
         for s in scal:
             b, e = B._scalar_base_exp(s)
-            self.mono[b] = self.mono.get(b, 0) + e
+            self.mono[b] = B._add_exp(self.mono.get(b, 0), e)
         self.chain = tuple(chain)
         self.view = None  # (base, chain) when a scalar term is one 1x1 chain like x'A x
         if not chain:
-            pure = [b for b, e in self.mono.items() if e == 1 and isinstance(b, Mul) and not b.split()[1]
+            pure = [b for b, e in self.mono.items() if not isinstance(e, Expr) and e == 1 and isinstance(b, Mul) and not b.split()[1]
                     and b.split()[0] == 1 and len(b.split()[2]) >= 2]
             if len(pure) == 1:
                 self.view = (pure[0], pure[0].split()[2])
@@ -144,8 +144,10 @@ class _Term:
             if self.view is not None and chain is not None and b is self.view[0]:
                 continue
             if b is drop_base:
-                e = e - drop_exp
-            if e != 0:
+                e = 0 if isinstance(e, Expr) else e - drop_exp
+            if isinstance(e, Expr):
+                parts.append(B.power(b, e))
+            elif e != 0:
                 parts.append(B.power(b, B.num(e)) if e != 1 else b)
         parts.extend(self.chain if chain is None else chain)
         return B.mul(*parts)
@@ -171,10 +173,15 @@ def factor_sum(terms) -> Expr:
         if len(occ) < 2:
             continue
         exps = [ex for _, ex in occ]
-        if not (all(x > 0 for x in exps) or all(x < 0 for x in exps)):
+        if any(isinstance(x, Expr) for x in exps):  # symbolic exponents: only when all equal
+            if not all(x is exps[0] for x in exps):
+                continue
+            ex = exps[0]
+        elif not (all(x > 0 for x in exps) or all(x < 0 for x in exps)):
             continue
-        ex = min(exps)
-        saving = (len(occ) - 1) * text_size(B.power(b, B.num(ex)) if ex != 1 else b)
+        else:
+            ex = min(exps)
+        saving = (len(occ) - 1) * text_size(B.power(b, ex if isinstance(ex, Expr) else B.num(ex)) if ex != 1 else b)
         cand = (saving, "scalar", (b, ex), [i for i, _ in occ])
         if best is None or cand[0] > best[0]:
             best = cand
@@ -190,7 +197,8 @@ def factor_sum(terms) -> Expr:
         for f, members in seen.items():
             if len(members) < 2:
                 continue
-            ident = sum(1 for i in members if len(ts[i].chain_view()) == 1)
+            n = f.shape[1] if side == "left" else f.shape[0]
+            ident = sum(1 for i in members if len(ts[i].chain_view()) == 1) if n != 1 else 0
             saving = (len(members) - 1) * text_size(f) - ident
             cand = (saving, side, f, members)
             if saving > 0 and (best is None or saving > best[0]):
@@ -203,16 +211,16 @@ def factor_sum(terms) -> Expr:
     if kind == "scalar":
         b, ex = payload
         inner = factor_sum([ts[i].build(drop_base=b, drop_exp=ex) for i in members])
-        group = B.mul(B.power(b, B.num(ex)) if ex != 1 else b, inner)
+        group = B.mul(B.power(b, ex if isinstance(ex, Expr) else B.num(ex)) if ex != 1 else b, inner)
     else:
         f = payload
         rems = []
         for i in members:
             ch = ts[i].chain_view()
             rem = ch[1:] if kind == "left" else ch[:-1]
-            if not rem:
+            if not rem:  # f alone: the rest is I, or the scalar 1 beside a vector
                 n = f.shape[1] if kind == "left" else f.shape[0]
-                rem = (B.identity(n),)
+                rem = (B.identity(n),) if n != 1 else ()
             rems.append(ts[i].build(chain=rem))
         inner = factor_sum(rems)
         group = B.mul(f, inner) if kind == "left" else B.mul(inner, f)
