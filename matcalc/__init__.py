@@ -7,7 +7,28 @@ from .errors import (DeclarationError, EvaluationError, MatcalcError, NotSupport
                      UnknownNameError)
 from .expression import Expression, parse
 from .api import differential, grad, hessian, hvp, jacobian
+from .check import CheckReport
 
-__all__ = ["parse", "differential", "grad", "jacobian", "hessian", "hvp", "Expression", "MatcalcError", "ParseError", "ShapeError", "DeclarationError",
+
+def check(obj, wrt=None, where=None, kind: str = "gradient", **kw) -> CheckReport:
+    """Finite-difference verdict for a result, or for `kind` of `obj` with respect to `wrt`.
+
+    `matcalc.check(matcalc.grad("x'Ax", "x"))` or `matcalc.check("x'Ax", "x", kind="hessian")`;
+    keyword arguments (trials, seed, tol) go to the check.
+    """
+    from . import api
+    from .results import Result
+    if not isinstance(obj, Result):
+        if wrt is None:
+            raise MatcalcError("check needs a result, or an expression and the variable (wrt=...)")
+        fns = {"gradient": api.grad, "jacobian": api.jacobian, "hessian": api.hessian, "hvp": api.hvp,
+               "differential": api.differential}
+        if kind not in fns:
+            raise MatcalcError(f"kind must be one of {', '.join(fns)}, not {kind!r}")
+        obj = fns[kind](obj, wrt, where=where)
+    from .check import check as _check
+    return _check(obj, **kw)
+
+__all__ = ["parse", "differential", "grad", "jacobian", "hessian", "hvp", "check", "CheckReport", "Expression", "MatcalcError", "ParseError", "ShapeError", "DeclarationError",
            "UnknownNameError", "NotSupportedError", "EvaluationError"]
 __version__ = "0.1.0"

@@ -238,6 +238,10 @@ class Ctx:
         if name == "I":
             k = self.flex("k")
             return T("identity", (), (k, k), start, end)
+        if name.startswith("I_") and name not in self.decls:  # I_n: the identity of size n
+            label = name[2:].strip("{}")
+            k = self.const(int(label)) if label.isdigit() else self.dim_named(label)
+            return T("identity", (), (k, k), start, end)
         v = self.vars.get(name)
         if v is None:
             decl = self.decls.get(name)

@@ -66,8 +66,17 @@ def broadcast_scalar(t: Expr) -> Expr:
 class Printer:
     """Shared layout; subclasses supply the surface syntax."""
 
+    known_dims: frozenset = frozenset()
+
     def doprint(self, e: Expr) -> str:
-        return self.p(e)[0]
+        """Print e; an identity whose size no variable shows is printed with it (I_n)."""
+        outer = self.known_dims
+        if not outer:
+            self.known_dims = frozenset(d for n in e.walk() if isinstance(n, Var) for d in n.shape) | {None}
+        try:
+            return self.p(e)[0]
+        finally:
+            self.known_dims = outer
 
     def p(self, e: Expr) -> tuple:
         """(text, precedence) of e."""
@@ -215,7 +224,10 @@ class TextPrinter(Printer):
         return f"dim({e.args[0]})", ATOM
 
     def _print_Identity(self, e):
-        return "I", ATOM
+        n = e.args[0]
+        if n in self.known_dims:
+            return "I", ATOM
+        return (f"I_{n}" if str(n).isalnum() else f"I_{{{n}}}"), ATOM
 
     def _print_Zero(self, e):
         return "0", ATOM
@@ -300,7 +312,9 @@ def latex_name(name: str) -> str:
             i -= 1
         if 0 < i < len(name):
             base, sub = name[:i], name[i:]
-    if base in GREEK:
+    if len(base) > 1 and base[0] == "d" and (base[1:] in GREEK or len(base) == 2):
+        b = r"\mathrm{d}" + latex_name(base[1:])
+    elif base in GREEK:
         b = "\\" + base
     elif len(base) == 1:
         b = base
@@ -373,7 +387,10 @@ class LatexPrinter(Printer):
         return latex_name(str(e.args[0])), ATOM
 
     def _print_Identity(self, e):
-        return "I", ATOM
+        n = e.args[0]
+        if n in self.known_dims:
+            return "I", ATOM
+        return "I_{" + latex_name(str(n)) + "}", ATOM
 
     def _print_Zero(self, e):
         return "0", ATOM

@@ -1,0 +1,6 @@
+"""`python -m matcalc` runs the command line."""
+import sys
+
+from .cli import main
+
+sys.exit(main())

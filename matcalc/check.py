@@ -1,0 +1,167 @@
+"""Finite-difference verdicts: is a symbolic result right at random inputs?
+
+Central differences of the original function (or of its gradient, for second order)
+at inputs that respect the declared properties. Symmetric variables are perturbed
+symmetrically (E_ij + E_ji) and compared with sym(G); diagonal ones only on the
+diagonal. The verdict carries the largest relative error seen.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import EvaluationError, MatcalcError
+from .evaluate import evaluate
+from .nodes import SCALAR, Expr, Var
+from .sampling import sample_value, sample_values
+
+
+@dataclass
+class CheckReport:
+    ok: bool
+    error: float
+    trials: int
+    kind: str
+    message: str = ""
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    def __str__(self) -> str:
+        verdict = "ok" if self.ok else "MISMATCH"
+        return (f"{verdict}: {self.kind} agrees with central finite differences to a relative error of "
+                f"{self.error:.2e} at {self.trials} random input{'s' if self.trials != 1 else ''}"
+                if self.ok else f"{verdict}: {self.kind} differs from finite differences by a relative error of "
+                f"{self.error:.2e}{(' (' + self.message + ')') if self.message else ''}")
+
+
+def _fd(fun, x0: np.ndarray, sym: bool, diag: bool, h: float = 1e-6) -> np.ndarray:
+    """d fun / d x0 entrywise, as an array fun-shape + x0-shape."""
+    x0 = np.asarray(x0, dtype=float)
+    f0 = np.asarray(fun(x0), dtype=float)
+    out = np.zeros(f0.shape + x0.shape)
+    idxs = list(np.ndindex(*x0.shape)) if x0.ndim else [()]
+    for idx in idxs:
+        if diag and idx[0] != idx[1]:
+            continue
+        step = h * max(1.0, abs(float(x0[idx])))
+        e = np.zeros_like(x0)
+        e[idx] = 1.0
+        if sym and x0.ndim == 2 and idx[0] != idx[1]:
+            e[idx[::-1]] = 1.0
+            scale = 4 * step
+        else:
+            scale = 2 * step
+        fp = np.asarray(fun(x0 + step * e), dtype=float)
+        fm = np.asarray(fun(x0 - step * e), dtype=float)
+        out[(Ellipsis,) + idx] = (fp - fm) / scale
+    return out
+
+
+def _directional(fun, x0, v, h=1e-6):
+    step = h * max(1.0, float(np.max(np.abs(x0)))) if np.ndim(x0) else h * max(1.0, abs(x0))
+    v = np.asarray(v, dtype=float)
+    return (np.asarray(fun(x0 + step * v), dtype=float) - np.asarray(fun(x0 - step * v), dtype=float)) / (2 * step)
+
+
+def _rel(got, ref) -> float:
+    got = np.asarray(got, dtype=float)
+    ref = np.asarray(ref, dtype=float)
+    if got.shape != ref.shape:
+        if got.size != ref.size:
+            return float("inf")
+        got = got.reshape(ref.shape)
+    if not np.all(np.isfinite(got)):
+        return float("inf")
+    scale = max(1.0, float(np.max(np.abs(ref))) if ref.size else 1.0)
+    return float(np.max(np.abs(got - ref))) / scale if ref.size else 0.0
+
+
+def _var(node: Expr, name: str, fallback: Var | None) -> Var:
+    for n in node.walk():
+        if isinstance(n, Var) and n.name == name:
+            return n
+    return fallback
+
+
+def check(result, trials: int = 3, seed: int = 0, tol: float = 1e-5) -> CheckReport:
+    """Compare a result of grad/jacobian/hessian/hvp/differential with finite differences."""
+    from . import api
+    rng = np.random.default_rng(seed)
+    f = result.function.node
+    kind = result.kind
+    worst = 0.0
+    done = 0
+    attempts = 0
+    while done < trials and attempts < 20 * trials:
+        attempts += 1
+        vals, dims = sample_values([f, result._expr] + list(result.directions), rng)
+        for d in result.directions:
+            vals[d.name] = sample_value(d, dims, rng)
+        try:
+            f0 = evaluate(f, vals)
+            if not np.all(np.isfinite(f0)):
+                continue
+            err = _one(result, kind, f, vals, dims, rng, api)
+        except EvaluationError:
+            continue
+        if not np.isfinite(err):
+            return CheckReport(False, err, done + 1, kind, "non-finite values")
+        worst = max(worst, err)
+        done += 1
+    if done == 0:
+        raise MatcalcError("could not find inputs where the function is defined to check the result")
+    return CheckReport(worst <= tol, worst, done, kind)
+
+
+def _fun_of(node: Expr, vals: dict, name: str):
+    def fun(x):
+        v = dict(vals)
+        v[name] = x
+        return evaluate(node, v)
+    return fun
+
+
+def _one(result, kind, f, vals, dims, rng, api) -> float:
+    if kind == "differential":
+        dx = result.directions[0]
+        x = dx.name[1:]
+        got = result.evaluate(vals)
+        return _rel(got, _directional(_fun_of(f, vals, x), vals[x], vals[dx.name]))
+    if kind in ("gradient", "jacobian"):
+        x = _var(f, result.wrt, result.directions[0])
+        sym = kind == "gradient" and x.shape[0] == x.shape[1] and bool(x.props & {"symmetric", "spd"}) \
+            and x.shape != SCALAR
+        diag = kind == "gradient" and "diagonal" in x.props and x.shape != SCALAR
+        got = result.evaluate(vals)
+        ref = _fd(_fun_of(f, vals, result.wrt), vals[result.wrt], sym, diag)
+        if kind == "jacobian" and getattr(result, "layout", "numerator") == "denominator":
+            got = np.asarray(got)
+            nin = np.ndim(vals[result.wrt])
+            got = np.moveaxis(got, list(range(nin)), list(range(got.ndim - nin, got.ndim))) if nin else got
+        return _rel(got, ref)
+    if kind == "hessian":
+        a, b = result.wrt if isinstance(result.wrt, tuple) else (result.wrt, result.wrt)
+        g = api.grad(result.function, a)
+        xb = _var(f, b, None)
+        sym = xb is not None and xb.shape != SCALAR and xb.shape[0] == xb.shape[1] and bool(xb.props & {"symmetric", "spd"})
+        diag = xb is not None and xb.shape != SCALAR and "diagonal" in xb.props
+
+        def gfun(x):
+            v = dict(vals)
+            v[b] = x
+            return g.evaluate(v)
+        got = result.evaluate(vals)
+        return _rel(got, _fd(gfun, vals[b], sym, diag))
+    if kind == "hvp":
+        g = api.grad(result.function, result.wrt)
+        v = result.directions[1]
+
+        def gfun(x):
+            w = dict(vals)
+            w[result.wrt] = x
+            return g.evaluate(w)
+        got = result.evaluate(vals)
+        return _rel(got, _directional(gfun, vals[result.wrt], vals[v.name]))
+    raise MatcalcError(f"cannot check a {kind} result")

@@ -1,0 +1,135 @@
+"""The command line: `matcalc "tr(AX^2BX^-T)" --wrt X` prints df and the gradient in LaTeX.
+
+Exit status 0 on success, 2 on bad input (the message on standard error), never a
+Python traceback (set MATCALC_DEBUG=1 to see one for an internal error).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+from .errors import MatcalcError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="matcalc",
+        description="Symbolic matrix calculus by the differential approach: df, gradients, Jacobians, Hessians.",
+        epilog='examples:\n  matcalc "tr(AX^2BX^-T)" --wrt X\n'
+               '  matcalc "x\'Ax" --wrt x --hessian --where "A: matrix(n,n) symmetric"\n'
+               '  echo "log(det(X))" | matcalc - --wrt X --format json --check',
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("expr", help="the expression, or - to read it from standard input")
+    p.add_argument("--wrt", help="the variable to differentiate by (for a mixed Hessian: W,b)")
+    p.add_argument("--where", default=None, help="declarations, e.g. 'A: matrix(m,n); x: vector(n); S: matrix(n,n) symmetric'")
+    what = p.add_mutually_exclusive_group()
+    what.add_argument("--hessian", action="store_true", help="the Hessian (second order)")
+    what.add_argument("--hvp", action="store_true", help="the Hessian-vector product H[v]")
+    what.add_argument("--jacobian", action="store_true", help="the Jacobian (default for vector and matrix functions)")
+    what.add_argument("--differential", action="store_true", help="only df")
+    p.add_argument("--layout", choices=("numerator", "denominator"), default="numerator",
+                   help="Jacobian layout (default numerator: vec(dF) = J vec(dX))")
+    p.add_argument("--format", choices=("latex", "text", "json", "numpy"), default="latex")
+    p.add_argument("--check", action="store_true", help="compare with central finite differences at random inputs")
+    return p
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return run(args)
+    except MatcalcError as e:
+        print(f"matcalc: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:  # pragma: no cover
+        return 130
+    except Exception as e:  # an internal error: report it plainly
+        if os.environ.get("MATCALC_DEBUG"):
+            raise
+        print(f"matcalc: internal error ({type(e).__name__}: {e}); please report it with the input "
+              f"(set MATCALC_DEBUG=1 for details)", file=sys.stderr)
+        return 1
+
+
+def _read_expr(expr: str) -> str:
+    if expr == "-":
+        return sys.stdin.read().strip()
+    return expr
+
+
+def run(args) -> int:
+    import matcalc
+    text = _read_expr(args.expr)
+    if not args.wrt:
+        e = matcalc.parse(text, where=args.where)
+        shape = "scalar" if not e.shape else " x ".join(map(str, e.shape))
+        if args.format == "json":
+            print(json.dumps({"text": str(e), "latex": e.latex(), "shape": list(e.shape), "where": e.where}, indent=2))
+        elif args.format == "text":
+            print(str(e))
+        else:
+            print(f"text:  {e}\nlatex: {e.latex()}\nshape: {shape}")
+        return 0
+    wrt = args.wrt
+    if "," in wrt:
+        wrt = tuple(w.strip() for w in wrt.split(","))
+        if not args.hessian:
+            raise MatcalcError("two variables (W,b) are only for a mixed Hessian: add --hessian")
+    f = matcalc.parse(text, where=args.where)
+    if args.hessian:
+        r = matcalc.hessian(text, wrt, where=args.where)
+    elif args.hvp:
+        r = matcalc.hvp(text, wrt, where=args.where)
+    elif args.differential:
+        r = matcalc.differential(text, wrt, where=args.where)
+    elif args.jacobian or not f.is_scalar:
+        r = matcalc.jacobian(text, wrt, where=args.where, layout=args.layout)
+    else:
+        r = matcalc.grad(text, wrt, where=args.where)
+    report = r.check() if args.check else None
+    if args.format == "numpy":
+        try:
+            from .codegen import numpy_module
+        except ImportError:
+            raise MatcalcError("--format numpy is not available in this version") from None
+        print(numpy_module(r))
+    elif args.format == "json":
+        out = r.forms()
+        if report is not None:
+            out["check"] = {"ok": report.ok, "error": report.error, "trials": report.trials}
+        print(json.dumps(out, indent=2))
+    else:
+        for label, text_, latex in _lines(r):
+            print(f"{label} = {text_ if args.format == 'text' else latex}")
+    if report is not None and args.format != "json":
+        print(f"check: {report}")
+    if report is not None and not report.ok:
+        return 1
+    return 0
+
+
+def _lines(r):
+    """(label, text, latex) lines to print for a result."""
+    from .printing import to_latex, to_text
+    out = []
+    if r.differential is not None and r.kind != "differential":
+        out.append(("df", str(r.differential), r.differential.latex()))
+    labels = {"gradient": ("grad f", r.latex_label()), "jacobian": ("J", r.latex_label()),
+              "hessian": ("H", r.latex_label()), "hvp": ("H[v]", r.latex_label()),
+              "differential": ("df", "df")}
+    t, l = labels[r.kind]
+    out.append((t, str(r), r.latex()))
+    kron = getattr(r, "kron", None)
+    if kron is not None:
+        out.append(("J (Kronecker form, vec)" if r.kind == "jacobian" else "H (Kronecker form, vec)",
+                    str(kron), kron.latex()))
+    bil = getattr(r, "bilinear", None)
+    if bil is not None:
+        out.append(("d2f", str(bil), bil.latex()))
+    return [(a, b, c) for a, b, c in out]
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,66 @@
+"""Random inputs that respect declared properties, for numerical checks.
+
+Dimension symbols get small random sizes; spd matrices are A A'/n + I, orthogonal ones
+come from a QR factorization, invertible ones are shifted toward the identity so they
+are well conditioned, positive ones have entries in [0.5, 1.5].
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .nodes import SCALAR, Expr, Var
+
+
+def variables(*exprs: Expr) -> dict:
+    out = {}
+    for e in exprs:
+        for n in e.walk():
+            if isinstance(n, Var):
+                out.setdefault(n.name, n)
+    return out
+
+
+def sample_dims(vars_: dict, rng: np.random.Generator, lo: int = 2, hi: int = 4) -> dict:
+    dims = {}
+    for v in vars_.values():
+        for d in v.shape:
+            if isinstance(d, str) and d not in dims:
+                dims[d] = int(rng.integers(lo, hi + 1))
+    return dims
+
+
+def sample_value(v: Var, dims: dict, rng: np.random.Generator):
+    r, c = (d if isinstance(d, int) else dims[d] for d in v.shape)
+    props = v.props
+    if (r, c) == SCALAR and v.shape == SCALAR:
+        return float(rng.uniform(0.5, 1.5))
+    if "spd" in props:
+        a = rng.standard_normal((r, r))
+        x = a @ a.T / r + np.eye(r)
+    elif "orthogonal" in props:
+        q, _ = np.linalg.qr(rng.standard_normal((r, r)))
+        x = q
+    elif "diagonal" in props:
+        x = np.diag(rng.uniform(0.5, 1.5, r))
+    elif "positive" in props:
+        x = rng.uniform(0.5, 1.5, (r, c))
+    else:
+        x = rng.standard_normal((r, c))
+        if "symmetric" in props:
+            x = (x + x.T) / 2
+        if r == c and r > 1:
+            x = x / np.sqrt(r) + 2.0 * np.eye(r)
+            if "symmetric" in props:
+                x = (x + x.T) / 2
+    if v.shape[1] == 1:
+        return x[:, 0]
+    if v.shape[0] == 1:
+        return x[0, :]
+    return x
+
+
+def sample_values(exprs, rng: np.random.Generator, dims: dict | None = None) -> tuple:
+    vs = variables(*exprs)
+    dims = dict(dims or {})
+    dims.update({k: v for k, v in sample_dims(vs, rng).items() if k not in dims})
+    return {name: sample_value(v, dims, rng) for name, v in sorted(vs.items())}, dims

@@ -1,0 +1,68 @@
+"""The notes' examples as data: each parses, has its shape, evaluates right, round-trips."""
+import numpy as np
+import pytest
+
+import matcalc
+from conftest import assert_close, decl, load_cases, numpy_f, sample_inputs
+
+CASES = load_cases()
+
+
+def _expected_shape(case):
+    """The NumPy shape of numpy_f's output at the case's inputs."""
+    vals = sample_inputs(case)
+    return np.shape(numpy_f(case)(**vals))
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
+def test_seed_expression_parses_with_its_declarations(case):
+    if case.get("stretch"):
+        pytest.skip("stretch case")
+    e = matcalc.parse(case["expr"], where=decl(case))
+    assert isinstance(e, matcalc.Expression)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
+def test_seed_expression_evaluates_like_its_numpy_ground_truth(case):
+    if case.get("stretch"):
+        pytest.skip("stretch case")
+    e = matcalc.parse(case["expr"], where=decl(case))
+    for seed in range(2):
+        vals = sample_inputs(case, seed)
+        got = e.evaluate(vals)
+        ref = numpy_f(case)(**vals)
+        assert np.shape(got) == np.shape(ref)
+        assert_close(got, ref, rtol=1e-10)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
+def test_seed_expression_round_trips_through_text(case):
+    if case.get("stretch"):
+        pytest.skip("stretch case")
+    e = matcalc.parse(case["expr"], where=decl(case))
+    assert matcalc.parse(str(e), where=e.where) == e
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
+def test_seed_expression_shape_matches_the_declared_dimensions(case):
+    if case.get("stretch"):
+        pytest.skip("stretch case")
+    e = matcalc.parse(case["expr"], where=decl(case))
+    vals = sample_inputs(case)
+    assert np.shape(e.evaluate(vals)) == _expected_shape(case)
+    assert len(e.shape) == len(_expected_shape(case))
+
+
+def test_most_seed_expressions_parse_without_declarations():
+    """Where the notes' notation is unambiguous, no declaration is needed (see benchmarks/report_parse.py)."""
+    same = 0
+    for case in CASES:
+        if case.get("stretch"):
+            continue
+        try:
+            e = matcalc.parse(case["expr"])
+        except matcalc.MatcalcError:
+            continue
+        declared = matcalc.parse(case["expr"], where=decl(case))
+        same += len(e.shape) == len(declared.shape)
+    assert same >= 50
