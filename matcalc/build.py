@@ -82,13 +82,23 @@ def is_const(e: Expr) -> bool:
 
 
 def _dim_mul(a, b):
+    """The product of two dimensions, canonical (m*n == n*m) so that shapes meet."""
     if a == 1:
         return b
     if b == 1:
         return a
     if isinstance(a, int) and isinstance(b, int):
         return a * b
-    return f"{a}*{b}"
+    const = 1
+    syms = []
+    for d in (a, b):
+        for part in (str(d).split("*") if isinstance(d, str) else [d]):
+            if isinstance(part, int) or str(part).isdigit():
+                const *= int(part)
+            else:
+                syms.append(part)
+    syms.sort()
+    return "*".join(([str(const)] if const != 1 else []) + syms)
 
 
 # ---------------------------------------------------------------- sums
