@@ -4,7 +4,7 @@ from __future__ import annotations
 from . import build as B
 from .derive import (direction_for, gradient_parts, is_diagonal_var, is_symmetric_var, jacobian_matrix, prepare,
                      project)
-from .errors import MatcalcError
+from .errors import MatcalcError, NotSupportedError
 from .expression import Expression
 from .nodes import SCALAR
 from .readoff import differential as _differential
@@ -43,10 +43,14 @@ def jacobian(expr, wrt: str, where=None, layout: str = "numerator") -> JacobianR
     fshape, xshape = f.node.shape, x.shape
     vectorish = fshape[1] == 1 or fshape == SCALAR
     if x.shape == SCALAR or (vectorish and xshape[1] == 1):
-        J = jacobian_matrix(dF, dx)
-        if layout == "denominator":
-            J = simplify(B.transpose(J))
-        return JacobianResult(f, wrt, J, dF, directions=(dx,), layout=layout)
+        try:
+            J = jacobian_matrix(dF, dx)
+        except NotSupportedError:
+            J = None  # no closed matrix form: fall back to the linear map below
+        if J is not None:
+            if layout == "denominator":
+                J = simplify(B.transpose(J))
+            return JacobianResult(f, wrt, J, dF, directions=(dx,), layout=layout)
     try:
         kron = simplify(kronecker_of(dF, dx))
         if layout == "denominator":

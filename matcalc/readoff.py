@@ -80,7 +80,9 @@ def kronecker_of(dF: Expr, dvar: Var) -> Expr:
     for node in dF.walk():
         if name not in node.free:
             continue
-        memo[node] = _kron_rule(node, memo, name, n_in)
+        memo[node] = _kron_rule(node, memo, name, n_in) if not isinstance(node, Diag) else None
+        if memo[node] is None and node is dF:
+            raise NotSupportedError("no Kronecker form through diag(.)")
     if dF not in memo:
         return B.zeros((_size(dF.shape), n_in))
     return memo[dF]
@@ -93,6 +95,9 @@ def _vec_row(x: Expr) -> Expr:
 def _kron_rule(e: Expr, memo: dict, name: str, n_in) -> Expr:
     if isinstance(e, Var):
         return B.identity(n_in)
+    if any(memo.get(c, 0) is None for c in e.children):
+        if not isinstance(e, Mul):
+            raise NotSupportedError("no Kronecker form through diag(.)")
     if isinstance(e, Add):
         return B.add(*[memo[t] for t in e.args if name in t.free])
     if isinstance(e, Mul):
@@ -102,12 +107,18 @@ def _kron_rule(e: Expr, memo: dict, name: str, n_in) -> Expr:
             raise NotSupportedError("internal: the differential is not linear in the direction")
         i = deps[0]
         f = e.args[i]
+        if memo.get(f, 0) is None and not isinstance(f, Diag):
+            raise NotSupportedError("no Kronecker form through diag(.)")
         if f.shape == SCALAR:
             rest = B.mul(*(e.args[:i] + e.args[i + 1:]))
             return B.mul(B.vec(rest), memo[f])
         j = i - (len(e.args) - len(chain))
         p = B.mul(*chain[:j]) if j > 0 else None
         q = B.mul(*chain[j + 1:]) if j + 1 < len(chain) else None
+        if isinstance(f, Diag) and q is not None and q.shape[1] == 1:  # P diag(dv) q = P diag(q) dv
+            return B.mul(B.num(c), *scal, *([p] if p is not None else []), B.diag(q), memo[f.arg])
+        if isinstance(f, Diag):
+            raise NotSupportedError("no Kronecker form through diag(.)")
         left = B.kron(B.transpose(q) if q is not None else B.identity(f.shape[1]),
                       p if p is not None else B.identity(f.shape[0]))
         return B.mul(B.num(c), *scal, left, memo[f])

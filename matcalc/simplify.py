@@ -21,7 +21,7 @@ from fractions import Fraction
 from math import gcd
 
 from . import build as B
-from .nodes import (SCALAR, Add, Expr, Func, Hadamard, Mul, Num, Ones, Pow, Sum, Transpose)
+from .nodes import (SCALAR, Add, Expr, Func, Hadamard, Identity, Mul, Num, Ones, Pow, Sum, Transpose)
 
 EXPAND_BUDGET = 64
 
@@ -108,7 +108,7 @@ def _transform_outside_functions(e: Expr, fn) -> Expr:
 class _Term:
     """A term of a sum as coefficient * scalar monomial * matrix chain."""
 
-    __slots__ = ("coeff", "mono", "chain", "view")
+    __slots__ = ("coeff", "mono", "chain", "view", "hmono")
 
     def __init__(self, t: Expr):
         c, rest = B.split_coeff(t)
@@ -126,6 +126,16 @@ class _Term:
             b, e = B._scalar_base_exp(s)
             self.mono[b] = B._add_exp(self.mono.get(b, 0), e)
         self.chain = tuple(chain)
+        self.hmono = None  # elementwise factors (base -> exponent) when the chain is one Hadamard product
+        if len(chain) == 1 and chain[0].shape != SCALAR:
+            fs = chain[0].args if isinstance(chain[0], Hadamard) else (chain[0],)
+            self.hmono = {}
+            for f in fs:
+                if isinstance(f, Pow) and isinstance(f.exp, Num):
+                    b, e = f.base, f.exp.value
+                else:
+                    b, e = f, Fraction(1)
+                self.hmono[b] = self.hmono.get(b, 0) + e
         self.view = None  # (base, chain) when a scalar term is one 1x1 chain like x'A x
         if not chain:
             pure = [b for b, e in self.mono.items() if not isinstance(e, Expr) and e == 1 and isinstance(b, Mul) and not b.split()[1]
@@ -203,12 +213,39 @@ def factor_sum(terms) -> Expr:
             cand = (saving, side, f, members)
             if saving > 0 and (best is None or saving > best[0]):
                 best = cand
+    # shared elementwise factors: a .* b + a .* c = a .* (b + c)
+    seen = {}
+    for i, t in enumerate(ts):
+        for b, ex in (t.hmono or {}).items():
+            if ex > 0 and not isinstance(b, (Ones, Identity)):
+                seen.setdefault(b, []).append((i, ex))
+    for b, occ in seen.items():
+        ex = min(x for _, x in occ) if occ else 0
+        # only where every member keeps a factor (no ones(n) left behind)
+        occ = [(i, x) for i, x in occ if len(ts[i].hmono) > 1 or x > ex]
+        if len(occ) < 2:
+            continue
+        ex = min(x for _, x in occ)
+        saving = (len(occ) - 1) * text_size(B.power(b, B.num(ex)) if ex != 1 else b)
+        cand = (saving, "hadamard", (b, ex), [i for i, _ in occ])
+        if saving > 0 and (best is None or saving > best[0]):
+            best = cand
     if best is None or best[0] <= 0:
         return _content(terms, ts)
     saving, kind, payload, members = best
     mset = set(members)
     rest = [terms[i] for i in range(len(terms)) if i not in mset]
-    if kind == "scalar":
+    if kind == "hadamard":
+        b, ex = payload
+        rems = []
+        for i in members:
+            t = ts[i]
+            fs = [B.power(c, B.num(e - ex if c is b else e)) for c, e in t.hmono.items() if (e - ex if c is b else e) != 0]
+            shape = t.chain[0].shape
+            rems.append(t.build(chain=(B.hadamard(*fs) if fs else B.ones(shape),)))
+        inner = factor_sum(rems)
+        group = B.hadamard(B.power(b, B.num(ex)) if ex != 1 else b, inner)
+    elif kind == "scalar":
         b, ex = payload
         inner = factor_sum([ts[i].build(drop_base=b, drop_exp=ex) for i in members])
         group = B.mul(B.power(b, ex if isinstance(ex, Expr) else B.num(ex)) if ex != 1 else b, inner)
