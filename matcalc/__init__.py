@@ -6,7 +6,7 @@
 from .errors import (DeclarationError, EvaluationError, MatcalcError, NotSupportedError, ParseError, ShapeError,
                      UnknownNameError)
 from .expression import Expression, parse
-from .api import differential, grad, hessian, hvp, jacobian
+from .api import compile, differential, grad, hessian, hvp, jacobian
 from .check import CheckReport
 
 
@@ -29,6 +29,6 @@ def check(obj, wrt=None, where=None, kind: str = "gradient", **kw) -> CheckRepor
     from .check import check as _check
     return _check(obj, **kw)
 
-__all__ = ["parse", "differential", "grad", "jacobian", "hessian", "hvp", "check", "CheckReport", "Expression", "MatcalcError", "ParseError", "ShapeError", "DeclarationError",
+__all__ = ["parse", "compile", "differential", "grad", "jacobian", "hessian", "hvp", "check", "CheckReport", "Expression", "MatcalcError", "ParseError", "ShapeError", "DeclarationError",
            "UnknownNameError", "NotSupportedError", "EvaluationError"]
 __version__ = "0.1.0"

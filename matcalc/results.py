@@ -86,6 +86,16 @@ class Result:
         from .check import check
         return check(self, **kw)
 
+    def numpy_source(self, backend: str = "numpy") -> str:
+        """The source of a function computing this result (see `to_numpy`)."""
+        from .codegen import numpy_module
+        return numpy_module(self, backend=backend)
+
+    def to_numpy(self, backend: str = "numpy"):
+        """A function of the variables (positional in sorted order, or by keyword) computing this result."""
+        from .codegen import load_generated
+        return load_generated(self.numpy_source(backend))
+
 
 class DifferentialResult(Result):
     kind = "differential"

@@ -1,0 +1,126 @@
+"""Shared helpers for the benchmark scripts (not a test module, not part of matcalc).
+
+Each script sets the BLAS thread variables itself before importing this module (and NumPy).
+The seed-case helpers (decl, sample_inputs, fd_derivative, ...) are the test suite's own,
+imported from tests/conftest.py so that the benchmarks read the cases exactly as the tests do.
+"""
+from __future__ import annotations
+
+import gc
+import json
+import math
+import os
+import platform
+import statistics
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+TESTS = os.path.join(ROOT, "tests")
+for _p in (ROOT, TESTS):
+    if _p not in sys.path:
+        sys.path.insert(0, _p)
+
+from conftest import decl, fd_derivative, numpy_f, sample_inputs  # noqa: E402,F401  (the tests' helpers)
+
+perf = time.perf_counter
+KIND_FN_NAMES = {"gradient": "grad", "jacobian": "jacobian", "hessian": "hessian"}
+
+
+def load_cases(name: str = "seed_cases.jsonl") -> list:
+    with open(os.path.join(TESTS, "data", name)) as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def timed(fn):
+    """(seconds, result) of one call, with the cyclic GC paused during the call (as timeit does)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        t0 = perf()
+        out = fn()
+        t1 = perf()
+    finally:
+        if was:
+            gc.enable()
+    return t1 - t0, out
+
+
+def repeat(fn, min_reps: int = 5, max_reps: int = 200, budget: float = 0.25, setup=None) -> list:
+    """Call fn repeatedly (at least min_reps, then until `budget` seconds or max_reps); the times.
+
+    `setup`, if given, runs before every call outside the timed region (e.g. clearing a cache).
+    The result of each call is dropped before the next one.
+    """
+    times = []
+    start = perf()
+    while len(times) < min_reps or (len(times) < max_reps and perf() - start < budget):
+        if setup is not None:
+            setup()
+        t, out = timed(fn)
+        del out
+        times.append(t)
+    return times
+
+
+def median(xs):
+    return statistics.median(xs) if xs else float("nan")
+
+
+def ms(t) -> str:
+    """Seconds -> a millisecond figure with sensible precision."""
+    if t is None or (isinstance(t, float) and math.isnan(t)):
+        return "-"
+    v = t * 1e3
+    if v >= 1000:
+        return f"{v:,.0f}"
+    if v >= 100:
+        return f"{v:.0f}"
+    if v >= 10:
+        return f"{v:.1f}"
+    return f"{v:.2f}"
+
+
+def slope(xs, ys) -> float:
+    """Least-squares slope of log(ys) against log(xs)."""
+    lx = [math.log(x) for x in xs]
+    ly = [math.log(y) for y in ys]
+    mx, my = sum(lx) / len(lx), sum(ly) / len(ly)
+    sxx = sum((a - mx) ** 2 for a in lx)
+    if sxx == 0:
+        return float("nan")
+    return sum((a - mx) * (b - my) for a, b in zip(lx, ly)) / sxx
+
+
+def shape_kind(shape: tuple) -> str:
+    return {0: "scalar", 1: "vector", 2: "matrix"}.get(len(shape), f"{len(shape)}-d")
+
+
+def header(title: str) -> None:
+    import numpy as np
+    import matcalc
+    print("=" * 78)
+    print(title)
+    print(f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} cores; "
+          f"matcalc {matcalc.__version__}, numpy {np.__version__}; "
+          f"OMP/OPENBLAS/MKL threads = {os.environ.get('OMP_NUM_THREADS')}/"
+          f"{os.environ.get('OPENBLAS_NUM_THREADS')}/{os.environ.get('MKL_NUM_THREADS')}")
+    print("times are time.perf_counter wall-clock medians in milliseconds (ms); GC paused inside each timed call")
+    print("=" * 78)
+
+
+def table(rows: list, headers: list, align: str | None = None) -> None:
+    """Print rows (lists of str) as a fixed-width table; align is a string of 'l'/'r' per column."""
+    cols = len(headers)
+    align = align or ("l" + "r" * (cols - 1))
+    widths = [max(len(str(h)), *(len(str(r[i])) for r in rows)) if rows else len(str(h))
+              for i, h in enumerate(headers)]
+
+    def fmt(r):
+        return "  ".join(str(c).ljust(w) if a == "l" else str(c).rjust(w) for c, w, a in zip(r, widths, align))
+
+    print(fmt(headers))
+    print("  ".join("-" * w for w in widths))
+    for r in rows:
+        print(fmt(r))

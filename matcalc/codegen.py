@@ -1,0 +1,738 @@
+"""Code generation: NumPy (and JAX, PyTorch) functions built from the expression DAG.
+
+The generated module is plain, readable source: one function whose parameters are the
+variables (Python keywords get a trailing underscore) and whose locals are `_t1, _t2, ...`
+and `_np`; no user-chosen name can start with an underscore, so nothing clashes, and no
+user text is ever evaluated: every token of the source comes from the tree.
+
+What makes it fast:
+* every shared subexpression is computed once, across all requested outputs (CSE);
+* matrix chains are parenthesized for the fewest flops (dynamic programming over the
+  dimensions: 1 for a vector's unit side, a large N for every symbolic dimension);
+* an inverse that only multiplies becomes a solve; log-determinants use slogdet;
+* diag(v) M is a broadcast v * M, tr(A B) is sum(A * B'), transposes are views;
+* a linear map V -> H[V] (a matrix Hessian or Jacobian) is written out densely by
+  index notation (einsum / broadcasting), never through a Kronecker product.
+"""
+from __future__ import annotations
+
+import keyword
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from . import build as B
+from .errors import MatcalcError, NotSupportedError
+from .nodes import (SCALAR, Add, Comm, Det, Diag, DiagPart, DimSize, Expr, Func, Hadamard, Identity, Inverse,
+                    Kron, LogDet, MatPow, Mul, Num, Ones, Pow, Softmax, Sum, Trace, Transpose, Var, Vec, Zero)
+from .readoff import gradient_of
+
+BIG = 1000  # the size assumed for a symbolic dimension when ordering matrix chains
+
+
+# ---------------------------------------------------------------- backends
+@dataclass(frozen=True)
+class Backend:
+    """The surface syntax of an array library."""
+    name: str
+    imports: str
+    asarray: str          # {x}: an input as a float array
+    float_: str           # {x}: a 1x1 value as a Python float
+    T: str
+    solve: str
+    inv: str
+    det: str
+    slogdet: str
+    trace: str
+    diagonal: str
+    eye: str
+    ones: str
+    zeros: str
+    einsum: str
+    matrix_power: str
+    kron: str
+    reshape: str
+    funcs: dict = field(default_factory=dict)
+    helpers: str = ""
+
+
+_NP_HELPERS = '''
+def _sigmoid(z):
+    e = _np.exp(-_np.abs(z))
+    return _np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def _softmax(u):
+    z = _np.exp(u - u.max())
+    return z / z.sum()
+
+
+def _log_det(x):
+    sign, logabs = _np.linalg.slogdet(x)
+    return logabs if sign > 0 else _np.nan
+
+
+def _comm(m, n):
+    k = _np.zeros((m * n, m * n))
+    for i in range(m):
+        for j in range(n):
+            k[i * n + j, j * m + i] = 1.0
+    return k
+'''
+
+NUMPY = Backend(
+    name="numpy", imports="import numpy as _np",
+    asarray="_np.asarray({x}, dtype=float)", float_="({x}).item()", T="{x}.T",
+    solve="_np.linalg.solve({a}, {b})", inv="_np.linalg.inv({x})", det="_np.linalg.det({x})",
+    slogdet="_np.linalg.slogdet({x})[1]", trace="_np.trace({x})", diagonal="_np.diagonal({x}).reshape(-1, 1)",
+    eye="_np.eye({n})", ones="_np.ones(({r}, {c}))", zeros="_np.zeros(({r}, {c}))",
+    einsum="_np.einsum({spec!r}, {ops})", matrix_power="_np.linalg.matrix_power({x}, {k})",
+    kron="_np.kron({a}, {b})", reshape="_np.reshape({x}, {s})",
+    funcs={"exp": "_np.exp", "log": "_np.log", "sin": "_np.sin", "cos": "_np.cos", "tan": "_np.tan",
+           "tanh": "_np.tanh", "sigmoid": "_sigmoid", "abs": "_np.abs", "sign": "_np.sign"},
+    helpers=_NP_HELPERS)
+
+JAX = Backend(
+    name="jax", imports="import jax\nimport jax.numpy as _np\njax.config.update('jax_enable_x64', True)",
+    asarray="_np.asarray({x}, dtype=_np.float64)", float_="({x})[0, 0]", T="{x}.T",
+    solve="_np.linalg.solve({a}, {b})", inv="_np.linalg.inv({x})", det="_np.linalg.det({x})",
+    slogdet="_np.linalg.slogdet({x})[1]", trace="_np.trace({x})", diagonal="_np.diagonal({x}).reshape(-1, 1)",
+    eye="_np.eye({n})", ones="_np.ones(({r}, {c}))", zeros="_np.zeros(({r}, {c}))",
+    einsum="_np.einsum({spec!r}, {ops})", matrix_power="_np.linalg.matrix_power({x}, {k})",
+    kron="_np.kron({a}, {b})", reshape="_np.reshape({x}, {s})",
+    funcs={"exp": "_np.exp", "log": "_np.log", "sin": "_np.sin", "cos": "_np.cos", "tan": "_np.tan",
+           "tanh": "_np.tanh", "sigmoid": "jax.nn.sigmoid", "abs": "_np.abs", "sign": "_np.sign"},
+    helpers='''
+def _softmax(u):
+    return jax.nn.softmax(u, axis=0)
+
+
+def _log_det(x):
+    sign, logabs = _np.linalg.slogdet(x)
+    return _np.where(sign > 0, logabs, _np.nan)
+
+
+def _comm(m, n):
+    import numpy
+    k = numpy.zeros((m * n, m * n))
+    for i in range(m):
+        for j in range(n):
+            k[i * n + j, j * m + i] = 1.0
+    return _np.asarray(k)
+''')
+
+TORCH = Backend(
+    name="torch", imports="import torch as _torch\n_np = _torch",
+    asarray="_torch.as_tensor({x}, dtype=_torch.float64)", float_="({x})[0, 0]", T="{x}.T",
+    solve="_torch.linalg.solve({a}, {b})", inv="_torch.linalg.inv({x})", det="_torch.linalg.det({x})",
+    slogdet="_torch.linalg.slogdet({x})[1]", trace="_torch.trace({x})",
+    diagonal="_torch.diagonal({x}).reshape(-1, 1)",
+    eye="_torch.eye({n}, dtype=_torch.float64)", ones="_torch.ones(({r}, {c}), dtype=_torch.float64)",
+    zeros="_torch.zeros(({r}, {c}), dtype=_torch.float64)",
+    einsum="_torch.einsum({spec!r}, {ops})", matrix_power="_torch.linalg.matrix_power({x}, {k})",
+    kron="_torch.kron({a}, {b})", reshape="_torch.as_tensor({x}, dtype=_torch.float64).reshape({s})",
+    funcs={"exp": "_torch.exp", "log": "_torch.log", "sin": "_torch.sin", "cos": "_torch.cos",
+           "tan": "_torch.tan", "tanh": "_torch.tanh", "sigmoid": "_torch.sigmoid", "abs": "_torch.abs",
+           "sign": "_torch.sign"},
+    helpers='''
+def _softmax(u):
+    return _torch.softmax(u, dim=0)
+
+
+def _log_det(x):
+    sign, logabs = _torch.linalg.slogdet(x)
+    return _torch.where(sign > 0, logabs, _torch.full_like(logabs, float("nan")))
+
+
+def _comm(m, n):
+    k = _torch.zeros((m * n, m * n), dtype=_torch.float64)
+    for i in range(m):
+        for j in range(n):
+            k[i * n + j, j * m + i] = 1.0
+    return k
+''')
+
+BACKENDS = {"numpy": NUMPY, "jax": JAX, "torch": TORCH}
+
+
+def py_name(name: str) -> str:
+    """A user variable's name as a Python identifier (keywords get a trailing underscore)."""
+    n = name.replace("{", "").replace("}", "")
+    return n + "_" if keyword.iskeyword(n) or n in ("True", "False", "None") else n
+
+
+# ---------------------------------------------------------------- outputs
+@dataclass
+class Output:
+    """One value the generated function returns."""
+    name: str
+    expr: Expr
+    how: str = "array"          # "value" (a float), "array" (squeezed like .evaluate), "map" (dense linear map)
+    dvar: Var | None = None      # for "map": the direction the map is linear in
+    like: Var | None = None      # for "map": the variable dvar stands for
+    sym: bool = False
+    diag: bool = False
+
+
+# ---------------------------------------------------------------- index notation for linear maps
+class _Letters:
+    def __init__(self):
+        self.i = 0
+
+    def new(self) -> str:
+        alphabet = "abcdefghmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+        c = alphabet[self.i]
+        self.i += 1
+        return c
+
+
+@dataclass
+class _Term:
+    """coeff * prod(scalars) * einsum(operands) with free indices row, col (None for a unit side)."""
+    scalars: list
+    operands: list          # [(Expr, "ab")]
+    row: str | None
+    col: str | None
+
+
+def linear_terms(L: Expr, V: Var, letters: _Letters, kl: tuple) -> list:
+    """L(V), linear in V, as index-notation terms; V's entry indices are kl = (k, l)."""
+    name = V.name
+    if name not in L.free:
+        return []
+    if L is V:
+        return [_Term([], [], kl[0], kl[1])]
+    if isinstance(L, Add):
+        return [t for a in L.args for t in linear_terms(a, V, letters, kl)]
+    if isinstance(L, Transpose):
+        return [_Term(t.scalars, t.operands, t.col, t.row) for t in linear_terms(L.arg, V, letters, kl)]
+    if isinstance(L, Mul):
+        c, scal, chain = L.split()
+        deps = [i for i, f in enumerate(L.args) if name in f.free]
+        if len(deps) != 1:
+            raise NotSupportedError("internal: not linear")
+        f = L.args[deps[0]]
+        consts = [B.num(c)] + [s for s in scal if s is not f]
+        if f.shape == SCALAR:  # s(V) * M: the scalar's gradient carries the V indices
+            m = B.mul(*chain) if chain else B.ONE
+            gs = gradient_of(f, V)
+            r, cc = _letters_for(m, letters)
+            ops = [(gs, _idx(V.shape, kl))]
+            if m is not B.ONE:
+                ops.append((m, (r or "") + (cc or "")))
+            return [_Term(consts, ops, r, cc)]
+        j = list(chain).index(f)
+        p, q = chain[:j], chain[j + 1:]
+        out = []
+        for t in linear_terms(f, V, letters, kl):
+            ops = list(t.operands)
+            row, col = t.row, t.col
+            if p:
+                pm = B.mul(*p)
+                r = letters.new() if pm.shape[0] != 1 else None
+                ops.append((pm, (r or "") + (row or "")))
+                row = r
+            if q:
+                qm = B.mul(*q)
+                cn = letters.new() if qm.shape[1] != 1 else None
+                ops.append((qm, (col or "") + (cn or "")))
+                col = cn
+            out.append(_Term(consts + t.scalars, ops, row, col))
+        return out
+    if isinstance(L, Hadamard):
+        f = next(g for g in L.args if name in g.free)
+        other = B.hadamard(*[g for g in L.args if g is not f])
+        return [_Term(t.scalars, t.operands + [(other, (t.row or "") + (t.col or ""))], t.row, t.col)
+                for t in linear_terms(f, V, letters, kl)]
+    if isinstance(L, Diag):
+        return [_Term(t.scalars, t.operands, t.row, t.row) for t in linear_terms(L.arg, V, letters, kl)]
+    if isinstance(L, (Trace, Sum, DiagPart)) and L.shape == SCALAR:
+        gs = gradient_of(L, V)
+        return [_Term([], [(gs, _idx(V.shape, kl))], None, None)]
+    if isinstance(L, DiagPart):
+        out = []
+        for t in linear_terms(L.arg, V, letters, kl):
+            ops = [(e, ix.replace(t.col, t.row)) for e, ix in t.operands] if t.col else t.operands
+            out.append(_Term(t.scalars, ops, t.row, None))
+        return out
+    if L.shape == SCALAR:
+        return [_Term([], [(gradient_of(L, V), _idx(V.shape, kl))], None, None)]
+    raise NotSupportedError(f"no dense form for a map through {type(L).__name__}")
+
+
+def _letters_for(m: Expr, letters: _Letters):
+    r = letters.new() if m.shape[0] != 1 else None
+    c = letters.new() if m.shape[1] != 1 else None
+    return r, c
+
+
+def _idx(shape, kl) -> str:
+    r, c = shape
+    return (kl[0] if r != 1 else "") + (kl[1] if c != 1 else "")
+
+
+# ---------------------------------------------------------------- the emitter
+class _Emitter:
+    def __init__(self, backend: Backend, params: list):
+        self.b = backend
+        self.lines: list = []
+        self.names: dict = {}    # id(node) -> code (a temporary or a parameter)
+        self.counter = 0
+        self.dims: dict = {}     # dimension symbol -> code
+        self.params = params
+        self.uses: dict = {}
+
+    def temp(self) -> str:
+        self.counter += 1
+        return f"_t{self.counter}"
+
+    def assign(self, code: str) -> str:
+        t = self.temp()
+        self.lines.append(f"{t} = {code}")
+        return t
+
+    def dim(self, d) -> str:
+        if isinstance(d, int):
+            return str(d)
+        if isinstance(d, str) and "*" in d:
+            return " * ".join(self.dim(int(p) if p.isdigit() else p) for p in d.split("*"))
+        if d not in self.dims:
+            raise MatcalcError(f"the size of dimension {d} cannot be read off the inputs")
+        return self.dims[d]
+
+    # -- uses, for CSE
+    def count(self, roots: list) -> None:
+        order = []
+        seen = set()
+        for r in roots:
+            for n in r.walk():
+                if id(n) not in seen:
+                    seen.add(id(n))
+                    order.append(n)
+        for r in roots:
+            self.uses[id(r)] = self.uses.get(id(r), 0) + 2  # outputs are always named
+        for n in order:
+            for c in n.children:
+                self.uses[id(c)] = self.uses.get(id(c), 0) + 1
+
+    def code(self, e: Expr) -> str:
+        """An expression's code; shared nodes and costly ones get a temporary."""
+        got = self.names.get(id(e))
+        if got is not None:
+            return got
+        c = self._code(e)
+        if self.uses.get(id(e), 0) > 1 and not isinstance(e, (Var, Num, DimSize)) and not _is_simple(c):
+            c = self.assign(c)
+        self.names[id(e)] = c
+        return c
+
+    def atom(self, e: Expr) -> str:
+        c = self.code(e)
+        return c if _is_simple(c) or _is_call(c) else f"({c})"
+
+    def _code(self, e: Expr) -> str:
+        m = getattr(self, "_c_" + type(e).__name__, None)
+        if m is None:
+            raise NotSupportedError(f"no code generation for {type(e).__name__}")
+        return m(e)
+
+    # -- leaves
+    def _c_Var(self, e):
+        return py_name(e.name)
+
+    def _c_Num(self, e):
+        v = e.value
+        return repr(float(v)) if v.denominator != 1 else f"{v.numerator}.0"
+
+    def _c_DimSize(self, e):
+        return self.dim(e.args[0])
+
+    def _c_Identity(self, e):
+        return self.b.eye.format(n=self.dim(e.args[0]))
+
+    def _c_Zero(self, e):
+        return self.b.zeros.format(r=self.dim(e.shape[0]), c=self.dim(e.shape[1]))
+
+    def _c_Ones(self, e):
+        return self.b.ones.format(r=self.dim(e.shape[0]), c=self.dim(e.shape[1]))
+
+    def _c_Comm(self, e):
+        return f"_comm({self.dim(e.args[0])}, {self.dim(e.args[1])})"
+
+    # -- sums and products
+    def _c_Add(self, e):
+        parts = []
+        for i, t in enumerate(e.args):
+            c, rest = B.split_coeff(t)
+            if c < 0:
+                s = self.code(B.scale(-c, rest))
+                parts.append(("-" if i == 0 else " - ") + (f"({s})" if _needs_paren_in_sum(s) else s))
+            else:
+                parts.append(("" if i == 0 else " + ") + self.code(t))
+        return "".join(parts)
+
+    def _c_Mul(self, e):
+        c, scal, chain = e.split()
+        factors = []
+        if c != 1:
+            factors.append(self._c_Num(B.num(c)))
+        for s in scal:
+            factors.append(self.scalar(s))
+        if chain:
+            if e.shape == SCALAR:
+                factors.append(self.b.float_.format(x=self.chain(list(chain))))
+            else:
+                factors.append(self.chain_atom(list(chain)))
+        return " * ".join(f if _is_simple(f) or _is_call(f) else f"({f})" for f in factors)
+
+    def scalar(self, s: Expr) -> str:
+        if isinstance(s, Mul) and s.split()[0] == 1 and not s.split()[1]:
+            return self.code(s)  # a 1x1 chain: _c_Mul makes it a float
+        return self.atom(s)
+
+    def chain_atom(self, chain: list) -> str:
+        c = self.chain(chain)
+        return c if _is_simple(c) or _is_call(c) else f"({c})"
+
+    def chain(self, chain: list) -> str:
+        """A matrix chain, parenthesized for the fewest flops."""
+        if len(chain) == 1:
+            return self.code(chain[0])
+        n = len(chain)
+        dims = [_size(chain[0].shape[0])] + [_size(f.shape[1]) for f in chain]
+        cost = [[0] * n for _ in range(n)]
+        split = [[0] * n for _ in range(n)]
+        for length in range(2, n + 1):
+            for i in range(n - length + 1):
+                j = i + length - 1
+                cost[i][j] = None
+                for k in range(i, j):
+                    c = cost[i][k] + cost[k + 1][j] + dims[i] * dims[k + 1] * dims[j + 1]
+                    if cost[i][j] is None or c < cost[i][j]:
+                        cost[i][j] = c
+                        split[i][j] = k
+        return self._emit_range(chain, split, 0, n - 1)
+
+    def _emit_range(self, chain, split, i, j) -> str:
+        if i == j:
+            return self.code(chain[i])
+        k = split[i][j]
+        left_node = chain[i] if i == k else None
+        right_node = chain[j] if k + 1 == j else None
+        # an inverse used only here multiplies by a solve
+        if left_node is not None and isinstance(left_node, Inverse) and self.uses.get(id(left_node), 0) <= 1 \
+                and id(left_node) not in self.names:
+            rhs = self._emit_range(chain, split, k + 1, j)
+            return self.b.solve.format(a=self.code(left_node.arg), b=rhs)
+        if right_node is not None and isinstance(right_node, Inverse) and self.uses.get(id(right_node), 0) <= 1 \
+                and id(right_node) not in self.names:
+            lhs = self._emit_range(chain, split, i, k)
+            a = self.atom(right_node.arg)
+            return self.b.T.format(x="(" + self.b.solve.format(a=self.b.T.format(x=a), b=self.b.T.format(x=_par(lhs))) + ")")
+        # diag(v) times a matrix is a broadcast product
+        if left_node is not None and isinstance(left_node, Diag):
+            rhs = self._emit_range(chain, split, k + 1, j)
+            return f"{self.atom(left_node.arg)} * {_par(rhs)}"
+        if right_node is not None and isinstance(right_node, Diag):
+            lhs = self._emit_range(chain, split, i, k)
+            return f"{_par(lhs)} * {self.b.T.format(x=self.atom(right_node.arg))}"
+        lhs = self._emit_range(chain, split, i, k)
+        rhs = self._emit_range(chain, split, k + 1, j)
+        return f"{_par(lhs)} @ {_par(rhs)}"
+
+    def _c_Hadamard(self, e):
+        return " * ".join(self.atom(f) for f in e.args)
+
+    # -- unary
+    def _c_Transpose(self, e):
+        return self.b.T.format(x=self.atom(e.arg))
+
+    def _c_Inverse(self, e):
+        return self.b.inv.format(x=self.code(e.arg))
+
+    def _c_MatPow(self, e):
+        if e.k < 0:
+            return self.b.matrix_power.format(x=self.b.inv.format(x=self.code(e.base)), k=-e.k)
+        if e.k == 2:
+            a = self.atom(e.base)
+            if _is_simple(a):
+                return f"{a} @ {a}"
+        return self.b.matrix_power.format(x=self.code(e.base), k=e.k)
+
+    def _c_Pow(self, e):
+        b, x = e.base, e.exp
+        if isinstance(x, Num):
+            v = x.value
+            if v == Fraction(1, 2):
+                return f"{self.b.funcs['exp'].rsplit('.', 1)[0]}.sqrt({self.code(b)})"
+            if v == -1:
+                return f"1.0 / {self.atom(b)}"
+            if v == 2:
+                a = self.atom(b)
+                return f"{a} * {a}" if _is_simple(a) else f"{a} ** 2"
+            return f"{self.atom(b)} ** {self._c_Num(x) if v.denominator != 1 else v.numerator}"
+        return f"{self.atom(b)} ** {self.atom(x)}"
+
+    def _c_Func(self, e):
+        if e.name == "log" and isinstance(e.arg, Det):
+            return f"_log_det({self.code(e.arg.arg)})"
+        return f"{self.b.funcs[e.name]}({self.code(e.arg)})"
+
+    def _c_Trace(self, e):
+        a = e.arg
+        if isinstance(a, Mul):
+            c, s, ch = a.split()
+            if c == 1 and not s and len(ch) >= 2:  # tr(P Q) = sum(P .* Q')
+                p = self.chain(list(ch[:-1]))
+                q = self.atom(ch[-1])
+                return f"({_par(p)} * {self.b.T.format(x=q)}).sum()"
+        return self.b.trace.format(x=self.code(a))
+
+    def _c_Det(self, e):
+        return self.b.det.format(x=self.code(e.arg))
+
+    def _c_LogDet(self, e):
+        return self.b.slogdet.format(x=self.code(e.arg))
+
+    def _c_Sum(self, e):
+        return f"{self.atom(e.arg)}.sum()"
+
+    def _c_Softmax(self, e):
+        return f"_softmax({self.code(e.arg)})"
+
+    def _c_Diag(self, e):
+        return f"{self.b.eye.format(n=self.dim(e.shape[0]))} * {self.b.T.format(x=self.atom(e.arg))}"
+
+    def _c_DiagPart(self, e):
+        return self.b.diagonal.format(x=self.code(e.arg))
+
+    def _c_Vec(self, e):
+        return f"{self.b.T.format(x=self.atom(e.arg))}.reshape(-1, 1)"
+
+    def _c_Kron(self, e):
+        return self.b.kron.format(a=self.code(e.args[0]), b=self.code(e.args[1]))
+
+    # -- dense linear maps
+    def operand(self, e: Expr) -> str:
+        """An einsum operand: unit sides (of vectors and scalars) dropped."""
+        r, c = e.shape
+        code = self.code(e)
+        if r != 1 and c != 1:
+            return code
+        shape = "()" if (r, c) == SCALAR else "(-1,)"
+        return self.b.reshape.format(x=code, s=shape)
+
+    def dense_map(self, out: Output, concrete_out: tuple) -> str:
+        """[out..., in...] of V -> L(V) by index notation (einsum), never a Kronecker product."""
+        L, V = out.expr, out.dvar
+        letters = _Letters()
+        k, l = letters.new(), letters.new()
+        kl = (k, l)
+        terms = linear_terms(L, V, letters, kl)
+        r_out, c_out = L.shape
+        in_idx = _idx(V.shape, kl)
+        parts = []
+        for t in terms:
+            ops = list(t.operands)
+            row, col = t.row, t.col
+            # an output index that is an input index needs an identity to become its own
+            if row is not None and row in (k, l):
+                nr = letters.new()
+                ops.append((B.identity(V.shape[0] if row == k else V.shape[1]), nr + row))
+                row = nr
+            if col is not None and col in (k, l):
+                nc = letters.new()
+                ops.append((B.identity(V.shape[0] if col == k else V.shape[1]), nc + col))
+                col = nc
+            out_idx = (row or "") + (col or "") + in_idx
+            if not ops:
+                raise NotSupportedError("internal: empty dense term")
+            spec = ",".join(ix for _, ix in ops) + "->" + out_idx
+            codes = [self.operand(e) for e, _ in ops]
+            ein = self.b.einsum.format(spec=spec, ops=", ".join(codes))
+            if out.sym:
+                pass
+            scal = [self.atom(s) for s in t.scalars if not (isinstance(s, Num) and s.value == 1)]
+            parts.append(" * ".join(scal + [ein]))
+        if not parts:
+            return self.b.zeros.format(r="1", c="1")
+        code = " + ".join(parts)
+        return code
+
+
+def _size(d) -> int:
+    return 1 if d == 1 else BIG
+
+
+def _is_simple(c: str) -> bool:
+    return c.replace("_", "a").replace(".", "a").isalnum() or (c.replace(".", "", 1).isdigit())
+
+
+def _is_call(c: str) -> bool:
+    if not c.endswith(")"):
+        return False
+    depth = 0
+    for i, ch in enumerate(c):
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0 and i != len(c) - 1:
+                return False
+        elif depth == 0 and not (ch.isalnum() or ch in "._"):
+            return False
+    return True
+
+
+def _par(c: str) -> str:
+    return c if _is_simple(c) or _is_call(c) or c.startswith("(") and _is_call("f" + c) else f"({c})"
+
+
+def _needs_paren_in_sum(s: str) -> bool:
+    depth = 0
+    for ch in s:
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth -= 1
+        elif depth == 0 and ch in "+-":
+            return True
+    return False
+
+
+# ---------------------------------------------------------------- modules
+def generate(outputs: list, params: list, backend: str = "numpy", name: str = "f", doc: str = "") -> str:
+    """The source of a module defining `name(*params)` that returns the outputs (a tuple if several)."""
+    be = BACKENDS[backend]
+    em = _Emitter(be, params)
+    lines = []
+    # inputs: vectors become columns, scalars floats; dimensions are read off the inputs
+    for v in params:
+        p = py_name(v.name)
+        r, c = v.shape
+        if (r, c) == SCALAR:
+            lines.append(f"{p} = float({p})" if be.name == "numpy" else f"{p} = {be.asarray.format(x=p)}")
+        elif c == 1:
+            lines.append(f"{p} = {be.asarray.format(x=p)}.reshape(-1, 1)")
+        else:
+            lines.append(f"{p} = {be.asarray.format(x=p)}")
+        for axis, d in enumerate((r, c)):
+            if isinstance(d, str) and d not in em.dims:
+                em.dims[d] = f"{p}.shape[{axis}]"
+    roots = []
+    for o in outputs:
+        if o.how == "map":
+            letters = _Letters()
+            kl = (letters.new(), letters.new())
+            for t in linear_terms(o.expr, o.dvar, letters, kl):
+                roots.extend(e for e, _ in t.operands)
+                roots.extend(t.scalars)
+        else:
+            roots.append(o.expr)
+    em.count(roots)
+    results = []
+    for o in outputs:
+        if o.how == "map":
+            code = em.dense_map(o, ())
+            t = em.assign(code)
+            if o.sym:  # directions and values on the symmetric matrices
+                em.lines.append(f"{t} = ({t} + {t}.swapaxes(-1, -2)) / 2")
+                em.lines.append(f"{t} = ({t} + {t}.swapaxes(0, 1)) / 2")
+            if o.diag:
+                n = em.dim(o.dvar.shape[0])
+                em.lines.append(f"{t} = {t} * {be.eye.format(n=n)}[None, None, :, :] * {be.eye.format(n=n)}[:, :, None, None]")
+            results.append(t)
+        else:
+            code = em.code(o.expr)
+            results.append(_finish(be, o, code))
+    body = lines + [ln for ln in em.lines if ln]
+    ret = results[0] if len(results) == 1 else "(" + ", ".join(results) + ")"
+    sig = ", ".join(py_name(v.name) for v in params)
+    src = [f'"""{doc}"""' if doc else '"""Generated by matcalc."""', be.imports, be.helpers.rstrip(), "", "",
+           f"def {name}({sig}):", f'    """{_fn_doc(outputs, params)}"""']
+    src += ["    " + ln for ln in body]
+    src.append(f"    return {ret}")
+    return "\n".join(src) + "\n"
+
+
+def _finish(be: Backend, o: Output, code: str) -> str:
+    r, c = o.expr.shape
+    if (r, c) == SCALAR:
+        if be.name == "numpy":
+            return f"float({code})" if not _is_float_code(code) else code
+        return code
+    if c == 1:
+        return f"{_par(code)}.reshape(-1)"
+    if r == 1:
+        return f"{_par(code)}.reshape(-1)"
+    return code
+
+
+def _is_float_code(code: str) -> bool:
+    return code.startswith("float(")
+
+
+def _fn_doc(outputs, params) -> str:
+    ins = ", ".join(f"{py_name(v.name)}: {_kind(v.shape)}" for v in params)
+    outs = ", ".join(f"{o.name} ({_kind(o.expr.shape) if o.how != 'map' else 'array [out..., in...]'})"
+                     for o in outputs)
+    return f"Inputs: {ins}. Returns: {outs}."
+
+
+def _kind(shape) -> str:
+    r, c = shape
+    if (r, c) == SCALAR:
+        return "scalar"
+    if c == 1:
+        return f"vector ({r},)"
+    if r == 1:
+        return f"row vector ({c},)"
+    return f"matrix ({r}, {c})"
+
+
+def load_generated(source: str, name: str = "f"):
+    """Compile generated source (built from the expression tree, never from user text)."""
+    namespace: dict = {}
+    exec(compile(source, "<matcalc generated>", "exec"), namespace)  # noqa: S102 - generated code only
+    fn = namespace[name]
+    fn.__matcalc_source__ = source
+    return fn
+
+
+# ---------------------------------------------------------------- from results
+def outputs_for(result, name: str | None = None) -> tuple:
+    """(outputs, parameters) for the main form of a result, in `.evaluate()`'s conventions."""
+    from .results import HessianResult, JacobianResult
+    f = result.function.node
+    params = _params(f, result)
+    kind = result.kind
+    label = name or {"gradient": "grad", "jacobian": "jacobian", "hessian": "hessian", "hvp": "hvp",
+                     "differential": "differential"}.get(kind, kind)
+    if isinstance(result, (JacobianResult, HessianResult)) and result.is_map:
+        return [Output(label, result._expr, "map", dvar=result._dvar, like=result._var,
+                       sym=getattr(result, "_sym", False), diag=getattr(result, "_diag", False))], params
+    return [Output(label, result._expr, "value" if result._expr.shape == SCALAR else "array")], params
+
+
+def _params(f: Expr, result) -> list:
+    from .sampling import variables
+    vs = variables(f, result._expr)
+    for d in result.directions:
+        vs.pop(d.name, None)
+    ordered = [vs[n] for n in sorted(vs)]
+    if result.kind in ("hvp", "differential"):
+        v = result.directions[-1]
+        ordered.append(v)
+    return ordered
+
+
+def numpy_module(result, backend: str = "numpy", name: str = "f") -> str:
+    """A self-contained module for a result; its docstring names the expression and the conventions."""
+    from .printing import to_text
+    outs, params = outputs_for(result)
+    doc = (f"Generated by matcalc: the {result.kind} of f = {to_text(result.function.node)} "
+           f"with respect to {result.wrt}.\n\n"
+           f"    {outs[0].name} = {result}\n\n"
+           "Conventions: vectors are 1-D arrays (columns), scalars floats; a gradient has the shape of\n"
+           "its variable; a Jacobian is indexed [out..., in...] (numerator layout), a Hessian\n"
+           "[wrt..., wrt...].")
+    return generate(outs, params, backend=backend, name=name, doc=doc)
