@@ -118,7 +118,8 @@ def table(rows: list, headers: list, align: str | None = None) -> None:
               for i, h in enumerate(headers)]
 
     def fmt(r):
-        return "  ".join(str(c).ljust(w) if a == "l" else str(c).rjust(w) for c, w, a in zip(r, widths, align))
+        return "  ".join(str(c).ljust(w) if a == "l" else str(c).rjust(w)
+                         for c, w, a in zip(r, widths, align)).rstrip()
 
     print(fmt(headers))
     print("  ".join("-" * w for w in widths))

@@ -22,6 +22,24 @@ import _common as C  # noqa: E402  (sets sys.path, imports the tests' helpers an
 QUICK = "--quick" in sys.argv
 
 
+def _look_vs_declared(e, case) -> str:
+    """Which names got a different kind by their look than by their declaration."""
+    from matcalc.nodes import Var
+    looks = {n.name: C.shape_kind(_np_shape(n.shape)) for n in e.node.walk() if isinstance(n, Var)}
+    diffs = []
+    for name, spec in case["vars"].items():
+        declared = C.shape_kind(tuple(spec["shape"]))
+        got = looks.get(name)
+        if got is not None and got != declared:
+            diffs.append(f"{name} is a {got} by its look (declared {declared})")
+    return "; ".join(diffs) or "no single name differs"
+
+
+def _np_shape(shape):
+    from matcalc.expression import numpy_shape
+    return numpy_shape(shape)
+
+
 def main() -> None:
     t0 = C.perf()
     import matcalc
@@ -81,9 +99,9 @@ def main() -> None:
     print()
 
     # -- (b) long sums -----------------------------------------------------------------------
-    print("(b) long sums (each parsed `reps` times; first and median, in ms)")
-    sizes = [1000, 10000]
-    reps = 2 if QUICK else 3
+    print("(b) long sums, undeclared names and all names declared (A: matrix(n,n); x0, x1, ...: vector(n));")
+    print("    each parsed `reps` times (7 for 1,000 and 3,000 terms, 3 for 10,000); first and median in ms")
+    sizes = [1000, 3000, 10000]
     rows = []
     for n in sizes:
         plain = " + ".join(f"x{i}" for i in range(n))
@@ -94,6 +112,7 @@ def main() -> None:
             ("products x0' A x0 + ...", prod, None),
             ("products, all declared", prod, decl),
         ]
+        reps = (2 if QUICK else 3) if n >= 10000 else (3 if QUICK else 7)
         for label, text, where in variants:
             try:
                 ts = []
@@ -123,7 +142,7 @@ def main() -> None:
         try:
             e = matcalc.parse(expr)
             bare = C.shape_kind(e.shape)
-            note = "" if bare == with_decl else f"undeclared parse gives {bare} {e.shape}"
+            note = "" if bare == with_decl else f"undeclared: shape {e.shape}; " + _look_vs_declared(e, c)
             if bare != with_decl:
                 rows.append([c["id"], expr[:50], with_decl, bare, note])
             else:

@@ -280,6 +280,7 @@ class _Emitter:
         self.dims: dict = {}     # dimension symbol -> code
         self.params = params
         self.uses: dict = {}
+        self.flipped: dict = {}  # id(node) -> its transpose, computed instead
 
     def temp(self) -> str:
         self.counter += 1
@@ -287,7 +288,7 @@ class _Emitter:
 
     def assign(self, code: str) -> str:
         t = self.temp()
-        self.lines.append(f"{t} = {code}")
+        self.lines.append(f"{t} = {_unwrap(code)}")
         return t
 
     def dim(self, d) -> str:
@@ -313,12 +314,28 @@ class _Emitter:
         for n in order:
             for c in n.children:
                 self.uses[id(c)] = self.uses.get(id(c), 0) + 1
+        # a node and its transpose both needed (x'W' and W x): compute the one with fewer
+        # transposes, view the other as its .T
+        present = {id(n): n for n in order}
+        for n in order:
+            if n.shape == SCALAR or isinstance(n, (Var, Transpose)) or n.shape[0] == n.shape[1] and n.symmetric:
+                continue
+            t = B.transpose(n)
+            if id(t) in present and id(n) not in self.flipped and id(t) not in self.flipped:
+                if (_transposes(t), t.key) < (_transposes(n), n.key):
+                    self.flipped[id(n)] = t
+                    self.uses[id(t)] = self.uses.get(id(t), 0) + self.uses.get(id(n), 0)
 
     def code(self, e: Expr) -> str:
         """An expression's code; shared nodes and costly ones get a temporary."""
         got = self.names.get(id(e))
         if got is not None:
             return got
+        t = self.flipped.get(id(e))
+        if t is not None:  # computed in the other orientation: a transposed view
+            c = self.b.T.format(x=self.atom(t))
+            self.names[id(e)] = c
+            return c
         c = self._code(e)
         if self.uses.get(id(e), 0) > 1 and not isinstance(e, (Var, Num, DimSize)) and not _is_simple(c):
             c = self.assign(c)
@@ -360,8 +377,13 @@ class _Emitter:
 
     # -- sums and products
     def _c_Add(self, e):
+        from .printing import broadcast_scalar, is_broadcast
+        terms = list(e.args)
+        if e.shape != SCALAR and not all(is_broadcast(t) for t in terms):
+            terms = [broadcast_scalar(t) if is_broadcast(t) else t for t in terms]  # NumPy broadcasts
+        terms = [t for t in terms if B.split_coeff(t)[0] > 0] + [t for t in terms if B.split_coeff(t)[0] < 0]
         parts = []
-        for i, t in enumerate(e.args):
+        for i, t in enumerate(terms):
             c, rest = B.split_coeff(t)
             if c < 0:
                 s = self.code(B.scale(-c, rest))
@@ -483,8 +505,9 @@ class _Emitter:
             c, s, ch = a.split()
             if c == 1 and not s and len(ch) >= 2:  # tr(P Q) = sum(P .* Q')
                 p = self.chain(list(ch[:-1]))
-                q = self.atom(ch[-1])
-                return f"({_par(p)} * {self.b.T.format(x=q)}).sum()"
+                last = ch[-1]
+                q = self.atom(last.arg) if isinstance(last, Transpose) else self.b.T.format(x=self.atom(last))
+                return f"({_par(p)} * {q}).sum()"
         return self.b.trace.format(x=self.code(a))
 
     def _c_Det(self, e):
@@ -512,6 +535,18 @@ class _Emitter:
         return self.b.kron.format(a=self.code(e.args[0]), b=self.code(e.args[1]))
 
     # -- dense linear maps
+    def broadcast(self, e: Expr, ix: str, out_idx: str) -> str:
+        """Operand e (indices ix) placed on the axes of out_idx, for a broadcast product."""
+        if not ix:
+            return self.atom(e) if e.shape == SCALAR else self.operand(e)
+        code = self.operand(e)
+        pos = [out_idx.index(ch) for ch in ix]
+        if len(pos) == 2 and pos[0] > pos[1]:
+            code = self.b.T.format(x=_par(code))
+            pos = pos[::-1]
+        sl = ", ".join(":" if p in pos else "None" for p in range(len(out_idx)))
+        return f"{_par(code)}[{sl}]"
+
     def operand(self, e: Expr) -> str:
         """An einsum operand: unit sides (of vectors and scalars) dropped."""
         r, c = e.shape
@@ -546,17 +581,35 @@ class _Emitter:
             out_idx = (row or "") + (col or "") + in_idx
             if not ops:
                 raise NotSupportedError("internal: empty dense term")
-            spec = ",".join(ix for _, ix in ops) + "->" + out_idx
-            codes = [self.operand(e) for e, _ in ops]
-            ein = self.b.einsum.format(spec=spec, ops=", ".join(codes))
+            letters_used = [ch for _, ix in ops for ch in ix]
+            if all(ch in out_idx for ch in letters_used) and all(len(set(ix)) == len(ix) for _, ix in ops):
+                # an outer product: broadcasting beats einsum
+                ein = " * ".join(self.broadcast(e, ix, out_idx) for e, ix in ops)
+            else:
+                spec = ",".join(ix for _, ix in ops) + "->" + out_idx
+                codes = [self.operand(e) for e, _ in ops]
+                ein = self.b.einsum.format(spec=spec, ops=", ".join(codes))
             if out.sym:
                 pass
-            scal = [self.atom(s) for s in t.scalars if not (isinstance(s, Num) and s.value == 1)]
-            parts.append(" * ".join(scal + [ein]))
+            sign = ""
+            scal = []
+            for s in t.scalars:
+                if isinstance(s, Num):
+                    if s.value == -1:
+                        sign = "-" if not sign else ""
+                        continue
+                    if s.value == 1:
+                        continue
+                scal.append(self.atom(s))
+            parts.append(sign + " * ".join(scal + [ein]))
         if not parts:
             return self.b.zeros.format(r="1", c="1")
-        code = " + ".join(parts)
+        code = parts[0] + "".join((" - " + p[1:]) if p.startswith("-") else (" + " + p) for p in parts[1:])
         return code
+
+
+def _transposes(e: Expr) -> int:
+    return sum(1 for n in e.walk() if isinstance(n, Transpose))
 
 
 def _size(d) -> int:
@@ -585,6 +638,19 @@ def _is_call(c: str) -> bool:
 
 def _par(c: str) -> str:
     return c if _is_simple(c) or _is_call(c) or c.startswith("(") and _is_call("f" + c) else f"({c})"
+
+
+def _unwrap(c: str) -> str:
+    """c without one pair of enclosing parentheses, when they enclose all of it."""
+    if c.startswith("(") and c.endswith(")"):
+        depth = 0
+        for i, ch in enumerate(c):
+            depth += ch == "("
+            depth -= ch == ")"
+            if depth == 0 and i != len(c) - 1:
+                return c
+        return c[1:-1]
+    return c
 
 
 def _needs_paren_in_sum(s: str) -> bool:

@@ -61,7 +61,7 @@ def test_compile_hvp_takes_the_direction_last():
 def test_matrix_hessian_is_written_without_kronecker_products():
     r = matcalc.hessian("log(det(X))", "X")
     src = r.numpy_source()
-    assert "kron" not in src and "einsum" in src
+    assert "kron" not in src
     X = np.array([[2.0, 0.5], [0.3, 1.5]])
     assert_close(r.to_numpy()(X), r.evaluate({"X": X}))
 
