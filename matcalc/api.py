@@ -91,7 +91,7 @@ def hessian(expr, wrt, where=None) -> HessianResult:
         kron = simplify(kronecker_of(Hv, v))
     except MatcalcError:
         kron = None
-    bil = simplify(B.inner(v, Hv))
+    bil = simplify(B.substitute(B.inner(v, Hv), {v.name: dx}))  # d2f = <dX, H[dX]>
     forms = {"kron": kron} if kron is not None else {}
     forms["bilinear"] = bil
     return HessianResult(f, wrt, Hv, df, directions=(dx, v), is_map=True, kron=kron, bilinear=bil,

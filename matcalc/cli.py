@@ -36,8 +36,25 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _protect_negative_expression(argv: list) -> tuple:
+    """`matcalc "-exp(-x'x)" --wrt x`: an expression that starts with '-' is not an option."""
+    parser_opts = ("-h", "--")
+    out, saved = [], {}
+    for a in argv:
+        if a.startswith("-") and len(a) > 1 and not a.startswith("--") and a not in parser_opts and not saved:
+            key = f"@matcalc-expr-{len(saved)}"
+            saved[key] = a
+            out.append(key)
+        else:
+            out.append(a)
+    return out, saved
+
+
 def main(argv=None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    argv, saved = _protect_negative_expression(argv)
     args = build_parser().parse_args(argv)
+    args.expr = saved.get(args.expr, args.expr)
     try:
         return run(args)
     except MatcalcError as e:
@@ -112,22 +129,21 @@ def run(args) -> int:
 
 def _lines(r):
     """(label, text, latex) lines to print for a result."""
-    from .printing import to_latex, to_text
     out = []
-    if r.differential is not None and r.kind != "differential":
+    if r.differential is not None and r.kind != "differential" and r.differential.node is not r.expr.node:
         out.append(("df", str(r.differential), r.differential.latex()))
-    labels = {"gradient": ("grad f", r.latex_label()), "jacobian": ("J", r.latex_label()),
-              "hessian": ("H", r.latex_label()), "hvp": ("H[v]", r.latex_label()),
-              "differential": ("df", "df")}
-    t, l = labels[r.kind]
+    is_map = getattr(r, "is_map", False)
+    labels = {"gradient": "grad f", "jacobian": "dF" if is_map else "J",
+              "hessian": f"H[{r._dvar.name}]" if is_map else "H", "hvp": f"H[{r.directions[-1].name}]",
+              "differential": "df"}
+    t = labels[r.kind]
     out.append((t, str(r), r.latex()))
     kron = getattr(r, "kron", None)
     if kron is not None:
         out.append(("J (Kronecker form, vec)" if r.kind == "jacobian" else "H (Kronecker form, vec)",
                     str(kron), kron.latex()))
-    bil = getattr(r, "bilinear", None)
-    if bil is not None:
-        out.append(("d2f", str(bil), bil.latex()))
+    if getattr(r, "bilinear", None) is not None:
+        out.append(("d2f", r.bilinear_form(), r.bilinear_form(latex=True)))
     return [(a, b, c) for a, b, c in out]
 
 

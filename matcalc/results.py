@@ -194,8 +194,22 @@ class HessianResult(Result):
 
     @property
     def bilinear(self) -> Expression | None:
-        """d2f as the notes write it: <dX, H[dX]>."""
+        """The second differential d2f = <dX, H[dX]>, simplified, as an expression in dX."""
         return None if self._bilinear is None else Expression(self._bilinear, self.where)
+
+    def bilinear_form(self, latex: bool = False) -> str:
+        """d2f as the notes write it: `<dX, H[dX]> = ...`, with H[dX] spelled out."""
+        from .printing import latex_name, to_latex, to_text
+        dx = self.directions[0]
+        if self.is_map:
+            h = B.substitute(self._expr, {self._dvar.name: dx})
+        else:
+            h = B.mul(self._expr, dx)
+        if latex:
+            n = latex_name(dx.name)
+            return (r"\left\langle " + n + ", " + to_latex(h) + r" \right\rangle = " +
+                    to_latex(self._bilinear))
+        return f"<{dx.name}, {to_text(h)}> = {to_text(self._bilinear)}"
 
     @property
     def gradient(self) -> Expression | None:

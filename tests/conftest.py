@@ -20,6 +20,8 @@ settings.register_profile("ci", max_examples=200, deadline=None, derandomize=Tru
 settings.register_profile("long", max_examples=20000, deadline=None, print_blob=True)
 settings.load_profile(os.environ.get("MATCALC_PROFILE", "ci"))
 
+pytest_plugins = ["latex_collector"]
+
 
 def pytest_addoption(parser):
     parser.addoption("--long", action="store_true", default=False, help="run long fuzzing (opt-in)")

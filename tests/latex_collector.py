@@ -437,6 +437,8 @@ def pytest_runtest_logfinish(nodeid, location):
 def pytest_unconfigure(config):
     if _state.get("child", True):
         return
+    if _state.get("pending") and config.pluginmanager.get_plugin("terminalreporter") is not None:
+        _flush(None)  # the terminal summary did not run (an internal error): stderr
     for k, v in _state.get("env", {}).items():
         if v is None:
             os.environ.pop(k, None)
@@ -541,10 +543,9 @@ def _fail(session, config, message: str, report=None) -> None:
     try:
         from _pytest.reports import TestReport
         longrepr = message
-        if report:
-            longrepr += "\n\n" + "\n\n".join(
-                f"{r['latex']}\n    KaTeX:    {r['error']}\n    produced: {r['origin']}\n    in test:  {r['test']}"
-                for r in report[:MAX_SHOWN])
+        if report:  # the details are in the section above; one example here (and in --junitxml)
+            r = report[0]
+            longrepr += f"\n\nfirst: {r['latex']}\n    KaTeX:    {r['error']}\n    produced: {r['origin']}"
         loc = ("tests/latex_collector.py", 0, "katex_renders_every_latex_string")
         rep = TestReport(nodeid=REPORT_NODEID, location=loc, keywords={}, outcome="failed", longrepr=longrepr,
                          when="call")
@@ -568,21 +569,33 @@ def _fail(session, config, message: str, report=None) -> None:
 
 
 class _Output:
-    """The terminal reporter if there is one, else stderr."""
+    """Lines for the terminal summary (written by pytest_terminal_summary), else stderr."""
 
     def __init__(self, config):
         self.tr = config.pluginmanager.get_plugin("terminalreporter")
+        _state["pending"] = self.items = []
 
     def section(self, title, **markup):
-        if self.tr is not None:
-            self.tr.ensure_newline()
-            self.tr.section(title, sep="=", **markup)
-        else:
+        self.items.append(("section", title, markup))
+        if self.tr is None:
             sys.stderr.write(f"\n===== {title} =====\n")
 
     def line(self, text, **markup):
-        if self.tr is not None:
-            self.tr.ensure_newline()
-            self.tr.line(text, **markup)
-        else:
+        self.items.append(("line", text, markup))
+        if self.tr is None:
             sys.stderr.write(text + "\n")
+
+
+def _flush(tr) -> None:
+    items = _state.pop("pending", None) or []
+    for kind, text, markup in items:
+        if tr is None:
+            sys.stderr.write((f"\n===== {text} =====" if kind == "section" else text) + "\n")
+        elif kind == "section":
+            tr.section(text, sep="=", **markup)
+        else:
+            tr.line(text, **markup)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    _flush(terminalreporter)
