@@ -22,7 +22,7 @@ for _p in (ROOT, TESTS):
     if _p not in sys.path:
         sys.path.insert(0, _p)
 
-from conftest import decl, fd_derivative, numpy_f, sample_inputs  # noqa: E402,F401  (the tests' helpers)
+from conftest import DIM_VALUES, decl, fd_derivative, numpy_f, sample_inputs  # noqa: E402,F401  (the tests' helpers)
 
 perf = time.perf_counter
 KIND_FN_NAMES = {"gradient": "grad", "jacobian": "jacobian", "hessian": "hessian"}

@@ -281,6 +281,7 @@ class _Emitter:
         self.params = params
         self.uses: dict = {}
         self.flipped: dict = {}  # id(node) -> its transpose, computed instead
+        self.keep: list = []
 
     def temp(self) -> str:
         self.counter += 1
@@ -331,6 +332,7 @@ class _Emitter:
         got = self.names.get(id(e))
         if got is not None:
             return got
+        self.keep.append(e)  # ids are keys: keep every named node alive so no id is reused
         t = self.flipped.get(id(e))
         if t is not None:  # computed in the other orientation: a transposed view
             c = self.b.T.format(x=self.atom(t))

@@ -46,6 +46,16 @@ def _transposes(e: Expr) -> int:
     return sum(1 for n in e.walk() if isinstance(n, Transpose))
 
 
+def _scalar_order(s: Expr) -> int:
+    if isinstance(s, (Var, DimSize)):
+        return 0
+    if isinstance(s, Add):
+        return 2
+    if isinstance(s, Mul):
+        return 3
+    return 1
+
+
 def is_broadcast(t: Expr) -> bool:
     """t = s * ones: a scalar broadcast into a vector or matrix sum."""
     if isinstance(t, Ones):
@@ -101,6 +111,8 @@ class Printer:
                 den.append(B.power(s.base, B.num(-s.exp.value)))
             else:
                 num.append(s)
+        # textbook order: scalar names, then functions, then sums, then 1x1 products like x'y
+        num.sort(key=_scalar_order)
         return c, num, list(chain), den
 
     def order_terms(self, terms) -> list:
@@ -128,7 +140,8 @@ class Printer:
         sign = "-" if c < 0 else ""
         c = abs(c)
         p, q = c.numerator, c.denominator
-        items = [self.factor(s, len(num) + len(chain) > 1) for s in num]
+        items = [self.factor(s, len(num) + len(chain) > 1 and not (i == len(num) - 1 and not chain and not den))
+                 for i, s in enumerate(num)]
         items += [self.chain_factor(f) for f in chain]
         if den:
             dens = ([str(q)] if q != 1 else []) + [self.at(d, POW) for d in den]
