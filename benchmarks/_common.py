@@ -33,27 +33,45 @@ def load_cases(name: str = "seed_cases.jsonl") -> list:
         return [json.loads(line) for line in fh if line.strip()]
 
 
+class Times(list):
+    """Wall-clock times (perf_counter) of repeated calls; `.cpu` holds the process CPU times of the same calls."""
+
+    def __init__(self, *a):
+        super().__init__(*a)
+        self.cpu = []
+
+
+LAST_CPU = [0.0]
+
+
 def timed(fn):
-    """(seconds, result) of one call, with the cyclic GC paused during the call (as timeit does)."""
+    """(seconds, result) of one call, with the cyclic GC paused during the call (as timeit does).
+
+    The process CPU time of the call (time.process_time) is left in LAST_CPU[0]: on a machine that
+    other processes keep busy it is a steadier figure than the wall-clock one.
+    """
     was = gc.isenabled()
     gc.disable()
     try:
+        c0 = time.process_time()
         t0 = perf()
         out = fn()
         t1 = perf()
+        c1 = time.process_time()
     finally:
         if was:
             gc.enable()
+    LAST_CPU[0] = c1 - c0
     return t1 - t0, out
 
 
-def repeat(fn, min_reps: int = 5, max_reps: int = 200, budget: float = 0.25, setup=None) -> list:
+def repeat(fn, min_reps: int = 5, max_reps: int = 200, budget: float = 0.25, setup=None) -> Times:
     """Call fn repeatedly (at least min_reps, then until `budget` seconds or max_reps); the times.
 
     `setup`, if given, runs before every call outside the timed region (e.g. clearing a cache).
     The result of each call is dropped before the next one.
     """
-    times = []
+    times = Times()
     start = perf()
     while len(times) < min_reps or (len(times) < max_reps and perf() - start < budget):
         if setup is not None:
@@ -61,6 +79,7 @@ def repeat(fn, min_reps: int = 5, max_reps: int = 200, budget: float = 0.25, set
         t, out = timed(fn)
         del out
         times.append(t)
+        times.cpu.append(LAST_CPU[0])
     return times
 
 
@@ -106,8 +125,24 @@ def header(title: str) -> None:
           f"matcalc {matcalc.__version__}, numpy {np.__version__}; "
           f"OMP/OPENBLAS/MKL threads = {os.environ.get('OMP_NUM_THREADS')}/"
           f"{os.environ.get('OPENBLAS_NUM_THREADS')}/{os.environ.get('MKL_NUM_THREADS')}")
-    print("times are time.perf_counter wall-clock medians in milliseconds (ms); GC paused inside each timed call")
+    print("times are time.perf_counter wall-clock figures in milliseconds (ms); GC paused inside each timed call;")
+    print("'cpu' columns are the process CPU time (time.process_time) of the same calls")
+    print(f"load average at start (1/5/15 min): {_load()}  (other processes on the machine inflate the figures)")
     print("=" * 78)
+
+
+_T0 = perf()
+
+
+def _load() -> str:
+    try:
+        return " ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:  # pragma: no cover - not on every platform
+        return "n/a"
+
+
+def footer() -> None:
+    print(f"done in {perf() - _T0:.0f} s; load average at the end (1/5/15 min): {_load()}")
 
 
 def table(rows: list, headers: list, align: str | None = None) -> None:

@@ -52,7 +52,7 @@ def section_a(cases: list) -> dict:
     print("    first = first call for that case in this process; cold = median with gc.collect() before each")
     print("    repeat (nothing interned survives); warm = median with the previous result kept alive")
     rows, out = [], {}
-    budget = 0.08 if QUICK else 0.3
+    budget = 0.08 if QUICK else 0.25
     for c in cases:
         fn, where, expr, wrt = derive_fn(c["kind"]), C.decl(c), c["expr"], c["wrt"]
         call = (lambda fn=fn, expr=expr, wrt=wrt, where=where: fn(expr, wrt, where=where))
@@ -60,12 +60,12 @@ def section_a(cases: list) -> dict:
         try:
             t1, r = C.timed(call)
         except matcalc.MatcalcError as err:
-            rows.append([c["id"], c["kind"][:4], wrt, "ERROR", "", "", "", "", type(err).__name__ + ": " + str(err)[:60]])
+            rows.append([c["id"], c["kind"][:4], wrt, "ERROR", "", "", "", "", "", type(err).__name__ + ": " + str(err)[:60]])
             out[c["id"]] = {"error": f"{type(err).__name__}: {err}"}
             continue
         text = str(r)
         del r
-        cold = C.repeat(call, min_reps=5, max_reps=200, budget=budget, setup=gc.collect)
+        cold = C.repeat(call, min_reps=5, max_reps=200, budget=budget, setup=gc.collect)  # C.Times: .cpu too
         keep = [call()]
 
         def warm_call(call=call, keep=keep):
@@ -74,23 +74,27 @@ def section_a(cases: list) -> dict:
         del keep[:]
         mc, mw = C.median(cold), C.median(warm)
         flag = "" if mc < AIM[c["kind"]] else "  > aim"
-        out[c["id"]] = {"first": t1, "cold": mc, "warm": mw, "kind": c["kind"], "text": text}
-        rows.append([c["id"], c["kind"][:4], wrt, C.ms(t1), C.ms(mc), C.ms(min(cold)), C.ms(mw), str(len(cold)),
+        cpu = C.median(cold.cpu)
+        out[c["id"]] = {"first": t1, "cold": mc, "warm": mw, "cpu": cpu, "min": min(cold), "kind": c["kind"], "text": text}
+        rows.append([c["id"], c["kind"][:4], wrt, C.ms(t1), C.ms(mc), C.ms(cpu), C.ms(min(cold)), C.ms(mw), str(len(cold)),
                      (text[:58] + ("..." if len(text) > 58 else "")) + flag])
-    C.table(rows, ["case", "kind", "wrt", "first", "cold", "min", "warm", "reps", "result"], "llllrrrrl")
+    C.table(rows, ["case", "kind", "wrt", "first", "cold", "cpu", "min", "warm", "reps", "result"], "lllrrrrrrl")
     print()
     ok = {k: v for k, v in out.items() if "error" not in v}
     allm = [v["cold"] for v in ok.values()]
     print(f"overall median (cold) over {len(allm)} derivable cases: {C.ms(C.median(allm))} ms; "
           f"warm {C.ms(C.median([v['warm'] for v in ok.values()]))} ms; "
-          f"first call {C.ms(C.median([v['first'] for v in ok.values()]))} ms")
+          f"first call {C.ms(C.median([v['first'] for v in ok.values()]))} ms; "
+          f"CPU time {C.ms(C.median([v['cpu'] for v in ok.values()]))} ms; fastest repeat {C.ms(C.median([v['min'] for v in ok.values()]))} ms")
     for kinds, aim in ((("gradient", "jacobian"), 2e-3), (("hessian",), 10e-3)):
         vals = {k: v for k, v in ok.items() if v["kind"] in kinds}
         cm = [v["cold"] for v in vals.values()]
         over = sorted(((v["cold"], k) for k, v in vals.items() if v["cold"] >= aim), reverse=True)
         print(f"  {'/'.join(kinds)}: {len(cm)} cases, median cold {C.ms(C.median(cm))} ms, "
               f"median warm {C.ms(C.median([v['warm'] for v in vals.values()]))} ms, "
-              f"max {C.ms(max(cm))} ms; {len(cm) - len(over)}/{len(cm)} under the aim ({C.ms(aim)} ms)")
+              f"max {C.ms(max(cm))} ms; {len(cm) - len(over)}/{len(cm)} under the aim ({C.ms(aim)} ms); "
+              f"by CPU time: median {C.ms(C.median([v['cpu'] for v in vals.values()]))} ms, "
+              f"{sum(v['cpu'] < aim for v in vals.values())}/{len(cm)} under the aim")
         if over:
             print("    over the aim: " + ", ".join(f"{k} {C.ms(t)}" for t, k in over))
     errs = {k: v["error"] for k, v in out.items() if "error" in v}
@@ -313,19 +317,22 @@ def section_b(cases: list, a_res: dict) -> None:
         print("(b) SymPy is not installed; skipped")
         return
     print(f"(b) SymPy {sp.__version__} MatrixSymbol.diff side by side (Hessians: .diff twice)")
-    print("    sympy = median of build + diff with SymPy's cache cleared before every repeat (SymPy memoizes")
-    print("    results, so a repeated call is otherwise only a cache lookup: 'cached' column);")
-    print("    ratio = sympy / matcalc cold. SymPy's answers are evaluated at random inputs and compared with the")
-    print("    case's reference derivative (expected_numpy, else central finite differences); Jacobian and")
-    print("    4-way Hessian layouts are matched up to a permutation of axes. matcalc's answer is checked the same way.")
+    print("    sympy = median of build + diff with SymPy's cache cleared before every repeat; cached = the same")
+    print("    call repeated with SymPy's cache kept (for the plain-scalar cases that is a memo lookup);")
+    print("    matcalc = the cold median from (a); ratio = sympy / matcalc (shown also where SymPy's answer is")
+    print("    wrong or unevaluated, but the median ratios below leave out unevaluated ones). SymPy's answers are")
+    print("    evaluated at random inputs and compared with the case's reference derivative (expected_numpy, else")
+    print("    central finite differences); Jacobian and 4-way Hessian layouts are matched up to a permutation of")
+    print("    axes. matcalc's answer is checked the same way.")
     from sympy.tensor.array.array_derivatives import ArrayDerivative
     table = _sympy_cases()
     by_id = {c["id"]: c for c in cases}
-    rows, ratios, ratios_ok, status = [], [], [], {}
+    rows, ratios, ratios_ok, status, footnotes = [], [], [], {}, []
+    cpu_ratios, cpu_ratios_ok = [], []
     # warm SymPy's lazy imports (array-expression modules) once, outside any measurement
     x0 = sp.MatrixSymbol("x", 3, 1)
     (x0.T * x0).diff(x0)
-    budget = 0.3 if QUICK else 1.0
+    budget = 0.3 if QUICK else 0.5
     for c in cases:
         cid = c["id"]
         alts = table.get(cid)
@@ -347,7 +354,7 @@ def section_b(cases: list, a_res: dict) -> None:
                          "cannot express", "no SymPy matrix-expression node for it"])
             status[cid] = "cannot express"
             continue
-        best = None
+        best, tried = None, []
         for label, builder in alts:
             clear_cache()
             try:
@@ -367,10 +374,14 @@ def section_b(cases: list, a_res: dict) -> None:
                     except Exception as err:  # noqa: BLE001
                         verdict = f"answer not evaluable ({type(err).__name__})"
                     cand = (0 if verdict.startswith("ok") else 1, label, builder, t_first, verdict)
+            tried.append(cand)
             if best is None or cand[0] < best[0]:
                 best = cand
             if cand[0] == 0:
                 break
+        for cand in tried:
+            if cand is not best:
+                footnotes.append(f"{cid}: other reading '{cand[1]}' -> {cand[4]}")
         rank, label, builder, t_first, verdict = best
         status[cid] = verdict
         if rank == 3:
@@ -382,10 +393,12 @@ def section_b(cases: list, a_res: dict) -> None:
         cached = C.repeat(lambda: _sympy_derive(c, builder), min_reps=5, max_reps=50, budget=0.05)
         st = C.median(ts)
         ratio = st / mc["cold"] if mc.get("cold") else float("nan")
-        if mc.get("cold"):
+        if mc.get("cold") and rank <= 1:
             ratios.append(ratio)
+            cpu_ratios.append(C.median(ts.cpu) / mc["cpu"])
             if rank == 0:
                 ratios_ok.append(ratio)
+                cpu_ratios_ok.append(C.median(ts.cpu) / mc["cpu"])
         rows.append([cid, c["kind"][:4], C.ms(mc.get("cold")), C.ms(st), C.ms(C.median(cached)),
                      f"{ratio:.1f}x" if ratio == ratio else "-", mc_verdict, verdict, label])
     C.table(rows, ["case", "kind", "matcalc", "sympy", "cached", "ratio", "matcalc check", "sympy answer",
@@ -402,8 +415,11 @@ def section_b(cases: list, a_res: dict) -> None:
     for k in ("wrong", "unevaluated", "error", "not evaluable", "cannot express"):
         if k in cats:
             print(f"  {k}: " + ", ".join(f"{cid} [{status[cid]}]" if k in ("wrong",) else cid for cid in cats[k]))
+    for f in footnotes:
+        print("  " + f)
     print(f"median ratio sympy/matcalc over the {len(ratios)} cases SymPy answered (right or wrong): "
-          f"{C.median(ratios):.1f}x; over the {len(ratios_ok)} it answered correctly: {C.median(ratios_ok):.1f}x")
+          f"{C.median(ratios):.1f}x; over the {len(ratios_ok)} it answered correctly: {C.median(ratios_ok):.1f}x "
+          f"(by CPU time: {C.median(cpu_ratios):.1f}x and {C.median(cpu_ratios_ok):.1f}x)")
     print("note: log(det(X)) in SymPy: " + str(sp.log(sp.Determinant(sp.MatrixSymbol('X', 3, 3))).diff(
         sp.MatrixSymbol('X', 3, 3))) + "  (the right answer is X^-T)")
     print()
@@ -472,15 +488,16 @@ def section_c() -> None:
     from matcalc.printing import to_text
     print("(c) scaling with expression size k (ms). cold = median over repeats, each with FRESH variable names")
     print("    (suffix r<repeat>) and gc.collect() before it, so nothing is shared or cached; warm = the same text")
-    print("    again with the previous result alive; parse = matcalc.parse alone (fresh names); nodes = distinct")
-    print("    nodes of the answer's DAG; chars = length of its plain (non-CSE) text. Printing is not timed.")
+    print("    again with the previous result alive (median); min = fastest cold repeat (least disturbed by other")
+    print("    load); parse = fastest matcalc.parse alone (fresh names); derive = min - parse; nodes = distinct nodes")
+    print("    of the answer's DAG; chars = length of its plain (non-CSE) text. Printing is not timed.")
     ks = [1, 2, 4, 8, 16, 32, 64, 128, 256]
     limit = 20.0 if not QUICK else 5.0
     suffix = itertools.count(1)
     for title, fam in FAMILIES:
         print()
         print("  family: " + title)
-        rows, kk, tt, sizes = [], [], [], []
+        rows, kk, tt, tmin, tcpu, sizes = [], [], [], [], [], []
         for k in ks:
             text, wrt, where, fname = fam(k, next(suffix))
             fn = getattr(matcalc, fname)
@@ -489,40 +506,46 @@ def section_c() -> None:
             nodes = sum(1 for _ in r._expr.walk())
             chars = len(to_text(r._expr))
             del r
-            reps = 1 if t_first > 5 else max(3, min(15 if not QUICK else 5, int((1.0 if not QUICK else 0.3) / max(t_first, 1e-4))))
-            cold = [t_first]
+            reps = 1 if t_first > 5 else max(3, min(9 if not QUICK else 5, int((0.4 if not QUICK else 0.2) / max(t_first, 1e-4))))
+            cold, cold_cpu = [t_first], [C.LAST_CPU[0]]
             for _ in range(reps - 1):
                 text, wrt, where, fname = fam(k, next(suffix))
                 gc.collect()
                 t, r = C.timed(lambda: fn(text, wrt, where=where))
                 del r
                 cold.append(t)
+                cold_cpu.append(C.LAST_CPU[0])
             keep = [fn(text, wrt, where=where)]
-            warm = [C.timed(lambda: keep.append(fn(text, wrt, where=where)))[0] for _ in range(min(reps, 5))]
+            warm = [C.timed(lambda: keep.append(fn(text, wrt, where=where)))[0] for _ in range(min(reps, 3))]
             del keep[:]
             ptimes = []
-            for _ in range(min(reps, 5)):
+            for _ in range(min(reps, 3)):
                 ptext, _, pwhere, _ = fam(k, next(suffix))
                 gc.collect()
                 ptimes.append(C.timed(lambda: matcalc.parse(ptext, where=pwhere))[0])
             mc = C.median(cold)
             kk.append(k)
             tt.append(mc)
+            tmin.append(min(cold))
+            tcpu.append(C.median(cold_cpu))
             sizes.append(chars)
-            rows.append([str(k), C.ms(mc), f"{1e3 * mc / k:.3f}", C.ms(C.median(warm)), C.ms(C.median(ptimes)),
-                         C.ms(mc - C.median(ptimes)), str(nodes), f"{chars:,}", str(len(cold))])
+            rows.append([str(k), C.ms(mc), f"{1e3 * mc / k:.3f}", C.ms(C.median(cold_cpu)), C.ms(min(cold)), f"{1e3 * min(cold) / k:.3f}",
+                         C.ms(C.median(warm)), C.ms(min(ptimes)), C.ms(max(0.0, min(cold) - min(ptimes))),
+                         str(nodes), f"{chars:,}", str(len(cold))])
             if t_first > limit:
-                rows.append(["...", f"stopped: one call took {t_first:.1f} s", "", "", "", "", "", "", ""])
+                rows.append(["...", f"stopped: one call took {t_first:.1f} s", "", "", "", "", "", "", "", "", "", ""])
                 break
-        C.table(rows, ["k", "cold", "cold/k", "warm", "parse", "cold-parse", "nodes", "chars", "reps"], "rrrrrrrrr")
-        big = [(k, t) for k, t in zip(kk, tt) if k >= 16]
-        msg = f"  fitted exponent (slope of log time vs log k): all k {C.slope(kk, tt):.2f}"
-        if len(big) >= 2:
-            msg += f"; k >= 16 {C.slope([k for k, _ in big], [t for _, t in big]):.2f}"
-        if len(sizes) >= 2 and min(sizes) > 0:
-            bigs = [(k, s) for k, s in zip(kk, sizes) if k >= 16]
-            if len(bigs) >= 2:
-                msg += f"; answer size (chars) exponent for k >= 16: {C.slope([k for k, _ in bigs], [s for _, s in bigs]):.2f}"
+        C.table(rows, ["k", "cold", "cold/k", "cpu", "min", "min/k", "warm", "parse", "derive", "nodes", "chars",
+                       "reps"], "rrrrrrrrrrrr")
+        msg = (f"  fitted exponent (slope of log time vs log k), all k: median {C.slope(kk, tt):.2f}, "
+               f"min {C.slope(kk, tmin):.2f}, cpu {C.slope(kk, tcpu):.2f}")
+        sel = [i for i, k in enumerate(kk) if k >= 16]
+        if len(sel) >= 2:
+            ks16 = [kk[i] for i in sel]
+            msg += (f"; k >= 16: median {C.slope(ks16, [tt[i] for i in sel]):.2f}, "
+                    f"min {C.slope(ks16, [tmin[i] for i in sel]):.2f}, cpu {C.slope(ks16, [tcpu[i] for i in sel]):.2f}")
+            if min(sizes) > 0:
+                msg += f"; answer chars (k >= 16): {C.slope(ks16, [sizes[i] for i in sel]):.2f}"
         print(msg)
     print()
 
@@ -541,6 +564,7 @@ def main() -> None:
         section_b(cases, a_res)
     if "c" in SECTIONS:
         section_c()
+    C.footer()
 
 
 if __name__ == "__main__":

@@ -60,7 +60,7 @@ def main() -> None:
           "(first = first parse of that text in this process, after the grammar was built;")
     print("    median over repeats of the same call; 'lark' = median of parse_syntax alone, "
           "the rest is declarations + typing/canonicalization)")
-    rows, firsts, meds, larks = [], [], [], []
+    rows, firsts, meds, larks, cpus = [], [], [], [], []
     budget = 0.03 if QUICK else 0.12
     for c in cases:
         where = C.decl(c)
@@ -70,29 +70,34 @@ def main() -> None:
             shape = e.shape
             del e
         except matcalc.MatcalcError as err:
-            rows.append([c["id"], expr[:44], "ERROR", "", "", "", type(err).__name__ + ": " + str(err).splitlines()[0][:60]])
+            rows.append([c["id"], expr[:44], "ERROR", "", "", "", "", type(err).__name__ + ": " + str(err).splitlines()[0][:60]])
             continue
         ts = C.repeat(lambda: matcalc.parse(expr, where=where), min_reps=20, max_reps=2000, budget=budget)
         tl = C.repeat(lambda: parse_syntax(expr), min_reps=20, max_reps=2000, budget=budget / 3)
         m, ml = C.median(ts), C.median(tl)
+        cpus.append(C.median(ts.cpu))
         firsts.append(t1)
         meds.append(m)
         larks.append(ml)
-        rows.append([c["id"], expr[:44], C.ms(t1), C.ms(m), C.ms(min(ts)), C.ms(ml), f"{len(ts)} reps, shape {shape}"])
-    C.table(rows, ["case", "expression", "first", "median", "min", "lark", "notes"], "llrrrrl")
+        rows.append([c["id"], expr[:44], C.ms(t1), C.ms(m), C.ms(cpus[-1]), C.ms(min(ts)), C.ms(ml),
+                     f"{len(ts)} reps, shape {shape}"])
+    C.table(rows, ["case", "expression", "first", "median", "cpu", "min", "lark", "notes"], "llrrrrrl")
     over = [r[0] for r, m in zip([r for r in rows if r[2] != "ERROR"], meds) if m >= 1e-3]
     print()
     print(f"overall median of the per-expression medians: {C.ms(C.median(meds))} ms "
           f"(aim < 1 ms); mean {C.ms(sum(meds) / len(meds))} ms; max {C.ms(max(meds))} ms; "
-          f"{sum(m < 1e-3 for m in meds)}/{len(meds)} expressions under 1 ms")
+          f"{sum(m < 1e-3 for m in meds)}/{len(meds)} expressions under 1 ms; CPU-time median {C.ms(C.median(cpus))} ms, "
+          f"{sum(m < 1e-3 for m in cpus)}/{len(cpus)} under 1 ms of CPU")
     if over:
         print(f"   at or over 1 ms: {', '.join(over)}")
     print(f"Lark alone: median {C.ms(C.median(larks))} ms, i.e. "
           f"{100 * C.median([a / b for a, b in zip(larks, meds)]):.0f}% of the parse (median share)")
     ratios = [f / m for f, m in zip(firsts, meds)]
+    ok_ids = [r[0] for r in rows if r[2] != "ERROR"]
+    worst = max(range(len(ratios)), key=ratios.__getitem__)
     print(f"first parse vs repeated: median first {C.ms(C.median(firsts))} ms vs median repeated "
           f"{C.ms(C.median(meds))} ms; first/repeated ratio median {C.median(ratios):.2f}, "
-          f"max {max(ratios):.2f}  -> " + ("a first parse is noticeably slower" if C.median(ratios) > 1.2
+          f"max {max(ratios):.2f} ({ok_ids[worst]}: {C.ms(firsts[worst])} vs {C.ms(meds[worst])} ms)  -> " + ("a first parse is noticeably slower" if C.median(ratios) > 1.2
                                            else "a first parse is not noticeably slower"))
     print("   (parse() hash-conses nodes in a weak table: repeated parses of the same text rebuild the tree,")
     print("    and re-find interned nodes only while an earlier result is still alive; nothing is memoized per text)")
@@ -115,18 +120,20 @@ def main() -> None:
         reps = (2 if QUICK else 3) if n >= 10000 else (3 if QUICK else 7)
         for label, text, where in variants:
             try:
-                ts = []
+                ts, cs = [], []
                 for _ in range(reps):
                     t, e = C.timed(lambda: matcalc.parse(text, where=where))
                     ts.append(t)
+                    cs.append(C.LAST_CPU[0])
                     shape = e.shape
                     del e
                 rows.append([f"{n:,}", label, f"{len(text):,}", f"{len(where or ''):,}", C.ms(ts[0]), C.ms(C.median(ts)),
-                             f"{1e6 * C.median(ts) / n:.1f}", str(shape)])
+                             C.ms(C.median(cs)), f"{1e6 * C.median(ts) / n:.1f}", str(shape)])
             except matcalc.MatcalcError as err:
-                rows.append([f"{n:,}", label, f"{len(text):,}", f"{len(where or ''):,}", "ERROR", "", "",
+                rows.append([f"{n:,}", label, f"{len(text):,}", f"{len(where or ''):,}", "ERROR", "", "", "",
                              str(err).splitlines()[0][:70]])
-    C.table(rows, ["terms", "sum", "chars", "decl chars", "first", "median", "us/term", "shape / note"], "llrrrrrl")
+    C.table(rows, ["terms", "sum", "chars", "decl chars", "first", "median", "cpu", "us/term", "shape / note"],
+                "llrrrrrrl")
     print()
 
     # -- (c) no declarations -----------------------------------------------------------------
@@ -153,6 +160,7 @@ def main() -> None:
     if rows:
         print("the others:")
         C.table(rows, ["case", "expression", "declared", "undeclared", "why"], "lllll")
+    C.footer()
 
 
 if __name__ == "__main__":

@@ -111,7 +111,10 @@ def split_coeff(t: Expr) -> tuple:
         if len(rest) == 1:
             return t.args[0].value, rest[0]
         return t.args[0].value, Mul._make(rest, t.shape)
-    return Fraction(1), t
+    return _FRACTION_ONE, t
+
+
+_FRACTION_ONE = Fraction(1)
 
 
 def add(*terms: Expr) -> Expr:
@@ -139,10 +142,10 @@ def add(*terms: Expr) -> Expr:
         if isinstance(t, Add):  # broadcasting a scalar sum produces a sum
             for u in t.args:
                 c, rest = split_coeff(u)
-                acc[rest] = acc.get(rest, 0) + c
+                acc[rest] = acc[rest] + c if rest in acc else c
             continue
         c, rest = split_coeff(t)
-        acc[rest] = acc.get(rest, 0) + c
+        acc[rest] = acc[rest] + c if rest in acc else c
     items = [(rest, c) for rest, c in acc.items() if c != 0]
     if not items:
         return zeros(shape)

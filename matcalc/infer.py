@@ -14,10 +14,12 @@ from __future__ import annotations
 from fractions import Fraction
 
 from . import build as B
-from .declarations import Decl, default_kind, is_greek
+from .nodes import SCALAR
+from .declarations import GREEK, Decl, default_kind, is_greek
 from .errors import MatcalcError, NotSupportedError, ShapeError, UnknownNameError
 from .parser import Syn
 
+_GREEK_SET = frozenset(GREEK)
 ELEMENTWISE = ("exp", "log", "sin", "cos", "tan", "tanh", "sigmoid", "sqrt", "abs", "sign")
 ALIASES = {"ln": "log", "trace": "tr"}
 SUGGEST = {"norm": "||x|| (or ||X||_F)", "transpose": "X' or X^T", "inverse": "inv(X) or X^-1",
@@ -130,8 +132,13 @@ class Ctx:
             rb.parent = ra
             return
         for x, y in ((ra, rb), (rb, ra)):
-            if x.const == 1 and y.owner is not None and not y.rigid:
-                raise _Clash(why().message, [y.owner])
+            if x.const == 1 and y.const is None and not y.rigid:
+                # a default-typed name (or I's size) would become 1: the name should be a scalar
+                err = why()
+                soft = list(getattr(err, "soft", []))
+                if y.owner is not None and y.owner not in soft:
+                    soft.insert(0, y.owner)
+                raise _Clash(str(err), soft)
         if (ra.rigid or ra.const is not None) and (rb.rigid or rb.const is not None):
             raise why()
         # keep the more informative root: constant > declared symbol > earliest flexible
@@ -199,7 +206,8 @@ class Ctx:
 
     # ------------------------------------------------------------ names
     def known(self, name: str) -> bool:
-        return name in self.decls or name in self.bindings or is_greek(name)
+        return name in self.decls or name in self.bindings or (name in _GREEK_SET or (
+            "_" in name or name[-1:].isdigit()) and is_greek(name))
 
     def split_run(self, text: str) -> list:
         """A letter run as names: declared and Greek names whole, other letters one by one."""
@@ -215,9 +223,10 @@ class Ctx:
             return [text]
         out = []
         i = 0
+        longest = max([len(n) for n in self.decls] + [len(n) for n in self.bindings] + [10])
         while i < len(letters):
             best = 1
-            for j in range(len(letters), i + 1, -1):
+            for j in range(min(len(letters), i + longest), i + 1, -1):
                 cand = letters[i:j]
                 if self.known(cand) and not (j == len(letters) and suffix and self.known(cand + suffix)):
                     best = j - i
@@ -415,12 +424,12 @@ class Ctx:
             return pieces[:-1] + [new] + rest_after
         k = self.const_value(e)
         if k is None or k.denominator != 1:
-            if base.soft and base.soft not in self.forced:
-                raise _Clash("", [base.soft])
             what = self.text[e.start:e.end]
-            raise ShapeError(
-                f"{self.src(base)}^{what}: {self.src(base)} is {self.show(base)}, and a matrix power needs an "
-                f"integer exponent (for an elementwise power write {self.src(base)} .^ {what})")
+            msg = (f"{self.src(base)}^{what}: {self.src(base)} is {self.show(base)}, and a matrix power needs an "
+                   f"integer exponent (for an elementwise power write {self.src(base)} .^ {what})")
+            if base.soft and base.soft not in self.forced:
+                raise _Clash(msg, [base.soft])
+            raise ShapeError(msg)
         r, c = base.shape
         self.unify(r, c, lambda: self.clash(
             f"{self.src(base)}^{int(k)}: a matrix power needs a square matrix, but {self.src(base)} is {self.show(base)}",
@@ -445,10 +454,18 @@ class Ctx:
         self.unify(a.shape[1], b.shape[1], why)
 
     def product(self, seq: list) -> T:
+        """Left to right; the typed node keeps the flat list so building makes one product."""
         acc = seq[0][1]
         for op, t in seq[1:]:
             acc = self.combine(acc, op, t)
-        return acc
+        if len(seq) == 1:
+            return acc
+        ops = []
+        for op, t in seq[1:]:
+            if op in (".*", "./") and (self.is_scalar(t) or any(self.is_scalar(x) for x in ())):
+                pass
+            ops.append(op)
+        return T("product", (tuple(seq),), acc.shape, acc.start, acc.end)
 
     def combine(self, a: T, op: str, b: T) -> T:
         sa, sb = self.is_scalar(a), self.is_scalar(b)
@@ -477,7 +494,8 @@ class Ctx:
         if nonscalar:
             # `x'Ax + c`: a default-typed name added to a genuine scalar gives way to a scalar
             scalars = [t for _, t in terms if self.is_scalar(t) and t.op != "num"]
-            softs = [t for t in nonscalar if t.soft and t.soft not in self.forced]
+            softs = [t for t in nonscalar if t.soft and t.soft not in self.forced
+                     and default_kind(t.soft) == "vector"]
             if scalars and softs:
                 raise _Clash("", [softs[0].soft])
             first = nonscalar[0]
@@ -509,7 +527,7 @@ class Ctx:
             if len(dims) not in want:
                 raise ShapeError(f"{name} takes {' or '.join(map(str, want))} dimension arguments")
             if name == "ones":
-                shape = (dims[0], dims[1] if len(dims) == 2 else self.one)
+                shape = (dims[0], dims[1] if len(dims) == 2 else self.unit)
                 return self.mk("ones", (), shape, [s])
             if name == "dim":
                 return self.mk("dimsize", (dims[0],), (self.unit, self.unit), [s])
@@ -604,6 +622,8 @@ class Ctx:
 def _kids(t: T) -> list:
     if t.op == "sum":
         return [x for _, x in t.args]
+    if t.op == "product":
+        return [x for _, x in t.args[0]]
     if t.op == "var":
         return []
     return [a for a in t.args if isinstance(a, T)]
@@ -613,6 +633,26 @@ def _shape(ctx, t):
     return (ctx.resolve(t.shape[0]), ctx.resolve(t.shape[1]))
 
 
+def _build_product(ctx, t):
+    """One canonical product per run of `*`, `/` and juxtaposition; `.*` and `./` in between."""
+    seq = t.args[0]
+    factors = [seq[0][1].built]
+    for op, x in seq[1:]:
+        v = x.built
+        if op in ("", "*"):
+            factors.append(v)
+        elif op == "/":
+            factors.append(B.power(v, B.num(-1)) if not B.is_zero(v) else B.div(B.ONE, v))
+        else:
+            acc = B.mul(*factors)
+            if acc.shape == SCALAR or v.shape == SCALAR:
+                acc = B.mul(acc, v) if op == ".*" else B.elementwise_div(acc, v)
+            else:
+                acc = B.hadamard(acc, v) if op == ".*" else B.elementwise_div(acc, v)
+            factors = [acc]
+    return B.mul(*factors)
+
+
 def _build_var(ctx, t):
     name, decl = t.args
     return B.var(name, _shape(ctx, t), decl.props)
@@ -620,6 +660,7 @@ def _build_var(ctx, t):
 
 _BUILD = {
     "var": _build_var,
+    "product": _build_product,
     "ref": lambda c, t: t.args[0].built,
     "num": lambda c, t: B.num(t.args[0]),
     "identity": lambda c, t: B.identity(c.resolve(t.shape[0])),
@@ -664,7 +705,8 @@ def typecheck(syn: Syn, text: str, decls: dict):
         except _Clash as c:
             if first is None and c.message:
                 first = c.message
-            cands = [n for n in c.soft if n not in forced]
+            # only names that are vectors by their look give way to scalars; a capital stays a matrix
+            cands = [n for n in c.soft if n not in forced and default_kind(n) == "vector" and n not in decls]
             if not cands:
                 raise ShapeError(first or c.message) from None
             forced.add(cands[0])

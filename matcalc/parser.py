@@ -153,6 +153,8 @@ class _Build:
     def factor(self, ch):
         if len(ch) == 1:
             return ch[0]
+        if len(ch) > MAX_DEPTH:  # x^x^x^... nests as deeply as parentheses do
+            raise _TooDeep(ch[MAX_DEPTH].start)
         return _mk("post", ch[0], ch[1:], ch)
 
     def postfix(self, ch):

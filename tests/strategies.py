@@ -239,7 +239,7 @@ class Chooser:
 
     def chance(self, p: float) -> bool:
         """True with probability p (shrinks toward True)."""
-        return self.int(0, 999) < int(p * 1000)
+        return self.int(0, 99) < int(round(p * 100))
 
     def weighted(self, items):
         """items: [(weight, value)]; shrinks toward the first."""
@@ -261,6 +261,10 @@ class HypothesisChooser(Chooser):
     def int(self, lo, hi):
         if lo == hi:
             return lo
+        if hi - lo <= 1000:
+            # sampled_from is close to uniform (st.integers favours its lower bound heavily),
+            # and still shrinks toward the first value
+            return self.draw(st.sampled_from(range(lo, hi + 1)))
         return self.draw(st.integers(lo, hi))
 
 
@@ -1111,3 +1115,19 @@ def random_case(seed: int, out: str = "scalar", wrt: str = "any", max_depth: int
 def point(case: Case) -> dict:
     """The values of the case's variables at its seed (respecting their properties)."""
     return sample_values(case.expr.variables.values(), case.dims, case.seed)
+
+
+# --------------------------------------------------------------------------- determinism helper
+def derivation_outputs(kind: str, text: str, wrt: str, where: str) -> list:
+    """Everything a derivation prints (text, LaTeX, where, the JSON forms), or its error: for
+    comparing runs (the cross-process determinism test runs this in fresh interpreters)."""
+    import json
+
+    import matcalc
+    fn = {"grad": matcalc.grad, "jacobian": matcalc.jacobian, "hessian": matcalc.hessian,
+          "hvp": matcalc.hvp}[kind]
+    try:
+        r = fn(text, wrt, where=where)
+        return [str(r), r.latex(), r.where, json.dumps(r.forms(), sort_keys=True, default=str)]
+    except Exception as ex:  # noqa: BLE001 - errors must be deterministic too
+        return [f"{type(ex).__name__}: {str(ex)[:300]}"]

@@ -71,3 +71,21 @@ def test_generated_source_is_plain_numpy_without_user_text():
     src = r.numpy_source()
     assert "import numpy as _np" in src
     assert "eval(" not in src and "exec(" not in src
+
+
+@pytest.mark.parametrize("backend", ["jax", "torch"])
+def test_other_backends_agree_with_numpy(backend):
+    pytest.importorskip(backend)  # optional extras: matcalc[jax], matcalc[torch]
+    import inspect
+    for text, wrt, where in [("1/2 ||A x - b||^2", "x", "A: matrix(m,n)"),
+                             ("log(det(X))", "X", ""),
+                             ("log(sum(exp(A x + b)))", "x", "")]:
+        r = matcalc.grad(text, wrt, where=where)
+        fn = r.to_numpy(backend=backend)
+        ref = r.to_numpy()
+        rng = np.random.default_rng(0)
+        vals = {"A": rng.standard_normal((4, 3)), "b": rng.standard_normal(4), "x": rng.standard_normal(3),
+                "X": rng.standard_normal((3, 3)) + 3 * np.eye(3)}
+        params = list(inspect.signature(ref).parameters)
+        got = fn(*[vals[p] for p in params])
+        assert_close(np.asarray(got), ref(*[vals[p] for p in params]), rtol=1e-9)
