@@ -61,7 +61,7 @@ def main() -> None:
     print("    median over repeats of the same call; 'lark' = median of parse_syntax alone, "
           "the rest is declarations + typing/canonicalization)")
     rows, firsts, meds, larks, cpus = [], [], [], [], []
-    budget = 0.03 if QUICK else 0.12
+    budget = 0.03 if QUICK else 0.1
     for c in cases:
         where = C.decl(c)
         expr = c["expr"]
@@ -105,7 +105,7 @@ def main() -> None:
 
     # -- (b) long sums -----------------------------------------------------------------------
     print("(b) long sums, undeclared names and all names declared (A: matrix(n,n); x0, x1, ...: vector(n));")
-    print("    each parsed `reps` times (7 for 1,000 and 3,000 terms, 3 for 10,000); first and median in ms")
+    print("    each parsed `reps` times (5 for 1,000 terms, 3 for 3,000 and 10,000); first and median in ms")
     sizes = [1000, 3000, 10000]
     rows = []
     for n in sizes:
@@ -117,7 +117,7 @@ def main() -> None:
             ("products x0' A x0 + ...", prod, None),
             ("products, all declared", prod, decl),
         ]
-        reps = (2 if QUICK else 3) if n >= 10000 else (3 if QUICK else 7)
+        reps = (2 if QUICK else 3) if n >= 3000 else (3 if QUICK else 5)
         for label, text, where in variants:
             try:
                 ts, cs = [], []

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from . import build as B
-from .derive import (direction_for, gradient_parts, is_diagonal_var, is_symmetric_var, jacobian_matrix, prepare,
+from .derive import (constrained_gradient_parts, direction_for, gradient_parts, is_diagonal_var, is_symmetric_var, jacobian_matrix, prepare,
                      project)
 from .errors import MatcalcError, NotSupportedError
 from .expression import Expression
@@ -28,8 +28,8 @@ def grad(expr, wrt: str, where=None) -> GradientResult:
     for a diagonal one I .* G. `.unconstrained` keeps G.
     """
     f, x = prepare(expr, wrt, where)
-    df, dx, g = gradient_parts(f.node, x)
-    pg = simplify(project(g, x)) if (is_symmetric_var(x) or is_diagonal_var(x)) else g
+    df, dx, g, g_on_x = constrained_gradient_parts(expr, wrt, where, f, x)
+    pg = simplify(project(g_on_x, x)) if (is_symmetric_var(x) or is_diagonal_var(x)) else g
     return GradientResult(f, wrt, pg, df, directions=(dx,), unconstrained=g)
 
 
@@ -69,7 +69,7 @@ def hessian(expr, wrt, where=None) -> HessianResult:
             raise MatcalcError("a mixed Hessian takes two variables, e.g. ('W', 'b')")
         return _mixed_hessian(expr, wrt[0], wrt[1], where)
     f, x = prepare(expr, wrt, where)
-    df, dx, g = gradient_parts(f.node, x)
+    df, dx, _, g = constrained_gradient_parts(expr, wrt, where, f, x)
     v = direction_for(x, f.node.free | {dx.name}, base="V" if x.shape[1] != 1 else "v") \
         if x.shape != SCALAR and x.shape[1] != 1 else dx
     dG = simplify(_differential(g, {x.name: v}))
@@ -113,7 +113,7 @@ def _mixed_hessian(expr, a: str, b: str, where) -> HessianResult:
 def hvp(expr, wrt: str, where=None, direction: str = "v") -> HvpResult:
     """The Hessian-vector product H[v] as an expression in the direction v, without forming H."""
     f, x = prepare(expr, wrt, where)
-    df, dx, g = gradient_parts(f.node, x)
+    df, dx, _, g = constrained_gradient_parts(expr, wrt, where, f, x)
     v = direction_for(x, f.node.free | {dx.name}, base=direction)
     Hv = simplify(_differential(g, {x.name: v}))
     if is_symmetric_var(x):

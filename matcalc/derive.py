@@ -17,7 +17,7 @@ from .readoff import differential, gradient_of, kronecker_of
 from .simplify import simplify
 
 
-def prepare(expr, wrt: str, where=None) -> tuple:
+def prepare(expr, wrt: str, where=None, unconstrained: bool = False) -> tuple:
     """(f, X): the parsed function and the variable node to differentiate by.
 
     An orthogonal variable is differentiated as a general matrix: the gradient is the
@@ -34,6 +34,10 @@ def prepare(expr, wrt: str, where=None) -> tuple:
     d = decls.get(wrt)
     if d is not None and "orthogonal" in d.props:
         decls[wrt] = replace(d, props=(d.props - {"orthogonal"}) | {"invertible"})
+    if unconstrained and d is not None and d.props & {"symmetric", "spd", "diagonal"}:
+        # the same formula on all matrices: X' is not X there
+        keep = d.props - {"symmetric", "spd", "diagonal", "orthogonal"}
+        decls[wrt] = replace(d, props=keep | ({"invertible"} if "spd" in d.props else set()))
     f = parse(text, where=decls)
     return f, find_variable(f.node, wrt, decls)
 
@@ -80,6 +84,21 @@ def project(g: Expr, x: Var) -> Expr:
     if is_symmetric_var(x):
         return B.mul(B.num(B.ONE_HALF), B.add(g, B.transpose(g)))
     return g
+
+
+def constrained_gradient_parts(expr, wrt: str, where, f, x) -> tuple:
+    """(df, dX, G) with G the gradient of the formula on all matrices, then put back on X.
+
+    For a symmetric or diagonal X the formula is differentiated as written (X' is not
+    X off the subspace), so that `.unconstrained` is the true unconstrained gradient;
+    G is then re-expressed in the declared X, ready to be projected.
+    """
+    if not (is_symmetric_var(x) or is_diagonal_var(x)):
+        df, dx, g = gradient_parts(f.node, x)
+        return df, dx, g, g
+    fu, xu = prepare(expr, wrt, where, unconstrained=True)
+    df, dx, g = gradient_parts(fu.node, xu)
+    return df, dx, g, simplify(B.substitute(g, {x.name: x}))
 
 
 def gradient_parts(f: Expr, x: Var) -> tuple:

@@ -150,7 +150,8 @@ class JacobianResult(Result):
         from .printing import latex_name
         if self.is_map:
             return "dF"
-        return r"\frac{\partial F}{\partial " + latex_name(self.wrt) + "}"
+        j = r"\frac{\partial F}{\partial " + latex_name(self.wrt) + "}"
+        return j if self.layout == "numerator" else r"\left(" + j + r"\right)^{\top}"
 
     def evaluate(self, values=None, **kw):
         vals = dict(values or {})
@@ -216,8 +217,12 @@ class HessianResult(Result):
         return None if self._gradient is None else Expression(self._gradient, self.where)
 
     def latex_label(self):
+        from .printing import latex_name
+        if isinstance(self.wrt, tuple):
+            a, b = (latex_name(w) for w in self.wrt)
+            mixed = r"\frac{\partial^2 f}{\partial " + a + r"\, \partial " + b + "}"
+            return mixed + (r"\left[" + latex_name(self._dvar.name) + r"\right]" if self.is_map else "")
         if self.is_map:
-            from .printing import latex_name
             return r"H\left[" + latex_name(self._dvar.name) + r"\right]"
         return r"\nabla^2 f"
 
@@ -236,4 +241,5 @@ class HvpResult(Result):
     kind = "hvp"
 
     def latex_label(self):
-        return r"\nabla^2 f\,[" + self.directions[0].name + "]"
+        from .printing import latex_name
+        return r"\nabla^2 f\left[" + latex_name(self.directions[-1].name) + r"\right]"

@@ -230,12 +230,26 @@ def factor_sum(terms) -> Expr:
         cand = (saving, "hadamard", (b, ex), [i for i, _ in occ])
         if saving > 0 and (best is None or saving > best[0]):
             best = cand
+    # a shared rational coefficient on some of the terms: 1/2 S + 1/2 S' - X^-1
+    groups: dict = {}
+    for i, t in enumerate(ts):
+        if abs(t.coeff) != 1:
+            groups.setdefault(abs(t.coeff), []).append(i)
+    for c, members in groups.items():
+        if len(members) >= 2 and len(members) < len(ts):
+            saving = (len(members) - 1) * _coeff_cost(c)
+            if best is None or saving > best[0]:
+                best = (saving, "coeff", c, members)
     if best is None or best[0] <= 0:
         return _content(terms, ts)
     saving, kind, payload, members = best
     mset = set(members)
     rest = [terms[i] for i in range(len(terms)) if i not in mset]
-    if kind == "hadamard":
+    if kind == "coeff":
+        c = payload
+        inner = factor_sum([B.scale(1 / c, terms[i]) for i in members])
+        group = B.mul(B.num(c), inner)
+    elif kind == "hadamard":
         b, ex = payload
         rems = []
         for i in members:
@@ -264,6 +278,11 @@ def factor_sum(terms) -> Expr:
     if not rest:
         return group
     return B.add(group, factor_sum(rest))
+
+
+def _coeff_cost(c: Fraction) -> int:
+    c = abs(c)
+    return 0 if c == 1 else (1 if c.denominator == 1 else 3)
 
 
 def _content(terms, ts) -> Expr:
