@@ -128,12 +128,13 @@ def main() -> None:
                     shape = e.shape
                     del e
                 rows.append([f"{n:,}", label, f"{len(text):,}", f"{len(where or ''):,}", C.ms(ts[0]), C.ms(C.median(ts)),
-                             C.ms(C.median(cs)), f"{1e6 * C.median(ts) / n:.1f}", str(shape)])
+                             C.ms(C.median(cs)), f"{1e6 * C.median(ts) / n:.1f}", f"{1e6 * C.median(cs) / n:.1f}",
+                             str(shape)])
             except matcalc.MatcalcError as err:
-                rows.append([f"{n:,}", label, f"{len(text):,}", f"{len(where or ''):,}", "ERROR", "", "", "",
+                rows.append([f"{n:,}", label, f"{len(text):,}", f"{len(where or ''):,}", "ERROR", "", "", "", "",
                              str(err).splitlines()[0][:70]])
-    C.table(rows, ["terms", "sum", "chars", "decl chars", "first", "median", "cpu", "us/term", "shape / note"],
-                "llrrrrrrl")
+    C.table(rows, ["terms", "sum", "chars", "decl chars", "first", "median", "cpu", "us/term", "cpu us/term",
+                       "shape / note"], "llrrrrrrrl")
     print()
 
     # -- (c) no declarations -----------------------------------------------------------------

@@ -49,7 +49,7 @@ def _transposes(e: Expr) -> int:
 def _scalar_order(s: Expr) -> int:
     if isinstance(s, (Var, DimSize)):
         return 0
-    if isinstance(s, Add):
+    if isinstance(s, (Add, Trace)):
         return 2
     if isinstance(s, Mul):
         return 3
@@ -90,6 +90,11 @@ class Printer:
 
     def p(self, e: Expr) -> tuple:
         """(text, precedence) of e."""
+        r, c = e.shape
+        if r == 1 and c != 1 and isinstance(e, (Func, Add, Hadamard, Pow)):
+            t = B.transpose(e)  # exp(x' A') is shown as exp(A x)'
+            if _transposes(t) < _transposes(e):
+                return self._print_Transpose(Transpose._make((t,), e.shape))
         m = getattr(self, "_print_" + type(e).__name__)
         return m(e)
 
@@ -314,6 +319,28 @@ _LATEX_FUNCS = {"exp": r"\exp", "log": r"\log", "sin": r"\sin", "cos": r"\cos", 
                 "tanh": r"\tanh", "sigmoid": r"\sigma", "sign": r"\operatorname{sign}"}
 
 
+def _strip_parens(s: str) -> str:
+    """s without one enclosing \\left( ... \\right) pair, when that pair encloses all of it."""
+    if s.startswith(r"\left(") and s.endswith(r"\right)"):
+        inner = s[len(r"\left("):-len(r"\right)")]
+        depth = 0
+        i = 0
+        while i < len(inner):
+            if inner.startswith(r"\left", i):
+                depth += 1
+                i += 5
+            elif inner.startswith(r"\right", i):
+                depth -= 1
+                if depth < 0:
+                    return s
+                i += 6
+            else:
+                i += 1
+        if depth == 0:
+            return inner
+    return s
+
+
 def latex_name(name: str) -> str:
     base, sub = name, ""
     if "_" in name:
@@ -353,11 +380,7 @@ class LatexPrinter(Printer):
         return out
 
     def frac(self, top, bottom):
-        if bottom.startswith(r"\left(") and bottom.endswith(r"\right)"):
-            inner = bottom[len(r"\left("):-len(r"\right)")]
-            if inner.count(r"\left(") == inner.count(r"\right)"):
-                bottom = inner
-        return r"\frac{" + top + "}{" + bottom + "}"
+        return r"\frac{" + _strip_parens(top) + "}{" + _strip_parens(bottom) + "}"
 
     def rational(self, p, q):
         return r"\frac{" + str(p) + "}{" + str(q) + "}"

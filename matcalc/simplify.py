@@ -376,37 +376,47 @@ def _rewrite_mul(n: Mul) -> Expr:
     r = _rewrite_sigmoid_factors(new_scal, B.mul) if len(scal) >= 2 else None
     if r is not None:
         return B.mul(B.num(c), r, *chain)
-    # exp(u) / sum(exp(u)) -> softmax(u), once per power of the sum
+    # exp(u) / sum(exp(u)) -> softmax(u), once per power of the sum; also inside 1x1 products
     for i, s in enumerate(scal):
-        if isinstance(s, Pow) and isinstance(s.exp, Num) and s.exp.value < 0 and s.exp.value.denominator == 1 \
-                and isinstance(s.base, Sum):
-            u = _is_exp_of(s.base.arg)
-            if u is None:
-                continue
-            k = int(-s.exp.value)
-            ex, exT = B.func("exp", u), B.transpose(B.func("exp", u))
-            p = B.softmax(u) if u.shape[1] == 1 else None
-            if p is None:
-                continue
-            pT = B.transpose(p)
-            new_chain = []
-            for f in chain:
-                if k and f is ex:
-                    new_chain.append(p)
-                    k -= 1
-                elif k and f is exT:
-                    new_chain.append(pT)
+        if not (isinstance(s, Pow) and isinstance(s.exp, Num) and s.exp.value < 0
+                and s.exp.value.denominator == 1 and isinstance(s.base, Sum)):
+            continue
+        u = _is_exp_of(s.base.arg)
+        if u is None or u.shape[1] != 1 or u.shape == SCALAR:
+            continue
+        k = int(-s.exp.value)
+        ex = B.func("exp", u)
+        p = B.softmax(u)
+        swap = {ex: p, B.transpose(ex): B.transpose(p)}
+
+        def replace(factors, k):
+            out = []
+            for f in factors:
+                if k and f in swap:
+                    out.append(swap[f])
                     k -= 1
                 elif k and isinstance(f, Hadamard) and ex in f.args:
-                    new_chain.append(B.hadamard(*[p if g is ex else g for g in f.args]))
+                    out.append(B.hadamard(*[p if g is ex else g for g in f.args]))
                     k -= 1
                 else:
-                    new_chain.append(f)
-            if k == int(-s.exp.value):
+                    out.append(f)
+            return out, k
+        left = k
+        new_chain, left = replace(list(chain), left)
+        others = []
+        for j, t in enumerate(scal):
+            if j == i:
                 continue
-            rest = new_scal[:i] + new_scal[i + 1:]
-            left = int(-s.exp.value) - (int(-s.exp.value) - k)
-            if k:
-                rest.append(B.power(s.base, B.num(-k)))
-            return B.mul(B.num(c), *rest, *new_chain)
+            if left and isinstance(t, Mul) and t.split()[0] == 1 and not t.split()[1]:
+                ch2, left2 = replace(list(t.split()[2]), left)
+                if left2 < left:
+                    others.append(B.mul(*ch2))
+                    left = left2
+                    continue
+            others.append(t)
+        if left == k:
+            continue
+        if left:
+            others.append(B.power(s.base, B.num(-left)))
+        return B.mul(B.num(c), *others, *new_chain)
     return n
