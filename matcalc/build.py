@@ -131,6 +131,7 @@ def add(*terms: Expr) -> Expr:
             shape = t.shape
             break
     acc: dict = {}
+    orig: dict = {}  # rest -> the term itself while it has a single contribution
     for t in flat:
         if is_zero(t):
             continue
@@ -145,12 +146,17 @@ def add(*terms: Expr) -> Expr:
                 acc[rest] = acc[rest] + c if rest in acc else c
             continue
         c, rest = split_coeff(t)
-        acc[rest] = acc[rest] + c if rest in acc else c
+        if rest in acc:
+            acc[rest] = acc[rest] + c
+            orig[rest] = None
+        else:
+            acc[rest] = c
+            orig[rest] = t
     items = [(rest, c) for rest, c in acc.items() if c != 0]
     if not items:
         return zeros(shape)
     items.sort(key=lambda rc: (rc[0].key, rc[1]))
-    out = [scale(c, rest) for rest, c in items]
+    out = [orig[rest] if orig[rest] is not None else scale(c, rest) for rest, c in items]
     if len(out) == 1:
         return out[0]
     return Add._make(tuple(out), shape)

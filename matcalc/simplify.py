@@ -46,18 +46,23 @@ def simplify(e: Expr) -> Expr:
 
 
 def _candidates(e: Expr):
-    r = rewrite(e)
-    yield r
+    has_exp = any(isinstance(n, Func) and n.name == "exp" for n in e.walk())
+    rw = rewrite if has_exp else (lambda x: x)
+    r = rw(e)
+    if r is not e:
+        yield r
     f = factor(r)
     yield f
-    yield rewrite(f)
+    if has_exp:
+        yield rw(f)
     x = expand(e)
     if x is not e:
-        xr = rewrite(x)
+        xr = rw(x)
         yield xr
         xf = factor(xr)
         yield xf
-        yield rewrite(xf)
+        if has_exp:
+            yield rw(xf)
 
 
 def _nodes(e: Expr) -> int:
