@@ -42,6 +42,20 @@ def self_inner(e: Expr):
     return None
 
 
+def inner_pair(e: Trace):
+    """(P, Q) when e = tr(P'Q) or tr(P Q') with P, Q matrices: the inner product <P, Q>."""
+    a = e.arg
+    if isinstance(a, Mul):
+        c, s, ch = a.split()
+        if c == 1 and not s and len(ch) == 2 and ch[0].shape == ch[1].shape[::-1]:
+            p, q = ch
+            if isinstance(p, Transpose) and not isinstance(q, Transpose):
+                return p.arg, q
+            if isinstance(q, Transpose) and not isinstance(p, Transpose):
+                return p, q.arg
+    return None
+
+
 def _transposes(e: Expr) -> int:
     return sum(1 for n in e.walk() if isinstance(n, Transpose))
 
@@ -288,6 +302,9 @@ class TextPrinter(Printer):
         si = self_inner(e)
         if si is not None and not isinstance(si[0], Var):
             return self.norm(*si) + "^2", POW
+        pair = inner_pair(e)
+        if pair is not None:
+            return "<" + self.doprint(pair[0]) + ", " + self.doprint(pair[1]) + ">", ATOM
         return self.call("tr", e.arg)
 
     def _print_Det(self, e):
@@ -479,6 +496,9 @@ class LatexPrinter(Printer):
         si = self_inner(e)
         if si is not None and not isinstance(si[0], Var):
             return self.norm(*si) + "^{2}", POW
+        pair = inner_pair(e)
+        if pair is not None:
+            return r"\left\langle " + self.doprint(pair[0]) + ", " + self.doprint(pair[1]) + r" \right\rangle", ATOM
         return self.call(r"\operatorname{tr}", e.arg)
 
     def _print_Det(self, e):

@@ -1,0 +1,124 @@
+"""The Python API of DESIGN.md section 4: results, their forms and their array shapes."""
+import json
+
+import numpy as np
+import pytest
+
+import matcalc
+
+RNG = np.random.default_rng(3)
+A = RNG.standard_normal((3, 2))
+X = RNG.standard_normal((2, 2)) + 2 * np.eye(2)
+x = RNG.standard_normal(2)
+
+
+def test_parse_gives_an_expression_with_shape_text_latex_and_value():
+    e = matcalc.parse("A x", where="A: matrix(m,n)")
+    assert e.shape == ("m",)
+    assert str(e) == "A x" and e.latex() == "A x"
+    assert np.allclose(e.evaluate({"A": A, "x": x}), A @ x)
+
+
+def test_gradient_has_the_shape_of_the_variable():
+    r = matcalc.grad("tr(A X X)", "X", where="A: matrix(n,n)")
+    assert r.evaluate({"A": X.T, "X": X}).shape == (2, 2)
+    assert matcalc.grad("x' x", "x").evaluate({"x": x}).shape == (2,)
+
+
+def test_gradient_of_a_non_scalar_function_is_an_error_pointing_to_jacobian():
+    with pytest.raises(matcalc.MatcalcError, match="jacobian"):
+        matcalc.grad("A x", "x")
+
+
+def test_jacobian_is_indexed_out_then_in():
+    r = matcalc.jacobian("A x", "x", where="A: matrix(m,n)")
+    assert str(r) == "A"
+    assert np.allclose(r.evaluate({"A": A, "x": x}), A)
+    r = matcalc.jacobian("A x", "A", where="A: matrix(m,n)")
+    assert r.evaluate({"A": A, "x": x}).shape == (3, 3, 2)
+
+
+def test_denominator_layout_is_the_transpose():
+    r = matcalc.jacobian("A x", "x", where="A: matrix(m,n)", layout="denominator")
+    assert str(r) == "A'"
+    m = matcalc.jacobian("A X", "X", where="A: matrix(n,n)", layout="denominator")
+    num = matcalc.jacobian("A X", "X", where="A: matrix(n,n)")
+    vals = {"A": X.T, "X": X}
+    assert np.allclose(m.evaluate(vals), np.moveaxis(num.evaluate(vals), [0, 1], [2, 3]))
+
+
+def test_matrix_jacobian_is_a_linear_map_with_a_kronecker_form():
+    r = matcalc.jacobian("A X B", "X")
+    assert str(r) == "A dX B"
+    assert str(r.kron) == "kron(B', A)"
+
+
+def test_hessian_of_a_vector_variable_is_a_matrix():
+    r = matcalc.hessian("1/2 ||A x - b||^2", "x")
+    assert str(r) == "A' A"
+    assert r.evaluate({"A": A, "b": np.zeros(3), "x": x}).shape == (2, 2)
+
+
+def test_hessian_of_a_matrix_variable_is_a_map_its_kronecker_form_and_a_4_way_array():
+    r = matcalc.hessian("log(det(X))", "X")
+    assert str(r) == "-X^-T V' X^-T"
+    assert r.kron is not None
+    H = r.evaluate({"X": X})
+    Xi = np.linalg.inv(X)
+    assert np.allclose(H, -np.einsum("li,jk->ijkl", Xi, Xi))
+    assert r.bilinear_form() == "<dX, -X^-T dX' X^-T> = -tr(dX X^-1 dX X^-1)"
+
+
+def test_mixed_hessian_is_d2f_dW_db():
+    r = matcalc.hessian("1/2 ||W x + b - y||^2", ("W", "b"), where="W: matrix(m,n)")
+    assert r.check()
+    assert r.evaluate({"W": A, "b": np.zeros(3), "x": x, "y": np.ones(3)}).shape == (3, 2, 3)
+
+
+def test_hvp_is_an_expression_in_the_direction():
+    r = matcalc.hvp("1/2 ||A x - b||^2", "x")
+    assert str(r) == "A' A v"
+    assert np.allclose(r.evaluate({"A": A, "b": np.zeros(3), "x": x, "v": x}), A.T @ A @ x)
+
+
+def test_differential_is_an_expression_in_dx():
+    r = matcalc.differential("x' x", "x")
+    assert str(r) == "2 dx' x"
+
+
+def test_symmetric_variable_gradient_is_sym_of_the_unconstrained_one():
+    r = matcalc.grad("<A, X>", "X", where="X: matrix(n,n) symmetric")
+    assert str(r) == "1/2 (A + A')"
+    assert str(r.unconstrained) == "A"
+
+
+def test_diagonal_variable_gradient_keeps_the_diagonal():
+    r = matcalc.grad("tr(A X)", "X", where="X: matrix(n,n) diagonal")
+    assert str(r) == "diag(diag(A))"
+
+
+def test_check_reports_agreement_with_finite_differences():
+    rep = matcalc.check("tr(AX^2BX^-T)", "X", kind="gradient")
+    assert rep.ok and rep.error < 1e-6 and "agrees" in str(rep)
+    assert matcalc.check(matcalc.hessian("x' A x", "x"))
+
+
+def test_results_read_back_with_their_declarations():
+    r = matcalc.grad("tr(AX^2BX^-T)", "X")
+    assert matcalc.parse(str(r), where=r.where) == r.expr
+
+
+def test_forms_are_json_serializable_and_carry_every_form():
+    r = matcalc.hessian("log(det(X))", "X")
+    d = json.loads(json.dumps(r.forms()))
+    assert {"text", "latex", "differential", "kron", "bilinear"} <= set(d)
+
+
+def test_a_variable_absent_from_the_expression_is_an_error():
+    with pytest.raises(matcalc.MatcalcError, match="not a variable"):
+        matcalc.grad("x' x", "y")
+
+
+def test_a_declared_variable_absent_from_the_expression_has_zero_gradient():
+    r = matcalc.grad("x' x", "y", where="y: vector(n); x: vector(n)")
+    assert np.allclose(r.evaluate({"x": x}), 0)

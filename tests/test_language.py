@@ -1,0 +1,171 @@
+"""The input language of DESIGN.md section 3, one behaviour per test."""
+import numpy as np
+import pytest
+
+import matcalc
+
+W = "A, B: matrix(n,n); X: matrix(n,n) invertible; x, y, b: vector(n); c, s: scalar"
+
+
+def same(a, b, where=W):
+    return matcalc.parse(a, where=where) == matcalc.parse(b, where=where)
+
+
+def test_juxtaposition_star_and_letter_runs_are_one_product():
+    assert same("A X B", "A*X*B")
+    assert same("AXB", "A X B")
+
+
+def test_exponent_binds_to_the_last_letter_of_a_run():
+    assert same("tr(AX^2BX^-T)", "tr(A (X^2) B (X^-T))")
+    assert same("x^TAx", "x' A x")
+
+
+@pytest.mark.parametrize("text", ["X'", "X^T", "X^{T}"])
+def test_transpose_spellings(text):
+    assert same(text, "X'")
+
+
+@pytest.mark.parametrize("text", ["X^-1", "X^{-1}", "inv(X)"])
+def test_inverse_spellings(text):
+    assert same(text, "inv(X)")
+
+
+@pytest.mark.parametrize("text", ["X^-T", "X^{-T}", "inv(X')", "inv(X)'"])
+def test_inverse_transpose_spellings(text):
+    assert same(text, "X^-T")
+
+
+def test_matrix_power_is_repeated_product():
+    assert same("X^3", "X X X")
+    assert same("X^-2", "inv(X) inv(X)")
+
+
+def test_scalar_powers_take_any_exponent():
+    e = matcalc.parse("s^0.5 + (x'x)^(x'x)", where=W)
+    v = e.evaluate({"s": 4.0, "x": np.array([1.0, 1.0])})
+    assert v == pytest.approx(2.0 + 2.0 ** 2.0)
+
+
+def test_numbers_are_exact_rationals():
+    assert same("0.5 x", "1/2 x")
+    assert str(matcalc.parse("1/3 + 1/6 + s", where=W)) in ("1/2 + s", "s + 1/2")
+
+
+def test_unary_minus_negates_the_whole_product():
+    assert same("-x' x", "-(x' x)")
+    assert same("a - -b", "a + b", where="a, b: vector(n)")
+
+
+def test_star_slash_and_juxtaposition_share_one_precedence_left_to_right():
+    assert same("1/2 x' A x", "(1/2) (x' A x)")
+    assert same("A x / c", "(A x) / c")
+
+
+def test_elementwise_operators():
+    e = matcalc.parse("x .* y ./ b + x .^ 2", where=W)
+    vals = {"x": np.array([1.0, 2.0]), "y": np.array([3.0, 4.0]), "b": np.array([2.0, 8.0])}
+    assert np.allclose(e.evaluate(vals), vals["x"] * vals["y"] / vals["b"] + vals["x"] ** 2)
+
+
+def test_inner_product_is_trace_of_transpose_product():
+    assert same("<A, B>", "tr(A' B)")
+    assert same("<x, y>", "x' y")
+
+
+@pytest.mark.parametrize("text", ["||x||", "||x||_2", "sqrt(x' x)"])
+def test_vector_norm_spellings(text):
+    assert same(text, "||x||")
+
+
+def test_frobenius_norm_and_its_square():
+    assert same("||A||_F^2", "tr(A' A)")
+
+
+def test_norms_juxtapose():
+    e = matcalc.parse("||x|| ||y||", where=W)
+    assert e.evaluate({"x": np.array([3.0, 4.0]), "y": np.array([0.0, 2.0])}) == pytest.approx(10.0)
+
+
+def test_scalar_added_to_a_vector_is_added_to_every_entry():
+    e = matcalc.parse("1 + exp(A x)", where=W)
+    A, x = np.eye(2), np.array([0.0, 1.0])
+    assert np.allclose(e.evaluate({"A": A, "x": x}), 1 + np.exp(x))
+
+
+def test_a_multiple_of_I_is_the_identity_scaled():
+    e = matcalc.parse("A - 2 I", where=W)
+    assert np.allclose(e.evaluate({"A": np.zeros((2, 2))}), -2 * np.eye(2))
+
+
+def test_a_1x1_result_acts_as_a_scalar():
+    e = matcalc.parse("(x' y) A", where=W)
+    assert e.shape == ("n", "n")
+    assert matcalc.parse("x' A x / (x' x)", where=W).shape == ()
+
+
+def test_functions_act_elementwise_on_vectors():
+    e = matcalc.parse("sigmoid(x) + tanh(x) + abs(x)", where=W)
+    x = np.array([-1.0, 2.0])
+    assert np.allclose(e.evaluate({"x": x}), 1 / (1 + np.exp(-x)) + np.tanh(x) + np.abs(x))
+
+
+def test_ln_is_log():
+    assert same("ln(c)", "log(c)")
+
+
+def test_diag_of_a_vector_and_of_a_matrix():
+    assert matcalc.parse("diag(x)", where=W).shape == ("n", "n")
+    assert matcalc.parse("diag(A)", where=W).shape == ("n",)
+
+
+def test_sum_and_softmax():
+    e = matcalc.parse("sum(softmax(x))", where=W)
+    assert e.evaluate({"x": np.array([1.0, 2.0, 3.0])}) == pytest.approx(1.0)
+
+
+def test_greek_names_are_scalars_and_names_with_digits_or_subscripts_are_one_name():
+    e = matcalc.parse("lambda x1 + theta W_2 x1")
+    assert e.shape == ("n_W_2",) or len(e.shape) == 1
+    assert set(e.variables) == {"lambda", "x1", "theta", "W_2"}
+
+
+def test_declared_multi_letter_names_are_not_split():
+    e = matcalc.parse("AB x", where="AB: matrix(n,n); x: vector(n)")
+    assert e.variables == ("AB", "x")
+
+
+def test_undeclared_names_take_their_kind_by_look():
+    e = matcalc.parse("A x + alpha b")
+    assert e.shape == ("m_A",) or len(e.shape) == 1
+
+
+def test_a_name_gives_way_to_a_scalar_where_only_a_scalar_fits():
+    assert "t: scalar" in matcalc.parse("A - t I").where
+    assert "c: scalar" in matcalc.parse("x' A x + c").where
+    assert "x: scalar" in matcalc.parse("sqrt(x^2 + exp(x^2))").where
+
+
+def test_dimensions_unify_across_the_expression():
+    e = matcalc.parse("A x + b", where="A: matrix(m,n)")
+    assert "b: vector(m)" in e.where and "x: vector(n)" in e.where
+
+
+def test_where_bindings_name_subexpressions():
+    assert same("p' p where p = A x", "x' A' A x")
+
+
+def test_identity_with_an_explicit_size():
+    e = matcalc.parse("I_3")
+    assert np.allclose(e.evaluate({}), np.eye(3))
+
+
+def test_whitespace_and_newlines_are_ignored():
+    assert same("x'\n A\t x", "x' A x")
+
+
+def test_text_round_trips_through_parse():
+    for text in ["tr(AX^2BX^-T)", "1/2 ||A x - b||^2", "log(det(X))", "<X, X^2>", "x' A x / (x' x)",
+                 "-exp(-x' x)", "sigmoid(A x) .* (1 - sigmoid(A x))", "(x' x)^(x' x)", "diag(x) A"]:
+        e = matcalc.parse(text, where=W)
+        assert matcalc.parse(str(e), where=e.where) == e, text

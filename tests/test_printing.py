@@ -1,0 +1,72 @@
+"""Printers: text that reads back, textbook-sized answers, LaTeX in KaTeX's dialect."""
+import pytest
+
+import matcalc
+
+W = "A, B: matrix(n,n); X: matrix(n,n) invertible; a, x, b: vector(n); S: matrix(n,n) symmetric"
+
+
+@pytest.mark.parametrize("text,latex", [
+    ("tr(A X)", r"\operatorname{tr}\left(A X\right)"),
+    ("X^-1", "X^{-1}"),
+    ("X'", r"X^{\top}"),
+    ("X^-T", r"X^{-\top}"),
+    ("<A, X>", r"\left\langle A, X \right\rangle"),
+    ("||x||", r"\left\|x\right\|_2"),
+    ("||A||_F", r"\left\|A\right\|_F"),
+    ("a .* b", r"a \odot b"),
+    ("1/2 x' A x", r"\frac{1}{2} x^{\top} A x"),
+])
+def test_latex_uses_the_textbook_notation(text, latex):
+    assert matcalc.parse(text, where=W).latex() == latex
+
+
+def test_negative_powers_print_as_fractions():
+    assert str(matcalc.parse("2 x / (1 + x' x)^2", where=W)) == "2 x / (1 + x' x)^2"
+    assert matcalc.parse("x / ||x||", where=W).latex() == r"\frac{x}{\left\|x\right\|_2}"
+
+
+def test_minimal_parentheses():
+    assert str(matcalc.parse("(A (x)) + ((b))", where=W)) == "A x + b"
+    assert str(matcalc.parse("(A + B) x", where=W)) == "(A + B) x"
+
+
+@pytest.mark.parametrize("f,wrt,answer", [
+    ("x' B x", "x", "(B + B') x"),
+    ("1/2 ||A x - b||^2", "x", "A' (A x - b)"),
+    ("log(det(X))", "X", "X^-T"),
+    ("tr(A X)", "X", "A'"),
+    ("<S, X>", "X", "S"),
+])
+def test_gradients_print_like_the_textbook(f, wrt, answer):
+    assert str(matcalc.grad(f, wrt, where=W)) == answer
+
+
+def test_a_plus_a_transpose_merges_only_when_declared_symmetric():
+    assert str(matcalc.grad("x' A x", "x", where=W)) == "(A + A') x"
+    assert str(matcalc.grad("x' S x", "x", where=W)) == "2 S x"
+
+
+def test_repeated_subexpressions_are_named_with_where_when_shorter():
+    r = matcalc.hessian("log(sum(exp(A x + b)))", "x", where=W)
+    assert str(r) == "A' (diag(p) - p p') A where p = softmax(A x + b)"
+    assert r"\text{where }" in r.latex()
+
+
+def test_repr_latex_for_jupyter_is_display_math():
+    r = matcalc.grad("x' B x", "x", where=W)
+    assert r._repr_latex_().startswith("$$") and r._repr_latex_().endswith("$$")
+    assert matcalc.parse("x' B x", where=W)._repr_latex_().startswith("$$")
+
+
+def test_greek_and_subscripted_names_in_latex():
+    e = matcalc.parse("lambda x_2 + theta W_12 x_2")
+    assert r"\lambda" in e.latex() and r"\theta" in e.latex() and "x_{2}" in e.latex()
+
+
+def test_directions_print_as_differentials_in_latex():
+    assert r"\mathrm{d}X" in matcalc.differential("log(det(X))", "X", where=W).latex()
+
+
+def test_an_identity_whose_size_is_not_visible_prints_with_its_size():
+    assert str(matcalc.grad("tr(X)", "X", where="X: matrix(n,n)")) == "I_n"
