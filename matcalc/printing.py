@@ -191,12 +191,19 @@ class Printer:
                 return self.elementwise_power(b, "-1/2"), POW
             ex = str(v.numerator) if v.denominator == 1 else f"{v.numerator}/{v.denominator}"
             if e.shape == SCALAR:
-                return self.at(b, ATOM) + self.power_suffix(ex, v.denominator != 1), POW
+                return self.base(b) + self.power_suffix(ex, v.denominator != 1), POW
             return self.elementwise_power(b, ex, v.denominator != 1), POW
         ex = self.at(x, ATOM)
         if e.shape == SCALAR:
             return self.at(b, ATOM) + self.power_suffix(ex), POW
         return self.elementwise_power(b, ex), POW
+
+    def base(self, b: Expr) -> str:
+        """A power's base: an atom, parenthesized otherwise (and a differential dX too)."""
+        s = self.at(b, ATOM)
+        if isinstance(b, Var) and s.startswith(r"\mathrm{d}"):
+            return self.paren(s)
+        return s
 
     def factor(self, s: Expr, crowded: bool) -> str:
         """A scalar factor inside a product."""
@@ -208,9 +215,10 @@ class Printer:
         return self.at(s, POW)
 
     def chain_factor(self, f: Expr) -> str:
-        if isinstance(f, (Add, Hadamard, Mul)):
-            return self.paren(self.p(f)[0])
-        return self.at(f, POW)
+        s, q = self.p(f)
+        if isinstance(f, (Hadamard, Mul)) or q < POW:
+            return self.paren(s)
+        return s
 
 
 class TextPrinter(Printer):
@@ -358,6 +366,13 @@ def _strip_parens(s: str) -> str:
     return s
 
 
+def latex_dim(d) -> str:
+    """A dimension in LaTeX: an integer, a name, or a product of names (m*n)."""
+    if isinstance(d, int):
+        return str(d)
+    return r" \cdot ".join(latex_name(p) if not p.isdigit() else p for p in str(d).split("*"))
+
+
 def latex_name(name: str) -> str:
     base, sub = name, ""
     if "_" in name:
@@ -437,13 +452,13 @@ class LatexPrinter(Printer):
         return sign + self.rational(abs(v.numerator), v.denominator), MUL
 
     def _print_DimSize(self, e):
-        return latex_name(str(e.args[0])), ATOM
+        return latex_dim(e.args[0]), ATOM
 
     def _print_Identity(self, e):
         n = e.args[0]
         if n in self.known_dims:
             return "I", ATOM
-        return "I_{" + latex_name(str(n)) + "}", ATOM
+        return "I_{" + latex_dim(n) + "}", ATOM
 
     def _print_Zero(self, e):
         return "0", ATOM
@@ -452,12 +467,12 @@ class LatexPrinter(Printer):
         return r"\mathbf{1}", ATOM
 
     def _print_Comm(self, e):
-        return "K_{" + f"{e.args[0]},{e.args[1]}" + "}", ATOM
+        return "K_{" + latex_dim(e.args[0]) + "," + latex_dim(e.args[1]) + "}", ATOM
 
     def sup(self, e: Expr, sup: str):
-        """Attach a superscript, bracing a base that already has one."""
+        """Attach a superscript, bracing a base that already has one (or is a differential dX)."""
         s, q = self.p(e)
-        if q < ATOM or (isinstance(e, (Transpose, Inverse, MatPow, Pow))):
+        if q < ATOM or isinstance(e, (Transpose, Inverse, MatPow, Pow)) or s.startswith(r"\mathrm{d}"):
             s = self.paren(s)
         return s + "^{" + sup + "}"
 

@@ -56,13 +56,15 @@ def _d_add(e, d):                       # d(X + Y) = dX + dY
 @differential_rule(Mul)
 def _d_mul(e, d):                       # d(XY) = dX Y + X dY
     f = e.args
-    return B.add(*[B.mul(*f[:i], df, *f[i + 1:]) for i in range(len(f)) for df in [d(f[i])] if not B.is_zero(df)])
+    terms = [B.mul(*f[:i], df, *f[i + 1:]) for i in range(len(f)) for df in [d(f[i])] if not B.is_zero(df)]
+    return B.add(*terms) if terms else B.zeros(e.shape)
 
 
 @differential_rule(Hadamard)
 def _d_hadamard(e, d):                  # d(X .* Y) = dX .* Y + X .* dY
     f = e.args
-    return B.add(*[B.hadamard(*f[:i], df, *f[i + 1:]) for i in range(len(f)) for df in [d(f[i])] if not B.is_zero(df)])
+    terms = [B.hadamard(*f[:i], df, *f[i + 1:]) for i in range(len(f)) for df in [d(f[i])] if not B.is_zero(df)]
+    return B.add(*terms) if terms else B.zeros(e.shape)
 
 
 @differential_rule(Transpose)

@@ -208,7 +208,8 @@ def factor_sum(terms) -> Expr:
             if not ch:
                 continue
             f = ch[0] if side == "left" else ch[-1]
-            seen.setdefault(f, []).append(i)
+            if not isinstance(f, Identity):  # factoring I out changes nothing
+                seen.setdefault(f, []).append(i)
         for f, members in seen.items():
             if len(members) < 2:
                 continue
