@@ -374,6 +374,8 @@ def latex_dim(d) -> str:
 
 
 def latex_name(name: str) -> str:
+    if "__" in name or name.endswith("_") or name.startswith("_"):
+        return r"\mathit{" + name.replace("_", r"\_") + "}"
     base, sub = name, ""
     if "_" in name:
         base, sub = name.split("_", 1)

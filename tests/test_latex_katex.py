@@ -293,11 +293,6 @@ def test_katex_renders_the_hand_written_expressions(rendered):
     assert not _failures(corpus, result, "tricky"), _failures(corpus, result, "tricky")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "printing.LatexPrinter prints dimension symbols raw: _print_Comm gives K_{m_X_1,n_X_1} (a subscripted "
-    "matrix name X_1 has dimensions m_X_1, n_X_1; a declared dimension n_x_1 or n__ the same) and latex_name "
-    "splits a product dimension only at its first '_' (I_{m_{X_1*n_X_1}}): KaTeX 'Double subscript' / "
-    "\"Expected group after '_'\""))
 def test_katex_renders_kronecker_forms_with_subscripted_dimension_names():
     corpus = subscripted_dimension_corpus()
     result = _render(corpus)
