@@ -127,11 +127,25 @@ def header(title: str) -> None:
           f"{os.environ.get('OPENBLAS_NUM_THREADS')}/{os.environ.get('MKL_NUM_THREADS')}")
     print("times are time.perf_counter wall-clock figures in milliseconds (ms); GC paused inside each timed call;")
     print("'cpu' columns are the process CPU time (time.process_time) of the same calls")
+    print(f"matcalc source: {_git_state()}")
     print(f"load average at start (1/5/15 min): {_load()}  (other processes on the machine inflate the figures)")
     print("=" * 78)
 
 
 _T0 = perf()
+
+
+def _git_state() -> str:
+    """The commit the matcalc sources come from, and whether matcalc/ has uncommitted changes."""
+    import subprocess
+    try:
+        head = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                              timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "-C", ROOT, "status", "--porcelain", "--", "matcalc", "grammar"],
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown (no git)"
+    return f"commit {head or 'unknown'}" + (" + uncommitted changes in matcalc/ or grammar/" if dirty else " (clean)")
 
 
 def _load() -> str:
@@ -142,7 +156,8 @@ def _load() -> str:
 
 
 def footer() -> None:
-    print(f"done in {perf() - _T0:.0f} s; load average at the end (1/5/15 min): {_load()}")
+    print(f"done in {perf() - _T0:.0f} s; load average at the end (1/5/15 min): {_load()}; "
+          f"matcalc source now: {_git_state()}")
 
 
 def table(rows: list, headers: list, align: str | None = None) -> None:

@@ -220,12 +220,27 @@ def _merge_chain(chain: list) -> list:
     return [_from_base_exp(b, k) for b, k in out]
 
 
+def _transpose_key(f: Expr) -> tuple:
+    """The key of transpose(f), without building it when that is easy."""
+    t = f._c.get("T")
+    if t is not None:
+        return t.key
+    if isinstance(f, Transpose):
+        return f.arg.key
+    if isinstance(f, Var) and not f.symmetric_prop():
+        return (Transpose.rank, (f.key,))
+    return transpose(f).key
+
+
 def _orient(chain: list) -> list:
-    """Of a 1x1 chain and its transpose, the one with the smaller key."""
-    rev = [transpose(f) for f in reversed(chain)]
-    ka = tuple(f.key for f in chain)
-    kb = tuple(f.key for f in rev)
-    return chain if ka <= kb else rev
+    """Of a 1x1 chain and its transpose, the one with the smaller key (decided factor by factor)."""
+    n = len(chain)
+    for i in range(n):
+        ka = chain[i].key
+        kb = _transpose_key(chain[n - 1 - i])
+        if ka != kb:
+            return chain if ka < kb else [transpose(f) for f in reversed(chain)]
+    return chain
 
 
 def _pure_chain(chain: list) -> Expr:
@@ -235,18 +250,34 @@ def _pure_chain(chain: list) -> Expr:
     return Mul._make(tuple(chain), _chain_shape(chain))
 
 
+def _is_leaf(f: Expr) -> bool:
+    return isinstance(f, Var) or (isinstance(f, Transpose) and isinstance(f.args[0], Var))
+
+
 def mul(*factors: Expr) -> Expr:
     """A canonical product. Factors of shape 1x1 act as scalars; the rest must chain."""
+    if len(factors) == 2:  # fast path: x'y and x y' of plain vectors (common in long sums)
+        a, b = factors
+        if _is_leaf(a) and _is_leaf(b) and a.shape[1] == b.shape[0] and a.shape != SCALAR \
+                and b.shape != SCALAR and a.shape[0] != a.shape[1] and b.shape[0] != b.shape[1]:
+            shape = (a.shape[0], b.shape[1])
+            if shape == SCALAR:
+                ch = _orient([a, b])
+                return Mul._make(tuple(ch), SCALAR)
+            if a.shape[0] != 1 and b.shape[1] != 1:
+                return Mul._make((a, b), shape)
     coeff = Fraction(1)
     scal: list = []
     chain: list = []
     zero = False
     for f in factors:
         if isinstance(f, Num):
-            coeff *= f.value
+            if f.value != 1:
+                coeff *= f.value
         elif isinstance(f, Mul):
             c, s, ch = f.split()
-            coeff *= c
+            if c != 1:
+                coeff *= c
             scal.extend(s)
             if ch:
                 if not s and c == 1 and f.shape == SCALAR:
@@ -296,14 +327,16 @@ def mul(*factors: Expr) -> Expr:
                     b, e = _scalar_base_exp(t)
                     if b not in mono:
                         order.append(b)
-                        mono[b] = 0
-                    mono[b] = _add_exp(mono[b], e)
+                        mono[b] = e
+                    else:
+                        mono[b] = _add_exp(mono[b], e)
                 continue
         b, e = _scalar_base_exp(s)
         if b not in mono:
             order.append(b)
-            mono[b] = 0
-        mono[b] = _add_exp(mono[b], e)
+            mono[b] = e
+        else:
+            mono[b] = _add_exp(mono[b], e)
     scalars = []
     for b in order:
         e = mono[b]
@@ -361,7 +394,7 @@ def _scalar_base_exp(s: Expr):
         if isinstance(s.exp, Num):
             return s.base, s.exp.value
         return s.base, s.exp
-    return s, Fraction(1)
+    return s, _FRACTION_ONE
 
 
 def _add_exp(a, b):
@@ -380,8 +413,16 @@ def div(a: Expr, b: Expr) -> Expr:
 
 
 # ---------------------------------------------------------------- powers
+def _small_power(b: Fraction, e: Fraction) -> bool:
+    """Whether b**e has a modest number of digits (exact arithmetic stays cheap)."""
+    bits = max(abs(b.numerator), abs(b.denominator), 2).bit_length()
+    return bits * abs(e) <= 3000  # some 900 digits: it still reads back (see parser.MAX_DIGITS)
+
+
 def _exact_root(v: Fraction, q: int):
     """v ** (1/q) if it is rational, else None."""
+    if max(abs(v.numerator), v.denominator).bit_length() > 4000 or q > 64:
+        return None
     if v < 0 and q % 2 == 0:
         return None
     sign = -1 if v < 0 else 1
@@ -414,9 +455,13 @@ def power(b: Expr, e) -> Expr:
             bv = b.value
             if bv == 0 and ev < 0:
                 raise MatcalcError("division by zero (0 raised to a negative power)")
-            if ev.denominator == 1:
+            if ev.denominator == 1 and _small_power(bv, ev):
                 return num(bv ** int(ev))
+            if ev.denominator == 1:
+                return Pow._make((b, e), SCALAR)  # too large to write out exactly
             r = _exact_root(bv, ev.denominator)
+            if r is not None and not _small_power(r, Fraction(ev.numerator)):
+                r = None
             if r is not None:
                 if r == 0 and ev < 0:
                     raise MatcalcError("division by zero (0 raised to a negative power)")

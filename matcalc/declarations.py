@@ -44,6 +44,11 @@ class Decl:
         return s
 
 
+def _show(text: str) -> str:
+    from .errors import _printable
+    return repr(_printable(text))
+
+
 def is_greek(name: str) -> bool:
     base = name.split("_", 1)[0].rstrip("0123456789")
     return base in GREEK
@@ -77,11 +82,11 @@ def _dim(tok: str, where: str):
     if not tok:
         return None
     if not _DIM.match(tok):
-        raise DeclarationError(f"{where}: {tok!r} is not a dimension (a name like n or an integer like 3)")
+        raise DeclarationError(f"{_show(where)}: {_show(tok)} is not a dimension (a name like n or an integer like 3)")
     if tok.isdigit():
         v = int(tok)
         if v < 1:
-            raise DeclarationError(f"{where}: a dimension must be at least 1, not {v}")
+            raise DeclarationError(f"{_show(where)}: a dimension must be at least 1, not {v}")
         return v
     return tok
 
@@ -104,14 +109,14 @@ def parse_declarations(text) -> dict:
         if not item:
             continue
         if ":" not in item:
-            raise DeclarationError(f"declaration {item!r} needs a colon: names: kind, e.g. 'x: vector(n)'")
+            raise DeclarationError(f"declaration {_show(item)} needs a colon: names: kind, e.g. 'x: vector(n)'")
         names_part, spec = item.split(":", 1)
         names = [n.strip() for n in names_part.split(",")]
         for n in names:
             if not _NAME.match(n):
-                raise DeclarationError(f"{n!r} is not a valid name (a letter, then letters or digits, optionally _subscript)")
-            if n in ("I", "T", "where"):
-                raise DeclarationError(f"{n!r} is reserved and cannot be declared")
+                raise DeclarationError(f"{_show(n)} is not a valid name (a letter, then letters or digits, optionally _subscript)")
+            if n in ("I", "where"):
+                raise DeclarationError(f"{_show(n)} is reserved and cannot be declared")
         decl_kind, dims, props = _parse_spec(spec.strip(), item)
         for n in names:
             kind = decl_kind or default_kind(n)
@@ -125,9 +130,11 @@ def parse_declarations(text) -> dict:
 
 
 def _parse_spec(spec: str, item: str):
+    if spec.count("(") != spec.count(")"):
+        raise DeclarationError(f"unbalanced parentheses in {_show(item)}: write e.g. 'x: vector(n)'")
     m = re.match(r"^([A-Za-z]+)\s*(\(([^()]*)\))?\s*(.*)$", spec)
     if not m:
-        raise DeclarationError(f"cannot read the declaration {item!r}; write e.g. 'A: matrix(m,n) symmetric'")
+        raise DeclarationError(f"cannot read the declaration {_show(item)}; write e.g. 'A: matrix(m,n) symmetric'")
     word, _, dimtext, rest = m.groups()
     kind = None
     dims = None
@@ -138,16 +145,16 @@ def _parse_spec(spec: str, item: str):
             dims = [_dim(t, item) for t in dimtext.split(",")]
     elif word in PROPS:
         if dimtext is not None:
-            raise DeclarationError(f"{item!r}: a property takes no arguments")
+            raise DeclarationError(f"{_show(item)}: a property takes no arguments")
         words = [word] + words
     else:
         close = [k for k in KINDS + PROPS if k.startswith(word[:3].lower())]
         hint = f" (did you mean {close[0]}?)" if close else ""
-        raise DeclarationError(f"unknown kind {word!r} in {item!r}{hint}; kinds are scalar, vector(d), matrix(r,c)")
+        raise DeclarationError(f"unknown kind {_show(word)} in {_show(item)}{hint}; kinds are scalar, vector(d), matrix(r,c)")
     props = set()
     for w in words:
         if w not in PROPS:
-            raise DeclarationError(f"unknown property {w!r} in {item!r}; properties are {', '.join(PROPS)}")
+            raise DeclarationError(f"unknown property {_show(w)} in {_show(item)}; properties are {', '.join(PROPS)}")
         props.add(w)
     return kind, dims, props
 
@@ -157,9 +164,9 @@ def _dims_for(kind: str, dims, name: str, item: str) -> tuple:
     if dims is None:
         return (None,) * want
     if kind == "scalar":
-        raise DeclarationError(f"{item!r}: a scalar has no dimensions")
+        raise DeclarationError(f"{_show(item)}: a scalar has no dimensions")
     if len(dims) != want:
-        raise DeclarationError(f"{item!r}: a {kind} takes {want} dimension{'s' if want > 1 else ''}, not {len(dims)}")
+        raise DeclarationError(f"{_show(item)}: a {kind} takes {want} dimension{'s' if want > 1 else ''}, not {len(dims)}")
     return tuple(dims)
 
 

@@ -54,13 +54,16 @@ class EvaluationError(MatcalcError):
 
 
 def _printable(s: str) -> str:
-    """Replace control and bidi characters by visible escapes so carets line up and nothing hides."""
+    """Replace control, format and bidi characters by '?' so carets line up and nothing hides."""
+    import unicodedata
     out = []
     for ch in s:
-        o = ord(ch)
         if ch == "\t":
             out.append(" ")
-        elif o < 32 or o == 127 or 0x200B <= o <= 0x200F or 0x202A <= o <= 0x202E or 0x2066 <= o <= 0x2069:
+        elif ch.isascii() and ch.isprintable():
+            out.append(ch)
+        elif unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp", "Mn", "Me") or \
+                not ch.isprintable() or unicodedata.category(ch) == "Zs":
             out.append("?")
         else:
             out.append(ch)

@@ -41,7 +41,7 @@ def _desc(shape) -> str:
         return f"a vector of length {r}"
     if r == 1:
         return f"a row vector of length {c}"
-    return f"a {r}x{c} matrix"
+    return f"a matrix of size {r} x {c}"
 
 
 def bind_dims(exprs, values: dict, skip=()) -> tuple:
@@ -63,9 +63,13 @@ def bind_dims(exprs, values: dict, skip=()) -> tuple:
             raise EvaluationError(f"no value given for {name} ({_desc(node.shape)})")
         v = values[name]
         try:
-            a = np.asarray(v, dtype=float)
-        except (TypeError, ValueError):
-            raise EvaluationError(f"the value of {name} is not numeric") from None
+            raw = np.asarray(v) if not isinstance(v, (str, bytes)) else None
+        except (ValueError, TypeError):  # ragged nested lists
+            raw = None
+        if raw is None or raw.dtype.kind not in "biuf":
+            kind = "complex" if raw is not None and raw.dtype.kind == "c" else "not numeric"
+            raise EvaluationError(f"the value of {name} is {kind}: give a real number or array") from None
+        a = raw.astype(float)
         r, c = node.shape
         want = 0 if (r, c) == SCALAR else (1 if c == 1 else 2)
         if want == 0:
@@ -99,13 +103,21 @@ def bind_dims(exprs, values: dict, skip=()) -> tuple:
     return arrays, dims
 
 
+def check_values(values) -> dict:
+    if values is None:
+        return {}
+    if not isinstance(values, dict):
+        raise EvaluationError(f"values must be a dict from names to arrays or numbers, not {type(values).__name__}")
+    return values
+
+
 def evaluate(expr: Expr, values: dict, context=()):
     """The value of expr as NumPy: a float, a 1-D array for vectors, a 2-D array for matrices.
 
     `context` are further expressions whose variables' values fix dimensions (the
     gradient of tr(X) is I, whose size comes from X).
     """
-    arrays, dims = bind_dims((expr,) + tuple(context), values)
+    arrays, dims = bind_dims((expr,) + tuple(context), check_values(values))
     out = evaluate_arrays(expr, arrays, dims)
     return squeeze(out, expr.shape)
 
@@ -147,6 +159,13 @@ def _inv(node, a):
         from .printing import to_text
         raise EvaluationError(f"{to_text(node.arg if hasattr(node, 'arg') else node)} is singular "
                               f"(not invertible) at these values") from None
+
+
+def _num(n):
+    try:
+        return np.array([[float(n.value)]])
+    except OverflowError:
+        raise EvaluationError(f"the number {str(n.value)[:20]}... is too large for floating point") from None
 
 
 def _mul(node, ch, arrays, dims):
@@ -233,7 +252,7 @@ def _logdet(node, ch, arrays, dims):
 
 _EVAL = {
     Var: lambda n, ch, arrays, dims: arrays[n.name],
-    Num: lambda n, ch, arrays, dims: np.array([[float(n.value)]]),
+    Num: lambda n, ch, arrays, dims: _num(n),
     DimSize: lambda n, ch, arrays, dims: np.array([[float(_dim(n.args[0], dims))]]),
     Identity: lambda n, ch, arrays, dims: np.eye(_dim(n.args[0], dims)),
     Zero: lambda n, ch, arrays, dims: np.zeros((_dim(n.shape[0], dims), _dim(n.shape[1], dims))),

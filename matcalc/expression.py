@@ -1,6 +1,8 @@
 """The public expression object: a parsed, typed expression with its declarations."""
 from __future__ import annotations
 
+import gc
+
 from .declarations import parse_declarations
 from .errors import MatcalcError
 from .infer import typecheck
@@ -58,11 +60,18 @@ class Expression:
     `parse(str(e), where=e.where) == e`.
     """
 
-    __slots__ = ("node", "where")
+    __slots__ = ("node", "_where")
 
     def __init__(self, node: Expr, where: str | None = None):
         self.node = node
-        self.where = where if where is not None else declarations_of(node)
+        self._where = where
+
+    @property
+    def where(self) -> str:
+        """Declarations of every variable (computed when first asked for)."""
+        if self._where is None:
+            self._where = declarations_of(self.node)
+        return self._where
 
     @property
     def shape(self) -> tuple:
@@ -90,7 +99,8 @@ class Expression:
 
     def evaluate(self, values: dict | None = None, **kw):
         """Evaluate with NumPy; values maps names to arrays (vectors 1-D) or floats."""
-        vals = dict(values or {})
+        from .evaluate import check_values
+        vals = dict(check_values(values))
         vals.update(kw)
         return self.node.evaluate(vals)
 
@@ -108,9 +118,16 @@ def parse(text: str, where=None) -> Expression:
     if isinstance(text, Expression):
         return text
     decls = parse_declarations(where)
-    syn = parse_syntax(text)
+    # Parsing allocates many small objects and frees none of them until the end: the cyclic
+    # collector would rescan the growing heap again and again (quadratic on long input).
+    enabled = gc.isenabled()
+    gc.disable()
     try:
+        syn = parse_syntax(text)
         node, _ = typecheck(syn, text, decls)
     except RecursionError:
         raise MatcalcError("the expression is nested too deeply") from None
+    finally:
+        if enabled:
+            gc.enable()
     return Expression(node)

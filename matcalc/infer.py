@@ -16,15 +16,17 @@ from fractions import Fraction
 from . import build as B
 from .nodes import SCALAR
 from .declarations import GREEK, Decl, default_kind, is_greek
-from .errors import MatcalcError, NotSupportedError, ShapeError, UnknownNameError
+from .errors import DeclarationError, MatcalcError, NotSupportedError, ShapeError, UnknownNameError
 from .parser import Syn
 
 _GREEK_SET = frozenset(GREEK)
+MAX_MATRIX_POWER = 1000
 ELEMENTWISE = ("exp", "log", "sin", "cos", "tan", "tanh", "sigmoid", "sqrt", "abs", "sign")
 ALIASES = {"ln": "log", "trace": "tr"}
-SUGGEST = {"norm": "||x|| (or ||X||_F)", "transpose": "X' or X^T", "inverse": "inv(X) or X^-1",
-           "logsumexp": "log(sum(exp(x)))", "softplus": "log(1 + exp(x))", "ln": "log",
-           "frob": "||X||_F", "relu": "(no piecewise functions yet)", "max": "(no max yet)"}
+SUGGEST = {"norm": "write ||x|| or ||X||_F", "transpose": "write X' or X^T", "inverse": "write inv(X) or X^-1",
+           "logsumexp": "write log(sum(exp(x)))", "softplus": "write log(1 + exp(x))",
+           "frob": "write ||X||_F", "relu": "piecewise functions are not supported",
+           "max": "max is not supported", "min": "min is not supported"}
 
 
 class DimVar:
@@ -33,7 +35,7 @@ class DimVar:
     __slots__ = ("parent", "label", "rigid", "const", "owner", "order")
 
     def __init__(self, order, label=None, rigid=False, const=None, owner=None):
-        self.parent = self
+        self.parent = None  # a root (None, not self: no reference cycle for the collector)
         self.label = label
         self.rigid = rigid
         self.const = const
@@ -42,10 +44,10 @@ class DimVar:
 
     def find(self) -> "DimVar":
         r = self
-        while r.parent is not r:
+        while r.parent is not None:
             r = r.parent
         n = self
-        while n.parent is not r:
+        while n is not r and n.parent is not r:
             n.parent, n = r, n.parent
         return r
 
@@ -173,7 +175,7 @@ class Ctx:
             return f"a vector of length {t.shape[0].show()}"
         if self.is_row(t):
             return f"a row vector of length {t.shape[1].show()}"
-        return f"a {t.shape[0].show()}x{t.shape[1].show()} matrix"
+        return f"a matrix of size {t.shape[0].show()} x {t.shape[1].show()}"
 
     def soft_in(self, *ts) -> list:
         """Default-typed names in these subexpressions, direct operands first."""
@@ -315,9 +317,9 @@ class Ctx:
                         and len(a.a) >= 2 and a.a.isalpha() and a.a.islower() and not self.known(a.a)):
                     hint = SUGGEST.get(a.a)
                     raise UnknownNameError(
-                        f"unknown function {a.a!r}" + (f"; write {hint}" if hint else "") +
+                        f"unknown function {a.a!r}" + (f" ({hint})" if hint else "") +
                         ". Functions are tr, det, logdet, inv, exp, log, sin, cos, tan, tanh, sigmoid, "
-                        "sqrt, abs, sign, sum, diag, softmax")
+                        "sqrt, abs, sign, sum, diag, softmax; to multiply single letters, put spaces between them")
             seq = []
             for op, item in items:
                 ps = self.infer(item)
@@ -356,7 +358,9 @@ class Ctx:
         if k == "where":
             for name, value, pos in s.b:
                 if name in self.decls:
-                    raise ShapeError(f"{name!r} is both declared and defined with 'where'")
+                    raise DeclarationError(f"{name!r} is both declared and defined with 'where'")
+                if name in self.bindings:
+                    raise DeclarationError(f"{name!r} is defined twice with 'where'")
                 self.bindings[name] = self.one(value)
             return self.one(s.a)
         if k in ("name", "post", "product"):
@@ -434,6 +438,9 @@ class Ctx:
         self.unify(r, c, lambda: self.clash(
             f"{self.src(base)}^{int(k)}: a matrix power needs a square matrix, but {self.src(base)} is {self.show(base)}",
             base))
+        if abs(k) > MAX_MATRIX_POWER:
+            raise NotSupportedError(f"{self.src(base)}^{k}: matrix powers beyond {MAX_MATRIX_POWER} are not supported "
+                                    "(their differential has one term per factor)")
         new = self.mk("matpow", (base, int(k)), base.shape, [base, pf])
         return pieces[:-1] + [new] + rest_after
 
@@ -474,7 +481,7 @@ class Ctx:
                 return self.mk("smul", (a, b), b.shape if sa else a.shape, [a, b])
             self.unify(a.shape[1], b.shape[0], lambda: self.clash(
                 f"cannot multiply {self.src(a)} ({self.show(a)}) by {self.src(b)} ({self.show(b)}): "
-                f"{a.shape[1].show()} columns against {b.shape[0].show()} rows", a, b))
+                f"{_count(a.shape[1].show(), 'column')} against {_count(b.shape[0].show(), 'row')}", a, b))
             return self.mk("matmul", (a, b), (a.shape[0], b.shape[1]), [a, b])
         if op == "/":
             if not sb:
@@ -513,7 +520,7 @@ class Ctx:
     def call(self, s: Syn) -> T:
         name = ALIASES.get(s.a, s.a)
         args = s.b
-        if name in ("ones", "comm", "dim"):
+        if name in ("ones", "zeros", "comm", "dim"):
             dims = []
             for a in args:
                 if a.kind == "name":
@@ -523,12 +530,12 @@ class Ctx:
                 else:
                     raise ShapeError(f"{name}(...) takes dimensions (names or positive integers), not "
                                      f"{self.text[a.start:a.end]!r}")
-            want = {"ones": (1, 2), "comm": (2,), "dim": (1,)}[name]
+            want = {"ones": (1, 2), "zeros": (1, 2), "comm": (2,), "dim": (1,)}[name]
             if len(dims) not in want:
                 raise ShapeError(f"{name} takes {' or '.join(map(str, want))} dimension arguments")
-            if name == "ones":
+            if name in ("ones", "zeros"):
                 shape = (dims[0], dims[1] if len(dims) == 2 else self.unit)
-                return self.mk("ones", (), shape, [s])
+                return self.mk(name, (), shape, [s])
             if name == "dim":
                 return self.mk("dimsize", (dims[0],), (self.unit, self.unit), [s])
             return self.mk("comm", tuple(dims), (self._prod_dim(dims[0], dims[1]),) * 2, [s])
@@ -619,6 +626,10 @@ class Ctx:
         return root.built
 
 
+def _count(n: str, word: str) -> str:
+    return f"{n} {word}" + ("" if n == "1" else "s")
+
+
 def _kids(t: T) -> list:
     if t.op == "sum":
         return [x for _, x in t.args]
@@ -665,6 +676,7 @@ _BUILD = {
     "num": lambda c, t: B.num(t.args[0]),
     "identity": lambda c, t: B.identity(c.resolve(t.shape[0])),
     "ones": lambda c, t: B.ones(_shape(c, t)),
+    "zeros": lambda c, t: B.zeros(_shape(c, t)),
     "dimsize": lambda c, t: B.dimsize(c.resolve(t.args[0])),
     "comm": lambda c, t: B.comm(c.resolve(t.args[0]), c.resolve(t.args[1])),
     "neg": lambda c, t: B.neg(t.args[0].built),
@@ -693,9 +705,40 @@ _BUILD = {
 }
 
 
+def _syn_children(n: Syn) -> list:
+    out = []
+    for f in (n.a, n.b):
+        if isinstance(f, Syn):
+            out.append(f)
+        elif isinstance(f, list):
+            for x in f:
+                if isinstance(x, Syn):
+                    out.append(x)
+                elif isinstance(x, tuple):
+                    out.extend(y for y in x if isinstance(y, Syn))
+    return out
+
+
+def _prescan(syn: Syn, ctx: "Ctx") -> set:
+    """Names that can only be scalars, found up front (x^2 with x undeclared): one inference
+    pass instead of one retry per name."""
+    found = set()
+    stack = [syn]
+    while stack:
+        n = stack.pop()
+        if n.kind == "post" and n.a.kind == "name" and n.b and n.b[0].kind == "pow":
+            e = n.b[0].a
+            last = ctx.split_run(n.a.a)[-1]
+            if (e.kind == "num" or (e.kind == "paren" and ctx.const_value(e) is not None)) \
+                    and last not in ctx.decls and default_kind(last) == "vector":
+                found.add(last)
+        stack.extend(_syn_children(n))
+    return found
+
+
 def typecheck(syn: Syn, text: str, decls: dict):
     """The canonical Expr of a syntax tree under `decls`, retrying defaults that must give way."""
-    forced: set = set()
+    forced: set = _prescan(syn, Ctx(text, decls, set()))
     first = None
     for _ in range(200):
         ctx = Ctx(text, decls, forced)

@@ -183,9 +183,17 @@ class Var(Expr):
     def has_prop(self, prop: str) -> bool:
         return prop in self.args[2]
 
+    def symmetric_prop(self) -> bool:
+        """Declared equal to its transpose (symmetric, spd or diagonal, and square)."""
+        p = self.args[2]
+        return self.shape[0] == self.shape[1] and ("symmetric" in p or "spd" in p or "diagonal" in p)
+
     @property
     def free(self) -> frozenset:
-        return frozenset((self.args[0],))
+        f = self._c.get("free")
+        if f is None:
+            f = self._c["free"] = frozenset((self.args[0],))
+        return f
 
 
 class Num(Expr):

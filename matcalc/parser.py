@@ -8,6 +8,7 @@ tree-less LALR mode), so deep or long inputs never recurse in Python.
 from __future__ import annotations
 
 import os
+import re
 import unicodedata
 from fractions import Fraction
 from functools import lru_cache
@@ -16,6 +17,8 @@ from .errors import ParseError
 
 MAX_LENGTH = 200_000
 MAX_DEPTH = 250
+MAX_NAME = 64
+MAX_TOKENS = 60_000
 
 
 class Syn:
@@ -53,39 +56,83 @@ def _grammar_text() -> str:
     raise FileNotFoundError("grammar/matcalc.lark is missing from the installation")
 
 
-class _NormPostLex:
-    """Turns each `||` into NORM_OPEN or NORM_CLOSE by context.
+class _TooMany(Exception):
+    def __init__(self, pos):
+        self.pos = pos
 
-    Inside a norm, a `||` that follows the end of an operand closes it; anywhere else it
-    opens a new norm. So `||x|| ||y||` is a product of norms, and a norm written right
-    after an operand inside another norm needs parentheses.
-    """
 
-    always_accept = ("NORM",)
-    _ENDS = {"NAME", "NUMBER", "RPAR", "RBRACE", "RANGLE", "NORM_CLOSE", "NORMSUB", "TICK"}
-    _OPEN = {"LPAR": "RPAR", "LBRACE": "RBRACE", "LANGLE": "RANGLE"}
+class _LongName(Exception):
+    def __init__(self, pos):
+        self.pos = pos
 
-    def process(self, stream):
-        stack = []
-        prev = None
-        for tok in stream:
-            t = tok.type
-            if t == "NORM":
-                if stack and stack[-1] == "NORM" and prev in self._ENDS:
-                    stack.pop()
-                    tok.type = "NORM_CLOSE"
-                else:
-                    stack.append("NORM")
-                    tok.type = "NORM_OPEN"
-            elif t in self._OPEN:
-                stack.append(t)
-            elif t in ("RPAR", "RBRACE", "RANGLE"):
-                if stack and stack[-1] != "NORM" and self._OPEN[stack[-1]] == t:
-                    stack.pop()
-            elif t == "FUNC":
-                pass
-            prev = tok.type
-            yield tok
+
+class _UnexpectedChar(Exception):
+    def __init__(self, pos):
+        self.pos = pos
+
+
+def _make_lexer():
+    from lark.lexer import Lexer, Token
+
+    class FastLexer(Lexer):
+        """One compiled regular expression over the grammar's own terminals (faster than
+        Lark's general lexer), and the `||` rule: inside a norm, a `||` that follows the end
+        of an operand closes it; anywhere else it opens a new one. So `||x|| ||y||` is a
+        product of norms, and a norm written right after an operand inside another norm
+        needs parentheses.
+        """
+
+        _ENDS = {"NAME", "NUMBER", "RPAR", "RBRACE", "RANGLE", "NORM_CLOSE", "NORMSUB", "TICK"}
+        _OPEN = {"LPAR": "RPAR", "LBRACE": "RBRACE", "LANGLE": "RANGLE"}
+
+        def __init__(self, lexer_conf):
+            terms = sorted(lexer_conf.terminals, key=lambda t: -t.priority)  # stable: grammar order
+            parts = [f"(?P<{t.name}>{t.pattern.to_regexp()})" for t in terms]
+            parts.append(r"(?P<NORM>\|\|)")  # NORM in the grammar; no rule uses it directly
+            self.regex = re.compile("|".join(parts))
+            self.ignore = frozenset(lexer_conf.ignore)
+
+        def lex(self, text, *_):
+            # tokens first, all of them (cheap), so an input with too many is refused at once
+            return iter(self.tokens(text))
+
+        def tokens(self, text):
+            match = self.regex.match
+            ignore = self.ignore
+            stack = []
+            out = []
+            prev = None
+            pos = 0
+            n = len(text)
+            while pos < n:
+                m = match(text, pos)
+                if m is None:
+                    raise _UnexpectedChar(pos)
+                kind = m.lastgroup
+                end = m.end()
+                if kind in ignore:
+                    pos = end
+                    continue
+                if kind == "NORM":
+                    if stack and stack[-1] == "NORM" and prev in self._ENDS:
+                        stack.pop()
+                        kind = "NORM_CLOSE"
+                    else:
+                        stack.append("NORM")
+                        kind = "NORM_OPEN"
+                elif kind in self._OPEN:
+                    stack.append(kind)
+                elif kind in ("RPAR", "RBRACE", "RANGLE"):
+                    if stack and stack[-1] != "NORM" and self._OPEN[stack[-1]] == kind:
+                        stack.pop()
+                prev = kind
+                out.append(Token(kind, m.group(), start_pos=pos, end_pos=end))
+                if len(out) > MAX_TOKENS:
+                    raise _TooMany(pos)
+                pos = end
+            return out
+
+    return FastLexer
 
 
 def _span(items):
@@ -179,6 +226,8 @@ class _Build:
         return _mk("paren", ch[1], None, ch)
 
     def name(self, ch):
+        if len(ch[0]) > MAX_NAME:
+            raise _LongName(ch[0].start_pos)
         return _mk("name", str(ch[0]), None, ch)
 
     def number(self, ch):
@@ -200,15 +249,30 @@ class _Build:
         return _mk("norm", ch[1], sub, ch)
 
 
+MAX_DIGITS = 1000
+
+
 def _number(tok) -> Fraction:
-    return Fraction(str(tok))
+    """An exact rational; absurdly long or large literals are refused (they cannot be floats)."""
+    text = str(tok)
+    mant, _, exp = text.lower().partition("e")
+    size = len(mant.replace(".", "")) + (abs(int(exp[:12])) if exp else 0)
+    if size > MAX_DIGITS:  # about the number of digits of the exact value
+        raise _BadNumber(tok.start_pos, text)
+    return Fraction(text)
+
+
+class _BadNumber(Exception):
+    def __init__(self, pos, text):
+        self.pos = pos
+        self.text = text
 
 
 @lru_cache(maxsize=1)
 def _parser():
     from lark import Lark
-    return Lark(_grammar_text(), parser="lalr", lexer="contextual", postlex=_NormPostLex(),
-                transformer=_Build(), maybe_placeholders=False)
+    return Lark(_grammar_text(), parser="lalr", lexer=_make_lexer(), transformer=_Build(),
+                maybe_placeholders=False)
 
 
 _WORDS = {
@@ -266,6 +330,23 @@ def parse_syntax(text: str) -> Syn:
         _check_characters(text)
     try:
         return _parser().parse(text)
+    except _TooMany as e:
+        raise ParseError(f"the expression has too many tokens (the limit is {MAX_TOKENS:,})", text, e.pos) from None
+    except _LongName as e:
+        raise ParseError(f"a name longer than {MAX_NAME} characters; separate one-letter names with spaces",
+                         text, e.pos) from None
+    except _BadNumber as e:
+        raise ParseError(f"the number {e.text[:20]}{'...' if len(e.text) > 20 else ''} is too long or too large "
+                         f"(at most {MAX_DIGITS} digits and exponents up to {MAX_DIGITS})", text, e.pos) from None
+    except _UnexpectedChar as e:
+        ch = text[e.pos]
+        what = f"{ch!r}" if ch.isprintable() else f"U+{ord(ch):04X}"
+        hint = ""
+        if ch == "|":
+            hint = "; a norm is written ||x||, and abs(x) is the absolute value"
+        elif ch in "[]":
+            hint = "; use parentheses ( ) for grouping"
+        raise ParseError(f"unexpected character {what}{hint}", text, e.pos) from None
     except _TooDeep as e:
         raise ParseError(f"the expression is nested too deeply (more than {MAX_DEPTH} levels)", text, e.pos) from None
     except UnexpectedCharacters as e:

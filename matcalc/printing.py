@@ -193,10 +193,14 @@ class Printer:
             if e.shape == SCALAR:
                 return self.base(b) + self.power_suffix(ex, v.denominator != 1), POW
             return self.elementwise_power(b, ex, v.denominator != 1), POW
-        ex = self.at(x, ATOM)
+        ex = self.exponent(x)
         if e.shape == SCALAR:
-            return self.at(b, ATOM) + self.power_suffix(ex), POW
+            return self.base(b) + self.power_suffix(ex), POW
         return self.elementwise_power(b, ex), POW
+
+    def exponent(self, x: Expr) -> str:
+        """A non-numeric exponent: only a name goes bare (x^(x'x), x^n)."""
+        return self.doprint(x) if isinstance(x, Var) else self.paren(self.doprint(x))
 
     def base(self, b: Expr) -> str:
         """A power's base: an atom, parenthesized otherwise (and a differential dX too)."""
@@ -270,7 +274,8 @@ class TextPrinter(Printer):
         return (f"I_{n}" if str(n).isalnum() else f"I_{{{n}}}"), ATOM
 
     def _print_Zero(self, e):
-        return "0", ATOM
+        r, c = e.shape
+        return (f"zeros({r})" if c == 1 else f"zeros({r}, {c})"), ATOM
 
     def _print_Ones(self, e):
         r, c = e.shape
@@ -430,6 +435,9 @@ class LatexPrinter(Printer):
 
     def sqrt(self, b):
         return r"\sqrt{" + self.doprint(b) + "}"
+
+    def exponent(self, x: Expr) -> str:
+        return self.doprint(x)  # the braces of ^{...} group it
 
     def norm(self, y, fro):
         return r"\left\|" + self.doprint(y) + r"\right\|_" + ("F" if fro else "2")

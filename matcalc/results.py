@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import build as B
-from .evaluate import evaluate, squeeze, bind_dims, evaluate_arrays
+from .evaluate import check_values, evaluate
 from .expression import Expression, declarations_of, numpy_shape
 from .nodes import SCALAR, Expr, Var
 from .printing import to_latex, to_text
@@ -78,7 +78,7 @@ class Result:
         return out
 
     def evaluate(self, values: dict | None = None, **kw):
-        vals = dict(values or {})
+        vals = dict(check_values(values))
         vals.update(kw)
         return evaluate(self._expr, vals, context=(self.function.node,))
 
@@ -154,7 +154,7 @@ class JacobianResult(Result):
         return j if self.layout == "numerator" else r"\left(" + j + r"\right)^{\top}"
 
     def evaluate(self, values=None, **kw):
-        vals = dict(values or {})
+        vals = dict(check_values(values))
         vals.update(kw)
         if not self.is_map:
             out = evaluate(self._expr, vals, context=(self.function.node,))
@@ -227,7 +227,7 @@ class HessianResult(Result):
         return r"\nabla^2 f"
 
     def evaluate(self, values=None, **kw):
-        vals = dict(values or {})
+        vals = dict(check_values(values))
         vals.update(kw)
         if not self.is_map:
             return evaluate(self._expr, vals, context=(self.function.node,))

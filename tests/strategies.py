@@ -373,19 +373,19 @@ class Gen:
             B += [(6, self.b_add), (3, self.b_sub), (2, self.b_neg), (6, self.b_scalmul), (2, self.b_div),
                   (5, self.b_fn)]
             if sc:
-                B += [(3, self.b_mul_ss), (3, self.b_trace), (1, self.b_det), (2, self.b_logdet), (3, self.b_inner),
-                      (2, self.b_norm), (2, self.b_normsq), (3, self.b_sum), (4, self.b_dot), (3, self.b_quad),
-                      (4, self.b_pow), (1, self.b_numpow)]
+                B += [(3, self.b_mul_ss), (3, self.b_trace), (2, self.b_det), (2, self.b_logdet), (3, self.b_inner),
+                      (3, self.b_norm), (2, self.b_normsq), (3, self.b_sum), (4, self.b_dot), (3, self.b_quad),
+                      (7, self.b_pow), (1, self.b_numpow)]
             if col:
                 B += [(6, self.b_matvec), (3, self.b_had), (2, self.b_hdiv), (2, self.b_epow), (3, self.b_bcast),
-                      (2, self.b_diagpart), (2, self.b_softmax), (1, self.b_transpose)]
+                      (2, self.b_diagpart), (2, self.b_softmax), (1, self.b_transpose), (1, self.b_ones)]
             if row:
                 B += [(4, self.b_transpose), (3, self.b_rowmat)]
             if mat:
                 B += [(6, self.b_matmul), (2, self.b_outer), (3, self.b_had), (2, self.b_hdiv), (2, self.b_epow),
-                      (2, self.b_bcast), (3, self.b_transpose)]
+                      (2, self.b_bcast), (3, self.b_transpose), (1, self.b_ones)]
             if sq:
-                B += [(3, self.b_matpow), (3, self.b_inverse), (2, self.b_invt), (2, self.b_diagmat), (2, self.b_plus_id)]
+                B += [(3, self.b_matpow), (5, self.b_inverse), (3, self.b_invt), (2, self.b_diagmat), (2, self.b_plus_id)]
         elif dom == "pos":
             B += [(4, self.p_exp), (2, self.p_sigmoid), (3, self.p_add), (3, self.p_nonneg_plus), (3, self.p_mul),
                   (2, self.p_div), (2, self.p_pow), (1, self.p_sqrt)]
@@ -554,6 +554,11 @@ class Gen:
     def b_invt(self, shape, d, dom):
         return N("invT", (self.expr(shape, d, "inv"),), shape, style=self.ch.choice(("^-T", "^{-T}")))
 
+    def b_ones(self, shape, d, dom):
+        """ones(d) or ones(r, c), scaled by something so that it is not alone."""
+        one = N("ones", (), shape)
+        return N("mul", (self.expr(SCALAR, d), one), shape, style=self.mulstyle())
+
     def b_diagmat(self, shape, d, dom):
         return N("diagmat", (self.expr((shape[0], 1), d),), shape)
 
@@ -718,8 +723,15 @@ def _exponent(v: Fraction, style: str) -> str:
 
 
 class Printer:
-    def __init__(self):
-        pass
+    """Text in the matcalc language, with only the parentheses the grammar needs.
+
+    `paren_scalar_products` also parenthesizes a 1x1 product that starts a longer product
+    chain (`(x' y) A` rather than `x' y A`): both mean the same, the second relies on the
+    1x1 result acting as a scalar inside a left-to-right chain.
+    """
+
+    def __init__(self, paren_scalar_products: bool = False):
+        self.paren_scalar_products = paren_scalar_products
 
     def text(self, node: Node) -> str:
         return self._p(node, False)[0]
@@ -739,6 +751,9 @@ class Printer:
             return _fmt_num(n.val), ATOM
         if op == "eye":
             return "I", ATOM
+        if op == "ones":
+            r, c = n.shape
+            return (f"ones({r})" if c == 1 else f"ones({r}, {c})"), ATOM
         if op in ("add", "sub"):
             lt, _ = self._p(n.kids[0], in_norm)
             rt, rl = self._paren(n.kids[1], in_norm, TERM if op == "add" else TERM)
@@ -752,6 +767,9 @@ class Printer:
             sym = {"mul": n.style if n.style else " ", "div": "/", "had": ".*", "hdiv": "./"}[op]
             lt, ll = self._paren(n.kids[0], in_norm, TERM)
             right = n.kids[1]
+            if (self.paren_scalar_products and n.kids[0].shape == SCALAR and right.shape != SCALAR
+                    and ll in (TERM, PROD)):
+                lt, ll = "(" + self._p(n.kids[0], False)[0] + ")", ATOM
             if right.op == "neg" and sym.strip() and self._p(right.kids[0], in_norm)[1] >= FACTOR:
                 rt = "-" + self._p(right.kids[0], in_norm)[0]
             else:
@@ -810,8 +828,8 @@ class Printer:
         raise AssertionError(op)  # pragma: no cover
 
 
-def to_text(node: Node) -> str:
-    return Printer().text(node)
+def to_text(node: Node, paren_scalar_products: bool = False) -> str:
+    return Printer(paren_scalar_products).text(node)
 
 
 # --------------------------------------------------------------------------- NumPy evaluation
@@ -861,6 +879,8 @@ def evaluate_tree(node: Node, values: dict, dims: dict, check: bool = True) -> n
             return np.array([[float(n.val)]])
         if op == "eye":
             return np.eye(_dim(n.shape[0], dims))
+        if op == "ones":
+            return np.ones((_dim(n.shape[0], dims), _dim(n.shape[1], dims)))
         if op == "add":
             return ch[0] + ch[1]
         if op == "sub":
@@ -984,6 +1004,11 @@ class GenExpr(NamedTuple):
     where: str
     variables: dict       # name -> VarSpec
     tree: Node
+
+    @property
+    def safe_text(self) -> str:
+        """The same expression with every 1x1 product that starts a chain parenthesized."""
+        return to_text(self.tree, paren_scalar_products=True)
 
 
 @dataclass

@@ -62,7 +62,7 @@ STRICT = os.environ.get("MATCALC_STRICT_PROPERTIES") == "1"
 EPS = np.finfo(float).eps
 
 # --------------------------------------------------------------------------- known bugs
-#: signature -> short description; each has an xfail regression test below
+#: signature -> short description; each has an xfail regression test at the end of this file
 KNOWN_BUGS = {
     "recursion": "RecursionError in simplify.factor_sum while forming the Kronecker form of a matrix "
                  "Jacobian/Hessian whose scalar factor is a sum: jacobian('tr(C^2) (a + b)', 'C')",
@@ -70,12 +70,26 @@ KNOWN_BUGS = {
                 "variable that fixes a dimension the result still has: parse('a + (u - u)').evaluate(...)",
     "exponent-call": "the printer writes a function call as an exponent without parentheses: "
                      "str(parse('2^(cos(a))')) == '2^cos(a)', which reads back as 2^(c o s(a))",
+    "zero-print": "a zero vector or matrix prints as '0', which reads back as the scalar 0: "
+                  "str(parse('x - x', where='x: vector(n)')) == '0'",
+    "scalar-chain": "a 1x1 product inside a longer product chain is no longer a scalar: "
+                    "parse(\"x' y A\") raises ShapeError (left to right it is (x'y) A)",
+    "ones-norm": "the canonical form of ||a ones(n)|| is not a fixed point: it prints as "
+                 "'sqrt(a^2 ||ones(n)||^2)', which reads back as 'sqrt(dim(n) a^2)' (same value, other tree)",
+    "denominator-scalar": "jacobian(F, t, layout='denominator') of a matrix F by a scalar t returns the "
+                          "transposed matrix (K' for a K), so the array is not indexed [in..., out...] and "
+                          "matcalc.check(r) reports MISMATCH: jacobian('a K', 'a', layout='denominator')",
+    "check-noise": "matcalc.check reports MISMATCH for a right gradient when f is large: its tolerance is "
+                   "relative to the gradient, not to the finite-difference noise eps*|f|/h: "
+                   "grad('(-2*det(K' K + 2 I))^3 + sum(sin(x))', 'x') is cos(x), check says 1e-3",
+    "hvp-diagonal": "hvp for a diagonal variable is not projected on the diagonal (the gradient is I .* G, "
+                    "the Hessian is projected, hvp is not): hvp('sum(sin(G x))', 'G', G diagonal)",
 }
 
-#: NotSupportedError messages judged to be genuinely unsupported requests (counted; reported)
+#: NotSupportedError messages judged to be genuinely unsupported requests
 NOT_SUPPORTED_SEEN: collections.Counter = collections.Counter()
 GENUINELY_UNSUPPORTED = (
-    "no Kronecker form",   # a Hessian/Jacobian whose Kronecker form would need diag(.) of the direction
+    "no Kronecker form",   # a Kronecker/matrix form through diag(.) of the direction
 )
 
 
@@ -97,19 +111,50 @@ def guard(fn, *a, **kw):
     except matcalc.NotSupportedError as ex:
         NOT_SUPPORTED_SEEN[str(ex)[:80]] += 1
         if any(s in str(ex) for s in GENUINELY_UNSUPPORTED) and not STRICT:
+            event("NotSupportedError: " + str(ex)[:60])
             reject()
         raise
     except Exception as ex:  # noqa: BLE001 - anything else is a bug unless known
         sig = known_bug(ex)
         if sig is not None and not STRICT:
-            note(f"known bug {sig}: {type(ex).__name__}: {str(ex)[:200]}")
-            reject()
+            skip_known(sig, f"{type(ex).__name__}: {str(ex)[:200]}")
+        raise
+
+
+def skip_known(sig: str, detail: str = ""):
+    note(f"known bug {sig}: {detail}")
+    event(f"known bug: {sig}")
+    reject()
+
+
+def has_nonscalar_zero(node) -> bool:
+    from matcalc.nodes import Zero
+    return any(isinstance(n, Zero) for n in node.walk())
+
+
+def usable_text(g) -> str:
+    """The generated text, or (known bug "scalar-chain") the same expression with its 1x1 products
+    parenthesized when the engine rejects a 1x1 product inside a chain."""
+    try:
+        matcalc.parse(g.text, where=g.where)
+        return g.text
+    except matcalc.ShapeError as ex:
+        if STRICT or "cannot multiply" not in str(ex) or g.safe_text == g.text:
+            raise
+        note(f"known bug scalar-chain: {ex}")
+        event("known bug: scalar-chain (retried with parentheses)")
+        return g.safe_text
+    except Exception as ex:  # noqa: BLE001
+        sig = known_bug(ex)
+        if sig is not None and not STRICT:
+            skip_known(sig, str(ex)[:200])
         raise
 
 
 # --------------------------------------------------------------------------- helpers
-def in_domain(case) -> dict:
-    """The case's point; reject it when the function is undefined (or nearly so) there."""
+def in_domain(case) -> tuple:
+    """(values, text): the case's point, rejected when the function is undefined (or nearly so)
+    there, and the text to give the engine (see `usable_text`)."""
     vals = point(case)
     try:
         tree_function(case.tree, vals, case.dims)
@@ -120,7 +165,7 @@ def in_domain(case) -> dict:
           f"{' (diagonal)' if case.wrt.diagonal else ''}")
     event(f"tree depth {min(case.tree.depth, 8)}")
     event(f"tree size {'<=5' if case.tree.size() <= 5 else '6-15' if case.tree.size() <= 15 else '>15'}")
-    return vals
+    return vals, usable_text(case.expr)
 
 
 def f_of(case, vals, name):
@@ -250,42 +295,38 @@ def direction_values(result, case, rng) -> dict:
     return out
 
 
-def hv_cases():
-    return st.sampled_from(["scalar", "vector", "matrix", "symmetric"])
-
-
 # --------------------------------------------------------------------------- first order
-@prop_settings(ci=450, long=30_000)
+@prop_settings(ci=900, long=30_000)
 @given(derivations(out="scalar", wrt="any"))
 def test_gradient_matches_own_finite_differences(case):
     """grad f has the variable's shape and df = <G, dX> (sym(G) for symmetric, I .* G for diagonal X)."""
-    vals = in_domain(case)
-    r = guard(matcalc.grad, case.text, case.wrt.name, where=case.where)
+    vals, text = in_domain(case)
+    r = guard(matcalc.grad, text, case.wrt.name, where=case.where)
     got = engine_value(r, vals)
     assert got.shape == case.wrt.numpy_shape(case.dims)
     fun = f_of(case, vals, case.wrt.name)
     assert_fd(got, lambda h: fd_entrywise(fun, vals[case.wrt.name], case.wrt, h), what="gradient")
 
 
-@prop_settings(ci=150, long=8_000)
+@prop_settings(ci=300, long=8_000)
 @given(derivations(out="scalar", wrt="symmetric"))
 def test_gradient_symmetric_variable(case):
     """The gradient on symmetric matrices is sym(G): symmetric, and right along symmetric directions."""
-    vals = in_domain(case)
-    r = guard(matcalc.grad, case.text, case.wrt.name, where=case.where)
+    vals, text = in_domain(case)
+    r = guard(matcalc.grad, text, case.wrt.name, where=case.where)
     got = engine_value(r, vals)
     assert np.allclose(got, got.T, rtol=1e-9, atol=1e-9 * max(1.0, float(np.max(np.abs(got))))), "not symmetric"
     fun = f_of(case, vals, case.wrt.name)
     assert_fd(got, lambda h: fd_entrywise(fun, vals[case.wrt.name], case.wrt, h), what="gradient")
 
 
-@prop_settings(ci=250, long=15_000)
+@prop_settings(ci=500, long=15_000)
 @given(derivations(out="nonscalar", wrt="any"))
 def test_jacobian_matches_finite_differences(case):
     """J[out..., in...] in numerator layout; the Kronecker form agrees: vec(dF) = J vec(dX)."""
-    vals = in_domain(case)
+    vals, text = in_domain(case)
     x = case.wrt
-    r = guard(matcalc.jacobian, case.text, x.name, where=case.where)
+    r = guard(matcalc.jacobian, text, x.name, where=case.where)
     got = engine_value(r, vals)
     out_shape = numpy_shape(case.tree.shape, case.dims)
     in_shape = x.numpy_shape(case.dims)
@@ -298,6 +339,17 @@ def test_jacobian_matches_finite_differences(case):
         assert_fd(contract(got, V), lambda h: fd_directional(fun, vals[x.name], V, h), what="J[V]")
     else:
         assert_fd(got, lambda h: fd_entrywise(fun, vals[x.name], x, h), what="jacobian")
+    # denominator layout: the same array with the in and out axes swapped
+    rd = guard(matcalc.jacobian, text, x.name, where=case.where, layout="denominator")
+    gd = engine_value(rd, vals)
+    nout = len(out_shape)
+    same = gd.shape == in_shape + out_shape and mismatch(
+        np.moveaxis(gd, list(range(len(in_shape))), list(range(nout, gd.ndim))), got, rtol=1e-9) <= 0
+    if not same and not STRICT and x.shape == SCALAR and len(out_shape) == 2:
+        event("known bug: denominator-scalar")
+    else:
+        assert gd.shape == in_shape + out_shape
+        assert same, "the denominator layout is not the numerator layout with in and out axes swapped"
     if getattr(r, "kron", None) is not None:
         K = np.atleast_2d(np.asarray(guard(_engine_evaluate, r.kron.node, vals,
                                            context=(r.function.node,)), dtype=float))
@@ -307,11 +359,28 @@ def test_jacobian_matches_finite_differences(case):
         assert mismatch(K @ vec_cm(V), vec_cm(JV), rtol=1e-8) <= 0, "Kronecker form disagrees with the map"
 
 
+@prop_settings(ci=300, long=8_000)
+@given(derivations(out="any", wrt="any"))
+def test_differential_is_the_directional_derivative(case):
+    """differential(f, X) evaluated at dX = V is d/dt f(X + tV), for scalar, vector and matrix f."""
+    vals, text = in_domain(case)
+    x = case.wrt
+    r = guard(matcalc.differential, text, x.name, where=case.where)
+    V = sample_direction(x, case.dims, np.random.default_rng(case.seed + 5))
+    dname = r.directions[0].name
+    assert dname not in vals, f"the direction {dname} clashes with a variable"
+    vv = dict(vals)
+    vv[dname] = V
+    got = engine_value(r, vv)
+    fun = f_of(case, vals, x.name)
+    assert_fd(got, lambda h: fd_directional(fun, vals[x.name], V, h), what="df[V]")
+
+
 # --------------------------------------------------------------------------- second order
 def _hessian_property(case):
-    vals = in_domain(case)
+    vals, text = in_domain(case)
     x = case.wrt
-    r = guard(matcalc.hessian, case.text, x.name, where=case.where)
+    r = guard(matcalc.hessian, text, x.name, where=case.where)
     H = engine_value(r, vals)
     xs = x.numpy_shape(case.dims)
     assert H.shape == xs + xs
@@ -320,12 +389,12 @@ def _hessian_property(case):
     Ht = np.transpose(H, list(range(nd, 2 * nd)) + list(range(nd))) if nd else H
     assert mismatch(H, Ht, rtol=1e-8) <= 0, "Hessian is not symmetric"
     # against finite differences of the engine's gradient (checked on its own above)
-    g = guard(matcalc.grad, case.text, x.name, where=case.where)
+    g = guard(matcalc.grad, text, x.name, where=case.where)
 
     def gfun(xv):
         v = dict(vals)
         v[x.name] = xv
-        return g.evaluate(v)
+        return guard(g.evaluate, v)
     assert_fd(H, lambda h: fd_entrywise(gfun, vals[x.name], x, h), steps=(1e-6, 1e-5, 1e-4), rtol=1e-4,
               what="Hessian (vs FD of the gradient)")
     # independent: second differences of f itself, d2f[U, W] = <U, H[W]>
@@ -344,32 +413,32 @@ def _hessian_property(case):
         assert mismatch(K @ vec_cm(V), vec_cm(contract(H, V)), rtol=1e-8) <= 0, "Kronecker form disagrees"
 
 
-@prop_settings(ci=120, long=8_000)
+@prop_settings(ci=250, long=8_000)
 @given(derivations(out="scalar", wrt="scalar"))
 def test_hessian_scalar_variable(case):
     _hessian_property(case)
 
 
-@prop_settings(ci=150, long=10_000)
+@prop_settings(ci=300, long=10_000)
 @given(derivations(out="scalar", wrt="vector"))
 def test_hessian_vector_variable(case):
     _hessian_property(case)
 
 
-@prop_settings(ci=150, long=10_000)
+@prop_settings(ci=300, long=10_000)
 @given(derivations(out="scalar", wrt="matrix"))
 def test_hessian_matrix_variable(case):
     """Matrix variables, including symmetric, spd and diagonal ones: H[i,j,k,l] = d2f / dX_ij dX_kl."""
     _hessian_property(case)
 
 
-@prop_settings(ci=200, long=12_000)
+@prop_settings(ci=400, long=12_000)
 @given(derivations(out="scalar", wrt="any"))
 def test_hvp_matches_hessian_and_gradient_differences(case):
     """hvp(f, X)[V] = H[V] (the evaluated Hessian contracted with V) = d/dt grad f(X + tV)."""
-    vals = in_domain(case)
+    vals, text = in_domain(case)
     x = case.wrt
-    r = guard(matcalc.hvp, case.text, x.name, where=case.where)
+    r = guard(matcalc.hvp, text, x.name, where=case.where)
     rng = np.random.default_rng(case.seed + 3)
     V = sample_direction(x, case.dims, rng)
     vname = r.directions[-1].name
@@ -378,44 +447,74 @@ def test_hvp_matches_hessian_and_gradient_differences(case):
     vv[vname] = V
     got = engine_value(r, vv)
     assert got.shape == x.numpy_shape(case.dims)
-    H = engine_value(guard(matcalc.hessian, case.text, x.name, where=case.where), vals)
+    if x.diagonal and not STRICT:
+        off = got - np.diag(np.diag(got))
+        if np.any(np.abs(off) > 1e-12 * max(1.0, float(np.max(np.abs(got))))):
+            event("known bug: hvp-diagonal (compared on the diagonal)")
+        got = np.diag(np.diag(got))
+    H = engine_value(guard(matcalc.hessian, text, x.name, where=case.where), vals)
     assert mismatch(got, contract(H, V), rtol=1e-7) <= 0, \
         f"hvp disagrees with H[V]:\n{got}\nH[V]:\n{contract(H, V)}"
-    g = guard(matcalc.grad, case.text, x.name, where=case.where)
+    g = guard(matcalc.grad, text, x.name, where=case.where)
 
     def gfun(xv):
         w = dict(vals)
         w[x.name] = xv
-        return g.evaluate(w)
+        return guard(g.evaluate, w)
     assert_fd(got, lambda h: fd_directional(gfun, vals[x.name], V, h), steps=(1e-6, 1e-5, 1e-4), rtol=1e-4,
               what="hvp (vs FD of the gradient)")
 
 
 # --------------------------------------------------------------------------- text and values
-@prop_settings(ci=700, long=20_000)
+_EXP_CALL = None
+
+
+def roundtrip_known(text: str, node) -> str | None:
+    """The known bug that explains a failed read-back of `text` (printed from `node`), if any."""
+    global _EXP_CALL
+    import re
+    if STRICT:
+        return None
+    if _EXP_CALL is None:
+        _EXP_CALL = re.compile(r"\^-?(tr|trace|det|logdet|inv|exp|log|ln|sin|cos|tanh|tan|sigmoid|sqrt|abs|"
+                               r"sign|sum|diag|softmax|ones)\(")
+    if _EXP_CALL.search(text):
+        return "exponent-call"
+    if has_nonscalar_zero(node):
+        return "zero-print"
+    if "||ones(" in text:
+        return "ones-norm"
+    return None
+
+
+def read_back(text: str, where: str, node):
+    """parse(text, where), with failures explained by a known bug rejected."""
+    try:
+        return matcalc.parse(text, where=where)
+    except Exception as ex:  # noqa: BLE001
+        sig = roundtrip_known(text, node) or known_bug(ex)
+        if sig is not None and not STRICT:
+            skip_known(sig, f"{text!r}: {type(ex).__name__}: {ex}")
+        raise
+
+
+@prop_settings(ci=1500, long=20_000)
 @given(expressions(out="any"))
 def test_expression_text_round_trip(g):
     """parse(str(e), where=e.where) == e, for random expressions e."""
     note(f"text={g.text!r} where={g.where!r}")
-    e = guard(matcalc.parse, g.text, where=g.where)
+    e = guard(matcalc.parse, usable_text(g), where=g.where)
     note(f"str(e)={str(e)!r}")
-    back = guard(matcalc.parse, str(e), where=e.where)
-    if STRICT or "^" not in str(e):
-        assert back == e, f"{str(e)!r} reads back as {str(back)!r}"
-    elif back != e:
-        if _exponent_call(str(e)):
-            reject()              # known bug "exponent-call"
-        assert back == e, f"{str(e)!r} reads back as {str(back)!r}"
-    e.latex()
+    back = read_back(str(e), e.where, e.node)
+    if back != e:
+        sig = roundtrip_known(str(e), e.node)
+        if sig is not None:
+            skip_known(sig, str(e))
+    assert back == e, f"{str(e)!r} reads back as {str(back)!r}"
+    assert e.latex()
 
 
-def _exponent_call(text: str) -> bool:
-    import re
-    return re.search(r"\^-?(tr|trace|det|logdet|inv|exp|log|ln|sin|cos|tanh|tan|sigmoid|sqrt|abs|sign|sum|"
-                     r"diag|softmax|ones)\(", text) is not None
-
-
-@prop_settings(ci=700, long=25_000)
+@prop_settings(ci=1500, long=25_000)
 @given(expressions(out="any"), st.fixed_dictionaries({d: st.sampled_from((3, 2, 4, 1)) for d in DIMS}),
        st.integers(0, 2 ** 31 - 1))
 def test_parsed_value_matches_independent_numpy(g, dims, seed):
@@ -426,15 +525,21 @@ def test_parsed_value_matches_independent_numpy(g, dims, seed):
         ref = tree_function(g.tree, vals, dims)
     except DomainError:
         reject()
-    e = guard(matcalc.parse, g.text, where=g.where)
+    e = guard(matcalc.parse, usable_text(g), where=g.where)
     sym_shape = numpy_shape(g.tree.shape, {d: d for d in DIMS})
     assert e.shape == sym_shape, f"shape {e.shape} != {sym_shape}"
     got = engine_value(e, vals)
     assert mismatch(got, ref, rtol=1e-9) <= 0, f"value {got} != {ref}"
     # and the canonical text has the same value
-    back = guard(matcalc.parse, str(e), where=e.where)
-    if not _exponent_call(str(e)) or STRICT:
-        assert mismatch(engine_value(back, vals), ref, rtol=1e-9) <= 0
+    back = read_back(str(e), e.where, e.node)
+    try:
+        bv = np.asarray(guard(back.evaluate, vals), dtype=float)
+        ok = bv.shape == np.shape(ref) and mismatch(bv, ref, rtol=1e-9) <= 0
+    except matcalc.EvaluationError:
+        ok = False
+    if not ok and roundtrip_known(str(e), e.node):
+        skip_known(roundtrip_known(str(e), e.node), str(e))
+    assert mismatch(guard(back.evaluate, vals), ref, rtol=1e-9) <= 0, f"{str(e)!r} reads back with another value"
 
 
 RESULT_KINDS = {"grad": ("scalar", matcalc.grad), "jacobian": ("nonscalar", matcalc.jacobian),
@@ -448,35 +553,39 @@ def result_cases(draw):
     return kind, case
 
 
-@prop_settings(ci=250, long=12_000)
+def _same_value(text, where, node, vv, ctx, what):
+    back = read_back(text, where, node)
+    want = np.asarray(guard(_engine_evaluate, node, vv, context=ctx), dtype=float)
+    try:
+        got = np.asarray(guard(_engine_evaluate, back.node, vv, context=ctx), dtype=float)
+        ok = got.shape == want.shape and mismatch(got, want, rtol=1e-8) <= 0
+    except matcalc.EvaluationError:
+        ok = False
+    if not ok and roundtrip_known(text, node):
+        skip_known(roundtrip_known(text, node), text)
+    got = np.asarray(guard(_engine_evaluate, back.node, vv, context=ctx), dtype=float)
+    assert mismatch(got, want, rtol=1e-8) <= 0, f"{what} = {text!r} reads back with another value"
+
+
+@prop_settings(ci=500, long=12_000)
 @given(result_cases())
 def test_result_text_round_trip(kc):
     """matcalc.parse(str(r), where=r.where) evaluates equal to r.expr (and the differential's text too)."""
     kind, case = kc
-    vals = in_domain(case)
-    r = guard(RESULT_KINDS[kind][1], case.text, case.wrt.name, where=case.where)
+    vals, text = in_domain(case)
+    r = guard(RESULT_KINDS[kind][1], text, case.wrt.name, where=case.where)
     note(f"{kind}: str(r)={str(r)!r} where={r.where!r}")
     rng = np.random.default_rng(case.seed + 4)
     vv = dict(vals)
     vv.update(direction_values(r, case, rng))
     ctx = (r.function.node,) + tuple(r.directions)
-    back = guard(matcalc.parse, str(r), where=r.where)
-    want = np.asarray(guard(_engine_evaluate, r.expr.node, vv, context=ctx), dtype=float)
-    got = np.asarray(guard(_engine_evaluate, back.node, vv, context=ctx), dtype=float)
-    if mismatch(got, want, rtol=1e-8) > 0 and not STRICT and _exponent_call(str(r)):
-        reject()                  # known bug "exponent-call"
-    assert mismatch(got, want, rtol=1e-8) <= 0, f"{str(r)!r} reads back with another value"
+    _same_value(str(r), r.where, r.expr.node, vv, ctx, kind)
     # every printed form: the JSON of the CLI, LaTeX
     forms = guard(r.forms)
     assert isinstance(r.latex(), str) and r.latex()
     d = forms.get("differential")
     if d is not None:
-        dback = guard(matcalc.parse, d["text"], where=r.where)
-        want = np.asarray(guard(_engine_evaluate, r.differential.node, vv, context=ctx), dtype=float)
-        got = np.asarray(guard(_engine_evaluate, dback.node, vv, context=ctx), dtype=float)
-        if mismatch(got, want, rtol=1e-8) > 0 and not STRICT and _exponent_call(d["text"]):
-            reject()
-        assert mismatch(got, want, rtol=1e-8) <= 0, f"df = {d['text']!r} reads back with another value"
+        _same_value(d["text"], r.where, r.differential.node, vv, ctx, "df")
 
 
 # --------------------------------------------------------------------------- determinism
@@ -484,7 +593,7 @@ def _outputs(kind, text, wrt, where):
     return derivation_outputs(kind, text, wrt, where)
 
 
-@prop_settings(ci=120, long=6_000)
+@prop_settings(ci=200, long=6_000)
 @given(result_cases())
 def test_same_input_same_output_in_process(kc):
     """Deriving the same input twice (with the first result garbage collected) prints the same."""
@@ -527,6 +636,15 @@ def determinism_cases(n: int = 40) -> list:
     return out
 
 
+def _source_stamp() -> tuple:
+    pkg = os.path.dirname(matcalc.__file__)
+    names = sorted(f for f in os.listdir(pkg) if f.endswith(".py") or f.endswith(".lark"))
+    return tuple((f, os.stat(os.path.join(pkg, f)).st_mtime_ns) for f in names)
+
+
+_SOURCE_STAMP = _source_stamp()
+
+
 def _run_worker(cases, hashseed: str, order: str) -> dict:
     env = dict(os.environ)
     env["PYTHONHASHSEED"] = hashseed
@@ -546,6 +664,8 @@ def test_same_output_across_processes_and_hash_seeds():
     diffs = [k for k in a if a[k] != b.get(k)]
     assert not diffs, "outputs differ across processes for " + "; ".join(
         f"{k}: {next(c for c in cases if str(c['id']) == k)['text']!r}: {a[k][0]!r} vs {b[k][0]!r}" for k in diffs[:5])
+    if _source_stamp() != _SOURCE_STAMP:
+        return  # matcalc's sources changed since this process imported them: nothing to compare
     here = {str(c["id"]): outputs(c["kind"], c["text"], c["wrt"], c["where"]) for c in cases}
     diffs = [k for k in a if a[k] != here[k]]
     assert not diffs, "outputs depend on the process's history for " + "; ".join(
@@ -585,3 +705,50 @@ def test_known_bug_cancelled_variable_loses_its_dimension():
 def test_known_bug_function_call_exponent_round_trip():
     e = matcalc.parse("2^(cos(a)) + x' x", where="a: scalar; x: vector(n)")
     assert matcalc.parse(str(e), where=e.where) == e
+
+
+@pytest.mark.xfail(strict=False, reason=KNOWN_BUGS["zero-print"])
+@pytest.mark.parametrize("text,where", [("x - x", "x: vector(n)"), ("softmax(u - u)", "u: vector(k)")])
+def test_known_bug_zero_vector_round_trip(text, where):
+    e = matcalc.parse(text, where=where)
+    assert matcalc.parse(str(e), where=e.where) == e
+
+
+@pytest.mark.xfail(strict=False, reason=KNOWN_BUGS["scalar-chain"])
+@pytest.mark.parametrize("text,where", [("x' y A", "x: vector(n); y: vector(n); A: matrix(m,k)"),
+                                        ("x' x z", "x: vector(n); z: vector(m)")])
+def test_known_bug_scalar_product_inside_a_chain(text, where):
+    e = matcalc.parse(text, where=where)
+    assert e == matcalc.parse("(" + text.rsplit(" ", 1)[0] + ") " + text.rsplit(" ", 1)[1], where=where)
+
+
+@pytest.mark.xfail(strict=False, reason=KNOWN_BUGS["hvp-diagonal"])
+def test_known_bug_hvp_of_a_diagonal_variable():
+    where = "G: matrix(n,n) diagonal; x: vector(n)"
+    r = matcalc.hvp("sum(sin(G x))", "G", where=where)
+    rng = np.random.default_rng(0)
+    vals = {"G": np.diag(rng.uniform(0.5, 1.5, 3)), "x": rng.standard_normal(3)}
+    vals[r.directions[-1].name] = np.diag(rng.standard_normal(3))
+    out = r.evaluate(vals)
+    assert np.allclose(out, np.diag(np.diag(out)))
+
+
+@pytest.mark.xfail(strict=False, reason=KNOWN_BUGS["ones-norm"])
+def test_known_bug_norm_of_ones_is_not_a_fixed_point():
+    e = matcalc.parse("||a ones(n)||", where="a: scalar")
+    assert matcalc.parse(str(e), where=e.where) == e
+
+
+@pytest.mark.xfail(strict=False, reason=KNOWN_BUGS["denominator-scalar"])
+def test_known_bug_denominator_layout_by_a_scalar():
+    r = matcalc.jacobian("a K", "a", where="K: matrix(n,k); a: scalar", layout="denominator")
+    K = np.arange(6.0).reshape(3, 2)
+    assert np.allclose(r.evaluate({"a": 1.0, "K": K}), K)
+    assert matcalc.check(r)
+
+
+@pytest.mark.xfail(strict=False, reason=KNOWN_BUGS["check-noise"])
+def test_known_bug_check_false_alarm_for_large_values():
+    r = matcalc.grad("(-2*det(K' K + 2 I))^3 + sum(sin(x))", "x", where="K: matrix(n,k); x: vector(n)")
+    assert str(r) == "cos(x)"
+    assert matcalc.check(r)

@@ -1,0 +1,457 @@
+"""Bad input gets an error a user can act on: the right class, the right place, the right words.
+
+Parse errors carry .line and .column and show the offending line with a caret under the
+spot; shape errors name both shapes and both subexpressions; unknown functions and
+declaration mistakes say what is wrong and what is allowed instead.
+"""
+import re
+
+import pytest
+
+import matcalc
+from matcalc import (DeclarationError, MatcalcError, NotSupportedError, ParseError, ShapeError,
+                     UnknownNameError)
+
+
+def parse_error(text, where=None) -> ParseError:
+    with pytest.raises(ParseError) as info:
+        matcalc.parse(text, where=where)
+    return info.value
+
+
+def error(cls, text, where=None) -> MatcalcError:
+    with pytest.raises(cls) as info:
+        matcalc.parse(text, where=where)
+    return info.value
+
+
+def caret_target(err) -> str:
+    """The character the message's caret points at ('' when it points past the end of the line)."""
+    lines = str(err).splitlines()
+    at = max(i for i, line in enumerate(lines) if line.strip() == "^")
+    assert at >= 1, f"no excerpt line above the caret in:\n{err}"
+    text_line, caret_line = lines[at - 1], lines[at]
+    col = caret_line.index("^")
+    return text_line[col] if col < len(text_line) else ""
+
+
+def shows_matrix(msg: str, r: str, c: str) -> bool:
+    """The message describes an r-by-c matrix (as 'mxn', 'm x n', 'm×n' or 'm-by-n')."""
+    return re.search(rf"\b{r}\s*(?:x|×|-by-|,)\s*{c}\b", msg) is not None
+
+
+# ---------------------------------------------------------------------------- parse errors
+
+def test_parse_error_is_a_matcalc_error():
+    assert issubclass(ParseError, MatcalcError)
+    assert isinstance(parse_error("x +"), MatcalcError)
+
+
+def test_parse_error_carries_line_and_column():
+    e = parse_error("x ++ y")
+    assert (e.line, e.column) == (1, 4)
+
+
+def test_parse_error_caret_points_at_the_offending_token():
+    e = parse_error("x ++ y")
+    assert caret_target(e) == "+"
+    assert "x ++ y" in str(e)
+
+
+def test_unexpected_end_of_input_says_so_and_expects_an_operand():
+    e = parse_error("x +")
+    msg = str(e)
+    assert "unexpected end of input" in msg
+    assert "expected an operand" in msg
+    assert (e.line, e.column) == (1, 4)
+    assert caret_target(e) == ""  # just past the '+'
+
+
+def test_unclosed_parenthesis_expects_a_closing_parenthesis():
+    e = parse_error("(x")
+    assert "unexpected end of input" in str(e)
+    assert "')'" in str(e)
+
+
+def test_stray_closing_parenthesis_is_reported_where_it_stands():
+    e = parse_error("x)")
+    assert (e.line, e.column) == (1, 2)
+    assert caret_target(e) == ")"
+    assert "unexpected ')'" in str(e)
+
+
+def test_multiline_input_reports_the_line_of_the_error():
+    e = parse_error("x +\n y *")
+    assert (e.line, e.column) == (2, 5)  # just past the '*'
+    assert caret_target(e) == ""
+    assert " y *" in str(e)
+    assert "x +" not in str(e).split("\n", 1)[1]  # the excerpt is line 2, not line 1
+
+
+def test_error_on_the_third_line_points_into_the_third_line():
+    e = parse_error("a +\nb +\nc ) d")
+    assert (e.line, e.column) == (3, 3)
+    assert caret_target(e) == ")"
+
+
+def test_unknown_character_is_named_with_its_position():
+    e = parse_error("x $ y")
+    assert "'$'" in str(e)
+    assert (e.line, e.column) == (1, 3)
+    assert caret_target(e) == "$"
+
+
+def test_column_counts_characters_not_bytes():
+    e = parse_error("x + é")
+    assert e.column == 5
+    assert caret_target(e) == "é"
+
+
+def test_tab_does_not_shift_the_caret():
+    e = parse_error("x\t+\t)")
+    assert e.column == 5
+    assert caret_target(e) == ")"
+
+
+def test_caret_lines_up_on_a_very_long_line():
+    text = "x + " * 200 + ")"
+    e = parse_error(text)
+    assert e.column == len(text)
+    assert caret_target(e) == ")"
+    assert len(str(e)) < 400  # the excerpt is cut around the spot, not the whole line
+
+
+def test_single_bar_suggests_the_norm_and_abs():
+    msg = str(parse_error("|x|"))
+    assert "||x||" in msg and "abs" in msg
+
+
+def test_square_brackets_suggest_parentheses():
+    e = parse_error("x[1]")
+    assert "parenthes" in str(e)
+    assert caret_target(e) == "["
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\n\t\n"])
+def test_empty_expression_is_a_parse_error_saying_empty(text):
+    assert "empty" in str(parse_error(text))
+
+
+@pytest.mark.parametrize("value", [None, 42, b"x'x", ["x"]])
+def test_expression_that_is_not_a_string_is_a_parse_error(value):
+    e = parse_error(value)
+    assert "string" in str(e)
+
+
+def test_empty_function_call_expects_an_argument():
+    e = parse_error("tr()")
+    assert "expected an operand" in str(e)
+    assert caret_target(e) == ")"
+
+
+# ---------------------------------------------------------------------------- shape errors
+
+MN = "A: matrix(m,n); B: matrix(p,q); x: vector(n); y: vector(k)"
+
+
+def test_product_shape_error_names_both_operands_and_both_shapes():
+    e = error(ShapeError, "A y", where="A: matrix(m,n); y: vector(k)")
+    msg = str(e)
+    assert re.search(r"\bA\b", msg) and re.search(r"\by\b", msg)
+    assert shows_matrix(msg, "m", "n")
+    assert "vector of length k" in msg
+
+
+def test_product_shape_error_says_which_dimensions_clash():
+    msg = str(error(ShapeError, "A y", where="A: matrix(m,n); y: vector(k)"))
+    assert re.search(r"\bn\b", msg) and re.search(r"\bk\b", msg)
+
+
+def test_matrix_product_shape_error_names_both_matrices():
+    msg = str(error(ShapeError, "A B", where=MN))
+    assert shows_matrix(msg, "m", "n") and shows_matrix(msg, "p", "q")
+
+
+def test_sum_shape_error_names_both_terms_and_shapes():
+    msg = str(error(ShapeError, "x + y", where=MN))
+    assert "vector of length n" in msg and "vector of length k" in msg
+    assert re.search(r"\bx\b", msg) and re.search(r"\by\b", msg)
+
+
+def test_shape_error_quotes_compound_subexpressions():
+    msg = str(error(ShapeError, "A x + y", where=MN))
+    assert "A x" in msg and "vector of length m" in msg and "vector of length k" in msg
+
+
+def test_shape_error_in_a_transposed_product_names_the_transpose():
+    msg = str(error(ShapeError, "(A x)' y", where=MN))
+    assert "(A x)'" in msg and "row vector of length m" in msg
+
+
+def test_inner_product_shape_error_names_both_sides():
+    msg = str(error(ShapeError, "<x, y>", where=MN))
+    assert "inner product" in msg
+    assert "vector of length n" in msg and "vector of length k" in msg
+
+
+def test_elementwise_product_shape_error_names_both_sides():
+    msg = str(error(ShapeError, "x .* y", where=MN))
+    assert "elementwise" in msg
+    assert "vector of length n" in msg and "vector of length k" in msg
+
+
+@pytest.mark.parametrize("fn", ["tr", "det", "logdet", "inv"])
+def test_square_only_function_of_a_rectangular_matrix_says_square(fn):
+    msg = str(error(ShapeError, f"{fn}(A)", where=MN))
+    assert "square" in msg and shows_matrix(msg, "m", "n")
+
+
+def test_matrix_power_of_a_rectangular_matrix_says_square():
+    msg = str(error(ShapeError, "A^2", where=MN))
+    assert "square" in msg and shows_matrix(msg, "m", "n")
+
+
+def test_division_by_a_vector_says_only_scalars_divide():
+    msg = str(error(ShapeError, "x / y", where=MN))
+    assert "scalar" in msg and re.search(r"\by\b", msg)
+
+
+def test_softmax_of_a_matrix_asks_for_a_vector():
+    msg = str(error(ShapeError, "softmax(A)", where=MN))
+    assert "vector" in msg and shows_matrix(msg, "m", "n")
+
+
+def test_shape_error_is_a_matcalc_error():
+    assert issubclass(ShapeError, MatcalcError)
+
+
+def test_shape_descriptions_keep_dimension_names_readable():
+    msg = str(error(MatcalcError, "X^0.5"))
+    assert "m_Xxn_X" not in msg
+    assert shows_matrix(msg, "m_X", "n_X")
+
+
+# ---------------------------------------------------------------------------- unknown names
+
+def test_unknown_function_is_an_unknown_name_error_saying_so():
+    e = error(UnknownNameError, "foo(x)")
+    assert "unknown function 'foo'" in str(e)
+
+
+def test_unknown_function_error_lists_the_known_functions():
+    msg = str(error(UnknownNameError, "foo(x)"))
+    for fn in ("tr", "det", "logdet", "exp", "log", "softmax"):
+        assert re.search(rf"\b{fn}\b", msg)
+
+
+def test_norm_function_gets_a_hint_to_write_bars():
+    msg = str(error(UnknownNameError, "norm(x)"))
+    assert "unknown function 'norm'" in msg and "||x||" in msg
+
+
+@pytest.mark.parametrize("text, hint", [("transpose(X)", "X'"), ("inverse(X)", "inv(X)"),
+                                        ("logsumexp(x)", "log(sum(exp(x)))")])
+def test_common_function_names_from_other_tools_get_a_hint(text, hint):
+    msg = str(error(UnknownNameError, text))
+    assert hint in msg
+
+
+def test_trace_is_accepted_as_a_spelling_of_tr():
+    assert matcalc.parse("trace(X)") == matcalc.parse("tr(X)")
+
+
+@pytest.mark.parametrize("text", ["eval(x)", "exec(x)"])
+def test_python_builtins_are_unknown_functions(text):
+    assert "unknown function" in str(error(UnknownNameError, text))
+
+
+def test_hint_for_an_unsupported_function_reads_as_a_sentence():
+    msg = str(error(UnknownNameError, "relu(x)"))
+    assert "write (" not in msg
+
+
+def test_unknown_name_error_is_a_matcalc_error():
+    assert issubclass(UnknownNameError, MatcalcError)
+
+
+# ---------------------------------------------------------------------------- declarations
+
+def decl_error(where, text="x") -> str:
+    return str(error(DeclarationError, text, where=where))
+
+
+def test_unknown_kind_names_the_kind_and_suggests_one():
+    msg = decl_error("x: vec(n)")
+    assert "unknown kind 'vec'" in msg and "vector" in msg
+
+
+def test_unknown_kind_lists_the_kinds():
+    msg = decl_error("x: tensor(n)")
+    assert all(k in msg for k in ("scalar", "vector", "matrix"))
+
+
+def test_unknown_property_names_it_and_lists_the_properties():
+    msg = decl_error("x: vector(n) pos")
+    assert "unknown property 'pos'" in msg
+    assert all(p in msg for p in ("symmetric", "spd", "positive"))
+
+
+@pytest.mark.parametrize("where, words", [
+    ("x: vector(0)", "at least 1"),
+    ("x: vector(2.5)", "not a dimension"),
+    ("x: vector(n-1)", "not a dimension"),
+    ("x: vector(n,m)", "1 dimension"),
+    ("X: matrix(n)", "2 dimensions"),
+    ("c: scalar(3)", "no dimensions"),
+])
+def test_bad_dimensions_are_declaration_errors_that_say_why(where, words):
+    assert words in decl_error(where)
+
+
+def test_symmetric_non_square_matrix_is_a_declaration_error_naming_it():
+    msg = decl_error("X: matrix(m,n) symmetric", "X")
+    assert "X" in msg and "symmetric" in msg and "square" in msg
+    assert shows_matrix(msg, "m", "n")
+
+
+@pytest.mark.parametrize("prop", ["spd", "invertible", "diagonal", "orthogonal"])
+def test_square_property_on_a_rectangular_matrix_is_a_declaration_error(prop):
+    assert "square" in decl_error(f"X: matrix(2,3) {prop}", "X")
+
+
+def test_square_property_on_a_vector_is_a_declaration_error():
+    assert "square" in decl_error("x: vector(n) symmetric")
+
+
+def test_conflicting_declarations_of_one_name_are_an_error_naming_both():
+    msg = decl_error("x: vector(n); x: matrix(n,n)")
+    assert "conflicting" in msg and "x" in msg
+    assert "vector(n)" in msg and re.search(r"matrix\(n,\s*n\)", msg)
+
+
+def test_conflicting_properties_of_one_name_are_an_error():
+    assert "conflicting" in decl_error("X: matrix(n,n) symmetric; X: matrix(n,n)", "X")
+
+
+def test_repeating_the_same_declaration_is_allowed():
+    e = matcalc.parse("x", where="x: vector(n); x: vector(n)")
+    assert e.shape == ("n",)
+
+
+@pytest.mark.parametrize("name", ["I", "where"])
+def test_reserved_names_cannot_be_declared(name):
+    assert "reserved" in decl_error(f"{name}: matrix(n,n)")
+
+
+def test_declaration_without_a_colon_says_a_colon_is_needed():
+    assert "colon" in decl_error("x vector(n)")
+
+
+def test_invalid_declared_name_is_named():
+    assert "'1x'" in decl_error("1x: scalar")
+
+
+def test_declarations_that_are_not_a_string_are_a_declaration_error():
+    with pytest.raises(DeclarationError, match="string"):
+        matcalc.parse("x", where=42)
+
+
+def test_unbalanced_parenthesis_in_a_declaration_says_so():
+    assert "parenthes" in decl_error("x: vector(n")
+
+
+def test_declaration_error_never_echoes_invisible_control_characters():
+    assert "\u202e" not in decl_error("x: vector(\u202en)")
+
+
+def test_binding_one_name_twice_in_where_is_an_error():
+    with pytest.raises(DeclarationError, match="twice"):
+        matcalc.parse("p where p = 1, p = 2")
+
+
+def test_binding_a_declared_name_is_a_declaration_error():
+    with pytest.raises(DeclarationError, match="declared"):
+        matcalc.parse("p where p = 1", where="p: scalar")
+
+
+@pytest.mark.parametrize("text", ["X^0.5", "X^(1/2)", "X^1.5", "X^{0.5}"])
+def test_non_integer_matrix_power_suggests_an_elementwise_power_that_parses(text):
+    with pytest.raises(ShapeError) as info:
+        matcalc.parse(text, where="X: matrix(n,n)")
+    msg = str(info.value)
+    assert "integer" in msg and ".^" in msg
+    suggestion = msg.split("write ", 1)[1].rsplit(")", 1)[0]
+    assert matcalc.parse(suggestion, where="X: matrix(n,n)").shape == ("n", "n")
+
+
+def test_scalar_to_a_fractional_power_is_fine():
+    assert matcalc.parse("s^0.5", where="s: scalar").shape == ()
+
+
+@pytest.mark.parametrize("text", ["||X||", "||X||_2", "||A B||"])
+def test_spectral_norm_of_a_matrix_is_not_supported(text):
+    with pytest.raises(NotSupportedError) as info:
+        matcalc.parse(text)
+    assert "spectral" in str(info.value) and "_F" in str(info.value)
+
+
+def test_not_supported_error_is_a_matcalc_error():
+    assert issubclass(NotSupportedError, MatcalcError)
+
+
+def test_euclidean_norm_of_a_vector_is_supported():
+    assert matcalc.parse("||x||_2").shape == ()
+
+
+# ---------------------------------------------------------------------------- differentiation requests
+
+@pytest.mark.parametrize("expr, wrt", [("A x", "x"), ("X", "X"), ("x x'", "x")])
+def test_grad_of_a_non_scalar_says_to_use_jacobian(expr, wrt):
+    with pytest.raises(MatcalcError) as info:
+        matcalc.grad(expr, wrt)
+    assert "scalar" in str(info.value) and "jacobian()" in str(info.value)
+
+
+def test_hessian_of_a_non_scalar_is_an_error_pointing_to_jacobian():
+    with pytest.raises(MatcalcError, match=r"jacobian\(\)"):
+        matcalc.hessian("A x", "x")
+
+
+@pytest.mark.parametrize("fn", [matcalc.grad, matcalc.jacobian, matcalc.differential, matcalc.hessian,
+                                matcalc.hvp])
+def test_differentiating_by_a_name_not_in_the_expression_is_a_clear_error(fn):
+    with pytest.raises(MatcalcError) as info:
+        fn("x' A x", "y")
+    msg = str(info.value)
+    assert "'y'" in msg and "not a variable" in msg
+    assert "A" in msg and "x" in msg  # the variables it does have
+
+
+def test_differentiating_by_a_declared_but_unused_name_gives_zero():
+    assert str(matcalc.grad("x'x", "y", where="y: vector(n)")) == "zeros(n)"
+
+
+@pytest.mark.parametrize("wrt", [None, 3, ["x"]])
+def test_variable_that_is_not_a_name_is_an_error(wrt):
+    with pytest.raises(MatcalcError, match="name"):
+        matcalc.grad("x'x", wrt)
+
+
+def test_mixed_hessian_of_three_variables_is_an_error():
+    with pytest.raises(MatcalcError, match="two variables"):
+        matcalc.hessian("x'A y", ("x", "y", "A"))
+
+
+def test_unknown_jacobian_layout_is_an_error_listing_the_layouts():
+    with pytest.raises(MatcalcError, match="numerator"):
+        matcalc.jacobian("A x", "x", layout="sideways")
+
+
+def test_check_of_an_expression_without_a_variable_says_what_it_needs():
+    with pytest.raises(MatcalcError, match="wrt"):
+        matcalc.check("x'x")
+
+
+def test_check_of_an_unknown_kind_lists_the_kinds():
+    with pytest.raises(MatcalcError, match="gradient"):
+        matcalc.check("x'x", "x", kind="laplacian")

@@ -1,0 +1,288 @@
+"""Numerical evaluation faults are EvaluationErrors that name the variable or the operation.
+
+Singular matrices, values outside a function's domain, values of the wrong shape, missing
+values, dimensions that disagree between two variables, NaN and non-numeric values: each is
+a matcalc.EvaluationError (a MatcalcError), never a NumPy or Python exception and never a
+silent NaN.
+"""
+import re
+import warnings
+
+import numpy as np
+import pytest
+
+import matcalc
+from matcalc import EvaluationError, MatcalcError
+
+SINGULAR = np.array([[1.0, 2.0], [2.0, 4.0]])
+
+
+def eval_error(text, values, where=None) -> str:
+    e = matcalc.parse(text, where=where)
+    with pytest.raises(EvaluationError) as info:
+        e.evaluate(values)
+    msg = str(info.value)
+    assert msg.strip()
+    return msg
+
+
+def names(msg: str, word: str) -> bool:
+    return re.search(rf"(?<![A-Za-z_]){re.escape(word)}(?![A-Za-z_0-9])", msg) is not None
+
+
+def test_evaluation_error_is_a_matcalc_error():
+    assert issubclass(EvaluationError, MatcalcError)
+
+
+# ---------------------------------------------------------------------------- singular matrices
+
+@pytest.mark.parametrize("text", ["inv(X)", "X^-1", "X^{-1}", "X^-2", "tr(X^-1)", "a' X^-1 b"])
+def test_singular_matrix_under_an_inverse_names_the_matrix(text):
+    values = {"X": SINGULAR, "a": np.ones(2), "b": np.ones(2)}
+    msg = eval_error(text, values, where="X: matrix(n,n); a: vector(n); b: vector(n)")
+    assert "singular" in msg and names(msg, "X")
+
+
+def test_singular_matrix_under_an_inverse_transpose_names_the_matrix():
+    msg = eval_error("X^-T", {"X": SINGULAR}, where="X: matrix(n,n)")
+    assert "singular" in msg and "X" in msg
+
+
+def test_zero_matrix_under_an_inverse_is_singular():
+    assert "singular" in eval_error("inv(X)", {"X": np.zeros((3, 3))}, where="X: matrix(n,n)")
+
+
+def test_numerically_singular_matrix_is_refused_rather_than_inverted():
+    nearly = np.array([[1.0, 1.0], [1.0, 1.0 + 1e-16]])
+    assert "singular" in eval_error("inv(X)", {"X": nearly}, where="X: matrix(n,n)")
+
+
+def test_logdet_of_a_singular_matrix_names_logdet():
+    msg = eval_error("logdet(X)", {"X": SINGULAR}, where="X: matrix(n,n)")
+    assert "logdet" in msg and "singular" in msg
+
+
+def test_log_of_a_zero_determinant_names_the_log_and_the_determinant():
+    msg = eval_error("log(det(X))", {"X": SINGULAR}, where="X: matrix(n,n)")
+    assert "log" in msg and "det(X)" in msg
+
+
+def test_gradient_at_a_singular_matrix_is_an_evaluation_error_naming_it():
+    r = matcalc.grad("logdet(X)", "X", where="X: matrix(n,n)")
+    with pytest.raises(EvaluationError, match=r"X.*singular"):
+        r.evaluate({"X": SINGULAR})
+
+
+def test_determinant_of_a_singular_matrix_is_simply_zero():
+    assert matcalc.parse("det(X)", where="X: matrix(n,n)").evaluate({"X": SINGULAR}) == pytest.approx(0.0)
+
+
+# ---------------------------------------------------------------------------- domains
+
+@pytest.mark.parametrize("fn", ["log", "ln"])
+@pytest.mark.parametrize("value", [-2.0, 0.0])
+def test_log_of_a_non_positive_scalar_names_log_and_the_variable(fn, value):
+    msg = eval_error(f"{fn}(c)", {"c": value}, where="c: scalar")
+    assert "log" in msg and "non-positive" in msg and names(msg, "c")
+
+
+def test_log_of_a_vector_with_a_negative_entry_names_log_and_the_variable():
+    msg = eval_error("sum(log(x))", {"x": np.array([1.0, -1.0, 2.0])}, where="x: vector(n)")
+    assert "log" in msg and names(msg, "x")
+
+
+def test_log_of_a_compound_argument_quotes_the_argument():
+    msg = eval_error("log(a' x)", {"a": np.ones(2), "x": -np.ones(2)}, where="a: vector(n); x: vector(n)")
+    assert "log" in msg and "a' x" in msg
+
+
+def test_sqrt_of_a_negative_scalar_names_sqrt_and_the_variable():
+    msg = eval_error("sqrt(c)", {"c": -1.0}, where="c: scalar")
+    assert "sqrt" in msg and names(msg, "c")
+
+
+def test_sqrt_of_a_vector_with_a_negative_entry_names_sqrt_and_the_variable():
+    msg = eval_error("sqrt(x)", {"x": np.array([4.0, -1.0])}, where="x: vector(n)")
+    assert "sqrt" in msg and names(msg, "x")
+
+
+def test_fractional_power_of_a_negative_number_names_the_power():
+    msg = eval_error("c^0.5", {"c": -4.0}, where="c: scalar")
+    assert "power" in msg or "sqrt" in msg
+    assert names(msg, "c")
+
+
+def test_division_by_zero_names_the_divisor():
+    msg = eval_error("1/c", {"c": 0.0}, where="c: scalar")
+    assert names(msg, "c") and ("0" in msg or "zero" in msg)
+
+
+def test_elementwise_division_by_zero_names_the_divisor():
+    msg = eval_error("x ./ y", {"x": np.ones(2), "y": np.zeros(2)}, where="x: vector(n); y: vector(n)")
+    assert names(msg, "y")
+
+
+def test_overflow_names_the_function():
+    msg = eval_error("exp(c)", {"c": 1000.0}, where="c: scalar")
+    assert "exp" in msg
+
+
+def test_log_of_a_negative_quadratic_form_quotes_it():
+    msg = eval_error("log(x' A x)", {"x": np.ones(2), "A": -np.eye(2)}, where="A: matrix(n,n); x: vector(n)")
+    assert "log" in msg and "x' A x" in msg
+
+
+def test_literal_too_large_for_a_float_is_an_evaluation_error():
+    with pytest.raises(EvaluationError):
+        matcalc.parse("1e400").evaluate({})
+
+
+def test_exponent_too_large_for_a_float_is_an_evaluation_error():
+    with pytest.raises(EvaluationError):
+        matcalc.parse("c^(10^1000)", where="c: scalar").evaluate({"c": 1.0})
+
+
+# ---------------------------------------------------------------------------- shapes of values
+
+def test_vector_of_the_wrong_length_names_the_variable_and_both_shapes():
+    msg = eval_error("x' x", {"x": np.ones(4)}, where="x: vector(3)")
+    assert names(msg, "x") and "vector of length 3" in msg and "(4,)" in msg
+
+
+def test_matrix_of_the_wrong_size_names_the_variable_and_both_shapes():
+    msg = eval_error("tr(A)", {"A": np.ones((3, 3))}, where="A: matrix(2,2)")
+    assert names(msg, "A") and re.search(r"2\s*(x|×)\s*2", msg) and "(3, 3)" in msg
+
+
+def test_matrix_given_for_a_vector_names_the_variable_and_both_shapes():
+    msg = eval_error("x' x", {"x": np.ones((3, 2))}, where="x: vector(n)")
+    assert names(msg, "x") and "vector" in msg and "(3, 2)" in msg
+
+
+def test_vector_given_for_a_matrix_names_the_variable_and_both_shapes():
+    msg = eval_error("tr(A)", {"A": np.ones(3)}, where="A: matrix(n,n)")
+    assert names(msg, "A") and "matrix" in msg and "(3,)" in msg
+
+
+def test_array_given_for_a_scalar_names_the_variable_and_both_shapes():
+    msg = eval_error("c x", {"c": np.ones(2), "x": np.ones(2)}, where="c: scalar; x: vector(n)")
+    assert names(msg, "c") and "scalar" in msg and "(2,)" in msg
+
+
+def test_three_dimensional_array_is_refused_naming_the_variable():
+    msg = eval_error("x' x", {"x": np.ones((2, 2, 2))}, where="x: vector(n)")
+    assert names(msg, "x") and "(2, 2, 2)" in msg
+
+
+def test_non_square_value_for_a_square_matrix_names_the_variable():
+    msg = eval_error("tr(X)", {"X": np.ones((2, 3))}, where="X: matrix(n,n)")
+    assert names(msg, "X")
+
+
+# ---------------------------------------------------------------------------- missing values, dimensions
+
+def test_missing_value_names_the_variable():
+    msg = eval_error("A x", {"A": np.ones((3, 2))}, where="A: matrix(m,n); x: vector(n)")
+    assert "no value" in msg and names(msg, "x")
+
+
+def test_missing_value_says_what_shape_is_wanted():
+    msg = eval_error("A x", {"x": np.ones(2)}, where="A: matrix(m,n); x: vector(n)")
+    assert names(msg, "A") and re.search(r"m\s*(x|×)\s*n", msg)
+
+
+def test_missing_value_of_an_undeclared_matrix_describes_its_shape_readably():
+    msg = eval_error("x' A x", {"x": np.ones(2)})
+    assert "n_xxn_x" not in msg
+    assert re.search(r"n_x\s*(x|×|-by-|,)\s*n_x", msg)
+
+
+def test_missing_direction_of_an_hvp_names_it():
+    r = matcalc.hvp("x' A x", "x", where="A: matrix(n,n); x: vector(n)")
+    with pytest.raises(EvaluationError, match=r"\bv\b"):
+        r.evaluate({"x": np.ones(2), "A": np.eye(2)})
+
+
+def test_no_values_at_all_names_a_variable():
+    with pytest.raises(EvaluationError, match="no value"):
+        matcalc.parse("x' x").evaluate()
+
+
+def test_unfixed_dimension_is_named():
+    msg = eval_error("sum(ones(k))", {})
+    assert names(msg, "k") and "unknown" in msg
+
+
+def test_two_vectors_sharing_a_dimension_with_different_lengths_name_both_and_the_dimension():
+    msg = eval_error("x + y", {"x": np.ones(3), "y": np.ones(4)}, where="x: vector(n); y: vector(n)")
+    assert names(msg, "x") and names(msg, "y") and names(msg, "n")
+    assert "3" in msg and "4" in msg
+
+
+def test_matrix_and_vector_disagreeing_on_a_dimension_name_both():
+    msg = eval_error("A x", {"A": np.ones((2, 3)), "x": np.ones(4)}, where="A: matrix(m,n); x: vector(n)")
+    assert names(msg, "A") and names(msg, "x") and names(msg, "n")
+
+
+def test_gradient_with_inconsistent_values_names_the_clashing_variables():
+    r = matcalc.grad("1/2 ||A x - b||^2", "x", where="A: matrix(m,n); b: vector(m); x: vector(n)")
+    with pytest.raises(EvaluationError) as info:
+        r.evaluate({"A": np.ones((3, 2)), "b": np.ones(4), "x": np.ones(2)})
+    assert names(str(info.value), "b") and names(str(info.value), "m")
+
+
+def test_consistent_values_evaluate():
+    e = matcalc.parse("A x", where="A: matrix(m,n); x: vector(n)")
+    assert e.evaluate({"A": np.ones((2, 3)), "x": np.ones(3)}).tolist() == [3.0, 3.0]
+
+
+# ---------------------------------------------------------------------------- bad numbers
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_nan_or_infinite_vector_entry_names_the_variable(bad):
+    msg = eval_error("x' x", {"x": np.array([1.0, bad])}, where="x: vector(n)")
+    assert names(msg, "x") and "NaN" in msg
+
+
+def test_nan_scalar_names_the_variable():
+    msg = eval_error("log(c)", {"c": float("nan")}, where="c: scalar")
+    assert names(msg, "c") and "NaN" in msg
+
+
+def test_nan_in_a_matrix_names_the_variable():
+    msg = eval_error("det(X)", {"X": np.full((2, 2), np.nan)}, where="X: matrix(n,n)")
+    assert names(msg, "X") and "NaN" in msg
+
+
+@pytest.mark.parametrize("value", ["abc", [1.0, "a"], {"a": 1}, object(), [[1.0], [2.0, 3.0]]],
+                         ids=["string", "mixed-list", "dict", "object", "ragged"])
+def test_non_numeric_value_names_the_variable(value):
+    msg = eval_error("x' x", {"x": value}, where="x: vector(n)")
+    assert names(msg, "x") and "numeric" in msg
+
+
+def test_non_numeric_scalar_names_the_variable():
+    msg = eval_error("log(c)", {"c": "two"}, where="c: scalar")
+    assert names(msg, "c") and "numeric" in msg
+
+
+def test_complex_value_is_refused_naming_the_variable():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        msg = eval_error("x' x", {"x": np.array([1 + 2j, 3.0])}, where="x: vector(n)")
+    assert names(msg, "x")
+
+
+def test_numeric_looking_string_is_refused_naming_the_variable():
+    msg = eval_error("log(c)", {"c": "2"}, where="c: scalar")
+    assert names(msg, "c")
+
+
+def test_values_that_are_not_a_mapping_are_an_evaluation_error():
+    with pytest.raises(EvaluationError):
+        matcalc.parse("x").evaluate([1.0, 2.0])
+
+
+def test_none_value_is_refused_naming_the_variable():
+    msg = eval_error("x' x", {"x": None}, where="x: vector(n)")
+    assert names(msg, "x")
