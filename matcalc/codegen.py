@@ -57,8 +57,7 @@ class Backend:
 
 _NP_HELPERS = '''
 def _sigmoid(z):
-    e = _np.exp(-_np.abs(z))
-    return _np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    return 0.5 * (1.0 + _np.tanh(0.5 * z))  # never overflows
 
 
 def _softmax(u):
@@ -282,6 +281,8 @@ class _Emitter:
         self.uses: dict = {}
         self.flipped: dict = {}  # id(node) -> its transpose, computed instead
         self.keep: list = []
+        self.plans: dict = {}
+        self.known: set = set()
 
     def temp(self) -> str:
         self.counter += 1
@@ -303,6 +304,7 @@ class _Emitter:
 
     # -- uses, for CSE
     def count(self, roots: list) -> None:
+        """Uses of every node, counting the sub-chains that products will be split into."""
         order = []
         seen = set()
         for r in roots:
@@ -310,11 +312,21 @@ class _Emitter:
                 if id(n) not in seen:
                     seen.add(id(n))
                     order.append(n)
+        self.known = set(seen)
         for r in roots:
             self.uses[id(r)] = self.uses.get(id(r), 0) + 2  # outputs are always named
-        for n in order:
-            for c in n.children:
+        work = list(order)
+        while work:
+            n = work.pop()
+            kids = list(self._kids(n))
+            for c in kids:
                 self.uses[id(c)] = self.uses.get(id(c), 0) + 1
+                if id(c) not in seen:  # a sub-chain seen for the first time
+                    seen.add(id(c))
+                    self.known.add(id(c))
+                    self.keep.append(c)
+                    order.append(c)
+                    work.append(c)
         # a node and its transpose both needed (x'W' and W x): compute the one with fewer
         # transposes, view the other as its .T
         present = {id(n): n for n in order}
@@ -326,6 +338,21 @@ class _Emitter:
                 if (_transposes(t), t.key) < (_transposes(n), n.key):
                     self.flipped[id(n)] = t
                     self.uses[id(t)] = self.uses.get(id(t), 0) + self.uses.get(id(n), 0)
+
+    def _kids(self, n: Expr):
+        """What n's code refers to: its children, or for a product its two sub-chains."""
+        if isinstance(n, Trace) and isinstance(n.arg, Mul):
+            c, scal, ch = n.arg.split()
+            if c == 1 and not scal and len(ch) >= 2:
+                last = ch[-1]
+                return [_chain_node(list(ch[:-1])), last.arg if isinstance(last, Transpose) else last]
+        if isinstance(n, Mul):
+            c, scal, chain = n.split()
+            if chain and (c != 1 or scal):
+                return list(scal) + ([_chain_node(list(chain))] if len(chain) > 1 else list(chain))
+            if len(chain) > 1:
+                return list(self.plan(n))
+        return n.children
 
     def code(self, e: Expr) -> str:
         """An expression's code; shared nodes and costly ones get a temporary."""
@@ -402,10 +429,12 @@ class _Emitter:
         for s in scal:
             factors.append(self.scalar(s))
         if chain:
-            if e.shape == SCALAR:
-                factors.append(self.b.float_.format(x=self.chain(list(chain))))
-            else:
-                factors.append(self.chain_atom(list(chain)))
+            if not scal and c == 1:  # a pure chain: one binary product of two sub-chains
+                code = self.product(e)
+                return self.b.float_.format(x=code) if e.shape == SCALAR else code
+            node = _chain_node(list(chain))
+            code = self.code(node)
+            factors.append(self.b.float_.format(x=code) if e.shape == SCALAR else code)
         return " * ".join(f if _is_simple(f) or _is_call(f) else f"({f})" for f in factors)
 
     def scalar(self, s: Expr) -> str:
@@ -413,55 +442,58 @@ class _Emitter:
             return self.code(s)  # a 1x1 chain: _c_Mul makes it a float
         return self.atom(s)
 
-    def chain_atom(self, chain: list) -> str:
-        c = self.chain(chain)
-        return c if _is_simple(c) or _is_call(c) else f"({c})"
+    def product(self, e: Mul) -> str:
+        """A pure chain as left @ right, split where the plan says; special products inline."""
+        left, right = self.plan(e)
+        inner = left.shape[1]
+        # an inverse used only here multiplies by a solve
+        if isinstance(left, Inverse) and self.uses.get(id(left), 0) <= 1 and id(left) not in self.names:
+            return self.b.solve.format(a=self.code(left.arg), b=self.code(right))
+        if isinstance(right, Inverse) and self.uses.get(id(right), 0) <= 1 and id(right) not in self.names:
+            a = self.atom(right.arg)
+            return self.b.T.format(x="(" + self.b.solve.format(a=self.b.T.format(x=a),
+                                                                b=self.b.T.format(x=self.atom(left))) + ")")
+        # diag(v) times a matrix, and outer products, are broadcast products
+        if isinstance(left, Diag):
+            return f"{self.atom(left.arg)} * {self.atom(right)}"
+        if isinstance(right, Diag):
+            return f"{self.atom(left)} * {self.b.T.format(x=self.atom(right.arg))}"
+        if inner == 1:
+            return f"{self.atom(left)} * {self.atom(right)}"
+        return f"{self.atom(left)} @ {self.atom(right)}"
 
-    def chain(self, chain: list) -> str:
-        """A matrix chain, parenthesized for the fewest flops."""
-        if len(chain) == 1:
-            return self.code(chain[0])
+    def plan(self, e: Mul) -> tuple:
+        """The best split of a pure chain into two sub-chains (hash-consed nodes, so shared
+        sub-products are found and computed once). Fewest flops first; among equal costs, the
+        split that reuses sub-products the program needs anyway."""
+        got = self.plans.get(id(e))
+        if got is not None:
+            return got
+        chain = list(e.args)
         n = len(chain)
         dims = [_size(chain[0].shape[0])] + [_size(f.shape[1]) for f in chain]
-        cost = [[0] * n for _ in range(n)]
-        split = [[0] * n for _ in range(n)]
+        best = {}
+        for i in range(n):
+            best[(i, i)] = (0, 0, None)
         for length in range(2, n + 1):
             for i in range(n - length + 1):
                 j = i + length - 1
-                cost[i][j] = None
+                cand = None
                 for k in range(i, j):
-                    c = cost[i][k] + cost[k + 1][j] + dims[i] * dims[k + 1] * dims[j + 1]
-                    if cost[i][j] is None or c < cost[i][j]:
-                        cost[i][j] = c
-                        split[i][j] = k
-        return self._emit_range(chain, split, 0, n - 1)
-
-    def _emit_range(self, chain, split, i, j) -> str:
-        if i == j:
-            return self.code(chain[i])
-        k = split[i][j]
-        left_node = chain[i] if i == k else None
-        right_node = chain[j] if k + 1 == j else None
-        # an inverse used only here multiplies by a solve
-        if left_node is not None and isinstance(left_node, Inverse) and self.uses.get(id(left_node), 0) <= 1 \
-                and id(left_node) not in self.names:
-            rhs = self._emit_range(chain, split, k + 1, j)
-            return self.b.solve.format(a=self.code(left_node.arg), b=rhs)
-        if right_node is not None and isinstance(right_node, Inverse) and self.uses.get(id(right_node), 0) <= 1 \
-                and id(right_node) not in self.names:
-            lhs = self._emit_range(chain, split, i, k)
-            a = self.atom(right_node.arg)
-            return self.b.T.format(x="(" + self.b.solve.format(a=self.b.T.format(x=a), b=self.b.T.format(x=_par(lhs))) + ")")
-        # diag(v) times a matrix is a broadcast product
-        if left_node is not None and isinstance(left_node, Diag):
-            rhs = self._emit_range(chain, split, k + 1, j)
-            return f"{self.atom(left_node.arg)} * {_par(rhs)}"
-        if right_node is not None and isinstance(right_node, Diag):
-            lhs = self._emit_range(chain, split, i, k)
-            return f"{_par(lhs)} * {self.b.T.format(x=self.atom(right_node.arg))}"
-        lhs = self._emit_range(chain, split, i, k)
-        rhs = self._emit_range(chain, split, k + 1, j)
-        return f"{_par(lhs)} @ {_par(rhs)}"
+                    fl = best[(i, k)][0] + best[(k + 1, j)][0] + dims[i] * dims[k + 1] * dims[j + 1]
+                    fresh = best[(i, k)][1] + best[(k + 1, j)][1]
+                    for a, b in ((i, k), (k + 1, j)):
+                        if b > a and id(_chain_node(chain[a:b + 1])) not in self.known:
+                            fresh += 1
+                    c = (fl, fresh, k)
+                    if cand is None or c[:2] < cand[:2]:
+                        cand = c
+                best[(i, j)] = cand
+        k = best[(0, n - 1)][2]
+        got = (_chain_node(chain[:k + 1]), _chain_node(chain[k + 1:]))
+        self.plans[id(e)] = got
+        self.keep.extend(got)
+        return got
 
     def _c_Hadamard(self, e):
         return " * ".join(self.atom(f) for f in e.args)
@@ -506,7 +538,7 @@ class _Emitter:
         if isinstance(a, Mul):
             c, s, ch = a.split()
             if c == 1 and not s and len(ch) >= 2:  # tr(P Q) = sum(P .* Q')
-                p = self.chain(list(ch[:-1]))
+                p = self.code(_chain_node(list(ch[:-1])))
                 last = ch[-1]
                 q = self.atom(last.arg) if isinstance(last, Transpose) else self.b.T.format(x=self.atom(last))
                 return f"({_par(p)} * {q}).sum()"
@@ -610,6 +642,28 @@ class _Emitter:
         return code
 
 
+def _distribute(e: Expr) -> Expr:
+    """(A + B) x -> A x + B x: a sum of matrices times a vector costs two matrix-vector
+    products instead of a matrix sum (memory traffic) and one product."""
+    def fn(n):
+        if not isinstance(n, Mul) or n.shape == SCALAR or (n.shape[0] != 1 and n.shape[1] != 1):
+            return n
+        c, scal, chain = n.split()
+        for i, f in enumerate(chain):
+            if isinstance(f, Add) and f.shape[0] != 1 and f.shape[1] != 1 and len(f.args) <= 4:
+                return B.add(*[B.mul(B.num(c), *scal, *chain[:i], t, *chain[i + 1:]) for t in f.args])
+        return n
+    return B.transform(e, fn)
+
+
+def _chain_node(chain: list) -> Expr:
+    """A canonical sub-chain as a node (a single factor is itself)."""
+    if len(chain) == 1:
+        return chain[0]
+    r, c = chain[0].shape[0], chain[-1].shape[1]
+    return Mul._make(tuple(chain), (r, c))
+
+
 def _transposes(e: Expr) -> int:
     return sum(1 for n in e.walk() if isinstance(n, Transpose))
 
@@ -673,19 +727,22 @@ def generate(outputs: list, params: list, backend: str = "numpy", name: str = "f
     be = BACKENDS[backend]
     em = _Emitter(be, params)
     lines = []
-    # inputs: vectors become columns, scalars floats; dimensions are read off the inputs
-    for v in params:
+    used = frozenset().union(*(o.expr.free for o in outputs))
+    # inputs that are used: vectors become columns, scalars floats; dimensions come from the inputs
+    for v in sorted(params, key=lambda v: v.name not in used):
         p = py_name(v.name)
         r, c = v.shape
-        if (r, c) == SCALAR:
-            lines.append(f"{p} = float({p})" if be.name == "numpy" else f"{p} = {be.asarray.format(x=p)}")
-        elif c == 1:
-            lines.append(f"{p} = {be.asarray.format(x=p)}.reshape(-1, 1)")
-        else:
-            lines.append(f"{p} = {be.asarray.format(x=p)}")
+        if v.name in used:
+            if (r, c) == SCALAR:
+                lines.append(f"{p} = float({p})" if be.name == "numpy" else f"{p} = {be.asarray.format(x=p)}")
+            elif c == 1:
+                lines.append(f"{p} = {be.asarray.format(x=p)}.reshape(-1, 1)")
+            else:
+                lines.append(f"{p} = {be.asarray.format(x=p)}")
         for axis, d in enumerate((r, c)):
             if isinstance(d, str) and d not in em.dims:
-                em.dims[d] = f"{p}.shape[{axis}]"
+                em.dims[d] = f"{p}.shape[{axis}]" if v.name in used else f"_np.shape({p})[{axis}]"
+    outputs = [Output(o.name, _distribute(o.expr), o.how, o.dvar, o.like, o.sym, o.diag) for o in outputs]
     roots = []
     for o in outputs:
         if o.how == "map":
