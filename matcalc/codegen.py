@@ -741,7 +741,7 @@ def generate(outputs: list, params: list, backend: str = "numpy", name: str = "f
                 lines.append(f"{p} = {be.asarray.format(x=p)}")
         for axis, d in enumerate((r, c)):
             if isinstance(d, str) and d not in em.dims:
-                em.dims[d] = f"{p}.shape[{axis}]" if v.name in used else f"_np.shape({p})[{axis}]"
+                em.dims[d] = f"{p}.shape[{axis}]" if v.name in used else f"{be.asarray.format(x=p)}.shape[{axis}]"
     outputs = [Output(o.name, _distribute(o.expr), o.how, o.dvar, o.like, o.sym, o.diag) for o in outputs]
     roots = []
     for o in outputs:
