@@ -566,10 +566,17 @@ def to_latex(e: Expr) -> str:
 _BIND_NAMES = {"scalar": "stcakmr", "vector": "pquvwzyr", "matrix": "PQMNRST"}
 
 
-def _occurrences(e: Expr) -> dict:
-    """How often each node appears in the tree that e prints as (a DAG counts its sharing)."""
-    order = list(e.walk())
-    occ = {id(e): 1}
+def _occurrences(roots: list) -> dict:
+    """How often each node appears in the trees the roots print as (a DAG counts its sharing)."""
+    order, seen = [], set()
+    for r in roots:
+        for n in r.walk():
+            if id(n) not in seen:
+                seen.add(id(n))
+                order.append(n)
+    occ: dict = {}
+    for r in roots:
+        occ[id(r)] = occ.get(id(r), 0) + 1
     for node in reversed(order):
         k = occ.get(id(node), 0)
         for c in node.children:
@@ -577,16 +584,20 @@ def _occurrences(e: Expr) -> dict:
     return {n: occ.get(id(n), 0) for n in order}
 
 
-def common_subexpressions(e: Expr, limit: int = 3) -> tuple:
-    """(body, [(name, definition)]): repeated subexpressions named, when that shortens the text."""
+def common_subexpressions(e, limit: int = 3) -> tuple:
+    """(body, [(name, definition)]): repeated subexpressions named, when that shortens the text.
+
+    `e` may be one expression or a list of them (named jointly; the bodies come back as a list).
+    """
     from .simplify import text_size
-    taken = set(e.free)
+    bodies = list(e) if isinstance(e, (list, tuple)) else [e]
+    taken = set().union(*(b.free for b in bodies))
     binds = []
-    body = e
     for _ in range(limit):
         best = None
-        for node, k in _occurrences(body).items():
-            if k < 2 or node is body or isinstance(node, (Var, Num, Identity, Ones, Zero)) or not node.children:
+        for node, k in _occurrences(bodies).items():
+            if k < 2 or any(node is b for b in bodies) or isinstance(node, (Var, Num, Identity, Ones, Zero)) \
+                    or not node.children:
                 continue
             if isinstance(node, Transpose) and isinstance(node.arg, Var):
                 continue
@@ -603,10 +614,10 @@ def common_subexpressions(e: Expr, limit: int = 3) -> tuple:
             break
         taken.add(name)
         v = B.var(name, node.shape, ("symmetric",) if node.is_square and node.symmetric and kind == "matrix" else ())
-        body = B.transform(body, lambda n, node=node, v=v: v if n is node else n)
+        bodies = [B.transform(b, lambda n, node=node, v=v: v if n is node else n) for b in bodies]
         binds = [(nm, B.transform(d, lambda n, node=node, v=v: v if n is node else n)) for nm, d in binds]
         binds.append((name, node))
-    return body, binds
+    return (bodies if isinstance(e, (list, tuple)) else bodies[0]), binds
 
 
 def _ordered(binds):

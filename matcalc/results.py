@@ -206,11 +206,19 @@ class HessianResult(Result):
             h = B.substitute(self._expr, {self._dvar.name: dx})
         else:
             h = B.mul(self._expr, dx)
+        from .printing import _ordered, common_subexpressions
+        (h, bil), binds = common_subexpressions([h, self._bilinear])
         if latex:
             n = latex_name(dx.name)
-            return (r"\left\langle " + n + ", " + to_latex(h) + r" \right\rangle = " +
-                    to_latex(self._bilinear))
-        return f"<{dx.name}, {to_text(h)}> = {to_text(self._bilinear)}"
+            out = r"\left\langle " + n + ", " + to_latex(h) + r" \right\rangle = " + to_latex(bil)
+            if binds:
+                out += r",\quad \text{where } " + ", ".join(f"{latex_name(m)} = {to_latex(d)}"
+                                                            for m, d in _ordered(binds))
+            return out
+        out = f"<{dx.name}, {to_text(h)}> = {to_text(bil)}"
+        if binds:
+            out += " where " + ", ".join(f"{m} = {to_text(d)}" for m, d in _ordered(binds))
+        return out
 
     @property
     def gradient(self) -> Expression | None:
