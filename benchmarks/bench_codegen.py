@@ -1,7 +1,7 @@
 """Generated-code benchmark: matcalc's NumPy functions against hand-written NumPy and AD peers.
 
-    .venv/bin/python benchmarks/bench_codegen.py            # the full run (about 10 minutes)
-    .venv/bin/python benchmarks/bench_codegen.py --quick    # n = 10, 100, short budgets (about 2 minutes)
+    .venv/bin/python benchmarks/bench_codegen.py            # the full run (about 10 minutes on 2 cores)
+    .venv/bin/python benchmarks/bench_codegen.py --quick    # n = 10, 100, short budgets (2-4 minutes)
 
 Options: --sizes 10,100,1000   --hess4-sizes 10,100 (matrix-variable Hessians, dense 4-way arrays)
          --net-hess-sizes 10   --budget 0.15 (seconds per implementation and case)   --rounds 3
@@ -24,7 +24,8 @@ against matcalc's output before it is timed (relative max error <= 1e-6); disagr
 reported and kept in the JSON. Timing: each implementation is called once to warm up (JAX
 compiles there), then the implementations are timed in `--rounds` interleaved rounds (so drift in
 machine load hits all of them alike), each call with time.perf_counter and the cyclic GC paused;
-the figure is the median. A call whose warm-up takes over HEAVY_S seconds is called
+the figure is the median. Process CPU time is measured too, over batches of calls (it leaves out
+time spent waiting for a core on a loaded machine). A call whose warm-up takes over HEAVY_S seconds is called
 again; if that call too takes over HEAVY_S it is the first of two samples (over VERY_HEAVY_S, the
 only one) and the call is not timed further. The warm-up call itself is never a sample (it pays
 JAX's compilation, torch.func's first-use set-up, and for the 800 MB Hessians the first touch of
@@ -379,6 +380,11 @@ SEED_HAND = {
 }
 
 
+# det(A - t I) with A = I + noise and t in (0.5, 1.5) is ~1e-300 at n = 1000 (denormal: JAX
+# flushes it to 0 and its Hessian to nan): shift A by t so that A - t I = I + noise.
+SEED_INPUTS = {"ex30-d1": lambda v: {**v, "A": v["A"] + v["t"] * np.eye(len(v["A"]))},
+               "ex30-d2": lambda v: {**v, "A": v["A"] + v["t"] * np.eye(len(v["A"]))}}
+
 # The AD peers' Hessians vectorize over n tangent directions; where f builds an n x n matrix from
 # the variable (x x'), that is an n^3 array (8 GB at n = 1000) per intermediate: not run there.
 SEED_PEER_MAX_N = {"ex26-hess": {"hessian": 100}}
@@ -433,9 +439,15 @@ def load_seed_problems(selected) -> list:
             return eval(src, {"np": xp, "math": math})  # noqa: S307 - trusted test data
 
         vars_ = c["vars"]
+        tweak = SEED_INPUTS.get(c["id"])
+
+        def inputs(n, rng, vars_=vars_, tweak=tweak):
+            vals = rand_inputs(vars_, n, rng)
+            return tweak(vals) if tweak else vals
+
         out.append(Problem(
             "seed:" + c["id"], c["source"], c["expr"], c["wrt"], where,
-            (lambda n, rng, vars_=vars_: rand_inputs(vars_, n, rng)), make_f,
+            inputs, make_f,
             {out_name: hand} if hand is not None else {}, group="seed", outputs=(out_name,),
             hess_sizes=(10,) if (out_name == "hessian" and matrix_var) else None, matrix_var=matrix_var,
             peer_max_n=SEED_PEER_MAX_N.get(c["id"], {}),
@@ -833,6 +845,19 @@ def print_targets(t: dict, sources: dict) -> None:
                 print(body)
 
 
+def git_state() -> dict:
+    """The matcalc commit measured, and whether matcalc/ had uncommitted changes."""
+    import subprocess
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                              timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "matcalc", "grammar"], cwd=ROOT,
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+        return {"commit": head or None, "matcalc_dirty": bool(dirty)}
+    except (OSError, subprocess.SubprocessError):
+        return {"commit": None, "matcalc_dirty": None}
+
+
 def machine_info() -> dict:
     info = {"python": platform.python_version(), "platform": platform.platform(), "machine": platform.machine(),
             "cpu_count": os.cpu_count(), "numpy": np.__version__, "matcalc": matcalc.__version__}
@@ -900,11 +925,15 @@ def main(argv=None) -> int:
         args.rounds = 1 if args.quick else 3
 
     info = machine_info()
+    info["git_start"] = git_state()
     print("=" * 100)
     print("bench_codegen: matcalc's generated NumPy code vs hand-written NumPy, JAX (jit), PyTorch (torch.func), "
           "autograd")
     print(", ".join(f"{k} {info[k]}" for k in ("python", "numpy", "jax", "torch", "autograd") if k in info)
           + f"; {info.get('cpu', '?')}, {info.get('cpu_count')} cores; one thread everywhere; float64")
+    g = info["git_start"]
+    print(f"matcalc commit {g['commit']}" + (" with uncommitted changes in matcalc/" if g["matcalc_dirty"] else "")
+          + f"; load average at the start {' '.join(f'{x:.2f}' for x in info.get('loadavg_start', ()))}")
     print(f"median wall-clock per call (time.perf_counter; GC paused in the call); budget {args.budget}s x "
           f"{args.rounds} interleaved rounds; '!' = disagrees with matcalc (rel. err > {TOL:g})")
     print("ratios: mc/hand = matcalc time / hand-written time; jax/mc etc. = peer time / matcalc time (> 1: matcalc "
@@ -917,10 +946,14 @@ def main(argv=None) -> int:
         info["loadavg_end"] = os.getloadavg()
     except OSError:
         pass
+    info["git_end"] = git_state()
+    if info["git_end"] != info["git_start"]:
+        print(f"NOTE: matcalc changed during the run ({info['git_start']} -> {info['git_end']}); the generated code "
+              "was built at the start (codegen is imported once)")
     info["date"] = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
     doc = {
         "meta": {**info, "command": " ".join([os.path.relpath(sys.argv[0], ROOT)] + sys.argv[1:]),
-                 "args": vars(args), "total_s": out["total_s"], "tolerance": TOL,
+                 "args": {**vars(args), "out": os.path.relpath(os.path.abspath(args.out), ROOT)}, "total_s": out["total_s"], "tolerance": TOL,
                  "impls": {"matcalc": "matcalc.grad/hessian(...).to_numpy(); value_grad: matcalc.compile(outputs=("
                                       "'value','grad'))",
                            "hand": "hand-written NumPy closed form",
@@ -938,7 +971,8 @@ def main(argv=None) -> int:
     with open(args.out, "w") as fh:
         json.dump(doc, fh, indent=1, default=float)
     print()
-    print(f"total {out['total_s']:.0f} s; wrote {os.path.relpath(args.out, os.getcwd())}")
+    print(f"total {out['total_s']:.0f} s; load average at the end "
+          f"{' '.join(f'{x:.2f}' for x in info.get('loadavg_end', ()))}; wrote {os.path.relpath(args.out, os.getcwd())}")
     return 0
 
 
