@@ -1,5 +1,8 @@
 """Code generation: NumPy (and JAX, PyTorch) functions built from the expression DAG.
 
+Inside generated code vectors are 1-D arrays, scalars floats and matrices 2-D: no
+reshaping on the way in or out, and x'y is simply `x @ y`.
+
 The generated module is plain, readable source: one function whose parameters are the
 variables (Python keywords get a trailing underscore) and whose locals are `_t1, _t2, ...`
 and `_np`; no user-chosen name can start with an underscore, so nothing clashes, and no
@@ -27,6 +30,9 @@ from .nodes import (SCALAR, Add, Comm, Det, Diag, DiagPart, DimSize, Expr, Func,
 from .readoff import gradient_of
 
 BIG = 1000  # the size assumed for a symbolic dimension when ordering matrix chains
+# functions of a float that cannot fail on a finite float, through `math` (no array overhead)
+_MATH = {"sin": "_math.sin", "cos": "_math.cos", "tanh": "_math.tanh", "sigmoid": "_sigmoid_float",
+         "abs": "abs"}
 
 
 # ---------------------------------------------------------------- backends
@@ -36,7 +42,6 @@ class Backend:
     name: str
     imports: str
     asarray: str          # {x}: an input as a float array
-    float_: str           # {x}: a 1x1 value as a Python float
     T: str
     solve: str
     inv: str
@@ -48,6 +53,7 @@ class Backend:
     ones: str
     zeros: str
     einsum: str
+    diagflat: str
     matrix_power: str
     kron: str
     reshape: str
@@ -56,6 +62,10 @@ class Backend:
 
 
 _NP_HELPERS = '''
+def _sigmoid_float(z):
+    return 0.5 * (1.0 + _math.tanh(0.5 * z))
+
+
 def _sigmoid(z):
     return 0.5 * (1.0 + _np.tanh(0.5 * z))  # never overflows
 
@@ -79,11 +89,11 @@ def _comm(m, n):
 '''
 
 NUMPY = Backend(
-    name="numpy", imports="import numpy as _np",
-    asarray="_np.asarray({x}, dtype=float)", float_="({x}).item()", T="{x}.T",
+    name="numpy", imports="import math as _math\n\nimport numpy as _np",
+    asarray="_np.asarray({x}, dtype=float)", T="{x}.T",
     solve="_np.linalg.solve({a}, {b})", inv="_np.linalg.inv({x})", det="_np.linalg.det({x})",
-    slogdet="_np.linalg.slogdet({x})[1]", trace="_np.trace({x})", diagonal="_np.diagonal({x}).reshape(-1, 1)",
-    eye="_np.eye({n})", ones="_np.ones(({r}, {c}))", zeros="_np.zeros(({r}, {c}))",
+    slogdet="_np.linalg.slogdet({x})[1]", trace="_np.trace({x})", diagonal="_np.diagonal({x})",
+    eye="_np.eye({n})", ones="_np.ones(({s}))", zeros="_np.zeros(({s}))", diagflat="_np.diag({x})",
     einsum="_np.einsum({spec!r}, {ops})", matrix_power="_np.linalg.matrix_power({x}, {k})",
     kron="_np.kron({a}, {b})", reshape="_np.reshape({x}, {s})",
     funcs={"exp": "_np.exp", "log": "_np.log", "sin": "_np.sin", "cos": "_np.cos", "tan": "_np.tan",
@@ -92,10 +102,10 @@ NUMPY = Backend(
 
 JAX = Backend(
     name="jax", imports="import jax\nimport jax.numpy as _np\njax.config.update('jax_enable_x64', True)",
-    asarray="_np.asarray({x}, dtype=_np.float64)", float_="({x})[0, 0]", T="{x}.T",
+    asarray="_np.asarray({x}, dtype=_np.float64)", T="{x}.T",
     solve="_np.linalg.solve({a}, {b})", inv="_np.linalg.inv({x})", det="_np.linalg.det({x})",
-    slogdet="_np.linalg.slogdet({x})[1]", trace="_np.trace({x})", diagonal="_np.diagonal({x}).reshape(-1, 1)",
-    eye="_np.eye({n})", ones="_np.ones(({r}, {c}))", zeros="_np.zeros(({r}, {c}))",
+    slogdet="_np.linalg.slogdet({x})[1]", trace="_np.trace({x})", diagonal="_np.diagonal({x})",
+    eye="_np.eye({n})", ones="_np.ones(({s}))", zeros="_np.zeros(({s}))", diagflat="_np.diag({x})",
     einsum="_np.einsum({spec!r}, {ops})", matrix_power="_np.linalg.matrix_power({x}, {k})",
     kron="_np.kron({a}, {b})", reshape="_np.reshape({x}, {s})",
     funcs={"exp": "_np.exp", "log": "_np.log", "sin": "_np.sin", "cos": "_np.cos", "tan": "_np.tan",
@@ -121,12 +131,12 @@ def _comm(m, n):
 
 TORCH = Backend(
     name="torch", imports="import torch as _torch\n_np = _torch",
-    asarray="_torch.as_tensor({x}, dtype=_torch.float64)", float_="({x})[0, 0]", T="{x}.T",
+    asarray="_torch.as_tensor({x}, dtype=_torch.float64)", T="{x}.T",
     solve="_torch.linalg.solve({a}, {b})", inv="_torch.linalg.inv({x})", det="_torch.linalg.det({x})",
     slogdet="_torch.linalg.slogdet({x})[1]", trace="_torch.trace({x})",
-    diagonal="_torch.diagonal({x}).reshape(-1, 1)",
-    eye="_torch.eye({n}, dtype=_torch.float64)", ones="_torch.ones(({r}, {c}), dtype=_torch.float64)",
-    zeros="_torch.zeros(({r}, {c}), dtype=_torch.float64)",
+    diagonal="_torch.diagonal({x})",
+    eye="_torch.eye({n}, dtype=_torch.float64)", ones="_torch.ones(({s}), dtype=_torch.float64)",
+    zeros="_torch.zeros(({s}), dtype=_torch.float64)", diagflat="_torch.diag({x})",
     einsum="_torch.einsum({spec!r}, {ops})", matrix_power="_torch.linalg.matrix_power({x}, {k})",
     kron="_torch.kron({a}, {b})", reshape="_torch.as_tensor({x}, dtype=_torch.float64).reshape({s})",
     funcs={"exp": "_torch.exp", "log": "_torch.log", "sin": "_torch.sin", "cos": "_torch.cos",
@@ -395,11 +405,17 @@ class _Emitter:
     def _c_Identity(self, e):
         return self.b.eye.format(n=self.dim(e.args[0]))
 
+    def _sizes(self, e: Expr) -> str:
+        r, c = e.shape
+        if r == 1 or c == 1:
+            return f"{self.dim(r if c == 1 else c)},"
+        return f"{self.dim(r)}, {self.dim(c)}"
+
     def _c_Zero(self, e):
-        return self.b.zeros.format(r=self.dim(e.shape[0]), c=self.dim(e.shape[1]))
+        return self.b.zeros.format(s=self._sizes(e))
 
     def _c_Ones(self, e):
-        return self.b.ones.format(r=self.dim(e.shape[0]), c=self.dim(e.shape[1]))
+        return self.b.ones.format(s=self._sizes(e))
 
     def _c_Comm(self, e):
         return f"_comm({self.dim(e.args[0])}, {self.dim(e.args[1])})"
@@ -424,18 +440,18 @@ class _Emitter:
     def _c_Mul(self, e):
         c, scal, chain = e.split()
         factors = []
-        if c != 1:
+        sign = ""
+        if c == -1:
+            sign = "-"
+        elif c != 1:
             factors.append(self._c_Num(B.num(c)))
         for s in scal:
             factors.append(self.scalar(s))
         if chain:
             if not scal and c == 1:  # a pure chain: one binary product of two sub-chains
-                code = self.product(e)
-                return self.b.float_.format(x=code) if e.shape == SCALAR else code
-            node = _chain_node(list(chain))
-            code = self.code(node)
-            factors.append(self.b.float_.format(x=code) if e.shape == SCALAR else code)
-        return " * ".join(f if _is_simple(f) or _is_call(f) else f"({f})" for f in factors)
+                return self.product(e)
+            factors.append(self.code(_chain_node(list(chain))))
+        return sign + " * ".join(f if _is_simple(f) or _is_call(f) else f"({f})" for f in factors)
 
     def scalar(self, s: Expr) -> str:
         if isinstance(s, Mul) and s.split()[0] == 1 and not s.split()[1]:
@@ -446,21 +462,29 @@ class _Emitter:
         """A pure chain as left @ right, split where the plan says; special products inline."""
         left, right = self.plan(e)
         inner = left.shape[1]
-        # an inverse used only here multiplies by a solve
-        if isinstance(left, Inverse) and self.uses.get(id(left), 0) <= 1 and id(left) not in self.names:
+        # an inverse that only multiplies (or twice multiplies a vector) becomes a solve
+        if isinstance(left, Inverse) and self._solves(left, right):
             return self.b.solve.format(a=self.code(left.arg), b=self.code(right))
-        if isinstance(right, Inverse) and self.uses.get(id(right), 0) <= 1 and id(right) not in self.names:
-            a = self.atom(right.arg)
-            return self.b.T.format(x="(" + self.b.solve.format(a=self.b.T.format(x=a),
-                                                                b=self.b.T.format(x=self.atom(left))) + ")")
-        # diag(v) times a matrix, and outer products, are broadcast products
+        if isinstance(right, Inverse) and self._solves(right, left):
+            m = right.arg
+            mt = self.code(m.arg) if isinstance(m, Transpose) else self.b.T.format(x=self.atom(m))
+            sol = self.b.solve.format(a=mt, b=self.vT(left))
+            return sol if left.shape[0] == 1 else self.b.T.format(x="(" + sol + ")")
+        # diag(v) times a matrix, and outer products, are broadcast products (vectors are 1-D)
         if isinstance(left, Diag):
-            return f"{self.atom(left.arg)} * {self.atom(right)}"
+            v = self.atom(left.arg)
+            return f"{v} * {self.atom(right)}" if right.shape[1] == 1 else f"{v}[:, None] * {self.atom(right)}"
         if isinstance(right, Diag):
-            return f"{self.atom(left)} * {self.b.T.format(x=self.atom(right.arg))}"
+            return f"{self.atom(left)} * {self.atom(right.arg)}"
         if inner == 1:
-            return f"{self.atom(left)} * {self.atom(right)}"
+            return f"{self.atom(left)}[:, None] * {self.atom(right)}"
         return f"{self.atom(left)} @ {self.atom(right)}"
+
+    def _solves(self, inv: Expr, other: Expr) -> bool:
+        if id(inv) in self.names:
+            return False
+        uses = self.uses.get(id(inv), 0)
+        return uses <= 1 or (uses == 2 and (other.shape[0] == 1 or other.shape[1] == 1))
 
     def plan(self, e: Mul) -> tuple:
         """The best split of a pure chain into two sub-chains (hash-consed nodes, so shared
@@ -499,8 +523,14 @@ class _Emitter:
         return " * ".join(self.atom(f) for f in e.args)
 
     # -- unary
+    def vT(self, e: Expr) -> str:
+        """e transposed; a vector is 1-D, its transpose is itself."""
+        if e.shape[0] == 1 or e.shape[1] == 1:
+            return self.code(e)
+        return self.b.T.format(x=self.atom(e))
+
     def _c_Transpose(self, e):
-        return self.b.T.format(x=self.atom(e.arg))
+        return self.vT(e.arg)
 
     def _c_Inverse(self, e):
         return self.b.inv.format(x=self.code(e.arg))
@@ -531,6 +561,8 @@ class _Emitter:
     def _c_Func(self, e):
         if e.name == "log" and isinstance(e.arg, Det):
             return f"_log_det({self.code(e.arg.arg)})"
+        if e.shape == SCALAR and self.b.name == "numpy" and e.name in _MATH:  # a float: math is faster
+            return f"{_MATH[e.name]}({self.code(e.arg)})"
         return f"{self.b.funcs[e.name]}({self.code(e.arg)})"
 
     def _c_Trace(self, e):
@@ -557,13 +589,13 @@ class _Emitter:
         return f"_softmax({self.code(e.arg)})"
 
     def _c_Diag(self, e):
-        return f"{self.b.eye.format(n=self.dim(e.shape[0]))} * {self.b.T.format(x=self.atom(e.arg))}"
+        return self.b.diagflat.format(x=self.code(e.arg))
 
     def _c_DiagPart(self, e):
         return self.b.diagonal.format(x=self.code(e.arg))
 
     def _c_Vec(self, e):
-        return f"{self.b.T.format(x=self.atom(e.arg))}.reshape(-1, 1)"
+        return f"{self.b.T.format(x=self.atom(e.arg))}.reshape(-1)"
 
     def _c_Kron(self, e):
         return self.b.kron.format(a=self.code(e.args[0]), b=self.code(e.args[1]))
@@ -582,13 +614,8 @@ class _Emitter:
         return f"{_par(code)}[{sl}]"
 
     def operand(self, e: Expr) -> str:
-        """An einsum operand: unit sides (of vectors and scalars) dropped."""
-        r, c = e.shape
-        code = self.code(e)
-        if r != 1 and c != 1:
-            return code
-        shape = "()" if (r, c) == SCALAR else "(-1,)"
-        return self.b.reshape.format(x=code, s=shape)
+        """An einsum operand (vectors are 1-D already)."""
+        return self.code(e)
 
     def dense_map(self, out: Output, concrete_out: tuple) -> str:
         """[out..., in...] of V -> L(V) by index notation (einsum), never a Kronecker product."""
@@ -637,7 +664,8 @@ class _Emitter:
                 scal.append(self.atom(s))
             parts.append(sign + " * ".join(scal + [ein]))
         if not parts:
-            return self.b.zeros.format(r="1", c="1")
+            full = [d for d in (L.shape[0], L.shape[1], V.shape[0], V.shape[1]) if d != 1]
+            return self.b.zeros.format(s=", ".join(self.dim(d) for d in full) + ",")
         code = parts[0] + "".join((" - " + p[1:]) if p.startswith("-") else (" + " + p) for p in parts[1:])
         return code
 
@@ -735,9 +763,7 @@ def generate(outputs: list, params: list, backend: str = "numpy", name: str = "f
         if v.name in used:
             if (r, c) == SCALAR:
                 lines.append(f"{p} = float({p})" if be.name == "numpy" else f"{p} = {be.asarray.format(x=p)}")
-            elif c == 1:
-                lines.append(f"{p} = {be.asarray.format(x=p)}.reshape(-1, 1)")
-            else:
+            else:  # vectors stay 1-D
                 lines.append(f"{p} = {be.asarray.format(x=p)}")
         for axis, d in enumerate((r, c)):
             if isinstance(d, str) and d not in em.dims:
@@ -780,15 +806,8 @@ def generate(outputs: list, params: list, backend: str = "numpy", name: str = "f
 
 
 def _finish(be: Backend, o: Output, code: str) -> str:
-    r, c = o.expr.shape
-    if (r, c) == SCALAR:
-        if be.name == "numpy":
-            return f"float({code})" if not _is_float_code(code) else code
-        return code
-    if c == 1:
-        return f"{_par(code)}.reshape(-1)"
-    if r == 1:
-        return f"{_par(code)}.reshape(-1)"
+    if o.expr.shape == SCALAR and be.name == "numpy":
+        return f"float({code})" if not _is_float_code(code) else code
     return code
 
 
