@@ -627,6 +627,7 @@ class _Emitter:
         r_out, c_out = L.shape
         in_idx = _idx(V.shape, kl)
         parts = []
+        sigs = []
         for t in terms:
             ops = list(t.operands)
             row, col = t.row, t.col
@@ -650,8 +651,6 @@ class _Emitter:
                 spec = ",".join(ix for _, ix in ops) + "->" + out_idx
                 codes = [self.operand(e) for e, _ in ops]
                 ein = self.b.einsum.format(spec=spec, ops=", ".join(codes))
-            if out.sym:
-                pass
             sign = ""
             scal = []
             for s in t.scalars:
@@ -663,11 +662,49 @@ class _Emitter:
                         continue
                 scal.append(self.atom(s))
             parts.append(sign + " * ".join(scal + [ein]))
+            sigs.append(_signature(ops, t.scalars, row, col, kl) if row and col and k in in_idx and l in in_idx
+                        else None)
+        # a Hessian is symmetric: a term that is another one with (i, j) and (k, l) swapped is
+        # that term's array transposed, a view instead of a second 4-way product
+        for a in range(len(parts)):
+            if sigs[a] is None or parts[a] is None:
+                continue
+            for b in range(a + 1, len(parts)):
+                if parts[b] is not None and sigs[b] is not None and sigs[b][0] == sigs[a][1] \
+                        and sigs[a][0] != sigs[a][1]:
+                    t = self.assign(parts[a])
+                    parts[a] = f"({t} + {t}.transpose(2, 3, 0, 1))"
+                    parts[b] = None
+                    break
+        parts = [p for p in parts if p is not None]
         if not parts:
             full = [d for d in (L.shape[0], L.shape[1], V.shape[0], V.shape[1]) if d != 1]
             return self.b.zeros.format(s=", ".join(self.dim(d) for d in full) + ",")
         code = parts[0] + "".join((" - " + p[1:]) if p.startswith("-") else (" + " + p) for p in parts[1:])
         return code
+
+
+def _signature(ops, scalars, row, col, kl) -> tuple:
+    """(sig, swapped sig) of a dense term: operands up to renaming of internal indices and
+    transposition, before and after exchanging the output pair (i, j) with the input pair (k, l)."""
+    def sig(ren):
+        names: dict = {}
+        def letter(ch):
+            if ch in ren:
+                return ren[ch]
+            if ch not in names:
+                names[ch] = f"z{len(names)}"
+            return names[ch]
+        items = []
+        for e, ix in ops:
+            lx = tuple(letter(ch) for ch in ix)
+            cand = [(e.key, lx)]
+            if len(lx) == 2:
+                cand.append((B.transpose(e).key, lx[::-1]))
+            items.append(min(cand))
+        return (tuple(sorted(items)), tuple(sorted(s.key for s in scalars)))
+    k, l = kl
+    return sig({row: "i", col: "j", k: "k", l: "l"}), sig({row: "k", col: "l", k: "i", l: "j"})
 
 
 def _distribute(e: Expr) -> Expr:
