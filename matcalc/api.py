@@ -48,8 +48,8 @@ def jacobian(expr, wrt: str, where=None, layout: str = "numerator") -> JacobianR
         except NotSupportedError:
             J = None  # no closed matrix form: fall back to the linear map below
         if J is not None:
-            if layout == "denominator":
-                J = simplify(B.transpose(J))
+            if layout == "denominator" and x.shape != SCALAR and f.node.shape != SCALAR:
+                J = simplify(B.transpose(J))  # (by a scalar, or of a scalar, the array is the same)
             return JacobianResult(f, wrt, J, dF, directions=(dx,), layout=layout)
     try:
         kron = simplify(kronecker_of(dF, dx))
@@ -116,8 +116,8 @@ def hvp(expr, wrt: str, where=None, direction: str = "v") -> HvpResult:
     df, dx, _, g = constrained_gradient_parts(expr, wrt, where, f, x)
     v = direction_for(x, f.node.free | {dx.name}, base=direction)
     Hv = simplify(_differential(g, {x.name: v}))
-    if is_symmetric_var(x):
-        Hv = simplify(B.mul(B.num(B.ONE_HALF), B.add(Hv, B.transpose(Hv))))
+    if is_symmetric_var(x) or is_diagonal_var(x):  # on the variable's own space, like the gradient
+        Hv = simplify(project(Hv, x))
     return HvpResult(f, wrt, Hv, df, directions=(dx, v))
 
 

@@ -204,10 +204,14 @@ def _chain_shape(chain) -> tuple:
 
 
 def _merge_chain(chain: list) -> list:
-    """Merge adjacent powers of one square base; drop identities."""
+    """Merge adjacent powers of one square base; drop identities; ones' ones = n."""
     out: list = []  # of (base, k)
     for f in chain:
         if isinstance(f, Identity):
+            continue
+        if isinstance(f, Ones) and out and isinstance(out[-1][0], Ones) and out[-1][1] == 1:
+            prev = out.pop()[0]  # ones(p,n) ones(n,q) = n ones(p,q)
+            out.append((mul(dimsize(prev.shape[1]), ones((prev.shape[0], f.shape[1]))), 1))
             continue
         b, k = _base_exp(f)
         if out and out[-1][0] is b and b.is_square:
@@ -302,6 +306,8 @@ def mul(*factors: Expr) -> Expr:
     if chain:
         shape = _chain_shape(chain)
         chain = _merge_chain(chain)
+        if any(isinstance(f, Mul) or f.shape == SCALAR for f in chain):  # a merge made a product
+            return mul(num(coeff), *scal, *chain)
         if not chain:
             chain = [identity(shape[0])] if shape != SCALAR else []
         chain = _extract_scalars(chain, scal)

@@ -65,7 +65,12 @@ def _directional(fun, x0, v, h=1e-6):
     return (np.asarray(fun(x0 + step * v), dtype=float) - np.asarray(fun(x0 - step * v), dtype=float)) / (2 * step)
 
 
-def _rel(got, ref) -> float:
+EPS = np.finfo(float).eps
+
+
+def _rel(got, ref, values=None, step: float = 1e-6) -> float:
+    """The largest error relative to the reference's size, less the rounding noise of the
+    finite differences (eps |f| / h, which dominates when the function itself is large)."""
     got = np.asarray(got, dtype=float)
     ref = np.asarray(ref, dtype=float)
     if got.shape != ref.shape:
@@ -74,8 +79,14 @@ def _rel(got, ref) -> float:
         got = got.reshape(ref.shape)
     if not np.all(np.isfinite(got)):
         return float("inf")
-    scale = max(1.0, float(np.max(np.abs(ref))) if ref.size else 1.0)
-    return float(np.max(np.abs(got - ref))) / scale if ref.size else 0.0
+    if not ref.size:
+        return 0.0
+    scale = max(1.0, float(np.max(np.abs(ref))))
+    noise = 0.0
+    if values is not None:
+        v = np.asarray(values, dtype=float)
+        noise = 100 * EPS * (float(np.max(np.abs(v))) if v.size else 0.0) / step
+    return max(0.0, float(np.max(np.abs(got - ref))) - noise) / scale
 
 
 def _var(node: Expr, name: str, fallback: Var | None) -> Var:
@@ -128,7 +139,7 @@ def _one(result, kind, f, vals, dims, rng, api) -> float:
         dx = result.directions[0]
         x = dx.name[1:]
         got = result.evaluate(vals)
-        return _rel(got, _directional(_fun_of(f, vals, x), vals[x], vals[dx.name]))
+        return _rel(got, _directional(_fun_of(f, vals, x), vals[x], vals[dx.name]), evaluate(f, vals))
     if kind in ("gradient", "jacobian"):
         x = _var(f, result.wrt, result.directions[0])
         sym = kind == "gradient" and x.shape[0] == x.shape[1] and bool(x.props & {"symmetric", "spd"}) \
@@ -140,7 +151,7 @@ def _one(result, kind, f, vals, dims, rng, api) -> float:
             got = np.asarray(got)
             nin = np.ndim(vals[result.wrt])
             got = np.moveaxis(got, list(range(nin)), list(range(got.ndim - nin, got.ndim))) if nin else got
-        return _rel(got, ref)
+        return _rel(got, ref, evaluate(f, vals))
     if kind == "hessian":
         a, b = result.wrt if isinstance(result.wrt, tuple) else (result.wrt, result.wrt)
         g = api.grad(result.function, a)
@@ -153,7 +164,7 @@ def _one(result, kind, f, vals, dims, rng, api) -> float:
             v[b] = x
             return g.evaluate(v)
         got = result.evaluate(vals)
-        return _rel(got, _fd(gfun, vals[b], sym, diag))
+        return _rel(got, _fd(gfun, vals[b], sym, diag), g.evaluate(vals))
     if kind == "hvp":
         g = api.grad(result.function, result.wrt)
         v = result.directions[1]
@@ -163,5 +174,5 @@ def _one(result, kind, f, vals, dims, rng, api) -> float:
             w[result.wrt] = x
             return g.evaluate(w)
         got = result.evaluate(vals)
-        return _rel(got, _directional(gfun, vals[result.wrt], vals[v.name]))
+        return _rel(got, _directional(gfun, vals[result.wrt], vals[v.name]), g.evaluate(vals))
     raise MatcalcError(f"cannot check a {kind} result")

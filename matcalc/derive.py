@@ -39,12 +39,15 @@ def prepare(expr, wrt: str, where=None, unconstrained: bool = False) -> tuple:
         keep = d.props - {"symmetric", "spd", "diagonal", "orthogonal"}
         decls[wrt] = replace(d, props=keep | ({"invertible"} if "spd" in d.props else set()))
     f = parse(text, where=decls)
-    return f, find_variable(f.node, wrt, decls)
+    return f, find_variable(f.node, wrt, decls, f.context)
 
 
-def find_variable(node: Expr, name: str, decls: dict) -> Var:
+def find_variable(node: Expr, name: str, decls: dict, context=()) -> Var:
     for n in node.walk():
         if isinstance(n, Var) and n.name == name:
+            return n
+    for n in context:  # named in the text but cancelled out: its derivative is zero
+        if n.name == name:
             return n
     d = decls.get(name)
     if d is not None and None not in d.dims:

@@ -60,17 +60,18 @@ class Expression:
     `parse(str(e), where=e.where) == e`.
     """
 
-    __slots__ = ("node", "_where")
+    __slots__ = ("node", "_where", "context")
 
-    def __init__(self, node: Expr, where: str | None = None):
+    def __init__(self, node: Expr, where: str | None = None, context: tuple = ()):
         self.node = node
         self._where = where
+        self.context = context  # every variable the text named, even those that cancelled out
 
     @property
     def where(self) -> str:
         """Declarations of every variable (computed when first asked for)."""
         if self._where is None:
-            self._where = declarations_of(self.node)
+            self._where = declarations_of(self.node, self.context)
         return self._where
 
     @property
@@ -99,10 +100,14 @@ class Expression:
 
     def evaluate(self, values: dict | None = None, **kw):
         """Evaluate with NumPy; values maps names to arrays (vectors 1-D) or floats."""
-        from .evaluate import check_values
+        from .evaluate import check_values, evaluate
         vals = dict(check_values(values))
         vals.update(kw)
-        return self.node.evaluate(vals)
+        return evaluate(self.node, vals, context=self._context_for(vals))
+
+    def _context_for(self, vals: dict) -> tuple:
+        """Cancelled variables that were given values still fix dimensions (a + (u - u))."""
+        return tuple(v for v in self.context if v.name in vals)
 
     def __eq__(self, other) -> bool:
         if isinstance(other, Expression):
@@ -124,10 +129,11 @@ def parse(text: str, where=None) -> Expression:
     gc.disable()
     try:
         syn = parse_syntax(text)
-        node, _ = typecheck(syn, text, decls)
+        node, ctx = typecheck(syn, text, decls)
+        context = tuple(t.built for t in ctx.vars.values() if t.built is not None)
     except RecursionError:
         raise MatcalcError("the expression is nested too deeply") from None
     finally:
         if enabled:
             gc.enable()
-    return Expression(node)
+    return Expression(node, context=context)

@@ -648,11 +648,19 @@ def _build_product(ctx, t):
     """One canonical product per run of `*`, `/` and juxtaposition; `.*` and `./` in between."""
     seq = t.args[0]
     factors = [seq[0][1].built]
+    running = factors[0].shape  # the shape of the product so far, left to right
     for op, x in seq[1:]:
         v = x.built
+        if op in ("", "*", "/") and running == SCALAR and len(factors) > 1 and v.shape != SCALAR:
+            factors = [B.mul(*factors)]  # (x'y) A: a finished 1x1 product is a scalar factor
         if op in ("", "*"):
             factors.append(v)
-        elif op == "/":
+            if running == SCALAR:
+                running = v.shape
+            elif v.shape != SCALAR:
+                running = (running[0], v.shape[1])
+            continue
+        if op == "/":
             factors.append(B.power(v, B.num(-1)) if not B.is_zero(v) else B.div(B.ONE, v))
         else:
             acc = B.mul(*factors)
@@ -661,6 +669,7 @@ def _build_product(ctx, t):
             else:
                 acc = B.hadamard(acc, v) if op == ".*" else B.elementwise_div(acc, v)
             factors = [acc]
+            running = acc.shape
     return B.mul(*factors)
 
 

@@ -584,14 +584,14 @@ def _occurrences(roots: list) -> dict:
     return {n: occ.get(id(n), 0) for n in order}
 
 
-def common_subexpressions(e, limit: int = 3) -> tuple:
+def common_subexpressions(e, limit: int = 3, taken=()) -> tuple:
     """(body, [(name, definition)]): repeated subexpressions named, when that shortens the text.
 
     `e` may be one expression or a list of them (named jointly; the bodies come back as a list).
     """
     from .simplify import text_size
     bodies = list(e) if isinstance(e, (list, tuple)) else [e]
-    taken = set().union(*(b.free for b in bodies))
+    taken = set().union(*(b.free for b in bodies)) | set(taken)
     binds = []
     for _ in range(limit):
         best = None
@@ -636,11 +636,14 @@ def _ordered(binds):
     return out
 
 
-def to_text_compact(e: Expr) -> str:
-    """Text with repeated subexpressions named (`... where p = softmax(A x + b)`), if shorter."""
+def to_text_compact(e: Expr, taken=()) -> str:
+    """Text with repeated subexpressions named (`... where p = softmax(A x + b)`), if shorter.
+
+    `taken`: names the reader will have declared (the function's variables), never reused.
+    """
     from .simplify import _TOKEN
     plain = to_text(e)
-    body, binds = common_subexpressions(e)
+    body, binds = common_subexpressions(e, taken=taken)
     if not binds:
         return plain
     text = to_text(body) + " where " + ", ".join(f"{n} = {to_text(d)}" for n, d in _ordered(binds))
@@ -650,10 +653,9 @@ def to_text_compact(e: Expr) -> str:
     return text if size(text) < size(plain) else plain
 
 
-def to_latex_compact(e: Expr) -> str:
-    from .simplify import _TOKEN
-    body, binds = common_subexpressions(e)
-    if not binds or to_text_compact(e) == to_text(e):
+def to_latex_compact(e: Expr, taken=()) -> str:
+    body, binds = common_subexpressions(e, taken=taken)
+    if not binds or to_text_compact(e, taken) == to_text(e):
         return to_latex(e)
     defs = ", ".join(f"{latex_name(n)} = {to_latex(d)}" for n, d in _ordered(binds))
     return to_latex(body) + r",\quad \text{where } " + defs

@@ -50,16 +50,22 @@ class Result:
             extra.append(self._differential)
         return declarations_of(self._expr, tuple(extra))
 
+    def _taken(self) -> frozenset:
+        """Names a reader of str(self) has declared (r.where): never reused for 'where' names."""
+        names = set(self.function.node.free) | {d.name for d in self.directions}
+        names |= {v.name for v in self.function.context}
+        return frozenset(names)
+
     def __str__(self) -> str:
         from .printing import to_text_compact
-        return to_text_compact(self._expr)
+        return to_text_compact(self._expr, self._taken())
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.label} = {self}>"
 
     def latex(self) -> str:
         from .printing import to_latex_compact
-        return to_latex_compact(self._expr)
+        return to_latex_compact(self._expr, self._taken())
 
     def _repr_latex_(self) -> str:
         return "$$" + self.latex_label() + " = " + self.latex() + "$$"
@@ -80,7 +86,7 @@ class Result:
     def evaluate(self, values: dict | None = None, **kw):
         vals = dict(check_values(values))
         vals.update(kw)
-        return evaluate(self._expr, vals, context=(self.function.node,))
+        return evaluate(self._expr, vals, context=(self.function.node,) + self.function._context_for(vals))
 
     def check(self, **kw):
         from .check import check
@@ -157,7 +163,7 @@ class JacobianResult(Result):
         vals = dict(check_values(values))
         vals.update(kw)
         if not self.is_map:
-            out = evaluate(self._expr, vals, context=(self.function.node,))
+            out = evaluate(self._expr, vals, context=(self.function.node,) + self.function._context_for(vals))
             return np.asarray(out) if not np.isscalar(out) else out
         arr = dense_linear_map(self._expr, self._dvar, vals, like=self._var)
         if self.layout == "denominator":
@@ -207,7 +213,7 @@ class HessianResult(Result):
         else:
             h = B.mul(self._expr, dx)
         from .printing import _ordered, common_subexpressions
-        (h, bil), binds = common_subexpressions([h, self._bilinear])
+        (h, bil), binds = common_subexpressions([h, self._bilinear], taken=self._taken())
         if latex:
             n = latex_name(dx.name)
             out = r"\left\langle " + n + ", " + to_latex(h) + r" \right\rangle = " + to_latex(bil)
@@ -238,7 +244,7 @@ class HessianResult(Result):
         vals = dict(check_values(values))
         vals.update(kw)
         if not self.is_map:
-            return evaluate(self._expr, vals, context=(self.function.node,))
+            return evaluate(self._expr, vals, context=(self.function.node,) + self.function._context_for(vals))
         return dense_linear_map(self._expr, self._dvar, vals, like=self._var, sym=self._sym, diag=self._diag)
 
 
