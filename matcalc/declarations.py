@@ -49,9 +49,11 @@ def _show(text: str) -> str:
     return repr(_printable(text))
 
 
+_GREEK = frozenset(GREEK)
+
+
 def is_greek(name: str) -> bool:
-    base = name.split("_", 1)[0].rstrip("0123456789")
-    return base in GREEK
+    return name.split("_", 1)[0].rstrip("0123456789") in _GREEK
 
 
 def default_kind(name: str) -> str:

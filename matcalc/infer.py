@@ -282,9 +282,7 @@ class Ctx:
                     shape = (self.unit, self.unit)
             v = T("var", (name, decl), shape, start, end, soft)
             self.vars[name] = v
-        if v.start == start:
-            return v
-        return T(v.op, v.args, v.shape, start, end, v.soft)
+        return v  # one typed node per name (its span is the first occurrence's: the same text)
 
     # ------------------------------------------------------------ inference
     def one(self, s: Syn) -> T:
@@ -747,7 +745,7 @@ def _prescan(syn: Syn, ctx: "Ctx") -> set:
 
 def typecheck(syn: Syn, text: str, decls: dict):
     """The canonical Expr of a syntax tree under `decls`, retrying defaults that must give way."""
-    forced: set = _prescan(syn, Ctx(text, decls, set()))
+    forced: set = _prescan(syn, Ctx(text, decls, set())) if "^" in text else set()
     first = None
     for _ in range(200):
         ctx = Ctx(text, decls, forced)
