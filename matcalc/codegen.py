@@ -20,7 +20,7 @@ What makes it fast:
 from __future__ import annotations
 
 import keyword
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
 from . import build as B
@@ -100,16 +100,9 @@ NUMPY = Backend(
            "tanh": "_np.tanh", "sigmoid": "_sigmoid", "abs": "_np.abs", "sign": "_np.sign"},
     helpers=_NP_HELPERS)
 
-JAX = Backend(
-    name="jax", imports="import jax\nimport jax.numpy as _np\njax.config.update('jax_enable_x64', True)",
-    asarray="_np.asarray({x}, dtype=_np.float64)", T="{x}.T",
-    solve="_np.linalg.solve({a}, {b})", inv="_np.linalg.inv({x})", det="_np.linalg.det({x})",
-    slogdet="_np.linalg.slogdet({x})[1]", trace="_np.trace({x})", diagonal="_np.diagonal({x})",
-    eye="_np.eye({n})", ones="_np.ones(({s}))", zeros="_np.zeros(({s}))", diagflat="_np.diag({x})",
-    einsum="_np.einsum({spec!r}, {ops})", matrix_power="_np.linalg.matrix_power({x}, {k})",
-    kron="_np.kron({a}, {b})", reshape="_np.reshape({x}, {s})",
-    funcs={"exp": "_np.exp", "log": "_np.log", "sin": "_np.sin", "cos": "_np.cos", "tan": "_np.tan",
-           "tanh": "_np.tanh", "sigmoid": "jax.nn.sigmoid", "abs": "_np.abs", "sign": "_np.sign"},
+JAX = replace(
+    NUMPY, name="jax", imports="import jax\nimport jax.numpy as _np\njax.config.update('jax_enable_x64', True)",
+    asarray="_np.asarray({x}, dtype=_np.float64)", funcs={**NUMPY.funcs, "sigmoid": "jax.nn.sigmoid"},
     helpers='''
 def _softmax(u):
     return jax.nn.softmax(u, axis=0)

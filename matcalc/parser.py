@@ -316,6 +316,17 @@ def _check_characters(text: str) -> None:
             raise ParseError(f"unexpected control or invisible character U+{o:04X}", text, i)
 
 
+def _bad_character(text: str, pos: int) -> ParseError:
+    ch = text[pos] if pos < len(text) else ""
+    what = f"{ch!r}" if ch.isprintable() else f"U+{ord(ch):04X}"
+    hint = ""
+    if ch == "|":
+        hint = "; a norm is written ||x||, and abs(x) is the absolute value"
+    elif ch in "[]":
+        hint = "; use parentheses ( ) for grouping"
+    return ParseError(f"unexpected character {what}{hint}", text, pos)
+
+
 def parse_syntax(text: str) -> Syn:
     """Parse `text` into a syntax tree, or raise ParseError with a position and caret."""
     from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
@@ -339,25 +350,11 @@ def parse_syntax(text: str) -> Syn:
         raise ParseError(f"the number {e.text[:20]}{'...' if len(e.text) > 20 else ''} is too long or too large "
                          f"(at most {MAX_DIGITS} digits and exponents up to {MAX_DIGITS})", text, e.pos) from None
     except _UnexpectedChar as e:
-        ch = text[e.pos]
-        what = f"{ch!r}" if ch.isprintable() else f"U+{ord(ch):04X}"
-        hint = ""
-        if ch == "|":
-            hint = "; a norm is written ||x||, and abs(x) is the absolute value"
-        elif ch in "[]":
-            hint = "; use parentheses ( ) for grouping"
-        raise ParseError(f"unexpected character {what}{hint}", text, e.pos) from None
+        raise _bad_character(text, e.pos) from None
     except _TooDeep as e:
         raise ParseError(f"the expression is nested too deeply (more than {MAX_DEPTH} levels)", text, e.pos) from None
-    except UnexpectedCharacters as e:
-        ch = text[e.pos_in_stream] if e.pos_in_stream < len(text) else ""
-        what = f"{ch!r}" if ch.isprintable() else f"U+{ord(ch):04X}"
-        hint = ""
-        if ch == "|":
-            hint = "; a norm is written ||x||, and abs(x) is the absolute value"
-        elif ch in "[]":
-            hint = "; use parentheses ( ) for grouping"
-        raise ParseError(f"unexpected character {what}{hint}", text, e.pos_in_stream) from None
+    except UnexpectedCharacters as e:  # pragma: no cover - our lexer reports these itself
+        raise _bad_character(text, e.pos_in_stream) from None
     except UnexpectedEOF as e:
         raise ParseError("unexpected end of input; " + _expected_words(e.expected), text, len(text)) from None
     except UnexpectedToken as e:

@@ -90,6 +90,8 @@ def broadcast_scalar(t: Expr) -> Expr:
 class Printer:
     """Shared layout; subclasses supply the surface syntax."""
 
+    calls: dict = {}  # node type -> function name, for nodes printed as name(arg)
+
     known_dims: frozenset = frozenset()
 
     def doprint(self, e: Expr) -> str:
@@ -109,6 +111,9 @@ class Printer:
             t = B.transpose(e)  # exp(x' A') is shown as exp(A x)'
             if _transposes(t) < _transposes(e):
                 return self._print_Transpose(Transpose._make((t,), e.shape))
+        name = self.calls.get(type(e))
+        if name is not None:  # a plain function-call form
+            return self.call(name, e.arg)
         m = getattr(self, "_print_" + type(e).__name__)
         return m(e)
 
@@ -228,6 +233,9 @@ class Printer:
 class TextPrinter(Printer):
     """Plain text in matcalc's input language (round-trips through `parse`)."""
 
+    calls = {Det: "det", LogDet: "logdet", Sum: "sum", Softmax: "softmax", Diag: "diag", DiagPart: "diag",
+             Vec: "vec"}
+
     def paren(self, s):
         return "(" + s + ")"
 
@@ -320,26 +328,12 @@ class TextPrinter(Printer):
             return "<" + self.doprint(pair[0]) + ", " + self.doprint(pair[1]) + ">", ATOM
         return self.call("tr", e.arg)
 
-    def _print_Det(self, e):
-        return self.call("det", e.arg)
 
-    def _print_LogDet(self, e):
-        return self.call("logdet", e.arg)
 
-    def _print_Sum(self, e):
-        return self.call("sum", e.arg)
 
-    def _print_Softmax(self, e):
-        return self.call("softmax", e.arg)
 
-    def _print_Diag(self, e):
-        return self.call("diag", e.arg)
 
-    def _print_DiagPart(self, e):
-        return self.call("diag", e.arg)
 
-    def _print_Vec(self, e):
-        return self.call("vec", e.arg)
 
     def _print_Kron(self, e):
         return self.call("kron", *e.args)
@@ -404,6 +398,9 @@ def latex_name(name: str) -> str:
 
 class LatexPrinter(Printer):
     """LaTeX for KaTeX: \\operatorname{tr}, X^{-1}, X^{\\top}, \\langle x, y \\rangle, \\|x\\|_2, \\odot."""
+
+    calls = {Det: r"\det", LogDet: r"\log\det", Sum: r"\operatorname{sum}", Softmax: r"\operatorname{softmax}",
+             Diag: r"\operatorname{diag}", DiagPart: r"\operatorname{diag}", Vec: r"\operatorname{vec}"}
 
     def paren(self, s):
         return r"\left(" + s + r"\right)"
@@ -526,26 +523,12 @@ class LatexPrinter(Printer):
             return r"\left\langle " + self.doprint(pair[0]) + ", " + self.doprint(pair[1]) + r" \right\rangle", ATOM
         return self.call(r"\operatorname{tr}", e.arg)
 
-    def _print_Det(self, e):
-        return self.call(r"\det", e.arg)
 
-    def _print_LogDet(self, e):
-        return self.call(r"\log\det", e.arg)
 
-    def _print_Sum(self, e):
-        return self.call(r"\operatorname{sum}", e.arg)
 
-    def _print_Softmax(self, e):
-        return self.call(r"\operatorname{softmax}", e.arg)
 
-    def _print_Diag(self, e):
-        return self.call(r"\operatorname{diag}", e.arg)
 
-    def _print_DiagPart(self, e):
-        return self.call(r"\operatorname{diag}", e.arg)
 
-    def _print_Vec(self, e):
-        return self.call(r"\operatorname{vec}", e.arg)
 
     def _print_Kron(self, e):
         return self.at(e.args[0], POW) + r" \otimes " + self.at(e.args[1], POW), MUL
