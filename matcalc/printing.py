@@ -147,7 +147,10 @@ class Printer:
     def _print_Add(self, e: Add):
         terms = list(e.args)
         if e.shape != SCALAR and not all(is_broadcast(t) for t in terms):
-            terms = [broadcast_scalar(t) if is_broadcast(t) else t for t in terms]
+            # `1 + A x` for ones + A x; a broadcast sum (a + b) ones keeps its ones(...): written
+            # `(a + b) + A x` it would read back as two broadcast terms
+            terms = [broadcast_scalar(t) if is_broadcast(t) and not isinstance(broadcast_scalar(t), Add) else t
+                     for t in terms]
         terms = self.order_terms(terms)
         out = []
         for i, t in enumerate(terms):
