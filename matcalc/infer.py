@@ -463,7 +463,7 @@ class Ctx:
         acc = seq[0][1]
         for op, t in seq[1:]:
             acc = self.combine(acc, op, t)
-        if len(seq) == 1:
+        if len(seq) <= 2:  # one binary operation: its typed node is the product
             return acc
         ops = []
         for op, t in seq[1:]:

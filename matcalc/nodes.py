@@ -173,6 +173,15 @@ class Var(Expr):
     rank = 30
 
     @property
+    def key(self) -> tuple:
+        k = self._c.get("key")
+        if k is None:  # the generic key, built directly (variables are the most numerous nodes)
+            name, shape, props = self.args
+            k = self._c["key"] = (30, ((-2, name), (-4, (str(shape[0]), str(shape[1]))),
+                                      (-5, tuple(sorted(props)))))
+        return k
+
+    @property
     def name(self) -> str:
         return self.args[0]
 
