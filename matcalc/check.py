@@ -109,7 +109,8 @@ def check(result, trials: int = 3, seed: int = 0, tol: float = 1e-5) -> CheckRep
     attempts = 0
     while done < trials and attempts < 20 * trials:
         attempts += 1
-        vals, dims = sample_values([f, result._expr] + list(result.directions), rng)
+        vals, dims = sample_values([f, result._expr] + list(getattr(result.function, "context", ())) +
+                                   list(result.directions), rng)
         for d in result.directions:
             vals[d.name] = sample_value(d, dims, rng)
         try:

@@ -5,6 +5,7 @@ import gc
 
 from .declarations import parse_declarations
 from .errors import MatcalcError
+from . import build as B
 from .infer import typecheck
 from .nodes import SCALAR, Expr, Var
 from .parser import parse_syntax
@@ -118,6 +119,18 @@ class Expression:
         return hash(id(self.node))
 
 
+def _declared_only(decls: dict, named) -> tuple:
+    """Variables declared with full dimensions but absent from the text: their values still
+    fix dimensions (`zeros(k)` where `u: vector(k)`)."""
+    out = []
+    for name, d in decls.items():
+        if name in named or not d.declared or None in d.dims:
+            continue
+        shape = SCALAR if d.kind == "scalar" else (d.dims[0], 1) if d.kind == "vector" else tuple(d.dims)
+        out.append(B.var(name, shape, d.props))
+    return tuple(out)
+
+
 def parse(text: str, where=None) -> Expression:
     """Parse `text` under the declarations `where` into a typed, canonical Expression."""
     if isinstance(text, Expression):
@@ -130,7 +143,7 @@ def parse(text: str, where=None) -> Expression:
     try:
         syn = parse_syntax(text)
         node, ctx = typecheck(syn, text, decls)
-        context = tuple(t.built for t in ctx.vars.values() if t.built is not None)
+        context = tuple(t.built for t in ctx.vars.values() if t.built is not None) + _declared_only(decls, ctx.vars)
     except RecursionError:
         raise MatcalcError("the expression is nested too deeply") from None
     finally:

@@ -278,9 +278,12 @@ class TextPrinter(Printer):
     def _print_DimSize(self, e):
         return f"dim({e.args[0]})", ATOM
 
+    plain_identity = False  # set when an identity was printed without its size
+
     def _print_Identity(self, e):
         n = e.args[0]
         if n in self.known_dims:
+            self.plain_identity = True
             return "I", ATOM
         return (f"I_{n}" if str(n).isalnum() else f"I_{{{n}}}"), ATOM
 
@@ -542,7 +545,37 @@ _LATEX = LatexPrinter()
 
 
 def to_text(e: Expr) -> str:
+    """Text that `parse` reads back to e. A plain `I` is kept only where the text fixes its size
+    (in `det(D) I` nothing does, although D is n x n): that is checked by reading it back."""
+    _TEXT.plain_identity = False
+    s = _TEXT.doprint(e)
+    if _TEXT.plain_identity and not _identities_sized_by(s, e):
+        _TEXT.known_dims = frozenset({None})  # every identity with its size
+        try:
+            s = _TEXT.doprint(e)
+        finally:
+            _TEXT.known_dims = frozenset()
+    return s
+
+
+def draft_text(e: Expr) -> str:
+    """The text without the read-back check of identities (for measuring sizes)."""
     return _TEXT.doprint(e)
+
+
+def _dims_of(e: Expr) -> set:
+    return {d for n in e.walk() for d in n.shape}
+
+
+def _identities_sized_by(text: str, e: Expr) -> bool:
+    """Does `text` (printed from e) read back without a dimension e does not have?"""
+    from .errors import MatcalcError
+    from .expression import declarations_of, parse
+    try:
+        back = parse(text, where=declarations_of(e)).node
+    except MatcalcError:
+        return False
+    return back is e or _dims_of(back) <= _dims_of(e)
 
 
 def to_latex(e: Expr) -> str:

@@ -137,15 +137,16 @@ def _kron_rule(e: Expr, memo: dict, name: str, n_in) -> Expr:
 
 
 def dense_linear_map(L: Expr, dvar: Var, values: dict, like: Expr,
-                     sym: bool = False, diag: bool = False) -> np.ndarray:
+                     sym: bool = False, diag: bool = False, context=()) -> np.ndarray:
     """The array [out..., in...] of the linear map dX -> L(dX) (exact, not finite differences).
 
     L is evaluated once on the stack of all basis directions E_kl (batched). `like` is
     the variable dX stands for, whose value fixes the dimensions. With `sym`, directions
     and outputs are symmetrized (the symmetric-matrix convention); with `diag`, only
-    diagonal directions count.
+    diagonal directions count. `context`: further expressions whose variables fix
+    dimensions (the function: the map of z'z + D by z has no variable of size n).
     """
-    arrays, dims = bind_dims((L, like), values, skip=(dvar.name,))
+    arrays, dims = bind_dims((L, like) + tuple(context), values, skip=(dvar.name,))
     r, c = (_resolve(d, dims) for d in dvar.shape)
     n = r * c
     basis = np.eye(n).reshape(n, r, c)

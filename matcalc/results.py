@@ -86,7 +86,12 @@ class Result:
     def evaluate(self, values: dict | None = None, **kw):
         vals = dict(check_values(values))
         vals.update(kw)
-        return evaluate(self._expr, vals, context=(self.function.node,) + self.function._context_for(vals))
+        return evaluate(self._expr, vals, context=self._context(vals))
+
+    def _context(self, vals: dict) -> tuple:
+        """Expressions whose variables fix the result's dimensions: the function and the
+        variables its text named (even those that cancelled), where values are given."""
+        return (self.function.node,) + self.function._context_for(vals)
 
     def check(self, **kw):
         from .check import check
@@ -163,9 +168,9 @@ class JacobianResult(Result):
         vals = dict(check_values(values))
         vals.update(kw)
         if not self.is_map:
-            out = evaluate(self._expr, vals, context=(self.function.node,) + self.function._context_for(vals))
+            out = evaluate(self._expr, vals, context=self._context(vals))
             return np.asarray(out) if not np.isscalar(out) else out
-        arr = dense_linear_map(self._expr, self._dvar, vals, like=self._var)
+        arr = dense_linear_map(self._expr, self._dvar, vals, like=self._var, context=self._context(vals))
         if self.layout == "denominator":
             nout = arr.ndim - len(numpy_shape(self._var.shape))
             arr = np.moveaxis(arr, list(range(nout)), list(range(arr.ndim - nout, arr.ndim)))
@@ -244,8 +249,9 @@ class HessianResult(Result):
         vals = dict(check_values(values))
         vals.update(kw)
         if not self.is_map:
-            return evaluate(self._expr, vals, context=(self.function.node,) + self.function._context_for(vals))
-        return dense_linear_map(self._expr, self._dvar, vals, like=self._var, sym=self._sym, diag=self._diag)
+            return evaluate(self._expr, vals, context=self._context(vals))
+        return dense_linear_map(self._expr, self._dvar, vals, like=self._var, sym=self._sym, diag=self._diag,
+                                context=self._context(vals))
 
 
 

@@ -32,8 +32,8 @@ def text_size(e: Expr) -> int:
     """Printed size in tokens (brackets and commas not counted), the measure of compactness."""
     s = e._c.get("tsize")
     if s is None:
-        from .printing import to_text
-        s = e._c["tsize"] = len([t for t in _TOKEN.findall(to_text(e)) if t not in "(),"])
+        from .printing import draft_text
+        s = e._c["tsize"] = len([t for t in _TOKEN.findall(draft_text(e)) if t not in "(),"])
     return s
 
 

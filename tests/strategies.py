@@ -226,9 +226,10 @@ def mul_shape(a, b):
 class Chooser:
     """What the generator needs from a source of randomness."""
 
-    def __init__(self, budget: int = 24, prefer: VarSpec | None = None):
+    def __init__(self, budget: int = 24, prefer: VarSpec | None = None, leaf_scale: float = 1.0):
         self.budget = budget
         self.prefer = prefer
+        self.leaf_scale = leaf_scale      # < 1: fewer early leaves, bigger trees
 
     def int(self, lo: int, hi: int) -> int:  # pragma: no cover - interface
         raise NotImplementedError
@@ -293,7 +294,7 @@ class Gen:
     # ---- entry point
     def expr(self, shape, depth: int, dom=None) -> Node:
         ch = self.ch
-        if depth <= 0 or ch.budget <= 0 or ch.chance(0.12 + 0.05 * (6 - depth)):
+        if depth <= 0 or ch.budget <= 0 or ch.chance((0.12 + 0.05 * (6 - depth)) * ch.leaf_scale):
             return self.leaf(shape, dom)
         ch.budget -= 1
         builders = self.builders(shape, dom)
@@ -840,6 +841,7 @@ class DomainError(Exception):
 MARGIN = 1e-3
 MAX_COND = 1e4
 MAX_ABS = 1e6
+MAX_PERIODIC = 100.0
 
 
 def _dim(d, dims):
@@ -947,6 +949,9 @@ def evaluate_tree(node: Node, values: dict, dims: dict, check: bool = True) -> n
                 return np.tan(a)
             if name == "sigmoid":
                 return 1.0 / (1.0 + np.exp(-a))
+            if name in ("sin", "cos") and check and not np.all(np.abs(a) < MAX_PERIODIC):
+                # sin(47750.2) is well defined, but finite differences of it are noise
+                raise DomainError("argument of a periodic function too large")
             return getattr(np, name)(a)
         if op == "trace":
             return np.array([[np.trace(ch[0])]])
@@ -1038,6 +1043,21 @@ class Case:
                 f"dims={self.dims!r}, seed={self.seed})")
 
 
+_DIM_WITNESS = {"n": "x", "m": "z", "k": "u"}
+
+
+def fix_dims(tree: Node) -> Node:
+    """Make every dimension of the tree fixed by a variable's value: `a ones(n, n)` alone has
+    no value from which n could be known, so add sum(sin(x)) (x of length n) to it."""
+    have = {d for v in tree.variables() for d in v.shape if isinstance(d, str)}
+    need = {d for n in tree.walk() for d in n.shape if isinstance(d, str)}
+    for d in sorted(need - have):
+        w = var(POOL_BY_NAME[_DIM_WITNESS[d]])
+        g = N("sum", (N("fn", (w,), w.shape, "sin"),), SCALAR)
+        tree = N("add", (tree, g), tree.shape)
+    return tree
+
+
 def _make_gen_expr(tree: Node, extra=()) -> GenExpr:
     vs = {v.name: v for v in tree.variables()}
     for v in extra:
@@ -1097,28 +1117,32 @@ def _ensure_var(gen: Gen, tree: Node, v: VarSpec, depth: int) -> Node:
     return N("add", (tree, g), SCALAR) if ch.chance(0.5) else N("mul", (g, tree), SCALAR, style=" ")
 
 
-def build_case(ch: Chooser, out: str = "scalar", wrt: str = "any", max_depth: int = 6, budget: int = 24) -> Case:
-    """The shared generator for Hypothesis and random.Random."""
+def build_case(ch: Chooser, out: str = "scalar", wrt: str = "any", max_depth: int = 6, budget: int = 24,
+               big: bool = False) -> Case:
+    """The shared generator for Hypothesis and random.Random (`big`: deep trees near the budget)."""
     pool = _wrt_pool(wrt)
     v = ch.choice(pool)
     ch.prefer = v
-    ch.budget = ch.int(4, budget)
+    ch.budget = ch.int(budget // 2, budget) if big else ch.int(4, budget)
+    if big:
+        ch.leaf_scale = 0.4
     gen = Gen(ch)
     shape = _shape_for(ch, out)
-    depth = ch.int(1, max_depth)
+    depth = ch.int(max(1, max_depth - 1), max_depth) if big else ch.int(1, max_depth)
     tree = gen.expr(shape, depth)
-    tree = _ensure_var(gen, tree, v, depth)
+    tree = fix_dims(_ensure_var(gen, tree, v, depth))
     dims = {d: ch.choice((3, 2, 4, 2, 3, 1)) for d in DIMS}
     seed = ch.int(0, 2 ** 31 - 1)
     return Case(_make_gen_expr(tree), v, dims, seed)
 
 
 @st.composite
-def derivations(draw, out: str = "scalar", wrt: str = "any", max_depth: int = 6, budget: int = 24) -> Case:
+def derivations(draw, out: str = "scalar", wrt: str = "any", max_depth: int = 6, budget: int = 24,
+                big: bool = False) -> Case:
     """A random expression of the output kind ('scalar', 'vector', 'matrix', 'nonscalar', 'any'),
     a variable of kind `wrt` ('any', 'scalar', 'vector', 'matrix', 'symmetric') that occurs in it,
-    dimension sizes and a seed for the point."""
-    return build_case(HypothesisChooser(draw), out, wrt, max_depth, budget)
+    dimension sizes and a seed for the point. `big` asks for deep trees that use most of the budget."""
+    return build_case(HypothesisChooser(draw), out, wrt, max_depth, budget, big)
 
 
 @st.composite
@@ -1128,7 +1152,7 @@ def expressions(draw, out: str = "any", max_depth: int = 6, budget: int = 24) ->
     ch.budget = ch.int(2, budget)
     gen = Gen(ch)
     shape = _shape_for(ch, out)
-    tree = gen.expr(shape, ch.int(1, max_depth))
+    tree = fix_dims(gen.expr(shape, ch.int(1, max_depth)))
     return _make_gen_expr(tree)
 
 

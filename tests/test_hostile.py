@@ -34,6 +34,11 @@ SEED = 20240601
 
 _FORK = multiprocessing.get_context("fork")
 
+# When the JAX backend tests ran earlier in the same process, Python warns that forking a
+# process with JAX's threads may deadlock. The forked child here only runs matcalc's parser
+# (pure Python, no JAX, no BLAS threads) and is killed after HANG seconds in any case.
+pytestmark = pytest.mark.filterwarnings("ignore:os.fork\\(\\) was called:RuntimeWarning")
+
 
 # ---------------------------------------------------------------------------- running one input
 

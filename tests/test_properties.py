@@ -9,9 +9,9 @@ Counts: the "ci" profile (default: derandomized) runs the per-test `examples(ci,
 counts below; the "long" profile (`pytest --long`, or MATCALC_PROFILE=long) runs the long
 counts (more than 100,000 examples in total). Any other profile's max_examples is respected.
 
-Known open bugs (see KNOWN_BUGS) are recognised by their signature and their examples are
-rejected, so the properties keep testing everything else; each has an xfail regression
-test at the end of this file. Set MATCALC_STRICT_PROPERTIES=1 to let them fail instead.
+Requests the engine refuses as genuinely unsupported (GENUINELY_UNSUPPORTED) are rejected;
+set MATCALC_STRICT_PROPERTIES=1 to let them fail instead. Every bug these properties found
+has a regression test at the end of this file.
 """
 from __future__ import annotations
 
@@ -61,31 +61,7 @@ def prop_settings(ci: int, long: int):
 STRICT = os.environ.get("MATCALC_STRICT_PROPERTIES") == "1"
 EPS = np.finfo(float).eps
 
-# --------------------------------------------------------------------------- known bugs
-#: signature -> short description; each has an xfail regression test at the end of this file
-KNOWN_BUGS = {
-    "recursion": "RecursionError in simplify.factor_sum while forming the Kronecker form of a matrix "
-                 "Jacobian/Hessian whose scalar factor is a sum: jacobian('tr(C^2) (a + b)', 'C')",
-    "lost-dim": "EvaluationError 'the size of dimension k is unknown' when canonicalization cancels every "
-                "variable that fixes a dimension the result still has: parse('a + (u - u)').evaluate(...)",
-    "exponent-call": "the printer writes a function call as an exponent without parentheses: "
-                     "str(parse('2^(cos(a))')) == '2^cos(a)', which reads back as 2^(c o s(a))",
-    "zero-print": "a zero vector or matrix prints as '0', which reads back as the scalar 0: "
-                  "str(parse('x - x', where='x: vector(n)')) == '0'",
-    "scalar-chain": "a 1x1 product inside a longer product chain is no longer a scalar: "
-                    "parse(\"x' y A\") raises ShapeError (left to right it is (x'y) A)",
-    "ones-norm": "the canonical form of ||a ones(n)|| is not a fixed point: it prints as "
-                 "'sqrt(a^2 ||ones(n)||^2)', which reads back as 'sqrt(dim(n) a^2)' (same value, other tree)",
-    "denominator-scalar": "jacobian(F, t, layout='denominator') of a matrix F by a scalar t returns the "
-                          "transposed matrix (K' for a K), so the array is not indexed [in..., out...] and "
-                          "matcalc.check(r) reports MISMATCH: jacobian('a K', 'a', layout='denominator')",
-    "check-noise": "matcalc.check reports MISMATCH for a right gradient when f is large: its tolerance is "
-                   "relative to the gradient, not to the finite-difference noise eps*|f|/h: "
-                   "grad('(-2*det(K' K + 2 I))^3 + sum(sin(x))', 'x') is cos(x), check says 1e-3",
-    "hvp-diagonal": "hvp for a diagonal variable is not projected on the diagonal (the gradient is I .* G, "
-                    "the Hessian is projected, hvp is not): hvp('sum(sin(G x))', 'G', G diagonal)",
-}
-
+# --------------------------------------------------------------------------- unsupported
 #: NotSupportedError messages judged to be genuinely unsupported requests
 NOT_SUPPORTED_SEEN: collections.Counter = collections.Counter()
 GENUINELY_UNSUPPORTED = (
@@ -93,19 +69,8 @@ GENUINELY_UNSUPPORTED = (
 )
 
 
-def known_bug(ex: BaseException) -> str | None:
-    msg = str(ex)
-    if isinstance(ex, RecursionError):
-        return "recursion"
-    if isinstance(ex, matcalc.EvaluationError) and "is unknown: no variable in the values fixes it" in msg:
-        return "lost-dim"
-    if isinstance(ex, matcalc.MatcalcError) and "is not a variable of the expression" in msg:
-        return "lost-dim"
-    return None
-
-
 def guard(fn, *a, **kw):
-    """Call the engine; reject examples that hit a known bug or a genuinely unsupported request."""
+    """Call the engine; reject examples that make a genuinely unsupported request."""
     try:
         return fn(*a, **kw)
     except matcalc.NotSupportedError as ex:
@@ -114,47 +79,12 @@ def guard(fn, *a, **kw):
             event("NotSupportedError: " + str(ex)[:60])
             reject()
         raise
-    except Exception as ex:  # noqa: BLE001 - anything else is a bug unless known
-        sig = known_bug(ex)
-        if sig is not None and not STRICT:
-            skip_known(sig, f"{type(ex).__name__}: {str(ex)[:200]}")
-        raise
-
-
-def skip_known(sig: str, detail: str = ""):
-    note(f"known bug {sig}: {detail}")
-    event(f"known bug: {sig}")
-    reject()
-
-
-def has_nonscalar_zero(node) -> bool:
-    from matcalc.nodes import Zero
-    return any(isinstance(n, Zero) for n in node.walk())
-
-
-def usable_text(g) -> str:
-    """The generated text, or (known bug "scalar-chain") the same expression with its 1x1 products
-    parenthesized when the engine rejects a 1x1 product inside a chain."""
-    try:
-        matcalc.parse(g.text, where=g.where)
-        return g.text
-    except matcalc.ShapeError as ex:
-        if STRICT or "cannot multiply" not in str(ex) or g.safe_text == g.text:
-            raise
-        note(f"known bug scalar-chain: {ex}")
-        event("known bug: scalar-chain (retried with parentheses)")
-        return g.safe_text
-    except Exception as ex:  # noqa: BLE001
-        sig = known_bug(ex)
-        if sig is not None and not STRICT:
-            skip_known(sig, str(ex)[:200])
-        raise
 
 
 # --------------------------------------------------------------------------- helpers
 def in_domain(case) -> tuple:
     """(values, text): the case's point, rejected when the function is undefined (or nearly so)
-    there, and the text to give the engine (see `usable_text`)."""
+    there, and the text to give the engine."""
     vals = point(case)
     try:
         tree_function(case.tree, vals, case.dims)
@@ -165,7 +95,7 @@ def in_domain(case) -> tuple:
           f"{' (diagonal)' if case.wrt.diagonal else ''}")
     event(f"tree depth {min(case.tree.depth, 8)}")
     event(f"tree size {'<=5' if case.tree.size() <= 5 else '6-15' if case.tree.size() <= 15 else '>15'}")
-    return vals, usable_text(case.expr)
+    return vals, case.text
 
 
 def f_of(case, vals, name):
@@ -238,7 +168,7 @@ def mismatch(got, ref, noise=0.0, rtol=1e-5) -> float:
     return float(np.max(np.abs(got - ref))) - (rtol * scale + 100 * noise)
 
 
-def assert_fd(got, reference, steps=(1e-6, 1e-5, 1e-7, 1e-4), rtol=1e-5, what="derivative"):
+def assert_fd(got, reference, steps=(1e-6, 1e-5, 1e-7, 1e-4, 1e-8), rtol=1e-5, what="derivative"):
     """got agrees with reference(h) -> (ref, noise) for one of the steps."""
     best = math.inf
     ref0 = None
@@ -260,6 +190,12 @@ def engine_value(obj, vals):
     out = guard(obj.evaluate, vals)
     out = np.asarray(out, dtype=float)
     return out
+
+
+def context_of(r) -> tuple:
+    """Nodes whose variables fix the dimensions of a result's parts (the function, and the
+    variables it cancelled: `Expression.context`)."""
+    return (r.function.node,) + tuple(getattr(r.function, "context", ()))
 
 
 def contract(H, V):
@@ -345,14 +281,11 @@ def test_jacobian_matches_finite_differences(case):
     nout = len(out_shape)
     same = gd.shape == in_shape + out_shape and mismatch(
         np.moveaxis(gd, list(range(len(in_shape))), list(range(nout, gd.ndim))), got, rtol=1e-9) <= 0
-    if not same and not STRICT and x.shape == SCALAR and len(out_shape) == 2:
-        event("known bug: denominator-scalar")
-    else:
-        assert gd.shape == in_shape + out_shape
-        assert same, "the denominator layout is not the numerator layout with in and out axes swapped"
+    assert gd.shape == in_shape + out_shape
+    assert same, "the denominator layout is not the numerator layout with in and out axes swapped"
     if getattr(r, "kron", None) is not None:
-        K = np.atleast_2d(np.asarray(guard(_engine_evaluate, r.kron.node, vals,
-                                           context=(r.function.node,)), dtype=float))
+        K = np.atleast_2d(np.asarray(guard(_engine_evaluate, r.kron.node, vals, context=context_of(r)),
+                                     dtype=float))
         V = sample_direction(x, case.dims, rng)
         JV = contract(got, V)
         assert K.shape == (vec_cm(JV).size, vec_cm(V).size), f"kron shape {K.shape}"
@@ -403,12 +336,12 @@ def _hessian_property(case):
     for _ in range(2):
         U, W = sample_direction(x, case.dims, rng), sample_direction(x, case.dims, rng)
         got = float(np.sum(np.asarray(U) * contract(H, W)))
-        assert_fd(got, lambda h: fd_second(fun, vals[x.name], U, W, h), steps=(1e-4, 3e-4, 1e-3, 3e-5),
+        assert_fd(got, lambda h: fd_second(fun, vals[x.name], U, W, h), steps=(1e-4, 3e-4, 1e-3, 3e-5, 1e-5),
                   rtol=1e-4, what="d2f[U, W]")
     # the Kronecker form, where there is one: vec(H[V]) = K vec(V) on the variable's space
     if getattr(r, "kron", None) is not None:
-        K = np.atleast_2d(np.asarray(guard(_engine_evaluate, r.kron.node, vals,
-                                           context=(r.function.node,)), dtype=float))
+        K = np.atleast_2d(np.asarray(guard(_engine_evaluate, r.kron.node, vals, context=context_of(r)),
+                                     dtype=float))
         V = sample_direction(x, case.dims, rng)
         assert mismatch(K @ vec_cm(V), vec_cm(contract(H, V)), rtol=1e-8) <= 0, "Kronecker form disagrees"
 
@@ -447,11 +380,6 @@ def test_hvp_matches_hessian_and_gradient_differences(case):
     vv[vname] = V
     got = engine_value(r, vv)
     assert got.shape == x.numpy_shape(case.dims)
-    if x.diagonal and not STRICT:
-        off = got - np.diag(np.diag(got))
-        if np.any(np.abs(off) > 1e-12 * max(1.0, float(np.max(np.abs(got))))):
-            event("known bug: hvp-diagonal (compared on the diagonal)")
-        got = np.diag(np.diag(got))
     H = engine_value(guard(matcalc.hessian, text, x.name, where=case.where), vals)
     assert mismatch(got, contract(H, V), rtol=1e-7) <= 0, \
         f"hvp disagrees with H[V]:\n{got}\nH[V]:\n{contract(H, V)}"
@@ -466,50 +394,14 @@ def test_hvp_matches_hessian_and_gradient_differences(case):
 
 
 # --------------------------------------------------------------------------- text and values
-_EXP_CALL = None
-
-
-def roundtrip_known(text: str, node) -> str | None:
-    """The known bug that explains a failed read-back of `text` (printed from `node`), if any."""
-    global _EXP_CALL
-    import re
-    if STRICT:
-        return None
-    if _EXP_CALL is None:
-        _EXP_CALL = re.compile(r"\^-?(tr|trace|det|logdet|inv|exp|log|ln|sin|cos|tanh|tan|sigmoid|sqrt|abs|"
-                               r"sign|sum|diag|softmax|ones)\(")
-    if _EXP_CALL.search(text):
-        return "exponent-call"
-    if has_nonscalar_zero(node):
-        return "zero-print"
-    if "||ones(" in text:
-        return "ones-norm"
-    return None
-
-
-def read_back(text: str, where: str, node):
-    """parse(text, where), with failures explained by a known bug rejected."""
-    try:
-        return matcalc.parse(text, where=where)
-    except Exception as ex:  # noqa: BLE001
-        sig = roundtrip_known(text, node) or known_bug(ex)
-        if sig is not None and not STRICT:
-            skip_known(sig, f"{text!r}: {type(ex).__name__}: {ex}")
-        raise
-
-
 @prop_settings(ci=1500, long=20_000)
 @given(expressions(out="any"))
 def test_expression_text_round_trip(g):
     """parse(str(e), where=e.where) == e, for random expressions e."""
     note(f"text={g.text!r} where={g.where!r}")
-    e = guard(matcalc.parse, usable_text(g), where=g.where)
+    e = guard(matcalc.parse, g.text, where=g.where)
     note(f"str(e)={str(e)!r}")
-    back = read_back(str(e), e.where, e.node)
-    if back != e:
-        sig = roundtrip_known(str(e), e.node)
-        if sig is not None:
-            skip_known(sig, str(e))
+    back = guard(matcalc.parse, str(e), where=e.where)
     assert back == e, f"{str(e)!r} reads back as {str(back)!r}"
     assert e.latex()
 
@@ -525,21 +417,16 @@ def test_parsed_value_matches_independent_numpy(g, dims, seed):
         ref = tree_function(g.tree, vals, dims)
     except DomainError:
         reject()
-    e = guard(matcalc.parse, usable_text(g), where=g.where)
+    e = guard(matcalc.parse, g.text, where=g.where)
     sym_shape = numpy_shape(g.tree.shape, {d: d for d in DIMS})
     assert e.shape == sym_shape, f"shape {e.shape} != {sym_shape}"
     got = engine_value(e, vals)
     assert mismatch(got, ref, rtol=1e-9) <= 0, f"value {got} != {ref}"
     # and the canonical text has the same value
-    back = read_back(str(e), e.where, e.node)
-    try:
-        bv = np.asarray(guard(back.evaluate, vals), dtype=float)
-        ok = bv.shape == np.shape(ref) and mismatch(bv, ref, rtol=1e-9) <= 0
-    except matcalc.EvaluationError:
-        ok = False
-    if not ok and roundtrip_known(str(e), e.node):
-        skip_known(roundtrip_known(str(e), e.node), str(e))
-    assert mismatch(guard(back.evaluate, vals), ref, rtol=1e-9) <= 0, f"{str(e)!r} reads back with another value"
+    back = guard(matcalc.parse, str(e), where=e.where)
+    bv = np.asarray(guard(back.evaluate, vals), dtype=float)
+    assert bv.shape == np.shape(ref)
+    assert mismatch(bv, ref, rtol=1e-9) <= 0, f"{str(e)!r} reads back with another value"
 
 
 RESULT_KINDS = {"grad": ("scalar", matcalc.grad), "jacobian": ("nonscalar", matcalc.jacobian),
@@ -554,16 +441,10 @@ def result_cases(draw):
 
 
 def _same_value(text, where, node, vv, ctx, what):
-    back = read_back(text, where, node)
+    back = guard(matcalc.parse, text, where=where)
     want = np.asarray(guard(_engine_evaluate, node, vv, context=ctx), dtype=float)
-    try:
-        got = np.asarray(guard(_engine_evaluate, back.node, vv, context=ctx), dtype=float)
-        ok = got.shape == want.shape and mismatch(got, want, rtol=1e-8) <= 0
-    except matcalc.EvaluationError:
-        ok = False
-    if not ok and roundtrip_known(text, node):
-        skip_known(roundtrip_known(text, node), text)
     got = np.asarray(guard(_engine_evaluate, back.node, vv, context=ctx), dtype=float)
+    assert got.shape == want.shape, f"{what} = {text!r} reads back with shape {got.shape}, not {want.shape}"
     assert mismatch(got, want, rtol=1e-8) <= 0, f"{what} = {text!r} reads back with another value"
 
 
@@ -578,7 +459,7 @@ def test_result_text_round_trip(kc):
     rng = np.random.default_rng(case.seed + 4)
     vv = dict(vals)
     vv.update(direction_values(r, case, rng))
-    ctx = (r.function.node,) + tuple(r.directions)
+    ctx = context_of(r) + tuple(r.directions)
     _same_value(str(r), r.where, r.expr.node, vv, ctx, kind)
     # every printed form: the JSON of the CLI, LaTeX
     forms = guard(r.forms)
@@ -593,7 +474,7 @@ def _outputs(kind, text, wrt, where):
     return derivation_outputs(kind, text, wrt, where)
 
 
-@prop_settings(ci=200, long=6_000)
+@prop_settings(ci=200, long=2_000)
 @given(result_cases())
 def test_same_input_same_output_in_process(kc):
     """Deriving the same input twice (with the first result garbage collected) prints the same."""
@@ -676,54 +557,53 @@ def test_same_output_across_processes_and_hash_seeds():
 @pytest.mark.long
 @settings(max_examples=examples(0, 10_000) or 1,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large])
-@given(derivations(out="scalar", wrt="any", max_depth=6, budget=40))
+@given(derivations(out="scalar", wrt="any", max_depth=6, budget=40, big=True))
 def test_long_gradient_of_large_expressions(case):
-    """Bigger trees (up to 40 operations) than the CI properties use."""
+    """Bigger trees (20 to 40 operations, depth 5-6) than the CI properties use."""
     test_gradient_matches_own_finite_differences.hypothesis.inner_test(case)
 
 
-# --------------------------------------------------------------------------- known bugs, pinned
-@pytest.mark.xfail(strict=False, reason=KNOWN_BUGS["recursion"])
+# --------------------------------------------------------------------------- bugs found by these properties
+# Fixed (regression tests): found by the properties above, reproduced minimally here.
 @pytest.mark.parametrize("text,wrt,where", [
     ("tr(C^2) (a + b)", "C", "C: matrix(n,n); a: scalar; b: scalar"),
     ("<C, C> (a + b)", "C", "C: matrix(n,n); a: scalar; b: scalar"),
 ])
-def test_known_bug_recursion_in_kronecker_form(text, wrt, where):
-    r = matcalc.jacobian(text, wrt, where=where)
-    assert matcalc.check(r)
-    r = matcalc.hessian(text, wrt, where=where)
-    assert matcalc.check(r)
+def test_regression_kronecker_form_with_a_scalar_sum_factor(text, wrt, where):
+    """Was: RecursionError in simplify.factor_sum (matrix Jacobian / Hessian)."""
+    assert matcalc.check(matcalc.jacobian(text, wrt, where=where))
+    assert matcalc.check(matcalc.hessian(text, wrt, where=where))
 
 
-@pytest.mark.xfail(strict=False, reason=KNOWN_BUGS["lost-dim"])
-def test_known_bug_cancelled_variable_loses_its_dimension():
+def test_regression_cancelled_variable_keeps_its_dimension():
+    """Was: EvaluationError 'the size of dimension k is unknown'."""
     e = matcalc.parse("a + (u - u)", where="a: scalar; u: vector(k)")
     assert np.allclose(e.evaluate({"a": 1.0, "u": np.ones(3)}), np.ones(3))
+    g = matcalc.grad("tr(C - C)", "C", where="C: matrix(n,n)")
+    assert np.allclose(g.evaluate({"C": np.eye(3)}), np.zeros((3, 3)))
 
 
-@pytest.mark.xfail(strict=False, reason=KNOWN_BUGS["exponent-call"])
-def test_known_bug_function_call_exponent_round_trip():
-    e = matcalc.parse("2^(cos(a)) + x' x", where="a: scalar; x: vector(n)")
-    assert matcalc.parse(str(e), where=e.where) == e
-
-
-@pytest.mark.xfail(strict=False, reason=KNOWN_BUGS["zero-print"])
-@pytest.mark.parametrize("text,where", [("x - x", "x: vector(n)"), ("softmax(u - u)", "u: vector(k)")])
-def test_known_bug_zero_vector_round_trip(text, where):
+@pytest.mark.parametrize("text,where", [
+    ("2^(cos(a)) + x' x", "a: scalar; x: vector(n)"),     # was printed 2^cos(a): reads back as 2^(c o s(a))
+    ("x - x", "x: vector(n)"),                            # was printed 0: reads back as a scalar
+    ("softmax(u - u)", "u: vector(k)"),                   # was printed softmax(0)
+    ("||a ones(n)||", "a: scalar"),                       # was not a fixed point (dim(n) on reading back)
+    ("x' y A", "x: vector(n); y: vector(n); A: matrix(m,k)"),   # was a ShapeError: (x'y) A left to right
+    ("x' x z", "x: vector(n); z: vector(m)"),
+    ("x + (a + b) ones(n)", "a: scalar; b: scalar; x: vector(n)"),   # was (a + b) + x: read back as a + b + x
+])
+def test_regression_text_round_trip(text, where):
     e = matcalc.parse(text, where=where)
     assert matcalc.parse(str(e), where=e.where) == e
 
 
-@pytest.mark.xfail(strict=False, reason=KNOWN_BUGS["scalar-chain"])
-@pytest.mark.parametrize("text,where", [("x' y A", "x: vector(n); y: vector(n); A: matrix(m,k)"),
-                                        ("x' x z", "x: vector(n); z: vector(m)")])
-def test_known_bug_scalar_product_inside_a_chain(text, where):
-    e = matcalc.parse(text, where=where)
-    assert e == matcalc.parse("(" + text.rsplit(" ", 1)[0] + ") " + text.rsplit(" ", 1)[1], where=where)
+def test_regression_scalar_product_inside_a_chain_is_a_scalar():
+    where = "x: vector(n); y: vector(n); A: matrix(m,k)"
+    assert matcalc.parse("x' y A", where=where) == matcalc.parse("(x' y) A", where=where)
 
 
-@pytest.mark.xfail(strict=False, reason=KNOWN_BUGS["hvp-diagonal"])
-def test_known_bug_hvp_of_a_diagonal_variable():
+def test_regression_hvp_of_a_diagonal_variable_is_diagonal():
+    """Was: hvp not projected on the diagonal (gradient I .* G and Hessian were)."""
     where = "G: matrix(n,n) diagonal; x: vector(n)"
     r = matcalc.hvp("sum(sin(G x))", "G", where=where)
     rng = np.random.default_rng(0)
@@ -731,24 +611,60 @@ def test_known_bug_hvp_of_a_diagonal_variable():
     vals[r.directions[-1].name] = np.diag(rng.standard_normal(3))
     out = r.evaluate(vals)
     assert np.allclose(out, np.diag(np.diag(out)))
+    H = matcalc.hessian("sum(sin(G x))", "G", where=where).evaluate(vals)
+    assert np.allclose(out, np.tensordot(H, vals[r.directions[-1].name], 2))
 
 
-@pytest.mark.xfail(strict=False, reason=KNOWN_BUGS["ones-norm"])
-def test_known_bug_norm_of_ones_is_not_a_fixed_point():
-    e = matcalc.parse("||a ones(n)||", where="a: scalar")
-    assert matcalc.parse(str(e), where=e.where) == e
-
-
-@pytest.mark.xfail(strict=False, reason=KNOWN_BUGS["denominator-scalar"])
-def test_known_bug_denominator_layout_by_a_scalar():
+def test_regression_denominator_layout_by_a_scalar():
+    """Was: K' (the transposed matrix) for a matrix function of a scalar; check said MISMATCH."""
     r = matcalc.jacobian("a K", "a", where="K: matrix(n,k); a: scalar", layout="denominator")
     K = np.arange(6.0).reshape(3, 2)
     assert np.allclose(r.evaluate({"a": 1.0, "K": K}), K)
     assert matcalc.check(r)
 
 
-@pytest.mark.xfail(strict=False, reason=KNOWN_BUGS["check-noise"])
-def test_known_bug_check_false_alarm_for_large_values():
+def test_regression_check_accounts_for_finite_difference_noise():
+    """Was: MISMATCH for the right gradient cos(x) because f is large."""
     r = matcalc.grad("(-2*det(K' K + 2 I))^3 + sum(sin(x))", "x", where="K: matrix(n,k); x: vector(n)")
     assert str(r) == "cos(x)"
     assert matcalc.check(r)
+
+
+@pytest.mark.parametrize("kind,text,wrt,where", [
+    ("grad", "||(P (P x)) .^ 2|| + det(Q)", "P", "P: matrix(n,n) spd; Q: matrix(m,m) invertible; x: vector(n)"),
+    ("hessian", "z' (A P P) x", "P", "A: matrix(m,n); P: matrix(n,n) spd; x: vector(n); z: vector(m)"),
+])
+def test_regression_where_names_never_reuse_a_variable(kind, text, wrt, where):
+    """Was: '... where Q = ...' with Q a variable: parse(str(r), where=r.where) raised DeclarationError."""
+    r = RESULT_KINDS[kind][1](text, wrt, where=where)
+    back = matcalc.parse(str(r), where=r.where)
+    assert back.shape == r.expr.shape
+
+
+def test_regression_dense_jacobian_map_takes_dimensions_from_the_function():
+    """Was: EvaluationError 'the size of dimension n is unknown' (no variable of the map has size n)."""
+    r = matcalc.jacobian("z' z + D", "z", where="D: matrix(n,n); z: vector(m)")
+    z = np.array([1.0, 2.0])
+    out = r.evaluate({"D": np.eye(3), "z": z})
+    assert np.allclose(out, np.ones((3, 3, 1)) * 2 * z)
+
+
+def test_regression_check_of_a_variable_that_cancelled():
+    """Was: check raised 'could not find inputs' (P cancelled from the function; the Hessian 0 is right)."""
+    r = matcalc.hessian("logdet(P) sum((K' - K') K)", "P", where="K: matrix(n,k); P: matrix(n,n) spd")
+    assert matcalc.check(r)
+
+
+def test_regression_identity_printed_with_its_size_where_nothing_fixes_it():
+    """Was: '2 det(D) I', which reads back with a fresh dimension for I."""
+    r = matcalc.hessian("det(D) x' x", "x", where="D: matrix(n,n) invertible; x: vector(n)")
+    back = matcalc.parse(str(r), where=r.where)
+    assert back.node is r.expr.node
+
+
+def test_regression_declared_variable_fixes_its_dimension_even_when_absent():
+    """Was: parse('zeros(k)', where='u: vector(k)').evaluate({'u': ...}) could not size k."""
+    e = matcalc.parse("-u + u", where="u: vector(k)")
+    back = matcalc.parse(str(e), where=e.where)
+    assert back == e
+    assert np.allclose(back.evaluate({"u": np.ones(3)}), np.zeros(3))
