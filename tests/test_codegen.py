@@ -73,6 +73,13 @@ def test_generated_source_is_plain_numpy_without_user_text():
     assert "eval(" not in src and "exec(" not in src
 
 
+def test_generated_module_defines_only_the_helpers_it_uses():
+    src = matcalc.grad("log(det(X))", "X").numpy_source()
+    assert "def _softmax" not in src and "def _comm" not in src and "import math" not in src
+    src = matcalc.hessian("log(sum(exp(A x + b)))", "x").numpy_source()
+    assert "def _softmax" in src and "def _sigmoid" not in src
+
+
 @pytest.mark.parametrize("backend", ["jax", "torch"])
 def test_other_backends_agree_with_numpy(backend):
     pytest.importorskip(backend)  # optional extras: matcalc[jax], matcalc[torch]
