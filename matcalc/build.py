@@ -844,6 +844,26 @@ def norm(x: Expr) -> Expr:
     return sqrt(inner(x, x))
 
 
+def spectral_norm(x: Expr) -> Expr | None:
+    """||x||_2, the largest singular value, where it has a closed form; None elsewhere.
+
+    A rank-one matrix c a b' (an outer product, its chain split where the inner dimension
+    is 1) has the single nonzero singular value |c| ||a|| ||b||.
+    """
+    if isinstance(x, Zero):
+        return ZERO
+    if not isinstance(x, Mul):
+        return None
+    c, scal, chain = x.split()
+    for i in range(1, len(chain)):
+        if chain[i - 1].shape[1] == 1 and chain[i].shape[0] == 1:
+            a, b = mul(*chain[:i]), transpose(mul(*chain[i:]))
+            s = mul(*scal)
+            size = mul(num(abs(c)), norm(a), norm(b))
+            return size if not scal else mul(func("abs", s), size)
+    return None
+
+
 def diag(v: Expr) -> Expr:
     """The diagonal matrix of a vector."""
     if v.shape == SCALAR:

@@ -350,9 +350,7 @@ class Ctx:
             vec = self.is_col(a) or self.is_row(a)
             if sub == "F" or vec:
                 return self.mk("norm", (a,), (self.unit, self.unit), [s])
-            raise NotSupportedError(
-                f"the spectral norm ||{self.src(a)}||{'_2' if sub else ''} of a matrix is not supported; "
-                f"write ||{self.src(a)}||_F for the Frobenius norm")
+            return self.mk("spectral", (a,), (self.unit, self.unit), [s])
         if k == "where":
             for name, value, pos in s.b:
                 if name in self.decls:
@@ -671,6 +669,17 @@ def _build_product(ctx, t):
     return B.mul(*factors)
 
 
+def _build_spectral(ctx, t):
+    """The spectral norm of a matrix, where it has a closed form: ||a b'||_2 = ||a|| ||b||."""
+    a = t.args[0]
+    out = B.spectral_norm(a.built)
+    if out is None:
+        raise NotSupportedError(
+            f"the spectral norm ||{ctx.src(a)}||_2 of a matrix is supported only for an outer product "
+            f"a b' (where it is ||a|| ||b||); write ||{ctx.src(a)}||_F for the Frobenius norm")
+    return out
+
+
 def _build_var(ctx, t):
     name, decl = t.args
     return B.var(name, _shape(ctx, t), decl.props)
@@ -707,6 +716,7 @@ _BUILD = {
     "softmax": lambda c, t: B.softmax(t.args[0].built),
     "inner": lambda c, t: B.inner(t.args[0].built, t.args[1].built),
     "norm": lambda c, t: B.norm(t.args[0].built),
+    "spectral": _build_spectral,
     "vec": lambda c, t: B.vec(t.args[0].built),
     "kron": lambda c, t: B.kron(t.args[0].built, t.args[1].built),
 }

@@ -196,8 +196,10 @@ def factor_sum(terms) -> Expr:
             continue
         else:
             ex = min(exps)
+        # 1/s and 1/s^2: s^-2 (a s + b) or s^-1 (a + b / s); both are tried, the shorter kept
+        alt = max(exps) if not isinstance(ex, Expr) and ex < 0 and max(exps) != ex else None
         saving = (len(occ) - 1) * text_size(B.power(b, ex if isinstance(ex, Expr) else B.num(ex)) if ex != 1 else b)
-        cand = (saving, "scalar", (b, ex), [i for i, _ in occ])
+        cand = (saving, "scalar", (b, ex, alt), [i for i, _ in occ])
         if best is None or cand[0] > best[0]:
             best = cand
     # shared left / right chain factors
@@ -266,9 +268,12 @@ def factor_sum(terms) -> Expr:
         inner = factor_sum(rems)
         group = B.hadamard(B.power(b, B.num(ex)) if ex != 1 else b, inner)
     elif kind == "scalar":
-        b, ex = payload
-        inner = factor_sum([ts[i].build(drop_base=b, drop_exp=ex) for i in members])
-        group = B.mul(B.power(b, ex if isinstance(ex, Expr) else B.num(ex)) if ex != 1 else b, inner)
+        b, ex, alt = payload
+        group = _factor_out(ts, members, b, ex)
+        if alt is not None:
+            other = _factor_out(ts, members, b, alt)
+            if text_size(other) < text_size(group):
+                group = other
     else:
         f = payload
         rems = []
@@ -284,6 +289,12 @@ def factor_sum(terms) -> Expr:
     if not rest:
         return group
     return B.add(group, factor_sum(rest))
+
+
+def _factor_out(ts, members, b: Expr, ex) -> Expr:
+    """b^ex times the sum of the member terms with b^ex divided out."""
+    inner = factor_sum([ts[i].build(drop_base=b, drop_exp=ex) for i in members])
+    return B.mul(B.power(b, ex if isinstance(ex, Expr) else B.num(ex)) if ex != 1 else b, inner)
 
 
 def _coeff_cost(c: Fraction) -> int:

@@ -388,11 +388,20 @@ def test_scalar_to_a_fractional_power_is_fine():
     assert matcalc.parse("s^0.5", where="s: scalar").shape == ()
 
 
-@pytest.mark.parametrize("text", ["||X||", "||X||_2", "||A B||"])
-def test_spectral_norm_of_a_matrix_is_not_supported(text):
+@pytest.mark.parametrize("text", ["||X||", "||X||_2", "||A B||", "||x x' + I||_2"])
+def test_spectral_norm_of_a_general_matrix_is_not_supported(text):
     with pytest.raises(NotSupportedError) as info:
         matcalc.parse(text)
     assert "spectral" in str(info.value) and "_F" in str(info.value)
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("||x x'||_2", "x' x"),
+    ("||x y'||", "||x|| ||y||"),
+    ("||-2 A x (B y)'||_2", "2 ||A x|| ||B y||"),
+])
+def test_spectral_norm_of_an_outer_product_is_the_product_of_the_norms(text, expected):
+    assert matcalc.parse(text) == matcalc.parse(expected)
 
 
 def test_not_supported_error_is_a_matcalc_error():
