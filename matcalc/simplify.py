@@ -170,13 +170,30 @@ class _Term:
 
 def factor(e: Expr) -> Expr:
     """Factor every sum in e (bottom-up)."""
-    return B.transform(e, lambda n: factor_sum(n.args) if isinstance(n, Add) else n)
+    memo: dict = {}
+    return B.transform(e, lambda n: factor_sum(n.args, memo) if isinstance(n, Add) else n)
 
 
-def factor_sum(terms) -> Expr:
+def factor_sum(terms, memo: dict | None = None) -> Expr:
+    """Factor a sum greedily: at each step the shared factor that saves the most text.
+
+    Where two ways are tried (1/s and 1/s^2: s^-2 (a s + b) or s^-1 (a + b / s)), the
+    sub-sums they share are factored once (`memo`, keyed by the terms), so the work stays
+    polynomial however many powers of s there are.
+    """
     terms = list(terms)
     if len(terms) < 2:
         return B.add(*terms)
+    if memo is None:
+        memo = {}
+    key = tuple(terms)
+    done = memo.get(key)
+    if done is None:
+        done = memo[key] = _factor_sum(terms, memo)
+    return done
+
+
+def _factor_sum(terms: list, memo: dict) -> Expr:
     ts = [_Term(t) for t in terms]
     best = None  # (saving, kind, payload, members)
     # common scalar bases
@@ -255,7 +272,7 @@ def factor_sum(terms) -> Expr:
     rest = [terms[i] for i in range(len(terms)) if i not in mset]
     if kind == "coeff":
         c = payload
-        inner = factor_sum([B.scale(1 / c, terms[i]) for i in members])
+        inner = factor_sum([B.scale(1 / c, terms[i]) for i in members], memo)
         group = B.mul(B.num(c), inner)
     elif kind == "hadamard":
         b, ex = payload
@@ -265,13 +282,13 @@ def factor_sum(terms) -> Expr:
             fs = [B.power(c, B.num(e - ex if c is b else e)) for c, e in t.hmono.items() if (e - ex if c is b else e) != 0]
             shape = t.chain[0].shape
             rems.append(t.build(chain=(B.hadamard(*fs) if fs else B.ones(shape),)))
-        inner = factor_sum(rems)
+        inner = factor_sum(rems, memo)
         group = B.hadamard(B.power(b, B.num(ex)) if ex != 1 else b, inner)
     elif kind == "scalar":
         b, ex, alt = payload
-        group = _factor_out(ts, members, b, ex)
+        group = _factor_out(ts, members, b, ex, memo)
         if alt is not None:
-            other = _factor_out(ts, members, b, alt)
+            other = _factor_out(ts, members, b, alt, memo)
             if text_size(other) < text_size(group):
                 group = other
     else:
@@ -284,16 +301,16 @@ def factor_sum(terms) -> Expr:
                 n = f.shape[1] if kind == "left" else f.shape[0]
                 rem = (B.identity(n),) if n != 1 else ()
             rems.append(ts[i].build(chain=rem))
-        inner = factor_sum(rems)
+        inner = factor_sum(rems, memo)
         group = B.mul(f, inner) if kind == "left" else B.mul(inner, f)
     if not rest:
         return group
-    return B.add(group, factor_sum(rest))
+    return B.add(group, factor_sum(rest, memo))
 
 
-def _factor_out(ts, members, b: Expr, ex) -> Expr:
+def _factor_out(ts, members, b: Expr, ex, memo: dict) -> Expr:
     """b^ex times the sum of the member terms with b^ex divided out."""
-    inner = factor_sum([ts[i].build(drop_base=b, drop_exp=ex) for i in members])
+    inner = factor_sum([ts[i].build(drop_base=b, drop_exp=ex) for i in members], memo)
     return B.mul(B.power(b, ex if isinstance(ex, Expr) else B.num(ex)) if ex != 1 else b, inner)
 
 
