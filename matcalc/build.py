@@ -487,6 +487,17 @@ def power(b: Expr, e) -> Expr:
                     return mul(*parts)
             elif not ch or not any(x.shape != SCALAR for x in ch):
                 pass
+        if isinstance(b, Func) and b.name == "abs" and ev.denominator == 1 and ev % 2 == 0:
+            return power(b.arg, e)  # |a|^2 = a^2
+        if ev == ONE_HALF and isinstance(b, Pow) and isinstance(b.exp, Num) and b.shape == SCALAR \
+                and b.exp.value.denominator == 1 and b.exp.value % 2 == 0:
+            return power(func("abs", b.base), num(b.exp.value / 2))  # sqrt(a^2) = |a|
+        if ev.denominator != 1 and isinstance(b, Mul) and b.shape == SCALAR:
+            c, s, ch = b.split()
+            r = _exact_root(c, ev.denominator) if c > 0 and c != 1 else None
+            if r is not None and _small_power(r, Fraction(ev.numerator)):
+                # (4 y)^(1/2) = 2 y^(1/2): a positive coefficient's exact root comes out
+                return mul(num(r ** ev.numerator), power(mul(*s, *ch), e))
         if ev.denominator == 1 and isinstance(b, Hadamard):
             return hadamard(*[power(x, e) for x in b.args])
         if isinstance(b, Zero) and ev > 0:

@@ -23,7 +23,7 @@ GREEK = ("alpha", "beta", "gamma", "delta", "epsilon", "varepsilon", "zeta", "et
          "Xi", "Pi", "Sigma", "Upsilon", "Phi", "Psi", "Omega")
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+|_\{[A-Za-z0-9]+\})?$")
-_DIM = re.compile(r"^(?:[A-Za-z][A-Za-z0-9_]*|[0-9]+)$")
+_DIM = re.compile(r"^(?:[A-Za-z][A-Za-z0-9_]*|[0-9]+)(?:\*(?:[A-Za-z][A-Za-z0-9_]*|[0-9]+))*$")  # n, 3, m*n
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,8 @@ def _dim(tok: str, where: str):
     if not tok:
         return None
     if not _DIM.match(tok):
-        raise DeclarationError(f"{_show(where)}: {_show(tok)} is not a dimension (a name like n or an integer like 3)")
+        raise DeclarationError(f"{_show(where)}: {_show(tok)} is not a dimension (a name like n, an integer "
+                               f"like 3, or a product like m*n)")
     if tok.isdigit():
         v = int(tok)
         if v < 1:

@@ -22,6 +22,8 @@ def _dim(d, dims):
     if isinstance(d, int):
         return d
     if isinstance(d, str) and "*" in d:
+        if d in dims:
+            return dims[d]
         a, b = d.split("*", 1)
         return _dim(_maybe_int(a), dims) * _dim(_maybe_int(b), dims)
     if d not in dims:
@@ -100,6 +102,14 @@ def bind_dims(exprs, values: dict, skip=()) -> tuple:
         if not np.all(np.isfinite(a)):
             raise EvaluationError(f"the value of {name} contains NaN or infinity")
         arrays[name] = a
+    for d, n in dims.items():  # a product dimension m*n given by a value: m and n must agree with it
+        if "*" in str(d):
+            try:
+                want = _dim(d, {k: v for k, v in dims.items() if k != d})
+            except EvaluationError:
+                continue
+            if want != n:
+                raise EvaluationError(f"{origin[d]} has size {n} where dimension {d} = {want}")
     return arrays, dims
 
 

@@ -32,15 +32,16 @@ SUGGEST = {"norm": "write ||x|| or ||X||_F", "transpose": "write X' or X^T", "in
 class DimVar:
     """A dimension in inference: a constant, a declared symbol (rigid), or free (flexible)."""
 
-    __slots__ = ("parent", "label", "rigid", "const", "owner", "order")
+    __slots__ = ("parent", "label", "rigid", "const", "owner", "order", "factors")
 
-    def __init__(self, order, label=None, rigid=False, const=None, owner=None):
+    def __init__(self, order, label=None, rigid=False, const=None, owner=None, factors=None):
         self.parent = None  # a root (None, not self: no reference cycle for the collector)
         self.label = label
         self.rigid = rigid
         self.const = const
         self.owner = owner
         self.order = order
+        self.factors = factors  # (a, b) for the product dimension a*b (kron, vec)
 
     def find(self) -> "DimVar":
         r = self
@@ -55,7 +56,23 @@ class DimVar:
         r = self.find()
         if r.const is not None:
             return str(r.const)
+        if r.factors is not None:
+            return "*".join(f.show() for f in r.factors)
         return r.label or "?"
+
+    def leaves(self) -> tuple:
+        """(the non-constant factors' roots, the constant factor) of a dimension, products flattened."""
+        r = self.find()
+        if r.const is not None:
+            return [], r.const
+        if r.factors is None:
+            return [r], 1
+        out, c = [], 1
+        for f in r.factors:
+            fs, fc = f.leaves()
+            out += fs
+            c *= fc
+        return out, c
 
 
 class T:
@@ -111,6 +128,9 @@ class Ctx:
             return self._new()
         if isinstance(d, int):
             return self.const(d)
+        if "*" in d:  # a declared product dimension, vector(m*n)
+            a, b = d.split("*", 1)
+            return self._prod_dim(self.dim(int(a) if a.isdigit() else a), self.dim(int(b) if b.isdigit() else b))
         if d not in self.rigid:
             self.rigid[d] = self._new(label=d, rigid=True)
         return self.rigid[d]
@@ -141,6 +161,21 @@ class Ctx:
                 if y.owner is not None and y.owner not in soft:
                     soft.insert(0, y.owner)
                 raise _Clash(str(err), soft)
+        if ra.factors is not None or rb.factors is not None:
+            # m*n = n*m; and n*m = n*k means m = k (every dimension is at least 1)
+            la, ca = ra.leaves()
+            lb, cb = rb.leaves()
+            for x in list(la):
+                if any(x is y for y in lb):
+                    la.remove(x)
+                    lb.remove(next(y for y in lb if y is x))
+            if ca == cb and len(la) == len(lb) <= 1:
+                if la:
+                    self.unify(la[0], lb[0], why)
+                ra, rb = ra.find(), rb.find()
+                if ra is not rb:
+                    rb.parent = ra
+                return
         if (ra.rigid or ra.const is not None) and (rb.rigid or rb.const is not None):
             raise why()
         # keep the more informative root: constant > declared symbol > earliest flexible
@@ -594,13 +629,16 @@ class Ctx:
             return ra
         if ra.const is not None and rb.const is not None:
             return self.const(ra.const * rb.const)
-        return self._new(label=f"{ra.label or ra.const}*{rb.label or rb.const}", rigid=True)
+        return self._new(rigid=True, factors=(ra, rb))
 
     # ------------------------------------------------------------ building
     def resolve(self, d: DimVar):
         r = d.find()
         if r.const is not None:
             return r.const
+        if r.factors is not None:
+            a, b = (self.resolve(f) for f in r.factors)
+            return B._dim_mul(a, b)  # the constructors' canonical spelling (m*n for n*m)
         return r.label
 
     def build(self, root: T):

@@ -260,8 +260,17 @@ class TextPrinter(Printer):
     def sqrt(self, b):
         return "sqrt(" + self.doprint(b) + ")"
 
+    norm_depth = 0
+
     def norm(self, y, fro):
-        return "||" + self.doprint(y) + "||" + ("_F" if fro else "")
+        """||y||; inside another norm in parentheses, since there a `||` after an operand
+        closes the outer norm (`||a ||x|| + y||` would read as ||a|| ||x|| + y||)."""
+        self.norm_depth += 1
+        try:
+            s = "||" + self.doprint(y) + "||" + ("_F" if fro else "")
+        finally:
+            self.norm_depth -= 1
+        return self.paren(s) if self.norm_depth else s
 
     def call(self, name, *args):
         return name + "(" + ", ".join(self.doprint(a) for a in args) + ")", ATOM

@@ -169,3 +169,44 @@ def test_text_round_trips_through_parse():
                  "-exp(-x' x)", "sigmoid(A x) .* (1 - sigmoid(A x))", "(x' x)^(x' x)", "diag(x) A"]:
         e = matcalc.parse(text, where=W)
         assert matcalc.parse(str(e), where=e.where) == e, text
+
+
+def test_a_perfect_square_coefficient_comes_out_of_a_norm():
+    assert matcalc.parse("||2 x||") == matcalc.parse("2 ||x||")
+    assert matcalc.parse("||x / 3||^3") == matcalc.parse("1/27 ||x||^3")
+
+
+def test_the_square_root_of_a_square_is_the_absolute_value():
+    assert matcalc.parse("sqrt(a^2)", where="a: scalar") == matcalc.parse("abs(a)", where="a: scalar")
+    assert matcalc.parse("||a||", where="a: scalar") == matcalc.parse("abs(a)", where="a: scalar")
+    assert matcalc.parse("abs(a)^2", where="a: scalar") == matcalc.parse("a^2", where="a: scalar")
+
+
+def test_a_norm_inside_a_norm_prints_so_that_it_reads_back():
+    where = "C: matrix(n,n); a: scalar; x: vector(n)"
+    e = matcalc.parse("||(||a (C x)||^2) + x||", where=where)
+    assert matcalc.parse(str(e), where=e.where) == e
+
+
+def test_product_dimensions_of_the_same_factors_are_the_same():
+    e = matcalc.parse("kron(x, I_n) + kron(I_n, x)", where="x: vector(n)")
+    assert e.shape == ("n*n", "n")
+    vec_shape = matcalc.parse("vec(X)", where="X: matrix(n,m)").shape
+    assert matcalc.parse("vec(X) + kron(ones(n), ones(m))", where="X: matrix(n,m)").shape == vec_shape
+    assert matcalc.parse("vec(X) + kron(ones(m), ones(n))", where="X: matrix(n,m)").shape == vec_shape  # m n = n m
+
+
+def test_a_product_dimension_fixes_a_missing_factor():
+    e = matcalc.parse("vec(X) + kron(ones(n), y)", where="X: matrix(n,m)")
+    assert "y: vector(m)" in e.where
+
+
+def test_a_product_dimension_can_be_declared():
+    e = matcalc.parse("vec(X) + y", where="X: matrix(n,m)")
+    assert e.where == "X: matrix(n,m); y: vector(m*n)"
+    assert matcalc.parse(str(e), where=e.where) == e
+
+
+def test_product_dimensions_of_unrelated_factors_do_not_add():
+    with pytest.raises(matcalc.ShapeError):
+        matcalc.parse("vec(X) + kron(ones(k), ones(k))", where="X: matrix(n,m)")

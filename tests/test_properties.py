@@ -591,6 +591,7 @@ def test_regression_cancelled_variable_keeps_its_dimension():
     ("x' y A", "x: vector(n); y: vector(n); A: matrix(m,k)"),   # was a ShapeError: (x'y) A left to right
     ("x' x z", "x: vector(n); z: vector(m)"),
     ("x + (a + b) ones(n)", "a: scalar; b: scalar; x: vector(n)"),   # was (a + b) + x: read back as a + b + x
+    ("||(||a (C x)||^2) + x||", "C: matrix(n,n); a: scalar; x: vector(n)"),  # the inner || closed the outer norm
 ])
 def test_regression_text_round_trip(text, where):
     e = matcalc.parse(text, where=where)
@@ -639,6 +640,12 @@ def test_regression_where_names_never_reuse_a_variable(kind, text, wrt, where):
     r = RESULT_KINDS[kind][1](text, wrt, where=where)
     back = matcalc.parse(str(r), where=r.where)
     assert back.shape == r.expr.shape
+
+
+def test_regression_kronecker_dimensions_of_the_same_factors_add():
+    """Was: '... Q = kron(x, I_n) + kron(I_n, x)' raised ShapeError (n*n and n*n did not unify)."""
+    r = matcalc.hessian("||sin(x x')||_F", "x", where="x: vector(n)")
+    assert matcalc.parse(str(r), where=r.where).node is r.expr.node
 
 
 def test_regression_dense_jacobian_map_takes_dimensions_from_the_function():
