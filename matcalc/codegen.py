@@ -63,11 +63,14 @@ class Backend:
 
 _NP_HELPERS = '''
 def _sigmoid_float(z):
-    return 0.5 * (1.0 + _math.tanh(0.5 * z))
+    if z >= 0:
+        return 1.0 / (1.0 + _math.exp(-z))
+    e = _math.exp(z)
+    return e / (1.0 + e)
 
 
 def _sigmoid(z):
-    return 0.5 * (1.0 + _np.tanh(0.5 * z))  # never overflows
+    return 1.0 / (1.0 + _np.exp(_np.minimum(-z, 709.0)))  # accurate in both tails; exp never overflows
 
 
 def _softmax(u):

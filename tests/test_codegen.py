@@ -1,4 +1,6 @@
 """Generated NumPy functions agree with .evaluate() on every seed case."""
+import math
+
 import numpy as np
 import pytest
 
@@ -71,6 +73,17 @@ def test_generated_source_is_plain_numpy_without_user_text():
     src = r.numpy_source()
     assert "import numpy as _np" in src
     assert "eval(" not in src and "exec(" not in src
+
+
+def test_generated_sigmoid_is_accurate_in_both_tails():
+    """sigmoid(-30) = 9.3576e-14 to full relative precision (0.5 (1 + tanh(z/2)) loses it)."""
+    exact = lambda z: math.exp(z) / (1.0 + math.exp(z)) if z < 0 else 1.0 / (1.0 + math.exp(-z))  # noqa: E731
+    zs = np.array([-700.0, -30.0, -1.0, 0.0, 2.0, 40.0])
+    f = matcalc.compile("sum(sigmoid(x))", "x", outputs=("value",))
+    assert math.isclose(f(zs), sum(exact(z) for z in zs), rel_tol=1e-15)
+    g = matcalc.grad("sigmoid(a)", "a", where="a: scalar").to_numpy()
+    for z in (-700.0, -30.0, 0.5, 30.0):
+        assert math.isclose(g(z), exact(z) * (1 - exact(z)), rel_tol=1e-12)
 
 
 def test_generated_module_defines_only_the_helpers_it_uses():
