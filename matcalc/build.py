@@ -489,9 +489,9 @@ def power(b: Expr, e) -> Expr:
                 pass
         if isinstance(b, Func) and b.name == "abs" and ev.denominator == 1 and ev % 2 == 0:
             return power(b.arg, e)  # |a|^2 = a^2
-        if ev == ONE_HALF and isinstance(b, Pow) and isinstance(b.exp, Num) and b.shape == SCALAR \
-                and b.exp.value.denominator == 1 and b.exp.value % 2 == 0:
-            return power(func("abs", b.base), num(b.exp.value / 2))  # sqrt(a^2) = |a|
+        if ev.denominator != 1 and isinstance(b, Pow) and isinstance(b.exp, Num) and b.shape == SCALAR \
+                and b.exp.value.denominator == 1 and b.exp.value % 2 == 0 and (b.exp.value * ev).denominator == 1:
+            return power(func("abs", b.base), num(b.exp.value * ev))  # sqrt(a^2) = |a|, (a^-2)^(-1/2) = |a|
         if ev.denominator != 1 and isinstance(b, Mul) and b.shape == SCALAR:
             c, s, ch = b.split()
             r = _exact_root(c, ev.denominator) if c > 0 and c != 1 else None

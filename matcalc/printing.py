@@ -37,7 +37,8 @@ def self_inner(e: Expr):
                     return y, fro
                 if y.shape[1] == 1:
                     return y, fro
-    if fro and isinstance(e, MatPow) and e.k == 2 and e.base.symmetric:
+    if fro and isinstance(e, MatPow) and e.k == 2 and e.base.symmetric and not isinstance(e.base, Mul):
+        # tr(S^2) = ||S||_F^2; not for a product S = K'K, whose norm reads back as tr(K K' K K')
         return e.base, True
     return None
 

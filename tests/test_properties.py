@@ -592,6 +592,7 @@ def test_regression_cancelled_variable_keeps_its_dimension():
     ("x' x z", "x: vector(n); z: vector(m)"),
     ("x + (a + b) ones(n)", "a: scalar; b: scalar; x: vector(n)"),   # was (a + b) + x: read back as a + b + x
     ("||(||a (C x)||^2) + x||", "C: matrix(n,n); a: scalar; x: vector(n)"),  # the inner || closed the outer norm
+    ("tr((K' K)^2) x", "K: matrix(n,k); x: vector(n)"),   # was ||K' K||_F^2: reads back as ||K K'||_F^2
 ])
 def test_regression_text_round_trip(text, where):
     e = matcalc.parse(text, where=where)
