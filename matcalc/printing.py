@@ -581,11 +581,15 @@ def _identities_sized_by(text: str, e: Expr) -> bool:
     """Does `text` (printed from e) read back without a dimension e does not have?"""
     from .errors import MatcalcError
     from .expression import declarations_of, parse
+    dims = _dims_of(e)
+    # every dimension of e is declared (by placeholders that do not occur in the text), so that
+    # a size the text leaves open reads back as a fresh dimension, never as one of e's
+    reserve = "".join(f"; Dimq{i}: vector({d})" for i, d in enumerate(sorted(x for x in dims if isinstance(x, str))))
     try:
-        back = parse(text, where=declarations_of(e)).node
+        back = parse(text, where=declarations_of(e) + reserve).node
     except MatcalcError:
         return False
-    return back is e or _dims_of(back) <= _dims_of(e)
+    return back is e or _dims_of(back) <= dims
 
 
 def to_latex(e: Expr) -> str:

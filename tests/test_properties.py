@@ -670,6 +670,14 @@ def test_regression_identity_printed_with_its_size_where_nothing_fixes_it():
     assert back.node is r.expr.node
 
 
+def test_regression_identity_sized_when_its_fresh_name_would_clash():
+    """Was: '... I' for an m x m identity: read back, I's fresh dimension was named n (a dimension of
+    the text not fixed by a variable), so the check that it reads back passed wrongly."""
+    r = matcalc.hessian("z' z ||a ones(n, k) sin(tr(Q) ones(k))|| + sum(sin(x))", "z",
+                        where="Q: matrix(m,m) invertible; a: scalar; x: vector(n); z: vector(m)")
+    assert matcalc.parse(str(r), where=r.where).node is r.expr.node
+
+
 def test_regression_declared_variable_fixes_its_dimension_even_when_absent():
     """Was: parse('zeros(k)', where='u: vector(k)').evaluate({'u': ...}) could not size k."""
     e = matcalc.parse("-u + u", where="u: vector(k)")
