@@ -59,6 +59,8 @@ def ones(shape) -> Expr:
 def dimsize(n) -> Expr:
     if isinstance(n, int):
         return num(n)
+    if "*" in n:  # dim(m*n) = dim(m) dim(n)
+        return mul(*[dimsize(int(f) if f.isdigit() else f) for f in n.split("*")])
     return DimSize._make((n,), SCALAR)
 
 
@@ -950,6 +952,8 @@ def kron(a: Expr, b: Expr) -> Expr:
         return zeros((_dim_mul(a.shape[0], b.shape[0]), _dim_mul(a.shape[1], b.shape[1])))
     if isinstance(a, Identity) and isinstance(b, Identity):
         return identity(_dim_mul(a.args[0], b.args[0]))
+    if isinstance(a, Ones) and isinstance(b, Ones):
+        return ones((_dim_mul(a.shape[0], b.shape[0]), _dim_mul(a.shape[1], b.shape[1])))
     ca, sa, cha = a.split() if isinstance(a, Mul) else (Fraction(1), (), (a,))
     cb, sb, chb = b.split() if isinstance(b, Mul) else (Fraction(1), (), (b,))
     if ca != 1 or sa or cb != 1 or sb:

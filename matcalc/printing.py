@@ -57,6 +57,11 @@ def inner_pair(e: Trace):
     return None
 
 
+def _factors(d: str) -> list:
+    """The factors of a product dimension 'm*n' (one factor for a plain name)."""
+    return [int(f) if f.isdigit() else f for f in d.split("*")]
+
+
 def _transposes(e: Expr) -> int:
     return sum(1 for n in e.walk() if isinstance(n, Transpose))
 
@@ -292,18 +297,30 @@ class TextPrinter(Printer):
 
     def _print_Identity(self, e):
         n = e.args[0]
-        if n in self.known_dims:
+        if n in self.known_dims or (isinstance(n, str) and all(f in self.known_dims for f in _factors(n))):
             self.plain_identity = True
             return "I", ATOM
+        if isinstance(n, str) and "*" in n:  # I of size m*n is kron(I_m, I_n)
+            return self.kron_identity(_factors(n)), ATOM
         return (f"I_{n}" if str(n).isalnum() else f"I_{{{n}}}"), ATOM
 
+    def kron_identity(self, factors) -> str:
+        head = f"I_{factors[0]}"
+        return head if len(factors) == 1 else f"kron({head}, {self.kron_identity(factors[1:])})"
+
     def _print_Zero(self, e):
-        r, c = e.shape
-        return (f"zeros({r})" if c == 1 else f"zeros({r}, {c})"), ATOM
+        return self.filled("zeros", e.shape), ATOM
 
     def _print_Ones(self, e):
-        r, c = e.shape
-        return (f"ones({r})" if c == 1 else f"ones({r}, {c})"), ATOM
+        return self.filled("ones", e.shape), ATOM
+
+    def filled(self, name: str, shape) -> str:
+        """zeros(r, c) or ones(r, c); a product size m*n as kron(ones(m), ones(n)), which reads back."""
+        r, c = shape
+        if "*" in str(r) or "*" in str(c):
+            (r1, r2), (c1, c2) = (str(d).split("*", 1) if "*" in str(d) else (d, 1) for d in (r, c))
+            return f"kron({self.filled(name, (r1, c1))}, {self.filled(name, (r2, c2))})"
+        return f"{name}({r})" if c == 1 else f"{name}({r}, {c})"
 
     def _print_Comm(self, e):
         return f"comm({e.args[0]}, {e.args[1]})", ATOM

@@ -593,6 +593,8 @@ def test_regression_cancelled_variable_keeps_its_dimension():
     ("x + (a + b) ones(n)", "a: scalar; b: scalar; x: vector(n)"),   # was (a + b) + x: read back as a + b + x
     ("||(||a (C x)||^2) + x||", "C: matrix(n,n); a: scalar; x: vector(n)"),  # the inner || closed the outer norm
     ("tr((K' K)^2) x", "K: matrix(n,k); x: vector(n)"),   # was ||K' K||_F^2: reads back as ||K K'||_F^2
+    ("kron(x, x) - kron(x, x)", "x: vector(n)"),          # was zeros(n*n), which does not parse
+    ("sum(kron(x, x) - kron(x, x) + 1)", "x: vector(n)"),  # was dim(n*n)
 ])
 def test_regression_text_round_trip(text, where):
     e = matcalc.parse(text, where=where)
@@ -646,6 +648,12 @@ def test_regression_where_names_never_reuse_a_variable(kind, text, wrt, where):
 def test_regression_kronecker_dimensions_of_the_same_factors_add():
     """Was: '... Q = kron(x, I_n) + kron(I_n, x)' raised ShapeError (n*n and n*n did not unify)."""
     r = matcalc.hessian("||sin(x x')||_F", "x", where="x: vector(n)")
+    assert matcalc.parse(str(r), where=r.where).node is r.expr.node
+
+
+def test_regression_identity_of_a_product_size_reads_back():
+    """Was: I_{m*n}, which does not parse (now kron(I_m, I_n) where the text does not fix it)."""
+    r = matcalc.hessian("||tanh(x z')||_F", "x", where="x: vector(n); z: vector(m)")
     assert matcalc.parse(str(r), where=r.where).node is r.expr.node
 
 
