@@ -12,7 +12,8 @@ What makes it fast:
 * every shared subexpression is computed once, across all requested outputs (CSE);
 * matrix chains are parenthesized for the fewest flops (dynamic programming over the
   dimensions: 1 for a vector's unit side, a large N for every symbolic dimension);
-* an inverse that only multiplies becomes a solve; log-determinants use slogdet;
+* an inverse that only multiplies becomes a solve; log-determinants use slogdet; det(M) and
+  M^-1 (or M^-T) needed together come from one LU factorization (SciPy's LAPACK, if installed);
 * diag(v) M is a broadcast v * M, tr(A B) is sum(A * B'), transposes are views;
 * a linear map V -> H[V] (a matrix Hessian or Jacobian) is written out densely by
   index notation (einsum / broadcasting), never through a Kronecker product.
@@ -59,6 +60,7 @@ class Backend:
     reshape: str
     funcs: dict = field(default_factory=dict)
     helpers: str = ""
+    det_inv: str = ""     # {x}: (det(x), inv(x)) from one factorization, where the library allows
 
 
 _NP_HELPERS = '''
@@ -89,6 +91,32 @@ def _comm(m, n):
         for j in range(n):
             k[i * n + j, j * m + i] = 1.0
     return k
+
+
+def _det_inv(x):
+    """det(x) and inv(x) from one LU factorization (LAPACK getrf and getri, through SciPy when
+    it is installed); NumPy alone has no LU to share and factors twice."""
+    if _lapack is None or x.dtype != _np.float64:
+        return _np.linalg.det(x), _np.linalg.inv(x)
+    lu, piv, info = _lapack.dgetrf(x)
+    if info != 0:  # exactly singular (or a bad argument): NumPy's own answer and error
+        return _np.linalg.det(x), _np.linalg.inv(x)
+    swaps = _np.count_nonzero(piv != _np.arange(piv.shape[0]))
+    det = float(_np.prod(_np.diagonal(lu))) * (-1.0 if swaps % 2 else 1.0)
+    n = piv.shape[0]
+    if n <= 500:  # measured with OpenBLAS: getri is faster up to about 500, getrs beyond
+        inv, info = _lapack.dgetri(lu, piv, overwrite_lu=True)
+    else:
+        inv, info = _lapack.dgetrs(lu, piv, _np.eye(n, order="F"), overwrite_b=True)
+    if info != 0:
+        return det, _np.linalg.inv(x)
+    return det, inv
+
+
+try:
+    from scipy.linalg import lapack as _lapack
+except ImportError:  # SciPy is optional
+    _lapack = None
 '''
 
 NUMPY = Backend(
@@ -101,10 +129,10 @@ NUMPY = Backend(
     kron="_np.kron({a}, {b})", reshape="_np.reshape({x}, {s})",
     funcs={"exp": "_np.exp", "log": "_np.log", "sin": "_np.sin", "cos": "_np.cos", "tan": "_np.tan",
            "tanh": "_np.tanh", "sigmoid": "_sigmoid", "abs": "_np.abs", "sign": "_np.sign"},
-    helpers=_NP_HELPERS)
+    helpers=_NP_HELPERS, det_inv="_det_inv({x})")
 
 JAX = replace(
-    NUMPY, name="jax", imports="import jax\nimport jax.numpy as _np\njax.config.update('jax_enable_x64', True)",
+    NUMPY, name="jax", det_inv="", imports="import jax\nimport jax.numpy as _np\njax.config.update('jax_enable_x64', True)",
     asarray="_np.asarray({x}, dtype=_np.float64)", funcs={**NUMPY.funcs, "sigmoid": "jax.nn.sigmoid"},
     helpers='''
 def _softmax(u):
@@ -302,6 +330,8 @@ class _Emitter:
         self.keep: list = []
         self.plans: dict = {}
         self.known: set = set()
+        self.lu_bases: set = set()  # id(M): det(M) and an inverse of M (or M') are both needed
+        self.lu_names: dict = {}    # id(M) -> the temporary holding (det(M), inv(M))
 
     def temp(self) -> str:
         self.counter += 1
@@ -332,6 +362,9 @@ class _Emitter:
                     seen.add(id(n))
                     order.append(n)
         self.known = set(seen)
+        if self.b.det_inv:  # det(M) and M^-1 (or M^-T) from one factorization
+            dets = {id(_lu_base(n.arg)) for n in order if isinstance(n, Det)}
+            self.lu_bases = {id(_lu_base(n.arg)) for n in order if isinstance(n, Inverse)} & dets
         for r in roots:
             self.uses[id(r)] = self.uses.get(id(r), 0) + 2  # outputs are always named
         work = list(order)
@@ -490,7 +523,7 @@ class _Emitter:
         return f"{self.atom(left)} @ {self.atom(right)}"
 
     def _solves(self, inv: Expr, other: Expr) -> bool:
-        if id(inv) in self.names:
+        if id(inv) in self.names or id(_lu_base(inv.arg)) in self.lu_bases:
             return False
         uses = self.uses.get(id(inv), 0)
         return uses <= 1 or (uses == 2 and (other.shape[0] == 1 or other.shape[1] == 1))
@@ -542,7 +575,19 @@ class _Emitter:
         return self.vT(e.arg)
 
     def _c_Inverse(self, e):
+        if id(_lu_base(e.arg)) in self.lu_bases:
+            t = self.shared_lu(e.arg)
+            return f"{t}[1]" if e.arg is _lu_base(e.arg) else f"{t}[1].T"
         return self.b.inv.format(x=self.code(e.arg))
+
+    def shared_lu(self, m: Expr) -> str:
+        """The temporary holding (det(M), inv(M)) for M = m or m', computed once."""
+        base = _lu_base(m)
+        t = self.lu_names.get(id(base))
+        if t is None:
+            t = self.assign(self.b.det_inv.format(x=self.code(base)))
+            self.lu_names[id(base)] = t
+        return t
 
     def _c_MatPow(self, e):
         if e.k < 0:
@@ -586,6 +631,8 @@ class _Emitter:
         return self.b.trace.format(x=self.code(a))
 
     def _c_Det(self, e):
+        if id(_lu_base(e.arg)) in self.lu_bases:
+            return f"{self.shared_lu(e.arg)}[0]"
         return self.b.det.format(x=self.code(e.arg))
 
     def _c_LogDet(self, e):
@@ -738,6 +785,11 @@ def _chain_node(chain: list) -> Expr:
     return Mul._make(tuple(chain), (r, c))
 
 
+def _lu_base(m: Expr) -> Expr:
+    """M for M or M' (one LU factorization serves both: inv(M') = inv(M)', det(M') = det(M))."""
+    return m.arg if isinstance(m, Transpose) else m
+
+
 def _transposes(e: Expr) -> int:
     return sum(1 for n in e.walk() if isinstance(n, Transpose))
 
@@ -747,7 +799,9 @@ def _size(d) -> int:
 
 
 def _is_simple(c: str) -> bool:
-    return c.replace("_", "a").replace(".", "a").isalnum() or (c.replace(".", "", 1).isdigit())
+    """A name, a number, an attribute or an indexed temporary (`_t1[0]`, `_t1[1].T`)."""
+    return c.replace("_", "a").replace(".", "a").replace("[", "a").replace("]", "a").isalnum() \
+        or (c.replace(".", "", 1).isdigit())
 
 
 def _is_call(c: str) -> bool:

@@ -135,3 +135,27 @@ def test_generated_matrix_hessians_agree_with_evaluate(f, where):
             a = a + 3 * np.eye(shape[0])
         vals[name] = a
     assert_close(fn(**vals), r.evaluate(vals), rtol=1e-9)
+
+
+@pytest.mark.parametrize("n", [3, 600])  # both of the helper's LAPACK paths (getri; getrs beyond 500)
+def test_det_and_inverse_of_one_matrix_share_one_factorization(n):
+    r = matcalc.grad("det(X)", "X", where="X: matrix(n,n) invertible")
+    src = r.numpy_source()
+    assert src.count("_det_inv(X)") == 1 and "_np.linalg.det(X)" not in src.split("def f")[-1]
+    rng = np.random.default_rng(n)
+    X = rng.standard_normal((n, n)) / np.sqrt(n) + np.eye(n)
+    assert_close(r.to_numpy()(X), np.linalg.det(X) * np.linalg.inv(X).T, rtol=1e-8)
+
+
+def test_shared_factorization_falls_back_to_numpy_without_scipy():
+    fn = matcalc.grad("det(A - t I)", "t", where="A: matrix(n,n); t: scalar").to_numpy()
+    A = np.array([[2.0, 1.0, 0.0], [0.5, 3.0, 1.0], [0.0, 1.0, 4.0]])
+    with_scipy = fn(A, 0.5)
+    fn.__globals__["_lapack"] = None
+    assert math.isclose(fn(A, 0.5), with_scipy, rel_tol=1e-12)
+
+
+def test_shared_factorization_of_a_singular_matrix_fails_like_numpy():
+    fn = matcalc.grad("det(X)", "X", where="X: matrix(n,n)").to_numpy()
+    with pytest.raises(np.linalg.LinAlgError):
+        fn(np.ones((3, 3)))
