@@ -477,8 +477,11 @@ def power(b: Expr, e) -> Expr:
             return Pow._make((b, e), SCALAR)
         if isinstance(b, (Ones,)):
             return b
-        if isinstance(b, Pow) and isinstance(b.exp, Num) and ev.denominator == 1:
-            return power(b.base, num(b.exp.value * ev))
+        if isinstance(b, Pow) and ev.denominator == 1:  # (b^c)^k = b^(c k) for an integer k
+            if isinstance(b.exp, Num):
+                return power(b.base, num(b.exp.value * ev))
+            x = b.exp  # (t^(1 + a))^-1 = t^(-1 - a): the integer distributes over a sum exponent
+            return power(b.base, add(*[scale(ev, t) for t in x.args]) if isinstance(x, Add) else scale(ev, x))
         if ev.denominator == 1 and isinstance(b, Mul):
             c, s, ch = b.split()
             if b.shape == SCALAR:

@@ -137,8 +137,8 @@ class Printer:
             c, scal, chain = Fraction(1), (), (e,)
         num, den = [], []
         for s in scal:
-            if isinstance(s, Pow) and isinstance(s.exp, Num) and s.exp.value < 0:
-                den.append(B.power(s.base, B.num(-s.exp.value)))
+            if isinstance(s, Pow) and _negative_exponent(s.exp):
+                den.append(B.power(s.base, _negated(s.exp)))  # t^(-1 - a) is 1 / t^(1 + a)
             else:
                 num.append(s)
         # textbook order: scalar names, then functions, then sums, then 1x1 products like x'y
@@ -190,6 +190,8 @@ class Printer:
 
     def _print_Pow(self, e: Pow):
         b, x = e.base, e.exp
+        if e.shape == SCALAR and not isinstance(x, Num) and _negative_exponent(x):
+            return self._print_Mul(e)
         if isinstance(x, Num):
             v = x.value
             if v < 0 and e.shape == SCALAR:
@@ -709,3 +711,19 @@ def to_latex_compact(e: Expr, taken=()) -> str:
         return to_latex(e)
     defs = ", ".join(f"{latex_name(n)} = {to_latex(d)}" for n, d in _ordered(binds))
     return to_latex(body) + r",\quad \text{where } " + defs
+
+
+def _negative_exponent(x: Expr) -> bool:
+    """An exponent written with a leading minus (-1, -2 a, -1 - a): its power prints as 1 / b^(...)."""
+    if isinstance(x, Num):
+        return x.value < 0
+    if isinstance(x, Add):
+        return all(B.split_coeff(t)[0] < 0 for t in x.args)
+    return B.split_coeff(x)[0] < 0
+
+
+def _negated(x: Expr) -> Expr:
+    """-x with the minus distributed over a sum (-(-1 - a) is 1 + a)."""
+    if isinstance(x, Add):
+        return B.add(*[B.scale(-1, t) for t in x.args])
+    return B.scale(-1, x)

@@ -70,3 +70,8 @@ def test_directions_print_as_differentials_in_latex():
 
 def test_an_identity_whose_size_is_not_visible_prints_with_its_size():
     assert str(matcalc.grad("tr(X)", "X", where="X: matrix(n,n)")) == "I_n"
+
+
+def test_a_power_with_a_negative_symbolic_exponent_prints_as_a_quotient():
+    e = matcalc.parse("t^(-1 - a) + t^(-2 a)", where="a: scalar; t: scalar positive")
+    assert str(e) in ("1 / t^(1 + a) + 1 / t^(2 a)", "1 / t^(2 a) + 1 / t^(1 + a)")

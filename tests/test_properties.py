@@ -595,6 +595,9 @@ def test_regression_cancelled_variable_keeps_its_dimension():
     ("tr((K' K)^2) x", "K: matrix(n,k); x: vector(n)"),   # was ||K' K||_F^2: reads back as ||K K'||_F^2
     ("kron(x, x) - kron(x, x)", "x: vector(n)"),          # was zeros(n*n), which does not parse
     ("sum(kron(x, x) - kron(x, x) + 1)", "x: vector(n)"),  # was dim(n*n)
+    ("(x' + x' + x') / t (C (x / t^a))", "C: matrix(n,n); a: scalar; t: scalar positive; x: vector(n)"),
+    ("1/t * 1/t^a", "a: scalar; t: scalar positive"),    # was 1 / (t^a t): reads back as 1 / t^(1 + a)
+    ("1/t^(1-a)", "a: scalar; t: scalar positive"),
 ])
 def test_regression_text_round_trip(text, where):
     e = matcalc.parse(text, where=where)
