@@ -137,8 +137,9 @@ class Printer:
             c, scal, chain = Fraction(1), (), (e,)
         num, den = [], []
         for s in scal:
-            if isinstance(s, Pow) and _negative_exponent(s.exp):
-                den.append(B.power(s.base, _negated(s.exp)))  # t^(-1 - a) is 1 / t^(1 + a)
+            d = _as_denominator(s)
+            if d is not None:
+                den.append(d)  # t^-2 is 1 / t^2, t^(-1 - a) is 1 / t^(1 + a)
             else:
                 num.append(s)
         # textbook order: scalar names, then functions, then sums, then 1x1 products like x'y
@@ -190,7 +191,7 @@ class Printer:
 
     def _print_Pow(self, e: Pow):
         b, x = e.base, e.exp
-        if e.shape == SCALAR and not isinstance(x, Num) and _negative_exponent(x):
+        if not isinstance(x, Num) and _as_denominator(e) is not None:
             return self._print_Mul(e)
         if isinstance(x, Num):
             v = x.value
@@ -711,6 +712,17 @@ def to_latex_compact(e: Expr, taken=()) -> str:
         return to_latex(e)
     defs = ", ".join(f"{latex_name(n)} = {to_latex(d)}" for n, d in _ordered(binds))
     return to_latex(body) + r",\quad \text{where } " + defs
+
+
+def _as_denominator(s: Expr):
+    """b for a scalar power s = b^-k written 1 / b^k, or None. Only where 1 / b^k reads back as
+    s itself: 2^(-(a + b)) stays as it is, since 1 / 2^(a + b) is 2^(-a - b)."""
+    if not isinstance(s, Pow) or s.shape != SCALAR or not _negative_exponent(s.exp):
+        return None
+    if isinstance(s.exp, Num):
+        return B.power(s.base, B.num(-s.exp.value))
+    d = B.power(s.base, _negated(s.exp))
+    return d if B.power(d, B.num(-1)) is s else None
 
 
 def _negative_exponent(x: Expr) -> bool:

@@ -598,6 +598,7 @@ def test_regression_cancelled_variable_keeps_its_dimension():
     ("(x' + x' + x') / t (C (x / t^a))", "C: matrix(n,n); a: scalar; t: scalar positive; x: vector(n)"),
     ("1/t * 1/t^a", "a: scalar; t: scalar positive"),    # was 1 / (t^a t): reads back as 1 / t^(1 + a)
     ("1/t^(1-a)", "a: scalar; t: scalar positive"),
+    ("2^(-(a + b))", "a: scalar; b: scalar"),             # 1 / 2^(a + b) would read back as 2^(-a - b)
 ])
 def test_regression_text_round_trip(text, where):
     e = matcalc.parse(text, where=where)
