@@ -19,7 +19,8 @@ For each problem and size n, side by side in one process:
 * autograd: autograd.grad(f), autograd.value_and_grad(f), autograd.hessian(f).
 
 The peers differentiate the plain NumPy-style transcription of f. Everything is float64 on one
-thread (the thread variables are set below, before any import). Every implementation is checked
+thread (the thread variables are set below, before any import) and the process is pinned to one
+core (XLA uses extra threads whatever its flags; --all-cores leaves it unpinned). Every implementation is checked
 against matcalc's output before it is timed (relative max error <= 1e-6); disagreements are
 reported and kept in the JSON. Timing: each implementation is called once to warm up (JAX
 compiles there), then the implementations are timed in `--rounds` interleaved rounds (so drift in
@@ -45,6 +46,15 @@ os.environ["XLA_FLAGS"] = "--xla_cpu_multi_thread_eigen=false intra_op_paralleli
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+import sys  # noqa: E402
+
+# One core for every implementation: XLA runs work on threads of its own whatever the flags above
+# say (JAX's CPU time exceeds its wall-clock time), so unpinned its wall-clock figures would use both
+# cores of a 2-core machine while NumPy uses one. Set before any import, so that every thread any
+# library starts inherits it. --all-cores leaves the process unpinned.
+if "--all-cores" not in sys.argv and hasattr(os, "sched_setaffinity"):
+    os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+
 import argparse  # noqa: E402
 import datetime  # noqa: E402
 import gc  # noqa: E402
@@ -52,7 +62,6 @@ import inspect  # noqa: E402
 import json  # noqa: E402
 import math  # noqa: E402
 import platform  # noqa: E402
-import sys  # noqa: E402
 import time  # noqa: E402
 import traceback  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
@@ -895,6 +904,7 @@ def machine_info() -> dict:
             info["autograd"] = version("autograd")
         except Exception:  # noqa: BLE001
             info["autograd"] = "?"
+    info["cpu_affinity"] = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
     info["threads_env"] = {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
                                                           "MKL_NUM_THREADS", "XLA_FLAGS")}
     return info
@@ -914,6 +924,8 @@ def main(argv=None) -> int:
     ap.add_argument("--impls", default=",".join(IMPLS))
     ap.add_argument("--out", default=os.path.join(HERE, "results", "codegen.json"))
     ap.add_argument("--verbose", action="store_true")
+    ap.add_argument("--all-cores", action="store_true",
+                    help="do not pin the process to one core (JAX then uses a second core)")
     args = ap.parse_args(argv)
     if args.sizes is None:
         args.sizes = "10,100" if args.quick else "10,100,1000"
@@ -930,7 +942,8 @@ def main(argv=None) -> int:
     print("bench_codegen: matcalc's generated NumPy code vs hand-written NumPy, JAX (jit), PyTorch (torch.func), "
           "autograd")
     print(", ".join(f"{k} {info[k]}" for k in ("python", "numpy", "jax", "torch", "autograd") if k in info)
-          + f"; {info.get('cpu', '?')}, {info.get('cpu_count')} cores; one thread everywhere; float64")
+          + f"; {info.get('cpu', '?')}, {info.get('cpu_count')} cores; one thread everywhere"
+          + (f", pinned to core {info['cpu_affinity']}" if info.get("cpu_affinity") and len(info["cpu_affinity"]) == 1 else "") + "; float64")
     g = info["git_start"]
     print(f"matcalc commit {g['commit']}" + (" with uncommitted changes in matcalc/" if g["matcalc_dirty"] else "")
           + f"; load average at the start {' '.join(f'{x:.2f}' for x in info.get('loadavg_start', ()))}")
