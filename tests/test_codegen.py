@@ -159,3 +159,42 @@ def test_shared_factorization_of_a_singular_matrix_fails_like_numpy():
     fn = matcalc.grad("det(X)", "X", where="X: matrix(n,n)").to_numpy()
     with pytest.raises(np.linalg.LinAlgError):
         fn(np.ones((3, 3)))
+
+
+@pytest.mark.parametrize("kind,text,wrt,where", [
+    ("jacobian", "diag(A x)", "x", "x: vector(n)"),             # was an n x n array, not n x n x n
+    ("jacobian", "diag(sin(x))", "x", "x: vector(n)"),          # was an einsum error
+    ("hessian", "a + sum(sin(G))", "G", "G: matrix(n,n) diagonal"),  # was an einsum error
+    ("jacobian", "B diag(A x) C", "x", "x: vector(n)"),
+    ("jacobian", "diag(diag(X))", "X", "X: matrix(n,n)"),
+])
+def test_regression_generated_maps_through_diag_agree_with_evaluate(kind, text, wrt, where):
+    import inspect
+    r = getattr(matcalc, kind)(text, wrt, where=where)
+    rng = np.random.default_rng(3)
+    vals = {"a": 0.5, "x": rng.standard_normal(3), "X": rng.standard_normal((3, 3)), "A": rng.standard_normal((3, 3)),
+            "B": rng.standard_normal((3, 3)), "C": rng.standard_normal((3, 3)), "G": np.diag(rng.standard_normal(3))}
+    fn = r.to_numpy()
+    want = r.evaluate(vals)
+    assert_close(np.asarray(fn(*[vals[p] for p in inspect.signature(fn).parameters])), want)
+
+
+def test_regression_generated_gradient_of_a_cancelled_variable_takes_it_for_its_size():
+    """Was: 'the size of dimension n cannot be read off the inputs' (x cancelled from x' x (a - a))."""
+    fn = matcalc.grad("x' x (a - a)", "x", where="a: scalar; x: vector(n)").to_numpy()
+    assert_close(fn(x=np.ones(3)), np.zeros(3))
+
+
+def test_rank_one_term_of_a_matrix_sum_is_added_in_place():
+    r = matcalc.grad("1/2 ||sigmoid(W x + b) - t||^2 + lambda/2 ||W||_F^2", "W",
+                     where="W: matrix(m,n); b: vector(m); x: vector(n); t: vector(m); lambda: scalar")
+    src = r.numpy_source()
+    assert "_add_outer(" in src
+    rng = np.random.default_rng(4)
+    vals = {"W": rng.standard_normal((60, 50)), "b": rng.standard_normal(60), "x": rng.standard_normal(50),
+            "t": rng.standard_normal(60), "lambda": 0.3}
+    fn = r.to_numpy()
+    want = r.evaluate(vals)
+    assert_close(fn(vals["W"], vals["b"], 0.3, vals["t"], vals["x"]), want, rtol=1e-12)
+    fn.__globals__["_blas"] = None  # without SciPy: the same sum
+    assert_close(fn(vals["W"], vals["b"], 0.3, vals["t"], vals["x"]), want, rtol=1e-12)

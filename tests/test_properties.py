@@ -37,6 +37,7 @@ if HERE not in sys.path:
 
 from strategies import (DIMS, SCALAR, DomainError, derivation_outputs, derivations, expressions,  # noqa: E402
                         numpy_shape, point, random_case, sample_direction, sample_values, tree_function)
+from conftest import assert_close  # noqa: E402
 
 # --------------------------------------------------------------------------- profiles
 _PROFILE_N = settings.default.max_examples
@@ -394,6 +395,56 @@ def test_hvp_matches_hessian_and_gradient_differences(case):
 
 
 # --------------------------------------------------------------------------- text and values
+def generated_args(fn, vals) -> list:
+    """The generated function's arguments, by parameter name (a keyword gets a trailing _)."""
+    import inspect
+    return [vals[p if p in vals else p[:-1]] for p in inspect.signature(fn).parameters]
+
+
+@prop_settings(ci=300, long=10_000)
+@given(derivations(out="scalar", wrt="any"))
+def test_generated_value_and_gradient_agree_with_evaluate(case):
+    """matcalc.compile(f, x, outputs=("value", "grad")) computes f and what grad(...).evaluate() does."""
+    vals, text = in_domain(case)
+    r = guard(matcalc.grad, text, case.wrt.name, where=case.where)
+    want = engine_value(r, vals)
+    fn = guard(matcalc.compile, text, case.wrt.name, where=case.where, outputs=("value", "grad"))
+    value, grad = fn(*generated_args(fn, vals))
+    assert_close(value, f_of(case, vals, case.wrt.name)(vals[case.wrt.name]), rtol=1e-8, atol=1e-10)
+    assert_close(np.asarray(grad, dtype=float).reshape(want.shape), want, rtol=1e-8, atol=1e-10)
+
+
+@prop_settings(ci=200, long=6_000)
+@given(derivations(out="scalar", wrt="any"))
+def test_generated_hessian_and_hvp_agree_with_evaluate(case):
+    """The generated Hessian (dense [wrt..., wrt...]) and Hessian-vector product are .evaluate()'s."""
+    vals, text = in_domain(case)
+    r = guard(matcalc.hessian, text, case.wrt.name, where=case.where)
+    want = engine_value(r, vals)
+    fn = guard(r.to_numpy)
+    got = np.asarray(fn(*generated_args(fn, vals)), dtype=float)
+    assert_close(got.reshape(want.shape), want, rtol=1e-8, atol=1e-10)
+    h = guard(matcalc.hvp, text, case.wrt.name, where=case.where)
+    hv_vals = dict(vals)
+    hv_vals[h.directions[-1].name] = sample_direction(case.wrt, case.dims, np.random.default_rng(case.seed))
+    want = engine_value(h, hv_vals)
+    fn = guard(h.to_numpy)
+    got = np.asarray(fn(*generated_args(fn, hv_vals)), dtype=float)
+    assert_close(got.reshape(want.shape), want, rtol=1e-8, atol=1e-10)
+
+
+@prop_settings(ci=200, long=8_000)
+@given(derivations(out="nonscalar", wrt="any"))
+def test_generated_jacobian_agrees_with_evaluate(case):
+    """The generated dense Jacobian [out..., in...] is .evaluate()'s."""
+    vals, text = in_domain(case)
+    r = guard(matcalc.jacobian, text, case.wrt.name, where=case.where)
+    want = engine_value(r, vals)
+    fn = guard(r.to_numpy)
+    got = np.asarray(fn(*generated_args(fn, vals)), dtype=float)
+    assert_close(got.reshape(want.shape), want, rtol=1e-8, atol=1e-10)
+
+
 @prop_settings(ci=1500, long=20_000)
 @given(expressions(out="any"))
 def test_expression_text_round_trip(g):
