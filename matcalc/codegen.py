@@ -251,10 +251,29 @@ class _Letters:
         self.i = 0
 
     def new(self) -> str:
+        """A fresh one-character index; past the alphabet, other characters (every einsum is
+        renamed to ASCII letters by _ascii_spec, and one term uses few indices)."""
         alphabet = "abcdefghmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-        c = alphabet[self.i]
+        c = alphabet[self.i] if self.i < len(alphabet) else chr(0x100 + self.i)
         self.i += 1
         return c
+
+
+def _ascii_spec(spec: str) -> str:
+    """An einsum spec with its indices renamed to ASCII letters (NumPy accepts no others)."""
+    letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    names: dict = {}
+    out = []
+    for ch in spec:
+        if ch in ",->":
+            out.append(ch)
+            continue
+        if ch not in names:
+            if len(names) == len(letters):
+                raise NotSupportedError("a term of this linear map needs more than 52 indices")
+            names[ch] = letters[len(names)]
+        out.append(names[ch])
+    return "".join(out)
 
 
 @dataclass
@@ -736,7 +755,18 @@ class _Emitter:
         return f"{self.b.T.format(x=self.atom(e.arg))}.reshape(-1)"
 
     def _c_Kron(self, e):
-        return self.b.kron.format(a=self.code(e.args[0]), b=self.code(e.args[1]))
+        """Vectors are 1-D in the code but columns (or rows) in a Kronecker product: kron(x, I) is
+        mn x n, not NumPy's kron of a 1-D array (a row); a vector result is 1-D again."""
+        code = self.b.kron.format(a=self._as_2d(e.args[0]), b=self._as_2d(e.args[1]))
+        if e.shape != SCALAR and (e.shape[0] == 1 or e.shape[1] == 1):
+            return f"{_par(code)}.reshape(-1)"
+        return code
+
+    def _as_2d(self, e: Expr) -> str:
+        r, c = e.shape
+        if (r, c) == SCALAR or (r != 1 and c != 1):
+            return self.code(e)
+        return f"{self.atom(e)}[:, None]" if c == 1 else f"{self.atom(e)}[None, :]"
 
     # -- dense linear maps
     def broadcast(self, e: Expr, ix: str, out_idx: str) -> str:
@@ -786,7 +816,7 @@ class _Emitter:
                 # an outer product: broadcasting beats einsum
                 ein = " * ".join(self.broadcast(e, ix, out_idx) for e, ix in ops)
             else:
-                spec = ",".join(ix for _, ix in ops) + "->" + out_idx
+                spec = _ascii_spec(",".join(ix for _, ix in ops) + "->" + out_idx)
                 codes = [self.operand(e) for e, _ in ops]
                 ein = self.b.einsum.format(spec=spec, ops=", ".join(codes))
             sign = ""

@@ -167,6 +167,8 @@ def test_shared_factorization_of_a_singular_matrix_fails_like_numpy():
     ("hessian", "a + sum(sin(G))", "G", "G: matrix(n,n) diagonal"),  # was an einsum error
     ("jacobian", "B diag(A x) C", "x", "x: vector(n)"),
     ("jacobian", "diag(diag(X))", "X", "X: matrix(n,n)"),
+    ("jacobian", "(sin(x x' + C) + C) x", "x", "x: vector(n)"),  # kron(x, I) with x 1-D was a row
+    ("hessian", "det((X' X)' (X' X) + 1 I)", "X", "X: matrix(n,n)"),  # ran out of index letters
 ])
 def test_regression_generated_maps_through_diag_agree_with_evaluate(kind, text, wrt, where):
     import inspect
