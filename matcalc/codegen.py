@@ -1078,23 +1078,29 @@ def _params(f: Expr, result) -> list:
     vs = variables(f, result._expr)
     for d in result.directions:
         vs.pop(d.name, None)
-    # a variable that cancelled out (x in x' x (a - a)) is still a parameter where only its value
-    # tells the size of a dimension the code needs (the gradient zeros(n))
-    have = {p for v in vs.values() for d in v.shape for p in _dim_parts(d)}
-    shaped = [n for e in (f, result._expr) for n in e.walk()] + list(result.directions)
+    extra = list(result.directions)
     if getattr(result, "_var", None) is not None:  # a map's input axes have the variable's shape
-        shaped.append(result._var)
-    need = {p for n in shaped for d in n.shape for p in _dim_parts(d)}
-    for v in sorted(getattr(result.function, "context", ()), key=lambda v: v.name):
-        parts = {p for d in v.shape for p in _dim_parts(d)}
-        if isinstance(v, Var) and v.name not in vs and (parts & need) - have:
-            vs[v.name] = v
-            have |= parts
+        extra.append(result._var)
+    add_sizing_variables(vs, (f, result._expr), getattr(result.function, "context", ()), extra)
     ordered = [vs[n] for n in sorted(vs)]
     if result.kind in ("hvp", "differential"):
         v = result.directions[-1]
         ordered.append(v)
     return ordered
+
+
+def add_sizing_variables(vs: dict, exprs, context, extra=()) -> None:
+    """Add to vs (name -> Var) the variables that cancelled out (x in x' x (a - a)) but whose
+    values alone tell the size of a dimension the code needs (the gradient zeros(n))."""
+    have = {p for v in vs.values() for d in v.shape for p in _dim_parts(d)}
+    shaped = [n for e in exprs for n in e.walk()] + list(extra)
+    sizes = [d for n in shaped for d in n.shape] + [n.args[0] for n in shaped if isinstance(n, DimSize)]
+    need = {p for d in sizes for p in _dim_parts(d)}  # tr(I_n) = n needs n too
+    for v in sorted(context, key=lambda v: v.name):
+        parts = {p for d in v.shape for p in _dim_parts(d)}
+        if isinstance(v, Var) and v.name not in vs and (parts & need) - have:
+            vs[v.name] = v
+            have |= parts
 
 
 def _dim_parts(d) -> list:

@@ -200,3 +200,9 @@ def test_rank_one_term_of_a_matrix_sum_is_added_in_place():
     assert_close(fn(vals["W"], vals["b"], 0.3, vals["t"], vals["x"]), want, rtol=1e-12)
     fn.__globals__["_blas"] = None  # without SciPy: the same sum
     assert_close(fn(vals["W"], vals["b"], 0.3, vals["t"], vals["x"]), want, rtol=1e-12)
+
+
+def test_regression_compiled_value_sized_by_a_cancelled_variable():
+    """Was: 'the size of dimension n cannot be read off the inputs' (<P^-1', P> + a = n + a)."""
+    fn = matcalc.compile("<P^-1', P> + a", "a", where="P: matrix(n,n) spd; a: scalar", outputs=("value", "grad"))
+    assert fn(P=np.eye(3), a=2.0) == (5.0, 1.0)
