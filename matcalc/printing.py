@@ -715,8 +715,9 @@ def to_latex_compact(e: Expr, taken=()) -> str:
 
 
 def _as_denominator(s: Expr):
-    """b for a scalar power s = b^-k written 1 / b^k, or None. Only where 1 / b^k reads back as
-    s itself: 2^(-(a + b)) stays as it is, since 1 / 2^(a + b) is 2^(-a - b)."""
+    """The denominator b^k of a scalar power s = b^-k, to be written 1 / b^k; None if s has none.
+    Only where 1 / b^k reads back as s itself: 2^(-(a + b)) stays as it is, since 1 / 2^(a + b)
+    is 2^(-a - b)."""
     if not isinstance(s, Pow) or s.shape != SCALAR or not _negative_exponent(s.exp):
         return None
     if isinstance(s.exp, Num):
