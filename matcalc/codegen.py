@@ -624,7 +624,7 @@ class _Emitter:
         return f"{self.atom(left)} @ {self.atom(right)}"
 
     def _solves(self, inv: Expr, other: Expr) -> bool:
-        if id(inv) in self.names or id(_lu_base(inv.arg)) in self.lu_bases:
+        if id(inv) in self.names or self.shares_lu(inv.arg):
             return False
         uses = self.uses.get(id(inv), 0)
         return uses <= 1 or (uses == 2 and (other.shape[0] == 1 or other.shape[1] == 1))
@@ -676,10 +676,14 @@ class _Emitter:
         return self.vT(e.arg)
 
     def _c_Inverse(self, e):
-        if id(_lu_base(e.arg)) in self.lu_bases:
+        if self.shares_lu(e.arg):
             t = self.shared_lu(e.arg)
             return f"{t}[1]" if e.arg is _lu_base(e.arg) else f"{t}[1].T"
         return self.b.inv.format(x=self.code(e.arg))
+
+    def shares_lu(self, m: Expr) -> bool:
+        """Whether det and inverse of m (or m') both appear, so one factorization serves both."""
+        return id(_lu_base(m)) in self.lu_bases
 
     def shared_lu(self, m: Expr) -> str:
         """The temporary holding (det(M), inv(M)) for M = m or m', computed once."""
@@ -732,7 +736,7 @@ class _Emitter:
         return self.b.trace.format(x=self.code(a))
 
     def _c_Det(self, e):
-        if id(_lu_base(e.arg)) in self.lu_bases:
+        if self.shares_lu(e.arg):
             return f"{self.shared_lu(e.arg)}[0]"
         return self.b.det.format(x=self.code(e.arg))
 

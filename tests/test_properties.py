@@ -401,6 +401,14 @@ def generated_args(fn, vals) -> list:
     return [vals[p if p in vals else p[:-1]] for p in inspect.signature(fn).parameters]
 
 
+def assert_generated_matches(result, vals) -> None:
+    """result.to_numpy() at vals gives what result.evaluate(vals) gives."""
+    want = engine_value(result, vals)
+    fn = guard(result.to_numpy)
+    got = np.asarray(fn(*generated_args(fn, vals)), dtype=float)
+    assert_close(got.reshape(want.shape), want, rtol=1e-8, atol=1e-10)
+
+
 @prop_settings(ci=300, long=10_000)
 @given(derivations(out="scalar", wrt="any"))
 def test_generated_value_and_gradient_agree_with_evaluate(case):
@@ -419,18 +427,11 @@ def test_generated_value_and_gradient_agree_with_evaluate(case):
 def test_generated_hessian_and_hvp_agree_with_evaluate(case):
     """The generated Hessian (dense [wrt..., wrt...]) and Hessian-vector product are .evaluate()'s."""
     vals, text = in_domain(case)
-    r = guard(matcalc.hessian, text, case.wrt.name, where=case.where)
-    want = engine_value(r, vals)
-    fn = guard(r.to_numpy)
-    got = np.asarray(fn(*generated_args(fn, vals)), dtype=float)
-    assert_close(got.reshape(want.shape), want, rtol=1e-8, atol=1e-10)
+    assert_generated_matches(guard(matcalc.hessian, text, case.wrt.name, where=case.where), vals)
     h = guard(matcalc.hvp, text, case.wrt.name, where=case.where)
     hv_vals = dict(vals)
     hv_vals[h.directions[-1].name] = sample_direction(case.wrt, case.dims, np.random.default_rng(case.seed))
-    want = engine_value(h, hv_vals)
-    fn = guard(h.to_numpy)
-    got = np.asarray(fn(*generated_args(fn, hv_vals)), dtype=float)
-    assert_close(got.reshape(want.shape), want, rtol=1e-8, atol=1e-10)
+    assert_generated_matches(h, hv_vals)
 
 
 @prop_settings(ci=200, long=8_000)
@@ -438,11 +439,7 @@ def test_generated_hessian_and_hvp_agree_with_evaluate(case):
 def test_generated_jacobian_agrees_with_evaluate(case):
     """The generated dense Jacobian [out..., in...] is .evaluate()'s."""
     vals, text = in_domain(case)
-    r = guard(matcalc.jacobian, text, case.wrt.name, where=case.where)
-    want = engine_value(r, vals)
-    fn = guard(r.to_numpy)
-    got = np.asarray(fn(*generated_args(fn, vals)), dtype=float)
-    assert_close(got.reshape(want.shape), want, rtol=1e-8, atol=1e-10)
+    assert_generated_matches(guard(matcalc.jacobian, text, case.wrt.name, where=case.where), vals)
 
 
 @prop_settings(ci=1500, long=20_000)
