@@ -904,6 +904,16 @@ def machine_info() -> dict:
             info["autograd"] = version("autograd")
         except Exception:  # noqa: BLE001
             info["autograd"] = "?"
+    from matcalc import kernels
+    info["compiled_loops"] = kernels.enabled()  # numba (matcalc[fast]) for large outer products
+    if info["compiled_loops"]:
+        import numba
+        info["numba"] = numba.__version__
+    try:
+        import scipy
+        info["scipy"] = scipy.__version__
+    except ImportError:
+        info["scipy"] = None
     info["cpu_affinity"] = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
     info["threads_env"] = {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
                                                           "MKL_NUM_THREADS", "XLA_FLAGS")}
@@ -941,7 +951,8 @@ def main(argv=None) -> int:
     print("=" * 100)
     print("bench_codegen: matcalc's generated NumPy code vs hand-written NumPy, JAX (jit), PyTorch (torch.func), "
           "autograd")
-    print(", ".join(f"{k} {info[k]}" for k in ("python", "numpy", "jax", "torch", "autograd") if k in info)
+    print(", ".join(f"{k} {info[k]}" for k in ("python", "numpy", "scipy", "numba", "jax", "torch", "autograd")
+                    if info.get(k))
           + f"; {info.get('cpu', '?')}, {info.get('cpu_count')} cores; one thread everywhere"
           + (f", pinned to core {info['cpu_affinity']}" if info.get("cpu_affinity") and len(info["cpu_affinity"]) == 1 else "") + "; float64")
     g = info["git_start"]

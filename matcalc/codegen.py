@@ -21,6 +21,7 @@ What makes it fast:
 from __future__ import annotations
 
 import keyword
+import re
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
@@ -63,6 +64,7 @@ class Backend:
     det_inv: str = ""     # {x}: (det(x), inv(x)) from one factorization, where the library allows
     outer: str = "{u}[:, None] * {v}"   # the outer product u v' of two 1-D vectors
     add_outer: str = ""   # {t} + {a} {u} {v}' into the fresh array t, in place, where the library allows
+    axpy_outer: str = ""  # {s} {m} + {a} {u} {v}' as a fresh array in one pass, where the library allows
 
 
 _NP_HELPERS = '''
@@ -96,11 +98,26 @@ def _comm(m, n):
 
 
 def _outer(u, v):
-    # u v': NumPy's einsum writes a large outer product about twice as fast as broadcasting does
-    # (measured with NumPy 2.4 from n = 50 on); broadcasting has less overhead on small ones
+    # u v': a compiled loop (matcalc.kernels, with numba) writes a large one at memory speed; else
+    # NumPy's einsum, about twice as fast as broadcasting from n = 50 on (measured with NumPy 2.4);
+    # broadcasting has less overhead on small ones
     if u.shape[0] * v.shape[0] < 2048:
         return u[:, None] * v
-    return _np.einsum("i,j->ij", u, v)
+    out = _kernels.outer(u, v) if _kernels is not None else None
+    return _np.einsum("i,j->ij", u, v) if out is None else out
+
+
+try:  # matcalc's compiled loops for large results; the generated module runs without matcalc too
+    from matcalc import kernels as _kernels
+except ImportError:
+    _kernels = None
+
+
+def _axpy_outer(s, m, alpha, u, v):
+    """s m + alpha u v' as a fresh array: in one pass by a compiled loop where there is one, else
+    s m and then the outer product added to it in place."""
+    out = _kernels.axpy_outer(s, m, alpha, u, v) if _kernels is not None else None
+    return _add_outer(s * m, alpha, u, v) if out is None else out
 
 
 def _add_outer(t, alpha, u, v):
@@ -118,24 +135,39 @@ except ImportError:  # SciPy is optional
     _blas = None
 
 
+def _inv(x):
+    """x^-1 by LU (LAPACK getrf, through SciPy when it is installed): faster than np.linalg.inv,
+    which solves against the identity (one thread, n = 100: 0.28 ms against 0.55; n = 1000: 79 ms
+    against 93)."""
+    if _lapack is None or x.dtype != _np.float64 or x.ndim != 2 or x.shape[0] == 0:
+        return _np.linalg.inv(x)
+    lu, piv, info = _lapack.dgetrf(x)
+    inv = _lu_inv(lu, piv) if info == 0 else None
+    return _np.linalg.inv(x) if inv is None else inv  # singular: NumPy's own error
+
+
 def _det_inv(x):
-    """det(x) and inv(x) from one LU factorization (LAPACK getrf and getri, through SciPy when
-    it is installed); NumPy alone has no LU to share and factors twice."""
-    if _lapack is None or x.dtype != _np.float64:
+    """det(x) and inv(x) from one LU factorization (LAPACK getrf, through SciPy when it is
+    installed); NumPy alone has no LU to share and factors twice."""
+    if _lapack is None or x.dtype != _np.float64 or x.ndim != 2 or x.shape[0] == 0:
         return _np.linalg.det(x), _np.linalg.inv(x)
     lu, piv, info = _lapack.dgetrf(x)
     if info != 0:  # exactly singular (or a bad argument): NumPy's own answer and error
         return _np.linalg.det(x), _np.linalg.inv(x)
     swaps = _np.count_nonzero(piv != _np.arange(piv.shape[0]))
     det = float(_np.prod(_np.diagonal(lu))) * (-1.0 if swaps % 2 else 1.0)
+    inv = _lu_inv(lu, piv)
+    return det, _np.linalg.inv(x) if inv is None else inv
+
+
+def _lu_inv(lu, piv):
+    """The inverse from an LU factorization (overwrites lu), or None if LAPACK reports a fault."""
     n = piv.shape[0]
     if n <= 500:  # measured with OpenBLAS: getri is faster up to about 500, getrs beyond
         inv, info = _lapack.dgetri(lu, piv, overwrite_lu=True)
     else:
         inv, info = _lapack.dgetrs(lu, piv, _np.eye(n, order="F"), overwrite_b=True)
-    if info != 0:
-        return det, _np.linalg.inv(x)
-    return det, inv
+    return inv if info == 0 else None
 
 
 try:
@@ -147,7 +179,7 @@ except ImportError:  # SciPy is optional
 NUMPY = Backend(
     name="numpy", imports="import math as _math\n\nimport numpy as _np",
     asarray="_np.asarray({x}, dtype=float)", T="{x}.T",
-    solve="_np.linalg.solve({a}, {b})", inv="_np.linalg.inv({x})", det="_np.linalg.det({x})",
+    solve="_np.linalg.solve({a}, {b})", inv="_inv({x})", det="_np.linalg.det({x})",
     slogdet="_np.linalg.slogdet({x})[1]", trace="_np.trace({x})", diagonal="_np.diagonal({x})",
     eye="_np.eye({n})", ones="_np.ones(({s}))", zeros="_np.zeros(({s}))", diagflat="_np.diag({x})",
     einsum="_np.einsum({spec!r}, {ops})", matrix_power="_np.linalg.matrix_power({x}, {k})",
@@ -155,10 +187,10 @@ NUMPY = Backend(
     funcs={"exp": "_np.exp", "log": "_np.log", "sin": "_np.sin", "cos": "_np.cos", "tan": "_np.tan",
            "tanh": "_np.tanh", "sigmoid": "_sigmoid", "abs": "_np.abs", "sign": "_np.sign"},
     helpers=_NP_HELPERS, det_inv="_det_inv({x})", outer="_outer({u}, {v})",
-    add_outer="_add_outer({t}, {a}, {u}, {v})")
+    add_outer="_add_outer({t}, {a}, {u}, {v})", axpy_outer="_axpy_outer({s}, {m}, {a}, {u}, {v})")
 
 JAX = replace(
-    NUMPY, name="jax", det_inv="", outer="{u}[:, None] * {v}", add_outer="", imports="import jax\nimport jax.numpy as _np\njax.config.update('jax_enable_x64', True)",
+    NUMPY, name="jax", inv="_np.linalg.inv({x})", det_inv="", outer="{u}[:, None] * {v}", add_outer="", axpy_outer="", imports="import jax\nimport jax.numpy as _np\njax.config.update('jax_enable_x64', True)",
     asarray="_np.asarray({x}, dtype=_np.float64)", funcs={**NUMPY.funcs, "sigmoid": "jax.nn.sigmoid"},
     helpers='''
 def _softmax(u):
@@ -214,10 +246,23 @@ BACKENDS = {"numpy": NUMPY, "jax": JAX, "torch": TORCH}
 
 
 def _used_helpers(helpers: str, code: str) -> str:
-    """The backend's helper functions that `code` calls (a module shows only what it uses)."""
+    """The backend's helper functions that `code` calls, and those they call in turn (a module
+    shows only what it uses). A block is a `def` and whatever follows it up to the next one."""
     blocks = [b.strip() for b in ("\n" + helpers).split("\ndef ") if b.strip()]
-    keep = [b for b in blocks if b.split("(", 1)[0] + "(" in code]
-    return "\n\n\n".join("def " + b for b in keep)
+    keep: list = []
+    text = code
+    while True:
+        more = [b for b in blocks if b not in keep and _calls(text, b.split("(", 1)[0])]
+        if not more:
+            break
+        keep += more
+        text += "\n".join(more)
+    return "\n\n\n".join("def " + b for b in blocks if b in keep)
+
+
+def _calls(code: str, name: str) -> bool:
+    """Whether code calls the function `name` (`_outer(` in `_add_outer(` is not a call of it)."""
+    return re.search(r"(?<![\w.])" + re.escape(name) + r"\(", code) is not None
 
 
 def _used_imports(imports: str, code: str) -> str:
@@ -554,18 +599,43 @@ class _Emitter:
             if k is None:
                 continue
             others = B.add(*e.args[:i], *e.args[i + 1:])
+            if others.shape != e.shape or is_broadcast(others):
+                continue
+            scaled = self._scaled_matrix(others) if self.b.axpy_outer else None
             # one other term is referred to by this sum; a sum of several is a node of its own,
             # which nothing else in the program may refer to
             refs = 1 if len(e.args) == 2 else 0
-            if others.shape != e.shape or is_broadcast(others) or not self._fresh(others, refs):
+            if scaled is None and not self._fresh(others, refs):
                 continue
             u, v = _chain_node(list(chain[:k + 1])), _chain_node(list(chain[k + 1:]))
-            alpha = " * ".join([self._c_Num(B.num(c))] + [self.scalar(x) for x in scal])
+            alpha = self._scalar_product(c, scal)
             uc, vc = self.code(u), self.code(v)
+            if scaled is not None:  # s M + alpha u v' in one pass, M read and not written
+                s_code, m = scaled
+                return self.assign(self.b.axpy_outer.format(s=s_code, m=self.atom(m), a=alpha, u=uc, v=vc))
             t = self.assign(self.code(others))
             self.lines.append(f"{t} = {self.b.add_outer.format(t=t, a=alpha, u=uc, v=vc)}")
             return t
         return None
+
+    def _scaled_matrix(self, e: Expr):
+        """e as (the code of a scalar s, a matrix M) with e = s M, or None if e is not one matrix
+        times scalars."""
+        c, rest = B.split_coeff(e)
+        scal: list = []
+        if isinstance(rest, Mul):
+            _, scal, chain = rest.split()
+            if len(chain) != 1:
+                return None
+            rest = chain[0]
+        if rest.shape != e.shape:
+            return None
+        return self._scalar_product(c, scal), rest
+
+    def _scalar_product(self, c, scal) -> str:
+        """The code of the number c times the scalar expressions scal (no `1.0 *`)."""
+        factors = ([] if c == 1 and scal else [self._c_Num(B.num(c))]) + [self.scalar(x) for x in scal]
+        return " * ".join(factors)
 
     def _fresh(self, e: Expr, refs: int) -> bool:
         """Whether e's code makes a new array that nothing else refers to (so it may be updated in
