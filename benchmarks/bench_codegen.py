@@ -645,7 +645,7 @@ def bench_case(calls: dict, warm: dict, budget: float, rounds: int, min_reps: in
             fn = calls[k]
             start = perf()
             got = 0
-            while got < max(1, min_reps // rounds) or (perf() - start < per / 2 and got < 2000):
+            while got < max(1, -(-min_reps // rounds)) or (perf() - start < per / 2 and got < 2000):
                 t, res = timed(fn)
                 del res
                 out[k]["wall"].append(t)
@@ -928,7 +928,8 @@ def main(argv=None) -> int:
     ap.add_argument("--net-hess-sizes", default="10", help="n for the 2-layer network's Hessian (default 10)")
     ap.add_argument("--budget", type=float, default=None, help="seconds of timing per implementation and case (default 0.15; --quick 0.05)")
     ap.add_argument("--rounds", type=int, default=None, help="interleaved timing rounds (default 3)")
-    ap.add_argument("--min-reps", type=int, default=5)
+    ap.add_argument("--min-reps", type=int, default=9,
+                    help="at least this many wall-clock samples per implementation and case, over the rounds (default 9)")
     ap.add_argument("--problems", default="all", help="lsq,logreg,lse,logdet,trace,net or all")
     ap.add_argument("--seeds", default="all", help="seed case ids (comma-separated), all, or none")
     ap.add_argument("--impls", default=",".join(IMPLS))

@@ -14,6 +14,10 @@ What makes it fast:
   dimensions: 1 for a vector's unit side, a large N for every symbolic dimension);
 * an inverse that only multiplies becomes a solve; log-determinants use slogdet; det(M) and
   M^-1 (or M^-T) needed together come from one LU factorization (SciPy's LAPACK, if installed);
+* an inverse is taken from LU (SciPy's LAPACK getrf, then getri or getrs), not np.linalg.inv;
+* a large outer product u v' and a sum s M + u v' are written in one pass by compiled loops
+  (matcalc.kernels, with numba) where installed, and another rank-one term of a matrix sum is
+  added in place (BLAS ger);
 * diag(v) M is a broadcast v * M, tr(A B) is sum(A * B'), transposes are views;
 * a linear map V -> H[V] (a matrix Hessian or Jacobian) is written out densely by
   index notation (einsum / broadcasting), never through a Kronecker product.
@@ -572,6 +576,9 @@ class _Emitter:
             got = self.accumulate_outer(e)
             if got is not None:
                 return got
+        factored = self.common_scalar_factor(e)
+        if factored is not None:
+            return factored
         terms = list(e.args)
         if e.shape != SCALAR and not all(is_broadcast(t) for t in terms):
             terms = [broadcast_scalar(t) if is_broadcast(t) else t for t in terms]  # NumPy broadcasts
@@ -585,6 +592,28 @@ class _Emitter:
             else:
                 parts.append(("" if i == 0 else " + ") + self.code(t))
         return "".join(parts)
+
+    def common_scalar_factor(self, e: Add):
+        """s a + s b as s (a + b) when every term of an array sum has the scalar factor s: one
+        array operation fewer (`log(<x, A x>)`: (A x + A' x) / <x, A x>)."""
+        if e.shape == SCALAR:
+            return None
+        splits = []
+        for t in e.args:
+            c, rest = B.split_coeff(t)
+            if not isinstance(rest, Mul) or not rest.split()[1]:
+                return None
+            splits.append((c, list(rest.split()[1]), rest.split()[2]))
+        common = [x for x in splits[0][1] if all(any(y is x for y in scal) for _, scal, _ in splits[1:])]
+        if not common:
+            return None
+        terms = []
+        for c, scal, chain in splits:
+            for x in common:
+                scal.remove(x)
+            terms.append(B.scale(c, B.mul(*scal, *chain)))
+        inner = self.code(B.add(*terms))
+        return f"{self._scalar_product(1, common)} * ({inner})"
 
     def accumulate_outer(self, e: Add):
         """A matrix sum with a rank-one term c u v': the other terms into a fresh array, then
