@@ -248,3 +248,12 @@ def test_regression_compiled_value_sized_by_a_cancelled_variable():
     """Was: 'the size of dimension n cannot be read off the inputs' (<P^-1', P> + a = n + a)."""
     fn = matcalc.compile("<P^-1', P> + a", "a", where="P: matrix(n,n) spd; a: scalar", outputs=("value", "grad"))
     assert fn(P=np.eye(3), a=2.0) == (5.0, 1.0)
+
+
+def test_a_scalar_factor_common_to_every_term_of_an_array_sum_is_applied_once():
+    r = matcalc.grad("log(<x, A x>)", "x", where="A: matrix(n,n); x: vector(n)")
+    body = r.numpy_source().split("def f(", 1)[1]
+    assert body.count(" * ") == 1  # (A x + A' x) / <x, A x>: one scaling, not one per term
+    rng = np.random.default_rng(5)
+    A, x = np.eye(4) + 0.3 * rng.standard_normal((4, 4)), rng.standard_normal(4)
+    assert_close(r.to_numpy()(A, x), (A + A.T) @ x / (x @ A @ x), rtol=1e-12)
