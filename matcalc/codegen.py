@@ -260,7 +260,7 @@ def _used_helpers(helpers: str, code: str) -> str:
         if not more:
             break
         keep += more
-        text += "\n".join(more)
+        text += "\n" + "\n".join(more)
     return "\n\n\n".join("def " + b for b in blocks if b in keep)
 
 
