@@ -38,9 +38,18 @@ def _compiled() -> dict:
         except ImportError:
             _loops = {}
         else:
-            jit = numba.njit(cache=True, nogil=True)
-            _loops = {"outer": jit(_outer_loop), "axpy_outer": jit(_axpy_outer_loop)}
+            _loops = {"outer": _jit(numba, _outer_loop), "axpy_outer": _jit(numba, _axpy_outer_loop)}
     return _loops
+
+
+def _jit(numba, fn):
+    """fn compiled lazily, cached on disk where numba finds a writable place for the cache (next
+    to this file, or a user-wide directory); with no such place numba refuses `cache=True`, and
+    the loop is compiled in memory, once per process."""
+    try:
+        return numba.njit(cache=True, nogil=True)(fn)
+    except RuntimeError:
+        return numba.njit(nogil=True)(fn)
 
 
 def _outer_loop(u, v):
@@ -68,14 +77,15 @@ def _usable(*arrays) -> bool:
 def outer(u: np.ndarray, v: np.ndarray) -> np.ndarray | None:
     """u v' for 1-D float arrays u and v as a fresh matrix, or None where no compiled loop applies
     (numba missing or disabled, the result small, not float64): the caller then uses NumPy."""
-    loops = _compiled() if u.shape[0] * v.shape[0] >= MIN_SIZE and _usable(u, v) else {}
+    loops = _compiled() if _usable(u, v) and u.ndim == v.ndim == 1 and u.size * v.size >= MIN_SIZE else {}
     return loops["outer"](u, v) if loops else None
 
 
 def axpy_outer(s: float, m: np.ndarray, alpha: float, u: np.ndarray, v: np.ndarray) -> np.ndarray | None:
     """s m + alpha u v' as a fresh matrix, in one pass over m (m is not changed); or None, as for
     `outer`."""
-    loops = _compiled() if m.ndim == 2 and m.size >= MIN_SIZE and _usable(m, u, v) else {}
+    loops = _compiled() if _usable(m, u, v) and m.ndim == 2 and m.size >= MIN_SIZE \
+        and u.shape == (m.shape[0],) and v.shape == (m.shape[1],) else {}
     if not loops:
         return None
     s, alpha = float(s), float(alpha)

@@ -125,3 +125,23 @@ def test_property_loops_agree_with_numpy_for_any_shape_and_layout(m, n, seed, la
         kernels.MIN_SIZE = old
     assert np.array_equal(outer, np.outer(u, v))
     assert_close(axpy, s * mat + alpha * np.outer(u, v), rtol=1e-14, atol=1e-14)
+
+
+def test_with_no_writable_cache_the_loops_compile_in_memory(monkeypatch):
+    real = numba.njit
+
+    def refusing_cache(*args, **kw):
+        if kw.get("cache"):
+            def deco(fn):
+                raise RuntimeError("cannot cache function: no locator available for file")
+            return deco
+        return real(*args, **kw)
+    monkeypatch.setattr(numba, "njit", refusing_cache)
+    monkeypatch.setattr(kernels, "_loops", None)
+    u, v = RNG.standard_normal(M), RNG.standard_normal(N)
+    assert np.array_equal(kernels.outer(u, v), np.outer(u, v))
+
+
+def test_arrays_of_the_wrong_shape_are_left_to_numpy():
+    assert kernels.outer(np.ones((M, 1)), np.ones(N)) is None
+    assert kernels.axpy_outer(1.0, np.ones((M, N)), 1.0, np.ones(N), np.ones(M)) is None
