@@ -12,9 +12,9 @@ What makes it fast:
 * every shared subexpression is computed once, across all requested outputs (CSE);
 * matrix chains are parenthesized for the fewest flops (dynamic programming over the
   dimensions: 1 for a vector's unit side, a large N for every symbolic dimension);
-* an inverse that only multiplies becomes a solve; log-determinants use slogdet; det(M) and
-  M^-1 (or M^-T) needed together come from one LU factorization (SciPy's LAPACK, if installed);
-* an inverse is taken from LU (SciPy's LAPACK getrf, then getri or getrs), not np.linalg.inv;
+* an inverse that only multiplies becomes a solve; log-determinants use slogdet; an inverse
+  comes from LU (SciPy's LAPACK getrf, then getri or getrs, if installed), and det(M) and M^-1
+  (or M^-T) needed together from one factorization;
 * a large outer product u v' and a sum s M + u v' are written in one pass by compiled loops
   (matcalc.kernels, with numba) where installed, and another rank-one term of a matrix sum is
   added in place (BLAS ger);
@@ -143,25 +143,31 @@ def _inv(x):
     """x^-1 by LU (LAPACK getrf, through SciPy when it is installed): faster than np.linalg.inv,
     which solves against the identity (one thread, n = 100: 0.28 ms against 0.55; n = 1000: 79 ms
     against 93)."""
-    if _lapack is None or x.dtype != _np.float64 or x.ndim != 2 or x.shape[0] == 0:
-        return _np.linalg.inv(x)
-    lu, piv, info = _lapack.dgetrf(x)
-    inv = _lu_inv(lu, piv) if info == 0 else None
+    f = _lu(x)
+    inv = _lu_inv(*f) if f is not None else None
     return _np.linalg.inv(x) if inv is None else inv  # singular: NumPy's own error
 
 
 def _det_inv(x):
     """det(x) and inv(x) from one LU factorization (LAPACK getrf, through SciPy when it is
     installed); NumPy alone has no LU to share and factors twice."""
-    if _lapack is None or x.dtype != _np.float64 or x.ndim != 2 or x.shape[0] == 0:
+    f = _lu(x)
+    if f is None:  # no SciPy, or exactly singular: NumPy's own answer and error
         return _np.linalg.det(x), _np.linalg.inv(x)
-    lu, piv, info = _lapack.dgetrf(x)
-    if info != 0:  # exactly singular (or a bad argument): NumPy's own answer and error
-        return _np.linalg.det(x), _np.linalg.inv(x)
+    lu, piv = f
     swaps = _np.count_nonzero(piv != _np.arange(piv.shape[0]))
     det = float(_np.prod(_np.diagonal(lu))) * (-1.0 if swaps % 2 else 1.0)
     inv = _lu_inv(lu, piv)
     return det, _np.linalg.inv(x) if inv is None else inv
+
+
+def _lu(x):
+    """(lu, piv) from LAPACK getrf, or None where NumPy is to do the work: no SciPy, not a
+    non-empty float64 matrix, or exactly singular (or a bad argument)."""
+    if _lapack is None or x.dtype != _np.float64 or x.ndim != 2 or x.shape[0] == 0:
+        return None
+    lu, piv, info = _lapack.dgetrf(x)
+    return (lu, piv) if info == 0 else None
 
 
 def _lu_inv(lu, piv):
@@ -603,7 +609,8 @@ class _Emitter:
             c, rest = B.split_coeff(t)
             if not isinstance(rest, Mul) or not rest.split()[1]:
                 return None
-            splits.append((c, list(rest.split()[1]), rest.split()[2]))
+            _, scal, chain = rest.split()
+            splits.append((c, list(scal), chain))
         common = [x for x in splits[0][1] if all(any(y is x for y in scal) for _, scal, _ in splits[1:])]
         if not common:
             return None
