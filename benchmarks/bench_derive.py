@@ -485,7 +485,7 @@ FAMILIES = [
 
 def section_c() -> None:
     import matcalc
-    from matcalc.printing import to_text
+    from matcalc.outputs.printing import to_text
     print("(c) scaling with expression size k (ms). cold = median over repeats, each with FRESH variable names")
     print("    (suffix r<repeat>) and gc.collect() before it, so nothing is shared or cached; warm = the same text")
     print("    again with the previous result alive (median); min = fastest cold repeat (least disturbed by other")

@@ -24,7 +24,7 @@ QUICK = "--quick" in sys.argv
 
 def _look_vs_declared(e, case) -> str:
     """Which names got a different kind by their look than by their declaration."""
-    from matcalc.nodes import Var
+    from matcalc.core.nodes import Var
     looks = {n.name: C.shape_kind(_np_shape(n.shape)) for n in e.node.walk() if isinstance(n, Var)}
     diffs = []
     for name, spec in case["vars"].items():
@@ -43,7 +43,7 @@ def _np_shape(shape):
 def main() -> None:
     t0 = C.perf()
     import matcalc
-    from matcalc.parser import parse_syntax
+    from matcalc.language.parser import parse_syntax
     t_import = C.perf() - t0
     C.header("bench_parse: matcalc.parse")
     cases = C.load_cases()

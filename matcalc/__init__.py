@@ -3,11 +3,11 @@
     >>> import matcalc
     >>> matcalc.grad("tr(AX^2BX^-T)", "X")
 """
-from .errors import (DeclarationError, EvaluationError, MatcalcError, NotSupportedError, ParseError, ShapeError,
+from .core.errors import (DeclarationError, EvaluationError, MatcalcError, NotSupportedError, ParseError, ShapeError,
                      UnknownNameError)
 from .expression import Expression, parse
 from .api import compile, differential, grad, hessian, hvp, jacobian
-from .check import CheckReport
+from .numerics.check import CheckReport
 
 
 def check(obj, wrt=None, where=None, kind: str = "gradient", **kw) -> CheckReport:
@@ -26,7 +26,7 @@ def check(obj, wrt=None, where=None, kind: str = "gradient", **kw) -> CheckRepor
         if kind not in fns:
             raise MatcalcError(f"kind must be one of {', '.join(fns)}, not {kind!r}")
         obj = fns[kind](obj, wrt, where=where)
-    from .check import check as _check
+    from .numerics.check import check as _check
     return _check(obj, **kw)
 
 __all__ = ["parse", "compile", "differential", "grad", "jacobian", "hessian", "hvp", "check", "CheckReport", "Expression", "MatcalcError", "ParseError", "ShapeError", "DeclarationError",

@@ -1,16 +1,16 @@
 """The public functions (DESIGN.md section 4): differential, grad, jacobian, hessian, hvp."""
 from __future__ import annotations
 
-from . import build as B
-from .derive import (constrained_gradient_parts, direction_for, gradient_parts, is_diagonal_var, is_symmetric_var, jacobian_matrix, prepare,
+from .core import build as B
+from .calculus.derive import (constrained_gradient_parts, direction_for, gradient_parts, is_diagonal_var, is_symmetric_var, jacobian_matrix, prepare,
                      project)
-from .errors import MatcalcError, NotSupportedError
+from .core.errors import MatcalcError, NotSupportedError
 from .expression import Expression
-from .nodes import SCALAR
-from .readoff import differential as _differential
-from .readoff import kronecker_of
+from .core.nodes import SCALAR
+from .calculus.readoff import differential as _differential
+from .calculus.readoff import kronecker_of
 from .results import DifferentialResult, GradientResult, HessianResult, HvpResult, JacobianResult
-from .simplify import simplify
+from .calculus.simplify import simplify
 
 
 def differential(expr, wrt: str, where=None) -> DifferentialResult:
@@ -127,7 +127,7 @@ def compile(expr, wrt: str, where=None, outputs=("value", "grad"), backend: str 
     Work shared between the outputs is done once. The function takes the variables
     (sorted by name; for "hvp" the direction last) and returns one output or a tuple.
     """
-    from .codegen import BACKENDS, Output, add_sizing_variables, generate, load_generated, outputs_for
+    from .outputs.codegen.generate import BACKENDS, Output, add_sizing_variables, generate, load_generated, outputs_for
     if backend not in BACKENDS:
         raise MatcalcError(f"backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
     if isinstance(outputs, str):
@@ -137,7 +137,7 @@ def compile(expr, wrt: str, where=None, outputs=("value", "grad"), backend: str 
         if o not in known:
             raise MatcalcError(f"unknown output {o!r}; choose from {', '.join(known)}")
     f, x = prepare(expr, wrt, where)
-    from .sampling import variables
+    from .numerics.sampling import variables
     outs, found, directions = [], dict(variables(f.node)), {}
     for o in outputs:
         if o == "value":

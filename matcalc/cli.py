@@ -10,7 +10,7 @@ import json
 import os
 import sys
 
-from .errors import MatcalcError
+from .core.errors import MatcalcError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -108,7 +108,7 @@ def run(args) -> int:
     report = r.check() if args.check else None
     if args.format == "numpy":
         try:
-            from .codegen import numpy_module
+            from .outputs.codegen.generate import numpy_module
         except ImportError:
             raise MatcalcError("--format numpy is not available in this version") from None
         print(numpy_module(r))

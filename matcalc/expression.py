@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import gc
 
-from .declarations import parse_declarations
-from .errors import MatcalcError
-from . import build as B
-from .infer import typecheck
-from .nodes import SCALAR, Expr, Var
-from .parser import parse_syntax
+from .language.declarations import parse_declarations
+from .core.errors import MatcalcError
+from .core import build as B
+from .language.infer import typecheck
+from .core.nodes import SCALAR, Expr, Var
+from .language.parser import parse_syntax
 
 
 def numpy_shape(shape) -> tuple:
@@ -101,7 +101,7 @@ class Expression:
 
     def evaluate(self, values: dict | None = None, **kw):
         """Evaluate with NumPy; values maps names to arrays (vectors 1-D) or floats."""
-        from .evaluate import check_values, evaluate
+        from .numerics.evaluate import check_values, evaluate
         vals = dict(check_values(values))
         vals.update(kw)
         return evaluate(self.node, vals, context=self._context_for(vals))

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import build as B
-from .evaluate import check_values, evaluate
+from .core import build as B
+from .numerics.evaluate import check_values, evaluate
 from .expression import Expression, declarations_of, numpy_shape
-from .nodes import SCALAR, Expr, Var
-from .printing import to_latex, to_text
-from .readoff import dense_linear_map
+from .core.nodes import SCALAR, Expr, Var
+from .outputs.printing import to_latex, to_text
+from .calculus.readoff import dense_linear_map
 
 
 class Result:
@@ -57,14 +57,14 @@ class Result:
         return frozenset(names)
 
     def __str__(self) -> str:
-        from .printing import to_text_compact
+        from .outputs.printing import to_text_compact
         return to_text_compact(self._expr, self._taken())
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.label} = {self}>"
 
     def latex(self) -> str:
-        from .printing import to_latex_compact
+        from .outputs.printing import to_latex_compact
         return to_latex_compact(self._expr, self._taken())
 
     def _repr_latex_(self) -> str:
@@ -94,17 +94,17 @@ class Result:
         return (self.function.node,) + self.function._context_for(vals)
 
     def check(self, **kw):
-        from .check import check
+        from .numerics.check import check
         return check(self, **kw)
 
     def numpy_source(self, backend: str = "numpy") -> str:
         """The source of a function computing this result (see `to_numpy`)."""
-        from .codegen import numpy_module
+        from .outputs.codegen.generate import numpy_module
         return numpy_module(self, backend=backend)
 
     def to_numpy(self, backend: str = "numpy"):
         """A function of the variables (positional in sorted order, or by keyword) computing this result."""
-        from .codegen import load_generated
+        from .outputs.codegen.generate import load_generated
         return load_generated(self.numpy_source(backend))
 
 
@@ -130,7 +130,7 @@ class GradientResult(Result):
         return Expression(self._unconstrained if self._unconstrained is not None else self._expr, self.where)
 
     def latex_label(self):
-        from .printing import latex_name
+        from .outputs.printing import latex_name
         return r"\nabla_{" + latex_name(self.wrt) + "} f"
 
 
@@ -158,7 +158,7 @@ class JacobianResult(Result):
         return None if self._kron is None else Expression(self._kron, self.where)
 
     def latex_label(self):
-        from .printing import latex_name
+        from .outputs.printing import latex_name
         if self.is_map:
             return "dF"
         j = r"\frac{\partial F}{\partial " + latex_name(self.wrt) + "}"
@@ -211,13 +211,13 @@ class HessianResult(Result):
 
     def bilinear_form(self, latex: bool = False) -> str:
         """d2f as the notes write it: `<dX, H[dX]> = ...`, with H[dX] spelled out."""
-        from .printing import latex_name, to_latex, to_text
+        from .outputs.printing import latex_name, to_latex, to_text
         dx = self.directions[0]
         if self.is_map:
             h = B.substitute(self._expr, {self._dvar.name: dx})
         else:
             h = B.mul(self._expr, dx)
-        from .printing import _ordered, common_subexpressions
+        from .outputs.printing import _ordered, common_subexpressions
         (h, bil), binds = common_subexpressions([h, self._bilinear], taken=self._taken())
         if latex:
             n = latex_name(dx.name)
@@ -236,7 +236,7 @@ class HessianResult(Result):
         return None if self._gradient is None else Expression(self._gradient, self.where)
 
     def latex_label(self):
-        from .printing import latex_name
+        from .outputs.printing import latex_name
         if isinstance(self.wrt, tuple):
             a, b = (latex_name(w) for w in self.wrt)
             mixed = r"\frac{\partial^2 f}{\partial " + a + r"\, \partial " + b + "}"
@@ -261,5 +261,5 @@ class HvpResult(Result):
     kind = "hvp"
 
     def latex_label(self):
-        from .printing import latex_name
+        from .outputs.printing import latex_name
         return r"\nabla^2 f\left[" + latex_name(self.directions[-1].name) + r"\right]"

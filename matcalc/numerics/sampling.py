@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .nodes import SCALAR, Expr, Var
+from ..core.nodes import SCALAR, Expr, Var
 
 
 def variables(*exprs: Expr) -> dict:

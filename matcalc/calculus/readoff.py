@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import build as B
-from .errors import NotSupportedError
-from .evaluate import bind_dims, evaluate_arrays
-from .nodes import (SCALAR, Add, Diag, DiagPart, Expr, Hadamard, Mul, Sum, Trace, Transpose, Var)
+from ..core import build as B
+from ..core.errors import NotSupportedError
+from ..numerics.evaluate import bind_dims, evaluate_arrays
+from ..core.nodes import (SCALAR, Add, Diag, DiagPart, Expr, Hadamard, Mul, Sum, Trace, Transpose, Var)
 from .rules import DIFFERENTIAL, TRANSPOSE
 
 
@@ -183,5 +183,5 @@ def numpy_dims(shape, concrete) -> tuple:
 def _resolve(d, dims):
     if isinstance(d, int):
         return d
-    from .evaluate import _dim
+    from ..numerics.evaluate import _dim
     return _dim(d, dims)

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import EvaluationError, MatcalcError
+from ..core.errors import EvaluationError, MatcalcError
 from .evaluate import evaluate
-from .nodes import SCALAR, Expr, Var
+from ..core.nodes import SCALAR, Expr, Var
 from .sampling import sample_value, sample_values
 
 
@@ -100,7 +100,7 @@ def _var(node: Expr, name: str, fallback: Var | None) -> Var:
 
 def check(result, trials: int = 3, seed: int = 0, tol: float = 1e-5) -> CheckReport:
     """Compare a result of grad/jacobian/hessian/hvp/differential with finite differences."""
-    from . import api
+    from .. import api
     rng = np.random.default_rng(seed)
     f = result.function.node
     kind = result.kind

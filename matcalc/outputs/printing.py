@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from . import build as B
-from .declarations import GREEK
-from .nodes import (SCALAR, Add, Comm, Det, Diag, DiagPart, DimSize, Expr, Func, Hadamard, Identity, Inverse,
+from ..core import build as B
+from ..language.declarations import GREEK
+from ..core.nodes import (SCALAR, Add, Comm, Det, Diag, DiagPart, DimSize, Expr, Func, Hadamard, Identity, Inverse,
                     Kron, LogDet, MatPow, Mul, Num, Ones, Pow, Softmax, Sum, Trace, Transpose, Var, Vec, Zero)
 
 ADD, MUL, NEG, POW, ATOM = 1, 2, 2, 3, 4
@@ -599,8 +599,8 @@ def _dims_of(e: Expr) -> set:
 
 def _identities_sized_by(text: str, e: Expr) -> bool:
     """Does `text` (printed from e) read back without a dimension e does not have?"""
-    from .errors import MatcalcError
-    from .expression import declarations_of, parse
+    from ..core.errors import MatcalcError
+    from ..expression import declarations_of, parse
     dims = _dims_of(e)
     # every dimension of e is declared (by placeholders that do not occur in the text), so that
     # a size the text leaves open reads back as a fresh dimension, never as one of e's
@@ -642,7 +642,7 @@ def common_subexpressions(e, limit: int = 3, taken=()) -> tuple:
 
     `e` may be one expression or a list of them (named jointly; the bodies come back as a list).
     """
-    from .simplify import text_size
+    from ..calculus.simplify import text_size
     bodies = list(e) if isinstance(e, (list, tuple)) else [e]
     taken = set().union(*(b.free for b in bodies)) | set(taken)
     binds = []
@@ -694,7 +694,7 @@ def to_text_compact(e: Expr, taken=()) -> str:
 
     `taken`: names the reader will have declared (the function's variables), never reused.
     """
-    from .simplify import _TOKEN
+    from ..calculus.simplify import _TOKEN
     plain = to_text(e)
     body, binds = common_subexpressions(e, taken=taken)
     if not binds:

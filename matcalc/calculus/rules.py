@@ -12,10 +12,10 @@ transpose rule (`TRANSPOSE[Node](node, cotangent, emit)`), used to read a gradie
 """
 from __future__ import annotations
 
-from . import build as B
-from .errors import NotSupportedError
-from .functions import derivative
-from .nodes import (SCALAR, Add, Comm, Det, Diag, DiagPart, DimSize, Expr, Func, Hadamard, Identity, Inverse,
+from ..core import build as B
+from ..core.errors import NotSupportedError
+from ..core.functions import derivative
+from ..core.nodes import (SCALAR, Add, Comm, Det, Diag, DiagPart, DimSize, Expr, Func, Hadamard, Identity, Inverse,
                     Kron, LogDet, MatPow, Mul, Num, Ones, Pow, Softmax, Sum, Trace, Transpose, Var, Vec, Zero)
 
 DIFFERENTIAL: dict = {}

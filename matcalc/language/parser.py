@@ -13,7 +13,7 @@ import unicodedata
 from fractions import Fraction
 from functools import lru_cache
 
-from .errors import ParseError
+from ..core.errors import ParseError
 
 MAX_LENGTH = 200_000
 MAX_DEPTH = 250
@@ -47,9 +47,9 @@ class _TooDeep(Exception):
 
 def _grammar_text() -> str:
     """The grammar: inside the installed package, or at the top of a source checkout."""
-    here = os.path.dirname(os.path.abspath(__file__))
-    for path in (os.path.join(here, "grammar", "matcalc.lark"),
-                 os.path.join(os.path.dirname(here), "grammar", "matcalc.lark")):
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # matcalc/
+    for path in (os.path.join(package, "grammar", "matcalc.lark"),
+                 os.path.join(os.path.dirname(package), "grammar", "matcalc.lark")):
         if os.path.exists(path):
             with open(path, encoding="utf-8") as fh:
                 return fh.read()

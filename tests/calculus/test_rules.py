@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 import matcalc
-from matcalc.sampling import sample_values
-from matcalc.rules import DIFFERENTIAL, TRANSPOSE
-from matcalc import nodes
+from matcalc.numerics.sampling import sample_values
+from matcalc.calculus.rules import DIFFERENTIAL, TRANSPOSE
+from matcalc.core import nodes
 
 W = "A, B: matrix(n,n); X: matrix(n,n) invertible; x, a, b: vector(n); s, t: scalar; P: matrix(n,n) positive"
 
@@ -102,8 +102,8 @@ def test_linear_operations_have_a_transpose_rule():
 def test_a_function_defined_only_by_its_formula_gets_its_derivative_from_sympy():
     """functions.FunctionSpec(sympy=...): SymPy differentiates the definition, matcalc reads it back."""
     pytest.importorskip("sympy")
-    from matcalc import build as B
-    from matcalc.functions import FunctionSpec, _sympy_derivative
+    from matcalc.core import build as B
+    from matcalc.core.functions import FunctionSpec, _sympy_derivative
     spec = FunctionSpec("softplus", lambda v: np.log1p(np.exp(v)), sympy="log(1 + exp(u))")
     u = B.var("u", ("n", 1))
     d = _sympy_derivative(spec.sympy, u)   # exp(u) / (1 + exp(u)), elementwise

@@ -20,8 +20,8 @@ import re
 from fractions import Fraction
 from math import gcd
 
-from . import build as B
-from .nodes import (SCALAR, Add, Expr, Func, Hadamard, Identity, Mul, Num, Ones, Pow, Sum, Transpose)
+from ..core import build as B
+from ..core.nodes import (SCALAR, Add, Expr, Func, Hadamard, Identity, Mul, Num, Ones, Pow, Sum, Transpose)
 
 EXPAND_BUDGET = 64
 
@@ -32,7 +32,7 @@ def text_size(e: Expr) -> int:
     """Printed size in tokens (brackets and commas not counted), the measure of compactness."""
     s = e._c.get("tsize")
     if s is None:
-        from .printing import draft_text
+        from ..outputs.printing import draft_text
         s = e._c["tsize"] = len([t for t in _TOKEN.findall(draft_text(e)) if t not in "(),"])
     return s
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .errors import DeclarationError
+from ..core.errors import DeclarationError
 
 KINDS = ("scalar", "vector", "matrix")
 PROPS = ("symmetric", "spd", "invertible", "positive", "diagonal", "orthogonal")
@@ -45,7 +45,7 @@ class Decl:
 
 
 def _show(text: str) -> str:
-    from .errors import _printable
+    from ..core.errors import _printable
     return repr(_printable(text))
 
 

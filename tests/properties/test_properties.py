@@ -29,9 +29,9 @@ from hypothesis import HealthCheck, assume, event, given, note, reject, settings
 from hypothesis import strategies as st
 
 import matcalc
-from matcalc.evaluate import evaluate as _engine_evaluate
+from matcalc.numerics.evaluate import evaluate as _engine_evaluate
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # tests/, where strategies.py is
 if HERE not in sys.path:
     sys.path.insert(0, HERE)
 
@@ -567,8 +567,9 @@ def determinism_cases(n: int = 40) -> list:
 
 def _source_stamp() -> tuple:
     pkg = os.path.dirname(matcalc.__file__)
-    names = sorted(f for f in os.listdir(pkg) if f.endswith(".py") or f.endswith(".lark"))
-    return tuple((f, os.stat(os.path.join(pkg, f)).st_mtime_ns) for f in names)
+    names = sorted(os.path.join(d, f) for d, _, fs in os.walk(pkg) for f in fs
+                   if f.endswith(".py") or f.endswith(".lark"))
+    return tuple((f, os.stat(f).st_mtime_ns) for f in names)
 
 
 _SOURCE_STAMP = _source_stamp()

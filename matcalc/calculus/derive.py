@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from . import build as B
-from .declarations import parse_declarations
-from .errors import MatcalcError, NotSupportedError
-from .expression import Expression, declarations_of, parse
-from .nodes import SCALAR, Expr, Var
+from ..core import build as B
+from ..language.declarations import parse_declarations
+from ..core.errors import MatcalcError, NotSupportedError
+from ..expression import Expression, declarations_of, parse
+from ..core.nodes import SCALAR, Expr, Var
 from .readoff import differential, gradient_of, kronecker_of
 from .simplify import simplify
 

@@ -141,18 +141,18 @@ class Expr:
 
     # -- conveniences ----------------------------------------------------
     def __repr__(self) -> str:
-        from .printing import to_text
+        from ..outputs.printing import to_text
         try:
             return f"<{type(self).__name__} {to_text(self)}>"
         except Exception:  # pragma: no cover - repr must never fail
             return f"<{type(self).__name__}>"
 
     def __str__(self) -> str:
-        from .printing import to_text
+        from ..outputs.printing import to_text
         return to_text(self)
 
     def latex(self) -> str:
-        from .printing import to_latex
+        from ..outputs.printing import to_latex
         return to_latex(self)
 
     def _repr_latex_(self) -> str:
@@ -160,7 +160,7 @@ class Expr:
 
     def evaluate(self, values: dict | None = None, **kw):
         """The value of this expression for `values` (name -> array or float), as NumPy."""
-        from .evaluate import evaluate
+        from ..numerics.evaluate import evaluate
         vals = dict(values or {})
         vals.update(kw)
         return evaluate(self, vals)

@@ -12,9 +12,9 @@ from functools import reduce
 
 import numpy as np
 
-from .errors import EvaluationError
-from .functions import FUNCTIONS
-from .nodes import (SCALAR, Add, Comm, Det, Diag, DiagPart, DimSize, Expr, Func, Hadamard, Identity, Inverse,
+from ..core.errors import EvaluationError
+from ..core.functions import FUNCTIONS
+from ..core.nodes import (SCALAR, Add, Comm, Det, Diag, DiagPart, DimSize, Expr, Func, Hadamard, Identity, Inverse,
                     Kron, LogDet, MatPow, Mul, Num, Ones, Pow, Softmax, Sum, Trace, Transpose, Var, Vec, Zero)
 
 
@@ -155,7 +155,7 @@ def evaluate_arrays(expr: Expr, arrays: dict, dims: dict) -> np.ndarray:
 
 def _check(node, a, what):
     if not np.all(np.isfinite(a)):
-        from .printing import to_text
+        from ..outputs.printing import to_text
         raise EvaluationError(f"{what} in {to_text(node)}")
     return a
 
@@ -166,7 +166,7 @@ def _inv(node, a):
             raise np.linalg.LinAlgError
         return np.linalg.inv(a)
     except np.linalg.LinAlgError:
-        from .printing import to_text
+        from ..outputs.printing import to_text
         raise EvaluationError(f"{to_text(node.arg if hasattr(node, 'arg') else node)} is singular "
                               f"(not invertible) at these values") from None
 
@@ -201,7 +201,7 @@ def _func(node, ch, arrays, dims):
     spec = FUNCTIONS[node.name]
     a = ch[0]
     if spec.domain is not None and np.any(spec.domain(a)):
-        from .printing import to_text
+        from ..outputs.printing import to_text
         raise EvaluationError(f"{spec.domain_message}: {to_text(node)}")
     return _check(node, spec.numpy(a), f"{node.name} overflowed or left its domain")
 

@@ -19,7 +19,7 @@ import pytest
 import latex_collector
 import matcalc
 from conftest import decl, load_cases
-from matcalc.printing import LatexPrinter, latex_name, to_latex, to_latex_compact
+from matcalc.outputs.printing import LatexPrinter, latex_name, to_latex, to_latex_compact
 
 CASES = load_cases()
 COUNTS = {"seed": 1100, "tricky": 2000, "distinct": 750}  # lower bounds on the corpus (now 1373, 2474, 972)

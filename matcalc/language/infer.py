@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from . import build as B
-from .nodes import SCALAR
+from ..core import build as B
+from ..core.nodes import SCALAR
 from .declarations import GREEK, Decl, default_kind, is_greek
-from .errors import DeclarationError, MatcalcError, NotSupportedError, ShapeError, UnknownNameError
+from ..core.errors import DeclarationError, MatcalcError, NotSupportedError, ShapeError, UnknownNameError
 from .parser import Syn
 
 _GREEK_SET = frozenset(GREEK)
