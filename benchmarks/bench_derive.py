@@ -309,7 +309,6 @@ def _compare(got: np.ndarray, ref: np.ndarray, any_layout: bool, tol=1e-5) -> st
 
 
 def section_b(cases: list, a_res: dict) -> None:
-    import matcalc
     try:
         import sympy as sp
         from sympy.core.cache import clear_cache

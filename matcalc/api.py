@@ -5,7 +5,6 @@ from .core import build as B
 from .calculus.derive import (constrained_gradient_parts, direction_for, gradient_parts, is_diagonal_var, is_symmetric_var, jacobian_matrix, prepare,
                      project)
 from .core.errors import MatcalcError, NotSupportedError
-from .expression import Expression
 from .core.nodes import SCALAR
 from .calculus.readoff import differential as _differential
 from .calculus.readoff import kronecker_of

@@ -12,7 +12,7 @@ import numpy as np
 from .core import build as B
 from .numerics.evaluate import check_values, evaluate
 from .expression import Expression, declarations_of, numpy_shape
-from .core.nodes import SCALAR, Expr, Var
+from .core.nodes import Expr, Var
 from .outputs.printing import to_latex, to_text
 from .calculus.readoff import dense_linear_map
 

@@ -10,8 +10,8 @@ from dataclasses import replace
 
 from ..core import build as B
 from ..language.declarations import parse_declarations
-from ..core.errors import MatcalcError, NotSupportedError
-from ..expression import Expression, declarations_of, parse
+from ..core.errors import MatcalcError
+from ..expression import Expression, parse
 from ..core.nodes import SCALAR, Expr, Var
 from .readoff import differential, gradient_of, kronecker_of
 from .simplify import simplify

@@ -15,7 +15,7 @@ import numpy as np
 from ..core import build as B
 from ..core.errors import NotSupportedError
 from ..numerics.evaluate import bind_dims, evaluate_arrays
-from ..core.nodes import (SCALAR, Add, Diag, DiagPart, Expr, Hadamard, Mul, Sum, Trace, Transpose, Var)
+from ..core.nodes import (SCALAR, Add, Diag, Expr, Hadamard, Mul, Sum, Trace, Transpose, Var)
 from .rules import DIFFERENTIAL, TRANSPOSE
 
 

@@ -12,11 +12,13 @@ transpose rule (`TRANSPOSE[Node](node, cotangent, emit)`), used to read a gradie
 """
 from __future__ import annotations
 
+from fractions import Fraction
+
 from ..core import build as B
 from ..core.errors import NotSupportedError
-from ..core.functions import derivative
+from ..core.functions import FUNCTIONS
 from ..core.nodes import (SCALAR, Add, Comm, Det, Diag, DiagPart, DimSize, Expr, Func, Hadamard, Identity, Inverse,
-                    Kron, LogDet, MatPow, Mul, Num, Ones, Pow, Softmax, Sum, Trace, Transpose, Var, Vec, Zero)
+                    Kron, LogDet, MatPow, Mul, Num, Ones, Pow, Softmax, Sum, Trace, Transpose, Vec, Zero)
 
 DIFFERENTIAL: dict = {}
 TRANSPOSE: dict = {}
@@ -101,6 +103,48 @@ def _d_pow(e, d):                       # d(u^c) = c u^(c-1) du;  d(u^v) = u^v (
 @differential_rule(Func)
 def _d_func(e, d):                      # d f(U) = f'(U) .* dU
     return _emul(derivative(e.name, e.arg), d(e.arg))
+
+
+def derivative(name: str, u: Expr) -> Expr:
+    """f'(u) for the registered elementwise function `name` (from its registration, or from
+    SymPy when the registration gives only a definition)."""
+    spec = FUNCTIONS[name]
+    if spec.derivative is not None:
+        return spec.derivative(u, B)
+    if spec.sympy is not None:
+        return sympy_derivative(spec.sympy, u)
+    raise NotSupportedError(f"no derivative is known for {name}")
+
+
+def sympy_derivative(definition: str, u: Expr) -> Expr:
+    """The derivative of a definition in `u` (registry text, never user input), by SymPy."""
+    import sympy  # optional: only a registration without a derivative needs it
+    s = sympy.Symbol("u")
+    d = sympy.diff(sympy.sympify(definition, locals={"u": s}), s)
+    return _from_sympy(sympy.simplify(d), s, u)
+
+
+def _from_sympy(e, s, u: Expr) -> Expr:
+    """A SymPy expression in the symbol s as a matcalc expression in u (elementwise)."""
+    import sympy
+    if e == s:
+        return u
+    if e.is_Number:
+        return B.num(Fraction(str(sympy.Rational(e))))
+    if e.is_Add:
+        return B.add(*[_from_sympy(a, s, u) for a in e.args])
+    if e.is_Mul:
+        out = None
+        for a in e.args:
+            x = _from_sympy(a, s, u)
+            out = x if out is None else _emul(out, x)
+        return out
+    if e.is_Pow:
+        return B.power(_from_sympy(e.base, s, u), _from_sympy(e.exp, s, u))
+    name = type(e).__name__.lower()
+    if name in FUNCTIONS:
+        return B.func(name, _from_sympy(e.args[0], s, u))
+    raise NotSupportedError(f"cannot translate {e} from SymPy")
 
 
 @differential_rule(Trace)

@@ -21,7 +21,7 @@ from fractions import Fraction
 from math import gcd
 
 from ..core import build as B
-from ..core.nodes import (SCALAR, Add, Expr, Func, Hadamard, Identity, Mul, Num, Ones, Pow, Sum, Transpose)
+from ..core.nodes import (SCALAR, Add, Expr, Func, Hadamard, Identity, Mul, Num, Ones, Pow, Sum)
 
 EXPAND_BUDGET = 64
 

@@ -14,6 +14,7 @@ from fractions import Fraction
 from typing import Iterable
 
 from .errors import MatcalcError, ShapeError
+from .functions import FUNCTIONS
 from .nodes import (SCALAR, Add, Comm, Det, Diag, DiagPart, DimSize, Expr, Func, Hadamard, Identity,
                     Inverse, Kron, LogDet, MatPow, Mul, Num, Ones, Pow, Softmax, Sum, Trace, Transpose,
                     Var, Vec, Zero)
@@ -688,23 +689,18 @@ def elementwise_div(a: Expr, b: Expr) -> Expr:
 
 
 def func(name: str, x: Expr) -> Expr:
-    """An elementwise scalar function; a few exact values and inverse pairs fold."""
-    from .functions import FUNCTIONS
+    """An elementwise scalar function; exact values, inverse pairs and idempotence fold."""
     spec = FUNCTIONS.get(name)
     if spec is None:
         raise MatcalcError(f"unknown function {name!r}")
-    if spec.canonical is not None:
-        return spec.canonical(x)
+    if spec.rewrite:
+        return globals()[spec.rewrite](x)
     if isinstance(x, Num):
         v = spec.exact(x.value) if spec.exact else None
         if v is not None:
             return num(v)
-    if name == "log" and isinstance(x, Func) and x.name == "exp":
-        return x.arg
-    if name == "exp" and isinstance(x, Func) and x.name == "log":
-        return x.arg
-    if name in ("abs", "sign") and isinstance(x, Func) and x.name == name:
-        return x
+    if isinstance(x, Func) and ((spec.inverse and x.name == spec.inverse) or (spec.idempotent and x.name == name)):
+        return x.arg if x.name != name else x
     if isinstance(x, Zero) and spec.exact and spec.exact(Fraction(0)) == 0:
         return x
     return Func._make((name, x), x.shape)

@@ -1,28 +1,32 @@
-"""The elementwise scalar functions: one entry each, with value, derivative and exact points.
+"""The function registry: every function of the language is registered here, once.
 
-`derivative(u)` returns f'(u) as an expression (applied elementwise when u is a vector or
-matrix); the differential rule for every function is then d f(u) = f'(u) .* du
-(rules.py). A function may instead give its definition as a SymPy expression in `u`;
-its derivative is then worked out by SymPy and translated back (see `_from_sympy`), so a
-new elementwise function needs nothing but its definition.
+Two kinds of entries:
+
+* `FunctionSpec`: an elementwise scalar function (exp, log, sigmoid, softplus, ...). One
+  registration holds everything the system needs: the names it is typed as, its value in
+  NumPy, its derivative f'(u) (the rule table applies d f(U) = f'(U) .* dU), exact values,
+  the domain that evaluation checks, its LaTeX, and its code in every backend. The grammar's
+  function names, inference, the printers, evaluation and code generation all read it.
+* `CallSpec`: a structural operation written as a call (tr, det, diag, ones, kron, ...):
+  its names and arity. Its shape rule lives in inference, its node class in `nodes.py`,
+  and the per-node tables (differential, transpose, printers, evaluation, code) cover the
+  node; `tests/core/test_registry.py` checks that every entry appears in every table.
+
+Derivatives and construction-time rewrites are written against the constructor namespace
+`B` (matcalc.core.build), which is passed in: this module sits below the constructors and
+imports nothing of matcalc.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Callable, Optional
 
 import numpy as np
 
-from . import build as B
-
-
-def _emul(a, b):
-    """Elementwise product, which for scalars is the ordinary one."""
-    return B.hadamard(a, b) if a.shape != (1, 1) or b.shape != (1, 1) else B.mul(a, b)
-
 
 def _sigmoid(x):
+    """The logistic function, accurate in both tails and never overflowing."""
     x = np.asarray(x, dtype=float)
     out = np.empty_like(x)
     pos = x >= 0
@@ -32,83 +36,137 @@ def _sigmoid(x):
     return out
 
 
+def _softplus(x):
+    """log(1 + exp(x)) without overflow: log(exp(0) + exp(x))."""
+    return np.logaddexp(0.0, x)
+
+
+def _emul(B, a, b):
+    """Elementwise product, which for scalars is the ordinary one."""
+    return B.hadamard(a, b) if a.shape != (1, 1) or b.shape != (1, 1) else B.mul(a, b)
+
+
 @dataclass(frozen=True)
 class FunctionSpec:
+    """An elementwise scalar function. `code` maps a backend name to the callable's spelling
+    in generated code; `float_code` is a faster spelling for a plain float (NumPy backend)."""
     name: str
     numpy: Callable
-    derivative: Optional[Callable] = None      # u -> f'(u) as an Expr
+    derivative: Optional[Callable] = None      # (u, B) -> f'(u) as an Expr
+    latex: str = ""                            # e.g. \exp; default \operatorname{name}
+    code: dict = field(default_factory=dict)   # backend -> callable name in generated code
+    float_code: str = ""                       # NumPy backend, for a float: one that cannot fail on a finite float
+    aliases: tuple = ()                        # other names in the language (ln for log)
     exact: Optional[Callable] = None           # Fraction -> Fraction or None (exact values)
-    canonical: Optional[Callable] = None       # rewrite at construction (sqrt -> ^(1/2))
+    rewrite: str = ""                          # a constructor of B the call becomes (sqrt -> x^(1/2))
+    inverse: str = ""                          # f(g(u)) = u for this g (log of exp)
+    idempotent: bool = False                   # f(f(u)) = f(u) (abs, sign)
     domain: Optional[Callable] = None          # ndarray -> bool array of bad entries
     domain_message: str = ""
-    sympy: Optional[str] = None                # definition in u, for SymPy-derived derivatives
+    sympy: Optional[str] = None                # definition in u, for a SymPy-derived derivative
+
+    @property
+    def latex_name(self) -> str:
+        return self.latex or r"\operatorname{" + self.name + "}"
+
+
+@dataclass(frozen=True)
+class CallSpec:
+    """A structural operation written as a call: its names and how many arguments it takes."""
+    name: str
+    arity: tuple = (1,)
+    aliases: tuple = ()
+    doc: str = ""
+
+
+FUNCTIONS: dict = {}   # elementwise: name -> FunctionSpec
+CALLS: dict = {}       # structural: name -> CallSpec
+ALIASES: dict = {}     # every other spelling -> its registered name
+
+
+def register(spec) -> None:
+    """Add a function to the language (both kinds); its aliases become other spellings of it."""
+    table = FUNCTIONS if isinstance(spec, FunctionSpec) else CALLS
+    table[spec.name] = spec
+    for a in spec.aliases:
+        ALIASES[a] = spec.name
+
+
+def canonical_name(name: str) -> str:
+    return ALIASES.get(name, name)
+
+
+def all_names() -> list:
+    """Every name a call can start with, longest first (for the lexer: `tanh` before `tan`)."""
+    names = list(FUNCTIONS) + list(CALLS) + list(ALIASES)
+    return sorted(set(names), key=lambda n: (-len(n), n))
 
 
 def _exact_zero_to(v0):
     return lambda x: Fraction(v0) if x == 0 else None
 
 
-FUNCTIONS: dict = {}
+def _code(np_name: str, jax: str = "", torch: str = "") -> dict:
+    """The spellings of one function in the three backends (jax and torch default to NumPy's
+    name under their own module alias)."""
+    return {"numpy": np_name, "jax": jax or np_name, "torch": torch or np_name.replace("_np.", "_torch.")}
 
 
-def register(spec: FunctionSpec) -> None:
-    FUNCTIONS[spec.name] = spec
+# ---------------------------------------------------------------- elementwise functions
+register(FunctionSpec(
+    "exp", np.exp, lambda u, B: B.func("exp", u), r"\exp", _code("_np.exp"),
+    exact=_exact_zero_to(1), inverse="log"))
+register(FunctionSpec(
+    "log", np.log, lambda u, B: B.power(u, -1), r"\log", _code("_np.log"), aliases=("ln",),
+    exact=lambda x: Fraction(0) if x == 1 else None, inverse="exp",
+    domain=lambda v: ~(v > 0), domain_message="log of a non-positive number"))
+register(FunctionSpec(
+    "sin", np.sin, lambda u, B: B.func("cos", u), r"\sin", _code("_np.sin"), "_math.sin",
+    exact=_exact_zero_to(0)))
+register(FunctionSpec(
+    "cos", np.cos, lambda u, B: B.neg(B.func("sin", u)), r"\cos", _code("_np.cos"), "_math.cos",
+    exact=_exact_zero_to(1)))
+register(FunctionSpec(
+    "tan", np.tan, lambda u, B: B.add(B.ONE, B.power(B.func("tan", u), 2)), r"\tan", _code("_np.tan"),
+    exact=_exact_zero_to(0)))
+register(FunctionSpec(
+    "tanh", np.tanh, lambda u, B: B.sub(B.ONE, B.power(B.func("tanh", u), 2)), r"\tanh", _code("_np.tanh"),
+    "_math.tanh", exact=_exact_zero_to(0)))
+register(FunctionSpec(
+    "sigmoid", _sigmoid,
+    lambda u, B: _emul(B, B.func("sigmoid", u), B.sub(B.ONE, B.func("sigmoid", u))), r"\sigma",
+    _code("_sigmoid", "jax.nn.sigmoid", "_torch.sigmoid"), "_sigmoid_float",
+    exact=lambda x: Fraction(1, 2) if x == 0 else None))
+register(FunctionSpec(
+    "sqrt", np.sqrt, latex=r"\sqrt", code=_code("_np.sqrt"), rewrite="sqrt"))
+register(FunctionSpec(
+    "abs", np.abs, lambda u, B: B.func("sign", u), code=_code("_np.abs"), float_code="abs",
+    exact=lambda x: abs(x), idempotent=True))
+register(FunctionSpec(
+    "sign", np.sign, lambda u, B: B.zeros(u.shape), r"\operatorname{sign}", _code("_np.sign"),
+    exact=lambda x: Fraction((x > 0) - (x < 0)), idempotent=True))
+register(FunctionSpec(
+    "softplus", _softplus, lambda u, B: B.func("sigmoid", u), r"\operatorname{softplus}",
+    _code("_softplus", "jax.nn.softplus", "_torch.nn.functional.softplus")))
+register(FunctionSpec(
+    "log1p", np.log1p, lambda u, B: B.power(B.add(B.ONE, u), -1), r"\operatorname{log1p}", _code("_np.log1p"),
+    exact=_exact_zero_to(0),
+    domain=lambda v: ~(v > -1), domain_message="log1p of a number at or below -1"))
+register(FunctionSpec(
+    "expm1", np.expm1, lambda u, B: B.func("exp", u), r"\operatorname{expm1}", _code("_np.expm1"),
+    exact=_exact_zero_to(0)))
 
-
-register(FunctionSpec("exp", np.exp, lambda u: B.func("exp", u), _exact_zero_to(1)))
-register(FunctionSpec("log", np.log, lambda u: B.power(u, -1), lambda x: Fraction(0) if x == 1 else None,
-                      domain=lambda v: ~(v > 0), domain_message="log of a non-positive number"))
-register(FunctionSpec("sin", np.sin, lambda u: B.func("cos", u), _exact_zero_to(0)))
-register(FunctionSpec("cos", np.cos, lambda u: B.neg(B.func("sin", u)), _exact_zero_to(1)))
-register(FunctionSpec("tan", np.tan, lambda u: B.add(B.ONE, B.power(B.func("tan", u), 2)), _exact_zero_to(0)))
-register(FunctionSpec("tanh", np.tanh, lambda u: B.sub(B.ONE, B.power(B.func("tanh", u), 2)), _exact_zero_to(0)))
-register(FunctionSpec("sigmoid", _sigmoid,
-                      lambda u: _emul(B.func("sigmoid", u), B.sub(B.ONE, B.func("sigmoid", u))),
-                      lambda x: Fraction(1, 2) if x == 0 else None))
-register(FunctionSpec("sqrt", np.sqrt, canonical=lambda u: B.sqrt(u)))
-register(FunctionSpec("abs", np.abs, lambda u: B.func("sign", u), lambda x: abs(x)))
-register(FunctionSpec("sign", np.sign, lambda u: B.zeros(u.shape),
-                      lambda x: Fraction((x > 0) - (x < 0))))
-
-
-def derivative(name: str, u):
-    """f'(u) for the registered function `name`."""
-    spec = FUNCTIONS[name]
-    if spec.derivative is not None:
-        return spec.derivative(u)
-    if spec.sympy is not None:
-        return _sympy_derivative(spec.sympy, u)
-    from .errors import NotSupportedError
-    raise NotSupportedError(f"no derivative is known for {name}")
-
-
-def _sympy_derivative(definition: str, u):
-    import sympy
-    s = sympy.Symbol("u")
-    d = sympy.diff(sympy.sympify(definition, locals={"u": s}), s)
-    return _from_sympy(sympy.simplify(d), s, u)
-
-
-def _from_sympy(e, s, u):
-    """Translate a SymPy expression in the symbol s into a matcalc Expr in u (elementwise)."""
-    import sympy
-    if e == s:
-        return u
-    if e.is_Number:
-        return B.num(Fraction(str(sympy.Rational(e))))
-    if e.is_Add:
-        return B.add(*[_from_sympy(a, s, u) for a in e.args])
-    if e.is_Mul:
-        out = None
-        for a in e.args:
-            x = _from_sympy(a, s, u)
-            out = x if out is None else _emul(out, x)
-        return out
-    if e.is_Pow:
-        base = _from_sympy(e.base, s, u)
-        return B.power(base, _from_sympy(e.exp, s, u))
-    name = type(e).__name__.lower()
-    if name in FUNCTIONS:
-        return B.func(name, _from_sympy(e.args[0], s, u))
-    from .errors import NotSupportedError
-    raise NotSupportedError(f"cannot translate {e} from SymPy")
+# ---------------------------------------------------------------- structural operations
+register(CallSpec("tr", aliases=("trace",), doc="trace of a square matrix"))
+register(CallSpec("det", doc="determinant"))
+register(CallSpec("logdet", doc="log |det X|"))
+register(CallSpec("inv", doc="inverse"))
+register(CallSpec("sum", doc="sum of all entries"))
+register(CallSpec("diag", doc="vector to diagonal matrix, or the diagonal of a square matrix"))
+register(CallSpec("softmax", doc="softmax of a vector"))
+register(CallSpec("vec", doc="column-major vectorization"))
+register(CallSpec("kron", arity=(2,), doc="Kronecker product"))
+register(CallSpec("ones", arity=(1, 2), doc="a vector or matrix of ones, by dimensions"))
+register(CallSpec("zeros", arity=(1, 2), doc="a vector or matrix of zeros, by dimensions"))
+register(CallSpec("comm", arity=(2,), doc="the commutation matrix K(m, n)"))
+register(CallSpec("dim", doc="the size of a dimension, as a number"))

@@ -11,22 +11,25 @@ to a scalar: inference is simply retried with that name made a scalar.
 """
 from __future__ import annotations
 
-from fractions import Fraction
 
 from ..core import build as B
 from ..core.nodes import SCALAR
+from ..core.functions import CALLS, FUNCTIONS, canonical_name
 from .declarations import GREEK, Decl, default_kind, is_greek
 from ..core.errors import DeclarationError, MatcalcError, NotSupportedError, ShapeError, UnknownNameError
 from .parser import Syn
 
 _GREEK_SET = frozenset(GREEK)
 MAX_MATRIX_POWER = 1000
-ELEMENTWISE = ("exp", "log", "sin", "cos", "tan", "tanh", "sigmoid", "sqrt", "abs", "sign")
-ALIASES = {"ln": "log", "trace": "tr"}
 SUGGEST = {"norm": "write ||x|| or ||X||_F", "transpose": "write X' or X^T", "inverse": "write inv(X) or X^-1",
-           "logsumexp": "write log(sum(exp(x)))", "softplus": "write log(1 + exp(x))",
+           "logsumexp": "write log(sum(exp(x)))",
            "frob": "write ||X||_F", "relu": "piecewise functions are not supported",
            "max": "max is not supported", "min": "min is not supported"}
+
+
+def known_functions() -> str:
+    """The functions of the language, for error messages (from the registry)."""
+    return ", ".join(list(CALLS) + list(FUNCTIONS))
 
 
 class DimVar:
@@ -351,8 +354,7 @@ class Ctx:
                     hint = SUGGEST.get(a.a)
                     raise UnknownNameError(
                         f"unknown function {a.a!r}" + (f" ({hint})" if hint else "") +
-                        ". Functions are tr, det, logdet, inv, exp, log, sin, cos, tan, tanh, sigmoid, "
-                        "sqrt, abs, sign, sum, diag, softmax; to multiply single letters, put spaces between them")
+                        f". Functions are {known_functions()}; to multiply single letters, put spaces between them")
             seq = []
             for op, item in items:
                 ps = self.infer(item)
@@ -549,7 +551,7 @@ class Ctx:
         return T("sum", tuple((sg, t) for sg, t in terms), shape, s.start, s.end)
 
     def call(self, s: Syn) -> T:
-        name = ALIASES.get(s.a, s.a)
+        name = canonical_name(s.a)
         args = s.b
         if name in ("ones", "zeros", "comm", "dim"):
             dims = []
@@ -575,7 +577,7 @@ class Ctx:
             raise ShapeError(f"{name} takes {want} argument{'s' if want > 1 else ''}, not {len(args)}")
         ts = [self.one(a) for a in args]
         t = ts[0]
-        if name in ELEMENTWISE:
+        if name in FUNCTIONS:
             return self.mk("func", (name, t), t.shape, [s])
         if name in ("tr", "det", "logdet", "inv"):
             if not self.is_scalar(t):
@@ -808,7 +810,7 @@ def typecheck(syn: Syn, text: str, decls: dict):
             if not cands:
                 raise ShapeError(first or c.message) from None
             forced.add(cands[0])
-        except ShapeError as e:
+        except ShapeError:
             if first is not None:
                 raise ShapeError(first) from None
             raise

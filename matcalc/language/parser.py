@@ -14,6 +14,7 @@ from fractions import Fraction
 from functools import lru_cache
 
 from ..core.errors import ParseError
+from ..core.functions import all_names
 
 MAX_LENGTH = 200_000
 MAX_DEPTH = 250
@@ -87,7 +88,9 @@ def _make_lexer():
 
         def __init__(self, lexer_conf):
             terms = sorted(lexer_conf.terminals, key=lambda t: -t.priority)  # stable: grammar order
-            parts = [f"(?P<{t.name}>{t.pattern.to_regexp()})" for t in terms]
+            names = "|".join(re.escape(n) for n in all_names())  # longest first: tanh before tan
+            parts = [rf"(?P<FUNC>(?:{names})(?=[ \t\r\n]*\())"]  # the registry's names, before NAME
+            parts += [f"(?P<{t.name}>{t.pattern.to_regexp()})" for t in terms]
             parts.append(r"(?P<NORM>\|\|)")  # NORM in the grammar; no rule uses it directly
             self.regex = re.compile("|".join(parts))
             self.ignore = frozenset(lexer_conf.ignore)

@@ -256,7 +256,7 @@ def _det(node, ch, arrays, dims):
 def _logdet(node, ch, arrays, dims):
     sign, ld = np.linalg.slogdet(ch[0])
     if np.any(sign == 0):
-        raise EvaluationError(f"logdet of a singular matrix")
+        raise EvaluationError("logdet of a singular matrix")
     return ld[..., None, None]
 
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 from fractions import Fraction
 
 from ..core import build as B
+from ..core.functions import FUNCTIONS
 from ..language.declarations import GREEK
-from ..core.nodes import (SCALAR, Add, Comm, Det, Diag, DiagPart, DimSize, Expr, Func, Hadamard, Identity, Inverse,
-                    Kron, LogDet, MatPow, Mul, Num, Ones, Pow, Softmax, Sum, Trace, Transpose, Var, Vec, Zero)
+from ..core.nodes import (SCALAR, Add, Det, Diag, DiagPart, DimSize, Expr, Func, Hadamard, Identity, Inverse,
+                    LogDet, MatPow, Mul, Num, Ones, Pow, Softmax, Sum, Trace, Transpose, Var, Vec, Zero)
 
 ADD, MUL, NEG, POW, ATOM = 1, 2, 2, 3, 4
 
@@ -375,9 +376,6 @@ class TextPrinter(Printer):
         return self.call("kron", *e.args)
 
 
-_LATEX_FUNCS = {"exp": r"\exp", "log": r"\log", "sin": r"\sin", "cos": r"\cos", "tan": r"\tan",
-                "tanh": r"\tanh", "sigmoid": r"\sigma", "sign": r"\operatorname{sign}"}
-
 
 def _strip_parens(s: str) -> str:
     """s without one enclosing \\left( ... \\right) pair, when that pair encloses all of it."""
@@ -548,7 +546,7 @@ class LatexPrinter(Printer):
     def _print_Func(self, e):
         if e.name == "abs":
             return r"\left|" + self.doprint(e.arg) + r"\right|", ATOM
-        return self.call(_LATEX_FUNCS[e.name], e.arg)
+        return self.call(FUNCTIONS[e.name].latex_name, e.arg)
 
     def _print_Trace(self, e):
         si = self_inner(e)

@@ -26,20 +26,17 @@ from __future__ import annotations
 
 import keyword
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from ...core import build as B
 from ...core.errors import MatcalcError, NotSupportedError
-from ...core.nodes import (SCALAR, Add, Comm, Det, Diag, DiagPart, DimSize, Expr, Func, Hadamard, Identity, Inverse,
-                    Kron, LogDet, MatPow, Mul, Num, Ones, Pow, Softmax, Sum, Trace, Transpose, Var, Vec, Zero)
+from ...core.functions import FUNCTIONS
+from ...core.nodes import (SCALAR, Add, Det, Diag, DiagPart, DimSize, Expr, Func, Hadamard, Inverse,
+                    Mul, Num, Sum, Trace, Transpose, Var)
 from ...calculus.readoff import gradient_of
 
 BIG = 1000  # the size assumed for a symbolic dimension when ordering matrix chains
-# functions of a float that cannot fail on a finite float, through `math` (no array overhead)
-_MATH = {"sin": "_math.sin", "cos": "_math.cos", "tanh": "_math.tanh", "sigmoid": "_sigmoid_float",
-         "abs": "abs"}
-
 
 # ---------------------------------------------------------------- backends
 @dataclass(frozen=True)
@@ -63,7 +60,6 @@ class Backend:
     matrix_power: str
     kron: str
     reshape: str
-    funcs: dict = field(default_factory=dict)
     helpers: str = ""
     det_inv: str = ""     # {x}: (det(x), inv(x)) from one factorization, where the library allows
     outer: str = "{u}[:, None] * {v}"   # the outer product u v' of two 1-D vectors
@@ -81,6 +77,10 @@ def _sigmoid_float(z):
 
 def _sigmoid(z):
     return 1.0 / (1.0 + _np.exp(_np.minimum(-z, 709.0)))  # accurate in both tails; exp never overflows
+
+
+def _softplus(z):
+    return _np.logaddexp(0.0, z)  # log(1 + exp(z)) without overflow
 
 
 def _softmax(u):
@@ -194,14 +194,12 @@ NUMPY = Backend(
     eye="_np.eye({n})", ones="_np.ones(({s}))", zeros="_np.zeros(({s}))", diagflat="_np.diag({x})",
     einsum="_np.einsum({spec!r}, {ops})", matrix_power="_np.linalg.matrix_power({x}, {k})",
     kron="_np.kron({a}, {b})", reshape="_np.reshape({x}, {s})",
-    funcs={"exp": "_np.exp", "log": "_np.log", "sin": "_np.sin", "cos": "_np.cos", "tan": "_np.tan",
-           "tanh": "_np.tanh", "sigmoid": "_sigmoid", "abs": "_np.abs", "sign": "_np.sign"},
     helpers=_NP_HELPERS, det_inv="_det_inv({x})", outer="_outer({u}, {v})",
     add_outer="_add_outer({t}, {a}, {u}, {v})", axpy_outer="_axpy_outer({s}, {m}, {a}, {u}, {v})")
 
 JAX = replace(
     NUMPY, name="jax", inv="_np.linalg.inv({x})", det_inv="", outer="{u}[:, None] * {v}", add_outer="", axpy_outer="", imports="import jax\nimport jax.numpy as _np\njax.config.update('jax_enable_x64', True)",
-    asarray="_np.asarray({x}, dtype=_np.float64)", funcs={**NUMPY.funcs, "sigmoid": "jax.nn.sigmoid"},
+    asarray="_np.asarray({x}, dtype=_np.float64)",
     helpers='''
 def _softmax(u):
     return jax.nn.softmax(u, axis=0)
@@ -231,9 +229,6 @@ TORCH = Backend(
     zeros="_torch.zeros(({s}), dtype=_torch.float64)", diagflat="_torch.diag({x})",
     einsum="_torch.einsum({spec!r}, {ops})", matrix_power="_torch.linalg.matrix_power({x}, {k})",
     kron="_torch.kron({a}, {b})", reshape="_torch.as_tensor({x}, dtype=_torch.float64).reshape({s})",
-    funcs={"exp": "_torch.exp", "log": "_torch.log", "sin": "_torch.sin", "cos": "_torch.cos",
-           "tan": "_torch.tan", "tanh": "_torch.tanh", "sigmoid": "_torch.sigmoid", "abs": "_torch.abs",
-           "sign": "_torch.sign"},
     helpers='''
 def _softmax(u):
     return _torch.softmax(u, dim=0)
@@ -814,7 +809,7 @@ class _Emitter:
         if isinstance(x, Num):
             v = x.value
             if v == Fraction(1, 2):
-                return f"{self.b.funcs['exp'].rsplit('.', 1)[0]}.sqrt({self.code(b)})"
+                return f"{FUNCTIONS['sqrt'].code[self.b.name]}({self.code(b)})"
             if v == -1:
                 return f"1.0 / {self.atom(b)}"
             if v == 2:
@@ -826,9 +821,10 @@ class _Emitter:
     def _c_Func(self, e):
         if e.name == "log" and isinstance(e.arg, Det):
             return f"_log_det({self.code(e.arg.arg)})"
-        if e.shape == SCALAR and self.b.name == "numpy" and e.name in _MATH:  # a float: math is faster
-            return f"{_MATH[e.name]}({self.code(e.arg)})"
-        return f"{self.b.funcs[e.name]}({self.code(e.arg)})"
+        spec = FUNCTIONS[e.name]
+        if e.shape == SCALAR and self.b.name == "numpy" and spec.float_code:  # a float: math is faster
+            return f"{spec.float_code}({self.code(e.arg)})"
+        return f"{spec.code[self.b.name]}({self.code(e.arg)})"
 
     def _c_Trace(self, e):
         a = e.arg
