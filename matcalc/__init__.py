@@ -6,8 +6,11 @@
 from .core.errors import (DeclarationError, EvaluationError, MatcalcError, NotSupportedError, ParseError, ShapeError,
                      UnknownNameError)
 from .expression import Expression, parse
+from . import api
 from .api import compile, differential, grad, hessian, hvp, jacobian
 from .numerics.check import CheckReport
+from .numerics.check import check as _check
+from .results import Result
 
 
 def check(obj, wrt=None, where=None, kind: str = "gradient", **kw) -> CheckReport:
@@ -16,8 +19,6 @@ def check(obj, wrt=None, where=None, kind: str = "gradient", **kw) -> CheckRepor
     `matcalc.check(matcalc.grad("x'Ax", "x"))` or `matcalc.check("x'Ax", "x", kind="hessian")`;
     keyword arguments (trials, seed, tol) go to the check.
     """
-    from . import api
-    from .results import Result
     if not isinstance(obj, Result):
         if wrt is None:
             raise MatcalcError("check needs a result, or an expression and the variable (wrt=...)")
@@ -26,7 +27,6 @@ def check(obj, wrt=None, where=None, kind: str = "gradient", **kw) -> CheckRepor
         if kind not in fns:
             raise MatcalcError(f"kind must be one of {', '.join(fns)}, not {kind!r}")
         obj = fns[kind](obj, wrt, where=where)
-    from .numerics.check import check as _check
     return _check(obj, **kw)
 
 __all__ = ["parse", "compile", "differential", "grad", "jacobian", "hessian", "hvp", "check", "CheckReport", "Expression", "MatcalcError", "ParseError", "ShapeError", "DeclarationError",

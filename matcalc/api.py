@@ -8,6 +8,7 @@ from .core.errors import MatcalcError, NotSupportedError
 from .core.nodes import SCALAR
 from .calculus.readoff import differential as _differential
 from .calculus.readoff import kronecker_of
+from .calculus.linear_map import LinearMap
 from .results import DifferentialResult, GradientResult, HessianResult, HvpResult, JacobianResult
 from .calculus.simplify import simplify
 
@@ -57,8 +58,8 @@ def jacobian(expr, wrt: str, where=None, layout: str = "numerator") -> JacobianR
     except MatcalcError:
         kron = None
     forms = {"kron": kron} if kron is not None else {}
-    return JacobianResult(f, wrt, dF, dF, directions=(dx,), is_map=True, kron=kron, layout=layout,
-                          dvar=dx, var=x, forms=forms)
+    return JacobianResult(f, wrt, dF, dF, directions=(dx,), layout=layout, forms=forms,
+                          linear_map=LinearMap(dF, dx, x, kron=kron, layout=layout))
 
 
 def hessian(expr, wrt, where=None) -> HessianResult:
@@ -76,11 +77,11 @@ def hessian(expr, wrt, where=None) -> HessianResult:
     if x.shape == SCALAR:
         H = simplify(B.substitute(dG, {dx.name: B.ONE}))
         return HessianResult(f, wrt, H, df, directions=(dx,), gradient=g,
-                             bilinear=simplify(B.mul(dx, dx, H)))
+                             bilinear=simplify(B.mul(dx, dx, H)), first_order=lambda: grad(f, wrt))
     if x.shape[1] == 1:
         H = simplify(kronecker_of(dG, dx))
         return HessianResult(f, wrt, H, df, directions=(dx,), gradient=g,
-                             bilinear=simplify(B.mul(B.transpose(dx), H, dx)))
+                             bilinear=simplify(B.mul(B.transpose(dx), H, dx)), first_order=lambda: grad(f, wrt))
     Hv = dG
     if sym:
         Hv = simplify(B.mul(B.num(B.ONE_HALF), B.add(dG, B.transpose(dG))))
@@ -93,8 +94,9 @@ def hessian(expr, wrt, where=None) -> HessianResult:
     bil = simplify(B.substitute(B.inner(v, Hv), {v.name: dx}))  # d2f = <dX, H[dX]>
     forms = {"kron": kron} if kron is not None else {}
     forms["bilinear"] = bil
-    return HessianResult(f, wrt, Hv, df, directions=(dx, v), is_map=True, kron=kron, bilinear=bil,
-                         dvar=v, var=x, sym=sym, diag=diag, gradient=g, forms=forms)
+    return HessianResult(f, wrt, Hv, df, directions=(dx, v), bilinear=bil, gradient=g, forms=forms,
+                         linear_map=LinearMap(Hv, v, x, sym=sym, diag=diag, kron=kron),
+                         first_order=lambda: grad(f, wrt))
 
 
 def _mixed_hessian(expr, a: str, b: str, where) -> HessianResult:
@@ -105,8 +107,9 @@ def _mixed_hessian(expr, a: str, b: str, where) -> HessianResult:
     dG = simplify(_differential(ga, {xb.name: db}))
     if xa.shape[1] == 1 and xb.shape[1] == 1:
         H = jacobian_matrix(dG, db)
-        return HessianResult(f, (a, b), H, df, directions=(dxa, db), gradient=ga)
-    return HessianResult(f, (a, b), dG, df, directions=(dxa, db), is_map=True, dvar=db, var=xb, gradient=ga)
+        return HessianResult(f, (a, b), H, df, directions=(dxa, db), gradient=ga, first_order=lambda: grad(f, a))
+    return HessianResult(f, (a, b), dG, df, directions=(dxa, db), gradient=ga,
+                         linear_map=LinearMap(dG, db, xb), first_order=lambda: grad(f, a))
 
 
 def hvp(expr, wrt: str, where=None, direction: str = "v") -> HvpResult:
@@ -117,7 +120,7 @@ def hvp(expr, wrt: str, where=None, direction: str = "v") -> HvpResult:
     Hv = simplify(_differential(g, {x.name: v}))
     if is_symmetric_var(x) or is_diagonal_var(x):  # on the variable's own space, like the gradient
         Hv = simplify(project(Hv, x))
-    return HvpResult(f, wrt, Hv, df, directions=(dx, v))
+    return HvpResult(f, wrt, Hv, df, directions=(dx, v), first_order=lambda: grad(f, wrt))
 
 
 def compile(expr, wrt: str, where=None, outputs=("value", "grad"), backend: str = "numpy", direction: str = "v"):

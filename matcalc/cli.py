@@ -134,7 +134,7 @@ def _lines(r):
         out.append(("df", str(r.differential), r.differential.latex()))
     is_map = getattr(r, "is_map", False)
     labels = {"gradient": "grad f", "jacobian": "dF" if is_map else "J",
-              "hessian": f"H[{r._dvar.name}]" if is_map else "H", "hvp": f"H[{r.directions[-1].name}]",
+              "hessian": f"H[{r.linear_map.direction.name}]" if is_map else "H", "hvp": f"H[{r.directions[-1].name}]",
               "differential": "df"}
     t = labels[r.kind]
     out.append((t, str(r), r.latex()))

@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import numpy as np
 
+from .calculus.linear_map import LinearMap
 from .core import build as B
-from .numerics.evaluate import check_values, evaluate
+from .core.nodes import Expr
 from .expression import Expression, declarations_of, numpy_shape
-from .core.nodes import Expr, Var
-from .outputs.printing import to_latex, to_text
-from .calculus.readoff import dense_linear_map
+from .numerics.check import check
+from .numerics.evaluate import check_values, evaluate
+from .numerics.linear_maps import dense_linear_map
+from .outputs.codegen.generate import load_generated, numpy_module
+from .outputs.printing import (_ordered, common_subexpressions, latex_name, to_latex, to_latex_compact, to_text,
+                               to_text_compact)
 
 
 class Result:
@@ -24,13 +28,24 @@ class Result:
     label = "r"
 
     def __init__(self, function: Expression, wrt, expr: Expr, differential: Expr | None = None,
-                 directions: tuple = (), forms: dict | None = None):
+                 directions: tuple = (), forms: dict | None = None, first_order=None):
         self.function = function
         self.wrt = wrt
         self._expr = expr
         self._differential = differential
         self.directions = directions
         self._forms = forms or {}
+        self._first_order = first_order
+
+    @property
+    def node(self) -> Expr:
+        """The result's expression node (what printers and code generation read)."""
+        return self._expr
+
+    def first_order(self):
+        """For a Hessian or hvp: the gradient result it differentiates (what `check` compares
+        finite differences of); None for first-order results."""
+        return self._first_order() if self._first_order is not None else None
 
     # ---- symbolic forms
     @property
@@ -57,14 +72,12 @@ class Result:
         return frozenset(names)
 
     def __str__(self) -> str:
-        from .outputs.printing import to_text_compact
         return to_text_compact(self._expr, self._taken())
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.label} = {self}>"
 
     def latex(self) -> str:
-        from .outputs.printing import to_latex_compact
         return to_latex_compact(self._expr, self._taken())
 
     def _repr_latex_(self) -> str:
@@ -94,17 +107,14 @@ class Result:
         return (self.function.node,) + self.function._context_for(vals)
 
     def check(self, **kw):
-        from .numerics.check import check
         return check(self, **kw)
 
     def numpy_source(self, backend: str = "numpy") -> str:
         """The source of a function computing this result (see `to_numpy`)."""
-        from .outputs.codegen.generate import numpy_module
         return numpy_module(self, backend=backend)
 
     def to_numpy(self, backend: str = "numpy"):
         """A function of the variables (positional in sorted order, or by keyword) computing this result."""
-        from .outputs.codegen.generate import load_generated
         return load_generated(self.numpy_source(backend))
 
 
@@ -130,11 +140,33 @@ class GradientResult(Result):
         return Expression(self._unconstrained if self._unconstrained is not None else self._expr, self.where)
 
     def latex_label(self):
-        from .outputs.printing import latex_name
         return r"\nabla_{" + latex_name(self.wrt) + "} f"
 
 
-class JacobianResult(Result):
+class _MapResult(Result):
+    """A Jacobian or Hessian: a matrix where one exists, else a linear map (`linear_map`)."""
+
+    def __init__(self, *a, linear_map: LinearMap | None = None, **k):
+        super().__init__(*a, **k)
+        self.linear_map = linear_map
+
+    @property
+    def is_map(self) -> bool:
+        return self.linear_map is not None
+
+    @property
+    def kron(self) -> Expression | None:
+        """The Kronecker form vec(L(D)) = J vec(D) of a linear map, where it has one."""
+        m = self.linear_map
+        return None if m is None or m.kron is None else Expression(m.kron, self.where)
+
+    def _dense(self, vals: dict):
+        m = self.linear_map
+        return dense_linear_map(m.expr, m.direction, vals, like=m.variable, sym=m.sym, diag=m.diag,
+                                context=self._context(vals))
+
+
+class JacobianResult(_MapResult):
     """dF/dX in numerator layout: vec(dF) = J vec(dX); array indexed [out..., in...].
 
     For vector (or scalar) F and x the main form is the matrix J. Where a matrix is
@@ -144,21 +176,11 @@ class JacobianResult(Result):
 
     kind = "jacobian"
 
-    def __init__(self, *a, is_map: bool = False, kron: Expr | None = None, layout: str = "numerator",
-                 dvar: Var | None = None, var: Var | None = None, **k):
+    def __init__(self, *a, layout: str = "numerator", **k):
         super().__init__(*a, **k)
-        self.is_map = is_map
-        self._kron = kron
         self.layout = layout
-        self._dvar = dvar
-        self._var = var
-
-    @property
-    def kron(self) -> Expression | None:
-        return None if self._kron is None else Expression(self._kron, self.where)
 
     def latex_label(self):
-        from .outputs.printing import latex_name
         if self.is_map:
             return "dF"
         j = r"\frac{\partial F}{\partial " + latex_name(self.wrt) + "}"
@@ -170,14 +192,14 @@ class JacobianResult(Result):
         if not self.is_map:
             out = evaluate(self._expr, vals, context=self._context(vals))
             return np.asarray(out) if not np.isscalar(out) else out
-        arr = dense_linear_map(self._expr, self._dvar, vals, like=self._var, context=self._context(vals))
+        arr = self._dense(vals)
         if self.layout == "denominator":
-            nout = arr.ndim - len(numpy_shape(self._var.shape))
+            nout = arr.ndim - len(numpy_shape(self.linear_map.variable.shape))
             arr = np.moveaxis(arr, list(range(nout)), list(range(arr.ndim - nout, arr.ndim)))
         return arr
 
 
-class HessianResult(Result):
+class HessianResult(_MapResult):
     """The Hessian: d2f = <dX, H[dX]>.
 
     Scalar variable: a scalar; vector: the symmetric matrix H; matrix: the linear map
@@ -187,22 +209,10 @@ class HessianResult(Result):
 
     kind = "hessian"
 
-    def __init__(self, *a, is_map: bool = False, kron: Expr | None = None, bilinear: Expr | None = None,
-                 dvar: Var | None = None, var: Var | None = None, sym: bool = False, diag: bool = False,
-                 gradient: Expr | None = None, **k):
+    def __init__(self, *a, bilinear: Expr | None = None, gradient: Expr | None = None, **k):
         super().__init__(*a, **k)
-        self.is_map = is_map
-        self._kron = kron
         self._bilinear = bilinear
-        self._dvar = dvar
-        self._var = var
-        self._sym = sym
-        self._diag = diag
         self._gradient = gradient
-
-    @property
-    def kron(self) -> Expression | None:
-        return None if self._kron is None else Expression(self._kron, self.where)
 
     @property
     def bilinear(self) -> Expression | None:
@@ -211,13 +221,11 @@ class HessianResult(Result):
 
     def bilinear_form(self, latex: bool = False) -> str:
         """d2f as the notes write it: `<dX, H[dX]> = ...`, with H[dX] spelled out."""
-        from .outputs.printing import latex_name, to_latex, to_text
         dx = self.directions[0]
         if self.is_map:
-            h = B.substitute(self._expr, {self._dvar.name: dx})
+            h = B.substitute(self._expr, {self.linear_map.direction.name: dx})
         else:
             h = B.mul(self._expr, dx)
-        from .outputs.printing import _ordered, common_subexpressions
         (h, bil), binds = common_subexpressions([h, self._bilinear], taken=self._taken())
         if latex:
             n = latex_name(dx.name)
@@ -236,13 +244,13 @@ class HessianResult(Result):
         return None if self._gradient is None else Expression(self._gradient, self.where)
 
     def latex_label(self):
-        from .outputs.printing import latex_name
         if isinstance(self.wrt, tuple):
             a, b = (latex_name(w) for w in self.wrt)
             mixed = r"\frac{\partial^2 f}{\partial " + a + r"\, \partial " + b + "}"
-            return mixed + (r"\left[" + latex_name(self._dvar.name) + r"\right]" if self.is_map else "")
+            return mixed + (r"\left[" + latex_name(self.linear_map.direction.name) + r"\right]"
+                            if self.is_map else "")
         if self.is_map:
-            return r"H\left[" + latex_name(self._dvar.name) + r"\right]"
+            return r"H\left[" + latex_name(self.linear_map.direction.name) + r"\right]"
         return r"\nabla^2 f"
 
     def evaluate(self, values=None, **kw):
@@ -250,9 +258,7 @@ class HessianResult(Result):
         vals.update(kw)
         if not self.is_map:
             return evaluate(self._expr, vals, context=self._context(vals))
-        return dense_linear_map(self._expr, self._dvar, vals, like=self._var, sym=self._sym, diag=self._diag,
-                                context=self._context(vals))
-
+        return self._dense(vals)
 
 
 class HvpResult(Result):
@@ -261,5 +267,4 @@ class HvpResult(Result):
     kind = "hvp"
 
     def latex_label(self):
-        from .outputs.printing import latex_name
         return r"\nabla^2 f\left[" + latex_name(self.directions[-1].name) + r"\right]"

@@ -1167,27 +1167,27 @@ def load_generated(source: str, name: str = "f"):
 # ---------------------------------------------------------------- from results
 def outputs_for(result, name: str | None = None) -> tuple:
     """(outputs, parameters) for the main form of a result, in `.evaluate()`'s conventions."""
-    from ...results import HessianResult, JacobianResult
     f = result.function.node
     params = _params(f, result)
     kind = result.kind
     label = name or {"gradient": "grad", "jacobian": "jacobian", "hessian": "hessian", "hvp": "hvp",
                      "differential": "differential"}.get(kind, kind)
-    if isinstance(result, (JacobianResult, HessianResult)) and result.is_map:
-        return [Output(label, result._expr, "map", dvar=result._dvar, like=result._var,
-                       sym=getattr(result, "_sym", False), diag=getattr(result, "_diag", False))], params
-    return [Output(label, result._expr, "value" if result._expr.shape == SCALAR else "array")], params
+    m = getattr(result, "linear_map", None)
+    if m is not None:
+        return [Output(label, m.expr, "map", dvar=m.direction, like=m.variable, sym=m.sym, diag=m.diag)], params
+    return [Output(label, result.node, "value" if result.node.shape == SCALAR else "array")], params
 
 
 def _params(f: Expr, result) -> list:
     from ...numerics.sampling import variables
-    vs = variables(f, result._expr)
+    vs = variables(f, result.node)
     for d in result.directions:
         vs.pop(d.name, None)
     extra = list(result.directions)
-    if getattr(result, "_var", None) is not None:  # a map's input axes have the variable's shape
-        extra.append(result._var)
-    add_sizing_variables(vs, (f, result._expr), getattr(result.function, "context", ()), extra)
+    m = getattr(result, "linear_map", None)
+    if m is not None:  # a map's input axes have the variable's shape
+        extra.append(m.variable)
+    add_sizing_variables(vs, (f, result.node), getattr(result.function, "context", ()), extra)
     ordered = [vs[n] for n in sorted(vs)]
     if result.kind in ("hvp", "differential"):
         v = result.directions[-1]

@@ -1,0 +1,27 @@
+"""A linear map written as an expression in a direction: the shared form of matrix Jacobians
+and Hessians.
+
+Where a matrix is involved, a Jacobian dX -> dF and a Hessian V -> H[V] are not matrices but
+linear maps. Both are kept the same way: the expression L(D) in a direction variable D, the
+variable X that D stands for (its value fixes D's dimensions), whether D ranges over symmetric
+or diagonal matrices only, and the map's Kronecker form where it has one. The printers show
+`expr`; evaluation forms the dense array (`numerics.linear_maps`); code generation writes it
+out by index notation.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+from ..core.nodes import Expr, Var
+
+
+@dataclass(frozen=True)
+class LinearMap:
+    expr: Expr                    # L(D), linear in `direction`
+    direction: Var                # D: dX for a Jacobian, V for a Hessian
+    variable: Var                 # X, whose shape D has
+    sym: bool = False             # D ranges over symmetric matrices (outputs symmetrized too)
+    diag: bool = False            # D ranges over diagonal matrices
+    kron: Optional[Expr] = None   # J with vec(L(D)) = J vec(D), where it has a closed form
+    layout: str = "numerator"     # "denominator": the dense array is transposed (in <-> out)
