@@ -11,30 +11,23 @@ costlier rewrites run, and the smallest result wins:
 * `rewrite` applies textbook identities: exp(u) / (1 + exp(u)) = sigmoid(u) and
   exp(u) / sum(exp(u)) = softmax(u).
 
-`simplify(e)` returns the smallest (by printed tokens) of e and its rewritten forms;
+`simplify(e)` returns the smallest (by tokens of its text form, `size.py`) of e and its rewritten forms;
 every candidate is equal to e, so the choice is safe.
 """
 from __future__ import annotations
 
-import re
 from fractions import Fraction
 from math import gcd
 
 from ..core import build as B
+from .size import size
 from ..core.nodes import (SCALAR, Add, Expr, Func, Hadamard, Identity, Mul, Num, Ones, Pow, Sum)
 
 EXPAND_BUDGET = 64
 
-_TOKEN = re.compile(r"[A-Za-z_][A-Za-z_0-9]*|\d+\.?\d*|\.\*|\./|\|\||[-+*/^'(),<>|.]")
-
-
 def text_size(e: Expr) -> int:
     """Printed size in tokens (brackets and commas not counted), the measure of compactness."""
-    s = e._c.get("tsize")
-    if s is None:
-        from ..outputs.printing import draft_text
-        s = e._c["tsize"] = len([t for t in _TOKEN.findall(draft_text(e)) if t not in "(),"])
-    return s
+    return size(e)
 
 
 def simplify(e: Expr) -> Expr:

@@ -72,6 +72,11 @@ def comm(m, n) -> Expr:
     return Comm._make((m, n), (_dim_mul(m, n), _dim_mul(m, n)))
 
 
+def is_symmetric(e: Expr) -> bool:
+    """Equal to its own transpose (as the canonical forms show it)."""
+    return e.is_square and transpose(e) is e
+
+
 def is_zero(e: Expr) -> bool:
     return isinstance(e, Zero) or (isinstance(e, Num) and e.value == 0)
 

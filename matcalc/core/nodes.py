@@ -131,39 +131,43 @@ class Expr:
                 if id(c) not in seen:
                     stack.append((c, False))
 
-    @property
-    def symmetric(self) -> bool:
-        from .build import transpose
-        return self.is_square and transpose(self) is self
-
     def has_prop(self, prop: str) -> bool:
         return False
 
     # -- conveniences ----------------------------------------------------
     def __repr__(self) -> str:
-        from ..outputs.printing import to_text
         try:
-            return f"<{type(self).__name__} {to_text(self)}>"
+            return f"<{type(self).__name__} {SERVICES['text'](self)}>"
         except Exception:  # pragma: no cover - repr must never fail
             return f"<{type(self).__name__}>"
 
     def __str__(self) -> str:
-        from ..outputs.printing import to_text
-        return to_text(self)
+        return SERVICES["text"](self)
 
     def latex(self) -> str:
-        from ..outputs.printing import to_latex
-        return to_latex(self)
+        return SERVICES["latex"](self)
 
     def _repr_latex_(self) -> str:
         return "$$" + self.latex() + "$$"
 
     def evaluate(self, values: dict | None = None, **kw):
         """The value of this expression for `values` (name -> array or float), as NumPy."""
-        from ..numerics.evaluate import evaluate
         vals = dict(values or {})
         vals.update(kw)
-        return evaluate(self, vals)
+        return SERVICES["evaluate"](self, vals)
+
+
+def _missing(what: str):
+    def fail(*_a, **_k):
+        raise RuntimeError(f"matcalc's {what} is not loaded: import matcalc")
+    return fail
+
+
+#: What the outer layers teach every node: its text and LaTeX (matcalc.outputs.printing) and its
+#: value (matcalc.numerics.evaluate) register themselves here when imported, so a node prints
+#: and evaluates itself while this bottom layer imports nothing above it.
+SERVICES: dict = {"text": _missing("text printer"), "latex": _missing("LaTeX printer"),
+                  "evaluate": _missing("evaluator")}
 
 
 # ---------------------------------------------------------------- leaves

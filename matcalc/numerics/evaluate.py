@@ -14,7 +14,8 @@ import numpy as np
 
 from ..core.errors import EvaluationError
 from ..core.functions import FUNCTIONS
-from ..core.nodes import (SCALAR, Add, Comm, Det, Diag, DiagPart, DimSize, Expr, Func, Hadamard, Identity, Inverse,
+from ..outputs.printing import to_text
+from ..core.nodes import (SERVICES, SCALAR, Add, Comm, Det, Diag, DiagPart, DimSize, Expr, Func, Hadamard, Identity, Inverse,
                     Kron, LogDet, MatPow, Mul, Num, Ones, Pow, Softmax, Sum, Trace, Transpose, Var, Vec, Zero)
 
 
@@ -155,7 +156,6 @@ def evaluate_arrays(expr: Expr, arrays: dict, dims: dict) -> np.ndarray:
 
 def _check(node, a, what):
     if not np.all(np.isfinite(a)):
-        from ..outputs.printing import to_text
         raise EvaluationError(f"{what} in {to_text(node)}")
     return a
 
@@ -166,7 +166,6 @@ def _inv(node, a):
             raise np.linalg.LinAlgError
         return np.linalg.inv(a)
     except np.linalg.LinAlgError:
-        from ..outputs.printing import to_text
         raise EvaluationError(f"{to_text(node.arg if hasattr(node, 'arg') else node)} is singular "
                               f"(not invertible) at these values") from None
 
@@ -201,7 +200,6 @@ def _func(node, ch, arrays, dims):
     spec = FUNCTIONS[node.name]
     a = ch[0]
     if spec.domain is not None and np.any(spec.domain(a)):
-        from ..outputs.printing import to_text
         raise EvaluationError(f"{spec.domain_message}: {to_text(node)}")
     return _check(node, spec.numpy(a), f"{node.name} overflowed or left its domain")
 
@@ -286,3 +284,6 @@ _EVAL = {
     Vec: _vec,
     Kron: _kron,
 }
+
+
+SERVICES["evaluate"] = lambda e, values: evaluate(e, values)  # node.evaluate(values)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core.nodes import SCALAR, Var
+from ..core.nodes import SCALAR, Expr, Var
 from .evaluate import _dim, bind_dims, evaluate_arrays
 
 
@@ -58,5 +58,4 @@ def numpy_dims(shape, concrete) -> tuple:
 def _resolve(d, dims):
     if isinstance(d, int):
         return d
-    from ..numerics.evaluate import _dim
     return _dim(d, dims)

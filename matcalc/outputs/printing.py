@@ -9,62 +9,22 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+import re
+
+from ..calculus.size import size as tree_size
 from ..core import build as B
 from ..core.functions import FUNCTIONS
+from ..core.layout import inner_pair, self_inner, transposes
 from ..language.declarations import GREEK
-from ..core.nodes import (SCALAR, Add, Det, Diag, DiagPart, DimSize, Expr, Func, Hadamard, Identity, Inverse,
+from ..core.nodes import (SERVICES, SCALAR, Add, Det, Diag, DiagPart, DimSize, Expr, Func, Hadamard, Identity, Inverse,
                     LogDet, MatPow, Mul, Num, Ones, Pow, Softmax, Sum, Trace, Transpose, Var, Vec, Zero)
 
 ADD, MUL, NEG, POW, ATOM = 1, 2, 2, 3, 4
 
 
-def self_inner(e: Expr):
-    """If e is Y'Y (a vector's x'x, or tr(Y'Y) for a matrix), return (Y, frobenius?)."""
-    fro = False
-    if isinstance(e, Trace):
-        e = e.arg
-        fro = True
-    if isinstance(e, Mul):
-        c, s, ch = e.split()
-        if c == 1 and not s and len(ch) % 2 == 0:
-            h = len(ch) // 2
-            first, second = ch[:h], ch[h:]
-            if all(B.transpose(b) is a for a, b in zip(first, reversed(second))):
-                y = B.mul(*second)
-                if fro:  # ||Y||_F = ||Y'||_F: show the one with fewer transposes
-                    yt = B.transpose(y)
-                    if _transposes(yt) < _transposes(y):
-                        y = yt
-                    return y, fro
-                if y.shape[1] == 1:
-                    return y, fro
-    if fro and isinstance(e, MatPow) and e.k == 2 and e.base.symmetric and not isinstance(e.base, Mul):
-        # tr(S^2) = ||S||_F^2; not for a product S = K'K, whose norm reads back as tr(K K' K K')
-        return e.base, True
-    return None
-
-
-def inner_pair(e: Trace):
-    """(P, Q) when e = tr(P'Q) or tr(P Q') with P, Q matrices: the inner product <P, Q>."""
-    a = e.arg
-    if isinstance(a, Mul):
-        c, s, ch = a.split()
-        if c == 1 and not s and len(ch) == 2 and ch[0].shape == ch[1].shape[::-1]:
-            p, q = ch
-            if isinstance(p, Transpose) and not isinstance(q, Transpose):
-                return p.arg, q
-            if isinstance(q, Transpose) and not isinstance(p, Transpose):
-                return p, q.arg
-    return None
-
-
 def _factors(d: str) -> list:
     """The factors of a product dimension 'm*n' (one factor for a plain name)."""
     return [int(f) if f.isdigit() else f for f in d.split("*")]
-
-
-def _transposes(e: Expr) -> int:
-    return sum(1 for n in e.walk() if isinstance(n, Transpose))
 
 
 def _scalar_order(s: Expr) -> int:
@@ -116,7 +76,7 @@ class Printer:
         r, c = e.shape
         if r == 1 and c != 1 and isinstance(e, (Func, Add, Hadamard, Pow)):
             t = B.transpose(e)  # exp(x' A') is shown as exp(A x)'
-            if _transposes(t) < _transposes(e):
+            if transposes(t) < transposes(e):
                 return self._print_Transpose(Transpose._make((t,), e.shape))
         name = self.calls.get(type(e))
         if name is not None:  # a plain function-call form
@@ -614,6 +574,8 @@ def to_latex(e: Expr) -> str:
     return _LATEX.doprint(e)
 
 
+_TOKEN = re.compile(r"[A-Za-z_][A-Za-z_0-9]*|\d+\.?\d*|\.\*|\./|\|\||[-+*/^'(),<>|.]")
+
 _BIND_NAMES = {"scalar": "stcakmr", "vector": "pquvwzyr", "matrix": "PQMNRST"}
 
 
@@ -640,7 +602,6 @@ def common_subexpressions(e, limit: int = 3, taken=()) -> tuple:
 
     `e` may be one expression or a list of them (named jointly; the bodies come back as a list).
     """
-    from ..calculus.simplify import text_size
     bodies = list(e) if isinstance(e, (list, tuple)) else [e]
     taken = set().union(*(b.free for b in bodies)) | set(taken)
     binds = []
@@ -652,7 +613,7 @@ def common_subexpressions(e, limit: int = 3, taken=()) -> tuple:
                 continue
             if isinstance(node, Transpose) and isinstance(node.arg, Var):
                 continue
-            size = text_size(node)
+            size = tree_size(node)
             saving = (k - 1) * size - k - 3
             if saving > 0 and (best is None or saving > best[0]):
                 best = (saving, node)
@@ -664,7 +625,7 @@ def common_subexpressions(e, limit: int = 3, taken=()) -> tuple:
         if name is None:
             break
         taken.add(name)
-        v = B.var(name, node.shape, ("symmetric",) if node.is_square and node.symmetric and kind == "matrix" else ())
+        v = B.var(name, node.shape, ("symmetric",) if B.is_symmetric(node) and kind == "matrix" else ())
         bodies = [B.transform(b, lambda n, node=node, v=v: v if n is node else n) for b in bodies]
         binds = [(nm, B.transform(d, lambda n, node=node, v=v: v if n is node else n)) for nm, d in binds]
         binds.append((name, node))
@@ -692,7 +653,6 @@ def to_text_compact(e: Expr, taken=()) -> str:
 
     `taken`: names the reader will have declared (the function's variables), never reused.
     """
-    from ..calculus.simplify import _TOKEN
     plain = to_text(e)
     body, binds = common_subexpressions(e, taken=taken)
     if not binds:
@@ -738,3 +698,6 @@ def _negated(x: Expr) -> Expr:
     if isinstance(x, Add):
         return B.add(*[B.scale(-1, t) for t in x.args])
     return B.scale(-1, x)
+
+
+SERVICES.update(text=to_text, latex=to_latex)  # str(node) and node.latex()

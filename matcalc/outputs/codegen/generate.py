@@ -491,7 +491,7 @@ class _Emitter:
         # transposes, view the other as its .T
         present = {id(n): n for n in order}
         for n in order:
-            if n.shape == SCALAR or isinstance(n, (Var, Transpose)) or n.shape[0] == n.shape[1] and n.symmetric:
+            if n.shape == SCALAR or isinstance(n, (Var, Transpose)) or B.is_symmetric(n):
                 continue
             t = B.transpose(n)
             if id(t) in present and id(n) not in self.flipped and id(t) not in self.flipped:

@@ -1,0 +1,216 @@
+"""The size of an expression as a reader sees it, computed on the tree.
+
+The simplifier keeps the smallest of several equal forms, and naming a repeated
+subexpression (`where p = ...`) must pay for itself; both need "how long is this when
+written down". That is measured here without printing: the number of tokens of the text
+form (names, numbers, operators; parentheses and commas are free), node by node, following
+the text printer's layout (a coefficient -1 is a sign, a negative power is a denominator,
+x'x to a half power is a norm, a broadcast scalar is written without its ones). Each node's
+size is cached on the node, so measuring a DAG is linear.
+"""
+from __future__ import annotations
+
+from fractions import Fraction
+
+from ..core import build as B
+from ..core.layout import inner_pair, self_inner, transposes
+from ..core.nodes import (SCALAR, Add, Comm, Det, Diag, DiagPart, DimSize, Expr, Func, Hadamard, Identity, Inverse,
+                          Kron, LogDet, MatPow, Mul, Num, Ones, Pow, Softmax, Sum, Trace, Transpose, Var, Vec, Zero)
+
+
+def size(e: Expr) -> int:
+    """Tokens in the text form of e (iterative over the DAG, cached per node)."""
+    s = e._c.get("tsize")
+    if s is not None:
+        return s
+    for node in e.walk():
+        if "tsize" not in node._c:
+            n = SIZE[type(node)](node)
+            r, c = node.shape
+            if r == 1 and c != 1 and isinstance(node, (Func, Add, Hadamard, Pow)):
+                t = B.transpose(node)  # printed as the column form, transposed: exp(A x)'
+                if transposes(t) < transposes(node):
+                    n = min(n, size(t) + 1)
+            node._c["tsize"] = n
+    return e._c["tsize"]
+
+
+def _s(e: Expr) -> int:
+    return e._c["tsize"]  # children are measured first (walk order)
+
+
+def number_size(v: Fraction) -> int:
+    """2 is one token, -2 two, 1/2 three (p / q)."""
+    return (1 if v.denominator == 1 else 3) + (1 if v < 0 else 0)
+
+
+def _is_broadcast(t: Expr) -> bool:
+    if isinstance(t, Ones):
+        return True
+    if isinstance(t, Mul):
+        ch = t.split()[2]
+        return len(ch) == 1 and isinstance(ch[0], Ones)
+    return False
+
+
+def _ones_size(e: Ones) -> int:
+    return 2 if e.shape[1] == 1 else 3  # ones(n), ones(1, n), ones(m, n)
+
+
+def _add(e: Add) -> int:
+    terms = e.args
+    broadcast_all = e.shape != SCALAR and all(_is_broadcast(t) for t in terms)
+    total = 0
+    negatives = 0
+    for t in terms:
+        n = _s(t)
+        if not broadcast_all and _is_broadcast(t):  # written as its scalar: 1 + A x
+            c, sc, _ = (Fraction(1), (), ()) if isinstance(t, Ones) else t.split()
+            n = size(B.mul(B.num(c), *sc))
+        total += n
+        if B.split_coeff(t)[0] < 0:
+            negatives += 1
+    # positive terms lead; each later `- t` has its sign instead of a `+`
+    return total + len(terms) - 1 - (negatives if negatives < len(terms) else negatives - 1)
+
+
+def _norm_size(y: Expr, fro: bool) -> int:
+    return 2 + size(y) + (1 if fro else 0)
+
+
+def _negative_exponent(x: Expr) -> bool:
+    """An exponent written with a leading minus: its power prints as 1 / b^(...)."""
+    if isinstance(x, Num):
+        return x.value < 0
+    if isinstance(x, Add):
+        return all(B.split_coeff(t)[0] < 0 for t in x.args)
+    return B.split_coeff(x)[0] < 0
+
+
+def _denominator_size(f: Expr):
+    """The size of b^k when the scalar factor f = b^-k is written under a fraction bar, else None."""
+    if not isinstance(f, Pow) or f.shape != SCALAR or not _negative_exponent(f.exp):
+        return None
+    if isinstance(f.exp, Num):
+        return _pow_size(f.base, -f.exp.value)
+    return _s(f.base) + 1 + size(B.scale(-1, f.exp) if not isinstance(f.exp, Add)
+                                 else B.add(*[B.scale(-1, t) for t in f.exp.args]))
+
+
+def _mul(e: Mul) -> int:
+    c, scal, chain = e.split()
+    items = 0
+    n_items = 0
+    dens = []
+    for f in scal:
+        d = _denominator_size(f)
+        if d is not None:
+            dens.append(d)
+            continue
+        n_items += 1
+        if isinstance(f, Mul):
+            si = self_inner(f)
+            if si is not None and not isinstance(si[0], (Var, Transpose)):
+                items += _norm_size(*si) + 2  # ||y||^2
+                continue
+        items += _s(f)
+    items += sum(_s(f) for f in chain)
+    n_items += len(chain)
+    sign = 1 if c < 0 else 0
+    p, q = abs(c).numerator, abs(c).denominator
+    if dens:  # top / bottom, the coefficient's denominator joining the bottom
+        top = (1 if p != 1 or not n_items else 0) + items
+        return sign + top + 1 + (1 if q != 1 else 0) + sum(dens)
+    if q != 1:
+        return sign + 3 + items
+    return sign + (1 if p != 1 or not n_items else 0) + items
+
+
+def _pow_size(base: Expr, v: Fraction) -> int:
+    b = _s(base)
+    if v == 1:
+        return b
+    si = self_inner(base) if v.denominator == 2 else None
+    if si is not None:
+        return _norm_size(*si) + (0 if v.numerator == 1 else 1 + number_size(Fraction(v.numerator)))
+    if v == Fraction(1, 2):
+        return 1 + b  # sqrt(b)
+    if base.shape != SCALAR:
+        return b + 2 + number_size(v)  # b.^k
+    return b + 1 + number_size(v)
+
+
+def _pow(e: Pow) -> int:
+    x = e.exp
+    if e.shape == SCALAR:
+        d = _denominator_size(e)
+        if d is not None:
+            return 2 + d  # 1 / b^k
+    if isinstance(x, Num):
+        return _pow_size(e.base, x.value)
+    return _s(e.base) + 1 + _s(x)
+
+
+def _trace(e: Trace) -> int:
+    si = self_inner(e)
+    if si is not None and not isinstance(si[0], Var):
+        return _norm_size(*si) + 2  # ||Y||_F^2
+    pair = inner_pair(e)
+    if pair is not None:
+        return 2 + size(pair[0]) + size(pair[1])  # <P, Q>
+    return 1 + _s(e.arg)
+
+
+def _hadamard(e: Hadamard) -> int:
+    n = 0
+    num = 0
+    for f in e.args:
+        if isinstance(f, Pow) and isinstance(f.exp, Num) and f.exp.value < 0:
+            n += _pow_size(f.base, -f.exp.value)  # ./ b
+        else:
+            n += _s(f)
+            num += 1
+    return n + len(e.args) - 1 + (1 if not num else 0)
+
+
+def _inverse(e: Inverse) -> int:
+    a = e.arg
+    if isinstance(a, Transpose) and isinstance(a.arg, Var):
+        return _s(a.arg) + 3  # X^-T
+    return _s(a) + 3
+
+
+def _matpow(e: MatPow) -> int:
+    return _s(e.base) + 1 + number_size(Fraction(e.k))
+
+
+def _call(e: Expr) -> int:
+    return 1 + sum(_s(c) for c in e.children)
+
+
+SIZE = {
+    Var: lambda e: 1,
+    Num: lambda e: number_size(e.value),
+    DimSize: lambda e: 2,
+    Identity: lambda e: 1,
+    Zero: lambda e: _ones_size(e),
+    Ones: _ones_size,
+    Comm: lambda e: 3,
+    Add: _add,
+    Mul: _mul,
+    Hadamard: _hadamard,
+    Transpose: lambda e: _s(e.arg) + 1,
+    Inverse: _inverse,
+    MatPow: _matpow,
+    Pow: _pow,
+    Func: _call,
+    Trace: _trace,
+    Det: _call,
+    LogDet: _call,
+    Sum: _call,
+    Softmax: _call,
+    Diag: _call,
+    DiagPart: _call,
+    Vec: _call,
+    Kron: _call,
+}

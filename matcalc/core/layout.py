@@ -1,0 +1,54 @@
+"""How an expression is written: the layout facts every printer and the text size share.
+
+A sum of a vector's squares x'x under a half power is written as a norm, tr(Y'Y) as a
+squared Frobenius norm, tr(P'Q) as an inner product <P, Q>, and a row-shaped function or
+sum as the transpose of its column form when that has fewer transposes. The text and LaTeX
+printers and `calculus.size` (which measures text without printing it) decide these the same
+way, here.
+"""
+from __future__ import annotations
+
+from . import build as B
+from .nodes import Expr, MatPow, Mul, Trace, Transpose
+
+
+def transposes(e: Expr) -> int:
+    """How many transpose nodes e has."""
+    return sum(1 for n in e.walk() if isinstance(n, Transpose))
+
+
+def self_inner(e: Expr):
+    """(Y, frobenius?) when e is Y'Y (x'x, or tr(Y'Y) for a matrix): it is written as a norm."""
+    fro = False
+    if isinstance(e, Trace):
+        e = e.arg
+        fro = True
+    if isinstance(e, Mul):
+        c, s, ch = e.split()
+        if c == 1 and not s and len(ch) % 2 == 0:
+            h = len(ch) // 2
+            first, second = ch[:h], ch[h:]
+            if all(B.transpose(b) is a for a, b in zip(first, reversed(second))):
+                y = B.mul(*second)
+                if fro:  # ||Y||_F = ||Y'||_F: the one with fewer transposes
+                    yt = B.transpose(y)
+                    return (yt if transposes(yt) < transposes(y) else y), fro
+                if y.shape[1] == 1:
+                    return y, fro
+    if fro and isinstance(e, MatPow) and e.k == 2 and B.is_symmetric(e.base) and not isinstance(e.base, Mul):
+        return e.base, True
+    return None
+
+
+def inner_pair(e: Trace):
+    """(P, Q) when e = tr(P'Q) or tr(P Q') with P, Q matrices: written <P, Q>."""
+    a = e.arg
+    if isinstance(a, Mul):
+        c, s, ch = a.split()
+        if c == 1 and not s and len(ch) == 2 and ch[0].shape == ch[1].shape[::-1]:
+            p, q = ch
+            if isinstance(p, Transpose) and not isinstance(q, Transpose):
+                return p.arg, q
+            if isinstance(q, Transpose) and not isinstance(p, Transpose):
+                return p, q.arg
+    return None
