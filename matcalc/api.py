@@ -1,16 +1,55 @@
-"""The public functions (DESIGN.md section 4): differential, grad, jacobian, hessian, hvp."""
+"""The public functions: differential, grad, jacobian, hessian, hvp and compile."""
 from __future__ import annotations
 
 from .core import build as B
-from .calculus.derive import (constrained_gradient_parts, direction_for, gradient_parts, is_diagonal_var, is_symmetric_var, jacobian_matrix, prepare,
-                     project)
+from .calculus.derive import (direction_for, find_variable, gradient_parts, is_diagonal_var, is_symmetric_var,
+                              jacobian_matrix, project)
 from .core.errors import MatcalcError, NotSupportedError
 from .core.nodes import SCALAR
 from .calculus.readoff import differential as _differential
 from .calculus.readoff import kronecker_of
 from .calculus.linear_map import LinearMap
+from .expression import Expression, parse
+from .language.declarations import parse_declarations
 from .results import DifferentialResult, GradientResult, HessianResult, HvpResult, JacobianResult
 from .calculus.simplify import simplify
+
+
+def prepare(expr, wrt: str, where=None) -> tuple:
+    """(f, X): the function, parsed once, and the variable node to differentiate by.
+
+    An orthogonal variable is differentiated as a general matrix: the gradient is the
+    Euclidean one (what finite differences measure), so identities like X'X = I that
+    hold only on the manifold must not be used for it.
+    """
+    if not isinstance(wrt, str):
+        raise MatcalcError(f"the variable must be given by its name, not {wrt!r}")
+    if isinstance(expr, Expression) and where is not None:
+        expr = str(expr)  # new declarations for an expression: read its text under them
+    f = parse(expr, where=where)
+    decls = parse_declarations(where)
+    x = find_variable(f.node, wrt, decls, f.context)
+    if "orthogonal" in x.props:
+        f = f.variant(wrt, (x.props - {"orthogonal"}) | {"invertible"})
+        x = find_variable(f.node, wrt, decls, f.context)
+    return f, x
+
+
+def constrained_gradient_parts(f: Expression, x) -> tuple:
+    """(df, dX, G, G on X): G the gradient of the formula on all matrices, then put back on X.
+
+    For a symmetric or diagonal X the formula is differentiated as typed (X' is not X off
+    the subspace), so that `.unconstrained` is the true unconstrained gradient; G is then
+    re-expressed in the declared X, ready to be projected.
+    """
+    if not (is_symmetric_var(x) or is_diagonal_var(x)):
+        df, dx, g = gradient_parts(f.node, x)
+        return df, dx, g, g
+    keep = x.props - {"symmetric", "spd", "diagonal", "orthogonal"}
+    fu = f.variant(x.name, keep | ({"invertible"} if "spd" in x.props else set()))
+    xu = find_variable(fu.node, x.name, {}, fu.context)
+    df, dx, g = gradient_parts(fu.node, xu)
+    return df, dx, g, simplify(B.substitute(g, {x.name: x}))
 
 
 def differential(expr, wrt: str, where=None) -> DifferentialResult:
@@ -28,7 +67,7 @@ def grad(expr, wrt: str, where=None) -> GradientResult:
     for a diagonal one I .* G. `.unconstrained` keeps G.
     """
     f, x = prepare(expr, wrt, where)
-    df, dx, g, g_on_x = constrained_gradient_parts(expr, wrt, where, f, x)
+    df, dx, g, g_on_x = constrained_gradient_parts(f, x)
     pg = simplify(project(g_on_x, x)) if (is_symmetric_var(x) or is_diagonal_var(x)) else g
     return GradientResult(f, wrt, pg, df, directions=(dx,), unconstrained=g)
 
@@ -69,7 +108,7 @@ def hessian(expr, wrt, where=None) -> HessianResult:
             raise MatcalcError("a mixed Hessian takes two variables, e.g. ('W', 'b')")
         return _mixed_hessian(expr, wrt[0], wrt[1], where)
     f, x = prepare(expr, wrt, where)
-    df, dx, _, g = constrained_gradient_parts(expr, wrt, where, f, x)
+    df, dx, _, g = constrained_gradient_parts(f, x)
     v = direction_for(x, f.node.free | {dx.name}, base="V" if x.shape[1] != 1 else "v") \
         if x.shape != SCALAR and x.shape[1] != 1 else dx
     dG = simplify(_differential(g, {x.name: v}))
@@ -115,7 +154,7 @@ def _mixed_hessian(expr, a: str, b: str, where) -> HessianResult:
 def hvp(expr, wrt: str, where=None, direction: str = "v") -> HvpResult:
     """The Hessian-vector product H[v] as an expression in the direction v, without forming H."""
     f, x = prepare(expr, wrt, where)
-    df, dx, _, g = constrained_gradient_parts(expr, wrt, where, f, x)
+    df, dx, _, g = constrained_gradient_parts(f, x)
     v = direction_for(x, f.node.free | {dx.name}, base=direction)
     Hv = simplify(_differential(g, {x.name: v}))
     if is_symmetric_var(x) or is_diagonal_var(x):  # on the variable's own space, like the gradient

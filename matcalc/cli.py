@@ -94,17 +94,17 @@ def run(args) -> int:
         wrt = tuple(w.strip() for w in wrt.split(","))
         if not args.hessian:
             raise MatcalcError("two variables (W,b) are only for a mixed Hessian: add --hessian")
-    f = matcalc.parse(text, where=args.where)
+    f = matcalc.parse(text, where=args.where)  # parsed once; the derivative takes the Expression
     if args.hessian:
-        r = matcalc.hessian(text, wrt, where=args.where)
+        r = matcalc.hessian(f, wrt)
     elif args.hvp:
-        r = matcalc.hvp(text, wrt, where=args.where)
+        r = matcalc.hvp(f, wrt)
     elif args.differential:
-        r = matcalc.differential(text, wrt, where=args.where)
+        r = matcalc.differential(f, wrt)
     elif args.jacobian or not f.is_scalar:
-        r = matcalc.jacobian(text, wrt, where=args.where, layout=args.layout)
+        r = matcalc.jacobian(f, wrt, layout=args.layout)
     else:
-        r = matcalc.grad(text, wrt, where=args.where)
+        r = matcalc.grad(f, wrt)
     report = r.check() if args.check else None
     if args.format == "numpy":
         try:

@@ -1,14 +1,13 @@
 """The public expression object: a parsed, typed expression with its declarations."""
 from __future__ import annotations
 
-import gc
+from dataclasses import replace
 
-from .language.declarations import parse_declarations
-from .core.errors import MatcalcError
 from .core import build as B
-from .language.infer import typecheck
 from .core.nodes import SCALAR, Expr, Var
-from .language.parser import parse_syntax
+from .language.declarations import declarations_of, parse_declarations
+from .language.reader import read
+from .numerics.evaluate import check_values, evaluate
 
 
 def numpy_shape(shape) -> tuple:
@@ -23,36 +22,6 @@ def numpy_shape(shape) -> tuple:
     return (r, c)
 
 
-def declarations_of(node: Expr, extra=()) -> str:
-    """A `where` string that declares every variable of node (and of `extra`) as it is typed."""
-    seen = {}
-    for e in (node,) + tuple(extra):
-        for n in e.walk():
-            if isinstance(n, Var) and n.name not in seen:
-                seen[n.name] = n
-    parts = []
-    for name in sorted(seen):
-        v = seen[name]
-        r, c = v.shape
-        if (r, c) == SCALAR:
-            s = f"{name}: scalar"
-        elif c == 1:
-            s = f"{name}: vector({r})"
-        else:
-            s = f"{name}: matrix({r},{c})"
-        props = set(v.props)
-        if "spd" in props:
-            props -= {"symmetric", "invertible"}
-        if "diagonal" in props:
-            props.discard("symmetric")
-        if "orthogonal" in props:
-            props.discard("invertible")
-        for p in sorted(props):
-            s += " " + p
-        parts.append(s)
-    return "; ".join(parts)
-
-
 class Expression:
     """A typed matrix expression: `.shape`, `str()`, `.latex()`, `.evaluate(values)`.
 
@@ -61,12 +30,45 @@ class Expression:
     `parse(str(e), where=e.where) == e`.
     """
 
-    __slots__ = ("node", "_where", "context")
+    __slots__ = ("node", "_where", "context", "written")
 
-    def __init__(self, node: Expr, where: str | None = None, context: tuple = ()):
+    def __init__(self, node: Expr, where: str | None = None, context: tuple = (), written: Expr | None = None):
         self.node = node
         self._where = where
         self.context = context  # every variable the text named, even those that cancelled out
+        # the formula as typed, before symmetric, diagonal or orthogonal variables were used
+        # (X' = X): what a variant with one variable unconstrained is built from (`variant`)
+        self.written = written if written is not None else node
+
+    def variant(self, name: str, props) -> "Expression":
+        """The same formula with the variable `name` given the properties `props` (the others as
+        declared): built by substitution on the tree as typed, never by parsing again."""
+        if self.written is self.node and not any(v.name == name and v.props != frozenset(props)
+                                                 for v in self._variables()):
+            return self
+        swap = {}
+        for v in self._variables(written=True):
+            if v.name == name:
+                swap[name] = B.var(name, v.shape, props)
+            else:
+                swap[v.name] = self._declared(v.name) or v
+        node = B.substitute(self.written, swap)
+        context = tuple(swap.get(v.name, v) for v in self.context)
+        return Expression(node, context=context, written=self.written)
+
+    def _variables(self, written: bool = False) -> list:
+        root = self.written if written else self.node
+        seen = {}
+        for n in list(root.walk()) + list(self.context):
+            if isinstance(n, Var) and n.name not in seen:
+                seen[n.name] = n
+        return list(seen.values())
+
+    def _declared(self, name: str):
+        for v in self._variables():
+            if v.name == name:
+                return v
+        return None
 
     @property
     def where(self) -> str:
@@ -101,7 +103,6 @@ class Expression:
 
     def evaluate(self, values: dict | None = None, **kw):
         """Evaluate with NumPy; values maps names to arrays (vectors 1-D) or floats."""
-        from .numerics.evaluate import check_values, evaluate
         vals = dict(check_values(values))
         vals.update(kw)
         return evaluate(self.node, vals, context=self._context_for(vals))
@@ -119,16 +120,9 @@ class Expression:
         return hash(id(self.node))
 
 
-def _declared_only(decls: dict, named) -> tuple:
-    """Variables declared with full dimensions but absent from the text: their values still
-    fix dimensions (`zeros(k)` where `u: vector(k)`)."""
-    out = []
-    for name, d in decls.items():
-        if name in named or not d.declared or None in d.dims:
-            continue
-        shape = SCALAR if d.kind == "scalar" else (d.dims[0], 1) if d.kind == "vector" else tuple(d.dims)
-        out.append(B.var(name, shape, d.props))
-    return tuple(out)
+#: properties that make a variable equal to its transpose or constrain it to a submanifold: the
+#: tree as typed leaves them out, so that a derivative can treat the variable as unconstrained
+STRUCTURAL = frozenset({"symmetric", "spd", "diagonal", "orthogonal"})
 
 
 def parse(text: str, where=None) -> Expression:
@@ -136,17 +130,17 @@ def parse(text: str, where=None) -> Expression:
     if isinstance(text, Expression):
         return text
     decls = parse_declarations(where)
-    # Parsing allocates many small objects and frees none of them until the end: the cyclic
-    # collector would rescan the growing heap again and again (quadratic on long input).
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        syn = parse_syntax(text)
-        node, ctx = typecheck(syn, text, decls)
-        context = tuple(t.built for t in ctx.vars.values() if t.built is not None) + _declared_only(decls, ctx.vars)
-    except RecursionError:
-        raise MatcalcError("the expression is nested too deeply") from None
-    finally:
-        if enabled:
-            gc.enable()
-    return Expression(node, context=context)
+    relaxed = {n: replace(d, props=(d.props - STRUCTURAL) | {"invertible"})
+               for n, d in decls.items() if d.props & STRUCTURAL}
+    if not relaxed:
+        node, context = read(text, decls)
+        return Expression(node, context=context)
+    # read once with the structural properties left out (the formula as typed: X' is not X
+    # yet), then give every variable its declared properties by substitution
+    written, context = read(text, {**decls, **relaxed})
+    declared = {}
+    for v in list(written.walk()) + list(context):
+        if isinstance(v, Var) and v.name in relaxed and v.name not in declared:
+            declared[v.name] = B.var(v.name, v.shape, decls[v.name].props)
+    node = B.substitute(written, declared)
+    return Expression(node, context=tuple(declared.get(v.name, v) for v in context), written=written)

@@ -2,44 +2,15 @@
 
 This is the differential approach end to end: take df by the rule table, read G off
 df = <G, dX> by transposing the linear map, and for second order differentiate G once
-more holding the direction fixed (d2f = <dX, H[dX]>), as the notes do.
+more holding the direction fixed (d2f = <dX, H[dX]>).
 """
 from __future__ import annotations
 
-from dataclasses import replace
-
 from ..core import build as B
-from ..language.declarations import parse_declarations
 from ..core.errors import MatcalcError
-from ..expression import Expression, parse
 from ..core.nodes import SCALAR, Expr, Var
 from .readoff import differential, gradient_of, kronecker_of
 from .simplify import simplify
-
-
-def prepare(expr, wrt: str, where=None, unconstrained: bool = False) -> tuple:
-    """(f, X): the parsed function and the variable node to differentiate by.
-
-    An orthogonal variable is differentiated as a general matrix: the gradient is the
-    Euclidean one (what finite differences measure), so identities like X'X = I that
-    hold only on the manifold must not be used for it.
-    """
-    if not isinstance(wrt, str):
-        raise MatcalcError(f"the variable must be given by its name, not {wrt!r}")
-    if isinstance(expr, Expression):
-        text, where = str(expr), (expr.where if where is None else where)
-    else:
-        text = expr
-    decls = dict(parse_declarations(where))
-    d = decls.get(wrt)
-    if d is not None and "orthogonal" in d.props:
-        decls[wrt] = replace(d, props=(d.props - {"orthogonal"}) | {"invertible"})
-    if unconstrained and d is not None and d.props & {"symmetric", "spd", "diagonal"}:
-        # the same formula on all matrices: X' is not X there
-        keep = d.props - {"symmetric", "spd", "diagonal", "orthogonal"}
-        decls[wrt] = replace(d, props=keep | ({"invertible"} if "spd" in d.props else set()))
-    f = parse(text, where=decls)
-    return f, find_variable(f.node, wrt, decls, f.context)
 
 
 def find_variable(node: Expr, name: str, decls: dict, context=()) -> Var:
@@ -87,21 +58,6 @@ def project(g: Expr, x: Var) -> Expr:
     if is_symmetric_var(x):
         return B.mul(B.num(B.ONE_HALF), B.add(g, B.transpose(g)))
     return g
-
-
-def constrained_gradient_parts(expr, wrt: str, where, f, x) -> tuple:
-    """(df, dX, G) with G the gradient of the formula on all matrices, then put back on X.
-
-    For a symmetric or diagonal X the formula is differentiated as written (X' is not
-    X off the subspace), so that `.unconstrained` is the true unconstrained gradient;
-    G is then re-expressed in the declared X, ready to be projected.
-    """
-    if not (is_symmetric_var(x) or is_diagonal_var(x)):
-        df, dx, g = gradient_parts(f.node, x)
-        return df, dx, g, g
-    fu, xu = prepare(expr, wrt, where, unconstrained=True)
-    df, dx, g = gradient_parts(fu.node, xu)
-    return df, dx, g, simplify(B.substitute(g, {x.name: x}))
 
 
 def gradient_parts(f: Expr, x: Var) -> tuple:

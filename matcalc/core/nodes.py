@@ -10,6 +10,7 @@ constructors live in `build.py`; this module only defines what a node *is*.
 """
 from __future__ import annotations
 
+import threading
 import weakref
 from fractions import Fraction
 from typing import Iterator, Union
@@ -19,6 +20,7 @@ Shape = tuple  # (Dim, Dim)
 SCALAR: Shape = (1, 1)
 
 _interned: "weakref.WeakValueDictionary" = weakref.WeakValueDictionary()
+_intern_lock = threading.Lock()
 
 
 def _arg_key(a) -> tuple:
@@ -49,11 +51,14 @@ class Expr:
         k = (cls, args)
         e = _interned.get(k)
         if e is None:
-            e = object.__new__(cls)
-            e.args = args
-            e.shape = shape
-            e._c = {}
-            _interned[k] = e
+            with _intern_lock:  # two threads building the same node must get one object
+                e = _interned.get(k)
+                if e is None:
+                    e = object.__new__(cls)
+                    e.args = args
+                    e.shape = shape
+                    e._c = {}
+                    _interned[k] = e
         return e
 
     def __init__(self, *a, **k):  # pragma: no cover - construction goes through build.py

@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ..core.errors import DeclarationError
+from ..core.errors import DeclarationError, _printable
+from ..core.nodes import SCALAR, Expr, Var
 
 KINDS = ("scalar", "vector", "matrix")
 PROPS = ("symmetric", "spd", "invertible", "positive", "diagonal", "orthogonal")
@@ -45,7 +46,6 @@ class Decl:
 
 
 def _show(text: str) -> str:
-    from ..core.errors import _printable
     return repr(_printable(text))
 
 
@@ -189,3 +189,33 @@ def _close_props(props: set, kind: str, dims: tuple, name: str) -> frozenset:
     if square and kind == "matrix" and None not in dims and dims[0] != dims[1]:
         raise DeclarationError(f"{name} is {dims[0]}x{dims[1]}, but {', '.join(sorted(square))} needs a square matrix")
     return frozenset(out)
+
+
+def declarations_of(node: Expr, extra=()) -> str:
+    """A `where` string that declares every variable of node (and of `extra`) as it is typed."""
+    seen = {}
+    for e in (node,) + tuple(extra):
+        for n in e.walk():
+            if isinstance(n, Var) and n.name not in seen:
+                seen[n.name] = n
+    parts = []
+    for name in sorted(seen):
+        v = seen[name]
+        r, c = v.shape
+        if (r, c) == SCALAR:
+            s = f"{name}: scalar"
+        elif c == 1:
+            s = f"{name}: vector({r})"
+        else:
+            s = f"{name}: matrix({r},{c})"
+        props = set(v.props)
+        if "spd" in props:
+            props -= {"symmetric", "invertible"}
+        if "diagonal" in props:
+            props.discard("symmetric")
+        if "orthogonal" in props:
+            props.discard("invertible")
+        for p in sorted(props):
+            s += " " + p
+        parts.append(s)
+    return "; ".join(parts)

@@ -15,7 +15,9 @@ from ..calculus.size import size as tree_size
 from ..core import build as B
 from ..core.functions import FUNCTIONS
 from ..core.layout import inner_pair, self_inner, transposes
-from ..language.declarations import GREEK
+from ..core.errors import MatcalcError
+from ..language.declarations import GREEK, declarations_of, parse_declarations
+from ..language.reader import read
 from ..core.nodes import (SERVICES, SCALAR, Add, Det, Diag, DiagPart, DimSize, Expr, Func, Hadamard, Identity, Inverse,
                     LogDet, MatPow, Mul, Num, Ones, Pow, Softmax, Sum, Trace, Transpose, Var, Vec, Zero)
 
@@ -528,27 +530,23 @@ class LatexPrinter(Printer):
         return self.at(e.args[0], POW) + r" \otimes " + self.at(e.args[1], POW), MUL
 
 
-_TEXT = TextPrinter()
-_LATEX = LatexPrinter()
 
 
 def to_text(e: Expr) -> str:
     """Text that `parse` reads back to e. A plain `I` is kept only where the text fixes its size
     (in `det(D) I` nothing does, although D is n x n): that is checked by reading it back."""
-    _TEXT.plain_identity = False
-    s = _TEXT.doprint(e)
-    if _TEXT.plain_identity and not _identities_sized_by(s, e):
-        _TEXT.known_dims = frozenset({None})  # every identity with its size
-        try:
-            s = _TEXT.doprint(e)
-        finally:
-            _TEXT.known_dims = frozenset()
+    printer = TextPrinter()  # one per call: a printer keeps state while it prints (thread safety)
+    s = printer.doprint(e)
+    if printer.plain_identity and not _identities_sized_by(s, e):
+        printer = TextPrinter()
+        printer.known_dims = frozenset({None})  # every identity with its size
+        s = printer.doprint(e)
     return s
 
 
 def draft_text(e: Expr) -> str:
     """The text without the read-back check of identities (for measuring sizes)."""
-    return _TEXT.doprint(e)
+    return TextPrinter().doprint(e)
 
 
 def _dims_of(e: Expr) -> set:
@@ -557,21 +555,19 @@ def _dims_of(e: Expr) -> set:
 
 def _identities_sized_by(text: str, e: Expr) -> bool:
     """Does `text` (printed from e) read back without a dimension e does not have?"""
-    from ..core.errors import MatcalcError
-    from ..expression import declarations_of, parse
     dims = _dims_of(e)
     # every dimension of e is declared (by placeholders that do not occur in the text), so that
     # a size the text leaves open reads back as a fresh dimension, never as one of e's
     reserve = "".join(f"; Dimq{i}: vector({d})" for i, d in enumerate(sorted(x for x in dims if isinstance(x, str))))
     try:
-        back = parse(text, where=declarations_of(e) + reserve).node
+        back = read(text, parse_declarations(declarations_of(e) + reserve))[0]
     except MatcalcError:
         return False
     return back is e or _dims_of(back) <= dims
 
 
 def to_latex(e: Expr) -> str:
-    return _LATEX.doprint(e)
+    return LatexPrinter().doprint(e)
 
 
 _TOKEN = re.compile(r"[A-Za-z_][A-Za-z_0-9]*|\d+\.?\d*|\.\*|\./|\|\||[-+*/^'(),<>|.]")

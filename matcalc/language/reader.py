@@ -1,0 +1,46 @@
+"""Text and declarations to a typed, canonical expression: the language layer's entry point.
+
+`read(text, decls)` parses once (Lark), infers kinds and dimensions, and builds the
+hash-consed tree. The face's `matcalc.parse` wraps it in an Expression; the text printer
+uses it to confirm that what it prints reads back.
+"""
+from __future__ import annotations
+
+import gc
+
+from ..core import build as B
+from ..core.errors import MatcalcError
+from ..core.nodes import SCALAR
+from .infer import typecheck
+from .parser import parse_syntax
+
+
+def read(text: str, decls: dict) -> tuple:
+    """(node, context): the expression and every variable the text named (even those that
+    cancelled out, and declared ones that fix a dimension)."""
+    # Parsing allocates many small objects and frees none of them until the end: the cyclic
+    # collector would rescan the growing heap again and again (quadratic on long input).
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        syn = parse_syntax(text)
+        node, ctx = typecheck(syn, text, decls)
+        context = tuple(t.built for t in ctx.vars.values() if t.built is not None) + _declared_only(decls, ctx.vars)
+    except RecursionError:
+        raise MatcalcError("the expression is nested too deeply") from None
+    finally:
+        if enabled:
+            gc.enable()
+    return node, context
+
+
+def _declared_only(decls: dict, named) -> tuple:
+    """Variables declared with full dimensions but absent from the text: their values still
+    fix dimensions (`zeros(k)` where `u: vector(k)`)."""
+    out = []
+    for name, d in decls.items():
+        if name in named or not d.declared or None in d.dims:
+            continue
+        shape = SCALAR if d.kind == "scalar" else (d.dims[0], 1) if d.kind == "vector" else tuple(d.dims)
+        out.append(B.var(name, shape, d.props))
+    return tuple(out)
