@@ -1,0 +1,696 @@
+"""Canonicalizing constructors, the recursive core: sums, products, powers, transposes.
+
+Each constructor applies the cheap, always-valid identities at construction time, so
+that equal things meet as one hash-consed object: sums are flattened and like terms
+collected, products keep exact coefficients in front, scalar factors sorted, powers of
+one base merged (X X^-1 = I, X X = X^2), 1x1 sub-chains pulled out as scalars (and
+oriented canonically, since a scalar equals its transpose), transposes pushed to the
+leaves, traces rotated to a canonical start. Costlier rewrites (expansion, factoring)
+live in `calculus/simplify.py`. Reductions (trace, det, ...) are in `reductions.py`; all of
+them are used through the one namespace `build`.
+"""
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Iterable
+
+from .errors import MatcalcError, ShapeError
+from .dims import dim_mul as _dim_mul
+from .dims import fmt_shape as _fmt
+from .exact import exact_root as _exact_root
+from .exact import small_power as _small_power
+from .functions import FUNCTIONS
+from .nodes import (SCALAR, Add, Comm, Diag, DimSize, Expr, Func, Hadamard, Identity,
+                    Inverse, Kron, MatPow, Mul, Num, Ones, Pow, Transpose,
+                    Var, Zero)
+
+ONE_HALF = Fraction(1, 2)
+
+
+# ---------------------------------------------------------------- leaves
+def num(v) -> Num:
+    if isinstance(v, Num):
+        return v
+    return Num._make((Fraction(v),), SCALAR)
+
+
+def var(name: str, shape=SCALAR, props: Iterable[str] = ()) -> Var:
+    return Var._make((name, tuple(shape), frozenset(props)), tuple(shape))
+
+
+def identity(n) -> Expr:
+    if n == 1:
+        return ONE
+    return Identity._make((n,), (n, n))
+
+
+def zeros(shape) -> Expr:
+    shape = tuple(shape)
+    if shape == SCALAR:
+        return ZERO
+    return Zero._make(shape, shape)
+
+
+def ones(shape) -> Expr:
+    shape = tuple(shape)
+    if shape == SCALAR:
+        return ONE
+    return Ones._make(shape, shape)
+
+
+def dimsize(n) -> Expr:
+    if isinstance(n, int):
+        return num(n)
+    if "*" in n:  # dim(m*n) = dim(m) dim(n)
+        return mul(*[dimsize(int(f) if f.isdigit() else f) for f in n.split("*")])
+    return DimSize._make((n,), SCALAR)
+
+
+def comm(m, n) -> Expr:
+    """The commutation matrix K with K vec(A) = vec(A') for A of shape (m, n)."""
+    if m == 1 or n == 1:
+        return identity(_dim_mul(m, n))
+    return Comm._make((m, n), (_dim_mul(m, n), _dim_mul(m, n)))
+
+
+def is_symmetric(e: Expr) -> bool:
+    """Equal to its own transpose (as the canonical forms show it)."""
+    return e.is_square and transpose(e) is e
+
+
+def is_zero(e: Expr) -> bool:
+    return isinstance(e, Zero) or (isinstance(e, Num) and e.value == 0)
+
+
+def is_one(e: Expr) -> bool:
+    return isinstance(e, Num) and e.value == 1
+
+
+def is_const(e: Expr) -> bool:
+    return isinstance(e, Num)
+
+
+# ---------------------------------------------------------------- sums
+def split_coeff(t: Expr) -> tuple:
+    """(c, rest) with t = c * rest and rest carrying no numeric coefficient."""
+    if isinstance(t, Num):
+        return t.value, ONE
+    if isinstance(t, Mul) and isinstance(t.args[0], Num):
+        rest = t.args[1:]
+        if len(rest) == 1:
+            return t.args[0].value, rest[0]
+        return t.args[0].value, Mul._make(rest, t.shape)
+    return _FRACTION_ONE, t
+
+
+_FRACTION_ONE = Fraction(1)
+
+
+def add(*terms: Expr) -> Expr:
+    """A canonical sum: flattened, scalars broadcast, like terms collected, sorted."""
+    flat: list = []
+    for t in terms:
+        if isinstance(t, Add):
+            flat.extend(t.args)
+        else:
+            flat.append(t)
+    shape = SCALAR
+    for t in flat:
+        if t.shape != SCALAR:
+            shape = t.shape
+            break
+    acc: dict = {}
+    orig: dict = {}  # rest -> the term itself while it has a single contribution
+    for t in flat:
+        if is_zero(t):
+            continue
+        if t.shape != shape:
+            if t.shape == SCALAR:
+                t = mul(t, ones(shape))
+            else:
+                raise ShapeError(f"cannot add shapes {_fmt(shape)} and {_fmt(t.shape)}")
+        if isinstance(t, Add):  # broadcasting a scalar sum produces a sum
+            for u in t.args:
+                c, rest = split_coeff(u)
+                acc[rest] = acc[rest] + c if rest in acc else c
+            continue
+        c, rest = split_coeff(t)
+        if rest in acc:
+            acc[rest] = acc[rest] + c
+            orig[rest] = None
+        else:
+            acc[rest] = c
+            orig[rest] = t
+    items = [(rest, c) for rest, c in acc.items() if c != 0]
+    if not items:
+        return zeros(shape)
+    items.sort(key=lambda rc: (rc[0].key, rc[1]))
+    out = [orig[rest] if orig[rest] is not None else scale(c, rest) for rest, c in items]
+    if len(out) == 1:
+        return out[0]
+    return Add._make(tuple(out), shape)
+
+
+def neg(x: Expr) -> Expr:
+    return mul(num(-1), x)
+
+
+def sub(a: Expr, b: Expr) -> Expr:
+    return add(a, neg(b))
+
+
+def scale(c, x: Expr) -> Expr:
+    c = Fraction(c)
+    if c == 1:
+        return x
+    return mul(num(c), x)
+
+
+# ---------------------------------------------------------------- products
+def _base_exp(f: Expr):
+    """A chain factor as (base, integer exponent), to merge X X^-1 and X X."""
+    if isinstance(f, Inverse):
+        return f.arg, -1
+    if isinstance(f, MatPow):
+        return f.base, f.k
+    if isinstance(f, Transpose) and f.arg.has_prop("orthogonal"):
+        return f.arg, -1
+    return f, 1
+
+
+def _from_base_exp(b: Expr, k: int) -> Expr:
+    if k == 1:
+        return b
+    if b.has_prop("orthogonal"):
+        if k < 0:
+            return matpow(transpose(b), -k)
+        return matpow(b, k)
+    return matpow(b, k)
+
+
+def _chain_shape(chain) -> tuple:
+    return (chain[0].shape[0], chain[-1].shape[1])
+
+
+def _merge_chain(chain: list) -> list:
+    """Merge adjacent powers of one square base; drop identities; ones' ones = n."""
+    out: list = []  # of (base, k)
+    for f in chain:
+        if isinstance(f, Identity):
+            continue
+        if isinstance(f, Ones) and out and isinstance(out[-1][0], Ones) and out[-1][1] == 1:
+            prev = out.pop()[0]  # ones(p,n) ones(n,q) = n ones(p,q)
+            out.append((mul(dimsize(prev.shape[1]), ones((prev.shape[0], f.shape[1]))), 1))
+            continue
+        b, k = _base_exp(f)
+        if out and out[-1][0] is b and b.is_square:
+            k2 = out[-1][1] + k
+            out.pop()
+            if k2 != 0:
+                out.append((b, k2))
+            continue
+        out.append((b, k))
+    return [_from_base_exp(b, k) for b, k in out]
+
+
+def _transpose_key(f: Expr) -> tuple:
+    """The key of transpose(f), without building it when that is easy."""
+    t = f._c.get("T")
+    if t is not None:
+        return t.key
+    if isinstance(f, Transpose):
+        return f.arg.key
+    if isinstance(f, Var) and not f.symmetric_prop():
+        return (Transpose.rank, (f.key,))
+    return transpose(f).key
+
+
+def _orient(chain: list) -> list:
+    """Of a 1x1 chain and its transpose, the one with the smaller key (decided factor by factor)."""
+    n = len(chain)
+    for i in range(n):
+        ka = chain[i].key
+        kb = _transpose_key(chain[n - 1 - i])
+        if ka != kb:
+            return chain if ka < kb else [transpose(f) for f in reversed(chain)]
+    return chain
+
+
+def _pure_chain(chain: list) -> Expr:
+    """A Mul of only chain factors (no coefficient, no scalars); chain is canonical already."""
+    if len(chain) == 1:
+        return chain[0]
+    return Mul._make(tuple(chain), _chain_shape(chain))
+
+
+def _is_leaf(f: Expr) -> bool:
+    return isinstance(f, Var) or (isinstance(f, Transpose) and isinstance(f.args[0], Var))
+
+
+def mul(*factors: Expr) -> Expr:
+    """A canonical product. Factors of shape 1x1 act as scalars; the rest must chain."""
+    if len(factors) == 2:  # fast path: x'y and x y' of plain vectors (common in long sums)
+        a, b = factors
+        if _is_leaf(a) and _is_leaf(b) and a.shape[1] == b.shape[0] and a.shape != SCALAR \
+                and b.shape != SCALAR and a.shape[0] != a.shape[1] and b.shape[0] != b.shape[1]:
+            shape = (a.shape[0], b.shape[1])
+            if shape == SCALAR:
+                ch = _orient([a, b])
+                return Mul._make(tuple(ch), SCALAR)
+            if a.shape[0] != 1 and b.shape[1] != 1:
+                return Mul._make((a, b), shape)
+    coeff = Fraction(1)
+    scal: list = []
+    chain: list = []
+    zero = False
+    for f in factors:
+        if isinstance(f, Num):
+            if f.value != 1:
+                coeff *= f.value
+        elif isinstance(f, Mul):
+            c, s, ch = f.split()
+            if c != 1:
+                coeff *= c
+            scal.extend(s)
+            if ch:
+                if not s and c == 1 and f.shape == SCALAR:
+                    scal.append(f)  # a pure 1x1 chain is a scalar base
+                elif len(ch) >= 2 and _chain_shape(ch) == SCALAR:
+                    scal.append(_pure_chain(list(ch)))
+                else:
+                    chain.extend(ch)
+        elif isinstance(f, Zero):
+            zero = True
+            chain.append(f)
+        elif f.shape == SCALAR:
+            scal.append(f)
+        else:
+            chain.append(f)
+    # shape of the result, checked
+    for a, b in zip(chain, chain[1:]):
+        if a.shape[1] != b.shape[0]:
+            raise ShapeError(f"cannot multiply shapes {_fmt(a.shape)} and {_fmt(b.shape)}")
+    if coeff == 0 or zero:
+        return zeros(_chain_shape(chain) if chain else SCALAR)
+    if chain:
+        shape = _chain_shape(chain)
+        chain = _merge_chain(chain)
+        if any(isinstance(f, Mul) or f.shape == SCALAR for f in chain):  # a merge made a product
+            return mul(num(coeff), *scal, *chain)
+        if not chain:
+            chain = [identity(shape[0])] if shape != SCALAR else []
+        chain = _extract_scalars(chain, scal)
+        if chain and len(chain) >= 2 and _chain_shape(chain) == SCALAR:
+            scal.append(_pure_chain(_orient(chain)))
+            chain = []
+        elif len(chain) == 1 and chain[0].shape == SCALAR:
+            scal.append(chain[0])
+            chain = []
+    # the scalar monomial: merge powers of equal bases
+    mono: dict = {}
+    order: list = []
+    for s in scal:
+        if isinstance(s, Num):
+            coeff *= s.value
+            continue
+        if isinstance(s, Mul):  # a scalar Mul produced by transposes or orientation
+            c, s2, ch = s.split()
+            if c != 1 or s2:
+                coeff *= c
+                items = list(s2) + ([_pure_chain(list(ch))] if ch else [])
+                for t in items:
+                    b, e = _scalar_base_exp(t)
+                    if b not in mono:
+                        order.append(b)
+                        mono[b] = e
+                    else:
+                        mono[b] = _add_exp(mono[b], e)
+                continue
+        b, e = _scalar_base_exp(s)
+        if b not in mono:
+            order.append(b)
+            mono[b] = e
+        else:
+            mono[b] = _add_exp(mono[b], e)
+    scalars = []
+    for b in order:
+        e = mono[b]
+        if isinstance(e, Expr):
+            p = power(b, e)
+        elif e == 0:
+            continue
+        else:
+            p = power(b, num(e)) if e != 1 else b
+        if isinstance(p, Num):
+            coeff *= p.value
+        elif isinstance(p, Mul) and not p.split()[2]:  # e.g. (2 s)^2 distributed
+            c, s2, _ = p.split()
+            coeff *= c
+            scalars.extend(s2)
+        else:
+            scalars.append(p)
+    if coeff == 0:
+        return zeros(_chain_shape(chain) if chain else SCALAR)
+    scalars.sort(key=lambda s: s.key)
+    args = ([num(coeff)] if coeff != 1 else []) + scalars + chain
+    if not args:
+        return ONE
+    if len(args) == 1:
+        return args[0]
+    shape = _chain_shape(chain) if chain else SCALAR
+    return Mul._make(tuple(args), shape)
+
+
+def _extract_scalars(chain: list, scal: list) -> list:
+    """Pull 1x1 sub-chains (x'A y inside a longer chain) out into `scal`."""
+    n = len(chain)
+    if n < 2:
+        return chain
+    out: list = []
+    i = 0
+    while i < n:
+        f = chain[i]
+        if f.shape[0] == 1:
+            j = i
+            while j < n and chain[j].shape[1] != 1:
+                j += 1
+            if i < j < n and not (i == 0 and j == n - 1):
+                scal.append(_pure_chain(_orient(chain[i:j + 1])))
+                i = j + 1
+                continue
+        out.append(f)
+        i += 1
+    return out
+
+
+def _scalar_base_exp(s: Expr):
+    """A scalar factor as (base, exponent); the exponent is a Fraction or a scalar Expr."""
+    if isinstance(s, Pow) and s.base.shape == SCALAR:
+        if isinstance(s.exp, Num):
+            return s.base, s.exp.value
+        return s.base, s.exp
+    return s, _FRACTION_ONE
+
+
+def _add_exp(a, b):
+    if isinstance(a, Expr) or isinstance(b, Expr):
+        r = add(a if isinstance(a, Expr) else num(a), b if isinstance(b, Expr) else num(b))
+        return r.value if isinstance(r, Num) else r
+    return a + b
+
+
+# ---------------------------------------------------------------- powers
+def power(b: Expr, e) -> Expr:
+    """b ^ e for a scalar exponent e: an ordinary power of a scalar, elementwise otherwise."""
+    if not isinstance(e, Expr):
+        e = num(e)
+    if not e.is_scalar:
+        raise ShapeError(f"an exponent must be a scalar, not shape {_fmt(e.shape)}")
+    if isinstance(e, Num):
+        ev = e.value
+        if ev == 0:
+            return ones(b.shape)
+        if ev == 1:
+            return b
+        if isinstance(b, Num):
+            bv = b.value
+            if bv == 0 and ev < 0:
+                raise MatcalcError("division by zero (0 raised to a negative power)")
+            if ev.denominator == 1 and _small_power(bv, ev):
+                return num(bv ** int(ev))
+            if ev.denominator == 1:
+                return Pow._make((b, e), SCALAR)  # too large to write out exactly
+            r = _exact_root(bv, ev.denominator)
+            if r is not None and not _small_power(r, Fraction(ev.numerator)):
+                r = None
+            if r is not None:
+                if r == 0 and ev < 0:
+                    raise MatcalcError("division by zero (0 raised to a negative power)")
+                return num(r ** ev.numerator)
+            return Pow._make((b, e), SCALAR)
+        if isinstance(b, (Ones,)):
+            return b
+        if isinstance(b, Pow) and ev.denominator == 1:  # (b^c)^k = b^(c k) for an integer k
+            if isinstance(b.exp, Num):
+                return power(b.base, num(b.exp.value * ev))
+            x = b.exp  # (t^(1 + a))^-1 = t^(-1 - a): the integer distributes over a sum exponent
+            return power(b.base, add(*[scale(ev, t) for t in x.args]) if isinstance(x, Add) else scale(ev, x))
+        if ev.denominator == 1 and isinstance(b, Mul):
+            c, s, ch = b.split()
+            if b.shape == SCALAR:
+                if c != 1 or s:
+                    parts = [power(num(c), e)] + [power(x, e) for x in s]
+                    if ch:
+                        parts.append(power(_pure_chain(list(ch)), e))
+                    return mul(*parts)
+            elif not ch or not any(x.shape != SCALAR for x in ch):
+                pass
+        if isinstance(b, Func) and b.name == "abs" and ev.denominator == 1 and ev % 2 == 0:
+            return power(b.arg, e)  # |a|^2 = a^2
+        if ev.denominator != 1 and isinstance(b, Pow) and isinstance(b.exp, Num) and b.shape == SCALAR \
+                and b.exp.value.denominator == 1 and b.exp.value % 2 == 0 and (b.exp.value * ev).denominator == 1:
+            return power(func("abs", b.base), num(b.exp.value * ev))  # sqrt(a^2) = |a|, (a^-2)^(-1/2) = |a|
+        if ev.denominator != 1 and isinstance(b, Mul) and b.shape == SCALAR:
+            c, s, ch = b.split()
+            r = _exact_root(c, ev.denominator) if c > 0 and c != 1 else None
+            if r is not None and _small_power(r, Fraction(ev.numerator)):
+                # (4 y)^(1/2) = 2 y^(1/2): a positive coefficient's exact root comes out
+                return mul(num(r ** ev.numerator), power(mul(*s, *ch), e))
+        if ev.denominator == 1 and isinstance(b, Hadamard):
+            return hadamard(*[power(x, e) for x in b.args])
+        if isinstance(b, Zero) and ev > 0:
+            return b
+    elif isinstance(b, Num) and b.value == 1:
+        return b
+    return Pow._make((b, e), b.shape)
+
+
+def sqrt(x: Expr) -> Expr:
+    return power(x, num(ONE_HALF))
+
+
+def matpow(x: Expr, k: int) -> Expr:
+    """The integer matrix power X^k of a square matrix (k < 0: (X^-1)^|k|)."""
+    if x.shape == SCALAR:
+        return power(x, num(k))
+    if not x.is_square:
+        raise ShapeError(f"a matrix power needs a square matrix, not shape {_fmt(x.shape)}")
+    if k == 0:
+        return identity(x.shape[0])
+    if k == 1:
+        return x
+    if isinstance(x, Identity):
+        return x
+    if isinstance(x, Inverse):
+        return matpow(x.arg, -k)
+    if isinstance(x, MatPow):
+        return matpow(x.base, x.k * k)
+    if k == -1:
+        return inverse(x)
+    if isinstance(x, Mul):
+        c, s, ch = x.split()
+        if c != 1 or s:
+            return mul(power(mul(num(c), *s), num(k)), matpow(_pure_chain(list(ch)), k))
+    if x.has_prop("orthogonal") and k < 0:
+        return matpow(transpose(x), -k)
+    return MatPow._make((x, k), x.shape)
+
+
+def inverse(x: Expr) -> Expr:
+    if x.shape == SCALAR:
+        return power(x, num(-1))
+    if not x.is_square:
+        raise ShapeError(f"only a square matrix has an inverse, not shape {_fmt(x.shape)}")
+    if isinstance(x, Identity):
+        return x
+    if isinstance(x, Inverse):
+        return x.arg
+    if isinstance(x, MatPow):
+        return matpow(x.base, -x.k)
+    if isinstance(x, Zero):
+        raise MatcalcError("the zero matrix has no inverse")
+    if x.has_prop("orthogonal"):
+        return transpose(x)
+    if isinstance(x, Mul):
+        c, s, ch = x.split()
+        if c != 1 or s:
+            return mul(power(mul(num(c), *s), num(-1)), inverse(_pure_chain(list(ch))))
+        if all(f.is_square for f in ch):
+            return mul(*[inverse(f) for f in reversed(ch)])
+    if isinstance(x, Diag):
+        return diag(power(x.arg, num(-1)))
+    return Inverse._make((x,), x.shape)
+
+
+# ---------------------------------------------------------------- transpose
+def transpose(x: Expr) -> Expr:
+    """X' with the transpose pushed to the leaves; cached on the node."""
+    t = x._c.get("T")
+    if t is not None:
+        return t
+    t = _transpose(x)
+    x._c["T"] = t
+    if t is not x:
+        t._c.setdefault("T", x)
+    return t
+
+
+def _transpose(x: Expr) -> Expr:
+    r, c = x.shape
+    if x.shape == SCALAR:
+        return x
+    if isinstance(x, Var):
+        if r == c and (x.has_prop("symmetric") or x.has_prop("spd") or x.has_prop("diagonal")):
+            return x
+        return Transpose._make((x,), (c, r))
+    if isinstance(x, Transpose):
+        return x.arg
+    if isinstance(x, Add):
+        return add(*[transpose(a) for a in x.args])
+    if isinstance(x, Mul):
+        co, s, ch = x.split()
+        return mul(num(co), *s, *[transpose(f) for f in reversed(ch)])
+    if isinstance(x, Inverse):
+        return inverse(transpose(x.arg))
+    if isinstance(x, MatPow):
+        return matpow(transpose(x.base), x.k)
+    if isinstance(x, Hadamard):
+        return hadamard(*[transpose(a) for a in x.args])
+    if isinstance(x, Func):
+        return func(x.name, transpose(x.arg))
+    if isinstance(x, Pow):
+        return power(transpose(x.base), x.exp)
+    if isinstance(x, (Identity, Diag)):
+        return x
+    if isinstance(x, Zero):
+        return zeros((c, r))
+    if isinstance(x, Ones):
+        return ones((c, r))
+    if isinstance(x, Kron):
+        return kron(transpose(x.args[0]), transpose(x.args[1]))
+    if isinstance(x, Comm):
+        return comm(x.args[1], x.args[0])
+    return Transpose._make((x,), (c, r))
+
+
+# ---------------------------------------------------------------- elementwise
+def hadamard(*factors: Expr) -> Expr:
+    """A canonical elementwise product: scalars pulled out, equal bases merged into powers."""
+    scal: list = []
+    flat: list = []
+    for f in factors:
+        if isinstance(f, Hadamard):
+            flat.extend(f.args)
+        elif f.shape == SCALAR:
+            scal.append(f)
+        elif isinstance(f, Mul):
+            c, s, ch = f.split()
+            if c != 1 or s:
+                scal.append(num(c))
+                scal.extend(s)
+                g = _pure_chain(list(ch))
+                if isinstance(g, Hadamard):
+                    flat.extend(g.args)
+                else:
+                    flat.append(g)
+            else:
+                flat.append(f)
+        else:
+            flat.append(f)
+    if not flat:
+        return mul(*scal)
+    shape = flat[0].shape
+    for f in flat:
+        if f.shape != shape:
+            raise ShapeError(f"elementwise product of shapes {_fmt(shape)} and {_fmt(f.shape)}")
+    if any(isinstance(f, Zero) for f in flat):
+        return zeros(shape)
+    mono: dict = {}
+    order: list = []
+    for f in flat:
+        if isinstance(f, Ones):
+            continue
+        if isinstance(f, Pow) and isinstance(f.exp, Num):
+            b, e = f.base, f.exp.value
+        else:
+            b, e = f, Fraction(1)
+        if b not in mono:
+            order.append(b)
+            mono[b] = 0
+        mono[b] += e
+    out = []
+    for b in order:
+        e = mono[b]
+        if e == 0:
+            continue
+        out.append(power(b, num(e)) if e != 1 else b)
+    if not out:
+        return mul(*scal, ones(shape))
+    out.sort(key=lambda f: f.key)
+    if len(out) == 1:
+        h = out[0]
+    else:
+        h = Hadamard._make(tuple(out), shape)
+    return mul(*scal, h) if scal else h
+
+
+def func(name: str, x: Expr) -> Expr:
+    """An elementwise scalar function; exact values, inverse pairs and idempotence fold."""
+    spec = FUNCTIONS.get(name)
+    if spec is None:
+        raise MatcalcError(f"unknown function {name!r}")
+    if spec.rewrite:
+        return globals()[spec.rewrite](x)
+    if isinstance(x, Num):
+        v = spec.exact(x.value) if spec.exact else None
+        if v is not None:
+            return num(v)
+    if isinstance(x, Func) and ((spec.inverse and x.name == spec.inverse) or (spec.idempotent and x.name == name)):
+        return x.arg if x.name != name else x
+    if isinstance(x, Zero) and spec.exact and spec.exact(Fraction(0)) == 0:
+        return x
+    return Func._make((name, x), x.shape)
+
+
+# ---------------------------------------------------------------- reductions
+def diag(v: Expr) -> Expr:
+    """The diagonal matrix of a vector."""
+    if v.shape == SCALAR:
+        return v
+    if v.shape[1] != 1:
+        raise ShapeError(f"diag(v) needs a column vector, not shape {_fmt(v.shape)}")
+    n = v.shape[0]
+    if isinstance(v, Zero):
+        return zeros((n, n))
+    if isinstance(v, Ones):
+        return identity(n)
+    if isinstance(v, Mul):
+        c, s, ch = v.split()
+        if c != 1 or s:
+            return mul(num(c), *s, diag(_pure_chain(list(ch))))
+    return Diag._make((v,), (n, n))
+
+
+# ---------------------------------------------------------------- Kronecker forms
+def kron(a: Expr, b: Expr) -> Expr:
+    if a.shape == SCALAR or b.shape == SCALAR:
+        return mul(a, b)
+    if isinstance(a, Zero) or isinstance(b, Zero):
+        return zeros((_dim_mul(a.shape[0], b.shape[0]), _dim_mul(a.shape[1], b.shape[1])))
+    if isinstance(a, Identity) and isinstance(b, Identity):
+        return identity(_dim_mul(a.args[0], b.args[0]))
+    if isinstance(a, Ones) and isinstance(b, Ones):
+        return ones((_dim_mul(a.shape[0], b.shape[0]), _dim_mul(a.shape[1], b.shape[1])))
+    ca, sa, cha = a.split() if isinstance(a, Mul) else (Fraction(1), (), (a,))
+    cb, sb, chb = b.split() if isinstance(b, Mul) else (Fraction(1), (), (b,))
+    if ca != 1 or sa or cb != 1 or sb:
+        return mul(num(ca * cb), *sa, *sb, kron(_pure_chain(list(cha)), _pure_chain(list(chb))))
+    return Kron._make((a, b), (_dim_mul(a.shape[0], b.shape[0]), _dim_mul(a.shape[1], b.shape[1])))
+
+
+# ---------------------------------------------------------------- helpers
+ZERO = num(0)
+ONE = num(1)
+
+
+# ---------------------------------------------------------------- rebuilding

@@ -1,0 +1,61 @@
+"""Rebuilding a tree: new children through the canonical constructors, bottom-up transforms
+(each distinct node once), and substitution of variables."""
+from __future__ import annotations
+
+from .canonical import add, diag, func, hadamard, inverse, kron, matpow, mul, power, transpose
+from .nodes import (Add, Det, Diag, DiagPart, Expr, Func, Hadamard, Inverse, Kron, LogDet, MatPow, Mul, Pow, Softmax,
+                    Sum, Trace, Transpose, Var, Vec)
+from .reductions import det, diagpart, logdet, softmax, sumall, trace, vec
+
+
+def with_children(e: Expr, children: list) -> Expr:
+    """e rebuilt (canonically) with new children, in the order of `e.children`."""
+    if not children:
+        return e
+    t = type(e)
+    if t is Add:
+        return add(*children)
+    if t is Mul:
+        return mul(*children)
+    if t is Hadamard:
+        return hadamard(*children)
+    c = children[0]
+    if t is Transpose:
+        return transpose(c)
+    if t is Inverse:
+        return inverse(c)
+    if t is MatPow:
+        return matpow(c, e.k)
+    if t is Pow:
+        return power(c, children[1])
+    if t is Func:
+        return func(e.name, c)
+    if t is Kron:
+        return kron(c, children[1])
+    return _UNARY[t](c)
+
+
+def transform(e: Expr, fn) -> Expr:
+    """Rebuild e bottom-up, applying fn to every rebuilt node (each distinct node once)."""
+    memo: dict = {}
+    for node in e.walk():
+        ch = node.children
+        if ch:
+            new_ch = [memo[c] for c in ch]
+            new = node if all(a is b for a, b in zip(new_ch, ch)) else with_children(node, new_ch)
+        else:
+            new = node
+        memo[node] = fn(new)
+    return memo[e]
+
+
+def substitute(e: Expr, mapping: dict) -> Expr:
+    """e with variables (by name) replaced by expressions."""
+    if not (e.free & mapping.keys()):
+        return e
+    return transform(e, lambda n: mapping[n.name] if isinstance(n, Var) and n.name in mapping else n)
+
+
+
+_UNARY = {Trace: trace, Det: det, LogDet: logdet, Sum: sumall, Softmax: softmax, Diag: diag,
+          DiagPart: diagpart, Vec: vec}

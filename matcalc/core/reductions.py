@@ -1,0 +1,246 @@
+"""Reductions and structured operations built on the canonical core: trace, sum, inner
+product, det, logdet, norms, diagonal parts, softmax, vec, division.
+
+Each applies its cheap identities at construction (tr(A B) rotated to a canonical start,
+tr(x y') = y'x, det and logdet split over square factors, diag(diag(v)) = v, ...).
+"""
+from __future__ import annotations
+
+
+from .canonical import (ONE, ONE_HALF, ZERO, _chain_shape, _merge_chain, _pure_chain, add, dimsize, func, hadamard,  # noqa: F401
+                        identity, is_zero, mul, neg, num, ones, power, scale, sqrt, transpose, zeros)
+from .dims import dim_mul as _dim_mul
+from .dims import fmt_shape as _fmt
+from .errors import MatcalcError, ShapeError
+from .nodes import (SCALAR, Add, Det, Diag, DiagPart, Expr, Func, Hadamard, Identity, Inverse, LogDet, MatPow,  # noqa: F401
+                    Mul, Num, Ones, Pow, Softmax, Sum, Trace, Transpose, Vec, Zero)
+
+
+def trace(x: Expr) -> Expr:
+    if x.shape == SCALAR:
+        return x
+    if not x.is_square:
+        raise ShapeError(f"the trace needs a square matrix, not shape {_fmt(x.shape)}")
+    if isinstance(x, Add):
+        return add(*[trace(t) for t in x.args])
+    if isinstance(x, Identity):
+        return dimsize(x.args[0])
+    if isinstance(x, Ones):
+        return dimsize(x.shape[0])
+    if isinstance(x, Zero):
+        return ZERO
+    if isinstance(x, Transpose):
+        return trace(x.arg)
+    if isinstance(x, Diag):
+        return sumall(x.arg)
+    if isinstance(x, Mul):
+        c, s, ch = x.split()
+        return mul(num(c), *s, _trace_chain(list(ch)))
+    return Trace._make((x,), SCALAR)
+
+
+def _trace_chain(ch: list) -> Expr:
+    """tr of a chain, rotated (and possibly transposed) to its canonical form."""
+    if len(ch) == 1:
+        return trace(ch[0]) if not isinstance(ch[0], Mul) else Trace._make((ch[0],), SCALAR)
+    # merge across the wrap-around: tr(X^-1 A X) = tr(A)
+    rotated = _merge_chain(ch[1:] + ch[:1])
+    if len(rotated) < len(ch):
+        if not rotated:
+            return dimsize(ch[0].shape[1])
+        return trace(mul(*rotated))
+    n = len(ch)
+    for i in range(n):  # a rotation that is 1x1 drops the trace: tr(x y') = y'x
+        if ch[i].shape[0] == 1:
+            return mul(*(ch[i:] + ch[:i]))
+    rev = [transpose(f) for f in reversed(ch)]
+    best = None
+    for cand in (ch, rev):
+        keys = [f.key for f in cand]
+        for i in range(n):
+            k = keys[i:] + keys[:i]
+            if best is None or k < best[0]:
+                best = (k, cand, i)
+    _, cand, i = best
+    chain = cand[i:] + cand[:i]
+    m = mul(*chain)
+    if isinstance(m, Mul) and not m.is_scalar:
+        c, s, ch2 = m.split()
+        if c != 1 or s:
+            return mul(num(c), *s, trace(_pure_chain(list(ch2))))
+        return Trace._make((m,), SCALAR)
+    return trace(m)
+
+
+def sumall(x: Expr) -> Expr:
+    if x.shape == SCALAR:
+        return x
+    if isinstance(x, Add):
+        return add(*[sumall(t) for t in x.args])
+    if isinstance(x, Zero):
+        return ZERO
+    if isinstance(x, Ones):
+        return mul(dimsize(x.shape[0]), dimsize(x.shape[1]))
+    if isinstance(x, Transpose):
+        return sumall(x.arg)
+    if isinstance(x, Diag):
+        return sumall(x.arg)
+    if isinstance(x, Identity):
+        return dimsize(x.args[0])
+    if isinstance(x, Mul):
+        c, s, ch = x.split()
+        if c != 1 or s:
+            return mul(num(c), *s, sumall(_pure_chain(list(ch))))
+        if len(ch) == 2 and isinstance(ch[1], Ones) and ch[0].shape[1] == 1:
+            pass
+    if isinstance(x, Hadamard) and len(x.args) == 2:
+        a, b = x.args
+        return inner(a, b)
+    return Sum._make((x,), SCALAR)
+
+
+def inner(a: Expr, b: Expr) -> Expr:
+    """<A, B> = tr(A'B); for vectors a'b."""
+    if a.shape != b.shape:
+        raise ShapeError(f"an inner product needs equal shapes, not {_fmt(a.shape)} and {_fmt(b.shape)}")
+    if a.shape == SCALAR:
+        return mul(a, b)
+    if isinstance(a, Ones):
+        return sumall(b)
+    if isinstance(b, Ones):
+        return sumall(a)
+    if a.shape[1] == 1:
+        return mul(transpose(a), b)
+    if a.shape[0] == 1:
+        return mul(a, transpose(b))
+    if isinstance(a, Identity):
+        return trace(b)
+    if isinstance(b, Identity):
+        return trace(a)
+    return trace(mul(transpose(a), b))
+
+
+def div(a: Expr, b: Expr) -> Expr:
+    if not b.is_scalar:
+        raise ShapeError(f"can only divide by a scalar, not by shape {_fmt(b.shape)}")
+    if is_zero(b):
+        raise MatcalcError("division by zero")
+    return mul(a, power(b, num(-1)))
+
+
+def elementwise_div(a: Expr, b: Expr) -> Expr:
+    if b.shape == SCALAR:
+        return div(a, b)
+    return hadamard(a, power(b, num(-1)))
+
+
+def det(x: Expr) -> Expr:
+    if x.shape == SCALAR:
+        return x
+    if not x.is_square:
+        raise ShapeError(f"the determinant needs a square matrix, not shape {_fmt(x.shape)}")
+    if isinstance(x, Identity):
+        return ONE
+    if isinstance(x, Transpose):
+        return det(x.arg)
+    if isinstance(x, Inverse):
+        return power(det(x.arg), num(-1))
+    if isinstance(x, MatPow):
+        return power(det(x.base), num(x.k))
+    if isinstance(x, Mul):
+        c, s, ch = x.split()
+        if c == 1 and not s and all(f.is_square for f in ch):
+            return mul(*[det(f) for f in ch])
+    return Det._make((x,), SCALAR)
+
+
+def logdet(x: Expr) -> Expr:
+    if x.shape == SCALAR:
+        return func("log", func("abs", x))
+    if not x.is_square:
+        raise ShapeError(f"logdet needs a square matrix, not shape {_fmt(x.shape)}")
+    if isinstance(x, Identity):
+        return ZERO
+    if isinstance(x, Transpose):
+        return logdet(x.arg)
+    if isinstance(x, Inverse):
+        return neg(logdet(x.arg))
+    if isinstance(x, MatPow):
+        return scale(x.k, logdet(x.base))
+    if isinstance(x, Mul):
+        c, s, ch = x.split()
+        if c == 1 and not s and all(f.is_square for f in ch):
+            return add(*[logdet(f) for f in ch])
+    return LogDet._make((x,), SCALAR)
+
+
+def norm(x: Expr) -> Expr:
+    """The Euclidean norm of a vector or the Frobenius norm of a matrix."""
+    return sqrt(inner(x, x))
+
+
+def spectral_norm(x: Expr) -> Expr | None:
+    """||x||_2, the largest singular value, where it has a closed form; None elsewhere.
+
+    A rank-one matrix c a b' (an outer product, its chain split where the inner dimension
+    is 1) has the single nonzero singular value |c| ||a|| ||b||.
+    """
+    if isinstance(x, Zero):
+        return ZERO
+    if not isinstance(x, Mul):
+        return None
+    c, scal, chain = x.split()
+    for i in range(1, len(chain)):
+        if chain[i - 1].shape[1] == 1 and chain[i].shape[0] == 1:
+            a, b = mul(*chain[:i]), transpose(mul(*chain[i:]))
+            s = mul(*scal)
+            size = mul(num(abs(c)), norm(a), norm(b))
+            return size if not scal else mul(func("abs", s), size)
+    return None
+
+
+def diagpart(x: Expr) -> Expr:
+    """The diagonal of a square matrix as a column vector."""
+    if x.shape == SCALAR:
+        return x
+    if not x.is_square:
+        raise ShapeError(f"diag(X) needs a square matrix, not shape {_fmt(x.shape)}")
+    n = x.shape[0]
+    if isinstance(x, Diag):
+        return x.arg
+    if isinstance(x, Identity):
+        return ones((n, 1))
+    if isinstance(x, Zero):
+        return zeros((n, 1))
+    if isinstance(x, Transpose):
+        return diagpart(x.arg)
+    if isinstance(x, Add):
+        return add(*[diagpart(t) for t in x.args])
+    if isinstance(x, Mul):
+        c, s, ch = x.split()
+        if c != 1 or s:
+            return mul(num(c), *s, diagpart(_pure_chain(list(ch))))
+    return DiagPart._make((x,), (n, 1))
+
+
+def softmax(u: Expr) -> Expr:
+    if u.shape[1] != 1 or u.shape == SCALAR:
+        raise ShapeError(f"softmax needs a column vector, not shape {_fmt(u.shape)}")
+    return Softmax._make((u,), u.shape)
+
+
+def vec(x: Expr) -> Expr:
+    r, c = x.shape
+    if c == 1:
+        return x
+    if r == 1:
+        return transpose(x)
+    if isinstance(x, Mul):
+        co, s, ch = x.split()
+        if co != 1 or s:
+            return mul(num(co), *s, vec(_pure_chain(list(ch))))
+    if isinstance(x, Zero):
+        return zeros((_dim_mul(r, c), 1))
+    if isinstance(x, Ones):
+        return ones((_dim_mul(r, c), 1))
+    return Vec._make((x,), (_dim_mul(r, c), 1))
