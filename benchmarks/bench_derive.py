@@ -251,7 +251,7 @@ def _sympy_eval(r, case: dict, vals: dict, dimvals: dict):
     ns, dims = _sympy_namespace(case)
     r = r.subs({sym: dimvals[name] for name, sym in dims.items()})
     rep = {}
-    for name, spec in case["vars"].items():
+    for name in case["vars"]:
         v = vals[name]
         if np.ndim(v) == 0:
             rep[sp.Symbol(name, real=True)] = sp.Float(float(v))

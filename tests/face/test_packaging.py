@@ -24,6 +24,19 @@ def wheel(tmp_path_factory):
     return os.path.join(out, wheels[0])
 
 
+def test_the_distribution_is_named_matcalc_diff_and_installs_the_matcalc_package(wheel):
+    """On PyPI `matcalc` is an unrelated project: this one is distributed as matcalc-diff,
+    imported as `matcalc`, with the `matcalc` command."""
+    assert os.path.basename(wheel).startswith("matcalc_diff-")
+    z = zipfile.ZipFile(wheel)
+    meta = next(n for n in z.namelist() if n.endswith(".dist-info/METADATA"))
+    text = z.read(meta).decode()
+    assert "\nName: matcalc-diff\n" in text
+    entry = next(n for n in z.namelist() if n.endswith(".dist-info/entry_points.txt"))
+    assert "matcalc = matcalc.cli:main" in z.read(entry).decode()
+    assert "matcalc/__init__.py" in z.namelist()
+
+
 def test_wheel_contains_the_grammar(wheel):
     names = zipfile.ZipFile(wheel).namelist()
     assert "matcalc/grammar/matcalc.lark" in names
