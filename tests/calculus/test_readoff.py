@@ -1,0 +1,219 @@
+"""Differentials and what is read off them (calculus/readoff.py).
+
+`differential(f, {X: dX})` is checked against a central difference of an independent NumPy
+formula for f; `gradient_of(df, dX)` must give G with df = <G, dX> (and equal the textbook
+gradient); `kronecker_of(dF, dX)` must give J with vec(dF) = J vec(dX), vec column-major.
+"""
+import numpy as np
+import pytest
+
+import matcalc
+from matcalc.calculus.readoff import differential, gradient_of, kronecker_of
+from matcalc.core import build as B
+from matcalc.core.errors import NotSupportedError
+from matcalc.numerics.evaluate import evaluate
+
+N, M = 3, 2
+WHERE = ("x: vector(n); a: vector(n); b: vector(n); p: vector(n); A: matrix(n, n); C: matrix(n, n); "
+         "X: matrix(n, n); R: matrix(n, m); Q: matrix(m, n); W: matrix(n, m)")
+H = 1e-6
+
+
+def vec(a):
+    """Column-major vectorization."""
+    return np.asarray(a).reshape(-1, order="F")
+
+
+def values(seed):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(N, N)) + 3 * np.eye(N)   # safely invertible
+    return {"x": rng.normal(size=N), "a": rng.normal(size=N), "b": rng.normal(size=N),
+            "p": rng.normal(size=N), "A": rng.normal(size=(N, N)), "C": rng.normal(size=(N, N)),
+            "X": X, "R": rng.normal(size=(N, M)), "Q": rng.normal(size=(M, N)), "W": rng.normal(size=(N, M))}
+
+
+SHAPES = {"x": ("n", 1), "X": ("n", "n"), "W": ("n", "m")}
+NP_SHAPES = {"x": (N,), "X": (N, N), "W": (N, M)}
+
+
+def setup(text, wrt, seed):
+    f = matcalc.parse(text, where=WHERE).node
+    d = B.var("d" + wrt, SHAPES[wrt])
+    v = values(seed)
+    dv = np.random.default_rng(100 + seed).normal(size=NP_SHAPES[wrt])
+    return f, d, v, dv
+
+
+def central_difference(F, v, wrt, dv):
+    plus, minus = dict(v), dict(v)
+    plus[wrt] = v[wrt] + H * dv
+    minus[wrt] = v[wrt] - H * dv
+    return (np.asarray(F(plus), dtype=float) - np.asarray(F(minus), dtype=float)) / (2 * H)
+
+
+def ev(e, v, d, dv):
+    """The value of e; the direction d fixes the dimensions (a Kronecker form such as
+    comm(n, m) may name no variable)."""
+    vals = dict(v)
+    vals[d.name] = dv
+    return np.asarray(evaluate(e, vals, context=(d,)), dtype=float)
+
+
+# ---------------------------------------------------------------- scalar functions: gradients
+# (text, variable, NumPy f, NumPy textbook gradient)
+SCALAR_CASES = [
+    ("x' A x", "x", lambda v: v["x"] @ v["A"] @ v["x"], lambda v: (v["A"] + v["A"].T) @ v["x"]),
+    ("a' x", "x", lambda v: v["a"] @ v["x"], lambda v: v["a"]),
+    ("sum(x .* a .* x)", "x", lambda v: np.sum(v["x"] * v["a"] * v["x"]), lambda v: 2 * v["a"] * v["x"]),
+    ("sum(exp(x))", "x", lambda v: np.exp(v["x"]).sum(), lambda v: np.exp(v["x"])),
+    ("tr(A X C)", "X", lambda v: np.trace(v["A"] @ v["X"] @ v["C"]), lambda v: v["A"].T @ v["C"].T),
+    ("tr(A X')", "X", lambda v: np.trace(v["A"] @ v["X"].T), lambda v: v["A"]),
+    ("tr(X' X)", "X", lambda v: np.trace(v["X"].T @ v["X"]), lambda v: 2 * v["X"]),
+    ("sum(A X)", "X", lambda v: np.sum(v["A"] @ v["X"]), lambda v: v["A"].T @ np.ones((N, N))),
+    ("sum(C .* X)", "X", lambda v: np.sum(v["C"] * v["X"]), lambda v: v["C"]),
+    ("p' diag(X)", "X", lambda v: v["p"] @ np.diag(v["X"]), lambda v: np.diag(v["p"])),
+    ("sum(diag(x) A)", "x", lambda v: np.sum(np.diag(v["x"]) @ v["A"]), lambda v: v["A"].sum(axis=1)),
+    ("logdet(X)", "X", lambda v: np.linalg.slogdet(v["X"])[1], lambda v: np.linalg.inv(v["X"]).T),
+    ("tr(X^-1 A)", "X", lambda v: np.trace(np.linalg.inv(v["X"]) @ v["A"]),
+     lambda v: -(np.linalg.inv(v["X"]) @ v["A"] @ np.linalg.inv(v["X"])).T),
+    ("det(X)", "X", lambda v: np.linalg.det(v["X"]),
+     lambda v: np.linalg.det(v["X"]) * np.linalg.inv(v["X"]).T),
+    ("tr(Q W)", "W", lambda v: np.trace(v["Q"] @ v["W"]), lambda v: v["Q"].T),
+    ("a' W W' b", "W", lambda v: v["a"] @ v["W"] @ v["W"].T @ v["b"],
+     lambda v: np.outer(v["a"], v["b"]) @ v["W"] + np.outer(v["b"], v["a"]) @ v["W"]),
+]
+_sids = [t for t, *_ in SCALAR_CASES]
+
+
+@pytest.mark.parametrize("text,wrt,F,G", SCALAR_CASES, ids=_sids)
+def test_differential_matches_central_difference(text, wrt, F, G):
+    f, d, v, dv = setup(text, wrt, 0)
+    df = differential(f, {wrt: d})
+    np.testing.assert_allclose(float(ev(df, v, d, dv)), float(central_difference(F, v, wrt, dv)),
+                               rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("text,wrt,F,G", SCALAR_CASES, ids=_sids)
+def test_gradient_of_differential_satisfies_inner_product(text, wrt, F, G):
+    for seed in range(2):
+        f, d, v, dv = setup(text, wrt, seed)
+        df = differential(f, {wrt: d})
+        g = gradient_of(df, d)
+        gv = ev(g, v, d, dv).reshape(NP_SHAPES[wrt])
+        np.testing.assert_allclose(np.sum(gv * dv), float(central_difference(F, v, wrt, dv)), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("text,wrt,F,G", SCALAR_CASES, ids=_sids)
+def test_gradient_of_equals_textbook_gradient(text, wrt, F, G):
+    f, d, v, dv = setup(text, wrt, 3)
+    g = gradient_of(differential(f, {wrt: d}), d)
+    assert d.name not in g.free
+    np.testing.assert_allclose(ev(g, v, d, dv).reshape(NP_SHAPES[wrt]), G(v), rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("text,wrt,F,G", SCALAR_CASES, ids=_sids)
+def test_gradient_has_shape_of_variable(text, wrt, F, G):
+    f, d, v, dv = setup(text, wrt, 0)
+    assert gradient_of(differential(f, {wrt: d}), d).shape == SHAPES[wrt]
+
+
+def test_differential_of_constant_is_zero():
+    f = matcalc.parse("a' b", where=WHERE).node
+    d = B.var("dx", ("n", 1))
+    assert differential(f, {"x": d}) is B.ZERO
+
+
+def test_gradient_of_differential_not_involving_direction_is_zero_of_its_shape():
+    d = B.var("dX", ("n", "n"))
+    g = gradient_of(B.var("c"), d)
+    assert g is B.zeros(("n", "n"))
+
+
+def test_gradient_of_non_scalar_differential_is_refused():
+    x = B.var("x", ("n", 1))
+    d = B.var("dx", ("n", 1))
+    A = B.var("A", ("n", "n"))
+    with pytest.raises(NotSupportedError):
+        gradient_of(differential(B.mul(A, x), {"x": d}), d)
+
+
+def test_gradient_with_seed_gives_vector_jacobian_product():
+    f = matcalc.parse("A x", where=WHERE).node
+    d = B.var("dx", ("n", 1))
+    w = B.var("w", ("n", 1))
+    g = gradient_of(differential(f, {"x": d}), d, seed=w)
+    v = values(0)
+    wv = np.random.default_rng(5).normal(size=N)
+    got = np.asarray(g.evaluate({**v, "w": wv}), dtype=float).reshape(-1)
+    np.testing.assert_allclose(got, v["A"].T @ wv, rtol=1e-12)
+
+
+# ---------------------------------------------------------------- array functions: Kronecker forms
+# (text, variable, NumPy F)
+ARRAY_CASES = [
+    ("A x", "x", lambda v: v["A"] @ v["x"]),
+    ("x .* a", "x", lambda v: v["x"] * v["a"]),
+    ("exp(x)", "x", lambda v: np.exp(v["x"])),
+    ("A X C", "X", lambda v: v["A"] @ v["X"] @ v["C"]),
+    ("X'", "X", lambda v: v["X"].T),
+    ("A X'", "X", lambda v: v["A"] @ v["X"].T),
+    ("C .* X", "X", lambda v: v["C"] * v["X"]),
+    ("X A + X'", "X", lambda v: v["X"] @ v["A"] + v["X"].T),
+    ("tr(A X)", "X", lambda v: np.trace(v["A"] @ v["X"])),
+    ("sum(X)", "X", lambda v: np.sum(v["X"])),
+    ("R' X", "X", lambda v: v["R"].T @ v["X"]),
+    ("A W", "W", lambda v: v["A"] @ v["W"]),
+    ("W'", "W", lambda v: v["W"].T),
+    ("Q W Q", "W", lambda v: v["Q"] @ v["W"] @ v["Q"]),
+    ("diag(x) a", "x", lambda v: np.diag(v["x"]) @ v["a"]),
+    ("x x'", "x", lambda v: np.outer(v["x"], v["x"])),
+]
+_aids = [t for t, *_ in ARRAY_CASES]
+
+
+@pytest.mark.parametrize("text,wrt,F", ARRAY_CASES, ids=_aids)
+def test_kronecker_of_maps_vec_of_direction_to_vec_of_differential(text, wrt, F):
+    for seed in range(2):
+        f, d, v, dv = setup(text, wrt, seed)
+        dF = differential(f, {wrt: d})
+        J = kronecker_of(dF, d)
+        Jv = np.atleast_2d(ev(J, v, d, dv))
+        want = vec(central_difference(F, v, wrt, dv))
+        np.testing.assert_allclose(Jv @ vec(dv), want, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("text,wrt,F", ARRAY_CASES, ids=_aids)
+def test_kronecker_form_does_not_depend_on_direction(text, wrt, F):
+    f, d, v, dv = setup(text, wrt, 0)
+    J = kronecker_of(differential(f, {wrt: d}), d)
+    assert d.name not in J.free
+
+
+@pytest.mark.parametrize("text,wrt,F", ARRAY_CASES, ids=_aids)
+def test_kronecker_form_has_shape_numel_out_by_numel_in(text, wrt, F):
+    f, d, v, dv = setup(text, wrt, 0)
+    J = kronecker_of(differential(f, {wrt: d}), d)
+    Jv = np.atleast_2d(ev(J, v, d, dv))
+    assert Jv.shape == (np.asarray(F(v)).size, dv.size)
+
+
+def test_kronecker_of_product_is_textbook_kronecker_product():
+    f, d, v, dv = setup("A X C", "X", 0)
+    J = ev(kronecker_of(differential(f, {"X": d}), d), v, d, dv)
+    np.testing.assert_allclose(J, np.kron(v["C"].T, v["A"]), rtol=1e-12)
+
+
+def test_kronecker_of_transpose_is_commutation_matrix():
+    f, d, v, dv = setup("W'", "W", 0)
+    J = ev(kronecker_of(differential(f, {"W": d}), d), v, d, dv)
+    K = np.zeros((N * M, N * M))
+    for i in range(N):
+        for j in range(M):
+            K[i * M + j, j * N + i] = 1.0   # vec(W')[j + i M] = vec(W)[i + j N]
+    np.testing.assert_allclose(J, K)
+
+
+def test_kronecker_of_vector_function_is_jacobian_matrix():
+    f, d, v, dv = setup("A x", "x", 0)
+    J = ev(kronecker_of(differential(f, {"x": d}), d), v, d, dv)
+    np.testing.assert_allclose(J, v["A"], rtol=1e-12)

@@ -1,0 +1,189 @@
+"""The simplifier (calculus/simplify.py) and the size measure (calculus/size.py).
+
+`expand` distributes and cancels, `factor` pulls out shared factors, `simplify` keeps the
+smallest equal form; `size` counts the tokens of the text form. Values are compared with
+NumPy formulas written independently of matcalc.
+"""
+import numpy as np
+import pytest
+
+import matcalc
+from matcalc.calculus.simplify import expand, factor, simplify
+from matcalc.calculus.size import size
+from matcalc.outputs.printing import _TOKEN
+
+WHERE = ("a: scalar; b: scalar; c: scalar; u: scalar; x: vector(n); y: vector(n); s: vector(n); "
+         "p: vector(n); A: matrix(n, n); C: matrix(n, n); S: matrix(n, n) symmetric")
+
+
+def P(text):
+    return matcalc.parse(text, where=WHERE).node
+
+
+def tokens(text: str) -> int:
+    return len([t for t in _TOKEN.findall(text) if t not in "(),"])
+
+
+def values(seed=0, n=4):
+    rng = np.random.default_rng(seed)
+    S = rng.normal(size=(n, n))
+    return {
+        "a": rng.uniform(0.5, 1.5), "b": rng.uniform(0.5, 1.5), "c": rng.uniform(0.5, 1.5),
+        "u": rng.normal(), "x": rng.normal(size=n), "y": rng.uniform(0.1, 0.9, size=n),
+        "s": rng.uniform(0.1, 0.9, size=n), "p": rng.uniform(0.1, 0.9, size=n),
+        "A": rng.normal(size=(n, n)), "C": rng.normal(size=(n, n)), "S": S + S.T,
+    }
+
+
+def value(e, vals):
+    return np.asarray(e.evaluate(vals), dtype=float)
+
+
+def _sig(t):
+    return 1.0 / (1.0 + np.exp(-t))
+
+
+# ---------------------------------------------------------------- expand
+def test_expand_cancels_elementwise_cross_terms():
+    assert expand(P("y .* (1 - s) - (1 - y) .* s")) is P("y - s")
+
+
+def test_expand_cancels_scalar_cross_terms():
+    assert expand(P("a (1 - b) - (1 - a) b")) is P("a - b")
+
+
+def test_expand_distributes_product_of_sums():
+    assert expand(P("(a + b) (a - b)")) is P("a^2 - b^2")
+
+
+def test_expand_distributes_matrix_over_sum():
+    assert expand(P("A (x + y)")) is P("A x + A y")
+
+
+def test_expand_keeps_order_of_matrix_factors():
+    assert expand(P("(A + C) (A - C)")) is P("A^2 - A C + C A - C^2")
+
+
+def test_expand_leaves_sum_without_products_unchanged():
+    e = P("A x + y")
+    assert expand(e) is e
+
+
+# ---------------------------------------------------------------- factor
+def test_factor_pulls_out_common_right_matrix_factor():
+    assert factor(P("A x + A' x")) is P("(A + A') x")
+
+
+def test_factor_pulls_out_common_left_matrix_factor():
+    assert factor(P("A x + A y")) is P("A (x + y)")
+
+
+def test_factor_pulls_out_common_rational_coefficient():
+    assert factor(P("2 a + 2 b")) is P("2 (a + b)")
+
+
+def test_factor_pulls_out_common_scalar_factor():
+    assert factor(P("exp(u) x + exp(u) y")) is P("exp(u) (x + y)")
+
+
+def test_factor_leaves_sum_without_common_factor_unchanged():
+    e = P("a + b")
+    assert factor(e) is e
+
+
+# ---------------------------------------------------------------- simplify
+def test_simplify_cancels_to_difference():
+    assert simplify(P("y .* (1 - s) - (1 - y) .* s")) is P("y - s")
+
+
+def test_simplify_factors_common_matrix():
+    assert simplify(P("A x + A' x")) is P("(A + A') x")
+
+
+def test_simplify_recognizes_sigmoid():
+    assert simplify(P("exp(u) / (1 + exp(u))")) is P("sigmoid(u)")
+
+
+def test_simplify_recognizes_softmax():
+    assert simplify(P("exp(x) / sum(exp(x))")) is P("softmax(x)")
+
+
+def test_simplify_never_grows_expression():
+    for text in ["(a + b) (a - b)", "a + b", "A x + y", "x' A x", "tr(A C)"]:
+        e = P(text)
+        assert size(simplify(e)) <= size(e), text
+
+
+def test_simplify_is_idempotent():
+    for text in ["y .* (1 - s) - (1 - y) .* s", "A x + A' x", "exp(u) / (1 + exp(u))", "2 a + 2 b"]:
+        once = simplify(P(text))
+        assert simplify(once) is once, text
+
+
+SIMPLIFY_CASES = [
+    ("y .* (1 - s) - (1 - y) .* s", lambda v: v["y"] * (1 - v["s"]) - (1 - v["y"]) * v["s"]),
+    ("a (1 - b) - (1 - a) b", lambda v: v["a"] * (1 - v["b"]) - (1 - v["a"]) * v["b"]),
+    ("A x + A' x", lambda v: v["A"] @ v["x"] + v["A"].T @ v["x"]),
+    ("exp(u) / (1 + exp(u))", lambda v: np.exp(v["u"]) / (1 + np.exp(v["u"]))),
+    ("exp(x) / sum(exp(x))", lambda v: np.exp(v["x"]) / np.exp(v["x"]).sum()),
+    ("2 a + 2 b", lambda v: 2 * v["a"] + 2 * v["b"]),
+    ("(a + b) (a - b)", lambda v: (v["a"] + v["b"]) * (v["a"] - v["b"])),
+    ("(A + C) (A - C)", lambda v: (v["A"] + v["C"]) @ (v["A"] - v["C"])),
+    ("A' (diag(p) - p p') A", lambda v: v["A"].T @ (np.diag(v["p"]) - np.outer(v["p"], v["p"])) @ v["A"]),
+    ("x' S x + 2 x' S y", lambda v: v["x"] @ v["S"] @ v["x"] + 2 * v["x"] @ v["S"] @ v["y"]),
+    ("exp(-x'x) x - 2 exp(-x'x) (x'x) x",
+     lambda v: np.exp(-v["x"] @ v["x"]) * v["x"] - 2 * np.exp(-v["x"] @ v["x"]) * (v["x"] @ v["x"]) * v["x"]),
+    ("sigmoid(x) .* (1 - sigmoid(x)) + sigmoid(x) .* sigmoid(x)", lambda v: _sig(v["x"])),
+    ("1/2 A + 1/2 A'", lambda v: (v["A"] + v["A"].T) / 2),
+    ("tr(A C) + tr(C A)", lambda v: 2 * np.trace(v["A"] @ v["C"])),
+    ("log(exp(a)) + a b - b a", lambda v: v["a"]),
+    ("(x + y)' (x - y)", lambda v: (v["x"] + v["y"]) @ (v["x"] - v["y"])),
+]
+
+
+@pytest.mark.parametrize("text,reference", SIMPLIFY_CASES, ids=[t for t, _ in SIMPLIFY_CASES])
+def test_simplify_never_changes_value(text, reference):
+    e = P(text)
+    s = simplify(e)
+    for seed in range(3):
+        v = values(seed)
+        want = np.asarray(reference(v), dtype=float)
+        np.testing.assert_allclose(value(s, v).reshape(want.shape), want, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("text,reference", SIMPLIFY_CASES, ids=[t for t, _ in SIMPLIFY_CASES])
+def test_expand_never_changes_value(text, reference):
+    e = expand(P(text))
+    v = values(7)
+    want = np.asarray(reference(v), dtype=float)
+    np.testing.assert_allclose(value(e, v).reshape(want.shape), want, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("text,reference", SIMPLIFY_CASES, ids=[t for t, _ in SIMPLIFY_CASES])
+def test_factor_never_changes_value(text, reference):
+    e = factor(P(text))
+    v = values(11)
+    want = np.asarray(reference(v), dtype=float)
+    np.testing.assert_allclose(value(e, v).reshape(want.shape), want, rtol=1e-9, atol=1e-12)
+
+
+# ---------------------------------------------------------------- size
+SIZE_CASES = [
+    "a", "x", "A", "2", "1/2", "-a", "a + b", "a - b", "2 a", "-2 a", "a b c", "a / b", "1 / a",
+    "a^2", "a^(1/2)", "a^-1", "a^(-1/2)", "x'", "x' y", "x' A y", "A x + y", "A'", "A^-1", "A^2",
+    "A^-2", "A^-1 x", "x .* y", "x .^ 2", "x ./ y", "exp(x)", "log(a)", "sigmoid(x) .* y",
+    "tr(A)", "tr(A C)", "det(A)", "logdet(A)", "sum(x)", "softmax(x)", "diag(x)", "diag(A)",
+    "vec(A)", "kron(A, C)", "x x'", "sqrt(x' x)", "||x||", "exp(-x' x)", "ones(n)", "zeros(n)",
+    "dim(n)", "tr(A) I", "A - A'", "(a + b) x", "2 (A + A') x", "x' S x", "exp(x)'", "(A x)'",
+    "sum(exp(A x))", "a x + b y", "comm(n, n)", "(1 - s) .* y - (1 - y) .* s",
+]
+
+
+@pytest.mark.parametrize("text", SIZE_CASES)
+def test_size_counts_tokens_of_text_form(text):
+    e = P(text)
+    assert size(e) == tokens(str(e)), str(e)
+
+
+def test_size_of_larger_expression_is_larger():
+    assert size(P("A x + A' x")) > size(P("(A + A') x"))

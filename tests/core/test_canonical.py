@@ -1,0 +1,362 @@
+"""The canonicalizing constructors (matcalc.core.build): equal things meet as one object.
+
+Each test states one identity the constructors apply at construction time, and checks it
+structurally (the two constructions are the same hash-consed object), or numerically
+against NumPy where the identity is about values.
+"""
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+import matcalc
+from matcalc.core import build as B
+from matcalc.core.nodes import Add, Identity, Mul, Num, Trace, Transpose, Var, Zero
+
+n = "n"
+
+
+def X():
+    return B.var("X", (n, n))
+
+
+def Y():
+    return B.var("Y", (n, n))
+
+
+def x():
+    return B.var("x", (n, 1))
+
+
+def y():
+    return B.var("y", (n, 1))
+
+
+def a():
+    return B.var("a")
+
+
+def b():
+    return B.var("b")
+
+
+# ---------------------------------------------------------------- hash-consing
+def test_equal_variables_are_one_object():
+    assert B.var("X", (n, n)) is B.var("X", (n, n))
+
+
+def test_variables_differing_in_shape_are_distinct():
+    assert B.var("X", (n, n)) is not B.var("X", (n, "m"))
+
+
+def test_variables_differing_in_properties_are_distinct():
+    assert B.var("S", (n, n), ["symmetric"]) is not B.var("S", (n, n))
+
+
+def test_equal_compound_constructions_are_one_object():
+    e1 = B.add(B.mul(X(), Y()), B.trace(X()))
+    e2 = B.add(B.mul(X(), Y()), B.trace(X()))
+    assert e1 is e2
+
+
+def test_equal_numbers_are_one_object():
+    assert B.num(Fraction(2, 4)) is B.num(Fraction(1, 2))
+
+
+# ---------------------------------------------------------------- sums
+def test_sum_is_independent_of_term_order():
+    assert B.add(x(), y()) is B.add(y(), x())
+
+
+def test_nested_sums_are_flattened():
+    s = B.add(B.add(a(), b()), B.var("c"))
+    assert isinstance(s, Add)
+    assert not any(isinstance(t, Add) for t in s.args)
+    assert len(s.args) == 3
+
+
+def test_like_terms_are_collected():
+    assert B.add(x(), x(), x()) is B.scale(3, x())
+
+
+def test_like_terms_with_coefficients_are_collected():
+    assert B.add(B.scale(2, X()), B.scale(Fraction(1, 2), X())) is B.scale(Fraction(5, 2), X())
+
+
+def test_vector_minus_itself_is_zero_of_its_shape():
+    z = B.sub(x(), x())
+    assert isinstance(z, Zero)
+    assert z.shape == (n, 1)
+
+
+def test_matrix_minus_itself_is_zero_of_its_shape():
+    M = B.var("M", (n, "m"))
+    z = B.sub(M, M)
+    assert isinstance(z, Zero)
+    assert z.shape == (n, "m")
+
+
+def test_scalar_minus_itself_is_number_zero():
+    z = B.sub(a(), a())
+    assert isinstance(z, Num) and z.value == 0
+
+
+def test_adding_zero_leaves_expression_unchanged():
+    assert B.add(X(), B.zeros((n, n))) is X()
+
+
+# ---------------------------------------------------------------- products
+def test_matrix_times_its_inverse_is_identity():
+    e = B.mul(X(), B.inverse(X()))
+    assert isinstance(e, Identity)
+    assert e.shape == (n, n)
+
+
+def test_inverse_times_matrix_is_identity():
+    assert B.mul(B.inverse(X()), X()) is B.identity(n)
+
+
+def test_matrix_times_itself_is_square():
+    assert B.mul(X(), X()) is B.matpow(X(), 2)
+
+
+def test_powers_of_one_base_merge():
+    assert B.mul(B.matpow(X(), 2), X(), B.inverse(X())) is B.matpow(X(), 2)
+
+
+def test_identity_factor_is_dropped():
+    assert B.mul(X(), B.identity(n), Y()) is B.mul(X(), Y())
+
+
+def test_numeric_coefficients_multiply_exactly():
+    e = B.mul(B.num(Fraction(2, 3)), X(), B.num(Fraction(3, 4)))
+    assert isinstance(e, Mul) and e.coeff == Fraction(1, 2)
+
+
+def test_scalar_factor_order_does_not_matter():
+    assert B.mul(a(), b(), X()) is B.mul(X(), b(), a())
+
+
+def test_zero_coefficient_gives_zero_of_product_shape():
+    e = B.mul(B.num(0), X(), x())
+    assert isinstance(e, Zero) and e.shape == (n, 1)
+
+
+# ---------------------------------------------------------------- transposes
+def test_double_transpose_is_original():
+    assert B.transpose(B.transpose(X())) is X()
+
+
+def test_transpose_of_product_is_pushed_to_leaves():
+    t = B.transpose(B.mul(X(), Y()))
+    assert t is B.mul(B.transpose(Y()), B.transpose(X()))
+    assert isinstance(t, Mul)
+    assert all(isinstance(f, Transpose) and isinstance(f.arg, Var) for f in t.args)
+
+
+def test_transpose_of_sum_is_sum_of_transposes():
+    t = B.transpose(B.add(X(), B.mul(X(), Y())))
+    assert isinstance(t, Add)
+    assert t is B.add(B.transpose(X()), B.mul(B.transpose(Y()), B.transpose(X())))
+
+
+def test_transpose_of_inverse_is_inverse_of_transpose():
+    assert B.transpose(B.inverse(X())) is B.inverse(B.transpose(X()))
+
+
+@pytest.mark.parametrize("prop", ["symmetric", "spd", "diagonal"])
+def test_declared_symmetric_variable_equals_its_transpose(prop):
+    S = B.var("S", (n, n), [prop])
+    assert B.transpose(S) is S
+
+
+def test_plain_square_variable_differs_from_its_transpose():
+    assert B.transpose(X()) is not X()
+
+
+def test_scalar_is_its_own_transpose():
+    assert B.transpose(a()) is a()
+
+
+def test_inner_product_orientation_is_canonical():
+    assert B.mul(B.transpose(x()), y()) is B.mul(B.transpose(y()), x())
+
+
+def test_quadratic_form_with_symmetric_matrix_is_canonical():
+    S = B.var("S", (n, n), ["symmetric"])
+    assert B.mul(B.transpose(x()), S, y()) is B.mul(B.transpose(y()), S, x())
+
+
+# ---------------------------------------------------------------- traces
+def test_trace_is_invariant_under_rotation_of_two():
+    assert B.trace(B.mul(X(), Y())) is B.trace(B.mul(Y(), X()))
+
+
+def test_trace_is_invariant_under_cyclic_rotation_of_three():
+    Z = B.var("Z", (n, n))
+    t = B.trace(B.mul(X(), Y(), Z))
+    assert t is B.trace(B.mul(Y(), Z, X()))
+    assert t is B.trace(B.mul(Z, X(), Y()))
+
+
+def test_trace_of_transpose_is_trace():
+    assert B.trace(B.transpose(B.mul(X(), Y()))) is B.trace(B.mul(X(), Y()))
+
+
+def test_trace_of_outer_product_is_inner_product():
+    assert B.trace(B.mul(x(), B.transpose(y()))) is B.mul(B.transpose(y()), x())
+
+
+def test_trace_of_similarity_transform_drops_the_basis():
+    assert B.trace(B.mul(B.inverse(X()), Y(), X())) is B.trace(Y())
+
+
+def test_trace_of_identity_is_dimension():
+    assert B.trace(B.identity(n)) is B.dimsize(n)
+
+
+def test_trace_is_linear_over_sums():
+    t = B.trace(B.add(X(), B.scale(2, Y())))
+    assert t is B.add(B.trace(X()), B.scale(2, B.trace(Y())))
+
+
+def test_trace_of_rectangular_chain_rotates_to_square():
+    A = B.var("A", (n, "m"))
+    C = B.var("C", ("m", n))
+    assert B.trace(B.mul(A, C)) is B.trace(B.mul(C, A))
+    assert isinstance(B.trace(B.mul(A, C)), Trace)
+
+
+# ---------------------------------------------------------------- det / logdet
+def test_det_of_product_is_product_of_dets():
+    assert B.det(B.mul(X(), Y())) is B.mul(B.det(X()), B.det(Y()))
+
+
+def test_det_of_inverse_is_reciprocal():
+    assert B.det(B.inverse(X())) is B.power(B.det(X()), -1)
+
+
+def test_det_of_transpose_is_det():
+    assert B.det(B.transpose(X())) is B.det(X())
+
+
+def test_det_of_matrix_power_is_power_of_det():
+    assert B.det(B.matpow(X(), 3)) is B.power(B.det(X()), 3)
+
+
+def test_logdet_of_product_is_sum_of_logdets():
+    assert B.logdet(B.mul(X(), Y())) is B.add(B.logdet(X()), B.logdet(Y()))
+
+
+def test_logdet_of_inverse_is_negated_logdet():
+    assert B.logdet(B.inverse(X())) is B.neg(B.logdet(X()))
+
+
+def test_logdet_of_identity_is_zero():
+    assert B.logdet(B.identity(n)) is B.ZERO
+
+
+def test_det_of_identity_is_one():
+    assert B.det(B.identity(n)) is B.ONE
+
+
+# ---------------------------------------------------------------- 1x1 sub-chains
+def test_inner_sub_chain_becomes_scalar_factor():
+    e = B.mul(X(), x(), B.transpose(x()), y())   # X x (x'y) with x'y a scalar
+    c, scal, chain = e.split()
+    assert B.mul(B.transpose(x()), y()) in scal
+    assert chain == (X(), x())
+
+
+def test_scalar_sub_chain_of_quadratic_form_is_a_scalar():
+    e = B.mul(B.transpose(x()), X(), y())
+    assert e.shape == (1, 1)
+    assert B.mul(e, X()) is B.mul(X(), e)
+
+
+def test_products_with_one_by_one_chain_commute():
+    s = B.mul(B.transpose(x()), y())
+    assert B.mul(s, x()) is B.mul(x(), s)
+
+
+def test_repeated_scalar_sub_chain_becomes_a_power():
+    s = B.mul(B.transpose(x()), y())
+    assert B.mul(s, s) is B.power(s, 2)
+
+
+# ---------------------------------------------------------------- exact rationals
+def test_numbers_are_exact_rationals():
+    assert B.add(B.num(Fraction(1, 3)), B.num(Fraction(1, 6))) is B.num(Fraction(1, 2))
+
+
+def test_float_like_thirds_sum_to_exactly_one():
+    third = B.num(Fraction(1, 3))
+    assert B.add(third, third, third) is B.ONE
+
+
+def test_coefficients_of_like_terms_stay_exact():
+    e = B.add(B.scale(Fraction(1, 3), x()), B.scale(Fraction(1, 6), x()))
+    assert e is B.scale(Fraction(1, 2), x())
+    assert isinstance(e.coeff, Fraction) and e.coeff == Fraction(1, 2)
+
+
+def test_exact_integer_powers_of_rationals():
+    assert B.power(B.num(Fraction(2, 3)), 3) is B.num(Fraction(8, 27))
+
+
+def test_exact_rational_root():
+    assert B.power(B.num(Fraction(4, 9)), Fraction(1, 2)) is B.num(Fraction(2, 3))
+
+
+def test_parsed_decimal_is_exact():
+    e = matcalc.parse("0.1 + 0.2").node
+    assert isinstance(e, Num) and e.value == Fraction(3, 10)
+
+
+# ---------------------------------------------------------------- shape errors
+def test_adding_mismatched_shapes_raises_shape_error_naming_both():
+    with pytest.raises(matcalc.ShapeError) as info:
+        B.add(x(), B.var("M", (n, "m")))
+    msg = str(info.value)
+    assert "vector(n)" in msg and "nxm" in msg
+
+
+def test_multiplying_mismatched_shapes_raises_shape_error_naming_both():
+    with pytest.raises(matcalc.ShapeError) as info:
+        B.mul(B.var("P", ("p", "q")), B.var("R", ("r", "s")))
+    msg = str(info.value)
+    assert "pxq" in msg and "rxs" in msg
+
+
+def test_hadamard_of_mismatched_shapes_raises_shape_error_naming_both():
+    with pytest.raises(matcalc.ShapeError) as info:
+        B.hadamard(x(), B.var("w", ("m", 1)))
+    msg = str(info.value)
+    assert "vector(n)" in msg and "vector(m)" in msg
+
+
+def test_trace_of_non_square_raises_shape_error():
+    with pytest.raises(matcalc.ShapeError):
+        B.trace(B.var("M", (n, "m")))
+
+
+def test_shape_error_is_a_matcalc_error():
+    assert issubclass(matcalc.ShapeError, matcalc.MatcalcError)
+
+
+# ---------------------------------------------------------------- values are kept
+def test_canonical_forms_keep_their_values():
+    rng = np.random.default_rng(0)
+    Xv, Yv = rng.normal(size=(3, 3)) + 3 * np.eye(3), rng.normal(size=(3, 3))
+    xv, yv = rng.normal(size=3), rng.normal(size=3)
+    vals = {"X": Xv, "Y": Yv, "x": xv, "y": yv}
+    cases = [
+        (B.trace(B.mul(X(), Y())), np.trace(Xv @ Yv)),
+        (B.transpose(B.mul(X(), Y())), (Xv @ Yv).T),
+        (B.det(B.mul(X(), Y())), np.linalg.det(Xv @ Yv)),
+        (B.logdet(B.inverse(X())), -np.log(abs(np.linalg.det(Xv)))),
+        (B.trace(B.mul(x(), B.transpose(y()))), xv @ yv),
+        (B.mul(X(), x(), B.transpose(x()), y()), Xv @ xv * (xv @ yv)),
+    ]
+    for e, want in cases:
+        np.testing.assert_allclose(np.asarray(e.evaluate(vals)).reshape(np.shape(want)), want, rtol=1e-9)

@@ -1,0 +1,243 @@
+"""Every node class and every registered function is covered by every per-node table.
+
+A node class added to `matcalc/core/nodes.py`, or a function registered in
+`matcalc/core/functions.py`, must be taught to each layer: differentiation, transposition
+(for linear nodes), evaluation, size, both printers and the code generator. These tests
+enumerate the registries so that a missing entry fails here, by name, rather than deep
+inside some later computation. Values are compared with independent NumPy formulas.
+"""
+import importlib
+import inspect
+import pkgutil
+
+import numpy as np
+import pytest
+
+import matcalc
+from matcalc.calculus import readoff
+from matcalc.calculus.rules import DIFFERENTIAL, TRANSPOSE
+from matcalc.calculus.size import SIZE
+from matcalc.core import build as B
+from matcalc.core import nodes
+from matcalc.core.functions import ALIASES, CALLS, FUNCTIONS
+from matcalc.numerics.evaluate import _EVAL
+from matcalc.outputs.printing import LatexPrinter, TextPrinter
+
+# ---------------------------------------------------------------- the registries
+#: Every concrete node class: subclasses of Expr defined in nodes.py. Private classes
+#: (a leading underscore, e.g. the abstract `_Unary` base) are never instantiated.
+NODE_CLASSES = sorted(
+    (c for c in vars(nodes).values()
+     if inspect.isclass(c) and issubclass(c, nodes.Expr) and c is not nodes.Expr
+     and c.__module__ == nodes.__name__ and not c.__name__.startswith("_")),
+    key=lambda c: c.__name__)
+
+#: Linear operations, through which a gradient is read off df = <G, dX>.
+LINEAR_NODES = ["Add", "Mul", "Hadamard", "Transpose", "Trace", "Sum", "Diag", "DiagPart"]
+
+BACKENDS = ("numpy", "jax", "torch")
+
+_ids = [c.__name__ for c in NODE_CLASSES]
+
+
+def _find_emitter():
+    """The code generator's emitter: the class with a `_c_Var` method, in whichever
+    submodule of matcalc.outputs.codegen it lives."""
+    pkg = importlib.import_module("matcalc.outputs.codegen")
+    modules = [pkg]
+    for info in pkgutil.walk_packages(pkg.__path__, pkg.__name__ + "."):
+        modules.append(importlib.import_module(info.name))
+    for mod in modules:
+        for obj in vars(mod).values():
+            if inspect.isclass(obj) and hasattr(obj, "_c_Var"):
+                return obj
+    return None
+
+
+EMITTER = _find_emitter()
+
+
+def test_node_classes_are_found():
+    names = {c.__name__ for c in NODE_CLASSES}
+    assert {"Var", "Num", "Add", "Mul", "Trace", "Kron"} <= names
+
+
+# ---------------------------------------------------------------- per-node tables
+@pytest.mark.parametrize("cls", NODE_CLASSES, ids=_ids)
+def test_node_has_differential_rule(cls):
+    if cls is nodes.Var:
+        # A variable's differential is its direction (or zero), given by `differential` itself.
+        v = B.var("x", ("n", 1))
+        dv = B.var("dx", ("n", 1))
+        assert readoff.differential(v, {"x": dv}) is dv
+        assert readoff.differential(v, {"y": dv}) is B.zeros(("n", 1))
+        return
+    assert cls in DIFFERENTIAL, f"{cls.__name__} has no rule in calculus/rules.py DIFFERENTIAL"
+
+
+@pytest.mark.parametrize("cls", NODE_CLASSES, ids=_ids)
+def test_node_has_evaluator(cls):
+    assert cls in _EVAL, f"{cls.__name__} has no entry in numerics/evaluate.py _EVAL"
+
+
+@pytest.mark.parametrize("cls", NODE_CLASSES, ids=_ids)
+def test_node_has_size_rule(cls):
+    assert cls in SIZE, f"{cls.__name__} has no entry in calculus/size.py SIZE"
+
+
+@pytest.mark.parametrize("printer", [TextPrinter, LatexPrinter], ids=["text", "latex"])
+@pytest.mark.parametrize("cls", NODE_CLASSES, ids=_ids)
+def test_node_has_printer_method(cls, printer):
+    assert hasattr(printer, "_print_" + cls.__name__) or cls in printer.calls, \
+        f"{printer.__name__} cannot print {cls.__name__}"
+
+
+@pytest.mark.parametrize("cls", NODE_CLASSES, ids=_ids)
+def test_node_has_code_emitter(cls):
+    if EMITTER is None:
+        pytest.skip("no class with a _c_Var method in any matcalc.outputs.codegen submodule")
+    assert hasattr(EMITTER, "_c_" + cls.__name__), \
+        f"the code generator ({EMITTER.__module__}.{EMITTER.__name__}) has no _c_{cls.__name__}"
+
+
+@pytest.mark.parametrize("name", LINEAR_NODES)
+def test_linear_node_has_transpose_rule(name):
+    cls = getattr(nodes, name)
+    assert cls in TRANSPOSE, f"{name} has no rule in calculus/rules.py TRANSPOSE"
+
+
+# ---------------------------------------------------------------- elementwise functions
+def _sig(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+#: Independent values and derivatives (f, f') of the known functions.
+REFERENCE = {
+    "exp": (np.exp, np.exp),
+    "log": (np.log, lambda x: 1.0 / x),
+    "sin": (np.sin, np.cos),
+    "cos": (np.cos, lambda x: -np.sin(x)),
+    "tan": (np.tan, lambda x: 1.0 / np.cos(x) ** 2),
+    "tanh": (np.tanh, lambda x: 1.0 / np.cosh(x) ** 2),
+    "sigmoid": (_sig, lambda x: _sig(x) * (1.0 - _sig(x))),
+    "sqrt": (np.sqrt, lambda x: 0.5 / np.sqrt(x)),
+    "abs": (np.abs, np.sign),
+    "sign": (np.sign, np.zeros_like),
+    "softplus": (lambda x: np.log(1.0 + np.exp(x)), _sig),
+    "log1p": (lambda x: np.log(1.0 + x), lambda x: 1.0 / (1.0 + x)),
+    "expm1": (lambda x: np.exp(x) - 1.0, np.exp),
+}
+
+FUNCTION_NAMES = sorted(FUNCTIONS)
+#: Points inside every function's domain and away from kinks (abs, sign at 0).
+POINTS = np.array([0.15, 0.35, 0.6, 0.85])
+WHERE = "x: vector(n)"
+
+
+def _reference(name):
+    """(f, f'): the independent formulas, or for a function registered later its NumPy
+    callable and a central difference of it."""
+    if name in REFERENCE:
+        return REFERENCE[name]
+    f = FUNCTIONS[name].numpy
+    h = 1e-6
+    return f, lambda x: (f(x + h) - f(x - h)) / (2 * h)
+
+
+def test_every_function_has_an_independent_reference():
+    missing = sorted(set(FUNCTIONS) - set(REFERENCE))
+    assert not missing, f"add reference formulas for {missing} to this test"
+
+
+@pytest.mark.parametrize("name", FUNCTION_NAMES)
+def test_function_has_derivative_or_rewrite(name):
+    spec = FUNCTIONS[name]
+    assert spec.derivative is not None or spec.sympy is not None or spec.rewrite, \
+        f"{name} has neither a derivative nor a rewrite"
+
+
+@pytest.mark.parametrize("name", FUNCTION_NAMES)
+def test_function_gradient_matches_reference_derivative(name):
+    g = matcalc.grad(f"sum({name}(x))", "x", where=WHERE)
+    got = np.asarray(g.evaluate(x=POINTS), dtype=float).reshape(-1)
+    np.testing.assert_allclose(got, _reference(name)[1](POINTS), rtol=1e-7, atol=1e-9)
+
+
+@pytest.mark.parametrize("name", FUNCTION_NAMES)
+def test_function_has_latex_name(name):
+    spec = FUNCTIONS[name]
+    assert spec.latex_name.startswith("\\")
+    latex = matcalc.parse(f"{name}(x)", where=WHERE).latex()
+    if name == "abs":  # printed |x|
+        assert r"\left|" in latex
+    else:
+        assert spec.latex_name in latex
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("name", FUNCTION_NAMES)
+def test_function_has_code_for_backend(name, backend):
+    code = FUNCTIONS[name].code.get(backend)
+    assert isinstance(code, str) and code, f"{name} has no {backend} code"
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("name", FUNCTION_NAMES)
+def test_generated_code_computes_function_and_gradient(name, backend):
+    if backend != "numpy":
+        pytest.importorskip(backend)
+    fn = matcalc.compile(f"sum({name}(x))", "x", where=WHERE, backend=backend)
+    arg = POINTS
+    if backend == "torch":
+        import torch
+        arg = torch.tensor(POINTS, dtype=torch.float64)
+    value, grad = fn(arg)
+    f, df = _reference(name)
+    np.testing.assert_allclose(float(value), f(POINTS).sum(), rtol=1e-9)
+    np.testing.assert_allclose(np.asarray(grad, dtype=float).reshape(-1), df(POINTS), rtol=1e-7, atol=1e-9)
+
+
+@pytest.mark.parametrize("name", FUNCTION_NAMES)
+def test_function_evaluates_like_numpy(name):
+    got = matcalc.parse(f"{name}(x)", where=WHERE).evaluate(x=POINTS)
+    np.testing.assert_allclose(np.asarray(got, dtype=float).reshape(-1), _reference(name)[0](POINTS), rtol=1e-12)
+
+
+@pytest.mark.parametrize("name", FUNCTION_NAMES)
+def test_function_registered_numpy_callable_agrees_with_reference(name):
+    np.testing.assert_allclose(FUNCTIONS[name].numpy(POINTS), _reference(name)[0](POINTS), rtol=1e-12)
+
+
+@pytest.mark.parametrize("name", FUNCTION_NAMES)
+def test_function_is_lexed_as_function(name):
+    e = matcalc.parse(f"sum({name}(x))", where=WHERE)
+    assert e.shape == ()
+    assert e.variables == ("x",)
+    np.testing.assert_allclose(float(e.evaluate(x=POINTS)), _reference(name)[0](POINTS).sum(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("alias", sorted(a for a, n in ALIASES.items() if n in FUNCTIONS))
+def test_function_alias_means_the_function(alias):
+    assert matcalc.parse(f"{alias}(x)", where=WHERE) == matcalc.parse(f"{ALIASES[alias]}(x)", where=WHERE)
+
+
+# ---------------------------------------------------------------- structural calls
+CALL_NAMES = sorted(list(CALLS) + [a for a, n in ALIASES.items() if n in CALLS])
+CALL_WHERE = "X: matrix(n, n); x: vector(n)"
+_ARGS = {1: ["X", "x", "n"], 2: ["X, X", "n, n", "x, x"]}
+
+
+@pytest.mark.parametrize("name", CALL_NAMES)
+def test_call_name_parses_as_call(name):
+    spec = CALLS[ALIASES.get(name, name)]
+    errors = []
+    for k in spec.arity:
+        for args in _ARGS[k]:
+            try:
+                e = matcalc.parse(f"{name}({args})", where=CALL_WHERE)
+            except matcalc.MatcalcError as ex:
+                errors.append(f"{name}({args}): {ex}")
+                continue
+            assert set(e.variables) <= {"X", "x"}
+            return
+    pytest.fail(f"{name} never parses as a call: " + "; ".join(errors))
