@@ -1,4 +1,4 @@
-"""The public functions (DESIGN.md section 4): differential, grad, jacobian, hessian, hvp."""
+"""The public functions (README.md, "The Python API"): differential, grad, jacobian, hessian, hvp."""
 from __future__ import annotations
 
 from .core import build as B

@@ -2,7 +2,7 @@
 
 This is the differential approach end to end: take df by the rule table, read G off
 df = <G, dX> by transposing the linear map, and for second order differentiate G once
-more holding the direction fixed (d2f = <dX, H[dX]>), as the notes do.
+more holding the direction fixed (d2f = <dX, H[dX]>), as Magnus & Neudecker do.
 """
 from __future__ import annotations
 
