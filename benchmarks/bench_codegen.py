@@ -1,7 +1,7 @@
 """Generated-code benchmark: matcalc's NumPy functions against hand-written NumPy and AD peers.
 
-    .venv/bin/python benchmarks/bench_codegen.py            # the full run (about 10 minutes on 2 cores)
-    .venv/bin/python benchmarks/bench_codegen.py --quick    # n = 10, 100, short budgets (2-4 minutes)
+    python benchmarks/bench_codegen.py            # the full run (about 10 minutes on 2 cores)
+    python benchmarks/bench_codegen.py --quick    # n = 10, 100, short budgets (2-4 minutes)
 
 Options: --sizes 10,100,1000   --hess4-sizes 10,100 (matrix-variable Hessians, dense 4-way arrays)
          --net-hess-sizes 10   --budget 0.15 (seconds per implementation and case)   --rounds 3
@@ -33,7 +33,7 @@ JAX's compilation, torch.func's first-use set-up, and for the 800 MB Hessians th
 fresh memory).
 
 Problems: least squares, logistic regression, log-sum-exp, log det X (matrix variable; Hessian the
-4-way array), tr(A X B X') (matrix variable), a 2-layer network loss w.r.t. W1, and the notes'
+4-way array), tr(A X B X') (matrix variable), a 2-layer network loss w.r.t. W1, and the seed
 exercises in tests/data/seed_cases.jsonl whose function is a scalar (kind gradient or hessian) of
 a vector or matrix variable, with every dimension set to n.
 """
@@ -355,8 +355,8 @@ MAIN = [
 ]
 
 
-# ---------------------------------------------------------------- the notes' exercises (seed cases)
-# The hand-written form is the case's own `expected_numpy` (the notes' formula), except where
+# ---------------------------------------------------------------- the seed exercises (tests/data/seed_cases.jsonl)
+# The hand-written form is the case's own `expected_numpy` (the textbook formula), except where
 # that transcription is needlessly slow (an explicit diag(p), a repeated inverse, (2 A) @ x, a
 # chain multiplied left to right through an n x n product): those are rewritten here the way a
 # careful person would write them. Each is checked against matcalc before timing.

@@ -1,6 +1,6 @@
 """Derivation-time benchmark for matcalc's engine, with SymPy side by side, and scaling.
 
-    .venv/bin/python benchmarks/bench_derive.py [--quick] [--sections abc] [--no-sympy]
+    python benchmarks/bench_derive.py [--quick] [--sections abc] [--no-sympy]
 
 (a) every seed case derived by its kind (matcalc.grad / jacobian / hessian, from the text and its
     declarations, so parsing is included): the first call, the cold median (the cyclic GC run

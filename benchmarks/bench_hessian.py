@@ -1,6 +1,6 @@
 """Hessian derivation-time benchmark: seed Hessian cases, extra matrix-variable cases, and hvp.
 
-    .venv/bin/python benchmarks/bench_hessian.py [--quick]
+    python benchmarks/bench_hessian.py [--quick]
 
 For each case: matcalc.hessian (first call, cold median with gc.collect() before each repeat,
 fastest repeat, warm median with the previous result alive), the gradient of the same function

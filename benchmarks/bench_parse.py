@@ -1,6 +1,6 @@
 """Parse-time benchmark for matcalc's expression language.
 
-    .venv/bin/python benchmarks/bench_parse.py [--quick]
+    python benchmarks/bench_parse.py [--quick]
 
 (a) per seed expression: matcalc.parse(expr, where=decl(case)); first parse and the median of
     repeats, with the overall median (aim: < 1 ms); also the Lark-only share (parse_syntax).

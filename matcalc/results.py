@@ -220,7 +220,7 @@ class HessianResult(_MapResult):
         return None if self._bilinear is None else Expression(self._bilinear, self.where)
 
     def bilinear_form(self, latex: bool = False) -> str:
-        """d2f as the notes write it: `<dX, H[dX]> = ...`, with H[dX] spelled out."""
+        """The second differential d2f as a bilinear form: `<dX, H[dX]> = ...`, with H[dX] spelled out."""
         dx = self.directions[0]
         if self.is_map:
             h = B.substitute(self._expr, {self.linear_map.direction.name: dx})

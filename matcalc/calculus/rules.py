@@ -1,4 +1,4 @@
-"""The rule table of the differential approach: one rule per operation, as in the notes.
+"""The rule table of the differential approach: one rule per operation, as tabulated by Magnus & Neudecker.
 
     d(X + Y) = dX + dY            d(XY) = dX Y + X dY          d(X') = (dX)'
     d(X^-1)  = -X^-1 dX X^-1      d tr X = tr dX               d det X = det X tr(X^-1 dX)

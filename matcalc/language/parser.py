@@ -2,7 +2,7 @@
 
 The tree built here (`Syn`) is context-free: it knows nothing of declarations or
 shapes. Splitting letter runs (`AX` -> `A X`), deciding scalar versus matrix products
-and unifying dimensions is `typing.py`'s job. Callbacks run while parsing (Lark's
+and unifying dimensions is inference's job (matcalc.language). Callbacks run while parsing (Lark's
 tree-less LALR mode), so deep or long inputs never recurse in Python.
 """
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Every gradient, Jacobian and Hessian case of the notes, checked against finite differences."""
+"""Every gradient, Jacobian and Hessian seed case (tests/data/seed_cases.jsonl), checked against finite differences."""
 import numpy as np
 import pytest
 

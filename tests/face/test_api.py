@@ -1,4 +1,4 @@
-"""The Python API of DESIGN.md section 4: results, their forms and their array shapes."""
+"""The Python API (README.md, "The Python API"): results, their forms and their array shapes."""
 import json
 
 import numpy as np

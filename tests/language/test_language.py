@@ -1,4 +1,4 @@
-"""The input language of DESIGN.md section 3, one behaviour per test."""
+"""The input language (README.md, "The language"), one behaviour per test."""
 import numpy as np
 import pytest
 

@@ -1,4 +1,4 @@
-"""The notes' examples as data: each parses, has its shape, evaluates right, round-trips."""
+"""The seed cases (tests/data/seed_cases.jsonl) as data: each parses, has its shape, evaluates right, round-trips."""
 import numpy as np
 import pytest
 
@@ -56,7 +56,7 @@ def test_seed_expression_shape_matches_the_declared_dimensions(case):
 
 
 def test_most_seed_expressions_parse_without_declarations():
-    """Where the notes' notation is unambiguous, no declaration is needed (see benchmarks/report_parse.py)."""
+    """Where the textbook notation is unambiguous, no declaration is needed (benchmarks/bench_parse.py, part (c))."""
     same = 0
     for case in CASES:
         if case.get("stretch"):
