@@ -114,6 +114,7 @@ def run(args) -> int:
         print(numpy_module(r))
     elif args.format == "json":
         out = r.forms()
+        _json_shapes(r, out)
         if report is not None:
             out["check"] = {"ok": report.ok, "error": report.error, "trials": report.trials}
         print(json.dumps(out, indent=2))
@@ -121,10 +122,25 @@ def run(args) -> int:
         for label, text_, latex in _lines(r):
             print(f"{label} = {text_ if args.format == 'text' else latex}")
     if report is not None and args.format != "json":
-        print(f"check: {report}")
+        # after generated code the verdict goes to standard error: `> gen.py` stays importable
+        print(f"check: {report}", file=sys.stderr if args.format == "numpy" else sys.stdout)
     if report is not None and not report.ok:
         return 1
     return 0
+
+
+def _json_shapes(r, out: dict) -> None:
+    """JSON's `shape` is that of the array `.evaluate()` returns (a linear map's is [out..., in...],
+    [in..., out...] in denominator layout; `map_value_shape` is then that of L(V)); a Hessian
+    with a second differential gives it as `d2f` (vector and matrix variables alike)."""
+    from .expression import numpy_shape
+    m = getattr(r, "linear_map", None)
+    if m is not None:
+        outs, ins = list(numpy_shape(m.expr.shape)), list(numpy_shape(m.variable.shape))
+        out["map_value_shape"] = out["shape"]
+        out["shape"] = ins + outs if m.layout == "denominator" else outs + ins
+    if getattr(r, "bilinear", None) is not None:
+        out["d2f"] = {"text": r.bilinear_form(), "latex": r.bilinear_form(latex=True)}
 
 
 def _lines(r):

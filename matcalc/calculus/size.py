@@ -54,7 +54,16 @@ def _is_broadcast(t: Expr) -> bool:
 
 
 def _ones_size(e: Ones) -> int:
-    return 2 if e.shape[1] == 1 else 3  # ones(n), ones(1, n), ones(m, n)
+    return _filled_size(e.shape)
+
+
+def _filled_size(shape) -> int:
+    """ones(n), ones(1, n), ones(m, n); a product size m*n as kron(ones(m), ones(n))."""
+    r, c = shape
+    if "*" in str(r) or "*" in str(c):
+        (r1, r2), (c1, c2) = (str(d).split("*", 1) if "*" in str(d) else (d, 1) for d in (r, c))
+        return 1 + _filled_size((r1, c1)) + _filled_size((r2, c2))
+    return 2 if c == 1 else 3
 
 
 def _add(e: Add) -> int:
@@ -163,14 +172,15 @@ def _trace(e: Trace) -> int:
 
 def _hadamard(e: Hadamard) -> int:
     n = 0
-    num = 0
+    num = dens = 0
     for f in e.args:
         if isinstance(f, Pow) and isinstance(f.exp, Num) and f.exp.value < 0:
             n += _pow_size(f.base, -f.exp.value)  # ./ b
+            dens += 1
         else:
             n += _s(f)
             num += 1
-    return n + len(e.args) - 1 + (1 if not num else 0)
+    return n + (num - 1 if num else 1) + dens  # a .* b ./ c; 1 ./ c without a numerator
 
 
 def _inverse(e: Inverse) -> int:
@@ -193,7 +203,7 @@ SIZE = {
     Num: lambda e: number_size(e.value),
     DimSize: lambda e: 2,
     Identity: lambda e: 1,
-    Zero: lambda e: _ones_size(e),
+    Zero: lambda e: _filled_size(e.shape),
     Ones: _ones_size,
     Comm: lambda e: 3,
     Add: _add,

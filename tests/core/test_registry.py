@@ -46,6 +46,8 @@ def _find_emitter():
     pkg = importlib.import_module("matcalc.outputs.codegen")
     modules = [pkg]
     for info in pkgutil.walk_packages(pkg.__path__, pkg.__name__ + "."):
+        if ".runtime_" in info.name:  # generated code's runtime: read as source, never imported
+            continue
         modules.append(importlib.import_module(info.name))
     for mod in modules:
         for obj in vars(mod).values():

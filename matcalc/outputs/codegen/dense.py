@@ -1,0 +1,279 @@
+"""Linear maps written out densely: V -> L(V) as the array [out..., in...] by index notation.
+
+`linear_terms` turns L(V) into terms coeff * prod(scalars) * einsum(operands); `DenseMaps` (a
+part of the emitter) writes each term as a broadcast product or an einsum whose contraction
+order is chosen when the code is generated (never NumPy's naive loop over all indices).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ...calculus.readoff import gradient_of
+from ...core import build as B
+from ...core.errors import NotSupportedError
+from ...core.nodes import SCALAR, Add, Diag, DiagPart, Expr, Hadamard, Mul, Num, Sum, Trace, Transpose, Var
+from .syntax import fill, par
+
+class _Letters:
+    def __init__(self):
+        self.i = 0
+
+    def new(self) -> str:
+        """A fresh one-character index; past the alphabet, other characters (every einsum is
+        renamed to ASCII letters by _ascii_spec, and one term uses few indices)."""
+        alphabet = "abcdefghmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+        c = alphabet[self.i] if self.i < len(alphabet) else chr(0x100 + self.i)
+        self.i += 1
+        return c
+
+
+def _ascii_spec(spec: str) -> str:
+    """An einsum spec with its indices renamed to ASCII letters (NumPy accepts no others)."""
+    letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    names: dict = {}
+    out = []
+    for ch in spec:
+        if ch in ",->":
+            out.append(ch)
+            continue
+        if ch not in names:
+            if len(names) == len(letters):
+                raise NotSupportedError("a term of this linear map needs more than 52 indices")
+            names[ch] = letters[len(names)]
+        out.append(names[ch])
+    return "".join(out)
+
+
+@dataclass
+class _Term:
+    """coeff * prod(scalars) * einsum(operands) with free indices row, col (None for a unit side)."""
+    scalars: list
+    operands: list          # [(Expr, "ab")]
+    row: str | None
+    col: str | None
+
+
+def linear_terms(L: Expr, V: Var, letters: _Letters, kl: tuple) -> list:
+    """L(V), linear in V, as index-notation terms; V's entry indices are kl = (k, l)."""
+    name = V.name
+    if name not in L.free:
+        return []
+    if L is V:  # a vector's unit side has no index
+        return [_Term([], [], kl[0] if V.shape[0] != 1 else None, kl[1] if V.shape[1] != 1 else None)]
+    if isinstance(L, Add):
+        return [t for a in L.args for t in linear_terms(a, V, letters, kl)]
+    if isinstance(L, Transpose):
+        return [_Term(t.scalars, t.operands, t.col, t.row) for t in linear_terms(L.arg, V, letters, kl)]
+    if isinstance(L, Mul):
+        c, scal, chain = L.split()
+        deps = [i for i, f in enumerate(L.args) if name in f.free]
+        if len(deps) != 1:
+            raise NotSupportedError("internal: not linear")
+        f = L.args[deps[0]]
+        consts = [B.num(c)] + [s for s in scal if s is not f]
+        if f.shape == SCALAR:  # s(V) * M: the scalar's gradient carries the V indices
+            m = B.mul(*chain) if chain else B.ONE
+            gs = gradient_of(f, V)
+            r, cc = _letters_for(m, letters)
+            ops = [(gs, _idx(V.shape, kl))]
+            if m is not B.ONE:
+                ops.append((m, (r or "") + (cc or "")))
+            return [_Term(consts, ops, r, cc)]
+        j = list(chain).index(f)
+        p, q = chain[:j], chain[j + 1:]
+        out = []
+        for t in linear_terms(f, V, letters, kl):
+            ops = list(t.operands)
+            row, col = t.row, t.col
+            if p:
+                pm = B.mul(*p)
+                r = letters.new() if pm.shape[0] != 1 else None
+                ops.append((pm, (r or "") + (row or "")))
+                row = r
+            if q:
+                qm = B.mul(*q)
+                cn = letters.new() if qm.shape[1] != 1 else None
+                ops.append((qm, (col or "") + (cn or "")))
+                col = cn
+            out.append(_Term(consts + t.scalars, ops, row, col))
+        return out
+    if isinstance(L, Hadamard):
+        f = next(g for g in L.args if name in g.free)
+        other = B.hadamard(*[g for g in L.args if g is not f])
+        return [_Term(t.scalars, t.operands + [(other, (t.row or "") + (t.col or ""))], t.row, t.col)
+                for t in linear_terms(f, V, letters, kl)]
+    if isinstance(L, Diag):  # diag(v)[r, c] = v[r] delta(r, c): a new column index joined by I
+        out = []
+        for t in linear_terms(L.arg, V, letters, kl):
+            if t.row is None:
+                out.append(_Term(t.scalars, t.operands, None, None))
+                continue
+            c = letters.new()
+            out.append(_Term(t.scalars, t.operands + [(B.identity(L.shape[0]), t.row + c)], t.row, c))
+        return out
+    if isinstance(L, (Trace, Sum, DiagPart)) and L.shape == SCALAR:
+        gs = gradient_of(L, V)
+        return [_Term([], [(gs, _idx(V.shape, kl))], None, None)]
+    if isinstance(L, DiagPart):  # row and column become one index: rename an inner one to the other
+        out = []
+        for t in linear_terms(L.arg, V, letters, kl):
+            ops, row = t.operands, t.row
+            if t.col and t.col not in kl:
+                ops = [(e, ix.replace(t.col, t.row)) for e, ix in t.operands]
+            elif t.col and t.row not in kl:
+                ops, row = [(e, ix.replace(t.row, t.col)) for e, ix in t.operands], t.col
+            elif t.col:  # both are the variable's own indices: a Kronecker delta joins them
+                ops = t.operands + [(B.identity(L.arg.shape[0]), t.row + t.col)]
+            out.append(_Term(t.scalars, ops, row, None))
+        return out
+    if L.shape == SCALAR:
+        return [_Term([], [(gradient_of(L, V), _idx(V.shape, kl))], None, None)]
+    raise NotSupportedError(f"no dense form for a map through {type(L).__name__}")
+
+
+def _letters_for(m: Expr, letters: _Letters):
+    r = letters.new() if m.shape[0] != 1 else None
+    c = letters.new() if m.shape[1] != 1 else None
+    return r, c
+
+
+def _idx(shape, kl) -> str:
+    r, c = shape
+    return (kl[0] if r != 1 else "") + (kl[1] if c != 1 else "")
+
+
+class DenseMaps:
+    """The dense-map part of the emitter (mixed into `emitter.Emitter`)."""
+
+    # -- dense linear maps
+    def broadcast(self, e: Expr, ix: str, out_idx: str) -> str:
+        """Operand e (indices ix) placed on the axes of out_idx, for a broadcast product."""
+        if not ix:
+            return self.atom(e) if e.shape == SCALAR else self.operand(e)
+        code = self.operand(e)
+        pos = [out_idx.index(ch) for ch in ix]
+        if len(pos) == 2 and pos[0] > pos[1]:
+            code = fill(self.b.T, x=code)
+            pos = pos[::-1]
+        sl = ", ".join(":" if p in pos else "None" for p in range(len(out_idx)))
+        return f"{par(code)}[{sl}]"
+
+    def operand(self, e: Expr) -> str:
+        """An einsum operand (vectors are 1-D already)."""
+        return self.code(e)
+
+    def dense_map(self, out) -> str:
+        """[out..., in...] of V -> L(V) by index notation (einsum), never a Kronecker product."""
+        L, V = out.expr, out.dvar
+        letters = _Letters()
+        k, l = letters.new(), letters.new()
+        kl = (k, l)
+        terms = linear_terms(L, V, letters, kl)
+        in_idx = _idx(V.shape, kl)
+        parts = []
+        sigs = []
+        for t in terms:
+            ops = list(t.operands)
+            row, col = t.row, t.col
+            # an output index that is an input index needs an identity to become its own
+            if row is not None and row in (k, l):
+                nr = letters.new()
+                ops.append((B.identity(V.shape[0] if row == k else V.shape[1]), nr + row))
+                row = nr
+            if col is not None and col in (k, l):
+                nc = letters.new()
+                ops.append((B.identity(V.shape[0] if col == k else V.shape[1]), nc + col))
+                col = nc
+            out_idx = (row or "") + (col or "") + in_idx
+            if not ops:
+                raise NotSupportedError("internal: empty dense term")
+            letters_used = [ch for _, ix in ops for ch in ix]
+            if all(ch in out_idx for ch in letters_used) and all(len(set(ix)) == len(ix) for _, ix in ops):
+                # an outer product: broadcasting beats einsum
+                ein = " * ".join(self.broadcast(e, ix, out_idx) for e, ix in ops)
+            else:
+                spec = _ascii_spec(",".join(ix for _, ix in ops) + "->" + out_idx)
+                codes = [self.operand(e) for e, _ in ops]
+                ein = fill(self.b.einsum, spec=spec, ops=", ".join(codes), path=contraction_path(spec, ops))
+            sign = ""
+            scal = []
+            for s in t.scalars:
+                if isinstance(s, Num):
+                    if s.value == -1:
+                        sign = "-" if not sign else ""
+                        continue
+                    if s.value == 1:
+                        continue
+                scal.append(self.atom(s))
+            parts.append(sign + " * ".join(scal + [ein]))
+            sigs.append(_signature(ops, t.scalars, row, col, kl) if row and col and k in in_idx and l in in_idx
+                        else None)
+        # a Hessian is symmetric: a term that is another one with (i, j) and (k, l) swapped is
+        # that term's array transposed, a view instead of a second 4-way product
+        for a in range(len(parts)):
+            if sigs[a] is None or parts[a] is None:
+                continue
+            for b in range(a + 1, len(parts)):
+                if parts[b] is not None and sigs[b] is not None and sigs[b][0] == sigs[a][1] \
+                        and sigs[a][0] != sigs[a][1]:
+                    t = self.assign(parts[a])
+                    parts[a] = f"({t} + {fill(self.b.permute, x=t, axes='2, 3, 0, 1')})"
+                    parts[b] = None
+                    break
+        parts = [p for p in parts if p is not None]
+        if not parts:
+            full = [d for d in (L.shape[0], L.shape[1], V.shape[0], V.shape[1]) if d != 1]
+            return fill(self.b.zeros, s=", ".join(self.dim(d) for d in full) + ",")
+        code = parts[0] + "".join((" - " + p[1:]) if p.startswith("-") else (" + " + p) for p in parts[1:])
+        return code
+
+
+
+PATH_SIZE = 100  # the size assumed for a symbolic dimension when ordering an einsum's contractions
+
+
+def contraction_path(spec: str, ops: list) -> list:
+    """The order in which to contract an einsum's operands (NumPy's `optimize=` path), chosen now
+    for sizes PATH_SIZE (any symbolic dimension) and the declared numbers: pairwise products,
+    never NumPy's default loop over every index at once (O(n^7) for a 4-operand Hessian term)."""
+    ins = spec.split("->")[0].split(",")
+    arrays = []
+    for (e, _), ix in zip(ops, ins, strict=True):
+        dims = [d for d in e.shape if d != 1] if len(ix) < 2 else list(e.shape)
+        if len(ix) == 2 and len(dims) == 2 and ix[0] == ix[1]:
+            dims = [dims[0], dims[0]]
+        shape = tuple(d if isinstance(d, int) else PATH_SIZE for d in dims[:len(ix)])
+        shape = shape + (PATH_SIZE,) * (len(ix) - len(shape))
+        arrays.append(np.empty(shape))
+    strategy = "optimal" if len(ops) <= 6 else "greedy"
+    try:
+        path, _ = np.einsum_path(spec, *arrays, optimize=strategy)
+    except ValueError:  # sizes this estimate cannot reconcile (products of symbols): decided at run time
+        return "greedy"
+    return [path[0]] + [tuple(int(i) for i in p) for p in path[1:]]
+
+
+def _signature(ops, scalars, row, col, kl) -> tuple:
+    """(sig, swapped sig) of a dense term: operands up to renaming of internal indices and
+    transposition, before and after exchanging the output pair (i, j) with the input pair (k, l)."""
+    def sig(ren):
+        names: dict = {}
+        def letter(ch):
+            if ch in ren:
+                return ren[ch]
+            if ch not in names:
+                names[ch] = f"z{len(names)}"
+            return names[ch]
+        items = []
+        for e, ix in ops:
+            lx = tuple(letter(ch) for ch in ix)
+            cand = [(e.key, lx)]
+            if len(lx) == 2:
+                cand.append((B.transpose(e).key, lx[::-1]))
+            items.append(min(cand))
+        return (tuple(sorted(items)), tuple(sorted(s.key for s in scalars)))
+    k, l = kl
+    return sig({row: "i", col: "j", k: "k", l: "l"}), sig({row: "k", col: "l", k: "i", l: "j"})
+

@@ -1,0 +1,503 @@
+"""The emitter: code for every node of the expression DAG, shared subexpressions once.
+
+See `generate` for what makes the code fast; this module holds the per-node rules.
+"""
+from __future__ import annotations
+
+from fractions import Fraction
+
+from ...core import build as B
+from ...core.errors import MatcalcError, NotSupportedError
+from ...core.functions import FUNCTIONS
+from ...core.nodes import SCALAR, Expr, Add, Det, Diag, DimSize, Func, Hadamard, Inverse, Mul, Num, Trace, Transpose, Var
+from ..printing import broadcast_scalar, is_broadcast
+from .backends import Backend
+from .dense import DenseMaps
+from .names import py_name
+from .syntax import fill, is_call, is_simple, needs_paren_in_sum, par, unwrap
+
+BIG = 1000  # the size assumed for a symbolic dimension when ordering matrix chains
+
+class Emitter(DenseMaps):
+    def __init__(self, backend: Backend, params: list):
+        self.b = backend
+        self.lines: list = []
+        self.names: dict = {}    # id(node) -> code (a temporary or a parameter)
+        self.counter = 0
+        self.dims: dict = {}     # dimension symbol -> code
+        self.params = params
+        self.uses: dict = {}
+        self.flipped: dict = {}  # id(node) -> its transpose, computed instead
+        self.keep: list = []
+        self.plans: dict = {}
+        self.known: set = set()
+        self.lu_bases: set = set()  # id(M): det(M) and an inverse of M (or M') are both needed
+        self.lu_names: dict = {}    # id(M) -> the temporary holding (det(M), inv(M))
+
+    def temp(self) -> str:
+        self.counter += 1
+        return f"_t{self.counter}"
+
+    def assign(self, code: str) -> str:
+        t = self.temp()
+        self.lines.append(f"{t} = {unwrap(code)}")
+        return t
+
+    def dim(self, d) -> str:
+        if isinstance(d, int):
+            return str(d)
+        if isinstance(d, str) and "*" in d:
+            return " * ".join(self.dim(int(p) if p.isdigit() else p) for p in d.split("*"))
+        if d not in self.dims:
+            raise MatcalcError(f"the size of dimension {d} cannot be read off the inputs")
+        return self.dims[d]
+
+    # -- uses, for CSE
+    def count(self, roots: list) -> None:
+        """Uses of every node, counting the sub-chains that products will be split into."""
+        order = []
+        seen = set()
+        for r in roots:
+            for n in r.walk():
+                if id(n) not in seen:
+                    seen.add(id(n))
+                    order.append(n)
+        self.known = set(seen)
+        if self.b.det_inv:  # det(M) and M^-1 (or M^-T) from one factorization
+            dets = {id(_lu_base(n.arg)) for n in order if isinstance(n, Det)}
+            self.lu_bases = {id(_lu_base(n.arg)) for n in order if isinstance(n, Inverse)} & dets
+        for r in roots:
+            self.uses[id(r)] = self.uses.get(id(r), 0) + 2  # outputs are always named
+        work = list(order)
+        while work:
+            n = work.pop()
+            kids = list(self._kids(n))
+            for c in kids:
+                self.uses[id(c)] = self.uses.get(id(c), 0) + 1
+                if id(c) not in seen:  # a sub-chain seen for the first time
+                    seen.add(id(c))
+                    self.known.add(id(c))
+                    self.keep.append(c)
+                    order.append(c)
+                    work.append(c)
+        # a node and its transpose both needed (x'W' and W x): compute the one with fewer
+        # transposes, view the other as its .T
+        present = {id(n): n for n in order}
+        for n in order:
+            if n.shape == SCALAR or isinstance(n, (Var, Transpose)) or B.is_symmetric(n):
+                continue
+            t = B.transpose(n)
+            if id(t) in present and id(n) not in self.flipped and id(t) not in self.flipped:
+                if (_transposes(t), t.key) < (_transposes(n), n.key):
+                    self.flipped[id(n)] = t
+                    self.uses[id(t)] = self.uses.get(id(t), 0) + self.uses.get(id(n), 0)
+
+    def _kids(self, n: Expr):
+        """What n's code refers to: its children, or for a product its two sub-chains."""
+        if isinstance(n, Trace) and isinstance(n.arg, Mul):
+            c, scal, ch = n.arg.split()
+            if c == 1 and not scal and len(ch) >= 2:
+                last = ch[-1]
+                return [_chain_node(list(ch[:-1])), last.arg if isinstance(last, Transpose) else last]
+        if isinstance(n, Mul):
+            c, scal, chain = n.split()
+            if chain and (c != 1 or scal):
+                return list(scal) + ([_chain_node(list(chain))] if len(chain) > 1 else list(chain))
+            if len(chain) > 1:
+                return list(self.plan(n))
+        return n.children
+
+    def code(self, e: Expr) -> str:
+        """An expression's code; shared nodes and costly ones get a temporary."""
+        got = self.names.get(id(e))
+        if got is not None:
+            return got
+        self.keep.append(e)  # ids are keys: keep every named node alive so no id is reused
+        t = self.flipped.get(id(e))
+        if t is not None:  # computed in the other orientation: a transposed view
+            c = fill(self.b.T, x=self.atom(t))
+            self.names[id(e)] = c
+            return c
+        c = self._code(e)
+        if self.uses.get(id(e), 0) > 1 and not isinstance(e, (Var, Num, DimSize)) and not is_simple(c):
+            c = self.assign(c)
+        self.names[id(e)] = c
+        return c
+
+    def atom(self, e: Expr) -> str:
+        c = self.code(e)
+        return c if is_simple(c) or is_call(c) else f"({c})"
+
+    def _code(self, e: Expr) -> str:
+        m = getattr(self, "_c_" + type(e).__name__, None)
+        if m is None:
+            raise NotSupportedError(f"no code generation for {type(e).__name__}")
+        return m(e)
+
+    # -- leaves
+    def _c_Var(self, e):
+        return py_name(e.name)
+
+    def _c_Num(self, e):
+        v = e.value
+        return repr(float(v)) if v.denominator != 1 else f"{v.numerator}.0"
+
+    def _c_DimSize(self, e):
+        return self.dim(e.args[0])
+
+    def _c_Identity(self, e):
+        return fill(self.b.eye, n=self.dim(e.args[0]))
+
+    def _sizes(self, e: Expr) -> str:
+        r, c = e.shape
+        if r == 1 or c == 1:
+            return f"{self.dim(r if c == 1 else c)},"
+        return f"{self.dim(r)}, {self.dim(c)}"
+
+    def _c_Zero(self, e):
+        return fill(self.b.zeros, s=self._sizes(e))
+
+    def _c_Ones(self, e):
+        return fill(self.b.ones, s=self._sizes(e))
+
+    def _c_Comm(self, e):
+        return f"_comm({self.dim(e.args[0])}, {self.dim(e.args[1])})"
+
+    # -- sums and products
+    def _c_Add(self, e):
+        if self.b.add_outer and e.shape[0] != 1 and e.shape[1] != 1:
+            got = self.accumulate_outer(e)
+            if got is not None:
+                return got
+        factored = self.common_scalar_factor(e)
+        if factored is not None:
+            return factored
+        terms = list(e.args)
+        if e.shape != SCALAR and not all(is_broadcast(t) for t in terms):
+            terms = [broadcast_scalar(t) if is_broadcast(t) else t for t in terms]  # NumPy broadcasts
+        terms = [t for t in terms if B.split_coeff(t)[0] > 0] + [t for t in terms if B.split_coeff(t)[0] < 0]
+        parts = []
+        for i, t in enumerate(terms):
+            c, rest = B.split_coeff(t)
+            if c < 0:
+                s = self.code(B.scale(-c, rest))
+                parts.append(("-" if i == 0 else " - ") + (f"({s})" if needs_paren_in_sum(s) else s))
+            else:
+                parts.append(("" if i == 0 else " + ") + self.code(t))
+        return "".join(parts)
+
+    def common_scalar_factor(self, e: Add):
+        """s a + s b as s (a + b) when every term of an array sum has the scalar factor s: one
+        array operation fewer (`log(<x, A x>)`: (A x + A' x) / <x, A x>)."""
+        if e.shape == SCALAR:
+            return None
+        splits = []
+        for t in e.args:
+            c, rest = B.split_coeff(t)
+            if not isinstance(rest, Mul) or not rest.split()[1]:
+                return None
+            _, scal, chain = rest.split()
+            splits.append((c, list(scal), chain))
+        common = [x for x in splits[0][1] if all(any(y is x for y in scal) for _, scal, _ in splits[1:])]
+        if not common:
+            return None
+        terms = []
+        for c, scal, chain in splits:
+            for x in common:
+                scal.remove(x)
+            terms.append(B.scale(c, B.mul(*scal, *chain)))
+        inner = self.code(B.add(*terms))
+        return f"{self._scalar_product(1, common)} * ({inner})"
+
+    def accumulate_outer(self, e: Add):
+        """A matrix sum with a rank-one term c u v': the other terms into a fresh array, then
+        the outer product added in place (no n x n temporary for u v', none for the sum)."""
+        for i, term in enumerate(e.args):
+            c, rest = B.split_coeff(term)
+            if not isinstance(rest, Mul):
+                continue
+            _, scal, chain = rest.split()
+            k = next((j for j in range(len(chain) - 1) if chain[j].shape[1] == 1), None)
+            if k is None:
+                continue
+            others = B.add(*e.args[:i], *e.args[i + 1:])
+            if others.shape != e.shape or is_broadcast(others):
+                continue
+            scaled = self._scaled_matrix(others) if self.b.axpy_outer else None
+            # one other term is referred to by this sum; a sum of several is a node of its own,
+            # which nothing else in the program may refer to
+            refs = 1 if len(e.args) == 2 else 0
+            if scaled is None and not self._fresh(others, refs):
+                continue
+            u, v = _chain_node(list(chain[:k + 1])), _chain_node(list(chain[k + 1:]))
+            alpha = self._scalar_product(c, scal)
+            uc, vc = self.code(u), self.code(v)
+            if scaled is not None:  # s M + alpha u v' in one pass, M read and not written
+                s_code, m = scaled
+                return self.assign(fill(self.b.axpy_outer, s=s_code, m=self.atom(m), a=alpha, u=uc, v=vc))
+            t = self.assign(self.code(others))
+            self.lines.append(f"{t} = {fill(self.b.add_outer, t=t, a=alpha, u=uc, v=vc)}")
+            return t
+        return None
+
+    def _scaled_matrix(self, e: Expr):
+        """e as (the code of a scalar s, a matrix M) with e = s M, or None if e is not one matrix
+        times scalars."""
+        c, rest = B.split_coeff(e)
+        scal: list = []
+        if isinstance(rest, Mul):
+            _, scal, chain = rest.split()
+            if len(chain) != 1:
+                return None
+            rest = chain[0]
+        if rest.shape != e.shape:
+            return None
+        return self._scalar_product(c, scal), rest
+
+    def _scalar_product(self, c, scal) -> str:
+        """The code of the number c times the scalar expressions scal (no `1.0 *`)."""
+        factors = ([] if c == 1 and scal else [self._c_Num(B.num(c))]) + [self.scalar(x) for x in scal]
+        return " * ".join(factors)
+
+    def _fresh(self, e: Expr, refs: int) -> bool:
+        """Whether e's code makes a new array that nothing else refers to (so it may be updated in
+        place): a sum, product or elementwise result with no uses but the `refs` expected ones,
+        never a variable or a view."""
+        if id(e) in self.names or id(e) in self.flipped or self.uses.get(id(e), 0) > refs:
+            return False
+        if isinstance(e, Mul):
+            c, scal, chain = e.split()
+            return len(chain) >= 2 or c != 1 or bool(scal)
+        return isinstance(e, (Add, Hadamard, Func))
+
+    def _c_Mul(self, e):
+        c, scal, chain = e.split()
+        factors = []
+        sign = ""
+        if c == -1:
+            sign = "-"
+        elif c != 1:
+            factors.append(self._c_Num(B.num(c)))
+        for s in scal:
+            factors.append(self.scalar(s))
+        if chain:
+            if not scal and c == 1:  # a pure chain: one binary product of two sub-chains
+                return self.product(e)
+            factors.append(self.code(_chain_node(list(chain))))
+        return sign + " * ".join(f if is_simple(f) or is_call(f) else f"({f})" for f in factors)
+
+    def scalar(self, s: Expr) -> str:
+        if isinstance(s, Mul) and s.split()[0] == 1 and not s.split()[1]:
+            return self.code(s)  # a 1x1 chain: _c_Mul makes it a float
+        return self.atom(s)
+
+    def product(self, e: Mul) -> str:
+        """A pure chain as left @ right, split where the plan says; special products inline."""
+        left, right = self.plan(e)
+        inner = left.shape[1]
+        # an inverse that only multiplies (or twice multiplies a vector) becomes a solve
+        if isinstance(left, Inverse) and self._solves(left, right):
+            return fill(self.b.solve, a=self.code(left.arg), b=self.code(right))
+        if isinstance(right, Inverse) and self._solves(right, left):
+            m = right.arg
+            mt = self.code(m.arg) if isinstance(m, Transpose) else fill(self.b.T, x=self.atom(m))
+            sol = fill(self.b.solve, a=mt, b=self.vT(left))
+            return sol if left.shape[0] == 1 else fill(self.b.T, x=sol)
+        # diag(v) times a matrix, and outer products, are broadcast products (vectors are 1-D)
+        if isinstance(left, Diag):
+            v = self.atom(left.arg)
+            return f"{v} * {self.atom(right)}" if right.shape[1] == 1 else f"{v}[:, None] * {self.atom(right)}"
+        if isinstance(right, Diag):
+            return f"{self.atom(left)} * {self.atom(right.arg)}"
+        if inner == 1:
+            if left.shape[0] != 1 and right.shape[1] != 1:  # u v' of two vectors
+                return fill(self.b.outer, u=self.code(left), v=self.code(right))
+            return f"{self.atom(left)}[:, None] * {self.atom(right)}"
+        return f"{self.atom(left)} @ {self.atom(right)}"
+
+    def _solves(self, inv: Expr, other: Expr) -> bool:
+        if id(inv) in self.names or self.shares_lu(inv.arg):
+            return False
+        uses = self.uses.get(id(inv), 0)
+        return uses <= 1 or (uses == 2 and (other.shape[0] == 1 or other.shape[1] == 1))
+
+    def plan(self, e: Mul) -> tuple:
+        """The best split of a pure chain into two sub-chains (hash-consed nodes, so shared
+        sub-products are found and computed once). Fewest flops first; among equal costs, the
+        split that reuses sub-products the program needs anyway."""
+        got = self.plans.get(id(e))
+        if got is not None:
+            return got
+        chain = list(e.args)
+        n = len(chain)
+        dims = [_size(chain[0].shape[0])] + [_size(f.shape[1]) for f in chain]
+        best = {}
+        for i in range(n):
+            best[(i, i)] = (0, 0, None)
+        for length in range(2, n + 1):
+            for i in range(n - length + 1):
+                j = i + length - 1
+                cand = None
+                for k in range(i, j):
+                    fl = best[(i, k)][0] + best[(k + 1, j)][0] + dims[i] * dims[k + 1] * dims[j + 1]
+                    fresh = best[(i, k)][1] + best[(k + 1, j)][1]
+                    for a, b in ((i, k), (k + 1, j)):
+                        if b > a and id(_chain_node(chain[a:b + 1])) not in self.known:
+                            fresh += 1
+                    c = (fl, fresh, k)
+                    if cand is None or c[:2] < cand[:2]:
+                        cand = c
+                best[(i, j)] = cand
+        k = best[(0, n - 1)][2]
+        got = (_chain_node(chain[:k + 1]), _chain_node(chain[k + 1:]))
+        self.plans[id(e)] = got
+        self.keep.extend(got)
+        return got
+
+    def _c_Hadamard(self, e):
+        return " * ".join(self.atom(f) for f in e.args)
+
+    # -- unary
+    def vT(self, e: Expr) -> str:
+        """e transposed; a vector is 1-D, its transpose is itself."""
+        if e.shape[0] == 1 or e.shape[1] == 1:
+            return self.code(e)
+        return fill(self.b.T, x=self.atom(e))
+
+    def _c_Transpose(self, e):
+        return self.vT(e.arg)
+
+    def _c_Inverse(self, e):
+        if self.shares_lu(e.arg):
+            t = self.shared_lu(e.arg)
+            return f"{t}[1]" if e.arg is _lu_base(e.arg) else f"{t}[1].T"
+        return fill(self.b.inv, x=self.code(e.arg))
+
+    def shares_lu(self, m: Expr) -> bool:
+        """Whether det and inverse of m (or m') both appear, so one factorization serves both."""
+        return id(_lu_base(m)) in self.lu_bases
+
+    def shared_lu(self, m: Expr) -> str:
+        """The temporary holding (det(M), inv(M)) for M = m or m', computed once."""
+        base = _lu_base(m)
+        t = self.lu_names.get(id(base))
+        if t is None:
+            t = self.assign(fill(self.b.det_inv, x=self.code(base)))
+            self.lu_names[id(base)] = t
+        return t
+
+    def _c_MatPow(self, e):
+        if e.k < 0:
+            return fill(self.b.matrix_power, x=fill(self.b.inv, x=self.code(e.base)), k=-e.k)
+        if e.k == 2:
+            a = self.atom(e.base)
+            if is_simple(a):
+                return f"{a} @ {a}"
+        return fill(self.b.matrix_power, x=self.code(e.base), k=e.k)
+
+    def _c_Pow(self, e):
+        b, x = e.base, e.exp
+        if isinstance(x, Num):
+            v = x.value
+            if v == Fraction(1, 2):
+                return f"{FUNCTIONS['sqrt'].code[self.b.name]}({self.code(b)})"
+            if v == -1:
+                return f"1.0 / {self.atom(b)}"
+            if v == 2:
+                a = self.atom(b)
+                return f"{a} * {a}" if is_simple(a) else f"{a} ** 2"
+            return f"{self.atom(b)} ** {self._c_Num(x) if v.denominator != 1 else v.numerator}"
+        return f"{self.atom(b)} ** {self.atom(x)}"
+
+    def _c_Func(self, e):
+        if e.name == "log" and isinstance(e.arg, Det):
+            return f"_log_det({self.code(e.arg.arg)})"
+        spec = FUNCTIONS[e.name]
+        if e.shape == SCALAR and self.b.name == "numpy" and spec.float_code:  # a float: math is faster
+            return f"{spec.float_code}({self.code(e.arg)})"
+        return f"{spec.code[self.b.name]}({self.code(e.arg)})"
+
+    def _c_Trace(self, e):
+        a = e.arg
+        if isinstance(a, Mul):
+            c, s, ch = a.split()
+            if c == 1 and not s and len(ch) >= 2:  # tr(P Q) = sum(P .* Q')
+                p = self.code(_chain_node(list(ch[:-1])))
+                last = ch[-1]
+                q = self.atom(last.arg) if isinstance(last, Transpose) else fill(self.b.T, x=self.atom(last))
+                return f"({par(p)} * {q}).sum()"
+        return fill(self.b.trace, x=self.code(a))
+
+    def _c_Det(self, e):
+        if self.shares_lu(e.arg):
+            return f"{self.shared_lu(e.arg)}[0]"
+        return fill(self.b.det, x=self.code(e.arg))
+
+    def _c_LogDet(self, e):
+        return fill(self.b.slogdet, x=self.code(e.arg))
+
+    def _c_Sum(self, e):
+        return f"{self.atom(e.arg)}.sum()"
+
+    def _c_Softmax(self, e):
+        return f"_softmax({self.code(e.arg)})"
+
+    def _c_Diag(self, e):
+        return fill(self.b.diagflat, x=self.code(e.arg))
+
+    def _c_DiagPart(self, e):
+        return fill(self.b.diagonal, x=self.code(e.arg))
+
+    def _c_Vec(self, e):
+        return f"{fill(self.b.T, x=self.atom(e.arg))}.reshape(-1)"
+
+    def _c_Kron(self, e):
+        """Vectors are 1-D in the code but columns (or rows) in a Kronecker product: kron(x, I) is
+        mn x n, not NumPy's kron of a 1-D array (a row); a vector result is 1-D again."""
+        code = fill(self.b.kron, a=self._as_2d(e.args[0]), b=self._as_2d(e.args[1]))
+        if e.shape != SCALAR and (e.shape[0] == 1 or e.shape[1] == 1):
+            return f"{par(code)}.reshape(-1)"
+        return code
+
+    def _as_2d(self, e: Expr) -> str:
+        r, c = e.shape
+        if (r, c) == SCALAR or (r != 1 and c != 1):
+            return self.code(e)
+        return f"{self.atom(e)}[:, None]" if c == 1 else f"{self.atom(e)}[None, :]"
+
+
+
+def distribute(e: Expr) -> Expr:
+    """(A + B) x -> A x + B x: a sum of matrices times a vector costs two matrix-vector
+    products instead of a matrix sum (memory traffic) and one product."""
+    def fn(n):
+        if not isinstance(n, Mul) or n.shape == SCALAR or (n.shape[0] != 1 and n.shape[1] != 1):
+            return n
+        c, scal, chain = n.split()
+        for i, f in enumerate(chain):
+            if isinstance(f, Add) and f.shape[0] != 1 and f.shape[1] != 1 and len(f.args) <= 4:
+                return B.add(*[B.mul(B.num(c), *scal, *chain[:i], t, *chain[i + 1:]) for t in f.args])
+        return n
+    return B.transform(e, fn)
+
+
+def _chain_node(chain: list) -> Expr:
+    """A canonical sub-chain as a node (a single factor is itself)."""
+    if len(chain) == 1:
+        return chain[0]
+    r, c = chain[0].shape[0], chain[-1].shape[1]
+    return Mul._make(tuple(chain), (r, c))
+
+
+def _lu_base(m: Expr) -> Expr:
+    """M for M or M' (one LU factorization serves both: inv(M') = inv(M)', det(M') = det(M))."""
+    return m.arg if isinstance(m, Transpose) else m
+
+
+def _transposes(e: Expr) -> int:
+    return sum(1 for n in e.walk() if isinstance(n, Transpose))
+
+
+def _size(d) -> int:
+    return 1 if d == 1 else BIG
+

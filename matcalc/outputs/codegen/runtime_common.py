@@ -1,0 +1,31 @@
+"""Runtime helpers shared by every backend of generated code (NumPy, JAX, PyTorch).
+
+Like `runtime_numpy`, its top-level statements are copied into generated modules that use
+them; it imports nothing, so it works on any array type with `.shape`.
+"""
+
+CHECK_INPUTS = True  # set to False on a generated module (mod.CHECK_INPUTS = False) to skip the checks in hot loops
+
+
+def _check_args(args):
+    """Check arguments against their declared shapes: each (name, array, dims) has one entry of
+    dims per axis (a dimension's symbol, a fixed size, or None for no check). The number of axes
+    must match (vectors are 1-D) and every symbol must have one size across all arguments."""
+    sizes = {}
+    for name, x, dims in args:
+        shape = tuple(x.shape)
+        if len(shape) != len(dims):
+            want = ("a scalar", "a 1-D vector", "a 2-D matrix")[len(dims)]
+            raise ValueError(f"argument {name}: expected {want}, got an array of shape {shape}")
+        for axis in range(len(dims)):
+            d, s = dims[axis], shape[axis]
+            if d is None:
+                continue
+            if isinstance(d, int):
+                if s != d:
+                    raise ValueError(f"argument {name}: axis {axis} has size {s}, declared as {d}")
+                continue
+            seen = sizes.setdefault(d, (s, name, axis))
+            if seen[0] != s:
+                raise ValueError(f"argument {name}: axis {axis} has size {s}, but dimension {d} is {seen[0]} "
+                                 f"(argument {seen[1]}, axis {seen[2]})")

@@ -1,0 +1,128 @@
+"""The NumPy runtime of generated code: helper functions that generated modules call.
+
+This is a real module (imported by the tests, which check each helper directly), and the
+source that the generator copies into every generated NumPy module: each top-level statement
+(a function, an import, a `try` that imports an optional library) is copied when the generated
+code uses a name it defines, so a generated module stays standalone (it runs without matcalc).
+Names start with an underscore: no user variable can be called like that.
+"""
+import math as _math
+
+import numpy as _np
+
+def _sigmoid_float(z):
+    if z >= 0:
+        return 1.0 / (1.0 + _math.exp(-z))
+    e = _math.exp(z)
+    return e / (1.0 + e)
+
+
+def _sigmoid(z):
+    return 1.0 / (1.0 + _np.exp(_np.minimum(-z, 709.0)))  # accurate in both tails; exp never overflows
+
+
+def _softplus(z):
+    return _np.logaddexp(0.0, z)  # log(1 + exp(z)) without overflow
+
+
+def _softmax(u):
+    z = _np.exp(u - u.max())
+    return z / z.sum()
+
+
+def _log_det(x):
+    sign, logabs = _np.linalg.slogdet(x)
+    return logabs if sign > 0 else _np.nan
+
+
+def _comm(m, n):
+    k = _np.zeros((m * n, m * n))
+    for i in range(m):
+        for j in range(n):
+            k[i * n + j, j * m + i] = 1.0
+    return k
+
+
+def _outer(u, v):
+    # u v': a compiled loop (matcalc.kernels, with numba) writes a large one at memory speed; else
+    # NumPy's einsum, about twice as fast as broadcasting from n = 50 on (measured with NumPy 2.4);
+    # broadcasting has less overhead on small ones
+    if u.shape[0] * v.shape[0] < 2048:
+        return u[:, None] * v
+    out = _kernels.outer(u, v) if _kernels is not None else None
+    return _np.einsum("i,j->ij", u, v) if out is None else out
+
+
+try:  # matcalc's compiled loops for large results; the generated module runs without matcalc too
+    from matcalc.numerics import kernels as _kernels
+except ImportError:
+    _kernels = None
+
+
+def _axpy_outer(s, m, alpha, u, v):
+    """s m + alpha u v' as a fresh array: in one pass by a compiled loop where there is one, else
+    s m and then the outer product added to it in place."""
+    out = _kernels.axpy_outer(s, m, alpha, u, v) if _kernels is not None else None
+    return _add_outer(s * m, alpha, u, v) if out is None else out
+
+
+def _add_outer(t, alpha, u, v):
+    """t + alpha u v' for a fresh array t, in place: BLAS ger (through SciPy, when it is installed)
+    makes no n x n temporary, which at n = 1000 is most of the cost of `u v' + lambda W`."""
+    if _blas is not None and t.dtype == _np.float64 and t.flags.c_contiguous and t.flags.writeable:
+        return _blas.dger(alpha, v, u, a=t.T, overwrite_a=True).T  # t' is Fortran-ordered: t' += alpha v u'
+    t += alpha * _outer(u, v)
+    return t
+
+
+try:
+    from scipy.linalg import blas as _blas
+except ImportError:  # SciPy is optional
+    _blas = None
+
+
+def _inv(x):
+    """x^-1 by LU (LAPACK getrf, through SciPy when it is installed): faster than np.linalg.inv,
+    which solves against the identity (one thread, n = 100: 0.28 ms against 0.55; n = 1000: 79 ms
+    against 93)."""
+    f = _lu(x)
+    inv = _lu_inv(*f) if f is not None else None
+    return _np.linalg.inv(x) if inv is None else inv  # singular: NumPy's own error
+
+
+def _det_inv(x):
+    """det(x) and inv(x) from one LU factorization (LAPACK getrf, through SciPy when it is
+    installed); NumPy alone has no LU to share and factors twice."""
+    f = _lu(x)
+    if f is None:  # no SciPy, or exactly singular: NumPy's own answer and error
+        return _np.linalg.det(x), _np.linalg.inv(x)
+    lu, piv = f
+    swaps = _np.count_nonzero(piv != _np.arange(piv.shape[0]))
+    det = float(_np.prod(_np.diagonal(lu))) * (-1.0 if swaps % 2 else 1.0)
+    inv = _lu_inv(lu, piv)
+    return det, _np.linalg.inv(x) if inv is None else inv
+
+
+def _lu(x):
+    """(lu, piv) from LAPACK getrf, or None where NumPy is to do the work: no SciPy, not a
+    non-empty float64 matrix, or exactly singular (or a bad argument)."""
+    if _lapack is None or x.dtype != _np.float64 or x.ndim != 2 or x.shape[0] == 0:
+        return None
+    lu, piv, info = _lapack.dgetrf(x)
+    return (lu, piv) if info == 0 else None
+
+
+def _lu_inv(lu, piv):
+    """The inverse from an LU factorization (overwrites lu), or None if LAPACK reports a fault."""
+    n = piv.shape[0]
+    if n <= 500:  # measured with OpenBLAS: getri is faster up to about 500, getrs beyond
+        inv, info = _lapack.dgetri(lu, piv, overwrite_lu=True)
+    else:
+        inv, info = _lapack.dgetrs(lu, piv, _np.eye(n, order="F"), overwrite_b=True)
+    return inv if info == 0 else None
+
+
+try:
+    from scipy.linalg import lapack as _lapack
+except ImportError:  # SciPy is optional
+    _lapack = None

@@ -1,0 +1,22 @@
+"""The PyTorch runtime of generated code: helpers copied into generated PyTorch modules (see
+`runtime_numpy`). matcalc never imports this module; the generator only reads its source."""
+import torch as _torch
+
+_np = _torch
+
+
+def _softmax(u):
+    return _torch.softmax(u, dim=0)
+
+
+def _log_det(x):
+    sign, logabs = _torch.linalg.slogdet(x)
+    return _torch.where(sign > 0, logabs, _torch.full_like(logabs, float("nan")))
+
+
+def _comm(m, n):
+    k = _torch.zeros((m * n, m * n), dtype=_torch.float64)
+    for i in range(m):
+        for j in range(n):
+            k[i * n + j, j * m + i] = 1.0
+    return k
