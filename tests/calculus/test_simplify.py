@@ -185,5 +185,21 @@ def test_size_counts_tokens_of_text_form(text):
     assert size(e) == tokens(str(e)), str(e)
 
 
+#: Known disagreements between size() and the printed form (package bugs, see the report).
+SIZE_KNOWN_BUGS = [
+    # an elementwise product of reciprocals only prints as "1 ./ x ./ y" (5 tokens); size says 4
+    pytest.param("1 ./ (x .* y)", marks=pytest.mark.xfail(strict=True, reason="size omits the leading 1 of 1 ./ x ./ y")),
+    # zeros/ones of a product dimension print as kron(zeros(m), zeros(n)); size counts zeros(m*n)
+    pytest.param("vec(R - R)", marks=pytest.mark.xfail(strict=True, reason="size ignores the kron(...) form of zeros(m*n)")),
+    pytest.param("vec(ones(n, m))", marks=pytest.mark.xfail(strict=True, reason="size ignores the kron(...) form of ones(m*n)")),
+]
+
+
+@pytest.mark.parametrize("text", SIZE_KNOWN_BUGS)
+def test_size_counts_tokens_of_text_form_in_corner_cases(text):
+    e = matcalc.parse(text, where=WHERE + "; R: matrix(n, m)").node
+    assert size(e) == tokens(str(e)), str(e)
+
+
 def test_size_of_larger_expression_is_larger():
     assert size(P("A x + A' x")) > size(P("(A + A') x"))
