@@ -185,17 +185,15 @@ def test_size_counts_tokens_of_text_form(text):
     assert size(e) == tokens(str(e)), str(e)
 
 
-#: Known disagreements between size() and the printed form (package bugs, see the report).
-SIZE_KNOWN_BUGS = [
-    # an elementwise product of reciprocals only prints as "1 ./ x ./ y" (5 tokens); size says 4
-    pytest.param("1 ./ (x .* y)", marks=pytest.mark.xfail(strict=True, reason="size omits the leading 1 of 1 ./ x ./ y")),
-    # zeros/ones of a product dimension print as kron(zeros(m), zeros(n)); size counts zeros(m*n)
-    pytest.param("vec(R - R)", marks=pytest.mark.xfail(strict=True, reason="size ignores the kron(...) form of zeros(m*n)")),
-    pytest.param("vec(ones(n, m))", marks=pytest.mark.xfail(strict=True, reason="size ignores the kron(...) form of ones(m*n)")),
+#: Corner cases where size() once disagreed with the printed form (fixed; kept as regressions).
+SIZE_CORNER_CASES = [
+    "1 ./ (x .* y)",      # an elementwise product of reciprocals prints as 1 ./ x ./ y
+    "vec(R - R)",         # zeros of a product dimension print as kron(zeros(m), zeros(n))
+    "vec(ones(n, m))",
 ]
 
 
-@pytest.mark.parametrize("text", SIZE_KNOWN_BUGS)
+@pytest.mark.parametrize("text", SIZE_CORNER_CASES)
 def test_size_counts_tokens_of_text_form_in_corner_cases(text):
     e = matcalc.parse(text, where=WHERE + "; R: matrix(n, m)").node
     assert size(e) == tokens(str(e)), str(e)
