@@ -128,6 +128,10 @@ REFERENCE = {
     "softplus": (lambda x: np.log(1.0 + np.exp(x)), _sig),
     "log1p": (lambda x: np.log(1.0 + x), lambda x: 1.0 / (1.0 + x)),
     "expm1": (lambda x: np.exp(x) - 1.0, np.exp),
+    "relu": (lambda x: np.maximum(x, 0.0), lambda x: (x > 0).astype(float)),
+    "arcsin": (np.arcsin, lambda x: 1.0 / np.sqrt(1.0 - x ** 2)),
+    "arccos": (np.arccos, lambda x: -1.0 / np.sqrt(1.0 - x ** 2)),
+    "arctan": (np.arctan, lambda x: 1.0 / (1.0 + x ** 2)),
 }
 
 FUNCTION_NAMES = sorted(FUNCTIONS)
