@@ -196,8 +196,9 @@ def test_numpy_runtime_helpers_directly():
     from matcalc.outputs.codegen import runtime_numpy as rt
     rng = np.random.default_rng(4)
     X = rng.standard_normal((5, 5)) + 4 * np.eye(5)
-    d, inv = rt._det_inv(X)
+    d, inv, logdet = rt._det_inv(X)
     assert d == pytest.approx(np.linalg.det(X)) and np.allclose(inv, np.linalg.inv(X))
+    assert logdet == pytest.approx(np.linalg.slogdet(X)[1])
     assert np.allclose(rt._inv(X), np.linalg.inv(X))
     u, v = rng.standard_normal(60), rng.standard_normal(50)
     assert np.allclose(rt._outer(u, v), np.outer(u, v))
@@ -278,3 +279,21 @@ def test_cli_json_gives_the_shape_of_a_matrix_hessian_array_and_d2f_of_a_vector_
     assert "d2f" in out
     out = json.loads(_cli("x'A x", "--wrt", "x", "--hessian", "--format", "json").stdout)
     assert len(out["shape"]) == 2 and "d2f" in out and "dx" in out["d2f"]["text"]
+
+
+# ---------------------------------------------------------------- one factorization for log det and its gradient
+@pytest.mark.parametrize("n", [4, 520])
+def test_log_det_value_and_gradient_factor_the_matrix_once(n):
+    fn = matcalc.compile("log(det(X))", "X", outputs=("value", "grad"))
+    body = fn.__matcalc_source__.split("def f(", 1)[1]
+    assert body.count("_det_inv(") == 1 and "_log_det(" not in body and "slogdet" not in body
+    rng = np.random.default_rng(n)
+    X = rng.standard_normal((n, n)) * 3 + 3 * np.sqrt(n) * np.eye(n)  # det overflows a float at n = 520
+    value, g = fn(X)
+    assert value == pytest.approx(np.linalg.slogdet(X)[1], rel=1e-12)
+    assert_close(g, np.linalg.inv(X).T, rtol=1e-9)
+    fn.__globals__["_lapack"] = None  # without SciPy: NumPy's slogdet and inv
+    value2, g2 = fn(X)
+    assert value2 == pytest.approx(value, rel=1e-12) and np.allclose(g2, g)
+    fn.__globals__["_lapack"] = __import__("scipy.linalg", fromlist=["lapack"]).lapack
+    assert np.isnan(fn(-X if n % 2 else np.diag([-1.0] + [1.0] * (n - 1)) @ X)[0])  # det < 0: log is NaN

@@ -115,7 +115,7 @@ class Emitter(DenseMaps):
         self.keep.append(e)  # ids are keys: keep every named node alive so no id is reused
         t = self.flipped.get(id(e))
         if t is not None:  # computed in the other orientation: a transposed view
-            c = fill(self.b.T, x=self.atom(t))
+            c = self.atom(t) if 1 in e.shape else fill(self.b.T, x=self.atom(t))  # a 1-D vector is its own transpose
             self.names[id(e)] = c
             return c
         c = self._code(e)
@@ -411,6 +411,8 @@ class Emitter(DenseMaps):
 
     def _c_Func(self, e):
         if e.name == "log" and isinstance(e.arg, Det):
+            if self.shares_lu(e.arg.arg) and self.b.det_inv:  # with the inverse, from one factorization
+                return f"{self.shared_lu(e.arg.arg)}[2]"
             return f"_log_det({self.code(e.arg.arg)})"
         spec = FUNCTIONS[e.name]
         if e.shape == SCALAR and self.b.name == "numpy" and spec.float_code:  # a float: math is faster
