@@ -41,6 +41,7 @@ class Backend:
     einsum_path: bool = False  # the einsum template takes {path}: a contraction order chosen when generating
     swapaxes: str = "{x}.swapaxes({a}, {b})"
     permute: str = "{x}.transpose({axes})"   # axes reordered (every axis named)
+    stack: str = "_np.stack([{xs}])"          # arrays of one shape along a new first axis
 
 
 NUMPY = Backend(

@@ -174,6 +174,7 @@ class DenseMaps:
         in_idx = _idx(V.shape, kl)
         parts = []
         sigs = []
+        groups: dict = {}  # terms P[..] Q[..] with the same index pattern: one matrix product for all
         for t in terms:
             ops = list(t.operands)
             row, col = t.row, t.col
@@ -189,14 +190,6 @@ class DenseMaps:
             out_idx = (row or "") + (col or "") + in_idx
             if not ops:
                 raise NotSupportedError("internal: empty dense term")
-            letters_used = [ch for _, ix in ops for ch in ix]
-            if all(ch in out_idx for ch in letters_used) and all(len(set(ix)) == len(ix) for _, ix in ops):
-                # an outer product: broadcasting beats einsum
-                ein = " * ".join(self.broadcast(e, ix, out_idx) for e, ix in ops)
-            else:
-                spec = _ascii_spec(",".join(ix for _, ix in ops) + "->" + out_idx)
-                codes = [self.operand(e) for e, _ in ops]
-                ein = fill(self.b.einsum, spec=spec, ops=", ".join(codes), path=contraction_path(spec, ops))
             sign = ""
             scal = []
             for s in t.scalars:
@@ -207,9 +200,21 @@ class DenseMaps:
                     if s.value == 1:
                         continue
                 scal.append(self.atom(s))
-            parts.append(sign + " * ".join(scal + [ein]))
-            sigs.append(_signature(ops, t.scalars, row, col, kl) if row and col and k in in_idx and l in in_idx
-                        else None)
+            sig = _signature(ops, t.scalars, row, col, kl) if row and col and k in in_idx and l in in_idx else None
+            split = _split(ops, out_idx) if len(out_idx) == 4 else None
+            if split is not None:
+                groups.setdefault(split[0], []).append((ops, out_idx, sign, scal, sig, split[1]))
+                continue
+            parts.append(sign + " * ".join(scal + [self._term(ops, out_idx)]))
+            sigs.append(sig)
+        for members in groups.values():
+            if len(members) == 1:  # one outer product: a broadcast product (or einsum) of its own
+                ops, out_idx, sign, scal, sig, _ = members[0]
+                parts.append(sign + " * ".join(scal + [self._term(ops, out_idx)]))
+                sigs.append(sig)
+            else:
+                parts.append(self._outer_sum(members))
+                sigs.append(None)
         # a Hessian is symmetric: a term that is another one with (i, j) and (k, l) swapped is
         # that term's array transposed, a view instead of a second 4-way product
         for a in range(len(parts)):
@@ -229,6 +234,46 @@ class DenseMaps:
         code = parts[0] + "".join((" - " + p[1:]) if p.startswith("-") else (" + " + p) for p in parts[1:])
         return code
 
+
+    def _term(self, ops: list, out_idx: str) -> str:
+        """One term of a dense map: a broadcast product where nothing is summed, else an einsum
+        with its contraction order chosen now."""
+        letters_used = [ch for _, ix in ops for ch in ix]
+        if all(ch in out_idx for ch in letters_used) and all(len(set(ix)) == len(ix) for _, ix in ops):
+            return " * ".join(self.broadcast(e, ix, out_idx) for e, ix in ops)  # broadcasting beats einsum
+        return self._einsum(ops, out_idx)
+
+    def _einsum(self, ops: list, out_idx: str) -> str:
+        spec = _ascii_spec(",".join(ix for _, ix in ops) + "->" + out_idx)
+        codes = [self.operand(e) for e, _ in ops]
+        return fill(self.b.einsum, spec=spec, ops=", ".join(codes), path=contraction_path(spec, ops))
+
+    def _matrix(self, ops: list, out2: str) -> str:
+        """A component of a term with two free indices, as a matrix indexed out2."""
+        if len(ops) == 1 and ops[0][1] == out2:
+            return self.operand(ops[0][0])
+        if len(ops) == 1 and ops[0][1] == out2[::-1]:
+            return fill(self.b.T, x=self.operand(ops[0][0]))
+        return self._einsum(ops, out2)
+
+    def _outer_sum(self, members: list) -> str:
+        """sum_t c_t P_t[a, b] Q_t[c, d] over terms of one index pattern, as one matrix product
+        (P stacked t x ab)' (Q stacked t x cd) and one transposition: every 4-way term is not
+        a separate n^4 array added to the others."""
+        ps, qs = [], []
+        for ops, _out, sign, scal, _, comps in members:
+            (o1, i1), (o2, i2) = comps
+            pm = self._matrix([ops[i] for i in i1], o1)
+            ps.append(sign + " * ".join(scal + [par(pm)]) if sign or scal else pm)
+            qs.append(self._matrix([ops[i] for i in i2], o2))
+        n = len(members)
+        p = self.assign(fill(self.b.stack, xs=", ".join(ps)))
+        q = self.assign(fill(self.b.stack, xs=", ".join(qs)))
+        g = self.assign(f"({p}.reshape({n}, -1).T @ {q}.reshape({n}, -1)).reshape({p}.shape[1:] + {q}.shape[1:])")
+        _, out_idx, _, _, _, ((o1, _), (o2, _)) = members[0]
+        cur = o1 + o2
+        axes = [cur.index(ch) for ch in out_idx]
+        return g if axes == sorted(axes) else fill(self.b.permute, x=g, axes=", ".join(map(str, axes)))
 
 
 PATH_SIZE = 100  # the size assumed for a symbolic dimension when ordering an einsum's contractions
@@ -253,6 +298,35 @@ def contraction_path(spec: str, ops: list) -> list:
     except ValueError:  # sizes this estimate cannot reconcile (products of symbols): decided at run time
         return "greedy"
     return [path[0]] + [tuple(int(i) for i in p) for p in path[1:]]
+
+
+def _split(ops: list, out_idx: str):
+    """A 4-index term that is the outer product of two matrices, each a contraction of some of
+    the operands with two of the free indices: (pattern, ((letters, operand indices), (...)));
+    pattern is the free positions of each, the same for every term that sums the same way."""
+    comp = list(range(len(ops)))
+
+    def find(i):
+        while comp[i] != i:
+            i = comp[i]
+        return i
+    for i in range(len(ops)):
+        for j in range(i):
+            if set(ops[i][1]) & set(ops[j][1]):
+                comp[find(i)] = find(j)
+    roots = sorted({find(i) for i in range(len(ops))})
+    if len(roots) != 2:
+        return None
+    out = []
+    for r in roots:
+        idx = [i for i in range(len(ops)) if find(i) == r]
+        free = sorted({ch for i in idx for ch in ops[i][1] if ch in out_idx}, key=out_idx.index)
+        if len(free) != 2:
+            return None
+        out.append(("".join(free), idx))
+    out.sort(key=lambda c: out_idx.index(c[0][0]))
+    pattern = tuple(tuple(out_idx.index(ch) for ch in c[0]) for c in out)
+    return pattern, tuple(out)
 
 
 def _signature(ops, scalars, row, col, kl) -> tuple:
