@@ -253,7 +253,8 @@ class DenseMaps:
         if len(ops) == 1 and ops[0][1] == out2:
             return self.operand(ops[0][0])
         if len(ops) == 1 and ops[0][1] == out2[::-1]:
-            return fill(self.b.T, x=self.operand(ops[0][0]))
+            e = ops[0][0]
+            return self.operand(e.arg) if isinstance(e, Transpose) else fill(self.b.T, x=self.operand(e))
         return self._einsum(ops, out2)
 
     def _outer_sum(self, members: list) -> str:
