@@ -297,3 +297,11 @@ def test_log_det_value_and_gradient_factor_the_matrix_once(n):
     assert value2 == pytest.approx(value, rel=1e-12) and np.allclose(g2, g)
     fn.__globals__["_lapack"] = __import__("scipy.linalg", fromlist=["lapack"]).lapack
     assert np.isnan(fn(-X if n % 2 else np.diag([-1.0] + [1.0] * (n - 1)) @ X)[0])  # det < 0: log is NaN
+
+
+def test_a_missing_backend_package_is_a_matcalc_error_naming_the_extra(monkeypatch):
+    src = matcalc.grad("x' x", "x").numpy_source(backend="torch")
+    monkeypatch.setitem(sys.modules, "torch", None)  # as if PyTorch were not installed
+    from matcalc.outputs.codegen.generate import load_generated
+    with pytest.raises(matcalc.MatcalcError, match=r"matcalc\[torch\]"):
+        load_generated(src)
