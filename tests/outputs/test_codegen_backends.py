@@ -3,6 +3,7 @@ result kind; names, input checks, layouts and the CLI's generated module (issue 
 import importlib.util
 import inspect
 import json
+import os
 import subprocess
 import sys
 
@@ -11,6 +12,12 @@ import pytest
 
 import matcalc
 from conftest import assert_close
+
+try:  # generated JAX code follows the inputs' dtypes; these tests compare float64 results
+    import jax
+    jax.config.update("jax_enable_x64", True)
+except ImportError:
+    pass
 from matcalc.outputs.codegen.generate import py_name
 
 BACKENDS = ["numpy", "jax", "torch"]
@@ -305,3 +312,50 @@ def test_a_missing_backend_package_is_a_matcalc_error_naming_the_extra(monkeypat
     from matcalc.outputs.codegen.generate import load_generated
     with pytest.raises(matcalc.MatcalcError, match=r"matcalc\[torch\]"):
         load_generated(src)
+
+
+# ---------------------------------------------------------------- JAX: no global side effect, jit, vmap, sharding
+JAX_SCRIPT = r'''
+import os
+os.environ["XLA_FLAGS"] = "--xla_force_host_platform_device_count=4"
+import sys
+import numpy as np
+import jax
+import jax.numpy as jnp
+import matcalc
+
+src = matcalc.grad("1/2 ||A x - b||^2", "x").numpy_source(backend="jax")
+fn = matcalc.grad("1/2 ||A x - b||^2", "x").to_numpy(backend="jax")
+assert not jax.config.jax_enable_x64, "the generated module changed jax_enable_x64"
+rng = np.random.default_rng(0)
+A = rng.standard_normal((8, 3)).astype(np.float32)
+b = rng.standard_normal(8).astype(np.float32)
+x = rng.standard_normal(3).astype(np.float32)
+want = A.T @ (A @ x - b)
+g = fn(A, b, x)
+assert g.dtype == jnp.float32, g.dtype                      # float32 in, float32 out
+assert np.allclose(np.asarray(g), want, rtol=1e-4, atol=1e-4)
+assert np.allclose(np.asarray(jax.jit(fn)(A, b, x)), want, rtol=1e-4, atol=1e-4)
+xs = rng.standard_normal((5, 3)).astype(np.float32)          # a batch of points
+batched = jax.vmap(fn, in_axes=(None, None, 0))(A, b, xs)
+assert batched.shape == (5, 3)
+assert np.allclose(np.asarray(batched), (A.T @ (A @ xs.T - b[:, None])).T, rtol=1e-4, atol=1e-4)
+# A sharded by rows over 4 devices
+assert len(jax.devices()) == 4
+from jax.sharding import Mesh, NamedSharding, PartitionSpec as P
+mesh = Mesh(np.array(jax.devices()), ("rows",))
+A_s = jax.device_put(A, NamedSharding(mesh, P("rows", None)))
+b_s = jax.device_put(b, NamedSharding(mesh, P("rows")))
+g_s = jax.jit(fn)(A_s, b_s, x)
+assert np.allclose(np.asarray(g_s), want, rtol=1e-4, atol=1e-4)
+print("ok")
+'''
+
+
+def test_jax_functions_keep_dtypes_and_work_under_jit_vmap_and_sharding():
+    pytest.importorskip("jax")
+    env = dict(os.environ)
+    env.pop("JAX_ENABLE_X64", None)
+    out = subprocess.run([sys.executable, "-c", JAX_SCRIPT], capture_output=True, text=True, env=env)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert out.stdout.strip().endswith("ok")

@@ -11,6 +11,12 @@ from hypothesis import HealthCheck, given, reject, settings
 import matcalc
 from conftest import assert_close
 
+try:  # generated JAX code follows the inputs' dtypes; these tests compare float64 results
+    import jax
+    jax.config.update("jax_enable_x64", True)
+except ImportError:
+    pass
+
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if HERE not in sys.path:
     sys.path.insert(0, HERE)
