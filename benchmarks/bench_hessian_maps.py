@@ -2,7 +2,7 @@
 jax.jit(jax.hessian), side by side. Prints figures, asserts nothing.
 
     PYTHONPATH=. .venv/bin/python benchmarks/bench_hessian_maps.py [--cases id,id] [--impls gen,eval,jax]
-        [--max-seconds 120]
+        [--max-seconds 120] [--corpus [--max-4way 30]]
 
 Each implementation is warmed once (JAX compiles then) and timed as the best of up to 5 runs
 within a few seconds; one run only when a call takes longer than --max-seconds / 4. A call
@@ -41,13 +41,62 @@ CASES = [
 ]
 M_FOR = {"lse-hess-300": 3000}  # rows of A (m) where the case has them
 
+# --corpus: every Hessian among the notes' exercises (tests/data/seed_cases.jsonl) and the
+# matrix-variable cases above, at n = 10, 30, 100 (a matrix variable's n^4 array only up to
+# --max-4way, 30 by default: 800 MB at n = 100)
+SEED_JAX = {
+    "ex03-hess": lambda jnp: lambda A, b, c, x: 0.5 * x @ A @ x + b @ x + c,
+    "ex04-hess": lambda jnp: lambda x: -jnp.exp(-x @ x),
+    "ex05-hess": lambda jnp: lambda A, b, x: 0.5 * jnp.sum((A @ x - b) ** 2),
+    "ex08-hess": lambda jnp: lambda x: -1 / (1 + x @ x),
+    "ex11": lambda jnp: lambda X: jnp.linalg.slogdet(X)[1],
+    "ex12-hess": lambda jnp: lambda A, b, x: jnp.log(jnp.sum(jnp.exp(A @ x + b))),
+    "ex20-hess": lambda jnp: lambda a, x: jnp.log(1 + jnp.exp(a @ x)),
+    "ex21-hess": lambda jnp: lambda x: jnp.linalg.norm(x) ** 3 / 3,
+    "ex24-hess": lambda jnp: lambda x: (x @ x) ** (x @ x),
+    "ex25-hess": lambda jnp: lambda A, x: (A @ x) @ x / (x @ x),
+    "ex26-hess": lambda jnp: lambda A, x: 0.5 * jnp.sum((A - jnp.outer(x, x)) ** 2),
+    "ex28-hess": lambda jnp: lambda A, x, gamma, mu: gamma * jnp.sum(jnp.log(1 + jnp.exp(A @ x))) + mu / 2 * (x @ x),
+    "ex30-d2": lambda jnp: lambda A, t: jnp.linalg.det(A - t * jnp.eye(A.shape[0])),
+}
+
+
+def corpus(max_4way: int) -> list:
+    import json
+    here = os.path.dirname(os.path.abspath(__file__))
+    out = []
+    with open(os.path.join(here, "..", "tests", "data", "seed_cases.jsonl")) as fh:
+        seeds = [json.loads(line) for line in fh if line.strip()]
+    for c in seeds:
+        if c["kind"] != "hessian" or c["id"] not in SEED_JAX:
+            continue
+        where = "; ".join(f"{k}: " + {0: "scalar", 1: "vector", 2: "matrix"}[len(v["shape"])]
+                          + (f"({','.join('n' for _ in v['shape'])})" if v["shape"] else "")
+                          for k, v in c["vars"].items())
+        matrix = len(c["vars"][c["wrt"]]["shape"]) == 2
+        for n in (10, 30, 100):
+            if not matrix or n <= max_4way:
+                out.append((f"{c['id']}-{n}", "hessian", c["expr"], c["wrt"], where, n, SEED_JAX[c["id"]]))
+    seen = set()
+    for cid, kind, text, wrt, where, _, jf in CASES:
+        if text in seen or wrt not in ("X", "W1"):
+            continue
+        seen.add(text)
+        for n in (10, 30, 100):
+            if n <= max_4way:
+                out.append((f"{cid.rsplit('-', 1)[0]}-{n}", kind, text, wrt, where, n, jf))
+    return out
+
 
 def inputs(case, rng):
     cid, _, _, _, where, n, _ = case
     vals = {}
     for decl in where.split(";"):
         name, spec = (s.strip() for s in decl.split(":"))
-        kind = spec.split("(")[0]
+        kind = spec.split("(")[0].strip()
+        if kind == "scalar":
+            vals[name] = float(rng.uniform(0.5, 1.5))
+            continue
         dims = [d.strip() for d in spec.split("(")[1].split(")")[0].split(",")]
         size = [M_FOR.get(cid, n) if d == "m" else n for d in dims]
         if kind == "vector":
@@ -85,9 +134,12 @@ def main():
     ap.add_argument("--cases", default="")
     ap.add_argument("--impls", default="gen,eval,jax")
     ap.add_argument("--max-seconds", type=float, default=120.0)
+    ap.add_argument("--corpus", action="store_true", help="every seed Hessian and matrix case at n = 10, 30, 100")
+    ap.add_argument("--max-4way", type=int, default=30, help="largest n for a matrix variable's n^4 array (--corpus)")
     args = ap.parse_args()
     impls = args.impls.split(",")
-    chosen = [c for c in CASES if not args.cases or c[0] in args.cases.split(",")]
+    pool = corpus(args.max_4way) if args.corpus else CASES
+    chosen = [c for c in pool if not args.cases or c[0] in args.cases.split(",")]
     rows = []
     for case in chosen:
         cid, kind, text, wrt, where, n, jaxfn = case
@@ -100,9 +152,9 @@ def main():
             fn = r.to_numpy()
             names = list(inspect.signature(fn).parameters)
             fn(*[vals[p] for p in names])  # warm (LAPACK, caches)
-            row["gen"], ref = timeit(lambda: fn(*[vals[p] for p in names]), args.max_seconds)
+            row["gen"], ref = timeit(lambda fn=fn, vals=vals, names=names: fn(*[vals[p] for p in names]), args.max_seconds)
         if "eval" in impls:
-            row["eval"], out = timeit(lambda: r.evaluate(vals), args.max_seconds)
+            row["eval"], out = timeit(lambda r=r, vals=vals: r.evaluate(vals), args.max_seconds)
             if ref is not None:
                 row["err"] = float(np.max(np.abs(np.asarray(ref) - out)) / max(1e-300, np.max(np.abs(out))))
         if "jax" in impls:
@@ -115,10 +167,13 @@ def main():
             h = jax.jit(jax.hessian(f, argnums=argn))
             dev = [jnp.asarray(vals[p]) for p in names]
             h(*dev).block_until_ready()  # compile
-            row["jax"], _ = timeit(lambda: h(*dev).block_until_ready(), args.max_seconds)
+            row["jax"], _ = timeit(lambda h=h, dev=dev: h(*dev).block_until_ready(), args.max_seconds)
         rows.append(row)
         print(_fmt(row, impls), flush=True)
     print()
+    ratios = sorted(r["gen"] / r["jax"] for r in rows if r.get("gen") and r.get("jax"))
+    if ratios:
+        print(f"gen/jax: median {ratios[len(ratios) // 2]:.3g}x, worst {ratios[-1]:.3g}x over {len(ratios)} cases")
     print("| case | n | " + " | ".join(impls) + " | gen/eval | gen/jax | max rel. diff gen vs eval |")
     print("|---|---|" + "---|" * (len(impls) + 3))
     for row in rows:
