@@ -240,8 +240,46 @@ class DenseMaps:
         with its contraction order chosen now."""
         letters_used = [ch for _, ix in ops for ch in ix]
         if all(ch in out_idx for ch in letters_used) and all(len(set(ix)) == len(ix) for _, ix in ops):
-            return " * ".join(self.broadcast(e, ix, out_idx) for e, ix in ops)  # broadcasting beats einsum
+            return self._broadcast_product(ops, out_idx)  # broadcasting beats einsum
         return self._einsum(ops, out_idx)
+
+    def _broadcast_product(self, ops: list, out_idx: str) -> str:
+        """A product of operands on distinct axes of out_idx, multiplied pairwise smallest first:
+        x_j x_l and (t_k u_k) E_ik are two n^2 arrays before the one n^4 product, instead of a
+        chain of n^4 temporaries from left to right."""
+        parts = []  # (code, axes in out_idx order)
+        for e, ix in ops:
+            if not ix:
+                parts.append((self.atom(e) if e.shape == SCALAR else self.operand(e), ""))
+                continue
+            code = self.operand(e)
+            if len(ix) == 2 and out_idx.index(ix[0]) > out_idx.index(ix[1]):
+                code, ix = fill(self.b.T, x=code), ix[::-1]
+            parts.append((code, ix))
+        if len(parts) == 1 or len(out_idx) <= 2:
+            return " * ".join(self.broadcast_code(c, ax, out_idx) for c, ax in parts)
+        while len(parts) > 1:
+            best = None
+            for a in range(len(parts)):
+                for b in range(a + 1, len(parts)):
+                    union = set(parts[a][1]) | set(parts[b][1])
+                    key = (len(union), len(union) - max(len(parts[a][1]), len(parts[b][1])), a, b)
+                    if best is None or key < best:
+                        best = key
+            _, _, a, b = best
+            union = "".join(ch for ch in out_idx if ch in parts[a][1] or ch in parts[b][1])
+            code = (f"{self.broadcast_code(parts[a][0], parts[a][1], union)} * "
+                    f"{self.broadcast_code(parts[b][0], parts[b][1], union)}")
+            parts = [p for i, p in enumerate(parts) if i not in (a, b)] + [(code, union)]
+        code, axes = parts[0]
+        return self.broadcast_code(code, axes, out_idx)
+
+    def broadcast_code(self, code: str, axes: str, target: str) -> str:
+        """An array whose axes are `axes` (in target's order) placed on the axes of target."""
+        if axes == target or not axes:
+            return code if not axes or axes == target and is_simple_product(code) else par(code)
+        sl = ", ".join(":" if ch in axes else "None" for ch in target)
+        return f"{par(code)}[{sl}]"
 
     def _einsum(self, ops: list, out_idx: str) -> str:
         spec = _ascii_spec(",".join(ix for _, ix in ops) + "->" + out_idx)
@@ -252,6 +290,8 @@ class DenseMaps:
         """A component of a term with two free indices, as a matrix indexed out2."""
         if len(ops) == 1 and ops[0][1] == out2:
             return self.operand(ops[0][0])
+        if all(ch in out2 for _, ix in ops for ch in ix) and all(len(set(ix)) == len(ix) for _, ix in ops):
+            return self._broadcast_product(ops, out2)
         if len(ops) == 1 and ops[0][1] == out2[::-1]:
             e = ops[0][0]
             return self.operand(e.arg) if isinstance(e, Transpose) else fill(self.b.T, x=self.operand(e))
@@ -268,13 +308,22 @@ class DenseMaps:
             ps.append(sign + " * ".join(scal + [par(pm)]) if sign or scal else pm)
             qs.append(self._matrix([ops[i] for i in i2], o2))
         n = len(members)
-        p = self.assign(fill(self.b.stack, xs=", ".join(ps)))
-        q = self.assign(fill(self.b.stack, xs=", ".join(qs)))
-        g = self.assign(f"({p}.reshape({n}, -1).T @ {q}.reshape({n}, -1)).reshape({p}.shape[1:] + {q}.shape[1:])")
         _, out_idx, _, _, _, ((o1, _), (o2, _)) = members[0]
         cur = o1 + o2
         axes = [cur.index(ch) for ch in out_idx]
+        if len(set(qs)) == 1:  # one Q for all: (sum_t P_t) Q, a matrix sum and one outer product
+            psum = self.assign(ps[0] + "".join(f" - {x[1:]}" if x.startswith("-") else f" + {x}" for x in ps[1:]))
+            g = f"{psum}[:, :, None, None] * {par(qs[0])}[None, None, :, :]"
+            return g if axes == sorted(axes) else fill(self.b.permute, x=self.assign(g), axes=", ".join(map(str, axes)))
+        p = self.assign(fill(self.b.stack, xs=", ".join(ps)))
+        q = self.assign(fill(self.b.stack, xs=", ".join(qs)))
+        g = self.assign(f"({p}.reshape({n}, -1).T @ {q}.reshape({n}, -1)).reshape({p}.shape[1:] + {q}.shape[1:])")
         return g if axes == sorted(axes) else fill(self.b.permute, x=g, axes=", ".join(map(str, axes)))
+
+
+def is_simple_product(code: str) -> bool:
+    """Whether code may stand as a factor of a product as it is (a product itself, or an atom)."""
+    return "+" not in code and " - " not in code and not code.startswith("-")
 
 
 PATH_SIZE = 100  # the size assumed for a symbolic dimension when ordering an einsum's contractions
@@ -316,18 +365,25 @@ def _split(ops: list, out_idx: str):
             if set(ops[i][1]) & set(ops[j][1]):
                 comp[find(i)] = find(j)
     roots = sorted({find(i) for i in range(len(ops))})
-    if len(roots) != 2:
-        return None
-    out = []
+    comps = []
     for r in roots:
         idx = [i for i in range(len(ops)) if find(i) == r]
-        free = sorted({ch for i in idx for ch in ops[i][1] if ch in out_idx}, key=out_idx.index)
-        if len(free) != 2:
-            return None
-        out.append(("".join(free), idx))
-    out.sort(key=lambda c: out_idx.index(c[0][0]))
-    pattern = tuple(tuple(out_idx.index(ch) for ch in c[0]) for c in out)
-    return pattern, tuple(out)
+        comps.append(({ch for i in idx for ch in ops[i][1] if ch in out_idx}, idx))
+    if len(comps) < 2 or len(comps) > 8 or any(len(f) > 2 for f, _ in comps):
+        return None
+    # the components in two groups of two free indices each (x_j and x_l are one matrix x x')
+    best = None
+    for mask in range(1, 2 ** len(comps) - 1):
+        groups = ([c for i, c in enumerate(comps) if mask >> i & 1], [c for i, c in enumerate(comps) if not mask >> i & 1])
+        free = [set().union(*(f for f, _ in g)) for g in groups]
+        if any(len(f) != 2 for f in free) or out_idx[0] not in free[0]:
+            continue
+        out = [("".join(sorted(f, key=out_idx.index)), sorted(i for _, idx in g for i in idx))
+               for f, g in zip(free, groups, strict=True)]
+        pattern = tuple(tuple(out_idx.index(ch) for ch in c[0]) for c in out)
+        if best is None or pattern < best[0]:
+            best = (pattern, tuple(out))
+    return best
 
 
 def _signature(ops, scalars, row, col, kl) -> tuple:
