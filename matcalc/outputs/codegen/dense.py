@@ -292,6 +292,9 @@ class DenseMaps:
             return self.operand(ops[0][0])
         if all(ch in out2 for _, ix in ops for ch in ix) and all(len(set(ix)) == len(ix) for _, ix in ops):
             return self._broadcast_product(ops, out2)
+        chain = _as_chain(ops, out2)
+        if chain is not None:  # a matrix product: the emitter's planned, shared products, no einsum call
+            return self.code(B.mul(*chain))
         if len(ops) == 1 and ops[0][1] == out2[::-1]:
             e = ops[0][0]
             return self.operand(e.arg) if isinstance(e, Transpose) else fill(self.b.T, x=self.operand(e))
@@ -319,6 +322,24 @@ class DenseMaps:
         q = self.assign(fill(self.b.stack, xs=", ".join(qs)))
         g = self.assign(f"({p}.reshape({n}, -1).T @ {q}.reshape({n}, -1)).reshape({p}.shape[1:] + {q}.shape[1:])")
         return g if axes == sorted(axes) else fill(self.b.permute, x=g, axes=", ".join(map(str, axes)))
+
+
+def _as_chain(ops: list, out2: str):
+    """Matrices whose indices form one path from out2[0] to out2[1] (M3[d,c] M2[c,a] M1[a,b]) as
+    the factors of the product (each transposed as its indices require), or None."""
+    if any(len(ix) != 2 or ix[0] == ix[1] for _, ix in ops):
+        return None
+    left = list(ops)
+    at, factors = out2[0], []
+    while left:
+        nxt = [(i, e, ix) for i, (e, ix) in enumerate(left) if at in ix]
+        if len(nxt) != 1:
+            return None
+        i, e, ix = nxt[0]
+        factors.append(e if ix[0] == at else B.transpose(e))
+        at = ix[1] if ix[0] == at else ix[0]
+        del left[i]
+    return factors if at == out2[1] else None
 
 
 def is_simple_product(code: str) -> bool:
