@@ -7,6 +7,12 @@ import pytest
 import matcalc
 from conftest import assert_close, decl, load_cases, sample_inputs
 
+try:  # generated JAX code follows the inputs' dtypes; these tests compare float64 results
+    import jax
+    jax.config.update("jax_enable_x64", True)
+except ImportError:
+    pass
+
 CASES = load_cases()
 FN = {"gradient": matcalc.grad, "jacobian": matcalc.jacobian, "hessian": matcalc.hessian}
 

@@ -3,6 +3,7 @@ result kind; names, input checks, layouts and the CLI's generated module (issue 
 import importlib.util
 import inspect
 import json
+import os
 import subprocess
 import sys
 
@@ -11,6 +12,12 @@ import pytest
 
 import matcalc
 from conftest import assert_close
+
+try:  # generated JAX code follows the inputs' dtypes; these tests compare float64 results
+    import jax
+    jax.config.update("jax_enable_x64", True)
+except ImportError:
+    pass
 from matcalc.outputs.codegen.generate import py_name
 
 BACKENDS = ["numpy", "jax", "torch"]
@@ -196,8 +203,9 @@ def test_numpy_runtime_helpers_directly():
     from matcalc.outputs.codegen import runtime_numpy as rt
     rng = np.random.default_rng(4)
     X = rng.standard_normal((5, 5)) + 4 * np.eye(5)
-    d, inv = rt._det_inv(X)
+    d, inv, logdet = rt._det_inv(X)
     assert d == pytest.approx(np.linalg.det(X)) and np.allclose(inv, np.linalg.inv(X))
+    assert logdet == pytest.approx(np.linalg.slogdet(X)[1])
     assert np.allclose(rt._inv(X), np.linalg.inv(X))
     u, v = rng.standard_normal(60), rng.standard_normal(50)
     assert np.allclose(rt._outer(u, v), np.outer(u, v))
@@ -230,11 +238,15 @@ def test_matcalc_never_imports_the_jax_or_torch_runtime():
 
 
 # ---------------------------------------------------------------- linear maps: contraction order
-def test_multi_operand_einsums_carry_a_contraction_path():
-    src = matcalc.hessian("tr(A X^2 B X^-T)", "X").numpy_source()
+@pytest.mark.parametrize("text", ["tr(A X^2 B X^-T)", "det((X' X)' (X' X) + 1 I)", "tr(X^8 A)",
+                                  "log(det(X' A X + B))"])
+def test_no_einsum_is_left_to_numpys_naive_loop(text):
+    """Every einsum of a dense map carries a contraction path chosen when the code was generated
+    (or the term became matrix products and none is left)."""
+    src = matcalc.hessian(text, "X").numpy_source()
     body = src.split("def f(", 1)[1]
-    calls = [ln for ln in body.splitlines() if "_np.einsum(" in ln]
-    assert calls and all("optimize=['einsum_path'" in ln for ln in calls)
+    assert body.count("_np.einsum(") == body.count("optimize=['einsum_path'")
+    assert "det((X' X)" not in text or body.count("_np.einsum(") >= 1
 
 
 # ---------------------------------------------------------------- the Kronecker form (evaluation, not codegen)
@@ -278,3 +290,76 @@ def test_cli_json_gives_the_shape_of_a_matrix_hessian_array_and_d2f_of_a_vector_
     assert "d2f" in out
     out = json.loads(_cli("x'A x", "--wrt", "x", "--hessian", "--format", "json").stdout)
     assert len(out["shape"]) == 2 and "d2f" in out and "dx" in out["d2f"]["text"]
+
+
+# ---------------------------------------------------------------- one factorization for log det and its gradient
+@pytest.mark.parametrize("n", [4, 520])
+def test_log_det_value_and_gradient_factor_the_matrix_once(n):
+    fn = matcalc.compile("log(det(X))", "X", outputs=("value", "grad"))
+    body = fn.__matcalc_source__.split("def f(", 1)[1]
+    assert body.count("_det_inv(") == 1 and "_log_det(" not in body and "slogdet" not in body
+    rng = np.random.default_rng(n)
+    X = rng.standard_normal((n, n)) * 3 + 3 * np.sqrt(n) * np.eye(n)  # det overflows a float at n = 520
+    value, g = fn(X)
+    assert value == pytest.approx(np.linalg.slogdet(X)[1], rel=1e-12)
+    assert_close(g, np.linalg.inv(X).T, rtol=1e-9)
+    fn.__globals__["_lapack"] = None  # without SciPy: NumPy's slogdet and inv
+    value2, g2 = fn(X)
+    assert value2 == pytest.approx(value, rel=1e-12) and np.allclose(g2, g)
+    fn.__globals__["_lapack"] = __import__("scipy.linalg", fromlist=["lapack"]).lapack
+    assert np.isnan(fn(-X if n % 2 else np.diag([-1.0] + [1.0] * (n - 1)) @ X)[0])  # det < 0: log is NaN
+
+
+def test_a_missing_backend_package_is_a_matcalc_error_naming_the_extra(monkeypatch):
+    src = matcalc.grad("x' x", "x").numpy_source(backend="torch")
+    monkeypatch.setitem(sys.modules, "torch", None)  # as if PyTorch were not installed
+    from matcalc.outputs.codegen.generate import load_generated
+    with pytest.raises(matcalc.MatcalcError, match=r"matcalc\[torch\]"):
+        load_generated(src)
+
+
+# ---------------------------------------------------------------- JAX: no global side effect, jit, vmap, sharding
+JAX_SCRIPT = r'''
+import os
+os.environ["XLA_FLAGS"] = "--xla_force_host_platform_device_count=4"
+import sys
+import numpy as np
+import jax
+import jax.numpy as jnp
+import matcalc
+
+src = matcalc.grad("1/2 ||A x - b||^2", "x").numpy_source(backend="jax")
+fn = matcalc.grad("1/2 ||A x - b||^2", "x").to_numpy(backend="jax")
+assert not jax.config.jax_enable_x64, "the generated module changed jax_enable_x64"
+rng = np.random.default_rng(0)
+A = rng.standard_normal((8, 3)).astype(np.float32)
+b = rng.standard_normal(8).astype(np.float32)
+x = rng.standard_normal(3).astype(np.float32)
+want = A.T @ (A @ x - b)
+g = fn(A, b, x)
+assert g.dtype == jnp.float32, g.dtype                      # float32 in, float32 out
+assert np.allclose(np.asarray(g), want, rtol=1e-4, atol=1e-4)
+assert np.allclose(np.asarray(jax.jit(fn)(A, b, x)), want, rtol=1e-4, atol=1e-4)
+xs = rng.standard_normal((5, 3)).astype(np.float32)          # a batch of points
+batched = jax.vmap(fn, in_axes=(None, None, 0))(A, b, xs)
+assert batched.shape == (5, 3)
+assert np.allclose(np.asarray(batched), (A.T @ (A @ xs.T - b[:, None])).T, rtol=1e-4, atol=1e-4)
+# A sharded by rows over 4 devices
+assert len(jax.devices()) == 4
+from jax.sharding import Mesh, NamedSharding, PartitionSpec as P
+mesh = Mesh(np.array(jax.devices()), ("rows",))
+A_s = jax.device_put(A, NamedSharding(mesh, P("rows", None)))
+b_s = jax.device_put(b, NamedSharding(mesh, P("rows")))
+g_s = jax.jit(fn)(A_s, b_s, x)
+assert np.allclose(np.asarray(g_s), want, rtol=1e-4, atol=1e-4)
+print("ok")
+'''
+
+
+def test_jax_functions_keep_dtypes_and_work_under_jit_vmap_and_sharding():
+    pytest.importorskip("jax")
+    env = dict(os.environ)
+    env.pop("JAX_ENABLE_X64", None)
+    out = subprocess.run([sys.executable, "-c", JAX_SCRIPT], capture_output=True, text=True, env=env)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert out.stdout.strip().endswith("ok")

@@ -41,6 +41,7 @@ class Backend:
     einsum_path: bool = False  # the einsum template takes {path}: a contraction order chosen when generating
     swapaxes: str = "{x}.swapaxes({a}, {b})"
     permute: str = "{x}.transpose({axes})"   # axes reordered (every axis named)
+    stack: str = "_np.stack([{xs}])"          # arrays of one shape along a new first axis
 
 
 NUMPY = Backend(
@@ -58,7 +59,7 @@ NUMPY = Backend(
 # jnp.einsum orders contractions itself (opt_einsum, decided once when traced under jit)
 JAX = replace(
     NUMPY, name="jax", runtime=("runtime_common.py", "runtime_jax.py"), inv="_np.linalg.inv({x})", det_inv="",
-    outer="{u}[:, None] * {v}", add_outer="", axpy_outer="", asarray="_np.asarray({x}, dtype=_np.float64)",
+    outer="{u}[:, None] * {v}", add_outer="", axpy_outer="", asarray="_float_array({x})",
     einsum="_np.einsum({spec!r}, {ops})", einsum_path=False)
 
 # torch.einsum orders contractions by opt_einsum when it is installed; the path is given anyway

@@ -174,6 +174,7 @@ class DenseMaps:
         in_idx = _idx(V.shape, kl)
         parts = []
         sigs = []
+        groups: dict = {}  # terms P[..] Q[..] with the same index pattern: one matrix product for all
         for t in terms:
             ops = list(t.operands)
             row, col = t.row, t.col
@@ -189,14 +190,6 @@ class DenseMaps:
             out_idx = (row or "") + (col or "") + in_idx
             if not ops:
                 raise NotSupportedError("internal: empty dense term")
-            letters_used = [ch for _, ix in ops for ch in ix]
-            if all(ch in out_idx for ch in letters_used) and all(len(set(ix)) == len(ix) for _, ix in ops):
-                # an outer product: broadcasting beats einsum
-                ein = " * ".join(self.broadcast(e, ix, out_idx) for e, ix in ops)
-            else:
-                spec = _ascii_spec(",".join(ix for _, ix in ops) + "->" + out_idx)
-                codes = [self.operand(e) for e, _ in ops]
-                ein = fill(self.b.einsum, spec=spec, ops=", ".join(codes), path=contraction_path(spec, ops))
             sign = ""
             scal = []
             for s in t.scalars:
@@ -207,9 +200,21 @@ class DenseMaps:
                     if s.value == 1:
                         continue
                 scal.append(self.atom(s))
-            parts.append(sign + " * ".join(scal + [ein]))
-            sigs.append(_signature(ops, t.scalars, row, col, kl) if row and col and k in in_idx and l in in_idx
-                        else None)
+            sig = _signature(ops, t.scalars, row, col, kl) if row and col and k in in_idx and l in in_idx else None
+            split = _split(ops, out_idx) if len(out_idx) == 4 else None
+            if split is not None:
+                groups.setdefault(split[0], []).append((ops, out_idx, sign, scal, sig, split[1]))
+                continue
+            parts.append(sign + " * ".join(scal + [self._term(ops, out_idx)]))
+            sigs.append(sig)
+        for members in groups.values():
+            if len(members) == 1:  # one outer product: a broadcast product (or einsum) of its own
+                ops, out_idx, sign, scal, sig, _ = members[0]
+                parts.append(sign + " * ".join(scal + [self._term(ops, out_idx)]))
+                sigs.append(sig)
+            else:
+                parts.append(self._outer_sum(members))
+                sigs.append(None)
         # a Hessian is symmetric: a term that is another one with (i, j) and (k, l) swapped is
         # that term's array transposed, a view instead of a second 4-way product
         for a in range(len(parts)):
@@ -229,6 +234,117 @@ class DenseMaps:
         code = parts[0] + "".join((" - " + p[1:]) if p.startswith("-") else (" + " + p) for p in parts[1:])
         return code
 
+
+    def _term(self, ops: list, out_idx: str) -> str:
+        """One term of a dense map: a broadcast product where nothing is summed, else an einsum
+        with its contraction order chosen now."""
+        letters_used = [ch for _, ix in ops for ch in ix]
+        if all(ch in out_idx for ch in letters_used) and all(len(set(ix)) == len(ix) for _, ix in ops):
+            return self._broadcast_product(ops, out_idx)  # broadcasting beats einsum
+        return self._einsum(ops, out_idx)
+
+    def _broadcast_product(self, ops: list, out_idx: str) -> str:
+        """A product of operands on distinct axes of out_idx, multiplied pairwise smallest first:
+        x_j x_l and (t_k u_k) E_ik are two n^2 arrays before the one n^4 product, instead of a
+        chain of n^4 temporaries from left to right."""
+        parts = []  # (code, axes in out_idx order)
+        for e, ix in ops:
+            if not ix:
+                parts.append((self.atom(e) if e.shape == SCALAR else self.operand(e), ""))
+                continue
+            code = self.operand(e)
+            if len(ix) == 2 and out_idx.index(ix[0]) > out_idx.index(ix[1]):
+                code, ix = fill(self.b.T, x=code), ix[::-1]
+            parts.append((code, ix))
+        if len(parts) == 1 or len(out_idx) <= 2:
+            return " * ".join(self.broadcast_code(c, ax, out_idx) for c, ax in parts)
+        while len(parts) > 1:
+            best = None
+            for a in range(len(parts)):
+                for b in range(a + 1, len(parts)):
+                    union = set(parts[a][1]) | set(parts[b][1])
+                    key = (len(union), len(union) - max(len(parts[a][1]), len(parts[b][1])), a, b)
+                    if best is None or key < best:
+                        best = key
+            _, _, a, b = best
+            union = "".join(ch for ch in out_idx if ch in parts[a][1] or ch in parts[b][1])
+            code = (f"{self.broadcast_code(parts[a][0], parts[a][1], union)} * "
+                    f"{self.broadcast_code(parts[b][0], parts[b][1], union)}")
+            parts = [p for i, p in enumerate(parts) if i not in (a, b)] + [(code, union)]
+        code, axes = parts[0]
+        return self.broadcast_code(code, axes, out_idx)
+
+    def broadcast_code(self, code: str, axes: str, target: str) -> str:
+        """An array whose axes are `axes` (in target's order) placed on the axes of target."""
+        if axes == target or not axes:
+            return code if not axes or axes == target and is_simple_product(code) else par(code)
+        sl = ", ".join(":" if ch in axes else "None" for ch in target)
+        return f"{par(code)}[{sl}]"
+
+    def _einsum(self, ops: list, out_idx: str) -> str:
+        spec = _ascii_spec(",".join(ix for _, ix in ops) + "->" + out_idx)
+        codes = [self.operand(e) for e, _ in ops]
+        return fill(self.b.einsum, spec=spec, ops=", ".join(codes), path=contraction_path(spec, ops))
+
+    def _matrix(self, ops: list, out2: str) -> str:
+        """A component of a term with two free indices, as a matrix indexed out2."""
+        if len(ops) == 1 and ops[0][1] == out2:
+            return self.operand(ops[0][0])
+        if all(ch in out2 for _, ix in ops for ch in ix) and all(len(set(ix)) == len(ix) for _, ix in ops):
+            return self._broadcast_product(ops, out2)
+        chain = _as_chain(ops, out2)
+        if chain is not None:  # a matrix product: the emitter's planned, shared products, no einsum call
+            return self.code(B.mul(*chain))
+        if len(ops) == 1 and ops[0][1] == out2[::-1]:
+            e = ops[0][0]
+            return self.operand(e.arg) if isinstance(e, Transpose) else fill(self.b.T, x=self.operand(e))
+        return self._einsum(ops, out2)
+
+    def _outer_sum(self, members: list) -> str:
+        """sum_t c_t P_t[a, b] Q_t[c, d] over terms of one index pattern, as one matrix product
+        (P stacked t x ab)' (Q stacked t x cd) and one transposition: every 4-way term is not
+        a separate n^4 array added to the others."""
+        ps, qs = [], []
+        for ops, _out, sign, scal, _, comps in members:
+            (o1, i1), (o2, i2) = comps
+            pm = self._matrix([ops[i] for i in i1], o1)
+            ps.append(sign + " * ".join(scal + [par(pm)]) if sign or scal else pm)
+            qs.append(self._matrix([ops[i] for i in i2], o2))
+        n = len(members)
+        _, out_idx, _, _, _, ((o1, _), (o2, _)) = members[0]
+        cur = o1 + o2
+        axes = [cur.index(ch) for ch in out_idx]
+        if len(set(qs)) == 1:  # one Q for all: (sum_t P_t) Q, a matrix sum and one outer product
+            psum = self.assign(ps[0] + "".join(f" - {x[1:]}" if x.startswith("-") else f" + {x}" for x in ps[1:]))
+            g = f"{psum}[:, :, None, None] * {par(qs[0])}[None, None, :, :]"
+            return g if axes == sorted(axes) else fill(self.b.permute, x=self.assign(g), axes=", ".join(map(str, axes)))
+        p = self.assign(fill(self.b.stack, xs=", ".join(ps)))
+        q = self.assign(fill(self.b.stack, xs=", ".join(qs)))
+        g = self.assign(f"({p}.reshape({n}, -1).T @ {q}.reshape({n}, -1)).reshape({p}.shape[1:] + {q}.shape[1:])")
+        return g if axes == sorted(axes) else fill(self.b.permute, x=g, axes=", ".join(map(str, axes)))
+
+
+def _as_chain(ops: list, out2: str):
+    """Matrices whose indices form one path from out2[0] to out2[1] (M3[d,c] M2[c,a] M1[a,b]) as
+    the factors of the product (each transposed as its indices require), or None."""
+    if any(len(ix) != 2 or ix[0] == ix[1] for _, ix in ops):
+        return None
+    left = list(ops)
+    at, factors = out2[0], []
+    while left:
+        nxt = [(i, e, ix) for i, (e, ix) in enumerate(left) if at in ix]
+        if len(nxt) != 1:
+            return None
+        i, e, ix = nxt[0]
+        factors.append(e if ix[0] == at else B.transpose(e))
+        at = ix[1] if ix[0] == at else ix[0]
+        del left[i]
+    return factors if at == out2[1] else None
+
+
+def is_simple_product(code: str) -> bool:
+    """Whether code may stand as a factor of a product as it is (a product itself, or an atom)."""
+    return "+" not in code and " - " not in code and not code.startswith("-")
 
 
 PATH_SIZE = 100  # the size assumed for a symbolic dimension when ordering an einsum's contractions
@@ -253,6 +369,42 @@ def contraction_path(spec: str, ops: list) -> list:
     except ValueError:  # sizes this estimate cannot reconcile (products of symbols): decided at run time
         return "greedy"
     return [path[0]] + [tuple(int(i) for i in p) for p in path[1:]]
+
+
+def _split(ops: list, out_idx: str):
+    """A 4-index term that is the outer product of two matrices, each a contraction of some of
+    the operands with two of the free indices: (pattern, ((letters, operand indices), (...)));
+    pattern is the free positions of each, the same for every term that sums the same way."""
+    comp = list(range(len(ops)))
+
+    def find(i):
+        while comp[i] != i:
+            i = comp[i]
+        return i
+    for i in range(len(ops)):
+        for j in range(i):
+            if set(ops[i][1]) & set(ops[j][1]):
+                comp[find(i)] = find(j)
+    roots = sorted({find(i) for i in range(len(ops))})
+    comps = []
+    for r in roots:
+        idx = [i for i in range(len(ops)) if find(i) == r]
+        comps.append(({ch for i in idx for ch in ops[i][1] if ch in out_idx}, idx))
+    if len(comps) < 2 or len(comps) > 8 or any(len(f) > 2 for f, _ in comps):
+        return None
+    # the components in two groups of two free indices each (x_j and x_l are one matrix x x')
+    best = None
+    for mask in range(1, 2 ** len(comps) - 1):
+        groups = ([c for i, c in enumerate(comps) if mask >> i & 1], [c for i, c in enumerate(comps) if not mask >> i & 1])
+        free = [set().union(*(f for f, _ in g)) for g in groups]
+        if any(len(f) != 2 for f in free) or out_idx[0] not in free[0]:
+            continue
+        out = [("".join(sorted(f, key=out_idx.index)), sorted(i for _, idx in g for i in idx))
+               for f, g in zip(free, groups, strict=True)]
+        pattern = tuple(tuple(out_idx.index(ch) for ch in c[0]) for c in out)
+        if best is None or pattern < best[0]:
+            best = (pattern, tuple(out))
+    return best
 
 
 def _signature(ops, scalars, row, col, kl) -> tuple:

@@ -115,7 +115,7 @@ class Emitter(DenseMaps):
         self.keep.append(e)  # ids are keys: keep every named node alive so no id is reused
         t = self.flipped.get(id(e))
         if t is not None:  # computed in the other orientation: a transposed view
-            c = fill(self.b.T, x=self.atom(t))
+            c = self.atom(t) if 1 in e.shape else fill(self.b.T, x=self.atom(t))  # a 1-D vector is its own transpose
             self.names[id(e)] = c
             return c
         c = self._code(e)
@@ -411,6 +411,8 @@ class Emitter(DenseMaps):
 
     def _c_Func(self, e):
         if e.name == "log" and isinstance(e.arg, Det):
+            if self.shares_lu(e.arg.arg) and self.b.det_inv:  # with the inverse, from one factorization
+                return f"{self.shared_lu(e.arg.arg)}[2]"
             return f"_log_det({self.code(e.arg.arg)})"
         spec = FUNCTIONS[e.name]
         if e.shape == SCALAR and self.b.name == "numpy" and spec.float_code:  # a float: math is faster
@@ -469,16 +471,33 @@ class Emitter(DenseMaps):
 
 def distribute(e: Expr) -> Expr:
     """(A + B) x -> A x + B x: a sum of matrices times a vector costs two matrix-vector
-    products instead of a matrix sum (memory traffic) and one product."""
+    products instead of a matrix sum (memory traffic) and one product. Likewise a sum of
+    structured matrices (diagonal, rank one) between other factors: A' (diag(p) - p p') A is
+    A' diag(p) A - (A'p)(A'p)', never the m x m matrix in the middle."""
     def fn(n):
-        if not isinstance(n, Mul) or n.shape == SCALAR or (n.shape[0] != 1 and n.shape[1] != 1):
+        if not isinstance(n, Mul) or n.shape == SCALAR:
             return n
         c, scal, chain = n.split()
+        vector = n.shape[0] == 1 or n.shape[1] == 1
         for i, f in enumerate(chain):
-            if isinstance(f, Add) and f.shape[0] != 1 and f.shape[1] != 1 and len(f.args) <= 4:
+            if not (isinstance(f, Add) and f.shape[0] != 1 and f.shape[1] != 1 and len(f.args) <= 4):
+                continue
+            if vector or (len(chain) >= 2 and all(_structured(t) for t in f.args)):
                 return B.add(*[B.mul(B.num(c), *scal, *chain[:i], t, *chain[i + 1:]) for t in f.args])
         return n
     return B.transform(e, fn)
+
+
+def _structured(t: Expr) -> bool:
+    """A matrix that is cheap to multiply without forming it: c diag(v) or c u v' (rank one)."""
+    _, rest = B.split_coeff(t)
+    if isinstance(rest, Mul):
+        _, scal, chain = rest.split()
+        if len(chain) == 1:
+            rest = chain[0]
+        else:
+            return any(f.shape[1] == 1 for f in chain[:-1])
+    return isinstance(rest, Diag)
 
 
 def _chain_node(chain: list) -> Expr:

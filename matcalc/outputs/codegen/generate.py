@@ -34,6 +34,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
+from ...core.errors import MatcalcError
 from ...core.nodes import SCALAR, DimSize, Expr, Var
 from ..printing import to_text
 from .backends import BACKENDS, Backend, runtime_source
@@ -176,7 +177,14 @@ def _kind(shape) -> str:
 def load_generated(source: str, name: str = "f"):
     """Compile generated source (built from the expression tree, never from user text)."""
     namespace: dict = {}
-    exec(compile(source, "<matcalc generated>", "exec"), namespace)  # noqa: S102 - generated code only
+    try:
+        exec(compile(source, "<matcalc generated>", "exec"), namespace)  # noqa: S102 - generated code only
+    except ModuleNotFoundError as err:
+        extra = {"jax": "jax", "torch": "torch"}.get((err.name or "").split(".")[0])
+        if extra is None:
+            raise
+        raise MatcalcError(f"the {extra} backend needs {err.name}, which is not installed: "
+                           f"pip install 'matcalc[{extra}]'") from None
     fn = namespace[name]
     fn.__matcalc_source__ = source
     return fn

@@ -1,9 +1,17 @@
 """The JAX runtime of generated code: helpers copied into generated JAX modules (see
-`runtime_numpy`). matcalc never imports this module; the generator only reads its source."""
+`runtime_numpy`). matcalc never imports this module; the generator only reads its source.
+
+No global side effect: the generated module leaves `jax_enable_x64` as the program set it, and
+dtypes follow the inputs (float32 in, float32 out; float64 where x64 is enabled).
+"""
 import jax
 import jax.numpy as _np
 
-jax.config.update('jax_enable_x64', True)
+
+def _float_array(x):
+    """x as a JAX array of a floating dtype: its own, or JAX's default float for integers."""
+    x = _np.asarray(x)
+    return x if _np.issubdtype(x.dtype, _np.floating) else x.astype(_np.result_type(float))
 
 
 def _softmax(u):

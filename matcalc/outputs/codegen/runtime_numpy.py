@@ -91,16 +91,22 @@ def _inv(x):
 
 
 def _det_inv(x):
-    """det(x) and inv(x) from one LU factorization (LAPACK getrf, through SciPy when it is
-    installed); NumPy alone has no LU to share and factors twice."""
+    """det(x), inv(x) and log(det(x)) (NaN unless det(x) > 0) from one LU factorization (LAPACK
+    getrf, through SciPy when it is installed); NumPy alone has no LU to share and factors again.
+    The log-determinant is summed from the factors' logarithms: no overflow at large n."""
     f = _lu(x)
     if f is None:  # no SciPy, or exactly singular: NumPy's own answer and error
-        return _np.linalg.det(x), _np.linalg.inv(x)
+        sign, logabs = _np.linalg.slogdet(x)
+        det = sign * _math.exp(logabs) if logabs < 709.0 else sign * _math.inf
+        return det, _np.linalg.inv(x), logabs if sign > 0 else _np.nan
     lu, piv = f
-    swaps = _np.count_nonzero(piv != _np.arange(piv.shape[0]))
-    det = float(_np.prod(_np.diagonal(lu))) * (-1.0 if swaps % 2 else 1.0)
+    d = _np.diagonal(lu)
+    swaps = _np.count_nonzero(piv != _np.arange(piv.shape[0])) + _np.count_nonzero(d < 0)
+    logabs = float(_np.log(_np.abs(d)).sum())
+    sign = -1.0 if swaps % 2 else 1.0
+    det = sign * _math.exp(logabs) if logabs < 709.0 else sign * _math.inf
     inv = _lu_inv(lu, piv)
-    return det, _np.linalg.inv(x) if inv is None else inv
+    return det, _np.linalg.inv(x) if inv is None else inv, logabs if sign > 0 else _np.nan
 
 
 def _lu(x):

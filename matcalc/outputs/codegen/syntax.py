@@ -65,7 +65,7 @@ def _is_argument(before: str, after: str) -> bool:
     `f(a, {x})`, `({s})`; then any expression may fill it as it is."""
     b = before.rstrip(" ")
     a = after.lstrip(" ")
-    return (b.endswith("(") or b.endswith(",")) and (a.startswith(")") or a.startswith(","))
+    return b.endswith(("(", "[", ",")) and a.startswith((")", "]", ","))
 
 
 def fill(template: str, **fields) -> str:
