@@ -6,7 +6,7 @@ import gc
 from .language.declarations import parse_declarations
 from .core.errors import MatcalcError
 from .core import build as B
-from .language.infer import typecheck
+from .language.kinds import typecheck
 from .core.nodes import SCALAR, Expr, Var
 from .language.parser import parse_syntax
 
@@ -61,12 +61,17 @@ class Expression:
     `parse(str(e), where=e.where) == e`.
     """
 
-    __slots__ = ("node", "_where", "context")
+    __slots__ = ("node", "_where", "context", "reading", "inferred")
 
-    def __init__(self, node: Expr, where: str | None = None, context: tuple = ()):
+    def __init__(self, node: Expr, where: str | None = None, context: tuple = (), reading: str = "",
+                 inferred: str = ""):
         self.node = node
         self._where = where
         self.context = context  # every variable the text named, even those that cancelled out
+        #: how the text was read: every product spaced, every compound operand parenthesized
+        self.reading = reading or str(node)
+        #: the kind and dimensions of every name of the text, declared or inferred (`mu: vector(n_x)`)
+        self.inferred = inferred
 
     @property
     def where(self) -> str:
@@ -143,10 +148,10 @@ def parse(text: str, where=None) -> Expression:
     try:
         syn = parse_syntax(text)
         node, ctx = typecheck(syn, text, decls)
-        context = tuple(t.built for t in ctx.vars.values() if t.built is not None) + _declared_only(decls, ctx.vars)
+        context = ctx.built_vars() + _declared_only(decls, ctx.vars)
     except RecursionError:
         raise MatcalcError("the expression is nested too deeply") from None
     finally:
         if enabled:
             gc.enable()
-    return Expression(node, context=context)
+    return Expression(node, context=context, reading=ctx.reading, inferred=ctx.inferred)

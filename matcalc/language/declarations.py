@@ -22,6 +22,17 @@ GREEK = ("alpha", "beta", "gamma", "delta", "epsilon", "varepsilon", "zeta", "et
          "upsilon", "phi", "varphi", "chi", "psi", "omega", "Gamma", "Delta", "Theta", "Lambda",
          "Xi", "Pi", "Sigma", "Upsilon", "Phi", "Psi", "Omega")
 
+MAX_DIM = 10 ** 12  # a larger dimension is refused (no array has it; its digits would only slow)
+
+
+def norm_name(name: str) -> str:
+    """x_{1} and x_1 are one name, x_1: a subscript of letters and digits loses its braces."""
+    i = name.find("_{")
+    if i > 0 and name.endswith("}") and name[i + 2:-1].isalnum():
+        return name[:i] + "_" + name[i + 2:-1]
+    return name
+
+
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+|_\{[A-Za-z0-9]+\})?$")
 _DIM = re.compile(r"^(?:[A-Za-z][A-Za-z0-9_]*|[0-9]+)(?:\*(?:[A-Za-z][A-Za-z0-9_]*|[0-9]+))*$")  # n, 3, m*n
 
@@ -87,6 +98,9 @@ def _dim(tok: str, where: str):
         raise DeclarationError(f"{_show(where)}: {_show(tok)} is not a dimension (a name like n, an integer "
                                f"like 3, or a product like m*n)")
     if tok.isdigit():
+        if len(tok) > len(str(MAX_DIM)) or int(tok) > MAX_DIM:
+            raise DeclarationError(f"{_show(where)}: the dimension {tok[:20]}{'...' if len(tok) > 20 else ''} is "
+                                   f"too large (at most {MAX_DIM:,})")
         v = int(tok)
         if v < 1:
             raise DeclarationError(f"{_show(where)}: a dimension must be at least 1, not {v}")
@@ -114,7 +128,7 @@ def parse_declarations(text) -> dict:
         if ":" not in item:
             raise DeclarationError(f"declaration {_show(item)} needs a colon: names: kind, e.g. 'x: vector(n)'")
         names_part, spec = item.split(":", 1)
-        names = [n.strip() for n in names_part.split(",")]
+        names = [norm_name(n.strip()) for n in names_part.split(",")]
         for n in names:
             if not _NAME.match(n):
                 raise DeclarationError(f"{_show(n)} is not a valid name (a letter, then letters or digits, optionally _subscript)")
