@@ -289,7 +289,7 @@ class Ctx(DimSpace):
             return pieces
         if k == "product":
             items = s.a
-            for (op1, a), (op2, b) in zip(items, items[1:]):
+            for (_, a), (op2, b) in zip(items, items[1:], strict=False):
                 if a.kind == "apply" and op2 == "":
                     self._apply_too_long(a, b)
                 if a.kind == "name" and b.kind == "paren" and op2 == "" and a.end == b.start:
@@ -356,7 +356,7 @@ class Ctx(DimSpace):
         if k == "norm":
             return self.norm(s, self.one(s.a), s.b)
         if k == "where":
-            for name, value, pos in s.b:
+            for name, value, _pos in s.b:
                 name = norm_name(name)
                 if name in self.decls:
                     raise DeclarationError(f"'{name}' is both declared and defined with 'where'")

@@ -120,7 +120,7 @@ def typecheck(syn: Syn, text: str, decls: dict):
                 break  # no choice of kinds changes this conflict
             nogoods.append(tuple((n, kinds[n]) for n in soft))
             continue
-        except ShapeError as e:
+        except ShapeError:
             if first_error is None:
                 raise
             continue
