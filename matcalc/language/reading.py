@@ -18,7 +18,7 @@ def explicit(ctx, t) -> str:
     def op(u) -> str:
         s = explicit(ctx, u)
         if u.op in _ATOMS or (u.op == "num" and u.args[0] >= 0 and u.args[0].denominator == 1) or (
-                u.op == "transpose" or (u.op == "matpow" and u.args[1] != -1)):
+                u.op in ("transpose", "matpow")):
             return s
         return f"({s})"
 
