@@ -99,8 +99,8 @@ def _dim(tok: str, where: str):
                                f"like 3, or a product like m*n)")
     if tok.isdigit():
         if len(tok) > len(str(MAX_DIM)) or int(tok) > MAX_DIM:
-            raise DeclarationError(f"{_show(where)}: the dimension {tok[:20]}{'...' if len(tok) > 20 else ''} is "
-                                   f"too large (at most {MAX_DIM:,})")
+            raise DeclarationError(f"the dimension {tok[:20]}{'...' if len(tok) > 20 else ''} "
+                                   f"({len(tok):,} digits) is too large (at most {MAX_DIM:,})")
         v = int(tok)
         if v < 1:
             raise DeclarationError(f"{_show(where)}: a dimension must be at least 1, not {v}")
