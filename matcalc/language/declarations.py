@@ -203,3 +203,75 @@ def _close_props(props: set, kind: str, dims: tuple, name: str) -> frozenset:
     if square and kind == "matrix" and None not in dims and dims[0] != dims[1]:
         raise DeclarationError(f"{name} is {dims[0]}x{dims[1]}, but {', '.join(sorted(square))} needs a square matrix")
     return frozenset(out)
+
+
+# ---------------------------------------------------------------- values against declarations
+
+#: the default relative tolerance of `check_value`
+VALUE_TOLERANCE = 1e-8
+#: set this environment variable to 0 to switch the checks off everywhere
+CHECK_SWITCH = "MATCALC_CHECK_DECLARATIONS"
+
+
+def check_value(decl_props, name: str, array, tol: float | None = VALUE_TOLERANCE) -> None:
+    """Raise a MatcalcError naming `name` and the property when `array` breaks a declared
+    property (symmetric, spd, diagonal, orthogonal, positive, invertible).
+
+    The test is relative: |A - A'| <= tol * max(1, |A|) entrywise for symmetric, and so on;
+    spd is a successful Cholesky factorization of a symmetric matrix. `tol=None`, or the
+    environment variable MATCALC_CHECK_DECLARATIONS=0, switches the check off. Arrays that
+    are not square where a square matrix is needed are left to the shape checks.
+    """
+    import os
+
+    import numpy as np
+
+    from ..core.errors import EvaluationError
+
+    if tol is None or os.environ.get(CHECK_SWITCH, "1").strip().lower() in ("0", "false", "no", "off"):
+        return
+    props = set(decl_props or ())
+    if not props:
+        return
+    a = np.asarray(array, dtype=float)
+    if not np.all(np.isfinite(a)):
+        return  # non-finite values are reported by evaluation itself
+
+    def fail(prop, why):
+        raise EvaluationError(f"the value of {name} is not {prop} ({why}); it was declared {prop}. Pass values that "
+                              f"satisfy the declaration, or switch the check off ({CHECK_SWITCH}=0)")
+
+    scale = max(1.0, float(np.max(np.abs(a)))) if a.size else 1.0
+    if "positive" in props and a.size and np.min(a) <= 0:
+        fail("positive", f"its smallest entry is {np.min(a):.3g}")
+    square = a.ndim == 2 and a.shape[0] == a.shape[1]
+    if not square:
+        return
+    n = a.shape[0]
+    if "symmetric" in props or "spd" in props:
+        asym = float(np.max(np.abs(a - a.T))) if a.size else 0.0
+        if asym > tol * scale:
+            fail("symmetric", f"|{name} - {name}'| reaches {asym:.3g}")
+    if "diagonal" in props:
+        off = float(np.max(np.abs(a - np.diag(np.diag(a))))) if a.size else 0.0
+        if off > tol * scale:
+            fail("diagonal", f"an entry off the diagonal is {off:.3g}")
+    if "spd" in props:
+        try:
+            np.linalg.cholesky((a + a.T) / 2)
+        except np.linalg.LinAlgError:
+            fail("spd", f"its smallest eigenvalue is {float(np.min(np.linalg.eigvalsh((a + a.T) / 2))):.3g}")
+    if "orthogonal" in props:
+        err = float(np.max(np.abs(a.T @ a - np.eye(n)))) if a.size else 0.0
+        if err > tol * max(1.0, n):
+            fail("orthogonal", f"|{name}'{name} - I| reaches {err:.3g}")
+    if "invertible" in props and not ({"spd", "orthogonal"} & props) and n:
+        if np.linalg.matrix_rank(a) < n:
+            fail("invertible", "it is singular")
+
+
+def check_values(decls: dict, values: dict, tol: float | None = VALUE_TOLERANCE) -> None:
+    """`check_value` for every declared name that has a value."""
+    for name, decl in decls.items():
+        if name in values and decl.props:
+            check_value(decl.props, name, values[name], tol)
