@@ -38,8 +38,15 @@ def known_functions() -> str:
     return ", ".join(list(CALLS) + list(FUNCTIONS))
 
 
+_FUNC_NAMES: list = []
+_FUNC_SET = frozenset(all_names())
+
+
 def _func_names() -> list:
-    return [n for n in all_names() if len(n) >= 2]
+    """The registry's names of two letters or more (computed once: functions register at import)."""
+    if not _FUNC_NAMES:
+        _FUNC_NAMES.extend(n for n in all_names() if len(n) >= 2)
+    return _FUNC_NAMES
 
 
 class T:
@@ -149,7 +156,7 @@ class Ctx(DimSpace):
         out = []
         i = 0
         n = len(body)
-        longest = max([len(x) for x in self.decls] + [len(x) for x in self.bindings] + [10])
+        longest = self._longest()
         while i < n:
             best = None
             for j in range(min(n, i + longest), i + 1, -1):
@@ -171,8 +178,19 @@ class Ctx(DimSpace):
             self._no_function_inside(text, out, start)
         return out
 
+    def _longest(self) -> int:
+        """The longest declared or bound name (at least 10, for Greek names), cached per state."""
+        key = (len(self.decls), len(self.bindings))
+        old = getattr(self, "_longest_key", None)
+        if old is not None and old[0] == key[0] and old[1] + 1 == key[1]:  # one binding more
+            self._longest_value = max(self._longest_value, len(next(reversed(self.bindings))))
+        elif old != key:
+            self._longest_value = max([len(x) for x in self.decls] + [len(x) for x in self.bindings] + [10])
+        self._longest_key = key
+        return self._longest_value
+
     def _no_function_inside(self, text: str, parts: list, start: int) -> None:
-        if len(parts) < 2 and not any(text.rstrip("0123456789") == f for f in _func_names()):
+        if len(parts) < 2 and text.rstrip("0123456789") not in _FUNC_SET:
             return
         segs, cur = [], ""
         for p in parts:

@@ -23,11 +23,12 @@ from . import construct
 from .declarations import default_kind, is_greek
 from .dims import Clash
 from .declarations import norm_name
-from .infer import CONSTANTS, Ctx
+from .infer import CONSTANTS, Ctx, _is_t
 from .parser import Syn
 from .reading import full_reading, inferred
 
 MAX_ATTEMPTS = 64
+MAX_WORK = 2_000_000  # attempts times characters: long texts get fewer attempts
 _HALF = Fraction(1, 2)
 
 
@@ -51,6 +52,22 @@ def _children(n: Syn) -> list:
                     out.append(x)
                 elif isinstance(x, tuple):
                     out.extend(y for y in x if isinstance(y, Syn))
+    return out
+
+
+def _powered(syn: Syn, ctx: Ctx) -> dict:
+    """Kinds that use rules out up front (one attempt instead of one per name): the base of a
+    power is never a vector (x^2), and of a power that is not an integer never a matrix."""
+    out: dict = {}
+    stack = [syn]
+    while stack:
+        n = stack.pop()
+        if n.kind == "post" and n.a.kind == "name" and n.b and n.b[0].kind == "pow" and not _is_t(n.b[0]):
+            last = ctx.split_run(n.a.a, n.a.start, check=False)[-1]
+            k = ctx.const_value(n.b[0].a)
+            out.setdefault(last, set()).update({"vector"} if k is not None and k.denominator == 1
+                                               else {"vector", "matrix"})
+        stack.extend(_children(n))
     return out
 
 
@@ -85,8 +102,10 @@ def _attempt(syn, text, decls, kinds):
 
 def typecheck(syn: Syn, text: str, decls: dict):
     """The canonical Expr of a syntax tree under `decls`, and the inference context that read it."""
-    names = undeclared_names(syn, Ctx(text, decls))
-    opts = [options(n) for n in names]
+    ctx0 = Ctx(text, decls)
+    names = undeclared_names(syn, ctx0)
+    ruled_out = _powered(syn, ctx0) if "^" in text else {}
+    opts = [[o for o in options(n) if o[1] not in ruled_out.get(n, ())] or options(n) for n in names]
     start = tuple(0 for _ in names)
     heap = [(0, start)]
     seen = {start}
@@ -94,6 +113,7 @@ def typecheck(syn: Syn, text: str, decls: dict):
     found = []
     first_error = None
     attempts = 0
+    exhausted = False
     while heap:
         cost, state = heapq.heappop(heap)
         if found and cost > found[0][0]:
@@ -107,7 +127,8 @@ def typecheck(syn: Syn, text: str, decls: dict):
         kinds = {n: opts[i][state[i]][1] for i, n in enumerate(names)}
         if any(all(kinds.get(n) == k for n, k in ng) for ng in nogoods):
             continue
-        if attempts >= MAX_ATTEMPTS:
+        if attempts >= MAX_ATTEMPTS or attempts * len(text) > MAX_WORK:
+            exhausted = True
             break
         attempts += 1
         try:
@@ -128,7 +149,10 @@ def typecheck(syn: Syn, text: str, decls: dict):
         if cost == 0:
             break  # every name as it looks: nothing else is as cheap
     if not found:
-        raise ShapeError(first_error or "cannot infer the shapes of this expression; declare the kinds (where=...)")
+        note = (f"\n(no reading of the undeclared names fits after {attempts} tries; declare their kinds "
+                f"with where=...)") if exhausted else ""
+        raise ShapeError((first_error or "cannot infer the shapes of this expression; declare the kinds "
+                          "(where=...)") + note)
     if len(found) > 1:
         raise ShapeError(_ambiguous(text, found[0], found[1]))
     _, _, node, ctx, root = found[0]
