@@ -20,8 +20,9 @@ from . import construct
 
 _GREEK_SET = frozenset(GREEK)
 MAX_MATRIX_POWER = 1000
-#: names that are constants unless declared: the identity, Euler's number and pi
-CONSTANTS = ("I", "eye", "e", "pi")
+#: names that are constants unless declared: the identity and pi (e is Euler's number only as the base
+#: of a power, e^x; elsewhere it is a name like any other: e'x with e a vector of ones)
+CONSTANTS = ("I", "eye", "pi")
 SUGGEST = {"norm": "write ||x||, ||X||_F, norm2(x) or norm1(x)", "transpose": "write X' or X^T",
            "inverse": "write inv(X) or X^-1", "logsumexp": "write log(sum(exp(x)))", "frob": "write ||X||_F",
            "max": "max is not supported", "min": "min is not supported", "maximum": "for max(u, 0) write relu(u)",
@@ -92,6 +93,7 @@ class Ctx(DimSpace):
         self.vars: dict = {}
         self.bindings: dict = {}
         self.split_runs: dict = {}
+        self.euler = False
 
     # ------------------------------------------------------------ messages
     def src(self, t) -> str:
@@ -230,8 +232,8 @@ class Ctx(DimSpace):
             if name in ("I", "eye"):
                 k = self.flex("k")
                 return T("identity", (), (k, k), start, end, dep=frozenset())
-            if name == "e":
-                return T("euler", (), (self.unit, self.unit), start, end)
+            if name == "e" and self.euler:
+                raise self._two_es()
             if name == "pi":
                 return T("pi", (), (self.unit, self.unit), start, end)
             if name.startswith("I_"):  # I_n: the identity of size n
@@ -244,6 +246,11 @@ class Ctx(DimSpace):
             self.vars[name] = v
             return v
         return T("var", v.args, v.shape, start, end, v.soft, v.dep)  # this occurrence's span
+
+    def _two_es(self) -> ParseError:
+        return ParseError("'e' is Euler's number in e^(...) but a variable elsewhere in the same expression; write "
+                          "exp(...) for the exponential, or declare e (where='e: ...') to make it a variable "
+                          "everywhere", self.text, self.text.find("e"))
 
     def _new_variable(self, name, start, end) -> T:
         decl = self.decls.get(name)
@@ -291,7 +298,14 @@ class Ctx(DimSpace):
                 pos += len(p)
             return out
         if k == "post":
-            pieces = self.infer(s.a)
+            if s.a.kind == "name" and s.a.a == "e" and s.b[0].kind == "pow" and not _is_t(s.b[0]) \
+                    and "e" not in self.decls and "e" not in self.bindings:
+                if "e" in self.vars:
+                    raise self._two_es()
+                self.euler = True  # e^x is exp(x): e is Euler's number as the base of a power
+                pieces = [T("euler", (), (self.unit, self.unit), s.a.start, s.a.end)]
+            else:
+                pieces = self.infer(s.a)
             last = None
             for pf in s.b:
                 if pf.kind in ("pow", "epow") and not _is_t(pf):

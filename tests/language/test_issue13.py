@@ -192,10 +192,13 @@ def test_subgradient_convention_at_a_kink_is_the_midpoint():
     assert np.allclose(g, [0.0, 1.0, -1.0])
 
 
-def test_pi_is_the_constant_and_e_is_euler_unless_declared():
+def test_pi_is_the_constant_and_e_is_euler_as_the_base_of_a_power():
     assert matcalc.parse("pi").evaluate({}) == pytest.approx(np.pi)
-    assert matcalc.parse("e").evaluate({}) == pytest.approx(np.e)
-    assert matcalc.parse("e x", where="e: scalar").variables == ("e", "x")
+    assert matcalc.parse("e^1").evaluate({}) == pytest.approx(np.e)
+    assert matcalc.parse("e' x").variables == ("e", "x")  # e alone is a name (a vector of ones, often)
+    assert matcalc.parse("e^x", where="e: scalar").variables == ("e", "x")
+    assert "Euler" in err(ParseError, "e^t + e' x")
+    assert "Euler" in err(ParseError, "e' x + e^t")
     assert matcalc.parse("pi x", where="pi: scalar").variables == ("pi", "x")
 
 
