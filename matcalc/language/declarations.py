@@ -201,7 +201,7 @@ def _close_props(props: set, kind: str, dims: tuple, name: str) -> frozenset:
     if square and kind != "matrix":
         raise DeclarationError(f"{name} is a {kind}, but {', '.join(sorted(square))} needs a square matrix")
     if square and kind == "matrix" and None not in dims and dims[0] != dims[1]:
-        raise DeclarationError(f"{name} is {dims[0]}x{dims[1]}, but {', '.join(sorted(square))} needs a square matrix")
+        raise DeclarationError(f"{name} is {dims[0]} x {dims[1]}, but {', '.join(sorted(square))} needs a square matrix")
     return frozenset(out)
 
 

@@ -23,7 +23,8 @@ from . import construct
 from .declarations import default_kind, is_greek
 from .dims import Clash
 from .declarations import norm_name
-from .infer import CONSTANTS, Ctx, _is_t
+from .infer import Ctx, _is_t
+from .names import CONSTANTS
 from .parser import Syn
 from .reading import full_reading, inferred
 

@@ -14,7 +14,7 @@ from fractions import Fraction
 from functools import lru_cache
 
 from ..core.errors import ParseError
-from ..core.functions import CALLS, all_names
+from ..core.functions import ALIASES, CALLS, FUNCTIONS, all_names
 from .declarations import norm_name
 
 MAX_LENGTH = 200_000
@@ -147,9 +147,12 @@ _NOT_BARE = {"ones", "zeros", "comm", "dim", "kron", "vector", "matrix"}
 
 
 def _arity(name: str) -> tuple:
-    from ..core.functions import ALIASES
     spec = CALLS.get(ALIASES.get(name, name))
     return spec.arity if spec is not None else (1,)
+
+
+_HINTS = {"dot": "write x' y or <x, y>", "norm": "write ||x||, ||x||_1, ||X||_F, norm1(x) or norm2(x)",
+          "maximum": "for max(u, 0) write relu(u)", "max": "max is not supported", "min": "min is not supported"}
 
 
 class _UnknownCall(Exception):
@@ -420,9 +423,10 @@ def parse_syntax(text: str) -> Syn:
         raise ParseError(f"the number {e.text[:20]}{'...' if len(e.text) > 20 else ''} is too long or too large "
                          f"(at most {MAX_DIGITS} digits and exponents up to {MAX_DIGITS})", text, e.pos) from None
     except _UnknownCall as e:
-        from ..core.functions import CALLS as _C, FUNCTIONS as _F
-        raise ParseError(f"unknown function '{e.name}' (it is not a function of the language, whatever its "
-                         f"arguments); the functions are {', '.join(list(_C) + list(_F))}", text, e.pos) from None
+        hint = _HINTS.get(e.name)
+        raise ParseError(f"unknown function '{e.name}'" + (f" ({hint})" if hint else "") + ", whatever its "
+                         f"arguments; the functions are {', '.join(list(CALLS) + list(FUNCTIONS))}",
+                         text, e.pos) from None
     except _UnexpectedChar as e:
         raise _bad_character(text, e.pos) from None
     except _TooDeep as e:

@@ -78,7 +78,8 @@ def explicit(ctx, t) -> str:
     if k == "inner":
         return f"<{explicit(ctx, a[0])}, {explicit(ctx, a[1])}>"
     if k == "norm":
-        return f"||{explicit(ctx, a[0])}||"
+        vec = a[0].shape[0].find().const == 1 or a[0].shape[1].find().const == 1
+        return f"||{explicit(ctx, a[0])}||" + ("" if vec else "_F")
     if k == "spectral":
         return f"||{explicit(ctx, a[0])}||_2"
     if k == "kron":
