@@ -296,3 +296,35 @@ def test_check_values_reads_the_declarations():
     check_values(decls, {"S": np.eye(2), "x": np.ones(2)})
     with pytest.raises(EvaluationError):
         check_values(decls, {"S": -np.eye(2)})
+
+
+# ---------------------------------------------------------------- more of the same families
+@pytest.mark.parametrize("text, words", [
+    ("exp -x", ["exp needs an operand"]), ("tr", ["tr needs an operand"]), ("tr X tr Y", ["two readings"]),
+    ("vecX", ["did you mean vec(X)?"]), ("invX", ["did you mean inv(X)?"]), ("a^b^c", ["(a^b)^c", "a^(b^c)"]),
+    ("x where x = y, y = z", ["before its definition"]), ("sin(x)y", ["two ways"]),
+])
+def test_more_refusals_say_why(text, words):
+    with pytest.raises(MatcalcError) as info:
+        matcalc.parse(text)
+    assert all(w in str(info.value) for w in words)
+
+
+@pytest.mark.parametrize("text, reading", [
+    ("log det X^-1", "log(det(inv(X)))"), ("sum x", "sum(x)"), ("diag x", "diag(x)"), ("inv X", "inv(X)"),
+    ("det X^2", "det(X^2)"), ("relu x", "relu(x)"), ("norm2(X)", "||X||_F"), ("2pix", "2 pi x"),
+    ("X^T^2", "X'^2"), ("A(x+y)", "A (x + y)"), ("x' e", "x' e"),
+])
+def test_more_readings(text, reading):
+    assert matcalc.parse(text).reading == reading
+
+
+def test_reading_of_a_where_binding_and_the_constants():
+    assert matcalc.parse("p' p where p = A x").reading == "p' p where p = A x"
+    assert matcalc.parse("pi + e^t").reading == "pi + exp(t)"
+
+
+def test_a_scalar_from_use_takes_the_cheapest_consistent_kinds():
+    assert "A: scalar" in matcalc.parse("x'x + A").inferred  # x'x rests on x: A gives way
+    # with x declared, x'x is a scalar whatever A is, so it is added to every entry of the matrix A
+    assert matcalc.parse("x'x + A", where="x: vector(n)").shape == ("m_A", "n_A")
