@@ -69,6 +69,7 @@ class Ctx(DimSpace, NameRules):
         self.bindings: dict = {}
         self.split_runs: dict = {}
         self.euler = False
+        self.spreads = 0
 
     # ------------------------------------------------------------ messages
     def src(self, t) -> str:
@@ -423,6 +424,11 @@ class Ctx(DimSpace, NameRules):
         nonscalar = [t for _, t in terms if not self.is_scalar(t)]
         if nonscalar:
             first = nonscalar[0]
+            lone = [t for t in nonscalar if t.op == "var" and t.soft]
+            spread = [t for _, t in terms if self.is_scalar(t) and t.op != "num"]
+            if lone and spread:  # a + sum(sin(G)): a name whose kind is a guess gives way, no broadcasting
+                raise self.clash(f"cannot add {self.src(spread[0])} (a scalar) to {self.src(lone[0])} "
+                                 f"({self.show(lone[0])}), whose kind is only a guess", lone[0], spread[0])
             for _, t in terms:
                 if t.dep and self.is_scalar(t):
                     names = ", ".join(sorted(t.dep))
@@ -430,6 +436,7 @@ class Ctx(DimSpace, NameRules):
                         f"cannot add {self.src(t)} (a scalar) to {self.src(first)} ({self.show(first)}): a scalar "
                         f"is added to every entry only when it is a number or a declared scalar, and "
                         f"{self.src(t)} rests on the undeclared {names}; declare the kinds (where=...)", t, first)
+            self.spreads += len(spread)  # readings with fewer implicit broadcasts are preferred
             for t in nonscalar[1:]:
                 def why(t=t):
                     return self.clash(f"cannot add {self.src(first)} ({self.show(first)}) and "

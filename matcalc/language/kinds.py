@@ -10,8 +10,9 @@ choice being how far it departs from the look of the names:
     capital Latin (A): matrix 0, scalar 1, vector 2
     Greek (mu):        scalar 0, vector 1/2, matrix 1/2   (the weakest hint: x - mu makes mu a vector)
 
-The cheapest consistent choice is the reading; two consistent choices of the same cost are
-refused with both readings and the declarations that pick each.
+The cheapest consistent choice is the reading; between choices of the same cost, the one with
+fewer implicit broadcasts (a scalar added to every entry of a vector or matrix); two that remain
+are refused with both readings and the declarations that pick each.
 """
 from __future__ import annotations
 
@@ -107,26 +108,41 @@ def typecheck(syn: Syn, text: str, decls: dict):
     names = undeclared_names(syn, ctx0)
     ruled_out = _powered(syn, ctx0) if "^" in text else {}
     opts = [[o for o in options(n) if o[1] not in ruled_out.get(n, ())] or options(n) for n in names]
-    start = tuple(0 for _ in names)
-    heap = [(0, start)]
-    seen = {start}
+    index = {n: i for i, n in enumerate(names)}
+    look = {n: opts[i][0][1] for i, n in enumerate(names)}
+    # a state lists only the names that depart from their cheapest kind: (name index, option index)
+    heap = [(0, ())]
+    seen = {()}
     nogoods: list = []
     found = []
     first_error = None
     attempts = 0
     exhausted = False
+
+    def expand(cost, state, which, same_cost_only=False):
+        at = dict(state)
+        for i in which:
+            k = at.get(i, 0)
+            if k + 1 >= len(opts[i]):
+                continue
+            step = opts[i][k + 1][0] - opts[i][k][0]
+            if same_cost_only and step:
+                continue
+            nxt = tuple(sorted({**at, i: k + 1}.items()))
+            if nxt not in seen:
+                seen.add(nxt)
+                heapq.heappush(heap, (cost + step, nxt))
+
     while heap:
         cost, state = heapq.heappop(heap)
         if found and cost > found[0][0]:
             break
-        for i in range(len(state)):
-            if state[i] + 1 < len(opts[i]):
-                nxt = state[:i] + (state[i] + 1,) + state[i + 1:]
-                if nxt not in seen:
-                    seen.add(nxt)
-                    heapq.heappush(heap, (cost - opts[i][state[i]][0] + opts[i][state[i] + 1][0], nxt))
-        kinds = {n: opts[i][state[i]][1] for i, n in enumerate(names)}
-        if any(all(kinds.get(n) == k for n, k in ng) for ng in nogoods):
+        kinds = dict(look)
+        for i, k in state:
+            kinds[names[i]] = opts[i][k][1]
+        bad = next((ng for ng in nogoods if all(kinds.get(n) == k for n, k in ng)), None)
+        if bad is not None:  # only a change of one of its names can avoid this conflict
+            expand(cost, state, [index[n] for n, _ in bad])
             continue
         if attempts >= MAX_ATTEMPTS or attempts * len(text) > MAX_WORK:
             exhausted = True
@@ -141,20 +157,26 @@ def typecheck(syn: Syn, text: str, decls: dict):
             if not soft:
                 break  # no choice of kinds changes this conflict
             nogoods.append(tuple((n, kinds[n]) for n in soft))
+            expand(cost, state, [index[n] for n in soft])
             continue
         except ShapeError:
             if first_error is None:
                 raise
+            expand(cost, state, range(len(names)))
             continue
         found.append((cost, kinds, node, ctx, root))
         if cost == 0:
             break  # every name as it looks: nothing else is as cheap
+        expand(cost, state, range(len(names)), same_cost_only=True)  # readings of the same cost
     if not found:
         note = (f"\n(no reading of the undeclared names fits after {attempts} tries; declare their kinds "
                 f"with where=...)") if exhausted else ""
         raise ShapeError((first_error or "cannot infer the shapes of this expression; declare the kinds "
                           "(where=...)") + note)
-    if len(found) > 1:
+    # among readings of the same cost, the one with fewer implicit broadcasts (a scalar added to every
+    # entry) wins; a tie that remains is refused
+    found.sort(key=lambda f: f[3].spreads)
+    if len(found) > 1 and found[0][3].spreads == found[1][3].spreads:
         raise ShapeError(_ambiguous(text, found[0], found[1]))
     _, _, node, ctx, root = found[0]
     ctx.reading = full_reading(ctx, root)

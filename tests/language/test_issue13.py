@@ -76,8 +76,14 @@ def test_a_guessed_scalar_is_never_spread_over_a_vector():
 
 def test_numbers_and_declared_scalars_still_spread():
     assert matcalc.parse("1 + exp(A x)").shape != ()
-    assert matcalc.parse("X - c", where="c: scalar").shape == ("m_X", "n_X")
-    assert matcalc.parse("X - tr(Y)").shape == ("m_X", "n_X")  # tr is a scalar whatever Y is
+    assert matcalc.parse("X - c", where="c: scalar; X: matrix").shape == ("m_X", "n_X")
+    assert matcalc.parse("A x + c", where="c: scalar").shape == ("m_A",)
+    assert matcalc.parse("X - tr(Y)", where="X: matrix").shape == ("m_X", "n_X")  # tr: a scalar whatever Y is
+
+
+def test_a_lone_undeclared_name_added_to_a_scalar_takes_the_scalar_kind():
+    assert "X: scalar" in matcalc.parse("X - tr(Y)").inferred
+    assert "a: scalar" in matcalc.parse("a + sum(sin(G))", where="G: matrix(n,n) diagonal").inferred
 
 
 # ---------------------------------------------------------------- 2. say how it was read
@@ -326,5 +332,4 @@ def test_reading_of_a_where_binding_and_the_constants():
 
 def test_a_scalar_from_use_takes_the_cheapest_consistent_kinds():
     assert "A: scalar" in matcalc.parse("x'x + A").inferred  # x'x rests on x: A gives way
-    # with x declared, x'x is a scalar whatever A is, so it is added to every entry of the matrix A
-    assert matcalc.parse("x'x + A", where="x: vector(n)").shape == ("m_A", "n_A")
+    assert matcalc.parse("x'x + A", where="x: vector(n); A: matrix").shape == ("m_A", "n_A")
