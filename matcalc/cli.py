@@ -21,8 +21,10 @@ def build_parser() -> argparse.ArgumentParser:
                '  matcalc "x\'Ax" --wrt x --hessian --where "A: matrix(n,n) symmetric"\n'
                '  echo "log(det(X))" | matcalc - --wrt X --format json --check',
         formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--version", action="version", version=f"matcalc {_version()}")
     p.add_argument("expr", help="the expression, or - to read it from standard input")
-    p.add_argument("--wrt", help="the variable to differentiate by (for a mixed Hessian: W,b)")
+    p.add_argument("--wrt", help="the variable to differentiate by (for a mixed Hessian: W,b); may be left out "
+                                 "when the expression has one variable")
     p.add_argument("--where", default=None, help="declarations, e.g. 'A: matrix(m,n); x: vector(n); S: matrix(n,n) symmetric'")
     what = p.add_mutually_exclusive_group()
     what.add_argument("--hessian", action="store_true", help="the Hessian (second order)")
@@ -34,6 +36,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("latex", "text", "json", "numpy"), default="latex")
     p.add_argument("--check", action="store_true", help="compare with central finite differences at random inputs")
     return p
+
+
+def _version() -> str:
+    from . import __version__
+    return __version__
 
 
 def _protect_negative_expression(argv: list) -> tuple:
@@ -79,17 +86,25 @@ def _read_expr(expr: str) -> str:
 def run(args) -> int:
     import matcalc
     text = _read_expr(args.expr)
-    if not args.wrt:
+    wrt = args.wrt
+    if not wrt:
+        names = matcalc.parse(text, where=args.where).variables
+        if len(names) == 1:  # one variable: differentiate by it
+            wrt = names[0]
+        elif args.hessian or args.hvp or args.jacobian or args.differential or args.check:
+            raise MatcalcError(f"say which variable to differentiate by with --wrt (the expression has "
+                               f"{len(names)} variables: {', '.join(names) or 'none'})")
+    if not wrt:
         e = matcalc.parse(text, where=args.where)
         shape = "scalar" if not e.shape else " x ".join(map(str, e.shape))
         if args.format == "json":
-            print(json.dumps({"text": str(e), "latex": e.latex(), "shape": list(e.shape), "where": e.where}, indent=2))
+            print(json.dumps({"text": str(e), "latex": e.latex(), "shape": list(e.shape), "where": e.where,
+                              "read_as": e.reading, "inferred": e.inferred}, indent=2))
         elif args.format == "text":
             print(str(e))
         else:
-            print(f"text:  {e}\nlatex: {e.latex()}\nshape: {shape}")
+            print(f"text:  {e}\nlatex: {e.latex()}\nshape: {shape}\nread as: {e.reading}   ({e.inferred})")
         return 0
-    wrt = args.wrt
     if "," in wrt:
         wrt = tuple(w.strip() for w in wrt.split(","))
         if not args.hessian:
@@ -102,6 +117,10 @@ def run(args) -> int:
     elif args.differential:
         r = matcalc.differential(f, wrt)
     elif args.jacobian or not f.is_scalar:
+        if not args.jacobian:  # never a silent change of the kind of derivative
+            shape = " x ".join(map(str, f.shape))
+            print(f"matcalc: note: f is not a scalar (its shape is {shape}), so this is its Jacobian, not a "
+                  f"gradient; f was read as {f.reading}", file=sys.stderr)
         r = matcalc.jacobian(f, wrt, layout=args.layout)
     else:
         r = matcalc.grad(f, wrt)
@@ -112,18 +131,23 @@ def run(args) -> int:
         except ImportError:
             raise MatcalcError("--format numpy is not available in this version") from None
         print(numpy_module(r))
+        print(f"# read as: {f.reading}   ({f.inferred})")
     elif args.format == "json":
         out = r.forms()
         _json_shapes(r, out)
+        out["read_as"] = f.reading
+        out["inferred"] = f.inferred
         if report is not None:
             out["check"] = {"ok": report.ok, "error": report.error, "trials": report.trials}
         print(json.dumps(out, indent=2))
     else:
+        print(f"{'%' if args.format == 'latex' else '#'} read as: {f.reading}   ({f.inferred})")
         for label, text_, latex in _lines(r):
             print(f"{label} = {text_ if args.format == 'text' else latex}")
     if report is not None and args.format != "json":
         # after generated code the verdict goes to standard error: `> gen.py` stays importable
-        print(f"check: {report}", file=sys.stderr if args.format == "numpy" else sys.stdout)
+        print(f"check: {report} (checked: the {r.kind} of {f.reading} by {wrt})",
+              file=sys.stderr if args.format == "numpy" else sys.stdout)
     if report is not None and not report.ok:
         return 1
     return 0

@@ -30,12 +30,17 @@ class Expression:
     `parse(str(e), where=e.where) == e`.
     """
 
-    __slots__ = ("node", "_where", "context", "written")
+    __slots__ = ("node", "_where", "context", "written", "reading", "inferred")
 
-    def __init__(self, node: Expr, where: str | None = None, context: tuple = (), written: Expr | None = None):
+    def __init__(self, node: Expr, where: str | None = None, context: tuple = (), written: Expr | None = None,
+                 reading: str = "", inferred: str = ""):
         self.node = node
         self._where = where
         self.context = context  # every variable the text named, even those that cancelled out
+        #: how the text was read: every product spaced, every compound operand parenthesized
+        self.reading = reading or str(node)
+        #: the kind and dimensions of every name of the text, declared or inferred (`mu: vector(n_x)`)
+        self.inferred = inferred
         # the formula as typed, before symmetric, diagonal or orthogonal variables were used
         # (X' = X): what a variant with one variable unconstrained is built from (`variant`)
         self.written = written if written is not None else node
@@ -54,7 +59,8 @@ class Expression:
                 swap[v.name] = self._declared(v.name) or v
         node = B.substitute(self.written, swap)
         context = tuple(swap.get(v.name, v) for v in self.context)
-        return Expression(node, context=context, written=self.written)
+        return Expression(node, context=context, written=self.written, reading=self.reading,
+                          inferred=self.inferred)
 
     def _variables(self, written: bool = False) -> list:
         root = self.written if written else self.node
@@ -133,14 +139,15 @@ def parse(text: str, where=None) -> Expression:
     relaxed = {n: replace(d, props=(d.props - STRUCTURAL) | {"invertible"})
                for n, d in decls.items() if d.props & STRUCTURAL}
     if not relaxed:
-        node, context = read(text, decls)
-        return Expression(node, context=context)
+        node, context, reading, inferred = read(text, decls)
+        return Expression(node, context=context, reading=reading, inferred=inferred)
     # read once with the structural properties left out (the formula as typed: X' is not X
     # yet), then give every variable its declared properties by substitution
-    written, context = read(text, {**decls, **relaxed})
+    written, context, reading, inferred = read(text, {**decls, **relaxed})
     declared = {}
     for v in list(written.walk()) + list(context):
         if isinstance(v, Var) and v.name in relaxed and v.name not in declared:
             declared[v.name] = B.var(v.name, v.shape, decls[v.name].props)
     node = B.substitute(written, declared)
-    return Expression(node, context=tuple(declared.get(v.name, v) for v in context), written=written)
+    return Expression(node, context=tuple(declared.get(v.name, v) for v in context), written=written,
+                      reading=reading, inferred=inferred)

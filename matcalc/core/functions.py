@@ -156,6 +156,25 @@ register(FunctionSpec(
     "expm1", np.expm1, lambda u, B: B.func("exp", u), r"\operatorname{expm1}", _code("_np.expm1"),
     exact=_exact_zero_to(0)))
 
+register(FunctionSpec(
+    # at the kink, the midpoint of the subdifferential (as for abs, whose derivative sign is 0 at 0):
+    # relu'(0) = 1/2
+    "relu", lambda x: np.maximum(x, 0.0),
+    lambda u, B: B.mul(B.num(Fraction(1, 2)), B.add(B.ONE, B.func("sign", u))), r"\operatorname{relu}",
+    _code("(lambda _v: _np.maximum(_v, 0.0))", "jax.nn.relu", "_torch.relu"),
+    exact=lambda x: max(x, Fraction(0))))
+register(FunctionSpec(
+    "arcsin", np.arcsin, lambda u, B: B.power(B.sub(B.ONE, B.power(u, 2)), B.num(Fraction(-1, 2))), r"\arcsin",
+    _code("_np.arcsin"), exact=_exact_zero_to(0),
+    domain=lambda v: ~(np.abs(v) <= 1), domain_message="arcsin of a number outside [-1, 1]"))
+register(FunctionSpec(
+    "arccos", np.arccos, lambda u, B: B.neg(B.power(B.sub(B.ONE, B.power(u, 2)), B.num(Fraction(-1, 2)))),
+    r"\arccos", _code("_np.arccos"),
+    domain=lambda v: ~(np.abs(v) <= 1), domain_message="arccos of a number outside [-1, 1]"))
+register(FunctionSpec(
+    "arctan", np.arctan, lambda u, B: B.power(B.add(B.ONE, B.power(u, 2)), -1), r"\arctan", _code("_np.arctan"),
+    exact=_exact_zero_to(0)))
+
 # ---------------------------------------------------------------- structural operations
 register(CallSpec("tr", aliases=("trace",), doc="trace of a square matrix"))
 register(CallSpec("det", doc="determinant"))
@@ -170,3 +189,7 @@ register(CallSpec("ones", arity=(1, 2), doc="a vector or matrix of ones, by dime
 register(CallSpec("zeros", arity=(1, 2), doc="a vector or matrix of zeros, by dimensions"))
 register(CallSpec("comm", arity=(2,), doc="the commutation matrix K(m, n)"))
 register(CallSpec("dim", doc="the size of a dimension, as a number"))
+register(CallSpec("norm1", doc="the 1-norm of a vector, sum(abs(x)) (MatrixCalculus.org)"))
+register(CallSpec("norm2", doc="the Euclidean norm of a vector, the Frobenius norm of a matrix (MatrixCalculus.org)"))
+register(CallSpec("vector", doc="vector(c): a vector whose entries are all c, its length from the context"))
+register(CallSpec("matrix", doc="matrix(c): a matrix whose entries are all c, its size from the context"))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ..core.errors import DeclarationError, _printable
+from ..core.errors import DeclarationError
 from ..core.nodes import SCALAR, Expr, Var
 
 KINDS = ("scalar", "vector", "matrix")
@@ -22,6 +22,17 @@ GREEK = ("alpha", "beta", "gamma", "delta", "epsilon", "varepsilon", "zeta", "et
          "vartheta", "iota", "kappa", "lambda", "mu", "nu", "xi", "pi", "rho", "sigma", "tau",
          "upsilon", "phi", "varphi", "chi", "psi", "omega", "Gamma", "Delta", "Theta", "Lambda",
          "Xi", "Pi", "Sigma", "Upsilon", "Phi", "Psi", "Omega")
+
+MAX_DIM = 10 ** 12  # a larger dimension is refused (no array has it; its digits would only slow)
+
+
+def norm_name(name: str) -> str:
+    """x_{1} and x_1 are one name, x_1: a subscript of letters and digits loses its braces."""
+    i = name.find("_{")
+    if i > 0 and name.endswith("}") and name[i + 2:-1].isalnum():
+        return name[:i] + "_" + name[i + 2:-1]
+    return name
+
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+|_\{[A-Za-z0-9]+\})?$")
 _DIM = re.compile(r"^(?:[A-Za-z][A-Za-z0-9_]*|[0-9]+)(?:\*(?:[A-Za-z][A-Za-z0-9_]*|[0-9]+))*$")  # n, 3, m*n
@@ -46,6 +57,7 @@ class Decl:
 
 
 def _show(text: str) -> str:
+    from ..core.errors import _printable
     return repr(_printable(text))
 
 
@@ -87,6 +99,9 @@ def _dim(tok: str, where: str):
         raise DeclarationError(f"{_show(where)}: {_show(tok)} is not a dimension (a name like n, an integer "
                                f"like 3, or a product like m*n)")
     if tok.isdigit():
+        if len(tok) > len(str(MAX_DIM)) or int(tok) > MAX_DIM:
+            raise DeclarationError(f"the dimension {tok[:20]}{'...' if len(tok) > 20 else ''} "
+                                   f"({len(tok):,} digits) is too large (at most {MAX_DIM:,})")
         v = int(tok)
         if v < 1:
             raise DeclarationError(f"{_show(where)}: a dimension must be at least 1, not {v}")
@@ -114,7 +129,7 @@ def parse_declarations(text) -> dict:
         if ":" not in item:
             raise DeclarationError(f"declaration {_show(item)} needs a colon: names: kind, e.g. 'x: vector(n)'")
         names_part, spec = item.split(":", 1)
-        names = [n.strip() for n in names_part.split(",")]
+        names = [norm_name(n.strip()) for n in names_part.split(",")]
         for n in names:
             if not _NAME.match(n):
                 raise DeclarationError(f"{_show(n)} is not a valid name (a letter, then letters or digits, optionally _subscript)")
@@ -187,8 +202,80 @@ def _close_props(props: set, kind: str, dims: tuple, name: str) -> frozenset:
     if square and kind != "matrix":
         raise DeclarationError(f"{name} is a {kind}, but {', '.join(sorted(square))} needs a square matrix")
     if square and kind == "matrix" and None not in dims and dims[0] != dims[1]:
-        raise DeclarationError(f"{name} is {dims[0]}x{dims[1]}, but {', '.join(sorted(square))} needs a square matrix")
+        raise DeclarationError(f"{name} is {dims[0]} x {dims[1]}, but {', '.join(sorted(square))} needs a square matrix")
     return frozenset(out)
+
+
+# ---------------------------------------------------------------- values against declarations
+
+#: the default relative tolerance of `check_value`
+VALUE_TOLERANCE = 1e-8
+#: set this environment variable to 0 to switch the checks off everywhere
+CHECK_SWITCH = "MATCALC_CHECK_DECLARATIONS"
+
+
+def check_value(decl_props, name: str, array, tol: float | None = VALUE_TOLERANCE) -> None:
+    """Raise a MatcalcError naming `name` and the property when `array` breaks a declared
+    property (symmetric, spd, diagonal, orthogonal, positive, invertible).
+
+    The test is relative: |A - A'| <= tol * max(1, |A|) entrywise for symmetric, and so on;
+    spd is a successful Cholesky factorization of a symmetric matrix. `tol=None`, or the
+    environment variable MATCALC_CHECK_DECLARATIONS=0, switches the check off. Arrays that
+    are not square where a square matrix is needed are left to the shape checks.
+    """
+    import os
+
+    import numpy as np
+
+    from ..core.errors import EvaluationError
+
+    if tol is None or os.environ.get(CHECK_SWITCH, "1").strip().lower() in ("0", "false", "no", "off"):
+        return
+    props = set(decl_props or ())
+    if not props:
+        return
+    a = np.asarray(array, dtype=float)
+    if not np.all(np.isfinite(a)):
+        return  # non-finite values are reported by evaluation itself
+
+    def fail(prop, why):
+        raise EvaluationError(f"the value of {name} is not {prop} ({why}); it was declared {prop}. Pass values that "
+                              f"satisfy the declaration, or switch the check off ({CHECK_SWITCH}=0)")
+
+    scale = max(1.0, float(np.max(np.abs(a)))) if a.size else 1.0
+    if "positive" in props and a.size and np.min(a) <= 0:
+        fail("positive", f"its smallest entry is {np.min(a):.3g}")
+    square = a.ndim == 2 and a.shape[0] == a.shape[1]
+    if not square:
+        return
+    n = a.shape[0]
+    if "symmetric" in props or "spd" in props:
+        asym = float(np.max(np.abs(a - a.T))) if a.size else 0.0
+        if asym > tol * scale:
+            fail("symmetric", f"|{name} - {name}'| reaches {asym:.3g}")
+    if "diagonal" in props:
+        off = float(np.max(np.abs(a - np.diag(np.diag(a))))) if a.size else 0.0
+        if off > tol * scale:
+            fail("diagonal", f"an entry off the diagonal is {off:.3g}")
+    if "spd" in props:
+        try:
+            np.linalg.cholesky((a + a.T) / 2)
+        except np.linalg.LinAlgError:
+            fail("spd", f"its smallest eigenvalue is {float(np.min(np.linalg.eigvalsh((a + a.T) / 2))):.3g}")
+    if "orthogonal" in props:
+        err = float(np.max(np.abs(a.T @ a - np.eye(n)))) if a.size else 0.0
+        if err > tol * max(1.0, n):
+            fail("orthogonal", f"|{name}'{name} - I| reaches {err:.3g}")
+    if "invertible" in props and not ({"spd", "orthogonal"} & props) and n:
+        if np.linalg.matrix_rank(a) < n:
+            fail("invertible", "it is singular")
+
+
+def check_values(decls: dict, values: dict, tol: float | None = VALUE_TOLERANCE) -> None:
+    """`check_value` for every declared name that has a value."""
+    for name, decl in decls.items():
+        if name in values and decl.props:
+            check_value(decl.props, name, values[name], tol)
 
 
 def declarations_of(node: Expr, extra=()) -> str:

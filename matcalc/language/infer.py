@@ -1,193 +1,82 @@
-"""Syntax tree -> typed expression: names resolved, shapes inferred, dimensions unified.
+"""Syntax tree -> typed tree: names resolved, kinds and shapes inferred, dimensions unified.
 
-Two steps. First the syntax tree becomes a typed tree (`T`) whose shapes are pairs of
-dimension variables, unified as the operations demand (union-find). Then, with every
-dimension resolved to an integer or a symbol, the typed tree is built into canonical,
-hash-consed `Expr` nodes by the constructors in build.py.
+One `Ctx` is one inference attempt under one choice of kinds for the undeclared names
+(`kinds`; a name not in it takes the kind of its look). kinds.py chooses among attempts,
+construct.py builds the typed tree into canonical Expr nodes, reading.py says how it was read.
 
-Undeclared names take a kind by their look (capital: matrix, small: vector, Greek:
-scalar). Where the default cannot work (`x^2`, `t I`, `x'Ax + c`), the name gives way
-to a scalar: inference is simply retried with that name made a scalar.
+Every typed node records `dep`, the undeclared names whose guessed kinds its shape rests on.
+A scalar spreads over a vector or matrix in a sum only when its `dep` is empty (a number, a
+declared scalar, or an operation that is always scalar: tr, det, norms, inner products):
+a guessed kind never triggers broadcasting.
 """
 from __future__ import annotations
 
-
-from ..core import build as B
-from ..core.nodes import SCALAR
-from ..core.functions import CALLS, FUNCTIONS, canonical_name
-from .declarations import GREEK, Decl, default_kind, is_greek
-from ..core.errors import DeclarationError, MatcalcError, NotSupportedError, ShapeError, UnknownNameError
+from ..core.errors import DeclarationError, MatcalcError, NotSupportedError, ParseError, ShapeError, UnknownNameError
+from ..core.functions import FUNCTIONS, canonical_name
+from .declarations import MAX_DIM, Decl, default_kind, norm_name
+from .dims import Clash, DimSpace, DimVar, count
+from .names import NameRules
 from .parser import Syn
+from . import construct
 
-_GREEK_SET = frozenset(GREEK)
 MAX_MATRIX_POWER = 1000
-SUGGEST = {"norm": "write ||x|| or ||X||_F", "transpose": "write X' or X^T", "inverse": "write inv(X) or X^-1",
-           "logsumexp": "write log(sum(exp(x)))",
-           "frob": "write ||X||_F", "relu": "piecewise functions are not supported",
-           "max": "max is not supported", "min": "min is not supported"}
-
-
-def known_functions() -> str:
-    """The functions of the language, for error messages (from the registry)."""
-    return ", ".join(list(CALLS) + list(FUNCTIONS))
-
-
-class DimVar:
-    """A dimension in inference: a constant, a declared symbol (rigid), or free (flexible)."""
-
-    __slots__ = ("parent", "label", "rigid", "const", "owner", "order", "factors")
-
-    def __init__(self, order, label=None, rigid=False, const=None, owner=None, factors=None):
-        self.parent = None  # a root (None, not self: no reference cycle for the collector)
-        self.label = label
-        self.rigid = rigid
-        self.const = const
-        self.owner = owner
-        self.order = order
-        self.factors = factors  # (a, b) for the product dimension a*b (kron, vec)
-
-    def find(self) -> "DimVar":
-        r = self
-        while r.parent is not None:
-            r = r.parent
-        n = self
-        while n is not r and n.parent is not r:
-            n.parent, n = r, n.parent
-        return r
-
-    def show(self) -> str:
-        r = self.find()
-        if r.const is not None:
-            return str(r.const)
-        if r.factors is not None:
-            return "*".join(f.show() for f in r.factors)
-        return r.label or "?"
-
-    def leaves(self) -> tuple:
-        """(the non-constant factors' roots, the constant factor) of a dimension, products flattened."""
-        r = self.find()
-        if r.const is not None:
-            return [], r.const
-        if r.factors is None:
-            return [r], 1
-        out, c = [], 1
-        for f in r.factors:
-            fs, fc = f.leaves()
-            out += fs
-            c *= fc
-        return out, c
+# the scalar-valued operations: their result is a scalar whatever the kinds of their operands
+_ALWAYS_SCALAR = {"tr", "det", "logdet", "sum_all", "norm", "norm1", "spectral", "inner", "dimsize", "num",
+                  "euler", "pi"}
 
 
 class T:
     """A typed node: an operation, its arguments, a shape of DimVars and a source span."""
 
-    __slots__ = ("op", "args", "shape", "start", "end", "soft", "built")
+    __slots__ = ("op", "args", "shape", "start", "end", "soft", "built", "dep")
 
-    def __init__(self, op, args, shape, start, end, soft=None):
+    def __init__(self, op, args, shape, start, end, soft=None, dep=None):
         self.op = op
         self.args = args
         self.shape = shape
         self.start = start
         self.end = end
-        self.soft = soft  # the name, when this is a variable typed by its look
+        self.soft = soft  # the name, when this is an undeclared variable
         self.built = None
+        if dep is None:
+            dep = frozenset() if op in _ALWAYS_SCALAR else _deps(args)
+        self.dep = dep
 
 
-class _Clash(Exception):
-    """A shape conflict; `soft` lists default-typed names that could give way to scalars."""
+def _deps(args) -> frozenset:
+    out = set()
+    for a in args:
+        if isinstance(a, T):
+            out |= a.dep
+        elif isinstance(a, tuple):
+            for x in a:
+                if isinstance(x, T):
+                    out |= x.dep
+                elif isinstance(x, tuple):
+                    out.update(*(y.dep for y in x if isinstance(y, T)))
+    return frozenset(out)
 
-    def __init__(self, message, soft=()):
-        super().__init__(message)
-        self.message = message
-        self.soft = list(soft)
 
-
-class Ctx:
+class Ctx(DimSpace, NameRules):
     """The state of one inference attempt."""
 
-    def __init__(self, text: str, decls: dict, forced: set):
+    def __init__(self, text: str, decls: dict, kinds: dict | None = None):
+        super().__init__({d for decl in decls.values() for d in decl.dims if isinstance(d, str)})
         self.text = text
         self.decls = decls
-        self.forced = forced
+        self.kinds = kinds or {}
         self.vars: dict = {}
         self.bindings: dict = {}
-        self.rigid: dict = {}
-        self.order = 0
-        self.flex_labels: set = set()
-        self.taken = {d for decl in decls.values() for d in decl.dims if isinstance(d, str)}
-        self.unit = self.const(1)
         self.split_runs: dict = {}
+        self.euler = False
+        self.spreads = 0
 
-    # ------------------------------------------------------------ dims
-    def _new(self, **kw) -> DimVar:
-        self.order += 1
-        return DimVar(self.order, **kw)
-
-    def const(self, v: int) -> DimVar:
-        return self._new(const=v)
-
-    def dim(self, d) -> DimVar:
-        if d is None:
-            return self._new()
-        if isinstance(d, int):
-            return self.const(d)
-        if "*" in d:  # a declared product dimension, vector(m*n)
-            a, b = d.split("*", 1)
-            return self._prod_dim(self.dim(int(a) if a.isdigit() else a), self.dim(int(b) if b.isdigit() else b))
-        if d not in self.rigid:
-            self.rigid[d] = self._new(label=d, rigid=True)
-        return self.rigid[d]
-
-    def flex(self, label: str, owner=None) -> DimVar:
-        base = label
-        i = 1
-        while label in self.taken or label in self.flex_labels:
-            i += 1
-            label = f"{base}{i}"
-        self.flex_labels.add(label)
-        return self._new(label=label, owner=owner)
-
-    def unify(self, a: DimVar, b: DimVar, why) -> None:
-        ra, rb = a.find(), b.find()
-        if ra is rb:
-            return
-        if ra.const is not None and rb.const is not None:
-            if ra.const != rb.const:
-                raise why()
-            rb.parent = ra
-            return
-        for x, y in ((ra, rb), (rb, ra)):
-            if x.const == 1 and y.const is None and not y.rigid:
-                # a default-typed name (or I's size) would become 1: the name should be a scalar
-                err = why()
-                soft = list(getattr(err, "soft", []))
-                if y.owner is not None and y.owner not in soft:
-                    soft.insert(0, y.owner)
-                raise _Clash(str(err), soft)
-        if ra.factors is not None or rb.factors is not None:
-            # m*n = n*m; and n*m = n*k means m = k (every dimension is at least 1)
-            la, ca = ra.leaves()
-            lb, cb = rb.leaves()
-            for x in list(la):
-                if any(x is y for y in lb):
-                    la.remove(x)
-                    lb.remove(next(y for y in lb if y is x))
-            if ca == cb and len(la) == len(lb) <= 1:
-                if la:
-                    self.unify(la[0], lb[0], why)
-                ra, rb = ra.find(), rb.find()
-                if ra is not rb:
-                    rb.parent = ra
-                return
-        if (ra.rigid or ra.const is not None) and (rb.rigid or rb.const is not None):
-            raise why()
-        # keep the more informative root: constant > declared symbol > earliest flexible
-        def rank(x):
-            return (0 if x.const is not None else 1 if x.rigid else 2, x.order)
-        keep, drop = (ra, rb) if rank(ra) <= rank(rb) else (rb, ra)
-        if keep.owner is None or drop.owner is None:
-            keep.owner = None if (keep.rigid or keep.const is not None) else (keep.owner or drop.owner)
-        drop.parent = keep
+    # ------------------------------------------------------------ messages
+    def src(self, t) -> str:
+        s = " ".join(self.text[t.start:t.end].split())
+        if len(s) > 60:
+            s = s[:57] + "..."
+        return s
 
     def is_scalar(self, t: T) -> bool:
         r, c = t.shape
@@ -199,13 +88,6 @@ class Ctx:
     def is_row(self, t: T) -> bool:
         return t.shape[0].find().const == 1
 
-    # ------------------------------------------------------------ messages
-    def src(self, t) -> str:
-        s = self.text[t.start:t.end].strip()
-        if len(s) > 40:
-            s = s[:37] + "..."
-        return s
-
     def show(self, t: T) -> str:
         if self.is_scalar(t):
             return "a scalar"
@@ -215,29 +97,19 @@ class Ctx:
             return f"a row vector of length {t.shape[1].show()}"
         return f"a matrix of size {t.shape[0].show()} x {t.shape[1].show()}"
 
-    def soft_in(self, *ts) -> list:
-        """Default-typed names in these subexpressions, direct operands first."""
-        direct = [t.soft for t in ts if t.soft and t.soft not in self.forced]
-        inner = []
-        for t in ts:
-            stack = [t]
-            while stack:
-                u = stack.pop()
-                if u.soft and u.soft not in self.forced and u.soft not in inner:
-                    inner.append(u.soft)
-                stack.extend(a for a in u.args if isinstance(a, T)) if isinstance(u.args, tuple) else None
-        return direct + [n for n in inner if n not in direct]
-
-    def clash(self, message: str, *operands) -> _Clash:
+    def clash(self, message: str, *operands) -> Clash:
         notes = []
         for t in operands:
             for run, parts in self.split_runs.items():
                 if t.start <= run[0] and run[1] <= t.end:
-                    notes.append(f"note: {self.text[run[0]:run[1]]!r} is read as the product {' '.join(parts)};"
+                    notes.append(f"note: '{self.text[run[0]:run[1]]}' is read as the product {' '.join(parts)};"
                                  f" declare it (where='{self.text[run[0]:run[1]]}: ...') to use it as one name")
         if notes:
             message += "\n" + "\n".join(dict.fromkeys(notes))
-        return _Clash(message, self.soft_in(*operands))
+        soft = []
+        for t in operands:
+            soft += [n for n in sorted(t.dep) if n not in soft]
+        return Clash(message, soft)
 
     def mk(self, op, args, shape, parts, soft=None) -> T:
         start = min(p.start for p in parts)
@@ -245,82 +117,59 @@ class Ctx:
         return T(op, args, shape, start, end, soft)
 
     # ------------------------------------------------------------ names
-    def known(self, name: str) -> bool:
-        return name in self.decls or name in self.bindings or (name in _GREEK_SET or (
-            "_" in name or name[-1:].isdigit()) and is_greek(name))
-
-    def split_run(self, text: str) -> list:
-        """A letter run as names: declared and Greek names whole, other letters one by one."""
-        if self.known(text) or text == "I" or len(text) == 1:
-            return [text]
-        letters = text
-        suffix = ""
-        for i, ch in enumerate(text):
-            if not ch.isalpha():
-                letters, suffix = text[:i], text[i:]
-                break
-        if suffix and len(letters) == 1:
-            return [text]
-        out = []
-        i = 0
-        longest = max([len(n) for n in self.decls] + [len(n) for n in self.bindings] + [10])
-        while i < len(letters):
-            best = 1
-            for j in range(min(len(letters), i + longest), i + 1, -1):
-                cand = letters[i:j]
-                if self.known(cand) and not (j == len(letters) and suffix and self.known(cand + suffix)):
-                    best = j - i
-                    break
-            out.append(letters[i:i + best])
-            i += best
-        if suffix:
-            last = out.pop()
-            out.append(last + suffix)
-            if len(out) > 1 and self.known(out[-1]) is False and len(last) > 1:
-                pass
-        return out
-
     def variable(self, name: str, start: int, end: int) -> T:
         if name in self.bindings:
             b = self.bindings[name]
-            return T("ref", (b,), b.shape, start, end)
-        if name == "I":
-            k = self.flex("k")
-            return T("identity", (), (k, k), start, end)
-        if name.startswith("I_") and name not in self.decls:  # I_n: the identity of size n
-            label = name[2:].strip("{}")
-            k = self.const(int(label)) if label.isdigit() else self.dim_named(label)
-            return T("identity", (), (k, k), start, end)
+            return T("ref", (b, name), b.shape, start, end)
+        if name not in self.decls:
+            if name in ("I", "eye"):
+                k = self.flex("k")
+                return T("identity", (), (k, k), start, end, dep=frozenset())
+            if name == "e" and self.euler:
+                raise self._two_es()
+            if name == "pi":
+                return T("pi", (), (self.unit, self.unit), start, end)
+            if name.startswith("I_"):  # I_n: the identity of size n
+                label = name[2:].strip("{}")
+                k = self.const(_dim_int(label, self.text)) if label.isdigit() else self.dim_named(label)
+                return T("identity", (), (k, k), start, end, dep=frozenset())
         v = self.vars.get(name)
         if v is None:
-            decl = self.decls.get(name)
-            soft = None
-            if decl is None:
-                kind = "scalar" if name in self.forced else default_kind(name)
-                if kind == "matrix":
-                    shape = (self.flex(f"m_{name}", name), self.flex(f"n_{name}", name))
-                elif kind == "vector":
-                    shape = (self.flex(f"n_{name}", name), self.unit)
-                else:
-                    shape = (self.unit, self.unit)
-                soft = name if kind != "scalar" else None
-                decl = Decl(name, kind, tuple(None for _ in range(2 if kind == "matrix" else 1 if kind == "vector" else 0)),
-                            frozenset(), declared=False)
-            else:
-                if decl.kind == "matrix":
-                    r = self.dim(decl.dims[0]) if decl.dims[0] is not None else self.flex(f"m_{name}")
-                    c = self.dim(decl.dims[1]) if decl.dims[1] is not None else self.flex(f"n_{name}")
-                    if decl.props & {"symmetric", "spd", "invertible", "diagonal", "orthogonal"}:
-                        self.unify(r, c, lambda: ShapeError(f"{name} is declared square but as {r.show()}x{c.show()}"))
-                    shape = (r, c)
-                elif decl.kind == "vector":
-                    r = self.dim(decl.dims[0]) if decl.dims[0] is not None else self.flex(f"n_{name}")
-                    shape = (r, self.unit)
-                else:
-                    shape = (self.unit, self.unit)
-            v = T("var", (name, decl), shape, start, end, soft)
+            v = self._new_variable(name, start, end)
             self.vars[name] = v
-        return v  # one typed node per name (its span is the first occurrence's: the same text)
+            return v
+        return T("var", v.args, v.shape, start, end, v.soft, v.dep)  # this occurrence's span
+
+    def _two_es(self) -> ParseError:
+        return ParseError("'e' is Euler's number in e^(...) but a variable elsewhere in the same expression; write "
+                          "exp(...) for the exponential, or declare e (where='e: ...') to make it a variable "
+                          "everywhere", self.text, self.text.find("e"))
+
+    def _new_variable(self, name, start, end) -> T:
+        decl = self.decls.get(name)
+        if decl is None:
+            kind = self.kinds.get(name) or default_kind(name)
+            if kind == "matrix":
+                shape = (self.flex(f"m_{name}", name), self.flex(f"n_{name}", name))
+            elif kind == "vector":
+                shape = (self.flex(f"n_{name}", name), self.unit)
+            else:
+                shape = (self.unit, self.unit)
+            decl = Decl(name, kind, (None,) * {"matrix": 2, "vector": 1, "scalar": 0}[kind], frozenset(),
+                        declared=False)
+            return T("var", (name, decl), shape, start, end, name, frozenset([name]))
+        if decl.kind == "matrix":
+            r = self.dim(decl.dims[0]) if decl.dims[0] is not None else self.flex(f"m_{name}")
+            c = self.dim(decl.dims[1]) if decl.dims[1] is not None else self.flex(f"n_{name}")
+            if decl.props & {"symmetric", "spd", "invertible", "diagonal", "orthogonal"}:
+                self.unify(r, c, lambda: ShapeError(f"{name} is declared square but as {r.show()} x {c.show()}"))
+            shape = (r, c)
+        elif decl.kind == "vector":
+            r = self.dim(decl.dims[0]) if decl.dims[0] is not None else self.flex(f"n_{name}")
+            shape = (r, self.unit)
+        else:
+            shape = (self.unit, self.unit)
+        return T("var", (name, decl), shape, start, end, None, frozenset())
 
     # ------------------------------------------------------------ inference
     def one(self, s: Syn) -> T:
@@ -332,7 +181,7 @@ class Ctx:
     def infer(self, s: Syn) -> list:
         k = s.kind
         if k == "name":
-            parts = self.split_run(s.a)
+            parts = self.split_run(s.a, s.start)
             if len(parts) > 1:
                 self.split_runs[(s.start, s.end)] = parts
             out = []
@@ -342,19 +191,34 @@ class Ctx:
                 pos += len(p)
             return out
         if k == "post":
-            pieces = self.infer(s.a)
+            if s.a.kind == "name" and s.a.a == "e" and s.b[0].kind == "pow" and not _is_t(s.b[0]) \
+                    and "e" not in self.decls and "e" not in self.bindings:
+                if "e" in self.vars:
+                    raise self._two_es()
+                self.euler = True  # e^x is exp(x): e is Euler's number as the base of a power
+                pieces = [T("euler", (), (self.unit, self.unit), s.a.start, s.a.end)]
+            else:
+                pieces = self.infer(s.a)
+            last = None
             for pf in s.b:
+                if pf.kind in ("pow", "epow") and not _is_t(pf):
+                    if last is not None:
+                        raise ParseError(f"'{self.text[s.start:s.end]}': a chained power is ambiguous; write "
+                                         f"({self.text[s.start:last.end]}){self.text[pf.start:pf.end]} or "
+                                         f"{self.text[s.start:last.start]}{self.text[last.start:last.start + 1]}"
+                                         f"({self.text[last.start + 1:s.end]})", self.text, pf.start)
+                    last = pf
+                elif pf.kind == "tick":
+                    last = None
                 pieces = self.postfix(pieces, pf)
             return pieces
         if k == "product":
             items = s.a
-            for (op1, a), (op2, b) in zip(items, items[1:]):
-                if (a.kind == "name" and b.kind == "paren" and op2 == "" and a.end == b.start
-                        and len(a.a) >= 2 and a.a.isalpha() and a.a.islower() and not self.known(a.a)):
-                    hint = SUGGEST.get(a.a)
-                    raise UnknownNameError(
-                        f"unknown function {a.a!r}" + (f" ({hint})" if hint else "") +
-                        f". Functions are {known_functions()}; to multiply single letters, put spaces between them")
+            for (_, a), (op2, b) in zip(items, items[1:], strict=False):
+                if a.kind == "apply" and op2 == "":
+                    self._apply_too_long(a, b)
+                if a.kind == "name" and b.kind == "paren" and op2 == "" and a.end == b.start:
+                    self._name_then_paren(a)
             seq = []
             for op, item in items:
                 ps = self.infer(item)
@@ -369,36 +233,65 @@ class Ctx:
             return T("num", (s.a,), (self.unit, self.unit), s.start, s.end)
         if k == "paren":
             t = self.one(s.a)
-            return T(t.op, t.args, t.shape, s.start, s.end, t.soft) if t.op != "ref" else t
+            return T(t.op, t.args, t.shape, s.start, s.end, t.soft, t.dep) if t.op != "ref" else t
         if k == "neg":
             t = self.one(s.a)
             return self.mk("neg", (t,), t.shape, [s])
         if k == "sum":
             return self.sum(s)
         if k == "call":
-            return self.call(s)
+            return self.call(s, s.a, [self.one(a) for a in s.b] if canonical_name(s.a) not in _DIM_CALLS else None)
+        if k == "apply":
+            pieces = self.infer(s.b[0])
+            if len(pieces) > 1:
+                f = self.text[s.start:s.b[0].start].strip()
+                arg = self.text[s.b[0].start:s.b[0].end]
+                sp = " ".join(self.src(p) for p in pieces)
+                raise ParseError(f"'{self.text[s.start:s.end]}' has two readings: {f}({sp}) or "
+                                 f"{f}({self.src(pieces[0])}) {' '.join(self.src(p) for p in pieces[1:])}; "
+                                 f"write {f}({arg}) or the parentheses you mean", self.text, s.start)
+            if canonical_name(s.a) in _DIM_CALLS:
+                return self.call(s, s.a, None)
+            return self.call(s, s.a, pieces)
         if k == "inner":
             a, b = self.one(s.a), self.one(s.b)
             self.same_shape(a, b, "an inner product <., .>")
             return self.mk("inner", (a, b), (self.unit, self.unit), [s])
         if k == "norm":
-            a = self.one(s.a)
-            sub = s.b
-            vec = self.is_col(a) or self.is_row(a)
-            if sub == "F" or vec:
-                return self.mk("norm", (a,), (self.unit, self.unit), [s])
-            return self.mk("spectral", (a,), (self.unit, self.unit), [s])
+            return self.norm(s, self.one(s.a), s.b)
         if k == "where":
-            for name, value, pos in s.b:
+            for name, value, _pos in s.b:
+                name = norm_name(name)
                 if name in self.decls:
-                    raise DeclarationError(f"{name!r} is both declared and defined with 'where'")
+                    raise DeclarationError(f"'{name}' is both declared and defined with 'where'")
                 if name in self.bindings:
-                    raise DeclarationError(f"{name!r} is defined twice with 'where'")
+                    raise DeclarationError(f"'{name}' is defined twice with 'where'")
+                if name in self.vars:
+                    raise DeclarationError(f"'{name}' is used before its definition '{name} = "
+                                           f"{self.text[value.start:value.end]}'; define it first")
                 self.bindings[name] = self.one(value)
             return self.one(s.a)
         if k in ("name", "post", "product"):
             return self.one(s)
-        raise MatcalcError(f"cannot read {self.text[s.start:s.end]!r}")  # pragma: no cover
+        raise MatcalcError(f"cannot read '{self.text[s.start:s.end]}'")  # pragma: no cover
+
+    def norm(self, s: Syn, a: T, sub: str) -> T:
+        vec = self.is_col(a) or self.is_row(a)
+        what = f"||{self.src(a)}||_{sub}"
+        if sub in ("", "2") and vec or sub == "F":
+            return self.mk("norm", (a,), (self.unit, self.unit), [s])
+        if sub in ("", "2"):
+            return self.mk("spectral", (a,), (self.unit, self.unit), [s])
+        if sub == "1":
+            if vec:
+                return self.mk("norm1", (a,), (self.unit, self.unit), [s])
+            raise NotSupportedError(f"{what}: the induced 1-norm of a matrix (largest column sum) is not supported; "
+                                    f"write sum(abs({self.src(a)})) for the sum of the absolute entries")
+        if sub == "*":
+            raise NotSupportedError(f"{what}: the nuclear norm (sum of singular values) is not supported; write "
+                                    f"||{self.src(a)}||_F for the Frobenius norm")
+        raise NotSupportedError(f"{what}: the norm '_{sub}' is not supported; the norms are ||x|| and ||x||_2 "
+                                f"(Euclidean), ||x||_1 (sum of absolute values) and ||X||_F (Frobenius)")
 
     def const_value(self, s: Syn):
         """The value of a constant exponent (2, -1, {-1}, (1/2)), or None."""
@@ -429,7 +322,7 @@ class Ctx:
             neg, inner = True, inner.a
         if pf.kind == "pow" and inner.kind == "name" and inner.a[0] == "T" and (
                 inner.a == "T" or (e.kind == "name" or (e.kind == "neg"))):
-            parts = self.split_run(inner.a) if inner.a != "T" else ["T"]
+            parts = self.split_run(inner.a, inner.start) if inner.a != "T" else ["T"]
             if parts[0] == "T":
                 new = self.mk("transpose", (base,), (base.shape[1], base.shape[0]), [base, pf])
                 if neg:
@@ -440,7 +333,7 @@ class Ctx:
                     pos += len(p)
                 return pieces[:-1] + [new] + rest_after
         if e.kind == "name" and pf.kind in ("pow", "epow"):
-            parts = self.split_run(e.a)
+            parts = self.split_run(e.a, e.start)
             if len(parts) > 1:  # x^nA: the exponent is the first name only
                 self.split_runs[(e.start, e.end)] = parts
                 pos = e.start + len(parts[0])
@@ -453,6 +346,11 @@ class Ctx:
             self.need_scalar(ex, "an elementwise power's exponent")
             new = self.mk("epow", (base, ex), base.shape, [base, pf])
             return pieces[:-1] + [new] + rest_after
+        if base.op == "euler":  # e^x is exp(x)
+            ex = self.one(e)
+            self.need_scalar(ex, "the exponent of e")
+            new = self.mk("func", ("exp", ex), ex.shape, [base, pf])
+            return pieces[:-1] + [new] + rest_after
         # ^ : a scalar power, or an integer matrix power
         if self.is_scalar(base):
             ex = self.one(e)
@@ -464,9 +362,7 @@ class Ctx:
             what = self.text[e.start:e.end]
             msg = (f"{self.src(base)}^{what}: {self.src(base)} is {self.show(base)}, and a matrix power needs an "
                    f"integer exponent (for an elementwise power write {self.src(base)} .^ {what})")
-            if base.soft and base.soft not in self.forced:
-                raise _Clash(msg, [base.soft])
-            raise ShapeError(msg)
+            raise Clash(msg, sorted(base.dep))
         r, c = base.shape
         self.unify(r, c, lambda: self.clash(
             f"{self.src(base)}^{int(k)}: a matrix power needs a square matrix, but {self.src(base)} is {self.show(base)}",
@@ -500,11 +396,6 @@ class Ctx:
             acc = self.combine(acc, op, t)
         if len(seq) <= 2:  # one binary operation: its typed node is the product
             return acc
-        ops = []
-        for op, t in seq[1:]:
-            if op in (".*", "./") and (self.is_scalar(t) or any(self.is_scalar(x) for x in ())):
-                pass
-            ops.append(op)
         return T("product", (tuple(seq),), acc.shape, acc.start, acc.end)
 
     def combine(self, a: T, op: str, b: T) -> T:
@@ -514,7 +405,7 @@ class Ctx:
                 return self.mk("smul", (a, b), b.shape if sa else a.shape, [a, b])
             self.unify(a.shape[1], b.shape[0], lambda: self.clash(
                 f"cannot multiply {self.src(a)} ({self.show(a)}) by {self.src(b)} ({self.show(b)}): "
-                f"{_count(a.shape[1].show(), 'column')} against {_count(b.shape[0].show(), 'row')}", a, b))
+                f"{count(a.shape[1].show(), 'column')} against {count(b.shape[0].show(), 'row')}", a, b))
             return self.mk("matmul", (a, b), (a.shape[0], b.shape[1]), [a, b])
         if op == "/":
             if not sb:
@@ -532,13 +423,20 @@ class Ctx:
         terms = [(sign, self.one(t)) for sign, t in s.a]
         nonscalar = [t for _, t in terms if not self.is_scalar(t)]
         if nonscalar:
-            # `x'Ax + c`: a default-typed name added to a genuine scalar gives way to a scalar
-            scalars = [t for _, t in terms if self.is_scalar(t) and t.op != "num"]
-            softs = [t for t in nonscalar if t.soft and t.soft not in self.forced
-                     and default_kind(t.soft) == "vector"]
-            if scalars and softs:
-                raise _Clash("", [softs[0].soft])
             first = nonscalar[0]
+            lone = [t for t in nonscalar if t.op == "var" and t.soft]
+            spread = [t for _, t in terms if self.is_scalar(t) and t.op != "num"]
+            if lone and spread:  # a + sum(sin(G)): a name whose kind is a guess gives way, no broadcasting
+                raise self.clash(f"cannot add {self.src(spread[0])} (a scalar) to {self.src(lone[0])} "
+                                 f"({self.show(lone[0])}), whose kind is only a guess", lone[0], spread[0])
+            for _, t in terms:
+                if t.dep and self.is_scalar(t):
+                    names = ", ".join(sorted(t.dep))
+                    raise self.clash(
+                        f"cannot add {self.src(t)} (a scalar) to {self.src(first)} ({self.show(first)}): a scalar "
+                        f"is added to every entry only when it is a number or a declared scalar, and "
+                        f"{self.src(t)} rests on the undeclared {names}; declare the kinds (where=...)", t, first)
+            self.spreads += len(spread)  # readings with fewer implicit broadcasts are preferred
             for t in nonscalar[1:]:
                 def why(t=t):
                     return self.clash(f"cannot add {self.src(first)} ({self.show(first)}) and "
@@ -550,32 +448,14 @@ class Ctx:
             shape = (self.unit, self.unit)
         return T("sum", tuple((sg, t) for sg, t in terms), shape, s.start, s.end)
 
-    def call(self, s: Syn) -> T:
-        name = canonical_name(s.a)
+    def call(self, s: Syn, fname: str, ts) -> T:
+        name = canonical_name(fname)
         args = s.b
-        if name in ("ones", "zeros", "comm", "dim"):
-            dims = []
-            for a in args:
-                if a.kind == "name":
-                    dims.append(self.dim_named(a.a))
-                elif a.kind == "num" and a.a.denominator == 1 and a.a >= 1:
-                    dims.append(self.const(int(a.a)))
-                else:
-                    raise ShapeError(f"{name}(...) takes dimensions (names or positive integers), not "
-                                     f"{self.text[a.start:a.end]!r}")
-            want = {"ones": (1, 2), "zeros": (1, 2), "comm": (2,), "dim": (1,)}[name]
-            if len(dims) not in want:
-                raise ShapeError(f"{name} takes {' or '.join(map(str, want))} dimension arguments")
-            if name in ("ones", "zeros"):
-                shape = (dims[0], dims[1] if len(dims) == 2 else self.unit)
-                return self.mk(name, (), shape, [s])
-            if name == "dim":
-                return self.mk("dimsize", (dims[0],), (self.unit, self.unit), [s])
-            return self.mk("comm", tuple(dims), (self._prod_dim(dims[0], dims[1]),) * 2, [s])
+        if name in _DIM_CALLS:
+            return self.dim_call(s, name, args)
         want = 2 if name == "kron" else 1
-        if len(args) != want:
-            raise ShapeError(f"{name} takes {want} argument{'s' if want > 1 else ''}, not {len(args)}")
-        ts = [self.one(a) for a in args]
+        if len(ts) != want:
+            raise ShapeError(f"{name} takes {want} argument{'s' if want > 1 else ''}, not {len(ts)}")
         t = ts[0]
         if name in FUNCTIONS:
             return self.mk("func", (name, t), t.shape, [s])
@@ -589,9 +469,16 @@ class Ctx:
             return self.mk(name, (t,), (self.unit, self.unit), [s])
         if name == "sum":
             return self.mk("sum_all", (t,), (self.unit, self.unit), [s])
+        if name in ("norm1", "norm2"):
+            return self.norm(s, t, "1" if name == "norm1" else "F")
+        if name in ("vector", "matrix"):
+            self.need_scalar(t, f"{name}(c)'s entry c")
+            shape = (self.flex("n"), self.unit) if name == "vector" else (self.flex("m"), self.flex("n"))
+            ones = T("ones", (), shape, s.start, s.end, dep=frozenset())
+            return self.mk("smul", (t, ones), shape, [s])
         if name == "diag":
             if self.is_scalar(t):
-                return T(t.op, t.args, t.shape, s.start, s.end)
+                return T(t.op, t.args, t.shape, s.start, s.end, t.soft, t.dep)
             if self.is_col(t):
                 return self.mk("diag", (t,), (t.shape[0], t.shape[0]), [s])
             r, c = t.shape
@@ -603,215 +490,63 @@ class Ctx:
                 raise self.clash(f"softmax needs a vector, but {self.src(t)} is {self.show(t)}", t)
             return self.mk("softmax", (t,), t.shape, [s])
         if name == "vec":
-            return self.mk("vec", (t,), (self._prod_dim(t.shape[0], t.shape[1]), self.unit), [s])
+            return self.mk("vec", (t,), (self.prod_dim(t.shape[0], t.shape[1]), self.unit), [s])
         if name == "kron":
             u = ts[1]
-            return self.mk("kron", (t, u), (self._prod_dim(t.shape[0], u.shape[0]),
-                                           self._prod_dim(t.shape[1], u.shape[1])), [s])
-        raise UnknownNameError(f"unknown function {s.a!r}")  # pragma: no cover - grammar lists them
+            return self.mk("kron", (t, u), (self.prod_dim(t.shape[0], u.shape[0]),
+                                           self.prod_dim(t.shape[1], u.shape[1])), [s])
+        raise UnknownNameError(f"unknown function '{fname}'")  # pragma: no cover - grammar lists them
+
+    def dim_call(self, s: Syn, name: str, args) -> T:
+        dims = []
+        for a in args:
+            if a.kind == "name":
+                dims.append(self.dim_named(a.a))
+            elif a.kind == "num" and a.a.denominator == 1 and a.a >= 1:
+                dims.append(self.const(_dim_int(str(a.a), self.text)))
+            else:
+                raise ShapeError(f"{name}(...) takes dimensions (names or positive integers), not "
+                                 f"'{self.text[a.start:a.end]}'")
+        want = {"ones": (1, 2), "zeros": (1, 2), "comm": (2,), "dim": (1,)}[name]
+        if len(dims) not in want:
+            raise ShapeError(f"{name} takes {' or '.join(map(str, want))} dimension arguments")
+        if name in ("ones", "zeros"):
+            shape = (dims[0], dims[1] if len(dims) == 2 else self.unit)
+            return T(name, (), shape, s.start, s.end, dep=frozenset())
+        if name == "dim":
+            return self.mk("dimsize", (dims[0],), (self.unit, self.unit), [s])
+        return T("comm", tuple(dims), (self.prod_dim(dims[0], dims[1]),) * 2, s.start, s.end, dep=frozenset())
 
     def dim_named(self, name: str) -> DimVar:
         if name in self.rigid:
             return self.rigid[name]
-        for lab in (name,):
-            for v in list(self.vars.values()):
-                for d in v.shape:
-                    r = d.find()
-                    if r.label == lab:
-                        return r
-        if name in self.taken:
-            return self.dim(name)
+        for v in list(self.vars.values()):
+            for d in v.shape:
+                r = d.find()
+                if r.label == name:
+                    return r
         return self.dim(name)
 
-    def _prod_dim(self, a: DimVar, b: DimVar) -> DimVar:
-        ra, rb = a.find(), b.find()
-        if ra.const == 1:
-            return rb
-        if rb.const == 1:
-            return ra
-        if ra.const is not None and rb.const is not None:
-            return self.const(ra.const * rb.const)
-        return self._new(rigid=True, factors=(ra, rb))
-
-    # ------------------------------------------------------------ building
-    def resolve(self, d: DimVar):
-        r = d.find()
-        if r.const is not None:
-            return r.const
-        if r.factors is not None:
-            a, b = (self.resolve(f) for f in r.factors)
-            return B._dim_mul(a, b)  # the constructors' canonical spelling (m*n for n*m)
-        return r.label
-
-    def build(self, root: T):
-        """Build the canonical Expr of a typed tree (iteratively, children first)."""
-        stack = [(root, False)]
-        while stack:
-            t, ready = stack.pop()
-            if t.built is not None:
-                continue
-            kids = _kids(t)
-            if not ready:
-                stack.append((t, True))
-                stack.extend((k, False) for k in kids if k.built is None)
-                continue
-            try:
-                t.built = _BUILD[t.op](self, t)
-            except ShapeError as e:
-                raise ShapeError(f"in {self.src(t)!r}: {e}") from None
-        return root.built
+    def built_vars(self) -> tuple:
+        """Every variable of the text as an Expr (also those that cancel: x - x)."""
+        return tuple(construct.build_var(self, t) for t in self.vars.values())
 
 
-def _count(n: str, word: str) -> str:
-    return f"{n} {word}" + ("" if n == "1" else "s")
+_DIM_CALLS = ("ones", "zeros", "comm", "dim")
 
 
-def _kids(t: T) -> list:
-    if t.op == "sum":
-        return [x for _, x in t.args]
-    if t.op == "product":
-        return [x for _, x in t.args[0]]
-    if t.op == "var":
-        return []
-    return [a for a in t.args if isinstance(a, T)]
+def _is_t(pf: Syn) -> bool:
+    """Is this postfix a transpose written as a power (^T, ^-T, ^{T})?"""
+    if pf.kind != "pow":
+        return False
+    e = pf.a.a if pf.a.kind == "paren" else pf.a
+    if e.kind == "neg":
+        e = e.a
+    return e.kind == "name" and e.a[:1] == "T"
 
 
-def _shape(ctx, t):
-    return (ctx.resolve(t.shape[0]), ctx.resolve(t.shape[1]))
-
-
-def _build_product(ctx, t):
-    """One canonical product per run of `*`, `/` and juxtaposition; `.*` and `./` in between."""
-    seq = t.args[0]
-    factors = [seq[0][1].built]
-    running = factors[0].shape  # the shape of the product so far, left to right
-    for op, x in seq[1:]:
-        v = x.built
-        if op in ("", "*", "/") and running == SCALAR and len(factors) > 1 and v.shape != SCALAR:
-            factors = [B.mul(*factors)]  # (x'y) A: a finished 1x1 product is a scalar factor
-        if op in ("", "*"):
-            factors.append(v)
-            if running == SCALAR:
-                running = v.shape
-            elif v.shape != SCALAR:
-                running = (running[0], v.shape[1])
-            continue
-        if op == "/":
-            factors.append(B.power(v, B.num(-1)) if not B.is_zero(v) else B.div(B.ONE, v))
-        else:
-            acc = B.mul(*factors)
-            if acc.shape == SCALAR or v.shape == SCALAR:
-                acc = B.mul(acc, v) if op == ".*" else B.elementwise_div(acc, v)
-            else:
-                acc = B.hadamard(acc, v) if op == ".*" else B.elementwise_div(acc, v)
-            factors = [acc]
-            running = acc.shape
-    return B.mul(*factors)
-
-
-def _build_spectral(ctx, t):
-    """The spectral norm of a matrix, where it has a closed form: ||a b'||_2 = ||a|| ||b||."""
-    a = t.args[0]
-    out = B.spectral_norm(a.built)
-    if out is None:
-        raise NotSupportedError(
-            f"the spectral norm ||{ctx.src(a)}||_2 of a matrix is supported only for an outer product "
-            f"a b' (where it is ||a|| ||b||); write ||{ctx.src(a)}||_F for the Frobenius norm")
-    return out
-
-
-def _build_var(ctx, t):
-    name, decl = t.args
-    return B.var(name, _shape(ctx, t), decl.props)
-
-
-_BUILD = {
-    "var": _build_var,
-    "product": _build_product,
-    "ref": lambda c, t: t.args[0].built,
-    "num": lambda c, t: B.num(t.args[0]),
-    "identity": lambda c, t: B.identity(c.resolve(t.shape[0])),
-    "ones": lambda c, t: B.ones(_shape(c, t)),
-    "zeros": lambda c, t: B.zeros(_shape(c, t)),
-    "dimsize": lambda c, t: B.dimsize(c.resolve(t.args[0])),
-    "comm": lambda c, t: B.comm(c.resolve(t.args[0]), c.resolve(t.args[1])),
-    "neg": lambda c, t: B.neg(t.args[0].built),
-    "sum": lambda c, t: B.add(*[x.built if sg == "+" else B.neg(x.built) for sg, x in t.args]),
-    "smul": lambda c, t: B.mul(t.args[0].built, t.args[1].built),
-    "matmul": lambda c, t: B.mul(t.args[0].built, t.args[1].built),
-    "div": lambda c, t: B.div(t.args[0].built, t.args[1].built),
-    "hadamard": lambda c, t: B.hadamard(t.args[0].built, t.args[1].built),
-    "ediv": lambda c, t: B.elementwise_div(t.args[0].built, t.args[1].built),
-    "transpose": lambda c, t: B.transpose(t.args[0].built),
-    "matpow": lambda c, t: B.matpow(t.args[0].built, t.args[1]),
-    "pow": lambda c, t: B.power(t.args[0].built, t.args[1].built),
-    "epow": lambda c, t: B.power(t.args[0].built, t.args[1].built),
-    "func": lambda c, t: B.func(t.args[0], t.args[1].built),
-    "tr": lambda c, t: B.trace(t.args[0].built),
-    "det": lambda c, t: B.det(t.args[0].built),
-    "logdet": lambda c, t: B.logdet(t.args[0].built),
-    "sum_all": lambda c, t: B.sumall(t.args[0].built),
-    "diag": lambda c, t: B.diag(t.args[0].built),
-    "diagpart": lambda c, t: B.diagpart(t.args[0].built),
-    "softmax": lambda c, t: B.softmax(t.args[0].built),
-    "inner": lambda c, t: B.inner(t.args[0].built, t.args[1].built),
-    "norm": lambda c, t: B.norm(t.args[0].built),
-    "spectral": _build_spectral,
-    "vec": lambda c, t: B.vec(t.args[0].built),
-    "kron": lambda c, t: B.kron(t.args[0].built, t.args[1].built),
-}
-
-
-def _syn_children(n: Syn) -> list:
-    out = []
-    for f in (n.a, n.b):
-        if isinstance(f, Syn):
-            out.append(f)
-        elif isinstance(f, list):
-            for x in f:
-                if isinstance(x, Syn):
-                    out.append(x)
-                elif isinstance(x, tuple):
-                    out.extend(y for y in x if isinstance(y, Syn))
-    return out
-
-
-def _prescan(syn: Syn, ctx: "Ctx") -> set:
-    """Names that can only be scalars, found up front (x^2 with x undeclared): one inference
-    pass instead of one retry per name."""
-    found = set()
-    stack = [syn]
-    while stack:
-        n = stack.pop()
-        if n.kind == "post" and n.a.kind == "name" and n.b and n.b[0].kind == "pow":
-            e = n.b[0].a
-            last = ctx.split_run(n.a.a)[-1]
-            if (e.kind == "num" or (e.kind == "paren" and ctx.const_value(e) is not None)) \
-                    and last not in ctx.decls and default_kind(last) == "vector":
-                found.add(last)
-        stack.extend(_syn_children(n))
-    return found
-
-
-def typecheck(syn: Syn, text: str, decls: dict):
-    """The canonical Expr of a syntax tree under `decls`, retrying defaults that must give way."""
-    forced: set = _prescan(syn, Ctx(text, decls, set())) if "^" in text else set()
-    first = None
-    for _ in range(200):
-        ctx = Ctx(text, decls, forced)
-        try:
-            root = ctx.one(syn)
-            return ctx.build(root), ctx
-        except _Clash as c:
-            if first is None and c.message:
-                first = c.message
-            # only names that are vectors by their look give way to scalars; a capital stays a matrix
-            cands = [n for n in c.soft if n not in forced and default_kind(n) == "vector" and n not in decls]
-            if not cands:
-                raise ShapeError(first or c.message) from None
-            forced.add(cands[0])
-        except ShapeError:
-            if first is not None:
-                raise ShapeError(first) from None
-            raise
-    raise ShapeError(first or "cannot infer the shapes of this expression")  # pragma: no cover
+def _dim_int(text: str, source: str) -> int:
+    if len(text) > len(str(MAX_DIM)) or int(text) > MAX_DIM:
+        raise ShapeError(f"the dimension {text[:20]}{'...' if len(text) > 20 else ''} is too large "
+                         f"(at most {MAX_DIM:,})")
+    return int(text)

@@ -14,7 +14,8 @@ from fractions import Fraction
 from functools import lru_cache
 
 from ..core.errors import ParseError
-from ..core.functions import all_names
+from ..core.functions import ALIASES, CALLS, FUNCTIONS, all_names
+from .declarations import norm_name
 
 MAX_LENGTH = 200_000
 MAX_DEPTH = 250
@@ -89,7 +90,9 @@ def _make_lexer():
         def __init__(self, lexer_conf):
             terms = sorted(lexer_conf.terminals, key=lambda t: -t.priority)  # stable: grammar order
             names = "|".join(re.escape(n) for n in all_names())  # longest first: tanh before tan
-            parts = [rf"(?P<FUNC>(?:{names})(?=[ \t\r\n]*\())"]  # the registry's names, before NAME
+            bare = "|".join(re.escape(n) for n in all_names() if n not in _NOT_BARE and 1 in _arity(n))
+            # the registry's names, before NAME: followed by '(', or (one operand) by no letter or digit
+            parts = [rf"(?P<FUNC>(?:{names})(?=[ \t\r\n]*\()|(?:{bare})(?![A-Za-z0-9_{{]))"]
             parts += [f"(?P<{t.name}>{t.pattern.to_regexp()})" for t in terms]
             parts.append(r"(?P<NORM>\|\|)")  # NORM in the grammar; no rule uses it directly
             self.regex = re.compile("|".join(parts))
@@ -97,7 +100,9 @@ def _make_lexer():
 
         def lex(self, text, *_):
             # tokens first, all of them (cheap), so an input with too many is refused at once
-            return iter(self.tokens(text))
+            toks = self.tokens(text)
+            _unknown_calls(toks)
+            return iter(toks)
 
         def tokens(self, text):
             match = self.regex.match
@@ -136,6 +141,41 @@ def _make_lexer():
             return out
 
     return FastLexer
+
+
+_NOT_BARE = {"ones", "zeros", "comm", "dim", "kron", "vector", "matrix"}
+
+
+def _arity(name: str) -> tuple:
+    spec = CALLS.get(ALIASES.get(name, name))
+    return spec.arity if spec is not None else (1,)
+
+
+_HINTS = {"dot": "write x' y or <x, y>", "norm": "write ||x||, ||x||_1, ||X||_F, norm1(x) or norm2(x)",
+          "maximum": "for max(u, 0) write relu(u)", "max": "max is not supported", "min": "min is not supported"}
+
+
+class _UnknownCall(Exception):
+    def __init__(self, pos, name):
+        self.pos = pos
+        self.name = name
+
+
+def _unknown_calls(toks) -> None:
+    """`dot(x, y)`, `norm(x, 2)`: a name followed by '(' with a ',' inside is an unknown function."""
+    for i, t in enumerate(toks[:-1]):
+        if t.type != "NAME" or toks[i + 1].type != "LPAR":
+            continue
+        depth = 0
+        for u in toks[i + 1:]:
+            if u.type in ("LPAR", "LANGLE", "NORM_OPEN", "LBRACE"):
+                depth += 1
+            elif u.type in ("RPAR", "RANGLE", "NORM_CLOSE", "RBRACE"):
+                depth -= 1
+                if depth == 0:
+                    break
+            elif u.type == "COMMA" and depth == 1:
+                raise _UnknownCall(t.start_pos, str(t))
 
 
 def _span(items):
@@ -200,6 +240,12 @@ class _Build:
                 op = str(c)
         return Syn("product", items, None, ch[0].start, ch[-1].end, 1 + max(t.depth for _, t in items))
 
+    def apply(self, ch):
+        return _mk("apply", str(ch[0]), [ch[1]], ch)
+
+    def operand(self, ch):
+        return self.factor(ch)
+
     def factor(self, ch):
         if len(ch) == 1:
             return ch[0]
@@ -219,10 +265,10 @@ class _Build:
         return _mk("num", -_number(ch[1]), None, ch)
 
     def exp_name(self, ch):
-        return _mk("name", str(ch[0]), None, ch)
+        return _mk("name", norm_name(str(ch[0])), None, ch)
 
     def exp_negname(self, ch):
-        inner = _mk("name", str(ch[1]), None, ch[1:])
+        inner = _mk("name", norm_name(str(ch[1])), None, ch[1:])
         return _mk("neg", inner, None, ch)
 
     def exp_group(self, ch):
@@ -231,7 +277,7 @@ class _Build:
     def name(self, ch):
         if len(ch[0]) > MAX_NAME:
             raise _LongName(ch[0].start_pos)
-        return _mk("name", str(ch[0]), None, ch)
+        return _mk("name", norm_name(str(ch[0])), None, ch)
 
     def number(self, ch):
         return _mk("num", _number(ch[0]), None, ch)
@@ -330,6 +376,30 @@ def _bad_character(text: str, pos: int) -> ParseError:
     return ParseError(f"unexpected character {what}{hint}", text, pos)
 
 
+def _previous_token(text: str, pos: int) -> str:
+    m = re.search(r"([A-Za-z][A-Za-z0-9]*)\s*$", text[:pos])
+    return m.group(1) if m else ""
+
+
+def _drop_comma(expected, text: str, pos: int):
+    """No ',' among the suggestions inside the parentheses of a function of one argument (tr(AX)."""
+    depth = 0
+    for i in range(pos - 1, -1, -1):
+        ch = text[i]
+        if ch in ")>":
+            depth += 1
+        elif ch in "(<":
+            if depth == 0:
+                if ch == "<":
+                    return expected
+                name = _previous_token(text, i)
+                if name and 2 in _arity(name):
+                    return expected
+                return [x for x in expected if x != "COMMA"]
+            depth -= 1
+    return [x for x in expected if x != "COMMA"]
+
+
 def parse_syntax(text: str) -> Syn:
     """Parse `text` into a syntax tree, or raise ParseError with a position and caret."""
     from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
@@ -352,6 +422,11 @@ def parse_syntax(text: str) -> Syn:
     except _BadNumber as e:
         raise ParseError(f"the number {e.text[:20]}{'...' if len(e.text) > 20 else ''} is too long or too large "
                          f"(at most {MAX_DIGITS} digits and exponents up to {MAX_DIGITS})", text, e.pos) from None
+    except _UnknownCall as e:
+        hint = _HINTS.get(e.name)
+        raise ParseError(f"unknown function '{e.name}'" + (f" ({hint})" if hint else "") + ", whatever its "
+                         f"arguments; the functions are {', '.join(list(CALLS) + list(FUNCTIONS))}",
+                         text, e.pos) from None
     except _UnexpectedChar as e:
         raise _bad_character(text, e.pos) from None
     except _TooDeep as e:
@@ -359,7 +434,8 @@ def parse_syntax(text: str) -> Syn:
     except UnexpectedCharacters as e:  # pragma: no cover - our lexer reports these itself
         raise _bad_character(text, e.pos_in_stream) from None
     except UnexpectedEOF as e:
-        raise ParseError("unexpected end of input; " + _expected_words(e.expected), text, len(text)) from None
+        raise ParseError("unexpected end of input; " + _expected_words(_drop_comma(e.expected, text, len(text))),
+                         text, len(text)) from None
     except UnexpectedToken as e:
         tok = e.token
         if tok.type == "$END":
@@ -368,7 +444,10 @@ def parse_syntax(text: str) -> Syn:
         else:
             pos = tok.start_pos if tok.start_pos is not None else len(text)
             msg = f"unexpected {str(tok)!r}"
-        exp = _expected_words(e.expected)
+        prev = _previous_token(text, pos)
+        if prev in all_names() and (tok.type == "$END" or str(tok) not in "("):
+            raise ParseError(f"the function {prev} needs an operand: write {prev}(...)", text, pos) from None
+        exp = _expected_words(_drop_comma(e.expected, text, pos))
         raise ParseError(msg + ("; " + exp if exp else ""), text, pos) from None
     except UnexpectedInput as e:  # pragma: no cover - other lark input errors
         raise ParseError("could not parse the expression", text, getattr(e, "pos_in_stream", 0)) from None

@@ -11,13 +11,14 @@ import gc
 from ..core import build as B
 from ..core.errors import MatcalcError
 from ..core.nodes import SCALAR
-from .infer import typecheck
+from .kinds import typecheck
 from .parser import parse_syntax
 
 
 def read(text: str, decls: dict) -> tuple:
-    """(node, context): the expression and every variable the text named (even those that
-    cancelled out, and declared ones that fix a dimension)."""
+    """(node, context, reading, inferred): the expression; every variable the text named (even
+    those that cancelled out, and declared ones that fix a dimension); how the text was read
+    (spaced, parenthesized); and the kind of every name (`mu: vector(n)`)."""
     # Parsing allocates many small objects and frees none of them until the end: the cyclic
     # collector would rescan the growing heap again and again (quadratic on long input).
     enabled = gc.isenabled()
@@ -25,13 +26,13 @@ def read(text: str, decls: dict) -> tuple:
     try:
         syn = parse_syntax(text)
         node, ctx = typecheck(syn, text, decls)
-        context = tuple(t.built for t in ctx.vars.values() if t.built is not None) + _declared_only(decls, ctx.vars)
+        context = ctx.built_vars() + _declared_only(decls, ctx.vars)
     except RecursionError:
         raise MatcalcError("the expression is nested too deeply") from None
     finally:
         if enabled:
             gc.enable()
-    return node, context
+    return node, context, ctx.reading, ctx.inferred
 
 
 def _declared_only(decls: dict, named) -> tuple:

@@ -226,17 +226,24 @@ def test_expression_starting_with_a_minus_is_not_taken_for_an_option(cli):
 def test_without_wrt_prints_text_latex_and_shape(cli):
     code, out, err = cli("A x", "--where", "A: matrix(m,n)")
     assert code == 0 and err == ""
-    assert out.splitlines() == ["text:  A x", "latex: A x", "shape: m"]
+    assert out.splitlines()[:3] == ["text:  A x", "latex: A x", "shape: m"]
+    assert out.splitlines()[3] == "read as: A x   (A: matrix(m,n); x: vector(n))"  # issue 13
 
 
 def test_without_wrt_a_scalar_has_shape_scalar(cli):
-    code, out, _ = cli("x'x")
+    # issue 13: an expression of one variable is differentiated by it without --wrt, so two here
+    code, out, _ = cli("x'y")
     assert code == 0
     assert "shape: scalar" in out.splitlines()
 
 
+def test_without_wrt_one_variable_is_differentiated_by_it(cli):
+    code, out, _ = cli("x'x", "--format", "text")
+    assert code == 0 and out.splitlines()[-1] == "grad f = 2 x"
+
+
 def test_without_wrt_a_matrix_shape_shows_both_dimensions(cli):
-    code, out, _ = cli("X", "--where", "X: matrix(m,n)")
+    code, out, _ = cli("X + Y", "--where", "X: matrix(m,n)")
     assert code == 0
     assert "shape: m x n" in out.splitlines()
 
@@ -255,8 +262,8 @@ def test_without_wrt_json_carries_text_latex_and_shape(cli):
 
 
 def test_expression_from_stdin_in_process(cli):
-    code, out, _ = cli("-", "--format", "text", stdin="  x' x \n")
-    assert code == 0 and out == "x' x\n"
+    code, out, _ = cli("-", "--format", "text", stdin="  x' y \n")
+    assert code == 0 and out == "x' y\n"
 
 
 # ---------------------------------------------------------------------------- bad input

@@ -245,7 +245,7 @@ def test_injection_as_the_variable_name_runs_no_code(canary, no_code_execution):
 
 
 def test_python_words_are_read_as_products_of_names_not_as_python():
-    e = matcalc.parse("os")
+    e = matcalc.parse("os'")  # "os" alone: two vectors side by side, refused as two readings (issue 13)
     assert set(e.variables) == {"o", "s"}
 
 

@@ -136,7 +136,7 @@ def test_denominator_jacobian_of_a_map_is_transposed_even_when_shapes_agree():
 
 # ---------------------------------------------------------------- names
 @pytest.mark.parametrize("backend", BACKENDS)
-@pytest.mark.parametrize("name", ["float", "abs", "sum", "range", "jax", "torch", "lambda", "CHECK_INPUTS", "len"])
+@pytest.mark.parametrize("name", ["float", "range", "jax", "torch", "lambda", "CHECK_INPUTS", "len", "max"])
 def test_builtin_and_module_names_are_safe_scalars(name, backend):
     r = matcalc.grad(f"{name}^2 + 3 {name}", name, where=f"{name}: scalar")
     src = r.numpy_source(backend=_backend(backend))
@@ -145,15 +145,21 @@ def test_builtin_and_module_names_are_safe_scalars(name, backend):
     assert float(fn(2.0)) == pytest.approx(7.0)
 
 
-def test_subscripted_names_do_not_collide():
-    r = matcalc.grad("x_1' x_{1} + 2 x_1' a", "x_1", where="x_1: vector(n); x_{1}: vector(n)")
+def test_a_function_name_cannot_be_a_variable():
+    """abs and sum are functions of the language: declaring one as a scalar is no way around that."""
+    with pytest.raises(matcalc.MatcalcError):
+        matcalc.grad("abs^2 + 3 abs", "abs", where="abs: scalar")
+
+
+def test_braced_and_plain_subscripts_are_one_name_in_generated_code():
+    """x_1 and x_{1} are the same name in the language, so one parameter."""
+    r = matcalc.grad("x_1' x_{1} + 2 x_1' a", "x_1", where="x_1: vector(n)")
     fn = r.to_numpy()
     params = list(inspect.signature(fn).parameters)
-    assert len(set(params)) == len(params) == 3
-    assert set(params) == {"a", "x_1", "x__1"}
+    assert params == ["a", "x_1"]
     rng = np.random.default_rng(3)
-    a, u, w = rng.standard_normal((3, 4))
-    assert_close(fn(a=a, x_1=u, x__1=w), w + 2 * a)
+    a, u = rng.standard_normal((2, 4))
+    assert_close(fn(a=a, x_1=u), 2 * u + 2 * a)
 
 
 def test_py_name_is_injective_on_tricky_names():

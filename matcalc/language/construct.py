@@ -1,0 +1,125 @@
+"""Typed tree -> canonical Expr: every dimension resolved, each node built by the
+constructors in core/build.py, children first and without recursion."""
+from __future__ import annotations
+
+from ..core import build as B
+from ..core.errors import NotSupportedError, ShapeError
+from ..core.nodes import SCALAR
+
+
+def kids(t) -> list:
+    if t.op == "sum":
+        return [x for _, x in t.args]
+    if t.op == "product":
+        return [x for _, x in t.args[0]]
+    if t.op == "var":
+        return []
+    return [a for a in t.args if hasattr(a, "op") and hasattr(a, "shape")]
+
+
+def build(ctx, root):
+    """Build the canonical Expr of a typed tree (iteratively, children first)."""
+    stack = [(root, False)]
+    while stack:
+        t, ready = stack.pop()
+        if t.built is not None:
+            continue
+        ks = kids(t)
+        if not ready:
+            stack.append((t, True))
+            stack.extend((k, False) for k in ks if k.built is None)
+            continue
+        try:
+            t.built = BUILDERS[t.op](ctx, t)
+        except ShapeError as e:
+            raise ShapeError(f"in {ctx.src(t)!r}: {e}") from None
+    return root.built
+
+
+def _shape(ctx, t):
+    return (ctx.resolve(t.shape[0]), ctx.resolve(t.shape[1]))
+
+
+def _build_product(ctx, t):
+    """One canonical product per run of `*`, `/` and juxtaposition; `.*` and `./` in between."""
+    seq = t.args[0]
+    factors = [seq[0][1].built]
+    running = factors[0].shape  # the shape of the product so far, left to right
+    for op, x in seq[1:]:
+        v = x.built
+        if op in ("", "*", "/") and running == SCALAR and len(factors) > 1 and v.shape != SCALAR:
+            factors = [B.mul(*factors)]  # (x'y) A: a finished 1x1 product is a scalar factor
+        if op in ("", "*"):
+            factors.append(v)
+            if running == SCALAR:
+                running = v.shape
+            elif v.shape != SCALAR:
+                running = (running[0], v.shape[1])
+            continue
+        if op == "/":
+            factors.append(B.power(v, B.num(-1)) if not B.is_zero(v) else B.div(B.ONE, v))
+        else:
+            acc = B.mul(*factors)
+            if acc.shape == SCALAR or v.shape == SCALAR:
+                acc = B.mul(acc, v) if op == ".*" else B.elementwise_div(acc, v)
+            else:
+                acc = B.hadamard(acc, v) if op == ".*" else B.elementwise_div(acc, v)
+            factors = [acc]
+            running = acc.shape
+    return B.mul(*factors)
+
+
+def _build_spectral(ctx, t):
+    """The spectral norm of a matrix, where it has a closed form: ||a b'||_2 = ||a|| ||b||."""
+    a = t.args[0]
+    out = B.spectral_norm(a.built)
+    if out is None:
+        raise NotSupportedError(
+            f"the spectral norm ||{ctx.src(a)}||_2 of a matrix is supported only for an outer product "
+            f"a b' (where it is ||a|| ||b||); write ||{ctx.src(a)}||_F for the Frobenius norm")
+    return out
+
+
+def build_var(ctx, t):
+    name, decl = t.args
+    return B.var(name, _shape(ctx, t), decl.props)
+
+
+BUILDERS = {
+    "var": build_var,
+    "product": _build_product,
+    "ref": lambda c, t: t.args[0].built,
+    "num": lambda c, t: B.num(t.args[0]),
+    "euler": lambda c, t: B.func("exp", B.ONE),
+    "pi": lambda c, t: B.func("arccos", B.num(-1)),
+    "identity": lambda c, t: B.identity(c.resolve(t.shape[0])),
+    "ones": lambda c, t: B.ones(_shape(c, t)),
+    "zeros": lambda c, t: B.zeros(_shape(c, t)),
+    "dimsize": lambda c, t: B.dimsize(c.resolve(t.args[0])),
+    "comm": lambda c, t: B.comm(c.resolve(t.args[0]), c.resolve(t.args[1])),
+    "neg": lambda c, t: B.neg(t.args[0].built),
+    "sum": lambda c, t: B.add(*[x.built if sg == "+" else B.neg(x.built) for sg, x in t.args]),
+    "smul": lambda c, t: B.mul(t.args[0].built, t.args[1].built),
+    "matmul": lambda c, t: B.mul(t.args[0].built, t.args[1].built),
+    "div": lambda c, t: B.div(t.args[0].built, t.args[1].built),
+    "hadamard": lambda c, t: B.hadamard(t.args[0].built, t.args[1].built),
+    "ediv": lambda c, t: B.elementwise_div(t.args[0].built, t.args[1].built),
+    "transpose": lambda c, t: B.transpose(t.args[0].built),
+    "matpow": lambda c, t: B.matpow(t.args[0].built, t.args[1]),
+    "pow": lambda c, t: B.power(t.args[0].built, t.args[1].built),
+    "epow": lambda c, t: B.power(t.args[0].built, t.args[1].built),
+    "func": lambda c, t: B.func(t.args[0], t.args[1].built),
+    "tr": lambda c, t: B.trace(t.args[0].built),
+    "det": lambda c, t: B.det(t.args[0].built),
+    "logdet": lambda c, t: B.logdet(t.args[0].built),
+    "sum_all": lambda c, t: B.sumall(t.args[0].built),
+    "norm1": lambda c, t: B.sumall(B.func("abs", t.args[0].built)),
+    "diag": lambda c, t: B.diag(t.args[0].built),
+    "diagpart": lambda c, t: B.diagpart(t.args[0].built),
+    "softmax": lambda c, t: B.softmax(t.args[0].built),
+    "inner": lambda c, t: B.inner(t.args[0].built, t.args[1].built),
+    "norm": lambda c, t: B.norm(t.args[0].built),
+    "spectral": _build_spectral,
+    "vec": lambda c, t: B.vec(t.args[0].built),
+    "kron": lambda c, t: B.kron(t.args[0].built, t.args[1].built),
+}

@@ -1,0 +1,198 @@
+"""Kinds of undeclared names from use: choose, among the ways of reading the text, the one
+whose kinds fit every use; the look of a name only breaks ties.
+
+Each undeclared name may be a scalar, a vector or a matrix. An attempt (`infer.Ctx`) reads
+the text under one choice; a shape conflict names the undeclared names it rests on, and no
+choice that keeps those kinds is tried again. Choices are tried cheapest first, the cost of a
+choice being how far it departs from the look of the names:
+
+    small Latin (x):   vector 0, scalar 1, matrix 2
+    capital Latin (A): matrix 0, scalar 1, vector 2
+    Greek (mu):        scalar 0, vector 1/2, matrix 1/2   (the weakest hint: x - mu makes mu a vector)
+
+The cheapest consistent choice is the reading; between choices of the same cost, the one with
+fewer implicit broadcasts (a scalar added to every entry of a vector or matrix); two that remain
+are refused with both readings and the declarations that pick each.
+"""
+from __future__ import annotations
+
+import heapq
+from fractions import Fraction
+
+from ..core.errors import ShapeError
+from . import construct
+from .declarations import default_kind, is_greek
+from .dims import Clash
+from .declarations import norm_name
+from .infer import Ctx, _is_t
+from .names import CONSTANTS
+from .parser import Syn
+from .reading import full_reading, inferred
+
+MAX_ATTEMPTS = 64
+MAX_WORK = 2_000_000  # attempts times characters: long texts get fewer attempts
+_HALF = Fraction(1, 2)
+
+
+def options(name: str) -> list:
+    """(cost, kind) for an undeclared name, cheapest first."""
+    if is_greek(name):
+        return [(0, "scalar"), (_HALF, "vector"), (_HALF, "matrix")]
+    if default_kind(name) == "matrix":
+        return [(0, "matrix"), (1, "scalar"), (2, "vector")]
+    return [(0, "vector"), (1, "scalar"), (2, "matrix")]
+
+
+def _children(n: Syn) -> list:
+    out = []
+    for f in (n.a, n.b):
+        if isinstance(f, Syn):
+            out.append(f)
+        elif isinstance(f, list):
+            for x in f:
+                if isinstance(x, Syn):
+                    out.append(x)
+                elif isinstance(x, tuple):
+                    out.extend(y for y in x if isinstance(y, Syn))
+    return out
+
+
+def _powered(syn: Syn, ctx: Ctx) -> dict:
+    """Kinds that use rules out up front (one attempt instead of one per name): the base of a
+    power is never a vector (x^2), and of a power that is not an integer never a matrix."""
+    out: dict = {}
+    stack = [syn]
+    while stack:
+        n = stack.pop()
+        if n.kind == "post" and n.a.kind == "name" and n.b and n.b[0].kind == "pow" and not _is_t(n.b[0]):
+            last = ctx.split_run(n.a.a, n.a.start, check=False)[-1]
+            k = ctx.const_value(n.b[0].a)
+            out.setdefault(last, set()).update({"vector"} if k is not None and k.denominator == 1
+                                               else {"vector", "matrix"})
+        stack.extend(_children(n))
+    return out
+
+
+def undeclared_names(syn: Syn, ctx: Ctx) -> list:
+    """The undeclared names of the text, in order of appearance (where-bound names excluded)."""
+    bound = set()
+    if syn.kind == "where":
+        bound = {norm_name(b[0]) for b in syn.b}
+        ctx.bindings = {b: None for b in bound}  # so that runs split around them
+    out: dict = {}
+    stack = [syn]
+    while stack:
+        n = stack.pop()
+        if n.kind == "name":
+            for p in ctx.split_run(n.a, n.start, check=False):
+                if p not in ctx.decls and p not in bound and p not in CONSTANTS and p != "T" \
+                        and not p.startswith("I_"):
+                    out.setdefault(p, n.start)
+        elif n.kind == "call" and n.a in ("ones", "zeros", "comm", "dim"):
+            continue  # their arguments are dimensions
+        stack.extend(reversed(_children(n)))
+    ctx.bindings = {}
+    return sorted(out, key=out.get)
+
+
+def _attempt(syn, text, decls, kinds):
+    ctx = Ctx(text, decls, kinds)
+    root = ctx.one(syn)
+    node = construct.build(ctx, root)
+    return node, ctx, root
+
+
+def typecheck(syn: Syn, text: str, decls: dict):
+    """The canonical Expr of a syntax tree under `decls`, and the inference context that read it."""
+    ctx0 = Ctx(text, decls)
+    names = undeclared_names(syn, ctx0)
+    ruled_out = _powered(syn, ctx0) if "^" in text else {}
+    opts = [[o for o in options(n) if o[1] not in ruled_out.get(n, ())] or options(n) for n in names]
+    index = {n: i for i, n in enumerate(names)}
+    look = {n: opts[i][0][1] for i, n in enumerate(names)}
+    # a state lists only the names that depart from their cheapest kind: (name index, option index)
+    heap = [(0, ())]
+    seen = {()}
+    nogoods: list = []
+    found = []
+    first_error = None
+    attempts = 0
+    exhausted = False
+
+    def expand(cost, state, which, same_cost_only=False):
+        at = dict(state)
+        for i in which:
+            k = at.get(i, 0)
+            if k + 1 >= len(opts[i]):
+                continue
+            step = opts[i][k + 1][0] - opts[i][k][0]
+            if same_cost_only and step:
+                continue
+            nxt = tuple(sorted({**at, i: k + 1}.items()))
+            if nxt not in seen:
+                seen.add(nxt)
+                heapq.heappush(heap, (cost + step, nxt))
+
+    while heap:
+        cost, state = heapq.heappop(heap)
+        if found and cost > found[0][0]:
+            break
+        kinds = dict(look)
+        for i, k in state:
+            kinds[names[i]] = opts[i][k][1]
+        bad = next((ng for ng in nogoods if all(kinds.get(n) == k for n, k in ng)), None)
+        if bad is not None:  # only a change of one of its names can avoid this conflict
+            expand(cost, state, [index[n] for n, _ in bad])
+            continue
+        if attempts >= MAX_ATTEMPTS or attempts * len(text) > MAX_WORK:
+            exhausted = True
+            break
+        attempts += 1
+        try:
+            node, ctx, root = _attempt(syn, text, decls, kinds)
+        except Clash as c:
+            if first_error is None:
+                first_error = c.message
+            soft = [n for n in c.soft if n in kinds]
+            if not soft:
+                break  # no choice of kinds changes this conflict
+            nogoods.append(tuple((n, kinds[n]) for n in soft))
+            expand(cost, state, [index[n] for n in soft])
+            continue
+        except ShapeError:
+            if first_error is None:
+                raise
+            expand(cost, state, range(len(names)))
+            continue
+        found.append((cost, kinds, node, ctx, root))
+        if cost == 0:
+            break  # every name as it looks: nothing else is as cheap
+        expand(cost, state, range(len(names)), same_cost_only=True)  # readings of the same cost
+    if not found:
+        note = (f"\n(no reading of the undeclared names fits after {attempts} tries; declare their kinds "
+                f"with where=...)") if exhausted else ""
+        raise ShapeError((first_error or "cannot infer the shapes of this expression; declare the kinds "
+                          "(where=...)") + note)
+    # among readings of the same cost, the one with fewer implicit broadcasts (a scalar added to every
+    # entry) wins; a tie that remains is refused
+    found.sort(key=lambda f: f[3].spreads)
+    if len(found) > 1 and found[0][3].spreads == found[1][3].spreads:
+        raise ShapeError(_ambiguous(text, found[0], found[1]))
+    _, _, node, ctx, root = found[0]
+    ctx.reading = full_reading(ctx, root)
+    ctx.inferred = inferred(ctx)
+    return node, ctx
+
+
+def _ambiguous(text, a, b) -> str:
+    _, ka, _, ca, ra = a
+    _, kb, _, cb, rb = b
+    da = [n for n in ka if ka[n] != kb[n]]
+
+    def decl(ctx, ns):
+        return "; ".join(d for d in inferred(ctx).split("; ") if d.split(":")[0] in ns)
+    return (f"'{' '.join(text.split())}' can be read two ways, and nothing in it picks one:\n"
+            f"  {full_reading(ca, ra)}   with {inferred(ca)}\n"
+            f"  {full_reading(cb, rb)}   with {inferred(cb)}\n"
+            f"declare the kinds to pick one: where='{decl(ca, da)}' for the first, "
+            f"where='{decl(cb, da)}' for the second")

@@ -1,0 +1,144 @@
+"""Names in the text: runs of letters split into names, function names never split into
+letters, and the errors about names that look like calls. A mixin of the inference context
+(`infer.Ctx`), which provides `text`, `decls`, `bindings` and `vars`."""
+from __future__ import annotations
+
+from ..core.errors import ParseError, UnknownNameError
+from ..core.functions import CALLS, FUNCTIONS, all_names
+from .declarations import GREEK, is_greek
+from .parser import Syn
+
+_GREEK_SET = frozenset(GREEK)
+#: names that are constants unless declared: the identity and pi (e is Euler's number only as the base
+#: of a power, e^x; elsewhere it is a name like any other: e'x with e a vector of ones)
+CONSTANTS = ("I", "eye", "pi")
+SUGGEST = {"norm": "write ||x||, ||X||_F, norm2(x) or norm1(x)", "transpose": "write X' or X^T",
+           "inverse": "write inv(X) or X^-1", "logsumexp": "write log(sum(exp(x)))", "frob": "write ||X||_F",
+           "max": "max is not supported", "min": "min is not supported", "maximum": "for max(u, 0) write relu(u)",
+           "dot": "write x' y or <x, y>", "trans": "write X' or X^T", "mean": "write sum(x) / dim(n)",
+           "sqr": "write x^2 or x .^ 2", "logistic": "write sigmoid(x)", "atan": "write arctan(x)",
+           "asin": "write arcsin(x)", "acos": "write arccos(x)", "sgn": "write sign(x)"}
+
+
+def known_functions() -> str:
+    """The functions of the language, for error messages (from the registry)."""
+    return ", ".join(list(CALLS) + list(FUNCTIONS))
+
+
+_FUNC_NAMES: list = []
+_FUNC_SET = frozenset(all_names())
+
+
+def _func_names() -> list:
+    """The registry's names of two letters or more (computed once: functions register at import)."""
+    if not _FUNC_NAMES:
+        _FUNC_NAMES.extend(n for n in all_names() if len(n) >= 2)
+    return _FUNC_NAMES
+
+
+class NameRules:
+    """How runs of letters become names (mixed into the inference context)."""
+
+    def known(self, name: str) -> bool:
+        return name in self.decls or name in self.bindings or (name in _GREEK_SET or (
+            "_" in name or name[-1:].isdigit()) and is_greek(name))
+
+    def split_run(self, text: str, start: int = 0, check: bool = True) -> list:
+        """A run of letters and digits as names: declared, bound and Greek names whole, other
+        letters one by one (each with the digits after it); a run with a function name in it
+        is refused, never split into letters."""
+        if self.known(text) or text in CONSTANTS:
+            return [text]
+        body, sub = text, ""
+        if "_" in text:
+            i = text.index("_")
+            body, sub = text[:i], text[i:]
+        out = []
+        i = 0
+        n = len(body)
+        longest = self._longest()
+        while i < n:
+            best = None
+            for j in range(min(n, i + longest), i + 1, -1):
+                if j < n and body[j].isdigit():
+                    continue  # never split digits off the letter they follow
+                cand = body[i:j]
+                if self.known(cand) or (j == n and sub and self.known(cand + sub)):
+                    best = j
+                    break
+            if best is None:
+                best = i + 1
+                while best < n and body[best].isdigit():
+                    best += 1
+            out.append(body[i:best])
+            i = best
+        if sub:
+            out[-1] += sub
+        if check:
+            self._no_function_inside(text, out, start)
+        return out
+
+    def _longest(self) -> int:
+        """The longest declared or bound name (at least 10, for Greek names), cached per state."""
+        key = (len(self.decls), len(self.bindings))
+        old = getattr(self, "_longest_key", None)
+        if old is not None and old[0] == key[0] and old[1] + 1 == key[1]:  # one binding more
+            self._longest_value = max(self._longest_value, len(next(reversed(self.bindings))))
+        elif old != key:
+            self._longest_value = max([len(x) for x in self.decls] + [len(x) for x in self.bindings] + [10])
+        self._longest_key = key
+        return self._longest_value
+
+    def _no_function_inside(self, text: str, parts: list, start: int) -> None:
+        if len(parts) < 2 and text.rstrip("0123456789") not in _FUNC_SET:
+            return
+        segs, cur = [], ""
+        for p in parts:
+            if self.known(p):
+                segs.append(cur)
+                cur = ""
+            else:
+                cur += p
+        segs.append(cur)
+        for seg in segs:
+            for f in _func_names():
+                k = seg.find(f)
+                if k < 0:
+                    continue
+                before, after = seg[:k], seg[k + len(f):]
+                arg = " ".join(self._letters(after)) or "..."
+                guess = (" ".join(self._letters(before)) + " " if before else "") + f"{f}({arg})"
+                raise ParseError(f"'{text}' contains the function name {f}: did you mean {guess}? A function "
+                                 f"name is never split into letters; to use '{text}' as one name, declare it "
+                                 f"(where='{text}: ...')", self.text, start)
+
+    def _letters(self, s: str) -> list:
+        out, i = [], 0
+        while i < len(s):
+            j = i + 1
+            while j < len(s) and s[j].isdigit():
+                j += 1
+            out.append(s[i:j])
+            i = j
+        return out
+
+    def _name_then_paren(self, a: Syn) -> None:
+        name = a.a
+        if self.known(name) or name in self.vars:
+            return
+        if len(name) >= 2 and name.isalpha() and name.islower():
+            hint = SUGGEST.get(name)
+            raise UnknownNameError(f"unknown function '{name}'" + (f" ({hint})" if hint else "") +
+                                   f". Functions are {known_functions()}; to multiply single letters, put "
+                                   f"spaces between them")
+        if name in ("f", "g", "h"):
+            raise UnknownNameError(f"'{self.text[a.start:a.end + 1]}...' reads as a call of '{name}', which is not "
+                                   f"a function; to multiply, write '{name} (...)' or '{name}*(...)', or declare "
+                                   f"{name} (where='{name}: scalar')")
+
+    def _apply_too_long(self, a: Syn, b: Syn) -> None:
+        f = self.text[a.start:a.b[0].start].strip()
+        arg = self.text[a.b[0].start:a.b[0].end]
+        rest = self.text[b.start:b.end]
+        raise ParseError(f"'{self.text[a.start:b.end]}' has two readings: {f}({arg} {rest}) or {f}({arg}) {rest}; "
+                         f"write the parentheses", self.text, a.start)

@@ -1,0 +1,114 @@
+"""How the input was read: the fully explicit, parenthesized reading of a typed tree and
+the declarations inferred for every name (`mu: vector(n_x)`)."""
+from __future__ import annotations
+
+_CALL = {"tr": "tr", "det": "det", "logdet": "logdet", "sum_all": "sum", "diag": "diag", "diagpart": "diag",
+         "softmax": "softmax", "vec": "vec", "norm1": "norm1"}
+_ATOMS = {"var", "ref", "euler", "pi", "identity", "ones", "zeros", "dimsize", "comm", "func", "inner", "norm",
+          "spectral", "kron"} | set(_CALL)
+
+
+def _num(t, text) -> str:
+    v = t.args[0]
+    return str(v) if v.denominator == 1 else f"{v.numerator}/{v.denominator}"
+
+
+def explicit(ctx, t) -> str:
+    """The reading of typed node t: every product spaced, every compound operand in parentheses."""
+    def op(u) -> str:
+        s = explicit(ctx, u)
+        if u.op in _ATOMS or (u.op == "num" and u.args[0] >= 0 and u.args[0].denominator == 1) or (
+                u.op in ("transpose", "matpow")):
+            return s
+        return f"({s})"
+
+    k = t.op
+    a = t.args
+    if k == "var":
+        return a[0]
+    if k == "ref":
+        return a[1]
+    if k == "num":
+        return _num(t, ctx.text)
+    if k == "euler":
+        return "e"
+    if k == "pi":
+        return "pi"
+    if k == "identity":
+        return "I"
+    if k in ("ones", "zeros"):
+        dims = [ctx.resolve(d) for d in t.shape]
+        return f"{k}({dims[0]})" if dims[1] == 1 else f"{k}({dims[0]}, {dims[1]})"
+    if k == "dimsize":
+        return f"dim({ctx.resolve(a[0])})"
+    if k == "comm":
+        return f"comm({ctx.resolve(a[0])}, {ctx.resolve(a[1])})"
+    if k == "neg":
+        return "-" + (op(a[0]) if a[0].op not in ("product", "smul", "matmul") else f"({explicit(ctx, a[0])})")
+    if k == "sum":
+        out = []
+        for i, (sg, x) in enumerate(a):
+            s = op(x) if i and (x.op in ("sum", "neg") or (x.op == "num" and x.args[0] < 0)) else explicit(ctx, x)
+            out.append(s if i == 0 and sg == "+" else f"{sg} {s}" if i else f"-{s}")
+        return " ".join(out)
+    if k == "product":
+        seq = a[0]
+        last = max((i for i, (o, _) in enumerate(seq) if o), default=0)
+        acc = op(seq[0][1])
+        for i, (o, x) in enumerate(seq[1:], 1):
+            acc = f"{acc} {o} {op(x)}" if o else f"{acc} {op(x)}"
+            if i <= last and i < len(seq) - 1:
+                acc = f"({acc})"  # left to right: (1 / 2) x
+        return acc
+    if k in ("smul", "matmul"):
+        return f"{op(a[0])} {op(a[1])}"
+    if k in ("div", "hadamard", "ediv"):
+        sym = {"div": "/", "hadamard": ".*", "ediv": "./"}[k]
+        return f"{op(a[0])} {sym} {op(a[1])}"
+    if k == "transpose":
+        return op(a[0]) + "'"
+    if k == "matpow":
+        return f"inv({explicit(ctx, a[0])})" if a[1] == -1 else f"{op(a[0])}^{a[1]}"
+    if k in ("pow", "epow"):
+        return f"{op(a[0])}{'^' if k == 'pow' else '.^'}{op(a[1])}"
+    if k == "func":
+        return f"{a[0]}({explicit(ctx, a[1])})"
+    if k in _CALL:
+        return f"{_CALL[k]}({explicit(ctx, a[0])})"
+    if k == "inner":
+        return f"<{explicit(ctx, a[0])}, {explicit(ctx, a[1])}>"
+    if k == "norm":
+        vec = a[0].shape[0].find().const == 1 or a[0].shape[1].find().const == 1
+        return f"||{explicit(ctx, a[0])}||" + ("" if vec else "_F")
+    if k == "spectral":
+        return f"||{explicit(ctx, a[0])}||_2"
+    if k == "kron":
+        return f"kron({explicit(ctx, a[0])}, {explicit(ctx, a[1])})"
+    return ctx.text[t.start:t.end]  # pragma: no cover - every op is listed above
+
+
+def describe(ctx, t) -> str:
+    """`x: vector(n_x)`: a name's kind and resolved dimensions as a declaration."""
+    name, decl = t.args
+    r, c = (ctx.resolve(d) for d in t.shape)
+    if (r, c) == (1, 1) and decl.kind != "matrix" and decl.kind != "vector":
+        s = "scalar"
+    elif c == 1 and decl.kind != "matrix":
+        s = f"vector({r})"
+    else:
+        s = f"matrix({r},{c})"
+    for p in sorted(decl.props):
+        s += " " + p
+    return f"{name}: {s}"
+
+
+def inferred(ctx) -> str:
+    """Declarations of every name of the text, as read (declared or inferred), `;` separated."""
+    return "; ".join(describe(ctx, t) for _, t in sorted(ctx.vars.items()))
+
+
+def full_reading(ctx, root) -> str:
+    body = explicit(ctx, root)
+    if ctx.bindings:
+        body += " where " + ", ".join(f"{n} = {explicit(ctx, b)}" for n, b in ctx.bindings.items())
+    return body
