@@ -134,9 +134,7 @@ def run(args) -> int:
         print(f"# read as: {f.reading}   ({f.inferred})")
     elif args.format == "json":
         out = r.forms()
-        _json_shapes(r, out)
-        out["read_as"] = f.reading
-        out["inferred"] = f.inferred
+        _json_shapes(r, out)  # read_as and inferred come with the result's forms
         if report is not None:
             out["check"] = {"ok": report.ok, "error": report.error, "trials": report.trials}
         print(json.dumps(out, indent=2))

@@ -89,7 +89,8 @@ class Result:
     def forms(self) -> dict:
         """Every form as text and LaTeX (the CLI's JSON output)."""
         out = {"kind": self.kind, "wrt": self.wrt, "text": str(self), "latex": self.latex(),
-               "shape": list(numpy_shape(self._expr.shape)), "where": self.where}
+               "shape": list(numpy_shape(self._expr.shape)), "where": self.where,
+               "read_as": self.function.reading, "inferred": self.function.inferred}
         if self._differential is not None:
             out["differential"] = {"text": to_text(self._differential), "latex": to_latex(self._differential)}
         for k, e in self._forms.items():

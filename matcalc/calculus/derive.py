@@ -77,7 +77,7 @@ def _shape_words(shape) -> str:
         return f"a vector of length {r}"
     if r == 1:
         return f"a row vector of length {c}"
-    return f"a {r}x{c} matrix"
+    return f"a {r} x {c} matrix"
 
 
 def jacobian_matrix(dF: Expr, dx: Var) -> Expr:

@@ -6,10 +6,13 @@ Names that are not declared get a kind by their look (see `default_kind`).
 """
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 
-from ..core.errors import DeclarationError
+import numpy as np
+
+from ..core.errors import DeclarationError, EvaluationError
 from ..core.nodes import SCALAR, Expr, Var
 
 KINDS = ("scalar", "vector", "matrix")
@@ -223,12 +226,6 @@ def check_value(decl_props, name: str, array, tol: float | None = VALUE_TOLERANC
     environment variable MATCALC_CHECK_DECLARATIONS=0, switches the check off. Arrays that
     are not square where a square matrix is needed are left to the shape checks.
     """
-    import os
-
-    import numpy as np
-
-    from ..core.errors import EvaluationError
-
     if tol is None or os.environ.get(CHECK_SWITCH, "1").strip().lower() in ("0", "false", "no", "off"):
         return
     props = set(decl_props or ())
@@ -251,8 +248,9 @@ def check_value(decl_props, name: str, array, tol: float | None = VALUE_TOLERANC
     n = a.shape[0]
     if "symmetric" in props or "spd" in props:
         asym = float(np.max(np.abs(a - a.T))) if a.size else 0.0
-        if asym > tol * scale:
-            fail("symmetric", f"|{name} - {name}'| reaches {asym:.3g}")
+        if asym > tol * scale:  # named as declared: symmetric follows from spd and diagonal
+            strongest = "diagonal" if "diagonal" in props else "spd" if "spd" in props else "symmetric"
+            fail(strongest, f"|{name} - {name}'| reaches {asym:.3g}")
     if "diagonal" in props:
         off = float(np.max(np.abs(a - np.diag(np.diag(a))))) if a.size else 0.0
         if off > tol * scale:

@@ -14,6 +14,7 @@ import numpy as np
 
 from ..core.errors import EvaluationError
 from ..core.functions import FUNCTIONS
+from ..language.declarations import check_value
 from ..outputs.printing import to_text
 from ..core.nodes import (SERVICES, SCALAR, Add, Comm, Det, Diag, DiagPart, DimSize, Expr, Func, Hadamard, Identity, Inverse,
                     Kron, LogDet, MatPow, Mul, Num, Ones, Pow, Softmax, Sum, Trace, Transpose, Var, Vec, Zero)
@@ -102,6 +103,8 @@ def bind_dims(exprs, values: dict, skip=()) -> tuple:
                 origin.setdefault(d, name)
         if not np.all(np.isfinite(a)):
             raise EvaluationError(f"the value of {name} contains NaN or infinity")
+        if node.props:  # declared symmetric, spd, diagonal, orthogonal, positive: cheap to confirm
+            check_value(node.props - {"invertible"}, name, a)  # a singular matrix fails where inverted
         arrays[name] = a
     for d, n in dims.items():  # a product dimension m*n given by a value: m and n must agree with it
         if "*" in str(d):

@@ -1,0 +1,48 @@
+"""Values are checked against their declarations when evaluated: a violation is an error that
+names the variable and the property; MATCALC_CHECK_DECLARATIONS=0 switches the check off."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import matcalc
+
+CASES = [
+    ("tr(S A)", "S: matrix(n,n) symmetric", "S", np.array([[1.0, 2.0], [0.0, 1.0]]), "symmetric"),
+    ("logdet(S)", "S: matrix(n,n) spd", "S", np.array([[1.0, 0.0], [0.0, -1.0]]), "spd"),
+    ("tr(D A)", "D: matrix(n,n) diagonal", "D", np.array([[1.0, 0.5], [0.0, 1.0]]), "diagonal"),
+    ("tr(Q A)", "Q: matrix(n,n) orthogonal", "Q", np.array([[2.0, 0.0], [0.0, 1.0]]), "orthogonal"),
+    ("sum(log(p))", "p: vector(n) positive", "p", np.array([1.0, -2.0]), "positive"),
+]
+
+
+def _values(name, bad):
+    return {name: bad, "A": np.ones((2, 2))}
+
+
+@pytest.mark.parametrize("text, where, name, bad, prop", CASES)
+def test_a_value_breaking_its_declaration_is_an_error_naming_both(text, where, name, bad, prop):
+    e = matcalc.parse(text, where=where)
+    with pytest.raises(matcalc.EvaluationError) as info:
+        e.evaluate(_values(name, bad))
+    assert name in str(info.value) and prop in str(info.value)
+
+
+@pytest.mark.parametrize("text, where, name, bad, prop", CASES[:3])
+def test_results_check_their_inputs_too(text, where, name, bad, prop):
+    r = matcalc.grad(text, name, where=where)
+    with pytest.raises(matcalc.EvaluationError):
+        r.evaluate(_values(name, bad))
+
+
+def test_the_check_can_be_switched_off(monkeypatch):
+    monkeypatch.setenv("MATCALC_CHECK_DECLARATIONS", "0")
+    e = matcalc.parse("tr(S A)", where="S: matrix(n,n) symmetric")
+    assert e.evaluate(_values("S", np.array([[1.0, 2.0], [0.0, 1.0]]))) == pytest.approx(4.0)
+
+
+def test_values_within_rounding_of_the_declaration_pass():
+    s = np.array([[2.0, 1.0], [1.0, 3.0]])
+    s[0, 1] += 1e-12
+    e = matcalc.parse("logdet(S)", where="S: matrix(n,n) spd")
+    assert e.evaluate({"S": s}) == pytest.approx(np.log(5.0))
