@@ -11,6 +11,8 @@ from .calculus.readoff import kronecker_of
 from .calculus.linear_map import LinearMap
 from .expression import Expression, parse
 from .language.declarations import parse_declarations
+from .numerics.sampling import variables
+from .outputs.codegen.generate import BACKENDS, Output, add_sizing_variables, generate, load_generated, outputs_for
 from .results import DifferentialResult, GradientResult, HessianResult, HvpResult, JacobianResult
 from .calculus.simplify import simplify
 
@@ -168,7 +170,6 @@ def compile(expr, wrt: str, where=None, outputs=("value", "grad"), backend: str 
     Work shared between the outputs is done once. The function takes the variables
     (sorted by name; for "hvp" the direction last) and returns one output or a tuple.
     """
-    from .outputs.codegen.generate import BACKENDS, Output, add_sizing_variables, generate, load_generated, outputs_for
     if backend not in BACKENDS:
         raise MatcalcError(f"backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
     if isinstance(outputs, str):
@@ -178,7 +179,6 @@ def compile(expr, wrt: str, where=None, outputs=("value", "grad"), backend: str 
         if o not in known:
             raise MatcalcError(f"unknown output {o!r}; choose from {', '.join(known)}")
     f, x = prepare(expr, wrt, where)
-    from .numerics.sampling import variables
     outs, found, directions = [], dict(variables(f.node)), {}
     for o in outputs:
         if o == "value":

@@ -10,7 +10,11 @@ import json
 import os
 import sys
 
+import matcalc
+
 from .core.errors import MatcalcError
+from .expression import numpy_shape
+from .outputs.codegen.generate import numpy_module
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -39,8 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _version() -> str:
-    from . import __version__
-    return __version__
+    return matcalc.__version__
 
 
 def _protect_negative_expression(argv: list) -> tuple:
@@ -84,7 +87,6 @@ def _read_expr(expr: str) -> str:
 
 
 def run(args) -> int:
-    import matcalc
     text = _read_expr(args.expr)
     wrt = args.wrt
     if not wrt:
@@ -126,10 +128,6 @@ def run(args) -> int:
         r = matcalc.grad(f, wrt)
     report = r.check() if args.check else None
     if args.format == "numpy":
-        try:
-            from .outputs.codegen.generate import numpy_module
-        except ImportError:
-            raise MatcalcError("--format numpy is not available in this version") from None
         print(numpy_module(r))
         print(f"# read as: {f.reading}   ({f.inferred})")
     elif args.format == "json":
@@ -155,7 +153,6 @@ def _json_shapes(r, out: dict) -> None:
     """JSON's `shape` is that of the array `.evaluate()` returns (a linear map's is [out..., in...],
     [in..., out...] in denominator layout; `map_value_shape` is then that of L(V)); a Hessian
     with a second differential gives it as `d2f` (vector and matrix variables alike)."""
-    from .expression import numpy_shape
     m = getattr(r, "linear_map", None)
     if m is not None:
         outs, ins = list(numpy_shape(m.expr.shape)), list(numpy_shape(m.variable.shape))

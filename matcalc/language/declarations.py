@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..core.errors import DeclarationError, EvaluationError
+from ..core.errors import DeclarationError, EvaluationError, _printable
 from ..core.nodes import SCALAR, Expr, Var
 
 KINDS = ("scalar", "vector", "matrix")
@@ -60,7 +60,6 @@ class Decl:
 
 
 def _show(text: str) -> str:
-    from ..core.errors import _printable
     return repr(_printable(text))
 
 
