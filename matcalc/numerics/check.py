@@ -91,8 +91,10 @@ def _rel(got, ref, values=None, step: float = 1e-6) -> tuple:
     return err / scale, max(0.0, err - noise) / scale
 
 
-def _var(node: Expr, name: str, fallback: Var | None) -> Var:
-    for n in node.walk():
+def _var(node: Expr, name: str, fallback: Var | None, context=()) -> Var:
+    """The variable `name` as declared: in the function, else among the variables its text
+    named (one that cancelled out keeps its properties there), else `fallback`."""
+    for n in list(node.walk()) + list(context):
         if isinstance(n, Var) and n.name == name:
             return n
     return fallback
@@ -145,7 +147,7 @@ def _one(result, kind, f, vals, dims, rng) -> float:
         got = result.evaluate(vals)
         return _rel(got, _directional(_fun_of(f, vals, x), vals[x], vals[dx.name]), evaluate(f, vals))
     if kind in ("gradient", "jacobian"):
-        x = _var(f, result.wrt, result.directions[0])
+        x = _var(f, result.wrt, result.directions[0], result.function.context)
         sym = kind == "gradient" and x.shape[0] == x.shape[1] and bool(x.props & {"symmetric", "spd"}) \
             and x.shape != SCALAR
         diag = kind == "gradient" and "diagonal" in x.props and x.shape != SCALAR
@@ -159,7 +161,7 @@ def _one(result, kind, f, vals, dims, rng) -> float:
     if kind == "hessian":
         a, b = result.wrt if isinstance(result.wrt, tuple) else (result.wrt, result.wrt)
         g = result.first_order()
-        xb = _var(f, b, None)
+        xb = _var(f, b, None, result.function.context)
         sym = xb is not None and xb.shape != SCALAR and xb.shape[0] == xb.shape[1] and bool(xb.props & {"symmetric", "spd"})
         diag = xb is not None and xb.shape != SCALAR and "diagonal" in xb.props
 
