@@ -92,42 +92,63 @@ def _vec_row(x: Expr) -> Expr:
 def _kron_rule(e: Expr, memo: dict, name: str, n_in) -> Expr:
     if isinstance(e, Var):
         return B.identity(n_in)
-    if any(memo.get(c, 0) is None for c in e.children):
-        if not isinstance(e, Mul):
-            raise NotSupportedError("no Kronecker form through diag(.)")
-    if isinstance(e, Add):
-        return B.add(*[memo[t] for t in e.args if name in t.free])
-    if isinstance(e, Mul):
-        c, scal, chain = e.split()
-        deps = [i for i, f in enumerate(e.args) if name in f.free]
-        if len(deps) != 1:
-            raise NotSupportedError("internal: the differential is not linear in the direction")
-        i = deps[0]
-        f = e.args[i]
-        if memo.get(f, 0) is None and not isinstance(f, Diag):
-            raise NotSupportedError("no Kronecker form through diag(.)")
-        if f.shape == SCALAR:
-            rest = B.mul(*(e.args[:i] + e.args[i + 1:]))
-            return B.mul(B.vec(rest), memo[f])
-        j = i - (len(e.args) - len(chain))
-        p = B.mul(*chain[:j]) if j > 0 else None
-        q = B.mul(*chain[j + 1:]) if j + 1 < len(chain) else None
-        if isinstance(f, Diag) and q is not None and q.shape[1] == 1:  # P diag(dv) q = P diag(q) dv
-            return B.mul(B.num(c), *scal, *([p] if p is not None else []), B.diag(q), memo[f.arg])
-        if isinstance(f, Diag):
-            raise NotSupportedError("no Kronecker form through diag(.)")
-        left = B.kron(B.transpose(q) if q is not None else B.identity(f.shape[1]),
-                      p if p is not None else B.identity(f.shape[0]))
-        return B.mul(B.num(c), *scal, left, memo[f])
-    if isinstance(e, Hadamard):
-        f = next(g for g in e.args if name in g.free)
-        others = B.hadamard(*[g for g in e.args if g is not f])
-        return B.mul(B.diag(B.vec(others)), memo[f])
-    if isinstance(e, Transpose):
-        r, c = e.arg.shape
-        return B.mul(B.comm(r, c), memo[e.arg])
-    if isinstance(e, Trace):
-        return B.mul(_vec_row(B.identity(e.arg.shape[0])), memo[e.arg])
-    if isinstance(e, Sum):
-        return B.mul(_vec_row(B.ones(e.arg.shape)), memo[e.arg])
-    raise NotSupportedError(f"no Kronecker form through {type(e).__name__}")
+    if any(memo.get(c, 0) is None for c in e.children) and not isinstance(e, Mul):
+        raise NotSupportedError("no Kronecker form through diag(.)")
+    rule = KRONECKER.get(type(e))
+    if rule is None:
+        raise NotSupportedError(f"no Kronecker form through {type(e).__name__}")
+    return rule(e, memo, name)
+
+
+# ---------------------------------------------------------------- forward rules vec(L(dX)) = J vec(dX)
+# KRONECKER[Node](node, memo, name): J of the node from its children's J (memo), for the linear
+# node classes a differential is made of.
+def _k_add(e, memo, name):                # vec(A + B) = vec A + vec B
+    return B.add(*[memo[t] for t in e.args if name in t.free])
+
+
+def _k_mul(e, memo, name):                # vec(P F Q) = (Q' (x) P) vec F
+    c, scal, chain = e.split()
+    deps = [i for i, f in enumerate(e.args) if name in f.free]
+    if len(deps) != 1:
+        raise NotSupportedError("internal: the differential is not linear in the direction")
+    i = deps[0]
+    f = e.args[i]
+    if memo.get(f, 0) is None and not isinstance(f, Diag):
+        raise NotSupportedError("no Kronecker form through diag(.)")
+    if f.shape == SCALAR:
+        rest = B.mul(*(e.args[:i] + e.args[i + 1:]))
+        return B.mul(B.vec(rest), memo[f])
+    j = i - (len(e.args) - len(chain))
+    p = B.mul(*chain[:j]) if j > 0 else None
+    q = B.mul(*chain[j + 1:]) if j + 1 < len(chain) else None
+    if isinstance(f, Diag) and q is not None and q.shape[1] == 1:  # P diag(dv) q = P diag(q) dv
+        return B.mul(B.num(c), *scal, *([p] if p is not None else []), B.diag(q), memo[f.arg])
+    if isinstance(f, Diag):
+        raise NotSupportedError("no Kronecker form through diag(.)")
+    left = B.kron(B.transpose(q) if q is not None else B.identity(f.shape[1]),
+                  p if p is not None else B.identity(f.shape[0]))
+    return B.mul(B.num(c), *scal, left, memo[f])
+
+
+def _k_hadamard(e, memo, name):           # vec(A .* F) = diag(vec A) vec F
+    f = next(g for g in e.args if name in g.free)
+    others = B.hadamard(*[g for g in e.args if g is not f])
+    return B.mul(B.diag(B.vec(others)), memo[f])
+
+
+def _k_transpose(e, memo, name):          # vec(F') = K vec F
+    r, c = e.arg.shape
+    return B.mul(B.comm(r, c), memo[e.arg])
+
+
+def _k_trace(e, memo, name):              # tr F = vec(I)' vec F
+    return B.mul(_vec_row(B.identity(e.arg.shape[0])), memo[e.arg])
+
+
+def _k_sum(e, memo, name):                # sum F = vec(1 1')' vec F
+    return B.mul(_vec_row(B.ones(e.arg.shape)), memo[e.arg])
+
+
+KRONECKER: dict = {Add: _k_add, Mul: _k_mul, Hadamard: _k_hadamard, Transpose: _k_transpose,
+                   Trace: _k_trace, Sum: _k_sum}
