@@ -108,6 +108,16 @@ def test_linear_node_has_transpose_rule(name):
     assert cls in TRANSPOSE, f"{name} has no rule in calculus/rules.py TRANSPOSE"
 
 
+#: linear nodes whose Jacobian has a closed Kronecker form (diag(.) has none: a clear error instead)
+KRONECKER_NODES = ["Add", "Mul", "Hadamard", "Transpose", "Trace", "Sum"]
+
+
+@pytest.mark.parametrize("name", KRONECKER_NODES)
+def test_linear_node_has_kronecker_rule(name):
+    from matcalc.calculus.readoff import KRONECKER
+    assert getattr(nodes, name) in KRONECKER, f"{name} has no rule in calculus/readoff.py KRONECKER"
+
+
 # ---------------------------------------------------------------- elementwise functions
 def _sig(x):
     return 1.0 / (1.0 + np.exp(-x))
