@@ -138,7 +138,7 @@ register(FunctionSpec(
     _code("_sigmoid", "jax.nn.sigmoid", "_torch.sigmoid"), "_sigmoid_float",
     exact=lambda x: Fraction(1, 2) if x == 0 else None))
 register(FunctionSpec(
-    "sqrt", np.sqrt, latex=r"\sqrt", code=_code("_np.sqrt"), rewrite="sqrt"))
+    "sqrt", np.sqrt, code=_code("_np.sqrt"), rewrite="sqrt"))  # written as a half power
 register(FunctionSpec(
     "abs", np.abs, lambda u, B: B.func("sign", u), code=_code("_np.abs"), float_code="abs",
     exact=lambda x: abs(x), idempotent=True))

@@ -84,8 +84,11 @@ def generate(outputs: list, params: list, backend: str = "numpy", name: str = "f
         for axis, d in enumerate((r, c)):
             if isinstance(d, str) and d not in em.dims:
                 em.dims[d] = f"{p}.shape[{axis}]" if v.name in used else f"{fill(be.asarray, x=p)}.shape[{axis}]"
-    if checks:
-        lines += ["if CHECK_INPUTS:", f"    _check_args(({', '.join(checks)},))"]
+    props = [] if be.name != "numpy" else [  # values checked against declarations, where cheap
+        f"    _check_props({v.name!r}, {py_name(v.name)}, {tuple(sorted(v.props & _CHEAP_PROPS))!r})"
+        for v in sorted(params, key=lambda v: v.name) if v.name in used and v.props & _CHEAP_PROPS]
+    if checks or props:
+        lines += ["if CHECK_INPUTS:"] + ([f"    _check_args(({', '.join(checks)},))"] if checks else []) + props
     outputs = [Output(o.name, distribute(o.expr), o.how, o.dvar, o.like, o.sym, o.diag, o.layout) for o in outputs]
     roots = []
     for o in outputs:
@@ -116,6 +119,10 @@ def generate(outputs: list, params: list, backend: str = "numpy", name: str = "f
         src += ["", "", helpers]
     src += ["", ""] + fn_src
     return "\n".join(src) + "\n"
+
+
+#: declared properties generated NumPy code confirms on its inputs (each O(n^2))
+_CHEAP_PROPS = frozenset({"symmetric", "spd", "diagonal", "positive"})
 
 
 def _check_dim(d):
