@@ -64,3 +64,10 @@ def test_generated_numpy_code_checks_positive_vectors():
     assert np.allclose(f(np.array([1.0, 2.0])), [1.0, 0.5])
     with pytest.raises(ValueError, match="positive"):
         f(np.array([1.0, -2.0]))
+
+
+def test_generated_numpy_code_checks_positive_scalars():
+    f = matcalc.grad("log(t) x'x", "x", where="t: scalar positive; x: vector(n)").to_numpy()
+    assert np.allclose(f(2.0, np.array([1.0, 1.0])), 2 * np.log(2.0) * np.ones(2))
+    with pytest.raises(ValueError, match="positive"):
+        f(-1.0, np.array([1.0, 1.0]))

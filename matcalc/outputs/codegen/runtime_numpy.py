@@ -137,6 +137,7 @@ except ImportError:  # SciPy is optional
 def _check_props(name, x, props):
     """Declared properties that are cheap to confirm (O(n^2)): symmetric (and spd's symmetry),
     diagonal, positive, to a relative tolerance of 1e-8."""
+    x = _np.asarray(x)  # a scalar arrives as a float
     scale = max(1.0, float(_np.max(_np.abs(x)))) if x.size else 1.0
     if "positive" in props and x.size and _np.min(x) <= 0:
         raise ValueError(f"argument {name}: declared positive, but its smallest entry is {_np.min(x):.3g}")
