@@ -11,7 +11,7 @@ import numpy as np
 
 from .calculus.linear_map import LinearMap
 from .core import build as B
-from .core.nodes import Expr
+from .core.nodes import Expr, Var
 from .expression import Expression, declarations_of, numpy_shape
 from .numerics.check import check
 from .numerics.evaluate import check_values, evaluate
@@ -19,6 +19,15 @@ from .numerics.linear_maps import dense_linear_map
 from .outputs.codegen.generate import load_generated, numpy_module
 from .outputs.printing import (_ordered, common_subexpressions, latex_name, to_latex, to_latex_compact, to_text,
                                to_text_compact)
+
+
+def _variables_of(*nodes) -> list:
+    seen = {}
+    for e in nodes:
+        for n in e.walk():
+            if isinstance(n, Var) and n.name not in seen:
+                seen[n.name] = n
+    return list(seen.values())
 
 
 class Result:
@@ -42,6 +51,15 @@ class Result:
         """The result's expression node (what printers and code generation read)."""
         return self._expr
 
+    def _wrap(self, node: Expr) -> Expression:
+        """One of the result's forms as an Expression that still knows the function's variables:
+        their values fix dimensions the form no longer shows (the I of vec(I)' in the Kronecker form
+        of tr(X) A is sized by X)."""
+        names = {v.name for v in self.directions}
+        context = tuple(v for v in _variables_of(self.function.node, *self.function.context, *self.directions)
+                        if v.name not in node.free or v.name in names)
+        return Expression(node, self.where, context=context)
+
     def first_order(self):
         """For a Hessian or hvp: the gradient result it differentiates (what `check` compares
         finite differences of); None for first-order results."""
@@ -50,13 +68,13 @@ class Result:
     # ---- symbolic forms
     @property
     def expr(self) -> Expression:
-        return Expression(self._expr, self.where)
+        return self._wrap(self._expr)
 
     @property
     def differential(self) -> Expression | None:
         if self._differential is None:
             return None
-        return Expression(self._differential, self.where)
+        return self._wrap(self._differential)
 
     @property
     def where(self) -> str:
@@ -138,7 +156,7 @@ class GradientResult(Result):
     @property
     def unconstrained(self) -> Expression:
         """The gradient of the function's formula on all matrices (before projecting)."""
-        return Expression(self._unconstrained if self._unconstrained is not None else self._expr, self.where)
+        return self._wrap(self._unconstrained if self._unconstrained is not None else self._expr)
 
     def latex_label(self):
         return r"\nabla_{" + latex_name(self.wrt) + "} f"
@@ -159,7 +177,7 @@ class _MapResult(Result):
     def kron(self) -> Expression | None:
         """The Kronecker form vec(L(D)) = J vec(D) of a linear map, where it has one."""
         m = self.linear_map
-        return None if m is None or m.kron is None else Expression(m.kron, self.where)
+        return None if m is None or m.kron is None else self._wrap(m.kron)
 
     def _dense(self, vals: dict):
         m = self.linear_map
@@ -218,7 +236,7 @@ class HessianResult(_MapResult):
     @property
     def bilinear(self) -> Expression | None:
         """The second differential d2f = <dX, H[dX]>, simplified, as an expression in dX."""
-        return None if self._bilinear is None else Expression(self._bilinear, self.where)
+        return None if self._bilinear is None else self._wrap(self._bilinear)
 
     def bilinear_form(self, latex: bool = False) -> str:
         """The second differential d2f as a bilinear form: `<dX, H[dX]> = ...`, with H[dX] spelled out."""
@@ -242,7 +260,7 @@ class HessianResult(_MapResult):
 
     @property
     def gradient(self) -> Expression | None:
-        return None if self._gradient is None else Expression(self._gradient, self.where)
+        return None if self._gradient is None else self._wrap(self._gradient)
 
     def latex_label(self):
         if isinstance(self.wrt, tuple):
