@@ -13,7 +13,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from ..core import build as B
-from ..core.layout import inner_pair, self_inner, transposes
+from ..core.layout import as_denominator, inner_pair, self_inner, transposes
 from ..core.nodes import (SCALAR, Add, Comm, Det, Diag, DiagPart, DimSize, Expr, Func, Hadamard, Identity, Inverse,
                           Kron, LogDet, MatPow, Mul, Num, Ones, Pow, Softmax, Sum, Trace, Transpose, Var, Vec, Zero)
 
@@ -87,23 +87,10 @@ def _norm_size(y: Expr, fro: bool) -> int:
     return 2 + size(y) + (1 if fro else 0)
 
 
-def _negative_exponent(x: Expr) -> bool:
-    """An exponent written with a leading minus: its power prints as 1 / b^(...)."""
-    if isinstance(x, Num):
-        return x.value < 0
-    if isinstance(x, Add):
-        return all(B.split_coeff(t)[0] < 0 for t in x.args)
-    return B.split_coeff(x)[0] < 0
-
-
 def _denominator_size(f: Expr):
     """The size of b^k when the scalar factor f = b^-k is written under a fraction bar, else None."""
-    if not isinstance(f, Pow) or f.shape != SCALAR or not _negative_exponent(f.exp):
-        return None
-    if isinstance(f.exp, Num):
-        return _pow_size(f.base, -f.exp.value)
-    return _s(f.base) + 1 + size(B.scale(-1, f.exp) if not isinstance(f.exp, Add)
-                                 else B.add(*[B.scale(-1, t) for t in f.exp.args]))
+    d = as_denominator(f)
+    return None if d is None else size(d)
 
 
 def _mul(e: Mul) -> int:

@@ -1,6 +1,7 @@
 """How an expression is written: the layout facts every printer and the text size share.
 
-A sum of a vector's squares x'x under a half power is written as a norm, tr(Y'Y) as a
+A sum of a vector's squares x'x under a half power is written as a norm, a negative power
+as a denominator (1 / b^k), tr(Y'Y) as a
 squared Frobenius norm, tr(P'Q) as an inner product <P, Q>, and a row-shaped function or
 sum as the transpose of its column form when that has fewer transposes. The text and LaTeX
 printers and `calculus.size` (which measures text without printing it) decide these the same
@@ -9,7 +10,7 @@ way, here.
 from __future__ import annotations
 
 from . import build as B
-from .nodes import Expr, MatPow, Mul, Trace, Transpose
+from .nodes import SCALAR, Add, Expr, MatPow, Mul, Num, Pow, Trace, Transpose
 
 
 def transposes(e: Expr) -> int:
@@ -52,3 +53,31 @@ def inner_pair(e: Trace):
             if isinstance(q, Transpose) and not isinstance(p, Transpose):
                 return p, q.arg
     return None
+
+
+def as_denominator(s: Expr):
+    """The denominator b^k of a scalar power s = b^-k, to be written 1 / b^k; None if s has none.
+    Only where 1 / b^k reads back as s itself: 2^(-(a + b)) stays as it is, since 1 / 2^(a + b)
+    is 2^(-a - b)."""
+    if not isinstance(s, Pow) or s.shape != SCALAR or not negative_exponent(s.exp):
+        return None
+    if isinstance(s.exp, Num):
+        return B.power(s.base, B.num(-s.exp.value))
+    d = B.power(s.base, negated(s.exp))
+    return d if B.power(d, B.num(-1)) is s else None
+
+
+def negative_exponent(x: Expr) -> bool:
+    """An exponent written with a leading minus (-1, -2 a, -1 - a): its power prints as 1 / b^(...)."""
+    if isinstance(x, Num):
+        return x.value < 0
+    if isinstance(x, Add):
+        return all(B.split_coeff(t)[0] < 0 for t in x.args)
+    return B.split_coeff(x)[0] < 0
+
+
+def negated(x: Expr) -> Expr:
+    """-x with the minus distributed over a sum (-(-1 - a) is 1 + a)."""
+    if isinstance(x, Add):
+        return B.add(*[B.scale(-1, t) for t in x.args])
+    return B.scale(-1, x)

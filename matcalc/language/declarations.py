@@ -71,8 +71,9 @@ def is_greek(name: str) -> bool:
 
 
 def default_kind(name: str) -> str:
-    """By look: a Greek name is a scalar, a capital Latin letter a matrix, a small one a vector."""
-    if is_greek(name):
+    """By look: a small Greek name is a scalar, a capital letter (Latin or Greek: Sigma, Lambda) a
+    matrix, a small Latin one a vector."""
+    if is_greek(name) and not name[0].isupper():
         return "scalar"
     return "matrix" if name[0].isupper() else "vector"
 

@@ -9,6 +9,7 @@ choice being how far it departs from the look of the names:
     small Latin (x):   vector 0, scalar 1, matrix 2
     capital Latin (A): matrix 0, scalar 1, vector 2
     Greek (mu):        scalar 0, vector 1/2, matrix 1/2   (the weakest hint: x - mu makes mu a vector)
+    capital Greek (Sigma): matrix 0, scalar 1/2, vector 1/2 (a covariance Sigma, a diagonal Lambda)
 
 The cheapest consistent choice is the reading; between choices of the same cost, the one with
 fewer implicit broadcasts (a scalar added to every entry of a vector or matrix); two that remain
@@ -37,6 +38,8 @@ _HALF = Fraction(1, 2)
 def options(name: str) -> list:
     """(cost, kind) for an undeclared name, cheapest first."""
     if is_greek(name):
+        if name[0].isupper():
+            return [(0, "matrix"), (_HALF, "scalar"), (_HALF, "vector")]
         return [(0, "scalar"), (_HALF, "vector"), (_HALF, "matrix")]
     if default_kind(name) == "matrix":
         return [(0, "matrix"), (1, "scalar"), (2, "vector")]

@@ -14,7 +14,7 @@ import re
 from ..calculus.size import size as tree_size
 from ..core import build as B
 from ..core.functions import FUNCTIONS
-from ..core.layout import inner_pair, self_inner, transposes
+from ..core.layout import as_denominator, inner_pair, self_inner, transposes
 from ..core.errors import MatcalcError
 from ..language.declarations import GREEK, declarations_of, parse_declarations
 from ..language.reader import read
@@ -100,7 +100,7 @@ class Printer:
             c, scal, chain = Fraction(1), (), (e,)
         num, den = [], []
         for s in scal:
-            d = _as_denominator(s)
+            d = as_denominator(s)
             if d is not None:
                 den.append(d)  # t^-2 is 1 / t^2, t^(-1 - a) is 1 / t^(1 + a)
             else:
@@ -154,7 +154,7 @@ class Printer:
 
     def _print_Pow(self, e: Pow):
         b, x = e.base, e.exp
-        if not isinstance(x, Num) and _as_denominator(e) is not None:
+        if not isinstance(x, Num) and as_denominator(e) is not None:
             return self._print_Mul(e)
         if isinstance(x, Num):
             v = x.value
@@ -666,34 +666,6 @@ def to_latex_compact(e: Expr, taken=()) -> str:
         return to_latex(e)
     defs = ", ".join(f"{latex_name(n)} = {to_latex(d)}" for n, d in _ordered(binds))
     return to_latex(body) + r",\quad \text{where } " + defs
-
-
-def _as_denominator(s: Expr):
-    """The denominator b^k of a scalar power s = b^-k, to be written 1 / b^k; None if s has none.
-    Only where 1 / b^k reads back as s itself: 2^(-(a + b)) stays as it is, since 1 / 2^(a + b)
-    is 2^(-a - b)."""
-    if not isinstance(s, Pow) or s.shape != SCALAR or not _negative_exponent(s.exp):
-        return None
-    if isinstance(s.exp, Num):
-        return B.power(s.base, B.num(-s.exp.value))
-    d = B.power(s.base, _negated(s.exp))
-    return d if B.power(d, B.num(-1)) is s else None
-
-
-def _negative_exponent(x: Expr) -> bool:
-    """An exponent written with a leading minus (-1, -2 a, -1 - a): its power prints as 1 / b^(...)."""
-    if isinstance(x, Num):
-        return x.value < 0
-    if isinstance(x, Add):
-        return all(B.split_coeff(t)[0] < 0 for t in x.args)
-    return B.split_coeff(x)[0] < 0
-
-
-def _negated(x: Expr) -> Expr:
-    """-x with the minus distributed over a sum (-(-1 - a) is 1 + a)."""
-    if isinstance(x, Add):
-        return B.add(*[B.scale(-1, t) for t in x.args])
-    return B.scale(-1, x)
 
 
 SERVICES.update(text=to_text, latex=to_latex)  # str(node) and node.latex()

@@ -333,3 +333,13 @@ def test_reading_of_a_where_binding_and_the_constants():
 def test_a_scalar_from_use_takes_the_cheapest_consistent_kinds():
     assert "A: scalar" in matcalc.parse("x'x + A").inferred  # x'x rests on x: A gives way
     assert matcalc.parse("x'x + A", where="x: vector(n); A: matrix").shape == ("m_A", "n_A")
+
+
+def test_a_capital_greek_name_looks_like_a_matrix():
+    """Sigma in log(det(Sigma)) + tr(Sigma^-1 S) is the covariance matrix, as in papers."""
+    r = matcalc.grad("log(det(Sigma)) + tr(Sigma^-1 S)", "Sigma")
+    assert "Sigma: matrix" in r.function.inferred
+    s = np.array([[2.0, 0.5], [0.5, 1.0]])
+    S = np.array([[1.0, 0.2], [0.3, 1.0]])
+    inv = np.linalg.inv(s)
+    assert np.allclose(r.evaluate({"Sigma": s, "S": S}), inv.T - (inv @ S @ inv).T)
