@@ -124,6 +124,11 @@ class NameRules:
 
     def _name_then_paren(self, a: Syn) -> None:
         name = a.a
+        if name == "sigma" and name not in self.decls and name not in self.bindings:
+            # sigma(x) is how papers write the logistic function (and how matcalc's LaTeX prints it)
+            raise UnknownNameError(f"'{self.text[a.start:a.end + 1]}...' has two readings: the logistic function "
+                                   f"(write sigmoid(...)) or a scalar sigma times (...) (write 'sigma (...)' or "
+                                   f"declare sigma, where='sigma: scalar')")
         if self.known(name) or name in self.vars:
             return
         if len(name) >= 2 and name.isalpha() and name.islower():

@@ -343,3 +343,15 @@ def test_a_capital_greek_name_looks_like_a_matrix():
     S = np.array([[1.0, 0.2], [0.3, 1.0]])
     inv = np.linalg.inv(s)
     assert np.allclose(r.evaluate({"Sigma": s, "S": S}), inv.T - (inv @ S @ inv).T)
+
+
+def test_sigma_followed_by_a_parenthesis_is_refused_with_both_readings():
+    """sigma(theta' x) is the logistic function in papers, or a scalar times theta' x: refuse."""
+    with pytest.raises(MatcalcError) as info:
+        matcalc.parse("sigma(theta' x)")
+    assert "sigmoid" in str(info.value) and "sigma (" in str(info.value)
+
+
+def test_a_declared_sigma_multiplies():
+    e = matcalc.parse("sigma(x + y)", where="sigma: scalar")
+    assert str(e) == "sigma (x + y)"
