@@ -125,7 +125,7 @@ def hessian(expr, wrt, where=None) -> HessianResult:
                              bilinear=simplify(B.mul(B.transpose(dx), H, dx)), first_order=lambda: grad(f, wrt))
     Hv = dG
     if sym:
-        Hv = simplify(B.mul(B.num(B.ONE_HALF), B.add(dG, B.transpose(dG))))
+        Hv = simplify(project(dG, x))
     if diag:
         Hv = simplify(B.diag(B.diagpart(dG)))
     try:

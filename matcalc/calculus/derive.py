@@ -10,7 +10,7 @@ from ..core import build as B
 from ..core.errors import MatcalcError
 from ..core.nodes import SCALAR, Expr, Var
 from .readoff import differential, gradient_of, kronecker_of
-from .simplify import simplify
+from .simplify import expand, simplify
 
 
 def find_variable(node: Expr, name: str, decls: dict, context=()) -> Var:
@@ -52,12 +52,24 @@ def is_diagonal_var(x: Var) -> bool:
 
 
 def project(g: Expr, x: Var) -> Expr:
-    """The gradient on the variable's own space: sym(G) for symmetric X, I .* G for diagonal X."""
+    """The gradient on the variable's own space: sym(G) for symmetric X, I .* G for diagonal X.
+
+    A G that is symmetric already is its own projection (sym(G) = G): kept as it is, so that
+    declaring X symmetric never makes the answer longer than G.
+    """
     if is_diagonal_var(x):
         return B.diag(B.diagpart(g))
     if is_symmetric_var(x):
-        return B.mul(B.num(B.ONE_HALF), B.add(g, B.transpose(g)))
+        return g if is_symmetric_form(g) else B.mul(B.num(B.ONE_HALF), B.add(g, B.transpose(g)))
     return g
+
+
+def is_symmetric_form(g: Expr) -> bool:
+    """G' = G, seen on the canonical forms of G and G' or of their expansions (a sufficient test)."""
+    if not g.is_square:
+        return False
+    t = B.transpose(g)
+    return t is g or expand(t) is expand(g)
 
 
 def gradient_parts(f: Expr, x: Var) -> tuple:
