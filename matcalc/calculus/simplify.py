@@ -9,7 +9,10 @@ costlier rewrites run, and the smallest result wins:
   a shared left or right matrix factor ((A + A') x, A' (diag(p) - p p') A), or a common
   rational coefficient (1/2 (A + A'));
 * `rewrite` applies textbook identities: exp(u) / (1 + exp(u)) = sigmoid(u) and
-  exp(u) / sum(exp(u)) = softmax(u).
+  exp(u) / sum(exp(u)) = softmax(u); scalar reductions y' ones = sum(y) and
+  (y ./ s)' s = sum(y) (a'b = sum(a .* b), taken only when the elementwise product merges);
+  and the sign normal form: a sum factor whose terms are all negative gives its sign to the
+  product, -1/2 (-A - A') x = 1/2 (A + A') x.
 
 `simplify(e)` returns the smallest (by tokens of its text form, `size.py`) of e and its rewritten forms;
 every candidate is equal to e, so the choice is safe.
@@ -40,7 +43,7 @@ def simplify(e: Expr) -> Expr:
 
 def _candidates(e: Expr):
     has_exp = any(isinstance(n, Func) and n.name == "exp" for n in e.walk())
-    rw = rewrite if has_exp else (lambda x: x)
+    rw = rewrite
     r = rw(e)
     if r is not e:
         yield r
@@ -361,6 +364,12 @@ def _one_plus_exp(b: Expr):
 
 def _rewrite_node(n: Expr) -> Expr:
     if isinstance(n, Mul):
+        r = _reduce_inner(n)
+        if r is not None:
+            return r
+        n = _sign_normal(n)
+        if not isinstance(n, Mul):
+            return n
         return _rewrite_mul(n)
     if isinstance(n, Hadamard):
         return _rewrite_sigmoid_factors(list(n.args), B.hadamard) or n
@@ -447,3 +456,57 @@ def _rewrite_mul(n: Mul) -> Expr:
             others.append(B.power(s.base, B.num(-left)))
         return B.mul(B.num(c), *others, *new_chain)
     return n
+
+
+# ---------------------------------------------------------------- scalar reductions and signs
+def _reduce_inner(n: Mul):
+    """a'b as sum(a .* b) where that product merges: y' ones = sum(y), (y ./ s)' s = sum(y).
+
+    Only a bare 1x1 chain of two vectors (a row times a column) is touched; the
+    elementwise product must lose a factor (ones, or s^-1 .* s), so the result is shorter.
+    None when nothing applies.
+    """
+    if n.shape != SCALAR:
+        return None
+    c, scal, chain = n.split()
+    if c != 1 or scal or len(chain) != 2:
+        return None
+    a, b = chain
+    if a.shape[0] != 1 or b.shape[1] != 1:
+        return None
+    col = B.transpose(a)
+    if isinstance(col, Ones):
+        return B.sumall(b)
+    if isinstance(b, Ones):
+        return B.sumall(col)
+    if not isinstance(col, (Hadamard, Pow)) and not isinstance(b, (Hadamard, Pow)):
+        return None
+    h = B.hadamard(col, b)
+    if isinstance(h, Hadamard) and len(h.args) >= _factor_count(col) + _factor_count(b):
+        return None  # nothing merged
+    return B.sumall(h)
+
+
+def _factor_count(e: Expr) -> int:
+    return len(e.args) if isinstance(e, Hadamard) else 1
+
+
+def _all_negative(t: Expr) -> bool:
+    return isinstance(t, Add) and all(B.split_coeff(u)[0] < 0 for u in t.args)
+
+
+def _sign_normal(n: Mul) -> Expr:
+    """A sum factor with only negative terms gives its sign to the product's coefficient:
+    -1/2 (-S^-1 - S^-T) (x - m) = 1/2 (S^-1 + S^-T) (x - m). Every term loses its minus,
+    the coefficient gains at most one, so the text never grows."""
+    if not any(_all_negative(f) for f in n.args):
+        return n
+    sign = 1
+    out = []
+    for f in n.args:
+        if _all_negative(f):
+            sign = -sign
+            f = B.add(*[B.scale(-1, u) for u in f.args])
+        out.append(f)
+    r = B.mul(*out)
+    return B.scale(-1, r) if sign < 0 else r

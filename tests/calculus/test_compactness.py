@@ -43,3 +43,39 @@ def test_declaring_the_covariance_spd_does_not_lengthen_the_gradient():
 def test_symmetric_gradient_that_is_not_symmetric_is_still_projected():
     r = assert_answer("tr(A S)", "S", "S: matrix(n,n) symmetric; A: matrix(n,n)", "1/2 (A + A')")
     assert str(r) == "1/2 (A + A')"
+
+
+SOFTMAX_WHERE = "y: vector(c); W: matrix(c,d); x: vector(d)"
+
+
+@pytest.mark.parametrize("f", ["-y' log(softmax(W x))", "-y' log(exp(W x) / sum(exp(W x)))"])
+def test_softmax_cross_entropy_gradient_uses_sum_of_y(f):
+    r = assert_answer(f, "W", SOFTMAX_WHERE, "(sum(y) softmax(W x) - y) x'")
+    assert str(r) == "(sum(y) softmax(W x) - y) x'"
+
+
+def test_row_times_ones_is_a_sum():
+    from matcalc.calculus.simplify import simplify
+    e = matcalc.parse("(y' ones(n)) x", where="y, x: vector(n)").node
+    assert str(simplify(e)) == "sum(y) x"
+
+
+def test_elementwise_quotient_times_its_denominator_is_a_sum():
+    from matcalc.calculus.simplify import simplify
+    e = matcalc.parse("(y ./ s)' s", where="y, s: vector(n)").node
+    assert simplify(e) is matcalc.parse("sum(y)", where="y: vector(n)").node
+
+
+def test_inner_product_that_does_not_merge_is_kept():
+    from matcalc.calculus.simplify import simplify
+    e = matcalc.parse("(y ./ s)' x", where="y, s, x: vector(n)").node
+    assert simplify(e) is e
+
+
+@pytest.mark.parametrize("f,wrt,answer", [
+    ("-1/2 (x-m)' S^-1 (x-m)", "m", "1/2 (S^-1 + S^-T) (x - m)"),
+    ("-(x-m)' S (x-m)", "x", "-(S + S') (x - m)"),
+])
+def test_negative_sum_factor_gives_its_sign_to_the_product(f, wrt, answer):
+    r = assert_answer(f, wrt, "S: matrix(n,n); x, m: vector(n)", answer)
+    assert str(r) == answer
