@@ -215,7 +215,8 @@ def _factor_sum(terms: list, memo: dict) -> Expr:
         cand = (saving, "scalar", (b, ex, alt), [i for i, _ in occ])
         if best is None or cand[0] > best[0]:
             best = cand
-    # shared left / right chain factors
+    # shared left / right chain factors, also up to sign: u (x - m)' + w (m - x)' = (u - w) (x - m)'
+    signs: dict = {}
     for side in ("left", "right"):
         seen = {}
         for i, t in enumerate(ts):
@@ -224,6 +225,8 @@ def _factor_sum(terms: list, memo: dict) -> Expr:
                 continue
             f = ch[0] if side == "left" else ch[-1]
             if not isinstance(f, Identity):  # factoring I out changes nothing
+                f, sg = _sign_canonical(f)
+                signs[side, i] = sg
                 seen.setdefault(f, []).append(i)
         for f, members in seen.items():
             if len(members) < 2:
@@ -296,12 +299,30 @@ def _factor_sum(terms: list, memo: dict) -> Expr:
             if not rem:  # f alone: the rest is I, or the scalar 1 beside a vector
                 n = f.shape[1] if kind == "left" else f.shape[0]
                 rem = (B.identity(n),) if n != 1 else ()
-            rems.append(ts[i].build(chain=rem))
+            rems.append(B.scale(signs[kind, i], ts[i].build(chain=rem)))
         inner = factor_sum(rems, memo)
         group = B.mul(f, inner) if kind == "left" else B.mul(inner, f)
     if not rest:
         return group
-    return B.add(group, factor_sum(rest, memo))
+    restf = factor_sum(rest, memo)
+    out = B.add(group, restf)
+    # the factored groups may share a factor in turn: x (x - m)' + m (m - x)' = (x - m) (x - m)';
+    # there are fewer terms at each round, so this ends
+    grouped = [group] + list(restf.args if isinstance(restf, Add) else (restf,))
+    if 2 <= len(grouped) < len(terms):
+        again = factor_sum(grouped, memo)
+        if text_size(again) < text_size(out):
+            return again
+    return out
+
+
+def _sign_canonical(f: Expr) -> tuple:
+    """(g, sign) with f = sign g, where g is the one of f and -f (a sum, its terms negated)
+    with the smaller key: x - m and m - x meet as one factor."""
+    if not isinstance(f, Add):
+        return f, 1
+    g = B.add(*[B.scale(-1, t) for t in f.args])
+    return (f, 1) if f.key <= g.key else (g, -1)
 
 
 def _factor_out(ts, members, b: Expr, ex, memo: dict) -> Expr:

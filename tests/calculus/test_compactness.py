@@ -79,3 +79,28 @@ def test_inner_product_that_does_not_merge_is_kept():
 def test_negative_sum_factor_gives_its_sign_to_the_product(f, wrt, answer):
     r = assert_answer(f, wrt, "S: matrix(n,n); x, m: vector(n)", answer)
     assert str(r) == answer
+
+
+OUTER = "x, m, u, v, w, z: vector(n); A, S: matrix(n,n)"
+
+
+@pytest.mark.parametrize("text,factored", [
+    ("(x - m) x' + (m - x) m'", "(x - m) (x - m)'"),
+    ("x x' - x m' - m x' + m m'", "(x - m) (x - m)'"),
+    ("A x x' A' - A x m' A' - A m x' A' + A m m' A'", "A (x - m) (x - m)' A'"),
+    ("A (x - m) + S (m - x)", "(A - S) (x - m)"),
+])
+def test_outer_products_whose_factors_agree_up_to_sign_are_factored(text, factored):
+    from matcalc.calculus.simplify import simplify
+    e = matcalc.parse(text, where=OUTER).node
+    got = simplify(e)
+    assert str(got) == factored
+    rng = np.random.default_rng(0)
+    vals, _ = sample_values([e], rng)
+    np.testing.assert_allclose(got.evaluate(vals), e.evaluate(vals), rtol=1e-10, atol=1e-12)
+
+
+def test_two_gaussian_residuals_share_the_covariance_factor():
+    assert_answer("-1/2 logdet(S) - 1/2 (x-m)' S^-1 (x-m) - 1/2 (y-m)' S^-1 (y-m)", "S",
+                  "S: matrix(n,n) spd; x, m, y: vector(n)",
+                  "1/2 S^-1 (((x - m) (x - m)' + (y - m) (y - m)') S^-1 - I)")
