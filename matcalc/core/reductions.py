@@ -149,8 +149,9 @@ def det(x: Expr) -> Expr:
         return power(det(x.base), num(x.k))
     if isinstance(x, Mul):
         c, s, ch = x.split()
-        if c == 1 and not s and all(f.is_square for f in ch):
-            return mul(*[det(f) for f in ch])
+        groups = square_groups(ch) if c == 1 and not s else None
+        if groups is not None and len(groups) > 1:  # det(A^-1 X' X) = det(X' X) / det(A)
+            return mul(*[det(mul(*g)) for g in groups])
     return Det._make((x,), SCALAR)
 
 
@@ -169,9 +170,22 @@ def logdet(x: Expr) -> Expr:
         return scale(x.k, logdet(x.base))
     if isinstance(x, Mul):
         c, s, ch = x.split()
-        if c == 1 and not s and all(f.is_square for f in ch):
-            return add(*[logdet(f) for f in ch])
+        groups = square_groups(ch) if c == 1 and not s else None
+        if groups is not None and len(groups) > 1:  # logdet(A^-1 X' X) = logdet(X' X) - logdet(A)
+            return add(*[logdet(mul(*g)) for g in groups])
     return LogDet._make((x,), SCALAR)
+
+
+def square_groups(chain) -> list | None:
+    """The chain cut into the shortest consecutive runs that are square (A^-1 | X' X), or None
+    where the end of the chain is not square on its own. det and logdet split over them:
+    det(P Q) = det(P) det(Q) for square P and Q, whatever the shapes inside each."""
+    groups, start = [], 0
+    for j, f in enumerate(chain):
+        if chain[start].shape[0] == f.shape[1]:
+            groups.append(list(chain[start:j + 1]))
+            start = j + 1
+    return groups if start == len(chain) else None
 
 
 def norm(x: Expr) -> Expr:
@@ -220,6 +234,9 @@ def diagpart(x: Expr) -> Expr:
         c, s, ch = x.split()
         if c != 1 or s:
             return mul(num(c), *s, diagpart(_pure_chain(list(ch))))
+        for i in range(1, len(ch)):  # a rank-one product: diag(u v') = u .* v
+            if ch[i - 1].shape[1] == 1:
+                return hadamard(mul(*ch[:i]), transpose(mul(*ch[i:])))
     return DiagPart._make((x,), (n, 1))
 
 

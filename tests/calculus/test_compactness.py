@@ -104,3 +104,25 @@ def test_two_gaussian_residuals_share_the_covariance_factor():
     assert_answer("-1/2 logdet(S) - 1/2 (x-m)' S^-1 (x-m) - 1/2 (y-m)' S^-1 (y-m)", "S",
                   "S: matrix(n,n) spd; x, m, y: vector(n)",
                   "1/2 S^-1 (((x - m) (x - m)' + (y - m) (y - m)') S^-1 - I)")
+
+
+def test_logdet_splits_over_square_runs_so_an_inverse_factor_cancels():
+    r = assert_answer("logdet(A^-1 X' X)", "X", "A: matrix(n,n) invertible; X: matrix(m,n)", "2 X (X' X)^-1")
+    assert str(r) == "2 X (X' X)^-1"
+
+
+def test_det_splits_over_square_runs():
+    e = matcalc.parse("det(A^-1 X' X)", where="A: matrix(n,n) invertible; X: matrix(m,n)")
+    assert str(e) == "det(X' X) / det(A)"
+    rng = np.random.default_rng(3)
+    A, X = rng.normal(size=(2, 2)) + 2 * np.eye(2), rng.normal(size=(4, 2))
+    np.testing.assert_allclose(e.evaluate({"A": A, "X": X}), np.linalg.det(np.linalg.inv(A) @ X.T @ X))
+
+
+def test_diagonal_of_a_rank_one_product_is_an_elementwise_product():
+    e = matcalc.parse("diag(A x y' B)", where="x, y: vector(n); A, B: matrix(n,n)")
+    assert str(e) == "(A x) .* (B' y)"
+    assert str(matcalc.parse("diag(x x')", where="x: vector(n)")) == "x.^2"
+    rng = np.random.default_rng(4)
+    vals = {"x": rng.normal(size=3), "y": rng.normal(size=3), "A": rng.normal(size=(3, 3)), "B": rng.normal(size=(3, 3))}
+    np.testing.assert_allclose(e.evaluate(vals), np.diag(vals["A"] @ np.outer(vals["x"], vals["y"]) @ vals["B"]))
