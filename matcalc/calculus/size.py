@@ -5,7 +5,8 @@ subexpression (`where p = ...`) must pay for itself; both need "how long is this
 written down". That is measured here without printing: the number of tokens of the text
 form (names, numbers, operators; parentheses and commas are free), node by node, following
 the text printer's layout (a coefficient -1 is a sign, a negative power is a denominator,
-x'x to a half power is a norm, a broadcast scalar is written without its ones). Each node's
+x'x to a half power is a norm, a broadcast scalar is written without its ones, a sum or
+function whose transpose is shorter is written transposed). Each node's
 size is cached on the node, so measuring a DAG is linear.
 """
 from __future__ import annotations
@@ -31,8 +32,21 @@ def size(e: Expr) -> int:
                 t = B.transpose(node)  # printed as the column form, transposed: exp(A x)'
                 if transposes(t) < transposes(node):
                     n = min(n, size(t) + 1)
+            elif r != 1 and c != 1 and isinstance(node, (Func, Add, Hadamard, Pow)):
+                t = B.transpose(node)  # a matrix, where shorter: (X B + B X)' for B' X' + X' B'
+                node._c["tsize"] = n  # t's own rule reads this (t is node transposed)
+                if size(t) + 1 < n:
+                    n = size(t) + 1
+                    node._c["print_transposed"] = True  # the printers follow (printed_transposed)
             node._c["tsize"] = n
     return e._c["tsize"]
+
+
+def printed_transposed(e: Expr) -> bool:
+    """Is the matrix e (a sum, function, elementwise product or power) written as its transpose,
+    (X B + B X)' for B' X' + X' B', because that is shorter?"""
+    size(e)
+    return e._c.get("print_transposed", False)
 
 
 def _s(e: Expr) -> int:

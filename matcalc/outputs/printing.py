@@ -11,6 +11,7 @@ from fractions import Fraction
 
 import re
 
+from ..calculus.size import printed_transposed
 from ..calculus.size import size as tree_size
 from ..core import build as B
 from ..core.functions import FUNCTIONS
@@ -79,6 +80,10 @@ class Printer:
         if r == 1 and c != 1 and isinstance(e, (Func, Add, Hadamard, Pow)):
             t = B.transpose(e)  # exp(x' A') is shown as exp(A x)'
             if transposes(t) < transposes(e):
+                return self._print_Transpose(Transpose._make((t,), e.shape))
+        elif r != 1 and c != 1 and isinstance(e, (Func, Add, Hadamard, Pow)):
+            t = B.transpose(e)  # B' X' + X' B' is shown as (X B + B X)' (the same rule as size.py)
+            if printed_transposed(e):
                 return self._print_Transpose(Transpose._make((t,), e.shape))
         name = self.calls.get(type(e))
         if name is not None:  # a plain function-call form
@@ -603,14 +608,20 @@ def common_subexpressions(e, limit: int = 3, taken=()) -> tuple:
     binds = []
     for _ in range(limit):
         best = None
-        for node, k in _occurrences(bodies).items():
-            if k < 2 or any(node is b for b in bodies) or isinstance(node, (Var, Num, Identity, Ones, Zero)) \
+        occurrences = _occurrences(bodies)
+        for node, k in occurrences.items():
+            if any(node is b for b in bodies) or isinstance(node, (Var, Num, Identity, Ones, Zero)) \
                     or not node.children:
                 continue
             if isinstance(node, Transpose) and isinstance(node.arg, Var):
                 continue
+            # a transposed occurrence counts too: R and R' are both written with the name R
+            t = B.transpose(node)  # (not for X^-1 and X^-T: each is as short as a name's transpose)
+            kt = occurrences.get(t, 0) if t is not node and not isinstance(node, (Inverse, MatPow, Transpose)) else 0
+            if k + kt < 2 or (kt and tree_size(t) < tree_size(node)):
+                continue  # (name the one of the pair with the shorter definition)
             size = tree_size(node)
-            saving = (k - 1) * size - k - 3
+            saving = k * size + kt * tree_size(t) - (k + 2 * kt) - size - 3
             if saving > 0 and (best is None or saving > best[0]):
                 best = (saving, node)
         if best is None:
@@ -622,8 +633,9 @@ def common_subexpressions(e, limit: int = 3, taken=()) -> tuple:
             break
         taken.add(name)
         v = B.var(name, node.shape, ("symmetric",) if B.is_symmetric(node) and kind == "matrix" else ())
-        bodies = [B.transform(b, lambda n, node=node, v=v: v if n is node else n) for b in bodies]
-        binds = [(nm, B.transform(d, lambda n, node=node, v=v: v if n is node else n)) for nm, d in binds]
+        swap = {node: v, B.transpose(node): B.transpose(v)}
+        bodies = [B.transform(b, lambda n, swap=swap: swap.get(n, n)) for b in bodies]
+        binds = [(nm, B.transform(d, lambda n, swap=swap: swap.get(n, n))) for nm, d in binds]
         binds.append((name, node))
     return (bodies if isinstance(e, (list, tuple)) else bodies[0]), binds
 

@@ -126,3 +126,18 @@ def test_diagonal_of_a_rank_one_product_is_an_elementwise_product():
     rng = np.random.default_rng(4)
     vals = {"x": rng.normal(size=3), "y": rng.normal(size=3), "A": rng.normal(size=(3, 3)), "B": rng.normal(size=(3, 3))}
     np.testing.assert_allclose(e.evaluate(vals), np.diag(vals["A"] @ np.outer(vals["x"], vals["y"]) @ vals["B"]))
+
+
+def test_matrix_sum_prints_transposed_where_that_is_shorter():
+    r = assert_answer("tr(X^2 B)", "X", "X, B: matrix(n,n)", "(X B + B X)'")
+    assert str(r) == "(B X + X B)'"
+    e = matcalc.parse(str(r), where=r.where)
+    assert e.node is r.node
+
+
+def test_repeated_residual_and_its_transpose_share_one_name():
+    r = matcalc.grad("||A X X' B - C||_F^2", "X")
+    text = str(r)
+    assert text.count("A X X' B - C") == 1 and " where " in text
+    assert r.check()
+    assert size(r.node) <= size(matcalc.parse("2 (A' (A X X' B - C) B' + B (A X X' B - C)' A) X", where=r.where).node)
