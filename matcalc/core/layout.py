@@ -26,6 +26,10 @@ def self_inner(e: Expr):
         fro = True
     if isinstance(e, Mul):
         c, s, ch = e.split()
+        mid = ch[len(ch) // 2] if len(ch) % 2 == 1 else None
+        if isinstance(mid, MatPow) and mid.k % 2 == 0 and mid.k > 0 and B.is_symmetric(mid.base):
+            half = B.matpow(mid.base, mid.k // 2)  # y' S^2 y = ||S y||^2 for a symmetric S
+            ch = ch[:len(ch) // 2] + (half, half) + ch[len(ch) // 2 + 1:]
         if c == 1 and not s and len(ch) % 2 == 0:
             h = len(ch) // 2
             first, second = ch[:h], ch[h:]
