@@ -496,10 +496,9 @@ def _reduce_inner(n: Mul):
     if a.shape[0] != 1 or b.shape[1] != 1:
         return None
     col = B.transpose(a)
-    if isinstance(col, Ones):
-        return B.sumall(b)
-    if isinstance(b, Ones):
-        return B.sumall(col)
+    if isinstance(col, Ones) or isinstance(b, Ones):
+        r = B.sumall(b if isinstance(col, Ones) else col)  # (sum spreads over a sum's terms)
+        return r if size(r) < size(n) else None
     if not isinstance(col, (Hadamard, Pow)) and not isinstance(b, (Hadamard, Pow)):
         return None
     h = B.hadamard(col, b)

@@ -67,6 +67,10 @@ def count(n: str, word: str) -> str:
     return f"{n} {word}" + ("" if n == "1" else "s")
 
 
+#: names for inferred dimensions, in the order they are handed out
+SHORT_DIMS = ("n", "m", "k", "p", "q", "r", "l", "d", "h", "s", "t", "u")
+
+
 def dim_label(name: str) -> str:
     """A dimension label from a name that reads back in a declaration (x_{12} -> x_12)."""
     return name.replace("{", "").replace("}", "")
@@ -170,4 +174,22 @@ class DimSpace:
         if r.factors is not None:
             a, b = (self.resolve(f) for f in r.factors)
             return B._dim_mul(a, b)  # the constructors' canonical spelling (m*n for n*m)
-        return r.label
+        if r.rigid:
+            return r.label
+        return self.short_label(r)
+
+    def short_label(self, r: DimVar) -> str:
+        """An inferred dimension's name as printed: a short letter (n, m, k, ...), the first
+        free one of its own initial (n for n_x, m for m_A) and then SHORT_DIMS, in the order
+        the dimensions are first written; never a declared dimension or a name of the text."""
+        short = self.__dict__.setdefault("shorts", {})
+        label = short.get(r.order)
+        if label is None:
+            used = set(short.values()) | self.taken | set(getattr(self, "vars", ())) | \
+                set(getattr(self, "decls", ()))
+            first = r.label.split("_")[0].rstrip("0123456789")
+            label = next((c for c in (first,) + SHORT_DIMS if c not in used), None)
+            if label is None:
+                label = r.label
+            short[r.order] = label
+        return label
