@@ -89,8 +89,10 @@ def jacobian(expr, wrt: str, where=None, layout: str = "numerator") -> JacobianR
         except NotSupportedError:
             J = None  # no closed matrix form: fall back to the linear map below
         if J is not None:
-            if layout == "denominator" and x.shape != SCALAR and f.node.shape != SCALAR:
-                J = simplify(B.transpose(J))  # (by a scalar, or of a scalar, the array is the same)
+            if layout == "denominator" and ((x.shape != SCALAR and f.node.shape != SCALAR) or 1 in J.shape):
+                # (by a scalar, or of a scalar, the array is the same; a vector J is still written
+                # the denominator way: the column 2 x for x'x)
+                J = simplify(B.transpose(J))
             return JacobianResult(f, wrt, J, dF, directions=(dx,), layout=layout)
     try:
         kron = simplify(kronecker_of(dF, dx))
@@ -153,9 +155,12 @@ def _mixed_hessian(expr, a: str, b: str, where) -> HessianResult:
                          linear_map=LinearMap(dG, db, xb), first_order=lambda: grad(f, a))
 
 
-def hvp(expr, wrt: str, where=None, direction: str = "v") -> HvpResult:
-    """The Hessian-vector product H[v] as an expression in the direction v, without forming H."""
+def hvp(expr, wrt: str, where=None, direction: str | None = None) -> HvpResult:
+    """The Hessian-vector product H[v] as an expression in the direction v, without forming H
+    (named V for a matrix variable, v otherwise, unless `direction` names it)."""
     f, x = prepare(expr, wrt, where)
+    if direction is None:
+        direction = "V" if x.shape[0] != 1 and x.shape[1] != 1 else "v"
     df, dx, _, g = constrained_gradient_parts(f, x)
     v = direction_for(x, f.node.free | {dx.name}, base=direction)
     Hv = simplify(_differential(g, {x.name: v}))

@@ -139,7 +139,10 @@ def run(args) -> int:
     else:
         print(f"{'%' if args.format == 'latex' else '#'} read as: {f.reading}   ({f.inferred})")
         for label, text_, latex in _lines(r):
-            print(f"{label} = {text_ if args.format == 'text' else latex}")
+            if args.format == "text":
+                print(f"{label} = {text_}")
+            else:  # the label as mathematics too: \nabla_X f, \mathrm{d}^2 f, \operatorname{vec}
+                print(f"{_latex_label(r, label)} = {latex}")
     if report is not None and args.format != "json":
         # after generated code the verdict goes to standard error: `> gen.py` stays importable
         print(f"check: {report} (checked: the {r.kind} of {f.reading} by {wrt})",
@@ -160,6 +163,17 @@ def _json_shapes(r, out: dict) -> None:
         out["shape"] = ins + outs if m.layout == "denominator" else outs + ins
     if getattr(r, "bilinear", None) is not None:
         out["d2f"] = {"text": r.bilinear_form(), "latex": r.bilinear_form(latex=True)}
+
+
+def _latex_label(r, label: str) -> str:
+    """The LaTeX of a line's label (`grad f` is \nabla_X f, `d2f` is \mathrm{d}^2 f)."""
+    if label == "df":
+        return r"\mathrm{d}f"
+    if label == "d2f":
+        return r"\mathrm{d}^2 f"
+    if "Kronecker" in label:
+        return label[0] + r" \text{ (Kronecker form, } \operatorname{vec}\text{)}"
+    return r.latex_label()
 
 
 def _lines(r):

@@ -122,3 +122,15 @@ def test_a_variable_absent_from_the_expression_is_an_error():
 def test_a_declared_variable_absent_from_the_expression_has_zero_gradient():
     r = matcalc.grad("x' x", "y", where="y: vector(n); x: vector(n)")
     assert np.allclose(r.evaluate({"x": x}), 0)
+
+
+def test_hvp_direction_of_a_matrix_variable_is_a_capital_v():
+    r = matcalc.hvp("tr(X' A X)", "X")
+    assert str(r) == "(A + A') V" and r.directions[-1].name == "V"
+    assert str(matcalc.hvp("x' A x", "x")) == "(A + A') v"
+
+
+def test_denominator_layout_writes_the_gradient_of_a_scalar_as_a_column():
+    r = matcalc.jacobian("x'x", "x", layout="denominator")
+    assert str(r) == "2 x" and r.check()
+    assert str(matcalc.jacobian("x'x", "x")) == "2 x'"

@@ -66,9 +66,9 @@ def test_main_command_prints_the_latex_of_df_and_the_gradient():
     assert proc.returncode == 0, proc.stderr
     r = matcalc.grad(MAIN, "X")
     got = lines(proc.stdout)
-    assert got["df"] == r.differential.latex()
-    assert got["grad f"] == r.latex()
-    assert "\\mathrm{d}X" in got["df"] and "\\top" in got["grad f"]
+    assert got["\\mathrm{d}f"] == r.differential.latex()
+    assert got["\\nabla_{X} f"] == r.latex()
+    assert "\\mathrm{d}X" in got["\\mathrm{d}f"] and "\\top" in got["\\nabla_{X} f"]
     assert proc.stderr == ""
 
 
@@ -169,7 +169,7 @@ def test_hessian_flag_in_latex(cli):
     where = "A: matrix(n,n) symmetric"
     code, out, _ = cli("x'Ax", "--wrt", "x", "--hessian", "--where", where)
     assert code == 0
-    assert lines(out)["H"] == matcalc.hessian("x'Ax", "x", where=where).latex()
+    assert lines(out)["\\nabla^2 f"] == matcalc.hessian("x'Ax", "x", where=where).latex()
 
 
 def test_mixed_hessian_takes_two_variables(cli):
@@ -328,3 +328,12 @@ def test_huge_number_is_bad_input_exit_2(cli):
     code, out, err = cli("1e5000")
     assert code in (0, 2)
     assert "internal error" not in err
+
+
+def test_latex_lines_label_themselves_as_mathematics(cli):
+    code, out, _ = cli("tr(X'AX)", "--wrt", "X", "--hessian")
+    assert code == 0
+    labels = list(lines(out))
+    assert labels[:2] == ["\\mathrm{d}f", "H\\left[V\\right]"]
+    assert "H \\text{ (Kronecker form, } \\operatorname{vec}\\text{)}" in labels and "\\mathrm{d}^2 f" in labels
+    assert not any(label in ("grad f", "d2f", "df") for label in labels)
