@@ -17,8 +17,8 @@ from .numerics.check import check
 from .numerics.evaluate import check_values, evaluate
 from .numerics.linear_maps import dense_linear_map
 from .outputs.codegen.generate import load_generated, numpy_module
-from .outputs.printing import (_ordered, common_subexpressions, latex_name, to_latex, to_latex_compact, to_text,
-                               to_text_compact)
+from .outputs.printing import (_ordered, common_subexpressions, compact_binds, latex_name, to_latex, to_latex_compact,
+                               to_text, to_text_compact)
 
 
 def _variables_of(*nodes) -> list:
@@ -245,7 +245,9 @@ class HessianResult(_MapResult):
             h = B.substitute(self._expr, {self.linear_map.direction.name: dx})
         else:
             h = B.mul(self._expr, dx)
-        (h, bil), binds = common_subexpressions([h, self._bilinear], taken=self._taken())
+        # the names of the main line (str(self)) keep their meaning here
+        given = compact_binds(self._expr, self._taken())
+        (h, bil), binds = common_subexpressions([h, self._bilinear], taken=self._taken(), given=given)
         if latex:
             n = latex_name(dx.name)
             out = r"\left\langle " + n + ", " + to_latex(h) + r" \right\rangle = " + to_latex(bil)

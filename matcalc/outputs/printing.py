@@ -598,14 +598,29 @@ def _occurrences(roots: list) -> dict:
     return {n: occ.get(id(n), 0) for n in order}
 
 
-def common_subexpressions(e, limit: int = 3, taken=()) -> tuple:
+def _bind_var(name: str, node: Expr) -> Expr:
+    kind = "scalar" if node.shape == SCALAR else "vector" if node.shape[1] == 1 else "matrix"
+    return B.var(name, node.shape, ("symmetric",) if B.is_symmetric(node) and kind == "matrix" else ())
+
+
+def common_subexpressions(e, limit: int = 3, taken=(), given=()) -> tuple:
     """(body, [(name, definition)]): repeated subexpressions named, when that shortens the text.
 
     `e` may be one expression or a list of them (named jointly; the bodies come back as a list).
+    `given`: names already in use for some subexpressions (another line of the same answer):
+    those keep their name and meaning here, and no new name repeats one of them.
     """
     bodies = list(e) if isinstance(e, (list, tuple)) else [e]
-    taken = set().union(*(b.free for b in bodies)) | set(taken)
+    taken = set().union(*(b.free for b in bodies)) | set(taken) | {n for n, _ in given}
     binds = []
+    for name, node in given:
+        v = _bind_var(name, node)
+        swap = {node: v, B.transpose(node): B.transpose(v)}
+        new = [B.transform(b, lambda n, swap=swap: swap.get(n, n)) for b in bodies]
+        if any(a is not b for a, b in zip(new, bodies)):
+            bodies = new
+            binds = [(nm, B.transform(d, lambda n, swap=swap: swap.get(n, n))) for nm, d in binds]
+            binds.append((name, node))
     for _ in range(limit):
         best = None
         occurrences = _occurrences(bodies)
@@ -681,3 +696,11 @@ def to_latex_compact(e: Expr, taken=()) -> str:
 
 
 SERVICES.update(text=to_text, latex=to_latex)  # str(node) and node.latex()
+
+
+def compact_binds(e: Expr, taken=()) -> list:
+    """The (name, definition) pairs `to_text_compact` writes for e (none when it prints e plainly)."""
+    body, binds = common_subexpressions(e, taken=taken)
+    if not binds or to_text_compact(e, taken) == to_text(e):
+        return []
+    return binds

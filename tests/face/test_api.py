@@ -134,3 +134,10 @@ def test_denominator_layout_writes_the_gradient_of_a_scalar_as_a_column():
     r = matcalc.jacobian("x'x", "x", layout="denominator")
     assert str(r) == "2 x" and r.check()
     assert str(matcalc.jacobian("x'x", "x")) == "2 x'"
+
+
+def test_a_helper_letter_keeps_its_meaning_across_the_lines_of_one_answer():
+    r = matcalc.hessian("tr(X^-1 A X^-1 B)", "X", where="X: matrix(n,n) invertible; A, B: matrix(n,n)")
+    main, d2f = str(r), r.bilinear_form()
+    assert main.endswith("where P = X^-T") and d2f.endswith("where P = X^-T")
+    assert "P = X^-1" not in d2f
