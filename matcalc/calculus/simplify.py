@@ -245,8 +245,11 @@ def _factor_sum(terms: list, memo: dict) -> Expr:
                 seen.setdefault(b, []).append((i, ex))
     for b, occ in seen.items():
         ex = min(x for _, x in occ) if occ else 0
-        # only where every member keeps a factor (no ones(n) left behind)
-        occ = [(i, x) for i, x in occ if len(ts[i].hmono) > 1 or x > ex]
+        # only where every member keeps a factor (no ones(n) left behind), unless b is in every
+        # term: then what is left is a number in a sum, written plainly (s.^2 .* (4 - 10 s))
+        bare = [i for i, x in occ if len(ts[i].hmono) == 1 and x == ex]
+        if len(occ) < len(ts) or any(ts[i].mono for i in bare):
+            occ = [(i, x) for i, x in occ if len(ts[i].hmono) > 1 or x > ex]
         if len(occ) < 2:
             continue
         ex = min(x for _, x in occ)

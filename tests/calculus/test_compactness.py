@@ -141,3 +141,16 @@ def test_repeated_residual_and_its_transpose_share_one_name():
     assert text.count("A X X' B - C") == 1 and " where " in text
     assert r.check()
     assert size(r.node) <= size(matcalc.parse("2 (A' (A X X' B - C) B' + B (A X X' B - C)' A) X", where=r.where).node)
+
+
+def test_a_power_shared_by_every_term_of_an_elementwise_polynomial_is_factored_out():
+    r = matcalc.hessian("sigmoid(x)' sigmoid(x)", "x", where="x: vector(n)")
+    assert r.check()
+    assert str(r) == "2 diag((3 sigmoid(x).^2 + 2 - 5 sigmoid(x)) .* sigmoid(x).^2)"
+    ref = matcalc.parse("2 diag(sigmoid(x) .^ 2 .* (1 - sigmoid(x)) .* (2 - 3 sigmoid(x)))", where="x: vector(n)")
+    x = np.linspace(-1, 1, 4)
+    np.testing.assert_allclose(r.evaluate({"x": x}), ref.evaluate({"x": x}), rtol=1e-10)
+
+
+def test_softmax_jacobian_keeps_its_textbook_form():
+    assert str(matcalc.hessian("log(sum(exp(x)))", "x")) == "diag(softmax(x)) - softmax(x) softmax(x)'"
