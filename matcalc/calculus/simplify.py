@@ -137,6 +137,8 @@ class _Term:
                 else:
                     b, e = f, Fraction(1)
                 self.hmono[b] = self.hmono.get(b, 0) + e
+        elif len(chain) >= 2 and rest.shape != SCALAR:  # a product is one elementwise factor: W' (p - y)
+            self.hmono = {B.mul(*chain): Fraction(1)}
         self.view = None  # (base, chain) when a scalar term is one 1x1 chain like x'A x
         if not chain:
             pure = [b for b, e in self.mono.items() if not isinstance(e, Expr) and e == 1 and isinstance(b, Mul) and not b.split()[1]
@@ -237,12 +239,18 @@ def _factor_sum(terms: list, memo: dict) -> Expr:
             cand = (saving, side, f, members)
             if saving > 0 and (best is None or saving > best[0]):
                 best = cand
-    # shared elementwise factors: a .* b + a .* c = a .* (b + c)
+    # shared elementwise factors: a .* b + a .* c = a .* (b + c), also up to sign (an integer
+    # power of -a is (-1)^k a^k): W' (p - y) + (W' (y - p)) .* h = (W' (p - y)) .* (1 - h)
     seen = {}
+    hsign: dict = {}  # (term, canonical base) -> (the base as the term has it, its sign)
     for i, t in enumerate(ts):
         for b, ex in (t.hmono or {}).items():
             if ex > 0 and not isinstance(b, (Ones, Identity)):
-                seen.setdefault(b, []).append((i, ex))
+                cb, sg = _signed_base(b) if ex.denominator == 1 else (b, 1)
+                if (i, cb) in hsign:  # b and -b both in one term: leave them as they are
+                    cb, sg = b, 1
+                hsign[i, cb] = (b, sg)
+                seen.setdefault(cb, []).append((i, ex))
     for b, occ in seen.items():
         ex = min(x for _, x in occ) if occ else 0
         # only where every member keeps a factor (no ones(n) left behind), unless b is in every
@@ -281,9 +289,11 @@ def _factor_sum(terms: list, memo: dict) -> Expr:
         rems = []
         for i in members:
             t = ts[i]
-            fs = [B.power(c, B.num(e - ex if c is b else e)) for c, e in t.hmono.items() if (e - ex if c is b else e) != 0]
-            shape = t.chain[0].shape
-            rems.append(t.build(chain=(B.hadamard(*fs) if fs else B.ones(shape),)))
+            ob, sg = hsign[i, b]
+            fs = [B.power(c, B.num(e - ex if c is ob else e)) for c, e in t.hmono.items() if (e - ex if c is ob else e) != 0]
+            shape = b.shape
+            rem = t.build(chain=(B.hadamard(*fs) if fs else B.ones(shape),))
+            rems.append(B.scale(-1, rem) if sg < 0 and ex.numerator % 2 else rem)
         inner = factor_sum(rems, memo)
         group = B.hadamard(B.power(b, B.num(ex)) if ex != 1 else b, inner)
     elif kind == "scalar":
@@ -317,6 +327,23 @@ def _factor_sum(terms: list, memo: dict) -> Expr:
         if text_size(again) < text_size(out):
             return again
     return out
+
+
+def _signed_base(f: Expr) -> tuple:
+    """(g, sign) with f = sign g for an elementwise base: a sum (x - m, m - x), or a product whose
+    one sum factor carries the sign (W' (p - y), W' (y - p)); g is the one with the smaller key."""
+    if isinstance(f, Mul):
+        c, scal, chain = f.split()
+        adds = [j for j, g in enumerate(chain) if isinstance(g, Add)]
+        if c != 1 or scal or len(adds) != 1:
+            return f, 1
+        j = adds[0]
+        neg = B.mul(*chain[:j], _sign_canonical(chain[j])[0], *chain[j + 1:])
+        if neg is f or not isinstance(neg, Mul):
+            return f, 1
+        g = B.mul(*chain[:j], B.add(*[B.scale(-1, t) for t in chain[j].args]), *chain[j + 1:])
+        return (f, 1) if f.key <= g.key else (g, -1)
+    return _sign_canonical(f)
 
 
 def _sign_canonical(f: Expr) -> tuple:

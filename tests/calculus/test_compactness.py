@@ -154,3 +154,10 @@ def test_a_power_shared_by_every_term_of_an_elementwise_polynomial_is_factored_o
 
 def test_softmax_jacobian_keeps_its_textbook_form():
     assert str(matcalc.hessian("log(sum(exp(x)))", "x")) == "diag(softmax(x)) - softmax(x) softmax(x)'"
+
+
+def test_elementwise_factors_that_agree_up_to_sign_are_factored():
+    r = assert_answer("-y' log(softmax(W2 tanh(W1 x)))", "W1",
+                      "W1: matrix(h,d); W2: matrix(c,h); x: vector(d); y: vector(c)",
+                      "((W2' (sum(y) softmax(W2 tanh(W1 x)) - y)) .* (1 - tanh(W1 x) .^ 2)) x'")
+    assert str(r).count("W2'") == 1
