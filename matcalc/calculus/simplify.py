@@ -421,6 +421,9 @@ def _rewrite_node(n: Expr) -> Expr:
         n = _sign_normal(n)
         if not isinstance(n, Mul):
             return n
+        n = _merge_denominators(n)
+        if not isinstance(n, Mul):
+            return n
         return _rewrite_mul(n)
     if isinstance(n, Hadamard):
         return _rewrite_sigmoid_factors(list(n.args), B.hadamard) or n
@@ -560,3 +563,24 @@ def _sign_normal(n: Mul) -> Expr:
         out.append(f)
     r = B.mul(*out)
     return B.scale(-1, r) if sign < 0 else r
+
+
+def _merge_denominators(n: Mul) -> Expr:
+    """Two denominators with the same power, one of them a sum, multiplied out where shorter:
+    x / ((1 + q / nu) nu) = x / (nu + q). Each pair of scalar factors is tried once."""
+    c, scal, chain = n.split()
+    dens = [(i, s.base, s.exp.value) for i, s in enumerate(scal)
+            if isinstance(s, Pow) and isinstance(s.exp, Num) and s.exp.value < 0 and s.base.shape == SCALAR]
+    for a in range(len(dens)):
+        for b in range(a + 1, len(dens)):
+            (i, bi, ei), (j, bj, ej) = dens[a], dens[b]
+            if ei != ej or not (isinstance(bi, Add) or isinstance(bj, Add)):
+                continue
+            if not isinstance(bi, Add):
+                bi, bj = bj, bi
+            merged = B.power(B.add(*[B.mul(t, bj) for t in bi.args]), B.num(ei))  # one level only
+            rest = [s for k, s in enumerate(scal) if k not in (i, j)]
+            cand = B.mul(B.num(c), *rest, merged, *chain)
+            if size(cand) < size(n):
+                return cand
+    return n

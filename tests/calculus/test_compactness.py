@@ -161,3 +161,10 @@ def test_elementwise_factors_that_agree_up_to_sign_are_factored():
                       "W1: matrix(h,d); W2: matrix(c,h); x: vector(d); y: vector(c)",
                       "((W2' (sum(y) softmax(W2 tanh(W1 x)) - y)) .* (1 - tanh(W1 x) .^ 2)) x'")
     assert str(r).count("W2'") == 1
+
+
+def test_two_denominators_are_multiplied_out_where_shorter():
+    r = assert_answer("-(nu + d)/2 log(1 + (x - m)' S^-1 (x - m) / nu)", "m",
+                      "x, m: vector(d); S: matrix(d,d) spd; nu: scalar",
+                      "(nu + d) S^-1 (x - m) / (nu + (x - m)' S^-1 (x - m))")
+    assert str(r) == "(d + nu) S^-1 (x - m) / ((x - m)' S^-1 (x - m) + nu)"
