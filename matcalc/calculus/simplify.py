@@ -20,7 +20,7 @@ every candidate is equal to e, so the choice is safe.
 from __future__ import annotations
 
 from fractions import Fraction
-from math import gcd
+from math import gcd, isqrt
 
 from ..core import build as B
 from .size import size
@@ -57,7 +57,7 @@ def _candidates(e: Expr):
         yield xr
         xf = factor(xr)
         yield xf
-        if has_exp:
+        if has_exp or _has_power_sum(xf):
             yield rw(xf)
 
 
@@ -413,7 +413,15 @@ def _one_plus_exp(b: Expr):
     return None
 
 
+def _has_power_sum(e: Expr) -> bool:
+    """Does e have a sum with a squared term (a candidate for `_factor_quadratic`)?"""
+    return any(isinstance(n, Add) and len(n.args) == 3 and any(isinstance(B.split_coeff(t)[1], Pow) for t in n.args)
+               for n in e.walk())
+
+
 def _rewrite_node(n: Expr) -> Expr:
+    if isinstance(n, Add):
+        return _factor_quadratic(n) or n
     if isinstance(n, Mul):
         r = _reduce_inner(n)
         if r is not None:
@@ -584,3 +592,56 @@ def _merge_denominators(n: Mul) -> Expr:
             if size(cand) < size(n):
                 return cand
     return n
+
+
+def _factor_quadratic(n: Add):
+    """a u^2 + b u + c with rational roots as a product of two linear factors, where shorter:
+    3 s.^2 + 2 - 5 s = (1 - s) .* (2 - 3 s) (u elementwise or scalar). None when nothing applies."""
+    if len(n.args) != 3:
+        return None
+    coef: dict = {}
+    base = None
+    for t in n.args:
+        c, rest = B.split_coeff(t)
+        if isinstance(rest, (Ones, Num)):
+            k, b = 0, None
+        elif isinstance(rest, Pow) and isinstance(rest.exp, Num) and rest.exp.value == 2:
+            k, b = 2, rest.base
+        else:
+            k, b = 1, rest
+        if b is not None:
+            if base is not None and b is not base:
+                return None
+            base = b
+        if k in coef:
+            return None
+        coef[k] = c
+    if base is None or set(coef) != {0, 1, 2} or isinstance(base, (Num, Ones)):
+        return None
+    a, b, c = coef[2], coef[1], coef[0]
+    disc = b * b - 4 * a * c
+    if disc < 0:
+        return None
+    root = _rational_sqrt(disc)
+    if root is None:
+        return None
+    r1, r2 = (-b + root) / (2 * a), (-b - root) / (2 * a)
+    make = B.mul if base.shape == SCALAR else B.hadamard
+    best = None
+    for s1 in (1, -1):
+        for s2 in (1, -1):
+            # q u - p for the root p / q, each factor possibly negated
+            f1 = B.add(B.scale(s1 * r1.denominator, base), B.num(-s1 * r1.numerator))
+            f2 = B.add(B.scale(s2 * r2.denominator, base), B.num(-s2 * r2.numerator))
+            k = a / (r1.denominator * r2.denominator * s1 * s2)
+            cand = B.scale(k, make(f1, f2))
+            if best is None or size(cand) < size(best):
+                best = cand
+    return best if size(best) < size(n) else None
+
+
+def _rational_sqrt(v: Fraction):
+    """The rational square root of v, or None."""
+    p, q = v.numerator, v.denominator
+    rp, rq = isqrt(p), isqrt(q)
+    return Fraction(rp, rq) if rp * rp == p and rq * rq == q else None

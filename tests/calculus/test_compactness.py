@@ -143,10 +143,10 @@ def test_repeated_residual_and_its_transpose_share_one_name():
     assert size(r.node) <= size(matcalc.parse("2 (A' (A X X' B - C) B' + B (A X X' B - C)' A) X", where=r.where).node)
 
 
-def test_a_power_shared_by_every_term_of_an_elementwise_polynomial_is_factored_out():
+def test_sigmoid_norm_hessian_is_factored_not_an_expanded_polynomial():
     r = matcalc.hessian("sigmoid(x)' sigmoid(x)", "x", where="x: vector(n)")
     assert r.check()
-    assert str(r) == "2 diag((3 sigmoid(x).^2 + 2 - 5 sigmoid(x)) .* sigmoid(x).^2)"
+    assert str(r) == "2 diag((3 sigmoid(x) - 2) .* (sigmoid(x) - 1) .* sigmoid(x).^2)"
     ref = matcalc.parse("2 diag(sigmoid(x) .^ 2 .* (1 - sigmoid(x)) .* (2 - 3 sigmoid(x)))", where="x: vector(n)")
     x = np.linspace(-1, 1, 4)
     np.testing.assert_allclose(r.evaluate({"x": x}), ref.evaluate({"x": x}), rtol=1e-10)
@@ -168,3 +168,14 @@ def test_two_denominators_are_multiplied_out_where_shorter():
                       "x, m: vector(d); S: matrix(d,d) spd; nu: scalar",
                       "(nu + d) S^-1 (x - m) / (nu + (x - m)' S^-1 (x - m))")
     assert str(r) == "(d + nu) S^-1 (x - m) / ((x - m)' S^-1 (x - m) + nu)"
+
+
+def test_quadratic_with_rational_roots_is_factored():
+    from matcalc.calculus.simplify import simplify
+    e = matcalc.parse("a^2 - 3 a + 2", where="a: scalar").node
+    got = simplify(e)
+    assert str(got) == "(a - 2) (a - 1)"
+    assert abs(got.evaluate({"a": 0.3}) - e.evaluate({"a": 0.3})) < 1e-12
+    from matcalc.calculus.simplify import _factor_quadratic
+    irrational = matcalc.parse("a^2 - 3 a + 1", where="a: scalar").node  # its roots are not rational
+    assert _factor_quadratic(irrational) is None
