@@ -6,13 +6,17 @@ costlier rewrites run, and the smallest result wins:
 * `expand` distributes products over sums (within a budget), so that like terms meet
   and cancel: y(1 - s) - (1 - y)s becomes y - s;
 * `factor` pulls shared factors out of sums: a common scalar (2 exp(-x'x) (I - 2 x x')),
-  a shared left or right matrix factor ((A + A') x, A' (diag(p) - p p') A), or a common
-  rational coefficient (1/2 (A + A'));
+  a shared left or right matrix factor ((A + A') x, A' (diag(p) - p p') A), also when the
+  factors agree up to sign (u (x - m)' + w (m - x)' = (u - w) (x - m)'), a shared
+  elementwise factor (also up to sign), or a common rational coefficient (1/2 (A + A'));
+  the factored groups are factored once more (x x' - x m' - m x' + m m' = (x - m) (x - m)');
 * `rewrite` applies textbook identities: exp(u) / (1 + exp(u)) = sigmoid(u) and
   exp(u) / sum(exp(u)) = softmax(u); scalar reductions y' ones = sum(y) and
   (y ./ s)' s = sum(y) (a'b = sum(a .* b), taken only when the elementwise product merges);
-  and the sign normal form: a sum factor whose terms are all negative gives its sign to the
-  product, -1/2 (-A - A') x = 1/2 (A + A') x.
+  the sign normal form: a sum factor whose terms are all negative gives its sign to the
+  product, -1/2 (-A - A') x = 1/2 (A + A') x; two denominators multiplied out where shorter,
+  x / ((1 + q / nu) nu) = x / (nu + q); and a quadratic with rational roots factored,
+  3 s.^2 - 5 s + 2 = (3 s - 2) .* (s - 1).
 
 `simplify(e)` returns the smallest (by tokens of its text form, `size.py`) of e and its rewritten forms;
 every candidate is equal to e, so the choice is safe.
