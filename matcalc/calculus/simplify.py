@@ -355,8 +355,11 @@ def _sign_canonical(f: Expr) -> tuple:
     with the smaller key: x - m and m - x meet as one factor."""
     if not isinstance(f, Add):
         return f, 1
-    g = B.add(*[B.scale(-1, t) for t in f.args])
-    return (f, 1) if f.key <= g.key else (g, -1)
+    done = f._c.get("sign_canonical")  # cached on the node: factoring asks again and again
+    if done is None:
+        g = B.add(*[B.scale(-1, t) for t in f.args])
+        done = f._c["sign_canonical"] = (f, 1) if f.key <= g.key else (g, -1)
+    return done
 
 
 def _factor_out(ts, members, b: Expr, ex, memo: dict) -> Expr:
