@@ -5,6 +5,8 @@
 """
 from .core.errors import (DeclarationError, EvaluationError, MatcalcError, NotSupportedError, ParseError, ShapeError,
                      UnknownNameError)
+from .core.errors import LimitError
+from .core.budget import limits
 from .expression import Expression, parse
 from . import api
 from .api import compile, differential, grad, hessian, hvp, jacobian
@@ -30,5 +32,5 @@ def check(obj, wrt=None, where=None, kind: str = "gradient", **kw) -> CheckRepor
     return _check(obj, **kw)
 
 __all__ = ["parse", "compile", "differential", "grad", "jacobian", "hessian", "hvp", "check", "CheckReport", "Expression", "MatcalcError", "ParseError", "ShapeError", "DeclarationError",
-           "UnknownNameError", "NotSupportedError", "EvaluationError"]
+           "UnknownNameError", "NotSupportedError", "EvaluationError", "LimitError", "limits"]
 __version__ = "0.1.0"

@@ -15,12 +15,15 @@ import weakref
 from fractions import Fraction
 from typing import Iterator, Union
 
+from . import budget as _budget_module
+
 Dim = Union[int, str]
 Shape = tuple  # (Dim, Dim)
 SCALAR: Shape = (1, 1)
 
 _interned: "weakref.WeakValueDictionary" = weakref.WeakValueDictionary()
 _intern_lock = threading.Lock()
+_budget = _budget_module.STATE
 
 
 def _arg_key(a) -> tuple:
@@ -59,6 +62,8 @@ class Expr:
                     e.shape = shape
                     e._c = {}
                     _interned[k] = e
+                    if _budget.active:  # a limited request pays for every new node (budget.py)
+                        _budget_module.spend()
         return e
 
     def __init__(self, *a, **k):  # pragma: no cover - construction goes through build.py
@@ -134,6 +139,28 @@ class Expr:
             stack.append((node, True))
             for c in reversed(node.children):
                 if id(c) not in seen:
+                    stack.append((c, False))
+
+    def walk_missing(self, cache_key: str) -> Iterator["Expr"]:
+        """The distinct nodes that have no `cache_key` in their cache yet, children first.
+
+        Like walk(), but a node whose cache already has the key is neither yielded nor entered:
+        a measure cached per node (size, transposes) of a new node over a large, already measured
+        DAG then costs the new nodes only, so measuring every node of a DAG stays linear.
+        """
+        seen = set()
+        stack = [(self, False)]
+        while stack:
+            node, done = stack.pop()
+            if done:
+                yield node
+                continue
+            if id(node) in seen or cache_key in node._c:
+                continue
+            seen.add(id(node))
+            stack.append((node, True))
+            for c in reversed(node.children):
+                if id(c) not in seen and cache_key not in c._c:
                     stack.append((c, False))
 
     def has_prop(self, prop: str) -> bool:
