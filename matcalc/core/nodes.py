@@ -174,10 +174,10 @@ class Expr:
             return f"<{type(self).__name__}>"
 
     def __str__(self) -> str:
-        return SERVICES["text"](self)
+        return _service("text", self)
 
     def latex(self) -> str:
-        return SERVICES["latex"](self)
+        return _service("latex", self)
 
     def _repr_latex_(self) -> str:
         return "$$" + self.latex() + "$$"
@@ -187,6 +187,17 @@ class Expr:
         vals = dict(values or {})
         vals.update(kw)
         return SERVICES["evaluate"](self, vals)
+
+
+def _service(name: str, e: "Expr"):
+    """SERVICES[name](e); the printers recurse once per level of nesting, so an expression nested
+    deeper than Python's recursion limit allows is a LimitError that says so, not a RecursionError."""
+    try:
+        return SERVICES[name](e)
+    except RecursionError:
+        raise _budget_module.LimitError(
+            f"this expression is nested {e.depth if e.depth < 10**6 else 'too many'} levels deep, too deep to "
+            f"write as {name} (Python's recursion limit); evaluate it or generate code instead") from None
 
 
 def _missing(what: str):
