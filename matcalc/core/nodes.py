@@ -10,6 +10,7 @@ constructors live in `build.py`; this module only defines what a node *is*.
 """
 from __future__ import annotations
 
+import importlib
 import threading
 import weakref
 from fractions import Fraction
@@ -196,21 +197,27 @@ def _service(name: str, e: "Expr"):
         return SERVICES[name](e)
     except RecursionError:
         raise _budget_module.LimitError(
-            f"this expression is nested {e.depth if e.depth < 10**6 else 'too many'} levels deep, too deep to "
-            f"write as {name} (Python's recursion limit); evaluate it or generate code instead") from None
+            f"this expression is nested too many levels deep to write as {name} (Python's recursion limit); "
+            "evaluate it or generate code instead") from None
 
 
-def _missing(what: str):
-    def fail(*_a, **_k):
-        raise RuntimeError(f"matcalc's {what} is not loaded: import matcalc")
-    return fail
+def _missing(what: str, key: str):
+    """The service until its layer registers itself: `import matcalc` is lazy (its __init__), so the
+    first node printed or evaluated before any public name was used loads the engine, by name
+    (nothing is imported from here at import time), and calls the service it registered."""
+    def load(*a, **k):
+        importlib.import_module(__name__.rsplit(".", 2)[0] + ".api")  # the API loads every layer
+        if SERVICES[key] is load:
+            raise RuntimeError(f"matcalc's {what} is not loaded: import matcalc")
+        return SERVICES[key](*a, **k)
+    return load
 
 
 #: What the outer layers teach every node: its text and LaTeX (matcalc.outputs.printing) and its
 #: value (matcalc.numerics.evaluate) register themselves here when imported, so a node prints
 #: and evaluates itself while this bottom layer imports nothing above it.
-SERVICES: dict = {"text": _missing("text printer"), "latex": _missing("LaTeX printer"),
-                  "evaluate": _missing("evaluator")}
+SERVICES: dict = {"text": _missing("text printer", "text"), "latex": _missing("LaTeX printer", "latex"),
+                  "evaluate": _missing("evaluator", "evaluate")}
 
 
 # ---------------------------------------------------------------- leaves

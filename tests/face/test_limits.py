@@ -92,3 +92,14 @@ def test_check_refuses_too_many_finite_difference_steps():
 def test_check_samples_symbolic_dimensions_small_however_many_there_are():
     r = matcalc.grad("x' A x", "x", where="x: vector(n); A: matrix(n,n)")
     assert matcalc.check(r).ok
+
+
+def test_printing_an_expression_nested_beyond_the_recursion_limit_is_a_limit_error():
+    import sys
+
+    from matcalc.core import build as B
+    e = B.var("x", ("n", 1))
+    for _ in range(sys.getrecursionlimit() + 100):
+        e = B.func("tanh", e)
+    with pytest.raises(matcalc.LimitError, match="nested too many levels deep"):
+        str(e)
