@@ -2,24 +2,64 @@
 
     >>> import matcalc
     >>> matcalc.grad("tr(AX^2BX^-T)", "X")
+
+`import matcalc` loads only the errors and the work limits; the engine (parser, rules,
+printers, evaluation, NumPy) is loaded on first use of any other public name (PEP 562's
+module `__getattr__`), so a command line that only prints its help, or a program that imports
+matcalc without using it yet, does not pay for it.
 """
+from __future__ import annotations
+
+import importlib
+
 from .core.errors import (DeclarationError, EvaluationError, MatcalcError, NotSupportedError, ParseError, ShapeError,
-                     UnknownNameError)
-from .expression import Expression, parse
-from . import api
-from .api import compile, differential, grad, hessian, hvp, jacobian
-from .numerics.check import CheckReport
-from .numerics.check import check as _check
-from .results import Result
+                          UnknownNameError)
+from .core.errors import LimitError
+from .core.budget import limits
+
+# public name -> the module (relative to this package) that defines it
+_LAZY = {
+    "Expression": ".expression", "parse": ".expression",
+    "compile": ".api", "differential": ".api", "grad": ".api", "hessian": ".api", "hvp": ".api",
+    "jacobian": ".api",
+    "CheckReport": ".numerics.check", "_check": ".numerics.check",
+    "Result": ".results",
+}
+_SUBMODULES = {"api", "cli", "expression", "results", "core", "language", "calculus", "outputs", "numerics"}
 
 
-def check(obj, wrt=None, where=None, kind: str = "gradient", **kw) -> CheckReport:
-    """Finite-difference verdict for a result, or for `kind` of `obj` with respect to `wrt`.
+def _load_engine() -> None:
+    """Everything a derivation needs, at once: the API pulls in the printers and the evaluator, which
+    register the text, LaTeX and evaluation services every node uses (core/nodes.py SERVICES)."""
+    importlib.import_module(".api", __name__)
+
+
+def __getattr__(name: str):
+    if name in _SUBMODULES:
+        _load_engine()
+        return importlib.import_module("." + name, __name__)
+    where = _LAZY.get(name)
+    if where is None:
+        raise AttributeError(f"module 'matcalc' has no attribute {name!r}")
+    _load_engine()
+    attr = "check" if name == "_check" else name
+    value = getattr(importlib.import_module(where, __name__), attr)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))
+
+
+def check(obj, wrt=None, where=None, kind: str = "gradient", **kw):
+    """Finite-difference verdict (a CheckReport) for a result, or for `kind` of `obj` with respect to `wrt`.
 
     `matcalc.check(matcalc.grad("x'Ax", "x"))` or `matcalc.check("x'Ax", "x", kind="hessian")`;
     keyword arguments (trials, seed, tol) go to the check.
     """
-    if not isinstance(obj, Result):
+    api = __getattr__("api")
+    if not isinstance(obj, __getattr__("Result")):
         if wrt is None:
             raise MatcalcError("check needs a result, or an expression and the variable (wrt=...)")
         fns = {"gradient": api.grad, "jacobian": api.jacobian, "hessian": api.hessian, "hvp": api.hvp,
@@ -27,8 +67,8 @@ def check(obj, wrt=None, where=None, kind: str = "gradient", **kw) -> CheckRepor
         if kind not in fns:
             raise MatcalcError(f"kind must be one of {', '.join(fns)}, not {kind!r}")
         obj = fns[kind](obj, wrt, where=where)
-    return _check(obj, **kw)
+    return __getattr__("_check")(obj, **kw)
 
 __all__ = ["parse", "compile", "differential", "grad", "jacobian", "hessian", "hvp", "check", "CheckReport", "Expression", "MatcalcError", "ParseError", "ShapeError", "DeclarationError",
-           "UnknownNameError", "NotSupportedError", "EvaluationError"]
+           "UnknownNameError", "NotSupportedError", "EvaluationError", "LimitError", "limits"]
 __version__ = "0.1.0"

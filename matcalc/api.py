@@ -1,7 +1,11 @@
 """The public functions: differential, grad, jacobian, hessian, hvp and compile."""
 from __future__ import annotations
 
+import functools
+
 from .core import build as B
+from .core.budget import refuse_terms, request
+from .calculus.cost import derivative_terms
 from .calculus.derive import (direction_for, find_variable, gradient_parts, is_diagonal_var, is_symmetric_var,
                               jacobian_matrix, project)
 from .core.errors import MatcalcError, NotSupportedError
@@ -17,7 +21,18 @@ from .results import DifferentialResult, GradientResult, HessianResult, HvpResul
 from .calculus.simplify import simplify
 
 
-def prepare(expr, wrt: str, where=None) -> tuple:
+def limited(kind: str):
+    """Run a public entry point as one request under the work limits (core/budget.py)."""
+    def wrap(fn):
+        @functools.wraps(fn)
+        def limited_fn(*args, **kwargs):
+            with request(f"the {kind}"):
+                return fn(*args, **kwargs)
+        return limited_fn
+    return wrap
+
+
+def prepare(expr, wrt: str, where=None, order: int = 1) -> tuple:
     """(f, X): the function, parsed once, and the variable node to differentiate by.
 
     An orthogonal variable is differentiated as a general matrix: the gradient is the
@@ -34,6 +49,9 @@ def prepare(expr, wrt: str, where=None) -> tuple:
     if "orthogonal" in x.props:
         f = f.variant(wrt, (x.props - {"orthogonal"}) | {"invertible"})
         x = find_variable(f.node, wrt, decls, f.context)
+    refuse_terms(derivative_terms(f.node, x.name, order), f"the {'second ' if order == 2 else ''}derivative of "
+                 f"this expression in {wrt}", "each matrix power X^k and each product with m factors in the "
+                 f"variable writes {'k^2 and m^2' if order == 2 else 'k and m'} terms")
     return f, x
 
 
@@ -54,6 +72,7 @@ def constrained_gradient_parts(f: Expression, x) -> tuple:
     return df, dx, g, simplify(B.substitute(g, {x.name: x}))
 
 
+@limited("differential")
 def differential(expr, wrt: str, where=None) -> DifferentialResult:
     """df as an expression in dX (the direction is named d<wrt>)."""
     f, x = prepare(expr, wrt, where)
@@ -62,6 +81,7 @@ def differential(expr, wrt: str, where=None) -> DifferentialResult:
     return DifferentialResult(f, wrt, df, df, directions=(dx,))
 
 
+@limited("gradient")
 def grad(expr, wrt: str, where=None) -> GradientResult:
     """The gradient of a scalar function: df = <G, dX>; G has the shape of X.
 
@@ -74,6 +94,7 @@ def grad(expr, wrt: str, where=None) -> GradientResult:
     return GradientResult(f, wrt, pg, df, directions=(dx,), unconstrained=g)
 
 
+@limited("Jacobian")
 def jacobian(expr, wrt: str, where=None, layout: str = "numerator") -> JacobianResult:
     """The Jacobian of a vector or matrix function, numerator layout: vec(dF) = J vec(dX)."""
     if layout not in ("numerator", "denominator"):
@@ -105,13 +126,14 @@ def jacobian(expr, wrt: str, where=None, layout: str = "numerator") -> JacobianR
                           linear_map=LinearMap(dF, dx, x, kron=kron, layout=layout))
 
 
+@limited("Hessian")
 def hessian(expr, wrt, where=None) -> HessianResult:
     """The Hessian of a scalar function: d2f = <dX, H[dX]>; for ("W", "b") the mixed d2f/dW db."""
     if isinstance(wrt, (tuple, list)):
         if len(wrt) != 2:
             raise MatcalcError("a mixed Hessian takes two variables, e.g. ('W', 'b')")
         return _mixed_hessian(expr, wrt[0], wrt[1], where)
-    f, x = prepare(expr, wrt, where)
+    f, x = prepare(expr, wrt, where, order=2)
     df, dx, _, g = constrained_gradient_parts(f, x)
     v = direction_for(x, f.node.free | {dx.name}, base="V" if x.shape[1] != 1 else "v") \
         if x.shape != SCALAR and x.shape[1] != 1 else dx
@@ -143,7 +165,7 @@ def hessian(expr, wrt, where=None) -> HessianResult:
 
 
 def _mixed_hessian(expr, a: str, b: str, where) -> HessianResult:
-    f, xa = prepare(expr, a, where)
+    f, xa = prepare(expr, a, where, order=2)
     _, xb = prepare(f, b)
     df, dxa, ga = gradient_parts(f.node, xa)
     db = direction_for(xb, f.node.free | {dxa.name})
@@ -155,10 +177,11 @@ def _mixed_hessian(expr, a: str, b: str, where) -> HessianResult:
                          linear_map=LinearMap(dG, db, xb), first_order=lambda: grad(f, a))
 
 
+@limited("Hessian-vector product")
 def hvp(expr, wrt: str, where=None, direction: str | None = None) -> HvpResult:
     """The Hessian-vector product H[v] as an expression in the direction v, without forming H
     (named V for a matrix variable, v otherwise, unless `direction` names it)."""
-    f, x = prepare(expr, wrt, where)
+    f, x = prepare(expr, wrt, where, order=2)
     if direction is None:
         direction = "V" if x.shape[0] != 1 and x.shape[1] != 1 else "v"
     df, dx, _, g = constrained_gradient_parts(f, x)
@@ -169,6 +192,7 @@ def hvp(expr, wrt: str, where=None, direction: str | None = None) -> HvpResult:
     return HvpResult(f, wrt, Hv, df, directions=(dx, v), first_order=lambda: grad(f, wrt))
 
 
+@limited("compiled function")
 def compile(expr, wrt: str, where=None, outputs=("value", "grad"), backend: str = "numpy", direction: str = "v"):
     """One function computing several outputs together ("value", "grad", "hessian", "hvp", "jacobian").
 

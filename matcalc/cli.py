@@ -6,6 +6,7 @@ Python traceback (set MATCALC_DEBUG=1 to see one for an internal error).
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import sys
@@ -13,8 +14,20 @@ import sys
 import matcalc
 
 from .core.errors import MatcalcError
-from .expression import numpy_shape
-from .outputs.codegen.generate import numpy_module
+
+
+def _engine(module: str):
+    """A module of the engine, loaded when a command first needs it: `--help` and `--version` need
+    none, so they start without the parser, the rules or NumPy (`import matcalc` is lazy too)."""
+    return importlib.import_module(module, __package__)
+
+
+def numpy_shape(shape) -> tuple:
+    return _engine(".expression").numpy_shape(shape)
+
+
+def numpy_module(r) -> str:
+    return _engine(".outputs.codegen.generate").numpy_module(r)
 
 
 def build_parser() -> argparse.ArgumentParser:

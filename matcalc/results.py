@@ -7,7 +7,7 @@ evaluates with NumPy (`r.evaluate(values)`) to the documented array shape.
 """
 from __future__ import annotations
 
-import numpy as np
+from .core.lazy_numpy import np  # NumPy is imported on first use (core/lazy_numpy.py)
 
 from .calculus.linear_map import LinearMap
 from .core import build as B

@@ -89,7 +89,13 @@ def expand(e: Expr, budget: int = EXPAND_BUDGET) -> Expr:
             make = B.mul if isinstance(n, Mul) else B.hadamard
             return B.add(*[make(*c) for c in combos])
         return n
+    if budget == EXPAND_BUDGET:  # the simplifier's own budget: results kept per node (_cached_transform)
+        return _cached_transform(e, fn, "s.expand", keep=_kept_by_expand)
     return _transform_outside_functions(e, fn)
+
+
+def _kept_by_expand(node: Expr) -> bool:
+    return isinstance(node, Func) or (isinstance(node, Pow) and not isinstance(node.exp, Num))
 
 
 def _transform_outside_functions(e: Expr, fn) -> Expr:
@@ -173,7 +179,32 @@ class _Term:
 def factor(e: Expr) -> Expr:
     """Factor every sum in e (bottom-up)."""
     memo: dict = {}
-    return B.transform(e, lambda n: factor_sum(n.args, memo) if isinstance(n, Add) else n)
+    return _cached_transform(e, lambda n: factor_sum(n.args, memo) if isinstance(n, Add) else n, "s.factor")
+
+
+def _cached_transform(e: Expr, fn, cache_key: str, keep=None) -> Expr:
+    """B.transform(e, fn), with each node's result kept in the node's cache under `cache_key`.
+
+    factor, expand and rewrite are functions of the node alone (the same node always gives the
+    same result), and one derivation simplifies many expressions that share subexpressions (df,
+    then G, which reuses df's parts; a Hessian simplifies G's differential, its Kronecker form and
+    its bilinear form). Keeping each node's result on the node (as size and transpose are kept)
+    makes the simplifier's work proportional to the nodes it has not seen before: a node already
+    done is neither entered nor rebuilt. `keep(node)` true leaves a node and its arguments as
+    they are (expand does not enter elementwise functions).
+    """
+    for node in e.walk_missing(cache_key):
+        if keep is not None and keep(node):
+            node._c[cache_key] = node
+            continue
+        ch = node.children
+        if ch:
+            new_ch = [c._c[cache_key] for c in ch]
+            new = node if all(a is b for a, b in zip(new_ch, ch)) else B.with_children(node, new_ch)
+        else:
+            new = node
+        node._c[cache_key] = fn(new)
+    return e._c[cache_key]
 
 
 def factor_sum(terms, memo: dict | None = None) -> Expr:
@@ -399,7 +430,7 @@ def _content(terms, ts) -> Expr:
 
 # ---------------------------------------------------------------- identities
 def rewrite(e: Expr) -> Expr:
-    return B.transform(e, _rewrite_node)
+    return _cached_transform(e, _rewrite_node, "s.rewrite")
 
 
 def _is_exp_of(f: Expr):

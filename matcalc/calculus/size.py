@@ -24,21 +24,20 @@ def size(e: Expr) -> int:
     s = e._c.get("tsize")
     if s is not None:
         return s
-    for node in e.walk():
-        if "tsize" not in node._c:
-            n = SIZE[type(node)](node)
-            r, c = node.shape
-            if r == 1 and c != 1 and isinstance(node, (Func, Add, Hadamard, Pow)):
-                t = B.transpose(node)  # printed as the column form, transposed: exp(A x)'
-                if transposes(t) < transposes(node):
-                    n = min(n, size(t) + 1)
-            elif r != 1 and c != 1 and isinstance(node, (Func, Add, Hadamard, Pow)):
-                t = B.transpose(node)  # a matrix, where shorter: (X B + B X)' for B' X' + X' B'
-                node._c["tsize"] = n  # t's own rule reads this (t is node transposed)
-                if size(t) + 1 < n:
-                    n = size(t) + 1
-                    node._c["print_transposed"] = True  # the printers follow (printed_transposed)
-            node._c["tsize"] = n
+    for node in e.walk_missing("tsize"):  # measured nodes are not entered again: linear in the new nodes
+        n = SIZE[type(node)](node)
+        r, c = node.shape
+        if r == 1 and c != 1 and isinstance(node, (Func, Add, Hadamard, Pow)):
+            t = B.transpose(node)  # printed as the column form, transposed: exp(A x)'
+            if transposes(t) < transposes(node):
+                n = min(n, size(t) + 1)
+        elif r != 1 and c != 1 and isinstance(node, (Func, Add, Hadamard, Pow)):
+            t = B.transpose(node)  # a matrix, where shorter: (X B + B X)' for B' X' + X' B'
+            node._c["tsize"] = n  # t's own rule reads this (t is node transposed)
+            if size(t) + 1 < n:
+                n = size(t) + 1
+                node._c["print_transposed"] = True  # the printers follow (printed_transposed)
+        node._c["tsize"] = n
     return e._c["tsize"]
 
 

@@ -31,7 +31,8 @@ ONE_HALF = Fraction(1, 2)
 def num(v) -> Num:
     if isinstance(v, Num):
         return v
-    return Num._make((Fraction(v),), SCALAR)
+    # a Fraction is immutable: reuse it (Fraction(Fraction) builds a new one, a hot path here)
+    return Num._make((v if type(v) is Fraction else Fraction(v),), SCALAR)
 
 
 def var(name: str, shape=SCALAR, props: Iterable[str] = ()) -> Var:

@@ -68,3 +68,8 @@ def _printable(s: str) -> str:
         else:
             out.append(ch)
     return "".join(out)
+
+
+class LimitError(MatcalcError):
+    """A request that would exceed a work limit (time, expression nodes, terms, sample size); the message
+    names the limit and how to raise it."""

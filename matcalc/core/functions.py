@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Callable, Optional
 
-import numpy as np
+from .lazy_numpy import np, numpy_function  # NumPy is imported on first use (core/lazy_numpy.py)
 
 
 def _sigmoid(x):
@@ -114,23 +114,23 @@ def _code(np_name: str, jax: str = "", torch: str = "") -> dict:
 
 # ---------------------------------------------------------------- elementwise functions
 register(FunctionSpec(
-    "exp", np.exp, lambda u, B: B.func("exp", u), r"\exp", _code("_np.exp"),
+    "exp", numpy_function("exp"), lambda u, B: B.func("exp", u), r"\exp", _code("_np.exp"),
     exact=_exact_zero_to(1), inverse="log"))
 register(FunctionSpec(
-    "log", np.log, lambda u, B: B.power(u, -1), r"\log", _code("_np.log"), aliases=("ln",),
+    "log", numpy_function("log"), lambda u, B: B.power(u, -1), r"\log", _code("_np.log"), aliases=("ln",),
     exact=lambda x: Fraction(0) if x == 1 else None, inverse="exp",
     domain=lambda v: ~(v > 0), domain_message="log of a non-positive number"))
 register(FunctionSpec(
-    "sin", np.sin, lambda u, B: B.func("cos", u), r"\sin", _code("_np.sin"), "_math.sin",
+    "sin", numpy_function("sin"), lambda u, B: B.func("cos", u), r"\sin", _code("_np.sin"), "_math.sin",
     exact=_exact_zero_to(0)))
 register(FunctionSpec(
-    "cos", np.cos, lambda u, B: B.neg(B.func("sin", u)), r"\cos", _code("_np.cos"), "_math.cos",
+    "cos", numpy_function("cos"), lambda u, B: B.neg(B.func("sin", u)), r"\cos", _code("_np.cos"), "_math.cos",
     exact=_exact_zero_to(1)))
 register(FunctionSpec(
-    "tan", np.tan, lambda u, B: B.add(B.ONE, B.power(B.func("tan", u), 2)), r"\tan", _code("_np.tan"),
+    "tan", numpy_function("tan"), lambda u, B: B.add(B.ONE, B.power(B.func("tan", u), 2)), r"\tan", _code("_np.tan"),
     exact=_exact_zero_to(0)))
 register(FunctionSpec(
-    "tanh", np.tanh, lambda u, B: B.sub(B.ONE, B.power(B.func("tanh", u), 2)), r"\tanh", _code("_np.tanh"),
+    "tanh", numpy_function("tanh"), lambda u, B: B.sub(B.ONE, B.power(B.func("tanh", u), 2)), r"\tanh", _code("_np.tanh"),
     "_math.tanh", exact=_exact_zero_to(0)))
 register(FunctionSpec(
     "sigmoid", _sigmoid,
@@ -138,22 +138,22 @@ register(FunctionSpec(
     _code("_sigmoid", "jax.nn.sigmoid", "_torch.sigmoid"), "_sigmoid_float",
     exact=lambda x: Fraction(1, 2) if x == 0 else None))
 register(FunctionSpec(
-    "sqrt", np.sqrt, code=_code("_np.sqrt"), rewrite="sqrt"))  # written as a half power
+    "sqrt", numpy_function("sqrt"), code=_code("_np.sqrt"), rewrite="sqrt"))  # written as a half power
 register(FunctionSpec(
-    "abs", np.abs, lambda u, B: B.func("sign", u), code=_code("_np.abs"), float_code="abs",
+    "abs", numpy_function("abs"), lambda u, B: B.func("sign", u), code=_code("_np.abs"), float_code="abs",
     exact=lambda x: abs(x), idempotent=True))
 register(FunctionSpec(
-    "sign", np.sign, lambda u, B: B.zeros(u.shape), r"\operatorname{sign}", _code("_np.sign"),
+    "sign", numpy_function("sign"), lambda u, B: B.zeros(u.shape), r"\operatorname{sign}", _code("_np.sign"),
     exact=lambda x: Fraction((x > 0) - (x < 0)), idempotent=True))
 register(FunctionSpec(
     "softplus", _softplus, lambda u, B: B.func("sigmoid", u), r"\operatorname{softplus}",
     _code("_softplus", "jax.nn.softplus", "_torch.nn.functional.softplus")))
 register(FunctionSpec(
-    "log1p", np.log1p, lambda u, B: B.power(B.add(B.ONE, u), -1), r"\operatorname{log1p}", _code("_np.log1p"),
+    "log1p", numpy_function("log1p"), lambda u, B: B.power(B.add(B.ONE, u), -1), r"\operatorname{log1p}", _code("_np.log1p"),
     exact=_exact_zero_to(0),
     domain=lambda v: ~(v > -1), domain_message="log1p of a number at or below -1"))
 register(FunctionSpec(
-    "expm1", np.expm1, lambda u, B: B.func("exp", u), r"\operatorname{expm1}", _code("_np.expm1"),
+    "expm1", numpy_function("expm1"), lambda u, B: B.func("exp", u), r"\operatorname{expm1}", _code("_np.expm1"),
     exact=_exact_zero_to(0)))
 
 register(FunctionSpec(
@@ -164,15 +164,15 @@ register(FunctionSpec(
     _code("(lambda _v: _np.maximum(_v, 0.0))", "jax.nn.relu", "_torch.relu"),
     exact=lambda x: max(x, Fraction(0))))
 register(FunctionSpec(
-    "arcsin", np.arcsin, lambda u, B: B.power(B.sub(B.ONE, B.power(u, 2)), B.num(Fraction(-1, 2))), r"\arcsin",
+    "arcsin", numpy_function("arcsin"), lambda u, B: B.power(B.sub(B.ONE, B.power(u, 2)), B.num(Fraction(-1, 2))), r"\arcsin",
     _code("_np.arcsin"), exact=_exact_zero_to(0),
     domain=lambda v: ~(np.abs(v) <= 1), domain_message="arcsin of a number outside [-1, 1]"))
 register(FunctionSpec(
-    "arccos", np.arccos, lambda u, B: B.neg(B.power(B.sub(B.ONE, B.power(u, 2)), B.num(Fraction(-1, 2)))),
+    "arccos", numpy_function("arccos"), lambda u, B: B.neg(B.power(B.sub(B.ONE, B.power(u, 2)), B.num(Fraction(-1, 2)))),
     r"\arccos", _code("_np.arccos"),
     domain=lambda v: ~(np.abs(v) <= 1), domain_message="arccos of a number outside [-1, 1]"))
 register(FunctionSpec(
-    "arctan", np.arctan, lambda u, B: B.power(B.add(B.ONE, B.power(u, 2)), -1), r"\arctan", _code("_np.arctan"),
+    "arctan", numpy_function("arctan"), lambda u, B: B.power(B.add(B.ONE, B.power(u, 2)), -1), r"\arctan", _code("_np.arctan"),
     exact=_exact_zero_to(0)))
 
 # ---------------------------------------------------------------- structural operations

@@ -14,8 +14,17 @@ from .nodes import SCALAR, Add, Expr, MatPow, Mul, Num, Pow, Trace, Transpose
 
 
 def transposes(e: Expr) -> int:
-    """How many transpose nodes e has."""
-    return sum(1 for n in e.walk() if isinstance(n, Transpose))
+    """How many transposes e is written with (counted on the tree, as printed; cached per node).
+
+    Counted with multiplicity and cached on every node, so that asking it of every node of a DAG
+    (size() and the printers do, for each row-shaped node) is linear, not quadratic, in its size.
+    """
+    n = e._c.get("ntransposes")
+    if n is None:
+        for node in e.walk_missing("ntransposes"):
+            node._c["ntransposes"] = isinstance(node, Transpose) + sum(c._c["ntransposes"] for c in node.children)
+        n = e._c["ntransposes"]
+    return n
 
 
 def self_inner(e: Expr):

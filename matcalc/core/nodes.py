@@ -10,10 +10,13 @@ constructors live in `build.py`; this module only defines what a node *is*.
 """
 from __future__ import annotations
 
+import importlib
 import threading
 import weakref
 from fractions import Fraction
 from typing import Iterator, Union
+
+from . import budget as _budget_module
 
 Dim = Union[int, str]
 Shape = tuple  # (Dim, Dim)
@@ -21,6 +24,7 @@ SCALAR: Shape = (1, 1)
 
 _interned: "weakref.WeakValueDictionary" = weakref.WeakValueDictionary()
 _intern_lock = threading.Lock()
+_budget = _budget_module.STATE
 
 
 def _arg_key(a) -> tuple:
@@ -59,6 +63,8 @@ class Expr:
                     e.shape = shape
                     e._c = {}
                     _interned[k] = e
+                    if _budget.active:  # a limited request pays for every new node (budget.py)
+                        _budget_module.spend()
         return e
 
     def __init__(self, *a, **k):  # pragma: no cover - construction goes through build.py
@@ -136,6 +142,28 @@ class Expr:
                 if id(c) not in seen:
                     stack.append((c, False))
 
+    def walk_missing(self, cache_key: str) -> Iterator["Expr"]:
+        """The distinct nodes that have no `cache_key` in their cache yet, children first.
+
+        Like walk(), but a node whose cache already has the key is neither yielded nor entered:
+        a measure cached per node (size, transposes) of a new node over a large, already measured
+        DAG then costs the new nodes only, so measuring every node of a DAG stays linear.
+        """
+        seen = set()
+        stack = [(self, False)]
+        while stack:
+            node, done = stack.pop()
+            if done:
+                yield node
+                continue
+            if id(node) in seen or cache_key in node._c:
+                continue
+            seen.add(id(node))
+            stack.append((node, True))
+            for c in reversed(node.children):
+                if id(c) not in seen and cache_key not in c._c:
+                    stack.append((c, False))
+
     def has_prop(self, prop: str) -> bool:
         return False
 
@@ -147,10 +175,10 @@ class Expr:
             return f"<{type(self).__name__}>"
 
     def __str__(self) -> str:
-        return SERVICES["text"](self)
+        return _service("text", self)
 
     def latex(self) -> str:
-        return SERVICES["latex"](self)
+        return _service("latex", self)
 
     def _repr_latex_(self) -> str:
         return "$$" + self.latex() + "$$"
@@ -162,17 +190,34 @@ class Expr:
         return SERVICES["evaluate"](self, vals)
 
 
-def _missing(what: str):
-    def fail(*_a, **_k):
-        raise RuntimeError(f"matcalc's {what} is not loaded: import matcalc")
-    return fail
+def _service(name: str, e: "Expr"):
+    """SERVICES[name](e); the printers recurse once per level of nesting, so an expression nested
+    deeper than Python's recursion limit allows is a LimitError that says so, not a RecursionError."""
+    try:
+        return SERVICES[name](e)
+    except RecursionError:
+        raise _budget_module.LimitError(
+            f"this expression is nested too many levels deep to write as {name} (Python's recursion limit); "
+            "evaluate it or generate code instead") from None
+
+
+def _missing(what: str, key: str):
+    """The service until its layer registers itself: `import matcalc` is lazy (its __init__), so the
+    first node printed or evaluated before any public name was used loads the engine, by name
+    (nothing is imported from here at import time), and calls the service it registered."""
+    def load(*a, **k):
+        importlib.import_module(__name__.rsplit(".", 2)[0] + ".api")  # the API loads every layer
+        if SERVICES[key] is load:
+            raise RuntimeError(f"matcalc's {what} is not loaded: import matcalc")
+        return SERVICES[key](*a, **k)
+    return load
 
 
 #: What the outer layers teach every node: its text and LaTeX (matcalc.outputs.printing) and its
 #: value (matcalc.numerics.evaluate) register themselves here when imported, so a node prints
 #: and evaluates itself while this bottom layer imports nothing above it.
-SERVICES: dict = {"text": _missing("text printer"), "latex": _missing("LaTeX printer"),
-                  "evaluate": _missing("evaluator")}
+SERVICES: dict = {"text": _missing("text printer", "text"), "latex": _missing("LaTeX printer", "latex"),
+                  "evaluate": _missing("evaluator", "evaluate")}
 
 
 # ---------------------------------------------------------------- leaves

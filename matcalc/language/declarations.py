@@ -10,7 +10,7 @@ import os
 import re
 from dataclasses import dataclass, field
 
-import numpy as np
+from ..core.lazy_numpy import np  # NumPy is imported on first use (core/lazy_numpy.py)
 
 from ..core.errors import DeclarationError, EvaluationError, _printable
 from ..core.nodes import SCALAR, Expr, Var

@@ -16,6 +16,7 @@ from functools import lru_cache
 from ..core.errors import ParseError
 from ..core.functions import ALIASES, CALLS, FUNCTIONS, all_names
 from .declarations import norm_name
+from .parser_cache import load_or_build
 
 MAX_LENGTH = 200_000
 MAX_DEPTH = 250
@@ -140,6 +141,9 @@ def _make_lexer():
                 pos = end
             return out
 
+    # a module attribute of that name, so that the parser cache (a pickle) can name the class
+    FastLexer.__qualname__ = "FastLexer"
+    globals()["FastLexer"] = FastLexer
     return FastLexer
 
 
@@ -320,8 +324,14 @@ class _BadNumber(Exception):
 @lru_cache(maxsize=1)
 def _parser():
     from lark import Lark
-    return Lark(_grammar_text(), parser="lalr", lexer=_make_lexer(), transformer=_Build(),
-                maybe_placeholders=False)
+    grammar, lexer = _grammar_text(), _make_lexer()
+    transformer = _Build()
+
+    def build():
+        return Lark(grammar, parser="lalr", lexer=lexer, transformer=transformer, maybe_placeholders=False)
+    # the tables depend on the grammar and, through the lexer, on the registry's function names
+    return load_or_build(build, [grammar, sorted(all_names()), sorted(_NOT_BARE)],
+                         transformer=transformer)
 
 
 _WORDS = {

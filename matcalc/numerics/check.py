@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
+from ..core.lazy_numpy import np  # NumPy is imported on first use (core/lazy_numpy.py)
 
-from ..core.errors import EvaluationError, MatcalcError
+from ..core.errors import EvaluationError, LimitError, MatcalcError
 from .evaluate import evaluate
 from ..core.nodes import SCALAR, Expr, Var
 from .sampling import sample_value, sample_values
@@ -65,7 +65,7 @@ def _directional(fun, x0, v, h=1e-6):
     return (np.asarray(fun(x0 + step * v), dtype=float) - np.asarray(fun(x0 - step * v), dtype=float)) / (2 * step)
 
 
-EPS = np.finfo(float).eps
+EPS = 2.220446049250313e-16  # np.finfo(float).eps, written out so that importing this module needs no NumPy
 
 
 def _rel(got, ref, values=None, step: float = 1e-6) -> tuple:
@@ -100,11 +100,45 @@ def _var(node: Expr, name: str, fallback: Var | None, context=()) -> Var:
     return fallback
 
 
+# The check's memory and work are bounded whatever the declared sizes: symbolic dimensions are
+# sampled small (2 to 4), and fixed sizes are allowed only while the sample stays within these.
+MAX_SAMPLE_ENTRIES = 1_000_000       # entries of all inputs together, and of the dense result
+MAX_DIFFERENCE_STEPS = 4_096         # entries of the variable (two evaluations of f each)
+_SYMBOLIC_DIM = 4                    # the largest size a symbolic dimension is sampled at
+
+
+def _entries(shape) -> int:
+    r, c = (d if isinstance(d, int) else _SYMBOLIC_DIM for d in shape)
+    return r * c
+
+
+def check_sample_size(result, exprs) -> None:
+    """Refuse (LimitError) a check whose random inputs or finite differences would be too large."""
+    from_vars = {n.name: n for e in exprs for n in e.walk() if isinstance(n, Var)}
+    total = sum(_entries(v.shape) for v in from_vars.values())
+    wrt = result.wrt if isinstance(result.wrt, str) else result.wrt[-1]
+    x = from_vars.get(wrt)
+    steps = _entries(x.shape) if x is not None else 1
+    out = _entries(result.node.shape) * (steps if result.kind in ("jacobian", "hessian") else 1)
+    fixed = ", ".join(f"{v.name}: {' x '.join(str(d) for d in v.shape)}" for v in from_vars.values()
+                      if any(isinstance(d, int) and d > _SYMBOLIC_DIM for d in v.shape))
+    hint = (f" (declared sizes: {fixed}); declare the dimensions as symbols (vector(n), matrix(n,n)) so "
+            "that the check can choose small sizes")
+    if max(total, out) > MAX_SAMPLE_ENTRIES:
+        raise LimitError(f"check would sample {max(total, out):,} numbers, more than its limit of "
+                         f"{MAX_SAMPLE_ENTRIES:,}{hint}")
+    if steps > MAX_DIFFERENCE_STEPS:
+        raise LimitError(f"check would take finite differences along {steps:,} entries of {wrt}, more than its "
+                         f"limit of {MAX_DIFFERENCE_STEPS:,}{hint}")
+
+
 def check(result, trials: int = 3, seed: int = 0, tol: float = 1e-5) -> CheckReport:
     """Compare a result of grad/jacobian/hessian/hvp/differential with finite differences."""
     rng = np.random.default_rng(seed)
     f = result.function.node
     kind = result.kind
+    check_sample_size(result, [f, result.node] + list(getattr(result.function, "context", ())) +
+                      list(result.directions))
     worst = worst_excess = 0.0
     done = 0
     attempts = 0

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from functools import reduce
 
-import numpy as np
+from ..core.lazy_numpy import np  # NumPy is imported on first use (core/lazy_numpy.py)
 
 from ..core.errors import EvaluationError
 from ..core.functions import FUNCTIONS

@@ -5,7 +5,7 @@ over leading axes), so the array is exact, not a finite difference.
 """
 from __future__ import annotations
 
-import numpy as np
+from ..core.lazy_numpy import np  # NumPy is imported on first use (core/lazy_numpy.py)
 
 from ..core.nodes import SCALAR, Expr, Var
 from .evaluate import _dim, bind_dims, evaluate_arrays

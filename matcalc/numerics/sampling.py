@@ -6,7 +6,7 @@ are well conditioned, positive ones have entries in [0.5, 1.5].
 """
 from __future__ import annotations
 
-import numpy as np
+from ..core.lazy_numpy import np  # NumPy is imported on first use (core/lazy_numpy.py)
 
 from ..core.nodes import SCALAR, Expr, Var
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
+from ...core.lazy_numpy import np  # NumPy is imported on first use (core/lazy_numpy.py)
 
 from ...calculus.readoff import gradient_of
 from ...core import build as B

@@ -1,0 +1,113 @@
+"""Work limits of one request, so that a derivation that would explode is refused, not run.
+
+Some inputs have answers far larger than themselves (the Hessian of x' A^1000 x in A is a sum of
+about a million products), and the cost of building them is time and memory. Three limits keep a
+request bounded:
+
+* `terms`: checked before any work, from the input alone (see calculus/cost.py): the number of
+  products a derivative through matrix powers writes out. Refused at once.
+* `nodes`: new expression nodes made during one request (each node is a few hundred bytes, so this
+  bounds memory); counted in `Expr._make`, the one place nodes are born.
+* `seconds`: wall-clock time of one request, checked as nodes are made.
+
+Each can be set with an environment variable (MATCALC_MAX_TERMS, MATCALC_MAX_NODES,
+MATCALC_MAX_SECONDS) or for a block of code with `limits(terms=..., nodes=..., seconds=...)`.
+A request is any public entry point (`grad`, `hessian`, ...); one nested in another shares the
+outer one's allowance. The counters are per thread, so requests in different threads (the web
+server) are limited independently.
+"""
+from __future__ import annotations
+
+import os
+import threading
+import time
+from contextlib import contextmanager
+
+from .errors import LimitError
+
+
+def _env(name: str, default, kind):
+    try:
+        return kind(os.environ.get(name, default))
+    except ValueError:
+        return default
+
+
+LIMITS = {
+    "terms": _env("MATCALC_MAX_TERMS", 10_000, int),
+    "nodes": _env("MATCALC_MAX_NODES", 300_000, int),
+    "seconds": _env("MATCALC_MAX_SECONDS", 30.0, float),
+}
+
+_ADVICE = {
+    "terms": "MATCALC_MAX_TERMS",
+    "nodes": "MATCALC_MAX_NODES",
+    "seconds": "MATCALC_MAX_SECONDS",
+}
+
+
+class _State(threading.local):
+    active = False
+    left = 0          # nodes still allowed
+    deadline = 0.0    # perf_counter time
+    what = ""
+
+
+STATE = _State()
+_CLOCK_EVERY = 512  # look at the clock once per this many new nodes
+
+
+def spend() -> None:
+    """Called by Expr._make for every new node while a request is limited."""
+    s = STATE
+    s.left -= 1
+    if s.left < 0:
+        raise LimitError(f"{s.what} needs more than {LIMITS['nodes']:,} new expression nodes, the limit on one "
+                         f"request's memory (set {_ADVICE['nodes']} to raise it)")
+    if s.left % _CLOCK_EVERY == 0 and time.perf_counter() > s.deadline:
+        raise LimitError(f"{s.what} takes more than {LIMITS['seconds']:g} seconds, the limit on one request "
+                         f"(set {_ADVICE['seconds']} to raise it)")
+
+
+@contextmanager
+def request(what: str):
+    """Limit the work done inside the block (a no-op inside another request: the outer one counts).
+
+    A RecursionError raised inside (an expression nested thousands of levels deep) becomes a
+    LimitError that says so, never a raw traceback.
+    """
+    s = STATE
+    if s.active:
+        yield
+        return
+    s.active, s.left, s.what = True, LIMITS["nodes"], what
+    s.deadline = time.perf_counter() + LIMITS["seconds"]
+    try:
+        yield
+    except RecursionError:
+        raise LimitError(f"{what} is nested too deeply to process (Python's recursion limit); "
+                         "split it into named parts") from None
+    finally:
+        s.active = False
+
+
+@contextmanager
+def limits(**new):
+    """Change the limits for the block: `with limits(seconds=5, terms=1000): ...`."""
+    unknown = set(new) - set(LIMITS)
+    if unknown:
+        raise ValueError(f"unknown limit(s) {sorted(unknown)}; the limits are {sorted(LIMITS)}")
+    old = dict(LIMITS)
+    LIMITS.update(new)
+    try:
+        yield
+    finally:
+        LIMITS.clear()
+        LIMITS.update(old)
+
+
+def refuse_terms(terms: int, what: str, why: str) -> None:
+    """Refuse up front when a derivative would write more than LIMITS['terms'] products."""
+    if terms > LIMITS["terms"]:
+        raise LimitError(f"{what} would write out about {terms:,} products ({why}), more than the limit of "
+                         f"{LIMITS['terms']:,} terms (set {_ADVICE['terms']} to raise it)")

@@ -1,0 +1,105 @@
+"""Work limits: a request whose answer would be too large is refused with a LimitError that names
+the limit, promptly, never a hang, a RecursionError or gigabytes of memory; check never samples
+more than a bounded number of values whatever the declared sizes.
+
+The time bounds below are generous (5 s for a refusal that takes milliseconds) so that a busy
+machine does not fail them; they assert a refusal, not a speed.
+"""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+import matcalc
+from matcalc.calculus.cost import derivative_terms
+
+GENEROUS = 5.0
+
+
+def _refusal(call):
+    t0 = time.perf_counter()
+    with pytest.raises(matcalc.LimitError) as info:
+        call()
+    return str(info.value), time.perf_counter() - t0
+
+
+def test_hessian_of_a_huge_matrix_power_is_refused_at_once_naming_the_terms_limit():
+    msg, took = _refusal(lambda: matcalc.hessian("x' A^1000 x", "A"))
+    assert "999,000" in msg and "MATCALC_MAX_TERMS" in msg
+    assert took < GENEROUS
+
+
+def test_limit_error_is_a_matcalc_error():
+    assert issubclass(matcalc.LimitError, matcalc.MatcalcError)
+
+
+def test_hvp_and_mixed_hessian_count_second_order_terms_too():
+    _refusal(lambda: matcalc.hvp("x' A^500 x", "A"))
+    _refusal(lambda: matcalc.hessian("x' A^500 x", ("A", "x")))
+
+
+def test_gradient_of_a_large_power_is_within_the_limits():
+    r = matcalc.grad("tr(X^300)", "X")
+    assert str(r) == "300 X'^299"
+
+
+def test_terms_limit_can_be_raised_for_a_block():
+    with matcalc.limits(terms=10):
+        _refusal(lambda: matcalc.hessian("x' A^4 x", "A"))
+    assert matcalc.hessian("x' A^4 x", "A") is not None  # the old limit is back
+
+
+def test_time_limit_refuses_naming_the_seconds():
+    with matcalc.limits(seconds=0.0):
+        msg, took = _refusal(lambda: matcalc.hessian("x' A^40 x", "A"))
+    assert "seconds" in msg and "MATCALC_MAX_SECONDS" in msg
+    assert took < GENEROUS
+
+
+def test_node_limit_refuses_naming_the_nodes():
+    with matcalc.limits(nodes=50):
+        msg, _ = _refusal(lambda: matcalc.hessian("x' A^20 x", "A"))
+    assert "nodes" in msg and "MATCALC_MAX_NODES" in msg
+
+
+def test_unknown_limit_name_is_an_error():
+    with pytest.raises(ValueError, match="unknown limit"):
+        with matcalc.limits(memory=1):
+            pass
+
+
+def test_derivative_terms_counts_powers_and_products_of_the_variable():
+    f = matcalc.parse("x' A^5 x + tr(B A B A)").node
+    assert derivative_terms(f, "A", 1) == 5 + 1 + 2
+    assert derivative_terms(f, "A", 2) == 5 * 4 + 0 + 2 * 1
+    assert derivative_terms(f, "B", 2) == 2
+
+
+def test_check_refuses_a_sample_of_declared_giant_sizes_quickly():
+    r = matcalc.grad("x' A x", "x", where="x: vector(1000000000); A: matrix(1000000000,1000000000)")
+    msg, took = _refusal(lambda: matcalc.check(r))
+    assert "1,000,000" in msg and "declare the dimensions as symbols" in msg
+    assert took < GENEROUS
+
+
+def test_check_refuses_too_many_finite_difference_steps():
+    r = matcalc.grad("sum(x)", "x", where="x: vector(100000)")
+    msg, _ = _refusal(lambda: matcalc.check(r))
+    assert "finite differences along 100,000 entries" in msg
+
+
+def test_check_samples_symbolic_dimensions_small_however_many_there_are():
+    r = matcalc.grad("x' A x", "x", where="x: vector(n); A: matrix(n,n)")
+    assert matcalc.check(r).ok
+
+
+def test_printing_an_expression_nested_beyond_the_recursion_limit_is_a_limit_error():
+    import sys
+
+    from matcalc.core import build as B
+    e = B.var("x", ("n", 1))
+    for _ in range(sys.getrecursionlimit() + 100):
+        e = B.func("tanh", e)
+    with pytest.raises(matcalc.LimitError, match="nested too many levels deep"):
+        str(e)
