@@ -2,6 +2,7 @@
 
     d(X + Y) = dX + dY            d(XY) = dX Y + X dY          d(X') = (dX)'
     d(X^-1)  = -X^-1 dX X^-1      d tr X = tr dX               d det X = det X tr(X^-1 dX)
+    d logsumexp(u) = softmax(u)' du                            d softmax(u) = p .* du - p p' du
     d f(U)   = f'(U) .* dU        d(X .* Y) = dX .* Y + X .* dY   d(u^v) = u^v (log(u) dv + v du / u)
 
 `DIFFERENTIAL[Node](node, d)` gives d(node), where `d(child)` is the child's
@@ -18,7 +19,7 @@ from ..core import build as B
 from ..core.errors import NotSupportedError
 from ..core.functions import FUNCTIONS
 from ..core.nodes import (SCALAR, Add, Comm, Det, Diag, DiagPart, DimSize, Expr, Func, Hadamard, Identity, Inverse,
-                    Kron, LogDet, MatPow, Mul, Num, Ones, Pow, Softmax, Sum, Trace, Transpose, Vec, Zero)
+                    Kron, LogDet, LogSumExp, MatPow, Mul, Num, Ones, Pow, Softmax, Sum, Trace, Transpose, Vec, Zero)
 
 DIFFERENTIAL: dict = {}
 TRANSPOSE: dict = {}
@@ -170,7 +171,19 @@ def _d_sum(e, d):                       # d sum(X) = sum(dX)
 @differential_rule(Softmax)
 def _d_softmax(e, d):                   # d softmax(u) = p .* du - p p' du,  p = softmax(u)
     du = d(e.arg)
-    return B.sub(B.hadamard(e, du), B.mul(e, B.transpose(e), du))
+    if e.shape[1] == 1:
+        return B.sub(B.hadamard(e, du), B.mul(e, B.transpose(e), du))
+    # of each column:  d softmax(U) = P .* dU - P .* (1 1' (P .* dU))
+    pdu = B.hadamard(e, du)
+    return B.sub(pdu, B.hadamard(e, B.mul(B.ones((e.shape[0], 1)), B.sum_axis(pdu, 1))))
+
+
+@differential_rule(LogSumExp)
+def _d_logsumexp(e, d):                 # d logsumexp(u) = softmax(u)' du;  of each column: 1' (P .* dU)
+    u = e.arg
+    if u.shape[1] == 1:
+        return B.mul(B.transpose(B.softmax(u)), d(u))
+    return B.sum_axis(B.hadamard(B.softmax(u), d(u)), 1)
 
 
 @differential_rule(Diag)

@@ -387,9 +387,16 @@ class Sum(_Unary):
 
 
 class Softmax(_Unary):
-    """exp(u) / sum(exp(u)) for a vector u."""
+    """exp(u) / sum(exp(u)) for a vector u; of a matrix, of each column (each column sums to 1)."""
     __slots__ = ()
     rank = 26
+
+
+class LogSumExp(_Unary):
+    """log(sum(exp(u))) for a vector u (a scalar); of an m x N matrix, of each column: a 1 x N row
+    (the reduced first index keeps its place, as sum(X, 1) does)."""
+    __slots__ = ()
+    rank = 29
 
 
 class Diag(_Unary):

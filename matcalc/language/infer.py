@@ -12,7 +12,7 @@ a guessed kind never triggers broadcasting.
 from __future__ import annotations
 
 from ..core.errors import DeclarationError, MatcalcError, NotSupportedError, ParseError, ShapeError, UnknownNameError
-from ..core.functions import FUNCTIONS, canonical_name
+from ..core.functions import CALLS, FUNCTIONS, canonical_name
 from .declarations import MAX_DIM, Decl, default_kind, norm_name
 from .dims import Clash, DimSpace, DimVar, count
 from .names import NameRules
@@ -21,7 +21,7 @@ from . import construct
 
 MAX_MATRIX_POWER = 1000
 # the scalar-valued operations: their result is a scalar whatever the kinds of their operands
-_ALWAYS_SCALAR = {"tr", "det", "logdet", "sum_all", "norm", "norm1", "spectral", "inner", "dimsize", "num",
+_ALWAYS_SCALAR = {"tr", "det", "logdet", "sum_all", "mean_all", "norm", "norm1", "spectral", "inner", "dimsize", "num",
                   "euler", "pi"}
 
 
@@ -453,10 +453,13 @@ class Ctx(DimSpace, NameRules):
         args = s.b
         if name in _DIM_CALLS:
             return self.dim_call(s, name, args)
-        want = 2 if name == "kron" else 1
-        if len(ts) != want:
-            raise ShapeError(f"{name} takes {want} argument{'s' if want > 1 else ''}, not {len(ts)}")
+        want = CALLS[name].arity if name in CALLS else (1,)
+        if len(ts) not in want:
+            n = " or ".join(map(str, want))
+            raise ShapeError(f"{name} takes {n} argument{'s' if want != (1,) else ''}, not {len(ts)}")
         t = ts[0]
+        if name in _AXIS_CALLS:
+            return self.axis_call(s, name, t, self.axis(s, name, t) if len(ts) == 2 else None)
         if name in FUNCTIONS:
             return self.mk("func", (name, t), t.shape, [s])
         if name in ("tr", "det", "logdet", "inv"):
@@ -467,8 +470,6 @@ class Ctx(DimSpace, NameRules):
             if name == "inv":
                 return self.mk("matpow", (t, -1), t.shape, [s])
             return self.mk(name, (t,), (self.unit, self.unit), [s])
-        if name == "sum":
-            return self.mk("sum_all", (t,), (self.unit, self.unit), [s])
         if name in ("norm1", "norm2"):
             return self.norm(s, t, "1" if name == "norm1" else "F")
         if name in ("vector", "matrix"):
@@ -485,10 +486,6 @@ class Ctx(DimSpace, NameRules):
             self.unify(r, c, lambda: self.clash(
                 f"diag({self.src(t)}) needs a vector or a square matrix, but {self.src(t)} is {self.show(t)}", t))
             return self.mk("diagpart", (t,), (r, self.unit), [s])
-        if name == "softmax":
-            if not self.is_col(t):
-                raise self.clash(f"softmax needs a vector, but {self.src(t)} is {self.show(t)}", t)
-            return self.mk("softmax", (t,), t.shape, [s])
         if name == "vec":
             return self.mk("vec", (t,), (self.prod_dim(t.shape[0], t.shape[1]), self.unit), [s])
         if name == "kron":
@@ -496,6 +493,31 @@ class Ctx(DimSpace, NameRules):
             return self.mk("kron", (t, u), (self.prod_dim(t.shape[0], u.shape[0]),
                                            self.prod_dim(t.shape[1], u.shape[1])), [s])
         raise UnknownNameError(f"unknown function '{fname}'")  # pragma: no cover - grammar lists them
+
+    def axis(self, s: Syn, name: str, t: T) -> int:
+        """The index a reduction runs over: the literal 1 (down each column) or 2 (along each row)."""
+        a = s.b[1]
+        if a.kind == "num" and a.a in (1, 2):
+            return int(a.a)
+        raise ShapeError(f"{name}({self.src(t)}, {self.text[a.start:a.end]}): the second argument is the index "
+                         f"to reduce over, 1 (each column, as MATLAB's sum(X, 1)) or 2 (each row)")
+
+    def axis_call(self, s: Syn, name: str, t: T, axis) -> T:
+        """sum, mean, softmax and logsumexp, of everything (axis None) or over index 1 or 2. Over
+        index 1 the result is a row (1 x n), over index 2 a column (m x 1): the reduced index
+        keeps its place."""
+        r, c = t.shape
+        if name == "softmax":
+            if self.is_scalar(t):
+                raise self.clash(f"softmax needs a vector or a matrix, but {self.src(t)} is {self.show(t)}", t)
+            return self.mk("softmax", (t, axis or 1), t.shape, [s])
+        if name == "logsumexp":
+            axis = axis or 1
+        if axis is None:
+            return self.mk("sum_all" if name == "sum" else "mean_all", (t,), (self.unit, self.unit), [s])
+        shape = (self.unit, c) if axis == 1 else (r, self.unit)
+        op = {"sum": "sum_axis", "mean": "mean_axis", "logsumexp": "logsumexp"}[name]
+        return self.mk(op, (t, axis), shape, [s])
 
     def dim_call(self, s: Syn, name: str, args) -> T:
         dims = []
@@ -533,6 +555,7 @@ class Ctx(DimSpace, NameRules):
 
 
 _DIM_CALLS = ("ones", "zeros", "comm", "dim")
+_AXIS_CALLS = ("sum", "mean", "softmax", "logsumexp")
 
 
 def _is_t(pf: Syn) -> bool:

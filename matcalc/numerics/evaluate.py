@@ -17,7 +17,7 @@ from ..core.functions import FUNCTIONS
 from ..language.declarations import check_value
 from ..outputs.printing import to_text
 from ..core.nodes import (SERVICES, SCALAR, Add, Comm, Det, Diag, DiagPart, DimSize, Expr, Func, Hadamard, Identity, Inverse,
-                    Kron, LogDet, MatPow, Mul, Num, Ones, Pow, Softmax, Sum, Trace, Transpose, Var, Vec, Zero)
+                    Kron, LogDet, LogSumExp, MatPow, Mul, Num, Ones, Pow, Softmax, Sum, Trace, Transpose, Var, Vec, Zero)
 
 
 def _dim(d, dims):
@@ -222,6 +222,13 @@ def _softmax(node, ch, arrays, dims):
     return z / z.sum(axis=-2, keepdims=True)
 
 
+def _logsumexp(node, ch, arrays, dims):
+    """log(sum(exp(u))) down each column, shifted by the column's largest entry: never overflows."""
+    u = ch[0]
+    m = u.max(axis=-2, keepdims=True)
+    return m + np.log(np.exp(u - m).sum(axis=-2, keepdims=True))
+
+
 def _diag(node, ch, arrays, dims):
     v = ch[0][..., :, 0]
     n = v.shape[-1]
@@ -282,6 +289,7 @@ _EVAL = {
     LogDet: _logdet,
     Sum: lambda n, ch, arrays, dims: ch[0].sum(axis=(-2, -1), keepdims=True),
     Softmax: _softmax,
+    LogSumExp: _logsumexp,
     Diag: _diag,
     DiagPart: lambda n, ch, arrays, dims: np.diagonal(ch[0], axis1=-2, axis2=-1)[..., :, None],
     Vec: _vec,

@@ -19,7 +19,7 @@ from ..core.errors import MatcalcError
 from ..language.declarations import GREEK, declarations_of, parse_declarations
 from ..language.reader import read
 from ..core.nodes import (SERVICES, SCALAR, Add, Det, Diag, DiagPart, DimSize, Expr, Func, Hadamard, Identity, Inverse,
-                    LogDet, MatPow, Mul, Num, Ones, Pow, Softmax, Sum, Trace, Transpose, Var, Vec, Zero)
+                    LogDet, LogSumExp, MatPow, Mul, Num, Ones, Pow, Softmax, Sum, Trace, Transpose, Var, Vec, Zero)
 
 ADD, MUL, NEG, POW, ATOM = 1, 2, 2, 3, 4
 
@@ -208,7 +208,8 @@ class Printer:
 class TextPrinter(Printer):
     """Plain text in matcalc's input language (round-trips through `parse`)."""
 
-    calls = {Det: "det", LogDet: "logdet", Sum: "sum", Softmax: "softmax", Diag: "diag", DiagPart: "diag",
+    calls = {Det: "det", LogDet: "logdet", Sum: "sum", Softmax: "softmax", LogSumExp: "logsumexp", Diag: "diag",
+             DiagPart: "diag",
              Vec: "vec"}
 
     def paren(self, s):
@@ -396,6 +397,7 @@ class LatexPrinter(Printer):
     """LaTeX for KaTeX: \\operatorname{tr}, X^{-1}, X^{\\top}, \\langle x, y \\rangle, \\|x\\|_2, \\odot."""
 
     calls = {Det: r"\det", LogDet: r"\log\det", Sum: r"\operatorname{sum}", Softmax: r"\operatorname{softmax}",
+             LogSumExp: r"\operatorname{logsumexp}",
              Diag: r"\operatorname{diag}", DiagPart: r"\operatorname{diag}", Vec: r"\operatorname{vec}"}
 
     def paren(self, s):

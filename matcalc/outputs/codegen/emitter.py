@@ -444,6 +444,9 @@ class Emitter(DenseMaps):
     def _c_Softmax(self, e):
         return f"_softmax({self.code(e.arg)})"
 
+    def _c_LogSumExp(self, e):
+        return f"_logsumexp({self.code(e.arg)})"
+
     def _c_Diag(self, e):
         return fill(self.b.diagflat, x=self.code(e.arg))
 

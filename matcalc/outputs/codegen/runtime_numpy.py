@@ -26,8 +26,13 @@ def _softplus(z):
 
 
 def _softmax(u):
-    z = _np.exp(u - u.max())
-    return z / z.sum()
+    z = _np.exp(u - u.max(axis=0))  # of a vector; of a matrix, of each column
+    return z / z.sum(axis=0)
+
+
+def _logsumexp(u):
+    m = u.max(axis=0)  # of a vector, a number; of a matrix, of each column; shifted: never overflows
+    return m + _np.log(_np.exp(u - m).sum(axis=0))
 
 
 def _log_det(x):

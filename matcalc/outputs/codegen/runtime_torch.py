@@ -9,6 +9,10 @@ def _softmax(u):
     return _torch.softmax(u, dim=0)
 
 
+def _logsumexp(u):
+    return _torch.logsumexp(u, dim=0)
+
+
 def _log_det(x):
     sign, logabs = _torch.linalg.slogdet(x)
     return _torch.where(sign > 0, logabs, _torch.full_like(logabs, float("nan")))
