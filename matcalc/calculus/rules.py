@@ -93,11 +93,12 @@ def _d_matpow(e, d):                    # d(X^k) = sum_i X^i dX X^(k-1-i); negat
 def _d_pow(e, d):                       # d(u^c) = c u^(c-1) du;  d(u^v) = u^v (log(u) dv + v/u du)
     u, v = e.base, e.exp
     du, dv = d(u), d(v)
+    # v may be a scalar or (x .^ y of two arrays) have u's shape: every product here is elementwise
     if B.is_zero(dv):
-        return _emul(B.mul(v, B.power(u, B.add(v, B.num(-1)))), du)
-    terms = [_emul(B.mul(e, dv), B.func("log", u))]
+        return _emul(_emul(v, B.power(u, B.add(v, B.num(-1)))), du)
+    terms = [_emul(_emul(e, dv), B.func("log", u))]
     if not B.is_zero(du):
-        terms.append(_emul(B.mul(v, B.power(u, B.add(v, B.num(-1)))), du))
+        terms.append(_emul(_emul(v, B.power(u, B.add(v, B.num(-1)))), du))
     return B.add(*terms)
 
 

@@ -343,7 +343,16 @@ class Ctx(DimSpace, NameRules):
                 e = Syn("name", parts[0], None, e.start, e.start + len(parts[0]))
         if pf.kind == "epow":
             ex = self.one(e)
-            self.need_scalar(ex, "an elementwise power's exponent")
+            if self.is_scalar(base) and not self.is_scalar(ex) and not ex.dep and not base.dep:
+                raise ShapeError(f"{self.src(base)} .^ {self.src(ex)}: a scalar base to an array of powers is "
+                                 f"not supported; write exp(log({self.src(base)}) {self.src(ex)})")
+            if self.is_scalar(ex) or ex.dep or self.is_scalar(base):
+                # an exponent whose kind is only a guess stays a scalar (x .^ p); an array exponent
+                # needs its kind known from declarations or use (x .^ y with y: vector(n))
+                self.need_scalar(ex, "an elementwise power's exponent (unless it is declared an array of the "
+                                     "base's shape)")
+            else:
+                self.same_shape(base, ex, "an elementwise power x .^ y of two arrays")
             new = self.mk("epow", (base, ex), base.shape, [base, pf])
             return pieces[:-1] + [new] + rest_after
         if base.op == "euler":  # e^x is exp(x)
