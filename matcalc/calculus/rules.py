@@ -19,7 +19,8 @@ from ..core import build as B
 from ..core.errors import NotSupportedError
 from ..core.functions import FUNCTIONS
 from ..core.nodes import (SCALAR, Add, Comm, Det, Diag, DiagPart, DimSize, Expr, Func, Hadamard, Identity, Inverse,
-                    Kron, LogDet, LogSumExp, MatPow, Mul, Num, Ones, Pow, Softmax, Sum, Trace, Transpose, Vec, Zero)
+                    Kron, LogDet, LogSumExp, MatPow, Mul, Num, Ones, Pow, Softmax, Sum, Trace, Transpose, Unvec, Vec,
+                    Zero)
 
 DIFFERENTIAL: dict = {}
 TRANSPOSE: dict = {}
@@ -202,6 +203,11 @@ def _d_vec(e, d):
     return B.vec(d(e.arg))
 
 
+@differential_rule(Unvec)
+def _d_unvec(e, d):
+    return B.unvec(d(e.arg), e.shape)
+
+
 @differential_rule(Kron)
 def _d_kron(e, d):                      # d(A (x) B) = dA (x) B + A (x) dB
     a, b = e.args
@@ -273,5 +279,32 @@ def _t_diagpart(e, s, dep, emit):       # <s, diag(F)> = <Diag(s), F>
 
 
 @transpose_rule(Vec)
-def _t_vec(e, s, dep, emit):
-    raise NotSupportedError("reading a gradient through vec(.) is not supported")
+def _t_vec(e, s, dep, emit):            # <s, vec F> = <unvec(s), F>
+    emit(e.arg, B.unvec(s, e.arg.shape))
+
+
+@transpose_rule(Unvec)
+def _t_unvec(e, s, dep, emit):          # <S, unvec f> = <vec S, f>
+    emit(e.arg, B.vec(s))
+
+
+def kron_shuffle(a: Expr, b: Expr) -> Expr:
+    """R with vec(A (x) B) = R (vec A (x) vec B): I_n (x) K(q, m) (x) I_p for A m x n, B p x q
+    (Magnus & Neudecker, Theorem 3.10)."""
+    (m, n), (p, q) = a.shape, b.shape
+    return B.kron(B.kron(B.identity(n), B.comm(q, m)), B.identity(p))
+
+
+def kron_factors(e: Expr) -> tuple:
+    """(L_A, L_B) with vec(A (x) B) = L_A vec A = L_B vec B: R (I (x) vec B) and R (vec A (x) I)."""
+    a, b = e.args
+    r = kron_shuffle(a, b)
+    na, nb = B._dim_mul(*a.shape), B._dim_mul(*b.shape)
+    return B.mul(r, B.kron(B.identity(na), B.vec(b))), B.mul(r, B.kron(B.vec(a), B.identity(nb)))
+
+
+@transpose_rule(Kron)
+def _t_kron(e, s, dep, emit):           # <S, dA (x) B> = <unvec(L_A' vec S), dA>, likewise for dB
+    for f, lf in zip(e.args, kron_factors(e)):
+        if dep(f):
+            emit(f, B.unvec(B.mul(B.transpose(lf), B.vec(s)), f.shape))

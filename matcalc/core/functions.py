@@ -187,6 +187,7 @@ register(CallSpec("softmax", arity=(1, 2), doc="softmax of a vector; of a matrix
 register(CallSpec("logsumexp", arity=(1, 2),
                   doc="log(sum(exp(x))) of a vector; of a matrix, of each column, a row (logsumexp(X, 2): each row)"))
 register(CallSpec("vec", doc="column-major vectorization"))
+register(CallSpec("unvec", arity=(3,), doc="unvec(v, m, n): the m x n matrix X with vec(X) = v"))
 register(CallSpec("kron", arity=(2,), doc="Kronecker product"))
 register(CallSpec("ones", arity=(1, 2), doc="a vector or matrix of ones, by dimensions"))
 register(CallSpec("zeros", arity=(1, 2), doc="a vector or matrix of zeros, by dimensions"))

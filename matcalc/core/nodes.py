@@ -417,6 +417,18 @@ class Vec(_Unary):
     rank = 51
 
 
+class Unvec(Expr):
+    """The inverse of vec: the column vector args[0] of length r*c as the r x c matrix whose
+    columns are its consecutive pieces (args[1], args[2] = r, c). A gradient read through vec(X)
+    is unvec of the cotangent, shaped like X."""
+    __slots__ = ()
+    rank = 53
+
+    @property
+    def arg(self) -> Expr:
+        return self.args[0]
+
+
 class Kron(Expr):
     """The Kronecker product args[0] (x) args[1]."""
     __slots__ = ()

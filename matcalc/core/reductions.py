@@ -14,7 +14,7 @@ from .dims import dim_mul as _dim_mul
 from .dims import fmt_shape as _fmt
 from .errors import MatcalcError, ShapeError
 from .nodes import (SCALAR, Add, Det, Diag, DiagPart, Expr, Func, Hadamard, Identity, Inverse, LogDet, MatPow,  # noqa: F401
-                    LogSumExp, Mul, Num, Ones, Pow, Softmax, Sum, Trace, Transpose, Vec, Zero)
+                    LogSumExp, Mul, Num, Ones, Pow, Softmax, Sum, Trace, Transpose, Unvec, Vec, Zero)
 
 
 def trace(x: Expr) -> Expr:
@@ -286,4 +286,31 @@ def vec(x: Expr) -> Expr:
         return zeros((_dim_mul(r, c), 1))
     if isinstance(x, Ones):
         return ones((_dim_mul(r, c), 1))
+    if isinstance(x, Unvec):
+        return x.arg
     return Vec._make((x,), (_dim_mul(r, c), 1))
+
+
+def unvec(v: Expr, shape) -> Expr:
+    """The r x c matrix X with vec(X) = v (column-major), for a vector v of length r*c."""
+    r, c = shape
+    if v.shape != (_dim_mul(r, c), 1):
+        raise ShapeError(f"unvec to {_fmt(shape)} needs a vector of length {_dim_mul(r, c)}, not shape "
+                         f"{_fmt(v.shape)}")
+    if c == 1:
+        return v
+    if r == 1:
+        return transpose(v)
+    if isinstance(v, Vec) and v.arg.shape == (r, c):
+        return v.arg
+    if isinstance(v, Zero):
+        return zeros((r, c))
+    if isinstance(v, Ones):
+        return ones((r, c))
+    if isinstance(v, Add):
+        return add(*[unvec(t, shape) for t in v.args])
+    if isinstance(v, Mul):
+        co, s, ch = v.split()
+        if co != 1 or s:
+            return mul(num(co), *s, unvec(_pure_chain(list(ch)), shape))
+    return Unvec._make((v, r, c), (r, c))

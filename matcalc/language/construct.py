@@ -125,5 +125,6 @@ BUILDERS = {
     "norm": lambda c, t: B.norm(t.args[0].built),
     "spectral": _build_spectral,
     "vec": lambda c, t: B.vec(t.args[0].built),
+    "unvec": lambda c, t: B.unvec(t.args[0].built, _shape(c, t)),
     "kron": lambda c, t: B.kron(t.args[0].built, t.args[1].built),
 }

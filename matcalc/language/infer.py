@@ -240,6 +240,8 @@ class Ctx(DimSpace, NameRules):
         if k == "sum":
             return self.sum(s)
         if k == "call":
+            if canonical_name(s.a) == "unvec":
+                return self.unvec_call(s)
             return self.call(s, s.a, [self.one(a) for a in s.b] if canonical_name(s.a) not in _DIM_CALLS else None)
         if k == "apply":
             pieces = self.infer(s.b[0])
@@ -528,16 +530,28 @@ class Ctx(DimSpace, NameRules):
         op = {"sum": "sum_axis", "mean": "mean_axis", "logsumexp": "logsumexp"}[name]
         return self.mk(op, (t, axis), shape, [s])
 
+    def unvec_call(self, s: Syn) -> T:
+        """unvec(v, m, n): a vector and the two dimensions of the matrix it becomes."""
+        if len(s.b) != 3:
+            raise ShapeError(f"unvec takes a vector and two dimensions, unvec(v, m, n), not {len(s.b)} arguments")
+        v = self.one(s.b[0])
+        r, c = (self.dim_arg(a, "unvec") for a in s.b[1:])
+        self.unify(v.shape[1], self.unit, lambda: self.clash(
+            f"unvec({self.src(v)}, ...) needs a vector, but {self.src(v)} is {self.show(v)}", v))
+        self.unify(v.shape[0], self.prod_dim(r, c), lambda: self.clash(
+            f"unvec({self.src(v)}, {r.show()}, {c.show()}) needs a vector of length {r.show()}*{c.show()}, "
+            f"but {self.src(v)} is {self.show(v)}", v))
+        return self.mk("unvec", (v, r, c), (r, c), [s])
+
+    def dim_arg(self, a: Syn, name: str):
+        if a.kind == "name":
+            return self.dim_named(a.a)
+        if a.kind == "num" and a.a.denominator == 1 and a.a >= 1:
+            return self.const(_dim_int(str(a.a), self.text))
+        raise ShapeError(f"{name}(...) takes dimensions (names or positive integers), not '{self.text[a.start:a.end]}'")
+
     def dim_call(self, s: Syn, name: str, args) -> T:
-        dims = []
-        for a in args:
-            if a.kind == "name":
-                dims.append(self.dim_named(a.a))
-            elif a.kind == "num" and a.a.denominator == 1 and a.a >= 1:
-                dims.append(self.const(_dim_int(str(a.a), self.text)))
-            else:
-                raise ShapeError(f"{name}(...) takes dimensions (names or positive integers), not "
-                                 f"'{self.text[a.start:a.end]}'")
+        dims = [self.dim_arg(a, name) for a in args]
         want = {"ones": (1, 2), "zeros": (1, 2), "comm": (2,), "dim": (1,)}[name]
         if len(dims) not in want:
             raise ShapeError(f"{name} takes {' or '.join(map(str, want))} dimension arguments")

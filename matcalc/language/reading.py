@@ -6,7 +6,7 @@ _CALL = {"tr": "tr", "det": "det", "logdet": "logdet", "sum_all": "sum", "diag":
          "vec": "vec", "norm1": "norm1", "mean_all": "mean"}
 _AXIS = {"sum_axis": "sum", "mean_axis": "mean", "softmax": "softmax", "logsumexp": "logsumexp"}
 _ATOMS = {"var", "ref", "euler", "pi", "identity", "ones", "zeros", "dimsize", "comm", "func", "inner", "norm",
-          "spectral", "kron"} | set(_CALL) | set(_AXIS)
+          "spectral", "kron", "unvec"} | set(_CALL) | set(_AXIS)
 
 
 def _num(t, text) -> str:
@@ -86,6 +86,8 @@ def explicit(ctx, t) -> str:
         return f"||{explicit(ctx, a[0])}||" + ("" if vec else "_F")
     if k == "spectral":
         return f"||{explicit(ctx, a[0])}||_2"
+    if k == "unvec":
+        return f"unvec({explicit(ctx, a[0])}, {ctx.resolve(a[1])}, {ctx.resolve(a[2])})"
     if k == "kron":
         return f"kron({explicit(ctx, a[0])}, {explicit(ctx, a[1])})"
     return ctx.text[t.start:t.end]  # pragma: no cover - every op is listed above

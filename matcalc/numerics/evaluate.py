@@ -17,7 +17,8 @@ from ..core.functions import FUNCTIONS
 from ..language.declarations import check_value
 from ..outputs.printing import to_text
 from ..core.nodes import (SERVICES, SCALAR, Add, Comm, Det, Diag, DiagPart, DimSize, Expr, Func, Hadamard, Identity, Inverse,
-                    Kron, LogDet, LogSumExp, MatPow, Mul, Num, Ones, Pow, Softmax, Sum, Trace, Transpose, Var, Vec, Zero)
+                    Kron, LogDet, LogSumExp, MatPow, Mul, Num, Ones, Pow, Softmax, Sum, Trace, Transpose, Unvec, Var, Vec,
+                    Zero)
 
 
 def _dim(d, dims):
@@ -241,6 +242,12 @@ def _vec(node, ch, arrays, dims):
     return np.swapaxes(a, -1, -2).reshape(a.shape[:-2] + (r * c, 1))
 
 
+def _unvec(node, ch, arrays, dims):
+    v = ch[0]
+    r, c = _dim(node.args[1], dims), _dim(node.args[2], dims)
+    return np.swapaxes(v.reshape(v.shape[:-2] + (c, r)), -1, -2)
+
+
 def _kron(node, ch, arrays, dims):
     a, b = ch
     out = np.einsum("...ij,...kl->...ikjl", a, b)
@@ -293,6 +300,7 @@ _EVAL = {
     Diag: _diag,
     DiagPart: lambda n, ch, arrays, dims: np.diagonal(ch[0], axis1=-2, axis2=-1)[..., :, None],
     Vec: _vec,
+    Unvec: _unvec,
     Kron: _kron,
 }
 

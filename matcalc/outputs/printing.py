@@ -338,6 +338,9 @@ class TextPrinter(Printer):
     def _print_Kron(self, e):
         return self.call("kron", *e.args)
 
+    def _print_Unvec(self, e):
+        return f"unvec({self.doprint(e.arg)}, {e.args[1]}, {e.args[2]})", ATOM
+
 
 
 def _strip_parens(s: str) -> str:
@@ -530,6 +533,10 @@ class LatexPrinter(Printer):
 
     def _print_Kron(self, e):
         return self.at(e.args[0], POW) + r" \otimes " + self.at(e.args[1], POW), MUL
+
+    def _print_Unvec(self, e):
+        sub = latex_dim(e.args[1]) + r" \times " + latex_dim(e.args[2])
+        return self.call(r"\operatorname{unvec}_{" + sub + "}", e.arg)
 
 
 

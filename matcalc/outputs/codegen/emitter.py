@@ -456,6 +456,11 @@ class Emitter(DenseMaps):
     def _c_Vec(self, e):
         return f"{fill(self.b.T, x=self.atom(e.arg))}.reshape(-1)"
 
+    def _c_Unvec(self, e):
+        """Column-major: the vector's consecutive pieces are the columns (vectors are 1-D)."""
+        r, c = e.shape
+        return fill(self.b.T, x=f"{self.atom(e.arg)}.reshape({self.dim(c)}, {self.dim(r)})")
+
     def _c_Kron(self, e):
         """Vectors are 1-D in the code but columns (or rows) in a Kronecker product: kron(x, I) is
         mn x n, not NumPy's kron of a 1-D array (a row); a vector result is 1-D again."""
