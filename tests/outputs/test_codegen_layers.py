@@ -39,6 +39,11 @@ CASES = [
     ("grad", "tr(kron(A, B) C)", "A", "A: matrix(m,n); B: matrix(p,q)"),
     ("grad", "tr(kron(A, B) C)", "B", "A: matrix(m,n); B: matrix(p,q)"),
     ("grad", "sum(exp(unvec(v, m, n)) .* A)", "v", "A: matrix(m,n)"),
+    # maps through vec, unvec and kron are written from their Kronecker form
+    ("jacobian", "kron(A, B)", "A", "A: matrix(m,n); B: matrix(p,q)"),
+    ("jacobian", "vec(A X)", "X", "A: matrix(m,n); X: matrix(n,p)"),
+    ("jacobian", "unvec(v, m, n) .* A", "v", "A: matrix(m,n)"),
+    ("hessian", "vec(X)' M vec(X)", "X", "X: matrix(m,n); M: matrix(m*n, m*n)"),
     ("grad", "sum(logsumexp(W X)) - sum(Y .* (W X))", "W", BATCH),
     ("grad", "-sum(Y .* log(softmax(W X)))", "W", BATCH),
     ("grad", MLP, "W1", MLP_WHERE),
@@ -101,8 +106,11 @@ def test_generated_softmax_of_a_matrix_normalizes_each_column():
     assert_close(fn(Z).sum(axis=0), np.ones(5), rtol=1e-12)
 
 
-def test_jacobian_through_kron_in_generated_code_is_a_clear_error():
-    """Dense linear maps are written by index notation, which has no composite index (yet)."""
-    r = matcalc.jacobian("kron(A, B)", "A", where="A: matrix(m,n); B: matrix(p,q)")
-    with pytest.raises(matcalc.MatcalcError, match="no dense form for a map through Kron"):
-        r.to_numpy()
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_denominator_jacobian_through_kron_is_the_transpose(backend):
+    where = "A: matrix(m,n); B: matrix(p,q)"
+    r = matcalc.jacobian("kron(A, B)", "A", where=where, layout="denominator")
+    fn = r.to_numpy(backend=_backend(backend))
+    vals = _inputs(r)
+    num = matcalc.jacobian("kron(A, B)", "A", where=where).evaluate(vals)
+    assert_close(np.asarray(_call(fn, vals)), np.transpose(num, (2, 3, 0, 1)), rtol=1e-12)
