@@ -92,8 +92,12 @@ def sumall(x: Expr) -> Expr:
         c, s, ch = x.split()
         if c != 1 or s:
             return mul(num(c), *s, sumall(_pure_chain(list(ch))))
-        if len(ch) == 2 and isinstance(ch[1], Ones) and ch[0].shape[1] == 1:
-            pass
+        if len(ch) == 2:  # sum(1' M) = sum(M 1) = sum(M): the column (row) sums add up to the sum
+            a, b = ch
+            if isinstance(a, Ones) and a.shape[0] == 1:
+                return sumall(b)
+            if isinstance(b, Ones) and b.shape[1] == 1:
+                return sumall(a)
     if isinstance(x, Hadamard) and len(x.args) == 2:
         a, b = x.args
         return inner(a, b)

@@ -116,3 +116,11 @@ def test_power_with_an_exponent_of_another_shape_is_refused():
 def test_transpose_of_an_array_power_transposes_the_exponent_too():
     e = B.transpose(B.power(x, y))
     assert e is B.power(B.transpose(x), B.transpose(y))
+
+
+def test_sum_of_the_column_sums_is_the_sum():
+    assert B.sumall(B.sum_axis(X, 1)) is B.sumall(X)
+
+
+def test_sum_of_the_row_sums_is_the_sum():
+    assert B.sumall(B.sum_axis(X, 2)) is B.sumall(X)
