@@ -161,7 +161,7 @@ register(FunctionSpec(
     # relu'(0) = 1/2
     "relu", lambda x: np.maximum(x, 0.0),
     lambda u, B: B.mul(B.num(Fraction(1, 2)), B.add(B.ONE, B.func("sign", u))), r"\operatorname{relu}",
-    _code("(lambda _v: _np.maximum(_v, 0.0))", "jax.nn.relu", "_torch.relu"),
+    _code("_relu", "jax.nn.relu", "_torch.relu"),
     exact=lambda x: max(x, Fraction(0))))
 register(FunctionSpec(
     "arcsin", np.arcsin, lambda u, B: B.power(B.sub(B.ONE, B.power(u, 2)), B.num(Fraction(-1, 2))), r"\arcsin",

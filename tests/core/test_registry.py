@@ -33,7 +33,7 @@ NODE_CLASSES = sorted(
     key=lambda c: c.__name__)
 
 #: Linear operations, through which a gradient is read off df = <G, dX>.
-LINEAR_NODES = ["Add", "Mul", "Hadamard", "Transpose", "Trace", "Sum", "Diag", "DiagPart"]
+LINEAR_NODES = ["Add", "Mul", "Hadamard", "Transpose", "Trace", "Sum", "Diag", "DiagPart", "Vec", "Unvec", "Kron"]
 
 BACKENDS = ("numpy", "jax", "torch")
 
@@ -109,7 +109,7 @@ def test_linear_node_has_transpose_rule(name):
 
 
 #: linear nodes whose Jacobian has a closed Kronecker form (diag(.) has none: a clear error instead)
-KRONECKER_NODES = ["Add", "Mul", "Hadamard", "Transpose", "Trace", "Sum"]
+KRONECKER_NODES = ["Add", "Mul", "Hadamard", "Transpose", "Trace", "Sum", "Vec", "Unvec", "Kron"]
 
 
 @pytest.mark.parametrize("name", KRONECKER_NODES)

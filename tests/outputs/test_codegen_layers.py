@@ -114,3 +114,14 @@ def test_denominator_jacobian_through_kron_is_the_transpose(backend):
     vals = _inputs(r)
     num = matcalc.jacobian("kron(A, B)", "A", where=where).evaluate(vals)
     assert_close(np.asarray(_call(fn, vals)), np.transpose(num, (2, 3, 0, 1)), rtol=1e-12)
+
+
+def test_numpy_runtime_helpers_of_the_layers():
+    from matcalc.outputs.codegen import runtime_numpy as rt
+    z = np.array([-800.0, -3.0, 0.0, 5.0, 800.0])
+    assert np.array_equal(rt._relu(z), np.maximum(z, 0.0))
+    assert rt._logsumexp(z) == pytest.approx(800.0)
+    Z = np.array([[1.0, 900.0], [2.0, 900.0], [3.0, -5.0]])
+    assert_close(rt._logsumexp(Z), [3.0 + np.log(np.exp([-2.0, -1.0, 0.0]).sum()), 900.0 + np.log(2.0)], rtol=1e-14)
+    assert_close(rt._softmax(Z).sum(axis=0), [1.0, 1.0], rtol=1e-14)
+    assert_close(rt._softmax(Z)[:, 0], np.exp(Z[:, 0]) / np.exp(Z[:, 0]).sum(), rtol=1e-14)

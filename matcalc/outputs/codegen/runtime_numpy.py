@@ -21,6 +21,10 @@ def _sigmoid(z):
     return 1.0 / (1.0 + _np.exp(_np.minimum(-z, 709.0)))  # accurate in both tails; exp never overflows
 
 
+def _relu(z):
+    return _np.maximum(z, 0.0)
+
+
 def _softplus(z):
     return _np.logaddexp(0.0, z)  # log(1 + exp(z)) without overflow
 
