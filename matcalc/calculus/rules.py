@@ -304,7 +304,17 @@ def kron_factors(e: Expr) -> tuple:
 
 
 @transpose_rule(Kron)
-def _t_kron(e, s, dep, emit):           # <S, dA (x) B> = <unvec(L_A' vec S), dA>, likewise for dB
-    for f, lf in zip(e.args, kron_factors(e)):
-        if dep(f):
-            emit(f, B.unvec(B.mul(B.transpose(lf), B.vec(s)), f.shape))
+def _t_kron(e, s, dep, emit):
+    """<S, dA (x) B> = <G_A, dA> with G_A[i, j] = <S_ij, B>, S_ij the (i, j) block of S; as a partial
+    trace, G_A = Tr_2(S (I (x) B')) = (I (x) vec(I)') (S (I (x) B') (x) I) (I (x) vec(I)); likewise
+    G_B = Tr_1((A' (x) I) S) = (vec(I)' (x) I) (I (x) (A' (x) I) S) (vec(I) (x) I). Arrays of
+    m p^2 x n p^2 (n^2 p x n^2 q) entries, not the (m n p q)^2 of vec(A (x) B)'s shuffle matrix."""
+    a, b = e.args
+    (m, n), (p, q) = a.shape, b.shape
+    eye, vec_eye = B.identity, (lambda k: B.vec(B.identity(k)))
+    if dep(a):
+        t = B.mul(s, B.kron(eye(n), B.transpose(b)))
+        emit(a, B.mul(B.kron(eye(m), B.transpose(vec_eye(p))), B.kron(t, eye(p)), B.kron(eye(n), vec_eye(p))))
+    if dep(b):
+        t = B.mul(B.kron(B.transpose(a), eye(p)), s)
+        emit(b, B.mul(B.kron(B.transpose(vec_eye(n)), eye(p)), B.kron(eye(n), t), B.kron(vec_eye(n), eye(q))))
