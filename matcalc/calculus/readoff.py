@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from ..core import build as B
 from ..core.errors import NotSupportedError
-from ..core.nodes import (SCALAR, Add, Diag, Expr, Hadamard, Mul, Sum, Trace, Transpose, Var)
-from .rules import DIFFERENTIAL, TRANSPOSE
+from ..core.nodes import (SCALAR, Add, Diag, Expr, Hadamard, Kron, Mul, Sum, Trace, Transpose, Unvec, Var, Vec)
+from .rules import DIFFERENTIAL, TRANSPOSE, kron_factors
 
 
 def differential(expr: Expr, directions: dict) -> Expr:
@@ -150,5 +150,13 @@ def _k_sum(e, memo, name):                # sum F = vec(1 1')' vec F
     return B.mul(_vec_row(B.ones(e.arg.shape)), memo[e.arg])
 
 
+def _k_vec(e, memo, name):                # vec(vec F) = vec F, vec(unvec f) = f
+    return memo[e.arg]
+
+
+def _k_kron(e, memo, name):               # vec(dA (x) B) = L_A vec dA, vec(A (x) dB) = L_B vec dB
+    return B.add(*[B.mul(lf, memo[f]) for f, lf in zip(e.args, kron_factors(e)) if name in f.free])
+
+
 KRONECKER: dict = {Add: _k_add, Mul: _k_mul, Hadamard: _k_hadamard, Transpose: _k_transpose,
-                   Trace: _k_trace, Sum: _k_sum}
+                   Trace: _k_trace, Sum: _k_sum, Vec: _k_vec, Unvec: _k_vec, Kron: _k_kron}

@@ -2,6 +2,7 @@
 
     d(X + Y) = dX + dY            d(XY) = dX Y + X dY          d(X') = (dX)'
     d(X^-1)  = -X^-1 dX X^-1      d tr X = tr dX               d det X = det X tr(X^-1 dX)
+    d logsumexp(u) = softmax(u)' du                            d softmax(u) = p .* du - p p' du
     d f(U)   = f'(U) .* dU        d(X .* Y) = dX .* Y + X .* dY   d(u^v) = u^v (log(u) dv + v du / u)
 
 `DIFFERENTIAL[Node](node, d)` gives d(node), where `d(child)` is the child's
@@ -18,7 +19,8 @@ from ..core import build as B
 from ..core.errors import NotSupportedError
 from ..core.functions import FUNCTIONS
 from ..core.nodes import (SCALAR, Add, Comm, Det, Diag, DiagPart, DimSize, Expr, Func, Hadamard, Identity, Inverse,
-                    Kron, LogDet, MatPow, Mul, Num, Ones, Pow, Softmax, Sum, Trace, Transpose, Vec, Zero)
+                    Kron, LogDet, LogSumExp, MatPow, Mul, Num, Ones, Pow, Softmax, Sum, Trace, Transpose, Unvec, Vec,
+                    Zero)
 
 DIFFERENTIAL: dict = {}
 TRANSPOSE: dict = {}
@@ -92,11 +94,12 @@ def _d_matpow(e, d):                    # d(X^k) = sum_i X^i dX X^(k-1-i); negat
 def _d_pow(e, d):                       # d(u^c) = c u^(c-1) du;  d(u^v) = u^v (log(u) dv + v/u du)
     u, v = e.base, e.exp
     du, dv = d(u), d(v)
+    # v may be a scalar or (x .^ y of two arrays) have u's shape: every product here is elementwise
     if B.is_zero(dv):
-        return _emul(B.mul(v, B.power(u, B.add(v, B.num(-1)))), du)
-    terms = [_emul(B.mul(e, dv), B.func("log", u))]
+        return _emul(_emul(v, B.power(u, B.add(v, B.num(-1)))), du)
+    terms = [_emul(_emul(e, dv), B.func("log", u))]
     if not B.is_zero(du):
-        terms.append(_emul(B.mul(v, B.power(u, B.add(v, B.num(-1)))), du))
+        terms.append(_emul(_emul(v, B.power(u, B.add(v, B.num(-1)))), du))
     return B.add(*terms)
 
 
@@ -170,7 +173,19 @@ def _d_sum(e, d):                       # d sum(X) = sum(dX)
 @differential_rule(Softmax)
 def _d_softmax(e, d):                   # d softmax(u) = p .* du - p p' du,  p = softmax(u)
     du = d(e.arg)
-    return B.sub(B.hadamard(e, du), B.mul(e, B.transpose(e), du))
+    if e.shape[1] == 1:
+        return B.sub(B.hadamard(e, du), B.mul(e, B.transpose(e), du))
+    # of each column:  d softmax(U) = P .* dU - P .* (1 1' (P .* dU))
+    pdu = B.hadamard(e, du)
+    return B.sub(pdu, B.hadamard(e, B.mul(B.ones((e.shape[0], 1)), B.sum_axis(pdu, 1))))
+
+
+@differential_rule(LogSumExp)
+def _d_logsumexp(e, d):                 # d logsumexp(u) = softmax(u)' du;  of each column: 1' (P .* dU)
+    u = e.arg
+    if u.shape[1] == 1:
+        return B.mul(B.transpose(B.softmax(u)), d(u))
+    return B.sum_axis(B.hadamard(B.softmax(u), d(u)), 1)
 
 
 @differential_rule(Diag)
@@ -186,6 +201,11 @@ def _d_diagpart(e, d):
 @differential_rule(Vec)
 def _d_vec(e, d):
     return B.vec(d(e.arg))
+
+
+@differential_rule(Unvec)
+def _d_unvec(e, d):
+    return B.unvec(d(e.arg), e.shape)
 
 
 @differential_rule(Kron)
@@ -259,5 +279,42 @@ def _t_diagpart(e, s, dep, emit):       # <s, diag(F)> = <Diag(s), F>
 
 
 @transpose_rule(Vec)
-def _t_vec(e, s, dep, emit):
-    raise NotSupportedError("reading a gradient through vec(.) is not supported")
+def _t_vec(e, s, dep, emit):            # <s, vec F> = <unvec(s), F>
+    emit(e.arg, B.unvec(s, e.arg.shape))
+
+
+@transpose_rule(Unvec)
+def _t_unvec(e, s, dep, emit):          # <S, unvec f> = <vec S, f>
+    emit(e.arg, B.vec(s))
+
+
+def kron_shuffle(a: Expr, b: Expr) -> Expr:
+    """R with vec(A (x) B) = R (vec A (x) vec B): I_n (x) K(q, m) (x) I_p for A m x n, B p x q
+    (Magnus & Neudecker, Theorem 3.10)."""
+    (m, n), (p, q) = a.shape, b.shape
+    return B.kron(B.kron(B.identity(n), B.comm(q, m)), B.identity(p))
+
+
+def kron_factors(e: Expr) -> tuple:
+    """(L_A, L_B) with vec(A (x) B) = L_A vec A = L_B vec B: R (I (x) vec B) and R (vec A (x) I)."""
+    a, b = e.args
+    r = kron_shuffle(a, b)
+    na, nb = B._dim_mul(*a.shape), B._dim_mul(*b.shape)
+    return B.mul(r, B.kron(B.identity(na), B.vec(b))), B.mul(r, B.kron(B.vec(a), B.identity(nb)))
+
+
+@transpose_rule(Kron)
+def _t_kron(e, s, dep, emit):
+    """<S, dA (x) B> = <G_A, dA> with G_A[i, j] = <S_ij, B>, S_ij the (i, j) block of S; as a partial
+    trace, G_A = Tr_2(S (I (x) B')) = (I (x) vec(I)') (S (I (x) B') (x) I) (I (x) vec(I)); likewise
+    G_B = Tr_1((A' (x) I) S) = (vec(I)' (x) I) (I (x) (A' (x) I) S) (vec(I) (x) I). Arrays of
+    m p^2 x n p^2 (n^2 p x n^2 q) entries, not the (m n p q)^2 of vec(A (x) B)'s shuffle matrix."""
+    a, b = e.args
+    (m, n), (p, q) = a.shape, b.shape
+    eye, vec_eye = B.identity, (lambda k: B.vec(B.identity(k)))
+    if dep(a):
+        t = B.mul(s, B.kron(eye(n), B.transpose(b)))
+        emit(a, B.mul(B.kron(eye(m), B.transpose(vec_eye(p))), B.kron(t, eye(p)), B.kron(eye(n), vec_eye(p))))
+    if dep(b):
+        t = B.mul(B.kron(B.transpose(a), eye(p)), s)
+        emit(b, B.mul(B.kron(B.transpose(vec_eye(n)), eye(p)), B.kron(eye(n), t), B.kron(vec_eye(n), eye(q))))

@@ -16,7 +16,7 @@ from fractions import Fraction
 from ..core import build as B
 from ..core.layout import as_denominator, inner_pair, self_inner, transposes
 from ..core.nodes import (SCALAR, Add, Comm, Det, Diag, DiagPart, DimSize, Expr, Func, Hadamard, Identity, Inverse,
-                          Kron, LogDet, MatPow, Mul, Num, Ones, Pow, Softmax, Sum, Trace, Transpose, Var, Vec, Zero)
+                          Kron, LogDet, LogSumExp, MatPow, Mul, Num, Ones, Pow, Softmax, Sum, Trace, Transpose, Unvec, Var, Vec, Zero)
 
 
 def size(e: Expr) -> int:
@@ -219,8 +219,10 @@ SIZE = {
     LogDet: _call,
     Sum: _call,
     Softmax: _call,
+    LogSumExp: _call,
     Diag: _call,
     DiagPart: _call,
     Vec: _call,
+    Unvec: lambda e: 3 + _s(e.arg),   # unvec(v, m, n): the name, v and the two sizes
     Kron: _call,
 }

@@ -3,8 +3,8 @@
 Every constructor canonicalizes, so that equal things meet as one hash-consed object. They
 are defined by role and gathered here: `canonical` (sums, products, powers, transposes,
 elementwise products and functions, leaves), `reductions` (trace, sum, inner product, det,
-logdet, norms, diag, softmax, vec, division) and `rebuild` (new children, transforms,
-substitution). Dimension arithmetic is in `dims`, exact rational powers in `exact`.
+logdet, norms, diag, softmax, logsumexp, sums over an index, mean, vec, unvec, division) and
+`rebuild` (new children, transforms, substitution). Dimension arithmetic is in `dims`, exact rational powers in `exact`.
 """
 from __future__ import annotations
 
@@ -15,5 +15,5 @@ from .canonical import (ONE, ONE_HALF, ZERO, _add_exp, _chain_shape, _merge_chai
 from .dims import dim_mul as _dim_mul  # noqa: F401
 from .dims import fmt_shape  # noqa: F401
 from .rebuild import substitute, transform, with_children  # noqa: F401
-from .reductions import (det, diagpart, div, elementwise_div, inner, logdet, norm, softmax, spectral_norm,  # noqa: F401
-                         sumall, trace, vec)
+from .reductions import (det, diagpart, div, elementwise_div, inner, logdet, logsumexp, mean, norm,  # noqa: F401
+                         softmax, spectral_norm, sum_axis, sumall, trace, unvec, vec)

@@ -402,11 +402,19 @@ def _add_exp(a, b):
 
 # ---------------------------------------------------------------- powers
 def power(b: Expr, e) -> Expr:
-    """b ^ e for a scalar exponent e: an ordinary power of a scalar, elementwise otherwise."""
+    """b ^ e for a scalar exponent e: an ordinary power of a scalar, elementwise otherwise; an
+    exponent of the base's shape raises each entry to its own power (x .^ y of two vectors)."""
     if not isinstance(e, Expr):
         e = num(e)
     if not e.is_scalar:
-        raise ShapeError(f"an exponent must be a scalar, not shape {_fmt(e.shape)}")
+        if e.shape != b.shape:
+            raise ShapeError(f"an elementwise power's exponent is a scalar or has the base's shape "
+                             f"{_fmt(b.shape)}, not shape {_fmt(e.shape)}")
+        if isinstance(b, Ones):
+            return b
+        if isinstance(e, Zero):
+            return ones(b.shape)
+        return Pow._make((b, e), b.shape)
     if isinstance(e, Num):
         ev = e.value
         if ev == 0:
@@ -560,7 +568,7 @@ def _transpose(x: Expr) -> Expr:
     if isinstance(x, Func):
         return func(x.name, transpose(x.arg))
     if isinstance(x, Pow):
-        return power(transpose(x.base), x.exp)
+        return power(transpose(x.base), transpose(x.exp))
     if isinstance(x, (Identity, Diag)):
         return x
     if isinstance(x, Zero):

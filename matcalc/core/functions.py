@@ -161,7 +161,7 @@ register(FunctionSpec(
     # relu'(0) = 1/2
     "relu", lambda x: np.maximum(x, 0.0),
     lambda u, B: B.mul(B.num(Fraction(1, 2)), B.add(B.ONE, B.func("sign", u))), r"\operatorname{relu}",
-    _code("(lambda _v: _np.maximum(_v, 0.0))", "jax.nn.relu", "_torch.relu"),
+    _code("_relu", "jax.nn.relu", "_torch.relu"),
     exact=lambda x: max(x, Fraction(0))))
 register(FunctionSpec(
     "arcsin", numpy_function("arcsin"), lambda u, B: B.power(B.sub(B.ONE, B.power(u, 2)), B.num(Fraction(-1, 2))), r"\arcsin",
@@ -180,10 +180,14 @@ register(CallSpec("tr", aliases=("trace",), doc="trace of a square matrix"))
 register(CallSpec("det", doc="determinant"))
 register(CallSpec("logdet", doc="log |det X|"))
 register(CallSpec("inv", doc="inverse"))
-register(CallSpec("sum", doc="sum of all entries"))
+register(CallSpec("sum", arity=(1, 2), doc="sum of all entries; sum(X, 1) the column sums (a row), sum(X, 2) the row sums"))
+register(CallSpec("mean", arity=(1, 2), doc="mean of all entries; mean(X, 1), mean(X, 2) as sum(X, 1), sum(X, 2)"))
 register(CallSpec("diag", doc="vector to diagonal matrix, or the diagonal of a square matrix"))
-register(CallSpec("softmax", doc="softmax of a vector"))
+register(CallSpec("softmax", arity=(1, 2), doc="softmax of a vector; of a matrix, of each column (softmax(X, 2): each row)"))
+register(CallSpec("logsumexp", arity=(1, 2),
+                  doc="log(sum(exp(x))) of a vector; of a matrix, of each column, a row (logsumexp(X, 2): each row)"))
 register(CallSpec("vec", doc="column-major vectorization"))
+register(CallSpec("unvec", arity=(3,), doc="unvec(v, m, n): the m x n matrix X with vec(X) = v"))
 register(CallSpec("kron", arity=(2,), doc="Kronecker product"))
 register(CallSpec("ones", arity=(1, 2), doc="a vector or matrix of ones, by dimensions"))
 register(CallSpec("zeros", arity=(1, 2), doc="a vector or matrix of zeros, by dimensions"))

@@ -432,9 +432,16 @@ class Sum(_Unary):
 
 
 class Softmax(_Unary):
-    """exp(u) / sum(exp(u)) for a vector u."""
+    """exp(u) / sum(exp(u)) for a vector u; of a matrix, of each column (each column sums to 1)."""
     __slots__ = ()
     rank = 26
+
+
+class LogSumExp(_Unary):
+    """log(sum(exp(u))) for a vector u (a scalar); of an m x N matrix, of each column: a 1 x N row
+    (the reduced first index keeps its place, as sum(X, 1) does)."""
+    __slots__ = ()
+    rank = 29
 
 
 class Diag(_Unary):
@@ -453,6 +460,18 @@ class Vec(_Unary):
     """Column-major vectorization."""
     __slots__ = ()
     rank = 51
+
+
+class Unvec(Expr):
+    """The inverse of vec: the column vector args[0] of length r*c as the r x c matrix whose
+    columns are its consecutive pieces (args[1], args[2] = r, c). A gradient read through vec(X)
+    is unvec of the cotangent, shaped like X."""
+    __slots__ = ()
+    rank = 53
+
+    @property
+    def arg(self) -> Expr:
+        return self.args[0]
 
 
 class Kron(Expr):

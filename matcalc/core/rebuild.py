@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from .canonical import add, diag, func, hadamard, inverse, kron, matpow, mul, power, transpose
-from .nodes import (Add, Det, Diag, DiagPart, Expr, Func, Hadamard, Inverse, Kron, LogDet, MatPow, Mul, Pow, Softmax,
-                    Sum, Trace, Transpose, Var, Vec)
-from .reductions import det, diagpart, logdet, softmax, sumall, trace, vec
+from .nodes import (Add, Det, Diag, DiagPart, Expr, Func, Hadamard, Inverse, Kron, LogDet, LogSumExp, MatPow, Mul, Pow,
+                    Softmax, Sum, Trace, Transpose, Unvec, Var, Vec)
+from .reductions import det, diagpart, logdet, logsumexp, softmax, sumall, trace, unvec, vec
 
 
 def with_children(e: Expr, children: list) -> Expr:
@@ -32,6 +32,8 @@ def with_children(e: Expr, children: list) -> Expr:
         return func(e.name, c)
     if t is Kron:
         return kron(c, children[1])
+    if t is Unvec:
+        return unvec(c, e.shape)
     return _UNARY[t](c)
 
 
@@ -57,5 +59,7 @@ def substitute(e: Expr, mapping: dict) -> Expr:
 
 
 
-_UNARY = {Trace: trace, Det: det, LogDet: logdet, Sum: sumall, Softmax: softmax, Diag: diag,
+#: the one-child nodes, by their constructor (a node class of nodes.py with children is either
+#: rebuilt above or listed here; tests/core/test_registry.py checks it)
+_UNARY = {Trace: trace, Det: det, LogDet: logdet, Sum: sumall, Softmax: softmax, LogSumExp: logsumexp, Diag: diag,
           DiagPart: diagpart, Vec: vec}

@@ -1,5 +1,6 @@
-"""Reductions and structured operations built on the canonical core: trace, sum, inner
-product, det, logdet, norms, diagonal parts, softmax, vec, division.
+"""Reductions and structured operations built on the canonical core: trace, sum (of all entries
+or over one index), mean, inner product, det, logdet, norms, diagonal parts, softmax, logsumexp,
+vec, division.
 
 Each applies its cheap identities at construction (tr(A B) rotated to a canonical start,
 tr(x y') = y'x, det and logdet split over square factors, diag(diag(v)) = v, ...).
@@ -13,7 +14,7 @@ from .dims import dim_mul as _dim_mul
 from .dims import fmt_shape as _fmt
 from .errors import MatcalcError, ShapeError
 from .nodes import (SCALAR, Add, Det, Diag, DiagPart, Expr, Func, Hadamard, Identity, Inverse, LogDet, MatPow,  # noqa: F401
-                    Mul, Num, Ones, Pow, Softmax, Sum, Trace, Transpose, Vec, Zero)
+                    LogSumExp, Mul, Num, Ones, Pow, Softmax, Sum, Trace, Transpose, Unvec, Vec, Zero)
 
 
 def trace(x: Expr) -> Expr:
@@ -91,8 +92,12 @@ def sumall(x: Expr) -> Expr:
         c, s, ch = x.split()
         if c != 1 or s:
             return mul(num(c), *s, sumall(_pure_chain(list(ch))))
-        if len(ch) == 2 and isinstance(ch[1], Ones) and ch[0].shape[1] == 1:
-            pass
+        if len(ch) == 2:  # sum(1' M) = sum(M 1) = sum(M): the column (row) sums add up to the sum
+            a, b = ch
+            if isinstance(a, Ones) and a.shape[0] == 1:
+                return sumall(b)
+            if isinstance(b, Ones) and b.shape[1] == 1:
+                return sumall(a)
     if isinstance(x, Hadamard) and len(x.args) == 2:
         a, b = x.args
         return inner(a, b)
@@ -240,10 +245,52 @@ def diagpart(x: Expr) -> Expr:
     return DiagPart._make((x,), (n, 1))
 
 
-def softmax(u: Expr) -> Expr:
-    if u.shape[1] != 1 or u.shape == SCALAR:
-        raise ShapeError(f"softmax needs a column vector, not shape {_fmt(u.shape)}")
+def _axis(axis: int) -> int:
+    if axis not in (1, 2):
+        raise ShapeError(f"the index to reduce over is 1 (down the columns) or 2 (along the rows), not {axis}")
+    return axis
+
+
+def sum_axis(x: Expr, axis: int) -> Expr:
+    """sum(X, 1) = 1' X, the column sums as a 1 x n row; sum(X, 2) = X 1, the row sums as an
+    m x 1 column (MATLAB's sum(X, dim); NumPy's axis 0 and 1 with keepdims). The reduced index
+    keeps its place, so the result is an ordinary product that every table already knows."""
+    if _axis(axis) == 1:
+        return mul(transpose(ones((x.shape[0], 1))), x)
+    return mul(x, ones((x.shape[1], 1)))
+
+
+def mean(x: Expr, axis: int | None = None) -> Expr:
+    """mean(X): the mean of all entries; mean(X, 1), mean(X, 2): the column or row means, shaped
+    as sum(X, 1) and sum(X, 2) are. The sum divided by the count of what it adds."""
+    r, c = x.shape
+    if axis is None:
+        return mul(sumall(x), power(mul(dimsize(r), dimsize(c)), num(-1)))
+    if _axis(axis) == 1:
+        return mul(sum_axis(x, 1), power(dimsize(r), num(-1)))
+    return mul(sum_axis(x, 2), power(dimsize(c), num(-1)))
+
+
+def softmax(u: Expr, axis: int = 1) -> Expr:
+    """softmax(u) = exp(u) / sum(exp(u)) for a vector; of a matrix, of each column (axis 1: each
+    column sums to 1) or, with axis 2, of each row (softmax(X')')."""
+    if u.shape == SCALAR:
+        raise ShapeError("softmax needs a vector or a matrix, not a scalar")
+    if _axis(axis) == 2:
+        return transpose(softmax(transpose(u)))
     return Softmax._make((u,), u.shape)
+
+
+def logsumexp(u: Expr, axis: int = 1) -> Expr:
+    """log(sum(exp(u))) of a vector, a scalar; of an m x N matrix, of each column, a 1 x N row
+    (axis 2: of each row, an m x 1 column, logsumexp(X')'). Evaluated without overflow."""
+    if u.shape == SCALAR:
+        return u
+    if _axis(axis) == 2:
+        return transpose(logsumexp(transpose(u)))
+    if u.shape[0] == 1:  # a row: each column has one entry, log(exp(u)) = u
+        return u
+    return LogSumExp._make((u,), (1, u.shape[1]))
 
 
 def vec(x: Expr) -> Expr:
@@ -260,4 +307,31 @@ def vec(x: Expr) -> Expr:
         return zeros((_dim_mul(r, c), 1))
     if isinstance(x, Ones):
         return ones((_dim_mul(r, c), 1))
+    if isinstance(x, Unvec):
+        return x.arg
     return Vec._make((x,), (_dim_mul(r, c), 1))
+
+
+def unvec(v: Expr, shape) -> Expr:
+    """The r x c matrix X with vec(X) = v (column-major), for a vector v of length r*c."""
+    r, c = shape
+    if v.shape != (_dim_mul(r, c), 1):
+        raise ShapeError(f"unvec to {_fmt(shape)} needs a vector of length {_dim_mul(r, c)}, not shape "
+                         f"{_fmt(v.shape)}")
+    if c == 1:
+        return v
+    if r == 1:
+        return transpose(v)
+    if isinstance(v, Vec) and v.arg.shape == (r, c):
+        return v.arg
+    if isinstance(v, Zero):
+        return zeros((r, c))
+    if isinstance(v, Ones):
+        return ones((r, c))
+    if isinstance(v, Add):
+        return add(*[unvec(t, shape) for t in v.args])
+    if isinstance(v, Mul):
+        co, s, ch = v.split()
+        if co != 1 or s:
+            return mul(num(co), *s, unvec(_pure_chain(list(ch)), shape))
+    return Unvec._make((v, r, c), (r, c))

@@ -12,7 +12,7 @@ a guessed kind never triggers broadcasting.
 from __future__ import annotations
 
 from ..core.errors import DeclarationError, MatcalcError, NotSupportedError, ParseError, ShapeError, UnknownNameError
-from ..core.functions import FUNCTIONS, canonical_name
+from ..core.functions import CALLS, FUNCTIONS, canonical_name
 from .declarations import MAX_DIM, Decl, default_kind, norm_name
 from .dims import Clash, DimSpace, DimVar, count
 from .names import NameRules
@@ -21,7 +21,7 @@ from . import construct
 
 MAX_MATRIX_POWER = 1000
 # the scalar-valued operations: their result is a scalar whatever the kinds of their operands
-_ALWAYS_SCALAR = {"tr", "det", "logdet", "sum_all", "norm", "norm1", "spectral", "inner", "dimsize", "num",
+_ALWAYS_SCALAR = {"tr", "det", "logdet", "sum_all", "mean_all", "norm", "norm1", "spectral", "inner", "dimsize", "num",
                   "euler", "pi"}
 
 
@@ -240,6 +240,8 @@ class Ctx(DimSpace, NameRules):
         if k == "sum":
             return self.sum(s)
         if k == "call":
+            if canonical_name(s.a) == "unvec":
+                return self.unvec_call(s)
             return self.call(s, s.a, [self.one(a) for a in s.b] if canonical_name(s.a) not in _DIM_CALLS else None)
         if k == "apply":
             pieces = self.infer(s.b[0])
@@ -343,7 +345,16 @@ class Ctx(DimSpace, NameRules):
                 e = Syn("name", parts[0], None, e.start, e.start + len(parts[0]))
         if pf.kind == "epow":
             ex = self.one(e)
-            self.need_scalar(ex, "an elementwise power's exponent")
+            if self.is_scalar(base) and not self.is_scalar(ex) and not ex.dep and not base.dep:
+                raise ShapeError(f"{self.src(base)} .^ {self.src(ex)}: a scalar base to an array of powers is "
+                                 f"not supported; write exp(log({self.src(base)}) {self.src(ex)})")
+            if self.is_scalar(ex) or ex.dep or self.is_scalar(base):
+                # an exponent whose kind is only a guess stays a scalar (x .^ p); an array exponent
+                # needs its kind known from declarations or use (x .^ y with y: vector(n))
+                self.need_scalar(ex, "an elementwise power's exponent (unless it is declared an array of the "
+                                     "base's shape)")
+            else:
+                self.same_shape(base, ex, "an elementwise power x .^ y of two arrays")
             new = self.mk("epow", (base, ex), base.shape, [base, pf])
             return pieces[:-1] + [new] + rest_after
         if base.op == "euler":  # e^x is exp(x)
@@ -453,10 +464,13 @@ class Ctx(DimSpace, NameRules):
         args = s.b
         if name in _DIM_CALLS:
             return self.dim_call(s, name, args)
-        want = 2 if name == "kron" else 1
-        if len(ts) != want:
-            raise ShapeError(f"{name} takes {want} argument{'s' if want > 1 else ''}, not {len(ts)}")
+        want = CALLS[name].arity if name in CALLS else (1,)
+        if len(ts) not in want:
+            n = " or ".join(map(str, want))
+            raise ShapeError(f"{name} takes {n} argument{'s' if want != (1,) else ''}, not {len(ts)}")
         t = ts[0]
+        if name in _AXIS_CALLS:
+            return self.axis_call(s, name, t, self.axis(s, name, t) if len(ts) == 2 else None)
         if name in FUNCTIONS:
             return self.mk("func", (name, t), t.shape, [s])
         if name in ("tr", "det", "logdet", "inv"):
@@ -467,8 +481,6 @@ class Ctx(DimSpace, NameRules):
             if name == "inv":
                 return self.mk("matpow", (t, -1), t.shape, [s])
             return self.mk(name, (t,), (self.unit, self.unit), [s])
-        if name == "sum":
-            return self.mk("sum_all", (t,), (self.unit, self.unit), [s])
         if name in ("norm1", "norm2"):
             return self.norm(s, t, "1" if name == "norm1" else "F")
         if name in ("vector", "matrix"):
@@ -485,10 +497,6 @@ class Ctx(DimSpace, NameRules):
             self.unify(r, c, lambda: self.clash(
                 f"diag({self.src(t)}) needs a vector or a square matrix, but {self.src(t)} is {self.show(t)}", t))
             return self.mk("diagpart", (t,), (r, self.unit), [s])
-        if name == "softmax":
-            if not self.is_col(t):
-                raise self.clash(f"softmax needs a vector, but {self.src(t)} is {self.show(t)}", t)
-            return self.mk("softmax", (t,), t.shape, [s])
         if name == "vec":
             return self.mk("vec", (t,), (self.prod_dim(t.shape[0], t.shape[1]), self.unit), [s])
         if name == "kron":
@@ -497,16 +505,53 @@ class Ctx(DimSpace, NameRules):
                                            self.prod_dim(t.shape[1], u.shape[1])), [s])
         raise UnknownNameError(f"unknown function '{fname}'")  # pragma: no cover - grammar lists them
 
+    def axis(self, s: Syn, name: str, t: T) -> int:
+        """The index a reduction runs over: the literal 1 (down each column) or 2 (along each row)."""
+        a = s.b[1]
+        if a.kind == "num" and a.a in (1, 2):
+            return int(a.a)
+        raise ShapeError(f"{name}({self.src(t)}, {self.text[a.start:a.end]}): the second argument is the index "
+                         f"to reduce over, 1 (each column, as MATLAB's sum(X, 1)) or 2 (each row)")
+
+    def axis_call(self, s: Syn, name: str, t: T, axis) -> T:
+        """sum, mean, softmax and logsumexp, of everything (axis None) or over index 1 or 2. Over
+        index 1 the result is a row (1 x n), over index 2 a column (m x 1): the reduced index
+        keeps its place."""
+        r, c = t.shape
+        if name == "softmax":
+            if self.is_scalar(t):
+                raise self.clash(f"softmax needs a vector or a matrix, but {self.src(t)} is {self.show(t)}", t)
+            return self.mk("softmax", (t, axis or 1), t.shape, [s])
+        if name == "logsumexp":
+            axis = axis or 1
+        if axis is None:
+            return self.mk("sum_all" if name == "sum" else "mean_all", (t,), (self.unit, self.unit), [s])
+        shape = (self.unit, c) if axis == 1 else (r, self.unit)
+        op = {"sum": "sum_axis", "mean": "mean_axis", "logsumexp": "logsumexp"}[name]
+        return self.mk(op, (t, axis), shape, [s])
+
+    def unvec_call(self, s: Syn) -> T:
+        """unvec(v, m, n): a vector and the two dimensions of the matrix it becomes."""
+        if len(s.b) != 3:
+            raise ShapeError(f"unvec takes a vector and two dimensions, unvec(v, m, n), not {len(s.b)} arguments")
+        v = self.one(s.b[0])
+        r, c = (self.dim_arg(a, "unvec") for a in s.b[1:])
+        self.unify(v.shape[1], self.unit, lambda: self.clash(
+            f"unvec({self.src(v)}, ...) needs a vector, but {self.src(v)} is {self.show(v)}", v))
+        self.unify(v.shape[0], self.prod_dim(r, c), lambda: self.clash(
+            f"unvec({self.src(v)}, {r.show()}, {c.show()}) needs a vector of length {r.show()}*{c.show()}, "
+            f"but {self.src(v)} is {self.show(v)}", v))
+        return self.mk("unvec", (v, r, c), (r, c), [s])
+
+    def dim_arg(self, a: Syn, name: str):
+        if a.kind == "name":
+            return self.dim_named(a.a)
+        if a.kind == "num" and a.a.denominator == 1 and a.a >= 1:
+            return self.const(_dim_int(str(a.a), self.text))
+        raise ShapeError(f"{name}(...) takes dimensions (names or positive integers), not '{self.text[a.start:a.end]}'")
+
     def dim_call(self, s: Syn, name: str, args) -> T:
-        dims = []
-        for a in args:
-            if a.kind == "name":
-                dims.append(self.dim_named(a.a))
-            elif a.kind == "num" and a.a.denominator == 1 and a.a >= 1:
-                dims.append(self.const(_dim_int(str(a.a), self.text)))
-            else:
-                raise ShapeError(f"{name}(...) takes dimensions (names or positive integers), not "
-                                 f"'{self.text[a.start:a.end]}'")
+        dims = [self.dim_arg(a, name) for a in args]
         want = {"ones": (1, 2), "zeros": (1, 2), "comm": (2,), "dim": (1,)}[name]
         if len(dims) not in want:
             raise ShapeError(f"{name} takes {' or '.join(map(str, want))} dimension arguments")
@@ -533,6 +578,7 @@ class Ctx(DimSpace, NameRules):
 
 
 _DIM_CALLS = ("ones", "zeros", "comm", "dim")
+_AXIS_CALLS = ("sum", "mean", "softmax", "logsumexp")
 
 
 def _is_t(pf: Syn) -> bool:

@@ -13,9 +13,9 @@ _GREEK_SET = frozenset(GREEK)
 #: of a power, e^x; elsewhere it is a name like any other: e'x with e a vector of ones)
 CONSTANTS = ("I", "eye", "pi")
 SUGGEST = {"norm": "write ||x||, ||X||_F, norm2(x) or norm1(x)", "transpose": "write X' or X^T",
-           "inverse": "write inv(X) or X^-1", "logsumexp": "write log(sum(exp(x)))", "frob": "write ||X||_F",
+           "inverse": "write inv(X) or X^-1", "frob": "write ||X||_F",
            "max": "max is not supported", "min": "min is not supported", "maximum": "for max(u, 0) write relu(u)",
-           "dot": "write x' y or <x, y>", "trans": "write X' or X^T", "mean": "write sum(x) / dim(n)",
+           "dot": "write x' y or <x, y>", "trans": "write X' or X^T",
            "sqr": "write x^2 or x .^ 2", "logistic": "write sigmoid(x)", "atan": "write arctan(x)",
            "asin": "write arcsin(x)", "acos": "write arccos(x)", "sgn": "write sign(x)"}
 

@@ -3,9 +3,10 @@ the declarations inferred for every name (`mu: vector(n_x)`)."""
 from __future__ import annotations
 
 _CALL = {"tr": "tr", "det": "det", "logdet": "logdet", "sum_all": "sum", "diag": "diag", "diagpart": "diag",
-         "softmax": "softmax", "vec": "vec", "norm1": "norm1"}
+         "vec": "vec", "norm1": "norm1", "mean_all": "mean"}
+_AXIS = {"sum_axis": "sum", "mean_axis": "mean", "softmax": "softmax", "logsumexp": "logsumexp"}
 _ATOMS = {"var", "ref", "euler", "pi", "identity", "ones", "zeros", "dimsize", "comm", "func", "inner", "norm",
-          "spectral", "kron"} | set(_CALL)
+          "spectral", "kron", "unvec"} | set(_CALL) | set(_AXIS)
 
 
 def _num(t, text) -> str:
@@ -75,6 +76,9 @@ def explicit(ctx, t) -> str:
         return f"{a[0]}({explicit(ctx, a[1])})"
     if k in _CALL:
         return f"{_CALL[k]}({explicit(ctx, a[0])})"
+    if k in _AXIS:  # softmax and logsumexp run down the columns unless told otherwise
+        axis = "" if k in ("softmax", "logsumexp") and a[1] == 1 else f", {a[1]}"
+        return f"{_AXIS[k]}({explicit(ctx, a[0])}{axis})"
     if k == "inner":
         return f"<{explicit(ctx, a[0])}, {explicit(ctx, a[1])}>"
     if k == "norm":
@@ -82,6 +86,8 @@ def explicit(ctx, t) -> str:
         return f"||{explicit(ctx, a[0])}||" + ("" if vec else "_F")
     if k == "spectral":
         return f"||{explicit(ctx, a[0])}||_2"
+    if k == "unvec":
+        return f"unvec({explicit(ctx, a[0])}, {ctx.resolve(a[1])}, {ctx.resolve(a[2])})"
     if k == "kron":
         return f"kron({explicit(ctx, a[0])}, {explicit(ctx, a[1])})"
     return ctx.text[t.start:t.end]  # pragma: no cover - every op is listed above

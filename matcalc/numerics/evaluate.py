@@ -17,7 +17,8 @@ from ..core.functions import FUNCTIONS
 from ..language.declarations import check_value
 from ..outputs.printing import to_text
 from ..core.nodes import (SERVICES, SCALAR, Add, Comm, Det, Diag, DiagPart, DimSize, Expr, Func, Hadamard, Identity, Inverse,
-                    Kron, LogDet, MatPow, Mul, Num, Ones, Pow, Softmax, Sum, Trace, Transpose, Var, Vec, Zero)
+                    Kron, LogDet, LogSumExp, MatPow, Mul, Num, Ones, Pow, Softmax, Sum, Trace, Transpose, Unvec, Var, Vec,
+                    Zero)
 
 
 def _dim(d, dims):
@@ -222,6 +223,13 @@ def _softmax(node, ch, arrays, dims):
     return z / z.sum(axis=-2, keepdims=True)
 
 
+def _logsumexp(node, ch, arrays, dims):
+    """log(sum(exp(u))) down each column, shifted by the column's largest entry: never overflows."""
+    u = ch[0]
+    m = u.max(axis=-2, keepdims=True)
+    return m + np.log(np.exp(u - m).sum(axis=-2, keepdims=True))
+
+
 def _diag(node, ch, arrays, dims):
     v = ch[0][..., :, 0]
     n = v.shape[-1]
@@ -232,6 +240,12 @@ def _vec(node, ch, arrays, dims):
     a = ch[0]
     r, c = a.shape[-2:]
     return np.swapaxes(a, -1, -2).reshape(a.shape[:-2] + (r * c, 1))
+
+
+def _unvec(node, ch, arrays, dims):
+    v = ch[0]
+    r, c = _dim(node.args[1], dims), _dim(node.args[2], dims)
+    return np.swapaxes(v.reshape(v.shape[:-2] + (c, r)), -1, -2)
 
 
 def _kron(node, ch, arrays, dims):
@@ -282,9 +296,11 @@ _EVAL = {
     LogDet: _logdet,
     Sum: lambda n, ch, arrays, dims: ch[0].sum(axis=(-2, -1), keepdims=True),
     Softmax: _softmax,
+    LogSumExp: _logsumexp,
     Diag: _diag,
     DiagPart: lambda n, ch, arrays, dims: np.diagonal(ch[0], axis1=-2, axis2=-1)[..., :, None],
     Vec: _vec,
+    Unvec: _unvec,
     Kron: _kron,
 }
 

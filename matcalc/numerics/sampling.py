@@ -21,11 +21,23 @@ def variables(*exprs: Expr) -> dict:
 
 
 def sample_dims(vars_: dict, rng: np.random.Generator, lo: int = 2, hi: int = 4) -> dict:
+    """A size for every dimension symbol; a product m*n (kron(x, y), vec(X)) is the product of its
+    factors' sizes, so a variable sized m*n fits the others."""
     dims = {}
+    products = []
     for v in vars_.values():
         for d in v.shape:
-            if isinstance(d, str) and d not in dims:
-                dims[d] = int(rng.integers(lo, hi + 1))
+            if not isinstance(d, str) or d in dims:
+                continue
+            if "*" in d:
+                products.append(d)
+                continue
+            dims[d] = int(rng.integers(lo, hi + 1))
+    for d in products:
+        size = 1
+        for f in d.split("*"):
+            size *= int(f) if f.isdigit() else dims.setdefault(f, int(rng.integers(lo, hi + 1)))
+        dims[d] = size
     return dims
 
 

@@ -20,7 +20,7 @@ from ..core.errors import MatcalcError
 from ..language.declarations import GREEK, declarations_of, parse_declarations
 from ..language.reader import read
 from ..core.nodes import (SERVICES, SCALAR, Add, Det, Diag, DiagPart, DimSize, Expr, Func, Hadamard, Identity, Inverse,
-                    LogDet, MatPow, Mul, Num, Ones, Pow, Softmax, Sum, Trace, Transpose, Var, Vec, Zero)
+                    LogDet, LogSumExp, MatPow, Mul, Num, Ones, Pow, Softmax, Sum, Trace, Transpose, Var, Vec, Zero)
 
 ADD, MUL, NEG, POW, ATOM = 1, 2, 2, 3, 4
 
@@ -213,7 +213,8 @@ class Printer:
 class TextPrinter(Printer):
     """Plain text in matcalc's input language (round-trips through `parse`)."""
 
-    calls = {Det: "det", LogDet: "logdet", Sum: "sum", Softmax: "softmax", Diag: "diag", DiagPart: "diag",
+    calls = {Det: "det", LogDet: "logdet", Sum: "sum", Softmax: "softmax", LogSumExp: "logsumexp", Diag: "diag",
+             DiagPart: "diag",
              Vec: "vec"}
 
     def paren(self, s):
@@ -342,6 +343,9 @@ class TextPrinter(Printer):
     def _print_Kron(self, e):
         return self.call("kron", *e.args)
 
+    def _print_Unvec(self, e):
+        return f"unvec({self.doprint(e.arg)}, {e.args[1]}, {e.args[2]})", ATOM
+
 
 
 def _strip_parens(s: str) -> str:
@@ -401,6 +405,7 @@ class LatexPrinter(Printer):
     """LaTeX for KaTeX: \\operatorname{tr}, X^{-1}, X^{\\top}, \\langle x, y \\rangle, \\|x\\|_2, \\odot."""
 
     calls = {Det: r"\det", LogDet: r"\log\det", Sum: r"\operatorname{sum}", Softmax: r"\operatorname{softmax}",
+             LogSumExp: r"\operatorname{logsumexp}",
              Diag: r"\operatorname{diag}", DiagPart: r"\operatorname{diag}", Vec: r"\operatorname{vec}"}
 
     def paren(self, s):
@@ -533,6 +538,10 @@ class LatexPrinter(Printer):
 
     def _print_Kron(self, e):
         return self.at(e.args[0], POW) + r" \otimes " + self.at(e.args[1], POW), MUL
+
+    def _print_Unvec(self, e):
+        sub = latex_dim(e.args[1]) + r" \times " + latex_dim(e.args[2])
+        return self.call(r"\operatorname{unvec}_{" + sub + "}", e.arg)
 
 
 

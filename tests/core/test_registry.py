@@ -33,7 +33,7 @@ NODE_CLASSES = sorted(
     key=lambda c: c.__name__)
 
 #: Linear operations, through which a gradient is read off df = <G, dX>.
-LINEAR_NODES = ["Add", "Mul", "Hadamard", "Transpose", "Trace", "Sum", "Diag", "DiagPart"]
+LINEAR_NODES = ["Add", "Mul", "Hadamard", "Transpose", "Trace", "Sum", "Diag", "DiagPart", "Vec", "Unvec", "Kron"]
 
 BACKENDS = ("numpy", "jax", "torch")
 
@@ -109,7 +109,7 @@ def test_linear_node_has_transpose_rule(name):
 
 
 #: linear nodes whose Jacobian has a closed Kronecker form (diag(.) has none: a clear error instead)
-KRONECKER_NODES = ["Add", "Mul", "Hadamard", "Transpose", "Trace", "Sum"]
+KRONECKER_NODES = ["Add", "Mul", "Hadamard", "Transpose", "Trace", "Sum", "Vec", "Unvec", "Kron"]
 
 
 @pytest.mark.parametrize("name", KRONECKER_NODES)
@@ -245,7 +245,7 @@ def test_function_alias_means_the_function(alias):
 # ---------------------------------------------------------------- structural calls
 CALL_NAMES = sorted(list(CALLS) + [a for a, n in ALIASES.items() if n in CALLS])
 CALL_WHERE = "X: matrix(n, n); x: vector(n)"
-_ARGS = {1: ["X", "x", "n"], 2: ["X, X", "n, n", "x, x"]}
+_ARGS = {1: ["X", "x", "n"], 2: ["X, X", "n, n", "x, x", "X, 1"], 3: ["x, n, 1"]}
 
 
 @pytest.mark.parametrize("name", CALL_NAMES)
@@ -264,3 +264,28 @@ def test_call_name_parses_as_call(name):
             assert set(e.variables) <= allowed
             return
     pytest.fail(f"{name} never parses as a call: " + "; ".join(errors))
+
+
+# ---------------------------------------------------------------- rebuilding
+def _sample_node(cls):
+    """One node of each class that has children, built from text (None for leaves)."""
+    texts = {"Add": "X + A", "Mul": "A X", "Hadamard": "A .* X", "Transpose": "X'", "Inverse": "inv(X)",
+             "MatPow": "X^2", "Pow": "X .^ 3", "Func": "exp(X)", "Trace": "tr(A X)", "Det": "det(X)",
+             "LogDet": "logdet(X)", "Sum": "sum(sin(X))", "Softmax": "softmax(X)", "LogSumExp": "logsumexp(X)",
+             "Diag": "diag(x)", "DiagPart": "diag(X)", "Vec": "vec(X)", "Kron": "kron(A, X)",
+             "Unvec": "unvec(kron(x, x), n, n)"}
+    return texts.get(cls.__name__)
+
+
+@pytest.mark.parametrize("cls", NODE_CLASSES, ids=_ids)
+def test_node_with_children_can_be_rebuilt(cls):
+    """Simplification rebuilds nodes with new children (core/rebuild.py): every class with
+    children has a constructor there."""
+    text = _sample_node(cls)
+    if text is None:
+        leaf = cls in (nodes.Var, nodes.Num, nodes.DimSize, nodes.Identity, nodes.Zero, nodes.Ones, nodes.Comm)
+        assert leaf, f"add a sample {cls.__name__} node to _sample_node"
+        return
+    e = matcalc.parse(text, where="X, A: matrix(n, n); x: vector(n)").node
+    node = next(n for n in e.walk() if isinstance(n, cls))
+    assert B.with_children(node, list(node.children)) is node

@@ -169,6 +169,14 @@ TRICKY = [
     ("tr(D X)", "X: matrix(n,n) diagonal", "X", None),
     ("tr(Q' A Q)", "Q: matrix(n,n) orthogonal", "Q", None),
     ("x'(A + A')x", "A: matrix(n,n) symmetric", "x", None),
+    # the layers ML uses: reductions over an index, logsumexp, softmax of a matrix, relu, powers, vec and kron
+    ("sum(logsumexp(W X)) - sum(Y .* (W X))", "X: matrix(d,N); Y: matrix(k,N)", "W", None),
+    ("-sum(Y .* log(softmax(W X)))", "X: matrix(d,N); Y: matrix(k,N)", "W", None),
+    ("logsumexp(X, 2)' a + mean(X) + sum(X, 1) b", None, "X", None),
+    ("sum(relu(W x) + softplus(W x) + log1p(exp(W x)))", None, "W", None),
+    ("sum(x .^ y)", "x: vector(n) positive; y: vector(n)", "y", None),
+    ("vec(X)' M vec(X) + sum(kron(A, X))", "X: matrix(m,n); A: matrix(p,q)", "X", None),
+    ("||unvec(v, m, n) - A||_F^2", "A: matrix(m,n)", "v", None),
     # long sums
     ("tr(A X) + tr(B X) + tr(C X) + tr(D X') + x'Ax + tr(X X) + tr(X' X) + tr(E X^2) + tr(F X^3)"
      " + logdet(X) + tr(inv(X))", "x: vector(n)", "X", None),

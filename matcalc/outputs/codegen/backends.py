@@ -72,7 +72,7 @@ TORCH = Backend(
     eye="_torch.eye({n}, dtype=_torch.float64)", ones="_torch.ones(({s}), dtype=_torch.float64)",
     zeros="_torch.zeros(({s}), dtype=_torch.float64)", diagflat="_torch.diag({x})",
     einsum="_torch.einsum({spec!r}, {ops})", matrix_power="_torch.linalg.matrix_power({x}, {k})",
-    kron="_torch.kron({a}, {b})", reshape="_torch.as_tensor({x}, dtype=_torch.float64).reshape({s})",
+    kron="_kron({a}, {b})", reshape="_torch.as_tensor({x}, dtype=_torch.float64).reshape({s})",
     permute="{x}.permute({axes})")
 
 BACKENDS = {"numpy": NUMPY, "jax": JAX, "torch": TORCH}

@@ -10,10 +10,11 @@ from dataclasses import dataclass
 
 from ...core.lazy_numpy import np  # NumPy is imported on first use (core/lazy_numpy.py)
 
-from ...calculus.readoff import gradient_of
+from ...calculus.readoff import gradient_of, kronecker_of
 from ...core import build as B
 from ...core.errors import NotSupportedError
-from ...core.nodes import SCALAR, Add, Diag, DiagPart, Expr, Hadamard, Mul, Num, Sum, Trace, Transpose, Var
+from ...core.nodes import (SCALAR, Add, Diag, DiagPart, Expr, Hadamard, Kron, Mul, Num, Sum, Trace, Transpose, Unvec,
+                           Var, Vec)
 from .syntax import fill, par
 
 class _Letters:
@@ -133,6 +134,25 @@ def linear_terms(L: Expr, V: Var, letters: _Letters, kl: tuple) -> list:
     raise NotSupportedError(f"no dense form for a map through {type(L).__name__}")
 
 
+def through_composite_index(L: Expr) -> bool:
+    """A map through vec, unvec or kron, whose indices are composite (i + m j): index notation
+    has none, so its dense form comes from its Kronecker form."""
+    return any(isinstance(n, (Vec, Unvec, Kron)) for n in L.walk())
+
+
+def map_roots(L: Expr, V: Var) -> list:
+    """The expressions the dense form of V -> L(V) computes (for common subexpressions)."""
+    if through_composite_index(L):
+        return [kronecker_of(L, V)]
+    letters = _Letters()
+    kl = (letters.new(), letters.new())
+    out = []
+    for t in linear_terms(L, V, letters, kl):
+        out.extend(e for e, _ in t.operands)
+        out.extend(t.scalars)
+    return out
+
+
 def _letters_for(m: Expr, letters: _Letters):
     r = letters.new() if m.shape[0] != 1 else None
     c = letters.new() if m.shape[1] != 1 else None
@@ -170,6 +190,8 @@ class DenseMaps:
         letters = _Letters()
         k, l = letters.new(), letters.new()
         kl = (k, l)
+        if through_composite_index(L):
+            return self.dense_from_kronecker(L, V)
         terms = linear_terms(L, V, letters, kl)
         in_idx = _idx(V.shape, kl)
         parts = []
@@ -234,6 +256,24 @@ class DenseMaps:
         code = parts[0] + "".join((" - " + p[1:]) if p.startswith("-") else (" + " + p) for p in parts[1:])
         return code
 
+
+    def dense_from_kronecker(self, L: Expr, V: Var) -> str:
+        """A map through vec, unvec or kron (whose indices are composite, which index notation has
+        not): its Kronecker form J, vec(L) = J vec(V) (column-major), reshaped to [out..., in...]."""
+        J = kronecker_of(L, V)
+        (ro, co), (ri, ci) = L.shape, V.shape
+        sizes, axes = [], []
+        for r, c in ((ro, co), (ri, ci)):  # each side's vec runs down the columns: (c, r), then swapped
+            start = len(sizes)
+            side = [d for d in (c, r) if d != 1]
+            sizes += side
+            axes += [start + 1, start] if len(side) == 2 else [start] * len(side)
+        if not sizes:
+            return self.code(J)
+        shaped = fill(self.b.reshape, x=self.code(J), s="(" + ", ".join(self.dim(d) for d in sizes) + ",)")
+        if axes == sorted(axes):
+            return shaped
+        return fill(self.b.permute, x=self.assign(shaped), axes=", ".join(map(str, axes)))
 
     def _term(self, ops: list, out_idx: str) -> str:
         """One term of a dense map: a broadcast product where nothing is summed, else an einsum

@@ -444,6 +444,9 @@ class Emitter(DenseMaps):
     def _c_Softmax(self, e):
         return f"_softmax({self.code(e.arg)})"
 
+    def _c_LogSumExp(self, e):
+        return f"_logsumexp({self.code(e.arg)})"
+
     def _c_Diag(self, e):
         return fill(self.b.diagflat, x=self.code(e.arg))
 
@@ -452,6 +455,11 @@ class Emitter(DenseMaps):
 
     def _c_Vec(self, e):
         return f"{fill(self.b.T, x=self.atom(e.arg))}.reshape(-1)"
+
+    def _c_Unvec(self, e):
+        """Column-major: the vector's consecutive pieces are the columns (vectors are 1-D)."""
+        r, c = e.shape
+        return fill(self.b.T, x=f"{self.atom(e.arg)}.reshape({self.dim(c)}, {self.dim(r)})")
 
     def _c_Kron(self, e):
         """Vectors are 1-D in the code but columns (or rows) in a Kronecker product: kron(x, I) is

@@ -38,7 +38,7 @@ from ...core.errors import MatcalcError
 from ...core.nodes import SCALAR, DimSize, Expr, Var
 from ..printing import to_text
 from .backends import BACKENDS, Backend, runtime_source
-from .dense import _Letters, linear_terms
+from .dense import map_roots
 from .emitter import Emitter, distribute
 from .names import py_name
 from .syntax import fill
@@ -93,11 +93,7 @@ def generate(outputs: list, params: list, backend: str = "numpy", name: str = "f
     roots = []
     for o in outputs:
         if o.how == "map":
-            letters = _Letters()
-            kl = (letters.new(), letters.new())
-            for t in linear_terms(o.expr, o.dvar, letters, kl):
-                roots.extend(e for e, _ in t.operands)
-                roots.extend(t.scalars)
+            roots.extend(map_roots(o.expr, o.dvar))
         else:
             roots.append(o.expr)
     em.count(roots)

@@ -18,6 +18,10 @@ def _softmax(u):
     return jax.nn.softmax(u, axis=0)
 
 
+def _logsumexp(u):
+    return jax.nn.logsumexp(u, axis=0)
+
+
 def _log_det(x):
     sign, logabs = _np.linalg.slogdet(x)
     return _np.where(sign > 0, logabs, _np.nan)

@@ -21,13 +21,22 @@ def _sigmoid(z):
     return 1.0 / (1.0 + _np.exp(_np.minimum(-z, 709.0)))  # accurate in both tails; exp never overflows
 
 
+def _relu(z):
+    return _np.maximum(z, 0.0)
+
+
 def _softplus(z):
     return _np.logaddexp(0.0, z)  # log(1 + exp(z)) without overflow
 
 
 def _softmax(u):
-    z = _np.exp(u - u.max())
-    return z / z.sum()
+    z = _np.exp(u - u.max(axis=0))  # of a vector; of a matrix, of each column
+    return z / z.sum(axis=0)
+
+
+def _logsumexp(u):
+    m = u.max(axis=0)  # of a vector, a number; of a matrix, of each column; shifted: never overflows
+    return m + _np.log(_np.exp(u - m).sum(axis=0))
 
 
 def _log_det(x):

@@ -9,6 +9,14 @@ def _softmax(u):
     return _torch.softmax(u, dim=0)
 
 
+def _logsumexp(u):
+    return _torch.logsumexp(u, dim=0)
+
+
+def _kron(a, b):
+    return _torch.kron(a.contiguous(), b.contiguous())  # torch.kron fails on a transposed view (torch 2.x)
+
+
 def _log_det(x):
     sign, logabs = _torch.linalg.slogdet(x)
     return _torch.where(sign > 0, logabs, _torch.full_like(logabs, float("nan")))
