@@ -13,7 +13,8 @@ from .expression import Expression, parse
 from .language.declarations import parse_declarations
 from .numerics.sampling import variables
 from .outputs.codegen.generate import BACKENDS, Output, add_sizing_variables, generate, load_generated, outputs_for
-from .results import DifferentialResult, GradientResult, HessianResult, HvpResult, JacobianResult
+from .results import (BlockHessianResult, BlockHvpResult, DifferentialResult, GradientResult, GradientsResult,
+                      HessianResult, HvpResult, JacobianResult)
 from .calculus.simplify import simplify
 
 
@@ -62,12 +63,16 @@ def differential(expr, wrt: str, where=None) -> DifferentialResult:
     return DifferentialResult(f, wrt, df, df, directions=(dx,))
 
 
-def grad(expr, wrt: str, where=None) -> GradientResult:
+def grad(expr, wrt, where=None) -> GradientResult | GradientsResult:
     """The gradient of a scalar function: df = <G, dX>; G has the shape of X.
 
     For a symmetric variable the answer is sym(G) (the gradient on symmetric matrices);
-    for a diagonal one I .* G. `.unconstrained` keeps G.
+    for a diagonal one I .* G. `.unconstrained` keeps G. A list or tuple of names gives
+    every gradient at once (`GradientsResult`: `r["W1"]`, evaluate -> dict).
     """
+    names = several(wrt)
+    if names is not None:
+        return _gradients(expr, names, where)
     f, x = prepare(expr, wrt, where)
     df, dx, g, g_on_x = constrained_gradient_parts(f, x)
     pg = simplify(project(g_on_x, x)) if (is_symmetric_var(x) or is_diagonal_var(x)) else g
@@ -103,12 +108,21 @@ def jacobian(expr, wrt: str, where=None, layout: str = "numerator") -> JacobianR
                           linear_map=LinearMap(dF, dx, x, kron=kron, layout=layout))
 
 
-def hessian(expr, wrt, where=None) -> HessianResult:
-    """The Hessian of a scalar function: d2f = <dX, H[dX]>; for ("W", "b") the mixed d2f/dW db."""
-    if isinstance(wrt, (tuple, list)):
+def hessian(expr, wrt, where=None) -> HessianResult | BlockHessianResult:
+    """The Hessian of a scalar function: d2f = <dX, H[dX]>.
+
+    A list of names gives the block Hessian (`BlockHessianResult`, block (A, B) at `r[("A", "B")]`);
+    a pair of names in a tuple, ("W", "b"), is the key of one block and gives that block alone,
+    the mixed d2f/dW db (the map db -> d(grad_W f)[db]).
+    """
+    if isinstance(wrt, list):
+        return _block_hessian(expr, several(wrt), where)
+    if isinstance(wrt, tuple):
         if len(wrt) != 2:
-            raise MatcalcError("a mixed Hessian takes two variables, e.g. ('W', 'b')")
-        return _mixed_hessian(expr, wrt[0], wrt[1], where)
+            raise MatcalcError("a tuple names one block of the Hessian, e.g. ('W', 'b'); for the block "
+                               f"Hessian of several variables give a list: {list(wrt)!r}")
+        a, b = several(wrt, distinct=False)
+        return hessian(expr, a, where) if a == b else _mixed_hessian(expr, a, b, where)
     f, x = prepare(expr, wrt, where)
     df, dx, _, g = constrained_gradient_parts(f, x)
     v = direction_for(x, f.node.free | {dx.name}, base="V" if x.shape[1] != 1 else "v") \
@@ -143,6 +157,11 @@ def hessian(expr, wrt, where=None) -> HessianResult:
 def _mixed_hessian(expr, a: str, b: str, where) -> HessianResult:
     f, xa = prepare(expr, a, where)
     _, xb = prepare(f, b)
+    constrained = [x.name for x in (xa, xb) if is_symmetric_var(x) or is_diagonal_var(x)]
+    if constrained:  # the block would mix two spaces of directions: refused rather than wrong
+        raise NotSupportedError(f"the mixed Hessian block of {a} and {b} is not supported when a variable is "
+                                f"declared symmetric, spd or diagonal ({', '.join(constrained)}); ask for that "
+                                f"variable's own Hessian, or declare it a general matrix")
     df, dxa, ga = gradient_parts(f.node, xa)
     db = direction_for(xb, f.node.free | {dxa.name})
     dG = simplify(_differential(ga, {xb.name: db}))
@@ -153,8 +172,15 @@ def _mixed_hessian(expr, a: str, b: str, where) -> HessianResult:
                          linear_map=LinearMap(dG, db, xb), first_order=lambda: grad(f, a))
 
 
-def hvp(expr, wrt: str, where=None, direction: str = "v") -> HvpResult:
-    """The Hessian-vector product H[v] as an expression in the direction v, without forming H."""
+def hvp(expr, wrt, where=None, direction: str = "v") -> HvpResult | BlockHvpResult:
+    """The Hessian-vector product H[v] as an expression in the direction v, without forming H.
+
+    A list or tuple of names gives the block product (`BlockHvpResult`): every variable B moves
+    along its own direction v_B (named `v_B`), and part A is sum_B H_AB[v_B].
+    """
+    names = several(wrt)
+    if names is not None:
+        return _block_hvp(expr, names, where, direction)
     f, x = prepare(expr, wrt, where)
     df, dx, _, g = constrained_gradient_parts(f, x)
     v = direction_for(x, f.node.free | {dx.name}, base=direction)
@@ -164,11 +190,14 @@ def hvp(expr, wrt: str, where=None, direction: str = "v") -> HvpResult:
     return HvpResult(f, wrt, Hv, df, directions=(dx, v), first_order=lambda: grad(f, wrt))
 
 
-def compile(expr, wrt: str, where=None, outputs=("value", "grad"), backend: str = "numpy", direction: str = "v"):
+def compile(expr, wrt, where=None, outputs=("value", "grad"), backend: str = "numpy", direction: str = "v"):
     """One function computing several outputs together ("value", "grad", "hessian", "hvp", "jacobian").
 
     Work shared between the outputs is done once. The function takes the variables
     (sorted by name; for "hvp" the direction last) and returns one output or a tuple.
+    With several variables (a list or tuple of names) "grad" and "hvp" give a tuple with one
+    array per variable, in the order named, and "hessian" a tuple of rows of blocks; the
+    directions of "hvp" come last, one per variable, in that order.
     """
     if backend not in BACKENDS:
         raise MatcalcError(f"backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
@@ -178,6 +207,9 @@ def compile(expr, wrt: str, where=None, outputs=("value", "grad"), backend: str 
     for o in outputs:
         if o not in known:
             raise MatcalcError(f"unknown output {o!r}; choose from {', '.join(known)}")
+    names = several(wrt)
+    if names is not None:
+        return _compile_several(expr, names, where, outputs, backend, direction)
     f, x = prepare(expr, wrt, where)
     outs, found, directions = [], dict(variables(f.node)), {}
     for o in outputs:
@@ -199,3 +231,103 @@ def compile(expr, wrt: str, where=None, outputs=("value", "grad"), backend: str 
                    doc=f"Generated by matcalc: {', '.join(outputs)} of f = {f} with respect to {wrt}.")
     fn = load_generated(src)
     return fn
+
+
+# ---------------------------------------------------------------- several variables at once
+def several(wrt, distinct: bool = True) -> tuple | None:
+    """The names of a several-variable request (a list or tuple of names), checked; None for one name."""
+    if not isinstance(wrt, (list, tuple)):
+        return None
+    names = tuple(wrt)
+    if not names:
+        raise MatcalcError("give at least one variable to differentiate by")
+    for w in names:
+        if not isinstance(w, str):
+            raise MatcalcError(f"each variable must be given by its name, not {w!r}")
+    twice = [w for i, w in enumerate(names) if w in names[:i]]
+    if twice and distinct:
+        raise MatcalcError(f"the variable {twice[0]!r} is named twice")
+    return names
+
+
+def _function(expr, where) -> Expression:
+    if isinstance(expr, Expression) and where is not None:
+        expr = str(expr)  # new declarations for an expression: read its text under them
+    return parse(expr, where=where)
+
+
+def _gradients(expr, names: tuple, where) -> GradientsResult:
+    """Every gradient, each the single-variable result; df once in all the directions together."""
+    f = _function(expr, where)
+    parts = {n: grad(f, n) for n in names}
+    dirs = {n: p.directions[0] for n, p in parts.items()}
+    df = simplify(_differential(f.node, dirs))
+    return GradientsResult(f, names, parts, differential=df, directions=tuple(dirs.values()))
+
+
+def _block_hessian(expr, names: tuple, where) -> BlockHessianResult:
+    f = _function(expr, where)
+    parts = {(a, b): hessian(f, a) if a == b else _mixed_hessian(f, a, b, None) for a in names for b in names}
+    return BlockHessianResult(f, names, parts)
+
+
+def _block_hvp(expr, names: tuple, where, direction: str) -> BlockHvpResult:
+    f = _function(expr, where)
+    xs = {n: prepare(f, n)[1] for n in names}
+    taken = set(f.node.free) | {"d" + n for n in names}
+    vs = {}
+    for i, n in enumerate(names):
+        base = f"{direction}_{n}" if n.isalnum() else f"{direction}{i + 1}"
+        vs[n] = direction_for(xs[n], taken, base=base)
+        taken.add(vs[n].name)
+    parts = {}
+    for a in names:
+        fa, xa = prepare(f, a)
+        df, dxa, _, ga = constrained_gradient_parts(fa, xa)
+        hv = simplify(_differential(ga, {b: vs[b] for b in names}))
+        if is_symmetric_var(xa) or is_diagonal_var(xa):  # on the variable's own space, like the gradient
+            hv = simplify(project(hv, xa))
+        parts[a] = HvpResult(fa, a, hv, df, directions=(dxa,) + tuple(vs.values()),
+                             first_order=lambda a=a: grad(f, a), moving=dict(vs))
+    return BlockHvpResult(f, names, parts, directions=tuple(vs.values()))
+
+
+def _compile_several(expr, names: tuple, where, outputs, backend: str, direction: str):
+    """compile() for several variables: every output of every variable in one generated function."""
+    if isinstance(outputs, str):
+        outputs = (outputs,)
+    f = _function(expr, where)
+    outs, layout, found, directions = [], [], dict(variables(f.node)), {}
+
+    def add(result, label):
+        got, ps = outputs_for(result, name=label)
+        for p in ps:
+            if not (result.kind == "hvp" and p.name in {v.name for v in result.directions[1:]}):
+                found.setdefault(p.name, p)
+        outs.extend(got)
+        return len(outs) - 1
+
+    for o in outputs:
+        if o == "value":
+            outs.append(Output("value", f.node, "value" if f.node.shape == SCALAR else "array"))
+            layout.append(len(outs) - 1)
+        elif o in ("grad", "gradient"):
+            r = grad(f, list(names))
+            layout.append([add(r[n], f"grad_{n}") for n in names])
+        elif o == "hvp":
+            r = hvp(f, list(names), direction=direction)
+            directions.update((v.name, v) for v in r.directions)
+            layout.append([add(r[n], f"hvp_{n}") for n in names])
+        elif o == "hessian":
+            r = hessian(f, list(names))
+            layout.append([[add(r[(a, b)], f"hessian_{a}_{b}") for b in names] for a in names])
+        elif o == "jacobian":
+            raise MatcalcError("a Jacobian is for one variable: compile(f, name, outputs=('jacobian',))")
+        else:
+            known = ("value", "grad", "gradient", "hessian", "hvp")
+            raise MatcalcError(f"unknown output {o!r}; choose from {', '.join(known)}")
+    add_sizing_variables(found, [f.node], getattr(f, "context", ()))
+    params = [found[n] for n in sorted(found) if n not in directions] + list(directions.values())
+    src = generate(outs, params, backend=backend, name="f", layout=layout if len(layout) > 1 else layout[0],
+                   doc=f"Generated by matcalc: {', '.join(outputs)} of f = {f} with respect to {', '.join(names)}.")
+    return load_generated(src)

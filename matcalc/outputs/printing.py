@@ -593,39 +593,62 @@ def _occurrences(roots: list) -> dict:
     return {n: occ.get(id(n), 0) for n in order}
 
 
-def common_subexpressions(e, limit: int = 3, taken=()) -> tuple:
+def common_subexpressions(e, limit: int = 3, taken=(), pair_transposes: bool = False) -> tuple:
     """(body, [(name, definition)]): repeated subexpressions named, when that shortens the text.
 
     `e` may be one expression or a list of them (named jointly; the bodies come back as a list).
+    With `pair_transposes`, a node and its transpose count as one subexpression (the canonical
+    transpose of tanh(W X) is tanh(X' W'): both print as P and P' where P = tanh(W X)), and a
+    node repeated inside the definitions made so far counts too; the several-variable results
+    use it, so that the terms backpropagation shares are named once.
     """
     bodies = list(e) if isinstance(e, (list, tuple)) else [e]
     taken = set().union(*(b.free for b in bodies)) | set(taken)
     binds = []
     for _ in range(limit):
         best = None
-        for node, k in _occurrences(bodies).items():
-            if k < 2 or any(node is b for b in bodies) or isinstance(node, (Var, Num, Identity, Ones, Zero)) \
+        occ = _occurrences(bodies + ([d for _, d in binds] if pair_transposes else []))
+        for node, k in occ.items():
+            if any(node is b for b in bodies) or isinstance(node, (Var, Num, Identity, Ones, Zero)) \
                     or not node.children:
                 continue
             if isinstance(node, Transpose) and isinstance(node.arg, Var):
                 continue
+            flip = _flipped(node, occ) if pair_transposes else None
+            if flip is not None and (transposes(flip), flip.key) < (transposes(node), node.key):
+                continue  # counted from the other orientation
+            k += occ[flip] if flip is not None else 0
+            if k < 2:
+                continue
             size = tree_size(node)
             saving = (k - 1) * size - k - 3
             if saving > 0 and (best is None or saving > best[0]):
-                best = (saving, node)
+                best = (saving, node, flip)
         if best is None:
             break
-        node = best[1]
+        _, node, flip = best
         kind = "scalar" if node.shape == SCALAR else "vector" if node.shape[1] == 1 else "matrix"
         name = next((c for c in _BIND_NAMES[kind] if c not in taken), None)
         if name is None:
             break
         taken.add(name)
         v = B.var(name, node.shape, ("symmetric",) if B.is_symmetric(node) and kind == "matrix" else ())
-        bodies = [B.transform(b, lambda n, node=node, v=v: v if n is node else n) for b in bodies]
-        binds = [(nm, B.transform(d, lambda n, node=node, v=v: v if n is node else n)) for nm, d in binds]
+        vt = B.transpose(v) if flip is not None else None
+
+        def swap(n, node=node, v=v, flip=flip, vt=vt):
+            return v if n is node else vt if (flip is not None and n is flip) else n
+        bodies = [B.transform(b, swap) for b in bodies]
+        binds = [(nm, B.transform(d, swap)) for nm, d in binds]
         binds.append((name, node))
     return (bodies if isinstance(e, (list, tuple)) else bodies[0]), binds
+
+
+def _flipped(node: Expr, occ: dict):
+    """The transpose of a matrix node when it, too, occurs in the printed trees (else None)."""
+    if node.shape == SCALAR or 1 in node.shape or isinstance(node, Transpose) or B.is_symmetric(node):
+        return None
+    t = B.transpose(node)
+    return t if t is not node and occ.get(t, 0) else None
 
 
 def _ordered(binds):
