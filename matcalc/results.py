@@ -263,6 +263,16 @@ class HessianResult(_MapResult):
     def gradient(self) -> Expression | None:
         return None if self._gradient is None else self._wrap(self._gradient)
 
+    def __str__(self) -> str:
+        if isinstance(self.wrt, tuple) and isinstance(self._expr, Zero):
+            return "0"  # a mixed block that vanishes is zero, whatever its shape (never an array)
+        return super().__str__()
+
+    def latex(self) -> str:
+        if isinstance(self.wrt, tuple) and isinstance(self._expr, Zero):
+            return "0"
+        return super().latex()
+
     def latex_label(self):
         if isinstance(self.wrt, tuple):
             a, b = (latex_name(w) for w in self.wrt)
@@ -422,7 +432,8 @@ class SeveralResult(Result):
             out["differential"] = {"text": to_text(self._differential), "latex": to_latex(self._differential)}
         for (k, p), (_, label, tex_label, text, tex) in zip(self.parts.items(), self.lines()):
             one = p.forms()
-            one.update(key=list(k) if isinstance(k, tuple) else k, label=label, joint_text=text, joint_latex=tex)
+            one.update(key=list(k) if isinstance(k, tuple) else k, label=label, label_latex=tex_label,
+                       joint_text=text, joint_latex=tex)
             if _is_zero(p.node):
                 one.update(text="0", latex="0", zero=True)
             out["parts"].append(one)
