@@ -644,8 +644,8 @@ def common_subexpressions(e, limit: int = 3, taken=(), pair_transposes: bool = F
 
 
 def _flipped(node: Expr, occ: dict):
-    """The transpose of a matrix node when it, too, occurs in the printed trees (else None)."""
-    if node.shape == SCALAR or 1 in node.shape or isinstance(node, Transpose) or B.is_symmetric(node):
+    """The transpose of a node when it, too, occurs in the printed trees (else None)."""
+    if node.shape == SCALAR or isinstance(node, Transpose) or B.is_symmetric(node):
         return None
     t = B.transpose(node)
     return t if t is not node and occ.get(t, 0) else None

@@ -266,3 +266,9 @@ def test_block_hvp_prints_each_row_in_the_directions():
 
 def test_check_of_a_block_hvp_moves_every_variable():
     assert matcalc.check(matcalc.hvp(MLP, PARAMS))
+
+
+def test_a_vector_and_its_transpose_are_named_once():
+    where = "X: matrix(d,N); y: vector(N); w: vector(d); c: scalar"
+    text = str(matcalc.hessian("sum(log(1 + exp(-y .* (X' w + c))))", ["w", "c"], where=where))
+    assert text.count("sigmoid") == 1 and "where p = sigmoid(-((c + X' w) .* y))" in text
