@@ -57,6 +57,9 @@ def constrained_gradient_parts(f: Expression, x) -> tuple:
 
 def differential(expr, wrt: str, where=None) -> DifferentialResult:
     """df as an expression in dX (the direction is named d<wrt>)."""
+    if several(wrt) is not None:
+        raise MatcalcError("differential takes one variable; grad(f, [names...]).differential is df in "
+                           "all their directions at once")
     f, x = prepare(expr, wrt, where)
     dx = direction_for(x, f.node.free)
     df = simplify(_differential(f.node, {x.name: dx}))
@@ -83,6 +86,9 @@ def jacobian(expr, wrt: str, where=None, layout: str = "numerator") -> JacobianR
     """The Jacobian of a vector or matrix function, numerator layout: vec(dF) = J vec(dX)."""
     if layout not in ("numerator", "denominator"):
         raise MatcalcError(f"layout must be 'numerator' or 'denominator', not {layout!r}")
+    if several(wrt) is not None:
+        raise MatcalcError("a Jacobian takes one variable at a time: jacobian(F, name); several variables "
+                           "are for grad, hessian, hvp and compile of a scalar function")
     f, x = prepare(expr, wrt, where)
     dx = direction_for(x, f.node.free)
     dF = simplify(_differential(f.node, {x.name: dx}))
@@ -168,8 +174,13 @@ def _mixed_hessian(expr, a: str, b: str, where) -> HessianResult:
     if xa.shape[1] == 1 and xb.shape[1] == 1:
         H = jacobian_matrix(dG, db)
         return HessianResult(f, (a, b), H, df, directions=(dxa, db), gradient=ga, first_order=lambda: grad(f, a))
+    try:  # J with vec(dG) = J vec(db), as a matrix variable's own Hessian has
+        kron = simplify(kronecker_of(dG, db))
+    except MatcalcError:
+        kron = None
     return HessianResult(f, (a, b), dG, df, directions=(dxa, db), gradient=ga,
-                         linear_map=LinearMap(dG, db, xb), first_order=lambda: grad(f, a))
+                         forms={"kron": kron} if kron is not None else {},
+                         linear_map=LinearMap(dG, db, xb, kron=kron), first_order=lambda: grad(f, a))
 
 
 def hvp(expr, wrt, where=None, direction: str = "v") -> HvpResult | BlockHvpResult:

@@ -165,6 +165,8 @@ def _run_several(args, f, names: list) -> int:
         print(f"# read as: {f.reading}   ({f.inferred})")
     elif args.format == "json":
         out = r.forms()
+        for part, forms in zip(r.parts.values(), out["parts"]):
+            _json_shapes(part, forms)  # each part's shape as a single-variable result gives it
         if report is not None:
             out["check"] = {"ok": report.ok, "error": report.error, "trials": report.trials}
         print(json.dumps(out, indent=2))

@@ -272,3 +272,19 @@ def test_a_vector_and_its_transpose_are_named_once():
     where = "X: matrix(d,N); y: vector(N); w: vector(d); c: scalar"
     text = str(matcalc.hessian("sum(log(1 + exp(-y .* (X' w + c))))", ["w", "c"], where=where))
     assert text.count("sigmoid") == 1 and "where p = sigmoid(-((c + X' w) .* y))" in text
+
+
+def test_a_mixed_block_of_a_matrix_variable_has_its_kronecker_form():
+    r = matcalc.hessian("1/2 ||W x + b - y||^2", ("W", "b"), where="W: matrix(m,n)")
+    rng = np.random.default_rng(8)
+    vals = {"W": rng.standard_normal((3, 2)), "b": rng.standard_normal(3), "x": rng.standard_normal(2),
+            "y": rng.standard_normal(3)}
+    dense = r.evaluate(vals)                              # [i, j, k] = d2f / dW_ij db_k
+    J = np.asarray(r.kron.evaluate(vals))                 # vec(dG_W) = J db, vec column-major
+    assert_close(J, dense.reshape(6, 3, order="F"), rtol=1e-12)
+
+
+@pytest.mark.parametrize("fn", [matcalc.jacobian, matcalc.differential])
+def test_jacobian_and_differential_take_one_variable_and_say_so(fn):
+    with pytest.raises(matcalc.MatcalcError, match="one variable"):
+        fn("A x + B y", ["x", "y"])
