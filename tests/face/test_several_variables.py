@@ -288,3 +288,44 @@ def test_a_mixed_block_of_a_matrix_variable_has_its_kronecker_form():
 def test_jacobian_and_differential_take_one_variable_and_say_so(fn):
     with pytest.raises(matcalc.MatcalcError, match="one variable"):
         fn("A x + B y", ["x", "y"])
+
+
+# ---------------------------------------------------------------- every seed case, all its variables at once
+def _scalar_seed_cases():
+    from conftest import load_cases
+    out, seen = [], set()
+    for case in load_cases():
+        if case["kind"] not in ("gradient", "hessian") or case["expr"] in seen:
+            continue
+        seen.add(case["expr"])
+        out.append(case)
+    return out
+
+
+@pytest.mark.parametrize("case", _scalar_seed_cases(), ids=lambda c: c["id"])
+def test_every_seed_function_by_all_its_variables_prints_lines_that_read_back(case):
+    """The joint text (shared names, a node and its transpose named once) says exactly what each
+    single-variable gradient says: every line with the shared names evaluates to its part."""
+    from conftest import decl, sample_inputs
+    where = decl(case)
+    names = sorted(case["vars"])
+    r = matcalc.grad(case["expr"], names, where=where)
+    vals = sample_inputs(case)
+    shared = r.where_line()
+    for key, _, _, text, _ in r.lines():
+        e = matcalc.parse(text + (f" where {shared}" if shared else ""), where=r.where)
+        assert_close(e.evaluate(vals), r[key].evaluate(vals), rtol=1e-9)
+
+
+@pytest.mark.parametrize("case", _scalar_seed_cases(), ids=lambda c: c["id"])
+def test_every_seed_function_has_a_block_hessian_by_all_its_variables_that_checks(case):
+    """Every block against finite differences of the gradients, or a clear refusal (a mixed block
+    of a symmetric or diagonal variable)."""
+    from conftest import decl
+    try:
+        r = matcalc.hessian(case["expr"], sorted(case["vars"]), where=decl(case))
+    except matcalc.NotSupportedError as err:
+        assert "symmetric, spd or diagonal" in str(err)
+        return
+    assert len(r) == len(case["vars"]) ** 2
+    assert matcalc.check(r, trials=1)
