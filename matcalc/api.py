@@ -161,8 +161,9 @@ def hessian(expr, wrt, where=None) -> HessianResult | BlockHessianResult:
 
 
 def _mixed_hessian(expr, a: str, b: str, where) -> HessianResult:
-    f, xa = prepare(expr, a, where)
-    _, xb = prepare(f, b)
+    f, _ = prepare(expr, a, where)
+    f, xb = prepare(f, b)  # an orthogonal variable is a general one here: perturbing it leaves the manifold
+    f, xa = prepare(f, a)
     constrained = [x.name for x in (xa, xb) if is_symmetric_var(x) or is_diagonal_var(x)]
     if constrained:  # the block would mix two spaces of directions: refused rather than wrong
         raise NotSupportedError(f"the mixed Hessian block of {a} and {b} is not supported when a variable is "
@@ -284,6 +285,8 @@ def _block_hessian(expr, names: tuple, where) -> BlockHessianResult:
 
 def _block_hvp(expr, names: tuple, where, direction: str) -> BlockHvpResult:
     f = _function(expr, where)
+    for n in names:  # orthogonal variables are general ones here (all of them move at once)
+        f, _ = prepare(f, n)
     xs = {n: prepare(f, n)[1] for n in names}
     taken = set(f.node.free) | {"d" + n for n in names}
     vs = {}

@@ -7,6 +7,8 @@ evaluates with NumPy (`r.evaluate(values)`) to the documented array shape.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .calculus.linear_map import LinearMap
@@ -488,7 +490,7 @@ class BlockHessianResult(SeveralResult):
         NumPy's reshape): entries d2f / dx_i dx_j over all the variables' entries."""
         blocks = self.evaluate(values, **kw)
         sizes = [int(np.prod(np.shape(blocks[(a, a)]))) for a in self.wrt]
-        sizes = [int(round(s ** 0.5)) for s in sizes]
+        sizes = [math.isqrt(s) for s in sizes]  # block (A, A) has size(A)^2 entries
         return np.block([[np.reshape(blocks[(a, b)], (sa, sb)) for b, sb in zip(self.wrt, sizes)]
                          for a, sa in zip(self.wrt, sizes)])
 

@@ -329,3 +329,10 @@ def test_every_seed_function_has_a_block_hessian_by_all_its_variables_that_check
         return
     assert len(r) == len(case["vars"]) ** 2
     assert matcalc.check(r, trials=1)
+
+
+@pytest.mark.parametrize("fn", [matcalc.grad, matcalc.hessian, matcalc.hvp])
+def test_an_orthogonal_variable_among_several_is_differentiated_as_a_general_matrix(fn):
+    """As for one variable: the Euclidean derivative, what finite differences in every direction
+    measure (the mixed block by Q used to leave the manifold in its check and find no input)."""
+    assert matcalc.check(fn("tr(Q A) + x' Q x", ["x", "Q"], where="Q: matrix(n,n) orthogonal"))
