@@ -161,27 +161,35 @@ def hessian(expr, wrt, where=None) -> HessianResult | BlockHessianResult:
 
 
 def _mixed_hessian(expr, a: str, b: str, where) -> HessianResult:
+    """The block d2f/dA dB: the map dB -> d(grad_A f)[dB], grad_A f on A's own space (sym(G) for a
+    symmetric A, I .* G for a diagonal one), dB ranging over B's own space (symmetric or diagonal
+    directions), as the single-variable Hessian of a symmetric or diagonal variable does."""
     f, _ = prepare(expr, a, where)
     f, xb = prepare(f, b)  # an orthogonal variable is a general one here: perturbing it leaves the manifold
     f, xa = prepare(f, a)
-    constrained = [x.name for x in (xa, xb) if is_symmetric_var(x) or is_diagonal_var(x)]
-    if constrained:  # the block would mix two spaces of directions: refused rather than wrong
-        raise NotSupportedError(f"the mixed Hessian block of {a} and {b} is not supported when a variable is "
-                                f"declared symmetric, spd or diagonal ({', '.join(constrained)}); ask for that "
-                                f"variable's own Hessian, or declare it a general matrix")
-    df, dxa, ga = gradient_parts(f.node, xa)
+    df, dxa, _, ga = constrained_gradient_parts(f, xa)
     db = direction_for(xb, f.node.free | {dxa.name})
     dG = simplify(_differential(ga, {xb.name: db}))
+    if is_symmetric_var(xa) or is_diagonal_var(xa):
+        dG = simplify(project(dG, xa))
+        ga = simplify(project(ga, xa))
     if xa.shape[1] == 1 and xb.shape[1] == 1:
         H = jacobian_matrix(dG, db)
         return HessianResult(f, (a, b), H, df, directions=(dxa, db), gradient=ga, first_order=lambda: grad(f, a))
-    try:  # J with vec(dG) = J vec(db), as a matrix variable's own Hessian has
-        kron = simplify(kronecker_of(dG, db))
+    # the map's array and code take every direction D; one on B's own space is D's part there
+    # ((D + D')/2, or diag(diag(D))), so that entry [.., k, l] is dG[(E_kl + E_lk)/2] (or zero off the diagonal)
+    general = B.var(db.name, db.shape, ())
+    onto = (B.diag(B.diagpart(general)) if is_diagonal_var(xb) else
+            B.mul(B.num(B.ONE_HALF), B.add(general, B.transpose(general))) if is_symmetric_var(xb) else None)
+    L = dG if onto is None else simplify(B.substitute(dG, {db.name: onto}))
+    direction = db if onto is None else general
+    try:  # J with vec(L(D)) = J vec(D), as a matrix variable's own Hessian has
+        kron = simplify(kronecker_of(L, direction))
     except MatcalcError:
         kron = None
     return HessianResult(f, (a, b), dG, df, directions=(dxa, db), gradient=ga,
                          forms={"kron": kron} if kron is not None else {},
-                         linear_map=LinearMap(dG, db, xb, kron=kron), first_order=lambda: grad(f, a))
+                         linear_map=LinearMap(L, direction, xb, kron=kron), first_order=lambda: grad(f, a))
 
 
 def hvp(expr, wrt, where=None, direction: str = "v") -> HvpResult | BlockHvpResult:

@@ -377,6 +377,7 @@ SEVERAL = [  # (expression, variables, where)
     ("sum((W2 tanh(W1 X + b1 ones(N)') + b2 ones(N)' - Y).^2)", ["W1", "b1", "W2", "b2"], ""),
     ("log(sum(exp(A x + b))) + 1/2 x' x", ["x", "A", "b"], "A: matrix(m,n)"),
     ("x' A y + y' y", ["y", "x"], ""),
+    ("(x - A s)' W (x - A s)", ["A", "W", "s", "x"], "A: matrix(m,n); W: matrix(m,m) symmetric"),
 ]
 
 
