@@ -320,29 +320,14 @@ def _compile_several(expr, names: tuple, where, outputs, backend: str, direction
         outputs = (outputs,)
     f = _function(expr, where)
     outs, layout, found, directions = [], [], dict(variables(f.node)), {}
-
-    def add(result, label):
-        got, ps = outputs_for(result, name=label)
-        for p in ps:
-            if not (result.kind == "hvp" and p.name in {v.name for v in result.directions[1:]}):
-                found.setdefault(p.name, p)
-        outs.extend(got)
-        return len(outs) - 1
-
     for o in outputs:
         if o == "value":
             outs.append(Output("value", f.node, "value" if f.node.shape == SCALAR else "array"))
             layout.append(len(outs) - 1)
-        elif o in ("grad", "gradient"):
-            r = grad(f, list(names))
-            layout.append([add(r[n], f"grad_{n}") for n in names])
-        elif o == "hvp":
-            r = hvp(f, list(names), direction=direction)
-            directions.update((v.name, v) for v in r.directions)
-            layout.append([add(r[n], f"hvp_{n}") for n in names])
-        elif o == "hessian":
-            r = hessian(f, list(names))
-            layout.append([[add(r[(a, b)], f"hessian_{a}_{b}") for b in names] for a in names])
+        elif o in ("grad", "gradient", "hvp", "hessian"):
+            r = {"grad": grad, "gradient": grad, "hessian": hessian}.get(o)
+            r = r(f, list(names)) if r is not None else hvp(f, list(names), direction=direction)
+            layout.append(r.generated_outputs(outs, found, directions, label="grad" if o == "gradient" else o))
         elif o == "jacobian":
             raise MatcalcError("a Jacobian is for one variable: compile(f, name, outputs=('jacobian',))")
         else:

@@ -161,7 +161,7 @@ def _run_several(args, f, names: list) -> int:
     r = {"hessian": matcalc.hessian, "hvp": matcalc.hvp, "grad": matcalc.grad}[kind](f, names)
     report = r.check() if args.check else None
     if args.format == "numpy":
-        print(matcalc.compile(f, names, outputs=(kind,)).__matcalc_source__)
+        print(r.numpy_source())
         print(f"# read as: {f.reading}   ({f.inferred})")
     elif args.format == "json":
         out = r.forms()

@@ -175,9 +175,24 @@ def test_asking_for_a_part_that_is_not_there_names_the_parts():
         matcalc.grad(MLP, PARAMS)["W3"]
 
 
-def test_a_result_for_several_variables_compiles_through_compile():
-    with pytest.raises(matcalc.MatcalcError, match="matcalc.compile"):
-        matcalc.grad(MLP, PARAMS).to_numpy()
+def test_a_result_for_several_variables_compiles_to_one_function_returning_every_part():
+    r = matcalc.grad(MLP, PARAMS)
+    fn = r.to_numpy()
+    vals = mlp_values(10)
+    got = fn(vals["W1"], vals["W2"], vals["X"], vals["Y"], vals["b1"], vals["b2"])
+    want = r.evaluate(vals)
+    assert len(got) == 4
+    for g, n in zip(got, PARAMS):
+        assert_close(g, want[n], rtol=1e-10)
+
+
+def test_a_block_hessian_compiles_to_rows_of_blocks():
+    r = matcalc.hessian("x' A y + y' y", ["x", "y"])
+    rng = np.random.default_rng(11)
+    A, x, y = rng.standard_normal((2, 3)), rng.standard_normal(2), rng.standard_normal(3)
+    (hxx, hxy), (hyx, hyy) = r.to_numpy()(A, x, y)
+    assert_close(hxy, A) and assert_close(hyx, A.T) and assert_close(hyy, 2 * np.eye(3))
+    assert not np.any(hxx)
 
 
 # ---------------------------------------------------------------- block Hessians
