@@ -17,7 +17,8 @@ from .expression import Expression, parse
 from .language.declarations import parse_declarations
 from .numerics.sampling import variables
 from .outputs.codegen.generate import BACKENDS, Output, add_sizing_variables, generate, load_generated, outputs_for
-from .results import DifferentialResult, GradientResult, HessianResult, HvpResult, JacobianResult
+from .results import (BlockHessianResult, BlockHvpResult, DifferentialResult, GradientResult, GradientsResult,
+                      HessianResult, HvpResult, JacobianResult)
 from .calculus.simplify import simplify
 
 
@@ -75,6 +76,9 @@ def constrained_gradient_parts(f: Expression, x) -> tuple:
 @limited("differential")
 def differential(expr, wrt: str, where=None) -> DifferentialResult:
     """df as an expression in dX (the direction is named d<wrt>)."""
+    if several(wrt) is not None:
+        raise MatcalcError("differential takes one variable; grad(f, [names...]).differential is df in "
+                           "all their directions at once")
     f, x = prepare(expr, wrt, where)
     dx = direction_for(x, f.node.free)
     df = simplify(_differential(f.node, {x.name: dx}))
@@ -82,12 +86,16 @@ def differential(expr, wrt: str, where=None) -> DifferentialResult:
 
 
 @limited("gradient")
-def grad(expr, wrt: str, where=None) -> GradientResult:
+def grad(expr, wrt, where=None) -> GradientResult | GradientsResult:
     """The gradient of a scalar function: df = <G, dX>; G has the shape of X.
 
     For a symmetric variable the answer is sym(G) (the gradient on symmetric matrices);
-    for a diagonal one I .* G. `.unconstrained` keeps G.
+    for a diagonal one I .* G. `.unconstrained` keeps G. A list or tuple of names gives
+    every gradient at once (`GradientsResult`: `r["W1"]`, evaluate -> dict).
     """
+    names = several(wrt)
+    if names is not None:
+        return _gradients(expr, names, where)
     f, x = prepare(expr, wrt, where)
     df, dx, g, g_on_x = constrained_gradient_parts(f, x)
     pg = simplify(project(g_on_x, x)) if (is_symmetric_var(x) or is_diagonal_var(x)) else g
@@ -99,6 +107,9 @@ def jacobian(expr, wrt: str, where=None, layout: str = "numerator") -> JacobianR
     """The Jacobian of a vector or matrix function, numerator layout: vec(dF) = J vec(dX)."""
     if layout not in ("numerator", "denominator"):
         raise MatcalcError(f"layout must be 'numerator' or 'denominator', not {layout!r}")
+    if several(wrt) is not None:
+        raise MatcalcError("a Jacobian takes one variable at a time: jacobian(F, name); several variables "
+                           "are for grad, hessian, hvp and compile of a scalar function")
     f, x = prepare(expr, wrt, where)
     dx = direction_for(x, f.node.free)
     dF = simplify(_differential(f.node, {x.name: dx}))
@@ -127,12 +138,21 @@ def jacobian(expr, wrt: str, where=None, layout: str = "numerator") -> JacobianR
 
 
 @limited("Hessian")
-def hessian(expr, wrt, where=None) -> HessianResult:
-    """The Hessian of a scalar function: d2f = <dX, H[dX]>; for ("W", "b") the mixed d2f/dW db."""
-    if isinstance(wrt, (tuple, list)):
+def hessian(expr, wrt, where=None) -> HessianResult | BlockHessianResult:
+    """The Hessian of a scalar function: d2f = <dX, H[dX]>.
+
+    A list of names gives the block Hessian (`BlockHessianResult`, block (A, B) at `r[("A", "B")]`);
+    a pair of names in a tuple, ("W", "b"), is the key of one block and gives that block alone,
+    the mixed d2f/dW db (the map db -> d(grad_W f)[db]).
+    """
+    if isinstance(wrt, list):
+        return _block_hessian(expr, several(wrt), where)
+    if isinstance(wrt, tuple):
         if len(wrt) != 2:
-            raise MatcalcError("a mixed Hessian takes two variables, e.g. ('W', 'b')")
-        return _mixed_hessian(expr, wrt[0], wrt[1], where)
+            raise MatcalcError("a tuple names one block of the Hessian, e.g. ('W', 'b'); for the block "
+                               f"Hessian of several variables give a list: {list(wrt)!r}")
+        a, b = several(wrt, distinct=False)
+        return hessian(expr, a, where) if a == b else _mixed_hessian(expr, a, b, where)
     f, x = prepare(expr, wrt, where, order=2)
     df, dx, _, g = constrained_gradient_parts(f, x)
     v = direction_for(x, f.node.free | {dx.name}, base="V" if x.shape[1] != 1 else "v") \
@@ -165,22 +185,48 @@ def hessian(expr, wrt, where=None) -> HessianResult:
 
 
 def _mixed_hessian(expr, a: str, b: str, where) -> HessianResult:
-    f, xa = prepare(expr, a, where, order=2)
-    _, xb = prepare(f, b)
-    df, dxa, ga = gradient_parts(f.node, xa)
+    """The block d2f/dA dB: the map dB -> d(grad_A f)[dB], grad_A f on A's own space (sym(G) for a
+    symmetric A, I .* G for a diagonal one), dB ranging over B's own space (symmetric or diagonal
+    directions), as the single-variable Hessian of a symmetric or diagonal variable does."""
+    f, _ = prepare(expr, a, where, order=2)
+    f, xb = prepare(f, b)  # an orthogonal variable is a general one here: perturbing it leaves the manifold
+    f, xa = prepare(f, a)
+    df, dxa, _, ga = constrained_gradient_parts(f, xa)
     db = direction_for(xb, f.node.free | {dxa.name})
     dG = simplify(_differential(ga, {xb.name: db}))
+    if is_symmetric_var(xa) or is_diagonal_var(xa):
+        dG = simplify(project(dG, xa))
+        ga = simplify(project(ga, xa))
     if xa.shape[1] == 1 and xb.shape[1] == 1:
         H = jacobian_matrix(dG, db)
         return HessianResult(f, (a, b), H, df, directions=(dxa, db), gradient=ga, first_order=lambda: grad(f, a))
+    # the map's array and code take every direction D; one on B's own space is D's part there
+    # ((D + D')/2, or diag(diag(D))), so that entry [.., k, l] is dG[(E_kl + E_lk)/2] (or zero off the diagonal)
+    general = B.var(db.name, db.shape, ())
+    onto = (B.diag(B.diagpart(general)) if is_diagonal_var(xb) else
+            B.mul(B.num(B.ONE_HALF), B.add(general, B.transpose(general))) if is_symmetric_var(xb) else None)
+    L = dG if onto is None else simplify(B.substitute(dG, {db.name: onto}))
+    direction = db if onto is None else general
+    try:  # J with vec(L(D)) = J vec(D), as a matrix variable's own Hessian has
+        kron = simplify(kronecker_of(L, direction))
+    except MatcalcError:
+        kron = None
     return HessianResult(f, (a, b), dG, df, directions=(dxa, db), gradient=ga,
-                         linear_map=LinearMap(dG, db, xb), first_order=lambda: grad(f, a))
+                         forms={"kron": kron} if kron is not None else {},
+                         linear_map=LinearMap(L, direction, xb, kron=kron), first_order=lambda: grad(f, a))
 
 
 @limited("Hessian-vector product")
-def hvp(expr, wrt: str, where=None, direction: str | None = None) -> HvpResult:
+def hvp(expr, wrt, where=None, direction: str | None = None) -> HvpResult | BlockHvpResult:
     """The Hessian-vector product H[v] as an expression in the direction v, without forming H
-    (named V for a matrix variable, v otherwise, unless `direction` names it)."""
+    (named V for a matrix variable, v otherwise, unless `direction` names it).
+
+    A list or tuple of names gives the block product (`BlockHvpResult`): every variable B moves
+    along its own direction v_B (named `v_B`), and part A is sum_B H_AB[v_B].
+    """
+    names = several(wrt)
+    if names is not None:
+        return _block_hvp(expr, names, where, direction or "v")
     f, x = prepare(expr, wrt, where, order=2)
     if direction is None:
         direction = "V" if x.shape[0] != 1 and x.shape[1] != 1 else "v"
@@ -193,11 +239,14 @@ def hvp(expr, wrt: str, where=None, direction: str | None = None) -> HvpResult:
 
 
 @limited("compiled function")
-def compile(expr, wrt: str, where=None, outputs=("value", "grad"), backend: str = "numpy", direction: str = "v"):
+def compile(expr, wrt, where=None, outputs=("value", "grad"), backend: str = "numpy", direction: str = "v"):
     """One function computing several outputs together ("value", "grad", "hessian", "hvp", "jacobian").
 
     Work shared between the outputs is done once. The function takes the variables
     (sorted by name; for "hvp" the direction last) and returns one output or a tuple.
+    With several variables (a list or tuple of names) "grad" and "hvp" give a tuple with one
+    array per variable, in the order named, and "hessian" a tuple of rows of blocks; the
+    directions of "hvp" come last, one per variable, in that order.
     """
     if backend not in BACKENDS:
         raise MatcalcError(f"backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
@@ -207,6 +256,9 @@ def compile(expr, wrt: str, where=None, outputs=("value", "grad"), backend: str 
     for o in outputs:
         if o not in known:
             raise MatcalcError(f"unknown output {o!r}; choose from {', '.join(known)}")
+    names = several(wrt)
+    if names is not None:
+        return _compile_several(expr, names, where, outputs, backend, direction)
     f, x = prepare(expr, wrt, where)
     outs, found, directions = [], dict(variables(f.node)), {}
     for o in outputs:
@@ -228,3 +280,90 @@ def compile(expr, wrt: str, where=None, outputs=("value", "grad"), backend: str 
                    doc=f"Generated by matcalc: {', '.join(outputs)} of f = {f} with respect to {wrt}.")
     fn = load_generated(src)
     return fn
+
+
+# ---------------------------------------------------------------- several variables at once
+def several(wrt, distinct: bool = True) -> tuple | None:
+    """The names of a several-variable request (a list or tuple of names), checked; None for one name."""
+    if not isinstance(wrt, (list, tuple)):
+        return None
+    names = tuple(wrt)
+    if not names:
+        raise MatcalcError("give at least one variable to differentiate by")
+    for w in names:
+        if not isinstance(w, str):
+            raise MatcalcError(f"each variable must be given by its name, not {w!r}")
+    twice = [w for i, w in enumerate(names) if w in names[:i]]
+    if twice and distinct:
+        raise MatcalcError(f"the variable {twice[0]!r} is named twice")
+    return names
+
+
+def _function(expr, where) -> Expression:
+    if isinstance(expr, Expression) and where is not None:
+        expr = str(expr)  # new declarations for an expression: read its text under them
+    return parse(expr, where=where)
+
+
+def _gradients(expr, names: tuple, where) -> GradientsResult:
+    """Every gradient, each the single-variable result; df once in all the directions together."""
+    f = _function(expr, where)
+    parts = {n: grad(f, n) for n in names}
+    dirs = {n: p.directions[0] for n, p in parts.items()}
+    df = simplify(_differential(f.node, dirs))
+    return GradientsResult(f, names, parts, differential=df, directions=tuple(dirs.values()))
+
+
+def _block_hessian(expr, names: tuple, where) -> BlockHessianResult:
+    f = _function(expr, where)
+    parts = {(a, b): hessian(f, a) if a == b else _mixed_hessian(f, a, b, None) for a in names for b in names}
+    return BlockHessianResult(f, names, parts)
+
+
+def _block_hvp(expr, names: tuple, where, direction: str) -> BlockHvpResult:
+    f = _function(expr, where)
+    for n in names:  # orthogonal variables are general ones here (all of them move at once)
+        f, _ = prepare(f, n)
+    xs = {n: prepare(f, n)[1] for n in names}
+    taken = set(f.node.free) | {"d" + n for n in names}
+    vs = {}
+    for i, n in enumerate(names):
+        base = f"{direction}_{n}" if n.isalnum() else f"{direction}{i + 1}"
+        vs[n] = direction_for(xs[n], taken, base=base)
+        taken.add(vs[n].name)
+    parts = {}
+    for a in names:
+        fa, xa = prepare(f, a)
+        df, dxa, _, ga = constrained_gradient_parts(fa, xa)
+        hv = simplify(_differential(ga, {b: vs[b] for b in names}))
+        if is_symmetric_var(xa) or is_diagonal_var(xa):  # on the variable's own space, like the gradient
+            hv = simplify(project(hv, xa))
+        parts[a] = HvpResult(fa, a, hv, df, directions=(dxa,) + tuple(vs.values()),
+                             first_order=lambda a=a: grad(f, a), moving=dict(vs))
+    return BlockHvpResult(f, names, parts, directions=tuple(vs.values()))
+
+
+def _compile_several(expr, names: tuple, where, outputs, backend: str, direction: str):
+    """compile() for several variables: every output of every variable in one generated function."""
+    if isinstance(outputs, str):
+        outputs = (outputs,)
+    f = _function(expr, where)
+    outs, layout, found, directions = [], [], dict(variables(f.node)), {}
+    for o in outputs:
+        if o == "value":
+            outs.append(Output("value", f.node, "value" if f.node.shape == SCALAR else "array"))
+            layout.append(len(outs) - 1)
+        elif o in ("grad", "gradient", "hvp", "hessian"):
+            r = {"grad": grad, "gradient": grad, "hessian": hessian}.get(o)
+            r = r(f, list(names)) if r is not None else hvp(f, list(names), direction=direction)
+            layout.append(r.generated_outputs(outs, found, directions, label="grad" if o == "gradient" else o))
+        elif o == "jacobian":
+            raise MatcalcError("a Jacobian is for one variable: compile(f, name, outputs=('jacobian',))")
+        else:
+            known = ("value", "grad", "gradient", "hessian", "hvp")
+            raise MatcalcError(f"unknown output {o!r}; choose from {', '.join(known)}")
+    add_sizing_variables(found, [f.node], getattr(f, "context", ()))
+    params = [found[n] for n in sorted(found) if n not in directions] + list(directions.values())
+    src = generate(outs, params, backend=backend, name="f", layout=layout if len(layout) > 1 else layout[0],
+                   doc=f"Generated by matcalc: {', '.join(outputs)} of f = {f} with respect to {', '.join(names)}.")
+    return load_generated(src)

@@ -40,8 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--version", action="version", version=f"matcalc {_version()}")
     p.add_argument("expr", help="the expression, or - to read it from standard input")
-    p.add_argument("--wrt", help="the variable to differentiate by (for a mixed Hessian: W,b); may be left out "
-                                 "when the expression has one variable")
+    p.add_argument("--wrt", help="the variable to differentiate by, or several separated by commas (W1,b1,W2,b2: "
+                                 "every gradient, the block Hessian); may be left out when the expression has "
+                                 "one variable")
     p.add_argument("--where", default=None, help="declarations, e.g. 'A: matrix(m,n); x: vector(n); S: matrix(n,n) symmetric'")
     what = p.add_mutually_exclusive_group()
     what.add_argument("--hessian", action="store_true", help="the Hessian (second order)")
@@ -120,11 +121,9 @@ def run(args) -> int:
         else:
             print(f"text:  {e}\nlatex: {e.latex()}\nshape: {shape}\nread as: {e.reading}   ({e.inferred})")
         return 0
-    if "," in wrt:
-        wrt = tuple(w.strip() for w in wrt.split(","))
-        if not args.hessian:
-            raise MatcalcError("two variables (W,b) are only for a mixed Hessian: add --hessian")
     f = matcalc.parse(text, where=args.where)  # parsed once; the derivative takes the Expression
+    if "," in wrt:
+        return _run_several(args, f, [w.strip() for w in wrt.split(",")])
     if args.hessian:
         r = matcalc.hessian(f, wrt)
     elif args.hvp:
@@ -163,6 +162,44 @@ def run(args) -> int:
     if report is not None and not report.ok:
         return 1
     return 0
+
+
+def _run_several(args, f, names: list) -> int:
+    """--wrt W1,b1,W2,b2: every gradient (or the block Hessian, or the block product) in one result."""
+    if args.jacobian or args.differential:
+        raise MatcalcError(f"--{'jacobian' if args.jacobian else 'differential'} takes one variable; several "
+                           "(--wrt W,b) are for gradients, --hessian and --hvp")
+    if not f.is_scalar:
+        raise MatcalcError(f"f is not a scalar (its shape is {' x '.join(map(str, f.shape))}): several variables "
+                           "are for the gradients and Hessians of a scalar function; take a Jacobian one variable "
+                           "at a time")
+    kind = "hessian" if args.hessian else "hvp" if args.hvp else "grad"
+    r = {"hessian": matcalc.hessian, "hvp": matcalc.hvp, "grad": matcalc.grad}[kind](f, names)
+    report = r.check() if args.check else None
+    if args.format == "numpy":
+        print(r.numpy_source())
+        print(f"# read as: {f.reading}   ({f.inferred})")
+    elif args.format == "json":
+        out = r.forms()
+        for part, forms in zip(r.parts.values(), out["parts"]):
+            _json_shapes(part, forms)  # each part's shape as a single-variable result gives it
+        if report is not None:
+            out["check"] = {"ok": report.ok, "error": report.error, "trials": report.trials}
+        print(json.dumps(out, indent=2))
+    else:
+        latex = args.format == "latex"
+        print(f"{'%' if latex else '#'} read as: {f.reading}   ({f.inferred})")
+        if r.differential is not None:
+            print(f"df = {r.differential.latex() if latex else r.differential}")
+        for _, label, _, text_, tex in r.lines():
+            print(f"{label} = {tex if latex else text_}")
+        shared = r.where_line(latex=latex)
+        if shared:
+            print(f"where {shared}")
+    if report is not None and args.format != "json":
+        print(f"check: {report} (checked: the {r.kind} of {f.reading} by {', '.join(names)})",
+              file=sys.stderr if args.format == "numpy" else sys.stdout)
+    return 1 if report is not None and not report.ok else 0
 
 
 def _json_shapes(r, out: dict) -> None:

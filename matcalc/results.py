@@ -7,16 +7,20 @@ evaluates with NumPy (`r.evaluate(values)`) to the documented array shape.
 """
 from __future__ import annotations
 
+import math
+
 from .core.lazy_numpy import np  # NumPy is imported on first use (core/lazy_numpy.py)
 
 from .calculus.linear_map import LinearMap
 from .core import build as B
-from .core.nodes import Expr, Var
+from .core.errors import MatcalcError
+from .core.nodes import Expr, Var, Zero
 from .expression import Expression, declarations_of, numpy_shape
 from .numerics.check import check
 from .numerics.evaluate import check_values, evaluate
 from .numerics.linear_maps import dense_linear_map
-from .outputs.codegen.generate import load_generated, numpy_module
+from .numerics.sampling import variables
+from .outputs.codegen.generate import add_sizing_variables, generate, load_generated, numpy_module, outputs_for
 from .outputs.printing import (_ordered, common_subexpressions, compact_binds, latex_name, to_latex, to_latex_compact,
                                to_text, to_text_compact)
 
@@ -264,6 +268,16 @@ class HessianResult(_MapResult):
     def gradient(self) -> Expression | None:
         return None if self._gradient is None else self._wrap(self._gradient)
 
+    def __str__(self) -> str:
+        if isinstance(self.wrt, tuple) and isinstance(self._expr, Zero):
+            return "0"  # a mixed block that vanishes is zero, whatever its shape (never an array)
+        return super().__str__()
+
+    def latex(self) -> str:
+        if isinstance(self.wrt, tuple) and isinstance(self._expr, Zero):
+            return "0"
+        return super().latex()
+
     def latex_label(self):
         if isinstance(self.wrt, tuple):
             a, b = (latex_name(w) for w in self.wrt)
@@ -287,5 +301,240 @@ class HvpResult(Result):
 
     kind = "hvp"
 
+    def __init__(self, *a, moving: dict | None = None, **k):
+        super().__init__(*a, **k)
+        self.moving = moving  # name -> direction, when several variables move at once (a block product)
+
     def latex_label(self):
         return r"\nabla^2 f\left[" + latex_name(self.directions[-1].name) + r"\right]"
+
+
+# ---------------------------------------------------------------- several variables at once
+def _is_zero(node: Expr) -> bool:
+    return isinstance(node, Zero)
+
+
+class SeveralResult(Result):
+    """Derivatives with respect to several variables at once: one part per variable (or, for a
+    Hessian, per block), in the order asked for, printed together with the subexpressions the
+    parts share named once (`... where P = tanh(W1 X + b1 ones(1, N))`).
+
+    `r[key]` is one part, the very result the single-variable call gives (`r["W1"]` is
+    `grad(f, "W1")`); `r.evaluate(values)` a dict key -> array; `r.expr` a dict key -> Expression.
+    """
+
+    kind = "several"
+
+    def __init__(self, function: Expression, wrt: tuple, parts: dict, differential: Expr | None = None,
+                 directions: tuple = ()):
+        first = next(iter(parts.values()))
+        super().__init__(function, tuple(wrt), differential if differential is not None else first.node,
+                         differential, directions)
+        self.parts = parts
+
+    # ---- parts
+    def __getitem__(self, key):
+        try:
+            return self.parts[key]
+        except (KeyError, TypeError):
+            keys = ", ".join(repr(k) for k in self.parts)
+            raise MatcalcError(f"{key!r} is not one of this result's parts ({keys})") from None
+
+    def __iter__(self):
+        return iter(self.parts)
+
+    def __len__(self) -> int:
+        return len(self.parts)
+
+    def keys(self):
+        return self.parts.keys()
+
+    def items(self):
+        return self.parts.items()
+
+    @property
+    def expr(self) -> dict:
+        return {k: p.expr for k, p in self.parts.items()}
+
+    @property
+    def where(self) -> str:
+        extra = [p.node for p in self.parts.values()] + list(self.directions)
+        for p in self.parts.values():
+            extra += list(p.directions)
+            if p._differential is not None:
+                extra.append(p._differential)
+        if self._differential is not None:
+            extra.append(self._differential)
+        return declarations_of(self.function.node, tuple(extra))
+
+    def _taken(self) -> frozenset:
+        names = set(super()._taken())
+        for p in self.parts.values():
+            names |= p._taken()
+            names |= {d for v in p.directions for d in v.shape if isinstance(d, str)}
+        for n in self.function.node.walk():  # dimension names read like variables: never reuse one
+            names |= {d for d in n.shape if isinstance(d, str) and "*" not in d}
+        return frozenset(names)
+
+    def _bodies(self) -> list:
+        """The expression each part prints (a zero block prints as 0, not as an array)."""
+        return [p.node for p in self.parts.values()]
+
+    def _joint(self) -> tuple:
+        bodies, binds = common_subexpressions(self._bodies(), limit=8, taken=self._taken(), pair_transposes=True)
+        return bodies, _ordered(binds)
+
+    def lines(self) -> list:
+        """(key, text label, LaTeX label, text, LaTeX) per part, the shared names in the last ones'
+        `where` (see `where_line`)."""
+        bodies, _ = self._joint()
+        out = []
+        for (k, p), body in zip(self.parts.items(), bodies):
+            zero = _is_zero(p.node)
+            out.append((k, self.text_label(k, p), self.latex_label_of(k, p),
+                        "0" if zero else to_text(body), "0" if zero else to_latex(body)))
+        return out
+
+    def where_line(self, latex: bool = False) -> str:
+        """The shared subexpressions, `P = ..., Q = ...` ('' when none)."""
+        _, binds = self._joint()
+        if latex:
+            return ", ".join(f"{latex_name(n)} = {to_latex(d)}" for n, d in binds)
+        return ", ".join(f"{n} = {to_text(d)}" for n, d in binds)
+
+    def __str__(self) -> str:
+        out = [f"{label} = {text}" for _, label, _, text, _ in self.lines()]
+        shared = self.where_line()
+        if shared:
+            out.append("where " + shared)
+        return "\n".join(out)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} with respect to {', '.join(map(str, self.wrt))}>"
+
+    def latex(self) -> str:
+        rows = [f"{label} &= {tex}" for _, _, label, _, tex in self.lines()]
+        shared = self.where_line(latex=True)
+        if shared:
+            rows.append(r"& \text{where } " + shared)
+        return r"\begin{aligned}" + r" \\ ".join(rows) + r"\end{aligned}"
+
+    def _repr_latex_(self) -> str:
+        return "$$" + self.latex() + "$$"
+
+    def text_label(self, key, part) -> str:
+        return str(key)
+
+    def latex_label_of(self, key, part) -> str:
+        return part.latex_label()
+
+    def forms(self) -> dict:
+        """Every form as text and LaTeX (the CLI's JSON output); `parts` holds each part's own forms."""
+        out = {"kind": self.kind, "wrt": list(self.wrt), "text": str(self), "latex": self.latex(),
+               "where": self.where, "read_as": self.function.reading, "inferred": self.function.inferred,
+               "shared": self.where_line(), "parts": []}
+        if self._differential is not None:
+            out["differential"] = {"text": to_text(self._differential), "latex": to_latex(self._differential)}
+        for (k, p), (_, label, tex_label, text, tex) in zip(self.parts.items(), self.lines()):
+            one = p.forms()
+            one.update(key=list(k) if isinstance(k, tuple) else k, label=label, label_latex=tex_label,
+                       joint_text=text, joint_latex=tex)
+            if _is_zero(p.node):
+                one.update(text="0", latex="0", zero=True)
+            out["parts"].append(one)
+        return out
+
+    def evaluate(self, values: dict | None = None, **kw) -> dict:
+        """A dict key -> array, each part's own `.evaluate()`."""
+        vals = dict(check_values(values))
+        vals.update(kw)
+        return {k: p.evaluate(vals) for k, p in self.parts.items()}
+
+    label = "part"
+
+    def generated_outputs(self, outs: list, found: dict, directions: dict, label: str | None = None):
+        """Append the parts to `outs` (the outputs of one generated function), their variables to
+        `found` and the directions they move along to `directions`; the layout of their indices
+        (a list per variable in the order named; for a Hessian, a list of rows of blocks)."""
+        label = label or self.label
+        moving = {v.name for v in self.directions} if self.kind == "hvp" else set()
+        directions.update((v.name, v) for v in self.directions if v.name in moving)
+
+        def add(part, name):
+            got, ps = outputs_for(part, name=name)
+            for p in ps:
+                if p.name not in moving:
+                    found.setdefault(p.name, p)
+            outs.extend(got)
+            return len(outs) - 1
+        if isinstance(self, BlockHessianResult):
+            return [[add(self.parts[(a, b)], f"{label}_{a}_{b}") for b in self.wrt] for a in self.wrt]
+        return [add(self.parts[n], f"{label}_{n}") for n in self.wrt]
+
+    def numpy_source(self, backend: str = "numpy") -> str:
+        """The source of one function of the variables (sorted by name; a block product's directions
+        last, in the order named) returning a tuple with a part per variable (a Hessian: rows of
+        blocks), the work the parts share done once."""
+        outs, found, directions = [], variables(self.function.node), {}
+        layout = self.generated_outputs(outs, found, directions)
+        add_sizing_variables(found, [self.function.node], self.function.context)
+        params = [found[n] for n in sorted(found) if n not in directions] + list(directions.values())
+        doc = (f"Generated by matcalc: the {self.kind} of f = {to_text(self.function.node)} with respect to "
+               f"{', '.join(self.wrt)}, one per variable in that order.")
+        return generate(outs, params, backend=backend, name="f", layout=layout, doc=doc)
+
+
+class GradientsResult(SeveralResult):
+    """The gradient with respect to each of several variables: df = sum_k <G_k, dX_k>."""
+
+    kind = "gradients"
+    label = "grad"
+
+    def text_label(self, key, part) -> str:
+        return f"grad {key}"
+
+
+class BlockHessianResult(SeveralResult):
+    """The block Hessian: block (A, B) is the mixed second derivative d2f/dA dB, the map
+    dB -> d(grad_A f)[dB] (a matrix when A and B are vectors), exactly `hessian(f, (A, B))`;
+    the diagonal blocks are `hessian(f, A)`. A block that is zero prints as 0. Evaluated, block
+    (A, B) is the array [A..., B...]; `dense()` joins the blocks of vector and scalar variables
+    into one symmetric matrix."""
+
+    kind = "hessian"
+    label = "hessian"
+
+    def text_label(self, key, part) -> str:
+        a, b = key
+        m = part.linear_map
+        return f"H[{a}, {b}]" + (f"[{m.direction.name}]" if m is not None and not _is_zero(part.node) else "")
+
+    def latex_label_of(self, key, part) -> str:
+        a, b = (latex_name(k) for k in key)
+        top = r"\frac{\partial^2 f}{\partial " + (a + "^2" if key[0] == key[1] else a + r"\, \partial " + b) + "}"
+        m = part.linear_map
+        return top + (r"\left[" + latex_name(m.direction.name) + r"\right]"
+                      if m is not None and not _is_zero(part.node) else "")
+
+    def dense(self, values: dict | None = None, **kw) -> np.ndarray:
+        """The whole Hessian as one matrix, variables in order, each flattened (row-major, as
+        NumPy's reshape): entries d2f / dx_i dx_j over all the variables' entries."""
+        blocks = self.evaluate(values, **kw)
+        sizes = [int(np.prod(np.shape(blocks[(a, a)]))) for a in self.wrt]
+        sizes = [math.isqrt(s) for s in sizes]  # block (A, A) has size(A)^2 entries
+        return np.block([[np.reshape(blocks[(a, b)], (sa, sb)) for b, sb in zip(self.wrt, sizes)]
+                         for a, sa in zip(self.wrt, sizes)])
+
+
+class BlockHvpResult(SeveralResult):
+    """The block Hessian-vector product: for each variable A, sum_B H_AB[v_B] = d(grad_A f) with
+    every variable B moving along its own direction v_B; `directions` holds the v_B, in order."""
+
+    kind = "hvp"
+    label = "hvp"
+
+    def text_label(self, key, part) -> str:
+        return f"H[v]_{key}"
+
+    def latex_label_of(self, key, part) -> str:
+        return r"\left(\nabla^2 f\, v\right)_{" + latex_name(key) + "}"

@@ -134,6 +134,13 @@ def check_sample_size(result, exprs) -> None:
 
 def check(result, trials: int = 3, seed: int = 0, tol: float = 1e-5) -> CheckReport:
     """Compare a result of grad/jacobian/hessian/hvp/differential with finite differences."""
+    parts = getattr(result, "parts", None)
+    if parts is not None:  # several variables: every part (gradient, block) is checked
+        reports = [check(p, trials=trials, seed=seed, tol=tol) for p in parts.values()]
+        bad = [r for r in reports if not r.ok]
+        return CheckReport(not bad, max(r.error for r in reports), min(r.trials for r in reports),
+                           f"{result.kind} by {', '.join(map(str, result.wrt))}",
+                           bad[0].message if bad else "")
     rng = np.random.default_rng(seed)
     f = result.function.node
     kind = result.kind
@@ -205,6 +212,17 @@ def _one(result, kind, f, vals, dims, rng) -> float:
             return g.evaluate(v)
         got = result.evaluate(vals)
         return _rel(got, _fd(gfun, vals[b], sym, diag), g.evaluate(vals))
+    if kind == "hvp" and getattr(result, "moving", None):  # one row of a block product: all variables move
+        g = result.first_order()
+        moving = result.moving
+        step = 1e-6 * max([1.0] + [float(np.max(np.abs(vals[n]))) for n in moving])
+
+        def at(t):
+            w = dict(vals)
+            for n, d in moving.items():
+                w[n] = np.asarray(vals[n], dtype=float) + t * np.asarray(vals[d.name], dtype=float)
+            return np.asarray(g.evaluate(w), dtype=float)
+        return _rel(result.evaluate(vals), (at(step) - at(-step)) / (2 * step), g.evaluate(vals))
     if kind == "hvp":
         g = result.first_order()
         v = result.directions[1]

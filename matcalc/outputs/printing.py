@@ -612,12 +612,15 @@ def _bind_var(name: str, node: Expr) -> Expr:
     return B.var(name, node.shape, ("symmetric",) if B.is_symmetric(node) and kind == "matrix" else ())
 
 
-def common_subexpressions(e, limit: int = 3, taken=(), given=()) -> tuple:
+def common_subexpressions(e, limit: int = 3, taken=(), given=(), pair_transposes: bool = False) -> tuple:
     """(body, [(name, definition)]): repeated subexpressions named, when that shortens the text.
 
     `e` may be one expression or a list of them (named jointly; the bodies come back as a list).
     `given`: names already in use for some subexpressions (another line of the same answer):
     those keep their name and meaning here, and no new name repeats one of them.
+    A subexpression and its transpose count as one (R and R' are both written with the name R).
+    With `pair_transposes`, a node repeated inside the definitions made so far counts too; the
+    several-variable results use it, so that the terms backpropagation shares are named once.
     """
     bodies = list(e) if isinstance(e, (list, tuple)) else [e]
     taken = set().union(*(b.free for b in bodies)) | set(taken) | {n for n, _ in given}
@@ -632,7 +635,7 @@ def common_subexpressions(e, limit: int = 3, taken=(), given=()) -> tuple:
             binds.append((name, node))
     for _ in range(limit):
         best = None
-        occurrences = _occurrences(bodies)
+        occurrences = _occurrences(bodies + ([d for _, d in binds] if pair_transposes else []))
         for node, k in occurrences.items():
             if any(node is b for b in bodies) or isinstance(node, (Var, Num, Identity, Ones, Zero)) \
                     or not node.children:

@@ -12,9 +12,11 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 import matcalc
+from matcalc.outputs.codegen.generate import load_generated
 from matcalc.cli import main
 from conftest import ROOT
 
@@ -172,10 +174,67 @@ def test_hessian_flag_in_latex(cli):
     assert lines(out)["\\nabla^2 f"] == matcalc.hessian("x'Ax", "x", where=where).latex()
 
 
-def test_mixed_hessian_takes_two_variables(cli):
+def test_hessian_by_two_variables_prints_every_block_the_mixed_one_included(cli):
     code, out, err = cli("x' A y", "--wrt", "x,y", "--hessian", "--format", "text")
     assert code == 0, err
-    assert out.strip()
+    got = lines(out)
+    r = matcalc.hessian("x' A y", ("x", "y"))
+    assert got["H[x, y]"] == str(r) == "A"
+    assert got["H[x, x]"] == "0" and got["H[y, y]"] == "0" and got["H[y, x]"] == "A'"
+
+
+MLP = "sum((W2 tanh(W1 X + b1 ones(N)') + b2 ones(N)' - Y).^2)"
+
+
+def test_several_variables_print_every_gradient_and_the_shared_terms_once(cli):
+    code, out, err = cli(MLP, "--wrt", "W1,b1,W2,b2", "--format", "text")
+    assert code == 0, err
+    r = matcalc.grad(MLP, ["W1", "b1", "W2", "b2"])
+    got = out.splitlines()
+    assert got[0].startswith("# read as:") and got[1] == f"df = {r.differential}"
+    assert got[2:] == str(r).splitlines()
+
+
+def test_several_variables_in_latex_label_each_gradient(cli):
+    code, out, _ = cli(MLP, "--wrt", "W1,b1,W2,b2")
+    assert code == 0
+    r = matcalc.grad(MLP, ["W1", "b1", "W2", "b2"])
+    got = lines(out)
+    assert got["grad W1"] == r.lines()[0][4] == "2 M X^{\\top}"
+    assert out.splitlines()[-1] == "where " + r.where_line(latex=True)
+
+
+def test_several_variables_in_json_carry_each_part_and_the_check(cli):
+    code, out, _ = cli(MLP, "--wrt", "W1,b1,W2,b2", "--format", "json", "--check")
+    assert code == 0
+    data = json.loads(out)
+    assert data["kind"] == "gradients" and data["wrt"] == ["W1", "b1", "W2", "b2"]
+    assert [p["wrt"] for p in data["parts"]] == ["W1", "b1", "W2", "b2"]
+    assert data["parts"][2]["joint_text"] == "2 P Q'" and data["shared"].startswith("Q = tanh(")
+    assert data["check"]["ok"] is True
+
+
+def test_several_variables_in_numpy_give_one_function_returning_every_gradient(cli):
+    code, out, err = cli("x' A y + y' y", "--wrt", "x,y", "--format", "numpy", "--check")
+    assert code == 0 and "check: ok" in err
+    fn = load_generated(out)  # the module the CLI printed
+    A, x, y = np.arange(6.0).reshape(2, 3), np.ones(2), np.arange(3.0)
+    gx, gy = fn(A, x, y)
+    assert np.allclose(gx, A @ y) and np.allclose(gy, A.T @ x + 2 * y)
+
+
+def test_several_variables_with_check_print_one_verdict(cli):
+    code, out, _ = cli(MLP, "--wrt", "W1,b1,W2,b2", "--check", "--format", "text")
+    assert code == 0
+    verdict = [line for line in out.splitlines() if line.startswith("check:")]
+    assert len(verdict) == 1 and "ok" in verdict[0] and "by W1, b1, W2, b2" in verdict[0]
+
+
+def test_block_hvp_by_several_variables(cli):
+    code, out, _ = cli("1/2 ||W x + b - y||^2", "--wrt", "W,b", "--hvp", "--format", "text",
+                       "--where", "W: matrix(m,n)")
+    assert code == 0
+    assert lines(out)["H[v]_b"] == "v_W x + v_b"
 
 
 def test_hvp_flag_prints_the_hessian_vector_product(cli):
@@ -280,7 +339,9 @@ BAD = {
     "spectral norm": (["||X||"], "spectral"),
     "grad of a vector": (["A x", "--wrt", "x", "--hessian"], "jacobian"),
     "variable not in the expression": (["x'x", "--wrt", "y"], "not a variable"),
-    "two variables without --hessian": (["x' A y", "--wrt", "x,y"], "--hessian"),
+    "Jacobian by several variables": (["A x + B y", "--wrt", "x,y"], "one variable at a time"),
+    "a variable named twice": (["x' y", "--wrt", "x,x"], "named twice"),
+    "differential by several variables": (["x' y", "--wrt", "x,y", "--differential"], "takes one variable"),
     "bidi override": (["x \u202e+ y"], "U+202E"),
     "zero-width space": (["x\u200by"], "U+200B"),
     "control character": (["x\x07y"], "U+0007"),

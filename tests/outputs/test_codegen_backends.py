@@ -370,3 +370,54 @@ def test_jax_functions_keep_dtypes_and_work_under_jit_vmap_and_sharding():
     out = subprocess.run([sys.executable, "-c", JAX_SCRIPT], capture_output=True, text=True, env=env)
     assert out.returncode == 0, out.stderr[-3000:]
     assert out.stdout.strip().endswith("ok")
+
+
+# ---------------------------------------------------------------- several variables (compile with a list)
+SEVERAL = [  # (expression, variables, where)
+    ("sum((W2 tanh(W1 X + b1 ones(N)') + b2 ones(N)' - Y).^2)", ["W1", "b1", "W2", "b2"], ""),
+    ("log(sum(exp(A x + b))) + 1/2 x' x", ["x", "A", "b"], "A: matrix(m,n)"),
+    ("x' A y + y' y", ["y", "x"], ""),
+    ("(x - A s)' W (x - A s)", ["A", "W", "s", "x"], "A: matrix(m,n); W: matrix(m,m) symmetric"),
+]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("case", SEVERAL, ids=[c[0] for c in SEVERAL])
+def test_compile_with_several_variables_agrees_with_evaluate_on_every_backend(case, backend):
+    text, names, where = case
+    where = where or None
+    # the block Hessian's dense maps cost JAX a compilation each (seconds): NumPy checks them
+    outputs = ("value", "grad", "hvp") + (("hessian",) if backend == "numpy" else ())
+    fn = matcalc.compile(text, names, where=where, outputs=outputs, backend=_backend(backend))
+    hv = matcalc.hvp(text, names, where=where)
+    vals = _values(fn, hv, dims={"m": 3, "n": 4, "N": 5})
+    value, grads, hvps, *hess = fn(**vals)
+    by_name = _by_name(vals)
+    assert float(value) == pytest.approx(matcalc.parse(text, where=where).evaluate(by_name), rel=1e-12)
+    want_g = matcalc.grad(text, names, where=where).evaluate(by_name)
+    want_hv = hv.evaluate(by_name)
+    want_h = matcalc.hessian(text, names, where=where).evaluate(by_name) if hess else {}
+    for i, a in enumerate(names):
+        assert_close(np.asarray(grads[i]), want_g[a], rtol=1e-9)
+        assert_close(np.asarray(hvps[i]), want_hv[a], rtol=1e-9)
+        for j, b in enumerate(names if hess else ()):
+            assert_close(np.asarray(hess[0][i][j]), want_h[(a, b)], rtol=1e-9)
+
+
+def test_compile_with_several_variables_takes_them_sorted_and_returns_them_in_the_order_named():
+    fn = matcalc.compile("x' A y + y' y", ["y", "x"], outputs=("value", "grad"))
+    assert list(inspect.signature(fn).parameters) == ["A", "x", "y"]
+    A, x, y = np.arange(6.0).reshape(2, 3), np.ones(2), np.arange(3.0)
+    value, (gy, gx) = fn(A, x, y)
+    assert value == pytest.approx(x @ A @ y + y @ y)
+    assert_close(gy, A.T @ x + 2 * y) and assert_close(gx, A @ y)
+
+
+def test_compile_with_several_variables_computes_the_shared_hidden_layer_once():
+    fn = matcalc.compile("sum((W2 tanh(W1 X + b1 ones(N)') + b2 ones(N)' - Y).^2)", ["W1", "b1", "W2", "b2"])
+    assert fn.__matcalc_source__.split("def f(")[1].count("tanh(") == 1
+
+
+def test_compile_with_several_variables_refuses_a_jacobian():
+    with pytest.raises(matcalc.MatcalcError, match="one variable"):
+        matcalc.compile("x' y", ["x", "y"], outputs=("jacobian",))

@@ -62,8 +62,13 @@ class Output:
 
 
 # ---------------------------------------------------------------- modules
-def generate(outputs: list, params: list, backend: str = "numpy", name: str = "f", doc: str = "") -> str:
-    """The source of a module defining `name(*params)` that returns the outputs (a tuple if several)."""
+def generate(outputs: list, params: list, backend: str = "numpy", name: str = "f", doc: str = "",
+             layout=None) -> str:
+    """The source of a module defining `name(*params)` that returns the outputs (a tuple if several).
+
+    `layout` groups the outputs into nested tuples: an index is one output, a list a tuple of
+    its items (`[0, [1, 2]]` returns `(value, (g1, g2))`, for several variables at once).
+    """
     be = BACKENDS[backend]
     em = Emitter(be, params)
     lines = []
@@ -105,7 +110,10 @@ def generate(outputs: list, params: list, backend: str = "numpy", name: str = "f
             code = em.code(o.expr)
             results.append(_finish(be, o, code))
     body = lines + [ln for ln in em.lines if ln]
-    ret = results[0] if len(results) == 1 else "(" + ", ".join(results) + ")"
+    if layout is not None:
+        ret = _nested(layout, results)
+    else:
+        ret = results[0] if len(results) == 1 else "(" + ", ".join(results) + ")"
     sig = ", ".join(py_name(v.name) for v in params)
     fn_src = [f"def {name}({sig}):", f'    """{_fn_doc(outputs, params)}"""'] + ["    " + ln for ln in body]
     fn_src.append(f"    return {ret}")
@@ -115,6 +123,14 @@ def generate(outputs: list, params: list, backend: str = "numpy", name: str = "f
         src += ["", "", helpers]
     src += ["", ""] + fn_src
     return "\n".join(src) + "\n"
+
+
+def _nested(layout, results: list) -> str:
+    """The return expression of `layout` (an index, or a list of layouts: a tuple)."""
+    if isinstance(layout, int):
+        return results[layout]
+    items = [_nested(x, results) for x in layout]
+    return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
 
 
 #: declared properties generated NumPy code confirms on its inputs (each O(n^2))
