@@ -132,9 +132,17 @@ def _jacobian_line(j: Expr, dx: Var):
 
 def _second_order(result, x: Var, dx: Var, v: Var, g: Expr, plain: bool = False) -> list:
     h = result.node
+    if result.kind == "hvp":
+        proj = _projection(x)
+        line = Op("mul", (Leaf(h), Leaf(dx))) if x.shape == SCALAR else Op("inner", (Leaf(h), Leaf(dx)))
+        if proj:
+            dg = simplify(differential(g, {x.name: v}))
+            return second_order_steps(g, x, dx, v, Op("inner", (Leaf(dg), Leaf(dx))), "read off H[V]",
+                                      line, "sym(H[V])" if proj == "sym(G)" else proj)
+        return second_order_steps(g, x, dx, v, line, "read off H[V]")
     if x.shape == SCALAR:
         return second_order_steps(g, x, dx, v, Op("mul", (Leaf(h), Leaf(dx), Leaf(v))), "read off H")
-    if not result.kind == "hvp" and not getattr(result, "is_map", False):
+    if not result.is_map:
         answer = Op("mul", (Op("T", (Leaf(dx),)), Leaf(h), Leaf(v)))
         return second_order_steps(g, x, dx, v, answer, "read off H")
     proj = "" if plain else _projection(x)

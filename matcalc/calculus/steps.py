@@ -136,7 +136,7 @@ def _product(args: list):
     and a negative coefficient written as a leading minus."""
     flat = []
     for a in args:
-        flat += list(a.args) if isinstance(a, Op) and a.kind == "mul" else [a]
+        flat += list(a.args) if _flattens(a, "mul") else [a]
     scal = [i for i, a in enumerate(flat) if isinstance(a, Leaf) and a.expr.shape == SCALAR
             and not isinstance(a.expr, Var)]
     sign = 1
@@ -150,6 +150,32 @@ def _product(args: list):
         flat = merged + flat
     out = flat[0] if len(flat) == 1 else Op("mul", tuple(flat))
     return out if sign > 0 else Op("neg", (out,))
+
+
+def _flattens(node, kind: str) -> bool:
+    """A product inside a product of the same kind is written as one, except a 1x1 matrix
+    product (a'dx in a'dx a is a scalar: the chain a' dx a would not multiply)."""
+    if not (isinstance(node, Op) and node.kind == kind):
+        return False
+    return kind != "mul" or node_shape(node) != SCALAR or all(node_shape(a) == SCALAR for a in node.args)
+
+
+def node_shape(node) -> tuple:
+    """The shape of a part of a line."""
+    if isinstance(node, (Leaf, Pending)):
+        return node.expr.shape
+    k = node.kind
+    if k in ("tr", "sum", "inner"):
+        return SCALAR
+    if k == "mul":
+        shapes = [node_shape(a) for a in node.args if node_shape(a) != SCALAR]
+        return (shapes[0][0], shapes[-1][1]) if shapes else SCALAR
+    if k == "T":
+        r, c = node_shape(node.args[0])
+        return (c, r)
+    if k in ("add", "neg", "had"):
+        return node_shape(node.args[0])
+    return line_expr(node, {}).shape
 
 
 def _pendings(node) -> list:
@@ -189,7 +215,7 @@ def settle(e: Expr, dirs: dict):
         return _prune(_op("T", settle(e.arg, dirs)))
     if isinstance(e, (Mul, Hadamard)) and _single_dependent(e, dirs):
         kind = "mul" if isinstance(e, Mul) else "had"
-        return _prune(Op(kind, tuple(settle(f, dirs) if _depends(f, dirs) else Leaf(f) for f in _factors(e))))
+        return _prune(Op(kind, tuple(settle(f, dirs) if _depends(f, dirs) else Leaf(f) for f in _factors(e, dirs))))
     if isinstance(e, Add) and sum(_depends(t, dirs) for t in e.args) == 1:
         return settle(next(t for t in e.args if _depends(t, dirs)), dirs)
     if isinstance(e, (Sum, Diag, DiagPart, Vec)):
@@ -198,10 +224,13 @@ def settle(e: Expr, dirs: dict):
     return Pending(e)
 
 
-def _factors(e: Expr) -> tuple:
-    """A product's factors as written: the coefficient (as a number), scalars, then the chain."""
+def _factors(e: Expr, dirs: dict | None = None) -> tuple:
+    """A product's factors as written: the coefficient (as a number), scalars (the constant ones
+    first, as in lambda/2 d(w^2)), then the chain."""
     if isinstance(e, Mul):
         c, scal, chain = e.split()
+        if dirs is not None:
+            scal = sorted(scal, key=lambda f: _depends(f, dirs))
         return ((B.num(c),) if c != 1 else ()) + tuple(scal) + tuple(chain)
     return tuple(e.args)
 
@@ -388,7 +417,7 @@ def _expand_terms(node, names: frozenset, limit: int):
         if k in ("mul", "had", "kron"):
             flat = []
             for a in args:  # a product inside a product is one product
-                flat += list(a.args) if isinstance(a, Op) and a.kind == k else [a]
+                flat += list(a.args) if _flattens(a, k) else [a]
             args = flat
         out.append((sg, Op(k, tuple(args))))
     return out
