@@ -39,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="Jacobian layout (default numerator: vec(dF) = J vec(dX))")
     p.add_argument("--format", choices=("latex", "text", "json", "numpy"), default="latex")
     p.add_argument("--check", action="store_true", help="compare with central finite differences at random inputs")
+    p.add_argument("--steps", action="store_true", help="show the derivation step by step, each step's rule named")
     return p
 
 
@@ -135,11 +136,15 @@ def run(args) -> int:
         _json_shapes(r, out)  # read_as and inferred come with the result's forms
         if report is not None:
             out["check"] = {"ok": report.ok, "error": report.error, "trials": report.trials}
+        if args.steps:
+            out["steps"] = r.steps.to_json()
         print(json.dumps(out, indent=2))
     else:
         print(f"{'%' if args.format == 'latex' else '#'} read as: {f.reading}   ({f.inferred})")
         for label, text_, latex in _lines(r):
             print(f"{label} = {text_ if args.format == 'text' else latex}")
+    if args.steps and args.format != "json":
+        _print_steps(r, args.format)
     if report is not None and args.format != "json":
         # after generated code the verdict goes to standard error: `> gen.py` stays importable
         print(f"check: {report} (checked: the {r.kind} of {f.reading} by {wrt})",
@@ -147,6 +152,19 @@ def run(args) -> int:
     if report is not None and not report.ok:
         return 1
     return 0
+
+
+def _print_steps(r, fmt: str) -> None:
+    """The derivation after the answer: aligned text lines, one LaTeX `aligned` block, or (after
+    generated code) comment lines."""
+    if fmt == "latex":
+        print("% steps:")
+        print(r.steps_latex())
+    else:
+        lead = "# " if fmt == "numpy" else ""
+        print(f"{lead}steps:")
+        for line in str(r.steps).splitlines():
+            print(lead + line)
 
 
 def _json_shapes(r, out: dict) -> None:

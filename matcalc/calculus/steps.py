@@ -26,7 +26,7 @@ from fractions import Fraction
 
 from ..core import build as B
 from ..core.errors import MatcalcError
-from ..core.layout import inner_pair, self_inner
+from ..core.layout import inner_pair, self_inner, transposes
 from ..core.nodes import (SCALAR, Add, Det, Diag, DiagPart, Expr, Func, Hadamard, Inverse, Kron, LogDet, MatPow,
                           Mul, Num, Pow, Softmax, Sum, Trace, Transpose, Var, Vec)
 from .readoff import differential, gradient_of
@@ -211,6 +211,10 @@ def settle(e: Expr, dirs: dict):
         return None
     if isinstance(e, Var):
         return Leaf(dirs[e.name])
+    if e.shape[0] == 1 and e.shape[1] != 1 and isinstance(e, (Func, Add, Hadamard, Pow)):
+        t = B.transpose(e)  # a row written as the transpose of its column: d(sigmoid(W x + b)')
+        if transposes(t) < transposes(e):
+            return _prune(_op("T", settle(t, dirs)))
     if isinstance(e, Transpose) and not isinstance(e.arg, Inverse):
         return _prune(_op("T", settle(e.arg, dirs)))
     if isinstance(e, (Mul, Hadamard)) and _single_dependent(e, dirs):
@@ -249,6 +253,8 @@ def rule_of(e: Expr) -> str:
         return "linearity"
     if isinstance(e, (Mul, MatPow)) and _inner_of(e) is not None:
         return "inner-product rule"
+    if isinstance(e, Mul) and self_inner(e) is not None:
+        return "norm rule"
     if isinstance(e, Trace):
         if self_inner(e) is not None:
             return "norm rule"
@@ -312,6 +318,9 @@ def expand_one(e: Expr, dirs: dict):
         a, b = inner
         return _prune(_op("add", _op("mul", _op("T", s(a)), Leaf(b)) if dep(a) else None,
                           _op("mul", Leaf(B.transpose(a)), s(b)) if dep(b) else None))
+    if isinstance(e, Mul) and self_inner(e) is not None:
+        y = self_inner(e)[0]          # d||y||^2 = 2 <y, dy>
+        return _prune(_op("mul", Leaf(B.num(2)), _op("inner", Leaf(y), s(y))))
     if isinstance(e, (Mul, Hadamard, Kron)):
         kind = {Mul: "mul", Hadamard: "had", Kron: "kron"}[type(e)]
         f = _factors(e)
@@ -556,6 +565,8 @@ def _adjoint_rule(terms: list, dx: Var) -> str:
             return "sum(A .* B) = <A, B>"
         if isinstance(t, Op) and t.kind == "mul" and dx.shape[1] == 1:
             chain = [a for a in t.args if not (isinstance(a, Leaf) and a.expr.shape == SCALAR)]
+            if len(chain) == 1 and isinstance(chain[0], Op) and chain[0].kind == "mul":
+                chain = list(chain[0].args)  # c (dx' A x): the 1x1 product after its coefficient
             if chain and _is_dx(chain[0], dx) is True:
                 return "transpose of a scalar"
             if chain and _is_dx(chain[-1], dx) is False:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from ..calculus.steps import Leaf, Op, Pending, RawStep
 from ..core import build as B
-from ..core.nodes import Det, Hadamard, LogDet, Trace, Var
+from ..core.layout import self_inner
+from ..core.nodes import Det, Hadamard, LogDet, Mul, Trace, Var
 from .printing import ADD, ATOM, MUL, POW, LatexPrinter, TextPrinter
 
 LHS_TEXT = {"df": "df", "d2f": "d2f", "dF": "dF"}
@@ -54,9 +55,21 @@ RULE_LATEX = {
 }
 
 
+#: Short titles, for a line that several rules share ("a; b": nothing visible changed in between).
+RULE_TITLES = {"differential": "take the differential", "tr(A'B) = <A, B>": "trace as inner product",
+               "a'dx = <a, dx>": "inner product", "sum(A .* B) = <A, B>": "inner product",
+               "adjoint": "move dX out", "differentiate again, dX fixed": "differentiate again",
+               "d det": "determinant rule", "d log det": "log-determinant rule", "d tr": "trace rule",
+               "d softmax": "softmax rule", "sym(G)": "symmetric part", "sym(H[V])": "symmetric part"}
+
+
 def rule_latex(rule: str) -> str:
-    """The annotation of a rule (merged rules, "a; b", are annotated one after the other)."""
-    return r"\;\; ".join(RULE_LATEX.get(r, r"\text{" + _text_safe(r) + "}") for r in rule.split("; "))
+    """The annotation of a rule: its name in \\text{...} and the identity it applies; a line that
+    several rules share names them all."""
+    names = rule.split("; ")
+    if len(names) == 1:
+        return RULE_LATEX.get(rule, r"\text{" + _text_safe(rule) + "}")
+    return r"\text{" + "; ".join(_text_safe(RULE_TITLES.get(r, r)) for r in names) + "}"
 
 
 def _text_safe(s: str) -> str:
@@ -80,12 +93,19 @@ class _LinePrinter:
         if isinstance(node, Leaf):
             return self.printer.p(node.expr)
         if isinstance(node, Pending):
-            s, q = self.printer.p(node.expr)
+            s, q = self._pending_body(node.expr)
             d = r"\mathrm{d}" if self.latex else "d"
             if isinstance(node.expr, (Trace, Det, LogDet)) and q == ATOM and s.endswith(")"):
                 return d + (r"\," if self.latex else " ") + s, ATOM
             return d + self.paren(s), ATOM
         return getattr(self, "_" + node.kind)(node)
+
+    def _pending_body(self, e) -> tuple:
+        """What d(...) applies to; y'y of a vector expression y written ||y||^2, as in the input."""
+        si = self_inner(e) if isinstance(e, Mul) else None
+        if si is not None and not isinstance(si[0], Var):
+            return self.printer.norm(si[0], False) + ("^{2}" if self.latex else "^2"), POW
+        return self.printer.p(e)
 
     def at(self, node, prec: int) -> str:
         s, q = self.p(node)
