@@ -184,7 +184,10 @@ def raw_steps_for(result) -> list:
     if kind in ("hessian", "hvp"):
         x = _variable(result, result.wrt)
         g = result._gradient if kind == "hessian" else _gradient_of_hvp(result, x)
-        first, _ = _first_order(result, result.wrt, dirs[0], _first_order_g(result, x, g))
+        g_all = _first_order_g(result, x, g)
+        first, _ = _first_order(result, result.wrt, dirs[0], g_all)
+        if g_all is not g:  # G on the symmetric (or diagonal) X, before differentiating it again
+            first.append(RawStep("df", "X' = X", Op("inner", (Leaf(g), Leaf(dirs[0]))), first[-1].dirs))
         v = dirs[1] if len(dirs) > 1 else dirs[0]
         return first + _second_order(result, x, dirs[0], v, g)
     raise ValueError(f"no derivation record for a {kind} result")

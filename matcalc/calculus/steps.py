@@ -386,7 +386,7 @@ def expand_all(start: Node, dirs: dict, lhs: str, steps: list) -> Node:
             rule = rule_of(first.expr)
             table = {p: expand_one(p.expr, dirs) for p in pend if rule_of(p.expr) == rule}
         line = _replace(line, table)
-        steps.append(RawStep(lhs, rule, line if line is not None else Leaf(B.ZERO), frozen_dirs))
+        steps.append(RawStep(lhs, rule, line if line is not None else Leaf(B.zeros(node_shape(start))), frozen_dirs))
         if line is None:
             return None
     raise MatcalcError("internal: the derivation did not terminate")

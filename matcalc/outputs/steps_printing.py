@@ -10,7 +10,7 @@ from __future__ import annotations
 from ..calculus.steps import Leaf, Op, Pending, RawStep
 from ..core import build as B
 from ..core.layout import self_inner
-from ..core.nodes import Det, Hadamard, LogDet, Mul, Trace, Var
+from ..core.nodes import Det, Hadamard, LogDet, Mul, Trace, Var, Zero
 from .printing import ADD, ATOM, MUL, POW, LatexPrinter, TextPrinter
 
 LHS_TEXT = {"df": "df", "d2f": "d2f", "dF": "dF"}
@@ -52,6 +52,7 @@ RULE_LATEX = {
     "read off H": r"\text{read off } H \text{ from } \mathrm{d}^{2}f = \mathrm{d}x^{\top} H\,\mathrm{d}x",
     "read off J": r"\text{read off } J \text{ from } \mathrm{d}F = J\,\mathrm{d}x",
     "sym(H[V])": r"\text{symmetric } X\text{: } \operatorname{sym}(H[V])",
+    "X' = X": r"\text{symmetric } X\text{: } X^{\top} = X",
 }
 
 
@@ -91,6 +92,8 @@ class _LinePrinter:
     def p(self, node) -> tuple:
         """(text, precedence)."""
         if isinstance(node, Leaf):
+            if isinstance(node.expr, Zero):
+                return "0", ATOM  # a zero matrix is 0 in a derivation, its size plain from the line
             return self.printer.p(node.expr)
         if isinstance(node, Pending):
             s, q = self._pending_body(node.expr)
