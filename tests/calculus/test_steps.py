@@ -116,12 +116,10 @@ RANDOM_KINDS = {"grad": ("scalar", matcalc.grad), "hessian": ("scalar", matcalc.
                 "hvp": ("scalar", matcalc.hvp), "jacobian": ("nonscalar", matcalc.jacobian)}
 
 
-@pytest.mark.parametrize("kind", sorted(RANDOM_KINDS))
-def test_every_step_of_random_expressions_holds(kind):
-    """Bounded property test on the generator's random well-typed expressions (seeded)."""
+def _check_random(kind: str, n: int, start: int = 0) -> int:
     out, fn = RANDOM_KINDS[kind]
     checked = 0
-    for i in range(40):
+    for i in range(start, start + n):
         case = random_case(104729 * i + 17, out=out, wrt="any", max_depth=5, budget=16)
         try:
             r = fn(case.text, case.wrt.name, where=case.where)
@@ -136,4 +134,16 @@ def test_every_step_of_random_expressions_holds(kind):
             continue
         assert_every_step_holds(r, vals)
         checked += 1
-    assert checked >= 20
+    return checked
+
+
+@pytest.mark.parametrize("kind", sorted(RANDOM_KINDS))
+def test_every_step_of_random_expressions_holds(kind):
+    """Bounded property test on the generator's random well-typed expressions (seeded)."""
+    assert _check_random(kind, 25) >= 20
+
+
+@pytest.mark.long
+@pytest.mark.parametrize("kind", sorted(RANDOM_KINDS))
+def test_every_step_of_many_random_expressions_holds(kind):
+    assert _check_random(kind, 1000, start=25) >= 800
