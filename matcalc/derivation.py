@@ -23,11 +23,12 @@ from .outputs.steps_printing import LHS_TEXT, rule_latex, step_latex, step_text,
 class Step:
     """One line of a derivation: `str(step)` is `df = ...`, `.rule` the rule that produced it."""
 
-    __slots__ = ("_raw", "_context")
+    __slots__ = ("_raw", "_context", "_text")
 
-    def __init__(self, raw: RawStep, context: tuple):
+    def __init__(self, raw: RawStep, context: tuple, text: str | None = None):
         self._raw = raw
         self._context = context
+        self._text = text if text is not None else step_text(raw)
 
     @property
     def rule(self) -> str:
@@ -45,7 +46,7 @@ class Step:
         return {k: v.name for k, v in self._raw.dirs}
 
     def __str__(self) -> str:
-        return step_text(self._raw)
+        return self._text
 
     def __repr__(self) -> str:
         return f"<Step {self} [{self.rule}]>"
@@ -211,11 +212,12 @@ def _gradient_of_hvp(result, x: Var) -> Expr:
 def steps_for(result) -> Steps:
     """The derivation of `result` as `Steps`."""
     context = (result.function.node,) + tuple(result.function.context)
-    merged: list = []
+    merged: list = []  # (raw step, its text)
     for s in raw_steps_for(result):
-        if merged and merged[-1].lhs == s.lhs and step_text(merged[-1]) == step_text(s):
-            prev = merged[-1]  # nothing visible changed: one line, both rules
-            merged[-1] = RawStep(prev.lhs, prev.rule + "; " + s.rule, prev.node, prev.dirs)
+        text = step_text(s)
+        if merged and merged[-1][0].lhs == s.lhs and merged[-1][1] == text:
+            prev = merged[-1][0]  # nothing visible changed: one line, both rules
+            merged[-1] = (RawStep(prev.lhs, prev.rule + "; " + s.rule, prev.node, prev.dirs), text)
         else:
-            merged.append(s)
-    return Steps(Step(s, context) for s in merged)
+            merged.append((s, text))
+    return Steps(Step(s, context, text) for s, text in merged)
