@@ -25,13 +25,16 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from ..core import build as B
-from ..core.errors import MatcalcError
 from ..core.layout import inner_pair, self_inner, transposes
 from ..core.nodes import (SCALAR, Add, Det, Diag, DiagPart, Expr, Func, Hadamard, Inverse, Kron, LogDet, MatPow,
                           Mul, Num, Pow, Softmax, Sum, Trace, Transpose, Var, Vec)
 from .readoff import differential, gradient_of
 from .rules import derivative
 from .simplify import simplify
+
+#: Most rule steps before the differentials left are taken at once (a nest of 150 functions
+#: would otherwise print 150 ever longer lines).
+MAX_RULE_STEPS = 40
 
 #: Most terms a derivation expands a differential into before reading G off (beyond that it
 #: collects the terms directly: a line of forty traces teaches nothing).
@@ -373,13 +376,16 @@ def expand_all(start: Node, dirs: dict, lhs: str, steps: list) -> Node:
     pending differential of the line that it fits."""
     frozen_dirs = tuple(dirs.items())
     line = start
-    for _ in range(500):
+    for count in range(MAX_RULE_STEPS + 1):
         pend = _pendings(line)
         if not pend:
             return line
         first = pend[0]
         trivial = settle(first.expr, dirs)
-        if trivial != first:         # only the very first line can hold a d that needs no rule
+        if count == MAX_RULE_STEPS:  # a deep nest: the rest at once, by the rule table
+            table = {p: Leaf(simplify(differential(p.expr, dirs))) for p in pend}
+            rule = "the remaining rules"
+        elif trivial != first:       # only the very first line can hold a d that needs no rule
             table = {first: trivial}
             rule = "linearity"
         else:
@@ -389,7 +395,7 @@ def expand_all(start: Node, dirs: dict, lhs: str, steps: list) -> Node:
         steps.append(RawStep(lhs, rule, line if line is not None else Leaf(B.zeros(node_shape(start))), frozen_dirs))
         if line is None:
             return None
-    raise MatcalcError("internal: the derivation did not terminate")
+    return line
 
 
 # ---------------------------------------------------------------- second phase: move dX to the right

@@ -147,3 +147,47 @@ def test_every_step_of_random_expressions_holds(kind):
 @pytest.mark.parametrize("kind", sorted(RANDOM_KINDS))
 def test_every_step_of_many_random_expressions_holds(kind):
     assert _check_random(kind, 1000, start=25) >= 800
+
+
+JACOBIANS = [c for c in CASES if c["kind"] == "jacobian"]
+
+
+@pytest.mark.parametrize("case", JACOBIANS, ids=[c["id"] for c in JACOBIANS])
+def test_every_step_of_a_denominator_layout_jacobian_holds(case):
+    r = matcalc.jacobian(case["expr"], case["wrt"], where=decl(case), layout="denominator")
+    vals = _with_directions(r, sample_inputs(case), _props(case))
+    ref = matcalc.jacobian(case["expr"], case["wrt"], where=decl(case))
+    for s in r.steps:  # dF itself does not depend on the layout
+        np.testing.assert_allclose(np.asarray(s.evaluate(vals), dtype=float),
+                                   np.asarray(references(ref, vals)["dF"], dtype=float), rtol=1e-9, atol=1e-9)
+
+
+PROPERTY_CASES = [
+    ("tr(A X) + logdet(X)", "X: matrix(n,n) diagonal", {"diagonal"}),
+    ("tr(A X B X)", "X: matrix(n,n) symmetric", {"symmetric"}),
+    ("logdet(X) + tr(S X^-1)", "X: matrix(n,n) spd", {"spd"}),
+    ("tr(A X)", "X: matrix(n,n) orthogonal", set()),
+]
+
+
+@pytest.mark.parametrize("expr, where, props", PROPERTY_CASES, ids=[p[1].split()[-1] for p in PROPERTY_CASES])
+@pytest.mark.parametrize("fn", [matcalc.grad, matcalc.hessian, matcalc.hvp], ids=["grad", "hessian", "hvp"])
+def test_every_step_holds_for_a_declared_property(fn, expr, where, props):
+    r = fn(expr, "X", where=where)
+    rng = np.random.default_rng(3)
+    n = 3
+    vals = {k: rng.standard_normal((n, n)) for k in ("A", "B", "S")}
+    x = rng.standard_normal((n, n))
+    vals["X"] = {"diagonal": np.diag(np.abs(np.diag(x)) + 1), "symmetric": (x + x.T) / 2,
+                 "spd": x @ x.T + n * np.eye(n)}.get(next(iter(props), ""), np.linalg.qr(x)[0])
+    vals = _with_directions(r, vals, frozenset(props))
+    assert_every_step_holds(r, vals)
+
+
+def test_a_deep_nest_takes_the_remaining_rules_at_once_and_still_holds(monkeypatch):
+    from matcalc.calculus import steps as recording
+    monkeypatch.setattr(recording, "MAX_RULE_STEPS", 4)  # as a nest deeper than the real limit does
+    r = matcalc.grad("sin(" * 9 + "x" + ")" * 9, "x", where="x: scalar")
+    steps = r.steps
+    assert len(steps) <= 4 + 3 and "the remaining rules" in [s.rule for s in steps]
+    assert_every_step_holds(r, {"x": 0.3, "dx": 0.7})
