@@ -94,7 +94,7 @@ def run(args) -> int:
         names = matcalc.parse(text, where=args.where).variables
         if len(names) == 1:  # one variable: differentiate by it
             wrt = names[0]
-        elif args.hessian or args.hvp or args.jacobian or args.differential or args.check:
+        elif args.hessian or args.hvp or args.jacobian or args.differential or args.check or args.steps:
             raise MatcalcError(f"say which variable to differentiate by with --wrt (the expression has "
                                f"{len(names)} variables: {', '.join(names) or 'none'})")
     if not wrt:

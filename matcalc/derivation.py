@@ -78,6 +78,11 @@ class Steps(list):
     def __str__(self) -> str:
         return steps_text([s._raw for s in self])
 
+    __repr__ = __str__
+
+    def _repr_pretty_(self, p, cycle) -> None:
+        p.text(str(self))
+
     def latex(self) -> str:
         """One `aligned` block, the rules as \\text{...} annotations."""
         return steps_latex([s._raw for s in self])

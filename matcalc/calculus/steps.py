@@ -387,7 +387,7 @@ def expand_all(start: Node, dirs: dict, lhs: str, steps: list) -> Node:
             rule = "the remaining rules"
         elif trivial != first:       # only the very first line can hold a d that needs no rule
             table = {first: trivial}
-            rule = "linearity"
+            rule = "linearity" if trivial is not None else "constant"
         else:
             rule = rule_of(first.expr)
             table = {p: expand_one(p.expr, dirs) for p in pend if rule_of(p.expr) == rule}

@@ -20,6 +20,7 @@ LHS_LATEX = {"df": r"\mathrm{d}f", "d2f": r"\mathrm{d}^{2}f", "dF": r"\mathrm{d}
 RULE_LATEX = {
     "differential": r"\text{take the differential}",
     "linearity": r"\text{linearity}",
+    "constant": r"\text{constant } \mathrm{d}A = 0",
     "product rule": r"\text{product rule } \mathrm{d}(XY) = \mathrm{d}X\,Y + X\,\mathrm{d}Y",
     "product and inverse rules": r"\text{product and inverse rules}",
     "inner-product rule": r"\text{inner-product rule } \mathrm{d}\langle A, B\rangle = "
