@@ -74,6 +74,7 @@ def assert_every_step_holds(r, vals: dict) -> None:
     refs = references(r, vals)
     steps = r.steps
     assert steps, "a derivation has at least one line"
+    assert steps.latex().startswith(r"\begin{aligned}")  # (rendered by KaTeX where the session has it)
     for s in steps:
         got = np.asarray(s.evaluate(vals), dtype=float)
         ref = np.asarray(refs[s.lhs], dtype=float)
