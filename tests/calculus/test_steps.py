@@ -6,10 +6,11 @@ own value: <G, dX> for the lines of df, the differential itself (or J dx) for dF
 """
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
 
 import matcalc
 from conftest import decl, load_cases, sample_inputs
-from strategies import point, random_case, sample_direction
+from strategies import derivations, point, random_case, sample_direction
 
 CASES = load_cases()
 FN = {"gradient": matcalc.grad, "jacobian": matcalc.jacobian, "hessian": matcalc.hessian}
@@ -142,6 +143,21 @@ def _check_random(kind: str, n: int, start: int = 0) -> int:
 def test_every_step_of_random_expressions_holds(kind):
     """Bounded property test on the generator's random well-typed expressions (seeded)."""
     assert _check_random(kind, 25) >= 20
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(derivations(out="scalar", wrt="any", max_depth=5, budget=16))
+def test_every_step_of_a_hypothesis_drawn_gradient_holds(case):
+    """The property tests' own strategy (hypothesis, bounded): shrinks a failing record to a small one."""
+    try:
+        r = matcalc.grad(case.text, case.wrt.name, where=case.where)
+        vals = point(case)
+        vals[r.directions[0].name] = sample_direction(case.wrt, case.dims, np.random.default_rng(case.seed))
+        refs = references(r, vals)
+    except (matcalc.MatcalcError, FloatingPointError):
+        return
+    if np.all(np.isfinite(np.asarray(refs["df"], dtype=float))):
+        assert_every_step_holds(r, vals)
 
 
 @pytest.mark.long
