@@ -303,8 +303,9 @@ def expand_one(e: Expr, dirs: dict):
     def dep(x):
         return _depends(x, dirs)
 
-    if isinstance(e, Add):
-        return _prune(Op("add", tuple(s(t) for t in e.args)))
+    if isinstance(e, Add):            # in the order the line above shows the terms: positive ones first
+        terms = sorted(e.args, key=lambda t: B.split_coeff(t)[0] < 0)
+        return _prune(Op("add", tuple(s(t) for t in terms)))
     if isinstance(e, Trace):
         si = self_inner(e)
         if si is not None:            # d||Y||^2 = 2 <Y, dY>
