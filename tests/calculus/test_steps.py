@@ -98,9 +98,8 @@ def _derive(case, fn=None):
 @pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
 def test_every_step_of_every_seed_case_holds(case):
     r = _derive(case)
-    for seed in range(2):
-        vals = _with_directions(r, sample_inputs(case, seed), _props(case), seed)
-        assert_every_step_holds(r, vals)
+    vals = _with_directions(r, sample_inputs(case, 0), _props(case), 0)
+    assert_every_step_holds(r, vals)
 
 
 SECOND = [c for c in CASES if c["kind"] == "gradient" and not c.get("stretch")]
