@@ -8,6 +8,8 @@ Hessian), so every line can be checked against <G, dX> (or <dX, H[V]>).
 """
 from __future__ import annotations
 
+import re
+
 from .calculus.derive import find_variable, is_diagonal_var, is_symmetric_var
 from .calculus.readoff import differential
 from .calculus.simplify import simplify
@@ -15,7 +17,7 @@ from .calculus.steps import (Leaf, Op, RawStep, differential_steps, gradient_ste
                              second_order_steps)
 from .core import build as B
 from .core.errors import ShapeError
-from .core.nodes import SCALAR, Expr, Var
+from .core.nodes import SCALAR, Add, Expr, Var
 from .numerics.evaluate import check_values, evaluate
 from .outputs.steps_printing import LHS_TEXT, rule_latex, step_latex, step_text, steps_latex, steps_text
 
@@ -94,6 +96,53 @@ class Steps(list):
         return [{"lhs": LHS_TEXT[s.lhs], "rule": s.rule, "text": str(s), "latex": s.latex()} for s in self]
 
 
+_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*")
+_OPEN, _CLOSE = "(<[{", ")>]}"
+
+
+def _summands(reading: str) -> list:
+    """The top-level terms of a sum as the text was read (`(1 / 2) x' A x + b' x + c`): split at
+    ` + ` and ` - ` outside brackets and norm bars."""
+    out, depth, bars, start, i = [], 0, False, 0, 0
+    while i < len(reading):
+        c = reading[i]
+        if reading.startswith("||", i):
+            bars = not bars
+            i += 2
+            continue
+        if c in _OPEN:
+            depth += 1
+        elif c in _CLOSE:
+            depth -= 1
+        elif depth == 0 and not bars and reading.startswith((" + ", " - "), i):
+            out.append(reading[start:i])
+            start = i + 3
+        i += 1
+    out.append(reading[start:])
+    return out
+
+
+def _names(text: str) -> set:
+    return set(_NAME.findall(text))
+
+
+def written_order(f: Expr, reading: str) -> tuple | None:
+    """The terms of a sum f in the order the text gave them (the engine sorts them): each term
+    goes to the summand of the text whose names (variables and functions) it shares most."""
+    if not isinstance(f, Add):
+        return None
+    parts = [_names(p) for p in _summands(reading)]
+    if len(parts) < 2:
+        return None
+
+    def place(i_t):
+        i, t = i_t
+        names = _names(str(t))
+        score = [len(names & p) / max(1, len(names | p)) for p in parts]
+        return (max(range(len(parts)), key=lambda k: (score[k], -k)), i)
+    return tuple(t for _, t in sorted(enumerate(f.args), key=place))
+
+
 def _unconstrained(function, x: Var) -> tuple:
     """(formula, X) as the engine differentiates a symmetric or diagonal X: the formula as typed,
     on all matrices (the same choice as `api.constrained_gradient_parts`)."""
@@ -125,7 +174,8 @@ def _first_order(result, name: str, dx: Var, g: Expr, projected=None, plain: boo
     x = _variable(result, name)
     f, xu = (result.function.node, x) if plain else _unconstrained(result.function, x)
     proj = _projection(x) if projected is not None else ""
-    return gradient_steps(f, xu, dx, g, projected, proj), x
+    order = written_order(f, result.function.reading)
+    return gradient_steps(f, xu, dx, g, projected, proj, order=order), x
 
 
 def _jacobian_line(j: Expr, dx: Var):
@@ -165,7 +215,8 @@ def raw_steps_for(result) -> list:
     dirs = result.directions
     if kind == "differential":
         x = _variable(result, result.wrt)
-        return differential_steps(result.function.node, x, dirs[0], Leaf(result.node), "collect terms")
+        return differential_steps(result.function.node, x, dirs[0], Leaf(result.node), "collect terms",
+                                  order=written_order(result.function.node, result.function.reading))
     if kind == "jacobian":
         x = _variable(result, result.wrt)
         answer = Leaf(result.node) if result.is_map else _jacobian_line(
@@ -174,7 +225,8 @@ def raw_steps_for(result) -> list:
                                                                    result.function.node.shape == SCALAR):
             answer = _jacobian_line(result.node, dirs[0])
         rule = "collect terms" if result.is_map else "read off J"
-        return differential_steps(result.function.node, x, dirs[0], answer, rule, lhs="dF")
+        return differential_steps(result.function.node, x, dirs[0], answer, rule, lhs="dF",
+                                  order=written_order(result.function.node, result.function.reading))
     if kind == "gradient":
         x = _variable(result, result.wrt)
         g = result._unconstrained if result._unconstrained is not None else result.node

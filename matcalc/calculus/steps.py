@@ -107,6 +107,8 @@ def line_expr(node: Node, dirs: dict) -> Expr:
         return B.hadamard(*a) if all(x.shape != SCALAR for x in a) else B.mul(*a)
     if k == "inner":
         return B.inner(a[0], a[1])
+    if k == "d":  # d(...) of a written form: the start line of a sum kept in the order typed
+        return differential(a[0], dirs)
     return _UNARY[k](*a)
 
 
@@ -597,18 +599,30 @@ def _append(steps: list, step: RawStep) -> None:
     steps.append(step)
 
 
-def first_order_steps(f: Expr, x: Var, dx: Var, lhs: str = "df") -> tuple:
-    """(steps, line): from df = d(f) to the fully expanded differential (no read-off)."""
+def first_order_steps(f: Expr, x: Var, dx: Var, lhs: str = "df", order: tuple | None = None) -> tuple:
+    """(steps, line): from df = d(f) to the fully expanded differential (no read-off).
+
+    `order`: the terms of a sum f in the order they were typed (the engine keeps them sorted);
+    the first lines then show them so."""
     dirs = {x.name: dx}
-    steps = [RawStep(lhs, "differential", Pending(f), tuple(dirs.items()))]
+    frozen = tuple(dirs.items())
+    if order is not None and isinstance(f, Add) and sorted(order, key=id) == sorted(f.args, key=id):
+        steps = [RawStep(lhs, "differential", _op("d", Op("add", tuple(Leaf(t) for t in order))), frozen)]
+        line = _prune(Op("add", tuple(settle(t, dirs) for t in order)))
+        steps.append(RawStep(lhs, "linearity" if line is not None else "constant",
+                             line if line is not None else Leaf(B.zeros(f.shape)), frozen))
+        if line is None:
+            return steps, None
+        return steps, expand_all(line, dirs, lhs, steps)
+    steps = [RawStep(lhs, "differential", Pending(f), frozen)]
     line = expand_all(Pending(f), dirs, lhs, steps)
     return steps, line
 
 
 def gradient_steps(f: Expr, x: Var, dx: Var, g: Expr, projected: Expr | None = None,
-                   projection: str = "") -> list:
+                   projection: str = "", order: tuple | None = None) -> list:
     """df = d(f), ..., = <G, dX> with G the engine's gradient g; then sym(G) or I .* G if given."""
-    steps, line = first_order_steps(f, x, dx)
+    steps, line = first_order_steps(f, x, dx, order=order)
     dirs = {x.name: dx}
     frozen = tuple(dirs.items())
     if line is not None:
@@ -653,8 +667,9 @@ def second_order_steps(g: Expr, x: Var, dx: Var, v: Var, answer: Node, rule: str
     return steps
 
 
-def differential_steps(f: Expr, x: Var, dx: Var, answer: Node, rule: str, lhs: str = "df") -> list:
+def differential_steps(f: Expr, x: Var, dx: Var, answer: Node, rule: str, lhs: str = "df",
+                       order: tuple | None = None) -> list:
     """d(f) expanded rule by rule, then the engine's form `answer` (collected, or read off as J dx)."""
-    steps, line = first_order_steps(f, x, dx, lhs)
+    steps, line = first_order_steps(f, x, dx, lhs, order)
     _append(steps, RawStep(lhs, rule, answer, tuple({x.name: dx}.items())))
     return steps

@@ -179,6 +179,10 @@ class _LinePrinter:
     def _vec(self, node):
         return self._call("vec", r"\operatorname{vec}", node)
 
+    def _d(self, node):
+        s = self.p(node.args[0])[0]
+        return (r"\mathrm{d}" if self.latex else "d") + self.paren(s), ATOM
+
     def _inner(self, node):
         a, b = (self.p(x)[0] for x in node.args)
         if self.latex:

@@ -151,3 +151,14 @@ def test_cli_steps_in_json(capsys):
 
 def test_cli_without_steps_shows_none(capsys):
     assert "steps" not in _cli(capsys, MAIN, "--wrt", "X", "--format", "text")
+
+
+def test_a_sum_is_differentiated_in_the_order_it_was_typed():
+    steps = matcalc.grad("1/2 x'Ax + b'x + c", "x").steps
+    assert str(steps[0]) == "df = d(1/2 x' A x + b' x + c)"
+    assert str(steps[1]) == "df = 1/2 d(x' A x) + b' dx"
+
+
+def test_a_norm_in_a_typed_sum_stays_one_term():
+    steps = matcalc.grad("c' x + 1/2 ||A x - b||^2", "x").steps
+    assert str(steps[0]) == "df = d(c' x + 1/2 ||A x - b||^2)"
