@@ -162,7 +162,8 @@ def _variable(result, name: str) -> Var:
     return x
 
 
-def _projection(x: Var) -> tuple:
+def _projection(x: Var) -> str:
+    """The rule that puts a gradient on the variable's own space ("" for a general variable)."""
     if is_diagonal_var(x):
         return "diagonal part"
     if is_symmetric_var(x):
@@ -170,7 +171,9 @@ def _projection(x: Var) -> tuple:
     return ""
 
 
-def _first_order(result, name: str, dx: Var, g: Expr, projected=None, plain: bool = False) -> list:
+def _first_order(result, name: str, dx: Var, g: Expr, projected=None, plain: bool = False) -> tuple:
+    """(steps of df up to <g, dX> and its projection if given, the variable): on all matrices for
+    a symmetric or diagonal X, as the engine differentiates it, unless `plain`."""
     x = _variable(result, name)
     f, xu = (result.function.node, x) if plain else _unconstrained(result.function, x)
     proj = _projection(x) if projected is not None else ""
@@ -179,6 +182,7 @@ def _first_order(result, name: str, dx: Var, g: Expr, projected=None, plain: boo
 
 
 def _jacobian_line(j: Expr, dx: Var):
+    """dF = J dx (J' dx where J is a row read against a column direction)."""
     try:
         B.mul(j, dx)
         return Op("mul", (Leaf(j), Leaf(dx)))
@@ -187,6 +191,8 @@ def _jacobian_line(j: Expr, dx: Var):
 
 
 def _second_order(result, x: Var, dx: Var, v: Var, g: Expr, plain: bool = False) -> list:
+    """d2f = <d(G), dX> along v, expanded, then the result's H read off (projected where X is
+    symmetric or diagonal, unless `plain`)."""
     h = result.node
     if result.kind == "hvp":
         proj = _projection(x)
@@ -219,11 +225,10 @@ def raw_steps_for(result) -> list:
                                   order=written_order(result.function.node, result.function.reading))
     if kind == "jacobian":
         x = _variable(result, result.wrt)
-        answer = Leaf(result.node) if result.is_map else _jacobian_line(
-            result.node if result.layout == "numerator" else B.transpose(result.node), dirs[0])
-        if not result.is_map and result.layout != "numerator" and (x.shape == SCALAR or
-                                                                   result.function.node.shape == SCALAR):
-            answer = _jacobian_line(result.node, dirs[0])
+        j = result.node  # in denominator layout J' (the same array when x or F is a scalar)
+        if result.layout != "numerator" and x.shape != SCALAR and result.function.node.shape != SCALAR:
+            j = B.transpose(j)
+        answer = Leaf(result.node) if result.is_map else _jacobian_line(j, dirs[0])
         rule = "collect terms" if result.is_map else "read off J"
         return differential_steps(result.function.node, x, dirs[0], answer, rule, lhs="dF",
                                   order=written_order(result.function.node, result.function.reading))
