@@ -194,6 +194,8 @@ def _second_order(result, x: Var, dx: Var, v: Var, g: Expr, plain: bool = False)
     """d2f = <d(G), dX> along v, expanded, then the result's H read off (projected where X is
     symmetric or diagonal, unless `plain`)."""
     h = result.node
+    if B.is_zero(h):  # nothing to read off but 0
+        return second_order_steps(g, x, dx, v, Leaf(B.ZERO), "read off H")
     if result.kind == "hvp":
         proj = _projection(x)
         line = Op("mul", (Leaf(h), Leaf(dx))) if x.shape == SCALAR else Op("inner", (Leaf(h), Leaf(dx)))
@@ -204,9 +206,9 @@ def _second_order(result, x: Var, dx: Var, v: Var, g: Expr, plain: bool = False)
         return second_order_steps(g, x, dx, v, line, "read off H[V]")
     if x.shape == SCALAR:
         return second_order_steps(g, x, dx, v, Op("mul", (Leaf(h), Leaf(dx), Leaf(v))), "read off H")
-    if not result.is_map:
-        answer = Op("mul", (Op("T", (Leaf(dx),)), Leaf(h), Leaf(v)))
-        return second_order_steps(g, x, dx, v, answer, "read off H")
+    if not result.is_map:  # <H dx, dx>, then H read off d2f = dx' H dx
+        return second_order_steps(g, x, dx, v, Op("inner", (Leaf(B.mul(h, v)), Leaf(dx))), "collect terms",
+                                  Op("mul", (Op("T", (Leaf(dx),)), Leaf(h), Leaf(v))), "read off H")
     proj = "" if plain else _projection(x)
     if proj:
         dg = simplify(differential(g, {x.name: v}))
