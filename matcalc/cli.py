@@ -53,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="Jacobian layout (default numerator: vec(dF) = J vec(dX))")
     p.add_argument("--format", choices=("latex", "text", "json", "numpy"), default="latex")
     p.add_argument("--check", action="store_true", help="compare with central finite differences at random inputs")
+    p.add_argument("--steps", action="store_true", help="show the derivation step by step, each step's rule named")
     return p
 
 
@@ -107,7 +108,7 @@ def run(args) -> int:
         names = matcalc.parse(text, where=args.where).variables
         if len(names) == 1:  # one variable: differentiate by it
             wrt = names[0]
-        elif args.hessian or args.hvp or args.jacobian or args.differential or args.check:
+        elif args.hessian or args.hvp or args.jacobian or args.differential or args.check or args.steps:
             raise MatcalcError(f"say which variable to differentiate by with --wrt (the expression has "
                                f"{len(names)} variables: {', '.join(names) or 'none'})")
     if not wrt:
@@ -147,6 +148,8 @@ def run(args) -> int:
         _json_shapes(r, out)  # read_as and inferred come with the result's forms
         if report is not None:
             out["check"] = {"ok": report.ok, "error": report.error, "trials": report.trials}
+        if args.steps:
+            out["steps"] = r.steps.to_json()
         print(json.dumps(out, indent=2))
     else:
         print(f"{'%' if args.format == 'latex' else '#'} read as: {f.reading}   ({f.inferred})")
@@ -155,6 +158,8 @@ def run(args) -> int:
                 print(f"{label} = {text_}")
             else:  # the label as mathematics too: \nabla_X f, \mathrm{d}^2 f, \operatorname{vec}
                 print(f"{_latex_label(r, label)} = {latex}")
+    if args.steps and args.format != "json":
+        _print_steps(r, args.format)
     if report is not None and args.format != "json":
         # after generated code the verdict goes to standard error: `> gen.py` stays importable
         print(f"check: {report} (checked: the {r.kind} of {f.reading} by {wrt})",
@@ -185,6 +190,8 @@ def _run_several(args, f, names: list) -> int:
             _json_shapes(part, forms)  # each part's shape as a single-variable result gives it
         if report is not None:
             out["check"] = {"ok": report.ok, "error": report.error, "trials": report.trials}
+        if args.steps:
+            out["steps"] = r.steps.to_json()
         print(json.dumps(out, indent=2))
     else:
         latex = args.format == "latex"
@@ -196,10 +203,25 @@ def _run_several(args, f, names: list) -> int:
         shared = r.where_line(latex=latex)
         if shared:
             print(f"where {shared}")
+        if args.steps:
+            _print_steps(r, args.format)
     if report is not None and args.format != "json":
         print(f"check: {report} (checked: the {r.kind} of {f.reading} by {', '.join(names)})",
               file=sys.stderr if args.format == "numpy" else sys.stdout)
     return 1 if report is not None and not report.ok else 0
+
+
+def _print_steps(r, fmt: str) -> None:
+    """The derivation after the answer: aligned text lines, one LaTeX `aligned` block, or (after
+    generated code) comment lines."""
+    if fmt == "latex":
+        print("% steps:")
+        print(r.steps_latex())
+    else:
+        lead = "# " if fmt == "numpy" else ""
+        print(f"{lead}steps:")
+        for line in str(r.steps).splitlines():
+            print(lead + line)
 
 
 def _json_shapes(r, out: dict) -> None:

@@ -15,6 +15,7 @@ from .calculus.linear_map import LinearMap
 from .core import build as B
 from .core.errors import MatcalcError
 from .core.nodes import Expr, Var, Zero
+from .derivation import PartSteps, Steps, steps_for
 from .expression import Expression, declarations_of, numpy_shape
 from .numerics.check import check
 from .numerics.evaluate import check_values, evaluate
@@ -131,6 +132,23 @@ class Result:
 
     def check(self, **kw):
         return check(self, **kw)
+
+    # ---- the derivation, step by step (recorded on first access: it costs nothing unless asked)
+    @property
+    def steps(self) -> Steps:
+        """The derivation as a list of steps (`.rule`, `str()`, `.latex()`, `.evaluate(values)`)."""
+        s = self.__dict__.get("_steps")
+        if s is None:
+            s = self.__dict__["_steps"] = steps_for(self)
+        return s
+
+    def steps_latex(self) -> str:
+        """The derivation as one LaTeX `aligned` block, each rule as a \\text{...} annotation."""
+        return self.steps.latex()
+
+    def show_steps(self) -> Steps:
+        """The derivation, for display: a notebook renders it as LaTeX, `print` as aligned text."""
+        return self.steps
 
     def numpy_source(self, backend: str = "numpy") -> str:
         """The source of a function computing this result (see `to_numpy`)."""
@@ -331,6 +349,11 @@ class SeveralResult(Result):
         super().__init__(function, tuple(wrt), differential if differential is not None else first.node,
                          differential, directions)
         self.parts = parts
+
+    @property
+    def steps(self) -> PartSteps:
+        """The derivation of each part, recorded as the single-variable result records it."""
+        return PartSteps({k: p.steps for k, p in self.parts.items()})
 
     # ---- parts
     def __getitem__(self, key):

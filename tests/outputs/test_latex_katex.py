@@ -34,6 +34,7 @@ def _result_forms(label: str, r) -> list:
         v = getattr(r, attr, None)
         if v is not None:
             out.append((f"{label} .{attr}.latex()", v.latex()))
+    out.append((f"{label} .steps_latex()", r.steps_latex()))
     for key, v in r.forms().items():
         if key == "latex":
             out.append((f"{label} .forms()['latex']", v))
