@@ -11,6 +11,7 @@ from .api import compile, differential, grad, hessian, hvp, jacobian
 from .numerics.check import CheckReport
 from .numerics.check import check as _check
 from .results import Result
+from .interop_sympy import from_sympy
 
 
 def check(obj, wrt=None, where=None, kind: str = "gradient", **kw) -> CheckReport:
@@ -29,6 +30,6 @@ def check(obj, wrt=None, where=None, kind: str = "gradient", **kw) -> CheckRepor
         obj = fns[kind](obj, wrt, where=where)
     return _check(obj, **kw)
 
-__all__ = ["parse", "compile", "differential", "grad", "jacobian", "hessian", "hvp", "check", "CheckReport", "Expression", "MatcalcError", "ParseError", "ShapeError", "DeclarationError",
+__all__ = ["parse", "from_sympy", "compile", "differential", "grad", "jacobian", "hessian", "hvp", "check", "CheckReport", "Expression", "MatcalcError", "ParseError", "ShapeError", "DeclarationError",
            "UnknownNameError", "NotSupportedError", "EvaluationError"]
 __version__ = "0.1.0"

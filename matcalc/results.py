@@ -11,6 +11,7 @@ import numpy as np
 
 from .calculus.linear_map import LinearMap
 from .core import build as B
+from .core.errors import MatcalcError
 from .core.nodes import Expr, Var
 from .expression import Expression, declarations_of, numpy_shape
 from .numerics.check import check
@@ -127,6 +128,24 @@ class Result:
 
     def check(self, **kw):
         return check(self, **kw)
+
+    #: the forms `to_sympy(form)` can give, each an attribute holding an Expression (or None)
+    SYMPY_FORMS = ("expr", "differential", "kron", "bilinear", "gradient", "unconstrained")
+
+    def to_sympy(self, form: str = "expr"):
+        """The result in SymPy: by default `r.expr` (the gradient, the Jacobian matrix, the Hessian
+        matrix of a vector variable; for a matrix Jacobian or Hessian the linear map as a matrix
+        expression in the direction, dX or V); `form="kron"` gives the Kronecker form of such a map
+        (a matrix J with vec(L[D]) = J vec(D)), and "differential", "bilinear", "gradient",
+        "unconstrained" the other forms a result has. The dense 4-D array of a matrix Hessian has
+        no SymPy matrix form: take the map or its Kronecker form."""
+        if form not in self.SYMPY_FORMS:
+            raise MatcalcError(f"form must be one of {', '.join(self.SYMPY_FORMS)}, not {form!r}")
+        e = getattr(self, form, None)
+        if not isinstance(e, Expression):
+            have = [f for f in self.SYMPY_FORMS if isinstance(getattr(self, f, None), Expression)]
+            raise MatcalcError(f"this {self.kind} has no {form} form; it has {', '.join(have)}")
+        return e.to_sympy()
 
     def numpy_source(self, backend: str = "numpy") -> str:
         """The source of a function computing this result (see `to_numpy`)."""
