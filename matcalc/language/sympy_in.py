@@ -223,7 +223,7 @@ def _pow(rd, e):
     if exp == -1 and isinstance(base, sympy.Add) and len(base.args) == 2 and sympy.S.One in base.args:
         other = base.args[0] if base.args[1] is sympy.S.One else base.args[1]
         if isinstance(other, sympy.exp):
-            return B.func("sigmoid", B.neg(rd.read(other.args[0])))
+            return B.func("sigmoid", rd.read(-other.args[0]))  # SymPy's -(-u - b) is u + b
     return B.power(rd.read(base), rd.read(exp))
 
 
