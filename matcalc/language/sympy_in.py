@@ -314,6 +314,7 @@ READERS = {
     sympy.Number: _number,
     sympy.NumberSymbol: _constant,
     sympy.core.numbers.Exp1: _constant,
+    sympy.core.numbers.ImaginaryUnit: _number,
     sympy.Add: lambda rd, e: B.add(*[rd.read(a) for a in e.args]),
     sympy.MatAdd: lambda rd, e: B.add(*[rd.read(a) for a in e.args]),
     sympy.Mul: _mul,

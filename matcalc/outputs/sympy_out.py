@@ -116,7 +116,19 @@ def _func(node, ch):
     f = FUNCTIONS_TO_SYMPY[node.name]
     if node.shape == SCALAR:
         return f(_as_scalar(ch[0]))
-    return ElementwiseApplyFunction(sympy.Lambda(ELEMENT, f(ELEMENT)), ch[0])
+    return _elementwise(f, ch[0])
+
+
+def _elementwise(f, arg):
+    """f.(arg) as ElementwiseApplyFunction; a scalar coefficient goes into the Lambda, f.(c M) =
+    (d -> f(c d)).(M): SymPy's factor_terms rebuilds a MatMul argument as a plain Mul and fails."""
+    if isinstance(arg, sympy.MatMul):
+        scalars = [a for a in arg.args if not getattr(a, "is_Matrix", False)]
+        if scalars:
+            matrices = [a for a in arg.args if getattr(a, "is_Matrix", False)]
+            inner = sympy.MatMul(*matrices) if len(matrices) > 1 else matrices[0]
+            return ElementwiseApplyFunction(sympy.Lambda(ELEMENT, f(sympy.Mul(*scalars) * ELEMENT)), inner)
+    return ElementwiseApplyFunction(sympy.Lambda(ELEMENT, f(ELEMENT)), arg)
 
 
 def _ones_row(n):
@@ -132,7 +144,7 @@ def _sum(node, ch):
 
 
 def _softmax(node, ch):
-    e = ElementwiseApplyFunction(sympy.Lambda(ELEMENT, sympy.exp(ELEMENT)), ch[0])
+    e = _elementwise(sympy.exp, ch[0])
     total = MatrixElement(sympy.MatMul(sympy.OneMatrix(1, dimension(node.shape[0])), e), 0, 0)
     return sympy.MatMul(sympy.Pow(total, -1), e)
 
@@ -189,5 +201,12 @@ def to_sympy(expr: Expr):
     _check_names(expr)
     memo: dict = {}
     for node in expr.walk():
-        memo[id(node)] = TO_SYMPY[type(node)](node, [memo[id(c)] for c in node.children])
+        ch = [memo[id(c)] for c in node.children]
+        try:
+            memo[id(node)] = TO_SYMPY[type(node)](node, ch)
+        except (TypeError, ValueError):
+            # SymPy's automatic simplification can trip over its own matrix classes (factor_terms
+            # rebuilding an ElementwiseApplyFunction with a scalar): build this node unevaluated
+            with sympy.evaluate(False):
+                memo[id(node)] = TO_SYMPY[type(node)](node, ch)
     return _as_scalar(memo[id(expr)]) if expr.shape == SCALAR else memo[id(expr)]
