@@ -11,29 +11,34 @@ from __future__ import annotations
 
 import numpy as np
 import sympy
-from sympy.matrices.expressions.diagonal import DiagonalOf
+from sympy.matrices.expressions.diagonal import DiagMatrix, DiagonalOf
 
 
-def _explicit(e, memo: dict):
+def _explicit(e, memo: dict, scalars: dict):
+    """e with every operation computed by SymPy on explicit operands (memo holds the leaves' values;
+    `scalars` the scalar symbols' values, which a function body (a Lambda) may use too)."""
     got = memo.get(e)
     if got is not None:
         return got
-    if isinstance(e, sympy.Lambda) or not e.args or isinstance(e, sympy.MatrixBase):
-        out = e  # a function body, a leaf or an explicit matrix: nothing below to compute
+    if isinstance(e, sympy.Lambda):
+        out = e.xreplace(scalars)  # the body of an elementwise function: f(b d) uses the scalar b
+    elif not e.args or isinstance(e, sympy.MatrixBase):
+        out = e  # a leaf or an explicit matrix: nothing below to compute
     else:
-        out = e.func(*[_explicit(a, memo) for a in e.args])
-        if isinstance(out, DiagonalOf) and isinstance(out.arg, sympy.MatrixBase):
-            # SymPy 1.14's DiagonalOf of an explicit matrix cannot be made explicit (its shape
-            # test calls .is_Integer on a Python int): take the diagonal
-            out = sympy.ImmutableMatrix([[out.arg[i, i]] for i in range(min(out.arg.shape))])
-        elif isinstance(out, sympy.Basic):
-            out = out.doit(deep=False)
-        if isinstance(out, sympy.MatrixExpr) and not isinstance(out, sympy.MatrixBase) \
-                and all(getattr(d, "is_Integer", isinstance(d, int)) for d in out.shape):
-            out = sympy.ImmutableMatrix(out.as_explicit())
-    if isinstance(e, (sympy.Identity, sympy.ZeroMatrix, sympy.OneMatrix)) \
-            and all(getattr(d, "is_Integer", False) for d in e.shape):
-        out = sympy.ImmutableMatrix(e.as_explicit())
+        args = [_explicit(a, memo, scalars) for a in e.args]
+        # SymPy 1.14's DiagMatrix and DiagonalOf cannot take an explicit matrix (their shape test
+        # calls .is_Integer on a Python int): build those two results directly
+        if isinstance(e, DiagonalOf) and isinstance(args[0], sympy.MatrixBase):
+            out = sympy.ImmutableMatrix([[args[0][i, i]] for i in range(min(args[0].shape))])
+        elif isinstance(e, DiagMatrix) and isinstance(args[0], sympy.MatrixBase):
+            out = sympy.ImmutableMatrix(sympy.diag(*list(args[0])))
+        else:
+            out = e.func(*args)
+            if isinstance(out, sympy.Basic):
+                out = out.doit(deep=False)
+    if isinstance(out, sympy.MatrixExpr) and not isinstance(out, sympy.MatrixBase) \
+            and all(isinstance(d, int) or getattr(d, "is_Integer", False) for d in out.shape):
+        out = sympy.ImmutableMatrix(out.as_explicit())
     memo[e] = out
     return out
 
@@ -41,7 +46,7 @@ def _explicit(e, memo: dict):
 def sympy_value(e, values: dict, sizes: dict | None = None):
     """The value of the SymPy expression `e` at `values` (name -> float or array), by SymPy;
     `sizes` (dimension name -> int) sizes the dimensions no value fixes (the I of grad tr(X))."""
-    swap = {}
+    leaves = {}
     dims = {sympy.Symbol(k): sympy.Integer(v) for k, v in (sizes or {}).items()}
     for m in e.atoms(sympy.MatrixSymbol):
         a = np.asarray(values[m.name], dtype=float)
@@ -51,14 +56,16 @@ def sympy_value(e, values: dict, sizes: dict | None = None):
         for d, size in zip(m.shape, a2.shape):
             if isinstance(d, sympy.Symbol):
                 dims[d] = sympy.Integer(size)
-        swap[m] = sympy.ImmutableMatrix(a2.tolist())
+        leaves[m] = sympy.ImmutableMatrix(a2.tolist())
     for s in e.free_symbols:
         if isinstance(s, sympy.Symbol) and s not in dims and s.name in values:
-            swap[s] = sympy.Float(float(values[s.name]))
+            leaves[s] = sympy.Float(float(values[s.name]))
     for d, size in dims.items():
-        swap.setdefault(d, size)
-    out = _explicit(e.xreplace(swap), {})
+        leaves.setdefault(d, size)
+    scalars = {k: v for k, v in leaves.items() if not isinstance(v, sympy.MatrixBase)}
+    out = _explicit(e, dict(leaves), scalars)
     if isinstance(out, sympy.MatrixBase):
         arr = np.array(out.evalf(), dtype=float)
-        return arr[:, 0] if arr.shape[1] == 1 else arr
+        r, c = e.shape  # squeezed as matcalc squeezes the symbolic shape: vectors 1-D
+        return arr[:, 0] if c == 1 else (arr[0, :] if r == 1 else arr)
     return float(sympy.N(out))

@@ -204,9 +204,10 @@ def to_sympy(expr: Expr):
         ch = [memo[id(c)] for c in node.children]
         try:
             memo[id(node)] = TO_SYMPY[type(node)](node, ch)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, AttributeError, NotImplementedError):
             # SymPy's automatic simplification can trip over its own matrix classes (factor_terms
-            # rebuilding an ElementwiseApplyFunction with a scalar): build this node unevaluated
+            # rebuilding an ElementwiseApplyFunction with a scalar, Abs's signsimp substituting a
+            # noncommutative symbol into a MatMul): build this node unevaluated
             with sympy.evaluate(False):
                 memo[id(node)] = TO_SYMPY[type(node)](node, ch)
     return _as_scalar(memo[id(expr)]) if expr.shape == SCALAR else memo[id(expr)]
