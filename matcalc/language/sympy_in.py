@@ -247,6 +247,9 @@ def _log(rd, e):
 
 
 def _function(rd, e):
+    if isinstance(e, (sympy.re, sympy.im, sympy.arg, sympy.conjugate)):
+        raise NotSupportedError(f"{_show(e)}: SymPy took a symbol to be complex (its default); matcalc's "
+                                f"scalars are real: make the SymPy symbols real, Symbol('b', real=True)")
     name = SYMPY_FUNCTIONS.get(type(e))
     if name is None or len(e.args) != 1:
         return _unknown(rd, e)

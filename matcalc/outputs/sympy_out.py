@@ -4,7 +4,7 @@ One entry per node class in `TO_SYMPY` (like the printers' `_print_<Node>` and e
 `_EVAL`), one entry per registered elementwise function in `FUNCTIONS_TO_SYMPY`; the registry
 test checks both are complete. The translation is exact:
 
-* variables: a scalar is a `Symbol`, a vector an n x 1 `MatrixSymbol`, a matrix an m x n one;
+* variables: a scalar is a real `Symbol` (positive if declared so), a vector an n x 1 `MatrixSymbol`, a matrix an m x n one;
   dimensions are `Symbol`s named after matcalc's (`n`, `m`; a product dimension `m*n` is the
   product of the symbols), integer dimensions stay integers;
 * products, sums, transposes, inverses, integer matrix powers, traces, determinants, Hadamard
@@ -31,7 +31,7 @@ from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from sympy.matrices.expressions.diagonal import DiagMatrix, DiagonalOf
 from sympy.matrices.expressions.matexpr import MatrixElement
 
-from ..core.errors import MatcalcError
+from ..core.errors import MatcalcError, NotSupportedError
 from ..core.nodes import (SCALAR, Add, Comm, Det, Diag, DiagPart, DimSize, Expr, Func, Hadamard, Identity, Inverse,
                           Kron, LogDet, MatPow, Mul, Num, Ones, Pow, Softmax, Sum, Trace, Transpose, Var, Vec, Zero)
 from ..core.sympy_nodes import CommutationMatrix
@@ -78,10 +78,14 @@ FUNCTIONS_TO_SYMPY = {
 }
 
 
+#: registered functions with no SymPy form (name -> why): `to_sympy` refuses them by name
+NO_SYMPY_FORM: dict = {}
+
+
 def _var(node, ch):
-    name, (r, c), _ = node.args
-    if (r, c) == SCALAR:
-        return sympy.Symbol(name)
+    name, (r, c), props = node.args
+    if (r, c) == SCALAR:  # matcalc's scalars are real (SymPy's default is complex: Abs(2**b) = 2**re(b))
+        return sympy.Symbol(name, positive=True) if "positive" in props else sympy.Symbol(name, real=True)
     return sympy.MatrixSymbol(name, dimension(r), dimension(c))
 
 
@@ -113,7 +117,10 @@ def _pow(node, ch):
 
 
 def _func(node, ch):
-    f = FUNCTIONS_TO_SYMPY[node.name]
+    f = FUNCTIONS_TO_SYMPY.get(node.name)
+    if f is None:
+        why = NO_SYMPY_FORM.get(node.name, "it has no entry in outputs/sympy_out.py FUNCTIONS_TO_SYMPY")
+        raise NotSupportedError(f"the function {node.name} has no SymPy form: {why}")
     if node.shape == SCALAR:
         return f(_as_scalar(ch[0]))
     return _elementwise(f, ch[0])

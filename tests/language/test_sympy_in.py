@@ -123,6 +123,7 @@ def test_the_function_can_be_differentiated_and_evaluated():
     (lambda: sympy.Adjoint(X), "conjugate transpose"),
     (lambda: sympy.MatPow(X, sympy.Rational(1, 2)), "integer exponent"),
     (lambda: sympy.Max(c, sympy.Symbol("b")), "relu"),
+    (lambda: sympy.Abs(2 ** c), r"real: make the SymPy symbols real, Symbol\('b', real=True\)"),
     (lambda: sympy.Symbol("x y"), "not a name"),
     (lambda: sympy.MatrixSymbol("I", n, n), "reserved"),
     (lambda: sympy.Trace(X) + sympy.Symbol("X"), "two shapes"),

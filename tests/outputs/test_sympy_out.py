@@ -12,7 +12,7 @@ import matcalc  # noqa: E402
 from matcalc.core import nodes  # noqa: E402
 from matcalc.core.functions import FUNCTIONS  # noqa: E402
 from matcalc.numerics.evaluate import evaluate  # noqa: E402
-from matcalc.outputs.sympy_out import FUNCTIONS_TO_SYMPY, TO_SYMPY  # noqa: E402
+from matcalc.outputs.sympy_out import FUNCTIONS_TO_SYMPY, NO_SYMPY_FORM, TO_SYMPY  # noqa: E402
 from sympy_numeric import sympy_value  # noqa: E402
 
 NODE_CLASSES = sorted(
@@ -84,9 +84,16 @@ def test_every_node_class_has_a_sympy_form():
     assert not missing, f"add {missing} to outputs/sympy_out.py TO_SYMPY"
 
 
-def test_every_registered_function_has_a_sympy_form():
-    missing = sorted(set(FUNCTIONS) - set(FUNCTIONS_TO_SYMPY))
-    assert not missing, f"add {missing} to outputs/sympy_out.py FUNCTIONS_TO_SYMPY"
+def test_every_registered_function_has_a_sympy_form_or_says_why_not():
+    missing = sorted(set(FUNCTIONS) - set(FUNCTIONS_TO_SYMPY) - set(NO_SYMPY_FORM))
+    assert not missing, f"add {missing} to outputs/sympy_out.py FUNCTIONS_TO_SYMPY (or NO_SYMPY_FORM, with why)"
+
+
+def test_a_function_without_a_sympy_form_is_refused_by_name(monkeypatch):
+    monkeypatch.delitem(FUNCTIONS_TO_SYMPY, "tanh")
+    monkeypatch.setitem(NO_SYMPY_FORM, "tanh", "a test removed it")
+    with pytest.raises(matcalc.NotSupportedError, match="the function tanh has no SymPy form: a test removed it"):
+        matcalc.parse("tanh(x)", where=W).to_sympy()
 
 
 def test_the_examples_hold_every_node_class():
@@ -120,14 +127,21 @@ def test_function_of_a_vector_is_elementwise_in_sympy(name):
 def test_function_of_a_scalar_is_a_scalar_sympy_function(name):
     e = matcalc.parse(f"{name}(t)", where="t: scalar")
     s = e.to_sympy()
-    assert not s.is_Matrix and s.free_symbols == {sympy.Symbol("t")}
+    assert not s.is_Matrix and s.free_symbols == {sympy.Symbol("t", real=True)}
     assert sympy_value(s, {"t": 0.35}) == pytest.approx(e.evaluate(t=0.35), rel=1e-12)
 
 
 def test_variables_are_symbols_and_matrix_symbols_with_symbolic_dimensions():
     n, m = sympy.symbols("n m")
     e = matcalc.parse("c A x", where=W).to_sympy()
-    assert e == sympy.MatMul(sympy.Symbol("c"), sympy.MatrixSymbol("A", m, n), sympy.MatrixSymbol("x", n, 1))
+    c = sympy.Symbol("c", positive=True)  # declared positive in W
+    assert e == sympy.MatMul(c, sympy.MatrixSymbol("A", m, n), sympy.MatrixSymbol("x", n, 1))
+
+
+def test_scalars_are_real_symbols_so_sympy_simplifies_as_for_real_numbers():
+    b = matcalc.parse("b", where="b: scalar").to_sympy()
+    assert b == sympy.Symbol("b", real=True)
+    assert matcalc.parse("abs(2^b)", where="b: scalar").to_sympy() == 2 ** b
 
 
 def test_integer_dimensions_stay_integers():
