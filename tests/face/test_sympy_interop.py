@@ -145,6 +145,15 @@ def test_api_functions_take_a_from_sympy_expression_with_declarations():
     assert str(matcalc.hessian(f, "X")) == "-X^-T V' X^-T"
 
 
+def test_new_declarations_keep_the_kinds_sympy_gave_the_other_names():
+    """A SymPy vector named A stays a vector when grad declares only X (its look says matrix)."""
+    n = sympy.Symbol("n")
+    a, X = sympy.MatrixSymbol("A", n, 1), sympy.MatrixSymbol("X", n, n)
+    f = matcalc.from_sympy((a.T * X * a)[0, 0])
+    r = matcalc.grad(f, "X", where="X: matrix(n,n) symmetric")
+    assert str(r) == "A A'" and "A: vector(n)" in r.where
+
+
 def test_a_result_form_it_does_not_have_is_a_clear_error():
     r = matcalc.grad("x' x", "x")
     with pytest.raises(matcalc.MatcalcError, match="has no kron form; it has expr, differential, unconstrained"):
