@@ -222,8 +222,8 @@ def _pow(rd, e):
     # 1/(1 + exp(w)) is sigmoid(-w)
     if exp == -1 and isinstance(base, sympy.Add) and len(base.args) == 2 and sympy.S.One in base.args:
         other = base.args[0] if base.args[1] is sympy.S.One else base.args[1]
-        if isinstance(other, sympy.exp):
-            return B.func("sigmoid", rd.read(-other.args[0]))  # SymPy's -(-u - b) is u + b
+        if isinstance(other, sympy.exp):  # SymPy's -(-u - b) is u + b
+            return B.func("sigmoid", _scalar_argument(rd, other, -other.args[0]))
     return B.power(rd.read(base), rd.read(exp))
 
 
@@ -243,7 +243,7 @@ def _log(rd, e):
     a = e.args[0]
     if isinstance(a, sympy.Abs) and isinstance(a.args[0], sympy.Determinant):  # log|det X|
         return B.logdet(rd.read(a.args[0].args[0]))
-    return B.func("log", rd.read(a))
+    return B.func("log", _scalar_argument(rd, e, a))
 
 
 def _function(rd, e):
@@ -253,13 +253,26 @@ def _function(rd, e):
     name = SYMPY_FUNCTIONS.get(type(e))
     if name is None or len(e.args) != 1:
         return _unknown(rd, e)
-    return B.func(name, rd.read(e.args[0]))
+    return B.func(name, _scalar_argument(rd, e, e.args[0]))
+
+
+def _scalar_argument(rd, e, a):
+    """The argument of a scalar function: a scalar, or (inside an elementwise Lambda) the matrix it
+    runs over. SymPy's exp(X) of a MatrixSymbol is not elementwise (for a matrix, exp is the matrix
+    exponential), so it is refused rather than guessed."""
+    node = rd.read(a)
+    if node.shape != SCALAR and not rd.elementwise:
+        name = type(e).__name__
+        raise NotSupportedError(f"{_show(e)}: SymPy's {name} of a matrix is not elementwise (exp of a matrix is "
+                                f"the matrix exponential), and matcalc has only elementwise functions; for "
+                                f"elementwise write X.applyfunc({name})")
+    return node
 
 
 def _max(rd, e):
     if len(e.args) == 2 and sympy.S.Zero in e.args:
         other = e.args[0] if e.args[1] is sympy.S.Zero else e.args[1]
-        return B.func("relu", rd.read(other))
+        return B.func("relu", _scalar_argument(rd, e, other))
     raise NotSupportedError(f"{_show(e)}: matcalc has max only as relu, Max(0, u)")
 
 
@@ -280,9 +293,10 @@ def _index_sum(rd, e):
         m = sympy.MatrixExpr.from_index_summation(sympy.Sum(body, *e.limits))
     except Exception:  # SymPy could not read the index pattern: no matrix form
         m = None
-    if m is None or m == e or not (getattr(m, "is_Matrix", False) or isinstance(m, MatrixElement)):
+    if m is None or isinstance(m, sympy.Sum):
         raise NotSupportedError(f"the sum {_show(e)} is not a matrix expression matcalc can read: write it "
-                                f"with matrix operations (Trace, MatMul, ...)")
+                                f"with matrix operations (Trace, MatMul, (OneMatrix(1, n)*x)[0, 0] for a sum of "
+                                f"entries, ...)")
     if getattr(m, "is_Matrix", False) and m.shape != (1, 1):
         raise NotSupportedError(f"the sum {_show(e)} is a matrix entry, not a scalar: matcalc works with whole "
                                 f"matrices")

@@ -58,6 +58,7 @@ WHERE = "X: matrix(n,n); A, B: matrix(m,n); x, y: vector(n); c: scalar"
     (lambda: sympy.Float(0.25) * c, "1/4 c"),
     (lambda: sympy.pi * c, "arccos(-1) c"),
     (lambda: sympy.E ** c, "exp(c)"),
+    (lambda: sympy.Sum(X[sympy.Symbol("i"), sympy.Symbol("i")], (sympy.Symbol("i"), 0, n - 1)), "tr(X)"),
 ])
 def test_sympy_construct_reads_as(build, text):
     assert from_sympy(build()) == matcalc.parse(text, where=WHERE)
@@ -124,6 +125,9 @@ def test_the_function_can_be_differentiated_and_evaluated():
     (lambda: sympy.MatPow(X, sympy.Rational(1, 2)), "integer exponent"),
     (lambda: sympy.Max(c, sympy.Symbol("b")), "relu"),
     (lambda: sympy.Abs(2 ** c), r"real: make the SymPy symbols real, Symbol\('b', real=True\)"),
+    (lambda: sympy.exp(X), r"not elementwise .*X.applyfunc\(exp\)"),
+    (lambda: sympy.log(X), "not elementwise"),
+    (lambda: sympy.Sum(x[sympy.Symbol("i"), 0], (sympy.Symbol("i"), 0, n - 1)), r"OneMatrix\(1, n\)\*x"),
     (lambda: sympy.Symbol("x y"), "not a name"),
     (lambda: sympy.MatrixSymbol("I", n, n), "reserved"),
     (lambda: sympy.Trace(X) + sympy.Symbol("X"), "two shapes"),
