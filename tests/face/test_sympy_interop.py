@@ -137,6 +137,15 @@ def test_a_gradient_can_be_substituted_in_sympy():
     assert sympy.sympify(g) is g
 
 
+def test_sympy_generates_numpy_code_for_a_gradient():
+    n = sympy.Symbol("n")
+    X, A = sympy.MatrixSymbol("X", n, n), sympy.MatrixSymbol("A", n, n)
+    r = matcalc.grad(matcalc.from_sympy(sympy.log(sympy.Determinant(X)) - sympy.Trace(A * X)), "X")
+    g = sympy.lambdify([X, A], r.to_sympy(), "numpy")
+    Xv, Av = np.eye(3) * 2 + 0.1, np.arange(9.0).reshape(3, 3)
+    _close(g(Xv, Av), r.evaluate(X=Xv, A=Av))
+
+
 def test_api_functions_take_a_from_sympy_expression_with_declarations():
     n = sympy.Symbol("n")
     X = sympy.MatrixSymbol("X", n, n)
