@@ -63,6 +63,33 @@ def test_sympy_computes_every_seed_derivative_as_evaluate_does(case):
     _close(k, np.reshape(want, (out_size, -1), order="F"))
 
 
+_W = "A: matrix(n,n); X: matrix(n,n) invertible; x, b: vector(n); W: matrix(m,n); u: vector(m)"
+_KINDS = [
+    ("differential", lambda: matcalc.differential("log(det(X)) + tr(A X)", "X", where=_W)),
+    ("gradient", lambda: matcalc.grad("1/2 ||W x - u||^2", "x", where=_W)),
+    ("vector jacobian", lambda: matcalc.jacobian("sigmoid(W x)", "x", where=_W)),
+    ("matrix jacobian", lambda: matcalc.jacobian("X^-1 A", "X", where=_W)),
+    ("vector hessian", lambda: matcalc.hessian("log(sum(exp(W x)))", "x", where=_W)),
+    ("matrix hessian", lambda: matcalc.hessian("tr(A X X)", "X", where=_W)),
+    ("mixed hessian", lambda: matcalc.hessian("u' W x", ("W", "x"), where=_W)),
+    ("hvp", lambda: matcalc.hvp("log(det(X))", "X", where=_W)),
+]
+
+
+@pytest.mark.parametrize("make", [k for _, k in _KINDS], ids=[n for n, _ in _KINDS])
+def test_every_result_kind_gives_sympy_the_same_numbers(make):
+    """r.to_sympy() (the map as an expression in its direction, where r is a map) against r.expr."""
+    r = make()
+    rng = np.random.default_rng(3)
+    vals = {"A": rng.standard_normal((3, 3)), "X": rng.standard_normal((3, 3)) / 3 + 2 * np.eye(3),
+            "x": rng.standard_normal(3), "b": rng.standard_normal(3), "W": rng.standard_normal((2, 3)),
+            "u": rng.standard_normal(2)}
+    for d in r.directions:
+        vals[d.name] = rng.standard_normal(np.shape(vals[d.name[1:]]) if d.name[1:] in vals else (3, 3))
+    want = evaluate(r.node, vals, context=(r.function.node,))
+    _close(sympy_value(r.to_sympy(), vals, {"n": 3, "m": 2}), want)
+
+
 def test_how_many_seed_cases_round_trip_to_the_same_tree():
     """The round trip is exact (the same canonical tree) for all but SymPy's own rewrites (it
     distributes a minus over a sum: ex16)."""
