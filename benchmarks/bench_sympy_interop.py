@@ -49,6 +49,7 @@ def _cold_ms(fn) -> float:
 def main() -> None:
     from sympy_numeric import sympy_value  # the tests' SymPy-side evaluator
 
+    C.header("bench_sympy_interop: to_sympy and from_sympy")
     derive = {"gradient": matcalc.grad, "jacobian": matcalc.jacobian, "hessian": matcalc.hessian}
     cases = C.load_cases()
     t0 = time.perf_counter()
@@ -113,6 +114,7 @@ def main() -> None:
           f"{statistics.median(cold_out):.2f} ms, from_sympy {statistics.median(cold_in):.2f} ms; slowest "
           f"{max(cold_out):.1f} ms and {max(cold_in):.1f} ms")
     print(f"    first to_sympy call (imports SymPy): {1000 * first:.0f} ms")
+    C.footer()
 
 
 if __name__ == "__main__":
