@@ -110,6 +110,29 @@ def test_every_function_round_trips_through_sympy(name):
         _close(back.evaluate(x=v), e.evaluate(x=v))
 
 
+_EW = ("A, B: matrix(m,n); X: matrix(n,n) invertible; x, y: vector(n); u: vector(m); c: scalar positive; "
+       "S: matrix(n,n) spd")
+#: together these hold every node class (tests/outputs/test_sympy_out.py checks the same list's cover)
+_EVERY_NODE = ["2 c", "dim(n) x", "X + I", "zeros(m, n)", "ones(m, n) + A", "comm(m, n) vec(A)", "A' A X",
+               "x' X y", "c x' y + tr(X)", "A .* B", "exp(A) .^ c", "(x' y)^2", "X'", "X^-1", "X^-2 + X^3",
+               "exp(A)", "sin(c)", "det(X)", "log(det(X))", "logdet(X)", "sum(A)", "sum(x)", "softmax(u)",
+               "diag(x) X", "diag(X)", "kron(A, X)", "S^-1 x", "sigmoid(A) + relu(B)", "x' S x / (x' x)"]
+
+
+@pytest.mark.parametrize("text", _EVERY_NODE)
+def test_every_construct_round_trips_to_the_same_tree(text):
+    e = matcalc.parse(text, where=_EW)
+    assert matcalc.from_sympy(e.to_sympy(), where=e.where) == e
+
+
+def test_the_round_trip_list_holds_every_node_class():
+    from matcalc.core import nodes
+    classes = {c for c in vars(nodes).values() if isinstance(c, type) and issubclass(c, nodes.Expr)
+               and c is not nodes.Expr and c.__module__ == nodes.__name__ and not c.__name__.startswith("_")}
+    seen = {type(n) for t in _EVERY_NODE for n in matcalc.parse(t, where=_EW).node.walk()}
+    assert not sorted(c.__name__ for c in classes - seen)
+
+
 # ---------------------------------------------------------------- random expressions
 _DIMS = {"n": 3, "m": 2, "k": 2}
 #: shrinking a failure re-runs SymPy many times (minutes); the failing example is reported as drawn
