@@ -294,9 +294,10 @@ def _index_sum(rd, e):
     except Exception:  # SymPy could not read the index pattern: no matrix form
         m = None
     if m is None or isinstance(m, sympy.Sum):
-        raise NotSupportedError(f"the sum {_show(e)} is not a matrix expression matcalc can read: write it "
-                                f"with matrix operations (Trace, MatMul, (OneMatrix(1, n)*x)[0, 0] for a sum of "
-                                f"entries, ...)")
+        raise NotSupportedError(f"the index sum {_show(e)} is not a matrix expression matcalc can read. SymPy "
+                                f"writes M[0, 0] of a 1 x 1 matrix expression M as such a sum: pass M itself (a "
+                                f"1 x 1 M is read as a scalar), MatrixElement(M, 0, 0) or Trace(M); a sum of "
+                                f"entries is (OneMatrix(1, n)*x)[0, 0]")
     if getattr(m, "is_Matrix", False) and m.shape != (1, 1):
         raise NotSupportedError(f"the sum {_show(e)} is a matrix entry, not a scalar: matcalc works with whole "
                                 f"matrices")

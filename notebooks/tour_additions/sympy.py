@@ -40,6 +40,19 @@ sp_vals = {"A": sp_M @ sp_M.T / 3 + np.eye(3), "x": sp_rng.standard_normal(3)}
 sp_explicit = {sp_A: sympy.ImmutableMatrix(sp_vals["A"]), sp_x: sympy.ImmutableMatrix(sp_vals["x"]), sp_n: 3}
 sp_by_sympy = np.array(sp_g.to_sympy().subs(sp_explicit).doit().evalf(), dtype=float).ravel()
 compare("SymPy's numbers vs .evaluate", sp_by_sympy, sp_g.evaluate(sp_vals))"""),
+    ("markdown", r"""Logistic regression's loss, written the way SymPy users write it: elementwise functions with
+`applyfunc`, the loss a 1 x 1 matrix expression (matcalc reads a 1 x 1 matrix as a scalar). Its
+gradient is the textbook $Z^\top(\sigma(Zw) - y)$, and its Hessian $Z^\top \operatorname{diag}(p \odot (1 - p)) Z$."""),
+    ("code", r"""sp_m = sympy.Symbol("m")
+sp_Z, sp_w = sympy.MatrixSymbol("Z", sp_m, sp_n), sympy.MatrixSymbol("w", sp_n, 1)
+sp_y = sympy.MatrixSymbol("y", sp_m, 1)
+sp_p = (sp_Z * sp_w).applyfunc(lambda t: 1 / (1 + sympy.exp(-t)))
+sp_ones = sympy.OneMatrix(sp_m, 1)
+sp_loss = -(sp_y.T * sp_p.applyfunc(sympy.log) + (sp_ones - sp_y).T * (sp_ones - sp_p).applyfunc(sympy.log))
+sp_lr = matcalc.grad(matcalc.from_sympy(sp_loss), "w")
+print("grad =", sp_lr)
+verify(sp_lr)
+print("H =", matcalc.hessian(matcalc.from_sympy(sp_loss), "w"))"""),
     ("markdown", r"""A matrix Hessian is a linear map $V \mapsto H[V]$: `to_sympy()` gives it as a matrix expression
 in $V$, `to_sympy("kron")` its Kronecker form. What SymPy can say but matcalc cannot (an explicit
 matrix, an entry `X[0, 1]`, `sinh`) is refused by name."""),

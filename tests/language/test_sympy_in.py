@@ -141,6 +141,16 @@ def test_sympy_without_a_matcalc_meaning_is_a_clear_error(build, message):
         from_sympy(build())
 
 
+def test_a_1x1_matrix_expression_is_a_scalar_where_sympy_would_expand_its_entry():
+    """(M)[0, 0] of a compound M is an index sum SymPy cannot convert back; M itself reads."""
+    s = (A * x).applyfunc(lambda t: 1 / (1 + sympy.exp(-t)))
+    u = sympy.MatrixSymbol("u", m, 1)
+    M = u.T * s.applyfunc(sympy.log)
+    assert from_sympy(M) == matcalc.parse("u' log(sigmoid(A x))", where=WHERE + "; u: vector(m)")
+    with pytest.raises(matcalc.NotSupportedError, match=r"pass M itself"):
+        from_sympy(M[0, 0])
+
+
 def test_numbers_read_as_exact_constants():
     assert str(from_sympy(3)) == "3"
     assert str(from_sympy(sympy.Rational(-2, 3))) == "-2/3"
