@@ -42,7 +42,7 @@ sp_by_sympy = np.array(sp_g.to_sympy().subs(sp_explicit).doit().evalf(), dtype=f
 compare("SymPy's numbers vs .evaluate", sp_by_sympy, sp_g.evaluate(sp_vals))"""),
     ("markdown", r"""Logistic regression's loss, written the way SymPy users write it: elementwise functions with
 `applyfunc`, the loss a 1 x 1 matrix expression (matcalc reads a 1 x 1 matrix as a scalar). Its
-gradient is the textbook $Z^\top(\sigma(Zw) - y)$, and its Hessian $Z^\top \operatorname{diag}(p \odot (1 - p)) Z$."""),
+gradient is the textbook $Z^\top(\sigma(Zw) - y)$, and its Hessian $Z^\top \operatorname{diag}(p \odot (1 - p)) Z$ with $p = \sigma(Zw)$."""),
     ("code", r"""sp_m = sympy.Symbol("m")
 sp_Z, sp_w = sympy.MatrixSymbol("Z", sp_m, sp_n), sympy.MatrixSymbol("w", sp_n, 1)
 sp_y = sympy.MatrixSymbol("y", sp_m, 1)
