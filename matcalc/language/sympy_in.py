@@ -42,7 +42,8 @@ SYMPY_FUNCTIONS = {
     sympy.atan: "arctan", log1p: "log1p", expm1: "expm1",
 }
 
-#: matcalc functions SymPy writes by their definition (recognized in `_pow` and `_max`)
+#: matcalc functions SymPy has no class for, written by their definition (`_pow` reads sigmoid's back,
+#: `_max` relu's; softplus stays its formula, and sqrt is SymPy's power u**(1/2))
 BY_DEFINITION = {"sigmoid": "1/(1 + exp(-u))", "relu": "Max(0, u)", "softplus": "log(1 + exp(u))",
                  "sqrt": "u**(1/2)"}
 
@@ -112,8 +113,11 @@ class _Reader:
         v = B.var(name, col_shape, props)
         old = self.variables.setdefault(name, v)
         if old is not v:
-            raise MatcalcError(f"{name} appears with two shapes ({_kind(old.shape)} and {_kind(col_shape)}): "
-                               f"SymPy symbols of one name must have one shape")
+            if old.shape != col_shape:
+                raise MatcalcError(f"{name} appears with two shapes ({_kind(old.shape)} and {_kind(col_shape)}): "
+                                   f"SymPy symbols of one name must have one shape")
+            raise MatcalcError(f"{name} appears as two SymPy symbols (one positive, one not): give them the "
+                               f"same assumptions")
         return B.transpose(v) if row else v
 
 

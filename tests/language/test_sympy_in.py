@@ -131,6 +131,7 @@ def test_the_function_can_be_differentiated_and_evaluated():
     (lambda: sympy.Symbol("x y"), "not a name"),
     (lambda: sympy.MatrixSymbol("I", n, n), "reserved"),
     (lambda: sympy.Trace(X) + sympy.Symbol("X"), "two shapes"),
+    (lambda: sympy.Symbol("t", positive=True) + sympy.Symbol("t"), "two SymPy symbols"),
     (lambda: sympy.MatrixSymbol("Z", n + 1, n + 1), "dimension n \\+ 1"),
     (lambda: sympy.log(c, 2) * sympy.Integral(c, c), "Integral"),
     (lambda: "tr(X)", "matcalc.parse"),
