@@ -14,18 +14,18 @@ import sympy
 from sympy.matrices.expressions.diagonal import DiagMatrix, DiagonalOf
 
 
-def _explicit(e, memo: dict, scalars: dict):
-    """e with every operation computed by SymPy on explicit operands (memo holds the leaves' values;
-    `scalars` the scalar symbols' values, which a function body (a Lambda) may use too)."""
+def _explicit(e, memo: dict):
+    """e with every operation computed by SymPy on explicit operands (memo holds the leaves' values)."""
     got = memo.get(e)
     if got is not None:
         return got
     if isinstance(e, sympy.Lambda):
-        out = e.xreplace(scalars)  # the body of an elementwise function: f(b d) uses the scalar b
+        # an elementwise function's body, f(c d): compute what it holds (c), the bound d stays
+        out = sympy.Lambda(e.variables, _explicit(e.expr, memo))
     elif not e.args or isinstance(e, sympy.MatrixBase):
         out = e  # a leaf or an explicit matrix: nothing below to compute
     else:
-        args = [_explicit(a, memo, scalars) for a in e.args]
+        args = [_explicit(a, memo) for a in e.args]
         # SymPy 1.14's DiagMatrix and DiagonalOf cannot take an explicit matrix (their shape test
         # calls .is_Integer on a Python int): build those two results directly
         if isinstance(e, DiagonalOf) and isinstance(args[0], sympy.MatrixBase):
@@ -62,8 +62,7 @@ def sympy_value(e, values: dict, sizes: dict | None = None):
             leaves[s] = sympy.Float(float(values[s.name]))
     for d, size in dims.items():
         leaves.setdefault(d, size)
-    scalars = {k: v for k, v in leaves.items() if not isinstance(v, sympy.MatrixBase)}
-    out = _explicit(e, dict(leaves), scalars)
+    out = _explicit(e, dict(leaves))
     if isinstance(out, sympy.MatrixBase):
         arr = np.array(out.evalf(), dtype=float)
         r, c = e.shape  # squeezed as matcalc squeezes the symbolic shape: vectors 1-D

@@ -37,9 +37,20 @@ from ..core.nodes import (SCALAR, Add, Comm, Det, Diag, DiagPart, DimSize, Expr,
 from ..core.sympy_nodes import CommutationMatrix
 from ..core.sympy_nodes import Vec as SympyVec
 
-#: The bound variable of every elementwise function: one Dummy, so that equal matcalc
+#: The bound variables of elementwise functions, the first one a function's body does not already
+#: hold (SymPy's Lambda substitutes without regard to binding, so a body holding another function
+#: of the same variable would be corrupted when applied); fixed Dummies, so that equal matcalc
 #: expressions give equal (==) SymPy expressions.
-ELEMENT = sympy.Dummy("d")
+ELEMENTS: list = [sympy.Dummy("d")]
+ELEMENT = ELEMENTS[0]
+
+
+def _element_for(*parts) -> sympy.Dummy:
+    for d in ELEMENTS:
+        if not any(p.has(d) for p in parts):
+            return d
+    ELEMENTS.append(sympy.Dummy("d"))
+    return ELEMENTS[-1]
 
 
 def dimension(d) -> sympy.Expr:
@@ -134,7 +145,8 @@ def _elementwise(f, arg):
         if scalars:
             matrices = [a for a in arg.args if getattr(a, "is_Matrix", False)]
             inner = sympy.MatMul(*matrices) if len(matrices) > 1 else matrices[0]
-            return ElementwiseApplyFunction(sympy.Lambda(ELEMENT, f(sympy.Mul(*scalars) * ELEMENT)), inner)
+            d = _element_for(*scalars)
+            return ElementwiseApplyFunction(sympy.Lambda(d, f(sympy.Mul(*scalars) * d)), inner)
     return ElementwiseApplyFunction(sympy.Lambda(ELEMENT, f(ELEMENT)), arg)
 
 

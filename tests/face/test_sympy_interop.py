@@ -90,6 +90,16 @@ def test_every_result_kind_gives_sympy_the_same_numbers(make):
     _close(sympy_value(r.to_sympy(), vals, {"n": 3, "m": 2}), want)
 
 
+def test_an_elementwise_function_whose_coefficient_holds_another_is_applied_by_sympy_correctly():
+    """exp(sum(exp(u)) A): the outer Lambda's body holds the inner elementwise exp; SymPy applies a
+    Lambda by plain substitution, so the two must not share their bound variable."""
+    e = matcalc.parse("exp(sum(exp(u)) A)", where="u: vector(m); A: matrix(m,n)")
+    rng = np.random.default_rng(0)
+    vals = {"u": 0.3 * rng.standard_normal(2), "A": 0.3 * rng.standard_normal((2, 3))}
+    _close(sympy_value(e.to_sympy(), vals), e.evaluate(vals))
+    assert matcalc.from_sympy(e.to_sympy(), where=e.where) == e
+
+
 def test_how_many_seed_cases_round_trip_to_the_same_tree():
     """The round trip is exact (the same canonical tree) for all but SymPy's own rewrites (it
     distributes a minus over a sum: ex16)."""
