@@ -23,7 +23,7 @@ _LAZY = {
     "compile": ".api", "differential": ".api", "grad": ".api", "hessian": ".api", "hvp": ".api",
     "jacobian": ".api",
     "CheckReport": ".numerics.check", "_check": ".numerics.check",
-    "Result": ".results",
+    "Result": ".results", "from_sympy": ".interop_sympy",
 }
 _SUBMODULES = {"api", "cli", "expression", "results", "core", "language", "calculus", "outputs", "numerics"}
 
@@ -69,6 +69,6 @@ def check(obj, wrt=None, where=None, kind: str = "gradient", **kw):
         obj = fns[kind](obj, wrt, where=where)
     return __getattr__("_check")(obj, **kw)
 
-__all__ = ["parse", "compile", "differential", "grad", "jacobian", "hessian", "hvp", "check", "CheckReport", "Expression", "MatcalcError", "ParseError", "ShapeError", "DeclarationError",
+__all__ = ["parse", "from_sympy", "compile", "differential", "grad", "jacobian", "hessian", "hvp", "check", "CheckReport", "Expression", "MatcalcError", "ParseError", "ShapeError", "DeclarationError",
            "UnknownNameError", "NotSupportedError", "EvaluationError", "LimitError", "limits"]
 __version__ = "0.1.0"

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+from dataclasses import replace
 
 from .core import build as B
 from .core.budget import refuse_terms, request
@@ -43,7 +44,14 @@ def prepare(expr, wrt: str, where=None, order: int = 1) -> tuple:
     if not isinstance(wrt, str):
         raise MatcalcError(f"the variable must be given by its name, not {wrt!r}")
     if isinstance(expr, Expression) and where is not None:
-        expr = str(expr)  # new declarations for an expression: read its text under them
+        # new declarations for an expression: read its text under them; a name they leave out keeps
+        # the kind and properties the expression gave it (a vector A stays a vector, whatever its
+        # look), its dimensions free to meet the new declarations
+        given = parse_declarations(where)
+        kept = {n: replace(d, dims=(None,) * len(d.dims)) for n, d in parse_declarations(expr.where).items()
+                if n not in given}
+        where = {**kept, **given}
+        expr = str(expr)
     f = parse(expr, where=where)
     decls = parse_declarations(where)
     x = find_variable(f.node, wrt, decls, f.context)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from .core import build as B
+from .core.errors import MatcalcError
 from .core.nodes import SCALAR, Expr, Var
 from .language.declarations import declarations_of, parse_declarations
 from .language.reader import read
@@ -106,6 +107,16 @@ class Expression:
 
     def _repr_latex_(self) -> str:
         return "$$" + self.latex() + "$$"
+
+    def to_sympy(self):
+        """This expression in SymPy: a matrix expression (MatrixSymbols with symbolic dimensions,
+        Trace, Determinant, Inverse, ...) or, for a scalar, a scalar SymPy expression. The
+        correspondence is README's "SymPy interop" table; `matcalc.from_sympy` reads it back."""
+        try:
+            from .outputs.sympy_out import to_sympy  # optional dependency: SymPy loads on first use
+        except ImportError:  # pragma: no cover - SymPy is installed with the test extra
+            raise MatcalcError("to_sympy needs SymPy, which is not installed: pip install sympy") from None
+        return to_sympy(self.node)
 
     def evaluate(self, values: dict | None = None, **kw):
         """Evaluate with NumPy; values maps names to arrays (vectors 1-D) or floats."""

@@ -150,6 +150,24 @@ class Result:
         """The derivation, for display: a notebook renders it as LaTeX, `print` as aligned text."""
         return self.steps
 
+    #: the forms `to_sympy(form)` can give, each an attribute holding an Expression (or None)
+    SYMPY_FORMS = ("expr", "differential", "kron", "bilinear", "gradient", "unconstrained")
+
+    def to_sympy(self, form: str = "expr"):
+        """The result in SymPy: by default `r.expr` (the gradient, the Jacobian matrix, the Hessian
+        matrix of a vector variable; for a matrix Jacobian or Hessian the linear map as a matrix
+        expression in the direction, dX or V); `form="kron"` gives the Kronecker form of such a map
+        (a matrix J with vec(L[D]) = J vec(D)), and "differential", "bilinear", "gradient",
+        "unconstrained" the other forms a result has. The dense 4-D array of a matrix Hessian has
+        no SymPy matrix form: take the map or its Kronecker form."""
+        if form not in self.SYMPY_FORMS:
+            raise MatcalcError(f"form must be one of {', '.join(self.SYMPY_FORMS)}, not {form!r}")
+        e = getattr(self, form, None)
+        if not isinstance(e, Expression):
+            have = [f for f in self.SYMPY_FORMS if isinstance(getattr(self, f, None), Expression)]
+            raise MatcalcError(f"this {self.kind} has no {form} form; it has {', '.join(have)}")
+        return e.to_sympy()
+
     def numpy_source(self, backend: str = "numpy") -> str:
         """The source of a function computing this result (see `to_numpy`)."""
         return numpy_module(self, backend=backend)
@@ -349,6 +367,10 @@ class SeveralResult(Result):
         super().__init__(function, tuple(wrt), differential if differential is not None else first.node,
                          differential, directions)
         self.parts = parts
+
+    def to_sympy(self, form: str = "expr") -> dict:
+        """Each part in SymPy (see `Result.to_sympy`): part key -> SymPy expression."""
+        return {k: p.to_sympy(form) for k, p in self.parts.items()}
 
     @property
     def steps(self) -> PartSteps:
