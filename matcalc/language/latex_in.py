@@ -6,7 +6,7 @@ into the plain text the grammar reads (`tr(X' A X)`, `-(1/2) log det Sigma`, ...
 that text remembers where in the LaTeX it came from, so an error found later (by the grammar or
 by inference) points with its caret into the LaTeX as typed, never into the translation.
 
-Text is LaTeX when it holds a backslash (the plain language has none) or math delimiters `$`.
+Text is LaTeX when it holds a backslash (the plain language has none) or is enclosed in `$`s.
 Nothing is evaluated: the reader only rewrites tokens.
 
 What is decided here, with the declarations at hand:
@@ -32,8 +32,13 @@ __all__ = ["looks_like_latex", "latex_to_plain", "LatexText"]
 
 
 def looks_like_latex(text) -> bool:
-    """LaTeX input: a backslash (plain matcalc text never has one) or a `$` math delimiter."""
-    return isinstance(text, str) and ("\\" in text or "$" in text)
+    """LaTeX input: a backslash (plain matcalc text never has one), or math between `$`s."""
+    if not isinstance(text, str):
+        return False
+    if "\\" in text:
+        return True
+    t = text.strip()
+    return len(t) > 1 and t[0] == "$" and t[-1] == "$"
 
 
 class LatexText(str):
@@ -78,8 +83,7 @@ _FUNC_WORDS.update({"Tr": "tr", "Trace": "tr", "trace": "tr", "Det": "det", "Dia
 _WORD_FONTS = {"operatorname", "mathrm", "text", "textrm", "textnormal", "mathit", "textit", "mathsf", "textsf",
                "mathnormal", "mathop", "mathtt", "texttt"}
 _SUBEXPR_FONTS = {"mathbf", "boldsymbol", "bm", "mathbfit", "textbf", "pmb", "mathbb", "mathcal", "mathscr",
-                  "mathfrak", "vec", "underline", "boldsymbol"}
-_TRANSPOSE_WORDS = {"top", "intercal", "T", "prime", "mathsf{T}"}
+                  "mathfrak", "vec", "underline"}
 _BINARY = {"cdot": "*", "times": "*", "ast": "*", "div": "/", "odot": ".*", "circ": ".*", "oslash": "./",
            "otimes": "kron", "pm": None, "mp": None}
 
@@ -532,6 +536,8 @@ class _Reader:
                 k = words.index(",")
                 a, b = "".join(words[:k]), "".join(words[k + 1:])
                 return _Item(_p(f"comm({self._dim(a)}, {self._dim(b)})", start, end), "operand", start, end)
+            if base in ("1", "0"):  # \mathbf{1}_{n}, \mathbf{0}_{m \times n}: ones and zeros of that size
+                return _Item(_p(self._filled(base, words, t.start), start, end), "operand", start, end)
             if base == "I" and "cdot" in words and "I" not in self.decls:
                 factors = [w for w in words if w != "cdot"]
                 text = f"I_{factors[-1]}"
@@ -543,14 +549,32 @@ class _Reader:
                 raise self.error("a subscript of a name is letters and digits (W_{1}, x_{ij}); indices and "
                                  "sums over them are not part of the language", t.start)
         name = self.resolve(prefix + base, sub)
-        if base == "1" and sub:  # \mathbf{1}_n
-            return _Item(_p(f"ones({sub})", start, end), "operand", start, end)
         if sub is None and name in self.dims and name not in self.decls:
             return _Item(_p(f"dim({name})", start, end), "operand", start, end, name)
         return _Item(_p(name, start, end), "operand", start, end, name)
 
     def _dim(self, d: str) -> str:
         return d
+
+    def _filled(self, base: str, words: list, at: int) -> str:
+        """ones(...) or zeros(...) from the subscript's words (n; m \\times n; m, n; m \\cdot n)."""
+        name = "ones" if base == "1" else "zeros"
+        dims, cur = [], []
+        for w in words + ["times"]:
+            if w in ("times", ","):
+                if not cur:
+                    raise self.error(f"the size of \\mathbf{{{base}}} is a dimension or two (\\mathbf{{{base}}}_{{n}}, "
+                                     f"\\mathbf{{{base}}}_{{m \\times n}})", at)
+                dims.append("*".join("" if x == "cdot" else x for x in cur).replace("**", "*"))
+                cur = []
+            else:
+                cur.append(w)
+        if len(dims) > 2:
+            raise self.error(f"\\mathbf{{{base}}} has at most two dimensions", at)
+        for d in dims:
+            if not re.fullmatch(r"[A-Za-z0-9_]+(?:\*[A-Za-z0-9_]+)*", d):
+                raise self.error(f"{d!r} is not a dimension", at)
+        return f"{name}({', '.join(dims)})"
 
     def resolve(self, base: str, sub) -> str:
         """The declared spelling of a decorated name: W_{1} is W_1, or W1 when W1 is declared."""
@@ -610,6 +634,11 @@ class _Reader:
                     "scalar', or write \\sigma \\cdot (...))", t.start)
             name = "epsilon" if w == "epsilon" else "l" if w == "ell" else w
             return [self.named(name, t.start, t.end)]
+        if w == "log":
+            nxt = self.peek()
+            if nxt is not None and nxt.kind == "cmd" and nxt.text == "det":  # \log\det: one function
+                self.take()
+                return [_Item(_p("logdet", t.start, nxt.end), "operand", t.start, nxt.end)]
         if w in _FUNC_COMMANDS:
             return [_Item(_p(_FUNC_COMMANDS[w], t.start, t.end), "operand", t.start, t.end)]
         if w in ("frac", "tfrac", "dfrac", "cfrac"):

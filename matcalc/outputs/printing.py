@@ -464,10 +464,20 @@ class LatexPrinter(Printer):
         return "I_{" + latex_dim(n) + "}", ATOM
 
     def _print_Zero(self, e):
-        return "0", ATOM
+        if e.shape == SCALAR:
+            return "0", ATOM
+        return r"\mathbf{0}" + self.size_subscript(e.shape), ATOM
 
     def _print_Ones(self, e):
-        return r"\mathbf{1}", ATOM
+        """With its size, \\mathbf{1}_{n} or \\mathbf{1}_{m \\times n}, as the text's ones(n): where
+        nothing around it fixes the size (c 1 + ...), the LaTeX still reads back."""
+        return r"\mathbf{1}" + self.size_subscript(e.shape), ATOM
+
+    def size_subscript(self, shape) -> str:
+        r, c = shape
+        if c == 1:
+            return "_{" + latex_dim(r) + "}"
+        return "_{" + latex_dim(r) + r" \times " + latex_dim(c) + "}"
 
     def _print_Comm(self, e):
         return "K_{" + latex_dim(e.args[0]) + "," + latex_dim(e.args[1]) + "}", ATOM
