@@ -11,6 +11,7 @@ from .calculus.readoff import kronecker_of
 from .calculus.linear_map import LinearMap
 from .expression import Expression, parse
 from .language.declarations import parse_declarations
+from .language.latex_in import variable_name
 from .numerics.sampling import variables
 from .outputs.codegen.generate import BACKENDS, Output, add_sizing_variables, generate, load_generated, outputs_for
 from .results import DifferentialResult, GradientResult, HessianResult, HvpResult, JacobianResult
@@ -56,6 +57,7 @@ def constrained_gradient_parts(f: Expression, x) -> tuple:
 
 def differential(expr, wrt: str, where=None) -> DifferentialResult:
     """df as an expression in dX (the direction is named d<wrt>)."""
+    wrt = variable_name(wrt)  # a LaTeX name (\Sigma, \mathbf{x}) names the variable it decorates
     f, x = prepare(expr, wrt, where)
     dx = direction_for(x, f.node.free)
     df = simplify(_differential(f.node, {x.name: dx}))
@@ -68,6 +70,7 @@ def grad(expr, wrt: str, where=None) -> GradientResult:
     For a symmetric variable the answer is sym(G) (the gradient on symmetric matrices);
     for a diagonal one I .* G. `.unconstrained` keeps G.
     """
+    wrt = variable_name(wrt)  # a LaTeX name (\Sigma, \mathbf{x}) names the variable it decorates
     f, x = prepare(expr, wrt, where)
     df, dx, g, g_on_x = constrained_gradient_parts(f, x)
     pg = simplify(project(g_on_x, x)) if (is_symmetric_var(x) or is_diagonal_var(x)) else g
@@ -76,6 +79,7 @@ def grad(expr, wrt: str, where=None) -> GradientResult:
 
 def jacobian(expr, wrt: str, where=None, layout: str = "numerator") -> JacobianResult:
     """The Jacobian of a vector or matrix function, numerator layout: vec(dF) = J vec(dX)."""
+    wrt = variable_name(wrt)  # a LaTeX name (\Sigma, \mathbf{x}) names the variable it decorates
     if layout not in ("numerator", "denominator"):
         raise MatcalcError(f"layout must be 'numerator' or 'denominator', not {layout!r}")
     f, x = prepare(expr, wrt, where)
@@ -105,6 +109,7 @@ def jacobian(expr, wrt: str, where=None, layout: str = "numerator") -> JacobianR
 
 def hessian(expr, wrt, where=None) -> HessianResult:
     """The Hessian of a scalar function: d2f = <dX, H[dX]>; for ("W", "b") the mixed d2f/dW db."""
+    wrt = [variable_name(w) for w in wrt] if isinstance(wrt, (tuple, list)) else variable_name(wrt)  # \Sigma: Sigma
     if isinstance(wrt, (tuple, list)):
         if len(wrt) != 2:
             raise MatcalcError("a mixed Hessian takes two variables, e.g. ('W', 'b')")
@@ -155,6 +160,7 @@ def _mixed_hessian(expr, a: str, b: str, where) -> HessianResult:
 
 def hvp(expr, wrt: str, where=None, direction: str = "v") -> HvpResult:
     """The Hessian-vector product H[v] as an expression in the direction v, without forming H."""
+    wrt = variable_name(wrt)  # a LaTeX name (\Sigma, \mathbf{x}) names the variable it decorates
     f, x = prepare(expr, wrt, where)
     df, dx, _, g = constrained_gradient_parts(f, x)
     v = direction_for(x, f.node.free | {dx.name}, base=direction)
@@ -170,6 +176,7 @@ def compile(expr, wrt: str, where=None, outputs=("value", "grad"), backend: str 
     Work shared between the outputs is done once. The function takes the variables
     (sorted by name; for "hvp" the direction last) and returns one output or a tuple.
     """
+    wrt = variable_name(wrt)  # a LaTeX name (\Sigma, \mathbf{x}) names the variable it decorates
     if backend not in BACKENDS:
         raise MatcalcError(f"backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
     if isinstance(outputs, str):

@@ -28,7 +28,7 @@ from ..core.errors import ParseError
 from ..core.functions import ALIASES, CALLS, FUNCTIONS, all_names
 from .declarations import GREEK
 
-__all__ = ["looks_like_latex", "latex_to_plain", "LatexText"]
+__all__ = ["looks_like_latex", "latex_to_plain", "LatexText", "variable_name"]
 
 
 def looks_like_latex(text) -> bool:
@@ -885,3 +885,15 @@ def in_source(err: ParseError, plain: LatexText) -> ParseError:
             msg = msg[:-len(suffix)]
     pos = plain.source_pos(err.pos) if err.pos is not None else None
     return ParseError(msg, plain.source, pos)
+
+
+def variable_name(name):
+    """The variable a LaTeX name stands for (`\\Sigma` -> Sigma, `\\mathbf{x}` -> x, `W_{1}` -> W_1);
+    any other value unchanged (so that `grad(..., wrt=r"\\Sigma")` names the variable Sigma)."""
+    if not looks_like_latex(name):
+        return name
+    r = _Reader(name, {}, "vector(1)")
+    items = r.sequence()
+    if len(items) == 1 and items[0].name is not None:
+        return items[0].name
+    return name
