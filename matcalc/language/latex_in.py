@@ -27,6 +27,11 @@ import re
 from ..core.errors import ParseError
 from ..core.functions import ALIASES, CALLS, FUNCTIONS, all_names
 from .declarations import GREEK
+from .parser import MAX_DEPTH as _PLAIN_DEPTH
+from .parser import MAX_LENGTH, MAX_TOKENS
+
+#: nesting levels of LaTeX groups; each level is a few Python frames of the recursive reader
+MAX_DEPTH = min(_PLAIN_DEPTH, 120)
 
 __all__ = ["looks_like_latex", "latex_to_plain", "LatexText", "variable_name"]
 
@@ -251,6 +256,16 @@ class _Reader:
         self.i += 1
         return t
 
+    def take_first(self):
+        """The first character of the token at the cursor (a digit of 12, a letter of xy), leaving
+        the rest in its place: TeX reads \\frac12 and x^23 one character at a time."""
+        t = self.toks[self.i]
+        if len(t.text) == 1:
+            self.i += 1
+            return t
+        self.toks[self.i] = _Tok(t.kind, t.text[1:], t.start + 1, t.end, False)
+        return _Tok(t.kind, t.text[0], t.start, t.start + 1, t.space)
+
     def error(self, msg, pos) -> ParseError:
         return ParseError(msg, self.src, pos)
 
@@ -269,6 +284,17 @@ class _Reader:
     def sequence(self, closer=None, inside=()):
         """Items up to (not including) a closing delimiter `closer` ("(" group: ")", "}", ">",
         "norm", "abs"), or to the end."""
+        self.depth = getattr(self, "depth", 0) + 1
+        try:
+            return self._sequence(closer, inside)
+        finally:
+            self.depth -= 1
+
+    def _sequence(self, closer, inside):
+        if self.depth > MAX_DEPTH:
+            t = self.peek()
+            raise self.error(f"the expression is nested too deeply (more than {MAX_DEPTH} levels)",
+                             t.start if t is not None else len(self.src))
         items = []
         while True:
             t = self.peek()
@@ -408,16 +434,10 @@ class _Reader:
             toks = self.toks[self.i:j]
             self.i = j + 1
             return toks, t.start, self.toks[j].end
+        if t.kind == "num" and "." not in t.text or t.kind == "letters":  # x^23 is x^{2} 3 in TeX
+            first = self.take_first()
+            return [first], first.start, first.end
         self.take()
-        if t.kind == "num" and len(t.text) > 1 and "." not in t.text:  # x^23 is x^{2} 3 in TeX
-            first = _Tok("num", t.text[0], t.start, t.start + 1, t.space)
-            rest = _Tok("num", t.text[1:], t.start + 1, t.end, False)
-            self.toks.insert(self.i, rest)
-            return [first], t.start, first.end
-        if t.kind == "letters" and len(t.text) > 1:
-            first = _Tok("letters", t.text[0], t.start, t.start + 1, t.space)
-            self.toks.insert(self.i, _Tok("letters", t.text[1:], t.start + 1, t.end, False))
-            return [first], t.start, first.end
         toks = [t]
         if t.kind == "cmd" and (t.text in _WORD_FONTS or t.text in _SUBEXPR_FONTS):
             more, _, end = self.script_tokens(t.end)
@@ -462,6 +482,7 @@ class _Reader:
         r.src, r.toks, r.i, r.decls, r.ones, r.dims = self.src, list(toks), 0, self.decls, self.ones, self.dims
         r.used_ones = False
         r.parent = self
+        r.depth = getattr(self, "depth", 0)
         return r
 
     def _mark_ones(self):
@@ -733,14 +754,12 @@ class _Reader:
             if not pieces:
                 raise self.error(f"\\{cmd.text} has an empty {what[4:]}", t.start)
             return _Item(pieces, "operand", t.start, close.end)
-        if t.kind == "num" and len(t.text) > 1:
-            self.take()
-            self.toks.insert(self.i, _Tok("num", t.text[1:], t.start + 1, t.end, False))
-            return _Item(_p(t.text[0], t.start, t.start + 1), "operand", t.start, t.start + 1)
+        if t.kind == "num" and len(t.text) > 1 and "." not in t.text:
+            first = self.take_first()
+            return _Item(_p(first.text, first.start, first.end), "operand", first.start, first.end)
         if t.kind == "letters" and len(t.text) > 1:
-            self.take()
-            self.toks.insert(self.i, _Tok("letters", t.text[1:], t.start + 1, t.end, False))
-            return self.named(t.text[0], t.start, t.start + 1, sub_allowed=False)
+            first = self.take_first()
+            return self.named(first.text, first.start, first.end, sub_allowed=False)
         items = self.operand(())
         return items[0] if len(items) == 1 else _Item(_join(items), "operand", items[0].start, items[-1].end)
 
@@ -750,21 +769,19 @@ class _Reader:
         if t is None:
             raise self.error("\\mathrm{d} needs the name of the variable after it", cmd.start)
         if t.kind == "letters":
-            self.take()
-            if len(t.text) > 1:
-                self.toks.insert(self.i, _Tok("letters", t.text[1:], t.start + 1, t.end, False))
-            base = t.text[0]
+            first = self.take_first()
+            base, end = first.text, first.end
         elif t.kind == "cmd" and t.text in _GREEK:
             self.take()
-            base = t.text
+            base, end = t.text, t.end
         elif t.kind == "cmd" and t.text in _SUBEXPR_FONTS:
             item = self.operand(())[0]
             if item.name is None:
                 raise self.error("\\mathrm{d} needs the name of the variable after it", t.start)
-            base = item.name
+            base, end = item.name, item.end
         else:
             raise self.error("\\mathrm{d} needs the name of the variable after it", t.start)
-        item = self.named(base, cmd.start, self.toks[self.i - 1].end, prefix="d")
+        item = self.named(base, cmd.start, end, prefix="d")
         if item.name not in self.decls:
             raise self.error(f"\\mathrm{{d}}{base} is the differential {item.name}, a name of its own: declare it "
                              f"like {item.name[1:]} (where='{item.name}: ...')", cmd.start)
@@ -855,10 +872,18 @@ def latex_to_plain(src: str, decls: dict | None = None, ones: str = "vector(1)")
     """(plain, used_ones): the LaTeX `src` as matcalc's plain language (a `LatexText` that maps
     every character back into `src`), and whether it has a `\\mathbf{1}` of open size (written
     `ones`: "vector(1)" or "matrix(1)")."""
+    if len(src) > MAX_LENGTH:
+        raise ParseError(f"the expression is too long ({len(src):,} characters; the limit is {MAX_LENGTH:,})")
     r = _Reader(src, decls or {}, ones)
+    if len(r.toks) > MAX_TOKENS:
+        raise ParseError(f"the expression has too many tokens (the limit is {MAX_TOKENS:,})", src,
+                         r.toks[MAX_TOKENS].start)
     if not r.toks:
         raise ParseError("the expression is empty", src, 0)
-    items = r.sequence()
+    try:
+        items = r.sequence()
+    except RecursionError:
+        raise ParseError(f"the expression is nested too deeply (more than {MAX_DEPTH} levels)", src, 0) from None
     if r.peek() is not None:  # pragma: no cover - sequence() reads to the end or raises
         t = r.peek()
         raise ParseError(f"unexpected {src[t.start:t.end]!r}", src, t.start)

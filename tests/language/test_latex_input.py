@@ -25,7 +25,7 @@ HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if HERE not in sys.path:
     sys.path.insert(0, HERE)
 
-from strategies import expressions  # noqa: E402
+from strategies import derivations, expressions  # noqa: E402
 
 
 def same(latex: str, plain: str, where: str | None = None) -> None:
@@ -287,6 +287,19 @@ def test_printed_latex_reads_back_to_an_equal_expression(g):
     note(f"latex={e.latex()!r} where={e.where!r}")
     back = matcalc.parse(e.latex(), where=e.where)
     assert agree(e, back), f"{e.latex()!r} reads back as {str(back)!r}, not {str(e)!r}"
+
+
+@settings(max_examples=int(os.environ.get("MATCALC_LATEX_EXAMPLES", "40")), deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large])
+@given(derivations(out="scalar", wrt="any"))
+def test_printed_gradient_latex_reads_back_to_an_equal_expression(case):
+    """parse(r.latex(), where=r.where) evaluates equal to the gradient r, for random functions."""
+    try:
+        r = matcalc.grad(case.text, case.wrt.name, where=case.expr.where)
+    except matcalc.MatcalcError:
+        reject()
+    note(f"latex={r.latex()!r} where={r.where!r}")
+    assert agree(r.expr, matcalc.parse(r.latex(), where=r.where))
 
 
 # ----------------------------------------------------------------------------- the command line
