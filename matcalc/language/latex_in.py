@@ -85,6 +85,7 @@ for _name, _spec in FUNCTIONS.items():
 _FUNC_WORDS = {n: ALIASES.get(n, n) for n in all_names() if n not in ("vector", "matrix", "dim", "norm1", "norm2")}
 _FUNC_WORDS.update({"Tr": "tr", "Trace": "tr", "trace": "tr", "Det": "det", "Diag": "diag", "sgn": "sign",
                     "logistic": "sigmoid", "ReLU": "relu", "Relu": "relu", "Vec": "vec"})
+_HAS_FUNC_WORD = re.compile("|".join(sorted((re.escape(f) for f in _FUNC_WORDS if len(f) >= 2), key=len, reverse=True)))
 _WORD_FONTS = {"operatorname", "mathrm", "text", "textrm", "textnormal", "mathit", "textit", "mathsf", "textsf",
                "mathnormal", "mathop", "mathtt", "texttt"}
 _SUBEXPR_FONTS = {"mathbf", "boldsymbol", "bm", "mathbfit", "textbf", "pmb", "mathbb", "mathcal", "mathscr",
@@ -524,8 +525,9 @@ class _Reader:
         run = t.text
         if run == "_":
             raise self.error("unexpected '\\_'", t.start)
-        if run in self.decls or run in _FUNC_WORDS or run == "where" or any(
-                len(f) >= 2 and f in run for f in _FUNC_WORDS):
+        if len(run) == 1:
+            return [self.named(run, t.start, t.end)]
+        if run in self.decls or run in _FUNC_WORDS or run == "where" or _HAS_FUNC_WORD.search(run):
             parts = [(run, t.start)]  # a declared name, a function, or a run the language refuses with a hint
         else:
             parts = []
