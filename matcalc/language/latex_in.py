@@ -278,7 +278,7 @@ class _Reader:
         if t is None:
             raise self.error(f"unexpected end of the LaTeX; expected {what}", self.end_pos())
         if not pred(t):
-            raise self.error(f"unexpected {self.src[t.start:t.end]!r}; expected {what}", t.start)
+            raise self.error(f"unexpected '{self.src[t.start:t.end]}'; expected {what}", t.start)
         return self.take()
 
     # -- sequences
@@ -304,7 +304,7 @@ class _Reader:
             if closer is not None and self._closes(t, closer, items):
                 break
             if t.kind == "delim" and t.role == "close" and t.text in (")", ">", "}"):
-                raise self.error(f"unmatched {self.src[t.start:t.end]!r}", t.start)
+                raise self.error(f"unmatched '{self.src[t.start:t.end]}'", t.start)
             if t.kind == "char" and t.text == "}":
                 if closer == "}":
                     break
@@ -404,7 +404,7 @@ class _Reader:
 
     def postfix(self, items, t, text):
         if not items or items[-1].kind != "operand":
-            raise self.error(f"{self.src[t.start:t.end]!r} needs an operand before it", t.start)
+            raise self.error(f"'{self.src[t.start:t.end]}' needs an operand before it", t.start)
         last = items[-1]
         last.pieces = last.pieces + _p(text, t.start, t.end)
         last.end = t.end
@@ -812,7 +812,7 @@ class _Reader:
     def delimited(self, inside) -> _Item:
         t = self.take()
         if t.role == "close" and t.text not in ("norm", "abs"):
-            raise self.error(f"unmatched {self.src[t.start:t.end]!r}", t.start)
+            raise self.error(f"unmatched '{self.src[t.start:t.end]}'", t.start)
         if t.text == "none":
             raise self.error("\\left. and \\right. (invisible delimiters) are not supported here", t.start)
         if t.text == "<":
@@ -823,7 +823,7 @@ class _Reader:
             body = self.sequence(")", inside)
             close = self.peek()
             if close is None:
-                raise self.error(f"{self.src[t.start:t.end]!r} is not closed", t.start)
+                raise self.error(f"'{self.src[t.start:t.end]}' is not closed", t.start)
             self.take()
             pieces = _join(body)
             if not pieces:
@@ -834,7 +834,7 @@ class _Reader:
         body = self.sequence(kind, inside + (kind,))
         close = self.peek()
         if close is None:
-            raise self.error(f"{self.src[t.start:t.end]!r} is not closed", t.start)
+            raise self.error(f"'{self.src[t.start:t.end]}' is not closed", t.start)
         self.take()
         inner = _join(body)
         if not inner:
@@ -888,7 +888,7 @@ def latex_to_plain(src: str, decls: dict | None = None, ones: str = "vector(1)")
         raise ParseError(f"the expression is nested too deeply (more than {MAX_DEPTH} levels)", src, 0) from None
     if r.peek() is not None:  # pragma: no cover - sequence() reads to the end or raises
         t = r.peek()
-        raise ParseError(f"unexpected {src[t.start:t.end]!r}", src, t.start)
+        raise ParseError(f"unexpected '{src[t.start:t.end]}'", src, t.start)
     pieces = _join(items)
     text = []
     origin = []
