@@ -51,7 +51,8 @@ class LatexText(str):
     position in the source of every character of the translation."""
 
     source: str
-    origin: list
+    origin: list   # the source position of each character
+    reach: list    # the end of the source span each character was translated from
 
     def source_pos(self, pos: int) -> int:
         if not self.origin:
@@ -59,6 +60,12 @@ class LatexText(str):
         if pos >= len(self.origin):
             return len(self.source)
         return self.origin[pos]
+
+    def source_text(self, start: int, end: int) -> str:
+        """The LaTeX that the translation's characters [start, end) came from."""
+        lo = min(self.origin[start:end])
+        hi = max(self.reach[start:end])
+        return self.source[lo:hi]
 
 
 # ------------------------------------------------------------------------------- vocabulary
@@ -213,10 +220,17 @@ def _p(text, start, end):
 
 
 def _join(items, sep=" ") -> list:
+    """The items' pieces, spaced; a group written right after a name stays attached to it, as
+    typed (`f(x)` reads as a call, which the language refuses for an undeclared f, and
+    `f (x)` as a product, exactly as in the plain language)."""
     out = []
     for i, it in enumerate(items):
         if i and sep:
-            out.append((sep, it.start, it.start + 1))
+            prev = items[i - 1]
+            touching = prev.kind == "operand" and prev.name is not None and prev.end == it.start and \
+                it.pieces and it.pieces[0][0].startswith("(")
+            if not touching:
+                out.append((sep, it.start, it.start + 1))
         out.extend(it.pieces)
     return out
 
@@ -892,26 +906,60 @@ def latex_to_plain(src: str, decls: dict | None = None, ones: str = "vector(1)")
     pieces = _join(items)
     text = []
     origin = []
+    reach = []
     for s, start, end in pieces:
         text.append(s)
         width = max(1, end - start)
         for k in range(len(s)):
             origin.append(min(start + min(k, width - 1), len(src)))
+        reach.extend([max(end, start + 1)] * len(s))
     out = LatexText("".join(text))
     out.source = src
     out.origin = origin
+    out.reach = reach
     return out, r.used_ones
 
 
-def in_source(err: ParseError, plain: LatexText) -> ParseError:
-    """The same parse error, its position and caret moved into the LaTeX as typed."""
+def in_source(err, plain: LatexText):
+    """The same error in terms of the LaTeX as typed: a parse error's position and caret moved
+    into the LaTeX, and text the message quotes from the translation ('tr (X' A)') replaced by
+    the LaTeX it came from ('\\operatorname{tr}(X^\\top A)')."""
     msg = str(err)
+    if not isinstance(err, ParseError):
+        return type(err)(_quotes_in_source(msg, plain))
     if err.line is not None:
         suffix = f" (line {err.line}, column {err.column})\n{err.excerpt}"
         if msg.endswith(suffix):
             msg = msg[:-len(suffix)]
-    pos = plain.source_pos(err.pos) if err.pos is not None else None
-    return ParseError(msg, plain.source, pos)
+    pos = plain.source_pos(err.pos) if err.pos is not None and err.text == plain else None
+    return ParseError(_quotes_in_source(msg, plain), plain.source, pos)
+
+
+def _quotes_in_source(msg: str, plain: LatexText) -> str:
+    """Each quoted piece of the translation in `msg` ('x' A x') replaced by its LaTeX source: the
+    longest quoted text (quotes may hold transposes) that occurs in the translation."""
+    out = []
+    i = 0
+    n = len(msg)
+    while i < n:
+        if msg[i] == "'":
+            best = None
+            j = msg.find("'", i + 1)
+            while j != -1 and j - i <= 400:
+                seg = msg[i + 1:j]
+                if seg.strip() and "\n" not in seg:
+                    k = plain.find(seg)
+                    if k >= 0:
+                        best = (j, k, seg)
+                j = msg.find("'", j + 1)
+            if best is not None:
+                j, k, seg = best
+                out.append("'" + plain.source_text(k, k + len(seg)).strip() + "'")
+                i = j + 1
+                continue
+        out.append(msg[i])
+        i += 1
+    return "".join(out)
 
 
 def variable_name(name):

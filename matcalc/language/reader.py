@@ -9,7 +9,7 @@ from __future__ import annotations
 import gc
 
 from ..core import build as B
-from ..core.errors import MatcalcError, ParseError, ShapeError
+from ..core.errors import MatcalcError, ShapeError
 from ..core.nodes import SCALAR
 from .kinds import typecheck
 from .latex_in import in_source, latex_to_plain, looks_like_latex
@@ -28,16 +28,15 @@ def read(text: str, decls: dict) -> tuple:
         plain, has_ones = latex_to_plain(text, decls)
         try:
             return _read_plain(plain, decls)
-        except ParseError as e:
+        except ShapeError as e:
+            if has_ones:
+                try:
+                    return _read_plain(latex_to_plain(text, decls, ones="matrix(1)")[0], decls)
+                except MatcalcError:
+                    pass
             raise in_source(e, plain) from None
-        except ShapeError:
-            if not has_ones:
-                raise
-            try:
-                return _read_plain(latex_to_plain(text, decls, ones="matrix(1)")[0], decls)
-            except MatcalcError:
-                pass
-            raise
+        except MatcalcError as e:
+            raise in_source(e, plain) from None
     return _read_plain(text, decls)
 
 

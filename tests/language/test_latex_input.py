@@ -251,6 +251,26 @@ def test_ambiguous_function_operand_keeps_the_plain_rule_with_a_latex_caret():
     assert "two readings" in str(e) and caret_target(e).startswith(r"\ln")
 
 
+def test_kind_ambiguity_quotes_the_latex_and_names_both_declarations():
+    with pytest.raises(matcalc.MatcalcError) as info:
+        matcalc.parse(r"\operatorname{tr}(A \otimes B)")
+    msg = str(info.value)
+    assert r"'\operatorname{tr}(A \otimes B)' can be read two ways" in msg
+    assert "where='A: scalar; B: matrix(m_B,m_B)'" in msg and "where='A: matrix(m_A,m_A); B: scalar'" in msg
+
+
+def test_group_written_against_a_name_is_a_call_as_in_the_plain_language():
+    with pytest.raises(matcalc.MatcalcError) as info:
+        matcalc.parse(r"f(\mathbf{x})")
+    assert "call of 'f'" in str(info.value)
+    same(r"f (\mathbf{x})", "f x", "f: scalar")
+
+
+def test_deep_nesting_is_refused():
+    e = latex_error("\\left(" * 300 + "x" + "\\right)" * 300)
+    assert "nested too deeply" in str(e)
+
+
 def test_plain_text_is_not_latex():
     with pytest.raises(ParseError) as info:
         matcalc.parse("x $ y")
