@@ -110,7 +110,7 @@ class _Tok:
         self.start = start
         self.end = end
         self.space = space   # whitespace came before it
-        self.role = role     # for "delim": (kind, role)
+        self.role = role     # for "delim": "open", "close" or None (a bar, | or \\|, that may do either)
 
     def __repr__(self):  # pragma: no cover - debugging aid
         return f"_Tok({self.kind}, {self.text!r}, {self.start})"
@@ -209,7 +209,7 @@ class _Item:
 
     def __init__(self, pieces, kind, start, end, name=None):
         self.pieces = pieces   # [(text, start, end)]
-        self.kind = kind       # "operand", "op", "kron", "comma", "where"
+        self.kind = kind       # "operand", "op" (an operator or `where`), "kron" (\\otimes), "comma"
         self.start = start
         self.end = end
         self.name = name       # for a name operand: its name
@@ -296,16 +296,16 @@ class _Reader:
         return self.take()
 
     # -- sequences
-    def sequence(self, closer=None, inside=()):
+    def sequence(self, closer=None):
         """Items up to (not including) a closing delimiter `closer` ("(" group: ")", "}", ">",
         "norm", "abs"), or to the end."""
         self.depth = getattr(self, "depth", 0) + 1
         try:
-            return self._sequence(closer, inside)
+            return self._sequence(closer)
         finally:
             self.depth -= 1
 
-    def _sequence(self, closer, inside):
+    def _sequence(self, closer):
         if self.depth > MAX_DEPTH:
             t = self.peek()
             raise self.error(f"the expression is nested too deeply (more than {MAX_DEPTH} levels)",
@@ -323,7 +323,7 @@ class _Reader:
                 if closer == "}":
                     break
                 raise self.error("unmatched '}'", t.start)
-            self.element(items, inside)
+            self.element(items)
         return self._fold_kron(items)
 
     def _closes(self, t, closer, items) -> bool:
@@ -356,7 +356,7 @@ class _Reader:
             k += 1
         return out
 
-    def element(self, items, inside):
+    def element(self, items):
         t = self.peek()
         if t.kind == "char":
             c = t.text
@@ -414,7 +414,7 @@ class _Reader:
                     items.pop()
                 items.append(_Item(_p("where", t.start, t.end), "op", t.start, t.end))
                 return
-        items.extend(self.operand(inside))
+        items.extend(self.operand())
 
     def postfix(self, items, t, text):
         if not items or items[-1].kind != "operand":
@@ -507,19 +507,19 @@ class _Reader:
             r = getattr(r, "parent", None)
 
     # -- operands
-    def operand(self, inside) -> list:
+    def operand(self) -> list:
         t = self.peek()
         if t.kind == "letters":
-            return self.letters(inside)
+            return self.letters()
         if t.kind == "num":
             self.take()
             return [_Item(_p(t.text, t.start, t.end), "operand", t.start, t.end)]
         if t.kind == "delim":
-            return [self.delimited(inside)]
+            return [self.delimited()]
         if t.kind == "char":
             if t.text == "{":
                 self.take()
-                body = self.sequence("}", inside)
+                body = self.sequence("}")
                 close = self.expect(lambda u: self.src[u.start:u.end] == "}", "'}'")
                 pieces = _join(body)
                 if not pieces:
@@ -532,9 +532,9 @@ class _Reader:
             if t.text == "&" or t.text == "\\":
                 raise self.error("alignment (& or \\\\) is not part of a formula: paste one formula", t.start)
             raise self.error(f"unexpected {t.text!r}", t.start)
-        return self.command(inside)
+        return self.command()
 
-    def letters(self, inside) -> list:
+    def letters(self) -> list:
         t = self.take()
         run = t.text
         if run == "_":
@@ -572,7 +572,7 @@ class _Reader:
             if base == "K" and "," in words and "K" not in self.decls:
                 k = words.index(",")
                 a, b = "".join(words[:k]), "".join(words[k + 1:])
-                return _Item(_p(f"comm({self._dim(a)}, {self._dim(b)})", start, end), "operand", start, end)
+                return _Item(_p(f"comm({a}, {b})", start, end), "operand", start, end)
             if base in ("1", "0"):  # \mathbf{1}_{n}, \mathbf{0}_{m \times n}: ones and zeros of that size
                 return _Item(_p(self._filled(base, words, t.start), start, end), "operand", start, end)
             if base == "I" and "cdot" in words and "I" not in self.decls:
@@ -589,9 +589,6 @@ class _Reader:
         if sub is None and name in self.dims and name not in self.decls:
             return _Item(_p(f"dim({name})", start, end), "operand", start, end, name)
         return _Item(_p(name, start, end), "operand", start, end, name)
-
-    def _dim(self, d: str) -> str:
-        return d
 
     def _filled(self, base: str, words: list, at: int) -> str:
         """ones(...) or zeros(...) from the subscript's words (n; m \\times n; m, n; m \\cdot n)."""
@@ -658,7 +655,7 @@ class _Reader:
                 raise self.error(f"\\{cmd.text}{{...}} holds a name or a function name", u.start)
         return word.strip(), start, end
 
-    def command(self, inside) -> list:
+    def command(self) -> list:
         t = self.take()
         w = t.text
         if w in _GREEK:
@@ -776,7 +773,7 @@ class _Reader:
         if t.kind == "letters" and len(t.text) > 1:
             first = self.take_first()
             return self.named(first.text, first.start, first.end, sub_allowed=False)
-        items = self.operand(())
+        items = self.operand()
         return items[0] if len(items) == 1 else _Item(_join(items), "operand", items[0].start, items[-1].end)
 
     def differential(self, cmd) -> _Item:
@@ -791,7 +788,7 @@ class _Reader:
             self.take()
             base, end = t.text, t.end
         elif t.kind == "cmd" and t.text in _SUBEXPR_FONTS:
-            item = self.operand(())[0]
+            item = self.operand()[0]
             if item.name is None:
                 raise self.error("\\mathrm{d} needs the name of the variable after it", t.start)
             base, end = item.name, item.end
@@ -808,7 +805,7 @@ class _Reader:
         t = self.peek()
         if t is None or not (t.kind == "delim" and t.text == "(" or self.src[t.start:t.end] == "{"):
             raise self.error("\\mathrm{sym} needs its argument in parentheses: \\mathrm{sym}(A)", cmd.start)
-        arg = self.operand(())[0]
+        arg = self.operand()[0]
         a = _wrap(arg.pieces, arg.start, arg.end) if not arg.pieces[0][0].startswith("(") else arg.pieces
         pieces = _p("((", cmd.start, cmd.end) + a + _p(" + ", cmd.start, cmd.end) + a + \
             _p("') / 2)", arg.end - 1, arg.end)
@@ -823,7 +820,7 @@ class _Reader:
         return _Item(_p("<", t.start, t.end) + _join(body) + _p(">", close.start, close.end), "operand", t.start,
                      close.end)
 
-    def delimited(self, inside) -> _Item:
+    def delimited(self) -> _Item:
         t = self.take()
         if t.role == "close" and t.text not in ("norm", "abs"):
             raise self.error(f"unmatched '{self.src[t.start:t.end]}'", t.start)
@@ -834,7 +831,7 @@ class _Reader:
         if t.text == ">":
             raise self.error("unmatched \\rangle", t.start)
         if t.text == "(":
-            body = self.sequence(")", inside)
+            body = self.sequence(")")
             close = self.peek()
             if close is None:
                 raise self.error(f"'{self.src[t.start:t.end]}' is not closed", t.start)
@@ -845,7 +842,7 @@ class _Reader:
             return _Item(_wrap(pieces, t.start, close.end), "operand", t.start, close.end)
         # a norm \|x\| or an absolute value |x|
         kind = t.text
-        body = self.sequence(kind, inside + (kind,))
+        body = self.sequence(kind)
         close = self.peek()
         if close is None:
             raise self.error(f"'{self.src[t.start:t.end]}' is not closed", t.start)
