@@ -110,7 +110,7 @@ class _Tok:
         self.start = start
         self.end = end
         self.space = space   # whitespace came before it
-        self.role = role     # for "delim": "open", "close" or None (a bar, | or \\|, that may do either)
+        self.role = role     # for "delim": "open", "close" or None (a bar, | or \|, that may do either)
 
     def __repr__(self):  # pragma: no cover - debugging aid
         return f"_Tok({self.kind}, {self.text!r}, {self.start})"
@@ -209,7 +209,7 @@ class _Item:
 
     def __init__(self, pieces, kind, start, end, name=None):
         self.pieces = pieces   # [(text, start, end)]
-        self.kind = kind       # "operand", "op" (an operator or `where`), "kron" (\\otimes), "comma"
+        self.kind = kind       # "operand", "op" (an operator or `where`), "kron" (\otimes), "comma"
         self.start = start
         self.end = end
         self.name = name       # for a name operand: its name
