@@ -457,9 +457,12 @@ class LatexPrinter(Printer):
     def _print_DimSize(self, e):
         return latex_dim(e.args[0]), ATOM
 
+    plain_identity = False  # set when an identity was printed without its size
+
     def _print_Identity(self, e):
         n = e.args[0]
         if n in self.known_dims:
+            self.plain_identity = True
             return "I", ATOM
         return "I_{" + latex_dim(n) + "}", ATOM
 
@@ -577,7 +580,15 @@ def _identities_sized_by(text: str, e: Expr) -> bool:
 
 
 def to_latex(e: Expr) -> str:
-    return LatexPrinter().doprint(e)
+    """LaTeX of e; a plain I only where the text's plain I reads back with its size (as in to_text),
+    so that the LaTeX reads back too (`2 tr(Y) I_{n}`)."""
+    printer = LatexPrinter()
+    s = printer.doprint(e)
+    if printer.plain_identity and not _identities_sized_by(draft_text(e), e):
+        printer = LatexPrinter()
+        printer.known_dims = frozenset({None})
+        s = printer.doprint(e)
+    return s
 
 
 _TOKEN = re.compile(r"[A-Za-z_][A-Za-z_0-9]*|\d+\.?\d*|\.\*|\./|\|\||[-+*/^'(),<>|.]")

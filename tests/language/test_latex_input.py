@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, note, reject, settings
 
 import matcalc
 from matcalc.core.errors import ParseError
+from matcalc.numerics.evaluate import evaluate
 from matcalc.numerics.sampling import sample_values
 
 from conftest import ROOT, decl, load_cases
@@ -37,9 +38,10 @@ def same(latex: str, plain: str, where: str | None = None) -> None:
 def agree(ref: matcalc.Expression, back: matcalc.Expression, seed: int = 0) -> bool:
     """Equal values at a random point (every variable either names, sized together)."""
     rng = np.random.default_rng(seed)
-    vals, _ = sample_values([ref.node, back.node] + list(ref.context) + list(back.context), rng)
-    a = np.asarray(ref.evaluate(vals), dtype=float)
-    b = np.asarray(back.evaluate(vals), dtype=float)
+    context = tuple(ref.context) + tuple(back.context)  # variables that size what no value shows
+    vals, _ = sample_values([ref.node, back.node] + list(context), rng)
+    a = np.asarray(evaluate(ref.node, vals, context=context), dtype=float)
+    b = np.asarray(evaluate(back.node, vals, context=context), dtype=float)
     return a.shape == b.shape and np.allclose(a, b, rtol=1e-8, atol=1e-10)
 
 
