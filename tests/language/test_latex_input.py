@@ -14,6 +14,7 @@ import sys
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, note, reject, settings
+from hypothesis import strategies as st
 
 import matcalc
 from matcalc.core.errors import ParseError
@@ -297,7 +298,7 @@ def test_acceptance_case_latex_reads_back(case):
     assert agree(matcalc.parse(str(r), where=r.where), matcalc.parse(r.latex(), where=r.where))
 
 
-@settings(max_examples=int(os.environ.get("MATCALC_LATEX_EXAMPLES", "150")), deadline=None, derandomize=True,
+@settings(max_examples=int(os.environ.get("MATCALC_LATEX_EXAMPLES", "100")), deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large])
 @given(expressions(out="any"))
 def test_printed_latex_reads_back_to_an_equal_expression(g):
@@ -311,13 +312,47 @@ def test_printed_latex_reads_back_to_an_equal_expression(g):
     assert agree(e, back), f"{e.latex()!r} reads back as {str(back)!r}, not {str(e)!r}"
 
 
-@settings(max_examples=int(os.environ.get("MATCALC_LATEX_EXAMPLES", "40")), deadline=None, derandomize=True,
+@settings(max_examples=int(os.environ.get("MATCALC_LATEX_EXAMPLES", "30")), deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large])
 @given(derivations(out="scalar", wrt="any"))
 def test_printed_gradient_latex_reads_back_to_an_equal_expression(case):
     """parse(r.latex(), where=r.where) evaluates equal to the gradient r, for random functions."""
     try:
         r = matcalc.grad(case.text, case.wrt.name, where=case.expr.where)
+    except matcalc.MatcalcError:
+        reject()
+    note(f"latex={r.latex()!r} where={r.where!r}")
+    assert agree(r.expr, matcalc.parse(r.latex(), where=r.where))
+
+
+def test_identity_prints_its_size_where_nothing_else_fixes_it():
+    e = matcalc.parse("tr(X) I_n", where="X: matrix(n,n)")
+    assert e.latex().endswith("I_{n}")
+    assert matcalc.parse(e.latex(), where=e.where) == e
+    f = matcalc.parse("X + tr(X) I", where="X: matrix(n,n)")
+    assert r"\operatorname{tr}\left(X\right) I + X" == f.latex()
+
+
+def test_ones_and_zeros_print_their_size_and_read_back():
+    e = matcalc.parse("(y' y) ones(m, n)", where="y: vector(n)")
+    assert e.latex().endswith(r"\mathbf{1}_{m \times n}")
+    assert matcalc.parse(e.latex(), where=e.where) == e
+
+
+_RESULTS = {"jacobian": ("nonscalar", matcalc.jacobian), "hessian": ("scalar", matcalc.hessian),
+            "hvp": ("scalar", matcalc.hvp)}
+
+
+@pytest.mark.parametrize("kind", sorted(_RESULTS))
+@settings(max_examples=int(os.environ.get("MATCALC_LATEX_EXAMPLES", "10")), deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large])
+@given(data=st.data())
+def test_printed_jacobian_and_hessian_latex_reads_back(kind, data):
+    """Jacobians, Hessians and Hessian-vector products: their LaTeX reads back to equal values."""
+    out, derive = _RESULTS[kind]
+    case = data.draw(derivations(out=out, wrt="any"))
+    try:
+        r = derive(case.text, case.wrt.name, where=case.expr.where)
     except matcalc.MatcalcError:
         reject()
     note(f"latex={r.latex()!r} where={r.where!r}")
