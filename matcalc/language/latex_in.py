@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 
-from ..core.errors import ParseError
+from ..core.errors import MatcalcError, ParseError
 from ..core.functions import ALIASES, CALLS, FUNCTIONS, all_names
 from .declarations import GREEK
 from .parser import MAX_DEPTH as _PLAIN_DEPTH
@@ -247,12 +247,14 @@ def _simple(pieces) -> bool:
 class _Reader:
     """Recursive reading of the token list into plain-language pieces."""
 
-    def __init__(self, src: str, decls: dict, ones: str):
+    def __init__(self, src: str, decls: dict, ones: str, bar_as=None):
         self.src = src
         self.toks = _tokens(src)
         self.i = 0
         self.decls = decls or {}
         self.ones = ones
+        self.bars = []               # source positions of |...| (absolute value or determinant?)
+        self.bar_as = bar_as or {}   # position -> "det" or "group": another reading of those bars
         self.used_ones = False
         dims = set()
         for d in self.decls.values():
@@ -495,6 +497,7 @@ class _Reader:
     def sub_reader(self, toks):
         r = _Reader.__new__(_Reader)
         r.src, r.toks, r.i, r.decls, r.ones, r.dims = self.src, list(toks), 0, self.decls, self.ones, self.dims
+        r.bars, r.bar_as = self.bars, self.bar_as
         r.used_ones = False
         r.parent = self
         r.depth = getattr(self, "depth", 0)
@@ -852,7 +855,9 @@ class _Reader:
             raise self.error("an empty norm or absolute value", t.start)
         end = close.end
         if kind == "abs":
-            return _Item(_p("abs(", t.start, t.end) + inner + _p(")", close.start, close.end), "operand", t.start,
+            self.bars.append(t.start)
+            fn = {"det": "det(", "group": "("}.get(self.bar_as.get(t.start), "abs(")
+            return _Item(_p(fn, t.start, t.end) + inner + _p(")", close.start, close.end), "operand", t.start,
                          end)
         sub = ""
         nxt = self.peek()
@@ -881,13 +886,13 @@ def _script_words(src, toks) -> list:
     return out
 
 
-def latex_to_plain(src: str, decls: dict | None = None, ones: str = "vector(1)") -> tuple:
+def latex_to_plain(src: str, decls: dict | None = None, ones: str = "vector(1)", bar_as=None) -> tuple:
     """(plain, used_ones): the LaTeX `src` as matcalc's plain language (a `LatexText` that maps
     every character back into `src`), and whether it has a `\\mathbf{1}` of open size (written
-    `ones`: "vector(1)" or "matrix(1)")."""
+    `ones`: "vector(1)" or "matrix(1)"). `bar_as` reads chosen |...| as det(...) or (...)."""
     if len(src) > MAX_LENGTH:
         raise ParseError(f"the expression is too long ({len(src):,} characters; the limit is {MAX_LENGTH:,})")
-    r = _Reader(src, decls or {}, ones)
+    r = _Reader(src, decls or {}, ones, bar_as)
     if len(r.toks) > MAX_TOKENS:
         raise ParseError(f"the expression has too many tokens (the limit is {MAX_TOKENS:,})", src,
                          r.toks[MAX_TOKENS].start)
@@ -914,7 +919,29 @@ def latex_to_plain(src: str, decls: dict | None = None, ones: str = "vector(1)")
     out.source = src
     out.origin = origin
     out.reach = reach
+    out.bars = tuple(r.bars)
+    out.ones = ones
     return out, r.used_ones
+
+
+def refuse_ambiguous_bars(src: str, decls: dict, plain: LatexText, result: tuple, read) -> None:
+    """|M| is the determinant in many papers (log|Sigma|) and the entrywise absolute value in
+    others: where the text reads both ways with the same kinds (M a square matrix), refuse it.
+    `read(plain, decls)` reads a translation; `result` is what the absolute-value reading gave."""
+    for pos in plain.bars:
+        try:
+            as_det = read(latex_to_plain(src, decls, plain.ones, {pos: "det"})[0], decls)
+            as_group = read(latex_to_plain(src, decls, plain.ones, {pos: "group"})[0], decls)
+        except MatcalcError:
+            continue  # no determinant reading: the absolute value it is
+        if _kinds(as_det[3]) == _kinds(result[3]) and as_det[0] is not as_group[0]:  # not a 1 x 1 |t|
+            raise ParseError("|...| of a square matrix has two readings: the determinant (write \\det(...)) or "
+                             "the entrywise absolute value (write \\operatorname{abs}(...))", src, pos)
+
+
+def _kinds(inferred: str) -> str:
+    """'A: matrix(m,n); x: vector(n)' without the dimensions: the kind of every name."""
+    return re.sub(r"\([^)]*\)", "", inferred)
 
 
 def in_source(err, plain: LatexText):

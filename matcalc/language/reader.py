@@ -12,7 +12,7 @@ from ..core import build as B
 from ..core.errors import MatcalcError, ShapeError
 from ..core.nodes import SCALAR
 from .kinds import typecheck
-from .latex_in import in_source, latex_to_plain, looks_like_latex
+from .latex_in import in_source, latex_to_plain, looks_like_latex, refuse_ambiguous_bars
 from .parser import parse_syntax
 
 
@@ -27,16 +27,19 @@ def read(text: str, decls: dict) -> tuple:
     if looks_like_latex(text):
         plain, has_ones = latex_to_plain(text, decls)
         try:
-            return _read_plain(plain, decls)
+            result = _read_plain(plain, decls)
         except ShapeError as e:
-            if has_ones:
-                try:
-                    return _read_plain(latex_to_plain(text, decls, ones="matrix(1)")[0], decls)
-                except MatcalcError:
-                    pass
-            raise in_source(e, plain) from None
+            try:
+                if not has_ones:
+                    raise
+                plain = latex_to_plain(text, decls, ones="matrix(1)")[0]
+                result = _read_plain(plain, decls)
+            except MatcalcError:
+                raise in_source(e, plain) from None
         except MatcalcError as e:
             raise in_source(e, plain) from None
+        refuse_ambiguous_bars(text, decls, plain, result, _read_plain)
+        return result
     return _read_plain(text, decls)
 
 

@@ -519,7 +519,7 @@ class LatexPrinter(Printer):
         return s, MUL
 
     def _print_Func(self, e):
-        if e.name == "abs":
+        if e.name == "abs" and 1 in e.arg.shape:  # |M| of a square matrix M would read as its determinant
             return r"\left|" + self.doprint(e.arg) + r"\right|", ATOM
         return self.call(FUNCTIONS[e.name].latex_name, e.arg)
 

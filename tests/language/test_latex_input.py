@@ -274,6 +274,22 @@ def test_deep_nesting_is_refused():
     assert "nested too deeply" in str(e)
 
 
+def test_bars_around_a_square_matrix_are_refused_with_both_readings():
+    e = latex_error(r"\log|\Sigma| + \operatorname{tr}(\Sigma^{-1} S)")
+    assert r"\det" in str(e) and r"\operatorname{abs}" in str(e)
+    assert caret_target(e).startswith(r"|\Sigma|")
+
+
+def test_bars_around_a_vector_are_its_absolute_value():
+    same(r"\mathbf{1}^\top|\mathbf{x}|", "vector(1)' abs(x)")
+
+
+def test_entrywise_absolute_value_of_a_matrix_prints_as_abs_and_reads_back():
+    e = matcalc.parse("sum(abs(X))", where="X: matrix(n,n)")
+    assert r"\operatorname{abs}" in e.latex()
+    assert matcalc.parse(e.latex(), where=e.where) == e
+
+
 def test_plain_text_is_not_latex():
     with pytest.raises(ParseError) as info:
         matcalc.parse("x $ y")
