@@ -589,7 +589,7 @@ class _Reader:
                 raise self.error("a subscript of a name is letters and digits (W_{1}, x_{ij}); indices and "
                                  "sums over them are not part of the language", t.start)
         name = self.resolve(prefix + base, sub)
-        if sub is None and name in self.dims and name not in self.decls:
+        if name in self.dims and name not in self.decls:
             return _Item(_p(f"dim({name})", start, end), "operand", start, end, name)
         return _Item(_p(name, start, end), "operand", start, end, name)
 

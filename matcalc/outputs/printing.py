@@ -455,7 +455,10 @@ class LatexPrinter(Printer):
         return sign + self.rational(abs(v.numerator), v.denominator), MUL
 
     def _print_DimSize(self, e):
-        return latex_dim(e.args[0]), ATOM
+        """The dimension n as \\mathit{n}: it renders as n, and the LaTeX reads back as the
+        dimension even where nothing else marks it as LaTeX (a bare `2 n t` is plain text)."""
+        factors = latex_dim(e.args[0]).split(r" \cdot ")
+        return r" \cdot ".join(re.sub(r"^([A-Za-z]+)", r"\\mathit{\1}", f) for f in factors), ATOM
 
     plain_identity = False  # set when an identity was printed without its size
 
