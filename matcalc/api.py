@@ -16,6 +16,7 @@ from .calculus.readoff import kronecker_of
 from .calculus.linear_map import LinearMap
 from .expression import Expression, parse
 from .language.declarations import parse_declarations
+from .language.latex_in import variable_name
 from .numerics.sampling import variables
 from .outputs.codegen.generate import BACKENDS, Output, add_sizing_variables, generate, load_generated, outputs_for
 from .results import (BlockHessianResult, BlockHvpResult, DifferentialResult, GradientResult, GradientsResult,
@@ -84,6 +85,7 @@ def constrained_gradient_parts(f: Expression, x) -> tuple:
 @limited("differential")
 def differential(expr, wrt: str, where=None) -> DifferentialResult:
     """df as an expression in dX (the direction is named d<wrt>)."""
+    wrt = variable_name(wrt)  # a LaTeX name (\Sigma, \mathbf{x}) names the variable it decorates
     if several(wrt) is not None:
         raise MatcalcError("differential takes one variable; grad(f, [names...]).differential is df in "
                            "all their directions at once")
@@ -101,6 +103,7 @@ def grad(expr, wrt, where=None) -> GradientResult | GradientsResult:
     for a diagonal one I .* G. `.unconstrained` keeps G. A list or tuple of names gives
     every gradient at once (`GradientsResult`: `r["W1"]`, evaluate -> dict).
     """
+    wrt = variable_name(wrt)  # a LaTeX name (\Sigma, \mathbf{x}) names the variable it decorates
     names = several(wrt)
     if names is not None:
         return _gradients(expr, names, where)
@@ -113,6 +116,7 @@ def grad(expr, wrt, where=None) -> GradientResult | GradientsResult:
 @limited("Jacobian")
 def jacobian(expr, wrt: str, where=None, layout: str = "numerator") -> JacobianResult:
     """The Jacobian of a vector or matrix function, numerator layout: vec(dF) = J vec(dX)."""
+    wrt = variable_name(wrt)  # a LaTeX name (\Sigma, \mathbf{x}) names the variable it decorates
     if layout not in ("numerator", "denominator"):
         raise MatcalcError(f"layout must be 'numerator' or 'denominator', not {layout!r}")
     if several(wrt) is not None:
@@ -153,6 +157,7 @@ def hessian(expr, wrt, where=None) -> HessianResult | BlockHessianResult:
     a pair of names in a tuple, ("W", "b"), is the key of one block and gives that block alone,
     the mixed d2f/dW db (the map db -> d(grad_W f)[db]).
     """
+    wrt = variable_name(wrt)  # a LaTeX name (\Sigma, \mathbf{x}) names the variable it decorates
     if isinstance(wrt, list):
         return _block_hessian(expr, several(wrt), where)
     if isinstance(wrt, tuple):
@@ -232,6 +237,7 @@ def hvp(expr, wrt, where=None, direction: str | None = None) -> HvpResult | Bloc
     A list or tuple of names gives the block product (`BlockHvpResult`): every variable B moves
     along its own direction v_B (named `v_B`), and part A is sum_B H_AB[v_B].
     """
+    wrt = variable_name(wrt)  # a LaTeX name (\Sigma, \mathbf{x}) names the variable it decorates
     names = several(wrt)
     if names is not None:
         return _block_hvp(expr, names, where, direction or "v")
@@ -256,6 +262,7 @@ def compile(expr, wrt, where=None, outputs=("value", "grad"), backend: str = "nu
     array per variable, in the order named, and "hessian" a tuple of rows of blocks; the
     directions of "hvp" come last, one per variable, in that order.
     """
+    wrt = variable_name(wrt)  # a LaTeX name (\Sigma, \mathbf{x}) names the variable it decorates
     if backend not in BACKENDS:
         raise MatcalcError(f"backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
     if isinstance(outputs, str):

@@ -134,7 +134,7 @@ register(FunctionSpec(
     "_math.tanh", exact=_exact_zero_to(0)))
 register(FunctionSpec(
     "sigmoid", _sigmoid,
-    lambda u, B: _emul(B, B.func("sigmoid", u), B.sub(B.ONE, B.func("sigmoid", u))), r"\sigma",
+    lambda u, B: _emul(B, B.func("sigmoid", u), B.sub(B.ONE, B.func("sigmoid", u))), r"\operatorname{\sigma}",
     _code("_sigmoid", "jax.nn.sigmoid", "_torch.sigmoid"), "_sigmoid_float",
     exact=lambda x: Fraction(1, 2) if x == 0 else None))
 register(FunctionSpec(

@@ -9,16 +9,41 @@ from __future__ import annotations
 import gc
 
 from ..core import build as B
-from ..core.errors import MatcalcError
+from ..core.errors import MatcalcError, ShapeError
 from ..core.nodes import SCALAR
 from .kinds import typecheck
+from .latex_in import in_source, latex_to_plain, looks_like_latex, refuse_ambiguous_bars
 from .parser import parse_syntax
 
 
 def read(text: str, decls: dict) -> tuple:
     """(node, context, reading, inferred): the expression; every variable the text named (even
     those that cancelled out, and declared ones that fix a dimension); how the text was read
-    (spaced, parenthesized); and the kind of every name (`mu: vector(n)`)."""
+    (spaced, parenthesized); and the kind of every name (`mu: vector(n)`).
+
+    LaTeX (`\\operatorname{tr}(X^\\top A X)`) is read through its plain translation (latex_in.py);
+    a parse error then points into the LaTeX as typed. An open-sized `\\mathbf{1}` is a vector
+    of ones, or a matrix of ones where a vector does not fit."""
+    if looks_like_latex(text):
+        plain, has_ones = latex_to_plain(text, decls)
+        try:
+            result = _read_plain(plain, decls)
+        except ShapeError as e:
+            try:
+                if not has_ones:
+                    raise
+                plain = latex_to_plain(text, decls, ones="matrix(1)")[0]
+                result = _read_plain(plain, decls)
+            except MatcalcError:
+                raise in_source(e, plain) from None
+        except MatcalcError as e:
+            raise in_source(e, plain) from None
+        refuse_ambiguous_bars(text, decls, plain, result, _read_plain)
+        return result
+    return _read_plain(text, decls)
+
+
+def _read_plain(text: str, decls: dict) -> tuple:
     # Parsing allocates many small objects and frees none of them until the end: the cyclic
     # collector would rescan the growing heap again and again (quadratic on long input).
     enabled = gc.isenabled()

@@ -465,19 +465,35 @@ class LatexPrinter(Printer):
         return sign + self.rational(abs(v.numerator), v.denominator), MUL
 
     def _print_DimSize(self, e):
-        return latex_dim(e.args[0]), ATOM
+        """The dimension n as \\mathit{n}: it renders as n, and the LaTeX reads back as the
+        dimension even where nothing else marks it as LaTeX (a bare `2 n t` is plain text)."""
+        factors = latex_dim(e.args[0]).split(r" \cdot ")
+        return r" \cdot ".join(re.sub(r"^([A-Za-z]+)", r"\\mathit{\1}", f) for f in factors), ATOM
+
+    plain_identity = False  # set when an identity was printed without its size
 
     def _print_Identity(self, e):
         n = e.args[0]
         if n in self.known_dims:
+            self.plain_identity = True
             return "I", ATOM
         return "I_{" + latex_dim(n) + "}", ATOM
 
     def _print_Zero(self, e):
-        return "0", ATOM
+        if e.shape == SCALAR:
+            return "0", ATOM
+        return r"\mathbf{0}" + self.size_subscript(e.shape), ATOM
 
     def _print_Ones(self, e):
-        return r"\mathbf{1}", ATOM
+        """With its size, \\mathbf{1}_{n} or \\mathbf{1}_{m \\times n}, as the text's ones(n): where
+        nothing around it fixes the size (c 1 + ...), the LaTeX still reads back."""
+        return r"\mathbf{1}" + self.size_subscript(e.shape), ATOM
+
+    def size_subscript(self, shape) -> str:
+        r, c = shape
+        if c == 1:
+            return "_{" + latex_dim(r) + "}"
+        return "_{" + latex_dim(r) + r" \times " + latex_dim(c) + "}"
 
     def _print_Comm(self, e):
         return "K_{" + latex_dim(e.args[0]) + "," + latex_dim(e.args[1]) + "}", ATOM
@@ -516,7 +532,7 @@ class LatexPrinter(Printer):
         return s, MUL
 
     def _print_Func(self, e):
-        if e.name == "abs":
+        if e.name == "abs" and 1 in e.arg.shape:  # |M| of a square matrix M would read as its determinant
             return r"\left|" + self.doprint(e.arg) + r"\right|", ATOM
         return self.call(FUNCTIONS[e.name].latex_name, e.arg)
 
@@ -581,7 +597,15 @@ def _identities_sized_by(text: str, e: Expr) -> bool:
 
 
 def to_latex(e: Expr) -> str:
-    return LatexPrinter().doprint(e)
+    """LaTeX of e; a plain I only where the text's plain I reads back with its size (as in to_text),
+    so that the LaTeX reads back too (`2 tr(Y) I_{n}`)."""
+    printer = LatexPrinter()
+    s = printer.doprint(e)
+    if printer.plain_identity and not _identities_sized_by(draft_text(e), e):
+        printer = LatexPrinter()
+        printer.known_dims = frozenset({None})
+        s = printer.doprint(e)
+    return s
 
 
 _TOKEN = re.compile(r"[A-Za-z_][A-Za-z_0-9]*|\d+\.?\d*|\.\*|\./|\|\||[-+*/^'(),<>|.]")

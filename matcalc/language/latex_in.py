@@ -1,0 +1,1001 @@
+r"""LaTeX as people write it, read into matcalc's own language (with a map back to the source).
+
+`\operatorname{tr}\left(X^{\top} A X\right)`, `-\frac{1}{2}\log\det\Sigma`, `\|A\mathbf{x} -
+\mathbf{b}\|_2^2`, `\langle X, Y\rangle`: a small tokenizer and a recursive reader turn LaTeX
+into the plain text the grammar reads (`tr(X' A X)`, `-(1/2) log det Sigma`, ...). Every piece of
+that text remembers where in the LaTeX it came from, so an error found later (by the grammar or
+by inference) points with its caret into the LaTeX as typed, never into the translation.
+
+Text is LaTeX when it holds a backslash (the plain language has none) or is enclosed in `$`s.
+Nothing is evaluated: the reader only rewrites tokens.
+
+What is decided here, with the declarations at hand:
+
+* decorated names are the declared names: `\mathbf{x}` is x, `\boldsymbol{\theta}` theta,
+  `\Sigma` Sigma, `W_{1}` is W_1 (or W1 when W1 is the declared one), `\mathrm{d}X` dX;
+* a name that is only a dimension of the declared variables is that dimension (`\frac{1}{n}`
+  with x: vector(n) is 1/dim(n));
+* `\mathbf{1}` is a vector of ones whose size the context fixes (a matrix of ones where a
+  vector cannot fit: see `read` in reader.py);
+* `\sigma(...)` with sigma undeclared has two readings (the logistic function, or a scalar
+  sigma times a group) and is refused with both; `\operatorname{\sigma}` is the function.
+"""
+from __future__ import annotations
+
+import re
+
+from ..core.errors import MatcalcError, ParseError
+from ..core.functions import ALIASES, CALLS, FUNCTIONS, all_names
+from .declarations import GREEK
+from .parser import MAX_DEPTH as _PLAIN_DEPTH
+from .parser import MAX_LENGTH, MAX_TOKENS
+
+#: nesting levels of LaTeX groups; each level is a few Python frames of the recursive reader
+MAX_DEPTH = min(_PLAIN_DEPTH, 120)
+
+__all__ = ["looks_like_latex", "latex_to_plain", "LatexText", "variable_name"]
+
+
+def looks_like_latex(text) -> bool:
+    """LaTeX input: a backslash (plain matcalc text never has one), or math between `$`s."""
+    if not isinstance(text, str):
+        return False
+    if "\\" in text:
+        return True
+    t = text.strip()
+    return len(t) > 1 and t[0] == "$" and t[-1] == "$"
+
+
+class LatexText(str):
+    """The plain translation of a LaTeX source: a str, with `source` and `origin`, the
+    position in the source of every character of the translation."""
+
+    source: str
+    origin: list   # the source position of each character
+    reach: list    # the end of the source span each character was translated from
+
+    def source_pos(self, pos: int) -> int:
+        if not self.origin:
+            return 0
+        if pos >= len(self.origin):
+            return len(self.source)
+        return self.origin[pos]
+
+    def source_text(self, start: int, end: int) -> str:
+        """The LaTeX that the translation's characters [start, end) came from."""
+        lo = min(self.origin[start:end])
+        hi = max(self.reach[start:end])
+        return self.source[lo:hi]
+
+
+# ------------------------------------------------------------------------------- vocabulary
+_GREEK = frozenset(GREEK) | {"epsilon", "ell"}
+_SPACING = {",", ";", ":", "!", " ", ">", "quad", "qquad", "enspace", "thinspace", "medspace", "thickspace",
+            "negthinspace", "displaystyle", "textstyle", "scriptstyle", "limits", "nolimits", "mathstrut",
+            "big", "Big", "bigg", "Bigg", "bigl", "bigr", "Bigl", "Bigr", "biggl", "biggr", "Biggl", "Biggr",
+            "bigm", "Bigm", "(", ")", "[", "]"}
+#: delimiters after \left / \right (and on their own): kind, role ("open", "close" or None)
+_DELIMS = {"(": ("(", "open"), ")": (")", "close"), "[": ("(", "open"), "]": (")", "close"),
+           "lbrack": ("(", "open"), "rbrack": (")", "close"), "{": ("(", "open"), "}": (")", "close"),
+           "lbrace": ("(", "open"), "rbrace": (")", "close"),
+           "|": ("abs", None), "vert": ("abs", None), "lvert": ("abs", "open"), "rvert": ("abs", "close"),
+           "‖": ("norm", None), "Vert": ("norm", None), "lVert": ("norm", "open"), "rVert": ("norm", "close"),
+           "langle": ("<", "open"), "rangle": (">", "close"), ".": ("none", None)}
+#: function commands and their names in the language (\det, \log, ... and those the registry prints)
+_FUNC_COMMANDS = {"det": "det", "ln": "log", "log": "log", "exp": "exp", "Tr": "tr", "tr": "tr", "trace": "tr",
+                  "diag": "diag", "sgn": "sign"}
+for _name, _spec in FUNCTIONS.items():
+    _m = re.fullmatch(r"\\([A-Za-z]+)", _spec.latex_name)
+    if _m and _m.group(1) not in _GREEK:
+        _FUNC_COMMANDS.setdefault(_m.group(1), _name)
+#: words inside \operatorname{...}, \mathrm{...}, \text{...} that name a function
+_FUNC_WORDS = {n: ALIASES.get(n, n) for n in all_names() if n not in ("vector", "matrix", "dim", "norm1", "norm2")}
+_FUNC_WORDS.update({"Tr": "tr", "Trace": "tr", "trace": "tr", "Det": "det", "Diag": "diag", "sgn": "sign",
+                    "logistic": "sigmoid", "ReLU": "relu", "Relu": "relu", "Vec": "vec"})
+_HAS_FUNC_WORD = re.compile("|".join(sorted((re.escape(f) for f in _FUNC_WORDS if len(f) >= 2), key=len, reverse=True)))
+_WORD_FONTS = {"operatorname", "mathrm", "text", "textrm", "textnormal", "mathit", "textit", "mathsf", "textsf",
+               "mathnormal", "mathop", "mathtt", "texttt"}
+_SUBEXPR_FONTS = {"mathbf", "boldsymbol", "bm", "mathbfit", "textbf", "pmb", "mathbb", "mathcal", "mathscr",
+                  "mathfrak", "vec", "underline"}
+_BINARY = {"cdot": "*", "times": "*", "ast": "*", "div": "/", "odot": ".*", "circ": ".*", "oslash": "./",
+           "otimes": "kron", "pm": None, "mp": None}
+
+
+class _Tok:
+    __slots__ = ("kind", "text", "start", "end", "space", "role")
+
+    def __init__(self, kind, text, start, end, space, role=None):
+        self.kind = kind     # "cmd", "letters", "num", "char", "delim"
+        self.text = text     # the command's name without '\', the letters, the digits, the character
+        self.start = start
+        self.end = end
+        self.space = space   # whitespace came before it
+        self.role = role     # for "delim": "open", "close" or None (a bar, | or \|, that may do either)
+
+    def __repr__(self):  # pragma: no cover - debugging aid
+        return f"_Tok({self.kind}, {self.text!r}, {self.start})"
+
+
+_TOKEN = re.compile(r"\\([A-Za-z]+)\*?|\\(.)|([A-Za-z]+)|([0-9]+(?:\.[0-9]+)?|\.[0-9]+)|(\s+)|(%[^\n]*)|(.)", re.S)
+
+
+def _tokens(src: str) -> list:
+    """LaTeX tokens; spacing, sizing (`\\big`) and math delimiters dropped, `\\left`/`\\right` folded
+    into the delimiter they size (which then knows whether it opens or closes)."""
+    out = []
+    space = False
+    pending = None  # "open" after \left, "close" after \right
+    pos = 0
+    n = len(src)
+    while pos < n:
+        m = _TOKEN.match(src, pos)
+        start, pos = m.start(), m.end()
+        word, sym, letters, num, ws, comment, ch = m.groups()
+        if ws is not None or comment is not None:
+            space = True
+            continue
+        if word is not None:
+            if word in ("left", "right"):
+                pending = ("open" if word == "left" else "close", start)
+                continue
+            if word in _SPACING:
+                space = True
+                continue
+            if word in _DELIMS and (pending or word in ("langle", "rangle", "lVert", "rVert", "lvert", "rvert",
+                                                         "Vert", "vert", "lbrace", "rbrace")):
+                kind, role = _DELIMS[word]
+                tok = _Tok("delim", kind, pending[1] if pending else start, pos, space,
+                           pending[0] if pending else role)
+                pending = None
+                out.append(tok)
+                space = False
+                continue
+            out.append(_Tok("cmd", word, start, pos, space))
+        elif sym is not None:
+            if sym in " ,;:!>" or sym in "()[]":  # \, \; spacing; \( \) \[ \] math delimiters
+                space = True
+                continue
+            if sym in ("|", "{", "}"):
+                key = "‖" if sym == "|" else sym
+                kind, role = _DELIMS[key]
+                out.append(_Tok("delim", kind, pending[1] if pending else start, pos, space,
+                                pending[0] if pending else role))
+                pending = None
+            elif sym == "_":
+                out.append(_Tok("letters", "_", start, pos, space))  # \_ inside a name
+            else:
+                raise ParseError(f"unexpected LaTeX control symbol \\{sym}", src, start)
+        elif letters is not None:
+            out.append(_Tok("letters", letters, start, pos, space))
+        elif num is not None:
+            out.append(_Tok("num", num, start, pos, space))
+        else:
+            if ch in "$~":
+                space = True
+                continue
+            if pending is not None:
+                if ch == "|" and pos < n and src[pos] == "|":
+                    pos += 1
+                    ch = "‖"
+                if ch not in _DELIMS:
+                    raise ParseError(f"\\left and \\right take a delimiter, not {ch!r}", src, start)
+                kind, role = _DELIMS[ch]
+                out.append(_Tok("delim", kind, pending[1], pos, space, pending[0]))
+                pending = None
+            elif ch == "|":
+                if pos < n and src[pos] == "|":
+                    pos += 1
+                    out.append(_Tok("delim", "norm", start, pos, space, None))
+                else:
+                    out.append(_Tok("delim", "abs", start, pos, space, None))
+            elif ch in "()[]":
+                out.append(_Tok("delim", _DELIMS[ch][0], start, pos, space, _DELIMS[ch][1]))
+            else:
+                out.append(_Tok("char", ch, start, pos, space))
+        space = False
+    if pending is not None:
+        raise ParseError("\\left or \\right without a delimiter after it", src, pending[1])
+    # a trailing full stop or comma is punctuation of the sentence the formula was pasted from
+    while out and out[-1].kind == "char" and out[-1].text in ".,":
+        out.pop()
+    return out
+
+
+# ------------------------------------------------------------------------------- output pieces
+class _Item:
+    """A translated operand (or operator): pieces of plain text, each with its source span."""
+
+    __slots__ = ("pieces", "kind", "start", "end", "name")
+
+    def __init__(self, pieces, kind, start, end, name=None):
+        self.pieces = pieces   # [(text, start, end)]
+        self.kind = kind       # "operand", "op" (an operator or `where`), "kron" (\otimes), "comma"
+        self.start = start
+        self.end = end
+        self.name = name       # for a name operand: its name
+
+
+def _p(text, start, end):
+    return [(text, start, end)]
+
+
+def _join(items, sep=" ") -> list:
+    """The items' pieces, spaced; a group written right after a name stays attached to it, as
+    typed (`f(x)` reads as a call, which the language refuses for an undeclared f, and
+    `f (x)` as a product, exactly as in the plain language)."""
+    out = []
+    for i, it in enumerate(items):
+        if i and sep:
+            prev = items[i - 1]
+            touching = prev.kind == "operand" and prev.name is not None and prev.end == it.start and \
+                it.pieces and it.pieces[0][0].startswith("(")
+            if not touching:
+                out.append((sep, it.start, it.start + 1))
+        out.extend(it.pieces)
+    return out
+
+
+def _wrap(pieces, start, end) -> list:
+    return [("(", start, start + 1)] + pieces + [(")", max(start, end - 1), end)]
+
+
+def _simple(pieces) -> bool:
+    text = "".join(t for t, _, _ in pieces).strip()
+    return re.fullmatch(r"-?(?:[0-9]+(?:\.[0-9]+)?|[A-Za-z][A-Za-z0-9_]*)", text) is not None
+
+
+class _Reader:
+    """Recursive reading of the token list into plain-language pieces."""
+
+    def __init__(self, src: str, decls: dict, ones: str, bar_as=None):
+        self.src = src
+        self.toks = _tokens(src)
+        self.i = 0
+        self.decls = decls or {}
+        self.ones = ones
+        self.bars = []               # source positions of |...| (absolute value or determinant?)
+        self.bar_as = bar_as or {}   # position -> "det" or "group": another reading of those bars
+        self.used_ones = False
+        dims = set()
+        for d in self.decls.values():
+            for x in getattr(d, "dims", ()):
+                if isinstance(x, str):
+                    dims.update(p for p in x.split("*") if not p.isdigit())
+        self.dims = frozenset(dims) - set(self.decls)
+
+    # -- token access
+    def peek(self, k=0):
+        j = self.i + k
+        return self.toks[j] if j < len(self.toks) else None
+
+    def take(self):
+        t = self.toks[self.i]
+        self.i += 1
+        return t
+
+    def take_first(self):
+        """The first character of the token at the cursor (a digit of 12, a letter of xy), leaving
+        the rest in its place: TeX reads \\frac12 and x^23 one character at a time."""
+        t = self.toks[self.i]
+        if len(t.text) == 1:
+            self.i += 1
+            return t
+        self.toks[self.i] = _Tok(t.kind, t.text[1:], t.start + 1, t.end, False)
+        return _Tok(t.kind, t.text[0], t.start, t.start + 1, t.space)
+
+    def error(self, msg, pos) -> ParseError:
+        return ParseError(msg, self.src, pos)
+
+    def end_pos(self) -> int:
+        return len(self.src)
+
+    def expect(self, pred, what: str):
+        t = self.peek()
+        if t is None:
+            raise self.error(f"unexpected end of the LaTeX; expected {what}", self.end_pos())
+        if not pred(t):
+            raise self.error(f"unexpected '{self.src[t.start:t.end]}'; expected {what}", t.start)
+        return self.take()
+
+    # -- sequences
+    def sequence(self, closer=None):
+        """Items up to (not including) a closing delimiter `closer` ("(" group: ")", "}", ">",
+        "norm", "abs"), or to the end."""
+        self.depth = getattr(self, "depth", 0) + 1
+        try:
+            return self._sequence(closer)
+        finally:
+            self.depth -= 1
+
+    def _sequence(self, closer):
+        if self.depth > MAX_DEPTH:
+            t = self.peek()
+            raise self.error(f"the expression is nested too deeply (more than {MAX_DEPTH} levels)",
+                             t.start if t is not None else len(self.src))
+        items = []
+        while True:
+            t = self.peek()
+            if t is None:
+                break
+            if closer is not None and self._closes(t, closer, items):
+                break
+            if t.kind == "delim" and t.role == "close" and t.text in (")", ">", "}"):
+                raise self.error(f"unmatched '{self.src[t.start:t.end]}'", t.start)
+            if t.kind == "char" and t.text == "}":
+                if closer == "}":
+                    break
+                raise self.error("unmatched '}'", t.start)
+            self.element(items)
+        return self._fold_kron(items)
+
+    def _closes(self, t, closer, items) -> bool:
+        if closer == "}":
+            return t.kind == "char" and t.text == "}" or (t.kind == "delim" and t.text == ")" and
+                                                         self.src[t.start:t.end] == "}")
+        if t.kind != "delim":
+            return False
+        if closer in ("norm", "abs"):
+            if t.text != closer:
+                return False
+            return t.role == "close" or (t.role is None and bool(items) and items[-1].kind == "operand")
+        return t.text == closer and t.role != "open"
+
+    def _fold_kron(self, items):
+        out = []
+        k = 0
+        while k < len(items):
+            it = items[k]
+            if it.kind == "kron":
+                if not out or out[-1].kind != "operand" or k + 1 >= len(items) or items[k + 1].kind != "operand":
+                    raise self.error("\\otimes needs an operand on each side", it.start)
+                left, right = out.pop(), items[k + 1]
+                pieces = _p("kron(", it.start, it.end) + left.pieces + _p(", ", it.start, it.end) + \
+                    right.pieces + _p(")", right.end - 1, right.end)
+                out.append(_Item(pieces, "operand", left.start, right.end))
+                k += 2
+                continue
+            out.append(it)
+            k += 1
+        return out
+
+    def element(self, items):
+        t = self.peek()
+        if t.kind == "char":
+            c = t.text
+            if c in "+-*/=,":
+                self.take()
+                if c == "*" and self.peek() is not None and self.peek().kind == "char" and self.peek().text == "*":
+                    raise self.error("'**' is not a power: write ^", t.start)
+                items.append(_Item(_p(c, t.start, t.end), "comma" if c == "," else "op", t.start, t.end))
+                return
+            if c == ".":
+                nxt = self.peek(1)
+                if nxt is not None and nxt.kind == "char" and nxt.text in "*/^" and not nxt.space:
+                    self.take()
+                    self.take()
+                    if nxt.text == "^":
+                        self.postfix_power(items, t.start, elementwise=True)
+                        return
+                    items.append(_Item(_p("." + nxt.text, t.start, nxt.end), "op", t.start, nxt.end))
+                    return
+            if c == "^":
+                self.take()
+                self.postfix_power(items, t.start)
+                return
+            if c == "_":
+                raise self.error("a subscript belongs right after a name (W_{1}) or a norm (\\|X\\|_F)", t.start)
+            if c == "'":
+                self.take()
+                self.postfix(items, t, "'")
+                return
+        if t.kind == "cmd":
+            w = t.text
+            if w in _BINARY:
+                self.take()
+                op = _BINARY[w]
+                if op is None:
+                    raise self.error(f"\\{w} has no meaning in a formula to differentiate", t.start)
+                if not items or items[-1].kind != "operand":
+                    raise self.error(f"\\{w} is a binary operator; here it has no left operand (as a placeholder, "
+                                     f"\\sigma(\\cdot), write the argument itself)", t.start)
+                nxt = self.peek()
+                if nxt is None or (nxt.kind == "delim" and nxt.role == "close") or (
+                        nxt.kind == "char" and nxt.text in ",}"):
+                    raise self.error(f"\\{w} needs a right operand (a placeholder like \\sigma(\\cdot) is not a "
+                                     f"formula: write the argument itself)", t.start)
+                items.append(_Item(_p(op, t.start, t.end), "kron" if op == "kron" else "op", t.start, t.end))
+                return
+            if w == "prime":
+                self.take()
+                self.postfix(items, t, "'")
+                return
+            if w in ("text", "textrm", "mathrm") and self._word_ahead() == "where":
+                self.take()
+                self.read_word_arg(t)
+                if items and items[-1].kind == "comma":
+                    items.pop()
+                items.append(_Item(_p("where", t.start, t.end), "op", t.start, t.end))
+                return
+        items.extend(self.operand())
+
+    def postfix(self, items, t, text):
+        if not items or items[-1].kind != "operand":
+            raise self.error(f"'{self.src[t.start:t.end]}' needs an operand before it", t.start)
+        last = items[-1]
+        last.pieces = last.pieces + _p(text, t.start, t.end)
+        last.end = t.end
+        last.name = None
+
+    # -- superscripts
+    def script_tokens(self, at):
+        """The tokens of a script argument: a braced group, or one token (a command with its argument)."""
+        t = self.peek()
+        if t is None:
+            raise self.error("a superscript or subscript needs its argument", at)
+        if t.kind == "delim" and self.src[t.start:t.end] == "{" or t.kind == "char" and t.text == "{":
+            self.take()
+            depth = 1
+            j = self.i
+            while j < len(self.toks):
+                u = self.toks[j]
+                raw = self.src[u.start:u.end]
+                if raw == "{":
+                    depth += 1
+                elif raw == "}":
+                    depth -= 1
+                    if depth == 0:
+                        break
+                j += 1
+            else:
+                raise self.error("unmatched '{'", t.start)
+            toks = self.toks[self.i:j]
+            self.i = j + 1
+            return toks, t.start, self.toks[j].end
+        if t.kind == "num" and "." not in t.text or t.kind == "letters":  # x^23 is x^{2} 3 in TeX
+            first = self.take_first()
+            return [first], first.start, first.end
+        self.take()
+        toks = [t]
+        if t.kind == "cmd" and (t.text in _WORD_FONTS or t.text in _SUBEXPR_FONTS):
+            more, _, end = self.script_tokens(t.end)
+            return toks + [_Tok("char", "{", t.end, t.end, False)] + more + [_Tok("char", "}", end, end, False)], \
+                t.start, end
+        return toks, t.start, t.end
+
+    def postfix_power(self, items, at, elementwise=False):
+        toks, start, end = self.script_tokens(at)
+        if not items or items[-1].kind != "operand":
+            raise self.error("'^' needs an operand before it", at)
+        words = _script_words(self.src, toks)
+        op = ".^" if elementwise else "^"
+        if not elementwise and words in (["top"], ["intercal"], ["T"], ["prime"], ["mathsf", "T"], ["mathrm", "T"],
+                                          ["text", "T"], ["textsf", "T"], ["mathsf", "top"], ["'"]):
+            self.postfix(items, _Tok("char", "'", at, end, False), "'")
+            return
+        if not elementwise and words in (["-", "top"], ["-", "intercal"], ["-", "T"], ["-", "mathsf", "T"],
+                                          ["-", "mathrm", "T"], ["-", "text", "T"]):
+            self.postfix(items, _Tok("char", "^-T", at, end, False), "^-T")
+            return
+        if words and words[0] == "circ" and not elementwise:
+            toks = [u for u in toks if not (u.kind == "cmd" and u.text == "circ")]
+            op = ".^"
+            if not toks:
+                raise self.error("^{\\circ k} needs the power k", at)
+        inner = self.sub_reader(toks).sequence()
+        pieces = _join(inner)
+        if len(inner) == 2 and inner[0].kind == "op" and inner[0].pieces[0][0] == "-" and _simple(inner[1].pieces):
+            pieces = inner[0].pieces + inner[1].pieces  # X^{-1}: X^-1
+        if not pieces:
+            raise self.error("an empty superscript", at)
+        if not _simple(pieces):
+            pieces = _wrap(pieces, start, end)
+        last = items[-1]
+        last.pieces = last.pieces + _p(op, at, at + 1) + pieces
+        last.end = end
+        last.name = None
+
+    def sub_reader(self, toks):
+        r = _Reader.__new__(_Reader)
+        r.src, r.toks, r.i, r.decls, r.ones, r.dims = self.src, list(toks), 0, self.decls, self.ones, self.dims
+        r.bars, r.bar_as = self.bars, self.bar_as
+        r.used_ones = False
+        r.parent = self
+        r.depth = getattr(self, "depth", 0)
+        return r
+
+    def _mark_ones(self):
+        r = self
+        while r is not None:
+            r.used_ones = True
+            r = getattr(r, "parent", None)
+
+    # -- operands
+    def operand(self) -> list:
+        t = self.peek()
+        if t.kind == "letters":
+            return self.letters()
+        if t.kind == "num":
+            self.take()
+            return [_Item(_p(t.text, t.start, t.end), "operand", t.start, t.end)]
+        if t.kind == "delim":
+            return [self.delimited()]
+        if t.kind == "char":
+            if t.text == "{":
+                self.take()
+                body = self.sequence("}")
+                close = self.expect(lambda u: self.src[u.start:u.end] == "}", "'}'")
+                pieces = _join(body)
+                if not pieces:
+                    raise self.error("an empty group {}", t.start)
+                return [_Item(_wrap(pieces, t.start, close.end), "operand", t.start, close.end)]
+            if t.text in "<>":
+                self.take()
+                if t.text == "<":
+                    return [self.inner(t, ">")]
+            if t.text == "&" or t.text == "\\":
+                raise self.error("alignment (& or \\\\) is not part of a formula: paste one formula", t.start)
+            raise self.error(f"unexpected {t.text!r}", t.start)
+        return self.command()
+
+    def letters(self) -> list:
+        t = self.take()
+        run = t.text
+        if run == "_":
+            raise self.error("unexpected '\\_'", t.start)
+        if len(run) == 1:
+            return [self.named(run, t.start, t.end)]
+        if run in self.decls or run in _FUNC_WORDS or run == "where" or _HAS_FUNC_WORD.search(run):
+            parts = [(run, t.start)]  # a declared name, a function, or a run the language refuses with a hint
+        else:
+            parts = []
+            k = 0
+            while k < len(run):
+                parts.append((run[k], t.start + k))
+                k += 1
+        out = []
+        for j, (word, at) in enumerate(parts):
+            if word == "where":
+                out.append(_Item(_p("where", at, at + 5), "op", at, at + 5))
+                continue
+            if word in _FUNC_WORDS and word not in self.decls:
+                out.append(_Item(_p(word, at, at + len(word)), "operand", at, at + len(word)))
+                continue
+            last = j == len(parts) - 1
+            out.append(self.named(word, at, at + len(word), sub_allowed=last))
+        return out
+
+    def named(self, base: str, start: int, end: int, sub_allowed=True, prefix="") -> _Item:
+        """A name with its subscript (W_{1}, \\Sigma_0, x_{ij}, K_{m,n}, I_{m \\cdot n})."""
+        sub = None
+        t = self.peek()
+        if sub_allowed and t is not None and t.kind == "char" and t.text == "_":
+            self.take()
+            toks, _, end = self.script_tokens(t.start)
+            words = _script_words(self.src, toks)
+            if base == "K" and "," in words and "K" not in self.decls:
+                k = words.index(",")
+                a, b = "".join(words[:k]), "".join(words[k + 1:])
+                return _Item(_p(f"comm({a}, {b})", start, end), "operand", start, end)
+            if base in ("1", "0"):  # \mathbf{1}_{n}, \mathbf{0}_{m \times n}: ones and zeros of that size
+                return _Item(_p(self._filled(base, words, t.start), start, end), "operand", start, end)
+            if base == "I" and "cdot" in words and "I" not in self.decls:
+                factors = [w for w in words if w != "cdot"]
+                text = f"I_{factors[-1]}"
+                for f in reversed(factors[:-1]):
+                    text = f"kron(I_{f}, {text})"
+                return _Item(_p(text, start, end), "operand", start, end)
+            sub = "".join(w for w in words if w not in _WORD_FONTS and w not in _SUBEXPR_FONTS)
+            if not re.fullmatch(r"[A-Za-z0-9]+", sub or ""):
+                raise self.error("a subscript of a name is letters and digits (W_{1}, x_{ij}); indices and "
+                                 "sums over them are not part of the language", t.start)
+        name = self.resolve(prefix + base, sub)
+        if name in self.dims and name not in self.decls:
+            return _Item(_p(f"dim({name})", start, end), "operand", start, end, name)
+        return _Item(_p(name, start, end), "operand", start, end, name)
+
+    def _filled(self, base: str, words: list, at: int) -> str:
+        """ones(...) or zeros(...) from the subscript's words (n; m \\times n; m, n; m \\cdot n)."""
+        name = "ones" if base == "1" else "zeros"
+        dims, cur = [], []
+        for w in words + ["times"]:
+            if w in ("times", ","):
+                if not cur:
+                    raise self.error(f"the size of \\mathbf{{{base}}} is a dimension or two (\\mathbf{{{base}}}_{{n}}, "
+                                     f"\\mathbf{{{base}}}_{{m \\times n}})", at)
+                dims.append("*".join("" if x == "cdot" else x for x in cur).replace("**", "*"))
+                cur = []
+            else:
+                cur.append(w)
+        if len(dims) > 2:
+            raise self.error(f"\\mathbf{{{base}}} has at most two dimensions", at)
+        for d in dims:
+            if not re.fullmatch(r"[A-Za-z0-9_]+(?:\*[A-Za-z0-9_]+)*", d):
+                raise self.error(f"{d!r} is not a dimension", at)
+        return f"{name}({', '.join(dims)})"
+
+    def resolve(self, base: str, sub) -> str:
+        """The declared spelling of a decorated name: W_{1} is W_1, or W1 when W1 is declared."""
+        if sub is None:
+            return base
+        cands = [f"{base}_{sub}"] + ([base + sub] if sub.isdigit() else [])
+        for c in cands:
+            if c in self.decls:
+                return c
+        return cands[0]
+
+    def _word_ahead(self, k: int = 1) -> str:
+        """The word in the braces k tokens ahead (\\text{where } -> 'where')."""
+        j = self.i + k
+        if j < len(self.toks) and self.src[self.toks[j].start:self.toks[j].end] == "{":
+            words = []
+            j += 1
+            while j < len(self.toks) and self.src[self.toks[j].start:self.toks[j].end] != "}":
+                words.append(self.toks[j].text)
+                j += 1
+            return "".join(words)
+        return ""
+
+    def read_word_arg(self, cmd) -> tuple:
+        """The argument of \\mathrm, \\operatorname, ... as (word, start, end): letters, a Greek
+        command (\\operatorname{\\sigma}) or digits."""
+        toks, start, end = self.script_tokens(cmd.end)
+        if toks and toks[0].kind == "cmd" and toks[0].text in _WORD_FONTS:  # \mathop{\mathrm{tr}}
+            inner = self.sub_reader(toks[1:])
+            if inner.peek() is not None and inner.src[inner.peek().start:inner.peek().end] == "{":
+                inner.take()
+                toks = [u for u in inner.toks[inner.i:] if inner.src[u.start:u.end] != "}"]
+        word = ""
+        for u in toks:
+            if u.kind == "letters" or u.kind == "num":
+                word += u.text
+            elif u.kind == "cmd" and u.text in _GREEK:
+                word += "\\" + u.text
+            elif u.kind == "char" and u.text in "-*" and word:
+                word += u.text
+            elif u.kind == "char" and u.text in "{}":
+                continue
+            else:
+                raise self.error(f"\\{cmd.text}{{...}} holds a name or a function name", u.start)
+        return word.strip(), start, end
+
+    def command(self) -> list:
+        t = self.take()
+        w = t.text
+        if w in _GREEK:
+            if w == "pi":
+                return [_Item(_p("pi", t.start, t.end), "operand", t.start, t.end)]
+            if w == "sigma" and "sigma" not in self.decls and self._group_ahead():
+                raise self.error(
+                    "\\sigma(...) has two readings: the logistic function (write \\operatorname{\\sigma}(...) or "
+                    "\\operatorname{sigmoid}(...)), or a scalar sigma times (...) (declare it: where='sigma: "
+                    "scalar', or write \\sigma \\cdot (...))", t.start)
+            name = "epsilon" if w == "epsilon" else "l" if w == "ell" else w
+            return [self.named(name, t.start, t.end)]
+        if w == "log":
+            nxt = self.peek()
+            if nxt is not None and nxt.kind == "cmd" and nxt.text == "det":  # \log\det: one function
+                self.take()
+                return [_Item(_p("logdet", t.start, nxt.end), "operand", t.start, nxt.end)]
+        if w in _FUNC_COMMANDS:
+            return [_Item(_p(_FUNC_COMMANDS[w], t.start, t.end), "operand", t.start, t.end)]
+        if w in ("frac", "tfrac", "dfrac", "cfrac"):
+            num = self.argument(t, "the numerator")
+            den = self.argument(t, "the denominator")
+            end = den.end
+            pieces = (num.pieces if _simple(num.pieces) else _wrap(num.pieces, num.start, num.end)) + \
+                _p(" / ", t.start, t.end) + (den.pieces if _simple(den.pieces) else _wrap(den.pieces, den.start, end))
+            return [_Item(_wrap(pieces, t.start, end), "operand", t.start, end)]
+        if w == "sqrt":
+            nxt = self.peek()
+            if nxt is not None and nxt.kind == "delim" and self.src[nxt.start:nxt.end] == "[":
+                self.take()
+                root = self.sequence(")")
+                self.expect(lambda u: self.src[u.start:u.end] == "]", "']'")
+                arg = self.argument(t, "the radicand")
+                pieces = _wrap(arg.pieces, arg.start, arg.end) + _p("^(1/", t.start, t.end) + \
+                    _wrap(_join(root), t.start, t.end) + _p(")", arg.end - 1, arg.end)
+                return [_Item(_wrap(pieces, t.start, arg.end), "operand", t.start, arg.end)]
+            arg = self.argument(t, "the radicand")
+            return [_Item(_p("sqrt", t.start, t.end) + _wrap(arg.pieces, arg.start, arg.end), "operand", t.start,
+                          arg.end)]
+        if w == "sum":
+            nxt = self.peek()
+            if nxt is not None and nxt.kind == "char" and nxt.text in "_^":
+                raise self.error("a sum over indices is not part of the language: the sum of a vector's entries is "
+                                 "\\mathbf{1}^\\top x (or \\operatorname{sum}(x))", t.start)
+            return [_Item(_p("sum", t.start, t.end), "operand", t.start, t.end)]
+        if w in ("mathbb", "mathbf", "bm", "boldsymbol", "mathbfit", "pmb") and self._word_ahead(0) in ("1", "I", "0"):
+            word, start, end = self.read_word_arg(t)
+            if word == "1":
+                self._mark_ones()
+                item = self.named("1", t.start, end)
+                if item.name == "1":  # no subscript: its size comes from the context
+                    item.pieces = _p(self.ones, t.start, end)
+                return [item]
+            return [self.named(word, t.start, end)]
+        if w in _SUBEXPR_FONTS:
+            toks, start, end = self.script_tokens(t.end)
+            inner = self.sub_reader(toks).sequence()
+            if len(inner) == 1 and inner[0].name is not None:  # \mathbf{W}_1: the subscript decorates the name
+                base = inner[0].name
+                return [self.named(base, t.start, end)]
+            return inner if len(inner) == 1 else [_Item(_wrap(_join(inner), start, end), "operand", t.start, end)]
+        if w in _WORD_FONTS:
+            word, start, end = self.read_word_arg(t)
+            if word in ("\\sigma",) and w in ("operatorname", "mathop", "mathrm"):
+                return [_Item(_p("sigmoid", t.start, end), "operand", t.start, end)]
+            if word == "d" and w in ("mathrm", "text", "operatorname", "textrm"):
+                return [self.differential(t)]
+            if word == "e" and w in ("mathrm", "text", "textrm"):
+                return [_Item(_p("e", t.start, end), "operand", t.start, end)]
+            if word == "sym":
+                return [self.sym(t)]
+            if word in _FUNC_WORDS and word not in self.decls:
+                return [_Item(_p(_FUNC_WORDS[word], t.start, end), "operand", t.start, end)]
+            if word.startswith("\\") and word[1:] in _GREEK:
+                return [self.named(word[1:], t.start, end)]
+            if w in ("operatorname", "mathop"):
+                raise self.error(f"unknown function \\{w}{{{word}}}; the functions are "
+                                 f"{', '.join(list(CALLS) + list(FUNCTIONS))}", t.start)
+            if not re.fullmatch(r"[A-Za-z][A-Za-z0-9]*", word or ""):
+                raise self.error(f"\\{w}{{{word}}} is not a name", t.start)
+            if len(word) > 1 and word not in self.decls and word not in _GREEK:
+                raise self.error(f"\\{w}{{{word}}} is the one name {word}: declare it (where='{word}: ...'); "
+                                 f"letters written side by side (AX) are a product", t.start)
+            return [self.named(word, t.start, end)]
+        if w in ("cdot", "ldots", "dots", "cdots"):
+            raise self.error(f"\\{w} stands for an argument here: write the argument itself", t.start)
+        if w in ("top", "intercal"):
+            raise self.error(f"\\{w} belongs in a superscript: X^\\top", t.start)
+        if w in ("partial", "nabla", "int", "prod", "lim", "max", "min", "sup", "inf", "infty", "hat", "tilde",
+                 "bar", "dot"):
+            raise self.error(f"\\{w} is not part of the language of formulas matcalc differentiates", t.start)
+        raise self.error(f"unknown LaTeX command \\{w}", t.start)
+
+    def _group_ahead(self) -> bool:
+        t = self.peek()
+        return t is not None and t.kind == "delim" and t.text == "(" and t.role == "open"
+
+    def argument(self, cmd, what) -> _Item:
+        """The argument of \\frac or \\sqrt: a braced group or one token (\\frac12, \\frac1n)."""
+        t = self.peek()
+        if t is None:
+            raise self.error(f"\\{cmd.text} needs {what}", self.end_pos())
+        raw = self.src[t.start:t.end]
+        if raw == "{":
+            self.take()
+            body = self.sequence("}")
+            close = self.expect(lambda u: self.src[u.start:u.end] == "}", "'}'")
+            pieces = _join(body)
+            if not pieces:
+                raise self.error(f"\\{cmd.text} has an empty {what[4:]}", t.start)
+            return _Item(pieces, "operand", t.start, close.end)
+        if t.kind == "num" and len(t.text) > 1 and "." not in t.text:
+            first = self.take_first()
+            return _Item(_p(first.text, first.start, first.end), "operand", first.start, first.end)
+        if t.kind == "letters" and len(t.text) > 1:
+            first = self.take_first()
+            return self.named(first.text, first.start, first.end, sub_allowed=False)
+        items = self.operand()
+        return items[0] if len(items) == 1 else _Item(_join(items), "operand", items[0].start, items[-1].end)
+
+    def differential(self, cmd) -> _Item:
+        """\\mathrm{d}X: the name dX (a direction, as matcalc's differentials are written)."""
+        t = self.peek()
+        if t is None:
+            raise self.error("\\mathrm{d} needs the name of the variable after it", cmd.start)
+        if t.kind == "letters":
+            first = self.take_first()
+            base, end = first.text, first.end
+        elif t.kind == "cmd" and t.text in _GREEK:
+            self.take()
+            base, end = t.text, t.end
+        elif t.kind == "cmd" and t.text in _SUBEXPR_FONTS:
+            item = self.operand()[0]
+            if item.name is None:
+                raise self.error("\\mathrm{d} needs the name of the variable after it", t.start)
+            base, end = item.name, item.end
+        else:
+            raise self.error("\\mathrm{d} needs the name of the variable after it", t.start)
+        item = self.named(base, cmd.start, end, prefix="d")
+        if item.name not in self.decls:
+            raise self.error(f"\\mathrm{{d}}{base} is the differential {item.name}, a name of its own: declare it "
+                             f"like {item.name[1:]} (where='{item.name}: ...')", cmd.start)
+        return item
+
+    def sym(self, cmd) -> _Item:
+        """\\mathrm{sym}(A) = (A + A^T)/2."""
+        t = self.peek()
+        if t is None or not (t.kind == "delim" and t.text == "(" or self.src[t.start:t.end] == "{"):
+            raise self.error("\\mathrm{sym} needs its argument in parentheses: \\mathrm{sym}(A)", cmd.start)
+        arg = self.operand()[0]
+        a = _wrap(arg.pieces, arg.start, arg.end) if not arg.pieces[0][0].startswith("(") else arg.pieces
+        pieces = _p("((", cmd.start, cmd.end) + a + _p(" + ", cmd.start, cmd.end) + a + \
+            _p("') / 2)", arg.end - 1, arg.end)
+        return _Item(pieces, "operand", cmd.start, arg.end)
+
+    def inner(self, t, closer) -> _Item:
+        body = self.sequence(closer)
+        close = self.peek()
+        if close is None:
+            raise self.error("\\langle without its \\rangle", t.start)
+        self.take()
+        return _Item(_p("<", t.start, t.end) + _join(body) + _p(">", close.start, close.end), "operand", t.start,
+                     close.end)
+
+    def delimited(self) -> _Item:
+        t = self.take()
+        if t.role == "close" and t.text not in ("norm", "abs"):
+            raise self.error(f"unmatched '{self.src[t.start:t.end]}'", t.start)
+        if t.text == "none":
+            raise self.error("\\left. and \\right. (invisible delimiters) are not supported here", t.start)
+        if t.text == "<":
+            return self.inner(t, ">")
+        if t.text == ">":
+            raise self.error("unmatched \\rangle", t.start)
+        if t.text == "(":
+            body = self.sequence(")")
+            close = self.peek()
+            if close is None:
+                raise self.error(f"'{self.src[t.start:t.end]}' is not closed", t.start)
+            self.take()
+            pieces = _join(body)
+            if not pieces:
+                raise self.error("empty parentheses", t.start)
+            return _Item(_wrap(pieces, t.start, close.end), "operand", t.start, close.end)
+        # a norm \|x\| or an absolute value |x|
+        kind = t.text
+        body = self.sequence(kind)
+        close = self.peek()
+        if close is None:
+            raise self.error(f"'{self.src[t.start:t.end]}' is not closed", t.start)
+        self.take()
+        inner = _join(body)
+        if not inner:
+            raise self.error("an empty norm or absolute value", t.start)
+        end = close.end
+        if kind == "abs":
+            self.bars.append(t.start)
+            fn = {"det": "det(", "group": "("}.get(self.bar_as.get(t.start), "abs(")
+            return _Item(_p(fn, t.start, t.end) + inner + _p(")", close.start, close.end), "operand", t.start,
+                         end)
+        sub = ""
+        nxt = self.peek()
+        if nxt is not None and nxt.kind == "char" and nxt.text == "_":
+            self.take()
+            toks, _, end = self.script_tokens(nxt.start)
+            words = [w for w in _script_words(self.src, toks) if w not in _WORD_FONTS]
+            sub = "".join(words)
+            if sub not in ("2", "F", "1", "*"):
+                raise self.error(f"the norm subscript {sub!r} is not supported: write \\|x\\|_2, \\|x\\|_1 or "
+                                 f"\\|X\\|_F", nxt.start)
+            sub = "_" + sub
+        pieces = _p("(||", t.start, t.end) + inner + _p("||" + sub + ")", close.start, end)
+        return _Item(pieces, "operand", t.start, end)
+
+
+def _script_words(src, toks) -> list:
+    out = []
+    for u in toks:
+        if u.kind == "char" and u.text in "{}":
+            continue
+        raw = src[u.start:u.end]
+        if raw in ("{", "}"):
+            continue
+        out.append(u.text if u.kind != "delim" else raw)
+    return out
+
+
+def latex_to_plain(src: str, decls: dict | None = None, ones: str = "vector(1)", bar_as=None) -> tuple:
+    """(plain, used_ones): the LaTeX `src` as matcalc's plain language (a `LatexText` that maps
+    every character back into `src`), and whether it has a `\\mathbf{1}` of open size (written
+    `ones`: "vector(1)" or "matrix(1)"). `bar_as` reads chosen |...| as det(...) or (...)."""
+    if len(src) > MAX_LENGTH:
+        raise ParseError(f"the expression is too long ({len(src):,} characters; the limit is {MAX_LENGTH:,})")
+    r = _Reader(src, decls or {}, ones, bar_as)
+    if len(r.toks) > MAX_TOKENS:
+        raise ParseError(f"the expression has too many tokens (the limit is {MAX_TOKENS:,})", src,
+                         r.toks[MAX_TOKENS].start)
+    if not r.toks:
+        raise ParseError("the expression is empty", src, 0)
+    try:
+        items = r.sequence()
+    except RecursionError:
+        raise ParseError(f"the expression is nested too deeply (more than {MAX_DEPTH} levels)", src, 0) from None
+    if r.peek() is not None:  # pragma: no cover - sequence() reads to the end or raises
+        t = r.peek()
+        raise ParseError(f"unexpected '{src[t.start:t.end]}'", src, t.start)
+    pieces = _join(items)
+    text = []
+    origin = []
+    reach = []
+    for s, start, end in pieces:
+        text.append(s)
+        width = max(1, end - start)
+        for k in range(len(s)):
+            origin.append(min(start + min(k, width - 1), len(src)))
+        reach.extend([max(end, start + 1)] * len(s))
+    out = LatexText("".join(text))
+    out.source = src
+    out.origin = origin
+    out.reach = reach
+    out.bars = tuple(r.bars)
+    out.ones = ones
+    return out, r.used_ones
+
+
+def refuse_ambiguous_bars(src: str, decls: dict, plain: LatexText, result: tuple, read) -> None:
+    """|M| is the determinant in many papers (log|Sigma|) and the entrywise absolute value in
+    others: where the text reads both ways with the same kinds (M a square matrix), refuse it.
+    `read(plain, decls)` reads a translation; `result` is what the absolute-value reading gave."""
+    for pos in plain.bars:
+        try:
+            as_det = read(latex_to_plain(src, decls, plain.ones, {pos: "det"})[0], decls)
+            as_group = read(latex_to_plain(src, decls, plain.ones, {pos: "group"})[0], decls)
+        except MatcalcError:
+            continue  # no determinant reading: the absolute value it is
+        if _kinds(as_det[3]) == _kinds(result[3]) and as_det[0] is not as_group[0]:  # not a 1 x 1 |t|
+            raise ParseError("|...| of a square matrix has two readings: the determinant (write \\det(...)) or "
+                             "the entrywise absolute value (write \\operatorname{abs}(...))", src, pos)
+
+
+def _kinds(inferred: str) -> str:
+    """'A: matrix(m,n); x: vector(n)' without the dimensions: the kind of every name."""
+    return re.sub(r"\([^)]*\)", "", inferred)
+
+
+def in_source(err, plain: LatexText):
+    """The same error in terms of the LaTeX as typed: a parse error's position and caret moved
+    into the LaTeX, and text the message quotes from the translation ('tr (X' A)') replaced by
+    the LaTeX it came from ('\\operatorname{tr}(X^\\top A)')."""
+    msg = str(err)
+    if not isinstance(err, ParseError):
+        return type(err)(_quotes_in_source(msg, plain))
+    if err.line is not None:
+        suffix = f" (line {err.line}, column {err.column})\n{err.excerpt}"
+        if msg.endswith(suffix):
+            msg = msg[:-len(suffix)]
+    pos = plain.source_pos(err.pos) if err.pos is not None and err.text == plain else None
+    return ParseError(_quotes_in_source(msg, plain), plain.source, pos)
+
+
+def _quotes_in_source(msg: str, plain: LatexText) -> str:
+    """Each quoted piece of the translation in `msg` ('x' A x') replaced by its LaTeX source: the
+    longest quoted text (quotes may hold transposes) that occurs in the translation."""
+    out = []
+    i = 0
+    n = len(msg)
+    while i < n:
+        if msg[i] == "'":
+            best = None
+            j = msg.find("'", i + 1)
+            while j != -1 and j - i <= 400:
+                seg = msg[i + 1:j]
+                if seg.strip() and "\n" not in seg:
+                    k = plain.find(seg)
+                    if k >= 0:
+                        best = (j, k, seg)
+                j = msg.find("'", j + 1)
+            if best is not None:
+                j, k, seg = best
+                out.append("'" + plain.source_text(k, k + len(seg)).strip() + "'")
+                i = j + 1
+                continue
+        out.append(msg[i])
+        i += 1
+    return "".join(out)
+
+
+def variable_name(name):
+    """The variable a LaTeX name stands for (`\\Sigma` -> Sigma, `\\mathbf{x}` -> x, `W_{1}` -> W_1);
+    any other value unchanged (so that `grad(..., wrt=r"\\Sigma")` names the variable Sigma); each name
+    of a list or tuple of names the same way."""
+    if isinstance(name, (list, tuple)):
+        return type(name)(variable_name(n) for n in name)
+    if not looks_like_latex(name):
+        return name
+    r = _Reader(name, {}, "vector(1)")
+    items = r.sequence()
+    if len(items) == 1 and items[0].name is not None:
+        return items[0].name
+    return name

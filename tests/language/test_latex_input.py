@@ -1,0 +1,401 @@
+r"""LaTeX input: `matcalc.parse` (and everything that takes text) reads LaTeX as written in papers.
+
+Each construct is checked against the plain language: the LaTeX and its plain spelling read to
+the same canonical node (expressions are hash-consed, so `==` is identity of the tree). Then
+matcalc's own `.latex()` is read back (acceptance cases, their gradients, random expressions),
+and ambiguous or unsupported LaTeX is refused with a caret into the LaTeX as typed.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, note, reject, settings
+from hypothesis import strategies as st
+
+import matcalc
+from matcalc.core.errors import ParseError
+from matcalc.numerics.evaluate import evaluate
+from matcalc.numerics.sampling import sample_values
+
+from conftest import ROOT, decl, load_cases
+
+HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if HERE not in sys.path:
+    sys.path.insert(0, HERE)
+
+from strategies import derivations, expressions  # noqa: E402
+
+
+def same(latex: str, plain: str, where: str | None = None) -> None:
+    got = matcalc.parse(latex, where=where)
+    want = matcalc.parse(plain, where=where)
+    assert got == want, f"{latex!r} reads as {str(got)!r}, not {str(want)!r}"
+
+
+def agree(ref: matcalc.Expression, back: matcalc.Expression, seed: int = 0) -> bool:
+    """Equal values at a random point (every variable either names, sized together)."""
+    rng = np.random.default_rng(seed)
+    context = tuple(ref.context) + tuple(back.context)  # variables that size what no value shows
+    vals, _ = sample_values([ref.node, back.node] + list(context), rng)
+    a = np.asarray(evaluate(ref.node, vals, context=context), dtype=float)
+    b = np.asarray(evaluate(back.node, vals, context=context), dtype=float)
+    return a.shape == b.shape and np.allclose(a, b, rtol=1e-8, atol=1e-10)
+
+
+def latex_error(text: str, where: str | None = None) -> ParseError:
+    with pytest.raises(ParseError) as info:
+        matcalc.parse(text, where=where)
+    return info.value
+
+
+def caret_target(e: ParseError) -> str:
+    """The source text from the caret on (the caret counts columns in the LaTeX as typed)."""
+    line = e.text.splitlines()[e.line - 1]
+    return line[e.column - 1:]
+
+
+# ----------------------------------------------------------------------------- the constructs
+CONSTRUCTS = [
+    # functions
+    (r"\operatorname{tr}(X^\top A X)", "tr(X' A X)", None),
+    (r"\mathrm{tr}(X^\top A X)", "tr(X' A X)", None),
+    (r"\text{tr}(X^\top A X)", "tr(X' A X)", None),
+    (r"\operatorname{Tr}\left(A X\right)", "tr(A X)", None),
+    (r"\det X", "det(X)", None),
+    (r"\log\det X", "logdet(X)", None),
+    (r"\log\det\left(X\right) + 1", "logdet(X) + 1", None),
+    (r"\log(x^\top x)", "log(x' x)", None),
+    (r"\exp(-x^\top x)", "exp(-x' x)", None),
+    (r"\ln(x^\top x)", "log(x' x)", None),
+    (r"\mathrm{diag}(x)", "diag(x)", None),
+    (r"\operatorname{vec}(X)", "vec(X)", None),
+    (r"\operatorname{sigmoid}(x)", "sigmoid(x)", None),
+    (r"\operatorname{\sigma}(x)", "sigmoid(x)", None),
+    (r"\det(X)^{-1}", "det(X)^-1", None),
+    (r"\sqrt{x^\top x}", "sqrt(x' x)", None),
+    (r"\sqrt[3]{x^\top x}", "(x' x)^(1/3)", None),
+    (r"\operatorname{tr}(\mathrm{sym}(A) X)", "tr((A + A')/2 X)", None),
+    (r"e^{x^\top x}", "exp(x' x)", None),
+    (r"\mathrm{e}^{x^\top x}", "exp(x' x)", None),
+    # fractions
+    (r"\frac{a}{b} x", "(a / b) x", "a: scalar; b: scalar"),
+    (r"\frac12 x^\top x", "1/2 x' x", None),
+    (r"\frac1n x", "x / n", "n: scalar"),
+    (r"\tfrac{1}{2} x^\top x", "1/2 x' x", None),
+    (r"\dfrac{1}{2} x^\top x", "1/2 x' x", None),
+    # decorated names
+    (r"\mathbf{x}^\top\mathbf{A}\mathbf{x}", "x' A x", None),
+    (r"\boldsymbol{\theta}^\top \mathbf{x}", "theta' x", "theta: vector(n)"),
+    (r"\bm{x}^\top \bm{y}", "x' y", None),
+    (r"\alpha x + \Sigma y", "alpha x + Sigma y", None),
+    (r"\operatorname{tr}(W_{1} X)", "tr(W_1 X)", None),
+    (r"\mathbf{W}_1 \mathbf{x}", "W1 x", "W1: matrix(m,n)"),
+    (r"\Sigma_{0}^{-1} x", "Sigma_0^-1 x", None),
+    (r"\mathit{ab}^\top x", "ab' x", "ab: vector(n)"),
+    (r"\operatorname{tr}(A\,\mathrm{d}X)", "tr(A dX)", "dX: matrix(n,n)"),
+    # transposes and inverses
+    (r"x^\top y", "x' y", None),
+    (r"x^T y", "x' y", None),
+    (r"x^{T} y", "x' y", None),
+    (r"x^\intercal y", "x' y", None),
+    (r"\operatorname{tr}(X^{\mathsf T} A)", "tr(X' A)", None),
+    (r"\operatorname{tr}(X^{\mathsf{T}} A)", "tr(X' A)", None),
+    (r"\operatorname{tr}(X^{\intercal} A)", "tr(X' A)", None),
+    (r"x^\prime y", "x' y", None),
+    (r"\operatorname{tr}(X^{-1} A)", "tr(X^-1 A)", None),
+    (r"\operatorname{tr}(X^{-\top} A)", "tr(X^-T A)", None),
+    (r"\operatorname{tr}(X^{2})", "tr(X^2)", None),
+    # norms and inner products
+    (r"\|x\|_2^2", "||x||^2", None),
+    (r"\|x\|^2", "||x||^2", None),
+    (r"\lVert x\rVert", "||x||", None),
+    (r"\left\| A x - b \right\|_2", "||A x - b||", None),
+    (r"\|X\|_F", "||X||_F", None),
+    (r"\|X\|_{\mathrm{F}}", "||X||_F", None),
+    (r"\|x\|_1", "norm1(x)", None),
+    (r"\left\|a \left\|x\right\|_2 + y\right\|_2", "||a (||x||) + y||", None),
+    (r"\langle X, Y\rangle", "<X, Y>", None),
+    (r"\left\langle X, Y \right\rangle", "<X, Y>", None),
+    (r"\left|x\right|", "abs(x)", None),
+    # operators
+    (r"\operatorname{sum}(A \odot B)", "sum(A .* B)", None),
+    (r"\operatorname{sum}(A \circ B)", "sum(A .* B)", None),
+    (r"\operatorname{sum}(A \oslash B)", "sum(A ./ B)", None),
+    (r"x^{\circ 2}", "x .^ 2", None),
+    (r"x^{\circ -1/2}", "x .^ (-1/2)", None),
+    (r"\operatorname{tr}(A \otimes B)", "tr(kron(A, B))", "A: matrix(n,n); B: matrix(m,m)"),
+    (r"A \otimes B^\top C", "kron(A, B') C", "A: matrix(n,n); B: matrix(m,m)"),
+    (r"a \cdot b", "a b", "a: scalar; b: scalar"),
+    (r"a \times b", "a b", "a: scalar; b: scalar"),
+    # grouping, spacing, implicit multiplication
+    (r"\left( x + y \right)^\top z", "(x + y)' z", None),
+    (r"\big( x + y \big)^\top z", "(x + y)' z", None),
+    (r"\Bigl[ x + y \Bigr]^\top z", "(x + y)' z", None),
+    (r"{x + y}^\top z", "(x + y)' z", None),
+    (r"x^\top A x + 2\,b^\top x", "x' A x + 2 b' x", None),
+    (r"x^\top\!A\;x\quad", "x' A x", None),
+    (r"AXB", "A X B", None),
+    (r"$x^\top A x$", "x' A x", None),
+    (r"$$x^\top A x.$$", "x' A x", None),
+    # ones, identity, dimensions, commutation matrix
+    (r"\mathbf{1}^\top x", "vector(1)' x", None),
+    (r"\mathbf{1}^\top \exp(\mathbf{x})", "vector(1)' exp(x)", None),
+    (r"\mathbf{1}_{n}^\top x", "ones(n)' x", "x: vector(n)"),
+    (r"c \mathbf{1}_{m \times n} + A", "c ones(m, n) + A", "c: scalar; A: matrix(m,n)"),
+    (r"A + c \mathbf{1}", "A + c ones(m, n)", "c: scalar; A: matrix(m,n)"),
+    (r"\mathbf{0}_{n} + x", "zeros(n) + x", "x: vector(n)"),
+    (r"I_{n} + \mathbf{I}", "2 I_n", None),
+    (r"\frac{\mathbf{1}^\top x}{n}", "ones(n)' x / dim(n)", "x: vector(n)"),
+    (r"K_{m,n} \operatorname{vec}(A)", "comm(m, n) vec(A)", "A: matrix(m,n)"),
+    # where-bindings, as results print them
+    (r"p^\top p,\quad \text{where } p = A x + b", "p' p where p = A x + b", None),
+]
+
+
+@pytest.mark.parametrize("latex, plain, where", CONSTRUCTS, ids=[c[0] for c in CONSTRUCTS])
+def test_latex_reads_as_its_plain_spelling(latex, plain, where):
+    same(latex, plain, where)
+
+
+def test_gaussian_log_likelihood_from_a_paper_goes_to_its_gradient():
+    f = (r"-\frac{1}{2}\log\det\Sigma - \frac{1}{2}(\mathbf{x}-\boldsymbol{\mu})^\top\Sigma^{-1}"
+         r"(\mathbf{x}-\boldsymbol{\mu})")
+    where = "Sigma: matrix(n,n) spd; x: vector(n); mu: vector(n)"
+    r = matcalc.grad(f, r"\Sigma", where=where)
+    plain = matcalc.grad("-1/2 logdet(Sigma) - 1/2 (x - mu)' inv(Sigma) (x - mu)", "Sigma", where=where)
+    assert r.wrt == "Sigma"
+    assert agree(r.expr, plain.expr)
+    assert matcalc.check(r).ok
+
+
+def test_declared_sigma_times_a_group_is_a_product():
+    same(r"\sigma(x + y)", "sigma (x + y)", "sigma: scalar")
+
+
+def test_a_dimension_name_is_the_dimension():
+    e = matcalc.parse(r"\frac{1}{n}\mathbf{1}^\top x", where="x: vector(n)")
+    assert e.evaluate({"x": np.arange(4.0)}) == pytest.approx(1.5)
+
+
+def test_a_latex_variable_name_names_the_variable():
+    r = matcalc.grad(r"\mathbf{x}^\top A \mathbf{x}", r"\mathbf{x}")
+    assert r.wrt == "x"
+    assert str(r) == str(matcalc.grad("x' A x", "x"))
+
+
+def test_latex_on_several_lines_reads():
+    same("\\operatorname{tr}(X^\\top A X)\n  + \\log\\det X", "tr(X' A X) + logdet(X)")
+
+
+# ----------------------------------------------------------------------------- refusals
+def test_sigma_of_a_group_is_refused_with_both_readings_and_the_position():
+    e = latex_error(r"x^\top x + \sigma(\mathbf{w}^\top\mathbf{x})")
+    assert "two readings" in str(e)
+    assert r"\operatorname{\sigma}" in str(e) and "sigma: scalar" in str(e)
+    assert caret_target(e).startswith(r"\sigma(")
+
+
+def test_sigma_placeholder_is_refused():
+    e = latex_error(r"\operatorname{\sigma}(\cdot)")
+    assert "argument" in str(e) and caret_target(e).startswith(r"\cdot")
+
+
+def test_grammar_error_points_into_the_latex_as_typed():
+    e = latex_error(r"\frac{1}{2}\|A\mathbf{x} - \mathbf{b}\|_2^2 + * x")
+    assert caret_target(e) == "* x"
+
+
+def test_error_on_a_later_line_points_at_its_line_and_column():
+    e = latex_error("\\mathbf{x}^\\top A \\mathbf{x}\n + \\frac{1}{2}(x")
+    assert e.line == 2 and caret_target(e) == "(x"
+
+
+def test_unclosed_group_points_at_its_opening():
+    e = latex_error(r"\operatorname{tr}\left(X^\top A X")
+    assert caret_target(e).startswith(r"\left(")
+
+
+def test_unknown_command_is_named():
+    e = latex_error(r"x^\top \foo x")
+    assert r"\foo" in str(e) and caret_target(e).startswith(r"\foo")
+
+
+def test_unknown_operator_name_is_refused():
+    e = latex_error(r"\operatorname{foo}(x)")
+    assert "unknown function" in str(e)
+
+
+def test_index_sum_is_refused_with_the_vector_spelling():
+    e = latex_error(r"\sum_i x_i")
+    assert r"\mathbf{1}^\top x" in str(e)
+
+
+def test_undeclared_multi_letter_name_asks_for_a_declaration():
+    e = latex_error(r"\mathit{xy}^\top x")
+    assert "xy: ..." in str(e)
+
+
+def test_undeclared_differential_asks_for_a_declaration():
+    e = latex_error(r"\operatorname{tr}(A\,\mathrm{d}X)")
+    assert "dX: ..." in str(e) and caret_target(e).startswith(r"\mathrm{d}X")
+
+
+def test_unsupported_norm_subscript_is_refused():
+    e = latex_error(r"\|X\|_\infty")
+    assert caret_target(e).startswith(r"_\infty")
+
+
+def test_ambiguous_function_operand_keeps_the_plain_rule_with_a_latex_caret():
+    e = latex_error(r"\exp x + \ln x^\top x")
+    assert "two readings" in str(e) and caret_target(e).startswith(r"\ln")
+
+
+def test_kind_ambiguity_quotes_the_latex_and_names_both_declarations():
+    with pytest.raises(matcalc.MatcalcError) as info:
+        matcalc.parse(r"\operatorname{tr}(A \otimes B)")
+    msg = str(info.value)
+    assert r"'\operatorname{tr}(A \otimes B)' can be read two ways" in msg
+    assert "where='A: scalar; B: matrix(m_B,m_B)'" in msg and "where='A: matrix(m_A,m_A); B: scalar'" in msg
+
+
+def test_group_written_against_a_name_is_a_call_as_in_the_plain_language():
+    with pytest.raises(matcalc.MatcalcError) as info:
+        matcalc.parse(r"f(\mathbf{x})")
+    assert "call of 'f'" in str(info.value)
+    same(r"f (\mathbf{x})", "f x", "f: scalar")
+
+
+def test_deep_nesting_is_refused():
+    e = latex_error("\\left(" * 300 + "x" + "\\right)" * 300)
+    assert "nested too deeply" in str(e)
+
+
+def test_bars_around_a_square_matrix_are_refused_with_both_readings():
+    e = latex_error(r"\log|\Sigma| + \operatorname{tr}(\Sigma^{-1} S)")
+    assert r"\det" in str(e) and r"\operatorname{abs}" in str(e)
+    assert caret_target(e).startswith(r"|\Sigma|")
+
+
+def test_bars_around_a_vector_are_its_absolute_value():
+    same(r"\mathbf{1}^\top|\mathbf{x}|", "vector(1)' abs(x)")
+
+
+def test_entrywise_absolute_value_of_a_matrix_prints_as_abs_and_reads_back():
+    e = matcalc.parse("sum(abs(X))", where="X: matrix(n,n)")
+    assert r"\operatorname{abs}" in e.latex()
+    assert matcalc.parse(e.latex(), where=e.where) == e
+
+
+def test_plain_text_is_not_latex():
+    with pytest.raises(ParseError) as info:
+        matcalc.parse("x $ y")
+    assert info.value.column == 3
+
+
+# ----------------------------------------------------------------------------- round trips
+CASES = load_cases()
+_DERIVE = {"gradient": matcalc.grad, "jacobian": matcalc.jacobian, "hessian": matcalc.hessian}
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
+def test_acceptance_case_latex_reads_back(case):
+    """The expression's LaTeX and its derivative's LaTeX read back to equal values."""
+    where = decl(case)
+    e = matcalc.parse(case["expr"], where=where)
+    assert agree(e, matcalc.parse(e.latex(), where=e.where))
+    derive = _DERIVE.get(case["kind"])
+    if derive is None:
+        return
+    r = derive(case["expr"], case["wrt"], where=where)
+    assert agree(matcalc.parse(str(r), where=r.where), matcalc.parse(r.latex(), where=r.where))
+
+
+@settings(max_examples=int(os.environ.get("MATCALC_LATEX_EXAMPLES", "100")), deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large])
+@given(expressions(out="any"))
+def test_printed_latex_reads_back_to_an_equal_expression(g):
+    """parse(e.latex(), where=e.where) evaluates equal to e, for random expressions e."""
+    try:
+        e = matcalc.parse(g.text, where=g.where)
+    except matcalc.MatcalcError:
+        reject()
+    note(f"latex={e.latex()!r} where={e.where!r}")
+    back = matcalc.parse(e.latex(), where=e.where)
+    assert agree(e, back), f"{e.latex()!r} reads back as {str(back)!r}, not {str(e)!r}"
+
+
+@settings(max_examples=int(os.environ.get("MATCALC_LATEX_EXAMPLES", "30")), deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large])
+@given(derivations(out="scalar", wrt="any"))
+def test_printed_gradient_latex_reads_back_to_an_equal_expression(case):
+    """parse(r.latex(), where=r.where) evaluates equal to the gradient r, for random functions."""
+    try:
+        r = matcalc.grad(case.text, case.wrt.name, where=case.expr.where)
+    except matcalc.MatcalcError:
+        reject()
+    note(f"latex={r.latex()!r} where={r.where!r}")
+    assert agree(r.expr, matcalc.parse(r.latex(), where=r.where))
+
+
+def test_identity_prints_its_size_where_nothing_else_fixes_it():
+    e = matcalc.parse("tr(X) I_n", where="X: matrix(n,n)")
+    assert e.latex().endswith("I_{n}")
+    assert matcalc.parse(e.latex(), where=e.where) == e
+    f = matcalc.parse("X + tr(X) I", where="X: matrix(n,n)")
+    assert r"\operatorname{tr}\left(X\right) I + X" == f.latex()
+
+
+def test_ones_and_zeros_print_their_size_and_read_back():
+    e = matcalc.parse("(y' y) ones(m, n)", where="y: vector(n)")
+    assert e.latex().endswith(r"\mathbf{1}_{m \times n}")
+    assert matcalc.parse(e.latex(), where=e.where) == e
+
+
+def test_a_dimension_prints_so_that_it_reads_back_as_the_dimension():
+    r = matcalc.grad("sum(a ones(n)) + sum(sin(x))", "a", where="a: scalar; x: vector(n)")
+    assert r.latex() == r"\mathit{n}"
+    assert str(matcalc.parse(r.latex(), where=r.where)) == "dim(n)"
+
+
+_RESULTS = {"jacobian": ("nonscalar", matcalc.jacobian), "hessian": ("scalar", matcalc.hessian),
+            "hvp": ("scalar", matcalc.hvp)}
+
+
+@pytest.mark.parametrize("kind", sorted(_RESULTS))
+@settings(max_examples=int(os.environ.get("MATCALC_LATEX_EXAMPLES", "10")), deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large])
+@given(data=st.data())
+def test_printed_jacobian_and_hessian_latex_reads_back(kind, data):
+    """Jacobians, Hessians and Hessian-vector products: their LaTeX reads back to equal values."""
+    out, derive = _RESULTS[kind]
+    case = data.draw(derivations(out=out, wrt="any"))
+    try:
+        r = derive(case.text, case.wrt.name, where=case.expr.where)
+    except matcalc.MatcalcError:
+        reject()
+    note(f"latex={r.latex()!r} where={r.where!r}")
+    assert agree(r.expr, matcalc.parse(r.latex(), where=r.where))
+
+
+# ----------------------------------------------------------------------------- the command line
+def test_cli_differentiates_latex():
+    env = {k: v for k, v in os.environ.items() if k != "MATCALC_DEBUG"}
+    proc = subprocess.run([sys.executable, "-m", "matcalc", r"\operatorname{tr}(X^\top A X)", "--wrt", "X",
+                           "--format", "text"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "grad f = (A + A') X" in proc.stdout
+
+
+def test_cli_latex_error_exits_2_with_a_caret():
+    from matcalc.cli import main
+    import io
+    import contextlib
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        code = main([r"\operatorname{tr}(X^\top A X", "--wrt", "X"])
+    assert code == 2
+    assert r"\operatorname{tr}(X^\top A X" in err.getvalue() and "^" in err.getvalue()
