@@ -13,8 +13,9 @@ import sys
 import matcalc
 
 from .core.errors import MatcalcError
-from .expression import numpy_shape
 from .outputs.codegen.generate import numpy_module
+from .report import expression_json, result_json
+from .web.server import main as serve_main
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -62,6 +63,8 @@ def _protect_negative_expression(argv: list) -> tuple:
 
 def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["serve"]:  # `matcalc serve [--port N] [--open]`: the local web page
+        return serve_main(argv[1:])
     argv, saved = _protect_negative_expression(argv)
     args = build_parser().parse_args(argv)
     args.expr = saved.get(args.expr, args.expr)
@@ -100,8 +103,7 @@ def run(args) -> int:
         e = matcalc.parse(text, where=args.where)
         shape = "scalar" if not e.shape else " x ".join(map(str, e.shape))
         if args.format == "json":
-            print(json.dumps({"text": str(e), "latex": e.latex(), "shape": list(e.shape), "where": e.where,
-                              "read_as": e.reading, "inferred": e.inferred}, indent=2))
+            print(json.dumps(expression_json(e), indent=2))
         elif args.format == "text":
             print(str(e))
         else:
@@ -131,11 +133,7 @@ def run(args) -> int:
         print(numpy_module(r))
         print(f"# read as: {f.reading}   ({f.inferred})")
     elif args.format == "json":
-        out = r.forms()
-        _json_shapes(r, out)  # read_as and inferred come with the result's forms
-        if report is not None:
-            out["check"] = {"ok": report.ok, "error": report.error, "trials": report.trials}
-        print(json.dumps(out, indent=2))
+        print(json.dumps(result_json(r, report), indent=2))
     else:
         print(f"{'%' if args.format == 'latex' else '#'} read as: {f.reading}   ({f.inferred})")
         for label, text_, latex in _lines(r):
@@ -147,19 +145,6 @@ def run(args) -> int:
     if report is not None and not report.ok:
         return 1
     return 0
-
-
-def _json_shapes(r, out: dict) -> None:
-    """JSON's `shape` is that of the array `.evaluate()` returns (a linear map's is [out..., in...],
-    [in..., out...] in denominator layout; `map_value_shape` is then that of L(V)); a Hessian
-    with a second differential gives it as `d2f` (vector and matrix variables alike)."""
-    m = getattr(r, "linear_map", None)
-    if m is not None:
-        outs, ins = list(numpy_shape(m.expr.shape)), list(numpy_shape(m.variable.shape))
-        out["map_value_shape"] = out["shape"]
-        out["shape"] = ins + outs if m.layout == "denominator" else outs + ins
-    if getattr(r, "bilinear", None) is not None:
-        out["d2f"] = {"text": r.bilinear_form(), "latex": r.bilinear_form(latex=True)}
 
 
 def _lines(r):
