@@ -21,7 +21,7 @@ MEMORY_LIMIT = 4 * 1024 ** 3
 
 def _worker_main(conn, memory_limit: int | None) -> None:  # pragma: no cover - runs in the child
     """A worker: warm up (build the parser), say ready, then answer requests until told to stop."""
-    respond({"expr": "x' A x", "wrt": "x", "check": True, "format": "mathml", "code": ["numpy"]})
+    respond({"expr": "x' A x", "wrt": "x", "format": "mathml"})
     if memory_limit:
         try:
             import resource  # POSIX only; the limit is a safety net, not a requirement
