@@ -24,7 +24,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Symbolic matrix calculus by the differential approach: df, gradients, Jacobians, Hessians.",
         epilog='examples:\n  matcalc "tr(AX^2BX^-T)" --wrt X\n'
                '  matcalc "x\'Ax" --wrt x --hessian --where "A: matrix(n,n) symmetric"\n'
-               '  echo "log(det(X))" | matcalc - --wrt X --format json --check',
+               '  echo "log(det(X))" | matcalc - --wrt X --format json --check\n'
+               '  matcalc serve [--port N] [--open]    (the local web page; matcalc serve --help)',
         formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--version", action="version", version=f"matcalc {_version()}")
     p.add_argument("expr", help="the expression, or - to read it from standard input")

@@ -27,9 +27,12 @@ def to_mathml(latex: str, display: str = "block") -> str | None:
     if _convert is None or not latex or len(latex) > MAX_LATEX:
         return None
     try:
-        return _convert(latex, display=display)
+        mathml = _convert(latex, display=display)
     except Exception:  # noqa: BLE001 - any converter failure falls back to the source
         return None
+    # matcalc's LaTeX puts every group in \left( ... \right); stretched to their content, the
+    # fences around a transposed factor grow taller than the line, so they keep the text's size
+    return mathml.replace('stretchy="true" fence="true"', 'stretchy="false" fence="true"')
 
 
 def add_mathml(data):

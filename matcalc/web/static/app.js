@@ -60,6 +60,7 @@ function stateFromUrl() {
 // ---------------------------------------------------------------- the request
 function schedule() {
   fitAll();
+  $("copy-status").textContent = "";
   history.replaceState(null, "", stateToHash(readInputs()));
   clearTimeout(timer);
   timer = setTimeout(derive, DEBOUNCE_MS);
