@@ -20,8 +20,11 @@ def result_json(r, report=None, steps: bool = False) -> dict:
     _json_shapes(r, out)  # read_as and inferred come with the result's forms
     if report is not None:
         out["check"] = {"ok": report.ok, "error": report.error, "trials": report.trials}
-    if steps and getattr(r, "steps", None) is not None:
-        out["steps"] = [_step_json(s) for s in r.steps]
+    found = getattr(r, "steps", None) if steps else None
+    if callable(found):
+        found = found()
+    if found is not None:
+        out["steps"] = [_step_json(s) for s in found]
     return out
 
 

@@ -25,6 +25,8 @@ library's parser, and everything else in a request is checked against fixed choi
 """
 from __future__ import annotations
 
+import functools
+
 from ..api import differential, grad, hessian, hvp, jacobian
 from ..core.errors import MatcalcError
 from ..core.functions import CALLS, FUNCTIONS
@@ -34,7 +36,6 @@ from ..language.declarations import PROPS
 from ..language.parser import MAX_LENGTH
 from ..outputs.codegen.generate import numpy_module
 from ..report import expression_json, result_json
-from ..results import Result
 from .mathml import add_mathml, available, to_mathml
 
 KINDS = ("auto", "gradient", "jacobian", "hessian", "hvp", "differential")
@@ -274,6 +275,7 @@ def language() -> dict:
             "max_length": MAX_LENGTH, "features": {"steps": _has_steps(), "mathml": available()}}
 
 
+@functools.lru_cache(maxsize=1)
 def _has_steps() -> bool:
     """Whether results carry their derivation's steps (`r.steps`) in this version."""
-    return any(hasattr(cls, "steps") for cls in (Result, *Result.__subclasses__()))
+    return hasattr(grad("x' x", "x"), "steps")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 import threading
 import webbrowser
@@ -42,6 +43,17 @@ SECURITY_HEADERS = {
 }
 
 
+def _finite(data):
+    """A copy of a JSON tree with every NaN or infinity written as a string ("nan", "inf")."""
+    if isinstance(data, float) and not math.isfinite(data):
+        return str(data)
+    if isinstance(data, dict):
+        return {k: _finite(v) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [_finite(v) for v in data]
+    return data
+
+
 def _static(name: str) -> bytes:
     return resources.files(__package__).joinpath("static", name).read_bytes()
 
@@ -63,7 +75,11 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
     def _json(self, status: int, data: dict) -> None:
-        self._send(status, json.dumps(data).encode(), "application/json; charset=utf-8")
+        try:
+            text = json.dumps(data, allow_nan=False)
+        except ValueError:  # NaN or an infinity (a check's error): JSON has none, browsers refuse them
+            text = json.dumps(_finite(data))
+        self._send(status, text.encode(), "application/json; charset=utf-8")
 
     def send_error(self, code, message=None, explain=None):
         """Every error as JSON (the standard library's would be an HTML page)."""

@@ -2,14 +2,20 @@
 
 Python cannot stop a thread, so a derivation that runs too long (a huge Hessian, a slow check)
 would hold the server's CPU for as long as it takes. Here each derivation runs in one of a few
-worker processes (started with "spawn", so that no lock of the server's threads is copied into
-them); a worker still busy when its request's budget runs out is killed and replaced, and the
-request gets a clear JSON error. A worker that dies (out of memory, a crash) is replaced too.
+worker processes, `python -m matcalc.web.worker`, which read one JSON request per line on their
+standard input and write one JSON answer per line on their standard output. A worker still busy
+when its request's budget runs out is killed and replaced, and the request gets a clear JSON
+error; a worker that dies (out of memory, a crash) is replaced too. Plain subprocesses, rather
+than multiprocessing's, copy nothing of the server (no lock held by one of its threads) and never
+re-import the program that started the server.
 """
 from __future__ import annotations
 
-import multiprocessing
+import json
+import os
 import queue
+import subprocess
+import sys
 import threading
 import time
 
@@ -17,10 +23,13 @@ from .api import respond
 
 #: Address space a worker may use (bytes): a request that needs more fails alone, in its worker.
 MEMORY_LIMIT = 4 * 1024 ** 3
+READY = "ready"
 
 
-def _worker_main(conn, memory_limit: int | None) -> None:  # pragma: no cover - runs in the child
-    """A worker: warm up (build the parser), say ready, then answer requests until told to stop."""
+def serve_stdio(memory_limit: int | None = MEMORY_LIMIT) -> None:  # pragma: no cover - runs in the child
+    """A worker: warm up (build the parser), say ready, then answer requests until end of input."""
+    out = sys.stdout
+    sys.stdout = sys.stderr  # anything else that prints cannot garble the answers
     respond({"expr": "x' A x", "wrt": "x", "format": "mathml"})
     if memory_limit:
         try:
@@ -28,36 +37,63 @@ def _worker_main(conn, memory_limit: int | None) -> None:  # pragma: no cover - 
             resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
         except (ImportError, ValueError, OSError):
             pass
-    conn.send("ready")
-    while True:
+    out.write(READY + "\n")
+    out.flush()
+    for line in sys.stdin:
         try:
-            request = conn.recv()
-        except (EOFError, OSError):
-            return
-        if request is None:
-            return
-        conn.send(respond(request))
+            request = json.loads(line)
+        except ValueError:
+            request = None  # cannot happen: the server sends what it parsed
+        status, body = respond(request)
+        out.write(json.dumps([status, body]) + "\n")
+        out.flush()
 
 
 class _Worker:
-    def __init__(self, ctx, memory_limit):
-        self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=_worker_main, args=(child, memory_limit), daemon=True,
-                                   name="matcalc-web-worker")
-        self.process.start()
-        child.close()
+    """One worker process and a thread that reads its answers into a queue."""
+
+    def __init__(self, memory_limit: int | None):
+        env = dict(os.environ)
+        # the child imports this same matcalc, wherever it was imported from
+        root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+        env["MATCALC_WORKER_MEMORY"] = str(memory_limit or 0)
+        self.process = subprocess.Popen([sys.executable, "-m", "matcalc.web.worker"], env=env,
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                        text=True, encoding="utf-8", bufsize=1)
+        self.answers: queue.Queue = queue.Queue()
+        threading.Thread(target=self._read, daemon=True, name="matcalc-web-worker-reader").start()
+
+    def _read(self) -> None:
+        try:
+            for line in self.process.stdout:
+                self.answers.put(line)
+        except (OSError, ValueError):
+            pass
+        self.answers.put(None)  # end of output: the worker has stopped
 
     def wait_ready(self, timeout: float) -> bool:
         try:
-            return self.conn.poll(timeout) and self.conn.recv() == "ready"
-        except (EOFError, OSError):
+            return (self.answers.get(timeout=timeout) or "").strip() == READY
+        except queue.Empty:
             return False
 
+    def send(self, request) -> None:
+        self.process.stdin.write(json.dumps(request) + "\n")
+        self.process.stdin.flush()
+
     def kill(self) -> None:
-        if self.process.is_alive():
+        if self.process.poll() is None:
             self.process.kill()
-        self.process.join(5)
-        self.conn.close()
+        try:
+            self.process.wait(5)
+        except subprocess.TimeoutExpired:  # pragma: no cover
+            pass
+        for stream in (self.process.stdin, self.process.stdout):
+            try:
+                stream.close()
+            except (OSError, ValueError):
+                pass
 
 
 def timeout_error(seconds: float) -> dict:
@@ -82,7 +118,6 @@ class WorkerPool:
         self.wait_limit = wait_limit
         self.memory_limit = memory_limit
         self.startup_timeout = startup_timeout
-        self._ctx = multiprocessing.get_context("spawn")
         self._idle: queue.Queue = queue.Queue()
         self._lock = threading.Lock()
         self._workers: set = set()
@@ -91,9 +126,12 @@ class WorkerPool:
         starting = [self._start() for _ in range(max(1, size))]
         for w in starting:
             self._ready(w)
+        if self._idle.empty():
+            self.close()
+            raise RuntimeError("no worker process started (python -m matcalc.web.worker)")
 
     def _start(self) -> _Worker:
-        w = _Worker(self._ctx, self.memory_limit)
+        w = _Worker(self.memory_limit)
         with self._lock:
             self._workers.add(w)
         return w
@@ -125,18 +163,26 @@ class WorkerPool:
             return 503, busy_error(self.wait_limit)
         t0 = time.monotonic()
         try:
-            w.conn.send(request)
-            if w.conn.poll(self.time_limit):
-                answer = w.conn.recv()
-                self._idle.put(w)
-                return answer
+            w.send(request)
+            line = w.answers.get(timeout=self.time_limit)
+        except queue.Empty:
             self._replace(w)
             return 503, timeout_error(self.time_limit)
-        except (EOFError, OSError, BrokenPipeError):
+        except (OSError, ValueError):
+            line = None
+        if line is None:
             self._replace(w)
             return 500, {"error": "WorkerError", "line": None, "column": None, "field": None,
                          "message": "the worker deriving this request stopped (it may have run out of memory "
                                     f"after {time.monotonic() - t0:.1f} s); please report the input"}
+        try:
+            status, body = json.loads(line)
+        except ValueError:
+            self._replace(w)
+            return 500, {"error": "WorkerError", "line": None, "column": None, "field": None,
+                         "message": "the worker's answer was garbled; please report the input"}
+        self._idle.put(w)
+        return status, body
 
     def close(self) -> None:
         self._closed = True
@@ -145,9 +191,16 @@ class WorkerPool:
             self._workers.clear()
         for w in workers:
             try:
-                w.conn.send(None)
-            except (OSError, BrokenPipeError):
+                w.process.stdin.close()  # end of input: the worker returns
+            except (OSError, ValueError):
                 pass
         for w in workers:
-            w.process.join(2)
+            try:
+                w.process.wait(2)
+            except subprocess.TimeoutExpired:
+                pass
             w.kill()
+
+
+if __name__ == "__main__":  # pragma: no cover - `python -m matcalc.web.worker`, started by WorkerPool
+    serve_stdio(int(os.environ.get("MATCALC_WORKER_MEMORY", MEMORY_LIMIT)) or None)

@@ -191,7 +191,7 @@ def test_steps_are_added_where_results_have_them(monkeypatch):
 
 
 def test_steps_asked_of_results_without_them_are_left_out_quietly():
-    if hasattr(GradientResult, "steps"):
+    if hasattr(matcalc.grad("x' x", "x"), "steps"):
         pytest.skip("results carry steps in this version")
     body = ok({"expr": "x' A x", "wrt": "x", "steps": True})
     assert "steps" not in body
