@@ -161,12 +161,13 @@ def _rows(r, out: dict, function: dict) -> list:
     """The page's lines, in order: how f was read, df, the result, its Kronecker form, d2f, steps."""
     rows = [_row("read", "read as", function["text"], function["latex"], "f")]
     d = out.get("differential")
-    if d and r.kind != "differential" and d["text"] != out["text"]:
+    if isinstance(d, dict) and r.kind != "differential" and d.get("text") != out.get("text"):
         rows.append(_row("differential", "differential", d["text"], d["latex"], r"\mathrm{d}f"))
     titles = {"gradient": "gradient", "jacobian": "Jacobian", "hessian": "Hessian",
               "hvp": "Hessian-vector product", "differential": "differential"}
-    title = titles[r.kind] + (" (a linear map)" if getattr(r, "is_map", False) else "")
-    rows.append(_row("result", title, out["text"], out["latex"], r.latex_label()))
+    title = titles.get(r.kind, str(r.kind)) + (" (a linear map)" if getattr(r, "is_map", False) else "")
+    label = r.latex_label() if hasattr(r, "latex_label") else ""
+    rows.append(_row("result", title, out.get("text", str(r)), out.get("latex", r.latex()), label))
     if "kron" in out:
         rows.append(_row("kron", "Kronecker form (vec)", out["kron"]["text"], out["kron"]["latex"]))
     if "d2f" in out:
