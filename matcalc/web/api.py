@@ -100,6 +100,9 @@ def derive(request) -> dict:
     if not wrt:
         out = expression_json(f)
         out.update(kind="expression", function=function)
+        if f.variables:
+            out["note"] = (f"nothing was differentiated: say which variable to differentiate by (the expression "
+                           f"has {len(f.variables)}: {', '.join(f.variables)})")
         return _finish(out, req, rows=[_row("read", "read as", function["text"], function["latex"])])
     target = wrt[0] if len(wrt) == 1 else list(wrt)
     note = None

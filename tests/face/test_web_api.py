@@ -51,8 +51,9 @@ def test_derive_answers_what_the_command_line_prints_as_json(capsys, argv, reque
     body = json.loads(json.dumps(ok(request_)))  # as it goes over HTTP
     f = matcalc.parse(request_["expr"], where=request_.get("where"))
     assert body.pop("function") == {"text": str(f), "latex": f.latex()}
-    if body.get("kind") == "expression":  # the API says what it answered; the CLI's parse-only JSON does not
+    if body.get("kind") == "expression":  # the API says what it answered, and what to do next
         body.pop("kind")
+        assert body.pop("note").startswith("nothing was differentiated: say which variable")
     assert body == cli_json(capsys, *argv)
 
 
