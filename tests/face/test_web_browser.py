@@ -232,3 +232,15 @@ def test_cheat_sheet_inserts_an_example_from_the_registry(page):
     sheet.find_element("xpath", ".//button[text()='softmax(x)']").click()
     assert driver.find_element("id", "expr").get_attribute("value") == "softmax(x)"
     answered(driver, "result", str(matcalc.jacobian("softmax(x)", "x")))
+
+
+def test_page_loads_nothing_from_elsewhere_and_logs_no_error(page):
+    driver, url = page
+    driver.get("about:blank")
+    driver.get_log("browser")  # start from an empty log
+    open_page(driver, url, expr="x'x", wrt="x")
+    answered(driver, "result", "2 x")
+    loaded = driver.execute_script("return performance.getEntriesByType('resource').map((e) => e.name)")
+    assert loaded and all(name.startswith(url) for name in loaded), loaded
+    errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+    assert not errors, errors   # a blocked resource or a Content-Security-Policy violation shows here
