@@ -73,7 +73,7 @@ def browser():
 
 @pytest.fixture(scope="module")
 def page(browser):
-    server = start(port=0, workers=2, time_limit=20.0)
+    server = start(port=0, workers=1, time_limit=20.0)  # the page asks one thing at a time
     browser.execute_cdp_cmd("Browser.grantPermissions", {
         "origin": server.url.rstrip("/"), "permissions": ["clipboardReadWrite", "clipboardSanitizedWrite"]})
     try:
