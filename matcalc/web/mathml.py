@@ -7,27 +7,35 @@ package the page shows the LaTeX source instead, and says why.
 """
 from __future__ import annotations
 
-try:  # optional dependency: the `web` extra
-    from latex2mathml.converter import convert as _convert
-except ImportError:  # pragma: no cover - exercised only without the extra
-    _convert = None
+import functools
 
 #: LaTeX longer than this is shown as source: a huge formula would only cost time to typeset.
 MAX_LATEX = 20_000
 
 
+@functools.lru_cache(maxsize=1)
+def _converter():
+    """latex2mathml's converter, imported on first use (the command line never needs it), or None."""
+    try:  # optional dependency: the `web` extra
+        from latex2mathml.converter import convert
+    except ImportError:  # pragma: no cover - exercised only without the extra
+        return None
+    return convert
+
+
 def available() -> bool:
     """Whether LaTeX can be converted here (latex2mathml is installed)."""
-    return _convert is not None
+    return _converter() is not None
 
 
 def to_mathml(latex: str, display: str = "block") -> str | None:
     """The MathML of `latex`, or None where it cannot be converted (no converter, too long, or
     LaTeX the converter does not know): the page then shows the source."""
-    if _convert is None or not latex or len(latex) > MAX_LATEX:
+    convert = _converter()
+    if convert is None or not latex or len(latex) > MAX_LATEX:
         return None
     try:
-        mathml = _convert(latex, display=display)
+        mathml = convert(latex, display=display)
     except Exception:  # noqa: BLE001 - any converter failure falls back to the source
         return None
     # matcalc's LaTeX puts every group in \left( ... \right); stretched to their content, the
