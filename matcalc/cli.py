@@ -36,7 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Symbolic matrix calculus by the differential approach: df, gradients, Jacobians, Hessians.",
         epilog='examples:\n  matcalc "tr(AX^2BX^-T)" --wrt X\n'
                '  matcalc "x\'Ax" --wrt x --hessian --where "A: matrix(n,n) symmetric"\n'
-               '  echo "log(det(X))" | matcalc - --wrt X --format json --check',
+               '  echo "log(det(X))" | matcalc - --wrt X --format json --check\n'
+               '  matcalc serve [--port N] [--open]    (the local web page; matcalc serve --help)',
         formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--version", action="version", version=f"matcalc {_version()}")
     p.add_argument("expr", help="the expression, or - to read it from standard input")
@@ -77,6 +78,8 @@ def _protect_negative_expression(argv: list) -> tuple:
 
 def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["serve"]:  # `matcalc serve [--port N] [--open]`: the local web page
+        return _engine(".web.server").main(argv[1:])
     argv, saved = _protect_negative_expression(argv)
     args = build_parser().parse_args(argv)
     args.expr = saved.get(args.expr, args.expr)
@@ -115,8 +118,7 @@ def run(args) -> int:
         e = matcalc.parse(text, where=args.where)
         shape = "scalar" if not e.shape else " x ".join(map(str, e.shape))
         if args.format == "json":
-            print(json.dumps({"text": str(e), "latex": e.latex(), "shape": list(e.shape), "where": e.where,
-                              "read_as": e.reading, "inferred": e.inferred}, indent=2))
+            print(json.dumps(_engine(".report").expression_json(e), indent=2))
         elif args.format == "text":
             print(str(e))
         else:
@@ -144,13 +146,7 @@ def run(args) -> int:
         print(numpy_module(r))
         print(f"# read as: {f.reading}   ({f.inferred})")
     elif args.format == "json":
-        out = r.forms()
-        _json_shapes(r, out)  # read_as and inferred come with the result's forms
-        if report is not None:
-            out["check"] = {"ok": report.ok, "error": report.error, "trials": report.trials}
-        if args.steps:
-            out["steps"] = r.steps.to_json()
-        print(json.dumps(out, indent=2))
+        print(json.dumps(_engine(".report").result_json(r, report, steps=args.steps), indent=2))
     else:
         print(f"{'%' if args.format == 'latex' else '#'} read as: {f.reading}   ({f.inferred})")
         for label, text_, latex in _lines(r):
@@ -187,7 +183,7 @@ def _run_several(args, f, names: list) -> int:
     elif args.format == "json":
         out = r.forms()
         for part, forms in zip(r.parts.values(), out["parts"]):
-            _json_shapes(part, forms)  # each part's shape as a single-variable result gives it
+            _engine(".report").add_shapes(part, forms)  # each part's shape as a single-variable result gives it
         if report is not None:
             out["check"] = {"ok": report.ok, "error": report.error, "trials": report.trials}
         if args.steps:
@@ -222,19 +218,6 @@ def _print_steps(r, fmt: str) -> None:
         print(f"{lead}steps:")
         for line in str(r.steps).splitlines():
             print(lead + line)
-
-
-def _json_shapes(r, out: dict) -> None:
-    """JSON's `shape` is that of the array `.evaluate()` returns (a linear map's is [out..., in...],
-    [in..., out...] in denominator layout; `map_value_shape` is then that of L(V)); a Hessian
-    with a second differential gives it as `d2f` (vector and matrix variables alike)."""
-    m = getattr(r, "linear_map", None)
-    if m is not None:
-        outs, ins = list(numpy_shape(m.expr.shape)), list(numpy_shape(m.variable.shape))
-        out["map_value_shape"] = out["shape"]
-        out["shape"] = ins + outs if m.layout == "denominator" else outs + ins
-    if getattr(r, "bilinear", None) is not None:
-        out["d2f"] = {"text": r.bilinear_form(), "latex": r.bilinear_form(latex=True)}
 
 
 def _latex_label(r, label: str) -> str:

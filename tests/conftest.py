@@ -5,6 +5,7 @@ import json
 import math
 import os
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -39,6 +40,24 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "long" in item.keywords:
             item.add_marker(skip)
+
+
+ARTIFACTS = os.path.join(ROOT, "test-artifacts")  # files tests keep for a person to look at (gitignored)
+_SESSION_START = []
+
+
+def pytest_sessionstart(session):
+    _SESSION_START.append(time.time())
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Name the artifacts this run wrote (the web page's screenshots), so a person can find them."""
+    if not os.path.isdir(ARTIFACTS) or not _SESSION_START:
+        return
+    fresh = sorted(os.path.join(ARTIFACTS, f) for f in os.listdir(ARTIFACTS)
+                   if os.path.getmtime(os.path.join(ARTIFACTS, f)) >= _SESSION_START[0] - 1)
+    if fresh:
+        terminalreporter.write_line("artifacts kept: " + ", ".join(os.path.relpath(f, ROOT) for f in fresh))
 
 
 def load_cases(name: str = "seed_cases.jsonl") -> list:

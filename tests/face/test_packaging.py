@@ -42,6 +42,12 @@ def test_wheel_contains_the_grammar(wheel):
     assert "matcalc/grammar/matcalc.lark" in names
 
 
+def test_wheel_contains_the_web_page(wheel):
+    names = zipfile.ZipFile(wheel).namelist()
+    for asset in ("index.html", "style.css", "app.js"):
+        assert f"matcalc/web/static/{asset}" in names
+
+
 def test_installed_wheel_parses_outside_the_source_tree(wheel, tmp_path):
     target = tmp_path / "site"
     proc = subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--no-index", "--target",

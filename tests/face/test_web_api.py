@@ -1,0 +1,219 @@
+"""The web page's JSON API, called in-process: the command line's JSON, errors with positions,
+MathML, generated code, the checks on every field, and the cheat sheet from the registry."""
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+
+import pytest
+
+import matcalc
+from matcalc.cli import main
+from matcalc.core.functions import ALIASES, CALLS, FUNCTIONS
+from matcalc.outputs.codegen.generate import numpy_module
+from matcalc.results import GradientResult
+from matcalc.web.api import language, respond
+from matcalc.web.mathml import available
+
+MAIN = "tr(AX^2BX^-T)"
+
+
+def cli_json(capsys, *argv) -> dict:
+    assert main(list(argv) + ["--format", "json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def ok(request: dict) -> dict:
+    status, body = respond(request)
+    assert status == 200, body
+    return body
+
+
+def refused(request) -> dict:
+    status, body = respond(request)
+    assert status == 400, body
+    assert set(body) == {"error", "message", "line", "column", "field"}
+    assert body["message"].strip()
+    return body
+
+
+# ---------------------------------------------------------------------------- the same content as the CLI
+
+@pytest.mark.parametrize("argv, request_", [
+    ((MAIN, "--wrt", "X"), {"expr": MAIN, "wrt": "X"}),
+    (("log(det(X))", "--wrt", "X", "--hessian"), {"expr": "log(det(X))", "wrt": "X", "kind": "hessian"}),
+    (("A X B", "--wrt", "X", "--jacobian", "--layout", "denominator"),
+     {"expr": "A X B", "wrt": "X", "kind": "jacobian", "layout": "denominator"}),
+    (("1/2 ||A x - b||^2", "--wrt", "x", "--hvp"), {"expr": "1/2 ||A x - b||^2", "wrt": "x", "kind": "hvp"}),
+    (("x' A x", "--where", "A: matrix(n,n) symmetric"), {"expr": "x' A x", "where": "A: matrix(n,n) symmetric"}),
+], ids=["gradient", "hessian", "jacobian-denominator", "hvp", "expression-only"])
+def test_derive_answers_what_the_command_line_prints_as_json(capsys, argv, request_):
+    body = json.loads(json.dumps(ok(request_)))  # as it goes over HTTP
+    f = matcalc.parse(request_["expr"], where=request_.get("where"))
+    assert body.pop("function") == {"text": str(f), "latex": f.latex()}
+    if body.get("kind") == "expression":  # the API says what it answered, and what to do next
+        body.pop("kind")
+        assert body.pop("note").startswith("nothing was differentiated: say which variable")
+    assert body == cli_json(capsys, *argv)
+
+
+def test_check_carries_the_command_lines_verdict_and_its_sentence():
+    body = ok({"expr": "1/2 ||A x - b||^2", "wrt": "x", "check": True})
+    assert body["check"]["ok"] is True and body["check"]["trials"] >= 1
+    assert body["check"]["verdict"].startswith("ok")
+
+
+def test_auto_kind_of_a_vector_function_is_its_jacobian_and_says_so():
+    body = ok({"expr": "A x", "wrt": "x"})
+    assert body["kind"] == "jacobian" and body["text"] == "A"
+    assert "not a scalar" in body["note"]
+
+
+def test_one_variable_is_taken_when_wrt_is_left_out():
+    assert ok({"expr": "log(det(X))"})["text"] == str(matcalc.grad("log(det(X))", "X"))
+
+
+def test_comma_separated_wrt_is_passed_as_several_variables():
+    body = ok({"expr": "1/2 ||W x + b - y||^2", "wrt": "W, b", "kind": "hessian"})
+    assert list(body["wrt"]) == ["W", "b"]
+    assert body["text"] == str(matcalc.hessian("1/2 ||W x + b - y||^2", ("W", "b")))
+
+
+def test_wrt_as_a_list_is_the_same_as_commas():
+    a = ok({"expr": "1/2 ||W x + b - y||^2", "wrt": ["W", "b"], "kind": "hessian"})
+    b = ok({"expr": "1/2 ||W x + b - y||^2", "wrt": "W,b", "kind": "hessian"})
+    assert a == b
+
+
+# ---------------------------------------------------------------------------- errors
+
+def test_parse_error_is_400_with_the_line_and_column_of_the_library():
+    text = "x' A x +\n  * y"
+    with pytest.raises(matcalc.ParseError) as info:
+        matcalc.parse(text)
+    body = refused({"expr": text, "wrt": "x"})
+    assert body["error"] == "ParseError"
+    assert (body["line"], body["column"]) == (info.value.line, info.value.column) == (2, 3)
+    assert body["field"] == "expr"
+    assert str(info.value) == body["message"]
+
+
+def test_an_error_without_a_position_has_null_line_and_column():
+    body = refused({"expr": "x' A x", "wrt": "x", "where": "A: matrx(n,n)"})
+    assert body["error"] == "DeclarationError" and "did you mean matrix" in body["message"]
+    assert body["line"] is None and body["column"] is None
+
+
+def test_differentiating_by_a_name_not_in_the_expression_is_a_clear_error():
+    body = refused({"expr": "x' A x", "wrt": "z"})
+    assert "z" in body["message"]
+
+
+@pytest.mark.parametrize("request_, field", [
+    ({"wrt": "x"}, "expr"),
+    ({"expr": 3}, "expr"),
+    ({"expr": "x", "where": ["A"]}, "where"),
+    ({"expr": "x", "kind": "laplacian"}, "kind"),
+    ({"expr": "x", "layout": "diagonal"}, "layout"),
+    ({"expr": "x", "format": "html"}, "format"),
+    ({"expr": "x", "check": "yes"}, "check"),
+    ({"expr": "x", "steps": 1}, "steps"),
+    ({"expr": "x", "code": ["fortran"]}, "code"),
+    ({"expr": "x", "wrt": {"x": 1}}, "wrt"),
+    ({"expr": "x", "wrt": ",".join(f"x{i}" for i in range(100))}, "wrt"),
+    ({"expr": "x", "__class__": "x"}, "__class__"),
+    ({"expr": "x", "where": "x: vector(n); " * 20_000}, "declarations"),
+], ids=lambda v: v if isinstance(v, str) else None)
+def test_a_malformed_request_is_refused_naming_the_field(request_, field):
+    assert field in refused(request_)["message"]
+
+
+@pytest.mark.parametrize("request_", [None, [], "x'Ax", 3, [{"expr": "x"}]])
+def test_a_request_that_is_not_an_object_is_refused(request_):
+    assert refused(request_)["error"] == "RequestError"
+
+
+def test_several_variables_without_a_kind_needing_them_say_which_to_choose():
+    assert "which variable" in refused({"expr": "x' A x", "check": True})["message"]
+
+
+# ---------------------------------------------------------------------------- MathML and code for the page
+
+@pytest.mark.skipif(not available(), reason="latex2mathml (the web extra) is not installed")
+def test_mathml_format_gives_every_latex_its_mathml():
+    body = ok({"expr": "log(det(X))", "wrt": "X", "kind": "hessian", "format": "mathml"})
+
+    def walk(d):
+        if isinstance(d, dict):
+            if isinstance(d.get("latex"), str):
+                yield d
+            for v in d.values():
+                yield from walk(v)
+        elif isinstance(d, list):
+            for v in d:
+                yield from walk(v)
+    found = list(walk(body))
+    assert len(found) >= 6
+    for d in found:
+        root = ET.fromstring(d["mathml"])
+        assert root.tag == "{http://www.w3.org/1998/Math/MathML}math"
+
+
+@pytest.mark.skipif(not available(), reason="latex2mathml (the web extra) is not installed")
+def test_rows_are_how_f_was_read_df_the_result_its_kronecker_form_and_d2f_in_order():
+    r = matcalc.hessian("log(det(X))", "X")
+    body = ok({"expr": "log(det(X))", "wrt": "X", "kind": "hessian", "format": "mathml"})
+    assert [row["key"] for row in body["rows"]] == ["read", "differential", "result", "kron", "d2f"]
+    result = body["rows"][2]
+    assert result["latex"] == r.latex() and result["text"] == str(r)
+    assert result["shown"] == r.latex_label() + " = " + r.latex()
+    assert body["rows"][3]["latex"] == r.kron.latex()
+    assert body["rows"][4]["text"] == r.bilinear_form()
+
+
+@pytest.mark.parametrize("backend", ["numpy", "jax", "torch"])
+def test_code_is_the_generated_module_of_the_result(backend):
+    r = matcalc.grad(MAIN, "X")
+    body = ok({"expr": MAIN, "wrt": "X", "code": [backend]})
+    assert body["code"] == {backend: {"source": numpy_module(r, backend=backend)}}
+
+
+def test_steps_are_added_where_results_have_them(monkeypatch):
+    """The page's steps wiring: a result with `steps` (and `steps_latex()`) shows them as rows."""
+    steps = [{"rule": "d(XY) = dX Y + X dY", "text": "d(x' A x) = dx' A x + x' A dx", "latex": "a"},
+             {"rule": "read off", "text": "grad f = (A + A') x", "latex": "b"}]
+    monkeypatch.setattr(GradientResult, "steps", property(lambda self: steps), raising=False)
+    monkeypatch.setattr(GradientResult, "steps_latex", lambda self: "a \\\\ b", raising=False)
+    body = ok({"expr": "x' A x", "wrt": "x", "steps": True, "format": "mathml"})
+    assert [{k: s[k] for k in ("rule", "text", "latex")} for s in body["steps"]] == steps
+    assert body["steps_latex"] == "a \\\\ b"
+    assert [row["title"] for row in body["rows"][-2:]] == ["step 1: d(XY) = dX Y + X dY", "step 2: read off"]
+    assert "steps" not in ok({"expr": "x' A x", "wrt": "x", "format": "mathml"})
+
+
+def test_steps_asked_of_results_without_them_are_left_out_quietly():
+    if hasattr(matcalc.grad("x' x", "x"), "steps"):
+        pytest.skip("results carry steps in this version")
+    body = ok({"expr": "x' A x", "wrt": "x", "steps": True})
+    assert "steps" not in body
+
+
+# ---------------------------------------------------------------------------- the cheat sheet
+
+def test_cheat_sheet_lists_every_registered_function_and_operation():
+    sheet = language()
+    assert [f["name"] for f in sheet["functions"]] == list(FUNCTIONS)
+    assert [c["name"] for c in sheet["calls"]] == list(CALLS)
+    aliases = {a for f in sheet["functions"] + sheet["calls"] for a in f["aliases"]}
+    assert aliases == set(ALIASES)
+
+
+def test_every_cheat_sheet_example_parses():
+    sheet = language()
+    examples = [r["example"] for r in sheet["syntax"]] + [f["example"] for f in sheet["functions"] + sheet["calls"]]
+    for example in examples:
+        where = "n, m: scalar" if example in ("dim(n)",) else None
+        try:
+            matcalc.parse(example, where=where)
+        except matcalc.MatcalcError as e:  # a call whose sizes come from the context may need one
+            assert "size" in str(e) or "context" in str(e), (example, str(e))
