@@ -221,7 +221,7 @@ def _print_steps(r, fmt: str) -> None:
 
 
 def _latex_label(r, label: str) -> str:
-    """The LaTeX of a line's label (`grad f` is \nabla_X f, `d2f` is \mathrm{d}^2 f)."""
+    r"""The LaTeX of a line's label (`grad f` is \nabla_X f, `d2f` is \mathrm{d}^2 f)."""
     if label == "df":
         return r"\mathrm{d}f"
     if label == "d2f":

@@ -354,7 +354,7 @@ def expand_one(e: Expr, dirs: dict):
         return _expand_pow(e, s, dep)
     if isinstance(e, Func):           # d f(U) = f'(U) .* dU
         return _prune(_emul(e.shape == SCALAR, Leaf(derivative(e.name, e.arg)), s(e.arg)))
-    if isinstance(e, Softmax):        # d softmax(u) = (diag(p) - p p') du
+    if isinstance(e, Softmax) and e.shape[1] == 1:  # d softmax(u) = (diag(p) - p p') du (a matrix: the table)
         p = e
         return _prune(_op("mul", Leaf(B.sub(B.diag(p), B.mul(p, B.transpose(p)))), s(e.arg)))
     return Leaf(simplify(differential(e, dirs)))

@@ -669,10 +669,17 @@ def common_subexpressions(e, limit: int = 3, taken=(), given=(), pair_transposes
             # a transposed occurrence counts too: R and R' are both written with the name R
             t = B.transpose(node)  # (not for X^-1 and X^-T: each is as short as a name's transpose)
             kt = occurrences.get(t, 0) if t is not node and not isinstance(node, (Inverse, MatPow, Transpose)) else 0
-            if k + kt < 2 or (kt and tree_size(t) < tree_size(node)):
+            if kt and tree_size(t) < tree_size(node):
                 continue  # (name the one of the pair with the shorter definition)
+            # so does a negated sum: Y - W2 P is written -R where R = W2 P - Y
+            ng = _negated_sum(node)
+            kn = occurrences.get(ng, 0) if ng is not node else 0
+            if kn and (kn, -tree_size(ng), ng.key) > (k, -tree_size(node), node.key):
+                continue  # (name the one the answer uses more often, else the shorter, else either, once)
+            if k + kt + kn < 2:
+                continue
             size = tree_size(node)
-            saving = k * size + kt * tree_size(t) - (k + 2 * kt) - size - 3
+            saving = k * size + kt * tree_size(t) + kn * tree_size(ng) - (k + 2 * kt + 2 * kn) - size - 3
             if saving > 0 and (best is None or saving > best[0]):
                 best = (saving, node)
         if best is None:
@@ -685,10 +692,17 @@ def common_subexpressions(e, limit: int = 3, taken=(), given=(), pair_transposes
         taken.add(name)
         v = B.var(name, node.shape, ("symmetric",) if B.is_symmetric(node) and kind == "matrix" else ())
         swap = {node: v, B.transpose(node): B.transpose(v)}
+        if isinstance(node, Add):
+            swap[_negated_sum(node)] = B.neg(v)
         bodies = [B.transform(b, lambda n, swap=swap: swap.get(n, n)) for b in bodies]
         binds = [(nm, B.transform(d, lambda n, swap=swap: swap.get(n, n))) for nm, d in binds]
         binds.append((name, node))
     return (bodies if isinstance(e, (list, tuple)) else bodies[0]), binds
+
+
+def _negated_sum(node: Expr) -> Expr:
+    """A sum with every term negated (Y - W2 P for W2 P - Y), the node itself for anything else."""
+    return B.add(*[B.neg(t) for t in node.args]) if isinstance(node, Add) else node
 
 
 def _ordered(binds):

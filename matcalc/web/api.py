@@ -265,7 +265,8 @@ SYNTAX = (
 #: Example calls to insert, by arity.
 _CALL_EXAMPLES = {"ones": "ones(n)", "zeros": "zeros(n)", "kron": "kron(A, B)", "comm": "comm(m, n)",
                   "dim": "dim(n)", "vector": "vector(1)", "matrix": "matrix(1)", "diag": "diag(x)",
-                  "softmax": "softmax(x)", "norm1": "norm1(x)", "norm2": "norm2(x)"}
+                  "softmax": "softmax(x)", "norm1": "norm1(x)", "norm2": "norm2(x)",
+                  "unvec": "unvec(v, m, n)", "logsumexp": "logsumexp(x)", "mean": "mean(x)", "sum": "sum(X, 1)"}
 
 
 _KIND_EXAMPLES = {"scalar": "scalar", "vector": "vector(n)", "matrix": "matrix(m,n)"}
