@@ -307,6 +307,8 @@ class TextPrinter(Printer):
         return self.at(a, ATOM) + "^-1", POW
 
     def _print_MatPow(self, e):
+        if isinstance(e.base, (Pow, MatPow)):  # a chained power is ambiguous: (C.^2)^2, never C.^2^2
+            return self.paren(self.p(e.base)[0]) + "^" + str(e.k), POW
         return self.at(e.base, POW) + "^" + str(e.k), POW
 
     def _print_Hadamard(self, e):
