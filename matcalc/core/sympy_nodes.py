@@ -1,9 +1,10 @@
-"""SymPy counterparts of the two matcalc nodes SymPy has no class for: vec and the commutation matrix.
+"""SymPy counterparts of the matcalc nodes SymPy has no class for: vec, unvec, the commutation matrix and
+logsumexp.
 
 SymPy's matrix expressions have `Trace`, `Inverse`, `KroneckerProduct`, ... but no column-major
-vectorization and no commutation matrix, which matcalc's Kronecker forms use (`vec(dX)`,
-`K vec(A) = vec(A')`). These two small `MatrixExpr` subclasses fill the gap: SymPy prints them,
-substitutes into them, and makes them explicit (`.as_explicit()`) through their `_entry`, so
+vectorization, no unvec and no commutation matrix, which matcalc's Kronecker forms use (`vec(dX)`,
+`K vec(A) = vec(A')`), and no log-sum-exp. These small `MatrixExpr` subclasses fill the gap: SymPy
+prints them, substitutes into them, and makes them explicit (`.as_explicit()`) through their `_entry`, so
 a Kronecker form is still a SymPy matrix expression that evaluates at numeric sizes.
 
 SymPy is optional: only the SymPy interop (`outputs/sympy_out.py`, `language/sympy_in.py`)
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import sympy
 from sympy.core.sympify import _sympify  # strict: SymPy objects and numbers, never text
+from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from sympy.matrices.expressions.matexpr import MatrixExpr
 
 
@@ -66,3 +68,76 @@ class CommutationMatrix(MatrixExpr):
         if m.is_Integer and n.is_Integer:
             return sympy.ImmutableMatrix(self.as_explicit())
         return self
+
+
+class Unvec(MatrixExpr):
+    """unvec(v, r, c): the (r c) x 1 column v as the r x c matrix whose columns are its consecutive
+    pieces of length r, the inverse of `Vec` (Unvec(Vec(X), r, c) is X)."""
+
+    def __new__(cls, arg, rows, cols):
+        arg, rows, cols = _sympify(arg), _sympify(rows), _sympify(cols)
+        if not getattr(arg, "is_Matrix", False) or arg.shape[1] != 1:
+            raise TypeError("Unvec takes a column vector (an n x 1 matrix expression)")
+        if (arg.shape[0] - rows * cols).is_zero is False:
+            raise ValueError(f"Unvec to {rows} x {cols} needs a vector of length {rows * cols}, not {arg.shape[0]}")
+        return super().__new__(cls, arg, rows, cols)
+
+    @property
+    def arg(self):
+        return self.args[0]
+
+    @property
+    def shape(self):
+        return (self.args[1], self.args[2])
+
+    def _entry(self, i, j, **kwargs):
+        return self.arg[j * self.args[1] + i, 0]
+
+    def doit(self, **hints):
+        arg = self.arg.doit(**hints) if hints.get("deep", True) else self.arg
+        rows, cols = self.args[1], self.args[2]
+        if isinstance(arg, sympy.MatrixBase) and rows.is_Integer and cols.is_Integer:  # cut the column
+            return sympy.ImmutableMatrix(arg.reshape(int(cols), int(rows)).T)
+        return Unvec(arg, rows, cols)
+
+
+class LogSumExp(MatrixExpr):
+    """logsumexp of each column of the m x N matrix X, log(sum_k exp(X[k, j])): a 1 x N row (of a
+    vector u, the 1 x 1 matrix whose entry is log(sum(exp(u)))). Its SymPy definition is
+    `definition()`, log.(ones(1, m) exp.(X)); a class of its own keeps it apart from a written-out
+    log(sum(exp(u))), which matcalc keeps as written."""
+
+    def __new__(cls, arg):
+        arg = _sympify(arg)
+        if not getattr(arg, "is_Matrix", False):
+            raise TypeError("LogSumExp takes a matrix expression")
+        return super().__new__(cls, arg)
+
+    @property
+    def arg(self):
+        return self.args[0]
+
+    @property
+    def shape(self):
+        return (sympy.Integer(1), self.arg.shape[1])
+
+    def definition(self):
+        """log.(ones(1, m) exp.(X)) in SymPy's own classes (elementwise log and exp)."""
+        d = sympy.Dummy("d")
+        sums = sympy.MatMul(sympy.OneMatrix(1, self.arg.shape[0]),
+                            ElementwiseApplyFunction(sympy.Lambda(d, sympy.exp(d)), self.arg))
+        return ElementwiseApplyFunction(sympy.Lambda(d, sympy.log(d)), sums)
+
+    def _entry(self, i, j, **kwargs):
+        rows = self.arg.shape[0]
+        if getattr(rows, "is_Integer", False) or isinstance(rows, int):
+            return sympy.log(sympy.Add(*[sympy.exp(self.arg[k, j]) for k in range(int(rows))]))
+        k = sympy.Dummy("k", integer=True)
+        return sympy.log(sympy.Sum(sympy.exp(self.arg[k, j]), (k, 0, rows - 1)))
+
+    def doit(self, **hints):
+        arg = self.arg.doit(**hints) if hints.get("deep", True) else self.arg
+        if isinstance(arg, sympy.MatrixBase):  # explicit: each column's log-sum-exp
+            return sympy.ImmutableMatrix([[sympy.log(sum(sympy.exp(a) for a in arg.col(j)))
+                                           for j in range(arg.cols)]])
+        return LogSumExp(arg)

@@ -11,7 +11,9 @@ that dimension's size (`Trace(Identity(n))` is n).
 One reading per SymPy class (`READERS`), and SymPy's own spellings of matcalc's operations are
 recognized: `(x.T*A*x)[0, 0]` (and the index sum SymPy turns it into) is the scalar x' A x,
 `log(Abs(Determinant(X)))` is logdet X, `1/(1 + exp(-u))` is sigmoid(u), `Max(0, u)` is relu(u),
-`ones' X ones` is sum(X), `exp.(u) / sum(exp.(u))` is softmax(u), and the reverse of every form
+`ones' X ones` is sum(X), `exp.(u) / sum(exp.(u))` is softmax(u) (`exp.(X) DiagMatrix(ones' exp.(X))^-1`
+of a matrix), the classes of `core/sympy_nodes.py` are vec, unvec, the commutation matrix and
+logsumexp, and the reverse of every form
 `outputs/sympy_out.py` writes. A SymPy construct with no matcalc meaning (an explicit matrix, a
 matrix entry X[i, j], a complex number, a function matcalc does not have) is a MatcalcError that
 names it.
@@ -32,7 +34,7 @@ from ..core import build as B
 from ..core.dims import dim_mul
 from ..core.errors import DeclarationError, MatcalcError, NotSupportedError
 from ..core.nodes import SCALAR, Func, Mul, Ones
-from ..core.sympy_nodes import CommutationMatrix, Vec
+from ..core.sympy_nodes import CommutationMatrix, LogSumExp, Unvec, Vec
 from .declarations import _DIM, _NAME, MAX_DIM, norm_name
 
 #: SymPy function class -> matcalc function name (the elementwise functions SymPy has)
@@ -182,6 +184,9 @@ def _mul(rd, e):
 
 
 def _matmul(rd, e):
+    soft = _column_softmax(rd, e)
+    if soft is not None:
+        return soft
     scalars, matrices = [], []
     for a in e.args:
         (matrices if getattr(a, "is_Matrix", False) else scalars).append(rd.read(a))
@@ -203,6 +208,23 @@ def _sum_of(m: list):
         return B.sumall(B.mul(*m[1:]))
     if col and B.mul(*m[:-1]).shape[0] == 1:
         return B.sumall(B.mul(*m[:-1]))
+    return None
+
+
+def _column_softmax(rd, e):
+    """exp.(X) DiagMatrix(ones(1, m) exp.(X))^-1, each column over its sum, is softmax(X) of a matrix
+    (how `sympy_out` writes it), also inside a longer product; None for a product without it."""
+    matrices = [a for a in e.args if getattr(a, "is_Matrix", False)]
+    for i in range(len(matrices) - 1):
+        inv = matrices[i + 1]
+        if not isinstance(inv, sympy.Inverse) or not isinstance(inv.args[0], DiagMatrix):
+            continue
+        top = rd.read(matrices[i])
+        if isinstance(top, Func) and top.name == "exp" and top.shape[1] != 1 \
+                and rd.read(inv.args[0].args[0]) == B.sum_axis(top, 1):
+            scalars = [rd.read(a) for a in e.args if not getattr(a, "is_Matrix", False)]
+            return B.mul(*scalars, *[rd.read(a) for a in matrices[:i]], B.softmax(top.arg),
+                         *[rd.read(a) for a in matrices[i + 2:]])
     return None
 
 
@@ -361,6 +383,8 @@ READERS = {
     DiagonalOf: lambda rd, e: B.diagpart(rd.read(e.args[0])),
     DiagonalMatrix: lambda rd, e: B.diag(B.diagpart(rd.read(e.args[0]))),
     Vec: lambda rd, e: B.vec(rd.read(e.args[0])),
+    Unvec: lambda rd, e: B.unvec(rd.read(e.args[0]), (rd.dim(e.args[1]), rd.dim(e.args[2]))),
+    LogSumExp: lambda rd, e: B.logsumexp(rd.read(e.args[0])),
     CommutationMatrix: lambda rd, e: B.comm(rd.dim(e.args[0]), rd.dim(e.args[1])),
     sympy.log: _log,
     sympy.Max: _max,
@@ -370,7 +394,7 @@ READERS = {
 
 def _dimension_names(e) -> frozenset:
     names = set()
-    for m in e.atoms(sympy.MatrixSymbol, sympy.Identity, sympy.ZeroMatrix, sympy.OneMatrix):
+    for m in e.atoms(sympy.MatrixSymbol, sympy.Identity, sympy.ZeroMatrix, sympy.OneMatrix, Unvec):
         for d in m.shape:
             names.update(s.name for s in getattr(d, "free_symbols", ()))
     return frozenset(names)

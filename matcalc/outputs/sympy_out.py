@@ -16,9 +16,10 @@ test checks both are complete. The translation is exact:
 * elementwise functions of vectors and matrices are `ElementwiseApplyFunction(Lambda(d, f(d)), X)`,
   an elementwise power `HadamardPower`; functions SymPy lacks are written by their definition:
   sigmoid `1/(1 + exp(-u))`, softplus `log(1 + exp(u))`, relu `Max(0, u)`;
-* `sum(X)` is `ones' X ones` (`OneMatrix`), `softmax(u)` is `exp.(u) / sum(exp.(u))`, `diag(v)`
-  `DiagMatrix`, `diag(X)` `DiagonalOf`; `vec` and the commutation matrix use the two classes of
-  `core/sympy_nodes.py`.
+* `sum(X)` is `ones' X ones` (`OneMatrix`), `softmax(u)` is `exp.(u) / sum(exp.(u))` (of a matrix,
+  column by column, `exp.(X) DiagMatrix(ones(1, m) exp.(X))^-1`), `diag(v)` `DiagMatrix`, `diag(X)`
+  `DiagonalOf`; `vec`, `unvec`, the commutation matrix and `logsumexp` (of a vector, the entry of
+  the 1 x 1 `LogSumExp(u)`) use the classes of `core/sympy_nodes.py`.
 
 SymPy is optional: this module imports it, and the face imports this module only when a user
 asks for SymPy, so `import matcalc` does not load SymPy.
@@ -33,8 +34,11 @@ from sympy.matrices.expressions.matexpr import MatrixElement
 
 from ..core.errors import MatcalcError, NotSupportedError
 from ..core.nodes import (SCALAR, Add, Comm, Det, Diag, DiagPart, DimSize, Expr, Func, Hadamard, Identity, Inverse,
-                          Kron, LogDet, MatPow, Mul, Num, Ones, Pow, Softmax, Sum, Trace, Transpose, Var, Vec, Zero)
+                          Kron, LogDet, LogSumExp, MatPow, Mul, Num, Ones, Pow, Softmax, Sum, Trace, Transpose, Unvec,
+                          Var, Vec, Zero)
 from ..core.sympy_nodes import CommutationMatrix
+from ..core.sympy_nodes import LogSumExp as SympyLogSumExp
+from ..core.sympy_nodes import Unvec as SympyUnvec
 from ..core.sympy_nodes import Vec as SympyVec
 
 #: The bound variables of elementwise functions, the first one a function's body does not already
@@ -163,9 +167,18 @@ def _sum(node, ch):
 
 
 def _softmax(node, ch):
+    """A vector's softmax is exp.(u) / sum(exp.(u)); a matrix's divides each column by its own sum,
+    exp.(X) DiagMatrix(ones(1, m) exp.(X))^-1 (the column sums, a 1 x N row, on a diagonal)."""
     e = _elementwise(sympy.exp, ch[0])
-    total = MatrixElement(sympy.MatMul(sympy.OneMatrix(1, dimension(node.shape[0])), e), 0, 0)
-    return sympy.MatMul(sympy.Pow(total, -1), e)
+    column_sums = sympy.MatMul(sympy.OneMatrix(1, dimension(node.shape[0])), e)
+    if node.shape[1] == 1:
+        return sympy.MatMul(sympy.Pow(MatrixElement(column_sums, 0, 0), -1), e)
+    return sympy.MatMul(e, sympy.Inverse(DiagMatrix(column_sums)))
+
+
+def _logsumexp(node, ch):
+    """logsumexp of each column, a 1 x N row; of a vector the 1 x 1 one, read as its entry."""
+    return _as_scalar(SympyLogSumExp(ch[0])) if node.shape == SCALAR else SympyLogSumExp(ch[0])
 
 
 #: node class -> (node, SymPy forms of its children) -> SymPy expression
@@ -190,9 +203,11 @@ TO_SYMPY = {
     LogDet: lambda n, ch: sympy.log(sympy.Abs(sympy.Determinant(ch[0]))),
     Sum: _sum,
     Softmax: _softmax,
+    LogSumExp: _logsumexp,
     Diag: lambda n, ch: DiagMatrix(ch[0]),
     DiagPart: lambda n, ch: DiagonalOf(ch[0]),
     Vec: lambda n, ch: SympyVec(ch[0]),
+    Unvec: lambda n, ch: SympyUnvec(ch[0], dimension(n.args[1]), dimension(n.args[2])),
     Kron: lambda n, ch: sympy.KroneckerProduct(*ch),
 }
 

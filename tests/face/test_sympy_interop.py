@@ -126,7 +126,10 @@ _EW = ("A, B: matrix(m,n); X: matrix(n,n) invertible; x, y: vector(n); u: vector
 _EVERY_NODE = ["2 c", "dim(n) x", "X + I", "zeros(m, n)", "ones(m, n) + A", "comm(m, n) vec(A)", "A' A X",
                "x' X y", "c x' y + tr(X)", "A .* B", "exp(A) .^ c", "(x' y)^2", "X'", "X^-1", "X^-2 + X^3",
                "exp(A)", "sin(c)", "det(X)", "log(det(X))", "logdet(X)", "sum(A)", "sum(x)", "softmax(u)",
-               "diag(x) X", "diag(X)", "kron(A, X)", "S^-1 x", "sigmoid(A) + relu(B)", "x' S x / (x' x)"]
+               "diag(x) X", "diag(X)", "kron(A, X)", "S^-1 x", "sigmoid(A) + relu(B)", "x' S x / (x' x)",
+               "softmax(A)", "X softmax(c A)' u", "softmax(A, 2)", "logsumexp(u)", "logsumexp(A)",
+               "logsumexp(A, 2)", "c logsumexp(A) + sum(A, 1)", "unvec(kron(x, u), m, n)",
+               "A .* unvec(kron(x, u), m, n)"]
 
 
 @pytest.mark.parametrize("text", _EVERY_NODE)

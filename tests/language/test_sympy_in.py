@@ -7,9 +7,11 @@ sympy = pytest.importorskip("sympy")
 from sympy.codegen.cfunctions import log1p  # noqa: E402
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction  # noqa: E402
 from sympy.matrices.expressions.diagonal import DiagMatrix, DiagonalMatrix, DiagonalOf  # noqa: E402
+from sympy.matrices.expressions.matexpr import MatrixElement  # noqa: E402
 
 import matcalc  # noqa: E402
 from matcalc import from_sympy  # noqa: E402
+from matcalc.core.sympy_nodes import LogSumExp, Unvec, Vec  # noqa: E402
 
 n, m = sympy.symbols("n m")
 X = sympy.MatrixSymbol("X", n, n)
@@ -49,6 +51,16 @@ WHERE = "X: matrix(n,n); A, B: matrix(m,n); x, y: vector(n); c: scalar"
     (lambda: sympy.OneMatrix(1, n) * x, "sum(x)"),
     (lambda: DiagMatrix(x) * X, "diag(x) X"),
     (lambda: DiagonalOf(X), "diag(X)"),
+    (lambda: ElementwiseApplyFunction(sympy.exp, A) * DiagMatrix(sympy.OneMatrix(1, m) * A.applyfunc(sympy.exp)) ** -1,
+     "softmax(A)"),
+    (lambda: X * A.T.applyfunc(sympy.exp) * sympy.Inverse(DiagMatrix(sympy.OneMatrix(1, n) * A.T.applyfunc(sympy.exp))),
+     "X softmax(A')"),
+    (lambda: A.applyfunc(sympy.exp) * DiagMatrix(y) ** -1, "exp(A) diag(y)^-1"),
+    (lambda: MatrixElement(LogSumExp(x), 0, 0), "logsumexp(x)"),
+    (lambda: LogSumExp(A), "logsumexp(A)"),
+    (lambda: LogSumExp(c * A).T, "logsumexp(c A)'"),
+    (lambda: Unvec(sympy.MatrixSymbol("w", m * n, 1), m, n), "unvec(w, m, n)"),
+    (lambda: Unvec(Vec(A), m, n), "A"),
     (lambda: DiagonalMatrix(X), "diag(diag(X))"),
     (lambda: X + sympy.Identity(n), "X + I"),
     (lambda: A + sympy.ZeroMatrix(m, n), "A"),

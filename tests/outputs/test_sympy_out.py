@@ -11,6 +11,7 @@ from sympy.matrices.expressions.matexpr import MatrixElement  # noqa: E402
 import matcalc  # noqa: E402
 from matcalc.core import nodes  # noqa: E402
 from matcalc.core.functions import FUNCTIONS  # noqa: E402
+from matcalc.core.sympy_nodes import LogSumExp, Unvec, Vec  # noqa: E402
 from matcalc.numerics.evaluate import evaluate  # noqa: E402
 from matcalc.outputs.sympy_out import FUNCTIONS_TO_SYMPY, NO_SYMPY_FORM, TO_SYMPY  # noqa: E402
 from sympy_numeric import sympy_value  # noqa: E402
@@ -53,6 +54,12 @@ EXAMPLES = [
     ("sum(A)", "MatrixElement"),
     ("sum(x)", "MatrixElement"),
     ("softmax(u)", "MatMul"),
+    ("softmax(A)", "MatMul"),
+    ("softmax(A', 2)", "Transpose"),
+    ("logsumexp(u)", "MatrixElement"),
+    ("logsumexp(A)", "LogSumExp"),
+    ("logsumexp(c A, 2)", "Transpose"),
+    ("unvec(kron(x, u), m, n)", "Unvec"),
     ("diag(x) X", "MatMul"),
     ("diag(X)", "DiagonalOf"),
     ("kron(A, X)", "KroneckerProduct"),
@@ -176,3 +183,39 @@ def test_equal_expressions_give_equal_sympy_expressions():
 def test_a_scalar_named_like_a_dimension_is_refused():
     with pytest.raises(matcalc.MatcalcError, match="the scalar n and the dimension n"):
         matcalc.parse("n x", where="n: scalar; x: vector(n)").to_sympy()
+
+
+def test_softmax_of_a_matrix_divides_each_column_by_its_own_sum_in_sympy():
+    a = np.array([[0.1, 2.0, -1.0], [0.7, -0.3, 1.5]])
+    got = sympy_value(matcalc.parse("softmax(A)", where=W).to_sympy(), {"A": a})
+    np.testing.assert_allclose(got, np.exp(a) / np.exp(a).sum(axis=0), rtol=1e-12)
+
+
+def test_logsumexp_of_a_matrix_is_a_row_of_column_values_in_sympy():
+    a = np.array([[0.1, 2.0, -1.0], [0.7, -0.3, 1.5]])
+    got = sympy_value(matcalc.parse("logsumexp(A)", where=W).to_sympy(), {"A": a})
+    np.testing.assert_allclose(got, np.log(np.exp(a).sum(axis=0)), rtol=1e-12)
+
+
+def test_sympy_logsumexp_definition_has_the_same_values():
+    A = sympy.MatrixSymbol("A", 2, 3)
+    a = np.array([[0.1, 2.0, -1.0], [0.7, -0.3, 1.5]])
+    lse = LogSumExp(A)
+    np.testing.assert_allclose(sympy_value(lse.definition(), {"A": a}), sympy_value(lse, {"A": a}), rtol=1e-12)
+    assert lse.shape == (1, 3)
+
+
+def test_sympy_logsumexp_entries_are_log_sums_of_exponentials():
+    A = sympy.MatrixSymbol("A", 2, 3)
+    assert LogSumExp(A)[0, 1] == sympy.log(sympy.exp(A[0, 1]) + sympy.exp(A[1, 1]))
+
+
+def test_sympy_unvec_undoes_vec_column_by_column():
+    a = sympy.ImmutableMatrix([[1, 2, 3], [4, 5, 6]])
+    assert Unvec(Vec(a).doit(), 2, 3).doit() == a
+    assert Unvec(sympy.MatrixSymbol("w", 6, 1), 2, 3)[1, 2] == sympy.MatrixSymbol("w", 6, 1)[5, 0]
+
+
+def test_sympy_unvec_refuses_a_vector_of_the_wrong_length():
+    with pytest.raises(ValueError, match="needs a vector of length 6"):
+        Unvec(sympy.MatrixSymbol("w", 5, 1), 2, 3)
