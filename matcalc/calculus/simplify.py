@@ -40,9 +40,20 @@ def text_size(e: Expr) -> int:
 def simplify(e: Expr) -> Expr:
     best = e
     for cand in _candidates(e):
-        if (text_size(cand), _nodes(cand)) < (text_size(best), _nodes(best)):
+        if (text_size(cand), _minuses(cand), _nodes(cand)) < (text_size(best), _minuses(best), _nodes(best)):
             best = cand
     return best
+
+
+def _minuses(e: Expr) -> int:
+    """Negative terms of the sums in e: between two forms of one size, the one with fewer minus
+    signs reads better, and a term with one sign everywhere is shared by every answer it is in
+    ((1 - p.^2) .* (W2' (W2 p - y)), not (p.^2 - 1) .* (W2' (y - W2 p)))."""
+    n = e._c.get("minuses")
+    if n is None:
+        n = e._c["minuses"] = sum(1 for a in e.walk() if isinstance(a, Add)
+                                  for t in a.args if B.split_coeff(t)[0] < 0)
+    return n
 
 
 def _candidates(e: Expr):

@@ -211,7 +211,7 @@ def test_several_variables_in_json_carry_each_part_and_the_check(cli):
     data = json.loads(out)
     assert data["kind"] == "gradients" and data["wrt"] == ["W1", "b1", "W2", "b2"]
     assert [p["wrt"] for p in data["parts"]] == ["W1", "b1", "W2", "b2"]
-    assert data["parts"][2]["joint_text"] == "2 Q P'" and data["shared"].startswith("P = tanh(")
+    assert data["parts"][2]["joint_text"] == "2 M P'" and data["shared"].startswith("P = tanh(")
     assert data["check"]["ok"] is True
 
 

@@ -110,10 +110,9 @@ def test_backpropagations_shared_terms_are_named_once():
     body, _, shared = text.partition("\nwhere ")
     assert text.count("tanh") == 1  # the hidden layer, once, though W2's gradient has it transposed
     assert shared.startswith("P = tanh(W1 X + b1 ones(1, N))")
-    assert "Q = W2 P + b2 ones(1, N) - Y" in shared  # the residual, named once
-    lines = body.splitlines()
-    assert lines[2] == "grad W2 = 2 Q P'"
-    assert "(W2' Q)" in lines[0] and "(W2' Q)" in lines[1]  # backpropagated through W2 once, as -Q or Q
+    assert "M = W2 P + b2 ones(1, N) - Y" in shared  # the residual, named once
+    assert "Q = (1 - P.^2) .* (W2' M)" in shared      # backpropagated through W2 once
+    assert body.splitlines()[:3] == ["grad W1 = 2 Q X'", "grad b1 = 2 Q ones(N)", "grad W2 = 2 M P'"]
 
 
 def test_shared_names_never_reuse_a_dimension_name():
