@@ -202,7 +202,7 @@ def _run_several(args, f, names: list) -> int:
         if args.steps:
             _print_steps(r, args.format)
     if report is not None and args.format != "json":
-        print(f"check: {report} (checked: the {r.kind} of {f.reading} by {', '.join(names)})",
+        print(f"check: {report} (checked: the {r.kind} of {f.reading} by {', '.join(r.wrt)})",
               file=sys.stderr if args.format == "numpy" else sys.stdout)
     return 1 if report is not None and not report.ok else 0
 

@@ -284,7 +284,7 @@ def rule_of(e: Expr) -> str:
         return "chain rule" if e.shape == SCALAR else "elementwise chain rule"
     if isinstance(e, Softmax):
         return "d softmax"
-    return "differential of " + type(e).__name__
+    return "d " + type(e).__name__.lower()  # d logsumexp, d kron, d vec: the operation as the language names it
 
 
 def _inner_of(e: Expr):

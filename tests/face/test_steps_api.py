@@ -162,3 +162,9 @@ def test_a_sum_is_differentiated_in_the_order_it_was_typed():
 def test_a_norm_in_a_typed_sum_stays_one_term():
     steps = matcalc.grad("c' x + 1/2 ||A x - b||^2", "x").steps
     assert str(steps[0]) == "df = d(c' x + 1/2 ||A x - b||^2)"
+
+
+def test_a_rule_without_its_own_name_is_named_after_the_operation_as_written():
+    rules = [s.rule for s in matcalc.grad("logsumexp(W x)", "W").steps]
+    assert any("d logsumexp" in r for r in rules)
+    assert not any("LogSumExp" in r for r in rules)
