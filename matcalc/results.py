@@ -7,13 +7,14 @@ evaluates with NumPy (`r.evaluate(values)`) to the documented array shape.
 """
 from __future__ import annotations
 
+import functools
 import math
 
 from .core.lazy_numpy import np  # NumPy is imported on first use (core/lazy_numpy.py)
 
 from .calculus.linear_map import LinearMap
 from .core import build as B
-from .core.errors import MatcalcError
+from .core.errors import LimitError, MatcalcError
 from .core.nodes import Expr, Var, Zero
 from .derivation import PartSteps, Steps, steps_for
 from .expression import Expression, declarations_of, numpy_shape
@@ -33,6 +34,20 @@ def _variables_of(*nodes) -> list:
             if isinstance(n, Var) and n.name not in seen:
                 seen[n.name] = n
     return list(seen.values())
+
+
+
+def _printing(method):
+    """A printing method whose answer is nested deeper than Python's recursion limit lets the
+    printers go raises a LimitError that says what to do instead, never a RecursionError."""
+    @functools.wraps(method)
+    def printed(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except RecursionError:
+            raise LimitError("this answer is nested too many levels deep to write out (Python's recursion "
+                             "limit); evaluate it with r.evaluate(values)") from None
+    return printed
 
 
 class Result:
@@ -94,21 +109,25 @@ class Result:
         names |= {v.name for v in self.function.context}
         return frozenset(names)
 
+    @_printing
     def __str__(self) -> str:
         return to_text_compact(self._expr, self._taken())
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.label} = {self}>"
 
+    @_printing
     def latex(self) -> str:
         return to_latex_compact(self._expr, self._taken())
 
+    @_printing
     def _repr_latex_(self) -> str:
         return "$$" + self.latex_label() + " = " + self.latex() + "$$"
 
     def latex_label(self) -> str:
         return self.label
 
+    @_printing
     def forms(self) -> dict:
         """Every form as text and LaTeX (the CLI's JSON output)."""
         out = {"kind": self.kind, "wrt": self.wrt, "text": str(self), "latex": self.latex(),
@@ -278,6 +297,7 @@ class HessianResult(_MapResult):
         """The second differential d2f = <dX, H[dX]>, simplified, as an expression in dX."""
         return None if self._bilinear is None else self._wrap(self._bilinear)
 
+    @_printing
     def bilinear_form(self, latex: bool = False) -> str:
         """The second differential d2f as a bilinear form: `<dX, H[dX]> = ...`, with H[dX] spelled out."""
         dx = self.directions[0]
@@ -304,11 +324,13 @@ class HessianResult(_MapResult):
     def gradient(self) -> Expression | None:
         return None if self._gradient is None else self._wrap(self._gradient)
 
+    @_printing
     def __str__(self) -> str:
         if isinstance(self.wrt, tuple) and isinstance(self._expr, Zero):
             return "0"  # a mixed block that vanishes is zero, whatever its shape (never an array)
         return super().__str__()
 
+    @_printing
     def latex(self) -> str:
         if isinstance(self.wrt, tuple) and isinstance(self._expr, Zero):
             return "0"
@@ -429,6 +451,7 @@ class SeveralResult(Result):
         bodies, binds = common_subexpressions(self._bodies(), limit=8, taken=self._taken(), pair_transposes=True)
         return bodies, _ordered(binds)
 
+    @_printing
     def lines(self) -> list:
         """(key, text label, LaTeX label, text, LaTeX) per part, the shared names in the last ones'
         `where` (see `where_line`)."""
@@ -440,6 +463,7 @@ class SeveralResult(Result):
                         "0" if zero else to_text(body), "0" if zero else to_latex(body)))
         return out
 
+    @_printing
     def where_line(self, latex: bool = False) -> str:
         """The shared subexpressions, `P = ..., Q = ...` ('' when none)."""
         _, binds = self._joint()
@@ -447,6 +471,7 @@ class SeveralResult(Result):
             return ", ".join(f"{latex_name(n)} = {to_latex(d)}" for n, d in binds)
         return ", ".join(f"{n} = {to_text(d)}" for n, d in binds)
 
+    @_printing
     def __str__(self) -> str:
         out = [f"{label} = {text}" for _, label, _, text, _ in self.lines()]
         shared = self.where_line()
@@ -457,6 +482,7 @@ class SeveralResult(Result):
     def __repr__(self) -> str:
         return f"<{type(self).__name__} with respect to {', '.join(map(str, self.wrt))}>"
 
+    @_printing
     def latex(self) -> str:
         rows = [f"{label} &= {tex}" for _, _, label, _, tex in self.lines()]
         shared = self.where_line(latex=True)
@@ -464,6 +490,7 @@ class SeveralResult(Result):
             rows.append(r"& \text{where } " + shared)
         return r"\begin{aligned}" + r" \\ ".join(rows) + r"\end{aligned}"
 
+    @_printing
     def _repr_latex_(self) -> str:
         return "$$" + self.latex() + "$$"
 
@@ -473,6 +500,7 @@ class SeveralResult(Result):
     def latex_label_of(self, key, part) -> str:
         return part.latex_label()
 
+    @_printing
     def forms(self) -> dict:
         """Every form as text and LaTeX (the CLI's JSON output); `parts` holds each part's own forms."""
         out = {"kind": self.kind, "wrt": list(self.wrt), "text": str(self), "latex": self.latex(),

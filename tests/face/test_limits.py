@@ -7,6 +7,8 @@ machine does not fail them; they assert a refusal, not a speed.
 """
 from __future__ import annotations
 
+import inspect
+import sys
 import time
 
 import pytest
@@ -103,3 +105,19 @@ def test_printing_an_expression_nested_beyond_the_recursion_limit_is_a_limit_err
         e = B.func("tanh", e)
     with pytest.raises(matcalc.LimitError, match="nested too many levels deep"):
         str(e)
+
+
+def test_an_answer_too_deep_to_print_is_a_limit_error_not_a_recursion_error():
+    e = "x"
+    for i in range(12):
+        e = f"tanh(W{i} {e})"
+    r = matcalc.grad(f"sum(({e} - y).^2)", "W0")
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(len(inspect.stack()) + 80)  # as if the answer were nested many times deeper
+    try:
+        with pytest.raises(matcalc.LimitError, match="too many levels deep"):
+            str(r)
+        with pytest.raises(matcalc.LimitError, match="too many levels deep"):
+            r.latex()
+    finally:
+        sys.setrecursionlimit(old)
