@@ -37,23 +37,9 @@ Problems: least squares, logistic regression, log-sum-exp, log det X (matrix var
 exercises in tests/data/seed_cases.jsonl whose function is a scalar (kind gradient or hessian) of
 a vector or matrix variable, with every dimension set to n.
 """
-import os
-
-for _v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS",
-           "VECLIB_MAXIMUM_THREADS", "BLIS_NUM_THREADS"):
-    os.environ[_v] = "1"
-os.environ["XLA_FLAGS"] = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
-os.environ.setdefault("JAX_PLATFORMS", "cpu")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
+import _one_core  # noqa: F401  (one thread, one core: before NumPy, JAX or PyTorch is imported)
+import os  # noqa: E402
 import sys  # noqa: E402
-
-# One core for every implementation: XLA runs work on threads of its own whatever the flags above
-# say (JAX's CPU time exceeds its wall-clock time), so unpinned its wall-clock figures would use both
-# cores of a 2-core machine while NumPy uses one. Set before any import, so that every thread any
-# library starts inherits it. --all-cores leaves the process unpinned.
-if "--all-cores" not in sys.argv and hasattr(os, "sched_setaffinity"):
-    os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
 
 import argparse  # noqa: E402
 import datetime  # noqa: E402

@@ -23,19 +23,7 @@ implementation is checked against the compiled one first (relative max error <= 
 in interleaved rounds; the figure is the median wall-clock time (and the median process CPU time).
 The ratios are the peer's time over the several-variable function's: above 1 means matcalc is faster.
 """
-import os
-
-for _v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS",
-           "VECLIB_MAXIMUM_THREADS", "BLIS_NUM_THREADS"):
-    os.environ[_v] = "1"
-os.environ["XLA_FLAGS"] = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
-os.environ.setdefault("JAX_PLATFORMS", "cpu")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
-import sys  # noqa: E402
-
-if "--all-cores" not in sys.argv and hasattr(os, "sched_setaffinity"):
-    os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+import _one_core  # noqa: F401  (one thread, one core: before NumPy, JAX or PyTorch is imported)
 
 import argparse  # noqa: E402
 
