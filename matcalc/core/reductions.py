@@ -156,7 +156,9 @@ def det(x: Expr) -> Expr:
         c, s, ch = x.split()
         groups = square_groups(ch) if c == 1 and not s else None
         if groups is not None and len(groups) > 1:  # det(A^-1 X' X) = det(X' X) / det(A)
-            return mul(*[det(mul(*g)) for g in groups])
+            parts = [det(mul(*g)) for g in groups]
+            if not _only_plain(parts, groups, Det):
+                return mul(*parts)
     return Det._make((x,), SCALAR)
 
 
@@ -177,8 +179,20 @@ def logdet(x: Expr) -> Expr:
         c, s, ch = x.split()
         groups = square_groups(ch) if c == 1 and not s else None
         if groups is not None and len(groups) > 1:  # logdet(A^-1 X' X) = logdet(X' X) - logdet(A)
-            return add(*[logdet(mul(*g)) for g in groups])
+            parts = [logdet(mul(*g)) for g in groups]
+            if not _only_plain(parts, groups, LogDet):
+                return add(*parts)
     return LogDet._make((x,), SCALAR)
+
+
+def _only_plain(parts: list, groups: list, node) -> bool:
+    """Would splitting det (logdet) over the square groups only write one det per group, with
+    nothing cancelling or merging? Then det(A X B) stays whole: det(A) det(X) det(B) is longer and
+    its gradient reads worse (det(A X B) X^-T). A group that simplifies (det(A^-1) = 1 / det(A),
+    det(X') = det(X), two equal factors) makes the split worth it."""
+    if len({id(p) for p in parts}) < len(parts):
+        return False
+    return all(isinstance(p, node) and p.arg is mul(*g) for p, g in zip(parts, groups))
 
 
 def square_groups(chain) -> list | None:

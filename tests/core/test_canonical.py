@@ -11,7 +11,7 @@ import pytest
 
 import matcalc
 from matcalc.core import build as B
-from matcalc.core.nodes import Add, Identity, Mul, Num, Trace, Transpose, Var, Zero
+from matcalc.core.nodes import Add, Det, Identity, LogDet, Mul, Num, Trace, Transpose, Var, Zero
 
 n = "n"
 
@@ -228,8 +228,15 @@ def test_trace_of_rectangular_chain_rotates_to_square():
 
 
 # ---------------------------------------------------------------- det / logdet
-def test_det_of_product_is_product_of_dets():
-    assert B.det(B.mul(X(), Y())) is B.mul(B.det(X()), B.det(Y()))
+def test_det_of_product_stays_whole_when_nothing_cancels():
+    assert isinstance(B.det(B.mul(X(), Y())), Det)
+    assert isinstance(B.logdet(B.mul(X(), Y())), LogDet)
+
+
+def test_det_of_product_splits_where_a_factor_simplifies():
+    assert B.det(B.mul(B.inverse(X()), Y())) is B.mul(B.power(B.det(X()), -1), B.det(Y()))
+    assert B.logdet(B.mul(B.inverse(X()), Y())) is B.add(B.neg(B.logdet(X())), B.logdet(Y()))
+    assert B.det(B.mul(B.transpose(X()), X())) is B.power(B.det(X()), 2)
 
 
 def test_det_of_inverse_is_reciprocal():
@@ -242,10 +249,6 @@ def test_det_of_transpose_is_det():
 
 def test_det_of_matrix_power_is_power_of_det():
     assert B.det(B.matpow(X(), 3)) is B.power(B.det(X()), 3)
-
-
-def test_logdet_of_product_is_sum_of_logdets():
-    assert B.logdet(B.mul(X(), Y())) is B.add(B.logdet(X()), B.logdet(Y()))
 
 
 def test_logdet_of_inverse_is_negated_logdet():
