@@ -30,9 +30,11 @@ class CheckReport:
 
     def __str__(self) -> str:
         verdict = "ok" if self.ok else "MISMATCH"
-        return (f"{verdict}: {self.kind} agrees with central finite differences to a relative error of "
+        plural = self.kind.split(" ", 1)[0].endswith("s")  # "gradients by W1, b1" agree
+        agree, differ = ("agree", "differ") if plural else ("agrees", "differs")
+        return (f"{verdict}: {self.kind} {agree} with central finite differences to a relative error of "
                 f"{self.error:.2e} at {self.trials} random input{'s' if self.trials != 1 else ''}"
-                if self.ok else f"{verdict}: {self.kind} differs from finite differences by a relative error of "
+                if self.ok else f"{verdict}: {self.kind} {differ} from finite differences by a relative error of "
                 f"{self.error:.2e}{(' (' + self.message + ')') if self.message else ''}")
 
 

@@ -12,6 +12,7 @@ from fractions import Fraction
 import re
 
 from ..calculus.size import printed_transposed
+from ..calculus.simplify import expand
 from ..calculus.size import size as tree_size
 from ..core import build as B
 from ..core.functions import FUNCTIONS
@@ -698,8 +699,59 @@ def common_subexpressions(e, limit: int = 3, taken=(), given=(), pair_transposes
             swap[_negated_sum(node)] = B.neg(v)
         bodies = [B.transform(b, lambda n, swap=swap: swap.get(n, n)) for b in bodies]
         binds = [(nm, B.transform(d, lambda n, swap=swap: swap.get(n, n))) for nm, d in binds]
+        if isinstance(node, Add):
+            bodies = [_collect_named_sum(b, node, v) for b in bodies]
         binds.append((name, node))
     return (bodies if isinstance(e, (list, tuple)) else bodies[0]), binds
+
+
+def _collect_named_sum(body: Expr, m: Expr, v: Expr) -> Expr:
+    """Sums in `body` that hold M F (or F M) multiplied out, written with M's name v.
+
+    One gradient of a several-variable answer may come simplified with a named sum
+    multiplied out: with M = W2 P + b2 ones(1, N) - Y, the gradient wrt b2 is
+    dim(N) b2 + (W2 P - Y) ones(N), which is M ones(N). A sum whose expanded terms include
+    every term of c M F (F read off a term that starts with one of M's terms) becomes
+    c v F plus the terms left over, where that is shorter. The terms are compared as nodes
+    (hash-consed canonical forms), so the rewrite is an identity, never a guess.
+    """
+    if not any(isinstance(n, Add) for n in body.walk()):
+        return body
+
+    def collect(n: Expr) -> Expr:
+        if not isinstance(n, Add) or n is m:
+            return n
+        flat = expand(n)
+        terms = list(flat.args) if isinstance(flat, Add) else [flat]
+        have = set(terms)
+        for t in terms:
+            c, rest = B.split_coeff(t)
+            chain = rest.split()[2] if isinstance(rest, Mul) and rest.split()[0] == 1 and not rest.split()[1] else (rest,)
+            for mt in m.args:
+                mc, mrest = B.split_coeff(mt)
+                mchain = mrest.split()[2] if isinstance(mrest, Mul) and not mrest.split()[1] else (mrest,)
+                k = len(mchain)
+                for side in ("right", "left"):
+                    if len(chain) <= k:
+                        continue
+                    if side == "right" and tuple(chain[:k]) == tuple(mchain):
+                        f, cand = B.mul(*chain[k:]), None
+                        cand = B.mul(B.num(c / mc), m, f)
+                    elif side == "left" and tuple(chain[-k:]) == tuple(mchain):
+                        f = B.mul(*chain[:-k])
+                        cand = B.mul(B.num(c / mc), f, m)
+                    else:
+                        continue
+                    made = expand(cand)
+                    made_terms = list(made.args) if isinstance(made, Add) else [made]
+                    if not set(made_terms) <= have:
+                        continue
+                    named = B.mul(B.num(c / mc), v, f) if side == "right" else B.mul(B.num(c / mc), f, v)
+                    out = B.add(named, *[u for u in terms if u not in set(made_terms)])
+                    if tree_size(out) < tree_size(n):
+                        return out
+        return n
+    return B.transform(body, collect)
 
 
 def _negated_sum(node: Expr) -> Expr:

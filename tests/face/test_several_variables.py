@@ -115,6 +115,12 @@ def test_backpropagations_shared_terms_are_named_once():
     assert body.splitlines()[:3] == ["grad W1 = 2 Q X'", "grad b1 = 2 Q ones(N)", "grad W2 = 2 M P'"]
 
 
+def test_a_gradient_with_a_named_sum_multiplied_out_is_written_with_its_name():
+    body, _, _ = str(matcalc.grad(MLP, PARAMS)).partition("\nwhere ")
+    assert body.splitlines()[3] == "grad b2 = 2 M ones(N)"  # not 2 (dim(N) b2 + (W2 P - Y) ones(N))
+    assert "dim(" not in body
+
+
 def test_shared_names_never_reuse_a_dimension_name():
     r = matcalc.grad(MLP, PARAMS)
     _, _, shared = str(r).partition("\nwhere ")
