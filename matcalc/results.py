@@ -118,7 +118,7 @@ class Result:
 
     @_printing
     def latex(self) -> str:
-        return to_latex_compact(self._expr, self._taken())
+        return to_latex_compact(self._expr, self._taken(), shape_known=True)
 
     @_printing
     def _repr_latex_(self) -> str:
@@ -460,7 +460,8 @@ class SeveralResult(Result):
         for (k, p), body in zip(self.parts.items(), bodies):
             zero = _is_zero(p.node)
             out.append((k, self.text_label(k, p), self.latex_label_of(k, p),
-                        "0" if zero else to_text(body), "0" if zero else to_latex(body)))
+                        "0" if zero else to_text(body),
+                        "0" if zero else to_latex(body, shape_known=True)))
         return out
 
     @_printing

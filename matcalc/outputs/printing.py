@@ -64,12 +64,14 @@ class Printer:
     calls: dict = {}  # node type -> function name, for nodes printed as name(arg)
 
     known_dims: frozenset = frozenset()
+    context_dims: frozenset = frozenset()  # sizes the question fixes (a result's shape): I goes bare there
 
     def doprint(self, e: Expr) -> str:
         """Print e; an identity whose size no variable shows is printed with it (I_n)."""
         outer = self.known_dims
         if not outer:
-            self.known_dims = frozenset(d for n in e.walk() if isinstance(n, Var) for d in n.shape) | {None}
+            self.known_dims = (frozenset(d for n in e.walk() if isinstance(n, Var) for d in n.shape) | {None}
+                               | self.context_dims)
         try:
             return self.p(e)[0]
         finally:
@@ -582,12 +584,20 @@ def draft_text(e: Expr) -> str:
     return TextPrinter().doprint(e)
 
 
+def _draft_text(e: Expr, shape_known: bool) -> str:
+    printer = TextPrinter()
+    if shape_known:
+        printer.context_dims = frozenset(e.shape)
+    return printer.doprint(e)
+
+
 def _dims_of(e: Expr) -> set:
     return {d for n in e.walk() for d in n.shape}
 
 
-def _identities_sized_by(text: str, e: Expr) -> bool:
-    """Does `text` (printed from e) read back without a dimension e does not have?"""
+def _identities_sized_by(text: str, e: Expr, shape_known: bool = False) -> bool:
+    """Does `text` (printed from e) read back without a dimension e does not have? With
+    `shape_known`, a size the text leaves open is the one e's shape gives it (the question's)."""
     dims = _dims_of(e)
     # every dimension of e is declared (by placeholders that do not occur in the text), so that
     # a size the text leaves open reads back as a fresh dimension, never as one of e's
@@ -596,15 +606,28 @@ def _identities_sized_by(text: str, e: Expr) -> bool:
         back = read(text, parse_declarations(declarations_of(e) + reserve))[0]
     except MatcalcError:
         return False
-    return back is e or _dims_of(back) <= dims
+    got = _dims_of(back)
+    if shape_known and len(back.shape) == len(e.shape):
+        given = {b: a for b, a in zip(back.shape, e.shape) if b not in dims}
+        got = {given.get(d, d) for d in got}
+    return back is e or got <= dims
 
 
-def to_latex(e: Expr) -> str:
+def to_latex(e: Expr, shape_known: bool = False) -> str:
     """LaTeX of e; a plain I only where the text's plain I reads back with its size (as in to_text),
-    so that the LaTeX reads back too (`2 tr(Y) I_{n}`)."""
+    so that the LaTeX reads back too (`2 tr(Y) I_{n}`).
+
+    `shape_known`: e is an answer displayed beside its question, which fixes its shape (the
+    Hessian of x'x by x is n x n): an identity of that size is written `I` (2 I, not 2 I_{n}) and
+    a zero answer `0`, as a textbook writes them. The plain text keeps the sizes (it must read
+    back on its own, `str(result)`)."""
+    if shape_known and isinstance(e, Zero):
+        return "0"
     printer = LatexPrinter()
+    if shape_known:
+        printer.context_dims = frozenset(e.shape)
     s = printer.doprint(e)
-    if printer.plain_identity and not _identities_sized_by(draft_text(e), e):
+    if printer.plain_identity and not _identities_sized_by(_draft_text(e, shape_known), e, shape_known):
         printer = LatexPrinter()
         printer.known_dims = frozenset({None})
         s = printer.doprint(e)
@@ -791,12 +814,12 @@ def to_text_compact(e: Expr, taken=()) -> str:
     return text if size(text) < size(plain) else plain
 
 
-def to_latex_compact(e: Expr, taken=()) -> str:
+def to_latex_compact(e: Expr, taken=(), shape_known: bool = False) -> str:
     body, binds = common_subexpressions(e, taken=taken)
     if not binds or to_text_compact(e, taken) == to_text(e):
-        return to_latex(e)
+        return to_latex(e, shape_known)
     defs = ", ".join(f"{latex_name(n)} = {to_latex(d)}" for n, d in _ordered(binds))
-    return to_latex(body) + r",\quad \text{where } " + defs
+    return to_latex(body, shape_known) + r",\quad \text{where } " + defs
 
 
 SERVICES.update(text=to_text, latex=to_latex)  # str(node) and node.latex()

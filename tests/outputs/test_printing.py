@@ -72,6 +72,21 @@ def test_an_identity_whose_size_is_not_visible_prints_with_its_size():
     assert str(matcalc.grad("tr(X)", "X", where="X: matrix(n,n)")) == "I_n"
 
 
+def test_an_answers_latex_writes_the_identity_its_question_sizes_plainly():
+    assert matcalc.grad("tr(X)", "X", where="X: matrix(n,n)").latex() == "I"
+    assert matcalc.hessian("x'x", "x").latex() == "2 I"
+
+
+def test_an_answers_latex_writes_a_zero_answer_as_0():
+    assert matcalc.hessian("a'x", "x").latex() == "0"
+    assert str(matcalc.hessian("a'x", "x")) == "zeros(n, n)"  # the text reads back on its own
+
+
+def test_an_identity_the_question_does_not_size_keeps_its_size_in_latex():
+    e = matcalc.parse("2 I", where="")
+    assert e.latex().startswith("2 I_{")
+
+
 def test_a_power_with_a_negative_symbolic_exponent_prints_as_a_quotient():
     e = matcalc.parse("t^(-1 - a) + t^(-2 a)", where="a: scalar; t: scalar positive")
     assert str(e) in ("1 / t^(1 + a) + 1 / t^(2 a)", "1 / t^(2 a) + 1 / t^(1 + a)")
