@@ -186,13 +186,15 @@ def logdet(x: Expr) -> Expr:
 
 
 def _only_plain(parts: list, groups: list, node) -> bool:
-    """Would splitting det (logdet) over the square groups only write one det per group, with
-    nothing cancelling or merging? Then det(A X B) stays whole: det(A) det(X) det(B) is longer and
-    its gradient reads worse (det(A X B) X^-T). A group that simplifies (det(A^-1) = 1 / det(A),
-    det(X') = det(X), two equal factors) makes the split worth it."""
+    """Would splitting det (logdet) over the square groups only write one det per square factor,
+    with nothing cancelling or merging? Then det(A X B) stays whole: det(A) det(X) det(B) is longer,
+    and the inverse in its derivative spreads over the factors anyway ((A X B)^-1 = B^-1 X^-1 A^-1),
+    so the gradient is det(A X B) X^-T. A group that simplifies (det(A^-1) = 1 / det(A),
+    det(X') = det(X), two equal factors) or has several factors (X' X, whose inverse cannot spread
+    over A X' X) makes the split worth it."""
     if len({id(p) for p in parts}) < len(parts):
         return False
-    return all(isinstance(p, node) and p.arg is mul(*g) for p, g in zip(parts, groups))
+    return all(len(g) == 1 and isinstance(p, node) and p.arg is g[0] for p, g in zip(parts, groups))
 
 
 def square_groups(chain) -> list | None:

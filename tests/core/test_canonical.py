@@ -239,6 +239,12 @@ def test_det_of_product_splits_where_a_factor_simplifies():
     assert B.det(B.mul(B.transpose(X()), X())) is B.power(B.det(X()), 2)
 
 
+def test_det_of_product_splits_off_a_group_of_several_factors():
+    A = B.var("A", ("k", "k"))
+    R = B.var("R", ("m", "k"))  # det(A R' R) = det(A) det(R' R): (A R' R)^-1 would not spread over A
+    assert B.det(B.mul(A, B.transpose(R), R)) is B.mul(B.det(A), B.det(B.mul(B.transpose(R), R)))
+
+
 def test_det_of_inverse_is_reciprocal():
     assert B.det(B.inverse(X())) is B.power(B.det(X()), -1)
 
