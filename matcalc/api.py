@@ -35,8 +35,11 @@ def limited(kind: str):
     return wrap
 
 
-def prepare(expr, wrt: str, where=None, order: int = 1) -> tuple:
+def prepare(expr, wrt: str, where=None, order: int = 1, want_scalar: bool = False) -> tuple:
     """(f, X): the function, parsed once, and the variable node to differentiate by.
+
+    `want_scalar`: the question needs a scalar function (gradient, Hessian, hvp); undeclared
+    names are read to make the text one where they can (see `parse`).
 
     An orthogonal variable is differentiated as a general matrix: the gradient is the
     Euclidean one (what finite differences measure), so identities like X'X = I that
@@ -53,7 +56,7 @@ def prepare(expr, wrt: str, where=None, order: int = 1) -> tuple:
                 if n not in given}
         where = {**kept, **given}
         expr = str(expr)
-    f = parse(expr, where=where)
+    f = parse(expr, where=where, want_scalar=want_scalar)
     decls = parse_declarations(where)
     x = find_variable(f.node, wrt, decls, f.context)
     if "orthogonal" in x.props:
@@ -107,7 +110,7 @@ def grad(expr, wrt, where=None) -> GradientResult | GradientsResult:
     names = several(wrt)
     if names is not None:
         return _gradients(expr, names, where)
-    f, x = prepare(expr, wrt, where)
+    f, x = prepare(expr, wrt, where, want_scalar=True)
     df, dx, g, g_on_x = constrained_gradient_parts(f, x)
     pg = simplify(project(g_on_x, x)) if (is_symmetric_var(x) or is_diagonal_var(x)) else g
     return GradientResult(f, wrt, pg, df, directions=(dx,), unconstrained=g)
@@ -166,7 +169,7 @@ def hessian(expr, wrt, where=None) -> HessianResult | BlockHessianResult:
                                f"Hessian of several variables give a list: {list(wrt)!r}")
         a, b = several(wrt, distinct=False)
         return hessian(expr, a, where) if a == b else _mixed_hessian(expr, a, b, where)
-    f, x = prepare(expr, wrt, where, order=2)
+    f, x = prepare(expr, wrt, where, order=2, want_scalar=True)
     df, dx, _, g = constrained_gradient_parts(f, x)
     v = direction_for(x, f.node.free | {dx.name}, base="V" if x.shape[1] != 1 else "v") \
         if x.shape != SCALAR and x.shape[1] != 1 else dx
@@ -201,7 +204,7 @@ def _mixed_hessian(expr, a: str, b: str, where) -> HessianResult:
     """The block d2f/dA dB: the map dB -> d(grad_A f)[dB], grad_A f on A's own space (sym(G) for a
     symmetric A, I .* G for a diagonal one), dB ranging over B's own space (symmetric or diagonal
     directions), as the single-variable Hessian of a symmetric or diagonal variable does."""
-    f, _ = prepare(expr, a, where, order=2)
+    f, _ = prepare(expr, a, where, order=2, want_scalar=True)
     f, xb = prepare(f, b)  # an orthogonal variable is a general one here: perturbing it leaves the manifold
     f, xa = prepare(f, a)
     df, dxa, _, ga = constrained_gradient_parts(f, xa)
@@ -241,7 +244,7 @@ def hvp(expr, wrt, where=None, direction: str | None = None) -> HvpResult | Bloc
     names = several(wrt)
     if names is not None:
         return _block_hvp(expr, names, where, direction or "v")
-    f, x = prepare(expr, wrt, where, order=2)
+    f, x = prepare(expr, wrt, where, order=2, want_scalar=True)
     if direction is None:
         direction = "V" if x.shape[0] != 1 and x.shape[1] != 1 else "v"
     df, dx, _, g = constrained_gradient_parts(f, x)
@@ -274,7 +277,8 @@ def compile(expr, wrt, where=None, outputs=("value", "grad"), backend: str = "nu
     names = several(wrt)
     if names is not None:
         return _compile_several(expr, names, where, outputs, backend, direction)
-    f, x = prepare(expr, wrt, where)
+    scalar_outputs = any(o in ("grad", "gradient", "hessian", "hvp") for o in outputs)
+    f, x = prepare(expr, wrt, where, want_scalar=scalar_outputs)
     outs, found, directions = [], dict(variables(f.node)), {}
     for o in outputs:
         if o == "value":
@@ -315,9 +319,10 @@ def several(wrt, distinct: bool = True) -> tuple | None:
 
 
 def _function(expr, where) -> Expression:
+    """The scalar function of a several-variable request (read as one where names allow)."""
     if isinstance(expr, Expression) and where is not None:
         expr = str(expr)  # new declarations for an expression: read its text under them
-    return parse(expr, where=where)
+    return parse(expr, where=where, want_scalar=True)
 
 
 def _gradients(expr, names: tuple, where) -> GradientsResult:

@@ -124,7 +124,9 @@ def run(args) -> int:
         else:
             print(f"text:  {e}\nlatex: {e.latex()}\nshape: {shape}\nread as: {e.reading}   ({e.inferred})")
         return 0
-    f = matcalc.parse(text, where=args.where)  # parsed once; the derivative takes the Expression
+    # parsed once; the derivative takes the Expression. A gradient or Hessian needs a scalar
+    # function: undeclared names are read to make it one where they can (theta' Sigma theta)
+    f = matcalc.parse(text, where=args.where, want_scalar=not (args.jacobian or args.differential))
     if "," in wrt:
         return _run_several(args, f, [w.strip() for w in wrt.split(",")])
     if args.hessian:

@@ -142,19 +142,23 @@ class Expression:
 STRUCTURAL = frozenset({"symmetric", "spd", "diagonal", "orthogonal"})
 
 
-def parse(text: str, where=None) -> Expression:
-    """Parse `text` under the declarations `where` into a typed, canonical Expression."""
+def parse(text: str, where=None, want_scalar: bool = False) -> Expression:
+    """Parse `text` under the declarations `where` into a typed, canonical Expression.
+
+    `want_scalar`: the text is a scalar function (the question is a gradient or a Hessian), so
+    undeclared names are read to make it one where they can (theta' Sigma theta: theta a vector).
+    """
     if isinstance(text, Expression):
         return text
     decls = parse_declarations(where)
     relaxed = {n: replace(d, props=(d.props - STRUCTURAL) | {"invertible"})
                for n, d in decls.items() if d.props & STRUCTURAL}
     if not relaxed:
-        node, context, reading, inferred = read(text, decls)
+        node, context, reading, inferred = read(text, decls, want_scalar)
         return Expression(node, context=context, reading=reading, inferred=inferred)
     # read once with the structural properties left out (the formula as typed: X' is not X
     # yet), then give every variable its declared properties by substitution
-    written, context, reading, inferred = read(text, {**decls, **relaxed})
+    written, context, reading, inferred = read(text, {**decls, **relaxed}, want_scalar)
     declared = {}
     for v in list(written.walk()) + list(context):
         if isinstance(v, Var) and v.name in relaxed and v.name not in declared:

@@ -70,6 +70,7 @@ class Ctx(DimSpace, NameRules):
         self.split_runs: dict = {}
         self.euler = False
         self.spreads = 0
+        self.scalar_transposes = 0  # x' with x a scalar: legal, but a reading without it is preferred
 
     # ------------------------------------------------------------ messages
     def src(self, t) -> str:
@@ -314,6 +315,7 @@ class Ctx(DimSpace, NameRules):
         base = pieces[-1]
         rest_after = []
         if pf.kind == "tick":
+            self.scalar_transposes += self.is_scalar(base)
             new = self.mk("transpose", (base,), (base.shape[1], base.shape[0]), [base, pf])
             return pieces[:-1] + [new]
         e = pf.a
@@ -326,6 +328,7 @@ class Ctx(DimSpace, NameRules):
                 inner.a == "T" or (e.kind == "name" or (e.kind == "neg"))):
             parts = self.split_run(inner.a, inner.start) if inner.a != "T" else ["T"]
             if parts[0] == "T":
+                self.scalar_transposes += self.is_scalar(base)
                 new = self.mk("transpose", (base,), (base.shape[1], base.shape[0]), [base, pf])
                 if neg:
                     new = self.inverse(new, pf)

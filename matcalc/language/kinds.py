@@ -21,6 +21,7 @@ import heapq
 from fractions import Fraction
 
 from ..core.errors import ShapeError
+from ..core.nodes import SCALAR
 from . import construct
 from .declarations import default_kind, is_greek
 from .dims import Clash
@@ -105,8 +106,15 @@ def _attempt(syn, text, decls, kinds):
     return node, ctx, root
 
 
-def typecheck(syn: Syn, text: str, decls: dict):
-    """The canonical Expr of a syntax tree under `decls`, and the inference context that read it."""
+def typecheck(syn: Syn, text: str, decls: dict, want_scalar: bool = False):
+    """The canonical Expr of a syntax tree under `decls`, and the inference context that read it.
+
+    `want_scalar`: the question needs a scalar function (a gradient, a Hessian). A reading of the
+    undeclared names that gives a scalar is then taken before a cheaper one that does not:
+    theta' Sigma theta is a quadratic form in a vector theta, not theta^2 Sigma (theta's Greek
+    look says scalar). Where no reading gives a scalar, the cheapest one is returned (and the
+    question's own error says what it got).
+    """
     ctx0 = Ctx(text, decls)
     names = undeclared_names(syn, ctx0)
     ruled_out = _powered(syn, ctx0) if "^" in text else {}
@@ -119,6 +127,7 @@ def typecheck(syn: Syn, text: str, decls: dict):
     nogoods: list = []
     found = []
     first_error = None
+    not_scalar = None  # the cheapest reading that is not a scalar, when a scalar is wanted
     attempts = 0
     exhausted = False
 
@@ -140,6 +149,8 @@ def typecheck(syn: Syn, text: str, decls: dict):
         cost, state = heapq.heappop(heap)
         if found and cost > found[0][0]:
             break
+        if not_scalar is not None and cost > not_scalar[0] + _HALF:
+            break  # a scalar reading may only overrule a weak look (a Greek name's), never A x's
         kinds = dict(look)
         for i, k in state:
             kinds[names[i]] = opts[i][k][1]
@@ -167,19 +178,30 @@ def typecheck(syn: Syn, text: str, decls: dict):
                 raise
             expand(cost, state, range(len(names)))
             continue
+        if want_scalar and node.shape != SCALAR and names:
+            if not_scalar is None:
+                not_scalar = (cost, kinds, node, ctx, root)
+            expand(cost, state, range(len(names)))
+            continue
         found.append((cost, kinds, node, ctx, root))
         if cost == 0:
             break  # every name as it looks: nothing else is as cheap
         expand(cost, state, range(len(names)), same_cost_only=True)  # readings of the same cost
+    if not found and not_scalar is not None:
+        found.append(not_scalar)
     if not found:
         note = (f"\n(no reading of the undeclared names fits after {attempts} tries; declare their kinds "
                 f"with where=...)") if exhausted else ""
         raise ShapeError((first_error or "cannot infer the shapes of this expression; declare the kinds "
                           "(where=...)") + note)
     # among readings of the same cost, the one with fewer implicit broadcasts (a scalar added to every
-    # entry) wins; a tie that remains is refused
-    found.sort(key=lambda f: f[3].spreads)
-    if len(found) > 1 and found[0][3].spreads == found[1][3].spreads:
+    # entry) wins, and for a scalar function the one with fewer transposed scalars (theta' Sigma
+    # theta: theta a vector, Sigma a matrix, not both scalars); a tie that remains is refused
+    def preference(reading) -> tuple:
+        ctx = reading[3]
+        return ctx.spreads, (ctx.scalar_transposes if want_scalar else 0)
+    found.sort(key=preference)
+    if len(found) > 1 and preference(found[0]) == preference(found[1]):
         raise ShapeError(_ambiguous(text, found[0], found[1]))
     _, _, node, ctx, root = found[0]
     ctx.reading = full_reading(ctx, root)

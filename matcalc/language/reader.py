@@ -16,10 +16,11 @@ from .latex_in import in_source, latex_to_plain, looks_like_latex, refuse_ambigu
 from .parser import parse_syntax
 
 
-def read(text: str, decls: dict) -> tuple:
+def read(text: str, decls: dict, want_scalar: bool = False) -> tuple:
     """(node, context, reading, inferred): the expression; every variable the text named (even
     those that cancelled out, and declared ones that fix a dimension); how the text was read
-    (spaced, parenthesized); and the kind of every name (`mu: vector(n)`).
+    (spaced, parenthesized); and the kind of every name (`mu: vector(n)`). `want_scalar`: the
+    question needs a scalar function; undeclared names are read so that it is one, where they can be.
 
     LaTeX (`\\operatorname{tr}(X^\\top A X)`) is read through its plain translation (latex_in.py);
     a parse error then points into the LaTeX as typed. An open-sized `\\mathbf{1}` is a vector
@@ -27,30 +28,30 @@ def read(text: str, decls: dict) -> tuple:
     if looks_like_latex(text):
         plain, has_ones = latex_to_plain(text, decls)
         try:
-            result = _read_plain(plain, decls)
+            result = _read_plain(plain, decls, want_scalar)
         except ShapeError as e:
             try:
                 if not has_ones:
                     raise
                 plain = latex_to_plain(text, decls, ones="matrix(1)")[0]
-                result = _read_plain(plain, decls)
+                result = _read_plain(plain, decls, want_scalar)
             except MatcalcError:
                 raise in_source(e, plain) from None
         except MatcalcError as e:
             raise in_source(e, plain) from None
         refuse_ambiguous_bars(text, decls, plain, result, _read_plain)
         return result
-    return _read_plain(text, decls)
+    return _read_plain(text, decls, want_scalar)
 
 
-def _read_plain(text: str, decls: dict) -> tuple:
+def _read_plain(text: str, decls: dict, want_scalar: bool = False) -> tuple:
     # Parsing allocates many small objects and frees none of them until the end: the cyclic
     # collector would rescan the growing heap again and again (quadratic on long input).
     enabled = gc.isenabled()
     gc.disable()
     try:
         syn = parse_syntax(text)
-        node, ctx = typecheck(syn, text, decls)
+        node, ctx = typecheck(syn, text, decls, want_scalar)
         context = ctx.built_vars() + _declared_only(decls, ctx.vars)
     except RecursionError:
         raise MatcalcError("the expression is nested too deeply") from None

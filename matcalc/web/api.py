@@ -87,8 +87,9 @@ def error_json(e: MatcalcError, request=None) -> dict:
 def derive(request) -> dict:
     """The derivation a request asks for, as JSON; raises MatcalcError on bad input."""
     req = validated(request)
-    f = parse(req["expr"], where=req["where"])
     wrt, kind = req["wrt"], req["kind"]
+    # a gradient, Hessian or hvp (and "auto", which is a gradient where it can be) needs a scalar f
+    f = parse(req["expr"], where=req["where"], want_scalar=kind not in ("jacobian", "differential"))
     if not wrt:
         names = f.variables
         if len(names) == 1:

@@ -399,3 +399,10 @@ def test_latex_lines_label_themselves_as_mathematics(cli):
     assert labels[:2] == ["\\mathrm{d}f", "H\\left[V\\right]"]
     assert "H \\text{ (Kronecker form, } \\operatorname{vec}\\text{)}" in labels and "\\mathrm{d}^2 f" in labels
     assert not any(label in ("grad f", "d2f", "df") for label in labels)
+
+
+def test_cli_gradient_reads_a_greek_name_as_the_vector_a_scalar_function_needs(cli):
+    code, out, err = cli("theta' Sigma theta", "--wrt", "theta", "--format", "text")
+    assert code == 0, err
+    assert "grad f = (Sigma + Sigma') theta" in out
+    assert "theta: vector(n)" in out  # the read-as line says so

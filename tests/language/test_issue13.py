@@ -355,3 +355,30 @@ def test_sigma_followed_by_a_parenthesis_is_refused_with_both_readings():
 def test_a_declared_sigma_multiplies():
     e = matcalc.parse("sigma(x + y)", where="sigma: scalar")
     assert str(e) == "sigma (x + y)"
+
+
+# ---------------------------------------------------------------- the question wants a scalar
+def test_a_gradient_reads_a_greek_name_as_the_vector_that_makes_f_a_scalar():
+    r = matcalc.grad("theta' Sigma theta", "theta")
+    assert r.function.inferred == "Sigma: matrix(n,n); theta: vector(n)"
+    assert str(r) == "(Sigma + Sigma') theta"
+
+
+def test_a_hessian_reads_mu_as_a_vector_in_a_quadratic_form():
+    r = matcalc.hessian("mu' Sigma^-1 mu", "mu")
+    assert "mu: vector(n)" in r.function.inferred
+
+
+def test_parse_alone_keeps_the_look_of_a_greek_name():
+    assert matcalc.parse("theta' Sigma theta").inferred.startswith("Sigma: matrix")
+    assert "theta: scalar" in matcalc.parse("theta' Sigma theta").inferred
+
+
+def test_a_scalar_question_never_overrules_a_strong_look():
+    # A x is a vector with A a matrix; reading A and x as scalars to make it one would be a guess
+    with pytest.raises(matcalc.MatcalcError, match="needs a scalar function"):
+        matcalc.grad("A x", "x")
+
+
+def test_a_jacobian_does_not_ask_for_a_scalar_reading():
+    assert matcalc.jacobian("theta' Sigma theta", "Sigma").function.inferred.startswith("Sigma: matrix")

@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, note, reject, settings
 from hypothesis import strategies as st
 
 import matcalc
+from matcalc.core import build as B
 from matcalc.core.errors import ParseError
 from matcalc.numerics.evaluate import evaluate
 from matcalc.numerics.sampling import sample_values
@@ -36,12 +37,19 @@ def same(latex: str, plain: str, where: str | None = None) -> None:
     assert got == want, f"{latex!r} reads as {str(got)!r}, not {str(want)!r}"
 
 
-def agree(ref: matcalc.Expression, back: matcalc.Expression, seed: int = 0) -> bool:
-    """Equal values at a random point (every variable either names, sized together)."""
+def agree(ref: matcalc.Expression, back: matcalc.Expression, seed: int = 0, answer: bool = False) -> bool:
+    """Equal values at a random point (every variable either names, sized together).
+
+    `answer`: back is an answer's LaTeX read back, whose shape the question fixes: a bare I
+    (2 I, the Hessian of x'x) reads back with an open size, which is the answer's."""
     rng = np.random.default_rng(seed)
     context = tuple(ref.context) + tuple(back.context)  # variables that size what no value shows
     vals, _ = sample_values([ref.node, back.node] + list(context), rng)
     a = np.asarray(evaluate(ref.node, vals, context=context), dtype=float)
+    if answer and back.node.shape and len(back.node.shape) == a.ndim:
+        size = B.var("Answer_size", back.node.shape)  # sizes the open dimensions as the answer's
+        context += (size,)
+        vals = {**vals, "Answer_size": np.zeros(a.shape)}
     b = np.asarray(evaluate(back.node, vals, context=context), dtype=float)
     return a.shape == b.shape and np.allclose(a, b, rtol=1e-8, atol=1e-10)
 
@@ -311,7 +319,7 @@ def test_acceptance_case_latex_reads_back(case):
     if derive is None:
         return
     r = derive(case["expr"], case["wrt"], where=where)
-    assert agree(matcalc.parse(str(r), where=r.where), matcalc.parse(r.latex(), where=r.where))
+    assert agree(matcalc.parse(str(r), where=r.where), matcalc.parse(r.latex(), where=r.where), answer=True)
 
 
 @settings(max_examples=int(os.environ.get("MATCALC_LATEX_EXAMPLES", "100")), deadline=None, derandomize=True,
@@ -338,7 +346,7 @@ def test_printed_gradient_latex_reads_back_to_an_equal_expression(case):
     except matcalc.MatcalcError:
         reject()
     note(f"latex={r.latex()!r} where={r.where!r}")
-    assert agree(r.expr, matcalc.parse(r.latex(), where=r.where))
+    assert agree(r.expr, matcalc.parse(r.latex(), where=r.where), answer=True)
 
 
 def test_identity_prints_its_size_where_nothing_else_fixes_it():
@@ -378,7 +386,7 @@ def test_printed_jacobian_and_hessian_latex_reads_back(kind, data):
     except matcalc.MatcalcError:
         reject()
     note(f"latex={r.latex()!r} where={r.where!r}")
-    assert agree(r.expr, matcalc.parse(r.latex(), where=r.where))
+    assert agree(r.expr, matcalc.parse(r.latex(), where=r.where), answer=True)
 
 
 # ----------------------------------------------------------------------------- the command line
