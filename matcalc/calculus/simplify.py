@@ -28,7 +28,7 @@ from math import gcd, isqrt
 
 from ..core import build as B
 from .size import size
-from ..core.nodes import (SCALAR, Add, Expr, Func, Hadamard, Identity, Mul, Num, Ones, Pow, Sum)
+from ..core.nodes import (SCALAR, Add, Expr, Func, Hadamard, Identity, MatPow, Mul, Num, Ones, Pow, Sum)
 
 EXPAND_BUDGET = 64
 
@@ -271,7 +271,7 @@ def _factor_sum(terms: list, memo: dict) -> Expr:
             ch = t.chain_view()
             if not ch:
                 continue
-            f = ch[0] if side == "left" else ch[-1]
+            f = _chain_end(ch, side)[0]
             if not isinstance(f, Identity):  # factoring I out changes nothing
                 f, sg = _sign_canonical(f)
                 signs[side, i] = sg
@@ -280,7 +280,7 @@ def _factor_sum(terms: list, memo: dict) -> Expr:
             if len(members) < 2:
                 continue
             n = f.shape[1] if side == "left" else f.shape[0]
-            ident = sum(1 for i in members if len(ts[i].chain_view()) == 1) if n != 1 else 0
+            ident = sum(1 for i in members if not _chain_end(ts[i].chain_view(), side)[1]) if n != 1 else 0
             saving = (len(members) - 1) * text_size(f) - ident
             cand = (saving, side, f, members)
             if saving > 0 and (best is None or saving > best[0]):
@@ -353,8 +353,7 @@ def _factor_sum(terms: list, memo: dict) -> Expr:
         f = payload
         rems = []
         for i in members:
-            ch = ts[i].chain_view()
-            rem = ch[1:] if kind == "left" else ch[:-1]
+            rem = _chain_end(ts[i].chain_view(), kind)[1]
             if not rem:  # f alone: the rest is I, or the scalar 1 beside a vector
                 n = f.shape[1] if kind == "left" else f.shape[0]
                 rem = (B.identity(n),) if n != 1 else ()
@@ -373,6 +372,16 @@ def _factor_sum(terms: list, memo: dict) -> Expr:
         if text_size(again) < text_size(out):
             return again
     return out
+
+
+def _chain_end(chain: tuple, side: str) -> tuple:
+    """(the factor at the `side` end of a matrix chain, the rest): a positive power gives one
+    factor of its base (G^2 = G G), so that G A' A G + G^2 = G (A' A + I) G."""
+    f = chain[0] if side == "left" else chain[-1]
+    if isinstance(f, MatPow) and f.k > 1:
+        rest = B.matpow(f.base, f.k - 1)
+        return f.base, ((rest,) + tuple(chain[1:]) if side == "left" else tuple(chain[:-1]) + (rest,))
+    return f, (tuple(chain[1:]) if side == "left" else tuple(chain[:-1]))
 
 
 def _signed_base(f: Expr) -> tuple:

@@ -78,6 +78,14 @@ def test_factor_pulls_out_common_left_matrix_factor():
     assert factor(P("A x + A y")) is P("A (x + y)")
 
 
+def test_factor_takes_one_factor_of_a_matrix_power():
+    # G^2 = G G: G A' A G + G^2 = G (A' A G + G), which a declared diagonal G needs to be no
+    # longer than an undeclared one (G A' A G' + G G' = G (A' A + I) G')
+    where = "G: matrix(n,n); A: matrix(m,n)"
+    assert factor(matcalc.parse("G A' A G + G^2", where=where).node) is \
+        matcalc.parse("G (A' A G + G)", where=where).node
+
+
 def test_factor_pulls_out_common_rational_coefficient():
     assert factor(P("2 a + 2 b")) is P("2 (a + b)")
 
