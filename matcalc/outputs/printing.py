@@ -207,10 +207,19 @@ class Printer:
         return self.at(s, POW)
 
     def chain_factor(self, f: Expr) -> str:
+        """A factor of a matrix product, bracketed unless it binds tighter than juxtaposition: a
+        product or elementwise product is, except where it is written transposed, (p .* x)' y."""
         s, q = self.p(f)
-        if isinstance(f, (Hadamard, Mul)) or q < POW:
+        if q < POW or (isinstance(f, (Hadamard, Mul)) and q < ATOM and not self.written_transposed(f)):
             return self.paren(s)
         return s
+
+    def written_transposed(self, f: Expr) -> bool:
+        """Is f written as the transpose of its column form ((p .* x)' for a row), as p() does?"""
+        r, c = f.shape
+        if r == 1 and c != 1 and isinstance(f, (Func, Add, Hadamard, Pow)):
+            return transposes(B.transpose(f)) < transposes(f)
+        return r != 1 and c != 1 and isinstance(f, (Func, Add, Hadamard, Pow)) and printed_transposed(f)
 
 
 class TextPrinter(Printer):

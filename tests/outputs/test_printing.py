@@ -90,3 +90,8 @@ def test_an_identity_the_question_does_not_size_keeps_its_size_in_latex():
 def test_a_power_with_a_negative_symbolic_exponent_prints_as_a_quotient():
     e = matcalc.parse("t^(-1 - a) + t^(-2 a)", where="a: scalar; t: scalar positive")
     assert str(e) in ("1 / t^(1 + a) + 1 / t^(2 a)", "1 / t^(2 a) + 1 / t^(1 + a)")
+
+
+def test_a_row_written_transposed_needs_no_brackets_in_a_product():
+    assert str(matcalc.parse("(x .* p)' y", where="x, p, y: vector(n)")) == "(p .* x)' y"
+    assert str(matcalc.parse("C (A .* P)", where="A, P, C: matrix(n,n)")) == "C (A .* P)"
