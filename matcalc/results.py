@@ -15,7 +15,8 @@ from .core.lazy_numpy import np  # NumPy is imported on first use (core/lazy_num
 from .calculus.linear_map import LinearMap
 from .core import build as B
 from .core.errors import LimitError, MatcalcError
-from .core.nodes import Expr, Var, Zero
+from .core.layout import inner_pair
+from .core.nodes import Expr, Trace, Var, Zero
 from .derivation import PartSteps, Steps, steps_for
 from .expression import Expression, declarations_of, numpy_shape
 from .numerics.check import check
@@ -308,14 +309,19 @@ class HessianResult(_MapResult):
         # the names of the main line (str(self)) keep their meaning here
         given = compact_binds(self._expr, self._taken())
         (h, bil), binds = common_subexpressions([h, self._bilinear], taken=self._taken(), given=given)
+        # where the simplified form is written as the inner product itself (<dX, N + R> = <N + R, dX>),
+        # once (a trace written otherwise stays: <dX, -X^-T dX' X^-T> = -tr(dX X^-1 dX X^-1))
+        same = (bil is B.inner(dx, h) or bil is B.inner(h, dx)) and isinstance(bil, Trace) \
+            and inner_pair(bil) is not None
         if latex:
             n = latex_name(dx.name)
-            out = r"\left\langle " + n + ", " + to_latex(h) + r" \right\rangle = " + to_latex(bil)
+            out = r"\left\langle " + n + ", " + to_latex(h) + r" \right\rangle"
+            out += "" if same else " = " + to_latex(bil)
             if binds:
                 out += r",\quad \text{where } " + ", ".join(f"{latex_name(m)} = {to_latex(d)}"
                                                             for m, d in _ordered(binds))
             return out
-        out = f"<{dx.name}, {to_text(h)}> = {to_text(bil)}"
+        out = f"<{dx.name}, {to_text(h)}>" + ("" if same else f" = {to_text(bil)}")
         if binds:
             out += " where " + ", ".join(f"{m} = {to_text(d)}" for m, d in _ordered(binds))
         return out

@@ -141,3 +141,9 @@ def test_a_helper_letter_keeps_its_meaning_across_the_lines_of_one_answer():
     main, d2f = str(r), r.bilinear_form()
     assert main.endswith("where P = X^-T") and d2f.endswith("where P = X^-T")
     assert "P = X^-1" not in d2f
+
+
+def test_a_second_differential_that_is_its_own_inner_product_is_written_once():
+    d2f = matcalc.hessian("logdet(X' A X)", "X").bilinear_form()
+    body = d2f.split(" where ")[0]
+    assert body.count("=") == 0 and body.startswith("<dX, ")  # not <dX, N + R> = <N + R, dX>
