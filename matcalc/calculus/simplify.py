@@ -272,6 +272,8 @@ def _factor_sum(terms: list, memo: dict) -> Expr:
             if not ch:
                 continue
             f = _chain_end(ch, side)[0]
+            if isinstance(f, Ones) and len(ch) == 1:
+                continue  # a scalar spread over a matrix (a ones(m, k)) is written a: nothing to save
             if not isinstance(f, Identity):  # factoring I out changes nothing
                 f, sg = _sign_canonical(f)
                 signs[side, i] = sg

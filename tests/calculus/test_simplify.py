@@ -86,6 +86,12 @@ def test_factor_takes_one_factor_of_a_matrix_power():
         matcalc.parse("G (A' A G + G)", where=where).node
 
 
+def test_factor_leaves_the_ones_of_a_spread_scalar_alone():
+    where = "A: matrix(m,n); K: matrix(n,k); a: scalar; b: scalar"
+    e = matcalc.parse("A K + a + b", where=where).node  # (a + b) spread: written without its ones
+    assert factor(e) is e
+
+
 def test_factor_pulls_out_common_rational_coefficient():
     assert factor(P("2 a + 2 b")) is P("2 (a + b)")
 
