@@ -362,6 +362,8 @@ def _factor_sum(terms: list, memo: dict) -> Expr:
             rems.append(B.scale(signs[kind, i], ts[i].build(chain=rem)))
         inner = factor_sum(rems, memo)
         group = B.mul(f, inner) if kind == "left" else B.mul(inner, f)
+        if isinstance(group, Mul):  # -(W + W') P H', not (-W - W') P H' (the sign normal form)
+            group = _sign_normal(group)
     if not rest:
         return group
     restf = factor_sum(rest, memo)

@@ -92,6 +92,11 @@ def test_factor_leaves_the_ones_of_a_spread_scalar_alone():
     assert factor(e) is e
 
 
+def test_a_factored_group_takes_the_sign_normal_form():
+    r = matcalc.grad("tr(W' (X - W H) (X - W H)')", "W")
+    assert str(r) == "P P' - (W + W') P H' where P = X - W H"  # not (-W - W') P H' + P P'
+
+
 def test_factor_pulls_out_common_rational_coefficient():
     assert factor(P("2 a + 2 b")) is P("2 (a + b)")
 
