@@ -40,9 +40,41 @@ def text_size(e: Expr) -> int:
 def simplify(e: Expr) -> Expr:
     best = e
     for cand in _candidates(e):
-        if (text_size(cand), _minuses(cand), _nodes(cand)) < (text_size(best), _minuses(best), _nodes(best)):
+        if (text_size(cand), _minuses(cand), _misoriented_count(cand), _nodes(cand)) < \
+                (text_size(best), _minuses(best), _misoriented_count(best), _nodes(best)):
             best = cand
     return best
+
+
+def _orientation_key(s: Add) -> tuple:
+    """How a sum reads with its signs as they are: fewer negative terms, then no negative number
+    (1 - p.^2, not p.^2 - 1), then the lighter negative terms (W p - y, A x - b, the data
+    subtracted from the model: not y - W p)."""
+    neg = [B.split_coeff(t)[1] for t in s.args if B.split_coeff(t)[0] < 0]
+    return len(neg), sum(1 for t in neg if isinstance(t, (Num, Ones))), sum(size(t) for t in neg)
+
+
+def _misoriented(e: Expr) -> bool:
+    """Does the sum e read better negated (one of a pair of equal-size forms)?"""
+    if not isinstance(e, Add):
+        return False
+    m = e._c.get("misoriented")
+    if m is None:
+        m = e._c["misoriented"] = _orientation_key(e) > _orientation_key(_negated(e))
+    return m
+
+
+def _negated(s: Add) -> Expr:
+    return B.add(*[B.scale(-1, t) for t in s.args])
+
+
+def _misoriented_count(e: Expr) -> int:
+    """Sums in e that read better negated: between forms of one size and one number of minus
+    signs, the one with fewer wins ((1 - p.^2) .* (W' (W p - y)), not (p.^2 - 1) .* (W' (y - W p)))."""
+    n = e._c.get("misoriented_count")
+    if n is None:
+        n = e._c["misoriented_count"] = sum(1 for a in e.walk() if _misoriented(a))
+    return n
 
 
 def _minuses(e: Expr) -> int:
@@ -344,6 +376,8 @@ def _factor_sum(terms: list, memo: dict) -> Expr:
             rems.append(B.scale(-1, rem) if sg < 0 and ex.numerator % 2 else rem)
         inner = factor_sum(rems, memo)
         group = B.hadamard(B.power(b, B.num(ex)) if ex != 1 else b, inner)
+        if isinstance(group, Hadamard):
+            group = _oriented_factors(group)
     elif kind == "scalar":
         b, ex, alt = payload
         group = _factor_out(ts, members, b, ex, memo)
@@ -496,8 +530,34 @@ def _rewrite_node(n: Expr) -> Expr:
             return n
         return _rewrite_mul(n)
     if isinstance(n, Hadamard):
-        return _rewrite_sigmoid_factors(list(n.args), B.hadamard) or n
+        n = _rewrite_sigmoid_factors(list(n.args), B.hadamard) or n
+        return _oriented_factors(n) if isinstance(n, Hadamard) else n
     return n
+
+
+def _oriented_factors(n: Hadamard) -> Expr:
+    """An elementwise product with its sum factors (and products holding one sum, W' (y - W p))
+    negated in pairs where they read better so (_misoriented): (p.^2 - 1) .* (W' (y - W p)) is
+    (1 - p.^2) .* (W' (W p - y)). The value is unchanged (an even number of signs)."""
+    flips = [i for i, f in enumerate(n.args) if _flippable(f) is not None]
+    if len(flips) % 2:
+        flips = flips[:-1]
+    if not flips:
+        return n
+    return B.hadamard(*[_flippable(f) if i in flips else f for i, f in enumerate(n.args)])
+
+
+def _flippable(f: Expr):
+    """-f with its one misoriented sum negated, or None."""
+    if _misoriented(f):
+        return _negated(f)
+    if isinstance(f, Mul):
+        c, scal, chain = f.split()
+        adds = [j for j, g in enumerate(chain) if isinstance(g, Add)]
+        if c == 1 and not scal and len(adds) == 1 and _misoriented(chain[adds[0]]):
+            j = adds[0]
+            return B.mul(*chain[:j], _negated(chain[j]), *chain[j + 1:])
+    return None
 
 
 def _rewrite_sigmoid_factors(factors: list, make):

@@ -146,7 +146,7 @@ def test_repeated_residual_and_its_transpose_share_one_name():
 def test_sigmoid_norm_hessian_is_factored_not_an_expanded_polynomial():
     r = matcalc.hessian("sigmoid(x)' sigmoid(x)", "x", where="x: vector(n)")
     assert r.check()
-    assert str(r) == "2 diag((3 sigmoid(x) - 2) .* (sigmoid(x) - 1) .* sigmoid(x).^2)"
+    assert str(r) == "2 diag((2 - 3 sigmoid(x)) .* (1 - sigmoid(x)) .* sigmoid(x).^2)"  # 1 - s, as in s (1 - s)
     ref = matcalc.parse("2 diag(sigmoid(x) .^ 2 .* (1 - sigmoid(x)) .* (2 - 3 sigmoid(x)))", where="x: vector(n)")
     x = np.linspace(-1, 1, 4)
     np.testing.assert_allclose(r.evaluate({"x": x}), ref.evaluate({"x": x}), rtol=1e-10)

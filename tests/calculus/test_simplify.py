@@ -220,3 +220,11 @@ def test_size_counts_tokens_of_text_form_in_corner_cases(text):
 
 def test_size_of_larger_expression_is_larger():
     assert size(P("A x + A' x")) > size(P("(A + A') x"))
+
+
+def test_sums_in_an_elementwise_product_are_negated_in_pairs_to_read_as_the_textbook():
+    where = "W1: matrix(h,d); W2: matrix(k,h); x: vector(d); y: vector(k)"
+    for f in ("1/2 ||y - W2 tanh(W1 x)||^2", "1/2 ||W2 tanh(W1 x) - y||^2"):
+        r = matcalc.grad(f, "W1", where=where)
+        assert str(r) == "((1 - tanh(W1 x).^2) .* (W2' (W2 tanh(W1 x) - y))) x'"
+        assert r.check()
