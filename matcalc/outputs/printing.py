@@ -498,9 +498,23 @@ class LatexPrinter(Printer):
             return "0", ATOM
         return r"\mathbf{0}" + self.size_subscript(e.shape), ATOM
 
+    plain_ones = False  # set when a vector of ones was printed without its size
+    no_plain_ones = False  # every vector of ones with its size (the bare form did not read back)
+
     def _print_Ones(self, e):
-        """With its size, \\mathbf{1}_{n} or \\mathbf{1}_{m \\times n}, as the text's ones(n): where
-        nothing around it fixes the size (c 1 + ...), the LaTeX still reads back."""
+        """A vector of ones whose size a variable shows is written as the textbook does, \\mathbf{1}
+        (Q \\mathbf{1}, b \\mathbf{1}^{\\top}); to_latex keeps that only where the LaTeX reads back
+        with that size. Elsewhere with its size, \\mathbf{1}_{n} or \\mathbf{1}_{m \\times n}, as the
+        text's ones(n)."""
+        r, c = e.shape
+        if self.no_plain_ones:
+            pass
+        elif c == 1 and r in self.known_dims and r is not None:
+            self.plain_ones = True
+            return r"\mathbf{1}", ATOM
+        elif r == 1 and c in self.known_dims and c is not None:
+            self.plain_ones = True
+            return r"\mathbf{1}^{\top}", POW
         return r"\mathbf{1}" + self.size_subscript(e.shape), ATOM
 
     def size_subscript(self, shape) -> str:
@@ -636,6 +650,12 @@ def to_latex(e: Expr, shape_known: bool = False) -> str:
     if shape_known:
         printer.context_dims = frozenset(e.shape)
     s = printer.doprint(e)
+    if printer.plain_ones and not _identities_sized_by(s, e, shape_known):
+        printer = LatexPrinter()  # (a bare vector of ones reads back from the LaTeX itself)
+        printer.no_plain_ones = True
+        if shape_known:
+            printer.context_dims = frozenset(e.shape)
+        s = printer.doprint(e)
     if printer.plain_identity and not _identities_sized_by(_draft_text(e, shape_known), e, shape_known):
         printer = LatexPrinter()
         printer.known_dims = frozenset({None})

@@ -46,7 +46,7 @@ def agree(ref: matcalc.Expression, back: matcalc.Expression, seed: int = 0, answ
     context = tuple(ref.context) + tuple(back.context)  # variables that size what no value shows
     vals, _ = sample_values([ref.node, back.node] + list(context), rng)
     a = np.asarray(evaluate(ref.node, vals, context=context), dtype=float)
-    if answer and back.node.shape and len(back.node.shape) == a.ndim:
+    if answer and a.ndim and len(back.shape) == a.ndim:
         size = B.var("Answer_size", back.node.shape)  # sizes the open dimensions as the answer's
         context += (size,)
         vals = {**vals, "Answer_size": np.zeros(a.shape)}

@@ -95,3 +95,13 @@ def test_a_power_with_a_negative_symbolic_exponent_prints_as_a_quotient():
 def test_a_row_written_transposed_needs_no_brackets_in_a_product():
     assert str(matcalc.parse("(x .* p)' y", where="x, p, y: vector(n)")) == "(p .* x)' y"
     assert str(matcalc.parse("C (A .* P)", where="A, P, C: matrix(n,n)")) == "C (A .* P)"
+
+
+def test_latex_writes_a_vector_of_ones_its_context_sizes_as_the_textbook_1():
+    e = matcalc.parse("W X + b ones(N)'", where="W: matrix(h,d); X: matrix(d,N); b: vector(h)")
+    assert e.latex() == r"W X + b \mathbf{1}^{\top}"
+    assert str(e) == "W X + b ones(1, N)"  # the text keeps the size
+
+
+def test_latex_keeps_the_size_of_ones_nothing_else_shows():
+    assert matcalc.parse("c ones(k)", where="c: scalar").latex() == r"c \mathbf{1}_{k}"

@@ -52,7 +52,7 @@ def test_gradient_text_reads_back_as_the_same_expression(text, wrt, where):
     ("unvec(v, m, n)", "v: vector(m*n)", r"\operatorname{unvec}_{m \times n}"),
     ("kron(A, B)", "A: matrix(m,n); B: matrix(p,q)", r"\otimes"),
     ("x .^ y", "x, y: vector(n)", r"x^{\circ y}"),
-    ("sum(X, 1)", "X: matrix(m,n)", r"\mathbf{1}_{1 \times m} X"),
+    ("sum(X, 1)", "X: matrix(m,n)", r"\mathbf{1}^{\top} X"),
 ])
 def test_latex_names_the_operation(text, where, macro):
     assert macro in matcalc.parse(text, where=where or None).latex()
