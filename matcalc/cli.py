@@ -90,6 +90,10 @@ def main(argv=None) -> int:
         return 2
     except KeyboardInterrupt:  # pragma: no cover
         return 130
+    except BrokenPipeError:  # the reader went away (matcalc ... | head -1): stop quietly, as cat does
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # (so that the interpreter's final flush cannot fail)
+        return 141
     except Exception as e:  # an internal error: report it plainly
         if os.environ.get("MATCALC_DEBUG"):
             raise

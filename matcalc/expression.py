@@ -165,4 +165,24 @@ def parse(text: str, where=None, want_scalar: bool = False) -> Expression:
             declared[v.name] = B.var(v.name, v.shape, decls[v.name].props)
     node = B.substitute(written, declared)
     return Expression(node, context=tuple(declared.get(v.name, v) for v in context), written=written,
-                      reading=reading, inferred=inferred)
+                      reading=reading, inferred=_with_declared_properties(inferred, decls, relaxed))
+
+
+#: what a property implies, left out where the property itself is written (spd, not spd symmetric)
+_IMPLIED = {"spd": {"symmetric", "invertible"}, "diagonal": {"symmetric"}, "orthogonal": {"invertible"}}
+
+
+def _with_declared_properties(inferred: str, decls: dict, relaxed: dict) -> str:
+    """The read-as declarations with the properties as declared (Sigma: matrix(n,n) spd), not the
+    ones the text was read under (invertible, the formula as typed)."""
+    out = []
+    for seg in inferred.split("; ") if inferred else []:
+        name, sep, rest = seg.partition(": ")
+        if name in relaxed and sep:
+            props = set(decls[name].props)
+            for p, implied in _IMPLIED.items():
+                if p in props:
+                    props -= implied
+            rest = " ".join([rest.split(" ")[0]] + sorted(props))
+        out.append(f"{name}{sep}{rest}")
+    return "; ".join(out)

@@ -406,3 +406,13 @@ def test_cli_gradient_reads_a_greek_name_as_the_vector_a_scalar_function_needs(c
     assert code == 0, err
     assert "grad f = (Sigma + Sigma') theta" in out
     assert "theta: vector(n)" in out  # the read-as line says so
+
+
+def test_cli_stops_quietly_when_its_reader_goes_away():
+    # the reading end is closed before matcalc writes (as `matcalc ... | head -1` does once it has its line)
+    proc = subprocess.Popen([sys.executable, "-m", "matcalc", "x'Ax", "--wrt", "x", "--format", "text"], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc.stdout.close()
+    err = proc.stderr.read()
+    proc.wait(timeout=120)
+    assert "internal error" not in err and "Traceback" not in err

@@ -382,3 +382,8 @@ def test_a_scalar_question_never_overrules_a_strong_look():
 
 def test_a_jacobian_does_not_ask_for_a_scalar_reading():
     assert matcalc.jacobian("theta' Sigma theta", "Sigma").function.inferred.startswith("Sigma: matrix")
+
+
+def test_the_read_as_line_states_a_structural_property_as_declared():
+    e = matcalc.parse("x' Sigma^-1 x", where="Sigma: matrix(n,n) spd")
+    assert "Sigma: matrix(n,n) spd" in e.inferred  # not 'invertible', the form it was read under
