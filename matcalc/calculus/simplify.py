@@ -39,10 +39,21 @@ def text_size(e: Expr) -> int:
 
 def simplify(e: Expr) -> Expr:
     best = e
+    best_size = text_size(e)
     for cand in _candidates(e):
-        if (text_size(cand), _minuses(cand), _nodes(cand)) < (text_size(best), _minuses(best), _nodes(best)):
-            best = cand
+        if cand is best:
+            continue
+        # the order (size, minus signs, nodes), each measure taken only when the ones before it tie
+        s = text_size(cand)
+        if s < best_size or (s == best_size and _fewer_minuses_or_nodes(cand, best)):
+            best, best_size = cand, s
     return best
+
+
+def _fewer_minuses_or_nodes(a: Expr, b: Expr) -> bool:
+    """(minuses, nodes) of a below those of b: the tie-break of two forms of one size."""
+    ma, mb = _minuses(a), _minuses(b)
+    return ma < mb or (ma == mb and _nodes(a) < _nodes(b))
 
 
 def _minuses(e: Expr) -> int:
@@ -57,7 +68,7 @@ def _minuses(e: Expr) -> int:
 
 
 def _candidates(e: Expr):
-    has_exp = any(isinstance(n, Func) and n.name == "exp" for n in e.walk())
+    has_exp = _has_exp(e)
     rw = rewrite
     r = rw(e)
     if r is not e:
@@ -74,6 +85,14 @@ def _candidates(e: Expr):
         yield xf
         if has_exp or _has_power_sum(xf):
             yield rw(xf)
+
+
+def _has_exp(e: Expr) -> bool:
+    """Is there an exp(...) anywhere in e? Kept on every node, from its children's answers, so
+    asking again about a DAG that grew by a few nodes costs those nodes only."""
+    for n in e.walk_missing("has_exp"):
+        n._c["has_exp"] = (isinstance(n, Func) and n.name == "exp") or any(c._c["has_exp"] for c in n.children)
+    return e._c["has_exp"]
 
 
 def _nodes(e: Expr) -> int:
@@ -187,6 +206,16 @@ class _Term:
         return B.mul(*parts)
 
 
+def _term_of(t: Expr) -> _Term:
+    """t's _Term, made once per node and kept on it: the same terms are split again at every
+    level of factoring (each group's terms are factored anew), and a _Term is never changed
+    after it is made."""
+    r = t._c.get("s.term")
+    if r is None:
+        r = t._c["s.term"] = _Term(t)
+    return r
+
+
 def factor(e: Expr) -> Expr:
     """Factor every sum in e (bottom-up)."""
     memo: dict = {}
@@ -238,7 +267,7 @@ def factor_sum(terms, memo: dict | None = None) -> Expr:
 
 
 def _factor_sum(terms: list, memo: dict) -> Expr:
-    ts = [_Term(t) for t in terms]
+    ts = [_term_of(t) for t in terms]
     best = None  # (saving, kind, payload, members)
     # common scalar bases
     seen: dict = {}

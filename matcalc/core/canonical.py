@@ -20,7 +20,7 @@ from .dims import fmt_shape as _fmt
 from .exact import exact_root as _exact_root
 from .exact import small_power as _small_power
 from .functions import FUNCTIONS
-from .nodes import (SCALAR, Add, Comm, Diag, DimSize, Expr, Func, Hadamard, Identity,
+from .nodes import (FRACTION_ONE, SCALAR, Add, Comm, Diag, DimSize, Expr, Func, Hadamard, Identity,
                     Inverse, Kron, MatPow, Mul, Num, Ones, Pow, Transpose,
                     Var, Zero)
 
@@ -31,8 +31,15 @@ ONE_HALF = Fraction(1, 2)
 def num(v) -> Num:
     if isinstance(v, Num):
         return v
+    if type(v) is int:  # the common small integers, without a Fraction's Python-level hash and ==
+        n = _SMALL_INTS.get(v)
+        if n is not None:
+            return n
     # a Fraction is immutable: reuse it (Fraction(Fraction) builds a new one, a hot path here)
     return Num._make((v if type(v) is Fraction else Fraction(v),), SCALAR)
+
+
+_SMALL_INTS: dict = {}  # int -> its Num, for -16..16 (filled below, once the constructors exist)
 
 
 def var(name: str, shape=SCALAR, props: Iterable[str] = ()) -> Var:
@@ -104,7 +111,7 @@ def split_coeff(t: Expr) -> tuple:
     return _FRACTION_ONE, t
 
 
-_FRACTION_ONE = Fraction(1)
+_FRACTION_ONE = FRACTION_ONE
 
 
 def add(*terms: Expr) -> Expr:
@@ -161,7 +168,8 @@ def sub(a: Expr, b: Expr) -> Expr:
 
 
 def scale(c, x: Expr) -> Expr:
-    c = Fraction(c)
+    if type(c) is not Fraction:
+        c = Fraction(c)
     if c == 1:
         return x
     return mul(num(c), x)
@@ -260,17 +268,17 @@ def mul(*factors: Expr) -> Expr:
                 return Mul._make(tuple(ch), SCALAR)
             if a.shape[0] != 1 and b.shape[1] != 1:
                 return Mul._make((a, b), shape)
-    coeff = Fraction(1)
+    coeff = 1  # an int until a rational coefficient comes (num() makes it a Fraction again)
     scal: list = []
     chain: list = []
     zero = False
     for f in factors:
         if isinstance(f, Num):
-            if f.value != 1:
+            if f is not ONE:
                 coeff *= f.value
         elif isinstance(f, Mul):
             c, s, ch = f.split()
-            if c != 1:
+            if c is not _FRACTION_ONE:
                 coeff *= c
             scal.extend(s)
             if ch:
@@ -336,7 +344,9 @@ def mul(*factors: Expr) -> Expr:
     scalars = []
     for b in order:
         e = mono[b]
-        if isinstance(e, Expr):
+        if e is _FRACTION_ONE:  # the usual case: a factor once, to the first power
+            p = b
+        elif isinstance(e, Expr):
             p = power(b, e)
         elif e == 0:
             continue
@@ -700,6 +710,7 @@ def kron(a: Expr, b: Expr) -> Expr:
 # ---------------------------------------------------------------- helpers
 ZERO = num(0)
 ONE = num(1)
+_SMALL_INTS.update({i: num(i) for i in range(-16, 17)})
 
 
 # ---------------------------------------------------------------- rebuilding

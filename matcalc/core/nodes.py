@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib
 import threading
 import weakref
+from _weakref import _remove_dead_weakref
 from fractions import Fraction
 from typing import Iterator, Union
 
@@ -21,9 +22,24 @@ from . import budget as _budget_module
 Dim = Union[int, str]
 Shape = tuple  # (Dim, Dim)
 SCALAR: Shape = (1, 1)
+FRACTION_ONE = Fraction(1)  # shared: Fractions are immutable, and building one is slow
 
-_interned: "weakref.WeakValueDictionary" = weakref.WeakValueDictionary()
+#: (class, args) -> a weak reference to the one node with them. A plain dict of weak references
+#: whose callbacks remove their own entry (what weakref.WeakValueDictionary does, without its
+#: Python-level get and set on the hottest path of the engine: every constructor call looks here).
+_interned: dict = {}
 _intern_lock = threading.Lock()
+
+
+class _Ref(weakref.ref):
+    """A weak reference that knows its key in `_interned` (as weakref.KeyedRef, built in C)."""
+    __slots__ = ("key",)
+
+
+def _drop(ref: _Ref, _remove=_remove_dead_weakref, _table=_interned) -> None:
+    """The node is gone: remove its entry, unless a new node has taken the key meanwhile
+    (_remove_dead_weakref deletes the entry only while it still holds a dead reference)."""
+    _remove(_table, ref.key)
 _budget = _budget_module.STATE
 
 
@@ -53,18 +69,24 @@ class Expr:
     @classmethod
     def _make(cls, args: tuple, shape: Shape) -> "Expr":
         k = (cls, args)
-        e = _interned.get(k)
-        if e is None:
-            with _intern_lock:  # two threads building the same node must get one object
-                e = _interned.get(k)
-                if e is None:
-                    e = object.__new__(cls)
-                    e.args = args
-                    e.shape = shape
-                    e._c = {}
-                    _interned[k] = e
-                    if _budget.active:  # a limited request pays for every new node (budget.py)
-                        _budget_module.spend()
+        r = _interned.get(k)
+        if r is not None:
+            e = r()
+            if e is not None:
+                return e
+        with _intern_lock:  # two threads building the same node must get one object
+            r = _interned.get(k)
+            e = r() if r is not None else None
+            if e is None:
+                e = object.__new__(cls)
+                e.args = args
+                e.shape = shape
+                e._c = {}
+                r = _Ref(e, _drop)
+                r.key = k
+                _interned[k] = r
+                if _budget.active:  # a limited request pays for every new node (budget.py)
+                    _budget_module.spend()
         return e
 
     def __init__(self, *a, **k):  # pragma: no cover - construction goes through build.py
@@ -314,14 +336,15 @@ class Mul(Expr):
     @property
     def coeff(self) -> Fraction:
         a = self.args[0]
-        return a.value if isinstance(a, Num) else Fraction(1)
+        return a.value if isinstance(a, Num) else FRACTION_ONE
 
     def split(self) -> tuple:
-        """(coefficient, scalar factors, chain factors)."""
+        """(coefficient, scalar factors, chain factors); the coefficient is FRACTION_ONE itself
+        when the product has none (a Num factor is never 1), so `c is FRACTION_ONE` tests it."""
         c = self._c.get("split")
         if c is None:
             args = self.args
-            coeff = Fraction(1)
+            coeff = FRACTION_ONE
             i = 0
             if isinstance(args[0], Num):
                 coeff = args[0].value
