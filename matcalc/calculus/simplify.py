@@ -149,11 +149,13 @@ def _transform_outside_functions(e: Expr, fn) -> Expr:
 class _Term:
     """A term of a sum as coefficient * scalar monomial * matrix chain."""
 
-    __slots__ = ("coeff", "mono", "chain", "view", "hmono")
+    __slots__ = ("coeff", "abscoeff", "unit", "mono", "chain", "view", "hmono")
 
     def __init__(self, t: Expr):
         c, rest = B.split_coeff(t)
         self.coeff = c
+        self.abscoeff = abs(c)
+        self.unit = self.abscoeff == 1  # the coefficient is 1 or -1
         self.mono: dict = {}
         if isinstance(rest, Mul):
             _, scal, chain = rest.split()
@@ -343,8 +345,8 @@ def _factor_sum(terms: list, memo: dict) -> Expr:
     # a shared rational coefficient on some of the terms: 1/2 S + 1/2 S' - X^-1
     groups: dict = {}
     for i, t in enumerate(ts):
-        if abs(t.coeff) != 1:
-            groups.setdefault(abs(t.coeff), []).append(i)
+        if not t.unit:
+            groups.setdefault(t.abscoeff, []).append(i)
     for c, members in groups.items():
         if len(members) >= 2 and len(members) < len(ts):
             saving = (len(members) - 1) * _coeff_cost(c)
@@ -446,6 +448,8 @@ def _coeff_cost(c: Fraction) -> int:
 
 def _content(terms, ts) -> Expr:
     """Pull a common rational coefficient out of a sum when that is no larger."""
+    if all(t.unit for t in ts):  # every coefficient 1 or -1: there is nothing to pull out
+        return B.add(*terms)
     coeffs = [t.coeff for t in ts]
     num = 0
     den = 1

@@ -35,6 +35,10 @@ def num(v) -> Num:
         n = _SMALL_INTS.get(v)
         if n is not None:
             return n
+    elif type(v) is Fraction and v.denominator == 1:
+        n = _SMALL_INTS.get(v.numerator)
+        if n is not None:
+            return n
     # a Fraction is immutable: reuse it (Fraction(Fraction) builds a new one, a hot path here)
     return Num._make((v if type(v) is Fraction else Fraction(v),), SCALAR)
 
@@ -268,18 +272,20 @@ def mul(*factors: Expr) -> Expr:
                 return Mul._make(tuple(ch), SCALAR)
             if a.shape[0] != 1 and b.shape[1] != 1:
                 return Mul._make((a, b), shape)
-    coeff = 1  # an int until a rational coefficient comes (num() makes it a Fraction again)
+    # the coefficient: the shared FRACTION_ONE until a factor brings one (no Fraction is built,
+    # compared or multiplied for the many products without a coefficient)
+    coeff = _FRACTION_ONE
     scal: list = []
     chain: list = []
     zero = False
     for f in factors:
         if isinstance(f, Num):
             if f is not ONE:
-                coeff *= f.value
+                coeff = f.value if coeff is _FRACTION_ONE else coeff * f.value
         elif isinstance(f, Mul):
             c, s, ch = f.split()
             if c is not _FRACTION_ONE:
-                coeff *= c
+                coeff = c if coeff is _FRACTION_ONE else coeff * c
             scal.extend(s)
             if ch:
                 if not s and c == 1 and f.shape == SCALAR:
@@ -299,7 +305,7 @@ def mul(*factors: Expr) -> Expr:
     for a, b in zip(chain, chain[1:]):
         if a.shape[1] != b.shape[0]:
             raise ShapeError(f"cannot multiply shapes {_fmt(a.shape)} and {_fmt(b.shape)}")
-    if coeff == 0 or zero:
+    if zero or (coeff is not _FRACTION_ONE and coeff == 0):
         return zeros(_chain_shape(chain) if chain else SCALAR)
     if chain:
         shape = _chain_shape(chain)
@@ -320,12 +326,12 @@ def mul(*factors: Expr) -> Expr:
     order: list = []
     for s in scal:
         if isinstance(s, Num):
-            coeff *= s.value
+            coeff = s.value if coeff is _FRACTION_ONE else coeff * s.value
             continue
         if isinstance(s, Mul):  # a scalar Mul produced by transposes or orientation
             c, s2, ch = s.split()
             if c != 1 or s2:
-                coeff *= c
+                coeff = c if coeff is _FRACTION_ONE else coeff * c
                 items = list(s2) + ([_pure_chain(list(ch))] if ch else [])
                 for t in items:
                     b, e = _scalar_base_exp(t)
@@ -353,17 +359,17 @@ def mul(*factors: Expr) -> Expr:
         else:
             p = power(b, num(e)) if e != 1 else b
         if isinstance(p, Num):
-            coeff *= p.value
+            coeff = p.value if coeff is _FRACTION_ONE else coeff * p.value
         elif isinstance(p, Mul) and not p.split()[2]:  # e.g. (2 s)^2 distributed
             c, s2, _ = p.split()
-            coeff *= c
+            coeff = c if coeff is _FRACTION_ONE else coeff * c
             scalars.extend(s2)
         else:
             scalars.append(p)
-    if coeff == 0:
+    if coeff is not _FRACTION_ONE and coeff == 0:
         return zeros(_chain_shape(chain) if chain else SCALAR)
     scalars.sort(key=lambda s: s.key)
-    args = ([num(coeff)] if coeff != 1 else []) + scalars + chain
+    args = ([num(coeff)] if coeff is not _FRACTION_ONE and coeff != 1 else []) + scalars + chain
     if not args:
         return ONE
     if len(args) == 1:
@@ -632,14 +638,18 @@ def hadamard(*factors: Expr) -> Expr:
         if isinstance(f, Pow) and isinstance(f.exp, Num):
             b, e = f.base, f.exp.value
         else:
-            b, e = f, Fraction(1)
+            b, e = f, _FRACTION_ONE
         if b not in mono:
             order.append(b)
-            mono[b] = 0
-        mono[b] += e
+            mono[b] = e
+        else:
+            mono[b] += e
     out = []
     for b in order:
         e = mono[b]
+        if e is _FRACTION_ONE:  # the usual case: a factor once, to the first power
+            out.append(b)
+            continue
         if e == 0:
             continue
         out.append(power(b, num(e)) if e != 1 else b)
