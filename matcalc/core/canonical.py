@@ -330,7 +330,7 @@ def mul(*factors: Expr) -> Expr:
             continue
         if isinstance(s, Mul):  # a scalar Mul produced by transposes or orientation
             c, s2, ch = s.split()
-            if c != 1 or s2:
+            if c is not _FRACTION_ONE or s2:  # (a product's Num coefficient is never 1)
                 coeff = c if coeff is _FRACTION_ONE else coeff * c
                 items = list(s2) + ([_pure_chain(list(ch))] if ch else [])
                 for t in items:
@@ -432,11 +432,11 @@ def power(b: Expr, e) -> Expr:
             return ones(b.shape)
         return Pow._make((b, e), b.shape)
     if isinstance(e, Num):
-        ev = e.value
-        if ev == 0:
+        if e is ZERO:  # (a Num of value 0 or 1 is ZERO or ONE: nodes are hash-consed)
             return ones(b.shape)
-        if ev == 1:
+        if e is ONE:
             return b
+        ev = e.value
         if isinstance(b, Num):
             bv = b.value
             if bv == 0 and ev < 0:

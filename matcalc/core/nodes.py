@@ -62,7 +62,7 @@ def _arg_key(a) -> tuple:
 class Expr:
     """Base node. `args` are children (Expr) and payload (names, numbers, dims)."""
 
-    __slots__ = ("args", "shape", "_c", "__weakref__")
+    __slots__ = ("args", "shape", "_c", "children", "__weakref__")
     rank = 99
     symbol = "?"
 
@@ -82,6 +82,8 @@ class Expr:
                 e.args = args
                 e.shape = shape
                 e._c = {}
+                # the child nodes (args without the payload: names, numbers, dims), read by every walk
+                e.children = tuple([a for a in args if isinstance(a, Expr)])
                 r = _Ref(e, _drop)
                 r.key = k
                 _interned[k] = r
@@ -93,12 +95,7 @@ class Expr:
         raise TypeError("build expressions with matcalc.build, not node classes")
 
     # -- structure -------------------------------------------------------
-    @property
-    def children(self) -> tuple:
-        c = self._c.get("children")
-        if c is None:
-            c = self._c["children"] = tuple(a for a in self.args if isinstance(a, Expr))
-        return c
+    # `children` (a slot, set when the node is made): the args that are nodes, in order
 
     @property
     def is_scalar(self) -> bool:
@@ -149,20 +146,21 @@ class Expr:
 
     def walk(self) -> Iterator["Expr"]:
         """Every distinct node once, children before parents (iterative, DAG-aware)."""
-        seen = set()
+        seen = set()  # of nodes: their hash is the identity's, taken in C
         stack = [(self, False)]
+        pop, push, mark = stack.pop, stack.append, seen.add
         while stack:
-            node, done = stack.pop()
+            node, done = pop()
             if done:
                 yield node
                 continue
-            if id(node) in seen:
+            if node in seen:
                 continue
-            seen.add(id(node))
-            stack.append((node, True))
+            mark(node)
+            push((node, True))
             for c in reversed(node.children):
-                if id(c) not in seen:
-                    stack.append((c, False))
+                if c not in seen:
+                    push((c, False))
 
     def walk_missing(self, cache_key: str) -> Iterator["Expr"]:
         """The distinct nodes that have no `cache_key` in their cache yet, children first.
@@ -173,18 +171,19 @@ class Expr:
         """
         seen = set()
         stack = [(self, False)]
+        pop, push, mark = stack.pop, stack.append, seen.add
         while stack:
-            node, done = stack.pop()
+            node, done = pop()
             if done:
                 yield node
                 continue
-            if id(node) in seen or cache_key in node._c:
+            if node in seen or cache_key in node._c:
                 continue
-            seen.add(id(node))
-            stack.append((node, True))
+            mark(node)
+            push((node, True))
             for c in reversed(node.children):
-                if id(c) not in seen and cache_key not in c._c:
-                    stack.append((c, False))
+                if c not in seen and cache_key not in c._c:
+                    push((c, False))
 
     def has_prop(self, prop: str) -> bool:
         return False
