@@ -28,7 +28,7 @@ from math import gcd, isqrt
 
 from ..core import build as B
 from .size import size
-from ..core.nodes import (SCALAR, Add, Expr, Func, Hadamard, Identity, Mul, Num, Ones, Pow, Sum)
+from ..core.nodes import (FRACTION_ONE, SCALAR, Add, Expr, Func, Hadamard, Identity, Mul, Num, Ones, Pow, Sum)
 
 EXPAND_BUDGET = 64
 
@@ -167,7 +167,8 @@ class _Term:
             scal = ()
         for s in scal:
             b, e = B._scalar_base_exp(s)
-            self.mono[b] = B._add_exp(self.mono.get(b, 0), e)
+            prev = self.mono.get(b)
+            self.mono[b] = e if prev is None else B._add_exp(prev, e)
         self.chain = tuple(chain)
         self.hmono = None  # elementwise factors (base -> exponent) when the chain is one Hadamard product
         if len(chain) == 1 and chain[0].shape != SCALAR:
@@ -177,10 +178,11 @@ class _Term:
                 if isinstance(f, Pow) and isinstance(f.exp, Num):
                     b, e = f.base, f.exp.value
                 else:
-                    b, e = f, Fraction(1)
-                self.hmono[b] = self.hmono.get(b, 0) + e
+                    b, e = f, FRACTION_ONE
+                prev = self.hmono.get(b)
+                self.hmono[b] = e if prev is None else prev + e
         elif len(chain) >= 2 and rest.shape != SCALAR:  # a product is one elementwise factor: W' (p - y)
-            self.hmono = {B.mul(*chain): Fraction(1)}
+            self.hmono = {B.mul(*chain): FRACTION_ONE}
         self.view = None  # (base, chain) when a scalar term is one 1x1 chain like x'A x
         if not chain:
             pure = [b for b, e in self.mono.items() if not isinstance(e, Expr) and e == 1 and isinstance(b, Mul) and not b.split()[1]
@@ -241,8 +243,9 @@ def _cached_transform(e: Expr, fn, cache_key: str, keep=None) -> Expr:
             continue
         ch = node.children
         if ch:
-            new_ch = [c._c[cache_key] for c in ch]
-            new = node if all(a is b for a, b in zip(new_ch, ch)) else B.with_children(node, new_ch)
+            new_ch = tuple([c._c[cache_key] for c in ch])
+            # (nodes compare by identity: == of the tuples is "every child is the same object")
+            new = node if new_ch == ch else B.with_children(node, list(new_ch))
         else:
             new = node
         node._c[cache_key] = fn(new)
