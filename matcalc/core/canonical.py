@@ -120,6 +120,12 @@ _FRACTION_ONE = FRACTION_ONE
 
 def add(*terms: Expr) -> Expr:
     """A canonical sum: flattened, scalars broadcast, like terms collected, sorted."""
+    if len(terms) > 1:
+        # the terms of a sum that exists, in its order: that sum (a canonical sum is a fixed
+        # point of add; the simplifier rebuilds sums from their own terms again and again)
+        e = Add._existing(terms)
+        if e is not None:
+            return e
     flat: list = []
     for t in terms:
         if isinstance(t, Add):
@@ -262,6 +268,10 @@ def _is_leaf(f: Expr) -> bool:
 
 def mul(*factors: Expr) -> Expr:
     """A canonical product. Factors of shape 1x1 act as scalars; the rest must chain."""
+    if len(factors) > 1:
+        e = Mul._existing(factors)  # the factors of a product that exists: that product (a fixed point)
+        if e is not None:
+            return e
     if len(factors) == 2:  # fast path: x'y and x y' of plain vectors (common in long sums)
         a, b = factors
         if _is_leaf(a) and _is_leaf(b) and a.shape[1] == b.shape[0] and a.shape != SCALAR \
@@ -601,6 +611,10 @@ def _transpose(x: Expr) -> Expr:
 # ---------------------------------------------------------------- elementwise
 def hadamard(*factors: Expr) -> Expr:
     """A canonical elementwise product: scalars pulled out, equal bases merged into powers."""
+    if len(factors) > 1:
+        e = Hadamard._existing(factors)  # (a canonical elementwise product is a fixed point)
+        if e is not None:
+            return e
     scal: list = []
     flat: list = []
     for f in factors:

@@ -91,6 +91,13 @@ class Expr:
                     _budget_module.spend()
         return e
 
+    @classmethod
+    def _existing(cls, args: tuple):
+        """The node of this class with exactly these args if one is alive, else None (nothing is
+        made): a constructor whose canonical form of `args` is `args` itself may return it at once."""
+        r = _interned.get((cls, args))
+        return r() if r is not None else None
+
     def __init__(self, *a, **k):  # pragma: no cover - construction goes through build.py
         raise TypeError("build expressions with matcalc.build, not node classes")
 
