@@ -28,7 +28,8 @@ from math import gcd, isqrt
 
 from ..core import build as B
 from .size import size
-from ..core.nodes import (SCALAR, Add, Expr, Func, Hadamard, Identity, MatPow, Mul, Num, Ones, Pow, Sum)
+from ..core.nodes import (FRACTION_ONE, SCALAR, Add, Expr, Func, Hadamard, Identity, MatPow, Mul, Num, Ones, Pow,
+                          Sum)
 
 EXPAND_BUDGET = 64
 
@@ -39,11 +40,26 @@ def text_size(e: Expr) -> int:
 
 def simplify(e: Expr) -> Expr:
     best = e
+    best_size = text_size(e)
     for cand in _candidates(e):
-        if (text_size(cand), _minuses(cand), _misoriented_count(cand), _nodes(cand)) < \
-                (text_size(best), _minuses(best), _misoriented_count(best), _nodes(best)):
-            best = cand
+        if cand is best:
+            continue
+        # the order (size, minus signs, misoriented sums, nodes), each taken only when the ones before tie
+        s = text_size(cand)
+        if s < best_size or (s == best_size and _fewer_minuses_or_nodes(cand, best)):
+            best, best_size = cand, s
     return best
+
+
+def _fewer_minuses_or_nodes(a: Expr, b: Expr) -> bool:
+    """(minuses, misoriented sums, nodes) of a below those of b: the tie-break of two forms of one size."""
+    ma, mb = _minuses(a), _minuses(b)
+    if ma != mb:
+        return ma < mb
+    oa, ob = _misoriented_count(a), _misoriented_count(b)
+    if oa != ob:
+        return oa < ob
+    return _nodes(a) < _nodes(b)
 
 
 def _orientation_key(s: Add) -> tuple:
@@ -89,7 +105,7 @@ def _minuses(e: Expr) -> int:
 
 
 def _candidates(e: Expr):
-    has_exp = any(isinstance(n, Func) and n.name == "exp" for n in e.walk())
+    has_exp = _has_exp(e)
     rw = rewrite
     r = rw(e)
     if r is not e:
@@ -106,6 +122,14 @@ def _candidates(e: Expr):
         yield xf
         if has_exp or _has_power_sum(xf):
             yield rw(xf)
+
+
+def _has_exp(e: Expr) -> bool:
+    """Is there an exp(...) anywhere in e? Kept on every node, from its children's answers, so
+    asking again about a DAG that grew by a few nodes costs those nodes only."""
+    for n in e.walk_missing("has_exp"):
+        n._c["has_exp"] = (isinstance(n, Func) and n.name == "exp") or any(c._c["has_exp"] for c in n.children)
+    return e._c["has_exp"]
 
 
 def _nodes(e: Expr) -> int:
@@ -162,11 +186,13 @@ def _transform_outside_functions(e: Expr, fn) -> Expr:
 class _Term:
     """A term of a sum as coefficient * scalar monomial * matrix chain."""
 
-    __slots__ = ("coeff", "mono", "chain", "view", "hmono")
+    __slots__ = ("coeff", "abscoeff", "unit", "mono", "chain", "view", "hmono")
 
     def __init__(self, t: Expr):
         c, rest = B.split_coeff(t)
         self.coeff = c
+        self.abscoeff = abs(c)
+        self.unit = self.abscoeff == 1  # the coefficient is 1 or -1
         self.mono: dict = {}
         if isinstance(rest, Mul):
             _, scal, chain = rest.split()
@@ -178,7 +204,8 @@ class _Term:
             scal = ()
         for s in scal:
             b, e = B._scalar_base_exp(s)
-            self.mono[b] = B._add_exp(self.mono.get(b, 0), e)
+            prev = self.mono.get(b)
+            self.mono[b] = e if prev is None else B._add_exp(prev, e)
         self.chain = tuple(chain)
         self.hmono = None  # elementwise factors (base -> exponent) when the chain is one Hadamard product
         if len(chain) == 1 and chain[0].shape != SCALAR:
@@ -188,10 +215,11 @@ class _Term:
                 if isinstance(f, Pow) and isinstance(f.exp, Num):
                     b, e = f.base, f.exp.value
                 else:
-                    b, e = f, Fraction(1)
-                self.hmono[b] = self.hmono.get(b, 0) + e
+                    b, e = f, FRACTION_ONE
+                prev = self.hmono.get(b)
+                self.hmono[b] = e if prev is None else prev + e
         elif len(chain) >= 2 and rest.shape != SCALAR:  # a product is one elementwise factor: W' (p - y)
-            self.hmono = {B.mul(*chain): Fraction(1)}
+            self.hmono = {B.mul(*chain): FRACTION_ONE}
         self.view = None  # (base, chain) when a scalar term is one 1x1 chain like x'A x
         if not chain:
             pure = [b for b, e in self.mono.items() if not isinstance(e, Expr) and e == 1 and isinstance(b, Mul) and not b.split()[1]
@@ -219,6 +247,16 @@ class _Term:
         return B.mul(*parts)
 
 
+def _term_of(t: Expr) -> _Term:
+    """t's _Term, made once per node and kept on it: the same terms are split again at every
+    level of factoring (each group's terms are factored anew), and a _Term is never changed
+    after it is made."""
+    r = t._c.get("s.term")
+    if r is None:
+        r = t._c["s.term"] = _Term(t)
+    return r
+
+
 def factor(e: Expr) -> Expr:
     """Factor every sum in e (bottom-up)."""
     memo: dict = {}
@@ -242,8 +280,9 @@ def _cached_transform(e: Expr, fn, cache_key: str, keep=None) -> Expr:
             continue
         ch = node.children
         if ch:
-            new_ch = [c._c[cache_key] for c in ch]
-            new = node if all(a is b for a, b in zip(new_ch, ch)) else B.with_children(node, new_ch)
+            new_ch = tuple([c._c[cache_key] for c in ch])
+            # (nodes compare by identity: == of the tuples is "every child is the same object")
+            new = node if new_ch == ch else B.with_children(node, list(new_ch))
         else:
             new = node
         node._c[cache_key] = fn(new)
@@ -270,7 +309,7 @@ def factor_sum(terms, memo: dict | None = None) -> Expr:
 
 
 def _factor_sum(terms: list, memo: dict) -> Expr:
-    ts = [_Term(t) for t in terms]
+    ts = [_term_of(t) for t in terms]
     best = None  # (saving, kind, payload, members)
     # common scalar bases
     seen: dict = {}
@@ -348,8 +387,8 @@ def _factor_sum(terms: list, memo: dict) -> Expr:
     # a shared rational coefficient on some of the terms: 1/2 S + 1/2 S' - X^-1
     groups: dict = {}
     for i, t in enumerate(ts):
-        if abs(t.coeff) != 1:
-            groups.setdefault(abs(t.coeff), []).append(i)
+        if not t.unit:
+            groups.setdefault(t.abscoeff, []).append(i)
     for c, members in groups.items():
         if len(members) >= 2 and len(members) < len(ts):
             saving = (len(members) - 1) * _coeff_cost(c)
@@ -464,6 +503,8 @@ def _coeff_cost(c: Fraction) -> int:
 
 def _content(terms, ts) -> Expr:
     """Pull a common rational coefficient out of a sum when that is no larger."""
+    if all(t.unit for t in ts):  # every coefficient 1 or -1: there is nothing to pull out
+        return B.add(*terms)
     coeffs = [t.coeff for t in ts]
     num = 0
     den = 1

@@ -15,7 +15,7 @@ from fractions import Fraction
 
 from ..core import build as B
 from ..core.layout import as_denominator, inner_pair, self_inner, transposes
-from ..core.nodes import (SCALAR, Add, Comm, Det, Diag, DiagPart, DimSize, Expr, Func, Hadamard, Identity, Inverse,
+from ..core.nodes import (FRACTION_ONE, SCALAR, Add, Comm, Det, Diag, DiagPart, DimSize, Expr, Func, Hadamard, Identity, Inverse,
                           Kron, LogDet, LogSumExp, MatPow, Mul, Num, Ones, Pow, Softmax, Sum, Trace, Transpose, Unvec, Var, Vec, Zero)
 
 
@@ -90,7 +90,8 @@ def _add(e: Add) -> int:
             c, sc, _ = (Fraction(1), (), ()) if isinstance(t, Ones) else t.split()
             n = size(B.mul(B.num(c), *sc))
         total += n
-        if B.split_coeff(t)[0] < 0:
+        c = B.split_coeff(t)[0]
+        if c is not FRACTION_ONE and c < 0:
             negatives += 1
     # positive terms lead; each later `- t` has its sign instead of a `+`
     return total + len(terms) - 1 - (negatives if negatives < len(terms) else negatives - 1)
@@ -125,8 +126,11 @@ def _mul(e: Mul) -> int:
         items += _s(f)
     items += sum(_s(f) for f in chain)
     n_items += len(chain)
-    sign = 1 if c < 0 else 0
-    p, q = abs(c).numerator, abs(c).denominator
+    if c is FRACTION_ONE:  # no coefficient (the usual case): no Fraction arithmetic
+        sign, p, q = 0, 1, 1
+    else:
+        sign = 1 if c < 0 else 0
+        p, q = abs(c).numerator, abs(c).denominator
     if dens:  # top / bottom, the coefficient's denominator joining the bottom
         top = (1 if p != 1 or not n_items else 0) + items
         return sign + top + 1 + (1 if q != 1 else 0) + sum(dens)

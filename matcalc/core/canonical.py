@@ -20,7 +20,7 @@ from .dims import fmt_shape as _fmt
 from .exact import exact_root as _exact_root
 from .exact import small_power as _small_power
 from .functions import FUNCTIONS
-from .nodes import (SCALAR, Add, Comm, Diag, DimSize, Expr, Func, Hadamard, Identity,
+from .nodes import (FRACTION_ONE, SCALAR, Add, Comm, Diag, DimSize, Expr, Func, Hadamard, Identity,
                     Inverse, Kron, MatPow, Mul, Num, Ones, Pow, Transpose,
                     Var, Zero)
 
@@ -31,8 +31,19 @@ ONE_HALF = Fraction(1, 2)
 def num(v) -> Num:
     if isinstance(v, Num):
         return v
+    if type(v) is int:  # the common small integers, without a Fraction's Python-level hash and ==
+        n = _SMALL_INTS.get(v)
+        if n is not None:
+            return n
+    elif type(v) is Fraction and v.denominator == 1:
+        n = _SMALL_INTS.get(v.numerator)
+        if n is not None:
+            return n
     # a Fraction is immutable: reuse it (Fraction(Fraction) builds a new one, a hot path here)
     return Num._make((v if type(v) is Fraction else Fraction(v),), SCALAR)
+
+
+_SMALL_INTS: dict = {}  # int -> its Num, for -16..16 (filled below, once the constructors exist)
 
 
 def var(name: str, shape=SCALAR, props: Iterable[str] = ()) -> Var:
@@ -104,11 +115,17 @@ def split_coeff(t: Expr) -> tuple:
     return _FRACTION_ONE, t
 
 
-_FRACTION_ONE = Fraction(1)
+_FRACTION_ONE = FRACTION_ONE
 
 
 def add(*terms: Expr) -> Expr:
     """A canonical sum: flattened, scalars broadcast, like terms collected, sorted."""
+    if len(terms) > 1:
+        # the terms of a sum that exists, in its order: that sum (a canonical sum is a fixed
+        # point of add; the simplifier rebuilds sums from their own terms again and again)
+        e = Add._existing(terms)
+        if e is not None:
+            return e
     flat: list = []
     for t in terms:
         if isinstance(t, Add):
@@ -161,7 +178,8 @@ def sub(a: Expr, b: Expr) -> Expr:
 
 
 def scale(c, x: Expr) -> Expr:
-    c = Fraction(c)
+    if type(c) is not Fraction:
+        c = Fraction(c)
     if c == 1:
         return x
     return mul(num(c), x)
@@ -250,6 +268,10 @@ def _is_leaf(f: Expr) -> bool:
 
 def mul(*factors: Expr) -> Expr:
     """A canonical product. Factors of shape 1x1 act as scalars; the rest must chain."""
+    if len(factors) > 1:
+        e = Mul._existing(factors)  # the factors of a product that exists: that product (a fixed point)
+        if e is not None:
+            return e
     if len(factors) == 2:  # fast path: x'y and x y' of plain vectors (common in long sums)
         a, b = factors
         if _is_leaf(a) and _is_leaf(b) and a.shape[1] == b.shape[0] and a.shape != SCALAR \
@@ -260,18 +282,20 @@ def mul(*factors: Expr) -> Expr:
                 return Mul._make(tuple(ch), SCALAR)
             if a.shape[0] != 1 and b.shape[1] != 1:
                 return Mul._make((a, b), shape)
-    coeff = Fraction(1)
+    # the coefficient: the shared FRACTION_ONE until a factor brings one (no Fraction is built,
+    # compared or multiplied for the many products without a coefficient)
+    coeff = _FRACTION_ONE
     scal: list = []
     chain: list = []
     zero = False
     for f in factors:
         if isinstance(f, Num):
-            if f.value != 1:
-                coeff *= f.value
+            if f is not ONE:
+                coeff = f.value if coeff is _FRACTION_ONE else coeff * f.value
         elif isinstance(f, Mul):
             c, s, ch = f.split()
-            if c != 1:
-                coeff *= c
+            if c is not _FRACTION_ONE:
+                coeff = c if coeff is _FRACTION_ONE else coeff * c
             scal.extend(s)
             if ch:
                 if not s and c == 1 and f.shape == SCALAR:
@@ -291,7 +315,7 @@ def mul(*factors: Expr) -> Expr:
     for a, b in zip(chain, chain[1:]):
         if a.shape[1] != b.shape[0]:
             raise ShapeError(f"cannot multiply shapes {_fmt(a.shape)} and {_fmt(b.shape)}")
-    if coeff == 0 or zero:
+    if zero or (coeff is not _FRACTION_ONE and coeff == 0):
         return zeros(_chain_shape(chain) if chain else SCALAR)
     if chain:
         shape = _chain_shape(chain)
@@ -312,12 +336,12 @@ def mul(*factors: Expr) -> Expr:
     order: list = []
     for s in scal:
         if isinstance(s, Num):
-            coeff *= s.value
+            coeff = s.value if coeff is _FRACTION_ONE else coeff * s.value
             continue
         if isinstance(s, Mul):  # a scalar Mul produced by transposes or orientation
             c, s2, ch = s.split()
-            if c != 1 or s2:
-                coeff *= c
+            if c is not _FRACTION_ONE or s2:  # (a product's Num coefficient is never 1)
+                coeff = c if coeff is _FRACTION_ONE else coeff * c
                 items = list(s2) + ([_pure_chain(list(ch))] if ch else [])
                 for t in items:
                     b, e = _scalar_base_exp(t)
@@ -336,24 +360,26 @@ def mul(*factors: Expr) -> Expr:
     scalars = []
     for b in order:
         e = mono[b]
-        if isinstance(e, Expr):
+        if e is _FRACTION_ONE:  # the usual case: a factor once, to the first power
+            p = b
+        elif isinstance(e, Expr):
             p = power(b, e)
         elif e == 0:
             continue
         else:
             p = power(b, num(e)) if e != 1 else b
         if isinstance(p, Num):
-            coeff *= p.value
+            coeff = p.value if coeff is _FRACTION_ONE else coeff * p.value
         elif isinstance(p, Mul) and not p.split()[2]:  # e.g. (2 s)^2 distributed
             c, s2, _ = p.split()
-            coeff *= c
+            coeff = c if coeff is _FRACTION_ONE else coeff * c
             scalars.extend(s2)
         else:
             scalars.append(p)
-    if coeff == 0:
+    if coeff is not _FRACTION_ONE and coeff == 0:
         return zeros(_chain_shape(chain) if chain else SCALAR)
     scalars.sort(key=lambda s: s.key)
-    args = ([num(coeff)] if coeff != 1 else []) + scalars + chain
+    args = ([num(coeff)] if coeff is not _FRACTION_ONE and coeff != 1 else []) + scalars + chain
     if not args:
         return ONE
     if len(args) == 1:
@@ -416,11 +442,11 @@ def power(b: Expr, e) -> Expr:
             return ones(b.shape)
         return Pow._make((b, e), b.shape)
     if isinstance(e, Num):
-        ev = e.value
-        if ev == 0:
+        if e is ZERO:  # (a Num of value 0 or 1 is ZERO or ONE: nodes are hash-consed)
             return ones(b.shape)
-        if ev == 1:
+        if e is ONE:
             return b
+        ev = e.value
         if isinstance(b, Num):
             bv = b.value
             if bv == 0 and ev < 0:
@@ -585,6 +611,10 @@ def _transpose(x: Expr) -> Expr:
 # ---------------------------------------------------------------- elementwise
 def hadamard(*factors: Expr) -> Expr:
     """A canonical elementwise product: scalars pulled out, equal bases merged into powers."""
+    if len(factors) > 1:
+        e = Hadamard._existing(factors)  # (a canonical elementwise product is a fixed point)
+        if e is not None:
+            return e
     scal: list = []
     flat: list = []
     for f in factors:
@@ -622,14 +652,18 @@ def hadamard(*factors: Expr) -> Expr:
         if isinstance(f, Pow) and isinstance(f.exp, Num):
             b, e = f.base, f.exp.value
         else:
-            b, e = f, Fraction(1)
+            b, e = f, _FRACTION_ONE
         if b not in mono:
             order.append(b)
-            mono[b] = 0
-        mono[b] += e
+            mono[b] = e
+        else:
+            mono[b] += e
     out = []
     for b in order:
         e = mono[b]
+        if e is _FRACTION_ONE:  # the usual case: a factor once, to the first power
+            out.append(b)
+            continue
         if e == 0:
             continue
         out.append(power(b, num(e)) if e != 1 else b)
@@ -700,6 +734,7 @@ def kron(a: Expr, b: Expr) -> Expr:
 # ---------------------------------------------------------------- helpers
 ZERO = num(0)
 ONE = num(1)
+_SMALL_INTS.update({i: num(i) for i in range(-16, 17)})
 
 
 # ---------------------------------------------------------------- rebuilding

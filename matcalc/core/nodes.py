@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib
 import threading
 import weakref
+from _weakref import _remove_dead_weakref
 from fractions import Fraction
 from typing import Iterator, Union
 
@@ -21,9 +22,24 @@ from . import budget as _budget_module
 Dim = Union[int, str]
 Shape = tuple  # (Dim, Dim)
 SCALAR: Shape = (1, 1)
+FRACTION_ONE = Fraction(1)  # shared: Fractions are immutable, and building one is slow
 
-_interned: "weakref.WeakValueDictionary" = weakref.WeakValueDictionary()
+#: (class, args) -> a weak reference to the one node with them. A plain dict of weak references
+#: whose callbacks remove their own entry (what weakref.WeakValueDictionary does, without its
+#: Python-level get and set on the hottest path of the engine: every constructor call looks here).
+_interned: dict = {}
 _intern_lock = threading.Lock()
+
+
+class _Ref(weakref.ref):
+    """A weak reference that knows its key in `_interned` (as weakref.KeyedRef, built in C)."""
+    __slots__ = ("key",)
+
+
+def _drop(ref: _Ref, _remove=_remove_dead_weakref, _table=_interned) -> None:
+    """The node is gone: remove its entry, unless a new node has taken the key meanwhile
+    (_remove_dead_weakref deletes the entry only while it still holds a dead reference)."""
+    _remove(_table, ref.key)
 _budget = _budget_module.STATE
 
 
@@ -46,37 +62,47 @@ def _arg_key(a) -> tuple:
 class Expr:
     """Base node. `args` are children (Expr) and payload (names, numbers, dims)."""
 
-    __slots__ = ("args", "shape", "_c", "__weakref__")
+    __slots__ = ("args", "shape", "_c", "children", "__weakref__")
     rank = 99
     symbol = "?"
 
     @classmethod
     def _make(cls, args: tuple, shape: Shape) -> "Expr":
         k = (cls, args)
-        e = _interned.get(k)
-        if e is None:
-            with _intern_lock:  # two threads building the same node must get one object
-                e = _interned.get(k)
-                if e is None:
-                    e = object.__new__(cls)
-                    e.args = args
-                    e.shape = shape
-                    e._c = {}
-                    _interned[k] = e
-                    if _budget.active:  # a limited request pays for every new node (budget.py)
-                        _budget_module.spend()
+        r = _interned.get(k)
+        if r is not None:
+            e = r()
+            if e is not None:
+                return e
+        with _intern_lock:  # two threads building the same node must get one object
+            r = _interned.get(k)
+            e = r() if r is not None else None
+            if e is None:
+                e = object.__new__(cls)
+                e.args = args
+                e.shape = shape
+                e._c = {}
+                # the child nodes (args without the payload: names, numbers, dims), read by every walk
+                e.children = tuple([a for a in args if isinstance(a, Expr)])
+                r = _Ref(e, _drop)
+                r.key = k
+                _interned[k] = r
+                if _budget.active:  # a limited request pays for every new node (budget.py)
+                    _budget_module.spend()
         return e
+
+    @classmethod
+    def _existing(cls, args: tuple):
+        """The node of this class with exactly these args if one is alive, else None (nothing is
+        made): a constructor whose canonical form of `args` is `args` itself may return it at once."""
+        r = _interned.get((cls, args))
+        return r() if r is not None else None
 
     def __init__(self, *a, **k):  # pragma: no cover - construction goes through build.py
         raise TypeError("build expressions with matcalc.build, not node classes")
 
     # -- structure -------------------------------------------------------
-    @property
-    def children(self) -> tuple:
-        c = self._c.get("children")
-        if c is None:
-            c = self._c["children"] = tuple(a for a in self.args if isinstance(a, Expr))
-        return c
+    # `children` (a slot, set when the node is made): the args that are nodes, in order
 
     @property
     def is_scalar(self) -> bool:
@@ -127,20 +153,21 @@ class Expr:
 
     def walk(self) -> Iterator["Expr"]:
         """Every distinct node once, children before parents (iterative, DAG-aware)."""
-        seen = set()
+        seen = set()  # of nodes: their hash is the identity's, taken in C
         stack = [(self, False)]
+        pop, push, mark = stack.pop, stack.append, seen.add
         while stack:
-            node, done = stack.pop()
+            node, done = pop()
             if done:
                 yield node
                 continue
-            if id(node) in seen:
+            if node in seen:
                 continue
-            seen.add(id(node))
-            stack.append((node, True))
+            mark(node)
+            push((node, True))
             for c in reversed(node.children):
-                if id(c) not in seen:
-                    stack.append((c, False))
+                if c not in seen:
+                    push((c, False))
 
     def walk_missing(self, cache_key: str) -> Iterator["Expr"]:
         """The distinct nodes that have no `cache_key` in their cache yet, children first.
@@ -151,18 +178,19 @@ class Expr:
         """
         seen = set()
         stack = [(self, False)]
+        pop, push, mark = stack.pop, stack.append, seen.add
         while stack:
-            node, done = stack.pop()
+            node, done = pop()
             if done:
                 yield node
                 continue
-            if id(node) in seen or cache_key in node._c:
+            if node in seen or cache_key in node._c:
                 continue
-            seen.add(id(node))
-            stack.append((node, True))
+            mark(node)
+            push((node, True))
             for c in reversed(node.children):
-                if id(c) not in seen and cache_key not in c._c:
-                    stack.append((c, False))
+                if c not in seen and cache_key not in c._c:
+                    push((c, False))
 
     def has_prop(self, prop: str) -> bool:
         return False
@@ -314,14 +342,15 @@ class Mul(Expr):
     @property
     def coeff(self) -> Fraction:
         a = self.args[0]
-        return a.value if isinstance(a, Num) else Fraction(1)
+        return a.value if isinstance(a, Num) else FRACTION_ONE
 
     def split(self) -> tuple:
-        """(coefficient, scalar factors, chain factors)."""
+        """(coefficient, scalar factors, chain factors); the coefficient is FRACTION_ONE itself
+        when the product has none (a Num factor is never 1), so `c is FRACTION_ONE` tests it."""
         c = self._c.get("split")
         if c is None:
             args = self.args
-            coeff = Fraction(1)
+            coeff = FRACTION_ONE
             i = 0
             if isinstance(args[0], Num):
                 coeff = args[0].value
