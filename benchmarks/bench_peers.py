@@ -117,6 +117,11 @@ def _casadi_namespace(ca):
         def __init__(self, sx, ndim):
             self.sx, self.ndim = sx, ndim
 
+        @property
+        def shape(self) -> tuple:  # (np.eye(A.shape[0]) in a transcription)
+            r, c = self.sx.shape
+            return () if self.ndim == 0 else (r,) if self.ndim == 1 else (r, c)
+
         @staticmethod
         def wrap(o):
             if isinstance(o, V):
