@@ -452,10 +452,12 @@ def _factor_sum(terms: list, memo: dict) -> Expr:
 
 
 def _chain_end(chain: tuple, side: str) -> tuple:
-    """(the factor at the `side` end of a matrix chain, the rest): a positive power gives one
-    factor of its base (G^2 = G G), so that G A' A G + G^2 = G (A' A + I) G."""
+    """(the factor at the `side` end of a matrix chain, the rest): a term that is a positive power
+    alone gives one factor of its base (G^2 = G G), so that G A' A G + G^2 = G (A' A G + G). A
+    power inside a longer chain is left whole: peeling it there nests sums of powers Horner-like,
+    ((V X + X V) X + X^2 V) X + ..., where the textbook writes the flat sum V X^3 + X V X^2 + ..."""
     f = chain[0] if side == "left" else chain[-1]
-    if isinstance(f, MatPow) and f.k > 1:
+    if isinstance(f, MatPow) and f.k > 1 and len(chain) == 1:
         rest = B.matpow(f.base, f.k - 1)
         return f.base, ((rest,) + tuple(chain[1:]) if side == "left" else tuple(chain[:-1]) + (rest,))
     return f, (tuple(chain[1:]) if side == "left" else tuple(chain[:-1]))

@@ -34,21 +34,24 @@ def self_inner(e: Expr):
         e = e.arg
         fro = True
     if isinstance(e, Mul):
-        c, s, ch = e.split()
-        mid = ch[len(ch) // 2] if len(ch) % 2 == 1 else None
-        if isinstance(mid, MatPow) and mid.k % 2 == 0 and mid.k > 0 and B.is_symmetric(mid.base):
-            half = B.matpow(mid.base, mid.k // 2)  # y' S^2 y = ||S y||^2 for a symmetric S
-            ch = ch[:len(ch) // 2] + (half, half) + ch[len(ch) // 2 + 1:]
-        if c == 1 and not s and len(ch) % 2 == 0:
-            h = len(ch) // 2
-            first, second = ch[:h], ch[h:]
-            if all(B.transpose(b) is a for a, b in zip(first, reversed(second))):
-                y = B.mul(*second)
-                if fro:  # ||Y||_F = ||Y'||_F: the one with fewer transposes
-                    yt = B.transpose(y)
-                    return (yt if transposes(yt) < transposes(y) else y), fro
-                if y.shape[1] == 1:
-                    return y, fro
+        c, s, chain = e.split()
+        # a trace may start anywhere in its chain: tr(P P' K' A' A K) is tr(Y' Y) with Y = A K P
+        for r in range(len(chain) if fro else 1):
+            ch = chain[r:] + chain[:r]
+            mid = ch[len(ch) // 2] if len(ch) % 2 == 1 else None
+            if isinstance(mid, MatPow) and mid.k % 2 == 0 and mid.k > 0 and B.is_symmetric(mid.base):
+                half = B.matpow(mid.base, mid.k // 2)  # y' S^2 y = ||S y||^2 for a symmetric S
+                ch = ch[:len(ch) // 2] + (half, half) + ch[len(ch) // 2 + 1:]
+            if c == 1 and not s and len(ch) % 2 == 0:
+                h = len(ch) // 2
+                first, second = ch[:h], ch[h:]
+                if all(B.transpose(b) is a for a, b in zip(first, reversed(second))):
+                    y = B.mul(*second)
+                    if fro:  # ||Y||_F = ||Y'||_F: the one with fewer transposes
+                        yt = B.transpose(y)
+                        return (yt if transposes(yt) < transposes(y) else y), fro
+                    if y.shape[1] == 1:
+                        return y, fro
     if fro and isinstance(e, MatPow) and e.k == 2 and B.is_symmetric(e.base) and not isinstance(e.base, Mul):
         return e.base, True
     return None

@@ -105,3 +105,8 @@ def test_latex_writes_a_vector_of_ones_its_context_sizes_as_the_textbook_1():
 
 def test_latex_keeps_the_size_of_ones_nothing_else_shows():
     assert matcalc.parse("c ones(k)", where="c: scalar").latex() == r"c \mathbf{1}_{k}"
+
+
+def test_a_trace_that_is_a_squared_norm_from_any_starting_factor_prints_as_the_norm():
+    e = matcalc.parse("tr(P P' K' A' A K)", where="P: matrix(k,k); K: matrix(n,k); A: matrix(m,n)")
+    assert str(e) == "||A K P||_F^2"  # tr(Y' Y) with Y = A K P, the chain rotated
