@@ -7,9 +7,11 @@ Run it before and after a change that must not alter behaviour, and diff the two
     diff before.jsonl after.jsonl
 
 The corpus: every seed case (tests/data/seed_cases.jsonl) in each kind of derivation that
-applies, and `--random N` (default 400) seeded random cases from the property-test strategies,
+applies, every entry of the compactness corpus (benchmarks/compactness_corpus.jsonl) in its
+kind, and `--random N` (default 400) seeded random cases from the property-test strategies,
 scalar-valued (gradient, Hessian, hvp) and vector/matrix-valued (Jacobian). Each line holds
 the text, LaTeX, `where`, the JSON forms and the generated NumPy source, or the error.
+A change made for speed alone must leave the output as it was.
 """
 from __future__ import annotations
 
@@ -52,6 +54,12 @@ def main() -> None:
                  "hessian": ["hessian", "hvp"]}.get(case["kind"], [case["kind"]])
         for kind in kinds:
             rec = {"id": case["id"], "kind": kind, **outputs(kind, case["expr"], case["wrt"], decl(case))}
+            print(json.dumps(rec, sort_keys=True))
+    with open(os.path.join(ROOT, "benchmarks", "compactness_corpus.jsonl")) as fh:
+        for entry in (json.loads(line) for line in fh if line.strip()):
+            kind = entry.get("kind", "grad")
+            rec = {"id": entry["id"], "kind": kind,
+                   **outputs(kind, entry["f"], entry["wrt"], entry.get("where") or None)}
             print(json.dumps(rec, sort_keys=True))
     for seed in range(args.random):
         for out, kinds in (("scalar", ["grad", "hessian"]), ("any", ["jacobian"])):
