@@ -152,13 +152,10 @@ def det(x: Expr) -> Expr:
         return power(det(x.arg), num(-1))
     if isinstance(x, MatPow):
         return power(det(x.base), num(x.k))
-    if isinstance(x, Mul):
-        c, s, ch = x.split()
-        groups = square_groups(ch) if c == 1 and not s else None
-        if groups is not None and len(groups) > 1:  # det(A^-1 X' X) = det(X' X) / det(A)
-            parts = [det(mul(*g)) for g in groups]
-            if not _only_plain(parts, groups, Det):
-                return mul(*parts)
+    if isinstance(x, Mul):  # det(A^-1 X' X) = det(X' X) / det(A)
+        split = _split_over_square_groups(x, det, mul, Det)
+        if split is not None:
+            return split
     return Det._make((x,), SCALAR)
 
 
@@ -175,26 +172,31 @@ def logdet(x: Expr) -> Expr:
         return neg(logdet(x.arg))
     if isinstance(x, MatPow):
         return scale(x.k, logdet(x.base))
-    if isinstance(x, Mul):
-        c, s, ch = x.split()
-        groups = square_groups(ch) if c == 1 and not s else None
-        if groups is not None and len(groups) > 1:  # logdet(A^-1 X' X) = logdet(X' X) - logdet(A)
-            parts = [logdet(mul(*g)) for g in groups]
-            if not _only_plain(parts, groups, LogDet):
-                return add(*parts)
+    if isinstance(x, Mul):  # logdet(A^-1 X' X) = logdet(X' X) - logdet(A)
+        split = _split_over_square_groups(x, logdet, add, LogDet)
+        if split is not None:
+            return split
     return LogDet._make((x,), SCALAR)
 
 
-def _only_plain(parts: list, groups: list, node) -> bool:
-    """Would splitting det (logdet) over the square groups only write one det per square factor,
-    with nothing cancelling or merging? Then det(A X B) stays whole: det(A) det(X) det(B) is longer,
-    and the inverse in its derivative spreads over the factors anyway ((A X B)^-1 = B^-1 X^-1 A^-1),
-    so the gradient is det(A X B) X^-T. A group that simplifies (det(A^-1) = 1 / det(A),
-    det(X') = det(X), two equal factors) or has several factors (X' X, whose inverse cannot spread
-    over A X' X) makes the split worth it."""
-    if len({id(p) for p in parts}) < len(parts):
-        return False
-    return all(len(g) == 1 and isinstance(p, node) and p.arg is g[0] for p, g in zip(parts, groups))
+def _split_over_square_groups(x: Mul, f, combine, node):
+    """f (det or logdet) of the product x split over its square groups and combined (a product of
+    dets, a sum of logdets), or None where that is not worth it.
+
+    Not worth it when the split would only write one f per square factor with nothing cancelling
+    or merging: det(A X B) stays whole, since det(A) det(X) det(B) is longer and the inverse in its
+    derivative spreads over the factors anyway ((A X B)^-1 = B^-1 X^-1 A^-1), so the gradient is
+    det(A X B) X^-T. A group that simplifies (det(A^-1) = 1 / det(A), det(X') = det(X), two equal
+    factors) or has several factors (X' X, whose inverse cannot spread over A X' X) makes it worth it.
+    """
+    c, s, ch = x.split()
+    groups = square_groups(ch) if c == 1 and not s else None
+    if groups is None or len(groups) < 2:
+        return None
+    parts = [f(mul(*g)) for g in groups]
+    plain = len({id(p) for p in parts}) == len(parts) and all(
+        len(g) == 1 and isinstance(p, node) and p.arg is g[0] for p, g in zip(parts, groups))
+    return None if plain else combine(*parts)
 
 
 def square_groups(chain) -> list | None:
