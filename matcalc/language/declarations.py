@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from ..core.lazy_numpy import np  # NumPy is imported on first use (core/lazy_numpy.py)
 
@@ -124,6 +125,13 @@ def parse_declarations(text) -> dict:
         raise DeclarationError(f"declarations must be a string like 'A: matrix(n,n); x: vector(n)', not {type(text).__name__}")
     if len(text) > 100_000:
         raise DeclarationError("the declarations are too long")
+    return dict(_parse_declaration_text(text))  # (a copy: the caller may add to it)
+
+
+@lru_cache(maxsize=256)
+def _parse_declaration_text(text: str) -> dict:
+    """The declarations of a `where` string, read once per string: one request reads its `where`
+    more than once (parse, then the variable's lookup), and a Decl is immutable."""
     out: dict = {}
     for raw in re.split(r"[;\n]", text):
         item = raw.strip()
