@@ -198,13 +198,13 @@ def _run_several(args, f, names: list) -> int:
     else:
         latex = args.format == "latex"
         print(f"{'%' if latex else '#'} read as: {f.reading}   ({f.inferred})")
-        if r.differential is not None:
-            print(f"df = {r.differential.latex() if latex else r.differential}")
-        for _, label, _, text_, tex in r.lines():
-            print(f"{label} = {tex if latex else text_}")
+        if r.differential is not None:  # the labels as mathematics in LaTeX (\nabla_{W_1} f, \mathrm{d}f)
+            print(rf"\mathrm{{d}}f = {r.differential.latex()}" if latex else f"df = {r.differential}")
+        for _, label, tex_label, text_, tex in r.lines():
+            print(f"{tex_label} = {tex}" if latex else f"{label} = {text_}")
         shared = r.where_line(latex=latex)
         if shared:
-            print(f"where {shared}")
+            print(rf"\text{{where }} {shared}" if latex else f"where {shared}")
         if args.steps:
             _print_steps(r, args.format)
     if report is not None and args.format != "json":

@@ -200,9 +200,10 @@ def test_several_variables_in_latex_label_each_gradient(cli):
     assert code == 0
     r = matcalc.grad(MLP, ["W1", "b1", "W2", "b2"])
     got = lines(out)
-    assert got["grad W1"] == r.lines()[0][4]
-    assert "Q" in got["grad W1"] and "tanh" not in got["grad W1"]  # the shared terms by their names
-    assert out.splitlines()[-1] == "where " + r.where_line(latex=True)
+    assert got[r"\nabla_{W_{1}} f"] == r.lines()[0][4]  # the label as mathematics, not "grad W1"
+    assert "Q" in got[r"\nabla_{W_{1}} f"] and "tanh" not in got[r"\nabla_{W_{1}} f"]  # shared terms by name
+    assert out.splitlines()[-1] == r"\text{where } " + r.where_line(latex=True)
+    assert got[r"\mathrm{d}f"]
 
 
 def test_several_variables_in_json_carry_each_part_and_the_check(cli):
