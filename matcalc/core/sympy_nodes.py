@@ -18,18 +18,22 @@ from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from sympy.matrices.expressions.matexpr import MatrixExpr
 
 
-class Vec(MatrixExpr):
-    """vec(X): the columns of the r x c matrix X stacked into an (r c) x 1 column (column-major)."""
+class _OfOneMatrix(MatrixExpr):
+    """A matrix expression of one matrix argument (Vec, LogSumExp): checked once, read as `.arg`."""
 
     def __new__(cls, arg):
         arg = _sympify(arg)
         if not getattr(arg, "is_Matrix", False):
-            raise TypeError("Vec takes a matrix expression")
+            raise TypeError(f"{cls.__name__} takes a matrix expression")
         return super().__new__(cls, arg)
 
     @property
     def arg(self):
         return self.args[0]
+
+
+class Vec(_OfOneMatrix):
+    """vec(X): the columns of the r x c matrix X stacked into an (r c) x 1 column (column-major)."""
 
     @property
     def shape(self):
@@ -101,21 +105,11 @@ class Unvec(MatrixExpr):
         return Unvec(arg, rows, cols)
 
 
-class LogSumExp(MatrixExpr):
+class LogSumExp(_OfOneMatrix):
     """logsumexp of each column of the m x N matrix X, log(sum_k exp(X[k, j])): a 1 x N row (of a
     vector u, the 1 x 1 matrix whose entry is log(sum(exp(u)))). Its SymPy definition is
     `definition()`, log.(ones(1, m) exp.(X)); a class of its own keeps it apart from a written-out
     log(sum(exp(u))), which matcalc keeps as written."""
-
-    def __new__(cls, arg):
-        arg = _sympify(arg)
-        if not getattr(arg, "is_Matrix", False):
-            raise TypeError("LogSumExp takes a matrix expression")
-        return super().__new__(cls, arg)
-
-    @property
-    def arg(self):
-        return self.args[0]
 
     @property
     def shape(self):

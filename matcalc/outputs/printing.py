@@ -79,15 +79,8 @@ class Printer:
 
     def p(self, e: Expr) -> tuple:
         """(text, precedence) of e."""
-        r, c = e.shape
-        if r == 1 and c != 1 and isinstance(e, (Func, Add, Hadamard, Pow)):
-            t = B.transpose(e)  # exp(x' A') is shown as exp(A x)'
-            if transposes(t) < transposes(e):
-                return self._print_Transpose(Transpose._make((t,), e.shape))
-        elif r != 1 and c != 1 and isinstance(e, (Func, Add, Hadamard, Pow)):
-            t = B.transpose(e)  # B' X' + X' B' is shown as (X B + B X)' (the same rule as size.py)
-            if printed_transposed(e):
-                return self._print_Transpose(Transpose._make((t,), e.shape))
+        if self.written_transposed(e):  # exp(x' A') as exp(A x)', B' X' + X' B' as (X B + B X)'
+            return self._print_Transpose(Transpose._make((B.transpose(e),), e.shape))
         name = self.calls.get(type(e))
         if name is not None:  # a plain function-call form
             return self.call(name, e.arg)
@@ -215,7 +208,8 @@ class Printer:
         return s
 
     def written_transposed(self, f: Expr) -> bool:
-        """Is f written as the transpose of its column form ((p .* x)' for a row), as p() does?"""
+        """Is f written as the transpose of its column form: a row whose column has fewer
+        transposes ((p .* x)' y), a matrix whose transpose is shorter (the same rule as size.py)?"""
         r, c = f.shape
         if r == 1 and c != 1 and isinstance(f, (Func, Add, Hadamard, Pow)):
             return transposes(B.transpose(f)) < transposes(f)
@@ -602,12 +596,8 @@ def to_text(e: Expr) -> str:
     return s
 
 
-def draft_text(e: Expr) -> str:
+def draft_text(e: Expr, shape_known: bool = False) -> str:
     """The text without the read-back check of identities (for measuring sizes)."""
-    return TextPrinter().doprint(e)
-
-
-def _draft_text(e: Expr, shape_known: bool) -> str:
     printer = TextPrinter()
     if shape_known:
         printer.context_dims = frozenset(e.shape)
@@ -656,7 +646,7 @@ def to_latex(e: Expr, shape_known: bool = False) -> str:
         if shape_known:
             printer.context_dims = frozenset(e.shape)
         s = printer.doprint(e)
-    if printer.plain_identity and not _identities_sized_by(_draft_text(e, shape_known), e, shape_known):
+    if printer.plain_identity and not _identities_sized_by(draft_text(e, shape_known), e, shape_known):
         printer = LatexPrinter()
         printer.known_dims = frozenset({None})
         s = printer.doprint(e)
@@ -787,7 +777,7 @@ def _collect_named_sum(body: Expr, m: Expr, v: Expr) -> Expr:
                     if len(chain) <= k:
                         continue
                     if side == "right" and tuple(chain[:k]) == tuple(mchain):
-                        f, cand = B.mul(*chain[k:]), None
+                        f = B.mul(*chain[k:])
                         cand = B.mul(B.num(c / mc), m, f)
                     elif side == "left" and tuple(chain[-k:]) == tuple(mchain):
                         f = B.mul(*chain[:-k])
