@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import functools
-from dataclasses import replace
 
 from .core import build as B
+from .core.records import replace
 from .core.budget import refuse_terms, request
 from .calculus.cost import derivative_terms
 from .calculus.derive import (direction_for, find_variable, gradient_parts, is_diagonal_var, is_symmetric_var,
@@ -18,7 +18,6 @@ from .expression import Expression, parse
 from .language.declarations import parse_declarations
 from .language.latex_in import variable_name
 from .numerics.sampling import variables
-from .outputs.codegen.generate import BACKENDS, Output, add_sizing_variables, generate, load_generated, outputs_for
 from .results import (BlockHessianResult, BlockHvpResult, DifferentialResult, GradientResult, GradientsResult,
                       HessianResult, HvpResult, JacobianResult)
 from .calculus.simplify import simplify
@@ -265,6 +264,7 @@ def compile(expr, wrt, where=None, outputs=("value", "grad"), backend: str = "nu
     array per variable, in the order named, and "hessian" a tuple of rows of blocks; the
     directions of "hvp" come last, one per variable, in that order.
     """
+    from .outputs.codegen.generate import BACKENDS, Output, add_sizing_variables, generate, load_generated, outputs_for
     wrt = variable_name(wrt)  # a LaTeX name (\Sigma, \mathbf{x}) names the variable it decorates
     if backend not in BACKENDS:
         raise MatcalcError(f"backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
@@ -365,6 +365,7 @@ def _block_hvp(expr, names: tuple, where, direction: str) -> BlockHvpResult:
 
 def _compile_several(expr, names: tuple, where, outputs, backend: str, direction: str):
     """compile() for several variables: every output of every variable in one generated function."""
+    from .outputs.codegen.generate import Output, add_sizing_variables, generate, load_generated
     if isinstance(outputs, str):
         outputs = (outputs,)
     f = _function(expr, where)

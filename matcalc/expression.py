@@ -1,9 +1,9 @@
 """The public expression object: a parsed, typed expression with its declarations."""
 from __future__ import annotations
 
-from dataclasses import replace
 
 from .core import build as B
+from .core.records import replace
 from .core.errors import MatcalcError
 from .core.nodes import SCALAR, Expr, Var
 from .language.declarations import declarations_of, parse_declarations

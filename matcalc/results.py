@@ -19,11 +19,9 @@ from .core.layout import inner_pair
 from .core.nodes import Expr, Trace, Var, Zero
 from .derivation import PartSteps, Steps, steps_for
 from .expression import Expression, declarations_of, numpy_shape
-from .numerics.check import check
 from .numerics.evaluate import check_values, evaluate
 from .numerics.linear_maps import dense_linear_map
 from .numerics.sampling import variables
-from .outputs.codegen.generate import add_sizing_variables, generate, load_generated, numpy_module, outputs_for
 from .outputs.printing import (_ordered, common_subexpressions, compact_binds, latex_name, to_latex, to_latex_compact,
                                to_text, to_text_compact)
 
@@ -151,6 +149,7 @@ class Result:
         return (self.function.node,) + self.function._context_for(vals)
 
     def check(self, **kw):
+        from .numerics.check import check
         return check(self, **kw)
 
     # ---- the derivation, step by step (recorded on first access: it costs nothing unless asked)
@@ -190,10 +189,12 @@ class Result:
 
     def numpy_source(self, backend: str = "numpy") -> str:
         """The source of a function computing this result (see `to_numpy`)."""
+        from .outputs.codegen.generate import numpy_module
         return numpy_module(self, backend=backend)
 
     def to_numpy(self, backend: str = "numpy"):
         """A function of the variables (positional in sorted order, or by keyword) computing this result."""
+        from .outputs.codegen.generate import load_generated
         return load_generated(self.numpy_source(backend))
 
 
@@ -536,6 +537,7 @@ class SeveralResult(Result):
         """Append the parts to `outs` (the outputs of one generated function), their variables to
         `found` and the directions they move along to `directions`; the layout of their indices
         (a list per variable in the order named; for a Hessian, a list of rows of blocks)."""
+        from .outputs.codegen.generate import outputs_for
         label = label or self.label
         moving = {v.name for v in self.directions} if self.kind == "hvp" else set()
         directions.update((v.name, v) for v in self.directions if v.name in moving)
@@ -555,6 +557,7 @@ class SeveralResult(Result):
         """The source of one function of the variables (sorted by name; a block product's directions
         last, in the order named) returning a tuple with a part per variable (a Hessian: rows of
         blocks), the work the parts share done once."""
+        from .outputs.codegen.generate import add_sizing_variables, generate
         outs, found, directions = [], variables(self.function.node), {}
         layout = self.generated_outputs(outs, found, directions)
         add_sizing_variables(found, [self.function.node], self.function.context)

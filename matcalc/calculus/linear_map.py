@@ -10,18 +10,17 @@ out by index notation.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Optional
 
+from ..core.records import record
 from ..core.nodes import Expr, Var
 
 
-@dataclass(frozen=True)
+@record
 class LinearMap:
     expr: Expr                    # L(D), linear in `direction`
     direction: Var                # D: dX for a Jacobian, V for a Hessian
     variable: Var                 # X, whose shape D has
     sym: bool = False             # D ranges over symmetric matrices (outputs symmetrized too)
     diag: bool = False            # D ranges over diagonal matrices
-    kron: Optional[Expr] = None   # J with vec(L(D)) = J vec(D), where it has a closed form
+    kron: Expr | None = None   # J with vec(L(D)) = J vec(D), where it has a closed form
     layout: str = "numerator"     # "denominator": the dense array is transposed (in <-> out)

@@ -21,11 +21,11 @@ differential of e), so each line is checked against the answer.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from fractions import Fraction
 
 from ..core import build as B
 from ..core.layout import inner_pair, self_inner, transposes
+from ..core.records import record
 from ..core.nodes import (SCALAR, Add, Det, Diag, DiagPart, Expr, Func, Hadamard, Inverse, Kron, LogDet, MatPow,
                           Mul, Num, Pow, Softmax, Sum, Trace, Transpose, Var, Vec)
 from .readoff import differential, gradient_of
@@ -47,26 +47,26 @@ class Node:
     __slots__ = ()
 
 
-@dataclass(frozen=True)
+@record
 class Leaf(Node):
     """An engine expression, printed as the engine prints it."""
     expr: Expr
 
 
-@dataclass(frozen=True)
+@record
 class Pending(Node):
     """d(expr): a differential not yet expanded; its direction is the derivation's (`dirs`)."""
     expr: Expr
 
 
-@dataclass(frozen=True)
+@record
 class Op(Node):
     """A written operation: add, neg, mul, had, tr, T, sum, diag, diagpart, vec, kron, inner."""
     kind: str
     args: tuple
 
 
-@dataclass(frozen=True)
+@record
 class RawStep:
     """One line: `lhs = node`, produced from the previous line by `rule`.
 

@@ -12,7 +12,7 @@ them are used through the one namespace `build`.
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import Iterable
+from collections.abc import Iterable
 
 from .errors import MatcalcError, ShapeError
 from .dims import dim_mul as _dim_mul

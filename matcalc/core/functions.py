@@ -14,14 +14,14 @@ Two kinds of entries:
 
 Derivatives and construction-time rewrites are written against the constructor namespace
 `B` (matcalc.core.build), which is passed in: this module sits below the constructors and
-imports nothing of matcalc.
+imports nothing of matcalc but its lowest helpers (records, lazy NumPy).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Callable, Optional
+from collections.abc import Callable
 
+from .records import factory, record
 from .lazy_numpy import np, numpy_function  # NumPy is imported on first use (core/lazy_numpy.py)
 
 
@@ -46,31 +46,31 @@ def _emul(B, a, b):
     return B.hadamard(a, b) if a.shape != (1, 1) or b.shape != (1, 1) else B.mul(a, b)
 
 
-@dataclass(frozen=True)
+@record
 class FunctionSpec:
     """An elementwise scalar function. `code` maps a backend name to the callable's spelling
     in generated code; `float_code` is a faster spelling for a plain float (NumPy backend)."""
     name: str
     numpy: Callable
-    derivative: Optional[Callable] = None      # (u, B) -> f'(u) as an Expr
+    derivative: Callable | None = None      # (u, B) -> f'(u) as an Expr
     latex: str = ""                            # e.g. \exp; default \operatorname{name}
-    code: dict = field(default_factory=dict)   # backend -> callable name in generated code
+    code: dict = factory(dict)   # backend -> callable name in generated code
     float_code: str = ""                       # NumPy backend, for a float: one that cannot fail on a finite float
     aliases: tuple = ()                        # other names in the language (ln for log)
-    exact: Optional[Callable] = None           # Fraction -> Fraction or None (exact values)
+    exact: Callable | None = None           # Fraction -> Fraction or None (exact values)
     rewrite: str = ""                          # a constructor of B the call becomes (sqrt -> x^(1/2))
     inverse: str = ""                          # f(g(u)) = u for this g (log of exp)
     idempotent: bool = False                   # f(f(u)) = f(u) (abs, sign)
-    domain: Optional[Callable] = None          # ndarray -> bool array of bad entries
+    domain: Callable | None = None          # ndarray -> bool array of bad entries
     domain_message: str = ""
-    sympy: Optional[str] = None                # definition in u, for a SymPy-derived derivative
+    sympy: str | None = None                # definition in u, for a SymPy-derived derivative
 
     @property
     def latex_name(self) -> str:
         return self.latex or r"\operatorname{" + self.name + "}"
 
 
-@dataclass(frozen=True)
+@record
 class CallSpec:
     """A structural operation written as a call: its names and how many arguments it takes."""
     name: str

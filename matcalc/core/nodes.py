@@ -15,11 +15,11 @@ import threading
 import weakref
 from _weakref import _remove_dead_weakref
 from fractions import Fraction
-from typing import Iterator, Union
+from collections.abc import Iterator
 
 from . import budget as _budget_module
 
-Dim = Union[int, str]
+Dim = int | str  # a dimension: a size, or a symbol
 Shape = tuple  # (Dim, Dim)
 SCALAR: Shape = (1, 1)
 FRACTION_ONE = Fraction(1)  # shared: Fractions are immutable, and building one is slow

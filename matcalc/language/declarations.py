@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
 from functools import lru_cache
 
+from ..core.records import factory, record
 from ..core.lazy_numpy import np  # NumPy is imported on first use (core/lazy_numpy.py)
 
 from ..core.errors import DeclarationError, EvaluationError, _printable
@@ -42,13 +42,13 @@ _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+|_\{[A-Za-z0-9]+\})?$"
 _DIM = re.compile(r"^(?:[A-Za-z][A-Za-z0-9_]*|[0-9]+)(?:\*(?:[A-Za-z][A-Za-z0-9_]*|[0-9]+))*$")  # n, 3, m*n
 
 
-@dataclass(frozen=True)
+@record
 class Decl:
     """One variable's declaration: kind, dimensions (str, int or None) and properties."""
     name: str
     kind: str
     dims: tuple = ()
-    props: frozenset = field(default_factory=frozenset)
+    props: frozenset = factory(frozenset)
     declared: bool = True
 
     def describe(self) -> str:

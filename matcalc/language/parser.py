@@ -1,22 +1,24 @@
-"""Text -> syntax tree, with Lark (LALR) and the grammar in grammar/matcalc.lark.
+"""Text -> syntax tree, with the LALR tables Lark computes from grammar/matcalc.lark.
 
 The tree built here (`Syn`) is context-free: it knows nothing of declarations or
 shapes. Splitting letter runs (`AX` -> `A X`), deciding scalar versus matrix products
-and unifying dimensions is inference's job (matcalc.language). Callbacks run while parsing (Lark's
-tree-less LALR mode), so deep or long inputs never recurse in Python.
+and unifying dimensions is inference's job (matcalc.language). Callbacks run while parsing (as in
+Lark's tree-less LALR mode), so deep or long inputs never recurse in Python. The tables are shipped
+as generated code (lalr_tables.py), so parsing imports no Lark.
 """
 from __future__ import annotations
 
-import os
 import re
 import unicodedata
 from fractions import Fraction
 from functools import lru_cache
+from types import SimpleNamespace
 
 from ..core.errors import ParseError
 from ..core.functions import ALIASES, CALLS, FUNCTIONS, all_names
+from . import lalr
 from .declarations import norm_name
-from .parser_cache import load_or_build
+from .lalr import Token
 
 MAX_LENGTH = 200_000
 MAX_DEPTH = 250
@@ -48,17 +50,6 @@ class _TooDeep(Exception):
         self.pos = pos
 
 
-def _grammar_text() -> str:
-    """The grammar: inside the installed package, or at the top of a source checkout."""
-    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # matcalc/
-    for path in (os.path.join(package, "grammar", "matcalc.lark"),
-                 os.path.join(os.path.dirname(package), "grammar", "matcalc.lark")):
-        if os.path.exists(path):
-            with open(path, encoding="utf-8") as fh:
-                return fh.read()
-    raise FileNotFoundError("grammar/matcalc.lark is missing from the installation")
-
-
 class _TooMany(Exception):
     def __init__(self, pos):
         self.pos = pos
@@ -74,77 +65,62 @@ class _UnexpectedChar(Exception):
         self.pos = pos
 
 
-def _make_lexer():
-    from lark.lexer import Lexer, Token
+class FastLexer:
+    """One compiled regular expression over the grammar's own terminals, and the `||` rule: inside a
+    norm, a `||` that follows the end of an operand closes it; anywhere else it opens a new one. So
+    `||x|| ||y||` is a product of norms, and a norm written right after an operand inside another
+    norm needs parentheses.
+    """
 
-    class FastLexer(Lexer):
-        """One compiled regular expression over the grammar's own terminals (faster than
-        Lark's general lexer), and the `||` rule: inside a norm, a `||` that follows the end
-        of an operand closes it; anywhere else it opens a new one. So `||x|| ||y||` is a
-        product of norms, and a norm written right after an operand inside another norm
-        needs parentheses.
-        """
+    _ENDS = {"NAME", "NUMBER", "RPAR", "RBRACE", "RANGLE", "NORM_CLOSE", "NORMSUB", "TICK"}
+    _OPEN = {"LPAR": "RPAR", "LBRACE": "RBRACE", "LANGLE": "RANGLE"}
 
-        _ENDS = {"NAME", "NUMBER", "RPAR", "RBRACE", "RANGLE", "NORM_CLOSE", "NORMSUB", "TICK"}
-        _OPEN = {"LPAR": "RPAR", "LBRACE": "RBRACE", "LANGLE": "RANGLE"}
+    def __init__(self, terminals, ignore):
+        names = "|".join(re.escape(n) for n in all_names())  # longest first: tanh before tan
+        bare = "|".join(re.escape(n) for n in all_names() if n not in _NOT_BARE and 1 in _arity(n))
+        # the registry's names, before NAME: followed by '(', or (one operand) by no letter or digit
+        parts = [rf"(?P<FUNC>(?:{names})(?=[ \t\r\n]*\()|(?:{bare})(?![A-Za-z0-9_{{]))"]
+        parts += [f"(?P<{name}>{regexp})" for name, regexp in terminals]
+        parts.append(r"(?P<NORM>\|\|)")  # NORM in the grammar; no rule uses it directly
+        self.regex = re.compile("|".join(parts))
+        self.ignore = frozenset(ignore)
 
-        def __init__(self, lexer_conf):
-            terms = sorted(lexer_conf.terminals, key=lambda t: -t.priority)  # stable: grammar order
-            names = "|".join(re.escape(n) for n in all_names())  # longest first: tanh before tan
-            bare = "|".join(re.escape(n) for n in all_names() if n not in _NOT_BARE and 1 in _arity(n))
-            # the registry's names, before NAME: followed by '(', or (one operand) by no letter or digit
-            parts = [rf"(?P<FUNC>(?:{names})(?=[ \t\r\n]*\()|(?:{bare})(?![A-Za-z0-9_{{]))"]
-            parts += [f"(?P<{t.name}>{t.pattern.to_regexp()})" for t in terms]
-            parts.append(r"(?P<NORM>\|\|)")  # NORM in the grammar; no rule uses it directly
-            self.regex = re.compile("|".join(parts))
-            self.ignore = frozenset(lexer_conf.ignore)
-
-        def lex(self, text, *_):
-            # tokens first, all of them (cheap), so an input with too many is refused at once
-            toks = self.tokens(text)
-            _unknown_calls(toks)
-            return iter(toks)
-
-        def tokens(self, text):
-            match = self.regex.match
-            ignore = self.ignore
-            stack = []
-            out = []
-            prev = None
-            pos = 0
-            n = len(text)
-            while pos < n:
-                m = match(text, pos)
-                if m is None:
-                    raise _UnexpectedChar(pos)
-                kind = m.lastgroup
-                end = m.end()
-                if kind in ignore:
-                    pos = end
-                    continue
-                if kind == "NORM":
-                    if stack and stack[-1] == "NORM" and prev in self._ENDS:
-                        stack.pop()
-                        kind = "NORM_CLOSE"
-                    else:
-                        stack.append("NORM")
-                        kind = "NORM_OPEN"
-                elif kind in self._OPEN:
-                    stack.append(kind)
-                elif kind in ("RPAR", "RBRACE", "RANGLE"):
-                    if stack and stack[-1] != "NORM" and self._OPEN[stack[-1]] == kind:
-                        stack.pop()
-                prev = kind
-                out.append(Token(kind, m.group(), start_pos=pos, end_pos=end))
-                if len(out) > MAX_TOKENS:
-                    raise _TooMany(pos)
+    def tokens(self, text):
+        """All the tokens (cheap), so that an input with too many is refused before parsing."""
+        match = self.regex.match
+        ignore = self.ignore
+        stack = []
+        out = []
+        prev = None
+        pos = 0
+        n = len(text)
+        while pos < n:
+            m = match(text, pos)
+            if m is None:
+                raise _UnexpectedChar(pos)
+            kind = m.lastgroup
+            end = m.end()
+            if kind in ignore:
                 pos = end
-            return out
-
-    # a module attribute of that name, so that the parser cache (a pickle) can name the class
-    FastLexer.__qualname__ = "FastLexer"
-    globals()["FastLexer"] = FastLexer
-    return FastLexer
+                continue
+            if kind == "NORM":
+                if stack and stack[-1] == "NORM" and prev in self._ENDS:
+                    stack.pop()
+                    kind = "NORM_CLOSE"
+                else:
+                    stack.append("NORM")
+                    kind = "NORM_OPEN"
+            elif kind in self._OPEN:
+                stack.append(kind)
+            elif kind in ("RPAR", "RBRACE", "RANGLE"):
+                if stack and stack[-1] != "NORM" and self._OPEN[stack[-1]] == kind:
+                    stack.pop()
+            prev = kind
+            out.append(Token(kind, m.group(), pos, end))
+            if len(out) > MAX_TOKENS:
+                raise _TooMany(pos)
+            pos = end
+        return out
 
 
 _NOT_BARE = {"ones", "zeros", "comm", "dim", "kron", "vector", "matrix"}
@@ -190,7 +166,7 @@ def _span(items):
             continue
         if isinstance(it, Syn):
             s, e, d = it.start, it.end, it.depth
-        else:  # a lark Token
+        else:  # a Token
             s, e, d = it.start_pos, it.end_pos, 0
         if start is None or s < start:
             start = s
@@ -206,7 +182,7 @@ def _mk(kind, a=None, b=None, parts=()):
 
 
 class _Build:
-    """Lark callbacks: parse-tree rules to `Syn` nodes, applied during the parse."""
+    """The grammar's rules to `Syn` nodes, called at each reduction of the parse."""
 
     def start(self, ch):
         body = ch[0]
@@ -302,6 +278,8 @@ class _Build:
         return _mk("norm", ch[1], sub, ch)
 
 
+_BUILD = _Build()
+
 MAX_DIGITS = 1000
 
 
@@ -321,17 +299,36 @@ class _BadNumber(Exception):
         self.text = text
 
 
-@lru_cache(maxsize=1)
-def _parser():
-    from lark import Lark
-    grammar, lexer = _grammar_text(), _make_lexer()
-    transformer = _Build()
+def tables():
+    """The shipped LALR tables, or (while they are stale after an edit of the grammar) tables that
+    Lark builds in memory from the grammar as it is now."""
+    return _tables()
 
-    def build():
-        return Lark(grammar, parser="lalr", lexer=lexer, transformer=transformer, maybe_placeholders=False)
-    # the tables depend on the grammar and, through the lexer, on the registry's function names
-    return load_or_build(build, [grammar, sorted(all_names()), sorted(_NOT_BARE)],
-                         transformer=transformer)
+
+@lru_cache(maxsize=1)
+def _tables():
+    from . import lalr_tables
+    try:
+        with open(lalr.grammar_path(), encoding="utf-8") as fh:
+            grammar = fh.read()
+    except FileNotFoundError:  # pragma: no cover - an installation without its grammar
+        return lalr_tables
+    if grammar == lalr_tables.GRAMMAR:
+        return lalr_tables
+    from . import lalr_build  # Lark: a developer's edit of the grammar, until the tables are regenerated
+    return SimpleNamespace(**lalr_build.build_tables(grammar))
+
+
+@lru_cache(maxsize=1)
+def _lexer() -> FastLexer:
+    t = tables()
+    return FastLexer(t.TERMINALS, t.IGNORE)
+
+
+def _parse(text: str) -> Syn:
+    toks = _lexer().tokens(text)
+    _unknown_calls(toks)
+    return lalr.parse(toks, tables(), _BUILD)
 
 
 _WORDS = {
@@ -412,8 +409,6 @@ def _drop_comma(expected, text: str, pos: int):
 
 def parse_syntax(text: str) -> Syn:
     """Parse `text` into a syntax tree, or raise ParseError with a position and caret."""
-    from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
-
     if not isinstance(text, str):
         raise ParseError(f"expected the expression as a string, not {type(text).__name__}")
     if len(text) > MAX_LENGTH:
@@ -423,7 +418,7 @@ def parse_syntax(text: str) -> Syn:
     if not text.isascii():
         _check_characters(text)
     try:
-        return _parser().parse(text)
+        return _parse(text)
     except _TooMany as e:
         raise ParseError(f"the expression has too many tokens (the limit is {MAX_TOKENS:,})", text, e.pos) from None
     except _LongName as e:
@@ -441,12 +436,7 @@ def parse_syntax(text: str) -> Syn:
         raise _bad_character(text, e.pos) from None
     except _TooDeep as e:
         raise ParseError(f"the expression is nested too deeply (more than {MAX_DEPTH} levels)", text, e.pos) from None
-    except UnexpectedCharacters as e:  # pragma: no cover - our lexer reports these itself
-        raise _bad_character(text, e.pos_in_stream) from None
-    except UnexpectedEOF as e:
-        raise ParseError("unexpected end of input; " + _expected_words(_drop_comma(e.expected, text, len(text))),
-                         text, len(text)) from None
-    except UnexpectedToken as e:
+    except lalr.UnexpectedToken as e:
         tok = e.token
         if tok.type == "$END":
             pos = len(text)
@@ -459,7 +449,5 @@ def parse_syntax(text: str) -> Syn:
             raise ParseError(f"the function {prev} needs an operand: write {prev}(...)", text, pos) from None
         exp = _expected_words(_drop_comma(e.expected, text, pos))
         raise ParseError(msg + ("; " + exp if exp else ""), text, pos) from None
-    except UnexpectedInput as e:  # pragma: no cover - other lark input errors
-        raise ParseError("could not parse the expression", text, getattr(e, "pos_in_stream", 0)) from None
     except RecursionError:
         raise ParseError("the expression is nested too deeply", text, 0) from None

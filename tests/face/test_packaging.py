@@ -37,9 +37,18 @@ def test_the_distribution_is_named_matcalc_diff_and_installs_the_matcalc_package
     assert "matcalc/__init__.py" in z.namelist()
 
 
-def test_wheel_contains_the_grammar(wheel):
+def test_wheel_contains_the_grammar_and_its_parser_tables(wheel):
     names = zipfile.ZipFile(wheel).namelist()
     assert "matcalc/grammar/matcalc.lark" in names
+    assert "matcalc/language/lalr_tables.py" in names
+
+
+def test_the_installed_package_needs_no_lark(wheel):
+    """Lark computes the tables when the grammar changes; an installation runs them without it."""
+    z = zipfile.ZipFile(wheel)
+    meta = z.read(next(n for n in z.namelist() if n.endswith(".dist-info/METADATA"))).decode()
+    runtime = [line for line in meta.splitlines() if line.startswith("Requires-Dist:") and "extra ==" not in line]
+    assert runtime and not any("lark" in line for line in runtime), runtime
 
 
 def test_wheel_contains_the_web_page(wheel):
@@ -54,7 +63,9 @@ def test_installed_wheel_parses_outside_the_source_tree(wheel, tmp_path):
                            str(target), wheel], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr[-2000:]
     code = ("import matcalc, os; assert os.path.dirname(matcalc.__file__).startswith(%r), matcalc.__file__; "
-            "print(matcalc.grad(\"x'Ax\", 'x'))" % str(target))
+            "print(matcalc.grad(\"x'Ax\", 'x')); "
+            "from matcalc.language import parser, lalr_tables; import sys; "
+            "assert parser.tables() is lalr_tables and 'lark' not in sys.modules" % str(target))
     env = dict(os.environ, PYTHONPATH=str(target))
     proc = subprocess.run([sys.executable, "-c", code], cwd=str(tmp_path), env=env, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr[-2000:]

@@ -1,0 +1,117 @@
+"""Runs the LALR tables that Lark computed from the grammar (lalr_build.py writes them).
+
+A shift-reduce loop of a few lines, the same one Lark runs, with the callbacks applied at each
+reduction (Lark's tree-less mode): no parse tree is built, and nothing recurses, so deep input
+costs no Python stack. Lark itself is only needed to compute the tables.
+"""
+from __future__ import annotations
+
+import os
+
+KEEP, SPLICE, DROP = 0, 1, 2  # what a rule's plan does with each child (see lalr_build)
+
+
+def grammar_path() -> str:
+    """grammar/matcalc.lark inside the installed package, or at the top of a source checkout."""
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # matcalc/
+    for path in (os.path.join(here, "grammar", "matcalc.lark"),
+                 os.path.join(os.path.dirname(here), "grammar", "matcalc.lark")):
+        if os.path.exists(path):
+            return path
+    raise FileNotFoundError("grammar/matcalc.lark is missing from the installation")
+
+
+class Token(str):
+    """A terminal as the lexer found it: its text, its terminal name and its span."""
+
+    def __new__(cls, type_: str, value: str, start_pos: int, end_pos: int):
+        self = super().__new__(cls, value)
+        self.type = type_
+        self.start_pos = start_pos
+        self.end_pos = end_pos
+        return self
+
+    def __repr__(self):  # pragma: no cover - debugging aid
+        return f"Token({self.type!r}, {str(self)!r})"
+
+
+class UnexpectedToken(Exception):
+    """`token` cannot come next; `expected` are the terminals that could have."""
+
+    def __init__(self, token: Token, expected: set):
+        super().__init__(f"unexpected {token.type}")
+        self.token = token
+        self.expected = expected
+
+
+class _Splice(list):
+    """The children of an internal rule (`__sum_star_1`), spliced into the parent's."""
+
+
+def parse(tokens, tables, callbacks):
+    """The value of the start rule over `tokens`, calling `callbacks.<rule name>(children)` at each
+    reduction; raises UnexpectedToken (a token of type `$END` at the end of the input)."""
+    states = tables.STATES
+    rules = tables.RULES
+    end_state = tables.END_STATE
+    methods = {}
+    state_stack = [tables.START_STATE]
+    value_stack = []
+    last = None
+    for token in _with_end(tokens):
+        is_end = token.type == "$END"
+        if is_end and last is not None:
+            token.start_pos = token.end_pos = last.end_pos
+        last = token
+        while True:
+            row = states[state_stack[-1]]
+            action = row.get(token.type)
+            if action is None:
+                raise UnexpectedToken(token, {s for s in row if s.isupper()})
+            if action >= 0:  # shift
+                state_stack.append(action)
+                value_stack.append(token)
+                break
+            origin, size, name, single, plan = rules[-1 - action]
+            if size:
+                children = value_stack[-size:]
+                del state_stack[-size:]
+                del value_stack[-size:]
+            else:
+                children = []
+            if plan is not None:
+                children = _apply_plan(children, plan)
+            if single and len(children) == 1:
+                value = children[0]
+            elif origin.startswith("_"):
+                value = children if type(children) is _Splice else _Splice(children)
+            else:
+                method = methods.get(name)
+                if method is None:
+                    method = methods[name] = getattr(callbacks, name)
+                value = method(children)
+            state_stack.append(states[state_stack[-1]][origin])
+            value_stack.append(value)
+            if is_end and state_stack[-1] == end_state:
+                return value_stack[-1]
+    raise AssertionError("the end token was not consumed")  # pragma: no cover
+
+
+def _apply_plan(children, plan):
+    out = None
+    for child, how in zip(children, plan):
+        if how == SPLICE:
+            if out is None:  # a left-recursive list grows in place: linear, not quadratic
+                out = child
+            else:
+                out.extend(child)
+        elif out is None:
+            out = [] if how == DROP else [child]
+        elif how != DROP:
+            out.append(child)
+    return out if out is not None else []
+
+
+def _with_end(tokens):
+    yield from tokens
+    yield Token("$END", "", 0, 0)
