@@ -57,7 +57,11 @@ def simplify(e: Expr) -> Expr:
 
 
 def _fewer_minuses_or_nodes(a: Expr, b: Expr) -> bool:
-    """(minuses, misoriented sums, nodes) of a below those of b: the tie-break of two forms of one size."""
+    """(split signs, minuses, misoriented sums, nodes) of a below those of b: the tie-break of two
+    forms of one size."""
+    sa, sb = _split_signs(a), _split_signs(b)
+    if sa != sb:
+        return sa < sb
     ma, mb = _minuses(a), _minuses(b)
     if ma != mb:
         return ma < mb
@@ -96,6 +100,27 @@ def _misoriented_count(e: Expr) -> int:
     if n is None:
         n = e._c["misoriented_count"] = sum(1 for a in e.walk() if _misoriented(a))
     return n
+
+
+def _split_signs(e: Expr) -> int:
+    """Sums written in e together with their negation (or its transpose): `(x - mu) (mu - x)'`
+    splits one sign between two copies of a difference, where the textbook writes the difference
+    once and keeps the sign outside (`I - (x - mu) (x - mu)' S^-1`, not `(x - mu) (mu - x)' S^-1
+    + I`), even at the price of one more minus sign."""
+    n = e._c.get("split_signs")
+    if n is None:
+        sums = {a for a in e.walk() if isinstance(a, Add)}
+        n = e._c["split_signs"] = sum(1 for a in sums if any(m in sums for m in _negations(a)))
+    return n
+
+
+def _negations(a: Add) -> tuple:
+    """-a and -a', as nodes (kept on a)."""
+    negs = a._c.get("negations")
+    if negs is None:
+        neg = _negated(a)
+        negs = a._c["negations"] = (neg, B.transpose(neg)) if a.shape[0] != 1 or a.shape[1] != 1 else (neg,)
+    return negs
 
 
 def _minuses(e: Expr) -> int:

@@ -228,3 +228,14 @@ def test_sums_in_an_elementwise_product_are_negated_in_pairs_to_read_as_the_text
         r = matcalc.grad(f, "W1", where=where)
         assert str(r) == "((1 - tanh(W1 x).^2) .* (W2' (W2 tanh(W1 x) - y))) x'"
         assert r.check()
+
+
+def test_a_difference_is_written_one_way_with_the_sign_outside():
+    """Between forms of one size, `(x - mu) (mu - x)'` (a sign split between two copies of a
+    difference) loses to the textbook's `I - (x - mu) (x - mu)'`, though that has one more minus."""
+    f = "1/2 (x - mu)' Sigma^-1 (x - mu) + 1/2 log det Sigma"
+    for where, inv in (("x, mu: vector(n); Sigma: matrix(n,n)", "Sigma^-T"),
+                       ("x, mu: vector(n); Sigma: matrix(n,n) spd", "Sigma^-1")):
+        r = matcalc.grad(f, "Sigma", where=where)
+        assert str(r) == f"1/2 {inv} (I - (x - mu) (x - mu)' {inv})"
+        assert r.check()
