@@ -15,6 +15,7 @@ from ..core.lazy_numpy import np  # NumPy is imported on first use (core/lazy_nu
 
 from ..core.errors import DeclarationError, EvaluationError, _printable
 from ..core.nodes import SCALAR, Expr, Var
+from .unicode_in import greek_names
 
 KINDS = ("scalar", "vector", "matrix")
 PROPS = ("symmetric", "spd", "invertible", "positive", "diagonal", "orthogonal")
@@ -133,6 +134,8 @@ def _parse_declaration_text(text: str) -> dict:
     """The declarations of a `where` string, read once per string: one request reads its `where`
     more than once (parse, then the variable's lookup), and a Decl is immutable."""
     out: dict = {}
+    if not text.isascii():
+        text = greek_names(text)  # λ: scalar
     for raw in re.split(r"[;\n]", text):
         item = raw.strip()
         if not item:

@@ -27,13 +27,14 @@ import re
 from ..core.errors import MatcalcError, ParseError
 from ..core.functions import ALIASES, CALLS, FUNCTIONS, all_names
 from .declarations import GREEK
+from .source_map import Translation
 from .parser import MAX_DEPTH as _PLAIN_DEPTH
 from .parser import MAX_LENGTH, MAX_TOKENS
 
 #: nesting levels of LaTeX groups; each level is a few Python frames of the recursive reader
 MAX_DEPTH = min(_PLAIN_DEPTH, 120)
 
-__all__ = ["looks_like_latex", "latex_to_plain", "LatexText", "variable_name"]
+__all__ = ["looks_like_latex", "latex_to_plain", "variable_name"]
 
 
 def looks_like_latex(text) -> bool:
@@ -44,28 +45,6 @@ def looks_like_latex(text) -> bool:
         return True
     t = text.strip()
     return len(t) > 1 and t[0] == "$" and t[-1] == "$"
-
-
-class LatexText(str):
-    """The plain translation of a LaTeX source: a str, with `source` and `origin`, the
-    position in the source of every character of the translation."""
-
-    source: str
-    origin: list   # the source position of each character
-    reach: list    # the end of the source span each character was translated from
-
-    def source_pos(self, pos: int) -> int:
-        if not self.origin:
-            return 0
-        if pos >= len(self.origin):
-            return len(self.source)
-        return self.origin[pos]
-
-    def source_text(self, start: int, end: int) -> str:
-        """The LaTeX that the translation's characters [start, end) came from."""
-        lo = min(self.origin[start:end])
-        hi = max(self.reach[start:end])
-        return self.source[lo:hi]
 
 
 # ------------------------------------------------------------------------------- vocabulary
@@ -887,7 +866,7 @@ def _script_words(src, toks) -> list:
 
 
 def latex_to_plain(src: str, decls: dict | None = None, ones: str = "vector(1)", bar_as=None) -> tuple:
-    """(plain, used_ones): the LaTeX `src` as matcalc's plain language (a `LatexText` that maps
+    """(plain, used_ones): the LaTeX `src` as matcalc's plain language (a `Translation` that maps
     every character back into `src`), and whether it has a `\\mathbf{1}` of open size (written
     `ones`: "vector(1)" or "matrix(1)"). `bar_as` reads chosen |...| as det(...) or (...)."""
     if len(src) > MAX_LENGTH:
@@ -915,7 +894,7 @@ def latex_to_plain(src: str, decls: dict | None = None, ones: str = "vector(1)",
         for k in range(len(s)):
             origin.append(min(start + min(k, width - 1), len(src)))
         reach.extend([max(end, start + 1)] * len(s))
-    out = LatexText("".join(text))
+    out = Translation("".join(text))
     out.source = src
     out.origin = origin
     out.reach = reach
@@ -924,7 +903,7 @@ def latex_to_plain(src: str, decls: dict | None = None, ones: str = "vector(1)",
     return out, r.used_ones
 
 
-def refuse_ambiguous_bars(src: str, decls: dict, plain: LatexText, result: tuple, read) -> None:
+def refuse_ambiguous_bars(src: str, decls: dict, plain: Translation, result: tuple, read) -> None:
     """|M| is the determinant in many papers (log|Sigma|) and the entrywise absolute value in
     others: where the text reads both ways with the same kinds (M a square matrix), refuse it.
     `read(plain, decls)` reads a translation; `result` is what the absolute-value reading gave."""
@@ -944,54 +923,15 @@ def _kinds(inferred: str) -> str:
     return re.sub(r"\([^)]*\)", "", inferred)
 
 
-def in_source(err, plain: LatexText):
-    """The same error in terms of the LaTeX as typed: a parse error's position and caret moved
-    into the LaTeX, and text the message quotes from the translation ('tr (X' A)') replaced by
-    the LaTeX it came from ('\\operatorname{tr}(X^\\top A)')."""
-    msg = str(err)
-    if not isinstance(err, ParseError):
-        return type(err)(_quotes_in_source(msg, plain))
-    if err.line is not None:
-        suffix = f" (line {err.line}, column {err.column})\n{err.excerpt}"
-        if msg.endswith(suffix):
-            msg = msg[:-len(suffix)]
-    pos = plain.source_pos(err.pos) if err.pos is not None and err.text == plain else None
-    return ParseError(_quotes_in_source(msg, plain), plain.source, pos)
-
-
-def _quotes_in_source(msg: str, plain: LatexText) -> str:
-    """Each quoted piece of the translation in `msg` ('x' A x') replaced by its LaTeX source: the
-    longest quoted text (quotes may hold transposes) that occurs in the translation."""
-    out = []
-    i = 0
-    n = len(msg)
-    while i < n:
-        if msg[i] == "'":
-            best = None
-            j = msg.find("'", i + 1)
-            while j != -1 and j - i <= 400:
-                seg = msg[i + 1:j]
-                if seg.strip() and "\n" not in seg:
-                    k = plain.find(seg)
-                    if k >= 0:
-                        best = (j, k, seg)
-                j = msg.find("'", j + 1)
-            if best is not None:
-                j, k, seg = best
-                out.append("'" + plain.source_text(k, k + len(seg)).strip() + "'")
-                i = j + 1
-                continue
-        out.append(msg[i])
-        i += 1
-    return "".join(out)
-
-
 def variable_name(name):
     """The variable a LaTeX name stands for (`\\Sigma` -> Sigma, `\\mathbf{x}` -> x, `W_{1}` -> W_1);
     any other value unchanged (so that `grad(..., wrt=r"\\Sigma")` names the variable Sigma); each name
     of a list or tuple of names the same way."""
     if isinstance(name, (list, tuple)):
         return type(name)(variable_name(n) for n in name)
+    if isinstance(name, str) and not name.isascii():
+        from .unicode_in import greek_names
+        name = greek_names(name)
     if not looks_like_latex(name):
         return name
     r = _Reader(name, {}, "vector(1)")

@@ -375,6 +375,8 @@ def _check_characters(text: str) -> None:
 def _bad_character(text: str, pos: int) -> ParseError:
     ch = text[pos] if pos < len(text) else ""
     what = f"{ch!r}" if ch.isprintable() else f"U+{ord(ch):04X}"
+    if ch and not ch.isascii():  # name it: a Greek capital alpha looks like an A
+        what += f" ({unicodedata.name(ch, f'U+{ord(ch):04X}')})"
     hint = ""
     if ch == "|":
         hint = "; a norm is written ||x||, and abs(x) is the absolute value"

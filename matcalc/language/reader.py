@@ -12,8 +12,10 @@ from ..core import build as B
 from ..core.errors import MatcalcError, ShapeError
 from ..core.nodes import SCALAR
 from .kinds import typecheck
-from .latex_in import in_source, latex_to_plain, looks_like_latex, refuse_ambiguous_bars
+from .latex_in import latex_to_plain, looks_like_latex, refuse_ambiguous_bars
 from .parser import parse_syntax
+from .source_map import in_source
+from .unicode_in import has_unicode_math, unicode_to_plain
 
 
 def read(text: str, decls: dict, want_scalar: bool = False) -> tuple:
@@ -22,8 +24,9 @@ def read(text: str, decls: dict, want_scalar: bool = False) -> tuple:
     (spaced, parenthesized); and the kind of every name (`mu: vector(n)`). `want_scalar`: the
     question needs a scalar function; undeclared names are read so that it is one, where they can be.
 
-    LaTeX (`\\operatorname{tr}(X^\\top A X)`) is read through its plain translation (latex_in.py);
-    a parse error then points into the LaTeX as typed. An open-sized `\\mathbf{1}` is a vector
+    LaTeX (`\\operatorname{tr}(X^\\top A X)`) is read through its plain translation (latex_in.py),
+    and so is pasted Unicode (`‖Ax − b‖² + λ‖x‖²`, unicode_in.py); a parse error then points into
+    the text as typed. An open-sized `\\mathbf{1}` is a vector
     of ones, or a matrix of ones where a vector does not fit."""
     if looks_like_latex(text):
         plain, has_ones = latex_to_plain(text, decls)
@@ -41,6 +44,12 @@ def read(text: str, decls: dict, want_scalar: bool = False) -> tuple:
             raise in_source(e, plain) from None
         refuse_ambiguous_bars(text, decls, plain, result, _read_plain)
         return result
+    if has_unicode_math(text):
+        plain = unicode_to_plain(text)
+        try:
+            return _read_plain(plain, decls, want_scalar)
+        except MatcalcError as e:
+            raise in_source(e, plain) from None
     return _read_plain(text, decls, want_scalar)
 
 

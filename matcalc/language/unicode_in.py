@@ -1,0 +1,100 @@
+"""Unicode mathematics as people paste it from papers and web pages, read as the plain language.
+
+Greek letters are their names (`λ` is `lambda`, `Σ` is `Sigma`); `ᵀ` and `⊤` transpose; superscript
+digits are powers (`²` is `^2`, `⁻¹` is `^-1`, `⁻ᵀ` is `^-T`); `−` (U+2212) is a minus; `·`, `⋅`
+and `×` multiply; `⊙` and `∘` are the elementwise product; `‖` is a norm bar; `⟨ ⟩` an inner
+product; `½` is `(1/2)`. The translation keeps, for every character, where it came from in the text as typed, so
+a parse error points into that text, as the LaTeX reader's do.
+Any other character outside ASCII stays as it is, and the parser refuses it by name.
+"""
+from __future__ import annotations
+
+from .source_map import Translation
+
+GREEK_LETTERS = {
+    "α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "ϵ": "epsilon", "ζ": "zeta",
+    "η": "eta", "θ": "theta", "ϑ": "vartheta", "ι": "iota", "κ": "kappa", "λ": "lambda", "μ": "mu",
+    "ν": "nu", "ξ": "xi", "π": "pi", "ρ": "rho", "σ": "sigma", "τ": "tau", "υ": "upsilon", "φ": "phi",
+    "ϕ": "phi", "χ": "chi", "ψ": "psi", "ω": "omega", "Γ": "Gamma", "Δ": "Delta", "Θ": "Theta",
+    "Λ": "Lambda", "Ξ": "Xi", "Π": "Pi", "Σ": "Sigma", "Υ": "Upsilon", "Φ": "Phi", "Ψ": "Psi",
+    "Ω": "Omega",
+    "µ": "mu",  # MICRO SIGN, what many keyboards type for mu
+}
+SYMBOLS = {"ᵀ": "'", "⊤": "'", "−": "-", "·": "*", "⋅": "*", "×": "*", "⊙": ".*", "∘": ".*",
+           "‖": "||", "⟨": "<", "⟩": ">", "½": "(1/2)", "⅓": "(1/3)", "¼": "(1/4)", "⅔": "(2/3)", "¾": "(3/4)"}
+_SUPERSCRIPT_DIGITS = {c: str(i) for i, c in enumerate("⁰¹²³⁴⁵⁶⁷⁸⁹")}
+_SUPERSCRIPTS = set(_SUPERSCRIPT_DIGITS) | {"⁻", "ᵀ"}
+_KNOWN = set(GREEK_LETTERS) | set(SYMBOLS) | _SUPERSCRIPTS
+
+
+def has_unicode_math(text) -> bool:
+    """Does `text` use one of the characters this module reads?"""
+    return isinstance(text, str) and not text.isascii() and any(ch in _KNOWN for ch in text)
+
+
+def greek_names(text: str) -> str:
+    """Each Greek letter replaced by its name (for names alone: `wrt="λ"`, `where="Σ: matrix(n,n)"`)."""
+    if text.isascii():
+        return text
+    return "".join(GREEK_LETTERS.get(ch, ch) for ch in text)
+
+
+def unicode_to_plain(text: str) -> Translation:
+    """`text` in the plain language, each character mapped back to its position in `text`."""
+    pieces = []  # (plain text, start, end in the source)
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch in _SUPERSCRIPTS:
+            j = i
+            while j < n and text[j] in _SUPERSCRIPTS:
+                j += 1
+            pieces.append((_superscript(text[i:j]), i, j))
+            i = j
+        elif ch in GREEK_LETTERS:
+            name = GREEK_LETTERS[ch]
+            before = " " if pieces and pieces[-1][0] and (pieces[-1][0][-1].isalnum()) else ""
+            after = " " if i + 1 < n and (text[i + 1].isalpha()) else ""
+            pieces.append((before + name + after, i, i + 1))
+            i += 1
+        elif ch in SYMBOLS:
+            pieces.append((SYMBOLS[ch], i, i + 1))
+            i += 1
+        else:
+            pieces.append((ch, i, i + 1))
+            i += 1
+    out_text, origin, reach = [], [], []
+    for s, start, end in pieces:
+        out_text.append(s)
+        origin.extend([start] * len(s))
+        reach.extend([end] * len(s))
+    out = Translation("".join(out_text))
+    out.source = text
+    out.origin = origin
+    out.reach = reach
+    return out
+
+
+def _superscript(run: str) -> str:
+    """A run of superscripts: `ᵀ` alone is a transpose; otherwise a power (`⁻¹` -> `^-1`, `²` -> `^2`,
+    `⁻ᵀ` -> `^-T`, `²ᵀ` -> `^2'`)."""
+    if run == "ᵀ":
+        return "'"
+    out = ""
+    k = 0
+    if run[k] == "⁻":
+        out += "-"
+        k += 1
+    digits = ""
+    while k < len(run) and run[k] in _SUPERSCRIPT_DIGITS:
+        digits += _SUPERSCRIPT_DIGITS[run[k]]
+        k += 1
+    if digits:
+        out += digits
+    elif k < len(run) and run[k] == "ᵀ" and out == "-":
+        out += "T"
+        k += 1
+    rest = run[k:]
+    # what is left (a transpose after a power; anything else the parser refuses, at this run)
+    tail = "".join("'" if c == "ᵀ" else "^-" if c == "⁻" else "^" + _SUPERSCRIPT_DIGITS[c] for c in rest)
+    return ("^" + out if out else "") + tail

@@ -1,0 +1,78 @@
+"""Unicode input: text pasted from papers and web pages (`‖Ax − b‖² + λ‖x‖²`) reads as its plain
+spelling; names may be Greek letters everywhere a name is taken (the text, `where`, `wrt`), and an
+error points into the text as typed."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+import matcalc
+from matcalc.core.errors import ParseError
+
+from conftest import ROOT
+
+WHERE = "A: matrix(m,n); b: vector(m); x: vector(n); X, S: matrix(n,n); W: matrix(n,n) invertible"
+
+CONSTRUCTS = [
+    ("λ x' x", "lambda x' x"),
+    ("Σ⁻¹ x", "Sigma^-1 x"),
+    ("xᵀ A' b", "x' A' b"),
+    ("x⊤ A' b", "x' A' b"),
+    ("W⁻ᵀ x", "W^-T x"),
+    ("X² x", "X^2 x"),
+    ("X²ᵀ", "X^2'"),
+    ("‖A x − b‖²", "||A x - b||^2"),
+    ("2 · x' x", "2 * x' x"),
+    ("2 ⋅ x' x", "2 * x' x"),
+    ("2 × x' x", "2 * x' x"),
+    ("x ⊙ x", "x .* x"),
+    ("x ∘ x", "x .* x"),
+    ("⟨X, S⟩", "<X, S>"),
+    ("½ x' x", "1/2 x' x"),
+    ("μ' x", "mu' x"),
+    ("µ' x", "mu' x"),  # the micro sign many keyboards type
+    ("2λ", "2 lambda"),
+    ("λx", "lambda x"),
+    ("α_1 β_2", "alpha_1 beta_2"),
+]
+
+
+@pytest.mark.parametrize("unicode, plain", CONSTRUCTS)
+def test_unicode_reads_as_its_plain_spelling(unicode, plain):
+    assert matcalc.parse(unicode, where=WHERE) == matcalc.parse(plain, where=WHERE)
+
+
+def test_a_pasted_ridge_loss_gives_its_gradient():
+    r = matcalc.grad("‖Ax − b‖² + λ‖x‖²", "x")
+    assert str(r) == "2 (lambda x + A' (A x - b))"
+    assert r.check()
+
+
+def test_greek_names_in_where_and_wrt():
+    r = matcalc.grad("log det Σ + tr(Σ⁻¹ S)", "Σ", where="Σ: matrix(n,n) spd; S: matrix(n,n) symmetric")
+    assert str(r) == str(matcalc.grad("log det Sigma + tr(Sigma^-1 S)", "Sigma",
+                                      where="Sigma: matrix(n,n) spd; S: matrix(n,n) symmetric"))
+
+
+def test_an_error_points_into_the_text_as_typed():
+    with pytest.raises(ParseError) as e:
+        matcalc.parse("‖Ax − b‖² + λ‖x")
+    assert e.value.column == 16 and "‖Ax − b‖² + λ‖x" in str(e.value)
+
+
+def test_other_characters_outside_ascii_are_refused_by_name():
+    with pytest.raises(ParseError, match="GREEK CAPITAL LETTER ALPHA"):
+        matcalc.parse("Α x")  # a Greek capital alpha, not an A
+    with pytest.raises(ParseError, match="N-ARY SUMMATION"):
+        matcalc.parse("∑ x")
+
+
+def test_command_line_reads_unicode():
+    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""), PYTHONIOENCODING="utf-8")
+    out = subprocess.run([sys.executable, "-m", "matcalc", "‖Ax − b‖² + λ‖x‖²", "--wrt", "x", "--format", "text"],
+                         env=env, capture_output=True, text=True, timeout=120, encoding="utf-8")
+    assert out.returncode == 0, out.stderr
+    assert "grad f = 2 (lambda x + A' (A x - b))" in out.stdout
