@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from ..core import build as B
 from ..core.errors import NotSupportedError
-from ..core.nodes import (SCALAR, Add, Diag, Expr, Hadamard, Kron, Mul, Sum, Trace, Transpose, Unvec, Var, Vec)
+from ..core.nodes import (SCALAR, Add, Diag, Expr, Hadamard, Kron, MatPow, Mul, Sum, Trace, Transpose, Unvec, Var,
+                          Vec)
 from .rules import DIFFERENTIAL, TRANSPOSE, kron_factors
 
 
@@ -20,14 +21,51 @@ def differential(expr: Expr, directions: dict) -> Expr:
     """d(expr) where each variable name in `directions` moves along its direction expression."""
     memo: dict = {}
     names = frozenset(directions)
+    nested = _nested_power_bases(expr, names)
+    chains: dict = {}
     for node in expr.walk():
         if not (node.free & names):
             memo[node] = B.zeros(node.shape)
         elif isinstance(node, Var):
             memo[node] = directions[node.name]
+        elif isinstance(node, MatPow) and (node.base, node.k > 0) in nested:
+            memo[node] = _nested_power_differential(node, memo, chains)
         else:
             memo[node] = DIFFERENTIAL[type(node)](node, memo.__getitem__)
     return memo[expr]
+
+
+def _nested_power_bases(expr: Expr, names) -> set:
+    """The (base, positive?) of the powers whose differentials are better nested than written out.
+
+    d(X^k) written out has k products; the differentials of X^2, ..., X^k together have k^2/2
+    (the Hessian of x' A^k x differentiates k powers of A). Nested, D_j = dX X^(j-1) + X D_(j-1),
+    they share their parts: about 2 products each. Nested where that writes fewer products than
+    writing each out; a single power (tr(X^k)) stays written out, as the textbook writes it.
+    """
+    powers: dict = {}
+    for node in expr.walk():
+        if isinstance(node, MatPow) and node.free & names:
+            powers.setdefault((node.base, node.k > 0), set()).add(abs(node.k))
+    return {key for key, ks in powers.items() if sum(ks) > 2 * max(ks) + 2}
+
+
+def _nested_power_differential(node: MatPow, memo: dict, chains: dict) -> Expr:
+    """D_|k| of the nested differentials of the powers of node's base (shared through `chains`)."""
+    key = (node.base, node.k > 0)
+    chain = chains.get(key)
+    if chain is None:
+        if node.k > 0:
+            x, dx = node.base, memo[node.base]
+        else:  # X^-k = (X^-1)^k, d(X^-1) = -X^-1 dX X^-1
+            x = B.inverse(node.base)
+            dx = B.neg(B.mul(x, memo[node.base], x))
+        chain = chains[key] = (x, dx, [dx])
+    x, dx, ds = chain
+    while len(ds) < abs(node.k):
+        j = len(ds) + 1
+        ds.append(B.add(B.mul(dx, B.matpow(x, j - 1)), B.mul(x, ds[-1])))
+    return ds[abs(node.k) - 1]
 
 
 def gradient_of(df: Expr, dvar: Var, seed: Expr | None = None) -> Expr:

@@ -495,7 +495,15 @@ def _chain_end(chain: tuple, side: str) -> tuple:
 
 def _signed_base(f: Expr) -> tuple:
     """(g, sign) with f = sign g for an elementwise base: a sum (x - m, m - x), or a product whose
-    one sum factor carries the sign (W' (p - y), W' (y - p)); g is the one with the smaller key."""
+    one sum factor carries the sign (W' (p - y), W' (y - p)); g is the one with the smaller key.
+    Kept on the node: factoring asks about the same terms at every step."""
+    done = f._c.get("signed_base")
+    if done is None:
+        done = f._c["signed_base"] = _signed_base_of(f)
+    return done
+
+
+def _signed_base_of(f: Expr) -> tuple:
     if isinstance(f, Mul):
         c, scal, chain = f.split()
         adds = [j for j, g in enumerate(chain) if isinstance(g, Add)]

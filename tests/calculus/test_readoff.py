@@ -217,3 +217,43 @@ def test_kronecker_of_vector_function_is_jacobian_matrix():
     f, d, v, dv = setup("A x", "x", 0)
     J = ev(kronecker_of(differential(f, {"x": d}), d), v, d, dv)
     np.testing.assert_allclose(J, v["A"], rtol=1e-12)
+
+
+def _sum_of_powers(ks, sign=1):
+    """sum_k x' A^(sign k) x as an expression and its NumPy value."""
+    text = " + ".join(f"x' A^{sign * k} x" for k in ks)
+    return matcalc.parse(text, where="x: vector(n); A: matrix(n,n) invertible").node
+
+
+@pytest.mark.parametrize("sign", [1, -1])
+def test_differentials_of_many_powers_of_one_base_are_nested_and_exact(sign):
+    """x' A^2 x + ... + x' A^9 x: the powers' differentials share their parts (D_j = dA A^(j-1) + A D_(j-1))
+    and equal a central difference (negative powers through A^-1)."""
+    f = _sum_of_powers(range(2, 10), sign)
+    dA = B.var("dA", ("n", "n"))
+    df = differential(f, {"A": dA})
+    rng = np.random.default_rng(3)
+    A = rng.normal(size=(N, N)) / 3 + np.eye(N)
+    x, D = rng.normal(size=N), rng.normal(size=(N, N))
+
+    def F(a):
+        return sum(x @ np.linalg.matrix_power(a if sign > 0 else np.linalg.inv(a), k) @ x for k in range(2, 10))
+    fd = (F(A + H * D) - F(A - H * D)) / (2 * H)
+    got = evaluate(df, {"A": A, "x": x, "dA": D})
+    assert np.isclose(got, fd, rtol=1e-6, atol=1e-8)
+
+
+def test_differentials_of_many_powers_of_one_base_grow_linearly():
+    """Written out, d(A^2) ... d(A^k) hold k^2/2 products; nested they share: the DAG of the
+    differential of a sum of k powers grows about linearly with k (doubling k about doubles it)."""
+    def nodes(k):
+        f = _sum_of_powers(range(2, k + 1))
+        df = differential(f, {"A": B.var("dA", ("n", "n"))})
+        return sum(1 for _ in df.walk())
+    assert nodes(32) < 2.5 * nodes(16)
+
+
+def test_a_single_power_keeps_its_differential_written_out():
+    """The textbook writes d(X^3) = dX X^2 + X dX X + X^2 dX; nesting pays only for several powers."""
+    r = matcalc.hessian("tr(X^6)", "X", where="X: matrix(n,n)")
+    assert str(r) == "6 (V X^4 + X V X^3 + X^2 V X^2 + X^3 V X + X^4 V)'"

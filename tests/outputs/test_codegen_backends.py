@@ -92,6 +92,8 @@ CASES = [
     ("hessian", "log(det(X' A X + B))", "X", "X: matrix(n,n)", {}),
     ("hessian", "tr(A X^2 B X^-T)", "X", "", {}),
     ("hessian", "tr(S A S)", "S", "S: matrix(n,n) symmetric", {}),
+    ("hessian", "x' A^7 x", "A", "", {}),                      # nested differentials of A^1 ... A^6
+    ("hvp", "x' A^-6 x", "A", "", {}),                         # the same through A^-1
     ("hvp", "1/2 ||A x - b||^2", "x", "", {}),
     ("hvp", "tr(X' A X)", "X", "", {}),
 ]
