@@ -63,7 +63,7 @@ def prepare(expr, wrt: str, where=None, order: int = 1, want_scalar: bool = Fals
         x = find_variable(f.node, wrt, decls, f.context)
     refuse_terms(derivative_terms(f.node, x.name, order), f"the {'second ' if order == 2 else ''}derivative of "
                  f"this expression in {wrt}", "each matrix power X^k and each product with m factors in the "
-                 f"variable writes {'k^2 and m^2' if order == 2 else 'k and m'} terms")
+                 f"variable gives {'k^2 and m^2' if order == 2 else 'k and m'} terms to simplify")
     return f, x
 
 

@@ -1,11 +1,10 @@
 """The public expression object: a parsed, typed expression with its declarations."""
 from __future__ import annotations
 
-
 from .core import build as B
-from .core.records import replace
 from .core.errors import MatcalcError
 from .core.nodes import SCALAR, Expr, Var
+from .core.records import replace
 from .language.declarations import declarations_of, parse_declarations
 from .language.reader import read
 from .numerics.evaluate import check_values, evaluate

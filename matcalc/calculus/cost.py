@@ -3,9 +3,11 @@
 The differential of a product with m factors that depend on X has m terms (d(XY) = dX Y + X dY),
 and that of a matrix power X^k has k (d(X^k) = sum_i X^i dX X^(k-1-i)); the second differential
 has m(m-1) and k(k-1). Counted over the distinct nodes of the DAG (a shared subexpression once),
-this is a lower bound on the size of the answer that is cheap to compute (one pass, no node
-built), so a request whose answer cannot be small (the Hessian of x' A^1000 x in A has about a
-million products) is refused before it starts instead of running for minutes.
+this measures the work of simplifying the derivative and is cheap to compute (one pass, no node
+built), so a request that cannot finish in time (the Hessian of x' A^1000 x in A: about a million
+products written out) is refused before it starts instead of running for minutes. Where several
+powers of one base are differentiated together, readoff.differential nests their differentials, so
+the answer holds fewer products than this; the simplifier's work still grows with this count.
 """
 from __future__ import annotations
 

@@ -10,9 +10,8 @@ out by index notation.
 """
 from __future__ import annotations
 
-
-from ..core.records import record
 from ..core.nodes import Expr, Var
+from ..core.records import record
 
 
 @record
@@ -22,5 +21,5 @@ class LinearMap:
     variable: Var                 # X, whose shape D has
     sym: bool = False             # D ranges over symmetric matrices (outputs symmetrized too)
     diag: bool = False            # D ranges over diagonal matrices
-    kron: Expr | None = None   # J with vec(L(D)) = J vec(D), where it has a closed form
+    kron: Expr | None = None      # J with vec(L(D)) = J vec(D), where it has a closed form
     layout: str = "numerator"     # "denominator": the dense array is transposed (in <-> out)

@@ -35,19 +35,24 @@ def differential(expr: Expr, directions: dict) -> Expr:
     return memo[expr]
 
 
+NEST_FROM = 16  # products written out, in all, from which several powers' differentials are nested
+
+
 def _nested_power_bases(expr: Expr, names) -> set:
     """The (base, positive?) of the powers whose differentials are better nested than written out.
 
     d(X^k) written out has k products; the differentials of X^2, ..., X^k together have k^2/2
     (the Hessian of x' A^k x differentiates k powers of A). Nested, D_j = dX X^(j-1) + X D_(j-1),
-    they share their parts: about 2 products each. Nested where that writes fewer products than
-    writing each out; a single power (tr(X^k)) stays written out, as the textbook writes it.
+    they share their parts: about 2 products each. Nested where writing each out would take more
+    than twice the products of the longest and more than NEST_FROM products in all: below that the
+    written-out sums simplify as short or shorter (tr((A+B)^2) + ... + tr((A+B)^5) folds into
+    P (P (P (5 P + 4 I) + 3 I) + 2 I)), and a single power (tr(X^k)) stays as the textbook writes it.
     """
     powers: dict = {}
     for node in expr.walk():
         if isinstance(node, MatPow) and node.free & names:
             powers.setdefault((node.base, node.k > 0), set()).add(abs(node.k))
-    return {key for key, ks in powers.items() if sum(ks) > 2 * max(ks) + 2}
+    return {key for key, ks in powers.items() if sum(ks) > max(2 * max(ks) + 2, NEST_FROM)}
 
 
 def _nested_power_differential(node: MatPow, memo: dict, chains: dict) -> Expr:

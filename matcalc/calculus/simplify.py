@@ -45,15 +45,21 @@ def text_size(e: Expr) -> int:
 
 def simplify(e: Expr) -> Expr:
     best = e
-    best_size = text_size(e)
+    best_size = _reading_size(e)
     for cand in _candidates(e):
         if cand is best:
             continue
         # the order (size, minus signs, misoriented sums, nodes), each taken only when the ones before tie
-        s = text_size(cand)
+        s = _reading_size(cand)
         if s < best_size or (s == best_size and _fewer_minuses_or_nodes(cand, best)):
             best, best_size = cand, s
     return best
+
+
+def _reading_size(e: Expr) -> int:
+    """The size a candidate is judged by: its tokens, and one more for each difference written
+    both ways (`(x - m) (m - x)'` reads no shorter than `-(x - m) (x - m)'`, which shows the sign)."""
+    return text_size(e) + _split_signs(e)
 
 
 def _fewer_minuses_or_nodes(a: Expr, b: Expr) -> bool:

@@ -52,18 +52,18 @@ class FunctionSpec:
     in generated code; `float_code` is a faster spelling for a plain float (NumPy backend)."""
     name: str
     numpy: Callable
-    derivative: Callable | None = None      # (u, B) -> f'(u) as an Expr
-    latex: str = ""                            # e.g. \exp; default \operatorname{name}
-    code: dict = factory(dict)   # backend -> callable name in generated code
-    float_code: str = ""                       # NumPy backend, for a float: one that cannot fail on a finite float
-    aliases: tuple = ()                        # other names in the language (ln for log)
-    exact: Callable | None = None           # Fraction -> Fraction or None (exact values)
-    rewrite: str = ""                          # a constructor of B the call becomes (sqrt -> x^(1/2))
-    inverse: str = ""                          # f(g(u)) = u for this g (log of exp)
-    idempotent: bool = False                   # f(f(u)) = f(u) (abs, sign)
-    domain: Callable | None = None          # ndarray -> bool array of bad entries
+    derivative: Callable | None = None  # (u, B) -> f'(u) as an Expr
+    latex: str = ""                     # e.g. \exp; default \operatorname{name}
+    code: dict = factory(dict)          # backend -> callable name in generated code
+    float_code: str = ""                # NumPy backend, for a float: one that cannot fail on a finite float
+    aliases: tuple = ()                 # other names in the language (ln for log)
+    exact: Callable | None = None       # Fraction -> Fraction or None (exact values)
+    rewrite: str = ""                   # a constructor of B the call becomes (sqrt -> x^(1/2))
+    inverse: str = ""                   # f(g(u)) = u for this g (log of exp)
+    idempotent: bool = False            # f(f(u)) = f(u) (abs, sign)
+    domain: Callable | None = None      # ndarray -> bool array of bad entries
     domain_message: str = ""
-    sympy: str | None = None                # definition in u, for a SymPy-derived derivative
+    sympy: str | None = None            # definition in u, for a SymPy-derived derivative
 
     @property
     def latex_name(self) -> str:

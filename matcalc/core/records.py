@@ -21,13 +21,20 @@ class factory:
 
 
 def record(cls):
-    """Make `cls` a frozen record of its annotated fields, in the order written."""
-    names = tuple(n for n in cls.__dict__.get("__annotations__", {}) if not n.startswith("_"))
-    defaults = {}
-    for n in names:
+    """Make `cls` a frozen record of its annotated fields, in the order written (a record's
+    subclass adds its fields after the parent's, as a dataclass's does)."""
+    parent = next((b for b in cls.__mro__[1:] if "_fields" in b.__dict__), None)
+    own = cls.__dict__.get("__annotations__", {})
+    bad = [n for n, a in own.items() if n.startswith("_") or "ClassVar" in str(a)]
+    if bad:
+        raise TypeError(f"{cls.__name__}: a record's fields are public instance fields, not {', '.join(bad)}")
+    names = (parent._fields if parent else ()) + tuple(n for n in own if n not in (parent._fields if parent else ()))
+    defaults = dict(parent._defaults) if parent else {}
+    for n in own:
         if n in cls.__dict__:
             defaults[n] = cls.__dict__[n]
-            delattr(cls, n)
+            if isinstance(defaults[n], factory):
+                delattr(cls, n)  # (a plain default stays readable on the class, as a dataclass's does)
     required = [n for n in names if n not in defaults]
     if any(names.index(r) > names.index(d) for r in required for d in defaults):
         raise TypeError(f"{cls.__name__}: a field without a default follows one with a default")
@@ -72,6 +79,7 @@ def record(cls):
         f.__qualname__ = f"{cls.__qualname__}.{f.__name__}"
         setattr(cls, f.__name__, f)
     cls._fields = names
+    cls._defaults = defaults
     return cls
 
 

@@ -31,6 +31,9 @@ class Token(str):
         self.end_pos = end_pos
         return self
 
+    def __reduce__(self):  # copy and pickle rebuild it from its four parts
+        return (Token, (self.type, str(self), self.start_pos, self.end_pos))
+
     def __repr__(self):  # pragma: no cover - debugging aid
         return f"Token({self.type!r}, {str(self)!r})"
 

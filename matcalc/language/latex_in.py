@@ -28,6 +28,7 @@ from ..core.errors import MatcalcError, ParseError
 from ..core.functions import ALIASES, CALLS, FUNCTIONS, all_names
 from .declarations import GREEK
 from .source_map import Translation
+from .unicode_in import greek_names
 from .parser import MAX_DEPTH as _PLAIN_DEPTH
 from .parser import MAX_LENGTH, MAX_TOKENS
 
@@ -930,7 +931,6 @@ def variable_name(name):
     if isinstance(name, (list, tuple)):
         return type(name)(variable_name(n) for n in name)
     if isinstance(name, str) and not name.isascii():
-        from .unicode_in import greek_names
         name = greek_names(name)
     if not looks_like_latex(name):
         return name

@@ -14,7 +14,7 @@ from fractions import Fraction
 from functools import lru_cache
 from types import SimpleNamespace
 
-from ..core.errors import ParseError
+from ..core.errors import MatcalcError, ParseError
 from ..core.functions import ALIASES, CALLS, FUNCTIONS, all_names
 from . import lalr
 from .declarations import norm_name
@@ -315,8 +315,13 @@ def _tables():
         return lalr_tables
     if grammar == lalr_tables.GRAMMAR:
         return lalr_tables
-    from . import lalr_build  # Lark: a developer's edit of the grammar, until the tables are regenerated
-    return SimpleNamespace(**lalr_build.build_tables(grammar))
+    try:  # a developer's edit of the grammar, until the tables are regenerated: Lark builds them
+        from . import lalr_build
+        return SimpleNamespace(**lalr_build.build_tables(grammar))
+    except ImportError:
+        raise MatcalcError("grammar/matcalc.lark differs from the grammar the parser's tables were made from; "
+                           "regenerate them with `python -m matcalc.language.lalr_build` (Lark: "
+                           "pip install lark)") from None
 
 
 @lru_cache(maxsize=1)

@@ -1,6 +1,6 @@
 """Text and declarations to a typed, canonical expression: the language layer's entry point.
 
-`read(text, decls)` parses once (Lark), infers kinds and dimensions, and builds the
+`read(text, decls)` parses once, infers kinds and dimensions, and builds the
 hash-consed tree. The face's `matcalc.parse` wraps it in an Expression; the text printer
 uses it to confirm that what it prints reads back.
 """

@@ -9,6 +9,7 @@ Any other character outside ASCII stays as it is, and the parser refuses it by n
 """
 from __future__ import annotations
 
+from ..core.errors import ParseError
 from .source_map import Translation
 
 GREEK_LETTERS = {
@@ -22,6 +23,7 @@ GREEK_LETTERS = {
 }
 SYMBOLS = {"ᵀ": "'", "⊤": "'", "−": "-", "·": "*", "⋅": "*", "×": "*", "⊙": ".*", "∘": ".*",
            "‖": "||", "⟨": "<", "⟩": ">", "½": "(1/2)", "⅓": "(1/3)", "¼": "(1/4)", "⅔": "(2/3)", "¾": "(3/4)"}
+_FRACTIONS = {"½", "⅓", "¼", "⅔", "¾"}
 _SUPERSCRIPT_DIGITS = {c: str(i) for i, c in enumerate("⁰¹²³⁴⁵⁶⁷⁸⁹")}
 _SUPERSCRIPTS = set(_SUPERSCRIPT_DIGITS) | {"⁻", "ᵀ"}
 _KNOWN = set(GREEK_LETTERS) | set(SYMBOLS) | _SUPERSCRIPTS
@@ -49,7 +51,7 @@ def unicode_to_plain(text: str) -> Translation:
             j = i
             while j < n and text[j] in _SUPERSCRIPTS:
                 j += 1
-            pieces.append((_superscript(text[i:j]), i, j))
+            pieces.extend(_superscripts(text, i, j))
             i = j
         elif ch in GREEK_LETTERS:
             name = GREEK_LETTERS[ch]
@@ -57,6 +59,9 @@ def unicode_to_plain(text: str) -> Translation:
             after = " " if i + 1 < n and (text[i + 1].isalpha()) else ""
             pieces.append((before + name + after, i, i + 1))
             i += 1
+        elif ch in _FRACTIONS and i > 0 and text[i - 1].isdigit():
+            raise ParseError(f"a mixed number such as 2{ch} is not read (it is not 2 times {ch}): write it as a "
+                             "fraction, 5/2, or a sum, (2 + 1/2)", text, i)
         elif ch in SYMBOLS:
             pieces.append((SYMBOLS[ch], i, i + 1))
             i += 1
@@ -75,26 +80,32 @@ def unicode_to_plain(text: str) -> Translation:
     return out
 
 
-def _superscript(run: str) -> str:
-    """A run of superscripts: `ᵀ` alone is a transpose; otherwise a power (`⁻¹` -> `^-1`, `²` -> `^2`,
-    `⁻ᵀ` -> `^-T`, `²ᵀ` -> `^2'`)."""
-    if run == "ᵀ":
-        return "'"
-    out = ""
-    k = 0
-    if run[k] == "⁻":
-        out += "-"
-        k += 1
-    digits = ""
-    while k < len(run) and run[k] in _SUPERSCRIPT_DIGITS:
-        digits += _SUPERSCRIPT_DIGITS[run[k]]
-        k += 1
-    if digits:
-        out += digits
-    elif k < len(run) and run[k] == "ᵀ" and out == "-":
-        out += "T"
-        k += 1
-    rest = run[k:]
-    # what is left (a transpose after a power; anything else the parser refuses, at this run)
-    tail = "".join("'" if c == "ᵀ" else "^-" if c == "⁻" else "^" + _SUPERSCRIPT_DIGITS[c] for c in rest)
-    return ("^" + out if out else "") + tail
+def _superscripts(text: str, i: int, j: int) -> list:
+    """The superscript run text[i:j] as pieces, one per group: `ᵀ` is a transpose, digits a power
+    (`²` -> `^2`), `⁻` and digits a negative power (`⁻¹` -> `^-1`), `⁻ᵀ` the inverse transpose; so
+    `Xᵀ⁻¹` is `X'^-1` and `A²ᵀ` is `A^2'`. A `⁻` followed by neither is refused there."""
+    out = []
+    k = i
+    while k < j:
+        c = text[k]
+        if c == "ᵀ":
+            out.append(("'", k, k + 1))
+            k += 1
+            continue
+        start = k
+        sign = ""
+        if c == "⁻":
+            sign = "-"
+            k += 1
+            if k < j and text[k] == "ᵀ":
+                out.append(("^-T", start, k + 1))
+                k += 1
+                continue
+        digits = ""
+        while k < j and text[k] in _SUPERSCRIPT_DIGITS:
+            digits += _SUPERSCRIPT_DIGITS[text[k]]
+            k += 1
+        if not digits:
+            raise ParseError("a superscript minus needs a power after it (⁻¹, ⁻², ⁻ᵀ)", text, start)
+        out.append(("^" + sign + digits, start, k))
+    return out

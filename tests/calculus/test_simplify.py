@@ -239,3 +239,17 @@ def test_a_difference_is_written_one_way_with_the_sign_outside():
         r = matcalc.grad(f, "Sigma", where=where)
         assert str(r) == f"1/2 {inv} (I - (x - mu) (x - mu)' {inv})"
         assert r.check()
+
+
+def test_a_difference_written_both_ways_counts_a_token_more_than_its_sign():
+    """`S^-T (x - m) (m - x)' S^-T` is a token shorter than the textbook's `-S^-T (x - m) (x - m)' S^-T`
+    and reads no better: a sign split between two copies of a difference costs what the sign does."""
+    r = matcalc.grad("(x - m)' S^-1 (x - m)", "S", where="x, m: vector(n); S: matrix(n,n)")
+    assert str(r) == "-S^-T (x - m) (x - m)' S^-T"
+    assert r.check()
+
+
+def test_a_sum_of_powers_of_one_expression_stays_folded():
+    """Their differentials are written out (not nested): the gradient folds into powers of one name."""
+    r = matcalc.grad("tr((A+B)^2) + tr((A+B)^3) + tr((A+B)^4) + tr((A+B)^5)", "A")
+    assert str(r) == "P (P (P (5 P + 4 I) + 3 I) + 2 I) where P = (A + B)'"

@@ -79,3 +79,29 @@ def test_a_field_without_default_after_one_with_a_default_is_refused():
         class Bad:
             a: int = 0
             b: int
+
+
+def test_a_plain_default_stays_readable_on_the_class():
+    assert Point.y == 0
+
+
+def test_a_subclass_adds_its_fields_after_the_parents():
+    @record
+    class Point3(Point):
+        z: int = 0
+    p = Point3(1, 2, frozenset(), 3)
+    assert (p.x, p.y, p.z) == (1, 2, 3) and p != Point(1, 2)
+
+
+def test_private_and_class_variable_fields_are_refused():
+    with pytest.raises(TypeError):
+        @record
+        class Hidden:
+            _x: int = 0
+
+
+def test_records_pickle_and_copy_to_equal_records():
+    import copy
+    import pickle
+    p = Point(1, 2, frozenset({"a"}))
+    assert pickle.loads(pickle.dumps(p)) == p and copy.copy(p) == p and copy.deepcopy(p) == p

@@ -37,6 +37,9 @@ CONSTRUCTS = [
     ("2λ", "2 lambda"),
     ("λx", "lambda x"),
     ("α_1 β_2", "alpha_1 beta_2"),
+    ("Xᵀ⁻¹ x", "X'^-1 x"),
+    ("tr(Xᵀ⁻¹ S)", "tr(X'^-1 S)"),
+    ("Wᵀ⁻ᵀ x", "W'^-T x"),
 ]
 
 
@@ -76,3 +79,16 @@ def test_command_line_reads_unicode():
                          env=env, capture_output=True, text=True, timeout=120, encoding="utf-8")
     assert out.returncode == 0, out.stderr
     assert "grad f = 2 (lambda x + A' (A x - b))" in out.stdout
+
+
+def test_a_mixed_number_is_refused_not_read_as_a_product():
+    with pytest.raises(ParseError, match="mixed number") as e:
+        matcalc.parse("2½ x", where="x: scalar")
+    assert e.value.column == 2
+
+
+def test_a_superscript_minus_without_a_power_is_refused_where_it_stands():
+    for text in ("a⁻b", "x⁻"):
+        with pytest.raises(ParseError, match="superscript minus") as e:
+            matcalc.parse(text, where="a, b, x: scalar")
+        assert e.value.column == 2
