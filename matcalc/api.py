@@ -7,7 +7,7 @@ from .core import build as B
 from .core.records import replace
 from .core.budget import refuse_terms, request
 from .calculus.cost import derivative_terms
-from .calculus.derive import (direction_for, find_variable, gradient_parts, is_diagonal_var, is_symmetric_var,
+from .calculus.derive import (direction_for, find_variable, gradient_parts, is_diagonal_var, is_symmetric_var, shape_words,
                               jacobian_matrix, project)
 from .core.errors import MatcalcError, NotSupportedError
 from .core.nodes import SCALAR
@@ -34,7 +34,7 @@ def limited(kind: str):
     return wrap
 
 
-def prepare(expr, wrt: str, where=None, order: int = 1, want_scalar: bool = False) -> tuple:
+def prepare(expr, wrt: str, where=None, order: int = 1, want_scalar: bool = False, question: str = "gradient") -> tuple:
     """(f, X): the function, parsed once, and the variable node to differentiate by.
 
     `want_scalar`: the question needs a scalar function (gradient, Hessian, hvp); undeclared
@@ -57,6 +57,12 @@ def prepare(expr, wrt: str, where=None, order: int = 1, want_scalar: bool = Fals
         expr = str(expr)
     f = parse(expr, where=where, want_scalar=want_scalar)
     decls = parse_declarations(where)
+    if want_scalar and f.node.shape != SCALAR:
+        undeclared = [part for part in f.inferred.split("; ") if part.split(":")[0] not in decls]
+        read = f" (the undeclared names were read as {'; '.join(undeclared)}: declare those that stand for " \
+               "numbers, where='name: scalar')" if undeclared else ""
+        raise MatcalcError(f"the {question} needs a scalar function, but this one is {shape_words(f.node.shape)}"
+                           f"{read}; use jacobian() for vector and matrix functions")
     x = find_variable(f.node, wrt, decls, f.context)
     if "orthogonal" in x.props:
         f = f.variant(wrt, (x.props - {"orthogonal"}) | {"invertible"})
@@ -168,7 +174,7 @@ def hessian(expr, wrt, where=None) -> HessianResult | BlockHessianResult:
                                f"Hessian of several variables give a list: {list(wrt)!r}")
         a, b = several(wrt, distinct=False)
         return hessian(expr, a, where) if a == b else _mixed_hessian(expr, a, b, where)
-    f, x = prepare(expr, wrt, where, order=2, want_scalar=True)
+    f, x = prepare(expr, wrt, where, order=2, want_scalar=True, question="Hessian")
     df, dx, _, g = constrained_gradient_parts(f, x)
     v = direction_for(x, f.node.free | {dx.name}, base="V" if x.shape[1] != 1 else "v") \
         if x.shape != SCALAR and x.shape[1] != 1 else dx
@@ -203,7 +209,7 @@ def _mixed_hessian(expr, a: str, b: str, where) -> HessianResult:
     """The block d2f/dA dB: the map dB -> d(grad_A f)[dB], grad_A f on A's own space (sym(G) for a
     symmetric A, I .* G for a diagonal one), dB ranging over B's own space (symmetric or diagonal
     directions), as the single-variable Hessian of a symmetric or diagonal variable does."""
-    f, _ = prepare(expr, a, where, order=2, want_scalar=True)
+    f, _ = prepare(expr, a, where, order=2, want_scalar=True, question="Hessian")
     f, xb = prepare(f, b)  # an orthogonal variable is a general one here: perturbing it leaves the manifold
     f, xa = prepare(f, a)
     df, dxa, _, ga = constrained_gradient_parts(f, xa)
@@ -243,7 +249,7 @@ def hvp(expr, wrt, where=None, direction: str | None = None) -> HvpResult | Bloc
     names = several(wrt)
     if names is not None:
         return _block_hvp(expr, names, where, direction or "v")
-    f, x = prepare(expr, wrt, where, order=2, want_scalar=True)
+    f, x = prepare(expr, wrt, where, order=2, want_scalar=True, question="Hessian-vector product")
     if direction is None:
         direction = "V" if x.shape[0] != 1 and x.shape[1] != 1 else "v"
     df, dx, _, g = constrained_gradient_parts(f, x)

@@ -75,7 +75,7 @@ def is_symmetric_form(g: Expr) -> bool:
 def gradient_parts(f: Expr, x: Var) -> tuple:
     """(df, dX, G): the differential, its direction, and the unconstrained gradient, simplified."""
     if f.shape != SCALAR:
-        raise MatcalcError(f"the gradient needs a scalar function, but this one is {_shape_words(f.shape)}; "
+        raise MatcalcError(f"the gradient needs a scalar function, but this one is {shape_words(f.shape)}; "
                            "use jacobian() for vector and matrix functions")
     dx = direction_for(x, f.free)
     df = simplify(differential(f, {x.name: dx}))
@@ -83,13 +83,13 @@ def gradient_parts(f: Expr, x: Var) -> tuple:
     return df, dx, g
 
 
-def _shape_words(shape) -> str:
+def shape_words(shape) -> str:
     r, c = shape
     if c == 1:
         return f"a vector of length {r}"
     if r == 1:
         return f"a row vector of length {c}"
-    return f"a {r} x {c} matrix"
+    return f"a matrix of size {r} x {c}"
 
 
 def jacobian_matrix(dF: Expr, dx: Var) -> Expr:

@@ -337,6 +337,12 @@ class Ctx(DimSpace, NameRules):
                     rest_after.append(self.variable(p, pos, pos + len(p)))
                     pos += len(p)
                 return pieces[:-1] + [new] + rest_after
+        if pf.kind == "pow" and e.kind == "name" and e.a == "t" and "t" not in self.decls \
+                and "t" not in self.bindings and base.op not in ("num", "euler"):
+            # x^t: many write the transpose so; the language reads ^ as a power
+            raise ParseError(f"'{self.text[pf.start:pf.end]}' has two readings: a transpose (write "
+                             f"{self.src(base)}' or {self.src(base)}^T) or a power by a scalar t (declare it: "
+                             "where='t: scalar')", self.text, pf.start)
         if e.kind == "name" and pf.kind in ("pow", "epow"):
             parts = self.split_run(e.a, e.start)
             if len(parts) > 1:  # x^nA: the exponent is the first name only

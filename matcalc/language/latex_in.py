@@ -693,6 +693,9 @@ class _Reader:
                     item.pieces = _p(self.ones, t.start, end)
                 return [item]
             return [self.named(word, t.start, end)]
+        if w in ("mathbb", "mathbbm") and self._word_ahead(0) in ("E", "P", "V"):
+            raise self.error(f"\\{w}{{{self._word_ahead(0)}}} (an expectation, probability or variance) is not part of "
+                             "the language: differentiate the expression inside it", t.start)
         if w in _SUBEXPR_FONTS:
             toks, start, end = self.script_tokens(t.end)
             inner = self.sub_reader(toks).sequence()
@@ -914,7 +917,11 @@ def refuse_ambiguous_bars(src: str, decls: dict, plain: Translation, result: tup
             as_group = read(latex_to_plain(src, decls, plain.ones, {pos: "group"})[0], decls)
         except MatcalcError:
             continue  # no determinant reading: the absolute value it is
-        if _kinds(as_det[3]) == _kinds(result[3]) and as_det[0] is not as_group[0]:  # not a 1 x 1 |t|
+        # the determinant reading gives the names the kinds the chosen reading gives them, or the
+        # kinds they look like (log|Sigma| with Sigma undeclared: a covariance, though a scalar
+        # Sigma would make f a scalar too)
+        same_kinds = _kinds(as_det[3]) in (_kinds(result[3]), _kinds(as_group[3]))
+        if same_kinds and as_det[0] is not as_group[0]:  # not a 1 x 1 |t|
             raise ParseError("|...| of a square matrix has two readings: the determinant (write \\det(...)) or "
                              "the entrywise absolute value (write \\operatorname{abs}(...))", src, pos)
 

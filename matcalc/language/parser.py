@@ -141,6 +141,30 @@ class _UnknownCall(Exception):
         self.name = name
 
 
+class _Refused(Exception):
+    def __init__(self, pos, message):
+        self.pos = pos
+        self.message = message
+
+
+def _lookalikes(toks) -> None:
+    """Input that parses, but not as it was meant: `Exp(x)` would be E x p (x) and `||x||2` the norm
+    times 2. Refused, with what to write."""
+    names = None
+    for i, t in enumerate(toks[:-1]):
+        nxt = toks[i + 1]
+        if t.type == "NAME" and nxt.type == "LPAR" and not str(t).islower():
+            if names is None:
+                names = set(all_names())
+            low = str(t).lower()
+            if low in names:
+                raise _Refused(t.start_pos, f"unknown function '{t}': function names are lowercase; write {low}(...)"
+                                            f" (or, for a product of names, put spaces between them)")
+        elif t.type == "NORM_CLOSE" and nxt.type == "NUMBER" and nxt.start_pos == t.end_pos:
+            raise _Refused(nxt.start_pos, f"a number right after a norm: write ||...||_{nxt} for the {nxt}-norm, "
+                                          f"or ||...|| * {nxt} for a product")
+
+
 def _unknown_calls(toks) -> None:
     """`dot(x, y)`, `norm(x, 2)`: a name followed by '(' with a ',' inside is an unknown function."""
     for i, t in enumerate(toks[:-1]):
@@ -333,6 +357,7 @@ def _lexer() -> FastLexer:
 def _parse(text: str) -> Syn:
     toks = _lexer().tokens(text)
     _unknown_calls(toks)
+    _lookalikes(toks)
     return lalr.parse(toks, tables(), _BUILD)
 
 
@@ -439,6 +464,8 @@ def parse_syntax(text: str) -> Syn:
         raise ParseError(f"unknown function '{e.name}'" + (f" ({hint})" if hint else "") + ", whatever its "
                          f"arguments; the functions are {', '.join(list(CALLS) + list(FUNCTIONS))}",
                          text, e.pos) from None
+    except _Refused as e:
+        raise ParseError(e.message, text, e.pos) from None
     except _UnexpectedChar as e:
         raise _bad_character(text, e.pos) from None
     except _TooDeep as e:

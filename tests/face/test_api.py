@@ -30,6 +30,17 @@ def test_gradient_of_a_non_scalar_function_is_an_error_pointing_to_jacobian():
         matcalc.grad("A x", "x")
 
 
+def test_a_non_scalar_function_error_names_the_question_and_how_the_names_were_read():
+    """`c x'x` with c undeclared reads c as a vector (its look): the error says so, and how to say c is a number."""
+    with pytest.raises(matcalc.MatcalcError, match=r"the gradient needs a scalar function.*c: vector\(m\).*'name: scalar'"):
+        matcalc.grad("c x'x", "x")
+    with pytest.raises(matcalc.MatcalcError, match="the Hessian needs a scalar function"):
+        matcalc.hessian("inv(X)", "X")
+    with pytest.raises(matcalc.MatcalcError, match="the Hessian-vector product needs a scalar function"):
+        matcalc.hvp("A x", "x")
+    assert str(matcalc.grad("c x'x", "x", where="c: scalar")) == "2 c x"
+
+
 def test_jacobian_is_indexed_out_then_in():
     r = matcalc.jacobian("A x", "x", where="A: matrix(m,n)")
     assert str(r) == "A"

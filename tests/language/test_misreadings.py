@@ -1,0 +1,52 @@
+"""Input that would parse, but as a different function than the one meant, is refused with what
+to write: never read silently as something else."""
+from __future__ import annotations
+
+import pytest
+
+import matcalc
+from matcalc.core.errors import ParseError
+
+
+@pytest.mark.parametrize("text, low", [("Exp(x)' y", "exp"), ("Sum(exp(x))", "sum"), ("Tr(X)", "tr"),
+                                       ("Det(X)", "det"), ("Trace(X)", "trace"), ("Sigmoid(w' x)", "sigmoid")])
+def test_a_capitalized_function_name_is_refused_not_split_into_letters(text, low):
+    with pytest.raises(ParseError, match=f"write {low}\\(") as e:
+        matcalc.parse(text)
+    assert e.value.column == 1
+
+
+def test_names_before_parentheses_still_multiply():
+    assert str(matcalc.parse("A (x + y)")) == str(matcalc.parse("A(x + y)"))
+
+
+def test_a_number_right_after_a_norm_is_refused():
+    with pytest.raises(ParseError, match=r"\|\|_2 for the 2-norm") as e:
+        matcalc.parse("||x||2")
+    assert e.value.column == 6
+
+
+def test_a_number_after_a_norm_and_a_space_is_a_product():
+    assert str(matcalc.parse("||x|| 2")) == "2 ||x||"
+
+
+def test_x_to_the_t_is_refused_unless_t_is_declared():
+    with pytest.raises(ParseError, match="two readings: a transpose"):
+        matcalc.parse("x^t A x")
+    assert str(matcalc.parse("x^t", where="t: scalar; x: scalar")) == "x^t"
+    assert str(matcalc.parse("e^t")) == "exp(t)"
+    assert str(matcalc.parse("2^t")) == "2^t"
+
+
+@pytest.mark.parametrize("latex", [r"\mathbb{E}[x^\top A x]", r"\mathbb{E}\left[\|x - \mu\|^2\right]"])
+def test_an_expectation_is_refused(latex):
+    with pytest.raises(ParseError, match="expectation"):
+        matcalc.parse(latex)
+
+
+@pytest.mark.parametrize("latex", [r"\log|\Sigma|", r"\mathrm{tr}(\Sigma^{-1} S) + \log|\Sigma|"])
+def test_log_of_bars_around_an_undeclared_covariance_is_refused_with_both_readings(latex):
+    """Sigma looks like a matrix, so |Sigma| is a determinant or an entrywise absolute value; that a
+    scalar Sigma would also make f a scalar does not settle it."""
+    with pytest.raises(ParseError, match="two readings: the determinant"):
+        matcalc.grad(latex, r"\Sigma")
