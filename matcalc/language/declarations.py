@@ -6,6 +6,7 @@ Names that are not declared get a kind by their look (see `default_kind`).
 """
 from __future__ import annotations
 
+import difflib
 import os
 import re
 from functools import lru_cache
@@ -129,6 +130,18 @@ def parse_declarations(text) -> dict:
     return dict(_parse_declaration_text(text))  # (a copy: the caller may add to it)
 
 
+_DECORATED = re.compile(r"^\\(?:mathbf|boldsymbol|bm|mathit|mathrm)\{([^{}]*)\}$")
+
+
+def _undecorated(name: str) -> str:
+    """\\Sigma -> Sigma, \\mathbf{x} -> x: the LaTeX spellings of a name in a declaration."""
+    if name.startswith("\\"):
+        m = _DECORATED.match(name)
+        inner = m.group(1).strip() if m else name[1:]
+        return inner[1:] if inner.startswith("\\") else inner
+    return name
+
+
 @lru_cache(maxsize=256)
 def _parse_declaration_text(text: str) -> dict:
     """The declarations of a `where` string, read once per string: one request reads its `where`
@@ -143,7 +156,8 @@ def _parse_declaration_text(text: str) -> dict:
         if ":" not in item:
             raise DeclarationError(f"declaration {_show(item)} needs a colon: names: kind, e.g. 'x: vector(n)'")
         names_part, spec = item.split(":", 1)
-        names = [norm_name(n.strip()) for n in names_part.split(",")]
+        # a LaTeX Greek name (\\Sigma) or a decorated one (\\mathbf{x}) is the name it spells
+        names = [norm_name(_undecorated(n.strip())) for n in names_part.split(",")]
         for n in names:
             if not _NAME.match(n):
                 raise DeclarationError(f"{_show(n)} is not a valid name (a letter, then letters or digits, optionally _subscript)")
@@ -186,7 +200,13 @@ def _parse_spec(spec: str, item: str):
     props = set()
     for w in words:
         if w not in PROPS:
-            raise DeclarationError(f"unknown property {_show(w)} in {_show(item)}; properties are {', '.join(PROPS)}")
+            if w.endswith(":"):  # x: vector(n), y: vector(n)
+                raise DeclarationError(f"{_show(item)} holds two declarations: separate them with ';' "
+                                       "(x: vector(n); y: vector(n))")
+            close = difflib.get_close_matches(w.lower(), PROPS, n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            raise DeclarationError(f"unknown property {_show(w)} in {_show(item)}{hint}; properties are "
+                                   f"{', '.join(PROPS)}")
         props.add(w)
     return kind, dims, props
 

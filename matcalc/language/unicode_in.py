@@ -3,7 +3,8 @@
 Greek letters are their names (`λ` is `lambda`, `Σ` is `Sigma`); `ᵀ` and `⊤` transpose; superscript
 digits are powers (`²` is `^2`, `⁻¹` is `^-1`, `⁻ᵀ` is `^-T`); `−` (U+2212) is a minus; `·`, `⋅`
 and `×` multiply; `⊙` and `∘` are the elementwise product; `‖` is a norm bar; `⟨ ⟩` an inner
-product; `½` is `(1/2)`. The translation keeps, for every character, where it came from in the text as typed, so
+product; `½` is `(1/2)`; subscript digits are a subscript (`λ₁` is `lambda_1`, `‖β‖₁` the 1-norm); `’` and `′`
+(a typographic quote and a prime) transpose; a no-break or thin space is a space. The translation keeps, for every character, where it came from in the text as typed, so
 a parse error points into that text, as the LaTeX reader's do.
 Any other character outside ASCII stays as it is, and the parser refuses it by name.
 """
@@ -21,12 +22,14 @@ GREEK_LETTERS = {
     "Ω": "Omega",
     "µ": "mu",  # MICRO SIGN, what many keyboards type for mu
 }
-SYMBOLS = {"ᵀ": "'", "⊤": "'", "−": "-", "·": "*", "⋅": "*", "×": "*", "⊙": ".*", "∘": ".*",
+SYMBOLS = {"ᵀ": "'", "⊤": "'", "’": "'", "′": "'", "−": "-", "·": "*", "⋅": "*", "×": "*", "⊙": ".*", "∘": ".*",
+           "\u00a0": " ", "\u2009": " ", "\u202f": " ", "\u2002": " ", "\u2003": " ",
            "‖": "||", "⟨": "<", "⟩": ">", "½": "(1/2)", "⅓": "(1/3)", "¼": "(1/4)", "⅔": "(2/3)", "¾": "(3/4)"}
 _FRACTIONS = {"½", "⅓", "¼", "⅔", "¾"}
 _SUPERSCRIPT_DIGITS = {c: str(i) for i, c in enumerate("⁰¹²³⁴⁵⁶⁷⁸⁹")}
+_SUBSCRIPT_DIGITS = {c: str(i) for i, c in enumerate("₀₁₂₃₄₅₆₇₈₉")}
 _SUPERSCRIPTS = set(_SUPERSCRIPT_DIGITS) | {"⁻", "ᵀ"}
-_KNOWN = set(GREEK_LETTERS) | set(SYMBOLS) | _SUPERSCRIPTS
+_KNOWN = set(GREEK_LETTERS) | set(SYMBOLS) | _SUPERSCRIPTS | set(_SUBSCRIPT_DIGITS)
 
 
 def has_unicode_math(text) -> bool:
@@ -52,6 +55,12 @@ def unicode_to_plain(text: str) -> Translation:
             while j < n and text[j] in _SUPERSCRIPTS:
                 j += 1
             pieces.extend(_superscripts(text, i, j))
+            i = j
+        elif ch in _SUBSCRIPT_DIGITS:  # λ₁ is lambda_1, ‖β‖₁ the 1-norm
+            j = i
+            while j < n and text[j] in _SUBSCRIPT_DIGITS:
+                j += 1
+            pieces.append(("_" + "".join(_SUBSCRIPT_DIGITS[c] for c in text[i:j]), i, j))
             i = j
         elif ch in GREEK_LETTERS:
             name = GREEK_LETTERS[ch]

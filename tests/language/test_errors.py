@@ -467,3 +467,19 @@ def test_check_of_an_expression_without_a_variable_says_what_it_needs():
 def test_check_of_an_unknown_kind_lists_the_kinds():
     with pytest.raises(MatcalcError, match="gradient"):
         matcalc.check("x'x", "x", kind="laplacian")
+
+
+def test_a_misspelt_property_gets_the_closest_one():
+    with pytest.raises(matcalc.MatcalcError, match=r"did you mean symmetric\?"):
+        matcalc.parse("x' A x", where="A: matrix(n,n) symetric")
+
+
+def test_declarations_separated_by_a_comma_get_the_semicolon_advice():
+    with pytest.raises(matcalc.MatcalcError, match="separate them with ';'"):
+        matcalc.parse("x' y", where="x: vector(n), y: vector(n)")
+
+
+def test_latex_spellings_of_names_may_be_declared():
+    e = matcalc.parse(r"\boldsymbol{\mu}^\top \Sigma \mathbf{x}",
+                      where=r"\Sigma: matrix(n,n) spd; \mathbf{x}: vector(n); \boldsymbol{\mu}: vector(n)")
+    assert str(e) == str(matcalc.parse("mu' Sigma x", where="Sigma: matrix(n,n) spd; x, mu: vector(n)"))
