@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import math
+import sys
 
 from .core.lazy_numpy import np  # NumPy is imported on first use (core/lazy_numpy.py)
 
@@ -36,16 +37,29 @@ def _variables_of(*nodes) -> list:
 
 
 
+PRINT_DEPTH = 8_000  # Python frames the printers may use for an answer nested that deep (a 64-layer network)
+
+
 def _printing(method):
     """A printing method whose answer is nested deeper than Python's recursion limit lets the
-    printers go raises a LimitError that says what to do instead, never a RecursionError."""
+    printers go is retried with PRINT_DEPTH frames (the printers recurse over the tree; deriving
+    never does), and beyond that raises a LimitError that says what to do instead, never a
+    RecursionError."""
     @functools.wraps(method)
     def printed(self, *args, **kwargs):
         try:
             return method(self, *args, **kwargs)
         except RecursionError:
+            pass
+        old = sys.getrecursionlimit()
+        try:
+            sys.setrecursionlimit(max(old, PRINT_DEPTH))
+            return method(self, *args, **kwargs)
+        except RecursionError:
             raise LimitError("this answer is nested too many levels deep to write out (Python's recursion "
                              "limit); evaluate it with r.evaluate(values)") from None
+        finally:
+            sys.setrecursionlimit(old)
     return printed
 
 

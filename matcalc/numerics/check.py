@@ -136,6 +136,10 @@ def check_sample_size(result, exprs) -> None:
 
 def check(result, trials: int = 3, seed: int = 0, tol: float = 1e-5) -> CheckReport:
     """Compare a result of grad/jacobian/hessian/hvp/differential with finite differences."""
+    if isinstance(trials, bool) or not isinstance(trials, int) or trials < 1:
+        raise MatcalcError(f"trials must be a whole number of trials, at least 1, not {trials!r}")
+    if isinstance(tol, bool) or not isinstance(tol, (int, float)) or not tol > 0:
+        raise MatcalcError(f"tol must be a positive number, not {tol!r}")
     parts = getattr(result, "parts", None)
     if parts is not None:  # several variables: every part (gradient, block) is checked
         reports = [check(p, trials=trials, seed=seed, tol=tol) for p in parts.values()]

@@ -107,13 +107,15 @@ def test_printing_an_expression_nested_beyond_the_recursion_limit_is_a_limit_err
         str(e)
 
 
-def test_an_answer_too_deep_to_print_is_a_limit_error_not_a_recursion_error():
+def test_an_answer_too_deep_to_print_is_a_limit_error_not_a_recursion_error(monkeypatch):
+    from matcalc import results
     e = "x"
     for i in range(12):
         e = f"tanh(W{i} {e})"
     r = matcalc.grad(f"sum(({e} - y).^2)", "W0")
     old = sys.getrecursionlimit()
     sys.setrecursionlimit(len(inspect.stack()) + 80)  # as if the answer were nested many times deeper
+    monkeypatch.setattr(results, "PRINT_DEPTH", len(inspect.stack()) + 80)
     try:
         with pytest.raises(matcalc.LimitError, match="too many levels deep"):
             str(r)
@@ -121,3 +123,17 @@ def test_an_answer_too_deep_to_print_is_a_limit_error_not_a_recursion_error():
             r.latex()
     finally:
         sys.setrecursionlimit(old)
+
+
+def test_the_gradient_of_a_64_layer_network_prints():
+    """Printing recurses over the answer's tree; a 64-layer network is nested a few hundred levels
+    deep, which the printers are given the frames for."""
+    ws = [f"W{i}" for i in range(1, 65)]
+    inner = "x"
+    for w in ws[:-1]:
+        inner = f"tanh({w} {inner})"
+    where = "; ".join(f"{w}: matrix(n,n)" for w in ws) + "; x, y: vector(n)"
+    r = matcalc.grad(f"1/2 ||{ws[-1]} {inner} - y||^2", "W1", where=where)
+    before = sys.getrecursionlimit()
+    assert str(r).startswith("((1 - tanh(W1 x).^2) .* (W2' (") and r.latex()
+    assert sys.getrecursionlimit() == before  # restored after printing

@@ -286,3 +286,10 @@ def test_values_that_are_not_a_mapping_are_an_evaluation_error():
 def test_none_value_is_refused_naming_the_variable():
     msg = eval_error("x' x", {"x": None}, where="x: vector(n)")
     assert names(msg, "x")
+
+
+@pytest.mark.parametrize("kw", [{"trials": "3"}, {"trials": 0}, {"trials": 2.5}, {"tol": -1}, {"tol": "1e-5"}])
+def test_check_refuses_settings_that_are_not_numbers_it_can_use(kw):
+    r = matcalc.grad("x' x", "x")
+    with pytest.raises(matcalc.MatcalcError, match="trials|tol"):
+        r.check(**kw)
