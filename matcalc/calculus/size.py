@@ -143,7 +143,7 @@ def _pow_size(base: Expr, v: Fraction) -> int:
     b = _s(base)
     if v == 1:
         return b
-    si = self_inner(base) if v.denominator == 2 else None
+    si = self_inner(base, split_inverse=True) if v.denominator == 2 else None
     if si is not None:
         return _norm_size(*si) + (0 if v.numerator == 1 else 1 + number_size(Fraction(v.numerator)))
     if v == Fraction(1, 2):

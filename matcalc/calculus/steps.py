@@ -277,7 +277,7 @@ def rule_of(e: Expr) -> str:
     if isinstance(e, Pow):
         if e.shape != SCALAR:
             return "elementwise chain rule"
-        if isinstance(e.exp, Num) and self_inner(e.base) is not None and e.exp.value == Fraction(1, 2):
+        if isinstance(e.exp, Num) and self_inner(e.base, split_inverse=True) is not None and e.exp.value == Fraction(1, 2):
             return "norm rule"
         return "power rule"
     if isinstance(e, Func):

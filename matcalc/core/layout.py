@@ -27,8 +27,12 @@ def transposes(e: Expr) -> int:
     return n
 
 
-def self_inner(e: Expr):
-    """(Y, frobenius?) when e is Y'Y (x'x, or tr(Y'Y) for a matrix): it is written as a norm."""
+def self_inner(e: Expr, split_inverse: bool = False):
+    """(Y, frobenius?) when e is Y'Y (x'x, or tr(Y'Y) for a matrix): it is written as a norm.
+
+    A symmetric S^2 in the middle is S S (y' S^2 y = ||S y||^2). With `split_inverse` (a norm
+    itself, sqrt(e), where ||S^-1 y|| is shorter than sqrt(y' S^-2 y)) so is S^-2; a squared norm
+    ||S^-1 y||^2 is longer than y' S^-2 y, so there it is not."""
     fro = False
     if isinstance(e, Trace):
         e = e.arg
@@ -39,7 +43,8 @@ def self_inner(e: Expr):
         for r in range(len(chain) if fro else 1):
             ch = chain[r:] + chain[:r]
             mid = ch[len(ch) // 2] if len(ch) % 2 == 1 else None
-            if isinstance(mid, MatPow) and mid.k % 2 == 0 and mid.k > 0 and B.is_symmetric(mid.base):
+            if isinstance(mid, MatPow) and mid.k % 2 == 0 and (mid.k > 0 or (split_inverse and mid.k < 0)) \
+                    and B.is_symmetric(mid.base):
                 half = B.matpow(mid.base, mid.k // 2)  # y' S^2 y = ||S y||^2 for a symmetric S
                 ch = ch[:len(ch) // 2] + (half, half) + ch[len(ch) // 2 + 1:]
             if c == 1 and not s and len(ch) % 2 == 0:

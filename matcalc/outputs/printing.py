@@ -161,8 +161,8 @@ class Printer:
             v = x.value
             if v < 0 and e.shape == SCALAR:
                 return self._print_Mul(e)
-            si = self_inner(b)
-            if si is not None and v.denominator == 2:
+            si = self_inner(b, split_inverse=True) if v.denominator == 2 else None
+            if si is not None:
                 y, fro = si
                 k = v.numerator
                 return self.norm(y, fro) + ("" if k == 1 else self.power_suffix(str(k))), POW

@@ -110,3 +110,13 @@ def test_latex_keeps_the_size_of_ones_nothing_else_shows():
 def test_a_trace_that_is_a_squared_norm_from_any_starting_factor_prints_as_the_norm():
     e = matcalc.parse("tr(P P' K' A' A K)", where="P: matrix(k,k); K: matrix(n,k); A: matrix(m,n)")
     assert str(e) == "||A K P||_F^2"  # tr(Y' Y) with Y = A K P, the chain rotated
+
+
+def test_a_norm_through_the_inverse_of_a_symmetric_matrix_is_written_as_a_norm():
+    """sqrt(x' D^-2 P^-2 D'^-2 x) with P symmetric is ||P^-1 D'^-2 x||, as short as with P general
+    (a declared property never lengthens an answer); the squared form stays y' S^-2 y, shorter than
+    ||S^-1 y||^2."""
+    where = "D: matrix(n,n) invertible; P: matrix(n,n) spd; a: scalar; x: vector(n)"
+    assert str(matcalc.grad("a ||(P D D)^-T x||", "a", where=where)) == "||P^-1 D'^-2 x||"
+    r = matcalc.grad("y' (X' X + lambda I)^-1 y", "lambda", where="X: matrix(m,n); y: vector(n); lambda: scalar")
+    assert str(r) == "-y' (lambda I + X' X)^-2 y"
