@@ -165,6 +165,16 @@ def _lookalikes(toks) -> None:
                                           f"or ||...|| * {nxt} for a product")
 
 
+def _norm_subscript_first(toks: list) -> list:
+    """||X||^2_F, the square written before the subscript as LaTeX allows, is ||X||_F^2: the
+    subscript is moved in front of the power (the tokens keep their places in the text)."""
+    for i in range(len(toks) - 3):
+        if toks[i].type == "NORM_CLOSE" and toks[i + 1].type == "CARET" and toks[i + 2].type == "NUMBER" \
+                and toks[i + 3].type == "NORMSUB":
+            toks[i + 1], toks[i + 2], toks[i + 3] = toks[i + 3], toks[i + 1], toks[i + 2]
+    return toks
+
+
 def _unknown_calls(toks) -> None:
     """`dot(x, y)`, `norm(x, 2)`: a name followed by '(' with a ',' inside is an unknown function."""
     for i, t in enumerate(toks[:-1]):
@@ -355,7 +365,7 @@ def _lexer() -> FastLexer:
 
 
 def _parse(text: str) -> Syn:
-    toks = _lexer().tokens(text)
+    toks = _norm_subscript_first(_lexer().tokens(text))
     _unknown_calls(toks)
     _lookalikes(toks)
     return lalr.parse(toks, tables(), _BUILD)

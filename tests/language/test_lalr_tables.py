@@ -45,8 +45,9 @@ def lark_parser():
             pass
 
         def lex(self, text, *_):
-            toks = parser._lexer().tokens(text)
+            toks = parser._norm_subscript_first(parser._lexer().tokens(text))
             parser._unknown_calls(toks)
+            parser._lookalikes(toks)
             return iter([LarkToken(t.type, str(t), start_pos=t.start_pos, end_pos=t.end_pos) for t in toks])
 
     return lark.Lark(_grammar(), parser="lalr", lexer=Tokens, transformer=parser._Build(), maybe_placeholders=False)

@@ -210,3 +210,10 @@ def test_a_product_dimension_can_be_declared():
 def test_product_dimensions_of_unrelated_factors_do_not_add():
     with pytest.raises(matcalc.ShapeError):
         matcalc.parse("vec(X) + kron(ones(k), ones(k))", where="X: matrix(n,m)")
+
+
+@pytest.mark.parametrize("written, plain", [("||X - U V'||^2_F", "||X - U V'||_F^2"), ("||x||^2_1", "||x||_1^2"),
+                                            ("‖X − UVᵀ‖²_F", "||X - U V'||_F^2")])
+def test_a_norm_squared_before_its_subscript_is_the_same_norm(written, plain):
+    where = "X: matrix(m,n); U: matrix(m,k); V: matrix(n,k); x: vector(n)"
+    assert matcalc.parse(written, where=where) == matcalc.parse(plain, where=where)
