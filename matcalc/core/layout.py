@@ -39,14 +39,15 @@ def self_inner(e: Expr, split_inverse: bool = False):
         fro = True
     if isinstance(e, Mul):
         c, s, chain = e.split()
+        if fro:  # tr(S^-2 P^2) with S, P symmetric is tr(S^-1 P P S^-1) = ||P S^-1||_F^2
+            chain = tuple(g for f in chain for g in (_halves(f, split_inverse) or (f,)))
         # a trace may start anywhere in its chain: tr(P P' K' A' A K) is tr(Y' Y) with Y = A K P
         for r in range(len(chain) if fro else 1):
             ch = chain[r:] + chain[:r]
             mid = ch[len(ch) // 2] if len(ch) % 2 == 1 else None
-            if isinstance(mid, MatPow) and mid.k % 2 == 0 and (mid.k > 0 or (split_inverse and mid.k < 0)) \
-                    and B.is_symmetric(mid.base):
-                half = B.matpow(mid.base, mid.k // 2)  # y' S^2 y = ||S y||^2 for a symmetric S
-                ch = ch[:len(ch) // 2] + (half, half) + ch[len(ch) // 2 + 1:]
+            halves = _halves(mid, split_inverse) if mid is not None else None
+            if halves:  # y' S^2 y = ||S y||^2 for a symmetric S
+                ch = ch[:len(ch) // 2] + halves + ch[len(ch) // 2 + 1:]
             if c == 1 and not s and len(ch) % 2 == 0:
                 h = len(ch) // 2
                 first, second = ch[:h], ch[h:]
@@ -59,6 +60,14 @@ def self_inner(e: Expr, split_inverse: bool = False):
                         return y, fro
     if fro and isinstance(e, MatPow) and e.k == 2 and B.is_symmetric(e.base) and not isinstance(e.base, Mul):
         return e.base, True
+    return None
+
+
+def _halves(f: Expr, split_inverse: bool):
+    """(S^(k/2), S^(k/2)) for a symmetric S^k with k even (negative too with `split_inverse`), else None."""
+    if isinstance(f, MatPow) and f.k % 2 == 0 and (f.k > 0 or (split_inverse and f.k < 0)) and B.is_symmetric(f.base):
+        half = B.matpow(f.base, f.k // 2)
+        return (half, half)
     return None
 
 

@@ -120,3 +120,9 @@ def test_a_norm_through_the_inverse_of_a_symmetric_matrix_is_written_as_a_norm()
     assert str(matcalc.grad("a ||(P D D)^-T x||", "a", where=where)) == "||P^-1 D'^-2 x||"
     r = matcalc.grad("y' (X' X + lambda I)^-1 y", "lambda", where="X: matrix(m,n); y: vector(n); lambda: scalar")
     assert str(r) == "-y' (lambda I + X' X)^-2 y"
+
+
+def test_a_trace_of_symmetric_even_powers_is_written_as_a_frobenius_norm():
+    """sqrt(tr(S^-2 P^2)) with S and P symmetric is ||P S^-1||_F: each even power splits into halves."""
+    where = "C: matrix(n,n); P: matrix(n,n) spd; a: scalar"
+    assert str(matcalc.grad("a ||((C' C + 1 I) P^-1)^-1||_F", "a", where=where)) == "||P (C' C + I)^-1||_F"
