@@ -392,7 +392,9 @@ def _factor_sum(terms: list, memo: dict) -> Expr:
             ident = sum(1 for i in members if not _chain_end(ts[i].chain_view(), side)[1]) if n != 1 else 0
             saving = (len(members) - 1) * text_size(f) - ident
             cand = (saving, side, f, members)
-            if saving > 0 and (best is None or saving > best[0]):
+            if saving > 0 and (best is None or saving > best[0] or (
+                    saving == best[0] and best[1] in ("left", "right")
+                    and _shared_run(ts, members, side) > _shared_run(ts, best[3], best[1]))):
                 best = cand
     # shared elementwise factors: a .* b + a .* c = a .* (b + c), also up to sign (an integer
     # power of -a is (-1)^k a^k): W' (p - y) + (W' (y - p)) .* h = (W' (p - y)) .* (1 - h)
@@ -497,6 +499,21 @@ def _chain_end(chain: tuple, side: str) -> tuple:
         rest = B.matpow(f.base, f.k - 1)
         return f.base, ((rest,) + tuple(chain[1:]) if side == "left" else tuple(chain[:-1]) + (rest,))
     return f, (tuple(chain[1:]) if side == "left" else tuple(chain[:-1]))
+
+
+def _shared_run(ts, members, side: str) -> int:
+    """How many factors the member terms share from that end of their chains: of two factors that
+    save as much, the one that starts the longer shared run is taken (z w' A S C and A S C A' z w'
+    A S C share A S C on the right, which three steps then pull out, where the left A they share
+    with another term would stop at one)."""
+    chains = [ts[i].chain_view() for i in members]
+    run = 0
+    for k in range(min(len(c) for c in chains)):
+        picked = {c[k] if side == "left" else c[len(c) - 1 - k] for c in chains}
+        if len(picked) != 1:
+            break
+        run += 1
+    return run
 
 
 def _signed_base(f: Expr) -> tuple:

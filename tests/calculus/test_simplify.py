@@ -253,3 +253,14 @@ def test_a_sum_of_powers_of_one_expression_stays_folded():
     """Their differentials are written out (not nested): the gradient folds into powers of one name."""
     r = matcalc.grad("tr((A+B)^2) + tr((A+B)^3) + tr((A+B)^4) + tr((A+B)^5)", "A")
     assert str(r) == "P (P (P (5 P + 4 I) + 3 I) + 2 I) where P = (A + B)'"
+
+
+def test_of_two_factors_that_save_as_much_the_one_starting_the_longer_shared_run_is_taken():
+    """A symmetric S must not lengthen this gradient: the right factor C, which starts the run A S C
+    two terms share, beats the left A, which two other terms share alone (found by the long run)."""
+    text = "w_1' (Q + (Q + (A S C A')^2)) z"
+    base = "A: matrix(m,n); C: matrix(n,n); Q: matrix(m,m); w_1: vector(m); z: vector(m)"
+    declared = matcalc.grad(text, "A", where=base + "; S: matrix(n,n) symmetric")
+    plain = matcalc.grad(text, "A", where=base + "; S: matrix(n,n)")
+    assert size(declared.node) <= size(plain.node)
+    assert str(declared) == "P A S C + P' A C' S where P = A S C A' z w_1' + z w_1' A S C A'"
