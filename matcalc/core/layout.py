@@ -64,8 +64,12 @@ def self_inner(e: Expr, split_inverse: bool = False):
 
 
 def _halves(f: Expr, split_inverse: bool):
-    """(S^(k/2), S^(k/2)) for a symmetric S^k with k even (negative too with `split_inverse`), else None."""
-    if isinstance(f, MatPow) and f.k % 2 == 0 and (f.k > 0 or (split_inverse and f.k < 0)) and B.is_symmetric(f.base):
+    """(S^(k/2), S^(k/2)) for a symmetric S^k with k even (negative too with `split_inverse`), else None.
+    Not for a power of a product ((K'K)^2): its halves, written out, read back as one chain that
+    the constructor merges differently (K' K K' K K' K is not K' K (K'K)^2), so the text would not
+    read back as the same expression."""
+    if isinstance(f, MatPow) and f.k % 2 == 0 and (f.k > 0 or (split_inverse and f.k < 0)) \
+            and not isinstance(f.base, Mul) and B.is_symmetric(f.base):
         half = B.matpow(f.base, f.k // 2)
         return (half, half)
     return None

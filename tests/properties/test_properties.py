@@ -649,6 +649,9 @@ def test_regression_cancelled_variable_keeps_its_dimension():
     ("1/t * 1/t^a", "a: scalar; t: scalar positive"),    # was 1 / (t^a t): reads back as 1 / t^(1 + a)
     ("1/t^(1-a)", "a: scalar; t: scalar positive"),
     ("2^(-(a + b))", "a: scalar; b: scalar"),             # 1 / 2^(a + b) would read back as 2^(-a - b)
+    ("tr(K' K (K' K)^2)", "K: matrix(n,k)"),              # was ||K K' K||_F^2: reads back as another chain
+    ("||P^-1 y||", "P: matrix(n,n) spd; y: vector(n)"),   # the norm through a symmetric inverse
+    ("||P (C' C + I)^-1||_F", "C: matrix(n,n); P: matrix(n,n) spd"),
 ])
 def test_regression_text_round_trip(text, where):
     e = matcalc.parse(text, where=where)
