@@ -363,6 +363,8 @@ class _Reader:
                 self.postfix_power(items, t.start)
                 return
             if c == "_":
+                if self._subscript_after_norm_power(items, t):
+                    return
                 raise self.error("a subscript belongs right after a name (W_{1}) or a norm (\\|X\\|_F)", t.start)
             if c == "'":
                 self.take()
@@ -473,6 +475,25 @@ class _Reader:
         last.pieces = last.pieces + _p(op, at, at + 1) + pieces
         last.end = end
         last.name = None
+
+    def _subscript_after_norm_power(self, items, t) -> bool:
+        """\\|X\\|^2_F, the power written before the norm's subscript: the subscript joins the norm."""
+        if not items or items[-1].kind != "operand":
+            return False
+        pieces = items[-1].pieces
+        k = next((j for j in range(len(pieces) - 1, -1, -1) if pieces[j][0] == "||)"), None)
+        if k is None or k + 1 >= len(pieces) or pieces[k + 1][0] != "^":
+            return False
+        self.take()
+        toks, _, end = self.script_tokens(t.start)
+        sub = "".join(w for w in _script_words(self.src, toks) if w not in _WORD_FONTS)
+        if sub not in ("2", "F", "1", "*"):
+            raise self.error(f"the norm subscript {sub!r} is not supported: write \\|x\\|_2, \\|x\\|_1 or "
+                             f"\\|X\\|_F", t.start)
+        text, start, stop = pieces[k]
+        items[-1].pieces = pieces[:k] + [("||_" + sub + ")", start, stop)] + pieces[k + 1:]
+        items[-1].end = max(items[-1].end, end)
+        return True
 
     def sub_reader(self, toks):
         r = _Reader.__new__(_Reader)

@@ -213,7 +213,8 @@ def test_product_dimensions_of_unrelated_factors_do_not_add():
 
 
 @pytest.mark.parametrize("written, plain", [("||X - U V'||^2_F", "||X - U V'||_F^2"), ("||x||^2_1", "||x||_1^2"),
-                                            ("‖X − UVᵀ‖²_F", "||X - U V'||_F^2")])
+                                            ("‖X − UVᵀ‖²_F", "||X - U V'||_F^2"),
+                                            (r"\|X - UV^\top\|^2_F", "||X - U V'||_F^2")])
 def test_a_norm_squared_before_its_subscript_is_the_same_norm(written, plain):
     where = "X: matrix(m,n); U: matrix(m,k); V: matrix(n,k); x: vector(n)"
     assert matcalc.parse(written, where=where) == matcalc.parse(plain, where=where)
