@@ -164,7 +164,7 @@ def run(args) -> int:
         _print_steps(r, args.format)
     if report is not None and args.format != "json":
         # after generated code the verdict goes to standard error: `> gen.py` stays importable
-        print(f"check: {report} (checked: the {r.kind} of {f.reading} by {wrt})",
+        print(f"check: {report} (checked: the {r.kind} of {f.reading} by {getattr(r, 'wrt', wrt)})",
               file=sys.stderr if args.format == "numpy" else sys.stdout)
     if report is not None and not report.ok:
         return 1
