@@ -116,7 +116,13 @@ def _split_signs(e: Expr) -> int:
     n = e._c.get("split_signs")
     if n is None:
         sums = {a for a in e.walk() if isinstance(a, Add)}
-        n = e._c["split_signs"] = sum(1 for a in sums if any(m in sums for m in _negations(a)))
+        # a negation has as many terms: only sums that share their term count with another are
+        # negated (building negations is the cost, and most candidates have no such pair)
+        counts: dict = {}
+        for a in sums:
+            counts[len(a.args)] = counts.get(len(a.args), 0) + 1
+        n = e._c["split_signs"] = sum(1 for a in sums if counts[len(a.args)] > 1
+                                      and any(m in sums for m in _negations(a)))
     return n
 
 
