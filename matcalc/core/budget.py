@@ -1,16 +1,17 @@
 """Work limits of one request, so that a derivation that would explode is refused, not run.
 
 Some inputs have answers far larger than themselves (the Hessian of x' A^1000 x in A is a sum of
-about a million products), and the cost of building them is time and memory. Three limits keep a
+about a million products), and the cost of building them is time and memory. Four limits keep a
 request bounded:
 
-* `terms`: checked before any work, from the input alone (see calculus/cost.py): the number of
-  products a derivative through matrix powers writes out. Refused at once.
+* `terms` and `factors`: checked before any work, from the input alone (see calculus/cost.py): the
+  number of products a derivative writes out, and their factors in all (a Hessian of a product
+  with 40 factors in the variable writes 1,560 products of 80 factors). Refused at once.
 * `nodes`: new expression nodes made during one request (each node is a few hundred bytes, so this
   bounds memory); counted in `Expr._make`, the one place nodes are born.
 * `seconds`: wall-clock time of one request, checked as nodes are made.
 
-Each can be set with an environment variable (MATCALC_MAX_TERMS, MATCALC_MAX_NODES,
+Each can be set with an environment variable (MATCALC_MAX_TERMS, MATCALC_MAX_FACTORS, MATCALC_MAX_NODES,
 MATCALC_MAX_SECONDS) or for a block of code with `limits(terms=..., nodes=..., seconds=...)`.
 A request is any public entry point (`grad`, `hessian`, ...); one nested in another shares the
 outer one's allowance. The counters are per thread, so requests in different threads (the web
@@ -37,12 +38,15 @@ LIMITS = {
     # about 4,500 products take the simplifier close to the 30 s below (x' A^67 x, Hessian in A):
     # a request larger than that would only be refused later, by the clock
     "terms": _env("MATCALC_MAX_TERMS", 4_500, int),
+    # the simplifier handles 3,000 to 4,000 factors a second: 50,000 is about 15 s, within the clock
+    "factors": _env("MATCALC_MAX_FACTORS", 50_000, int),
     "nodes": _env("MATCALC_MAX_NODES", 300_000, int),
     "seconds": _env("MATCALC_MAX_SECONDS", 30.0, float),
 }
 
 _ADVICE = {
     "terms": "MATCALC_MAX_TERMS",
+    "factors": "MATCALC_MAX_FACTORS",
     "nodes": "MATCALC_MAX_NODES",
     "seconds": "MATCALC_MAX_SECONDS",
 }
@@ -108,8 +112,13 @@ def limits(**new):
         LIMITS.update(old)
 
 
-def refuse_terms(terms: int, what: str, why: str) -> None:
-    """Refuse up front when a derivative would write more than LIMITS['terms'] products."""
+def refuse_terms(terms: int, what: str, why: str, factors: int = 0) -> None:
+    """Refuse up front when a derivative would write more than LIMITS['terms'] products or more
+    than LIMITS['factors'] factors in them."""
     if terms > LIMITS["terms"]:
         raise LimitError(f"{what} would write out about {terms:,} products ({why}), more than the limit of "
                          f"{LIMITS['terms']:,} terms (set {_ADVICE['terms']} to raise it)")
+    if factors > LIMITS["factors"]:
+        raise LimitError(f"{what} would write out about {terms:,} products with {factors:,} factors in all "
+                         f"(the terms of a product's derivative are as long as the product), more than the limit "
+                         f"of {LIMITS['factors']:,} factors (set {_ADVICE['factors']} to raise it)")

@@ -14,7 +14,7 @@ import time
 import pytest
 
 import matcalc
-from matcalc.calculus.cost import derivative_terms
+from matcalc.calculus.cost import derivative_factors, derivative_terms
 
 GENEROUS = 5.0
 
@@ -30,6 +30,32 @@ def test_hessian_of_a_huge_matrix_power_is_refused_at_once_naming_the_terms_limi
     msg, took = _refusal(lambda: matcalc.hessian("x' A^1000 x", "A"))
     assert "999,000" in msg and "MATCALC_MAX_TERMS" in msg
     assert took < GENEROUS
+
+
+def _long_product(m: int) -> tuple:
+    text = "a' " + " ".join(f"X B{i}" for i in range(m)) + " b"
+    where = "X, " + ", ".join(f"B{i}" for i in range(m)) + ": matrix(n,n); a, b: vector(n)"
+    return text, where
+
+
+def test_hessian_of_a_long_product_of_the_variable_is_refused_at_once_naming_the_factors_limit():
+    text, where = _long_product(40)  # 1,560 products of 82 factors: half a minute of simplifying
+    msg, took = _refusal(lambda: matcalc.hessian(text, "X", where=where))
+    assert "1,560 products" in msg and "MATCALC_MAX_FACTORS" in msg
+    assert took < GENEROUS
+
+
+def test_gradient_of_a_very_long_product_of_the_variable_is_refused_at_once():
+    text, where = _long_product(200)
+    msg, _ = _refusal(lambda: matcalc.grad(text, "X", where=where))
+    assert "factors" in msg
+
+
+def test_factors_limit_can_be_raised_for_a_block():
+    text, where = _long_product(3)
+    with matcalc.limits(factors=10):
+        _refusal(lambda: matcalc.hessian(text, "X", where=where))
+    assert matcalc.hessian(text, "X", where=where) is not None
 
 
 def test_limit_error_is_a_matcalc_error():
@@ -76,6 +102,14 @@ def test_derivative_terms_counts_powers_and_products_of_the_variable():
     assert derivative_terms(f, "A", 1) == 5 + 1 + 2
     assert derivative_terms(f, "A", 2) == 5 * 4 + 0 + 2 * 1
     assert derivative_terms(f, "B", 2) == 2
+
+
+def test_derivative_factors_counts_each_products_terms_times_its_length():
+    f = matcalc.parse("x' A^5 x + tr(B A B A)").node
+    # A^5: 5 terms A^i dA A^j of 3 factors (20 of 5 at second order); x' A^5 x: 1 term of 3
+    # factors; A B A B: 2 terms of 4 factors (2 at second order)
+    assert derivative_factors(f, "A", 1) == 5 * 3 + 1 * 3 + 2 * 4
+    assert derivative_factors(f, "A", 2) == 5 * 4 * 5 + 0 + 2 * 1 * 4
 
 
 def test_check_refuses_a_sample_of_declared_giant_sizes_quickly():
