@@ -11,6 +11,7 @@ them are used through the one namespace `build`.
 """
 from __future__ import annotations
 
+from bisect import insort
 from fractions import Fraction
 from collections.abc import Iterable
 
@@ -669,12 +670,36 @@ def hadamard(*factors: Expr) -> Expr:
         out.append(power(b, num(e)) if e != 1 else b)
     if not out:
         return mul(*scal, ones(shape))
-    out.sort(key=lambda f: f.key)
+    out = _in_key_order(out, max((f for f in factors if isinstance(f, Hadamard)), key=lambda f: len(f.args),
+                                 default=None))
     if len(out) == 1:
         h = out[0]
     else:
         h = Hadamard._make(tuple(out), shape)
     return mul(*scal, h) if scal else h
+
+
+def _node_key(f: Expr) -> tuple:
+    return f.key
+
+
+def _in_key_order(items: list, product: Expr | None) -> list:
+    """items sorted by key. Those that are factors of `product` (a canonical product being
+    extended, so already in key order) stay in their order and the few others are put in place by
+    bisection: comparing the keys of two deeply nested factors costs their depth, and the chain
+    rule through d nested functions extends a product d times (a full sort each time made it d^3)."""
+    if product is None or len(product.args) < 8:
+        items.sort(key=_node_key)
+        return items
+    mine = set(product.args)
+    run = [f for f in items if f in mine]
+    others = [f for f in items if f not in mine]
+    if len(others) > len(run) // 4:
+        items.sort(key=_node_key)
+        return items
+    for f in others:
+        insort(run, f, key=_node_key)
+    return run
 
 
 def func(name: str, x: Expr) -> Expr:

@@ -376,3 +376,21 @@ def test_canonical_forms_keep_their_values():
 def test_powers_from_abs_merge_with_powers_of_its_argument():
     aa = B.func("abs", a())
     assert B.mul(a(), aa, a(), aa) is B.power(a(), 4)
+
+
+def test_extending_a_long_elementwise_product_keeps_its_factors_in_key_order():
+    # a product of 12 factors extended by one or two more (bisection into the existing order)
+    # is the same object as the product built from all its factors at once
+    rng = np.random.default_rng(3)
+    v = x()
+    bases = [B.func(f, B.hadamard(v, B.var(f"u{i}", (n, 1)))) for i, f in
+             enumerate(["sin", "cos", "exp", "tanh", "sin", "cos", "exp", "tanh", "sin", "cos", "exp", "log",
+                        "sigmoid", "sqrt"])]
+    for _ in range(20):
+        idx = rng.permutation(len(bases))
+        long = B.hadamard(*[bases[i] for i in idx[:12]])
+        extra = [bases[i] for i in idx[12:]]
+        at_once = B.hadamard(*[bases[i] for i in rng.permutation(idx)])
+        assert B.hadamard(long, *extra) is at_once
+        assert B.hadamard(*extra, long) is at_once
+        assert [f.key for f in at_once.args] == sorted(f.key for f in at_once.args)
