@@ -262,10 +262,12 @@ def hvp(expr, wrt, where=None, direction: str | None = None) -> HvpResult | Bloc
 
 
 @limited("compiled function")
-def compile(expr, wrt, where=None, outputs=("value", "grad"), backend: str = "numpy", direction: str = "v"):
+def compile(expr, wrt, where=None, outputs=("value", "grad"), backend: str = "numpy", direction: str = "v",
+            layout: str = "numerator"):
     """One function computing several outputs together ("value", "grad", "hessian", "hvp", "jacobian").
 
-    Work shared between the outputs is done once. The function takes the variables
+    Work shared between the outputs is done once. `layout` is the Jacobian's, as in jacobian()
+    (the other outputs have one layout: a gradient has the variable's shape). The function takes the variables
     (sorted by name; for "hvp" the direction last) and returns one output or a tuple.
     With several variables (a list or tuple of names) "grad" and "hvp" give a tuple with one
     array per variable, in the order named, and "hessian" a tuple of rows of blocks; the
@@ -275,6 +277,8 @@ def compile(expr, wrt, where=None, outputs=("value", "grad"), backend: str = "nu
     wrt = variable_name(wrt)  # a LaTeX name (\Sigma, \mathbf{x}) names the variable it decorates
     if backend not in BACKENDS:
         raise MatcalcError(f"backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
+    if layout not in ("numerator", "denominator"):
+        raise MatcalcError(f"layout must be 'numerator' or 'denominator', not {layout!r}")
     if isinstance(outputs, str):
         outputs = (outputs,)
     known = ("value", "grad", "gradient", "hessian", "hvp", "jacobian")
@@ -291,8 +295,11 @@ def compile(expr, wrt, where=None, outputs=("value", "grad"), backend: str = "nu
         if o == "value":
             outs.append(Output("value", f.node, "value" if f.node.shape == SCALAR else "array"))
             continue
-        r = {"grad": grad, "gradient": grad, "hessian": hessian, "jacobian": jacobian}.get(o)
-        r = r(f, wrt) if r is not None else hvp(f, wrt, direction=direction)
+        if o == "jacobian":
+            r = jacobian(f, wrt, layout=layout)
+        else:
+            r = {"grad": grad, "gradient": grad, "hessian": hessian}.get(o)
+            r = r(f, wrt) if r is not None else hvp(f, wrt, direction=direction)
         got, ps = outputs_for(r, name=o)
         outs.extend(got)
         if r.kind == "hvp":

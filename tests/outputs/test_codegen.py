@@ -263,3 +263,30 @@ def test_a_scalar_factor_common_to_every_term_of_an_array_sum_is_applied_once():
     rng = np.random.default_rng(5)
     A, x = np.eye(4) + 0.3 * rng.standard_normal((4, 4)), rng.standard_normal(4)
     assert_close(r.to_numpy()(A, x), (A + A.T) @ x / (x @ A @ x), rtol=1e-12)
+
+
+@pytest.mark.parametrize("layout", ["numerator", "denominator"])
+@pytest.mark.parametrize("text,wrt,where", [
+    ("B x + sin(x)", "x", "B: matrix(n,n); x: vector(n)"),
+    ("X B", "X", "B: matrix(n,m); X: matrix(p,n)"),
+])
+def test_compiled_jacobian_has_the_layout_asked_for_and_agrees_with_evaluate(layout, text, wrt, where):
+    rng = np.random.default_rng(5)
+    vals = {"B": rng.standard_normal((3, 3) if wrt == "x" else (3, 2)), "x": rng.standard_normal(3),
+            "X": rng.standard_normal((4, 3))}
+    fn = matcalc.compile(text, wrt, where=where, outputs=("value", "jacobian"), layout=layout)
+    want = matcalc.jacobian(text, wrt, where=where, layout=layout).evaluate(vals)
+    assert_close(fn(**{"B": vals["B"], wrt: vals[wrt]})[1], want)
+
+
+def test_compiled_vector_jacobian_in_denominator_layout_is_the_numerator_one_transposed():
+    where = "B: matrix(n,n); x: vector(n)"
+    num = matcalc.compile("B x + sin(x)", "x", where=where, outputs="jacobian")
+    den = matcalc.compile("B x + sin(x)", "x", where=where, outputs="jacobian", layout="denominator")
+    B, x = np.arange(9.0).reshape(3, 3), np.array([0.1, -0.4, 0.7])
+    assert_close(den(B, x), num(B, x).T)
+
+
+def test_compile_with_an_unknown_layout_is_a_matcalc_error():
+    with pytest.raises(matcalc.MatcalcError, match="layout must be 'numerator' or 'denominator'"):
+        matcalc.compile("B x", "x", outputs="jacobian", layout="row")
