@@ -34,6 +34,7 @@ class CheckReport:
         agree, differ = ("agree", "differ") if plural else ("agrees", "differs")
         return (f"{verdict}: {self.kind} {agree} with central finite differences to a relative error of "
                 f"{self.error:.2e} at {self.trials} random input{'s' if self.trials != 1 else ''}"
+                f"{(' (' + self.message + ')') if self.message else ''}"
                 if self.ok else f"{verdict}: {self.kind} {differ} from finite differences by a relative error of "
                 f"{self.error:.2e}{(' (' + self.message + ')') if self.message else ''}")
 
@@ -71,26 +72,29 @@ EPS = 2.220446049250313e-16  # np.finfo(float).eps, written out so that importin
 
 
 def _rel(got, ref, values=None, step: float = 1e-6) -> tuple:
-    """(error, excess): the largest error relative to the reference's size, and the same less
+    """(error, excess, zero): the largest error relative to the reference's size, the same less
     the rounding noise of the finite differences (eps |f| / h, which dominates when the
-    function itself is large); the verdict is on the excess."""
+    function itself is large), and whether answer and reference were both 0 everywhere (they
+    agree, but that tells little: x^1000000000 underflows to 0 at every input drawn); the verdict
+    is on the excess."""
     got = np.asarray(got, dtype=float)
     ref = np.asarray(ref, dtype=float)
     if got.shape != ref.shape:
         if got.size != ref.size:
-            return float("inf"), float("inf")
+            return float("inf"), float("inf"), False
         got = got.reshape(ref.shape)
     if not np.all(np.isfinite(got)):
-        return float("inf"), float("inf")
+        return float("inf"), float("inf"), False
     if not ref.size:
-        return 0.0, 0.0
+        return 0.0, 0.0, True
     scale = max(1.0, float(np.max(np.abs(ref))))
     noise = 0.0
     if values is not None:
         v = np.asarray(values, dtype=float)
         noise = 100 * EPS * (float(np.max(np.abs(v))) if v.size else 0.0) / step
     err = float(np.max(np.abs(got - ref)))
-    return err / scale, max(0.0, err - noise) / scale
+    zero = not np.any(ref) and not np.any(got)
+    return err / scale, max(0.0, err - noise) / scale, zero
 
 
 def _var(node: Expr, name: str, fallback: Var | None, context=()) -> Var:
@@ -146,13 +150,14 @@ def check(result, trials: int = 3, seed: int = 0, tol: float = 1e-5) -> CheckRep
         bad = [r for r in reports if not r.ok]
         return CheckReport(not bad, max(r.error for r in reports), min(r.trials for r in reports),
                            f"{result.kind} by {', '.join(map(str, result.wrt))}",
-                           bad[0].message if bad else "")
+                           bad[0].message if bad else reports[0].message if all(r.message for r in reports) else "")
     rng = np.random.default_rng(seed)
     f = result.function.node
     kind = result.kind
     check_sample_size(result, [f, result.node] + list(getattr(result.function, "context", ())) +
                       list(result.directions))
     worst = worst_excess = 0.0
+    all_zero = True
     done = 0
     attempts = 0
     while done < trials and attempts < 20 * trials:
@@ -165,18 +170,21 @@ def check(result, trials: int = 3, seed: int = 0, tol: float = 1e-5) -> CheckRep
             f0 = evaluate(f, vals)
             if not np.all(np.isfinite(f0)):
                 continue
-            err, excess = _one(result, kind, f, vals, dims, rng)
+            err, excess, zero = _one(result, kind, f, vals, dims, rng)
         except EvaluationError:
             continue
         if not np.isfinite(err):
             return CheckReport(False, err, done + 1, kind, "non-finite values")
         worst = max(worst, err)
         worst_excess = max(worst_excess, excess)
+        all_zero = all_zero and zero
         done += 1
     if done == 0:
         raise MatcalcError("could not find inputs where the function is defined to check the result")
-    return CheckReport(worst_excess <= tol, worst, done, kind,
-                       "" if worst_excess <= tol else "beyond the rounding noise of the differences")
+    if worst_excess > tol:
+        return CheckReport(False, worst, done, kind, "beyond the rounding noise of the differences")
+    return CheckReport(True, worst, done, kind, "answer and differences were both 0 at every input tried, "
+                       "which shows little" if all_zero else "")
 
 
 def _fun_of(node: Expr, vals: dict, name: str):
@@ -187,7 +195,7 @@ def _fun_of(node: Expr, vals: dict, name: str):
     return fun
 
 
-def _one(result, kind, f, vals, dims, rng) -> float:
+def _one(result, kind, f, vals, dims, rng) -> tuple:
     if kind == "differential":
         dx = result.directions[0]
         x = dx.name[1:]

@@ -114,6 +114,16 @@ def test_check_reports_agreement_with_finite_differences():
     assert matcalc.check(matcalc.hessian("x' A x", "x"))
 
 
+def test_check_says_when_answer_and_differences_were_zero_at_every_input():
+    # x^1000000000 underflows to 0 wherever it is finite: agreement there shows little
+    rep = matcalc.grad("x^1000000000", "x", where="x: scalar").check()
+    assert rep.ok and "both 0 at every input tried" in str(rep)
+
+
+def test_check_of_a_nonzero_answer_carries_no_zero_warning():
+    assert "both 0" not in str(matcalc.grad("x' A x", "x").check())
+
+
 def test_results_read_back_with_their_declarations():
     r = matcalc.grad("tr(AX^2BX^-T)", "X")
     assert matcalc.parse(str(r), where=r.where) == r.expr
