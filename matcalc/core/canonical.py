@@ -241,7 +241,7 @@ def _transpose_key(f: Expr) -> tuple:
     if isinstance(f, Transpose):
         return f.arg.key
     if isinstance(f, Var) and not f.symmetric_prop():
-        return (Transpose.rank, (f.key,))
+        return (Transpose.rank, (f,))
     return transpose(f).key
 
 

@@ -43,9 +43,9 @@ def _drop(ref: _Ref, _remove=_remove_dead_weakref, _table=_interned) -> None:
 _budget = _budget_module.STATE
 
 
-def _arg_key(a) -> tuple:
+def _arg_key(a):
     if isinstance(a, Expr):
-        return a.key
+        return a  # compared through Expr.__lt__ (by key), equal only when the same node
     if isinstance(a, Fraction):
         return (-1, a)
     if isinstance(a, str):
@@ -122,11 +122,35 @@ class Expr:
 
     @property
     def key(self) -> tuple:
-        """A deterministic structural sort key (never id- or hash-based)."""
+        """A deterministic structural sort key (never id- or hash-based): (rank, args), the child
+        nodes standing for their own keys.
+
+        A child node in the key, not its key: comparing two keys compares their children, and
+        tuples find the first differing child by equality before ordering it. Nodes are
+        hash-consed, so two children are equal exactly when they are the same object (the default
+        ==, at once), and only the first differing child is ordered, by its key (__lt__ below).
+        With the children's keys nested instead, equality descended to the first difference and
+        ordering descended again from there, level by level: comparing two expressions d levels
+        deep (the chain rule through d nested functions, the nested differentials of A^k) cost
+        d^2, and sorting their sums dominated the derivation.
+        """
         k = self._c.get("key")
         if k is None:
-            k = self._c["key"] = (self.rank, tuple(_arg_key(a) for a in self.args))
+            k = self._c["key"] = (self.rank, tuple([_arg_key(a) for a in self.args]))
         return k
+
+    # ordering by key (see `key`); == stays identity, which for hash-consed nodes is structural
+    def __lt__(self, other):
+        return self.key < (other.key if isinstance(other, Expr) else other)
+
+    def __gt__(self, other):
+        return self.key > (other.key if isinstance(other, Expr) else other)
+
+    def __le__(self, other):
+        return self.key <= (other.key if isinstance(other, Expr) else other)
+
+    def __ge__(self, other):
+        return self.key >= (other.key if isinstance(other, Expr) else other)
 
     @property
     def free(self) -> frozenset:

@@ -394,3 +394,21 @@ def test_extending_a_long_elementwise_product_keeps_its_factors_in_key_order():
         assert B.hadamard(long, *extra) is at_once
         assert B.hadamard(*extra, long) is at_once
         assert [f.key for f in at_once.args] == sorted(f.key for f in at_once.args)
+
+
+def _nested_key(e):
+    """The structural key written out in full: the children's keys nested in place."""
+    from matcalc.core.nodes import Expr, _arg_key
+    return (e.rank, tuple(_nested_key(a) if isinstance(a, Expr) else _arg_key(a) for a in e.args))
+
+
+def test_nodes_order_by_their_structure_as_the_fully_nested_keys_do():
+    # keys hold the child nodes (compared by their own keys); the order is the structural one
+    v, w = x(), y()
+    exprs = [v, w, B.func("sin", v), B.func("sin", B.func("sin", v)), B.func("cos", B.func("sin", v)),
+             B.hadamard(v, w), B.add(v, w), B.add(v, B.func("sin", w)), B.mul(X(), v), B.mul(Y(), v),
+             B.transpose(v), B.scale(2, v), B.scale(3, B.func("sin", v)), B.power(B.func("exp", v), B.num(2))]
+    for a in exprs:
+        for b in exprs:
+            assert (a.key < b.key) == (_nested_key(a) < _nested_key(b))
+            assert (a.key == b.key) == (a is b)
