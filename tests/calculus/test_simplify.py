@@ -264,3 +264,36 @@ def test_of_two_factors_that_save_as_much_the_one_starting_the_longer_shared_run
     plain = matcalc.grad(text, "A", where=base + "; S: matrix(n,n)")
     assert size(declared.node) <= size(plain.node)
     assert str(declared) == "P A S C + P' A C' S where P = A S C A' z w_1' + z w_1' A S C A'"
+
+
+def _products_of_sums(products: int, terms: int):
+    """s_0 (t_0_0 + ... ) + s_1 (...) + ...: expanded, products * terms terms."""
+    from matcalc.core import build as B
+    return B.add(*[B.mul(B.var(f"s{i}"), B.add(*[B.var(f"t{i}_{j}") for j in range(terms)]))
+                   for i in range(products)])
+
+
+def _widest_sum_factored(monkeypatch, e) -> int:
+    import matcalc.calculus.simplify as S
+    from matcalc.core.nodes import Add
+    seen = [0]
+    real = S.factor
+
+    def spy(x):
+        seen[0] = max([seen[0]] + [len(a.args) for a in x.walk() if isinstance(a, Add)])
+        return real(x)
+    monkeypatch.setattr(S, "factor", spy)
+    S.simplify(e)
+    return seen[0]
+
+
+def test_an_expansion_into_a_sum_wider_than_the_limit_is_not_factored(monkeypatch):
+    from matcalc.calculus.simplify import EXPANDED_SUM_LIMIT
+    e = _products_of_sums(10, 16)  # 160 terms expanded
+    assert 160 > EXPANDED_SUM_LIMIT
+    assert _widest_sum_factored(monkeypatch, e) == 16
+
+
+def test_an_expansion_within_the_limit_is_factored_and_weighed(monkeypatch):
+    e = _products_of_sums(7, 16)  # 112 terms expanded
+    assert _widest_sum_factored(monkeypatch, e) == 112
