@@ -195,6 +195,14 @@ class _Item:
         self.name = name       # for a name operand: its name
 
 
+_CALL_NAMES = frozenset(CALLS) | frozenset(FUNCTIONS)
+
+
+def _is_call(it) -> bool:
+    """Is the item a function name waiting for its argument (tr, \\operatorname{vec}, \\exp)?"""
+    return it.kind == "operand" and it.name is None and "".join(t for t, _, _ in it.pieces) in _CALL_NAMES
+
+
 def _p(text, start, end):
     return [(text, start, end)]
 
@@ -321,6 +329,10 @@ class _Reader:
         return t.text == closer and t.role != "open"
 
     def _fold_kron(self, items):
+        """A \\otimes B as kron(A, B), binding tighter than juxtaposition but looser than a
+        function applied to a group: \\operatorname{vec}(X)^\\top \\otimes I is kron(vec(X)', I), not
+        vec(kron(X', I)). A function without parentheses beside \\otimes (\\sin x \\otimes y) has two
+        readings and is refused, as the plain language refuses `sin x y`."""
         out = []
         k = 0
         while k < len(items):
@@ -328,15 +340,33 @@ class _Reader:
             if it.kind == "kron":
                 if not out or out[-1].kind != "operand" or k + 1 >= len(items) or items[k + 1].kind != "operand":
                     raise self.error("\\otimes needs an operand on each side", it.start)
-                left, right = out.pop(), items[k + 1]
+                left = out.pop()
+                while out and _is_call(out[-1]):
+                    left = self._applied(out.pop(), left, it)
+                k += 1
+                right = items[k]
+                while _is_call(right):
+                    if k + 1 >= len(items) or items[k + 1].kind != "operand":
+                        raise self.error("\\otimes needs an operand on each side", it.start)
+                    k += 1
+                    right = self._applied(right, items[k], it)
                 pieces = _p("kron(", it.start, it.end) + left.pieces + _p(", ", it.start, it.end) + \
                     right.pieces + _p(")", right.end - 1, right.end)
                 out.append(_Item(pieces, "operand", left.start, right.end))
-                k += 2
+                k += 1
                 continue
             out.append(it)
             k += 1
         return out
+
+    def _applied(self, call, arg, kron) -> "_Item":
+        """The function `call` applied to the group `arg`, as one operand of \\otimes."""
+        text = "".join(t for t, _, _ in arg.pieces).lstrip()
+        if not text.startswith("("):
+            fn = "".join(t for t, _, _ in call.pieces)
+            raise self.error(f"'{self.src[call.start:arg.end]}' beside \\otimes has two readings: {fn} of the "
+                             f"Kronecker product, or {fn} of its argument alone; write the parentheses", call.start)
+        return _Item(call.pieces + arg.pieces, "operand", call.start, arg.end)
 
     def element(self, items):
         t = self.peek()

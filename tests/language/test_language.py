@@ -218,3 +218,14 @@ def test_product_dimensions_of_unrelated_factors_do_not_add():
 def test_a_norm_squared_before_its_subscript_is_the_same_norm(written, plain):
     where = "X: matrix(m,n); U: matrix(m,k); V: matrix(n,k); x: vector(n)"
     assert matcalc.parse(written, where=where) == matcalc.parse(plain, where=where)
+
+
+def test_ones_and_zeros_take_a_product_of_dimensions():
+    assert matcalc.parse("ones(m*n)' x", where="x: vector(m*n)") == matcalc.parse("kron(ones(m), ones(n))' x",
+                                                                                   where="x: vector(m*n)")
+    assert matcalc.parse("zeros(2*3, n)").shape == (6, "n")
+
+
+def test_a_dimension_argument_that_is_not_a_product_of_dimensions_is_refused():
+    with pytest.raises(matcalc.ShapeError, match="takes dimensions"):
+        matcalc.parse("ones(m + n)")

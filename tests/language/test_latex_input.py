@@ -137,6 +137,11 @@ CONSTRUCTS = [
     (r"x^{\circ -1/2}", "x .^ (-1/2)", None),
     (r"\operatorname{tr}(A \otimes B)", "tr(kron(A, B))", "A: matrix(n,n); B: matrix(m,m)"),
     (r"A \otimes B^\top C", "kron(A, B') C", "A: matrix(n,n); B: matrix(m,m)"),
+    # a function applied to a group binds tighter than \otimes
+    (r"\operatorname{vec}\left(X\right)^{\top} \otimes I_{n}", "kron(vec(X)', I_n)", "X: matrix(n,n)"),
+    (r"A \otimes \operatorname{vec}(X)", "kron(A, vec(X))", "X: matrix(n,n); A: matrix(m,m)"),
+    (r"\exp(X)^\top \otimes A", "kron(exp(X)', A)", "X: matrix(n,n); A: matrix(m,m)"),
+    (r"\mathbf{1}_{m \cdot n}^\top x", "ones(m*n)' x", "x: vector(m*n)"),
     (r"a \cdot b", "a b", "a: scalar; b: scalar"),
     (r"a \times b", "a b", "a: scalar; b: scalar"),
     # grouping, spacing, implicit multiplication
@@ -407,3 +412,18 @@ def test_cli_latex_error_exits_2_with_a_caret():
         code = main([r"\operatorname{tr}(X^\top A X", "--wrt", "X"])
     assert code == 2
     assert r"\operatorname{tr}(X^\top A X" in err.getvalue() and "^" in err.getvalue()
+
+
+@pytest.mark.parametrize("latex", [r"\sin x \otimes y", r"A \otimes \operatorname{vec} X"])
+def test_a_function_without_parentheses_beside_otimes_is_refused_with_both_readings(latex):
+    with pytest.raises(matcalc.ParseError, match="two readings"):
+        matcalc.parse(latex, where="x, y: vector(n); X: matrix(n,n); A: matrix(m,m)")
+
+
+@pytest.mark.parametrize("text,wrt,where", [
+    ("tr(kron(A, X))", "X", "A: matrix(m,m); X: matrix(n,n)"),
+    ("sum(kron(x, y))", "x", None),
+])
+def test_latex_of_a_kronecker_answer_reads_back_to_the_same_expression(text, wrt, where):
+    r = matcalc.grad(text, wrt, where=where)
+    assert matcalc.parse(r.latex(), where=r.where) == r.expr
