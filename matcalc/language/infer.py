@@ -337,12 +337,19 @@ class Ctx(DimSpace, NameRules):
                     rest_after.append(self.variable(p, pos, pos + len(p)))
                     pos += len(p)
                 return pieces[:-1] + [new] + rest_after
-        if pf.kind == "pow" and e.kind == "name" and e.a == "t" and "t" not in self.decls \
-                and "t" not in self.bindings and base.op not in ("num", "euler"):
-            # x^t: many write the transpose so; the language reads ^ as a power
-            raise ParseError(f"'{self.text[pf.start:pf.end]}' has two readings: a transpose (write "
-                             f"{self.src(base)}' or {self.src(base)}^T) or a power by a scalar t (declare it: "
-                             "where='t: scalar')", self.text, pf.start)
+        if e.kind == "paren" and e.a.kind == "name" and self.text[e.start:e.start + 1] == "{":
+            e_name = e.a  # x^{t}: braces group as TeX does, the same two readings as x^t
+        else:
+            e_name = e
+        if pf.kind == "pow" and e_name.kind == "name" and e_name.a in ("t", "H") and e_name.a not in self.decls \
+                and e_name.a not in self.bindings and base.op not in ("num", "euler"):
+            e = e_name
+            # x^t: many write the transpose so, X^H the conjugate transpose; the language reads ^ as a power
+            what = "a transpose" if e.a == "t" else "the conjugate transpose, which for the real matrices matcalc " \
+                "works with is the transpose"
+            raise ParseError(f"'{self.text[pf.start:pf.end]}' has two readings: {what} (write "
+                             f"{self.src(base)}' or {self.src(base)}^T) or a power by a scalar {e.a} (declare it: "
+                             f"where='{e.a}: scalar')", self.text, pf.start)
         if e.kind == "name" and pf.kind in ("pow", "epow"):
             parts = self.split_run(e.a, e.start)
             if len(parts) > 1:  # x^nA: the exponent is the first name only

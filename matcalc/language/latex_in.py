@@ -203,6 +203,19 @@ def _is_call(it) -> bool:
     return it.kind == "operand" and it.name is None and "".join(t for t, _, _ in it.pieces) in _CALL_NAMES
 
 
+_ADJOINT = "the conjugate transpose (adjoint); matcalc works with real matrices, where it is the transpose: write X^\\top"
+
+
+def _refuse_complex_superscript(reader, words: list, at: int) -> None:
+    """X^*, X^H, X^\\dagger (the adjoint) and X^+ (the pseudo-inverse) are no powers: say what they are."""
+    plain = [w for w in words if w not in _WORD_FONTS]
+    if plain in (["*"], ["ast"], ["dagger"], ["H"], ["star"]) and not (plain == ["H"] and "H" in reader.decls):
+        raise reader.error(f"this superscript is {_ADJOINT}", at)
+    if plain in (["+"], ["dagger", "+"]):
+        raise reader.error("X^+ (the Moore-Penrose pseudo-inverse) is not supported; for a matrix of full column "
+                           "rank it is (X^\\top X)^{-1} X^\\top", at)
+
+
 def _p(text, start, end):
     return [(text, start, end)]
 
@@ -488,6 +501,8 @@ class _Reader:
                                           ["-", "mathrm", "T"], ["-", "text", "T"]):
             self.postfix(items, _Tok("char", "^-T", at, end, False), "^-T")
             return
+        if not elementwise:
+            _refuse_complex_superscript(self, words, at)
         if words and words[0] == "circ" and not elementwise:
             toks = [u for u in toks if not (u.kind == "cmd" and u.text == "circ")]
             op = ".^"

@@ -488,6 +488,17 @@ def parse_syntax(text: str) -> Syn:
         else:
             pos = tok.start_pos if tok.start_pos is not None else len(text)
             msg = f"unexpected {str(tok)!r}"
+        before = text[:pos].rstrip()
+        base = before[:-2] if before.endswith("^{") else before[:-1] if before.endswith("^") else ""
+        if tok.type != "$END" and str(tok) == "*" and before.endswith("*"):
+            raise ParseError("'**' is not a power: write x^2", text, pos - 1) from None
+        base = base.rstrip()
+        if tok.type != "$END" and str(tok) in ("*", "+") and (base[-1:].isalpha() or base.endswith((")", "'"))):
+            if str(tok) == "*":
+                raise ParseError("X^* is the conjugate transpose (adjoint); matcalc works with real matrices, where it "
+                                 "is the transpose: write X'", text, pos) from None
+            raise ParseError("X^+ (the Moore-Penrose pseudo-inverse) is not supported; for a matrix of full column "
+                             "rank it is (X' X)^-1 X'", text, pos) from None
         prev = _previous_token(text, pos)
         if prev in all_names() and (tok.type == "$END" or str(tok) not in "("):
             raise ParseError(f"the function {prev} needs an operand: write {prev}(...)", text, pos) from None

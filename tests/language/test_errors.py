@@ -483,3 +483,26 @@ def test_latex_spellings_of_names_may_be_declared():
     e = matcalc.parse(r"\boldsymbol{\mu}^\top \Sigma \mathbf{x}",
                       where=r"\Sigma: matrix(n,n) spd; \mathbf{x}: vector(n); \boldsymbol{\mu}: vector(n)")
     assert str(e) == str(matcalc.parse("mu' Sigma x", where="Sigma: matrix(n,n) spd; x, mu: vector(n)"))
+
+
+@pytest.mark.parametrize("text", ["X^*", "X^{*}", r"X^\ast", r"X^\dagger", r"X^\mathsf{H}"])
+def test_an_adjoint_superscript_says_it_is_the_transpose_for_real_matrices(text):
+    assert "conjugate transpose" in str(error(ParseError, text, where="X: matrix(n,n)"))
+
+
+@pytest.mark.parametrize("text", ["X^H", "X^{H}", "x^{t}"])
+def test_a_transpose_letter_as_exponent_has_two_readings(text):
+    assert "two readings" in str(error(ParseError, text, where="X: matrix(n,n); x: vector(n)"))
+
+
+def test_a_declared_h_is_a_power():
+    assert str(matcalc.parse("a^H", where="a, H: scalar")) == "a^H"
+
+
+@pytest.mark.parametrize("text", ["X^+", "(A B)^{+}"])
+def test_a_pseudo_inverse_superscript_is_refused_naming_it(text):
+    assert "pseudo-inverse" in str(error(ParseError, text, where="X: matrix(n,n)"))
+
+
+def test_double_star_is_not_a_power():
+    assert "write x^2" in str(error(ParseError, "x**2"))
