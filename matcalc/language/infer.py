@@ -564,14 +564,15 @@ class Ctx(DimSpace, NameRules):
             return self.dim_named(a.a)
         if a.kind == "num" and a.a.denominator == 1 and a.a >= 1:
             return self.const(_dim_int(str(a.a), self.text))
-        if a.kind == "product" and all(op in ("", "*") and f.kind in ("name", "num") for op, f in a.a):
+        if a.kind == "product" and all(op == ("*" if i else "") and f.kind in ("name", "num")
+                                       for i, (op, f) in enumerate(a.a)):
             # a product of dimensions, ones(m*n): as the LaTeX \mathbf{1}_{m \cdot n} is read
             dims = [self.dim_arg(f, name) for _, f in a.a]
             out = dims[0]
             for d in dims[1:]:
                 out = self.prod_dim(out, d)
             return out
-        raise ShapeError(f"{name}(...) takes dimensions (names or positive integers), not '{self.text[a.start:a.end]}'")
+        raise ShapeError(f"{name}(...) takes dimensions (names, positive integers or their products m*n), not '{self.text[a.start:a.end]}'")
 
     def dim_call(self, s: Syn, name: str, args) -> T:
         dims = [self.dim_arg(a, name) for a in args]
