@@ -165,6 +165,9 @@ def _candidates(e: Expr):
     yield f
     if has_exp:
         yield rw(f)
+    negative = _has_negative_power(e)
+    if negative:
+        yield factor(r, negative=True)
     x = expand(e)
     if x is not e and _widest_sum(x) <= max(EXPANDED_SUM_LIMIT, _widest_sum(e)):
         xr = rw(x)
@@ -173,6 +176,8 @@ def _candidates(e: Expr):
         yield xf
         if has_exp or _has_power_sum(xf):
             yield rw(xf)
+        if negative:
+            yield factor(xr, negative=True)
 
 
 def _widest_sum(e: Expr) -> int:
@@ -181,6 +186,15 @@ def _widest_sum(e: Expr) -> int:
         own = len(n.args) if isinstance(n, Add) else 0
         n._c["widest_sum"] = max([own] + [c._c["widest_sum"] for c in n.children])
     return e._c["widest_sum"]
+
+
+def _has_negative_power(e: Expr) -> bool:
+    """Is there an elementwise power with a negative number exponent (x ./ y.^2) in e? Kept on
+    every node, as _has_exp."""
+    for n in e.walk_missing("has_negpow"):
+        n._c["has_negpow"] = (isinstance(n, Pow) and n.shape != SCALAR and isinstance(n.exp, Num) and n.exp.value < 0) \
+            or any(c._c["has_negpow"] for c in n.children)
+    return e._c["has_negpow"]
 
 
 def _has_exp(e: Expr) -> bool:
@@ -316,10 +330,20 @@ def _term_of(t: Expr) -> _Term:
     return r
 
 
-def factor(e: Expr) -> Expr:
-    """Factor every sum in e (bottom-up)."""
-    memo: dict = {}
-    return _cached_transform(e, lambda n: factor_sum(n.args, memo) if isinstance(n, Add) else n, "s.factor")
+_NEGATIVE = "negative powers"  # a key of factor's memo: elementwise negative powers are factored too
+
+
+def factor(e: Expr, negative: bool = False) -> Expr:
+    """Factor every sum in e (bottom-up); with `negative`, shared negative elementwise powers too.
+
+    Pulling negative powers out is a second candidate rather than part of the first: greedy
+    factoring takes the largest saving first, and a negative power taken early can stand in the way
+    of a better grouping (the logistic Hessian (1 - p) .* ((1 - 2 p) .* (p - t) + (1 - p) .* p) .* p
+    came out longer), while (x.^2 + 1).^(-1/2) - x.^2 ./ (x.^2 + 1).^(3/2) needs it to become
+    (x.^2 + 1).^(-3/2). The shorter of the two wins."""
+    memo: dict = {_NEGATIVE: True} if negative else {}
+    return _cached_transform(e, lambda n: factor_sum(n.args, memo) if isinstance(n, Add) else n,
+                             "s.factor-" if negative else "s.factor")
 
 
 def _cached_transform(e: Expr, fn, cache_key: str, keep=None) -> Expr:
@@ -421,18 +445,20 @@ def _factor_sum(terms: list, memo: dict) -> Expr:
                 best = cand
     # shared elementwise factors: a .* b + a .* c = a .* (b + c), also up to sign (an integer
     # power of -a is (-1)^k a^k): W' (p - y) + (W' (y - p)) .* h = (W' (p - y)) .* (1 - h)
+    # In factor(e, negative=True), negative powers too, as for scalars: (p + 1).^(-1/2) - p ./ (p + 1).^(3/2)
+    # = (p + 1).^(-3/2); the most negative power is pulled out, or the least (both tried, the shorter kept).
     seen = {}
     hsign: dict = {}  # (term, canonical base) -> (the base as the term has it, its sign)
     for i, t in enumerate(ts):
         for b, ex in (t.hmono or {}).items():
-            if ex > 0 and not isinstance(b, (Ones, Identity)):
+            if (ex > 0 or (ex < 0 and _NEGATIVE in memo)) and not isinstance(b, (Ones, Identity)):
                 cb, sg = _signed_base(b) if ex.denominator == 1 else (b, 1)
                 if (i, cb) in hsign:  # b and -b both in one term: leave them as they are
                     cb, sg = b, 1
                 hsign[i, cb] = (b, sg)
-                seen.setdefault(cb, []).append((i, ex))
-    for b, occ in seen.items():
-        ex = min(x for _, x in occ) if occ else 0
+                seen.setdefault((cb, ex > 0), []).append((i, ex))
+    for (b, positive), occ in seen.items():
+        ex = min(x for _, x in occ)
         # only where every member keeps a factor (no ones(n) left behind), unless b is in every
         # term: then what is left is a number in a sum, written plainly (s.^2 .* (4 - 10 s))
         bare = [i for i, x in occ if len(ts[i].hmono) == 1 and x == ex]
@@ -441,8 +467,9 @@ def _factor_sum(terms: list, memo: dict) -> Expr:
         if len(occ) < 2:
             continue
         ex = min(x for _, x in occ)
+        alt = max(x for _, x in occ) if not positive and max(x for _, x in occ) != ex else None
         saving = (len(occ) - 1) * text_size(B.power(b, B.num(ex)) if ex != 1 else b)
-        cand = (saving, "hadamard", (b, ex), [i for i, _ in occ])
+        cand = (saving, "hadamard", (b, ex, alt), [i for i, _ in occ])
         if saving > 0 and (best is None or saving > best[0]):
             best = cand
     # a shared rational coefficient on some of the terms: 1/2 S + 1/2 S' - X^-1
@@ -465,19 +492,12 @@ def _factor_sum(terms: list, memo: dict) -> Expr:
         inner = factor_sum([B.scale(1 / c, terms[i]) for i in members], memo)
         group = B.mul(B.num(c), inner)
     elif kind == "hadamard":
-        b, ex = payload
-        rems = []
-        for i in members:
-            t = ts[i]
-            ob, sg = hsign[i, b]
-            fs = [B.power(c, B.num(e - ex if c is ob else e)) for c, e in t.hmono.items() if (e - ex if c is ob else e) != 0]
-            shape = b.shape
-            rem = t.build(chain=(B.hadamard(*fs) if fs else B.ones(shape),))
-            rems.append(B.scale(-1, rem) if sg < 0 and ex.numerator % 2 else rem)
-        inner = factor_sum(rems, memo)
-        group = B.hadamard(B.power(b, B.num(ex)) if ex != 1 else b, inner)
-        if isinstance(group, Hadamard):
-            group = _oriented_factors(group)
+        b, ex, alt = payload
+        group = _hadamard_out(ts, members, b, ex, hsign, memo)
+        if alt is not None:
+            other = _hadamard_out(ts, members, b, alt, hsign, memo)
+            if text_size(other) < text_size(group):
+                group = other
     elif kind == "scalar":
         b, ex, alt = payload
         group = _factor_out(ts, members, b, ex, memo)
@@ -510,6 +530,27 @@ def _factor_sum(terms: list, memo: dict) -> Expr:
         if text_size(again) < text_size(out):
             return again
     return out
+
+
+def _hadamard_out(ts, members, b: Expr, ex, hsign: dict, memo: dict) -> Expr:
+    """b.^ex .* (the members with b.^ex divided out), the rest factored in turn."""
+    rems = []
+    for i in members:
+        t = ts[i]
+        ob, sg = hsign[i, b]
+        fs = [B.power(c, B.num(e - ex if c is ob else e)) for c, e in t.hmono.items() if (e - ex if c is ob else e) != 0]
+        rem = t.build(chain=(B.hadamard(*fs) if fs else B.ones(b.shape),))
+        rems.append(B.scale(-1, rem) if sg < 0 and ex.numerator % 2 else rem)
+    inner = factor_sum(rems, memo)
+    if ex.denominator == 1 and (ex < 0 or ex.numerator % 2 == 0) and _misoriented(b):
+        # (x.^2 + 1).^-2, not (-x.^2 - 1).^-2; an odd power gives its sign to the rest
+        b = _negated(b)
+        if ex.numerator % 2:
+            inner = _negated(inner) if isinstance(inner, Add) else B.scale(-1, inner)
+    group = B.hadamard(B.power(b, B.num(ex)) if ex != 1 else b, inner)
+    if isinstance(group, Hadamard):
+        group = _oriented_factors(group)
+    return group
 
 
 def _chain_end(chain: tuple, side: str) -> tuple:

@@ -297,3 +297,13 @@ def test_an_expansion_into_a_sum_wider_than_the_limit_is_not_factored(monkeypatc
 def test_an_expansion_within_the_limit_is_factored_and_weighed(monkeypatch):
     e = _products_of_sums(7, 16)  # 112 terms expanded
     assert _widest_sum_factored(monkeypatch, e) == 112
+
+
+def test_a_shared_negative_elementwise_power_is_pulled_out_when_that_is_shorter():
+    # (x.^2 + 1).^(-1/2) - x.^2 ./ (x.^2 + 1).^(3/2): the terms share (x.^2 + 1).^(-3/2)
+    assert str(matcalc.grad("sum(x ./ sqrt(x.^2 + 1))", "x")) == "(x.^2 + 1).^(-3/2)"
+
+
+def test_an_even_negative_power_pulled_out_keeps_its_base_the_way_it_reads():
+    r = matcalc.hessian("sum(log(1 + x.^2))", "x")
+    assert str(r) == "2 diag((1 - x.^2) ./ (x.^2 + 1).^2)"
