@@ -686,6 +686,10 @@ def _has_power_sum(e: Expr) -> bool:
 def _rewrite_node(n: Expr) -> Expr:
     if isinstance(n, Add):
         return _factor_quadratic(n) or n
+    if isinstance(n, (Mul, Hadamard)):
+        r = _sign_products(n)
+        if r is not None:
+            return _rewrite_node(r) if isinstance(r, (Mul, Hadamard)) else r
     if isinstance(n, Mul):
         r = _reduce_inner(n)
         if r is not None:
@@ -701,6 +705,42 @@ def _rewrite_node(n: Expr) -> Expr:
         n = _rewrite_sigmoid_factors(list(n.args), B.hadamard) or n
         return _oriented_factors(n) if isinstance(n, Hadamard) else n
     return n
+
+
+def _sign_products(n: Expr):
+    """sign(u) u = abs(u) and sign(u) abs(u) = u, in a product of scalars or an elementwise
+    product (both hold at u = 0 too), and with u^-1 and abs(u)^-1 (sign(u) / abs(u) = 1 / u where
+    either is defined): the derivative of |det X| brings sign(det X) beside det X,
+    and log|det X| then has the gradient X^-T, not sign(det(X)) det(X) X^-T / abs(det(X)).
+    None where there is no such pair."""
+    if isinstance(n, Mul):
+        c, factors, chain = n.split()
+        make = lambda *fs: B.mul(B.num(c), *fs, *chain)  # noqa: E731
+    else:
+        factors, make = n.args, B.hadamard
+    signs = [i for i, f in enumerate(factors) if isinstance(f, Func) and f.name == "sign"]
+    if not signs:
+        return None
+    out = list(factors)
+    changed = False
+    for i in signs:
+        u = out[i].arg if out[i] is not None else None
+        if u is None:
+            continue
+        for j, f in enumerate(out):
+            if j == i or f is None:
+                continue
+            base, k = (f.base, f.exp.value) if isinstance(f, Pow) and isinstance(f.exp, Num) else (f, 1)
+            if k not in (1, -1):
+                continue
+            if base is u:  # sign(u) u^k = abs(u)^k
+                out[i], out[j], changed = B.power(B.func("abs", u), B.num(k)) if k != 1 else B.func("abs", u), \
+                    None, True
+                break
+            if isinstance(base, Func) and base.name == "abs" and base.arg is u:  # sign(u) abs(u)^k = u^k
+                out[i], out[j], changed = B.power(u, B.num(k)) if k != 1 else u, None, True
+                break
+    return make(*[f for f in out if f is not None]) if changed else None
 
 
 def _oriented_factors(n: Hadamard) -> Expr:

@@ -307,3 +307,14 @@ def test_a_shared_negative_elementwise_power_is_pulled_out_when_that_is_shorter(
 def test_an_even_negative_power_pulled_out_keeps_its_base_the_way_it_reads():
     r = matcalc.hessian("sum(log(1 + x.^2))", "x")
     assert str(r) == "2 diag((1 - x.^2) ./ (x.^2 + 1).^2)"
+
+
+@pytest.mark.parametrize("text,wrt,where,answer", [
+    ("log(abs(det(X)))", "X", None, "X^-T"),                 # sign(det X) det X / abs(det X)
+    ("sum(abs(x).^2)", "x", None, "2 x"),                     # sign(x) .* abs(x) = x
+    ("sum(abs(x) .* x)", "x", None, "2 abs(x)"),              # sign(x) .* x = abs(x)
+    ("log(abs(a))", "a", "a: scalar", "1 / a"),               # sign(a) / abs(a) = 1 / a
+])
+def test_sign_beside_its_argument_or_absolute_value_merges(text, wrt, where, answer):
+    r = matcalc.grad(text, wrt, where=where)
+    assert str(r) == answer and r.check().ok
