@@ -15,8 +15,12 @@ costlier rewrites run, and the smallest result wins:
   (y ./ s)' s = sum(y) (a'b = sum(a .* b), taken only when the elementwise product merges);
   the sign normal form: a sum factor whose terms are all negative gives its sign to the
   product, -1/2 (-A - A') x = 1/2 (A + A') x; two denominators multiplied out where shorter,
-  x / ((1 + q / nu) nu) = x / (nu + q); and a quadratic with rational roots factored,
-  3 s.^2 - 5 s + 2 = (3 s - 2) .* (s - 1).
+  x / ((1 + q / nu) nu) = x / (nu + q); a quadratic with rational roots factored,
+  3 s.^2 - 5 s + 2 = (3 s - 2) .* (s - 1); and sign(u) u = abs(u), sign(u) abs(u) = u.
+
+The candidates: e rewritten and factored; where e has negative elementwise powers, factored with
+those too; and e expanded, then rewritten and factored (unless expansion makes a sum of more than
+EXPANDED_SUM_LIMIT terms).
 
 `simplify(e)` returns the smallest (by tokens of its text form, `size.py`) of e and its rewritten forms;
 every candidate is equal to e, so the choice is safe.
