@@ -425,6 +425,27 @@ class Ctx(DimSpace, NameRules):
             return acc
         return T("product", (tuple(seq),), acc.shape, acc.start, acc.end)
 
+    def _two_vectors_hint(self, a: T, b: T) -> str:
+        """Two column vectors side by side (x y, x \\cdot y, x · y): say how the products are written."""
+        if a.shape[1].find().const != 1 or b.shape[1].find().const != 1:
+            return ""
+        def grouped(t: str) -> str:
+            """t as one operand: a name, or a group or call whose first parenthesis closes at the end."""
+            if t.isidentifier():
+                return t
+            i = t.find("(")
+            if t.endswith(")") and (i == 0 or t[:i].isidentifier()):
+                depth = 0
+                for j, ch in enumerate(t[i:], i):
+                    depth += (ch == "(") - (ch == ")")
+                    if depth == 0:
+                        return t if j == len(t) - 1 else f"({t})"
+            return f"({t})"
+        x, y = grouped(self.src(a)), grouped(self.src(b))
+        if a.shape[0].show() != b.shape[0].show():
+            return f"; their outer product is written {x} {y}'"
+        return f"; the inner product is written {x}' {y}, the outer product {x} {y}' and the entrywise one {x} .* {y}"
+
     def combine(self, a: T, op: str, b: T) -> T:
         sa, sb = self.is_scalar(a), self.is_scalar(b)
         if op in ("", "*"):
@@ -432,7 +453,8 @@ class Ctx(DimSpace, NameRules):
                 return self.mk("smul", (a, b), b.shape if sa else a.shape, [a, b])
             self.unify(a.shape[1], b.shape[0], lambda: self.clash(
                 f"cannot multiply {self.src(a)} ({self.show(a)}) by {self.src(b)} ({self.show(b)}): "
-                f"{count(a.shape[1].show(), 'column')} against {count(b.shape[0].show(), 'row')}", a, b))
+                f"{count(a.shape[1].show(), 'column')} against {count(b.shape[0].show(), 'row')}"
+                f"{self._two_vectors_hint(a, b)}", a, b))
             return self.mk("matmul", (a, b), (a.shape[0], b.shape[1]), [a, b])
         if op == "/":
             if not sb:

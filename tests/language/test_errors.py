@@ -506,3 +506,14 @@ def test_a_pseudo_inverse_superscript_is_refused_naming_it(text):
 
 def test_double_star_is_not_a_power():
     assert "write x^2" in str(error(ParseError, "x**2"))
+
+
+@pytest.mark.parametrize("text", ["x y", r"x \cdot y", "x·y"])
+def test_two_vectors_side_by_side_say_how_their_products_are_written(text):
+    msg = str(error(ShapeError, text, where="x, y: vector(n)"))
+    assert "a vector of length n" in msg and "inner product is written x' y" in msg and "x y'" in msg
+
+
+def test_two_vectors_of_different_lengths_suggest_only_the_outer_product():
+    msg = str(error(ShapeError, "x y", where="x: vector(n); y: vector(m)"))
+    assert "outer product is written x y'" in msg and "inner" not in msg
