@@ -3,7 +3,8 @@ or over one index), mean, inner product, det, logdet, norms, diagonal parts, sof
 vec, division.
 
 Each applies its cheap identities at construction (tr(A B) rotated to a canonical start,
-tr(x y') = y'x, det and logdet split over square factors, diag(diag(v)) = v, ...).
+tr(x y') = y'x, tr(A (x) B) = tr(A) tr(B), sum(A (x) B) = sum(A) sum(B), det and logdet split over
+square factors, diag(diag(v)) = v, ...).
 """
 from __future__ import annotations
 
@@ -13,8 +14,8 @@ from .canonical import (ONE, ONE_HALF, ZERO, _chain_shape, _merge_chain, _pure_c
 from .dims import dim_mul as _dim_mul
 from .dims import fmt_shape as _fmt
 from .errors import MatcalcError, ShapeError
-from .nodes import (SCALAR, Add, Det, Diag, DiagPart, Expr, Func, Hadamard, Identity, Inverse, LogDet, MatPow,  # noqa: F401
-                    LogSumExp, Mul, Num, Ones, Pow, Softmax, Sum, Trace, Transpose, Unvec, Vec, Zero)
+from .nodes import (SCALAR, Add, Det, Diag, DiagPart, Expr, Func, Hadamard, Identity, Inverse, Kron, LogDet,  # noqa: F401
+                    MatPow, LogSumExp, Mul, Num, Ones, Pow, Softmax, Sum, Trace, Transpose, Unvec, Vec, Zero)
 
 
 def trace(x: Expr) -> Expr:
@@ -34,6 +35,8 @@ def trace(x: Expr) -> Expr:
         return trace(x.arg)
     if isinstance(x, Diag):
         return sumall(x.arg)
+    if isinstance(x, Kron) and x.args[0].is_square and x.args[1].is_square:  # tr(A (x) B) = tr(A) tr(B)
+        return mul(trace(x.args[0]), trace(x.args[1]))
     if isinstance(x, Mul):
         c, s, ch = x.split()
         return mul(num(c), *s, _trace_chain(list(ch)))
@@ -101,6 +104,8 @@ def sumall(x: Expr) -> Expr:
     if isinstance(x, Hadamard) and len(x.args) == 2:
         a, b = x.args
         return inner(a, b)
+    if isinstance(x, Kron):  # the entries of A (x) B are the products a_ij b_kl: sum(A) sum(B)
+        return mul(sumall(x.args[0]), sumall(x.args[1]))
     return Sum._make((x,), SCALAR)
 
 

@@ -318,3 +318,12 @@ def test_an_even_negative_power_pulled_out_keeps_its_base_the_way_it_reads():
 def test_sign_beside_its_argument_or_absolute_value_merges(text, wrt, where, answer):
     r = matcalc.grad(text, wrt, where=where)
     assert str(r) == answer and r.check().ok
+
+
+@pytest.mark.parametrize("text,wrt,where,answer", [
+    ("tr(kron(A, X))", "X", "A: matrix(m,m); X: matrix(n,n)", "tr(A) I_n"),
+    ("sum(kron(x, y))", "x", None, "sum(y) ones(m)"),
+])
+def test_gradient_through_a_reduced_kronecker_product_is_the_textbook_one(text, wrt, where, answer):
+    r = matcalc.grad(text, wrt, where=where)
+    assert str(r) == answer and r.check().ok

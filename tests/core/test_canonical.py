@@ -412,3 +412,18 @@ def test_nodes_order_by_their_structure_as_the_fully_nested_keys_do():
         for b in exprs:
             assert (a.key < b.key) == (_nested_key(a) < _nested_key(b))
             assert (a.key == b.key) == (a is b)
+
+
+def test_trace_of_a_kronecker_product_of_square_factors_is_the_product_of_traces():
+    A, Xn = B.var("A", ("m", "m")), X()
+    assert B.trace(B.kron(A, Xn)) is B.mul(B.trace(A), B.trace(Xn))
+
+
+def test_sum_of_a_kronecker_product_is_the_product_of_sums():
+    u, v = B.var("u", ("m", 1)), x()
+    assert B.sumall(B.kron(u, v)) is B.mul(B.sumall(u), B.sumall(v))
+
+
+def test_trace_of_a_kronecker_product_of_nonsquare_factors_stays_a_trace():
+    P, Q = B.var("P", ("m", "n")), B.var("Q", ("n", "m"))
+    assert isinstance(B.trace(B.kron(P, Q)), Trace)

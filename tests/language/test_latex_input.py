@@ -421,8 +421,8 @@ def test_a_function_without_parentheses_beside_otimes_is_refused_with_both_readi
 
 
 @pytest.mark.parametrize("text,wrt,where", [
-    ("tr(kron(A, X))", "X", "A: matrix(m,m); X: matrix(n,n)"),
-    ("sum(kron(x, y))", "x", None),
+    ("tr(kron(A, X) B)", "X", "A: matrix(m,m); X: matrix(n,n); B: matrix(m*n,m*n)"),
+    ("x' kron(y, z)", "y", "x: vector(m*n); y: vector(m); z: vector(n)"),
 ])
 def test_latex_of_a_kronecker_answer_reads_back_to_the_same_expression(text, wrt, where):
     r = matcalc.grad(text, wrt, where=where)
