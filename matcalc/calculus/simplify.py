@@ -43,12 +43,12 @@ from ..core.nodes import (FRACTION_ONE, SCALAR, Add, Expr, Func, Hadamard, Ident
 EXPAND_BUDGET = 16
 
 #: the most terms of a sum that expansion may make (wider than any sum before it) for the expanded
-#: candidate still to be factored and weighed. Greedy
-#: factoring rescans a sum's terms at each step (the square of the terms), and the cancellations
-#: expansion is for come from few terms: on every seed case, compactness-corpus entry and random
-#: derivation of tools/snapshot_outputs.py no answer changes from 64 up; what it stops is the
-#: Hessian of x' A^k x re-expanding its nested differentials into sums of 16k terms (k = 32:
-#: 2.1 s -> 0.3 s, the same answer; k = 64: 11% longer, 4 s -> 1.2 s).
+#: candidate still to be factored and weighed. Greedy factoring rescans a sum's terms at each step
+#: (the square of the terms), and the cancellations expansion is for come from few terms: on every
+#: seed case, compactness-corpus entry and random derivation of tools/snapshot_outputs.py no answer
+#: changes from 64 up; what it stops is the Hessian of x' A^k x re-expanding its nested
+#: differentials into sums of 16k terms (k = 32: 2.1 s -> 0.3 s, the same answer; k = 64: 11%
+#: longer, 4 s -> 1.2 s).
 EXPANDED_SUM_LIMIT = 128
 
 def text_size(e: Expr) -> int:
