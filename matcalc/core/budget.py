@@ -54,6 +54,7 @@ _ADVICE = {
 
 class _State(threading.local):
     active = False
+    order = None      # (node, node) -> node < node, answers kept within the request (nodes.py)
     left = 0          # nodes still allowed
     deadline = 0.0    # perf_counter time
     what = ""
@@ -88,6 +89,7 @@ def request(what: str):
         return
     s.active, s.left, s.what = True, LIMITS["nodes"], what
     s.deadline = time.perf_counter() + LIMITS["seconds"]
+    s.order = {}
     try:
         yield
     except RecursionError:
@@ -95,6 +97,7 @@ def request(what: str):
                          "split it into named parts") from None
     finally:
         s.active = False
+        s.order = None
 
 
 @contextmanager

@@ -163,11 +163,38 @@ def add(*terms: Expr) -> Expr:
     items = [(rest, c) for rest, c in acc.items() if c != 0]
     if not items:
         return zeros(shape)
-    items.sort(key=lambda rc: (rc[0].key, rc[1]))
+    items = _terms_in_key_order(items, max((t for t in terms if isinstance(t, Add)), key=lambda t: len(t.args),
+                                           default=None))
     out = [orig[rest] if orig[rest] is not None else scale(c, rest) for rest, c in items]
     if len(out) == 1:
         return out[0]
     return Add._make(tuple(out), shape)
+
+
+def _term_key(item: tuple) -> tuple:
+    return item[0].key, item[1]
+
+
+def _terms_in_key_order(items: list, total: Expr | None) -> list:
+    """The (rest, coefficient) items of a sum sorted by key. Those that are terms of `total` (a
+    canonical sum being extended, so already in key order), unchanged, stay in their order and the
+    few others are put in place by bisection, as in an elementwise product (_in_key_order): greedy
+    factoring adds one group to the rest of a long sum at every step."""
+    if total is None or len(total.args) < 8:
+        items.sort(key=_term_key)
+        return items
+    own = {}
+    for a in total.args:
+        c, rest = split_coeff(a)
+        own[rest] = c
+    run = [it for it in items if own.get(it[0]) == it[1]]
+    if len(items) - len(run) > len(run) // 4:
+        items.sort(key=_term_key)
+        return items
+    for it in items:
+        if own.get(it[0]) != it[1]:
+            insort(run, it, key=_term_key)
+    return run
 
 
 def neg(x: Expr) -> Expr:

@@ -141,7 +141,18 @@ class Expr:
 
     # ordering by key (see `key`); == stays identity, which for hash-consed nodes is structural
     def __lt__(self, other):
-        return self.key < (other.key if isinstance(other, Expr) else other)
+        if not isinstance(other, Expr):
+            return self.key < other
+        seen = _budget.order
+        if seen is None:
+            return self.key < other.key
+        r = seen.get((self, other))
+        if r is None:
+            # within one request the answers are kept (budget.py): sorting the sums of nested
+            # differentials compares the same deep pairs again and again, and the pair kept in the
+            # table stays alive until the request ends, so its identity cannot be reused meanwhile
+            r = seen[self, other] = self.key < other.key
+        return r
 
     def __gt__(self, other):
         return self.key > (other.key if isinstance(other, Expr) else other)

@@ -402,16 +402,26 @@ def _nested_key(e):
     return (e.rank, tuple(_nested_key(a) if isinstance(a, Expr) else _arg_key(a) for a in e.args))
 
 
-def test_nodes_order_by_their_structure_as_the_fully_nested_keys_do():
+@pytest.mark.parametrize("in_request", [False, True])  # within a request the answers are kept
+def test_nodes_order_by_their_structure_as_the_fully_nested_keys_do(in_request):
+    from contextlib import nullcontext
+    from matcalc.core.budget import request
+    with request("a test") if in_request else nullcontext():
+        _check_order_against_nested_keys()
+
+
+def _check_order_against_nested_keys():
     # keys hold the child nodes (compared by their own keys); the order is the structural one
     v, w = x(), y()
     exprs = [v, w, B.func("sin", v), B.func("sin", B.func("sin", v)), B.func("cos", B.func("sin", v)),
              B.hadamard(v, w), B.add(v, w), B.add(v, B.func("sin", w)), B.mul(X(), v), B.mul(Y(), v),
              B.transpose(v), B.scale(2, v), B.scale(3, B.func("sin", v)), B.power(B.func("exp", v), B.num(2))]
-    for a in exprs:
-        for b in exprs:
-            assert (a.key < b.key) == (_nested_key(a) < _nested_key(b))
-            assert (a.key == b.key) == (a is b)
+    for _ in range(2):  # asked twice: the kept answers are the same
+        for a in exprs:
+            for b in exprs:
+                assert (a.key < b.key) == (_nested_key(a) < _nested_key(b))
+                assert (a < b) == (_nested_key(a) < _nested_key(b))
+                assert (a.key == b.key) == (a is b)
 
 
 def test_trace_of_a_kronecker_product_of_square_factors_is_the_product_of_traces():
