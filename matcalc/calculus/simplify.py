@@ -457,11 +457,19 @@ def _factor_sum(terms: list, memo: dict) -> Expr:
         for b, ex in (t.hmono or {}).items():
             if (ex > 0 or (ex < 0 and _NEGATIVE in memo)) and not isinstance(b, (Ones, Identity)):
                 cb, sg = _signed_base(b) if ex.denominator == 1 else (b, 1)
-                if (i, cb) in hsign:  # b and -b both in one term: leave them as they are
-                    cb, sg = b, 1
+                if (i, cb) in hsign:
+                    # b and -b (or b twice under one canonical base) in one term: only the first
+                    # is factored from it; the other stays in its remainder as it is
+                    continue
                 hsign[i, cb] = (b, sg)
                 seen.setdefault((cb, ex > 0), []).append((i, ex))
     for (b, positive), occ in seen.items():
+        if any(x.denominator != 1 for _, x in occ):
+            # a member holding -b gives its sign to the rest only when every power is whole
+            # ((-b)^e = (-1)^e b^e): beside a root of b, such members stay out of the group
+            occ = [(i, x) for i, x in occ if hsign[i, b][1] > 0]
+        if len(occ) < 2:
+            continue
         ex = min(x for _, x in occ)
         # only where every member keeps a factor (no ones(n) left behind), unless b is in every
         # term: then what is left is a number in a sum, written plainly (s.^2 .* (4 - 10 s))

@@ -38,8 +38,10 @@ LIMITS = {
     # x' A^67 x, Hessian in A, writes about 4,500 products (1 s); much further (k = 128) its nested
     # differentials pass Python's recursion limit, so a request larger than that is refused at once
     "terms": _env("MATCALC_MAX_TERMS", 4_500, int),
-    # the simplifier handles 3,000 to 4,000 factors a second: 50,000 is about 15 s, within the clock
-    "factors": _env("MATCALC_MAX_FACTORS", 50_000, int),
+    # the simplifier handles 3,000 to 4,000 factors a second on long products of the variable (80,000
+    # is about 20 s, within the clock) and more where they simplify: x' (A' A)^21 x written out has
+    # 76,000 and takes 2.4 s
+    "factors": _env("MATCALC_MAX_FACTORS", 80_000, int),
     "nodes": _env("MATCALC_MAX_NODES", 300_000, int),
     "seconds": _env("MATCALC_MAX_SECONDS", 30.0, float),
 }

@@ -183,16 +183,18 @@ def _terms_in_key_order(items: list, total: Expr | None) -> list:
     if total is None or len(total.args) < 8:
         items.sort(key=_term_key)
         return items
-    own = {}
+    result = dict(items)
+    run = []  # total's terms that are in the result unchanged, in total's (key) order
     for a in total.args:
         c, rest = split_coeff(a)
-        own[rest] = c
-    run = [it for it in items if own.get(it[0]) == it[1]]
+        if result.get(rest) == c:
+            run.append((rest, c))
     if len(items) - len(run) > len(run) // 4:
         items.sort(key=_term_key)
         return items
+    kept = {rest for rest, _ in run}
     for it in items:
-        if own.get(it[0]) != it[1]:
+        if it[0] not in kept:
             insort(run, it, key=_term_key)
     return run
 
@@ -718,8 +720,9 @@ def _in_key_order(items: list, product: Expr | None) -> list:
     if product is None or len(product.args) < 8:
         items.sort(key=_node_key)
         return items
-    mine = set(product.args)
-    run = [f for f in items if f in mine]
+    present = set(items)
+    run = [f for f in product.args if f in present]  # in product's (key) order
+    mine = set(run)
     others = [f for f in items if f not in mine]
     if len(others) > len(run) // 4:
         items.sort(key=_node_key)

@@ -347,7 +347,7 @@ class Ctx(DimSpace, NameRules):
             # x^t: many write the transpose so, X^H the conjugate transpose; the language reads ^ as a power
             what = "a transpose" if e.a == "t" else "the conjugate transpose, which for the real matrices matcalc " \
                 "works with is the transpose"
-            raise ParseError(f"'{self.text[pf.start:pf.end]}' has two readings: {what} (write "
+            raise ParseError(f"'{self.text[pf.start:max(pf.end, e_name.end, e.end)]}' has two readings: {what} (write "
                              f"{self.src(base)}' or {self.src(base)}^T) or a power by a scalar {e.a} (declare it: "
                              f"where='{e.a}: scalar')", self.text, pf.start)
         if e.kind == "name" and pf.kind in ("pow", "epow"):

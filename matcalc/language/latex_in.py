@@ -209,7 +209,7 @@ _ADJOINT = "the conjugate transpose (adjoint); matcalc works with real matrices,
 def _refuse_complex_superscript(reader, words: list, at: int) -> None:
     """X^*, X^H, X^\\dagger (the adjoint) and X^+ (the pseudo-inverse) are no powers: say what they are."""
     plain = [w for w in words if w not in _WORD_FONTS]
-    if plain in (["*"], ["ast"], ["dagger"], ["H"], ["star"]) and not (plain == ["H"] and "H" in reader.decls):
+    if plain in (["*"], ["ast"], ["dagger"], ["H"]) and not (plain == ["H"] and "H" in reader.decls):
         raise reader.error(f"this superscript is {_ADJOINT}", at)
     if plain in (["+"], ["dagger", "+"]):
         raise reader.error("X^+ (the Moore-Penrose pseudo-inverse) is not supported; for a matrix of full column "

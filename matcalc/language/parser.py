@@ -493,7 +493,9 @@ def parse_syntax(text: str) -> Syn:
         if tok.type != "$END" and str(tok) == "*" and before.endswith("*"):
             raise ParseError("'**' is not a power: write x^2", text, pos - 1) from None
         base = base.rstrip()
-        if tok.type != "$END" and str(tok) in ("*", "+") and (base[-1:].isalpha() or base.endswith((")", "'"))):
+        after = text[pos + 1:pos + 2]
+        if tok.type != "$END" and str(tok) in ("*", "+") and (base[-1:].isalpha() or base.endswith((")", "'"))) \
+                and not (after and (after.isalnum() or after in "(.")):  # a^+1: a sign, not a pseudo-inverse
             if str(tok) == "*":
                 raise ParseError("X^* is the conjugate transpose (adjoint); matcalc works with real matrices, where it "
                                  "is the transpose: write X'", text, pos) from None

@@ -327,3 +327,16 @@ def test_sign_beside_its_argument_or_absolute_value_merges(text, wrt, where, ans
 def test_gradient_through_a_reduced_kronecker_product_is_the_textbook_one(text, wrt, where, answer):
     r = matcalc.grad(text, wrt, where=where)
     assert str(r) == answer and r.check().ok
+
+
+@pytest.mark.parametrize("text", [
+    "sum((y - x).^3 ./ (x - y))",                        # b and -b in one term (was 5 (...): wrong)
+    "sum(x ./ (x - y) .* (y - x).^3 + (y - x).^-2)",
+    "sum(x .* (x - y) .* (y - x).^2)",                   # the same with positive powers (older)
+    "sum(sqrt(y - x) + 1 ./ (x - y))",                   # a root beside -b (a sign pulled through a root)
+    "sum((x - y) .* x + sqrt(y - x) .* y)",
+    "sum((x - y) .* sign(x) .* (y - x).^2 + sign(x - y) .* (y - x).^2)",
+])
+def test_regression_factoring_a_base_and_its_negation_keeps_the_value(text):
+    assert matcalc.grad(text, "x").check().ok
+    assert matcalc.hessian(text, "x").check().ok

@@ -437,3 +437,25 @@ def test_sum_of_a_kronecker_product_is_the_product_of_sums():
 def test_trace_of_a_kronecker_product_of_nonsquare_factors_stays_a_trace():
     P, Q = B.var("P", ("m", "n")), B.var("Q", ("n", "m"))
     assert isinstance(B.trace(B.kron(P, Q)), Trace)
+
+
+def _long_sum():
+    return B.add(*[B.func("exp", B.var(f"u{i}", (n, 1))) for i in range(10)])
+
+
+def test_a_long_sum_with_a_term_added_and_cancelled_before_it_is_itself():
+    S = _long_sum()
+    t = S.args[6]
+    assert B.add(t, S, B.neg(t)) is S
+
+
+def test_a_long_sum_extended_in_any_order_is_one_object():
+    S = _long_sum()
+    t, w, z = S.args[6], B.var("w", (n, 1)), B.var("z", (n, 1))
+    assert B.add(B.add(t, w), S, B.add(B.neg(t), z)) is B.add(S, B.add(t, w), B.add(B.neg(t), z))
+
+
+def test_a_long_elementwise_product_with_a_factor_cancelled_before_it_is_itself():
+    v = y()
+    H = B.hadamard(v, *[B.func("sin", B.var(f"u{i}", (n, 1))) for i in range(9)])
+    assert B.hadamard(v, B.power(v, B.num(-1)), H) is H

@@ -517,3 +517,8 @@ def test_two_vectors_side_by_side_say_how_their_products_are_written(text):
 def test_two_vectors_of_different_lengths_suggest_only_the_outer_product():
     msg = str(error(ShapeError, "x y", where="x: vector(n); y: vector(m)"))
     assert "outer product is written x y'" in msg and "inner" not in msg
+
+
+@pytest.mark.parametrize("text", ["a^+1", "a^{+1}"])
+def test_a_plus_sign_before_an_exponent_is_not_taken_for_a_pseudo_inverse(text):
+    assert "pseudo-inverse" not in str(error(ParseError, text))
