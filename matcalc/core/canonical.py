@@ -151,7 +151,12 @@ def add(*terms: Expr) -> Expr:
         if isinstance(t, Add):  # broadcasting a scalar sum produces a sum
             for u in t.args:
                 c, rest = split_coeff(u)
-                acc[rest] = acc[rest] + c if rest in acc else c
+                if rest in acc:
+                    acc[rest] = acc[rest] + c
+                    orig[rest] = None
+                else:
+                    acc[rest] = c
+                    orig[rest] = u
             continue
         c, rest = split_coeff(t)
         if rest in acc:

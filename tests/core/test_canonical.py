@@ -459,3 +459,10 @@ def test_a_long_elementwise_product_with_a_factor_cancelled_before_it_is_itself(
     v = y()
     H = B.hadamard(v, *[B.func("sin", B.var(f"u{i}", (n, 1))) for i in range(9)])
     assert B.hadamard(v, B.power(v, B.num(-1)), H) is H
+
+
+def test_regression_a_sum_whose_terms_rebuild_into_a_sum_keeps_every_term():
+    """Was: KeyError <Var t> (a term of a broadcast sum had no entry for its original form)."""
+    r = matcalc.hvp("a det(t ((x' x + t) ((C K)' (C K) + 1 I))) + (a / t (-a) + 2 (a + t) + a - (a + t))", "C",
+                    where="C: matrix(n,n); K: matrix(n,k); a: scalar; t: scalar positive; x: vector(n)")
+    assert r.check().ok
