@@ -148,23 +148,14 @@ def add(*terms: Expr) -> Expr:
                 t = mul(t, ones(shape))
             else:
                 raise ShapeError(f"cannot add shapes {_fmt(shape)} and {_fmt(t.shape)}")
-        if isinstance(t, Add):  # broadcasting a scalar sum produces a sum
-            for u in t.args:
-                c, rest = split_coeff(u)
-                if rest in acc:
-                    acc[rest] = acc[rest] + c
-                    orig[rest] = None
-                else:
-                    acc[rest] = c
-                    orig[rest] = u
-            continue
-        c, rest = split_coeff(t)
-        if rest in acc:
-            acc[rest] = acc[rest] + c
-            orig[rest] = None
-        else:
-            acc[rest] = c
-            orig[rest] = t
+        for u in (t.args if isinstance(t, Add) else (t,)):  # broadcasting a scalar sum produces a sum
+            c, rest = split_coeff(u)
+            if rest in acc:
+                acc[rest] = acc[rest] + c
+                orig[rest] = None
+            else:
+                acc[rest] = c
+                orig[rest] = u
     items = [(rest, c) for rest, c in acc.items() if c != 0]
     if not items:
         return zeros(shape)
