@@ -167,7 +167,7 @@ def _candidates(e: Expr):
         yield r
     f = factor(r)
     yield f
-    if has_exp:
+    if has_exp or _has_negative_sum(f):
         yield rw(f)
     negative = _has_negative_power(e)
     if negative:
@@ -199,6 +199,14 @@ def _has_negative_power(e: Expr) -> bool:
         n._c["has_negpow"] = (isinstance(n, Pow) and n.shape != SCALAR and isinstance(n.exp, Num) and n.exp.value < 0) \
             or any(c._c["has_negpow"] for c in n.children)
     return e._c["has_negpow"]
+
+
+def _has_negative_sum(e: Expr) -> bool:
+    """Is there a sum with only negative terms in e (factoring can make one: -1 - b u), which the
+    sign normal form of `rewrite` gives to its product? Kept on every node, as _has_exp."""
+    for n in e.walk_missing("has_negsum"):
+        n._c["has_negsum"] = _all_negative(n) or any(c._c["has_negsum"] for c in n.children)
+    return e._c["has_negsum"]
 
 
 def _has_exp(e: Expr) -> bool:
