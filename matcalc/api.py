@@ -6,7 +6,7 @@ import functools
 from .core import build as B
 from .core.records import replace
 from .core.budget import refuse_terms, request
-from .calculus.cost import derivative_factors, derivative_terms
+from .calculus.cost import derivative_work
 from .calculus.derive import (direction_for, find_variable, gradient_parts, is_diagonal_var, is_symmetric_var, shape_words,
                               jacobian_matrix, project)
 from .core.errors import MatcalcError, NotSupportedError
@@ -67,10 +67,11 @@ def prepare(expr, wrt: str, where=None, order: int = 1, want_scalar: bool = Fals
     if "orthogonal" in x.props:
         f = f.variant(wrt, (x.props - {"orthogonal"}) | {"invertible"})
         x = find_variable(f.node, wrt, decls, f.context)
-    refuse_terms(derivative_terms(f.node, x.name, order), f"the {'second ' if order == 2 else ''}derivative of "
+    terms, factors = derivative_work(f.node, x.name, order)
+    refuse_terms(terms, f"the {'second ' if order == 2 else ''}derivative of "
                  f"this expression in {wrt}", "each matrix power X^k and each product with m factors in the "
                  f"variable gives {'k^2 and m^2' if order == 2 else 'k and m'} terms to simplify",
-                 factors=derivative_factors(f.node, x.name, order))
+                 factors=factors)
     return f, x
 
 

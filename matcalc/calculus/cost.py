@@ -31,6 +31,11 @@ def derivative_factors(f: Expr, name: str, order: int) -> int:
     return _written(f, name, order)[1]
 
 
+def derivative_work(f: Expr, name: str, order: int) -> tuple:
+    """(products, factors) written out by the order-th derivative: both counts in one pass."""
+    return _written(f, name, order)
+
+
 def _written(f: Expr, name: str, order: int) -> tuple:
     terms = factors = 0
     for node in f.walk():

@@ -142,6 +142,11 @@ def _undecorated(name: str) -> str:
     return name
 
 
+_ITEMS = re.compile(r"[;\n]")
+_SPEC = re.compile(r"^([A-Za-z]+)\s*(\(([^()]*)\))?\s*(.*)$")
+_WORDS = re.compile(r"[\s,]+")
+
+
 @lru_cache(maxsize=256)
 def _parse_declaration_text(text: str) -> dict:
     """The declarations of a `where` string, read once per string: one request reads its `where`
@@ -149,7 +154,7 @@ def _parse_declaration_text(text: str) -> dict:
     out: dict = {}
     if not text.isascii():
         text = greek_names(text)  # λ: scalar
-    for raw in re.split(r"[;\n]", text):
+    for raw in _ITEMS.split(text):
         item = raw.strip()
         if not item:
             continue
@@ -178,13 +183,13 @@ def _parse_declaration_text(text: str) -> dict:
 def _parse_spec(spec: str, item: str):
     if spec.count("(") != spec.count(")"):
         raise DeclarationError(f"unbalanced parentheses in {_show(item)}: write e.g. 'x: vector(n)'")
-    m = re.match(r"^([A-Za-z]+)\s*(\(([^()]*)\))?\s*(.*)$", spec)
+    m = _SPEC.match(spec)
     if not m:
         raise DeclarationError(f"cannot read the declaration {_show(item)}; write e.g. 'A: matrix(m,n) symmetric'")
     word, _, dimtext, rest = m.groups()
     kind = None
     dims = None
-    words = [w for w in re.split(r"[\s,]+", rest.strip()) if w]
+    words = [w for w in _WORDS.split(rest.strip()) if w]
     if word in KINDS:
         kind = word
         if dimtext is not None:

@@ -117,7 +117,7 @@ def typecheck(syn: Syn, text: str, decls: dict, want_scalar: bool = False):
     """
     ctx0 = Ctx(text, decls)
     names = undeclared_names(syn, ctx0)
-    ruled_out = _powered(syn, ctx0) if "^" in text else {}
+    ruled_out = _powered(syn, ctx0) if names and "^" in text else {}
     opts = [[o for o in options(n) if o[1] not in ruled_out.get(n, ())] or options(n) for n in names]
     index = {n: i for i, n in enumerate(names)}
     look = {n: opts[i][0][1] for i, n in enumerate(names)}
@@ -204,8 +204,9 @@ def typecheck(syn: Syn, text: str, decls: dict, want_scalar: bool = False):
     if len(found) > 1 and preference(found[0]) == preference(found[1]):
         raise ShapeError(_ambiguous(text, found[0], found[1]))
     _, _, node, ctx, root = found[0]
-    ctx.reading = full_reading(ctx, root)
-    ctx.inferred = inferred(ctx)
+    # how the text was read, written when first asked (read.py passes the functions on)
+    ctx.reading = lambda: full_reading(ctx, root)
+    ctx.inferred = lambda: inferred(ctx)
     return node, ctx
 
 
