@@ -58,6 +58,7 @@ def parse(tokens, tables, callbacks):
     rules = tables.RULES
     end_state = tables.END_STATE
     methods = {}
+    units = _UNIT_CHAINS.setdefault(id(states), {})
     state_stack = [tables.START_STATE]
     value_stack = []
     last = None
@@ -76,6 +77,17 @@ def parse(tokens, tables, callbacks):
                 value_stack.append(token)
                 break
             origin, size, name, single, plan = rules[-1 - action]
+            if size == 1 and single and plan is None:  # a unit rule (term -> product -> sum): the value
+                # stays, only the top state changes; about half the reductions of a short text are these,
+                # in chains that depend only on the two top states and the token: run once, then kept
+                key = (state_stack[-2], state_stack[-1], token.type)
+                top = units.get(key)
+                if top is None:
+                    top = units[key] = _unit_chain(states, rules, end_state, state_stack[-2], origin, token.type)
+                state_stack[-1] = top
+                if is_end and top == end_state:
+                    return value_stack[-1]
+                continue
             if size:
                 children = value_stack[-size:]
                 del state_stack[-size:]
@@ -98,6 +110,27 @@ def parse(tokens, tables, callbacks):
             if is_end and state_stack[-1] == end_state:
                 return value_stack[-1]
     raise AssertionError("the end token was not consumed")  # pragma: no cover
+
+
+#: id(states) -> {(state below, top state, token type): the top state after the chain of unit
+#: reductions that starts there}; the tables live as long as the process (the shipped module, or
+#: the one set Lark built for an edited grammar), so their id names them
+_UNIT_CHAINS: dict = {}
+
+
+def _unit_chain(states, rules, end_state, below: int, origin: str, ttype: str) -> int:
+    """The top state after reducing by unit rules, from the goto of `origin` on the state below,
+    for as long as the token `ttype` asks for one more unit reduction."""
+    top = states[below][origin]
+    while top != end_state or ttype != "$END":
+        action = states[top].get(ttype)
+        if action is None or action >= 0:
+            break
+        origin, size, _, single, plan = rules[-1 - action]
+        if not (size == 1 and single and plan is None):
+            break
+        top = states[below][origin]
+    return top
 
 
 def _apply_plan(children, plan):

@@ -10,18 +10,18 @@ GRAMMAR = ('// The matcalc expression language (README.md, "The language"): the 
  'start: sum (WHERE binding (COMMA binding)*)?\n'
  'binding: NAME EQUALS sum\n'
  '\n'
- 'sum: term ((PLUS | MINUS) term)*\n'
+ '?sum: term ((PLUS | MINUS) term)*\n'
  '?term: MINUS term -> neg\n'
  '     | product\n'
- 'product: factor (MULOP signed | factor)*\n'
+ '?product: factor (MULOP signed | factor)*\n'
  '?signed: MINUS signed -> neg\n'
  '       | factor\n'
  '\n'
- 'factor: atom postfix*\n'
+ '?factor: atom postfix*\n'
  '      | FUNC operand                         -> apply\n'
  "// the notes' notation: a function name and one operand without parentheses (tr X, log det X,\n"
  "// det X^-1); the operand never starts with '(' (then it is a call)\n"
- 'operand: oatom postfix*\n'
+ '?operand: oatom postfix*\n'
  '       | FUNC operand                        -> apply\n'
  '?oatom: NAME                                 -> name\n'
  '      | NUMBER                               -> number\n'
@@ -123,8 +123,8 @@ RULES = (('__factor_star_3', 2, '__factor_star_3', False, (1, 0)),
  ('exponent', 1, 'exp_name', False, None),
  ('exponent', 1, 'exp_number', False, None),
  ('factor', 2, 'apply', False, None),
- ('factor', 1, 'factor', False, None),
- ('factor', 2, 'factor', False, (0, 1)),
+ ('factor', 1, 'factor', True, None),
+ ('factor', 2, 'factor', True, (0, 1)),
  ('oatom', 4, 'call', False, None),
  ('oatom', 5, 'call', False, (0, 0, 0, 1, 0)),
  ('oatom', 5, 'inner', False, None),
@@ -133,20 +133,20 @@ RULES = (('__factor_star_3', 2, '__factor_star_3', False, (1, 0)),
  ('oatom', 4, 'norm', False, None),
  ('oatom', 1, 'number', False, None),
  ('operand', 2, 'apply', False, None),
- ('operand', 1, 'operand', False, None),
- ('operand', 2, 'operand', False, (0, 1)),
+ ('operand', 1, 'operand', True, None),
+ ('operand', 2, 'operand', True, (0, 1)),
  ('postfix', 2, 'postfix', False, None),
  ('postfix', 2, 'postfix', False, None),
  ('postfix', 1, 'postfix', False, None),
- ('product', 1, 'product', False, None),
- ('product', 2, 'product', False, (0, 1)),
+ ('product', 1, 'product', True, None),
+ ('product', 2, 'product', True, (0, 1)),
  ('signed', 2, 'neg', False, None),
  ('signed', 1, 'signed', True, None),
  ('start', 1, 'start', False, None),
  ('start', 3, 'start', False, None),
  ('start', 4, 'start', False, (0, 0, 0, 1)),
- ('sum', 1, 'sum', False, None),
- ('sum', 2, 'sum', False, (0, 1)),
+ ('sum', 1, 'sum', True, None),
+ ('sum', 2, 'sum', True, (0, 1)),
  ('term', 2, 'neg', False, None),
  ('term', 1, 'term', True, None))
 STATES = ({'FUNC': 1,
