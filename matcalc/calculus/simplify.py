@@ -127,14 +127,20 @@ def _split_signs(e: Expr) -> int:
     once and keeps the sign outside (`I - (x - mu) (x - mu)' S^-1`, not `(x - mu) (mu - x)' S^-1
     + I`), even at the price of one more minus sign."""
     n = e._c.get("split_signs")
+    if n is None and _features(e)[4] < 2:  # fewer than two sums: no pair (and no walk)
+        n = e._c["split_signs"] = 0
     if n is None:
         sums = {a for a in e.walk() if isinstance(a, Add)}
-        # a negation has as many terms: only sums that share their term count with another are
-        # negated (building negations is the cost, and most candidates have no such pair)
+        # a negation (or its transpose) has as many terms, the same variables and the same shape up
+        # to order: only sums that share all three with another are negated (building negations is
+        # the cost, and most candidates have no such pair)
         counts: dict = {}
         for a in sums:
-            counts[len(a.args)] = counts.get(len(a.args), 0) + 1
-        n = e._c["split_signs"] = sum(1 for a in sums if counts[len(a.args)] > 1
+            k = a._c.get("s.pairing")
+            if k is None:
+                k = a._c["s.pairing"] = (len(a.args), a.free, frozenset((str(a.shape[0]), str(a.shape[1]))))
+            counts[k] = counts.get(k, 0) + 1
+        n = e._c["split_signs"] = sum(1 for a in sums if counts[a._c["s.pairing"]] > 1
                                       and any(m in sums for m in _negations(a)))
     return n
 
@@ -184,37 +190,48 @@ def _candidates(e: Expr):
             yield factor(xr, negative=True)
 
 
+def _features(e: Expr) -> tuple:
+    """What the candidates and measures ask of a node, in one pass kept on every node from its
+    children's answers (asking again about a DAG that grew by a few nodes costs those nodes only):
+
+    0. the most terms of any sum in it;
+    1. an elementwise power with a negative number exponent (x ./ y.^2) in it?
+    2. a sum with only negative terms (-1 - b u, which factoring can make) in it?
+    3. an exp(...) in it?
+    4. how many sums it holds, counted on the tree, capped at 2 (split signs need two).
+    """
+    for n in e.walk_missing("s.features"):
+        ch = [c._c["s.features"] for c in n.children]
+        is_add = isinstance(n, Add)
+        n._c["s.features"] = (
+            max([len(n.args) if is_add else 0] + [c[0] for c in ch]),
+            (isinstance(n, Pow) and n.shape != SCALAR and isinstance(n.exp, Num) and n.exp.value < 0)
+            or any(c[1] for c in ch),
+            (is_add and _all_negative(n)) or any(c[2] for c in ch),
+            (isinstance(n, Func) and n.name == "exp") or any(c[3] for c in ch),
+            min(2, is_add + sum(c[4] for c in ch)))
+    return e._c["s.features"]
+
+
 def _widest_sum(e: Expr) -> int:
-    """The most terms of any sum in e (kept on every node, from its children's answers)."""
-    for n in e.walk_missing("widest_sum"):
-        own = len(n.args) if isinstance(n, Add) else 0
-        n._c["widest_sum"] = max([own] + [c._c["widest_sum"] for c in n.children])
-    return e._c["widest_sum"]
+    """The most terms of any sum in e."""
+    return _features(e)[0]
 
 
 def _has_negative_power(e: Expr) -> bool:
-    """Is there an elementwise power with a negative number exponent (x ./ y.^2) in e? Kept on
-    every node, as _has_exp."""
-    for n in e.walk_missing("has_negpow"):
-        n._c["has_negpow"] = (isinstance(n, Pow) and n.shape != SCALAR and isinstance(n.exp, Num) and n.exp.value < 0) \
-            or any(c._c["has_negpow"] for c in n.children)
-    return e._c["has_negpow"]
+    """Is there an elementwise power with a negative number exponent (x ./ y.^2) in e?"""
+    return _features(e)[1]
 
 
 def _has_negative_sum(e: Expr) -> bool:
     """Is there a sum with only negative terms in e (factoring can make one: -1 - b u), which the
-    sign normal form of `rewrite` gives to its product? Kept on every node, as _has_exp."""
-    for n in e.walk_missing("has_negsum"):
-        n._c["has_negsum"] = _all_negative(n) or any(c._c["has_negsum"] for c in n.children)
-    return e._c["has_negsum"]
+    sign normal form of `rewrite` gives to its product?"""
+    return _features(e)[2]
 
 
 def _has_exp(e: Expr) -> bool:
-    """Is there an exp(...) anywhere in e? Kept on every node, from its children's answers, so
-    asking again about a DAG that grew by a few nodes costs those nodes only."""
-    for n in e.walk_missing("has_exp"):
-        n._c["has_exp"] = (isinstance(n, Func) and n.name == "exp") or any(c._c["has_exp"] for c in n.children)
-    return e._c["has_exp"]
+    """Is there an exp(...) anywhere in e?"""
+    return _features(e)[3]
 
 
 def _nodes(e: Expr) -> int:
