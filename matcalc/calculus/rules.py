@@ -308,9 +308,25 @@ def _t_kron(e, s, dep, emit):
     """<S, dA (x) B> = <G_A, dA> with G_A[i, j] = <S_ij, B>, S_ij the (i, j) block of S; as a partial
     trace, G_A = Tr_2(S (I (x) B')) = (I (x) vec(I)') (S (I (x) B') (x) I) (I (x) vec(I)); likewise
     G_B = Tr_1((A' (x) I) S) = (vec(I)' (x) I) (I (x) (A' (x) I) S) (vec(I) (x) I). Arrays of
-    m p^2 x n p^2 (n^2 p x n^2 q) entries, not the (m n p q)^2 of vec(A (x) B)'s shuffle matrix."""
+    m p^2 x n p^2 (n^2 p x n^2 q) entries, not the (m n p q)^2 of vec(A (x) B)'s shuffle matrix.
+    Two vectors are the textbook case, a (x) b = vec(b a'): <S, da (x) b> = b' unvec(S) da, so
+    G_a = unvec(S)' b and G_b = unvec(S) a (x' (y (x) z) by y is unvec(x)' z)."""
     a, b = e.args
     (m, n), (p, q) = a.shape, b.shape
+    if n == 1 and q == 1:  # two column vectors: a (x) b = vec(b a'), so <S, da (x) b> = b' unvec(S) da
+        s_mat = B.unvec(s, (p, m))
+        if dep(a):
+            emit(a, B.mul(B.transpose(s_mat), b))
+        if dep(b):
+            emit(b, B.mul(s_mat, a))
+        return
+    if m == 1 and p == 1:  # two row vectors, the transpose of that: a (x) b = vec(b' a)'
+        s_mat = B.unvec(B.transpose(s), (q, n))
+        if dep(a):
+            emit(a, B.mul(b, s_mat))
+        if dep(b):
+            emit(b, B.mul(a, B.transpose(s_mat)))
+        return
     eye, vec_eye = B.identity, (lambda k: B.vec(B.identity(k)))
     if dep(a):
         t = B.mul(s, B.kron(eye(n), B.transpose(b)))

@@ -351,6 +351,8 @@ def unvec(v: Expr, shape) -> Expr:
         return zeros((r, c))
     if isinstance(v, Ones):
         return ones((r, c))
+    if isinstance(v, Kron) and all(f.shape[1] == 1 for f in v.args) and v.args[1].shape[0] == r:
+        return mul(v.args[1], transpose(v.args[0]))  # a (x) b = vec(b a')
     if isinstance(v, Add):
         return add(*[unvec(t, shape) for t in v.args])
     if isinstance(v, Mul):

@@ -164,6 +164,32 @@ def test_gradient_through_kron_matches_numpy(wrt):
     assert_close(r.evaluate(A=A, B=B, C=C), want, rtol=1e-10)
 
 
+@pytest.mark.parametrize("text, wrt, want", [
+    ("x' kron(y, z)", "y", "unvec(x, n, m)' z"),
+    ("x' kron(y, z)", "z", "unvec(x, n, m) y"),
+    ("kron(y, z)' x", "y", "unvec(x, n, m)' z"),
+    ("x' kron(y, y)", "y", "(unvec(x, m, m)' + unvec(x, m, m)) y"),
+])
+def test_gradient_through_a_kronecker_product_of_vectors_is_an_unvec_times_a_vector(text, wrt, want):
+    where = "x: vector(m*n); y: vector(m); z: vector(n)" if "z" in text else "x: vector(m*m); y: vector(m)"
+    r = _checked(matcalc.grad(text, wrt, where=where))
+    assert str(r) == want
+    _checked(matcalc.hessian(text, wrt, where=where))
+
+
+def test_gradient_through_a_kronecker_product_of_row_vectors_matches_finite_differences():
+    r = _checked(matcalc.grad("kron(y', z') A kron(y, z)", "y", where="y: vector(m); z: vector(n)"))
+    _checked(matcalc.hessian("kron(y', z') A kron(y, z)", "z", where="y: vector(m); z: vector(n)"))
+    y, z, A = RNG.standard_normal(2), RNG.standard_normal(3), RNG.standard_normal((6, 6))
+    J = np.kron(np.eye(2), z[:, None])  # d(y (x) z)/dy
+    assert_close(r.evaluate(y=y, z=z, A=A), J.T @ (A + A.T) @ np.kron(y, z), rtol=1e-10)
+
+
+def test_unvec_of_a_kronecker_product_of_vectors_is_their_outer_product():
+    assert str(matcalc.parse("unvec(kron(y, z), n, m)", where="y: vector(m); z: vector(n)")) == "z y'"
+    assert str(matcalc.grad("||kron(y, z)||^2", "y", where="y: vector(m); z: vector(n)")) == "2 (z' z) y"
+
+
 def test_gradient_through_unvec_is_vec():
     r = _checked(matcalc.grad("sum(exp(unvec(v, m, n)) .* A)", "v", where="A: matrix(m,n)"))
     assert str(r) == "vec(exp(unvec(v, m, n)) .* A)"

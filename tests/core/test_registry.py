@@ -273,7 +273,7 @@ def _sample_node(cls):
              "MatPow": "X^2", "Pow": "X .^ 3", "Func": "exp(X)", "Trace": "tr(A X)", "Det": "det(X)",
              "LogDet": "logdet(X)", "Sum": "sum(sin(X))", "Softmax": "softmax(X)", "LogSumExp": "logsumexp(X)",
              "Diag": "diag(x)", "DiagPart": "diag(X)", "Vec": "vec(X)", "Kron": "kron(A, X)",
-             "Unvec": "unvec(kron(x, x), n, n)"}
+             "Unvec": "unvec(kron(A, x) x, n, n)"}
     return texts.get(cls.__name__)
 
 

@@ -59,7 +59,7 @@ EXAMPLES = [
     ("logsumexp(u)", "MatrixElement"),
     ("logsumexp(A)", "LogSumExp"),
     ("logsumexp(c A, 2)", "Transpose"),
-    ("unvec(kron(x, u), m, n)", "Unvec"),
+    ("unvec(kron(A, x) x, m, n)", "Unvec"),
     ("diag(x) X", "MatMul"),
     ("diag(X)", "DiagonalOf"),
     ("kron(A, X)", "KroneckerProduct"),
