@@ -75,18 +75,8 @@ def prepare(expr, wrt: str, where=None, order: int = 1, want_scalar: bool = Fals
     return f, x
 
 
-def simplified_later(df) -> callable:
-    """df simplified when a result is first asked for it (under the limits of a request of its own):
-    a gradient or Hessian is read off df as derived, and most callers never print df."""
-    def simplified():
-        with request("the differential"):
-            return simplify(df)
-    return simplified
-
-
 def constrained_gradient_parts(f: Expression, x) -> tuple:
-    """(df, dX, G, G on X): G the gradient of the formula on all matrices, then put back on X;
-    df deferred (`simplified_later`).
+    """(df, dX, G, G on X): G the gradient of the formula on all matrices, then put back on X.
 
     For a symmetric or diagonal X the formula is differentiated as typed (X' is not X off
     the subspace), so that `.unconstrained` is the true unconstrained gradient; G is then
@@ -94,12 +84,12 @@ def constrained_gradient_parts(f: Expression, x) -> tuple:
     """
     if not (is_symmetric_var(x) or is_diagonal_var(x)):
         df, dx, g = gradient_parts(f.node, x)
-        return simplified_later(df), dx, g, g
+        return df, dx, g, g
     keep = x.props - {"symmetric", "spd", "diagonal", "orthogonal"}
     fu = f.variant(x.name, keep | ({"invertible"} if "spd" in x.props else set()))
     xu = find_variable(fu.node, x.name, {}, fu.context)
     df, dx, g = gradient_parts(fu.node, xu)
-    return simplified_later(df), dx, g, simplify(B.substitute(g, {x.name: x}))
+    return df, dx, g, simplify(B.substitute(g, {x.name: x}))
 
 
 @limited("differential")

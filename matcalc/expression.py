@@ -30,36 +30,20 @@ class Expression:
     `parse(str(e), where=e.where) == e`.
     """
 
-    __slots__ = ("node", "_where", "context", "written", "_reading", "_inferred")
+    __slots__ = ("node", "_where", "context", "written", "reading", "inferred")
 
     def __init__(self, node: Expr, where: str | None = None, context: tuple = (), written: Expr | None = None,
-                 reading=None, inferred="") -> None:
+                 reading: str = "", inferred: str = ""):
         self.node = node
         self._where = where
         self.context = context  # every variable the text named, even those that cancelled out
-        # `reading` and `inferred` are strings, or functions that write them when first asked (most
-        # callers never print them, and writing them is a tenth of reading a short text)
-        self._reading = reading or None
-        self._inferred = inferred
+        #: how the text was read: every product spaced, every compound operand parenthesized
+        self.reading = reading or str(node)
+        #: the kind and dimensions of every name of the text, declared or inferred (`mu: vector(n_x)`)
+        self.inferred = inferred
         # the formula as typed, before symmetric, diagonal or orthogonal variables were used
         # (X' = X): what a variant with one variable unconstrained is built from (`variant`)
         self.written = written if written is not None else node
-
-    @property
-    def reading(self) -> str:
-        """How the text was read: every product spaced, every compound operand parenthesized."""
-        r = self._reading
-        if not isinstance(r, str):
-            r = self._reading = r() if r is not None else str(self.node)
-        return r
-
-    @property
-    def inferred(self) -> str:
-        """The kind and dimensions of every name of the text, declared or inferred (`mu: vector(n_x)`)."""
-        r = self._inferred
-        if not isinstance(r, str):
-            r = self._inferred = r()
-        return r
 
     def variant(self, name: str, props) -> "Expression":
         """The same formula with the variable `name` given the properties `props` (the others as
@@ -75,13 +59,8 @@ class Expression:
                 swap[v.name] = self._declared(v.name) or v
         node = B.substitute(self.written, swap)
         context = tuple(swap.get(v.name, v) for v in self.context)
-        return Expression(node, context=context, written=self.written, reading=self._reading_source(),
-                          inferred=self._inferred)
-
-    def _reading_source(self):
-        """The reading as given (a string or the function that writes it), for a variant: a variant
-        reads as its original text, not as its own tree."""
-        return self._reading if self._reading is not None else self.reading
+        return Expression(node, context=context, written=self.written, reading=self.reading,
+                          inferred=self.inferred)
 
     def _variables(self, written: bool = False) -> list:
         root = self.written if written else self.node
@@ -185,12 +164,7 @@ def parse(text: str, where=None, want_scalar: bool = False) -> Expression:
             declared[v.name] = B.var(v.name, v.shape, decls[v.name].props)
     node = B.substitute(written, declared)
     return Expression(node, context=tuple(declared.get(v.name, v) for v in context), written=written,
-                      reading=reading, inferred=lambda: _with_declared_properties(_text(inferred), decls, relaxed))
-
-
-def _text(s) -> str:
-    """A string given as itself or as the function that writes it."""
-    return s if isinstance(s, str) else s()
+                      reading=reading, inferred=_with_declared_properties(inferred, decls, relaxed))
 
 
 #: what a property implies, left out where the property itself is written (spd, not spd symmetric)

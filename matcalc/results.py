@@ -74,18 +74,10 @@ class Result:
         self.function = function
         self.wrt = wrt
         self._expr = expr
-        self._df = differential  # an Expr, None, or a function that makes it when first asked
+        self._differential = differential
         self.directions = directions
         self._forms = forms or {}
         self._first_order = first_order
-
-    @property
-    def _differential(self) -> Expr | None:
-        """df (made now if it was deferred: a gradient is read off df before df is simplified)."""
-        df = self._df
-        if df is not None and not isinstance(df, Expr):
-            df = self._df = df()
-        return df
 
     @property
     def node(self) -> Expr:

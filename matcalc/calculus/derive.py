@@ -73,17 +73,12 @@ def is_symmetric_form(g: Expr) -> bool:
 
 
 def gradient_parts(f: Expr, x: Var) -> tuple:
-    """(df, dX, G): the differential as derived (not simplified), its direction, and the
-    unconstrained gradient, simplified.
-
-    G is read off df as derived and simplified once: simplifying df first as well gives the same G
-    (every seed case and snapshot answer) and was a third of a gradient's time, spent on a form most
-    callers never look at; the results simplify df when it is first asked for."""
+    """(df, dX, G): the differential, its direction, and the unconstrained gradient, simplified."""
     if f.shape != SCALAR:
         raise MatcalcError(f"the gradient needs a scalar function, but this one is {shape_words(f.shape)}; "
                            "use jacobian() for vector and matrix functions")
     dx = direction_for(x, f.free)
-    df = differential(f, {x.name: dx})
+    df = simplify(differential(f, {x.name: dx}))
     g = simplify(gradient_of(df, dx))
     return df, dx, g
 

@@ -127,7 +127,7 @@ def _split_signs(e: Expr) -> int:
     once and keeps the sign outside (`I - (x - mu) (x - mu)' S^-1`, not `(x - mu) (mu - x)' S^-1
     + I`), even at the price of one more minus sign."""
     n = e._c.get("split_signs")
-    if n is None and _features(e)[4] < 2:  # fewer than two sums: no pair (and no walk)
+    if n is None and _features(e)[3] < 2:  # fewer than two sums: no pair (and no walk)
         n = e._c["split_signs"] = 0
     if n is None:
         sums = {a for a in e.walk() if isinstance(a, Add)}
@@ -173,7 +173,7 @@ def _candidates(e: Expr):
         yield r
     f = factor(r)
     yield f
-    if has_exp or _has_negative_sum(f):
+    if has_exp:
         yield rw(f)
     negative = _has_negative_power(e)
     if negative:
@@ -196,9 +196,8 @@ def _features(e: Expr) -> tuple:
 
     0. the most terms of any sum in it;
     1. an elementwise power with a negative number exponent (x ./ y.^2) in it?
-    2. a sum with only negative terms (-1 - b u, which factoring can make) in it?
-    3. an exp(...) in it?
-    4. how many sums it holds, counted on the tree, capped at 2 (split signs need two).
+    2. an exp(...) in it?
+    3. how many sums it holds, counted on the tree, capped at 2 (split signs need two).
     """
     for n in e.walk_missing("s.features"):
         ch = [c._c["s.features"] for c in n.children]
@@ -207,9 +206,8 @@ def _features(e: Expr) -> tuple:
             max([len(n.args) if is_add else 0] + [c[0] for c in ch]),
             (isinstance(n, Pow) and n.shape != SCALAR and isinstance(n.exp, Num) and n.exp.value < 0)
             or any(c[1] for c in ch),
-            (is_add and _all_negative(n)) or any(c[2] for c in ch),
-            (isinstance(n, Func) and n.name == "exp") or any(c[3] for c in ch),
-            min(2, is_add + sum(c[4] for c in ch)))
+            (isinstance(n, Func) and n.name == "exp") or any(c[2] for c in ch),
+            min(2, is_add + sum(c[3] for c in ch)))
     return e._c["s.features"]
 
 
@@ -223,15 +221,9 @@ def _has_negative_power(e: Expr) -> bool:
     return _features(e)[1]
 
 
-def _has_negative_sum(e: Expr) -> bool:
-    """Is there a sum with only negative terms in e (factoring can make one: -1 - b u), which the
-    sign normal form of `rewrite` gives to its product?"""
-    return _features(e)[2]
-
-
 def _has_exp(e: Expr) -> bool:
     """Is there an exp(...) anywhere in e?"""
-    return _features(e)[3]
+    return _features(e)[2]
 
 
 def _nodes(e: Expr) -> int:

@@ -625,6 +625,7 @@ def gradient_steps(f: Expr, x: Var, dx: Var, g: Expr, projected: Expr | None = N
     steps, line = first_order_steps(f, x, dx, order=order)
     dirs = {x.name: dx}
     frozen = tuple(dirs.items())
+    collected_g = None  # G as collected from the terms, when the steps show it
     if line is not None:
         raw = []
         terms = read_off_gradient(line, dx, dirs, "df", raw) if dx.shape != SCALAR else None
@@ -637,8 +638,12 @@ def gradient_steps(f: Expr, x: Var, dx: Var, g: Expr, projected: Expr | None = N
                 shown.append(Leaf(gi) if sg > 0 else _op("neg", Leaf(gi)))
             collected = shown[0] if len(shown) == 1 else Op("add", tuple(shown))
             _append(steps, RawStep("df", "collect terms", _op("inner", collected, Leaf(dx)), frozen))
+            collected_g = line_expr(collected, dirs)
     final = _gradient_line(g, dx)
-    _append(steps, RawStep("df", "read off G", final, frozen))
+    # where the engine's G is not the collected one as it stands (sign(u) u = |u|, a factor pulled
+    # out), the step says that it simplifies as well as reads off
+    rule = "read off G" if collected_g is None or collected_g is g else "simplify, read off G"
+    _append(steps, RawStep("df", rule, final, frozen))
     if projected is not None:
         _append(steps, RawStep("df", projection, _gradient_line(projected, dx), frozen))
     return steps

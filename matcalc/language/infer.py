@@ -586,7 +586,9 @@ class Ctx(DimSpace, NameRules):
             return self.dim_named(a.a)
         if a.kind == "num" and a.a.denominator == 1 and a.a >= 1:
             return self.const(_dim_int(str(a.a), self.text))
-        if a.kind == "product" and all(op == ("*" if i else "") and f.kind in ("name", "num")
+        if _is_dim_call(a):  # dim(m), the size m (how the LaTeX reader passes a dimension m)
+            return self.dim_arg(a.b[0], name)
+        if a.kind == "product" and all(op == ("*" if i else "") and (f.kind in ("name", "num") or _is_dim_call(f))
                                        for i, (op, f) in enumerate(a.a)):
             # a product of dimensions, ones(m*n): as the LaTeX \mathbf{1}_{m \cdot n} is read
             dims = [self.dim_arg(f, name) for _, f in a.a]
@@ -642,3 +644,7 @@ def _dim_int(text: str, source: str) -> int:
         raise ShapeError(f"the dimension {text[:20]}{'...' if len(text) > 20 else ''} is too large "
                          f"(at most {MAX_DIM:,})")
     return int(text)
+
+
+def _is_dim_call(a: Syn) -> bool:
+    return a.kind == "call" and a.a == "dim" and len(a.b) == 1 and a.b[0].kind in ("name", "num")

@@ -204,9 +204,8 @@ def typecheck(syn: Syn, text: str, decls: dict, want_scalar: bool = False):
     if len(found) > 1 and preference(found[0]) == preference(found[1]):
         raise ShapeError(_ambiguous(text, found[0], found[1]))
     _, _, node, ctx, root = found[0]
-    # how the text was read, written when first asked (read.py passes the functions on)
-    ctx.reading = lambda: full_reading(ctx, root)
-    ctx.inferred = lambda: inferred(ctx)
+    ctx.reading = full_reading(ctx, root)
+    ctx.inferred = inferred(ctx)
     return node, ctx
 
 

@@ -58,7 +58,9 @@ def parse(tokens, tables, callbacks):
     rules = tables.RULES
     end_state = tables.END_STATE
     methods = {}
-    units = _UNIT_CHAINS.setdefault(id(states), {})
+    units = getattr(tables, "UNIT_CHAINS", None)
+    if units is None:  # kept on the tables themselves: tables built anew start with none
+        units = tables.UNIT_CHAINS = {}
     state_stack = [tables.START_STATE]
     value_stack = []
     last = None
@@ -112,15 +114,10 @@ def parse(tokens, tables, callbacks):
     raise AssertionError("the end token was not consumed")  # pragma: no cover
 
 
-#: id(states) -> {(state below, top state, token type): the top state after the chain of unit
-#: reductions that starts there}; the tables live as long as the process (the shipped module, or
-#: the one set Lark built for an edited grammar), so their id names them
-_UNIT_CHAINS: dict = {}
-
-
 def _unit_chain(states, rules, end_state, below: int, origin: str, ttype: str) -> int:
     """The top state after reducing by unit rules, from the goto of `origin` on the state below,
-    for as long as the token `ttype` asks for one more unit reduction."""
+    for as long as the token `ttype` asks for one more unit reduction. Kept per tables in
+    `tables.UNIT_CHAINS`, {(state below, top state, token type): top state after the chain}."""
     top = states[below][origin]
     while top != end_state or ttype != "$END":
         action = states[top].get(ttype)

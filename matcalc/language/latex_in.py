@@ -992,10 +992,9 @@ def refuse_ambiguous_bars(src: str, decls: dict, plain: Translation, result: tup
                              "the entrywise absolute value (write \\operatorname{abs}(...))", src, pos)
 
 
-def _kinds(inferred) -> str:
-    """'A: matrix(m,n); x: vector(n)' without the dimensions: the kind of every name (`inferred`
-    as read.py gives it: the string, or the function that writes it)."""
-    return re.sub(r"\([^)]*\)", "", inferred if isinstance(inferred, str) else inferred())
+def _kinds(inferred: str) -> str:
+    """'A: matrix(m,n); x: vector(n)' without the dimensions: the kind of every name."""
+    return re.sub(r"\([^)]*\)", "", inferred)
 
 
 def variable_name(name):

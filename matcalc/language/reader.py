@@ -21,8 +21,7 @@ from .unicode_in import has_unicode_math, unicode_to_plain
 def read(text: str, decls: dict, want_scalar: bool = False) -> tuple:
     """(node, context, reading, inferred): the expression; every variable the text named (even
     those that cancelled out, and declared ones that fix a dimension); how the text was read
-    (spaced, parenthesized); and the kind of every name (`mu: vector(n)`), these two as functions
-    that write them when called (most readers never print them). `want_scalar`: the
+    (spaced, parenthesized); and the kind of every name (`mu: vector(n)`). `want_scalar`: the
     question needs a scalar function; undeclared names are read so that it is one, where they can be.
 
     LaTeX (`\\operatorname{tr}(X^\\top A X)`) is read through its plain translation (latex_in.py),

@@ -578,8 +578,10 @@ class LatexPrinter(Printer):
         return self.at(e.args[0], POW) + r" \otimes " + self.at(e.args[1], POW), MUL
 
     def _print_Unvec(self, e):
-        sub = latex_dim(e.args[1]) + r" \times " + latex_dim(e.args[2])
-        return self.call(r"\operatorname{unvec}_{" + sub + "}", e.arg)
+        # the sizes as arguments, as the language writes them, so that the LaTeX reads back
+        # (a subscript r x c after the name does not)
+        dims = ", ".join(latex_dim(d) for d in e.args[1:])
+        return r"\operatorname{unvec}" + self.paren(self.doprint(e.arg) + ", " + dims), ATOM
 
 
 

@@ -128,8 +128,8 @@ _EVERY_NODE = ["2 c", "dim(n) x", "X + I", "zeros(m, n)", "ones(m, n) + A", "com
                "exp(A)", "sin(c)", "det(X)", "log(det(X))", "logdet(X)", "sum(A)", "sum(x)", "softmax(u)",
                "diag(x) X", "diag(X)", "kron(A, X)", "S^-1 x", "sigmoid(A) + relu(B)", "x' S x / (x' x)",
                "softmax(A)", "X softmax(c A)' u", "softmax(A, 2)", "logsumexp(u)", "logsumexp(A)",
-               "logsumexp(A, 2)", "c logsumexp(A) + sum(A, 1)", "unvec(kron(x, u), m, n)",
-               "A .* unvec(kron(x, u), m, n)"]
+               "logsumexp(A, 2)", "c logsumexp(A) + sum(A, 1)", "unvec(kron(A, x) x, m, n)",
+               "A .* unvec(kron(A, x) x, m, n)"]
 
 
 @pytest.mark.parametrize("text", _EVERY_NODE)
