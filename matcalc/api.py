@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+from functools import partial
 
 from .core import build as B
 from .core.records import replace
@@ -185,11 +186,11 @@ def hessian(expr, wrt, where=None) -> HessianResult | BlockHessianResult:
     if x.shape == SCALAR:
         H = simplify(B.substitute(dG, {dx.name: B.ONE}))
         return HessianResult(f, wrt, H, df, directions=(dx,), gradient=g,
-                             bilinear=simplify(B.mul(dx, dx, H)), first_order=lambda: grad(f, wrt))
+                             bilinear=simplify(B.mul(dx, dx, H)), first_order=partial(grad, f, wrt))
     if x.shape[1] == 1:
         H = simplify(kronecker_of(dG, dx))
         return HessianResult(f, wrt, H, df, directions=(dx,), gradient=g,
-                             bilinear=simplify(B.mul(B.transpose(dx), H, dx)), first_order=lambda: grad(f, wrt))
+                             bilinear=simplify(B.mul(B.transpose(dx), H, dx)), first_order=partial(grad, f, wrt))
     Hv = dG
     if sym:
         Hv = simplify(project(dG, x))
@@ -204,7 +205,7 @@ def hessian(expr, wrt, where=None) -> HessianResult | BlockHessianResult:
     forms["bilinear"] = bil
     return HessianResult(f, wrt, Hv, df, directions=(dx, v), bilinear=bil, gradient=g, forms=forms,
                          linear_map=LinearMap(Hv, v, x, sym=sym, diag=diag, kron=kron),
-                         first_order=lambda: grad(f, wrt))
+                         first_order=partial(grad, f, wrt))
 
 
 def _mixed_hessian(expr, a: str, b: str, where) -> HessianResult:
@@ -222,7 +223,7 @@ def _mixed_hessian(expr, a: str, b: str, where) -> HessianResult:
         ga = simplify(project(ga, xa))
     if xa.shape[1] == 1 and xb.shape[1] == 1:
         H = jacobian_matrix(dG, db)
-        return HessianResult(f, (a, b), H, df, directions=(dxa, db), gradient=ga, first_order=lambda: grad(f, a))
+        return HessianResult(f, (a, b), H, df, directions=(dxa, db), gradient=ga, first_order=partial(grad, f, a))
     # the map's array and code take every direction D; one on B's own space is D's part there
     # ((D + D')/2, or diag(diag(D))), so that entry [.., k, l] is dG[(E_kl + E_lk)/2] (or zero off the diagonal)
     general = B.var(db.name, db.shape, ())
@@ -236,7 +237,7 @@ def _mixed_hessian(expr, a: str, b: str, where) -> HessianResult:
         kron = None
     return HessianResult(f, (a, b), dG, df, directions=(dxa, db), gradient=ga,
                          forms={"kron": kron} if kron is not None else {},
-                         linear_map=LinearMap(L, direction, xb, kron=kron), first_order=lambda: grad(f, a))
+                         linear_map=LinearMap(L, direction, xb, kron=kron), first_order=partial(grad, f, a))
 
 
 @limited("Hessian-vector product")
@@ -259,7 +260,7 @@ def hvp(expr, wrt, where=None, direction: str | None = None) -> HvpResult | Bloc
     Hv = simplify(_differential(g, {x.name: v}))
     if is_symmetric_var(x) or is_diagonal_var(x):  # on the variable's own space, like the gradient
         Hv = simplify(project(Hv, x))
-    return HvpResult(f, wrt, Hv, df, directions=(dx, v), first_order=lambda: grad(f, wrt))
+    return HvpResult(f, wrt, Hv, df, directions=(dx, v), first_order=partial(grad, f, wrt))
 
 
 @limited("compiled function")
@@ -374,7 +375,7 @@ def _block_hvp(expr, names: tuple, where, direction: str) -> BlockHvpResult:
         if is_symmetric_var(xa) or is_diagonal_var(xa):  # on the variable's own space, like the gradient
             hv = simplify(project(hv, xa))
         parts[a] = HvpResult(fa, a, hv, df, directions=(dxa,) + tuple(vs.values()),
-                             first_order=lambda a=a: grad(f, a), moving=dict(vs))
+                             first_order=partial(grad, f, a), moving=dict(vs))
     return BlockHvpResult(f, names, parts, directions=tuple(vs.values()))
 
 

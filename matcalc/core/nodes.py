@@ -59,6 +59,11 @@ def _arg_key(a):
     raise TypeError(type(a))
 
 
+def _remake(cls, args: tuple, shape) -> "Expr":
+    """The node of class `cls` with `args` (an unpickled node: see Expr.__reduce__)."""
+    return cls._make(args, shape)
+
+
 class Expr:
     """Base node. `args` are children (Expr) and payload (names, numbers, dims)."""
 
@@ -100,6 +105,18 @@ class Expr:
 
     def __init__(self, *a, **k):  # pragma: no cover - construction goes through build.py
         raise TypeError("build expressions with matcalc.build, not node classes")
+
+    def __reduce__(self):
+        """Pickled as its class, args and shape, and unpickled through `_make`: the node that comes
+        back is the one existing node with those args (equality is identity), never a copy that
+        compares unequal to it (x - x would not cancel). Copies are the node itself."""
+        return (_remake, (type(self), self.args, self.shape))
+
+    def __copy__(self):
+        return self
+
+    def __deepcopy__(self, memo):
+        return self
 
     # -- structure -------------------------------------------------------
     # `children` (a slot, set when the node is made): the args that are nodes, in order

@@ -168,3 +168,26 @@ def test_a_second_differential_that_is_its_own_inner_product_is_written_once():
     d2f = matcalc.hessian("logdet(X' A X)", "X").bilinear_form()
     body = d2f.split(" where ")[0]
     assert body.count("=") == 0 and body.startswith("<dX, ")  # not <dX, N + R> = <N + R, dX>
+
+
+def test_an_unpickled_expression_is_the_same_node_and_cancels_with_a_fresh_one():
+    import pickle
+    e = matcalc.parse("x' A x + exp(x)' x")
+    back = pickle.loads(pickle.dumps(e))
+    assert back.node is e.node and back == e
+    x_back = next(n for n in back.node.walk() if getattr(n, "name", None) == "x")
+    x_new = next(n for n in matcalc.parse("x' x").node.walk() if getattr(n, "name", None) == "x")
+    assert str(matcalc.core.build.sub(x_back, x_new)) == "zeros(n)"
+
+
+@pytest.mark.parametrize("fn, args", [
+    (matcalc.grad, ("x' A x", "x")), (matcalc.hessian, ("x' A x", "x")), (matcalc.hessian, ("tr(X A X)", "X")),
+    (matcalc.hvp, ("x' A x", "x")), (matcalc.jacobian, ("A x", "x")), (matcalc.grad, ("x' A x + b' x", ["x", "b"])),
+    (matcalc.differential, ("x' x", "x")),
+])
+def test_every_result_kind_pickles_and_checks_after_unpickling(fn, args):
+    import pickle
+    r = fn(*args)
+    back = pickle.loads(pickle.dumps(r))
+    assert str(back) == str(r) and back.node is r.node
+    assert back.check()
