@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from ..core.errors import DeclarationError, MatcalcError, NotSupportedError, ParseError, ShapeError, UnknownNameError
 from ..core.functions import CALLS, FUNCTIONS, canonical_name
-from .declarations import MAX_DIM, Decl, default_kind, norm_name
+from .declarations import MAX_DIM, Decl, default_kind, is_greek, norm_name
 from .dims import Clash, DimSpace, DimVar, count
 from .names import NameRules
 from .parser import Syn
@@ -473,13 +473,20 @@ class Ctx(DimSpace, NameRules):
         nonscalar = [t for _, t in terms if not self.is_scalar(t)]
         if nonscalar:
             first = nonscalar[0]
-            lone = [t for t in nonscalar if t.op == "var" and t.soft]
             spread = [t for _, t in terms if self.is_scalar(t) and t.op != "num"]
+            # a scalar made of the very names it is added to (x - mean(x), W x - logsumexp(W x)) has no
+            # other reading: that name as a scalar would make it trivial, so it is broadcast
+            onto = frozenset().union(*(t.dep for t in nonscalar))
+            onto_names = frozenset().union(*(_undeclared_in(t) for t in nonscalar))
+            own = [_undeclared_in(t) for t in spread]
+            own = [names for names in own if names and names <= onto_names]
+            # (once one such scalar is broadcast, the other names are added to a vector, not given way)
+            lone = [] if own else [t for t in nonscalar if t.op == "var" and t.soft]
             if lone and spread:  # a + sum(sin(G)): a name whose kind is a guess gives way, no broadcasting
                 raise self.clash(f"cannot add {self.src(spread[0])} (a scalar) to {self.src(lone[0])} "
                                  f"({self.show(lone[0])}), whose kind is only a guess", lone[0], spread[0])
             for _, t in terms:
-                if t.dep and self.is_scalar(t):
+                if t.dep and self.is_scalar(t) and not (t.dep <= onto):
                     names = ", ".join(sorted(t.dep))
                     raise self.clash(
                         f"cannot add {self.src(t)} (a scalar) to {self.src(first)} ({self.show(first)}): a scalar "
@@ -507,6 +514,9 @@ class Ctx(DimSpace, NameRules):
             n = " or ".join(map(str, want))
             raise ShapeError(f"{name} takes {n} argument{'s' if want != (1,) else ''}, not {len(ts)}")
         t = ts[0]
+        if name in _STRUCTURAL_CALLS:
+            for u in ts:
+                self._refuse_trivial_reduction(name, u)
         if name in _AXIS_CALLS:
             return self.axis_call(s, name, t, self.axis(s, name, t) if len(ts) == 2 else None)
         if name in FUNCTIONS:
@@ -542,6 +552,20 @@ class Ctx(DimSpace, NameRules):
             return self.mk("kron", (t, u), (self.prod_dim(t.shape[0], u.shape[0]),
                                            self.prod_dim(t.shape[1], u.shape[1])), [s])
         raise UnknownNameError(f"unknown function '{fname}'")  # pragma: no cover - grammar lists them
+
+    def _refuse_trivial_reduction(self, name: str, t: T) -> None:
+        """sum(x), tr(X), kron(X, X) of a name read as a scalar although it looks like a vector or a
+        matrix: on a scalar these are the scalar itself (or 1, for softmax), a reading nobody means
+        (y - sum(y) would be 0). Such a reading is refused, so another one is tried; where none
+        fits, the error of the reading closest to the look is reported."""
+        if not self.is_scalar(t):
+            return
+        against = sorted(n for n in t.dep if self.kinds.get(n) == "scalar" and n not in self.decls
+                         and _looks_nonscalar(n))
+        if against:
+            n = against[0]
+            raise self.clash(f"{name}({self.src(t)}) with {n} a scalar is {'1' if name == 'softmax' else 'trivial'}; "
+                             f"{n} looks like a {default_kind(n)}: declare its kind (where='{n}: ...')", t)
 
     def axis(self, s: Syn, name: str, t: T) -> int:
         """The index a reduction runs over: the literal 1 (down each column) or 2 (along each row)."""
@@ -627,6 +651,34 @@ class Ctx(DimSpace, NameRules):
 
 _DIM_CALLS = ("ones", "zeros", "comm", "dim")
 _AXIS_CALLS = ("sum", "mean", "softmax", "logsumexp")
+#: calls that are trivial on a scalar (the scalar itself, or 1 for softmax)
+_STRUCTURAL_CALLS = frozenset({"sum", "mean", "softmax", "logsumexp", "tr", "det", "logdet", "diag", "vec", "kron"})
+
+
+def _undeclared_in(t: T) -> frozenset:
+    """The undeclared names a typed tree uses (its `dep` leaves out those under always-scalar
+    operations: tr(X) is a scalar whatever X is)."""
+    out = set()
+    stack = [t]
+    while stack:
+        n = stack.pop()
+        if n.op == "var" and n.soft:
+            out.add(n.soft)
+        for a in n.args:
+            if isinstance(a, T):
+                stack.append(a)
+            elif isinstance(a, tuple):
+                for x in a:
+                    if isinstance(x, T):
+                        stack.append(x)
+                    elif isinstance(x, tuple):
+                        stack.extend(y for y in x if isinstance(y, T))
+    return frozenset(out)
+
+
+def _looks_nonscalar(name: str) -> bool:
+    """A Latin name (x a vector, A a matrix) or a capital Greek one (Sigma a matrix)."""
+    return (not is_greek(name) or name[0].isupper()) and default_kind(name) != "scalar"
 
 
 def _is_t(pf: Syn) -> bool:

@@ -203,7 +203,12 @@ def typecheck(syn: Syn, text: str, decls: dict, want_scalar: bool = False):
     found.sort(key=preference)
     if len(found) > 1 and preference(found[0]) == preference(found[1]):
         raise ShapeError(_ambiguous(text, found[0], found[1]))
-    _, _, node, ctx, root = found[0]
+    _, chosen, node, ctx, root = found[0]
+    for n in names:  # sum(x^2): x, a vector by its look, made a square matrix only by the power
+        if chosen[n] == "matrix" and options(n)[0][1] == "vector" and n in ruled_out:
+            raise ShapeError(f"{n} looks like a vector, and a vector has no power {n}^k: this reads {n} as a square "
+                             f"matrix. For the entrywise power write {n}.^k; to mean a matrix or a scalar, declare "
+                             f"it (where='{n}: matrix(n,n)' or where='{n}: scalar')")
     ctx.reading = full_reading(ctx, root)
     ctx.inferred = inferred(ctx)
     return node, ctx

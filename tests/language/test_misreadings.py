@@ -50,3 +50,34 @@ def test_log_of_bars_around_an_undeclared_covariance_is_refused_with_both_readin
     scalar Sigma would also make f a scalar does not settle it."""
     with pytest.raises(ParseError, match="two readings: the determinant"):
         matcalc.grad(latex, r"\Sigma")
+
+
+@pytest.mark.parametrize("text, inferred", [
+    ("x - mean(x)", "x: vector(n)"),
+    ("mean((x - mean(x)).^2)", "x: vector(n)"),
+    ("||X - mean(X)||_F^2", "X: matrix(m,n)"),
+    ("sum(exp(W x - logsumexp(W x)))", "W: matrix(m,n); x: vector(n)"),
+    ("y - sum(y)", "y: vector(n)"),
+    ("x - mean(x) + a", "a: vector(n); x: vector(n)"),
+])
+def test_a_scalar_made_of_the_names_it_is_added_to_is_broadcast_over_them(text, inferred):
+    # x as a scalar would make mean(x) = x and the centred x zero
+    assert matcalc.parse(text).inferred == inferred
+
+
+def test_centring_has_the_textbook_gradient():
+    r = matcalc.grad("mean((x - mean(x)).^2)", "x")
+    assert r.check()
+    assert str(r) == "2 (x - sum(x) / dim(n)) / dim(n)"
+
+
+@pytest.mark.parametrize("text, inferred", [("a + sum(sin(G))", "G: matrix(m,n); a: scalar"),
+                                            ("x - tr(X)", "X: matrix(m,m); x: scalar")])
+def test_a_lone_name_beside_a_scalar_of_other_names_still_gives_way(text, inferred):
+    assert matcalc.parse(text).inferred == inferred
+
+
+@pytest.mark.parametrize("text", ["tr(X^0.5)", "sum(x^2)", "tr(A^(1/2))"])
+def test_a_reduction_made_trivial_by_reading_its_operand_as_a_scalar_is_refused(text):
+    with pytest.raises(matcalc.MatcalcError, match="declare"):
+        matcalc.parse(text)
