@@ -341,6 +341,11 @@ class Ctx(DimSpace, NameRules):
             e_name = e.a  # x^{t}: braces group as TeX does, the same two readings as x^t
         else:
             e_name = e
+        if pf.kind == "pow" and e_name.kind == "name" and e_name.a not in ("t", "H") and e_name is e \
+                and e.a[0] in "tH" and base.op not in ("num", "euler"):
+            first = self.split_run(e.a, e.start, check=False)[0]  # x^tAx: the run after ^ is t A x
+            if first in ("t", "H"):
+                e_name = Syn("name", first, None, e.start, e.start + 1)
         if pf.kind == "pow" and e_name.kind == "name" and e_name.a in ("t", "H") and e_name.a not in self.decls \
                 and e_name.a not in self.bindings and base.op not in ("num", "euler"):
             e = e_name
@@ -483,8 +488,11 @@ class Ctx(DimSpace, NameRules):
             # (once one such scalar is broadcast, the other names are added to a vector, not given way)
             lone = [] if own else [t for t in nonscalar if t.op == "var" and t.soft]
             if lone and spread:  # a + sum(sin(G)): a name whose kind is a guess gives way, no broadcasting
+                n = lone[0].soft
                 raise self.clash(f"cannot add {self.src(spread[0])} (a scalar) to {self.src(lone[0])} "
-                                 f"({self.show(lone[0])}), whose kind is only a guess", lone[0], spread[0])
+                                 f"({self.show(lone[0])}), whose kind is only a guess; to add it to every entry, "
+                                 f"declare {n} (where='{n}: {'matrix(m,n)' if self.is_col(lone[0]) is False else 'vector(n)'}')",
+                                 lone[0], spread[0])
             for _, t in terms:
                 if t.dep and self.is_scalar(t) and not (t.dep <= onto):
                     names = ", ".join(sorted(t.dep))

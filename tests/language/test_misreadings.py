@@ -81,3 +81,14 @@ def test_a_lone_name_beside_a_scalar_of_other_names_still_gives_way(text, inferr
 def test_a_reduction_made_trivial_by_reading_its_operand_as_a_scalar_is_refused(text):
     with pytest.raises(matcalc.MatcalcError, match="declare"):
         matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text", ["x^tAx", "w^tx", "x^Hy"])
+def test_a_t_or_h_run_after_a_caret_is_refused_with_both_readings(text):
+    with pytest.raises(ParseError, match="has two readings"):
+        matcalc.parse(text)
+
+
+def test_adding_a_scalar_to_a_guessed_matrix_says_what_to_declare():
+    with pytest.raises(matcalc.MatcalcError, match="declare X \\(where='X: matrix"):
+        matcalc.grad("sum((X - c).^2)", "c", where="c: scalar")
