@@ -144,6 +144,8 @@ def check(result, trials: int = 3, seed: int = 0, tol: float = 1e-5) -> CheckRep
         raise MatcalcError(f"trials must be a whole number of trials, at least 1, not {trials!r}")
     if isinstance(tol, bool) or not isinstance(tol, (int, float)) or not tol > 0:
         raise MatcalcError(f"tol must be a positive number, not {tol!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise MatcalcError(f"seed must be a whole number, at least 0, not {seed!r}")
     parts = getattr(result, "parts", None)
     if parts is not None:  # several variables: every part (gradient, block) is checked
         reports = [check(p, trials=trials, seed=seed, tol=tol) for p in parts.values()]

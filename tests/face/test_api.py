@@ -191,3 +191,16 @@ def test_every_result_kind_pickles_and_checks_after_unpickling(fn, args):
     back = pickle.loads(pickle.dumps(r))
     assert str(back) == str(r) and back.node is r.node
     assert back.check()
+
+
+@pytest.mark.parametrize("call", [lambda r: r.to_numpy(backend="tensorflow"),
+                                  lambda r: r.numpy_source(backend="tensorflow")])
+def test_an_unknown_backend_is_refused_by_every_code_path(call):
+    with pytest.raises(matcalc.MatcalcError, match="backend must be one of numpy, jax, torch"):
+        call(matcalc.grad("x' x", "x"))
+
+
+@pytest.mark.parametrize("seed", ["a", -1, 1.5, True])
+def test_check_refuses_a_seed_that_is_not_a_whole_number(seed):
+    with pytest.raises(matcalc.MatcalcError, match="seed must be"):
+        matcalc.grad("x' x", "x").check(seed=seed)
