@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from ..core import build as B
 from ..core.errors import NotSupportedError
-from ..core.nodes import (SCALAR, Add, Diag, Expr, Hadamard, Kron, MatPow, Mul, Sum, Trace, Transpose, Unvec, Var,
-                          Vec)
+from ..core.nodes import (SCALAR, Add, Diag, DiagPart, Expr, Hadamard, Kron, MatPow, Mul, Sum, Trace, Transpose,
+                          Unvec, Var, Vec)
 from .rules import DIFFERENTIAL, TRANSPOSE, kron_factors
 
 
@@ -120,9 +120,7 @@ def kronecker_of(dF: Expr, dvar: Var) -> Expr:
     for node in dF.walk():
         if name not in node.free:
             continue
-        memo[node] = _kron_rule(node, memo, name, n_in) if not isinstance(node, Diag) else None
-        if memo[node] is None and node is dF:
-            raise NotSupportedError("no Kronecker form through diag(.)")
+        memo[node] = _kron_rule(node, memo, name, n_in)
     if dF not in memo:
         return B.zeros((_size(dF.shape), n_in))
     return memo[dF]
@@ -135,8 +133,6 @@ def _vec_row(x: Expr) -> Expr:
 def _kron_rule(e: Expr, memo: dict, name: str, n_in) -> Expr:
     if isinstance(e, Var):
         return B.identity(n_in)
-    if any(memo.get(c, 0) is None for c in e.children) and not isinstance(e, Mul):
-        raise NotSupportedError("no Kronecker form through diag(.)")
     rule = KRONECKER.get(type(e))
     if rule is None:
         raise NotSupportedError(f"no Kronecker form through {type(e).__name__}")
@@ -157,8 +153,6 @@ def _k_mul(e, memo, name):                # vec(P F Q) = (Q' (x) P) vec F
         raise NotSupportedError("internal: the differential is not linear in the direction")
     i = deps[0]
     f = e.args[i]
-    if memo.get(f, 0) is None and not isinstance(f, Diag):
-        raise NotSupportedError("no Kronecker form through diag(.)")
     if f.shape == SCALAR:
         rest = B.mul(*(e.args[:i] + e.args[i + 1:]))
         return B.mul(B.vec(rest), memo[f])
@@ -167,8 +161,6 @@ def _k_mul(e, memo, name):                # vec(P F Q) = (Q' (x) P) vec F
     q = B.mul(*chain[j + 1:]) if j + 1 < len(chain) else None
     if isinstance(f, Diag) and q is not None and q.shape[1] == 1:  # P diag(dv) q = P diag(q) dv
         return B.mul(B.num(c), *scal, *([p] if p is not None else []), B.diag(q), memo[f.arg])
-    if isinstance(f, Diag):
-        raise NotSupportedError("no Kronecker form through diag(.)")
     left = B.kron(B.transpose(q) if q is not None else B.identity(f.shape[1]),
                   p if p is not None else B.identity(f.shape[0]))
     return B.mul(B.num(c), *scal, left, memo[f])
@@ -186,7 +178,29 @@ def _k_transpose(e, memo, name):          # vec(F') = K vec F
 
 
 def _k_trace(e, memo, name):              # tr F = vec(I)' vec F
-    return B.mul(_vec_row(B.identity(e.arg.shape[0])), memo[e.arg])
+    n = e.arg.shape[0]
+    j = memo[e.arg]
+    out = []
+    for t in (j.args if isinstance(j, Add) else (j,)):
+        # vec(I)' (C (x) D) W = diag(C' D)': tr(D diag(v) C') = sum_k (C' D)_kk v_k
+        c, scal, chain = t.split() if isinstance(t, Mul) else (1, (), (t,))
+        k = _embedded(chain, n)
+        if k is not None and k[0].shape == (n, n):
+            C, D, rest = k
+            out.append(B.mul(B.num(c), *scal, B.transpose(B.diagpart(B.mul(B.transpose(C), D))), *rest))
+        else:
+            out.append(B.mul(_vec_row(B.identity(n)), t))
+    return B.add(*out)
+
+
+def _embedded(chain, p: int):
+    """(C, D, rest) when a chain is (C (x) D) W rest, W the diagonal embedding of size q, C and D
+    both p x q."""
+    if len(chain) >= 2 and isinstance(chain[0], Kron) and chain[1].shape[1] != 1 \
+            and chain[1] is _diagonal_embedding(chain[1].shape[1]) \
+            and all(f.shape == (p, chain[1].shape[1]) for f in chain[0].args):
+        return chain[0].args + (chain[2:],)
+    return None
 
 
 def _k_sum(e, memo, name):                # sum F = vec(1 1')' vec F
@@ -197,9 +211,38 @@ def _k_vec(e, memo, name):                # vec(vec F) = vec F, vec(unvec f) = f
     return memo[e.arg]
 
 
+def _diagonal_embedding(n) -> Expr:
+    """W with vec(diag(v)) = W v (n^2 x n; column-major vec): W[(j, k), i] = [j = k = i], the
+    entrywise product of I (x) 1 and 1 (x) I."""
+    one = B.ones((n, 1))
+    return B.hadamard(B.kron(B.identity(n), one), B.kron(one, B.identity(n)))
+
+
+def _k_diag(e, memo, name):               # vec(diag(v)) = W v
+    return B.mul(_diagonal_embedding(e.shape[0]), memo[e.arg])
+
+
+def _k_diagpart(e, memo, name):           # diag(F) = W' vec F
+    n = e.shape[0]
+    w = _diagonal_embedding(n)
+    j = memo[e.arg]
+    terms = j.args if isinstance(j, Add) else (j,)
+    out = []
+    for t in terms:  # W_n' (C (x) D) W_k = C .* D (n x k): diag(M diag(v) N) has the Jacobian M .* N'
+        c, scal, chain = t.split() if isinstance(t, Mul) else (1, (), (t,))
+        k = _embedded(chain, n)
+        if k is not None:
+            C, D, rest = k
+            out.append(B.mul(B.num(c), *scal, B.hadamard(C, D), *rest))
+        else:
+            out.append(B.mul(B.transpose(w), t))
+    return B.add(*out)
+
+
 def _k_kron(e, memo, name):               # vec(dA (x) B) = L_A vec dA, vec(A (x) dB) = L_B vec dB
     return B.add(*[B.mul(lf, memo[f]) for f, lf in zip(e.args, kron_factors(e)) if name in f.free])
 
 
 KRONECKER: dict = {Add: _k_add, Mul: _k_mul, Hadamard: _k_hadamard, Transpose: _k_transpose,
-                   Trace: _k_trace, Sum: _k_sum, Vec: _k_vec, Unvec: _k_vec, Kron: _k_kron}
+                   Trace: _k_trace, Sum: _k_sum, Vec: _k_vec, Unvec: _k_vec, Kron: _k_kron, Diag: _k_diag,
+                   DiagPart: _k_diagpart}

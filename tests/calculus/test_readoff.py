@@ -257,3 +257,29 @@ def test_a_single_power_keeps_its_differential_written_out():
     """The textbook writes d(X^3) = dX X^2 + X dX X + X^2 dX; nesting pays only for several powers."""
     r = matcalc.hessian("tr(X^6)", "X", where="X: matrix(n,n)")
     assert str(r) == "6 (V X^4 + X V X^3 + X^2 V X^2 + X^3 V X + X^4 V)'"
+
+
+def test_kronecker_form_of_diag_of_a_vector_is_the_diagonal_embedding():
+    r = matcalc.jacobian("diag(x)", "x", where="x: vector(n)")
+    J = matcalc.parse(r.forms()["kron"]["text"], where="x: vector(n)").evaluate(x=np.ones(N))
+    want = np.zeros((N * N, N))
+    for i in range(N):
+        want[i + N * i, i] = 1  # vec(diag(v)) has v_i at row i + n i (column-major)
+    np.testing.assert_array_equal(J, want)
+
+
+def test_jacobian_of_the_diagonal_of_a_product_around_diag_is_a_hadamard_product():
+    r = matcalc.jacobian("diag(A diag(x) B)", "x", where="A: matrix(m,n); B: matrix(n,m)")
+    assert str(r) == "A .* B'"  # diag(A diag(x) B)_i = sum_j A_ij x_j B_ji
+    assert r.check()
+
+
+def test_hessian_through_diag_of_the_variable_is_a_hadamard_product():
+    r = matcalc.hessian("log(det(A + diag(x)))", "x")
+    assert str(r) == "-((diag(x) + A)^-1 .* (diag(x) + A')^-1)"  # -(P^-1 .* P^-T), P = A + diag(x)
+    assert r.check()
+    A, x = np.eye(N) * 3 + 0.1, np.ones(N)
+    P = np.linalg.inv(A + np.diag(x))
+    np.testing.assert_allclose(r.evaluate(A=A, x=x), -(P * P.T), rtol=1e-12)
+    np.testing.assert_allclose(matcalc.compile("log(det(A + diag(x)))", "x", outputs=("hessian",))(A=A, x=x),
+                               -(P * P.T), rtol=1e-12)

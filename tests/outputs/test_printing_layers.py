@@ -49,7 +49,7 @@ def test_gradient_text_reads_back_as_the_same_expression(text, wrt, where):
 @pytest.mark.parametrize("text, where, macro", [
     ("logsumexp(x)", "", r"\operatorname{logsumexp}"),
     ("softmax(Z)", "Z: matrix(k,N)", r"\operatorname{softmax}"),
-    ("unvec(v, m, n)", "v: vector(m*n)", r"\operatorname{unvec}_{m \times n}"),
+    ("unvec(v, m, n)", "v: vector(m*n)", r"\operatorname{unvec}\left(v, m, n\right)"),
     ("kron(A, B)", "A: matrix(m,n); B: matrix(p,q)", r"\otimes"),
     ("x .^ y", "x, y: vector(n)", r"x^{\circ y}"),
     ("sum(X, 1)", "X: matrix(m,n)", r"\mathbf{1}^{\top} X"),

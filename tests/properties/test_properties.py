@@ -66,7 +66,7 @@ EPS = np.finfo(float).eps
 #: NotSupportedError messages judged to be genuinely unsupported requests
 NOT_SUPPORTED_SEEN: collections.Counter = collections.Counter()
 GENUINELY_UNSUPPORTED = (
-    "no Kronecker form",   # a Kronecker/matrix form through diag(.) of the direction
+    "no Kronecker form",   # a Kronecker form through a node class without a forward rule
 )
 
 
