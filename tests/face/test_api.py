@@ -204,3 +204,19 @@ def test_an_unknown_backend_is_refused_by_every_code_path(call):
 def test_check_refuses_a_seed_that_is_not_a_whole_number(seed):
     with pytest.raises(matcalc.MatcalcError, match="seed must be"):
         matcalc.grad("x' x", "x").check(seed=seed)
+
+
+@pytest.mark.parametrize("text, where", [
+    ("sum(diag(X).^2) + tr(A X)", "X: matrix(n,n) diagonal; A: matrix(n,n)"),
+    ("log(det(A + diag(diag(X))))", "X: matrix(n,n); A: matrix(n,n)"),
+    ("tr(X diag(diag(X)))", "X: matrix(n,n)"),
+])
+def test_the_kronecker_form_of_a_hessian_through_diag_is_its_dense_array(text, where):
+    r = matcalc.hessian(text, "X", where=where)
+    assert r.kron is not None
+    rng = np.random.default_rng(5)
+    vals = {"X": np.diag(rng.uniform(1, 2, 3)) if "diagonal" in where else rng.standard_normal((3, 3)),
+            "A": rng.standard_normal((3, 3)) + 4 * np.eye(3)}
+    H = r.evaluate(vals)  # [i, j, k, l] = d2f / dX_ij dX_kl
+    K = r.kron.evaluate(vals)  # vec(H[V]) = K vec(V), column-major
+    assert np.allclose(K, H.transpose(1, 0, 3, 2).reshape(9, 9).T, atol=1e-10)
