@@ -120,6 +120,8 @@ class Result:
         """Names a reader of str(self) has declared (r.where): never reused for 'where' names."""
         names = set(self.function.node.free) | {d.name for d in self.directions}
         names |= {v.name for v in self.function.context}
+        for n in self.function.node.walk():  # dimension names read like variables: never reuse one
+            names |= {d for d in n.shape if isinstance(d, str) and "*" not in d}
         return frozenset(names)
 
     @_printing
@@ -460,8 +462,6 @@ class SeveralResult(Result):
         for p in self.parts.values():
             names |= p._taken()
             names |= {d for v in p.directions for d in v.shape if isinstance(d, str)}
-        for n in self.function.node.walk():  # dimension names read like variables: never reuse one
-            names |= {d for d in n.shape if isinstance(d, str) and "*" not in d}
         return frozenset(names)
 
     def _bodies(self) -> list:

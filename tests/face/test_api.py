@@ -220,3 +220,9 @@ def test_the_kronecker_form_of_a_hessian_through_diag_is_its_dense_array(text, w
     H = r.evaluate(vals)  # [i, j, k, l] = d2f / dX_ij dX_kl
     K = r.kron.evaluate(vals)  # vec(H[V]) = K vec(V), column-major
     assert np.allclose(K, H.transpose(1, 0, 3, 2).reshape(9, 9).T, atol=1e-10)
+
+
+def test_a_where_name_is_never_a_dimension_name_so_the_latex_reads_back():
+    r = matcalc.hessian("log(sum(exp(A x + b)))", "x", where="A: matrix(p,n)")
+    assert "where p =" not in str(r)
+    assert matcalc.parse(r.latex(), where=r.where).node is matcalc.parse(str(r), where=r.where).node
