@@ -327,6 +327,9 @@ class Ctx(DimSpace, NameRules):
         if pf.kind == "pow" and inner.kind == "name" and inner.a[0] == "T" and (
                 inner.a == "T" or (e.kind == "name" or (e.kind == "neg"))):
             parts = self.split_run(inner.a, inner.start) if inner.a != "T" else ["T"]
+            if parts[0] == "T" and base.op == "num":
+                raise ParseError(f"{self.src(base)}^T transposes a number; for the vector of ones write ones(n)' x "
+                                 "(or sum(x) for the sum of the entries)", self.text, pf.start)
             if parts[0] == "T":
                 self.scalar_transposes += self.is_scalar(base)
                 new = self.mk("transpose", (base,), (base.shape[1], base.shape[0]), [base, pf])

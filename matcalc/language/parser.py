@@ -160,6 +160,12 @@ def _lookalikes(toks) -> None:
             if low in names:
                 raise _Refused(t.start_pos, f"unknown function '{t}': function names are lowercase; write {low}(...)"
                                             f" (or, for a product of names, put spaces between them)")
+        elif t.type == "NUMBER" and nxt.type == "TICK" and (i == 0 or toks[i - 1].type not in ("CARET", "DOTCARET")):
+            raise _Refused(t.start_pos, f"{t}' transposes a number; for the vector of ones write ones(n)' x "
+                                        "(or sum(x) for the sum of the entries)")
+        elif t.type == "TICK" and nxt.type == "NUMBER" and str(nxt) == "1" and nxt.start_pos == t.end_pos:
+            raise _Refused(nxt.start_pos, "'1 is the number 1; for the vector of ones write x' ones(n) (or sum(x) for "
+                                          "the sum of the entries), for a product by 1 put a space")
         elif t.type == "NORM_CLOSE" and nxt.type == "NUMBER" and nxt.start_pos == t.end_pos:
             raise _Refused(nxt.start_pos, f"a number right after a norm: write ||...||_{nxt} for the {nxt}-norm, "
                                           f"or ||...|| * {nxt} for a product")

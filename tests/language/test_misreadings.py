@@ -92,3 +92,14 @@ def test_a_t_or_h_run_after_a_caret_is_refused_with_both_readings(text):
 def test_adding_a_scalar_to_a_guessed_matrix_says_what_to_declare():
     with pytest.raises(matcalc.MatcalcError, match="declare X \\(where='X: matrix"):
         matcalc.grad("sum((X - c).^2)", "c", where="c: scalar")
+
+
+@pytest.mark.parametrize("text", ["1'x", "x'1", "1ᵀx", "1^T x", r"1^\top x"])
+def test_a_transposed_one_is_refused_with_the_ones_vector_to_write(text):
+    with pytest.raises(ParseError, match="ones\\(n\\)"):
+        matcalc.parse(text)
+
+
+def test_the_latex_ones_vector_and_an_exponent_before_a_transpose_still_read():
+    assert str(matcalc.parse(r"\mathbf{1}^\top x")) == "x' ones(n)"
+    assert str(matcalc.parse("X^2'")) == "X'^2"
