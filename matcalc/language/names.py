@@ -129,6 +129,11 @@ class NameRules:
             raise UnknownNameError(f"'{self.text[a.start:a.end + 1]}...' has two readings: the logistic function "
                                    f"(write sigmoid(...)) or a scalar sigma times (...) (write 'sigma (...)' or "
                                    f"declare sigma, where='sigma: scalar')")
+        if name in _FUNCTION_LETTERS and name not in self.decls and name not in self.bindings:
+            # phi(x), psi(W x): how papers write a feature map or an activation, not a product
+            raise UnknownNameError(f"'{self.text[a.start:a.end + 1]}...' reads as a function {name}, which matcalc "
+                                   f"does not know; write the function itself (tanh(...), sigmoid(...), ...), or to "
+                                   f"multiply write '{name} (...)' or declare {name} (where='{name}: scalar')")
         if self.known(name) or name in self.vars:
             return
         if len(name) >= 2 and name.isalpha() and name.islower():
@@ -147,3 +152,8 @@ class NameRules:
         rest = self.text[b.start:b.end]
         raise ParseError(f"'{self.text[a.start:b.end]}' has two readings: {f}({arg} {rest}) or {f}({arg}) {rest}; "
                          f"write the parentheses", self.text, a.start)
+
+
+#: Greek letters papers use as names of functions (a feature map phi(x), an activation psi(W x), the
+#: normal CDF Phi(x)): before '(' they are refused, not read as a scalar times the group
+_FUNCTION_LETTERS = frozenset({"phi", "varphi", "psi", "Phi"})

@@ -103,3 +103,14 @@ def test_a_transposed_one_is_refused_with_the_ones_vector_to_write(text):
 def test_the_latex_ones_vector_and_an_exponent_before_a_transpose_still_read():
     assert str(matcalc.parse(r"\mathbf{1}^\top x")) == "x' ones(n)"
     assert str(matcalc.parse("X^2'")) == "X'^2"
+
+
+@pytest.mark.parametrize("text", ["phi(x)", "psi(W x)", "φ(x)", "Phi(x)", r"\phi(x)"])
+def test_a_greek_function_letter_before_parentheses_is_refused_not_multiplied(text):
+    with pytest.raises(matcalc.MatcalcError, match="does not know"):
+        matcalc.parse(text)
+
+
+def test_a_declared_or_spaced_function_letter_multiplies():
+    assert str(matcalc.parse("phi(x)", where="phi: scalar")) == "phi x"
+    assert str(matcalc.parse("phi (x)")) == "phi x"
