@@ -132,6 +132,10 @@ def _tokens(src: str) -> list:
                 continue
             out.append(_Tok("cmd", word, start, pos, space))
         elif sym is not None:
+            if sym in " \t\n" and start > 0 and src[start - 1] in " \t" and out:
+                # 'A \ b': a control space after a space is MATLAB's left division, not LaTeX spacing
+                raise ParseError("'\\' between spaces reads as LaTeX's control space; for MATLAB's solve A \\ b "
+                                 "write A^-1 b (or inv(A) b)", src, start)
             if sym in " ,;:!>" or sym in "()[]":  # \, \; spacing; \( \) \[ \] math delimiters
                 space = True
                 continue
@@ -799,7 +803,9 @@ class _Reader:
         if w in ("partial", "nabla", "int", "prod", "lim", "max", "min", "sup", "inf", "infty", "hat", "tilde",
                  "bar", "dot"):
             raise self.error(f"\\{w} is not part of the language of formulas matcalc differentiates", t.start)
-        raise self.error(f"unknown LaTeX command \\{w}", t.start)
+        after_operand = t.start > 0 and (self.src[t.start - 1].isalnum() or self.src[t.start - 1] in ")}")
+        solve = " (for MATLAB's solve A\\b write A^-1 b)" if len(w) <= 2 and after_operand else ""
+        raise self.error(f"unknown LaTeX command \\{w}{solve}", t.start)
 
     def _group_ahead(self) -> bool:
         t = self.peek()

@@ -114,3 +114,13 @@ def test_a_greek_function_letter_before_parentheses_is_refused_not_multiplied(te
 def test_a_declared_or_spaced_function_letter_multiplies():
     assert str(matcalc.parse("phi(x)", where="phi: scalar")) == "phi x"
     assert str(matcalc.parse("phi (x)")) == "phi x"
+
+
+@pytest.mark.parametrize("text", [r"||A \ b||^2", r"A\b"])
+def test_matlab_left_division_is_refused_with_the_inverse_to_write(text):
+    with pytest.raises(ParseError, match="A\\^-1 b"):
+        matcalc.parse(text)
+
+
+def test_a_latex_control_space_after_a_name_is_still_a_space():
+    assert str(matcalc.parse(r"x^\top A\ x")) == "x' A x"
