@@ -250,7 +250,7 @@ def diagpart(x: Expr) -> Expr:
     n = x.shape[0]
     if isinstance(x, Diag):
         return x.arg
-    if isinstance(x, Identity):
+    if isinstance(x, (Identity, Ones)):
         return ones((n, 1))
     if isinstance(x, Zero):
         return zeros((n, 1))

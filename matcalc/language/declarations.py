@@ -237,6 +237,10 @@ def _close_props(props: set, kind: str, dims: tuple, name: str) -> frozenset:
                 if q not in out:
                     out.add(q)
                     changed = True
+    if "diagonal" in out and "positive" in out:
+        raise DeclarationError(f"{name} cannot be both diagonal and positive: positive means every entry is "
+                               f"positive, and the entries off a diagonal matrix's diagonal are 0; for a positive "
+                               f"diagonal declare {name} diagonal spd")
     square = out & SQUARE_PROPS
     if square and kind != "matrix":
         raise DeclarationError(f"{name} is a {kind}, but {', '.join(sorted(square))} needs a square matrix")

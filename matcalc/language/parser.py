@@ -160,7 +160,7 @@ def _lookalikes(toks) -> None:
             if low in names:
                 raise _Refused(t.start_pos, f"unknown function '{t}': function names are lowercase; write {low}(...)"
                                             f" (or, for a product of names, put spaces between them)")
-        elif t.type == "NUMBER" and nxt.type == "TICK" and (i == 0 or toks[i - 1].type not in ("CARET", "DOTCARET")):
+        elif t.type == "NUMBER" and nxt.type == "TICK" and not _is_exponent(toks, i):
             raise _Refused(t.start_pos, f"{t}' transposes a number; for the vector of ones write ones(n)' x "
                                         "(or sum(x) for the sum of the entries)")
         elif t.type == "TICK" and nxt.type == "NUMBER" and str(nxt) == "1" and nxt.start_pos == t.end_pos:
@@ -169,6 +169,14 @@ def _lookalikes(toks) -> None:
         elif t.type == "NORM_CLOSE" and nxt.type == "NUMBER" and nxt.start_pos == t.end_pos:
             raise _Refused(nxt.start_pos, f"a number right after a norm: write ||...||_{nxt} for the {nxt}-norm, "
                                           f"or ||...|| * {nxt} for a product")
+
+
+def _is_exponent(toks: list, i: int) -> bool:
+    """Is the number toks[i] an exponent (X^2', X^-1')? Then a transpose after it is the power's."""
+    j = i - 1
+    if j >= 0 and toks[j].type == "MINUS":
+        j -= 1
+    return j >= 0 and toks[j].type in ("CARET", "DOTCARET")
 
 
 def _norm_subscript_first(toks: list) -> list:

@@ -46,16 +46,18 @@ def sample_value(v: Var, dims: dict, rng: np.random.Generator):
     props = v.props
     if (r, c) == SCALAR and v.shape == SCALAR:
         return float(rng.uniform(0.5, 1.5))
-    if "spd" in props:
-        a = rng.standard_normal((r, r))
+    if "diagonal" in props:  # (spd too: its diagonal is positive)
+        x = np.diag(rng.uniform(0.5, 1.5, r))
+    elif "spd" in props:  # with positive entries when declared positive too
+        a = rng.uniform(0.5, 1.5, (r, r)) if "positive" in props else rng.standard_normal((r, r))
         x = a @ a.T / r + np.eye(r)
     elif "orthogonal" in props:
         q, _ = np.linalg.qr(rng.standard_normal((r, r)))
         x = q
-    elif "diagonal" in props:
-        x = np.diag(rng.uniform(0.5, 1.5, r))
     elif "positive" in props:
         x = rng.uniform(0.5, 1.5, (r, c))
+        if "symmetric" in props:
+            x = (x + x.T) / 2
     else:
         x = rng.standard_normal((r, c))
         if "symmetric" in props:

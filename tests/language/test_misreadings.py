@@ -103,6 +103,7 @@ def test_a_transposed_one_is_refused_with_the_ones_vector_to_write(text):
 def test_the_latex_ones_vector_and_an_exponent_before_a_transpose_still_read():
     assert str(matcalc.parse(r"\mathbf{1}^\top x")) == "x' ones(n)"
     assert str(matcalc.parse("X^2'")) == "X'^2"
+    assert str(matcalc.parse("D^-1'")) == "D^-T"
 
 
 @pytest.mark.parametrize("text", ["phi(x)", "psi(W x)", "φ(x)", "Phi(x)", r"\phi(x)"])

@@ -71,3 +71,14 @@ def test_generated_numpy_code_checks_positive_scalars():
     assert np.allclose(f(2.0, np.array([1.0, 1.0])), 2 * np.log(2.0) * np.ones(2))
     with pytest.raises(ValueError, match="positive"):
         f(-1.0, np.array([1.0, 1.0]))
+
+
+@pytest.mark.parametrize("where", ["X: matrix(n,n) diagonal spd", "X: matrix(n,n) symmetric positive",
+                                   "X: matrix(n,n) spd positive"])
+def test_check_samples_values_that_keep_every_declared_property(where):
+    assert matcalc.grad("log(det(X)) + sum(X)", "X", where=where).check()
+
+
+def test_a_diagonal_positive_declaration_is_refused_with_what_to_declare():
+    with pytest.raises(matcalc.MatcalcError, match="declare X diagonal spd"):
+        matcalc.parse("tr(X)", where="X: matrix(n,n) diagonal positive")
