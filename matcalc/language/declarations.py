@@ -197,6 +197,11 @@ def _parse_spec(spec: str, item: str):
     elif word in PROPS:
         if dimtext is not None:
             raise DeclarationError(f"{_show(item)}: a property takes no arguments")
+        later = _SPEC.match(rest.strip())
+        if later and (later.group(1) in KINDS or (later.group(1) in PROPS and re.search(
+                r"\b(?:" + "|".join(KINDS) + r")\b", rest))):  # 'symmetric matrix(n,n)': properties first, as in prose
+            kind, dims, props = _parse_spec(rest.strip(), item)
+            return kind, dims, props | {word}
         words = [word] + words
     else:
         close = [k for k in KINDS + PROPS if k.startswith(word[:3].lower())]
@@ -208,7 +213,7 @@ def _parse_spec(spec: str, item: str):
             if w.endswith(":"):  # x: vector(n), y: vector(n)
                 raise DeclarationError(f"{_show(item)} holds two declarations: separate them with ';' "
                                        "(x: vector(n); y: vector(n))")
-            close = difflib.get_close_matches(w.lower(), PROPS, n=1)
+            close = difflib.get_close_matches(w.split("(")[0].lower(), PROPS + KINDS, n=1)
             hint = f" (did you mean {close[0]}?)" if close else ""
             raise DeclarationError(f"unknown property {_show(w)} in {_show(item)}{hint}; properties are "
                                    f"{', '.join(PROPS)}")

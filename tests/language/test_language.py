@@ -229,3 +229,13 @@ def test_ones_and_zeros_take_a_product_of_dimensions():
 def test_a_dimension_argument_that_is_not_a_product_of_dimensions_is_refused():
     with pytest.raises(matcalc.ShapeError, match="takes dimensions"):
         matcalc.parse("ones(m + n)")
+
+
+@pytest.mark.parametrize("where", ["A: symmetric matrix(n,n)", "A: matrix(n,n) symmetric"])
+def test_properties_may_come_before_or_after_the_kind(where):
+    assert matcalc.parse("tr(A)", where=where).inferred == "A: matrix(n,n) symmetric"
+
+
+def test_a_misspelt_kind_after_a_property_is_named():
+    with pytest.raises(matcalc.MatcalcError, match="did you mean matrix"):
+        matcalc.parse("tr(A)", where="A: symmetric matrx(n,n)")
