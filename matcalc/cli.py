@@ -111,6 +111,9 @@ def _read_expr(expr: str) -> str:
 def run(args) -> int:
     text = _read_expr(args.expr)
     wrt = args.wrt
+    if wrt is not None and not wrt.strip():
+        raise MatcalcError("--wrt is empty: name the variable to differentiate by (--wrt x), or leave --wrt out "
+                           "to differentiate by the only variable")
     if not wrt:
         names = matcalc.parse(text, where=args.where).variables
         if len(names) == 1:  # one variable: differentiate by it

@@ -417,3 +417,9 @@ def test_cli_stops_quietly_when_its_reader_goes_away():
     err = proc.stderr.read()
     proc.wait(timeout=120)
     assert "internal error" not in err and "Traceback" not in err
+
+
+def test_an_empty_wrt_is_an_error_not_a_parse_only_run(cli):
+    code, out, err = cli("x'x", "--wrt", "")
+    assert code == 2 and out == ""
+    assert "--wrt is empty" in err
