@@ -191,6 +191,7 @@ register(CallSpec("unvec", arity=(3,), doc="unvec(v, m, n): the m x n matrix X w
 register(CallSpec("kron", arity=(2,), doc="Kronecker product"))
 register(CallSpec("ones", arity=(1, 2), doc="a vector or matrix of ones, by dimensions"))
 register(CallSpec("zeros", arity=(1, 2), doc="a vector or matrix of zeros, by dimensions"))
+register(CallSpec("eye", doc="eye(n): the n x n identity I_n (MATLAB's spelling; a bare eye is I)"))
 register(CallSpec("comm", arity=(2,), doc="the commutation matrix K(m, n)"))
 register(CallSpec("dim", doc="the size of a dimension, as a number"))
 register(CallSpec("norm1", doc="the 1-norm of a vector, sum(abs(x)) (MatrixCalculus.org)"))

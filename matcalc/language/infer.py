@@ -635,7 +635,7 @@ class Ctx(DimSpace, NameRules):
 
     def dim_call(self, s: Syn, name: str, args) -> T:
         dims = [self.dim_arg(a, name) for a in args]
-        want = {"ones": (1, 2), "zeros": (1, 2), "comm": (2,), "dim": (1,)}[name]
+        want = {"ones": (1, 2), "zeros": (1, 2), "eye": (1,), "comm": (2,), "dim": (1,)}[name]
         if len(dims) not in want:
             raise ShapeError(f"{name} takes {' or '.join(map(str, want))} dimension arguments")
         if name in ("ones", "zeros"):
@@ -643,6 +643,8 @@ class Ctx(DimSpace, NameRules):
             return T(name, (), shape, s.start, s.end, dep=frozenset())
         if name == "dim":
             return self.mk("dimsize", (dims[0],), (self.unit, self.unit), [s])
+        if name == "eye":
+            return T("identity", (), (dims[0], dims[0]), s.start, s.end, dep=frozenset())
         return T("comm", tuple(dims), (self.prod_dim(dims[0], dims[1]),) * 2, s.start, s.end, dep=frozenset())
 
     def dim_named(self, name: str) -> DimVar:
@@ -660,7 +662,7 @@ class Ctx(DimSpace, NameRules):
         return tuple(construct.build_var(self, t) for t in self.vars.values())
 
 
-_DIM_CALLS = ("ones", "zeros", "comm", "dim")
+_DIM_CALLS = ("ones", "zeros", "eye", "comm", "dim")
 _AXIS_CALLS = ("sum", "mean", "softmax", "logsumexp")
 #: calls that are trivial on a scalar (the scalar itself, or 1 for softmax)
 _STRUCTURAL_CALLS = frozenset({"sum", "mean", "softmax", "logsumexp", "tr", "det", "logdet", "diag", "vec", "kron"})

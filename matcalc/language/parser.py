@@ -123,7 +123,7 @@ class FastLexer:
         return out
 
 
-_NOT_BARE = {"ones", "zeros", "comm", "dim", "kron", "vector", "matrix"}
+_NOT_BARE = {"ones", "zeros", "eye", "comm", "dim", "kron", "vector", "matrix"}
 
 
 def _arity(name: str) -> tuple:

@@ -239,3 +239,9 @@ def test_properties_may_come_before_or_after_the_kind(where):
 def test_a_misspelt_kind_after_a_property_is_named():
     with pytest.raises(matcalc.MatcalcError, match="did you mean matrix"):
         matcalc.parse("tr(A)", where="A: symmetric matrx(n,n)")
+
+
+def test_eye_of_a_dimension_is_the_identity_of_that_size():
+    assert str(matcalc.parse("eye(n)")) == "I_n"
+    assert matcalc.parse("A + eye(3)").inferred == "A: matrix(3,3)"
+    assert str(matcalc.parse("X + eye")) == "X + I"  # bare, MatrixCalculus.org's spelling
