@@ -526,10 +526,19 @@ class _Reader:
         last.name = None
 
     def _subscript_after_norm_power(self, items, t) -> bool:
-        """\\|X\\|^2_F, the power written before the norm's subscript: the subscript joins the norm."""
+        """\\|X\\|^2_F, the power written before the norm's subscript: the subscript joins the norm.
+        And \\langle A, X \\rangle_F, the Frobenius inner product: the inner product matcalc means."""
         if not items or items[-1].kind != "operand":
             return False
         pieces = items[-1].pieces
+        if pieces and pieces[-1][0] == ">":
+            self.take()
+            toks, _, end = self.script_tokens(t.start)
+            if "".join(w for w in _script_words(self.src, toks) if w not in _WORD_FONTS) != "F":
+                raise self.error("an inner product takes only the subscript F (the Frobenius inner product)",
+                                 t.start)
+            items[-1].end = max(items[-1].end, end)
+            return True
         k = next((j for j in range(len(pieces) - 1, -1, -1) if pieces[j][0] == "||)"), None)
         if k is None or k + 1 >= len(pieces) or pieces[k + 1][0] != "^":
             return False

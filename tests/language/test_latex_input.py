@@ -427,3 +427,13 @@ def test_a_function_without_parentheses_beside_otimes_is_refused_with_both_readi
 def test_latex_of_a_kronecker_answer_reads_back_to_the_same_expression(text, wrt, where):
     r = matcalc.grad(text, wrt, where=where)
     assert matcalc.parse(r.latex(), where=r.where) == r.expr
+
+
+@pytest.mark.parametrize("latex", [r"\langle A, X\rangle_F", r"\langle A, X \rangle_{F}"])
+def test_the_frobenius_inner_product_subscript_is_the_inner_product(latex):
+    assert str(matcalc.parse(latex)) == "<A, X>"
+
+
+def test_another_subscript_on_an_inner_product_is_refused():
+    with pytest.raises(matcalc.MatcalcError, match="only the subscript F"):
+        matcalc.parse(r"\langle A, X\rangle_2")
