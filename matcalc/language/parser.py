@@ -426,6 +426,14 @@ def _check_characters(text: str) -> None:
             raise ParseError(f"unexpected control or invisible character U+{o:04X}", text, i)
 
 
+#: symbols pasted from papers that have no one-character spelling in the language: what to write
+_UNICODE_HINTS = {"⊗": "for a Kronecker product write kron(A, B)", "√": "for a square root write sqrt(...)",
+                  "∑": "for a sum write sum(...) (of all entries) or a + b + ...", "∏": "products of many factors "
+                  "are written out", "∂": "differentiate with grad(f, 'x') or --wrt x, not in the formula",
+                  "∇": "differentiate with grad(f, 'x') or --wrt x, not in the formula",
+                  "÷": "for a division write /", "⁺": "the pseudo-inverse is not supported"}
+
+
 def _bad_character(text: str, pos: int) -> ParseError:
     ch = text[pos] if pos < len(text) else ""
     what = f"{ch!r}" if ch.isprintable() else f"U+{ord(ch):04X}"
@@ -436,6 +444,8 @@ def _bad_character(text: str, pos: int) -> ParseError:
         hint = "; a norm is written ||x||, and abs(x) is the absolute value"
     elif ch in "[]":
         hint = "; use parentheses ( ) for grouping"
+    elif ch in _UNICODE_HINTS:
+        hint = "; " + _UNICODE_HINTS[ch]
     return ParseError(f"unexpected character {what}{hint}", text, pos)
 
 
