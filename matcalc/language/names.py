@@ -20,6 +20,12 @@ SUGGEST = {"norm": "write ||x||, ||X||_F, norm2(x) or norm1(x)", "transpose": "w
            "asin": "write arcsin(x)", "acos": "write arccos(x)", "sgn": "write sign(x)"}
 
 
+#: words people type as one name (a step size lr, a tolerance eps, a length len): undeclared, they are
+#: refused rather than split into a product of letters (l r, e p s)
+_WORDS = frozenset({"eps", "lr", "len", "num", "std", "var", "avg", "loss", "err", "tol", "reg", "max", "min",
+                    "argmax", "argmin", "grad", "step", "rate", "temp", "scale", "alpha"})
+
+
 def known_functions() -> str:
     """The functions of the language, for error messages (from the registry)."""
     return ", ".join(list(CALLS) + list(FUNCTIONS))
@@ -76,6 +82,10 @@ class NameRules:
             out[-1] += sub
         if check:
             self._no_function_inside(text, out, start)
+            if len(out) > 1 and body in _WORDS:
+                raise ParseError(f"'{text}' would be read as the product {' '.join(out)}; to use it as one name, "
+                                 f"declare it (where='{text}: scalar'), or put spaces between the letters",
+                                 self.text, start)
         return out
 
     def _longest(self) -> int:

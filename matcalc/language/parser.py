@@ -160,6 +160,12 @@ def _lookalikes(toks) -> None:
             if low in names:
                 raise _Refused(t.start_pos, f"unknown function '{t}': function names are lowercase; write {low}(...)"
                                             f" (or, for a product of names, put spaces between them)")
+        elif t.type == "NAME" and str(t) in ("d", "D") and nxt.type == "MULOP" and str(nxt) == "/" \
+                and i + 2 < len(toks) and toks[i + 2].type == "NAME" and str(toks[i + 2])[:1] in "dD" \
+                and len(str(toks[i + 2])) > 1:
+            raise _Refused(t.start_pos, f"{t}/{toks[i + 2]} is derivative notation: write the function alone and "
+                                        f"name the variable (--wrt {str(toks[i + 2])[1:]}, or grad(f, "
+                                        f"'{str(toks[i + 2])[1:]}'))")
         elif t.type == "NUMBER" and nxt.type == "TICK" and not _is_exponent(toks, i):
             raise _Refused(t.start_pos, f"{t}' transposes a number; for the vector of ones write ones(n)' x "
                                         "(or sum(x) for the sum of the entries)")

@@ -125,3 +125,20 @@ def test_matlab_left_division_is_refused_with_the_inverse_to_write(text):
 
 def test_a_latex_control_space_after_a_name_is_still_a_space():
     assert str(matcalc.parse(r"x^\top A\ x")) == "x' A x"
+
+
+@pytest.mark.parametrize("text, word", [("lr * x'x", "lr"), ("sum(x)/len", "len"), ("x - max", "max"),
+                                        ("eps I + A", "eps")])
+def test_a_word_typed_as_one_name_is_refused_not_split_into_letters(text, word):
+    with pytest.raises(ParseError, match=f"declare it \\(where='{word}: scalar'\\)"):
+        matcalc.parse(text)
+
+
+def test_a_declared_word_is_one_name():
+    assert matcalc.parse("lr x'x", where="lr: scalar").inferred == "lr: scalar; x: vector(n)"
+
+
+@pytest.mark.parametrize("text", ["d/dx x'Ax", "d/dX tr(X)"])
+def test_derivative_notation_in_the_formula_is_refused_with_how_to_name_the_variable(text):
+    with pytest.raises(ParseError, match="derivative notation"):
+        matcalc.parse(text)
