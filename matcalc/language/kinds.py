@@ -221,8 +221,13 @@ def _ambiguous(text, a, b) -> str:
 
     def decl(ctx, ns):
         return "; ".join(d for d in inferred(ctx).split("; ") if d.split(":")[0] in ns)
+    hint = ""
+    if len(da) == 2 and sorted((ka[n], kb[n]) for n in da) == [("scalar", "vector"), ("vector", "scalar")]:
+        u, v = sorted(da, key=lambda n: text.find(n))
+        hint = (f"\n(if {u} and {v} are both vectors: {u}' {v} is their inner product, {u} {v}' the outer product, "
+                f"{u} .* {v} the entrywise product)")
     return (f"'{' '.join(text.split())}' can be read two ways, and nothing in it picks one:\n"
             f"  {full_reading(ca, ra)}   with {inferred(ca)}\n"
             f"  {full_reading(cb, rb)}   with {inferred(cb)}\n"
             f"declare the kinds to pick one: where='{decl(ca, da)}' for the first, "
-            f"where='{decl(cb, da)}' for the second")
+            f"where='{decl(cb, da)}' for the second{hint}")

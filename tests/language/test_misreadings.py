@@ -142,3 +142,9 @@ def test_a_declared_word_is_one_name():
 def test_derivative_notation_in_the_formula_is_refused_with_how_to_name_the_variable(text):
     with pytest.raises(ParseError, match="derivative notation"):
         matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text", ["x y", "x·y", "x * y"])
+def test_two_undeclared_vectors_side_by_side_say_how_their_products_are_written(text):
+    with pytest.raises(matcalc.MatcalcError, match="x' y is their inner product"):
+        matcalc.parse(text)
