@@ -168,6 +168,9 @@ def check(result, trials: int = 3, seed: int = 0, tol: float = 1e-5) -> CheckRep
                                    list(result.directions), rng)
         for d in result.directions:
             vals[d.name] = sample_value(d, dims, rng)
+        for d, size in dims.items():  # sizes no variable fixes (unvec(v, m, n): only m*n is v's)
+            if "*" not in d and d not in vals:
+                vals[d] = size
         try:
             f0 = evaluate(f, vals)
             if not np.all(np.isfinite(f0)):

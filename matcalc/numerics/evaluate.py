@@ -30,7 +30,8 @@ def _dim(d, dims):
         a, b = d.split("*", 1)
         return _dim(_maybe_int(a), dims) * _dim(_maybe_int(b), dims)
     if d not in dims:
-        raise EvaluationError(f"the size of dimension {d} is unknown: no variable in the values fixes it")
+        raise EvaluationError(f"the size of dimension {d} is unknown: no variable in the values fixes it "
+                              f"(give it as a value: {d}=...)")
     return dims[d]
 
 
@@ -60,6 +61,15 @@ def bind_dims(exprs, values: dict, skip=()) -> tuple:
     if isinstance(exprs, Expr):
         exprs = (exprs,)
     nodes = [n for e in exprs for n in e.walk()]
+    names = {n.name for n in nodes if isinstance(n, Var)}
+    symbols = {d for n in nodes for d in n.shape if isinstance(d, str) and "*" not in d}
+    for d in symbols - names:  # a size given by name (m=2): for dimensions no variable's value fixes
+        if d in values:
+            n = values[d]
+            if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+                raise EvaluationError(f"the size of dimension {d} must be a whole number, at least 1, not {n!r}")
+            dims[d] = int(n)
+            origin[d] = f"{d}={int(n)}"
     for node in nodes:
         if not isinstance(node, Var) or node.name in arrays or node.name in skip:
             continue
@@ -107,6 +117,18 @@ def bind_dims(exprs, values: dict, skip=()) -> tuple:
         if node.props:  # declared symmetric, spd, diagonal, orthogonal, positive: cheap to confirm
             check_value(node.props - {"invertible"}, name, a)  # a singular matrix fails where inverted
         arrays[name] = a
+    for d, n in list(dims.items()):  # a product m*n given by a value, one factor known: the other follows
+        if "*" in str(d):
+            factors = d.split("*")
+            unknown = [f for f in factors if not f.isdigit() and f not in dims]
+            if len(unknown) == 1 and factors.count(unknown[0]) == 1:
+                known = 1
+                for f in factors:
+                    if f != unknown[0]:
+                        known *= int(f) if f.isdigit() else dims[f]
+                if n % known == 0:
+                    dims[unknown[0]] = n // known
+                    origin[unknown[0]] = origin[d]
     for d, n in dims.items():  # a product dimension m*n given by a value: m and n must agree with it
         if "*" in str(d):
             try:

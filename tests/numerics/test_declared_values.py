@@ -82,3 +82,14 @@ def test_check_samples_values_that_keep_every_declared_property(where):
 def test_a_diagonal_positive_declaration_is_refused_with_what_to_declare():
     with pytest.raises(matcalc.MatcalcError, match="declare X diagonal spd"):
         matcalc.parse("tr(X)", where="X: matrix(n,n) diagonal positive")
+
+
+def test_a_dimension_no_variable_fixes_can_be_given_by_name():
+    f = matcalc.parse("||unvec(v, m, n)||_F^2")
+    assert f.evaluate(v=np.arange(6.0), m=2) == pytest.approx(55.0)  # n follows from m*n = 6
+    with pytest.raises(matcalc.MatcalcError, match="give it as a value"):
+        f.evaluate(v=np.arange(6.0))
+
+
+def test_check_samples_the_sizes_no_variable_fixes():
+    assert matcalc.grad("||unvec(v, m, n)||_F^2", "v").check()
