@@ -174,7 +174,12 @@ class Result:
         """The derivation as a list of steps (`.rule`, `str()`, `.latex()`, `.evaluate(values)`)."""
         s = self.__dict__.get("_steps")
         if s is None:
-            s = self.__dict__["_steps"] = steps_for(self)
+            try:
+                s = steps_for(self)
+            except RecursionError:
+                raise LimitError("the steps of this derivation are nested too deeply to show (Python's recursion "
+                                 "limit); the result itself is fine: name inner parts with where") from None
+            self.__dict__["_steps"] = s
         return s
 
     def steps_latex(self) -> str:
