@@ -173,4 +173,4 @@ def test_a_rule_without_its_own_name_is_named_after_the_operation_as_written():
 def test_steps_too_deep_to_record_are_a_limit_error_not_a_recursion_error():
     r = matcalc.grad("exp(" * 200 + "x'x" + ")" * 200, "x")
     with pytest.raises(matcalc.MatcalcError, match="nested too deeply"):
-        r.steps
+        _ = r.steps
