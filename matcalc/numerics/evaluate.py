@@ -126,9 +126,10 @@ def bind_dims(exprs, values: dict, skip=()) -> tuple:
                 for f in factors:
                     if f != unknown[0]:
                         known *= int(f) if f.isdigit() else dims[f]
-                if n % known == 0:
-                    dims[unknown[0]] = n // known
-                    origin[unknown[0]] = origin[d]
+                if n % known:
+                    raise EvaluationError(f"{origin[d]} has size {n} where dimension {d} is a multiple of {known}")
+                dims[unknown[0]] = n // known
+                origin[unknown[0]] = origin[d]
     for d, n in dims.items():  # a product dimension m*n given by a value: m and n must agree with it
         if "*" in str(d):
             try:

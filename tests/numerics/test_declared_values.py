@@ -89,6 +89,8 @@ def test_a_dimension_no_variable_fixes_can_be_given_by_name():
     assert f.evaluate(v=np.arange(6.0), m=2) == pytest.approx(55.0)  # n follows from m*n = 6
     with pytest.raises(matcalc.MatcalcError, match="give it as a value"):
         f.evaluate(v=np.arange(6.0))
+    with pytest.raises(matcalc.MatcalcError, match="v has size 6 where dimension m\\*n is a multiple of 4"):
+        f.evaluate(v=np.arange(6.0), m=4)
 
 
 def test_check_samples_the_sizes_no_variable_fixes():
