@@ -43,18 +43,23 @@ class T:
         self.dep = dep
 
 
-def _deps(args) -> frozenset:
-    out = set()
+def _typed_children(args) -> list:
+    """The typed nodes among a node's args (directly, or in the tuples of a sum or product)."""
+    out = []
     for a in args:
         if isinstance(a, T):
-            out |= a.dep
+            out.append(a)
         elif isinstance(a, tuple):
             for x in a:
                 if isinstance(x, T):
-                    out |= x.dep
+                    out.append(x)
                 elif isinstance(x, tuple):
-                    out.update(*(y.dep for y in x if isinstance(y, T)))
-    return frozenset(out)
+                    out.extend(y for y in x if isinstance(y, T))
+    return out
+
+
+def _deps(args) -> frozenset:
+    return frozenset().union(*(a.dep for a in _typed_children(args)))
 
 
 class Ctx(DimSpace, NameRules):
@@ -677,15 +682,7 @@ def _undeclared_in(t: T) -> frozenset:
         n = stack.pop()
         if n.op == "var" and n.soft:
             out.add(n.soft)
-        for a in n.args:
-            if isinstance(a, T):
-                stack.append(a)
-            elif isinstance(a, tuple):
-                for x in a:
-                    if isinstance(x, T):
-                        stack.append(x)
-                    elif isinstance(x, tuple):
-                        stack.extend(y for y in x if isinstance(y, T))
+        stack.extend(_typed_children(n.args))
     return frozenset(out)
 
 

@@ -62,14 +62,14 @@ def bind_dims(exprs, values: dict, skip=()) -> tuple:
         exprs = (exprs,)
     nodes = [n for e in exprs for n in e.walk()]
     names = {n.name for n in nodes if isinstance(n, Var)}
-    symbols = {d for n in nodes for d in n.shape if isinstance(d, str) and "*" not in d}
-    for d in symbols - names:  # a size given by name (m=2): for dimensions no variable's value fixes
-        if d in values:
-            n = values[d]
-            if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-                raise EvaluationError(f"the size of dimension {d} must be a whole number, at least 1, not {n!r}")
-            dims[d] = int(n)
-            origin[d] = f"{d}={int(n)}"
+    extra = [k for k in values if k not in names]  # sizes given by name (m=2), if any
+    symbols = {d for n in nodes for d in n.shape if isinstance(d, str) and "*" not in d} if extra else set()
+    for d in symbols.intersection(extra):  # for dimensions no variable's value fixes
+        n = values[d]
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+            raise EvaluationError(f"the size of dimension {d} must be a whole number, at least 1, not {n!r}")
+        dims[d] = int(n)
+        origin[d] = f"{d}={int(n)}"
     for node in nodes:
         if not isinstance(node, Var) or node.name in arrays or node.name in skip:
             continue
