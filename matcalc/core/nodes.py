@@ -24,10 +24,20 @@ Shape = tuple  # (Dim, Dim)
 SCALAR: Shape = (1, 1)
 FRACTION_ONE = Fraction(1)  # shared: Fractions are immutable, and building one is slow
 
-#: (class, args) -> a weak reference to the one node with them. A plain dict of weak references
-#: whose callbacks remove their own entry (what weakref.WeakValueDictionary does, without its
-#: Python-level get and set on the hottest path of the engine: every constructor call looks here).
+#: (class, args with each child node replaced by its id) -> a weak reference to the one node with
+#: them. A plain dict of weak references whose callbacks remove their own entry (what
+#: weakref.WeakValueDictionary does, without its Python-level get and set on the hottest path of
+#: the engine: every constructor call looks here).
+#:
+#: The keys hold ids, not the children: a key holding its children would keep them reachable from
+#: this module-level table after their parent became garbage, so each run of the cyclic GC freed
+#: one level of a dead DAG (a Hessian's garbage took five collections to go). An id in a key is
+#: unambiguous: a live node keeps its children alive, and a dead node's entry is removed by the
+#: weak reference's callback before its children can be freed and their addresses reused.
 _interned: dict = {}
+
+#: how a class's args become its key in `_interned` (the class attribute `_args_are`)
+_PAYLOAD, _NODES, _MIXED = 0, 1, 2
 _intern_lock = threading.Lock()
 
 
@@ -70,10 +80,29 @@ class Expr:
     __slots__ = ("args", "shape", "_c", "children", "__weakref__")
     rank = 99
     symbol = "?"
+    #: what the args hold: only payload (names, numbers, sizes), only nodes, or both (each
+    #: position one or the other); `_MIXED`, the default, is right for every class
+    _args_are = _MIXED
+
+    @classmethod
+    def _key(cls, args: tuple) -> tuple:
+        """The key of (cls, args) in `_interned`: child nodes by id (see there)."""
+        kind = cls._args_are
+        if kind == _NODES:
+            return (cls, tuple(map(id, args)))
+        if kind == _PAYLOAD:
+            return (cls, args)
+        return (cls, tuple([id(a) if isinstance(a, Expr) else a for a in args]))
 
     @classmethod
     def _make(cls, args: tuple, shape: Shape) -> "Expr":
-        k = (cls, args)
+        kind = cls._args_are  # (_key, inlined: this is the hottest path)
+        if kind == _NODES:
+            k = (cls, tuple(map(id, args)))
+        elif kind == _PAYLOAD:
+            k = (cls, args)
+        else:
+            k = (cls, tuple([id(a) if isinstance(a, Expr) else a for a in args]))
         r = _interned.get(k)
         if r is not None:
             e = r()
@@ -100,7 +129,7 @@ class Expr:
     def _existing(cls, args: tuple):
         """The node of this class with exactly these args if one is alive, else None (nothing is
         made): a constructor whose canonical form of `args` is `args` itself may return it at once."""
-        r = _interned.get((cls, args))
+        r = _interned.get(cls._key(args))
         return r() if r is not None else None
 
     def __init__(self, *a, **k):  # pragma: no cover - construction goes through build.py
@@ -304,6 +333,7 @@ SERVICES: dict = {"text": _missing("text printer", "text"), "latex": _missing("L
 class Var(Expr):
     """A named variable: args (name, shape, props). `props` is a frozenset of property names."""
     __slots__ = ()
+    _args_are = _PAYLOAD
     rank = 30
 
     @property
@@ -342,6 +372,7 @@ class Var(Expr):
 class Num(Expr):
     """An exact rational constant (a scalar)."""
     __slots__ = ()
+    _args_are = _PAYLOAD
     rank = 0
 
     @property
@@ -352,30 +383,35 @@ class Num(Expr):
 class DimSize(Expr):
     """The size of a dimension as a scalar (e.g. tr(I_n) = n)."""
     __slots__ = ()
+    _args_are = _PAYLOAD
     rank = 1
 
 
 class Identity(Expr):
     """The identity matrix of dimension args[0]."""
     __slots__ = ()
+    _args_are = _PAYLOAD
     rank = 40
 
 
 class Zero(Expr):
     """The zero matrix of a non-scalar shape (the scalar zero is Num(0))."""
     __slots__ = ()
+    _args_are = _PAYLOAD
     rank = 42
 
 
 class Ones(Expr):
     """The all-ones matrix or vector (what a scalar broadcasts to)."""
     __slots__ = ()
+    _args_are = _PAYLOAD
     rank = 41
 
 
 class Comm(Expr):
     """The commutation matrix K(m, n): K vec(A) = vec(A') for A of shape m x n."""
     __slots__ = ()
+    _args_are = _PAYLOAD
     rank = 52
 
 
@@ -383,12 +419,14 @@ class Comm(Expr):
 class Add(Expr):
     """A sum of terms of one shape (scalar terms of a non-scalar sum are broadcast via Ones)."""
     __slots__ = ()
+    _args_are = _NODES
     rank = 5
 
 
 class Mul(Expr):
     """A product: optional Num coefficient, sorted scalar factors, then the matrix chain."""
     __slots__ = ()
+    _args_are = _NODES
     rank = 10
 
     @property
@@ -418,12 +456,14 @@ class Mul(Expr):
 class Hadamard(Expr):
     """An elementwise product of same-shaped, non-scalar factors (sorted)."""
     __slots__ = ()
+    _args_are = _NODES
     rank = 11
 
 
 # ---------------------------------------------------------------- unary / binary
 class Transpose(Expr):
     __slots__ = ()
+    _args_are = _NODES
     rank = 31
 
     @property
@@ -433,6 +473,7 @@ class Transpose(Expr):
 
 class Inverse(Expr):
     __slots__ = ()
+    _args_are = _NODES
     rank = 32
 
     @property
@@ -457,6 +498,7 @@ class MatPow(Expr):
 class Pow(Expr):
     """base ^ exponent: a scalar power, or an elementwise power of a vector/matrix base."""
     __slots__ = ()
+    _args_are = _NODES
     rank = 21
 
     @property
@@ -484,6 +526,7 @@ class Func(Expr):
 
 class _Unary(Expr):
     __slots__ = ()
+    _args_are = _NODES
 
     @property
     def arg(self) -> Expr:
@@ -558,4 +601,5 @@ class Unvec(Expr):
 class Kron(Expr):
     """The Kronecker product args[0] (x) args[1]."""
     __slots__ = ()
+    _args_are = _NODES
     rank = 50

@@ -63,6 +63,36 @@ def test_equal_numbers_are_one_object():
     assert B.num(Fraction(2, 4)) is B.num(Fraction(1, 2))
 
 
+def test_a_node_rebuilt_after_its_children_died_holds_the_new_children():
+    """Keys hold child ids: a node made again from new children (perhaps at the old addresses)
+    is found by those children, never by a dead node's entry."""
+    import gc
+    for _ in range(20):
+        B.mul(B.var("Qa", (n, n)), B.var("Qb", (n, n)))
+        gc.collect()
+        a, b = B.var("Qa", (n, n)), B.var("Qb", (n, n))
+        e = B.mul(a, b)
+        assert e.children[0] is a and e.children[1] is b and e is B.mul(a, b)
+
+
+def test_a_dead_expression_is_freed_by_one_garbage_collection():
+    """The intern table must not keep a dead node's children reachable: a derivation's garbage
+    (its nodes' caches make cycles) goes at the next collection, not one level per collection."""
+    import gc
+    import weakref
+
+    from matcalc.core.nodes import _interned
+    gc.collect()
+    before = len(_interned)
+    leaf = B.var("Qleaf", (n, n))
+    probe = weakref.ref(leaf)
+    r = matcalc.hessian("log(det(Qleaf)) + tr(Qleaf Qleaf' Qleaf)", "Qleaf", where=f"Qleaf: matrix({n},{n})")
+    str(r)
+    del r, leaf
+    gc.collect()
+    assert probe() is None and len(_interned) <= before
+
+
 # ---------------------------------------------------------------- sums
 def test_sum_is_independent_of_term_order():
     assert B.add(x(), y()) is B.add(y(), x())
