@@ -1,10 +1,16 @@
 """Derivation time against SymPy and CasADi on the seed cases.
 
-    python benchmarks/bench_peers.py [--quick] [--no-sympy] [--no-casadi] [--sizes 4,10]
+    python benchmarks/bench_peers.py [--quick] [--no-sympy] [--no-casadi] [--sizes 4,10] [--no-freeze]
 
 matcalc: the API call from the text and its declarations (parsing included), cold (the cyclic GC
 run before every repeat, so no hash-consed node survives from the previous one) and warm (the
 previous result kept alive). Sizes are symbols: one derivation holds for every size.
+
+Every peer's cold repeat runs after the same set-up: its own caches cleared and the cyclic GC run.
+The heap alive once the peers are imported and warmed up is frozen out of that collection
+(`_common.freeze_heap`): a collection that walks all of NumPy's, SymPy's and CasADi's objects right
+before a timed call evicts the CPU caches and made a 1 ms derivation 3x slower (`--no-freeze` shows
+the figures with that effect, as this script measured before).
 
 SymPy (optional, the `test`/`bench` extras): MatrixSymbol(...).diff on the cases it can express,
 built by hand in bench_derive.py (`_sympy_cases`), cold (SymPy's cache cleared before every repeat)
@@ -36,11 +42,13 @@ import sys  # noqa: E402
 import numpy as np  # noqa: E402
 
 import _common as C  # noqa: E402
+from matcalc.core.nodes import _interned  # noqa: E402
 from matcalc.language.declarations import _parse_declaration_text  # noqa: E402
 
 QUICK = "--quick" in sys.argv
 NO_SYMPY = "--no-sympy" in sys.argv
 NO_CASADI = "--no-casadi" in sys.argv
+NO_FREEZE = "--no-freeze" in sys.argv
 SIZES = [4, 10]
 if "--sizes" in sys.argv:
     SIZES = [int(s) for s in sys.argv[sys.argv.index("--sizes") + 1].split(",")]
@@ -61,7 +69,12 @@ def matcalc_times(cases) -> dict:
             call()
         except matcalc.MatcalcError:
             continue
+        _settle(_cold)
+        base = len(_interned)
         cold = C.repeat(call, min_reps=3, max_reps=100, budget=budget, setup=_cold)
+        _cold()
+        if len(_interned) > base:  # a node outlived its repeat: the figure would not be cold
+            raise SystemExit(f"{c['id']}: {len(_interned) - base} nodes survived the cold set-up")
         keep = [call()]
         warm = C.repeat(lambda: keep.append(call()), min_reps=3, max_reps=100, budget=budget)
         out[c["id"]] = (C.median(cold), C.median(warm))
@@ -95,12 +108,33 @@ def sympy_times(cases) -> dict:
                 continue
             if not verdict.startswith("ok"):
                 continue
+            del r
+            _settle(clear_cache)
             cold = C.repeat(lambda: D._sympy_derive(c, builder), min_reps=3, max_reps=30, budget=budget,
-                            setup=clear_cache)
+                            setup=lambda: (clear_cache(), gc.collect()))
             warm = C.repeat(lambda: D._sympy_derive(c, builder), min_reps=3, max_reps=30, budget=budget / 2)
             out[c["id"]] = (C.median(cold), C.median(warm))
             break
     return out
+
+
+def _settle(clear) -> None:
+    """After a case's first call (which may import modules lazily) and before its cold repeats:
+    the peer's caches cleared, then everything still alive frozen out of the cold repeats'
+    collections (see the module docstring); with --no-freeze only the clearing."""
+    clear()
+    if not NO_FREEZE:
+        C.freeze_heap()
+
+
+def _import_peers() -> None:
+    """Import the peers (and bench_derive's SymPy cases) before the heap is frozen, so that their
+    modules are outside every cold repeat's collection, as matcalc's are."""
+    for name in (() if NO_SYMPY else ("sympy", "bench_derive")) + (() if NO_CASADI else ("casadi",)):
+        try:
+            __import__(name)
+        except ImportError:
+            pass
 
 
 def _cold() -> None:
@@ -294,6 +328,8 @@ def casadi_times(cases) -> dict:
         except Exception as err:  # noqa: BLE001
             out[c["id"]] = {"verdict": f"error: {type(err).__name__}: {str(err)[:60]}"}
             continue
+        del d, syms
+        _settle(lambda: None)
         for n in SIZES:
             if n > 6 and "linalg." in c["numpy_f"] and "norm" not in c["numpy_f"]:
                 row[n] = None  # SX det and inv expand cofactors: n! terms, minutes at n = 10
@@ -310,6 +346,10 @@ def main() -> None:
     C.header("bench_peers: matcalc against SymPy and CasADi")
     cases = C.load_cases()
     matcalc.grad("x' A x", "x")  # parser and tables, outside the measurements
+    _import_peers()
+    _cold()  # no warm-up result or declaration kept
+    if not NO_FREEZE:
+        C.freeze_heap()
     mc = matcalc_times(cases)
     sp = {} if NO_SYMPY else sympy_times(cases)
     cs = {} if NO_CASADI else casadi_times(cases)
