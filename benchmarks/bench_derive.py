@@ -50,7 +50,8 @@ def section_a(cases: list) -> dict:
     import matcalc
     print("(a) derivation time per seed case (full API call from text + declarations; ms)")
     print("    first = first call for that case in this process; cold = median with gc.collect() before each")
-    print("    repeat (nothing interned survives); warm = median with the previous result kept alive")
+    print("    repeat (nothing interned survives; the heap alive before is frozen out of that collection);")
+    print("    warm = median with the previous result kept alive")
     rows, out = [], {}
     budget = 0.08 if QUICK else 0.25
     for c in cases:
@@ -65,6 +66,7 @@ def section_a(cases: list) -> dict:
             continue
         text = str(r)
         del r
+        C.freeze_heap()  # the cold repeats' collections walk only what they made (see there)
         cold = C.repeat(call, min_reps=5, max_reps=200, budget=budget, setup=gc.collect)  # C.Times: .cpu too
         keep = [call()]
 

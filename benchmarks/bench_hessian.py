@@ -58,6 +58,7 @@ def bench_case(cid: str, expr: str, wrt, where: str, budget: float) -> dict:
     text = str(r)
     hv = _verdict(r) if not isinstance(wrt, tuple) else "-"
     del r
+    C.freeze_heap()  # the cold repeats' collections walk only what they made (see there)
     cold = C.repeat(hess, min_reps=5, max_reps=200, budget=budget, setup=gc.collect)
     keep = [hess()]
     warm = C.repeat(lambda: keep.append(hess()), min_reps=5, max_reps=100, budget=budget / 2)
