@@ -446,7 +446,18 @@ def _bad_character(text: str, pos: int) -> ParseError:
     if ch and not ch.isascii():  # name it: a Greek capital alpha looks like an A
         what += f" ({unicodedata.name(ch, f'U+{ord(ch):04X}')})"
     hint = ""
-    if ch == "|":
+    # NumPy and Python spellings: x @ y, x.T, np.linalg.det(X), X.inv()
+    word = re.match(r"(?:\.[A-Za-z_]\w*)*\.([A-Za-z_]\w*)\s*(\(?)", text[pos:]) if ch == "." else None
+    owner = _previous_token(text, pos) if ch == "." else ""
+    if ch == "@":
+        hint = "; '@' is NumPy's matrix product: write the product as A x (or A*x)"
+    elif word and owner in ("np", "numpy", "jnp", "torch", "math", "la", "sp", "scipy", "tf"):
+        hint = f"; write the function without the module prefix: {word.group(1)}(...)"
+    elif word and word.group(1) in ("T", "H", "mT") and not word.group(2):
+        hint = f"; '.{word.group(1)}' is NumPy's transpose: write {owner or 'X'}' (or {owner or 'X'}^T)"
+    elif word and word.group(2):
+        hint = f"; methods ('.{word.group(1)}(...)') are not in the language: write calls, as inv(X), tr(X), det(X)"
+    elif ch == "|":
         hint = "; a norm is written ||x||, and abs(x) is the absolute value"
     elif ch in "[]":
         hint = "; use parentheses ( ) for grouping"

@@ -508,6 +508,30 @@ def test_double_star_is_not_a_power():
     assert "write x^2" in str(error(ParseError, "x**2"))
 
 
+def test_numpy_matrix_product_at_sign_says_to_write_juxtaposition():
+    assert "write the product as A x" in str(error(ParseError, "x.T @ A @ x".replace(".T", "'")))
+
+
+@pytest.mark.parametrize("text, owner", [("x.T A x", "x"), ("A.T", "A")])
+def test_numpy_dot_t_says_to_write_a_prime(text, owner):
+    assert f"write {owner}'" in str(error(ParseError, text))
+
+
+@pytest.mark.parametrize("text, fn", [("np.trace(X)", "trace"), ("np.linalg.det(X)", "det"),
+                                      ("torch.log(x)", "log")])
+def test_a_module_prefix_says_to_write_the_bare_function(text, fn):
+    assert f"without the module prefix: {fn}(...)" in str(error(ParseError, text))
+
+
+def test_a_method_call_says_to_write_a_call():
+    assert "write calls, as inv(X)" in str(error(ParseError, "X.inv()"))
+
+
+def test_a_stray_dot_has_no_numpy_hint():
+    msg = str(error(ParseError, "x. y"))
+    assert "unexpected character '.'" in msg and "NumPy" not in msg and "method" not in msg
+
+
 @pytest.mark.parametrize("text", ["x y", r"x \cdot y", "x·y"])
 def test_two_vectors_side_by_side_say_how_their_products_are_written(text):
     msg = str(error(ShapeError, text, where="x, y: vector(n)"))
