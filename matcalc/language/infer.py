@@ -425,9 +425,25 @@ class Ctx(DimSpace, NameRules):
     def same_shape(self, a: T, b: T, what: str) -> None:
         def why():
             return self.clash(f"{what} needs equal shapes, but {self.src(a)} is {self.show(a)} and "
-                              f"{self.src(b)} is {self.show(b)}", a, b)
+                              f"{self.src(b)} is {self.show(b)}{self._spread_hint(a, b)}", a, b)
         self.unify(a.shape[0], b.shape[0], why)
         self.unify(a.shape[1], b.shape[1], why)
+
+    def _spread_hint(self, a: T, b: T) -> str:
+        """Row and column vectors are not spread over a matrix implicitly (NumPy's broadcasting):
+        say how to write the spread matrix (X ./ sum(X, 1) is X ./ (ones(m) sum(X, 1)))."""
+        for v, m in ((a, b), (b, a)):
+            if self.is_scalar(v) or self.is_scalar(m) or self.is_row(m) or self.is_col(m):
+                continue
+            src = self.src(v)
+            src = src if all(ch.isalnum() or ch in "_'" for ch in src) or src.endswith(")") and "(" not in src[:-1].split("(", 1)[0] else f"({src})"
+            if self.is_row(v):
+                return (f"; a row vector is not spread over the rows of a matrix implicitly: write "
+                        f"ones({m.shape[0].show()}) {src} for the {m.shape[0].show()} x {v.shape[1].show()} matrix of copies")
+            if self.is_col(v):
+                return (f"; a vector is not spread over the columns of a matrix implicitly: write "
+                        f"{src} ones({m.shape[1].show()})' for the {v.shape[0].show()} x {m.shape[1].show()} matrix of copies")
+        return ""
 
     def product(self, seq: list) -> T:
         """Left to right; the typed node keeps the flat list so building makes one product."""
@@ -512,7 +528,7 @@ class Ctx(DimSpace, NameRules):
             for t in nonscalar[1:]:
                 def why(t=t):
                     return self.clash(f"cannot add {self.src(first)} ({self.show(first)}) and "
-                                      f"{self.src(t)} ({self.show(t)})", first, t)
+                                      f"{self.src(t)} ({self.show(t)}){self._spread_hint(first, t)}", first, t)
                 self.unify(first.shape[0], t.shape[0], why)
                 self.unify(first.shape[1], t.shape[1], why)
             shape = first.shape
@@ -534,6 +550,8 @@ class Ctx(DimSpace, NameRules):
             for u in ts:
                 self._refuse_trivial_reduction(name, u)
         if name in _AXIS_CALLS:
+            if len(ts) == 2:
+                self._refuse_vector_axis(name, t, s)
             return self.axis_call(s, name, t, self.axis(s, name, t) if len(ts) == 2 else None)
         if name in FUNCTIONS:
             return self.mk("func", (name, t), t.shape, [s])
@@ -582,6 +600,20 @@ class Ctx(DimSpace, NameRules):
             n = against[0]
             raise self.clash(f"{name}({self.src(t)}) with {n} a scalar is {'1' if name == 'softmax' else 'trivial'}; "
                              f"{n} looks like a {default_kind(n)}: declare its kind (where='{n}: ...')", t)
+
+    def _refuse_vector_axis(self, name: str, t: T, s: Syn) -> None:
+        """sum(X, 1), mean(X, 2), softmax(X, 1) of a name read as a vector although it looks like a
+        matrix: the index says the user reduces a matrix along one side (X ./ sum(X, 1), X - mean(X, 1)),
+        and reading X as a vector would silently make it the sum of all entries. Refused, so that
+        the matrix reading is tried (and, where it clashes, its error is the one reported)."""
+        if not (self.is_col(t) or self.is_row(t)) or self.is_scalar(t):
+            return
+        against = sorted(n for n in t.dep if self.kinds.get(n) == "vector" and n not in self.decls
+                         and default_kind(n) == "matrix")
+        if against:
+            n = against[0]
+            raise self.clash(f"{self.text[s.start:s.end]} with {n} a vector reduces all its entries; {n} looks "
+                             f"like a matrix: declare its kind (where='{n}: ...')", t)
 
     def axis(self, s: Syn, name: str, t: T) -> int:
         """The index a reduction runs over: the literal 1 (down each column) or 2 (along each row)."""
