@@ -17,13 +17,30 @@ SUGGEST = {"norm": "write ||x||, ||X||_F, norm2(x) or norm1(x)", "transpose": "w
            "max": "max is not supported", "min": "min is not supported", "maximum": "for max(u, 0) write relu(u)",
            "dot": "write x' y or <x, y>", "trans": "write X' or X^T",
            "sqr": "write x^2 or x .^ 2", "logistic": "write sigmoid(x)", "atan": "write arctan(x)",
-           "asin": "write arcsin(x)", "acos": "write arccos(x)", "sgn": "write sign(x)"}
+           "asin": "write arcsin(x)", "acos": "write arccos(x)", "sgn": "write sign(x)",
+           "lgamma": "the log-gamma function is not supported", "gammaln": "the log-gamma function is not supported"}
 
 
 #: words people type as one name (a step size lr, a tolerance eps, a length len): undeclared, they are
 #: refused rather than split into a product of letters (l r, e p s)
 _WORDS = frozenset({"eps", "lr", "len", "num", "std", "var", "avg", "loss", "err", "tol", "reg", "max", "min",
-                    "argmax", "argmin", "grad", "step", "rate", "temp", "scale", "alpha"})
+                    "argmax", "argmin", "grad", "step", "rate", "temp", "scale", "alpha", "lam", "lamb", "lmbda",
+                    "gam", "la", "mu0", "norm", "lgamma", "gammaln", "dist", "cost", "obj", "penalty", "weight",
+                    "bias", "data", "target", "pred", "out", "hidden", "input", "output", "mse", "mae", "kl"})
+
+#: decorations papers put on a one-letter name (yhat, xbar, Xtilde, Wold, xstar): x_hat keeps it one name
+_DECORATIONS = ("hat", "bar", "tilde", "old", "new", "prev", "next", "star", "opt", "true", "pred", "est",
+                "init", "ref", "tgt", "dot", "avg", "mean")
+
+
+def _decorated(body: str) -> str | None:
+    """The decoration of a one-letter name written as a run (yhat: hat), or None."""
+    for d in _DECORATIONS:
+        if body.endswith(d) and len(body) > len(d):
+            head = body[:-len(d)]
+            if head[:1].isalpha() and (len(head) == 1 or head[1:].isdigit()):
+                return d
+    return None
 
 
 def known_functions() -> str:
@@ -83,9 +100,17 @@ class NameRules:
         if check:
             self._no_function_inside(text, out, start)
             if len(out) > 1 and body in _WORDS:
+                called = self.text[start + len(text):].lstrip().startswith("(")
+                hint = SUGGEST.get(body) if called else None  # norm(...): what to write instead
+                raise ParseError(f"'{text}' would be read as the product {' '.join(out)}; " + (
+                                 f"{hint}" if hint else f"to use it as one name, declare it (where='{text}: "
+                                 f"scalar'), or put spaces between the letters"), self.text, start)
+            deco = _decorated(body) if len(out) > 1 and not sub else None
+            if deco:
+                head = body[:-len(deco)]
                 raise ParseError(f"'{text}' would be read as the product {' '.join(out)}; to use it as one name, "
-                                 f"declare it (where='{text}: scalar'), or put spaces between the letters",
-                                 self.text, start)
+                                 f"write {head}_{deco} (a subscript keeps a name whole) or declare it "
+                                 f"(where='{text}: ...'), or put spaces between the letters", self.text, start)
         return out
 
     def _longest(self) -> int:

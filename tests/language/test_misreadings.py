@@ -134,6 +134,30 @@ def test_a_word_typed_as_one_name_is_refused_not_split_into_letters(text, word):
         matcalc.parse(text)
 
 
+@pytest.mark.parametrize("text, name, fix", [("||y - yhat||^2", "yhat", "y_hat"), ("||x - xbar||^2", "xbar", "x_bar"),
+                                             ("||X - Xhat||_F^2", "Xhat", "X_hat"), ("||W - Wold||_F^2", "Wold", "W_old"),
+                                             ("(x - xstar)' A (x - xstar)", "xstar", "x_star")])
+def test_a_decorated_one_letter_name_is_refused_not_split_into_letters(text, name, fix):
+    with pytest.raises(ParseError, match=f"'{name}' would be read as the product .* write {fix}"):
+        matcalc.parse(text)
+
+
+def test_a_decorated_name_written_with_a_subscript_is_one_name():
+    assert str(matcalc.grad("||y - y_hat||^2", "y")) == "2 (y - y_hat)"
+
+
+@pytest.mark.parametrize("text", ["0.5*norm(A*x-b)^2", "norm(x)^2"])
+def test_norm_called_as_a_function_says_how_norms_are_written(text):
+    with pytest.raises(ParseError, match=r"'norm' would be read as the product n o r m; write \|\|x\|\|"):
+        matcalc.parse(text)
+
+
+@pytest.mark.parametrize("word", ["lam", "gam"])
+def test_a_short_regularization_weight_name_is_refused_not_split(word):
+    with pytest.raises(ParseError, match=f"'{word}' would be read as the product"):
+        matcalc.parse(f"||W x - y||^2 + {word} ||x||^2")
+
+
 def test_a_declared_word_is_one_name():
     assert matcalc.parse("lr x'x", where="lr: scalar").inferred == "lr: scalar; x: vector(n)"
 
