@@ -223,6 +223,13 @@ class Ctx(DimSpace, NameRules):
             for (_, a), (op2, b) in zip(items, items[1:], strict=False):
                 if a.kind == "apply" and op2 == "":
                     self._apply_too_long(a, b)
+                p = b.a if b.kind == "post" else b
+                if a.kind == "name" and p.kind == "paren" and op2 == "" and a.end == p.start:
+                    if p.a.kind == "num" and p.a.a.denominator == 1:  # x(1): MATLAB's indexing
+                        raise ParseError(f"'{self.text[a.start:p.end]}' reads as indexing (MATLAB's x(1)), which "
+                                         f"matcalc does not have: a formula is in whole vectors and matrices (an "
+                                         f"entry is e' x, with e declared); to multiply write {a.a}*{p.a.a}",
+                                         self.text, a.start)
                 if a.kind == "name" and b.kind == "paren" and op2 == "" and a.end == b.start:
                     self._name_then_paren(a)
             seq = []

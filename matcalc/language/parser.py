@@ -449,7 +449,9 @@ def _bad_character(text: str, pos: int) -> ParseError:
     # NumPy and Python spellings: x @ y, x.T, np.linalg.det(X), X.inv()
     word = re.match(r"(?:\.[A-Za-z_]\w*)*\.([A-Za-z_]\w*)\s*(\(?)", text[pos:]) if ch == "." else None
     owner = _previous_token(text, pos) if ch == "." else ""
-    if ch == "@":
+    if ch == ":":
+        hint = "; slicing and indexing (MATLAB's X(:, 1)) are not in the language: a formula is in whole vectors and matrices"
+    elif ch == "@":
         hint = "; '@' is NumPy's matrix product: write the product as A x (or A*x)"
     elif word and owner in ("np", "numpy", "jnp", "torch", "math", "la", "sp", "scipy", "tf"):
         hint = f"; write the function without the module prefix: {word.group(1)}(...)"
@@ -512,6 +514,10 @@ def parse_syntax(text: str) -> Syn:
                          f"(at most {MAX_DIGITS} digits and exponents up to {MAX_DIGITS})", text, e.pos) from None
     except _UnknownCall as e:
         hint = _HINTS.get(e.name)
+        if re.match(r"[A-Za-z]\w*\s*\(\s*(\d+|:)\s*,\s*(\d+|:)\s*\)", text[e.pos:]) and e.name not in _HINTS:
+            raise ParseError(f"'{e.name}(i, j)' reads as indexing (MATLAB's X(1, 2)), which matcalc does not have: "
+                             f"a formula is in whole vectors and matrices (an entry is e' X f, with e and f "
+                             f"declared)", text, e.pos) from None
         raise ParseError(f"unknown function '{e.name}'" + (f" ({hint})" if hint else "") + ", whatever its "
                          f"arguments; the functions are {', '.join(list(CALLS) + list(FUNCTIONS))}",
                          text, e.pos) from None

@@ -158,6 +158,27 @@ def test_a_short_regularization_weight_name_is_refused_not_split(word):
         matcalc.parse(f"||W x - y||^2 + {word} ||x||^2")
 
 
+@pytest.mark.parametrize("text", ["100*(x(2) - x(1)^2)^2 + (1 - x(1))^2", "w(1) + w(2)", "x(1)^2"])
+def test_matlab_indexing_of_a_name_is_refused_not_read_as_a_product(text):
+    with pytest.raises(ParseError, match=r"reads as indexing \(MATLAB's"):
+        matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text", ["X(1,2)", "X(1, 2)^2"])
+def test_matlab_indexing_of_a_matrix_entry_is_refused_naming_it(text):
+    with pytest.raises(ParseError, match="reads as indexing"):
+        matcalc.parse(text)
+
+
+def test_matlab_slicing_says_it_is_not_in_the_language():
+    with pytest.raises(ParseError, match="slicing and indexing"):
+        matcalc.parse("X(:, 1)")
+
+
+def test_a_name_then_a_spaced_parenthesized_number_is_still_a_product():
+    assert str(matcalc.parse("x (2)")) == "2 x"
+
+
 def test_a_declared_word_is_one_name():
     assert matcalc.parse("lr x'x", where="lr: scalar").inferred == "lr: scalar; x: vector(n)"
 
