@@ -412,8 +412,17 @@ class Ctx(DimSpace, NameRules):
             raise Clash(msg, sorted(base.dep))
         r, c = base.shape
         self.unify(r, c, lambda: self.clash(
-            f"{self.src(base)}^{int(k)}: a matrix power needs a square matrix, but {self.src(base)} is {self.show(base)}",
-            base))
+            f"{self.src(base)}^{int(k)}: a matrix power needs a square matrix, but {self.src(base)} is {self.show(base)}"
+            + (f" (for the entrywise power write {self.src(base)} .^ {int(k)})" if k != -1 else ""), base))
+        # (x - mu)^2 with x and mu square matrices: vector-looking names made matrices only for the
+        # power (a name alone, x^2, is ruled out before the attempts: _powered in kinds.py)
+        # ((A x)^2 with x a scalar, sigmoid(X w)^2 with w a scalar: the same, through a scalar factor)
+        made = sorted(n for n in base.dep if self.kinds.get(n) in ("matrix", "scalar") and n not in self.decls
+                      and default_kind(n) == "vector" and not is_greek(n))
+        if made:
+            raise self.clash(f"{self.src(base)}^{int(k)} with {', '.join(f'{n} a {self.kinds[n]}' for n in made)}: "
+                             f"{', '.join(made)} look{'s' if len(made) == 1 else ''} like vectors; for the entrywise "
+                             f"power write {self.src(base)} .^ {int(k)}, or declare the kinds (where=...)", base)
         if abs(k) > MAX_MATRIX_POWER:
             raise NotSupportedError(f"{self.src(base)}^{k}: matrix powers beyond {MAX_MATRIX_POWER} are not supported "
                                     "(their differential has one term per factor)")
@@ -464,6 +473,8 @@ class Ctx(DimSpace, NameRules):
     def _two_vectors_hint(self, a: T, b: T) -> str:
         """Two column vectors side by side (x y, x \\cdot y, x · y): say how the products are written."""
         if a.shape[1].find().const != 1 or b.shape[1].find().const != 1:
+            if a.op == "var" and a.soft and a.args and self.is_col(a) and a.args[0] not in self.decls:
+                return f"; if {a.args[0]} stands for a number, declare it (where='{a.args[0]}: scalar')"
             return ""
         def grouped(t: str) -> str:
             """t as one operand: a name, or a group or call whose first parenthesis closes at the end."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 import matcalc
+from matcalc import MatcalcError
 from matcalc.core.errors import ParseError
 
 
@@ -177,6 +178,25 @@ def test_matlab_slicing_says_it_is_not_in_the_language():
 
 def test_a_name_then_a_spaced_parenthesized_number_is_still_a_product():
     assert str(matcalc.parse("x (2)")) == "2 x"
+
+
+@pytest.mark.parametrize("text, wrt", [("sum((A x)^2)", "x"), ("sum(sigmoid(X w)^2)", "w"),
+                                       ("mean((X w - y)^2)", "w"), ("sum((W x - y)^2)", "W")])
+def test_a_power_of_a_vector_expression_is_refused_with_the_entrywise_power_to_write(text, wrt):
+    """(A x)^2 read with x a scalar (x A)^2, or y a square matrix, was a different function."""
+    with pytest.raises(MatcalcError, match=r"for the entrywise power write .* \.\^ 2"):
+        matcalc.grad(text, wrt)
+
+
+@pytest.mark.parametrize("text, wrt, answer", [("tr((A + B)^2)", "A", "2 (A + B)'"), ("(x + 1)^2", "x", "2 + 2 x"),
+                                               ("x^2 + 3x", "x", "3 + 2 x")])
+def test_powers_of_matrix_and_scalar_looking_groups_keep_their_readings(text, wrt, answer):
+    assert str(matcalc.grad(text, wrt)) == answer
+
+
+def test_a_vector_looking_name_times_a_matrix_says_to_declare_it_a_scalar():
+    with pytest.raises(MatcalcError, match=r"if c stands for a number, declare it \(where='c: scalar'\)"):
+        matcalc.grad("tr((c A)^2)", "A")
 
 
 def test_a_declared_word_is_one_name():
