@@ -181,11 +181,13 @@ class DimSpace:
     def short_label(self, r: DimVar) -> str:
         """An inferred dimension's name as printed: a short letter (n, m, k, ...), the first
         free one of its own initial (n for n_x, m for m_A) and then SHORT_DIMS, in the order
-        the dimensions are first written; never a declared dimension or a name of the text."""
+        the dimensions are first written; never a declared dimension, a dimension the text names
+        (ones(n), eye(n)) or a name of the text."""
         short = self.__dict__.setdefault("shorts", {})
         label = short.get(r.order)
         if label is None:
-            used = set(short.values()) | self.taken | set(getattr(self, "vars", ())) | \
+            # (and never a dimension the text names itself: ones(n)' A x keeps A's columns apart from n)
+            used = set(short.values()) | self.taken | set(self.rigid) | set(getattr(self, "vars", ())) | \
                 set(getattr(self, "decls", ()))
             first = r.label.split("_")[0].rstrip("0123456789")
             label = next((c for c in (first,) + SHORT_DIMS if c not in used), None)

@@ -199,6 +199,13 @@ def test_a_vector_looking_name_times_a_matrix_says_to_declare_it_a_scalar():
         matcalc.grad("tr((c A)^2)", "A")
 
 
+@pytest.mark.parametrize("text, inferred", [("ones(n)' A x", "A: matrix(n,m); x: vector(m)"),
+                                            ("tr(eye(n) - K H)", "H: matrix(m,n); K: matrix(n,m)")])
+def test_an_inferred_dimension_never_takes_the_name_of_a_dimension_the_text_writes(text, inferred):
+    """ones(n)' A x made A square: its columns were named n too, and so were one dimension."""
+    assert matcalc.parse(text).inferred == inferred
+
+
 def test_a_declared_word_is_one_name():
     assert matcalc.parse("lr x'x", where="lr: scalar").inferred == "lr: scalar; x: vector(n)"
 
