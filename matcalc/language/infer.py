@@ -215,6 +215,14 @@ class Ctx(DimSpace, NameRules):
                                          f"({self.text[last.start + 1:s.end]})", self.text, pf.start)
                     last = pf
                 elif pf.kind == "tick":
+                    if last is not None and last.kind == "pow" and last.a.kind != "paren" and pieces \
+                            and pieces[-1].op == "func" and pieces[-1].args[0] == "exp" and s.a.kind == "name" \
+                            and s.a.a == "e":
+                        # e^-x'x: e^(-x'x), or (e^-x)' x? The transpose of a power of e is never meant
+                        ex = self.text[last.start + 1:pf.start]
+                        raise ParseError(f"e^{ex}' ... has two readings: e^({ex}' ...), the exponent running on, "
+                                         f"or (e^{ex})' ..., a transposed power of e; write the exponent in "
+                                         f"parentheses, e^(...), or exp(...)", self.text, pf.start)
                     last = None
                 pieces = self.postfix(pieces, pf)
             return pieces
@@ -505,7 +513,14 @@ class Ctx(DimSpace, NameRules):
             return self.mk("matmul", (a, b), (a.shape[0], b.shape[1]), [a, b])
         if op == "/":
             if not sb:
-                raise self.clash(f"can only divide by a scalar, but {self.src(b)} is {self.show(b)}", b)
+                raise self.clash(f"can only divide by a scalar, but {self.src(b)} is {self.show(b)} (/ divides by "
+                                 f"the one factor after it: to divide by a product, write it in parentheses, "
+                                 f"a / (x' x))", b)
+            if b.op == "transpose" and b.args[0].op == "var" and b.args[0].soft and _looks_nonscalar(b.args[0].soft):
+                # x'Ax/x'x: dividing by x' (then times x) reads only with x a scalar, which nobody means
+                raise self.clash(f"{self.src(a)} / {self.src(b)} divides by {self.src(b)} alone, which is a scalar "
+                                 f"only with {b.args[0].soft} a scalar; to divide by a product, write it in "
+                                 f"parentheses, a / (x' x)", b)
             return self.mk("div", (a, b), a.shape, [a, b])
         # .* and ./
         if sa or sb:

@@ -206,6 +206,21 @@ def test_an_inferred_dimension_never_takes_the_name_of_a_dimension_the_text_writ
     assert matcalc.parse(text).inferred == inferred
 
 
+def test_dividing_by_a_transposed_name_alone_is_refused_with_the_parentheses_to_write():
+    """x'Ax/x'x read x as a scalar (x' alone is the divisor): ((x' A x) / x') x."""
+    with pytest.raises(MatcalcError, match=r"/ divides by the one factor after it"):
+        matcalc.grad("x'Ax/x'x", "x")
+
+
+def test_the_rayleigh_quotient_with_parentheses_is_read_as_meant():
+    assert str(matcalc.grad("x'Ax/(x'x)", "x")) == "(A + A' - 2 (x' A x) I / (x' x)) x / (x' x)"
+
+
+def test_a_power_of_e_followed_by_a_transpose_is_refused_as_two_readings():
+    with pytest.raises(ParseError, match=r"two readings: e\^\(-x' \.\.\.\)"):
+        matcalc.grad("e^-x'x", "x")
+
+
 def test_a_declared_word_is_one_name():
     assert matcalc.parse("lr x'x", where="lr: scalar").inferred == "lr: scalar; x: vector(n)"
 
