@@ -627,12 +627,13 @@ class Ctx(DimSpace, NameRules):
         fits, the error of the reading closest to the look is reported."""
         if not self.is_scalar(t):
             return
-        against = sorted(n for n in t.dep if self.kinds.get(n) == "scalar" and n not in self.decls
-                         and _looks_nonscalar(n))
+        # (a Greek name too: sum(xi) of an SVM's slack vector xi; a scalar's sum is never meant)
+        against = sorted(n for n in t.dep if self.kinds.get(n) == "scalar" and n not in self.decls)
         if against:
             n = against[0]
+            look = f"{n} looks like a {default_kind(n)}" if _looks_nonscalar(n) else f"{n} is undeclared"
             raise self.clash(f"{name}({self.src(t)}) with {n} a scalar is {'1' if name == 'softmax' else 'trivial'}; "
-                             f"{n} looks like a {default_kind(n)}: declare its kind (where='{n}: ...')", t)
+                             f"{look}: declare its kind (where='{n}: ...')", t)
 
     def _refuse_vector_axis(self, name: str, t: T, s: Syn) -> None:
         """sum(X, 1), mean(X, 2), softmax(X, 1) of a name read as a vector although it looks like a

@@ -41,7 +41,7 @@ def options(name: str) -> list:
     if is_greek(name):
         if name[0].isupper():
             return [(0, "matrix"), (_HALF, "scalar"), (_HALF, "vector")]
-        return [(0, "scalar"), (_HALF, "vector"), (_HALF, "matrix")]
+        return [(0, "scalar"), (_HALF, "vector"), (1, "matrix")]  # small: a vector before a matrix
     if default_kind(name) == "matrix":
         return [(0, "matrix"), (1, "scalar"), (2, "vector")]
     return [(0, "vector"), (1, "scalar"), (2, "matrix")]

@@ -167,8 +167,11 @@ def _tokens(src: str) -> list:
                 out.append(_Tok("delim", kind, pending[1], pos, space, pending[0]))
                 pending = None
             elif ch == "|":
-                if pos < n and src[pos] == "|":
-                    pos += 1
+                j = pos
+                while j < n and src[j] in " \t":  # | | (a norm pasted from a PDF, bars apart) is ||
+                    j += 1
+                if j < n and src[j] == "|":
+                    pos = j + 1
                     out.append(_Tok("delim", "norm", start, pos, space, None))
                 else:
                     out.append(_Tok("delim", "abs", start, pos, space, None))

@@ -437,3 +437,8 @@ def test_the_frobenius_inner_product_subscript_is_the_inner_product(latex):
 def test_another_subscript_on_an_inner_product_is_refused():
     with pytest.raises(matcalc.MatcalcError, match="only the subscript F"):
         matcalc.parse(r"\langle A, X\rangle_2")
+
+
+def test_a_norm_pasted_with_spaced_bars_is_a_norm():
+    """| | Ax-b | | (bars apart, as PDFs paste \\|) was abs(abs(A x - b)) with every name a scalar."""
+    assert str(matcalc.grad(r"\frac{1}{2}| | Ax-b | |^2", "x")) == "A' (A x - b)"

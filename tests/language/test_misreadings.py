@@ -221,6 +221,10 @@ def test_a_power_of_e_followed_by_a_transpose_is_refused_as_two_readings():
         matcalc.grad("e^-x'x", "x")
 
 
+def test_a_sum_of_an_undeclared_greek_name_reads_it_as_a_vector_not_a_trivial_scalar():
+    assert matcalc.parse("sum(xi)").inferred == "xi: vector(n)"
+
+
 def test_a_declared_word_is_one_name():
     assert matcalc.parse("lr x'x", where="lr: scalar").inferred == "lr: scalar; x: vector(n)"
 
