@@ -459,8 +459,10 @@ def _bad_character(text: str, pos: int) -> ParseError:
         hint = f"; '.{word.group(1)}' is NumPy's transpose: write {owner or 'X'}' (or {owner or 'X'}^T)"
     elif word and word.group(2):
         hint = f"; methods ('.{word.group(1)}(...)') are not in the language: write calls, as inv(X), tr(X), det(X)"
+    elif ch == "|" and re.search(r"log\s*\(?\s*$", text[:pos]):
+        hint = "; the log-determinant log |X| is written logdet(X) or log(det(X))"
     elif ch == "|":
-        hint = "; a norm is written ||x||, and abs(x) is the absolute value"
+        hint = "; a norm is written ||x||, abs(x) is the absolute value and det(X) the determinant"
     elif ch in "[]":
         hint = "; use parentheses ( ) for grouping"
     elif ch in _UNICODE_HINTS:

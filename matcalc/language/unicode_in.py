@@ -60,7 +60,9 @@ def unicode_to_plain(text: str) -> Translation:
             j = i
             while j < n and text[j] in _SUBSCRIPT_DIGITS:
                 j += 1
-            pieces.append(("_" + "".join(_SUBSCRIPT_DIGITS[c] for c in text[i:j]), i, j))
+            # a printed subscript ends the name: W₁x is W_1 x, not the name W_1x
+            after = " " if j < n and (text[j].isalnum() or text[j] in GREEK_LETTERS) else ""
+            pieces.append(("_" + "".join(_SUBSCRIPT_DIGITS[c] for c in text[i:j]) + after, i, j))
             i = j
         elif ch in GREEK_LETTERS:
             name = GREEK_LETTERS[ch]

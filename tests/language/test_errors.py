@@ -527,6 +527,11 @@ def test_a_method_call_says_to_write_a_call():
     assert "write calls, as inv(X)" in str(error(ParseError, "X.inv()"))
 
 
+@pytest.mark.parametrize("text", ["log |Sigma|", "log|Sigma|", "-1/2 log(|S|)"])
+def test_log_of_bars_says_how_the_log_determinant_is_written(text):
+    assert "logdet(X) or log(det(X))" in str(error(ParseError, text))
+
+
 def test_a_stray_dot_has_no_numpy_hint():
     msg = str(error(ParseError, "x. y"))
     assert "unexpected character '.'" in msg and "NumPy" not in msg and "method" not in msg

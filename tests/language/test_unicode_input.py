@@ -103,3 +103,8 @@ def test_a_superscript_minus_without_a_power_is_refused_where_it_stands():
 def test_a_pasted_symbol_without_a_spelling_says_what_to_write(text, hint):
     with pytest.raises(matcalc.MatcalcError, match=hint):
         matcalc.parse(text)
+
+
+def test_a_printed_subscript_ends_the_name():
+    """W₁x is W_1 x (a PDF's subscript ends visually), not one name W_1x."""
+    assert matcalc.parse("tanh(W₁x + b₁)").inferred == "W_1: matrix(m,n); b_1: vector(m); x: vector(n)"
