@@ -74,7 +74,7 @@ _FUNC_WORDS.update({"Tr": "tr", "Trace": "tr", "trace": "tr", "Det": "det", "Dia
                     "logistic": "sigmoid", "ReLU": "relu", "Relu": "relu", "Vec": "vec"})
 _HAS_FUNC_WORD = re.compile("|".join(sorted((re.escape(f) for f in _FUNC_WORDS if len(f) >= 2), key=len, reverse=True)))
 _WORD_FONTS = {"operatorname", "mathrm", "text", "textrm", "textnormal", "mathit", "textit", "mathsf", "textsf",
-               "mathnormal", "mathop", "mathtt", "texttt"}
+               "mathnormal", "mathop", "mathtt", "texttt", "rm", "mathup", "textup"}
 _SUBEXPR_FONTS = {"mathbf", "boldsymbol", "bm", "mathbfit", "textbf", "pmb", "mathbb", "mathcal", "mathscr",
                   "mathfrak", "vec", "underline"}
 _BINARY = {"cdot": "*", "times": "*", "ast": "*", "div": "/", "odot": ".*", "circ": ".*", "oslash": "./",

@@ -2,7 +2,7 @@
 
 Greek letters are their names (`λ` is `lambda`, `Σ` is `Sigma`); `ᵀ` and `⊤` transpose; superscript
 digits are powers (`²` is `^2`, `⁻¹` is `^-1`, `⁻ᵀ` is `^-T`); `−` (U+2212) is a minus; `·`, `⋅`
-and `×` multiply; `⊙` and `∘` are the elementwise product; `‖` is a norm bar; `⟨ ⟩` an inner
+`×`, `∙` and `•` multiply; `⊙` and `∘` are the elementwise product, `⊘` the elementwise division; `‖` is a norm bar; `⟨ ⟩` an inner
 product; `½` is `(1/2)`; subscript digits are a subscript (`λ₁` is `lambda_1`, `‖β‖₁` the 1-norm); `’` and `′`
 (a typographic quote and a prime) transpose; a no-break or thin space is a space. The translation keeps, for every character, where it came from in the text as typed, so
 a parse error points into that text, as the LaTeX reader's do.
@@ -22,7 +22,7 @@ GREEK_LETTERS = {
     "Ω": "Omega",
     "µ": "mu",  # MICRO SIGN, what many keyboards type for mu
 }
-SYMBOLS = {"ᵀ": "'", "⊤": "'", "’": "'", "′": "'", "−": "-", "·": "*", "⋅": "*", "×": "*", "⊙": ".*", "∘": ".*",
+SYMBOLS = {"ᵀ": "'", "⊤": "'", "’": "'", "′": "'", "−": "-", "·": "*", "⋅": "*", "×": "*", "∙": "*", "•": "*", "⊙": ".*", "∘": ".*", "⊘": "./",
            "\u00a0": " ", "\u2009": " ", "\u202f": " ", "\u2002": " ", "\u2003": " ",
            "‖": "||", "⟨": "<", "⟩": ">", "½": "(1/2)", "⅓": "(1/3)", "¼": "(1/4)", "⅔": "(2/3)", "¾": "(3/4)"}
 _FRACTIONS = {"½", "⅓", "¼", "⅔", "¾"}

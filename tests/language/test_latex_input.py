@@ -442,3 +442,7 @@ def test_another_subscript_on_an_inner_product_is_refused():
 def test_a_norm_pasted_with_spaced_bars_is_a_norm():
     """| | Ax-b | | (bars apart, as PDFs paste \\|) was abs(abs(A x - b)) with every name a scalar."""
     assert str(matcalc.grad(r"\frac{1}{2}| | Ax-b | |^2", "x")) == "A' (A x - b)"
+
+
+def test_an_old_style_roman_norm_subscript_is_the_frobenius_norm():
+    assert str(matcalc.parse(r"\|X\|_{\rm F}^2")) == str(matcalc.parse(r"\|X\|_F^2"))

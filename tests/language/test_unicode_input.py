@@ -108,3 +108,9 @@ def test_a_pasted_symbol_without_a_spelling_says_what_to_write(text, hint):
 def test_a_printed_subscript_ends_the_name():
     """W₁x is W_1 x (a PDF's subscript ends visually), not one name W_1x."""
     assert matcalc.parse("tanh(W₁x + b₁)").inferred == "W_1: matrix(m,n); b_1: vector(m); x: vector(n)"
+
+
+@pytest.mark.parametrize("text, plain", [("x ⊘ y", "x ./ y"), ("a ∙ b'", "a b'"), ("a • b'", "a b'")])
+def test_pasted_division_and_dot_operators_are_read(text, plain):
+    w = "x, y, a, b: vector(n)"
+    assert str(matcalc.parse(text, where=w)) == str(matcalc.parse(plain, where=w))
