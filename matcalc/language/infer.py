@@ -107,9 +107,14 @@ class Ctx(DimSpace, NameRules):
         notes = []
         for t in operands:
             for run, parts in self.split_runs.items():
-                if t.start <= run[0] and run[1] <= t.end:
-                    notes.append(f"note: '{self.text[run[0]:run[1]]}' is read as the product {' '.join(parts)};"
-                                 f" declare it (where='{self.text[run[0]:run[1]]}: ...') to use it as one name")
+                if (t.start <= run[0] and run[1] <= t.end) or (run[0] <= t.start and t.end <= run[1]):
+                    word = self.text[run[0]:run[1]]
+                    sub = f"write {parts[0]}_{''.join(parts[1:])} or " if word.isalpha() and len(parts[0]) == 1 \
+                        else ""
+                    notes.append(f"note: '{word}' is read as the product {' '.join(parts)}; to use it as one name, "
+                                 f"{sub}declare it (where='{word}: ...')" + (
+                                     f"; for a product with a scalar, put spaces ({' '.join(parts)})"
+                                     if word.isalpha() and word.islower() else ""))
         if notes:
             message += "\n" + "\n".join(dict.fromkeys(notes))
         soft = []
@@ -195,6 +200,8 @@ class Ctx(DimSpace, NameRules):
             for p in parts:
                 out.append(self.variable(p, pos, pos + len(p)))
                 pos += len(p)
+            if len(parts) > 1 and s.a.isalpha() and s.a.islower() and s.a.isascii():
+                self._refuse_scalar_in_run(s, parts)
             return out
         if k == "post":
             if s.a.kind == "name" and s.a.a == "e" and s.b[0].kind == "pow" and not _is_t(s.b[0]) \
@@ -634,6 +641,19 @@ class Ctx(DimSpace, NameRules):
             look = f"{n} looks like a {default_kind(n)}" if _looks_nonscalar(n) else f"{n} is undeclared"
             raise self.clash(f"{name}({self.src(t)}) with {n} a scalar is {'1' if name == 'softmax' else 'trivial'}; "
                              f"{look}: declare its kind (where='{n}: ...')", t)
+
+    def _refuse_scalar_in_run(self, s: Syn, parts: list) -> None:
+        """xk, wt, xt: a run of small letters read with one of them a scalar or a matrix (x times
+        k) is an indexed name (x_k) far more often than a product; such a reading is refused, so
+        that another is tried or the run is reported with what to write."""
+        odd = [p for p in parts if p not in self.decls and p not in self.bindings and not is_greek(p)
+               and self.kinds.get(p, "vector") != "vector" and default_kind(p) == "vector"]
+        if odd:
+            what = ", ".join(f"{p} a {self.kinds[p]}" for p in odd)
+            raise self.clash(f"'{s.a}' would be read as the product {' '.join(parts)} with {what}; write "
+                             f"{parts[0]}_{''.join(parts[1:])} for one name, or put spaces between the letters "
+                             f"for the product", T("name", (), (self.unit, self.unit), s.start, s.end,
+                                                   dep=frozenset(parts)))
 
     def _refuse_vector_axis(self, name: str, t: T, s: Syn) -> None:
         """sum(X, 1), mean(X, 2), softmax(X, 1) of a name read as a vector although it looks like a

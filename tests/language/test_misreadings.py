@@ -225,6 +225,14 @@ def test_a_sum_of_an_undeclared_greek_name_reads_it_as_a_vector_not_a_trivial_sc
     assert matcalc.parse("sum(xi)").inferred == "xi: vector(n)"
 
 
+@pytest.mark.parametrize("text, wrt, name", [("||xk - x||^2", "x", "x_k"), ("||w - wt||^2", "w", "w_t"),
+                                             ("x'x + xt'xt", "x", "x_t")])
+def test_a_run_of_small_letters_is_not_read_with_a_letter_made_a_scalar_or_a_matrix(text, wrt, name):
+    """||w - wt||^2 was 2 (1 - t)^2 w: t a scalar. Refused, with the indexed name to write."""
+    with pytest.raises(MatcalcError, match=f"write {name} or declare it"):
+        matcalc.grad(text, wrt)
+
+
 def test_a_declared_word_is_one_name():
     assert matcalc.parse("lr x'x", where="lr: scalar").inferred == "lr: scalar; x: vector(n)"
 
