@@ -675,20 +675,23 @@ def hadamard(*factors: Expr) -> Expr:
     for f in flat:
         if isinstance(f, Ones):
             continue
-        if isinstance(f, Pow) and isinstance(f.exp, Num):
-            b, e = f.base, f.exp.value
+        if isinstance(f, Pow):  # (a symbolic exponent too: x.^(x - 1) .* x = x.^x)
+            b, e = f.base, (f.exp.value if isinstance(f.exp, Num) else f.exp)
         else:
             b, e = f, _FRACTION_ONE
         if b not in mono:
             order.append(b)
             mono[b] = e
         else:
-            mono[b] += e
+            mono[b] = _add_exp(mono[b], e)
     out = []
     for b in order:
         e = mono[b]
         if e is _FRACTION_ONE:  # the usual case: a factor once, to the first power
             out.append(b)
+            continue
+        if isinstance(e, Expr):
+            out.append(power(b, e))
             continue
         if e == 0:
             continue

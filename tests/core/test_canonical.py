@@ -367,6 +367,16 @@ def test_multiplying_mismatched_shapes_raises_shape_error_naming_both():
     assert "pxq" in msg and "rxs" in msg
 
 
+def test_elementwise_powers_with_a_symbolic_exponent_merge_with_their_base():
+    x = B.var("x", (n, 1))
+    assert B.hadamard(B.power(x, B.sub(x, B.ONE)), x) is B.power(x, x)
+
+
+def test_elementwise_powers_with_a_symbolic_scalar_exponent_merge():
+    x, p = B.var("x", (n, 1)), B.var("p")
+    assert B.hadamard(B.power(x, p), B.power(x, B.num(2))) is B.power(x, B.add(p, B.num(2)))
+
+
 def test_hadamard_of_mismatched_shapes_raises_shape_error_naming_both():
     with pytest.raises(matcalc.ShapeError) as info:
         B.hadamard(x(), B.var("w", ("m", 1)))
