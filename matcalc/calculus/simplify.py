@@ -33,7 +33,7 @@ from math import gcd, isqrt
 from ..core import build as B
 from .size import size
 from ..core.nodes import (FRACTION_ONE, SCALAR, Add, Expr, Func, Hadamard, Identity, MatPow, Mul, Num, Ones, Pow,
-                          Sum)
+                          Sum, Transpose, Var)
 
 #: the most terms one product may expand into. Cancellations that expansion finds (y (1 - s) -
 #: (1 - y) s = y - s) come from few terms; a larger budget only makes a deep product (a k-layer
@@ -827,8 +827,26 @@ def _rewrite_sigmoid_factors(factors: list, make):
     return make(*out)
 
 
+def _row_sums_as_diagonal(chain: tuple):
+    """(P .* Q) ones(n) = diag(P Q') (entry i is sum_j P_ij Q_ij): the textbook writes the gradient
+    of tr(A diag(x) B) as diag(A' B'), not (A' .* B) ones(n). Only for plain matrices (A, A'): a
+    sum over a batch of computed terms reads better as one. The chain with that pair replaced,
+    or None."""
+    for i in range(len(chain) - 1):
+        h, o = chain[i], chain[i + 1]
+        # (of plain matrices only: a network's batch sum of backpropagated terms stays Q ones(N))
+        if isinstance(h, Hadamard) and len(h.args) == 2 and isinstance(o, Ones) and o.shape[1] == 1 \
+                and all(isinstance(f, Var) or (isinstance(f, Transpose) and isinstance(f.arg, Var)) for f in h.args):
+            p, q = h.args
+            return chain[:i] + (B.diagpart(B.mul(p, B.transpose(q))),) + chain[i + 2:]
+    return None
+
+
 def _rewrite_mul(n: Mul) -> Expr:
     c, scal, chain = n.split()
+    rows = _row_sums_as_diagonal(chain) if len(chain) >= 2 else None
+    if rows is not None:
+        return B.mul(B.num(c), *scal, *rows)
     new_scal = list(scal)
     r = _rewrite_sigmoid_factors(new_scal, B.mul) if len(scal) >= 2 else None
     if r is not None:

@@ -9,8 +9,8 @@ square factors, diag(diag(v)) = v, ...).
 from __future__ import annotations
 
 
-from .canonical import (ONE, ONE_HALF, ZERO, _chain_shape, _merge_chain, _pure_chain, add, dimsize, func, hadamard,  # noqa: F401
-                        identity, is_zero, mul, neg, num, ones, power, scale, sqrt, transpose, zeros)
+from .canonical import (ONE, ONE_HALF, ZERO, _chain_shape, _is_leaf, _merge_chain, _pure_chain, add, dimsize, func,  # noqa: F401
+                        hadamard, identity, is_zero, mul, neg, num, ones, power, scale, sqrt, transpose, zeros)
 from .dims import dim_mul as _dim_mul
 from .dims import fmt_shape as _fmt
 from .errors import MatcalcError, ShapeError
@@ -265,6 +265,11 @@ def diagpart(x: Expr) -> Expr:
         for i in range(1, len(ch)):  # a rank-one product: diag(u v') = u .* v
             if ch[i - 1].shape[1] == 1:
                 return hadamard(mul(*ch[:i]), transpose(mul(*ch[i:])))
+        # diag(P diag(v) Q) = (P .* Q') v (entry i is sum_j P_ij v_j Q_ji), for plain matrices P and
+        # Q (A, A'): x' A x written sum(diag(x) A diag(x)) has the gradient (A + A') x; around
+        # computed factors the diagonal form is kept (it is the shorter there)
+        if len(ch) == 3 and isinstance(ch[1], Diag) and all(_is_leaf(f) or isinstance(f, Ones) for f in ch[::2]):
+            return mul(hadamard(ch[0], transpose(ch[2])), ch[1].arg)
     return DiagPart._make((x,), (n, 1))
 
 

@@ -11,6 +11,8 @@ a guessed kind never triggers broadcasting.
 """
 from __future__ import annotations
 
+import re
+
 from ..core.errors import DeclarationError, MatcalcError, NotSupportedError, ParseError, ShapeError, UnknownNameError
 from ..core.functions import CALLS, FUNCTIONS, canonical_name
 from .declarations import MAX_DIM, Decl, default_kind, is_greek, norm_name
@@ -240,10 +242,12 @@ class Ctx(DimSpace, NameRules):
                     self._apply_too_long(a, b)
                 p = b.a if b.kind == "post" else b
                 if a.kind == "name" and p.kind == "paren" and op2 == "" and a.end == p.start:
-                    if p.a.kind == "num" and p.a.a.denominator == 1:  # x(1): MATLAB's indexing
+                    if (p.a.kind == "num" and p.a.a.denominator == 1) or (p.a.kind == "name" and p.a.a == "end"):
+                        # x(1), x(end): MATLAB's indexing
                         raise ParseError(f"'{self.text[a.start:p.end]}' reads as indexing (MATLAB's x(1)), which "
                                          f"matcalc does not have: a formula is in whole vectors and matrices (an "
-                                         f"entry is e' x, with e declared); to multiply write {a.a}*{p.a.a}",
+                                         f"entry is e' x, with e declared)" + (
+                                             f"; to multiply write {a.a}*({p.a.a})" if p.a.kind == "num" else ""),
                                          self.text, a.start)
                 if a.kind == "name" and b.kind == "paren" and op2 == "" and a.end == b.start:
                     self._name_then_paren(a)
@@ -431,8 +435,7 @@ class Ctx(DimSpace, NameRules):
             + (f" (for the entrywise power write {self.src(base)} .^ {int(k)})" if k != -1 else ""), base))
         # (x - mu)^2 with x and mu square matrices: vector-looking names made matrices only for the
         # power (a name alone, x^2, is ruled out before the attempts: _powered in kinds.py)
-        # ((A x)^2 with x a scalar, sigmoid(X w)^2 with w a scalar: the same, through a scalar factor)
-        made = sorted(n for n in base.dep if self.kinds.get(n) in ("matrix", "scalar") and n not in self.decls
+        made = sorted(n for n in base.dep if self.kinds.get(n) == "matrix" and n not in self.decls
                       and default_kind(n) == "vector" and not is_greek(n))
         if made:
             raise self.clash(f"{self.src(base)}^{int(k)} with {', '.join(f'{n} a {self.kinds[n]}' for n in made)}: "
@@ -592,6 +595,8 @@ class Ctx(DimSpace, NameRules):
         if name in _AXIS_CALLS:
             if len(ts) == 2:
                 self._refuse_vector_axis(name, t, s)
+            elif name in ("sum", "mean"):
+                self._refuse_summed_matrix_power(name, t)
             return self.axis_call(s, name, t, self.axis(s, name, t) if len(ts) == 2 else None)
         if name in FUNCTIONS:
             return self.mk("func", (name, t), t.shape, [s])
@@ -642,13 +647,34 @@ class Ctx(DimSpace, NameRules):
             raise self.clash(f"{name}({self.src(t)}) with {n} a scalar is {'1' if name == 'softmax' else 'trivial'}; "
                              f"{look}: declare its kind (where='{n}: ...')", t)
 
+    def _refuse_summed_matrix_power(self, name: str, t: T) -> None:
+        """sum((A x)^2), mean((X w - y)^2), sum(sigmoid(X w)^2), sum(theta^2): the sum of squares
+        of a vector, read instead with a small name made a scalar or a matrix so that the square
+        is a matrix power (x A squared). Summing the entries of a matrix power is not what such
+        a text means; the reading is refused, and the error says to write .^2."""
+        if t.op != "matpow" or t.args[1] < 2:
+            return
+        base = t.args[0]
+        made = sorted(n for n in base.dep if self.kinds.get(n) in ("scalar", "matrix") and n not in self.decls
+                      and n[:1].islower())
+        if made:
+            raise self.clash(f"{name}({self.src(t)}) with {', '.join(f'{n} a {self.kinds[n]}' for n in made)} sums "
+                             f"the entries of a matrix power; for the sum of squares write {self.src(base)} .^ "
+                             f"{t.args[1]} (or ||...||^2), or declare the kinds (where=...)", t)
+
     def _refuse_scalar_in_run(self, s: Syn, parts: list) -> None:
         """xk, wt, xt: a run of small letters read with one of them a scalar or a matrix (x times
         k) is an indexed name (x_k) far more often than a product; such a reading is refused, so
         that another is tried or the run is reported with what to write."""
         odd = [p for p in parts if p not in self.decls and p not in self.bindings and not is_greek(p)
                and self.kinds.get(p, "vector") != "vector" and default_kind(p) == "vector"]
-        if odd:
+        if not odd:
+            return
+        vectors = [p for p in parts if (self.decls[p].kind if p in self.decls else self.kinds.get(p, "vector"))
+                   == "vector" and p not in self.bindings]
+        # letters that are scalars by use, as bases of a power (x^2 + xy + y^2, a x^2 + bx + c), make
+        # a product of scalars; nothing else does (||w - wt||^2 with w and t scalars)
+        if vectors or not all(re.search(re.escape(p) + r"\s*\^\s*[-({]?\s*[0-9]", self.text) for p in odd):
             what = ", ".join(f"{p} a {self.kinds[p]}" for p in odd)
             raise self.clash(f"'{s.a}' would be read as the product {' '.join(parts)} with {what}; write "
                              f"{parts[0]}_{''.join(parts[1:])} for one name, or put spaces between the letters "

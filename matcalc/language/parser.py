@@ -454,7 +454,9 @@ def _bad_character(text: str, pos: int) -> ParseError:
     elif ch == "@":
         hint = "; '@' is NumPy's matrix product: write the product as A x (or A*x)"
     elif word and owner in ("np", "numpy", "jnp", "torch", "math", "la", "sp", "scipy", "tf"):
-        hint = f"; write the function without the module prefix: {word.group(1)}(...)"
+        fn = word.group(1)
+        hint = (f"; {fn}(...) is not in the language: {_HINTS[fn]}" if fn in _HINTS
+                else f"; write the function without the module prefix: {fn}(...)")
     elif word and word.group(1) in ("T", "H", "mT") and not word.group(2):
         hint = f"; '.{word.group(1)}' is NumPy's transpose: write {owner or 'X'}' (or {owner or 'X'}^T)"
     elif word and word.group(2):

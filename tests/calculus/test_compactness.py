@@ -119,6 +119,24 @@ def test_det_splits_over_square_runs():
     np.testing.assert_allclose(e.evaluate({"A": A, "X": X}), np.linalg.det(np.linalg.inv(A) @ X.T @ X))
 
 
+def test_diagonal_of_a_product_around_a_diagonal_matrix_is_a_hadamard_product_times_the_vector():
+    w = "x: vector(n); A, B: matrix(n,n)"
+    e = matcalc.parse("diag(A diag(x) B)", where=w)
+    assert str(e) == "(A .* B') x"
+    rng = np.random.default_rng(5)
+    vals = {"x": rng.normal(size=3), "A": rng.normal(size=(3, 3)), "B": rng.normal(size=(3, 3))}
+    np.testing.assert_allclose(e.evaluate(vals), np.diag(vals["A"] @ np.diag(vals["x"]) @ vals["B"]))
+
+
+def test_a_quadratic_form_written_with_diagonal_matrices_has_the_textbook_gradient():
+    assert str(matcalc.grad("sum(diag(x) A diag(x))", "x", where="x: vector(n); A: matrix(n,n)")) == "(A + A') x"
+
+
+def test_row_sums_of_an_elementwise_product_read_as_the_diagonal_of_a_product():
+    """(P .* Q) ones(n) = diag(P Q'): the gradient of tr(A diag(x) B) is diag(A' B')."""
+    assert str(matcalc.grad("tr(A diag(x) B)", "x", where="x: vector(n); A, B: matrix(n,n)")) == "diag(A' B')"
+
+
 def test_diagonal_of_a_rank_one_product_is_an_elementwise_product():
     e = matcalc.parse("diag(A x y' B)", where="x, y: vector(n); A, B: matrix(n,n)")
     assert str(e) == "(A x) .* (B' y)"

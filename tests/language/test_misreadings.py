@@ -194,9 +194,23 @@ def test_powers_of_matrix_and_scalar_looking_groups_keep_their_readings(text, wr
     assert str(matcalc.grad(text, wrt)) == answer
 
 
-def test_a_vector_looking_name_times_a_matrix_says_to_declare_it_a_scalar():
-    with pytest.raises(MatcalcError, match=r"if c stands for a number, declare it \(where='c: scalar'\)"):
-        matcalc.grad("tr((c A)^2)", "A")
+@pytest.mark.parametrize("text, wrt, answer", [("tr((A + t I)^-1)", "t", "-tr((t I + A)^-2)"),
+                                               ("tr((c A)^2)", "A", "2 c^2 A'"),
+                                               ("x^2 + xy + y^2", "x", "2 x + y")])
+def test_a_scalar_coefficient_or_a_product_of_powered_scalars_keeps_its_reading(text, wrt, answer):
+    assert str(matcalc.grad(text, wrt)) == answer
+
+
+@pytest.mark.parametrize("text", ["sum(theta^2)", "sum((A x)^2)"])
+def test_a_sum_of_a_squared_vector_is_never_a_sum_of_a_matrix_power(text):
+    with pytest.raises(MatcalcError):
+        matcalc.grad(text, "theta" if "theta" in text else "x")
+
+
+@pytest.mark.parametrize("text", ["(ax + b)^2", "e^(-tx)"])
+def test_a_run_of_letters_made_all_scalars_without_a_power_is_refused_with_spaces_to_write(text):
+    with pytest.raises(MatcalcError, match=r"put spaces \("):
+        matcalc.grad(text, "x")
 
 
 @pytest.mark.parametrize("text, inferred", [("ones(n)' A x", "A: matrix(n,m); x: vector(m)"),
