@@ -797,8 +797,37 @@ def _flippable(f: Expr):
     return None
 
 
+def _sigmoids_opened(factors: list):
+    """sigmoid(u) beside (1 + exp(u))^a with a > 0 or exp(u)^b with b < 0 written as
+    exp(u) (1 + exp(u))^-1, so that the factors cancel: sigmoid(u) (1 + exp(u)) / exp(u) = 1 (the
+    log-likelihood typed as log(exp(z) ./ (1 + exp(z))) differentiates into that). None where
+    no sigmoid has such a partner."""
+    def base_exp(f):
+        return (f.base, f.exp.value) if isinstance(f, Pow) and isinstance(f.exp, Num) else (f, 1)
+    out, changed = list(factors), False
+    for i, f in enumerate(factors):
+        b, k = base_exp(f)
+        if not (isinstance(b, Func) and b.name == "sigmoid" and k > 0):
+            continue
+        u = b.arg
+        if any((_one_plus_exp(g) is u and e > 0) or (_is_exp_of(g) is u and e < 0)
+               for g, e in (base_exp(h) for h in factors)):
+            one = B.ones(u.shape) if u.shape != SCALAR else B.ONE
+            out[i] = B.hadamard(B.power(B.func("exp", u), B.num(k)), B.power(B.add(one, B.func("exp", u)), B.num(-k))) \
+                if u.shape != SCALAR else B.mul(B.power(B.func("exp", u), B.num(k)),
+                                                 B.power(B.add(one, B.func("exp", u)), B.num(-k)))
+            changed = True
+    return out if changed else None
+
+
 def _rewrite_sigmoid_factors(factors: list, make):
     """exp(u)^a (1 + exp(u))^-b -> sigmoid(u)^min(a,b) ...; None if nothing applies."""
+    opened = _sigmoids_opened(factors)
+    if opened is not None:
+        merged = make(*opened)  # the constructors merge the powers of each base: what cancels goes
+        again = _rewrite_sigmoid_factors(list(merged.args), make) if isinstance(merged, (Hadamard, Mul)) \
+            and _sigmoids_opened(list(merged.args)) is None else None
+        return again if again is not None else merged
     bases = {}
     for i, f in enumerate(factors):
         if isinstance(f, Pow) and isinstance(f.exp, Num):

@@ -197,3 +197,11 @@ def test_quadratic_with_rational_roots_is_factored():
     from matcalc.calculus.simplify import _factor_quadratic
     irrational = matcalc.parse("a^2 - 3 a + 1", where="a: scalar").node  # its roots are not rational
     assert _factor_quadratic(irrational) is None
+
+
+def test_the_logistic_loss_typed_through_exp_has_the_textbook_gradient():
+    """The logistic loss as MatrixCalculus.org's example types it: log(exp(z) ./ (1 + exp(z)))
+    differentiates into sigmoid(z) (1 + exp(z)) / exp(z), which is 1."""
+    text = "-(y'*log(exp(X*w)./(vector(1)+exp(X*w))) + (vector(1)-y)'*log(vector(1)./(vector(1)+exp(X*w))))"
+    r = matcalc.grad(text, "w")
+    assert str(r) == "X' (sigmoid(X w) - y)" and r.check().ok
