@@ -706,6 +706,34 @@ def _one_plus_exp(b: Expr):
     return None
 
 
+def _softmax_of_columns(n: Hadamard) -> Expr:
+    """exp(U) .* (ones(m) (ones(m)' exp(U)).^-1) is softmax(U), each column (the gradient of
+    sum(log(sum(exp(U), 1)))), and exp(U) .* ((exp(U) ones(n)).^-1 ones(n)') is softmax(U')', each
+    row; n itself where neither is there."""
+    exps = {f: _is_exp_of(f) for f in n.args if _is_exp_of(f) is not None and f.shape[0] != 1 and f.shape[1] != 1}
+    for f in n.args:
+        if not (isinstance(f, Mul) and len(f.args) == 2):
+            continue
+        a, b = f.args
+        if isinstance(a, Ones) and isinstance(b, Pow) and isinstance(b.exp, Num) and b.exp.value == -1:
+            ones_side, inv, row = a, b.base, True  # ones(m) r.^-1, r = ones(m)' exp(U)
+        elif isinstance(b, Ones) and isinstance(a, Pow) and isinstance(a.exp, Num) and a.exp.value == -1:
+            ones_side, inv, row = b, a.base, False  # c.^-1 ones(n)', c = exp(U) ones(n)
+        else:
+            continue
+        if not (isinstance(inv, Mul) and len(inv.args) == 2):
+            continue
+        e = inv.args[1] if row else inv.args[0]
+        o = inv.args[0] if row else inv.args[1]
+        if e not in exps or not isinstance(o, Ones) or (row and ones_side.shape[1] != 1) or (not row and ones_side.shape[0] != 1):
+            continue
+        u = exps[e]
+        soft = B.softmax(u) if row else B.transpose(B.softmax(B.transpose(u)))
+        rest = [g for g in n.args if g is not f and g is not e]
+        return B.hadamard(soft, *rest) if rest else soft
+    return n
+
+
 def _has_power_sum(e: Expr) -> bool:
     """Does e have a sum with a squared term (a candidate for `_factor_quadratic`)?"""
     return any(isinstance(n, Add) and len(n.args) == 3 and any(isinstance(B.split_coeff(t)[1], Pow) for t in n.args)
@@ -731,6 +759,9 @@ def _rewrite_node(n: Expr) -> Expr:
             return n
         return _rewrite_mul(n)
     if isinstance(n, Hadamard):
+        n = _softmax_of_columns(n)
+        if not isinstance(n, Hadamard):
+            return n
         n = _rewrite_sigmoid_factors(list(n.args), B.hadamard) or n
         return _oriented_factors(n) if isinstance(n, Hadamard) else n
     return n

@@ -205,3 +205,10 @@ def test_the_logistic_loss_typed_through_exp_has_the_textbook_gradient():
     text = "-(y'*log(exp(X*w)./(vector(1)+exp(X*w))) + (vector(1)-y)'*log(vector(1)./(vector(1)+exp(X*w))))"
     r = matcalc.grad(text, "w")
     assert str(r) == "X' (sigmoid(X w) - y)" and r.check().ok
+
+
+@pytest.mark.parametrize("text, answer", [("sum(log(sum(exp(X), 1)))", "softmax(X)"),
+                                          ("sum(log(sum(exp(X), 2)))", "softmax(X')'")])
+def test_the_gradient_of_a_summed_log_sum_exp_over_columns_or_rows_is_a_softmax(text, answer):
+    r = matcalc.grad(text, "X", where="X: matrix(m,n)")
+    assert str(r) == answer and r.check().ok
