@@ -469,8 +469,7 @@ class Ctx(DimSpace, NameRules):
         for v, m in ((a, b), (b, a)):
             if self.is_scalar(v) or self.is_scalar(m) or self.is_row(m) or self.is_col(m):
                 continue
-            src = self.src(v)
-            src = src if all(ch.isalnum() or ch in "_'" for ch in src) or src.endswith(")") and "(" not in src[:-1].split("(", 1)[0] else f"({src})"
+            src = _as_operand(self.src(v))
             if self.is_row(v):
                 return (f"; a row vector is not spread over the rows of a matrix implicitly: write "
                         f"ones({m.shape[0].show()}) {src} for the {m.shape[0].show()} x {v.shape[1].show()} matrix of copies")
@@ -494,19 +493,7 @@ class Ctx(DimSpace, NameRules):
             if a.op == "var" and a.soft and a.args and self.is_col(a) and a.args[0] not in self.decls:
                 return f"; if {a.args[0]} stands for a number, declare it (where='{a.args[0]}: scalar')"
             return ""
-        def grouped(t: str) -> str:
-            """t as one operand: a name, or a group or call whose first parenthesis closes at the end."""
-            if t.isidentifier():
-                return t
-            i = t.find("(")
-            if t.endswith(")") and (i == 0 or t[:i].isidentifier()):
-                depth = 0
-                for j, ch in enumerate(t[i:], i):
-                    depth += (ch == "(") - (ch == ")")
-                    if depth == 0:
-                        return t if j == len(t) - 1 else f"({t})"
-            return f"({t})"
-        x, y = grouped(self.src(a)), grouped(self.src(b))
+        x, y = _as_operand(self.src(a)), _as_operand(self.src(b))
         if a.shape[0].show() != b.shape[0].show():
             return f"; their outer product is written {x} {y}'"
         return f"; the inner product is written {x}' {y}, the outer product {x} {y}' and the entrywise one {x} .* {y}"
@@ -796,6 +783,21 @@ def _undeclared_in(t: T) -> frozenset:
             out.add(n.soft)
         stack.extend(_typed_children(n.args))
     return frozenset(out)
+
+
+def _as_operand(t: str) -> str:
+    """t as one operand of a product in a message: a name, or a group or call whose first
+    parenthesis closes at the end, as it is; anything else in parentheses."""
+    if t.isidentifier():
+        return t
+    i = t.find("(")
+    if t.endswith(")") and (i == 0 or t[:i].isidentifier()):
+        depth = 0
+        for j, ch in enumerate(t[i:], i):
+            depth += (ch == "(") - (ch == ")")
+            if depth == 0:
+                return t if j == len(t) - 1 else f"({t})"
+    return f"({t})"
 
 
 def _looks_nonscalar(name: str) -> bool:

@@ -2,6 +2,8 @@
 to write: never read silently as something else."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 import matcalc
@@ -245,6 +247,22 @@ def test_a_run_of_small_letters_is_not_read_with_a_letter_made_a_scalar_or_a_mat
     """||w - wt||^2 was 2 (1 - t)^2 w: t a scalar. Refused, with the indexed name to write."""
     with pytest.raises(MatcalcError, match=f"write {name} or declare it"):
         matcalc.grad(text, wrt)
+
+
+@pytest.mark.parametrize("text", ["X ./ sum(X, 1)", "X - mean(X, 1)", "X - mean(X, 2)"])
+def test_an_axis_reduction_of_a_capital_name_never_reads_it_as_a_vector(text):
+    """X ./ sum(X, 1) read X as a vector (x / sum(x)): a different function, silently."""
+    with pytest.raises(MatcalcError, match="not spread over"):
+        matcalc.jacobian(text, "X")
+
+
+@pytest.mark.parametrize("text, where, fix", [("X ./ sum(X, 1)", "X: matrix(m,n)", "write ones(m) sum(X, 1)"),
+                                              ("A + b", "A: matrix(m,n); b: vector(m)", "write b ones(n)'"),
+                                              ("X - (a + f)", "X: matrix(m,n); a, f: vector(m)",
+                                               "write (a + f) ones(n)'")])
+def test_a_row_or_column_against_a_matrix_says_how_to_write_the_spread_copies(text, where, fix):
+    with pytest.raises(MatcalcError, match=re.escape(fix)):
+        matcalc.parse(text, where=where)
 
 
 def test_a_declared_word_is_one_name():
