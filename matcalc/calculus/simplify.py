@@ -843,10 +843,10 @@ def _sigmoids_opened(factors: list):
         u = b.arg
         if any((_one_plus_exp(g) is u and e > 0) or (_is_exp_of(g) is u and e < 0)
                for g, e in (base_exp(h) for h in factors)):
-            one = B.ones(u.shape) if u.shape != SCALAR else B.ONE
-            out[i] = B.hadamard(B.power(B.func("exp", u), B.num(k)), B.power(B.add(one, B.func("exp", u)), B.num(-k))) \
-                if u.shape != SCALAR else B.mul(B.power(B.func("exp", u), B.num(k)),
-                                                 B.power(B.add(one, B.func("exp", u)), B.num(-k)))
+            one = B.ONE if u.shape == SCALAR else B.ones(u.shape)
+            num = B.power(B.func("exp", u), B.num(k))
+            den = B.power(B.add(one, B.func("exp", u)), B.num(-k))
+            out[i] = B.mul(num, den) if u.shape == SCALAR else B.hadamard(num, den)
             changed = True
     return out if changed else None
 
