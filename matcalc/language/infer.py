@@ -543,10 +543,13 @@ class Ctx(DimSpace, NameRules):
             lone = [] if own else [t for t in nonscalar if t.op == "var" and t.soft]
             if lone and spread:  # a + sum(sin(G)): a name whose kind is a guess gives way, no broadcasting
                 n = lone[0].soft
+                kind = 'matrix(m,n)' if self.is_col(lone[0]) is False else 'vector(n)'
+                other = spread[0].soft if spread[0].op == "var" else None  # x - mu: mu a scalar by its Greek look
                 raise self.clash(f"cannot add {self.src(spread[0])} (a scalar) to {self.src(lone[0])} "
                                  f"({self.show(lone[0])}), whose kind is only a guess; to add it to every entry, "
-                                 f"declare {n} (where='{n}: {'matrix(m,n)' if self.is_col(lone[0]) is False else 'vector(n)'}')",
-                                 lone[0], spread[0])
+                                 f"declare {n} (where='{n}: {kind}')" + (
+                                     f"; if {other} has {n}'s shape too, declare both (where='{n}, {other}: {kind}')"
+                                     if other else ""), lone[0], spread[0])
             for _, t in terms:
                 if t.dep and self.is_scalar(t) and not (t.dep <= onto):
                     names = ", ".join(sorted(t.dep))

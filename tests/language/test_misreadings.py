@@ -265,6 +265,15 @@ def test_a_row_or_column_against_a_matrix_says_how_to_write_the_spread_copies(te
         matcalc.parse(text, where=where)
 
 
+def test_a_greek_name_subtracted_from_a_vector_says_how_to_declare_both():
+    """sum((x - mu)^2): mu is a scalar by its look; the message offers the declaration of both,
+    after which the square says to write .^2."""
+    with pytest.raises(MatcalcError, match=re.escape("declare both (where='x, mu: vector(n)')")):
+        matcalc.grad("sum((x - mu)^2)", "x")
+    with pytest.raises(MatcalcError, match=re.escape("write (x - mu) .^ 2")):
+        matcalc.grad("sum((x - mu)^2)", "x", where="x, mu: vector(n)")
+
+
 def test_a_declared_word_is_one_name():
     assert matcalc.parse("lr x'x", where="lr: scalar").inferred == "lr: scalar; x: vector(n)"
 
