@@ -11,8 +11,6 @@ a guessed kind never triggers broadcasting.
 """
 from __future__ import annotations
 
-import re
-
 from ..core.errors import DeclarationError, MatcalcError, NotSupportedError, ParseError, ShapeError, UnknownNameError
 from ..core.functions import CALLS, FUNCTIONS, canonical_name
 from .declarations import MAX_DIM, Decl, default_kind, is_greek, norm_name
@@ -66,6 +64,10 @@ def _deps(args) -> frozenset:
 
 class Ctx(DimSpace, NameRules):
     """The state of one inference attempt."""
+
+    #: names that are the base of a power somewhere in the text (x^2 + xy: x a scalar by use); set
+    #: per attempt from kinds._powered, which computes it once per text
+    powered: frozenset = frozenset()
 
     def __init__(self, text: str, decls: dict, kinds: dict | None = None):
         super().__init__({d for decl in decls.values() for d in decl.dims if isinstance(d, str)})
@@ -664,7 +666,7 @@ class Ctx(DimSpace, NameRules):
                    == "vector" and p not in self.bindings]
         # letters that are scalars by use, as bases of a power (x^2 + xy + y^2, a x^2 + bx + c), make
         # a product of scalars; nothing else does (||w - wt||^2 with w and t scalars)
-        if vectors or not all(re.search(re.escape(p) + r"\s*\^\s*[-({]?\s*[0-9]", self.text) for p in odd):
+        if vectors or not all(p in self.powered for p in odd):
             what = ", ".join(f"{p} a {self.kinds[p]}" for p in odd)
             raise self.clash(f"'{s.a}' would be read as the product {' '.join(parts)} with {what}; write "
                              f"{parts[0]}_{''.join(parts[1:])} for one name, or put spaces between the letters "

@@ -99,8 +99,9 @@ def undeclared_names(syn: Syn, ctx: Ctx) -> list:
     return sorted(out, key=out.get)
 
 
-def _attempt(syn, text, decls, kinds):
+def _attempt(syn, text, decls, kinds, powered=frozenset()):
     ctx = Ctx(text, decls, kinds)
+    ctx.powered = powered  # names that are the base of a power somewhere (x^2): scalars by use
     root = ctx.one(syn)
     node = construct.build(ctx, root)
     return node, ctx, root
@@ -118,6 +119,7 @@ def typecheck(syn: Syn, text: str, decls: dict, want_scalar: bool = False):
     ctx0 = Ctx(text, decls)
     names = undeclared_names(syn, ctx0)
     ruled_out = _powered(syn, ctx0) if names and "^" in text else {}
+    powered = frozenset(ruled_out)
     opts = [[o for o in options(n) if o[1] not in ruled_out.get(n, ())] or options(n) for n in names]
     index = {n: i for i, n in enumerate(names)}
     look = {n: opts[i][0][1] for i, n in enumerate(names)}
@@ -163,7 +165,7 @@ def typecheck(syn: Syn, text: str, decls: dict, want_scalar: bool = False):
             break
         attempts += 1
         try:
-            node, ctx, root = _attempt(syn, text, decls, kinds)
+            node, ctx, root = _attempt(syn, text, decls, kinds, powered)
         except Clash as c:
             if first_error is None:
                 first_error = c.message

@@ -24,8 +24,8 @@ SUGGEST = {"norm": "write ||x||, ||X||_F, norm2(x) or norm1(x)", "transpose": "w
 #: words people type as one name (a step size lr, a tolerance eps, a length len): undeclared, they are
 #: refused rather than split into a product of letters (l r, e p s)
 _WORDS = frozenset({"eps", "lr", "len", "num", "std", "var", "avg", "loss", "err", "tol", "reg", "max", "min",
-                    "argmax", "argmin", "grad", "step", "rate", "temp", "scale", "alpha", "lam", "lamb", "lmbda",
-                    "gam", "la", "mu0", "norm", "lgamma", "gammaln", "dist", "cost", "obj", "penalty", "weight",
+                    "argmax", "argmin", "grad", "step", "rate", "temp", "scale", "lam", "lamb", "lmbda",
+                    "gam", "la", "norm", "lgamma", "gammaln", "dist", "cost", "obj", "penalty", "weight",
                     "bias", "data", "target", "pred", "out", "hidden", "input", "output", "mse", "mae", "kl"})
 
 #: decorations papers put on a one-letter name (yhat, xbar, Xtilde, Wold, xstar): x_hat keeps it one name
