@@ -15,7 +15,7 @@ from bisect import insort
 from fractions import Fraction
 from collections.abc import Iterable
 
-from .errors import MatcalcError, ShapeError
+from .errors import DivisionByZeroError, MatcalcError, ShapeError
 from .dims import dim_mul as _dim_mul
 from .dims import fmt_shape as _fmt
 from .exact import exact_root as _exact_root
@@ -476,7 +476,7 @@ def power(b: Expr, e) -> Expr:
         if isinstance(b, Num):
             bv = b.value
             if bv == 0 and ev < 0:
-                raise MatcalcError("division by zero (0 raised to a negative power)")
+                raise DivisionByZeroError("division by zero (0 raised to a negative power)")
             if ev.denominator == 1 and _small_power(bv, ev):
                 return num(bv ** int(ev))
             if ev.denominator == 1:
@@ -486,7 +486,7 @@ def power(b: Expr, e) -> Expr:
                 r = None
             if r is not None:
                 if r == 0 and ev < 0:
-                    raise MatcalcError("division by zero (0 raised to a negative power)")
+                    raise DivisionByZeroError("division by zero (0 raised to a negative power)")
                 return num(r ** ev.numerator)
             return Pow._make((b, e), SCALAR)
         if isinstance(b, (Ones,)):

@@ -41,6 +41,10 @@ class ShapeError(MatcalcError):
     """Two subexpressions have shapes that cannot be combined; the message names both."""
 
 
+class DivisionByZeroError(MatcalcError):
+    """The text divides by a constant zero (`1/0`, `x ./ (1 - 1)`, `0^-1`); the reader names where."""
+
+
 class UnknownNameError(MatcalcError):
     """A function or name the language does not know."""
 

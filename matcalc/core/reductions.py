@@ -13,7 +13,7 @@ from .canonical import (ONE, ONE_HALF, ZERO, _chain_shape, _is_leaf, _merge_chai
                         hadamard, identity, is_zero, mul, neg, num, ones, power, scale, sqrt, transpose, zeros)
 from .dims import dim_mul as _dim_mul
 from .dims import fmt_shape as _fmt
-from .errors import MatcalcError, ShapeError
+from .errors import DivisionByZeroError, ShapeError
 from .nodes import (SCALAR, Add, Det, Diag, DiagPart, Expr, Func, Hadamard, Identity, Inverse, Kron, LogDet,  # noqa: F401
                     MatPow, LogSumExp, Mul, Num, Ones, Pow, Softmax, Sum, Trace, Transpose, Unvec, Vec, Zero)
 
@@ -134,7 +134,7 @@ def div(a: Expr, b: Expr) -> Expr:
     if not b.is_scalar:
         raise ShapeError(f"can only divide by a scalar, not by shape {_fmt(b.shape)}")
     if is_zero(b):
-        raise MatcalcError("division by zero")
+        raise DivisionByZeroError("division by zero")
     return mul(a, power(b, num(-1)))
 
 

@@ -3,7 +3,7 @@ constructors in core/build.py, children first and without recursion."""
 from __future__ import annotations
 
 from ..core import build as B
-from ..core.errors import NotSupportedError, ShapeError
+from ..core.errors import DivisionByZeroError, NotSupportedError, ShapeError
 from ..core.nodes import SCALAR
 
 
@@ -33,6 +33,8 @@ def build(ctx, root):
             t.built = BUILDERS[t.op](ctx, t)
         except ShapeError as e:
             raise ShapeError(f"in {ctx.src(t)!r}: {e}") from None
+        except DivisionByZeroError as e:
+            raise DivisionByZeroError(f"{e} in {ctx.src(t)!r}") from None
     return root.built
 
 

@@ -216,6 +216,14 @@ def test_division_by_a_vector_says_only_scalars_divide():
     assert "scalar" in msg and re.search(r"\by\b", msg)
 
 
+@pytest.mark.parametrize("text, where", [("1/0", None), ("x'x / (y - y)", "x: vector(n); y: scalar"),
+                                         ("x ./ (1 - 1)", "x: vector(n)"), ("x'x + 0^-1", "x: vector(n)")])
+def test_division_by_a_constant_zero_names_the_division(text, where):
+    msg = str(error(MatcalcError, text, where=where))
+    divisor = text.split("+ ")[-1] if "^" in text else text
+    assert "division by zero" in msg and repr(divisor)[1:-1] in msg
+
+
 def test_softmax_of_a_scalar_asks_for_a_vector_or_matrix():
     """softmax of a matrix is of each column (README); of a scalar it would be the constant 1."""
     msg = str(error(ShapeError, "softmax(c)", where="c: scalar"))
