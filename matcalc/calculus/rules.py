@@ -303,6 +303,18 @@ def kron_factors(e: Expr) -> tuple:
     return B.mul(r, B.kron(B.identity(na), B.vec(b))), B.mul(r, B.kron(B.vec(a), B.identity(nb)))
 
 
+def _outer_factors(s: Expr):
+    """(c, u, v) with s = c u v' (c scalar, u and v columns) where s is written as such a product
+    (x y', 2 t A x y' B), else None."""
+    if not isinstance(s, Mul) or s.shape[0] == 1 or s.shape[1] == 1:
+        return None
+    coeff, scalars, chain = s.split()
+    for i in range(1, len(chain)):
+        if chain[i - 1].shape[1] == 1:
+            return (B.mul(B.num(coeff), *scalars), B.mul(*chain[:i]), B.transpose(B.mul(*chain[i:])))
+    return None
+
+
 @transpose_rule(Kron)
 def _t_kron(e, s, dep, emit):
     """<S, dA (x) B> = <G_A, dA> with G_A[i, j] = <S_ij, B>, S_ij the (i, j) block of S; as a partial
@@ -326,6 +338,15 @@ def _t_kron(e, s, dep, emit):
             emit(a, B.mul(b, s_mat))
         if dep(b):
             emit(b, B.mul(a, B.transpose(s_mat)))
+        return
+    outer = _outer_factors(s)
+    if outer is not None:  # S = c u v': u' (A (x) B) v = tr(U' B V A') with u = vec(U), v = vec(V)
+        c, u, v = outer
+        u_mat, v_mat = B.unvec(u, (p, m)), B.unvec(v, (q, n))
+        if dep(a):
+            emit(a, B.mul(c, B.transpose(u_mat), b, v_mat))
+        if dep(b):
+            emit(b, B.mul(c, u_mat, a, B.transpose(v_mat)))
         return
     eye, vec_eye = B.identity, (lambda k: B.vec(B.identity(k)))
     if dep(a):

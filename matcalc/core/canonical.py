@@ -241,6 +241,12 @@ def _merge_chain(chain: list) -> list:
     """Merge adjacent powers of one square base; drop identities; ones' ones = n."""
     out: list = []  # of (base, k)
     for f in chain:
+        while isinstance(f, Kron) and out and out[-1][1] == 1 and isinstance(out[-1][0], Kron):
+            merged = _mixed_product(out[-1][0], f)
+            if merged is None:
+                break
+            out.pop()
+            f = merged
         if isinstance(f, Identity):
             continue
         if isinstance(f, Ones) and out and isinstance(out[-1][0], Ones) and out[-1][1] == 1:
@@ -256,6 +262,16 @@ def _merge_chain(chain: list) -> list:
             continue
         out.append((b, k))
     return [_from_base_exp(b, k) for b, k in out]
+
+
+def _mixed_product(p: Kron, q: Kron):
+    """(A (x) B) (C (x) D) = (A C) (x) (B D) where A C and B D are products (Magnus & Neudecker,
+    ch. 2: the mixed-product rule), else None: one Kronecker product instead of two, and the
+    factors meet (A^-1 A, B' B) where they can cancel or merge."""
+    (a, b), (c, d) = p.args, q.args
+    if a.shape[1] != c.shape[0] or b.shape[1] != d.shape[0]:
+        return None
+    return kron(mul(a, c), mul(b, d))
 
 
 def _transpose_key(f: Expr) -> tuple:
@@ -546,6 +562,8 @@ def matpow(x: Expr, k: int) -> Expr:
         return matpow(x.arg, -k)
     if isinstance(x, MatPow):
         return matpow(x.base, x.k * k)
+    if isinstance(x, Kron) and x.args[0].is_square and x.args[1].is_square:  # (A (x) B)^k = A^k (x) B^k
+        return kron(matpow(x.args[0], k), matpow(x.args[1], k))
     if k == -1:
         return inverse(x)
     if isinstance(x, Mul):
@@ -580,6 +598,8 @@ def inverse(x: Expr) -> Expr:
             return mul(*[inverse(f) for f in reversed(ch)])
     if isinstance(x, Diag):
         return diag(power(x.arg, num(-1)))
+    if isinstance(x, Kron) and x.args[0].is_square and x.args[1].is_square:  # (A (x) B)^-1 = A^-1 (x) B^-1
+        return kron(inverse(x.args[0]), inverse(x.args[1]))
     return Inverse._make((x,), x.shape)
 
 

@@ -195,6 +195,39 @@ def test_gradient_through_unvec_is_vec():
     assert str(r) == "vec(exp(unvec(v, m, n)) .* A)"
 
 
+KRON_SQUARE = "A: matrix(n,n); B: matrix(m,m); C: matrix(n,n); D: matrix(m,m)"
+
+
+@pytest.mark.parametrize("text, wrt, want", [
+    ("||kron(A, B)||_F^2", "A", "2 <B, B> A"),
+    ("tr(kron(A, B) kron(C, D))", "A", "tr(B D) C'"),
+    ("logdet(kron(A, B))", "A", "dim(m) A^-T"),
+    ("det(kron(A, B))", "B", "dim(n) det(kron(A, B)) B^-T"),
+    ("tr(kron(A, B)^2)", "A", "2 tr(B^2) A'"),
+    ("tr(inv(kron(A, B)))", "B", "-tr(A^-1) B'^-2"),
+])
+def test_gradient_through_a_kronecker_product_of_square_factors_is_the_textbook_one(text, wrt, want):
+    """The mixed-product rule (A (x) B)(C (x) D) = A C (x) B D, with (A (x) B)^-1 = A^-1 (x) B^-1 and
+    tr(A (x) B) = tr(A) tr(B), reduces these to products of traces (Magnus & Neudecker, ch. 2)."""
+    r = _checked(matcalc.grad(text, wrt, where=KRON_SQUARE))
+    assert str(r) == want
+
+
+@pytest.mark.parametrize("wrt, want", [("A", "unvec(x, m, k)' B unvec(y, n, p)"),
+                                       ("B", "unvec(x, m, k) A unvec(y, n, p)'")])
+def test_gradient_of_a_bilinear_form_of_a_kronecker_product_is_unvec_times_the_other_factor(wrt, want):
+    """x' (A (x) B) y = tr(X' B Y A') with x = vec(X), y = vec(Y)."""
+    where = "A: matrix(k,p); B: matrix(m,n); x: vector(k*m); y: vector(p*n)"
+    r = _checked(matcalc.grad("x' kron(A, B) y", wrt, where=where))
+    assert str(r) == want
+    A, B_, x, y = (RNG.standard_normal(s) for s in ((2, 3), (4, 5), 8, 15))
+    grad_K = np.outer(x, y)  # of x' K y; then the chain rule through K = A (x) B, entry by entry
+    blocks = grad_K.reshape(2, 4, 3, 5)  # [i, k, j, l] = K-gradient at (i m + k, j n + l)
+    want_value = np.einsum("ikjl,kl->ij", blocks, B_) if wrt == "A" else np.einsum("ikjl,ij->kl", blocks, A)
+    assert_close(r.evaluate(A=A, B=B_, x=x, y=y), want_value, rtol=1e-10)
+    _checked(matcalc.hessian("(x' kron(A, B) y)^2", wrt, where=where))
+
+
 def test_jacobian_of_kron_matches_finite_differences():
     _checked(matcalc.jacobian("kron(A, B)", "A", where="A: matrix(m,n); B: matrix(p,q)"))
 

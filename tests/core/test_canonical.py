@@ -474,6 +474,30 @@ def test_sum_of_a_kronecker_product_is_the_product_of_sums():
     assert B.sumall(B.kron(u, v)) is B.mul(B.sumall(u), B.sumall(v))
 
 
+def test_product_of_kronecker_products_with_conforming_factors_is_one_kronecker_product():
+    A, C = B.var("A", ("m", "n")), B.var("C", ("n", "p"))
+    P, Q = B.var("P", ("q", "r")), B.var("Q", ("r", "s"))
+    assert B.mul(B.kron(A, P), B.kron(C, Q)) is B.kron(B.mul(A, C), B.mul(P, Q))
+
+
+def test_product_of_kronecker_products_whose_factors_do_not_conform_stays_a_product():
+    A, C = B.var("A", ("m", "n")), B.var("C", ("k", "m"))  # m n x m n = (k m) x ... only as a whole
+    P, Q = B.var("P", ("k", "k")), B.var("Q", ("n", "n"))
+    e = B.mul(B.kron(A, P), B.kron(C, Q))
+    assert isinstance(e, Mul) and len(e.args) == 2
+
+
+def test_inverse_of_a_kronecker_product_of_square_factors_is_the_kronecker_product_of_inverses():
+    A, M = B.var("A", ("m", "m")), X()
+    assert B.inverse(B.kron(A, M)) is B.kron(B.inverse(A), B.inverse(M))
+    assert B.mul(B.inverse(B.kron(A, M)), B.kron(A, M)) is B.identity(B._dim_mul("m", n))
+
+
+def test_matrix_power_of_a_kronecker_product_of_square_factors_is_the_kronecker_product_of_powers():
+    A, M = B.var("A", ("m", "m")), X()
+    assert B.matpow(B.kron(A, M), 3) is B.kron(B.matpow(A, 3), B.matpow(M, 3))
+
+
 def test_trace_of_a_kronecker_product_of_nonsquare_factors_stays_a_trace():
     P, Q = B.var("P", ("m", "n")), B.var("Q", ("n", "m"))
     assert isinstance(B.trace(B.kron(P, Q)), Trace)
