@@ -311,7 +311,17 @@ class Ctx(DimSpace, NameRules):
             return self.one(s)
         raise MatcalcError(f"cannot read '{self.text[s.start:s.end]}'")  # pragma: no cover
 
+    def _refuse_transposed_scalar_name(self, t: T) -> None:
+        """mu' mu, theta' Sigma theta, lambda' (A x - b): a name written transposed (or inside a norm)
+        is a vector or a matrix; read as a scalar (a small Greek name's look) the transpose would be
+        the name itself and mu' mu its square. Such a reading is refused, so that another is tried."""
+        if t.op == "var" and t.soft and self.is_scalar(t) and t.soft not in self.powered:  # (x^2: a scalar by use)
+            n = t.soft
+            raise self.clash(f"{self.src(t)} transposed (or in a norm) with {n} a scalar is {n} itself; a name "
+                             f"written so is a vector or a matrix: declare its kind (where='{n}: ...')", t)
+
     def norm(self, s: Syn, a: T, sub: str) -> T:
+        self._refuse_transposed_scalar_name(a)
         vec = self.is_col(a) or self.is_row(a)
         what = f"||{self.src(a)}||_{sub}"
         if sub in ("", "2") and vec or sub == "F":
@@ -348,6 +358,7 @@ class Ctx(DimSpace, NameRules):
         base = pieces[-1]
         rest_after = []
         if pf.kind == "tick":
+            self._refuse_transposed_scalar_name(base)
             self.scalar_transposes += self.is_scalar(base)
             new = self.mk("transpose", (base,), (base.shape[1], base.shape[0]), [base, pf])
             return pieces[:-1] + [new]
@@ -364,6 +375,7 @@ class Ctx(DimSpace, NameRules):
                 raise ParseError(f"{self.src(base)}^T transposes a number; for the vector of ones write ones(n)' x "
                                  "(or sum(x) for the sum of the entries)", self.text, pf.start)
             if parts[0] == "T":
+                self._refuse_transposed_scalar_name(base)
                 self.scalar_transposes += self.is_scalar(base)
                 new = self.mk("transpose", (base,), (base.shape[1], base.shape[0]), [base, pf])
                 if neg:

@@ -1,6 +1,7 @@
 """Issue 13: what you type is what gets differentiated. Every example of the issue, and the
 cases found in the same families, one behaviour per test."""
 import json
+import re
 
 import numpy as np
 import pytest
@@ -58,15 +59,19 @@ def test_kinds_follow_from_use(text, name, kind):
 
 
 def test_two_readings_are_refused_with_both_and_the_declarations():
-    msg = err(ShapeError, "x'Ax + A")
-    assert "two ways" in msg and "A: scalar" in msg and "x: scalar" in msg and "where=" in msg
+    msg = err(ShapeError, "u v + w")
+    assert "two ways" in msg and "u: scalar" in msg and "v: scalar" in msg and "where=" in msg
 
 
 def test_the_declaration_from_the_refusal_picks_a_reading():
-    e = matcalc.parse("x'Ax + A", where="A: scalar")
-    assert e.shape == ()
-    e = matcalc.parse("x'Ax + A", where="x: scalar")
-    assert len(e.shape) == 2
+    assert "v: vector" in matcalc.parse("u v + w", where="u: scalar").inferred
+    assert "u: vector" in matcalc.parse("u v + w", where="v: scalar").inferred
+
+
+def test_a_transposed_name_is_never_read_as_a_scalar():
+    """x'Ax + A was two readings, one of them x a scalar (x' = x): a name written transposed is a
+    vector or a matrix, so A is the scalar."""
+    assert matcalc.parse("x'Ax + A").inferred == "A: scalar; x: vector(n)"
 
 
 def test_a_guessed_scalar_is_never_spread_over_a_vector():
@@ -370,8 +375,16 @@ def test_a_hessian_reads_mu_as_a_vector_in_a_quadratic_form():
 
 
 def test_parse_alone_keeps_the_look_of_a_greek_name():
-    assert matcalc.parse("theta' Sigma theta").inferred.startswith("Sigma: matrix")
-    assert "theta: scalar" in matcalc.parse("theta' Sigma theta").inferred
+    assert matcalc.parse("theta Sigma").inferred == "Sigma: matrix(m,n); theta: scalar"
+
+
+@pytest.mark.parametrize("text", ["theta' Sigma theta", "mu'mu", "||mu||^2", "lambda'(A x - b)"])
+def test_parse_alone_reads_a_transposed_or_normed_greek_name_as_a_vector(text):
+    """mu'mu read with mu a scalar was mu^2 (its Hessian 2, not 2 I): a name written transposed or
+    inside a norm is a vector or a matrix."""
+    e = matcalc.parse(text)
+    assert e.shape == ()
+    assert re.search(r"(theta|mu|lambda): vector", e.inferred)
 
 
 def test_a_scalar_question_never_overrules_a_strong_look():
