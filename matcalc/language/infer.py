@@ -495,11 +495,35 @@ class Ctx(DimSpace, NameRules):
     def product(self, seq: list) -> T:
         """Left to right; the typed node keeps the flat list so building makes one product."""
         acc = seq[0][1]
+        for i in range(1, len(seq) - 1):
+            self._refuse_pasted_denominator(seq, i)
         for op, t in seq[1:]:
             acc = self.combine(acc, op, t)
         if len(seq) <= 2:  # one binary operation: its typed node is the product
             return acc
         return T("product", (tuple(seq),), acc.shape, acc.start, acc.end)
+
+    def _refuse_pasted_denominator(self, seq: list, i: int) -> None:
+        """x'x/2sigma^2, 1/2n ||X w - y||^2, (x - m)^2/2s^2: a number after / with a name pasted to it
+        is the denominator 2 sigma^2 as the text means it, where / divides by the one factor after
+        it (the language's rule, as in MATLAB): (x'x/2) sigma^2. Refused with both spellings; with
+        a space (1/2 x'x) the number alone is divided by, as written."""
+        op, t = seq[i]
+        nxt_op, nxt = seq[i + 1]
+        if op != "/" or t.op != "num" or nxt_op != "" or not self._touching(t.end, nxt.start):
+            return
+        num, rest = self.src(t), self.src(nxt)
+        raise ParseError(f"'/{num}{rest}' divides by {num} alone and then multiplies by {rest} (/ divides by the one "
+                         f"factor after it); for the denominator {num} {rest} write /({num} {rest}), for the product "
+                         f"put a space: /{num} {rest}", self.text, t.start)
+
+    def _touching(self, end: int, start: int) -> bool:
+        """Do the text's characters [.., end) and [start, ..) meet with nothing between them, as typed
+        (in the LaTeX or Unicode source, for a translation)?"""
+        reach, origin = getattr(self.text, "reach", None), getattr(self.text, "origin", None)
+        if reach and origin and 0 < end <= len(reach) and start < len(origin):
+            return reach[end - 1] == origin[start]
+        return end == start
 
     def _two_vectors_hint(self, a: T, b: T) -> str:
         """Two column vectors side by side (x y, x \\cdot y, x · y): say how the products are written."""

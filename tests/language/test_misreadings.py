@@ -288,3 +288,18 @@ def test_derivative_notation_in_the_formula_is_refused_with_how_to_name_the_vari
 def test_two_undeclared_vectors_side_by_side_say_how_their_products_are_written(text):
     with pytest.raises(matcalc.MatcalcError, match="x' y is their inner product"):
         matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text, column", [("x'x/2sigma^2", 5), ("exp(-||x - y||^2 / 2s^2)", 20),
+                                          ("1/2n ||X w - y||^2", 3), (r"x^\top x/2\sigma^2", 10),
+                                          ("1/2σ² ‖y − Xw‖²", 3)])
+def test_a_name_pasted_to_a_number_after_a_slash_is_refused_with_both_spellings(text, column):
+    """x'x/2sigma^2 read left to right is (x'x/2) sigma^2, not the RBF kernel's x'x/(2 sigma^2)."""
+    with pytest.raises(ParseError, match=r"write /\(2 .*put a space") as e:
+        matcalc.parse(text)
+    assert e.value.column == column
+
+
+@pytest.mark.parametrize("text", ["1/2 x'x", "x'x/2 * s^2", "x'x/(2 s^2)", "1/2 ||x||^2", r"\frac{1}{2\sigma^2} x^\top x"])
+def test_a_number_after_a_slash_with_a_space_or_parentheses_reads_as_written(text):
+    assert matcalc.parse(text).shape == ()
