@@ -311,6 +311,22 @@ class Ctx(DimSpace, NameRules):
             return self.one(s)
         raise MatcalcError(f"cannot read '{self.text[s.start:s.end]}'")  # pragma: no cover
 
+    def _refuse_superscript_index(self, base: T, pf: Syn, e: Syn) -> None:
+        """W^(1), W^{(2)}, x^{(i)}: papers write a parenthesized superscript for the first of several
+        W (a layer) or the i-th sample; read as a power, a two-layer network would be a function of
+        one square W. Refused, with the name to write (W_1) and the power (W^2) as alternatives."""
+        if self.text[e.start:e.start + 1] != "(":
+            return
+        inner = e
+        while inner.kind == "paren":
+            inner = inner.a
+        index = (inner.kind == "num" and inner.a.denominator == 1 and inner.a >= 1) or (
+            inner.kind == "name" and len(inner.a) == 1 and inner.a.islower() and inner.a not in self.decls)
+        if index:
+            b, k = self.src(base), self.text[inner.start:inner.end]
+            raise ParseError(f"{b}^({k}) reads as a power; if ({k}) is an index (a layer, a sample), write {b}_{k} for "
+                             f"that name; for the power write {b}^{k}", self.text, pf.start)
+
     def _refuse_transposed_scalar_name(self, t: T) -> None:
         """mu' mu, theta' Sigma theta, lambda' (A x - b): a name written transposed (or inside a norm)
         is a vector or a matrix; read as a scalar (a small Greek name's look) the transpose would be
@@ -385,6 +401,8 @@ class Ctx(DimSpace, NameRules):
                     rest_after.append(self.variable(p, pos, pos + len(p)))
                     pos += len(p)
                 return pieces[:-1] + [new] + rest_after
+        if pf.kind == "pow" and base.op == "var":
+            self._refuse_superscript_index(base, pf, e)
         if e.kind == "paren" and e.a.kind == "name" and self.text[e.start:e.start + 1] == "{":
             e_name = e.a  # x^{t}: braces group as TeX does, the same two readings as x^t
         else:

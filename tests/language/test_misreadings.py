@@ -303,3 +303,17 @@ def test_a_name_pasted_to_a_number_after_a_slash_is_refused_with_both_spellings(
 @pytest.mark.parametrize("text", ["1/2 x'x", "x'x/2 * s^2", "x'x/(2 s^2)", "1/2 ||x||^2", r"\frac{1}{2\sigma^2} x^\top x"])
 def test_a_number_after_a_slash_with_a_space_or_parentheses_reads_as_written(text):
     assert matcalc.parse(text).shape == ()
+
+
+@pytest.mark.parametrize("text, write", [("||W^(2) tanh(W^(1) x) - y||^2", "W_2"),
+                                         (r"\|W^{(2)}\tanh(W^{(1)}x) - y\|^2", "W_2"),
+                                         (r"(y^{(i)} - \theta^\top x^{(i)})^2", "y_i"), ("X^(2)", "X_2")])
+def test_a_parenthesized_superscript_index_on_a_name_is_refused_with_the_name_to_write(text, write):
+    """W^{(1)} is the first layer's W in a paper; read as a power, the network would have one square W."""
+    with pytest.raises(ParseError, match=f"write {write} for that name"):
+        matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text", ["X^(-1)", "x^(3/2)", "(x'x)^(2)", "x^{2}", r"\\|x\\|^{2}"])
+def test_a_parenthesized_exponent_that_is_no_index_is_a_power(text):
+    matcalc.parse(text)
