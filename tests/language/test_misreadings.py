@@ -314,6 +314,6 @@ def test_a_parenthesized_superscript_index_on_a_name_is_refused_with_the_name_to
         matcalc.parse(text)
 
 
-@pytest.mark.parametrize("text", ["X^(-1)", "x^(3/2)", "(x'x)^(2)", "x^{2}", r"\\|x\\|^{2}"])
+@pytest.mark.parametrize("text", ["X^(-1)", "x^(3/2)", "(x'x)^(2)", "x^{2}", r"\|x\|^{2}"])
 def test_a_parenthesized_exponent_that_is_no_index_is_a_power(text):
     matcalc.parse(text)
