@@ -315,8 +315,8 @@ class Ctx(DimSpace, NameRules):
         """W^(1), W^{(2)}, x^{(i)}: papers write a parenthesized superscript for the first of several
         W (a layer) or the i-th sample; read as a power, a two-layer network would be a function of
         one square W. Refused, with the name to write (W_1) and the power (W^2) as alternatives."""
-        if self.text[e.start:e.start + 1] != "(":
-            return
+        if self.text[e.start:e.start + 1] != "(" or (base.soft is None and self.is_scalar(base)):
+            return  # (a declared scalar's parenthesized power, t^(1), is a power)
         inner = e
         while inner.kind == "paren":
             inner = inner.a
@@ -446,7 +446,19 @@ class Ctx(DimSpace, NameRules):
             return pieces[:-1] + [new] + rest_after
         if base.op == "euler":  # e^x is exp(x)
             ex = self.one(e)
-            self.need_scalar(ex, "the exponent of e")
+            inner = self.src(e)
+            inner = inner[1:-1] if inner[:1] + inner[-1:] in ("()", "{}") else inner
+            if not self.is_scalar(ex):
+                raise self.clash(f"e^({inner}) needs a scalar exponent, but {inner} is {self.show(ex)}: for the "
+                                 f"entrywise exponential write exp({inner}) (e^ of a matrix, the matrix "
+                                 f"exponential, is not supported)", ex)
+            made = sorted(n for n in ex.dep if n not in self.decls and self.kinds.get(n) == "scalar"
+                          and n[:1].isupper())
+            if made:  # e^{At}: the matrix exponential, not exp of a number A t
+                n = made[0]
+                raise self.clash(f"e^({inner}) with {n} a scalar: {n} looks like a matrix, and e^ of a matrix (the "
+                                 f"matrix exponential) is not supported; for the entrywise exponential write "
+                                 f"exp({inner}); if {n} stands for a number, declare it (where='{n}: scalar')", ex)
             new = self.mk("func", ("exp", ex), ex.shape, [base, pf])
             return pieces[:-1] + [new] + rest_after
         # ^ : a scalar power, or an integer matrix power

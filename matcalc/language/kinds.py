@@ -20,7 +20,7 @@ from __future__ import annotations
 import heapq
 from fractions import Fraction
 
-from ..core.errors import ShapeError
+from ..core.errors import ParseError, ShapeError
 from ..core.nodes import SCALAR
 from . import construct
 from .declarations import default_kind, is_greek
@@ -61,9 +61,13 @@ def _children(n: Syn) -> list:
     return out
 
 
-def _powered(syn: Syn, ctx: Ctx) -> dict:
+def _powered(syn: Syn, ctx: Ctx, names: list) -> dict:
     """Kinds that use rules out up front (one attempt instead of one per name): the base of a
-    power is never a vector (x^2), and of a power that is not an integer never a matrix."""
+    power is never a vector (x^2), and of a power that is not an integer never a matrix.
+
+    A name that looks like a matrix (X, Sigma) under a power that is not an integer (X^(1/2),
+    Sigma^{-1/2}, A^k) would be left only the scalar reading: a matrix square root or a symbolic
+    matrix power read as the power of a number. Refused here, with what to declare or write."""
     out: dict = {}
     stack = [syn]
     while stack:
@@ -71,8 +75,15 @@ def _powered(syn: Syn, ctx: Ctx) -> dict:
         if n.kind == "post" and n.a.kind == "name" and n.b and n.b[0].kind == "pow" and not _is_t(n.b[0]):
             last = ctx.split_run(n.a.a, n.a.start, check=False)[-1]
             k = ctx.const_value(n.b[0].a)
-            out.setdefault(last, set()).update({"vector"} if k is not None and k.denominator == 1
-                                               else {"vector", "matrix"})
+            integer = k is not None and k.denominator == 1
+            out.setdefault(last, set()).update({"vector"} if integer else {"vector", "matrix"})
+            if not integer and last in names and options(last)[0][1] == "matrix":
+                e = n.b[0].a
+                what = ctx.text[e.start:e.end]
+                raise ParseError(f"{last}^{what}: {last} looks like a matrix, and matrix powers take integer exponents "
+                                 f"({last}^2, {last}^-1); fractional and symbolic powers of a matrix are not "
+                                 f"supported. For the entrywise power write {last} .^ {what}; if {last} stands for "
+                                 f"a number, declare it (where='{last}: scalar')", ctx.text, n.b[0].start)
         stack.extend(_children(n))
     return out
 
@@ -118,7 +129,7 @@ def typecheck(syn: Syn, text: str, decls: dict, want_scalar: bool = False):
     """
     ctx0 = Ctx(text, decls)
     names = undeclared_names(syn, ctx0)
-    ruled_out = _powered(syn, ctx0) if names and "^" in text else {}
+    ruled_out = _powered(syn, ctx0, names) if names and "^" in text else {}
     powered = frozenset(ruled_out)
     opts = [[o for o in options(n) if o[1] not in ruled_out.get(n, ())] or options(n) for n in names]
     index = {n: i for i, n in enumerate(names)}

@@ -317,3 +317,27 @@ def test_a_parenthesized_superscript_index_on_a_name_is_refused_with_the_name_to
 @pytest.mark.parametrize("text", ["X^(-1)", "x^(3/2)", "(x'x)^(2)", "x^{2}", r"\|x\|^{2}"])
 def test_a_parenthesized_exponent_that_is_no_index_is_a_power(text):
     matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text, name", [("x' Sigma^(-1/2) x", "Sigma"), (r"x^\top \Sigma^{-1/2} x", "Sigma"),
+                                        ("X^(1/2)", "X"), ("tr(A X^k)", "X"), ("x'A^k x", "A")])
+def test_a_matrix_looking_name_under_a_fractional_or_symbolic_power_is_refused(text, name):
+    """Sigma^(-1/2) has no matrix reading (matrix powers are integers); the scalar reading that was
+    left made the whitening x' Sigma^(-1/2) x a function of a number Sigma."""
+    with pytest.raises(ParseError, match=f"{name} looks like a matrix.*where='{name}: scalar'"):
+        matcalc.parse(text)
+
+
+def test_a_declared_scalar_under_a_fractional_power_reads_as_written():
+    assert matcalc.parse("N^(-1/2) x'x", where="N: scalar").shape == ()
+
+
+@pytest.mark.parametrize("text", ["e^(A t) x", "e^X", "e^{At}x_0"])
+def test_e_to_a_matrix_looking_exponent_is_refused_as_the_matrix_exponential(text):
+    with pytest.raises(MatcalcError, match="matrix exponential"):
+        matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text", ["e^(-x'A x)", "e^(-t) + x'x", "e^(x)"])
+def test_e_to_a_scalar_exponent_is_the_exponential(text):
+    assert "exp(" in str(matcalc.parse(text))
