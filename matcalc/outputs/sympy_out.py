@@ -125,6 +125,8 @@ def _add(node, ch):
 
 def _pow(node, ch):
     base, exp = ch
+    if node.args[1].shape != SCALAR:  # x .^ y of two arrays: entry by entry (HadamardPower takes a matrix)
+        return sympy.HadamardPower(base, exp)
     exp = _as_scalar(exp)
     if node.shape == SCALAR:
         return sympy.Pow(_as_scalar(base), exp)

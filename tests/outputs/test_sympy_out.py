@@ -41,6 +41,7 @@ EXAMPLES = [
     ("c x' y + tr(X)", "Add"),
     ("A .* B", "HadamardProduct"),
     ("exp(A) .^ c", "HadamardPower"),
+    ("exp(x) .^ y", "HadamardPower"),  # entry by entry: each entry of exp(x) to the power of y's entry
     ("(x' y)^2", "Pow"),
     ("X'", "Transpose"),
     ("X^-1", "Inverse"),
