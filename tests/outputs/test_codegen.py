@@ -290,3 +290,25 @@ def test_compiled_vector_jacobian_in_denominator_layout_is_the_numerator_one_tra
 def test_compile_with_an_unknown_layout_is_a_matcalc_error():
     with pytest.raises(matcalc.MatcalcError, match="layout must be 'numerator' or 'denominator'"):
         matcalc.compile("B x", "x", outputs="jacobian", layout="row")
+
+
+CANCELLING = "A: matrix(m,n); y: vector(n)"
+
+
+@pytest.mark.parametrize("kind", ["grad", "hessian", "hvp", "differential", "jacobian"])
+def test_the_variable_differentiated_by_is_a_parameter_even_where_it_cancels(kind):
+    """sum(y - y) by y: the generated function was f(A) (A declared, carrying n), called with y it failed."""
+    import inspect
+    r = getattr(matcalc, kind)("sum(y - y)", "y", where=CANCELLING)
+    params = list(inspect.signature(r.to_numpy()).parameters)
+    assert params[0] == "y" and "A" not in params
+    assert "y: vector(n)" in r.where
+    out = r.to_numpy()(*[np.ones(3)] * len(params))
+    assert_close(out, r.evaluate({p: np.ones(3) for p in params}), rtol=0)
+
+
+def test_compile_takes_the_variables_differentiated_by_even_where_they_cancel():
+    import inspect
+    assert list(inspect.signature(matcalc.compile("sum(y - y)", "y", where=CANCELLING)).parameters) == ["y"]
+    fn = matcalc.compile("sum(y - y) + sum(z)", ["y", "z"], where=CANCELLING)
+    assert list(inspect.signature(fn).parameters) == ["y", "z"]

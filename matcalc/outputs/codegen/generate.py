@@ -43,7 +43,7 @@ from .emitter import Emitter, distribute
 from .names import py_name
 from .syntax import fill
 
-__all__ = ["BACKENDS", "Output", "add_sizing_variables", "generate", "load_generated", "numpy_module",
+__all__ = ["BACKENDS", "Output", "add_sizing_variables", "wrt_names", "generate", "load_generated", "numpy_module",
            "outputs_for", "py_name"]
 
 
@@ -238,7 +238,7 @@ def _params(f: Expr, result) -> list:
     m = getattr(result, "linear_map", None)
     if m is not None:  # a map's input axes have the variable's shape
         extra.append(m.variable)
-    add_sizing_variables(vs, (f, result.node), getattr(result.function, "context", ()), extra)
+    add_sizing_variables(vs, (f, result.node), getattr(result.function, "context", ()), extra, wrt_names(result.wrt))
     ordered = [vs[n] for n in sorted(vs)]
     if result.kind in ("hvp", "differential"):
         v = result.directions[-1]
@@ -246,9 +246,22 @@ def _params(f: Expr, result) -> list:
     return ordered
 
 
-def add_sizing_variables(vs: dict, exprs, context, extra=()) -> None:
+def wrt_names(wrt) -> tuple:
+    """The names a result is with respect to (one name, or a mixed Hessian's or several variables' tuple)."""
+    return tuple(wrt) if isinstance(wrt, (tuple, list)) else (wrt,)
+
+
+def add_sizing_variables(vs: dict, exprs, context, extra=(), wrt=()) -> None:
     """Add to vs (name -> Var) the variables that cancelled out (x in x' x (a - a)) but whose
-    values alone tell the size of a dimension the code needs (the gradient zeros(n))."""
+    values alone tell the size of a dimension the code needs (the gradient zeros(n)).
+
+    The variables differentiated by (`wrt`) are always parameters, even where they cancelled: the
+    gradient of sum(y - y) by y is a function of y (zeros(n)), never of a declared A that happens
+    to carry n."""
+    wanted = set(wrt)
+    for v in context:
+        if isinstance(v, Var) and v.name in wanted:
+            vs.setdefault(v.name, v)
     have = {p for v in vs.values() for d in v.shape for p in _dim_parts(d)}
     shaped = [n for e in exprs for n in e.walk()] + list(extra)
     sizes = [d for n in shaped for d in n.shape] + [n.args[0] for n in shaped if isinstance(n, DimSize)]
