@@ -42,7 +42,8 @@ def transpose_rule(*classes):
     return reg
 
 
-def _emul(a: Expr, b: Expr) -> Expr:
+def elementwise_product(a: Expr, b: Expr) -> Expr:
+    """a .* b, or the product where one of them is a scalar (the form every elementwise rule needs)."""
     return B.mul(a, b) if a.shape == SCALAR or b.shape == SCALAR else B.hadamard(a, b)
 
 
@@ -96,16 +97,16 @@ def _d_pow(e, d):                       # d(u^c) = c u^(c-1) du;  d(u^v) = u^v (
     du, dv = d(u), d(v)
     # v may be a scalar or (x .^ y of two arrays) have u's shape: every product here is elementwise
     if B.is_zero(dv):
-        return _emul(_emul(v, B.power(u, B.add(v, B.num(-1)))), du)
-    terms = [_emul(_emul(e, dv), B.func("log", u))]
+        return elementwise_product(elementwise_product(v, B.power(u, B.add(v, B.num(-1)))), du)
+    terms = [elementwise_product(elementwise_product(e, dv), B.func("log", u))]
     if not B.is_zero(du):
-        terms.append(_emul(_emul(v, B.power(u, B.add(v, B.num(-1)))), du))
+        terms.append(elementwise_product(elementwise_product(v, B.power(u, B.add(v, B.num(-1)))), du))
     return B.add(*terms)
 
 
 @differential_rule(Func)
 def _d_func(e, d):                      # d f(U) = f'(U) .* dU
-    return _emul(derivative(e.name, e.arg), d(e.arg))
+    return elementwise_product(derivative(e.name, e.arg), d(e.arg))
 
 
 def derivative(name: str, u: Expr) -> Expr:
@@ -140,7 +141,7 @@ def _from_sympy(e, s, u: Expr) -> Expr:
         out = None
         for a in e.args:
             x = _from_sympy(a, s, u)
-            out = x if out is None else _emul(out, x)
+            out = x if out is None else elementwise_product(out, x)
         return out
     if e.is_Pow:
         return B.power(_from_sympy(e.base, s, u), _from_sympy(e.exp, s, u))

@@ -29,7 +29,7 @@ from ..core.records import record
 from ..core.nodes import (SCALAR, Add, Det, Diag, DiagPart, Expr, Func, Hadamard, Inverse, Kron, LogDet, MatPow,
                           Mul, Num, Pow, Softmax, Sum, Trace, Transpose, Var, Vec)
 from .readoff import differential, gradient_of
-from .rules import derivative
+from .rules import derivative, elementwise_product
 from .simplify import simplify
 
 #: Most rule steps before the differentials left are taken at once (a nest of 150 functions
@@ -368,7 +368,7 @@ def _expand_pow(e: Pow, s, dep):
         parts.append(_emul(scalar, Leaf(B.mul(e, B.func("log", u))) if scalar else
                            Leaf(B.hadamard(e, B.func("log", u))), s(v)))
     if dep(u):                        # d(u^c) = c u^(c-1) du
-        coeff = B.mul(v, B.power(u, B.add(v, B.num(-1))))
+        coeff = elementwise_product(v, B.power(u, B.add(v, B.num(-1))))  # (x .^ y: y .* x.^(y - 1))
         parts.append(_emul(scalar, Leaf(coeff), s(u)))
     return _prune(Op("add", tuple(parts)))
 

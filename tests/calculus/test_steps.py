@@ -207,3 +207,13 @@ def test_a_deep_nest_takes_the_remaining_rules_at_once_and_still_holds(monkeypat
     steps = r.steps
     assert len(steps) <= 4 + 3 and "the remaining rules" in [s.rule for s in steps]
     assert_every_step_holds(r, {"x": 0.3, "dx": 0.7})
+
+
+@pytest.mark.parametrize("wrt", ["x", "y"])
+@pytest.mark.parametrize("fn", [matcalc.grad, matcalc.hessian, matcalc.hvp], ids=["grad", "hessian", "hvp"])
+def test_every_step_holds_for_an_elementwise_power_with_an_array_exponent(fn, wrt):
+    """sum(x .^ y): the steps multiplied y by x.^(y - 1) as matrices (a ShapeError; the CLI's --steps exited 2)."""
+    r = fn("sum(x .^ y)", wrt, where="x: vector(n) positive; y: vector(n)")
+    rng = np.random.default_rng(5)
+    vals = {"x": rng.uniform(0.5, 2, 3), "y": rng.standard_normal(3)}
+    assert_every_step_holds(r, _with_directions(r, vals, frozenset()))
