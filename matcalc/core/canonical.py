@@ -241,8 +241,8 @@ def _merge_chain(chain: list) -> list:
     """Merge adjacent powers of one square base; drop identities; ones' ones = n."""
     out: list = []  # of (base, k)
     for f in chain:
-        while isinstance(f, Kron) and out and out[-1][1] == 1 and isinstance(out[-1][0], Kron):
-            merged = _mixed_product(out[-1][0], f)
+        while out and out[-1][1] == 1 and (isinstance(f, Kron) or isinstance(out[-1][0], Kron)):
+            merged = _merge_with_kron(out[-1][0], f)
             if merged is None:
                 break
             out.pop()
@@ -262,6 +262,23 @@ def _merge_chain(chain: list) -> list:
             continue
         out.append((b, k))
     return [_from_base_exp(b, k) for b, k in out]
+
+
+#: merges of a Kronecker product with its neighbour in a chain that need constructors of the modules
+#: above (reductions.py registers the vec trick, (A (x) B) vec(X) = vec(B X A')): f(left, right) -> the
+#: merged factor, or None
+KRON_MERGES: list = []
+
+
+def _merge_with_kron(p: Expr, q: Expr):
+    """Two adjacent chain factors, one of them a Kronecker product, as one factor, or None."""
+    if isinstance(p, Kron) and isinstance(q, Kron):
+        return _mixed_product(p, q)
+    for merge in KRON_MERGES:
+        r = merge(p, q)
+        if r is not None:
+            return r
+    return None
 
 
 def _mixed_product(p: Kron, q: Kron):

@@ -9,8 +9,8 @@ square factors, diag(diag(v)) = v, ...).
 from __future__ import annotations
 
 
-from .canonical import (ONE, ONE_HALF, ZERO, _chain_shape, _is_leaf, _merge_chain, _pure_chain, add, dimsize, func,  # noqa: F401
-                        hadamard, identity, is_zero, mul, neg, num, ones, power, scale, sqrt, transpose, zeros)
+from .canonical import (KRON_MERGES, ONE, ONE_HALF, ZERO, _chain_shape, _is_leaf, _merge_chain, _pure_chain, add, dimsize,  # noqa: F401,E501
+                        func, hadamard, identity, is_zero, mul, neg, num, ones, power, scale, sqrt, transpose, zeros)
 from .dims import dim_mul as _dim_mul
 from .dims import fmt_shape as _fmt
 from .errors import DivisionByZeroError, ShapeError
@@ -338,6 +338,23 @@ def vec(x: Expr) -> Expr:
     if isinstance(x, Unvec):
         return x.arg
     return Vec._make((x,), (_dim_mul(r, c), 1))
+
+
+def _vec_trick(p: Expr, q: Expr):
+    """(A (x) B) vec(X) = vec(B X A') and vec(X)' (A (x) B) = vec(B' X A)' (Magnus & Neudecker, ch. 2):
+    matrix products of the factors instead of the m p x n q Kronecker product, or None."""
+    if isinstance(p, Kron) and isinstance(q, Vec):
+        a, b = p.args
+        if q.arg.shape == (b.shape[1], a.shape[1]):
+            return vec(mul(b, q.arg, transpose(a)))
+    if isinstance(p, Transpose) and isinstance(p.arg, Vec) and isinstance(q, Kron):
+        a, b = q.args
+        if p.arg.arg.shape == (b.shape[0], a.shape[0]):
+            return transpose(vec(mul(transpose(b), p.arg.arg, a)))
+    return None
+
+
+KRON_MERGES.append(_vec_trick)
 
 
 def unvec(v: Expr, shape) -> Expr:
