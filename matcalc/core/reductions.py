@@ -270,6 +270,10 @@ def diagpart(x: Expr) -> Expr:
         # computed factors the diagonal form is kept (it is the shorter there)
         if len(ch) == 3 and isinstance(ch[1], Diag) and all(_is_leaf(f) or isinstance(f, Ones) for f in ch[::2]):
             return mul(hadamard(ch[0], transpose(ch[2])), ch[1].arg)
+        for i, f in enumerate(ch):  # ones(r, c) = 1 1' is rank one too: diag(1 1' A') = A 1, the row sums
+            if isinstance(f, Ones):
+                r, c = f.shape
+                return hadamard(mul(*ch[:i], ones((r, 1))), transpose(mul(ones((1, c)), *ch[i + 1:])))
     return DiagPart._make((x,), (n, 1))
 
 

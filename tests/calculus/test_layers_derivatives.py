@@ -228,6 +228,14 @@ def test_gradient_of_a_bilinear_form_of_a_kronecker_product_is_unvec_times_the_o
     _checked(matcalc.hessian("(x' kron(A, B) y)^2", wrt, where=where))
 
 
+@pytest.mark.parametrize("text, want", [("vec(X)' kron(A, B) vec(X)", "B X A' + B' X A"),
+                                        ("||kron(A, B) vec(X) - c||^2", "2 B' (B X A' - unvec(c, n, n)) A")])
+def test_gradient_through_a_kronecker_product_times_a_vec_is_a_matrix_product(text, want):
+    r = _checked(matcalc.grad(text, "X", where="X, A, B: matrix(n,n); c: vector(n*n)"))
+    assert str(r) == want
+    assert "kron" not in r.numpy_source()
+
+
 def test_jacobian_of_kron_matches_finite_differences():
     _checked(matcalc.jacobian("kron(A, B)", "A", where="A: matrix(m,n); B: matrix(p,q)"))
 

@@ -498,6 +498,23 @@ def test_matrix_power_of_a_kronecker_product_of_square_factors_is_the_kronecker_
     assert B.matpow(B.kron(A, M), 3) is B.kron(B.matpow(A, 3), B.matpow(M, 3))
 
 
+def test_a_kronecker_product_times_a_vec_is_the_vec_of_a_matrix_product():
+    """(A (x) B) vec(X) = vec(B X A'): no m p x n q array (the vec trick)."""
+    A, Bm, Xm = B.var("A", ("m", "n")), B.var("B", ("p", "q")), B.var("X", ("q", "n"))
+    assert B.mul(B.kron(A, Bm), B.vec(Xm)) is B.vec(B.mul(Bm, Xm, B.transpose(A)))
+
+
+def test_a_vec_row_times_a_kronecker_product_is_the_vec_row_of_a_matrix_product():
+    A, Bm, Xm = B.var("A", ("m", "n")), B.var("B", ("p", "q")), B.var("X", ("p", "m"))
+    assert B.mul(B.transpose(B.vec(Xm)), B.kron(A, Bm)) is B.transpose(B.vec(B.mul(B.transpose(Bm), Xm, A)))
+
+
+def test_the_diagonal_of_a_product_through_a_matrix_of_ones_is_a_product_of_sums():
+    """diag(1 1' A') = A 1, the row sums (was kept whole: O(n^3) in generated code)."""
+    A = B.var("A", (n, "m"))
+    assert B.diagpart(B.mul(B.ones((n, "m")), B.transpose(A))) is B.mul(A, B.ones(("m", 1)))
+
+
 def test_trace_of_a_kronecker_product_of_nonsquare_factors_stays_a_trace():
     P, Q = B.var("P", ("m", "n")), B.var("Q", ("n", "m"))
     assert isinstance(B.trace(B.kron(P, Q)), Trace)
