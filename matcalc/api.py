@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+from fractions import Fraction
 from functools import partial
 
 from .core import build as B
@@ -149,15 +150,31 @@ def jacobian(expr, wrt: str, where=None, layout: str = "numerator") -> JacobianR
                 # the denominator way: the column 2 x for x'x)
                 J = simplify(B.transpose(J))
             return JacobianResult(f, wrt, J, dF, directions=(dx,), layout=layout)
+    # a symmetric or diagonal X: the map of the directions in X's space (dX projected onto it), as its
+    # gradient and Hessian are; F's values stay as they are
+    sym, diag = is_symmetric_var(x), is_diagonal_var(x)
     try:
-        kron = simplify(kronecker_of(dF, dx))
+        kron = simplify(B.mul(kronecker_of(dF, dx), _projection(x, sym, diag)))
         if layout == "denominator":
             kron = simplify(B.transpose(kron))
     except MatcalcError:
         kron = None
     forms = {"kron": kron} if kron is not None else {}
     return JacobianResult(f, wrt, dF, dF, directions=(dx,), layout=layout, forms=forms,
-                          linear_map=LinearMap(dF, dx, x, kron=kron, layout=layout))
+                          linear_map=LinearMap(dF, dx, x, sym=sym, diag=diag, kron=kron, layout=layout,
+                                               project_values=False))
+
+
+def _projection(x, sym: bool, diag: bool):
+    """The matrix of the projection onto X's space on vec(dX): (I + K_nn)/2 for a symmetric X,
+    diag(vec(I)) for a diagonal one, I otherwise."""
+    n = x.shape[0]
+    if diag:
+        return B.diag(B.vec(B.identity(n)))
+    nn = B._dim_mul(n, x.shape[1])
+    if sym:
+        return B.mul(B.num(Fraction(1, 2)), B.add(B.identity(nn), B.comm(n, n)))
+    return B.identity(nn)
 
 
 @limited("Hessian")

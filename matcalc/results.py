@@ -269,7 +269,7 @@ class _MapResult(Result):
     def _dense(self, vals: dict):
         m = self.linear_map
         return dense_linear_map(m.expr, m.direction, vals, like=m.variable, sym=m.sym, diag=m.diag,
-                                context=self._context(vals))
+                                context=self._context(vals), project_values=m.project_values)
 
 
 class JacobianResult(_MapResult):

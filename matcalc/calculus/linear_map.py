@@ -19,7 +19,10 @@ class LinearMap:
     expr: Expr                    # L(D), linear in `direction`
     direction: Var                # D: dX for a Jacobian, V for a Hessian
     variable: Var                 # X, whose shape D has
-    sym: bool = False             # D ranges over symmetric matrices (outputs symmetrized too)
+    sym: bool = False             # D ranges over symmetric matrices
     diag: bool = False            # D ranges over diagonal matrices
+    #: with sym or diag, are the values projected too? A Hessian's H[V] is a gradient, in the
+    #: variable's own space; a Jacobian's dF is a value of F, which the variable's space says nothing about
+    project_values: bool = True
     kron: Expr | None = None      # J with vec(L(D)) = J vec(D), where it has a closed form
     layout: str = "numerator"     # "denominator": the dense array is transposed (in <-> out)

@@ -12,7 +12,7 @@ from .evaluate import _dim, bind_dims, evaluate_arrays
 
 
 def dense_linear_map(L: Expr, dvar: Var, values: dict, like: Expr,
-                     sym: bool = False, diag: bool = False, context=()) -> np.ndarray:
+                     sym: bool = False, diag: bool = False, context=(), project_values: bool = True) -> np.ndarray:
     """The array [out..., in...] of the linear map dX -> L(dX) (exact, not finite differences).
 
     L is evaluated once on the stack of all basis directions E_kl (batched). `like` is
@@ -20,6 +20,7 @@ def dense_linear_map(L: Expr, dvar: Var, values: dict, like: Expr,
     and outputs are symmetrized (the symmetric-matrix convention); with `diag`, only
     diagonal directions count. `context`: further expressions whose variables fix
     dimensions (the function: the map of z'z + D by z has no variable of size n).
+    `project_values` false: only the directions are projected (a Jacobian's values are F's).
     """
     arrays, dims = bind_dims((L, like) + tuple(context), values, skip=(dvar.name,))
     r, c = (_resolve(d, dims) for d in dvar.shape)
@@ -32,9 +33,9 @@ def dense_linear_map(L: Expr, dvar: Var, values: dict, like: Expr,
     arrays[dvar.name] = basis
     out = evaluate_arrays(L, arrays, dims)
     out = np.broadcast_to(out, (n,) + out.shape[-2:])
-    if sym:
+    if sym and project_values:
         out = (out + np.swapaxes(out, -1, -2)) / 2
-    if diag:
+    if diag and project_values:
         out = out * np.eye(out.shape[-1])
     p, q = out.shape[-2:]
     out_shape = numpy_dims(L.shape, (p, q))

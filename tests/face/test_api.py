@@ -1,4 +1,5 @@
 """The Python API (README.md, "The Python API"): results, their forms and their array shapes."""
+import inspect
 import json
 
 import numpy as np
@@ -62,6 +63,48 @@ def test_matrix_jacobian_is_a_linear_map_with_a_kronecker_form():
     r = matcalc.jacobian("A X B", "X")
     assert str(r) == "A dX B"
     assert str(r.kron) == "kron(B', A)"
+
+
+STRUCTURED = [("S x", "S", "S: matrix(n,n) symmetric; x, y: vector(n)", "y' S x"),
+              ("S^-1 x", "S", "S: matrix(n,n) spd; x, y: vector(n)", "y' S^-1 x"),
+              ("D x", "D", "D: matrix(n,n) diagonal; x, y: vector(n)", "y' D x"),
+              ("D' A", "D", "D: matrix(n,n) diagonal; A, Y: matrix(n,n)", "tr(Y' D' A)")]
+
+
+def _structured_values(rng):
+    n = 3
+    a = rng.standard_normal((n, n))
+    vals = {"x": rng.standard_normal(n), "y": rng.standard_normal(n), "A": rng.standard_normal((n, n)),
+            "Y": rng.standard_normal((n, n))}
+    vals["S"] = a @ a.T + n * np.eye(n)
+    vals["D"] = np.diag(rng.uniform(1, 2, n))
+    return vals
+
+
+@pytest.mark.parametrize("layout", ["numerator", "denominator"])
+@pytest.mark.parametrize("text, wrt, where, pairing", STRUCTURED, ids=[s[0] for s in STRUCTURED])
+def test_jacobian_by_a_symmetric_or_diagonal_variable_maps_the_directions_of_its_space(text, wrt, where, pairing,
+                                                                                          layout):
+    """Y paired with J is the gradient of <Y, F> (projected, as every gradient by such a variable is):
+    the Jacobian was the unconstrained one (y'J for S x not symmetric, jacobian(D', D) the identity)."""
+    vals = _structured_values(np.random.default_rng(2))
+    r = matcalc.jacobian(text, wrt, where=where, layout=layout)
+    J = np.asarray(r.evaluate(vals))
+    out_nd = 1 if text.endswith("x") else 2
+    if layout == "denominator":  # [in..., out...]: the output axes last
+        J = np.moveaxis(J, list(range(2)), list(range(J.ndim - 2, J.ndim)))
+    weights = vals["y"] if out_nd == 1 else vals["Y"]
+    vjp = np.tensordot(weights, J, axes=out_nd)
+    g = matcalc.grad(pairing, wrt, where=where).evaluate(vals)
+    assert np.allclose(vjp, g)
+    fn = r.to_numpy()
+    assert np.allclose(fn(**{p: vals[p] for p in inspect.signature(fn).parameters}), r.evaluate(vals))
+    K = np.asarray(r.kron.evaluate(vals))
+    dense = np.asarray(r.evaluate(vals))
+    if layout == "denominator":
+        dense = np.moveaxis(dense, list(range(2)), list(range(dense.ndim - 2, dense.ndim)))
+    want = dense.reshape(3 if out_nd == 1 else 9, 9, order="F")  # vec (column-major) of out and of in
+    assert np.allclose(K if layout == "numerator" else K.T, want)
 
 
 def test_hessian_of_a_vector_variable_is_a_matrix():

@@ -59,6 +59,7 @@ class Output:
     sym: bool = False
     diag: bool = False
     layout: str = "numerator"   # for "map": "denominator" puts the input axes first
+    project_values: bool = True  # for "map" with sym or diag: the values projected too (see LinearMap)
 
 
 # ---------------------------------------------------------------- modules
@@ -96,7 +97,8 @@ def generate(outputs: list, params: list, backend: str = "numpy", name: str = "f
         for v in sorted(params, key=lambda v: v.name) if v.name in used and v.props & _CHEAP_PROPS]
     if checks or props:
         lines += ["if CHECK_INPUTS:"] + ([f"    _check_args(({', '.join(checks)},))"] if checks else []) + props
-    outputs = [Output(o.name, distribute(o.expr), o.how, o.dvar, o.like, o.sym, o.diag, o.layout) for o in outputs]
+    outputs = [Output(o.name, distribute(o.expr), o.how, o.dvar, o.like, o.sym, o.diag, o.layout,
+                      o.project_values) for o in outputs]
     roots = []
     for o in outputs:
         if o.how == "map":
@@ -152,12 +154,14 @@ def _names_used(source: str) -> set:
 def _dense_output(em: Emitter, be: Backend, o: Output) -> str:
     """The dense array of a linear map, [out..., in...] (or [in..., out...] in denominator layout)."""
     t = em.assign(em.dense_map(o))
-    if o.sym:  # directions and values on the symmetric matrices
+    if o.sym:  # directions (the last two axes) and values on the symmetric matrices
         em.lines.append(f"{t} = ({t} + {fill(be.swapaxes, x=t, a=-1, b=-2)}) / 2")
-        em.lines.append(f"{t} = ({t} + {fill(be.swapaxes, x=t, a=0, b=1)}) / 2")
+        if o.project_values:
+            em.lines.append(f"{t} = ({t} + {fill(be.swapaxes, x=t, a=0, b=1)}) / 2")
     if o.diag:
         eye = fill(be.eye, n=em.dim(o.dvar.shape[0]))
-        em.lines.append(f"{t} = {t} * {eye}[None, None, :, :] * {eye}[:, :, None, None]")
+        em.lines.append(f"{t} = {t} * {eye}[None, None, :, :] * {eye}[:, :, None, None]" if o.project_values
+                        else f"{t} = {t} * {eye}")
     if o.layout == "denominator":
         nout = sum(1 for d in o.expr.shape if d != 1)
         nin = sum(1 for d in o.dvar.shape if d != 1)
@@ -222,7 +226,7 @@ def outputs_for(result, name: str | None = None) -> tuple:
     m = getattr(result, "linear_map", None)
     if m is not None:
         return [Output(label, m.expr, "map", dvar=m.direction, like=m.variable, sym=m.sym, diag=m.diag,
-                       layout=m.layout)], params
+                       layout=m.layout, project_values=m.project_values)], params
     return [Output(label, result.node, "value" if result.node.shape == SCALAR else "array")], params
 
 
