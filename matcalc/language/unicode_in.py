@@ -3,12 +3,16 @@
 Greek letters are their names (`λ` is `lambda`, `Σ` is `Sigma`); `ᵀ` and `⊤` transpose; superscript
 digits are powers (`²` is `^2`, `⁻¹` is `^-1`, `⁻ᵀ` is `^-T`); `−` (U+2212) is a minus; `·`, `⋅`
 `×`, `∙` and `•` multiply; `⊙` and `∘` are the elementwise product, `⊘` the elementwise division; `‖` is a norm bar; `⟨ ⟩` an inner
-product; `½` is `(1/2)`; subscript digits are a subscript (`λ₁` is `lambda_1`, `‖β‖₁` the 1-norm); `’` and `′`
+product; `½` is `(1/2)`, `⁄` a slash; subscript digits and letters are a subscript (`λ₁` is `lambda_1`, `‖β‖₁` the 1-norm,
+`yᵢ` is `y_i`); `∥` is a norm bar too; mathematical bold and italic letters (`𝐱`, `𝑨`) are the letters; a
+combining accent names the decorated letter (`x̄` is `x_bar`, `x̂` is `x_hat`); `^⊤` is a transpose; `’` and `′`
 (a typographic quote and a prime) transpose; a no-break or thin space is a space. The translation keeps, for every character, where it came from in the text as typed, so
 a parse error points into that text, as the LaTeX reader's do.
 Any other character outside ASCII stays as it is, and the parser refuses it by name.
 """
 from __future__ import annotations
+
+import unicodedata
 
 from ..core.errors import ParseError
 from .source_map import Translation
@@ -24,17 +28,33 @@ GREEK_LETTERS = {
 }
 SYMBOLS = {"ᵀ": "'", "⊤": "'", "’": "'", "′": "'", "−": "-", "·": "*", "⋅": "*", "×": "*", "∙": "*", "•": "*", "⊙": ".*", "∘": ".*", "⊘": "./",
            "\u00a0": " ", "\u2009": " ", "\u202f": " ", "\u2002": " ", "\u2003": " ",
-           "‖": "||", "⟨": "<", "⟩": ">", "½": "(1/2)", "⅓": "(1/3)", "¼": "(1/4)", "⅔": "(2/3)", "¾": "(3/4)"}
+           "‖": "||", "∥": "||", "⁄": "/", "ℓ": "l", "⟨": "<", "⟩": ">", "½": "(1/2)", "⅓": "(1/3)", "¼": "(1/4)", "⅔": "(2/3)", "¾": "(3/4)"}
 _FRACTIONS = {"½", "⅓", "¼", "⅔", "¾"}
 _SUPERSCRIPT_DIGITS = {c: str(i) for i, c in enumerate("⁰¹²³⁴⁵⁶⁷⁸⁹")}
 _SUBSCRIPT_DIGITS = {c: str(i) for i, c in enumerate("₀₁₂₃₄₅₆₇₈₉")}
+_SUBSCRIPT_LETTERS = {"ₐ": "a", "ₑ": "e", "ₒ": "o", "ₓ": "x", "ₕ": "h", "ₖ": "k", "ₗ": "l", "ₘ": "m", "ₙ": "n",
+                      "ₚ": "p", "ₛ": "s", "ₜ": "t", "ᵢ": "i", "ⱼ": "j", "ᵣ": "r", "ᵤ": "u", "ᵥ": "v"}
+_SUBSCRIPTS = {**_SUBSCRIPT_DIGITS, **_SUBSCRIPT_LETTERS}
+#: accents PDFs paste as combining characters after the letter: x̄ is x_bar, x̂ x_hat (a name)
+_ACCENTS = {"\u0304": "bar", "\u0305": "bar", "\u0302": "hat", "\u0303": "tilde", "\u0307": "dot"}
 _SUPERSCRIPTS = set(_SUPERSCRIPT_DIGITS) | {"⁻", "ᵀ"}
-_KNOWN = set(GREEK_LETTERS) | set(SYMBOLS) | _SUPERSCRIPTS | set(_SUBSCRIPT_DIGITS)
+_KNOWN = set(GREEK_LETTERS) | set(SYMBOLS) | _SUPERSCRIPTS | set(_SUBSCRIPTS) | set(_ACCENTS)
+
+
+def _math_letter(ch: str) -> str | None:
+    """The letter or digit a mathematical alphanumeric symbol stands for (bold 𝐱, italic 𝑥, bold 𝐀:
+    what a PDF pastes for x and A), or None."""
+    if "\U0001D400" <= ch <= "\U0001D7FF":
+        plain = unicodedata.normalize("NFKC", ch)
+        if plain.isascii() and plain.isalnum():
+            return plain
+        return GREEK_LETTERS.get(plain)
+    return None
 
 
 def has_unicode_math(text) -> bool:
     """Does `text` use one of the characters this module reads?"""
-    return isinstance(text, str) and not text.isascii() and any(ch in _KNOWN for ch in text)
+    return isinstance(text, str) and not text.isascii() and any(ch in _KNOWN or _math_letter(ch) for ch in text)
 
 
 def greek_names(text: str) -> str:
@@ -56,14 +76,26 @@ def unicode_to_plain(text: str) -> Translation:
                 j += 1
             pieces.extend(_superscripts(text, i, j))
             i = j
-        elif ch in _SUBSCRIPT_DIGITS:  # λ₁ is lambda_1, ‖β‖₁ the 1-norm
+        elif ch in _SUBSCRIPTS:  # λ₁ is lambda_1, ‖β‖₁ the 1-norm, yᵢ is y_i
             j = i
-            while j < n and text[j] in _SUBSCRIPT_DIGITS:
+            while j < n and text[j] in _SUBSCRIPTS:
                 j += 1
             # a printed subscript ends the name: W₁x is W_1 x, not the name W_1x
             after = " " if j < n and (text[j].isalnum() or text[j] in GREEK_LETTERS) else ""
-            pieces.append(("_" + "".join(_SUBSCRIPT_DIGITS[c] for c in text[i:j]) + after, i, j))
+            pieces.append(("_" + "".join(_SUBSCRIPTS[c] for c in text[i:j]) + after, i, j))
             i = j
+        elif ch in _ACCENTS and pieces and pieces[-1][0][-1:].isalpha():  # x̄: the name x_bar
+            after = " " if i + 1 < n and text[i + 1].isalnum() else ""
+            pieces.append(("_" + _ACCENTS[ch] + after, i, i + 1))
+            i += 1
+        elif ch == "^" and i + 1 < n and text[i + 1] in "⊤ᵀ":  # x^⊤ pasted with its caret: a transpose
+            pieces.append(("'", i, i + 2))
+            i += 2
+        elif _math_letter(ch) is not None:
+            letter = _math_letter(ch)
+            before = " " if len(letter) > 1 and pieces and pieces[-1][0][-1:].isalnum() else ""
+            pieces.append((before + letter, i, i + 1))
+            i += 1
         elif ch in GREEK_LETTERS:
             name = GREEK_LETTERS[ch]
             before = " " if pieces and pieces[-1][0] and (pieces[-1][0][-1].isalnum()) else ""

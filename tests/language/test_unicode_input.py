@@ -45,6 +45,14 @@ CONSTRUCTS = [
     ("x'\u00a0A' b", "x' A' b"),
     ("λ₁ ‖x‖₁", "lambda_1 ||x||_1"),
     ("‖A x − b‖₂²", "||A x - b||_2^2"),
+    ("∥A x − b∥²", "||A x - b||^2"),  # PARALLEL TO, the norm bar many PDFs paste
+    ("𝐱ᵀ𝐀ᵀ𝐛", "x' A' b"),  # mathematical bold letters are the letters
+    ("𝑥ᵀ𝑥", "x' x"),
+    ("x^⊤ A' b", "x' A' b"),  # a transpose pasted with its caret
+    ("1⁄2 x' x", "1/2 x' x"),  # FRACTION SLASH
+    ("xᵢ' xⱼ", "x_i' x_j"),  # subscript letters are a subscript, as digits are
+    ("(x̄ - x)' (x̄ - x)", "(x_bar - x)' (x_bar - x)"),  # a combining accent makes a decorated name
+    ("x̂' x", "x_hat' x"),
 ]
 
 
