@@ -9,7 +9,7 @@ from __future__ import annotations
 import gc
 
 from ..core import build as B
-from ..core.errors import MatcalcError, ShapeError
+from ..core.errors import DeclarationError, MatcalcError, ShapeError
 from ..core.nodes import SCALAR
 from .kinds import typecheck
 from .latex_in import latex_to_plain, looks_like_latex, refuse_ambiguous_bars
@@ -61,6 +61,7 @@ def _read_plain(text: str, decls: dict, want_scalar: bool = False) -> tuple:
     try:
         syn = parse_syntax(text)
         node, ctx = typecheck(syn, text, decls, want_scalar)
+        _refuse_near_miss_declarations(decls, ctx.vars)
         context = ctx.built_vars() + _declared_only(decls, ctx.vars)
     except RecursionError:
         raise MatcalcError("the expression is nested too deeply") from None
@@ -68,6 +69,28 @@ def _read_plain(text: str, decls: dict, want_scalar: bool = False) -> tuple:
         if enabled:
             gc.enable()
     return node, context, ctx.reading, ctx.inferred
+
+
+def _spelling_key(name: str) -> str:
+    """A name without its subscript marks: X1, X_1 and X_{1} are one spelling (x and X are not: a
+    vector x beside a matrix X is common)."""
+    return name.replace("_", "").replace("{", "").replace("}", "")
+
+
+def _refuse_near_miss_declarations(decls: dict, named) -> None:
+    """where='X1: matrix(n,n) symmetric' for a text that writes X_1 (or c1 for c_1): the declaration
+    names nothing in the text, and the name it was meant for is read undeclared (X_1 neither square
+    nor symmetric: a different gradient). Refused, naming both spellings. A declared name that
+    the text does not use and that spells no undeclared name of it stays allowed (one `where` for
+    several formulas; a declared size that fixes a dimension)."""
+    for d in decls:
+        if d in named:
+            continue
+        near = sorted(v for v in named if v not in decls and _spelling_key(v) == _spelling_key(d))
+        if near:
+            raise DeclarationError(f"where declares {d}, which the expression does not use, and the expression has "
+                                   f"{near[0]}, which is undeclared: declare {near[0]} (where='{near[0]}: ...'), or "
+                                   f"write {d} in the expression")
 
 
 def _declared_only(decls: dict, named) -> tuple:

@@ -559,3 +559,18 @@ def test_two_vectors_of_different_lengths_suggest_only_the_outer_product():
 @pytest.mark.parametrize("text", ["a^+1", "a^{+1}"])
 def test_a_plus_sign_before_an_exponent_is_not_taken_for_a_pseudo_inverse(text):
     assert "pseudo-inverse" not in str(error(ParseError, text))
+
+
+@pytest.mark.parametrize("text, where, written", [("tr(A X_1)", "X1: matrix(n,n) symmetric", "X_1"),
+                                                  ("x'S_{1}x", "S1: matrix(n,n)", "S_1"),
+                                                  ("c_1 ||x||^2", "c1: scalar", "c_1")])
+def test_a_declaration_spelled_without_the_subscript_mark_of_an_undeclared_name_is_an_error_naming_both(
+        text, where, written):
+    """X1 declared symmetric, X_1 written: X_1 was read undeclared (neither square nor symmetric)."""
+    msg = str(error(DeclarationError, text, where=where))
+    assert where.split(":")[0] in msg and f"where='{written}: ...'" in msg
+
+
+def test_a_declared_name_the_text_does_not_use_is_allowed_beside_a_name_differing_in_case():
+    """One where for several formulas; a vector x beside a matrix X is common."""
+    assert "X: matrix" in matcalc.parse("norm2(X)", where="x: vector(n); A: matrix(n,n)").inferred
