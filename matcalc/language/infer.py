@@ -683,6 +683,12 @@ class Ctx(DimSpace, NameRules):
                 f"diag({self.src(t)}) needs a vector or a square matrix, but {self.src(t)} is {self.show(t)}", t))
             return self.mk("diagpart", (t,), (r, self.unit), [s])
         if name == "vec":
+            if self.is_col(t):  # vec(X) with X read as a vector is X itself: a reading nobody means
+                made = sorted(n for n in t.dep if n not in self.decls and self.kinds.get(n) == "vector"
+                              and n[:1].isupper())
+                if made:
+                    raise self.clash(f"vec({self.src(t)}) with {made[0]} a vector is {self.src(t)} itself; "
+                                     f"{made[0]} looks like a matrix: declare it (where='{made[0]}: matrix(m,n)')", t)
             return self.mk("vec", (t,), (self.prod_dim(t.shape[0], t.shape[1]), self.unit), [s])
         if name == "kron":
             u = ts[1]

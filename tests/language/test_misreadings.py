@@ -341,3 +341,11 @@ def test_e_to_a_matrix_looking_exponent_is_refused_as_the_matrix_exponential(tex
 @pytest.mark.parametrize("text", ["e^(-x'A x)", "e^(-t) + x'x", "e^(x)"])
 def test_e_to_a_scalar_exponent_is_the_exponential(text):
     assert "exp(" in str(matcalc.parse(text))
+
+
+def test_vec_of_a_matrix_looking_name_is_never_read_as_vec_of_a_vector():
+    """vec(X)' kron(A, B) vec(X) read X as a vector (vec(x) = x), and evaluate then refused the user's matrix."""
+    with pytest.raises(MatcalcError) as e:
+        matcalc.parse("vec(X)' kron(A,B) vec(X)", where="A: matrix(m,m); B: matrix(n,n)")
+    assert "X: vector" not in str(e.value)
+    assert matcalc.parse("vec(X)' kron(A,B) vec(X)", where="A: matrix(m,m); B: matrix(n,n); X: matrix(n,m)").shape == ()
