@@ -199,6 +199,14 @@ class Ctx(DimSpace, NameRules):
             parts = self.split_run(s.a, s.start)
             if len(parts) > 1:
                 self.split_runs[(s.start, s.end)] = parts
+                if "T" in parts[1:] and "T" not in self.decls and "T" not in self.bindings:
+                    # ATA, AAT: A-transpose-A typed without the ^, read as a product with a matrix T
+                    i = parts.index("T", 1)
+                    left, right = " ".join(parts[:i]), " ".join(parts[i + 1:])
+                    raise ParseError(f"'{s.a}' would be read as the product {' '.join(parts)} with T a matrix; for "
+                                     f"the transpose write {left}'{(' ' + right) if right else ''} (or {left}^T"
+                                     f"{(' ' + right) if right else ''}); to mean a matrix T, declare it "
+                                     f"(where='T: ...')", self.text, s.start + len("".join(parts[:i])))
             out = []
             pos = s.start
             for p in parts:

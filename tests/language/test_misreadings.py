@@ -349,3 +349,14 @@ def test_vec_of_a_matrix_looking_name_is_never_read_as_vec_of_a_vector():
         matcalc.parse("vec(X)' kron(A,B) vec(X)", where="A: matrix(m,m); B: matrix(n,n)")
     assert "X: vector" not in str(e.value)
     assert matcalc.parse("vec(X)' kron(A,B) vec(X)", where="A: matrix(m,m); B: matrix(n,n); X: matrix(n,m)").shape == ()
+
+
+@pytest.mark.parametrize("text, write, column", [("x'ATAx", "A' A x", 4), ("tr(ATA)", "A' A", 5),
+                                                 ("tr(AAT)", "A A'", 6)])
+def test_a_capital_t_inside_a_run_of_capitals_is_refused_as_a_transpose_typed_without_the_caret(text, write,
+                                                                                               column):
+    """x'ATAx read T as a third matrix: A T A."""
+    with pytest.raises(ParseError, match=f"write {re.escape(write)}") as e:
+        matcalc.parse(text)
+    assert e.value.column == column
+    assert matcalc.parse(text, where="T: matrix(n,n)").shape is not None
