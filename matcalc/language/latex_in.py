@@ -640,6 +640,12 @@ class _Reader:
                 return _Item(_p(f"comm({a}, {b})", start, end), "operand", start, end)
             if base in ("1", "0"):  # \mathbf{1}_{n}, \mathbf{0}_{m \times n}: ones and zeros of that size
                 return _Item(_p(self._filled(base, words, t.start), start, end), "operand", start, end)
+            if base == "I" and "times" in words and "I" not in self.decls:  # I_{n \times n}: the identity I_n
+                k = words.index("times")
+                a, b = "".join(words[:k]), "".join(words[k + 1:])
+                if a != b or not re.fullmatch(r"[A-Za-z0-9]+", a):
+                    raise self.error(f"an identity matrix is square: I_{{{a} \\times {b}}} has two sizes", t.start)
+                return _Item(_p(f"I_{a}", start, end), "operand", start, end)
             if base == "I" and "cdot" in words and "I" not in self.decls:
                 factors = [w for w in words if w != "cdot"]
                 text = f"I_{factors[-1]}"

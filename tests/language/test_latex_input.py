@@ -446,3 +446,14 @@ def test_a_norm_pasted_with_spaced_bars_is_a_norm():
 
 def test_an_old_style_roman_norm_subscript_is_the_frobenius_norm():
     assert str(matcalc.parse(r"\|X\|_{\rm F}^2")) == str(matcalc.parse(r"\|X\|_F^2"))
+
+
+@pytest.mark.parametrize("text", [r"I_{n\times n} - X", r"\mathbf{I}_{n \times n} - X"])
+def test_an_identity_sized_n_times_n_is_the_identity_of_size_n(text):
+    """The size was read as one dimension named 'ntimesn'."""
+    assert matcalc.parse(text, where="X: matrix(n,n)") == matcalc.parse("I - X", where="X: matrix(n,n)")
+
+
+def test_an_identity_with_two_sizes_is_refused():
+    with pytest.raises(matcalc.ParseError, match="square"):
+        matcalc.parse(r"I_{m\times n}")
