@@ -141,11 +141,17 @@ class NameRules:
                 if k < 0:
                     continue
                 before, after = seg[:k], seg[k + len(f):]
-                arg = " ".join(self._letters(after)) or "..."
-                guess = (" ".join(self._letters(before)) + " " if before else "") + f"{f}({arg})"
-                raise ParseError(f"'{text}' contains the function name {f}: did you mean {guess}? A function "
-                                 f"name is never split into letters; to use '{text}' as one name, declare it "
-                                 f"(where='{text}: ...')", self.text, start)
+                squashed = text.replace("_", "")
+                if squashed != text and squashed in _FUNC_SET:  # log_det: the function logdet
+                    guess = f": did you mean {squashed}(...)?"
+                elif "_" in text or len(self._letters(after)) > 1:
+                    guess = ""  # log_var, leaky_relu, logvar: one name, not a call of log on letters
+                else:  # logx, sinx, xsinx: the function of one letter
+                    lead = " ".join(self._letters(before)) + " " if before else ""
+                    guess = f": did you mean {lead}{f}({after or '...'})?"
+                raise ParseError(f"'{text}' contains the function name {f}{guess} (a function name is never split "
+                                 f"into letters); to use '{text}' as one name, declare it (where='{text}: ...')",
+                                 self.text, start)
 
     def _letters(self, s: str) -> list:
         out, i = [], 0

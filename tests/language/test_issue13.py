@@ -400,3 +400,14 @@ def test_a_jacobian_does_not_ask_for_a_scalar_reading():
 def test_the_read_as_line_states_a_structural_property_as_declared():
     e = matcalc.parse("x' Sigma^-1 x", where="Sigma: matrix(n,n) spd")
     assert "Sigma: matrix(n,n) spd" in e.inferred  # not 'invertible', the form it was read under
+
+
+@pytest.mark.parametrize("text", ["log_var", "leaky_relu(x)", "sum_k x_k", "logvar"])
+def test_a_name_holding_a_function_name_and_more_letters_gets_no_letter_by_letter_guess(text):
+    """'did you mean log(_ v a r)?' for the VAE's log_var: the name is one name, to declare."""
+    msg = err(ParseError, text)
+    assert "did you mean" not in msg and f"where='{text.split('(')[0].split()[0]}: ...'" in msg
+
+
+def test_a_function_name_written_with_an_underscore_suggests_the_function():
+    assert "did you mean logdet(...)?" in err(ParseError, "log_det(X)")
