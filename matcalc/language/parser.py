@@ -467,6 +467,10 @@ def _bad_character(text: str, pos: int) -> ParseError:
         hint = "; a norm is written ||x||, abs(x) is the absolute value and det(X) the determinant"
     elif ch in "[]":
         hint = "; use parentheses ( ) for grouping"
+    elif ch == ";":
+        hint = "; give one formula, without a trailing ';' (declarations go in where=..., separated by ';')"
+    elif ch in "#%":
+        hint = "; comments are not part of a formula: give the formula alone"
     elif ch in _UNICODE_HINTS:
         hint = "; " + _UNICODE_HINTS[ch]
     return ParseError(f"unexpected character {what}{hint}", text, pos)
@@ -552,6 +556,10 @@ def parse_syntax(text: str) -> Syn:
                                  "is the transpose: write X'", text, pos) from None
             raise ParseError("X^+ (the Moore-Penrose pseudo-inverse) is not supported; for a matrix of full column "
                              "rank it is (X' X)^-1 X'", text, pos) from None
+        if tok.type != "$END" and str(tok) == "=" and not re.search(r"\bwhere\b", text[:pos]):
+            rhs = " ".join(text[pos + 1:].split())
+            raise ParseError(f"'=': give the formula alone, without its name: write {rhs or 'the right-hand side'} "
+                             f"(to name a part of a formula, write ... where P = ...)", text, pos) from None
         prev = _previous_token(text, pos)
         if prev in all_names() and (tok.type == "$END" or str(tok) not in "("):
             raise ParseError(f"the function {prev} needs an operand: write {prev}(...)", text, pos) from None

@@ -574,3 +574,15 @@ def test_a_declaration_spelled_without_the_subscript_mark_of_an_undeclared_name_
 def test_a_declared_name_the_text_does_not_use_is_allowed_beside_a_name_differing_in_case():
     """One where for several formulas; a vector x beside a matrix X is common."""
     assert "X: matrix" in matcalc.parse("norm2(X)", where="x: vector(n); A: matrix(n,n)").inferred
+
+
+@pytest.mark.parametrize("text, rhs", [("f(x) = x'Ax", "x'Ax"), ("E = x'Lx", "x'Lx")])
+def test_a_named_formula_is_refused_at_the_equals_sign_with_the_right_hand_side_to_write(text, rhs):
+    err = parse_error(text)
+    assert f"write {rhs}" in str(err) and err.column == text.index("=") + 1
+
+
+@pytest.mark.parametrize("text, words", [("x'Ax;", "trailing ';'"), ("x'Ax # quadratic", "comments"),
+                                         ("x'Ax % comment", "comments")])
+def test_a_trailing_semicolon_or_a_comment_is_refused_saying_so(text, words):
+    assert words in str(parse_error(text))
