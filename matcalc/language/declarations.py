@@ -16,7 +16,7 @@ from ..core.lazy_numpy import np  # NumPy is imported on first use (core/lazy_nu
 
 from ..core.errors import DeclarationError, EvaluationError, _printable
 from ..core.nodes import SCALAR, Expr, Var
-from .unicode_in import greek_names
+from .unicode_in import greek_names, has_unicode_math, unicode_to_plain
 
 KINDS = ("scalar", "vector", "matrix")
 PROPS = ("symmetric", "spd", "invertible", "positive", "diagonal", "orthogonal")
@@ -152,8 +152,8 @@ def _parse_declaration_text(text: str) -> dict:
     """The declarations of a `where` string, read once per string: one request reads its `where`
     more than once (parse, then the variable's lookup), and a Decl is immutable."""
     out: dict = {}
-    if not text.isascii():
-        text = greek_names(text)  # λ: scalar
+    if not text.isascii():  # λ: scalar, λ₁: scalar, Σ: matrix(n,n) spd
+        text = str(unicode_to_plain(text)) if has_unicode_math(text) else greek_names(text)
     for raw in _ITEMS.split(text):
         item = raw.strip()
         if not item:

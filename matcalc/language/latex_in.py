@@ -28,7 +28,7 @@ from ..core.errors import MatcalcError, ParseError
 from ..core.functions import ALIASES, CALLS, FUNCTIONS, all_names
 from .declarations import GREEK
 from .source_map import Translation
-from .unicode_in import greek_names
+from .unicode_in import greek_names, has_unicode_math, unicode_to_plain
 from .parser import MAX_DEPTH as _PLAIN_DEPTH
 from .parser import MAX_LENGTH, MAX_TOKENS
 
@@ -1027,8 +1027,10 @@ def variable_name(name):
     of a list or tuple of names the same way."""
     if isinstance(name, (list, tuple)):
         return type(name)(variable_name(n) for n in name)
+    if isinstance(name, str):
+        name = name.strip()  # ' x ' as typed in a form or on a command line
     if isinstance(name, str) and not name.isascii():
-        name = greek_names(name)
+        name = str(unicode_to_plain(name)).strip() if has_unicode_math(name) else greek_names(name)
     if not looks_like_latex(name):
         return name
     r = _Reader(name, {}, "vector(1)")

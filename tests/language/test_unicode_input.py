@@ -122,3 +122,13 @@ def test_a_printed_subscript_ends_the_name():
 def test_pasted_division_and_dot_operators_are_read(text, plain):
     w = "x, y, a, b: vector(n)"
     assert str(matcalc.parse(text, where=w)) == str(matcalc.parse(plain, where=w))
+
+
+def test_pasted_subscripts_in_wrt_and_where_name_the_variables_of_the_text():
+    """grad(..., 'λ₁') answered "'lambda₁' is not a variable (its variables: lambda_1, ...)"."""
+    assert str(matcalc.grad("λ₁‖x‖₁ + λ₂‖x‖²", "λ₁", where="λ₁, λ₂: scalar")) == "sum(abs(x))"
+    assert "lambda_1: scalar" in matcalc.parse("λ₁ x'x", where="λ₁: scalar").inferred
+
+
+def test_spaces_around_a_wrt_name_are_ignored():
+    assert str(matcalc.grad("x'x", " x ")) == "2 x"
