@@ -72,10 +72,13 @@ class NameRules:
         is refused, never split into letters."""
         if self.known(text) or text in CONSTANTS:
             return [text]
-        body, sub = text, ""
+        body, sub, rest = text, "", ""
         if "_" in text:
             i = text.index("_")
             body, sub = text[:i], text[i:]
+            digits = len(sub) - len(sub[1:].lstrip("0123456789"))
+            if 1 < digits < len(sub):  # W_1x: a subscript of digits ends the name (W_1 x), as W₁x and LaTeX W_1x
+                sub, rest = sub[:digits], sub[digits:]
         out = []
         i = 0
         n = len(body)
@@ -97,6 +100,8 @@ class NameRules:
             i = best
         if sub:
             out[-1] += sub
+        if rest:
+            return out + self.split_run(rest, start + len(body) + len(sub), check)
         if check:
             self._no_function_inside(text, out, start)
             if len(out) > 1 and body in _WORDS:

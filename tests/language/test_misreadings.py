@@ -360,3 +360,14 @@ def test_a_capital_t_inside_a_run_of_capitals_is_refused_as_a_transpose_typed_wi
         matcalc.parse(text)
     assert e.value.column == column
     assert matcalc.parse(text, where="T: matrix(n,n)").shape is not None
+
+
+@pytest.mark.parametrize("text, names", [("||W_2 tanh(W_1x) - y||^2", ("W_1", "W_2", "x", "y")),
+                                         ("||A_1x - b||^2", ("A_1", "b", "x"))])
+def test_a_subscript_of_digits_ends_a_plain_name_as_in_latex_and_unicode(text, names):
+    """W_1x was the one name W_1x in plain text (W_1 x in LaTeX and in W₁x)."""
+    assert matcalc.parse(text).variables == names
+
+
+def test_a_declared_name_with_letters_after_its_digit_subscript_stays_whole():
+    assert matcalc.parse("W_1x' W_1x", where="W_1x: vector(n)").variables == ("W_1x",)
