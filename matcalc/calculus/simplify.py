@@ -16,7 +16,8 @@ costlier rewrites run, and the smallest result wins:
   the sign normal form: a sum factor whose terms are all negative gives its sign to the
   product, -1/2 (-A - A') x = 1/2 (A + A') x; two denominators multiplied out where shorter,
   x / ((1 + q / nu) nu) = x / (nu + q); a quadratic with rational roots factored,
-  3 s.^2 - 5 s + 2 = (3 s - 2) .* (s - 1); and sign(u) u = abs(u), sign(u) abs(u) = u.
+  3 s.^2 - 5 s + 2 = (3 s - 2) .* (s - 1); and sign(u) u = abs(u), sign(u) abs(u) = u,
+  sign(u) relu(u) = relu(u).
 
 The candidates: e rewritten and factored; where e has negative elementwise powers, factored with
 those too; and e expanded, then rewritten and factored (unless expansion makes a sum of more than
@@ -791,6 +792,11 @@ def _sign_products(n: Expr):
             if j == i or f is None:
                 continue
             base, k = (f.base, f.exp.value) if isinstance(f, Pow) and isinstance(f.exp, Num) else (f, 1)
+            if isinstance(base, Func) and base.name == "relu" and base.arg is u:
+                # sign(u) relu(u)^k = relu(u)^k: relu(u)^k is 0 where sign(u) is not 1 (k > 0), or defined
+                # only where u > 0 (k < 0); so relu(u) .* relu'(u) = relu(u) (sign(u) + 1) / 2 = relu(u)
+                out[i], changed = None, True
+                break
             if k not in (1, -1):
                 continue
             if base is u:  # sign(u) u^k = abs(u)^k

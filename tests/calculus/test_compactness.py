@@ -212,3 +212,13 @@ def test_the_logistic_loss_typed_through_exp_has_the_textbook_gradient():
 def test_the_gradient_of_a_summed_log_sum_exp_over_columns_or_rows_is_a_softmax(text, answer):
     r = matcalc.grad(text, "X", where="X: matrix(m,n)")
     assert str(r) == answer and r.check().ok
+
+
+@pytest.mark.parametrize("text, want", [("(mu/2)||relu(A x - b)||^2", "mu A' relu(A x - b)"),
+                                        ("relu(A*x)'*relu(A*x)", "2 A' relu(A x)"),
+                                        ("sum(relu(x).^3)", "3 relu(x).^2")])
+def test_a_relu_beside_its_derivative_is_the_relu(text, want):
+    """sign(u) relu(u)^k = relu(u)^k: the squared hinge had the gradient 1/2 mu A' ((sign(A x - b) + 1) .* relu(A x - b))."""
+    r = matcalc.grad(text, "x", where="mu: scalar")
+    assert str(r) == want
+    assert r.check().ok
