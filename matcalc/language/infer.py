@@ -535,6 +535,8 @@ class Ctx(DimSpace, NameRules):
         acc = seq[0][1]
         for i in range(1, len(seq) - 1):
             self._refuse_pasted_denominator(seq, i)
+        for i in range(1, len(seq)):
+            self._refuse_dot_of_scalars(seq[i - 1][1], seq[i][0], seq[i][1])
         for op, t in seq[1:]:
             acc = self.combine(acc, op, t)
         if len(seq) <= 2:  # one binary operation: its typed node is the product
@@ -555,6 +557,26 @@ class Ctx(DimSpace, NameRules):
                          f"factor after it); for the denominator {num} {rest} write /({num} {rest}), for the product "
                          f"put a space: /{num} {rest}", self.text, t.start)
 
+    def _refuse_dot_of_scalars(self, a: T, op: str, b: T) -> None:
+        r"""x · x, w \cdot x pasted from a paper: the centered dot between two vectors is their inner
+        product; read with vector-looking names made scalars (or square matrices) it would be x^2.
+        Refused (so that the vector reading's error, which says how to write the inner product, is the
+        one reported)."""
+        if op != "*" or a.op != "var" or b.op != "var" or not (a.soft and b.soft):
+            return
+        if not all(default_kind(t.soft) == "vector" and not is_greek(t.soft) for t in (a, b)):
+            return
+        if all(self.kinds.get(t.soft) == "vector" for t in (a, b)):
+            return  # (the vector reading fails on its own, saying how to write the products)
+        source = getattr(self.text, "source", None)
+        origin = getattr(self.text, "origin", None)
+        if source is None or not origin or a.end >= len(origin) or b.start >= len(origin):
+            return
+        between = source[origin[a.end - 1] + 1:origin[b.start]]
+        if any(d in between for d in ("·", "⋅", "∙", "•", "\\cdot")):
+            raise self.clash(f"{self.src(a)} · {self.src(b)} with {a.soft} and {b.soft} read as scalars or matrices; "
+                             f"the dot between two vectors is their inner product: write {a.soft}' {b.soft}", a, b)
+
     def _touching(self, end: int, start: int) -> bool:
         """Do the text's characters [.., end) and [start, ..) meet with nothing between them, as typed
         (in the LaTeX or Unicode source, for a translation)?"""
@@ -571,7 +593,9 @@ class Ctx(DimSpace, NameRules):
             return ""
         x, y = _as_operand(self.src(a)), _as_operand(self.src(b))
         if a.shape[0].show() != b.shape[0].show():
-            return f"; their outer product is written {x} {y}'"
+            if a.shape[0].find().rigid and b.shape[0].find().rigid:  # two declared lengths
+                return f"; their outer product is written {x} {y}'"
+            return f"; the inner product of two vectors of one length is written {x}' {y}, the outer product {x} {y}'"
         return f"; the inner product is written {x}' {y}, the outer product {x} {y}' and the entrywise one {x} .* {y}"
 
     def combine(self, a: T, op: str, b: T) -> T:

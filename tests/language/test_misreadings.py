@@ -286,7 +286,15 @@ def test_derivative_notation_in_the_formula_is_refused_with_how_to_name_the_vari
 
 @pytest.mark.parametrize("text", ["x y", "x·y", "x * y"])
 def test_two_undeclared_vectors_side_by_side_say_how_their_products_are_written(text):
-    with pytest.raises(matcalc.MatcalcError, match="x' y is their inner product"):
+    with pytest.raises(matcalc.MatcalcError, match="inner product") as e:
+        matcalc.parse(text)
+    assert "x' y" in str(e.value)
+
+
+@pytest.mark.parametrize("text", ["x·x", "w⋅w + b", r"\mathbf{x}\cdot\mathbf{x}"])
+def test_a_centered_dot_between_vector_looking_names_is_never_read_as_a_product_of_scalars(text):
+    """x·x read x as a scalar (x^2) and then as a square matrix (x^2, a matrix power)."""
+    with pytest.raises(matcalc.MatcalcError, match="inner product is written"):
         matcalc.parse(text)
 
 
