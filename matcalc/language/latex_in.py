@@ -652,6 +652,11 @@ class _Reader:
                 for f in reversed(factors[:-1]):
                     text = f"kron(I_{f}, {text})"
                 return _Item(_p(text, start, end), "operand", start, end)
+            if re.search(r"\\(?:max|min)\b", self.src[t.start:end]) and \
+                    re.match(r"\s*(?:\(|\\left\s*\()", self.src[end:]):  # \lambda_{\max}(X): an eigenvalue
+                raise self.error(f"{self.src[start:end]} (the largest or smallest eigenvalue, or a maximum) is not "
+                                 "supported; matcalc differentiates formulas in traces, determinants, norms and "
+                                 "entrywise functions", start)
             sub = "".join(w for w in words if w not in _WORD_FONTS and w not in _SUBEXPR_FONTS)
             if not re.fullmatch(r"[A-Za-z0-9]+", sub or ""):
                 raise self.error("a subscript of a name is letters and digits (W_{1}, x_{ij}); indices and "
@@ -786,6 +791,10 @@ class _Reader:
                              "the language: differentiate the expression inside it", t.start)
         if w in _SUBEXPR_FONTS:
             toks, start, end = self.script_tokens(t.end)
+            if w in ("mathcal", "mathscr") and re.match(r"\s*(?:\(|\\left\s*\()", self.src[end:]):
+                # \mathcal{L}(w): the name of a function applied to its argument, not L times w
+                raise self.error(f"{self.src[t.start:end]}(...) is a function's name applied to its argument, which "
+                                 f"would be read as a product; give the formula of the function itself", t.start)
             inner = self.sub_reader(toks).sequence()
             if len(inner) == 1 and inner[0].name is not None:  # \mathbf{W}_1: the subscript decorates the name
                 base = inner[0].name

@@ -457,3 +457,21 @@ def test_an_identity_sized_n_times_n_is_the_identity_of_size_n(text):
 def test_an_identity_with_two_sizes_is_refused():
     with pytest.raises(matcalc.ParseError, match="square"):
         matcalc.parse(r"I_{m\times n}")
+
+
+@pytest.mark.parametrize("text", [r"\lambda_{\max}(X)", r"\lambda_\max\left(X\right)", r"\sigma_{\min}(A)"])
+def test_an_eigenvalue_or_maximum_applied_to_a_matrix_is_refused_not_read_as_a_product(text):
+    """\\lambda_{\\max}(X) was the product lambda_max X."""
+    with pytest.raises(matcalc.ParseError, match="not supported"):
+        matcalc.parse(text)
+
+
+def test_a_name_subscripted_max_without_an_argument_is_a_name():
+    assert matcalc.parse(r"x_{\max}").variables == ("x_max",)
+
+
+@pytest.mark.parametrize("text", [r"\mathcal{L}(w)", r"\mathcal{L}\left(w\right)"])
+def test_a_calligraphic_function_name_applied_to_an_argument_is_refused(text):
+    """\\mathcal{L}(w) was the product L w."""
+    with pytest.raises(matcalc.ParseError, match="function's name applied"):
+        matcalc.parse(text)
