@@ -449,7 +449,11 @@ def _bad_character(text: str, pos: int) -> ParseError:
     # NumPy and Python spellings: x @ y, x.T, np.linalg.det(X), X.inv()
     word = re.match(r"(?:\.[A-Za-z_]\w*)*\.([A-Za-z_]\w*)\s*(\(?)", text[pos:]) if ch == "." else None
     owner = _previous_token(text, pos) if ch == "." else ""
-    if ch == ":":
+    before, after = text[:pos].rstrip()[-1:], text[pos + 1:].lstrip()[:1]
+    if ch == ":" and (before.isalnum() or before in ")'") and (after.isalnum() or after == "(") \
+            and not (before.isdigit() and after.isdigit()):  # (1:3 is a MATLAB range)
+        hint = "; A : B, the double contraction (the sum of the entrywise products), is written <A, B> or tr(A' B)"
+    elif ch == ":":
         hint = "; slicing and indexing (MATLAB's X(:, 1)) are not in the language: a formula is in whole vectors and matrices"
     elif ch == "@":
         hint = "; '@' is NumPy's matrix product: write the product as A x (or A*x)"

@@ -586,3 +586,13 @@ def test_a_named_formula_is_refused_at_the_equals_sign_with_the_right_hand_side_
                                          ("x'Ax % comment", "comments")])
 def test_a_trailing_semicolon_or_a_comment_is_refused_saying_so(text, words):
     assert words in str(parse_error(text))
+
+
+@pytest.mark.parametrize("text", ["sigma:epsilon", "1/2 E:C:E"])
+def test_a_double_contraction_colon_suggests_the_inner_product(text):
+    assert "<A, B>" in str(parse_error(text))
+
+
+@pytest.mark.parametrize("text", ["X(:,1)", "X(1,:)", "x(1:3)"])
+def test_a_slicing_colon_says_slicing_is_not_in_the_language(text):
+    assert "slicing" in str(parse_error(text))
