@@ -108,8 +108,9 @@ class NameRules:
                 called = self.text[start + len(text):].lstrip().startswith("(")
                 hint = SUGGEST.get(body) if called else None  # norm(...): what to write instead
                 raise ParseError(f"'{text}' would be read as the product {' '.join(out)}; " + (
-                                 f"{hint}" if hint else f"to use it as one name, declare it (where='{text}: "
-                                 f"scalar'), or put spaces between the letters"), self.text, start)
+                                 f"{hint}" if hint else f"to use it as one name, declare it with its kind (where='{text}: "
+                                 f"scalar', or vector(n), matrix(m,n)), or put spaces between the letters"),
+                                 self.text, start)
             deco = _decorated(body) if len(out) > 1 and not sub else None
             if deco:
                 head = body[:-len(deco)]

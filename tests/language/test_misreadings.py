@@ -133,7 +133,7 @@ def test_a_latex_control_space_after_a_name_is_still_a_space():
 @pytest.mark.parametrize("text, word", [("lr * x'x", "lr"), ("sum(x)/len", "len"), ("x - max", "max"),
                                         ("eps I + A", "eps")])
 def test_a_word_typed_as_one_name_is_refused_not_split_into_letters(text, word):
-    with pytest.raises(ParseError, match=f"declare it \\(where='{word}: scalar'\\)"):
+    with pytest.raises(ParseError, match=f"declare it with its kind \\(where='{word}: scalar', or vector"):
         matcalc.parse(text)
 
 
