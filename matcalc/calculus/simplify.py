@@ -744,6 +744,10 @@ def _has_power_sum(e: Expr) -> bool:
 def _rewrite_node(n: Expr) -> Expr:
     if isinstance(n, Add):
         return _factor_quadratic(n) or n
+    if isinstance(n, Pow) and isinstance(n.exp, Num) and n.exp.value < 0:  # 1 / (1 + exp(-v)) = sigmoid(v)
+        v = _sigmoid_of_reciprocal(n.base)
+        if v is not None:
+            return B.power(B.func("sigmoid", v), B.num(-n.exp.value))
     if isinstance(n, (Mul, Hadamard)):
         r = _sign_products(n)
         if r is not None:
@@ -887,10 +891,37 @@ def _rewrite_sigmoid_factors(factors: list, make):
                 bases[("s", i)] = (B.func("sigmoid", u), k)
                 changed = True
                 break
+    for i, (b, ex) in list(bases.items()):  # (1 + exp(-v))^-k without exp(-v) beside it: sigmoid(v)^k
+        v = _sigmoid_of_reciprocal(b) if ex < 0 else None
+        if v is not None:
+            bases[i] = (b, 0)
+            bases[("r", i)] = (B.func("sigmoid", v), -ex)
+            changed = True
+    # exp(-v)^a sigmoid(v)^b = sigmoid(-v)^a sigmoid(v)^(b - a), a <= b: exp(-v) sigmoid(v) = sigmoid(-v)
+    sig = {bb.arg: k for k, (bb, e) in bases.items() if isinstance(bb, Func) and bb.name == "sigmoid" and e > 0}
+    for i, (b, ex) in list(bases.items()):
+        u = _is_exp_of(b) if ex > 0 else None
+        if u is None or B.split_coeff(u)[0] >= 0:
+            continue
+        k = sig.get(B.neg(u))
+        if k is not None and bases[k][1] >= ex:
+            sb, se = bases[k]
+            bases[k] = (sb, se - ex)
+            bases[i] = (b, 0)
+            bases[("c", i)] = (B.func("sigmoid", u), ex)
+            changed = True
     if not changed:
         return None
     out = [B.power(b, B.num(ex)) if ex != 1 else b for b, ex in bases.values() if ex != 0]
     return make(*out)
+
+
+def _sigmoid_of_reciprocal(b: Expr):
+    """v when b = 1 + exp(-v) (so 1 / b = sigmoid(v), the logistic function as typed), else None."""
+    u = _one_plus_exp(b)
+    if u is None or B.split_coeff(u)[0] >= 0:
+        return None
+    return B.neg(u)
 
 
 def _row_sums_as_diagonal(chain: tuple):

@@ -222,3 +222,15 @@ def test_a_relu_beside_its_derivative_is_the_relu(text, want):
     r = matcalc.grad(text, "x", where="mu: scalar")
     assert str(r) == want
     assert r.check().ok
+
+
+@pytest.mark.parametrize("text, want", [("1./(1+exp(-w'*x))", "sigmoid(-w' x) sigmoid(w' x) x"),
+                                        ("log(1/(1+exp(-w'x)))", "sigmoid(-w' x) x"),
+                                        ("sum(1 ./ (1 + exp(-X w)))", "X' (sigmoid(-X w) .* sigmoid(X w))"),
+                                        ("log(1 + exp(-t w'x))", "-t sigmoid(-t w' x) x")])
+def test_the_logistic_function_typed_as_a_reciprocal_is_a_sigmoid(text, want):
+    """1 / (1 + exp(-v)) = sigmoid(v) and exp(-v) sigmoid(v) = sigmoid(-v): the gradient of
+    1./(1+exp(-w'*x)) was sigmoid(-w' x) x / (1 + exp(-w' x))."""
+    r = matcalc.grad(text, "w", where="t: scalar")
+    assert str(r) == want
+    assert r.check().ok
