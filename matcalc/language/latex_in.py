@@ -74,9 +74,11 @@ _FUNC_WORDS.update({"Tr": "tr", "Trace": "tr", "trace": "tr", "Det": "det", "Dia
                     "logistic": "sigmoid", "ReLU": "relu", "Relu": "relu", "Vec": "vec"})
 _HAS_FUNC_WORD = re.compile("|".join(sorted((re.escape(f) for f in _FUNC_WORDS if len(f) >= 2), key=len, reverse=True)))
 _WORD_FONTS = {"operatorname", "mathrm", "text", "textrm", "textnormal", "mathit", "textit", "mathsf", "textsf",
-               "mathnormal", "mathop", "mathtt", "texttt", "rm", "mathup", "textup"}
+               "mathnormal", "mathop", "mathtt", "texttt", "rm", "mathup", "textup", "it", "sf", "tt"}
 _SUBEXPR_FONTS = {"mathbf", "boldsymbol", "bm", "mathbfit", "textbf", "pmb", "mathbb", "mathcal", "mathscr",
-                  "mathfrak", "vec", "underline"}
+                  "mathfrak", "vec", "underline", "bf", "cal"}  # (\bf, \cal: the old font switches, {\bf x})
+#: the Frobenius norm's subscript as papers spell it
+_FROBENIUS = {"F": "F", "Fro": "F", "fro": "F", "Frob": "F", "frob": "F"}
 _BINARY = {"cdot": "*", "times": "*", "ast": "*", "div": "/", "odot": ".*", "circ": ".*", "oslash": "./",
            "otimes": "kron", "pm": None, "mp": None}
 
@@ -115,6 +117,11 @@ def _tokens(src: str) -> list:
             space = True
             continue
         if word is not None:
+            env = re.match(r"\s*\{(equation|displaymath|math)\*?\}", src[pos:]) if word in ("begin", "end") else None
+            if env is not None:  # \begin{equation} ... \end{equation}: the math inside
+                pos += env.end()
+                space = True
+                continue
             if word in ("left", "right"):
                 pending = ("open" if word == "left" else "close", start)
                 continue
@@ -524,6 +531,19 @@ class _Reader:
         if not _simple(pieces):
             pieces = _wrap(pieces, start, end)
         last = items[-1]
+        nxt = self.peek()
+        if nxt is not None and nxt.kind == "char" and nxt.text == "_" and not elementwise and last.name is not None \
+                and "_" not in last.name and len(last.pieces) == 1 and last.pieces[0][0] == last.name:
+            # \sigma^2_{n}: the power written before the name's subscript, sigma_n^2
+            self.take()
+            stoks, _, send = self.script_tokens(nxt.start)
+            sub = "".join(w for w in _script_words(self.src, stoks) if w not in _WORD_FONTS and w not in _SUBEXPR_FONTS)
+            if not re.fullmatch(r"[A-Za-z0-9]+", sub):
+                raise self.error("a subscript of a name is letters and digits (W_{1}, x_{ij})", nxt.start)
+            last.pieces = _p(self.resolve(last.name, sub), last.start, send) + _p(op, at, at + 1) + pieces
+            last.end = max(end, send)
+            last.name = None
+            return
         last.pieces = last.pieces + _p(op, at, at + 1) + pieces
         last.end = end
         last.name = None
@@ -548,6 +568,7 @@ class _Reader:
         self.take()
         toks, _, end = self.script_tokens(t.start)
         sub = "".join(w for w in _script_words(self.src, toks) if w not in _WORD_FONTS)
+        sub = _FROBENIUS.get(sub, sub)
         if sub not in ("2", "F", "1", "*"):
             raise self.error(f"the norm subscript {sub!r} is not supported: write \\|x\\|_2, \\|x\\|_1 or "
                              f"\\|X\\|_F", t.start)
@@ -947,7 +968,7 @@ class _Reader:
             self.take()
             toks, _, end = self.script_tokens(nxt.start)
             words = [w for w in _script_words(self.src, toks) if w not in _WORD_FONTS]
-            sub = "".join(words)
+            sub = _FROBENIUS.get("".join(words), "".join(words))
             if sub not in ("2", "F", "1", "*"):
                 raise self.error(f"the norm subscript {sub!r} is not supported: write \\|x\\|_2, \\|x\\|_1 or "
                                  f"\\|X\\|_F", nxt.start)

@@ -475,3 +475,16 @@ def test_a_calligraphic_function_name_applied_to_an_argument_is_refused(text):
     """\\mathcal{L}(w) was the product L w."""
     with pytest.raises(matcalc.ParseError, match="function's name applied"):
         matcalc.parse(text)
+
+
+@pytest.mark.parametrize("latex, plain", [
+    (r"{\bf x}^\top {\bf A} {\bf x}", "x' A x"),  # the old font switches
+    (r"{\it x}^\top x", "x' x"),
+    (r"\|X\|_{\mathrm{Fro}}^2", "||X||_F^2"),  # the Frobenius norm as papers spell its subscript
+    (r"\|X\|_{Fro}", "||X||_F"),
+    (r"\sigma^2_{n} + x^\top x", "sigma_n^2 + x' x"),  # the power written before the name's subscript
+    (r"\begin{equation} x^\top A x \end{equation}", "x' A x"),
+    (r"\begin{equation*} x^\top A x \end{equation*}", "x' A x"),
+])
+def test_latex_spellings_from_older_papers_read_as_their_plain_form(latex, plain):
+    assert matcalc.parse(latex) == matcalc.parse(plain)
