@@ -537,8 +537,18 @@ class Ctx(DimSpace, NameRules):
             self._refuse_pasted_denominator(seq, i)
         for i in range(1, len(seq)):
             self._refuse_dot_of_scalars(seq[i - 1][1], seq[i][0], seq[i][1])
-        for op, t in seq[1:]:
-            acc = self.combine(acc, op, t)
+        for i, (op, t) in enumerate(seq[1:], 1):
+            try:
+                acc = self.combine(acc, op, t)
+            except Clash as c:
+                if op in (".*", "./") and i + 1 < len(seq) and seq[i + 1][0] in ("", "*"):
+                    # y .* X w is (y .* X) w: say so beside the clash of y .* X
+                    rest = " ".join(self.src(x) for _, x in seq[i:])
+                    what = "product" if op == ".*" else "division"
+                    c.message += (f"; {op} binds as the product does, left to right: for the entrywise "
+                                  f"{what} by {rest} write {self.src(acc)} {op} ({rest})")
+                    c.args = (c.message,)
+                raise
         if len(seq) <= 2:  # one binary operation: its typed node is the product
             return acc
         return T("product", (tuple(seq),), acc.shape, acc.start, acc.end)
@@ -556,6 +566,24 @@ class Ctx(DimSpace, NameRules):
         raise ParseError(f"'/{num}{rest}' divides by {num} alone and then multiplies by {rest} (/ divides by the one "
                          f"factor after it); for the denominator {num} {rest} write /({num} {rest}), for the product "
                          f"put a space: /{num} {rest}", self.text, t.start)
+
+    def _refuse_entrywise_misfit(self, a: T, op: str, b: T) -> None:
+        """sum(y .* X w): .* and juxtaposition share one precedence (left to right), so this is
+        (y .* X) w, which fits only with the vector-looking y made a scalar (or a matrix), or X a
+        scalar or a vector; the text means y .* (X w). An entrywise product or quotient with a bare
+        name read against its Latin look is refused; where no reading is left, the error says where
+        the parentheses go."""
+        for t in (a, b):
+            if t.op != "var" or not t.soft or is_greek(t.soft):
+                continue
+            kind, look = self.kinds.get(t.soft), default_kind(t.soft)
+            if kind == look or look == "scalar":
+                continue
+            other = b if t is a else a
+            raise self.clash(f"{self.src(a)} {op} {self.src(b)} with {t.soft} a {kind}: {t.soft} looks like a "
+                             f"{look}; {op} and juxtaposition share one precedence, left to right, so an entrywise "
+                             f"product with a product is written in parentheses (y {op} (X w)); or declare "
+                             f"{t.soft} (where='{t.soft}: {kind}')", t, other)
 
     def _refuse_dot_of_scalars(self, a: T, op: str, b: T) -> None:
         r"""x · x, w \cdot x pasted from a paper: the centered dot between two vectors is their inner
@@ -620,6 +648,7 @@ class Ctx(DimSpace, NameRules):
                                  f"parentheses, a / (x' x)", b)
             return self.mk("div", (a, b), a.shape, [a, b])
         # .* and ./
+        self._refuse_entrywise_misfit(a, op, b)
         if sa or sb:
             if op == "./" and not sb:
                 return self.mk("ediv", (a, b), b.shape, [a, b])

@@ -379,3 +379,22 @@ def test_a_subscript_of_digits_ends_a_plain_name_as_in_latex_and_unicode(text, n
 
 def test_a_declared_name_with_letters_after_its_digit_subscript_stays_whole():
     assert matcalc.parse("W_1x' W_1x", where="W_1x: vector(n)").variables == ("W_1x",)
+
+
+@pytest.mark.parametrize("text", ["sum(y .* X w)", "sum(y ./ X w)"])
+def test_an_entrywise_product_followed_by_a_product_says_where_the_parentheses_go(text):
+    """sum(y .* X w) read y as a scalar: (y .* X) w = y sum(X w)."""
+    with pytest.raises(MatcalcError, match=r"write y \.[*/] \(X w\)"):
+        matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text", ["A .* x", "X ./ s", "sum(x .* A)"])
+def test_an_entrywise_product_is_never_read_with_a_latin_name_against_its_look(text):
+    """A .* x had the reading A: scalar (a plain product) once x a scalar was refused."""
+    with pytest.raises(MatcalcError, match="not spread"):
+        matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text", ["y .* x", "c .* x", "X .* Y", "lambda .* x", "2 .* x", "sum(p .* log(p))"])
+def test_an_entrywise_product_of_names_as_they_look_reads_as_written(text):
+    matcalc.parse(text)
