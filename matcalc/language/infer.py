@@ -199,14 +199,7 @@ class Ctx(DimSpace, NameRules):
             parts = self.split_run(s.a, s.start)
             if len(parts) > 1:
                 self.split_runs[(s.start, s.end)] = parts
-                if "T" in parts[1:] and "T" not in self.decls and "T" not in self.bindings:
-                    # ATA, AAT: A-transpose-A typed without the ^, read as a product with a matrix T
-                    i = parts.index("T", 1)
-                    left, right = " ".join(parts[:i]), " ".join(parts[i + 1:])
-                    raise ParseError(f"'{s.a}' would be read as the product {' '.join(parts)} with T a matrix; for "
-                                     f"the transpose write {left}'{(' ' + right) if right else ''} (or {left}^T"
-                                     f"{(' ' + right) if right else ''}); to mean a matrix T, declare it "
-                                     f"(where='T: ...')", self.text, s.start + len("".join(parts[:i])))
+                self._refuse_transpose_letter(s, parts)
             out = []
             pos = s.start
             for p in parts:
@@ -318,6 +311,18 @@ class Ctx(DimSpace, NameRules):
         if k in ("name", "post", "product"):
             return self.one(s)
         raise MatcalcError(f"cannot read '{self.text[s.start:s.end]}'")  # pragma: no cover
+
+    def _refuse_transpose_letter(self, s: Syn, parts: list) -> None:
+        """x'ATAx, tr(AAT): A-transpose-A typed without the ^ would be a product with a third matrix T.
+        Refused with the transpose to write, unless T is declared (or bound)."""
+        if "T" not in parts[1:] or "T" in self.decls or "T" in self.bindings:
+            return
+        i = parts.index("T", 1)
+        left, right = " ".join(parts[:i]), " ".join(parts[i + 1:])
+        after = f" {right}" if right else ""
+        raise ParseError(f"'{s.a}' would be read as the product {' '.join(parts)} with T a matrix; for the transpose "
+                         f"write {left}'{after} (or {left}^T{after}); to mean a matrix T, declare it (where='T: ...')",
+                         self.text, s.start + len("".join(parts[:i])))
 
     def _refuse_superscript_index(self, base: T, pf: Syn, e: Syn) -> None:
         """W^(1), W^{(2)}, x^{(i)}: papers write a parenthesized superscript for the first of several
