@@ -18,6 +18,7 @@ are refused with both readings and the declarations that pick each.
 from __future__ import annotations
 
 import heapq
+import re
 from fractions import Fraction
 
 from ..core.errors import ParseError, ShapeError
@@ -31,6 +32,7 @@ from .names import CONSTANTS
 from .parser import Syn
 from .reading import full_reading, inferred
 
+_PRODUCT_DIM = re.compile(r"\w\*\w")  # m_X*n_X in a shape clash
 MAX_ATTEMPTS = 64
 MAX_WORK = 2_000_000  # attempts times characters: long texts get fewer attempts
 _HALF = Fraction(1, 2)
@@ -205,6 +207,9 @@ def typecheck(syn: Syn, text: str, decls: dict, want_scalar: bool = False):
     if not found:
         note = (f"\n(no reading of the undeclared names fits after {attempts} tries; declare their kinds "
                 f"with where=...)") if exhausted else ""
+        if first_error and _PRODUCT_DIM.search(first_error):
+            note += ("\n(a size that is a product, as kron and vec make, is not solved for its factors: declare "
+                     "the names' sizes, e.g. where='X: matrix(n,n); A: matrix(m,m)')")
         raise ShapeError((first_error or "cannot infer the shapes of this expression; declare the kinds "
                           "(where=...)") + note)
     # among readings of the same cost, the one with fewer implicit broadcasts (a scalar added to every

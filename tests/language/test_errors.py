@@ -596,3 +596,9 @@ def test_a_double_contraction_colon_suggests_the_inner_product(text):
 @pytest.mark.parametrize("text", ["X(:,1)", "X(1,:)", "x(1:3)"])
 def test_a_slicing_colon_says_slicing_is_not_in_the_language(text):
     assert "slicing" in str(parse_error(text))
+
+
+@pytest.mark.parametrize("text", ["tr(kron(X,X))", "vec(X)' kron(A,B) vec(X)"])
+def test_a_clash_of_product_sizes_says_to_declare_the_factors_sizes(text):
+    msg = str(error(ShapeError, text))
+    assert "is not solved for its factors" in msg and "where=" in msg
