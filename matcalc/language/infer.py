@@ -565,8 +565,9 @@ class Ctx(DimSpace, NameRules):
         a space (1/2 x'x) the number alone is divided by, as written."""
         op, t = seq[i]
         nxt_op, nxt = seq[i + 1]
-        if op != "/" or t.op != "num" or nxt_op != "" or not self._touching(t.end, nxt.start):
-            return
+        if op != "/" or t.op != "num" or nxt_op != "" or not self.text[nxt.start:nxt.start + 1].isalpha() \
+                or not self._touching(t.end, nxt.start):
+            return  # (rho/2||A x - b||^2 and 1/2(x'x) read as written: a name is what gets pasted to a number)
         num, rest = self.src(t), self.src(nxt)
         raise ParseError(f"'/{num}{rest}' divides by {num} alone and then multiplies by {rest} (/ divides by the one "
                          f"factor after it); for the denominator {num} {rest} write /({num} {rest}), for the product "

@@ -398,3 +398,9 @@ def test_an_entrywise_product_is_never_read_with_a_latin_name_against_its_look(t
 @pytest.mark.parametrize("text", ["y .* x", "c .* x", "X .* Y", "lambda .* x", "2 .* x", "sum(p .* log(p))"])
 def test_an_entrywise_product_of_names_as_they_look_reads_as_written(text):
     matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text", ["lambda'(A x - b) + rho/2||A x - b||^2", r"\rho/2\|Ax-b\|^2"])
+def test_a_norm_pasted_to_a_number_after_a_slash_reads_as_written(text):
+    """rho/2||r||^2 is (rho/2) ||r||^2 as written and as meant."""
+    assert matcalc.parse(text).shape == ()
