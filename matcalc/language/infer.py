@@ -324,18 +324,29 @@ class Ctx(DimSpace, NameRules):
                          f"write {left}'{after} (or {left}^T{after}); to mean a matrix T, declare it (where='T: ...')",
                          self.text, s.start + len("".join(parts[:i])))
 
+    def index_exponent(self, e: Syn):
+        """The index of a parenthesized superscript, (1) in W^(1), W^{(2)}, x^{(i)} (a positive integer or
+        one undeclared small letter), else None."""
+        if self.text[e.start:e.start + 1] == "{" and e.kind == "paren" and e.a.kind == "paren":
+            e = e.a  # W^{(l)} typed in plain text
+        if self.text[e.start:e.start + 1] != "(":
+            return None
+        inner = e
+        while inner.kind == "paren":
+            inner = inner.a
+        if (inner.kind == "num" and inner.a.denominator == 1 and inner.a >= 1) or (
+                inner.kind == "name" and len(inner.a) == 1 and inner.a.islower() and inner.a not in self.decls):
+            return inner
+        return None
+
     def _refuse_superscript_index(self, base: T, pf: Syn, e: Syn) -> None:
         """W^(1), W^{(2)}, x^{(i)}: papers write a parenthesized superscript for the first of several
         W (a layer) or the i-th sample; read as a power, a two-layer network would be a function of
         one square W. Refused, with the name to write (W_1) and the power (W^2) as alternatives."""
-        if self.text[e.start:e.start + 1] != "(" or (base.soft is None and self.is_scalar(base)):
+        if base.soft is None and self.is_scalar(base):
             return  # (a declared scalar's parenthesized power, t^(1), is a power)
-        inner = e
-        while inner.kind == "paren":
-            inner = inner.a
-        index = (inner.kind == "num" and inner.a.denominator == 1 and inner.a >= 1) or (
-            inner.kind == "name" and len(inner.a) == 1 and inner.a.islower() and inner.a not in self.decls)
-        if index:
+        inner = self.index_exponent(e)
+        if inner is not None:
             b, k = self.src(base), self.text[inner.start:inner.end]
             raise ParseError(f"{b}^({k}) reads as a power; if ({k}) is an index (a layer, a sample), write {b}_{k} for "
                              f"that name; for the power write {b}^{k}", self.text, pf.start)

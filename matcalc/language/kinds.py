@@ -79,7 +79,8 @@ def _powered(syn: Syn, ctx: Ctx, names: list) -> dict:
             k = ctx.const_value(n.b[0].a)
             integer = k is not None and k.denominator == 1
             out.setdefault(last, set()).update({"vector"} if integer else {"vector", "matrix"})
-            if not integer and last in names and options(last)[0][1] == "matrix":
+            if not integer and last in names and options(last)[0][1] == "matrix" \
+                    and ctx.index_exponent(n.b[0].a) is None:  # (W^{(l)}: an index, refused as such later)
                 e = n.b[0].a
                 what = ctx.text[e.start:e.end]
                 raise ParseError(f"{last}^{what}: {last} looks like a matrix, and matrix powers take integer exponents "
