@@ -315,9 +315,11 @@ class Ctx(DimSpace, NameRules):
     def _refuse_transpose_letter(self, s: Syn, parts: list) -> None:
         """x'ATAx, tr(AAT): A-transpose-A typed without the ^ would be a product with a third matrix T.
         Refused with the transpose to write, unless T is declared (or bound)."""
-        if "T" not in parts[1:] or "T" in self.decls or "T" in self.bindings:
-            return
+        if "T" not in parts[1:] or "T" in self.decls or "T" in self.bindings or parts[0] == "T":
+            return  # (TT', TAT': the run starts with the matrix T)
         i = parts.index("T", 1)
+        if i == len(parts) - 1 and self.text[s.end:s.end + 1] in ("'", "^"):
+            return  # AT', AT^-1: a T transposed or inverted is a matrix T
         left, right = " ".join(parts[:i]), " ".join(parts[i + 1:])
         after = f" {right}" if right else ""
         raise ParseError(f"'{s.a}' would be read as the product {' '.join(parts)} with T a matrix; for the transpose "
@@ -343,8 +345,8 @@ class Ctx(DimSpace, NameRules):
         """W^(1), W^{(2)}, x^{(i)}: papers write a parenthesized superscript for the first of several
         W (a layer) or the i-th sample; read as a power, a two-layer network would be a function of
         one square W. Refused, with the name to write (W_1) and the power (W^2) as alternatives."""
-        if base.soft is None and self.is_scalar(base):
-            return  # (a declared scalar's parenthesized power, t^(1), is a power)
+        if base.soft is None or "_" in base.soft or self.text[:pf.start].rstrip().endswith(")"):
+            return  # (a declared name, x_1^(2) and (s)^(2) carry no index: a power)
         inner = self.index_exponent(e)
         if inner is not None:
             b, k = self.src(base), self.text[inner.start:inner.end]
@@ -473,9 +475,12 @@ class Ctx(DimSpace, NameRules):
             inner = self.src(e)
             inner = inner[1:-1] if inner[:1] + inner[-1:] in ("()", "{}") else inner
             if not self.is_scalar(ex):
+                capitals = sorted(n for n in ex.dep if n not in self.decls and n[:1].isupper())
+                numbers = f"; if {capitals[0]} stands for a number, declare it (where='{capitals[0]}: scalar')" \
+                    if capitals else ""
                 raise self.clash(f"e^({inner}) needs a scalar exponent, but {inner} is {self.show(ex)}: for the "
                                  f"entrywise exponential write exp({inner}) (e^ of a matrix, the matrix "
-                                 f"exponential, is not supported)", ex)
+                                 f"exponential, is not supported){numbers}", ex)
             made = sorted(n for n in ex.dep if n not in self.decls and self.kinds.get(n) == "scalar"
                           and n[:1].isupper())
             if made:  # e^{At}: the matrix exponential, not exp of a number A t
@@ -577,8 +582,8 @@ class Ctx(DimSpace, NameRules):
         op, t = seq[i]
         nxt_op, nxt = seq[i + 1]
         if op != "/" or t.op != "num" or nxt_op != "" or not self.text[nxt.start:nxt.start + 1].isalpha() \
-                or not self._touching(t.end, nxt.start):
-            return  # (rho/2||A x - b||^2 and 1/2(x'x) read as written: a name is what gets pasted to a number)
+                or nxt.op == "transpose" or not self._touching(t.end, nxt.start):
+            return  # (rho/2||r||^2, 1/2(x'x): no name pasted; 1/2x'x: x' is no denominator; both read as written)
         num, rest = self.src(t), self.src(nxt)
         raise ParseError(f"'/{num}{rest}' divides by {num} alone and then multiplies by {rest} (/ divides by the one "
                          f"factor after it); for the denominator {num} {rest} write /({num} {rest}), for the product "
@@ -609,8 +614,9 @@ class Ctx(DimSpace, NameRules):
         one reported)."""
         if op != "*" or a.op != "var" or b.op != "var" or not (a.soft and b.soft):
             return
-        if not all(default_kind(t.soft) == "vector" and not is_greek(t.soft) for t in (a, b)):
-            return
+        if not all(default_kind(t.soft) == "vector" and not is_greek(t.soft) and t.soft not in self.powered
+                   for t in (a, b)):
+            return  # (x^2·y: x is a scalar by use)
         if all(self.kinds.get(t.soft) == "vector" for t in (a, b)):
             return  # (the vector reading fails on its own, saying how to write the products)
         source = getattr(self.text, "source", None)
@@ -637,11 +643,16 @@ class Ctx(DimSpace, NameRules):
                 return f"; if {a.args[0]} stands for a number, declare it (where='{a.args[0]}: scalar')"
             return ""
         x, y = _as_operand(self.src(a)), _as_operand(self.src(b))
+        loose = sorted({t.soft for t in (a, b) if t.op == "var" and t.soft})
+        what = "stands for a number, declare it" if len(loose) == 1 else "stand for numbers, declare them"
+        numbers = f"; if {' and '.join(loose)} {what} (where='{', '.join(loose)}: scalar')" if loose else ""
         if a.shape[0].show() != b.shape[0].show():
             if a.shape[0].find().rigid and b.shape[0].find().rigid:  # two declared lengths
                 return f"; their outer product is written {x} {y}'"
-            return f"; the inner product of two vectors of one length is written {x}' {y}, the outer product {x} {y}'"
-        return f"; the inner product is written {x}' {y}, the outer product {x} {y}' and the entrywise one {x} .* {y}"
+            return (f"; the inner product of two vectors of one length is written {x}' {y}, the outer product "
+                    f"{x} {y}'{numbers}")
+        return (f"; the inner product is written {x}' {y}, the outer product {x} {y}' and the entrywise one "
+                f"{x} .* {y}{numbers}")
 
     def combine(self, a: T, op: str, b: T) -> T:
         sa, sb = self.is_scalar(a), self.is_scalar(b)

@@ -404,3 +404,27 @@ def test_an_entrywise_product_of_names_as_they_look_reads_as_written(text):
 def test_a_norm_pasted_to_a_number_after_a_slash_reads_as_written(text):
     """rho/2||r||^2 is (rho/2) ||r||^2 as written and as meant."""
     assert matcalc.parse(text).shape == ()
+
+
+@pytest.mark.parametrize("text", ["1/2x'x", "lambda/2w'w", "1/2X'X", r"1/2x^\top A x"])
+def test_a_transposed_name_pasted_after_a_slash_and_a_number_reads_as_written(text):
+    """x' cannot be a denominator: the only reading is (1/2) x'x."""
+    assert str(matcalc.parse(text)).startswith("1/2")
+
+
+@pytest.mark.parametrize("text, where", [("(s)^(2)", None), ("(x_1)^(2)", None), ("x_1^(2)", None),
+                                         ("W^(2)", "W: matrix(n,n)")])
+def test_a_parenthesized_exponent_on_a_parenthesized_subscripted_or_declared_name_is_a_power(text, where):
+    assert "^2" in str(matcalc.parse(text, where=where))
+
+
+@pytest.mark.parametrize("text", ["tr(TT')", "TT'", "x'TT'x", "tr(AT')", "tr(TAT')"])
+def test_a_run_that_uses_t_as_the_matrix_reads_as_written(text):
+    """TT' starts with the matrix T; AT' transposes T: no transpose typed without its caret."""
+    assert "T" in matcalc.parse(text).variables
+
+
+@pytest.mark.parametrize("text, names", [("m·g·h", "g and m"), ("e^(-beta E)", "E")])
+def test_a_refusal_of_a_scalar_reading_offers_the_scalar_declaration(text, names):
+    with pytest.raises(MatcalcError, match="where='"):
+        matcalc.parse(text)
