@@ -479,8 +479,14 @@ class SeveralResult(Result):
         return [p.node for p in self.parts.values()]
 
     def _joint(self) -> tuple:
-        bodies, binds = common_subexpressions(self._bodies(), limit=8, taken=self._taken(), pair_transposes=True)
-        return bodies, _ordered(binds)
+        """The parts' bodies with their shared subexpressions named, and the names: found once per
+        result (every printed form asks for them: lines, where_line, str, LaTeX, the report)."""
+        memo = self.__dict__.get("_joint_memo")
+        if memo is None:
+            bodies, binds = common_subexpressions(self._bodies(), limit=8, taken=self._taken(),
+                                                  pair_transposes=True)
+            memo = self.__dict__["_joint_memo"] = (bodies, _ordered(binds))
+        return memo
 
     @_printing
     def lines(self) -> list:

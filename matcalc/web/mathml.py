@@ -28,9 +28,11 @@ def available() -> bool:
     return _converter() is not None
 
 
+@functools.lru_cache(maxsize=2048)
 def to_mathml(latex: str, display: str = "block") -> str | None:
     """The MathML of `latex`, or None where it cannot be converted (no converter, too long, or
-    LaTeX the converter does not know): the page then shows the source."""
+    LaTeX the converter does not know): the page then shows the source. Kept per string: one
+    answer repeats its LaTeX (a block Hessian's labels, shared names, steps) about twice."""
     convert = _converter()
     if convert is None or not latex or len(latex) > MAX_LATEX:
         return None
