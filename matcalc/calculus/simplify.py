@@ -744,7 +744,8 @@ def _has_power_sum(e: Expr) -> bool:
 def _rewrite_node(n: Expr) -> Expr:
     if isinstance(n, Add):
         return _factor_quadratic(n) or n
-    if isinstance(n, Pow) and isinstance(n.exp, Num) and n.exp.value < 0:  # 1 / (1 + exp(-v)) = sigmoid(v)
+    if isinstance(n, Pow) and isinstance(n.base, Add) and isinstance(n.exp, Num) and n.exp.value < 0:
+        # 1 / (1 + exp(-v)) = sigmoid(v)
         v = _sigmoid_of_reciprocal(n.base)
         if v is not None:
             return B.power(B.func("sigmoid", v), B.num(-n.exp.value))
@@ -892,15 +893,15 @@ def _rewrite_sigmoid_factors(factors: list, make):
                 changed = True
                 break
     for i, (b, ex) in list(bases.items()):  # (1 + exp(-v))^-k without exp(-v) beside it: sigmoid(v)^k
-        v = _sigmoid_of_reciprocal(b) if ex < 0 else None
+        v = _sigmoid_of_reciprocal(b) if isinstance(b, Add) and ex < 0 else None
         if v is not None:
             bases[i] = (b, 0)
             bases[("r", i)] = (B.func("sigmoid", v), -ex)
             changed = True
     # exp(-v)^a sigmoid(v)^b = sigmoid(-v)^a sigmoid(v)^(b - a), a <= b: exp(-v) sigmoid(v) = sigmoid(-v)
     sig = {bb.arg: k for k, (bb, e) in bases.items() if isinstance(bb, Func) and bb.name == "sigmoid" and e > 0}
-    for i, (b, ex) in list(bases.items()):
-        u = _is_exp_of(b) if ex > 0 else None
+    for i, (b, ex) in list(bases.items()) if sig else ():
+        u = b.arg if isinstance(b, Func) and b.name == "exp" and ex > 0 else None
         if u is None or B.split_coeff(u)[0] >= 0:
             continue
         k = sig.get(B.neg(u))

@@ -241,7 +241,7 @@ def _merge_chain(chain: list) -> list:
     """Merge adjacent powers of one square base; drop identities; ones' ones = n."""
     out: list = []  # of (base, k)
     for f in chain:
-        while out and out[-1][1] == 1 and (isinstance(f, Kron) or isinstance(out[-1][0], Kron)):
+        while (type(f) is Kron or (out and type(out[-1][0]) is Kron)) and out and out[-1][1] == 1:
             merged = _merge_with_kron(out[-1][0], f)
             if merged is None:
                 break
