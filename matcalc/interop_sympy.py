@@ -12,6 +12,7 @@ from .core.errors import MatcalcError
 from .core.nodes import Expr
 from .expression import STRUCTURAL, Expression
 from .language.declarations import declarations_of, parse_declarations
+from .language.reader import declared_only
 
 
 def _needs_sympy(what: str):
@@ -40,5 +41,7 @@ def from_sympy(expr, where=None) -> Expression:
         raise MatcalcError("from_sympy could not read the expression")
     declared = {n: B.var(n, v.shape, decls[n].props) for n, v in variables.items() if n in relaxed}
     node = B.substitute(written, declared) if declared else written
-    context = tuple(declared.get(n, v) for n, v in sorted(variables.items()))
+    # with the declared variables the tree does not hold, whose values fix a dimension (the gradient
+    # of mean(y) is ones(n) / n: y's value says what n is), as `parse` keeps them
+    context = tuple(declared.get(n, v) for n, v in sorted(variables.items())) + declared_only(decls, variables)
     return Expression(node, context=context, written=written, inferred=declarations_of(node, context))

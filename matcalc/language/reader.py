@@ -62,7 +62,7 @@ def _read_plain(text: str, decls: dict, want_scalar: bool = False) -> tuple:
         syn = parse_syntax(text)
         node, ctx = typecheck(syn, text, decls, want_scalar)
         _refuse_near_miss_declarations(decls, ctx.vars)
-        context = ctx.built_vars() + _declared_only(decls, ctx.vars)
+        context = ctx.built_vars() + declared_only(decls, ctx.vars)
     except RecursionError:
         raise MatcalcError("the expression is nested too deeply") from None
     finally:
@@ -93,7 +93,7 @@ def _refuse_near_miss_declarations(decls: dict, named) -> None:
                                    f"write {d} in the expression")
 
 
-def _declared_only(decls: dict, named) -> tuple:
+def declared_only(decls: dict, named) -> tuple:
     """Variables declared with full dimensions but absent from the text: their values still
     fix dimensions (`zeros(k)` where `u: vector(k)`)."""
     out = []

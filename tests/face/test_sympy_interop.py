@@ -246,3 +246,11 @@ def test_import_matcalc_does_not_import_sympy():
     code = "import sys, matcalc; matcalc.parse('x'); print('sympy' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_a_result_read_back_from_sympy_takes_its_sizes_from_the_declared_variables():
+    """The gradient of mean(y) is ones(n) / n: read back with where=r.where it did not know n."""
+    r = matcalc.grad("mean(y)", "y", where="x, y: vector(n)")
+    back = matcalc.from_sympy(r.to_sympy(), where=r.where)
+    y = np.arange(1.0, 4.0)
+    np.testing.assert_allclose(back.evaluate({"y": y}), r.evaluate({"y": y}))
