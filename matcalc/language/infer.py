@@ -666,9 +666,11 @@ class Ctx(DimSpace, NameRules):
             return self.mk("matmul", (a, b), (a.shape[0], b.shape[1]), [a, b])
         if op == "/":
             if not sb:
+                number = f"; if {b.soft} stands for a number, declare it (where='{b.soft}: scalar')" \
+                    if b.op == "var" and b.soft else ""
                 raise self.clash(f"can only divide by a scalar, but {self.src(b)} is {self.show(b)} (/ divides by "
                                  f"the one factor after it: to divide by a product, write it in parentheses, "
-                                 f"a / (x' x))", b)
+                                 f"a / (x' x)){number}", b)
             if b.op == "transpose" and b.args[0].op == "var" and b.args[0].soft and _looks_nonscalar(b.args[0].soft):
                 # x'Ax/x'x: dividing by x' (then times x) reads only with x a scalar, which nobody means
                 raise self.clash(f"{self.src(a)} / {self.src(b)} divides by {self.src(b)} alone, which is a scalar "

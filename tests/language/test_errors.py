@@ -602,3 +602,8 @@ def test_a_slicing_colon_says_slicing_is_not_in_the_language(text):
 def test_a_clash_of_product_sizes_says_to_declare_the_factors_sizes(text):
     msg = str(error(ShapeError, text))
     assert "is not solved for its factors" in msg and "where=" in msg
+
+
+def test_dividing_by_a_name_that_looks_like_a_matrix_offers_the_scalar_declaration():
+    """e^(-t/A): A read as a matrix cannot divide; the fix is to declare it a scalar."""
+    assert "where='A: scalar'" in str(error(ShapeError, "e^(-t/A)"))
