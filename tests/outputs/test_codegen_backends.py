@@ -34,8 +34,8 @@ def _values(fn, r, dims=None, seed=0):
     rng = np.random.default_rng(seed)
     dims = dims or {}
     nodes = {}
-    for e in [r.function.node, r.node] + list(r.directions) + ([r.linear_map.variable] if getattr(r, "linear_map", None)
-                                                               else []):
+    for e in [r.function.node, r.node] + list(r.directions) + list(r.function.context) + (
+            [r.linear_map.variable] if getattr(r, "linear_map", None) else []):
         for n in e.walk():
             if hasattr(n, "name") and hasattr(n, "props"):
                 nodes.setdefault(n.name, n)
@@ -56,7 +56,9 @@ def _values(fn, r, dims=None, seed=0):
             vals[p] = rng.standard_normal(max(r_, c_))
         else:
             a = rng.standard_normal((r_, c_))
-            if r_ == c_:
+            if r_ == c_ and "diagonal" in v.props:
+                a = np.diag(rng.uniform(1, 2, r_))
+            elif r_ == c_:
                 a = a @ a.T / r_ + np.eye(r_) if "spd" in v.props or "symmetric" in v.props else a + 3 * np.eye(r_)
             vals[p] = a
     return vals
@@ -85,6 +87,10 @@ CASES = [
     ("jacobian", "A X B", "X", "A: matrix(p,m); B: matrix(n,q); X: matrix(m,n)", {"layout": "denominator"}),
     ("jacobian", "X x", "x", "X: matrix(m,n)", {"layout": "denominator"}),
     ("jacobian", "sin(W x + b)", "x", "W: matrix(m,n)", {"layout": "denominator"}),
+    ("jacobian", "S x", "S", "S: matrix(n,n) symmetric", {}),  # the directions of S's space only
+    ("jacobian", "S^-1 A", "S", "S: matrix(n,n) spd", {"layout": "denominator"}),
+    ("jacobian", "D' A", "D", "D: matrix(n,n) diagonal", {}),
+    ("grad", "sum(y - y)", "y", "A: matrix(m,n); y: vector(n)", {}),  # y a parameter although it cancels
     ("hessian", "x' A x", "x", "", {}),
     ("hessian", "log(sum(exp(A x + b)))", "x", "", {}),
     ("hessian", "tr(A X X B)", "X", "", {}),
