@@ -101,6 +101,9 @@ def sumall(x: Expr) -> Expr:
                 return sumall(b)
             if isinstance(b, Ones) and b.shape[1] == 1:
                 return sumall(a)
+        for i in range(1, len(ch)):  # a rank-one product: sum(u v') = sum(u) sum(v)
+            if ch[i - 1].shape[1] == 1:
+                return mul(sumall(mul(*ch[:i])), sumall(mul(*ch[i:])))
     if isinstance(x, Hadamard) and len(x.args) == 2:
         a, b = x.args
         return inner(a, b)

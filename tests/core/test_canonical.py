@@ -515,6 +515,12 @@ def test_the_diagonal_of_a_product_through_a_matrix_of_ones_is_a_product_of_sums
     assert B.diagpart(B.mul(B.ones((n, "m")), B.transpose(A))) is B.mul(A, B.ones(("m", 1)))
 
 
+def test_the_sum_of_an_outer_product_is_the_product_of_the_sums():
+    """sum(u v') = sum(u) sum(v): the Hessian of log(1 + sum(x y')^2) carried kron(ones(1, n), ones(1, n))."""
+    u, v = B.var("u", ("m", 1)), x()
+    assert B.sumall(B.mul(u, B.transpose(v))) is B.mul(B.sumall(u), B.sumall(v))
+
+
 def test_trace_of_a_kronecker_product_of_nonsquare_factors_stays_a_trace():
     P, Q = B.var("P", ("m", "n")), B.var("Q", ("n", "m"))
     assert isinstance(B.trace(B.kron(P, Q)), Trace)
