@@ -573,7 +573,7 @@ def matpow(x: Expr, k: int) -> Expr:
         return identity(x.shape[0])
     if k == 1:
         return x
-    if isinstance(x, Identity):
+    if isinstance(x, Identity) or (isinstance(x, Zero) and k > 0):  # (0^k = 0: tr((C - C)^2) is 0)
         return x
     if isinstance(x, Inverse):
         return matpow(x.arg, -k)

@@ -553,3 +553,8 @@ def test_regression_a_sum_whose_terms_rebuild_into_a_sum_keeps_every_term():
     r = matcalc.hvp("a det(t ((x' x + t) ((C K)' (C K) + 1 I))) + (a / t (-a) + 2 (a + t) + a - (a + t))", "C",
                     where="C: matrix(n,n); K: matrix(n,k); a: scalar; t: scalar positive; x: vector(n)")
     assert r.check().ok
+
+
+def test_a_positive_matrix_power_of_zero_is_zero():
+    """tr((C - C)^2) read back as ||zeros(n, n)||_F^2 instead of 0 (found by the long property profile)."""
+    assert matcalc.parse("tr((C - C)^2)", where="C: matrix(n,n)") == matcalc.parse("0")
