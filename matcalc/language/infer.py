@@ -476,8 +476,7 @@ class Ctx(DimSpace, NameRules):
             inner = inner[1:-1] if inner[:1] + inner[-1:] in ("()", "{}") else inner
             if not self.is_scalar(ex):
                 capitals = sorted(n for n in ex.dep if n not in self.decls and n[:1].isupper())
-                numbers = f"; if {capitals[0]} stands for a number, declare it (where='{capitals[0]}: scalar')" \
-                    if capitals else ""
+                numbers = "; " + _declare_scalar(capitals[:1]) if capitals else ""
                 raise self.clash(f"e^({inner}) needs a scalar exponent, but {inner} is {self.show(ex)}: for the "
                                  f"entrywise exponential write exp({inner}) (e^ of a matrix, the matrix "
                                  f"exponential, is not supported){numbers}", ex)
@@ -640,12 +639,11 @@ class Ctx(DimSpace, NameRules):
         """Two column vectors side by side (x y, x \\cdot y, x · y): say how the products are written."""
         if a.shape[1].find().const != 1 or b.shape[1].find().const != 1:
             if a.op == "var" and a.soft and a.args and self.is_col(a) and a.args[0] not in self.decls:
-                return f"; if {a.args[0]} stands for a number, declare it (where='{a.args[0]}: scalar')"
+                return "; " + _declare_scalar([a.args[0]])
             return ""
         x, y = _as_operand(self.src(a)), _as_operand(self.src(b))
         loose = sorted({t.soft for t in (a, b) if t.op == "var" and t.soft})
-        what = "stands for a number, declare it" if len(loose) == 1 else "stand for numbers, declare them"
-        numbers = f"; if {' and '.join(loose)} {what} (where='{', '.join(loose)}: scalar')" if loose else ""
+        numbers = "; " + _declare_scalar(loose) if loose else ""
         if a.shape[0].show() != b.shape[0].show():
             if a.shape[0].find().rigid and b.shape[0].find().rigid:  # two declared lengths
                 return f"; their outer product is written {x} {y}'"
@@ -666,8 +664,7 @@ class Ctx(DimSpace, NameRules):
             return self.mk("matmul", (a, b), (a.shape[0], b.shape[1]), [a, b])
         if op == "/":
             if not sb:
-                number = f"; if {b.soft} stands for a number, declare it (where='{b.soft}: scalar')" \
-                    if b.op == "var" and b.soft else ""
+                number = "; " + _declare_scalar([b.soft]) if b.op == "var" and b.soft else ""
                 raise self.clash(f"can only divide by a scalar, but {self.src(b)} is {self.show(b)} (/ divides by "
                                  f"the one factor after it: to divide by a product, write it in parentheses, "
                                  f"a / (x' x)){number}", b)
@@ -992,3 +989,10 @@ def _dim_int(text: str, source: str) -> int:
 
 def _is_dim_call(a: Syn) -> bool:
     return a.kind == "call" and a.a == "dim" and len(a.b) == 1 and a.b[0].kind in ("name", "num")
+
+
+def _declare_scalar(names: list) -> str:
+    """The advice that turns undeclared names into scalars: "if x stands for a number, declare it
+    (where='x: scalar')" (one wording for every refusal of a scalar reading)."""
+    what = "stands for a number, declare it" if len(names) == 1 else "stand for numbers, declare them"
+    return f"if {' and '.join(names)} {what} (where='{', '.join(names)}: scalar')"
