@@ -58,6 +58,20 @@ def text_size(e: Expr) -> int:
 
 
 def simplify(e: Expr) -> Expr:
+    """The smallest of e and its candidates, kept on e and marked as its own answer.
+
+    One derivation simplifies the same node more than once (a Hessian simplifies G's parts, then
+    forms built from them) and simplifies answers again; both are answered from the node's cache."""
+    done = e._c.get("s.simplify")
+    if done is not None:
+        return done
+    best = _simplest(e)
+    e._c["s.simplify"] = best
+    best._c.setdefault("s.simplify", best)
+    return best
+
+
+def _simplest(e: Expr) -> Expr:
     best = e
     best_size = _reading_size(e)
     for cand in _candidates(e):
