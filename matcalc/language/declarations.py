@@ -146,6 +146,74 @@ _ITEMS = re.compile(r"[;\n]")
 _SPEC = re.compile(r"^([A-Za-z]+)\s*(\(([^()]*)\))?\s*(.*)$")
 _WORDS = re.compile(r"[\s,]+")
 
+# -- sizes as papers write them: `A: m x n`, `S: n × n spd`, `x ∈ R^n`, `W: R^{m \times n}`, `c ∈ ℝ`
+_D = r"(?:[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)?|[0-9]+)"
+#: `names ∈ R...` (also `\in`, and ` in ` before R): the membership is the colon
+_MEMBER = re.compile(r"^([^:]*?)\s*(?:∈|\\in\b|\bin\b)\s*((?:\\mathbb\s*\{?\s*R\s*\}?|\\R\b|ℝ|R)(?:[^A-Za-z0-9].*)?)$", re.S)
+#: `R`, `R^n`, `R^{m x n}`, `\mathbb{R}^{n \times n}`: the space, its exponent, what follows
+_PLUS = r"(_?\{?\+\+?\}?)?"  # R_+, R_{++}, R^n_+: positive entries
+_SPACE = re.compile(r"^(?:\\mathbb\s*\{?\s*R\s*\}?|\\R|ℝ|R)" + _PLUS + r"\s*(?:\^\s*(\{[^{}]*\}|" + _D + r"))?"
+                    + _PLUS + r"(?![A-Za-z0-9_])\s*(.*)$", re.S)
+#: `m x n`, `m \times n`, `m by n`, `(m, n)`; `3x3` and `nxn` for one-character sizes
+_SIZE = re.compile(r"^(?:\(\s*(" + _D + r")\s*,\s*(" + _D + r")?\s*\)|(" + _D + r")\s*(?:\bx\b|\\times\b|×|\bby\b)\s*("
+                   + _D + r")\b|([A-Za-z0-9])x([A-Za-z0-9])\b)\s*(.*)$", re.S)
+
+
+_SPACE_PLAIN = {"×": " x ", "∈": r" \in ", "ℝ": "R", "ⁿ": "^n", "ᵐ": "^m", "ᵈ": "^d", "ᵏ": "^k", "ᵖ": "^p"}
+_SPACE_CHARS = re.compile("|".join(_SPACE_PLAIN))
+
+
+def _as_kind(spec: str, item: str) -> str:
+    """A spec that gives a size as papers write it (`m x n spd`, `R^{n \times n}`, `R^n`, `R`,
+    `(m, n)`), in the kind form this module reads (`matrix(m,n) spd`, `vector(n)`, `scalar`); any
+    other spec as it is. A kind word after a size (`m x n matrix`) is the size's kind, and dropped;
+    properties may come first (`spd n x n`)."""
+    lead = []
+    words = spec.split(None, 1)
+    while len(words) == 2 and words[0].rstrip(",") in PROPS:
+        lead.append(words[0].rstrip(","))
+        spec = words[1]
+        words = spec.split(None, 1)
+    if lead:
+        kind = _as_kind(spec, item)
+        return kind + " " + " ".join(lead) if kind is not spec else " ".join(lead + [spec])
+    m = _SPACE.match(spec)
+    if m:
+        plus, exp, plus_after, rest = m.groups()
+        if plus or plus_after:
+            rest = rest + " positive"
+        if exp is None:
+            kind = "scalar"
+        else:
+            inner = exp[1:-1].strip() if exp.startswith("{") else exp
+            size = _SIZE.match(inner)
+            if size and not size.group(7).strip():
+                kind = _kind_of_size(size)
+            elif re.fullmatch(_D, inner):
+                kind = f"vector({inner})"
+            else:
+                raise DeclarationError(f"cannot read the size {_show(exp)} in {_show(item)}: write R^n for a vector, "
+                                       f"R^{{m x n}} for a matrix")
+        return _with_rest(kind, rest)
+    size = _SIZE.match(spec)
+    if size:
+        return _with_rest(_kind_of_size(size), size.group(7))
+    return spec
+
+
+def _kind_of_size(m: re.Match) -> str:
+    r, c = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4)) if m.group(3) else (m.group(5), m.group(6))
+    return f"vector({r})" if c is None else f"matrix({r},{c})"
+
+
+def _with_rest(kind: str, rest: str) -> str:
+    words = [w for w in _WORDS.split(rest.strip()) if w]
+    if words and words[-1] == kind.split("(")[0]:  # `m x n matrix`, `R^n vector`
+        words.pop()
+    if words and words[0] == kind.split("(")[0]:
+        words.pop(0)
+    return " ".join([kind] + words)
+
 
 @lru_cache(maxsize=256)
 def _parse_declaration_text(text: str) -> dict:
@@ -153,13 +221,17 @@ def _parse_declaration_text(text: str) -> dict:
     more than once (parse, then the variable's lookup), and a Decl is immutable."""
     out: dict = {}
     if not text.isascii():  # λ: scalar, λ₁: scalar, Σ: matrix(n,n) spd
+        text = _SPACE_CHARS.sub(lambda m: _SPACE_PLAIN[m.group()], text)  # S ∈ ℝ^{n×n}, x ∈ ℝⁿ
         text = str(unicode_to_plain(text)) if has_unicode_math(text) else greek_names(text)
     for raw in _ITEMS.split(text):
         item = raw.strip()
         if not item:
             continue
+        member = _MEMBER.match(item) if ":" not in item else None
+        if member:  # x ∈ R^n, S \in \mathbb{R}^{n \times n}
+            item = f"{member.group(1)}: {member.group(2)}"
         if ":" not in item:
-            raise DeclarationError(f"declaration {_show(item)} needs a colon: names: kind, e.g. 'x: vector(n)'")
+            raise DeclarationError(f"declaration {_show(item)} needs a colon: names: kind, e.g. 'x: vector(n)' (or x ∈ R^n)")
         names_part, spec = item.split(":", 1)
         # a LaTeX Greek name (\\Sigma) or a decorated one (\\mathbf{x}) is the name it spells
         names = [norm_name(_undecorated(n.strip())) for n in names_part.split(",")]
@@ -168,7 +240,7 @@ def _parse_declaration_text(text: str) -> dict:
                 raise DeclarationError(f"{_show(n)} is not a valid name (a letter, then letters or digits, optionally _subscript)")
             if n in ("I", "where"):
                 raise DeclarationError(f"{_show(n)} is reserved and cannot be declared")
-        decl_kind, dims, props = _parse_spec(spec.strip(), item)
+        decl_kind, dims, props = _parse_spec(_as_kind(spec.strip(), item), item)
         for n in names:
             kind = decl_kind or default_kind(n)
             d = _dims_for(kind, dims, n, item)

@@ -207,6 +207,31 @@ def test_a_product_dimension_can_be_declared():
     assert matcalc.parse(str(e), where=e.where) == e
 
 
+@pytest.mark.parametrize("written, kind_form", [
+    ("A: m x n", "A: matrix(m,n)"), ("S: n x n spd", "S: matrix(n,n) spd"), ("S: n × n spd", "S: matrix(n,n) spd"),
+    ("S: nxn, symmetric", "S: matrix(n,n) symmetric"), ("S: 3x3", "S: matrix(3,3)"), ("S: n by n", "S: matrix(n,n)"),
+    ("A: (m, n)", "A: matrix(m,n)"), ("S: n x n matrix spd", "S: matrix(n,n) spd"), ("S: spd n x n", "S: matrix(n,n) spd"),
+    ("x: R^n", "x: vector(n)"), ("x: R^{n}", "x: vector(n)"), ("c: R", "c: scalar"), ("t: R_+", "t: scalar positive"),
+    ("x ∈ ℝⁿ", "x: vector(n)"), ("x, y ∈ R^n", "x, y: vector(n)"), ("S ∈ ℝ^{n×n} spd", "S: matrix(n,n) spd"),
+    (r"S \in \mathbb{R}^{n \times n}, spd", "S: matrix(n,n) spd"), ("S in R^{n x n}", "S: matrix(n,n)"),
+    ("W_1: R^{n_1 x n_0}", "W_1: matrix(n_1,n_0)"), ("x ∈ R^n_+", "x: vector(n) positive"),
+])
+def test_sizes_as_papers_write_them_are_declarations(written, kind_form):
+    from matcalc.language.declarations import parse_declarations
+    assert parse_declarations(written) == parse_declarations(kind_form)
+
+
+def test_a_size_written_as_papers_do_declares_the_variable_for_the_derivative():
+    spelled = matcalc.grad("logdet(S) + tr(S^-1 C)", "S", where="S ∈ ℝ^{n×n} spd; C: n x n")
+    kind_form = matcalc.grad("logdet(S) + tr(S^-1 C)", "S", where="S: matrix(n,n) spd; C: matrix(n,n)")
+    assert str(spelled) == str(kind_form)
+
+
+def test_an_unreadable_size_says_how_to_write_one():
+    with pytest.raises(matcalc.MatcalcError, match=r"R\^n for a vector, R\^\{m x n\} for a matrix"):
+        matcalc.parse("x'x", where="x: R^{n x}")
+
+
 def test_product_dimensions_of_unrelated_factors_do_not_add():
     with pytest.raises(matcalc.ShapeError):
         matcalc.parse("vec(X) + kron(ones(k), ones(k))", where="X: matrix(n,m)")
