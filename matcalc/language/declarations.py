@@ -186,6 +186,8 @@ def _as_kind(spec: str, item: str) -> str:
             kind = "scalar"
         else:
             inner = exp[1:-1].strip() if exp.startswith("{") else exp
+            if inner.count("*") == 1:  # R^{n×n} with × read as *, by the formula's Unicode reading
+                inner = inner.replace("*", " x ")
             size = _SIZE.match(inner)
             if size and not size.group(7).strip():
                 kind = _kind_of_size(size)

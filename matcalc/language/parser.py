@@ -442,6 +442,9 @@ _UNICODE_HINTS = {"⊗": "for a Kronecker product write kron(A, B)", "√": "for
 
 def _bad_character(text: str, pos: int) -> ParseError:
     ch = text[pos] if pos < len(text) else ""
+    declared = _declaration_in_formula(text, pos, ch) if ch in ":∈" else None
+    if declared is not None:
+        return ParseError(declared, text, pos)
     what = f"{ch!r}" if ch.isprintable() else f"U+{ord(ch):04X}"
     if ch and not ch.isascii():  # name it: a Greek capital alpha looks like an A
         what += f" ({unicodedata.name(ch, f'U+{ord(ch):04X}')})"
@@ -504,6 +507,32 @@ def _drop_comma(expected, text: str, pos: int):
     return [x for x in expected if x != "COMMA"]
 
 
+_DECLARATION_WORDS = re.compile(r"(?:symmetric|spd|invertible|positive|diagonal|orthogonal|scalar|vector|matrix|"
+                                r"R\b|R\^|ℝ|\\mathbb)")
+
+
+def _declaration_in_formula(text: str, pos: int, tok: str) -> str | None:
+    """The message for declarations written into the formula (`x'Ax where A is symmetric`,
+    `x'Ax, A symmetric`, `f(x), x ∈ R^n`): they go in where=... or --where, and `where` in a
+    formula names a part of it."""
+    if tok == "=":
+        return None
+    head = re.search(r"\bwhere\s+(?:[A-Za-z]\w*\s*,?\s*)*$", text[:pos])
+    if head is not None:
+        tail = text[head.start() + len("where"):]
+    elif tok == ",":
+        tail = text[pos + 1:]
+    else:
+        return None
+    m = re.match(r"\s*([A-Za-z]\w*(?:\s*,\s*[A-Za-z]\w*)*)\s*(is\b|are\b|in\b|∈|\\in\b|:)?\s*(.*?)\s*\.?\s*$", tail, re.S)
+    if m is None or not (m.group(2) or _DECLARATION_WORDS.match(m.group(3))):
+        return None
+    names = ", ".join(n.strip() for n in m.group(1).split(","))
+    decl = f"{names}: {m.group(3) or 'symmetric'}"
+    return (f"declarations do not go in the formula: give them as where='{decl}' (API) or --where '{decl}' "
+            f"(command line); 'where' in a formula names a part of it (... where P = ...)")
+
+
 def parse_syntax(text: str) -> Syn:
     """Parse `text` into a syntax tree, or raise ParseError with a position and caret."""
     if not isinstance(text, str):
@@ -564,6 +593,9 @@ def parse_syntax(text: str) -> Syn:
             rhs = " ".join(text[pos + 1:].split())
             raise ParseError(f"'=': give the formula alone, without its name: write {rhs or 'the right-hand side'} "
                              f"(to name a part of a formula, write ... where P = ...)", text, pos) from None
+        declared = _declaration_in_formula(text, pos, str(tok) if tok.type != "$END" else "")
+        if declared is not None:
+            raise ParseError(declared, text, pos) from None
         prev = _previous_token(text, pos)
         if prev in all_names() and (tok.type == "$END" or str(tok) not in "("):
             raise ParseError(f"the function {prev} needs an operand: write {prev}(...)", text, pos) from None

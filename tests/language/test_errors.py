@@ -607,3 +607,19 @@ def test_a_clash_of_product_sizes_says_to_declare_the_factors_sizes(text):
 def test_dividing_by_a_name_that_looks_like_a_matrix_offers_the_scalar_declaration():
     """e^(-t/A): A read as a matrix cannot divide; the fix is to declare it a scalar."""
     assert "where='A: scalar'" in str(error(ShapeError, "e^(-t/A)"))
+
+
+@pytest.mark.parametrize("text, declaration", [
+    ("x'Ax where A is symmetric", "A: symmetric"), ("x'Ax, A symmetric", "A: symmetric"),
+    ("x'Ax where A: n x n spd", "A: n x n spd"), ("x'Ax where A, B are symmetric", "A, B: symmetric"),
+    ("f(x), x in R^n", "x: R^n"), ("x'Ax where A ∈ R^{n×n}", "A: R^{n*n}"),
+])
+def test_declarations_written_into_the_formula_say_where_they_go(text, declaration):
+    with pytest.raises(matcalc.ParseError) as info:
+        matcalc.parse(text)
+    assert f"where='{declaration}'" in str(info.value)
+    matcalc.parse("x'Ax", where=declaration)  # what the message says to write is read
+
+
+def test_a_where_that_names_a_part_is_not_taken_for_a_declaration():
+    assert str(matcalc.parse("x'Px where P = A + A'")) == "x' (A + A') x"
