@@ -192,7 +192,21 @@ def _tokens(src: str) -> list:
     # a trailing full stop or comma is punctuation of the sentence the formula was pasted from
     while out and out[-1].kind == "char" and out[-1].text in ".,":
         out.pop()
-    return out
+    return _font_switches_first(out, src)
+
+
+def _font_switches_first(toks: list, src: str) -> list:
+    """`{\rm tr}`, `{\bf x}`, `{\mathrm tr}`: a font switch at the start of a group applies to the
+    group, as `\mathrm{tr}` and `\mathbf{x}` do; the switch is moved before the brace so that one
+    reading serves both spellings (`{\rm tr}(AX)` was read as the letters t r times (A X))."""
+    for i in range(len(toks) - 1):
+        t, u = toks[i], toks[i + 1]
+        if i and toks[i - 1].kind == "cmd" and toks[i - 1].text in _WORD_FONTS:
+            continue  # \mathop{\rm tr}: the group is the argument of a command (read_word_arg)
+        if src[t.start:t.end] == "{" and u.kind == "cmd" and (u.text in _WORD_FONTS or u.text in _SUBEXPR_FONTS) \
+                and not (i + 2 < len(toks) and src[toks[i + 2].start:toks[i + 2].end] == "{"):  # not {\mathbf{1}}
+            toks[i], toks[i + 1] = u, t
+    return toks
 
 
 # ------------------------------------------------------------------------------- output pieces
@@ -738,6 +752,8 @@ class _Reader:
             if inner.peek() is not None and inner.src[inner.peek().start:inner.peek().end] == "{":
                 inner.take()
                 toks = [u for u in inner.toks[inner.i:] if inner.src[u.start:u.end] != "}"]
+            else:  # \mathop{\rm tr}
+                toks = toks[1:]
         word = ""
         for u in toks:
             if u.kind == "letters" or u.kind == "num":
