@@ -785,6 +785,8 @@ class _Reader:
             nxt = self.peek()
             if nxt is not None and nxt.kind == "cmd" and nxt.text == "det":  # \log\det: one function
                 self.take()
+                if self._power_after_group():  # \log\det(X)^{-1} is log(det(X)^-1), as log det(X)^-1 reads
+                    return [_Item(_p("log det", t.start, nxt.end), "operand", t.start, nxt.end)]
                 return [_Item(_p("logdet", t.start, nxt.end), "operand", t.start, nxt.end)]
         if w in _FUNC_COMMANDS:
             return [_Item(_p(_FUNC_COMMANDS[w], t.start, t.end), "operand", t.start, t.end)]
@@ -870,6 +872,22 @@ class _Reader:
         after_operand = t.start > 0 and (self.src[t.start - 1].isalnum() or self.src[t.start - 1] in ")}")
         solve = " (for MATLAB's solve A\\b write A^-1 b)" if len(w) <= 2 and after_operand else ""
         raise self.error(f"unknown LaTeX command \\{w}{solve}", t.start)
+
+    def _power_after_group(self) -> bool:
+        """Is the next token a parenthesized group with a superscript right after it (`(X)^{-1}`)?"""
+        j = self.i
+        if j >= len(self.toks) or not (self.toks[j].kind == "delim" and self.toks[j].text == "("
+                                       and self.toks[j].role == "open"):
+            return False
+        depth = 0
+        while j < len(self.toks):
+            u = self.toks[j]
+            if u.kind == "delim" and u.text in "()":
+                depth += 1 if u.role == "open" else -1
+                if depth == 0:
+                    return j + 1 < len(self.toks) and self.toks[j + 1].kind == "char" and self.toks[j + 1].text == "^"
+            j += 1
+        return False
 
     def _group_ahead(self) -> bool:
         t = self.peek()
