@@ -25,6 +25,10 @@ _ALWAYS_SCALAR = {"tr", "det", "logdet", "sum_all", "mean_all", "norm", "norm1",
                   "euler", "pi"}
 
 
+#: functions written without parentheses whose operand may run on over a division by a number with the
+#: same value (tr X / 2 = tr(X / 2)); any other factor after such a function has two readings
+_LINEAR_FUNCTIONS = frozenset({"tr", "sum", "mean", "vec", "diag"})
+
 class T:
     """A typed node: an operation, its arguments, a shape of DimVars and a source span."""
 
@@ -241,8 +245,10 @@ class Ctx(DimSpace, NameRules):
         if k == "product":
             items = s.a
             for (_, a), (op2, b) in zip(items, items[1:], strict=False):
-                if a.kind == "apply" and op2 == "":
-                    self._apply_too_long(a, b)
+                if a.kind == "apply" and not (op2 in ("/", "./") and b.kind == "num"
+                                              and canonical_name(a.a) in _LINEAR_FUNCTIONS):
+                    # tr A X, tr A*X, sum x.*y, log p/q: where does the operand end? (tr X / 2 is one function)
+                    self._apply_too_long(a, b, op2)
                 p = b.a if b.kind == "post" else b
                 if a.kind == "name" and p.kind == "paren" and op2 == "" and a.end == p.start:
                     if (p.a.kind == "num" and p.a.a.denominator == 1) or (p.a.kind == "name" and p.a.a == "end"):

@@ -193,12 +193,15 @@ class NameRules:
                                    f"a function; to multiply, write '{name} (...)' or '{name}*(...)', or declare "
                                    f"{name} (where='{name}: scalar')")
 
-    def _apply_too_long(self, a: Syn, b: Syn) -> None:
+    def _apply_too_long(self, a: Syn, b: Syn, op: str = "") -> None:
+        """A function written without parentheses, then another factor (`tr A X`, `tr A*X`, `log p/q`):
+        the operand may end before the factor or run on, and papers mean both."""
         f = self.text[a.start:a.b[0].start].strip()
         arg = self.text[a.b[0].start:a.b[0].end]
         rest = self.text[b.start:b.end]
-        raise ParseError(f"'{self.text[a.start:b.end]}' has two readings: {f}({arg} {rest}) or {f}({arg}) {rest}; "
-                         f"write the parentheses", self.text, a.start)
+        joint = f" {op} " if op else " "
+        raise ParseError(f"'{self.text[a.start:b.end]}' has two readings: {f}({arg}{joint}{rest}) or "
+                         f"{f}({arg}){joint}{rest}; write the parentheses", self.text, a.start)
 
 
 #: Greek letters papers use as names of functions (a feature map phi(x), an activation psi(W x), the

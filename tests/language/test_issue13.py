@@ -154,10 +154,12 @@ def test_the_notes_notation_applies_a_function_to_one_operand(text, same):
     assert matcalc.parse(text) == matcalc.parse(same)
 
 
-@pytest.mark.parametrize("text", ["tr AXB", "tr A X B", "det X Y", "tr X' Y"])
+@pytest.mark.parametrize("text", ["tr AXB", "tr A X B", "det X Y", "tr X' Y", "tr A*X", "tr X.*Y", "sum x.*y", "log p/q",
+                                  "exp x/2", "det X / 2"])
 def test_longer_operands_need_parentheses(text):
     msg = err(ParseError, text)
-    assert "two readings" in msg and "tr(" in msg or "det(" in msg
+    fn = text.split()[0]
+    assert "two readings" in msg and f"{fn}(" in msg and "write the parentheses" in msg
 
 
 def test_a_function_without_its_operand_says_so():
