@@ -159,7 +159,7 @@ def test_the_notes_notation_applies_a_function_to_one_operand(text, same):
 def test_longer_operands_need_parentheses(text):
     msg = err(ParseError, text)
     fn = text.split()[0]
-    assert "two readings" in msg and f"{fn}(" in msg and "write the parentheses" in msg
+    assert "two readings" in msg and f"{fn}(" in msg and "parentheses" in msg
 
 
 def test_a_function_without_its_operand_says_so():
