@@ -72,6 +72,9 @@ class Ctx(DimSpace, NameRules):
     #: names that are the base of a power somewhere in the text (x^2 + xy: x a scalar by use); set
     #: per attempt from kinds._powered, which computes it once per text
     powered: frozenset = frozenset()
+    #: names raised somewhere to the power of a lone undeclared letter (x^k): papers' iterates, per
+    #: attempt from kinds._powered as well
+    iterates: dict = {}  # (name -> the letter it is raised to; never mutated)
 
     def __init__(self, text: str, decls: dict, kinds: dict | None = None):
         super().__init__({d for decl in decls.values() for d in decl.dims if isinstance(d, str)})
@@ -363,10 +366,38 @@ class Ctx(DimSpace, NameRules):
         """mu' mu, theta' Sigma theta, lambda' (A x - b): a name written transposed (or inside a norm)
         is a vector or a matrix; read as a scalar (a small Greek name's look) the transpose would be
         the name itself and mu' mu its square. Such a reading is refused, so that another is tried."""
-        if t.op == "var" and t.soft and self.is_scalar(t) and t.soft not in self.powered:  # (x^2: a scalar by use)
+        if t.op == "var" and t.soft and self.is_scalar(t) and not (t.soft == "e" and "e" in self.powered):
+            # (x'x^2: x powered and transposed is refused too; e^t + e' x is refused for its two e's)
             n = t.soft
+            power = (f"; {n} is also raised to a power: for the entrywise power write {n}.^2, for a power of "
+                     f"{n}'{n} write ({n}'{n})^2") if n in self.powered else ""
             raise self.clash(f"{self.src(t)} transposed (or in a norm) with {n} a scalar is {n} itself; a name "
-                             f"written so is a vector or a matrix: declare its kind (where='{n}: ...')", t)
+                             f"written so is a vector or a matrix: declare its kind (where='{n}: ...')" + power, t)
+        self._refuse_iterate_power(t)
+
+    def _refuse_iterate_power(self, t: T) -> None:
+        """||x - x^k||^2, (x - x^k)' A (x - x^k), g' (x - x^k): papers write the k-th iterate x^k, and
+        read as a power x^k makes x (and everything beside it) a scalar, the norm an absolute value
+        and the transpose nothing. Under a transpose or a norm, a scalar name that is also raised to a
+        lone letter is refused with the name to write."""
+        if not self.iterates:
+            return
+        stack = [t]
+        while stack:
+            u = stack.pop()
+            if isinstance(u, (tuple, list)):
+                stack.extend(x for x in u if isinstance(x, (T, tuple, list)))
+                continue
+            if u.op == "var" and u.soft in self.iterates and self.is_scalar(u):
+                n, k = u.soft, self.iterates[u.soft]
+                raise ParseError(f"{n}^{k} reads as {n} to the power {k}, which makes {n} a scalar, but {n} is written "
+                                 f"under a transpose or in a norm; if {n}^{k} is an iterate (the {k}-th {n}), write "
+                                 f"{n}_{k}; if {n} is a number, declare it (where='{n}: scalar')", self.text, u.start)
+            for a in u.args:
+                if isinstance(a, T):
+                    stack.append(a)
+                elif isinstance(a, (tuple, list)):  # a sum's (sign, term) pairs
+                    stack.extend(x for x in a if isinstance(x, (T, tuple, list)))
 
     def norm(self, s: Syn, a: T, sub: str) -> T:
         self._refuse_transposed_scalar_name(a)

@@ -71,11 +71,16 @@ def _powered(syn: Syn, ctx: Ctx, names: list) -> dict:
     Sigma^{-1/2}, A^k) would be left only the scalar reading: a matrix square root or a symbolic
     matrix power read as the power of a number. Refused here, with what to declare or write."""
     out: dict = {}
+    iterates: dict = {}
     stack = [syn]
     while stack:
         n = stack.pop()
         if n.kind == "post" and n.a.kind == "name" and n.b and n.b[0].kind == "pow" and not _is_t(n.b[0]):
             last = ctx.split_run(n.a.a, n.a.start, check=False)[-1]
+            e = n.b[0].a
+            if e.kind == "name" and len(e.a) == 1 and e.a.islower() and e.a not in ctx.decls and last in names \
+                    and last != "e":  # (e^t is Euler's number to a power)
+                iterates.setdefault(last, e.a)  # x^k: maybe the k-th x (Ctx._refuse_iterate_power)
             k = ctx.const_value(n.b[0].a)
             integer = k is not None and k.denominator == 1
             out.setdefault(last, set()).update({"vector"} if integer else {"vector", "matrix"})
@@ -88,6 +93,7 @@ def _powered(syn: Syn, ctx: Ctx, names: list) -> dict:
                                  f"supported. For the entrywise power write {last} .^ {what}; if {last} stands for "
                                  f"a number, declare it (where='{last}: scalar')", ctx.text, n.b[0].start)
         stack.extend(_children(n))
+    ctx.iterates = iterates or {}
     return out
 
 
@@ -113,9 +119,10 @@ def undeclared_names(syn: Syn, ctx: Ctx) -> list:
     return sorted(out, key=out.get)
 
 
-def _attempt(syn, text, decls, kinds, powered=frozenset()):
+def _attempt(syn, text, decls, kinds, powered=frozenset(), iterates=None):
     ctx = Ctx(text, decls, kinds)
     ctx.powered = powered  # names that are the base of a power somewhere (x^2): scalars by use
+    ctx.iterates = iterates or {}
     root = ctx.one(syn)
     node = construct.build(ctx, root)
     return node, ctx, root
@@ -179,7 +186,7 @@ def typecheck(syn: Syn, text: str, decls: dict, want_scalar: bool = False):
             break
         attempts += 1
         try:
-            node, ctx, root = _attempt(syn, text, decls, kinds, powered)
+            node, ctx, root = _attempt(syn, text, decls, kinds, powered, ctx0.iterates)
         except Clash as c:
             if first_error is None:
                 first_error = c.message

@@ -428,3 +428,24 @@ def test_a_run_that_uses_t_as_the_matrix_reads_as_written(text):
 def test_a_refusal_of_a_scalar_reading_offers_the_scalar_declaration(text, names):
     with pytest.raises(MatcalcError, match="where='"):
         matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text", ["x'x^2", "x'x^-1", "exp(-x'x^2)", "x'Ax^2"])
+def test_a_name_written_transposed_and_raised_to_a_power_is_refused(text):
+    with pytest.raises(matcalc.MatcalcError, match="transposed"):
+        matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text, name", [
+    ("||x - x^k||^2", "x_k"), ("rho/2 ||x - z^k + u^k||^2", "_k"), ("(x - x^k)'A(x - x^k)", "x_k"),
+    ("g'(x - x^k) + L/2 ||x - x^k||^2", "x_k"), ("z^k'x", "z_k"),
+])
+def test_an_iterate_superscript_under_a_norm_or_transpose_asks_for_a_subscript(text, name):
+    with pytest.raises(matcalc.ParseError, match="iterate") as info:
+        matcalc.parse(text)
+    assert f"write {name}" in str(info.value) or name in str(info.value)
+
+
+@pytest.mark.parametrize("text", ["x^n + x", "a x^n + b", "(y - x^k)^2"])
+def test_a_symbolic_power_of_a_scalar_outside_norms_and_transposes_reads_as_a_power(text):
+    assert "x: scalar" in matcalc.parse(text).inferred
