@@ -491,3 +491,11 @@ def test_a_calligraphic_function_name_applied_to_an_argument_is_refused(text):
 ])
 def test_latex_spellings_from_older_papers_read_as_their_plain_form(latex, plain):
     assert matcalc.parse(latex) == matcalc.parse(plain)
+
+
+@pytest.mark.parametrize("text", ["logdet(X)^2", "1/logdet(X)", "log(1 + logdet(X)^2)", "logdet(X)^(1/2)"])
+def test_matcalcs_latex_of_a_power_of_logdet_reads_back_as_itself(text):
+    e = matcalc.parse(text)
+    assert matcalc.parse(e.latex(), where=e.where) == e
+    r = matcalc.grad(text, "X")
+    assert agree(matcalc.parse(str(r), where=r.where), matcalc.parse(r.latex(), where=r.where))
