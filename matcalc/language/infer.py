@@ -734,10 +734,23 @@ class Ctx(DimSpace, NameRules):
             own = [names for names in own if names and names <= onto_names]
             # (once one such scalar is broadcast, the other names are added to a vector, not given way)
             lone = [] if own else [t for t in nonscalar if t.op == "var" and t.soft]
+            if len(lone) < len(nonscalar):  # W x + b - y: y is added to W x, an array; it has no way to give
+                lone = []
             if lone and spread:  # a + sum(sin(G)): a name whose kind is a guess gives way, no broadcasting
                 n = lone[0].soft
                 kind = 'matrix(m,n)' if self.is_col(lone[0]) is False else 'vector(n)'
                 other = spread[0].soft if spread[0].op == "var" else None  # x - mu: mu a scalar by its Greek look
+                declared = next((t for t in spread if t.op == "var" and not t.soft and not t.dep), None)
+                if declared is not None and default_kind(n) == "matrix":
+                    # X - c, c declared a scalar: X a matrix with c spread, or a scalar against its look (a
+                    # small name gives way: nu + d, d a scalar)
+                    c = self.src(declared)
+                    refusal = self.clash(
+                        f"'{' '.join(self.text[s.start:s.end].split())}': {c} is declared a scalar and {n}'s kind is only a guess: "
+                        f"to add {c} to every entry of {n}, declare {n} (where='{n}: {kind}'); if {n} is a "
+                        f"scalar too, declare it (where='{n}: scalar')", lone[0], declared)
+                    refusal.decisive = True  # (no reading of other kinds is looked for: kinds.typecheck)
+                    raise refusal
                 raise self.clash(f"cannot add {self.src(spread[0])} (a scalar) to {self.src(lone[0])} "
                                  f"({self.show(lone[0])}), whose kind is only a guess; to add it to every entry, "
                                  f"declare {n} (where='{n}: {kind}')" + (

@@ -188,6 +188,8 @@ def typecheck(syn: Syn, text: str, decls: dict, want_scalar: bool = False):
         try:
             node, ctx, root = _attempt(syn, text, decls, kinds, powered, ctx0.iterates)
         except Clash as c:
+            if c.decisive:
+                raise ShapeError(c.message) from None
             if first_error is None:
                 first_error = c.message
             soft = [n for n in c.soft if n in kinds]

@@ -449,3 +449,19 @@ def test_an_iterate_superscript_under_a_norm_or_transpose_asks_for_a_subscript(t
 @pytest.mark.parametrize("text", ["x^n + x", "a x^n + b", "(y - x^k)^2"])
 def test_a_symbolic_power_of_a_scalar_outside_norms_and_transposes_reads_as_a_power(text):
     assert "x: scalar" in matcalc.parse(text).inferred
+
+
+@pytest.mark.parametrize("text, where", [("||W x + b - y||^2", "b: scalar"), ("||A x + c - b||^2", "c: scalar")])
+def test_a_declared_scalar_in_a_sum_with_an_array_term_spreads_and_every_name_keeps_its_look(text, where):
+    inferred = matcalc.parse(text, where=where).inferred
+    assert "vector" in inferred and "matrix" in inferred
+
+
+@pytest.mark.parametrize("text", ["X - c", "||X - c||_F^2"])
+def test_a_declared_scalar_added_to_a_lone_undeclared_capital_asks_for_its_kind(text):
+    with pytest.raises(matcalc.ShapeError, match=r"declare X \(where='X: matrix\(m,n\)'\).*where='X: scalar'"):
+        matcalc.parse(text, where="c: scalar")
+
+
+def test_a_declared_scalar_added_to_a_declared_matrix_spreads():
+    assert matcalc.parse("X - c", where="c: scalar; X: matrix(n,n)").shape == ("n", "n")
