@@ -92,6 +92,23 @@ def test_generated_sigmoid_is_accurate_in_both_tails():
         assert math.isclose(g(z), exact(z) * (1 - exact(z)), rel_tol=1e-12)
 
 
+def test_generated_sigmoid_keeps_its_far_negative_tail():
+    """Below -709 sigmoid(z) is exp(z) (a subnormal number, then 0), never a clamped 1e-308."""
+    from matcalc.outputs.codegen.runtime_numpy import _sigmoid
+    assert _sigmoid(np.array([-720.0]))[0] == math.exp(-720.0)
+    assert _sigmoid(np.array([-1000.0]))[0] == 0.0
+
+
+@pytest.mark.parametrize("backend", ["numpy", "jax", "torch"])
+def test_generated_log_sigmoid_is_finite_where_sigmoid_underflows(backend):
+    """log(sigmoid(z)) = -softplus(-z): the loss -y' log(sigmoid(X w)) at a margin of -800 is 800."""
+    if backend != "numpy":
+        pytest.importorskip(backend)
+    f = matcalc.compile("-y' log(sigmoid(X w))", "w", outputs=("value",), backend=backend)
+    value = f(np.array([[1.0], [1.0]]), np.array([-800.0]), np.array([1.0, 0.0]))
+    assert math.isclose(float(value), 800.0, rel_tol=1e-12)
+
+
 def test_generated_module_defines_only_the_helpers_it_uses():
     src = matcalc.grad("log(det(X))", "X").numpy_source()
     assert "def _softmax" not in src and "def _comm" not in src and "import math" not in src

@@ -414,6 +414,10 @@ class Emitter(DenseMaps):
             if self.shares_lu(e.arg.arg) and self.b.det_inv:  # with the inverse, from one factorization
                 return f"{self.shared_lu(e.arg.arg)}[2]"
             return f"_log_det({self.code(e.arg.arg)})"
+        if e.name == "log" and isinstance(e.arg, Func) and e.arg.name == "sigmoid":
+            # log(sigmoid(u)) = -softplus(-u): finite where sigmoid(u) underflows (u < -745), as a
+            # loss's value must be (log(sigmoid(-1000)) = -1000, not log(0))
+            return f"-{FUNCTIONS['softplus'].code[self.b.name]}(-{self.atom(e.arg.arg)})"
         spec = FUNCTIONS[e.name]
         if e.shape == SCALAR and self.b.name == "numpy" and spec.float_code:  # a float: math is faster
             return f"{spec.float_code}({self.code(e.arg)})"

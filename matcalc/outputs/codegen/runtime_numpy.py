@@ -18,7 +18,8 @@ def _sigmoid_float(z):
 
 
 def _sigmoid(z):
-    return 1.0 / (1.0 + _np.exp(_np.minimum(-z, 709.0)))  # accurate in both tails; exp never overflows
+    e = _np.exp(-_np.abs(z))  # never overflows; e / (1 + e) keeps the far negative tail (exp(z), not 1e-308)
+    return _np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
 def _relu(z):
