@@ -184,14 +184,25 @@ def test_generated_functions_check_their_inputs(backend):
     fn = matcalc.grad("1/2 ||A x - b||^2", "x").to_numpy(backend=_backend(backend))
     A, b, x = np.ones((4, 3)), np.ones(4), np.ones(3)
     fn(A, b, x)
-    with pytest.raises(ValueError, match=r"argument x: expected a 1-D vector, got an array of shape \(3, 1\)"):
-        fn(A, b, x[:, None])  # a column where a 1-D vector is expected
+    with pytest.raises(ValueError, match=r"argument x: expected a 1-D vector, got an array of shape \(3, 3\)"):
+        fn(A, b, np.ones((3, 3)))  # a matrix where a vector is expected
     with pytest.raises(ValueError, match="argument b: expected a 1-D vector"):
         fn(A, np.ones((4, 4)), x)  # a matrix for a vector
     with pytest.raises(ValueError, match=r"argument x: axis 0 has size 5.*is 3"):
         fn(A, b, np.ones(5))  # sizes that disagree
     with pytest.raises(ValueError, match="argument A: expected a 2-D matrix"):
         fn(np.ones(3), b, x)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "jax", "torch"])
+def test_generated_functions_take_a_vector_as_a_column_or_row_and_a_scalar_as_one_entry(backend):
+    """As evaluate does: a variable declared matrix(n, 1) or matrix(1, n) is a vector, and vector(1) a scalar."""
+    r = matcalc.grad("||A X - B||_F^2", "X", where="X: matrix(n,1); A: matrix(m,n); B: matrix(m,1)")
+    A, X, B = np.arange(12.0).reshape(4, 3), np.ones((3, 1)), np.ones((4, 1))
+    fn = r.to_numpy(backend=_backend(backend))
+    assert_close(np.asarray(fn(A, B, X)), r.evaluate({"A": A, "X": X, "B": B}))
+    s = matcalc.grad("x'x", "x", where="x: vector(1)").to_numpy(backend=_backend(backend))
+    assert float(s(np.array([2.0]))) == 4.0
 
 
 def test_input_checks_can_be_turned_off():

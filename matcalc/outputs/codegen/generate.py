@@ -77,18 +77,23 @@ def generate(outputs: list, params: list, backend: str = "numpy", name: str = "f
     lines = []
     checks = []
     used = frozenset().union(*(o.expr.free for o in outputs))
-    # inputs that are used: vectors stay 1-D, scalars floats; dimensions come from the inputs
+    # inputs that are used: vectors 1-D (a column or row array flattened), scalars floats (or 0-D arrays);
+    # dimensions come from the inputs
     for v in sorted(params, key=lambda v: v.name not in used):
         p = py_name(v.name)
         r, c = v.shape
         if v.name in used:
             if (r, c) == SCALAR:
-                lines.append(f"{p} = float({p})" if be.name == "numpy" else f"{p} = {fill(be.asarray, x=p)}")
+                lines.append(f"{p} = _scalar({p}, {v.name!r})" if be.name == "numpy"
+                             else f"{p} = _one_entry({fill(be.asarray, x=p)}, {v.name!r})")
+            elif r == 1 or c == 1:
+                lines.append(f"{p} = _vector({fill(be.asarray, x=p)})")  # (a column or row array: the vector)
             else:
                 lines.append(f"{p} = {fill(be.asarray, x=p)}")
         if (r, c) != SCALAR:
             dims = tuple(_check_dim(d) for d in (r, c) if d != 1) if (r == 1 or c == 1) else (_check_dim(r), _check_dim(c))
-            checks.append(f"({v.name!r}, {p if v.name in used else fill(be.asarray, x=p)}, {dims!r})")
+            unused = f"_vector({fill(be.asarray, x=p)})" if r == 1 or c == 1 else fill(be.asarray, x=p)
+            checks.append(f"({v.name!r}, {p if v.name in used else unused}, {dims!r})")
         for axis, d in enumerate((r, c)):
             if isinstance(d, str) and d not in em.dims:
                 em.dims[d] = f"{p}.shape[{axis}]" if v.name in used else f"{fill(be.asarray, x=p)}.shape[{axis}]"

@@ -7,6 +7,21 @@ them; it imports nothing, so it works on any array type with `.shape`.
 CHECK_INPUTS = True  # set to False on a generated module (mod.CHECK_INPUTS = False) to skip the checks in hot loops
 
 
+def _vector(x):
+    """A vector argument, already an array, as 1-D: a column (n, 1) or a row (1, n) is taken too,
+    as evaluate takes it (a variable declared matrix(n, 1) or matrix(1, n) is a vector)."""
+    if x.ndim == 2 and (x.shape[1] == 1 or x.shape[0] == 1):
+        return x.reshape(-1)
+    return x
+
+
+def _one_entry(x, name):
+    """A scalar argument, already an array, as 0-D: shape (1,) or (1, 1) is taken too, as evaluate takes it."""
+    if tuple(x.shape) not in ((), (1,), (1, 1)):
+        raise ValueError(f"argument {name}: expected a scalar, got an array of shape {tuple(x.shape)}")
+    return x.reshape(())
+
+
 def _check_args(args):
     """Check arguments against their declared shapes: each (name, array, dims) has one entry of
     dims per axis (a dimension's symbol, a fixed size, or None for no check). The number of axes

@@ -17,6 +17,16 @@ def _sigmoid_float(z):
     return e / (1.0 + e)
 
 
+def _scalar(x, name):
+    """A scalar argument as a float; an array of one entry (shape (1,) or (1, 1)) is taken too."""
+    if isinstance(x, float):
+        return x
+    a = _np.asarray(x, dtype=float)
+    if a.size != 1:
+        raise ValueError(f"argument {name}: expected a scalar, got an array of shape {a.shape}")
+    return float(a.reshape(()))
+
+
 def _sigmoid(z):
     e = _np.exp(-_np.abs(z))  # never overflows; e / (1 + e) keeps the far negative tail (exp(z), not 1e-308)
     return _np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
