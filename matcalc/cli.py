@@ -130,6 +130,10 @@ def run(args) -> int:
             print(str(e))
         else:
             print(f"text:  {e}\nlatex: {e.latex()}\nshape: {shape}\nread as: {e.reading}   ({e.inferred})")
+        if e.variables:  # never a silent change of the question: the derivative needs its variable
+            print(f"matcalc: note: this is the expression as read, not a derivative: it has {len(e.variables)} "
+                  f"variables ({', '.join(e.variables)}); name one with --wrt (--wrt {e.variables[-1]})",
+                  file=sys.stderr)
         return 0
     # parsed once; the derivative takes the Expression. A gradient or Hessian needs a scalar
     # function: undeclared names are read to make it one where they can (theta' Sigma theta)

@@ -286,9 +286,15 @@ def test_expression_starting_with_a_minus_is_not_taken_for_an_option(cli):
 
 def test_without_wrt_prints_text_latex_and_shape(cli):
     code, out, err = cli("A x", "--where", "A: matrix(m,n)")
-    assert code == 0 and err == ""
+    assert code == 0
     assert out.splitlines()[:3] == ["text:  A x", "latex: A x", "shape: m"]
     assert out.splitlines()[3] == "read as: A x   (A: matrix(m,n); x: vector(n))"  # issue 13
+
+
+def test_without_wrt_and_several_variables_a_note_says_it_is_no_derivative(cli):
+    code, out, err = cli("x'Ax", "--format", "text")
+    assert code == 0 and out == "x' A x\n"
+    assert "not a derivative" in err and "--wrt" in err
 
 
 def test_without_wrt_a_scalar_has_shape_scalar(cli):
