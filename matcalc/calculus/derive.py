@@ -26,7 +26,13 @@ def find_variable(node: Expr, name: str, decls: dict, context=()) -> Var:
                  "matrix": tuple(d.dims)}[d.kind]
         return B.var(name, shape, d.props)
     names = ", ".join(sorted(node.free)) or "none"
-    raise MatcalcError(f"{name!r} is not a variable of the expression (its variables: {names})")
+    hint = ""
+    same = [v for v in sorted(node.free) if v.replace("_", "") == name.replace("_", "")]
+    if same:  # W1 for W_1: the name as the expression spells it
+        hint = f"; did you mean {same[0]}?"
+    elif "," in name and all(p.strip() in node.free for p in name.split(",")):
+        hint = f"; for several variables give a list: {[p.strip() for p in name.split(',')]!r}"
+    raise MatcalcError(f"{name!r} is not a variable of the expression (its variables: {names}){hint}")
 
 
 def direction_for(x: Var, taken, base: str | None = None) -> Var:

@@ -26,7 +26,7 @@ import re
 
 from ..core.errors import MatcalcError, ParseError
 from ..core.functions import ALIASES, CALLS, FUNCTIONS, all_names
-from .declarations import GREEK
+from .declarations import GREEK, norm_name
 from .source_map import Translation
 from .unicode_in import greek_names, has_unicode_math, unicode_to_plain
 from .parser import MAX_DEPTH as _PLAIN_DEPTH
@@ -1096,7 +1096,7 @@ def variable_name(name):
     if isinstance(name, str) and not name.isascii():
         name = str(unicode_to_plain(name)).strip() if has_unicode_math(name) else greek_names(name)
     if not looks_like_latex(name):
-        return name
+        return norm_name(name) if isinstance(name, str) else name  # W_{1} is W_1
     r = _Reader(name, {}, "vector(1)")
     items = r.sequence()
     if len(items) == 1 and items[0].name is not None:

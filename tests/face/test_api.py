@@ -3,6 +3,8 @@ import inspect
 import json
 
 import numpy as np
+import re
+
 import pytest
 
 import matcalc
@@ -269,3 +271,13 @@ def test_a_where_name_is_never_a_dimension_name_so_the_latex_reads_back():
     r = matcalc.hessian("log(sum(exp(A x + b)))", "x", where="A: matrix(p,n)")
     assert "where p =" not in str(r)
     assert matcalc.parse(r.latex(), where=r.where).node is matcalc.parse(str(r), where=r.where).node
+
+
+def test_a_wrt_name_with_braced_subscript_names_the_variable():
+    assert str(matcalc.grad("||W_{1} x||^2", "W_{1}")) == str(matcalc.grad("||W_1 x||^2", "W_1"))
+
+
+@pytest.mark.parametrize("wrt, hint", [("W1", "did you mean W_1?"), ("x,A", "give a list: ['x', 'A']")])
+def test_a_wrt_that_is_no_variable_suggests_the_one_meant(wrt, hint):
+    with pytest.raises(matcalc.MatcalcError, match=re.escape(hint)):
+        matcalc.grad("||W_1 x||^2 + x'A x", wrt)
