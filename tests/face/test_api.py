@@ -1,10 +1,9 @@
 """The Python API (README.md, "The Python API"): results, their forms and their array shapes."""
 import inspect
 import json
-
-import numpy as np
 import re
 
+import numpy as np
 import pytest
 
 import matcalc
