@@ -163,6 +163,29 @@ _SPACE_PLAIN = {"×": " x ", "∈": r" \in ", "ℝ": "R", "ⁿ": "^n", "ᵐ": "^
 _SPACE_CHARS = re.compile("|".join(_SPACE_PLAIN))
 
 
+_DEFINITE = re.compile(r"(?i)\b(?:positive[\s-]+definite|spd|pd)\b(?![^()]*\))")
+_SEMIDEFINITE = re.compile(r"(?i)\b(?:positive[\s-]+semi[\s-]*definite|psd)\b(?![^()]*\))")
+_ENTRIES = re.compile(r"(?i)\b(?:positive[\s-]+entries|(?:entrywise|elementwise)[\s-]+positive)\b(?![^()]*\))")
+
+
+def _plain_properties(spec: str, item: str) -> str:
+    """Properties as people write them: `positive definite` (and `pd`, `SPD`) is spd, `positive
+    entries` is positive. `symmetric positive` alone is refused: positive means every entry is, and
+    next to symmetric it is most often a positive definite matrix with a word left out."""
+    if _SEMIDEFINITE.search(spec):
+        raise DeclarationError(f"{_show(item)}: positive semidefinite is not a property matcalc has (logdet and the "
+                               f"inverse need a definite matrix); declare spd (positive definite) or symmetric")
+    spec = _DEFINITE.sub("spd", spec)
+    entries = _ENTRIES.search(spec) is not None
+    spec = _ENTRIES.sub("positive", spec)
+    words = set(_WORDS.split(spec))
+    if "symmetric" in words and "positive" in words and not entries:
+        raise DeclarationError(f"{_show(item)}: positive means every entry is positive; for a positive definite "
+                               f"matrix write spd, for a symmetric matrix with positive entries write 'symmetric, "
+                               f"positive entries'")
+    return spec
+
+
 def _as_kind(spec: str, item: str) -> str:
     """A spec that gives a size as papers write it (`m x n spd`, `R^{n \times n}`, `R^n`, `R`,
     `(m, n)`), in the kind form this module reads (`matrix(m,n) spd`, `vector(n)`, `scalar`); any
@@ -242,7 +265,7 @@ def _parse_declaration_text(text: str) -> dict:
                 raise DeclarationError(f"{_show(n)} is not a valid name (a letter, then letters or digits, optionally _subscript)")
             if n in ("I", "where"):
                 raise DeclarationError(f"{_show(n)} is reserved and cannot be declared")
-        decl_kind, dims, props = _parse_spec(_as_kind(spec.strip(), item), item)
+        decl_kind, dims, props = _parse_spec(_as_kind(_plain_properties(spec.strip(), item), item), item)
         for n in names:
             kind = decl_kind or default_kind(n)
             d = _dims_for(kind, dims, n, item)

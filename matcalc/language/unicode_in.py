@@ -1,6 +1,6 @@
 """Unicode mathematics as people paste it from papers and web pages, read as the plain language.
 
-Greek letters are their names (`λ` is `lambda`, `Σ` is `Sigma`); `ᵀ` and `⊤` transpose; superscript
+Greek letters are their names (`λ` is `lambda`, `Σ` is `Sigma`); `ᵀ`, `⊤` and `⊺` transpose; superscript
 digits are powers (`²` is `^2`, `⁻¹` is `^-1`, `⁻ᵀ` is `^-T`); `−` (U+2212) is a minus; `·`, `⋅`
 `×`, `∙` and `•` multiply; `⊙` and `∘` are the elementwise product, `⊘` the elementwise division; `‖` is a norm bar; `⟨ ⟩` an inner
 product; `½` is `(1/2)`, `⁄` a slash; subscript digits and letters are a subscript (`λ₁` is `lambda_1`, `‖β‖₁` the 1-norm,
@@ -26,7 +26,7 @@ GREEK_LETTERS = {
     "Ω": "Omega",
     "µ": "mu",  # MICRO SIGN, what many keyboards type for mu
 }
-SYMBOLS = {"ᵀ": "'", "⊤": "'", "’": "'", "′": "'", "−": "-", "·": "*", "⋅": "*", "×": "*", "∙": "*", "•": "*", "⊙": ".*", "∘": ".*", "⊘": "./",
+SYMBOLS = {"ᵀ": "'", "⊤": "'", "⊺": "'", "’": "'", "′": "'", "−": "-", "·": "*", "⋅": "*", "×": "*", "∙": "*", "•": "*", "⊙": ".*", "∘": ".*", "⊘": "./",
            "\u00a0": " ", "\u2009": " ", "\u202f": " ", "\u2002": " ", "\u2003": " ",
            "‖": "||", "∥": "||", "⁄": "/", "ℓ": "l", "⟨": "<", "⟩": ">", "½": "(1/2)", "⅓": "(1/3)", "¼": "(1/4)", "⅔": "(2/3)", "¾": "(3/4)"}
 _FRACTIONS = {"½", "⅓", "¼", "⅔", "¾"}
@@ -88,7 +88,7 @@ def unicode_to_plain(text: str) -> Translation:
             after = " " if i + 1 < n and text[i + 1].isalnum() else ""
             pieces.append(("_" + _ACCENTS[ch] + after, i, i + 1))
             i += 1
-        elif ch == "^" and i + 1 < n and text[i + 1] in "⊤ᵀ":  # x^⊤ pasted with its caret: a transpose
+        elif ch == "^" and i + 1 < n and text[i + 1] in "⊤ᵀ⊺":  # x^⊤ pasted with its caret: a transpose
             pieces.append(("'", i, i + 2))
             i += 2
         elif _math_letter(ch) is not None:

@@ -221,6 +221,25 @@ def test_sizes_as_papers_write_them_are_declarations(written, kind_form):
     assert parse_declarations(written) == parse_declarations(kind_form)
 
 
+@pytest.mark.parametrize("written, described", [
+    ("X: symmetric positive definite matrix(n,n)", "matrix(n, n) invertible spd symmetric"),
+    ("X: matrix(n,n) positive-definite", "matrix(n, n) invertible spd symmetric"),
+    ("X: SPD", "matrix(?, ?) invertible spd symmetric"), ("X: pd", "matrix(?, ?) invertible spd symmetric"),
+    ("X: symmetric, positive entries", "matrix(?, ?) positive symmetric"),
+    ("X: matrix(pd,pd) spd", "matrix(pd, pd) invertible spd symmetric"),
+])
+def test_properties_as_people_write_them_are_declarations(written, described):
+    from matcalc.language.declarations import parse_declarations
+    assert parse_declarations(written)["X"].describe() == described
+
+
+@pytest.mark.parametrize("where, words", [("X: matrix(n,n) symmetric positive", "for a positive definite matrix write spd"),
+                                          ("X: psd", "positive semidefinite is not a property")])
+def test_symmetric_positive_and_semidefinite_are_refused_with_what_to_write(where, words):
+    with pytest.raises(matcalc.DeclarationError, match=words):
+        matcalc.parse("tr(X)", where=where)
+
+
 def test_a_size_written_as_papers_do_declares_the_variable_for_the_derivative():
     spelled = matcalc.grad("logdet(S) + tr(S^-1 C)", "S", where="S ∈ ℝ^{n×n} spd; C: n x n")
     kind_form = matcalc.grad("logdet(S) + tr(S^-1 C)", "S", where="S: matrix(n,n) spd; C: matrix(n,n)")
