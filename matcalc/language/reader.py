@@ -28,7 +28,7 @@ def read(text: str, decls: dict, want_scalar: bool = False) -> tuple:
     and so is pasted Unicode (`‖Ax − b‖² + λ‖x‖²`, unicode_in.py); a parse error then points into
     the text as typed. An open-sized `\\mathbf{1}` is a vector
     of ones, or a matrix of ones where a vector does not fit."""
-    if text.startswith("\ufeff"):  # a byte-order mark, as Windows editors save a file: not part of the formula
+    if isinstance(text, str) and text.startswith("\ufeff"):  # a byte-order mark, as Windows editors save a file: not part of the formula
         text = " " + text[1:]  # (a space keeps every column where it was)
     if looks_like_latex(text):
         plain, has_ones = latex_to_plain(text, decls)

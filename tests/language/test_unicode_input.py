@@ -132,3 +132,11 @@ def test_pasted_subscripts_in_wrt_and_where_name_the_variables_of_the_text():
 
 def test_spaces_around_a_wrt_name_are_ignored():
     assert str(matcalc.grad("x'x", " x ")) == "2 x"
+
+
+def test_a_byte_order_mark_before_the_formula_is_skipped():
+    assert matcalc.parse("\ufeffx'x") == matcalc.parse("x'x")
+
+
+def test_the_intercal_sign_is_a_transpose():
+    assert matcalc.parse("x⊺Ax") == matcalc.parse("x'Ax")
