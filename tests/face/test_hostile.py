@@ -188,7 +188,7 @@ CONTROL = ["x\x00", "\x00", "x\x00y", "x\x07+y", "x\x08", "x\x1b[31m+y", "x\x7f"
 BIDI = ["x \u202e y", "x\u202a+y", "x\u202b", "\u202cx", "x\u202d'", "x + \u2066y\u2069", "x\u2067", "x\u2068",
         "x\u200e+y", "x\u200f", "x\u061c", "\u202etr(X)\u202c"]
 
-INVISIBLE = ["x\u200by", "x\u200c+y", "x\u200d", "x\u2060y", "\ufeffx", "x\ufeff", "x\u00ad", "x\u180e"]
+INVISIBLE = ["x\u200by", "x\u200c+y", "x\u200d", "x\u2060y", "x\ufeff", "x\u00ad", "x\u180e"]
 
 LOOKALIKES = ["x \u2212 y", "\uff38", "\u0445'\u0445", "\u03b1 x", "x\u0301", "x\u2019x", "x \u00d7 y",
               "\u2016x\u2016", "\u27e8x, y\u27e9", "x\u1d40", "x\u207b\u00b9", "\ud800", "x\udfff",
