@@ -447,7 +447,16 @@ class Ctx(DimSpace, NameRules):
         neg = False
         if inner.kind == "neg" and inner.a.kind == "name":
             neg, inner = True, inner.a
-        if pf.kind == "pow" and inner.kind == "name" and inner.a[0] == "T" and (
+        if pf.kind == "pow" and inner.kind == "name" and inner.a.startswith("T_") and inner.a not in self.decls \
+                and base.op == "var":
+            # W^T_1: LaTeX's W_1^T with the scripts swapped, not W to the power of a scalar T_1
+            b, sub = self.src(base), inner.a[2:]
+            want = f"{b}_{sub}^-T" if neg else f"{b}_{sub}' (or {b}_{sub}^T)"
+            raise ParseError(f"'{b}^{'-' if neg else ''}{inner.a}': the subscript belongs to {b}: write {want}; "
+                             f"for a power by a scalar T_{sub}, declare it "
+                             f"(where='T_{sub}: scalar')", self.text, pf.start)
+        t_scalar = self.decls.get("T") is not None and self.decls["T"].kind == "scalar"  # x^T: a power then
+        if pf.kind == "pow" and inner.kind == "name" and inner.a[0] == "T" and not t_scalar and (
                 inner.a == "T" or (e.kind == "name" or (e.kind == "neg"))):
             parts = self.split_run(inner.a, inner.start) if inner.a != "T" else ["T"]
             if parts[0] == "T" and base.op == "num":

@@ -465,3 +465,15 @@ def test_a_declared_scalar_added_to_a_lone_undeclared_capital_asks_for_its_kind(
 
 def test_a_declared_scalar_added_to_a_declared_matrix_spreads():
     assert matcalc.parse("X - c", where="c: scalar; X: matrix(n,n)").shape == ("n", "n")
+
+
+@pytest.mark.parametrize("text, want", [("W^T_1 x", "write W_1'"), ("x^T_i A x_i", "write x_i'"),
+                                        ("W^-T_2 W_2", "write W_2^-T")])
+def test_a_transpose_written_before_the_subscript_asks_for_the_subscript_first(text, want):
+    with pytest.raises(ParseError, match=re.escape(want)):
+        matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text, where", [("x^T x", "T: scalar; x: scalar"), ("(1 - beta)^T", "T: scalar")])
+def test_with_t_declared_a_scalar_caret_t_is_a_power(text, where):
+    assert "^T" in matcalc.parse(text, where=where).reading
