@@ -3,6 +3,8 @@ letters, and the errors about names that look like calls. A mixin of the inferen
 (`infer.Ctx`), which provides `text`, `decls`, `bindings` and `vars`."""
 from __future__ import annotations
 
+import re
+
 from ..core.errors import ParseError, UnknownNameError
 from ..core.functions import CALLS, FUNCTIONS, all_names
 from .declarations import GREEK, is_greek
@@ -111,6 +113,14 @@ class NameRules:
                                  f"{hint}" if hint else f"to use it as one name, declare it with its kind (where='{text}: "
                                  f"scalar', or vector(n), matrix(m,n)), or put spaces between the letters"),
                                  self.text, start)
+            if len(out) == 2 and out[0] == "d" and not self.known("d") and out[1][:1].isalpha() and re.search(
+                    rf"(?<![A-Za-z0-9_]){re.escape(out[1])}(?![A-Za-z0-9_])", self.text[:start] + " " +
+                    self.text[start + len(text):]):
+                # tr(dX X^-1), dx' (A + A') x: a differential pasted back (matcalc prints them so), not d X
+                v = out[1]
+                raise ParseError(f"'{text}' reads as d times {v}; it looks like the differential d{v}, which is what "
+                                 f"matcalc computes, not what it takes: give the function itself and the variable "
+                                 f"(grad(f, '{v}') or --wrt {v}); to multiply by a d, write d {v}", self.text, start)
             deco = _decorated(body) if len(out) > 1 and not sub else None
             if deco:
                 head = body[:-len(deco)]

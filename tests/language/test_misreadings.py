@@ -477,3 +477,13 @@ def test_a_transpose_written_before_the_subscript_asks_for_the_subscript_first(t
 @pytest.mark.parametrize("text, where", [("x^T x", "T: scalar; x: scalar"), ("(1 - beta)^T", "T: scalar")])
 def test_with_t_declared_a_scalar_caret_t_is_a_power(text, where):
     assert "^T" in matcalc.parse(text, where=where).reading
+
+
+@pytest.mark.parametrize("text", ["tr(dX X^-1)", "dx' (A + A') x", "tr(X'dX)"])
+def test_a_differential_pasted_back_is_refused_not_read_as_d_times_the_variable(text):
+    with pytest.raises(ParseError, match="looks like the differential"):
+        matcalc.parse(text)
+
+
+def test_a_declared_differential_reads_as_its_name():
+    assert matcalc.parse("dx' x", where="dx: vector(n); x: vector(n)").variables == ("dx", "x")
