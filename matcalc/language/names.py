@@ -198,7 +198,7 @@ class NameRules:
             raise UnknownNameError(f"unknown function '{name}'" + (f" ({hint})" if hint else "") +
                                    f". Functions are {known_functions()}; to multiply single letters, put "
                                    f"spaces between them")
-        if name in ("f", "g", "h"):
+        if name in ("f", "g", "h", "l"):  # (l: also ℓ and \ell, a loss)
             raise UnknownNameError(f"'{self.text[a.start:a.end + 1]}...' reads as a call of '{name}', which is not "
                                    f"a function; to multiply, write '{name} (...)' or '{name}*(...)', or declare "
                                    f"{name} (where='{name}: scalar')")

@@ -487,3 +487,9 @@ def test_a_differential_pasted_back_is_refused_not_read_as_d_times_the_variable(
 
 def test_a_declared_differential_reads_as_its_name():
     assert matcalc.parse("dx' x", where="dx: vector(n); x: vector(n)").variables == ("dx", "x")
+
+
+@pytest.mark.parametrize("text", ["ℓ(w'x)", "sum(ℓ(X w))", "l(x)", r"\ell(w^\top x)"])
+def test_a_loss_written_as_a_call_of_l_is_refused_like_f_of_x(text):
+    with pytest.raises(matcalc.MatcalcError, match="is not a function"):
+        matcalc.parse(text)
