@@ -315,7 +315,13 @@ class Ctx(DimSpace, NameRules):
                 if name in self.vars:
                     raise DeclarationError(f"'{name}' is used before its definition '{name} = "
                                            f"{self.text[value.start:value.end]}'; define it first")
-                self.bindings[name] = self.one(value)
+                bound = self.one(value)
+                if name in bound.dep:  # where A = A': a property, not a definition
+                    raise DeclarationError(
+                        f"'{name} = {self.text[value.start:value.end]}' defines {name} by itself; 'where' names a part "
+                        f"of the formula. For a property write the declaration (where='{name}: symmetric' in the API, "
+                        f"--where '{name}: symmetric' on the command line)")
+                self.bindings[name] = bound
             return self.one(s.a)
         if k in ("name", "post", "product"):
             return self.one(s)

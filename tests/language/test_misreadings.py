@@ -493,3 +493,8 @@ def test_a_declared_differential_reads_as_its_name():
 def test_a_loss_written_as_a_call_of_l_is_refused_like_f_of_x(text):
     with pytest.raises(matcalc.MatcalcError, match="is not a function"):
         matcalc.parse(text)
+
+
+def test_a_where_binding_that_uses_its_own_name_is_refused_with_the_declaration_to_write():
+    with pytest.raises(matcalc.DeclarationError, match="where='A: symmetric'"):
+        matcalc.parse("x'Ax where A = A'")
