@@ -51,6 +51,17 @@ def is_broadcast(t: Expr) -> bool:
     return False
 
 
+def _entrywise(t: Expr) -> bool:
+    """Is the matrix term t (up to a scalar factor) an entrywise function, product or power, beside
+    which a scalar reads as added to every entry (1 - tanh(X).^2)?"""
+    if isinstance(t, Mul):
+        _, _, ch = t.split()
+        if len(ch) != 1:
+            return False
+        t = ch[0]
+    return isinstance(t, (Func, Hadamard, Pow))
+
+
 def broadcast_scalar(t: Expr) -> Expr:
     if isinstance(t, Ones):
         return B.ONE
@@ -117,9 +128,12 @@ class Printer:
 
     def _print_Add(self, e: Add):
         terms = list(e.args)
-        if e.shape != SCALAR and not all(is_broadcast(t) for t in terms):
+        if e.shape != SCALAR and not all(is_broadcast(t) for t in terms) and (
+                e.shape[0] == 1 or e.shape[1] == 1 or all(_entrywise(t) for t in terms if not is_broadcast(t))):
             # `1 + A x` for ones + A x; a broadcast sum (a + b) ones keeps its ones(...): written
-            # `(a + b) + A x` it would read back as two broadcast terms
+            # `(a + b) + A x` it would read back as two broadcast terms. Beside a matrix that is not
+            # entrywise the ones stay: A + A' + 2 reads as 2 I to anyone but NumPy (A + A' + 2 ones(n, n)),
+            # while 1 - tanh(X).^2 is the textbook's
             terms = [broadcast_scalar(t) if is_broadcast(t) and not isinstance(broadcast_scalar(t), Add) else t
                      for t in terms]
         terms = self.order_terms(terms)

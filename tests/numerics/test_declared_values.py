@@ -73,7 +73,7 @@ def test_generated_numpy_code_checks_positive_scalars():
         f(-1.0, np.array([1.0, 1.0]))
 
 
-@pytest.mark.parametrize("where", ["X: matrix(n,n) diagonal spd", "X: matrix(n,n) symmetric positive",
+@pytest.mark.parametrize("where", ["X: matrix(n,n) diagonal spd", "X: matrix(n,n) symmetric, positive entries",
                                    "X: matrix(n,n) spd positive"])
 def test_check_samples_values_that_keep_every_declared_property(where):
     assert matcalc.grad("log(det(X)) + sum(X)", "X", where=where).check()

@@ -96,7 +96,7 @@ TRICKY = [
     ("x1' A x1 + x2' x1", None, "x1", None),
     ("foo' A bar", "foo: vector(n); bar: vector(n)", "foo", None),
     ("tr(Foo' Foo)", "Foo: matrix(m,n)", "Foo", "gd"),
-    ("dx' x", None, "x", None),
+    ("dx' x", "dx: vector(n)", "x", None),  # a name that starts with d (undeclared, refused as a pasted differential)
     ("tr(X_1' X_1) + a_1' X_1 b_1", None, "X_1", "gd"),
     # nested transposes and inverses, matrix powers of transposes
     ("tr((A')^-1 X)", None, "X", None),
