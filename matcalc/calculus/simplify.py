@@ -764,6 +764,9 @@ def _rewrite_node(n: Expr) -> Expr:
         if v is not None:
             return B.power(B.func("sigmoid", v), B.num(-n.exp.value))
     if isinstance(n, (Mul, Hadamard)):
+        r = _tanh_of_ratio(n)
+        if r is not None:
+            return _rewrite_node(r) if isinstance(r, (Mul, Hadamard)) else r
         r = _sign_products(n)
         if r is not None:
             return _rewrite_node(r) if isinstance(r, (Mul, Hadamard)) else r
@@ -785,6 +788,36 @@ def _rewrite_node(n: Expr) -> Expr:
         n = _rewrite_sigmoid_factors(list(n.args), B.hadamard) or n
         return _oriented_factors(n) if isinstance(n, Hadamard) else n
     return n
+
+
+def _tanh_of_ratio(n: Expr):
+    """sinh(u)^k / cosh(u)^k = tanh(u)^k, in a product of scalars or an elementwise product (the
+    derivatives of log(cosh(u)), the log-cosh loss). None where there is no such pair."""
+    if isinstance(n, Mul):
+        c, factors, chain = n.split()
+        make = lambda *fs: B.mul(B.num(c), *fs, *chain)  # noqa: E731
+    else:
+        factors, make = n.args, B.hadamard
+
+    def hyperbolic(f, name):  # (u, k) for name(u)^k
+        k = 1
+        if isinstance(f, Pow) and isinstance(f.exp, Num):
+            f, k = f.base, f.exp.value
+        return (f.arg, k) if isinstance(f, Func) and f.name == name else None
+    sinh = {}
+    for i, f in enumerate(factors):
+        h = hyperbolic(f, "sinh")
+        if h is not None and h[1] > 0:
+            sinh[h] = i
+    if not sinh:
+        return None
+    for j, f in enumerate(factors):
+        h = hyperbolic(f, "cosh")
+        if h is not None and (h[0], -h[1]) in sinh:
+            i = sinh[h[0], -h[1]]
+            rest = [g for m, g in enumerate(factors) if m not in (i, j)]
+            return make(*rest, B.power(B.func("tanh", h[0]), B.num(-h[1])))
+    return None
 
 
 def _sign_products(n: Expr):

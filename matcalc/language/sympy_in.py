@@ -40,7 +40,7 @@ from .declarations import _DIM, _NAME, MAX_DIM, norm_name
 #: SymPy function class -> matcalc function name (the elementwise functions SymPy has)
 SYMPY_FUNCTIONS = {
     sympy.exp: "exp", sympy.log: "log", sympy.sin: "sin", sympy.cos: "cos", sympy.tan: "tan",
-    sympy.tanh: "tanh", sympy.Abs: "abs", sympy.sign: "sign", sympy.asin: "arcsin", sympy.acos: "arccos",
+    sympy.tanh: "tanh", sympy.sinh: "sinh", sympy.cosh: "cosh", sympy.Abs: "abs", sympy.sign: "sign", sympy.asin: "arcsin", sympy.acos: "arccos",
     sympy.atan: "arctan", log1p: "log1p", expm1: "expm1",
 }
 
@@ -139,7 +139,7 @@ def _unknown(rd, e):
     if isinstance(e, sympy.Function) or isinstance(getattr(e, "func", None), sympy.FunctionClass):
         name = type(e).__name__
         hint = " (rewrite it with exp and log first: expr.rewrite(sympy.exp))" \
-            if name in ("sinh", "cosh", "coth", "sech", "csch", "cot", "sec", "csc", "asinh", "acosh", "atanh") else ""
+            if name in ("coth", "sech", "csch", "cot", "sec", "csc", "asinh", "acosh", "atanh") else ""
         raise NotSupportedError(f"the SymPy function {name} (in {_show(e)}) has no matcalc counterpart{hint}; "
                                 f"matcalc's functions are {', '.join(sorted(set(SYMPY_FUNCTIONS.values()) | set(BY_DEFINITION)))}")
     raise NotSupportedError(f"SymPy's {type(e).__name__} ({_show(e)}) has no matcalc counterpart")

@@ -87,7 +87,7 @@ def _relu(u):
 #: matcalc function name -> the SymPy function of a scalar (one per registered FunctionSpec)
 FUNCTIONS_TO_SYMPY = {
     "exp": sympy.exp, "log": sympy.log, "sin": sympy.sin, "cos": sympy.cos, "tan": sympy.tan,
-    "tanh": sympy.tanh, "sqrt": sympy.sqrt, "abs": sympy.Abs, "sign": sympy.sign,
+    "tanh": sympy.tanh, "sinh": sympy.sinh, "cosh": sympy.cosh, "sqrt": sympy.sqrt, "abs": sympy.Abs, "sign": sympy.sign,
     "sigmoid": _sigmoid, "softplus": _softplus, "relu": _relu, "log1p": log1p, "expm1": expm1,
     "arcsin": sympy.asin, "arccos": sympy.acos, "arctan": sympy.atan,
 }

@@ -340,3 +340,14 @@ def test_gradient_through_a_reduced_kronecker_product_is_the_textbook_one(text, 
 def test_regression_factoring_a_base_and_its_negation_keeps_the_value(text):
     assert matcalc.grad(text, "x").check().ok
     assert matcalc.hessian(text, "x").check().ok
+
+
+@pytest.mark.parametrize("text, wrt, where, answer", [
+    ("sum(log(cosh(A x - b)))", "x", None, "A' tanh(A x - b)"),  # the log-cosh loss
+    ("log(cosh(t))", "t", "t: scalar", "tanh(t)"),
+    ("sum(sinh(x) ./ cosh(x))", "x", None, "1 - tanh(x).^2"),
+])
+def test_sinh_over_cosh_is_tanh(text, wrt, where, answer):
+    r = matcalc.grad(text, wrt, where=where)
+    assert str(r) == answer
+    assert r.check().ok

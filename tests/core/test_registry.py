@@ -131,6 +131,8 @@ REFERENCE = {
     "cos": (np.cos, lambda x: -np.sin(x)),
     "tan": (np.tan, lambda x: 1.0 / np.cos(x) ** 2),
     "tanh": (np.tanh, lambda x: 1.0 / np.cosh(x) ** 2),
+    "sinh": (lambda x: (np.exp(x) - np.exp(-x)) / 2, lambda x: (np.exp(x) + np.exp(-x)) / 2),
+    "cosh": (lambda x: (np.exp(x) + np.exp(-x)) / 2, lambda x: (np.exp(x) - np.exp(-x)) / 2),
     "sigmoid": (_sig, lambda x: _sig(x) * (1.0 - _sig(x))),
     "sqrt": (np.sqrt, lambda x: 0.5 / np.sqrt(x)),
     "abs": (np.abs, np.sign),
