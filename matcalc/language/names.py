@@ -16,12 +16,17 @@ _GREEK_SET = frozenset(GREEK)
 CONSTANTS = ("I", "eye", "pi")
 SUGGEST = {"norm": "write ||x||, ||X||_F, norm2(x) or norm1(x)", "transpose": "write X' or X^T",
            "inverse": "write inv(X) or X^-1", "frob": "write ||X||_F",
-           "max": "max is not supported", "min": "min is not supported", "maximum": "for max(u, 0) write relu(u)",
+           "max": "max is not supported; for max(0, u) write relu(u)", "min": "min is not supported; for min(0, u) "
+           "write -relu(-u)", "maximum": "for max(u, 0) write relu(u)",
            "dot": "write x' y or <x, y>", "trans": "write X' or X^T",
            "sqr": "write x^2 or x .^ 2", "logistic": "write sigmoid(x)", "atan": "write arctan(x)",
            "asin": "write arcsin(x)", "acos": "write arccos(x)", "sgn": "write sign(x)",
            "lgamma": "the log-gamma function is not supported", "gammaln": "the log-gamma function is not supported"}
 
+
+#: functions of another base, typed as NumPy names them: what to write
+_BASED = {"log2": "the base-2 logarithm is written log(x) / log(2)", "log10": "the base-10 logarithm is written "
+          "log(x) / log(10)", "exp2": "2 to the power x is written exp(log(2) x)"}
 
 #: words people type as one name (a step size lr, a tolerance eps, a length len): undeclared, they are
 #: refused rather than split into a product of letters (l r, e p s)
@@ -158,7 +163,9 @@ class NameRules:
                     continue
                 before, after = seg[:k], seg[k + len(f):]
                 squashed = text.replace("_", "")
-                if squashed != text and squashed in _FUNC_SET:  # log_det: the function logdet
+                if text in _BASED:  # log2(x), log10(x): another base, not log(2)
+                    guess = f": {_BASED[text]}"
+                elif squashed != text and squashed in _FUNC_SET:  # log_det: the function logdet
                     guess = f": did you mean {squashed}(...)?"
                 elif "_" in text or len(self._letters(after)) > 1:
                     guess = ""  # log_var, leaky_relu, logvar: one name, not a call of log on letters

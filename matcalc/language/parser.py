@@ -132,7 +132,8 @@ def _arity(name: str) -> tuple:
 
 
 _HINTS = {"dot": "write x' y or <x, y>", "norm": "write ||x||, ||x||_1, ||X||_F, norm1(x) or norm2(x)",
-          "maximum": "for max(u, 0) write relu(u)", "max": "max is not supported", "min": "min is not supported"}
+          "maximum": "for max(u, 0) write relu(u)", "max": "max is not supported; for max(0, u) write relu(u)",
+          "min": "min is not supported; for min(0, u) write -relu(-u)"}
 
 
 class _UnknownCall(Exception):
@@ -533,6 +534,26 @@ def _declaration_in_formula(text: str, pos: int, tok: str) -> str | None:
             f"(command line); 'where' in a formula names a part of it (... where P = ...)")
 
 
+def _equals_message(text: str, pos: int) -> str:
+    """What to write instead of an '=' outside a where: a keyword argument (sum(X, axis=0)), a
+    named formula (f(x) = ...), a part named with 'with' (... with r = ...) or an equation."""
+    before, rhs = text[:pos], " ".join(text[pos + 1:].split())
+    if before.rstrip().endswith(("<", ">")):
+        return "an inequality is not a formula to differentiate: give the function alone"
+    if before.count("(") > before.count(")"):
+        return ("keyword arguments (axis=, dim=) are not in the language: sum(X, 1) sums each column (a row of "
+                "sums, as MATLAB's dimension 1) and sum(X, 2) each row")
+    if re.fullmatch(r"\s*[A-Za-z]\w*(?:\s*\([^()]*\))?\s*", before):
+        return (f"'=': give the formula alone, without its name: write {rhs or 'the right-hand side'} "
+                f"(to name a part of a formula, write ... where P = ...)")
+    with_ = re.search(r"\b(?:with|for|and)\s+([A-Za-z]\w*)\s*$", before)
+    if with_:
+        return (f"a part of a formula is named with where: write {before[:with_.start()].strip()} where "
+                f"{with_.group(1)} = {rhs}")
+    return ("an equation is not a formula to differentiate: give the function alone (for a constraint g = c, "
+            "differentiate the Lagrangian f + lambda (g - c))")
+
+
 def parse_syntax(text: str) -> Syn:
     """Parse `text` into a syntax tree, or raise ParseError with a position and caret."""
     if not isinstance(text, str):
@@ -590,9 +611,11 @@ def parse_syntax(text: str) -> Syn:
             raise ParseError("X^+ (the Moore-Penrose pseudo-inverse) is not supported; for a matrix of full column "
                              "rank it is (X' X)^-1 X'", text, pos) from None
         if tok.type != "$END" and str(tok) == "=" and not re.search(r"\bwhere\b", text[:pos]):
-            rhs = " ".join(text[pos + 1:].split())
-            raise ParseError(f"'=': give the formula alone, without its name: write {rhs or 'the right-hand side'} "
-                             f"(to name a part of a formula, write ... where P = ...)", text, pos) from None
+            raise ParseError(_equals_message(text, pos), text, pos) from None
+        ineq = re.search(r"[\w)'|]\s*<(?![^<>]*,)|>\s*>|[^<>\s]\s*[<>]=", text)
+        if ineq is not None:  # x'x < 1, <x, y> > 0: '<' and '>' are the inner product's brackets only
+            raise ParseError("an inequality is not a formula to differentiate: give the function alone (< and > "
+                             "are the brackets of an inner product <x, y>)", text, ineq.end() - 1) from None
         declared = _declaration_in_formula(text, pos, str(tok) if tok.type != "$END" else "")
         if declared is not None:
             raise ParseError(declared, text, pos) from None

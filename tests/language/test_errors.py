@@ -623,3 +623,15 @@ def test_declarations_written_into_the_formula_say_where_they_go(text, declarati
 
 def test_a_where_that_names_a_part_is_not_taken_for_a_declaration():
     assert str(matcalc.parse("x'Px where P = A + A'")) == "x' (A + A') x"
+
+
+@pytest.mark.parametrize("text, words", [
+    ("sum(X, axis=0)", "keyword arguments"), ("x'x = 1", "an equation is not a formula"),
+    ("||r||^2 with r = y - X w", "write ||r||^2 where r = y - X w"), ("f(x) = x'Ax", "write x'Ax"),
+    ("x'x < 1", "an inequality"), ("<x,y> > 0", "an inequality"), ("x'x <= 1", "an inequality"),
+    ("log2(x)", "log(x) / log(2)"), ("log10(x)", "log(x) / log(10)"), ("max(0, 1 - x)", "relu"),
+])
+def test_equations_inequalities_keywords_and_other_bases_say_what_to_write(text, words):
+    with pytest.raises(ParseError) as info:
+        matcalc.parse(text)
+    assert words in str(info.value)
