@@ -51,7 +51,7 @@ def looks_like_latex(text) -> bool:
 # ------------------------------------------------------------------------------- vocabulary
 _GREEK = frozenset(GREEK) | {"epsilon", "ell"}
 _SPACING = {",", ";", ":", "!", " ", ">", "quad", "qquad", "enspace", "thinspace", "medspace", "thickspace",
-            "negthinspace", "displaystyle", "textstyle", "scriptstyle", "limits", "nolimits", "mathstrut",
+            "negthinspace", "displaystyle", "textstyle", "scriptstyle", "scriptscriptstyle", "limits", "nolimits", "mathstrut",
             "big", "Big", "bigg", "Bigg", "bigl", "bigr", "Bigl", "Bigr", "biggl", "biggr", "Biggl", "Biggr",
             "bigm", "Bigm", "(", ")", "[", "]"}
 #: delimiters after \left / \right (and on their own): kind, role ("open", "close" or None)
@@ -75,7 +75,7 @@ _FUNC_WORDS.update({"Tr": "tr", "Trace": "tr", "trace": "tr", "Det": "det", "Dia
 _HAS_FUNC_WORD = re.compile("|".join(sorted((re.escape(f) for f in _FUNC_WORDS if len(f) >= 2), key=len, reverse=True)))
 _WORD_FONTS = {"operatorname", "mathrm", "text", "textrm", "textnormal", "mathit", "textit", "mathsf", "textsf",
                "mathnormal", "mathop", "mathtt", "texttt", "rm", "mathup", "textup", "it", "sf", "tt"}
-_SUBEXPR_FONTS = {"mathbf", "boldsymbol", "bm", "mathbfit", "textbf", "pmb", "mathbb", "mathcal", "mathscr",
+_SUBEXPR_FONTS = {"mathbf", "boldsymbol", "bm", "mathbfit", "textbf", "pmb", "mathbb", "mathds", "mathcal", "mathscr",
                   "mathfrak", "vec", "underline", "bf", "cal"}  # (\bf, \cal: the old font switches, {\bf x})
 #: the Frobenius norm's subscript as papers spell it
 _FROBENIUS = {"F": "F", "Fro": "F", "fro": "F", "Frob": "F", "frob": "F"}
@@ -128,6 +128,12 @@ def _tokens(src: str) -> list:
             if word in _SPACING:
                 space = True
                 continue
+            if word in ("mkern", "mskip", "kern", "hskip"):  # \mkern-1.5mu: spacing with its length
+                m = re.match(r"\s*-?\s*(?:\d+(?:\.\d*)?|\.\d+)\s*(?:mu|em|ex|pt)", src[pos:])
+                if m is not None:
+                    pos += m.end()
+                    space = True
+                    continue
             if word in _DELIMS and (pending or word in ("langle", "rangle", "lVert", "rVert", "lvert", "rvert",
                                                          "Vert", "vert", "lbrace", "rbrace")):
                 kind, role = _DELIMS[word]
@@ -790,7 +796,7 @@ class _Reader:
                 return [_Item(_p("logdet", t.start, nxt.end), "operand", t.start, nxt.end)]
         if w in _FUNC_COMMANDS:
             return [_Item(_p(_FUNC_COMMANDS[w], t.start, t.end), "operand", t.start, t.end)]
-        if w in ("frac", "tfrac", "dfrac", "cfrac"):
+        if w in ("frac", "tfrac", "dfrac", "cfrac", "nicefrac"):
             num = self.argument(t, "the numerator")
             den = self.argument(t, "the denominator")
             end = den.end
@@ -816,7 +822,7 @@ class _Reader:
                 raise self.error("a sum over indices is not part of the language: the sum of a vector's entries is "
                                  "\\mathbf{1}^\\top x (or \\operatorname{sum}(x))", t.start)
             return [_Item(_p("sum", t.start, t.end), "operand", t.start, t.end)]
-        if w in ("mathbb", "mathbf", "bm", "boldsymbol", "mathbfit", "pmb") and self._word_ahead(0) in ("1", "I", "0"):
+        if w in ("mathbb", "mathds", "mathbf", "bm", "boldsymbol", "mathbfit", "pmb") and self._word_ahead(0) in ("1", "I", "0"):
             word, start, end = self.read_word_arg(t)
             if word == "1":
                 self._mark_ones()

@@ -443,6 +443,8 @@ _UNICODE_HINTS = {"⊗": "for a Kronecker product write kron(A, B)", "√": "for
 
 def _bad_character(text: str, pos: int) -> ParseError:
     ch = text[pos] if pos < len(text) else ""
+    if ch == "." and text[pos + 1:pos + 2] == "'":
+        return ParseError("MATLAB's .' is the transpose: write x' (or x^T)", text, pos)
     declared = _declaration_in_formula(text, pos, ch) if ch in ":∈" else None
     if declared is not None:
         return ParseError(declared, text, pos)
@@ -620,6 +622,13 @@ def parse_syntax(text: str) -> Syn:
         if declared is not None:
             raise ParseError(declared, text, pos) from None
         prev = _previous_token(text, pos)
+        if prev in all_names() and tok.type != "$END" and str(tok) == "'":
+            raise ParseError(f"{prev}'(...), the derivative of {prev}, is what matcalc computes: write the function "
+                             f"{prev}(...) and differentiate it (grad(f, 'x') or --wrt x)", text, pos) from None
+        if prev in all_names() and tok.type != "$END" and str(tok) == "^":
+            k = re.match(r"\^\s*\{?\s*(-?\d+)", text[pos:])
+            raise ParseError(f"a power of a function is written after its argument: {prev}(x)^{k.group(1) if k else 'k'}"
+                             f" for {prev}{text[pos:pos + 2] if k else '^k'} x", text, pos) from None
         if prev in all_names() and (tok.type == "$END" or str(tok) not in "("):
             raise ParseError(f"the function {prev} needs an operand: write {prev}(...)", text, pos) from None
         exp = _expected_words(_drop_comma(e.expected, text, pos))

@@ -52,9 +52,18 @@ def _math_letter(ch: str) -> str | None:
     return None
 
 
+def _precomposed(ch: str):
+    """ŷ, ȳ, ẋ (one character each): (letter, accent name), as the combining forms x̂ read; else None."""
+    d = unicodedata.normalize("NFD", ch)
+    if len(d) == 2 and d[0].isascii() and d[0].isalpha() and d[1] in _ACCENTS:
+        return d[0], _ACCENTS[d[1]]
+    return None
+
+
 def has_unicode_math(text) -> bool:
     """Does `text` use one of the characters this module reads?"""
-    return isinstance(text, str) and not text.isascii() and any(ch in _KNOWN or _math_letter(ch) for ch in text)
+    return isinstance(text, str) and not text.isascii() and any(
+        ch in _KNOWN or _math_letter(ch) or _precomposed(ch) for ch in text)
 
 
 def greek_names(text: str) -> str:
@@ -107,6 +116,11 @@ def unicode_to_plain(text: str) -> Translation:
                              "fraction, 5/2, or a sum, (2 + 1/2)", text, i)
         elif ch in SYMBOLS:
             pieces.append((SYMBOLS[ch], i, i + 1))
+            i += 1
+        elif _precomposed(ch):  # ŷ is y_hat, as y followed by a combining circumflex
+            letter, accent = _precomposed(ch)
+            after = " " if i + 1 < n and text[i + 1].isalnum() else ""
+            pieces.append((letter + "_" + accent + after, i, i + 1))
             i += 1
         else:
             pieces.append((ch, i, i + 1))

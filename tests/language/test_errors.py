@@ -635,3 +635,13 @@ def test_equations_inequalities_keywords_and_other_bases_say_what_to_write(text,
     with pytest.raises(ParseError) as info:
         matcalc.parse(text)
     assert words in str(info.value)
+
+
+@pytest.mark.parametrize("text, words", [
+    ("sigmoid'(z)", "the derivative of sigmoid, is what matcalc computes"), ("sin^2 x", "sin(x)^2"),
+    ("x.'*A*x", "MATLAB's .' is the transpose"),
+])
+def test_derivative_primes_function_powers_and_matlab_transposes_say_what_to_write(text, words):
+    with pytest.raises(ParseError) as info:
+        matcalc.parse(text)
+    assert words in str(info.value)

@@ -140,3 +140,8 @@ def test_a_byte_order_mark_before_the_formula_is_skipped():
 
 def test_the_intercal_sign_is_a_transpose():
     assert matcalc.parse("x⊺Ax") == matcalc.parse("x'Ax")
+
+
+def test_a_precomposed_accented_letter_is_the_decorated_name():
+    assert matcalc.parse("||y - ŷ||^2") == matcalc.parse("||y - y_hat||^2")
+    assert matcalc.parse("ȳ'x") == matcalc.parse("y_bar' x")
