@@ -645,3 +645,9 @@ def test_derivative_primes_function_powers_and_matlab_transposes_say_what_to_wri
     with pytest.raises(ParseError) as info:
         matcalc.parse(text)
     assert words in str(info.value)
+
+
+@pytest.mark.parametrize("text", ["x_{t+1}' x", "h_{t-1}", "x_{i,j}"])
+def test_an_index_expression_as_a_subscript_says_what_a_subscript_is(text):
+    with pytest.raises(ParseError, match="a subscript is letters and digits"):
+        matcalc.parse(text)
