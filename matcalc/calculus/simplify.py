@@ -193,8 +193,12 @@ def _candidates(e: Expr):
     negative = _has_negative_power(e)
     if negative:
         yield factor(r, negative=True)
-    x = expand(e)
-    if x is not e and _widest_sum(x) <= max(EXPANDED_SUM_LIMIT, _widest_sum(e)):
+    limit = max(EXPANDED_SUM_LIMIT, _widest_sum(e))
+    try:
+        x = expand(e, limit=limit)
+    except _TooWide:  # (given up as soon as one sum is too wide: the rest is not expanded for nothing)
+        x = e
+    if x is not e and _widest_sum(x) <= limit:
         xr = rw(x)
         yield xr
         xf = factor(xr)
@@ -249,8 +253,13 @@ def _nodes(e: Expr) -> int:
 
 
 # ---------------------------------------------------------------- expansion
-def expand(e: Expr, budget: int = EXPAND_BUDGET) -> Expr:
-    """Distribute products over sums, unless that would make more than `budget` terms."""
+class _TooWide(Exception):
+    """expand(e, limit=...) made a sum of more terms than the limit."""
+
+
+def expand(e: Expr, budget: int = EXPAND_BUDGET, limit: int | None = None) -> Expr:
+    """Distribute products over sums, unless that would make more than `budget` terms; with
+    `limit`, raise _TooWide as soon as a sum of more than `limit` terms is made."""
     def fn(n: Expr) -> Expr:
         if isinstance(n, (Mul, Hadamard)):
             factors = list(n.args)
@@ -266,7 +275,7 @@ def expand(e: Expr, budget: int = EXPAND_BUDGET) -> Expr:
             return B.add(*[make(*c) for c in combos])
         return n
     if budget == EXPAND_BUDGET:  # the simplifier's own budget: results kept per node (_cached_transform)
-        return _cached_transform(e, fn, "s.expand", keep=_kept_by_expand)
+        return _cached_transform(e, fn, "s.expand", keep=_kept_by_expand, limit=limit)
     return _transform_outside_functions(e, fn)
 
 
@@ -382,7 +391,7 @@ def factor(e: Expr, negative: bool = False) -> Expr:
                              "s.factor-" if negative else "s.factor")
 
 
-def _cached_transform(e: Expr, fn, cache_key: str, keep=None) -> Expr:
+def _cached_transform(e: Expr, fn, cache_key: str, keep=None, limit: int | None = None) -> Expr:
     """B.transform(e, fn), with each node's result kept in the node's cache under `cache_key`.
 
     factor, expand and rewrite are functions of the node alone (the same node always gives the
@@ -404,7 +413,10 @@ def _cached_transform(e: Expr, fn, cache_key: str, keep=None) -> Expr:
             new = node if new_ch == ch else B.with_children(node, list(new_ch))
         else:
             new = node
-        node._c[cache_key] = fn(new)
+        out = fn(new)
+        if limit is not None and isinstance(out, Add) and len(out.args) > limit:
+            raise _TooWide  # (this node keeps no result: under a larger limit it may be wanted)
+        node._c[cache_key] = out
     return e._c[cache_key]
 
 
