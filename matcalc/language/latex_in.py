@@ -207,11 +207,14 @@ def _font_switches_first(toks: list, src: str) -> list:
     reading serves both spellings (`{\rm tr}(AX)` was read as the letters t r times (A X))."""
     for i in range(len(toks) - 1):
         t, u = toks[i], toks[i + 1]
-        if i and toks[i - 1].kind == "cmd" and toks[i - 1].text in _WORD_FONTS:
-            continue  # \mathop{\rm tr}: the group is the argument of a command (read_word_arg)
+        if i and ((toks[i - 1].kind == "cmd" and toks[i - 1].text in _WORD_FONTS)
+                  or (toks[i - 1].kind == "char" and toks[i - 1].text in "^_")
+                  or (toks[i - 1].kind == "letters" and toks[i - 1].text == "_")):
+            continue  # \mathop{\rm tr}, x^{\rm T}, W_{\rm new}: the group is an argument or a script, read as it is
         if src[t.start:t.end] == "{" and u.kind == "cmd" and (u.text in _WORD_FONTS or u.text in _SUBEXPR_FONTS) \
                 and not (i + 2 < len(toks) and src[toks[i + 2].start:toks[i + 2].end] == "{"):  # not {\mathbf{1}}
             toks[i], toks[i + 1] = u, t
+            u.start = t.start  # (the switch's span starts at the brace: messages quote {\rm tr} as typed)
     return toks
 
 
@@ -822,7 +825,8 @@ class _Reader:
                 raise self.error("a sum over indices is not part of the language: the sum of a vector's entries is "
                                  "\\mathbf{1}^\\top x (or \\operatorname{sum}(x))", t.start)
             return [_Item(_p("sum", t.start, t.end), "operand", t.start, t.end)]
-        if w in ("mathbb", "mathds", "mathbf", "bm", "boldsymbol", "mathbfit", "pmb") and self._word_ahead(0) in ("1", "I", "0"):
+        if w in ("mathbb", "mathds", "mathbf", "bf", "bm", "boldsymbol", "mathbfit", "pmb") \
+                and self._word_ahead(0) in ("1", "I", "0"):
             word, start, end = self.read_word_arg(t)
             if word == "1":
                 self._mark_ones()
