@@ -481,7 +481,7 @@ def test_a_calligraphic_function_name_applied_to_an_argument_is_refused(text):
     (r"{\bf x}^\top {\bf A} {\bf x}", "x' A x"),  # the old font switches
     (r"{\rm tr}(AX)", "tr(A X)"), (r"{\rm Tr}(X)", "tr(X)"), (r"{\rm det}(X)", "det(X)"),  # old switches on words
     (r"{\mathrm tr}(X)", "tr(X)"), (r"\mathop{\rm tr}(X)", "tr(X)"),
-    (r"x^{\rm T} A x", "x' A x"), (r"x^{\sf T} y", "x' y"), (r"x^{\bf 2}", "x^2"), (r"e^{\rm x}", "exp(x)"),
+    (r"x^{\rm T} A x", "x' A x"), (r"x^{\sf T} y", "x' y"), (r"x^{\bf 2}", "x^2"), (r"e^{\rm x}", "e^x"),
     (r"x_{\rm new}^{\rm T} x", "x_new' x"), (r"{\bf 1}^\top {\bf x}", r"\mathbf{1}^\top x"),  # switches in scripts
     (r"x^{\mkern-1.5mu\mathsf{T}} A x", "x' A x"), (r"x^{\scriptscriptstyle\top} x", "x' x"),  # transpose macros
     (r"\nicefrac{1}{2} x^\top x", "1/2 x' x"), (r"\mathds{1}^\top x", r"\mathbb{1}^\top x"),
