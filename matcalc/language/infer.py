@@ -382,28 +382,38 @@ class Ctx(DimSpace, NameRules):
         self._refuse_iterate_power(t)
 
     def _refuse_iterate_power(self, t: T) -> None:
-        """||x - x^k||^2, (x - x^k)' A (x - x^k), g' (x - x^k): papers write the k-th iterate x^k, and
-        read as a power x^k makes x (and everything beside it) a scalar, the norm an absolute value
-        and the transpose nothing. Under a transpose or a norm, a scalar name that is also raised to a
-        lone letter is refused with the name to write."""
+        """||x - x^k||^2, rho/2 ||x - z^k + u^k||^2, z^k' x: papers write the k-th iterate x^k, and read
+        as a power x^k makes x (and everything beside it) a scalar, the norm an absolute value and
+        the transpose nothing. Under a transpose or a norm, a name that looks like a vector or matrix,
+        read as a scalar and raised to a lone letter, is refused with the name to write where it
+        stands as the whole operand or as a term of a sum (a coefficient, gamma^k g or (y - X b) /
+        sigma^n, is a power)."""
         if not self.iterates:
             return
+
+        def terms(u):  # the powers standing as u itself or as terms of the sum u
+            if isinstance(u, T) and u.op == "neg":
+                return terms(u.args[0])
+            if isinstance(u, T) and u.op == "sum":
+                return [p for _sign, part in u.args for p in terms(part)]
+            return [u] if isinstance(u, T) and u.op == "pow" else []
         stack = [t]
         while stack:
             u = stack.pop()
             if isinstance(u, (tuple, list)):
                 stack.extend(x for x in u if isinstance(x, (T, tuple, list)))
                 continue
-            if u.op == "var" and u.soft in self.iterates and self.is_scalar(u):
-                n, k = u.soft, self.iterates[u.soft]
-                raise ParseError(f"{n}^{k} reads as {n} to the power {k}, which makes {n} a scalar, but {n} is written "
-                                 f"under a transpose or in a norm; if {n}^{k} is an iterate (the {k}-th {n}), write "
-                                 f"{n}_{k}; if {n} is a number, declare it (where='{n}: scalar')", self.text, u.start)
-            for a in u.args:
-                if isinstance(a, T):
-                    stack.append(a)
-                elif isinstance(a, (tuple, list)):  # a sum's (sign, term) pairs
-                    stack.extend(x for x in a if isinstance(x, (T, tuple, list)))
+            if u is t or u.op == "sum":
+                for p in terms(u):
+                    b = p.args[0]
+                    if b.op == "var" and b.soft in self.iterates and self.is_scalar(b) \
+                            and default_kind(b.soft) != "scalar":
+                        n, k = b.soft, self.iterates[b.soft]
+                        raise ParseError(
+                            f"{n}^{k} reads as {n} to the power {k}, which makes {n} a scalar, but it stands under a "
+                            f"transpose or in a norm; if {n}^{k} is an iterate (the {k}-th {n}), write {n}_{k}; if "
+                            f"{n} is a number, declare it (where='{n}: scalar')", self.text, b.start)
+            stack.extend(a for a in u.args if isinstance(a, (T, tuple, list)))
 
     def norm(self, s: Syn, a: T, sub: str) -> T:
         self._refuse_transposed_scalar_name(a)

@@ -498,3 +498,9 @@ def test_a_loss_written_as_a_call_of_l_is_refused_like_f_of_x(text):
 def test_a_where_binding_that_uses_its_own_name_is_refused_with_the_declaration_to_write():
     with pytest.raises(matcalc.DeclarationError, match="where='A: symmetric'"):
         matcalc.parse("x'Ax where A = A'")
+
+
+@pytest.mark.parametrize("text", ["||x - gamma^k g||^2", "||a^k x||^2", "(alpha^k g)' x", "||(y - X b) / sigma^n||^2",
+                                  "||(1 - gamma^k) g||^2"])
+def test_a_coefficient_raised_to_a_letter_under_a_norm_or_transpose_is_a_power(text):
+    assert "k: scalar" in matcalc.parse(text).inferred or "n: scalar" in matcalc.parse(text).inferred
