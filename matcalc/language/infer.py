@@ -471,7 +471,8 @@ class Ctx(DimSpace, NameRules):
             raise ParseError(f"'{b}^{'-' if neg else ''}{inner.a}': the subscript belongs to {b}: write {want}; "
                              f"for a power by a scalar T_{sub}, declare it "
                              f"(where='T_{sub}: scalar')", self.text, pf.start)
-        t_scalar = self.decls.get("T") is not None and self.decls["T"].kind == "scalar"  # x^T: a power then
+        # with T declared a scalar, x^T of a scalar x is a power ((1 - beta)^T); of an array, the transpose
+        t_scalar = self.decls.get("T") is not None and self.decls["T"].kind == "scalar" and self.is_scalar(base)
         if pf.kind == "pow" and inner.kind == "name" and inner.a[0] == "T" and not t_scalar and (
                 inner.a == "T" or (e.kind == "name" or (e.kind == "neg"))):
             parts = self.split_run(inner.a, inner.start) if inner.a != "T" else ["T"]

@@ -504,3 +504,9 @@ def test_a_where_binding_that_uses_its_own_name_is_refused_with_the_declaration_
                                   "||(1 - gamma^k) g||^2"])
 def test_a_coefficient_raised_to_a_letter_under_a_norm_or_transpose_is_a_power(text):
     assert "k: scalar" in matcalc.parse(text).inferred or "n: scalar" in matcalc.parse(text).inferred
+
+
+@pytest.mark.parametrize("text, where, reading", [("x^T A x", "T: scalar", "x' A x"), ("X^T X", "T: scalar", "X' X"),
+                                                  ("x^T A x", "T: scalar; x: vector(n)", "x' A x")])
+def test_with_t_declared_a_scalar_caret_t_of_an_array_is_still_the_transpose(text, where, reading):
+    assert matcalc.parse(text, where=where).reading == reading
