@@ -15,7 +15,7 @@ class Clash(Exception):
         super().__init__(message)
         self.message = message
         self.soft = list(soft)
-        self.decisive = False  # the input is refused with this message, no other reading tried
+        self.spread_name = None  # a lone name a declared scalar was not spread over (kinds.typecheck)
 
 
 class DimVar:

@@ -75,6 +75,8 @@ class Ctx(DimSpace, NameRules):
     #: names raised somewhere to the power of a lone undeclared letter (x^k): papers' iterates, per
     #: attempt from kinds._powered as well
     iterates: dict = {}  # (name -> the letter it is raised to; never mutated)
+    #: undeclared names over which a declared scalar may spread in this attempt (kinds.typecheck)
+    spread_ok: frozenset = frozenset()
 
     def __init__(self, text: str, decls: dict, kinds: dict | None = None):
         super().__init__({d for decl in decls.values() for d in decl.dims if isinstance(d, str)})
@@ -767,7 +769,9 @@ class Ctx(DimSpace, NameRules):
                 kind = 'matrix(m,n)' if self.is_col(lone[0]) is False else 'vector(n)'
                 other = spread[0].soft if spread[0].op == "var" else None  # x - mu: mu a scalar by its Greek look
                 declared = next((t for t in spread if t.op == "var" and not t.soft and not t.dep), None)
-                if declared is not None and default_kind(n) == "matrix":
+                if declared is not None and n in self.spread_ok:
+                    lone = []  # (the reading with the scalar spread over n, tried by kinds.typecheck)
+                elif declared is not None and default_kind(n) == "matrix":
                     # X - c, c declared a scalar: X a matrix with c spread, or a scalar against its look (a
                     # small name gives way: nu + d, d a scalar)
                     c = self.src(declared)
@@ -775,8 +779,9 @@ class Ctx(DimSpace, NameRules):
                         f"'{' '.join(self.text[s.start:s.end].split())}': {c} is declared a scalar and {n}'s kind is only a guess: "
                         f"to add {c} to every entry of {n}, declare {n} (where='{n}: {kind}'); if {n} is a "
                         f"scalar too, declare it (where='{n}: scalar')", lone[0], declared)
-                    refusal.decisive = True  # (no reading of other kinds is looked for: kinds.typecheck)
+                    refusal.spread_name = n  # refused where the reading with the spread also fits (kinds.typecheck)
                     raise refusal
+            if lone and spread:  # (n, kind and other as above)
                 raise self.clash(f"cannot add {self.src(spread[0])} (a scalar) to {self.src(lone[0])} "
                                  f"({self.show(lone[0])}), whose kind is only a guess; to add it to every entry, "
                                  f"declare {n} (where='{n}: {kind}')" + (

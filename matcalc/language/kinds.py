@@ -119,8 +119,9 @@ def undeclared_names(syn: Syn, ctx: Ctx) -> list:
     return sorted(out, key=out.get)
 
 
-def _attempt(syn, text, decls, kinds, powered=frozenset(), iterates=None):
+def _attempt(syn, text, decls, kinds, powered=frozenset(), iterates=None, spread_ok=frozenset()):
     ctx = Ctx(text, decls, kinds)
+    ctx.spread_ok = spread_ok
     ctx.powered = powered  # names that are the base of a power somewhere (x^2): scalars by use
     ctx.iterates = iterates or {}
     root = ctx.one(syn)
@@ -150,6 +151,7 @@ def typecheck(syn: Syn, text: str, decls: dict, want_scalar: bool = False):
     nogoods: list = []
     found = []
     first_error = None
+    spread_refusals: dict = {}  # X - c: name -> the refusal, if the reading with c spread over X fits too
     not_scalar = None  # the cheapest reading that is not a scalar, when a scalar is wanted
     attempts = 0
     exhausted = False
@@ -188,8 +190,8 @@ def typecheck(syn: Syn, text: str, decls: dict, want_scalar: bool = False):
         try:
             node, ctx, root = _attempt(syn, text, decls, kinds, powered, ctx0.iterates)
         except Clash as c:
-            if c.decisive:
-                raise ShapeError(c.message) from None
+            if c.spread_name is not None:
+                spread_refusals.setdefault(c.spread_name, c.message)
             if first_error is None:
                 first_error = c.message
             soft = [n for n in c.soft if n in kinds]
@@ -232,6 +234,15 @@ def typecheck(syn: Syn, text: str, decls: dict, want_scalar: bool = False):
     if len(found) > 1 and preference(found[0]) == preference(found[1]):
         raise ShapeError(_ambiguous(text, found[0], found[1]))
     _, chosen, node, ctx, root = found[0]
+    for n, message in spread_refusals.items():  # X - c: X a scalar against its look, or a matrix with c spread
+        if chosen.get(n) == "scalar" and options(n)[0][1] != "scalar":
+            try:
+                other = _attempt(syn, text, decls, {**chosen, n: options(n)[0][1]}, powered, ctx0.iterates,
+                                 spread_ok=frozenset({n}))[0]
+            except (Clash, ShapeError):
+                continue  # (1 / (N - k): N a matrix does not fit, so N is the scalar)
+            if not want_scalar or other.shape == SCALAR:
+                raise ShapeError(message)
     for n in names:  # sum(x^2): x, a vector by its look, made a square matrix only by the power
         if chosen[n] == "matrix" and options(n)[0][1] == "vector" and n in ruled_out:
             raise ShapeError(f"{n} looks like a vector, and a vector has no power {n}^k: this reads {n} as a square "

@@ -510,3 +510,9 @@ def test_a_coefficient_raised_to_a_letter_under_a_norm_or_transpose_is_a_power(t
                                                   ("x^T A x", "T: scalar; x: vector(n)", "x' A x")])
 def test_with_t_declared_a_scalar_caret_t_of_an_array_is_still_the_transpose(text, where, reading):
     assert matcalc.parse(text, where=where).reading == reading
+
+
+@pytest.mark.parametrize("text, where", [("||y - X b||^2 / (N - k)", "k: scalar"), ("x'x / (N - c)", "c: scalar"),
+                                         ("1/(N - k) ||y - X b||^2", "k: scalar")])
+def test_a_capital_beside_a_declared_scalar_is_a_scalar_where_a_matrix_does_not_fit(text, where):
+    assert "N: scalar" in matcalc.parse(text, where=where).inferred
