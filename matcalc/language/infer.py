@@ -25,9 +25,21 @@ _ALWAYS_SCALAR = {"tr", "det", "logdet", "sum_all", "mean_all", "norm", "norm1",
                   "euler", "pi"}
 
 
-#: functions written without parentheses whose operand may run on over a division by a number with the
-#: same value (tr X / 2 = tr(X / 2)); any other factor after such a function has two readings
+#: functions written without parentheses whose operand may run on over a division by a scalar or a
+#: product with a number with the same value (tr X / n = tr(X / n), sum x * 2 = sum(x * 2))
 _LINEAR_FUNCTIONS = frozenset({"tr", "sum", "mean", "vec", "diag"})
+
+
+def _one_reading(a: Syn, op: str, b: Syn) -> bool:
+    """A function applied without parentheses (a), then op and b: do `f(x op b)` and `f(x) op b`
+    agree, or is the first not a reading anyone means? Linear functions over a division (by a
+    scalar: no other division exists) or a number; and a product or quotient of two applications,
+    det X * det Y, sin x * cos x (det(X * det Y) is not meant)."""
+    if b.kind == "apply" and op in ("*", "/"):
+        return True
+    if canonical_name(a.a) in _LINEAR_FUNCTIONS:
+        return op == "/" or (op in ("*", ".*") and b.kind == "num")
+    return False
 
 class T:
     """A typed node: an operation, its arguments, a shape of DimVars and a source span."""
@@ -250,9 +262,8 @@ class Ctx(DimSpace, NameRules):
         if k == "product":
             items = s.a
             for (_, a), (op2, b) in zip(items, items[1:], strict=False):
-                if a.kind == "apply" and not (op2 in ("/", "./") and b.kind == "num"
-                                              and canonical_name(a.a) in _LINEAR_FUNCTIONS):
-                    # tr A X, tr A*X, sum x.*y, log p/q: where does the operand end? (tr X / 2 is one function)
+                if a.kind == "apply" and not _one_reading(a, op2, b):
+                    # tr A X, tr A*X, sum x.*y, log p/q: where does the operand end?
                     self._apply_too_long(a, b, op2)
                 p = b.a if b.kind == "post" else b
                 if a.kind == "name" and p.kind == "paren" and op2 == "" and a.end == p.start:
