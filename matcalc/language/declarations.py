@@ -143,6 +143,23 @@ def _undecorated(name: str) -> str:
 
 
 _ITEMS = re.compile(r"[;\n]")
+_MEMBERSHIP = re.compile(r"∈|\\in\b|\bin\s+(?:R\b|R\^|ℝ|\\mathbb)")
+
+
+def _items(text: str) -> list:
+    """The declarations of a where string: separated by ';' or a new line, and by a ',' that follows
+    a whole membership (W ∈ R^{m×n}, b ∈ R^m; not x, y ∈ R^n, whose comma lists names)."""
+    out = []
+    for part in _ITEMS.split(text):
+        cur = ""
+        for piece in _split_top(part, ","):
+            if cur and _MEMBERSHIP.search(cur) and _MEMBERSHIP.search(piece) and ":" not in cur:
+                out.append(cur)
+                cur = piece
+            else:
+                cur = f"{cur},{piece}" if cur else piece
+        out.append(cur)
+    return out
 _SPEC = re.compile(r"^([A-Za-z]+)\s*(\(([^()]*)\))?\s*(.*)$")
 _WORDS = re.compile(r"[\s,]+")
 
@@ -152,7 +169,7 @@ _D = r"(?:[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)?|[0-9]+)"
 _MEMBER = re.compile(r"^([^:]*?)\s*(?:∈|\\in\b|\bin\b)\s*((?:\\mathbb\s*\{?\s*R\s*\}?|\\R\b|ℝ|R)(?:[^A-Za-z0-9].*)?)$", re.S)
 #: `R`, `R^n`, `R^{m x n}`, `\mathbb{R}^{n \times n}`: the space, its exponent, what follows
 _PLUS = r"(_?\{?\+\+?\}?)?"  # R_+, R_{++}, R^n_+: positive entries
-_SPACE = re.compile(r"^(?:\\mathbb\s*\{?\s*R\s*\}?|\\R|ℝ|R)" + _PLUS + r"\s*(?:\^\s*(\{[^{}]*\}|" + _D + r"))?"
+_SPACE = re.compile(r"^(?:\\mathbb\s*\{?\s*R\s*\}?|\\R|ℝ|R)" + _PLUS + r"\s*(?:\^\s*(\{[^{}]*\}|\([^()]*\)|" + _D + r"))?"
                     + _PLUS + r"(?![A-Za-z0-9_])\s*(.*)$", re.S)
 #: `m x n`, `m \times n`, `m by n`, `(m, n)`; `3x3` and `nxn` for one-character sizes
 _SIZE = re.compile(r"^(?:\(\s*(" + _D + r")\s*,\s*(" + _D + r")?\s*\)|(" + _D + r")\s*(?:\bx\b|\\times\b|×|\bby\b)\s*("
@@ -208,9 +225,11 @@ def _as_kind(spec: str, item: str) -> str:
         if exp is None:
             kind = "scalar"
         else:
-            inner = exp[1:-1].strip() if exp.startswith("{") else exp
+            inner = exp[1:-1].strip() if exp[:1] in "{(" else exp
             if inner.count("*") == 1:  # R^{n×n} with × read as *, by the formula's Unicode reading
                 inner = inner.replace("*", " x ")
+            if inner.count(",") == 1:  # R^(m, n)
+                inner = "(" + inner + ")"
             size = _SIZE.match(inner)
             if size and not size.group(7).strip():
                 kind = _kind_of_size(size)
@@ -248,7 +267,7 @@ def _parse_declaration_text(text: str) -> dict:
     if not text.isascii():  # λ: scalar, λ₁: scalar, Σ: matrix(n,n) spd
         text = _SPACE_CHARS.sub(lambda m: _SPACE_PLAIN[m.group()], text)  # S ∈ ℝ^{n×n}, x ∈ ℝⁿ
         text = str(unicode_to_plain(text)) if has_unicode_math(text) else greek_names(text)
-    for raw in _ITEMS.split(text):
+    for raw in _items(text):
         item = raw.strip()
         if not item:
             continue

@@ -11,6 +11,8 @@ a guessed kind never triggers broadcasting.
 """
 from __future__ import annotations
 
+import re
+
 from ..core.errors import DeclarationError, MatcalcError, NotSupportedError, ParseError, ShapeError, UnknownNameError
 from ..core.functions import CALLS, FUNCTIONS, canonical_name
 from .declarations import MAX_DIM, Decl, default_kind, is_greek, norm_name
@@ -330,10 +332,13 @@ class Ctx(DimSpace, NameRules):
                                            f"{self.text[value.start:value.end]}'; define it first")
                 bound = self.one(value)
                 if name in bound.dep:  # where A = A': a property, not a definition
-                    raise DeclarationError(
-                        f"'{name} = {self.text[value.start:value.end]}' defines {name} by itself; 'where' names a part "
-                        f"of the formula. For a property write the declaration (where='{name}: symmetric' in the API, "
-                        f"--where '{name}: symmetric' on the command line)")
+                    rhs = self.text[value.start:value.end]
+                    what = (f"For a property write the declaration (where='{name}: symmetric' in the API, --where "
+                            f"'{name}: symmetric' on the command line)" if re.fullmatch(
+                                rf"\s*{re.escape(name)}\s*(?:'|\^T)\s*", rhs)
+                            else f"Name the part something else (... where r = {rhs})")
+                    raise DeclarationError(f"'{name} = {rhs}' defines {name} by itself; 'where' names a part of the "
+                                           f"formula. {what}")
                 self.bindings[name] = bound
             return self.one(s.a)
         if k in ("name", "post", "product"):

@@ -215,6 +215,8 @@ def test_a_product_dimension_can_be_declared():
     ("x ∈ ℝⁿ", "x: vector(n)"), ("x, y ∈ R^n", "x, y: vector(n)"), ("S ∈ ℝ^{n×n} spd", "S: matrix(n,n) spd"),
     (r"S \in \mathbb{R}^{n \times n}, spd", "S: matrix(n,n) spd"), ("S in R^{n x n}", "S: matrix(n,n)"),
     ("W_1: R^{n_1 x n_0}", "W_1: matrix(n_1,n_0)"), ("x ∈ R^n_+", "x: vector(n) positive"),
+    ("A ∈ R^(m x n)", "A: matrix(m,n)"), ("A: R^(n,n)", "A: matrix(n,n)"),
+    ("W ∈ R^{m×n}, b ∈ R^m", "W: matrix(m,n); b: vector(m)"), ("x, y ∈ R^n, A ∈ R^{m×n}", "x, y: vector(n); A: matrix(m,n)"),
 ])
 def test_sizes_as_papers_write_them_are_declarations(written, kind_form):
     from matcalc.language.declarations import parse_declarations
