@@ -248,6 +248,12 @@ def typecheck(syn: Syn, text: str, decls: dict, want_scalar: bool = False):
             raise ShapeError(f"{n} looks like a vector, and a vector has no power {n}^k: this reads {n} as a square "
                              f"matrix. For the entrywise power write {n}.^k; to mean a matrix or a scalar, declare "
                              f"it (where='{n}: matrix(n,n)' or where='{n}: scalar')")
+        if chosen[n] == "matrix" and options(n)[0][1] == "scalar" and n in ruled_out and re.search(
+                rf"(?<![A-Za-z0-9_]){re.escape(n)}\s*(?:'|\^T\b)|\|\|\s*{re.escape(n)}\s*\|\|", text):  # mu' mu + mu^2
+            raise ShapeError(f"{n} is raised to a power (a scalar's or a square matrix's) and written transposed or in a "
+                             f"norm (a vector's or a matrix's): this reads {n} as a square matrix. For a vector write "
+                             f"the entrywise power {n}.^k; to mean a matrix or a scalar, declare it (where='{n}: "
+                             f"matrix(n,n)' or where='{n}: scalar')")
     ctx.reading = full_reading(ctx, root)
     ctx.inferred = inferred(ctx)
     return node, ctx

@@ -516,3 +516,13 @@ def test_with_t_declared_a_scalar_caret_t_of_an_array_is_still_the_transpose(tex
                                          ("1/(N - k) ||y - X b||^2", "k: scalar")])
 def test_a_capital_beside_a_declared_scalar_is_a_scalar_where_a_matrix_does_not_fit(text, where):
     assert "N: scalar" in matcalc.parse(text, where=where).inferred
+
+
+@pytest.mark.parametrize("text", ["mu'mu + mu^2", "theta'theta + theta^2"])
+def test_a_greek_name_transposed_and_powered_is_refused_not_read_as_a_square_matrix(text):
+    with pytest.raises(matcalc.ShapeError, match="entrywise power"):
+        matcalc.parse(text)
+
+
+def test_a_greek_name_powered_under_a_trace_is_still_a_matrix():
+    assert "omega: matrix" in matcalc.parse("tr(omega^2)").inferred
