@@ -632,9 +632,9 @@ def parse_syntax(text: str) -> Syn:
             raise ParseError(f"{prev}'(...), the derivative of {prev}, is what matcalc computes: write the function "
                              f"{prev}(...) and differentiate it (grad(f, 'x') or --wrt x)", text, pos) from None
         if prev in all_names() and tok.type != "$END" and str(tok) == "^":
-            k = re.match(r"\^\s*\{?\s*(-?\d+)", text[pos:])
+            k = re.match(r"\^\s*\{?\s*(-?\d+)\s*\}?", text[pos:])
             raise ParseError(f"a power of a function is written after its argument: {prev}(x)^{k.group(1) if k else 'k'}"
-                             f" for {prev}{text[pos:pos + 2] if k else '^k'} x", text, pos) from None
+                             f" for {prev}{k.group(0) if k else '^k'} x", text, pos) from None
         if prev in all_names() and (tok.type == "$END" or str(tok) not in "("):
             raise ParseError(f"the function {prev} needs an operand: write {prev}(...)", text, pos) from None
         exp = _expected_words(_drop_comma(e.expected, text, pos))
