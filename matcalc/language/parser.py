@@ -633,8 +633,12 @@ def parse_syntax(text: str) -> Syn:
                              f"{prev}(...) and differentiate it (grad(f, 'x') or --wrt x)", text, pos) from None
         if prev in all_names() and tok.type != "$END" and str(tok) == "^":
             k = re.match(r"\^\s*\{?\s*(-?\d+)\s*\}?", text[pos:])
+            written = f"{prev}{k.group(0).rstrip() if k else '^k'} x"
+            if k and k.group(1) == "-1" and f"arc{prev}" in all_names():
+                raise ParseError(f"{written}: write arc{prev}(x) for the inverse function, or {prev}(x)^-1 for the "
+                                 f"reciprocal", text, pos) from None
             raise ParseError(f"a power of a function is written after its argument: {prev}(x)^{k.group(1) if k else 'k'}"
-                             f" for {prev}{k.group(0) if k else '^k'} x", text, pos) from None
+                             f" for {written}", text, pos) from None
         if prev in all_names() and (tok.type == "$END" or str(tok) not in "("):
             raise ParseError(f"the function {prev} needs an operand: write {prev}(...)", text, pos) from None
         exp = _expected_words(_drop_comma(e.expected, text, pos))
