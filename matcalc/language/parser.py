@@ -443,10 +443,11 @@ _UNICODE_HINTS = {"⊗": "for a Kronecker product write kron(A, B)", "√": "for
 
 def _bad_character(text: str, pos: int) -> ParseError:
     ch = text[pos] if pos < len(text) else ""
-    if ch == "_":
+    if ch == "_" and pos > 0 and text[pos - 1].isalnum():
         sub = re.match(r"_\{([^{}]*)\}", text[pos:])
         written = sub.group(0) if sub else text[pos:pos + 2]
-        return ParseError(f"a subscript is letters and digits right after a name (x_t, W_1, x_{{10}}); '{written}' is "
+        return ParseError(f"unexpected character '_': a subscript is letters and digits right after a name (x_t, W_1, "
+                          f"x_{{10}}); '{written}' is "
                           f"not one: name the variable as one word (x_next, x_prev) or with letters and digits only",
                           text, pos)
     if ch == "." and text[pos + 1:pos + 2] == "'":
