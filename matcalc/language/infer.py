@@ -40,7 +40,18 @@ def _one_reading(a: Syn, op: str, b: Syn) -> bool:
     if b.kind == "apply" and op in ("*", "/"):
         return True
     if canonical_name(a.a) in _LINEAR_FUNCTIONS:
-        return op == "/" or (op in ("*", ".*") and b.kind == "num")
+        return op == "/" or (op in ("*", ".*", "./") and _constant(b))
+    return False
+
+
+def _constant(s: Syn) -> bool:
+    """Is s made of numbers only (2, (1/2), -3)?"""
+    if s.kind == "num":
+        return True
+    if s.kind in ("paren", "neg"):
+        return _constant(s.a)
+    if s.kind == "product":
+        return all(_constant(item) for _op, item in s.a)
     return False
 
 class T:

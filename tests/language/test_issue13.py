@@ -150,6 +150,7 @@ def test_a_declared_name_with_a_function_inside_is_one_name():
     ("det X^-1", "det(inv(X))"), ("sin x^2", "sin(x^2)"), ("2 tr X", "2 tr(X)"), ("tr X + tr Y", "tr(X) + tr(Y)"),
     ("exp x", "exp(x)"), ("logdet S", "logdet(S)"), ("tr X / 2", "tr(X) / 2"), ("tr X / n", "tr(X) / n"),
     ("sum x * 2", "sum(x) * 2"), ("det X * det Y", "det(X) det(Y)"), ("sin x * cos x", "sin(x) cos(x)"),
+    ("sum x ./ 2", "sum(x) / 2"), ("tr X * (1/2)", "tr(X) / 2"),
 ])
 def test_the_notes_notation_applies_a_function_to_one_operand(text, same):
     assert matcalc.parse(text) == matcalc.parse(same)
