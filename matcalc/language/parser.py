@@ -188,12 +188,15 @@ def _is_exponent(toks: list, i: int) -> bool:
 
 def _norm_subscript_first(toks: list) -> list:
     """||X||^2_F, the square written before the subscript as LaTeX allows, is ||X||_F^2: the
-    subscript is moved in front of the power (the tokens keep their places in the text)."""
+    subscript is moved in front of the power (the tokens keep their places in the text); and the
+    subscript F of an inner product, <X, Y>_F, is dropped."""
     for i in range(len(toks) - 3):
         if toks[i].type == "NORM_CLOSE" and toks[i + 1].type == "CARET" and toks[i + 2].type == "NUMBER" \
                 and toks[i + 3].type == "NORMSUB":
             toks[i + 1], toks[i + 2], toks[i + 3] = toks[i + 3], toks[i + 1], toks[i + 2]
-    return toks
+    # <X, Y>_F, the Frobenius inner product as papers subscript it, is the inner product <X, Y>
+    return [t for i, t in enumerate(toks) if not (t.type == "NORMSUB" and str(t) in ("_F", "_{F}") and i
+                                                  and toks[i - 1].type == "RANGLE")]
 
 
 def _unknown_calls(toks) -> None:

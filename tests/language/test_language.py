@@ -291,3 +291,7 @@ def test_eye_of_a_dimension_is_the_identity_of_that_size():
     assert str(matcalc.parse("eye(n)")) == "I_n"
     assert matcalc.parse("A + eye(3)").inferred == "A: matrix(3,3)"
     assert str(matcalc.parse("X + eye")) == "X + I"  # bare, MatrixCalculus.org's spelling
+
+
+def test_the_frobenius_inner_product_subscripted_f_is_the_inner_product():
+    assert matcalc.parse("<X, Y>_F") == matcalc.parse("<X, Y>")
