@@ -651,3 +651,8 @@ def test_derivative_primes_function_powers_and_matlab_transposes_say_what_to_wri
 def test_an_index_expression_as_a_subscript_says_what_a_subscript_is(text):
     with pytest.raises(ParseError, match="a subscript is letters and digits"):
         matcalc.parse(text)
+
+
+def test_a_transpose_typed_as_the_letter_t_offers_the_transpose():
+    with pytest.raises(matcalc.ShapeError, match="write X' X"):
+        matcalc.parse("XtX")
