@@ -118,6 +118,13 @@ class NameRules:
                                  f"{hint}" if hint else f"to use it as one name, declare it with its kind (where='{text}: "
                                  f"scalar', or vector(n), matrix(m,n)), or put spaces between the letters"),
                                  self.text, start)
+            if len(out) >= 3 and "t" in out[1:-1] and not self.known("t"):
+                i = out.index("t", 1)
+                if out[i - 1] == out[i + 1] and out[i - 1][:1].isupper():  # AtA: A' A typed with a letter t
+                    a = out[i - 1]
+                    raise ParseError(f"'{text}' would be read as the product {' '.join(out)} with t a scalar; for "
+                                     f"{a} transposed times {a} write {a}' {a} (or {a}^T {a}); for a scalar t, put "
+                                     f"spaces ({' '.join(out)}) or declare it (where='t: scalar')", self.text, start)
             if len(out) == 2 and out[0] == "d" and not self.known("d") and out[1][:1].isalpha() and re.search(
                     rf"(?<![A-Za-z0-9_]){re.escape(out[1])}(?![A-Za-z0-9_])", self.text[:start] + " " +
                     self.text[start + len(text):]):

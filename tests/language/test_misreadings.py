@@ -526,3 +526,9 @@ def test_a_greek_name_transposed_and_powered_is_refused_not_read_as_a_square_mat
 
 def test_a_greek_name_powered_under_a_trace_is_still_a_matrix():
     assert "omega: matrix" in matcalc.parse("tr(omega^2)").inferred
+
+
+@pytest.mark.parametrize("text", ["tr(AtA)", "x'AtAx"])
+def test_a_transpose_typed_as_a_lowercase_t_between_one_capital_is_refused(text):
+    with pytest.raises(ParseError, match="write A' A"):
+        matcalc.parse(text)
