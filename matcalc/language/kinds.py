@@ -271,9 +271,6 @@ def _ambiguous(text, a, b) -> str:
         u, v = sorted(da, key=lambda n: text.find(n))
         hint = (f"\n(if {u} and {v} are both vectors: {u}' {v} is their inner product, {u} {v}' the outer product, "
                 f"{u} .* {v} the entrywise product)")
-    tt = re.search(r"(?<![A-Za-z0-9_])([A-Z])t\1(?![A-Za-z0-9_])", text)
-    if tt:  # XtX: X'X with the transpose typed as a letter
-        hint += f"\n(for {tt.group(1)} transposed times {tt.group(1)} write {tt.group(1)}' {tt.group(1)})"
     return (f"'{' '.join(text.split())}' can be read two ways, and nothing in it picks one:\n"
             f"  {full_reading(ca, ra)}   with {inferred(ca)}\n"
             f"  {full_reading(cb, rb)}   with {inferred(cb)}\n"

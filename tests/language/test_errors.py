@@ -654,5 +654,5 @@ def test_an_index_expression_as_a_subscript_says_what_a_subscript_is(text):
 
 
 def test_a_transpose_typed_as_the_letter_t_offers_the_transpose():
-    with pytest.raises(matcalc.ShapeError, match="write X' X"):
+    with pytest.raises(matcalc.MatcalcError, match="write X' X"):
         matcalc.parse("XtX")
