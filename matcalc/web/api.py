@@ -34,7 +34,6 @@ from ..expression import parse
 from ..language.declarations import KINDS as DECLARED_KINDS
 from ..language.declarations import PROPS
 from ..language.parser import MAX_LENGTH
-from ..outputs.codegen.generate import numpy_module
 from ..report import expression_json, result_json
 from .mathml import add_mathml, available, to_mathml
 
@@ -142,7 +141,7 @@ def _compute(f, wrt, kind: str, layout: str):
 
 def _code(r, backend: str) -> dict:
     try:
-        return {"source": numpy_module(r, backend=backend)}
+        return {"source": r.numpy_source(backend=backend)}  # (a several-variable result has its own)
     except MatcalcError as e:
         return {"error": str(e)}
 

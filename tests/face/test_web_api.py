@@ -177,6 +177,28 @@ def test_code_is_the_generated_module_of_the_result(backend):
     assert body["code"] == {backend: {"source": numpy_module(r, backend=backend)}}
 
 
+@pytest.mark.parametrize("kind, fn", [("gradient", matcalc.grad), ("hessian", matcalc.hessian), ("hvp", matcalc.hvp)])
+def test_code_of_several_variables_is_the_results_own_module(kind, fn):
+    """A several-variable result is one function returning every part (it was the module of one part)."""
+    import inspect
+
+    import numpy as np
+
+    from matcalc.outputs.codegen.generate import load_generated
+    f = "1/2 ||W x + b - y||^2"
+    body = ok({"expr": f, "wrt": "W,b", "kind": kind, "code": ["numpy"]})
+    r = fn(f, ["W", "b"])
+    assert body["code"]["numpy"]["source"] == r.numpy_source()
+    rng = np.random.default_rng(0)
+    shapes = {"W": (3, 2), "b": (3,), "x": (2,), "y": (3,), "V": (3, 2), "v_W": (3, 2), "v_b": (3,)}
+    code = load_generated(body["code"]["numpy"]["source"])
+    values = {k: rng.standard_normal(shapes[k]) for k in inspect.signature(code).parameters}
+    got, want = code(**values), r.evaluate(values)
+    flat = lambda v: np.concatenate([np.ravel(p) for p in (flat(q) if isinstance(q, (tuple, list)) else q  # noqa: E731
+                                                              for q in (v.values() if isinstance(v, dict) else v))])
+    assert np.allclose(flat(got), flat(want))
+
+
 def test_steps_are_added_as_the_results_record_them():
     r = matcalc.grad("x' A x", "x")
     body = ok({"expr": "x' A x", "wrt": "x", "steps": True, "format": "mathml"})
