@@ -204,7 +204,7 @@ def _plain_properties(spec: str, item: str) -> str:
 
 
 def _as_kind(spec: str, item: str) -> str:
-    """A spec that gives a size as papers write it (`m x n spd`, `R^{n \times n}`, `R^n`, `R`,
+    r"""A spec that gives a size as papers write it (`m x n spd`, `R^{n \times n}`, `R^n`, `R`,
     `(m, n)`), in the kind form this module reads (`matrix(m,n) spd`, `vector(n)`, `scalar`); any
     other spec as it is. A kind word after a size (`m x n matrix`) is the size's kind, and dropped;
     properties may come first (`spd n x n`)."""

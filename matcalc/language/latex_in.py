@@ -202,7 +202,7 @@ def _tokens(src: str) -> list:
 
 
 def _font_switches_first(toks: list, src: str) -> list:
-    """`{\rm tr}`, `{\bf x}`, `{\mathrm tr}`: a font switch at the start of a group applies to the
+    r"""`{\rm tr}`, `{\bf x}`, `{\mathrm tr}`: a font switch at the start of a group applies to the
     group, as `\mathrm{tr}` and `\mathbf{x}` do; the switch is moved before the brace so that one
     reading serves both spellings (`{\rm tr}(AX)` was read as the letters t r times (A X))."""
     for i in range(len(toks) - 1):

@@ -434,7 +434,7 @@ class LatexPrinter(Printer):
         return r"\left(" + s + r"\right)"
 
     def base(self, b: Expr) -> str:
-        """As Printer.base; a power of logdet is parenthesized whole: \log\det(X)^{2} reads as
+        r"""As Printer.base; a power of logdet is parenthesized whole: \log\det(X)^{2} reads as
         log(det(X)^2), as log det(X)^2 does in the plain language."""
         if isinstance(b, LogDet):
             return self.paren(self.at(b, ATOM))

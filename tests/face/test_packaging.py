@@ -70,3 +70,15 @@ def test_installed_wheel_parses_outside_the_source_tree(wheel, tmp_path):
     proc = subprocess.run([sys.executable, "-c", code], cwd=str(tmp_path), env=env, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.strip() == "(A + A') x"
+
+
+def test_every_module_compiles_without_escape_warnings():
+    """An invalid escape in a docstring (\\l, \\m) is a SyntaxWarning on Python 3.12 and an error later."""
+    import glob
+    import warnings
+    root = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "matcalc")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for path in glob.glob(os.path.join(root, "**", "*.py"), recursive=True):
+            with open(path, encoding="utf-8") as fh:
+                compile(fh.read(), path, "exec")
