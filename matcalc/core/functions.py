@@ -133,10 +133,10 @@ register(FunctionSpec(
     "tanh", numpy_function("tanh"), lambda u, B: B.sub(B.ONE, B.power(B.func("tanh", u), 2)), r"\tanh", _code("_np.tanh"),
     "_math.tanh", exact=_exact_zero_to(0)))
 register(FunctionSpec(
-    "sinh", numpy_function("sinh"), lambda u, B: B.func("cosh", u), r"\sinh", _code("_np.sinh"), "_math.sinh",
-    exact=_exact_zero_to(0)))
+    "sinh", numpy_function("sinh"), lambda u, B: B.func("cosh", u), r"\sinh", _code("_np.sinh"),
+    exact=_exact_zero_to(0)))  # (no math.sinh for floats: it raises OverflowError past 710, NumPy gives inf)
 register(FunctionSpec(
-    "cosh", numpy_function("cosh"), lambda u, B: B.func("sinh", u), r"\cosh", _code("_np.cosh"), "_math.cosh",
+    "cosh", numpy_function("cosh"), lambda u, B: B.func("sinh", u), r"\cosh", _code("_np.cosh"),
     exact=_exact_zero_to(1)))
 register(FunctionSpec(
     "sigmoid", _sigmoid,
