@@ -208,9 +208,10 @@ def _one(result, kind, f, vals, dims, rng) -> tuple:
         return _rel(got, _directional(_fun_of(f, vals, x), vals[x], vals[dx.name]), evaluate(f, vals))
     if kind in ("gradient", "jacobian"):
         x = _var(f, result.wrt, result.directions[0], result.function.context)
-        sym = kind == "gradient" and x.shape[0] == x.shape[1] and bool(x.props & {"symmetric", "spd"}) \
-            and x.shape != SCALAR
-        diag = kind == "gradient" and "diagonal" in x.props and x.shape != SCALAR
+        # a symmetric or diagonal variable moves in its own space, for a Jacobian as for a gradient:
+        # J[..., k, l] = dF[(E_kl + E_lk) / 2] (README), and 0 off a diagonal variable's diagonal
+        sym = x.shape[0] == x.shape[1] and bool(x.props & {"symmetric", "spd"}) and x.shape != SCALAR
+        diag = "diagonal" in x.props and x.shape != SCALAR
         got = result.evaluate(vals)
         ref = _fd(_fun_of(f, vals, result.wrt), vals[result.wrt], sym, diag)
         if kind == "jacobian" and getattr(result, "layout", "numerator") == "denominator":

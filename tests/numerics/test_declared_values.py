@@ -95,3 +95,11 @@ def test_a_dimension_no_variable_fixes_can_be_given_by_name():
 
 def test_check_samples_the_sizes_no_variable_fixes():
     assert matcalc.grad("||unvec(v, m, n)||_F^2", "v").check()
+
+
+@pytest.mark.parametrize("text, wrt, where", [("S x", "S", "S: n x n symmetric"), ("S^-1", "S", "S: n x n spd"),
+                                              ("D + 1", "D", "D: n x n diagonal"), ("logdet(S) S", "S", "S: n x n spd")])
+@pytest.mark.parametrize("layout", ["numerator", "denominator"])
+def test_check_of_a_jacobian_by_a_symmetric_or_diagonal_variable_moves_it_in_its_space(text, wrt, where, layout):
+    """It perturbed S entry by entry, off its space: every sample broke the declaration and check failed."""
+    assert matcalc.jacobian(text, wrt, where=where, layout=layout).check().ok
