@@ -109,6 +109,16 @@ def test_generated_log_sigmoid_is_finite_where_sigmoid_underflows(backend):
     assert math.isclose(float(value), 800.0, rel_tol=1e-12)
 
 
+@pytest.mark.parametrize("backend", ["numpy", "jax", "torch"])
+def test_generated_log_of_one_minus_sigmoid_is_finite_where_sigmoid_rounds_to_one(backend):
+    """log(1 - sigmoid(u)) = -softplus(u): the cross-entropy's other half at u = 800 is -800."""
+    if backend != "numpy":
+        pytest.importorskip(backend)
+    f = matcalc.compile("sum(log(1 - sigmoid(x)))", "x", outputs=("value",), backend=backend)
+    value = float(f(np.array([800.0, 0.0])))
+    assert math.isclose(value, -800.0 - math.log(2.0), rel_tol=1e-6)
+
+
 def test_generated_module_defines_only_the_helpers_it_uses():
     src = matcalc.grad("log(det(X))", "X").numpy_source()
     assert "def _softmax" not in src and "def _comm" not in src and "import math" not in src

@@ -9,7 +9,7 @@ from fractions import Fraction
 from ...core import build as B
 from ...core.errors import MatcalcError, NotSupportedError
 from ...core.functions import FUNCTIONS
-from ...core.nodes import SCALAR, Expr, Add, Det, Diag, DimSize, Func, Hadamard, Inverse, Mul, Num, Trace, Transpose, Var
+from ...core.nodes import SCALAR, Expr, Add, Det, Diag, DimSize, Func, Hadamard, Inverse, Mul, Num, Ones, Trace, Transpose, Var
 from ..printing import broadcast_scalar, is_broadcast
 from .backends import Backend
 from .dense import DenseMaps
@@ -418,6 +418,9 @@ class Emitter(DenseMaps):
             # log(sigmoid(u)) = -softplus(-u): finite where sigmoid(u) underflows (u < -745), as a
             # loss's value must be (log(sigmoid(-1000)) = -1000, not log(0))
             return f"-{FUNCTIONS['softplus'].code[self.b.name]}(-{self.atom(e.arg.arg)})"
+        u = _one_minus_sigmoid(e.arg) if e.name == "log" else None
+        if u is not None:  # log(1 - sigmoid(u)) = -softplus(u), the other half of the cross-entropy
+            return f"-{FUNCTIONS['softplus'].code[self.b.name]}({self.code(u)})"
         spec = FUNCTIONS[e.name]
         if e.shape == SCALAR and self.b.name == "numpy" and spec.float_code:  # a float: math is faster
             return f"{spec.float_code}({self.code(e.arg)})"
@@ -532,3 +535,14 @@ def _transposes(e: Expr) -> int:
 def _size(d) -> int:
     return 1 if d == 1 else BIG
 
+
+def _one_minus_sigmoid(e: Expr):
+    """u where e is 1 - sigmoid(u) (1 a number or a vector or matrix of ones), else None."""
+    if not isinstance(e, Add) or len(e.args) != 2:
+        return None
+    one = [t for t in e.args if (isinstance(t, Num) and t.value == 1) or isinstance(t, Ones)]
+    rest = [t for t in e.args if t not in one]
+    if len(one) != 1 or len(rest) != 1:
+        return None
+    c, f = B.split_coeff(rest[0])
+    return f.arg if c == -1 and isinstance(f, Func) and f.name == "sigmoid" else None
