@@ -119,6 +119,16 @@ def test_generated_log_of_one_minus_sigmoid_is_finite_where_sigmoid_rounds_to_on
     assert math.isclose(value, -800.0 - math.log(2.0), rel_tol=1e-6)
 
 
+@pytest.mark.parametrize("backend", ["numpy", "jax", "torch"])
+def test_generated_log_cosh_is_finite_where_cosh_overflows(backend):
+    """log(cosh(u)) = |u| + softplus(-2 |u|) - log 2: the log-cosh loss at a residual of 800 is 800 - log 2."""
+    if backend != "numpy":
+        pytest.importorskip(backend)
+    f = matcalc.compile("sum(log(cosh(x)))", "x", outputs=("value",), backend=backend)
+    assert math.isclose(float(f(np.array([800.0, -800.0, 0.3]))), 2 * (800.0 - math.log(2.0)) + math.log(math.cosh(0.3)),
+                        rel_tol=1e-6)
+
+
 def test_generated_module_defines_only_the_helpers_it_uses():
     src = matcalc.grad("log(det(X))", "X").numpy_source()
     assert "def _softmax" not in src and "def _comm" not in src and "import math" not in src

@@ -418,6 +418,10 @@ class Emitter(DenseMaps):
             # log(sigmoid(u)) = -softplus(-u): finite where sigmoid(u) underflows (u < -745), as a
             # loss's value must be (log(sigmoid(-1000)) = -1000, not log(0))
             return f"-{FUNCTIONS['softplus'].code[self.b.name]}(-{self.atom(e.arg.arg)})"
+        if e.name == "log" and isinstance(e.arg, Func) and e.arg.name == "cosh":
+            # log(cosh(u)) = |u| + softplus(-2 |u|) - log 2: the log-cosh loss past |u| = 710, where cosh overflows
+            a = f"{FUNCTIONS['abs'].code[self.b.name]}({self.code(e.arg.arg)})"
+            return f"({a} + {FUNCTIONS['softplus'].code[self.b.name]}(-2.0 * {a}) - 0.6931471805599453)"
         u = _one_minus_sigmoid(e.arg) if e.name == "log" else None
         if u is not None:  # log(1 - sigmoid(u)) = -softplus(u), the other half of the cross-entropy
             return f"-{FUNCTIONS['softplus'].code[self.b.name]}({self.code(u)})"
