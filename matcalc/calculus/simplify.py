@@ -802,14 +802,19 @@ def _rewrite_node(n: Expr) -> Expr:
     return n
 
 
+def _scalar_factors(n: Expr) -> tuple:
+    """The factors of a product of scalars (a Mul's scalar monomial) or of an elementwise product,
+    and the function that rebuilds the product from new factors (coefficient and chain kept)."""
+    if isinstance(n, Mul):
+        c, factors, chain = n.split()
+        return factors, lambda *fs: B.mul(B.num(c), *fs, *chain)
+    return n.args, B.hadamard
+
+
 def _tanh_of_ratio(n: Expr):
     """sinh(u)^k / cosh(u)^k = tanh(u)^k, in a product of scalars or an elementwise product (the
     derivatives of log(cosh(u)), the log-cosh loss). None where there is no such pair."""
-    if isinstance(n, Mul):
-        c, factors, chain = n.split()
-        make = lambda *fs: B.mul(B.num(c), *fs, *chain)  # noqa: E731
-    else:
-        factors, make = n.args, B.hadamard
+    factors, make = _scalar_factors(n)
 
     def hyperbolic(f, name):  # (u, k) for name(u)^k
         k = 1
@@ -838,11 +843,7 @@ def _sign_products(n: Expr):
     either is defined): the derivative of |det X| brings sign(det X) beside det X,
     and log|det X| then has the gradient X^-T, not sign(det(X)) det(X) X^-T / abs(det(X)).
     None where there is no such pair."""
-    if isinstance(n, Mul):
-        c, factors, chain = n.split()
-        make = lambda *fs: B.mul(B.num(c), *fs, *chain)  # noqa: E731
-    else:
-        factors, make = n.args, B.hadamard
+    factors, make = _scalar_factors(n)
     signs = [i for i, f in enumerate(factors) if isinstance(f, Func) and f.name == "sign"]
     if not signs:
         return None
