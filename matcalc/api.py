@@ -363,7 +363,7 @@ def _gradients(expr, names: tuple, where) -> GradientsResult:
     f = _function(expr, where)
     parts = {n: grad(f, n) for n in names}
     dirs = {n: p.directions[0] for n, p in parts.items()}
-    df = simplify(_differential(f.node, dirs))
+    df = _differential(f.node, dirs)  # simplified if asked for (Result._differential)
     return GradientsResult(f, names, parts, differential=df, directions=tuple(dirs.values()))
 
 

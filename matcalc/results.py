@@ -14,7 +14,9 @@ import sys
 from .core.lazy_numpy import np  # NumPy is imported on first use (core/lazy_numpy.py)
 
 from .calculus.linear_map import LinearMap
+from .calculus.simplify import simplify
 from .core import build as B
+from .core.budget import request
 from .core.errors import LimitError, MatcalcError
 from .core.layout import inner_pair
 from .core.nodes import Expr, Trace, Var, Zero
@@ -74,10 +76,21 @@ class Result:
         self.function = function
         self.wrt = wrt
         self._expr = expr
-        self._differential = differential
+        self._differential_node = differential
         self.directions = directions
         self._forms = forms or {}
         self._first_order = first_order
+
+    @property
+    def _differential(self) -> Expr | None:
+        """df, simplified when first asked for: the answer is read off the differential as derived,
+        and most readers of a gradient or Hessian never print df, whose simplification was a third
+        of a gradient's time. Simplifying a node already simplified is a look-up (simplify.py)."""
+        d = self._differential_node
+        if d is not None:
+            with request("the differential"):
+                d = self._differential_node = simplify(d)
+        return d
 
     @property
     def node(self) -> Expr:

@@ -79,12 +79,14 @@ def is_symmetric_form(g: Expr) -> bool:
 
 
 def gradient_parts(f: Expr, x: Var) -> tuple:
-    """(df, dX, G): the differential, its direction, and the unconstrained gradient, simplified."""
+    """(df, dX, G): the differential as derived (not simplified: G is read off it and simplified,
+    and a result simplifies df only when it is asked for), its direction, and the unconstrained
+    gradient, simplified."""
     if f.shape != SCALAR:
         raise MatcalcError(f"the gradient needs a scalar function, but this one is {shape_words(f.shape)}; "
                            "use jacobian() for vector and matrix functions")
     dx = direction_for(x, f.free)
-    df = simplify(differential(f, {x.name: dx}))
+    df = differential(f, {x.name: dx})
     g = simplify(gradient_of(df, dx))
     return df, dx, g
 

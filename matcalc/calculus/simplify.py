@@ -676,7 +676,9 @@ def _sign_canonical(f: Expr) -> tuple:
 def _factor_out(ts, members, b: Expr, ex, memo: dict) -> Expr:
     """b^ex times the sum of the member terms with b^ex divided out."""
     inner = factor_sum([ts[i].build(drop_base=b, drop_exp=ex) for i in members], memo)
-    return B.mul(B.power(b, ex if isinstance(ex, Expr) else B.num(ex)) if ex != 1 else b, inner)
+    group = B.mul(B.power(b, ex if isinstance(ex, Expr) else B.num(ex)) if ex != 1 else b, inner)
+    # -(1 + b s) u / s, not (-1 - b s) u / s: the sign normal form, as for a shared matrix factor
+    return _sign_normal(group) if isinstance(group, Mul) else group
 
 
 def _coeff_cost(c: Fraction) -> int:

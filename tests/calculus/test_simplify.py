@@ -97,6 +97,11 @@ def test_a_factored_group_takes_the_sign_normal_form():
     assert str(r) == "P P' - (W + W') P H' where P = X - W H"  # not (-W - W') P H' + P P'
 
 
+def test_a_scalar_factored_out_leaves_the_sign_normal_form():
+    e = matcalc.parse("-u/s - b c u/s", where="u: vector(n); s: scalar; b: scalar; c: scalar").node
+    assert str(factor(e)) == "-(1 + b c) u / s"  # not (-1 - b c) u / s
+
+
 def test_factor_pulls_out_common_rational_coefficient():
     assert factor(P("2 a + 2 b")) is P("2 (a + b)")
 

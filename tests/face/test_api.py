@@ -141,6 +141,13 @@ def test_differential_is_an_expression_in_dx():
     assert str(r) == "2 dx' x"
 
 
+def test_a_gradients_differential_is_simplified_when_asked_for():
+    text, where = "-1/2 logdet(S) - 1/2 (x - m)' S^-1 (x - m)", "S: matrix(n,n)"
+    r = matcalc.grad(text, "S", where=where)
+    assert r._differential_node is not None
+    assert r.differential.node is matcalc.differential(text, "S", where=where).node
+
+
 def test_symmetric_variable_gradient_is_sym_of_the_unconstrained_one():
     r = matcalc.grad("<A, X>", "X", where="X: matrix(n,n) symmetric")
     assert str(r) == "1/2 (A + A')"
