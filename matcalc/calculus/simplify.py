@@ -21,7 +21,7 @@ costlier rewrites run, and the smallest result wins:
 
 The candidates: e rewritten and factored; where e has negative elementwise powers, factored with
 those too; and e expanded, then rewritten and factored (unless expansion makes a sum of more than
-EXPANDED_SUM_LIMIT terms).
+EXPANDED_SUM_LIMIT terms, or more than EXPANSION_WIDENING times as wide as the widest sum of e).
 
 `simplify(e)` returns the smallest (by tokens of its text form, `size.py`) of e and its rewritten forms;
 every candidate is equal to e, so the choice is safe.
@@ -51,6 +51,15 @@ EXPAND_BUDGET = 16
 #: differentials into sums of 16k terms (k = 32: 2.1 s -> 0.3 s, the same answer; k = 64: 11%
 #: longer, 4 s -> 1.2 s).
 EXPANDED_SUM_LIMIT = 128
+
+#: below EXPANDED_SUM_LIMIT, the most an expansion may widen: at most this many times the widest sum
+#: of the expression (or EXPANDED_SUM_FLOOR terms, for narrow ones). An expansion that widens more
+#: re-expands nested differentials rather than meeting like terms: the x' A^8 x Hessian's sums of 14
+#: terms became sums of 56, whose factored forms were all longer (the k = 8 Hessian took 47 ms, against
+#: 13 at k = 4 and 63 at k = 16; now 25). With 2 and 12 in place of 3 and 24 still no answer of
+#: tools/snapshot_outputs.py changes; with no widening at all 15 of its 1,634 derivations do.
+EXPANSION_WIDENING = 3
+EXPANDED_SUM_FLOOR = 24
 
 def text_size(e: Expr) -> int:
     """Printed size in tokens (brackets and commas not counted), the measure of compactness."""
@@ -193,7 +202,8 @@ def _candidates(e: Expr):
     negative = _has_negative_power(e)
     if negative:
         yield factor(r, negative=True)
-    limit = max(EXPANDED_SUM_LIMIT, _widest_sum(e))
+    widest = _widest_sum(e)
+    limit = max(min(EXPANDED_SUM_LIMIT, max(EXPANDED_SUM_FLOOR, EXPANSION_WIDENING * widest)), widest)
     try:
         x = expand(e, limit=limit)
     except _TooWide:  # (given up as soon as one sum is too wide: the rest is not expanded for nothing)

@@ -300,8 +300,18 @@ def test_an_expansion_into_a_sum_wider_than_the_limit_is_not_factored(monkeypatc
 
 
 def test_an_expansion_within_the_limit_is_factored_and_weighed(monkeypatch):
-    e = _products_of_sums(7, 16)  # 112 terms expanded
-    assert _widest_sum_factored(monkeypatch, e) == 112
+    e = _products_of_sums(3, 8)  # 24 terms expanded, from sums of 8
+    assert _widest_sum_factored(monkeypatch, e) == 24
+
+
+def test_an_expansion_within_three_times_a_wide_sum_is_factored_and_weighed(monkeypatch):
+    e = _products_of_sums(3, 16)  # 48 terms expanded, from sums of 16
+    assert _widest_sum_factored(monkeypatch, e) == 48
+
+
+def test_an_expansion_more_than_three_times_as_wide_as_the_widest_sum_is_not_factored(monkeypatch):
+    e = _products_of_sums(4, 8)  # 32 terms expanded, from sums of 8
+    assert _widest_sum_factored(monkeypatch, e) == 8
 
 
 def test_a_shared_negative_elementwise_power_is_pulled_out_when_that_is_shorter():
