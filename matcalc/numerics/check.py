@@ -158,6 +158,7 @@ def check(result, trials: int = 3, seed: int = 0, tol: float = 1e-5) -> CheckRep
     kind = result.kind
     check_sample_size(result, [f, result.node] + list(getattr(result.function, "context", ())) +
                       list(result.directions))
+    used = set(f.free) | set(result.node.free) | {d.name for d in result.directions}
     worst = worst_excess = 0.0
     all_zero = True
     done = 0
@@ -168,6 +169,10 @@ def check(result, trials: int = 3, seed: int = 0, tol: float = 1e-5) -> CheckRep
                                    list(result.directions), rng)
         for d in result.directions:
             vals[d.name] = sample_value(d, dims, rng)
+        for name in [n for n in vals if n in dims and n not in used]:
+            # a scalar declared with a dimension's name and used nowhere (X: n x n; n: scalar): its
+            # value would be read as that dimension's size, which it is not
+            del vals[name]
         for d, size in dims.items():  # sizes no variable fixes (unvec(v, m, n): only m*n is v's)
             if "*" not in d and d not in vals:
                 vals[d] = size

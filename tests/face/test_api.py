@@ -287,3 +287,10 @@ def test_a_wrt_name_with_braced_subscript_names_the_variable():
 def test_a_wrt_that_is_no_variable_suggests_the_one_meant(wrt, hint):
     with pytest.raises(matcalc.MatcalcError, match=re.escape(hint)):
         matcalc.grad("||W_1 x||^2 + x'A x", wrt)
+
+
+@pytest.mark.parametrize("kind", ["grad", "hessian"])
+def test_check_passes_with_a_scalar_named_like_a_dimension_that_f_does_not_use(kind):
+    # n's value must not be read as the size of dimension n (every sample failed)
+    r = getattr(matcalc, kind)("logdet(X) + tr(X)", "X", where="X: n x n spd; n: scalar")
+    assert matcalc.check(r).ok
