@@ -205,7 +205,7 @@ def _candidates(e: Expr):
     widest = _widest_sum(e)
     limit = max(min(EXPANDED_SUM_LIMIT, max(EXPANDED_SUM_FLOOR, EXPANSION_WIDENING * widest)), widest)
     try:
-        x = expand(e, limit=limit)
+        x = expand(r, limit=limit)
     except _TooWide:  # (given up as soon as one sum is too wide: the rest is not expanded for nothing)
         x = e
     if x is not e and _widest_sum(x) <= limit:
@@ -781,6 +781,9 @@ def _has_power_sum(e: Expr) -> bool:
 
 def _rewrite_node(n: Expr) -> Expr:
     if isinstance(n, Add):
+        n = _sigmoid_complement(n) or n
+        if not isinstance(n, Add):
+            return n
         return _factor_quadratic(n) or n
     if isinstance(n, Pow) and isinstance(n.base, Add) and isinstance(n.exp, Num) and n.exp.value < 0:
         # 1 / (1 + exp(-v)) = sigmoid(v)
@@ -989,6 +992,28 @@ def _rewrite_sigmoid_factors(factors: list, make):
     return make(*out)
 
 
+def _sigmoid_complement(n: Add):
+    """c - c sigmoid(-u) = c sigmoid(u), a pair of terms of a sum merged (also with c spread over a
+    vector, c ones(n)): the logistic log-likelihood written through sigmoid(-X w), as papers write
+    log(1 - p), has the gradient X' (y - sigmoid(X w)). The sum with each such pair merged, or None."""
+    items = [B.split_coeff(t) for t in n.args]
+    ones = {}  # coefficient -> the first term that is that coefficient times 1 (or ones)
+    for i, (c, rest) in enumerate(items):
+        if (isinstance(rest, Num) and rest.value == 1) or isinstance(rest, Ones):
+            ones.setdefault(c, i)
+    if not ones:
+        return None
+    out = list(n.args)
+    for j, (c, rest) in enumerate(items):
+        if isinstance(rest, Func) and rest.name == "sigmoid" and B.split_coeff(rest.arg)[0] < 0:
+            i = ones.pop(-c, None)
+            if i is not None:
+                out[i], out[j] = None, B.scale(-c, B.func("sigmoid", B.neg(rest.arg)))
+    if all(t is not None for t in out):
+        return None
+    return B.add(*[t for t in out if t is not None])
+
+
 def _sigmoid_of_reciprocal(b: Expr):
     """v when b = 1 + exp(-v) (so 1 / b = sigmoid(v), the logistic function as typed), else None."""
     u = _one_plus_exp(b)
@@ -1091,7 +1116,10 @@ def _reduce_inner(n: Mul):
         return None
     h = B.hadamard(col, b)
     if isinstance(h, Hadamard) and len(h.args) >= _factor_count(col) + _factor_count(b):
-        return None  # nothing merged
+        # nothing merged, unless as a sigmoid: exp(u)' (1 + exp(u)).^-1 = sum(sigmoid(u))
+        h = _rewrite_sigmoid_factors(list(h.args), B.hadamard)
+        if h is None or (isinstance(h, Hadamard) and len(h.args) >= _factor_count(col) + _factor_count(b)):
+            return None
     return B.sumall(h)
 
 

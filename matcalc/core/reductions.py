@@ -164,7 +164,26 @@ def det(x: Expr) -> Expr:
         split = _split_over_square_groups(x, det, mul, Det)
         if split is not None:
             return split
+    lemma = _rank_one_update(x)
+    if lemma is not None:
+        return lemma
     return Det._make((x,), SCALAR)
+
+
+def _rank_one_update(x: Expr):
+    """det(I + c u v') = 1 + c v'u (the matrix determinant lemma) for an identity plus one outer
+    product (u and v columns, c scalar factors): its gradient in u is v / (1 + v'u), where the
+    determinant kept whole gives det(u v' + I) (v u' + I)^-1 v. None for any other x."""
+    if not (isinstance(x, Add) and len(x.args) == 2):
+        return None
+    rest = [t for t in x.args if not isinstance(t, Identity)]
+    if len(rest) != 1 or not isinstance(rest[0], Mul):
+        return None
+    c, s, ch = rest[0].split()
+    for i in range(1, len(ch)):
+        if ch[i - 1].shape[1] == 1:  # u = ch[:i] (a column), v' = ch[i:] (a row)
+            return add(ONE, mul(num(c), *s, mul(*ch[i:]), mul(*ch[:i])))
+    return None
 
 
 def logdet(x: Expr) -> Expr:
@@ -184,6 +203,9 @@ def logdet(x: Expr) -> Expr:
         split = _split_over_square_groups(x, logdet, add, LogDet)
         if split is not None:
             return split
+    lemma = _rank_one_update(x)  # logdet(I + u v') = log|1 + v'u|
+    if lemma is not None:
+        return logdet(lemma)
     return LogDet._make((x,), SCALAR)
 
 
