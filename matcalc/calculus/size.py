@@ -189,8 +189,10 @@ def _hadamard(e: Hadamard) -> int:
 
 def _inverse(e: Inverse) -> int:
     a = e.arg
-    if isinstance(a, Transpose) and isinstance(a.arg, Var):
+    if isinstance(a, Transpose):
         return _s(a.arg) + 3  # X^-T
+    if a.shape[0] != 1 and a.shape[1] != 1 and a._c.get("print_transposed"):
+        return _s(a) + 2  # (A + X)^-T, where _s(a) counts the ' of (A + X)'
     return _s(a) + 3
 
 

@@ -322,8 +322,10 @@ class TextPrinter(Printer):
 
     def _print_Inverse(self, e):
         a = e.arg
-        if isinstance(a, Transpose) and isinstance(a.arg, Var):
-            return a.arg.name + "^-T", POW
+        if isinstance(a, Transpose):  # X^-T
+            return self.at(a.arg, ATOM) + "^-T", POW
+        if self.written_transposed(a):  # (A + X)^-T, not ((A + X)')^-1
+            return self.at(B.transpose(a), ATOM) + "^-T", POW
         return self.at(a, ATOM) + "^-1", POW
 
     def _print_MatPow(self, e):
@@ -553,8 +555,10 @@ class LatexPrinter(Printer):
 
     def _print_Inverse(self, e):
         a = e.arg
-        if isinstance(a, Transpose) and isinstance(a.arg, Var):
+        if isinstance(a, Transpose):  # X^{-T}
             return self.sup(a.arg, r"-\top"), POW
+        if self.written_transposed(a):  # (A + X)^{-T}
+            return self.sup(B.transpose(a), r"-\top"), POW
         return self.sup(a, "-1"), POW
 
     def _print_MatPow(self, e):

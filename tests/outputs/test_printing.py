@@ -126,3 +126,12 @@ def test_a_trace_of_symmetric_even_powers_is_written_as_a_frobenius_norm():
     """sqrt(tr(S^-2 P^2)) with S and P symmetric is ||P S^-1||_F: each even power splits into halves."""
     where = "C: matrix(n,n); P: matrix(n,n) spd; a: scalar"
     assert str(matcalc.grad("a ||((C' C + 1 I) P^-1)^-1||_F", "a", where=where)) == "||P (C' C + I)^-1||_F"
+
+
+def test_the_inverse_of_a_transposed_sum_is_written_with_minus_t():
+    e = matcalc.parse("(A + X)^-T", where="A: matrix(n,n); X: matrix(n,n)")
+    assert str(e) == "(A + X)^-T"  # not ((A + X)')^-1
+    assert e.latex() == r"\left(A + X\right)^{-\top}"
+    assert matcalc.parse(str(e), where="A: matrix(n,n); X: matrix(n,n)").node is e.node
+    from matcalc.calculus.size import size
+    assert size(e.node) == size(matcalc.parse("X^-T").node) + 2  # A + : as long as it reads
