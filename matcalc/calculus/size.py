@@ -160,6 +160,10 @@ def _pow(e: Pow) -> int:
         if d is not None:
             return 2 + d  # 1 / b^k
     if isinstance(x, Num):
+        if x.value == -1:
+            return _s(e.base) + 2  # 1 ./ p
+        if x.value == Fraction(-1, 2) and not self_inner(e.base, split_inverse=True):
+            return _s(e.base) + 3  # 1 ./ sqrt(x)
         return _pow_size(e.base, x.value)
     return _s(e.base) + 1 + _s(x)
 

@@ -182,6 +182,9 @@ class Printer:
                 return self.norm(y, fro) + ("" if k == 1 else self.power_suffix(str(k))), POW
             if v == Fraction(1, 2):
                 return self.sqrt(b), ATOM
+            if v in (-1, Fraction(-1, 2)) and e.shape != SCALAR and self.reciprocal_as_division:
+                # 1 ./ p, 1 ./ sqrt(x): shorter than p.^-1, x.^(-1/2) (size.py counts the same)
+                return "1 ./ " + self.at(B.power(b, B.num(-v)), POW), MUL
             if v == Fraction(-1, 2) and e.shape != SCALAR:
                 return self.elementwise_power(b, "-1/2"), POW
             ex = str(v.numerator) if v.denominator == 1 else f"{v.numerator}/{v.denominator}"
@@ -192,6 +195,8 @@ class Printer:
         if e.shape == SCALAR:
             return self.base(b) + self.power_suffix(ex), POW
         return self.elementwise_power(b, ex), POW
+
+    reciprocal_as_division = False
 
     def exponent(self, x: Expr) -> str:
         """A non-numeric exponent: only a name goes bare (x^(x'x), x^n)."""
@@ -236,6 +241,7 @@ class TextPrinter(Printer):
     calls = {Det: "det", LogDet: "logdet", Sum: "sum", Softmax: "softmax", LogSumExp: "logsumexp", Diag: "diag",
              DiagPart: "diag",
              Vec: "vec"}
+    reciprocal_as_division = True  # 1 ./ p for p.^-1 (LaTeX keeps p^{\circ -1}: one symbol, no \mathbf{1} \oslash)
 
     def paren(self, s):
         return "(" + s + ")"

@@ -135,3 +135,11 @@ def test_the_inverse_of_a_transposed_sum_is_written_with_minus_t():
     assert matcalc.parse(str(e), where="A: matrix(n,n); X: matrix(n,n)").node is e.node
     from matcalc.calculus.size import size
     assert size(e.node) == size(matcalc.parse("X^-T").node) + 2  # A + : as long as it reads
+
+
+@pytest.mark.parametrize("text, printed", [("x.^-1", "1 ./ x"), ("x.^(-1/2)", "1 ./ sqrt(x)"),
+                                           ("A' (A x + b).^-1", "A' (1 ./ (A x + b))"), ("x.^-2", "x.^-2")])
+def test_an_entrywise_reciprocal_is_written_as_a_division_where_shorter(text, printed):
+    e = matcalc.parse(text)
+    assert str(e) == printed
+    assert matcalc.parse(str(e), where=e.where).node is e.node
