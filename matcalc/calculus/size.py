@@ -200,6 +200,23 @@ def _inverse(e: Inverse) -> int:
     return _s(a) + 3
 
 
+def _transpose(e: Transpose) -> int:
+    a = e.arg
+    if isinstance(a, Softmax) and a.shape[0] != 1 and a.shape[1] != 1:
+        rows = 2 + size(B.transpose(a.arg))  # softmax(X, 2), each row's softmax, for softmax(X')'
+        if rows < _s(a) + 1:
+            e._c["rows_softmax"] = True
+            return rows
+    return _s(a) + 1
+
+
+def written_as_rows_softmax(e: Transpose) -> bool:
+    """Is softmax(Y)' written softmax(Y', 2) (each row's softmax), because that is shorter:
+    softmax(X W, 2), not softmax(W' X')'?"""
+    size(e)
+    return e._c.get("rows_softmax", False)
+
+
 def _matpow(e: MatPow) -> int:
     return _s(e.base) + 1 + number_size(Fraction(e.k))
 
@@ -219,7 +236,7 @@ SIZE = {
     Add: _add,
     Mul: _mul,
     Hadamard: _hadamard,
-    Transpose: lambda e: _s(e.arg) + 1,
+    Transpose: lambda e: _transpose(e),
     Inverse: _inverse,
     MatPow: _matpow,
     Pow: _pow,

@@ -11,7 +11,7 @@ from fractions import Fraction
 
 import re
 
-from ..calculus.size import printed_transposed
+from ..calculus.size import printed_transposed, written_as_rows_softmax
 from ..calculus.simplify import expand
 from ..calculus.size import size as tree_size
 from ..core import build as B
@@ -324,7 +324,10 @@ class TextPrinter(Printer):
         return f"comm({e.args[0]}, {e.args[1]})", ATOM
 
     def _print_Transpose(self, e):
-        return self.at(e.arg, POW) + "'", POW
+        a = e.arg
+        if isinstance(a, Softmax) and written_as_rows_softmax(e):  # each row's softmax, where shorter
+            return "softmax(" + self.doprint(B.transpose(a.arg)) + ", 2)", ATOM
+        return self.at(a, POW) + "'", POW
 
     def _print_Inverse(self, e):
         a = e.arg

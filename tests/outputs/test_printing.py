@@ -143,3 +143,11 @@ def test_an_entrywise_reciprocal_is_written_as_a_division_where_shorter(text, pr
     e = matcalc.parse(text)
     assert str(e) == printed
     assert matcalc.parse(str(e), where=e.where).node is e.node
+
+
+@pytest.mark.parametrize("text, printed", [("softmax(X')'", "softmax(X, 2)"), ("softmax(X W, 2)", "softmax(X W, 2)"),
+                                           ("softmax(X)'", "softmax(X)'")])
+def test_each_rows_softmax_is_written_with_its_index_where_shorter(text, printed):
+    e = matcalc.parse(text, where="X: matrix(m,n); W: matrix(n,k)")
+    assert str(e) == printed
+    assert matcalc.parse(str(e), where=e.where).node is e.node
