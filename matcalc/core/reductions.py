@@ -91,6 +91,8 @@ def sumall(x: Expr) -> Expr:
         return sumall(x.arg)
     if isinstance(x, Identity):
         return dimsize(x.args[0])
+    if isinstance(x, Softmax):  # each column sums to 1
+        return ONE if x.shape[1] == 1 else dimsize(x.shape[1])
     if isinstance(x, Mul):
         c, s, ch = x.split()
         if c != 1 or s:

@@ -366,3 +366,17 @@ def test_sinh_over_cosh_is_tanh(text, wrt, where, answer):
     r = matcalc.grad(text, wrt, where=where)
     assert str(r) == answer
     assert r.check().ok
+
+
+@pytest.mark.parametrize("text, wrt, where, answer", [
+    ("y' log(sigmoid(X w)) + (1 - y)' log(sigmoid(-(X w)))", "w", None, "X' (y - sigmoid(X w))"),
+    ("sum(log(1 + exp(-(X w)))) + (1 - y)' X w", "w", None, "X' (sigmoid(X w) - y)"),
+    ("sum(log(1 + exp(X w + b))) - y' (X w + b)", "b", "b: scalar", "sum(sigmoid(X w + b)) - sum(y)"),
+    ("det(I + x y')", "x", None, "y"),
+    ("logdet(I + x y')", "x", None, "y / (1 + x' y)"),
+    ("sum(softmax(x) .* log(softmax(x)))", "x", None, "log(p) .* p - (log(p)' p) p where p = softmax(x)"),
+])
+def test_logistic_softmax_and_rank_one_answers_read_like_the_textbook(text, wrt, where, answer):
+    r = matcalc.grad(text, wrt, where=where)
+    assert str(r) == answer
+    assert matcalc.check(r).ok

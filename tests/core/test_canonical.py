@@ -558,3 +558,15 @@ def test_regression_a_sum_whose_terms_rebuild_into_a_sum_keeps_every_term():
 def test_a_positive_matrix_power_of_zero_is_zero():
     """tr((C - C)^2) read back as ||zeros(n, n)||_F^2 instead of 0 (found by the long property profile)."""
     assert matcalc.parse("tr((C - C)^2)", where="C: matrix(n,n)") == matcalc.parse("0")
+
+
+def test_a_softmax_sums_to_one_per_column():
+    assert B.sumall(B.softmax(B.var("x", ("n", 1)))) is B.ONE
+    assert B.sumall(B.softmax(B.var("X", ("m", "n")))) is B.dimsize("n")
+
+
+def test_the_determinant_lemma_applies_to_an_identity_plus_an_outer_product():
+    x, y = B.var("x", ("n", 1)), B.var("y", ("n", 1))
+    update = B.add(B.identity("n"), B.mul(x, B.transpose(y)))
+    assert B.det(update) is B.add(B.ONE, B.mul(B.transpose(y), x))
+    assert isinstance(B.det(B.add(B.identity("n"), B.mul(x, B.transpose(x), B.var("A", ("n", "n"))))), Add)

@@ -293,3 +293,8 @@ def test_check_refuses_settings_that_are_not_numbers_it_can_use(kw):
     r = matcalc.grad("x' x", "x")
     with pytest.raises(matcalc.MatcalcError, match="trials|tol"):
         r.check(**kw)
+
+
+def test_a_size_given_by_name_fixes_a_dimension_written_as_a_number():
+    e = matcalc.parse("dim(n) x", where="x: vector(k)")
+    assert np.allclose(e.evaluate({"x": np.ones(2), "n": 4}), [4.0, 4.0])
