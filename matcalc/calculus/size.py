@@ -14,7 +14,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from ..core import build as B
-from ..core.layout import as_denominator, inner_pair, self_inner, transposes
+from ..core.layout import as_denominator, inner_pair, mean_factors, self_inner, transposes
 from ..core.nodes import (FRACTION_ONE, SCALAR, Add, Comm, Det, Diag, DiagPart, DimSize, Expr, Func, Hadamard, Identity, Inverse,
                           Kron, LogDet, LogSumExp, MatPow, Mul, Num, Ones, Pow, Softmax, Sum, Trace, Transpose, Unvec, Var, Vec, Zero)
 
@@ -109,8 +109,9 @@ def _denominator_size(f: Expr):
 
 def _mul(e: Mul) -> int:
     c, scal, chain = e.split()
-    items = 0
-    n_items = 0
+    means, scal = mean_factors(scal)
+    items = sum(1 + _s(x) for x in means)  # mean(x)
+    n_items = len(means)
     dens = []
     for f in scal:
         d = _denominator_size(f)

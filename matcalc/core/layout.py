@@ -10,7 +10,7 @@ way, here.
 from __future__ import annotations
 
 from . import build as B
-from .nodes import SCALAR, Add, Expr, MatPow, Mul, Num, Pow, Trace, Transpose
+from .nodes import SCALAR, Add, DimSize, Expr, MatPow, Mul, Num, Pow, Sum, Trace, Transpose
 
 
 def transposes(e: Expr) -> int:
@@ -115,3 +115,26 @@ def negated(x: Expr) -> Expr:
     if isinstance(x, Add):
         return B.add(*[B.scale(-1, t) for t in x.args])
     return B.scale(-1, x)
+
+
+def mean_factors(scal) -> tuple:
+    """(means, rest) of a product's scalar factors: sum(X) beside 1 / dim(d) for each size d of X
+    is written mean(X) (x - sum(x) / dim(n) is x - mean(x)); the Xs so written, and the other
+    factors. Only where each size is a different name (the mean of an n x n matrix is sum(X) / dim(n)^2)."""
+    if not any(isinstance(f, Sum) for f in scal):
+        return (), scal
+    inverse = {}  # a dimension's name -> the index of its factor 1 / dim(d)
+    for i, f in enumerate(scal):
+        if isinstance(f, Pow) and isinstance(f.base, DimSize) and isinstance(f.exp, Num) and f.exp.value == -1:
+            inverse.setdefault(f.base.args[0], i)
+    used, means = set(), []
+    for i, f in enumerate(scal):
+        if not isinstance(f, Sum):
+            continue
+        dims = [d for d in f.args[0].shape if d != 1]
+        at = [inverse.get(d) for d in dims]
+        if dims and len(set(dims)) == len(dims) and all(j is not None and j not in used for j in at):
+            used.update(at)
+            used.add(i)
+            means.append(f.args[0])
+    return tuple(means), tuple(f for i, f in enumerate(scal) if i not in used)

@@ -16,7 +16,7 @@ from ..calculus.simplify import expand
 from ..calculus.size import size as tree_size
 from ..core import build as B
 from ..core.functions import FUNCTIONS
-from ..core.layout import as_denominator, inner_pair, self_inner, transposes
+from ..core.layout import as_denominator, inner_pair, mean_factors, self_inner, transposes
 from ..core.errors import MatcalcError
 from ..language.declarations import GREEK, declarations_of, parse_declarations
 from ..language.reader import read
@@ -102,7 +102,7 @@ class Printer:
         s, q = self.p(e)
         return self.paren(s) if q < prec else s
 
-    # ---- products: coefficient, numerator factors, chain, denominator
+    # ---- products: coefficient, means, numerator factors, chain, denominator
     def split_product(self, e: Expr):
         if isinstance(e, Mul):
             c, scal, chain = e.split()
@@ -110,6 +110,7 @@ class Printer:
             c, scal, chain = Fraction(1), (e,), ()
         else:
             c, scal, chain = Fraction(1), (), (e,)
+        means, scal = mean_factors(scal)  # sum(x) / dim(n) is mean(x) (size.py counts the same)
         num, den = [], []
         for s in scal:
             d = as_denominator(s)
@@ -119,7 +120,7 @@ class Printer:
                 num.append(s)
         # textbook order: scalar names, then functions, then sums, then 1x1 products like x'y
         num.sort(key=_scalar_order)
-        return c, num, list(chain), den
+        return c, means, num, list(chain), den
 
     def order_terms(self, terms) -> list:
         pos = [t for t in terms if B.split_coeff(t)[0] > 0]
@@ -148,12 +149,14 @@ class Printer:
         return "".join(out), ADD
 
     def _print_Mul(self, e: Expr):
-        c, num, chain, den = self.split_product(e)
+        c, means, num, chain, den = self.split_product(e)
         sign = "-" if c < 0 else ""
         c = abs(c)
         p, q = c.numerator, c.denominator
-        items = [self.factor(s, len(num) + len(chain) > 1 and not (i == len(num) - 1 and not chain and not den))
-                 for i, s in enumerate(num)]
+        items = [self.call(self.mean_name, x)[0] for x in means]
+        items += [self.factor(s, len(items) + len(num) + len(chain) > 1
+                              and not (i == len(num) - 1 and not chain and not den))
+                  for i, s in enumerate(num)]
         items += [self.chain_factor(f) for f in chain]
         if den:
             dens = ([str(q)] if q != 1 else []) + [self.at(d, POW) for d in den]
@@ -197,6 +200,7 @@ class Printer:
         return self.elementwise_power(b, ex), POW
 
     reciprocal_as_division = False
+    mean_name = "mean"
 
     def exponent(self, x: Expr) -> str:
         """A non-numeric exponent: only a name goes bare (x^(x'x), x^n)."""
@@ -437,6 +441,7 @@ def latex_name(name: str) -> str:
 class LatexPrinter(Printer):
     """LaTeX for KaTeX: \\operatorname{tr}, X^{-1}, X^{\\top}, \\langle x, y \\rangle, \\|x\\|_2, \\odot."""
 
+    mean_name = r"\operatorname{mean}"
     calls = {Det: r"\det", LogDet: r"\log\det", Sum: r"\operatorname{sum}", Softmax: r"\operatorname{softmax}",
              LogSumExp: r"\operatorname{logsumexp}",
              Diag: r"\operatorname{diag}", DiagPart: r"\operatorname{diag}", Vec: r"\operatorname{vec}"}

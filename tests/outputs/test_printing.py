@@ -151,3 +151,13 @@ def test_each_rows_softmax_is_written_with_its_index_where_shorter(text, printed
     e = matcalc.parse(text, where="X: matrix(m,n); W: matrix(n,k)")
     assert str(e) == printed
     assert matcalc.parse(str(e), where=e.where).node is e.node
+
+
+@pytest.mark.parametrize("text, printed", [("x - mean(x)", "x - mean(x)"), ("mean(X)", "mean(X)"),
+                                           ("2 a sum(x) / dim(n)", "2 mean(x) a"),
+                                           ("mean(S)", "sum(S) / dim(n)^2")])
+def test_a_sum_over_its_count_is_written_as_a_mean(text, printed):
+    e = matcalc.parse(text, where="X: matrix(m,n); S: matrix(n,n); x: vector(n); a: scalar")
+    assert str(e) == printed
+    assert matcalc.parse(str(e), where=e.where).node is e.node
+    assert matcalc.parse(e.latex(), where=e.where).node is e.node
