@@ -208,7 +208,7 @@ def test_the_logistic_loss_typed_through_exp_has_the_textbook_gradient():
 
 
 @pytest.mark.parametrize("text, answer", [("sum(log(sum(exp(X), 1)))", "softmax(X)"),
-                                          ("sum(log(sum(exp(X), 2)))", "softmax(X')'")])
+                                          ("sum(log(sum(exp(X), 2)))", "softmax(X, 2)")])
 def test_the_gradient_of_a_summed_log_sum_exp_over_columns_or_rows_is_a_softmax(text, answer):
     r = matcalc.grad(text, "X", where="X: matrix(m,n)")
     assert str(r) == answer and r.check().ok
