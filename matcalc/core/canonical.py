@@ -253,6 +253,11 @@ def _merge_chain(chain: list) -> list:
             prev = out.pop()[0]  # ones(p,n) ones(n,q) = n ones(p,q)
             out.append((mul(dimsize(prev.shape[1]), ones((prev.shape[0], f.shape[1]))), 1))
             continue
+        if out and out[-1][1] == 1 and (  # diag(h) ones(n) = h, ones(1, n) diag(h) = h': the row sums
+                (isinstance(f, Ones) and f.shape[1] == 1 and isinstance(out[-1][0], Diag))
+                or (isinstance(f, Diag) and isinstance(out[-1][0], Ones) and out[-1][0].shape[0] == 1)):
+            prev = out.pop()[0]
+            f = prev.args[0] if isinstance(prev, Diag) else transpose(f.args[0])
         b, k = _base_exp(f)
         if out and out[-1][0] is b and b.is_square:
             k2 = out[-1][1] + k

@@ -570,3 +570,9 @@ def test_the_determinant_lemma_applies_to_an_identity_plus_an_outer_product():
     update = B.add(B.identity("n"), B.mul(x, B.transpose(y)))
     assert B.det(update) is B.add(B.ONE, B.mul(B.transpose(y), x))
     assert isinstance(B.det(B.add(B.identity("n"), B.mul(x, B.transpose(x), B.var("A", ("n", "n"))))), Add)
+
+
+def test_a_diagonal_matrix_times_ones_is_its_diagonal():
+    h, A = B.var("h", ("n", 1)), B.var("A", ("n", "m"))
+    assert B.mul(B.diag(h), B.ones(("n", 1))) is h
+    assert B.mul(B.ones((1, "n")), B.diag(h), A) is B.mul(B.transpose(h), A)
