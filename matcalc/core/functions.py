@@ -181,6 +181,57 @@ register(FunctionSpec(
     "arctan", numpy_function("arctan"), lambda u, B: B.power(B.add(B.ONE, B.power(u, 2)), -1), r"\arctan", _code("_np.arctan"),
     exact=_exact_zero_to(0)))
 
+# ---------------------------------------------------------------- stable forms of compositions
+@record
+class StableForm:
+    """outer(inner(u)) computed as an equal expression that stays finite where inner(u) under- or
+    overflows: a loss's value must be finite where the loss is (log(sigmoid(-1000)) = -1000, not
+    log(0)). Evaluation and generated code both compute these forms, so the reference and the code
+    agree in the tails. `match(arg, B)` gives u where outer's argument is the inner form, else None;
+    `value(u, B)` builds the equal expression from registered functions."""
+    outer: str
+    match: Callable
+    value: Callable
+
+
+def _applied(a, name: str, B):
+    """u where the node a is name(u) (found by building it: nodes are hash-consed), else None."""
+    ch = a.children
+    return ch[0] if len(ch) == 1 and B.func(name, ch[0]) is a else None
+
+
+def _one_minus(a, name: str, B):
+    """u where the node a is 1 - name(u) (1 spread over a vector or matrix too), else None."""
+    for t in a.children if len(a.children) == 2 else ():
+        c, f = B.split_coeff(t)
+        u = _applied(f, name, B) if c == -1 else None
+        if u is not None and B.sub(B.ONE, B.func(name, u)) is a:
+            return u
+    return None
+
+
+STABLE_FORMS: tuple = (
+    # log(sigmoid(u)) = -softplus(-u): finite where sigmoid(u) underflows (u < -745)
+    StableForm("log", lambda a, B: _applied(a, "sigmoid", B), lambda u, B: B.neg(B.func("softplus", B.neg(u)))),
+    # log(1 - sigmoid(u)) = -softplus(u), the other half of the cross-entropy
+    StableForm("log", lambda a, B: _one_minus(a, "sigmoid", B), lambda u, B: B.neg(B.func("softplus", u))),
+    # log(cosh(u)) = |u| + softplus(-2 |u|) - log 2: the log-cosh loss past |u| = 710, where cosh overflows
+    StableForm("log", lambda a, B: _applied(a, "cosh", B),
+               lambda u, B: B.add(B.func("abs", u), B.func("softplus", B.scale(-2, B.func("abs", u))),
+                                  B.neg(B.func("log", B.num(2))))),
+)
+
+
+def stable_form(outer: str, arg, B):
+    """The stable expression equal to outer(arg) (STABLE_FORMS), or None where none applies."""
+    for form in STABLE_FORMS:
+        if form.outer == outer:
+            u = form.match(arg, B)
+            if u is not None:
+                return form.value(u, B)
+    return None
+
+
 # ---------------------------------------------------------------- structural operations
 register(CallSpec("tr", aliases=("trace",), doc="trace of a square matrix"))
 register(CallSpec("det", doc="determinant"))

@@ -13,7 +13,8 @@ from functools import reduce
 from ..core.lazy_numpy import np  # NumPy is imported on first use (core/lazy_numpy.py)
 
 from ..core.errors import EvaluationError
-from ..core.functions import FUNCTIONS
+from ..core import build as B
+from ..core.functions import FUNCTIONS, stable_form
 from ..language.declarations import check_value
 from ..outputs.printing import to_text
 from ..core.nodes import (SERVICES, SCALAR, Add, Comm, Det, Diag, DiagPart, DimSize, Expr, Func, Hadamard, Identity, Inverse,
@@ -175,11 +176,24 @@ def squeeze(a: np.ndarray, shape):
 def evaluate_arrays(expr: Expr, arrays: dict, dims: dict) -> np.ndarray:
     """Evaluate on internal arrays (..., rows, cols); every node once."""
     memo: dict = {}
+    expr = _with_stable_forms(expr)
     with np.errstate(all="ignore"):
         for node in expr.walk():
             f = _EVAL[type(node)]
             memo[id(node)] = f(node, [memo[id(c)] for c in node.children], arrays, dims)
     return memo[id(expr)]
+
+
+def _with_stable_forms(e: Expr) -> Expr:
+    """e with log(sigmoid(u)) as -softplus(-u), log(cosh(u)) as |u| + softplus(-2 |u|) - log 2, ...
+    (functions.STABLE_FORMS): equal, and finite where the inner function under- or overflows, as
+    the generated code computes them. Kept on the node (evaluation repeats on one expression)."""
+    done = e._c.get("stable_forms")
+    if done is None:
+        def fn(n):
+            return (stable_form(n.name, n.arg, B) or n) if isinstance(n, Func) else n
+        done = e._c["stable_forms"] = B.transform(e, fn) if any(isinstance(n, Func) for n in e.walk()) else e
+    return done
 
 
 def _check(node, a, what):

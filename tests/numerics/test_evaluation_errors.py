@@ -298,3 +298,11 @@ def test_check_refuses_settings_that_are_not_numbers_it_can_use(kw):
 def test_a_size_given_by_name_fixes_a_dimension_written_as_a_number():
     e = matcalc.parse("dim(n) x", where="x: vector(k)")
     assert np.allclose(e.evaluate({"x": np.ones(2), "n": 4}), [4.0, 4.0])
+
+
+@pytest.mark.parametrize("text, z, value", [("log(sigmoid(z))", -800.0, -800.0), ("log(1 - sigmoid(-z))", -800.0, -800.0),
+                                            ("log(cosh(z))", 800.0, 800.0 - np.log(2.0))])
+def test_evaluation_is_finite_where_the_loss_is_although_its_inner_function_under_or_overflows(text, z, value):
+    # the generated code computes the same forms (core/functions.STABLE_FORMS)
+    got = matcalc.parse(text, where="z: scalar").evaluate({"z": z})
+    assert np.isclose(float(got), value)

@@ -91,6 +91,8 @@ CASES = [
     ("jacobian", "S^-1 A", "S", "S: matrix(n,n) spd", {"layout": "denominator"}),
     ("jacobian", "D' A", "D", "D: matrix(n,n) diagonal", {}),
     ("grad", "sum(y - y)", "y", "A: matrix(m,n); y: vector(n)", {}),  # y a parameter although it cancels
+    ("grad", "log(2) x'x + exp(1) sum(x) + sqrt(log(3))", "x", "", {}),  # PyTorch's log took no float
+    ("grad", "sum(log(cosh(A x - b))) - y' log(sigmoid(A x))", "x", "", {}),  # the stable forms
     ("hessian", "x' A x", "x", "", {}),
     ("hessian", "log(sum(exp(A x + b)))", "x", "", {}),
     ("hessian", "tr(A X X B)", "X", "", {}),

@@ -8,8 +8,8 @@ from fractions import Fraction
 
 from ...core import build as B
 from ...core.errors import MatcalcError, NotSupportedError
-from ...core.functions import FUNCTIONS
-from ...core.nodes import SCALAR, Expr, Add, Det, Diag, DimSize, Func, Hadamard, Inverse, Mul, Num, Ones, Trace, Transpose, Var
+from ...core.functions import FUNCTIONS, stable_form
+from ...core.nodes import SCALAR, Expr, Add, Det, Diag, DimSize, Func, Hadamard, Inverse, Mul, Num, Trace, Transpose, Var
 from ..printing import broadcast_scalar, is_broadcast
 from .backends import Backend
 from .dense import DenseMaps
@@ -118,7 +118,7 @@ class Emitter(DenseMaps):
             c = self.atom(t) if 1 in e.shape else fill(self.b.T, x=self.atom(t))  # a 1-D vector is its own transpose
             self.names[id(e)] = c
             return c
-        c = self._code(e)
+        c = repr(float(e.evaluate({}))) if e.children and _of_numbers(e) else self._code(e)
         if self.uses.get(id(e), 0) > 1 and not isinstance(e, (Var, Num, DimSize)) and not is_simple(c):
             c = self.assign(c)
         self.names[id(e)] = c
@@ -414,17 +414,9 @@ class Emitter(DenseMaps):
             if self.shares_lu(e.arg.arg) and self.b.det_inv:  # with the inverse, from one factorization
                 return f"{self.shared_lu(e.arg.arg)}[2]"
             return f"_log_det({self.code(e.arg.arg)})"
-        if e.name == "log" and isinstance(e.arg, Func) and e.arg.name == "sigmoid":
-            # log(sigmoid(u)) = -softplus(-u): finite where sigmoid(u) underflows (u < -745), as a
-            # loss's value must be (log(sigmoid(-1000)) = -1000, not log(0))
-            return f"-{FUNCTIONS['softplus'].code[self.b.name]}(-{self.atom(e.arg.arg)})"
-        if e.name == "log" and isinstance(e.arg, Func) and e.arg.name == "cosh":
-            # log(cosh(u)) = |u| + softplus(-2 |u|) - log 2: the log-cosh loss past |u| = 710, where cosh overflows
-            a = f"{FUNCTIONS['abs'].code[self.b.name]}({self.code(e.arg.arg)})"
-            return f"({a} + {FUNCTIONS['softplus'].code[self.b.name]}(-2.0 * {a}) - 0.6931471805599453)"
-        u = _one_minus_sigmoid(e.arg) if e.name == "log" else None
-        if u is not None:  # log(1 - sigmoid(u)) = -softplus(u), the other half of the cross-entropy
-            return f"-{FUNCTIONS['softplus'].code[self.b.name]}({self.code(u)})"
+        stable = stable_form(e.name, e.arg, B)
+        if stable is not None:  # log(sigmoid(u)) = -softplus(-u), ... (functions.STABLE_FORMS)
+            return self.code(stable)
         spec = FUNCTIONS[e.name]
         if e.shape == SCALAR and self.b.name == "numpy" and spec.float_code:  # a float: math is faster
             return f"{spec.float_code}({self.code(e.arg)})"
@@ -540,13 +532,11 @@ def _size(d) -> int:
     return 1 if d == 1 else BIG
 
 
-def _one_minus_sigmoid(e: Expr):
-    """u where e is 1 - sigmoid(u) (1 a number or a vector or matrix of ones), else None."""
-    if not isinstance(e, Add) or len(e.args) != 2:
-        return None
-    one = [t for t in e.args if (isinstance(t, Num) and t.value == 1) or isinstance(t, Ones)]
-    rest = [t for t in e.args if t not in one]
-    if len(one) != 1 or len(rest) != 1:
-        return None
-    c, f = B.split_coeff(rest[0])
-    return f.arg if c == -1 and isinstance(f, Func) and f.name == "sigmoid" else None
+def _of_numbers(e: Expr) -> bool:
+    """Is e a scalar made of numbers only (log(2), sqrt(log(3)))? Such a node is written as its
+    value: PyTorch's functions take no float. Kept on the node, from its children's answers."""
+    done = e._c.get("of_numbers")
+    if done is None:
+        done = e._c["of_numbers"] = e.shape == SCALAR and (
+            isinstance(e, Num) or (bool(e.children) and all(_of_numbers(c) for c in e.children)))
+    return done
