@@ -765,7 +765,7 @@ def common_subexpressions(e, limit: int = 3, taken=(), given=(), pair_transposes
             if k + kt + kn < 2:
                 continue
             size = tree_size(node)
-            saving = k * size + kt * tree_size(t) + kn * tree_size(ng) - (k + 2 * kt + 2 * kn) - size - 3
+            saving = k * size + kt * tree_size(t) + kn * tree_size(ng) - (k + 2 * kt + 2 * kn) - size - 2
             if saving > 0 and (best is None or saving > best[0]):
                 best = (saving, node)
         if best is None:
