@@ -290,7 +290,11 @@ def expand(e: Expr, budget: int = EXPAND_BUDGET, limit: int | None = None) -> Ex
 
 
 def _kept_by_expand(node: Expr) -> bool:
-    return isinstance(node, Func) or (isinstance(node, Pow) and not isinstance(node.exp, Num))
+    """Functions and powers that are not whole numbers are left as they are: expanding under a
+    root cancels numerically (||a - b|| as sqrt((a - 2 b)' a + b' b) lost all its digits where a
+    is near b, and went negative under the root)."""
+    return isinstance(node, Func) or (isinstance(node, Pow) and not (
+        isinstance(node.exp, Num) and node.exp.value.denominator == 1))
 
 
 def _transform_outside_functions(e: Expr, fn) -> Expr:
