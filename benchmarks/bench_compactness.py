@@ -68,7 +68,8 @@ def numerically_equal(entry: dict, result=None, trials: int = 2, seed: int = 0) 
     ref = reference_of(entry, r)
     rng = np.random.default_rng(seed)
     for _ in range(trials):
-        vals, _ = sample_values([r.function.node, r.node, ref.node], rng, dims=entry.get("dims"))
+        # (the declared variables too: they fix the sizes where f no longer holds them, tr(X (X' X)^-1 X') = n)
+        vals, _ = sample_values([r.function.node, r.node, ref.node, *r.function.context], rng, dims=entry.get("dims"))
         got = np.asarray(r.evaluate(vals), dtype=float)
         want = np.asarray(ref.evaluate(vals), dtype=float)
         if got.shape != want.shape:

@@ -266,7 +266,33 @@ def _merge_chain(chain: list) -> list:
                 out.append((b, k2))
             continue
         out.append((b, k))
-    return [_from_base_exp(b, k) for b, k in out]
+    result = [_from_base_exp(b, k) for b, k in out]
+    if len(result) > 2 and any(type(f) is Inverse and type(f.args[0]) is Mul for f in result):
+        cancelled = _cancel_inverse_runs(result)
+        if len(cancelled) < len(result):
+            return _merge_chain(cancelled)  # (what the cancellation brings together may merge in turn)
+    return result
+
+
+def _cancel_inverse_runs(chain: list) -> list:
+    """M^-1 m1 ... mk and m1 ... mk M^-1 dropped where M = m1 ... mk is a product of those factors:
+    (X' X)^-1 X' X = I, the projection X (X' X)^-1 X' X = X."""
+    i = 0
+    while i < len(chain):
+        f = chain[i]
+        if type(f) is Inverse and type(f.args[0]) is Mul:
+            c, s, base = f.args[0].split()
+            k = len(base)
+            if c == 1 and not s:
+                if tuple(chain[i + 1:i + 1 + k]) == base:
+                    chain = chain[:i] + chain[i + 1 + k:]
+                    continue
+                if i >= k and tuple(chain[i - k:i]) == base:
+                    chain = chain[:i - k] + chain[i + 1:]
+                    i -= k
+                    continue
+        i += 1
+    return chain
 
 
 #: merges of a Kronecker product with its neighbour in a chain that need constructors of the modules

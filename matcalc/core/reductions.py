@@ -47,12 +47,15 @@ def _trace_chain(ch: list) -> Expr:
     """tr of a chain, rotated (and possibly transposed) to its canonical form."""
     if len(ch) == 1:
         return trace(ch[0]) if not isinstance(ch[0], Mul) else Trace._make((ch[0],), SCALAR)
-    # merge across the wrap-around: tr(X^-1 A X) = tr(A)
-    rotated = _merge_chain(ch[1:] + ch[:1])
-    if len(rotated) < len(ch):
-        if not rotated:
-            return dimsize(ch[0].shape[1])
-        return trace(mul(*rotated))
+    # merge across the wrap-around: tr(X^-1 A X) = tr(A); an inverse of a product anywhere in the
+    # cycle: tr(X (X' X)^-1 X') = tr(I) = n
+    starts = range(1, len(ch)) if any(isinstance(f, Inverse) and isinstance(f.arg, Mul) for f in ch) else (1,)
+    for i in starts:
+        rotated = _merge_chain(ch[i:] + ch[:i])
+        if len(rotated) < len(ch):
+            if not rotated:
+                return dimsize(ch[i].shape[0])
+            return trace(mul(*rotated))
     n = len(ch)
     for i in range(n):  # a rotation that is 1x1 drops the trace: tr(x y') = y'x
         if ch[i].shape[0] == 1:

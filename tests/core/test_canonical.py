@@ -576,3 +576,11 @@ def test_a_diagonal_matrix_times_ones_is_its_diagonal():
     h, A = B.var("h", ("n", 1)), B.var("A", ("n", "m"))
     assert B.mul(B.diag(h), B.ones(("n", 1))) is h
     assert B.mul(B.ones((1, "n")), B.diag(h), A) is B.mul(B.transpose(h), A)
+
+
+def test_the_inverse_of_a_product_cancels_against_its_factors():
+    X, A = B.var("X", ("m", "n")), B.var("A", ("k", "n"))
+    gram_inv = B.inverse(B.mul(B.transpose(X), X))
+    assert B.mul(gram_inv, B.transpose(X), X) is B.identity("n")
+    assert B.mul(A, gram_inv, B.transpose(X), X) is A
+    assert B.trace(B.mul(X, gram_inv, B.transpose(X))) is B.dimsize("n")  # the projection's trace
