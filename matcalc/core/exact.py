@@ -20,11 +20,20 @@ def exact_root(v: Fraction, q: int):
     v = abs(v)
     out = []
     for part in (v.numerator, v.denominator):
-        r = round(part ** (1.0 / q))
-        for cand in (r - 1, r, r + 1):
-            if cand >= 0 and cand ** q == part:
-                out.append(cand)
-                break
-        else:
+        r = _integer_root(part, q)
+        if r ** q != part:
             return None
+        out.append(r)
     return sign * Fraction(out[0], out[1])
+
+
+def _integer_root(n: int, q: int) -> int:
+    """The largest r with r**q <= n (Newton's method on integers: a float root overflows past 1e308)."""
+    if n < 2:
+        return n
+    x = 1 << -(-n.bit_length() // q)  # 2^ceil(bits / q) > the root
+    while True:
+        y = ((q - 1) * x + n // x ** (q - 1)) // q
+        if y >= x:
+            return x
+        x = y

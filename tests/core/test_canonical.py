@@ -584,3 +584,10 @@ def test_the_inverse_of_a_product_cancels_against_its_factors():
     assert B.mul(gram_inv, B.transpose(X), X) is B.identity("n")
     assert B.mul(A, gram_inv, B.transpose(X), X) is A
     assert B.trace(B.mul(X, gram_inv, B.transpose(X))) is B.dimsize("n")  # the projection's trace
+
+
+@pytest.mark.parametrize("value, q, root", [(Fraction(10) ** 616, 2, Fraction(10) ** 308), (Fraction(27, 8), 3, Fraction(3, 2)),
+                                            (Fraction(-8), 3, Fraction(-2)), (Fraction(2), 2, None)])
+def test_exact_roots_hold_past_the_float_range(value, q, root):
+    from matcalc.core.exact import exact_root
+    assert exact_root(value, q) == root  # (a float root raised OverflowError past 1e308: ||1e308||)
