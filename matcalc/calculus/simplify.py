@@ -10,9 +10,10 @@ costlier rewrites run, and the smallest result wins:
   factors agree up to sign (u (x - m)' + w (m - x)' = (u - w) (x - m)'), a shared
   elementwise factor (also up to sign), or a common rational coefficient (1/2 (A + A'));
   the factored groups are factored once more (x x' - x m' - m x' + m m' = (x - m) (x - m)');
-* `rewrite` applies textbook identities: exp(u) / (1 + exp(u)) = sigmoid(u) and
-  exp(u) / sum(exp(u)) = softmax(u); scalar reductions y' ones = sum(y) and
-  (y ./ s)' s = sum(y) (a'b = sum(a .* b), taken only when the elementwise product merges);
+* `rewrite` applies textbook identities: exp(u) / (1 + exp(u)) = sigmoid(u),
+  c - c sigmoid(-u) = c sigmoid(u) and exp(u) / sum(exp(u)) = softmax(u); scalar reductions
+  y' ones = sum(y), (y ./ s)' s = sum(y) and exp(u)' (1 + exp(u)).^-1 = sum(sigmoid(u))
+  (a'b = sum(a .* b), taken only when the elementwise product merges);
   the sign normal form: a sum factor whose terms are all negative gives its sign to the
   product, -1/2 (-A - A') x = 1/2 (A + A') x; two denominators multiplied out where shorter,
   x / ((1 + q / nu) nu) = x / (nu + q); a quadratic with rational roots factored,
@@ -20,7 +21,7 @@ costlier rewrites run, and the smallest result wins:
   sign(u) relu(u) = relu(u).
 
 The candidates: e rewritten and factored; where e has negative elementwise powers, factored with
-those too; and e expanded, then rewritten and factored (unless expansion makes a sum of more than
+those too; and e rewritten and expanded (never under a root), then rewritten and factored (unless expansion makes a sum of more than
 EXPANDED_SUM_LIMIT terms, or more than EXPANSION_WIDENING times as wide as the widest sum of e).
 
 `simplify(e)` returns the smallest (by tokens of its text form, `size.py`) of e and its rewritten forms;
