@@ -98,7 +98,7 @@ class _Tok:
         return f"_Tok({self.kind}, {self.text!r}, {self.start})"
 
 
-_TOKEN = re.compile(r"\\([A-Za-z]+)\*?|\\(.)|([A-Za-z]+)|([0-9]+(?:\.[0-9]+)?|\.[0-9]+)|(\s+)|(%[^\n]*)|(.)", re.S)
+_TOKEN = re.compile(r"\\([A-Za-z]+)\*?|\\(.)|([A-Za-z]+)|((?:[0-9]+(?:\.[0-9]+)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?)|(\s+)|(%[^\n]*)|(.)", re.S)
 
 
 def _tokens(src: str) -> list:
