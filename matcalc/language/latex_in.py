@@ -541,7 +541,8 @@ class _Reader:
         if not elementwise:
             _refuse_complex_superscript(self, words, at)
         if words and words[0] == "circ" and not elementwise:
-            toks = [u for u in toks if not (u.kind == "cmd" and u.text == "circ")]
+            lead = next(k for k, u in enumerate(toks) if u.kind == "cmd" and u.text == "circ")
+            toks = toks[:lead] + toks[lead + 1:]  # only the leading one: x^{\circ y^{\circ 2}} keeps y's
             op = ".^"
             if not toks:
                 raise self.error("^{\\circ k} needs the power k", at)

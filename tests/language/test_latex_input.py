@@ -509,3 +509,10 @@ def test_matcalcs_latex_of_a_power_of_logdet_reads_back_as_itself(text):
                                           (r"2e^{t}", "2 exp(t)")])
 def test_a_number_in_scientific_notation_is_one_number_as_in_plain_text(latex, plain):
     assert str(matcalc.parse(latex, where="x: vector(n); t: scalar")) == plain  # 1e-3 was 1 e - 3, e a variable
+
+
+@pytest.mark.parametrize("text", ["x .^ (A .^ 2 y)", "x .^ (y .^ 2)", "x .^ (y .^ 2 + 1)"])
+def test_an_entrywise_power_inside_an_entrywise_exponent_reads_back(text):
+    where = "x: vector(n); A: matrix(n,n); y: vector(n)"
+    e = matcalc.parse(text, where=where)
+    assert matcalc.parse(e.latex(), where=where).node is e.node  # A^{\circ 2} inside read as A^2
