@@ -814,7 +814,22 @@ def func(name: str, x: Expr) -> Expr:
         return x.arg if x.name != name else x
     if isinstance(x, Zero) and spec.exact and spec.exact(Fraction(0)) == 0:
         return x
+    if spec.positive and _positive_size(x):  # abs(1 / dim(n)) = 1 / dim(n), sign(dim(n)) = 1
+        return x if spec.positive == "u" else ONE
     return Func._make((name, x), x.shape)
+
+
+def _positive_size(x: Expr) -> bool:
+    """Is x a positive number made of sizes and positive numbers (dim(n), 1 / (m n), 2 dim(k)^2)?"""
+    if isinstance(x, DimSize):
+        return True
+    if isinstance(x, Num):
+        return x.value > 0
+    if isinstance(x, Pow):
+        return isinstance(x.exp, Num) and _positive_size(x.base)
+    if isinstance(x, Mul) and x.shape == SCALAR:
+        return all(_positive_size(f) for f in x.args)
+    return False
 
 
 # ---------------------------------------------------------------- reductions

@@ -64,6 +64,7 @@ class FunctionSpec:
     domain: Callable | None = None      # ndarray -> bool array of bad entries
     domain_message: str = ""
     sympy: str | None = None            # definition in u, for a SymPy-derived derivative
+    positive: str = ""                  # f(u) where u > 0 is known: "u" (abs(n) = n for a size n) or "1"
 
     @property
     def latex_name(self) -> str:
@@ -147,10 +148,10 @@ register(FunctionSpec(
     "sqrt", numpy_function("sqrt"), code=_code("_np.sqrt"), rewrite="sqrt"))  # written as a half power
 register(FunctionSpec(
     "abs", numpy_function("abs"), lambda u, B: B.func("sign", u), code=_code("_np.abs"), float_code="abs",
-    exact=lambda x: abs(x), idempotent=True))
+    exact=lambda x: abs(x), idempotent=True, positive="u"))
 register(FunctionSpec(
     "sign", numpy_function("sign"), lambda u, B: B.zeros(u.shape), r"\operatorname{sign}", _code("_np.sign"),
-    exact=lambda x: Fraction((x > 0) - (x < 0)), idempotent=True))
+    exact=lambda x: Fraction((x > 0) - (x < 0)), idempotent=True, positive="1"))
 register(FunctionSpec(
     "softplus", _softplus, lambda u, B: B.func("sigmoid", u), r"\operatorname{softplus}",
     _code("_softplus", "jax.nn.softplus", "_torch.nn.functional.softplus")))
@@ -168,7 +169,7 @@ register(FunctionSpec(
     "relu", lambda x: np.maximum(x, 0.0),
     lambda u, B: B.mul(B.num(Fraction(1, 2)), B.add(B.ONE, B.func("sign", u))), r"\operatorname{relu}",
     _code("_relu", "jax.nn.relu", "_torch.relu"),
-    exact=lambda x: max(x, Fraction(0))))
+    exact=lambda x: max(x, Fraction(0)), positive="u"))
 register(FunctionSpec(
     "arcsin", numpy_function("arcsin"), lambda u, B: B.power(B.sub(B.ONE, B.power(u, 2)), B.num(Fraction(-1, 2))), r"\arcsin",
     _code("_np.arcsin"), exact=_exact_zero_to(0),

@@ -591,3 +591,10 @@ def test_the_inverse_of_a_product_cancels_against_its_factors():
 def test_exact_roots_hold_past_the_float_range(value, q, root):
     from matcalc.core.exact import exact_root
     assert exact_root(value, q) == root  # (a float root raised OverflowError past 1e308: ||1e308||)
+
+
+def test_abs_sign_and_relu_of_a_positive_size_fold():
+    n = B.dimsize("n")
+    assert B.func("abs", B.power(n, B.num(-1))) is B.power(n, B.num(-1))
+    assert B.func("sign", B.scale(2, n)) is B.ONE
+    assert B.func("relu", n) is n

@@ -42,6 +42,7 @@ class Backend:
     swapaxes: str = "{x}.swapaxes({a}, {b})"
     permute: str = "{x}.transpose({axes})"   # axes reordered (every axis named)
     stack: str = "_np.stack([{xs}])"          # arrays of one shape along a new first axis
+    functions_take_numbers: bool = True       # exp, log, ... of a Python number (PyTorch's take a tensor)
 
 
 NUMPY = Backend(
@@ -73,7 +74,7 @@ TORCH = Backend(
     zeros="_torch.zeros(({s}), dtype=_torch.float64)", diagflat="_torch.diag({x})",
     einsum="_torch.einsum({spec!r}, {ops})", matrix_power="_torch.linalg.matrix_power({x}, {k})",
     kron="_kron({a}, {b})", reshape="_torch.as_tensor({x}, dtype=_torch.float64).reshape({s})",
-    permute="{x}.permute({axes})")
+    permute="{x}.permute({axes})", functions_take_numbers=False)
 
 BACKENDS = {"numpy": NUMPY, "jax": JAX, "torch": TORCH}
 

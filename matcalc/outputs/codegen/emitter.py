@@ -400,7 +400,7 @@ class Emitter(DenseMaps):
         if isinstance(x, Num):
             v = x.value
             if v == Fraction(1, 2):
-                return f"{FUNCTIONS['sqrt'].code[self.b.name]}({self.code(b)})"
+                return f"{FUNCTIONS['sqrt'].code[self.b.name]}({self.function_argument(b)})"
             if v == -1:
                 return f"1.0 / {self.atom(b)}"
             if v == 2:
@@ -420,7 +420,13 @@ class Emitter(DenseMaps):
         spec = FUNCTIONS[e.name]
         if e.shape == SCALAR and self.b.name == "numpy" and spec.float_code:  # a float: math is faster
             return f"{spec.float_code}({self.code(e.arg)})"
-        return f"{spec.code[self.b.name]}({self.code(e.arg)})"
+        return f"{spec.code[self.b.name]}({self.function_argument(e.arg)})"
+
+    def function_argument(self, a: Expr) -> str:
+        """The code of a function's argument; one of sizes only (log(dim(n)), a Python int in the code)
+        as an array where the backend's functions take no Python number (PyTorch)."""
+        c = self.code(a)
+        return fill(self.b.asarray, x=c) if not self.b.functions_take_numbers and not a.free else c
 
     def _c_Trace(self, e):
         a = e.arg
