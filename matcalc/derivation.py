@@ -227,11 +227,12 @@ def _second_order(result, x: Var, dx: Var, v: Var, g: Expr, plain: bool = False)
     if result.kind == "hvp":
         proj = _projection(x)
         line = Op("mul", (Leaf(h), Leaf(dx))) if x.shape == SCALAR else Op("inner", (Leaf(h), Leaf(dx)))
+        moving = getattr(result, "moving", None)  # a row of a block product: every variable moves
         if proj:
-            dg = simplify(differential(g, {x.name: v}))
+            dg = simplify(differential(g, dict(moving) if moving else {x.name: v}))
             return second_order_steps(g, x, dx, v, Op("inner", (Leaf(dg), Leaf(dx))), "read off H[V]",
-                                      line, "sym(H[V])" if proj == "sym(G)" else proj)
-        return second_order_steps(g, x, dx, v, line, "read off H[V]")
+                                      line, "sym(H[V])" if proj == "sym(G)" else proj, moving=moving)
+        return second_order_steps(g, x, dx, v, line, "read off H[V]", moving=moving)
     if x.shape == SCALAR:
         return second_order_steps(g, x, dx, v, Op("mul", (Leaf(h), Leaf(dx), Leaf(v))), "read off H")
     if not result.is_map:  # <H dx, dx>, then H read off d2f = dx' H dx

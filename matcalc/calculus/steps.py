@@ -656,10 +656,11 @@ def _gradient_line(g: Expr, dx: Var) -> Node:
 
 
 def second_order_steps(g: Expr, x: Var, dx: Var, v: Var, answer: Node, rule: str,
-                       projected: Node | None = None, projection: str = "") -> list:
-    """d2f = <d(G), dX> with dX held fixed and X moving along v, expanded; then `answer`
-    (an expression of H read off, e.g. <H[V], dX>) by `rule`."""
-    dirs = {x.name: v}
+                       projected: Node | None = None, projection: str = "", moving: dict | None = None) -> list:
+    """d2f = <d(G), dX> with dX held fixed and X moving along v (or, for one row of a block
+    Hessian-vector product, every variable along its own direction: `moving`, name -> direction),
+    expanded; then `answer` (an expression of H read off, e.g. <H[V], dX>) by `rule`."""
+    dirs = dict(moving) if moving else {x.name: v}
     frozen = tuple(dirs.items())
     start = _op("inner", Pending(g), Leaf(dx)) if dx.shape != SCALAR else _op("mul", Pending(g), Leaf(dx))
     steps = [RawStep("d2f", "differentiate again, dX fixed", start, frozen)]

@@ -22,7 +22,7 @@ from .exact import exact_root as _exact_root
 from .exact import small_power as _small_power
 from .functions import FUNCTIONS
 from .nodes import (FRACTION_ONE, SCALAR, Add, Comm, Diag, DimSize, Expr, Func, Hadamard, Identity,
-                    Inverse, Kron, MatPow, Mul, Num, Ones, Pow, Transpose,
+                    Inverse, Kron, MatPow, Mul, Num, Ones, Pow, Softmax, Transpose,
                     Var, Zero)
 
 ONE_HALF = Fraction(1, 2)
@@ -253,6 +253,11 @@ def _merge_chain(chain: list) -> list:
             prev = out.pop()[0]  # ones(p,n) ones(n,q) = n ones(p,q)
             out.append((mul(dimsize(prev.shape[1]), ones((prev.shape[0], f.shape[1]))), 1))
             continue
+        if out and out[-1][1] == 1 and (  # ones(p, n) softmax(Z) = ones(p, m): each column sums to 1
+                (type(f) is Softmax and isinstance(out[-1][0], Ones))
+                or (isinstance(f, Ones) and type(out[-1][0]) is Transpose and type(out[-1][0].args[0]) is Softmax)):
+            prev = out.pop()[0]
+            f = ones((prev.shape[0], f.shape[1]))
         if out and out[-1][1] == 1 and (  # diag(h) ones(n) = h, ones(1, n) diag(h) = h': the row sums
                 (isinstance(f, Ones) and f.shape[1] == 1 and isinstance(out[-1][0], Diag))
                 or (isinstance(f, Diag) and isinstance(out[-1][0], Ones) and out[-1][0].shape[0] == 1)):

@@ -598,3 +598,9 @@ def test_abs_sign_and_relu_of_a_positive_size_fold():
     assert B.func("abs", B.power(n, B.num(-1))) is B.power(n, B.num(-1))
     assert B.func("sign", B.scale(2, n)) is B.ONE
     assert B.func("relu", n) is n
+
+
+def test_the_columns_of_a_softmax_sum_to_one_in_a_product():
+    Z = B.var("Z", ("n", "m"))
+    assert B.mul(B.ones((1, "n")), B.softmax(Z)) is B.ones((1, "m"))
+    assert B.mul(B.transpose(B.softmax(Z)), B.ones(("n", 1))) is B.ones(("m", 1))

@@ -174,3 +174,9 @@ def test_steps_too_deep_to_record_are_a_limit_error_not_a_recursion_error():
     r = matcalc.grad("exp(" * 200 + "x'x" + ")" * 200, "x")
     with pytest.raises(matcalc.MatcalcError, match="nested too deeply"):
         _ = r.steps
+
+
+def test_the_steps_of_a_block_hvp_row_move_every_variable_along_its_own_direction():
+    r = matcalc.hvp("y' softmax(Z)' x", ["y", "Z"], where="Z: matrix(n,m); x: vector(n)")
+    text = str(r.steps)  # part Z's second differential moved Z along v_y (a ShapeError)
+    assert "v_Z" in text and "v_y" in text
