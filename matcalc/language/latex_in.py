@@ -866,7 +866,8 @@ class _Reader:
                 return [self.named(word[1:], t.start, end)]
             if w in ("operatorname", "mathop"):
                 raise self.error(f"unknown function \\{w}{{{word}}}; the functions are "
-                                 f"{', '.join(list(CALLS) + list(FUNCTIONS))}", t.start)
+                                 f"{', '.join(n for n in list(CALLS) + list(FUNCTIONS) if n in _FUNC_WORDS)} "
+                                 f"(norms are written \\|x\\|_1, \\|x\\|_2, \\|X\\|_F)", t.start)
             if not re.fullmatch(r"[A-Za-z][A-Za-z0-9]*", word or ""):
                 raise self.error(f"\\{w}{{{word}}} is not a name", t.start)
             if len(word) > 1 and word not in self.decls and word not in _GREEK:

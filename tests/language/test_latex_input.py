@@ -516,3 +516,9 @@ def test_an_entrywise_power_inside_an_entrywise_exponent_reads_back(text):
     where = "x: vector(n); A: matrix(n,n); y: vector(n)"
     e = matcalc.parse(text, where=where)
     assert matcalc.parse(e.latex(), where=where).node is e.node  # A^{\circ 2} inside read as A^2
+
+
+def test_an_unknown_operatorname_lists_only_the_functions_latex_accepts():
+    with pytest.raises(matcalc.MatcalcError) as e:
+        matcalc.parse(r"\operatorname{norm1}(x)")
+    assert "norm1" not in str(e.value).split("the functions are")[1] and r"\|x\|_1" in str(e.value)
