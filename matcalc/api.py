@@ -15,7 +15,7 @@ from .core.errors import MatcalcError, NotSupportedError
 from .core.nodes import SCALAR
 from .calculus.readoff import differential as _differential
 from .calculus.readoff import kronecker_of
-from .calculus.linear_map import LinearMap
+from .calculus.linear_map import Deferred, LinearMap
 from .expression import Expression, parse
 from .language.declarations import parse_declarations
 from .language.latex_in import variable_name
@@ -203,26 +203,33 @@ def hessian(expr, wrt, where=None) -> HessianResult | BlockHessianResult:
     if x.shape == SCALAR:
         H = simplify(B.substitute(dG, {dx.name: B.ONE}))
         return HessianResult(f, wrt, H, df, directions=(dx,), gradient=g,
-                             bilinear=simplify(B.mul(dx, dx, H)), first_order=partial(grad, f, wrt))
+                             bilinear=Deferred(lambda: simplify(B.mul(dx, dx, H)), "the second differential"),
+                             first_order=partial(grad, f, wrt))
     if x.shape[1] == 1:
         H = simplify(kronecker_of(dG, dx))
         return HessianResult(f, wrt, H, df, directions=(dx,), gradient=g,
-                             bilinear=simplify(B.mul(B.transpose(dx), H, dx)), first_order=partial(grad, f, wrt))
+                             bilinear=Deferred(lambda: simplify(B.mul(B.transpose(dx), H, dx)), "the second differential"),
+                             first_order=partial(grad, f, wrt))
     Hv = dG
     if sym:
         Hv = simplify(project(dG, x))
     if diag:
         Hv = simplify(B.diag(B.diagpart(dG)))
-    try:
-        kron = simplify(kronecker_of(Hv, v))
-    except MatcalcError:
-        kron = None
-    bil = simplify(B.substitute(B.inner(v, Hv), {v.name: dx}))  # d2f = <dX, H[dX]>
-    forms = {"kron": kron} if kron is not None else {}
-    forms["bilinear"] = bil
-    return HessianResult(f, wrt, Hv, df, directions=(dx, v), bilinear=bil, gradient=g, forms=forms,
+    # the Kronecker form and d2f = <dX, H[dX]> are made when asked for (printing, forms, r.kron)
+    kron = Deferred(lambda: _kronecker_form(Hv, v), "the Kronecker form")
+    bil = Deferred(lambda: simplify(B.substitute(B.inner(v, Hv), {v.name: dx})), "the second differential")
+    return HessianResult(f, wrt, Hv, df, directions=(dx, v), bilinear=bil, gradient=g,
+                         forms={"kron": kron, "bilinear": bil},
                          linear_map=LinearMap(Hv, v, x, sym=sym, diag=diag, kron=kron),
                          first_order=partial(grad, f, wrt))
+
+
+def _kronecker_form(L, direction):
+    """J with vec(L(D)) = J vec(D), simplified, or None where the map has no closed form."""
+    try:
+        return simplify(kronecker_of(L, direction))
+    except MatcalcError:
+        return None
 
 
 def _mixed_hessian(expr, a: str, b: str, where) -> HessianResult:
@@ -248,12 +255,9 @@ def _mixed_hessian(expr, a: str, b: str, where) -> HessianResult:
             B.mul(B.num(B.ONE_HALF), B.add(general, B.transpose(general))) if is_symmetric_var(xb) else None)
     L = dG if onto is None else simplify(B.substitute(dG, {db.name: onto}))
     direction = db if onto is None else general
-    try:  # J with vec(L(D)) = J vec(D), as a matrix variable's own Hessian has
-        kron = simplify(kronecker_of(L, direction))
-    except MatcalcError:
-        kron = None
-    return HessianResult(f, (a, b), dG, df, directions=(dxa, db), gradient=ga,
-                         forms={"kron": kron} if kron is not None else {},
+    # J with vec(L(D)) = J vec(D), as a matrix variable's own Hessian has, made when asked for
+    kron = Deferred(lambda: _kronecker_form(L, direction), "the Kronecker form")
+    return HessianResult(f, (a, b), dG, df, directions=(dxa, db), gradient=ga, forms={"kron": kron},
                          linear_map=LinearMap(L, direction, xb, kron=kron), first_order=partial(grad, f, a))
 
 

@@ -13,7 +13,7 @@ import sys
 
 from .core.lazy_numpy import np  # NumPy is imported on first use (core/lazy_numpy.py)
 
-from .calculus.linear_map import LinearMap
+from .calculus.linear_map import LinearMap, resolve
 from .calculus.simplify import simplify
 from .core import build as B
 from .core.budget import request
@@ -169,7 +169,9 @@ class Result:
         if self._differential is not None:
             out["differential"] = {"text": to_text(self._differential), "latex": to_latex(self._differential)}
         for k, e in self._forms.items():
-            out[k] = {"text": to_text(e), "latex": to_latex(e)}
+            e = resolve(e)
+            if e is not None:
+                out[k] = {"text": to_text(e), "latex": to_latex(e)}
         return out
 
     def evaluate(self, values: dict | None = None, **kw):
@@ -277,7 +279,8 @@ class _MapResult(Result):
     def kron(self) -> Expression | None:
         """The Kronecker form vec(L(D)) = J vec(D) of a linear map, where it has one."""
         m = self.linear_map
-        return None if m is None or m.kron is None else self._wrap(m.kron)
+        k = None if m is None else resolve(m.kron)
+        return None if k is None else self._wrap(k)
 
     def _dense(self, vals: dict):
         m = self.linear_map
@@ -330,8 +333,12 @@ class HessianResult(_MapResult):
 
     def __init__(self, *a, bilinear: Expr | None = None, gradient: Expr | None = None, **k):
         super().__init__(*a, **k)
-        self._bilinear = bilinear
+        self._bilinear_form = bilinear
         self._gradient = gradient
+
+    @property
+    def _bilinear(self) -> Expr | None:
+        return resolve(self._bilinear_form)
 
     @property
     def bilinear(self) -> Expression | None:

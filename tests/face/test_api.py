@@ -304,3 +304,12 @@ def test_check_allows_for_the_truncation_error_of_its_differences():
 def test_check_of_a_differential_whose_direction_was_renamed():
     r = matcalc.differential("dx' x", "x", where="dx: vector(n)")  # the direction is dx2
     assert matcalc.check(r).ok
+
+
+def test_a_hessians_kronecker_form_and_second_differential_are_made_when_asked_for():
+    from matcalc.calculus.linear_map import Deferred
+    r = matcalc.hessian("tr(A X X B)", "X")
+    assert isinstance(r.linear_map.kron, Deferred)
+    assert str(r.kron) == "(kron(B A, I) + kron(I, A' B')) comm(n, n)"
+    assert str(r.bilinear) == "2 tr(A dX^2 B)"
+    assert set(r.forms()) >= {"kron", "bilinear"}
