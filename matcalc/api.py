@@ -153,14 +153,15 @@ def jacobian(expr, wrt: str, where=None, layout: str = "numerator") -> JacobianR
     # a symmetric or diagonal X: the map of the directions in X's space (dX projected onto it), as its
     # gradient and Hessian are; F's values stay as they are
     sym, diag = is_symmetric_var(x), is_diagonal_var(x)
-    try:
-        kron = simplify(B.mul(kronecker_of(dF, dx), _projection(x, sym, diag)))
-        if layout == "denominator":
-            kron = simplify(B.transpose(kron))
-    except MatcalcError:
-        kron = None
-    forms = {"kron": kron} if kron is not None else {}
-    return JacobianResult(f, wrt, dF, dF, directions=(dx,), layout=layout, forms=forms,
+
+    def kron_form():
+        try:
+            kron = simplify(B.mul(kronecker_of(dF, dx), _projection(x, sym, diag)))
+        except MatcalcError:
+            return None
+        return simplify(B.transpose(kron)) if layout == "denominator" else kron
+    kron = Deferred(kron_form, "the Kronecker form")  # made when asked for (printing, forms, r.kron)
+    return JacobianResult(f, wrt, dF, dF, directions=(dx,), layout=layout, forms={"kron": kron},
                           linear_map=LinearMap(dF, dx, x, sym=sym, diag=diag, kron=kron, layout=layout,
                                                project_values=False))
 
