@@ -301,7 +301,8 @@ def test_a_size_given_by_name_fixes_a_dimension_written_as_a_number():
 
 
 @pytest.mark.parametrize("text, z, value", [("log(sigmoid(z))", -800.0, -800.0), ("log(1 - sigmoid(-z))", -800.0, -800.0),
-                                            ("log(cosh(z))", 800.0, 800.0 - np.log(2.0))])
+                                            ("log(cosh(z))", 800.0, 800.0 - np.log(2.0)),
+                                            ("log(1 + exp(z))", 800.0, 800.0)])
 def test_evaluation_is_finite_where_the_loss_is_although_its_inner_function_under_or_overflows(text, z, value):
     # the generated code computes the same forms (core/functions.STABLE_FORMS)
     got = matcalc.parse(text, where="z: scalar").evaluate({"z": z})
