@@ -77,6 +77,12 @@ def prepare(expr, wrt: str, where=None, order: int = 1, want_scalar: bool = Fals
     return f, x
 
 
+def _names_in_use(f: Expression) -> set:
+    """The names a direction must not take: the function's variables and the other declared ones
+    (hvp of u'u by a declared v: the direction v was the variable v, a duplicate argument in code)."""
+    return set(f.node.free) | {getattr(v, "name", None) for v in f.context} - {None}
+
+
 def constrained_gradient_parts(f: Expression, x) -> tuple:
     """(df, dX, G, G on X): G the gradient of the formula on all matrices, then put back on X.
 
@@ -197,7 +203,7 @@ def hessian(expr, wrt, where=None) -> HessianResult | BlockHessianResult:
         return hessian(expr, a, where) if a == b else _mixed_hessian(expr, a, b, where)
     f, x = prepare(expr, wrt, where, order=2, want_scalar=True, question="Hessian")
     df, dx, _, g = constrained_gradient_parts(f, x)
-    v = direction_for(x, f.node.free | {dx.name}, base="V" if x.shape[1] != 1 else "v") \
+    v = direction_for(x, _names_in_use(f) | {dx.name}, base="V" if x.shape[1] != 1 else "v") \
         if x.shape != SCALAR and x.shape[1] != 1 else dx
     dG = simplify(_differential(g, {x.name: v}))
     sym, diag = is_symmetric_var(x), is_diagonal_var(x)
@@ -241,7 +247,7 @@ def _mixed_hessian(expr, a: str, b: str, where) -> HessianResult:
     f, xb = prepare(f, b)  # an orthogonal variable is a general one here: perturbing it leaves the manifold
     f, xa = prepare(f, a)
     df, dxa, _, ga = constrained_gradient_parts(f, xa)
-    db = direction_for(xb, f.node.free | {dxa.name})
+    db = direction_for(xb, _names_in_use(f) | {dxa.name})
     dG = simplify(_differential(ga, {xb.name: db}))
     if is_symmetric_var(xa) or is_diagonal_var(xa):
         dG = simplify(project(dG, xa))
@@ -278,7 +284,7 @@ def hvp(expr, wrt, where=None, direction: str | None = None) -> HvpResult | Bloc
     if direction is None:
         direction = "V" if x.shape[0] != 1 and x.shape[1] != 1 else "v"
     df, dx, _, g = constrained_gradient_parts(f, x)
-    v = direction_for(x, f.node.free | {dx.name}, base=direction)
+    v = direction_for(x, _names_in_use(f) | {dx.name}, base=direction)
     Hv = simplify(_differential(g, {x.name: v}))
     if is_symmetric_var(x) or is_diagonal_var(x):  # on the variable's own space, like the gradient
         Hv = simplify(project(Hv, x))
@@ -383,7 +389,7 @@ def _block_hvp(expr, names: tuple, where, direction: str) -> BlockHvpResult:
     for n in names:  # orthogonal variables are general ones here (all of them move at once)
         f, _ = prepare(f, n)
     xs = {n: prepare(f, n)[1] for n in names}
-    taken = set(f.node.free) | {"d" + n for n in names}
+    taken = _names_in_use(f) | {"d" + n for n in names}
     vs = {}
     for i, n in enumerate(names):
         base = f"{direction}_{n}" if n.isalnum() else f"{direction}{i + 1}"

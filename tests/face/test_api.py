@@ -313,3 +313,9 @@ def test_a_hessians_kronecker_form_and_second_differential_are_made_when_asked_f
     assert str(r.kron) == "(kron(B A, I) + kron(I, A' B')) comm(n, n)"
     assert str(r.bilinear) == "2 tr(A dX^2 B)"
     assert set(r.forms()) >= {"kron", "bilinear"}
+
+
+def test_a_direction_never_takes_the_name_of_a_declared_variable():
+    r = matcalc.hvp("u'u", "v", where="u, v: vector(n)")  # v is declared, not in f: the direction is v2
+    assert [d.name for d in r.directions] == ["dv", "v2"]
+    assert np.allclose(r.to_numpy()(np.ones(2), np.ones(2), np.ones(2)), 0.0)  # no duplicate argument
