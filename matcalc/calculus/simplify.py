@@ -817,9 +817,6 @@ def _rewrite_node(n: Expr) -> Expr:
         n = _softmax_of_columns(n)
         if not isinstance(n, Hadamard):
             return n
-        n = _broadcast_as_diagonal(n)
-        if not isinstance(n, Hadamard):
-            return n
         n = _rewrite_sigmoid_factors(list(n.args), B.hadamard) or n
         return _oriented_factors(n) if isinstance(n, Hadamard) else n
     return n
@@ -858,26 +855,6 @@ def _tanh_of_ratio(n: Expr):
             rest = [g for m, g in enumerate(factors) if m not in (i, j)]
             return make(*rest, B.power(B.func("tanh", h[0]), B.num(-h[1])))
     return None
-
-
-def _broadcast_as_diagonal(n: Hadamard) -> Expr:
-    """(u ones(1, k)) .* M = diag(u) M and (ones(m) v') .* M = M diag(v): a vector spread over the
-    rows or columns of a matrix scales them (the factorization machine's gradient x x' V - diag(x.^2) V,
-    not (x.^2 ones(1, k)) .* V). n itself where no factor is such a spread."""
-    left, right, rest = [], [], []
-    for f in n.args:
-        ch = f.split()[2] if isinstance(f, Mul) and f.split()[0] == 1 and not f.split()[1] else ()
-        if len(ch) == 2 and isinstance(ch[1], Ones) and ch[1].shape[0] == 1 and ch[0].shape[1] == 1:
-            left.append(ch[0])
-        elif len(ch) == 2 and isinstance(ch[0], Ones) and ch[0].shape[1] == 1 and ch[1].shape[0] == 1:
-            right.append(B.transpose(ch[1]))
-        else:
-            rest.append(f)
-    if not rest or not (left or right):
-        return n
-    parts = ([B.diag(B.hadamard(*left))] if left else []) + [B.hadamard(*rest)] + \
-        ([B.diag(B.hadamard(*right))] if right else [])
-    return B.mul(*parts)
 
 
 def _sign_products(n: Expr):

@@ -388,10 +388,3 @@ def test_expansion_never_enters_a_root_where_it_would_cancel_numerically():
     a = np.array([1.0, 2.0])
     got = r.evaluate({"a": a, "b": a + 1e-8, "c": 1.0})
     assert np.allclose(got, 2 * (1 - np.sqrt(2) * 1e-8) * np.ones(2) / np.sqrt(2), rtol=1e-9)
-
-
-def test_a_vector_spread_over_rows_or_columns_is_a_diagonal_scaling():
-    e = matcalc.parse("(u ones(1,k)) .* M .* (ones(n) v')", where="u: vector(n); v: vector(k); M: matrix(n,k)")
-    assert str(simplify(e.node)) == "diag(u) M diag(v)"
-    r = matcalc.grad("1/2 (x' V V' x - sum((x.^2)' (V.^2)))", "V", where="x: vector(n); V: matrix(n,k)")
-    assert str(r) == "(x x' - diag(x.^2)) V"  # the factorization machine, not (x.^2 ones(1, k)) .* V
