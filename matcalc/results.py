@@ -19,7 +19,7 @@ from .core import build as B
 from .core.budget import request
 from .core.errors import LimitError, MatcalcError
 from .core.layout import inner_pair
-from .core.nodes import Expr, Trace, Var, Zero
+from .core.nodes import DimSize, Expr, Trace, Var, Zero
 from .derivation import PartSteps, Steps, steps_for
 from .expression import Expression, declarations_of, numpy_shape
 from .numerics.evaluate import check_values, evaluate
@@ -127,7 +127,14 @@ class Result:
         extra = [self.function.node] + [d for d in self.directions] + self._wrt_variables()
         if self._differential is not None:
             extra.append(self._differential)
-        return declarations_of(self._expr, tuple(extra))
+        return declarations_of(self._expr, tuple(extra + self._sizing_variables(self._expr)))
+
+    def _sizing_variables(self, *exprs) -> list:
+        """Declared variables that fix a size the answer writes as a number (2 dim(n) x, where f
+        was tr(X (X' X)^-1 X') x' x: X gives n)."""
+        sizes = {str(n.args[0]) for e in exprs + (self.function.node,) for n in e.walk() if isinstance(n, DimSize)}
+        return [v for v in self.function.context if isinstance(v, Var) and sizes & {str(d) for d in v.shape}] \
+            if sizes else []
 
     def _wrt_variables(self) -> list:
         """The variables differentiated by, also where they cancelled (sum(y - y) by y: y is declared)."""

@@ -319,3 +319,10 @@ def test_a_direction_never_takes_the_name_of_a_declared_variable():
     r = matcalc.hvp("u'u", "v", where="u, v: vector(n)")  # v is declared, not in f: the direction is v2
     assert [d.name for d in r.directions] == ["dv", "v2"]
     assert np.allclose(r.to_numpy()(np.ones(2), np.ones(2), np.ones(2)), 0.0)  # no duplicate argument
+
+
+def test_where_declares_the_variable_that_fixes_a_size_the_answer_writes():
+    r = matcalc.grad("tr(X (X' X)^-1 X') x' x", "x", where="X: matrix(m,n); x: vector(k)")
+    assert str(r) == "2 dim(n) x" and "X: matrix(m,n)" in r.where  # n is X's
+    e = matcalc.parse(str(r), where=r.where)
+    assert np.allclose(e.evaluate({"x": np.ones(2), "X": np.ones((4, 3))}), [6.0, 6.0])
