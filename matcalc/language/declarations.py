@@ -329,6 +329,9 @@ def _parse_spec(spec: str, item: str):
             if w.endswith(":"):  # x: vector(n), y: vector(n)
                 raise DeclarationError(f"{_show(item)} holds two declarations: separate them with ';' "
                                        "(x: vector(n); y: vector(n))")
+            if w in ("x", "×") and kind == "matrix" and words.index(w) + 1 < len(words):  # Q: n x n x k
+                raise DeclarationError(f"{_show(item)} has more than two sizes: matcalc's variables are scalars, "
+                                       "vectors and matrices (an array of more axes is not supported)")
             close = difflib.get_close_matches(w.split("(")[0].lower(), PROPS + KINDS, n=1)
             hint = f" (did you mean {close[0]}?)" if close else ""
             raise DeclarationError(f"unknown property {_show(w)} in {_show(item)}{hint}; properties are "

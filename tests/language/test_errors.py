@@ -656,3 +656,8 @@ def test_an_index_expression_as_a_subscript_says_what_a_subscript_is(text):
 def test_a_transpose_typed_as_the_letter_t_offers_the_transpose():
     with pytest.raises(matcalc.MatcalcError, match="write X' X"):
         matcalc.parse("XtX")
+
+
+def test_a_declaration_with_three_sizes_says_arrays_of_more_axes_are_not_supported():
+    with pytest.raises(matcalc.MatcalcError, match="more than two sizes"):
+        matcalc.parse("sum(Q)", where="Q: n x n x k")  # it said: unknown property 'x'
