@@ -235,7 +235,13 @@ def _mul(node, ch, arrays, dims):
 def _pow(node, ch, arrays, dims):
     b, e = ch
     out = np.power(b, e)
-    return _check(node, out, "a power outside its domain (a negative base to a fractional power, or 0 to a negative power)")
+    if np.all(np.isfinite(out)) or np.any(np.isnan(out)) or not np.all(np.isfinite(b)):
+        return _check(node, out, "a power outside its domain (a negative base to a fractional power, or 0 to a "
+                                 "negative power)")
+    # an infinite power of finite numbers: 0 to a negative power, or too large for a float
+    if np.any((b == 0) & (e < 0)):
+        return _check(node, out, "a power outside its domain (0 to a negative power)")
+    return _check(node, out, "a power that overflowed (too large for a floating-point number)")
 
 
 def _func(node, ch, arrays, dims):

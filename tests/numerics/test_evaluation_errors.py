@@ -307,3 +307,8 @@ def test_evaluation_is_finite_where_the_loss_is_although_its_inner_function_unde
     # the generated code computes the same forms (core/functions.STABLE_FORMS)
     got = matcalc.parse(text, where="z: scalar").evaluate({"z": z})
     assert np.isclose(float(got), value)
+
+
+def test_a_power_too_large_for_a_float_says_it_overflowed():
+    with pytest.raises(matcalc.MatcalcError, match="overflowed"):
+        matcalc.parse("2^(10^6) x").evaluate({"x": np.ones(2)})  # it said: outside its domain
