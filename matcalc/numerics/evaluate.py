@@ -83,6 +83,13 @@ def bind_dims(exprs, values: dict, skip=()) -> tuple:
             raw = np.asarray(v) if not isinstance(v, (str, bytes)) else None
         except (ValueError, TypeError):  # ragged nested lists
             raw = None
+        if raw is not None and raw.dtype.kind == "O":  # Fractions, Decimals, big ints: as floats where they are numbers
+            try:
+                raw = raw.astype(float)
+            except OverflowError:
+                raise EvaluationError(f"the value of {name} is too large for a floating-point number") from None
+            except (TypeError, ValueError):
+                pass
         if raw is None or raw.dtype.kind not in "biuf":
             kind = "complex" if raw is not None and raw.dtype.kind == "c" else "not numeric"
             raise EvaluationError(f"the value of {name} is {kind}: give a real number or array") from None

@@ -312,3 +312,11 @@ def test_evaluation_is_finite_where_the_loss_is_although_its_inner_function_unde
 def test_a_power_too_large_for_a_float_says_it_overflowed():
     with pytest.raises(matcalc.MatcalcError, match="overflowed"):
         matcalc.parse("2^(10^6) x").evaluate({"x": np.ones(2)})  # it said: outside its domain
+
+
+def test_exact_numbers_are_taken_as_floats_and_huge_ones_are_refused_as_such():
+    from fractions import Fraction
+    e = matcalc.parse("x'x")
+    assert np.isclose(float(e.evaluate({"x": [Fraction(1, 2), Fraction(1, 3)]})), 13 / 36)  # was "not numeric"
+    with pytest.raises(matcalc.MatcalcError, match="too large"):
+        e.evaluate({"x": [10 ** 400, 1]})
