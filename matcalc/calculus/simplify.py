@@ -33,6 +33,7 @@ from fractions import Fraction
 from math import gcd, isqrt
 
 from ..core import build as B
+from ..core.functions import one_plus
 from .size import size
 from ..core.nodes import (FRACTION_ONE, SCALAR, Add, Expr, Func, Hadamard, Identity, MatPow, Mul, Num, Ones, Pow,
                           Sum, Transpose, Var)
@@ -739,15 +740,9 @@ def _is_exp_of(f: Expr):
 
 
 def _one_plus_exp(b: Expr):
-    """u when b = 1 + exp(u) (also broadcast: ones + exp(u))."""
-    if isinstance(b, Add) and len(b.args) == 2:
-        a0, a1 = b.args
-        for one, other in ((a0, a1), (a1, a0)):
-            if (isinstance(one, Num) and one.value == 1) or isinstance(one, Ones):
-                u = _is_exp_of(other)
-                if u is not None:
-                    return u
-    return None
+    """u when b = 1 + exp(u) (also broadcast: ones + exp(u)); the registry's matcher, which the
+    stable form log(1 + exp(u)) = softplus(u) uses too."""
+    return one_plus(b, "exp", B)
 
 
 def _softmax_of_columns(n: Hadamard) -> Expr:

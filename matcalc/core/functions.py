@@ -201,7 +201,7 @@ def _applied(a, name: str, B):
     return ch[0] if len(ch) == 1 and B.func(name, ch[0]) is a else None
 
 
-def _one_minus(a, name: str, B):
+def one_minus(a, name: str, B):
     """u where the node a is 1 - name(u) (1 spread over a vector or matrix too), else None."""
     for t in a.children if len(a.children) == 2 else ():
         c, f = B.split_coeff(t)
@@ -211,7 +211,7 @@ def _one_minus(a, name: str, B):
     return None
 
 
-def _one_plus(a, name: str, B):
+def one_plus(a, name: str, B):
     """u where the node a is 1 + name(u) (1 spread over a vector or matrix too), else None."""
     for t in a.children if len(a.children) == 2 else ():
         u = _applied(t, name, B)
@@ -224,9 +224,9 @@ STABLE_FORMS: tuple = (
     # log(sigmoid(u)) = -softplus(-u): finite where sigmoid(u) underflows (u < -745)
     StableForm("log", lambda a, B: _applied(a, "sigmoid", B), lambda u, B: B.neg(B.func("softplus", B.neg(u)))),
     # log(1 - sigmoid(u)) = -softplus(u), the other half of the cross-entropy
-    StableForm("log", lambda a, B: _one_minus(a, "sigmoid", B), lambda u, B: B.neg(B.func("softplus", u))),
+    StableForm("log", lambda a, B: one_minus(a, "sigmoid", B), lambda u, B: B.neg(B.func("softplus", u))),
     # log(1 + exp(u)) = softplus(u): the logistic loss as it is usually written, past u = 709
-    StableForm("log", lambda a, B: _one_plus(a, "exp", B), lambda u, B: B.func("softplus", u)),
+    StableForm("log", lambda a, B: one_plus(a, "exp", B), lambda u, B: B.func("softplus", u)),
     # log(cosh(u)) = |u| + softplus(-2 |u|) - log 2: the log-cosh loss past |u| = 710, where cosh overflows
     StableForm("log", lambda a, B: _applied(a, "cosh", B),
                lambda u, B: B.add(B.func("abs", u), B.func("softplus", B.scale(-2, B.func("abs", u))),
