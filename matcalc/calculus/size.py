@@ -135,8 +135,8 @@ def _mul(e: Mul) -> int:
     if dens:  # top / bottom, the coefficient's denominator joining the bottom
         top = (1 if p != 1 or not n_items else 0) + items
         return sign + top + 1 + (1 if q != 1 else 0) + sum(dens)
-    if q != 1:
-        return sign + 3 + items
+    if q != 1:  # 1/2 x' y is written x' y / 2 (the text printer's unit_fraction_as_divisor)
+        return sign + (2 if p == 1 and n_items else 3) + items
     return sign + (1 if p != 1 or not n_items else 0) + items
 
 

@@ -164,6 +164,8 @@ class Printer:
             bottom = dens[0] if len(dens) == 1 else self.paren(self.juxt(dens))
             return sign + self.frac(top, bottom), MUL
         if q != 1:
+            if p == 1 and items and self.unit_fraction_as_divisor:
+                return sign + self.frac(self.juxt(items), str(q)), MUL  # (A + A') / 2
             coef = self.rational(p, q)
             return sign + (self.juxt([coef] + items) if items else coef), MUL
         if p != 1 or not items:
@@ -200,6 +202,7 @@ class Printer:
         return self.elementwise_power(b, ex), POW
 
     reciprocal_as_division = False
+    unit_fraction_as_divisor = False
     mean_name = "mean"
 
     def exponent(self, x: Expr) -> str:
@@ -246,6 +249,8 @@ class TextPrinter(Printer):
              DiagPart: "diag",
              Vec: "vec"}
     reciprocal_as_division = True  # 1 ./ p for p.^-1 (LaTeX keeps p^{\circ -1}: one symbol, no \mathbf{1} \oslash)
+    # (A + A') / 2 for 1/2 (A + A'), a token shorter (LaTeX keeps \frac{1}{2} in front, as typeset books do)
+    unit_fraction_as_divisor = True
 
     def paren(self, s):
         return "(" + s + ")"

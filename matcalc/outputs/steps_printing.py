@@ -10,7 +10,7 @@ from __future__ import annotations
 from ..calculus.steps import Leaf, Op, Pending, RawStep
 from ..core import build as B
 from ..core.layout import self_inner
-from ..core.nodes import Det, Hadamard, LogDet, Mul, Trace, Var, Zero
+from ..core.nodes import SCALAR, Det, Hadamard, LogDet, Mul, Trace, Var, Zero
 from .printing import ADD, ATOM, MUL, POW, LatexPrinter, TextPrinter
 
 LHS_TEXT = {"df": "df", "d2f": "d2f", "dF": "dF"}
@@ -138,8 +138,13 @@ class _LinePrinter:
         return s
 
     def _mul(self, node):
-        items = [self._factor(a, first=(i == 0)) for i, a in enumerate(node.args)]
-        return " ".join(items), MUL
+        args = node.args
+        q = _unit_fraction(args[0]) if len(args) > 1 and self.printer.unit_fraction_as_divisor else None
+        if q is not None:  # d(x' A x) / 2 and ||x|| d(x' x) / 2, as the text printer writes 1/2 x' A x
+            rest = B.scale(q, args[0].expr)
+            args = args[1:] if rest is B.ONE else (Leaf(rest),) + tuple(args[1:])
+        items = [self._factor(a, first=(i == 0)) for i, a in enumerate(args)]
+        return " ".join(items) + (f" / {q}" if q is not None else ""), MUL
 
     def _had(self, node):
         op = r" \odot " if self.latex else " .* "
@@ -188,6 +193,15 @@ class _LinePrinter:
         if self.latex:
             return r"\left\langle " + a + ", " + b + r" \right\rangle", ATOM
         return "<" + a + ", " + b + ">", ATOM
+
+
+def _unit_fraction(node):
+    """q when node is a scalar with the coefficient 1/q (q > 1): 1/2, or 1/2 ||x||; else None."""
+    if isinstance(node, Leaf) and node.expr.shape == SCALAR:
+        v = B.split_coeff(node.expr)[0]
+        if v.numerator == 1 and v.denominator != 1:
+            return v.denominator
+    return None
 
 
 def _is_hadamard(node) -> bool:

@@ -242,7 +242,7 @@ def test_a_difference_is_written_one_way_with_the_sign_outside():
     for where, inv in (("x, mu: vector(n); Sigma: matrix(n,n)", "Sigma^-T"),
                        ("x, mu: vector(n); Sigma: matrix(n,n) spd", "Sigma^-1")):
         r = matcalc.grad(f, "Sigma", where=where)
-        assert str(r) == f"1/2 {inv} (I - (x - mu) (x - mu)' {inv})"
+        assert str(r) == f"{inv} (I - (x - mu) (x - mu)' {inv}) / 2"
         assert r.check()
 
 

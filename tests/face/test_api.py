@@ -150,7 +150,7 @@ def test_a_gradients_differential_is_simplified_when_asked_for():
 
 def test_symmetric_variable_gradient_is_sym_of_the_unconstrained_one():
     r = matcalc.grad("<A, X>", "X", where="X: matrix(n,n) symmetric")
-    assert str(r) == "1/2 (A + A')"
+    assert str(r) == "(A + A') / 2"
     assert str(r.unconstrained) == "A"
 
 

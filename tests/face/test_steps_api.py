@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 
 import numpy as np
 import pytest
@@ -155,13 +156,13 @@ def test_cli_without_steps_shows_none(capsys):
 
 def test_a_sum_is_differentiated_in_the_order_it_was_typed():
     steps = matcalc.grad("1/2 x'Ax + b'x + c", "x").steps
-    assert str(steps[0]) == "df = d(1/2 x' A x + b' x + c)"
-    assert str(steps[1]) == "df = 1/2 d(x' A x) + b' dx"
+    assert str(steps[0]) == "df = d(x' A x / 2 + b' x + c)"
+    assert str(steps[1]) == "df = d(x' A x) / 2 + b' dx"
 
 
 def test_a_norm_in_a_typed_sum_stays_one_term():
     steps = matcalc.grad("c' x + 1/2 ||A x - b||^2", "x").steps
-    assert str(steps[0]) == "df = d(c' x + 1/2 ||A x - b||^2)"
+    assert str(steps[0]) == "df = d(c' x + ||A x - b||^2 / 2)"
 
 
 def test_a_rule_without_its_own_name_is_named_after_the_operation_as_written():
@@ -172,8 +173,13 @@ def test_a_rule_without_its_own_name_is_named_after_the_operation_as_written():
 
 def test_steps_too_deep_to_record_are_a_limit_error_not_a_recursion_error():
     r = matcalc.grad("exp(" * 200 + "x'x" + ")" * 200, "x")
-    with pytest.raises(matcalc.MatcalcError, match="nested too deeply"):
-        _ = r.steps
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(1000)  # Python's default: an earlier test (a notebook kernel) may have raised it
+    try:
+        with pytest.raises(matcalc.MatcalcError, match="nested too deeply"):
+            _ = r.steps
+    finally:
+        sys.setrecursionlimit(limit)
 
 
 def test_the_steps_of_a_block_hvp_row_move_every_variable_along_its_own_direction():
