@@ -166,7 +166,23 @@ def _pow(e: Pow) -> int:
         if x.value == Fraction(-1, 2) and not self_inner(e.base, split_inverse=True):
             return _s(e.base) + 3  # 1 ./ sqrt(x)
         return _pow_size(e.base, x.value)
-    return _s(e.base) + 1 + _s(x)
+    n = _s(e.base) + 1 + _s(x)
+    if e.shape == SCALAR:  # s^(p/2) is sqrt(s)^p, and (x'x)^(p/2 - 1) is ||x||^(p - 2), where shorter
+        x2 = B.add(*[B.scale(2, t) for t in x.args]) if isinstance(x, Add) else B.scale(2, x)
+        si = self_inner(e.base, split_inverse=True)
+        n2 = (_norm_size(*si) if si is not None else 1 + _s(e.base)) + 1 + size(x2)
+        if n2 < n:
+            e._c["root_power"] = (si, x2)
+            return n2
+    return n
+
+
+def root_power(e: Pow):
+    """(norm, k) when the scalar power e = s^(k/2) of a symbolic k is written as its square root to
+    the power k, because that is shorter (the printers follow): norm is (y, frobenius?) where s is
+    y'y, written ||y||^k, else None, written sqrt(s)^k. None when e is written as it is."""
+    size(e)
+    return e._c.get("root_power")
 
 
 def _trace(e: Trace) -> int:

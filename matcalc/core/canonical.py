@@ -592,6 +592,10 @@ def power(b: Expr, e) -> Expr:
             return b
     elif isinstance(b, Num) and b.value == 1:
         return b
+    elif isinstance(b, Pow) and b.shape == SCALAR and isinstance(b.exp, Num) and b.exp.value.denominator % 2 == 0:
+        # (s^(1/2))^p = s^(p/2): s >= 0 wherever s^(1/2) is real, so ||x||^p ||x||^-1 merge into one power
+        r = b.exp.value
+        return power(b.base, add(*[scale(r, t) for t in e.args]) if isinstance(e, Add) else scale(r, e))
     return Pow._make((b, e), b.shape)
 
 

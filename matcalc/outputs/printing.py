@@ -11,7 +11,7 @@ from fractions import Fraction
 
 import re
 
-from ..calculus.size import printed_transposed, written_as_rows_softmax
+from ..calculus.size import printed_transposed, root_power, written_as_rows_softmax
 from ..calculus.simplify import expand
 from ..calculus.size import size as tree_size
 from ..core import build as B
@@ -196,9 +196,13 @@ class Printer:
             if e.shape == SCALAR:
                 return self.base(b) + self.power_suffix(ex, v.denominator != 1), POW
             return self.elementwise_power(b, ex, v.denominator != 1), POW
-        ex = self.exponent(x)
         if e.shape == SCALAR:
-            return self.base(b) + self.power_suffix(ex), POW
+            rp = root_power(e)
+            if rp is not None:  # ||x||^(p - 2) for (x'x)^(p/2 - 1), sqrt(t)^a for t^(a/2) (size.py decides)
+                root = self.norm(*rp[0]) if rp[0] is not None else self.sqrt(b)
+                return root + self.power_suffix(self.exponent(rp[1])), POW
+            return self.base(b) + self.power_suffix(self.exponent(x)), POW
+        ex = self.exponent(x)
         return self.elementwise_power(b, ex), POW
 
     reciprocal_as_division = False

@@ -604,3 +604,18 @@ def test_the_columns_of_a_softmax_sum_to_one_in_a_product():
     Z = B.var("Z", ("n", "m"))
     assert B.mul(B.ones((1, "n")), B.softmax(Z)) is B.ones((1, "m"))
     assert B.mul(B.transpose(B.softmax(Z)), B.ones(("n", 1))) is B.ones(("m", 1))
+
+
+def test_a_symbolic_power_of_a_square_root_is_one_power_so_norm_powers_merge():
+    """(s^(1/2))^p = s^(p/2) (s >= 0 wherever its root is real): ||x||^p / ||x|| meets ||x||^(p - 1)."""
+    p = B.var("p", (1, 1))
+    s = B.mul(B.transpose(x()), x())
+    norm = B.sqrt(s)
+    assert B.power(norm, p) is B.power(s, B.scale(Fraction(1, 2), p))
+    assert B.mul(B.power(norm, p), B.power(norm, B.num(-1))) is B.power(norm, B.add(p, B.num(-1)))
+
+
+def test_a_symbolic_power_of_an_integer_power_is_not_merged():
+    """(a^2)^p is |a|^(2p), not a^(2p): only an even root's power merges."""
+    a, p = B.var("a", (1, 1)), B.var("p", (1, 1))
+    assert B.power(B.power(a, B.num(2)), p).base is B.power(a, B.num(2))

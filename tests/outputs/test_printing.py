@@ -161,3 +161,20 @@ def test_a_sum_over_its_count_is_written_as_a_mean(text, printed):
     assert str(e) == printed
     assert matcalc.parse(str(e), where=e.where).node is e.node
     assert matcalc.parse(e.latex(), where=e.where).node is e.node
+
+
+@pytest.mark.parametrize("f,wrt,answer", [
+    ("||x||^p", "x", "p ||x||^(p - 2) x"),
+    ("||A x - b||^p", "x", "p ||A x - b||^(p - 2) A' (A x - b)"),
+    ("||X||_F^p", "X", "p ||X||_F^(p - 2) X"),
+])
+def test_a_norm_to_a_symbolic_power_is_written_as_a_norm(f, wrt, answer):
+    """(x'x)^(p/2 - 1) is ||x||^(p - 2), where that is shorter; it reads back as itself."""
+    r = matcalc.grad(f, wrt, where="p: scalar; A: matrix(m,n); X: matrix(m,n)")
+    assert str(r) == answer
+    assert matcalc.parse(str(r), where=r.where).node is r.node
+    assert r.check()
+
+
+def test_a_power_of_an_inner_product_stays_one_where_the_norm_is_longer():
+    assert str(matcalc.grad("(x'x)^p", "x", where="p: scalar")) == "2 p (x' x)^(p - 1) x"
