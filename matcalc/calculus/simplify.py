@@ -34,9 +34,10 @@ from math import gcd, isqrt
 
 from ..core import build as B
 from ..core.functions import one_plus
+from ..core.layout import self_inner
 from .size import size
 from ..core.nodes import (FRACTION_ONE, SCALAR, Add, Expr, Func, Hadamard, Identity, MatPow, Mul, Num, Ones, Pow,
-                          Sum, Transpose, Var)
+                          Softmax, Sum, Trace, Transpose, Var)
 
 #: the most terms one product may expand into. Cancellations that expansion finds (y (1 - s) -
 #: (1 - y) s = y - s) come from few terms; a larger budget only makes a deep product (a k-layer
@@ -85,14 +86,20 @@ def simplify(e: Expr) -> Expr:
 def _simplest(e: Expr) -> Expr:
     best = e
     best_size = _reading_size(e)
-    for cand in _candidates(e):
-        if cand is best:
-            continue
-        # the order (size, minus signs, misoriented sums, nodes), each taken only when the ones before tie
-        s = _reading_size(cand)
-        if s < best_size or (s == best_size and _fewer_minuses_or_nodes(cand, best)):
-            best, best_size = cand, s
+    for form in _candidates(e):
+        for cand in (form, absorb_signs(form)):
+            if cand is best:
+                continue
+            # the order (size, minus signs, misoriented sums, nodes), each taken only when the ones before tie
+            s = _reading_size(cand)
+            if s < best_size or (s == best_size and _fewer_minuses_or_nodes(cand, best)):
+                best, best_size = cand, s
     return best
+
+
+def absorb_signs(e: Expr) -> Expr:
+    """e with each product's minus sign given to a sum factor where that costs nothing (_sign_absorbed)."""
+    return _cached_transform(e, lambda n: _sign_absorbed(n) if isinstance(n, Mul) else n, "s.absorb")
 
 
 def _reading_size(e: Expr) -> int:
@@ -219,6 +226,35 @@ def _candidates(e: Expr):
             yield rw(xf)
         if negative:
             yield factor(xr, negative=True)
+    if _features(e)[4]:  # log(softmax(u)) = u - logsumexp(u): differences of log-probabilities cancel
+        try:
+            o = expand(_log_softmax_opened(r), limit=limit)
+        except _TooWide:
+            return
+        if _widest_sum(o) <= limit:
+            o = rw(o)
+            yield o
+            yield factor(o)
+
+
+def _log_softmax_opened(e: Expr) -> Expr:
+    """e with each log(softmax(Z)) written Z - ones(m) logsumexp(Z) (a column's log-probabilities)."""
+    def fn(n: Expr) -> Expr:
+        s = _log_softmax_of(n)
+        if s is None:
+            return n
+        z = s.arg
+        opened = B.add(z, B.scale(-1, B.mul(B.ones((z.shape[0], 1)), B.logsumexp(z))))
+        return opened if s is n.arg else B.transpose(opened)
+    return B.transform(e, fn)
+
+
+def _log_softmax_of(n: Expr):
+    """The softmax(Z) of n = log(softmax(Z)) or of its row log(softmax(Z)'), else None."""
+    if not (isinstance(n, Func) and n.name == "log"):
+        return None
+    a = n.arg.arg if isinstance(n.arg, Transpose) else n.arg
+    return a if isinstance(a, Softmax) else None
 
 
 def _features(e: Expr) -> tuple:
@@ -228,7 +264,8 @@ def _features(e: Expr) -> tuple:
     0. the most terms of any sum in it;
     1. an elementwise power with a negative number exponent (x ./ y.^2) in it?
     2. an exp(...) in it?
-    3. how many sums it holds, counted on the tree, capped at 2 (split signs need two).
+    3. how many sums it holds, counted on the tree, capped at 2 (split signs need two);
+    4. a log(softmax(...)) in it?
     """
     for n in e.walk_missing("s.features"):
         ch = [c._c["s.features"] for c in n.children]
@@ -238,7 +275,8 @@ def _features(e: Expr) -> tuple:
             (isinstance(n, Pow) and n.shape != SCALAR and isinstance(n.exp, Num) and n.exp.value < 0)
             or any(c[1] for c in ch),
             (isinstance(n, Func) and n.name == "exp") or any(c[2] for c in ch),
-            min(2, is_add + sum(c[3] for c in ch)))
+            min(2, is_add + sum(c[3] for c in ch)),
+            _log_softmax_of(n) is not None or any(c[4] for c in ch))
     return e._c["s.features"]
 
 
@@ -1146,6 +1184,64 @@ def _sign_normal(n: Mul) -> Expr:
         out.append(f)
     r = B.mul(*out)
     return B.scale(-1, r) if sign < 0 else r
+
+
+def _sign_absorbed(n: Mul) -> Mul:
+    """A product's minus sign taken by a sum factor with terms of both signs, which costs nothing
+    there: -(A - X) / ||A - X||_F = (X - A) / ||X - A||_F, a token shorter. A sum another factor also
+    holds keeps its sign, so no difference is written both ways (-(x - m) (x - m)' stays), except
+    where the other factor is the sum's norm, which is negated with it."""
+    c, scal, chain = n.split()
+    if c is FRACTION_ONE or c > 0:
+        return n
+    factors = list(scal) + list(chain)  # (commuting scalars first, then the chain in its order)
+    for i, f in enumerate(factors):
+        if not _mixed_signs(f):
+            continue
+        others = factors[:i] + factors[i + 1:]
+        rebuilt = _norms_negated(others, f)
+        if rebuilt is None:
+            continue
+        out = B.mul(B.num(-c), *rebuilt[:i], _negated(f), *rebuilt[i:])
+        return out if isinstance(out, Mul) else n
+    return n
+
+
+def _mixed_signs(f: Expr) -> bool:
+    if not isinstance(f, Add):
+        return False
+    negative = [B.split_coeff(t)[0] < 0 for t in f.args]
+    return any(negative) and not all(negative)
+
+
+_LOOK_LIMIT = 200  # nodes looked through for another copy of a sum, beyond which it is taken as shared
+
+
+def _norms_negated(others: list, a: Add):
+    """`others` with every norm of the sum a (||a||, ||a||_F, ||a||^2) taken of -a instead, or None
+    if a (or a') is in them elsewhere, or too deep to tell."""
+    mine = {a, B.transpose(a)}
+    seen: set = set()
+    stack = list(others)
+    found_norm = False
+    while stack:
+        m = stack.pop()
+        if m in seen:
+            continue
+        seen.add(m)
+        if len(seen) > _LOOK_LIMIT or m in mine:
+            return None
+        base = m.base if isinstance(m, Pow) and m.shape == SCALAR else m
+        si = self_inner(base) if isinstance(base, (Mul, Trace)) else None
+        if si is not None and si[0] in mine:
+            found_norm = True
+            continue
+        stack.extend(m.children)
+    if not found_norm:
+        return others
+    neg, negt = _negated(a), B.transpose(_negated(a))
+    at = B.transpose(a)
+    return [B.transform(g, lambda m: neg if m is a else (negt if m is at else m)) for g in others]
 
 
 def _merge_denominators(n: Mul) -> Expr:

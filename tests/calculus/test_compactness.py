@@ -74,7 +74,7 @@ def test_inner_product_that_does_not_merge_is_kept():
 
 @pytest.mark.parametrize("f,wrt,answer", [
     ("-1/2 (x-m)' S^-1 (x-m)", "m", "(S^-1 + S^-T) (x - m) / 2"),
-    ("-(x-m)' S (x-m)", "x", "-(S + S') (x - m)"),
+    ("-(x-m)' S (x-m)", "x", "(S + S') (m - x)"),
 ])
 def test_negative_sum_factor_gives_its_sign_to_the_product(f, wrt, answer):
     r = assert_answer(f, wrt, "S: matrix(n,n); x, m: vector(n)", answer)
@@ -234,3 +234,23 @@ def test_the_logistic_function_typed_as_a_reciprocal_is_a_sigmoid(text, want):
     r = matcalc.grad(text, "w", where="t: scalar")
     assert str(r) == want
     assert r.check().ok
+
+
+@pytest.mark.parametrize("f,wrt,where,answer", [
+    ("||X - A||_F", "X", "A, X: matrix(m,n)", "(X - A) / ||X - A||_F"),
+    ("||x - A s||", "s", "A: matrix(m,n)", "A' (A s - x) / ||A s - x||"),
+    ("sum(log(1 + (X w - y).^2))", "w", "X: matrix(N,d)", "2 X' ((X w - y) ./ ((X w - y).^2 + 1))"),
+])
+def test_a_products_minus_sign_is_taken_by_a_difference_and_its_norm(f, wrt, where, answer):
+    """-(A - X) / ||A - X||_F is (X - A) / ||X - A||_F: a token shorter, the norm negated with it."""
+    r = assert_answer(f, wrt, where, answer)
+    assert str(r) == answer
+
+
+@pytest.mark.parametrize("text", ["-(x - m) (x - m)' A", "-exp((x - m)' a) (x - m)"])
+def test_a_difference_another_factor_holds_keeps_the_sign_outside(text):
+    """-(x - m) (x - m)' is not (m - x) (x - m)': one difference is not written both ways."""
+    from matcalc.calculus.simplify import simplify
+    from matcalc.outputs.printing import to_text
+    e = matcalc.parse(text, where="x, m, a: vector(n); A: matrix(n,n)").node
+    assert to_text(simplify(e)) == text
