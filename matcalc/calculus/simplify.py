@@ -37,7 +37,7 @@ from ..core.functions import one_plus
 from ..core.layout import self_inner
 from .size import size
 from ..core.nodes import (FRACTION_ONE, SCALAR, Add, Expr, Func, Hadamard, Identity, MatPow, Mul, Num, Ones, Pow,
-                          Softmax, Sum, Trace, Transpose, Var)
+                          LogSumExp, Softmax, Sum, Trace, Transpose, Var)
 
 #: the most terms one product may expand into. Cancellations that expansion finds (y (1 - s) -
 #: (1 - y) s = y - s) come from few terms; a larger budget only makes a deep product (a k-layer
@@ -87,14 +87,48 @@ def _simplest(e: Expr) -> Expr:
     best = e
     best_size = _reading_size(e)
     for form in _candidates(e):
-        for cand in (form, absorb_signs(form)):
+        absorbed = absorb_signs(form)
+        if absorbed is not form and _split_signs(absorbed) > _split_signs(form):
+            absorbed = form  # a sign taken by one copy of a difference another term holds
+        for cand in (form, absorbed):
             if cand is best:
                 continue
             # the order (size, minus signs, misoriented sums, nodes), each taken only when the ones before tie
             s = _reading_size(cand)
             if s < best_size or (s == best_size and _fewer_minuses_or_nodes(cand, best)):
                 best, best_size = cand, s
+    if _split_signs(best):
+        cand = _unsplit(best)
+        if cand is not best:
+            s = _reading_size(cand)
+            if s < best_size or (s == best_size and _fewer_minuses_or_nodes(cand, best)):
+                best = cand
     return best
+
+
+def _unsplit(e: Expr) -> Expr:
+    """e with each difference that it writes both ways written one way, the other copy as its
+    negation: (x - m) (m - x)' is -(x - m) (x - m)'. The way kept is the one that reads better
+    (_orientation_key), and so is its transpose."""
+    order = [a for a in e.walk() if isinstance(a, Add)]
+    sums = set(order)
+    swap: dict = {}
+    decided: set = set()
+    for a in order:
+        if a in decided:
+            continue
+        neg = _negated(a)
+        forms = (a, neg, B.transpose(a), B.transpose(neg))
+        decided.update(forms)
+        if not (any(f in sums for f in forms[:3:2]) and any(f in sums for f in forms[1::2])):
+            continue  # not written both ways
+        keep, drop = (neg, a) if _misoriented(a) else (a, neg)
+        for d, k in ((drop, keep), (B.transpose(drop), B.transpose(keep))):
+            if d in sums:
+                swap[d] = B.scale(-1, k)
+    if not swap:
+        return e
+    return B.transform(e, lambda n: swap.get(n, n))
 
 
 def absorb_signs(e: Expr) -> Expr:
@@ -232,9 +266,15 @@ def _candidates(e: Expr):
         except _TooWide:
             return
         if _widest_sum(o) <= limit:
+            # only where the normalizers cancel: a logsumexp left behind reads worse than log(p)
+            lse = _normalizers(e)
             o = rw(o)
-            yield o
-            yield factor(o)
+            yield from (c for c in (o, factor(o)) if _normalizers(c) <= lse)
+
+
+def _normalizers(e: Expr) -> int:
+    """How many logsumexp(...) nodes e holds."""
+    return sum(1 for n in e.walk() if isinstance(n, LogSumExp))
 
 
 def _log_softmax_opened(e: Expr) -> Expr:

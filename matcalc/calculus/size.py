@@ -171,7 +171,9 @@ def _pow(e: Pow) -> int:
         x2 = B.add(*[B.scale(2, t) for t in x.args]) if isinstance(x, Add) else B.scale(2, x)
         si = self_inner(e.base, split_inverse=True)
         n2 = (_norm_size(*si) if si is not None else 1 + _s(e.base)) + 1 + size(x2)
-        if n2 < n:
+        # (only where the text reads back as e: ||x||^(p - 4) is (x'x)^(p/2 - 2), not (x'x)^((p - 4)/2),
+        # and sqrt(t^2) is |t|)
+        if n2 < n and B.power(B.sqrt(e.base), x2) is e:
             e._c["root_power"] = (si, x2)
             return n2
     return n

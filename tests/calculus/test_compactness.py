@@ -254,3 +254,25 @@ def test_a_difference_another_factor_holds_keeps_the_sign_outside(text):
     from matcalc.outputs.printing import to_text
     e = matcalc.parse(text, where="x, m, a: vector(n); A: matrix(n,n)").node
     assert to_text(simplify(e)) == text
+
+
+def test_a_difference_written_both_ways_is_written_one_way():
+    """(x - m) (m - x)' in a Hessian is -(x - m) (x - m)': one difference, its sign outside."""
+    from matcalc.outputs.printing import to_text
+    r = matcalc.hessian("sqrt(1 + log(1 + ||x - m||^2)^2)", "m", where="m, x: vector(n)")
+    text = to_text(r.node)
+    assert not ("(x - m)" in text and "(m - x)" in text), text
+    assert matcalc.parse(str(r), where=r.where).node is r.node
+    assert r.check()
+
+
+@pytest.mark.parametrize("f,wrt,where", [
+    ("exp(sum(softmax(u) .* log(softmax(u))) / 2)", "u", "u: vector(k)"),
+    ("sqrt(1 + (lambda sum(softmax(A x) .* log(softmax(A x))) + ||x - m||^2)^2)", "x", "A: matrix(k,n)"),
+])
+def test_log_probabilities_are_opened_only_where_their_normalizers_cancel(f, wrt, where):
+    """log(softmax(u)) = u - logsumexp(u) is used where the logsumexp terms cancel (a KL gradient),
+    never leaving a logsumexp in an answer that had none."""
+    r = matcalc.hessian(f, wrt, where=where)
+    assert "logsumexp" not in str(r)
+    assert r.check()

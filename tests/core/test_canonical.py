@@ -619,3 +619,11 @@ def test_a_symbolic_power_of_an_integer_power_is_not_merged():
     """(a^2)^p is |a|^(2p), not a^(2p): only an even root's power merges."""
     a, p = B.var("a", (1, 1)), B.var("p", (1, 1))
     assert B.power(B.power(a, B.num(2)), p).base is B.power(a, B.num(2))
+
+
+def test_a_fractional_multiple_of_a_sum_in_an_exponent_is_distributed():
+    """s^((p - 4)/2) is s^(p/2 - 2): one node, so ||x||^(p - 4) reads back as itself."""
+    p = B.var("p", (1, 1))
+    s = B.mul(B.transpose(x()), x())
+    factored = B.mul(B.num(Fraction(1, 2)), B.add(p, B.num(-4)))
+    assert B.power(s, factored) is B.power(s, B.add(B.scale(Fraction(1, 2), p), B.num(-2)))
