@@ -1120,6 +1120,10 @@ def _rewrite_mul(n: Mul) -> Expr:
     rows = _row_sums_as_diagonal(chain) if len(chain) >= 2 else None
     if rows is not None:
         return B.mul(B.num(c), *scal, *rows)
+    if c.denominator % 2 == 0:  # log(x'x) / 2 = log(||x||)
+        for i, f in enumerate(scal):
+            if isinstance(f, Func) and f.name == "log" and self_inner(f.arg) is not None:
+                return B.mul(B.num(2 * c), *scal[:i], B.func("log", B.sqrt(f.arg)), *scal[i + 1:], *chain)
     new_scal = list(scal)
     r = _rewrite_sigmoid_factors(new_scal, B.mul) if len(scal) >= 2 else None
     if r is not None:

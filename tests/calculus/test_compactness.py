@@ -276,3 +276,8 @@ def test_log_probabilities_are_opened_only_where_their_normalizers_cancel(f, wrt
     r = matcalc.hessian(f, wrt, where=where)
     assert "logsumexp" not in str(r)
     assert r.check()
+
+
+def test_half_the_log_of_a_squared_norm_is_the_log_of_the_norm():
+    """d/dp ||x||^p = log(||x||) ||x||^p, not log(x' x) ||x||^p / 2."""
+    assert_answer("||x||^p", "p", "p: scalar", "log(||x||) ||x||^p")
