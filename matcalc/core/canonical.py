@@ -529,7 +529,7 @@ def power(b: Expr, e) -> Expr:
         e = num(e)
     if isinstance(e, Mul) and e.shape == SCALAR:  # b^((p - 4)/2) is b^(p/2 - 2): one form per exponent
         c, s, ch = e.split()
-        if c.denominator != 1 and len(s) + len(ch) == 1 and isinstance((s or ch)[0], Add):
+        if c is not _FRACTION_ONE and len(s) + len(ch) == 1 and isinstance((s or ch)[0], Add):
             e = add(*[scale(c, t) for t in (s or ch)[0].args])
     if not e.is_scalar:
         if e.shape != b.shape:

@@ -178,3 +178,10 @@ def test_a_norm_to_a_symbolic_power_is_written_as_a_norm(f, wrt, answer):
 
 def test_a_power_of_an_inner_product_stays_one_where_the_norm_is_longer():
     assert str(matcalc.grad("(x'x)^p", "x", where="p: scalar")) == "2 p (x' x)^(p - 1) x"
+
+
+@pytest.mark.parametrize("f", ["1/norm2(x)^(1/2 p)", "exp(-||x + a||^(-p/2))", "1/sqrt(x' S x)^(q p)"])
+def test_a_hessian_with_a_named_negative_exponent_reads_back_as_itself(f):
+    """(x'x)^(-(1 + p/4)) named s = 1 + p/4 was printed 1 / (x'x)^s, which read back distributed."""
+    r = matcalc.hessian(f, "x", where="p, q: scalar; x, a: vector(n); S: matrix(n,n)")
+    assert matcalc.parse(str(r), where=r.where).node is r.node
