@@ -579,6 +579,8 @@ def _factor_sum(terms: list, memo: dict) -> Expr:
                 continue
             n = f.shape[1] if side == "left" else f.shape[0]
             ident = sum(1 for i in members if not _chain_end(ts[i].chain_view(), side)[1]) if n != 1 else 0
+            if ident == len(members):  # scalar multiples of f alone: p X - 2 X = (p - 2) X, no I
+                ident = 0
             saving = (len(members) - 1) * text_size(f) - ident
             cand = (saving, side, f, members)
             if saving > 0 and (best is None or saving > best[0] or (
@@ -658,9 +660,10 @@ def _factor_sum(terms: list, memo: dict) -> Expr:
     else:
         f = payload
         rems = []
+        alone = all(not _chain_end(ts[i].chain_view(), kind)[1] for i in members)
         for i in members:
             rem = _chain_end(ts[i].chain_view(), kind)[1]
-            if not rem:  # f alone: the rest is I, or the scalar 1 beside a vector
+            if not rem and not alone:  # f alone: the rest is I, or the scalar 1 beside a vector
                 n = f.shape[1] if kind == "left" else f.shape[0]
                 rem = (B.identity(n),) if n != 1 else ()
             rems.append(B.scale(signs[kind, i], ts[i].build(chain=rem)))

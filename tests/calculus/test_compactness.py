@@ -281,3 +281,9 @@ def test_log_probabilities_are_opened_only_where_their_normalizers_cancel(f, wrt
 def test_half_the_log_of_a_squared_norm_is_the_log_of_the_norm():
     """d/dp ||x||^p = log(||x||) ||x||^p, not log(x' x) ||x||^p / 2."""
     assert_answer("||x||^p", "p", "p: scalar", "log(||x||) ||x||^p")
+
+
+def test_scalar_multiples_of_one_matrix_are_collected_without_an_identity():
+    """p X - 2 X is (p - 2) X, not (p I - 2 I) X: the (p - 2) of ||X||_F^(p - 2) / (p - 2) cancels."""
+    r = assert_answer("||X||_F^(p - 2) / (p - 2)", "X", "X: matrix(k,n); p: scalar", "||X||_F^(p - 4) X")
+    assert str(r) == "||X||_F^(p - 4) X"
