@@ -173,6 +173,7 @@ def test_a_norm_to_a_symbolic_power_is_written_as_a_norm(f, wrt, answer):
     r = matcalc.grad(f, wrt, where="p: scalar; A: matrix(m,n); X: matrix(m,n)")
     assert str(r) == answer
     assert matcalc.parse(str(r), where=r.where).node is r.node
+    assert matcalc.parse(r.latex(), where=r.where).node is r.node  # \|x\|_2^{p - 2} too
     assert r.check()
 
 
