@@ -77,6 +77,8 @@ def simplify(e: Expr) -> Expr:
     done = e._c.get("s.simplify")
     if done is not None:
         return done
+    if not e.children:  # a leaf (x, A, I, 2) is its own simplest form: no candidate differs from it
+        return e
     best = _simplest(e)
     e._c["s.simplify"] = best
     best._c.setdefault("s.simplify", best)

@@ -204,6 +204,10 @@ def sub(a: Expr, b: Expr) -> Expr:
 
 
 def scale(c, x: Expr) -> Expr:
+    if type(c) is int:  # (scale(-1, t), the usual call: no Fraction built or compared)
+        if c == 1:
+            return x
+        return mul(num(c), x)
     if type(c) is not Fraction:
         c = Fraction(c)
     if c == 1:
@@ -393,7 +397,7 @@ def mul(*factors: Expr) -> Expr:
                 coeff = c if coeff is _FRACTION_ONE else coeff * c
             scal.extend(s)
             if ch:
-                if not s and c == 1 and f.shape == SCALAR:
+                if not s and c is _FRACTION_ONE and f.shape == SCALAR:  # (a product's Num coefficient is never 1)
                     scal.append(f)  # a pure 1x1 chain is a scalar base
                 elif len(ch) >= 2 and _chain_shape(ch) == SCALAR:
                     scal.append(_pure_chain(list(ch)))
