@@ -761,6 +761,12 @@ def common_subexpressions(e, limit: int = 3, taken=(), given=(), pair_transposes
                 continue
             if isinstance(node, Transpose) and isinstance(node.arg, Var):
                 continue
+            if is_broadcast(node) or not node.free:
+                # s ones(n): a sum writes it as s alone (x - mean(x)), so its standalone size
+                # overstates what a name saves (naming it left p = -mean(x) ones(n), q = p + x);
+                # a constant of sizes (1 / dim(n)) is part of what it stands in (sum(x) / dim(n)
+                # is mean(x): naming it wrote s sum(x))
+                continue
             # a transposed occurrence counts too: R and R' are both written with the name R
             t = B.transpose(node)  # (not for X^-1 and X^-T: each is as short as a name's transpose)
             kt = occurrences.get(t, 0) if t is not node and not isinstance(node, (Inverse, MatPow, Transpose)) else 0
