@@ -801,11 +801,16 @@ def _content(terms, ts) -> Expr:
     if g == 1 or g == 0:
         return B.add(*terms)
 
-    def cost(c):
+    def cost(c, bare=False):
         c = abs(c)
+        if bare:  # a term that is a number is written even when it is 1
+            return 1 if c.denominator == 1 else 3
         return 0 if c == 1 else (1 if c.denominator == 1 else 3)
     before = sum(cost(c) for c in coeffs)
     after = cost(g) + sum(cost(c / g) for c in coeffs)
+    bare = [not t.mono and (not t.chain or (len(t.chain) == 1 and isinstance(t.chain[0], Ones))) for t in ts]
+    if any(bare) and cost(g) + sum(cost(c / g, b) for c, b in zip(coeffs, bare)) > sum(cost(c, b) for c, b in zip(coeffs, bare)):
+        return B.add(*terms)  # longer once its number term is counted: diag(1200 x.^2 + 2), not 2 diag(600 x.^2 + 1)
     if after > before or (after == before and g < 0):
         return B.add(*terms)
     return B.mul(B.num(g), B.add(*[B.scale(1 / g, t) for t in terms]))

@@ -388,3 +388,14 @@ def test_expansion_never_enters_a_root_where_it_would_cancel_numerically():
     a = np.array([1.0, 2.0])
     got = r.evaluate({"a": a, "b": a + 1e-8, "c": 1.0})
     assert np.allclose(got, 2 * (1 - np.sqrt(2) * 1e-8) * np.ones(2) / np.sqrt(2), rtol=1e-9)
+
+
+def test_a_common_number_stays_in_where_its_number_term_would_be_written_anyway():
+    # 2 diag(600 x1.^2 + 1 - 200 x2) writes the 1 it leaves behind: a token longer
+    r = matcalc.hessian("sum(100 (x2 - x1 .^ 2) .^ 2 + (1 - x1) .^ 2)", "x1", where="x1, x2: vector(n)")
+    assert str(r) == "diag(1200 x1.^2 + 2 - 400 x2)"
+    assert matcalc.check(r).ok
+
+
+def test_a_common_number_is_pulled_out_where_that_is_no_longer():
+    assert str(matcalc.grad("x' x + 2 sum(x)", "x")) == "2 (x + 1)"
