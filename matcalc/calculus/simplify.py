@@ -452,13 +452,24 @@ class _Term:
             if self.view is not None and chain is not None and b is self.view[0]:
                 continue
             if b is drop_base:
-                e = 0 if isinstance(e, Expr) else e - drop_exp
+                e = _exp_difference(e, drop_exp) if isinstance(e, Expr) else e - drop_exp
             if isinstance(e, Expr):
                 parts.append(B.power(b, e))
             elif e != 0:
                 parts.append(B.power(b, B.num(e)) if e != 1 else b)
         parts.extend(self.chain if chain is None else chain)
         return B.mul(*parts)
+
+
+def _exp_difference(a, b):
+    """a - b for exponents (numbers or scalar expressions) when that is a number, else None:
+    p/2 - 1 and p/2 - 2 are 1 apart."""
+    if isinstance(b, Expr):
+        b = _negated(b) if isinstance(b, Add) else B.scale(-1, b)  # (termwise: -1 (p/2 - 2) is no sum)
+    else:
+        b = -b
+    d = B._add_exp(a, b)
+    return None if isinstance(d, Expr) else d
 
 
 def _term_of(t: Expr) -> _Term:
@@ -547,16 +558,24 @@ def _factor_sum(terms: list, memo: dict) -> Expr:
         if len(occ) < 2:
             continue
         exps = [ex for _, ex in occ]
-        if any(isinstance(x, Expr) for x in exps):  # symbolic exponents: only when all equal
-            if not all(x is exps[0] for x in exps):
-                continue
-            ex = exps[0]
+        alt = None
+        if any(isinstance(x, Expr) for x in exps):  # symbolic exponents: equal, or apart by numbers
+            if all(x is exps[0] for x in exps):
+                ex = exps[0]
+            else:
+                # ||x||^(p - 4) a + ||x||^(p - 2) b: ||x||^(p - 4) (a + ||x||^2 b) or
+                # ||x||^(p - 2) (a / ||x||^2 + b), both tried as for 1/s and 1/s^2 below
+                apart = [_exp_difference(x, exps[0]) for x in exps]
+                if any(d is None for d in apart):
+                    continue
+                ex = exps[apart.index(min(apart))]
+                alt = exps[apart.index(max(apart))]
         elif not (all(x > 0 for x in exps) or all(x < 0 for x in exps)):
             continue
         else:
             ex = min(exps)
-        # 1/s and 1/s^2: s^-2 (a s + b) or s^-1 (a + b / s); both are tried, the shorter kept
-        alt = max(exps) if not isinstance(ex, Expr) and ex < 0 and max(exps) != ex else None
+            # 1/s and 1/s^2: s^-2 (a s + b) or s^-1 (a + b / s); both are tried, the shorter kept
+            alt = max(exps) if ex < 0 and max(exps) != ex else None
         saving = (len(occ) - 1) * text_size(B.power(b, ex if isinstance(ex, Expr) else B.num(ex)) if ex != 1 else b)
         cand = (saving, "scalar", (b, ex, alt), [i for i, _ in occ])
         if best is None or cand[0] > best[0]:

@@ -399,3 +399,14 @@ def test_a_common_number_stays_in_where_its_number_term_would_be_written_anyway(
 
 def test_a_common_number_is_pulled_out_where_that_is_no_longer():
     assert str(matcalc.grad("x' x + 2 sum(x)", "x")) == "2 (x + 1)"
+
+
+@pytest.mark.parametrize("text, wrt, where, answer", [
+    ("||x||^p", "x", "p: scalar", "p ||x||^(p - 4) ((p - 2) x x' + (x' x) I)"),
+    ("a^p + a^(p - 1)", "a", "p, a: scalar", "a^(p - 2) (a p + p - 1)"),
+])
+def test_powers_of_one_base_with_exponents_a_number_apart_are_factored(text, wrt, where, answer):
+    # ||x||^(p - 4) and ||x||^(p - 2) share ||x||^(p - 4), as x^2 and x^4 share x^2
+    r = (matcalc.hessian if "||" in text else matcalc.grad)(text, wrt, where=where)
+    assert str(r) == answer
+    assert matcalc.check(r).ok
