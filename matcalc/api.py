@@ -17,7 +17,9 @@ from .calculus.readoff import differential as _differential
 from .calculus.readoff import kronecker_of
 from .calculus.linear_map import Deferred, LinearMap
 from .expression import Expression, parse
-from .language.declarations import parse_declarations
+from .language.declarations import check_name, parse_declarations
+from .core.functions import all_names
+from .language.names import CONSTANTS
 from .language.latex_in import variable_name
 from .numerics.sampling import variables
 from .results import (BlockHessianResult, BlockHvpResult, DifferentialResult, GradientResult, GradientsResult,
@@ -277,12 +279,17 @@ def hvp(expr, wrt, where=None, direction: str | None = None) -> HvpResult | Bloc
     along its own direction v_B (named `v_B`), and part A is sum_B H_AB[v_B].
     """
     wrt = variable_name(wrt)  # a LaTeX name (\Sigma, \mathbf{x}) names the variable it decorates
+    if direction is not None:
+        direction = direction_name(direction)
     names = several(wrt)
     if names is not None:
         return _block_hvp(expr, names, where, direction or "v")
     f, x = prepare(expr, wrt, where, order=2, want_scalar=True, question="Hessian-vector product")
     if direction is None:
         direction = "V" if x.shape[0] != 1 and x.shape[1] != 1 else "v"
+    elif direction in _names_in_use(f):
+        raise MatcalcError(f"the direction cannot be named {direction!r}: the function has a variable of that name; "
+                           "give the direction another name")
     df, dx, _, g = constrained_gradient_parts(f, x)
     v = direction_for(x, _names_in_use(f) | {dx.name}, base=direction)
     Hv = simplify(_differential(g, {x.name: v}))
@@ -291,14 +298,25 @@ def hvp(expr, wrt, where=None, direction: str | None = None) -> HvpResult | Bloc
     return HvpResult(f, wrt, Hv, df, directions=(dx, v), first_order=partial(grad, f, wrt))
 
 
+def direction_name(name) -> str:
+    """The name a caller gives the direction of an hvp: a variable's name (it is printed in the
+    answer and is an argument of the generated code), never a function's or a constant's."""
+    plain = variable_name(name) if isinstance(name, str) else name
+    check_name(plain, "the direction ")
+    if plain in all_names() or plain in CONSTANTS:
+        raise MatcalcError(f"the direction cannot be named {plain!r}: that is a function or a constant of the "
+                           "language; give it a variable's name, like v or u")
+    return plain
+
+
 @limited("compiled function")
-def compile(expr, wrt, where=None, outputs=("value", "grad"), backend: str = "numpy", direction: str = "v",
+def compile(expr, wrt, where=None, outputs=("value", "grad"), backend: str = "numpy", direction: str | None = None,
             layout: str = "numerator"):
     """One function computing several outputs together ("value", "grad", "hessian", "hvp", "jacobian").
 
     Work shared between the outputs is done once. `layout` is the Jacobian's, as in jacobian()
     (the other outputs have one layout: a gradient has the variable's shape). The function takes the variables
-    (sorted by name; for "hvp" the direction last) and returns one output or a tuple.
+    (sorted by name; for "hvp" the direction last, named as in hvp()) and returns one output or a tuple.
     With several variables (a list or tuple of names) "grad" and "hvp" give a tuple with one
     array per variable, in the order named, and "hessian" a tuple of rows of blocks; the
     directions of "hvp" come last, one per variable, in that order.

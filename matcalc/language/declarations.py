@@ -259,6 +259,16 @@ def _with_rest(kind: str, rest: str) -> str:
     return " ".join([kind] + words)
 
 
+def check_name(name: str, role: str = "") -> None:
+    """Refuse what cannot be a variable's name: a letter, then letters or digits, optionally a
+    _subscript; not I (the identity) or where. `role` names what the name is for in the message."""
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise DeclarationError(f"{role}{_show(str(name))} is not a valid name (a letter, then letters or digits, "
+                               "optionally _subscript)")
+    if name in ("I", "where"):
+        raise DeclarationError(f"{role}{_show(name)} is reserved and cannot be {'declared' if not role else 'used'}")
+
+
 @lru_cache(maxsize=256)
 def _parse_declaration_text(text: str) -> dict:
     """The declarations of a `where` string, read once per string: one request reads its `where`
@@ -280,10 +290,7 @@ def _parse_declaration_text(text: str) -> dict:
         # a LaTeX Greek name (\\Sigma) or a decorated one (\\mathbf{x}) is the name it spells
         names = [norm_name(_undecorated(n.strip())) for n in names_part.split(",")]
         for n in names:
-            if not _NAME.match(n):
-                raise DeclarationError(f"{_show(n)} is not a valid name (a letter, then letters or digits, optionally _subscript)")
-            if n in ("I", "where"):
-                raise DeclarationError(f"{_show(n)} is reserved and cannot be declared")
+            check_name(n)
         decl_kind, dims, props = _parse_spec(_as_kind(_plain_properties(spec.strip(), item), item), item)
         for n in names:
             kind = decl_kind or default_kind(n)

@@ -321,6 +321,27 @@ def test_a_direction_never_takes_the_name_of_a_declared_variable():
     assert np.allclose(r.to_numpy()(np.ones(2), np.ones(2), np.ones(2)), 0.0)  # no duplicate argument
 
 
+@pytest.mark.parametrize("direction", ["_t1", "1v", "v v", "x'", "v;import os", "I", "sum", "pi"])
+def test_a_direction_that_is_not_a_variable_name_is_refused(direction):
+    # "_t1" was the generated code's own temporary: to_numpy() read the direction after overwriting it
+    with pytest.raises(matcalc.MatcalcError, match="direction"):
+        matcalc.hvp("log(sum(exp(A x))) + (x'x)^2", "x", direction=direction)
+    with pytest.raises(matcalc.MatcalcError, match="direction"):
+        matcalc.compile("x'x", "x", outputs=("hvp",), direction=direction)
+
+
+def test_a_direction_named_like_a_variable_of_the_function_is_refused():
+    with pytest.raises(matcalc.MatcalcError, match="has a variable of that name"):
+        matcalc.hvp("x' A x", "x", direction="A")
+
+
+def test_a_named_direction_is_the_generated_codes_last_argument():
+    r = matcalc.hvp("log(sum(exp(A x))) + (x'x)^2", "x", direction="u")
+    rng = np.random.default_rng(0)
+    vals = {"A": rng.standard_normal((3, 3)), "x": rng.standard_normal(3), "u": rng.standard_normal(3)}
+    assert np.allclose(r.to_numpy()(vals["A"], vals["x"], vals["u"]), r.evaluate(vals))
+
+
 def test_where_declares_the_variable_that_fixes_a_size_the_answer_writes():
     r = matcalc.grad("tr(X (X' X)^-1 X') x' x", "x", where="X: matrix(m,n); x: vector(k)")
     assert str(r) == "2 dim(n) x" and "X: matrix(m,n)" in r.where  # n is X's
