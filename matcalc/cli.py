@@ -41,10 +41,11 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--version", action="version", version=f"matcalc {_version()}")
     p.add_argument("expr", help="the expression, or - to read it from standard input")
-    p.add_argument("--wrt", help="the variable to differentiate by, or several separated by commas (W1,b1,W2,b2: "
-                                 "every gradient, the block Hessian); may be left out when the expression has "
-                                 "one variable")
-    p.add_argument("--where", default=None, help="declarations, e.g. 'A: matrix(m,n); x: vector(n); S: matrix(n,n) symmetric'")
+    p.add_argument("--wrt", action="append", help="the variable to differentiate by, or several separated by commas "
+                                                   "(W1,b1,W2,b2: every gradient, the block Hessian) or given by "
+                                                   "repeating --wrt; may be left out when the expression has one variable")
+    p.add_argument("--where", action="append", help="declarations, e.g. 'A: matrix(m,n); x: vector(n); S: matrix(n,n) "
+                                                    "symmetric' (a repeated --where adds to them)")
     what = p.add_mutually_exclusive_group()
     what.add_argument("--hessian", action="store_true", help="the Hessian (second order)")
     what.add_argument("--hvp", action="store_true", help="the Hessian-vector product H[v]")
@@ -83,6 +84,9 @@ def main(argv=None) -> int:
     argv, saved = _protect_negative_expression(argv)
     args = build_parser().parse_args(argv)
     args.expr = saved.get(args.expr, args.expr)
+    # repeated options add up (the last one alone used to win: a second --where dropped the first's properties)
+    args.where = "; ".join(args.where) if args.where else None
+    args.wrt = ",".join(args.wrt) if args.wrt else None
     try:
         return run(args)
     except MatcalcError as e:

@@ -116,6 +116,23 @@ def test_text_format_prints_df_and_the_gradient_as_text(cli):
     assert lines(out) == {"df": str(r.differential), "grad f": str(r)}
 
 
+def test_a_repeated_where_adds_to_the_declarations(cli):
+    # the second --where used to replace the first, and S lost its symmetry
+    code, out, _ = cli("tr(A S)", "--wrt", "S", "--where", "S: matrix(n,n) symmetric", "--where", "A: matrix(n,n)",
+                       "--format", "text")
+    assert code == 0 and lines(out)["grad f"] == "(A + A') / 2"
+
+
+def test_a_repeated_where_that_contradicts_itself_exits_2(cli):
+    code, _, err = cli("tr(A S)", "--wrt", "S", "--where", "S: matrix(n,n) symmetric", "--where", "S: matrix(n,n)")
+    assert code == 2 and "conflicting declarations of S" in err
+
+
+def test_a_repeated_wrt_asks_for_every_variable_named(cli):
+    code, out, _ = cli("tr(A S)", "--wrt", "S", "--wrt", "A", "--format", "text")
+    assert code == 0 and lines(out)["grad S"] == "A'" and lines(out)["grad A"] == "S'"
+
+
 def test_text_output_reads_back_as_an_expression(cli):
     _, out, _ = cli(MAIN, "--wrt", "X", "--format", "text")
     r = matcalc.grad(MAIN, "X")
