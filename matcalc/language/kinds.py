@@ -99,6 +99,12 @@ def _powered(syn: Syn, ctx: Ctx, names: list) -> dict:
 
 def undeclared_names(syn: Syn, ctx: Ctx) -> list:
     """The undeclared names of the text, in order of appearance (where-bound names excluded)."""
+    uses = undeclared_uses(syn, ctx)
+    return sorted(uses, key=uses.get)
+
+
+def undeclared_uses(syn: Syn, ctx: Ctx) -> dict:
+    """Each undeclared name of the text -> where it is first used (where-bound names excluded)."""
     bound = set()
     if syn.kind == "where":
         bound = {norm_name(b[0]) for b in syn.b}
@@ -114,9 +120,24 @@ def undeclared_names(syn: Syn, ctx: Ctx) -> list:
                     out.setdefault(p, n.start)
         elif n.kind == "call" and n.a in ("ones", "zeros", "comm", "dim"):
             continue  # their arguments are dimensions
+        elif n.kind == "call" and n.a == "unvec" and isinstance(n.b, list) and n.b:
+            stack.append(n.b[0])  # unvec(v, m, n): m and n are dimensions
+            continue
         stack.extend(reversed(_children(n)))
     ctx.bindings = {}
-    return sorted(out, key=out.get)
+    return out
+
+
+def _refuse_dimension_values(uses: dict, decls: dict, text: str) -> None:
+    """A bare n where the declarations call a size n (x: vector(n)) would be a new variable beside
+    the size: x'x / n read n as a scalar unrelated to x's length. Refused, with both ways to write it."""
+    for name, pos in uses.items():
+        holder = next((n for n, d in decls.items()
+                       if any(isinstance(k, str) and name in k.split("*") for k in d.dims)), None)
+        if holder is not None:
+            raise ParseError(f"{name} is a size in the declarations ({holder}: {decls[holder].describe()}), and a bare "
+                             f"{name} here would be a separate variable: for the size as a number write dim({name}); "
+                             f"for a variable give it another name, or declare it (where='{name}: scalar')", text, pos)
 
 
 def _attempt(syn, text, decls, kinds, powered=frozenset(), iterates=None, spread_ok=frozenset()):
@@ -139,7 +160,8 @@ def typecheck(syn: Syn, text: str, decls: dict, want_scalar: bool = False):
     question's own error says what it got).
     """
     ctx0 = Ctx(text, decls)
-    names = undeclared_names(syn, ctx0)
+    uses = undeclared_uses(syn, ctx0)
+    names = sorted(uses, key=uses.get)
     ruled_out = _powered(syn, ctx0, names) if names and "^" in text else {}
     powered = frozenset(ruled_out)
     opts = [[o for o in options(n) if o[1] not in ruled_out.get(n, ())] or options(n) for n in names]
@@ -254,6 +276,7 @@ def typecheck(syn: Syn, text: str, decls: dict, want_scalar: bool = False):
                              f"norm (a vector's or a matrix's): this reads {n} as a square matrix. For a vector write "
                              f"the entrywise power {n}.^k; to mean a matrix or a scalar, declare it (where='{n}: "
                              f"matrix(n,n)' or where='{n}: scalar')")
+    _refuse_dimension_values(uses, decls, text)  # (last: a text refused for another reason says that first)
     ctx.reading = full_reading(ctx, root)
     ctx.inferred = inferred(ctx)
     return node, ctx

@@ -247,7 +247,7 @@ def test_function_alias_means_the_function(alias):
 # ---------------------------------------------------------------- structural calls
 CALL_NAMES = sorted(list(CALLS) + [a for a, n in ALIASES.items() if n in CALLS])
 CALL_WHERE = "X: matrix(n, n); x: vector(n)"
-_ARGS = {1: ["X", "x", "n"], 2: ["X, X", "n, n", "x, x", "X, 1"], 3: ["x, n, 1"]}
+_ARGS = {1: ["X", "x", "n", "c"], 2: ["X, X", "n, n", "x, x", "X, 1"], 3: ["x, n, 1"]}
 
 
 @pytest.mark.parametrize("name", CALL_NAMES)
@@ -262,7 +262,8 @@ def test_call_name_parses_as_call(name):
                 errors.append(f"{name}({args}): {ex}")
                 continue
             # vector(c) and matrix(c) (MatrixCalculus.org's constants) fill with a scalar value
-            allowed = {"X", "x"} | ({"n"} if spec.name in ("vector", "matrix") else set())
+            # (n, a size here, is refused as a value: vector(c) with c a scalar)
+            allowed = {"X", "x"} | ({"c"} if spec.name in ("vector", "matrix") else set())
             assert set(e.variables) <= allowed
             return
     pytest.fail(f"{name} never parses as a call: " + "; ".join(errors))

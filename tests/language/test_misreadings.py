@@ -533,3 +533,20 @@ def test_a_greek_name_powered_under_a_trace_is_still_a_matrix():
 def test_a_transpose_typed_as_a_lowercase_t_between_one_capital_is_refused(text):
     with pytest.raises(ParseError, match="write A' A"):
         matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text, where, name", [
+    ("x'x / n + sum(ones(n))", "x: vector(n)", "n"),
+    ("-(nu + d)/2 log(1 + (x - m)' S^-1 (x - m) / nu)", "x, m: vector(d); S: matrix(d,d) spd; nu: scalar", "d"),
+    ("m A x", "A: matrix(m*k, n)", "m"),
+])
+def test_a_bare_name_that_is_a_declared_size_is_refused_with_dim_as_the_way_to_write_it(text, where, name):
+    # it was read as a second variable beside the size: x'x / n was 3.6 at x = ones(3), n = 5
+    with pytest.raises(matcalc.ParseError, match=rf"{name} is a size in the declarations.*dim\({name}\)"):
+        matcalc.parse(text, where=where)
+
+
+def test_a_size_written_with_dim_or_a_name_declared_a_scalar_is_read():
+    assert str(matcalc.parse("x'x / dim(n)", where="x: vector(n)")) == "x' x / dim(n)"
+    assert matcalc.parse("x'x / n", where="x: vector(n); n: scalar").variables == ("n", "x")
+    assert str(matcalc.parse("unvec(v, m, n)", where="v: vector(m*n)")) == "unvec(v, m, n)"
