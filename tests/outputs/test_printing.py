@@ -193,3 +193,14 @@ def test_a_hessian_with_a_named_negative_exponent_reads_back_as_itself(f):
     """(x'x)^(-(1 + p/4)) named s = 1 + p/4 was printed 1 / (x'x)^s, which read back distributed."""
     r = matcalc.hessian(f, "x", where="p, q: scalar; x, a: vector(n); S: matrix(n,n)")
     assert matcalc.parse(str(r), where=r.where).node is r.node
+
+
+@pytest.mark.parametrize("f, wrt, bare", [
+    ("tr(X)", "X", "I"),
+    ("tr(X^0 A)", "X", "0"),
+    ("x' vector(3)", "x", r"3 \mathbf{1}"),
+])
+def test_an_answer_sized_by_its_question_is_bare_in_latex_and_sized_in_the_expressions_latex(f, wrt, bare):
+    r = matcalc.grad(f, wrt, where="X, A: matrix(n,n); x: vector(n)")
+    assert r.latex() == bare  # as a textbook writes it beside the question
+    assert matcalc.parse(r.expr.latex(), where=r.where).node is r.node  # on its own: I_{n}, reads back
