@@ -303,7 +303,7 @@ def direction_name(name) -> str:
     answer and is an argument of the generated code), never a function's or a constant's."""
     plain = variable_name(name) if isinstance(name, str) else name
     check_name(plain, "the direction ")
-    if plain in all_names() or plain in CONSTANTS:
+    if plain in all_names() or plain in CONSTANTS:  # (kron, dim, ...: not bare, still a call's name)
         raise MatcalcError(f"the direction cannot be named {plain!r}: that is a function or a constant of the "
                            "language; give it a variable's name, like v or u")
     return plain

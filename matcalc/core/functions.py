@@ -78,6 +78,7 @@ class CallSpec:
     arity: tuple = (1,)
     aliases: tuple = ()
     doc: str = ""
+    bare: bool = True  # applies to one operand without parentheses too (tr X, log det X)
 
 
 FUNCTIONS: dict = {}   # elementwise: name -> FunctionSpec
@@ -101,6 +102,17 @@ def all_names() -> list:
     """Every name a call can start with, longest first (for the lexer: `tanh` before `tan`)."""
     names = list(FUNCTIONS) + list(CALLS) + list(ALIASES)
     return sorted(set(names), key=lambda n: (-len(n), n))
+
+
+def bare_names() -> frozenset:
+    """The names that apply to one operand without parentheses (tr X, det X, sin x): the lexer
+    reads them as functions wherever they stand, so no variable can have one of these names."""
+    out = set()
+    for n in all_names():
+        spec = CALLS.get(ALIASES.get(n, n))
+        if spec is None or (spec.bare and 1 in spec.arity):
+            out.add(n)
+    return frozenset(out)
 
 
 def _exact_zero_to(v0):
@@ -257,13 +269,13 @@ register(CallSpec("logsumexp", arity=(1, 2),
                   doc="log(sum(exp(x))) of a vector; of a matrix, of each column, a row (logsumexp(X, 2): each row)"))
 register(CallSpec("vec", doc="column-major vectorization"))
 register(CallSpec("unvec", arity=(3,), doc="unvec(v, m, n): the m x n matrix X with vec(X) = v"))
-register(CallSpec("kron", arity=(2,), doc="Kronecker product"))
-register(CallSpec("ones", arity=(1, 2), doc="a vector or matrix of ones, by dimensions"))
-register(CallSpec("zeros", arity=(1, 2), doc="a vector or matrix of zeros, by dimensions"))
-register(CallSpec("eye", doc="eye(n): the n x n identity I_n (MATLAB's spelling; a bare eye is I)"))
-register(CallSpec("comm", arity=(2,), doc="the commutation matrix K(m, n)"))
-register(CallSpec("dim", doc="the size of a dimension, as a number"))
+register(CallSpec("kron", arity=(2,), doc="Kronecker product", bare=False))
+register(CallSpec("ones", arity=(1, 2), doc="a vector or matrix of ones, by dimensions", bare=False))
+register(CallSpec("zeros", arity=(1, 2), doc="a vector or matrix of zeros, by dimensions", bare=False))
+register(CallSpec("eye", doc="eye(n): the n x n identity I_n (MATLAB's spelling; a bare eye is I)", bare=False))
+register(CallSpec("comm", arity=(2,), doc="the commutation matrix K(m, n)", bare=False))
+register(CallSpec("dim", doc="the size of a dimension, as a number", bare=False))
 register(CallSpec("norm1", doc="the 1-norm of a vector, sum(abs(x)) (MatrixCalculus.org)"))
 register(CallSpec("norm2", doc="the Euclidean norm of a vector, the Frobenius norm of a matrix (MatrixCalculus.org)"))
-register(CallSpec("vector", doc="vector(c): a vector whose entries are all c, its length from the context"))
-register(CallSpec("matrix", doc="matrix(c): a matrix whose entries are all c, its size from the context"))
+register(CallSpec("vector", doc="vector(c): a vector whose entries are all c, its length from the context", bare=False))
+register(CallSpec("matrix", doc="matrix(c): a matrix whose entries are all c, its size from the context", bare=False))

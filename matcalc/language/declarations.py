@@ -15,6 +15,7 @@ from ..core.records import factory, record
 from ..core.lazy_numpy import np  # NumPy is imported on first use (core/lazy_numpy.py)
 
 from ..core.errors import DeclarationError, EvaluationError, _printable
+from ..core.functions import bare_names
 from ..core.nodes import SCALAR, Expr, Var
 from .unicode_in import greek_names, has_unicode_math, unicode_to_plain
 
@@ -267,6 +268,9 @@ def check_name(name: str, role: str = "") -> None:
                                "optionally _subscript)")
     if name in ("I", "where"):
         raise DeclarationError(f"{role}{_show(name)} is reserved and cannot be {'declared' if not role else 'used'}")
+    if name in bare_names():  # (read as the function wherever it stands: sum' A sum could not be written)
+        raise DeclarationError(f"{role}{_show(name)} is a function of the language ({name}(x), or {name} x) and cannot "
+                               f"be {'declared as a name' if not role else 'used as a name'}: choose another name")
 
 
 @lru_cache(maxsize=256)

@@ -15,7 +15,7 @@ from functools import lru_cache
 from types import SimpleNamespace
 
 from ..core.errors import MatcalcError, ParseError
-from ..core.functions import ALIASES, CALLS, FUNCTIONS, all_names
+from ..core.functions import ALIASES, CALLS, FUNCTIONS, all_names, bare_names
 from . import lalr
 from .declarations import norm_name
 from .lalr import Token
@@ -77,7 +77,7 @@ class FastLexer:
 
     def __init__(self, terminals, ignore):
         names = "|".join(re.escape(n) for n in all_names())  # longest first: tanh before tan
-        bare = "|".join(re.escape(n) for n in all_names() if n not in _NOT_BARE and 1 in _arity(n))
+        bare = "|".join(re.escape(n) for n in all_names() if n in bare_names())  # (longest first too)
         # the registry's names, before NAME: followed by '(', or (one operand) by no letter or digit
         parts = [rf"(?P<FUNC>(?:{names})(?=[ \t\r\n]*\()|(?:{bare})(?![A-Za-z0-9_{{]))"]
         parts += [f"(?P<{name}>{regexp})" for name, regexp in terminals]
@@ -121,9 +121,6 @@ class FastLexer:
                 raise _TooMany(pos)
             pos = end
         return out
-
-
-_NOT_BARE = {"ones", "zeros", "eye", "comm", "dim", "kron", "vector", "matrix"}
 
 
 def _arity(name: str) -> tuple:

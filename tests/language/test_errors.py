@@ -334,6 +334,18 @@ def test_square_property_on_a_vector_is_a_declaration_error():
     assert "square" in decl_error("x: vector(n) symmetric")
 
 
+@pytest.mark.parametrize("name", ["sum", "tr", "abs", "log", "mean", "softmax"])
+def test_declaring_a_function_name_is_an_error_that_asks_for_another_name(name):
+    # the name is read as the function wherever it stands: with sum declared, sum' A sum was refused
+    # as "the derivative of sum"
+    with pytest.raises(matcalc.MatcalcError, match=f"'{name}' is a function of the language"):
+        matcalc.parse("x", where=f"x: vector(n); {name}: vector(n)")
+
+
+def test_names_of_calls_that_need_parentheses_can_be_declared():
+    assert matcalc.parse("2 dim + kron", where="dim, kron: scalar").variables == ("dim", "kron")
+
+
 def test_conflicting_declarations_of_one_name_are_an_error_naming_both():
     msg = decl_error("x: vector(n); x: matrix(n,n)")
     assert "conflicting" in msg and "x" in msg
