@@ -919,6 +919,9 @@ def _rewrite_node(n: Expr) -> Expr:
         n = _softmax_of_columns(n)
         if not isinstance(n, Hadamard):
             return n
+        r = _scaled_rows_or_columns(n)
+        if r is not None:
+            return r
         n = _rewrite_sigmoid_factors(list(n.args), B.hadamard) or n
         return _oriented_factors(n) if isinstance(n, Hadamard) else n
     return n
@@ -994,6 +997,27 @@ def _sign_products(n: Expr):
                 out[i], out[j], changed = B.power(u, B.num(k)) if k != 1 else u, None, True
                 break
     return make(*[f for f in out if f is not None]) if changed else None
+
+
+def _scaled_rows_or_columns(n: Hadamard):
+    """(u ones(1, k)) .* M = diag(u) M and (ones(m) c') .* M = M diag(c): an outer product with a
+    vector of ones scales M's rows (columns), as a textbook writes it (the weighted softmax gradient
+    (softmax(W X) - Y) diag(c) X', the l2,1-norm's diag(1 ./ sqrt(X.^2 ones(n))) X). None where no
+    factor is such a product."""
+    for f in n.args:
+        if not isinstance(f, Mul) or f.shape[0] == 1 or f.shape[1] == 1:
+            continue
+        c, scal, chain = f.split()
+        if len(chain) != 2:
+            continue
+        a, b = chain
+        rest = [g for g in n.args if g is not f]
+        rest = rest[0] if len(rest) == 1 else B.hadamard(*rest)
+        if isinstance(b, Ones) and a.shape[1] == 1:  # u ones(1, k): each row i times u_i
+            return B.mul(B.diag(B.mul(B.num(c), *scal, a)), rest)
+        if isinstance(a, Ones) and b.shape[0] == 1:  # ones(m) c': each column j times c_j
+            return B.mul(rest, B.diag(B.transpose(B.mul(B.num(c), *scal, b))))
+    return None
 
 
 def _oriented_factors(n: Hadamard) -> Expr:

@@ -410,3 +410,16 @@ def test_powers_of_one_base_with_exponents_a_number_apart_are_factored(text, wrt
     r = (matcalc.hessian if "||" in text else matcalc.grad)(text, wrt, where=where)
     assert str(r) == answer
     assert matcalc.check(r).ok
+
+
+@pytest.mark.parametrize("text, wrt, where, answer", [
+    ("logsumexp(W X) c - <Y diag(c), W X>", "W", "W: matrix(k,d); X: matrix(d,N); Y: matrix(k,N); c: vector(N)",
+     "(softmax(W X) - Y) diag(c) X'"),
+    ("1/2 (||V' x||^2 - sum((x .^ 2)' (V .^ 2)))", "V", "x: vector(n); V: matrix(n,k)", "(x x' - diag(x.^2)) V"),
+    ("sum(sqrt(sum(X .^ 2, 2)))", "X", "X: matrix(m,n)", "diag(1 ./ sqrt(X.^2 ones(n))) X"),
+])
+def test_an_outer_product_with_ones_scales_rows_or_columns_with_diag(text, wrt, where, answer):
+    # (ones(k) c') .* M is M diag(c), and (u ones(1, k)) .* M is diag(u) M
+    r = matcalc.grad(text, wrt, where=where)
+    assert str(r) == answer
+    assert matcalc.check(r).ok
