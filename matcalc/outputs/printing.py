@@ -741,6 +741,24 @@ def common_subexpressions(e, limit: int = 3, taken=(), given=(), pair_transposes
     With `pair_transposes`, a node repeated inside the definitions made so far counts too; the
     several-variable results use it, so that the terms backpropagation shares are named once.
     """
+    # greedy naming takes the largest saving first; where two subexpressions save as much, the one
+    # taken decides what the later rounds see, so both ways are run and the shorter kept (the first,
+    # the older way, where they tie): sigmoid(W x) named rather than the W x inside it
+    first = _named_greedily(e, limit, taken, given, pair_transposes, larger_on_ties=False)
+    second = _named_greedily(e, limit, taken, given, pair_transposes, larger_on_ties=True)
+    if second[1] != first[1] and _named_size(second) < _named_size(first):
+        return second
+    return first
+
+
+def _named_size(named: tuple) -> int:
+    """The tokens of bodies and definitions (tree_size), each definition with its name and '='."""
+    bodies, binds = named
+    bodies = bodies if isinstance(bodies, list) else [bodies]
+    return sum(tree_size(b) for b in bodies) + sum(tree_size(d) + 2 for _, d in binds)
+
+
+def _named_greedily(e, limit: int, taken, given, pair_transposes: bool, larger_on_ties: bool) -> tuple:
     bodies = list(e) if isinstance(e, (list, tuple)) else [e]
     taken = set().union(*(b.free for b in bodies)) | set(taken) | {n for n, _ in given}
     binds = []
@@ -781,7 +799,10 @@ def common_subexpressions(e, limit: int = 3, taken=(), given=(), pair_transposes
                 continue
             size = tree_size(node)
             saving = k * size + kt * tree_size(t) + kn * tree_size(ng) - (k + 2 * kt + 2 * kn) - size - 2
-            if saving > 0 and (best is None or saving > best[0]):
+            # (larger_on_ties: of two that save as much, the larger; their transposed copies
+            # sigmoid(W x)' and x' W' are measured alone, where x' W' is longer than inside sigmoid)
+            if saving > 0 and (best is None or saving > best[0] or (
+                    larger_on_ties and saving == best[0] and size > tree_size(best[1]))):
                 best = (saving, node)
         if best is None:
             break
