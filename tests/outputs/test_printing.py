@@ -58,8 +58,8 @@ def test_of_two_names_that_save_as_much_the_larger_is_taken_where_the_answer_is_
     r = matcalc.hessian("log(1 + exp(v' sigmoid(W x))) - t v' sigmoid(W x)", "v",
                         where="W: matrix(h,d); x: vector(d); v: vector(h); t: scalar")
     assert str(r) == "sigmoid(p' v) (1 - sigmoid(p' v)) p p' where p = sigmoid(W x)"
-    r = matcalc.grad("1/2 ||W3 tanh(W2 tanh(W1 x)) - y||^2", "W3")
-    assert str(r) == "(W3 p - y) p' where p = tanh(W2 tanh(W1 x))"
+    r = matcalc.grad("1/2 ||W3 tanh(W2 tanh(W1 x)) - y||^2", "W3")  # (p is an inferred size: the name is q)
+    assert str(r) == "(W3 q - y) q' where q = tanh(W2 tanh(W1 x))"
 
 
 def test_a_name_stands_for_the_centred_vector_not_for_its_broadcast_mean():
