@@ -1343,7 +1343,8 @@ def _norms_negated(others: list, a: Add):
 
 def _merge_denominators(n: Mul) -> Expr:
     """Two denominators with the same power, one of them a sum, multiplied out where shorter:
-    x / ((1 + q / nu) nu) = x / (nu + q). Each pair of scalar factors is tried once."""
+    x / ((1 + q / nu) nu) = x / (nu + q). Each pair of scalar factors is tried once, then each scalar
+    denominator against the elementwise ones of the chain."""
     c, scal, chain = n.split()
     dens = [(i, s.base, s.exp.value) for i, s in enumerate(scal)
             if isinstance(s, Pow) and isinstance(s.exp, Num) and s.exp.value < 0 and s.base.shape == SCALAR]
@@ -1359,6 +1360,21 @@ def _merge_denominators(n: Mul) -> Expr:
             cand = B.mul(B.num(c), *rest, merged, *chain)
             if size(cand) < size(n):
                 return cand
+    # a scalar denominator into an elementwise one of the same power, a factor of the chain:
+    # X' (r ./ (r.^2 / nu + 1)) / nu = X' (r ./ (r.^2 + nu))
+    for i, bi, ei in dens:
+        for k, f in enumerate(chain):
+            factors = f.args if isinstance(f, Hadamard) else (f,)
+            for g in factors:
+                if not (isinstance(g, Pow) and isinstance(g.base, Add) and isinstance(g.exp, Num) and g.exp.value == ei
+                        and g.shape != SCALAR):
+                    continue
+                merged = B.power(B.add(*[B.mul(t, bi) for t in g.base.args]), B.num(ei))
+                new_f = B.hadamard(*[merged if h is g else h for h in factors]) if isinstance(f, Hadamard) else merged
+                rest = [s for m, s in enumerate(scal) if m != i]
+                cand = B.mul(B.num(c), *rest, *chain[:k], new_f, *chain[k + 1:])
+                if size(cand) < size(n):
+                    return cand
     return n
 
 

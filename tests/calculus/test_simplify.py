@@ -423,3 +423,15 @@ def test_an_outer_product_with_ones_scales_rows_or_columns_with_diag(text, wrt, 
     r = matcalc.grad(text, wrt, where=where)
     assert str(r) == answer
     assert matcalc.check(r).ok
+
+
+@pytest.mark.parametrize("kind, answer", [
+    ("grad", "(1 + nu) X' ((X w - y) ./ (nu + (X w - y).^2))"),
+    ("hessian", "(1 + nu) X' diag((nu - p) ./ (nu + p).^2) X where p = (X w - y).^2"),
+])
+def test_a_scalar_denominator_is_multiplied_into_an_elementwise_one_of_the_same_power(kind, answer):
+    # r ./ (r.^2 / nu + 1) / nu is r ./ (nu + r.^2): Student-t regression
+    r = getattr(matcalc, kind)("(nu + 1)/2 sum(log(1 + (X w - y).^2 / nu))", "w",
+                               where="X: matrix(N,n); w: vector(n); y: vector(N); nu: scalar")
+    assert str(r) == answer
+    assert matcalc.check(r).ok
