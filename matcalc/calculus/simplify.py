@@ -891,6 +891,9 @@ def _rewrite_node(n: Expr) -> Expr:
         n = _sigmoid_complement(n) or n
         if not isinstance(n, Add):
             return n
+        n = _over_one_denominator(n) or n
+        if not isinstance(n, Add):
+            return n
         return _factor_quadratic(n) or n
     if isinstance(n, Pow) and isinstance(n.base, Add) and isinstance(n.exp, Num) and n.exp.value < 0:
         # 1 / (1 + exp(-v)) = sigmoid(v)
@@ -1143,6 +1146,28 @@ def _sigmoid_complement(n: Add):
     if all(t is not None for t in out):
         return None
     return B.add(*[t for t in out if t is not None])
+
+
+def _over_one_denominator(n: Add):
+    """r + c / P written (r P + c) / P where that is shorter, P a sum: the terms cancel in
+    1 - 1 ./ (1 + u) = u ./ (1 + u) (the Fair loss's weight). r is one term (no product of sums is
+    multiplied out). None where nothing is shorter."""
+    if len(n.args) != 2:
+        return None
+    for d, r in ((n.args[0], n.args[1]), (n.args[1], n.args[0])):
+        c, rest = B.split_coeff(d)
+        if not (isinstance(rest, Pow) and isinstance(rest.base, Add) and isinstance(rest.exp, Num)
+                and rest.exp.value == -1):
+            continue
+        p = rest.base
+        times = B.mul if n.shape == SCALAR else B.hadamard
+        top = B.add(*[times(r, t) for t in p.args], B.num(c) if n.shape == SCALAR else B.scale(c, B.ones(n.shape)))
+        if isinstance(top, Add) and len(top.args) >= len(p.args) + 1:
+            continue  # nothing cancelled: never shorter
+        cand = times(top, rest)
+        if size(cand) < size(n):
+            return cand
+    return None
 
 
 def _sigmoid_of_reciprocal(b: Expr):
