@@ -125,14 +125,17 @@ class NameRules:
                     raise ParseError(f"'{text}' would be read as the product {' '.join(out)} with t a scalar; for "
                                      f"{a} transposed times {a} write {a}' {a} (or {a}^T {a}); for a scalar t, put "
                                      f"spaces ({' '.join(out)}) or declare it (where='t: scalar')", self.text, start)
-            if len(out) == 2 and out[0] == "d" and not self.known("d") and out[1][:1].isalpha() and re.search(
-                    rf"(?<![A-Za-z0-9_]){re.escape(out[1])}(?![A-Za-z0-9_])", self.text[:start] + " " +
-                    self.text[start + len(text):]):
-                # tr(dX X^-1), dx' (A + A') x: a differential pasted back (matcalc prints them so), not d X
+            if len(out) == 2 and out[0] == "d" and not self.known("d") and out[1][:1].isalpha() and (
+                    out[1][:1].isupper() or re.search(
+                        rf"(?<![A-Za-z0-9_]){re.escape(out[1])}(?![A-Za-z0-9_])", self.text[:start] + " " +
+                        self.text[start + len(text):])):
+                # tr(dX X^-1), dx' (A + A') x: a differential pasted back (matcalc prints them so), not d X;
+                # dX alone too (A dX B, a Jacobian's answer: a scalar d times a matrix X is not how that reads)
                 v = out[1]
                 raise ParseError(f"'{text}' reads as d times {v}; it looks like the differential d{v}, which is what "
                                  f"matcalc computes, not what it takes: give the function itself and the variable "
-                                 f"(grad(f, '{v}') or --wrt {v}); to multiply by a d, write d {v}", self.text, start)
+                                 f"(grad(f, '{v}') or --wrt {v}); to multiply by a d, write d {v}; to read d{v} as a "
+                                 f"name, declare it (where='d{v}: ...', as a result's .where does)", self.text, start)
             deco = _decorated(body) if len(out) > 1 and not sub else None
             if deco:
                 head = body[:-len(deco)]

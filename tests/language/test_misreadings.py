@@ -550,3 +550,15 @@ def test_a_size_written_with_dim_or_a_name_declared_a_scalar_is_read():
     assert str(matcalc.parse("x'x / dim(n)", where="x: vector(n)")) == "x' x / dim(n)"
     assert matcalc.parse("x'x / n", where="x: vector(n); n: scalar").variables == ("n", "x")
     assert str(matcalc.parse("unvec(v, m, n)", where="v: vector(m*n)")) == "unvec(v, m, n)"
+
+
+@pytest.mark.parametrize("text", ["A dX B", "tr(dX)", "dSigma", "dW1 x"])
+def test_a_capital_differential_is_refused_as_the_differential_it_looks_like(text):
+    # A dX B (a Jacobian's answer) was read as A d X B with d a scalar
+    with pytest.raises(ParseError, match="looks like the differential"):
+        matcalc.parse(text)
+
+
+def test_a_jacobians_answer_with_its_differential_reads_back_under_its_where():
+    r = matcalc.jacobian("A X B", "X")
+    assert matcalc.parse(str(r), where=r.where).node is r.node
