@@ -1391,10 +1391,12 @@ def _merge_denominators(n: Mul) -> Expr:
         for k, f in enumerate(chain):
             factors = f.args if isinstance(f, Hadamard) else (f,)
             for g in factors:
-                if not (isinstance(g, Pow) and isinstance(g.base, Add) and isinstance(g.exp, Num) and g.exp.value == ei
-                        and g.shape != SCALAR):
+                if not (isinstance(g, Pow) and isinstance(g.base, Add) and isinstance(g.exp, Num) and g.shape != SCALAR
+                        and (g.exp.value == ei or g.exp.value == -1)):
                     continue
-                merged = B.power(B.add(*[B.mul(t, bi) for t in g.base.args]), B.num(ei))
+                # (into a reciprocal any power of it goes: r ./ (r.^2 / c^2 + 1) / c^2 = r ./ (c^2 + r.^2))
+                s_ = bi if g.exp.value == ei else B.power(bi, B.num(ei / g.exp.value))
+                merged = B.power(B.add(*[B.mul(t, s_) for t in g.base.args]), g.exp)
                 new_f = B.hadamard(*[merged if h is g else h for h in factors]) if isinstance(f, Hadamard) else merged
                 rest = [s for m, s in enumerate(scal) if m != i]
                 cand = B.mul(B.num(c), *rest, *chain[:k], new_f, *chain[k + 1:])

@@ -446,3 +446,10 @@ def test_a_term_beside_a_reciprocal_of_a_sum_goes_over_its_denominator_where_ter
     r = matcalc.grad(text, wrt, where=where)
     assert str(r) == answer
     assert matcalc.check(r).ok
+
+
+def test_a_scalar_denominator_of_any_power_is_multiplied_into_an_elementwise_reciprocal():
+    # r ./ (r.^2 / c^2 + 1) / c^2 is r ./ (c^2 + r.^2): the Cauchy loss
+    r = matcalc.grad("sum(log(1 + (X w - y).^2 / c^2))", "w", where="X: matrix(N,n); w: vector(n); y: vector(N); c: scalar")
+    assert str(r) == "2 X' ((X w - y) ./ (c^2 + (X w - y).^2))"
+    assert matcalc.check(r).ok
