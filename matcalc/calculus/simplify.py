@@ -36,7 +36,7 @@ from ..core import build as B
 from ..core.functions import one_plus
 from ..core.layout import self_inner
 from .size import size
-from ..core.nodes import (FRACTION_ONE, SCALAR, Add, Expr, Func, Hadamard, Identity, MatPow, Mul, Num, Ones, Pow,
+from ..core.nodes import (FRACTION_ONE, SCALAR, Add, Expr, Func, Hadamard, Identity, Inverse, MatPow, Mul, Num, Ones, Pow,
                           LogSumExp, Softmax, Sum, Trace, Transpose, Var)
 
 #: the most terms one product may expand into. Cancellations that expansion finds (y (1 - s) -
@@ -1389,6 +1389,14 @@ def _merge_denominators(n: Mul) -> Expr:
     # X' (r ./ (r.^2 / nu + 1)) / nu = X' (r ./ (r.^2 + nu))
     for i, bi, ei in dens:
         for k, f in enumerate(chain):
+            if isinstance(f, Inverse) and isinstance(f.arg, Add):  # (H S H' / s + I)^-1 / s = (H S H' + s I)^-1
+                s_ = bi if ei == -1 else B.power(bi, B.num(-ei))
+                merged = B.inverse(B.add(*[B.mul(t, s_) for t in f.arg.args]))
+                rest = [s for m, s in enumerate(scal) if m != i]
+                cand = B.mul(B.num(c), *rest, *chain[:k], merged, *chain[k + 1:])
+                if size(cand) < size(n):
+                    return cand
+                continue
             factors = f.args if isinstance(f, Hadamard) else (f,)
             for g in factors:
                 if not (isinstance(g, Pow) and isinstance(g.base, Add) and isinstance(g.exp, Num) and g.shape != SCALAR
