@@ -1149,22 +1149,29 @@ def _sigmoid_complement(n: Add):
 
 
 def _over_one_denominator(n: Add):
-    """r + c / P written (r P + c) / P where that is shorter, P a sum: the terms cancel in
-    1 - 1 ./ (1 + u) = u ./ (1 + u) (the Fair loss's weight). r is one term (no product of sums is
-    multiplied out). None where nothing is shorter."""
+    """r + c N / P written (r P + c N) / P where that is shorter, P a sum: the terms cancel in
+    1 - 1 ./ (1 + u) = u ./ (1 + u), and in the negative binomial score y - (r + y) .* m ./ (r + m)
+    = r (y - m) ./ (r + m). Only a sum of two terms; the numerator is multiplied out and factored.
+    None where nothing is shorter."""
     if len(n.args) != 2:
         return None
+    times = B.mul if n.shape == SCALAR else B.hadamard
     for d, r in ((n.args[0], n.args[1]), (n.args[1], n.args[0])):
         c, rest = B.split_coeff(d)
-        if not (isinstance(rest, Pow) and isinstance(rest.base, Add) and isinstance(rest.exp, Num)
-                and rest.exp.value == -1):
+        factors = list(rest.args) if isinstance(rest, Hadamard) else [rest]
+        dens = [g for g in factors if isinstance(g, Pow) and isinstance(g.base, Add) and isinstance(g.exp, Num)
+                and g.exp.value == -1]
+        if len(dens) != 1:
             continue
-        p = rest.base
-        times = B.mul if n.shape == SCALAR else B.hadamard
-        top = B.add(*[times(r, t) for t in p.args], B.num(c) if n.shape == SCALAR else B.scale(c, B.ones(n.shape)))
-        if isinstance(top, Add) and len(top.args) >= len(p.args) + 1:
+        den = dens[0]
+        others = [g for g in factors if g is not den]
+        num = B.scale(c, times(*others) if others else (B.ONE if n.shape == SCALAR else B.ones(n.shape)))
+        top = expand(B.add(*[times(r, t) for t in den.base.args], num))
+        if isinstance(top, Add) and len(top.args) >= len(den.base.args) + 1 + len(others):
             continue  # nothing cancelled: never shorter
-        cand = times(top, rest)
+        if isinstance(top, Add):
+            top = factor_sum(top.args)
+        cand = times(top, den)
         if size(cand) < size(n):
             return cand
     return None

@@ -440,6 +440,8 @@ def test_a_scalar_denominator_is_multiplied_into_an_elementwise_one_of_the_same_
 @pytest.mark.parametrize("text, wrt, where, answer", [
     ("u - log(1 + u)", "u", "u: scalar", "u / (1 + u)"),
     ("sum(x - log(1 + x))", "x", None, "x ./ (x + 1)"),
+    ("sum(y .* (X w) - (y + r) .* log(r + exp(X w)))", "w", "X: matrix(N,p); w: vector(p); y: vector(N); r: scalar",
+     "r X' ((y - exp(X w)) ./ (r + exp(X w)))"),  # the negative binomial score
 ])
 def test_a_term_beside_a_reciprocal_of_a_sum_goes_over_its_denominator_where_terms_cancel(text, wrt, where, answer):
     # 1 - 1 / (1 + u) is u / (1 + u)
