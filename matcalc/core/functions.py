@@ -90,6 +90,7 @@ def register(spec) -> None:
     """Add a function to the language (both kinds); its aliases become other spellings of it."""
     table = FUNCTIONS if isinstance(spec, FunctionSpec) else CALLS
     table[spec.name] = spec
+    _BARE[0] = None
     for a in spec.aliases:
         ALIASES[a] = spec.name
 
@@ -106,13 +107,19 @@ def all_names() -> list:
 
 def bare_names() -> frozenset:
     """The names that apply to one operand without parentheses (tr X, det X, sin x): the lexer
-    reads them as functions wherever they stand, so no variable can have one of these names."""
-    out = set()
-    for n in all_names():
-        spec = CALLS.get(ALIASES.get(n, n))
-        if spec is None or (spec.bare and 1 in spec.arity):
-            out.add(n)
-    return frozenset(out)
+    reads them as functions wherever they stand, so no variable can have one of these names.
+    (Computed once per state of the registry: every declared name is looked up here.)"""
+    if _BARE[0] is None:
+        out = set()
+        for n in all_names():
+            spec = CALLS.get(ALIASES.get(n, n))
+            if spec is None or (spec.bare and 1 in spec.arity):
+                out.add(n)
+        _BARE[0] = frozenset(out)
+    return _BARE[0]
+
+
+_BARE: list = [None]  # bare_names(), reset by register()
 
 
 def _exact_zero_to(v0):
