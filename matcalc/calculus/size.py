@@ -14,7 +14,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from ..core import build as B
-from ..core.layout import as_denominator, inner_pair, mean_factors, self_inner, transposes
+from ..core.layout import as_denominator, inner_pair, mean_factors, merged_sums, self_inner, transposes
 from ..core.nodes import (FRACTION_ONE, SCALAR, Add, Comm, Det, Diag, DiagPart, DimSize, Expr, Func, Hadamard, Identity, Inverse,
                           Kron, LogDet, LogSumExp, MatPow, Mul, Num, Ones, Pow, Softmax, Sum, Trace, Transpose, Unvec, Var, Vec, Zero)
 
@@ -81,11 +81,15 @@ def _filled_size(shape) -> int:
 
 def _add(e: Add) -> int:
     terms = e.args
+    if e.shape == SCALAR:
+        terms = merged_sums(terms)  # sum(u) - sum(v) written sum(u - v), as the printers do
+        if len(terms) == 1:
+            return size(terms[0])
     broadcast_all = e.shape != SCALAR and all(_is_broadcast(t) for t in terms)
     total = 0
     negatives = 0
     for t in terms:
-        n = _s(t)
+        n = size(t)  # (a merged sum is no child of e: measured here)
         if not broadcast_all and _is_broadcast(t):  # written as its scalar: 1 + A x
             c, sc, _ = (Fraction(1), (), ()) if isinstance(t, Ones) else t.split()
             n = size(B.mul(B.num(c), *sc))

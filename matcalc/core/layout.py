@@ -138,3 +138,29 @@ def mean_factors(scal) -> tuple:
             used.add(i)
             means.append(f.args[0])
     return tuple(means), tuple(f for i, f in enumerate(scal) if i not in used)
+
+
+def merged_sums(terms) -> list:
+    """The terms of a scalar sum with the sums of entries of one shape written as one:
+    sum(sigmoid(X w + b)) - sum(y) is sum(sigmoid(X w + b) - y), a token shorter for each sum
+    merged. The merged term is a Sum of a sum, a node only printed (sum distributes over a sum in
+    every canonical form, so the text reads back as the terms it came from). Terms with a factor
+    besides the number (mean(x) is sum(x) / dim(n)) are left as they are. Kept on the Add."""
+    groups: dict = {}
+    for t in terms:
+        c, rest = B.split_coeff(t)
+        if isinstance(rest, Sum):
+            groups.setdefault(rest.args[0].shape, []).append(t)
+    if all(len(g) < 2 for g in groups.values()):
+        return list(terms)
+    out, done = [], set()
+    for t in terms:
+        c, rest = B.split_coeff(t)
+        g = groups.get(rest.args[0].shape) if isinstance(rest, Sum) else None
+        if g is None or len(g) < 2:
+            out.append(t)
+        elif id(g) not in done:
+            done.add(id(g))
+            inner = B.add(*[B.scale(B.split_coeff(u)[0], B.split_coeff(u)[1].args[0]) for u in g])
+            out.append(Sum._make((inner,), SCALAR))
+    return out

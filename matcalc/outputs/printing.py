@@ -16,7 +16,7 @@ from ..calculus.simplify import expand
 from ..calculus.size import size as tree_size
 from ..core import build as B
 from ..core.functions import FUNCTIONS
-from ..core.layout import as_denominator, inner_pair, mean_factors, self_inner, transposes
+from ..core.layout import as_denominator, inner_pair, mean_factors, merged_sums, self_inner, transposes
 from ..core.errors import MatcalcError
 from ..language.declarations import GREEK, declarations_of, parse_declarations
 from ..language.reader import read
@@ -137,6 +137,10 @@ class Printer:
             # while 1 - tanh(X).^2 is the textbook's
             terms = [broadcast_scalar(t) if is_broadcast(t) and not isinstance(broadcast_scalar(t), Add) else t
                      for t in terms]
+        if e.shape == SCALAR:
+            terms = merged_sums(terms)  # sum(u) - sum(v) as sum(u - v) (size.py counts the same)
+            if len(terms) == 1:
+                return self.p(terms[0])
         terms = self.order_terms(terms)
         out = []
         for i, t in enumerate(terms):

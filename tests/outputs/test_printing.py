@@ -213,3 +213,19 @@ def test_an_answer_sized_by_its_question_is_bare_in_latex_and_sized_in_the_expre
     r = matcalc.grad(f, wrt, where="X, A: matrix(n,n); x: vector(n)")
     assert r.latex() == bare  # as a textbook writes it beside the question
     assert matcalc.parse(r.expr.latex(), where=r.where).node is r.node  # on its own: I_{n}, reads back
+
+
+@pytest.mark.parametrize("text, where, printed", [
+    ("sum(sigmoid(x)) - sum(y)", "x, y: vector(n)", "sum(sigmoid(x) - y)"),
+    ("t (sum(A p) + sum(z))", "A: matrix(n,m); p: vector(m); z: vector(n); t: scalar", "t sum(A p + z)"),
+    ("sum(x) - sum(X)", "x: vector(n); X: matrix(n,n)", "sum(x) - sum(X)"),  # two shapes: two sums
+    ("mean(x) - sum(y)", "x, y: vector(n)", "mean(x) - sum(y)"),  # a mean stays a mean
+])
+def test_sums_of_entries_of_one_shape_are_written_as_one_sum_that_reads_back(text, where, printed):
+    from matcalc.calculus.size import size
+    from matcalc.outputs.printing import _TOKEN
+    e = matcalc.parse(text, where=where)
+    assert str(e) == printed
+    assert matcalc.parse(str(e), where=where).node is e.node
+    assert matcalc.parse(e.latex(), where=where).node is e.node
+    assert size(e.node) == len([t for t in _TOKEN.findall(printed) if t not in "(),"])
