@@ -62,6 +62,9 @@ EXPANDED_SUM_LIMIT = 128
 #: 13 at k = 4 and 63 at k = 16; now 25). With 2 and 12 in place of 3 and 24 still no answer of
 #: tools/snapshot_outputs.py changes; with no widening at all 15 of its 1,634 derivations do.
 EXPANSION_WIDENING = 3
+#: the widest sum in which a shared power with symbolic exponents a number apart (||x||^(p - 4) and
+#: ||x||^(p - 2)) is pulled out both ways, the lower and the higher power, and the shorter kept
+SYMBOLIC_BOTH_WAYS = 4
 EXPANDED_SUM_FLOOR = 24
 
 def text_size(e: Expr) -> int:
@@ -569,7 +572,9 @@ def _factor_sum(terms: list, memo: dict) -> Expr:
                 if any(d is None for d in apart):
                     continue
                 ex = exps[apart.index(min(apart))]
-                alt = exps[apart.index(max(apart))]
+                # (the other way only in a short sum: each symbolic base tried both ways doubles the
+                # factoring below it, and Hessians of p-th powers nest several such bases)
+                alt = exps[apart.index(max(apart))] if len(terms) <= SYMBOLIC_BOTH_WAYS else None
         elif not (all(x > 0 for x in exps) or all(x < 0 for x in exps)):
             continue
         else:
