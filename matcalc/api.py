@@ -85,6 +85,11 @@ def _names_in_use(f: Expression) -> set:
     return set(f.node.free) | {getattr(v, "name", None) for v in f.context} - {None}
 
 
+def _sizes_in_use(f: Expression) -> set:
+    """The names of the sizes of the function's variables (x: vector(n) gives n)."""
+    return {d for v in list(f.node.walk()) + list(f.context) for d in v.shape if isinstance(d, str)}
+
+
 def constrained_gradient_parts(f: Expression, x) -> tuple:
     """(df, dX, G, G on X): G the gradient of the formula on all matrices, then put back on X.
 
@@ -283,13 +288,16 @@ def hvp(expr, wrt, where=None, direction: str | None = None) -> HvpResult | Bloc
         direction = direction_name(direction)
     names = several(wrt)
     if names is not None:
+        if direction is not None and "_" in direction:  # (v_1 would name v_1_x, which is no name)
+            raise MatcalcError(f"for several variables the direction {direction!r} is the stem of one name per "
+                               "variable (v gives v_x, v_y): give it without a subscript")
         return _block_hvp(expr, names, where, direction or "v")
     f, x = prepare(expr, wrt, where, order=2, want_scalar=True, question="Hessian-vector product")
     if direction is None:
         direction = "V" if x.shape[0] != 1 and x.shape[1] != 1 else "v"
-    elif direction in _names_in_use(f):
-        raise MatcalcError(f"the direction cannot be named {direction!r}: the function has a variable of that name; "
-                           "give the direction another name")
+    elif direction in _names_in_use(f) | _sizes_in_use(f):
+        raise MatcalcError(f"the direction cannot be named {direction!r}: the function has a variable or a size of "
+                           "that name; give the direction another name")
     df, dx, _, g = constrained_gradient_parts(f, x)
     v = direction_for(x, _names_in_use(f) | {dx.name}, base=direction)
     Hv = simplify(_differential(g, {x.name: v}))

@@ -312,7 +312,7 @@ class Ctx(DimSpace, NameRules):
         if k == "call":
             if canonical_name(s.a) == "unvec":
                 return self.unvec_call(s)
-            return self.call(s, s.a, [self.one(a) for a in s.b] if canonical_name(s.a) not in _DIM_CALLS else None)
+            return self.call(s, s.a, [self.one(a) for a in s.b] if canonical_name(s.a) not in DIM_CALLS else None)
         if k == "apply":
             pieces = self.infer(s.b[0])
             if len(pieces) > 1:
@@ -322,7 +322,7 @@ class Ctx(DimSpace, NameRules):
                 raise ParseError(f"'{self.text[s.start:s.end]}' has two readings: {f}({sp}) or "
                                  f"{f}({self.src(pieces[0])}) {' '.join(self.src(p) for p in pieces[1:])}; "
                                  f"write {f}({arg}) or the parentheses you mean", self.text, s.start)
-            if canonical_name(s.a) in _DIM_CALLS:
+            if canonical_name(s.a) in DIM_CALLS:
                 return self.call(s, s.a, None)
             return self.call(s, s.a, pieces)
         if k == "inner":
@@ -836,7 +836,7 @@ class Ctx(DimSpace, NameRules):
     def call(self, s: Syn, fname: str, ts) -> T:
         name = canonical_name(fname)
         args = s.b
-        if name in _DIM_CALLS:
+        if name in DIM_CALLS:
             return self.dim_call(s, name, args)
         want = CALLS[name].arity if name in CALLS else (1,)
         if len(ts) not in want:
@@ -1039,7 +1039,7 @@ class Ctx(DimSpace, NameRules):
         return tuple(construct.build_var(self, t) for t in self.vars.values())
 
 
-_DIM_CALLS = ("ones", "zeros", "eye", "comm", "dim")
+DIM_CALLS = ("ones", "zeros", "eye", "comm", "dim")  # calls whose arguments are all sizes
 _AXIS_CALLS = ("sum", "mean", "softmax", "logsumexp")
 #: calls that are trivial on a scalar (the scalar itself, or 1 for softmax)
 _STRUCTURAL_CALLS = frozenset({"sum", "mean", "softmax", "logsumexp", "tr", "det", "logdet", "diag", "vec", "kron"})

@@ -22,12 +22,13 @@ import re
 from fractions import Fraction
 
 from ..core.errors import ParseError, ShapeError
+from ..core.functions import canonical_name
 from ..core.nodes import SCALAR
 from . import construct
 from .declarations import default_kind, is_greek
 from .dims import Clash
 from .declarations import norm_name
-from .infer import Ctx, _is_t
+from .infer import DIM_CALLS, Ctx, _is_t
 from .names import CONSTANTS
 from .parser import Syn
 from .reading import full_reading, inferred
@@ -118,8 +119,8 @@ def undeclared_uses(syn: Syn, ctx: Ctx) -> dict:
                 if p not in ctx.decls and p not in bound and p not in CONSTANTS and p != "T" \
                         and not p.startswith("I_"):
                     out.setdefault(p, n.start)
-        elif n.kind == "call" and n.a in ("ones", "zeros", "comm", "dim"):
-            continue  # their arguments are dimensions
+        elif n.kind == "call" and canonical_name(n.a) in DIM_CALLS:
+            continue  # their arguments are dimensions (ones(n), eye(n))
         elif n.kind == "call" and n.a == "unvec" and isinstance(n.b, list) and n.b:
             stack.append(n.b[0])  # unvec(v, m, n): m and n are dimensions
             continue

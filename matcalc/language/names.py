@@ -126,7 +126,7 @@ class NameRules:
                                      f"{a} transposed times {a} write {a}' {a} (or {a}^T {a}); for a scalar t, put "
                                      f"spaces ({' '.join(out)}) or declare it (where='t: scalar')", self.text, start)
             if len(out) == 2 and out[0] == "d" and not self.known("d") and out[1][:1].isalpha() and (
-                    out[1][:1].isupper() or re.search(
+                    (out[1][:1].isupper() and out[1] not in ("I", "T")) or re.search(
                         rf"(?<![A-Za-z0-9_]){re.escape(out[1])}(?![A-Za-z0-9_])", self.text[:start] + " " +
                         self.text[start + len(text):])):
                 # tr(dX X^-1), dx' (A + A') x: a differential pasted back (matcalc prints them so), not d X;

@@ -783,10 +783,10 @@ def _named_greedily(e, limit: int, taken, given, pair_transposes: bool, larger_o
                 continue
             if isinstance(node, Transpose) and isinstance(node.arg, Var):
                 continue
-            if is_broadcast(node) or not node.free:
+            if is_broadcast(node) or (not node.free and node.shape == SCALAR):
                 # s ones(n): a sum writes it as s alone (x - mean(x)), so its standalone size
                 # overstates what a name saves (naming it left p = -mean(x) ones(n), q = p + x);
-                # a constant of sizes (1 / dim(n)) is part of what it stands in (sum(x) / dim(n)
+                # a number of sizes (1 / dim(n)) is part of what it stands in (sum(x) / dim(n)
                 # is mean(x): naming it wrote s sum(x))
                 continue
             # a transposed occurrence counts too: R and R' are both written with the name R

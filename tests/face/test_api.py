@@ -331,8 +331,19 @@ def test_a_direction_that_is_not_a_variable_name_is_refused(direction):
 
 
 def test_a_direction_named_like_a_variable_of_the_function_is_refused():
-    with pytest.raises(matcalc.MatcalcError, match="has a variable of that name"):
+    with pytest.raises(matcalc.MatcalcError, match="has a variable or a size of that name"):
         matcalc.hvp("x' A x", "x", direction="A")
+
+
+def test_a_direction_named_like_a_size_of_the_function_is_refused():
+    with pytest.raises(matcalc.MatcalcError, match="a variable or a size of that name"):
+        matcalc.hvp("x' A x", "x", where="x: vector(n)", direction="n")
+
+
+def test_the_direction_stem_of_several_variables_takes_no_subscript():
+    # v_1 would name the parts v_1_x and v_1_y, which are not names
+    with pytest.raises(matcalc.MatcalcError, match="without a subscript"):
+        matcalc.hvp("x' y", ["x", "y"], direction="v_1")
 
 
 def test_a_named_direction_is_the_generated_codes_last_argument():

@@ -548,8 +548,13 @@ def test_a_bare_name_that_is_a_declared_size_is_refused_with_dim_as_the_way_to_w
 
 def test_a_size_written_with_dim_or_a_name_declared_a_scalar_is_read():
     assert str(matcalc.parse("x'x / dim(n)", where="x: vector(n)")) == "x' x / dim(n)"
+    assert str(matcalc.grad("x' eye(n) x", "x", where="x: vector(n)")) == "2 x"  # eye's argument is a size
     assert matcalc.parse("x'x / n", where="x: vector(n); n: scalar").variables == ("n", "x")
     assert str(matcalc.parse("unvec(v, m, n)", where="v: vector(m*n)")) == "unvec(v, m, n)"
+
+
+def test_d_before_the_identity_is_a_product_not_a_differential():
+    assert matcalc.parse("dI").reading == "d I"
 
 
 @pytest.mark.parametrize("text", ["A dX B", "tr(dX)", "dSigma", "dW1 x"])

@@ -53,6 +53,11 @@ def test_repeated_subexpressions_are_named_with_where_when_shorter():
     assert r"\text{where }" in r.latex()
 
 
+def test_a_repeated_constant_matrix_is_named():
+    r = matcalc.hessian("sum(exp(diag(x) M) .* M)", "x", where="x: vector(m); M: matrix(m,k)")
+    assert str(r).endswith("where P = kron(I_m, ones(m)) .* kron(ones(m), I_m)")
+
+
 def test_of_two_names_that_save_as_much_the_larger_is_taken_where_the_answer_is_shorter():
     # W x and sigmoid(W x) save as much in the first round; naming the larger one is 4 tokens shorter
     r = matcalc.hessian("log(1 + exp(v' sigmoid(W x))) - t v' sigmoid(W x)", "v",
