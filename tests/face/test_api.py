@@ -358,3 +358,11 @@ def test_where_declares_the_variable_that_fixes_a_size_the_answer_writes():
     assert str(r) == "2 dim(n) x" and "X: matrix(m,n)" in r.where  # n is X's
     e = matcalc.parse(str(r), where=r.where)
     assert np.allclose(e.evaluate({"x": np.ones(2), "X": np.ones((4, 3))}), [6.0, 6.0])
+
+
+@pytest.mark.parametrize("text, wrt", [("x' x", "x"), ("q x", "x"), ("q x", "q")])
+def test_check_samples_a_one_row_matrix_as_the_matrix_it_is(text, wrt):
+    # a variable declared matrix(1, m) was sampled 1-D, which evaluate refuses for a matrix: check
+    # gave up ("could not find inputs where the function is defined")
+    r = matcalc.grad(text, wrt, where="x: vector(n); q: matrix(1,n)")
+    assert matcalc.check(r).ok
