@@ -44,6 +44,14 @@ def _sig(t):
 
 
 # ---------------------------------------------------------------- expand
+
+def assert_checked_answer(kind: str, text: str, wrt: str, where, answer: str):
+    """The result of matcalc.<kind> prints as `answer` and agrees with finite differences."""
+    r = getattr(matcalc, kind)(text, wrt, where=where)
+    assert str(r) == answer
+    assert matcalc.check(r).ok
+    return r
+
 def test_expand_cancels_elementwise_cross_terms():
     assert expand(P("y .* (1 - s) - (1 - y) .* s")) is P("y - s")
 
@@ -392,9 +400,8 @@ def test_expansion_never_enters_a_root_where_it_would_cancel_numerically():
 
 def test_a_common_number_stays_in_where_its_number_term_would_be_written_anyway():
     # 2 diag(600 x1.^2 + 1 - 200 x2) writes the 1 it leaves behind: a token longer
-    r = matcalc.hessian("sum(100 (x2 - x1 .^ 2) .^ 2 + (1 - x1) .^ 2)", "x1", where="x1, x2: vector(n)")
-    assert str(r) == "diag(1200 x1.^2 + 2 - 400 x2)"
-    assert matcalc.check(r).ok
+    assert_checked_answer("hessian", "sum(100 (x2 - x1 .^ 2) .^ 2 + (1 - x1) .^ 2)", "x1", "x1, x2: vector(n)",
+                          "diag(1200 x1.^2 + 2 - 400 x2)")
 
 
 def test_a_common_number_is_pulled_out_where_that_is_no_longer():
@@ -407,9 +414,7 @@ def test_a_common_number_is_pulled_out_where_that_is_no_longer():
 ])
 def test_powers_of_one_base_with_exponents_a_number_apart_are_factored(text, wrt, where, answer):
     # ||x||^(p - 4) and ||x||^(p - 2) share ||x||^(p - 4), as x^2 and x^4 share x^2
-    r = (matcalc.hessian if "||" in text else matcalc.grad)(text, wrt, where=where)
-    assert str(r) == answer
-    assert matcalc.check(r).ok
+    assert_checked_answer("hessian" if "||" in text else "grad", text, wrt, where, answer)
 
 
 @pytest.mark.parametrize("text, wrt, where, answer", [
@@ -420,9 +425,7 @@ def test_powers_of_one_base_with_exponents_a_number_apart_are_factored(text, wrt
 ])
 def test_an_outer_product_with_ones_scales_rows_or_columns_with_diag(text, wrt, where, answer):
     # (ones(k) c') .* M is M diag(c), and (u ones(1, k)) .* M is diag(u) M
-    r = matcalc.grad(text, wrt, where=where)
-    assert str(r) == answer
-    assert matcalc.check(r).ok
+    assert_checked_answer("grad", text, wrt, where, answer)
 
 
 @pytest.mark.parametrize("kind, answer", [
@@ -431,10 +434,8 @@ def test_an_outer_product_with_ones_scales_rows_or_columns_with_diag(text, wrt, 
 ])
 def test_a_scalar_denominator_is_multiplied_into_an_elementwise_one_of_the_same_power(kind, answer):
     # r ./ (r.^2 / nu + 1) / nu is r ./ (nu + r.^2): Student-t regression
-    r = getattr(matcalc, kind)("(nu + 1)/2 sum(log(1 + (X w - y).^2 / nu))", "w",
-                               where="X: matrix(N,n); w: vector(n); y: vector(N); nu: scalar")
-    assert str(r) == answer
-    assert matcalc.check(r).ok
+    assert_checked_answer(kind, "(nu + 1)/2 sum(log(1 + (X w - y).^2 / nu))", "w",
+                          "X: matrix(N,n); w: vector(n); y: vector(N); nu: scalar", answer)
 
 
 @pytest.mark.parametrize("text, wrt, where, answer", [
@@ -445,16 +446,13 @@ def test_a_scalar_denominator_is_multiplied_into_an_elementwise_one_of_the_same_
 ])
 def test_a_term_beside_a_reciprocal_of_a_sum_goes_over_its_denominator_where_terms_cancel(text, wrt, where, answer):
     # 1 - 1 / (1 + u) is u / (1 + u)
-    r = matcalc.grad(text, wrt, where=where)
-    assert str(r) == answer
-    assert matcalc.check(r).ok
+    assert_checked_answer("grad", text, wrt, where, answer)
 
 
 def test_a_scalar_denominator_of_any_power_is_multiplied_into_an_elementwise_reciprocal():
     # r ./ (r.^2 / c^2 + 1) / c^2 is r ./ (c^2 + r.^2): the Cauchy loss
-    r = matcalc.grad("sum(log(1 + (X w - y).^2 / c^2))", "w", where="X: matrix(N,n); w: vector(n); y: vector(N); c: scalar")
-    assert str(r) == "2 X' ((X w - y) ./ (c^2 + (X w - y).^2))"
-    assert matcalc.check(r).ok
+    assert_checked_answer("grad", "sum(log(1 + (X w - y).^2 / c^2))", "w",
+                          "X: matrix(N,n); w: vector(n); y: vector(N); c: scalar", "2 X' ((X w - y) ./ (c^2 + (X w - y).^2))")
 
 
 @pytest.mark.parametrize("text, wrt, where, answer", [
@@ -463,6 +461,4 @@ def test_a_scalar_denominator_of_any_power_is_multiplied_into_an_elementwise_rec
 ])
 def test_a_scalar_denominator_is_multiplied_into_a_matrix_inverse_of_a_sum(text, wrt, where, answer):
     # (H S H' / s^2 + I)^-1 / s^2 is (H S H' + s^2 I)^-1: the channel capacity's gradient
-    r = matcalc.grad(text, wrt, where=where)
-    assert str(r) == answer
-    assert matcalc.check(r).ok
+    assert_checked_answer("grad", text, wrt, where, answer)
