@@ -1398,31 +1398,33 @@ def _merge_denominators(n: Mul) -> Expr:
             if size(cand) < size(n):
                 return cand
     # a scalar denominator into an elementwise one of the same power, a factor of the chain:
-    # X' (r ./ (r.^2 / nu + 1)) / nu = X' (r ./ (r.^2 + nu))
+    # X' (r ./ (r.^2 / nu + 1)) / nu = X' (r ./ (r.^2 + nu)); into a reciprocal or an inverse any
+    # power of it goes: r ./ (r.^2 / c^2 + 1) / c^2 = r ./ (c^2 + r.^2), (H S H' / s + I)^-1 / s = (H S H' + s I)^-1
     for i, bi, ei in dens:
+        rest = [s for m, s in enumerate(scal) if m != i]
         for k, f in enumerate(chain):
-            if isinstance(f, Inverse) and isinstance(f.arg, Add):  # (H S H' / s + I)^-1 / s = (H S H' + s I)^-1
-                s_ = bi if ei == -1 else B.power(bi, B.num(-ei))
-                merged = B.inverse(B.add(*[B.mul(t, s_) for t in f.arg.args]))
-                rest = [s for m, s in enumerate(scal) if m != i]
-                cand = B.mul(B.num(c), *rest, *chain[:k], merged, *chain[k + 1:])
-                if size(cand) < size(n):
-                    return cand
-                continue
-            factors = f.args if isinstance(f, Hadamard) else (f,)
-            for g in factors:
-                if not (isinstance(g, Pow) and isinstance(g.base, Add) and isinstance(g.exp, Num) and g.shape != SCALAR
-                        and (g.exp.value == ei or g.exp.value == -1)):
-                    continue
-                # (into a reciprocal any power of it goes: r ./ (r.^2 / c^2 + 1) / c^2 = r ./ (c^2 + r.^2))
-                s_ = bi if g.exp.value == ei else B.power(bi, B.num(ei / g.exp.value))
-                merged = B.power(B.add(*[B.mul(t, s_) for t in g.base.args]), g.exp)
-                new_f = B.hadamard(*[merged if h is g else h for h in factors]) if isinstance(f, Hadamard) else merged
-                rest = [s for m, s in enumerate(scal) if m != i]
+            if isinstance(f, Inverse) and isinstance(f.arg, Add):
+                new_fs = [B.inverse(_times_each(f.arg, bi, ei, -1))]
+            else:
+                factors = f.args if isinstance(f, Hadamard) else (f,)
+                new_fs = []
+                for g in factors:
+                    if isinstance(g, Pow) and isinstance(g.base, Add) and isinstance(g.exp, Num) and g.shape != SCALAR \
+                            and g.exp.value in (ei, -1):
+                        merged = B.power(_times_each(g.base, bi, ei, g.exp.value), g.exp)
+                        new_fs.append(B.hadamard(*[merged if h is g else h for h in factors])
+                                      if isinstance(f, Hadamard) else merged)
+            for new_f in new_fs:
                 cand = B.mul(B.num(c), *rest, *chain[:k], new_f, *chain[k + 1:])
                 if size(cand) < size(n):
                     return cand
     return n
+
+
+def _times_each(p: Add, b: Expr, e, into) -> Expr:
+    """The sum p with each term times b^(e / into): the scalar factor b^e moved into p^into."""
+    s = b if e == into else B.power(b, B.num(e / into))
+    return B.add(*[B.mul(t, s) for t in p.args])
 
 
 def _factor_quadratic(n: Add):

@@ -82,7 +82,7 @@ def _filled_size(shape) -> int:
 def _add(e: Add) -> int:
     terms = e.args
     if e.shape == SCALAR:
-        terms = merged_sums(terms)  # sum(u) - sum(v) written sum(u - v), as the printers do
+        terms = merged_sums(e)  # sum(u) - sum(v) written sum(u - v), as the printers do
         if len(terms) == 1:
             return size(terms[0])
     broadcast_all = e.shape != SCALAR and all(_is_broadcast(t) for t in terms)

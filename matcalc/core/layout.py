@@ -140,12 +140,20 @@ def mean_factors(scal) -> tuple:
     return tuple(means), tuple(f for i, f in enumerate(scal) if i not in used)
 
 
-def merged_sums(terms) -> list:
-    """The terms of a scalar sum with the sums of entries of one shape written as one:
+def merged_sums(e: Add) -> list:
+    """The terms of a scalar sum e with the sums of entries of one shape written as one:
     sum(sigmoid(X w + b)) - sum(y) is sum(sigmoid(X w + b) - y), a token shorter for each sum
     merged. The merged term is a Sum of a sum, a node only printed (sum distributes over a sum in
     every canonical form, so the text reads back as the terms it came from). Terms with a factor
-    besides the number (mean(x) is sum(x) / dim(n)) are left as they are. Kept on the Add."""
+    besides the number (mean(x) is sum(x) / dim(n)) are left as they are. Kept on e (the printers
+    and size.py ask for it)."""
+    done = e._c.get("merged_sums")
+    if done is None:
+        done = e._c["merged_sums"] = tuple(_merged_sums(e.args))
+    return list(done)  # (a copy: the printers reorder it)
+
+
+def _merged_sums(terms) -> list:
     groups: dict = {}
     for t in terms:
         c, rest = B.split_coeff(t)

@@ -138,7 +138,7 @@ class Printer:
             terms = [broadcast_scalar(t) if is_broadcast(t) and not isinstance(broadcast_scalar(t), Add) else t
                      for t in terms]
         if e.shape == SCALAR:
-            terms = merged_sums(terms)  # sum(u) - sum(v) as sum(u - v) (size.py counts the same)
+            terms = merged_sums(e)  # sum(u) - sum(v) as sum(u - v) (size.py counts the same)
             if len(terms) == 1:
                 return self.p(terms[0])
         terms = self.order_terms(terms)
@@ -748,8 +748,10 @@ def common_subexpressions(e, limit: int = 3, taken=(), given=(), pair_transposes
     # greedy naming takes the largest saving first; where two subexpressions save as much, the one
     # taken decides what the later rounds see, so both ways are run and the shorter kept (the first,
     # the older way, where they tie): sigmoid(W x) named rather than the W x inside it
-    first = _named_greedily(e, limit, taken, given, pair_transposes, larger_on_ties=False)
-    second = _named_greedily(e, limit, taken, given, pair_transposes, larger_on_ties=True)
+    first, tied = _named_greedily(e, limit, taken, given, pair_transposes, larger_on_ties=False)
+    if not tied:  # (no round had a larger candidate saving as much: the other way is the same)
+        return first
+    second, _ = _named_greedily(e, limit, taken, given, pair_transposes, larger_on_ties=True)
     if second[1] != first[1] and _named_size(second) < _named_size(first):
         return second
     return first
@@ -763,6 +765,9 @@ def _named_size(named: tuple) -> int:
 
 
 def _named_greedily(e, limit: int, taken, given, pair_transposes: bool, larger_on_ties: bool) -> tuple:
+    """((bodies, binds), tied): tied when some round passed over a larger candidate that saves as
+    much as the one it took (so that taking the larger could end differently)."""
+    tied = False
     bodies = list(e) if isinstance(e, (list, tuple)) else [e]
     taken = set().union(*(b.free for b in bodies)) | set(taken) | {n for n, _ in given}
     binds = []
@@ -805,8 +810,9 @@ def _named_greedily(e, limit: int, taken, given, pair_transposes: bool, larger_o
             saving = k * size + kt * tree_size(t) + kn * tree_size(ng) - (k + 2 * kt + 2 * kn) - size - 2
             # (larger_on_ties: of two that save as much, the larger; their transposed copies
             # sigmoid(W x)' and x' W' are measured alone, where x' W' is longer than inside sigmoid)
-            if saving > 0 and (best is None or saving > best[0] or (
-                    larger_on_ties and saving == best[0] and size > tree_size(best[1]))):
+            larger_tie = best is not None and saving == best[0] and size > tree_size(best[1])
+            tied = tied or (saving > 0 and larger_tie)
+            if saving > 0 and (best is None or saving > best[0] or (larger_on_ties and larger_tie)):
                 best = (saving, node)
         if best is None:
             break
@@ -825,7 +831,7 @@ def _named_greedily(e, limit: int, taken, given, pair_transposes: bool, larger_o
         if isinstance(node, Add):
             bodies = [_collect_named_sum(b, node, v) for b in bodies]
         binds.append((name, node))
-    return (bodies if isinstance(e, (list, tuple)) else bodies[0]), binds
+    return ((bodies if isinstance(e, (list, tuple)) else bodies[0]), binds), tied
 
 
 def _collect_named_sum(body: Expr, m: Expr, v: Expr) -> Expr:
