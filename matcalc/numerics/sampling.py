@@ -68,7 +68,9 @@ def sample_value(v: Var, dims: dict, rng: np.random.Generator):
                 x = (x + x.T) / 2
     if v.shape[1] == 1:
         return x[:, 0]
-    return x  # (a 1 x m variable is a matrix of one row: evaluate takes it 2-D)
+    if v.shape[0] == 1:
+        return x[0, :]  # NumPy form of a one-row matrix: 1-D, like its gradient (numpy_shape)
+    return x
 
 
 def sample_values(exprs, rng: np.random.Generator, dims: dict | None = None) -> tuple:
