@@ -14,6 +14,7 @@ from ..core import build as B
 from ..core.errors import NotSupportedError
 from ..core.nodes import (SCALAR, Add, Diag, DiagPart, Expr, Hadamard, Kron, MatPow, Mul, Sum, Trace, Transpose,
                           Unvec, Var, Vec)
+from ..core.rebuild import transform
 from .rules import DIFFERENTIAL, TRANSPOSE, kron_factors
 
 
@@ -117,6 +118,7 @@ def kronecker_of(dF: Expr, dvar: Var) -> Expr:
     name = dvar.name
     n_in = _size(dvar.shape)
     memo: dict = {}
+    dF = _diagonals_outside(dF, name)
     for node in dF.walk():
         if name not in node.free:
             continue
@@ -124,6 +126,37 @@ def kronecker_of(dF: Expr, dvar: Var) -> Expr:
     if dF not in memo:
         return B.zeros((_size(dF.shape), n_in))
     return memo[dF]
+
+
+def _diagonals_outside(dF: Expr, name: str) -> Expr:
+    """dF with each diag(du) at an end of a product moved out of the entrywise product around it.
+
+    (diag(u) A) .* B = diag(u) (A .* B) and (A diag(u)) .* B = (A .* B) diag(u). Inside the
+    entrywise product, diag(du) is read off through the n^2 x n diagonal embedding,
+    diag(vec B) (A' (x) I) W; outside it, P diag(du) q is diag(q) du. The Hessian of
+    sum(exp(diag(w) M) v) is then diag((exp(diag(w) M) .* M .* M) v), not a Kronecker product.
+    """
+    if not any(isinstance(n, Diag) and name in n.free for n in dF.walk()):
+        return dF
+
+    def moved(node: Expr) -> Expr:
+        if not isinstance(node, Hadamard):
+            return node
+        f = next((g for g in node.args if name in g.free), None)
+        if not isinstance(f, Mul):
+            return node
+        c, scal, chain = f.split()
+        if len(chain) < 2:
+            return node
+        others = [g for g in node.args if g is not f]
+        if isinstance(chain[0], Diag) and name in chain[0].free:
+            inner = moved(B.hadamard(*others, B.mul(B.num(c), *scal, *chain[1:])))
+            return B.mul(chain[0], inner)
+        if isinstance(chain[-1], Diag) and name in chain[-1].free:
+            inner = moved(B.hadamard(*others, B.mul(B.num(c), *scal, *chain[:-1])))
+            return B.mul(inner, chain[-1])
+        return node
+    return transform(dF, moved)
 
 
 def _vec_row(x: Expr) -> Expr:

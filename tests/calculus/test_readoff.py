@@ -283,3 +283,35 @@ def test_hessian_through_diag_of_the_variable_is_a_hadamard_product():
     np.testing.assert_allclose(r.evaluate(A=A, x=x), -(P * P.T), rtol=1e-12)
     np.testing.assert_allclose(matcalc.compile("log(det(A + diag(x)))", "x", outputs=("hessian",))(A=A, x=x),
                                -(P * P.T), rtol=1e-12)
+
+
+
+def _sigmoid(z):
+    return 1 / (1 + np.exp(-z))
+
+
+ROWS = "x: vector(n); v: vector(k); M: matrix(n,k)"
+COLS = "x: vector(n); M: matrix(k,n)"
+DIAG_IN_HADAMARD = [  # text, where, answer, the Hessian in NumPy at x (n = 3), M, v (k = 4)
+    ("sum(exp((x ones(1,k)) .* M))", ROWS, "diag((exp(diag(x) M) .* M.^2) ones(k))",
+     lambda x, M, v: np.diag((np.exp(x[:, None] * M) * M ** 2).sum(axis=1))),
+    ("sum(exp(diag(x) M) v)", ROWS, "(M diag(v) (exp(diag(x) M) .* M)') .* I",
+     lambda x, M, v: np.diag((np.exp(x[:, None] * M) * M ** 2) @ v)),
+    ("sum(log(1 + exp(M diag(x))))", COLS,
+     "(M' ((1 - sigmoid(M diag(x))) .* sigmoid(M diag(x)) .* M)) .* I",
+     lambda x, M, v: np.diag((M ** 2 * _sigmoid(M * x) * (1 - _sigmoid(M * x))).sum(axis=0))),
+]
+
+
+@pytest.mark.parametrize("text, where, answer, hessian", DIAG_IN_HADAMARD)
+def test_hessian_through_an_entrywise_product_with_diag_of_the_direction_has_no_kronecker_product(
+        text, where, answer, hessian):
+    """(diag(dx) A) .* B = diag(dx) (A .* B) before the read-off: inside the entrywise product diag(dx)
+    went through the n^2 x n diagonal embedding and the answer was a chain of Kronecker products."""
+    r = matcalc.hessian(text, "x", where=where)
+    assert str(r) == answer
+    rng = np.random.default_rng(0)
+    x, v = rng.normal(size=3), rng.normal(size=4)
+    M = rng.normal(size=(3, 4) if where == ROWS else (4, 3))
+    values = {"x": x, "M": M, "v": v} if "v:" in r.where else {"x": x, "M": M}
+    np.testing.assert_allclose(r.evaluate(values), hessian(x, M, v), rtol=1e-10)

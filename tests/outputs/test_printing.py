@@ -54,7 +54,7 @@ def test_repeated_subexpressions_are_named_with_where_when_shorter():
 
 
 def test_a_repeated_constant_matrix_is_named():
-    r = matcalc.hessian("sum(exp(diag(x) M) .* M)", "x", where="x: vector(m); M: matrix(m,k)")
+    r = matcalc.hessian("sum(exp(A diag(x) B))", "x", where="x: vector(m); A: matrix(k,m); B: matrix(m,k)")
     assert str(r).endswith("where P = kron(I_m, ones(m)) .* kron(ones(m), I_m)")
 
 
