@@ -36,7 +36,7 @@ from ..core import build as B
 from ..core.functions import one_plus
 from ..core.layout import self_inner
 from .size import size
-from ..core.nodes import (FRACTION_ONE, SCALAR, Add, Expr, Func, Hadamard, Identity, Inverse, MatPow, Mul, Num, Ones, Pow,
+from ..core.nodes import (FRACTION_ONE, SCALAR, Add, Diag, Expr, Func, Hadamard, Identity, Inverse, MatPow, Mul, Num, Ones, Pow,
                           LogSumExp, Softmax, Sum, Trace, Transpose, Var)
 
 #: the most terms one product may expand into. Cancellations that expansion finds (y (1 - s) -
@@ -927,7 +927,7 @@ def _rewrite_node(n: Expr) -> Expr:
         n = _softmax_of_columns(n)
         if not isinstance(n, Hadamard):
             return n
-        r = _scaled_rows_or_columns(n)
+        r = _scaled_rows_or_columns(n) or _diagonal_of_scaled_product(n)
         if r is not None:
             return r
         n = _rewrite_sigmoid_factors(list(n.args), B.hadamard) or n
@@ -1026,6 +1026,23 @@ def _scaled_rows_or_columns(n: Hadamard):
         if isinstance(a, Ones) and b.shape[0] == 1:  # ones(m) c': each column j times c_j
             return B.mul(rest, B.diag(B.transpose(B.mul(B.num(c), *scal, b))))
     return None
+
+
+def _diagonal_of_scaled_product(n: Hadamard):
+    """(P diag(u) Q) .* I = diag((P .* Q') u): entry i is sum_j P_ij u_j Q_ji. The Hessian of
+    sum(exp(diag(x) M) v) reads diag((exp(diag(x) M) .* M.^2) v). None where n is not such a pair."""
+    if len(n.args) != 2 or not any(isinstance(f, Identity) for f in n.args):
+        return None
+    f = next(g for g in n.args if not isinstance(g, Identity))
+    if not isinstance(f, Mul):
+        return None
+    c, scal, chain = f.split()
+    middle = [i for i, g in enumerate(chain) if isinstance(g, Diag) and 0 < i < len(chain) - 1]
+    if len(middle) != 1:
+        return None
+    i = middle[0]
+    p, q = B.mul(*chain[:i]), B.mul(*chain[i + 1:])
+    return B.diag(B.mul(B.num(c), *scal, B.hadamard(p, B.transpose(q)), chain[i].arg))
 
 
 def _oriented_factors(n: Hadamard) -> Expr:

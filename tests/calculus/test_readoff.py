@@ -295,7 +295,7 @@ COLS = "x: vector(n); M: matrix(k,n)"
 DIAG_IN_HADAMARD = [  # text, where, answer, the Hessian in NumPy at x (n = 3), M, v (k = 4)
     ("sum(exp((x ones(1,k)) .* M))", ROWS, "diag((exp(diag(x) M) .* M.^2) ones(k))",
      lambda x, M, v: np.diag((np.exp(x[:, None] * M) * M ** 2).sum(axis=1))),
-    ("sum(exp(diag(x) M) v)", ROWS, "(M diag(v) (exp(diag(x) M) .* M)') .* I",
+    ("sum(exp(diag(x) M) v)", ROWS, "diag((exp(diag(x) M) .* M.^2) v)",
      lambda x, M, v: np.diag((np.exp(x[:, None] * M) * M ** 2) @ v)),
     ("sum(log(1 + exp(M diag(x))))", COLS,
      "(M' ((1 - sigmoid(M diag(x))) .* sigmoid(M diag(x)) .* M)) .* I",
