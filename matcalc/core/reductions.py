@@ -340,6 +340,8 @@ def softmax(u: Expr, axis: int = 1) -> Expr:
         raise ShapeError("softmax needs a vector or a matrix, not a scalar")
     if _axis(axis) == 2:
         return transpose(softmax(transpose(u)))
+    if u.shape[0] == 1:  # a row: each column has one entry, exp(u) / exp(u) = 1
+        return ones(u.shape)
     return Softmax._make((u,), u.shape)
 
 

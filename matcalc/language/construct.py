@@ -17,6 +17,22 @@ def kids(t) -> list:
     return [a for a in t.args if hasattr(a, "op") and hasattr(a, "shape")]
 
 
+def _columnwise_argument(ctx, t, name: str):
+    """The argument of softmax or logsumexp, refused where it is a row and no index was given.
+
+    Of a matrix these run down each column; of a 1 x k row each column has one entry, so softmax
+    would be all ones and logsumexp the row itself. A row written so (softmax(x' W), the row-vector
+    convention of many papers) means the k entries: that reading is asked for, not guessed."""
+    u = t.args[0].built
+    if t.args[1] is None and u.shape[0] == 1 and u.shape[1] != 1:
+        src = ctx.src(t.args[0])
+        what = "all ones" if name == "softmax" else "the row itself"
+        wrapped = src if src.isidentifier() else f"({src})"
+        raise ShapeError(f"{name}({src}) of a row runs down its columns, one entry each, and is {what}; for the "
+                         f"{name} of its entries write {name}({src}, 2) (along the row), or {name}({wrapped}')")
+    return u
+
+
 def build(ctx, root):
     """Build the canonical Expr of a typed tree (iteratively, children first)."""
     stack = [(root, False)]
@@ -118,8 +134,8 @@ BUILDERS = {
     "norm1": lambda c, t: B.sumall(B.func("abs", t.args[0].built)),
     "diag": lambda c, t: B.diag(t.args[0].built),
     "diagpart": lambda c, t: B.diagpart(t.args[0].built),
-    "softmax": lambda c, t: B.softmax(t.args[0].built, t.args[1]),
-    "logsumexp": lambda c, t: B.logsumexp(t.args[0].built, t.args[1]),
+    "softmax": lambda c, t: B.softmax(_columnwise_argument(c, t, "softmax"), t.args[1] or 1),
+    "logsumexp": lambda c, t: B.logsumexp(_columnwise_argument(c, t, "logsumexp"), t.args[1] or 1),
     "sum_axis": lambda c, t: B.sum_axis(t.args[0].built, t.args[1]),
     "mean_all": lambda c, t: B.mean(t.args[0].built),
     "mean_axis": lambda c, t: B.mean(t.args[0].built, t.args[1]),

@@ -971,12 +971,10 @@ class Ctx(DimSpace, NameRules):
         if name == "softmax":
             if self.is_scalar(t):
                 raise self.clash(f"softmax needs a vector or a matrix, but {self.src(t)} is {self.show(t)}", t)
-            return self.mk("softmax", (t, axis or 1), t.shape, [s])
-        if name == "logsumexp":
-            axis = axis or 1
-        if axis is None:
+            return self.mk("softmax", (t, axis), t.shape, [s])  # (axis None: down the columns, as told)
+        if axis is None and name != "logsumexp":
             return self.mk("sum_all" if name == "sum" else "mean_all", (t,), (self.unit, self.unit), [s])
-        shape = (self.unit, c) if axis == 1 else (r, self.unit)
+        shape = (self.unit, c) if (axis or 1) == 1 else (r, self.unit)
         op = {"sum": "sum_axis", "mean": "mean_axis", "logsumexp": "logsumexp"}[name]
         return self.mk(op, (t, axis), shape, [s])
 

@@ -64,7 +64,7 @@ def bind_dims(exprs, values: dict, skip=()) -> tuple:
     nodes = [n for e in exprs for n in e.walk()]
     names = {n.name for n in nodes if isinstance(n, Var)}
     extra = [k for k in values if k not in names]  # sizes given by name (m=2), if any
-    symbols = {d for n in nodes for d in n.shape + (n.args if isinstance(n, DimSize) else ())  # (dim(n) too)
+    symbols = {d for n in nodes for d in n.shape + (n.args if isinstance(n, (DimSize, Comm)) else ())  # (dim(n), comm(m, n) too)
                if isinstance(d, str) and "*" not in d} if extra else set()
     for d in symbols.intersection(extra):  # for dimensions no variable's value fixes
         n = values[d]
@@ -102,8 +102,8 @@ def bind_dims(exprs, values: dict, skip=()) -> tuple:
             a = a.reshape(1, 1)
             core = (1, 1)
         elif want == 1:
-            if a.ndim == 2 and a.shape[1] == 1:
-                a = a[:, 0]
+            if a.ndim == 2 and (a.shape[1] == 1 or a.shape[0] == 1):  # a column or a row array: the vector,
+                a = a.reshape(-1)                                      # as the generated code takes it
             if a.ndim != 1:
                 raise EvaluationError(f"{name} is a vector, but its value has shape {a.shape}")
             core = (a.shape[0], 1)

@@ -567,3 +567,17 @@ def test_a_capital_differential_is_refused_as_the_differential_it_looks_like(tex
 def test_a_jacobians_answer_with_its_differential_reads_back_under_its_where():
     r = matcalc.jacobian("A X B", "X")
     assert matcalc.parse(str(r), where=r.where).node is r.node
+
+
+@pytest.mark.parametrize("text, name", [("softmax(x' W)", "softmax"), ("logsumexp(x' W)", "logsumexp"),
+                                        ("y' log(softmax(x' W)')", "softmax")])
+def test_softmax_or_logsumexp_of_a_row_without_an_index_is_refused_with_the_row_form(text, name):
+    # of a matrix both run down the columns: of a 1 x k row that is all ones (softmax) or the row
+    # itself (logsumexp), while a paper's x' W row means its k entries
+    with pytest.raises(MatcalcError, match=re.escape(f"write {name}(x' W, 2) (along the row), or {name}((x' W)')")):
+        matcalc.parse(text)
+
+
+def test_softmax_of_a_row_with_the_index_written_is_what_it_says():
+    assert str(matcalc.parse("softmax(x' W, 1)", where="W: matrix(n,k)")) == "ones(1, k)"
+    assert str(matcalc.parse("softmax(x' W, 2)", where="W: matrix(n,k)")) == "softmax(W' x)'"

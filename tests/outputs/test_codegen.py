@@ -349,3 +349,13 @@ def test_compile_takes_the_variables_differentiated_by_even_where_they_cancel():
     assert list(inspect.signature(matcalc.compile("sum(y - y)", "y", where=CANCELLING)).parameters) == ["y"]
     fn = matcalc.compile("sum(y - y) + sum(z)", ["y", "z"], where=CANCELLING)
     assert list(inspect.signature(fn).parameters) == ["y", "z"]
+
+
+@pytest.mark.parametrize("backend", ["numpy", "jax", "torch"])
+def test_a_size_read_from_a_one_row_variable_is_the_length_of_its_1d_array(backend):
+    # the code took n from axis 1 of A's 1-D array (IndexError) where A is declared matrix(1, n)
+    pytest.importorskip(backend)
+    g = matcalc.grad("sum(kron(A, X))", "X", where="A: matrix(1,n); X: matrix(n,1)")
+    f = g.to_numpy(backend)
+    for A in (np.arange(1.0, 4.0), np.arange(1.0, 4.0).reshape(1, 3)):
+        np.testing.assert_allclose(np.asarray(f(A=A, X=np.ones(3))), g.evaluate({"A": A, "X": np.ones(3)}))

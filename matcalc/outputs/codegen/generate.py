@@ -94,9 +94,13 @@ def generate(outputs: list, params: list, backend: str = "numpy", name: str = "f
             dims = tuple(_check_dim(d) for d in (r, c) if d != 1) if (r == 1 or c == 1) else (_check_dim(r), _check_dim(c))
             unused = f"_vector({fill(be.asarray, x=p)})" if r == 1 or c == 1 else fill(be.asarray, x=p)
             checks.append(f"({v.name!r}, {p if v.name in used else unused}, {dims!r})")
+        vector = (r, c) != SCALAR and (r == 1 or c == 1)
         for axis, d in enumerate((r, c)):
             if isinstance(d, str) and d not in em.dims:
-                em.dims[d] = f"{p}.shape[{axis}]" if v.name in used else f"{fill(be.asarray, x=p)}.shape[{axis}]"
+                axis = 0 if vector else axis  # (a row (1, n) is a 1-D array too: n is its axis 0)
+                arg = p if v.name in used else (f"_vector({fill(be.asarray, x=p)})" if vector
+                                                else fill(be.asarray, x=p))
+                em.dims[d] = f"{arg}.shape[{axis}]"
     props = [] if be.name != "numpy" else [  # values checked against declarations, where cheap
         f"    _check_props({v.name!r}, {py_name(v.name)}, {tuple(sorted(v.props & _CHEAP_PROPS))!r})"
         for v in sorted(params, key=lambda v: v.name) if v.name in used and v.props & _CHEAP_PROPS]
