@@ -239,6 +239,11 @@ def typecheck(syn: Syn, text: str, decls: dict, want_scalar: bool = False):
         expand(cost, state, range(len(names)), same_cost_only=True)  # readings of the same cost
     if not found and not_scalar is not None:
         found.append(not_scalar)
+    elif found and not_scalar is not None and not_scalar[0] <= found[0][0] and any(
+            not is_greek(n) and found[0][1][n] != look[n] for n in names):
+        # (x - mu) / sigma by x: the scalar reading makes x a scalar against its look, which only a
+        # Greek name's weak look may be (theta' Sigma theta): both readings are shown, not one guessed
+        raise ShapeError(_ambiguous(text, found[0], not_scalar))
     if not found:
         note = (f"\n(no reading of the undeclared names fits after {attempts} tries; declare their kinds "
                 f"with where=...)") if exhausted else ""
@@ -277,6 +282,12 @@ def typecheck(syn: Syn, text: str, decls: dict, want_scalar: bool = False):
                              f"norm (a vector's or a matrix's): this reads {n} as a square matrix. For a vector write "
                              f"the entrywise power {n}.^k; to mean a matrix or a scalar, declare it (where='{n}: "
                              f"matrix(n,n)' or where='{n}: scalar')")
+        if chosen[n] == "matrix" and options(n)[0][1] == "scalar" and n in ruled_out and n[:1].islower() and any(
+                chosen[m] != options(m)[0][1] for m in names if m != n):  # (tr(omega^2) alone: omega a matrix)
+            # sum(sqrt(delta^2 + r.^2)): delta^2 as a matrix power made delta, and all added to it, square
+            raise ShapeError(f"{n} looks like a scalar, but this reads {n}^k as the power of a square matrix, "
+                             f"and what is added to it as matrices too; for a scalar declare it (where='{n}: "
+                             f"scalar'), for a matrix where='{n}: matrix(n,n)'")
     _refuse_dimension_values(uses, decls, text)  # (last: a text refused for another reason says that first)
     ctx.reading = full_reading(ctx, root)
     ctx.inferred = inferred(ctx)

@@ -581,3 +581,25 @@ def test_softmax_or_logsumexp_of_a_row_without_an_index_is_refused_with_the_row_
 def test_softmax_of_a_row_with_the_index_written_is_what_it_says():
     assert str(matcalc.parse("softmax(x' W, 1)", where="W: matrix(n,k)")) == "ones(1, k)"
     assert str(matcalc.parse("softmax(x' W, 2)", where="W: matrix(n,k)")) == "softmax(W' x)'"
+
+
+@pytest.mark.parametrize("text, name", [
+    ("sum(sqrt(delta^2 + (A x - b).^2) - delta)", "delta"),  # pseudo-Huber
+    ("sum(log(sigma^2 + (y - X w).^2))", "sigma"),           # Cauchy
+    ("sum(x.^2 + lambda^2)", "lambda"),
+])
+def test_a_scalar_looking_name_is_not_made_a_square_matrix_for_its_power_and_its_neighbours_with_it(text, name):
+    # delta^2 read as a matrix power made delta, b and A x - b square matrices and x a scalar
+    with pytest.raises(matcalc.ShapeError, match=re.escape(f"where='{name}: scalar'")):
+        matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text", ["(x - mu)/sigma", "x + mu", "xAx + c"])
+def test_a_gradient_does_not_overrule_a_latin_names_look_to_get_a_scalar(text):
+    # parse reads x as a vector; grad took the all-scalar reading silently
+    with pytest.raises(matcalc.ShapeError, match="can be read two ways"):
+        matcalc.grad(text, "x")
+
+
+def test_a_gradient_may_still_overrule_a_greek_names_look():
+    assert str(matcalc.grad("theta' Sigma theta", "theta")) == "(Sigma + Sigma') theta"
