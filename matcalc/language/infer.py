@@ -54,6 +54,15 @@ def _constant(s: Syn) -> bool:
         return all(_constant(item) for _op, item in s.a)
     return False
 
+class _Run:
+    """A run of letters and where it is in the text (part of a name token, as Syn spans one)."""
+
+    __slots__ = ("a", "start", "end")
+
+    def __init__(self, a: str, start: int, end: int):
+        self.a, self.start, self.end = a, start, end
+
+
 class T:
     """A typed node: an operation, its arguments, a shape of DimVars and a source span."""
 
@@ -515,6 +524,8 @@ class Ctx(DimSpace, NameRules):
                 if neg:
                     new = self.inverse(new, pf)
                 pos = inner.start + 1
+                if len(parts) > 2:  # x^TATAx: the run after the transpose is refused as x'ATAx is
+                    self._refuse_transpose_letter(_Run("".join(parts[1:]), pos, inner.end), parts[1:])
                 for p in parts[1:]:
                     rest_after.append(self.variable(p, pos, pos + len(p)))
                     pos += len(p)

@@ -288,10 +288,24 @@ def typecheck(syn: Syn, text: str, decls: dict, want_scalar: bool = False):
             raise ShapeError(f"{n} looks like a scalar, but this reads {n}^k as the power of a square matrix, "
                              f"and what is added to it as matrices too; for a scalar declare it (where='{n}: "
                              f"scalar'), for a matrix where='{n}: matrix(n,n)'")
+    _refuse_unprimed_quadratic_form(text, names, chosen, decls)
     _refuse_dimension_values(uses, decls, text)  # (last: a text refused for another reason says that first)
     ctx.reading = full_reading(ctx, root)
     ctx.inferred = inferred(ctx)
     return node, ctx
+
+
+def _refuse_unprimed_quadratic_form(text: str, names: list, chosen: dict, decls: dict) -> None:
+    """xAx, the quadratic form x' A x with its transpose left out, read with x a scalar (x A x, a
+    matrix): a vector-looking x is a scalar here only to make the run a product, which nobody means."""
+    for n in names:
+        if chosen[n] != "scalar" or options(n)[0][1] != "vector" or len(n) != 1:
+            continue
+        m = re.search(rf"(?<![A-Za-z0-9_']){n}([A-Z][A-Za-z]*){n}(?![A-Za-z0-9_])", text)
+        if m and any(chosen.get(c) == "matrix" or (c in decls and decls[c].kind == "matrix") for c in m.group(1)):
+            middle = " ".join(m.group(1))
+            raise ShapeError(f"'{m.group(0)}' reads {n} as a scalar ({n} {middle} {n}, a matrix); for the quadratic "
+                             f"form write {n}' {middle} {n}; for a scalar {n} declare it (where='{n}: scalar')")
 
 
 def _ambiguous(text, a, b) -> str:

@@ -26,7 +26,7 @@ import re
 
 from ..core.errors import MatcalcError, ParseError
 from ..core.functions import ALIASES, CALLS, FUNCTIONS, all_names
-from .declarations import GREEK, norm_name
+from .declarations import GREEK, default_kind, norm_name
 from .source_map import Translation
 from .unicode_in import greek_names, has_unicode_math, unicode_to_plain
 from .parser import MAX_DEPTH as _PLAIN_DEPTH
@@ -273,6 +273,19 @@ def _join(items, sep=" ") -> list:
     return out
 
 
+def _powered_norms_as_arguments(items) -> None:
+    """\\log\\|x\\|^2 is log(||x||^2), as the plain `log ||x||^2` and `\\log x^2` read: a norm is
+    written (||x||), which right after a function would make the power apply to the call
+    (log(||x||)^2); the norm with its power is put in parentheses of its own."""
+    for k in range(len(items) - 1):
+        it = items[k + 1]
+        if not _is_call(items[k]) or it.kind != "operand" or not it.pieces or it.pieces[0][0] != "(||":
+            continue
+        close = next((j for j, p in enumerate(it.pieces) if p[0].startswith("||") and p[0].endswith(")")), None)
+        if close is not None and close + 1 < len(it.pieces) and it.pieces[close + 1][0] == "^":
+            it.pieces = _wrap(it.pieces, it.start, it.end)
+
+
 def _wrap(pieces, start, end) -> list:
     return [("(", start, start + 1)] + pieces + [(")", max(start, end - 1), end)]
 
@@ -364,6 +377,7 @@ class _Reader:
                     break
                 raise self.error("unmatched '}'", t.start)
             self.element(items)
+        _powered_norms_as_arguments(items)
         return self._fold_kron(items)
 
     def _closes(self, t, closer, items) -> bool:
@@ -654,6 +668,12 @@ class _Reader:
         if run in self.decls or run in _FUNC_WORDS or run == "where" or _HAS_FUNC_WORD.search(run):
             parts = [(run, t.start)]  # a declared name, a function, or a run the language refuses with a hint
         else:
+            for i in range(1, len(run) - 1):  # x^TATAx: A^T A typed without the ^ (the plain ATA too)
+                if run[i] in "Tt" and run[i - 1] == run[i + 1] and run[i - 1].isupper() and run[i] not in self.decls:
+                    a = run[i - 1]
+                    raise self.error(f"'{run}' would be read as the product {' '.join(run)} with {run[i]} another "
+                                     f"name; for {a} transposed times {a} write {a}^\\top {a}; to mean a name "
+                                     f"{run[i]}, put spaces or declare it (where='{run[i]}: ...')", t.start)
             parts = []
             k = 0
             while k < len(run):
@@ -1087,9 +1107,23 @@ def refuse_ambiguous_bars(src: str, decls: dict, plain: Translation, result: tup
         # kinds they look like (log|Sigma| with Sigma undeclared: a covariance, though a scalar
         # Sigma would make f a scalar too)
         same_kinds = _kinds(as_det[3]) in (_kinds(result[3]), _kinds(as_group[3]))
-        if same_kinds and as_det[0] is not as_group[0]:  # not a 1 x 1 |t|
+        # (|Sigma|^{-1/2} exp(...)): the absolute value only by making a matrix-looking name a scalar
+        made_scalar = _made_scalar(result[3], as_det[3], decls)
+        if (same_kinds or made_scalar) and as_det[0] is not as_group[0]:  # not a 1 x 1 |t|
             raise ParseError("|...| of a square matrix has two readings: the determinant (write \\det(...)) or "
                              "the entrywise absolute value (write \\operatorname{abs}(...))", src, pos)
+
+
+def _made_scalar(chosen: str, as_det: str, decls: dict) -> bool:
+    """Does the chosen reading make an undeclared, matrix-looking name (Sigma) a scalar where the
+    determinant reading has it a matrix, as it looks?"""
+    a, b = _kind_map(chosen), _kind_map(as_det)
+    return any(k == "scalar" and b.get(n) == "matrix" and n not in decls and default_kind(n) == "matrix"
+               for n, k in a.items())
+
+
+def _kind_map(inferred: str) -> dict:
+    return {n.strip(): k.strip() for n, k in (d.split(":", 1) for d in _kinds(inferred).split(";") if ":" in d)}
 
 
 def _kinds(inferred: str) -> str:

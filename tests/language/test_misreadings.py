@@ -603,3 +603,33 @@ def test_a_gradient_does_not_overrule_a_latin_names_look_to_get_a_scalar(text):
 
 def test_a_gradient_may_still_overrule_a_greek_names_look():
     assert str(matcalc.grad("theta' Sigma theta", "theta")) == "(Sigma + Sigma') theta"
+
+
+@pytest.mark.parametrize("text", [r"(2\pi)^{-n/2} |\Sigma|^{-1/2} \exp(-\frac12 (x-\mu)^T \Sigma^{-1} (x-\mu))",
+                                  r"x^T \Sigma^{-1} x + \log|\Sigma|"])
+def test_bars_around_a_matrix_looking_name_are_refused_where_only_a_scalar_makes_them_abs(text):
+    # the absolute-value reading made Sigma a scalar and Sigma^{-1} the number 1/Sigma
+    with pytest.raises(ParseError, match=re.escape("the determinant (write \\det(...))")):
+        matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text", [r"\log\|x\|^2", r"\log \|x\|_2^2", r"\log\|x\|^{2}"])
+def test_a_latex_function_of_a_powered_norm_takes_the_power_inside(text):
+    # as the plain log ||x||^2 and \log x^2 read; it was log(||x||)^2
+    assert matcalc.parse(text).node is matcalc.parse("log(||x||^2)").node
+
+
+@pytest.mark.parametrize("text", ["x^TATAx", r"\mathrm{tr}(ATA)"])
+def test_a_transpose_typed_without_its_caret_after_another_transpose_is_refused(text):
+    with pytest.raises(ParseError, match="A transposed times A|for the transpose write A'"):
+        matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text", ["xAx", "xABx + 1"])
+def test_a_quadratic_form_without_its_transpose_is_refused_not_read_with_x_a_scalar(text):
+    with pytest.raises(matcalc.ShapeError, match="for the quadratic form write x' A"):
+        matcalc.jacobian(text, "x")
+
+
+def test_a_quadratic_form_without_its_transpose_is_a_product_of_scalars_where_the_middle_is_one():
+    assert str(matcalc.parse("xAx", where="A: scalar")) == "A x^2"
