@@ -781,6 +781,8 @@ class Printer:
                 out = f"{lt} {rt}"
             elif sym == "*":
                 out = f"{lt}*{rt}" if len(lt) < 3 else f"{lt} * {rt}"
+            elif sym == "/" and not rt.startswith("-"):
+                out = f"{lt}/{rt}"  # (a spaced / before a product, t / 2 t, reads as a fraction bar: refused)
             else:
                 out = f"{lt} {sym} {rt}"
             return out, (TERM if ll == TERM else PROD)

@@ -658,6 +658,7 @@ class Ctx(DimSpace, NameRules):
         acc = seq[0][1]
         for i in range(1, len(seq) - 1):
             self._refuse_pasted_denominator(seq, i)
+            self._refuse_spaced_denominator(seq, i)
         for i in range(1, len(seq)):
             self._refuse_dot_of_scalars(seq[i - 1][1], seq[i][0], seq[i][1])
         for i, (op, t) in enumerate(seq[1:], 1):
@@ -690,6 +691,25 @@ class Ctx(DimSpace, NameRules):
         raise ParseError(f"'/{num}{rest}' divides by {num} alone and then multiplies by {rest} (/ divides by the one "
                          f"factor after it); for the denominator {num} {rest} write /({num} {rest}), for the product "
                          f"put a space: /{num} {rest}", self.text, t.start)
+
+    def _refuse_spaced_denominator(self, seq: list, i: int) -> None:
+        """x'y / ||x|| ||y||, ||x - y||^2 / 2 sigma^2: a / set apart by spaces, with a product after
+        it, is the fraction bar of a denominator written as a product (the cosine, the Gaussian
+        kernel), where / divides by the one factor after it: (x'y / ||x||) ||y||. Refused with both
+        spellings; a / without spaces (1/2 x'x, a/b c) is read by the language's rule."""
+        op, t = seq[i]
+        nxt_op, nxt = seq[i + 1]
+        prev = seq[i - 1][1]
+        gap = self.text[prev.end:t.start]
+        if op != "/" or nxt_op != "" or gap.strip() != "/" or not (gap[:1].isspace() and gap[-1:].isspace()) \
+                or t.op not in ("num", "norm") or self.text[nxt.start:nxt.start + 1] == "(" \
+                and self.text[nxt.start:nxt.start + 3] != "(||":  # (LaTeX's norms come as (||x||))
+            return  # (a / t (...), exp(a) / 2 (y' C^-1 y - ...): a name divides, a group multiplies as written)
+        den, rest = self.src(t), " ".join(self.src(x) for o, x in seq[i + 1:] if o == "") if all(
+            o == "" for o, _ in seq[i + 1:]) else self.src(nxt)
+        raise ParseError(f"'/ {den} {rest}' divides by {den} alone and then multiplies by {rest} (/ divides by the "
+                         f"one factor after it); for the denominator write / ({den} {rest}), for the product move "
+                         f"{rest} before the fraction", self.text, t.start)
 
     def _refuse_entrywise_misfit(self, a: T, op: str, b: T) -> None:
         """sum(y .* X w): .* and juxtaposition share one precedence (left to right), so this is

@@ -633,3 +633,20 @@ def test_a_quadratic_form_without_its_transpose_is_refused_not_read_with_x_a_sca
 
 def test_a_quadratic_form_without_its_transpose_is_a_product_of_scalars_where_the_middle_is_one():
     assert str(matcalc.parse("xAx", where="A: scalar")) == "A x^2"
+
+
+@pytest.mark.parametrize("text, den", [("x'y / ||x|| ||y||", "||x|| ||y||"),
+                                       ("exp(-||x - y||^2 / 2 sigma^2)", "2 sigma^2"),
+                                       (r"x^\top y / \|x\| \|y\|", "||x||")])
+def test_a_spaced_slash_before_a_number_or_norm_and_a_product_is_refused_as_a_fraction_bar(text, den):
+    # the cosine and the Gaussian kernel: / divides by the one factor after it, so these read
+    # (x'y / ||x||) ||y|| and (||x - y||^2 / 2) sigma^2
+    with pytest.raises(ParseError, match=re.escape("for the denominator write / (")) as e:
+        matcalc.parse(text)
+    assert den in str(e.value)
+
+
+@pytest.mark.parametrize("text, read", [("1/2 x'x", "x' x / 2"), ("exp(a) / 2 (a + 1)", "exp(a) (1 + a) / 2"),
+                                        (r"1/2x^\top A x", "x' A x / 2"), ("x'x / 2", "x' x / 2")])
+def test_a_tight_slash_or_a_group_after_the_divisor_reads_left_to_right(text, read):
+    assert str(matcalc.parse(text)) == read
