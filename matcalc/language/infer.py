@@ -455,6 +455,14 @@ class Ctx(DimSpace, NameRules):
 
     def norm(self, s: Syn, a: T, sub: str) -> T:
         self._refuse_transposed_scalar_name(a)
+        if self.is_scalar(a):  # ||x + mu^2||: vector-looking names made scalars, the norm an absolute value
+            against = sorted(n for n in a.dep if self.kinds.get(n) == "scalar" and n not in self.decls
+                             and not is_greek(n) and default_kind(n) != "scalar")
+            if against:
+                n = against[0]
+                raise self.clash(f"||{self.src(a)}|| with {n} a scalar is an absolute value; {n} looks like a "
+                                 f"{default_kind(n)}, and a name in a norm is read as one: declare the kinds "
+                                 f"(where='{n}: ...')", a)
         vec = self.is_col(a) or self.is_row(a)
         what = f"||{self.src(a)}||_{sub}"
         if sub in ("", "2") and vec or sub == "F":

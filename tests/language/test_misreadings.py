@@ -650,3 +650,16 @@ def test_a_spaced_slash_before_a_number_or_norm_and_a_product_is_refused_as_a_fr
                                         (r"1/2x^\top A x", "x' A x / 2"), ("x'x / 2", "x' x / 2")])
 def test_a_tight_slash_or_a_group_after_the_divisor_reads_left_to_right(text, read):
     assert str(matcalc.parse(text)) == read
+
+
+def test_a_norm_of_vector_looking_names_is_not_read_as_an_absolute_value_of_scalars():
+    # ||x + mu^2||^2 read x and mu as scalars (mu^2 rules mu out as a vector)
+    with pytest.raises(MatcalcError) as e:
+        matcalc.parse("||x + mu^2||^2")
+    assert "x: scalar" not in str(e.value)
+
+
+@pytest.mark.parametrize("text, product", [("W_1x_1", "W_1 x_1"), ("x_1y_2 + 1", "x_1 y_2")])
+def test_two_subscripted_names_pasted_together_are_refused_with_the_spaced_product(text, product):
+    with pytest.raises(ParseError, match=re.escape(f"for the product write {product} with a space")):
+        matcalc.parse(text)
