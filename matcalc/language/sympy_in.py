@@ -98,6 +98,11 @@ class _Reader:
             for f in d.args:
                 out = dim_mul(out, self.dim(f))
             return out
+        if d.is_Pow and d.exp.is_Integer and 2 <= int(d.exp) <= 8:  # n**2, as to_sympy writes n*n
+            out = 1
+            for _ in range(int(d.exp)):
+                out = dim_mul(out, self.dim(d.base))
+            return out
         raise NotSupportedError(f"the dimension {_show(d)} has no matcalc form: dimensions are names, integers "
                                 f"or products of them")
 

@@ -64,8 +64,8 @@ def bind_dims(exprs, values: dict, skip=()) -> tuple:
     nodes = [n for e in exprs for n in e.walk()]
     names = {n.name for n in nodes if isinstance(n, Var)}
     extra = [k for k in values if k not in names]  # sizes given by name (m=2), if any
-    symbols = {d for n in nodes for d in n.shape + (n.args if isinstance(n, (DimSize, Comm)) else ())  # (dim(n), comm(m, n) too)
-               if isinstance(d, str) and "*" not in d} if extra else set()
+    symbols = {f for n in nodes for d in n.shape + (n.args if isinstance(n, (DimSize, Comm)) else ())  # (dim(n), comm(m, n) too)
+               if isinstance(d, str) for f in d.split("*") if not f.isdigit()} if extra else set()  # (n of n*n too)
     for d in symbols.intersection(extra):  # for dimensions no variable's value fixes
         n = values[d]
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
