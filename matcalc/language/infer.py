@@ -54,6 +54,7 @@ def _constant(s: Syn) -> bool:
         return all(_constant(item) for _op, item in s.a)
     return False
 
+
 class _Run:
     """A run of letters and where it is in the text (part of a name token, as Syn spans one)."""
 
@@ -713,8 +714,12 @@ class Ctx(DimSpace, NameRules):
                 or t.op not in ("num", "norm") or self.text[nxt.start:nxt.start + 1] == "(" \
                 and self.text[nxt.start:nxt.start + 3] != "(||":  # (LaTeX's norms come as (||x||))
             return  # (a / t (...), exp(a) / 2 (y' C^-1 y - ...): a name divides, a group multiplies as written)
-        den, rest = self.src(t), " ".join(self.src(x) for o, x in seq[i + 1:] if o == "") if all(
-            o == "" for o, _ in seq[i + 1:]) else self.src(nxt)
+        product = []  # the factors juxtaposed after the divisor, up to the next operator
+        for o, x in seq[i + 1:]:
+            if o != "":
+                break
+            product.append(self.src(x))
+        den, rest = self.src(t), " ".join(product)
         raise ParseError(f"'/ {den} {rest}' divides by {den} alone and then multiplies by {rest} (/ divides by the "
                          f"one factor after it); for the denominator write / ({den} {rest}), for the product move "
                          f"{rest} before the fraction", self.text, t.start)
