@@ -456,14 +456,6 @@ class Ctx(DimSpace, NameRules):
 
     def norm(self, s: Syn, a: T, sub: str) -> T:
         self._refuse_transposed_scalar_name(a)
-        if self.is_scalar(a):  # ||x + mu^2||: vector-looking names made scalars, the norm an absolute value
-            against = sorted(n for n in a.dep if self.kinds.get(n) == "scalar" and n not in self.decls
-                             and not is_greek(n) and default_kind(n) != "scalar")
-            if against:
-                n = against[0]
-                raise self.clash(f"||{self.src(a)}|| with {n} a scalar is an absolute value; {n} looks like a "
-                                 f"{default_kind(n)}, and a name in a norm is read as one: declare the kinds "
-                                 f"(where='{n}: ...')", a)
         vec = self.is_col(a) or self.is_row(a)
         what = f"||{self.src(a)}||_{sub}"
         if sub in ("", "2") and vec or sub == "F":
@@ -667,7 +659,7 @@ class Ctx(DimSpace, NameRules):
         acc = seq[0][1]
         for i in range(1, len(seq) - 1):
             self._refuse_pasted_denominator(seq, i)
-            self._refuse_spaced_denominator(seq, i)
+            self._refuse_product_denominator(seq, i)
         for i in range(1, len(seq)):
             self._refuse_dot_of_scalars(seq[i - 1][1], seq[i][0], seq[i][1])
         for i, (op, t) in enumerate(seq[1:], 1):
@@ -699,21 +691,21 @@ class Ctx(DimSpace, NameRules):
         num, rest = self.src(t), self.src(nxt)
         raise ParseError(f"'/{num}{rest}' divides by {num} alone and then multiplies by {rest} (/ divides by the one "
                          f"factor after it); for the denominator {num} {rest} write /({num} {rest}), for the product "
-                         f"put a space: /{num} {rest}", self.text, t.start)
+                         f"put {rest} before the fraction", self.text, t.start)
 
-    def _refuse_spaced_denominator(self, seq: list, i: int) -> None:
-        """x'y / ||x|| ||y||, ||x - y||^2 / 2 sigma^2: a / set apart by spaces, with a product after
-        it, is the fraction bar of a denominator written as a product (the cosine, the Gaussian
-        kernel), where / divides by the one factor after it: (x'y / ||x||) ||y||. Refused with both
-        spellings; a / without spaces (1/2 x'x, a/b c) is read by the language's rule."""
+    def _refuse_product_denominator(self, seq: list, i: int) -> None:
+        """x'y / ||x|| ||y||, ||x - y||^2 / 2 sigma^2, tr(A'B) / tr(A) tr(B): a fraction whose
+        denominator is written as a product (the cosine, the Gaussian kernel), where / divides by the
+        one factor after it: (x'y / ||x||) ||y||. Refused with both spellings where the numerator is a
+        formula; a coefficient (1 / 2 ||A x - b||^2, lambda / 2 w'w: a lone number or name before the
+        /), a name as the divisor (a/b c, the language's own ambiguity) and a group after the divisor
+        (exp(a) / 2 (y' C^-1 y - ...)) read left to right as written."""
         op, t = seq[i]
         nxt_op, nxt = seq[i + 1]
-        prev = seq[i - 1][1]
-        gap = self.text[prev.end:t.start]
-        if op != "/" or nxt_op != "" or gap.strip() != "/" or not (gap[:1].isspace() and gap[-1:].isspace()) \
-                or t.op not in ("num", "norm") or self.text[nxt.start:nxt.start + 1] == "(" \
-                and self.text[nxt.start:nxt.start + 3] != "(||":  # (LaTeX's norms come as (||x||))
-            return  # (a / t (...), exp(a) / 2 (y' C^-1 y - ...): a name divides, a group multiplies as written)
+        if op != "/" or nxt_op != "" or not self._denominator_like(nxt, after_number=t.op == "num") \
+                or not (t.op == "num" or self._denominator_like(t)) or i == 1 and seq[0][1].op in ("num", "var") \
+                or self.text[nxt.start:nxt.start + 1] == "(" and self.text[nxt.start:nxt.start + 3] != "(||":
+            return  # ((||...||) is how LaTeX's norms come)
         product = []  # the factors juxtaposed after the divisor, up to the next operator
         for o, x in seq[i + 1:]:
             if o != "":
@@ -721,8 +713,21 @@ class Ctx(DimSpace, NameRules):
             product.append(self.src(x))
         den, rest = self.src(t), " ".join(product)
         raise ParseError(f"'/ {den} {rest}' divides by {den} alone and then multiplies by {rest} (/ divides by the "
-                         f"one factor after it); for the denominator write / ({den} {rest}), for the product move "
+                         f"one factor after it); for the denominator write / ({den} {rest}), for the product put "
                          f"{rest} before the fraction", self.text, t.start)
+
+    def _denominator_like(self, t: T, after_number: bool = False) -> bool:
+        """A factor papers put in a denominator written as a product: a scalar name or its power
+        (sigma^2, n), and beside another such factor a norm (||x|| ||y||), a square root, a trace or
+        a determinant; not a vector or a matrix (/ (x' x) x divides a vector), nor log(...), sum(...),
+        nor a norm right after a number (lambda (1 - alpha)/2 ||b||^2 is a coefficient times ||b||^2)."""
+        base = t.args[0] if t.op == "pow" else t
+        if base.op in ("norm", "norm1", "spectral", "tr", "det"):
+            return not after_number
+            return True
+        if base.op == "func" and base.args[0] == "sqrt":
+            return not after_number
+        return base.op == "var" and self.is_scalar(base)
 
     def _refuse_entrywise_misfit(self, a: T, op: str, b: T) -> None:
         """sum(y .* X w): .* and juxtaposition share one precedence (left to right), so this is

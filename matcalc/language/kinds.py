@@ -282,9 +282,10 @@ def typecheck(syn: Syn, text: str, decls: dict, want_scalar: bool = False):
                              f"norm (a vector's or a matrix's): this reads {n} as a square matrix. For a vector write "
                              f"the entrywise power {n}.^k; to mean a matrix or a scalar, declare it (where='{n}: "
                              f"matrix(n,n)' or where='{n}: scalar')")
-        if chosen[n] == "matrix" and options(n)[0][1] == "scalar" and n in ruled_out and n[:1].islower() and any(
-                chosen[m] != options(m)[0][1] for m in names if m != n):  # (tr(omega^2) alone: omega a matrix)
-            # sum(sqrt(delta^2 + r.^2)): delta^2 as a matrix power made delta, and all added to it, square
+        if chosen[n] == "matrix" and options(n)[0][1] == "scalar" and n in ruled_out and n[:1].islower() and (any(
+                chosen[m] != options(m)[0][1] for m in names if m != n) or _added_power(text, n)):
+            # sum(sqrt(delta^2 + r.^2)), logdet(K + sigma^2): delta^2 as a matrix power made delta, and
+            # all added to it, square (tr(omega^2) alone keeps omega a matrix: no other reading fits)
             raise ShapeError(f"{n} looks like a scalar, but this reads {n}^k as the power of a square matrix, "
                              f"and what is added to it as matrices too; for a scalar declare it (where='{n}: "
                              f"scalar'), for a matrix where='{n}: matrix(n,n)'")
@@ -293,6 +294,12 @@ def typecheck(syn: Syn, text: str, decls: dict, want_scalar: bool = False):
     ctx.reading = full_reading(ctx, root)
     ctx.inferred = inferred(ctx)
     return node, ctx
+
+
+def _added_power(text: str, n: str) -> bool:
+    """Is a power of the name n a term of a sum in the text (K + sigma^2, epsilon^2 - X)?"""
+    name = rf"(?<![A-Za-z0-9_]){re.escape(n)}\s*\^\s*(?:[0-9]+|\{{[^{{}}]*\}}|\([^()]*\))"
+    return re.search(rf"[+-]\s*{name}|{name}\s*[+-]", text) is not None
 
 
 def _refuse_unprimed_quadratic_form(text: str, names: list, chosen: dict, decls: dict) -> None:

@@ -303,7 +303,7 @@ def test_a_centered_dot_between_vector_looking_names_is_never_read_as_a_product_
                                           ("1/2σ² ‖y − Xw‖²", 3)])
 def test_a_name_pasted_to_a_number_after_a_slash_is_refused_with_both_spellings(text, column):
     """x'x/2sigma^2 read left to right is (x'x/2) sigma^2, not the RBF kernel's x'x/(2 sigma^2)."""
-    with pytest.raises(ParseError, match=r"write /\(2 .*put a space") as e:
+    with pytest.raises(ParseError, match=r"write /\(2 .*before the fraction") as e:
         matcalc.parse(text)
     assert e.value.column == column
 
@@ -637,8 +637,11 @@ def test_a_quadratic_form_without_its_transpose_is_a_product_of_scalars_where_th
 
 @pytest.mark.parametrize("text, den", [("x'y / ||x|| ||y||", "||x|| ||y||"),
                                        ("exp(-||x - y||^2 / 2 sigma^2)", "2 sigma^2"),
-                                       (r"x^\top y / \|x\| \|y\|", "||x||")])
-def test_a_spaced_slash_before_a_number_or_norm_and_a_product_is_refused_as_a_fraction_bar(text, den):
+                                       ("(x - mu)^2 / 2 sigma^2", "2 sigma^2"),
+                                       ("x'y / sqrt(x'x) sqrt(y'y)", "sqrt(x'x) sqrt(y'y)"),
+                                       ("tr(A'B) / tr(A) tr(B)", "tr(A) tr(B)"),
+                                       (r"x^\top y/\|x\|\|y\|", "||x||")])
+def test_a_denominator_written_as_a_product_is_refused(text, den):
     # the cosine and the Gaussian kernel: / divides by the one factor after it, so these read
     # (x'y / ||x||) ||y|| and (||x - y||^2 / 2) sigma^2
     with pytest.raises(ParseError, match=re.escape("for the denominator write / (")) as e:
@@ -646,17 +649,19 @@ def test_a_spaced_slash_before_a_number_or_norm_and_a_product_is_refused_as_a_fr
     assert den in str(e.value)
 
 
-@pytest.mark.parametrize("text, read", [("1/2 x'x", "x' x / 2"), ("exp(a) / 2 (a + 1)", "exp(a) (1 + a) / 2"),
-                                        (r"1/2x^\top A x", "x' A x / 2"), ("x'x / 2", "x' x / 2")])
-def test_a_tight_slash_or_a_group_after_the_divisor_reads_left_to_right(text, read):
+@pytest.mark.parametrize("text, read", [
+    ("1 / 2 ||A x - b||^2", "||A x - b||^2 / 2"), ("lambda / 2 w'w", "lambda w' w / 2"),
+    ("lambda (1 - alpha)/2 ||b||^2", "lambda (1 - alpha) b' b / 2"), ("exp(a) / 2 (a + 1)", "exp(a) (1 + a) / 2"),
+    ("(nu + d)/2 log(1 + x'x)", "log(1 + x' x) (d + nu) / 2"), ("a'x / (x'x) x", "(a' x) x / (x' x)"),
+    (r"1/2x^\top A x", "x' A x / 2"), ("x'x / 2", "x' x / 2")])
+def test_a_coefficient_fraction_or_a_vector_after_the_divisor_reads_left_to_right(text, read):
     assert str(matcalc.parse(text)) == read
 
 
-def test_a_norm_of_vector_looking_names_is_not_read_as_an_absolute_value_of_scalars():
-    # ||x + mu^2||^2 read x and mu as scalars (mu^2 rules mu out as a vector)
-    with pytest.raises(MatcalcError) as e:
-        matcalc.parse("||x + mu^2||^2")
-    assert "x: scalar" not in str(e.value)
+@pytest.mark.parametrize("text", ["logdet(K + sigma^2)", "sum(sqrt(X.^2 + epsilon^2))"])
+def test_a_powered_small_greek_name_added_to_a_matrix_is_not_read_as_a_square_matrix(text):
+    with pytest.raises(matcalc.ShapeError, match="where='(sigma|epsilon): scalar'"):
+        matcalc.parse(text)
 
 
 @pytest.mark.parametrize("text, product", [("W_1x_1", "W_1 x_1"), ("x_1y_2 + 1", "x_1 y_2")])
