@@ -3,7 +3,7 @@ constructors in core/build.py, children first and without recursion."""
 from __future__ import annotations
 
 from ..core import build as B
-from ..core.errors import DivisionByZeroError, NotSupportedError, ShapeError
+from ..core.errors import DivisionByZeroError, NotSupportedError, ParseError, ShapeError
 from ..core.nodes import SCALAR
 
 
@@ -28,8 +28,9 @@ def _columnwise_argument(ctx, t, name: str):
         src = ctx.src(t.args[0])
         what = "all ones" if name == "softmax" else "the row itself"
         wrapped = src if src.isidentifier() else f"({src})"
-        raise ShapeError(f"{name}({src}) of a row runs down its columns, one entry each, and is {what}; for the "
-                         f"{name} of its entries write {name}({src}, 2) (along the row), or {name}({wrapped}')")
+        raise ParseError(f"{name}({src}) of a row runs down its columns, one entry each, and is {what}; for the "
+                         f"{name} of its entries write {name}({src}, 2) (along the row), or {name}({wrapped}')' "
+                         f"(of the column, transposed back)", ctx.text, t.start)
     return u
 
 

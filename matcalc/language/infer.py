@@ -697,13 +697,13 @@ class Ctx(DimSpace, NameRules):
         """x'y / ||x|| ||y||, ||x - y||^2 / 2 sigma^2, tr(A'B) / tr(A) tr(B): a fraction whose
         denominator is written as a product (the cosine, the Gaussian kernel), where / divides by the
         one factor after it: (x'y / ||x||) ||y||. Refused with both spellings where the numerator is a
-        formula; a coefficient (1 / 2 ||A x - b||^2, lambda / 2 w'w: a lone number or name before the
-        /), a name as the divisor (a/b c, the language's own ambiguity) and a group after the divisor
+        formula; a coefficient (1 / 2 ||A x - b||^2, 2 lambda / n ||w||^2: numbers and scalar names
+        before the /), a name as the divisor (a/b c, the language's own ambiguity) and a group after the divisor
         (exp(a) / 2 (y' C^-1 y - ...)) read left to right as written."""
         op, t = seq[i]
         nxt_op, nxt = seq[i + 1]
         if op != "/" or nxt_op != "" or not self._denominator_like(nxt, after_number=t.op == "num") \
-                or not (t.op == "num" or self._denominator_like(t)) or i == 1 and seq[0][1].op in ("num", "var") \
+                or not (t.op == "num" or self._denominator_like(t)) or all(self._coefficient(x) for _, x in seq[:i]) \
                 or self.text[nxt.start:nxt.start + 1] == "(" and self.text[nxt.start:nxt.start + 3] != "(||":
             return  # ((||...||) is how LaTeX's norms come)
         product = []  # the factors juxtaposed after the divisor, up to the next operator
@@ -724,10 +724,17 @@ class Ctx(DimSpace, NameRules):
         base = t.args[0] if t.op == "pow" else t
         if base.op in ("norm", "norm1", "spectral", "tr", "det"):
             return not after_number
-            return True
         if base.op == "func" and base.args[0] == "sqrt":
             return not after_number
         return base.op == "var" and self.is_scalar(base)
+
+    def _coefficient(self, t: T) -> bool:
+        """A factor of a coefficient: a number, a scalar name, or a parenthesized sum of those
+        (lambda (1 - alpha)); not a power ((x - mu)^2 / 2 sigma^2 is a numerator)."""
+        if t.op == "num":
+            return True
+        return t.op in ("var", "sum") and self.is_scalar(t) and all(
+            self.kinds.get(n) == "scalar" or (n in self.decls and self.decls[n].kind == "scalar") for n in t.dep)
 
     def _refuse_entrywise_misfit(self, a: T, op: str, b: T) -> None:
         """sum(y .* X w): .* and juxtaposition share one precedence (left to right), so this is

@@ -242,8 +242,9 @@ def typecheck(syn: Syn, text: str, decls: dict, want_scalar: bool = False):
     elif found and not_scalar is not None and not_scalar[0] <= found[0][0] and any(
             not is_greek(n) and found[0][1][n] != look[n] for n in names):
         # (x - mu) / sigma by x: the scalar reading makes x a scalar against its look, which only a
-        # Greek name's weak look may be (theta' Sigma theta): both readings are shown, not one guessed
-        raise ShapeError(_ambiguous(text, found[0], not_scalar))
+        # Greek name's weak look may be (theta' Sigma theta): refused, not guessed
+        _refuse_unprimed_quadratic_form(text, names, not_scalar[1], decls)  # (xAx + c: say what xAx is)
+        raise ShapeError(_scalar_only_against_looks(text, found[0], not_scalar, look))
     if not found:
         note = (f"\n(no reading of the undeclared names fits after {attempts} tries; declare their kinds "
                 f"with where=...)") if exhausted else ""
@@ -287,8 +288,9 @@ def typecheck(syn: Syn, text: str, decls: dict, want_scalar: bool = False):
             # sum(sqrt(delta^2 + r.^2)), logdet(K + sigma^2): delta^2 as a matrix power made delta, and
             # all added to it, square (tr(omega^2) alone keeps omega a matrix: no other reading fits)
             raise ShapeError(f"{n} looks like a scalar, but this reads {n}^k as the power of a square matrix, "
-                             f"and what is added to it as matrices too; for a scalar declare it (where='{n}: "
-                             f"scalar'), for a matrix where='{n}: matrix(n,n)'")
+                             f"and what is added to it as matrices too; for a scalar on the diagonal write {n}^k I "
+                             f"(K + {n}^2 I), for one added to every entry declare it (where='{n}: scalar'), for a "
+                             f"matrix where='{n}: matrix(n,n)'")
     _refuse_unprimed_quadratic_form(text, names, chosen, decls)
     _refuse_dimension_values(uses, decls, text)  # (last: a text refused for another reason says that first)
     ctx.reading = full_reading(ctx, root)
@@ -313,6 +315,19 @@ def _refuse_unprimed_quadratic_form(text: str, names: list, chosen: dict, decls:
             middle = " ".join(m.group(1))
             raise ShapeError(f"'{m.group(0)}' reads {n} as a scalar ({n} {middle} {n}, a matrix); for the quadratic "
                              f"form write {n}' {middle} {n}; for a scalar {n} declare it (where='{n}: scalar')")
+
+
+def _scalar_only_against_looks(text, scalar, other, look) -> str:
+    """A gradient's question, where f is a scalar only with Latin names read against their looks."""
+    _, ks, _, cs, rs = scalar
+    _, ko, _, co, ro = other
+    moved = [n for n in ks if not is_greek(n) and ks[n] != look[n]]
+    decl = "; ".join(d for d in inferred(cs).split("; ") if d.split(":")[0] in moved)
+    what = ", ".join(f"{n} a {ks[n]}" for n in moved)
+    return (f"'{' '.join(text.split())}' is a scalar only with {what}, against {'their' if len(moved) > 1 else 'its'} "
+            f"look; read as {'they look' if len(moved) > 1 else 'it looks'} ({inferred(co)}) it is not a scalar. "
+            f"For the scalar function declare where='{decl}'; for the other, whose derivative is a Jacobian, "
+            f"declare its kinds and use jacobian()")
 
 
 def _ambiguous(text, a, b) -> str:

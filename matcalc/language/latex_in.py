@@ -678,9 +678,9 @@ class _Reader:
             for i in range(1, len(run) - 1):  # x^TATAx: A^T A typed without the ^ (the plain ATA too)
                 if run[i] in "Tt" and run[i - 1] == run[i + 1] and run[i - 1].isupper() and run[i] not in self.decls:
                     a = run[i - 1]
-                    raise self.error(f"'{run}' would be read as the product {' '.join(run)} with {run[i]} another "
-                                     f"name; for {a} transposed times {a} write {a}^\\top {a}; to mean a name "
-                                     f"{run[i]}, put spaces or declare it (where='{run[i]}: ...')", t.start)
+                    raise self.error(f"'{run}' would be read as the product {' '.join(run)} with {run[i]} a matrix; "
+                                     f"for {a} transposed times {a} write {a}^\\top {a}; to mean a matrix {run[i]}, "
+                                     f"put spaces or declare it (where='{run[i]}: ...')", t.start)
             parts = []
             k = 0
             while k < len(run):

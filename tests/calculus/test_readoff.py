@@ -285,7 +285,6 @@ def test_hessian_through_diag_of_the_variable_is_a_hadamard_product():
                                -(P * P.T), rtol=1e-12)
 
 
-
 def _sigmoid(z):
     return 1 / (1 + np.exp(-z))
 

@@ -578,6 +578,12 @@ def test_softmax_or_logsumexp_of_a_row_without_an_index_is_refused_with_the_row_
         matcalc.parse(text)
 
 
+def test_the_transposed_form_the_softmax_refusal_suggests_reads_as_the_row_softmax():
+    with pytest.raises(ParseError, match=re.escape("or softmax((x' W)')'")):
+        matcalc.parse("y' log(softmax(x' W)')")
+    assert str(matcalc.parse("y' log(softmax((x' W)')')")) == "y' log(softmax(W' x)')"
+
+
 def test_softmax_of_a_row_with_the_index_written_is_what_it_says():
     assert str(matcalc.parse("softmax(x' W, 1)", where="W: matrix(n,k)")) == "ones(1, k)"
     assert str(matcalc.parse("softmax(x' W, 2)", where="W: matrix(n,k)")) == "softmax(W' x)'"
@@ -597,8 +603,14 @@ def test_a_scalar_looking_name_is_not_made_a_square_matrix_for_its_power_and_its
 @pytest.mark.parametrize("text", ["(x - mu)/sigma", "x + mu", "xAx + c"])
 def test_a_gradient_does_not_overrule_a_latin_names_look_to_get_a_scalar(text):
     # parse reads x as a vector; grad took the all-scalar reading silently
-    with pytest.raises(matcalc.ShapeError, match="can be read two ways"):
+    with pytest.raises(matcalc.ShapeError, match="is a scalar only with x a scalar"):
         matcalc.grad(text, "x")
+
+
+def test_the_scalar_reading_a_gradient_refuses_is_the_declaration_it_suggests():
+    with pytest.raises(matcalc.ShapeError, match=re.escape("declare where='x: scalar'")):
+        matcalc.grad("(x - mu)/sigma", "x")
+    assert str(matcalc.grad("(x - mu)/sigma", "x", where="x: scalar")) == "1 / sigma"
 
 
 def test_a_gradient_may_still_overrule_a_greek_names_look():
@@ -664,7 +676,13 @@ def test_a_powered_small_greek_name_added_to_a_matrix_is_not_read_as_a_square_ma
         matcalc.parse(text)
 
 
+def test_the_diagonal_form_the_greek_power_refusal_suggests_reads_with_the_name_a_scalar():
+    with pytest.raises(matcalc.ShapeError, match=re.escape("(K + sigma^2 I)")):
+        matcalc.parse("logdet(K + sigma^2)")
+    assert "sigma: scalar" in matcalc.parse("logdet(K + sigma^2 I)").inferred
+
+
 @pytest.mark.parametrize("text, product", [("W_1x_1", "W_1 x_1"), ("x_1y_2 + 1", "x_1 y_2")])
 def test_two_subscripted_names_pasted_together_are_refused_with_the_spaced_product(text, product):
-    with pytest.raises(ParseError, match=re.escape(f"for the product write {product} with a space")):
+    with pytest.raises(ParseError, match=re.escape(f"put a space between them ({product}")):
         matcalc.parse(text)

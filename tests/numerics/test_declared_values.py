@@ -104,13 +104,3 @@ def test_check_of_a_jacobian_by_a_symmetric_or_diagonal_variable_moves_it_in_its
     """It perturbed S entry by entry, off its space: every sample broke the declaration and check failed."""
     assert matcalc.jacobian(text, wrt, where=where, layout=layout).check().ok
 
-
-@pytest.mark.parametrize("value", [np.arange(1.0, 4.0), np.arange(1.0, 4.0).reshape(1, 3)])
-def test_a_one_row_matrix_takes_its_value_1d_or_2d_and_its_gradient_is_1d(value):
-    # the NumPy form of a matrix(1, n) is 1-D, as numpy_shape and the generated code have it;
-    # evaluate refused the 1-D form ("x is a matrix, but its value has shape (3,)")
-    r = matcalc.grad("x A x'", "x", where="x: matrix(1,n); A: matrix(n,n)")
-    A = np.diag([1.0, 2.0, 3.0])
-    g = r.evaluate({"x": value, "A": A})
-    assert g.shape == (3,) and np.allclose(g, 2 * A @ np.arange(1.0, 4.0))
-    assert np.allclose(r.to_numpy()(x=value, A=A), g)

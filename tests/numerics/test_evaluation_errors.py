@@ -321,14 +321,3 @@ def test_exact_numbers_are_taken_as_floats_and_huge_ones_are_refused_as_such():
     with pytest.raises(matcalc.MatcalcError, match="too large"):
         e.evaluate({"x": [10 ** 400, 1]})
 
-
-def test_a_vector_takes_a_row_array_as_the_generated_code_does():
-    r = matcalc.grad("x' A x", "x", where="x: vector(n); A: matrix(n,n)")
-    A = np.diag([1.0, 2.0, 3.0])
-    for x in (np.ones(3), np.ones((3, 1)), np.ones((1, 3))):
-        np.testing.assert_allclose(r.evaluate({"x": x, "A": A}), [2.0, 4.0, 6.0])
-
-
-def test_the_sizes_of_a_commutation_matrix_can_be_given_by_name():
-    assert matcalc.parse("sum(comm(n, n))").evaluate({"n": 3}) == 9.0
-    assert matcalc.jacobian("X'", "X").kron.evaluate({"m": 2, "n": 3}).shape == (6, 6)

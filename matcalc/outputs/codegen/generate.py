@@ -97,10 +97,10 @@ def generate(outputs: list, params: list, backend: str = "numpy", name: str = "f
         vector = (r, c) != SCALAR and (r == 1 or c == 1)
         for axis, d in enumerate((r, c)):
             if isinstance(d, str) and d not in em.dims:
-                axis = 0 if vector else axis  # (a row (1, n) is a 1-D array too: n is its axis 0)
+                at = 0 if vector else axis  # (a row (1, n) is a 1-D array too: n is its axis 0)
                 arg = p if v.name in used else (f"_vector({fill(be.asarray, x=p)})" if vector
                                                 else fill(be.asarray, x=p))
-                em.dims[d] = f"{arg}.shape[{axis}]"
+                em.dims[d] = f"{arg}.shape[{at}]"
     props = [] if be.name != "numpy" else [  # values checked against declarations, where cheap
         f"    _check_props({v.name!r}, {py_name(v.name)}, {tuple(sorted(v.props & _CHEAP_PROPS))!r})"
         for v in sorted(params, key=lambda v: v.name) if v.name in used and v.props & _CHEAP_PROPS]

@@ -1,0 +1,41 @@
+"""evaluate's conventions for the values it takes: the NumPy form of one-row and one-column
+variables, and sizes given by name where no variable's value fixes them."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import matcalc
+
+ROW = np.arange(1.0, 4.0)
+
+
+@pytest.mark.parametrize("value", [ROW, ROW.reshape(1, 3)])
+def test_a_one_row_matrix_takes_its_value_1d_or_2d(value):
+    # evaluate refused the 1-D form ("x is a matrix, but its value has shape (3,)")
+    e = matcalc.parse("x A x'", where="x: matrix(1,n); A: matrix(n,n)")
+    assert e.evaluate({"x": value, "A": np.eye(3)}) == pytest.approx(14.0)
+
+
+def test_the_gradient_by_a_one_row_matrix_is_1d_as_the_generated_codes():
+    # the NumPy form of a matrix(1, n) is 1-D, as numpy_shape and the generated code have it
+    r = matcalc.grad("x A x'", "x", where="x: matrix(1,n); A: matrix(n,n)")
+    A = np.diag([1.0, 2.0, 3.0])
+    g = r.evaluate({"x": ROW.reshape(1, 3), "A": A})
+    assert g.shape == (3,)
+    np.testing.assert_allclose(g, 2 * A @ ROW)
+    np.testing.assert_allclose(r.to_numpy()(x=ROW, A=A), g)
+
+
+@pytest.mark.parametrize("x", [np.ones(3), np.ones((3, 1)), np.ones((1, 3))])
+def test_a_vector_takes_a_column_or_row_array_as_the_generated_code_does(x):
+    r = matcalc.grad("x' A x", "x", where="x: vector(n); A: matrix(n,n)")
+    np.testing.assert_allclose(r.evaluate({"x": x, "A": np.diag([1.0, 2.0, 3.0])}), [2.0, 4.0, 6.0])
+
+
+def test_the_sizes_of_a_commutation_matrix_can_be_given_by_name():
+    assert matcalc.parse("sum(comm(n, n))").evaluate({"n": 3}) == 9.0
+
+
+def test_a_size_given_by_name_fixes_a_product_size():
+    assert matcalc.parse("sum(kron(I_n, I_n))").evaluate({"n": 3}) == 9.0
