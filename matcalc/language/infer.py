@@ -729,11 +729,11 @@ class Ctx(DimSpace, NameRules):
         return base.op == "var" and self.is_scalar(base)
 
     def _coefficient(self, t: T) -> bool:
-        """A factor of a coefficient: a number, a scalar name, or a parenthesized sum of those
-        (lambda (1 - alpha)); not a power ((x - mu)^2 / 2 sigma^2 is a numerator)."""
+        """A factor of a coefficient: a number, a scalar name, or a parenthesized sum or product of
+        those (lambda (1 - alpha), (2 lambda)); not a power ((x - mu)^2 / 2 sigma^2 is a numerator)."""
         if t.op == "num":
             return True
-        return t.op in ("var", "sum") and self.is_scalar(t) and all(
+        return t.op in ("var", "sum", "smul", "product") and self.is_scalar(t) and all(
             self.kinds.get(n) == "scalar" or (n in self.decls and self.decls[n].kind == "scalar") for n in t.dep)
 
     def _refuse_entrywise_misfit(self, a: T, op: str, b: T) -> None:

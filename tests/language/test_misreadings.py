@@ -665,7 +665,8 @@ def test_a_denominator_written_as_a_product_is_refused(text, den):
     ("1 / 2 ||A x - b||^2", "||A x - b||^2 / 2"), ("lambda / 2 w'w", "lambda w' w / 2"),
     ("lambda (1 - alpha)/2 ||b||^2", "lambda (1 - alpha) b' b / 2"), ("exp(a) / 2 (a + 1)", "exp(a) (1 + a) / 2"),
     ("(nu + d)/2 log(1 + x'x)", "log(1 + x' x) (d + nu) / 2"), ("a'x / (x'x) x", "(a' x) x / (x' x)"),
-    (r"1/2x^\top A x", "x' A x / 2"), ("x'x / 2", "x' x / 2")])
+    (r"1/2x^\top A x", "x' A x / 2"), ("x'x / 2", "x' x / 2"), ("2 lambda / n ||w||^2", "2 lambda (w' w) / n"),
+    ("(2 lambda)/n ||w||^2", "2 lambda (w' w) / n")])
 def test_a_coefficient_fraction_or_a_vector_after_the_divisor_reads_left_to_right(text, read):
     assert str(matcalc.parse(text)) == read
 
