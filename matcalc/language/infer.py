@@ -814,7 +814,7 @@ class Ctx(DimSpace, NameRules):
             if not sb:
                 number = "; " + _declare_scalar([b.soft]) if b.op == "var" and b.soft else ""
                 raise self.clash(f"can only divide by a scalar, but {self.src(b)} is {self.show(b)} (/ divides by "
-                                 f"the one factor after it: to divide by a product, write it in parentheses, "
+                                 f"the one factor after it: to divide by a product, write it in parentheses, as in "
                                  f"a / (x' x)){number}", b)
             if b.op == "transpose" and b.args[0].op == "var" and b.args[0].soft and _looks_nonscalar(b.args[0].soft):
                 # x'Ax/x'x: dividing by x' (then times x) reads only with x a scalar, which nobody means

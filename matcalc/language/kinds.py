@@ -288,9 +288,9 @@ def typecheck(syn: Syn, text: str, decls: dict, want_scalar: bool = False):
             # sum(sqrt(delta^2 + r.^2)), logdet(K + sigma^2): delta^2 as a matrix power made delta, and
             # all added to it, square (tr(omega^2) alone keeps omega a matrix: no other reading fits)
             raise ShapeError(f"{n} looks like a scalar, but this reads {n}^k as the power of a square matrix, "
-                             f"and what is added to it as matrices too; for a scalar on the diagonal write {n}^k I "
-                             f"(K + {n}^2 I), for one added to every entry declare it (where='{n}: scalar'), for a "
-                             f"matrix where='{n}: matrix(n,n)'")
+                             f"and what is added to it as matrices too; for a scalar declare it (where='{n}: "
+                             f"scalar'; added to a square matrix, on its diagonal only, it is written {n}^k I), for "
+                             f"a matrix where='{n}: matrix(n,n)'")
     _refuse_unprimed_quadratic_form(text, names, chosen, decls)
     _refuse_dimension_values(uses, decls, text)  # (last: a text refused for another reason says that first)
     ctx.reading = full_reading(ctx, root)

@@ -831,6 +831,12 @@ class _Reader:
             num = self.argument(t, "the numerator")
             den = self.argument(t, "the denominator")
             end = den.end
+            top = "".join(x for x, _, _ in num.pieces).replace(" ", "")
+            bottom = "".join(x for x, _, _ in den.pieces).replace(" ", "")
+            if re.fullmatch(r"(d|partial)[A-Za-z_0-9]*", top) and re.fullmatch(r"(d|partial)[A-Za-z]\w*", bottom):
+                # \frac{d}{dx} x^3, \frac{\partial f}{\partial x}: Leibniz notation, not a quotient
+                raise self.error("\\frac{d}{dx} is the derivative, which is not written in the formula: give the "
+                                 "function alone and differentiate it with grad(f, 'x') (or --wrt x)", t.start)
             pieces = (num.pieces if _simple(num.pieces) else _wrap(num.pieces, num.start, num.end)) + \
                 _p(" / ", t.start, t.end) + (den.pieces if _simple(den.pieces) else _wrap(den.pieces, den.start, end))
             return [_Item(_wrap(pieces, t.start, end), "operand", t.start, end)]
@@ -1119,6 +1125,19 @@ def refuse_ambiguous_bars(src: str, decls: dict, plain: Translation, result: tup
         if (same_kinds or made_scalar) and as_det[0] is not as_group[0]:  # not a 1 x 1 |t|
             raise ParseError("|...| of a square matrix has two readings: the determinant (write \\det(...)) or "
                              "the entrywise absolute value (write \\operatorname{abs}(...))", src, pos)
+
+
+def refuse_bars_of_a_failed_reading(src: str, decls: dict, plain: Translation, read) -> None:
+    """|Sigma|^{-1/2} with Sigma a declared matrix: the absolute-value reading fails (a fractional
+    matrix power), while the determinant reading, which papers mean, fits. Its error would advise
+    the entrywise power; the two readings are named instead."""
+    for pos in plain.bars:
+        try:
+            read(latex_to_plain(src, decls, plain.ones, {pos: "det"})[0], decls)
+        except MatcalcError:
+            continue
+        raise ParseError("|...| of a square matrix has two readings: the determinant (write \\det(...)) or "
+                         "the entrywise absolute value (write \\operatorname{abs}(...))", src, pos)
 
 
 def _made_scalar(chosen: str, as_det: str, decls: dict) -> bool:

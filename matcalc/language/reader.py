@@ -12,7 +12,7 @@ from ..core import build as B
 from ..core.errors import DeclarationError, MatcalcError, ShapeError
 from ..core.nodes import SCALAR
 from .kinds import typecheck
-from .latex_in import latex_to_plain, looks_like_latex, refuse_ambiguous_bars
+from .latex_in import latex_to_plain, looks_like_latex, refuse_ambiguous_bars, refuse_bars_of_a_failed_reading
 from .parser import parse_syntax
 from .source_map import in_source
 from .unicode_in import has_unicode_math, unicode_to_plain
@@ -41,8 +41,10 @@ def read(text: str, decls: dict, want_scalar: bool = False) -> tuple:
                 plain = latex_to_plain(text, decls, ones="matrix(1)")[0]
                 result = _read_plain(plain, decls, want_scalar)
             except MatcalcError:
+                refuse_bars_of_a_failed_reading(text, decls, plain, _read_plain)
                 raise in_source(e, plain) from None
         except MatcalcError as e:
+            refuse_bars_of_a_failed_reading(text, decls, plain, _read_plain)
             raise in_source(e, plain) from None
         refuse_ambiguous_bars(text, decls, plain, result, _read_plain)
         return result

@@ -678,7 +678,7 @@ def test_a_powered_small_greek_name_added_to_a_matrix_is_not_read_as_a_square_ma
 
 
 def test_the_diagonal_form_the_greek_power_refusal_suggests_reads_with_the_name_a_scalar():
-    with pytest.raises(matcalc.ShapeError, match=re.escape("(K + sigma^2 I)")):
+    with pytest.raises(matcalc.ShapeError, match=re.escape("on its diagonal only, it is written sigma^k I")):
         matcalc.parse("logdet(K + sigma^2)")
     assert "sigma: scalar" in matcalc.parse("logdet(K + sigma^2 I)").inferred
 
@@ -687,3 +687,16 @@ def test_the_diagonal_form_the_greek_power_refusal_suggests_reads_with_the_name_
 def test_two_subscripted_names_pasted_together_are_refused_with_the_spaced_product(text, product):
     with pytest.raises(ParseError, match=re.escape(f"put a space between them ({product}")):
         matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text", [r"\frac{d}{dx} x^3", r"\frac{dy}{dx}", r"\frac{d}{dt}(t^2)"])
+def test_leibniz_notation_in_latex_is_refused_not_read_as_a_quotient(text):
+    # \frac{d}{dx} x^3 read (d / (d x)) x^3, and its gradient was 2 x
+    with pytest.raises(ParseError, match=re.escape("differentiate it with grad(f, 'x')")):
+        matcalc.parse(text)
+
+
+def test_bars_around_a_declared_matrix_with_a_fractional_power_name_both_readings():
+    # the absolute-value reading failed and its error advised the entrywise power abs(Sigma) .^ (-1/2)
+    with pytest.raises(ParseError, match=re.escape("the determinant (write \\det(...))")):
+        matcalc.parse(r"|\Sigma|^{-1/2}", where="Sigma: matrix(n,n) spd")
