@@ -467,6 +467,8 @@ class _Term:
 def _exp_difference(a, b):
     """a - b for exponents (numbers or scalar expressions) when that is a number, else None:
     p/2 - 1 and p/2 - 2 are 1 apart."""
+    if a is b:  # (a sum with a negated sum as a term, sin(a) - 1 - (a + b), does not cancel termwise)
+        return FRACTION_ONE - FRACTION_ONE
     if isinstance(b, Expr):
         b = _negated(b) if isinstance(b, Add) else B.scale(-1, b)  # (termwise: -1 (p/2 - 2) is no sum)
     else:

@@ -467,3 +467,11 @@ def test_a_scalar_denominator_of_any_power_is_multiplied_into_an_elementwise_rec
 def test_a_scalar_denominator_is_multiplied_into_a_matrix_inverse_of_a_sum(text, wrt, where, answer):
     # (H S H' / s^2 + I)^-1 / s^2 is (H S H' + s^2 I)^-1: the channel capacity's gradient
     assert_checked_answer("grad", text, wrt, where, answer)
+
+
+def test_an_exponent_holding_a_negated_sum_is_factored_out_of_itself():
+    # sin(a) - 1 - (a + b) minus itself did not cancel termwise: the factoring took it for a symbolic
+    # difference and crashed with a raw TypeError (found by the long property profile)
+    assert_checked_answer("hessian", "sum(W_2)^(sin(a) + -(a + b))", "W_2",
+                          "W_2: matrix(m,n) positive; a: scalar; b: scalar",
+                          "sum(W_2)^(sin(a) - 2 - (a + b)) sum(V) (sin(a) - 1 - (a + b)) (sin(a) - (a + b)) ones(m, n)")
