@@ -767,8 +767,9 @@ class Printer:
         if op in ("mul", "div", "had", "hdiv"):
             sym = {"mul": n.style if n.style else " ", "div": "/", "had": ".*", "hdiv": "./"}[op]
             lt, ll = self._paren(n.kids[0], in_norm, TERM)
-            if op == "mul" and n.kids[0].op == "div":
-                lt, ll = "(" + lt + ")", ATOM  # (x'x/2 t reads as a fraction bar and is refused)
+            left = n.kids[0].kids[0] if n.kids[0].op == "neg" else n.kids[0]
+            if op == "mul" and left.op == "div":
+                lt, ll = "(" + lt + ")", ATOM  # (x'x/2 t, -x/t ||C|| z read as fraction bars and are refused)
             right = n.kids[1]
             if (self.paren_scalar_products and n.kids[0].shape == SCALAR and right.shape != SCALAR
                     and ll in (TERM, PROD)):
