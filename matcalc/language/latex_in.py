@@ -267,17 +267,10 @@ def _join(items, sep=" ") -> list:
             prev = items[i - 1]
             touching = prev.kind == "operand" and prev.name is not None and prev.end == it.start and \
                 it.pieces and it.pieces[0][0].startswith("(")
-            # a / as typed: 1/2x^\top A x stays 1/2 x' A x (the language reads a spaced / followed by
-            # a product, x'y / ||x|| ||y||, as a fraction bar, and refuses it)
-            slash = _is_slash(it) and prev.end == it.start or _is_slash(prev) and prev.end == it.start
-            if not touching and not slash:
+            if not touching:
                 out.append((sep, it.start, it.start + 1))
         out.extend(it.pieces)
     return out
-
-
-def _is_slash(it) -> bool:
-    return it.kind == "op" and len(it.pieces) == 1 and it.pieces[0][0] == "/"
 
 
 def _powered_norms_as_arguments(items) -> None:
