@@ -46,7 +46,7 @@ GRAMMAR = ('// The matcalc expression language (README.md, "The language"): the 
  '     | NORM_OPEN sum NORM_CLOSE NORMSUB?    -> norm\n'
  '\n'
  'WHERE.2: /where(?![A-Za-z0-9_])/\n'
- 'NAME: /[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+|_\\{[A-Za-z0-9_]+\\})?/\n'
+ 'NAME: /[A-Za-z][A-Za-z0-9]*(?:_[0-9]+[A-Za-z][A-Za-z0-9]*)*(?:_[A-Za-z0-9]+|_\\{[A-Za-z0-9_]+\\})?/\n'
  'NUMBER: /[0-9]+(?:\\.[0-9]+)?(?:[eE][-+]?[0-9]+)?|\\.[0-9]+/\n'
  'NORMSUB: /_(?:[0-9]+|[A-Za-z]+|\\*|\\{[A-Za-z0-9*]+\\})/\n'
  'MULOP: "*" | "/" | ".*" | "./"\n'
@@ -74,7 +74,7 @@ GRAMMAR = ('// The matcalc expression language (README.md, "The language"): the 
 START_STATE = 0
 END_STATE = 11
 TERMINALS = (('WHERE', 'where(?![A-Za-z0-9_])'),
- ('NAME', '[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+|_\\{[A-Za-z0-9_]+\\})?'),
+ ('NAME', '[A-Za-z][A-Za-z0-9]*(?:_[0-9]+[A-Za-z][A-Za-z0-9]*)*(?:_[A-Za-z0-9]+|_\\{[A-Za-z0-9_]+\\})?'),
  ('NUMBER', '[0-9]+(?:\\.[0-9]+)?(?:[eE][-+]?[0-9]+)?|\\.[0-9]+'),
  ('NORMSUB', '_(?:[0-9]+|[A-Za-z]+|\\*|\\{[A-Za-z0-9*]+\\})'),
  ('MULOP', '(?:\\.\\*|\\./|\\*|/)'),

@@ -619,12 +619,6 @@ def parse_syntax(text: str) -> Syn:
                                  "is the transpose: write X'", text, pos) from None
             raise ParseError("X^+ (the Moore-Penrose pseudo-inverse) is not supported; for a matrix of full column "
                              "rank it is (X' X)^-1 X'", text, pos) from None
-        pasted = re.search(r"([A-Za-z]+)_([0-9]+)([A-Za-z]+)$", text[:pos]) if str(tok).startswith("_") else None
-        if tok.type != "$END" and pasted:  # W_1x_1: one name's subscript, then a second name pasted to it
-            a, i, b = pasted.groups()
-            raise ParseError(f"'{pasted.group(0)}{str(tok)}' has two subscripts in one name; for the product of "
-                             f"{a}_{i} and {b}{str(tok)} put a space between them ({a}_{i} {b}{str(tok)}, or "
-                             f"{a}_{i}' {b}{str(tok)} for the inner product of two vectors)", text, pos) from None
         if tok.type != "$END" and str(tok) == "=" and not re.search(r"\bwhere\b", text[:pos]):
             raise ParseError(_equals_message(text, pos), text, pos) from None
         ineq = re.search(r"[\w)'|]\s*<(?![^<>]*,)|>\s*>|[^<>\s]\s*[<>]=", text)
