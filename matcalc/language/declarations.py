@@ -267,7 +267,11 @@ def check_name(name: str, role: str = "") -> None:
         raise DeclarationError(f"{role}{_show(str(name))} is not a valid name (a letter, then letters or digits, "
                                "optionally _subscript)")
     if name in ("I", "where"):
-        raise DeclarationError(f"{role}{_show(name)} is reserved and cannot be {'declared' if not role else 'used'}")
+        what = ("the identity matrix (I, or I_n with its size)" if name == "I" else
+                "the keyword that names subexpressions (f where u = ...)")
+        raise DeclarationError(f"{role}{_show(name)} is reserved for {what} and cannot be "
+                               f"{'declared' if not role else 'used'}: choose another name"
+                               + (" (J, or I0)" if name == "I" else ""))
     if name in bare_names():  # (read as the function wherever it stands: sum' A sum could not be written)
         raise DeclarationError(f"{role}{_show(name)} is a function of the language ({name}(x), or {name} x) and cannot "
                                f"be {'declared as a name' if not role else 'used as a name'}: choose another name")

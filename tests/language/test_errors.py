@@ -366,6 +366,12 @@ def test_reserved_names_cannot_be_declared(name):
     assert "reserved" in decl_error(f"{name}: matrix(n,n)")
 
 
+def test_declaring_the_identity_says_what_i_is_and_offers_a_name_that_works():
+    message = decl_error("I: scalar; omega: scalar")
+    assert "identity matrix" in message and "(J, or I0)" in message
+    assert str(matcalc.grad("1/2 I0 omega^2", "omega", where="I0: scalar; omega: scalar")) == "I0 omega"
+
+
 def test_declaration_without_a_colon_says_a_colon_is_needed():
     assert "colon" in decl_error("x vector(n)")
 
