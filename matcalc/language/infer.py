@@ -864,6 +864,15 @@ class Ctx(DimSpace, NameRules):
                         f"scalar too, declare it (where='{n}: scalar')", lone[0], declared)
                     refusal.spread_name = n  # refused where the reading with the spread also fits (kinds.typecheck)
                     raise refusal
+            if spread and not own and not lone and not self.spread_ok and all(t.dep for t in nonscalar) \
+                    and not any(_declared_in(t) for t in spread):
+                # ||y - X w||^2 + c ||w||^2: c ||w||^2 is an array only because c looks like a vector, and
+                # the norm would be added to its every entry; a guessed kind never causes broadcasting (a
+                # declared scalar is added on purpose: X w + b, b: scalar)
+                names = ", ".join(sorted(frozenset().union(*(t.dep for t in nonscalar))))
+                raise self.clash(f"cannot add {self.src(spread[0])} (a scalar) to {self.src(first)} "
+                                 f"({self.show(first)}), which is not a scalar only by the guessed kinds of {names}; "
+                                 f"declare the kinds (where=...)", first, spread[0])
             if lone and spread:  # (n, kind and other as above)
                 raise self.clash(f"cannot add {self.src(spread[0])} (a scalar) to {self.src(lone[0])} "
                                  f"({self.show(lone[0])}), whose kind is only a guess; to add it to every entry, "
@@ -1110,6 +1119,17 @@ def _undeclared_in(t: T) -> frozenset:
             out.add(n.soft)
         stack.extend(_typed_children(n.args))
     return frozenset(out)
+
+
+def _declared_in(t: T) -> bool:
+    """Does a typed tree use a declared (or bound) name?"""
+    stack = [t]
+    while stack:
+        n = stack.pop()
+        if n.op == "var" and not n.soft:
+            return True
+        stack.extend(_typed_children(n.args))
+    return False
 
 
 def _as_operand(t: str) -> str:

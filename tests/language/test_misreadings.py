@@ -701,3 +701,22 @@ def test_bars_around_a_declared_matrix_with_a_fractional_power_name_both_reading
     # the absolute-value reading failed and its error advised the entrywise power abs(Sigma) .^ (-1/2)
     with pytest.raises(ParseError, match=re.escape("the determinant (write \\det(...))")):
         matcalc.parse(r"|\Sigma|^{-1/2}", where="Sigma: matrix(n,n) spd")
+
+
+@pytest.mark.parametrize("text, name", [("||y - X w||^2 + c ||w||^2", "c"),
+                                        ("N/2 log(sigma^2) + ||y - X w||^2 / (2 sigma^2)", "N"),
+                                        ("N/2 logdet(Sigma) + 1/2 tr(Sigma^-1 S)", "N"),
+                                        (r"\frac{N}{2}\log(2\pi\sigma^2) + \frac{1}{2\sigma^2}\|y - Xw\|^2", "N")])
+def test_a_coefficient_of_a_scalar_term_beside_another_scalar_term_is_a_scalar(text, name):
+    # c read as a vector made c ||w||^2 a vector, and the other norm was added to its every entry
+    assert f"{name}: scalar" in matcalc.parse(text).inferred
+
+
+def test_a_scalar_term_is_not_added_to_a_term_that_is_an_array_only_by_a_guessed_kind():
+    with pytest.raises(matcalc.ShapeError, match=re.escape("not a scalar only by the guessed kinds of T")):
+        matcalc.parse("T ||w||^2 + ||y - X w||^2")  # (T, the transpose's letter, is never read as a scalar)
+
+
+def test_a_declared_scalar_is_still_added_to_every_entry_of_a_guessed_array():
+    e = matcalc.parse("X w + b", where="b: scalar")
+    assert e.shape == ("m",) and e.inferred == "X: matrix(m,n); b: scalar; w: vector(n)"
