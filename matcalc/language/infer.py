@@ -661,6 +661,8 @@ class Ctx(DimSpace, NameRules):
             self._refuse_pasted_denominator(seq, i)
             self._refuse_product_denominator(seq, i)
         for i in range(1, len(seq)):
+            self._refuse_fraction_exponent(seq, i)
+        for i in range(1, len(seq)):
             self._refuse_dot_of_scalars(seq[i - 1][1], seq[i][0], seq[i][1])
         for i, (op, t) in enumerate(seq[1:], 1):
             try:
@@ -692,6 +694,30 @@ class Ctx(DimSpace, NameRules):
         raise ParseError(f"'/{num}{rest}' divides by {num} alone and then multiplies by {rest} (/ divides by the one "
                          f"factor after it); for the denominator {num} {rest} write /({num} {rest}), for the product "
                          f"put {rest} before the fraction", self.text, t.start)
+
+    def _refuse_fraction_exponent(self, seq: list, i: int) -> None:
+        """Sigma^-1/2, x^1/2, e^-1/2 x'x: a bare exponent 1 or a negative one, then /n with nothing
+        between, is the fractional power as the text means it (nobody writes x^1), where the power
+        binds before / (the language's rule): (Sigma^-1)/2. Refused with both spellings; x^2/2
+        and a spaced Sigma^-1 / 2 read as written."""
+        op, t = seq[i]
+        if op != "/" or t.op != "num" or self.text[t.start - 1:t.start] != "/" \
+                or not self._touching(seq[i - 1][1].end, t.start - 1) or not self._touching(t.start, t.start):
+            return
+        before = self.text[:t.start - 1]
+        source = getattr(self.text, "source", None)
+        if source is not None:  # the exponent as typed: LaTeX's ^{-1}/2 is braced, so explicit
+            before = source[:self.text.source_pos(t.start - 1)]
+        m = re.search(r"(\.?\^)\s*(-\s*[0-9]+|1)$", before)
+        if m is None:
+            return
+        k = m.group(2).replace(" ", "")
+        base = self.src(seq[i - 1][1])
+        base = base[:len(base) - len(m.group(0))] if base.endswith(m.group(0)) else base.split("^")[0]
+        n = self.src(t)
+        raise ParseError(f"'{base}{m.group(1)}{k}/{n}' reads ({base}{m.group(1)}{k}) / {n}: a power binds before /. "
+                         f"For the power {k}/{n} write {base}{m.group(1)}({k}/{n}); for the quotient put a space "
+                         f"({base}{m.group(1)}{k} / {n})", self.text, t.start - 1)
 
     def _refuse_product_denominator(self, seq: list, i: int) -> None:
         """x'y / ||x|| ||y||, ||x - y||^2 / 2 sigma^2, tr(A'B) / tr(A) tr(B): a fraction whose

@@ -554,8 +554,11 @@ class _Reader:
             return
         if not elementwise:
             _refuse_complex_superscript(self, words, at)
+        lead = next((k for k, u in enumerate(toks) if u.kind == "cmd" and u.text == "circ"), None)
+        if words and words[0] == "circ" and lead is None:  # ^{circ 2}: the letters c i r c, not the symbol
+            raise self.error("^{circ ...} is the letters c i r c: for the entrywise power write ^{\\circ k} "
+                             "(x^{\\circ 2})", at)
         if words and words[0] == "circ" and not elementwise:
-            lead = next(k for k, u in enumerate(toks) if u.kind == "cmd" and u.text == "circ")
             toks = toks[:lead] + toks[lead + 1:]  # only the leading one: x^{\circ y^{\circ 2}} keeps y's
             op = ".^"
             if not toks:

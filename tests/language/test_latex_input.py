@@ -12,6 +12,8 @@ import subprocess
 import sys
 
 import numpy as np
+import re
+
 import pytest
 from hypothesis import HealthCheck, given, note, reject, settings
 from hypothesis import strategies as st
@@ -523,3 +525,10 @@ def test_an_unknown_operatorname_lists_only_the_functions_latex_accepts():
         matcalc.parse(r"\operatorname{norm1}(x)")
     listed = str(e.value).split("the functions are")[1].split("(norms are written")[0]
     assert "norm1" not in listed and r"\|x\|_1" in str(e.value)
+
+
+@pytest.mark.parametrize("text", [r"\alpha x^{circ}", r"\mathbf{x}^{circ 2}"])
+def test_circ_without_its_backslash_in_a_superscript_is_refused_with_the_symbol_to_write(text):
+    # it raised a bare StopIteration
+    with pytest.raises(ParseError, match=re.escape(r"write ^{\circ k}")):
+        matcalc.parse(text)

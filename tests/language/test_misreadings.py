@@ -720,3 +720,17 @@ def test_a_scalar_term_is_not_added_to_a_term_that_is_an_array_only_by_a_guessed
 def test_a_declared_scalar_is_still_added_to_every_entry_of_a_guessed_array():
     e = matcalc.parse("X w + b", where="b: scalar")
     assert e.shape == ("m",) and e.inferred == "X: matrix(m,n); b: scalar; w: vector(n)"
+
+
+@pytest.mark.parametrize("text, power", [("Sigma^-1/2 x", "Sigma^(-1/2)"), ("(x'x)^1/2", "(x'x)^(1/2)"),
+                                         ("x.^1/2", "x.^(1/2)"), ("e^-1/2 x'x", "e^(-1/2)"), ("x^-3/2", "x^(-3/2)")])
+def test_a_bare_exponent_of_one_or_a_negative_one_before_a_tight_fraction_bar_is_refused(text, power):
+    # Sigma^-1/2 x read (inv(Sigma) / 2) x, and the gradient of (x'x)^1/2 was x, not x / ||x||
+    with pytest.raises(ParseError, match=re.escape(f"For the power {power.split('^(')[1][:-1]} write {power}")):
+        matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text, reading", [("x^2/2", "(x^2) / 2"), ("Sigma^-1 / 2", "inv(Sigma) / 2"),
+                                           (r"\Sigma^{-1}/2", "inv(Sigma) / 2"), ("x^{1}/2", "(x^1) / 2")])
+def test_a_power_then_a_fraction_bar_reads_as_written_where_the_text_says_which(text, reading):
+    assert matcalc.parse(text).reading == reading
