@@ -6,7 +6,7 @@ from SymPy: a `MatrixSymbol` of shape n x 1 is a vector, m x n a matrix, 1 x 1 (
 scalar, and a 1 x n one a row vector, read as the transpose y' of a column vector y (matcalc's
 variables are columns). Dimensions are SymPy symbols (their names become matcalc's dimension
 names), integers, or products of them. A `Symbol` that is also a dimension of the expression is
-that dimension's size (`Trace(Identity(n))` is n).
+that dimension's size (`Trace(Identity(n))` is n), and so is one named as a size in the declarations.
 
 One reading per SymPy class (`READERS`), and SymPy's own spellings of matcalc's operations are
 recognized: `(x.T*A*x)[0, 0]` (and the index sum SymPy turns it into) is the scalar x' A x,
@@ -435,7 +435,11 @@ def read_sympy(e, decls: dict, props: dict) -> tuple:
     elif isinstance(e, float):
         e = sympy.Float(e)
     variables: dict = {}
-    reader = _Reader(props, _dimension_names(e), variables)
+    # a size named in a declaration is that size wherever SymPy has its Symbol alone (dim(k), the gradient
+    # of tr(c I) by c, is the Symbol k with no MatrixSymbol of size k left to say so), unless declared itself
+    declared_dims = {p for d in decls.values() for size in d.dims if isinstance(size, str)
+                     for p in size.split("*") if not p.isdigit()} - set(decls)
+    reader = _Reader(props, _dimension_names(e) | declared_dims, variables)
     try:
         node = reader.read(e)
     except RecursionError:

@@ -267,3 +267,11 @@ def test_a_kronecker_form_reads_back_from_sympy_with_its_squared_sizes(text, whe
     values = {"X": X, "c": 2.0} if text.startswith("c") else {"X": X}
     sizes = {"m": shape[0], "n": shape[1]}  # (back knows no X where its answer does not hold X)
     np.testing.assert_allclose(back.evaluate({**values, **sizes}), J.kron.evaluate(values), rtol=1e-12)
+
+
+def test_a_size_alone_reads_back_from_sympy_as_the_size_when_the_declarations_name_it():
+    # dim(k) is SymPy's Symbol k with no MatrixSymbol of size k beside it: it came back a new scalar k
+    r = matcalc.grad("tr(c I + X)", "c", where="c: scalar")
+    back = matcalc.from_sympy(r.to_sympy(), where=r.where)
+    assert str(back) == "dim(k)" and "k:" not in back.where
+    assert back.evaluate({"c": 1.0, "X": np.eye(4)}) == 4.0
