@@ -13,7 +13,7 @@ from ..core.errors import DeclarationError, MatcalcError, ShapeError
 from ..core.nodes import SCALAR
 from .kinds import typecheck
 from .latex_in import latex_to_plain, looks_like_latex, refuse_ambiguous_bars, refuse_bars_of_a_failed_reading
-from .parser import parse_syntax
+from .parser import Syn, parse_syntax
 from .source_map import in_source
 from .unicode_in import has_unicode_math, unicode_to_plain
 
@@ -64,6 +64,7 @@ def _read_plain(text: str, decls: dict, want_scalar: bool = False) -> tuple:
     gc.disable()
     try:
         syn = parse_syntax(text)
+        _braced_subscripts_as_declared(syn, text, decls)
         node, ctx = typecheck(syn, text, decls, want_scalar)
         _refuse_near_miss_declarations(decls, ctx.vars)
         context = ctx.built_vars() + declared_only(decls, ctx.vars)
@@ -73,6 +74,29 @@ def _read_plain(text: str, decls: dict, want_scalar: bool = False) -> tuple:
         if enabled:
             gc.enable()
     return node, context, ctx.reading, ctx.inferred
+
+
+def _braced_subscripts_as_declared(syn, text: str, decls: dict) -> None:
+    """W_{1} is the declared W1 where W_1 is not declared, as in LaTeX (the LaTeX printer writes W1
+    so, and a printed answer without a backslash is read as plain text): the name nodes are renamed."""
+    if "_{" not in text or not decls:
+        return
+    names, stack = [], [syn]
+    while stack:
+        n = stack.pop()
+        if n.kind == "name" and isinstance(n.a, str):
+            names.append(n)
+        for f in (n.a, n.b):
+            for x in (f if isinstance(f, (list, tuple)) else (f,)):
+                if isinstance(x, Syn):
+                    stack.append(x)
+                elif isinstance(x, (list, tuple)):
+                    stack.extend(y for y in x if isinstance(y, Syn))
+    unbraced = {n.a for n in names if "{" not in text[n.start:n.end]}  # (X_{1} + X_1: one name, X_1)
+    for n in names:
+        key = n.a.replace("_", "")
+        if key in decls and n.a not in decls and n.a not in unbraced and "{" in text[n.start:n.end]:
+            n.a = key
 
 
 def _spelling_key(name: str) -> str:

@@ -295,3 +295,15 @@ def test_eye_of_a_dimension_is_the_identity_of_that_size():
 
 def test_the_frobenius_inner_product_subscripted_f_is_the_inner_product():
     assert matcalc.parse("<X, Y>_F") == matcalc.parse("<X, Y>")
+
+
+def test_a_braced_subscript_is_the_declared_name_without_the_mark_as_in_latex():
+    # the LaTeX printer writes W1 as W_{1}; without a backslash the answer was read as plain text with W_1
+    r = matcalc.grad("||W1||_F^2", "W1")
+    assert r.expr.latex() == "2 W_{1}"
+    assert str(matcalc.parse(r.expr.latex(), where=r.where)) == "2 W1"
+
+
+def test_a_name_written_with_and_without_braces_is_one_name_even_beside_a_declared_near_spelling():
+    with pytest.raises(matcalc.DeclarationError, match="where declares X1"):
+        matcalc.parse("X_{1} + X_1", where="X1: matrix(n,n)")
