@@ -580,7 +580,7 @@ def test_a_plus_sign_before_an_exponent_is_not_taken_for_a_pseudo_inverse(text):
 
 
 @pytest.mark.parametrize("text, where, written", [("tr(A X_1)", "X1: matrix(n,n) symmetric", "X_1"),
-                                                  ("x'S_{1}x", "S1: matrix(n,n)", "S_1"),
+                                                  ("x'S_1x", "S1: matrix(n,n)", "S_1"),
                                                   ("c_1 ||x||^2", "c1: scalar", "c_1")])
 def test_a_declaration_spelled_without_the_subscript_mark_of_an_undeclared_name_is_an_error_naming_both(
         text, where, written):
