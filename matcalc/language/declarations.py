@@ -466,7 +466,9 @@ def declarations_of(node: Expr, extra=()) -> str:
     for name in sorted(seen):
         v = seen[name]
         r, c = v.shape
-        if (r, c) == SCALAR:
+        if (r, c) == SCALAR and set(v.props) & SQUARE_PROPS:
+            s = f"{name}: matrix(1,1)"  # (declared so: a scalar takes no spd, symmetric, ...)
+        elif (r, c) == SCALAR:
             s = f"{name}: scalar"
         elif c == 1:
             s = f"{name}: vector({r})"

@@ -307,3 +307,12 @@ def test_a_braced_subscript_is_the_declared_name_without_the_mark_as_in_latex():
 def test_a_name_written_with_and_without_braces_is_one_name_even_beside_a_declared_near_spelling():
     with pytest.raises(matcalc.DeclarationError, match="where declares X1"):
         matcalc.parse("X_{1} + X_1", where="X1: matrix(n,n)")
+
+
+@pytest.mark.parametrize("f, wrt, where", [("x' inv(S) x", "x", "S: matrix(1,1) spd; x: vector(1)"),
+                                           ("logdet(X)", "X", "X: matrix(1,1) spd")])
+def test_a_one_by_one_variable_with_a_square_matrix_property_reads_back_from_the_results_where(f, wrt, where):
+    # the where said 'S: scalar spd', which a declaration refuses (a scalar takes no spd)
+    r = matcalc.grad(f, wrt, where=where)
+    assert "matrix(1,1) spd" in r.where
+    assert str(matcalc.parse(str(r), where=r.where)) == str(r)
