@@ -275,3 +275,11 @@ def test_a_size_alone_reads_back_from_sympy_as_the_size_when_the_declarations_na
     back = matcalc.from_sympy(r.to_sympy(), where=r.where)
     assert str(back) == "dim(k)" and "k:" not in back.where
     assert back.evaluate({"c": 1.0, "X": np.eye(4)}) == 4.0
+
+
+def test_a_variable_declared_as_a_one_row_matrix_reads_back_from_sympy_as_the_vector_it_is():
+    # refused: "W is declared matrix(1, n), but the SymPy expression has it as a vector of length n"
+    f = matcalc.parse("logsumexp(W x)", where="W: matrix(1,n); x: vector(n)")
+    back = matcalc.from_sympy(f.to_sympy(), where=f.where)
+    W, x = np.arange(1.0, 5.0) / 4, np.arange(4.0) / 3
+    assert np.isclose(back.evaluate({"W": W, "x": x}), f.evaluate({"W": W, "x": x}))
