@@ -771,7 +771,8 @@ class Ctx(DimSpace, NameRules):
         for t in (a, b):
             if t.op != "var" or not t.soft or is_greek(t.soft):
                 continue
-            kind, look = self.kinds.get(t.soft), default_kind(t.soft)
+            look = default_kind(t.soft)
+            kind = self.kinds.get(t.soft) or look  # (T is never searched: it keeps its look)
             if kind == look or look == "scalar":
                 continue
             other = b if t is a else a

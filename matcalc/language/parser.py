@@ -493,6 +493,25 @@ def _bad_character(text: str, pos: int) -> ParseError:
     return ParseError(f"unexpected character {what}{hint}", text, pos)
 
 
+def _operand_at(text: str, pos: int) -> str:
+    """The operand starting at pos, for an error's advice: f(...) or f x, ||...||, <..., ...>."""
+    closing = {"|": "||", "<": ">"}.get(text[pos])
+    if closing is not None:
+        end = text.find(closing, pos + len(closing))
+        return text[pos:end + len(closing)] if end > 0 else text[pos:]
+    m = re.match(r"[A-Za-z_]+\s*", text[pos:])
+    i = pos + (m.end() if m else 0)
+    if text[i:i + 1] != "(":
+        m2 = re.match(r"[A-Za-z0-9_]+", text[i:])
+        return text[pos:i + (m2.end() if m2 else 0)]
+    depth = 0
+    for j in range(i, len(text)):
+        depth += {"(": 1, ")": -1}.get(text[j], 0)
+        if depth == 0:
+            return text[pos:j + 1]
+    return text[pos:]
+
+
 def _previous_token(text: str, pos: int) -> str:
     m = re.search(r"([A-Za-z][A-Za-z0-9]*)\s*$", text[:pos])
     return m.group(1) if m else ""
@@ -610,6 +629,10 @@ def parse_syntax(text: str) -> Syn:
         base = before[:-2] if before.endswith("^{") else before[:-1] if before.endswith("^") else ""
         if tok.type != "$END" and str(tok) == "*" and before.endswith("*"):
             raise ParseError("'**' is not a power: write x^2", text, pos - 1) from None
+        if tok.type in ("FUNC", "NORM_OPEN", "NORM", "LANGLE") and before.endswith("^"):
+            operand = _operand_at(text, pos)
+            raise ParseError("an exponent is a number, a name or a group: write a function, norm or inner product "
+                             f"in the exponent in parentheses ({before.strip()}({operand}))", text, pos) from None
         base = base.rstrip()
         after = text[pos + 1:pos + 2]
         if tok.type != "$END" and str(tok) in ("*", "+") and (base[-1:].isalpha() or base.endswith((")", "'"))) \

@@ -679,3 +679,16 @@ def test_a_transpose_typed_as_the_letter_t_offers_the_transpose():
 def test_a_declaration_with_three_sizes_says_arrays_of_more_axes_are_not_supported():
     with pytest.raises(matcalc.MatcalcError, match="more than two sizes"):
         matcalc.parse("sum(Q)", where="Q: n x n x k")  # it said: unknown property 'x'
+
+
+@pytest.mark.parametrize("text, advice", [("t^sin(c)", "t^(sin(c))"), ("2^sum(x)", "2^(sum(x))"),
+                                          ("t^||x||", "t^(||x||)"), ("t^<x, x>", "t^(<x, x>)")])
+def test_a_function_or_norm_as_an_exponent_asks_for_parentheses(text, advice):
+    # the message listed "a function" among the operands it expected, then refused one
+    msg = str(error(ParseError, text, where="t: scalar positive; c: scalar"))
+    assert "an exponent is a number, a name or a group" in msg and f"({advice})" in msg
+
+
+def test_an_entrywise_product_with_an_undeclared_t_reads_t_as_the_matrix_it_looks_like():
+    # the refusal said "with T a None ... declare T (where='T: None')"
+    assert str(matcalc.parse("sum(T .* A)")) == "<A, T>"
