@@ -109,8 +109,8 @@ def bind_dims(exprs, values: dict, skip=()) -> tuple:
             core = (a.shape[0], 1)
             a = a.reshape(core)
         else:
-            if r == 1 and a.ndim == 1:  # a one-row matrix's NumPy form is 1-D, as a row vector's
-                a = a.reshape(1, -1)
+            if r == 1 and (a.ndim == 1 or (a.ndim == 2 and a.shape[1] == 1)):  # a one-row matrix's NumPy form
+                a = a.reshape(1, -1)  # is 1-D, as a row vector's (a column array too, as the generated code takes it)
             if a.ndim != 2:
                 raise EvaluationError(f"{name} is a matrix, but its value has shape {a.shape}")
             core = a.shape

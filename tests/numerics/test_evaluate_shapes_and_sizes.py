@@ -10,11 +10,12 @@ import matcalc
 ROW = np.arange(1.0, 4.0)
 
 
-@pytest.mark.parametrize("value", [ROW, ROW.reshape(1, 3)])
-def test_a_one_row_matrix_takes_its_value_1d_or_2d(value):
-    # evaluate refused the 1-D form ("x is a matrix, but its value has shape (3,)")
+@pytest.mark.parametrize("value", [ROW, ROW.reshape(1, 3), ROW.reshape(3, 1)])
+def test_a_one_row_matrix_takes_its_value_1d_or_2d_as_a_row_or_a_column_as_the_generated_code_does(value):
+    # evaluate refused the 1-D form ("x is a matrix, but its value has shape (3,)"), then the column
     e = matcalc.parse("x A x'", where="x: matrix(1,n); A: matrix(n,n)")
     assert e.evaluate({"x": value, "A": np.eye(3)}) == pytest.approx(14.0)
+    assert matcalc.compile("x A x'", "x", outputs="value", where=e.where)(np.eye(3), value) == pytest.approx(14.0)
 
 
 def test_the_gradient_by_a_one_row_matrix_is_1d_as_the_generated_codes():
