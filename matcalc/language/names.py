@@ -208,6 +208,16 @@ class NameRules:
             raise UnknownNameError(f"'{self.text[a.start:a.end + 1]}...' reads as a function {name}, which matcalc "
                                    f"does not know; write the function itself (tanh(...), sigmoid(...), ...), or to "
                                    f"multiply write '{name} (...)' or declare {name} (where='{name}: scalar')")
+        if _SPECTRAL.fullmatch(name) and name not in self.decls and name not in self.bindings and (
+                "_" in name or re.match(r"\(\s*[A-Z][A-Za-z0-9_]*\s*\)", self.text[a.end:])) \
+                and self._paren_typed_after(a.end):  # (rho(x - z): a product; \lambda_1\|w\|_1: no parenthesis)
+            # lambda_max(X), sigma_1(A), kappa(A): an eigenvalue, a singular value, a condition number
+            what = "a condition number" if name == "kappa" else "a spectral radius" if name == "rho" else \
+                "an eigenvalue" if name.startswith("lambda") else "a singular value or a layer's activation"
+            raise UnknownNameError(f"'{self.text[a.start:a.end + 1]}...' reads as a function ({what}), which matcalc "
+                                   f"does not have" + (", unless it is one of its own (tanh(...), sigmoid(...))"
+                                                       if name.startswith("sigma") else "") +
+                                   f"; to multiply, write '{name} (...)' or declare {name} (where='{name}: scalar')")
         if self.known(name) or name in self.vars:
             return
         if len(name) >= 2 and name.isalpha() and name.islower():
@@ -219,6 +229,15 @@ class NameRules:
             raise UnknownNameError(f"'{self.text[a.start:a.end + 1]}...' reads as a call of '{name}', which is not "
                                    f"a function; to multiply, write '{name} (...)' or '{name}*(...)', or declare "
                                    f"{name} (where='{name}: scalar')")
+
+    def _paren_typed_after(self, end: int) -> bool:
+        """Was a '(' typed right at `end` (in the LaTeX or Unicode source, for a translation, whose
+        parentheses may be its own)?"""
+        source = getattr(self.text, "source", None)
+        if source is None:
+            return self.text[end:end + 1] == "("
+        at = self.text.source_pos(end)
+        return source[at:at + 1] == "(" or source.startswith(("\\left(", "\\left ("), at)
 
     def _apply_too_long(self, a: Syn, b: Syn, op: str = "") -> None:
         """A function written without parentheses, then another factor (`tr A X`, `tr A*X`, `log p/q`):
@@ -234,3 +253,6 @@ class NameRules:
 #: Greek letters papers use as names of functions (a feature map phi(x), an activation psi(W x), the
 #: normal CDF Phi(x)): before '(' they are refused, not read as a scalar times the group
 _FUNCTION_LETTERS = frozenset({"phi", "varphi", "psi", "Phi"})
+#: eigenvalues and singular values as papers subscript them (lambda_max, sigma_1, lambda_i), the condition
+#: number kappa and the spectral radius rho: before '(' they are refused, not read as a scalar times the group
+_SPECTRAL = re.compile(r"(?:lambda|sigma)_(?:max|min|[0-9]+|[ijk])|kappa|rho")

@@ -734,3 +734,22 @@ def test_a_bare_exponent_of_one_or_a_negative_one_before_a_tight_fraction_bar_is
                                            (r"\Sigma^{-1}/2", "inv(Sigma) / 2"), ("x^{1}/2", "(x^1) / 2")])
 def test_a_power_then_a_fraction_bar_reads_as_written_where_the_text_says_which(text, reading):
     assert matcalc.parse(text).reading == reading
+
+
+@pytest.mark.parametrize("text", ["lambda_min(A) x'x", "lambda_max(X)", "sigma_max(X)", r"\lambda_1(A)", "kappa(A)",
+                                  "rho(A)"])
+def test_a_spectral_function_written_as_a_subscripted_greek_name_is_refused_not_read_as_a_product(text):
+    # lambda_min(A) x'x read A as a scalar, and the gradient was 2 A lambda_min x
+    with pytest.raises(matcalc.UnknownNameError, match="which matcalc does not have"):
+        matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text", ["rho(x - z)", "kappa(x'x)", "lambda_1 (x'x)"])
+def test_a_greek_coefficient_before_a_group_still_multiplies_it(text):
+    assert "scalar" in matcalc.parse(text).inferred
+
+
+def test_a_subscripted_greek_coefficient_before_a_latex_norm_is_a_coefficient():
+    # the translation puts the norm in its own parentheses: no '(' was typed after lambda_1
+    e = matcalc.parse(r"\lambda_1\|w\|_1 + \lambda_2\|w\|_2^2")
+    assert e.reading == "lambda_1 norm1(w) + lambda_2 (||w||^2)"
