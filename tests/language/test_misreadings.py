@@ -753,3 +753,10 @@ def test_a_subscripted_greek_coefficient_before_a_latex_norm_is_a_coefficient():
     # the translation puts the norm in its own parentheses: no '(' was typed after lambda_1
     e = matcalc.parse(r"\lambda_1\|w\|_1 + \lambda_2\|w\|_2^2")
     assert e.reading == "lambda_1 norm1(w) + lambda_2 (||w||^2)"
+
+
+@pytest.mark.parametrize("text, name", [("vec(X)' kron(B', A) vec(X)", "B"), ("kron(B', A) vec(X)", "A")])
+def test_a_capital_read_as_a_vector_against_its_look_is_refused_with_both_declarations(text, name):
+    # the Cookbook's vec-Kronecker identity read A and B as vectors of length m*n, and check passed
+    with pytest.raises(matcalc.ShapeError, match=re.escape(f"{name} looks like a matrix, but this reads it as a vector")):
+        matcalc.parse(text)
