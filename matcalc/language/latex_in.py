@@ -536,6 +536,11 @@ class _Reader:
             more, _, end = self.script_tokens(t.end)
             return toks + [_Tok("char", "{", t.end, t.end, False)] + more + [_Tok("char", "}", end, end, False)], \
                 t.start, end
+        nxt = self.peek()
+        if t.kind == "char" and t.text == "-" and nxt is not None and nxt.start == t.end and (
+                nxt.kind == "num" and "." not in nxt.text or nxt.kind == "letters"):
+            first = self.take_first()  # \Sigma^-1, X^-T: TeX raises only the '-', the formula means ^{-1}
+            return [t, first], t.start, first.end
         return toks, t.start, t.end
 
     def postfix_power(self, items, at, elementwise=False):

@@ -309,6 +309,10 @@ class _Build:
     def exp_group(self, ch):
         return _mk("paren", ch[1], None, ch)
 
+    def exp_neggroup(self, ch):  # x^-(1/2): the negated group
+        inner = _mk("paren", ch[2], None, ch[1:])
+        return _mk("neg", inner, None, ch)
+
     def name(self, ch):
         if len(ch[0]) > MAX_NAME:
             raise _LongName(ch[0].start_pos)

@@ -3,7 +3,8 @@
 Greek letters are their names (`λ` is `lambda`, `Σ` is `Sigma`); `ᵀ`, `⊤` and `⊺` transpose; superscript
 digits are powers (`²` is `^2`, `⁻¹` is `^-1`, `⁻ᵀ` is `^-T`); `−` (U+2212) is a minus; `·`, `⋅`
 `×`, `∙` and `•` multiply; `⊙` and `∘` are the elementwise product, `⊘` the elementwise division; `‖` is a norm bar; `⟨ ⟩` an inner
-product; `½` is `(1/2)`, `⁄` a slash; subscript digits and letters are a subscript (`λ₁` is `lambda_1`, `‖β‖₁` the 1-norm,
+product; `½` is `(1/2)`, `⁄` a slash; `√` the square root of the group, name or number after it (`√d`,
+`√(x'x)`); the en dash `–` a minus and `∗` a product; subscript digits and letters are a subscript (`λ₁` is `lambda_1`, `‖β‖₁` the 1-norm,
 `yᵢ` is `y_i`); `∥` is a norm bar too; mathematical bold and italic letters (`𝐱`, `𝑨`) are the letters; a
 combining accent names the decorated letter (`x̄` is `x_bar`, `x̂` is `x_hat`); `^⊤` is a transpose; `’` and `′`
 (a typographic quote and a prime) transpose; a no-break or thin space is a space. The translation keeps, for every character, where it came from in the text as typed, so
@@ -28,8 +29,9 @@ GREEK_LETTERS = {
 }
 SYMBOLS = {"ᵀ": "'", "⊤": "'", "⊺": "'", "’": "'", "′": "'", "−": "-", "·": "*", "⋅": "*", "×": "*", "∙": "*", "•": "*", "⊙": ".*", "∘": ".*", "⊘": "./",
            "\u00a0": " ", "\u2009": " ", "\u202f": " ", "\u2002": " ", "\u2003": " ",
-           "‖": "||", "∥": "||", "⁄": "/", "ℓ": "l", "⟨": "<", "⟩": ">", "½": "(1/2)", "⅓": "(1/3)", "¼": "(1/4)", "⅔": "(2/3)", "¾": "(3/4)"}
+           "‖": "||", "∥": "||", "⁄": "/", "ℓ": "l", "–": "-", "∗": "*", "⟨": "<", "⟩": ">", "½": "(1/2)", "⅓": "(1/3)", "¼": "(1/4)", "⅔": "(2/3)", "¾": "(3/4)"}
 _FRACTIONS = {"½", "⅓", "¼", "⅔", "¾"}
+_ROOT = "√"
 _SUPERSCRIPT_DIGITS = {c: str(i) for i, c in enumerate("⁰¹²³⁴⁵⁶⁷⁸⁹")}
 _SUBSCRIPT_DIGITS = {c: str(i) for i, c in enumerate("₀₁₂₃₄₅₆₇₈₉")}
 _SUBSCRIPT_LETTERS = {"ₐ": "a", "ₑ": "e", "ₒ": "o", "ₓ": "x", "ₕ": "h", "ₖ": "k", "ₗ": "l", "ₘ": "m", "ₙ": "n",
@@ -38,7 +40,7 @@ _SUBSCRIPTS = {**_SUBSCRIPT_DIGITS, **_SUBSCRIPT_LETTERS}
 #: accents PDFs paste as combining characters after the letter: x̄ is x_bar, x̂ x_hat (a name)
 _ACCENTS = {"\u0304": "bar", "\u0305": "bar", "\u0302": "hat", "\u0303": "tilde", "\u0307": "dot"}
 _SUPERSCRIPTS = set(_SUPERSCRIPT_DIGITS) | {"⁻", "ᵀ"}
-_KNOWN = set(GREEK_LETTERS) | set(SYMBOLS) | _SUPERSCRIPTS | set(_SUBSCRIPTS) | set(_ACCENTS)
+_KNOWN = set(GREEK_LETTERS) | set(SYMBOLS) | _SUPERSCRIPTS | set(_SUBSCRIPTS) | set(_ACCENTS) | {_ROOT}
 
 
 def _math_letter(ch: str) -> str | None:
@@ -114,6 +116,22 @@ def unicode_to_plain(text: str) -> Translation:
         elif ch in _FRACTIONS and i > 0 and text[i - 1].isdigit():
             raise ParseError(f"a mixed number such as 2{ch} is not read (it is not 2 times {ch}): write it as a "
                              "fraction, 5/2, or a sum, (2 + 1/2)", text, i)
+        elif ch == _ROOT and i + 1 < n and (text[i + 1] == "(" or text[i + 1] in GREEK_LETTERS
+                                            or text[i + 1].isascii() and text[i + 1].isalnum()):
+            # √(x'x) is sqrt(x'x); √d, √2, √λ take the one name or number right after the sign
+            before = " " if pieces and pieces[-1][0][-1:].isalnum() else ""
+            if text[i + 1] == "(":
+                pieces.append((before + "sqrt", i, i + 1))
+                i += 1
+            elif text[i + 1] in GREEK_LETTERS:
+                pieces.append((before + "sqrt(" + GREEK_LETTERS[text[i + 1]] + ")", i, i + 2))
+                i += 2
+            else:
+                j = i + 1
+                while j < n and text[j].isascii() and (text[j].isalnum() or text[j] in "_."):
+                    j += 1
+                pieces.append((before + "sqrt(" + text[i + 1:j] + ")", i, j))
+                i = j
         elif ch in SYMBOLS:
             pieces.append((SYMBOLS[ch], i, i + 1))
             i += 1

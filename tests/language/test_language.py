@@ -316,3 +316,8 @@ def test_a_one_by_one_variable_with_a_square_matrix_property_reads_back_from_the
     r = matcalc.grad(f, wrt, where=where)
     assert "matrix(1,1) spd" in r.where
     assert str(matcalc.parse(str(r), where=r.where)) == str(r)
+
+
+def test_a_negated_group_is_an_exponent():
+    # x^-(1/2) was refused with a message that listed '(' among the tokens it expected
+    assert matcalc.parse("x^-(1/2)").reading == "x^(-(1 / 2))"

@@ -532,3 +532,10 @@ def test_circ_without_its_backslash_in_a_superscript_is_refused_with_the_symbol_
     # it raised a bare StopIteration
     with pytest.raises(ParseError, match=re.escape(r"write ^{\circ k}")):
         matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text, reading", [(r"\Sigma^-1", "inv(Sigma)"), (r"\mathbf{X}^-T", "inv(X')"),
+                                           (r"\|x\|^-1", "||x||^(-1)")])
+def test_an_unbraced_negative_power_in_latex_reads_as_the_plain_text_does(text, reading):
+    # refused: "unexpected '-'; expected ... '-' ... or '-'"
+    assert matcalc.parse(text).reading == reading

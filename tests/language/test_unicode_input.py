@@ -145,3 +145,11 @@ def test_the_intercal_sign_is_a_transpose():
 def test_a_precomposed_accented_letter_is_the_decorated_name():
     assert matcalc.parse("||y - ŷ||^2") == matcalc.parse("||y - y_hat||^2")
     assert matcalc.parse("ȳ'x") == matcalc.parse("y_bar' x")
+
+
+@pytest.mark.parametrize("text, reading", [("softmax(QKᵀ/√d)", "softmax((Q K') / sqrt(d))"), ("√(x'x)", "sqrt(x' x)"),
+                                           ("√λ x", "sqrt(lambda) x"), ("2√x", "2 sqrt(x)"), ("x – y", "x - y"),
+                                           ("A ∗ x", "A x"), ("x^-½", "x^(-(1 / 2))")])
+def test_pasted_roots_dashes_asterisks_and_negative_fraction_powers_read_as_meant(text, reading):
+    # each was refused ("unexpected character '√'", "'–' (EN DASH)", "unexpected '½'")
+    assert matcalc.parse(text).reading == reading
