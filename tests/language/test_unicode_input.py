@@ -107,7 +107,7 @@ def test_a_superscript_minus_without_a_power_is_refused_where_it_stands():
         assert e.value.column == 2
 
 
-@pytest.mark.parametrize("text, hint", [("tr(A⊗B)", "kron\\(A, B\\)"), ("√(x'x)", "sqrt"), ("∑ᵢ x", "sum\\(")])
+@pytest.mark.parametrize("text, hint", [("tr(A⊗B)", "kron\\(A, B\\)"), ("√ x", "sqrt"), ("∑ᵢ x", "sum\\(")])
 def test_a_pasted_symbol_without_a_spelling_says_what_to_write(text, hint):
     with pytest.raises(matcalc.MatcalcError, match=hint):
         matcalc.parse(text)
