@@ -187,12 +187,19 @@ class DimSpace:
         short = self.__dict__.setdefault("shorts", {})
         label = short.get(r.order)
         if label is None:
-            # (and never a dimension the text names itself: ones(n)' A x keeps A's columns apart from n)
-            used = set(short.values()) | self.taken | set(self.rigid) | set(getattr(self, "vars", ())) | \
-                set(getattr(self, "decls", ()))
+            # (and never a dimension the text names itself: ones(n)' A x keeps A's columns apart from n);
+            # tested name by name, not by building the set of all of them: a product of 8,000 names has
+            # 8,000 dimensions, and a set per label made labelling them quadratic
+            given = self.__dict__.setdefault("short_values", set())
+            names, decls = getattr(self, "vars", ()), getattr(self, "decls", ())
+
+            def free(c):
+                return c not in given and c not in self.taken and c not in self.rigid and c not in names \
+                    and c not in decls
             first = r.label.split("_")[0].rstrip("0123456789")
-            label = next((c for c in (first,) + SHORT_DIMS if c not in used), None)
+            label = next((c for c in (first,) + SHORT_DIMS if free(c)), None)
             if label is None:
                 label = r.label
             short[r.order] = label
+            given.add(label)
         return label

@@ -67,7 +67,7 @@ class _Run:
 class T:
     """A typed node: an operation, its arguments, a shape of DimVars and a source span."""
 
-    __slots__ = ("op", "args", "shape", "start", "end", "soft", "built", "dep")
+    __slots__ = ("op", "args", "shape", "start", "end", "soft", "built", "_dep")
 
     def __init__(self, op, args, shape, start, end, soft=None, dep=None):
         self.op = op
@@ -77,9 +77,30 @@ class T:
         self.end = end
         self.soft = soft  # the name, when this is an undeclared variable
         self.built = None
-        if dep is None:
-            dep = frozenset() if op in _ALWAYS_SCALAR else _deps(args)
-        self.dep = dep
+        self._dep = dep
+
+    @property
+    def dep(self) -> frozenset:
+        """The undeclared names whose guessed kinds this node's shape rests on, made when first asked
+        for: a product is typed left to right, and each partial product holding the union of its
+        factors' names made a product of k names cost k^2 (8,000 names: 1.4 GB)."""
+        if self._dep is None:
+            stack = [self]  # (iterative: a product of many factors nests its partial products deeply)
+            while stack:
+                n = stack[-1]
+                if n._dep is not None:
+                    stack.pop()
+                    continue
+                if n.op in _ALWAYS_SCALAR:
+                    n._dep = frozenset()
+                    continue
+                kids = _typed_children(n.args)
+                todo = [c for c in kids if c._dep is None]
+                if todo:
+                    stack.extend(todo)
+                    continue
+                n._dep = frozenset().union(*(c._dep for c in kids))
+        return self._dep
 
 
 def _typed_children(args) -> list:
