@@ -331,13 +331,15 @@ def compile(expr, wrt, where=None, outputs=("value", "grad"), backend: str = "nu
     """
     from .outputs.codegen.generate import BACKENDS, Output, add_sizing_variables, generate, load_generated, outputs_for
     wrt = variable_name(wrt)  # a LaTeX name (\Sigma, \mathbf{x}) names the variable it decorates
-    if backend not in BACKENDS:
+    if not isinstance(backend, str) or backend not in BACKENDS:
         raise MatcalcError(f"backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
-    if layout not in ("numerator", "denominator"):
+    if not isinstance(layout, str) or layout not in ("numerator", "denominator"):
         raise MatcalcError(f"layout must be 'numerator' or 'denominator', not {layout!r}")
     if isinstance(outputs, str):
         outputs = (outputs,)
     known = ("value", "grad", "gradient", "hessian", "hvp", "jacobian")
+    if not isinstance(outputs, (tuple, list)) or not outputs:
+        raise MatcalcError(f"outputs must be one of {', '.join(known)} or a tuple of them, not {outputs!r}")
     for o in outputs:
         if o not in known:
             raise MatcalcError(f"unknown output {o!r}; choose from {', '.join(known)}")

@@ -107,7 +107,13 @@ def limits(**new):
     """Change the limits for the block: `with limits(seconds=5, terms=1000): ...`."""
     unknown = set(new) - set(LIMITS)
     if unknown:
-        raise ValueError(f"unknown limit(s) {sorted(unknown)}; the limits are {sorted(LIMITS)}")
+        raise LimitError(f"unknown limit(s) {sorted(unknown)}; the limits are {sorted(LIMITS)}")
+    for name, value in new.items():  # checked here, not at the next derivation that reads them
+        whole = name != "seconds"
+        if isinstance(value, bool) or not isinstance(value, int if whole else (int, float)) \
+                or not (value > 0 if whole else value >= 0):  # (inf lifts a limit; nan is no number)
+            raise LimitError(f"the limit {name} must be a {'positive whole' if whole else 'non-negative'} number, "
+                             f"not {value!r}")
     old = dict(LIMITS)
     LIMITS.update(new)
     try:

@@ -118,6 +118,10 @@ def _entries(shape) -> int:
     return r * c
 
 
+#: random points a check may try (each costs a few evaluations of f and of the result)
+MAX_TRIALS = 1000
+
+
 def check_sample_size(result, exprs) -> None:
     """Refuse (LimitError) a check whose random inputs or finite differences would be too large."""
     from_vars = {n.name: n for e in exprs for n in e.walk() if isinstance(n, Var)}
@@ -140,8 +144,8 @@ def check_sample_size(result, exprs) -> None:
 
 def check(result, trials: int = 3, seed: int = 0, tol: float = 1e-5) -> CheckReport:
     """Compare a result of grad/jacobian/hessian/hvp/differential with finite differences."""
-    if isinstance(trials, bool) or not isinstance(trials, int) or trials < 1:
-        raise MatcalcError(f"trials must be a whole number of trials, at least 1, not {trials!r}")
+    if isinstance(trials, bool) or not isinstance(trials, int) or not 1 <= trials <= MAX_TRIALS:
+        raise MatcalcError(f"trials must be a whole number of trials from 1 to {MAX_TRIALS:,}, not {trials!r}")
     if isinstance(tol, bool) or not isinstance(tol, (int, float)) or not tol > 0:
         raise MatcalcError(f"tol must be a positive number, not {tol!r}")
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:

@@ -213,7 +213,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     """`matcalc serve [--port N] [--open]`: serve until Ctrl+C; exit 2 when the port is taken."""
     args = build_parser().parse_args(argv)
-    if not 0 <= args.port <= 65535 or args.workers < 1 or args.time_limit <= 0:
+    if not 0 <= args.port <= 65535 or args.workers < 1 or not args.time_limit > 0:  # (nan is no limit)
         print("matcalc: error: --port must be 0 to 65535, --workers at least 1, --time-limit positive",
               file=sys.stderr)
         return 2

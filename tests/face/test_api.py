@@ -366,3 +366,16 @@ def test_check_samples_a_one_row_matrix_as_the_matrix_it_is(text, wrt):
     # gave up ("could not find inputs where the function is defined")
     r = matcalc.grad(text, wrt, where="x: vector(n); q: matrix(1,n)")
     assert matcalc.check(r).ok
+
+
+@pytest.mark.parametrize("bad", [dict(outputs=None), dict(outputs=5), dict(outputs=()), dict(backend=["numpy"]),
+                                 dict(layout=["numerator"])])
+def test_compile_refuses_an_argument_of_the_wrong_type_with_what_it_takes(bad):
+    # raw TypeErrors: 'NoneType' object is not iterable, unhashable type: 'list'
+    with pytest.raises(matcalc.MatcalcError, match="must be"):
+        matcalc.compile("x'x", "x", **bad)
+
+
+def test_a_results_code_refuses_an_unhashable_backend_with_the_backends():
+    with pytest.raises(matcalc.MatcalcError, match="backend must be one of"):
+        matcalc.grad("x'x", "x").to_numpy(backend=["numpy"])

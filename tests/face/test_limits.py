@@ -92,9 +92,23 @@ def test_node_limit_refuses_naming_the_nodes():
 
 
 def test_unknown_limit_name_is_an_error():
-    with pytest.raises(ValueError, match="unknown limit"):
+    with pytest.raises(matcalc.LimitError, match="unknown limit"):
         with matcalc.limits(memory=1):
             pass
+
+
+@pytest.mark.parametrize("limit", [dict(terms="a"), dict(seconds=None), dict(seconds=float("nan")), dict(nodes=0),
+                                   dict(factors=2.5)])
+def test_a_limit_that_is_not_a_number_of_its_kind_is_refused_when_set(limit):
+    # terms="a" raised a TypeError at the next derivation; seconds=nan switched the clock off
+    with pytest.raises(matcalc.LimitError, match="the limit"):
+        with matcalc.limits(**limit):
+            pass
+
+
+def test_check_refuses_more_trials_than_its_limit():
+    with pytest.raises(matcalc.MatcalcError, match="from 1 to 1,000"):
+        matcalc.check(matcalc.grad("x'x", "x"), trials=10**9)
 
 
 def test_derivative_terms_counts_powers_and_products_of_the_variable():

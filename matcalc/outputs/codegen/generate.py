@@ -70,7 +70,7 @@ def generate(outputs: list, params: list, backend: str = "numpy", name: str = "f
     `layout` groups the outputs into nested tuples: an index is one output, a list a tuple of
     its items (`[0, [1, 2]]` returns `(value, (g1, g2))`, for several variables at once).
     """
-    be = BACKENDS.get(backend)
+    be = BACKENDS.get(backend) if isinstance(backend, str) else None
     if be is None:
         raise MatcalcError(f"backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
     em = Emitter(be, params)
