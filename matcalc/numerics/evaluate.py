@@ -189,7 +189,13 @@ def evaluate_arrays(expr: Expr, arrays: dict, dims: dict) -> np.ndarray:
     with np.errstate(all="ignore"):
         for node in expr.walk():
             f = _EVAL[type(node)]
-            memo[id(node)] = f(node, [memo[id(c)] for c in node.children], arrays, dims)
+            try:
+                memo[id(node)] = f(node, [memo[id(c)] for c in node.children], arrays, dims)
+            except MemoryError:  # (a dense n x n identity or Hessian at n = 100,000 is 80 GB)
+                size = " x ".join(str(_dim(d, dims)) for d in node.shape)
+                raise EvaluationError(f"{size} values of {to_text(node)[:60]} do not fit in memory: evaluate at "
+                                      f"smaller sizes, or use a Hessian-vector product (hvp) or generated code, "
+                                      f"which never form the dense array") from None
     return memo[id(expr)]
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from ..core.lazy_numpy import np  # NumPy is imported on first use (core/lazy_numpy.py)
 
 from ..core.nodes import SCALAR, Expr, Var
+from ..core.errors import EvaluationError
 from .evaluate import _dim, bind_dims, evaluate_arrays
 
 
@@ -25,7 +26,12 @@ def dense_linear_map(L: Expr, dvar: Var, values: dict, like: Expr,
     arrays, dims = bind_dims((L, like) + tuple(context), values, skip=(dvar.name,))
     r, c = (_resolve(d, dims) for d in dvar.shape)
     n = r * c
-    basis = np.eye(n).reshape(n, r, c)
+    try:
+        basis = np.eye(n).reshape(n, r, c)
+    except MemoryError:
+        raise EvaluationError(f"the dense array of this map by {dvar.name} has {n:,} x {n:,} directions, which do not "
+                              f"fit in memory: evaluate at smaller sizes, or apply the map to one direction (hvp, "
+                              f"or generated code)") from None
     if sym:
         basis = (basis + np.swapaxes(basis, -1, -2)) / 2
     if diag:

@@ -321,3 +321,14 @@ def test_exact_numbers_are_taken_as_floats_and_huge_ones_are_refused_as_such():
     with pytest.raises(matcalc.MatcalcError, match="too large"):
         e.evaluate({"x": [10 ** 400, 1]})
 
+
+
+def test_a_dense_value_that_does_not_fit_in_memory_is_an_evaluation_error_that_offers_hvp():
+    # a raw MemoryError (the 2 I of x'x at a million entries is 8 TB)
+    with pytest.raises(matcalc.EvaluationError, match="do not fit in memory.*hvp"):
+        matcalc.hessian("x'x", "x").evaluate({"x": np.ones(10**6)})
+
+
+def test_a_dense_matrix_map_too_large_for_memory_is_an_evaluation_error():
+    with pytest.raises(matcalc.EvaluationError, match="do not fit in memory"):
+        matcalc.jacobian("A X", "X").evaluate({"A": np.ones((2, 3000)), "X": np.ones((3000, 3000))})
