@@ -384,6 +384,9 @@ def several(wrt, distinct: bool = True) -> tuple | None:
     for w in names:
         if not isinstance(w, str):
             raise MatcalcError(f"each variable must be given by its name, not {w!r}")
+        if not w.strip():
+            raise MatcalcError(f"an empty variable name in {', '.join(names)!r}: give the names separated by commas "
+                               f"(W1,b1)")
     twice = [w for i, w in enumerate(names) if w in names[:i]]
     if twice and distinct:
         raise MatcalcError(f"the variable {twice[0]!r} is named twice")

@@ -289,7 +289,7 @@ class Ctx(DimSpace, NameRules):
                         raise ParseError(f"'{self.text[s.start:s.end]}': a chained power is ambiguous; write "
                                          f"({self.text[s.start:last.end]}){self.text[pf.start:pf.end]} or "
                                          f"{self.text[s.start:last.start]}{self.text[last.start:last.start + 1]}"
-                                         f"({self.text[last.start + 1:s.end]})", self.text, pf.start)
+                                         f"({self.text[last.start + 1:pf.end]})", self.text, pf.start)
                     last = pf
                 elif pf.kind == "tick":
                     if last is not None and last.kind == "pow" and last.a.kind != "paren" and pieces \

@@ -379,3 +379,10 @@ def test_compile_refuses_an_argument_of_the_wrong_type_with_what_it_takes(bad):
 def test_a_results_code_refuses_an_unhashable_backend_with_the_backends():
     with pytest.raises(matcalc.MatcalcError, match="backend must be one of"):
         matcalc.grad("x'x", "x").to_numpy(backend=["numpy"])
+
+
+@pytest.mark.parametrize("names", [["x", ""], ["", " "]])
+def test_an_empty_name_among_several_variables_is_refused_as_empty(names):
+    # --wrt ",,," said "the variable '' is named twice"
+    with pytest.raises(matcalc.MatcalcError, match="an empty variable name"):
+        matcalc.grad("x'x", names)

@@ -692,3 +692,11 @@ def test_a_function_or_norm_as_an_exponent_asks_for_parentheses(text, advice):
 def test_an_entrywise_product_with_an_undeclared_t_reads_t_as_the_matrix_it_looks_like():
     # the refusal said "with T a None ... declare T (where='T: None')"
     assert str(matcalc.parse("sum(T .* A)")) == "<A, T>"
+
+
+def test_a_chain_of_several_powers_advises_forms_that_parse():
+    # the advice X^(-1^-1^-1^-1) was itself a chained power, refused in turn
+    msg = str(error(ParseError, "X^-1^-1^-1^-1"))
+    assert "write (X^-1)^-1 or X^(-1^-1)" in msg
+    matcalc.parse("(X^-1)^-1")
+    matcalc.parse("X^(-1^-1)")
