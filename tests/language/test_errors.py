@@ -699,4 +699,4 @@ def test_a_chain_of_several_powers_advises_forms_that_parse():
     msg = str(error(ParseError, "X^-1^-1^-1^-1"))
     assert "write (X^-1)^-1 or X^(-1^-1)" in msg
     matcalc.parse("(X^-1)^-1")
-    matcalc.parse("X^(-1^-1)")
+    matcalc.parse("X^(-1^-1)", where="X: scalar")
