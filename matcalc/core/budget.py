@@ -78,6 +78,15 @@ def spend() -> None:
                          f"(set {_ADVICE['seconds']} to raise it)")
 
 
+def check_clock() -> None:
+    """Refuse a limited request past its deadline: for work that makes no new nodes (the code
+    generator's contraction paths), which spend() never sees."""
+    s = STATE
+    if s.active and time.perf_counter() > s.deadline:
+        raise LimitError(f"{s.what} takes more than {LIMITS['seconds']:g} seconds, the limit on one request "
+                         f"(set {_ADVICE['seconds']} to raise it)")
+
+
 @contextmanager
 def request(what: str):
     """Limit the work done inside the block (a no-op inside another request: the outer one counts).

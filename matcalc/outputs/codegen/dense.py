@@ -12,6 +12,7 @@ from ...core.lazy_numpy import np  # NumPy is imported on first use (core/lazy_n
 
 from ...calculus.readoff import gradient_of, kronecker_of
 from ...core import build as B
+from ...core.budget import check_clock
 from ...core.errors import NotSupportedError
 from ...core.nodes import (SCALAR, Add, Diag, DiagPart, Expr, Hadamard, Kron, Mul, Num, Sum, Trace, Transpose, Unvec,
                            Var, Vec)
@@ -322,6 +323,7 @@ class DenseMaps:
         return f"{par(code)}[{sl}]"
 
     def _einsum(self, ops: list, out_idx: str) -> str:
+        check_clock()  # (thousands of terms' contraction paths make no node: spend() never looks at the clock)
         spec = _ascii_spec(",".join(ix for _, ix in ops) + "->" + out_idx)
         codes = [self.operand(e) for e, _ in ops]
         return fill(self.b.einsum, spec=spec, ops=", ".join(codes), path=contraction_path(spec, ops))
@@ -415,6 +417,7 @@ def _split(ops: list, out_idx: str):
     """A 4-index term that is the outer product of two matrices, each a contraction of some of
     the operands with two of the free indices: (pattern, ((letters, operand indices), (...)));
     pattern is the free positions of each, the same for every term that sums the same way."""
+    check_clock()
     comp = list(range(len(ops)))
 
     def find(i):

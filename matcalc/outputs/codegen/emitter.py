@@ -57,11 +57,20 @@ class Emitter(DenseMaps):
         """Uses of every node, counting the sub-chains that products will be split into."""
         order = []
         seen = set()
-        for r in roots:
-            for n in r.walk():
-                if id(n) not in seen:
-                    seen.add(id(n))
-                    order.append(n)
+        for r in roots:  # children first, every node once over all the roots (a walk per root re-walked
+            stack = [(r, False)]  # the subexpressions the roots share: thousands of terms of a Hessian)
+            while stack:
+                node, done = stack.pop()
+                if done:
+                    order.append(node)
+                    continue
+                if id(node) in seen:
+                    continue
+                seen.add(id(node))
+                stack.append((node, True))
+                for c in reversed(node.children):
+                    if id(c) not in seen:
+                        stack.append((c, False))
         self.known = set(seen)
         if self.b.det_inv:  # det(M) and M^-1 (or M^-T) from one factorization
             dets = {id(_lu_base(n.arg)) for n in order if isinstance(n, Det)}
