@@ -1107,11 +1107,36 @@ def latex_to_plain(src: str, decls: dict | None = None, ones: str = "vector(1)",
     return out, r.used_ones
 
 
-def refuse_ambiguous_bars(src: str, decls: dict, plain: Translation, result: tuple, read) -> None:
+def logged_bars_reading(src: str, decls: dict, plain: Translation, read):
+    """The reading with the bars a log applies to as determinants (-1/2 log|Sigma| - 1/2 (x - mu)'
+    Sigma^-1 (x - mu), whose absolute-value reading does not fit), where it reads with every
+    name that it makes a matrix looking like one; else None."""
+    logged = {pos: "det" for pos in plain.bars if _LOG_BEFORE.search(src[:pos])}
+    if not logged:
+        return None
+    try:
+        result = read(latex_to_plain(src, decls, plain.ones, logged)[0], decls)
+    except MatcalcError:
+        return None
+    if any(k == "matrix" and n not in decls and default_kind(n) != "matrix" for n, k in _kind_map(result[3]).items()):
+        return None  # (log|x|: x a matrix only for the determinant)
+    return result
+
+
+def refuse_ambiguous_bars(src: str, decls: dict, plain: Translation, result: tuple, read, read_final=None) -> tuple:
     """|M| is the determinant in many papers (log|Sigma|) and the entrywise absolute value in
     others: where the text reads both ways with the same kinds (M a square matrix), refuse it.
-    `read(plain, decls)` reads a translation; `result` is what the absolute-value reading gave."""
+    `read(plain, decls)` reads a translation; `result` is what the absolute-value reading gave,
+    and what is returned, unless the bars of a square matrix are a log's argument: log|Sigma| is
+    the log-determinant (the log of each entry's absolute value is never written so)."""
+    logged_result = logged_bars_reading(src, decls, plain, read_final or read)
+    logged = set()
+    if logged_result is not None:
+        result = logged_result
+        logged = {pos for pos in plain.bars if _LOG_BEFORE.search(src[:pos])}
     for pos in plain.bars:
+        if pos in logged:
+            continue
         try:
             as_det = read(latex_to_plain(src, decls, plain.ones, {pos: "det"})[0], decls)
             as_group = read(latex_to_plain(src, decls, plain.ones, {pos: "group"})[0], decls)
@@ -1126,6 +1151,11 @@ def refuse_ambiguous_bars(src: str, decls: dict, plain: Translation, result: tup
         if (same_kinds or made_scalar) and as_det[0] is not as_group[0]:  # not a 1 x 1 |t|
             raise ParseError("|...| of a square matrix has two readings: the determinant (write \\det(...)) or "
                              "the entrywise absolute value (write \\operatorname{abs}(...))", src, pos)
+    return result
+
+
+#: a log (or ln) right before a bar: log|Sigma| is the log-determinant
+_LOG_BEFORE = re.compile(r"(?:\\log|\\ln|\blog|\bln)\s*(?:\\left\s*|\\big[lg]?\s*|\\Big[lg]?\s*)?$")
 
 
 def refuse_bars_of_a_failed_reading(src: str, decls: dict, plain: Translation, read) -> None:

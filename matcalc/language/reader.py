@@ -12,7 +12,8 @@ from ..core import build as B
 from ..core.errors import DeclarationError, MatcalcError, ShapeError
 from ..core.nodes import SCALAR
 from .kinds import typecheck
-from .latex_in import latex_to_plain, looks_like_latex, refuse_ambiguous_bars, refuse_bars_of_a_failed_reading
+from .latex_in import (latex_to_plain, logged_bars_reading, looks_like_latex, refuse_ambiguous_bars,
+                       refuse_bars_of_a_failed_reading)
 from .parser import Syn, parse_syntax
 from .source_map import in_source
 from .unicode_in import has_unicode_math, unicode_to_plain
@@ -31,6 +32,8 @@ def read(text: str, decls: dict, want_scalar: bool = False) -> tuple:
     if isinstance(text, str) and text.startswith("\ufeff"):  # a byte-order mark, as Windows editors save a file: not part of the formula
         text = " " + text[1:]  # (a space keeps every column where it was)
     if looks_like_latex(text):
+        def final(t, d):  # (a reading that is returned answers the question: want_scalar)
+            return _read_plain(t, d, want_scalar)
         plain, has_ones = latex_to_plain(text, decls)
         try:
             result = _read_plain(plain, decls, want_scalar)
@@ -41,13 +44,18 @@ def read(text: str, decls: dict, want_scalar: bool = False) -> tuple:
                 plain = latex_to_plain(text, decls, ones="matrix(1)")[0]
                 result = _read_plain(plain, decls, want_scalar)
             except MatcalcError:
+                logged = logged_bars_reading(text, decls, plain, final)
+                if logged is not None:
+                    return logged
                 refuse_bars_of_a_failed_reading(text, decls, plain, _read_plain)
                 raise in_source(e, plain) from None
         except MatcalcError as e:
+            logged = logged_bars_reading(text, decls, plain, final)
+            if logged is not None:
+                return logged
             refuse_bars_of_a_failed_reading(text, decls, plain, _read_plain)
             raise in_source(e, plain) from None
-        refuse_ambiguous_bars(text, decls, plain, result, _read_plain)
-        return result
+        return refuse_ambiguous_bars(text, decls, plain, result, _read_plain, final)
     if has_unicode_math(text):
         plain = unicode_to_plain(text)
         try:

@@ -47,12 +47,23 @@ def test_an_expectation_is_refused(latex):
         matcalc.parse(latex)
 
 
-@pytest.mark.parametrize("latex", [r"\log|\Sigma|", r"\mathrm{tr}(\Sigma^{-1} S) + \log|\Sigma|"])
-def test_log_of_bars_around_an_undeclared_covariance_is_refused_with_both_readings(latex):
-    """Sigma looks like a matrix, so |Sigma| is a determinant or an entrywise absolute value; that a
-    scalar Sigma would also make f a scalar does not settle it."""
+@pytest.mark.parametrize("latex", [r"\log|\Sigma|", r"\mathrm{tr}(\Sigma^{-1} S) + \log|\Sigma|",
+                                   r"\log\left|\Sigma\right|", r"-\frac{1}{2}\log|\Sigma| - \frac{1}{2}(x-\mu)^\top\Sigma^{-1}(x-\mu)"])
+def test_the_log_of_bars_around_a_matrix_is_its_log_determinant(latex):
+    """log|Sigma| is how papers write the log-determinant; the log of each entry's absolute value is
+    never written so. It was refused with both readings."""
+    e = matcalc.parse(latex)
+    assert "log(det(Sigma))" in e.reading and "Sigma: matrix" in e.inferred
+
+
+@pytest.mark.parametrize("latex, reading", [(r"\log|x|", "log(abs(x))"), (r"\log|t|", "log(abs(t))")])
+def test_the_log_of_bars_around_a_vector_looking_name_is_its_entrywise_absolute_value(latex, reading):
+    assert matcalc.parse(latex).reading == reading
+
+
+def test_bars_without_a_log_beside_a_logged_pair_are_still_refused_with_both_readings():
     with pytest.raises(ParseError, match="two readings: the determinant"):
-        matcalc.grad(latex, r"\Sigma")
+        matcalc.parse(r"\log|\Sigma| + |\Sigma|")
 
 
 @pytest.mark.parametrize("text, inferred", [
@@ -618,7 +629,7 @@ def test_a_gradient_may_still_overrule_a_greek_names_look():
 
 
 @pytest.mark.parametrize("text", [r"(2\pi)^{-n/2} |\Sigma|^{-1/2} \exp(-\frac12 (x-\mu)^T \Sigma^{-1} (x-\mu))",
-                                  r"x^T \Sigma^{-1} x + \log|\Sigma|"])
+                                  r"x^T \Sigma^{-1} x + |\Sigma|"])
 def test_bars_around_a_matrix_looking_name_are_refused_where_only_a_scalar_makes_them_abs(text):
     # the absolute-value reading made Sigma a scalar and Sigma^{-1} the number 1/Sigma
     with pytest.raises(ParseError, match=re.escape("the determinant (write \\det(...))")):
