@@ -908,12 +908,18 @@ class _Reader:
                 raise self.error(f"\\{w}{{{word}}} is the one name {word}: declare it (where='{word}: ...'); "
                                  f"letters written side by side (AX) are a product", t.start)
             return [self.named(word, t.start, end)]
+        if w in _ACCENT_NAMES:  # \hat{y}: the name y_hat, as the pasted ŷ reads
+            toks, start, end = self.script_tokens(t.end)
+            inner = self.sub_reader(toks).sequence()
+            if len(inner) == 1 and inner[0].name is not None and "_" not in inner[0].name:
+                return [self.named(f"{inner[0].name}_{_ACCENT_NAMES[w]}", t.start, end)]
+            raise self.error(f"\\{w}{{...}} decorates one name (\\hat{{y}} is the name y_hat); for an expression "
+                             f"give it a name of its own", t.start)
         if w in ("cdot", "ldots", "dots", "cdots"):
             raise self.error(f"\\{w} stands for an argument here: write the argument itself", t.start)
         if w in ("top", "intercal"):
             raise self.error(f"\\{w} belongs in a superscript: X^\\top", t.start)
-        if w in ("partial", "nabla", "int", "prod", "lim", "max", "min", "sup", "inf", "infty", "hat", "tilde",
-                 "bar", "dot"):
+        if w in ("partial", "nabla", "int", "prod", "lim", "max", "min", "sup", "inf", "infty"):
             raise self.error(f"\\{w} is not part of the language of formulas matcalc differentiates", t.start)
         after_operand = t.start > 0 and (self.src[t.start - 1].isalnum() or self.src[t.start - 1] in ")}")
         solve = " (for MATLAB's solve A\\b write A^-1 b)" if len(w) <= 2 and after_operand else ""
@@ -1153,6 +1159,10 @@ def refuse_ambiguous_bars(src: str, decls: dict, plain: Translation, result: tup
                              "the entrywise absolute value (write \\operatorname{abs}(...))", src, pos)
     return result
 
+
+#: accents on a name and the name they make (\hat{y} is y_hat, as the pasted ŷ and the plain y_hat)
+_ACCENT_NAMES = {"hat": "hat", "widehat": "hat", "tilde": "tilde", "widetilde": "tilde", "bar": "bar",
+                 "overline": "bar", "dot": "dot"}
 
 #: a log (or ln) right before a bar: log|Sigma| is the log-determinant
 _LOG_BEFORE = re.compile(r"(?:\\log|\\ln|\blog|\bln)\s*(?:\\left\s*|\\big[lg]?\s*|\\Big[lg]?\s*)?$")

@@ -539,3 +539,15 @@ def test_circ_without_its_backslash_in_a_superscript_is_refused_with_the_symbol_
 def test_an_unbraced_negative_power_in_latex_reads_as_the_plain_text_does(text, reading):
     # refused: "unexpected '-'; expected ... '-' ... or '-'"
     assert matcalc.parse(text).reading == reading
+
+
+@pytest.mark.parametrize("text, reading", [(r"\hat{y}", "y_hat"), (r"\|y - \hat{\mathbf{y}}\|^2", "||y - y_hat||^2"),
+                                           (r"\tilde{X}", "X_tilde"), (r"\bar{x} + 1", "x_bar + 1")])
+def test_an_accent_over_a_name_is_the_decorated_name_as_pasted_unicode_reads(text, reading):
+    # \hat{y} was refused without saying what to write, while the pasted ŷ read as y_hat
+    assert matcalc.parse(text).reading == reading
+
+
+def test_an_accent_over_an_expression_is_refused_with_what_it_decorates():
+    with pytest.raises(ParseError, match="decorates one name"):
+        matcalc.parse(r"\overline{x + y}")
