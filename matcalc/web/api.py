@@ -223,8 +223,10 @@ def _names(wrt) -> list:
 
 
 def _choice(request: dict, field: str, choices: tuple) -> str:
-    value = request.get(field) or choices[0]
-    if value not in choices:
+    value = request.get(field)
+    if value is None or value == "":
+        value = choices[0]
+    if not isinstance(value, str) or value not in choices:  # ("format": 0 was taken for the default)
         raise RequestError(f"'{field}' must be one of {', '.join(choices)}, not {str(value)[:40]!r}")
     return value
 

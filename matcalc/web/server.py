@@ -87,6 +87,8 @@ class Handler(BaseHTTPRequestHandler):
     def send_error(self, code, message=None, explain=None):
         """Every error as JSON (the standard library's would be an HTML page)."""
         self.close_connection = True
+        if self.request_version == "HTTP/0.9":  # a request line that did not parse: still a status line
+            self.request_version = "HTTP/1.0"
         try:
             phrase = HTTPStatus(code).phrase
         except ValueError:
@@ -145,7 +147,10 @@ class Handler(BaseHTTPRequestHandler):
         except (UnicodeDecodeError, ValueError, RecursionError) as e:
             self.send_error(400, f"the request is not valid JSON ({type(e).__name__}: {str(e)[:200]})")
             return
-        except OSError:  # the client went away or was too slow
+        except TimeoutError:  # the body did not arrive in time
+            self.send_error(408, f"the request body ({length:,} bytes announced) did not arrive in time")
+            return
+        except OSError:  # the client went away
             self.close_connection = True
             return
         if not self.server.pending.acquire(blocking=False):

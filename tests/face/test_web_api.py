@@ -115,6 +115,7 @@ def test_differentiating_by_a_name_not_in_the_expression_is_a_clear_error():
     ({"expr": "x", "kind": "laplacian"}, "kind"),
     ({"expr": "x", "layout": "diagonal"}, "layout"),
     ({"expr": "x", "format": "html"}, "format"),
+    ({"expr": "x", "format": 0}, "format"),
     ({"expr": "x", "check": "yes"}, "check"),
     ({"expr": "x", "steps": 1}, "steps"),
     ({"expr": "x", "code": ["fortran"]}, "code"),

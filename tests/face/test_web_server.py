@@ -263,3 +263,14 @@ def test_matcalc_serve_on_a_taken_port_exits_2_with_the_reason(server, capsys):
     assert main(["serve", "--port", str(server.server_address[1])]) == 2
     err = capsys.readouterr().err
     assert "cannot serve on 127.0.0.1" in err and "--port" in err
+
+
+def test_a_request_line_that_does_not_parse_gets_a_status_line_and_a_json_error(server):
+    # the JSON body came with no status line and no headers
+    import socket
+    with socket.create_connection(server.server_address, timeout=10) as sock:
+        sock.sendall(b"\x00\x01garbage\r\n\r\n")
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.0 400") and b"application/json" in answer
