@@ -108,7 +108,14 @@ def main(argv=None) -> int:
 
 def _read_expr(expr: str) -> str:
     if expr == "-":
-        return sys.stdin.read().strip()
+        data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read()
+        if isinstance(data, bytes):
+            try:
+                data = data.decode("utf-8-sig")
+            except UnicodeDecodeError as e:
+                raise MatcalcError(f"standard input is not valid UTF-8 (byte {e.start + 1}): save the formula as "
+                                   f"UTF-8") from None
+        return data.strip()
     return expr
 
 

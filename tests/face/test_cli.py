@@ -446,3 +446,11 @@ def test_an_empty_wrt_is_an_error_not_a_parse_only_run(cli):
     code, out, err = cli("x'x", "--wrt", "")
     assert code == 2 and out == ""
     assert "--wrt is empty" in err
+
+
+def test_standard_input_that_is_not_utf8_is_refused_as_such():
+    # it said "unexpected control or invisible character U+DCE9" (the undecodable byte's escape)
+    env = {**os.environ, "PYTHONPATH": ROOT}
+    p = subprocess.run([sys.executable, "-m", "matcalc", "-", "--wrt", "x"], cwd=ROOT, env=env,
+                       input=b"x'x \xe9", capture_output=True, timeout=60)
+    assert p.returncode == 2 and b"not valid UTF-8" in p.stderr
