@@ -202,7 +202,8 @@ class Result:
         s = self.__dict__.get("_steps")
         if s is None:
             try:
-                s = steps_for(self)
+                with request("showing the steps"):  # (the derivation's own limits: a 30-level Hessian's steps took a minute)
+                    s = steps_for(self)
             except RecursionError:
                 raise LimitError("the steps of this derivation are nested too deeply to show (Python's recursion "
                                  "limit); the result itself is fine: name inner parts with where") from None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from ..calculus.steps import Leaf, Op, Pending, RawStep
 from ..core import build as B
+from ..core.budget import check_clock
 from ..core.layout import self_inner
 from ..core.nodes import SCALAR, Det, Hadamard, LogDet, Mul, Trace, Var, Zero
 from .printing import ADD, ATOM, MUL, POW, LatexPrinter, TextPrinter
@@ -218,11 +219,13 @@ def _leaves(node):
 
 def line_text(node) -> str:
     """The right-hand side of a line as plain text (`d(X^2)` for a pending differential)."""
+    check_clock()  # (printing makes no node: the steps of a deep Hessian printed for a minute unchecked)
     return _LinePrinter(False, node).p(node)[0]
 
 
 def line_latex(node) -> str:
     """The right-hand side of a line as LaTeX (`\\mathrm{d}\\left(X^{2}\\right)`)."""
+    check_clock()
     return _LinePrinter(True, node).p(node)[0]
 
 

@@ -185,3 +185,12 @@ def test_the_gradient_of_a_64_layer_network_prints():
     before = sys.getrecursionlimit()
     assert str(r).startswith("((1 - tanh(W1 x).^2) .* (W2' (") and r.latex()
     assert sys.getrecursionlimit() == before  # restored after printing
+
+
+def test_showing_the_steps_is_under_the_time_limit_too():
+    # printing makes no node, so the steps of a deep Hessian printed for a minute unchecked
+    r = matcalc.hessian("sum(sin(sin(sin(x))))", "x")
+    with matcalc.limits(seconds=0.0):
+        with pytest.raises(matcalc.LimitError, match="showing the steps takes more than 0 seconds"):
+            r.show_steps()
+    assert len(matcalc.hessian("sum(sin(sin(sin(x))))", "x").steps) > 0
