@@ -716,29 +716,46 @@ class Ctx(DimSpace, NameRules):
                          f"factor after it); for the denominator {num} {rest} write /({num} {rest}), for the product "
                          f"put {rest} before the fraction", self.text, t.start)
 
+    def _declared_scalar_in(self, t: T) -> bool:
+        """Does a typed tree use a declared scalar (X w + b, b: scalar: spread over X w on purpose)?"""
+        stack = [t]
+        while stack:
+            n = stack.pop()
+            if n.op == "var" and not n.soft and self.is_scalar(n):
+                return True
+            stack.extend(_typed_children(n.args))
+        return False
+
     def _refuse_fraction_exponent(self, seq: list, i: int) -> None:
         """Sigma^-1/2, x^1/2, e^-1/2 x'x: a bare exponent 1 or a negative one, then /n with nothing
         between, is the fractional power as the text means it (nobody writes x^1), where the power
         binds before / (the language's rule): (Sigma^-1)/2. Refused with both spellings; x^2/2
         and a spaced Sigma^-1 / 2 read as written."""
         op, t = seq[i]
-        if op != "/" or t.op != "num" or self.text[t.start - 1:t.start] != "/" \
-                or not self._touching(seq[i - 1][1].end, t.start - 1) or not self._touching(t.start, t.start):
+        prev = seq[i - 1][1]
+        if op != "/" or t.op != "num" or self.text[prev.end:t.start].strip() != "/":
             return
-        before = self.text[:t.start - 1]
         source = getattr(self.text, "source", None)
-        if source is not None:  # the exponent as typed: LaTeX's ^{-1}/2 is braced, so explicit
-            before = source[:self.text.source_pos(t.start - 1)]
-        m = re.search(r"(\.?\^)\s*(-\s*[0-9]+|1)$", before)
-        if m is None:
+        if source is None:
+            before, between = self.text[:prev.end], self.text[prev.end:t.start]
+        else:  # as typed (LaTeX spaces its operators; ^{-1}/2 is braced, so explicit)
+            end, start = self.text.reach[prev.end - 1], self.text.origin[t.start]
+            before, between = source[:end], source[end:start]
+        m = re.search(r"(\.?\^)\s*([-–−]\s*[0-9]+|1)$", before)
+        if between != "/" or m is None:
             return
-        k = m.group(2).replace(" ", "")
-        base = self.src(seq[i - 1][1])
-        base = base[:len(base) - len(m.group(0))] if base.endswith(m.group(0)) else base.split("^")[0]
-        n = self.src(t)
-        raise ParseError(f"'{base}{m.group(1)}{k}/{n}' reads ({base}{m.group(1)}{k}) / {n}: a power binds before /. "
-                         f"For the power {k}/{n} write {base}{m.group(1)}({k}/{n}); for the quotient put a space "
-                         f"({base}{m.group(1)}{k} / {n})", self.text, t.start - 1)
+        k = int(m.group(2).replace(" ", "").replace("–", "-").replace("−", "-"))
+        digits = self.text[t.start:t.end]
+        n = int(digits) if digits.isdigit() else 0
+        if n <= 1 or k % n == 0:
+            return  # (sigma^-2/2: -2/2 is no exponent anyone writes, so the quotient is meant)
+        base = self.src(prev)
+        base = base[:len(base) - len(self.src(prev)) + self.src(prev).rfind("^")].rstrip(".") if "^" in base else base
+        pw = m.group(1)
+        power = (f"For the power {k}/{n} write {base}{pw}({k}/{n}); " if not base[:1].isupper() else
+                 f"{base} looks like a matrix, whose powers are integers: ")
+        raise ParseError(f"'{base}{pw}{k}/{n}' reads ({base}{pw}{k}) / {n}: a power binds before /. {power}"
+                         f"for the quotient put a space ({base}{pw}{k} / {n})", self.text, t.start - 1)
 
     def _refuse_product_denominator(self, seq: list, i: int) -> None:
         """x'y / ||x|| ||y||, ||x - y||^2 / 2 sigma^2, tr(A'B) / tr(A) tr(B): a fraction whose
@@ -913,7 +930,7 @@ class Ctx(DimSpace, NameRules):
                     refusal.spread_name = n  # refused where the reading with the spread also fits (kinds.typecheck)
                     raise refusal
             if spread and not own and not lone and not self.spread_ok and all(t.dep for t in nonscalar) \
-                    and not any(_declared_in(t) for t in spread):
+                    and not any(self._declared_scalar_in(t) for t in spread):
                 # ||y - X w||^2 + c ||w||^2: c ||w||^2 is an array only because c looks like a vector, and
                 # the norm would be added to its every entry; a guessed kind never causes broadcasting (a
                 # declared scalar is added on purpose: X w + b, b: scalar)
@@ -1167,17 +1184,6 @@ def _undeclared_in(t: T) -> frozenset:
             out.add(n.soft)
         stack.extend(_typed_children(n.args))
     return frozenset(out)
-
-
-def _declared_in(t: T) -> bool:
-    """Does a typed tree use a declared (or bound) name?"""
-    stack = [t]
-    while stack:
-        n = stack.pop()
-        if n.op == "var" and not n.soft:
-            return True
-        stack.extend(_typed_children(n.args))
-    return False
 
 
 def _as_operand(t: str) -> str:

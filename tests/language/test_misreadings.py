@@ -733,29 +733,41 @@ def test_a_declared_scalar_is_still_added_to_every_entry_of_a_guessed_array():
     assert e.shape == ("m",) and e.inferred == "X: matrix(m,n); b: scalar; w: vector(n)"
 
 
-@pytest.mark.parametrize("text, power", [("Sigma^-1/2 x", "Sigma^(-1/2)"), ("(x'x)^1/2", "(x'x)^(1/2)"),
-                                         ("x.^1/2", "x.^(1/2)"), ("e^-1/2 x'x", "e^(-1/2)"), ("x^-3/2", "x^(-3/2)")])
-def test_a_bare_exponent_of_one_or_a_negative_one_before_a_tight_fraction_bar_is_refused(text, power):
-    # Sigma^-1/2 x read (inv(Sigma) / 2) x, and the gradient of (x'x)^1/2 was x, not x / ||x||
+@pytest.mark.parametrize("text, power", [("sigma^-1/2 x", "sigma^(-1/2)"), ("(x'x)^1/2", "(x'x)^(1/2)"),
+                                         ("x.^1/2", "x.^(1/2)"), ("e^-1/2 x'x", "e^(-1/2)"), ("x^-3/2", "x^(-3/2)"),
+                                         (r"\sigma^-3/2", "sigma^(-3/2)"), ("x^−1/2", "x^(-1/2)"),
+                                         ("x^–1/2", "x^(-1/2)"), (r"(x^\top x)^1/2", "(x' x)^(1/2)")])
+def test_a_bare_exponent_before_a_tight_fraction_bar_making_a_fraction_is_refused(text, power):
+    # (x'x)^1/2 read (x'x)/2, and its gradient was x, not x / ||x||; LaTeX, en dash and Unicode minus too
     with pytest.raises(ParseError, match=re.escape(f"For the power {power.split('^(')[1][:-1]} write {power}")):
         matcalc.parse(text)
 
 
+@pytest.mark.parametrize("text", ["Sigma^-1/2 x", r"\Sigma^-1/2 x", "Sigma^–1/2 x"])
+def test_a_matrix_looking_base_before_a_tight_fraction_bar_is_refused_with_the_quotient_only(text):
+    # Sigma^-1/2 x read (inv(Sigma) / 2) x; its power -1/2 is no matrix power
+    with pytest.raises(ParseError, match=re.escape("Sigma looks like a matrix, whose powers are integers: for the "
+                                                   "quotient put a space (Sigma^-1 / 2)")):
+        matcalc.parse(text)
+
+
 @pytest.mark.parametrize("text, reading", [("x^2/2", "(x^2) / 2"), ("Sigma^-1 / 2", "inv(Sigma) / 2"),
-                                           (r"\Sigma^{-1}/2", "inv(Sigma) / 2"), ("x^{1}/2", "(x^1) / 2")])
+                                           (r"\Sigma^{-1}/2", "inv(Sigma) / 2"), ("x^{1}/2", "(x^1) / 2"),
+                                           ("sigma^-2/2", "(sigma^(-2)) / 2"), ("x^-3/3", "(x^(-3)) / 3")])
 def test_a_power_then_a_fraction_bar_reads_as_written_where_the_text_says_which(text, reading):
     assert matcalc.parse(text).reading == reading
 
 
 @pytest.mark.parametrize("text", ["lambda_min(A) x'x", "lambda_max(X)", "sigma_max(X)", r"\lambda_1(A)", "kappa(A)",
-                                  "rho(A)"])
+                                  "rho(A)", "lambda_max(x'x)"])
 def test_a_spectral_function_written_as_a_subscripted_greek_name_is_refused_not_read_as_a_product(text):
     # lambda_min(A) x'x read A as a scalar, and the gradient was 2 A lambda_min x
     with pytest.raises(matcalc.UnknownNameError, match="which matcalc does not have"):
         matcalc.parse(text)
 
 
-@pytest.mark.parametrize("text", ["rho(x - z)", "kappa(x'x)", "lambda_1 (x'x)"])
+@pytest.mark.parametrize("text", ["rho(x - z)", "kappa(x'x)", "lambda_1 (x'x)", "lambda_2(w'w)", "lambda_1(||w||_1)",
+                                  "λ₁(β'β)"])
 def test_a_greek_coefficient_before_a_group_still_multiplies_it(text):
     assert "scalar" in matcalc.parse(text).inferred
 
@@ -771,3 +783,9 @@ def test_a_capital_read_as_a_vector_against_its_look_is_refused_with_both_declar
     # the Cookbook's vec-Kronecker identity read A and B as vectors of length m*n, and check passed
     with pytest.raises(matcalc.ShapeError, match=re.escape(f"{name} looks like a matrix, but this reads it as a vector")):
         matcalc.parse(text)
+
+
+@pytest.mark.parametrize("where", ["", "X: matrix(m,n); y: vector(m); w: vector(n)"])
+def test_a_coefficient_beside_a_norm_of_declared_names_is_a_scalar_too(where):
+    # with the other names declared, c was still read as a vector and the norm spread over it
+    assert "c: scalar" in matcalc.parse("||y - X w||^2 + c ||w||^2", where=where).inferred
