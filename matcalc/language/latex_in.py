@@ -26,7 +26,7 @@ import re
 
 from ..core.errors import MatcalcError, ParseError
 from ..core.functions import ALIASES, CALLS, FUNCTIONS, all_names
-from .declarations import GREEK, default_kind, norm_name
+from .declarations import GREEK, default_kind, is_greek, norm_name
 from .source_map import Translation
 from .unicode_in import greek_names, has_unicode_math, unicode_to_plain
 from .parser import MAX_DEPTH as _PLAIN_DEPTH
@@ -1120,12 +1120,28 @@ def logged_bars_reading(src: str, decls: dict, plain: Translation, read):
     logged = {pos: "det" for pos in plain.bars if _LOG_BEFORE.search(src[:pos])}
     if not logged:
         return None
+    inside = set()
+    for pos in logged:  # each must be the bars of a matrix: log|s| of a scalar and log|det W| keep abs
+        try:
+            as_det = read(latex_to_plain(src, decls, plain.ones, {pos: "det"})[0], decls)
+        except MatcalcError:
+            return None
+        try:
+            if as_det[0] is read(latex_to_plain(src, decls, plain.ones, {pos: "group"})[0], decls)[0]:
+                return None
+        except MatcalcError:
+            pass  # (the group alone does not fit: no 1 x 1 reading to be the same as)
+        close = src.find("|", pos + 1)
+        for w in re.findall(r"\\?[A-Za-z]+", src[pos + 1:close if close > 0 else None]):
+            inside |= {w[1:]} if w.startswith("\\") else {w, *w}  # (Wx: the names W and x too)
     try:
         result = read(latex_to_plain(src, decls, plain.ones, logged)[0], decls)
     except MatcalcError:
         return None
-    if any(k == "matrix" and n not in decls and default_kind(n) != "matrix" for n, k in _kind_map(result[3]).items()):
-        return None  # (log|x|: x a matrix only for the determinant)
+    for n, k in _kind_map(result[3]).items():  # the names in the bars as they look (log|W x|: not x a scalar)
+        if n in inside and n not in decls and ((k == "matrix") != (default_kind(n) == "matrix") or
+                                               k == "scalar" and not is_greek(n) and default_kind(n) != "scalar"):
+            return None
     return result
 
 

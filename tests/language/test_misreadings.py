@@ -56,7 +56,9 @@ def test_the_log_of_bars_around_a_matrix_is_its_log_determinant(latex):
     assert "log(det(Sigma))" in e.reading and "Sigma: matrix" in e.inferred
 
 
-@pytest.mark.parametrize("latex, reading", [(r"\log|x|", "log(abs(x))"), (r"\log|t|", "log(abs(t))")])
+@pytest.mark.parametrize("latex, reading", [(r"\log|x|", "log(abs(x))"), (r"\log|t|", "log(abs(t))"),
+                                            (r"\log|Wx|", "log(abs(W x))"), (r"\log|w^\top x|", "log(abs(w' x))"),
+                                            (r"\log|\det W|", "log(abs(det(W)))")])
 def test_the_log_of_bars_around_a_vector_looking_name_is_its_entrywise_absolute_value(latex, reading):
     assert matcalc.parse(latex).reading == reading
 
@@ -789,3 +791,8 @@ def test_a_capital_read_as_a_vector_against_its_look_is_refused_with_both_declar
 def test_a_coefficient_beside_a_norm_of_declared_names_is_a_scalar_too(where):
     # with the other names declared, c was still read as a vector and the norm spread over it
     assert "c: scalar" in matcalc.parse("||y - X w||^2 + c ||w||^2", where=where).inferred
+
+
+def test_the_log_of_bars_around_a_declared_scalar_is_its_absolute_value():
+    # log(det(s)) failed to evaluate at s = -2
+    assert matcalc.parse(r"\log|s|", where="s: scalar").reading == "log(abs(s))"
