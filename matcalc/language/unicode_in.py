@@ -120,6 +120,17 @@ def unicode_to_plain(text: str) -> Translation:
                                             or text[i + 1].isascii() and text[i + 1].isalnum()):
             # √(x'x) is sqrt(x'x); √d, √2, √λ take the one name or number right after the sign
             before = " " if pieces and pieces[-1][0][-1:].isalnum() else ""
+            j = i + 1
+            if text[i + 1] != "(":  # where the root's reach is not plain: √2π, √xᵀx (a bar over all of it)
+                j = i + 2 if text[i + 1] in GREEK_LETTERS else i + 1
+                while text[i + 1] not in GREEK_LETTERS and j < n and text[j].isascii() and (
+                        text[j].isalnum() or text[j] in "_."):
+                    j += 1
+                if j < n and (text[j] in GREEK_LETTERS or text[j] in _KNOWN and text[j] not in SYMBOLS
+                              or text[j].isalnum() or text[j] in "('" or _math_letter(text[j])):
+                    raise ParseError(f"'{text[i:j + 1]}...': the root's reach is not written: put what is under "
+                                     f"it in parentheses, √({text[i + 1:j + 1]}...), or a space after "
+                                     f"√{text[i + 1:j]}", text, i)
             if text[i + 1] == "(":
                 pieces.append((before + "sqrt", i, i + 1))
                 i += 1

@@ -153,3 +153,10 @@ def test_a_precomposed_accented_letter_is_the_decorated_name():
 def test_pasted_roots_dashes_asterisks_and_negative_fraction_powers_read_as_meant(text, reading):
     # each was refused ("unexpected character '√'", "'–' (EN DASH)", "unexpected '½'")
     assert matcalc.parse(text).reading == reading
+
+
+@pytest.mark.parametrize("text", ["1/√2π exp(-x^2/2)", "1/√xᵀx", "√x'x"])
+def test_a_root_sign_whose_reach_is_not_written_is_refused_with_parentheses_to_write(text):
+    # √2π read sqrt(2) pi, and √xᵀx read sqrt(x)' x
+    with pytest.raises(ParseError, match="the root's reach is not written"):
+        matcalc.parse(text)
