@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 import random
+import re
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import NamedTuple
@@ -785,6 +786,8 @@ class Printer:
             elif sym == "*":
                 out = f"{lt}*{rt}" if len(lt) < 3 else f"{lt} * {rt}"
             elif sym == "/" and not rt.startswith("-"):
+                if re.search(r"\^\s*-?\s*[0-9]+$", lt):  # (p .^ -1/2 is refused as a fractional power)
+                    lt = "(" + lt + ")"
                 out = f"{lt}/{rt}"  # (a spaced / before a product, t / 2 t, reads as a fraction bar: refused)
             else:
                 out = f"{lt} {sym} {rt}"
