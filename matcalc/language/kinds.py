@@ -275,8 +275,10 @@ def typecheck(syn: Syn, text: str, decls: dict, want_scalar: bool = False):
     for n in names:  # vec(X)' kron(B', A) vec(X): a capital read as a vector, against its look
         if chosen[n] == "vector" and options(n)[0][1] == "matrix" and not is_greek(n):
             kind = next(d for d in inferred(ctx).split("; ") if d.startswith(f"{n}:")).split(": ")[1]
-            raise ShapeError(f"{n} looks like a matrix, but this reads it as a vector ({n}: {kind}): declare it, "
-                             f"where='{n}: matrix(m,n)' with its sizes, or where='{n}: {kind}' for a vector")
+            joint = (" with the sizes of every name a Kronecker product or vec joins it to (a size that is a "
+                     "product is not solved for its factors)") if re.search(r"\b(kron|vec)\b", text) else ""
+            raise ShapeError(f"{n} looks like a matrix, but this reads it as a vector ({n}: {kind}): declare it "
+                             f"with its sizes (where='{n}: matrix(p,q)'){joint}, or where='{n}: {kind}' for a vector")
     for n in names:  # sum(x^2): x, a vector by its look, made a square matrix only by the power
         if chosen[n] == "matrix" and options(n)[0][1] == "vector" and n in ruled_out:
             raise ShapeError(f"{n} looks like a vector, and a vector has no power {n}^k: this reads {n} as a square "

@@ -912,7 +912,16 @@ class _Reader:
             toks, start, end = self.script_tokens(t.end)
             inner = self.sub_reader(toks).sequence()
             if len(inner) == 1 and inner[0].name is not None and "_" not in inner[0].name:
+                nxt = self.peek()
+                if nxt is not None and nxt.kind == "char" and nxt.text == "_":
+                    raise self.error(f"\\{w}{{{inner[0].name}}}_...: an accented name takes no subscript of its own; "
+                                     f"name it in one word ({inner[0].name}i_{_ACCENT_NAMES[w]}) or declare it",
+                                     t.start)
                 return [self.named(f"{inner[0].name}_{_ACCENT_NAMES[w]}", t.start, end)]
+            if len(inner) == 1 and inner[0].name is not None:  # \hat{w_1}
+                base = inner[0].name.replace("_", "")
+                raise self.error(f"\\{w}{{...}} over the subscripted name {inner[0].name}: an accented name takes no "
+                                 f"subscript; name it in one word ({base}_{_ACCENT_NAMES[w]})", t.start)
             raise self.error(f"\\{w}{{...}} decorates one name (\\hat{{y}} is the name y_hat); for an expression "
                              f"give it a name of its own", t.start)
         if w in ("cdot", "ldots", "dots", "cdots"):
