@@ -914,14 +914,16 @@ class _Reader:
             if len(inner) == 1 and inner[0].name is not None and "_" not in inner[0].name:
                 nxt = self.peek()
                 if nxt is not None and nxt.kind == "char" and nxt.text == "_":
+                    after = self.toks[self.i + 1] if self.i + 1 < len(self.toks) else None
+                    sub = self._word_ahead(1) or (after.text[:1] if after is not None and after.text[:1].isalnum()
+                                                  else "i")
                     raise self.error(f"\\{w}{{{inner[0].name}}}_...: an accented name takes no subscript of its own; "
-                                     f"name it in one word ({inner[0].name}i_{_ACCENT_NAMES[w]}) or declare it",
-                                     t.start)
+                                     f"name it in one word ({inner[0].name}_{_ACCENT_NAMES[w]}{sub})", t.start)
                 return [self.named(f"{inner[0].name}_{_ACCENT_NAMES[w]}", t.start, end)]
             if len(inner) == 1 and inner[0].name is not None:  # \hat{w_1}
-                base = inner[0].name.replace("_", "")
+                base, sub = inner[0].name.split("_", 1)
                 raise self.error(f"\\{w}{{...}} over the subscripted name {inner[0].name}: an accented name takes no "
-                                 f"subscript; name it in one word ({base}_{_ACCENT_NAMES[w]})", t.start)
+                                 f"subscript; name it in one word ({base}_{_ACCENT_NAMES[w]}{sub.strip('{}')})", t.start)
             raise self.error(f"\\{w}{{...}} decorates one name (\\hat{{y}} is the name y_hat); for an expression "
                              f"give it a name of its own", t.start)
         if w in ("cdot", "ldots", "dots", "cdots"):

@@ -553,7 +553,7 @@ def test_an_accent_over_an_expression_is_refused_with_what_it_decorates():
         matcalc.parse(r"\overline{x + y}")
 
 
-@pytest.mark.parametrize("text, name", [(r"\hat{w_1}", "w1_hat"), (r"\hat{y}_i", "yi_hat")])
+@pytest.mark.parametrize("text, name", [(r"\hat{w_1}", "w_hat1"), (r"\hat{y}_i", "y_hati")])
 def test_an_accent_and_a_subscript_on_one_name_is_refused_with_a_one_word_name(text, name):
     # \hat{y}_i gave "unexpected 'y}_i'"; \hat{w_1} was told to name an expression
     with pytest.raises(ParseError, match=re.escape(f"name it in one word ({name}")):
