@@ -761,7 +761,7 @@ def test_a_power_then_a_fraction_bar_reads_as_written_where_the_text_says_which(
 
 
 @pytest.mark.parametrize("text", ["lambda_min(A) x'x", "lambda_max(X)", "sigma_max(X)", r"\lambda_1(A)", "kappa(A)",
-                                  "rho(A)", "lambda_max(x'x)"])
+                                  "rho(A)", "lambda_max(X'X)"])
 def test_a_spectral_function_written_as_a_subscripted_greek_name_is_refused_not_read_as_a_product(text):
     # lambda_min(A) x'x read A as a scalar, and the gradient was 2 A lambda_min x
     with pytest.raises(matcalc.UnknownNameError, match="which matcalc does not have"):
@@ -769,7 +769,7 @@ def test_a_spectral_function_written_as_a_subscripted_greek_name_is_refused_not_
 
 
 @pytest.mark.parametrize("text", ["rho(x - z)", "kappa(x'x)", "lambda_1 (x'x)", "lambda_2(w'w)", "lambda_1(||w||_1)",
-                                  "λ₁(β'β)"])
+                                  "λ₁(β'β)", "lambda_max(x'x)"])
 def test_a_greek_coefficient_before_a_group_still_multiplies_it(text):
     assert "scalar" in matcalc.parse(text).inferred
 
