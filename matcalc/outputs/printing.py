@@ -73,6 +73,7 @@ class Printer:
     """Shared layout; subclasses supply the surface syntax."""
 
     calls: dict = {}  # node type -> function name, for nodes printed as name(arg)
+    indexed_softmax: frozenset = frozenset()  # ids of column softmaxes written with their index 1 (_print_Mul)
 
     known_dims: frozenset = frozenset()
     context_dims: frozenset = frozenset()  # sizes the question fixes (a result's shape): I goes bare there
@@ -94,6 +95,8 @@ class Printer:
             return self._print_Transpose(Transpose._make((B.transpose(e),), e.shape))
         name = self.calls.get(type(e))
         if name is not None:  # a plain function-call form
+            if isinstance(e, Softmax) and id(e) in self.indexed_softmax:  # (the reader asks for the index there)
+                return self.call(name, e.arg, B.num(1))
             return self.call(name, e.arg)
         m = getattr(self, "_print_" + type(e).__name__)
         return m(e)
@@ -161,6 +164,9 @@ class Printer:
         items += [self.factor(s, len(items) + len(num) + len(chain) > 1
                               and not (i == len(num) - 1 and not chain and not den))
                   for i, s in enumerate(num)]
+        for f, g in zip(chain, chain[1:]):  # softmax(Q K', 1) V: attention's form, read only with its index
+            if isinstance(f, Softmax) and attention_like(f.arg) and g.shape[1] != 1:
+                self.indexed_softmax = self.indexed_softmax | {id(f)}
         items += [self.chain_factor(f) for f in chain]
         if den:
             dens = ([str(q)] if q != 1 else []) + [self.at(d, POW) for d in den]
@@ -248,6 +254,15 @@ class Printer:
         if r == 1 and c != 1 and isinstance(f, (Func, Add, Hadamard, Pow)):
             return transposes(B.transpose(f)) < transposes(f)
         return r != 1 and c != 1 and isinstance(f, (Func, Add, Hadamard, Pow)) and printed_transposed(f)
+
+
+def attention_like(arg: Expr) -> bool:
+    """Is arg a matrix product ending in a transpose (Q K', Q K' / s): attention's softmax argument,
+    whose softmax the reader takes only with its index (infer.py, _refuse_attention_columns)?"""
+    if arg.shape[0] == 1 or arg.shape[1] == 1 or not isinstance(arg, Mul):
+        return False
+    chain = [f for f in arg.args if f.shape != SCALAR]
+    return len(chain) >= 2 and isinstance(chain[-1], Transpose)
 
 
 class TextPrinter(Printer):

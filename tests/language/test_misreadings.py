@@ -796,3 +796,21 @@ def test_a_coefficient_beside_a_norm_of_declared_names_is_a_scalar_too(where):
 def test_the_log_of_bars_around_a_declared_scalar_is_its_absolute_value():
     # log(det(s)) failed to evaluate at s = -2
     assert matcalc.parse(r"\log|s|", where="s: scalar").reading == "log(abs(s))"
+
+
+@pytest.mark.parametrize("text", ["softmax(Q K'/sqrt(d)) V", r"\mathrm{softmax}\left(\frac{QK^\top}{\sqrt{d}}\right)V",
+                                  "softmax(QKᵀ/√d)V"])
+def test_attention_without_the_softmax_index_is_refused_with_both_indices(text):
+    # it normalized each column, where attention normalizes each row
+    with pytest.raises(ParseError, match="attention normalizes each row"):
+        matcalc.parse(text)
+
+
+def test_a_batch_softmax_times_a_matrix_still_reads_down_the_columns():
+    assert matcalc.parse("softmax(W X) X'").reading == "softmax(W X) X'"
+
+
+def test_attention_with_the_column_index_prints_it_and_reads_back():
+    e = matcalc.parse("softmax(Q K', 1) V")
+    assert str(e) == "softmax(Q K', 1) V" and matcalc.parse(str(e)).node is e.node
+    assert matcalc.parse(e.latex()).node is e.node
