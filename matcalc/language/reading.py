@@ -77,7 +77,7 @@ def explicit(ctx, t) -> str:
     if k in _CALL:
         return f"{_CALL[k]}({explicit(ctx, a[0])})"
     if k in _AXIS:  # softmax and logsumexp run down the columns unless told otherwise
-        axis = "" if k in ("softmax", "logsumexp") and a[1] in (None, 1) else f", {a[1]}"
+        axis = "" if (k == "softmax" and a[1] is None) or (k == "logsumexp" and a[1] in (None, 1)) else f", {a[1]}"
         return f"{_AXIS[k]}({explicit(ctx, a[0])}{axis})"
     if k == "inner":
         return f"<{explicit(ctx, a[0])}, {explicit(ctx, a[1])}>"
