@@ -64,8 +64,15 @@ def _build_product(ctx, t):
     seq = t.args[0]
     factors = [seq[0][1].built]
     running = factors[0].shape  # the shape of the product so far, left to right
+    pending: list = []  # a run of .* built as one product at its end (x0 .* ... .* x5999 was quadratic)
     for op, x in seq[1:]:
         v = x.built
+        if pending and op != ".*":
+            factors, pending = [B.hadamard(*pending)], []
+            running = factors[0].shape
+        if op == ".*" and pending:
+            pending.append(v)
+            continue
         if op in ("", "*", "/") and running == SCALAR and len(factors) > 1 and v.shape != SCALAR:
             factors = [B.mul(*factors)]  # (x'y) A: a finished 1x1 product is a scalar factor
         if op in ("", "*"):
@@ -81,10 +88,15 @@ def _build_product(ctx, t):
             acc = B.mul(*factors)
             if acc.shape == SCALAR or v.shape == SCALAR:
                 acc = B.mul(acc, v) if op == ".*" else B.elementwise_div(acc, v)
+            elif op == ".*":
+                pending = [acc, v]
+                continue
             else:
-                acc = B.hadamard(acc, v) if op == ".*" else B.elementwise_div(acc, v)
+                acc = B.elementwise_div(acc, v)
             factors = [acc]
             running = acc.shape
+    if pending:
+        factors = [B.hadamard(*pending)]
     return B.mul(*factors)
 
 
