@@ -98,6 +98,38 @@ def _powered(syn: Syn, ctx: Ctx, names: list) -> dict:
     return out
 
 
+_SCALAR_CALLS = frozenset({"tr", "trace", "det", "logdet"})
+
+
+def _scalar_operation(n: Syn) -> bool:
+    """A norm, an inner product, a trace or a (log-)determinant, possibly raised to a power."""
+    if n.kind == "post":
+        n = n.a
+    return n.kind in ("norm", "inner") or (n.kind in ("call", "apply") and canonical_name(n.a) in _SCALAR_CALLS)
+
+
+def _greek_coefficients(syn: Syn, names: list) -> frozenset:
+    """Small Greek names used only as coefficients of a norm, trace or determinant (lambda ||w||^2,
+    lambda/2 ||w||^2, gamma tr(X)): always scalars. Read as vectors they made such a term an array,
+    so that a constant beside it became one too (lambda ||w||^2 + c read lambda and c as vectors)."""
+    greek = {n for n in names if is_greek(n) and n[:1].islower()}
+    if not greek:
+        return frozenset()
+    uses: dict = {}
+    as_coefficient: dict = {}
+    stack = [syn]
+    while stack:
+        n = stack.pop()
+        if n.kind == "name" and n.a in greek:
+            uses[n.a] = uses.get(n.a, 0) + 1
+        if n.kind == "product" and any(_scalar_operation(t) for _, t in n.a):
+            for _, t in n.a:
+                if t.kind == "name" and t.a in greek:
+                    as_coefficient[t.a] = as_coefficient.get(t.a, 0) + 1
+        stack.extend(_children(n))
+    return frozenset(g for g, k in as_coefficient.items() if k == uses.get(g))
+
+
 def undeclared_names(syn: Syn, ctx: Ctx) -> list:
     """The undeclared names of the text, in order of appearance (where-bound names excluded)."""
     uses = undeclared_uses(syn, ctx)
@@ -165,7 +197,9 @@ def typecheck(syn: Syn, text: str, decls: dict, want_scalar: bool = False):
     names = sorted(uses, key=uses.get)
     ruled_out = _powered(syn, ctx0, names) if names and "^" in text else {}
     powered = frozenset(ruled_out)
-    opts = [[o for o in options(n) if o[1] not in ruled_out.get(n, ())] or options(n) for n in names]
+    coefficients = _greek_coefficients(syn, names)
+    opts = [[o for o in options(n) if o[1] not in ruled_out.get(n, ()) and (n not in coefficients or o[1] == "scalar")]
+            or options(n) for n in names]
     index = {n: i for i, n in enumerate(names)}
     look = {n: opts[i][0][1] for i, n in enumerate(names)}
     # a state lists only the names that depart from their cheapest kind: (name index, option index)

@@ -814,3 +814,16 @@ def test_attention_with_the_column_index_prints_it_and_reads_back():
     e = matcalc.parse("softmax(Q K', 1) V")
     assert str(e) == "softmax(Q K', 1) V" and matcalc.parse(str(e)).node is e.node
     assert matcalc.parse(e.latex()).node is e.node
+
+
+@pytest.mark.parametrize("text, names", [("lambda ||w||^2 + c", ("lambda", "c")), ("alpha ||x||^2 + b ||x||_1", ("alpha", "b")),
+                                         ("log(1 + exp(-y w'x)) + lambda/2 ||w||^2", ("lambda", "y")),
+                                         ("gamma tr(X) + a tr(X)", ("gamma", "a"))])
+def test_a_greek_coefficient_of_a_norm_or_trace_is_a_scalar_and_so_is_what_is_added_to_it(text, names):
+    # lambda read as a vector (a Greek name's weak look) so that the constant c could be one too
+    inferred = matcalc.parse(text).inferred
+    assert all(f"{n}: scalar" in inferred for n in names)
+
+
+def test_a_greek_name_used_as_more_than_a_coefficient_keeps_its_other_readings():
+    assert "mu: vector" in matcalc.parse("mu' x + ||x - mu||^2").inferred
