@@ -172,3 +172,14 @@ def _merged_sums(terms) -> list:
             inner = B.add(*[B.scale(B.split_coeff(u)[0], B.split_coeff(u)[1].args[0]) for u in g])
             out.append(Sum._make((inner,), SCALAR))
     return out
+
+
+def attention_like(arg: Expr) -> bool:
+    """Is arg a matrix product ending in a transpose (Q K', Q K' / s), attention's softmax argument?
+    Papers mean each row's softmax there; the column softmax of such an argument times a matrix is
+    refused by the reader (construct.py) and written with its index 1 by the printers, so that what
+    matcalc prints reads back."""
+    if arg.shape[0] == 1 or arg.shape[1] == 1 or not isinstance(arg, Mul):
+        return False
+    chain = [f for f in arg.args if f.shape != SCALAR]
+    return len(chain) >= 2 and isinstance(chain[-1], Transpose)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..core import build as B
 from ..core.errors import DivisionByZeroError, NotSupportedError, ParseError, ShapeError
+from ..core.layout import attention_like
 from ..core.nodes import SCALAR
 
 
@@ -65,8 +66,11 @@ def _build_product(ctx, t):
     factors = [seq[0][1].built]
     running = factors[0].shape  # the shape of the product so far, left to right
     pending: list = []  # a run of .* built as one product at its end (x0 .* ... .* x5999 was quadratic)
-    for op, x in seq[1:]:
+    for (_, w), (op, x) in zip(seq, seq[1:]):
         v = x.built
+        if op in ("", "*") and w.op == "softmax" and w.args[1] is None and v.shape[1] != 1 \
+                and attention_like(w.args[0].built):
+            _refuse_attention_columns(ctx, w, x)
         if pending and op != ".*":
             factors, pending = [B.hadamard(*pending)], []
             running = factors[0].shape
@@ -100,6 +104,23 @@ def _build_product(ctx, t):
     return B.mul(*factors)
 
 
+def _build_matmul(ctx, t):
+    w, x = t.args
+    if w.op == "softmax" and w.args[1] is None and x.built.shape[1] != 1 and attention_like(w.args[0].built):
+        _refuse_attention_columns(ctx, w, x)
+    return B.mul(w.built, x.built)
+
+
+def _refuse_attention_columns(ctx, w, x) -> None:
+    """softmax(Q K' / sqrt(d)) V, attention as papers write it, normalizes each row; matcalc's softmax
+    of a matrix normalizes each column (examples as columns), which would give another function
+    without a word. Refused with both indices (the printers write the 1 there: core/layout.py)."""
+    inner, nxt = ctx.src(w.args[0]), ctx.src(x)
+    raise ParseError(f"softmax({inner}) {nxt}: the softmax of a matrix normalizes each column here; attention "
+                     f"normalizes each row: write softmax({inner}, 2) {nxt} for rows, or softmax({inner}, 1) {nxt} "
+                     f"for columns", ctx.text, w.start)
+
+
 def _build_spectral(ctx, t):
     """The spectral norm of a matrix, where it has a closed form: ||a b'||_2 = ||a|| ||b||."""
     a = t.args[0]
@@ -131,7 +152,7 @@ BUILDERS = {
     "neg": lambda c, t: B.neg(t.args[0].built),
     "sum": lambda c, t: B.add(*[x.built if sg == "+" else B.neg(x.built) for sg, x in t.args]),
     "smul": lambda c, t: B.mul(t.args[0].built, t.args[1].built),
-    "matmul": lambda c, t: B.mul(t.args[0].built, t.args[1].built),
+    "matmul": lambda c, t: _build_matmul(c, t),
     "div": lambda c, t: B.div(t.args[0].built, t.args[1].built),
     "hadamard": lambda c, t: B.hadamard(t.args[0].built, t.args[1].built),
     "ediv": lambda c, t: B.elementwise_div(t.args[0].built, t.args[1].built),

@@ -683,7 +683,6 @@ class Ctx(DimSpace, NameRules):
             self._refuse_product_denominator(seq, i)
         for i in range(1, len(seq)):
             self._refuse_fraction_exponent(seq, i)
-            self._refuse_attention_columns(seq, i)
         for i in range(1, len(seq)):
             self._refuse_dot_of_scalars(seq[i - 1][1], seq[i][0], seq[i][1])
         for i, (op, t) in enumerate(seq[1:], 1):
@@ -716,26 +715,6 @@ class Ctx(DimSpace, NameRules):
         raise ParseError(f"'/{num}{rest}' divides by {num} alone and then multiplies by {rest} (/ divides by the one "
                          f"factor after it); for the denominator {num} {rest} write /({num} {rest}), for the product "
                          f"put {rest} before the fraction", self.text, t.start)
-
-    def _refuse_attention_columns(self, seq: list, i: int) -> None:
-        """softmax(Q K' / sqrt(d)) V, attention as papers write it, normalizes each row; matcalc's
-        softmax of a matrix normalizes each column (examples as columns), which would give another
-        function without a word. A matrix's softmax without its index, then multiplied by a matrix
-        on the right, is refused with both indices."""
-        prev, (op, nxt) = seq[i - 1][1], seq[i]
-        if prev.op != "softmax" or prev.args[1] is not None or op not in ("", "*"):
-            return
-        if self.is_col(prev) or self.is_row(prev) or self.is_scalar(nxt) or self.is_col(nxt):
-            return
-        inner = self.src(prev.args[0])
-        core = inner.strip()
-        while core.startswith("(") and core.endswith(")"):
-            core = core[1:-1].strip()
-        if not core.split("/")[0].strip().strip("()").strip().endswith("'"):
-            return  # (only attention's Q K', Q K' / s: softmax(W X) X' is a batch of columns)
-        raise ParseError(f"softmax({inner}) {self.src(nxt)}: the softmax of a matrix normalizes each column here; "
-                         f"attention normalizes each row: write softmax({inner}, 2) {self.src(nxt)} for rows, or "
-                         f"softmax({inner}, 1) {self.src(nxt)} for columns", self.text, prev.start)
 
     def _declared_scalar_in(self, t: T) -> bool:
         """Does a typed tree use a declared scalar (X w + b, b: scalar: spread over X w on purpose)?"""

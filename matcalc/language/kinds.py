@@ -122,8 +122,9 @@ def _greek_coefficients(syn: Syn, names: list) -> frozenset:
         n = stack.pop()
         if n.kind == "name" and n.a in greek:
             uses[n.a] = uses.get(n.a, 0) + 1
-        if n.kind == "product" and any(_scalar_operation(t) for _, t in n.a):
-            for _, t in n.a:
+        if n.kind == "product" and any(_scalar_operation(t) for _, t in n.a) and all(
+                _scalar_operation(t) or t.kind == "num" or (t.kind == "name" and t.a in greek) for _, t in n.a):
+            for _, t in n.a:  # (x' mu / ||x||: mu is a vector there, not a coefficient)
                 if t.kind == "name" and t.a in greek:
                     as_coefficient[t.a] = as_coefficient.get(t.a, 0) + 1
         stack.extend(_children(n))

@@ -1142,16 +1142,21 @@ def logged_bars_reading(src: str, decls: dict, plain: Translation, read):
                 return None
         except MatcalcError:
             pass  # (the group alone does not fit: no 1 x 1 reading to be the same as)
-        close = src.find("|", pos + 1)
-        for w in re.findall(r"\\?[A-Za-z]+", src[pos + 1:close if close > 0 else None]):
+        opening = src.find("|", pos)  # (\left| and \bigl| start at their command)
+        close = src.find("|", opening + 1)
+        for w in re.findall(r"\\?[A-Za-z]+(?:_\{?[A-Za-z0-9]+\}?)?", src[opening + 1:close if close > 0 else None]):
+            w = w.replace("{", "").replace("}", "")
             inside |= {w[1:]} if w.startswith("\\") else {w, *w}  # (Wx: the names W and x too)
     try:
         result = read(latex_to_plain(src, decls, plain.ones, logged)[0], decls)
     except MatcalcError:
         return None
-    for n, k in _kind_map(result[3]).items():  # the names in the bars as they look (log|W x|: not x a scalar)
-        if n in inside and n not in decls and ((k == "matrix") != (default_kind(n) == "matrix") or
-                                               k == "scalar" and not is_greek(n) and default_kind(n) != "scalar"):
+    for n, k in _kind_map(result[3]).items():  # no name a matrix against its look (log|x_1|, log|\hat{y}|), nor
+        if n in decls:                         # one in the bars a scalar against it (log|W x|: not x a scalar)
+            continue
+        if k == "matrix" and default_kind(n) != "matrix" or n in inside and (
+                k != "matrix" and default_kind(n) == "matrix" or
+                k == "scalar" and not is_greek(n) and default_kind(n) != "scalar"):
             return None
     return result
 

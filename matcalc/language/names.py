@@ -208,9 +208,11 @@ class NameRules:
             raise UnknownNameError(f"'{self.text[a.start:a.end + 1]}...' reads as a function {name}, which matcalc "
                                    f"does not know; write the function itself (tanh(...), sigmoid(...), ...), or to "
                                    f"multiply write '{name} (...)' or declare {name} (where='{name}: scalar')")
+        arg = re.match(r"\(\s*([A-Z][A-Za-z0-9_]*)", self.text[a.end:])
+        capital = arg is not None and (arg.group(1) not in self.decls or self.decls[arg.group(1)].kind == "matrix")
         if _SPECTRAL.fullmatch(name) and name not in self.decls and name not in self.bindings and (
-                re.match(r"\(\s*[A-Z][A-Za-z0-9_]*'?\s*\)", self.text[a.end:]) or name.endswith(("_max", "_min"))
-                and re.match(r"\(\s*[A-Z]", self.text[a.end:])) and self._paren_typed_after(a.end):
+                name.endswith(("_max", "_min")) or capital and ("_" in name or re.match(
+                    r"\(\s*[A-Z][A-Za-z0-9_]*'?\s*\)", self.text[a.end:]))) and self._paren_typed_after(a.end):
             # (of a matrix's name, or a max/min one; lambda_2(w'w), rho(x - z): a coefficient times the group;
             # \lambda_1\|w\|_1: no parenthesis typed)
             # lambda_max(X), sigma_1(A), kappa(A): an eigenvalue, a singular value, a condition number

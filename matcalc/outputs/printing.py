@@ -16,7 +16,7 @@ from ..calculus.simplify import expand
 from ..calculus.size import size as tree_size
 from ..core import build as B
 from ..core.functions import FUNCTIONS
-from ..core.layout import as_denominator, inner_pair, mean_factors, merged_sums, self_inner, transposes
+from ..core.layout import as_denominator, attention_like, inner_pair, mean_factors, merged_sums, self_inner, transposes
 from ..core.errors import MatcalcError
 from ..language.declarations import GREEK, declarations_of, parse_declarations
 from ..language.reader import read
@@ -254,15 +254,6 @@ class Printer:
         if r == 1 and c != 1 and isinstance(f, (Func, Add, Hadamard, Pow)):
             return transposes(B.transpose(f)) < transposes(f)
         return r != 1 and c != 1 and isinstance(f, (Func, Add, Hadamard, Pow)) and printed_transposed(f)
-
-
-def attention_like(arg: Expr) -> bool:
-    """Is arg a matrix product ending in a transpose (Q K', Q K' / s): attention's softmax argument,
-    whose softmax the reader takes only with its index (infer.py, _refuse_attention_columns)?"""
-    if arg.shape[0] == 1 or arg.shape[1] == 1 or not isinstance(arg, Mul):
-        return False
-    chain = [f for f in arg.args if f.shape != SCALAR]
-    return len(chain) >= 2 and isinstance(chain[-1], Transpose)
 
 
 class TextPrinter(Printer):

@@ -761,7 +761,7 @@ def test_a_power_then_a_fraction_bar_reads_as_written_where_the_text_says_which(
 
 
 @pytest.mark.parametrize("text", ["lambda_min(A) x'x", "lambda_max(X)", "sigma_max(X)", r"\lambda_1(A)", "kappa(A)",
-                                  "rho(A)", "lambda_max(X'X)"])
+                                  "rho(A)", "lambda_max(X'X)", "lambda_max(x'x)", "lambda_1(A + B)"])
 def test_a_spectral_function_written_as_a_subscripted_greek_name_is_refused_not_read_as_a_product(text):
     # lambda_min(A) x'x read A as a scalar, and the gradient was 2 A lambda_min x
     with pytest.raises(matcalc.UnknownNameError, match="which matcalc does not have"):
@@ -769,7 +769,7 @@ def test_a_spectral_function_written_as_a_subscripted_greek_name_is_refused_not_
 
 
 @pytest.mark.parametrize("text", ["rho(x - z)", "kappa(x'x)", "lambda_1 (x'x)", "lambda_2(w'w)", "lambda_1(||w||_1)",
-                                  "λ₁(β'β)", "lambda_max(x'x)"])
+                                  "λ₁(β'β)"])
 def test_a_greek_coefficient_before_a_group_still_multiplies_it(text):
     assert "scalar" in matcalc.parse(text).inferred
 
@@ -827,3 +827,31 @@ def test_a_greek_coefficient_of_a_norm_or_trace_is_a_scalar_and_so_is_what_is_ad
 
 def test_a_greek_name_used_as_more_than_a_coefficient_keeps_its_other_readings():
     assert "mu: vector" in matcalc.parse("mu' x + ||x - mu||^2").inferred
+
+
+def test_a_spectral_name_before_a_declared_scalar_is_a_coefficient():
+    # lambda_1(N) ||w||^2 with N: scalar was refused as an eigenvalue
+    assert "lambda_1: scalar" in matcalc.parse("lambda_1(N) ||w||^2", where="N: scalar").inferred
+
+
+@pytest.mark.parametrize("text", ["x'mu / ||x||", "y' X beta / ||y||"])
+def test_a_greek_name_beside_other_factors_of_a_norm_keeps_its_vector_reading_for_a_gradient(text):
+    # the Greek-coefficient rule made mu a scalar, and the gradient was refused
+    assert matcalc.grad(text, "x" if "x'" in text else "y") is not None
+
+
+@pytest.mark.parametrize("latex", [r"\log\left|x\right|", r"\log|x_1|", r"\log|\hat{y}|", r"\log|\lambda_1|",
+                                   r"\mathbf{1}^\top\log\left|Wx\right|"])
+def test_the_log_of_bars_around_a_vector_or_scalar_keeps_the_absolute_value_however_written(latex):
+    assert "abs(" in matcalc.parse(latex).reading
+
+
+@pytest.mark.parametrize("text", ["softmax(X') Y", "softmax(relu(Q K')) V", "softmax(W X) X'"])
+def test_a_softmax_that_is_not_attentions_times_a_matrix_reads_down_the_columns(text):
+    assert "softmax(" in matcalc.parse(text).reading
+
+
+@pytest.mark.parametrize("f", ["tr(Y' softmax(S, 2) V)", "tr(Y' softmax(K Q' / s + M, 2) V)"])
+def test_gradients_through_a_row_softmax_read_back(f):
+    r = matcalc.grad(f, "V", where="s: scalar" if "/ s" in f else None)
+    assert matcalc.parse(str(r), where=r.where).node is r.expr.node
