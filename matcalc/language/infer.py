@@ -716,6 +716,30 @@ class Ctx(DimSpace, NameRules):
                          f"factor after it); for the denominator {num} {rest} write /({num} {rest}), for the product "
                          f"put {rest} before the fraction", self.text, t.start)
 
+    def _array_only_by_coefficients(self, t: T) -> bool:
+        """Is t a product made an array only by lone undeclared names among its factors (c in c ||w||^2,
+        N in N/2 logdet(S), s in a log(s)), every other factor a scalar or resting on no guessed kind
+        but a Greek name's? Over such a term a scalar is not spread; rho (x - y) beside a norm keeps
+        x and y vectors (reading them scalars against their looks would be no better a guess)."""
+        while t.op in ("neg", "paren") and t.args and isinstance(t.args[0], T):
+            t = t.args[0]
+        if t.op == "product":
+            factors = [x for _, x in t.args[0]]
+        elif t.op in ("smul", "matmul", "div"):
+            factors = list(t.args)
+        else:
+            return False
+        for x in factors:
+            if self.is_scalar(x) or x.op == "var" and x.soft:
+                continue
+            if x.op == "func" and isinstance(x.args[1], T) and x.args[1].op == "var" and x.args[1].soft:
+                continue  # (log(s))
+            if x.op in ("div", "neg", "paren") and self._array_only_by_coefficients(x):
+                continue  # ((N) / (2)): LaTeX's \frac{N}{2}, a product in the product
+            if any(not is_greek(n) for n in x.dep):
+                return False
+        return True
+
     def _declared_scalar_in(self, t: T) -> bool:
         """Does a typed tree use a declared scalar (X w + b, b: scalar: spread over X w on purpose)?"""
         stack = [t]
@@ -930,6 +954,7 @@ class Ctx(DimSpace, NameRules):
                     refusal.spread_name = n  # refused where the reading with the spread also fits (kinds.typecheck)
                     raise refusal
             if spread and not own and not lone and not self.spread_ok and all(t.dep for t in nonscalar) \
+                    and all(self._array_only_by_coefficients(t) for t in nonscalar) \
                     and not any(self._declared_scalar_in(t) for t in spread):
                 # ||y - X w||^2 + c ||w||^2: c ||w||^2 is an array only because c looks like a vector, and
                 # the norm would be added to its every entry; a guessed kind never causes broadcasting (a
