@@ -68,8 +68,7 @@ def _build_product(ctx, t):
     pending: list = []  # a run of .* built as one product at its end (x0 .* ... .* x5999 was quadratic)
     for (_, w), (op, x) in zip(seq, seq[1:]):
         v = x.built
-        if op in ("", "*") and w.op == "softmax" and w.args[1] is None and v.shape[1] != 1 \
-                and attention_like(w.args[0].built):
+        if op in ("", "*"):
             _refuse_attention_columns(ctx, w, x)
         if pending and op != ".*":
             factors, pending = [B.hadamard(*pending)], []
@@ -106,15 +105,18 @@ def _build_product(ctx, t):
 
 def _build_matmul(ctx, t):
     w, x = t.args
-    if w.op == "softmax" and w.args[1] is None and x.built.shape[1] != 1 and attention_like(w.args[0].built):
-        _refuse_attention_columns(ctx, w, x)
+    _refuse_attention_columns(ctx, w, x)
     return B.mul(w.built, x.built)
 
 
 def _refuse_attention_columns(ctx, w, x) -> None:
     """softmax(Q K' / sqrt(d)) V, attention as papers write it, normalizes each row; matcalc's softmax
     of a matrix normalizes each column (examples as columns), which would give another function
-    without a word. Refused with both indices (the printers write the 1 there: core/layout.py)."""
+    without a word. The factor w, then x multiplying it: refused with both indices where w is the
+    column softmax of attention's argument and x a matrix (the printers write the 1 there:
+    core/layout.py)."""
+    if w.op != "softmax" or w.args[1] is not None or x.built.shape[1] == 1 or not attention_like(w.args[0].built):
+        return
     inner, nxt = ctx.src(w.args[0]), ctx.src(x)
     raise ParseError(f"softmax({inner}) {nxt}: the softmax of a matrix normalizes each column here; attention "
                      f"normalizes each row: write softmax({inner}, 2) {nxt} for rows, or softmax({inner}, 1) {nxt} "
@@ -152,7 +154,7 @@ BUILDERS = {
     "neg": lambda c, t: B.neg(t.args[0].built),
     "sum": lambda c, t: B.add(*[x.built if sg == "+" else B.neg(x.built) for sg, x in t.args]),
     "smul": lambda c, t: B.mul(t.args[0].built, t.args[1].built),
-    "matmul": lambda c, t: _build_matmul(c, t),
+    "matmul": _build_matmul,
     "div": lambda c, t: B.div(t.args[0].built, t.args[1].built),
     "hadamard": lambda c, t: B.hadamard(t.args[0].built, t.args[1].built),
     "ediv": lambda c, t: B.elementwise_div(t.args[0].built, t.args[1].built),

@@ -774,7 +774,7 @@ class Ctx(DimSpace, NameRules):
         if n <= 1 or k % n == 0:
             return  # (sigma^-2/2: -2/2 is no exponent anyone writes, so the quotient is meant)
         base = self.src(prev)
-        base = base[:len(base) - len(self.src(prev)) + self.src(prev).rfind("^")].rstrip(".") if "^" in base else base
+        base = base[:base.rfind("^")].rstrip(".") if "^" in base else base  # (x .^ -1: x)
         pw = m.group(1)
         power = (f"For the power {k}/{n} write {base}{pw}({k}/{n}); " if not base[:1].isupper() else
                  f"{base} looks like a matrix, whose powers are integers: ")
