@@ -10,7 +10,7 @@ way, here.
 from __future__ import annotations
 
 from . import build as B
-from .nodes import SCALAR, Add, DimSize, Expr, MatPow, Mul, Num, Pow, Sum, Trace, Transpose
+from .nodes import SCALAR, Add, DimSize, Expr, Hadamard, MatPow, Mul, Num, Pow, Sum, Trace, Transpose
 
 
 def transposes(e: Expr) -> int:
@@ -175,11 +175,16 @@ def _merged_sums(terms) -> list:
 
 
 def attention_like(arg: Expr) -> bool:
-    """Is arg a matrix product ending in a transpose (Q K', Q K' / s), attention's softmax argument?
+    """Is arg a matrix product ending in a transpose (Q K', Q K' / s), attention's softmax argument,
+    or a sum or entrywise product holding one (a mask: Q K' + M, (Q K') .* M)?
     Papers mean each row's softmax there; the column softmax of such an argument times a matrix is
     refused by the reader (construct.py) and written with its index 1 by the printers, so that what
     matcalc prints reads back."""
-    if arg.shape[0] == 1 or arg.shape[1] == 1 or not isinstance(arg, Mul):
+    if arg.shape[0] == 1 or arg.shape[1] == 1:
+        return False
+    if isinstance(arg, (Add, Hadamard)):  # a mask added or multiplied in: Q K' + M, (Q K') .* M
+        return any(attention_like(t) for t in arg.args)
+    if not isinstance(arg, Mul):
         return False
     chain = [f for f in arg.args if f.shape != SCALAR]
     return len(chain) >= 2 and isinstance(chain[-1], Transpose)

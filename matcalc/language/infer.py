@@ -751,9 +751,9 @@ class Ctx(DimSpace, NameRules):
         return False
 
     def _refuse_fraction_exponent(self, seq: list, i: int) -> None:
-        """Sigma^-1/2, x^1/2, e^-1/2 x'x: a bare exponent 1 or a negative one, then /n with nothing
-        between, is the fractional power as the text means it (nobody writes x^1), where the power
-        binds before / (the language's rule): (Sigma^-1)/2. Refused with both spellings; x^2/2
+        """Sigma^-1/2, x^1/2, e^-1/2 x'x, Sigma^-T/2: a bare exponent 1, a negative one or -T, then /n
+        with nothing between, is the fractional power as the text means it (nobody writes x^1), where
+        the power binds before / (the language's rule): (Sigma^-1)/2. Refused with both spellings; x^2/2
         and a spaced Sigma^-1 / 2 read as written."""
         op, t = seq[i]
         prev = seq[i - 1][1]
@@ -765,19 +765,23 @@ class Ctx(DimSpace, NameRules):
         else:  # as typed (LaTeX spaces its operators; ^{-1}/2 is braced, so explicit)
             end, start = self.text.reach[prev.end - 1], self.text.origin[t.start]
             before, between = source[:end], source[end:start]
-        m = re.search(r"(\.?\^)\s*([-–−]\s*[0-9]+|1)$", before)
+        m = re.search(r"(\.?\^)\s*([-–−]\s*(?:[0-9]+|T)|1)$", before)
         if between != "/" or m is None:
             return
-        k = int(m.group(2).replace(" ", "").replace("–", "-").replace("−", "-"))
+        k = m.group(2).replace(" ", "").replace("–", "-").replace("−", "-")
         digits = self.text[t.start:t.end]
         n = int(digits) if digits.isdigit() else 0
-        if n <= 1 or k % n == 0:
+        if n <= 1 or k != "-T" and int(k) % n == 0:
             return  # (sigma^-2/2: -2/2 is no exponent anyone writes, so the quotient is meant)
         base = self.src(prev)
         base = base[:base.rfind("^")].rstrip(".") if "^" in base else base  # (x .^ -1: x)
         pw = m.group(1)
-        power = (f"For the power {k}/{n} write {base}{pw}({k}/{n}); " if not base[:1].isupper() else
-                 f"{base} looks like a matrix, whose powers are integers: ")
+        if k == "-T":
+            power = f"{base}^-T is the transpose of the inverse, and the powers of a matrix are integers: "
+        elif base[:1].isupper():
+            power = f"{base} looks like a matrix, whose powers are integers: "
+        else:
+            power = f"For the power {k}/{n} write {base}{pw}({k}/{n}); "
         raise ParseError(f"'{base}{pw}{k}/{n}' reads ({base}{pw}{k}) / {n}: a power binds before /. {power}"
                          f"for the quotient put a space ({base}{pw}{k} / {n})", self.text, t.start - 1)
 

@@ -6,7 +6,8 @@ own files is JSON, errors included.
 
 Safety: the socket is bound to 127.0.0.1 only; a request whose Host header names another host is
 refused (a web page elsewhere cannot reach the API through DNS rebinding); bodies are limited
-to MAX_BODY bytes and must be JSON; a slow client is cut off after CLIENT_TIMEOUT seconds; at
+to MAX_BODY bytes and must be JSON; a client whose request (line, headers and body) has not all
+arrived CLIENT_TIMEOUT seconds after it began is cut off with 408, however steadily it trickles; at
 most MAX_PENDING derivations wait at once; each derivation runs in a worker process under a time
 budget (`worker.py`). No user text is evaluated: it goes to matcalc's parser only.
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import socket
 import sys
 import threading
 import webbrowser
@@ -63,6 +65,32 @@ class Handler(BaseHTTPRequestHandler):
     sys_version = ""
     timeout = CLIENT_TIMEOUT
 
+    # ---- the whole request within `timeout`
+    def handle_one_request(self):
+        """One request, read under a deadline for the whole of it. The socket's own timeout (the
+        class's `timeout`) bounds each read alone, so a client sending a byte every few seconds
+        would keep its thread for ever; a timer stops the reading once the deadline has passed."""
+        self._cut = False
+        self._read_done = False
+        timer = threading.Timer(self.timeout, self._cut_off)
+        timer.daemon = True
+        timer.start()
+        try:
+            super().handle_one_request()
+        finally:
+            timer.cancel()
+
+    def _cut_off(self) -> None:
+        """The deadline passed with the request still arriving: end the reading (a read then sees
+        the end of the stream), so that the handler answers 408 and closes the connection."""
+        if self._read_done:
+            return
+        self._cut = True
+        try:
+            self.connection.shutdown(socket.SHUT_RD)
+        except OSError:  # the client has gone already
+            pass
+
     # ---- answers
     def _send(self, status: int, body: bytes, content_type: str) -> None:
         try:
@@ -85,8 +113,11 @@ class Handler(BaseHTTPRequestHandler):
         self._send(status, text.encode(), "application/json; charset=utf-8")
 
     def send_error(self, code, message=None, explain=None):
-        """Every error as JSON (the standard library's would be an HTML page)."""
+        """Every error as JSON (the standard library's would be an HTML page); a request cut off
+        at its deadline is answered 408, whatever its half-read form made of it."""
         self.close_connection = True
+        if getattr(self, "_cut", False):
+            code, message = 408, f"the request did not arrive within {self.timeout:g} s"
         if self.request_version == "HTTP/0.9":  # a request line that did not parse: still a status line
             self.request_version = "HTTP/1.0"
         try:
@@ -110,6 +141,7 @@ class Handler(BaseHTTPRequestHandler):
 
     # ---- routes
     def do_GET(self):
+        self._read_done = True
         if not self._host_ok():
             return
         path = self.path.split("?", 1)[0].split("#", 1)[0]
@@ -143,6 +175,12 @@ class Handler(BaseHTTPRequestHandler):
             return
         try:
             body = self.rfile.read(length)
+            self._read_done = True
+            if self._cut:
+                raise TimeoutError
+            if len(body) < length:
+                self.send_error(400, f"the request body ended after {len(body):,} of the {length:,} bytes announced")
+                return
             request = json.loads(body.decode("utf-8"))
         except (UnicodeDecodeError, ValueError, RecursionError) as e:
             self.send_error(400, f"the request is not valid JSON ({type(e).__name__}: {str(e)[:200]})")

@@ -274,3 +274,45 @@ def test_a_request_line_that_does_not_parse_gets_a_status_line_and_a_json_error(
         while chunk := sock.recv(65536):
             answer += chunk
     assert answer.startswith(b"HTTP/1.0 400") and b"application/json" in answer
+
+
+def test_a_client_trickling_its_request_is_cut_off_at_the_deadline_with_408(monkeypatch):
+    # each byte arrived within the socket's timeout, so a byte a second held the connection for ever
+    import socket
+
+    from matcalc.web.server import Handler
+    monkeypatch.setattr(Handler, "timeout", 1.0)
+    s = start(port=0, workers=1, time_limit=10.0)
+    try:
+        with socket.create_connection(s.server_address, timeout=10) as sock:
+            head = b"POST /api/derive HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nContent-Type: application/json\r\n" \
+                   b"Content-Length: 40\r\n\r\n" % s.server_address[1]
+            sock.sendall(head)
+            start_time, answer = time.monotonic(), b""
+            for ch in b'{"expr": "x\' x", "wrt": "x"':
+                try:
+                    sock.sendall(bytes([ch]))
+                except OSError:
+                    break
+                time.sleep(0.2)
+                if time.monotonic() - start_time > 5:
+                    break
+            while chunk := sock.recv(65536):
+                answer += chunk
+        took = time.monotonic() - start_time
+    finally:
+        s.close()
+    assert answer.startswith(b"HTTP/1.0 408") and b"did not arrive within 1 s" in answer
+    assert took < 3
+
+
+def test_a_body_shorter_than_announced_is_refused_saying_so(server):
+    import socket
+    with socket.create_connection(server.server_address, timeout=10) as sock:
+        sock.sendall(b"POST /api/derive HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nContent-Type: application/json\r\n"
+                     b"Content-Length: 40\r\n\r\n{}" % server.server_address[1])
+        sock.shutdown(socket.SHUT_WR)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.0 400") and b"ended after 2 of the 40 bytes" in answer

@@ -753,6 +753,18 @@ def test_a_matrix_looking_base_before_a_tight_fraction_bar_is_refused_with_the_q
         matcalc.parse(text)
 
 
+@pytest.mark.parametrize("text", ["Sigma^-T/2 x", r"\Sigma^-T/2 x"])
+def test_an_inverse_transpose_before_a_tight_fraction_bar_is_refused_with_the_quotient_only(text):
+    # Sigma^-T/2 x read (inv(Sigma') / 2) x, where papers mean the transposed inverse square root
+    with pytest.raises(ParseError, match=re.escape("Sigma^-T is the transpose of the inverse, and the powers of a "
+                                                   "matrix are integers: for the quotient put a space (Sigma^-T / 2)")):
+        matcalc.parse(text)
+
+
+def test_an_inverse_transpose_then_a_spaced_fraction_bar_reads_as_written():
+    assert matcalc.parse("Sigma^-T / 2").reading == "inv(Sigma') / 2"
+
+
 @pytest.mark.parametrize("text, reading", [("x^2/2", "(x^2) / 2"), ("Sigma^-1 / 2", "inv(Sigma) / 2"),
                                            (r"\Sigma^{-1}/2", "inv(Sigma) / 2"), ("x^{1}/2", "(x^1) / 2"),
                                            ("sigma^-2/2", "(sigma^(-2)) / 2"), ("x^-3/3", "(x^(-3)) / 3")])
@@ -804,6 +816,18 @@ def test_attention_without_the_softmax_index_is_refused_with_both_indices(text):
     # it normalized each column, where attention normalizes each row
     with pytest.raises(ParseError, match="attention normalizes each row"):
         matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text", ["softmax(Q K' + M) V", "softmax(M + Q K'/sqrt(d)) V", "softmax(Q K' .* M) V"])
+def test_masked_attention_without_the_softmax_index_is_refused_with_both_indices(text):
+    # a mask added to (or multiplied into) the scores hid them: each column was normalized silently
+    with pytest.raises(ParseError, match="attention normalizes each row"):
+        matcalc.parse(text)
+
+
+def test_masked_attention_with_the_column_index_prints_it_and_reads_back():
+    e = matcalc.parse("softmax(Q K' + M, 1) V")
+    assert str(e) == "softmax(Q K' + M, 1) V" and matcalc.parse(str(e)).node is e.node
 
 
 def test_a_batch_softmax_times_a_matrix_still_reads_down_the_columns():
