@@ -13,6 +13,7 @@ Any other character outside ASCII stays as it is, and the parser refuses it by n
 """
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from ..core.errors import ParseError
@@ -126,8 +127,15 @@ def unicode_to_plain(text: str) -> Translation:
                 while text[i + 1] not in GREEK_LETTERS and j < n and text[j].isascii() and (
                         text[j].isalnum() or text[j] in "_."):
                     j += 1
+                # √2x (√2 x or √(2x)?) and √1-ρ² (the bar over 1 - ρ², pasted): a number with a name
+                # pasted to it, or a sign right after, leaves the reach unwritten too
+                pasted = re.match(r"[0-9.]+(?=[A-Za-z_])", text[i + 1:j])
+                if pasted:
+                    number = pasted.group(0)
+                    raise ParseError(f"'{text[i:j]}': the root's reach is not written: put what is under it in "
+                                     f"parentheses, √({text[i + 1:j]}), or a space after √{number}", text, i)
                 if j < n and (text[j] in GREEK_LETTERS or text[j] in _KNOWN and text[j] not in SYMBOLS
-                              or text[j].isalnum() or text[j] in "('" or _math_letter(text[j])):
+                                        or text[j].isalnum() or text[j] in "('+-−–" or _math_letter(text[j])):
                     raise ParseError(f"'{text[i:j + 1]}...': the root's reach is not written: put what is under "
                                      f"it in parentheses, √({text[i + 1:j + 1]}...), or a space after "
                                      f"√{text[i + 1:j]}", text, i)

@@ -160,3 +160,16 @@ def test_a_root_sign_whose_reach_is_not_written_is_refused_with_parentheses_to_w
     # √2π read sqrt(2) pi, and √xᵀx read sqrt(x)' x
     with pytest.raises(ParseError, match="the root's reach is not written"):
         matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text", ["√2x", "√1-ρ²", "x/√2+y", "√λ-1"])
+def test_a_root_over_a_number_with_a_name_pasted_or_a_sign_right_after_is_refused(text):
+    # √2x read sqrt(2 x) and √1-ρ² read sqrt(1) - rho^2: the bar's reach is lost in pasted text
+    with pytest.raises(ParseError, match="the root's reach is not written"):
+        matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text, reading", [("√2 x", "sqrt(2) x"), ("√1 - ρ²", "sqrt(1) - rho^2"),
+                                           ("x/√2 + y", "x / sqrt(2) + y")])
+def test_a_root_with_a_space_after_its_radicand_takes_that_alone(text, reading):
+    assert matcalc.parse(text).reading == reading
