@@ -333,6 +333,13 @@ def typecheck(syn: Syn, text: str, decls: dict, want_scalar: bool = False):
                              f"and what is added to it as matrices too; for a scalar declare it (where='{n}: "
                              f"scalar'; added to a square matrix, on its diagonal only, it is written {n}^k I), for "
                              f"a matrix where='{n}: matrix(n,n)'")
+    for n in names:  # sum(x*x), -sum(p*log(p)), W1 X + b1: a vector made a matrix so that the formula fits
+        if chosen[n] == "matrix" and options(n)[0][1] == "vector" and not is_greek(n):
+            kind = next(d for d in inferred(ctx).split("; ") if d.startswith(f"{n}:")).split(": ")[1]
+            raise ShapeError(f"{n} looks like a vector, but this reads it as a matrix ({n}: {kind}), the one way the "
+                             f"formula fits. If {n} is a matrix, declare it (where='{n}: {kind}'); for a vector, "
+                             f"write entrywise products and powers with .* and .^ ({n} .* {n}, {n}.^2), and spread "
+                             f"it over the columns of a matrix with ones ({n} ones(k)')")
     _refuse_unprimed_quadratic_form(text, names, chosen, decls)
     _refuse_dimension_values(uses, decls, text)  # (last: a text refused for another reason says that first)
     ctx.reading = full_reading(ctx, root)

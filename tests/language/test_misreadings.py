@@ -593,8 +593,9 @@ def test_softmax_or_logsumexp_of_a_row_without_an_index_is_refused_with_the_row_
 
 def test_the_transposed_form_the_softmax_refusal_suggests_reads_as_the_row_softmax():
     with pytest.raises(ParseError, match=re.escape("or softmax((x' W)')'")):
-        matcalc.parse("y' log(softmax(x' W)')")
-    assert str(matcalc.parse("y' log(softmax((x' W)')')")) == "y' log(softmax(W' x)')"
+        matcalc.parse("log(softmax(x' W)') y")
+    e = matcalc.parse("log(softmax((x' W)')') y")
+    assert str(e) == "log(softmax(W' x))' y" and "x: vector" in e.inferred
 
 
 def test_softmax_of_a_row_with_the_index_written_is_what_it_says():
@@ -851,6 +852,19 @@ def test_a_greek_coefficient_of_a_norm_or_trace_is_a_scalar_and_so_is_what_is_ad
 
 def test_a_greek_name_used_as_more_than_a_coefficient_keeps_its_other_readings():
     assert "mu: vector" in matcalc.parse("mu' x + ||x - mu||^2").inferred
+
+
+@pytest.mark.parametrize("text, name", [("sum(x*x)", "x"), ("-sum(p*log(p))", "p"), ("mean(r * r)", "r"),
+                                        ("sum((y - X w)*(y - X w))", "y"), ("tr(x)", "x"),
+                                        ("y' log(softmax((x' W)')')", "x")])
+def test_a_vector_looking_name_made_a_matrix_so_that_the_formula_fits_is_refused(text, name):
+    # sum(x*x) read x as a square matrix, and its gradient was (x ones(m,m) + ones(m,m) x)'
+    with pytest.raises(matcalc.ShapeError, match=re.escape(f"{name} looks like a vector, but this reads it as a matrix")):
+        matcalc.parse(text)
+
+
+def test_a_lowercase_name_declared_a_matrix_is_one():
+    assert matcalc.parse("tr(x)", where="x: matrix(n,n)").reading == "tr(x)"
 
 
 def test_a_spectral_name_before_a_declared_scalar_is_a_coefficient():
