@@ -59,8 +59,8 @@ def prepare(expr, wrt: str, where=None, order: int = 1, want_scalar: bool = Fals
                 if n not in given}
         where = {**kept, **given}
         expr = str(expr)
-    f = parse(expr, where=where, want_scalar=want_scalar)
-    decls = parse_declarations(where)
+    decls = parse_declarations(where)  # (read once: parse takes them as they are)
+    f = parse(expr, where=decls, want_scalar=want_scalar)
     if want_scalar and f.node.shape != SCALAR:
         undeclared = [part for part in f.inferred.split("; ") if part.split(":")[0] not in decls]
         read = f" (the undeclared names were read as {'; '.join(undeclared)}: declare those that stand for " \

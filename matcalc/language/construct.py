@@ -42,10 +42,9 @@ def build(ctx, root):
         t, ready = stack.pop()
         if t.built is not None:
             continue
-        ks = kids(t)
-        if not ready:
+        if not ready:  # (its children are looked up on the first visit only)
             stack.append((t, True))
-            stack.extend((k, False) for k in ks if k.built is None)
+            stack.extend((k, False) for k in kids(t) if k.built is None)
             continue
         try:
             t.built = BUILDERS[t.op](ctx, t)

@@ -82,19 +82,22 @@ def default_kind(name: str) -> str:
     return "matrix" if name[0].isupper() else "vector"
 
 
-def _split_top(text: str, seps: str) -> list:
-    parts, depth, cur = [], 0, []
-    for ch in text:
-        if ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        if ch in seps and depth == 0:
-            parts.append("".join(cur))
-            cur = []
+def _split_top(text: str, sep: str) -> list:
+    """`text` split at each `sep` outside parentheses (`A: matrix(m,n), x` at the last comma only).
+
+    A separator is at the top when the parentheses before it balance: counted piece by piece
+    after one str.split, rather than character by character (every declaration passes here)."""
+    parts, cur, depth = [], None, 0
+    for piece in text.split(sep):
+        if cur is None:
+            cur = piece
+        elif depth == 0:
+            parts.append(cur)
+            cur = piece
         else:
-            cur.append(ch)
-    parts.append("".join(cur))
+            cur = f"{cur}{sep}{piece}"
+        depth += piece.count("(") - piece.count(")")
+    parts.append(cur)
     return parts
 
 
@@ -190,6 +193,8 @@ def _plain_properties(spec: str, item: str) -> str:
     """Properties as people write them: `positive definite` (and `pd`, `SPD`) is spd, `positive
     entries` is positive. `symmetric positive` alone is refused: positive means every entry is, and
     next to symmetric it is most often a positive definite matrix with a word left out."""
+    if "p" not in spec.lower():  # (each of these words has a p: most specs, matrix(m,n), have none)
+        return spec
     if _SEMIDEFINITE.search(spec):
         raise DeclarationError(f"{_show(item)}: positive semidefinite is not a property matcalc has (logdet and the "
                                f"inverse need a definite matrix); declare spd (positive definite) or symmetric")

@@ -192,6 +192,8 @@ class Ctx(DimSpace, NameRules):
         return Clash(message, soft)
 
     def mk(self, op, args, shape, parts, soft=None) -> T:
+        if len(parts) == 1:  # (the node of one syntax node, the most frequent call: its span as it is)
+            return T(op, args, shape, parts[0].start, parts[0].end, soft)
         start = min(p.start for p in parts)
         end = max(p.end for p in parts)
         return T(op, args, shape, start, end, soft)
@@ -1192,8 +1194,9 @@ class Ctx(DimSpace, NameRules):
         return self.dim(name)
 
     def built_vars(self) -> tuple:
-        """Every variable of the text as an Expr (also those that cancel: x - x)."""
-        return tuple(construct.build_var(self, t) for t in self.vars.values())
+        """Every variable of the text as an Expr (also those that cancel: x - x): the one built
+        for the tree where there is one (the same hash-consed node), else built here."""
+        return tuple(t.built if t.built is not None else construct.build_var(self, t) for t in self.vars.values())
 
 
 DIM_CALLS = ("ones", "zeros", "eye", "comm", "dim")  # calls whose arguments are all sizes

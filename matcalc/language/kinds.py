@@ -50,7 +50,13 @@ def options(name: str) -> list:
     return [(0, "vector"), (1, "scalar"), (2, "matrix")]
 
 
+#: syntax nodes without children: most of a tree's nodes, told apart before looking into a and b
+_LEAVES = frozenset({"name", "num", "tick"})
+
+
 def _children(n: Syn) -> list:
+    if n.kind in _LEAVES:
+        return []
     out = []
     for f in (n.a, n.b):
         if isinstance(f, Syn):

@@ -25,7 +25,7 @@ class Token(str):
     """A terminal as the lexer found it: its text, its terminal name and its span."""
 
     def __new__(cls, type_: str, value: str, start_pos: int, end_pos: int):
-        self = super().__new__(cls, value)
+        self = str.__new__(cls, value)  # (not super(): one token per word of the text, and this is faster)
         self.type = type_
         self.start_pos = start_pos
         self.end_pos = end_pos
@@ -55,39 +55,36 @@ def parse(tokens, tables, callbacks):
     """The value of the start rule over `tokens`, calling `callbacks.<rule name>(children)` at each
     reduction; raises UnexpectedToken (a token of type `$END` at the end of the input)."""
     states = tables.STATES
-    rules = tables.RULES
+    rules = _rule_steps(tables)
     end_state = tables.END_STATE
     methods = {}
-    units = getattr(tables, "UNIT_CHAINS", None)
-    if units is None:  # kept on the tables themselves: tables built anew start with none
-        units = tables.UNIT_CHAINS = {}
+    units = tables.UNIT_CHAINS
     state_stack = [tables.START_STATE]
     value_stack = []
-    last = None
-    for token in _with_end(tokens):
-        is_end = token.type == "$END"
-        if is_end and last is not None:
-            token.start_pos = token.end_pos = last.end_pos
-        last = token
+    end = Token("$END", "", 0, 0)
+    if tokens:
+        end.start_pos = end.end_pos = tokens[-1].end_pos
+    for token in (*tokens, end):
+        ttype = token.type
         while True:
             row = states[state_stack[-1]]
-            action = row.get(token.type)
+            action = row.get(ttype)
             if action is None:
                 raise UnexpectedToken(token, {s for s in row if s.isupper()})
             if action >= 0:  # shift
                 state_stack.append(action)
                 value_stack.append(token)
                 break
-            origin, size, name, single, plan = rules[-1 - action]
-            if size == 1 and single and plan is None:  # a unit rule (term -> product -> sum): the value
-                # stays, only the top state changes; about half the reductions of a short text are these,
-                # in chains that depend only on the two top states and the token: run once, then kept
-                key = (state_stack[-2], state_stack[-1], token.type)
+            origin, size, name, unit, single, internal, plan = rules[-1 - action]
+            if unit:  # a unit rule (term -> product -> sum): the value stays, only the top
+                # state changes; about half the reductions of a short text are these, in chains that
+                # depend only on the two top states and the token: run once, then kept
+                key = (state_stack[-2], state_stack[-1], ttype)
                 top = units.get(key)
                 if top is None:
-                    top = units[key] = _unit_chain(states, rules, end_state, state_stack[-2], origin, token.type)
+                    top = units[key] = _unit_chain(states, tables.RULES, end_state, state_stack[-2], origin, ttype)
                 state_stack[-1] = top
-                if is_end and top == end_state:
+                if top == end_state and token is end:
                     return value_stack[-1]
                 continue
             if size:
@@ -100,7 +97,7 @@ def parse(tokens, tables, callbacks):
                 children = _apply_plan(children, plan)
             if single and len(children) == 1:
                 value = children[0]
-            elif origin.startswith("_"):
+            elif internal:
                 value = children if type(children) is _Splice else _Splice(children)
             else:
                 method = methods.get(name)
@@ -109,9 +106,23 @@ def parse(tokens, tables, callbacks):
                 value = method(children)
             state_stack.append(states[state_stack[-1]][origin])
             value_stack.append(value)
-            if is_end and state_stack[-1] == end_state:
+            if token is end and state_stack[-1] == end_state:
                 return value_stack[-1]
     raise AssertionError("the end token was not consumed")  # pragma: no cover
+
+
+def _rule_steps(tables) -> tuple:
+    """The rules as the parse loop runs them, (origin, size, callback name, unit, single, internal,
+    plan): whether a rule is a unit rule (the value stays, only the state changes) or an internal
+    one (its children spliced into the parent's) is worked out once, not at every reduction.
+    Kept on the tables, with the unit chains: tables built anew (parser.tables) start with neither."""
+    steps = getattr(tables, "RULE_STEPS", None)
+    if steps is None:
+        steps = tables.RULE_STEPS = tuple(
+            (origin, size, name, size == 1 and single and plan is None, single, origin.startswith("_"), plan)
+            for origin, size, name, single, plan in tables.RULES)
+        tables.UNIT_CHAINS = {}
+    return steps
 
 
 def _unit_chain(states, rules, end_state, below: int, origin: str, ttype: str) -> int:
@@ -145,6 +156,3 @@ def _apply_plan(children, plan):
     return out if out is not None else []
 
 
-def _with_end(tokens):
-    yield from tokens
-    yield Token("$END", "", 0, 0)

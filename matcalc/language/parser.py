@@ -187,6 +187,8 @@ def _norm_subscript_first(toks: list) -> list:
     """||X||^2_F, the square written before the subscript as LaTeX allows, is ||X||_F^2: the
     subscript is moved in front of the power (the tokens keep their places in the text); and the
     subscript F of an inner product, <X, Y>_F, is dropped."""
+    if not any(t.type == "NORMSUB" for t in toks):  # (most texts have no norm subscript: nothing to move)
+        return toks
     for i in range(len(toks) - 3):
         if toks[i].type == "NORM_CLOSE" and toks[i + 1].type == "CARET" and toks[i + 2].type == "NUMBER" \
                 and toks[i + 3].type == "NORMSUB":
@@ -234,6 +236,12 @@ def _span(items):
 def _mk(kind, a=None, b=None, parts=()):
     s, e, d = _span(parts)
     return Syn(kind, a, b, s, e, d)
+
+
+def _leaf(kind, a, tok: Token) -> Syn:
+    """A node made of one token (a name, a number, a transpose): its span is the token's, and
+    `_span`'s scan of the parts is not needed; the most frequent nodes are these."""
+    return Syn(kind, a, None, tok.start_pos, tok.end_pos, 1)
 
 
 class _Build:
@@ -290,17 +298,17 @@ class _Build:
 
     def postfix(self, ch):
         if len(ch) == 1:
-            return _mk("tick", None, None, ch)
+            return _leaf("tick", None, ch[0])
         return _mk("pow" if str(ch[0]) == "^" else "epow", ch[1], None, ch)
 
     def exp_number(self, ch):
-        return _mk("num", _number(ch[0]), None, ch)
+        return _leaf("num", _number(ch[0]), ch[0])
 
     def exp_negnumber(self, ch):
         return _mk("num", -_number(ch[1]), None, ch)
 
     def exp_name(self, ch):
-        return _mk("name", norm_name(str(ch[0])), None, ch)
+        return _leaf("name", norm_name(str(ch[0])), ch[0])
 
     def exp_negname(self, ch):
         inner = _mk("name", norm_name(str(ch[1])), None, ch[1:])
@@ -316,10 +324,10 @@ class _Build:
     def name(self, ch):
         if len(ch[0]) > MAX_NAME:
             raise _LongName(ch[0].start_pos)
-        return _mk("name", norm_name(str(ch[0])), None, ch)
+        return _leaf("name", norm_name(str(ch[0])), ch[0])
 
     def number(self, ch):
-        return _mk("num", _number(ch[0]), None, ch)
+        return _leaf("num", _number(ch[0]), ch[0])
 
     def paren(self, ch):
         return _mk("paren", ch[1], None, ch)

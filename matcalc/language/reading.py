@@ -14,15 +14,17 @@ def _num(t, text) -> str:
     return str(v) if v.denominator == 1 else f"{v.numerator}/{v.denominator}"
 
 
+def _operand(ctx, u) -> str:
+    """The reading of u as an operand: in parentheses unless it is an atom."""
+    s = explicit(ctx, u)
+    if u.op in _ATOMS or (u.op == "num" and u.args[0] >= 0 and u.args[0].denominator == 1) or (
+            u.op in ("transpose", "matpow")):
+        return s
+    return f"({s})"
+
+
 def explicit(ctx, t) -> str:
     """The reading of typed node t: every product spaced, every compound operand in parentheses."""
-    def op(u) -> str:
-        s = explicit(ctx, u)
-        if u.op in _ATOMS or (u.op == "num" and u.args[0] >= 0 and u.args[0].denominator == 1) or (
-                u.op in ("transpose", "matpow")):
-            return s
-        return f"({s})"
-
     k = t.op
     a = t.args
     if k == "var":
@@ -45,33 +47,36 @@ def explicit(ctx, t) -> str:
     if k == "comm":
         return f"comm({ctx.resolve(a[0])}, {ctx.resolve(a[1])})"
     if k == "neg":
-        return "-" + (op(a[0]) if a[0].op not in ("product", "smul", "matmul") else f"({explicit(ctx, a[0])})")
+        if a[0].op in ("product", "smul", "matmul"):
+            return f"-({explicit(ctx, a[0])})"
+        return "-" + _operand(ctx, a[0])
     if k == "sum":
         out = []
         for i, (sg, x) in enumerate(a):
-            s = op(x) if i and (x.op in ("sum", "neg") or (x.op == "num" and x.args[0] < 0)) else explicit(ctx, x)
+            signed = i and (x.op in ("sum", "neg") or (x.op == "num" and x.args[0] < 0))
+            s = _operand(ctx, x) if signed else explicit(ctx, x)
             out.append(s if i == 0 and sg == "+" else f"{sg} {s}" if i else f"-{s}")
         return " ".join(out)
     if k == "product":
         seq = a[0]
         last = max((i for i, (o, _) in enumerate(seq) if o), default=0)
-        acc = op(seq[0][1])
+        acc = _operand(ctx, seq[0][1])
         for i, (o, x) in enumerate(seq[1:], 1):
-            acc = f"{acc} {o} {op(x)}" if o else f"{acc} {op(x)}"
+            acc = f"{acc} {o} {_operand(ctx, x)}" if o else f"{acc} {_operand(ctx, x)}"
             if i <= last and i < len(seq) - 1:
                 acc = f"({acc})"  # left to right: (1 / 2) x
         return acc
     if k in ("smul", "matmul"):
-        return f"{op(a[0])} {op(a[1])}"
+        return f"{_operand(ctx, a[0])} {_operand(ctx, a[1])}"
     if k in ("div", "hadamard", "ediv"):
         sym = {"div": "/", "hadamard": ".*", "ediv": "./"}[k]
-        return f"{op(a[0])} {sym} {op(a[1])}"
+        return f"{_operand(ctx, a[0])} {sym} {_operand(ctx, a[1])}"
     if k == "transpose":
-        return op(a[0]) + "'"
+        return _operand(ctx, a[0]) + "'"
     if k == "matpow":
-        return f"inv({explicit(ctx, a[0])})" if a[1] == -1 else f"{op(a[0])}^{a[1]}"
+        return f"inv({explicit(ctx, a[0])})" if a[1] == -1 else f"{_operand(ctx, a[0])}^{a[1]}"
     if k in ("pow", "epow"):
-        return f"{op(a[0])}{'^' if k == 'pow' else '.^'}{op(a[1])}"
+        return f"{_operand(ctx, a[0])}{'^' if k == 'pow' else '.^'}{_operand(ctx, a[1])}"
     if k == "func":
         return f"{a[0]}({explicit(ctx, a[1])})"
     if k in _CALL:
