@@ -771,6 +771,8 @@ class Printer:
             left = n.kids[0].kids[0] if n.kids[0].op == "neg" else n.kids[0]
             if op == "mul" and left.op == "div":
                 lt, ll = "(" + lt + ")", ATOM  # (x'x/2 t, -x/t ||C|| z read as fraction bars and are refused)
+            elif sym == " " and left.op in ("had", "hdiv") and ll != ATOM:
+                lt, ll = "(" + lt + ")", ATOM  # (x .* y z, with .* left to right, is refused as ambiguous)
             right = n.kids[1]
             if (self.paren_scalar_products and n.kids[0].shape == SCALAR and right.shape != SCALAR
                     and ll in (TERM, PROD)):

@@ -685,6 +685,8 @@ class Ctx(DimSpace, NameRules):
             self._refuse_product_denominator(seq, i)
         for i in range(1, len(seq)):
             self._refuse_fraction_exponent(seq, i)
+        for i in range(1, len(seq) - 1):
+            self._refuse_entrywise_then_juxtaposed(seq, i)
         for i in range(1, len(seq)):
             self._refuse_dot_of_scalars(seq[i - 1][1], seq[i][0], seq[i][1])
         for i, (op, t) in enumerate(seq[1:], 1):
@@ -702,6 +704,25 @@ class Ctx(DimSpace, NameRules):
         if len(seq) <= 2:  # one binary operation: its typed node is the product
             return acc
         return T("product", (tuple(seq),), acc.shape, acc.start, acc.end)
+
+    def _refuse_entrywise_then_juxtaposed(self, seq: list, i: int) -> None:
+        """M .* U V': .* binds as the product does, left to right ((M .* U) V', U made M's size), where
+        papers' M ⊙ U Vᵀ means M .* (U V'): juxtaposition binds tighter in writing. Refused with both
+        spellings; an explicit * after it (M .* U * V', as MATLAB reads it) and a group read as written."""
+        op, t = seq[i]
+        if op not in (".*", "./") or seq[i + 1][0] != "":
+            return
+        rest = [self.src(seq[i + 1][1])]
+        for o, x in seq[i + 2:]:
+            if o != "":
+                break
+            rest.append(self.src(x))
+        left = " ".join(self.src(x) for _, x in seq[:i])
+        right, after = self.src(t), " ".join(rest)
+        raise ParseError(f"'{left} {op} {right} {after}' reads ({left} {op} {right}) {after}: {op} binds as the "
+                         f"product does, left to right. For the entrywise {'product' if op == '.*' else 'division'} "
+                         f"by {right} {after} write {left} {op} ({right} {after}); for the other reading write the "
+                         f"parentheses ({left} {op} {right}) {after}", self.text, t.start)
 
     def _refuse_pasted_denominator(self, seq: list, i: int) -> None:
         """x'x/2sigma^2, 1/2n ||X w - y||^2, (x - m)^2/2s^2: a number after / with a name pasted to it

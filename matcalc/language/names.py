@@ -35,6 +35,12 @@ _WORDS = frozenset({"eps", "lr", "len", "num", "std", "var", "avg", "loss", "err
                     "gam", "la", "norm", "lgamma", "gammaln", "dist", "cost", "obj", "penalty", "weight",
                     "bias", "data", "target", "pred", "out", "hidden", "input", "output", "mse", "mae", "kl"})
 
+#: functions papers call by their initials, and how matcalc writes them (LSE(x) is not L S E x)
+_ACRONYMS = {"LSE": "write logsumexp(...)", "MSE": "write mean((...).^2)", "RMSE": "write sqrt(mean((...).^2))",
+             "MAE": "write mean(abs(...))", "SSE": "write sum((...).^2) or ||...||^2",
+             "KL": "write the divergence out, sum(p .* log(p ./ q))", "SiLU": "write u .* sigmoid(u)",
+             "NLL": "write -sum(y .* log(p))", "CE": "write -sum(y .* log(p))"}
+
 #: decorations papers put on a one-letter name (yhat, xbar, Xtilde, Wold, xstar): x_hat keeps it one name
 _DECORATIONS = ("hat", "bar", "tilde", "old", "new", "prev", "next", "star", "opt", "true", "pred", "est",
                 "init", "ref", "tgt", "dot", "avg", "mean")
@@ -118,6 +124,13 @@ class NameRules:
                                  f"{hint}" if hint else f"to use it as one name, declare it with its kind (where='{text}: "
                                  f"scalar', or vector(n), matrix(m,n)), or put spaces between the letters"),
                                  self.text, start)
+            if len(out) > 1 and sum(ch.isupper() for ch in body) >= 2 and not sub and not rest \
+                    and not any(self.known(p) for p in out) and self._paren_typed_after(start + len(text)):
+                # LSE(x), MSE(W x - y), KL(x), GELU(x): an acronym called as a function, not L S E x
+                hint = _ACRONYMS.get(text, "write it out in matcalc's functions")
+                raise ParseError(f"'{text}(...)' reads as the product {' '.join(out)} (...), and matcalc has no "
+                                 f"function {text} ({hint}); for the product put spaces ({' '.join(out)} (...)); "
+                                 f"to name one quantity {text}, declare it (where='{text}: ...')", self.text, start)
             if len(out) >= 3 and "t" in out[1:-1] and not self.known("t"):
                 i = out.index("t", 1)
                 if out[i - 1] == out[i + 1] and out[i - 1][:1].isupper():  # AtA: A' A typed with a letter t

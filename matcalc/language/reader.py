@@ -11,7 +11,7 @@ import gc
 from ..core import build as B
 from ..core.errors import DeclarationError, MatcalcError, ShapeError
 from ..core.nodes import SCALAR
-from .kinds import typecheck
+from .kinds import options, typecheck
 from .latex_in import (latex_to_plain, logged_bars_reading, looks_like_latex, refuse_ambiguous_bars,
                        refuse_bars_of_a_failed_reading)
 from .parser import Syn, parse_syntax
@@ -113,6 +113,20 @@ def _spelling_key(name: str) -> str:
     return name.replace("_", "").replace("{", "").replace("}", "")
 
 
+def _meant_for(declared: str, kind: str, used: str) -> bool:
+    """Was a declaration that names nothing in the text meant for `used`? Spelled alike up to
+    subscript marks (X1 for X_1); or up to the case of the subscript (S_w for S_W); or up to case
+    where the declared kind is the other spelling's look and not its own (sigma: matrix for a text
+    with Sigma; x: vector beside X stays allowed: one where for several formulas)."""
+    if _spelling_key(used) == _spelling_key(declared):
+        return True
+    if "_" in declared and "_" in used:
+        (db, ds), (ub, us) = declared.split("_", 1), used.split("_", 1)
+        if db == ub and ds.lower() == us.lower():
+            return True
+    return used.lower() == declared.lower() and kind != options(declared)[0][1] and kind == options(used)[0][1]
+
+
 def _refuse_near_miss_declarations(decls: dict, named) -> None:
     """where='X1: matrix(n,n) symmetric' for a text that writes X_1 (or c1 for c_1): the declaration
     names nothing in the text, and the name it was meant for is read undeclared (X_1 neither square
@@ -122,11 +136,18 @@ def _refuse_near_miss_declarations(decls: dict, named) -> None:
     for d in decls:
         if d in named:
             continue
-        near = sorted(v for v in named if v not in decls and _spelling_key(v) == _spelling_key(d))
+        near = sorted(v for v in named if v not in decls and _meant_for(d, decls[d].kind, v))
         if near:
             raise DeclarationError(f"where declares {d}, which the expression does not use, and the expression has "
                                    f"{near[0]}, which is undeclared: declare {near[0]} (where='{near[0]}: ...'), or "
                                    f"write {d} in the expression")
+        swallowed = sorted(v for v in named if v not in decls and "_" in d and len(v) > len(d) and v.startswith(d)
+                           and v[len(d):].isalpha())
+        if swallowed:  # w'S_ww with S_w declared: the subscript took the w after it
+            v = swallowed[0]
+            raise DeclarationError(f"where declares {d}, which the expression does not use, and the expression has "
+                                   f"{v}, which is undeclared: a subscript takes every letter after it, so {v} is "
+                                   f"one name; for {d} times {v[len(d):]} put a space ({d} {v[len(d):]})")
 
 
 def declared_only(decls: dict, named) -> tuple:

@@ -589,6 +589,25 @@ def test_a_declaration_spelled_without_the_subscript_mark_of_an_undeclared_name_
     assert where.split(":")[0] in msg and f"where='{written}: ...'" in msg
 
 
+@pytest.mark.parametrize("text, where, written", [("w' S_W w", "S_w: matrix(n,n) spd", "S_W"),
+                                                  ("x' Sigma x", "sigma: matrix(n,n) spd", "Sigma"),
+                                                  ("tr(Theta S)", "theta: matrix(n,n)", "Theta")])
+def test_a_declaration_differing_in_case_whose_kind_is_the_used_names_look_is_an_error_naming_both(text, where, written):
+    """S_w declared spd, S_W written: S_W was read undeclared and the property dropped silently."""
+    msg = str(error(DeclarationError, text, where=where))
+    assert where.split(":")[0] in msg and f"where='{written}: ...'" in msg
+
+
+def test_a_declared_subscripted_name_with_a_letter_pasted_after_it_in_the_text_is_an_error_saying_so():
+    """w'S_ww with S_w declared read a new name S_ww."""
+    assert "for S_w times w put a space (S_w w)" in str(error(DeclarationError, "w'S_ww", where="S_w: matrix(n,n)"))
+
+
+def test_a_declared_scalar_beside_a_matrix_differing_in_case_is_allowed():
+    """sigma: scalar and Sigma in the text: both are common in one paper."""
+    assert "Sigma: matrix" in matcalc.parse("x' Sigma x", where="sigma: scalar").inferred
+
+
 def test_a_declared_name_the_text_does_not_use_is_allowed_beside_a_name_differing_in_case():
     """One where for several formulas; a vector x beside a matrix X is common."""
     assert "X: matrix" in matcalc.parse("norm2(X)", where="x: vector(n); A: matrix(n,n)").inferred

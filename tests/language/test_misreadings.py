@@ -863,6 +863,35 @@ def test_a_vector_looking_name_made_a_matrix_so_that_the_formula_fits_is_refused
         matcalc.parse(text)
 
 
+@pytest.mark.parametrize("text, hint", [("LSE(x)", "logsumexp"), ("MSE(W x - y)", "mean((...).^2)"), ("KL(x)", "divergence"),
+                                        ("GELU(x)", "write it out"), ("SiLU(x)", "sigmoid"), ("AB(x + y)", "write it out")])
+def test_capitals_run_together_before_a_parenthesis_are_refused_as_a_call_matcalc_does_not_have(text, hint):
+    # LSE(x) read L S E x, three matrices times x
+    with pytest.raises(ParseError, match=re.escape("and matcalc has no function")) as err:
+        matcalc.parse(text)
+    assert hint in str(err.value) and "for the product put spaces" in str(err.value)
+
+
+@pytest.mark.parametrize("text, where, reading", [("A B (x + y)", "", "A B (x + y)"), ("AB x", "", "A B x"),
+                                                  ("KL(x)", "KL: scalar", "KL x")])
+def test_capitals_with_a_space_before_the_parenthesis_or_declared_read_as_written(text, where, reading):
+    assert matcalc.parse(text, where=where).reading == reading
+
+
+@pytest.mark.parametrize("text, fix", [("||M .* U V' - X||_F^2", "M .* (U V')"), ("y .* X w", "y .* (X w)"),
+                                       ("x ./ y z", "x ./ (y z)")])
+def test_an_entrywise_operation_followed_by_a_juxtaposed_product_is_refused_with_both_spellings(text, fix):
+    # ||M .* U V' - X||^2 read (M .* U) V', U made M's size, where masked factorization means M .* (U V')
+    with pytest.raises(ParseError, match=re.escape(f"write {fix}; for the other reading write the parentheses")):
+        matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text, reading", [("M .* U * V'", "(M .* U) * V'"), ("M .* (U V')", "M .* (U V')"),
+                                           ("(M .* U) V'", "(M .* U) V'")])
+def test_an_entrywise_operation_with_an_explicit_product_or_parentheses_reads_as_written(text, reading):
+    assert matcalc.parse(text).reading == reading
+
+
 def test_a_lowercase_name_declared_a_matrix_is_one():
     assert matcalc.parse("tr(x)", where="x: matrix(n,n)").reading == "tr(x)"
 
