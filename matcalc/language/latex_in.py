@@ -58,7 +58,7 @@ _SPACING = {",", ";", ":", "!", " ", ">", "quad", "qquad", "enspace", "thinspace
 _DELIMS = {"(": ("(", "open"), ")": (")", "close"), "[": ("(", "open"), "]": (")", "close"),
            "lbrack": ("(", "open"), "rbrack": (")", "close"), "{": ("(", "open"), "}": (")", "close"),
            "lbrace": ("(", "open"), "rbrace": (")", "close"),
-           "|": ("abs", None), "vert": ("abs", None), "lvert": ("abs", "open"), "rvert": ("abs", "close"),
+           "|": ("abs", None), "vert": ("abs", None), "mid": ("abs", None), "lvert": ("abs", "open"), "rvert": ("abs", "close"),
            "‖": ("norm", None), "Vert": ("norm", None), "lVert": ("norm", "open"), "rVert": ("norm", "close"),
            "langle": ("<", "open"), "rangle": (">", "close"), ".": ("none", None)}
 #: function commands and their names in the language (\det, \log, ... and those the registry prints)
@@ -76,7 +76,7 @@ _HAS_FUNC_WORD = re.compile("|".join(sorted((re.escape(f) for f in _FUNC_WORDS i
 _WORD_FONTS = {"operatorname", "mathrm", "text", "textrm", "textnormal", "mathit", "textit", "mathsf", "textsf",
                "mathnormal", "mathop", "mathtt", "texttt", "rm", "mathup", "textup", "it", "sf", "tt"}
 _SUBEXPR_FONTS = {"mathbf", "boldsymbol", "bm", "mathbfit", "textbf", "pmb", "mathbb", "mathds", "mathcal", "mathscr",
-                  "mathfrak", "vec", "underline", "bf", "cal"}  # (\bf, \cal: the old font switches, {\bf x})
+                  "mathfrak", "vec", "underline", "bf", "cal", "symbf", "symbfit", "bold"}  # (\symbf: unicode-math)  # (\bf, \cal: the old font switches, {\bf x})
 #: the Frobenius norm's subscript as papers spell it
 _FROBENIUS = {"F": "F", "Fro": "F", "fro": "F", "Frob": "F", "frob": "F"}
 _BINARY = {"cdot": "*", "times": "*", "ast": "*", "div": "/", "odot": ".*", "circ": ".*", "oslash": "./",
@@ -107,6 +107,8 @@ def _tokens(src: str) -> list:
     out = []
     space = False
     pending = None  # "open" after \left, "close" after \right
+    mids = len(re.findall(r"\\mid(?![A-Za-z])", src))
+    pairs_of_mid = mids and mids % 2 == 0  # \mid as a bar only in pairs (p(x \mid y) is no bar)
     pos = 0
     n = len(src)
     while pos < n:
@@ -134,8 +136,9 @@ def _tokens(src: str) -> list:
                     pos += m.end()
                     space = True
                     continue
-            if word in _DELIMS and (pending or word in ("langle", "rangle", "lVert", "rVert", "lvert", "rvert",
-                                                         "Vert", "vert", "lbrace", "rbrace")):
+            alone = word in ("langle", "rangle", "lVert", "rVert", "lvert", "rvert", "Vert", "vert", "lbrace",
+                             "rbrace") or word == "mid" and pairs_of_mid  # (a delimiter without \left)
+            if word in _DELIMS and (pending or alone):
                 kind, role = _DELIMS[word]
                 tok = _Tok("delim", kind, pending[1] if pending else start, pos, space,
                            pending[0] if pending else role)
@@ -198,7 +201,24 @@ def _tokens(src: str) -> list:
     # a trailing full stop or comma is punctuation of the sentence the formula was pasted from
     while out and out[-1].kind == "char" and out[-1].text in ".,":
         out.pop()
-    return _font_switches_first(out, src)
+    return _font_switches_first(_doubled_bars_as_norms(out), src)
+
+
+def _doubled_bars_as_norms(toks: list) -> list:
+    r"""`\lvert\lvert x \rvert\rvert`, `\left|\left| x \right|\right|`, `\vert\vert w\vert\vert`: two bars
+    side by side that open (or close) together are a norm's double bar, as `||` is (they read abs(abs(x))).
+    Bars that may open or close (\vert, |) are one double bar only when nothing stands between them:
+    `\vert a\vert \vert b\vert` is |a| |b|."""
+    out = []
+    for t in toks:
+        prev = out[-1] if out else None
+        if prev is not None and t.kind == "delim" and t.text == "abs" and prev.kind == "delim" and \
+                prev.text == "abs" and t.role == prev.role and (t.role is not None or not t.space):
+            norm = _Tok("delim", "norm", prev.start, t.end, prev.space, t.role)
+            out[-1] = norm
+            continue
+        out.append(t)
+    return out
 
 
 def _font_switches_first(toks: list, src: str) -> list:
@@ -378,7 +398,46 @@ class _Reader:
                 raise self.error("unmatched '}'", t.start)
             self.element(items)
         _powered_norms_as_arguments(items)
-        return self._fold_kron(items)
+        return self._hadamard_operands(self._fold_kron(items))
+
+    def _hadamard_operands(self, items):
+        """M \\odot U V^\\top is M .* (U V'), as every reader of a paper takes it: \\odot and \\circ
+        bind looser than juxtaposition, so each takes the whole juxtaposed product on either side
+        (up to an explicit operator, a bracket or the end), put in parentheses. (The plain .* shares
+        juxtaposition's precedence; an explicit \\cdot or * keeps the plain reading: a product left of
+        a division, a / b C \\odot D, is left as written.)"""
+        if not any(it.kind == "op" and self.src[it.start:it.end] in ("\\odot", "\\circ") for it in items):
+            return items
+        runs, k = [], 0  # the maximal runs of juxtaposed operands: [start, end)
+        while k < len(items):
+            if items[k].kind == "operand":
+                j = k
+                while j < len(items) and items[j].kind == "operand":
+                    j += 1
+                runs.append([k, j])
+                k = j
+            else:
+                k += 1
+        wrap = set()
+        for r, (a, b) in enumerate(runs):
+            after = items[b] if b < len(items) else None
+            before = items[a - 1] if a else None
+            if after is not None and self.src[after.start:after.end] in ("\\odot", "\\circ") and \
+                    not (before is not None and before.kind == "op" and before.pieces[0][0] in ("/", "./")):
+                wrap.add(r)
+            if before is not None and self.src[before.start:before.end] in ("\\odot", "\\circ"):
+                wrap.add(r)
+        out, k = [], 0
+        for r, (a, b) in enumerate(runs):
+            out.extend(items[k:a])
+            if r in wrap and b - a > 1:
+                run = items[a:b]
+                out.append(_Item(_wrap(_join(run), run[0].start, run[-1].end), "operand", run[0].start, run[-1].end))
+            else:
+                out.extend(items[a:b])
+            k = b
+        out.extend(items[k:])
+        return out
 
     def _closes(self, t, closer, items) -> bool:
         if closer == "}":
@@ -559,11 +618,11 @@ class _Reader:
             return
         if not elementwise:
             _refuse_complex_superscript(self, words, at)
-        lead = next((k for k, u in enumerate(toks) if u.kind == "cmd" and u.text == "circ"), None)
+        lead = next((k for k, u in enumerate(toks) if u.kind == "cmd" and u.text in ("circ", "odot")), None)
         if words and words[0] == "circ" and lead is None:  # ^{circ 2}: the letters c i r c, not the symbol
             raise self.error("^{circ ...} is the letters c i r c: for the entrywise power write ^{\\circ k} "
                              "(x^{\\circ 2})", at)
-        if words and words[0] == "circ" and not elementwise:
+        if words and words[0] in ("circ", "odot") and not elementwise:  # (X^{\odot 2} as X^{\circ 2})
             toks = toks[:lead] + toks[lead + 1:]  # only the leading one: x^{\circ y^{\circ 2}} keeps y's
             op = ".^"
             if not toks:
@@ -834,8 +893,10 @@ class _Reader:
             end = den.end
             top = "".join(x for x, _, _ in num.pieces).replace(" ", "")
             bottom = "".join(x for x, _, _ in den.pieces).replace(" ", "")
-            if re.fullmatch(r"(d|partial)[A-Za-z_0-9]*", top) and re.fullmatch(r"(d|partial)[A-Za-z]\w*", bottom):
-                # \frac{d}{dx} x^3, \frac{\partial f}{\partial x}: Leibniz notation, not a quotient
+            if re.fullmatch(r"(d|partial)[A-Za-z_0-9]*", top) and re.fullmatch(r"(d|partial)[A-Za-z]\w*", bottom) \
+                    and not any(self.src[a.start:a.end].lstrip("{ ").startswith("\\") for a in (num, den)):
+                # \frac{d}{dx} x^3, \frac{\partial f}{\partial x}: Leibniz notation, not a quotient (a d that
+                # is a command's first letter, \frac{\det A}{\det B}, is no d)
                 raise self.error("\\frac{d}{dx} is the derivative, which is not written in the formula: give the "
                                  "function alone and differentiate it with grad(f, 'x') (or --wrt x)", t.start)
             pieces = (num.pieces if _simple(num.pieces) else _wrap(num.pieces, num.start, num.end)) + \
@@ -859,8 +920,17 @@ class _Reader:
             if nxt is not None and nxt.kind == "char" and nxt.text in "_^":
                 raise self.error("a sum over indices is not part of the language: the sum of a vector's entries is "
                                  "\\mathbf{1}^\\top x (or \\operatorname{sum}(x))", t.start)
+            if self._group_ahead() and self._power_after_group():
+                # \sum (x - y)^2 is the sum of the squares, as in mathematics: the sign takes the whole
+                # term after it, its superscripts too (the plain sum (x - y)^2 squares the sum)
+                term = self.operand()
+                while self._postfix_ahead():
+                    self.element(term)
+                arg = term[0]
+                pieces = _p("sum(", t.start, t.end) + arg.pieces + _p(")", arg.end - 1, arg.end)
+                return [_Item(pieces, "operand", t.start, arg.end)]
             return [_Item(_p("sum", t.start, t.end), "operand", t.start, t.end)]
-        if w in ("mathbb", "mathds", "mathbf", "bf", "bm", "boldsymbol", "mathbfit", "pmb") \
+        if w in ("mathbb", "mathds", "mathbf", "bf", "bm", "boldsymbol", "mathbfit", "pmb", "symbf", "symbfit", "bold") \
                 and self._word_ahead(0) in ("1", "I", "0"):
             word, start, end = self.read_word_arg(t)
             if word == "1":
@@ -951,6 +1021,13 @@ class _Reader:
                     return j + 1 < len(self.toks) and self.toks[j + 1].kind == "char" and self.toks[j + 1].text == "^"
             j += 1
         return False
+
+    def _postfix_ahead(self) -> bool:
+        """Is the next token a superscript, a prime or an entrywise power (^, ', \\prime, .^)?"""
+        t, u = self.peek(), self.peek(1)
+        return t is not None and (t.kind == "char" and (t.text in "^'" or t.text == "." and u is not None and
+                                                        u.kind == "char" and u.text == "^" and not u.space)
+                                  or t.kind == "cmd" and t.text == "prime")
 
     def _group_ahead(self) -> bool:
         t = self.peek()
@@ -1142,9 +1219,10 @@ def logged_bars_reading(src: str, decls: dict, plain: Translation, read):
                 return None
         except MatcalcError:
             pass  # (the group alone does not fit: no 1 x 1 reading to be the same as)
-        opening = src.find("|", pos)  # (\left| and \bigl| start at their command)
-        close = src.find("|", opening + 1)
-        for w in re.findall(r"\\?[A-Za-z]+(?:_\{?[A-Za-z0-9]+\}?)?", src[opening + 1:close if close > 0 else None]):
+        opening = _BAR.search(src, pos)  # (\left| and \bigl| start at their command)
+        close = _BAR.search(src, opening.end()) if opening else None
+        for w in re.findall(r"\\?[A-Za-z]+(?:_\{?[A-Za-z0-9]+\}?)?",
+                            src[opening.end() if opening else pos:close.start() if close else None]):
             w = w.replace("{", "").replace("}", "")
             inside |= {w[1:]} if w.startswith("\\") else {w, *w}  # (Wx: the names W and x too)
     try:
@@ -1196,8 +1274,12 @@ def refuse_ambiguous_bars(src: str, decls: dict, plain: Translation, result: tup
 _ACCENT_NAMES = {"hat": "hat", "widehat": "hat", "tilde": "tilde", "widetilde": "tilde", "bar": "bar",
                  "overline": "bar", "dot": "dot"}
 
-#: a log (or ln) right before a bar: log|Sigma| is the log-determinant
-_LOG_BEFORE = re.compile(r"(?:\\log|\\ln|\blog|\bln)\s*(?:\\left\s*|\\big[lg]?\s*|\\Big[lg]?\s*)?$")
+#: a log (or ln) right before a bar: log|Sigma| is the log-determinant (\log\,|X|, \operatorname{log}|X| too)
+_LOG_BEFORE = re.compile(r"(?:\\log|\\ln|\blog|\bln|\\(?:operatorname|mathrm|mathop|text|textrm|mathup)\s*\{\s*(?:log|ln)\s*\}"
+                         r"|\{\s*\\rm\s+(?:log|ln)\s*\})(?:\s|\\[,;:! ]|\\q?quad\b|~)*"
+                         r"(?:\\left\s*|\\big[lg]?\s*|\\Big[lg]?\s*)?$")
+#: a bar as typed: |, \vert, \lvert, \rvert, \mid
+_BAR = re.compile(r"\||\\(?:[lr]?vert|mid)(?![A-Za-z])")
 
 
 def refuse_bars_of_a_failed_reading(src: str, decls: dict, plain: Translation, read) -> None:

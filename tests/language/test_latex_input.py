@@ -559,3 +559,103 @@ def test_an_accent_and_a_subscript_on_one_name_is_refused_with_a_one_word_name(t
     with pytest.raises(ParseError, match=re.escape(f"name it in one word ({name}")):
         matcalc.parse(text)
     matcalc.parse(name)
+
+
+@pytest.mark.parametrize("text, reading", [(r"\sum (x - y)^{\circ 2}", "sum((x - y).^2)"),
+                                           (r"\sum\limits \left(x - y\right)^{\circ 2}", "sum((x - y).^2)"),
+                                           (r"\frac{1}{2}\sum (x - y)^{\circ 2} + 1", "(1 / 2) sum((x - y).^2) + 1")])
+def test_sum_sign_takes_the_superscript_of_the_group_after_it(text, reading):
+    # read sum(x - y).^2: the sum, raised
+    assert matcalc.parse(text).reading == reading
+
+
+@pytest.mark.parametrize("text", [r"\sum (x - y)^2", r"\sum(\mathbf{x}-\mathbf{y})^2",
+                                  r"\sum \left(\mathbf{y} - X\mathbf{w}\right)^{2}"])
+def test_sum_sign_before_a_squared_vector_group_gets_the_vector_power_advice(text):
+    # read sum(x - y)^2, the square of the sum
+    with pytest.raises(matcalc.MatcalcError, match=re.escape(".^ 2")):
+        matcalc.parse(text, where="x, y: vector(n); X: matrix(n,m); w: vector(m)")
+
+
+@pytest.mark.parametrize("text, reading", [(r"\sum x", "sum(x)"), (r"\sum (x - y)", "sum(x - y)"),
+                                           (r"\sum (x - y) + 1", "sum(x - y) + 1")])
+def test_sum_sign_without_a_power_reads_as_before(text, reading):
+    assert matcalc.parse(text).reading == reading
+
+
+@pytest.mark.parametrize("text, reading", [(r"\|M \odot UV^\top - X\|_F^2", "||M .* (U V') - X||_F^2"),
+                                           (r"A \circ BC", "A .* (B C)"), (r"UV^\top \odot M", "(U V') .* M"),
+                                           (r"A \odot B C \odot D", "(A .* (B C)) .* D"),
+                                           (r"x^\top (A \circ B) x", "x' (A .* B) x"),
+                                           (r"A \odot B + C", "A .* B + C")])
+def test_hadamard_product_takes_the_juxtaposed_products_on_either_side(text, reading):
+    # M \odot UV^\top read (M .* U) V', U forced to M's size
+    assert matcalc.parse(text).reading == reading
+
+
+@pytest.mark.parametrize("text, reading", [(r"A \odot B \cdot C", "(A .* B) * C"),
+                                           (r"A \cdot B \odot C D", "(A * B) .* (C D)")])
+def test_an_explicit_cdot_beside_a_hadamard_product_reads_left_to_right(text, reading):
+    assert matcalc.parse(text).reading == reading
+
+
+def test_a_product_after_a_division_before_a_hadamard_product_is_left_as_written():
+    assert matcalc.parse(r"a / b C \odot D", where="a, b: scalar").reading == "((a / b) C) .* D"
+
+
+@pytest.mark.parametrize("text, reading", [(r"\lvert\lvert x \rvert\rvert^2", "||x||^2"),
+                                           (r"\left|\left| x - y \right|\right|^2", "||x - y||^2"),
+                                           (r"\vert\vert w\vert\vert^2", "||w||^2"),
+                                           (r"\lvert\lvert Ax-b\rvert\rvert^2", "||A x - b||^2")])
+def test_doubled_bars_are_a_norm(text, reading):
+    # read abs(abs(x))^2 with x a scalar (and |...| of a square matrix was refused for Ax - b)
+    assert matcalc.parse(text).reading == reading
+
+
+@pytest.mark.parametrize("text", [r"\lvert a\rvert\lvert b\rvert", r"\vert a\vert \vert b\vert",
+                                  r"\left| a \right| \left| b \right|"])
+def test_bars_closing_and_opening_side_by_side_are_two_absolute_values(text):
+    assert matcalc.parse(text, where="a, b: scalar").reading == "abs(a) abs(b)"
+
+
+@pytest.mark.parametrize("text, reading", [(r"\frac{\det A}{\det B}", "det(A) / det(B)"),
+                                           (r"\frac{\operatorname{det}A}{\det B}", "det(A) / det(B)"),
+                                           (r"\log\frac{\det\Sigma_2}{\det\Sigma_1}",
+                                            "log(det(Sigma_2) / det(Sigma_1))")])
+def test_a_quotient_of_determinants_is_not_the_derivative_notation(text, reading):
+    # refused: "\frac{d}{dx} is the derivative" (the d of \det)
+    assert matcalc.parse(text).reading == reading
+
+
+@pytest.mark.parametrize("text", [r"\frac{d}{dx} x^3", r"\frac{df}{dx}"])
+def test_leibniz_notation_is_still_refused(text):
+    with pytest.raises(ParseError, match="is the derivative"):
+        matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text", [r"\log\,|X|", r"\log \, |X|", r"\operatorname{log}|X|", r"\mathrm{log}|X|",
+                                  r"\text{log}|X|", r"\ln|X|", r"\ln\,|X|", r"\log \mid X \mid", r"\log\lvert X\rvert"])
+def test_bars_after_a_log_written_otherwise_are_the_determinant(text):
+    # refused: "|...| of a square matrix has two readings" (\log\,|X|, \operatorname{log}|X|, ...)
+    assert matcalc.parse(text).reading == matcalc.parse(r"\log|X|").reading == "log(det(X))"
+
+
+@pytest.mark.parametrize("text, reading", [(r"\log\,|x|", "log(abs(x))"), (r"\operatorname{log}|W x|", "log(abs(W x))")])
+def test_bars_after_a_log_written_otherwise_around_a_vector_are_its_absolute_value(text, reading):
+    assert matcalc.parse(text).reading == reading
+
+
+def test_a_lone_mid_is_still_an_unknown_command():
+    with pytest.raises(ParseError, match=re.escape(r"unknown LaTeX command \mid")):
+        matcalc.parse(r"p(x \mid y)")
+
+
+def test_odot_power_is_the_entrywise_power():
+    # refused: "\odot is a binary operator; here it has no left operand"
+    assert matcalc.parse(r"X^{\odot 2}") == matcalc.parse(r"X^{\circ 2}") == matcalc.parse("X .^ 2")
+
+
+@pytest.mark.parametrize("text", [r"\symbf{x}^\top A \symbf{x}", r"\bold{x}^\top A \bold{x}"])
+def test_symbf_and_bold_are_bold_names(text):
+    # refused: "unknown LaTeX command \symbf"
+    assert matcalc.parse(text) == matcalc.parse(r"\mathbf{x}^\top A \mathbf{x}")
