@@ -2,7 +2,9 @@
 
 Greek letters are their names (`λ` is `lambda`, `Σ` is `Sigma`); `ᵀ`, `⊤` and `⊺` transpose; superscript
 digits are powers (`²` is `^2`, `⁻¹` is `^-1`, `⁻ᵀ` is `^-T`); `−` (U+2212) is a minus; `·`, `⋅`
-`×`, `∙` and `•` multiply; `⊙` and `∘` are the elementwise product, `⊘` the elementwise division; `‖` is a norm bar; `⟨ ⟩` an inner
+`×`, `∙` and `•` multiply; `⊙` and `∘` are the elementwise product of the juxtaposed products on either side (`M ⊙ UVᵀ`
+is `M .* (U V')`), `⊘` the elementwise division; `⊗` the Kronecker product of the operands beside it (`A ⊗ Bᵀ` is
+`kron(A, B')`); `Σ(` at the start of a term is refused (the summation sign, or Sigma times the group?); `‖` is a norm bar; `⟨ ⟩` an inner
 product; `½` is `(1/2)`, `⁄` a slash; `√` the square root of the group, name or number after it (`√d`,
 `√(x'x)`); the en dash `–` a minus and `∗` a product; subscript digits and letters are a subscript (`λ₁` is `lambda_1`, `‖β‖₁` the 1-norm,
 `yᵢ` is `y_i`); `∥` is a norm bar too; mathematical bold and italic letters (`𝐱`, `𝑨`) are the letters; a
@@ -41,7 +43,12 @@ _SUBSCRIPTS = {**_SUBSCRIPT_DIGITS, **_SUBSCRIPT_LETTERS}
 #: accents PDFs paste as combining characters after the letter: x̄ is x_bar, x̂ x_hat (a name)
 _ACCENTS = {"\u0304": "bar", "\u0305": "bar", "\u0302": "hat", "\u0303": "tilde", "\u0307": "dot"}
 _SUPERSCRIPTS = set(_SUPERSCRIPT_DIGITS) | {"⁻", "ᵀ"}
-_KNOWN = set(GREEK_LETTERS) | set(SYMBOLS) | _SUPERSCRIPTS | set(_SUBSCRIPTS) | set(_ACCENTS) | {_ROOT}
+_KRON = "⊗"
+_KNOWN = set(GREEK_LETTERS) | set(SYMBOLS) | _SUPERSCRIPTS | set(_SUBSCRIPTS) | set(_ACCENTS) | {_ROOT, _KRON}
+#: what may stand before a summation sign Σ(...) at the start of a term: an operator, an opening
+#: parenthesis, the start, each with a coefficient (2, ½, 1/n, -½) after it
+_TERM_START = re.compile(r"(?:^|[-+−–(\[,/=])\s*(?:[-−–]?\s*(?:[0-9]+(?:\.[0-9]+)?|[½⅓¼⅔¾])(?:\s*[/⁄]\s*(?:[0-9]+|[A-Za-z]))?)?"
+                         r"\s*$")
 
 
 def _math_letter(ch: str) -> str | None:
@@ -108,6 +115,10 @@ def unicode_to_plain(text: str) -> Translation:
             before = " " if len(letter) > 1 and pieces and pieces[-1][0][-1:].isalnum() else ""
             pieces.append((before + letter, i, i + 1))
             i += 1
+        elif ch == "Σ" and text[i + 1:i + 2] == "(" and _TERM_START.search(text[:i]):
+            raise ParseError("Σ(...) here may be the summation sign or the matrix Sigma times the group: for the sum "
+                             "of the entries write sum(...), for the matrix Sigma times the group put a space, "
+                             "Σ (...)", text, i)
         elif ch in GREEK_LETTERS:
             name = GREEK_LETTERS[ch]
             before = " " if pieces and pieces[-1][0] and (pieces[-1][0][-1].isalnum()) else ""
@@ -151,8 +162,8 @@ def unicode_to_plain(text: str) -> Translation:
                     j += 1
                 pieces.append((before + "sqrt(" + text[i + 1:j] + ")", i, j))
                 i = j
-        elif ch in SYMBOLS:
-            pieces.append((SYMBOLS[ch], i, i + 1))
+        elif ch in SYMBOLS or ch == _KRON:
+            pieces.append((SYMBOLS.get(ch, ch), i, i + 1))
             i += 1
         elif _precomposed(ch):  # ŷ is y_hat, as y followed by a combining circumflex
             letter, accent = _precomposed(ch)
@@ -167,6 +178,8 @@ def unicode_to_plain(text: str) -> Translation:
         out_text.append(s)
         origin.extend([start] * len(s))
         reach.extend([end] * len(s))
+    if any(c in text for c in "⊙∘" + _KRON):
+        out_text, origin, reach = _operands_of_products(text, "".join(out_text), origin, reach)
     out = Translation("".join(out_text))
     out.source = text
     out.origin = origin
@@ -203,3 +216,207 @@ def _superscripts(text: str, i: int, j: int) -> list:
             raise ParseError("a superscript minus needs a power after it (⁻¹, ⁻², ⁻ᵀ)", text, start)
         out.append(("^" + sign + digits, start, k))
     return out
+
+
+# ------------------------------------------------------------------ ⊗, ⊙ and ∘: their operands
+# As papers write them, A ⊗ B binds tighter than juxtaposition (A ⊗ Bᵀ C is kron(A, B') C, as LaTeX's
+# \otimes reads) and ⊙, ∘ looser (M ⊙ UVᵀ is M .* (U V'), where the plain .* shares juxtaposition's
+# precedence). The translation is read into atoms (a name, a number, a call, a group, a norm, with
+# their superscripts) and operators, and the parentheses those readings need are written in.
+
+_PLAIN_TOKEN = re.compile(r"\s*(?:(\|\|)|([A-Za-z_][A-Za-z0-9_]*)|((?:[0-9]+(?:\.[0-9]+)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?)"
+                          r"|(\.[*/^]|\*\*)|(.))", re.S)
+_ONE_NAME = re.compile(r"[A-Za-z][0-9]*(?:_[A-Za-z0-9]+)?")
+_GREEK_NAMES = frozenset(GREEK_LETTERS.values())
+
+
+class _Unread(Exception):
+    """The translation does not split into atoms here: it is left as it is, for the parser to refuse."""
+
+
+def _plain_tokens(plain: str) -> list:
+    out = []  # (kind, text, start, end, spaced)
+    pos = 0
+    while pos < len(plain):
+        m = _PLAIN_TOKEN.match(plain, pos)
+        if m is None or m.end() == pos:
+            break
+        bar, name, num, dotted, ch = m.groups()
+        k = next(i for i in range(1, 6) if m.group(i) is not None)
+        start = m.start(k)
+        kind = ("bar", "name", "num", "op", "char")[k - 1]
+        text = m.group(k)
+        if kind == "char" and text in "+-*/=,⊗":
+            kind = "op"
+        elif kind == "name" and text == "where":
+            kind = "op"
+        out.append((kind, text, start, m.end(), start > pos))
+        pos = m.end()
+    return out
+
+
+class _Atoms:
+    """The translation read into sequences of atoms and operators (nested groups are read too)."""
+
+    def __init__(self, toks):
+        self.toks = toks
+        self.i = 0
+        self.seqs = []  # every sequence read, innermost first: lists of ("atom", start, end, primary) / ("op", tok)
+
+    def peek(self, k=0):
+        j = self.i + k
+        return self.toks[j] if j < len(self.toks) else None
+
+    def sequence(self, closer=None):
+        items = []
+        while True:
+            t = self.peek()
+            if t is None:
+                if closer is not None:
+                    raise _Unread
+                break
+            kind, text = t[0], t[1]
+            if closer == "||" and kind == "bar" and items and items[-1][0] == "atom":
+                break
+            if kind == "char" and text in ")]>":
+                if closer != text:
+                    raise _Unread
+                break
+            if kind == "op" or kind == "char" and text not in "([<":
+                items.append(("op", t))
+                self.i += 1
+                continue
+            items.append(self.atom())
+        self.seqs.append(items)
+        return items
+
+    def group(self, closer):
+        self.i += 1
+        self.sequence(closer)
+        end = self.peek()
+        self.i += 1
+        return end[3]
+
+    def atom(self):
+        t = self.peek()
+        kind, text, start = t[0], t[1], t[2]
+        if kind == "bar":
+            self.i += 1
+            self.sequence("||")
+            end = self.peek()[3]
+            self.i += 1
+            primary = "norm"
+        elif kind == "char":  # ( [ <
+            end = self.group({"(": ")", "[": "]", "<": ">"}[text])
+            primary = "group"
+        else:
+            self.i += 1
+            end = t[3]
+            primary = text if kind == "name" else "number"
+            nxt = self.peek()
+            if kind == "name" and nxt is not None and nxt[1] == "(" and not nxt[4]:  # f(x): a call
+                end = self.group(")")
+                primary = "call"
+        while True:  # superscripts: ', ^2, ^-1, ^-T, ^(1/2), .^k, and a subscript after a norm (||X||_F)
+            t = self.peek()
+            if t is None:
+                break
+            if t[1] == "'":
+                self.i += 1
+                end = t[3]
+            elif t[1] in ("^", ".^"):
+                self.i += 1
+                u = self.peek()
+                if u is not None and u[1] in "-+":
+                    self.i += 1
+                    u = self.peek()
+                if u is None:
+                    raise _Unread
+                if u[1] == "(":
+                    end = self.group(")")
+                elif u[0] in ("name", "num"):
+                    self.i += 1
+                    end = u[3]
+                else:
+                    raise _Unread
+            elif t[0] == "name" and t[1].startswith("_") and not t[4]:
+                self.i += 1
+                end = t[3]
+            else:
+                break
+        return ("atom", start, end, primary)
+
+
+def _operands_of_products(source: str, plain: str, origin: list, reach: list):
+    """`plain` with A ⊗ B written kron(A, B) and the operands of ⊙ and ∘ put in parentheses."""
+    try:
+        reader = _Atoms(_plain_tokens(plain))
+        reader.sequence()
+    except (_Unread, TypeError, IndexError):
+        return [plain], origin, reach
+    opens, closes, replace = {}, {}, {}  # boundary -> inserted texts (created inner first); position -> text
+
+    def insert(start, end, before, after, at_source=None):
+        o = origin[start] if at_source is None else at_source
+        opens.setdefault(start, []).append((before, o, reach[start] if at_source is None else o + 1))
+        closes.setdefault(end, []).append((after, origin[end - 1], reach[end - 1]))
+
+    def bare_word(item):
+        return item[0] == "atom" and item[3] not in ("norm", "group", "call", "number") and \
+            _ONE_NAME.fullmatch(item[3]) is None and item[3] not in _GREEK_NAMES
+
+    for items in reader.seqs:
+        out, k = [], 0
+        while k < len(items):  # A ⊗ B ⊗ C: kron(kron(A, B), C)
+            it = items[k]
+            if it[0] == "op" and it[1][1] == _KRON and out and out[-1][0] == "atom" and k + 1 < len(items) \
+                    and items[k + 1][0] == "atom" and not bare_word(out[-1]) and not bare_word(items[k + 1]) \
+                    and not (len(out) > 1 and bare_word(out[-2])):
+                left, right = out.pop(), items[k + 1]
+                at = origin[it[1][2]]
+                insert(left[1], right[2], "kron(", ")", at_source=at)
+                replace[it[1][2]] = ","
+                out.append(("atom", left[1], right[2], "call"))
+                k += 2
+                continue
+            out.append(it)
+            k += 1
+        runs, k = [], 0  # M ⊙ U Vᵀ: the juxtaposed atoms on either side of ⊙, in parentheses
+        while k < len(out):
+            if out[k][0] == "atom":
+                j = k
+                while j < len(out) and out[j][0] == "atom":
+                    j += 1
+                runs.append((k, j))
+                k = j
+            else:
+                k += 1
+        for a, b in runs:
+            before = out[a - 1] if a else None
+            after = out[b] if b < len(out) else None
+
+            def hadamard(op):
+                return op is not None and op[0] == "op" and op[1][1] == ".*" and source[origin[op[1][2]]] in "⊙∘"
+            if not (hadamard(before) or hadamard(after) and not (
+                    before is not None and before[0] == "op" and before[1][1] in ("/", "./"))):
+                continue
+            if b - a > 1 or bare_word(out[a]):  # (UVᵀ: the letters U V, one name only if declared)
+                insert(out[a][1], out[b - 1][2], "(", ")")
+    if not opens and not replace:
+        return [plain], origin, reach
+    text, o2, r2 = [], [], []
+    for i in range(len(plain) + 1):
+        for s, o, r in closes.get(i, ()):
+            text.append(s)
+            o2.extend([o] * len(s))
+            r2.extend([r] * len(s))
+        for s, o, r in reversed(opens.get(i, ())):
+            text.append(s)
+            o2.extend([o] * len(s))
+            r2.extend([r] * len(s))
+        if i < len(plain):
+            c = replace.get(i, plain[i])
+            text.append(c)
+            o2.extend([origin[i]] * len(c))
+            r2.extend([reach[i]] * len(c))
+    return text, o2, r2

@@ -4,6 +4,7 @@ error points into the text as typed."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 
@@ -107,7 +108,7 @@ def test_a_superscript_minus_without_a_power_is_refused_where_it_stands():
         assert e.value.column == 2
 
 
-@pytest.mark.parametrize("text, hint", [("tr(A⊗B)", "kron\\(A, B\\)"), ("√ x", "sqrt"), ("∑ᵢ x", "sum\\(")])
+@pytest.mark.parametrize("text, hint", [("√ x", "sqrt"), ("∑ᵢ x", "sum\\(")])
 def test_a_pasted_symbol_without_a_spelling_says_what_to_write(text, hint):
     with pytest.raises(matcalc.MatcalcError, match=hint):
         matcalc.parse(text)
@@ -173,3 +174,47 @@ def test_a_root_over_a_number_with_a_name_pasted_or_a_sign_right_after_is_refuse
                                            ("x/√2 + y", "x / sqrt(2) + y")])
 def test_a_root_with_a_space_after_its_radicand_takes_that_alone(text, reading):
     assert matcalc.parse(text).reading == reading
+
+
+@pytest.mark.parametrize("text, latex", [("A ⊗ Bᵀ C", r"A \otimes B^\top C"), ("vec(X)ᵀ ⊗ I", r"\operatorname{vec}(X)^\top \otimes I"),
+                                         ("A ⊗ B ⊗ C", r"A \otimes B \otimes C"), ("Σ ⊗ I", r"\Sigma \otimes I")])
+def test_a_pasted_kronecker_sign_reads_as_otimes_does(text, latex):
+    # refused: "unexpected character '⊗' (CIRCLED TIMES); for a Kronecker product write kron(A, B)"
+    where = "A: matrix(n,n); B: matrix(m,m); C: matrix(m*n,k); X: matrix(m,n); Sigma: matrix(n,n)"
+    assert matcalc.parse(text, where=where) == matcalc.parse(latex, where=where)
+
+
+@pytest.mark.parametrize("text", ["exp x ⊗ y", "AB ⊗ C"])
+def test_a_kronecker_sign_beside_a_word_is_refused_with_kron_to_write(text):
+    with pytest.raises(ParseError, match=re.escape("write kron(A, B)")):
+        matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text, reading", [("‖M ⊙ UVᵀ − X‖²_F", "||M .* (U V') - X||_F^2"), ("A ∘ BC", "A .* (B C)"),
+                                           ("UVᵀ ⊙ M", "(U V') .* M"), ("w ⊙ X w", "w .* (X w)"),
+                                           ("A ∘ B⁻¹ C", "A .* (inv(B) C)"), ("A ⊙ B + C", "A .* B + C")])
+def test_a_pasted_hadamard_sign_takes_the_juxtaposed_products_on_either_side(text, reading):
+    # ‖M ⊙ UVᵀ − X‖ read (M .* U) V', U forced to M's size
+    assert matcalc.parse(text).reading == reading
+
+
+@pytest.mark.parametrize("text", ["Σ(x − y)²", "½Σ(x − μ)²", "-½ Σ(1 + log σ² − μ² − σ²)", "2Σ(x − y)", "1/n Σ(x − y)",
+                                  "x + Σ(y)", "(Σ(x − y))"])
+def test_a_sigma_before_a_group_at_the_start_of_a_term_is_refused_with_both_spellings(text):
+    # read the matrix Sigma times the group, making x, y, mu scalars
+    with pytest.raises(ParseError, match=re.escape("write sum(...)")) as e:
+        matcalc.parse(text)
+    assert "put a space, Σ (...)" in str(e.value)
+    assert e.value.column == text.index("Σ") + 1
+
+
+@pytest.mark.parametrize("text, reading", [("xᵀΣx", "x' Sigma x"), ("Σ⁻¹", "inv(Sigma)"),
+                                           ("(x − μ)ᵀΣ(x − μ)", "(x - mu)' Sigma (x - mu)"), ("Σ (x − y)", "Sigma (x - y)"),
+                                           ("A Σ(x − y)", "A Sigma (x - y)")])
+def test_sigma_after_a_factor_or_with_a_space_is_the_matrix(text, reading):
+    assert matcalc.parse(text).reading == reading
+
+
+def test_sigma_in_bars_after_a_log_is_not_taken_for_a_sum():
+    with pytest.raises(ParseError, match="logdet"):
+        matcalc.parse("log|Σ|")
