@@ -215,6 +215,7 @@ def typecheck(syn: Syn, text: str, decls: dict, want_scalar: bool = False):
     nogoods: list = []
     found = []
     first_error = None
+    clashes: list = []  # (kinds, the names that could end the clash, message), in the order met
     spread_refusals: dict = {}  # X - c: name -> the refusal, if the reading with c spread over X fits too
     not_scalar = None  # the cheapest reading that is not a scalar, when a scalar is wanted
     attempts = 0
@@ -259,6 +260,7 @@ def typecheck(syn: Syn, text: str, decls: dict, want_scalar: bool = False):
             if first_error is None:
                 first_error = c.message
             soft = [n for n in c.soft if n in kinds]
+            clashes.append((kinds, frozenset(soft), c.message))
             if not soft:
                 break  # no choice of kinds changes this conflict
             nogoods.append(tuple((n, kinds[n]) for n in soft))
@@ -287,6 +289,7 @@ def typecheck(syn: Syn, text: str, decls: dict, want_scalar: bool = False):
         _refuse_unprimed_quadratic_form(text, names, not_scalar[1], decls)  # (xAx + c: say what xAx is)
         raise ShapeError(_scalar_only_against_looks(text, found[0], not_scalar, look))
     if not found:
+        first_error = _clash_past_the_first(clashes) or first_error
         note = (f"\n(no reading of the undeclared names fits after {attempts} tries; declare their kinds "
                 f"with where=...)") if exhausted else ""
         if first_error and _PRODUCT_DIM.search(first_error):
@@ -351,6 +354,22 @@ def typecheck(syn: Syn, text: str, decls: dict, want_scalar: bool = False):
     ctx.reading = full_reading(ctx, root)
     ctx.inferred = inferred(ctx)
     return node, ctx
+
+
+def _clash_past_the_first(clashes: list):
+    """Where no reading fits: the clash met once the names of the first one were read otherwise, if
+    any (and so on while that holds). In (1 / n) sum((y - X w)^2), n as a vector clashes first, but n
+    as a scalar gets past it to the vector squared, which is what the text gets wrong: reporting
+    "n is a vector" would send the user to the wrong fix."""
+    if not clashes:
+        return None
+    kinds, soft, message = clashes[0]
+    for later, soft2, message2 in clashes[1:]:
+        changed = {n for n in later if later[n] != kinds.get(n)}
+        if changed and changed <= soft and not soft2 & changed and all(later[n] == clashes[0][0][n] for n in soft2):
+            # (the new clash is among names still read as they look: a fix there is what the text needs)
+            kinds, soft, message = later, soft2, message2
+    return message
 
 
 def _added_power(text: str, n: str) -> bool:

@@ -719,3 +719,9 @@ def test_a_chain_of_several_powers_advises_forms_that_parse():
     assert "write (X^-1)^-1 or X^(-1^-1)" in msg
     matcalc.parse("(X^-1)^-1")
     matcalc.parse("X^(-1^-1)", where="X: scalar")
+
+
+def test_where_no_reading_fits_the_clash_past_a_coefficient_read_as_a_vector_is_reported():
+    """(1 / n) sum((y - X w)^2) said n was a vector: n as a scalar gets past it to the vector squared."""
+    msg = str(error(ShapeError, "(1 / n) sum((y - X w)^2)"))
+    assert "for the entrywise power write (y - X w) .^ 2" in msg and "n is a vector" not in msg
