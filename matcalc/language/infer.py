@@ -276,7 +276,7 @@ class Ctx(DimSpace, NameRules):
                 self._refuse_scalar_in_run(s, parts)
             return out
         if k == "post":
-            if s.a.kind == "name" and s.a.a == "e" and s.b[0].kind == "pow" and not _is_t(s.b[0]) \
+            if s.a.kind == "name" and s.a.a == "e" and s.b[0].kind in ("pow", "epow") and not _is_t(s.b[0]) \
                     and "e" not in self.decls and "e" not in self.bindings:
                 if "e" in self.vars:
                     raise self._two_es()
@@ -583,6 +583,10 @@ class Ctx(DimSpace, NameRules):
                     rest_after.append(self.variable(p, pos, pos + len(p)))
                     pos += len(p)
                 e = Syn("name", parts[0], None, e.start, e.start + len(parts[0]))
+        if pf.kind == "epow" and base.op == "euler":  # e .^ (W x): the entrywise exponential, exp(W x)
+            ex = self.one(e)
+            new = self.mk("func", ("exp", ex), ex.shape, [base, pf])
+            return pieces[:-1] + [new] + rest_after
         if pf.kind == "epow":
             ex = self.one(e)
             if self.is_scalar(base) and not self.is_scalar(ex) and not ex.dep and not base.dep:
@@ -593,6 +597,14 @@ class Ctx(DimSpace, NameRules):
                 # needs its kind known from declarations or use (x .^ y with y: vector(n))
                 self.need_scalar(ex, "an elementwise power's exponent (unless it is declared an array of the "
                                      "base's shape)")
+                made = sorted(n for n in ex.dep if n not in self.decls and self.kinds.get(n) == "scalar"
+                              and n[:1].isupper() and not is_greek(n))
+                if made and not self.is_scalar(base):  # A .^ B: B made a number against its look
+                    n = made[0]
+                    raise self.clash(f"{self.src(base)} .^ {self.src(ex)} with {n} a scalar: {n} looks like a matrix, "
+                                     f"and an undeclared exponent is read as a number; for entrywise exponents declare "
+                                     f"{n} with the base's shape (where='{n}: matrix(m,n)'), for a number "
+                                     f"where='{n}: scalar'", ex)
             else:
                 self.same_shape(base, ex, "an elementwise power x .^ y of two arrays")
             new = self.mk("epow", (base, ex), base.shape, [base, pf])
@@ -997,7 +1009,11 @@ class Ctx(DimSpace, NameRules):
                                      f"; if {other} has {n}'s shape too, declare both (where='{n}, {other}: {kind}')"
                                      if other else ""), lone[0], spread[0])
             for _, t in terms:
-                if t.dep and self.is_scalar(t) and not (t.dep <= onto):
+                if t.dep and self.is_scalar(t) and not (t.dep <= onto) and not (
+                        _greek_power(t) and all(self.is_col(n) for n in nonscalar)):
+                    # (x.^2 + epsilon^2: a power of small Greek names, which no vector has, is spread over
+                    # a vector, where x would otherwise be read a scalar against its look; over a matrix,
+                    # K + sigma^2, it stays refused: papers mean sigma^2 I there)
                     names = ", ".join(sorted(t.dep))
                     raise self.clash(
                         f"cannot add {self.src(t)} (a scalar) to {self.src(first)} ({self.show(first)}): a scalar "
@@ -1224,6 +1240,21 @@ DIM_CALLS = ("ones", "zeros", "eye", "comm", "dim")  # calls whose arguments are
 _AXIS_CALLS = ("sum", "mean", "softmax", "logsumexp")
 #: calls that are trivial on a scalar (the scalar itself, or 1 for softmax)
 _STRUCTURAL_CALLS = frozenset({"sum", "mean", "softmax", "logsumexp", "tr", "det", "logdet", "diag", "vec", "kron"})
+
+
+def _greek_power(t: T) -> bool:
+    """Does a scalar typed tree rest only on undeclared small Greek names, with a power of them in it
+    (epsilon^2, 2 sigma^2: what no vector is)?"""
+    names = _undeclared_in(t)
+    if not names or not all(is_greek(n) and n[:1].islower() for n in names):
+        return False
+    stack = [t]
+    while stack:
+        n = stack.pop()
+        if n.op == "pow":
+            return True
+        stack.extend(_typed_children(n.args))
+    return False
 
 
 def _undeclared_in(t: T) -> frozenset:

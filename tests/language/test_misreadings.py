@@ -608,9 +608,17 @@ def test_softmax_of_a_row_with_the_index_written_is_what_it_says():
     ("sum(log(sigma^2 + (y - X w).^2))", "sigma"),           # Cauchy
     ("sum(x.^2 + lambda^2)", "lambda"),
 ])
-def test_a_scalar_looking_name_is_not_made_a_square_matrix_for_its_power_and_its_neighbours_with_it(text, name):
-    # delta^2 read as a matrix power made delta, b and A x - b square matrices and x a scalar
-    with pytest.raises(matcalc.ShapeError, match=re.escape(f"where='{name}: scalar'")):
+def test_a_power_of_a_small_greek_name_added_to_a_vector_is_a_scalar_spread_over_it(text, name):
+    # delta^2 read as a matrix power made delta, b and A x - b square matrices and x a scalar (then it was
+    # refused); no vector has a power, so the scalar is added to every entry, as the formula means
+    inferred = matcalc.parse(text).inferred
+    assert f"{name}: scalar" in inferred and ": matrix" not in inferred.replace("A: matrix", "").replace("X: matrix", "")
+
+
+@pytest.mark.parametrize("text", ["logdet(K + sigma^2)", "tr(X + sigma^2)"])
+def test_a_power_of_a_small_greek_name_added_to_a_matrix_stays_refused(text):
+    # papers mean sigma^2 I there, not sigma^2 added to every entry
+    with pytest.raises(matcalc.ShapeError, match=re.escape("where='sigma: scalar'")):
         matcalc.parse(text)
 
 
@@ -922,3 +930,17 @@ def test_a_softmax_that_is_not_attentions_times_a_matrix_reads_down_the_columns(
 def test_gradients_through_a_row_softmax_read_back(f):
     r = matcalc.grad(f, "V", where="s: scalar" if "/ s" in f else None)
     assert matcalc.parse(str(r), where=r.where).node is r.expr.node
+
+
+@pytest.mark.parametrize("text, reading", [("e .^ (W x)", "exp(W x)"), ("e.^x", "exp(x)"), ("sum(e .^ (W x))", "sum(exp(W x))")])
+def test_euler_e_to_an_entrywise_power_is_the_entrywise_exponential(text, reading):
+    # e .^ (W x) read W and x as scalars, and its gradient wrt W was a scalar's
+    e = matcalc.parse(text)
+    assert e.reading == reading and "W: scalar" not in e.inferred and "x: scalar" not in e.inferred
+
+
+@pytest.mark.parametrize("text", ["A.^B", "X .^ Y"])
+def test_a_capital_exponent_of_an_entrywise_power_is_not_read_as_a_number(text):
+    # A.^B read B as a scalar against its look
+    with pytest.raises(matcalc.ShapeError, match="exponent"):
+        matcalc.parse(text)
