@@ -304,8 +304,9 @@ def typecheck(syn: Syn, text: str, decls: dict, want_scalar: bool = False):
         ctx = reading[3]
         return ctx.spreads, (ctx.scalar_transposes if want_scalar else 0)
     found.sort(key=preference)
-    if len(found) > 1 and preference(found[0]) == preference(found[1]):
-        raise ShapeError(_ambiguous(text, found[0], found[1]))
+    if len(found) > 1 and preference(found[0]) == preference(found[1]) and not all(
+            _capitals_as_vectors(r[1], names) for r in found[:2]):
+        raise ShapeError(_ambiguous(text, found[0], found[1]))  # (where both read a capital as a vector, that is said)
     _, chosen, node, ctx, root = found[0]
     for n, message in spread_refusals.items():  # X - c: X a scalar against its look, or a matrix with c spread
         if chosen.get(n) == "scalar" and options(n)[0][1] != "scalar":
@@ -316,13 +317,12 @@ def typecheck(syn: Syn, text: str, decls: dict, want_scalar: bool = False):
                 continue  # (1 / (N - k): N a matrix does not fit, so N is the scalar)
             if not want_scalar or other.shape == SCALAR:
                 raise ShapeError(message)
-    for n in names:  # vec(X)' kron(B', A) vec(X): a capital read as a vector, against its look
-        if chosen[n] == "vector" and options(n)[0][1] == "matrix" and not is_greek(n):
-            kind = next(d for d in inferred(ctx).split("; ") if d.startswith(f"{n}:")).split(": ")[1]
-            joint = (" with the sizes of every name a Kronecker product or vec joins it to (a size that is a "
-                     "product is not solved for its factors)") if re.search(r"\b(kron|vec)\b", text) else ""
-            raise ShapeError(f"{n} looks like a matrix, but this reads it as a vector ({n}: {kind}): declare it "
-                             f"with its sizes (where='{n}: matrix(p,q)'){joint}, or where='{n}: {kind}' for a vector")
+    for n in _capitals_as_vectors(chosen, names)[:1]:  # vec(X)' kron(B', A) vec(X): a capital read as a vector
+        kind = next(d for d in inferred(ctx).split("; ") if d.startswith(f"{n}:")).split(": ")[1]
+        joint = (" with the sizes of every name a Kronecker product or vec joins it to (a size that is a "
+                 "product is not solved for its factors)") if re.search(r"\b(kron|vec)\b", text) else ""
+        raise ShapeError(f"{n} looks like a matrix, but this reads it as a vector ({n}: {kind}): declare it "
+                         f"with its sizes (where='{n}: matrix(p,q)'){joint}, or where='{n}: {kind}' for a vector")
     for n in names:  # sum(x^2): x, a vector by its look, made a square matrix only by the power
         if chosen[n] == "matrix" and options(n)[0][1] == "vector" and n in ruled_out:
             raise ShapeError(f"{n} looks like a vector, and a vector has no power {n}^k: this reads {n} as a square "
@@ -354,6 +354,12 @@ def typecheck(syn: Syn, text: str, decls: dict, want_scalar: bool = False):
     ctx.reading = full_reading(ctx, root)
     ctx.inferred = inferred(ctx)
     return node, ctx
+
+
+def _capitals_as_vectors(kinds: dict, names: list) -> list:
+    """The Latin capitals a reading makes vectors, against their look (tr(kron(A, B)): every reading
+    that fits does, since a size that is a product is not solved for its factors)."""
+    return [n for n in names if kinds[n] == "vector" and options(n)[0][1] == "matrix" and not is_greek(n)]
 
 
 def _clash_past_the_first(clashes: list):

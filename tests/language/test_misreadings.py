@@ -944,3 +944,10 @@ def test_a_capital_exponent_of_an_entrywise_power_is_not_read_as_a_number(text):
     # A.^B read B as a scalar against its look
     with pytest.raises(matcalc.ShapeError, match="exponent"):
         matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text", ["tr(kron(A, B))", "x'kron(A,B)x", "logdet(kron(A, B))"])
+def test_an_undeclared_kronecker_product_whose_every_reading_makes_a_capital_a_vector_asks_for_the_sizes(text):
+    # it offered two readings, each with one of A and B a vector
+    with pytest.raises(matcalc.ShapeError, match="looks like a matrix, but this reads it as a vector"):
+        matcalc.parse(text)
