@@ -131,6 +131,15 @@ class NameRules:
                 raise ParseError(f"'{text}(...)' reads as the product {' '.join(out)} (...), and matcalc has no "
                                  f"function {text} ({hint}); for the product put spaces ({' '.join(out)} (...)); "
                                  f"to name one quantity {text}, declare it (where='{text}: ...')", self.text, start)
+            letters = sub[1:]
+            if len(letters) >= 2 and letters.isalpha() and not rest and not self.known(text) \
+                    and getattr(self.text, "source", None) is None and "{" not in self.text \
+                    and letters[-1] in re.findall(r"[A-Za-z][A-Za-z0-9_]*", self.text):
+                # w'S_Bw: the subscript took the w that the text uses as a name elsewhere (w' S_B w)
+                head, last = text[:-1], letters[-1]
+                raise ParseError(f"'{text}' is one name (a subscript takes every letter after _), and {last} is a "
+                                 f"name of the text too: for {head} times {last} put a space ({head} {last}); to "
+                                 f"keep '{text}' one name, declare it (where='{text}: ...')", self.text, start)
             if len(out) >= 3 and "t" in out[1:-1] and not self.known("t"):
                 i = out.index("t", 1)
                 if out[i - 1] == out[i + 1] and out[i - 1][:1].isupper():  # AtA: A' A typed with a letter t
