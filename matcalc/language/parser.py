@@ -170,6 +170,12 @@ def _lookalikes(toks) -> None:
         elif t.type == "TICK" and nxt.type == "NUMBER" and str(nxt) == "1" and nxt.start_pos == t.end_pos:
             raise _Refused(nxt.start_pos, "'1 is the number 1; for the vector of ones write x' ones(n) (or sum(x) for "
                                           "the sum of the entries), for a product by 1 put a space")
+        elif t.type == "NAME" and str(t)[:1].isupper() and nxt.type == "NUMBER" and str(nxt) == "1" \
+                and nxt.start_pos > t.end_pos \
+                and (i + 2 >= len(toks) or toks[i + 2].type not in ("MULOP", "CARET", "DOTCARET")):
+            # diag(W 1), A 1: the vector of ones written as in papers (W\mathbf{1}), read as the number one
+            raise _Refused(nxt.start_pos, f"'{t} 1' multiplies by the number 1; for the vector of ones write "
+                                          f"{t} ones(n) (or sum({t}, 2) for the sums of the rows)")
         elif t.type == "NORM_CLOSE" and nxt.type == "NUMBER" and nxt.start_pos == t.end_pos:
             raise _Refused(nxt.start_pos, f"a number right after a norm: write ||...||_{nxt} for the {nxt}-norm, "
                                           f"or ||...|| * {nxt} for a product")
@@ -490,7 +496,7 @@ def _bad_character(text: str, pos: int) -> ParseError:
         hint = f"; '.{word.group(1)}' is NumPy's transpose: write {owner or 'X'}' (or {owner or 'X'}^T)"
     elif word and word.group(2):
         hint = f"; methods ('.{word.group(1)}(...)') are not in the language: write calls, as inv(X), tr(X), det(X)"
-    elif ch == "|" and re.search(r"log\s*\(?\s*$", text[:pos]):
+    elif ch == "|" and re.search(r"\b(?:log|ln)\s*\(?\s*$", text[:pos]):
         hint = "; the log-determinant log |X| is written logdet(X) or log(det(X))"
     elif ch == "|":
         hint = "; a norm is written ||x||, abs(x) is the absolute value and det(X) the determinant"

@@ -735,3 +735,12 @@ def test_where_no_reading_fits_the_clash_past_a_coefficient_read_as_a_vector_is_
     """(1 / n) sum((y - X w)^2) said n was a vector: n as a scalar gets past it to the vector squared."""
     msg = str(error(ShapeError, "(1 / n) sum((y - X w)^2)"))
     assert "for the entrywise power write (y - X w) .^ 2" in msg and "n is a vector" not in msg
+
+
+def test_a_matrix_times_the_number_one_asks_for_the_vector_of_ones():
+    """diag(W 1) - W (a graph Laplacian as papers write it) gave a shape clash that never said 1 is a number."""
+    assert "for the vector of ones write W ones(n)" in str(parse_error("diag(W 1) - W"))
+
+
+def test_ln_before_a_bar_gets_the_log_determinant_hint():
+    assert "logdet(X)" in str(parse_error("ln|C|"))
