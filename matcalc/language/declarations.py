@@ -53,6 +53,9 @@ class Decl:
     dims: tuple = ()
     props: frozenset = factory(frozenset)
     declared: bool = True
+    #: the structural properties (symmetric, spd, diagonal, ...) left out of `props` while the formula
+    #: is read as typed (expression.parse); what a reading may still rely on (D^(-1/2) of a diagonal D)
+    relaxed: frozenset = factory(frozenset)
 
     def describe(self) -> str:
         s = self.kind

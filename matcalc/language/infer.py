@@ -635,6 +635,8 @@ class Ctx(DimSpace, NameRules):
             new = self.mk("pow", (base, ex), base.shape, [base, pf])
             return pieces[:-1] + [new] + rest_after
         k = self.const_value(e)
+        if (k is None or k.denominator != 1) and base.op == "var" and "diagonal" in base.args[1].props | base.args[1].relaxed:
+            return pieces[:-1] + [self._diagonal_power(base, self.one(e), pf)] + rest_after
         if k is None or k.denominator != 1:
             what = self.text[e.start:e.end]
             msg = (f"{self.src(base)}^{what}: {self.src(base)} is {self.show(base)}, and a matrix power needs an "
@@ -716,6 +718,19 @@ class Ctx(DimSpace, NameRules):
         if len(seq) <= 2:  # one binary operation: its typed node is the product
             return acc
         return T("product", (tuple(seq),), acc.shape, acc.start, acc.end)
+
+    def _diagonal_power(self, d: T, ex: T, pf) -> T:
+        """D^(-1/2), D^p for a declared diagonal D (the normalized Laplacian's D^(-1/2) W D^(-1/2)): the
+        power of each diagonal entry, diag(diag(D) .^ p). A real power of a negative entry has no real
+        value, so D must be declared spd; other matrices' non-integer powers stay refused."""
+        self.need_scalar(ex, "an exponent")
+        name = d.args[0]
+        if "spd" not in d.args[1].props | d.args[1].relaxed:
+            raise ShapeError(f"{self.src(d)}^{self.src(ex)}: a non-integer power of the diagonal {name} needs positive "
+                             f"diagonal entries: declare it spd (where='{name}: matrix(n,n) diagonal spd')")
+        entries = self.mk("diagpart", (d,), (d.shape[0], self.unit), [d])
+        powered = self.mk("epow", (entries, ex), entries.shape, [d, pf])
+        return self.mk("diag", (powered,), d.shape, [d, pf])
 
     def _refuse_entrywise_then_juxtaposed(self, seq: list, i: int) -> None:
         """M .* U V': .* binds as the product does, left to right ((M .* U) V', U made M's size), where

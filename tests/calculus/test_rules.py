@@ -110,3 +110,11 @@ def test_a_function_defined_only_by_its_formula_gets_its_derivative_from_sympy()
     d = sympy_derivative(spec.sympy, u)   # exp(u) / (1 + exp(u)), elementwise
     v = np.array([-1.0, 0.5, 2.0])
     assert np.allclose(d.evaluate({"u": v}), 1 / (1 + np.exp(-v)))
+
+
+@pytest.mark.parametrize("wrt", ["X", "D", "W"])
+def test_the_fractional_power_of_a_diagonal_matrix_differentiates_as_its_entries_powers(wrt):
+    # the normalized Laplacian's D^(-1/2) is diag(diag(D).^(-1/2)) for a diagonal spd D
+    where = "D: matrix(n,n) diagonal spd; W: matrix(n,n) symmetric; X: matrix(n,k)"
+    r = matcalc.grad("tr(X'(I - D^(-1/2) W D^(-1/2))X)", wrt, where=where)
+    assert r.check(), r.check()

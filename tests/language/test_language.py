@@ -321,3 +321,14 @@ def test_a_one_by_one_variable_with_a_square_matrix_property_reads_back_from_the
 def test_a_negated_group_is_an_exponent():
     # x^-(1/2) was refused with a message that listed '(' among the tokens it expected
     assert matcalc.parse("x^-(1/2)").reading == "x^(-(1 / 2))"
+
+
+def test_a_declared_diagonal_spd_matrix_takes_a_fractional_power_entry_by_entry():
+    # the normalized Laplacian's D^(-1/2) was refused as a matrix power
+    e = matcalc.parse("D^(-1/2) W D^(-1/2)", where="D: matrix(n,n) diagonal spd")
+    assert e.reading == "diag(diag(D).^(-(1 / 2))) W diag(diag(D).^(-(1 / 2)))"
+
+
+def test_a_fractional_power_of_a_diagonal_matrix_not_declared_spd_is_refused_asking_for_it():
+    with pytest.raises(matcalc.ShapeError, match="declare it spd"):
+        matcalc.parse("D^(1/2)", where="D: matrix(n,n) diagonal")
