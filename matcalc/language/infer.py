@@ -597,14 +597,6 @@ class Ctx(DimSpace, NameRules):
                 # needs its kind known from declarations or use (x .^ y with y: vector(n))
                 self.need_scalar(ex, "an elementwise power's exponent (unless it is declared an array of the "
                                      "base's shape)")
-                made = sorted(n for n in ex.dep if n not in self.decls and self.kinds.get(n) == "scalar"
-                              and n[:1].isupper() and not is_greek(n))
-                if made and not self.is_scalar(base):  # A .^ B: B made a number against its look
-                    n = made[0]
-                    raise self.clash(f"{self.src(base)} .^ {self.src(ex)} with {n} a scalar: {n} looks like a matrix, "
-                                     f"and an undeclared exponent is read as a number; for entrywise exponents declare "
-                                     f"{n} with the base's shape (where='{n}: matrix(m,n)'), for a number "
-                                     f"where='{n}: scalar'", ex)
             else:
                 self.same_shape(base, ex, "an elementwise power x .^ y of two arrays")
             new = self.mk("epow", (base, ex), base.shape, [base, pf])
@@ -739,11 +731,14 @@ class Ctx(DimSpace, NameRules):
         op, t = seq[i]
         if op not in (".*", "./") or seq[i + 1][0] != "":
             return
-        rest = [self.src(seq[i + 1][1])]
+        after = [seq[i + 1][1]]
         for o, x in seq[i + 2:]:
             if o != "":
                 break
-            rest.append(self.src(x))
+            after.append(x)
+        if all(self.is_scalar(x) for x in after):
+            return  # (w .* w lambda, x .* y 2: a scalar factor, the same both ways)
+        rest = [self.src(x) for x in after]
         left = " ".join(self.src(x) for _, x in seq[:i])
         right, after = self.src(t), " ".join(rest)
         raise ParseError(f"'{left} {op} {right} {after}' reads ({left} {op} {right}) {after}: {op} binds as the "

@@ -61,6 +61,8 @@ _DELIMS = {"(": ("(", "open"), ")": (")", "close"), "[": ("(", "open"), "]": (")
            "|": ("abs", None), "vert": ("abs", None), "mid": ("abs", None), "lvert": ("abs", "open"), "rvert": ("abs", "close"),
            "‖": ("norm", None), "Vert": ("norm", None), "lVert": ("norm", "open"), "rVert": ("norm", "close"),
            "langle": ("<", "open"), "rangle": (">", "close"), ".": ("none", None)}
+#: the language's function names: one written bare at the head of a run beside \odot is not grouped
+_BARE_FUNCTIONS = frozenset(all_names())
 #: function commands and their names in the language (\det, \log, ... and those the registry prints)
 _FUNC_COMMANDS = {"det": "det", "ln": "log", "log": "log", "exp": "exp", "Tr": "tr", "tr": "tr", "trace": "tr",
                   "diag": "diag", "sgn": "sign"}
@@ -430,7 +432,10 @@ class _Reader:
         out, k = [], 0
         for r, (a, b) in enumerate(runs):
             out.extend(items[k:a])
-            if r in wrap and b - a > 1:
+            bare = any("".join(x for x, _, _ in it.pieces).strip() in _BARE_FUNCTIONS for it in items[a:b])
+            if r in wrap and b - a > 1 and not bare:
+                # (\sum x \odot y, \log p \odot y: a function without parentheses is left to the plain
+                # reader, which refuses it with both readings: sum(x .* y) or sum(x) .* y)
                 run = items[a:b]
                 out.append(_Item(_wrap(_join(run), run[0].start, run[-1].end), "operand", run[0].start, run[-1].end))
             else:
@@ -894,9 +899,9 @@ class _Reader:
             top = "".join(x for x, _, _ in num.pieces).replace(" ", "")
             bottom = "".join(x for x, _, _ in den.pieces).replace(" ", "")
             if re.fullmatch(r"(d|partial)[A-Za-z_0-9]*", top) and re.fullmatch(r"(d|partial)[A-Za-z]\w*", bottom) \
-                    and not any(self.src[a.start:a.end].lstrip("{ ").startswith("\\") for a in (num, den)):
-                # \frac{d}{dx} x^3, \frac{\partial f}{\partial x}: Leibniz notation, not a quotient (a d that
-                # is a command's first letter, \frac{\det A}{\det B}, is no d)
+                    and not (top.startswith("det") or bottom.startswith("det")):
+                # \frac{d}{dx} x^3, \frac{\partial f}{\partial x}, \frac{\delta f}{\delta x}: Leibniz notation,
+                # not a quotient (the d of det, \frac{\det A}{\det B}, is no d)
                 raise self.error("\\frac{d}{dx} is the derivative, which is not written in the formula: give the "
                                  "function alone and differentiate it with grad(f, 'x') (or --wrt x)", t.start)
             pieces = (num.pieces if _simple(num.pieces) else _wrap(num.pieces, num.start, num.end)) + \

@@ -132,10 +132,11 @@ class NameRules:
                                  f"function {text} ({hint}); for the product put spaces ({' '.join(out)} (...)); "
                                  f"to name one quantity {text}, declare it (where='{text}: ...')", self.text, start)
             letters = sub[1:]
-            if len(letters) >= 2 and letters.isalpha() and not rest and not self.known(text) \
+            if re.fullmatch(r"[A-Z]+[a-z]", letters) and not rest and not self.known(text) \
                     and getattr(self.text, "source", None) is None and "{" not in self.text \
                     and letters[-1] in re.findall(r"[A-Za-z][A-Za-z0-9_]*", self.text):
-                # w'S_Bw: the subscript took the w that the text uses as a name elsewhere (w' S_B w)
+                # w'S_Bw: the subscript's capitals took the w that the text uses as a name elsewhere (w' S_B w;
+                # all-small subscripts, S_xx, W_hh, x_max, are names as written)
                 head, last = text[:-1], letters[-1]
                 raise ParseError(f"'{text}' is one name (a subscript takes every letter after _), and {last} is a "
                                  f"name of the text too: for {head} times {last} put a space ({head} {last}); to "

@@ -57,7 +57,7 @@ def read(text: str, decls: dict, want_scalar: bool = False) -> tuple:
             raise in_source(e, plain) from None
         return refuse_ambiguous_bars(text, decls, plain, result, _read_plain, final)
     if has_unicode_math(text):
-        plain = unicode_to_plain(text)
+        plain = unicode_to_plain(text, frozenset(decls))
         try:
             return _read_plain(plain, decls, want_scalar)
         except MatcalcError as e:

@@ -19,6 +19,7 @@ import re
 import unicodedata
 
 from ..core.errors import ParseError
+from ..core.functions import all_names
 from .source_map import Translation
 
 GREEK_LETTERS = {
@@ -83,8 +84,9 @@ def greek_names(text: str) -> str:
     return "".join(GREEK_LETTERS.get(ch, ch) for ch in text)
 
 
-def unicode_to_plain(text: str) -> Translation:
-    """`text` in the plain language, each character mapped back to its position in `text`."""
+def unicode_to_plain(text: str, declared: frozenset = frozenset()) -> Translation:
+    """`text` in the plain language, each character mapped back to its position in `text`.
+    `declared`: the names of the declarations (Σ declared is the matrix Sigma, never a summation sign)."""
     pieces = []  # (plain text, start, end in the source)
     i, n = 0, len(text)
     while i < n:
@@ -115,7 +117,7 @@ def unicode_to_plain(text: str) -> Translation:
             before = " " if len(letter) > 1 and pieces and pieces[-1][0][-1:].isalnum() else ""
             pieces.append((before + letter, i, i + 1))
             i += 1
-        elif ch == "Σ" and text[i + 1:i + 2] == "(" and _TERM_START.search(text[:i]):
+        elif ch == "Σ" and text[i + 1:i + 2] == "(" and "Sigma" not in declared and _TERM_START.search(text[:i]):
             raise ParseError("Σ(...) here may be the summation sign or the matrix Sigma times the group: for the sum "
                              "of the entries write sum(...), for the matrix Sigma times the group put a space, "
                              "Σ (...)", text, i)
@@ -228,6 +230,7 @@ _PLAIN_TOKEN = re.compile(r"\s*(?:(\|\|)|([A-Za-z_][A-Za-z0-9_]*)|((?:[0-9]+(?:\
                           r"|(\.[*/^]|\*\*)|(.))", re.S)
 _ONE_NAME = re.compile(r"[A-Za-z][0-9]*(?:_[A-Za-z0-9]+)?")
 _GREEK_NAMES = frozenset(GREEK_LETTERS.values())
+_FUNCTION_NAMES = frozenset(all_names())
 
 
 class _Unread(Exception):
@@ -400,6 +403,8 @@ def _operands_of_products(source: str, plain: str, origin: list, reach: list):
             if not (hadamard(before) or hadamard(after) and not (
                     before is not None and before[0] == "op" and before[1][1] in ("/", "./"))):
                 continue
+            if any(out[x][3] in _FUNCTION_NAMES for x in range(a, b)):
+                continue  # (sum x ⊙ y, log p ⊙ y: a bare function is left to the plain reader's two readings)
             if b - a > 1 or bare_word(out[a]):  # (UVᵀ: the letters U V, one name only if declared)
                 insert(out[a][1], out[b - 1][2], "(", ")")
     if not opens and not replace:

@@ -600,17 +600,19 @@ def test_a_declaration_differing_in_case_whose_kind_is_the_used_names_look_is_an
 
 def test_a_declared_subscripted_name_with_a_letter_pasted_after_it_in_the_text_is_an_error_saying_so():
     """w'S_ww with S_w declared read a new name S_ww."""
-    assert "for S_w times w put a space (S_w w)" in str(error(ParseError, "w'S_ww", where="S_w: matrix(n,n)"))
+    assert "for S_w times w put a space (S_w w)" in str(error(DeclarationError, "w'S_ww", where="S_w: matrix(n,n)"))
 
 
-@pytest.mark.parametrize("text, fix", [("(w'S_Bw)/(w'S_Ww)", "S_B w"), ("x'A_kx", "A_k x")])
+@pytest.mark.parametrize("text, fix", [("(w'S_Bw)/(w'S_Ww)", "S_B w"), ("x'W_Hx", "W_H x")])
 def test_a_subscript_that_took_a_name_of_the_text_is_an_error_with_the_space_to_write(text, fix):
     """w'S_Bw read S_Bw as one name, a matrix, and w' S_Bw was a row (the quadratic form w' S_B w lost)."""
     assert f"put a space ({fix})" in str(error(ParseError, text))
 
 
-def test_a_subscript_of_several_letters_none_of_them_a_name_elsewhere_is_one_name():
-    assert matcalc.parse("W_out h + b").inferred.startswith("W_out: matrix")
+@pytest.mark.parametrize("text, name", [("W_out h + t", "W_out"), ("x'S_xx x", "S_xx"), ("||w_new - w||^2", "w_new"),
+                                        ("exp(x - x_max)", "x_max"), ("W_hh h + W_xh x", "W_xh")])
+def test_a_subscript_of_small_letters_is_one_name_even_where_its_last_letter_is_a_name_too(text, name):
+    assert f"{name}: " in matcalc.parse(text).inferred
 
 
 def test_a_declared_scalar_beside_a_matrix_differing_in_case_is_allowed():

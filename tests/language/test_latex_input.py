@@ -659,3 +659,17 @@ def test_odot_power_is_the_entrywise_power():
 def test_symbf_and_bold_are_bold_names(text):
     # refused: "unknown LaTeX command \symbf"
     assert matcalc.parse(text) == matcalc.parse(r"\mathbf{x}^\top A \mathbf{x}")
+
+
+@pytest.mark.parametrize("latex", [r"\frac{\delta f}{\delta x}", r"\frac{\delta L}{\delta w}"])
+def test_variational_derivative_notation_is_refused_as_the_derivative(latex):
+    with pytest.raises(ParseError, match="is the derivative"):
+        matcalc.parse(latex)
+
+
+@pytest.mark.parametrize("latex", [r"\sum x \odot y", r"-\sum y \odot \log(p)", r"\lambda \sum w \odot w",
+                                   r"\log p \odot y"])
+def test_a_bare_function_beside_a_hadamard_operator_is_refused_with_both_readings(latex):
+    # grouping the run beside \odot read \sum x \odot y as sum(x) .* y, printed sum(x) y
+    with pytest.raises(ParseError, match="has two readings"):
+        matcalc.parse(latex)

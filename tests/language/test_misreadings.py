@@ -939,15 +939,15 @@ def test_euler_e_to_an_entrywise_power_is_the_entrywise_exponential(text, readin
     assert e.reading == reading and "W: scalar" not in e.inferred and "x: scalar" not in e.inferred
 
 
-@pytest.mark.parametrize("text", ["A.^B", "X .^ Y"])
-def test_a_capital_exponent_of_an_entrywise_power_is_not_read_as_a_number(text):
-    # A.^B read B as a scalar against its look
-    with pytest.raises(matcalc.ShapeError, match="exponent"):
-        matcalc.parse(text)
-
 
 @pytest.mark.parametrize("text", ["tr(kron(A, B))", "x'kron(A,B)x", "logdet(kron(A, B))"])
 def test_an_undeclared_kronecker_product_whose_every_reading_makes_a_capital_a_vector_asks_for_the_sizes(text):
     # it offered two readings, each with one of A and B a vector
     with pytest.raises(matcalc.ShapeError, match="looks like a matrix, but this reads it as a vector"):
         matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text", ["w .* w lambda", "x .* y 2", "x ./ y 2"])
+def test_an_entrywise_operation_followed_by_a_scalar_factor_reads_left_to_right(text):
+    # both readings are one value: refusing them asked for parentheses that change nothing
+    assert matcalc.parse(text).reading.startswith("(")

@@ -218,3 +218,16 @@ def test_sigma_after_a_factor_or_with_a_space_is_the_matrix(text, reading):
 def test_sigma_in_bars_after_a_log_is_not_taken_for_a_sum():
     with pytest.raises(ParseError, match="logdet"):
         matcalc.parse("log|Σ|")
+
+
+@pytest.mark.parametrize("text", ["tr(Σ(x − μ)(x − μ)ᵀ)", "Σ(A + B)", "2Σ(x)"])
+def test_sigma_before_a_group_is_the_declared_matrix_where_it_is_declared(text):
+    # refused as a possible summation sign even with Σ declared a matrix
+    assert "Sigma" in matcalc.parse(text, where="Σ: matrix(n,n) spd; A, B: matrix(n,n)").reading
+
+
+@pytest.mark.parametrize("text", ["sum x ⊙ y", "log p ⊙ y", "λ sum w ⊙ w"])
+def test_a_bare_function_beside_a_pasted_hadamard_sign_is_refused_with_both_readings(text):
+    # grouping the run beside ⊙ read sum x ⊙ y as sum(x) .* y
+    with pytest.raises(ParseError, match="has two readings"):
+        matcalc.parse(text)
