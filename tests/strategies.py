@@ -783,7 +783,9 @@ class Printer:
                 rt, _ = self._paren(right, in_norm, FACTOR)
                 if sym == " " and in_norm and rt.startswith("||"):
                     rt = "(" + self._p(right, False)[0] + ")"
-            if sym == " ":
+            if sym == " " and right.op == "num" and rt == "1":
+                out = f"{lt} * {rt}"  # (K 1 is refused: papers' W 1 means the vector of ones)
+            elif sym == " ":
                 out = f"{lt} {rt}"
             elif sym == "*":
                 out = f"{lt}*{rt}" if len(lt) < 3 else f"{lt} * {rt}"
