@@ -790,7 +790,7 @@ class Printer:
             elif sym == "*":
                 out = f"{lt}*{rt}" if len(lt) < 3 else f"{lt} * {rt}"
             elif sym == "/" and not rt.startswith("-"):
-                if re.search(r"\^\s*-?\s*[0-9]+$", lt):  # (p .^ -1/2 is refused as a fractional power)
+                if re.search(r"\^\s*-?\s*(?:[0-9]+|T)$", lt):  # (p .^ -1/2, A^-T/2: refused as fractional powers)
                     lt = "(" + lt + ")"
                 out = f"{lt}/{rt}"  # (a spaced / before a product, t / 2 t, reads as a fraction bar: refused)
             else:

@@ -173,9 +173,12 @@ def _lookalikes(toks) -> None:
         elif t.type == "NAME" and str(t)[:1].isupper() and nxt.type == "NUMBER" and str(nxt) == "1" \
                 and nxt.start_pos > t.end_pos \
                 and (i + 2 >= len(toks) or toks[i + 2].type not in ("MULOP", "CARET", "DOTCARET")):
-            # diag(W 1), A 1: the vector of ones written as in papers (W\mathbf{1}), read as the number one
+            # diag(W 1), A 1, x^T 1: the vector of ones written as in papers (W\mathbf{1}), read as the number one
+            if i >= 2 and toks[i - 1].type == "CARET":  # x^T 1: the transpose's T
+                t = f"{toks[i - 2]}^{t}"
             raise _Refused(nxt.start_pos, f"'{t} 1' multiplies by the number 1; for the vector of ones write "
-                                          f"{t} ones(n) (or sum({t}, 2) for the sums of the rows)")
+                                          f"{t} ones(n) (or sum({t.split('^')[0]}{', 2' if '^' not in t else ''}) "
+                                          f"for the {'sums of the rows' if '^' not in t else 'sum of the entries'})")
         elif t.type == "NORM_CLOSE" and nxt.type == "NUMBER" and nxt.start_pos == t.end_pos:
             raise _Refused(nxt.start_pos, f"a number right after a norm: write ||...||_{nxt} for the {nxt}-norm, "
                                           f"or ||...|| * {nxt} for a product")
