@@ -781,9 +781,17 @@ class Ctx(DimSpace, NameRules):
                 continue  # (log(s))
             if x.op in ("div", "neg", "paren") and self._array_only_by_coefficients(x):
                 continue  # ((N) / (2)): LaTeX's \frac{N}{2}, a product in the product
+            if self._sum_of_lone_names(x):
+                continue  # ((nu - p - 1)/2 log det X: the Wishart's coefficient)
             if any(not is_greek(n) for n in x.dep):
                 return False
         return True
+
+    def _sum_of_lone_names(self, t: T) -> bool:
+        """Is t (in parentheses) a sum of numbers and lone undeclared names, as nu - p - 1?"""
+        while t.op in ("neg", "paren") and t.args and isinstance(t.args[0], T):
+            t = t.args[0]
+        return t.op == "sum" and all(x.op == "num" or x.op == "var" and x.soft for _, x in t.args)
 
     def _declared_scalar_in(self, t: T) -> bool:
         """Does a typed tree use a declared scalar (X w + b, b: scalar: spread over X w on purpose)?"""

@@ -951,3 +951,11 @@ def test_an_undeclared_kronecker_product_whose_every_reading_makes_a_capital_a_v
 def test_an_entrywise_operation_followed_by_a_scalar_factor_reads_left_to_right(text):
     # both readings are one value: refusing them asked for parentheses that change nothing
     assert matcalc.parse(text).reading.startswith("(")
+
+
+@pytest.mark.parametrize("text, names", [("(nu - p - 1)/2 log det X - 1/2 tr(V^-1 X)", ("nu", "p")),
+                                         ("(n - 1) log(s) + ||x||^2", ("n", "s"))])
+def test_a_parenthesized_sum_of_lone_names_as_a_coefficient_is_a_scalar(text, names):
+    # the Wishart log-density read nu and p as vectors, and the trace was added to every entry
+    inferred = matcalc.parse(text).inferred
+    assert all(f"{n}: scalar" in inferred for n in names)
