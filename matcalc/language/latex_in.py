@@ -1206,11 +1206,32 @@ def latex_to_plain(src: str, decls: dict | None = None, ones: str = "vector(1)",
     return out, r.used_ones
 
 
+def _determinant_bars(src: str, plain: Translation) -> set:
+    """The bars that papers write for a determinant: a log's argument (log|Sigma|), or raised to a
+    negative or fractional power (|Sigma|^{-1/2}, the Gaussian density's, where the entrywise
+    absolute value would need an entrywise power); |A| and |A|^2 alone stay ambiguous."""
+    out = set()
+    for pos in plain.bars:
+        if _LOG_BEFORE.search(src[:pos]):
+            out.add(pos)
+            continue
+        opening = _BAR.search(src, pos)
+        close = _BAR.search(src, opening.end()) if opening else None
+        if close is not None and _FRACTIONAL_POWER.match(src, close.end()):
+            out.add(pos)
+    return out
+
+
+#: a negative or fractional superscript right after a closing bar: ^{-1/2}, ^{-\frac{1}{2}}, ^{1/2}, ^-1
+_FRACTIONAL_POWER = re.compile(r"\s*\^\s*(?:\{\s*)?(?:-|−|\\frac|[0-9]+\s*/)")
+
+
 def logged_bars_reading(src: str, decls: dict, plain: Translation, read):
-    """The reading with the bars a log applies to as determinants (-1/2 log|Sigma| - 1/2 (x - mu)'
-    Sigma^-1 (x - mu), whose absolute-value reading does not fit), where it reads with every
-    name that it makes a matrix looking like one; else None."""
-    logged = {pos: "det" for pos in plain.bars if _LOG_BEFORE.search(src[:pos])}
+    """The reading with the bars a log applies to, or raised to a negative or fractional power, as
+    determinants (-1/2 log|Sigma| - 1/2 (x - mu)' Sigma^-1 (x - mu), |Sigma|^{-1/2} exp(...), whose
+    absolute-value readings do not fit), where it reads with every name that it makes a matrix
+    looking like one; else None."""
+    logged = {pos: "det" for pos in _determinant_bars(src, plain)}
     if not logged:
         return None
     inside = set()
@@ -1254,7 +1275,7 @@ def refuse_ambiguous_bars(src: str, decls: dict, plain: Translation, result: tup
     logged = set()
     if logged_result is not None:
         result = logged_result
-        logged = {pos for pos in plain.bars if _LOG_BEFORE.search(src[:pos])}
+        logged = _determinant_bars(src, plain)
     for pos in plain.bars:
         if pos in logged:
             continue

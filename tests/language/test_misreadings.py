@@ -639,8 +639,7 @@ def test_a_gradient_may_still_overrule_a_greek_names_look():
     assert str(matcalc.grad("theta' Sigma theta", "theta")) == "(Sigma + Sigma') theta"
 
 
-@pytest.mark.parametrize("text", [r"(2\pi)^{-n/2} |\Sigma|^{-1/2} \exp(-\frac12 (x-\mu)^T \Sigma^{-1} (x-\mu))",
-                                  r"x^T \Sigma^{-1} x + |\Sigma|"])
+@pytest.mark.parametrize("text", [r"x^T \Sigma^{-1} x + |\Sigma|", r"x^T \Sigma^{-1} x + |\Sigma|^2"])
 def test_bars_around_a_matrix_looking_name_are_refused_where_only_a_scalar_makes_them_abs(text):
     # the absolute-value reading made Sigma a scalar and Sigma^{-1} the number 1/Sigma
     with pytest.raises(ParseError, match=re.escape("the determinant (write \\det(...))")):
@@ -719,10 +718,18 @@ def test_leibniz_notation_in_latex_is_refused_not_read_as_a_quotient(text):
         matcalc.parse(text)
 
 
-def test_bars_around_a_declared_matrix_with_a_fractional_power_name_both_readings():
-    # the absolute-value reading failed and its error advised the entrywise power abs(Sigma) .^ (-1/2)
-    with pytest.raises(ParseError, match=re.escape("the determinant (write \\det(...))")):
-        matcalc.parse(r"|\Sigma|^{-1/2}", where="Sigma: matrix(n,n) spd")
+@pytest.mark.parametrize("text, where", [
+    (r"(2\pi)^{-n/2} |\Sigma|^{-1/2} \exp(-\frac12 (x-\mu)^T \Sigma^{-1} (x-\mu))", ""),
+    (r"|\Sigma|^{-1/2}", "Sigma: matrix(n,n) spd"), (r"\left|\Sigma\right|^{-\frac{1}{2}}", "")])
+def test_bars_around_a_matrix_raised_to_a_negative_or_fractional_power_are_its_determinant(text, where):
+    # the Gaussian density's |Sigma|^{-1/2}: refused with both readings (before: read Sigma as a scalar),
+    # where the entrywise absolute value would need an entrywise power
+    e = matcalc.parse(text, where=where)
+    assert "det(Sigma)^(-(1 / 2))" in e.reading and "Sigma: matrix" in e.inferred
+
+
+def test_bars_around_a_scalar_raised_to_a_fractional_power_keep_the_absolute_value():
+    assert matcalc.parse(r"|s|^{-1/2} + \alpha").reading.startswith("abs(s)")
 
 
 @pytest.mark.parametrize("text, name", [("||y - X w||^2 + c ||w||^2", "c"),
