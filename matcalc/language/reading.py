@@ -62,12 +62,13 @@ def explicit(ctx, t) -> str:
         last = max((i for i, (o, _) in enumerate(seq) if o), default=0)
         acc = _operand(ctx, seq[0][1])
         for i, (o, x) in enumerate(seq[1:], 1):
-            acc = f"{acc} {o} {_operand(ctx, x)}" if o else f"{acc} {_operand(ctx, x)}"
+            # (a number after a factor is written with *: K 1 reads back as papers' vector of ones, refused)
+            acc = f"{acc} {o} {_operand(ctx, x)}" if o else f"{acc} {'* ' if x.op == 'num' else ''}{_operand(ctx, x)}"
             if i <= last and i < len(seq) - 1:
                 acc = f"({acc})"  # left to right: (1 / 2) x
         return acc
     if k in ("smul", "matmul"):
-        return f"{_operand(ctx, a[0])} {_operand(ctx, a[1])}"
+        return f"{_operand(ctx, a[0])} {'* ' if a[1].op == 'num' else ''}{_operand(ctx, a[1])}"
     if k in ("div", "hadamard", "ediv"):
         sym = {"div": "/", "hadamard": ".*", "ediv": "./"}[k]
         return f"{_operand(ctx, a[0])} {sym} {_operand(ctx, a[1])}"
