@@ -623,6 +623,8 @@ def matpow(x: Expr, k: int) -> Expr:
         return x
     if isinstance(x, Identity) or (isinstance(x, Zero) and k > 0):  # (0^k = 0: tr((C - C)^2) is 0)
         return x
+    if isinstance(x, Ones) and k > 0:  # ones(n, n)^k = n^(k-1) ones(n, n), as the product of ones is
+        return mul(power(dimsize(x.shape[0]), num(k - 1)), x)
     if isinstance(x, Inverse):
         return matpow(x.arg, -k)
     if isinstance(x, MatPow):

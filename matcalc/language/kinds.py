@@ -318,7 +318,7 @@ def typecheck(syn: Syn, text: str, decls: dict, want_scalar: bool = False):
             if not want_scalar or other.shape == SCALAR:
                 raise ShapeError(message)
     for n in _capitals_as_vectors(chosen, names)[:1]:  # vec(X)' kron(B', A) vec(X): a capital read as a vector
-        kind = next(d for d in inferred(ctx).split("; ") if d.startswith(f"{n}:")).split(": ")[1]
+        kind = _read_as(ctx, n)
         joint = (" with the sizes of every name a Kronecker product or vec joins it to (a size that is a "
                  "product is not solved for its factors)") if re.search(r"\b(kron|vec)\b", text) else ""
         raise ShapeError(f"{n} looks like a matrix, but this reads it as a vector ({n}: {kind}): declare it "
@@ -344,7 +344,7 @@ def typecheck(syn: Syn, text: str, decls: dict, want_scalar: bool = False):
                              f"a matrix where='{n}: matrix(n,n)'")
     for n in names:  # sum(x*x), -sum(p*log(p)), W1 X + b1: a vector made a matrix so that the formula fits
         if chosen[n] == "matrix" and options(n)[0][1] == "vector" and not is_greek(n):
-            kind = next(d for d in inferred(ctx).split("; ") if d.startswith(f"{n}:")).split(": ")[1]
+            kind = _read_as(ctx, n)
             raise ShapeError(f"{n} looks like a vector, but this reads it as a matrix ({n}: {kind}), the one way the "
                              f"formula fits. If {n} is a matrix, declare it (where='{n}: {kind}'); for a vector, "
                              f"write entrywise products and powers with .* and .^ ({n} .* {n}, {n}.^2), and spread "
@@ -354,6 +354,11 @@ def typecheck(syn: Syn, text: str, decls: dict, want_scalar: bool = False):
     ctx.reading = full_reading(ctx, root)
     ctx.inferred = inferred(ctx)
     return node, ctx
+
+
+def _read_as(ctx, name: str) -> str:
+    """The kind and sizes a reading gives a name, as written in a declaration (vector(n))."""
+    return next(d for d in inferred(ctx).split("; ") if d.startswith(f"{name}:")).split(": ")[1]
 
 
 def _capitals_as_vectors(kinds: dict, names: list) -> list:

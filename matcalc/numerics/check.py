@@ -13,7 +13,7 @@ from ..core.lazy_numpy import np  # NumPy is imported on first use (core/lazy_nu
 
 from ..core.errors import EvaluationError, LimitError, MatcalcError
 from .evaluate import evaluate
-from ..core.nodes import SCALAR, Expr, Var
+from ..core.nodes import SCALAR, DimSize, Expr, Var
 from .sampling import sample_value, sample_values
 
 
@@ -163,6 +163,8 @@ def check(result, trials: int = 3, seed: int = 0, tol: float = 1e-5) -> CheckRep
     check_sample_size(result, [f, result.node] + list(getattr(result.function, "context", ())) +
                       list(result.directions))
     used = set(f.free) | set(result.node.free) | {d.name for d in result.directions}
+    free_sizes = {d for e in (f, result.node) for n in e.walk()
+                  for d in n.shape + (n.args if isinstance(n, DimSize) else ()) if isinstance(d, str) and "*" not in d}
     worst = worst_excess = 0.0
     all_zero = True
     done = 0
@@ -177,6 +179,8 @@ def check(result, trials: int = 3, seed: int = 0, tol: float = 1e-5) -> CheckRep
             # a scalar declared with a dimension's name and used nowhere (X: n x n; n: scalar): its
             # value would be read as that dimension's size, which it is not
             del vals[name]
+        for d in free_sizes:  # tr(ones(n, n)^2): a size no variable has, which the values must give
+            dims.setdefault(d, int(rng.integers(2, 5)))
         for d, size in dims.items():  # sizes no variable fixes (unvec(v, m, n): only m*n is v's)
             if "*" not in d and d not in vals:
                 vals[d] = size

@@ -627,3 +627,8 @@ def test_a_fractional_multiple_of_a_sum_in_an_exponent_is_distributed():
     s = B.mul(B.transpose(x()), x())
     factored = B.mul(B.num(Fraction(1, 2)), B.add(p, B.num(-4)))
     assert B.power(s, factored) is B.power(s, B.add(B.scale(Fraction(1, 2), p), B.num(-2)))
+
+
+def test_a_power_of_a_square_matrix_of_ones_is_a_multiple_of_it():
+    # ones(n, n)^2 stayed a power, printed inside tr as ||ones(n, n)||_F^2, which reads back as dim(n)^2
+    assert str(matcalc.parse("ones(n, n)^3").node) == "dim(n)^2 ones(n, n)"

@@ -40,3 +40,9 @@ def test_the_sizes_of_a_commutation_matrix_can_be_given_by_name():
 
 def test_a_size_given_by_name_fixes_a_product_size():
     assert matcalc.parse("sum(kron(I_n, I_n))").evaluate({"n": 3}) == 9.0
+
+
+@pytest.mark.parametrize("f", ["tr((a ones(n, n))^2)", "sum(ones(m, n) .* sin(a))"])
+def test_check_samples_a_size_that_no_variable_has(f):
+    # check could not find inputs: n is the size of ones(n, n) only, and no value gave it
+    assert matcalc.grad(f, "a").check()
