@@ -768,7 +768,9 @@ class Printer:
         if op in ("mul", "div", "had", "hdiv"):
             sym = {"mul": n.style if n.style else " ", "div": "/", "had": ".*", "hdiv": "./"}[op]
             lt, ll = self._paren(n.kids[0], in_norm, TERM)
-            left = n.kids[0].kids[0] if n.kids[0].op == "neg" else n.kids[0]
+            left = n.kids[0]
+            while left.op == "neg":  # (--C .* C: the entrywise product under the signs)
+                left = left.kids[0]
             if op == "mul" and left.op == "div":
                 lt, ll = "(" + lt + ")", ATOM  # (x'x/2 t, -x/t ||C|| z read as fraction bars and are refused)
             elif sym == " " and left.op in ("had", "hdiv") and ll != ATOM:
