@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 
 from ..core.errors import MatcalcError, ParseError
-from ..core.functions import ALIASES, CALLS, FUNCTIONS, all_names
+from ..core.functions import ALIASES, CALLS, FUNCTIONS, all_names, bare_names
 from .declarations import GREEK, default_kind, is_greek, norm_name
 from .source_map import Translation
 from .unicode_in import greek_names, has_unicode_math, unicode_to_plain
@@ -61,8 +61,6 @@ _DELIMS = {"(": ("(", "open"), ")": (")", "close"), "[": ("(", "open"), "]": (")
            "|": ("abs", None), "vert": ("abs", None), "mid": ("abs", None), "lvert": ("abs", "open"), "rvert": ("abs", "close"),
            "‖": ("norm", None), "Vert": ("norm", None), "lVert": ("norm", "open"), "rVert": ("norm", "close"),
            "langle": ("<", "open"), "rangle": (">", "close"), ".": ("none", None)}
-#: the language's function names: one written bare at the head of a run beside \odot is not grouped
-_BARE_FUNCTIONS = frozenset(all_names())
 #: function commands and their names in the language (\det, \log, ... and those the registry prints)
 _FUNC_COMMANDS = {"det": "det", "ln": "log", "log": "log", "exp": "exp", "Tr": "tr", "tr": "tr", "trace": "tr",
                   "diag": "diag", "sgn": "sign"}
@@ -432,7 +430,7 @@ class _Reader:
         out, k = [], 0
         for r, (a, b) in enumerate(runs):
             out.extend(items[k:a])
-            bare = any("".join(x for x, _, _ in it.pieces).strip() in _BARE_FUNCTIONS for it in items[a:b])
+            bare = any("".join(x for x, _, _ in it.pieces).strip() in bare_names() for it in items[a:b])
             if r in wrap and b - a > 1 and not bare:
                 # (\sum x \odot y, \log p \odot y: a function without parentheses is left to the plain
                 # reader, which refuses it with both readings: sum(x .* y) or sum(x) .* y)

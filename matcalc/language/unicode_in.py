@@ -19,7 +19,7 @@ import re
 import unicodedata
 
 from ..core.errors import ParseError
-from ..core.functions import all_names
+from ..core.functions import bare_names
 from .source_map import Translation
 
 GREEK_LETTERS = {
@@ -230,7 +230,6 @@ _PLAIN_TOKEN = re.compile(r"\s*(?:(\|\|)|([A-Za-z_][A-Za-z0-9_]*)|((?:[0-9]+(?:\
                           r"|(\.[*/^]|\*\*)|(.))", re.S)
 _ONE_NAME = re.compile(r"[A-Za-z][0-9]*(?:_[A-Za-z0-9]+)?")
 _GREEK_NAMES = frozenset(GREEK_LETTERS.values())
-_FUNCTION_NAMES = frozenset(all_names())
 
 
 class _Unread(Exception):
@@ -403,7 +402,7 @@ def _operands_of_products(source: str, plain: str, origin: list, reach: list):
             if not (hadamard(before) or hadamard(after) and not (
                     before is not None and before[0] == "op" and before[1][1] in ("/", "./"))):
                 continue
-            if any(out[x][3] in _FUNCTION_NAMES for x in range(a, b)):
+            if any(out[x][3] in bare_names() for x in range(a, b)):
                 continue  # (sum x ⊙ y, log p ⊙ y: a bare function is left to the plain reader's two readings)
             if b - a > 1 or bare_word(out[a]):  # (UVᵀ: the letters U V, one name only if declared)
                 insert(out[a][1], out[b - 1][2], "(", ")")
