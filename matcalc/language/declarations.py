@@ -183,8 +183,18 @@ _SIZE = re.compile(r"^(?:\(\s*(" + _D + r")\s*,\s*(" + _D + r")?\s*\)|(" + _D + 
                    + _D + r")\b|([A-Za-z0-9])x([A-Za-z0-9])\b)\s*(.*)$", re.S)
 
 
-_SPACE_PLAIN = {"×": " x ", "∈": r" \in ", "ℝ": "R", "ⁿ": "^n", "ᵐ": "^m", "ᵈ": "^d", "ᵏ": "^k", "ᵖ": "^p"}
+_SPACE_PLAIN = {"×": " x ", "∈": r" \in ", "ℝ": "R"}
 _SPACE_CHARS = re.compile("|".join(_SPACE_PLAIN))
+#: superscript letters and digits as sizes (ℝⁿ, ℝᵐˣⁿ, ℝ³ˣ³), ˣ the times between them
+_SUPERSCRIPT_SIZES = dict(zip("ⁿᵐᵈᵏᵖʳᵗᵃᵇᶜᵉᶠᵍʰⁱʲˡᵒᵘᵛʷʸᶻᴺᴹᴰᴷᴾᵀᴸᴴᵂ⁰¹²³⁴⁵⁶⁷⁸⁹ˣ",
+                              "nmdkprtabcefghijlouvwyzNMDKPTLHW0123456789x"))
+_SUPERSCRIPT_RUN = re.compile("([ℝR])([" + "".join(_SUPERSCRIPT_SIZES) + "]+)")
+
+
+def _superscript_space(m: re.Match) -> str:
+    """ℝᵐˣⁿ as R^{m x n}: the letters of a pasted exponent as sizes, its ˣ as the times."""
+    sizes = "".join(_SUPERSCRIPT_SIZES[c] for c in m.group(2)).split("x")
+    return m.group(1) + "^{" + " x ".join(sizes) + "}"
 
 
 _DEFINITE = re.compile(r"(?i)\b(?:positive[\s-]+definite|spd|pd)\b(?![^()]*\))")
@@ -291,7 +301,8 @@ def _parse_declaration_text(text: str) -> dict:
     more than once (parse, then the variable's lookup), and a Decl is immutable."""
     out: dict = {}
     if not text.isascii():  # λ: scalar, λ₁: scalar, Σ: matrix(n,n) spd
-        text = _SPACE_CHARS.sub(lambda m: _SPACE_PLAIN[m.group()], text)  # S ∈ ℝ^{n×n}, x ∈ ℝⁿ
+        text = _SUPERSCRIPT_RUN.sub(_superscript_space, text)  # x ∈ ℝⁿ, S ∈ ℝⁿˣⁿ
+        text = _SPACE_CHARS.sub(lambda m: _SPACE_PLAIN[m.group()], text)  # S ∈ ℝ^{n×n}
         text = str(unicode_to_plain(text)) if has_unicode_math(text) else greek_names(text)
     for raw in _items(text):
         item = raw.strip()
