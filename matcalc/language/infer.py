@@ -55,6 +55,20 @@ def _constant(s: Syn) -> bool:
     return False
 
 
+
+#: an exponent -1T, {-1T}, (-1 \top): the inverse and the transpose run together
+_INVERSE_TRANSPOSE = re.compile(r"^[{(]?\s*-\s*1\s*(?:T|\\top|\\intercal|')\s*[})]?$")
+
+
+def inverse_transposed(exponent: str) -> bool:
+    """Is a power's exponent text the inverse and the transpose run together (X^{-1T})?"""
+    return _INVERSE_TRANSPOSE.match(exponent) is not None
+
+
+def inverse_transposed_advice(base: str, exponent: str) -> str:
+    return f"{base}^{exponent}: for the inverse transposed write {base}^-T (or inv({base})')"
+
+
 class _Run:
     """A run of letters and where it is in the text (part of a name token, as Syn spans one)."""
 
@@ -631,6 +645,8 @@ class Ctx(DimSpace, NameRules):
             return pieces[:-1] + [self._diagonal_power(base, self.one(e), pf)] + rest_after
         if k is None or k.denominator != 1:
             what = self.text[e.start:e.end]
+            if inverse_transposed(what):
+                raise Clash(inverse_transposed_advice(self.src(base), what), sorted(base.dep))
             msg = (f"{self.src(base)}^{what}: {self.src(base)} is {self.show(base)}, and a matrix power needs an "
                    f"integer exponent (for an elementwise power write {self.src(base)} .^ {what})")
             raise Clash(msg, sorted(base.dep))

@@ -28,7 +28,7 @@ from . import construct
 from .declarations import default_kind, is_greek
 from .dims import Clash
 from .declarations import norm_name
-from .infer import DIM_CALLS, Ctx, _is_t
+from .infer import DIM_CALLS, Ctx, _is_t, inverse_transposed, inverse_transposed_advice
 from .names import CONSTANTS
 from .parser import Syn
 from .reading import full_reading, inferred
@@ -95,6 +95,8 @@ def _powered(syn: Syn, ctx: Ctx, names: list) -> dict:
                     and ctx.index_exponent(n.b[0].a) is None:  # (W^{(l)}: an index, refused as such later)
                 e = n.b[0].a
                 what = ctx.text[e.start:e.end]
+                if inverse_transposed(what):
+                    raise ParseError(inverse_transposed_advice(last, what), ctx.text, n.b[0].start)
                 raise ParseError(f"{last}^{what}: {last} looks like a matrix, and matrix powers take integer exponents "
                                  f"({last}^2, {last}^-1); fractional and symbolic powers of a matrix are not "
                                  f"supported. For the entrywise power write {last} .^ {what}; if {last} stands for "

@@ -179,6 +179,17 @@ def _lookalikes(toks) -> None:
             raise _Refused(nxt.start_pos, f"'{t} 1' multiplies by the number 1; for the vector of ones write "
                                           f"{t} ones(n) (or sum({t.split('^')[0]}{', 2' if '^' not in t else ''}) "
                                           f"for the {'sums of the rows' if '^' not in t else 'sum of the entries'})")
+        elif t.type == "NUMBER" and nxt.type == "NAME" and str(nxt) == "T" and nxt.start_pos == t.end_pos \
+                and _is_exponent(toks, i):
+            # A^-1T: the inverse transposed in one exponent, or the inverse times a matrix T
+            minus = toks[i - 1].type == "MINUS"
+            k = f"{'-' if minus else ''}{t}"
+            base = toks[i - 3 if minus else i - 2]
+            a = str(base) if base.type == "NAME" else "(...)"
+            power = f"{a}^-T" if k == "-1" else f"({a}^{k})'"
+            raise _Refused(t.start_pos, f"{a}^{k}T runs a power into a T: for the "
+                                        f"{'inverse' if k == '-1' else 'power'} transposed write {power}; for a "
+                                        f"product with a matrix T put a space ({a}^{k} T)")
         elif t.type == "NORM_CLOSE" and nxt.type == "NUMBER" and nxt.start_pos == t.end_pos:
             raise _Refused(nxt.start_pos, f"a number right after a norm: write ||...||_{nxt} for the {nxt}-norm, "
                                           f"or ||...|| * {nxt} for a product")

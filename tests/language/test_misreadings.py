@@ -966,3 +966,20 @@ def test_a_parenthesized_sum_of_lone_names_as_a_coefficient_is_a_scalar(text, na
     # the Wishart log-density read nu and p as vectors, and the trace was added to every entry
     inferred = matcalc.parse(text).inferred
     assert all(f"{n}: scalar" in inferred for n in names)
+
+
+@pytest.mark.parametrize("text, advice", [("tr(A X^-1T)", "X^-T"), ("A^-1T b", "A^-T"), ("A^2T", "(A^2)'"),
+                                          ("tr(A X^{-1T} B)", "X^-T"), ("X^(-1T)", "X^-T")])
+def test_a_power_run_into_a_t_is_refused_with_the_transpose_and_the_product(text, advice):
+    with pytest.raises(ParseError, match=re.escape(advice)):
+        matcalc.parse(text)
+
+
+def test_a_declared_matrix_to_the_power_minus_one_t_is_refused_with_the_inverse_transposed():
+    with pytest.raises(MatcalcError, match=re.escape("write X^-T")):
+        matcalc.parse("X^{-1T}", where="X: matrix(n,n)")
+
+
+@pytest.mark.parametrize("text, reading", [("X^-1 T", "inv(X) T"), ("X^-1'", "inv(X)'"), ("A^-T b", "inv(A') b")])
+def test_a_power_then_a_spaced_t_or_a_tick_reads_as_written(text, reading):
+    assert matcalc.parse(text).reading == reading
