@@ -1002,6 +1002,8 @@ class _Reader:
         if w in ("cdot", "ldots", "dots", "cdots"):
             raise self.error(f"\\{w} stands for an argument here: write the argument itself", t.start)
         if w in ("top", "intercal"):
+            if re.search(r"\^\s*\{\s*-\s*1\s*$", self.src[:t.start]):  # X^{-1\top}
+                raise self.error(f"^{{-1\\{w}}}: for the inverse transposed write X^{{-\\{w}}}", t.start)
             raise self.error(f"\\{w} belongs in a superscript: X^\\top", t.start)
         if w in ("partial", "nabla", "int", "prod", "lim", "max", "min", "sup", "inf", "infty"):
             raise self.error(f"\\{w} is not part of the language of formulas matcalc differentiates", t.start)

@@ -673,3 +673,8 @@ def test_a_bare_function_beside_a_hadamard_operator_is_refused_with_both_reading
     # grouping the run beside \odot read \sum x \odot y as sum(x) .* y, printed sum(x) y
     with pytest.raises(ParseError, match="has two readings"):
         matcalc.parse(latex)
+
+
+def test_the_inverse_and_the_transpose_run_together_in_one_superscript_ask_for_the_inverse_transposed():
+    with pytest.raises(matcalc.MatcalcError, match=re.escape(r"write X^{-\top}")):
+        matcalc.parse(r"X^{-1\top}")
