@@ -62,7 +62,7 @@ def prepare(expr, wrt: str, where=None, order: int = 1, want_scalar: bool = Fals
     decls = parse_declarations(where)  # (read once: parse takes them as they are)
     f = parse(expr, where=decls, want_scalar=want_scalar)
     if want_scalar and f.node.shape != SCALAR:
-        undeclared = [part for part in f.inferred.split("; ") if part.split(":")[0] not in decls]
+        undeclared = [part for part in f.inferred.split("; ") if part and part.split(":")[0] not in decls]
         read = f" (the undeclared names were read as {'; '.join(undeclared)}: declare those that stand for " \
                "numbers, where='name: scalar')" if undeclared else ""
         raise MatcalcError(f"the {question} needs a scalar function, but this one is {shape_words(f.node.shape)}"

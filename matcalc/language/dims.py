@@ -16,6 +16,7 @@ class Clash(Exception):
         self.message = message
         self.soft = list(soft)
         self.spread_name = None  # a lone name a declared scalar was not spread over (kinds.typecheck)
+        self.spread_refused = False  # a scalar refused to spread over an array whose kind is a guess
 
 
 class DimVar:

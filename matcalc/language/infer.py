@@ -147,6 +147,9 @@ class Ctx(DimSpace, NameRules):
     iterates: dict = {}  # (name -> the letter it is raised to; never mutated)
     #: undeclared names over which a declared scalar may spread in this attempt (kinds.typecheck)
     spread_ok: frozenset = frozenset()
+    #: every scalar may spread over an array in this attempt: only to find the clash that a text
+    #: meets past a refused spread (kinds._clash_past_the_spread), never for a reading returned
+    spreads_allowed: bool = False
 
     def __init__(self, text: str, decls: dict, kinds: dict | None = None):
         super().__init__({d for decl in decls.values() for d in decl.dims if isinstance(d, str)})
@@ -993,6 +996,12 @@ class Ctx(DimSpace, NameRules):
         self.same_shape(a, b, f"an elementwise {'product' if op == '.*' else 'division'}")
         return self.mk("hadamard" if op == ".*" else "ediv", (a, b), a.shape, [a, b])
 
+    def _spread_refused(self, message: str, *about) -> Clash:
+        """A clash that refuses to add a scalar to every entry of an array whose kind is a guess."""
+        c = self.clash(message, *about)
+        c.spread_refused = True
+        return c
+
     def sum(self, s: Syn) -> T:
         terms = [(sign, self.one(t)) for sign, t in s.a]
         nonscalar = [t for _, t in terms if not self.is_scalar(t)]
@@ -1009,6 +1018,8 @@ class Ctx(DimSpace, NameRules):
             lone = [] if own else [t for t in nonscalar if t.op == "var" and t.soft]
             if len(lone) < len(nonscalar):  # W x + b - y: y is added to W x, an array; it has no way to give
                 lone = []
+            if self.spreads_allowed:
+                lone, own = [], [()]  # (every refusal below let through)
             if lone and spread:  # a + sum(sin(G)): a name whose kind is a guess gives way, no broadcasting
                 n = lone[0].soft
                 kind = 'matrix(m,n)' if self.is_col(lone[0]) is False else 'vector(n)'
@@ -1025,6 +1036,7 @@ class Ctx(DimSpace, NameRules):
                         f"to add {c} to every entry of {n}, declare {n} (where='{n}: {kind}'); if {n} is a "
                         f"scalar too, declare it (where='{n}: scalar')", lone[0], declared)
                     refusal.spread_name = n  # refused where the reading with the spread also fits (kinds.typecheck)
+                    refusal.spread_refused = True
                     raise refusal
             if spread and not own and not lone and not self.spread_ok and all(t.dep for t in nonscalar) \
                     and all(self._array_only_by_coefficients(t) for t in nonscalar) \
@@ -1033,23 +1045,23 @@ class Ctx(DimSpace, NameRules):
                 # the norm would be added to its every entry; a guessed kind never causes broadcasting (a
                 # declared scalar is added on purpose: X w + b, b: scalar)
                 names = ", ".join(sorted(frozenset().union(*(t.dep for t in nonscalar))))
-                raise self.clash(f"cannot add {self.src(spread[0])} (a scalar) to {self.src(first)} "
-                                 f"({self.show(first)}), which is not a scalar only by the guessed kinds of {names}; "
-                                 f"declare the kinds (where=...)", first, spread[0])
+                raise self._spread_refused(f"cannot add {self.src(spread[0])} (a scalar) to {self.src(first)} "
+                                           f"({self.show(first)}), which is not a scalar only by the guessed kinds "
+                                           f"of {names}; declare the kinds (where=...)", first, spread[0])
             if lone and spread:  # (n, kind and other as above)
-                raise self.clash(f"cannot add {self.src(spread[0])} (a scalar) to {self.src(lone[0])} "
-                                 f"({self.show(lone[0])}), whose kind is only a guess; to add it to every entry, "
-                                 f"declare {n} (where='{n}: {kind}')" + (
-                                     f"; if {other} has {n}'s shape too, declare both (where='{n}, {other}: {kind}')"
-                                     if other else ""), lone[0], spread[0])
+                raise self._spread_refused(
+                    f"cannot add {self.src(spread[0])} (a scalar) to {self.src(lone[0])} ({self.show(lone[0])}), "
+                    f"whose kind is only a guess; to add it to every entry, declare {n} (where='{n}: {kind}')" + (
+                        f"; if {other} has {n}'s shape too, declare both (where='{n}, {other}: {kind}')"
+                        if other else ""), lone[0], spread[0])
             for _, t in terms:
-                if t.dep and self.is_scalar(t) and not (t.dep <= onto) and not (
+                if t.dep and self.is_scalar(t) and not (t.dep <= onto) and not self.spreads_allowed and not (
                         _greek_power(t) and all(self.is_col(n) for n in nonscalar)):
                     # (x.^2 + epsilon^2: a power of small Greek names, which no vector has, is spread over
                     # a vector, where x would otherwise be read a scalar against its look; over a matrix,
                     # K + sigma^2, it stays refused: papers mean sigma^2 I there)
                     names = ", ".join(sorted(t.dep))
-                    raise self.clash(
+                    raise self._spread_refused(
                         f"cannot add {self.src(t)} (a scalar) to {self.src(first)} ({self.show(first)}): a scalar "
                         f"is added to every entry only when it is a number or a declared scalar, and "
                         f"{self.src(t)} rests on the undeclared {names}; declare the kinds (where=...)", t, first)

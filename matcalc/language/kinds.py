@@ -21,7 +21,7 @@ import heapq
 import re
 from fractions import Fraction
 
-from ..core.errors import ParseError, ShapeError
+from ..core.errors import MatcalcError, ParseError, ShapeError
 from ..core.functions import canonical_name
 from ..core.nodes import SCALAR
 from . import construct
@@ -217,6 +217,7 @@ def typecheck(syn: Syn, text: str, decls: dict, want_scalar: bool = False):
     nogoods: list = []
     found = []
     first_error = None
+    first_spread = None  # the kinds of the first clash, where it refused to spread a scalar over an array
     clashes: list = []  # (kinds, the names that could end the clash, message), in the order met
     spread_refusals: dict = {}  # X - c: name -> the refusal, if the reading with c spread over X fits too
     not_scalar = None  # the cheapest reading that is not a scalar, when a scalar is wanted
@@ -261,6 +262,7 @@ def typecheck(syn: Syn, text: str, decls: dict, want_scalar: bool = False):
                 spread_refusals.setdefault(c.spread_name, c.message)
             if first_error is None:
                 first_error = c.message
+                first_spread = kinds if c.spread_refused else None
             soft = [n for n in c.soft if n in kinds]
             clashes.append((kinds, frozenset(soft), c.message))
             if not soft:
@@ -291,7 +293,8 @@ def typecheck(syn: Syn, text: str, decls: dict, want_scalar: bool = False):
         _refuse_unprimed_quadratic_form(text, names, not_scalar[1], decls)  # (xAx + c: say what xAx is)
         raise ShapeError(_scalar_only_against_looks(text, found[0], not_scalar, look))
     if not found:
-        first_error = _clash_past_the_first(clashes) or first_error
+        first_error = _clash_past_the_spread(syn, text, decls, powered, ctx0.iterates, first_spread) \
+            or _clash_past_the_first(clashes) or first_error
         note = (f"\n(no reading of the undeclared names fits after {attempts} tries; declare their kinds "
                 f"with where=...)") if exhausted else ""
         if first_error and _PRODUCT_DIM.search(first_error):
@@ -367,6 +370,26 @@ def _capitals_as_vectors(kinds: dict, names: list) -> list:
     """The Latin capitals a reading makes vectors, against their look (tr(kron(A, B)): every reading
     that fits does, since a size that is a product is not solved for its factors)."""
     return [n for n in names if kinds[n] == "vector" and options(n)[0][1] == "matrix" and not is_greek(n)]
+
+
+def _clash_past_the_spread(syn, text, decls, powered, iterates, first_spread):
+    """Where no reading fits and the first clash refused to spread a scalar name over an array (x -
+    mu, mu undeclared): the clash the same reading meets with the spread let through, if any. In
+    sum((x - mu)^2) that is the vector squared, which every fix of the first clash (mu declared a
+    scalar, or a vector) runs into next."""
+    if first_spread is None:
+        return None
+    ctx = Ctx(text, decls, first_spread)
+    ctx.spreads_allowed = True
+    ctx.powered = powered
+    ctx.iterates = iterates or {}
+    try:
+        construct.build(ctx, ctx.one(syn))
+    except Clash as c:
+        return c.message
+    except MatcalcError:  # (another kind of error: the spread's own message stays the one reported)
+        return None
+    return None
 
 
 def _clash_past_the_first(clashes: list):

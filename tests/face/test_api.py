@@ -386,3 +386,10 @@ def test_an_empty_name_among_several_variables_is_refused_as_empty(names):
     # --wrt ",,," said "the variable '' is named twice"
     with pytest.raises(matcalc.MatcalcError, match="an empty variable name"):
         matcalc.grad("x'x", names)
+
+
+def test_the_hessian_of_a_gradient_expression_says_it_is_a_vector_without_an_empty_reading_note():
+    g = matcalc.grad("x'A x", "x").expr
+    with pytest.raises(matcalc.MatcalcError) as e:
+        matcalc.hessian(g, "x")
+    assert "needs a scalar function" in str(e.value) and "read as :" not in str(e.value)

@@ -278,13 +278,16 @@ def test_a_row_or_column_against_a_matrix_says_how_to_write_the_spread_copies(te
         matcalc.parse(text, where=where)
 
 
-def test_a_greek_name_subtracted_from_a_vector_says_how_to_declare_both():
-    """sum((x - mu)^2): mu is a scalar by its look; the message offers the declaration of both,
-    after which the square says to write .^2."""
-    with pytest.raises(MatcalcError, match=re.escape("declare both (where='x, mu: vector(n)')")):
-        matcalc.grad("sum((x - mu)^2)", "x")
+@pytest.mark.parametrize("where", [None, "x: vector(n)", "x, mu: vector(n)"])
+def test_a_greek_name_subtracted_from_a_vector_and_squared_says_to_write_the_entrywise_square(where):
+    """sum((x - mu)^2): mu is a scalar by its look, which is refused to spread over x; but every fix
+    of that (mu declared a scalar, or a vector) meets the vector squared next, so that is reported."""
     with pytest.raises(MatcalcError, match=re.escape("write (x - mu) .^ 2")):
-        matcalc.grad("sum((x - mu)^2)", "x", where="x, mu: vector(n)")
+        matcalc.grad("sum((x - mu)^2)", "x", where=where)
+
+
+def test_the_entrywise_square_of_a_difference_with_a_greek_name_reads_both_as_vectors():
+    assert matcalc.parse("sum((x - mu).^2)").inferred == "mu: vector(n); x: vector(n)"
 
 
 def test_a_declared_word_is_one_name():
