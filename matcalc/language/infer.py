@@ -11,6 +11,7 @@ a guessed kind never triggers broadcasting.
 """
 from __future__ import annotations
 
+import itertools
 import re
 
 from ..core.errors import DeclarationError, MatcalcError, NotSupportedError, ParseError, ShapeError, UnknownNameError
@@ -714,6 +715,7 @@ class Ctx(DimSpace, NameRules):
             self._refuse_entrywise_then_juxtaposed(seq, i)
         for i in range(1, len(seq)):
             self._refuse_dot_of_scalars(seq[i - 1][1], seq[i][0], seq[i][1])
+            self._refuse_bullet_of_matrices(seq[i - 1][1], seq[i][0], seq[i][1])
         for i, (op, t) in enumerate(seq[1:], 1):
             try:
                 acc = self.combine(acc, op, t)
@@ -765,18 +767,30 @@ class Ctx(DimSpace, NameRules):
                          f"by {right} {after} write {left} {op} ({right} {after}); for the other reading write the "
                          f"parentheses ({left} {op} {right}) {after}", self.text, t.start)
 
+    def _lone_coefficient(self, t: T) -> bool:
+        """Is t a number or a scalar name (1 and lambda in 1/2x'x and lambda/2w'w)?"""
+        return t.op == "num" or (t.op == "var" and self.is_scalar(t))
+
     def _refuse_pasted_denominator(self, seq: list, i: int) -> None:
         """x'x/2sigma^2, 1/2n ||X w - y||^2, (x - m)^2/2s^2: a number after / with a name pasted to it
         is the denominator 2 sigma^2 as the text means it, where / divides by the one factor after
         it (the language's rule, as in MATLAB): (x'x/2) sigma^2. Refused with both spellings; with
-        a space (1/2 x'x) the number alone is divided by, as written."""
+        a space (1/2 x'x) the number alone is divided by, as written. A transposed factor after the
+        number is a denominator only after a dividend that is no number: x'Ax/2x'x (the Rayleigh
+        quotient halved) is refused, 1/2x'x and lambda/2w'w are coefficients times w'w."""
         op, t = seq[i]
         nxt_op, nxt = seq[i + 1]
         if op != "/" or t.op != "num" or nxt_op != "" or not self.text[nxt.start:nxt.start + 1].isalpha() \
-                or nxt.op == "transpose" or not self._touching(t.end, nxt.start):
-            return  # (rho/2||r||^2, 1/2(x'x): no name pasted; 1/2x'x: x' is no denominator; both read as written)
+                or (nxt.op == "transpose" and self._lone_coefficient(seq[i - 1][1])) \
+                or not self._touching(t.end, nxt.start):
+            return  # (rho/2||r||^2, 1/2(x'x): no name pasted; 1/2x'x, lambda/2w'w: a coefficient halved)
         num, rest = self.src(t), self.src(nxt)
-        raise ParseError(f"'/{num}{rest}' divides by {num} alone and then multiplies by {rest} (/ divides by the one "
+        written = f"{num}{rest}"
+        if nxt.op == "transpose":  # (x'Ax/2x'x: the denominator meant is the whole product after the number)
+            run = [x for _, x in itertools.takewhile(lambda p: p[0] == "", seq[i + 1:])]
+            rest = " ".join(self.src(x) for x in run)
+            written = self.text[t.start:run[-1].end]
+        raise ParseError(f"'/{written}' divides by {num} alone and then multiplies by {rest} (/ divides by the one "
                          f"factor after it); for the denominator {num} {rest} write /({num} {rest}), for the product "
                          f"put {rest} before the fraction", self.text, t.start)
 
@@ -939,6 +953,21 @@ class Ctx(DimSpace, NameRules):
         if any(d in between for d in ("·", "⋅", "∙", "•", "\\cdot")):
             raise self.clash(f"{self.src(a)} · {self.src(b)} with {a.soft} and {b.soft} read as scalars or matrices; "
                              f"the dot between two vectors is their inner product: write {a.soft}' {b.soft}", a, b)
+
+    def _refuse_bullet_of_matrices(self, a: T, op: str, b: T) -> None:
+        """C • X pasted from a paper on semidefinite programs: the bullet between two matrices is
+        their inner product there, tr(C' X), and a matrix product elsewhere. Refused with both."""
+        if op != "*" or any(self.is_col(t) or self.is_row(t) for t in (a, b)):
+            return
+        source = getattr(self.text, "source", None)
+        origin = getattr(self.text, "origin", None)
+        if source is None or not origin or a.end > len(origin) or b.start >= len(origin):
+            return
+        if "•" in source[origin[a.end - 1] + 1:origin[b.start]]:
+            x, y = self.src(a), self.src(b)
+            raise ParseError(f"{x} • {y}: between two matrices the bullet is their inner product in papers on "
+                             f"semidefinite programs and the matrix product elsewhere; for the inner product write "
+                             f"<{x}, {y}> (that is tr({x}' {y})), for the matrix product {x} {y}", self.text, b.start)
 
     def _touching(self, end: int, start: int) -> bool:
         """Do the text's characters [.., end) and [start, ..) meet with nothing between them, as typed

@@ -2,7 +2,7 @@
 
 Greek letters are their names (`λ` is `lambda`, `Σ` is `Sigma`); `ᵀ`, `⊤` and `⊺` transpose; superscript
 digits are powers (`²` is `^2`, `⁻¹` is `^-1`, `⁻ᵀ` is `^-T`); `−` (U+2212) is a minus; `·`, `⋅`
-`×`, `∙` and `•` multiply; `⊙` and `∘` are the elementwise product of the juxtaposed products on either side (`M ⊙ UVᵀ`
+`×`, `∙` and `•` multiply (`•` between two matrices is refused: the inner product of semidefinite programs, or a product); `⊙` and `∘` are the elementwise product of the juxtaposed products on either side (`M ⊙ UVᵀ`
 is `M .* (U V')`), `⊘` the elementwise division; `⊗` the Kronecker product of the operands beside it (`A ⊗ Bᵀ` is
 `kron(A, B')`); `Σ(` at the start of a term is refused (the summation sign, or Sigma times the group?); `‖` is a norm bar; `⟨ ⟩` an inner
 product; `½` is `(1/2)`, `⁄` a slash; `√` the square root of the group, name or number after it (`√d`,

@@ -424,9 +424,16 @@ def test_a_norm_pasted_to_a_number_after_a_slash_reads_as_written(text):
 
 @pytest.mark.parametrize("text, read", [("1/2x'x", "x' x / 2"), ("lambda/2w'w", "lambda w' w / 2"),
                                         ("1/2X'X", "X' X / 2"), (r"1/2x^\top A x", "x' A x / 2")])
-def test_a_transposed_name_pasted_after_a_slash_and_a_number_reads_as_written(text, read):
-    """x' cannot be a denominator: the only reading is (1/2) x'x."""
+def test_a_transposed_name_pasted_after_a_coefficient_a_slash_and_a_number_reads_as_written(text, read):
+    """A number or a scalar name over 2, then x'x: the coefficient (1/2) x'x as meant."""
     assert str(matcalc.parse(text)) == read
+
+
+@pytest.mark.parametrize("text", ["x'Ax/2x'x", "b'x/2x'x", "(x'Ax)/2x'x"])
+def test_a_transposed_product_pasted_after_a_quotient_of_vectors_and_a_number_is_refused(text):
+    """x'Ax/2x'x: the Rayleigh quotient halved is meant, but / divides by the 2 alone."""
+    with pytest.raises(ParseError, match=re.escape("write /(2 x' x)")):
+        matcalc.parse(text)
 
 
 @pytest.mark.parametrize("text, where", [("(s)^(2)", None), ("(x_1)^(2)", None), ("x_1^(2)", None),

@@ -231,3 +231,15 @@ def test_a_bare_function_beside_a_pasted_hadamard_sign_is_refused_with_both_read
     # grouping the run beside ⊙ read sum x ⊙ y as sum(x) .* y
     with pytest.raises(ParseError, match="has two readings"):
         matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text, where", [("C • X", None), ("tr(C • X)", None),
+                                         ("A • B", "A: matrix(n,n); B: matrix(n,n)")])
+def test_a_bullet_between_two_matrices_is_refused_with_the_inner_product_and_the_matrix_product(text, where):
+    with pytest.raises(matcalc.MatcalcError, match=re.escape("for the inner product write <")):
+        matcalc.parse(text, where=where)
+
+
+@pytest.mark.parametrize("text, plain", [("2 • x", "2 x"), ("c • X", "c X")])
+def test_a_bullet_beside_a_scalar_multiplies(text, plain):
+    assert str(matcalc.parse(text, where="c: scalar")) == str(matcalc.parse(plain, where="c: scalar"))
