@@ -354,11 +354,43 @@ def typecheck(syn: Syn, text: str, decls: dict, want_scalar: bool = False):
                              f"formula fits. If {n} is a matrix, declare it (where='{n}: {kind}'); for a vector, "
                              f"write entrywise products and powers with .* and .^ ({n} .* {n}, {n}.^2), and spread "
                              f"it over the columns of a matrix with ones ({n} ones(k)')")
+    _refuse_scalar_in_matrix_power(syn, ctx, chosen, names, decls)
     _refuse_unprimed_quadratic_form(text, names, chosen, decls)
     _refuse_dimension_values(uses, decls, text)  # (last: a text refused for another reason says that first)
     ctx.reading = full_reading(ctx, root)
     ctx.inferred = inferred(ctx)
     return node, ctx
+
+
+def _refuse_scalar_in_matrix_power(syn: Syn, ctx, chosen: dict, names: list, decls: dict) -> None:
+    """(D x)^2, (W x)^2: a product of a matrix and a vector squared, where .^2 was meant; read with the
+    vector-looking x a scalar, so that D x is a square matrix and ^2 its matrix power (x^2 D^2),
+    which nobody writes so. Refused with both ways to write it."""
+    if "^" not in ctx.text:
+        return
+    stack = [syn]
+    while stack:
+        n = stack.pop()
+        stack.extend(_children(n))
+        if not (n.kind == "post" and n.a.kind == "paren" and n.b and n.b[0].kind == "pow" and not _is_t(n.b[0])):
+            continue
+        inner = n.a.a if isinstance(n.a.a, Syn) else None
+        if inner is None or inner.kind not in ("product", "name"):
+            continue
+        factors = [inner] if inner.kind == "name" else _children(inner)  # ((Dx)^2: one run of names)
+        words = [w for f in factors if f.kind == "name" and isinstance(f.a, str)
+                 for w in ctx.split_run(f.a, f.start, check=False)]
+        matrix = [chosen.get(w) == "matrix" or (w in decls and decls[w].kind == "matrix") for w in words]
+        # (a vector-looking name after a matrix, as in D x; a coefficient before it, (c A)^2, is a scalar)
+        demoted = [w for i, w in enumerate(words) if w in names and chosen[w] == "scalar" and any(matrix[:i])
+                   and options(w)[0][1] == "vector" and not is_greek(w)]
+        if demoted:
+            group = " ".join(ctx.text[n.a.start:n.a.end].split())
+            power = ctx.text[n.b[0].a.start:n.b[0].a.end]
+            x = demoted[0]
+            raise ShapeError(f"{group}^{power} reads {x} as a scalar, so that {group} is a square matrix and "
+                             f"^{power} its matrix power; for the entrywise power of the vector write {group}.^{power}; "
+                             f"if {x} is a scalar, declare it (where='{x}: scalar')")
 
 
 def _read_as(ctx, name: str) -> str:

@@ -993,3 +993,17 @@ def test_a_declared_matrix_to_the_power_minus_one_t_is_refused_with_the_inverse_
 @pytest.mark.parametrize("text, reading", [("X^-1 T", "inv(X) T"), ("X^-1'", "inv(X)'"), ("A^-T b", "inv(A') b")])
 def test_a_power_then_a_spaced_t_or_a_tick_reads_as_written(text, reading):
     assert matcalc.parse(text).reading == reading
+
+
+@pytest.mark.parametrize("text, where", [("sum(sqrt((D x)^2 + 0.01))", None), ("sum(log(1 + (W x)^2))", None),
+                                         ("sum(sqrt((Dx)^2 + eps))", "eps: scalar"),
+                                         (r"\sum \sqrt{(\mathbf{D}\mathbf{x})^2 + \epsilon}", None)])
+def test_a_matrix_times_a_vector_squared_is_refused_rather_than_read_with_the_vector_a_scalar(text, where):
+    """(D x)^2 read x as a scalar, D x a square matrix and ^2 its matrix power; .^2 is meant."""
+    with pytest.raises(MatcalcError, match=re.escape(".^2")):
+        matcalc.parse(text, where=where)
+
+
+@pytest.mark.parametrize("text", ["tr((c A)^2)", "(x - 1)^2 + 100 (y - x^2)^2", "(a x)^2"])
+def test_a_coefficient_or_scalars_under_a_power_keep_their_scalar_reading(text):
+    matcalc.parse(text)
