@@ -442,6 +442,11 @@ class Ctx(DimSpace, NameRules):
         one square W. Refused, with the name to write (W_1) and the power (W^2) as alternatives."""
         if base.soft is None or "_" in base.soft or self.text[:pf.start].rstrip().endswith(")"):
             return  # (a declared name, x_1^(2) and (s)^(2) carry no index: a power)
+        if e.kind == "num" and e.a == 1 and default_kind(base.soft) == "matrix" \
+                and not self.text[e.end:].lstrip().startswith("/"):  # (A^1/2: the fraction's own refusal)
+            b = self.src(base)  # (W¹ tanh(W² x): papers' layer indices, pasted as powers)
+            raise ParseError(f"{b}^1 is {b} itself; if 1 is an index (a layer), write {b}_1 for that name (and "
+                             f"{b}_2 for the next), for {b} itself write {b}", self.text, pf.start)
         inner = self.index_exponent(e)
         if inner is not None:
             b, k = self.src(base), self.text[inner.start:inner.end]

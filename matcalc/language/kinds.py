@@ -357,6 +357,7 @@ def typecheck(syn: Syn, text: str, decls: dict, want_scalar: bool = False):
     _refuse_scalar_in_matrix_power(syn, ctx, chosen, names, decls)
     _refuse_unprimed_quadratic_form(text, names, chosen, decls)
     _refuse_dimension_values(uses, decls, text)  # (last: a text refused for another reason says that first)
+    _refuse_sizes_used_as_values(syn, ctx)  # (the same for a size the text names, after a declared one)
     ctx.reading = full_reading(ctx, root)
     ctx.inferred = inferred(ctx)
     return node, ctx
@@ -391,6 +392,32 @@ def _refuse_scalar_in_matrix_power(syn: Syn, ctx, chosen: dict, names: list, dec
             raise ShapeError(f"{group}^{power} reads {x} as a scalar, so that {group} is a square matrix and "
                              f"^{power} its matrix power; for the entrywise power of the vector write {group}.^{power}; "
                              f"if {x} is a scalar, declare it (where='{x}: scalar')")
+
+
+def _refuse_sizes_used_as_values(syn: Syn, ctx) -> None:
+    """ones(n) ... / n: a name that is a size in one place (an argument of ones, zeros, eye or dim)
+    and a variable in another would be two unrelated things, the length and a free number (its
+    value never checked against the length); dim(x) of a variable x names a new size x. Refused,
+    with dim(n) to write, as a declared size used bare is (_refuse_dimension_values)."""
+    sizes: dict = {}
+    stack = [syn]
+    while stack:
+        n = stack.pop()
+        if n.kind == "call" and canonical_name(n.a) in DIM_CALLS and isinstance(n.b, list):
+            args = list(n.b)
+            while args:
+                a = args.pop()
+                if a.kind == "name" and isinstance(a.a, str):
+                    sizes.setdefault(a.a, (ctx.text[n.start:n.end], a.start))
+                elif a.kind in ("product", "call"):
+                    args.extend(_children(a))
+            continue
+        stack.extend(_children(n))
+    for name, (call, pos) in sizes.items():
+        if name in ctx.vars:
+            raise ParseError(f"{name} is a size here ({call}) and a variable elsewhere in the formula: two "
+                             f"unrelated things. For a variable's length as a number declare its size (where='x: "
+                             f"vector(n)') and write dim(n); for a variable give it another name", ctx.text, pos)
 
 
 def _read_as(ctx, name: str) -> str:

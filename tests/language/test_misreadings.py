@@ -1007,3 +1007,26 @@ def test_a_matrix_times_a_vector_squared_is_refused_rather_than_read_with_the_ve
 @pytest.mark.parametrize("text", ["tr((c A)^2)", "(x - 1)^2 + 100 (y - x^2)^2", "(a x)^2"])
 def test_a_coefficient_or_scalars_under_a_power_keep_their_scalar_reading(text):
     matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text", ["||y - W¹ tanh(W² x)||^2", "||y - W^1 tanh(W^2 x)||^2"])
+def test_a_capital_to_the_power_one_is_refused_as_a_layer_index(text):
+    with pytest.raises(ParseError, match=re.escape("write W_1 for that name")):
+        matcalc.parse(text)
+
+
+def test_a_declared_matrix_to_the_power_one_reads_as_written():
+    assert matcalc.parse("W^1", where="W: matrix(n,n)").reading == "W^1"
+
+
+@pytest.mark.parametrize("text, where", [("||x - ones(n) ones(n)' x / n||^2", None),
+                                         ("x - 1/n ones(n) ones(n)' x", "n: scalar"),
+                                         ("x' x / dim(x)", None), ("ones(dim(x))' x", None)])
+def test_a_name_that_is_a_size_in_one_place_and_a_variable_in_another_is_refused(text, where):
+    """The variable n beside ones(n) was a free number, never checked against the length."""
+    with pytest.raises(ParseError, match=re.escape("write dim(n)")):
+        matcalc.parse(text, where=where)
+
+
+def test_a_size_written_with_dim_beside_ones_reads_as_the_length():
+    assert matcalc.parse("x - ones(n) ones(n)' x / dim(n)").inferred == "x: vector(n)"
