@@ -17,7 +17,7 @@ and long products of the variable) at about 3,000 to 4,000 factors a second on o
 """
 from __future__ import annotations
 
-from ..core.nodes import Expr, MatPow, Mul
+from ..core.nodes import Expr, MatPow, Mul, walk_depending
 
 
 def derivative_terms(f: Expr, name: str, order: int) -> int:
@@ -38,9 +38,7 @@ def derivative_work(f: Expr, name: str, order: int) -> tuple:
 
 def _written(f: Expr, name: str, order: int) -> tuple:
     terms = factors = 0
-    for node in f.walk():
-        if name not in node.free:
-            continue
+    for node in walk_depending(f, frozenset((name,))):
         if isinstance(node, MatPow):
             m, length = abs(node.k), 1 + 2 * order
         elif isinstance(node, Mul):

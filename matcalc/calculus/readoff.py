@@ -13,7 +13,7 @@ from __future__ import annotations
 from ..core import build as B
 from ..core.errors import NotSupportedError
 from ..core.nodes import (SCALAR, Add, Diag, DiagPart, Expr, Hadamard, Kron, MatPow, Mul, Sum, Trace, Transpose,
-                          Unvec, Var, Vec)
+                          Unvec, Var, Vec, walk_depending)
 from ..core.rebuild import transform
 from .rules import DIFFERENTIAL, TRANSPOSE, kron_factors
 
@@ -22,24 +22,29 @@ def differential(expr: Expr, directions: dict) -> Expr:
     """d(expr) where each variable name in `directions` moves along its direction expression."""
     memo: dict = {}
     names = frozenset(directions)
-    nested = _nested_power_bases(expr, names)
+    nodes = list(walk_depending(expr, names))  # (a constant's differential is zero: made when a rule asks)
+    nested = _nested_power_bases(nodes)
     chains: dict = {}
-    for node in expr.walk():
-        if not (node.free & names):
-            memo[node] = B.zeros(node.shape)
-        elif isinstance(node, Var):
+
+    def d(node):
+        dn = memo.get(node)
+        if dn is None:  # a constant: kept, as another rule may ask for it too
+            dn = memo[node] = B.zeros(node.shape)
+        return dn
+    for node in nodes:
+        if isinstance(node, Var):
             memo[node] = directions[node.name]
         elif isinstance(node, MatPow) and (node.base, node.k > 0) in nested:
             memo[node] = _nested_power_differential(node, memo, chains)
         else:
-            memo[node] = DIFFERENTIAL[type(node)](node, memo.__getitem__)
-    return memo[expr]
+            memo[node] = DIFFERENTIAL[type(node)](node, d)
+    return d(expr)
 
 
 NEST_FROM = 16  # products written out, in all, from which several powers' differentials are nested
 
 
-def _nested_power_bases(expr: Expr, names) -> set:
+def _nested_power_bases(nodes: list) -> set:
     """The (base, positive?) of the powers whose differentials are better nested than written out.
 
     d(X^k) written out has k products; the differentials of X^2, ..., X^k together have k^2/2
@@ -49,9 +54,9 @@ def _nested_power_bases(expr: Expr, names) -> set:
     written-out sums simplify as short or shorter (tr((A+B)^2) + ... + tr((A+B)^5) folds into
     P (P (P (5 P + 4 I) + 3 I) + 2 I)), and a single power (tr(X^k)) stays as the textbook writes it.
     """
-    powers: dict = {}
-    for node in expr.walk():
-        if isinstance(node, MatPow) and node.free & names:
+    powers: dict = {}  # (`nodes`: those that depend on the variables, as differential walks them)
+    for node in nodes:
+        if isinstance(node, MatPow):
             powers.setdefault((node.base, node.k > 0), set()).add(abs(node.k))
     return {key for key, ks in powers.items() if sum(ks) > max(2 * max(ks) + 2, NEST_FROM)}
 
@@ -83,7 +88,7 @@ def gradient_of(df: Expr, dvar: Var, seed: Expr | None = None) -> Expr:
         seed = B.ONE
     if name not in df.free:
         return B.zeros(dvar.shape)
-    order = [n for n in df.walk() if name in n.free]
+    order = list(walk_depending(df, frozenset((name,))))
     cot: dict = {df: [seed]}
     result = []
 
@@ -119,9 +124,7 @@ def kronecker_of(dF: Expr, dvar: Var) -> Expr:
     n_in = _size(dvar.shape)
     memo: dict = {}
     dF = _diagonals_outside(dF, name)
-    for node in dF.walk():
-        if name not in node.free:
-            continue
+    for node in walk_depending(dF, frozenset((name,))):
         memo[node] = _kron_rule(node, memo, name, n_in)
     if dF not in memo:
         return B.zeros((_size(dF.shape), n_in))

@@ -116,8 +116,10 @@ class Expr:
                 e.args = args
                 e.shape = shape
                 e._c = {}
-                # the child nodes (args without the payload: names, numbers, dims), read by every walk
-                e.children = tuple([a for a in args if isinstance(a, Expr)])
+                # the child nodes (args without the payload: names, numbers, dims), read by every walk;
+                # the class says which args are nodes, so only a mixed one's are sorted out
+                e.children = args if kind == _NODES else () if kind == _PAYLOAD else \
+                    tuple([a for a in args if isinstance(a, Expr)])
                 r = _Ref(e, _drop)
                 r.key = k
                 _interned[k] = r
@@ -327,6 +329,28 @@ def _missing(what: str, key: str):
 #: and evaluates itself while this bottom layer imports nothing above it.
 SERVICES: dict = {"text": _missing("text printer", "text"), "latex": _missing("LaTeX printer", "latex"),
                   "evaluate": _missing("evaluator", "evaluate")}
+
+
+def walk_depending(e: Expr, names: frozenset) -> Iterator[Expr]:
+    """The distinct nodes of e that depend on a variable in `names`, children first: e.walk()
+    without entering the rest, whose descendants cannot depend on one either (a node's free names
+    hold its children's). Differentiating and reading off a gradient visit only these; the constant
+    parts of a function (A and b in A x - b) are not entered. The nodes come in walk()'s order."""
+    seen = set()
+    stack = [] if names.isdisjoint(e.free) else [(e, False)]
+    pop, push, mark = stack.pop, stack.append, seen.add
+    while stack:
+        node, done = pop()
+        if done:
+            yield node
+            continue
+        if node in seen:
+            continue
+        mark(node)
+        push((node, True))
+        for c in reversed(node.children):
+            if c not in seen and not names.isdisjoint(c.free):
+                push((c, False))
 
 
 # ---------------------------------------------------------------- leaves
