@@ -40,6 +40,15 @@ def record(cls):
         raise TypeError(f"{cls.__name__}: a field without a default follows one with a default")
 
     def __init__(self, *args, **kw):
+        if not kw and len(args) <= len(names):  # (the usual call, Decl(name, kind, dims, props): no dict)
+            for n, v in zip(names, args):
+                object.__setattr__(self, n, v)
+            for n in names[len(args):]:
+                d = defaults.get(n, _MISSING)
+                if d is _MISSING:
+                    raise TypeError(f"{cls.__name__}: missing argument {n!r}")
+                object.__setattr__(self, n, d.make() if isinstance(d, factory) else d)
+            return
         if len(args) > len(names):
             raise TypeError(f"{cls.__name__} takes at most {len(names)} arguments ({len(args)} given)")
         values = dict(zip(names, args))
