@@ -150,7 +150,8 @@ def parse(text: str, where=None, want_scalar: bool = False) -> Expression:
     if isinstance(text, Expression):
         return text
     decls = parse_declarations(where)
-    relaxed = {n: replace(d, props=(d.props - STRUCTURAL) | {"invertible"}, relaxed=d.props & STRUCTURAL)
+    relaxed = {n: replace(d, props=(d.props - STRUCTURAL) | {"invertible"}, relaxed=d.props & STRUCTURAL,
+                          declared_props=d.props)
                for n, d in decls.items() if d.props & STRUCTURAL}
     if not relaxed:
         node, context, reading, inferred = read(text, decls, want_scalar)

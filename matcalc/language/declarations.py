@@ -56,12 +56,14 @@ class Decl:
     #: the structural properties (symmetric, spd, diagonal, ...) left out of `props` while the formula
     #: is read as typed (expression.parse); what a reading may still rely on (D^(-1/2) of a diagonal D)
     relaxed: frozenset = factory(frozenset)
+    #: the properties as declared, where `props` were relaxed (what a message quotes)
+    declared_props: frozenset | None = None
 
     def describe(self) -> str:
         s = self.kind
         if self.kind != "scalar":
             s += "(" + ", ".join("?" if d is None else str(d) for d in self.dims) + ")"
-        for p in sorted(self.props):
+        for p in sorted(self.props if self.declared_props is None else self.declared_props):
             s += " " + p
         return s
 
@@ -400,6 +402,8 @@ def _close_props(props: set, kind: str, dims: tuple, name: str) -> frozenset:
                                f"positive, and the entries off a diagonal matrix's diagonal are 0; for a positive "
                                f"diagonal declare {name} diagonal spd")
     square = out & SQUARE_PROPS
+    if square:  # (the properties written, not those they imply: orthogonal, not invertible, orthogonal)
+        square = (set(props) & SQUARE_PROPS) or square
     if square and kind != "matrix":
         raise DeclarationError(f"{name} is a {kind}, but {', '.join(sorted(square))} needs a square matrix")
     if square and kind == "matrix" and None not in dims and dims[0] != dims[1]:

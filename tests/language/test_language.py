@@ -1,4 +1,6 @@
 """The input language (README.md, "The language"), one behaviour per test."""
+import re
+
 import numpy as np
 import pytest
 
@@ -334,3 +336,14 @@ def test_a_declared_diagonal_spd_matrix_takes_a_fractional_power_entry_by_entry(
 def test_a_fractional_power_of_a_diagonal_matrix_not_declared_spd_is_refused_asking_for_it():
     with pytest.raises(matcalc.ShapeError, match="declare it spd"):
         matcalc.parse("D^(1/2)", where="D: matrix(n,n) diagonal")
+
+
+def test_a_message_quotes_a_structural_declaration_as_declared_not_as_the_formula_is_read():
+    """The formula is read with spd relaxed (as typed); a message still quotes Sigma as spd."""
+    with pytest.raises(matcalc.MatcalcError, match=re.escape("(Sigma: matrix(d, d) invertible spd symmetric)")):
+        matcalc.parse("(nu + d)/2 log(1 + (x - mu)' Sigma^-1 (x - mu)/nu)", where="Sigma: matrix(d,d) spd; nu: scalar")
+
+
+def test_a_square_property_of_a_rectangular_declaration_is_named_as_written():
+    with pytest.raises(matcalc.MatcalcError, match=r"but orthogonal needs a square matrix"):
+        matcalc.parse("tr(X'X)", where="X: matrix(n,k) orthogonal")
