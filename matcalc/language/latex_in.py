@@ -873,6 +873,9 @@ class _Reader:
         w = t.text
         if w in _GREEK:
             if w == "pi":
+                nxt = self.peek()
+                if nxt is not None and nxt.kind == "char" and nxt.text == "_":  # \pi_k: a name (mixture weights)
+                    return [self.named("pi", t.start, t.end)]
                 return [_Item(_p("pi", t.start, t.end), "operand", t.start, t.end)]
             if w == "sigma" and "sigma" not in self.decls and self._group_ahead():
                 raise self.error(

@@ -678,3 +678,12 @@ def test_a_bare_function_beside_a_hadamard_operator_is_refused_with_both_reading
 def test_the_inverse_and_the_transpose_run_together_in_one_superscript_ask_for_the_inverse_transposed():
     with pytest.raises(matcalc.MatcalcError, match=re.escape(r"write X^{-\top}")):
         matcalc.parse(r"X^{-1\top}")
+
+
+@pytest.mark.parametrize("latex, name", [(r"\log\pi_k", "pi_k"), (r"\pi_{k} x", "pi_k"), (r"\pi_1 + \pi_2", "pi_1")])
+def test_a_subscripted_pi_is_a_name_not_the_constant(latex, name):
+    assert f"{name}: scalar" in matcalc.parse(latex).inferred
+
+
+def test_a_bare_pi_is_the_constant():
+    assert matcalc.parse(r"\log(2\pi)").inferred == ""
