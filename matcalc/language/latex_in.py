@@ -152,6 +152,11 @@ def _tokens(src: str) -> list:
                 # 'A \ b': a control space after a space is MATLAB's left division, not LaTeX spacing
                 raise ParseError("'\\' between spaces reads as LaTeX's control space; for MATLAB's solve A \\ b "
                                  "write A^-1 b (or inv(A) b)", src, start)
+            if sym == "(" and start > 0 and (src[start - 1].isalnum() or src[start - 1] in ")'") \
+                    and ")" in src[pos:] and "\\)" not in src[pos:]:
+                # L\(x - mu): MATLAB's solve of a group, not the opening of inline mathematics
+                raise ParseError("'\\(' after an operand reads as MATLAB's solve A\\(b); write A^-1 (b) (or "
+                                 "inv(A) (b))", src, start)
             if sym in " ,;:!>" or sym in "()[]":  # \, \; spacing; \( \) \[ \] math delimiters
                 space = True
                 continue

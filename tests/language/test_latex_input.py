@@ -687,3 +687,13 @@ def test_a_subscripted_pi_is_a_name_not_the_constant(latex, name):
 
 def test_a_bare_pi_is_the_constant():
     assert matcalc.parse(r"\log(2\pi)").inferred == ""
+
+
+@pytest.mark.parametrize("text", [r"||L\(x - mu)||^2", r"(A'A + lambda*eye(n))\(A'*b)"])
+def test_a_backslash_parenthesis_after_an_operand_is_refused_as_matlabs_solve(text):
+    with pytest.raises(matcalc.MatcalcError, match=re.escape("write A^-1 (b)")):
+        matcalc.parse(text)
+
+
+def test_inline_math_delimiters_around_a_formula_are_read_away():
+    assert matcalc.parse(r"\(x^\top A x\)").reading == "x' A x"
