@@ -272,7 +272,8 @@ def _refuse_complex_superscript(reader, words: list, at: int) -> None:
     """X^*, X^H, X^\\dagger (the adjoint) and X^+ (the pseudo-inverse) are no powers: say what they are."""
     plain = [w for w in words if w not in _WORD_FONTS]
     if plain in (["*"], ["ast"], ["dagger"], ["H"]) and not (plain == ["H"] and "H" in reader.decls):
-        raise reader.error(f"this superscript is {_ADJOINT}", at)
+        star = "; for a point such as the optimum x^*, give it a name of its own (x_star)" if plain != ["H"] else ""
+        raise reader.error(f"this superscript is {_ADJOINT}{star}", at)
     if plain in (["+"], ["dagger", "+"]):
         raise reader.error("X^+ (the Moore-Penrose pseudo-inverse) is not supported; for a matrix of full column "
                            "rank it is (X^\\top X)^{-1} X^\\top", at)
@@ -623,6 +624,13 @@ class _Reader:
         if not elementwise and words in (["-", "top"], ["-", "intercal"], ["-", "T"], ["-", "mathsf", "T"],
                                           ["-", "mathrm", "T"], ["-", "text", "T"]):
             self.postfix(items, _Tok("char", "^-T", at, end, False), "^-T")
+            return
+        last = items[-1]
+        if not elementwise and words == ["star"] and last.name is not None and "_" not in last.name \
+                and len(last.pieces) == 1:  # x^\star, \theta^{\star}: the optimum, a name of its own (x_star)
+            name = self.resolve(last.name, "star")
+            last.pieces = _p(name, last.start, end)
+            last.name, last.end = name, end
             return
         if not elementwise:
             _refuse_complex_superscript(self, words, at)

@@ -671,7 +671,8 @@ def parse_syntax(text: str) -> Syn:
                 and not (after and (after.isalnum() or after in "(.")):  # a^+1: a sign, not a pseudo-inverse
             if str(tok) == "*":
                 raise ParseError("X^* is the conjugate transpose (adjoint); matcalc works with real matrices, where it "
-                                 "is the transpose: write X'", text, pos) from None
+                                 "is the transpose: write X'; for a point such as the optimum x^*, give it a name of "
+                                 "its own (x_star)", text, pos) from None
             raise ParseError("X^+ (the Moore-Penrose pseudo-inverse) is not supported; for a matrix of full column "
                              "rank it is (X' X)^-1 X'", text, pos) from None
         if tok.type != "$END" and str(tok) == "=" and not re.search(r"\bwhere\b", text[:pos]):

@@ -697,3 +697,12 @@ def test_a_backslash_parenthesis_after_an_operand_is_refused_as_matlabs_solve(te
 
 def test_inline_math_delimiters_around_a_formula_are_read_away():
     assert matcalc.parse(r"\(x^\top A x\)").reading == "x' A x"
+
+
+def test_a_starred_name_is_the_optimum_a_name_of_its_own():
+    assert matcalc.parse(r"(x - x^\star)^\top Q (x - x^\star)").inferred == "Q: matrix(n,n); x: vector(n); x_star: vector(n)"
+
+
+def test_an_asterisk_superscript_says_it_is_the_adjoint_and_how_to_name_an_optimum():
+    with pytest.raises(matcalc.MatcalcError, match=re.escape("(x_star)")):
+        matcalc.parse(r"(x - x^*)^\top Q (x - x^*)")
