@@ -202,6 +202,7 @@ def typecheck(syn: Syn, text: str, decls: dict, want_scalar: bool = False):
     question's own error says what it got).
     """
     ctx0 = Ctx(text, decls)
+    _refuse_primed_point(syn, text, decls)
     uses = undeclared_uses(syn, ctx0)
     names = sorted(uses, key=uses.get)
     ruled_out = _powered(syn, ctx0, names) if names and "^" in text else {}
@@ -361,6 +362,29 @@ def typecheck(syn: Syn, text: str, decls: dict, want_scalar: bool = False):
     ctx.reading = full_reading(ctx, root)
     ctx.inferred = inferred(ctx)
     return node, ctx
+
+
+def _refuse_primed_point(syn: Syn, text: str, decls: dict) -> None:
+    """x - x' with x a vector by its look (or its declaration): papers' second point x' (a kernel's
+    k(x, x')), where the language reads the transpose of x, and x - x' fits only with x a square
+    matrix. Refused, with a name to give the second point."""
+    if "'" not in text:
+        return
+    stack = [syn]
+    while stack:
+        n = stack.pop()
+        stack.extend(_children(n))
+        if n.kind != "sum":
+            continue
+        plain = {t.a for _, t in n.a if t.kind == "name"}
+        for sign, t in n.a:
+            if t.kind == "post" and t.a.kind == "name" and t.a.a in plain and len(t.b) == 1 and t.b[0].kind == "tick":
+                x = t.a.a
+                kind = decls[x].kind if x in decls else default_kind(x)
+                if kind == "vector":
+                    raise ParseError(f"{x} {sign} {x}': {x}' is the transpose of {x} (a row), which is no point beside "
+                                     f"{x}; for a second point (read 'x prime') give it a name of its own ({x}2 or "
+                                     f"{x}_p)", text, t.b[0].start)
 
 
 def _refuse_scalar_in_matrix_power(syn: Syn, ctx, chosen: dict, names: list, decls: dict) -> None:

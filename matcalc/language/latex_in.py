@@ -153,7 +153,7 @@ def _tokens(src: str) -> list:
                 raise ParseError("'\\' between spaces reads as LaTeX's control space; for MATLAB's solve A \\ b "
                                  "write A^-1 b (or inv(A) b)", src, start)
             if sym == "(" and start > 0 and (src[start - 1].isalnum() or src[start - 1] in ")'") \
-                    and ")" in src[pos:] and "\\)" not in src[pos:]:
+                    and ")" in src[pos:] and "\\)" not in src[pos:] and not re.search(r"\\[A-Za-z]+$", src[:start]):
                 # L\(x - mu): MATLAB's solve of a group, not the opening of inline mathematics
                 raise ParseError("'\\(' after an operand reads as MATLAB's solve A\\(b); write A^-1 (b) (or "
                                  "inv(A) (b))", src, start)
@@ -272,7 +272,7 @@ def _refuse_complex_superscript(reader, words: list, at: int) -> None:
     """X^*, X^H, X^\\dagger (the adjoint) and X^+ (the pseudo-inverse) are no powers: say what they are."""
     plain = [w for w in words if w not in _WORD_FONTS]
     if plain in (["*"], ["ast"], ["dagger"], ["H"]) and not (plain == ["H"] and "H" in reader.decls):
-        star = "; for a point such as the optimum x^*, give it a name of its own (x_star)" if plain != ["H"] else ""
+        star = "; for a point such as the optimum x^*, give it a name of its own (x_star)" if plain in (["*"], ["ast"]) else ""
         raise reader.error(f"this superscript is {_ADJOINT}{star}", at)
     if plain in (["+"], ["dagger", "+"]):
         raise reader.error("X^+ (the Moore-Penrose pseudo-inverse) is not supported; for a matrix of full column "

@@ -1030,3 +1030,15 @@ def test_a_name_that_is_a_size_in_one_place_and_a_variable_in_another_is_refused
 
 def test_a_size_written_with_dim_beside_ones_reads_as_the_length():
     assert matcalc.parse("x - ones(n) ones(n)' x / dim(n)").inferred == "x: vector(n)"
+
+
+@pytest.mark.parametrize("text", ["exp(-||x - x'||^2/(2 l^2))", r"\exp(-\|x - x'\|^2 / (2\ell^2))", "x + x'"])
+def test_a_vector_beside_its_own_transpose_is_refused_as_papers_second_point(text):
+    """k(x, x'): x - x' read x as a square matrix, then refused only for its spectral norm."""
+    with pytest.raises(ParseError, match=re.escape("give it a name of its own (x2 or x_p)")):
+        matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text, where", [("X - X'", None), ("x - x'", "x: matrix(n,n)")])
+def test_a_matrix_beside_its_own_transpose_reads_as_written(text, where):
+    assert matcalc.parse(text, where=where).reading == text
