@@ -155,14 +155,28 @@ _ITEMS = re.compile(r"[;\n]")
 _MEMBERSHIP = re.compile(r"∈|\\in\b|\bin\s+(?:R\b|R\^|ℝ|\\mathbb)")
 
 
+#: the start of a declaration after a comma: `, A: matrix(n,n)`, `, x, y: vector(n)`
+_NEXT_DECLARATION = re.compile(r"^\s*[A-Za-z\\][A-Za-z0-9_{}\\]*\s*(?:,\s*[A-Za-z\\][A-Za-z0-9_{}\\]*\s*)*:")
+
+
+def _starts_declaration(text: str) -> bool:
+    """Does text start with `names:` (names that are no property: `symmetric, x: ...` is a property
+    of the declaration before, then x's)?"""
+    m = _NEXT_DECLARATION.match(text)
+    return m is not None and not any(w.strip().lower() in PROPS for w in m.group(0)[:-1].split(","))
+
+
 def _items(text: str) -> list:
     """The declarations of a where string: separated by ';' or a new line, and by a ',' that follows
-    a whole membership (W ∈ R^{m×n}, b ∈ R^m; not x, y ∈ R^n, whose comma lists names)."""
+    a whole declaration (W ∈ R^{m×n}, b ∈ R^m; x: vector(n), A: matrix(n,n); not x, y ∈ R^n or
+    x, y: vector(n), whose comma lists names)."""
     out = []
     for part in _ITEMS.split(text):
         cur = ""
-        for piece in _split_top(part, ","):
-            if cur and _MEMBERSHIP.search(cur) and _MEMBERSHIP.search(piece) and ":" not in cur:
+        pieces = _split_top(part, ",")
+        for k, piece in enumerate(pieces):
+            if cur and ((_MEMBERSHIP.search(cur) and _MEMBERSHIP.search(piece) and ":" not in cur)
+                        or (":" in cur and _starts_declaration(",".join(pieces[k:])))):
                 out.append(cur)
                 cur = piece
             else:

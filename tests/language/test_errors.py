@@ -500,9 +500,12 @@ def test_a_misspelt_property_gets_the_closest_one():
         matcalc.parse("x' A x", where="A: matrix(n,n) symetric")
 
 
-def test_declarations_separated_by_a_comma_get_the_semicolon_advice():
-    with pytest.raises(matcalc.MatcalcError, match="separate them with ';'"):
-        matcalc.parse("x' y", where="x: vector(n), y: vector(n)")
+@pytest.mark.parametrize("where, separated", [
+    ("x: vector(n), y: vector(n)", "x: vector(n); y: vector(n)"),
+    ("x: vector(n), y: vector(n), A: matrix(n,n) symmetric", "x: vector(n); y: vector(n); A: matrix(n,n) symmetric"),
+    ("A: n x n, symmetric, x, y: vector(n)", "A: n x n, symmetric; x, y: vector(n)")])
+def test_declarations_separated_by_a_comma_are_read_as_separated_by_a_semicolon(where, separated):
+    assert matcalc.parse("x' A y", where=where).inferred == matcalc.parse("x' A y", where=separated).inferred
 
 
 def test_latex_spellings_of_names_may_be_declared():
