@@ -97,6 +97,9 @@ def _powered(syn: Syn, ctx: Ctx, names: list) -> dict:
                 what = ctx.text[e.start:e.end]
                 if inverse_transposed(what):
                     raise ParseError(inverse_transposed_advice(last, what), ctx.text, n.b[0].start)
+                if what == "H":  # F^H, the Hermitian transpose of complex texts
+                    raise ParseError(f"{last}^H is the conjugate (Hermitian) transpose; matcalc works with real "
+                                     f"matrices, where it is the transpose: write {last}'", ctx.text, n.b[0].start)
                 raise ParseError(f"{last}^{what}: {last} looks like a matrix, and matrix powers take integer exponents "
                                  f"({last}^2, {last}^-1); fractional and symbolic powers of a matrix are not "
                                  f"supported. For the entrywise power write {last} .^ {what}; if {last} stands for "

@@ -749,3 +749,14 @@ def test_a_matrix_times_the_number_one_asks_for_the_vector_of_ones():
 
 def test_ln_before_a_bar_gets_the_log_determinant_hint():
     assert "logdet(X)" in str(parse_error("ln|C|"))
+
+
+@pytest.mark.parametrize("text", ["||x||_∞", "‖x‖_∞"])
+def test_a_pasted_infinity_norm_says_it_is_not_supported(text):
+    with pytest.raises(matcalc.MatcalcError, match="the infinity norm"):
+        matcalc.parse(text)
+
+
+def test_a_matrix_to_the_power_h_says_it_is_the_conjugate_transpose():
+    with pytest.raises(matcalc.MatcalcError, match=re.escape("conjugate (Hermitian) transpose") + ".*write F'"):
+        matcalc.parse("F^H diag(h) F")
