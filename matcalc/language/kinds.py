@@ -423,9 +423,10 @@ def _refuse_scalar_in_matrix_power(syn: Syn, ctx, chosen: dict, names: list, dec
 
 def _refuse_sizes_used_as_values(syn: Syn, ctx) -> None:
     """ones(n) ... / n: a name that is a size in one place (an argument of ones, zeros, eye or dim)
-    and a variable in another would be two unrelated things, the length and a free number (its
-    value never checked against the length); dim(x) of a variable x names a new size x. Refused,
-    with dim(n) to write, as a declared size used bare is (_refuse_dimension_values)."""
+    and an undeclared variable in another would be two unrelated things, the length and a free
+    number (its value never checked against the length); dim(x) of a variable x names a new size
+    x. Refused, with dim(n) to write, as a declared size used bare is (_refuse_dimension_values);
+    a name declared a scalar is taken as declared."""
     sizes: dict = {}
     stack = [syn]
     while stack:
@@ -441,7 +442,8 @@ def _refuse_sizes_used_as_values(syn: Syn, ctx) -> None:
             continue
         stack.extend(_children(n))
     for name, (call, pos) in sizes.items():
-        if name in ctx.vars:
+        if name in ctx.vars and not (name in ctx.decls and ctx.decls[name].kind == "scalar"):
+            # (a scalar declared so beside a size of its name is the user's own: N/2 logdet(S) with X: matrix(n,N))
             raise ParseError(f"{name} is a size here ({call}) and a variable elsewhere in the formula: two "
                              f"unrelated things. For a variable's length as a number declare its size (where='x: "
                              f"vector(n)') and write dim(n); for a variable give it another name", ctx.text, pos)

@@ -1020,12 +1020,15 @@ def test_a_declared_matrix_to_the_power_one_reads_as_written():
 
 
 @pytest.mark.parametrize("text, where", [("||x - ones(n) ones(n)' x / n||^2", None),
-                                         ("x - 1/n ones(n) ones(n)' x", "n: scalar"),
                                          ("x' x / dim(x)", None), ("ones(dim(x))' x", None)])
 def test_a_name_that_is_a_size_in_one_place_and_a_variable_in_another_is_refused(text, where):
     """The variable n beside ones(n) was a free number, never checked against the length."""
     with pytest.raises(ParseError, match=re.escape("write dim(n)")):
         matcalc.parse(text, where=where)
+
+
+def test_a_name_declared_a_scalar_beside_a_size_of_its_name_is_taken_as_declared():
+    assert matcalc.parse("x - 1/n ones(n) ones(n)' x", where="n: scalar").inferred == "n: scalar; x: vector(n)"
 
 
 def test_a_size_written_with_dim_beside_ones_reads_as_the_length():
