@@ -950,12 +950,8 @@ class Ctx(DimSpace, NameRules):
             return  # (x^2·y: x is a scalar by use)
         if all(self.kinds.get(t.soft) == "vector" for t in (a, b)):
             return  # (the vector reading fails on its own, saying how to write the products)
-        source = getattr(self.text, "source", None)
-        origin = getattr(self.text, "origin", None)
-        if source is None or not origin or a.end >= len(origin) or b.start >= len(origin):
-            return
-        between = source[origin[a.end - 1] + 1:origin[b.start]]
-        if any(d in between for d in ("·", "⋅", "∙", "•", "\\cdot")):
+        between = self._source_between(a, b)
+        if any(d in between for d in _DOTS):
             raise self.clash(f"{self.src(a)} · {self.src(b)} with {a.soft} and {b.soft} read as scalars or matrices; "
                              f"the dot between two vectors is their inner product: write {a.soft}' {b.soft}", a, b)
 
@@ -964,15 +960,19 @@ class Ctx(DimSpace, NameRules):
         their inner product there, tr(C' X), and a matrix product elsewhere. Refused with both."""
         if op != "*" or any(self.is_col(t) or self.is_row(t) for t in (a, b)):
             return
-        source = getattr(self.text, "source", None)
-        origin = getattr(self.text, "origin", None)
-        if source is None or not origin or a.end > len(origin) or b.start >= len(origin):
-            return
-        if "•" in source[origin[a.end - 1] + 1:origin[b.start]]:
+        if "•" in self._source_between(a, b):
             x, y = self.src(a), self.src(b)
             raise ParseError(f"{x} • {y}: between two matrices the bullet is their inner product in papers on "
                              f"semidefinite programs and the matrix product elsewhere; for the inner product write "
                              f"<{x}, {y}> (that is tr({x}' {y})), for the matrix product {x} {y}", self.text, b.start)
+
+    def _source_between(self, a: T, b: T) -> str:
+        """The text as typed between two operands of a translation (LaTeX or Unicode), else ''."""
+        source = getattr(self.text, "source", None)
+        origin = getattr(self.text, "origin", None)
+        if source is None or not origin or a.end > len(origin) or b.start >= len(origin) or a.end < 1:
+            return ""
+        return source[origin[a.end - 1] + 1:origin[b.start]]
 
     def _touching(self, end: int, start: int) -> bool:
         """Do the text's characters [.., end) and [start, ..) meet with nothing between them, as typed
@@ -981,6 +981,12 @@ class Ctx(DimSpace, NameRules):
         if reach and origin and 0 < end <= len(reach) and start < len(origin):
             return reach[end - 1] == origin[start]
         return end == start
+
+    def _dot_hint(self, a: T, b: T) -> str:
+        """x·Kx: a centered dot pasted between a vector and a matrix is read as a product; say so."""
+        if not self.is_col(a) or self.is_col(b) or not any(d in self._source_between(a, b) for d in _DOTS):
+            return ""
+        return "; the dot (·) is read as a product, left to right: for an inner product write x' (K x)"
 
     def _two_vectors_hint(self, a: T, b: T) -> str:
         """Two column vectors side by side (x y, x \\cdot y, x · y): say how the products are written."""
@@ -1007,7 +1013,7 @@ class Ctx(DimSpace, NameRules):
             self.unify(a.shape[1], b.shape[0], lambda: self.clash(
                 f"cannot multiply {self.src(a)} ({self.show(a)}) by {self.src(b)} ({self.show(b)}): "
                 f"{count(a.shape[1].show(), 'column')} against {count(b.shape[0].show(), 'row')}"
-                f"{self._two_vectors_hint(a, b)}", a, b))
+                f"{self._two_vectors_hint(a, b)}{self._dot_hint(a, b)}", a, b))
             return self.mk("matmul", (a, b), (a.shape[0], b.shape[1]), [a, b])
         if op == "/":
             if not sb:
@@ -1316,6 +1322,8 @@ class Ctx(DimSpace, NameRules):
         return tuple(t.built if t.built is not None else construct.build_var(self, t) for t in self.vars.values())
 
 
+#: the centered dots papers write between factors (read as products)
+_DOTS = ("·", "⋅", "∙", "•", "\\cdot")
 DIM_CALLS = ("ones", "zeros", "eye", "comm", "dim")  # calls whose arguments are all sizes
 _AXIS_CALLS = ("sum", "mean", "softmax", "logsumexp")
 #: calls that are trivial on a scalar (the scalar itself, or 1 for softmax)

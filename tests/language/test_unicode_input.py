@@ -243,3 +243,8 @@ def test_a_bullet_between_two_matrices_is_refused_with_the_inner_product_and_the
 @pytest.mark.parametrize("text, plain", [("2 • x", "2 x"), ("c • X", "c X")])
 def test_a_bullet_beside_a_scalar_multiplies(text, plain):
     assert str(matcalc.parse(text, where="c: scalar")) == str(matcalc.parse(plain, where="c: scalar"))
+
+
+def test_a_centered_dot_between_a_vector_and_a_matrix_says_it_is_read_as_a_product():
+    with pytest.raises(matcalc.MatcalcError, match=re.escape("the dot (·) is read as a product")):
+        matcalc.grad("1/2 x·Kx - f·x", "x")
