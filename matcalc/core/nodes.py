@@ -236,21 +236,7 @@ class Expr:
 
     def walk(self) -> Iterator["Expr"]:
         """Every distinct node once, children before parents (iterative, DAG-aware)."""
-        seen = set()  # of nodes: their hash is the identity's, taken in C
-        stack = [(self, False)]
-        pop, push, mark = stack.pop, stack.append, seen.add
-        while stack:
-            node, done = pop()
-            if done:
-                yield node
-                continue
-            if node in seen:
-                continue
-            mark(node)
-            push((node, True))
-            for c in reversed(node.children):
-                if c not in seen:
-                    push((c, False))
+        return _postorder(self, None)
 
     def walk_missing(self, cache_key: str) -> Iterator["Expr"]:
         """The distinct nodes that have no `cache_key` in their cache yet, children first.
@@ -259,21 +245,7 @@ class Expr:
         a measure cached per node (size, transposes) of a new node over a large, already measured
         DAG then costs the new nodes only, so measuring every node of a DAG stays linear.
         """
-        seen = set()
-        stack = [(self, False)]
-        pop, push, mark = stack.pop, stack.append, seen.add
-        while stack:
-            node, done = pop()
-            if done:
-                yield node
-                continue
-            if node in seen or cache_key in node._c:
-                continue
-            mark(node)
-            push((node, True))
-            for c in reversed(node.children):
-                if c not in seen and cache_key not in c._c:
-                    push((c, False))
+        return _postorder(self, None, cache_key)
 
     def has_prop(self, prop: str) -> bool:
         return False
@@ -336,20 +308,28 @@ def walk_depending(e: Expr, names: frozenset) -> Iterator[Expr]:
     without entering the rest, whose descendants cannot depend on one either (a node's free names
     hold its children's). Differentiating and reading off a gradient visit only these; the constant
     parts of a function (A and b in A x - b) are not entered. The nodes come in walk()'s order."""
-    seen = set()
-    stack = [] if names.isdisjoint(e.free) else [(e, False)]
+    return iter(()) if names.isdisjoint(e.free) else _postorder(e, names)
+
+
+def _postorder(root: Expr, names, missing: str | None = None) -> Iterator[Expr]:
+    """The distinct nodes under root once, children before parents (iterative, DAG-aware). With
+    `names` (a frozenset), only the nodes that depend on one of them are entered; with `missing` (a
+    cache key), only the nodes whose cache has no such key yet."""
+    seen = set()  # of nodes: their hash is the identity's, taken in C
+    stack = [(root, False)]
     pop, push, mark = stack.pop, stack.append, seen.add
     while stack:
         node, done = pop()
         if done:
             yield node
             continue
-        if node in seen:
+        if node in seen or (missing is not None and missing in node._c):
             continue
         mark(node)
         push((node, True))
         for c in reversed(node.children):
-            if c not in seen and not names.isdisjoint(c.free):
+            if c not in seen and (names is None or not names.isdisjoint(c.free)) \
+                    and (missing is None or missing not in c._c):
                 push((c, False))
 
 
