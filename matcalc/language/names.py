@@ -165,6 +165,16 @@ class NameRules:
                 raise ParseError(f"'{text}' would be read as the product {' '.join(out)}; to use it as one name, "
                                  f"write {head}_{deco} (a subscript keeps a name whole) or declare it "
                                  f"(where='{text}: ...'), or put spaces between the letters", self.text, start)
+            if len(out) > 1 and not sub and not rest and re.match(r"[A-Z][a-z]{2}", body) and len(out[0]) == 1 \
+                    and not all(p in self.decls or p in self.bindings for p in out) \
+                    and (body[:1].lower() + body[1:] in _GREEK_SET or not all(self.known(p) for p in out[1:])):
+                # (X beta pasted, Xbeta, reads as written; Beta, Eta are a Greek capital's name, not B eta)
+                # Lam, Cov, Sig, Beta, Whh, Sxy: a capitalized word or a matrix named with its indices, read as
+                # a product of letters only where that happens to fit (tr(Lam S) was tr(L a m S))
+                raise ParseError(f"'{text}' would be read as the product {' '.join(out)}; to use it as one name, "
+                                 f"declare it with its kind (where='{text}: matrix(m,n)', or vector(n), scalar); "
+                                 f"for the product put spaces ({' '.join(out)})",
+                                 self.text, start)
         return out
 
     def _longest(self) -> int:
