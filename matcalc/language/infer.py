@@ -772,9 +772,18 @@ class Ctx(DimSpace, NameRules):
                          f"by {right} {after} write {left} {op} ({right} {after}); for the other reading write the "
                          f"parentheses ({left} {op} {right}) {after}", self.text, t.start)
 
-    def _lone_coefficient(self, t: T) -> bool:
-        """Is t a number or a scalar name (1 and lambda in 1/2x'x and lambda/2w'w)?"""
-        return t.op == "num" or (t.op == "var" and self.is_scalar(t))
+    def _scalar_coefficient(self, factors: list) -> bool:
+        """Are the factors a coefficient: scalars made of scalar variables only (1, lambda, sigma^2,
+        (1 - alpha) in 1/2x'x, lambda/2w'w, (1 - alpha)/2x'x), not a scalar made of vectors (x'Ax)?"""
+        stack = list(factors)
+        while stack:
+            t = stack.pop()
+            if t.op == "var" and t.soft in self.taken:
+                continue  # (n/2x'x with x: vector(n): a declared size used bare, refused as such later)
+            if not self.is_scalar(t):
+                return False
+            stack.extend(_typed_children(t.args))
+        return True
 
     def _refuse_pasted_denominator(self, seq: list, i: int) -> None:
         """x'x/2sigma^2, 1/2n ||X w - y||^2, (x - m)^2/2s^2: a number after / with a name pasted to it
@@ -785,19 +794,59 @@ class Ctx(DimSpace, NameRules):
         quotient halved) is refused, 1/2x'x and lambda/2w'w are coefficients times w'w."""
         op, t = seq[i]
         nxt_op, nxt = seq[i + 1]
-        if op != "/" or t.op != "num" or nxt_op != "" or not self.text[nxt.start:nxt.start + 1].isalpha() \
-                or (nxt.op == "transpose" and self._lone_coefficient(seq[i - 1][1])) \
+        if op != "/" or t.op != "num" or nxt_op != "":
+            return
+        if not self.text[nxt.start:nxt.start + 1].isalpha() \
+                or (nxt.op == "transpose" and self._scalar_coefficient([x for _, x in seq[:i]])) \
                 or not self._touching(t.end, nxt.start):
-            return  # (rho/2||r||^2, 1/2(x'x): no name pasted; 1/2x'x, lambda/2w'w: a coefficient halved)
+            # (rho/2||r||^2, 1/2(x'x): no name pasted; 1/2x'x, lambda/2w'w: a coefficient halved)
+            self._refuse_quotient_of_forms(seq, i)
+            return
         num, rest = self.src(t), self.src(nxt)
         written = f"{num}{rest}"
+        message = (f"'/{{written}}' divides by {num} alone and then multiplies by {{rest}} (/ divides by the one "
+                   f"factor after it); for the denominator {num} {{rest}} write /({num} {{rest}}), for the product "
+                   f"put {{rest}} before the fraction")
         if nxt.op == "transpose":  # (x'Ax/2x'x: the denominator meant is the whole product after the number)
             run = [x for _, x in itertools.takewhile(lambda p: p[0] == "", seq[i + 1:])]
-            rest = " ".join(self.src(x) for x in run)
+            rest = " ".join(self.text[nxt.start:run[-1].end].split())
             written = self.text[t.start:run[-1].end]
-        raise ParseError(f"'/{written}' divides by {num} alone and then multiplies by {rest} (/ divides by the one "
-                         f"factor after it); for the denominator {num} {rest} write /({num} {rest}), for the product "
-                         f"put {rest} before the fraction", self.text, t.start)
+            self._refuse_by_dividend([x for _, x in seq[:i]], message.format(written=written, rest=rest), t.start)
+        raise ParseError(message.format(written=written, rest=rest), self.text, t.start)
+
+    def _refuse_quotient_of_forms(self, seq: list, i: int) -> None:
+        """x'Ax/2 x'x, x'Ax/2(x'x), ||A x||^2/2 ||x||^2: a scalar made of vectors over a number, then
+        another such scalar, read (x'Ax/2) x'x, a quartic, where the quotient is meant; / divides by
+        the one factor after it. Refused with both spellings; a coefficient over the number (1/2 x'x,
+        lambda/2 ||w||^2) reads as written."""
+        run = [x for _, x in itertools.takewhile(lambda p: p[0] == "", seq[i + 1:])]
+        dividend = [x for _, x in seq[:i]]
+        form = (len(run) == 1 and self.is_scalar(run[0])) or (self.is_row(run[0]) and self.is_col(run[-1]))
+        if not form or self._scalar_coefficient(run) or self._scalar_coefficient(dividend):
+            return
+        top = " ".join(self.text[dividend[0].start:dividend[-1].end].split())
+        num = self.src(seq[i][1])
+        rest = " ".join(self.text[run[0].start:run[-1].end].split())
+        message = (f"'{top}/{num} {rest}' reads ({top}/{num}) {rest}, a product (/ divides by the one factor after "
+                   f"it); for the quotient write ({top}) / ({num} {rest}), for the product put {rest} first")
+        self._refuse_by_dividend(dividend, message, seq[i][1].start)
+
+    def _refuse_by_dividend(self, dividend: list, message: str, at: int) -> None:
+        """Refuse a quotient whose dividend is no coefficient: as a clash where that rests only on the
+        guessed kinds of undeclared names (N in N/2 logdet(S), a in a/2x'x, (nu + d) in (nu + d)/2
+        log(1 + x'x): a reading with them scalars is tried next), else outright (x'Ax, ||A x||^2: a
+        scalar made of vectors in every reading)."""
+        stack, guessed = list(dividend), []
+        while stack:
+            t = stack.pop()
+            if t.op in _FORMS or (t.op == "var" and not t.soft and not self.is_scalar(t)):
+                raise ParseError(message, self.text, at)
+            if t.op == "var" and t.soft and not self.is_scalar(t):
+                guessed.append(t)
+            stack.extend(_typed_children(t.args))
+        if any(t.soft == "T" for t in guessed):
+            return  # (T keeps its look in every reading: the clash that follows says so)
+        raise self.clash(message, *guessed)
 
     def _array_only_by_coefficients(self, t: T) -> bool:
         """Is t a product made an array only by lone undeclared names among its factors (c in c ||w||^2,
@@ -1322,6 +1371,9 @@ class Ctx(DimSpace, NameRules):
         return tuple(t.built if t.built is not None else construct.build_var(self, t) for t in self.vars.values())
 
 
+#: typed operations that make a scalar of vectors or matrices (x'Ax, ||A x||^2, <x, y>): a dividend
+#: holding one is no coefficient in any reading
+_FORMS = frozenset({"transpose", "norm", "inner", "matmul"})
 #: the centered dots papers write between factors (read as products)
 _DOTS = ("·", "⋅", "∙", "•", "\\cdot")
 DIM_CALLS = ("ones", "zeros", "eye", "comm", "dim")  # calls whose arguments are all sizes

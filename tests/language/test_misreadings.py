@@ -432,7 +432,7 @@ def test_a_transposed_name_pasted_after_a_coefficient_a_slash_and_a_number_reads
 @pytest.mark.parametrize("text", ["x'Ax/2x'x", "b'x/2x'x", "(x'Ax)/2x'x"])
 def test_a_transposed_product_pasted_after_a_quotient_of_vectors_and_a_number_is_refused(text):
     """x'Ax/2x'x: the Rayleigh quotient halved is meant, but / divides by the 2 alone."""
-    with pytest.raises(ParseError, match=re.escape("write /(2 x' x)")):
+    with pytest.raises(ParseError, match=re.escape("write /(2 x'x)")):
         matcalc.parse(text)
 
 
@@ -1045,3 +1045,17 @@ def test_a_vector_beside_its_own_transpose_is_refused_as_papers_second_point(tex
 @pytest.mark.parametrize("text, where", [("X - X'", None), ("x - x'", "x: matrix(n,n)")])
 def test_a_matrix_beside_its_own_transpose_reads_as_written(text, where):
     assert matcalc.parse(text, where=where).reading == text
+
+
+@pytest.mark.parametrize("text", ["x'Ax/2 x'x", "x'Ax/2(x'x)", "||A x||^2/2||x||^2", "b'x/2 x'x"])
+def test_a_quotient_of_forms_over_a_number_then_another_form_is_refused(text):
+    """x'Ax/2 x'x read (x'Ax/2) x'x, a quartic whose gradient passed check; the quotient is meant."""
+    with pytest.raises(ParseError, match="for the quotient write"):
+        matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text, scalar", [("(1-alpha)/2x'x", "alpha"), ("sigma^2/2x'x", "sigma"),
+                                          ("N/2 logdet(S)", "N"), ("a/2x'x", "a"), ("c/2 x'x + sum(exp(x))", "c"),
+                                          ("(nu + d)/2 log(1 + x'x)", "nu")])
+def test_a_coefficient_over_a_number_then_a_form_reads_as_a_scalar_coefficient(text, scalar):
+    assert f"{scalar}: scalar" in matcalc.parse(text).inferred
