@@ -403,15 +403,32 @@ def _refuse_scalar_in_matrix_power(syn: Syn, ctx, chosen: dict, names: list, dec
         if not (n.kind == "post" and n.a.kind == "paren" and n.b and n.b[0].kind == "pow" and not _is_t(n.b[0])):
             continue
         inner = n.a.a if isinstance(n.a.a, Syn) else None
-        if inner is None or inner.kind not in ("product", "name"):
+        if inner is None:
             continue
-        factors = [inner] if inner.kind == "name" else _children(inner)  # ((Dx)^2: one run of names)
-        words = [w for f in factors if f.kind == "name" and isinstance(f.a, str)
-                 for w in ctx.split_run(f.a, f.start, check=False)]
-        matrix = [chosen.get(w) == "matrix" or (w in decls and decls[w].kind == "matrix") for w in words]
-        # (a vector-looking name after a matrix, as in D x; a coefficient before it, (c A)^2, is a scalar)
-        demoted = [w for i, w in enumerate(words) if w in names and chosen[w] == "scalar" and any(matrix[:i])
-                   and options(w)[0][1] == "vector" and not is_greek(w)]
+        # the products in the group: itself, or the terms of a sum ((A x + b)^2)
+        products = [t for _, t in inner.a] if inner.kind == "sum" else [inner]
+        demoted = []
+        for p in products:
+            if p.kind not in ("product", "name", "post"):
+                continue
+            factors = [p] if p.kind != "product" else _children(p)  # ((Dx)^2: one run of names)
+            factors = [f.a if f.kind == "post" and f.a.kind == "name" else f for f in factors]  # ((A' x)^2)
+            words = [w for f in factors if f.kind == "name" and isinstance(f.a, str)
+                     for w in ctx.split_run(f.a, f.start, check=False)]
+            matrix = [chosen.get(w) == "matrix" or (w in decls and decls[w].kind == "matrix") for w in words]
+            capital = [w in names and chosen[w] == "scalar" and options(w)[0][1] == "matrix" and not is_greek(w)
+                       for w in words]  # ((A x - b)^2 read with A, x and b all scalars)
+            # (a vector-looking name after a matrix, as in D x; a coefficient before it, (c A)^2, is a scalar)
+            demoted += [w for i, w in enumerate(words) if w in names and chosen[w] == "scalar"
+                        and (any(matrix[:i]) or any(capital[:i])) and options(w)[0][1] == "vector" and not is_greek(w)]
+        if demoted and not any(chosen.get(w) == "matrix" or (w in decls and decls[w].kind == "matrix")
+                               for w in _names_under(n.a, ctx)):
+            group = " ".join(ctx.text[n.a.start:n.a.end].split())
+            power = ctx.text[n.b[0].a.start:n.b[0].a.end]
+            scalars = ", ".join(sorted(w for w in _names_under(n.a, ctx) if chosen.get(w) == "scalar"))
+            raise ShapeError(f"{group}^{power} reads {scalars} as scalars, against their looks; for the squared norm "
+                             f"of the vector write ||{group[1:-1]}||^2, for its entrywise power {group}.^{power}; "
+                             f"if they are numbers, declare them (where='{scalars}: scalar')")
         if demoted:
             group = " ".join(ctx.text[n.a.start:n.a.end].split())
             power = ctx.text[n.b[0].a.start:n.b[0].a.end]
@@ -447,6 +464,17 @@ def _refuse_sizes_used_as_values(syn: Syn, ctx) -> None:
             raise ParseError(f"{name} is a size here ({call}) and a variable elsewhere in the formula: two "
                              f"unrelated things. For a variable's length as a number declare its size (where='x: "
                              f"vector(n)') and write dim(n); for a variable give it another name", ctx.text, pos)
+
+
+def _names_under(syn: Syn, ctx) -> list:
+    """The names a syntax subtree uses (runs split as the reading splits them)."""
+    out, stack = [], [syn]
+    while stack:
+        n = stack.pop()
+        if n.kind == "name" and isinstance(n.a, str):
+            out.extend(ctx.split_run(n.a, n.start, check=False))
+        stack.extend(_children(n))
+    return out
 
 
 def _read_as(ctx, name: str) -> str:

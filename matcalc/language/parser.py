@@ -179,9 +179,12 @@ def _lookalikes(toks) -> None:
             raise _Refused(nxt.start_pos, f"'{t} 1' multiplies by the number 1; for the vector of ones write "
                                           f"{t} ones(n) (or sum({t.split('^')[0]}{', 2' if '^' not in t else ''}) "
                                           f"for the {'sums of the rows' if '^' not in t else 'sum of the entries'})")
-        elif t.type == "NUMBER" and nxt.type == "NAME" and str(nxt) == "T" and nxt.start_pos == t.end_pos \
-                and _is_exponent(toks, i):
-            # A^-1T: the inverse transposed in one exponent, or the inverse times a matrix T
+        elif t.type == "NUMBER" and nxt.type == "NAME" and re.fullmatch(r"T[a-z]?", str(nxt)) \
+                and nxt.start_pos == t.end_pos and _is_exponent(toks, i) \
+                and (toks[i - (3 if toks[i - 1].type == "MINUS" else 2)].type == "RPAR"
+                     or str(toks[i - (3 if toks[i - 1].type == "MINUS" else 2)])[:1].isupper()):
+            # A^-1T, A^-1Tb: the inverse transposed in one exponent, or the inverse times a matrix T (of a
+            # matrix-looking base; sigma^2T is a scalar's power times T)
             minus = toks[i - 1].type == "MINUS"
             k = f"{'-' if minus else ''}{t}"
             base = toks[i - 3 if minus else i - 2]

@@ -1059,3 +1059,32 @@ def test_a_quotient_of_forms_over_a_number_then_another_form_is_refused(text):
                                           ("(nu + d)/2 log(1 + x'x)", "nu")])
 def test_a_coefficient_over_a_number_then_a_form_reads_as_a_scalar_coefficient(text, scalar):
     assert f"{scalar}: scalar" in matcalc.parse(text).inferred
+
+
+@pytest.mark.parametrize("text", ["(A x - b)^2", "1/2 (X w - y)^2", "(y - X w)^2 + lambda w^2"])
+def test_a_squared_residual_read_with_a_capital_and_a_vector_as_scalars_is_refused(text):
+    """(A x - b)^2 read A, x and b as scalars, and its gradient 2 A (A x - b) was returned."""
+    with pytest.raises(MatcalcError, match=r"for the squared norm of the vector write \|\|"):
+        matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text, where", [("(A' x)^2", None), ("(A x + b)^2", "b: scalar")])
+def test_a_transposed_matrix_or_a_sum_times_a_vector_squared_is_refused(text, where):
+    with pytest.raises(MatcalcError, match=re.escape(".^2")):
+        matcalc.parse(text, where=where)
+
+
+@pytest.mark.parametrize("text", ["(a x - b)^2", "(A x - b)^2"])
+def test_a_squared_difference_of_scalars_reads_as_written_when_they_are_small_or_declared(text):
+    matcalc.parse(text, where="A, x, b: scalar" if "A" in text else None)
+
+
+@pytest.mark.parametrize("text", ["A^-1Tb", "x'A^-1Tx"])
+def test_a_power_run_into_t_and_a_name_is_refused(text):
+    with pytest.raises(ParseError, match="runs a power into a T"):
+        matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text, where", [("sigma^2T", "sigma: scalar; T: scalar"), ("x.^2T", "x: vector(n); T: scalar")])
+def test_a_scalars_power_run_into_a_declared_t_reads_as_a_product(text, where):
+    assert "T" in matcalc.parse(text, where=where).reading
