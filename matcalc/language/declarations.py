@@ -202,15 +202,18 @@ _SIZE = re.compile(r"^(?:\(\s*(" + _D + r")\s*,\s*(" + _D + r")?\s*\)|(" + _D + 
 _SPACE_PLAIN = {"×": " x ", "∈": r" \in ", "ℝ": "R"}
 _SPACE_CHARS = re.compile("|".join(_SPACE_PLAIN))
 #: superscript letters and digits as sizes (ℝⁿ, ℝᵐˣⁿ, ℝ³ˣ³), ˣ the times between them
-_SUPERSCRIPT_SIZES = dict(zip("ⁿᵐᵈᵏᵖʳᵗᵃᵇᶜᵉᶠᵍʰⁱʲˡᵒᵘᵛʷʸᶻᴺᴹᴰᴷᴾᵀᴸᴴᵂ⁰¹²³⁴⁵⁶⁷⁸⁹ˣ",
-                              "nmdkprtabcefghijlouvwyzNMDKPTLHW0123456789x"))
-_SUPERSCRIPT_RUN = re.compile("([ℝR])([" + "".join(_SUPERSCRIPT_SIZES) + "]+)")
+_SUPERSCRIPT_SIZES = dict(zip("ⁿᵐᵈᵏᵖʳˢᵗᵃᵇᶜᵉᶠᵍʰⁱʲˡᵒᵘᵛʷʸᶻᴺᴹᴰᴷᴾᵀᴸᴴᵂᴬᴮᴱᴳᴵᴶᴼᴿᵁⱽ⁰¹²³⁴⁵⁶⁷⁸⁹",
+                              "nmdkprstabcefghijlouvwyzNMDKPTLHWABEGIJORUV0123456789"))
+_SUPERSCRIPT = "[" + "".join(_SUPERSCRIPT_SIZES) + "]+"
+#: the times between two superscript sizes: a superscript x, or a plain times sign, spaced or not
+_SUPERSCRIPT_TIMES = r"\s*[ˣ×⨯x]\s*"
+_SUPERSCRIPT_RUN = re.compile(f"([ℝR])({_SUPERSCRIPT}(?:{_SUPERSCRIPT_TIMES}{_SUPERSCRIPT})?)")
 
 
 def _superscript_space(m: re.Match) -> str:
-    """ℝᵐˣⁿ as R^{m x n}: the letters of a pasted exponent as sizes, its ˣ as the times."""
-    sizes = "".join(_SUPERSCRIPT_SIZES[c] for c in m.group(2)).split("x")
-    return m.group(1) + "^{" + " x ".join(sizes) + "}"
+    """ℝᵐˣⁿ (also ℝⁿ×ⁿ, ℝᴺ ˣ ᴰ) as R^{m x n}: the letters of a pasted exponent as sizes."""
+    sizes = re.split(_SUPERSCRIPT_TIMES, m.group(2))
+    return m.group(1) + "^{" + " x ".join("".join(_SUPERSCRIPT_SIZES[c] for c in d) for d in sizes) + "}"
 
 
 _DEFINITE = re.compile(r"(?i)\b(?:positive[\s-]+definite|spd|pd)\b(?![^()]*\))")

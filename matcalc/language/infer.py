@@ -442,7 +442,7 @@ class Ctx(DimSpace, NameRules):
         one square W. Refused, with the name to write (W_1) and the power (W^2) as alternatives."""
         if base.soft is None or "_" in base.soft or self.text[:pf.start].rstrip().endswith(")"):
             return  # (a declared name, x_1^(2) and (s)^(2) carry no index: a power)
-        if e.kind == "num" and e.a == 1 and default_kind(base.soft) == "matrix" \
+        if self.text[e.start:e.end].replace(" ", "") in ("1", "{1}") and default_kind(base.soft) == "matrix" \
                 and not self.text[e.end:].lstrip().startswith("/"):  # (A^1/2: the fraction's own refusal)
             b = self.src(base)  # (W¹ tanh(W² x): papers' layer indices, pasted as powers)
             raise ParseError(f"{b}^1 is {b} itself; if 1 is an index (a layer), write {b}_1 for that name (and "

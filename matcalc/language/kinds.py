@@ -97,7 +97,7 @@ def _powered(syn: Syn, ctx: Ctx, names: list) -> dict:
                 what = ctx.text[e.start:e.end]
                 if inverse_transposed(what):
                     raise ParseError(inverse_transposed_advice(last, what), ctx.text, n.b[0].start)
-                if what == "H":  # F^H, the Hermitian transpose of complex texts
+                if what.strip("{}() ") == "H":  # F^H, F^{H}: the Hermitian transpose of complex texts
                     raise ParseError(f"{last}^H is the conjugate (Hermitian) transpose; matcalc works with real "
                                      f"matrices, where it is the transpose: write {last}'", ctx.text, n.b[0].start)
                 raise ParseError(f"{last}^{what}: {last} looks like a matrix, and matrix powers take integer exponents "
@@ -379,15 +379,17 @@ def _refuse_primed_point(syn: Syn, text: str, decls: dict) -> None:
         stack.extend(_children(n))
         if n.kind != "sum":
             continue
-        plain = {t.a for _, t in n.a if t.kind == "name"}
-        for sign, t in n.a:
+        terms = [t.a if t.kind == "neg" and isinstance(t.a, Syn) else t for _, t in n.a]  # (-x' + x)
+        plain = {t.a for t in terms if t.kind == "name"}
+        for t in terms:
             if t.kind == "post" and t.a.kind == "name" and t.a.a in plain and len(t.b) == 1 and t.b[0].kind == "tick":
                 x = t.a.a
                 kind = decls[x].kind if x in decls else default_kind(x)
-                if kind == "vector":
-                    raise ParseError(f"{x} {sign} {x}': {x}' is the transpose of {x} (a row), which is no point beside "
-                                     f"{x}; for a second point (read 'x prime') give it a name of its own ({x}2 or "
-                                     f"{x}_p)", text, t.b[0].start)
+                if kind == "vector" or (kind == "scalar" and x not in decls and is_greek(x) and x[:1].islower()):
+                    # (theta - theta': a small Greek name written transposed is a vector, not its look's scalar)
+                    raise ParseError(f"{x}' beside {x}: {x}' is the transpose of {x} (a row), no second point; for "
+                                     f"a second point (read '{x} prime') give it a name of its own ({x}2 or {x}_p)",
+                                     text, t.b[0].start)
 
 
 def _refuse_scalar_in_matrix_power(syn: Syn, ctx, chosen: dict, names: list, decls: dict) -> None:

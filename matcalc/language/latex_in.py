@@ -152,8 +152,9 @@ def _tokens(src: str) -> list:
                 # 'A \ b': a control space after a space is MATLAB's left division, not LaTeX spacing
                 raise ParseError("'\\' between spaces reads as LaTeX's control space; for MATLAB's solve A \\ b "
                                  "write A^-1 b (or inv(A) b)", src, start)
-            if sym == "(" and start > 0 and (src[start - 1].isalnum() or src[start - 1] in ")'") \
-                    and ")" in src[pos:] and "\\)" not in src[pos:] and not re.search(r"\\[A-Za-z]+$", src[:start]):
+            before = src[:start].rstrip()
+            if sym == "(" and before and (before[-1].isalnum() or before[-1] in ")}'") \
+                    and ")" in src[pos:] and "\\)" not in src[pos:] and not re.search(r"\\[A-Za-z]+$", before):
                 # L\(x - mu): MATLAB's solve of a group, not the opening of inline mathematics
                 raise ParseError("'\\(' after an operand reads as MATLAB's solve A\\(b); write A^-1 (b) (or "
                                  "inv(A) (b))", src, start)
@@ -1018,8 +1019,10 @@ class _Reader:
         if w in ("cdot", "ldots", "dots", "cdots"):
             raise self.error(f"\\{w} stands for an argument here: write the argument itself", t.start)
         if w in ("top", "intercal"):
-            if re.search(r"\^\s*\{\s*-\s*1\s*$", self.src[:t.start]):  # X^{-1\top}
-                raise self.error(f"^{{-1\\{w}}}: for the inverse transposed write X^{{-\\{w}}}", t.start)
+            inverse = re.search(r"(\\?[A-Za-z]+)\}?\s*\^\s*\{\s*-\s*1\s*$", self.src[:t.start])
+            if inverse:  # X^{-1\top}
+                x = inverse.group(1)
+                raise self.error(f"{x}^{{-1\\{w}}}: for the inverse transposed write {x}^{{-\\{w}}}", t.start)
             raise self.error(f"\\{w} belongs in a superscript: X^\\top", t.start)
         if w in ("partial", "nabla", "int", "prod", "lim", "max", "min", "sup", "inf", "infty"):
             raise self.error(f"\\{w} is not part of the language of formulas matcalc differentiates", t.start)

@@ -478,7 +478,7 @@ _UNICODE_HINTS = {"⊗": "for a Kronecker product write kron(A, B)", "√": "for
 
 def _bad_character(text: str, pos: int) -> ParseError:
     ch = text[pos] if pos < len(text) else ""
-    if ch == "_" and text[pos + 1:pos + 2] == "∞":  # ||x||_∞ pasted
+    if ch == "_" and text[pos + 1:pos + 3].lstrip("{")[:1] == "∞":  # ||x||_∞, ||x||_{∞} pasted
         return ParseError("the infinity norm ||x||_∞ is not supported; the norms are ||x|| and ||x||_2 (Euclidean), "
                           "||x||_1 (sum of absolute values) and ||X||_F (Frobenius)", text, pos)
     if ch == "_" and pos > 0 and text[pos - 1].isalnum():

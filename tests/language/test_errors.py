@@ -760,3 +760,14 @@ def test_a_pasted_infinity_norm_says_it_is_not_supported(text):
 def test_a_matrix_to_the_power_h_says_it_is_the_conjugate_transpose():
     with pytest.raises(matcalc.MatcalcError, match=re.escape("conjugate (Hermitian) transpose") + ".*write F'"):
         matcalc.parse("F^H diag(h) F")
+
+
+@pytest.mark.parametrize("text", ["||x||_{∞}", "‖x‖_{∞}"])
+def test_a_pasted_braced_infinity_norm_says_it_is_not_supported(text):
+    with pytest.raises(matcalc.MatcalcError, match="the infinity norm"):
+        matcalc.parse(text)
+
+
+def test_a_braced_h_power_of_a_matrix_says_it_is_the_conjugate_transpose():
+    with pytest.raises(matcalc.MatcalcError, match="conjugate"):
+        matcalc.parse("F^{H} F")

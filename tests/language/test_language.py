@@ -220,7 +220,8 @@ def test_a_product_dimension_can_be_declared():
     ("A ∈ R^(m x n)", "A: matrix(m,n)"), ("A: R^(n,n)", "A: matrix(n,n)"),
     ("W ∈ R^{m×n}, b ∈ R^m", "W: matrix(m,n); b: vector(m)"), ("x, y ∈ R^n, A ∈ R^{m×n}", "x, y: vector(n); A: matrix(m,n)"),
     ("S ∈ ℝⁿˣⁿ spd", "S: matrix(n,n) spd"), ("A: ℝᵐˣⁿ", "A: matrix(m,n)"), ("S ∈ ℝ³ˣ³", "S: matrix(3,3)"),
-    ("x ∈ ℝᴺ", "x: vector(N)"),
+    ("x ∈ ℝᴺ", "x: vector(N)"), ("x ∈ ℝˢ", "x: vector(s)"), ("A ∈ ℝⁿ×ⁿ", "A: matrix(n,n)"),
+    ("A ∈ ℝⁿ ˣ ⁿ", "A: matrix(n,n)"), ("X ∈ ℝᴺ×ᴰ", "X: matrix(N,D)"),
 ])
 def test_sizes_as_papers_write_them_are_declarations(written, kind_form):
     from matcalc.language.declarations import parse_declarations

@@ -706,3 +706,14 @@ def test_a_starred_name_is_the_optimum_a_name_of_its_own():
 def test_an_asterisk_superscript_says_it_is_the_adjoint_and_how_to_name_an_optimum():
     with pytest.raises(matcalc.MatcalcError, match=re.escape("(x_star)")):
         matcalc.parse(r"(x - x^*)^\top Q (x - x^*)")
+
+
+@pytest.mark.parametrize("text", [r"A \(b - c)", r"L^{-1}\(x)"])
+def test_a_spaced_or_braced_backslash_parenthesis_after_an_operand_is_refused_as_matlabs_solve(text):
+    with pytest.raises(matcalc.MatcalcError, match="MATLAB's solve"):
+        matcalc.parse(text)
+
+
+def test_the_inverse_transposed_advice_names_the_base():
+    with pytest.raises(matcalc.MatcalcError, match=re.escape(r"write A^{-\top}")):
+        matcalc.parse(r"x^\top A^{-1\top} x")

@@ -1088,3 +1088,15 @@ def test_a_power_run_into_t_and_a_name_is_refused(text):
 @pytest.mark.parametrize("text, where", [("sigma^2T", "sigma: scalar; T: scalar"), ("x.^2T", "x: vector(n); T: scalar")])
 def test_a_scalars_power_run_into_a_declared_t_reads_as_a_product(text, where):
     assert "T" in matcalc.parse(text, where=where).reading
+
+
+@pytest.mark.parametrize("text", ["||theta - theta'||^2", "-x' + x", "x' - x"])
+def test_a_transposed_name_beside_itself_in_any_order_or_greek_is_refused_as_a_second_point(text):
+    with pytest.raises(ParseError, match="give it a name of its own"):
+        matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text", ["W^{1} x", "A^{1}"])
+def test_a_braced_power_one_of_a_capital_is_refused_as_a_layer_index(text):
+    with pytest.raises(ParseError, match="if 1 is an index"):
+        matcalc.parse(text)
