@@ -10,7 +10,13 @@ way, here.
 from __future__ import annotations
 
 from . import build as B
-from .nodes import SCALAR, Add, DimSize, Expr, Hadamard, MatPow, Mul, Num, Pow, Sum, Trace, Transpose
+from .nodes import SCALAR, Add, DimSize, Expr, Func, Hadamard, MatPow, Mul, Num, Pow, Sum, Trace, Transpose
+
+
+def is_pi(e: Expr) -> bool:
+    """Is e the constant pi (held as arccos(-1), a node the rules and the code already know)? The
+    printers write it pi, and its size is one token."""
+    return type(e) is Func and e.name == "arccos" and type(e.arg) is Num and e.arg.value == -1
 
 
 def transposes(e: Expr) -> int:

@@ -812,6 +812,7 @@ class Ctx(DimSpace, NameRules):
             rest = " ".join(self.text[nxt.start:run[-1].end].split())
             written = self.text[t.start:run[-1].end]
             self._refuse_by_dividend([x for _, x in seq[:i]], message.format(written=written, rest=rest), t.start)
+            return  # (sum(r)/2x'x: a count over 2 times x'x)
         raise ParseError(message.format(written=written, rest=rest), self.text, t.start)
 
     def _refuse_quotient_of_forms(self, seq: list, i: int) -> None:
@@ -829,23 +830,26 @@ class Ctx(DimSpace, NameRules):
         rest = " ".join(self.text[run[0].start:run[-1].end].split())
         message = (f"'{top}/{num} {rest}' reads ({top}/{num}) {rest}, a product (/ divides by the one factor after "
                    f"it); for the quotient write ({top}) / ({num} {rest}), for the product put {rest} first")
-        self._refuse_by_dividend(dividend, message, seq[i][1].start)
+        self._refuse_by_dividend(dividend, message, seq[i][1].start, outright=_holds_form(run))
 
-    def _refuse_by_dividend(self, dividend: list, message: str, at: int) -> None:
-        """Refuse a quotient whose dividend is no coefficient: as a clash where that rests only on the
+    def _refuse_by_dividend(self, dividend: list, message: str, at: int, outright: bool = True) -> None:
+        """Refuse a quotient whose dividend is no coefficient: outright where it is a form (x'Ax,
+        ||A x||^2: a scalar made of vectors in every reading), as a clash where that rests only on the
         guessed kinds of undeclared names (N in N/2 logdet(S), a in a/2x'x, (nu + d) in (nu + d)/2
-        log(1 + x'x): a reading with them scalars is tried next), else outright (x'Ax, ||A x||^2: a
-        scalar made of vectors in every reading)."""
+        log(1 + x'x): a reading with them scalars is tried next); a count such as sum(r) passes, and
+        a form only before a form (`outright`: x'Ax/2 logdet(S) reads as written)."""
+        if _holds_form(dividend):
+            if outright:  # (x'Ax/2 logdet(S), a form over 2 times a scalar of a matrix, reads as written)
+                raise ParseError(message, self.text, at)
+            return
         stack, guessed = list(dividend), []
         while stack:
             t = stack.pop()
-            if t.op in _FORMS or (t.op == "var" and not t.soft and not self.is_scalar(t)):
-                raise ParseError(message, self.text, at)
             if t.op == "var" and t.soft and not self.is_scalar(t):
                 guessed.append(t)
             stack.extend(_typed_children(t.args))
-        if any(t.soft == "T" for t in guessed):
-            return  # (T keeps its look in every reading: the clash that follows says so)
+        if not guessed or any(t.soft == "T" for t in guessed):
+            return  # (sum(r)/2x'x: a scalar of a vector as a coefficient; T keeps its look in every reading)
         raise self.clash(message, *guessed)
 
     def _array_only_by_coefficients(self, t: T) -> bool:
@@ -1374,6 +1378,17 @@ class Ctx(DimSpace, NameRules):
 #: typed operations that make a scalar of vectors or matrices (x'Ax, ||A x||^2, <x, y>): a dividend
 #: holding one is no coefficient in any reading
 _FORMS = frozenset({"transpose", "norm", "inner", "matmul"})
+def _holds_form(ts: list) -> bool:
+    """Do the typed trees hold a form (a transpose, a norm, an inner or matrix product)?"""
+    stack = list(ts)
+    while stack:
+        t = stack.pop()
+        if t.op in _FORMS:
+            return True
+        stack.extend(_typed_children(t.args))
+    return False
+
+
 #: the centered dots papers write between factors (read as products)
 _DOTS = ("·", "⋅", "∙", "•", "\\cdot")
 DIM_CALLS = ("ones", "zeros", "eye", "comm", "dim")  # calls whose arguments are all sizes

@@ -16,7 +16,8 @@ from ..calculus.simplify import expand
 from ..calculus.size import size as tree_size
 from ..core import build as B
 from ..core.functions import FUNCTIONS
-from ..core.layout import as_denominator, attention_like, inner_pair, mean_factors, merged_sums, self_inner, transposes
+from ..core.layout import (as_denominator, attention_like, inner_pair, is_pi, mean_factors, merged_sums, self_inner,
+                           transposes)
 from ..core.errors import MatcalcError
 from ..language.declarations import GREEK, declarations_of, parse_declarations
 from ..language.reader import read
@@ -77,6 +78,7 @@ class Printer:
 
     known_dims: frozenset = frozenset()
     context_dims: frozenset = frozenset()  # sizes the question fixes (a result's shape): I goes bare there
+    pi_taken = False  # a variable named pi is printed: the constant stays arccos(-1)
 
     def doprint(self, e: Expr) -> str:
         """Print e; an identity whose size no variable shows is printed with it (I_n)."""
@@ -84,6 +86,7 @@ class Printer:
         if not outer:
             self.known_dims = (frozenset(d for n in e.walk() if isinstance(n, Var) for d in n.shape) | {None}
                                | self.context_dims)
+            self.pi_taken = self.pi_taken or "pi" in e.free
         try:
             return self.p(e)[0]
         finally:
@@ -378,6 +381,8 @@ class TextPrinter(Printer):
         return s, MUL
 
     def _print_Func(self, e):
+        if is_pi(e) and not self.pi_taken:
+            return "pi", ATOM
         return self.call(e.name, e.arg)
 
     def _print_Trace(self, e):
@@ -612,6 +617,8 @@ class LatexPrinter(Printer):
         return s, MUL
 
     def _print_Func(self, e):
+        if is_pi(e) and not self.pi_taken:
+            return r"\pi", ATOM
         if e.name == "abs" and 1 in e.arg.shape:  # |M| of a square matrix M would read as its determinant
             return r"\left|" + self.doprint(e.arg) + r"\right|", ATOM
         return self.call(FUNCTIONS[e.name].latex_name, e.arg)

@@ -234,3 +234,15 @@ def test_sums_of_entries_of_one_shape_are_written_as_one_sum_that_reads_back(tex
     assert matcalc.parse(str(e), where=where).node is e.node
     assert matcalc.parse(e.latex(), where=where).node is e.node
     assert size(e.node) == len([t for t in _TOKEN.findall(printed) if t not in "(),"])
+
+
+def test_the_constant_pi_prints_as_pi_and_reads_back():
+    r = matcalc.grad("exp(-x^2/2) / sqrt(2 pi)", "x")
+    assert str(r) == "-x exp(-x^2 / 2) / sqrt(2 pi)"
+    assert r"\sqrt{2 \pi}" in r.latex()
+    assert matcalc.parse(str(r), where=r.where) == r.expr
+    assert matcalc.parse(r.latex(), where=r.where) == r.expr
+
+
+def test_the_constant_pi_beside_a_variable_named_pi_keeps_its_arccos_form():
+    assert str(matcalc.parse("pi x + arccos(-1)", where="pi: scalar")) == "pi x + arccos(-1)"
