@@ -994,7 +994,11 @@ class _Reader:
                                  f"(norms are written \\|x\\|_1, \\|x\\|_2, \\|X\\|_F)", t.start)
             if not re.fullmatch(r"[A-Za-z][A-Za-z0-9]*", word or ""):
                 raise self.error(f"\\{w}{{{word}}} is not a name", t.start)
-            if len(word) > 1 and word not in self.decls and word not in _GREEK:
+            nxt = self.peek()
+            subscripted = nxt is not None and nxt.kind == "char" and nxt.text == "_" and any(
+                d.startswith(word) and d[len(word):].lstrip("_").isalnum() for d in self.decls)
+            if len(word) > 1 and word not in self.decls and word not in _GREEK and not subscripted:
+                # (\mathit{Eta}_{2} is the declared Eta2, as the LaTeX printer writes it)
                 raise self.error(f"\\{w}{{{word}}} is the one name {word}: declare it (where='{word}: ...'); "
                                  f"letters written side by side (AX) are a product", t.start)
             return [self.named(word, t.start, end)]

@@ -717,3 +717,9 @@ def test_a_spaced_or_braced_backslash_parenthesis_after_an_operand_is_refused_as
 def test_the_inverse_transposed_advice_names_the_base():
     with pytest.raises(matcalc.MatcalcError, match=re.escape(r"write A^{-\top}")):
         matcalc.parse(r"x^\top A^{-1\top} x")
+
+
+@pytest.mark.parametrize("name", ["Eta2", "Prec2", "Lam1", "Lam_1"])
+def test_a_declared_word_name_with_a_subscript_reads_back_from_the_latex_printer(name):
+    r = matcalc.grad(f"x' {name} x", "x", where=f"{name}: matrix(n,n)")
+    assert matcalc.parse(r.latex(), where=r.where) == r.expr
