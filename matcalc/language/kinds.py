@@ -358,7 +358,14 @@ def typecheck(syn: Syn, text: str, decls: dict, want_scalar: bool = False):
                              f"formula fits. If {n} is a matrix, declare it (where='{n}: {kind}'); for a vector, "
                              f"write entrywise products and powers with .* and .^ ({n} .* {n}, {n}.^2), and spread "
                              f"it over the columns of a matrix with ones ({n} ones(k)')")
+    if chosen.get("Sigma") == "scalar" and "Σ" in str(getattr(text, "source", "")):
+        # ε Σ P log P: the summation sign pasted, read as a scalar Sigma
+        raise ShapeError("Sigma (Σ) looks like a matrix, but this reads it as a scalar; if Σ is the summation sign, "
+                         "write sum(...) (the sum of the entries) or the terms with +; for a matrix declare its size "
+                         "(where='Sigma: matrix(n,n)'), for a scalar where='Sigma: scalar'")
     _refuse_scalar_in_matrix_power(syn, ctx, chosen, names, decls)
+    if node.shape != SCALAR:  # (tr(W lambda), a scalar function: the coefficient where it stands)
+        _refuse_greek_scalar_after_matrix(syn, ctx, chosen, names, decls)
     _refuse_unprimed_quadratic_form(text, names, chosen, decls)
     _refuse_dimension_values(uses, decls, text)  # (last: a text refused for another reason says that first)
     _refuse_sizes_used_as_values(syn, ctx)  # (the same for a size the text names, after a declared one)
@@ -466,6 +473,39 @@ def _refuse_sizes_used_as_values(syn: Syn, ctx) -> None:
             raise ParseError(f"{name} is a size here ({call}) and a variable elsewhere in the formula: two "
                              f"unrelated things. For a variable's length as a number declare its size (where='x: "
                              f"vector(n)') and write dim(n); for a variable give it another name", ctx.text, pos)
+
+
+def _refuse_greek_scalar_after_matrix(syn: Syn, ctx, chosen: dict, names: list, decls: dict) -> None:
+    """Sigma^-1 mu, X beta: a small Greek name right after a matrix, read as a scalar by its look, so
+    that the product (and the function) is a matrix; papers mean the vector (a scalar coefficient
+    is written first). Refused where no other part of the text made it a vector, with both
+    declarations."""
+    def atoms(f: Syn) -> list:
+        """(name, source text) of the names a factor ends with: each name of a run (X beta pasted as
+        Xbeta), or the base of a power or transpose (Sigma^-1); a group is no name (None)."""
+        text = " ".join(ctx.text[f.start:f.end].split())
+        if f.kind == "name" and isinstance(f.a, str):
+            return [(w, w) for w in ctx.split_run(f.a, f.start, check=False)]
+        while f.kind == "post" and isinstance(f.a, Syn):
+            f = f.a
+        if f.kind == "name" and isinstance(f.a, str):
+            return [(ctx.split_run(f.a, f.start, check=False)[-1], text)]
+        return [(None, text)]
+
+    stack = [syn]
+    while stack:
+        n = stack.pop()
+        stack.extend(_children(n))
+        if n.kind not in ("product", "name"):
+            continue
+        seq = [a for f in (_children(n) if n.kind == "product" else [n]) for a in atoms(f)]
+        for (m, left), (g, _) in zip(seq, seq[1:]):
+            if m is None or g is None or g not in names or chosen.get(g) != "scalar" or not is_greek(g) \
+                    or not g[:1].islower() or not (chosen.get(m) == "matrix" or (m in decls and decls[m].kind == "matrix")):
+                continue
+            raise ShapeError(f"{left} {g} reads {g} as a scalar (its Greek look), so that the product is a matrix; "
+                             f"for a vector {g} declare it (where='{g}: vector(n)'); for a scalar write it first "
+                             f"({g} {left}) or declare it (where='{g}: scalar')")
 
 
 def _names_under(syn: Syn, ctx) -> list:

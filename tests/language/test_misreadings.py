@@ -1100,3 +1100,21 @@ def test_a_transposed_name_beside_itself_in_any_order_or_greek_is_refused_as_a_s
 def test_a_braced_power_one_of_a_capital_is_refused_as_a_layer_index(text):
     with pytest.raises(ParseError, match="if 1 is an index"):
         matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text", ["Sigma^-1 mu", "Σ⁻¹μ", "X beta", "Xbeta", "(Σ₁⁻¹ + Σ₂⁻¹)⁻¹(Σ₁⁻¹μ₁ + Σ₂⁻¹μ₂)"])
+def test_a_small_greek_name_right_after_a_matrix_in_a_matrix_function_is_refused(text):
+    """Sigma^-1 mu read mu as a scalar (its look) and the function as a matrix."""
+    with pytest.raises(MatcalcError, match="for a vector"):
+        matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text", ["tr(W lambda)", "||y - X beta||^2", "lambda W", "mu' Sigma^-1 mu"])
+def test_a_greek_name_after_a_matrix_reads_as_written_in_a_scalar_function_or_where_it_fits(text):
+    matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text", ["<C, P> + ε Σ P log P", "½ wᵀw + C Σ ξ"])
+def test_a_pasted_sigma_read_as_a_scalar_is_refused_as_the_summation_sign(text):
+    with pytest.raises(MatcalcError, match="summation sign"):
+        matcalc.parse(text)
