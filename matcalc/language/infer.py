@@ -1208,6 +1208,7 @@ class Ctx(DimSpace, NameRules):
             return self.mk("smul", (t, ones), shape, [s])
         if name == "diag":
             if self.is_scalar(t):
+                self._refuse_diag_of_reduction(t)
                 return T(t.op, t.args, t.shape, s.start, s.end, t.soft, t.dep)
             if self.is_col(t):
                 return self.mk("diag", (t,), (t.shape[0], t.shape[0]), [s])
@@ -1228,6 +1229,18 @@ class Ctx(DimSpace, NameRules):
             return self.mk("kron", (t, u), (self.prod_dim(t.shape[0], u.shape[0]),
                                            self.prod_dim(t.shape[1], u.shape[1])), [s])
         raise UnknownNameError(f"unknown function '{fname}'")  # pragma: no cover - grammar lists them
+
+    def _refuse_diag_of_reduction(self, t: T) -> None:
+        """diag(sum(A)), diag(x'x): diag of a scalar made of a matrix or vectors is that scalar itself,
+        which nobody writes diag for; MATLAB's sum(A) is the row of column sums, matcalc's the sum of
+        every entry. Refused, with the degree matrix's spelling."""
+        if self._scalar_coefficient([t]):
+            return  # (diag(c) of a scalar variable: c)
+        arg = self.src(t)
+        inner = t.args[0] if t.op == "sum_all" and t.args and isinstance(t.args[0], T) else None
+        hint = (f"; sum(...) is the sum of every entry (a scalar), not MATLAB's column sums: for the row sums on "
+                f"the diagonal write diag(sum({self.src(inner)}, 2))") if inner is not None else ""
+        raise ShapeError(f"diag({arg}) of the scalar {arg} is the scalar itself{hint}")
 
     def _refuse_trivial_reduction(self, name: str, t: T) -> None:
         """sum(x), tr(X), kron(X, X) of a name read as a scalar although it looks like a vector or a

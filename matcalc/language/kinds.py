@@ -206,6 +206,7 @@ def typecheck(syn: Syn, text: str, decls: dict, want_scalar: bool = False):
     """
     ctx0 = Ctx(text, decls)
     _refuse_primed_point(syn, text, decls)
+    _refuse_pi_as_a_vector(syn, text, decls)
     uses = undeclared_uses(syn, ctx0)
     names = sorted(uses, key=uses.get)
     ruled_out = _powered(syn, ctx0, names) if names and "^" in text else {}
@@ -364,6 +365,7 @@ def typecheck(syn: Syn, text: str, decls: dict, want_scalar: bool = False):
                          "write sum(...) (the sum of the entries) or the terms with +; for a matrix declare its size "
                          "(where='Sigma: matrix(n,n)'), for a scalar where='Sigma: scalar'")
     _refuse_scalar_in_matrix_power(syn, ctx, chosen, names, decls)
+    _refuse_capital_called(syn, ctx, chosen, names)
     if node.shape != SCALAR:  # (tr(W lambda), a scalar function: the coefficient where it stands)
         _refuse_greek_scalar_after_matrix(syn, ctx, chosen, names, decls)
     _refuse_unprimed_quadratic_form(text, names, chosen, decls)
@@ -397,6 +399,55 @@ def _refuse_primed_point(syn: Syn, text: str, decls: dict) -> None:
                     raise ParseError(f"{x}' beside {x}: {x}' is the transpose of {x} (a row), no second point; for "
                                      f"a second point (read '{x} prime') give it a name of its own ({x}2 or {x}_p)",
                                      text, t.b[0].start)
+
+
+def _refuse_capital_called(syn: Syn, ctx, chosen: dict, names: list) -> None:
+    """H(P), L(theta) + lambda R(theta): a capital with a parenthesis pasted to it is a function in
+    papers (an entropy, a loss, a regularizer); read as a scalar times the group, against the
+    capital's look, it is a product nobody means. Refused; a capital read as a matrix, A(x + y),
+    multiplies as written."""
+    stack = [syn]
+    while stack:
+        n = stack.pop()
+        stack.extend(_children(n))
+        if n.kind != "product":
+            continue
+        factors = _children(n)
+        for a, b in zip(factors, factors[1:]):
+            if a.kind != "name" or not isinstance(a.a, str) or b.kind != "paren" or not ctx._paren_typed_after(a.end):
+                continue
+            f = ctx.split_run(a.a, a.start, check=False)[-1]
+            if f not in names or len(f) != 1 or not f.isupper():
+                continue
+            group = " ".join(ctx.text[b.start:b.end].split())
+            inner = b.a if isinstance(b.a, Syn) and b.a.kind == "name" else None
+            lone_greek = inner is not None and inner.a in names and is_greek(inner.a) and chosen.get(inner.a) == "scalar"
+            if chosen.get(f) == "scalar" or (chosen.get(f) == "matrix" and lone_greek):
+                # (L(theta): L a matrix times the scalar theta, a matrix function nobody means either)
+                kind = "a scalar" if chosen.get(f) == "scalar" else "a matrix"
+                raise ParseError(f"'{f}{group}' reads {f} as {kind} times {group}; if {f} is a function (an entropy, "
+                                 f"a loss), write it out in matcalc's functions; for the product put a space "
+                                 f"({f} {group}) and declare the names (where='{f}: ...')", ctx.text, a.start)
+
+
+def _refuse_pi_as_a_vector(syn: Syn, text: str, decls: dict) -> None:
+    """pi' log(pi), sum(pi .* log(pi)): undeclared, pi is the number π, but a transpose or an
+    entrywise product of it means a vector of mixture weights. Refused, with the declaration."""
+    if "pi" in decls or "pi" not in text:
+        return
+    stack = [syn]
+    while stack:
+        n = stack.pop()
+        stack.extend(_children(n))
+        at = None
+        if n.kind == "post" and n.a.kind == "name" and n.a.a == "pi" and n.b and n.b[0].kind == "tick":
+            at = n.b[0].start
+        elif n.kind == "product" and any(op in (".*", "./") for op, _ in n.a):
+            at = next((f.start for _, f in n.a if f.kind == "name" and f.a == "pi"), None)
+        if at is not None:
+            raise ParseError("pi is the number π here, and a number is not transposed or multiplied entry by entry: "
+                             "for a vector (mixture weights) declare it (where='pi: vector(n)') or give it another "
+                             "name", text, at)
 
 
 def _refuse_scalar_in_matrix_power(syn: Syn, ctx, chosen: dict, names: list, decls: dict) -> None:

@@ -1118,3 +1118,30 @@ def test_a_greek_name_after_a_matrix_reads_as_written_in_a_scalar_function_or_wh
 def test_a_pasted_sigma_read_as_a_scalar_is_refused_as_the_summation_sign(text):
     with pytest.raises(MatcalcError, match="summation sign"):
         matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text", ["pi' log(pi)", "sum(pi .* log(pi))", "pi'x"])
+def test_the_number_pi_transposed_or_entrywise_is_refused_as_a_vector_of_weights(text):
+    with pytest.raises(ParseError, match=re.escape("where='pi: vector(n)'")):
+        matcalc.parse(text)
+
+
+def test_a_declared_vector_pi_reads_as_declared():
+    assert matcalc.parse("pi' log(pi)", where="pi: vector(n)").inferred == "pi: vector(n)"
+
+
+@pytest.mark.parametrize("text", [r"\langle C, P \rangle - \varepsilon H(P)", "L(theta) + lambda R(theta)"])
+def test_a_capital_called_like_a_function_is_refused(text):
+    with pytest.raises(ParseError, match="is a function"):
+        matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text", ["A(x + y)", "W(x)"])
+def test_a_matrix_before_a_parenthesized_vector_multiplies(text):
+    matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text, hint", [("x' (diag(sum(A)) - A) x", "diag(sum(A, 2))"), ("diag(x'x)", "itself")])
+def test_diag_of_a_scalar_made_of_arrays_is_refused(text, hint):
+    with pytest.raises(MatcalcError, match=re.escape(hint)):
+        matcalc.parse(text)
