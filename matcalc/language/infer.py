@@ -657,7 +657,8 @@ class Ctx(DimSpace, NameRules):
             if inverse_transposed(what):
                 raise Clash(inverse_transposed_advice(self.src(base), what), sorted(base.dep))
             msg = (f"{self.src(base)}^{what}: {self.src(base)} is {self.show(base)}, and a matrix power needs an "
-                   f"integer exponent (for an elementwise power write {self.src(base)} .^ {what})")
+                   f"integer exponent: fractional and symbolic matrix powers (a square root) are not supported "
+                   f"(if the entrywise power, a different function, is meant, write {self.src(base)} .^ {what})")
             raise Clash(msg, sorted(base.dep))
         r, c = base.shape
         self.unify(r, c, lambda: self.clash(
@@ -700,6 +701,11 @@ class Ctx(DimSpace, NameRules):
             if self.is_scalar(v) or self.is_scalar(m) or self.is_row(m) or self.is_col(m):
                 continue
             src = _as_operand(self.src(v))
+            diagonal = _diagonal_of(v)
+            if diagonal is not None:  # J'J + lambda diag(J'J): the Marquardt scaling's diagonal matrix
+                d = self.src(diagonal)
+                return (f"; diag({d}) of a matrix is the vector of its diagonal: for the diagonal matrix write "
+                        f"diag(diag({d}))")
             if self.is_row(v):
                 return (f"; a row vector is not spread over the rows of a matrix implicitly: write "
                         f"ones({m.shape[0].show()}) {src} for the {m.shape[0].show()} x {v.shape[1].show()} matrix of copies")
@@ -1391,6 +1397,18 @@ class Ctx(DimSpace, NameRules):
 #: typed operations that make a scalar of vectors or matrices (x'Ax, ||A x||^2, <x, y>): a dividend
 #: holding one is no coefficient in any reading
 _FORMS = frozenset({"transpose", "norm", "inner", "matmul"})
+def _diagonal_of(t: T):
+    """The matrix M where t is diag(M) (the vector of its diagonal), alone or times scalars; else None."""
+    stack = [t]
+    while stack:
+        n = stack.pop()
+        if n.op == "diagpart":
+            return n.args[0]
+        if n.op in ("smul", "product", "neg", "paren"):
+            stack.extend(_typed_children(n.args))
+    return None
+
+
 def _holds_form(ts: list) -> bool:
     """Do the typed trees hold a form (a transpose, a norm, an inner or matrix product)?"""
     stack = list(ts)

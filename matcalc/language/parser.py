@@ -481,6 +481,10 @@ def _bad_character(text: str, pos: int) -> ParseError:
     if ch == "_" and text[pos + 1:pos + 3].lstrip("{")[:1] == "∞":  # ||x||_∞, ||x||_{∞} pasted
         return ParseError("the infinity norm ||x||_∞ is not supported; the norms are ||x|| and ||x||_2 (Euclidean), "
                           "||x||_1 (sum of absolute values) and ||X||_F (Frobenius)", text, pos)
+    if ch == "_" and text[:pos].rstrip().endswith("||"):  # ||B||_{2,1}, a mixed norm
+        return ParseError(f"the norm ||...||{re.match(r'_(?:{[^{}]*}|.)', text[pos:]).group(0)} is not supported; "
+                          f"the norms are ||x|| and ||x||_2 (Euclidean), ||x||_1 (sum of absolute values) and ||X||_F "
+                          f"(Frobenius)", text, pos)
     if ch == "_" and pos > 0 and text[pos - 1].isalnum():
         sub = re.match(r"_\{([^{}]*)\}", text[pos:])
         written = sub.group(0) if sub else text[pos:pos + 2]

@@ -35,6 +35,7 @@ SYMBOLS = {"ᵀ": "'", "⊤": "'", "⊺": "'", "’": "'", "′": "'", "−": "-
            "\u00a0": " ", "\u2009": " ", "\u202f": " ", "\u2002": " ", "\u2003": " ",
            "‖": "||", "∥": "||", "⁄": "/", "ℓ": "l", "–": "-", "∗": "*", "⟨": "<", "⟩": ">", "½": "(1/2)", "⅓": "(1/3)", "¼": "(1/4)", "⅔": "(2/3)", "¾": "(3/4)"}
 _FRACTIONS = {"½", "⅓", "¼", "⅔", "¾"}
+_BRACED_TRANSPOSE = re.compile(r"\^\s*\{\s*[⊤ᵀ⊺]\s*\}")
 _ROOT = "√"
 _SUPERSCRIPT_DIGITS = {c: str(i) for i, c in enumerate("⁰¹²³⁴⁵⁶⁷⁸⁹")}
 _SUBSCRIPT_DIGITS = {c: str(i) for i, c in enumerate("₀₁₂₃₄₅₆₇₈₉")}
@@ -112,6 +113,10 @@ def unicode_to_plain(text: str, declared: frozenset = frozenset()) -> Translatio
         elif ch == "^" and i + 1 < n and text[i + 1] in "⊤ᵀ⊺":  # x^⊤ pasted with its caret: a transpose
             pieces.append(("'", i, i + 2))
             i += 2
+        elif ch == "^" and _BRACED_TRANSPOSE.match(text, i):  # x^{⊤}: the same in braces
+            j = _BRACED_TRANSPOSE.match(text, i).end()
+            pieces.append(("'", i, j))
+            i = j
         elif _math_letter(ch) is not None:
             letter = _math_letter(ch)
             before = " " if len(letter) > 1 and pieces and pieces[-1][0][-1:].isalnum() else ""

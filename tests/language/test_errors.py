@@ -771,3 +771,13 @@ def test_a_pasted_braced_infinity_norm_says_it_is_not_supported(text):
 def test_a_braced_h_power_of_a_matrix_says_it_is_the_conjugate_transpose():
     with pytest.raises(matcalc.MatcalcError, match="conjugate"):
         matcalc.parse("F^{H} F")
+
+
+def test_a_mixed_norm_subscript_says_the_norm_is_not_supported():
+    with pytest.raises(matcalc.MatcalcError, match=re.escape("the norm ||...||_{2,1} is not supported")):
+        matcalc.parse("||B||_{2,1}")
+
+
+def test_adding_a_matrix_and_diag_of_a_matrix_says_diag_is_the_vector_of_the_diagonal():
+    with pytest.raises(matcalc.MatcalcError, match=re.escape("write diag(diag(J'J))")):
+        matcalc.parse("(J'J + lambda diag(J'J))^-1 J'r", where="J: matrix(m,n); r: vector(m)")

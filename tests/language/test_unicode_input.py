@@ -248,3 +248,7 @@ def test_a_bullet_beside_a_scalar_multiplies(text, plain):
 def test_a_centered_dot_between_a_vector_and_a_matrix_says_it_is_read_as_a_product():
     with pytest.raises(matcalc.MatcalcError, match=re.escape("the dot (·) is read as a product")):
         matcalc.grad("1/2 x·Kx - f·x", "x")
+
+
+def test_a_braced_pasted_transpose_superscript_is_the_transpose():
+    assert matcalc.parse("x^{⊤} A x").reading == "x' A x"
