@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
+from fractions import Fraction
 from functools import lru_cache
 
 from ..core.records import factory, record
@@ -85,6 +86,22 @@ def default_kind(name: str) -> str:
     if is_greek(name) and not name[0].isupper():
         return "scalar"
     return "matrix" if name[0].isupper() else "vector"
+
+
+#: the costs of kinds against a name's look (kinds.py): a half for a Greek name's weak look
+_HALF = Fraction(1, 2)
+
+
+def options(name: str) -> list:
+    """(cost, kind) for an undeclared name, cheapest first."""
+    if is_greek(name):
+        if name[0].isupper():
+            return [(0, "matrix"), (_HALF, "scalar"), (_HALF, "vector")]
+        return [(0, "scalar"), (_HALF, "vector"), (1, "matrix")]  # small: a vector before a matrix
+    if default_kind(name) == "matrix":
+        return [(0, "matrix"), (1, "scalar"), (2, "vector")]
+    return [(0, "vector"), (1, "scalar"), (2, "matrix")]
+
 
 
 def _split_top(text: str, sep: str) -> list:

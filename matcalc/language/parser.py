@@ -482,7 +482,8 @@ def _bad_character(text: str, pos: int) -> ParseError:
         return ParseError("the infinity norm ||x||_∞ is not supported; the norms are ||x|| and ||x||_2 (Euclidean), "
                           "||x||_1 (sum of absolute values) and ||X||_F (Frobenius)", text, pos)
     if ch == "_" and text[:pos].rstrip().endswith("||"):  # ||B||_{2,1}, a mixed norm
-        return ParseError(f"the norm ||...||{re.match(r'_(?:{[^{}]*}|.)', text[pos:]).group(0)} is not supported; "
+        sub = re.match(r"_(?:\{[^{}]*\}|\S)?", text[pos:]).group(0)
+        return ParseError(f"the norm ||...||{sub} is not supported; "
                           f"the norms are ||x|| and ||x||_2 (Euclidean), ||x||_1 (sum of absolute values) and ||X||_F "
                           f"(Frobenius)", text, pos)
     if ch == "_" and pos > 0 and text[pos - 1].isalnum():
@@ -712,3 +713,24 @@ def parse_syntax(text: str) -> Syn:
         raise ParseError(msg + ("; " + exp if exp else ""), text, pos) from None
     except RecursionError:
         raise ParseError("the expression is nested too deeply", text, 0) from None
+
+
+#: syntax nodes without children: most of a tree's nodes, told apart before looking into a and b
+_LEAVES = frozenset({"name", "num", "tick"})
+
+
+def syn_children(n: Syn) -> list:
+    """The syntax nodes directly under n (in its fields, their lists and tuples), in order."""
+    if n.kind in _LEAVES:
+        return []
+    out = []
+    for f in (n.a, n.b):
+        if isinstance(f, Syn):
+            out.append(f)
+        elif isinstance(f, list):
+            for x in f:
+                if isinstance(x, Syn):
+                    out.append(x)
+                elif isinstance(x, tuple):
+                    out.extend(y for y in x if isinstance(y, Syn))
+    return out

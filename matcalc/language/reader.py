@@ -11,7 +11,8 @@ import gc
 from ..core import build as B
 from ..core.errors import DeclarationError, MatcalcError, ShapeError
 from ..core.nodes import SCALAR
-from .kinds import options, typecheck
+from .declarations import options
+from .kinds import typecheck
 from .latex_in import (latex_to_plain, logged_bars_reading, looks_like_latex, refuse_ambiguous_bars,
                        refuse_bars_of_a_failed_reading)
 from .parser import Syn, parse_syntax

@@ -781,3 +781,9 @@ def test_a_mixed_norm_subscript_says_the_norm_is_not_supported():
 def test_adding_a_matrix_and_diag_of_a_matrix_says_diag_is_the_vector_of_the_diagonal():
     with pytest.raises(matcalc.MatcalcError, match=re.escape("write diag(diag(J'J))")):
         matcalc.parse("(J'J + lambda diag(J'J))^-1 J'r", where="J: matrix(m,n); r: vector(m)")
+
+
+@pytest.mark.parametrize("text", ["||x||_", "||x||_{}", "||x||_ + 1"])
+def test_an_empty_norm_subscript_is_a_parse_error(text):
+    with pytest.raises(matcalc.MatcalcError, match="is not supported"):
+        matcalc.parse(text)

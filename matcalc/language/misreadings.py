@@ -1,0 +1,303 @@
+"""Readings that fit but are not what the text means, refused with what to write.
+
+The kind search (kinds.py) finds the cheapest reading whose kinds fit every use; some texts fit
+only as a function nobody writes so: a vector beside its own transpose (papers' second point x'),
+the number pi transposed, (D x)^2 read with x a scalar, a capital called like a function. These
+checks look at the syntax tree before the search (the text alone decides) and at the chosen
+reading after it (its kinds decide); each raises a MatcalcError that names both readings or the
+declaration that picks the meant one.
+"""
+from __future__ import annotations
+
+import re
+
+from ..core.errors import ParseError, ShapeError
+from ..core.functions import canonical_name
+from ..core.nodes import SCALAR
+from .declarations import default_kind, is_greek, options
+from .infer import DIM_CALLS, _is_t
+from .parser import Syn, syn_children
+from .reading import inferred
+
+
+def refuse_before_reading(syn: Syn, text: str, decls: dict) -> None:
+    """The refusals the text alone decides, before any reading is tried."""
+    _refuse_primed_point(syn, text, decls)
+    _refuse_pi_as_a_vector(syn, text, decls)
+
+
+def refuse_chosen_reading(syn: Syn, ctx, names: list, chosen: dict, ruled_out: dict, uses: dict, node) -> None:
+    """The refusals of the chosen reading (`chosen`: each undeclared name's kind; `ruled_out`: the
+    kinds a power ruled out; `uses`: where each undeclared name is first used; `node`: the built
+    expression)."""
+    text, decls = ctx.text, ctx.decls
+    for n in names:  # sum(x^2): x, a vector by its look, made a square matrix only by the power
+        if chosen[n] == "matrix" and options(n)[0][1] == "vector" and n in ruled_out:
+            raise ShapeError(f"{n} looks like a vector, and a vector has no power {n}^k: this reads {n} as a square "
+                             f"matrix. For the entrywise power write {n}.^k; to mean a matrix or a scalar, declare "
+                             f"it (where='{n}: matrix(n,n)' or where='{n}: scalar')")
+        if chosen[n] == "matrix" and options(n)[0][1] == "scalar" and n in ruled_out and re.search(
+                rf"(?<![A-Za-z0-9_]){re.escape(n)}\s*(?:'|\^T\b)|\|\|\s*{re.escape(n)}\s*\|\|", text):  # mu' mu + mu^2
+            raise ShapeError(f"{n} is raised to a power (a scalar's or a square matrix's) and written transposed or in a "
+                             f"norm (a vector's or a matrix's): this reads {n} as a square matrix. For a vector write "
+                             f"the entrywise power {n}.^k; to mean a matrix or a scalar, declare it (where='{n}: "
+                             f"matrix(n,n)' or where='{n}: scalar')")
+        if chosen[n] == "matrix" and options(n)[0][1] == "scalar" and n in ruled_out and n[:1].islower() and (any(
+                chosen[m] != options(m)[0][1] for m in names if m != n) or _added_power(text, n)):
+            # sum(sqrt(delta^2 + r.^2)), logdet(K + sigma^2): delta^2 as a matrix power made delta, and
+            # all added to it, square (tr(omega^2) alone keeps omega a matrix: no other reading fits)
+            raise ShapeError(f"{n} looks like a scalar, but this reads {n}^k as the power of a square matrix, "
+                             f"and what is added to it as matrices too; for a scalar declare it (where='{n}: "
+                             f"scalar'; added to a square matrix, on its diagonal only, it is written {n}^k I), for "
+                             f"a matrix where='{n}: matrix(n,n)'")
+    for n in names:  # sum(x*x), -sum(p*log(p)), W1 X + b1: a vector made a matrix so that the formula fits
+        if chosen[n] == "matrix" and options(n)[0][1] == "vector" and not is_greek(n):
+            kind = read_as(ctx, n)
+            raise ShapeError(f"{n} looks like a vector, but this reads it as a matrix ({n}: {kind}), the one way the "
+                             f"formula fits. If {n} is a matrix, declare it (where='{n}: {kind}'); for a vector, "
+                             f"write entrywise products and powers with .* and .^ ({n} .* {n}, {n}.^2), and spread "
+                             f"it over the columns of a matrix with ones ({n} ones(k)')")
+    if chosen.get("Sigma") == "scalar" and "Σ" in str(getattr(text, "source", "")):
+        # ε Σ P log P: the summation sign pasted, read as a scalar Sigma
+        raise ShapeError("Sigma (Σ) looks like a matrix, but this reads it as a scalar; if Σ is the summation sign, "
+                         "write sum(...) (the sum of the entries) or the terms with +; for a matrix declare its size "
+                         "(where='Sigma: matrix(n,n)'), for a scalar where='Sigma: scalar'")
+    _refuse_scalar_in_matrix_power(syn, ctx, chosen, names, decls)
+    _refuse_capital_called(syn, ctx, chosen, names)
+    if node.shape != SCALAR:  # (tr(W lambda), a scalar function: the coefficient where it stands)
+        _refuse_greek_scalar_after_matrix(syn, ctx, chosen, names, decls)
+    refuse_unprimed_quadratic_form(text, names, chosen, decls)
+    _refuse_dimension_values(uses, decls, text)  # (last: a text refused for another reason says that first)
+    _refuse_sizes_used_as_values(syn, ctx)  # (the same for a size the text names, after a declared one)
+
+
+def _refuse_primed_point(syn: Syn, text: str, decls: dict) -> None:
+    """x - x' with x a vector by its look (or its declaration): papers' second point x' (a kernel's
+    k(x, x')), where the language reads the transpose of x, and x - x' fits only with x a square
+    matrix. Refused, with a name to give the second point."""
+    if "'" not in text:
+        return
+    stack = [syn]
+    while stack:
+        n = stack.pop()
+        stack.extend(syn_children(n))
+        if n.kind != "sum":
+            continue
+        terms = [t.a if t.kind == "neg" and isinstance(t.a, Syn) else t for _, t in n.a]  # (-x' + x)
+        plain = {t.a for t in terms if t.kind == "name"}
+        for t in terms:
+            if t.kind == "post" and t.a.kind == "name" and t.a.a in plain and len(t.b) == 1 and t.b[0].kind == "tick":
+                x = t.a.a
+                kind = decls[x].kind if x in decls else default_kind(x)
+                if kind == "vector" or (kind == "scalar" and x not in decls and is_greek(x) and x[:1].islower()):
+                    # (theta - theta': a small Greek name written transposed is a vector, not its look's scalar)
+                    raise ParseError(f"{x}' beside {x}: {x}' is the transpose of {x} (a row), no second point; for "
+                                     f"a second point (read '{x} prime') give it a name of its own ({x}2 or {x}_p)",
+                                     text, t.b[0].start)
+
+
+def _refuse_pi_as_a_vector(syn: Syn, text: str, decls: dict) -> None:
+    """pi' log(pi), sum(pi .* log(pi)): undeclared, pi is the number π, but a transpose or an
+    entrywise product of it means a vector of mixture weights. Refused, with the declaration."""
+    if "pi" in decls or "pi" not in text:
+        return
+    stack = [syn]
+    while stack:
+        n = stack.pop()
+        stack.extend(syn_children(n))
+        at = None
+        if n.kind == "post" and n.a.kind == "name" and n.a.a == "pi" and n.b and n.b[0].kind == "tick":
+            at = n.b[0].start
+        elif n.kind == "product" and any(op in (".*", "./") for op, _ in n.a):
+            at = next((f.start for _, f in n.a if f.kind == "name" and f.a == "pi"), None)
+        if at is not None:
+            raise ParseError("pi is the number π here, and a number is not transposed or multiplied entry by entry: "
+                             "for a vector (mixture weights) declare it (where='pi: vector(n)') or give it another "
+                             "name", text, at)
+
+
+def _refuse_capital_called(syn: Syn, ctx, chosen: dict, names: list) -> None:
+    """H(P), L(theta) + lambda R(theta): a capital with a parenthesis pasted to it is a function in
+    papers (an entropy, a loss, a regularizer); read as a scalar times the group, against the
+    capital's look, it is a product nobody means. Refused; a capital read as a matrix, A(x + y),
+    multiplies as written."""
+    stack = [syn]
+    while stack:
+        n = stack.pop()
+        stack.extend(syn_children(n))
+        if n.kind != "product":
+            continue
+        factors = syn_children(n)
+        for a, b in zip(factors, factors[1:]):
+            if a.kind != "name" or not isinstance(a.a, str) or b.kind != "paren" or not ctx._paren_typed_after(a.end):
+                continue
+            f = ctx.split_run(a.a, a.start, check=False)[-1]
+            if f not in names or len(f) != 1 or not f.isupper():
+                continue
+            group = " ".join(ctx.text[b.start:b.end].split())
+            inner = b.a if isinstance(b.a, Syn) and b.a.kind == "name" else None
+            lone_greek = inner is not None and inner.a in names and is_greek(inner.a) and chosen.get(inner.a) == "scalar"
+            if chosen.get(f) == "scalar" or (chosen.get(f) == "matrix" and lone_greek):
+                # (L(theta): L a matrix times the scalar theta, a matrix function nobody means either)
+                kind = "a scalar" if chosen.get(f) == "scalar" else "a matrix"
+                raise ParseError(f"'{f}{group}' reads {f} as {kind} times {group}; if {f} is a function (an entropy, "
+                                 f"a loss), write it out in matcalc's functions; for the product put a space "
+                                 f"({f} {group}) and declare the names (where='{f}: ...')", ctx.text, a.start)
+
+
+def _refuse_scalar_in_matrix_power(syn: Syn, ctx, chosen: dict, names: list, decls: dict) -> None:
+    """(D x)^2, (W x)^2: a product of a matrix and a vector squared, where .^2 was meant; read with the
+    vector-looking x a scalar, so that D x is a square matrix and ^2 its matrix power (x^2 D^2),
+    which nobody writes so. Refused with both ways to write it."""
+    if "^" not in ctx.text:
+        return
+    stack = [syn]
+    while stack:
+        n = stack.pop()
+        stack.extend(syn_children(n))
+        if not (n.kind == "post" and n.a.kind == "paren" and n.b and n.b[0].kind == "pow" and not _is_t(n.b[0])):
+            continue
+        inner = n.a.a if isinstance(n.a.a, Syn) else None
+        if inner is None:
+            continue
+        # the products in the group: itself, or the terms of a sum ((A x + b)^2)
+        products = [t for _, t in inner.a] if inner.kind == "sum" else [inner]
+        demoted = []
+        for p in products:
+            if p.kind not in ("product", "name", "post"):
+                continue
+            factors = [p] if p.kind != "product" else syn_children(p)  # ((Dx)^2: one run of names)
+            factors = [f.a if f.kind == "post" and f.a.kind == "name" else f for f in factors]  # ((A' x)^2)
+            words = [w for f in factors if f.kind == "name" and isinstance(f.a, str)
+                     for w in ctx.split_run(f.a, f.start, check=False)]
+            matrix = [chosen.get(w) == "matrix" or (w in decls and decls[w].kind == "matrix") for w in words]
+            capital = [w in names and chosen[w] == "scalar" and options(w)[0][1] == "matrix" and not is_greek(w)
+                       for w in words]  # ((A x - b)^2 read with A, x and b all scalars)
+            # (a vector-looking name after a matrix, as in D x; a coefficient before it, (c A)^2, is a scalar)
+            demoted += [w for i, w in enumerate(words) if w in names and chosen[w] == "scalar"
+                        and (any(matrix[:i]) or any(capital[:i])) and options(w)[0][1] == "vector" and not is_greek(w)]
+        if demoted and not any(chosen.get(w) == "matrix" or (w in decls and decls[w].kind == "matrix")
+                               for w in _names_under(n.a, ctx)):
+            group = " ".join(ctx.text[n.a.start:n.a.end].split())
+            power = ctx.text[n.b[0].a.start:n.b[0].a.end]
+            scalars = ", ".join(sorted(w for w in _names_under(n.a, ctx) if chosen.get(w) == "scalar"))
+            raise ShapeError(f"{group}^{power} reads {scalars} as scalars, against their looks; for the squared norm "
+                             f"of the vector write ||{group[1:-1]}||^2, for its entrywise power {group}.^{power}; "
+                             f"if they are numbers, declare them (where='{scalars}: scalar')")
+        if demoted:
+            group = " ".join(ctx.text[n.a.start:n.a.end].split())
+            power = ctx.text[n.b[0].a.start:n.b[0].a.end]
+            x = demoted[0]
+            raise ShapeError(f"{group}^{power} reads {x} as a scalar, so that {group} is a square matrix and "
+                             f"^{power} its matrix power; for the entrywise power of the vector write {group}.^{power}; "
+                             f"if {x} is a scalar, declare it (where='{x}: scalar')")
+
+
+def _refuse_sizes_used_as_values(syn: Syn, ctx) -> None:
+    """ones(n) ... / n: a name that is a size in one place (an argument of ones, zeros, eye or dim)
+    and an undeclared variable in another would be two unrelated things, the length and a free
+    number (its value never checked against the length); dim(x) of a variable x names a new size
+    x. Refused, with dim(n) to write, as a declared size used bare is (_refuse_dimension_values);
+    a name declared a scalar is taken as declared."""
+    sizes: dict = {}
+    stack = [syn]
+    while stack:
+        n = stack.pop()
+        if n.kind == "call" and canonical_name(n.a) in DIM_CALLS and isinstance(n.b, list):
+            args = list(n.b)
+            while args:
+                a = args.pop()
+                if a.kind == "name" and isinstance(a.a, str):
+                    sizes.setdefault(a.a, (ctx.text[n.start:n.end], a.start))
+                elif a.kind in ("product", "call"):
+                    args.extend(syn_children(a))
+            continue
+        stack.extend(syn_children(n))
+    for name, (call, pos) in sizes.items():
+        if name in ctx.vars and not (name in ctx.decls and ctx.decls[name].kind == "scalar"):
+            # (a scalar declared so beside a size of its name is the user's own: N/2 logdet(S) with X: matrix(n,N))
+            raise ParseError(f"{name} is a size here ({call}) and a variable elsewhere in the formula: two "
+                             f"unrelated things. For a variable's length as a number declare its size (where='x: "
+                             f"vector(n)') and write dim(n); for a variable give it another name", ctx.text, pos)
+
+
+def _refuse_greek_scalar_after_matrix(syn: Syn, ctx, chosen: dict, names: list, decls: dict) -> None:
+    """Sigma^-1 mu, X beta: a small Greek name right after a matrix, read as a scalar by its look, so
+    that the product (and the function) is a matrix; papers mean the vector (a scalar coefficient
+    is written first). Refused where no other part of the text made it a vector, with both
+    declarations."""
+    def atoms(f: Syn) -> list:
+        """(name, source text) of the names a factor ends with: each name of a run (X beta pasted as
+        Xbeta), or the base of a power or transpose (Sigma^-1); a group is no name (None)."""
+        text = " ".join(ctx.text[f.start:f.end].split())
+        if f.kind == "name" and isinstance(f.a, str):
+            return [(w, w) for w in ctx.split_run(f.a, f.start, check=False)]
+        while f.kind == "post" and isinstance(f.a, Syn):
+            f = f.a
+        if f.kind == "name" and isinstance(f.a, str):
+            return [(ctx.split_run(f.a, f.start, check=False)[-1], text)]
+        return [(None, text)]
+
+    stack = [syn]
+    while stack:
+        n = stack.pop()
+        stack.extend(syn_children(n))
+        if n.kind not in ("product", "name"):
+            continue
+        seq = [a for f in (syn_children(n) if n.kind == "product" else [n]) for a in atoms(f)]
+        for (m, left), (g, _) in zip(seq, seq[1:]):
+            if m is None or g is None or g not in names or chosen.get(g) != "scalar" or not is_greek(g) \
+                    or not g[:1].islower() or not (chosen.get(m) == "matrix" or (m in decls and decls[m].kind == "matrix")):
+                continue
+            raise ShapeError(f"{left} {g} reads {g} as a scalar (its Greek look), so that the product is a matrix; "
+                             f"for a vector {g} declare it (where='{g}: vector(n)'); for a scalar write it first "
+                             f"({g} {left}) or declare it (where='{g}: scalar')")
+
+
+def _names_under(syn: Syn, ctx) -> list:
+    """The names a syntax subtree uses (runs split as the reading splits them)."""
+    out, stack = [], [syn]
+    while stack:
+        n = stack.pop()
+        if n.kind == "name" and isinstance(n.a, str):
+            out.extend(ctx.split_run(n.a, n.start, check=False))
+        stack.extend(syn_children(n))
+    return out
+
+
+def read_as(ctx, name: str) -> str:
+    """The kind and sizes a reading gives a name, as written in a declaration (vector(n))."""
+    return next(d for d in inferred(ctx).split("; ") if d.startswith(f"{name}:")).split(": ")[1]
+
+
+def _added_power(text: str, n: str) -> bool:
+    """Is a power of the name n a term of a sum in the text (K + sigma^2, epsilon^2 - X)?"""
+    name = rf"(?<![A-Za-z0-9_]){re.escape(n)}\s*\^\s*(?:[0-9]+|\{{[^{{}}]*\}}|\([^()]*\))"
+    return re.search(rf"[+-]\s*{name}|{name}\s*[+-]", text) is not None
+
+
+def refuse_unprimed_quadratic_form(text: str, names: list, chosen: dict, decls: dict) -> None:
+    """xAx, the quadratic form x' A x with its transpose left out, read with x a scalar (x A x, a
+    matrix): a vector-looking x is a scalar here only to make the run a product, which nobody means."""
+    for n in names:
+        if chosen[n] != "scalar" or options(n)[0][1] != "vector" or len(n) != 1:
+            continue
+        m = re.search(rf"(?<![A-Za-z0-9_']){n}([A-Z][A-Za-z]*){n}(?![A-Za-z0-9_])", text)
+        if m and any(chosen.get(c) == "matrix" or (c in decls and decls[c].kind == "matrix") for c in m.group(1)):
+            middle = " ".join(m.group(1))
+            raise ShapeError(f"'{m.group(0)}' reads {n} as a scalar ({n} {middle} {n}, a matrix); for the quadratic "
+                             f"form write {n}' {middle} {n}; for a scalar {n} declare it (where='{n}: scalar')")
+
+
+def _refuse_dimension_values(uses: dict, decls: dict, text: str) -> None:
+    """A bare n where the declarations call a size n (x: vector(n)) would be a new variable beside
+    the size: x'x / n read n as a scalar unrelated to x's length. Refused, with both ways to write it."""
+    for name, pos in uses.items():
+        holder = next((n for n, d in decls.items()
+                       if any(isinstance(k, str) and name in k.split("*") for k in d.dims)), None)
+        if holder is not None:
+            raise ParseError(f"{name} is a size in the declarations ({holder}: {decls[holder].describe()}), and a bare "
+                             f"{name} here would be a separate variable: for the size as a number write dim({name}); "
+                             f"for a variable give it another name, or declare it (where='{name}: scalar')", text, pos)
+
+
