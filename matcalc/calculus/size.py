@@ -14,7 +14,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from ..core import build as B
-from ..core.layout import as_denominator, inner_pair, is_pi, mean_factors, merged_sums, self_inner, transposes
+from ..core.layout import as_denominator, inner_pair, mean_factors, merged_sums, self_inner, transposes
 from ..core.nodes import (FRACTION_ONE, SCALAR, Add, Comm, Det, Diag, DiagPart, DimSize, Expr, Func, Hadamard, Identity, Inverse,
                           Kron, LogDet, LogSumExp, MatPow, Mul, Num, Ones, Pow, Softmax, Sum, Trace, Transpose, Unvec, Var, Vec, Zero)
 
@@ -248,10 +248,6 @@ def _call(e: Expr) -> int:
     return 1 + sum(_s(c) for c in e.children)
 
 
-def _func(e: Func) -> int:
-    return 1 if is_pi(e) else _call(e)
-
-
 SIZE = {
     Var: lambda e: 1,
     Num: lambda e: number_size(e.value),
@@ -267,7 +263,7 @@ SIZE = {
     Inverse: _inverse,
     MatPow: _matpow,
     Pow: _pow,
-    Func: _func,
+    Func: _call,
     Trace: _trace,
     Det: _call,
     LogDet: _call,

@@ -15,7 +15,9 @@ from .nodes import SCALAR, Add, DimSize, Expr, Func, Hadamard, MatPow, Mul, Num,
 
 def is_pi(e: Expr) -> bool:
     """Is e the constant pi (held as arccos(-1), a node the rules and the code already know)? The
-    printers write it pi, and its size is one token."""
+    printers write it pi; the size measure keeps counting arccos(-1), whose weight the simplifier's
+    choices were tuned with (counted as one token, the periodic kernel's gradient named (x - y)'(x - y)
+    instead of keeping ||x - y||)."""
     return type(e) is Func and e.name == "arccos" and type(e.arg) is Num and e.arg.value == -1
 
 
