@@ -169,10 +169,19 @@ def check(result, trials: int = 3, seed: int = 0, tol: float = 1e-5) -> CheckRep
     all_zero = True
     done = 0
     attempts = 0
+    plain = {n.name for e in (f, result.node) for n in e.walk()
+             if isinstance(n, Var) and not (n.props - {"positive", "invertible"})}
+    positive = False
     while done < trials and attempts < 20 * trials:
         attempts += 1
         vals, dims = sample_values([f, result.node] + list(getattr(result.function, "context", ())) +
                                    list(result.directions), rng)
+        positive = positive or (done == 0 and attempts > 5 * trials)
+        if positive:
+            # sum(X .* log(X)), sqrt(x): a domain the normal draws all but miss; the variables that
+            # keep no structure are drawn positive (away from 0) from here on
+            for name in plain & set(vals) - set(dims):
+                vals[name] = np.abs(vals[name]) + 0.5
         for d in result.directions:
             vals[d.name] = sample_value(d, dims, rng)
         for name in [n for n in vals if n in dims and n not in used]:

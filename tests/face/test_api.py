@@ -368,6 +368,14 @@ def test_check_samples_a_one_row_matrix_as_the_matrix_it_is(text, wrt):
     assert matcalc.check(r).ok
 
 
+@pytest.mark.parametrize("text, wrt, kind", [("sum(X.*log(X))", "X", matcalc.grad), ("sum(X.*log(X))", "X", matcalc.hessian),
+                                             ("sum(F .* (W V' + b ones(n)' + ones(m) c' - log(X)).^2)", "b", matcalc.grad)])
+def test_check_draws_positive_values_where_random_ones_miss_the_functions_domain(text, wrt, kind):
+    # log of an undeclared matrix: check gave up ("could not find inputs where the function is defined")
+    report = matcalc.check(kind(text, wrt))
+    assert report.ok and report.trials == 3
+
+
 @pytest.mark.parametrize("bad", [dict(outputs=None), dict(outputs=5), dict(outputs=()), dict(backend=["numpy"]),
                                  dict(layout=["numerator"])])
 def test_compile_refuses_an_argument_of_the_wrong_type_with_what_it_takes(bad):
