@@ -16,7 +16,7 @@ from ..core.functions import canonical_name
 from ..core.nodes import SCALAR
 from .declarations import default_kind, is_greek, options
 from .infer import DIM_CALLS, _is_t
-from .parser import Syn, syn_children
+from .parser import Syn, syn_children, syn_nodes
 from .reading import inferred
 
 
@@ -77,10 +77,7 @@ def _refuse_primed_point(syn: Syn, text: str, decls: dict) -> None:
     matrix. Refused, with a name to give the second point."""
     if "'" not in text:
         return
-    stack = [syn]
-    while stack:
-        n = stack.pop()
-        stack.extend(syn_children(n))
+    for n in syn_nodes(syn):
         if n.kind != "sum":
             continue
         terms = [t.a if t.kind == "neg" and isinstance(t.a, Syn) else t for _, t in n.a]  # (-x' + x)
@@ -101,10 +98,7 @@ def _refuse_pi_as_a_vector(syn: Syn, text: str, decls: dict) -> None:
     entrywise product of it means a vector of mixture weights. Refused, with the declaration."""
     if "pi" in decls or "pi" not in text:
         return
-    stack = [syn]
-    while stack:
-        n = stack.pop()
-        stack.extend(syn_children(n))
+    for n in syn_nodes(syn):
         at = None
         if n.kind == "post" and n.a.kind == "name" and n.a.a == "pi" and n.b and n.b[0].kind == "tick":
             at = n.b[0].start
@@ -121,10 +115,7 @@ def _refuse_capital_called(syn: Syn, ctx, chosen: dict, names: list) -> None:
     papers (an entropy, a loss, a regularizer); read as a scalar times the group, against the
     capital's look, it is a product nobody means. Refused; a capital read as a matrix, A(x + y),
     multiplies as written."""
-    stack = [syn]
-    while stack:
-        n = stack.pop()
-        stack.extend(syn_children(n))
+    for n in syn_nodes(syn):
         if n.kind != "product":
             continue
         factors = syn_children(n)
@@ -151,10 +142,7 @@ def _refuse_scalar_in_matrix_power(syn: Syn, ctx, chosen: dict, names: list, dec
     which nobody writes so. Refused with both ways to write it."""
     if "^" not in ctx.text:
         return
-    stack = [syn]
-    while stack:
-        n = stack.pop()
-        stack.extend(syn_children(n))
+    for n in syn_nodes(syn):
         if not (n.kind == "post" and n.a.kind == "paren" and n.b and n.b[0].kind == "pow" and not _is_t(n.b[0])):
             continue
         inner = n.a.a if isinstance(n.a.a, Syn) else None
@@ -238,10 +226,7 @@ def _refuse_greek_scalar_after_matrix(syn: Syn, ctx, chosen: dict, names: list, 
             return [(ctx.split_run(f.a, f.start, check=False)[-1], text)]
         return [(None, text)]
 
-    stack = [syn]
-    while stack:
-        n = stack.pop()
-        stack.extend(syn_children(n))
+    for n in syn_nodes(syn):
         if n.kind not in ("product", "name"):
             continue
         seq = [a for f in (syn_children(n) if n.kind == "product" else [n]) for a in atoms(f)]

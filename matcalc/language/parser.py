@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from fractions import Fraction
 from functools import lru_cache
 from types import SimpleNamespace
@@ -734,3 +735,13 @@ def syn_children(n: Syn) -> list:
                 elif isinstance(x, tuple):
                     out.extend(y for y in x if isinstance(y, Syn))
     return out
+
+
+def syn_nodes(syn: Syn) -> Iterator[Syn]:
+    """Every node of a syntax tree, each parent before its children (the order the checks on a text
+    meet them in does not matter: they look for one pattern each)."""
+    stack = [syn]
+    while stack:
+        n = stack.pop()
+        stack.extend(syn_children(n))
+        yield n
