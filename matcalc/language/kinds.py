@@ -359,7 +359,7 @@ def _ambiguous(text, a, b) -> str:
     if len(da) == 2 and sorted((ka[n], kb[n]) for n in da) == [("scalar", "vector"), ("vector", "scalar")]:
         u, v = sorted(da, key=lambda n: text.find(n))
         hint = (f"\n(if {u} and {v} are both vectors: {u}' {v} is their inner product, {u} {v}' the outer product, "
-                f"{u} .* {v} the entrywise product)")
+                f"{u} .* {v} the entrywise product; if both are numbers, where='{u}, {v}: scalar')")
     return (f"'{' '.join(text.split())}' can be read two ways, and nothing in it picks one:\n"
             f"  {full_reading(ca, ra)}   with {inferred(ca)}\n"
             f"  {full_reading(cb, rb)}   with {inferred(cb)}\n"
