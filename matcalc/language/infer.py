@@ -464,7 +464,15 @@ class Ctx(DimSpace, NameRules):
                      f"{n}'{n} write ({n}'{n})^2") if n in self.powered else ""
             raise self.clash(f"{self.src(t)} transposed (or in a norm) with {n} a scalar is {n} itself; a name "
                              f"written so is a vector or a matrix: declare its kind (where='{n}: ...')" + power, t)
-        self._refuse_iterate_power(t)
+        self._refuse_iterate_power(t)  # (first: ||x - x^k||^2 says to write x_k)
+        if t.op in ("paren", "sum", "neg") and self.is_scalar(t):
+            # (theta - mu)' Sigma^-1 (theta - mu): a group of guessed scalars written transposed is that group
+            # itself; the Mahalanobis form read with theta, mu and Sigma numbers is a reading nobody means
+            guessed = sorted(n for n in _undeclared_in(t) if self.kinds.get(n) == "scalar")
+            if guessed and all(n in guessed for n in _undeclared_in(t)):
+                names = ", ".join(guessed)
+                raise self.clash(f"{self.src(t)} transposed (or in a norm) with {names} scalars is itself; a group "
+                                 f"written so is a vector or a matrix: declare the kinds (where='{names}: ...')", t)
 
     def _refuse_iterate_power(self, t: T) -> None:
         """||x - x^k||^2, rho/2 ||x - z^k + u^k||^2, z^k' x: papers write the k-th iterate x^k, and read

@@ -210,31 +210,37 @@ def _refuse_sizes_used_as_values(syn: Syn, ctx) -> None:
 
 
 def _refuse_greek_scalar_after_matrix(syn: Syn, ctx, chosen: dict, names: list, decls: dict) -> None:
-    """Sigma^-1 mu, X beta: a small Greek name right after a matrix, read as a scalar by its look, so
-    that the product (and the function) is a matrix; papers mean the vector (a scalar coefficient
-    is written first). Refused where no other part of the text made it a vector, with both
-    declarations."""
+    """Sigma^-1 mu, X beta, x' theta: a small Greek name right after a matrix or a row vector, read as
+    a scalar by its look, so that the product (and the function) is a matrix or a row; papers mean
+    the vector (a scalar coefficient is written first). Refused where no other part of the text
+    made it a vector, with both declarations."""
+    def kind_of(m: str):
+        return decls[m].kind if m in decls else chosen.get(m)
+
     def atoms(f: Syn) -> list:
-        """(name, source text) of the names a factor ends with: each name of a run (X beta pasted as
-        Xbeta), or the base of a power or transpose (Sigma^-1); a group is no name (None)."""
+        """(name, source text, written transposed) of the names a factor ends with: each name of a run
+        (X beta pasted as Xbeta), or the base of a power or transpose (Sigma^-1, x'); a group is no
+        name (None)."""
         text = " ".join(ctx.text[f.start:f.end].split())
         if f.kind == "name" and isinstance(f.a, str):
-            return [(w, w) for w in ctx.split_run(f.a, f.start, check=False)]
+            return [(w, w, False) for w in ctx.split_run(f.a, f.start, check=False)]
+        transposed = f.kind == "post" and any(p.kind == "tick" or _is_t(p) for p in f.b or ())
         while f.kind == "post" and isinstance(f.a, Syn):
             f = f.a
         if f.kind == "name" and isinstance(f.a, str):
-            return [(ctx.split_run(f.a, f.start, check=False)[-1], text)]
-        return [(None, text)]
+            return [(ctx.split_run(f.a, f.start, check=False)[-1], text, transposed)]
+        return [(None, text, False)]
 
     for n in syn_nodes(syn):
         if n.kind not in ("product", "name"):
             continue
         seq = [a for f in (syn_children(n) if n.kind == "product" else [n]) for a in atoms(f)]
-        for (m, left), (g, _) in zip(seq, seq[1:]):
+        for (m, left, transposed), (g, _, _) in zip(seq, seq[1:]):
             if m is None or g is None or g not in names or chosen.get(g) != "scalar" or not is_greek(g) \
-                    or not g[:1].islower() or not (chosen.get(m) == "matrix" or (m in decls and decls[m].kind == "matrix")):
+                    or not g[:1].islower() or not (kind_of(m) == "matrix" or (transposed and kind_of(m) == "vector")):
                 continue
-            raise ShapeError(f"{left} {g} reads {g} as a scalar (its Greek look), so that the product is a matrix; "
+            what = "a matrix" if kind_of(m) == "matrix" else "a row vector, not their inner product"
+            raise ShapeError(f"{left} {g} reads {g} as a scalar (its Greek look), so that the product is {what}; "
                              f"for a vector {g} declare it (where='{g}: vector(n)'); for a scalar write it first "
                              f"({g} {left}) or declare it (where='{g}: scalar')")
 

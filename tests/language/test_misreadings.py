@@ -1145,3 +1145,24 @@ def test_a_matrix_before_a_parenthesized_vector_multiplies(text):
 def test_diag_of_a_scalar_made_of_arrays_is_refused(text, hint):
     with pytest.raises(MatcalcError, match=re.escape(hint)):
         matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text, wrt", [("(theta - mu)' Sigma^-1 (theta - mu)", "theta"),
+                                       ("exp(-1/2 (theta - mu)' Sigma^-1 (theta - mu))", "theta"),
+                                       ("(mu_1 - mu_2)' Sigma^-1 (mu_1 - mu_2)", "Sigma"),
+                                       ("(theta - mu)' Lambda (theta - mu)", "theta")])
+def test_a_transposed_group_of_greek_names_reads_them_as_vectors(text, wrt):
+    """The Mahalanobis form read theta, mu and Sigma as numbers: 2 (theta - mu) / Sigma."""
+    r = matcalc.grad(text, wrt)
+    assert "mu: vector(n)" in r.where or "mu_1: vector(n)" in r.where
+    assert "Sigma: scalar" not in r.where and "Lambda: scalar" not in r.where
+
+
+@pytest.mark.parametrize("text", ["x' theta", "exp(x' theta)", "x^T beta"])
+def test_a_greek_name_after_a_row_vector_read_as_a_scalar_is_refused(text):
+    with pytest.raises(MatcalcError, match="not their inner product"):
+        matcalc.parse(text)
+
+
+def test_a_greek_name_after_a_row_vector_in_a_gradient_is_the_inner_product():
+    assert str(matcalc.grad("x' theta", "theta")) == "x"
