@@ -194,3 +194,14 @@ def test_showing_the_steps_is_under_the_time_limit_too():
         with pytest.raises(matcalc.LimitError, match="showing the steps takes more than 0 seconds"):
             r.show_steps()
     assert len(matcalc.hessian("sum(sin(sin(sin(x))))", "x").steps) > 0
+
+
+def test_code_generation_runs_under_the_request_time_limit():
+    """The dense code of the Hessian of x' A^k x by A is quadratic in k; it ran unchecked (128 s for a
+    30-factor trace), where a derivation is refused at the limit."""
+    r = matcalc.hessian("x' A^40 x", "A")
+    start = time.perf_counter()
+    with matcalc.limits(seconds=0.2):
+        with pytest.raises(matcalc.LimitError, match="generating the code takes more than"):
+            r.numpy_source()
+    assert time.perf_counter() - start < 5
