@@ -211,6 +211,9 @@ class Server(ThreadingHTTPServer):
 
     daemon_threads = True
     allow_reuse_address = True
+    #: connections the kernel holds before they are accepted (the standard library's 5 reset 4 of 48
+    #: simultaneous requests with no answer; past MAX_PENDING the page answers 503 busy instead)
+    request_queue_size = 128
 
     def __init__(self, port: int = DEFAULT_PORT, workers: int = 2, time_limit: float = 10.0,
                  verbose: bool = False):
