@@ -421,6 +421,30 @@ def _lexer() -> FastLexer:
     return FastLexer(t.TERMINALS, t.IGNORE)
 
 
+#: tokens that end an operand, and tokens that begin one (two side by side are a product)
+_ENDS_OPERAND = frozenset({"NAME", "NUMBER", "RPAR", "TICK", "NORM_CLOSE", "RANGLE"})
+_BEGINS_OPERAND = frozenset({"NAME", "NUMBER", "FUNC", "LPAR", "NORM_OPEN", "LANGLE"})
+
+
+def line_break_product(text: str):
+    """Where a line break stands between two factors (x'Ax, a new line, x'x: two formulas read as one
+    product), as (position, message), else None. The reader takes a line break as a space (a long
+    product may go on to the next line); the CLI refuses it in what it reads from standard input,
+    where a second line is most often a second formula."""
+    if "\n" not in text:
+        return None
+    try:
+        toks = _lexer().tokens(text)
+    except (_UnexpectedChar, _TooMany):
+        return None  # (the reader reports those)
+    for t, nxt in zip(toks, toks[1:]):
+        if t.type in _ENDS_OPERAND and nxt.type in _BEGINS_OPERAND and "\n" in text[t.end_pos:nxt.start_pos]:
+            return nxt.start_pos, ("standard input holds a line break between two factors, which would read as "
+                                   "their product: give one formula (it may go on to the next line after an "
+                                   "operator: +, -, *); for a product write *")
+    return None
+
+
 def _parse(text: str) -> Syn:
     toks = _norm_subscript_first(_lexer().tokens(text))
     _unknown_calls(toks)

@@ -80,6 +80,16 @@ def test_expression_read_from_stdin_with_a_dash():
     assert lines(proc.stdout)["grad f"] == str(matcalc.grad("log(det(X))", "X"))
 
 
+def test_two_formulas_on_stdin_are_refused_not_multiplied(cli):
+    code, out, err = cli("-", "--wrt", "x", "--format", "text", stdin="x'Ax\nx'x\n")
+    assert code == 2 and out == "" and "line break between two factors" in err
+
+
+def test_a_formula_going_on_to_the_next_line_after_an_operator_is_read_from_stdin(cli):
+    code, out, err = cli("-", "--wrt", "x", "--format", "text", stdin="x'Ax\n+ x'x\n")
+    assert code == 0 and "grad f = (A + A' + 2 I) x" in out, err
+
+
 def test_bad_input_exits_2_with_the_error_on_stderr_and_no_traceback():
     proc = run_cli("x +", "--wrt", "x")
     assert proc.returncode == 2
