@@ -298,6 +298,9 @@ def hvp(expr, wrt, where=None, direction: str | None = None) -> HvpResult | Bloc
     elif direction in _names_in_use(f) | _sizes_in_use(f):
         raise MatcalcError(f"the direction cannot be named {direction!r}: the function has a variable or a size of "
                            "that name; give the direction another name")
+    elif direction == f"d{wrt}":  # (the differential's direction: the answer renamed it d{wrt}2 silently)
+        raise MatcalcError(f"the direction cannot be named {direction!r}: that is the differential of {wrt} in the "
+                           f"answer's df; give the direction another name (v, or v_{wrt})")
     df, dx, _, g = constrained_gradient_parts(f, x)
     v = direction_for(x, _names_in_use(f) | {dx.name}, base=direction)
     Hv = simplify(_differential(g, {x.name: v}))

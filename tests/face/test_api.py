@@ -401,3 +401,9 @@ def test_the_hessian_of_a_gradient_expression_says_it_is_a_vector_without_an_emp
     with pytest.raises(matcalc.MatcalcError) as e:
         matcalc.hessian(g, "x")
     assert "needs a scalar function" in str(e.value) and "read as :" not in str(e.value)
+
+
+def test_an_hvp_direction_named_as_the_differential_is_refused_not_renamed():
+    # hvp(..., direction="dx") answered in dx2
+    with pytest.raises(matcalc.MatcalcError, match="the differential of x"):
+        matcalc.hvp("x'Ax", "x", direction="dx")
