@@ -27,7 +27,8 @@ from . import construct
 from .declarations import _HALF, is_greek, norm_name, options
 from .dims import Clash
 from .infer import DIM_CALLS, Ctx, _is_t, inverse_transposed, inverse_transposed_advice
-from .misreadings import read_as, refuse_unprimed_quadratic_form, refuse_before_reading, refuse_chosen_reading
+from .misreadings import (read_as, refuse_before_reading, refuse_chosen_reading, refuse_dimension_values,
+                          refuse_unprimed_quadratic_form)
 from .names import CONSTANTS
 from .parser import Syn, syn_children
 from .reading import full_reading, inferred
@@ -252,6 +253,7 @@ def typecheck(syn: Syn, text: str, decls: dict, want_scalar: bool = False):
         refuse_unprimed_quadratic_form(text, names, not_scalar[1], decls)  # (xAx + c: say what xAx is)
         raise ShapeError(_scalar_only_against_looks(text, found[0], not_scalar, look))
     if not found:
+        refuse_dimension_values(uses, decls, text)  # (x - sum(x)/n, x: vector(n): n is the size, not a vector)
         first_error = _clash_past_the_spread(syn, text, decls, powered, ctx0.iterates, first_spread) \
             or _clash_past_the_first(clashes) or first_error
         note = (f"\n(no reading of the undeclared names fits after {attempts} tries; declare their kinds "

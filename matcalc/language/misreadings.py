@@ -67,7 +67,7 @@ def refuse_chosen_reading(syn: Syn, ctx, names: list, chosen: dict, ruled_out: d
     if node.shape != SCALAR:  # (tr(W lambda), a scalar function: the coefficient where it stands)
         _refuse_greek_scalar_after_matrix(syn, ctx, chosen, names, decls)
     refuse_unprimed_quadratic_form(text, names, chosen, decls)
-    _refuse_dimension_values(uses, decls, text)  # (last: a text refused for another reason says that first)
+    refuse_dimension_values(uses, decls, text)  # (last: a text refused for another reason says that first)
     _refuse_sizes_used_as_values(syn, ctx)  # (the same for a size the text names, after a declared one)
 
 
@@ -185,7 +185,7 @@ def _refuse_sizes_used_as_values(syn: Syn, ctx) -> None:
     """ones(n) ... / n: a name that is a size in one place (an argument of ones, zeros, eye or dim)
     and an undeclared variable in another would be two unrelated things, the length and a free
     number (its value never checked against the length); dim(x) of a variable x names a new size
-    x. Refused, with dim(n) to write, as a declared size used bare is (_refuse_dimension_values);
+    x. Refused, with dim(n) to write, as a declared size used bare is (refuse_dimension_values);
     a name declared a scalar is taken as declared."""
     sizes: dict = {}
     stack = [syn]
@@ -280,7 +280,7 @@ def refuse_unprimed_quadratic_form(text: str, names: list, chosen: dict, decls: 
                              f"form write {n}' {middle} {n}; for a scalar {n} declare it (where='{n}: scalar')")
 
 
-def _refuse_dimension_values(uses: dict, decls: dict, text: str) -> None:
+def refuse_dimension_values(uses: dict, decls: dict, text: str) -> None:
     """A bare n where the declarations call a size n (x: vector(n)) would be a new variable beside
     the size: x'x / n read n as a scalar unrelated to x's length. Refused, with both ways to write it."""
     for name, pos in uses.items():

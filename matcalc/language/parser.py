@@ -447,6 +447,8 @@ def line_break_product(text: str):
 
 def _parse(text: str) -> Syn:
     toks = _norm_subscript_first(_lexer().tokens(text))
+    # p'p, where p = A x: a comma before `where` is punctuation (the LaTeX reader drops it too)
+    toks = [t for i, t in enumerate(toks) if not (t.type == "COMMA" and i + 1 < len(toks) and toks[i + 1].type == "WHERE")]
     _unknown_calls(toks)
     _lookalikes(toks)
     return lalr.parse(toks, tables(), _BUILD)
@@ -511,6 +513,9 @@ def _bad_character(text: str, pos: int) -> ParseError:
         return ParseError(f"the norm ||...||{sub} is not supported; "
                           f"the norms are ||x|| and ||x||_2 (Euclidean), ||x||_1 (sum of absolute values) and ||X||_F "
                           f"(Frobenius)", text, pos)
+    if ch == "_" and text[:pos].endswith("K") and re.match(r"_\{\s*\w+\s*,\s*\w+\s*\}", text[pos:]):
+        m, n = re.findall(r"[A-Za-z0-9]+", re.match(r"_\{[^{}]*\}", text[pos:]).group(0))[:2]
+        return ParseError(f"K_{{{m},{n}}}, the commutation matrix, is written comm({m}, {n})", text, pos)
     if ch == "_" and pos > 0 and text[pos - 1].isalnum():
         sub = re.match(r"_\{([^{}]*)\}", text[pos:])
         written = sub.group(0) if sub else text[pos:pos + 2]

@@ -787,3 +787,8 @@ def test_adding_a_matrix_and_diag_of_a_matrix_says_diag_is_the_vector_of_the_dia
 def test_an_empty_norm_subscript_is_a_parse_error(text):
     with pytest.raises(matcalc.MatcalcError, match="is not supported"):
         matcalc.parse(text)
+
+
+def test_the_commutation_matrix_written_as_papers_do_gets_its_spelling():
+    with pytest.raises(matcalc.MatcalcError, match=re.escape("written comm(m, n)")):
+        matcalc.parse("K_{m,n} vec(X)")

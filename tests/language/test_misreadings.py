@@ -1166,3 +1166,18 @@ def test_a_greek_name_after_a_row_vector_read_as_a_scalar_is_refused(text):
 
 def test_a_greek_name_after_a_row_vector_in_a_gradient_is_the_inner_product():
     assert str(matcalc.grad("x' theta", "theta")) == "x"
+
+
+@pytest.mark.parametrize("text", ["Tr X", "TrX"])
+def test_the_trace_written_with_a_capital_is_refused_not_split(text):
+    with pytest.raises(ParseError, match=re.escape("for the trace write tr(...)")):
+        matcalc.parse(text)
+
+
+def test_a_declared_size_used_bare_where_no_reading_fits_says_it_is_the_size():
+    with pytest.raises(ParseError, match="n is a size in the declarations"):
+        matcalc.parse("x - sum(x)/n", where="x: vector(n)")
+
+
+def test_a_comma_before_where_is_punctuation():
+    assert matcalc.parse("p'p, where p = A x").reading == "p' p where p = A x"
