@@ -950,8 +950,10 @@ class _Reader:
                 pieces = _p("sum(", t.start, t.end) + arg.pieces + _p(")", arg.end - 1, arg.end)
                 return [_Item(pieces, "operand", t.start, arg.end)]
             return [_Item(_p("sum", t.start, t.end), "operand", t.start, t.end)]
+        nxt = self.peek()
+        unbraced = nxt.text[:1] if nxt is not None and nxt.kind in ("num", "letters") else ""  # (\mathbf 1^T x)
         if w in ("mathbb", "mathds", "mathbf", "bf", "bm", "boldsymbol", "mathbfit", "pmb", "symbf", "symbfit", "bold") \
-                and self._word_ahead(0) in ("1", "I", "0"):
+                and (self._word_ahead(0) in ("1", "I", "0") or unbraced in ("1", "I", "0")):
             word, start, end = self.read_word_arg(t)
             if word == "1":
                 self._mark_ones()

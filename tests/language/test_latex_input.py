@@ -723,3 +723,8 @@ def test_the_inverse_transposed_advice_names_the_base():
 def test_a_declared_word_name_with_a_subscript_reads_back_from_the_latex_printer(name):
     r = matcalc.grad(f"x' {name} x", "x", where=f"{name}: matrix(n,n)")
     assert matcalc.parse(r.latex(), where=r.where) == r.expr
+
+
+@pytest.mark.parametrize("latex", [r"\mathbf 1^T x", r"\mathbf 1^\top x"])
+def test_an_unbraced_bold_one_is_the_vector_of_ones(latex):
+    assert matcalc.parse(latex) == matcalc.parse(r"\mathbf{1}^\top x")
