@@ -359,3 +359,20 @@ def test_a_size_read_from_a_one_row_variable_is_the_length_of_its_1d_array(backe
     f = g.to_numpy(backend)
     for A in (np.arange(1.0, 4.0), np.arange(1.0, 4.0).reshape(1, 3)):
         np.testing.assert_allclose(np.asarray(f(A=A, X=np.ones(3))), g.evaluate({"A": A, "X": np.ones(3)}))
+
+
+@pytest.mark.parametrize("backend", ["numpy", "jax", "torch"])
+def test_a_size_no_input_shows_is_a_keyword_argument_of_the_generated_function(backend):
+    """unvec(v, m, n) with v: vector(m*n): the Jacobian needs m and n, which v's length does not give;
+    to_numpy raised 'the size of dimension m cannot be read off the inputs'."""
+    pytest.importorskip({"numpy": "numpy", "jax": "jax", "torch": "torch"}[backend])
+    r = matcalc.jacobian("unvec(v, m, n)", "v", where="v: vector(m*n)")
+    v = np.arange(6.0)
+    out = np.asarray(r.to_numpy(backend=backend)(v, m=2, n=3))
+    assert np.allclose(out, r.evaluate({"v": v, "m": 2, "n": 3}))
+
+
+def test_a_product_size_an_input_gives_whole_needs_no_keyword():
+    r = matcalc.hessian("sum(unvec(v, m, n) .^ 2)", "v", where="v: vector(m*n)")
+    v = np.arange(6.0)
+    assert np.allclose(r.to_numpy()(v), r.evaluate({"v": v, "m": 2, "n": 3}))

@@ -46,6 +46,8 @@ class Emitter(DenseMaps):
     def dim(self, d) -> str:
         if isinstance(d, int):
             return str(d)
+        if d in self.dims:  # (a product m*n that an input's length gives whole)
+            return self.dims[d]
         if isinstance(d, str) and "*" in d:
             return " * ".join(self.dim(int(p) if p.isdigit() else p) for p in d.split("*"))
         if d not in self.dims:
