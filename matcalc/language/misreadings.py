@@ -115,6 +115,8 @@ def _refuse_capital_called(syn: Syn, ctx, chosen: dict, names: list) -> None:
     papers (an entropy, a loss, a regularizer); read as a scalar times the group, against the
     capital's look, it is a product nobody means. Refused; a capital read as a matrix, A(x + y),
     multiplies as written."""
+    if "(" not in ctx.text or not any(len(f) == 1 and f.isupper() for f in names):
+        return
     for n in syn_nodes(syn):
         if n.kind != "product":
             continue
@@ -187,6 +189,8 @@ def _refuse_sizes_used_as_values(syn: Syn, ctx) -> None:
     number (its value never checked against the length); dim(x) of a variable x names a new size
     x. Refused, with dim(n) to write, as a declared size used bare is (refuse_dimension_values);
     a name declared a scalar is taken as declared."""
+    if not any(f"{c}(" in ctx.text.replace(" ", "") for c in DIM_CALLS):
+        return
     sizes: dict = {}
     stack = [syn]
     while stack:
@@ -214,6 +218,9 @@ def _refuse_greek_scalar_after_matrix(syn: Syn, ctx, chosen: dict, names: list, 
     a scalar by its look, so that the product (and the function) is a matrix or a row; papers mean
     the vector (a scalar coefficient is written first). Refused where no other part of the text
     made it a vector, with both declarations."""
+    if not any(chosen.get(g) == "scalar" and is_greek(g) and g[:1].islower() for g in names):
+        return
+
     def kind_of(m: str):
         return decls[m].kind if m in decls else chosen.get(m)
 
