@@ -75,7 +75,7 @@ def _refuse_primed_point(syn: Syn, text: str, decls: dict) -> None:
     """x - x' with x a vector by its look (or its declaration): papers' second point x' (a kernel's
     k(x, x')), where the language reads the transpose of x, and x - x' fits only with x a square
     matrix. Refused, with a name to give the second point."""
-    if "'" not in text:
+    if "'" not in text or ("-" not in text and "+" not in text):  # (a transpose in a sum, or nothing to look at)
         return
     for n in syn_nodes(syn):
         if n.kind != "sum":
