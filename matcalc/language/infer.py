@@ -857,11 +857,12 @@ class Ctx(DimSpace, NameRules):
                 raise ParseError(message, self.text, at)
             return
         stack, guessed = list(dividend), []
-        while stack:
+        while stack:  # (the names standing as coefficients: not inside a reduction, sum(r)/2 logdet(S))
             t = stack.pop()
             if t.op == "var" and t.soft and not self.is_scalar(t):
                 guessed.append(t)
-            stack.extend(_typed_children(t.args))
+            if t.op in ("paren", "sum", "neg", "product", "smul", "div", "pow"):
+                stack.extend(_typed_children(t.args))
         if not guessed or any(t.soft == "T" for t in guessed):
             return  # (sum(r)/2x'x: a scalar of a vector as a coefficient; T keeps its look in every reading)
         raise self.clash(message, *guessed)
@@ -1162,7 +1163,12 @@ class Ctx(DimSpace, NameRules):
                         f"; if {other} has {n}'s shape too, declare both (where='{n}, {other}: {kind}')"
                         if other else ""), lone[0], spread[0])
             for _, t in terms:
-                if t.dep and self.is_scalar(t) and not (t.dep <= onto) and not self.spreads_allowed and not (
+                # (a scalar made of the array's names read as arrays, x - mean(x), is spread; one made of names
+                # guessed scalars is not, even where the array holds them: y .* log(lambda) - lambda and
+                # y .* eta - exp(eta) read lambda and eta as vectors; a name raised to a power is a scalar by
+                # use: sqrt(delta^2 + r.^2) - delta)
+                own_scalar = t.dep <= onto and all(self.kinds.get(n) != "scalar" or n in self.powered for n in t.dep)
+                if t.dep and self.is_scalar(t) and not own_scalar and not self.spreads_allowed and not (
                         _greek_power(t) and all(self.is_col(n) for n in nonscalar)):
                     # (x.^2 + epsilon^2: a power of small Greek names, which no vector has, is spread over
                     # a vector, where x would otherwise be read a scalar against its look; over a matrix,

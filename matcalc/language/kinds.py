@@ -289,7 +289,13 @@ def typecheck(syn: Syn, text: str, decls: dict, want_scalar: bool = False):
                  "product is not solved for its factors)") if re.search(r"\b(kron|vec)\b", text) else ""
         raise ShapeError(f"{n} looks like a matrix, but this reads it as a vector ({n}: {kind}): declare it "
                          f"with its sizes (where='{n}: matrix(p,q)'){joint}, or where='{n}: {kind}' for a vector")
-    refuse_chosen_reading(syn, ctx, names, chosen, ruled_out, uses, node)
+    def fits(kinds: dict) -> bool:  # (for a refusal that offers another reading: does it read at all?)
+        try:
+            _attempt(syn, text, decls, kinds, powered, ctx0.iterates)
+        except (Clash, MatcalcError):
+            return False
+        return True
+    refuse_chosen_reading(syn, ctx, names, chosen, ruled_out, uses, node, fits)
     ctx.reading = full_reading(ctx, root)
     ctx.inferred = inferred(ctx)
     return node, ctx

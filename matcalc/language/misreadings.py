@@ -24,12 +24,39 @@ def refuse_before_reading(syn: Syn, text: str, decls: dict) -> None:
     """The refusals the text alone decides, before any reading is tried."""
     _refuse_primed_point(syn, text, decls)
     _refuse_pi_as_a_vector(syn, text, decls)
+    _refuse_power_run_into_t(syn, text, decls)
 
 
-def refuse_chosen_reading(syn: Syn, ctx, names: list, chosen: dict, ruled_out: dict, uses: dict, node) -> None:
+def _refuse_power_run_into_t(syn: Syn, text: str, decls: dict) -> None:
+    """A^-1T b, A^2T, (A B)^-1Tb: a power of a matrix-looking base run into a T, the inverse (or the
+    power) transposed in one exponent, or the power times a matrix T? Refused with both, unless T is
+    declared (sigma^2T with T: scalar; of a small base, x^2T, a power times T)."""
+    if "T" in decls or "^" not in text:
+        return
+    for n in syn_nodes(syn):
+        if n.kind != "product":
+            continue
+        factors = [f for _, f in n.a]
+        for f, g in zip(factors, factors[1:]):
+            if not (f.kind == "post" and f.b and f.b[-1].kind == "pow" and g.kind == "name" and isinstance(g.a, str)
+                    and re.fullmatch(r"T[a-z]?", g.a) and g.start == f.end):
+                continue
+            exponent = text[f.b[-1].a.start:f.b[-1].a.end].replace(" ", "")
+            base = f.a
+            if not re.fullmatch(r"-?[0-9]+", exponent) or not (
+                    base.kind == "paren" or (base.kind == "name" and isinstance(base.a, str) and base.a[:1].isupper())):
+                continue
+            a = base.a if base.kind == "name" else "(...)"
+            power = f"{a}^-T" if exponent == "-1" else f"({a}^{exponent})'"
+            raise ParseError(f"{a}^{exponent}T runs a power into a T: for the "
+                             f"{'inverse' if exponent == '-1' else 'power'} transposed write {power}; for a product "
+                             f"with a matrix T put a space ({a}^{exponent} T)", text, g.start)
+
+
+def refuse_chosen_reading(syn: Syn, ctx, names: list, chosen: dict, ruled_out: dict, uses: dict, node, fits) -> None:
     """The refusals of the chosen reading (`chosen`: each undeclared name's kind; `ruled_out`: the
     kinds a power ruled out; `uses`: where each undeclared name is first used; `node`: the built
-    expression)."""
+    expression; `fits(kinds)`: does the text read under other kinds?)."""
     text, decls = ctx.text, ctx.decls
     for n in names:  # sum(x^2): x, a vector by its look, made a square matrix only by the power
         if chosen[n] == "matrix" and options(n)[0][1] == "vector" and n in ruled_out:
@@ -64,8 +91,9 @@ def refuse_chosen_reading(syn: Syn, ctx, names: list, chosen: dict, ruled_out: d
                          "(where='Sigma: matrix(n,n)'), for a scalar where='Sigma: scalar'")
     _refuse_scalar_in_matrix_power(syn, ctx, chosen, names, decls)
     _refuse_capital_called(syn, ctx, chosen, names)
+    _refuse_run_with_a_scalar_letter(syn, ctx, chosen, names)
     if node.shape != SCALAR:  # (tr(W lambda), a scalar function: the coefficient where it stands)
-        _refuse_greek_scalar_after_matrix(syn, ctx, chosen, names, decls)
+        _refuse_greek_scalar_after_matrix(syn, ctx, chosen, names, decls, fits)
     refuse_unprimed_quadratic_form(text, names, chosen, decls)
     refuse_dimension_values(uses, decls, text)  # (last: a text refused for another reason says that first)
     _refuse_sizes_used_as_values(syn, ctx)  # (the same for a size the text names, after a declared one)
@@ -93,16 +121,39 @@ def _refuse_primed_point(syn: Syn, text: str, decls: dict) -> None:
                                      text, t.b[0].start)
 
 
+def _refuse_run_with_a_scalar_letter(syn: Syn, ctx, chosen: dict, names: list) -> None:
+    """w' Rx w, tr(Pk H' H), logdet(Kx): a capital and a small letter typed as one name (a covariance
+    R_x, a step's P_k), read as the capital times the letter, which is a scalar only against its
+    look (K x, with x a vector, is the product it looks like). Refused with both spellings."""
+    if not any(chosen.get(w) == "scalar" and len(w) == 1 and w.islower() and options(w)[0][1] == "vector"
+               for w in names):
+        return
+    for n in syn_nodes(syn):
+        if n.kind != "name" or not isinstance(n.a, str) or not re.fullmatch(r"[A-Z][a-z]", n.a):
+            continue
+        parts = ctx.split_run(n.a, n.start, check=False)
+        if len(parts) != 2:
+            continue
+        c, w = parts
+        if w in names and c in names and chosen.get(w) == "scalar" and options(w)[0][1] == "vector":
+            raise ParseError(f"'{n.a}' reads {c} times {w} with {w} a scalar, against its look; to use '{n.a}' as one "
+                             f"name, declare it (where='{n.a}: matrix(n,n)'); for the product put a space ({c} {w}) "
+                             f"and declare {w} (where='{w}: scalar')", ctx.text, n.start)
+
+
 def _refuse_pi_as_a_vector(syn: Syn, text: str, decls: dict) -> None:
-    """pi' log(pi), sum(pi .* log(pi)): undeclared, pi is the number π, but a transpose or an
-    entrywise product of it means a vector of mixture weights. Refused, with the declaration."""
+    """pi' log(pi), sum(pi .* log(pi)): undeclared, pi is the number π, but a transpose of it, or an
+    entrywise product of it with a function of it, means a vector of mixture weights. Refused, with
+    the declaration."""
     if "pi" in decls or "pi" not in text:
         return
     for n in syn_nodes(syn):
         at = None
         if n.kind == "post" and n.a.kind == "name" and n.a.a == "pi" and n.b and n.b[0].kind == "tick":
             at = n.b[0].start
-        elif n.kind == "product" and any(op in (".*", "./") for op, _ in n.a):
+        elif n.kind == "product" and any(op in (".*", "./") for op, _ in n.a) and sum(
+                1 for m in syn_nodes(n) if m.kind == "name" and m.a == "pi") > 1:
+            # (pi .* log(pi): the weights and their logs; pi .* x alone is the number times x)
             at = next((f.start for _, f in n.a if f.kind == "name" and f.a == "pi"), None)
         if at is not None:
             raise ParseError("pi is the number π here, and a number is not transposed or multiplied entry by entry: "
@@ -147,6 +198,9 @@ def _refuse_scalar_in_matrix_power(syn: Syn, ctx, chosen: dict, names: list, dec
     for n in syn_nodes(syn):
         if not (n.kind == "post" and n.a.kind == "paren" and n.b and n.b[0].kind == "pow" and not _is_t(n.b[0])):
             continue
+        k = ctx.const_value(n.b[0].a)
+        if k is None or k.denominator != 1 or k < 2:
+            continue  # ((A + B s)^-1: an inverse of a matrix, with the scalar s; entrywise powers are squares, cubes)
         inner = n.a.a if isinstance(n.a.a, Syn) else None
         if inner is None:
             continue
@@ -171,9 +225,10 @@ def _refuse_scalar_in_matrix_power(syn: Syn, ctx, chosen: dict, names: list, dec
             group = " ".join(ctx.text[n.a.start:n.a.end].split())
             power = ctx.text[n.b[0].a.start:n.b[0].a.end]
             scalars = ", ".join(sorted(w for w in _names_under(n.a, ctx) if chosen.get(w) == "scalar"))
-            raise ShapeError(f"{group}^{power} reads {scalars} as scalars, against their looks; for the squared norm "
-                             f"of the vector write ||{group[1:-1]}||^2, for its entrywise power {group}.^{power}; "
-                             f"if they are numbers, declare them (where='{scalars}: scalar')")
+            norm = f"for the squared norm of the vector write ||{group[1:-1]}||^2, " if k == 2 else ""
+            raise ShapeError(f"{group}^{power} reads {scalars} as scalars, against their looks; {norm}for its entrywise "
+                             f"power write {group}.^{power}; if they are numbers, declare them (where='{scalars}: "
+                             f"scalar')")
         if demoted:
             group = " ".join(ctx.text[n.a.start:n.a.end].split())
             power = ctx.text[n.b[0].a.start:n.b[0].a.end]
@@ -213,11 +268,11 @@ def _refuse_sizes_used_as_values(syn: Syn, ctx) -> None:
                              f"vector(n)') and write dim(n); for a variable give it another name", ctx.text, pos)
 
 
-def _refuse_greek_scalar_after_matrix(syn: Syn, ctx, chosen: dict, names: list, decls: dict) -> None:
+def _refuse_greek_scalar_after_matrix(syn: Syn, ctx, chosen: dict, names: list, decls: dict, fits) -> None:
     """Sigma^-1 mu, X beta, x' theta: a small Greek name right after a matrix or a row vector, read as
     a scalar by its look, so that the product (and the function) is a matrix or a row; papers mean
     the vector (a scalar coefficient is written first). Refused where no other part of the text
-    made it a vector, with both declarations."""
+    made it a vector and where the vector reading fits too (`fits(kinds)`), with both declarations."""
     if not any(chosen.get(g) == "scalar" and is_greek(g) and g[:1].islower() for g in names):
         return
 
@@ -238,18 +293,28 @@ def _refuse_greek_scalar_after_matrix(syn: Syn, ctx, chosen: dict, names: list, 
             return [(ctx.split_run(f.a, f.start, check=False)[-1], text, transposed)]
         return [(None, text, False)]
 
+    found = []
     for n in syn_nodes(syn):
         if n.kind not in ("product", "name"):
             continue
-        seq = [a for f in (syn_children(n) if n.kind == "product" else [n]) for a in atoms(f)]
+        # (the atoms of the factors joined by juxtaposition or *: X/sigma divides, no product stands there)
+        seq = []
+        for op, f in (n.a if n.kind == "product" else [("", n)]):
+            if op not in ("", "*"):
+                seq.append((None, "", False))
+            seq += atoms(f)
         for (m, left, transposed), (g, _, _) in zip(seq, seq[1:]):
             if m is None or g is None or g not in names or chosen.get(g) != "scalar" or not is_greek(g) \
                     or not g[:1].islower() or not (kind_of(m) == "matrix" or (transposed and kind_of(m) == "vector")):
                 continue
-            what = "a matrix" if kind_of(m) == "matrix" else "a row vector, not their inner product"
-            raise ShapeError(f"{left} {g} reads {g} as a scalar (its Greek look), so that the product is {what}; "
-                             f"for a vector {g} declare it (where='{g}: vector(n)'); for a scalar write it first "
-                             f"({g} {left}) or declare it (where='{g}: scalar')")
+            found.append((g, left, "a matrix" if kind_of(m) == "matrix" else "a row vector, not their inner product"))
+    # (refused where the reading with them vectors fits too: W - G eta, eta a vector, does not; the step size
+    # eta is a scalar; the names are tried together, Sigma_1^-1 mu_1 + Sigma_2^-1 mu_2)
+    if found and fits({**chosen, **{g: "vector" for g, _, _ in found}}):
+        g, left, what = found[0]
+        raise ShapeError(f"{left} {g} reads {g} as a scalar (its Greek look), so that the product is {what}; "
+                         f"for a vector {g} declare it (where='{g}: vector(n)'); for a scalar write it first "
+                         f"({g} {left}) or declare it (where='{g}: scalar')")
 
 
 def _names_under(syn: Syn, ctx) -> list:

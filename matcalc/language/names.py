@@ -165,11 +165,14 @@ class NameRules:
                 raise ParseError(f"'{text}' would be read as the product {' '.join(out)}; to use it as one name, "
                                  f"write {head}_{deco} (a subscript keeps a name whole) or declare it "
                                  f"(where='{text}: ...'), or put spaces between the letters", self.text, start)
-            if len(out) > 1 and out[0] == "T" and out[1] == "r" and not any(p in self.decls for p in out[:2]):
+            after_caret = self.text[:start].rstrip().endswith("^")  # (r^Tr, x^Tby: the T is a transpose)
+            if len(out) > 1 and out[0] == "T" and out[1] == "r" and not after_caret \
+                    and not any(p in self.decls for p in out[:2]):
                 # Tr X, TrX, Tr(A X): the trace written with a capital, as some books do, not T r X
                 raise ParseError(f"'{text}' would be read as the product {' '.join(out)}; for the trace write "
                                  f"tr(...) (function names are lowercase)", self.text, start)
             if len(out) > 1 and not sub and not rest and re.match(r"[A-Z][a-z]{2}", body) and len(out[0]) == 1 \
+                    and not after_caret \
                     and not all(p in self.decls or p in self.bindings for p in out) \
                     and (body[:1].lower() + body[1:] in _GREEK_SET or not all(self.known(p) for p in out[1:])):
                 # (X beta pasted, Xbeta, reads as written; Beta, Eta are a Greek capital's name, not B eta)

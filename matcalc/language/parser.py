@@ -180,20 +180,6 @@ def _lookalikes(toks) -> None:
             raise _Refused(nxt.start_pos, f"'{t} 1' multiplies by the number 1; for the vector of ones write "
                                           f"{t} ones(n) (or sum({t.split('^')[0]}{', 2' if '^' not in t else ''}) "
                                           f"for the {'sums of the rows' if '^' not in t else 'sum of the entries'})")
-        elif t.type == "NUMBER" and nxt.type == "NAME" and re.fullmatch(r"T[a-z]?", str(nxt)) \
-                and nxt.start_pos == t.end_pos and _is_exponent(toks, i) \
-                and (toks[i - (3 if toks[i - 1].type == "MINUS" else 2)].type == "RPAR"
-                     or str(toks[i - (3 if toks[i - 1].type == "MINUS" else 2)])[:1].isupper()):
-            # A^-1T, A^-1Tb: the inverse transposed in one exponent, or the inverse times a matrix T (of a
-            # matrix-looking base; sigma^2T is a scalar's power times T)
-            minus = toks[i - 1].type == "MINUS"
-            k = f"{'-' if minus else ''}{t}"
-            base = toks[i - 3 if minus else i - 2]
-            a = str(base) if base.type == "NAME" else "(...)"
-            power = f"{a}^-T" if k == "-1" else f"({a}^{k})'"
-            raise _Refused(t.start_pos, f"{a}^{k}T runs a power into a T: for the "
-                                        f"{'inverse' if k == '-1' else 'power'} transposed write {power}; for a "
-                                        f"product with a matrix T put a space ({a}^{k} T)")
         elif t.type == "NORM_CLOSE" and nxt.type == "NUMBER" and nxt.start_pos == t.end_pos:
             raise _Refused(nxt.start_pos, f"a number right after a norm: write ||...||_{nxt} for the {nxt}-norm, "
                                           f"or ||...|| * {nxt} for a product")
@@ -427,21 +413,33 @@ _BEGINS_OPERAND = frozenset({"NAME", "NUMBER", "FUNC", "LPAR", "NORM_OPEN", "LAN
 
 
 def line_break_product(text: str):
-    """Where a line break stands between two factors (x'Ax, a new line, x'x: two formulas read as one
+    """Where a line break stands between two whole formulas (x'Ax, a new line, x'x: read as one
     product), as (position, message), else None. The reader takes a line break as a space (a long
-    product may go on to the next line); the CLI refuses it in what it reads from standard input,
-    where a second line is most often a second formula."""
+    product may go on to the next line, x'A / x); the CLI refuses two formulas in what it reads from
+    standard input: a break outside brackets between two factors, where the text before it and the
+    text after it each read as a formula of two tokens or more."""
     if "\n" not in text:
         return None
     try:
         toks = _lexer().tokens(text)
     except (_UnexpectedChar, _TooMany):
         return None  # (the reader reports those)
-    for t, nxt in zip(toks, toks[1:]):
-        if t.type in _ENDS_OPERAND and nxt.type in _BEGINS_OPERAND and "\n" in text[t.end_pos:nxt.start_pos]:
-            return nxt.start_pos, ("standard input holds a line break between two factors, which would read as "
-                                   "their product: give one formula (it may go on to the next line after an "
-                                   "operator: +, -, *); for a product write *")
+    depth = 0
+    for i, (t, nxt) in enumerate(zip(toks, toks[1:])):
+        depth += t.type in ("LPAR", "LANGLE", "LBRACE") or t.type == "NORM_OPEN"
+        depth -= t.type in ("RPAR", "RANGLE", "RBRACE") or t.type == "NORM_CLOSE"
+        if depth or t.type not in _ENDS_OPERAND or nxt.type not in _BEGINS_OPERAND \
+                or "\n" not in text[t.end_pos:nxt.start_pos] or i < 1 or len(toks) - i - 1 < 2 \
+                or not any(u.type == "NAME" for u in toks[:i + 1]):
+            continue  # (1/2, a new line, x'x: a coefficient goes on)
+        try:
+            parse_syntax(text[:t.end_pos])
+            parse_syntax(text[nxt.start_pos:])
+        except MatcalcError:
+            continue  # (x'\nAx: not two formulas)
+        return nxt.start_pos, ("standard input holds two formulas, one a line, which would read as their product: "
+                               "give one formula (it may go on to the next line after an operator: +, -, *); "
+                               "for a product write *")
     return None
 
 

@@ -82,7 +82,13 @@ def test_expression_read_from_stdin_with_a_dash():
 
 def test_two_formulas_on_stdin_are_refused_not_multiplied(cli):
     code, out, err = cli("-", "--wrt", "x", "--format", "text", stdin="x'Ax\nx'x\n")
-    assert code == 2 and out == "" and "line break between two factors" in err
+    assert code == 2 and out == "" and "two formulas" in err
+
+
+@pytest.mark.parametrize("stdin", ["x'A\nx\n", "tr(A\nX)\n", "1/2\nx'x\n", "lambda\n||x||^2\n"])
+def test_one_formula_broken_across_lines_on_stdin_is_read_whole(cli, stdin):
+    code, out, err = cli("-", "--format", "text", stdin=stdin)
+    assert code == 0, err
 
 
 def test_a_formula_going_on_to_the_next_line_after_an_operator_is_read_from_stdin(cli):

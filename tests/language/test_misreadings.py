@@ -1181,3 +1181,36 @@ def test_a_declared_size_used_bare_where_no_reading_fits_says_it_is_the_size():
 
 def test_a_comma_before_where_is_punctuation():
     assert matcalc.parse("p'p, where p = A x").reading == "p' p where p = A x"
+
+
+@pytest.mark.parametrize("text, reading", [
+    ("r^Tr", "r' r"), ("x^Tby", "x' b y"),  # (a transpose's T before letters is no name Tr or Tby)
+    ("A/sigma", "A / sigma"), ("X'X/sigma^2", "(X' X) / (sigma^2)"),  # (a division is no product)
+    ("W - G eta", "W - G eta"),  # (eta a vector does not fit: the step size is a scalar)
+    ("(A + B s)^-1 b", "inv(A + B s) b"),  # (an inverse is no entrywise power)
+    ("sum(r)/2 logdet(S)", "(sum(r) / 2) logdet(S)"), ("tr(A)/2 x'x", "(tr(A) / 2) x' x"),
+    ("x ./ pi", "x / pi"), ("sum(sqrt(delta^2 + (A x - b).^2) - delta)", "sum(sqrt(delta^2 + (A x - b).^2) - delta)")])
+def test_look_alikes_of_the_refused_readings_read_as_written(text, reading):
+    assert matcalc.parse(text).reading == reading
+
+
+def test_a_power_run_into_a_declared_scalar_t_is_a_product():
+    assert matcalc.parse("A^2T", where="T: scalar").reading == "A^2 T"
+
+
+@pytest.mark.parametrize("text, vector", [("sum(y .* log(lambda) - lambda)", "lambda"),
+                                          ("sum(y .* eta - exp(eta))", "eta")])
+def test_a_guessed_greek_scalar_is_not_spread_over_an_array_that_holds_it(text, vector):
+    """The Poisson log-likelihood read lambda as a number spread over y: its gradient sum(y)/lambda - n."""
+    assert f"{vector}: vector(n)" in matcalc.parse(text).inferred
+
+
+@pytest.mark.parametrize("text, run", [("w' Rx w - 2 w' p", "Rx"), ("tr(Pk H' H)", "Pk"), ("logdet(Kx) + tr(Kx^-1 S)", "Kx")])
+def test_a_capital_and_a_small_letter_run_together_with_the_letter_a_scalar_is_refused(text, run):
+    with pytest.raises(ParseError, match=re.escape(f"to use '{run}' as one name")):
+        matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text", ["Kx", "x'Ax", "Ab"])
+def test_a_capital_and_a_small_letter_run_together_as_a_product_with_a_vector_reads_as_written(text):
+    matcalc.parse(text)
