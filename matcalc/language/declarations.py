@@ -180,7 +180,10 @@ def _starts_declaration(text: str) -> bool:
     """Does text start with `names:` (names that are no property: `symmetric, x: ...` is a property
     of the declaration before, then x's)?"""
     m = _NEXT_DECLARATION.match(text)
-    return m is not None and not any(w.strip().lower() in PROPS for w in m.group(0)[:-1].split(","))
+    if m is None:  # (x ∈ R^n after lambda: scalar: a membership is a declaration too)
+        member = _MEMBER.match(text.strip())
+        return member is not None and all(_NAME.match(w.strip() or "-") for w in member.group(1).split(","))
+    return not any(w.strip().lower() in PROPS for w in m.group(0)[:-1].split(","))
 
 
 def _items(text: str) -> list:
@@ -193,7 +196,7 @@ def _items(text: str) -> list:
         pieces = _split_top(part, ",")
         for k, piece in enumerate(pieces):
             if cur and ((_MEMBERSHIP.search(cur) and _MEMBERSHIP.search(piece) and ":" not in cur)
-                        or (":" in cur and _starts_declaration(",".join(pieces[k:])))):
+                        or ((":" in cur or _MEMBERSHIP.search(cur)) and _starts_declaration(",".join(pieces[k:])))):
                 out.append(cur)
                 cur = piece
             else:

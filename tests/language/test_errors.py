@@ -503,7 +503,9 @@ def test_a_misspelt_property_gets_the_closest_one():
 @pytest.mark.parametrize("where, separated", [
     ("x: vector(n), y: vector(n)", "x: vector(n); y: vector(n)"),
     ("x: vector(n), y: vector(n), A: matrix(n,n) symmetric", "x: vector(n); y: vector(n); A: matrix(n,n) symmetric"),
-    ("A: n x n, symmetric, x, y: vector(n)", "A: n x n, symmetric; x, y: vector(n)")])
+    ("A: n x n, symmetric, x, y: vector(n)", "A: n x n, symmetric; x, y: vector(n)"),
+    ("x ∈ ℝⁿ, A ∈ ℝⁿˣⁿ, y: vector(n)", "x: vector(n); A: matrix(n,n); y: vector(n)"),
+    ("A ∈ ℝⁿˣⁿ, y: vector(n), x ∈ R^n", "A: matrix(n,n); y: vector(n); x: vector(n)")])
 def test_declarations_separated_by_a_comma_are_read_as_separated_by_a_semicolon(where, separated):
     assert matcalc.parse("x' A y", where=where).inferred == matcalc.parse("x' A y", where=separated).inferred
 
