@@ -469,7 +469,8 @@ class Ctx(DimSpace, NameRules):
             # (theta - mu)' Sigma^-1 (theta - mu): a group of guessed scalars written transposed is that group
             # itself; the Mahalanobis form read with theta, mu and Sigma numbers is a reading nobody means
             guessed = sorted(n for n in _undeclared_in(t) if self.kinds.get(n) == "scalar")
-            if guessed and all(n in guessed for n in _undeclared_in(t)):
+            if guessed and all(n in guessed for n in _undeclared_in(t)) and not _declared_vars_in(t):
+                # (theta - mu with theta declared a scalar: the group is a scalar by declaration)
                 names = ", ".join(guessed)
                 raise self.clash(f"{self.src(t)} transposed (or in a norm) with {names} scalars is itself; a group "
                                  f"written so is a vector or a matrix: declare the kinds (where='{names}: ...')", t)
@@ -514,6 +515,12 @@ class Ctx(DimSpace, NameRules):
         what = f"||{self.src(a)}||_{sub}"
         if sub in ("", "2") and vec or sub == "F":
             return self.mk("norm", (a,), (self.unit, self.unit), [s])
+        greek = sorted(n for n in _undeclared_in(a) if is_greek(n) and n[:1].islower() and self.kinds.get(n) == "scalar")
+        if greek and not self.is_scalar(a):
+            # ||X alpha||: a matrix only with the Greek alpha a number; as a vector the norm is the Euclidean
+            # one (the spectral norm's refusal advised ||X alpha||_F, which read alpha a number again)
+            raise self.clash(f"{what} with {', '.join(greek)} a scalar is the norm of a matrix; for a vector declare "
+                             f"it (where='{greek[0]}: vector(n)')", a)
         if sub in ("", "2"):
             return self.mk("spectral", (a,), (self.unit, self.unit), [s])
         if sub == "1":
@@ -1006,6 +1013,19 @@ class Ctx(DimSpace, NameRules):
                              f"product with a product is written in parentheses (y {op} (X w)); or declare "
                              f"{t.soft} (where='{t.soft}: {kind}')", t, other)
 
+    def _refuse_entrywise_greek_scalar(self, t: T, op: str, other: T) -> None:
+        """y .* log(lambda), sigma .* z, lambda .* (A x - b): an entrywise operation whose one side is a
+        scalar only by the look of small Greek names (a weak guess) means those names as vectors, as
+        .* says; read as numbers, the Poisson log-likelihood sum(y .* log(lambda) - lambda) had the
+        gradient sum(y)/lambda - n. The reading is refused, so the vector one is tried; a declared
+        scalar (or a number) is spread as written."""
+        names = _undeclared_in(t)
+        if names and all(is_greek(n) and n[:1].islower() and self.kinds.get(n) == "scalar"
+                         and n not in self.powered for n in names):
+            g = sorted(names)[0]
+            raise self.clash(f"{self.src(t)} {op} {self.src(other)} with {g} a scalar: an entrywise operation is of "
+                             f"two arrays; for a scalar {g} declare it (where='{g}: scalar')", t)
+
     def _refuse_dot_of_scalars(self, a: T, op: str, b: T) -> None:
         r"""x · x, w \cdot x pasted from a paper: the centered dot between two vectors is their inner
         product; read with vector-looking names made scalars (or square matrices) it would be x^2.
@@ -1075,6 +1095,11 @@ class Ctx(DimSpace, NameRules):
 
     def combine(self, a: T, op: str, b: T) -> T:
         sa, sb = self.is_scalar(a), self.is_scalar(b)
+        if op in ("", "*") and b.op == "identity" and a.op == "var" and a.soft and not sa:
+            # T I, N I, C I (Phi + T I): a capital before the identity is its coefficient; read as a matrix,
+            # T I would be T itself
+            raise self.clash(f"{self.src(a)} I with {a.soft} a matrix is {a.soft} itself; a name before I is a "
+                             f"number: declare it (where='{a.soft}: scalar')", a)
         if op in ("", "*"):
             if sa or sb:
                 return self.mk("smul", (a, b), b.shape if sa else a.shape, [a, b])
@@ -1097,6 +1122,8 @@ class Ctx(DimSpace, NameRules):
             return self.mk("div", (a, b), a.shape, [a, b])
         # .* and ./
         self._refuse_entrywise_misfit(a, op, b)
+        if sa != sb:
+            self._refuse_entrywise_greek_scalar(a if sa else b, op, b if sa else a)
         if sa or sb:
             if op == "./" and not sb:
                 return self.mk("ediv", (a, b), b.shape, [a, b])
@@ -1163,12 +1190,7 @@ class Ctx(DimSpace, NameRules):
                         f"; if {other} has {n}'s shape too, declare both (where='{n}, {other}: {kind}')"
                         if other else ""), lone[0], spread[0])
             for _, t in terms:
-                # (a scalar made of the array's names read as arrays, x - mean(x), is spread; one made of names
-                # guessed scalars is not, even where the array holds them: y .* log(lambda) - lambda and
-                # y .* eta - exp(eta) read lambda and eta as vectors; a name raised to a power is a scalar by
-                # use: sqrt(delta^2 + r.^2) - delta)
-                own_scalar = t.dep <= onto and all(self.kinds.get(n) != "scalar" or n in self.powered for n in t.dep)
-                if t.dep and self.is_scalar(t) and not own_scalar and not self.spreads_allowed and not (
+                if t.dep and self.is_scalar(t) and not (t.dep <= onto) and not self.spreads_allowed and not (
                         _greek_power(t) and all(self.is_col(n) for n in nonscalar)):
                     # (x.^2 + epsilon^2: a power of small Greek names, which no vector has, is spread over
                     # a vector, where x would otherwise be read a scalar against its look; over a matrix,
@@ -1452,6 +1474,17 @@ def _greek_power(t: T) -> bool:
     while stack:
         n = stack.pop()
         if n.op == "pow":
+            return True
+        stack.extend(_typed_children(n.args))
+    return False
+
+
+def _declared_vars_in(t: T) -> bool:
+    """Does a typed tree use a declared variable?"""
+    stack = [t]
+    while stack:
+        n = stack.pop()
+        if n.op == "var" and not n.soft:
             return True
         stack.extend(_typed_children(n.args))
     return False

@@ -13,7 +13,6 @@ import re
 
 from ..core.errors import ParseError, ShapeError
 from ..core.functions import canonical_name
-from ..core.nodes import SCALAR
 from .declarations import default_kind, is_greek, options
 from .infer import DIM_CALLS, _is_t
 from .parser import Syn, syn_children, syn_nodes
@@ -92,8 +91,7 @@ def refuse_chosen_reading(syn: Syn, ctx, names: list, chosen: dict, ruled_out: d
     _refuse_scalar_in_matrix_power(syn, ctx, chosen, names, decls)
     _refuse_capital_called(syn, ctx, chosen, names)
     _refuse_run_with_a_scalar_letter(syn, ctx, chosen, names)
-    if node.shape != SCALAR:  # (tr(W lambda), a scalar function: the coefficient where it stands)
-        _refuse_greek_scalar_after_matrix(syn, ctx, chosen, names, decls, fits)
+    _refuse_greek_scalar_after_matrix(syn, ctx, chosen, names, decls, fits)
     refuse_unprimed_quadratic_form(text, names, chosen, decls)
     refuse_dimension_values(uses, decls, text)  # (last: a text refused for another reason says that first)
     _refuse_sizes_used_as_values(syn, ctx)  # (the same for a size the text names, after a declared one)
@@ -206,20 +204,10 @@ def _refuse_scalar_in_matrix_power(syn: Syn, ctx, chosen: dict, names: list, dec
             continue
         # the products in the group: itself, or the terms of a sum ((A x + b)^2)
         products = [t for _, t in inner.a] if inner.kind == "sum" else [inner]
-        demoted = []
-        for p in products:
-            if p.kind not in ("product", "name", "post"):
-                continue
-            factors = [p] if p.kind != "product" else syn_children(p)  # ((Dx)^2: one run of names)
-            factors = [f.a if f.kind == "post" and f.a.kind == "name" else f for f in factors]  # ((A' x)^2)
-            words = [w for f in factors if f.kind == "name" and isinstance(f.a, str)
-                     for w in ctx.split_run(f.a, f.start, check=False)]
-            matrix = [chosen.get(w) == "matrix" or (w in decls and decls[w].kind == "matrix") for w in words]
-            capital = [w in names and chosen[w] == "scalar" and options(w)[0][1] == "matrix" and not is_greek(w)
-                       for w in words]  # ((A x - b)^2 read with A, x and b all scalars)
-            # (a vector-looking name after a matrix, as in D x; a coefficient before it, (c A)^2, is a scalar)
-            demoted += [w for i, w in enumerate(words) if w in names and chosen[w] == "scalar"
-                        and (any(matrix[:i]) or any(capital[:i])) and options(w)[0][1] == "vector" and not is_greek(w)]
+        terms = [_demoted_in(p, ctx, chosen, names, decls) for p in products if p.kind in ("product", "name", "post")]
+        if any(not here and matrix for here, matrix in terms):
+            continue  # ((A + B s)^2: a term that is a matrix by itself, so the group is one: a matrix power)
+        demoted = [w for here, _ in terms for w in here]
         if demoted and not any(chosen.get(w) == "matrix" or (w in decls and decls[w].kind == "matrix")
                                for w in _names_under(n.a, ctx)):
             group = " ".join(ctx.text[n.a.start:n.a.end].split())
@@ -236,6 +224,22 @@ def _refuse_scalar_in_matrix_power(syn: Syn, ctx, chosen: dict, names: list, dec
             raise ShapeError(f"{group}^{power} reads {x} as a scalar, so that {group} is a square matrix and "
                              f"^{power} its matrix power; for the entrywise power of the vector write {group}.^{power}; "
                              f"if {x} is a scalar, declare it (where='{x}: scalar')")
+
+
+def _demoted_in(p: Syn, ctx, chosen: dict, names: list, decls: dict) -> tuple:
+    """(the vector-looking names read as scalars after a matrix or a capital read as a scalar, does the
+    product hold a matrix) of one product in a powered group: D x has x; (A x - b) read with A, x
+    and b scalars has x; a coefficient before a matrix, c A, has none."""
+    factors = [p] if p.kind != "product" else syn_children(p)  # ((Dx)^2: one run of names)
+    factors = [f.a if f.kind == "post" and f.a.kind == "name" else f for f in factors]  # ((A' x)^2)
+    words = [w for f in factors if f.kind == "name" and isinstance(f.a, str)
+             for w in ctx.split_run(f.a, f.start, check=False)]
+    matrix = [chosen.get(w) == "matrix" or (w in decls and decls[w].kind == "matrix") for w in words]
+    capital = [w in names and chosen[w] == "scalar" and options(w)[0][1] == "matrix" and not is_greek(w)
+               for w in words]
+    here = [w for i, w in enumerate(words) if w in names and chosen[w] == "scalar"
+            and (any(matrix[:i]) or any(capital[:i])) and options(w)[0][1] == "vector" and not is_greek(w)]
+    return here, any(matrix)
 
 
 def _refuse_sizes_used_as_values(syn: Syn, ctx) -> None:
@@ -269,10 +273,12 @@ def _refuse_sizes_used_as_values(syn: Syn, ctx) -> None:
 
 
 def _refuse_greek_scalar_after_matrix(syn: Syn, ctx, chosen: dict, names: list, decls: dict, fits) -> None:
-    """Sigma^-1 mu, X beta, x' theta: a small Greek name right after a matrix or a row vector, read as
-    a scalar by its look, so that the product (and the function) is a matrix or a row; papers mean
+    """Sigma^-1 mu, X beta, x' theta, sum(exp(X theta)): a small Greek name right after a matrix or a
+    row vector, read as a scalar by its look, so that the product is a matrix or a row; papers mean
     the vector (a scalar coefficient is written first). Refused where no other part of the text
-    made it a vector and where the vector reading fits too (`fits(kinds)`), with both declarations."""
+    made it a vector and where the vector reading fits too (`fits(kinds)`; tr(W lambda) with lambda
+    a vector does not), with both declarations: a gradient of sum(exp(X theta)) by theta read theta
+    as a number and returned <exp(theta X), X>."""
     if not any(chosen.get(g) == "scalar" and is_greek(g) and g[:1].islower() for g in names):
         return
 

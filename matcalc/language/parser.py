@@ -412,6 +412,22 @@ _ENDS_OPERAND = frozenset({"NAME", "NUMBER", "RPAR", "TICK", "NORM_CLOSE", "RANG
 _BEGINS_OPERAND = frozenset({"NAME", "NUMBER", "FUNC", "LPAR", "NORM_OPEN", "LANGLE"})
 
 
+#: tokens a coefficient is made of (lambda, 1/2, rho/2, 1/(2 sigma^2))
+_COEFFICIENT_TOKENS = frozenset({"NAME", "NUMBER", "MULOP", "CARET", "LPAR", "RPAR", "MINUS"})
+
+
+def _ends_with_a_coefficient(toks: list) -> bool:
+    """Is the last term of these tokens (after their last + or - outside brackets) a coefficient,
+    names, numbers and their quotients and powers only, which a formula goes on after?"""
+    depth, start = 0, 0
+    for k, t in enumerate(toks):
+        depth += t.type in ("LPAR", "LANGLE", "LBRACE", "NORM_OPEN")
+        depth -= t.type in ("RPAR", "RANGLE", "RBRACE", "NORM_CLOSE")
+        if depth == 0 and t.type in ("PLUS", "MINUS"):
+            start = k + 1
+    return all(t.type in _COEFFICIENT_TOKENS for t in toks[start:])
+
+
 def line_break_product(text: str):
     """Where a line break stands between two whole formulas (x'Ax, a new line, x'x: read as one
     product), as (position, message), else None. The reader takes a line break as a space (a long
@@ -428,10 +444,10 @@ def line_break_product(text: str):
     for i, (t, nxt) in enumerate(zip(toks, toks[1:])):
         depth += t.type in ("LPAR", "LANGLE", "LBRACE") or t.type == "NORM_OPEN"
         depth -= t.type in ("RPAR", "RANGLE", "RBRACE") or t.type == "NORM_CLOSE"
-        if depth or t.type not in _ENDS_OPERAND or nxt.type not in _BEGINS_OPERAND \
+        if depth or t.type not in _ENDS_OPERAND or t.type == "TICK" or nxt.type not in _BEGINS_OPERAND \
                 or "\n" not in text[t.end_pos:nxt.start_pos] or i < 1 or len(toks) - i - 1 < 2 \
-                or not any(u.type == "NAME" for u in toks[:i + 1]):
-            continue  # (1/2, a new line, x'x: a coefficient goes on)
+                or _ends_with_a_coefficient(toks[:i + 1]):
+            continue  # (lambda/2, a new line, ||x||^2: a coefficient goes on; x', a new line: so does a row)
         try:
             parse_syntax(text[:t.end_pos])
             parse_syntax(text[nxt.start_pos:])

@@ -1214,3 +1214,46 @@ def test_a_capital_and_a_small_letter_run_together_with_the_letter_a_scalar_is_r
 @pytest.mark.parametrize("text", ["Kx", "x'Ax", "Ab"])
 def test_a_capital_and_a_small_letter_run_together_as_a_product_with_a_vector_reads_as_written(text):
     matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text, wrt", [("sum(exp(X theta))", "theta"), ("log(sum(exp(W beta)))", "beta"),
+                                       ("sum((X beta).^2)", "beta"), ("sum(X theta)", "theta")])
+def test_a_greek_name_after_a_matrix_in_a_scalar_function_is_refused_where_the_vector_fits(text, wrt):
+    """grad of sum(exp(X theta)) by theta read theta as a number and returned <exp(theta X), X>."""
+    with pytest.raises(MatcalcError, match=re.escape(f"where='{wrt}: vector(n)'")):
+        matcalc.grad(text, wrt)
+
+
+def test_a_greek_name_after_a_matrix_where_the_vector_does_not_fit_stays_a_scalar():
+    assert "lambda: scalar" in matcalc.grad("tr(W lambda)", "W").where
+
+
+@pytest.mark.parametrize("text, vector", [("sum(omega .* (y - X theta).^2)", "omega"), ("lambda .* x", "lambda"),
+                                          ("sum(lambda .* (A x - b))", "lambda"), ("||sigma .* z + mu - x||^2", "sigma")])
+def test_a_greek_name_in_an_entrywise_operation_with_an_array_is_a_vector(text, vector):
+    assert f"{vector}: vector(" in matcalc.parse(text).inferred
+
+
+def test_the_norm_of_a_matrix_times_a_greek_name_reads_the_name_as_a_vector():
+    """||X alpha||^2 was refused for the spectral norm, whose advice (||X alpha||_F) read alpha a number."""
+    assert str(matcalc.grad("||X alpha||^2", "alpha")) == "2 X' X alpha"
+
+
+@pytest.mark.parametrize("text", ["tr(inv(K + C I))", "p' inv(V V' + N I) p"])
+def test_a_capital_before_the_identity_is_a_scalar(text):
+    assert ": scalar" in matcalc.parse(text).inferred
+
+
+def test_t_before_the_identity_asks_for_its_declaration():
+    with pytest.raises(MatcalcError, match=re.escape("where='T: scalar'")):
+        matcalc.parse("mu' (Phi + T I) mu")
+
+
+@pytest.mark.parametrize("text, where", [("||theta - mu||^2", "theta: scalar"), ("(a - b)'(a - b)", "a: scalar")])
+def test_a_transposed_group_with_a_declared_scalar_reads_as_scalars(text, where):
+    assert matcalc.parse(text, where=where).shape == ()
+
+
+@pytest.mark.parametrize("text", ["(A + B s)^2", "sum(log(lambda) - lambda x)", "sum(mu x - mu)"])
+def test_matrix_squares_and_coefficients_read_as_before(text):
+    matcalc.parse(text)
