@@ -295,7 +295,7 @@ def typecheck(syn: Syn, text: str, decls: dict, want_scalar: bool = False):
         except (Clash, MatcalcError):
             return False
         return True
-    refuse_chosen_reading(syn, ctx, names, chosen, ruled_out, uses, node, fits)
+    refuse_chosen_reading(syn, ctx, names, chosen, ruled_out, uses, fits)
     ctx.reading = full_reading(ctx, root)
     ctx.inferred = inferred(ctx)
     return node, ctx

@@ -52,10 +52,10 @@ def _refuse_power_run_into_t(syn: Syn, text: str, decls: dict) -> None:
                              f"with a matrix T put a space ({a}^{exponent} T)", text, g.start)
 
 
-def refuse_chosen_reading(syn: Syn, ctx, names: list, chosen: dict, ruled_out: dict, uses: dict, node, fits) -> None:
+def refuse_chosen_reading(syn: Syn, ctx, names: list, chosen: dict, ruled_out: dict, uses: dict, fits) -> None:
     """The refusals of the chosen reading (`chosen`: each undeclared name's kind; `ruled_out`: the
-    kinds a power ruled out; `uses`: where each undeclared name is first used; `node`: the built
-    expression; `fits(kinds)`: does the text read under other kinds?)."""
+    kinds a power ruled out; `uses`: where each undeclared name is first used; `fits(kinds)`: does
+    the text read under other kinds?)."""
     text, decls = ctx.text, ctx.decls
     for n in names:  # sum(x^2): x, a vector by its look, made a square matrix only by the power
         if chosen[n] == "matrix" and options(n)[0][1] == "vector" and n in ruled_out:
