@@ -376,3 +376,12 @@ def test_a_product_size_an_input_gives_whole_needs_no_keyword():
     r = matcalc.hessian("sum(unvec(v, m, n) .^ 2)", "v", where="v: vector(m*n)")
     v = np.arange(6.0)
     assert np.allclose(r.to_numpy()(v), r.evaluate({"v": v, "m": 2, "n": 3}))
+
+
+def test_compile_takes_a_size_no_input_shows_by_keyword_and_agrees_with_evaluate():
+    where = "v: vector(m*n); x: vector(n)"
+    f = matcalc.compile("sum(unvec(v, m, n) x)", "v", where=where, outputs=("value", "grad"))
+    v, x = np.arange(6.0), np.array([1.0, 2.0, 3.0])
+    value, grad = f(v, x, m=2)
+    assert np.isclose(value, matcalc.parse("sum(unvec(v, m, n) x)", where=where).evaluate({"v": v, "x": x, "m": 2}))
+    assert np.allclose(grad, matcalc.grad("sum(unvec(v, m, n) x)", "v", where=where).evaluate({"v": v, "x": x, "m": 2}))
