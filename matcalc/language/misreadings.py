@@ -160,7 +160,7 @@ def _refuse_pi_as_a_vector(syn: Syn, text: str, decls: dict) -> None:
 
 
 def _refuse_capital_called(syn: Syn, ctx, chosen: dict, names: list) -> None:
-    """H(P), L(theta) + lambda R(theta): a capital with a parenthesis pasted to it is a function in
+    """H(P), L(theta) + lambda R(theta), H(x)' x: a capital with a parenthesis pasted to it is a function in
     papers (an entropy, a loss, a regularizer); read as a scalar times the group, against the
     capital's look, it is a product nobody means. Refused; a capital read as a matrix, A(x + y),
     multiplies as written."""
@@ -171,6 +171,8 @@ def _refuse_capital_called(syn: Syn, ctx, chosen: dict, names: list) -> None:
             continue
         factors = syn_children(n)
         for a, b in zip(factors, factors[1:]):
+            if b.kind == "post" and isinstance(b.a, Syn) and b.a.kind == "paren":
+                b = b.a  # H(x)' x, R(theta)^2: the call transposed or raised
             if a.kind != "name" or not isinstance(a.a, str) or b.kind != "paren" or not ctx._paren_typed_after(a.end):
                 continue
             f = ctx.split_run(a.a, a.start, check=False)[-1]

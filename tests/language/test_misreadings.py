@@ -1136,7 +1136,18 @@ def test_a_capital_called_like_a_function_is_refused(text):
         matcalc.parse(text)
 
 
-@pytest.mark.parametrize("text", ["A(x + y)", "W(x)"])
+@pytest.mark.parametrize("text", ["H(x)' x", "H(x)'x", "R(theta)^2 + theta"])
+def test_a_capital_called_like_a_function_and_transposed_or_raised_is_refused(text):
+    """grad of H(x)' x read H as a number: 2 H x, an answer for H x' x."""
+    with pytest.raises(ParseError, match="is a function"):
+        matcalc.parse(text)
+
+
+def test_a_capital_declared_a_scalar_before_a_transposed_group_multiplies():
+    assert str(matcalc.grad("H(x)' x", "x", where="H: scalar")) == "2 H x"
+
+
+@pytest.mark.parametrize("text", ["A(x + y)", "W(x)", "x' H(x)", "(A(x + y))' z"])
 def test_a_matrix_before_a_parenthesized_vector_multiplies(text):
     matcalc.parse(text)
 
