@@ -10,7 +10,7 @@ way, here.
 from __future__ import annotations
 
 from . import build as B
-from .nodes import SCALAR, Add, DimSize, Expr, Func, Hadamard, MatPow, Mul, Num, Pow, Sum, Trace, Transpose
+from .nodes import SCALAR, Add, DimSize, Expr, Func, Hadamard, MatPow, Mul, Num, Pow, Sum, Trace, Transpose, Var
 
 
 def is_pi(e: Expr) -> bool:
@@ -167,19 +167,55 @@ def _merged_sums(terms) -> list:
         c, rest = B.split_coeff(t)
         if isinstance(rest, Sum):
             groups.setdefault(rest.args[0].shape, []).append(t)
+    spread: dict = {}  # a term dim(N) b -> (its group's shape, b)
+    if groups:
+        for t in terms:
+            found = _count_times_scalar(t, groups)
+            if found is not None:
+                spread[t] = found
+                groups[found[0]].append(t)
     if all(len(g) < 2 for g in groups.values()):
         return list(terms)
     out, done = [], set()
     for t in terms:
         c, rest = B.split_coeff(t)
-        g = groups.get(rest.args[0].shape) if isinstance(rest, Sum) else None
+        key = rest.args[0].shape if isinstance(rest, Sum) else spread[t][0] if t in spread else None
+        g = groups.get(key) if key is not None else None
         if g is None or len(g) < 2:
             out.append(t)
         elif id(g) not in done:
             done.add(id(g))
-            inner = B.add(*[B.scale(B.split_coeff(u)[0], B.split_coeff(u)[1].args[0]) for u in g])
+            inner = B.add(*[B.scale(B.split_coeff(u)[0], spread[u][1] if u in spread else B.split_coeff(u)[1].args[0])
+                            for u in g])
             out.append(Sum._make((inner,), SCALAR))
     return out
+
+
+def _count_times_scalar(t: Expr, groups: dict):
+    """(shape, b) for a term c dim(N) b beside a sum of entries of a vector or a row of N entries:
+    the sum of the vector plus b spread over it,
+    sum(v) + dim(N) b = sum(v + b), as the textbook writes the Gaussian mean's score sum(x - mu) and
+    a bias's gradient sum(X w + b - y). Only a plain name b, and only into sums of data or of a linear
+    residual: a count beside anything else reads better outside (N log(s) + sum(x)), so does an epsilon
+    beside a sum of squares (N e + sum(x.^2), RMS normalization), and beside a matrix b would be
+    written b ones(m, n). None where t is no such term."""
+    if type(t) is not Mul:
+        return None
+    c, scal, chain = t.split()
+    if chain:
+        return None
+    counts = [f.args[0] for f in scal if type(f) is DimSize]
+    others = [f for f in scal if type(f) is not DimSize]
+    if len(counts) != 1 or len(others) != 1 or type(others[0]) is not Var:
+        return None
+    for shape, group in groups.items():
+        if shape[0] != 1 and shape[1] != 1:  # beside a matrix b is written b ones(m, n)
+            continue
+        if any(type(B.split_coeff(u)[1].args[0]) not in (Var, Add, Mul, Transpose) for u in group):
+            continue  # an epsilon beside a sum of squares or logs stays outside: sum(x.^2) + N e
+        if counts[0] == (shape[0] if shape[1] == 1 else shape[1]):
+            return shape, others[0]
+    return None
 
 
 def attention_like(arg: Expr) -> bool:

@@ -47,6 +47,9 @@ def _trace_chain(ch: list) -> Expr:
     """tr of a chain, rotated (and possibly transposed) to its canonical form."""
     if len(ch) == 1:
         return trace(ch[0]) if not isinstance(ch[0], Mul) else Trace._make((ch[0],), SCALAR)
+    for i, f in enumerate(ch):  # tr(M ones(q, p)) = 1_p' M 1_q = sum(M): the gradient of ||Y - b||_F^2 by b
+        if type(f) is Ones and f.shape[0] != 1 and f.shape[1] != 1:  # (a ones vector: the 1x1 rotation below)
+            return sumall(mul(*(ch[i + 1:] + ch[:i])))
     # merge across the wrap-around: tr(X^-1 A X) = tr(A); an inverse of a product anywhere in the
     # cycle: tr(X (X' X)^-1 X') = tr(I) = n
     starts = range(1, len(ch)) if any(isinstance(f, Inverse) and isinstance(f.arg, Mul) for f in ch) else (1,)

@@ -390,6 +390,25 @@ def test_logistic_softmax_and_rank_one_answers_read_like_the_textbook(text, wrt,
     assert matcalc.check(r).ok
 
 
+@pytest.mark.parametrize("text, wrt, where, answer", [
+    ("1/2 ||X w + b - y||^2", "b", "b: scalar", "sum(X w + b - y)"),
+    ("-sum((x - mu) .^ 2) / (2 s2)", "mu", "x: vector(N); mu, s2: scalar", "sum(x - mu) / s2"),
+    ("1/2 ||Y - b||_F^2", "b", "Y: matrix(m,n); b: scalar", "dim(m) dim(n) b - sum(Y)"),
+])
+def test_a_count_times_a_scalar_beside_a_sum_of_data_is_written_inside_it(text, wrt, where, answer):
+    """dim(N) b + sum(X w - y) is sum(X w + b - y), as the textbook writes a bias's gradient; beside a
+    matrix b would need ones(m, n), so it stays outside."""
+    r = matcalc.grad(text, wrt, where=where)
+    assert str(r) == answer
+    assert matcalc.parse(str(r), where=r.where).node is r.node
+    assert r.check().ok
+
+
+def test_an_epsilon_beside_a_sum_of_squares_stays_outside_it():
+    r = matcalc.jacobian("x / sqrt(mean(x.^2) + e)", "x", where="e: scalar")
+    assert "sum(e + x.^2)" not in str(r)
+
+
 def test_expansion_never_enters_a_root_where_it_would_cancel_numerically():
     r = matcalc.grad("relu(c - ||a - b||)^2", "a", where="c: scalar")
     assert str(r) == "-2 relu(c - ||p||) p / ||p|| where p = a - b"  # not / sqrt((a - 2 b)' a + b' b)

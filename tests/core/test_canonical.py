@@ -257,6 +257,19 @@ def test_trace_of_rectangular_chain_rotates_to_square():
     assert isinstance(B.trace(B.mul(A, C)), Trace)
 
 
+def test_trace_of_a_product_with_a_matrix_of_ones_is_the_sum_of_the_rest():
+    """tr(M ones(q, p)) = 1_p' M 1_q: the gradient of ||Y - b||_F^2 by b was -tr((Y - b ones(m, n)) ones(n, m))."""
+    A = B.var("A", ("m", n))
+    C = B.var("C", ("m", "m"))
+    assert B.trace(B.mul(A, B.ones((n, "m")))) is B.sumall(A)
+    assert B.trace(B.mul(B.ones((n, "m")), C, A)) is B.sumall(B.mul(C, A))
+
+
+def test_trace_of_a_product_with_a_ones_vector_rotates_to_a_scalar_chain():
+    t = B.trace(B.mul(B.ones((n, 1)), B.transpose(x()), X()))
+    assert t is B.mul(B.transpose(x()), X(), B.ones((n, 1)))
+
+
 # ---------------------------------------------------------------- det / logdet
 def test_det_of_product_stays_whole_when_nothing_cancels():
     assert isinstance(B.det(B.mul(X(), Y())), Det)
