@@ -915,7 +915,7 @@ def _rewrite_node(n: Expr) -> Expr:
         if r is not None:
             return _rewrite_node(r) if isinstance(r, (Mul, Hadamard)) else r
     if isinstance(n, Mul):
-        r = _reduce_inner(n)
+        r = _reduce_inner(n) or _quotient_split(n)
         if r is not None:
             return r
         n = _sign_normal(n)
@@ -929,7 +929,7 @@ def _rewrite_node(n: Expr) -> Expr:
         n = _softmax_of_columns(n)
         if not isinstance(n, Hadamard):
             return n
-        r = _scaled_rows_or_columns(n) or _diagonal_of_scaled_product(n)
+        r = _scaled_rows_or_columns(n) or _diagonal_of_scaled_product(n) or _quotient_split(n)
         if r is not None:
             return r
         n = _rewrite_sigmoid_factors(list(n.args), B.hadamard) or n
@@ -1395,6 +1395,44 @@ def _norms_negated(others: list, a: Add):
     neg, negt = _negated(a), B.transpose(_negated(a))
     at = B.transpose(a)
     return [B.transform(g, lambda m: neg if m is a else (negt if m is at else m)) for g in others]
+
+
+def _quotient_split(n: Expr):
+    """(r + c d) ./ d written r ./ d + c where the numerator holds the denominator's terms c times:
+    the complementary log-log score (exp(-q) + y - 1) .* q ./ (1 - exp(-q)) is
+    q .* (y ./ (1 - exp(-q)) - 1), and the same for a product of scalars. The inverse of
+    _over_one_denominator, and like it taken only where shorter. None where nothing applies."""
+    factors, make = _scalar_factors(n)
+    if type(n) is Mul and (n.split()[2] or n.split()[0] != 1):
+        return None  # (a coefficient or a matrix chain: left to the other rewrites)
+    dens = [f for f in factors if type(f) is Pow and type(f.base) is Add and type(f.exp) is Num and f.exp.value == -1]
+    if len(dens) != 1:
+        return None
+    den = dens[0]
+    d_terms = [B.split_coeff(t) for t in den.base.args]
+    for top in factors:
+        if type(top) is not Add or len(top.args) <= len(d_terms):
+            continue
+        coeffs = {}
+        for t in top.args:
+            c, rest = B.split_coeff(t)
+            coeffs[rest] = c
+        c0, m0 = d_terms[0]
+        if m0 not in coeffs:
+            continue
+        k = coeffs[m0] / c0
+        if any(coeffs.get(m) != k * c for c, m in d_terms):
+            continue
+        drop = {m for _, m in d_terms}
+        rest = B.add(*[t for t in top.args if B.split_coeff(t)[1] not in drop])
+        others = [f for f in factors if f is not top and f is not den]
+        times = B.hadamard if type(n) is Hadamard else B.mul
+        cand = B.add(times(rest, den), B.num(k))
+        if others:
+            cand = make(*others, cand)
+        if size(cand) < size(n):
+            return cand
+    return None
 
 
 def _merge_denominators(n: Mul) -> Expr:

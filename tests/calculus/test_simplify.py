@@ -404,6 +404,25 @@ def test_a_count_times_a_scalar_beside_a_sum_of_data_is_written_inside_it(text, 
     assert r.check().ok
 
 
+def test_a_numerator_holding_its_denominator_is_split_off_in_the_cloglog_score():
+    r = matcalc.grad("y' log(1 - exp(-exp(X w))) - (1 - y)' exp(X w)", "w",
+                     where="X: matrix(N,p); w: vector(p); y: vector(N)")
+    assert str(r) == "X' ((y ./ (1 - exp(-exp(X w))) - 1) .* exp(X w))"
+    assert r.check().ok
+
+
+@pytest.mark.parametrize("text, where", [("q (exp(-q) + y - 1) / (1 - exp(-q))", "q, y: scalar"),
+                                         ("q .* (exp(-q) + y - 1) ./ (1 - exp(-q))", "q, y: vector(n)")])
+def test_a_quotient_whose_numerator_holds_the_denominator_is_split(text, where):
+    """(r + c d) / d = r / d + c, for numbers and entry by entry."""
+    e = matcalc.parse(text, where=where).node
+    s = simplify(e)
+    assert size(s) < size(e)
+    assert "exp(-q) + y" not in str(s)
+    vals = {"q": np.array([0.3, 1.2]), "y": np.array([0.5, -2.0])} if "vector" in where else {"q": 0.7, "y": -1.5}
+    assert np.allclose(s.evaluate(vals), e.evaluate(vals))
+
+
 def test_an_epsilon_beside_a_sum_of_squares_stays_outside_it():
     r = matcalc.jacobian("x / sqrt(mean(x.^2) + e)", "x", where="e: scalar")
     assert "sum(e + x.^2)" not in str(r)
