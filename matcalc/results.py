@@ -514,8 +514,7 @@ class SeveralResult(Result):
         result (every printed form asks for them: lines, where_line, str, LaTeX, the report)."""
         memo = self.__dict__.get("_joint_memo")
         if memo is None:
-            bodies, binds = common_subexpressions(self._bodies(), limit=8, taken=self._taken(),
-                                                  pair_transposes=True)
+            bodies, binds = common_subexpressions(self._bodies(), limit=8, taken=self._taken())
             memo = self.__dict__["_joint_memo"] = (bodies, _ordered(binds))
         return memo
 

@@ -53,6 +53,15 @@ def test_repeated_subexpressions_are_named_with_where_when_shorter():
     assert r"\text{where }" in r.latex()
 
 
+def test_a_subexpression_repeated_inside_a_definition_is_named_too():
+    """A two-step RNN's gradient wrote its first hidden state three times, twice inside p's definition."""
+    r = matcalc.grad("1/2 ||V tanh(W tanh(W h0 + U x1) + U x2) - y||^2", "U",
+                     where="W: matrix(k,k); U: matrix(k,d); V: matrix(c,k); h0: vector(k); x1, x2: vector(d); y: vector(c)")
+    assert str(r) == ("((1 - q.^2) .* (W' p)) x1' + p x2' where q = tanh(U x1 + W h0), u = tanh(U x2 + W q), "
+                      "p = (1 - u.^2) .* (V' (V u - y))")
+    assert r.check().ok
+
+
 def test_a_repeated_constant_matrix_is_named():
     r = matcalc.hessian("sum(exp(A diag(x) B))", "x", where="x: vector(m); A: matrix(k,m); B: matrix(m,k)")
     assert str(r).endswith("where P = kron(I_m, ones(m)) .* kron(ones(m), I_m)")
