@@ -1402,9 +1402,9 @@ def _quotient_split(n: Expr):
     the complementary log-log score (exp(-q) + y - 1) .* q ./ (1 - exp(-q)) is
     q .* (y ./ (1 - exp(-q)) - 1), and the same for a product of scalars. The inverse of
     _over_one_denominator, and like it taken only where shorter. None where nothing applies."""
+    if type(n) is Mul and n.split()[2]:
+        return None  # (a matrix chain: a scalar quotient only)
     factors, make = _scalar_factors(n)
-    if type(n) is Mul and (n.split()[2] or n.split()[0] != 1):
-        return None  # (a coefficient or a matrix chain: left to the other rewrites)
     dens = [f for f in factors if type(f) is Pow and type(f.base) is Add and type(f.exp) is Num and f.exp.value == -1]
     if len(dens) != 1:
         return None
