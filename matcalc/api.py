@@ -61,6 +61,8 @@ def prepare(expr, wrt: str, where=None, order: int = 1, want_scalar: bool = Fals
         expr = str(expr)
     decls = parse_declarations(where)  # (read once: parse takes them as they are)
     f = parse(expr, where=decls, want_scalar=want_scalar)
+    if f.open_identity is not None:
+        raise f.open_identity
     if want_scalar and f.node.shape != SCALAR:
         undeclared = [part for part in f.inferred.split("; ") if part and part.split(":")[0] not in decls]
         read = f" (the undeclared names were read as {'; '.join(undeclared)}: declare those that stand for " \

@@ -30,11 +30,13 @@ class Expression:
     `parse(str(e), where=e.where) == e`.
     """
 
-    __slots__ = ("node", "_where", "context", "written", "reading", "inferred")
+    __slots__ = ("node", "_where", "context", "written", "reading", "inferred", "open_identity")
 
     def __init__(self, node: Expr, where: str | None = None, context: tuple = (), written: Expr | None = None,
-                 reading: str = "", inferred: str = ""):
+                 reading: str = "", inferred: str = "", open_identity=None):
         self.node = node
+        #: the error a derivative raises: an I whose size nothing fixes (logdet(s I)), or None
+        self.open_identity = open_identity
         self._where = where
         self.context = context  # every variable the text named, even those that cancelled out
         #: how the text was read: every product spaced, every compound operand parenthesized
@@ -60,7 +62,7 @@ class Expression:
         node = B.substitute(self.written, swap)
         context = tuple(swap.get(v.name, v) for v in self.context)
         return Expression(node, context=context, written=self.written, reading=self.reading,
-                          inferred=self.inferred)
+                          inferred=self.inferred, open_identity=self.open_identity)
 
     def _variables(self, written: bool = False) -> list:
         root = self.written if written else self.node
@@ -154,18 +156,19 @@ def parse(text: str, where=None, want_scalar: bool = False) -> Expression:
                           declared_props=d.props)
                for n, d in decls.items() if d.props & STRUCTURAL}
     if not relaxed:
-        node, context, reading, inferred = read(text, decls, want_scalar)
-        return Expression(node, context=context, reading=reading, inferred=inferred)
+        node, context, reading, inferred, open_identity = read(text, decls, want_scalar)
+        return Expression(node, context=context, reading=reading, inferred=inferred, open_identity=open_identity)
     # read once with the structural properties left out (the formula as typed: X' is not X
     # yet), then give every variable its declared properties by substitution
-    written, context, reading, inferred = read(text, {**decls, **relaxed}, want_scalar)
+    written, context, reading, inferred, open_identity = read(text, {**decls, **relaxed}, want_scalar)
     declared = {}
     for v in list(written.walk()) + list(context):
         if isinstance(v, Var) and v.name in relaxed and v.name not in declared:
             declared[v.name] = B.var(v.name, v.shape, decls[v.name].props)
     node = B.substitute(written, declared)
     return Expression(node, context=tuple(declared.get(v.name, v) for v in context), written=written,
-                      reading=reading, inferred=_with_declared_properties(inferred, decls, relaxed))
+                      reading=reading, inferred=_with_declared_properties(inferred, decls, relaxed),
+                      open_identity=open_identity)
 
 
 #: what a property implies, left out where the property itself is written (spd, not spd symmetric)

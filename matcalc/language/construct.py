@@ -133,6 +133,12 @@ def _build_spectral(ctx, t):
     return out
 
 
+def _build_identity(ctx, t):
+    n = ctx.resolve(t.shape[0])
+    ctx.identities.append((t.start, n))
+    return B.identity(n)
+
+
 def build_var(ctx, t):
     name, decl = t.args
     return B.var(name, _shape(ctx, t), decl.props)
@@ -145,7 +151,7 @@ BUILDERS = {
     "num": lambda c, t: B.num(t.args[0]),
     "euler": lambda c, t: B.func("exp", B.ONE),
     "pi": lambda c, t: B.func("arccos", B.num(-1)),
-    "identity": lambda c, t: B.identity(c.resolve(t.shape[0])),
+    "identity": lambda c, t: _build_identity(c, t),
     "ones": lambda c, t: B.ones(_shape(c, t)),
     "zeros": lambda c, t: B.zeros(_shape(c, t)),
     "dimsize": lambda c, t: B.dimsize(c.resolve(t.args[0])),

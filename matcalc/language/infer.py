@@ -163,6 +163,7 @@ class Ctx(DimSpace, NameRules):
         self.euler = False
         self.spreads = 0
         self.scalar_transposes = 0  # x' with x a scalar: legal, but a reading without it is preferred
+        self.identities: list = []  # (start, size) of each identity built: a size nothing else fixes is refused
 
     # ------------------------------------------------------------ messages
     def src(self, t) -> str:

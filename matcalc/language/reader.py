@@ -7,10 +7,11 @@ uses it to confirm that what it prints reads back.
 from __future__ import annotations
 
 import gc
+import re
 
 from ..core import build as B
-from ..core.errors import DeclarationError, MatcalcError, ShapeError
-from ..core.nodes import SCALAR
+from ..core.errors import DeclarationError, MatcalcError, ParseError, ShapeError
+from ..core.nodes import SCALAR, Var
 from .declarations import options
 from .kinds import typecheck
 from .latex_in import (latex_to_plain, logged_bars_reading, looks_like_latex, refuse_ambiguous_bars,
@@ -21,9 +22,10 @@ from .unicode_in import has_unicode_math, unicode_to_plain
 
 
 def read(text: str, decls: dict, want_scalar: bool = False) -> tuple:
-    """(node, context, reading, inferred): the expression; every variable the text named (even
-    those that cancelled out, and declared ones that fix a dimension); how the text was read
-    (spaced, parenthesized); and the kind of every name (`mu: vector(n)`). `want_scalar`: the
+    """(node, context, reading, inferred, open_identity): the expression; every variable the text
+    named (even those that cancelled out, and declared ones that fix a dimension); how the text was
+    read (spaced, parenthesized); the kind of every name (`mu: vector(n)`); and the error a
+    derivative of it raises for an I whose size nothing fixes, or None (_open_identity). `want_scalar`: the
     question needs a scalar function; undeclared names are read so that it is one, where they can be.
 
     LaTeX (`\\operatorname{tr}(X^\\top A X)`) is read through its plain translation (latex_in.py),
@@ -77,12 +79,36 @@ def _read_plain(text: str, decls: dict, want_scalar: bool = False) -> tuple:
         node, ctx = typecheck(syn, text, decls, want_scalar)
         _refuse_near_miss_declarations(decls, ctx.vars)
         context = ctx.built_vars() + declared_only(decls, ctx.vars)
+        open_identity = _open_identity(ctx, node, context)
     except RecursionError:
         raise MatcalcError("the expression is nested too deeply") from None
     finally:
         if enabled:
             gc.enable()
-    return node, context, ctx.reading, ctx.inferred
+    return node, context, ctx.reading, ctx.inferred, open_identity
+
+
+def _open_identity(ctx, node, context):
+    """The error a derivative raises for an I whose size nothing fixes, or None.
+
+    In logdet(s I) - x' (s I)^-1 x the first I multiplies only numbers: it is read with a size of its
+    own (logdet(s I_k) = k log(s)), and the derivative would hold dim(k), a size no variable has and
+    the values cannot give. A person means the size of the variables, so a derivative refuses it and
+    asks for the size (I_n or eye(n)); the expression alone still reads (2 I is 2 I_k), and a size
+    typed in the text (I_k, ones(k)) is the person's own."""
+    if not ctx.identities:
+        return None
+    var_dims = {d for v in list(node.walk()) + list(context) if type(v) is Var for d in v.shape if isinstance(d, str)}
+    fixed = {f for d in var_dims for f in d.split("*")}
+    fixed |= {part for w in re.findall(r"[A-Za-z_]\w*", ctx.text) for part in w.split("_")}  # (I_k, ones(k))
+    for start, n in ctx.identities:
+        if isinstance(n, str) and not all(f in fixed for f in n.split("*")):
+            sizes = sorted(d for d in var_dims if "*" not in d)
+            eg = f"I_{sizes[0]} or eye({sizes[0]})" if sizes else "I_n or eye(n)"
+            err = ParseError(f"nothing in the formula fixes the size of this I, so it would have a size of its own "
+                             f"that no variable has: write it with the size you mean, {eg}", ctx.text, start)
+            return in_source(err, ctx.text) if getattr(ctx.text, "source", None) is not None else err
+    return None
 
 
 def _braced_subscripts_as_declared(syn, text: str, decls: dict) -> None:

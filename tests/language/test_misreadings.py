@@ -1268,3 +1268,25 @@ def test_a_transposed_group_with_a_declared_scalar_reads_as_scalars(text, where)
 @pytest.mark.parametrize("text", ["(A + B s)^2", "sum(log(lambda) - lambda x)", "sum(mu x - mu)"])
 def test_matrix_squares_and_coefficients_read_as_before(text):
     matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text, wrt, where", [
+    ("-1/2 logdet(s I) - 1/2 x' (s I)^-1 x", "s", "x: vector(n); s: scalar"),
+    (r"-\frac{1}{2}\log\det(s I) + x^\top x", "x", "s: scalar"),
+    ("tr(s I) + x'x", "x", "s: scalar"),
+])
+def test_a_derivative_refuses_an_identity_whose_size_nothing_fixes(text, wrt, where):
+    """logdet(s I) was read as logdet(s I_k): the gradient held dim(k), a size no value could give."""
+    with pytest.raises(ParseError, match=r"size you mean, I_n or eye\(n\)") as e:
+        matcalc.grad(text, wrt, where=where)
+    assert e.value.column is not None
+
+
+@pytest.mark.parametrize("text", ["-1/2 logdet(s I_n) - 1/2 x' (s I)^-1 x", "-1/2 logdet(s eye(n)) - 1/2 x' (s I)^-1 x"])
+def test_an_identity_with_its_size_written_is_differentiated(text):
+    r = matcalc.grad(text, "s", where="x: vector(n); s: scalar")
+    assert str(r) == "(x' x / s - dim(n)) / (2 s)"
+
+
+def test_an_expression_alone_keeps_an_identity_of_its_own_size():
+    assert str(matcalc.parse("2 I")) == "2 I_k"

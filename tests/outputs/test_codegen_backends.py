@@ -280,10 +280,16 @@ def test_no_einsum_is_left_to_numpys_naive_loop(text):
 
 # ---------------------------------------------------------------- the Kronecker form (evaluation, not codegen)
 def test_kron_form_of_a_map_without_variables_says_which_size_is_unknown():
-    """2 kron(I, I) has identities of a size no value fixes: a clear error naming it, like .evaluate()."""
-    r = matcalc.jacobian("2 kron(I, I)", "X", where="X: matrix(n,n)")
+    """2 kron(I, I_k) has an identity of a size no value fixes: a clear error naming it, like .evaluate()."""
+    r = matcalc.jacobian("2 kron(I_k, I_k)", "X", where="X: matrix(n,n)")
     with pytest.raises(matcalc.EvaluationError, match="dimension"):
         r.kron.evaluate({"X": np.eye(3)})
+
+
+def test_a_derivative_of_a_formula_with_an_identity_nothing_sizes_asks_for_its_size():
+    """2 kron(I, I): the identities' size was a new one, k, that no value could give."""
+    with pytest.raises(matcalc.ParseError, match=r"size you mean, I_n or eye\(n\)"):
+        matcalc.jacobian("2 kron(I, I)", "X", where="X: matrix(n,n)")
 
 
 def test_kron_form_sized_by_a_vanished_variable_evaluates():
