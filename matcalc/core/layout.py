@@ -9,6 +9,8 @@ way, here.
 """
 from __future__ import annotations
 
+from fractions import Fraction
+
 from . import build as B
 from .nodes import SCALAR, Add, DimSize, Expr, Func, Hadamard, MatPow, Mul, Num, Pow, Sum, Trace, Transpose, Var
 
@@ -107,6 +109,21 @@ def as_denominator(s: Expr):
         return B.power(s.base, B.num(-s.exp.value))
     d = B.power(s.base, negated(s.exp))
     return d if B.power(d, B.num(-1)) is s else None
+
+
+def entrywise_divisor(chain) -> Expr | None:
+    """The divisor d of a product's chain that is one entrywise reciprocal, d.^-1 or d.^(-1/2) (written
+    1 ./ d, 1 ./ sqrt(d)): a scalar factor before it is written over it, mu ./ x rather than
+    mu (1 ./ x), as the log-barrier's gradient is. None for any other chain."""
+    if len(chain) != 1:
+        return None
+    f = chain[0]
+    if type(f) is not Pow or f.shape == SCALAR or type(f.exp) is not Num or f.exp.value not in (-1, ONE_HALF_NEG):
+        return None
+    return B.power(f.base, B.num(-f.exp.value))
+
+
+ONE_HALF_NEG = Fraction(-1, 2)
 
 
 def negative_exponent(x: Expr) -> bool:

@@ -16,7 +16,7 @@ from ..calculus.simplify import expand
 from ..calculus.size import size as tree_size
 from ..core import build as B
 from ..core.functions import FUNCTIONS
-from ..core.layout import (as_denominator, attention_like, inner_pair, is_pi, mean_factors, merged_sums, self_inner,
+from ..core.layout import (as_denominator, attention_like, entrywise_divisor, inner_pair, is_pi, mean_factors, merged_sums, self_inner,
                            transposes)
 from ..core.errors import MatcalcError
 from ..language.declarations import GREEK, declarations_of, parse_declarations
@@ -170,6 +170,11 @@ class Printer:
         for f, g in zip(chain, chain[1:]):  # softmax(Q K', 1) V: attention's form, read only with its index
             if isinstance(f, Softmax) and attention_like(f.arg) and g.shape[1] != 1:
                 self.indexed_softmax = self.indexed_softmax | {id(f)}
+        divisor = entrywise_divisor(chain) if self.reciprocal_as_division and not den and q == 1 \
+            and (items or p != 1) else None
+        if divisor is not None:  # mu ./ x, not mu (1 ./ x) (size.py counts the same)
+            top = self.juxt(([str(p)] if p != 1 else []) + items)
+            return sign + top + " ./ " + self.at(divisor, POW), MUL
         items += [self.chain_factor(f) for f in chain]
         if den:
             dens = ([str(q)] if q != 1 else []) + [self.at(d, POW) for d in den]

@@ -2,6 +2,8 @@
 import pytest
 
 import matcalc
+from matcalc.calculus.size import size
+from matcalc.outputs.printing import _TOKEN
 
 W = "A, B: matrix(n,n); X: matrix(n,n) invertible; a, x, b: vector(n); S: matrix(n,n) symmetric"
 
@@ -60,6 +62,18 @@ def test_a_subexpression_repeated_inside_a_definition_is_named_too():
     assert str(r) == ("((1 - q.^2) .* (W' p)) x1' + p x2' where q = tanh(U x1 + W h0), u = tanh(U x2 + W q), "
                       "p = (1 - u.^2) .* (V' (V u - y))")
     assert r.check().ok
+
+
+@pytest.mark.parametrize("text, where, printed", [
+    ("c' x - mu sum(log(x))", "x: vector(n) positive; c: vector(n); mu: scalar", "c - mu ./ x"),
+    ("2 sum(log(x))", "x: vector(n) positive", "2 ./ x"),
+])
+def test_a_scalar_times_an_entrywise_reciprocal_is_written_over_it(text, where, printed):
+    """The log-barrier's gradient was c - mu (1 ./ x)."""
+    r = matcalc.grad(text, "x", where=where)
+    assert str(r) == printed
+    assert size(r.node) == len([t for t in _TOKEN.findall(printed) if t not in "(),"])
+    assert matcalc.parse(str(r), where=r.where).node is r.node
 
 
 def test_a_repeated_constant_matrix_is_named():
