@@ -514,7 +514,8 @@ class SeveralResult(Result):
         result (every printed form asks for them: lines, where_line, str, LaTeX, the report)."""
         memo = self.__dict__.get("_joint_memo")
         if memo is None:
-            bodies, binds = common_subexpressions(self._bodies(), limit=8, taken=self._taken())
+            bodies, binds = common_subexpressions(self._bodies(), limit=8, taken=self._taken(),
+                                                  scalars_in_definitions=True)
             memo = self.__dict__["_joint_memo"] = (bodies, _ordered(binds))
         return memo
 

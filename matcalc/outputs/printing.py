@@ -753,25 +753,28 @@ def _bind_var(name: str, node: Expr) -> Expr:
     return B.var(name, node.shape, ("symmetric",) if B.is_symmetric(node) and kind == "matrix" else ())
 
 
-def common_subexpressions(e, limit: int = 3, taken=(), given=()) -> tuple:
+def common_subexpressions(e, limit: int = 3, taken=(), given=(), scalars_in_definitions: bool = False) -> tuple:
     """(body, [(name, definition)]): repeated subexpressions named, when that shortens the text.
 
     `e` may be one expression or a list of them (named jointly; the bodies come back as a list).
     `given`: names already in use for some subexpressions (another line of the same answer):
     those keep their name and meaning here, and no new name repeats one of them.
     A subexpression and its transpose count as one (R and R' are both written with the name R).
-    A node repeated inside the definitions made so far counts too, so that the terms
+    A vector or matrix repeated inside the definitions made so far counts too, so that the terms
     backpropagation shares are named once: a two-step RNN's gradient names each hidden state
     (q = tanh(U x1 + W h0), u = tanh(U x2 + W q)), where only the outer term was named and the
-    hidden state was written out three times in its definition.
+    hidden state was written out three times in its definition. A scalar inside the definitions
+    counts only with `scalars_in_definitions` (the several-variable results): in one answer, names
+    for x'x, 1 / sigma^2 or p / 2 made the text shorter and the formula harder to read (sqrt(t)^p
+    for ||x||^p, exp(-t ||x - m||^2 / 2) for exp(-||x - m||^2 / (2 sigma^2))).
     """
     # greedy naming takes the largest saving first; where two subexpressions save as much, the one
     # taken decides what the later rounds see, so both ways are run and the shorter kept (the first,
     # the older way, where they tie): sigmoid(W x) named rather than the W x inside it
-    first, tied = _named_greedily(e, limit, taken, given, larger_on_ties=False)
+    first, tied = _named_greedily(e, limit, taken, given, scalars_in_definitions, larger_on_ties=False)
     if not tied:  # (no round had a larger candidate saving as much: the other way is the same)
         return first
-    second, _ = _named_greedily(e, limit, taken, given, larger_on_ties=True)
+    second, _ = _named_greedily(e, limit, taken, given, scalars_in_definitions, larger_on_ties=True)
     if second[1] != first[1] and _named_size(second) < _named_size(first):
         return second
     return first
@@ -784,7 +787,7 @@ def _named_size(named: tuple) -> int:
     return sum(tree_size(b) for b in bodies) + sum(tree_size(d) + 2 for _, d in binds)
 
 
-def _named_greedily(e, limit: int, taken, given, larger_on_ties: bool) -> tuple:
+def _named_greedily(e, limit: int, taken, given, scalars_in_definitions: bool, larger_on_ties: bool) -> tuple:
     """((bodies, binds), tied): tied when some round passed over a larger candidate that saves as
     much as the one it took (so that taking the larger could end differently)."""
     tied = False
@@ -802,6 +805,9 @@ def _named_greedily(e, limit: int, taken, given, larger_on_ties: bool) -> tuple:
     for _ in range(limit):
         best = None
         occurrences = _occurrences(bodies + [d for _, d in binds])
+        if not scalars_in_definitions and binds:  # (a scalar counts where the bodies write it)
+            in_bodies = _occurrences(bodies)
+            occurrences = {n: k if n.shape != SCALAR else in_bodies.get(n, 0) for n, k in occurrences.items()}
         for node, k in occurrences.items():
             if any(node is b for b in bodies) or isinstance(node, (Var, Num, Identity, Ones, Zero)) \
                     or not node.children:
