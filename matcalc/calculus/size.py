@@ -222,7 +222,19 @@ def _inverse(e: Inverse) -> int:
         return _s(a.arg) + 3  # X^-T
     if a.shape[0] != 1 and a.shape[1] != 1 and a._c.get("print_transposed"):
         return _s(a) + 2  # (A + X)^-T, where _s(a) counts the ' of (A + X)'
+    if a.shape[0] != 1 and isinstance(a, (Func, Add, Hadamard, Pow)):
+        t = size(B.transpose(a))
+        if t < _s(a):  # (I + X)^-T for (X' + I)^-1: the ^-T takes the transpose (the printers follow)
+            e._c["inverse_transposed"] = True
+            return t + 3
     return _s(a) + 3
+
+
+def inverse_printed_transposed(e: Inverse) -> bool:
+    """Is the inverse of a sum (or function) written as the inverse transposed of its transpose,
+    (I + X)^-T for (X' + I)^-1, because that is shorter?"""
+    size(e)
+    return e._c.get("inverse_transposed", False)
 
 
 def _transpose(e: Transpose) -> int:

@@ -11,7 +11,7 @@ from fractions import Fraction
 
 import re
 
-from ..calculus.size import printed_transposed, root_power, written_as_rows_softmax
+from ..calculus.size import inverse_printed_transposed, printed_transposed, root_power, written_as_rows_softmax
 from ..calculus.simplify import expand
 from ..calculus.size import size as tree_size
 from ..core import build as B
@@ -364,7 +364,7 @@ class TextPrinter(Printer):
         a = e.arg
         if isinstance(a, Transpose):  # X^-T
             return self.at(a.arg, ATOM) + "^-T", POW
-        if self.written_transposed(a):  # (A + X)^-T, not ((A + X)')^-1
+        if self.written_transposed(a) or inverse_printed_transposed(e):  # (A + X)^-T, not ((A + X)')^-1
             return self.at(B.transpose(a), ATOM) + "^-T", POW
         return self.at(a, ATOM) + "^-1", POW
 
@@ -600,7 +600,7 @@ class LatexPrinter(Printer):
         a = e.arg
         if isinstance(a, Transpose):  # X^{-T}
             return self.sup(a.arg, r"-\top"), POW
-        if self.written_transposed(a):  # (A + X)^{-T}
+        if self.written_transposed(a) or inverse_printed_transposed(e):  # (A + X)^{-T}
             return self.sup(B.transpose(a), r"-\top"), POW
         return self.sup(a, "-1"), POW
 

@@ -276,7 +276,7 @@ def test_jacobian_of_the_diagonal_of_a_product_around_diag_is_a_hadamard_product
 
 def test_hessian_through_diag_of_the_variable_is_a_hadamard_product():
     r = matcalc.hessian("log(det(A + diag(x)))", "x")
-    assert str(r) == "-((diag(x) + A)^-1 .* (diag(x) + A')^-1)"  # -(P^-1 .* P^-T), P = A + diag(x)
+    assert str(r) == "-((diag(x) + A)^-1 .* (diag(x) + A)^-T)"  # -(P^-1 .* P^-T), P = A + diag(x)
     assert r.check()
     A, x = np.eye(N) * 3 + 0.1, np.ones(N)
     P = np.linalg.inv(A + np.diag(x))

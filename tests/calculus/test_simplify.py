@@ -500,7 +500,7 @@ def test_a_scalar_denominator_of_any_power_is_multiplied_into_an_elementwise_rec
 
 @pytest.mark.parametrize("text, wrt, where, answer", [
     ("1/2 logdet(I + H S H' / s^2)", "S", "H: matrix(m,n); S: matrix(n,n) spd; s: scalar", "H' (s^2 I + H S H')^-1 H / 2"),
-    ("logdet(A / s + I)", "A", "s: scalar", "(s I + A')^-1"),
+    ("logdet(A / s + I)", "A", "s: scalar", "(s I + A)^-T"),
 ])
 def test_a_scalar_denominator_is_multiplied_into_a_matrix_inverse_of_a_sum(text, wrt, where, answer):
     # (H S H' / s^2 + I)^-1 / s^2 is (H S H' + s^2 I)^-1: the channel capacity's gradient

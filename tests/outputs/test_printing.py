@@ -76,6 +76,15 @@ def test_a_scalar_times_an_entrywise_reciprocal_is_written_over_it(text, where, 
     assert matcalc.parse(str(r), where=r.where).node is r.node
 
 
+@pytest.mark.parametrize("text, printed", [("logdet(I + X)", "(X + I)^-T"), ("logdet(I - X)", "-(I - X)^-T")])
+def test_the_inverse_of_a_sum_with_a_transposed_term_is_written_inverse_transposed(text, printed):
+    """(X' + I)^-1 was a token longer than the textbook's (I + X)^-T."""
+    r = matcalc.grad(text, "X", where="X: matrix(n,n)")
+    assert str(r) == printed
+    assert size(r.node) == len([t for t in _TOKEN.findall(printed) if t not in "(),"])
+    assert matcalc.parse(str(r), where=r.where).node is r.node
+
+
 def test_a_repeated_constant_matrix_is_named():
     r = matcalc.hessian("sum(exp(A diag(x) B))", "x", where="x: vector(m); A: matrix(k,m); B: matrix(m,k)")
     assert str(r).endswith("where P = kron(I_m, ones(m)) .* kron(ones(m), I_m)")
