@@ -730,8 +730,11 @@ _TOKEN = re.compile(r"[A-Za-z_][A-Za-z_0-9]*|\d+\.?\d*|\.\*|\./|\|\||[-+*/^'(),<
 _BIND_NAMES = {"scalar": "stcakmr", "vector": "pquvwzyr", "matrix": "PQMNRST"}
 
 
-def _occurrences(roots: list) -> dict:
-    """How often each node appears in the trees the roots print as (a DAG counts its sharing)."""
+def _occurrences(roots: list, norms_once: bool = False) -> dict:
+    """How often each node appears in the trees the roots print as (a DAG counts its sharing).
+
+    `norms_once`: y'y (and tr(Y'Y)) counts y once and not y'y itself, as ||y||^2 prints it: naming
+    x - m inside a definition wrote exp(-||x - m||^2 / 2) as exp(-p' p / 2)."""
     order, seen = [], set()
     for r in roots:
         for n in r.walk():
@@ -741,9 +744,15 @@ def _occurrences(roots: list) -> dict:
     occ: dict = {}
     for r in roots:
         occ[id(r)] = occ.get(id(r), 0) + 1
+    inside = {id(n) for n in order} if norms_once else ()
     for node in reversed(order):
         k = occ.get(id(node), 0)
-        for c in node.children:
+        children = node.children
+        if norms_once and type(node) in (Mul, Trace):
+            y = self_inner(node)
+            if y is not None and id(y[0]) in inside:
+                children = (y[0],)
+        for c in children:
             occ[id(c)] = occ.get(id(c), 0) + k
     return {n: occ.get(id(n), 0) for n in order}
 
@@ -804,10 +813,13 @@ def _named_greedily(e, limit: int, taken, given, scalars_in_definitions: bool, l
             binds.append((name, node))
     for _ in range(limit):
         best = None
-        occurrences = _occurrences(bodies + [d for _, d in binds])
-        if not scalars_in_definitions and binds:  # (a scalar counts where the bodies write it)
-            in_bodies = _occurrences(bodies)
-            occurrences = {n: k if n.shape != SCALAR else in_bodies.get(n, 0) for n, k in occurrences.items()}
+        if scalars_in_definitions or not binds:
+            occurrences = _occurrences(bodies + [d for _, d in binds])
+        else:  # (a scalar counts where the bodies write it; an array inside a definition, where it prints)
+            occurrences = _occurrences(bodies)
+            for n, k in _occurrences([d for _, d in binds], norms_once=True).items():
+                if n.shape != SCALAR and k:
+                    occurrences[n] = occurrences.get(n, 0) + k
         for node, k in occurrences.items():
             if any(node is b for b in bodies) or isinstance(node, (Var, Num, Identity, Ones, Zero)) \
                     or not node.children:
