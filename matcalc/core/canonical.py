@@ -581,8 +581,8 @@ def power(b: Expr, e) -> Expr:
                     if ch:
                         parts.append(power(_pure_chain(list(ch)), e))
                     return mul(*parts)
-            elif not ch or not any(x.shape != SCALAR for x in ch):
-                pass
+            elif c != 1 or s:  # (2 x).^-1 = x.^-1 / 2: scalars come out of an entrywise integer power
+                return mul(power(num(c), e), *[power(x, e) for x in s], power(_pure_chain(list(ch)), e))
         if isinstance(b, Func) and b.name == "abs" and ev.denominator == 1 and ev % 2 == 0:
             return power(b.arg, e)  # |a|^2 = a^2
         if ev.denominator != 1 and isinstance(b, Pow) and isinstance(b.exp, Num) and b.shape == SCALAR \

@@ -11,7 +11,7 @@ import pytest
 
 import matcalc
 from matcalc.core import build as B
-from matcalc.core.nodes import Add, Det, Identity, LogDet, Mul, Num, Trace, Transpose, Var, Zero
+from matcalc.core.nodes import Add, Det, Identity, LogDet, Mul, Num, Pow, Trace, Transpose, Var, Zero
 
 n = "n"
 
@@ -255,6 +255,21 @@ def test_trace_of_rectangular_chain_rotates_to_square():
     C = B.var("C", ("m", n))
     assert B.trace(B.mul(A, C)) is B.trace(B.mul(C, A))
     assert isinstance(B.trace(B.mul(A, C)), Trace)
+
+
+def test_scalars_come_out_of_an_entrywise_integer_power():
+    """(2 x).^-1 is x.^-1 / 2: 1 ./ (2 x) - (1 ./ x) / 2 is zero, and the gradient of a Gaussian's
+    sum((x - m).^2 ./ (2 v)) by m is (m - x) ./ v, not 2 ((m - x) ./ (2 v))."""
+    s = B.var("s")
+    assert B.power(B.scale(2, x()), -1) is B.scale(Fraction(1, 2), B.power(x(), -1))
+    assert B.power(B.mul(s, x()), 2) is B.mul(B.power(s, 2), B.power(x(), 2))
+    assert B.sub(B.power(B.scale(2, x()), -1), B.scale(Fraction(1, 2), B.power(x(), -1))) is B.zeros((n, 1))
+
+
+def test_a_fractional_entrywise_power_keeps_its_scalar_inside():
+    s = B.var("s")
+    p = B.power(B.mul(s, x()), Fraction(1, 2))
+    assert isinstance(p, Pow) and p.base is B.mul(s, x())
 
 
 def test_trace_of_a_product_with_a_matrix_of_ones_is_the_sum_of_the_rest():
