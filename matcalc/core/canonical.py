@@ -835,7 +835,26 @@ def func(name: str, x: Expr) -> Expr:
         return x
     if spec.positive and _positive_size(x):  # abs(1 / dim(n)) = 1 / dim(n), sign(dim(n)) = 1
         return x if spec.positive == "u" else ONE
+    if name == "exp" and isinstance(x, (Add, Mul)):
+        return _exp_of_logs(x) or Func._make((name, x), x.shape)
     return Func._make((name, x), x.shape)
+
+
+def _exp_of_logs(x: Expr):
+    """exp(u + c log(v)) = v.^c .* exp(u) (wherever log(v) is defined): a log offset comes out of the
+    exponential, t .* exp(X w) for a Poisson rate with exposure exp(X w + log(t)), as exp(log(v)) is v.
+    None where no term of x is a multiple of a log of x's shape."""
+    logs, rest = [], []
+    for t in (x.args if isinstance(x, Add) else (x,)):  # (exp(2 log(x)) = x.^2)
+        c, r = split_coeff(t)
+        if type(r) is Func and r.name == "log" and r.shape == x.shape:
+            logs.append(power(r.arg, num(c)))
+        else:
+            rest.append(t)
+    if not logs:
+        return None
+    times = mul if x.shape == SCALAR else hadamard
+    return times(*logs, *([func("exp", add(*rest))] if rest else []))
 
 
 def _positive_size(x: Expr) -> bool:

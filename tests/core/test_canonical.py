@@ -266,6 +266,14 @@ def test_scalars_come_out_of_an_entrywise_integer_power():
     assert B.sub(B.power(B.scale(2, x()), -1), B.scale(Fraction(1, 2), B.power(x(), -1))) is B.zeros((n, 1))
 
 
+@pytest.mark.parametrize("text, written", [("exp(X w + log(t))", "exp(X w) .* t"), ("exp(2 log(t))", "t.^2"),
+                                           ("exp(log(t) - log(u))", "t ./ u"), ("exp(s + log(r))", "r exp(s)")])
+def test_a_log_offset_comes_out_of_the_exponential(text, written):
+    """exp(u + c log(v)) = v.^c .* exp(u): the Poisson rate with exposure is t .* exp(X w)."""
+    e = matcalc.parse(text, where="X: matrix(n,k); w: vector(k); t, u: vector(n) positive; s, r: scalar")
+    assert str(e) == written
+
+
 def test_a_fractional_entrywise_power_keeps_its_scalar_inside():
     s = B.var("s")
     p = B.power(B.mul(s, x()), Fraction(1, 2))
