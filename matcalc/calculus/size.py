@@ -14,7 +14,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from ..core import build as B
-from ..core.layout import as_denominator, entrywise_divisor, inner_pair, mean_factors, merged_sums, self_inner, transposes
+from ..core.layout import as_denominator, entrywise_divisor, folded_power, inner_pair, mean_factors, merged_sums, self_inner, transposes
 from ..core.nodes import (FRACTION_ONE, SCALAR, Add, Comm, Det, Diag, DiagPart, DimSize, Expr, Func, Hadamard, Identity, Inverse,
                           Kron, LogDet, LogSumExp, MatPow, Mul, Num, Ones, Pow, Softmax, Sum, Trace, Transpose, Unvec, Var, Vec, Zero)
 
@@ -112,6 +112,25 @@ def _denominator_size(f: Expr):
 
 
 def _mul(e: Mul) -> int:
+    n = _mul_written_out(e)
+    fp = folded_power(e)
+    if fp is not None:
+        c = e.split()[0]
+        folded = size(fp[1]) + 2 + number_size(fp[0]) + (0 if abs(c) == 1 else 1 + (0 if c.denominator == 1 else 2)) \
+            + (1 if c < 0 else 0)
+        if folded < n:  # (x / delta).^2, not x.^2 / delta^2 (the printers follow: power_folded)
+            e._c["power_folded"] = True
+            return folded
+    return n
+
+
+def power_folded(e: Mul) -> bool:
+    """Is the product written as one entrywise power, (x / delta).^2 for x.^2 / delta^2 (folded_power)?"""
+    size(e)
+    return e._c.get("power_folded", False)
+
+
+def _mul_written_out(e: Mul) -> int:
     c, scal, chain = e.split()
     means, scal = mean_factors(scal)
     items = sum(1 + _s(x) for x in means)  # mean(x)

@@ -126,6 +126,28 @@ def entrywise_divisor(chain) -> Expr | None:
 ONE_HALF_NEG = Fraction(-1, 2)
 
 
+def folded_power(e: Expr):
+    """(k, inner) where the product e = c s^k X.^k / d^k is written c (s X / d).^k: every scalar
+    factor a name to the entrywise power's own integer exponent, k or -k. The pseudo-Huber loss's
+    (x / delta).^2, which the constructors write x.^2 / delta^2 (scalars come out of an entrywise
+    power). None for any other product."""
+    if type(e) is not Mul:
+        return None
+    c, scal, chain = e.split()
+    if len(chain) != 1 or not scal:
+        return None
+    f = chain[0]
+    if type(f) is not Pow or type(f.exp) is not Num or f.exp.value.denominator != 1 or f.exp.value < 2:
+        return None
+    k = f.exp.value
+    inner = []
+    for g in scal:
+        if type(g) is not Pow or type(g.exp) is not Num or g.exp.value not in (k, -k) or type(g.base) is not Var:
+            return None  # (a name only: ((a' b) y).^2 reads worse than (a' b)^2 y.^2)
+        inner.append(g.base if g.exp.value == k else B.power(g.base, B.num(-1)))
+    return k, B.mul(*inner, f.base)
+
+
 def negative_exponent(x: Expr) -> bool:
     """An exponent written with a leading minus (-1, -2 a, -1 - a): its power prints as 1 / b^(...)."""
     if isinstance(x, Num):

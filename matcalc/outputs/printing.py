@@ -11,12 +11,12 @@ from fractions import Fraction
 
 import re
 
-from ..calculus.size import inverse_printed_transposed, printed_transposed, root_power, written_as_rows_softmax
+from ..calculus.size import inverse_printed_transposed, power_folded, printed_transposed, root_power, written_as_rows_softmax
 from ..calculus.simplify import expand
 from ..calculus.size import size as tree_size
 from ..core import build as B
 from ..core.functions import FUNCTIONS
-from ..core.layout import (as_denominator, attention_like, entrywise_divisor, inner_pair, is_pi, mean_factors, merged_sums, self_inner,
+from ..core.layout import (as_denominator, attention_like, entrywise_divisor, folded_power, inner_pair, is_pi, mean_factors, merged_sums, self_inner,
                            transposes)
 from ..core.errors import MatcalcError
 from ..language.declarations import GREEK, declarations_of, parse_declarations
@@ -159,6 +159,16 @@ class Printer:
         return "".join(out), ADD
 
     def _print_Mul(self, e: Expr):
+        if isinstance(e, Mul) and power_folded(e):  # (x / delta).^2 for x.^2 / delta^2 (size.py decides)
+            k, inner = folded_power(e)
+            c = e.split()[0]
+            sign = "-" if c < 0 else ""
+            c = abs(c)
+            power = self.elementwise_power(inner, str(k.numerator))
+            if c == 1:
+                return sign + power, MUL
+            coef = str(c.numerator) if c.denominator == 1 else self.rational(c.numerator, c.denominator)
+            return sign + self.juxt([coef, power]), MUL
         c, means, num, chain, den = self.split_product(e)
         sign = "-" if c < 0 else ""
         c = abs(c)

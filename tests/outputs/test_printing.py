@@ -85,6 +85,17 @@ def test_the_inverse_of_a_sum_with_a_transposed_term_is_written_inverse_transpos
     assert matcalc.parse(str(r), where=r.where).node is r.node
 
 
+@pytest.mark.parametrize("text, printed", [("x.^2 / delta^2 + 1", "(x / delta).^2 + 1"), ("s^3 x.^3", "(s x).^3"),
+                                           ("(a' y)^2 y.^2", "(a' y)^2 y.^2")])
+def test_names_to_an_entrywise_powers_exponent_are_written_inside_it(text, printed):
+    """The pseudo-Huber loss's (x / delta).^2, which the constructors hold as x.^2 / delta^2; a
+    factor that is no name stays outside."""
+    e = matcalc.parse(text, where="x, a, y: vector(n); delta, s: scalar")
+    assert str(e) == printed
+    assert size(e.node) == len([t for t in _TOKEN.findall(printed) if t not in "(),"])
+    assert matcalc.parse(printed, where="x, a, y: vector(n); delta, s: scalar").node is e.node
+
+
 def test_a_repeated_constant_matrix_is_named():
     r = matcalc.hessian("sum(exp(A diag(x) B))", "x", where="x: vector(m); A: matrix(k,m); B: matrix(m,k)")
     assert str(r).endswith("where P = kron(I_m, ones(m)) .* kron(ones(m), I_m)")
