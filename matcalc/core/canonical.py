@@ -843,11 +843,13 @@ def func(name: str, x: Expr) -> Expr:
 def _exp_of_logs(x: Expr):
     """exp(u + c log(v)) = v.^c .* exp(u) (wherever log(v) is defined): a log offset comes out of the
     exponential, t .* exp(X w) for a Poisson rate with exposure exp(X w + log(t)), as exp(log(v)) is v.
-    None where no term of x is a multiple of a log of x's shape."""
+    Only for a variable v and a whole c: exp(log(1 + exp(u)) / 2) stays as it is (written
+    sqrt(1 + exp(u)), its derivative came out as sqrt(exp(u)) sqrt(sigmoid(u)) a / 2, longer than
+    the softplus form). None where no term applies."""
     logs, rest = [], []
     for t in (x.args if isinstance(x, Add) else (x,)):  # (exp(2 log(x)) = x.^2)
         c, r = split_coeff(t)
-        if type(r) is Func and r.name == "log" and r.shape == x.shape:
+        if type(r) is Func and r.name == "log" and r.shape == x.shape and type(r.arg) is Var and c.denominator == 1:
             logs.append(power(r.arg, num(c)))
         else:
             rest.append(t)
