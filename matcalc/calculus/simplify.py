@@ -1427,9 +1427,7 @@ def _quotient_split(n: Expr):
         rest = B.add(*[t for t in top.args if B.split_coeff(t)[1] not in drop])
         others = [f for f in factors if f is not top and f is not den]
         times = B.hadamard if type(n) is Hadamard else B.mul
-        cand = B.add(times(rest, den), B.num(k))
-        if others:
-            cand = make(*others, cand)
+        cand = make(*others, B.add(times(rest, den), B.num(k)))  # (make keeps the coefficient)
         if size(cand) < size(n):
             return cand
     return None

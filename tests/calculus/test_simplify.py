@@ -423,6 +423,49 @@ def test_a_quotient_whose_numerator_holds_the_denominator_is_split(text, where):
     assert np.allclose(s.evaluate(vals), e.evaluate(vals))
 
 
+@pytest.mark.parametrize("text", [
+    "2 (exp(-q) + y - 1) / (1 - exp(-q))", "(exp(-q) + y - 1) x / (1 - exp(-q))", "-3 (s (s - 1) + c (1 - c)) x / (s - c)",
+    "(s (s - 1) + c (1 - c)) x / (s - c)", "2 (s^2 - c^2) / (s - c)", "2 ((u.^2 - v.^2) ./ (u - v))",
+    "(u .* x + 2 v - 2 u) ./ (v - u)", "-(s^3 - c^3) x' u / (s - c)", "q (exp(-q) + y - 1) / (1 - exp(-q))"])
+def test_a_quotient_rewritten_keeps_its_coefficient_and_its_matrix_chain(text):
+    """The quotient split dropped the coefficient of 2 (r + d) / d where no other factor was left:
+    y / (1 - exp(-q)) - 1 for 2 (exp(-q) + y - 1) / (1 - exp(-q))."""
+    e = matcalc.parse(text, where="q, y, s, c: scalar; x, u, v: vector(n)").node
+    vals = {"q": 0.7, "y": -1.3, "s": 0.4, "c": 2.1, "x": np.array([1.0, 2.0, 3.0]), "u": np.array([0.3, 0.5, 0.9]),
+            "v": np.array([1.2, 0.4, 0.8])}
+    assert np.allclose(np.asarray(simplify(e).evaluate(vals)), np.asarray(e.evaluate(vals)), rtol=1e-12)
+
+
+def _quotient_text(rng) -> str:
+    """A random quotient whose numerator holds a multiple of its denominator, times a coefficient
+    and maybe a vector or an inner product (the shapes the quotient rewrites take apart)."""
+    atoms = ["s", "c", "exp(-s)"]
+    den = [rng.choice(atoms), rng.choice(["1", "2 c", "s^2"])]
+    sign = rng.choice(["+", "-"])
+    d = f"({den[0]} {sign} {den[1]})"
+    k = rng.choice(["1", "2", "-1", "3"])
+    extra = " + ".join(f"{rng.choice(['1', '2', '-3'])} {rng.choice(atoms)}^{rng.randint(1, 2)}" for _ in range(rng.randint(0, 2)))
+    if rng.random() < 0.5:  # the denominator's terms k times, beside others (the quotient split)
+        top = f"({k} {d}" + (f" + {extra})" if extra else ")")
+    else:  # a multiple of the denominator, multiplied out (the exact quotient)
+        top = f"({d} ({k} {rng.choice(atoms)} + {extra or 1}))"
+    coef = rng.choice(["", "2 ", "-1/2 ", "3 s "])
+    chain = rng.choice(["", " x", " x' u"])
+    return f"{coef}{top}{chain} / {d}"
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_a_random_quotient_holding_its_denominator_simplifies_to_an_equal_value(seed):
+    import random
+    rng = random.Random(seed)
+    vals = {"s": 0.7, "c": -1.3, "x": np.array([1.0, 2.0, 3.0]), "u": np.array([0.3, 0.5, 0.9]), "n": 3}
+    for _ in range(5):
+        text = _quotient_text(rng)
+        e = matcalc.parse(text, where="s, c: scalar; x, u: vector(n)").node
+        got, want = np.asarray(simplify(e).evaluate(vals)), np.asarray(e.evaluate(vals))
+        assert np.allclose(got, want, rtol=1e-10), text
+
+
 def test_an_epsilon_beside_a_sum_of_squares_stays_outside_it():
     r = matcalc.jacobian("x / sqrt(mean(x.^2) + e)", "x", where="e: scalar")
     assert "sum(e + x.^2)" not in str(r)
