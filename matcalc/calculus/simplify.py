@@ -245,11 +245,14 @@ def _candidates(e: Expr):
         yield r
     f = factor(r)
     yield f
-    if has_exp:
+    if has_exp or _features(f)[5]:  # (factoring may show an exact quotient: (s (s - 1) + t (1 - t)) / (s - t))
         yield rw(f)
     negative = _has_negative_power(e)
     if negative:
-        yield factor(r, negative=True)
+        fn = factor(r, negative=True)
+        yield fn
+        if _features(fn)[5]:  # (a sum over a sum: an exact quotient, the ordinal score entry by entry)
+            yield rw(fn)
     widest = _widest_sum(e)
     limit = max(min(EXPANDED_SUM_LIMIT, max(EXPANDED_SUM_FLOOR, EXPANSION_WIDENING * widest)), widest)
     try:
@@ -261,10 +264,13 @@ def _candidates(e: Expr):
         yield xr
         xf = factor(xr)
         yield xf
-        if has_exp or _has_power_sum(xf):
+        if has_exp or _has_power_sum(xf) or _features(xf)[5]:
             yield rw(xf)
         if negative:
-            yield factor(xr, negative=True)
+            xn = factor(xr, negative=True)
+            yield xn
+            if _features(xn)[5]:
+                yield rw(xn)
     if _features(e)[4]:  # log(softmax(u)) = u - logsumexp(u): differences of log-probabilities cancel
         try:
             o = expand(_log_softmax_opened(r), limit=limit)
@@ -311,6 +317,7 @@ def _features(e: Expr) -> tuple:
     2. an exp(...) in it?
     3. how many sums it holds, counted on the tree, capped at 2 (split signs need two);
     4. a log(softmax(...)) in it?
+    5. a sum divided by (a reciprocal of a sum: an exact quotient may be left once it is factored)?
     """
     for n in e.walk_missing("s.features"):
         ch = [c._c["s.features"] for c in n.children]
@@ -321,7 +328,9 @@ def _features(e: Expr) -> tuple:
             or any(c[1] for c in ch),
             (isinstance(n, Func) and n.name == "exp") or any(c[2] for c in ch),
             min(2, is_add + sum(c[3] for c in ch)),
-            _log_softmax_of(n) is not None or any(c[4] for c in ch))
+            _log_softmax_of(n) is not None or any(c[4] for c in ch),
+            (isinstance(n, Pow) and isinstance(n.base, Add) and isinstance(n.exp, Num) and n.exp.value == -1)
+            or any(c[5] for c in ch))
     return e._c["s.features"]
 
 
@@ -915,7 +924,7 @@ def _rewrite_node(n: Expr) -> Expr:
         if r is not None:
             return _rewrite_node(r) if isinstance(r, (Mul, Hadamard)) else r
     if isinstance(n, Mul):
-        r = _reduce_inner(n) or _quotient_split(n)
+        r = _reduce_inner(n) or _quotient_split(n) or _exact_quotient(n)
         if r is not None:
             return r
         n = _sign_normal(n)
@@ -929,7 +938,7 @@ def _rewrite_node(n: Expr) -> Expr:
         n = _softmax_of_columns(n)
         if not isinstance(n, Hadamard):
             return n
-        r = _scaled_rows_or_columns(n) or _diagonal_of_scaled_product(n) or _quotient_split(n)
+        r = _scaled_rows_or_columns(n) or _diagonal_of_scaled_product(n) or _quotient_split(n) or _exact_quotient(n)
         if r is not None:
             return r
         n = _rewrite_sigmoid_factors(list(n.args), B.hadamard) or n
@@ -1430,6 +1439,112 @@ def _quotient_split(n: Expr):
         cand = make(*others, B.add(times(rest, den), B.num(k)))  # (make keeps the coefficient)
         if size(cand) < size(n):
             return cand
+    return None
+
+
+#: the most division steps _exact_quotient takes (each removes the leading term of the dividend)
+QUOTIENT_STEPS = 32
+
+
+def _exact_quotient(n: Expr):
+    """N / D written as the polynomial quotient Q where D divides N exactly, N and D sums of
+    products of powers of the same factors: (s (s - 1) + t (1 - t)) / (s - t) is s + t - 1, the
+    cumulative-logit (ordinal) score, as s (1 - s) - t (1 - t) = (s - t) (1 - s - t); entry by entry
+    too. Multivariate division by one divisor in a lexicographic order: exact exactly when it ends
+    with no remainder, so the rewrite is an identity. Taken only where shorter; None otherwise."""
+    factors, make = _scalar_factors(n)  # (a product's matrix chain stays as it is: (...) x / (s - t))
+    dens = [f for f in factors if type(f) is Pow and type(f.base) is Add and type(f.exp) is Num and f.exp.value == -1]
+    if len(dens) != 1:
+        return None
+    den = dens[0]
+    elementwise = type(n) is Hadamard
+    d = _polynomial(den.base, elementwise)
+    if d is None or len(d) < 2:
+        return None
+    order = sorted({a for m in d for a, _ in m}, key=lambda a: a.key)
+    for top in factors:
+        if type(top) is not Add:
+            continue
+        p = _polynomial(expand(top), elementwise)
+        if p is None or not {a for m in p for a, _ in m} >= set(order):
+            continue
+        q = _divided(p, d, order + sorted({a for m in p for a, _ in m} - set(order), key=lambda a: a.key))
+        if q is None:
+            continue
+        times = B.hadamard if elementwise else B.mul
+        unit = B.ones(n.shape) if elementwise else B.ONE
+        quotient = B.add(*[B.scale(c, times(*[B.power(a, B.num(k)) for a, k in m]) if m else unit) for m, c in q.items()])
+        others = [f for f in factors if f is not top and f is not den]
+        cand = make(*others, factor(quotient))  # (make keeps the coefficient and the matrix chain)
+        if size(cand) < size(n):
+            return cand
+    return None
+
+
+def _polynomial(e: Expr, elementwise: bool):
+    """e as {monomial: coefficient}, a monomial a tuple of (factor, whole power >= 1) in key order; None
+    where a term is not such a product (a sum under a product, a matrix chain, a fractional power)."""
+    out: dict = {}
+    for t in (e.args if type(e) is Add else (e,)):
+        c, rest = B.split_coeff(t)
+        if elementwise:
+            if type(rest) is Ones:
+                fs = ()
+            elif type(rest) is Mul:
+                return None  # (a scalar times an array: not one algebra)
+            else:
+                fs = rest.args if type(rest) is Hadamard else (rest,)
+        else:
+            if rest.shape != SCALAR:
+                return None
+            fs = () if rest is B.ONE else rest.split()[1] if type(rest) is Mul else (rest,)
+            if type(rest) is Mul and (rest.split()[2] or rest.split()[0] != 1):
+                return None
+        mono: dict = {}
+        for f in fs:
+            b, k = (f.base, f.exp.value) if type(f) is Pow and type(f.exp) is Num else (f, FRACTION_ONE)
+            if k.denominator != 1 or k < 1 or type(b) in (Add, Num):
+                return None
+            mono[b] = mono.get(b, 0) + int(k)
+        key = tuple(sorted(mono.items(), key=lambda ak: ak[0].key))
+        out[key] = out.get(key, 0) + c
+        if out[key] == 0:
+            del out[key]
+    return out
+
+
+def _divided(p: dict, d: dict, order: list):
+    """p / d for polynomials (see _polynomial) where d divides p exactly, else None."""
+    rank = {a: i for i, a in enumerate(order)}
+
+    def degrees(m) -> tuple:  # lexicographic: the exponent of the first factor, then the next
+        v = [0] * len(order)
+        for a, k in m:
+            v[rank[a]] = k
+        return tuple(v)
+    lead_d = max(d, key=degrees)
+    ld = dict(lead_d)
+    p = dict(p)
+    q: dict = {}
+    for _ in range(QUOTIENT_STEPS):
+        if not p:
+            return q
+        lead = max(p, key=degrees)
+        lm = dict(lead)
+        if any(lm.get(a, 0) < k for a, k in ld.items()):
+            return None  # the leading term is not a multiple of the divisor's: a remainder is left
+        qm = {a: k - ld.get(a, 0) for a, k in lm.items() if k - ld.get(a, 0)}
+        qk = tuple(sorted(qm.items(), key=lambda ak: ak[0].key))
+        qc = p[lead] / d[lead_d]
+        q[qk] = q.get(qk, 0) + qc
+        for m, c in d.items():  # p -= qc * x^qm * d
+            mm = dict(m)
+            for a, k in qm.items():
+                mm[a] = mm.get(a, 0) + k
+            key = tuple(sorted(mm.items(), key=lambda ak: ak[0].key))
+            p[key] = p.get(key, 0) - qc * c
+            if p[key] == 0:
+                del p[key]
     return None
 
 

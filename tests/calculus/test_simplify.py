@@ -466,6 +466,18 @@ def test_a_random_quotient_holding_its_denominator_simplifies_to_an_equal_value(
         assert np.allclose(got, want, rtol=1e-10), text
 
 
+@pytest.mark.parametrize("text, wrt, answer", [
+    ("log(sigmoid(b - z) - sigmoid(a - z))", "z", "sigmoid(a - z) + sigmoid(b - z) - 1"),
+    ("log(sigmoid(t + d^2 - x' w) - sigmoid(t - x' w))", "w", "(sigmoid(d^2 + t - w' x) + sigmoid(t - w' x) - 1) x"),
+    ("sum(log(sigmoid(b - X w) - sigmoid(a - X w)))", "w", "X' (sigmoid(a - X w) + sigmoid(b - X w) - 1)"),
+])
+def test_an_exact_polynomial_quotient_is_divided_out(text, wrt, answer):
+    """The cumulative-logit score: s (1 - s) - t (1 - t) = (s - t) (1 - s - t) over s - t."""
+    r = matcalc.grad(text, wrt, where="z, a, b, t, d: scalar; w, x: vector(n); X: matrix(N,n)")
+    assert str(r) == answer
+    assert r.check().ok
+
+
 def test_an_epsilon_beside_a_sum_of_squares_stays_outside_it():
     r = matcalc.jacobian("x / sqrt(mean(x.^2) + e)", "x", where="e: scalar")
     assert "sum(e + x.^2)" not in str(r)
