@@ -629,6 +629,8 @@ def matpow(x: Expr, k: int) -> Expr:
         return matpow(x.arg, -k)
     if isinstance(x, MatPow):
         return matpow(x.base, x.k * k)
+    if isinstance(x, Diag):  # diag(v)^k = diag(v.^k), as diag(v)^-1 is diag(1 ./ v)
+        return diag(power(x.args[0], num(k)))
     if isinstance(x, Kron) and x.args[0].is_square and x.args[1].is_square:  # (A (x) B)^k = A^k (x) B^k
         return kron(matpow(x.args[0], k), matpow(x.args[1], k))
     if k == -1:

@@ -175,7 +175,31 @@ def det(x: Expr) -> Expr:
     lemma = _rank_one_update(x)
     if lemma is not None:
         return lemma
+    rotated = _rotated_update(x)
+    if rotated is not None:
+        return det(rotated)
     return Det._make((x,), SCALAR)
+
+
+def _rotated_update(x: Expr):
+    """I + c A B C with its square factors rotated where two of them then merge: det(I + A B) =
+    det(I + B A) (Sylvester's determinant identity), so logdet(I + W^1/2 K W^1/2) is logdet(I + K W)
+    with W^1/2 W^1/2 = W (the Laplace approximation's B in a Gaussian process), whose gradient needs
+    no square roots. None where no rotation merges (or a factor is not square: the identity's size
+    would change)."""
+    if not (isinstance(x, Add) and len(x.args) == 2):
+        return None
+    rest = [t for t in x.args if not isinstance(t, Identity)]
+    if len(rest) != 1 or not isinstance(rest[0], Mul):
+        return None
+    c, s, ch = rest[0].split()
+    if len(ch) < 3 or not all(f.shape[0] == f.shape[1] for f in ch):
+        return None
+    for i in range(1, len(ch)):
+        merged = _merge_chain(list(ch[i:]) + list(ch[:i]))
+        if len(merged) < len(ch):
+            return add(identity(x.shape[0]), mul(num(c), *s, *merged))
+    return None
 
 
 def _rank_one_update(x: Expr):
@@ -214,6 +238,9 @@ def logdet(x: Expr) -> Expr:
     lemma = _rank_one_update(x)  # logdet(I + u v') = log|1 + v'u|
     if lemma is not None:
         return logdet(lemma)
+    rotated = _rotated_update(x)  # logdet(I + D K D) = logdet(I + K D^2)
+    if rotated is not None:
+        return logdet(rotated)
     return LogDet._make((x,), SCALAR)
 
 

@@ -274,6 +274,27 @@ def test_a_log_offset_comes_out_of_the_exponential(text, written):
     assert str(e) == written
 
 
+def test_a_power_of_a_diagonal_matrix_is_the_diagonal_of_the_power():
+    assert B.matpow(B.diag(x()), 2) is B.diag(B.power(x(), 2))
+    assert B.mul(B.diag(x()), B.diag(x())) is B.diag(B.power(x(), 2))
+
+
+def test_the_log_determinant_of_an_update_rotates_its_factors_where_they_merge():
+    """logdet(I + D K D) = logdet(I + K D^2) (Sylvester): the Laplace approximation's
+    logdet(I + W^1/2 K W^1/2) is logdet(I + K W)."""
+    K = B.var("K", (n, n))
+    D = B.diag(B.sqrt(B.var("w", (n, 1), ["positive"])))
+    got = B.logdet(B.add(B.identity(n), B.mul(D, K, D)))
+    assert got is B.logdet(B.add(B.identity(n), B.mul(K, B.diag(B.var("w", (n, 1), ["positive"])))))
+
+
+def test_an_update_with_a_factor_that_is_not_square_is_not_rotated():
+    A = B.var("A", (n, "m"))
+    C = B.var("C", ("m", "m"))
+    e = B.logdet(B.add(B.identity(n), B.mul(A, C, B.transpose(A))))
+    assert isinstance(e, LogDet) and e.arg is B.add(B.identity(n), B.mul(A, C, B.transpose(A)))
+
+
 def test_a_fractional_entrywise_power_keeps_its_scalar_inside():
     s = B.var("s")
     p = B.power(B.mul(s, x()), Fraction(1, 2))
