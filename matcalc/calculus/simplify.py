@@ -83,6 +83,13 @@ def simplify(e: Expr) -> Expr:
     if not e.children:  # a leaf (x, A, I, 2) is its own simplest form: no candidate differs from it
         return e
     best = _simplest(e)
+    if best is not e and isinstance(best, Add):
+        # the winner factored once more: greedy factoring of the candidates can leave a factor that
+        # the chosen form's terms share (s v - s (p.^2 .* v) is s ((1 - p.^2) .* v), the gradient of a
+        # tanh layer under cross-entropy); only factoring, never expanding again
+        again = factor(best)
+        if again is not best and _reading_size(again) < _reading_size(best):
+            best = again
     e._c["s.simplify"] = best
     best._c.setdefault("s.simplify", best)
     return best

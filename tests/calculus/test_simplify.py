@@ -478,6 +478,14 @@ def test_an_exact_polynomial_quotient_is_divided_out(text, wrt, answer):
     assert r.check().ok
 
 
+def test_the_chosen_form_is_factored_once_more_where_its_terms_share_a_factor():
+    """A tanh layer under cross-entropy: s v - s (p.^2 .* v) was the winner of the candidates."""
+    r = matcalc.grad("-t log(sigmoid(v' tanh(W x + b))) - (1 - t) log(1 - sigmoid(v' tanh(W x + b)))", "b",
+                     where="W: matrix(h,d); x: vector(d); v, b: vector(h); t: scalar")
+    assert str(r) == "(sigmoid(p' v) - t) ((1 - p.^2) .* v) where p = tanh(W x + b)"
+    assert r.check().ok
+
+
 def test_an_epsilon_beside_a_sum_of_squares_stays_outside_it():
     r = matcalc.jacobian("x / sqrt(mean(x.^2) + e)", "x", where="e: scalar")
     assert "sum(e + x.^2)" not in str(r)
