@@ -126,6 +126,26 @@ def entrywise_divisor(chain) -> Expr | None:
 ONE_HALF_NEG = Fraction(-1, 2)
 
 
+def entrywise_denominators(chain) -> tuple:
+    """(numerators, denominators) of a product's chain that is one entrywise quotient (a ./ v, 1 ./ x,
+    1 ./ sqrt(x)): a coefficient 1/q is written into the first denominator, a ./ (2 v) rather than
+    (a ./ v) / 2, as the Gaussian variance's gradient is (it reads back as the same node: (2 v).^-1
+    is v.^-1 / 2). ((), ()) for any other chain."""
+    if len(chain) != 1:
+        return (), ()
+    f = chain[0]
+    if type(f) is Pow:
+        d = entrywise_divisor(chain)
+        return ((), (d,)) if d is not None else ((), ())
+    if type(f) is not Hadamard:
+        return (), ()
+    dens = tuple(B.power(g.base, B.num(-g.exp.value)) for g in f.args
+                 if type(g) is Pow and type(g.exp) is Num and g.exp.value < 0)
+    if not dens:
+        return (), ()
+    return tuple(g for g in f.args if not (type(g) is Pow and type(g.exp) is Num and g.exp.value < 0)), dens
+
+
 def folded_power(e: Expr):
     """(k, inner) where the product e = c s^k X.^k / d^k is written c (s X / d).^k: every scalar
     factor a name to the entrywise power's own integer exponent, k or -k. The pseudo-Huber loss's

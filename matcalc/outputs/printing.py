@@ -16,7 +16,7 @@ from ..calculus.simplify import expand
 from ..calculus.size import size as tree_size
 from ..core import build as B
 from ..core.functions import FUNCTIONS
-from ..core.layout import (as_denominator, attention_like, entrywise_divisor, folded_power, inner_pair, is_pi, mean_factors, merged_sums, self_inner,
+from ..core.layout import (as_denominator, attention_like, entrywise_denominators, entrywise_divisor, folded_power, inner_pair, is_pi, mean_factors, merged_sums, self_inner,
                            transposes)
 from ..core.errors import MatcalcError
 from ..language.declarations import GREEK, declarations_of, parse_declarations
@@ -185,6 +185,12 @@ class Printer:
         if divisor is not None:  # mu ./ x, not mu (1 ./ x) (size.py counts the same)
             top = self.juxt(([str(p)] if p != 1 else []) + items)
             return sign + top + " ./ " + self.at(divisor, POW), MUL
+        if q != 1 and p == 1 and not den and self.unit_fraction_as_divisor:
+            nums, dens = entrywise_denominators(chain)
+            if dens:  # a ./ (2 v), not (a ./ v) / 2 (size.py counts the same)
+                top = items + ([" .* ".join(self.at(g, POW) for g in nums)] if nums else [] if items else ["1"])
+                bottom = [self.paren(f"{q} {self.at(dens[0], POW)}")] + [self.at(d, POW) for d in dens[1:]]
+                return sign + self.juxt(top) + "".join(" ./ " + b for b in bottom), MUL
         items += [self.chain_factor(f) for f in chain]
         if den:
             dens = ([str(q)] if q != 1 else []) + [self.at(d, POW) for d in den]

@@ -96,6 +96,20 @@ def test_names_to_an_entrywise_powers_exponent_are_written_inside_it(text, print
     assert matcalc.parse(printed, where="x, a, y: vector(n); delta, s: scalar").node is e.node
 
 
+@pytest.mark.parametrize("text, where, printed", [
+    ("-1/2 sum(log(v)) - 1/2 sum((x - m) .^ 2 ./ v)", "x, m: vector(n); v: vector(n) positive",
+     "((x - m).^2 ./ v - 1) ./ (2 v)"),
+    ("sum(sqrt(v))", "v: vector(n) positive", "1 ./ (2 sqrt(v))"),
+    ("mu sum(log(v)) / 2", "v: vector(n) positive; mu: scalar", "mu ./ (2 v)"),
+])
+def test_a_unit_fraction_before_an_entrywise_quotient_is_written_into_its_denominator(text, where, printed):
+    """The diagonal Gaussian's variance gradient was (((x - m).^2 ./ v - 1) ./ v) / 2."""
+    r = matcalc.grad(text, "v", where=where)
+    assert str(r) == printed
+    assert size(r.node) == len([t for t in _TOKEN.findall(printed) if t not in "(),"])
+    assert matcalc.parse(str(r), where=r.where).node is r.node
+
+
 def test_a_repeated_constant_matrix_is_named():
     r = matcalc.hessian("sum(exp(A diag(x) B))", "x", where="x: vector(m); A: matrix(k,m); B: matrix(m,k)")
     assert str(r).endswith("where P = kron(I_m, ones(m)) .* kron(ones(m), I_m)")
