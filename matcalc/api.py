@@ -50,6 +50,8 @@ def prepare(expr, wrt: str, where=None, order: int = 1, want_scalar: bool = Fals
     """
     if not isinstance(wrt, str):
         raise MatcalcError(f"the variable must be given by its name, not {wrt!r}")
+    if isinstance(expr, Expression) and expr.open_identity is not None:
+        raise expr.open_identity  # (read again under new declarations, its I would print with the size it made up)
     if isinstance(expr, Expression) and where is not None:
         # new declarations for an expression: read its text under them; a name they leave out keeps
         # the kind and properties the expression gave it (a vector A stays a vector, whatever its
@@ -61,8 +63,6 @@ def prepare(expr, wrt: str, where=None, order: int = 1, want_scalar: bool = Fals
         expr = str(expr)
     decls = parse_declarations(where)  # (read once: parse takes them as they are)
     f = parse(expr, where=decls, want_scalar=want_scalar)
-    if f.open_identity is not None:
-        raise f.open_identity
     if want_scalar and f.node.shape != SCALAR:
         undeclared = [part for part in f.inferred.split("; ") if part and part.split(":")[0] not in decls]
         read = f" (the undeclared names were read as {'; '.join(undeclared)}: declare those that stand for " \
@@ -70,6 +70,8 @@ def prepare(expr, wrt: str, where=None, order: int = 1, want_scalar: bool = Fals
         raise MatcalcError(f"the {question} needs a scalar function, but this one is {shape_words(f.node.shape)}"
                            f"{read}; use jacobian() for vector and matrix functions")
     x = find_variable(f.node, wrt, decls, f.context)
+    if f.open_identity is not None:  # (after the errors about the question itself: no variable, no scalar)
+        raise f.open_identity
     if "orthogonal" in x.props:
         f = f.variant(wrt, (x.props - {"orthogonal"}) | {"invertible"})
         x = find_variable(f.node, wrt, decls, f.context)
@@ -400,6 +402,8 @@ def several(wrt, distinct: bool = True) -> tuple | None:
 
 def _function(expr, where) -> Expression:
     """The scalar function of a several-variable request (read as one where names allow)."""
+    if isinstance(expr, Expression) and expr.open_identity is not None:
+        raise expr.open_identity  # (read again under new declarations, its I would print with the size it made up)
     if isinstance(expr, Expression) and where is not None:
         expr = str(expr)  # new declarations for an expression: read its text under them
     return parse(expr, where=where, want_scalar=True)

@@ -102,11 +102,17 @@ def _open_identity(ctx, node, context):
     fixed = {f for d in var_dims for f in d.split("*")}
     fixed |= {part for w in re.findall(r"[A-Za-z_]\w*", ctx.text) for part in w.split("_")}  # (I_k, ones(k))
     for start, n in ctx.identities:
-        if isinstance(n, str) and not all(f in fixed for f in n.split("*")):
-            sizes = sorted(d for d in var_dims if "*" not in d)
-            eg = f"I_{sizes[0]} or eye({sizes[0]})" if sizes else "I_n or eye(n)"
+        # (a number in a size is fixed: kron(eye(2), A) + I has the size 2*n)
+        if isinstance(n, str) and not all(f in fixed or f.isdigit() for f in n.split("*")):
+            names = {v.name for v in list(node.walk()) + list(context) if type(v) is Var}
+            sizes = sorted(d for d in var_dims if "*" not in d and d not in names)
+            if sizes:
+                eg = f"eye({sizes[0]})" if "_" in sizes[0] else f"I_{sizes[0]} or eye({sizes[0]})"
+                eg = f"with the size you mean, {eg}"
+            else:
+                eg = "with its size, I_n or eye(n) for a size n"
             err = ParseError(f"nothing in the formula fixes the size of this I, so it would have a size of its own "
-                             f"that no variable has: write it with the size you mean, {eg}", ctx.text, start)
+                             f"that no variable has: write it {eg}", ctx.text, start)
             return in_source(err, ctx.text) if getattr(ctx.text, "source", None) is not None else err
     return None
 

@@ -1290,3 +1290,32 @@ def test_an_identity_with_its_size_written_is_differentiated(text):
 
 def test_an_expression_alone_keeps_an_identity_of_its_own_size():
     assert str(matcalc.parse("2 I")) == "2 I_k"
+
+
+@pytest.mark.parametrize("text, wrt, where", [
+    ("logdet(kron(eye(2), A) + I)", "A", "A: matrix(n,n)"),
+    ("vec(X)' (kron(eye(2), A) + I) vec(X)", "X", "A: matrix(n,n); X: matrix(n,2)"),
+    ("logdet(vec(X) vec(X)' + I)", "X", "X: matrix(2,n)"),
+])
+def test_an_identity_sized_by_a_number_times_a_size_is_differentiated(text, wrt, where):
+    """kron(eye(2), A) + I fixes the size of I as 2*n: the number in it is fixed too."""
+    assert matcalc.grad(text, wrt, where=where).check().ok
+
+
+@pytest.mark.parametrize("where, advice", [("x: vector(n_x); s: scalar", "eye(n_x)"),
+                                           ("x: vector(m); n, s: scalar", "I_m or eye(m)"),
+                                           ("s: scalar; x: vector(3)", "I_n or eye(n) for a size n")])
+def test_the_refusal_of_a_sizeless_identity_suggests_a_size_that_reads(where, advice):
+    with pytest.raises(ParseError, match=re.escape(advice)):
+        matcalc.grad("x'x + logdet(s I)", "s", where=where)
+
+
+def test_a_question_that_cannot_be_asked_is_refused_before_a_sizeless_identity():
+    with pytest.raises(MatcalcError, match="not a variable"):
+        matcalc.grad("logdet(s I)", "x", where="s: scalar")
+
+
+def test_an_expression_with_a_sizeless_identity_is_refused_under_new_declarations_too():
+    """Read again under where=..., its I printed as I_k, which looked like a size the person typed."""
+    with pytest.raises(ParseError, match="fixes the size of this I"):
+        matcalc.grad(matcalc.parse("logdet(s I)"), "s", where="s: scalar")
