@@ -187,12 +187,10 @@ def _rotated_update(x: Expr):
     with W^1/2 W^1/2 = W (the Laplace approximation's B in a Gaussian process), whose gradient needs
     no square roots. None where no rotation merges (or a factor is not square: the identity's size
     would change)."""
-    if not (isinstance(x, Add) and len(x.args) == 2):
+    update = _identity_plus_product(x)
+    if update is None:
         return None
-    rest = [t for t in x.args if not isinstance(t, Identity)]
-    if len(rest) != 1 or not isinstance(rest[0], Mul):
-        return None
-    c, s, ch = rest[0].split()
+    c, s, ch = update
     if len(ch) < 3 or not all(f.shape[0] == f.shape[1] for f in ch):
         return None
     for i in range(1, len(ch)):
@@ -202,16 +200,24 @@ def _rotated_update(x: Expr):
     return None
 
 
-def _rank_one_update(x: Expr):
-    """det(I + c u v') = 1 + c v'u (the matrix determinant lemma) for an identity plus one outer
-    product (u and v columns, c scalar factors): its gradient in u is v / (1 + v'u), where the
-    determinant kept whole gives det(u v' + I) (v u' + I)^-1 v. None for any other x."""
+def _identity_plus_product(x: Expr):
+    """(c, scalars, chain) where x = I + c scalars chain, one product beside the identity; else None."""
     if not (isinstance(x, Add) and len(x.args) == 2):
         return None
     rest = [t for t in x.args if not isinstance(t, Identity)]
     if len(rest) != 1 or not isinstance(rest[0], Mul):
         return None
-    c, s, ch = rest[0].split()
+    return rest[0].split()
+
+
+def _rank_one_update(x: Expr):
+    """det(I + c u v') = 1 + c v'u (the matrix determinant lemma) for an identity plus one outer
+    product (u and v columns, c scalar factors): its gradient in u is v / (1 + v'u), where the
+    determinant kept whole gives det(u v' + I) (v u' + I)^-1 v. None for any other x."""
+    update = _identity_plus_product(x)
+    if update is None:
+        return None
+    c, s, ch = update
     for i in range(1, len(ch)):
         if ch[i - 1].shape[1] == 1:  # u = ch[:i] (a column), v' = ch[i:] (a row)
             return add(ONE, mul(num(c), *s, mul(*ch[i:]), mul(*ch[:i])))
