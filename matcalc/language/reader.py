@@ -106,9 +106,13 @@ def _open_identity(ctx, node, context):
         if isinstance(n, str) and not all(f in fixed or f.isdigit() for f in n.split("*")):
             names = {v.name for v in list(node.walk()) + list(context) if type(v) is Var}
             sizes = sorted(d for d in var_dims if "*" not in d and d not in names)
+            numbers = sorted({d for v in list(node.walk()) + list(context) if type(v) is Var
+                              for d in v.shape if isinstance(d, int) and d > 1})
             if sizes:
                 eg = f"eye({sizes[0]})" if "_" in sizes[0] else f"I_{sizes[0]} or eye({sizes[0]})"
                 eg = f"with the size you mean, {eg}"
+            elif numbers:  # (x: vector(3))
+                eg = f"with the size you mean, eye({numbers[0]})"
             else:
                 eg = "with its size, I_n or eye(n) for a size n"
             err = ParseError(f"nothing in the formula fixes the size of this I, so it would have a size of its own "

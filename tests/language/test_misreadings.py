@@ -1304,7 +1304,8 @@ def test_an_identity_sized_by_a_number_times_a_size_is_differentiated(text, wrt,
 
 @pytest.mark.parametrize("where, advice", [("x: vector(n_x); s: scalar", "eye(n_x)"),
                                            ("x: vector(m); n, s: scalar", "I_m or eye(m)"),
-                                           ("s: scalar; x: vector(3)", "I_n or eye(n) for a size n")])
+                                           ("s: scalar; x: vector(3)", "eye(3)"),
+                                           ("s, x: scalar", "I_n or eye(n) for a size n")])
 def test_the_refusal_of_a_sizeless_identity_suggests_a_size_that_reads(where, advice):
     with pytest.raises(ParseError, match=re.escape(advice)):
         matcalc.grad("x'x + logdet(s I)", "s", where=where)
