@@ -931,7 +931,7 @@ def _rewrite_node(n: Expr) -> Expr:
         if r is not None:
             return _rewrite_node(r) if isinstance(r, (Mul, Hadamard)) else r
     if isinstance(n, Mul):
-        r = _reduce_inner(n) or _quotient_split(n) or _exact_quotient(n)
+        r = _reduce_inner(n) or _quotient(n)
         if r is not None:
             return r
         n = _sign_normal(n)
@@ -945,7 +945,7 @@ def _rewrite_node(n: Expr) -> Expr:
         n = _softmax_of_columns(n)
         if not isinstance(n, Hadamard):
             return n
-        r = _scaled_rows_or_columns(n) or _diagonal_of_scaled_product(n) or _quotient_split(n) or _exact_quotient(n)
+        r = _scaled_rows_or_columns(n) or _diagonal_of_scaled_product(n) or _quotient(n)
         if r is not None:
             return r
         n = _rewrite_sigmoid_factors(list(n.args), B.hadamard) or n
@@ -1413,21 +1413,31 @@ def _norms_negated(others: list, a: Add):
     return [B.transform(g, lambda m: neg if m is a else (negt if m is at else m)) for g in others]
 
 
-def _quotient_split(n: Expr):
-    """(r + c d) ./ d written r ./ d + c where the numerator holds the denominator's terms c times:
-    the complementary log-log score (exp(-q) + y - 1) .* q ./ (1 - exp(-q)) is
-    q .* (y ./ (1 - exp(-q)) - 1), and the same for a product of scalars. The inverse of
-    _over_one_denominator, and like it taken only where shorter. None where nothing applies."""
-    if type(n) is Mul and n.split()[2]:
-        return None  # (a matrix chain: a scalar quotient only)
+def _quotient(n: Expr):
+    """A product of scalars or an elementwise product with one sum for denominator, N / D, rewritten
+    where shorter: split (_quotient_split) or divided exactly (_exact_quotient). None otherwise."""
     factors, make = _scalar_factors(n)
     dens = [f for f in factors if type(f) is Pow and type(f.base) is Add and type(f.exp) is Num and f.exp.value == -1]
     if len(dens) != 1:
         return None
-    den = dens[0]
+    tops = [f for f in factors if type(f) is Add]
+    if not tops:
+        return None
+    if not (type(n) is Mul and n.split()[2]):  # (the split is for a scalar quotient only)
+        r = _quotient_split(n, factors, make, dens[0], tops)
+        if r is not None:
+            return r
+    return _exact_quotient(n, factors, make, dens[0], tops)
+
+
+def _quotient_split(n: Expr, factors, make, den: Pow, tops: list):
+    """(r + c d) ./ d written r ./ d + c where the numerator holds the denominator's terms c times:
+    the complementary log-log score (exp(-q) + y - 1) .* q ./ (1 - exp(-q)) is
+    q .* (y ./ (1 - exp(-q)) - 1), and the same for a product of scalars. The inverse of
+    _over_one_denominator, and like it taken only where shorter. None where nothing applies."""
     d_terms = [B.split_coeff(t) for t in den.base.args]
-    for top in factors:
-        if type(top) is not Add or len(top.args) <= len(d_terms):
+    for top in tops:
+        if len(top.args) <= len(d_terms):
             continue
         coeffs = {}
         for t in top.args:
@@ -1453,29 +1463,25 @@ def _quotient_split(n: Expr):
 QUOTIENT_STEPS = 32
 
 
-def _exact_quotient(n: Expr):
+def _exact_quotient(n: Expr, factors, make, den: Pow, tops: list):
     """N / D written as the polynomial quotient Q where D divides N exactly, N and D sums of
     products of powers of the same factors: (s (s - 1) + t (1 - t)) / (s - t) is s + t - 1, the
     cumulative-logit (ordinal) score, as s (1 - s) - t (1 - t) = (s - t) (1 - s - t); entry by entry
-    too. Multivariate division by one divisor in a lexicographic order: exact exactly when it ends
-    with no remainder, so the rewrite is an identity. Taken only where shorter; None otherwise."""
-    factors, make = _scalar_factors(n)  # (a product's matrix chain stays as it is: (...) x / (s - t))
-    dens = [f for f in factors if type(f) is Pow and type(f.base) is Add and type(f.exp) is Num and f.exp.value == -1]
-    if len(dens) != 1:
-        return None
-    den = dens[0]
+    too, and a product's matrix chain stays as it is ((...) x / (s - t)). Multivariate division by
+    one divisor in a lexicographic order: exact exactly when it ends with no remainder, so the
+    rewrite is an identity. Taken only where shorter; None otherwise."""
     elementwise = type(n) is Hadamard
     d = _polynomial(den.base, elementwise)
     if d is None or len(d) < 2:
         return None
-    order = sorted({a for m in d for a, _ in m}, key=lambda a: a.key)
-    for top in factors:
-        if type(top) is not Add:
-            continue
+    in_d = {a for m in d for a, _ in m}
+    order = sorted(in_d, key=lambda a: a.key)
+    for top in tops:
         p = _polynomial(expand(top), elementwise)
-        if p is None or not {a for m in p for a, _ in m} >= set(order):
+        in_p = {a for m in p for a, _ in m} if p is not None else set()
+        if p is None or not in_p >= in_d:
             continue
-        q = _divided(p, d, order + sorted({a for m in p for a, _ in m} - set(order), key=lambda a: a.key))
+        q = _divided(p, d, order + sorted(in_p - in_d, key=lambda a: a.key))
         if q is None:
             continue
         times = B.hadamard if elementwise else B.mul
@@ -1501,12 +1507,14 @@ def _polynomial(e: Expr, elementwise: bool):
                 return None  # (a scalar times an array: not one algebra)
             else:
                 fs = rest.args if type(rest) is Hadamard else (rest,)
+        elif rest.shape != SCALAR:
+            return None
+        elif type(rest) is Mul:
+            c1, fs, chain = rest.split()
+            if chain or c1 != 1:
+                return None
         else:
-            if rest.shape != SCALAR:
-                return None
-            fs = () if rest is B.ONE else rest.split()[1] if type(rest) is Mul else (rest,)
-            if type(rest) is Mul and (rest.split()[2] or rest.split()[0] != 1):
-                return None
+            fs = () if rest is B.ONE else (rest,)
         mono: dict = {}
         for f in fs:
             b, k = (f.base, f.exp.value) if type(f) is Pow and type(f.exp) is Num else (f, FRACTION_ONE)

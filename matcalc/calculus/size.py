@@ -159,8 +159,9 @@ def _mul_written_out(e: Mul) -> int:
         top = (1 if p != 1 or not n_items else 0) + items
         return sign + top + 1 + (1 if q != 1 else 0) + sum(dens)
     if q != 1:  # 1/2 x' y is written x' y / 2 (the text printer's unit_fraction_as_divisor)
-        if p == 1 and entrywise_denominators(chain)[1]:  # a ./ (2 v), 1 ./ (2 x), mu ./ (2 x)
-            return sign + items + 1 - (1 if not entrywise_denominators(chain)[0] and n_items > 1 else 0)
+        nums, quotient = entrywise_denominators(chain) if p == 1 else ((), ())
+        if quotient:  # a ./ (2 v), 1 ./ (2 x), mu ./ (2 x)
+            return sign + items + 1 - (1 if not nums and n_items > 1 else 0)
         return sign + (2 if p == 1 and n_items else 3) + items
     if (p != 1 or n_items > 1) and entrywise_divisor(chain) is not None:
         return sign + (1 if p != 1 else 0) + items - 1  # mu ./ x, not mu (1 ./ x)
