@@ -77,12 +77,26 @@ def _protect_negative_expression(argv: list) -> tuple:
     return out, saved
 
 
+def _refuse_extra_arguments(parser: argparse.ArgumentParser, expr: str, extra: list) -> None:
+    """Arguments the parser did not take. An option it does not know (`--wrtt x`, `-w x`) keeps
+    argparse's message; otherwise the words are most often the rest of an expression typed without
+    quotes, which the shell split at its spaces (`matcalc x + y --wrt x`): the message says to quote it."""
+    if any(a.startswith("--") or (len(a) == 2 and a[0] == "-" and a[1].isalpha()) for a in extra):
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    typed = " ".join([expr, *extra])
+    parser.error(f"the expression came as {len(extra) + 1} arguments: the shell splits an expression at its spaces "
+                 f"unless it is quoted; write it in quotes, as in matcalc \"{typed}\"")
+
+
 def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["serve"]:  # `matcalc serve [--port N] [--open]`: the local web page
         return _engine(".web.server").main(argv[1:])
     argv, saved = _protect_negative_expression(argv)
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        _refuse_extra_arguments(parser, saved.get(args.expr, args.expr), [saved.get(a, a) for a in extra])
     args.expr = saved.get(args.expr, args.expr)
     # repeated options add up (the last one alone used to win: a second --where dropped the first's properties)
     args.where = "; ".join(args.where) if args.where else None

@@ -315,6 +315,29 @@ def test_expression_starting_with_a_minus_is_not_taken_for_an_option(cli):
     assert lines(out)["grad f"] == str(matcalc.grad("-exp(-x'x)", "x"))
 
 
+def test_an_expression_typed_without_quotes_is_refused_with_the_quoted_form(cli):
+    code, out, err = cli("x", "+", "y", "--wrt", "x")
+    assert code == 2 and out == ""
+    assert "came as 3 arguments" in err and 'matcalc "x + y"' in err
+
+
+def test_an_unquoted_expression_starting_with_a_minus_is_quoted_back_as_typed(cli):
+    code, _, err = cli("-x", "-", "y", "--wrt", "x")
+    assert code == 2
+    assert 'matcalc "-x - y"' in err and "@matcalc" not in err
+
+
+def test_an_unknown_short_option_after_the_expression_is_named_as_typed(cli):
+    code, _, err = cli("x'x", "-w", "x")
+    assert code == 2
+    assert "unrecognized arguments: -w x" in err and "@matcalc" not in err
+
+
+def test_an_unknown_long_option_keeps_the_usage_error(cli):
+    code, _, err = cli("x'x", "--wrtt", "x")
+    assert code == 2 and "unrecognized arguments: --wrtt x" in err
+
+
 # ---------------------------------------------------------------------------- parse-only mode
 
 def test_without_wrt_prints_text_latex_and_shape(cli):
