@@ -554,6 +554,17 @@ def test_a_module_prefix_says_to_write_the_bare_function(text, fn):
     assert f"without the module prefix: {fn}(...)" in str(error(ParseError, text))
 
 
+@pytest.mark.parametrize("text", ["x[0]", "X[:, 1]", "(A x)[0]", "x[i]", "X[i, j]"])
+def test_numpy_indexing_says_a_formula_is_in_whole_arrays(text):
+    assert "indexing and slicing" in str(error(ParseError, text))
+
+
+@pytest.mark.parametrize("text", ["[x + y]", "A [x + y]"])
+def test_square_brackets_for_grouping_say_to_use_parentheses(text):
+    msg = str(error(ParseError, text))
+    assert "use parentheses" in msg and "indexing" not in msg
+
+
 def test_a_method_call_says_to_write_a_call():
     assert "write calls, as inv(X)" in str(error(ParseError, "X.inv()"))
 
