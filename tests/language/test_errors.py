@@ -126,9 +126,9 @@ def test_single_bar_suggests_the_norm_and_abs():
     assert "||x||" in msg and "abs" in msg
 
 
-def test_square_brackets_suggest_parentheses():
+def test_square_brackets_after_a_name_point_at_the_bracket_as_indexing():
     e = parse_error("x[1]")
-    assert "parenthes" in str(e)
+    assert "indexing" in str(e)
     assert caret_target(e) == "["
 
 
