@@ -41,13 +41,13 @@ def record(cls):
 
     def __init__(self, *args, **kw):
         if not kw and len(args) <= len(names):  # (the usual call, Decl(name, kind, dims, props): no dict)
-            for n, v in zip(names, args):
-                object.__setattr__(self, n, v)
+            fields = self.__dict__  # (written directly: __setattr__ refuses, and is slower field by field)
+            fields.update(zip(names, args))
             for n in names[len(args):]:
                 d = defaults.get(n, _MISSING)
                 if d is _MISSING:
                     raise TypeError(f"{cls.__name__}: missing argument {n!r}")
-                object.__setattr__(self, n, d.make() if isinstance(d, factory) else d)
+                fields[n] = d.make() if isinstance(d, factory) else d
             return
         if len(args) > len(names):
             raise TypeError(f"{cls.__name__} takes at most {len(names)} arguments ({len(args)} given)")

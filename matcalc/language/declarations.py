@@ -334,10 +334,58 @@ def check_name(name: str, role: str = "") -> None:
                                f"be {'declared as a name' if not role else 'used as a name'}: choose another name")
 
 
+#: one declaration in the plain form most take, `x, y: vector(n)`, `A: matrix(m,n) symmetric`,
+#: `c: scalar`: names without braces or backslashes, a kind word, its sizes, properties
+_PLAIN_NAME = r"[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)?"
+_PLAIN_DECLARATION = re.compile(
+    rf"\s*({_PLAIN_NAME}(?:\s*,\s*{_PLAIN_NAME})*)\s*:\s*(scalar|vector|matrix)\s*(?:\(([^()]*)\))?"
+    rf"((?:\s+(?:{'|'.join(PROPS)}))*)\s*")
+
+
+def _plain_declarations(text: str) -> dict | None:
+    """The declarations of a `where` string whose every item has the plain form, read by one
+    expression each; None for any other string (sizes as papers write them, memberships, LaTeX or
+    Greek letters, a comma between declarations), which the general reader below takes. What this
+    returns, and every error it raises, is what the general reader gives for the same string: it
+    skips only the rewriting that leaves a plain item as it is."""
+    out: dict = {}
+    for raw in _ITEMS.split(text):
+        if not raw.strip():
+            continue
+        m = _PLAIN_DECLARATION.fullmatch(raw)
+        if m is None:
+            return None
+        names_part, kind, dimtext, prop_words = m.groups()
+        props = set(prop_words.split())
+        if "positive" in props and "symmetric" in props:
+            return None  # (refused below, with what to write)
+        item = raw.strip()
+        names = [n.strip() for n in names_part.split(",")]
+        for n in names:
+            check_name(n)
+        dims = None if dimtext is None else [_dim(t, item) for t in dimtext.split(",")]
+        for n in names:
+            d = _dims_for(kind, dims, n, item)
+            decl = Decl(n, kind, d, _close_props(props, kind, d, n))
+            if n in out and out[n] != decl:
+                raise DeclarationError(f"conflicting declarations of {n}: {out[n].describe()} and {decl.describe()}")
+            out[n] = decl
+    return out
+
+
 @lru_cache(maxsize=256)
 def _parse_declaration_text(text: str) -> dict:
     """The declarations of a `where` string, read once per string: one request reads its `where`
     more than once (parse, then the variable's lookup), and a Decl is immutable."""
+    if text.isascii():
+        plain = _plain_declarations(text)
+        if plain is not None:
+            return plain
+    return _general_declarations(text)
+
+
+def _general_declarations(text: str) -> dict:
+    """The declarations of any `where` string (the plain ones too: what _plain_declarations gives)."""
     out: dict = {}
     if not text.isascii():  # λ: scalar, λ₁: scalar, Σ: matrix(n,n) spd
         text = _SUPERSCRIPT_RUN.sub(_superscript_space, text)  # x ∈ ℝⁿ, S ∈ ℝⁿˣⁿ
