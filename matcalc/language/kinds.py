@@ -245,8 +245,11 @@ def typecheck(syn: Syn, text: str, decls: dict, want_scalar: bool = False):
             break  # every name as it looks: nothing else is as cheap
         expand(cost, state, range(len(names)), same_cost_only=True)  # readings of the same cost
     if not found and not_scalar is not None:
-        found.append(not_scalar)
-    elif found and not_scalar is not None and not_scalar[0] <= found[0][0] and any(
+        # no reading is a scalar: the text is read as the question without a scalar reads it, ties
+        # between its readings refused there too (u v + w by u, from the command line, took the first
+        # of u a scalar and v a scalar, whose Jacobians are v and v I)
+        return typecheck(syn, text, decls, want_scalar=False)
+    if found and not_scalar is not None and not_scalar[0] <= found[0][0] and any(
             not is_greek(n) and found[0][1][n] != look[n] for n in names):
         # (x - mu) / sigma by x: the scalar reading makes x a scalar against its look, which only a
         # Greek name's weak look may be (theta' Sigma theta): refused, not guessed

@@ -16,9 +16,9 @@ def kinds(text, where=None) -> str:
     return matcalc.parse(text, where=where).inferred
 
 
-def err(cls, text, where=None) -> str:
+def err(cls, text, where=None, **question) -> str:
     with pytest.raises(cls) as info:
-        matcalc.parse(text, where=where)
+        matcalc.parse(text, where=where, **question)
     return str(info.value)
 
 
@@ -61,6 +61,19 @@ def test_kinds_follow_from_use(text, name, kind):
 def test_two_readings_are_refused_with_both_and_the_declarations():
     msg = err(ShapeError, "u v + w")
     assert "two ways" in msg and "u: scalar" in msg and "v: scalar" in msg and "where=" in msg
+
+
+@pytest.mark.parametrize("question", [{}, {"want_scalar": True}])
+def test_two_readings_are_refused_whether_or_not_the_question_wants_a_scalar(question):
+    # (a gradient asks for a scalar reading first; where none is a scalar, ties are refused as for a Jacobian)
+    assert "two ways" in err(ShapeError, "u v + w", **question)
+
+
+def test_cli_refuses_two_readings_of_a_non_scalar_function_as_its_jacobian_does(capsys):
+    from matcalc.cli import main
+    for flags in ([], ["--jacobian"]):
+        assert main(["u v + w", "--wrt", "u", *flags]) == 2
+        assert "two ways" in capsys.readouterr().err
 
 
 def test_the_declaration_from_the_refusal_picks_a_reading():
