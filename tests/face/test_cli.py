@@ -333,6 +333,11 @@ def test_an_unknown_short_option_after_the_expression_is_named_as_typed(cli):
     assert "unrecognized arguments: -w x" in err and "@matcalc" not in err
 
 
+def test_an_unquoted_minus_term_that_looks_like_an_option_says_to_quote_the_expression(cli):
+    code, _, err = cli("x", "-y", "--wrt", "x")
+    assert code == 2 and "unrecognized arguments: -y" in err and 'matcalc "x -y"' in err
+
+
 def test_an_unknown_long_option_keeps_the_usage_error(cli):
     code, _, err = cli("x'x", "--wrtt", "x")
     assert code == 2 and "unrecognized arguments: --wrtt x" in err
