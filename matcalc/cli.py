@@ -81,12 +81,12 @@ def _refuse_extra_arguments(parser: argparse.ArgumentParser, expr: str, extra: l
     """Arguments the parser did not take. An option it does not know (`--wrtt x`, `-w x`) keeps
     argparse's message; otherwise the words are most often the rest of an expression typed without
     quotes, which the shell split at its spaces (`matcalc x + y --wrt x`): the message says to quote it."""
+    typed = " ".join([expr, *extra])
     if any(a.startswith("--") for a in extra):
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if any(len(a) == 2 and a[0] == "-" and a[1].isalpha() for a in extra):  # (-w x, or x -y unquoted)
         parser.error(f"unrecognized arguments: {' '.join(extra)} (if they are part of the expression, quote "
-                     f"the whole expression: matcalc \"{' '.join([expr, *extra])}\")")
-    typed = " ".join([expr, *extra])
+                     f"the whole expression: matcalc \"{typed}\")")
     parser.error(f"the expression came as {len(extra) + 1} arguments: the shell splits an expression at its spaces "
                  f"unless it is quoted; write it in quotes, as in matcalc \"{typed}\"")
 

@@ -364,13 +364,21 @@ def _plain_declarations(text: str) -> dict | None:
         for n in names:
             check_name(n)
         dims = None if dimtext is None else [_dim(t, item) for t in dimtext.split(",")]
-        for n in names:
-            d = _dims_for(kind, dims, n, item)
-            decl = Decl(n, kind, d, _close_props(props, kind, d, n))
-            if n in out and out[n] != decl:
-                raise DeclarationError(f"conflicting declarations of {n}: {out[n].describe()} and {decl.describe()}")
-            out[n] = decl
+        _declare(out, names, kind, dims, props, item)
     return out
+
+
+def _declare(out: dict, names: list, kind, dims, props: set, item: str) -> None:
+    """Add one item's declarations to `out` (both readers end here): each name's kind (by its look
+    where the item gives none), dimensions and closed properties; a name declared twice otherwise
+    is refused."""
+    for n in names:
+        k = kind or default_kind(n)
+        d = _dims_for(k, dims, n, item)
+        decl = Decl(n, k, d, _close_props(props, k, d, n))
+        if n in out and out[n] != decl:
+            raise DeclarationError(f"conflicting declarations of {n}: {out[n].describe()} and {decl.describe()}")
+        out[n] = decl
 
 
 @lru_cache(maxsize=256)
@@ -406,14 +414,7 @@ def _general_declarations(text: str) -> dict:
         for n in names:
             check_name(n)
         decl_kind, dims, props = _parse_spec(_as_kind(_plain_properties(spec.strip(), item), item), item)
-        for n in names:
-            kind = decl_kind or default_kind(n)
-            d = _dims_for(kind, dims, n, item)
-            pr = _close_props(props, kind, d, n)
-            decl = Decl(n, kind, d, pr)
-            if n in out and out[n] != decl:
-                raise DeclarationError(f"conflicting declarations of {n}: {out[n].describe()} and {decl.describe()}")
-            out[n] = decl
+        _declare(out, names, decl_kind, dims, props, item)
     return out
 
 
