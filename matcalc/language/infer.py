@@ -1145,11 +1145,12 @@ class Ctx(DimSpace, NameRules):
             first = nonscalar[0]
             spread = [t for _, t in terms if self.is_scalar(t) and t.op != "num"]
             # a scalar made of the very names it is added to (x - mean(x), W x - logsumexp(W x)) has no
-            # other reading: that name as a scalar would make it trivial, so it is broadcast
+            # other reading: that name as a scalar would make it trivial, so it is broadcast. Only the
+            # names the array's shape rests on count (its dep): in ||w||^2 + C sum(w), w is inside a
+            # sum, and C alone makes the term an array, so the norm is not spread over C's guess
             onto = frozenset().union(*(t.dep for t in nonscalar))
-            onto_names = frozenset().union(*(_undeclared_in(t) for t in nonscalar))
             own = [_undeclared_in(t) for t in spread]
-            own = [names for names in own if names and names <= onto_names]
+            own = [names for names in own if names and names <= onto]
             # (once one such scalar is broadcast, the other names are added to a vector, not given way)
             lone = [] if own else [t for t in nonscalar if t.op == "var" and t.soft]
             if len(lone) < len(nonscalar):  # W x + b - y: y is added to W x, an array; it has no way to give
@@ -1176,10 +1177,11 @@ class Ctx(DimSpace, NameRules):
                     raise refusal
             if spread and not own and not lone and not self.spread_ok and all(t.dep for t in nonscalar) \
                     and all(self._array_only_by_coefficients(t) for t in nonscalar) \
-                    and not any(self._declared_scalar_in(t) for t in spread):
+                    and not any(self._declared_scalar_in(t) and not _undeclared_in(t) for t in spread):
                 # ||y - X w||^2 + c ||w||^2: c ||w||^2 is an array only because c looks like a vector, and
                 # the norm would be added to its every entry; a guessed kind never causes broadcasting (a
-                # declared scalar is added on purpose: X w + b, b: scalar)
+                # declared scalar is added on purpose: X w + b, b: scalar; but not a term that only uses
+                # one beside undeclared names: N/2 log(s2) + ||y - X b||^2 / (2 s2), s2: scalar)
                 names = ", ".join(sorted(frozenset().union(*(t.dep for t in nonscalar))))
                 raise self._spread_refused(f"cannot add {self.src(spread[0])} (a scalar) to {self.src(first)} "
                                            f"({self.show(first)}), which is not a scalar only by the guessed kinds "

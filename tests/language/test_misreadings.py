@@ -751,6 +751,21 @@ def test_a_coefficient_of_a_scalar_term_beside_another_scalar_term_is_a_scalar(t
     assert f"{name}: scalar" in matcalc.parse(text).inferred
 
 
+@pytest.mark.parametrize("text, name", [("||w||^2 + K sum(w)", "K"), ("||w||^2 + K sum(X w)", "K"),
+                                        ("tr(W) + K sum(W)", "K"),
+                                        ("1/2 ||w||^2 + C sum(relu(1 - y .* (X w)))", "C")])
+def test_a_coefficient_of_a_sum_of_the_names_of_the_other_term_is_a_scalar(text, name):
+    # the SVM primal read C as a matrix and added the norm to its every entry: w inside sum(...) was
+    # taken for a name the array rests on, as x in x - mean(x)
+    assert f"{name}: scalar" in matcalc.parse(text).inferred
+
+
+def test_a_term_using_a_declared_scalar_beside_undeclared_names_is_not_spread_over_a_guess():
+    # N was read as a matrix, with the norm over s2 added to its every entry (s2 declared for the variance)
+    e = matcalc.parse("N/2 log(s2) + ||y - X b||^2 / (2 s2)", where="s2: scalar")
+    assert "N: scalar" in e.inferred and e.shape == ()
+
+
 def test_a_scalar_term_is_not_added_to_a_term_that_is_an_array_only_by_a_guessed_kind():
     with pytest.raises(matcalc.ShapeError, match=re.escape("not a scalar only by the guessed kinds of T")):
         matcalc.parse("T ||w||^2 + ||y - X w||^2")  # (T, the transpose's letter, is never read as a scalar)
