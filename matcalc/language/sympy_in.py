@@ -320,6 +320,7 @@ def _index_sum(rd, e):
     # SymPy's converter reads x[i, 0]*x[i, 0] but not x[i, 0]**2: write integer powers as products
     body = e.function.replace(lambda t: t.is_Pow and t.exp.is_Integer and 1 < t.exp <= 8,
                               lambda t: sympy.Mul(*[t.base] * int(t.exp), evaluate=False))
+    _refuse_terms_without_the_index(e)
     try:
         m = sympy.MatrixExpr.from_index_summation(sympy.Sum(body, *e.limits))
     except Exception:  # SymPy could not read the index pattern: no matrix form
@@ -333,6 +334,22 @@ def _index_sum(rd, e):
         raise NotSupportedError(f"the sum {_show(e)} is a matrix entry, not a scalar: matcalc works with whole "
                                 f"matrices")
     return rd.read(m)
+
+
+def _refuse_terms_without_the_index(e) -> None:
+    """SymPy's from_index_summation drops a sum over an index that a term does not carry:
+    Sum(c, (k, 1, 5)) came back as c, not 5 c. Every term must hold every summation index in a
+    matrix entry (x[i, 0] y[i, 0]); anything else is refused rather than read as a different number."""
+    for term in sympy.Add.make_args(sympy.expand(e.function)):
+        carried = set()
+        for m in term.atoms(MatrixElement):
+            carried |= set().union(*(sympy.sympify(j).free_symbols for j in m.indices))
+        for limit in e.limits:
+            if limit[0] not in carried:
+                raise NotSupportedError(
+                    f"the sum {_show(e)} runs over {limit[0]}, which the term {_show(term)} does not carry as a "
+                    f"matrix index: matcalc reads a SymPy Sum only as the index form of a matrix expression "
+                    f"(x[i, 0] y[i, 0] summed over i is x' y); write the product or the count (n c) itself")
 
 
 def _elementwise(rd, e):

@@ -140,6 +140,9 @@ def test_the_function_can_be_differentiated_and_evaluated():
     (lambda: sympy.exp(X), r"not elementwise .*X.applyfunc\(exp\)"),
     (lambda: sympy.log(X), "not elementwise"),
     (lambda: sympy.Sum(x[sympy.Symbol("i"), 0], (sympy.Symbol("i"), 0, n - 1)), r"OneMatrix\(1, n\)\*x"),
+    (lambda: sympy.Sum(c, (sympy.Symbol("k"), 1, 5)), "does not carry"),  # (was c, not 5 c)
+    (lambda: sympy.Sum(c, (sympy.Symbol("i"), 0, n - 1)), "does not carry"),
+    (lambda: sympy.Sum(x[sympy.Symbol("i"), 0] + c, (sympy.Symbol("i"), 0, n - 1)), "the term c does not carry"),
     (lambda: sympy.Symbol("x y"), "not a name"),
     (lambda: sympy.MatrixSymbol("I", n, n), "reserved"),
     (lambda: sympy.Trace(X) + sympy.Symbol("X"), "two shapes"),
