@@ -470,6 +470,14 @@ def _dims_for(kind: str, dims, name: str, item: str) -> tuple:
         raise DeclarationError(f"{_show(item)}: a scalar has no dimensions")
     if len(dims) != want:
         raise DeclarationError(f"{_show(item)}: a {kind} takes {want} dimension{'s' if want > 1 else ''}, not {len(dims)}")
+    if all(d == 1 for d in dims):
+        # 1 x 1 is a scalar in matcalc: x: vector(1) read A x as A times a number (A of any shape), and
+        # refused x' A x and ||A x - b||; a size that is 1 at evaluation is a name given n = 1 there
+        size = "n" if kind == "vector" else "n,n"
+        raise DeclarationError(f"{_show(item)}: {'a vector of length 1' if kind == 'vector' else 'a 1 x 1 matrix'} is a scalar in matcalc, and a formula written "
+                               f"for a {kind} would not read as meant (A {name}, {name}' A {name}); declare "
+                               f"{name}: scalar for a number, or name the size ({name}: {kind}({size})) and give "
+                               f"n = 1 when evaluating")
     return tuple(dims)
 
 
@@ -575,9 +583,7 @@ def declarations_of(node: Expr, extra=()) -> str:
     for name in sorted(seen):
         v = seen[name]
         r, c = v.shape
-        if (r, c) == SCALAR and set(v.props) & SQUARE_PROPS:
-            s = f"{name}: matrix(1,1)"  # (declared so: a scalar takes no spd, symmetric, ...)
-        elif (r, c) == SCALAR:
+        if (r, c) == SCALAR:
             s = f"{name}: scalar"
         elif c == 1:
             s = f"{name}: vector({r})"

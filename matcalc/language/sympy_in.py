@@ -431,9 +431,8 @@ def _check_declarations(decls: dict, variables: dict) -> None:
         kind = "scalar" if v.shape == SCALAR else ("vector" if v.shape[1] == 1 else "matrix")
         dims = () if kind == "scalar" else ((v.shape[0],) if kind == "vector" else v.shape)
         want, want_dims = d.kind, d.dims
-        if want == "matrix" and 1 in want_dims:  # matrix(1, n) and matrix(n, 1) are vectors, matrix(1, 1) a scalar
-            rest = tuple(k for k in want_dims if k != 1)
-            want, want_dims = ("vector", rest) if rest else ("scalar", ())
+        if want == "matrix" and 1 in want_dims:  # matrix(1, n) and matrix(n, 1) are vectors (1 x 1 is refused)
+            want, want_dims = "vector", tuple(k for k in want_dims if k != 1)
         if want != kind or any(a is not None and a != b for a, b in zip(want_dims, dims)):
             raise DeclarationError(f"{name} is declared {d.describe()}, but the SymPy expression has it as "
                                    f"{_kind(v.shape)}")

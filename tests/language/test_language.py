@@ -314,13 +314,18 @@ def test_a_name_written_with_and_without_braces_is_one_name_even_beside_a_declar
         matcalc.parse("X_{1} + X_1", where="X1: matrix(n,n)")
 
 
-@pytest.mark.parametrize("f, wrt, where", [("x' inv(S) x", "x", "S: matrix(1,1) spd; x: vector(1)"),
-                                           ("logdet(X)", "X", "X: matrix(1,1) spd")])
-def test_a_one_by_one_variable_with_a_square_matrix_property_reads_back_from_the_results_where(f, wrt, where):
-    # the where said 'S: scalar spd', which a declaration refuses (a scalar takes no spd)
-    r = matcalc.grad(f, wrt, where=where)
-    assert "matrix(1,1) spd" in r.where
-    assert str(matcalc.parse(str(r), where=r.where)) == str(r)
+@pytest.mark.parametrize("where", ["x: vector(1)", "X: matrix(1,1) spd", "x ∈ R^1", "A: matrix(n,n); x: vector(1)"])
+def test_a_declared_size_of_one_by_one_is_refused_with_the_named_size_to_write(where):
+    # x: vector(1) made x a scalar: A x read A (of any shape) times a number, x' A x was refused
+    with pytest.raises(matcalc.DeclarationError, match=r"is a scalar in matcalc.*name the size"):
+        matcalc.parse("A x", where=where)
+
+
+def test_a_size_that_is_one_at_evaluation_keeps_the_variables_shape():
+    r = matcalc.grad("1/2 ||A x - b||^2", "x", where="x: vector(n); A: matrix(m,n)")
+    A, b, x = np.arange(2.0).reshape(2, 1), np.ones(2), np.array([3.0])
+    assert r.evaluate({"A": A, "b": b, "x": x}).shape == (1,)
+    assert np.allclose(r.evaluate({"A": A, "b": b, "x": x}), A.T @ (A @ x - b))
 
 
 def test_a_negated_group_is_an_exponent():

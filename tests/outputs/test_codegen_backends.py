@@ -200,12 +200,13 @@ def test_generated_functions_check_their_inputs(backend):
 
 @pytest.mark.parametrize("backend", ["numpy", "jax", "torch"])
 def test_generated_functions_take_a_vector_as_a_column_or_row_and_a_scalar_as_one_entry(backend):
-    """As evaluate does: a variable declared matrix(n, 1) or matrix(1, n) is a vector, and vector(1) a scalar."""
+    """As evaluate does: a variable declared matrix(n, 1) or matrix(1, n) is a vector, and a scalar
+    may come as an array of one entry."""
     r = matcalc.grad("||A X - B||_F^2", "X", where="X: matrix(n,1); A: matrix(m,n); B: matrix(m,1)")
     A, X, B = np.arange(12.0).reshape(4, 3), np.ones((3, 1)), np.ones((4, 1))
     fn = r.to_numpy(backend=_backend(backend))
     assert_close(np.asarray(fn(A, B, X)), r.evaluate({"A": A, "X": X, "B": B}))
-    s = matcalc.grad("x'x", "x", where="x: vector(1)").to_numpy(backend=_backend(backend))
+    s = matcalc.grad("x^2", "x", where="x: scalar").to_numpy(backend=_backend(backend))
     assert float(s(np.array([2.0]))) == 4.0
 
 
