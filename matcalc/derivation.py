@@ -233,7 +233,7 @@ def _second_order(result, x: Var, dx: Var, v: Var, g: Expr, plain: bool = False)
             return second_order_steps(g, x, dx, v, Op("inner", (Leaf(dg), Leaf(dx))), "read off H[V]",
                                       line, "sym(H[V])" if proj == "sym(G)" else proj, moving=moving)
         return second_order_steps(g, x, dx, v, line, "read off H[V]", moving=moving)
-    if x.shape == SCALAR:
+    if x.shape == SCALAR and dx.shape == SCALAR:  # (a block by a scalar after a vector or matrix: below)
         return second_order_steps(g, x, dx, v, Op("mul", (Leaf(h), Leaf(dx), Leaf(v))), "read off H")
     if not result.is_map:  # <H dx, dx>, then H read off d2f = dx' H dx
         return second_order_steps(g, x, dx, v, Op("inner", (Leaf(B.mul(h, v)), Leaf(dx))), "collect terms",

@@ -217,3 +217,34 @@ def test_every_step_holds_for_an_elementwise_power_with_an_array_exponent(fn, wr
     rng = np.random.default_rng(5)
     vals = {"x": rng.uniform(0.5, 2, 3), "y": rng.standard_normal(3)}
     assert_every_step_holds(r, _with_directions(r, vals, frozenset()))
+
+
+@pytest.mark.parametrize("f, names, where", [
+    ("c tr(X)", ["X", "c"], "c: scalar; X: matrix(n,n)"),
+    ("c x'x", ["x", "c"], "c: scalar; x: vector(n)"),
+    ("c^2 x'A x + c sum(x)", ["x", "c"], "c: scalar; x: vector(n); A: matrix(n,n)"),
+    ("c logdet(X)", ["X", "c"], "c: scalar; X: matrix(n,n) spd"),
+    ("a' X b c", ["X", "c", "a"], "c: scalar; X: matrix(m,n); a: vector(m); b: vector(n)"),
+    ("c d + c^2 d^3", ["c", "d"], "c, d: scalar")])
+def test_every_step_of_every_block_of_a_hessian_with_a_scalar_variable_holds(f, names, where):
+    # the last line of a block by a scalar after a vector or matrix read H off as H dX dc
+    # (d2f = dc I dX dc for c tr(X), 2 x dx dc for c x'x: neither holds)
+    H = matcalc.hessian(f, names, where=where)
+    rng = np.random.default_rng(3)
+    sizes = {"m": 2, "n": 3}
+    vals = {}
+    for name, spec in (item.split(":") for item in where.split(";")):
+        kind = spec.strip()
+        for n in name.split(","):
+            n = n.strip()
+            if kind == "scalar":
+                vals[n] = float(rng.uniform(0.5, 1.5))
+            elif kind.startswith("vector"):
+                vals[n] = rng.standard_normal(sizes[kind[7]])
+            else:
+                r, c = kind[7], kind[9]
+                a = rng.standard_normal((sizes[r], sizes[c]))
+                vals[n] = a @ a.T + sizes[r] * np.eye(sizes[r]) if "spd" in kind else a
+    for key in H.keys():
+        block = H[key]
+        assert_every_step_holds(block, _with_directions(block, vals, frozenset({"spd"} & set(where.split()))))
