@@ -12,8 +12,9 @@ request bounded:
 * `seconds`: wall-clock time of one request, checked as nodes are made.
 
 Each can be set with an environment variable (MATCALC_MAX_TERMS, MATCALC_MAX_FACTORS, MATCALC_MAX_NODES,
-MATCALC_MAX_SECONDS) or for a block of code with `limits(terms=..., nodes=..., seconds=...)`.
-A request is any public entry point (`grad`, `hessian`, ...); one nested in another shares the
+MATCALC_MAX_SECONDS) or for a block of code with `limits(terms=..., nodes=..., seconds=...)`, which
+holds for that block's own thread (or asyncio task) only: a block in one thread never limits, nor
+outlives, a request in another. A request is any public entry point (`grad`, `hessian`, ...); one nested in another shares the
 outer one's allowance. The counters are per thread, so requests in different threads (the web
 server) are limited independently.
 """
@@ -23,6 +24,7 @@ import os
 import threading
 import time
 from contextlib import contextmanager
+from contextvars import ContextVar
 
 from .errors import LimitError
 
@@ -45,6 +47,16 @@ LIMITS = {
     "nodes": _env("MATCALC_MAX_NODES", 300_000, int),
     "seconds": _env("MATCALC_MAX_SECONDS", 30.0, float),
 }
+
+#: the limits in force in this context: LIMITS, or a block's own copy (limits(); a ContextVar, so
+#: that a block in one thread changes nothing for the others, the web server's requests among them)
+_CURRENT: ContextVar = ContextVar("matcalc_limits", default=LIMITS)
+
+
+def current(name: str):
+    """The limit `name` in force here."""
+    return _CURRENT.get()[name]
+
 
 _ADVICE = {
     "terms": "MATCALC_MAX_TERMS",
@@ -71,10 +83,10 @@ def spend() -> None:
     s = STATE
     s.left -= 1
     if s.left < 0:
-        raise LimitError(f"{s.what} needs more than {LIMITS['nodes']:,} new expression nodes, the limit on one "
+        raise LimitError(f"{s.what} needs more than {current('nodes'):,} new expression nodes, the limit on one "
                          f"request's memory (set {_ADVICE['nodes']} to raise it)")
     if s.left % _CLOCK_EVERY == 0 and time.perf_counter() > s.deadline:
-        raise LimitError(f"{s.what} takes more than {LIMITS['seconds']:g} seconds, the limit on one request "
+        raise LimitError(f"{s.what} takes more than {current('seconds'):g} seconds, the limit on one request "
                          f"(set {_ADVICE['seconds']} to raise it)")
 
 
@@ -83,7 +95,7 @@ def check_clock() -> None:
     generator's contraction paths), which spend() never sees."""
     s = STATE
     if s.active and time.perf_counter() > s.deadline:
-        raise LimitError(f"{s.what} takes more than {LIMITS['seconds']:g} seconds, the limit on one request "
+        raise LimitError(f"{s.what} takes more than {current('seconds'):g} seconds, the limit on one request "
                          f"(set {_ADVICE['seconds']} to raise it)")
 
 
@@ -98,8 +110,8 @@ def request(what: str):
     if s.active:
         yield
         return
-    s.active, s.left, s.what = True, LIMITS["nodes"], what
-    s.deadline = time.perf_counter() + LIMITS["seconds"]
+    s.active, s.left, s.what = True, current("nodes"), what
+    s.deadline = time.perf_counter() + current("seconds")
     s.order = {}
     try:
         yield
@@ -123,22 +135,20 @@ def limits(**new):
                 or not (value > 0 if whole else value >= 0):  # (inf lifts a limit; nan is no number)
             raise LimitError(f"the limit {name} must be a {'positive whole' if whole else 'non-negative'} number, "
                              f"not {value!r}")
-    old = dict(LIMITS)
-    LIMITS.update(new)
+    token = _CURRENT.set({**_CURRENT.get(), **new})
     try:
         yield
     finally:
-        LIMITS.clear()
-        LIMITS.update(old)
+        _CURRENT.reset(token)
 
 
 def refuse_terms(terms: int, what: str, why: str, factors: int = 0) -> None:
-    """Refuse up front when a derivative would write more than LIMITS['terms'] products or more
-    than LIMITS['factors'] factors in them."""
-    if terms > LIMITS["terms"]:
+    """Refuse up front when a derivative would write more than current('terms') products or more
+    than current('factors') factors in them."""
+    if terms > current("terms"):
         raise LimitError(f"{what} would write out about {terms:,} products ({why}), more than the limit of "
-                         f"{LIMITS['terms']:,} terms (set {_ADVICE['terms']} to raise it)")
-    if factors > LIMITS["factors"]:
+                         f"{current('terms'):,} terms (set {_ADVICE['terms']} to raise it)")
+    if factors > current("factors"):
         raise LimitError(f"{what} would write out about {terms:,} products with {factors:,} factors in all "
                          f"(the terms of a product's derivative are as long as the product), more than the limit "
-                         f"of {LIMITS['factors']:,} factors (set {_ADVICE['factors']} to raise it)")
+                         f"of {current('factors'):,} factors (set {_ADVICE['factors']} to raise it)")

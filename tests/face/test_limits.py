@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import inspect
 import sys
+import threading
 import time
 
 import pytest
@@ -76,6 +77,35 @@ def test_terms_limit_can_be_raised_for_a_block():
     with matcalc.limits(terms=10):
         _refusal(lambda: matcalc.hessian("x' A^4 x", "A"))
     assert matcalc.hessian("x' A^4 x", "A") is not None  # the old limit is back
+
+
+def test_a_block_of_limits_holds_in_its_own_thread_only():
+    # the limits were one dict for the process: a block in one thread refused another thread's
+    # Hessian, and two overlapping blocks left the lowered limit in place after both ended
+    inside, outside, leave = threading.Event(), threading.Event(), threading.Event()
+    got = {}
+
+    def limited(name):
+        with matcalc.limits(terms=5):
+            inside.set() if name == "a" else None
+            got[name] = _refusal(lambda: matcalc.hessian("x' A^10 x", "A"))[0]
+            leave.wait(5)
+
+    def free():
+        inside.wait(5)
+        got["free"] = str(matcalc.hessian("x' A^10 x", "A"))
+        outside.set()
+
+    threads = [threading.Thread(target=limited, args=(n,)) for n in "ab"] + [threading.Thread(target=free)]
+    for t in threads:
+        t.start()
+    outside.wait(20)
+    leave.set()
+    for t in threads:
+        t.join(20)
+    assert "limit of 5 terms" in got["a"] and "limit of 5 terms" in got["b"]
+    assert "where" in got["free"]  # (answered, not refused while the other threads held a lower limit)
+    assert matcalc.hessian("x' A^10 x", "A") is not None  # and nothing is left lowered
 
 
 def test_time_limit_refuses_naming_the_seconds():
