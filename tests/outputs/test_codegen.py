@@ -287,6 +287,16 @@ def test_generated_inverse_of_a_singular_matrix_fails_like_numpy():
         fn(np.ones((3, 3)))
 
 
+@pytest.mark.parametrize("f, s, want", [("1/s", 0.0, (np.inf, -np.inf)), ("sqrt(s)", -1.0, (np.nan, np.nan)),
+                                        ("s^(1/3)", -8.0, (np.nan, np.nan)), ("log(s)", 0.0, (-np.inf, np.inf))])
+def test_generated_scalar_code_outside_the_domain_gives_inf_or_nan_with_numpys_warning(f, s, want):
+    # Python's floats raised ZeroDivisionError (1 / s at 0) and TypeError (a complex s ** -0.5 for s < 0)
+    fn = matcalc.compile(f, "s", where="s: scalar", outputs=("value", "grad"))
+    with pytest.warns(RuntimeWarning):
+        got = fn(s)
+    np.testing.assert_equal(got, want)
+
+
 def test_regression_compiled_value_sized_by_a_cancelled_variable():
     """Was: 'the size of dimension n cannot be read off the inputs' (<P^-1', P> + a = n + a)."""
     fn = matcalc.compile("<P^-1', P> + a", "a", where="P: matrix(n,n) spd; a: scalar", outputs=("value", "grad"))

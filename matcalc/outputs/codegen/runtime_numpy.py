@@ -18,13 +18,17 @@ def _sigmoid_float(z):
 
 
 def _scalar(x, name):
-    """A scalar argument as a float; an array of one entry (shape (1,) or (1, 1)) is taken too."""
-    if isinstance(x, float):
+    """A scalar argument as NumPy's float64 (a float), so that arithmetic outside the domain gives
+    inf or nan with NumPy's warning, as on arrays: Python's floats raise ZeroDivisionError for 1 / s
+    at 0 and make s ** -0.5 complex for s < 0. An array of one entry (shape (1,) or (1, 1)) is taken too."""
+    if type(x) is float:
+        return _np.float64(x)
+    if type(x) is _np.float64:
         return x
     a = _np.asarray(x, dtype=float)
     if a.size != 1:
         raise ValueError(f"argument {name}: expected a scalar, got an array of shape {a.shape}")
-    return float(a.reshape(()))
+    return a.reshape(())[()]
 
 
 def _sigmoid(z):
