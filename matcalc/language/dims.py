@@ -17,6 +17,8 @@ class Clash(Exception):
         self.soft = list(soft)
         self.spread_name = None  # a lone name a declared scalar was not spread over (kinds.typecheck)
         self.spread_refused = False  # a scalar refused to spread over an array whose kind is a guess
+        self.spread_fallback = None  # a lone small name a declared scalar was not spread over (y + r): the
+        # spread is tried only where no reading fits without it (kinds.typecheck)
 
 
 class DimVar:

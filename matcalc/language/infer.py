@@ -1187,11 +1187,14 @@ class Ctx(DimSpace, NameRules):
                                            f"({self.show(first)}), which is not a scalar only by the guessed kinds "
                                            f"of {names}; declare the kinds (where=...)", first, spread[0])
             if lone and spread:  # (n, kind and other as above)
-                raise self._spread_refused(
+                refusal = self._spread_refused(
                     f"cannot add {self.src(spread[0])} (a scalar) to {self.src(lone[0])} ({self.show(lone[0])}), "
                     f"whose kind is only a guess; to add it to every entry, declare {n} (where='{n}: {kind}')" + (
                         f"; if {other} has {n}'s shape too, declare both (where='{n}, {other}: {kind}')"
                         if other else ""), lone[0], spread[0])
+                if declared is not None:
+                    refusal.spread_fallback = n
+                raise refusal
             for _, t in terms:
                 if t.dep and self.is_scalar(t) and not (t.dep <= onto) and not self.spreads_allowed and not (
                         _greek_power(t) and all(self.is_col(n) for n in nonscalar)):

@@ -151,7 +151,7 @@ def _attempt(syn, text, decls, kinds, powered=frozenset(), iterates=None, spread
     return node, ctx, root
 
 
-def typecheck(syn: Syn, text: str, decls: dict, want_scalar: bool = False):
+def typecheck(syn: Syn, text: str, decls: dict, want_scalar: bool = False, spread_ok: frozenset = frozenset()):
     """The canonical Expr of a syntax tree under `decls`, and the inference context that read it.
 
     `want_scalar`: the question needs a scalar function (a gradient, a Hessian). A reading of the
@@ -159,6 +159,9 @@ def typecheck(syn: Syn, text: str, decls: dict, want_scalar: bool = False):
     theta' Sigma theta is a quadratic form in a vector theta, not theta^2 Sigma (theta's Greek
     look says scalar). Where no reading gives a scalar, the cheapest one is returned (and the
     question's own error says what it got).
+
+    `spread_ok`: undeclared names over which a declared scalar may spread (y + r, r: scalar): tried
+    where no reading fits without, to say what to declare.
     """
     ctx0 = Ctx(text, decls)
     refuse_before_reading(syn, text, decls)
@@ -180,6 +183,7 @@ def typecheck(syn: Syn, text: str, decls: dict, want_scalar: bool = False):
     first_spread = None  # the kinds of the first clash, where it refused to spread a scalar over an array
     clashes: list = []  # (kinds, the names that could end the clash, message), in the order met
     spread_refusals: dict = {}  # X - c: name -> the refusal, if the reading with c spread over X fits too
+    spread_fallbacks: dict = {}  # y + r, r declared: y -> the refusal (said where only that spread would fit)
     not_scalar = None  # the cheapest reading that is not a scalar, when a scalar is wanted
     attempts = 0
     exhausted = False
@@ -216,10 +220,12 @@ def typecheck(syn: Syn, text: str, decls: dict, want_scalar: bool = False):
             break
         attempts += 1
         try:
-            node, ctx, root = _attempt(syn, text, decls, kinds, powered, ctx0.iterates)
+            node, ctx, root = _attempt(syn, text, decls, kinds, powered, ctx0.iterates, spread_ok)
         except Clash as c:
             if c.spread_name is not None:
                 spread_refusals.setdefault(c.spread_name, c.message)
+            if c.spread_fallback is not None:
+                spread_fallbacks.setdefault(c.spread_fallback, c.message)
             if first_error is None:
                 first_error = c.message
                 first_spread = kinds if c.spread_refused else None
@@ -244,6 +250,17 @@ def typecheck(syn: Syn, text: str, decls: dict, want_scalar: bool = False):
         if cost == 0:
             break  # every name as it looks: nothing else is as cheap
         expand(cost, state, range(len(names)), same_cost_only=True)  # readings of the same cost
+    if not found and (spread_refusals or spread_fallbacks) and not spread_ok:
+        # the one reading that fits adds a declared scalar to every entry of a lone undeclared name (y + r
+        # with y a scalar clashing elsewhere): refused, as a guessed kind never causes broadcasting, but
+        # with the declaration that means it rather than the clash of the reading it gave way to
+        refused = {**spread_fallbacks, **spread_refusals}
+        try:
+            typecheck(syn, text, decls, want_scalar, spread_ok=frozenset(refused))
+        except MatcalcError:
+            pass  # (no reading with the spread either: the text's own first error is the one to report)
+        else:
+            raise ShapeError(next(iter(refused.values())))
     if not found and not_scalar is not None:
         # no reading is a scalar: the text is read as the question without a scalar reads it, ties
         # between its readings refused there too (u v + w by u, from the command line, took the first

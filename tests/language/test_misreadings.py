@@ -110,6 +110,15 @@ def test_adding_a_scalar_to_a_guessed_matrix_says_what_to_declare():
         matcalc.grad("sum((X - c).^2)", "c", where="c: scalar")
 
 
+def test_a_declared_scalar_that_only_fits_spread_over_a_lone_small_name_says_what_to_declare():
+    # the negative binomial's y + r (r declared): y gave way as a scalar, and the message was the clash
+    # of that reading (an elementwise product of a vector and a matrix, beta read as a scalar)
+    text = "sum((y + r) .* log(r + exp(X beta))) - y'X beta"
+    with pytest.raises(matcalc.ShapeError, match=re.escape("cannot add r (a scalar) to y") + ".*where='y: vector"):
+        matcalc.grad(text, "beta", where="r: scalar")
+    assert matcalc.check(matcalc.grad(text, "beta", where="r: scalar; y: vector(m)")).ok
+
+
 @pytest.mark.parametrize("text", ["1'x", "x'1", "1ᵀx", "1^T x", r"1^\top x"])
 def test_a_transposed_one_is_refused_with_the_ones_vector_to_write(text):
     with pytest.raises(ParseError, match="ones\\(n\\)"):
