@@ -11,7 +11,7 @@ from .core.budget import refuse_terms, request
 from .calculus.cost import derivative_work
 from .calculus.derive import (direction_for, find_variable, gradient_parts, is_diagonal_var, is_symmetric_var, shape_words,
                               jacobian_matrix, project)
-from .core.errors import MatcalcError, NotSupportedError
+from .core.errors import MatcalcError, NotSupportedError, ShapeError
 from .core.nodes import SCALAR
 from .calculus.readoff import differential as _differential
 from .calculus.readoff import kronecker_of
@@ -38,6 +38,24 @@ def limited(kind: str):
     return wrap
 
 
+def read_for_question(expr, where=None, want_scalar: bool = False) -> Expression:
+    """`parse(expr, where, want_scalar)`; for a question that takes any function (a Jacobian, a
+    differential), text with no reading but as a scalar function is read as grad() reads it:
+    sum(exp(X beta)) - y'X beta, beta a vector against its Greek look."""
+    try:
+        return parse(expr, where=where, want_scalar=want_scalar)
+    except ShapeError as no_reading:
+        if want_scalar or not isinstance(expr, str):
+            raise
+        try:
+            f = parse(expr, where=where, want_scalar=True)
+        except MatcalcError:
+            raise no_reading from None
+        if f.node.shape != SCALAR:
+            raise no_reading from None
+        return f
+
+
 def prepare(expr, wrt: str, where=None, order: int = 1, want_scalar: bool = False, question: str = "gradient") -> tuple:
     """(f, X): the function, parsed once, and the variable node to differentiate by.
 
@@ -62,7 +80,7 @@ def prepare(expr, wrt: str, where=None, order: int = 1, want_scalar: bool = Fals
         where = {**kept, **given}
         expr = str(expr)
     decls = parse_declarations(where)  # (read once: parse takes them as they are)
-    f = parse(expr, where=decls, want_scalar=want_scalar)
+    f = read_for_question(expr, decls, want_scalar)
     if want_scalar and f.node.shape != SCALAR:
         undeclared = [part for part in f.inferred.split("; ") if part and part.split(":")[0] not in decls]
         read = f" (the undeclared names were read as {'; '.join(undeclared)}: declare those that stand for " \

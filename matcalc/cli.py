@@ -169,7 +169,7 @@ def run(args) -> int:
         return 0
     # parsed once; the derivative takes the Expression. A gradient or Hessian needs a scalar
     # function: undeclared names are read to make it one where they can (theta' Sigma theta)
-    f = matcalc.parse(text, where=args.where, want_scalar=not (args.jacobian or args.differential))
+    f = _engine(".api").read_for_question(text, args.where, want_scalar=not (args.jacobian or args.differential))
     if "," in wrt:
         return _run_several(args, f, [w.strip() for w in wrt.split(",")])
     if args.hessian:

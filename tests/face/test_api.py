@@ -407,3 +407,13 @@ def test_an_hvp_direction_named_as_the_differential_is_refused_not_renamed():
     # hvp(..., direction="dx") answered in dx2
     with pytest.raises(matcalc.MatcalcError, match="the differential of x"):
         matcalc.hvp("x'Ax", "x", direction="dx")
+
+
+@pytest.mark.parametrize("fn", [matcalc.differential, matcalc.jacobian])
+def test_text_that_reads_only_as_a_scalar_function_is_read_as_grad_reads_it(fn):
+    # sum(exp(X beta)) - y'X beta: beta a vector against its Greek look, which only a scalar question
+    # asked for; jacobian() and differential() refused the text that grad() answers
+    text = "sum(exp(X beta)) - y'X beta"
+    r = fn(text, "beta")
+    assert "beta: vector(n)" in r.function.inferred
+    assert str(matcalc.jacobian(text, "beta")) == "(exp(X beta) - y)' X"
