@@ -20,6 +20,7 @@ from .core.errors import ShapeError
 from .core.nodes import SCALAR, Add, Expr, Var
 from .numerics.evaluate import check_values, evaluate
 from .outputs.steps_printing import LHS_TEXT, rule_latex, step_latex, step_text, steps_latex, steps_text
+from .outputs.printing import latex_name
 
 
 class Step:
@@ -113,9 +114,13 @@ class PartSteps(dict):
     def _repr_pretty_(self, p, cycle) -> None:
         p.text(str(self))
 
+    @staticmethod
+    def _latex_label(key) -> str:
+        return ", ".join(latex_name(k) for k in (key if isinstance(key, tuple) else (key,)))
+
     def latex(self) -> str:
-        """One block per part, each headed by its variable(s)."""
-        return r" \\ ".join(rf"\text{{by }} {self._label(k)}: \quad {v.latex()}" for k, v in self.items())
+        """One block per part, each headed by its variable(s) as mathematics (W_{1}, b_{\\mathrm{max}})."""
+        return r" \\ ".join(rf"\text{{by }} {self._latex_label(k)}: \quad {v.latex()}" for k, v in self.items())
 
     def _repr_latex_(self) -> str:
         return "$$" + self.latex() + "$$"

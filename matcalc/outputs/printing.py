@@ -480,7 +480,18 @@ def latex_name(name: str) -> str:
         b = base
     else:
         b = r"\mathit{" + base + "}"
-    return b + ("_{" + sub + "}" if sub else "")
+    return b + ("_{" + _latex_subscript(sub) + "}" if sub else "")
+
+
+def _latex_subscript(sub: str) -> str:
+    """A name's subscript: a Greek letter as its symbol (theta_alpha), a word upright (x_max, theta_new:
+    KaTeX sets letters in a subscript as a product of italic variables), indices and numbers as they
+    are (x_i, W_hh, x_12)."""
+    if sub in GREEK:
+        return "\\" + sub
+    if len(sub) >= 3 and sub.isascii() and sub.isalpha():
+        return r"\mathrm{" + sub + "}"
+    return sub  # (v_W1 stays v_{W1}: a subscript in a subscript does not read back)
 
 
 class LatexPrinter(Printer):

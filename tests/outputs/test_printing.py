@@ -142,6 +142,22 @@ def test_greek_and_subscripted_names_in_latex():
     assert r"\lambda" in e.latex() and r"\theta" in e.latex() and "x_{2}" in e.latex()
 
 
+@pytest.mark.parametrize("text, want", [("x_max' A x_max", r"x_{\mathrm{max}}^{\top}"),
+                                        ("theta_new' theta_new", r"\theta_{\mathrm{new}}"),
+                                        ("theta_alpha^2", r"\theta_{\alpha}"), ("W_hh h", "W_{hh} h"),
+                                        ("x_i' x_i", r"x_{i}^{\top}")])
+def test_a_word_in_a_subscript_is_upright_and_a_greek_one_its_letter_and_both_read_back(text, want):
+    # x_{max} set m, a, x as a product of italic variables, theta_{alpha} spelled the letters out
+    e = matcalc.parse(text)
+    assert want in e.latex()
+    assert str(matcalc.parse(e.latex())) == str(e)
+
+
+def test_the_steps_of_several_variables_head_each_part_with_its_name_as_mathematics():
+    steps = matcalc.grad("||W1 x - y||^2 + ||b_max||^2", ["W1", "b_max"]).steps.latex()
+    assert r"\text{by } W_{1}:" in steps and r"\text{by } b_{\mathrm{max}}:" in steps
+
+
 def test_directions_print_as_differentials_in_latex():
     assert r"\mathrm{d}X" in matcalc.differential("log(det(X))", "X", where=W).latex()
 
