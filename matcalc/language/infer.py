@@ -198,13 +198,13 @@ class Ctx(DimSpace, NameRules):
                 if (t.start <= run[0] and run[1] <= t.end) or (run[0] <= t.start and t.end <= run[1]):
                     word = self.text[run[0]:run[1]]
                     sub = f"write {parts[0]}_{''.join(parts[1:])} or " if word.isalpha() and len(parts[0]) == 1 \
-                        else ""
-                    notes.append(f"note: '{word}' is read as the product {' '.join(parts)}; to use it as one name, "
+                        and len(word) == 2 else ""  # (x_y for xy; h_ostile is no advice for hostile)
+                    notes.append(f"'{word}' is read as the product {' '.join(parts)}; to use it as one name, "
                                  f"{sub}declare it (where='{word}: ...')" + (
                                      f"; for a product with a scalar, put spaces ({' '.join(parts)})"
                                      if word.isalpha() and word.islower() else ""))
-        if notes:
-            message += "\n" + "\n".join(dict.fromkeys(notes))
+        if notes:  # (the split word first: nabla' x clashed as 'cannot multiply n by a', which no one wrote)
+            message = "\n".join(dict.fromkeys(notes)) + f"\n(read so: {message})"
         soft = []
         for t in operands:
             soft += [n for n in sorted(t.dep) if n not in soft]

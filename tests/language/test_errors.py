@@ -805,3 +805,11 @@ def test_an_empty_norm_subscript_is_a_parse_error(text):
 def test_the_commutation_matrix_written_as_papers_do_gets_its_spelling():
     with pytest.raises(matcalc.MatcalcError, match=re.escape("written comm(m, n)")):
         matcalc.parse("K_{m,n} vec(X)")
+
+
+@pytest.mark.parametrize("text, word", [("nabla' x", "nabla"), ("ell x'x", "ell"), ("wd ||W||_F^2", "wd")])
+def test_a_clash_inside_a_word_read_as_a_product_names_the_word_first(text, word):
+    # the message began 'cannot multiply n (a vector ...) by a', two letters nobody wrote alone
+    with pytest.raises(matcalc.MatcalcError) as info:
+        matcalc.parse(text)
+    assert str(info.value).startswith(f"'{word}' is read as the product")
