@@ -216,7 +216,12 @@ def _names(wrt) -> list:
         wrt = wrt.split(",")
     if not isinstance(wrt, list) or not all(isinstance(w, str) for w in wrt):
         raise RequestError("'wrt' must be a name, names separated by commas, or a list of names")
-    names = [w.strip() for w in wrt if w.strip()]
+    names = [w.strip() for w in wrt]
+    if names in ([], [""]):
+        return []  # (nothing named: the one variable)
+    if "" in names:  # (",," or ["x", ""]: as the Python API and the command line refuse it)
+        raise RequestError(f"'wrt' has an empty name in {','.join(names)!r}; name each variable, or leave 'wrt' "
+                           f"out for the one variable")
     if len(names) > MAX_WRT:
         raise RequestError(f"'wrt' names {len(names)} variables; at most {MAX_WRT}")
     return names

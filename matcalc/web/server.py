@@ -99,6 +99,9 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(len(body)))
             for k, v in SECURITY_HEADERS.items():
                 self.send_header(k, v)
+            if status == 405:  # (POST for the API, GET for the page and its assets)
+                api = self.path.split("?", 1)[0] == "/api/derive"
+                self.send_header("Allow", "POST" if api else "GET, HEAD")
             self.end_headers()
             if self.command != "HEAD":
                 self.wfile.write(body)
@@ -150,6 +153,8 @@ class Handler(BaseHTTPRequestHandler):
             self._send(200, _static(name), ctype)
         elif path == "/api/language":
             self._json(200, language())
+        elif path == "/api/derive":
+            self.send_error(405, "the API is POST /api/derive (a JSON body)")
         else:
             self.send_error(404, f"no page at {path[:100]!r}; the page is at /")
 

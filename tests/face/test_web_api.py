@@ -84,6 +84,17 @@ def test_wrt_as_a_list_is_the_same_as_commas():
     assert a == b
 
 
+@pytest.mark.parametrize("wrt", [",,", "x,", ["x", " "], [""] * 2])
+def test_a_wrt_with_an_empty_name_is_refused_as_the_python_api_refuses_it(wrt):
+    # ",," and ["", ""] were taken as 'wrt' left out
+    assert "empty name" in refused({"expr": "x'x + y'y", "wrt": wrt})["message"]
+
+
+@pytest.mark.parametrize("wrt", ["", [], None])
+def test_an_empty_wrt_is_the_one_variable(wrt):
+    assert ok({"expr": "x'x", "wrt": wrt})["text"] == "2 x"
+
+
 # ---------------------------------------------------------------------------- errors
 
 def test_parse_error_is_400_with_the_line_and_column_of_the_library():

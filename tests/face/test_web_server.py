@@ -132,13 +132,15 @@ def test_malformed_body_is_a_json_error(server, body, headers, status):
 
 
 @pytest.mark.parametrize("method, path, status", [
-    ("GET", "/etc/passwd", 404), ("GET", "/static/../server.py", 404), ("GET", "/api/derive", 404),
+    ("GET", "/etc/passwd", 404), ("GET", "/static/../server.py", 404), ("GET", "/api/derive", 405),
     ("POST", "/", 404), ("PUT", "/api/derive", 405), ("DELETE", "/", 405),
 ])
 def test_other_routes_are_json_errors(server, method, path, status):
-    got, _, data = call(server, method, path, body=b"{}")
+    got, resp, data = call(server, method, path, body=b"{}")
     assert got == status
     assert_error_shape(data)
+    if path == "/api/derive":  # (GET said 'no page', as for a path that does not exist)
+        assert resp.getheader("Allow") == "POST"
 
 
 def test_an_answer_with_nan_is_still_json_a_browser_parses():
