@@ -15,7 +15,8 @@ from ..core.lazy_numpy import np  # NumPy is imported on first use (core/lazy_nu
 from ..core.errors import EvaluationError
 from ..core import build as B
 from ..core.functions import FUNCTIONS, stable_form
-from ..language.declarations import check_value
+from ..language.declarations import check_value, norm_name
+from ..language.unicode_in import greek_names
 from ..outputs.printing import to_text
 from ..core.nodes import (SERVICES, SCALAR, Add, Comm, Det, Diag, DiagPart, DimSize, Expr, Func, Hadamard, Identity, Inverse,
                     Kron, LogDet, LogSumExp, MatPow, Mul, Num, Ones, Pow, Softmax, Sum, Trace, Transpose, Unvec, Var, Vec,
@@ -153,11 +154,21 @@ def bind_dims(exprs, values: dict, skip=()) -> tuple:
 
 
 def check_values(values) -> dict:
+    """The values by the names of the variables: a name may be given as it was typed, β for beta and
+    x_{1} for x_1 (the text read them so)."""
     if values is None:
         return {}
     if not isinstance(values, dict):
         raise EvaluationError(f"values must be a dict from names to arrays or numbers, not {type(values).__name__}")
-    return values
+    if all(type(k) is str and k.isascii() and "{" not in k for k in values):
+        return values
+    out, given = {}, {}
+    for k, v in values.items():
+        name = norm_name(greek_names(k)) if isinstance(k, str) else k
+        if name in out:
+            raise EvaluationError(f"two values are given for {name}: as {given[name]!r} and as {k!r}")
+        out[name], given[name] = v, k
+    return out
 
 
 def evaluate(expr: Expr, values: dict, context=()):

@@ -46,3 +46,16 @@ def test_a_size_given_by_name_fixes_a_product_size():
 def test_check_samples_a_size_that_no_variable_has(f):
     # check could not find inputs: n is the size of ones(n, n) only, and no value gave it
     assert matcalc.grad(f, "a").check()
+
+
+def test_values_may_be_keyed_by_a_name_as_it_was_typed():
+    # grad("β'β", "β").evaluate({"β": ...}) said 'no value given for beta'
+    r = matcalc.grad("β'β + λ x_{1}'x_{1}", "β")
+    got = r.evaluate({"β": np.ones(3), "λ": 2.0, "x_{1}": np.ones(2)})
+    assert np.allclose(got, 2 * np.ones(3))
+    assert matcalc.parse("σ^2").evaluate({"σ": 3.0}) == 9.0
+
+
+def test_a_name_given_twice_in_two_spellings_is_refused():
+    with pytest.raises(matcalc.EvaluationError, match="two values are given for beta"):
+        matcalc.parse("beta^2").evaluate({"β": 1.0, "beta": 2.0})
