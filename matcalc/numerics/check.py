@@ -172,6 +172,7 @@ def check(result, trials: int = 3, seed: int = 0, tol: float = 1e-5) -> CheckRep
     plain = {n.name for e in (f, result.node) for n in e.walk()
              if isinstance(n, Var) and not (n.props - {"positive", "invertible"})}
     positive = False
+    why = ""
     while done < trials and attempts < 20 * trials:
         attempts += 1
         vals, dims = sample_values([f, result.node] + list(getattr(result.function, "context", ())) +
@@ -196,6 +197,7 @@ def check(result, trials: int = 3, seed: int = 0, tol: float = 1e-5) -> CheckRep
         try:
             f0 = evaluate(f, vals)
             if not np.all(np.isfinite(f0)):
+                why = "the function's value was inf or nan"
                 continue
             err, excess, zero = _one(result, kind, f, vals, dims, rng)
             for h in (1e-5, 1e-7) if excess > tol else ():
@@ -205,7 +207,8 @@ def check(result, trials: int = 3, seed: int = 0, tol: float = 1e-5) -> CheckRep
                 again = _one(result, kind, f, vals, dims, rng, h)
                 if again[1] < excess:
                     err, excess, zero = again
-        except EvaluationError:
+        except EvaluationError as e:
+            why = str(e)
             continue
         if not np.isfinite(err):
             return CheckReport(False, err, done + 1, kind, "non-finite values")
@@ -213,8 +216,9 @@ def check(result, trials: int = 3, seed: int = 0, tol: float = 1e-5) -> CheckRep
         worst_excess = max(worst_excess, excess)
         all_zero = all_zero and zero
         done += 1
-    if done == 0:
-        raise MatcalcError("could not find inputs where the function is defined to check the result")
+    if done == 0:  # (say why: 1e400 x'x is never in floating point, whatever the inputs)
+        raise MatcalcError(f"could not find inputs where the function is defined to check the result "
+                           f"({attempts} random inputs tried; at the last one: {why})")
     if worst_excess > tol:
         return CheckReport(False, worst, done, kind, "beyond the rounding noise of the differences")
     return CheckReport(True, worst, done, kind, "answer and differences were both 0 at every input tried, "

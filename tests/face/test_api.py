@@ -417,3 +417,11 @@ def test_text_that_reads_only_as_a_scalar_function_is_read_as_grad_reads_it(fn):
     r = fn(text, "beta")
     assert "beta: vector(n)" in r.function.inferred
     assert str(matcalc.jacobian(text, "beta")) == "(exp(X beta) - y)' X"
+
+
+def test_a_check_that_finds_no_input_says_what_went_wrong_at_them():
+    # it said only 'could not find inputs where the function is defined', also for 1e400, an overflow
+    with pytest.raises(matcalc.MatcalcError, match="too large for floating point"):
+        matcalc.check(matcalc.grad("1e400 x'x", "x"))
+    with pytest.raises(matcalc.MatcalcError, match="log of a non-positive number"):
+        matcalc.check(matcalc.grad("log(-x'x)", "x"))
