@@ -225,6 +225,8 @@ def _run_several(args, f, names: list) -> int:
     if args.format == "numpy":
         print(r.numpy_source())
         print(f"# read as: {f.reading}   ({f.inferred})")
+        if args.steps:  # (as comments, as for one variable)
+            _print_steps(r, args.format)
     elif args.format == "json":
         out = r.forms()
         for part, forms in zip(r.parts.values(), out["parts"]):

@@ -503,3 +503,10 @@ def test_standard_input_that_is_not_utf8_is_refused_as_such():
 def test_differential_flag_reads_a_scalar_only_text_as_the_gradient_does(cli):
     code, out, _ = cli("sum(exp(X beta)) - y'X beta", "--wrt", "beta", "--differential", "--format", "text")
     assert code == 0 and "beta: vector(n)" in out
+
+
+def test_steps_after_the_generated_code_of_several_variables_are_comments(cli):
+    # --steps was left out silently after the code of --wrt x,y
+    code, out, _ = cli("x'x + y'y", "--wrt", "x,y", "--steps", "--format", "numpy")
+    assert code == 0 and "# steps:" in out and "# by y:" in out
+    compile(out, "generated", "exec")  # (still a module: every step line is a comment)
