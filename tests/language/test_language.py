@@ -321,6 +321,11 @@ def test_a_declared_size_of_one_by_one_is_refused_with_the_named_size_to_write(w
         matcalc.parse("A x", where=where)
 
 
+def test_orthogonal_and_spd_together_are_refused_as_only_the_identity():
+    with pytest.raises(matcalc.DeclarationError, match="only such matrix is the identity"):
+        matcalc.parse("Q x", where="Q: matrix(n,n) orthogonal spd")
+
+
 def test_a_size_that_is_one_at_evaluation_keeps_the_variables_shape():
     r = matcalc.grad("1/2 ||A x - b||^2", "x", where="x: vector(n); A: matrix(m,n)")
     A, b, x = np.arange(2.0).reshape(2, 1), np.ones(2), np.array([3.0])
