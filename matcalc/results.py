@@ -124,10 +124,25 @@ class Result:
 
     @property
     def where(self) -> str:
-        extra = [self.function.node] + [d for d in self.directions] + self._wrt_variables()
+        extra = self._structured_directions() + [self.function.node] + [d for d in self.directions] \
+            + self._wrt_variables()
         if self._differential is not None:
             extra.append(self._differential)
         return declarations_of(self._expr, tuple(extra + self._sizing_variables(self._expr)))
+
+    def _structured_directions(self) -> list:
+        """The directions of a symmetric (or diagonal) variable, declared so: the derivation moves dS over
+        all matrices, and its last step, sym(G), holds only for a symmetric dS (declared first, these
+        are the declarations where writes)."""
+        out = []
+        for x in self._wrt_variables():
+            props = ({"symmetric"} if x.props & {"symmetric", "spd"} else set()) | (x.props & {"diagonal"})
+            if not props or x.shape[0] != x.shape[1]:
+                continue
+            for d in self.directions:
+                if d.shape == x.shape and not d.props & props:
+                    out.append(B.var(d.name, d.shape, frozenset(props)))
+        return out
 
     def _sizing_variables(self, *exprs) -> list:
         """Declared variables that fix a size the answer writes as a number (2 dim(n) x, where f

@@ -186,3 +186,16 @@ def test_the_steps_of_a_block_hvp_row_move_every_variable_along_its_own_directio
     r = matcalc.hvp("y' softmax(Z)' x", ["y", "Z"], where="Z: matrix(n,m); x: vector(n)")
     text = str(r.steps)  # part Z's second differential moved Z along v_y (a ShapeError)
     assert "v_Z" in text and "v_y" in text
+
+
+@pytest.mark.parametrize("f, x, where, props", [
+    ("tr(A S)", "S", "S: matrix(n,n) symmetric", "symmetric"), ("logdet(S)", "S", "S: matrix(n,n) spd", "symmetric"),
+    ("tr(A D)", "D", "D: matrix(n,n) diagonal", "diagonal")])
+def test_the_direction_of_a_structured_variable_is_declared_with_its_structure(f, x, where, props):
+    # r.where declared dS a general matrix, for which the last step (sym(G)) does not hold
+    r = matcalc.grad(f, x, where=where)
+    assert f"d{x}: matrix(n,n) {props}" in r.where
+    line = matcalc.parse(str(r.steps[-1]).split("=", 1)[1].split("[")[0].strip(), where=r.where)
+    values = {"A": np.ones((3, 3)), x: np.eye(3), f"d{x}": np.triu(np.ones((3, 3)))}  # (neither structure)
+    with pytest.raises(matcalc.EvaluationError, match=f"d{x} is not {props}"):
+        line.evaluate(values)
