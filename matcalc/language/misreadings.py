@@ -196,12 +196,17 @@ def _refuse_scalar_in_matrix_power(syn: Syn, ctx, chosen: dict, names: list, dec
     if "^" not in ctx.text:
         return
     for n in syn_nodes(syn):
-        if not (n.kind == "post" and n.a.kind == "paren" and n.b and n.b[0].kind == "pow" and not _is_t(n.b[0])):
+        if not (n.kind == "post" and n.b and n.b[0].kind == "pow" and not _is_t(n.b[0])):
+            continue
+        if n.a.kind == "paren":
+            inner = n.a.a if isinstance(n.a.a, Syn) else None
+        elif n.a.kind == "call" and n.a.a == "abs" and isinstance(n.a.b, list) and len(n.a.b) == 1:
+            inner = n.a.b[0]  # (|A x - b|^2, pasted from a paper: abs(A x - b)^2, the same reading)
+        else:
             continue
         k = ctx.const_value(n.b[0].a)
         if k is None or k.denominator != 1 or k < 2:
             continue  # ((A + B s)^-1: an inverse of a matrix, with the scalar s; entrywise powers are squares, cubes)
-        inner = n.a.a if isinstance(n.a.a, Syn) else None
         if inner is None:
             continue
         # the products in the group: itself, or the terms of a sum ((A x + b)^2)
@@ -215,7 +220,8 @@ def _refuse_scalar_in_matrix_power(syn: Syn, ctx, chosen: dict, names: list, dec
             group = " ".join(ctx.text[n.a.start:n.a.end].split())
             power = ctx.text[n.b[0].a.start:n.b[0].a.end]
             scalars = ", ".join(sorted(w for w in _names_under(n.a, ctx) if chosen.get(w) == "scalar"))
-            norm = f"for the squared norm of the vector write ||{group[1:-1]}||^2, " if k == 2 else ""
+            inside = " ".join(ctx.text[inner.start:inner.end].split())
+            norm = f"for the squared norm of the vector write ||{inside}||^2, " if k == 2 else ""
             raise ShapeError(f"{group}^{power} reads {scalars} as scalars, against their looks; {norm}for its entrywise "
                              f"power write {group}.^{power}; if they are numbers, declare them (where='{scalars}: "
                              f"scalar')")
@@ -237,10 +243,12 @@ def _demoted_in(p: Syn, ctx, chosen: dict, names: list, decls: dict) -> tuple:
     words = [w for f in factors if f.kind == "name" and isinstance(f.a, str)
              for w in ctx.split_run(f.a, f.start, check=False)]
     matrix = [chosen.get(w) == "matrix" or (w in decls and decls[w].kind == "matrix") for w in words]
-    capital = [w in names and chosen[w] == "scalar" and options(w)[0][1] == "matrix" and not is_greek(w)
+    capital = [w in names and chosen[w] == "scalar" and options(w)[0][1] == "matrix"  # (Phi w too: a design matrix)
                for w in words]
     here = [w for i, w in enumerate(words) if w in names and chosen[w] == "scalar"
-            and (any(matrix[:i]) or any(capital[:i])) and options(w)[0][1] == "vector" and not is_greek(w)]
+            and (any(matrix[:i]) or any(capital[:i])) and (
+                (options(w)[0][1] == "vector" and not is_greek(w)) or (is_greek(w) and w[:1].islower()))]
+    # ((y - X beta)^2: a small Greek name after a matrix is the vector papers mean, as x is in (y - X b)^2)
     return here, any(matrix)
 
 
@@ -347,9 +355,31 @@ def _added_power(text: str, n: str) -> bool:
     return re.search(rf"[+-]\s*{name}|{name}\s*[+-]", text) is not None
 
 
+#: a, a capital name, b, separated by spaces (x A x, mu Sigma mu, u M v), overlapping matches found
+_SPACED_FORM = re.compile(r"(?=(?<![A-Za-z0-9_'.])([A-Za-z][A-Za-z0-9_]*)\s+([A-Z][A-Za-z0-9_]*)((?:\^\(?-?[0-9T]+\)?)?)"
+                          r"\s+([A-Za-z][A-Za-z0-9_]*)(?![A-Za-z0-9_('^.]))")
+
+
 def refuse_unprimed_quadratic_form(text: str, names: list, chosen: dict, decls: dict) -> None:
     """xAx, the quadratic form x' A x with its transpose left out, read with x a scalar (x A x, a
-    matrix): a vector-looking x is a scalar here only to make the run a product, which nobody means."""
+    matrix): a vector-looking x is a scalar here only to make the run a product, which nobody means.
+    Spaced too, one name on both sides: x A x, and mu Sigma mu (a small Greek name, Sigma a matrix or
+    a scalar against its look: the form mu' Sigma mu, not mu^2 Sigma)."""
+    for m in _SPACED_FORM.finditer(text):
+        a, mid, power, b = m.groups()
+        if not (a in names and b in names and chosen[a] == "scalar"):
+            continue
+        # (one name on both sides: x A y may be t A x, a number t times A x, which papers write too)
+        latin = a == b and options(a)[0][1] == "vector" and not is_greek(a)
+        greek = a == b and is_greek(a) and a[:1].islower()
+        middle = chosen.get(mid) == "matrix" or (mid in decls and decls[mid].kind == "matrix") or (
+            mid in names and chosen[mid] == "scalar" and options(mid)[0][1] == "matrix")
+        if (latin or greek) and middle:
+            form = f"{a} {mid}{power} {b}"
+            scalars = [v for v in dict.fromkeys((a, mid, b)) if chosen.get(v) == "scalar"]
+            what = " and ".join(scalars) + (" as scalars" if len(scalars) > 1 else " as a scalar")
+            raise ShapeError(f"'{form}' reads {what}; for the quadratic form write "
+                             f"{a}' {mid}{power} {b}; for scalars declare them (where='{', '.join(scalars)}: scalar')")
     for n in names:
         if chosen[n] != "scalar" or options(n)[0][1] != "vector" or len(n) != 1:
             continue

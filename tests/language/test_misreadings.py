@@ -1344,3 +1344,39 @@ def test_an_expression_with_a_sizeless_identity_is_refused_under_new_declaration
     """Read again under where=..., its I printed as I_k, which looked like a size the person typed."""
     with pytest.raises(ParseError, match="fixes the size of this I"):
         matcalc.grad(matcalc.parse("logdet(s I)"), "s", where="s: scalar")
+
+
+@pytest.mark.parametrize("text", ["1/2 (y - X beta)^2", r"\frac{1}{2}(\mathbf{y} - \mathbf{X}\boldsymbol{\beta})^2",
+                                  "(y - Phi w)^2", "(x - A mu)^2"])
+def test_a_squared_group_with_a_greek_name_after_a_matrix_is_refused_as_the_latin_one_is(text):
+    # read with X, beta and y scalars (against their looks), and the gradient was X (X beta - y)
+    with pytest.raises(matcalc.ShapeError, match="against their looks; for the squared norm"):
+        matcalc.grad(text, "w" if "w" in text and "beta" not in text else "mu" if "mu" in text else "beta")
+
+
+@pytest.mark.parametrize("text", ["(X beta)^2", "(W theta)^2"])
+def test_a_product_of_a_matrix_and_a_greek_name_squared_is_refused_as_a_matrix_power(text):
+    with pytest.raises(matcalc.ShapeError, match="so that .* is a square matrix and \\^2 its matrix power"):
+        matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text", [r"\frac12 |A\mathbf{x} - \mathbf{b}|^2", r"\frac{1}{2}|y - Xw|^2",
+                                  r"\left|A x - b\right|^2", "abs(A x - b)^2"])
+def test_a_squared_absolute_value_of_a_matrix_vector_residual_is_refused_with_the_norm(text):
+    # |Ax - b|^2 read A, b and x as scalars: the gradient by x was A (A x - b)
+    with pytest.raises(matcalc.ShapeError, match=r"for the squared norm of the vector write \|\|"):
+        matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text, form", [("mu Sigma mu", "mu' Sigma mu"), ("theta Sigma theta", "theta' Sigma theta"),
+                                        ("x A x", "x' A x"), ("sigma^2 + mu Sigma^-1 mu", "mu' Sigma^-1 mu")])
+def test_a_spaced_quadratic_form_without_its_transpose_is_refused_with_the_form(text, form):
+    # mu Sigma mu read mu and Sigma as numbers (the gradient 2 Sigma mu); x A x, under jacobian(), x a number
+    for read in (matcalc.parse, lambda t: matcalc.parse(t, want_scalar=True)):
+        with pytest.raises(matcalc.ShapeError, match=re.escape(f"for the quadratic form write {form}")):
+            read(text)
+
+
+@pytest.mark.parametrize("text", ["t A x + b", "c A x", "(sigma A)^2", "abs(x)^2", "lambda A x"])
+def test_a_coefficient_before_a_matrix_still_reads_as_written(text):
+    assert "scalar" in matcalc.parse(text).inferred
