@@ -483,6 +483,10 @@ class _Reader:
                         raise self.error("\\otimes needs an operand on each side", it.start)
                     k += 1
                     right = self._applied(right, items[k], it)
+                before = out[-1] if out and out[-1].kind == "operand" and not self._coefficient(out[-1]) else None
+                after = items[k + 1] if k + 1 < len(items) and items[k + 1].kind == "operand" else None
+                if before is not None or after is not None:
+                    self._refuse_kron_beside_a_product(before or left, after or right, left, right, it)
                 pieces = _p("kron(", it.start, it.end) + left.pieces + _p(", ", it.start, it.end) + \
                     right.pieces + _p(")", right.end - 1, right.end)
                 out.append(_Item(pieces, "operand", left.start, right.end))
@@ -491,6 +495,25 @@ class _Reader:
             out.append(it)
             k += 1
         return out
+
+    def _coefficient(self, it) -> bool:
+        """Is the operand before A \\otimes B a scalar coefficient, the same beside either operand: a
+        number (2, \\frac{1}{2}), a name declared a scalar, or an undeclared small Greek name?"""
+        text = "".join(t for t, _, _ in it.pieces).strip()
+        if re.fullmatch(r"\(?[0-9.]+(?:\s*/\s*[0-9.]+)?\)?", text):
+            return True
+        d = self.decls.get(text)
+        return d.kind == "scalar" if d is not None else (text in _GREEK and text[:1].islower())
+
+    def _refuse_kron_beside_a_product(self, first, last, left, right, kron) -> None:
+        """A C \\otimes B D: the mixed-product rule writes (A C) \\otimes (B D) so, and A \\otimes B^\\top C is
+        as often kron(A, B') C: two readings, refused with both (a number before is a coefficient of either)."""
+        def src(a, b):
+            return " ".join(self.src[a:b].split())
+        whole, lhs, rhs = src(first.start, last.end), src(first.start, kron.start), src(kron.end, last.end)
+        raise self.error(f"'{whole}' has two readings: the products first, kron({lhs}, {rhs}), or \\otimes "
+                         f"first, on the operands beside it ({src(left.start, left.end)} and "
+                         f"{src(right.start, right.end)}); write the parentheses", first.start)
 
     def _applied(self, call, arg, kron) -> "_Item":
         """The function `call` applied to the group `arg`, as one operand of \\otimes."""

@@ -4,7 +4,7 @@ Greek letters are their names (`λ` is `lambda`, `Σ` is `Sigma`); `ᵀ`, `⊤` 
 digits are powers (`²` is `^2`, `⁻¹` is `^-1`, `⁻ᵀ` is `^-T`); `−` (U+2212) is a minus; `·`, `⋅`
 `×`, `∙` and `•` multiply (`•` between two matrices is refused: the inner product of semidefinite programs, or a product); `⊙` and `∘` are the elementwise product of the juxtaposed products on either side (`M ⊙ UVᵀ`
 is `M .* (U V')`), `⊘` the elementwise division; `⊗` the Kronecker product of the operands beside it (`A ⊗ Bᵀ` is
-`kron(A, B')`); `Σ(` at the start of a term is refused (the summation sign, or Sigma times the group?); `‖` is a norm bar; `⟨ ⟩` an inner
+`kron(A, B')`; beside a product, `A ⊗ Bᵀ C`, refused: write the parentheses); `Σ(` at the start of a term is refused (the summation sign, or Sigma times the group?); `‖` is a norm bar; `⟨ ⟩` an inner
 product; `½` is `(1/2)`, `⁄` a slash; `√` the square root of the group, name or number after it (`√d`,
 `√(x'x)`); the en dash `–` a minus and `∗` a product; subscript digits and letters are a subscript (`λ₁` is `lambda_1`, `‖β‖₁` the 1-norm,
 `yᵢ` is `y_i`); `∥` is a norm bar too; mathematical bold and italic letters (`𝐱`, `𝑨`) are the letters; a
@@ -226,8 +226,9 @@ def _superscripts(text: str, i: int, j: int) -> list:
 
 
 # ------------------------------------------------------------------ ⊗, ⊙ and ∘: their operands
-# As papers write them, A ⊗ B binds tighter than juxtaposition (A ⊗ Bᵀ C is kron(A, B') C, as LaTeX's
-# \otimes reads) and ⊙, ∘ looser (M ⊙ UVᵀ is M .* (U V'), where the plain .* shares juxtaposition's
+# A ⊗ B takes the one operand on each side; beside a product (A C ⊗ B D, A ⊗ Bᵀ C: the products first,
+# as the mixed-product rule writes them, or ⊗ first?) it is left for the parser to refuse, as LaTeX's
+# \otimes is refused there; ⊙, ∘ take the juxtaposed products (M ⊙ UVᵀ is M .* (U V'), where the plain .* shares juxtaposition's
 # precedence). The translation is read into atoms (a name, a number, a call, a group, a norm, with
 # their superscripts) and operators, and the parentheses those readings need are written in.
 
@@ -368,6 +369,9 @@ def _operands_of_products(source: str, plain: str, origin: list, reach: list):
         opens.setdefault(start, []).append((before, o, reach[start] if at_source is None else o + 1))
         closes.setdefault(end, []).append((after, origin[end - 1], reach[end - 1]))
 
+    def coefficient(item):  # (2 A ⊗ B, α A ⊗ B: a scalar before, the same beside either operand)
+        return item[3] == "number" or (item[3] in _GREEK_NAMES and item[3][:1].islower())
+
     def bare_word(item):
         return item[0] == "atom" and item[3] not in ("norm", "group", "call", "number") and \
             _ONE_NAME.fullmatch(item[3]) is None and item[3] not in _GREEK_NAMES
@@ -378,7 +382,11 @@ def _operands_of_products(source: str, plain: str, origin: list, reach: list):
             it = items[k]
             if it[0] == "op" and it[1][1] == _KRON and out and out[-1][0] == "atom" and k + 1 < len(items) \
                     and items[k + 1][0] == "atom" and not bare_word(out[-1]) and not bare_word(items[k + 1]) \
-                    and not (len(out) > 1 and bare_word(out[-2])):
+                    and not (len(out) > 1 and bare_word(out[-2])) \
+                    and not (len(out) > 1 and out[-2][0] == "atom" and not coefficient(out[-2])) \
+                    and not (k + 2 < len(items) and items[k + 2][0] == "atom"):
+                # (A C ⊗ B D, A ⊗ Bᵀ C: the products first, as the mixed-product rule writes them, or ⊗ first?
+                # left as typed, for the parser to refuse with kron to write)
                 left, right = out.pop(), items[k + 1]
                 at = origin[it[1][2]]
                 insert(left[1], right[2], "kron(", ")", at_source=at)

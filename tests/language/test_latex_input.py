@@ -138,7 +138,8 @@ CONSTRUCTS = [
     (r"x^{\circ 2}", "x .^ 2", None),
     (r"x^{\circ -1/2}", "x .^ (-1/2)", None),
     (r"\operatorname{tr}(A \otimes B)", "tr(kron(A, B))", "A: matrix(n,n); B: matrix(m,m)"),
-    (r"A \otimes B^\top C", "kron(A, B') C", "A: matrix(n,n); B: matrix(m,m)"),
+    (r"(A \otimes B^\top) C", "kron(A, B') C", "A: matrix(n,n); B: matrix(m,m)"),
+    (r"2 A \otimes B", "2 kron(A, B)", "A: matrix(n,n); B: matrix(m,m)"),
     # a function applied to a group binds tighter than \otimes
     (r"\operatorname{vec}\left(X\right)^{\top} \otimes I_{n}", "kron(vec(X)', I_n)", "X: matrix(n,n)"),
     (r"A \otimes \operatorname{vec}(X)", "kron(A, vec(X))", "X: matrix(n,n); A: matrix(m,m)"),
@@ -414,6 +415,14 @@ def test_cli_latex_error_exits_2_with_a_caret():
         code = main([r"\operatorname{tr}(X^\top A X", "--wrt", "X"])
     assert code == 2
     assert r"\operatorname{tr}(X^\top A X" in err.getvalue() and "^" in err.getvalue()
+
+
+@pytest.mark.parametrize("latex", [r"AC \otimes BD", r"A C \otimes B D", r"A \otimes B^\top C",
+                                   r"\mathrm{tr}(AB \otimes C)"])
+def test_otimes_beside_a_product_is_refused_with_both_groupings(latex):
+    # AC \otimes BD read A kron(C, B) D, where the mixed-product rule means kron(A C, B D)
+    with pytest.raises(matcalc.ParseError, match=r"two readings: the products first, kron\("):
+        matcalc.parse(latex)
 
 
 @pytest.mark.parametrize("latex", [r"\sin x \otimes y", r"A \otimes \operatorname{vec} X"])

@@ -176,7 +176,7 @@ def test_a_root_with_a_space_after_its_radicand_takes_that_alone(text, reading):
     assert matcalc.parse(text).reading == reading
 
 
-@pytest.mark.parametrize("text, latex", [("A ⊗ Bᵀ C", r"A \otimes B^\top C"), ("vec(X)ᵀ ⊗ I", r"\operatorname{vec}(X)^\top \otimes I"),
+@pytest.mark.parametrize("text, latex", [("(A ⊗ Bᵀ) C", r"(A \otimes B^\top) C"), ("2 A ⊗ B", r"2 A \otimes B"), ("vec(X)ᵀ ⊗ I", r"\operatorname{vec}(X)^\top \otimes I"),
                                          ("A ⊗ B ⊗ C", r"A \otimes B \otimes C"), ("Σ ⊗ I", r"\Sigma \otimes I")])
 def test_a_pasted_kronecker_sign_reads_as_otimes_does(text, latex):
     # refused: "unexpected character '⊗' (CIRCLED TIMES); for a Kronecker product write kron(A, B)"
@@ -184,7 +184,7 @@ def test_a_pasted_kronecker_sign_reads_as_otimes_does(text, latex):
     assert matcalc.parse(text, where=where) == matcalc.parse(latex, where=where)
 
 
-@pytest.mark.parametrize("text", ["exp x ⊗ y", "AB ⊗ C"])
+@pytest.mark.parametrize("text", ["exp x ⊗ y", "AB ⊗ C", "A C ⊗ B D", "A ⊗ Bᵀ C"])
 def test_a_kronecker_sign_beside_a_word_is_refused_with_kron_to_write(text):
     with pytest.raises(ParseError, match=re.escape("write kron(A, B)")):
         matcalc.parse(text)
