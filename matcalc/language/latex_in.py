@@ -985,6 +985,11 @@ class _Reader:
                     item.pieces = _p(self.ones, t.start, end)
                 return [item]
             return [self.named(word, t.start, end)]
+        if w in ("mathrm", "operatorname", "mathsf", "text", "textrm", "mathit") and re.match(
+                r"\s*\{\s*(?:E|Var|Cov)\s*\}\s*(?:\[|\(|\\left|\\big|\\Big|_)", self.src[t.end:]):
+            word = re.match(r"\s*\{\s*(\w+)", self.src[t.end:]).group(1)  # (\mathrm{E}[x] read E a matrix times x)
+            raise self.error(f"\\{w}{{{word}}}[...] (an expectation or a moment) is not part of the language: "
+                             "differentiate the expression inside it", t.start)
         if w in ("mathbb", "mathbbm") and self._word_ahead(0) in ("E", "P", "V"):
             raise self.error(f"\\{w}{{{self._word_ahead(0)}}} (an expectation, probability or variance) is not part of "
                              "the language: differentiate the expression inside it", t.start)

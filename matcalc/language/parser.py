@@ -569,6 +569,9 @@ def _bad_character(text: str, pos: int) -> ParseError:
         hint = "; the log-determinant log |X| is written logdet(X) or log(det(X))"
     elif ch == "|":
         hint = "; a norm is written ||x||, abs(x) is the absolute value and det(X) the determinant"
+    elif ch == "[" and re.search(r"(?<![A-Za-z0-9_])(?:E|Var|Cov)\s*$", text[:pos]):
+        hint = ("; E[...] (an expectation, Var, Cov) is not in the language: differentiate the expression inside it "
+                "(for a sample mean write mean(...) or sum(...) / dim(n))")
     elif ch == "[" and re.search(r"[A-Za-z0-9_')]\s*$", text[:pos]) and (
             re.match(r"\[\s*[-0-9:,\s]*\]", text[pos:]) or (
             text[pos - 1:pos].isalnum() and re.match(r"\[\s*[A-Za-z]\w{0,2}(?:\s*,\s*[A-Za-z]\w{0,2})?\s*\]", text[pos:]))):

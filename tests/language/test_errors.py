@@ -813,3 +813,9 @@ def test_a_clash_inside_a_word_read_as_a_product_names_the_word_first(text, word
     with pytest.raises(matcalc.MatcalcError) as info:
         matcalc.parse(text)
     assert str(info.value).startswith(f"'{word}' is read as the product")
+
+
+@pytest.mark.parametrize("text", ["E[x]", "E[x'A x]", "Var[x]"])
+def test_an_expectation_in_brackets_says_so_not_indexing(text):
+    with pytest.raises(matcalc.ParseError, match=re.escape("E[...] (an expectation, Var, Cov) is not in the language")):
+        matcalc.parse(text)

@@ -737,3 +737,11 @@ def test_a_declared_word_name_with_a_subscript_reads_back_from_the_latex_printer
 @pytest.mark.parametrize("latex", [r"\mathbf 1^T x", r"\mathbf 1^\top x"])
 def test_an_unbraced_bold_one_is_the_vector_of_ones(latex):
     assert matcalc.parse(latex) == matcalc.parse(r"\mathbf{1}^\top x")
+
+
+@pytest.mark.parametrize("latex", [r"\mathrm{E}[x]^\top \mathrm{E}[x]", r"\operatorname{E}\left[x^\top A x\right]",
+                                   r"\mathrm{E}_{x}[x^\top x]", r"\mathrm{Var}(x)"])
+def test_an_expectation_in_an_upright_e_is_refused_as_the_blackboard_one_is(latex):
+    # \mathrm{E}[x]' \mathrm{E}[x] read E a scalar name times x, and the gradient was 2 E^2 x
+    with pytest.raises(matcalc.ParseError, match="not part of the language: differentiate the expression inside"):
+        matcalc.parse(latex)
