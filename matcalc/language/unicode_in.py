@@ -53,6 +53,23 @@ _TERM_START = re.compile(r"(?:^|[-+−–(\[,/=])\s*(?:[-−–]?\s*(?:[0-9]+(?:
                          r"\s*$")
 
 
+_FUNCTION_AFTER = re.compile(r"\s*(?:log|ln|exp|sqrt|abs|sin|cos|tanh|sigmoid|softplus)\b")
+
+
+def _summand_after(text: str, j: int) -> bool:
+    """After a Σ at the start of a term: a summand as papers write one (a letter right after it, Σx²; a
+    subscripted index, Σ xᵢ; a function, Σ log x; a product of a name with a function, Σ p log p),
+    not a matrix Sigma spaced from what it multiplies (Σ x, Σ⁻¹ μ)."""
+    if text[j:j + 1].isalpha() and text[j:j + 1].isascii():
+        return True  # (Σx²: no space)
+    if _FUNCTION_AFTER.match(text, j):
+        return True
+    m = re.match(r"\s*[A-Za-z]\w*\s*([ᵢⱼₖₗₘₙ]|_\{?[ijkn]\b)", text[j:])
+    if m:
+        return True
+    return bool(re.match(r"\s*[A-Za-z]\s+(?:log|ln|exp)\b", text[j:]))  # (Σ p log p)
+
+
 def _math_letter(ch: str) -> str | None:
     """The letter or digit a mathematical alphanumeric symbol stands for (bold 𝐱, italic 𝑥, bold 𝐀:
     what a PDF pastes for x and A), or None."""
@@ -126,6 +143,11 @@ def unicode_to_plain(text: str, declared: frozenset = frozenset()) -> Translatio
             raise ParseError("Σ(...) here may be the summation sign or the matrix Sigma times the group: for the sum "
                              "of the entries write sum(...), for the matrix Sigma times the group put a space, "
                              "Σ (...)", text, i)
+        elif ch == "Σ" and "Sigma" not in declared and _TERM_START.search(text[:i]) and _summand_after(text, i + 1):
+            # ½Σx², Σ xᵢ², −Σ p log p, Σ log x: a summation sign before its summand, read as the matrix Sigma
+            raise ParseError("Σ here looks like the summation sign before its summand, which would be read as the "
+                             "matrix Sigma times it: for the sum of the entries write sum(...) (Σ xᵢ² is sum(x.^2)); "
+                             "for the matrix declare it (where='Sigma: matrix(n,n)')", text, i)
         elif ch in GREEK_LETTERS:
             name = GREEK_LETTERS[ch]
             before = " " if pieces and pieces[-1][0] and (pieces[-1][0][-1].isalnum()) else ""

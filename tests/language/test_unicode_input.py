@@ -252,3 +252,15 @@ def test_a_centered_dot_between_a_vector_and_a_matrix_says_it_is_read_as_a_produ
 
 def test_a_braced_pasted_transpose_superscript_is_the_transpose():
     assert matcalc.parse("x^{⊤} A x").reading == "x' A x"
+
+
+@pytest.mark.parametrize("text", ["½Σx²", "Σ xᵢ²", "−Σ p log p", "Σ log x", "Σ exp(x)"])
+def test_a_summation_sign_before_its_summand_is_refused_not_read_as_sigma(text):
+    # read as the matrix Sigma times the summand: jacobian('½Σx²', 'x') answered x Sigma
+    with pytest.raises(ParseError, match=r"looks like the summation sign.*write sum\(\.\.\.\)"):
+        matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text", ["Σ x", "xᵀ Σ x", "Σ x + b", "tr(Σ)"])
+def test_the_matrix_sigma_spaced_from_what_it_multiplies_still_reads(text):
+    assert "Sigma: matrix" in matcalc.parse(text).inferred
