@@ -454,6 +454,19 @@ class Ctx(DimSpace, NameRules):
             raise ParseError(f"{b}^({k}) reads as a power; if ({k}) is an index (a layer, a sample), write {b}_{k} for "
                              f"that name; for the power write {b}^{k}", self.text, pf.start)
 
+    def _refuse_transposed_total(self, t: T) -> None:
+        """sum(X)': MATLAB's column sums as a row; here sum(X) is the sum of every entry, a number, and
+        its transpose the number itself. Refused with the column and row sums to write."""
+        if t.op in ("sum_all", "mean_all") and t.args and isinstance(t.args[0], T) and not self.is_scalar(t.args[0]) \
+                and not (self.is_col(t.args[0]) or self.is_row(t.args[0])):
+            # sum(X)': MATLAB's column sums as a row; here sum(X) is the sum of every entry, a number
+            fn = "sum" if t.op == "sum_all" else "mean"
+            x = self.src(t.args[0])
+            raise ParseError(f"{self.src(t)}' transposes a number: {fn}({x}) is the {fn} of all the entries. For the "
+                             f"{'sums' if fn == 'sum' else 'means'} of the columns write ones(m)' {x}"
+                             f"{'' if fn == 'sum' else ' / dim(m)'} (a row), of the rows {x} ones(n)"
+                             f"{'' if fn == 'sum' else ' / dim(n)'}", self.text, t.end)
+
     def _refuse_transposed_scalar_name(self, t: T) -> None:
         """mu' mu, theta' Sigma theta, lambda' (A x - b): a name written transposed (or inside a norm)
         is a vector or a matrix; read as a scalar (a small Greek name's look) the transpose would be
@@ -554,6 +567,7 @@ class Ctx(DimSpace, NameRules):
         base = pieces[-1]
         rest_after = []
         if pf.kind == "tick":
+            self._refuse_transposed_total(base)
             self._refuse_transposed_scalar_name(base)
             self.scalar_transposes += self.is_scalar(base)
             new = self.mk("transpose", (base,), (base.shape[1], base.shape[0]), [base, pf])
@@ -581,6 +595,7 @@ class Ctx(DimSpace, NameRules):
                 raise ParseError(f"{self.src(base)}^T transposes a number; for the vector of ones write ones(n)' x "
                                  "(or sum(x) for the sum of the entries)", self.text, pf.start)
             if parts[0] == "T":
+                self._refuse_transposed_total(base)
                 self._refuse_transposed_scalar_name(base)
                 self.scalar_transposes += self.is_scalar(base)
                 new = self.mk("transpose", (base,), (base.shape[1], base.shape[0]), [base, pf])

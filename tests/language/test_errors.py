@@ -819,3 +819,11 @@ def test_a_clash_inside_a_word_read_as_a_product_names_the_word_first(text, word
 def test_an_expectation_in_brackets_says_so_not_indexing(text):
     with pytest.raises(matcalc.ParseError, match=re.escape("E[...] (an expectation, Var, Cov) is not in the language")):
         matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text, fix", [("sum(X)'", "ones(m)' X"), ("mean(X)^T", "ones(m)' X / dim(m)"),
+                                       ("sum(X)' y", "X ones(n)")])
+def test_a_transposed_total_of_a_matrix_is_refused_with_the_column_sums(text, fix):
+    # MATLAB's sum(X)' (column sums) read as the transpose of the number sum(X)
+    with pytest.raises(matcalc.ParseError, match=re.escape(fix)):
+        matcalc.parse(text)
