@@ -313,14 +313,16 @@ class Ctx(DimSpace, NameRules):
                                          f"({self.text[last.start + 1:pf.end]})", self.text, pf.start)
                     last = pf
                 elif pf.kind == "tick":
-                    if last is not None and last.kind == "pow" and last.a.kind != "paren" and pieces \
-                            and pieces[-1].op == "func" and pieces[-1].args[0] == "exp" and s.a.kind == "name" \
-                            and s.a.a == "e":
-                        # e^-x'x: e^(-x'x), or (e^-x)' x? The transpose of a power of e is never meant
+                    if last is not None and last.kind == "pow" and last.a.kind != "paren" and pieces and (
+                            (pieces[-1].op == "func" and pieces[-1].args[0] == "exp" and s.a.kind == "name"
+                             and s.a.a == "e") or s.a.kind == "num"):
+                        # e^-x'x, 2^x'x: e^(-x'x), or (e^-x)' x? The transpose of a power of a number is never meant
                         ex = self.text[last.start + 1:pf.start]
-                        raise ParseError(f"e^{ex}' ... has two readings: e^({ex}' ...), the exponent running on, "
-                                         f"or (e^{ex})' ..., a transposed power of e; write the exponent in "
-                                         f"parentheses, e^(...), or exp(...)", self.text, pf.start)
+                        b = self.text[s.a.start:s.a.end]
+                        raise ParseError(f"{b}^{ex}' ... has two readings: {b}^({ex}' ...), the exponent running on, "
+                                         f"or ({b}^{ex})' ..., a transposed power of {b}; write the exponent in "
+                                         f"parentheses, {b}^(...)" + (", or exp(...)" if b == "e" else ""),
+                                         self.text, pf.start)
                     last = None
                 pieces = self.postfix(pieces, pf)
             return pieces

@@ -259,6 +259,13 @@ def test_a_power_of_e_followed_by_a_transpose_is_refused_as_two_readings():
         matcalc.grad("e^-x'x", "x")
 
 
+@pytest.mark.parametrize("text, base", [("2^x'x", "2"), ("10^x'x", "10"), ("2^-x'x", "2"), ("2^x'A x", "2")])
+def test_a_power_of_a_number_followed_by_a_transpose_is_refused_as_two_readings(text, base):
+    # 2^x'x read (2^x)' x with x a scalar, where e^x'x was refused
+    with pytest.raises(ParseError, match=re.escape(f"two readings: {base}^(")):
+        matcalc.parse(text)
+
+
 def test_a_sum_of_an_undeclared_greek_name_reads_it_as_a_vector_not_a_trivial_scalar():
     assert matcalc.parse("sum(xi)").inferred == "xi: vector(n)"
 
