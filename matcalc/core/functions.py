@@ -239,7 +239,23 @@ def one_plus(a, name: str, B):
     return None
 
 
+def _softmax_of(a, B):
+    """u where the node a is softmax(u) (of a vector, or of each column of a matrix), else None."""
+    ch = a.children
+    return ch[0] if len(ch) == 1 and ch[0].shape == a.shape and a.shape[0] != 1 and B.softmax(ch[0]) is a else None
+
+
+def _log_softmax(u, B):
+    """log(softmax(u)) = u - logsumexp(u) (of each column: the row of logsumexps spread by ones)."""
+    return B.sub(u, B.mul(B.ones((u.shape[0], 1)), B.logsumexp(u)))
+
+
 STABLE_FORMS: tuple = (
+    # log(softmax(u)) = u - logsumexp(u): finite where an entry of softmax(u) underflows to 0 (a spread
+    # of u past 745), as in the softmax cross-entropy -y' log(softmax(W x))
+    StableForm("log", _softmax_of, _log_softmax),
+    StableForm("log", lambda a, B: _softmax_of(a.children[0], B) if len(a.children) == 1 and B.transpose(a.children[0]) is a
+               else None, lambda u, B: B.transpose(_log_softmax(u, B))),  # (log(softmax(x)'), as a' log(softmax(x)) is kept)
     # log(sigmoid(u)) = -softplus(-u): finite where sigmoid(u) underflows (u < -745)
     StableForm("log", lambda a, B: _applied(a, "sigmoid", B), lambda u, B: B.neg(B.func("softplus", B.neg(u)))),
     # log(1 - sigmoid(u)) = -softplus(u), the other half of the cross-entropy

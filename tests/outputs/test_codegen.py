@@ -119,6 +119,26 @@ def test_generated_log_of_one_minus_sigmoid_is_finite_where_sigmoid_rounds_to_on
     assert math.isclose(value, -800.0 - math.log(2.0), rel_tol=1e-6)
 
 
+@pytest.mark.parametrize("backend", ["numpy", "jax", "torch", "evaluate"])
+@pytest.mark.parametrize("text", ["a' log(softmax(x))", "log(softmax(x))' a"])
+def test_log_softmax_is_finite_where_an_entry_of_softmax_underflows(backend, text):
+    """log(softmax(u)) = u - logsumexp(u): at x = (800, 0, -5) the value is -4015, where softmax(x)
+    underflows to 0 in two entries (the value was -inf, and evaluate refused a log of 0)."""
+    if backend not in ("numpy", "evaluate"):
+        pytest.importorskip(backend)
+    a, x = np.array([1.0, 2.0, 3.0]), np.array([800.0, 0.0, -5.0])
+    if backend == "evaluate":
+        value = matcalc.parse(text).evaluate({"a": a, "x": x})
+    else:
+        value = float(matcalc.compile(text, "x", outputs=("value",), backend=backend)(a, x))
+    assert math.isclose(value, float(a @ (x - 800.0 - np.log1p(np.exp(-800.0) + np.exp(-805.0)))), rel_tol=1e-6)
+
+
+def test_generated_log_softmax_computes_its_argument_once():
+    src = matcalc.compile("-sum(Y .* log(softmax(W X)))", "W", outputs=("value",)).__matcalc_source__
+    assert src.split("def f", 1)[1].count("W @ X") == 1
+
+
 @pytest.mark.parametrize("backend", ["numpy", "jax", "torch"])
 def test_generated_log_cosh_is_finite_where_cosh_overflows(backend):
     """log(cosh(u)) = |u| + softplus(-2 |u|) - log 2: the log-cosh loss at a residual of 800 is 800 - log 2."""

@@ -104,7 +104,13 @@ class Emitter(DenseMaps):
                     self.uses[id(t)] = self.uses.get(id(t), 0) + self.uses.get(id(n), 0)
 
     def _kids(self, n: Expr):
-        """What n's code refers to: its children, or for a product its two sub-chains."""
+        """What n's code refers to: its children, or for a product its two sub-chains, or for a function
+        with a stable form (log(softmax(u)) = u - logsumexp(u)) that form, whose parts are then counted
+        (u used twice is computed once)."""
+        if isinstance(n, Func):
+            stable = stable_form(n.name, n.arg, B)
+            if stable is not None:
+                return [stable]
         if isinstance(n, Trace) and isinstance(n.arg, Mul):
             c, scal, ch = n.arg.split()
             if c == 1 and not scal and len(ch) >= 2:
