@@ -80,6 +80,8 @@ def bind_dims(exprs, values: dict, skip=()) -> tuple:
         if name not in values:
             raise EvaluationError(f"no value given for {name} ({_desc(node.shape)})")
         v = values[name]
+        if v is None:  # (np.asarray(None, dtype=float) is nan: it said 'contains NaN or infinity')
+            raise EvaluationError(f"the value of {name} is None: give a number or an array ({_desc(node.shape)})")
         try:
             raw = np.asarray(v) if not isinstance(v, (str, bytes)) else None
         except (ValueError, TypeError):  # ragged nested lists

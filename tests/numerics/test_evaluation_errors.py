@@ -332,3 +332,9 @@ def test_a_dense_value_that_does_not_fit_in_memory_is_an_evaluation_error_that_o
 def test_a_dense_matrix_map_too_large_for_memory_is_an_evaluation_error():
     with pytest.raises(matcalc.EvaluationError, match="do not fit in memory"):
         matcalc.jacobian("A X", "X").evaluate({"A": np.ones((2, 3000)), "X": np.ones((3000, 3000))})
+
+
+def test_none_for_a_value_is_named_as_none():
+    # it said 'the value of c contains NaN or infinity'
+    with pytest.raises(matcalc.EvaluationError, match="the value of c is None"):
+        matcalc.parse("c x'x", where="c: scalar").evaluate({"c": None, "x": np.ones(2)})

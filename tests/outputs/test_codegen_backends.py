@@ -451,3 +451,10 @@ def test_compile_with_several_variables_computes_the_shared_hidden_layer_once():
 def test_compile_with_several_variables_refuses_a_jacobian():
     with pytest.raises(matcalc.MatcalcError, match="one variable"):
         matcalc.compile("x' y", ["x", "y"], outputs=("jacobian",))
+
+
+def test_generated_numpy_code_refuses_none_for_a_scalar_as_for_an_array():
+    # None for a scalar became nan, and the value and gradient nan, without an error
+    fn = matcalc.compile("c x'x", "x", where="c: scalar; x: vector(n)")
+    with pytest.raises(ValueError, match="argument c: expected a scalar, got None"):
+        fn(None, np.ones(2))

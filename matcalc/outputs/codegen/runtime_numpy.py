@@ -25,6 +25,8 @@ def _scalar(x, name):
         return _np.float64(x)
     if type(x) is _np.float64:
         return x
+    if x is None:  # (as float(None) would: np.asarray(None, dtype=float) is a silent nan)
+        raise ValueError(f"argument {name}: expected a scalar, got None")
     a = _np.asarray(x, dtype=float)
     if a.size != 1:
         raise ValueError(f"argument {name}: expected a scalar, got an array of shape {a.shape}")
