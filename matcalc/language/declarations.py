@@ -545,15 +545,14 @@ def check_value(decl_props, name: str, array, tol: float | None = VALUE_TOLERANC
     if not square:
         return
     n = a.shape[0]
-    if "symmetric" in props or "spd" in props:
-        asym = float(np.max(np.abs(a - a.T))) if a.size else 0.0
-        if asym > tol * scale:  # named as declared: symmetric follows from spd and diagonal
-            strongest = "diagonal" if "diagonal" in props else "spd" if "spd" in props else "symmetric"
-            fail(strongest, f"|{name} - {name}'| reaches {asym:.3g}")
-    if "diagonal" in props:
+    if "diagonal" in props:  # (first: a diagonal value's fault is its off-diagonal entries, not |X - X'|)
         off = float(np.max(np.abs(a - np.diag(np.diag(a))))) if a.size else 0.0
         if off > tol * scale:
             fail("diagonal", f"an entry off the diagonal is {off:.3g}")
+    if "symmetric" in props or "spd" in props:
+        asym = float(np.max(np.abs(a - a.T))) if a.size else 0.0
+        if asym > tol * scale:  # named as declared: symmetric follows from spd
+            fail("spd" if "spd" in props else "symmetric", f"|{name} - {name}'| reaches {asym:.3g}")
     if "spd" in props:
         try:
             np.linalg.cholesky((a + a.T) / 2)

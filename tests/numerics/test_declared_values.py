@@ -104,3 +104,9 @@ def test_check_of_a_jacobian_by_a_symmetric_or_diagonal_variable_moves_it_in_its
     """It perturbed S entry by entry, off its space: every sample broke the declaration and check failed."""
     assert matcalc.jacobian(text, wrt, where=where, layout=layout).check().ok
 
+
+
+def test_a_diagonal_value_that_is_not_symmetric_is_refused_for_its_off_diagonal_entries():
+    # it quoted |D - D'|, the test of symmetry, for a matrix declared diagonal
+    with pytest.raises(matcalc.EvaluationError, match="an entry off the diagonal"):
+        matcalc.parse("tr(D)", where="D: matrix(n,n) diagonal").evaluate({"D": np.triu(np.ones((3, 3)))})
