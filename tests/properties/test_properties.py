@@ -30,6 +30,7 @@ from hypothesis import strategies as st
 
 import matcalc
 from matcalc.numerics.evaluate import evaluate as _engine_evaluate
+from matcalc.language.declarations import parse_declarations
 
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # tests/, where strategies.py is
 if HERE not in sys.path:
@@ -214,9 +215,12 @@ def vec_cm(a) -> np.ndarray:
 
 
 def direction_values(result, case, rng) -> dict:
-    """Random values for a result's direction variables (dX, V, v, ...), in their own spaces."""
+    """Random values for a result's direction variables (dX, V, v, ...), in their own spaces: as the
+    result declares them (r.where: dS of a symmetric S is symmetric)."""
     out = {}
+    declared = parse_declarations(result.where)
     for d in result.directions:
+        props = set(d.props) | set(declared[d.name].props if d.name in declared else ())
         r, c = d.shape
         rr = case.dims[r] if isinstance(r, str) else r
         cc = case.dims[c] if isinstance(c, str) else c
@@ -224,9 +228,9 @@ def direction_values(result, case, rng) -> dict:
             out[d.name] = float(rng.standard_normal())
             continue
         x = rng.standard_normal((rr, cc))
-        if "symmetric" in d.props:
+        if "symmetric" in props:
             x = (x + x.T) / 2
-        if "diagonal" in d.props:
+        if "diagonal" in props:
             x = np.diag(np.diag(x))
         out[d.name] = x[:, 0] if c == 1 else x
     return out
