@@ -119,8 +119,10 @@ class PartSteps(dict):
         return ", ".join(latex_name(k) for k in (key if isinstance(key, tuple) else (key,)))
 
     def latex(self) -> str:
-        """One block per part, each headed by its variable(s) as mathematics (W_{1}, b_{\\mathrm{max}})."""
-        return r" \\ ".join(rf"\text{{by }} {self._latex_label(k)}: \quad {v.latex()}" for k, v in self.items())
+        """One block per part, each headed by its variable(s) as mathematics (W_{1}, b_{\\mathrm{max}}), the
+        parts in one left-aligned array (a \\\\ between them at the top level does nothing in display mode)."""
+        rows = r" \\ ".join(rf"\text{{by }} {self._latex_label(k)}: \quad {v.latex()}" for k, v in self.items())
+        return r"\begin{array}{l}" + rows + r"\end{array}"
 
     def _repr_latex_(self) -> str:
         return "$$" + self.latex() + "$$"
