@@ -180,6 +180,15 @@ def _lookalikes(toks) -> None:
             raise _Refused(nxt.start_pos, f"'{t} 1' multiplies by the number 1; for the vector of ones write "
                                           f"{t} ones(n) (or sum({t.split('^')[0]}{', 2' if '^' not in t else ''}) "
                                           f"for the {'sums of the rows' if '^' not in t else 'sum of the entries'})")
+        elif t.type == "NAME" and nxt.type == "MULOP" and str(nxt) == "*" and nxt.start_pos == t.end_pos and (
+                i + 2 >= len(toks) or toks[i + 2].type in ("NORM_CLOSE", "RPAR", "COMMA", "TICK")
+                or (toks[i + 2].type == "NORM_OPEN" and (  # (x - x*||^2: the closing bars, lexed as opening)
+                    i + 3 >= len(toks) or toks[i + 3].type in ("CARET", "NORMSUB", "RPAR", "PLUS", "MINUS")))
+                or (toks[i + 2].type in ("PLUS", "MINUS") and toks[i + 2].start_pos > nxt.end_pos)):
+            # x* - y, ||x - x*||^2: papers' optimum x*, read as a product with what follows (or nothing)
+            raise _Refused(nxt.start_pos, f"'{t}*' is papers' optimum (or a product left open): a name is letters "
+                                          f"and digits, so write {t}_star (or {t}_opt); for a product write "
+                                          f"{t} * (...) with its second factor")
         elif t.type == "NORM_CLOSE" and nxt.type == "NUMBER" and nxt.start_pos == t.end_pos:
             raise _Refused(nxt.start_pos, f"a number right after a norm: write ||...||_{nxt} for the {nxt}-norm, "
                                           f"or ||...|| * {nxt} for a product")
@@ -569,6 +578,9 @@ def _bad_character(text: str, pos: int) -> ParseError:
         hint = "; the log-determinant log |X| is written logdet(X) or log(det(X))"
     elif ch == "|":
         hint = "; a norm is written ||x||, abs(x) is the absolute value and det(X) the determinant"
+    elif ch == "[" and re.search(r"\^\s*\{?\s*$", text[:pos]):
+        hint = ("; a superscript in brackets (W^{[l]}, the l-th layer's W) is an index, not a power: write W_l "
+                "(or W_{l}), a name with a subscript")
     elif ch == "[" and re.search(r"(?<![A-Za-z0-9_])(?:E|Var|Cov)\s*$", text[:pos]):
         hint = ("; E[...] (an expectation, Var, Cov) is not in the language: differentiate the expression inside it "
                 "(for a sample mean write mean(...) or sum(...) / dim(n))")
@@ -747,6 +759,12 @@ def parse_syntax(text: str) -> Syn:
         declared = _declaration_in_formula(text, pos, str(tok) if tok.type != "$END" else "")
         if declared is not None:
             raise ParseError(declared, text, pos) from None
+        run = re.search(r"(?<![A-Za-z0-9_])([A-Za-z])_([A-Za-z0-9])([A-Za-z])$", before)
+        if tok.type != "$END" and str(tok).startswith("_") and run and not before.endswith("}"):
+            # x_ix_j: the subscript i ran on into x, and _j has no name before it
+            a, i, b = run.groups()
+            raise ParseError(f"'{run.group(0)}{str(tok)}': the subscript of {a}_ runs on to the next '_' ({a}_{i}{b}); for "
+                             f"the product of {a}_{i} and {b}{str(tok)} put a space: {a}_{i} {b}{str(tok)}", text, pos) from None
         prev = _previous_token(text, pos)
         if prev in all_names() and tok.type != "$END" and str(tok) == "'":
             raise ParseError(f"{prev}'(...), the derivative of {prev}, is what matcalc computes: write the function "

@@ -827,3 +827,30 @@ def test_a_transposed_total_of_a_matrix_is_refused_with_the_column_sums(text, fi
     # MATLAB's sum(X)' (column sums) read as the transpose of the number sum(X)
     with pytest.raises(matcalc.ParseError, match=re.escape(fix)):
         matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text", ["x* - y", "||x - x*||^2", "f(x*)"])
+def test_a_starred_name_is_refused_as_the_optimum_with_a_name_to_write(text):
+    # x* - y was offered as x (-y) with two kinds; ||x - x*||^2 said "unexpected '^'"
+    with pytest.raises(matcalc.ParseError, match=re.escape("x_star")):
+        matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text", ["a*||x||^2", "2*||x||", "x*y"])
+def test_a_star_between_two_factors_is_still_a_product(text):
+    try:
+        matcalc.parse(text)
+    except matcalc.MatcalcError as e:
+        assert "x_star" not in str(e) and "a_star" not in str(e)
+
+
+@pytest.mark.parametrize("text", ["W^{[l]} x", "W^[l] x"])
+def test_a_bracketed_superscript_is_an_index_with_the_subscript_to_write(text):
+    with pytest.raises(matcalc.ParseError, match=re.escape("write W_l")):
+        matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text, fix", [("x_ix_j", "x_i x_j"), ("w_ix_i", "w_i x_i")])
+def test_two_subscripted_names_run_together_are_refused_with_the_space_to_put(text, fix):
+    with pytest.raises(matcalc.ParseError, match=re.escape(f"put a space: {fix}")):
+        matcalc.parse(text)
