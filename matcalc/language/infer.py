@@ -464,7 +464,9 @@ class Ctx(DimSpace, NameRules):
             # sum(X)': MATLAB's column sums as a row; here sum(X) is the sum of every entry, a number
             fn = "sum" if t.op == "sum_all" else "mean"
             x = self.src(t.args[0])
-            raise ParseError(f"{self.src(t)}' transposes a number: {fn}({x}) is the {fn} of all the entries. For the "
+            arg = x
+            x = x if re.fullmatch(r"[\w']+", x) else f"({x})"  # (ones(m)' (Y .* log(P)), not ones(m)' Y .* log(P))
+            raise ParseError(f"{self.src(t)}' transposes a number: {fn}({arg}) is the {fn} of all the entries. For the "
                              f"{'sums' if fn == 'sum' else 'means'} of the columns write ones(m)' {x}"
                              f"{'' if fn == 'sum' else ' / dim(m)'} (a row), of the rows {x} ones(n)"
                              f"{'' if fn == 'sum' else ' / dim(n)'}", self.text, t.end)

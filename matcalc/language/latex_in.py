@@ -497,13 +497,15 @@ class _Reader:
         return out
 
     def _coefficient(self, it) -> bool:
-        """Is the operand before A \\otimes B a scalar coefficient, the same beside either operand: a
-        number (2, \\frac{1}{2}), a name declared a scalar, or an undeclared small Greek name?"""
+        """Is the operand before A \\otimes B a scalar coefficient, the same beside either operand: a name
+        declared a scalar, or one with no capital letter in it (2, \\frac{1}{n}, c, \\sigma^2), or a trace or
+        determinant?"""
         text = "".join(t for t, _, _ in it.pieces).strip()
-        if re.fullmatch(r"\(?[0-9.]+(?:\s*/\s*[0-9.]+)?\)?", text):
-            return True
         d = self.decls.get(text)
-        return d.kind == "scalar" if d is not None else (text in _GREEK and text[:1].islower())
+        if d is not None:
+            return d.kind == "scalar"
+        # a number, \frac{1}{n}, c, \sigma^2, \beta_k: no capital in it (a capital is a matrix's name); tr(A), det(A)
+        return not re.search(r"[A-Z]", text) or bool(re.fullmatch(r"(?:tr|det|logdet)\(.*\)", text))
 
     def _refuse_kron_beside_a_product(self, first, last, left, right, kron) -> None:
         """A C \\otimes B D: the mixed-product rule writes (A C) \\otimes (B D) so, and A \\otimes B^\\top C is
@@ -985,11 +987,7 @@ class _Reader:
                     item.pieces = _p(self.ones, t.start, end)
                 return [item]
             return [self.named(word, t.start, end)]
-        if w in ("mathrm", "operatorname", "mathsf", "text", "textrm", "mathit") and re.match(
-                r"\s*\{\s*(?:E|Var|Cov)\s*\}\s*(?:\[|\(|\\left|\\big|\\Big|_)", self.src[t.end:]):
-            word = re.match(r"\s*\{\s*(\w+)", self.src[t.end:]).group(1)  # (\mathrm{E}[x] read E a matrix times x)
-            raise self.error(f"\\{w}{{{word}}}[...] (an expectation or a moment) is not part of the language: "
-                             "differentiate the expression inside it", t.start)
+
         if w in ("mathbb", "mathbbm") and self._word_ahead(0) in ("E", "P", "V"):
             raise self.error(f"\\{w}{{{self._word_ahead(0)}}} (an expectation, probability or variance) is not part of "
                              "the language: differentiate the expression inside it", t.start)
@@ -1221,12 +1219,39 @@ def _script_words(src, toks) -> list:
     return out
 
 
+#: an expectation or a moment as papers write it: E, \mathrm{E}, \mathbf{E}, {\rm E}, \operatorname{E}, Var, Cov
+#: (with a subscript, E_x), before a bracket (spaces, \, or \left between); parentheses only after Var or Cov
+_EXPECTATION = re.compile(
+    r"(?<![A-Za-z\\])(?:\\(?:mathrm|mathbf|operatorname|mathsf|text|textrm|boldsymbol)\s*\{\s*(E|Var|Cov)\s*\}"
+    r"|\{\s*\\rm\s+(E|Var|Cov)\s*\}|(E|Var|Cov))"
+    r"(?:_(?:\{[^{}]*\}|\w))?(?:\s|\\[,;:!]|~)*"
+    r"(?:(?:\\left|\\[bB]igg?l?)\s*)?(\[|\\\{|\\lbrack\b|\()")
+
+
+def _refuse_expectation(src: str, decls: dict) -> None:
+    """E[x]' E[x] (with E italic, upright or bold): an expectation, which the reader takes for a name E
+    times the bracket (its gradient was 2 E^2 x). Refused, as \\mathbb{E} is; Var(x) and Cov(x, y)
+    too; a name E, Var or Cov that is declared is the user's own."""
+    if "E" not in src and "Var" not in src and "Cov" not in src:
+        return
+    for m in _EXPECTATION.finditer(src):
+        name = m.group(1) or m.group(2) or m.group(3)
+        if name in decls or (m.group(4) == "(" and name == "E"):
+            continue  # (E(x) is E times x, as for any name; E declared is the user's matrix)
+        raise ParseError(f"{src[m.start():m.end()]}...] reads as an expectation or a moment ({name}), which is not part "
+                         f"of the language: differentiate the expression inside it (a sample mean is mean(...))"
+                         if m.group(4) != "(" else
+                         f"{src[m.start():m.end()]}...) reads as a moment ({name}), which is not part of the language; "
+                         f"for a name {name} declare it (where='{name}: ...')", src, m.start())
+
+
 def latex_to_plain(src: str, decls: dict | None = None, ones: str = "vector(1)", bar_as=None) -> tuple:
     """(plain, used_ones): the LaTeX `src` as matcalc's plain language (a `Translation` that maps
     every character back into `src`), and whether it has a `\\mathbf{1}` of open size (written
     `ones`: "vector(1)" or "matrix(1)"). `bar_as` reads chosen |...| as det(...) or (...)."""
     if len(src) > MAX_LENGTH:
         raise ParseError(f"the expression is too long ({len(src):,} characters; the limit is {MAX_LENGTH:,})")
+    _refuse_expectation(src, decls or {})
     r = _Reader(src, decls or {}, ones, bar_as)
     if len(r.toks) > MAX_TOKENS:
         raise ParseError(f"the expression has too many tokens (the limit is {MAX_TOKENS:,})", src,

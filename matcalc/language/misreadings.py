@@ -195,8 +195,10 @@ def _refuse_scalar_in_matrix_power(syn: Syn, ctx, chosen: dict, names: list, dec
     which nobody writes so. Refused with both ways to write it."""
     if "^" not in ctx.text:
         return
+    square = {id(c.b[0]) for c in syn_nodes(syn) if c.kind == "call" and c.a in ("tr", "det", "logdet", "inv")
+              and isinstance(c.b, list) and len(c.b) == 1}  # (tr((A beta)^2): a square matrix by the call)
     for n in syn_nodes(syn):
-        if not (n.kind == "post" and n.b and n.b[0].kind == "pow" and not _is_t(n.b[0])):
+        if not (n.kind == "post" and n.b and n.b[0].kind == "pow" and not _is_t(n.b[0])) or id(n) in square:
             continue
         if n.a.kind == "paren":
             inner = n.a.a if isinstance(n.a.a, Syn) else None
@@ -212,6 +214,7 @@ def _refuse_scalar_in_matrix_power(syn: Syn, ctx, chosen: dict, names: list, dec
         # the products in the group: itself, or the terms of a sum ((A x + b)^2)
         products = [t for _, t in inner.a] if inner.kind == "sum" else [inner]
         terms = [_demoted_in(p, ctx, chosen, names, decls) for p in products if p.kind in ("product", "name", "post")]
+        terms += [([], True) for p in products if p.kind == "call" and p.a == "eye"]  # ((eye(n) - A tau)^2)
         if any(not here and matrix for here, matrix in terms):
             continue  # ((A + B s)^2: a term that is a matrix by itself, so the group is one: a matrix power)
         demoted = [w for here, _ in terms for w in here]
@@ -242,9 +245,9 @@ def _demoted_in(p: Syn, ctx, chosen: dict, names: list, decls: dict) -> tuple:
     factors = [f.a if f.kind == "post" and f.a.kind == "name" else f for f in factors]  # ((A' x)^2)
     words = [w for f in factors if f.kind == "name" and isinstance(f.a, str)
              for w in ctx.split_run(f.a, f.start, check=False)]
-    matrix = [chosen.get(w) == "matrix" or (w in decls and decls[w].kind == "matrix") for w in words]
-    capital = [w in names and chosen[w] == "scalar" and options(w)[0][1] == "matrix"  # (Phi w too: a design matrix)
-               for w in words]
+    matrix = [chosen.get(w) == "matrix" or (w in decls and decls[w].kind == "matrix") or w == "I" for w in words]
+    capital = [w in names and chosen[w] == "scalar" and options(w)[0][1] == "matrix"  # (Phi w too: a design matrix;
+               and w != "Delta" for w in words]  # Delta t is a difference, (Delta t)^2 its square)
     here = [w for i, w in enumerate(words) if w in names and chosen[w] == "scalar"
             and (any(matrix[:i]) or any(capital[:i])) and (
                 (options(w)[0][1] == "vector" and not is_greek(w)) or (is_greek(w) and w[:1].islower()))]
@@ -356,8 +359,8 @@ def _added_power(text: str, n: str) -> bool:
 
 
 #: a, a capital name, b, separated by spaces (x A x, mu Sigma mu, u M v), overlapping matches found
-_SPACED_FORM = re.compile(r"(?=(?<![A-Za-z0-9_'.])([A-Za-z][A-Za-z0-9_]*)\s+([A-Z][A-Za-z0-9_]*)((?:\^\(?-?[0-9T]+\)?)?)"
-                          r"\s+([A-Za-z][A-Za-z0-9_]*)(?![A-Za-z0-9_('^.]))")
+_SPACED_FORM = re.compile(r"(?=(?<![A-Za-z0-9_'.])([A-Za-z][A-Za-z0-9_]*)(?:\s+|\s*\*\s*)([A-Z][A-Za-z0-9_]*)"
+                          r"((?:\^\(?-?[0-9T]+\)?|')?)(?:\s+|\s*\*\s*)([A-Za-z][A-Za-z0-9_]*)(?![A-Za-z0-9_('^.]))")
 
 
 def refuse_unprimed_quadratic_form(text: str, names: list, chosen: dict, decls: dict) -> None:

@@ -183,7 +183,7 @@ def _lookalikes(toks) -> None:
         elif t.type == "NAME" and nxt.type == "MULOP" and str(nxt) == "*" and nxt.start_pos == t.end_pos and (
                 i + 2 >= len(toks) or toks[i + 2].type in ("NORM_CLOSE", "RPAR", "COMMA", "TICK")
                 or (toks[i + 2].type == "NORM_OPEN" and (  # (x - x*||^2: the closing bars, lexed as opening)
-                    i + 3 >= len(toks) or toks[i + 3].type in ("CARET", "NORMSUB", "RPAR", "PLUS", "MINUS")))
+                    i + 3 >= len(toks) or toks[i + 3].type in ("CARET", "NORMSUB", "RPAR")))
                 or (toks[i + 2].type in ("PLUS", "MINUS") and toks[i + 2].start_pos > nxt.end_pos)):
             # x* - y, ||x - x*||^2: papers' optimum x*, read as a product with what follows (or nothing)
             raise _Refused(nxt.start_pos, f"'{t}*' is papers' optimum (or a product left open): a name is letters "

@@ -53,21 +53,20 @@ _TERM_START = re.compile(r"(?:^|[-+−–(\[,/=])\s*(?:[-−–]?\s*(?:[0-9]+(?:
                          r"\s*$")
 
 
-_FUNCTION_AFTER = re.compile(r"\s*(?:log|ln|exp|sqrt|abs|sin|cos|tanh|sigmoid|softplus)\b")
+_FUNCTION_AFTER = re.compile(r"\s*(?:log|ln)\b")
+#: the start of a term at the top of the text (not inside a call's parentheses: tr(ΣX) is Sigma times X)
+_TOP_TERM_START = re.compile(r"(?:^|[-+−–=])\s*(?:[-−–]?\s*(?:[0-9]+(?:\.[0-9]+)?|[½⅓¼⅔¾])(?:\s*[/⁄]\s*(?:[0-9]+|[A-Za-z]))?)?"
+                             r"\s*$")
 
 
 def _summand_after(text: str, j: int) -> bool:
-    """After a Σ at the start of a term: a summand as papers write one (a letter right after it, Σx²; a
-    subscripted index, Σ xᵢ; a function, Σ log x; a product of a name with a function, Σ p log p),
-    not a matrix Sigma spaced from what it multiplies (Σ x, Σ⁻¹ μ)."""
-    if text[j:j + 1].isalpha() and text[j:j + 1].isascii():
-        return True  # (Σx²: no space)
+    """After a Σ at the start of a term: a summand as papers write one (a name with a subscript index, Σ xᵢ²;
+    a log, Σ log x, Σ p log p), not a matrix Sigma before what it multiplies (ΣX, Σ x, Σ exp(A), Σ W_k)."""
     if _FUNCTION_AFTER.match(text, j):
         return True
-    m = re.match(r"\s*[A-Za-z]\w*\s*([ᵢⱼₖₗₘₙ]|_\{?[ijkn]\b)", text[j:])
-    if m:
+    if re.match(r"\s*[A-Za-z]\w*\s*[ᵢⱼₖₗₘₙ]", text[j:]):
         return True
-    return bool(re.match(r"\s*[A-Za-z]\s+(?:log|ln|exp)\b", text[j:]))  # (Σ p log p)
+    return bool(re.match(r"\s*[A-Za-z]\s+(?:log|ln)\b", text[j:]))  # (Σ p log p)
 
 
 def _math_letter(ch: str) -> str | None:
@@ -143,7 +142,8 @@ def unicode_to_plain(text: str, declared: frozenset = frozenset()) -> Translatio
             raise ParseError("Σ(...) here may be the summation sign or the matrix Sigma times the group: for the sum "
                              "of the entries write sum(...), for the matrix Sigma times the group put a space, "
                              "Σ (...)", text, i)
-        elif ch == "Σ" and "Sigma" not in declared and _TERM_START.search(text[:i]) and _summand_after(text, i + 1):
+        elif ch == "Σ" and "Sigma" not in declared and _TOP_TERM_START.search(text[:i]) and _summand_after(text, i + 1) \
+                and "Σ" not in text[i + 1:] and "Σ" not in text[:i]:  # (XΣ elsewhere: Sigma is a matrix there)
             # ½Σx², Σ xᵢ², −Σ p log p, Σ log x: a summation sign before its summand, read as the matrix Sigma
             raise ParseError("Σ here looks like the summation sign before its summand, which would be read as the "
                              "matrix Sigma times it: for the sum of the entries write sum(...) (Σ xᵢ² is sum(x.^2)); "
@@ -391,8 +391,9 @@ def _operands_of_products(source: str, plain: str, origin: list, reach: list):
         opens.setdefault(start, []).append((before, o, reach[start] if at_source is None else o + 1))
         closes.setdefault(end, []).append((after, origin[end - 1], reach[end - 1]))
 
-    def coefficient(item):  # (2 A ⊗ B, α A ⊗ B: a scalar before, the same beside either operand)
-        return item[3] == "number" or (item[3] in _GREEK_NAMES and item[3][:1].islower())
+    def coefficient(item):  # (2 A ⊗ B, α A ⊗ B, c A ⊗ B, σ² I ⊗ K: a scalar before, the same either way)
+        text = plain[item[1]:item[2]]
+        return not re.search(r"[A-Z]", text) or bool(re.fullmatch(r"(?:tr|det|logdet)\(.*\)", text))
 
     def bare_word(item):
         return item[0] == "atom" and item[3] not in ("norm", "group", "call", "number") and \

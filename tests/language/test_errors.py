@@ -854,3 +854,7 @@ def test_a_bracketed_superscript_is_an_index_with_the_subscript_to_write(text):
 def test_two_subscripted_names_run_together_are_refused_with_the_space_to_put(text, fix):
     with pytest.raises(matcalc.ParseError, match=re.escape(f"put a space: {fix}")):
         matcalc.parse(text)
+
+
+def test_a_star_before_a_norm_with_a_leading_minus_is_a_product():
+    assert matcalc.parse("c*||-x + y||^2") is not None

@@ -743,5 +743,22 @@ def test_an_unbraced_bold_one_is_the_vector_of_ones(latex):
                                    r"\mathrm{E}_{x}[x^\top x]", r"\mathrm{Var}(x)"])
 def test_an_expectation_in_an_upright_e_is_refused_as_the_blackboard_one_is(latex):
     # \mathrm{E}[x]' \mathrm{E}[x] read E a scalar name times x, and the gradient was 2 E^2 x
-    with pytest.raises(matcalc.ParseError, match="not part of the language: differentiate the expression inside"):
+    with pytest.raises(matcalc.ParseError, match="not part of the language"):
         matcalc.parse(latex)
+
+
+@pytest.mark.parametrize("latex", [r"E[x]^\top E[x]", r"E\left[x\right]^\top E\left[x\right]", r"\mathbf{E}[x]^\top\mathbf{E}[x]",
+                                   r"{\rm E}[x]^\top {\rm E}[x]", r"\mathrm{E}\,[x]^\top \mathrm{E}\,[x]",
+                                   r"\frac12 E[x-\mu]^\top E[x-\mu]"])
+def test_an_expectation_in_any_font_before_a_bracket_is_refused(latex):
+    # the italic E[x]' E[x] read E a name times x: its gradient was 2 E^2 x
+    with pytest.raises(matcalc.ParseError, match="reads as an expectation"):
+        matcalc.parse(latex)
+
+
+@pytest.mark.parametrize("latex, where", [(r"\mathrm{E}_0 + x^\top x", None), (r"x^\top \mathrm{E}_{1} x", None),
+                                          (r"\mathrm{E}_{\text{pot}} + \mathrm{E}_{\text{kin}}", None),
+                                          (r"E(x - y)", None), (r"x^\top E x", None),
+                                          (r"\mathrm{Var}(x - y)", "Var: scalar")])
+def test_a_name_e_or_a_declared_var_still_reads(latex, where):
+    assert matcalc.parse(latex, where=where) is not None

@@ -1387,3 +1387,22 @@ def test_a_spaced_quadratic_form_without_its_transpose_is_refused_with_the_form(
 @pytest.mark.parametrize("text", ["t A x + b", "c A x", "(sigma A)^2", "abs(x)^2", "lambda A x"])
 def test_a_coefficient_before_a_matrix_still_reads_as_written(text):
     assert "scalar" in matcalc.parse(text).inferred
+
+
+@pytest.mark.parametrize("text", ["(I - A tau)^2", "tr((I - A tau)^2)", "(eye(n) - A tau)^2", "(2 I - A tau)^2",
+                                  "tr((A beta)^2)", "logdet((A beta)^2)", "1/2 g (Δt)^2"])
+def test_a_squared_group_that_is_a_matrix_anyway_still_reads_as_a_matrix_power(text):
+    # refused for a day as (y - X beta)^2 is: an identity term or a trace makes the group a square matrix
+    assert matcalc.parse(text) is not None
+
+
+@pytest.mark.parametrize("text", [r"c A \otimes B", r"\frac{1}{n} A \otimes B", r"\sigma^2 I \otimes K",
+                                  "c A ⊗ B", "(1/n) A ⊗ B", "σ²I ⊗ K"])
+def test_a_scalar_coefficient_before_a_kronecker_product_reads_as_one(text):
+    assert "kron(" in matcalc.parse(text).reading
+
+
+@pytest.mark.parametrize("text", ["x A' x", "mu Sigma' mu", "x*A*x", "x A^-1 x"])
+def test_a_quadratic_form_without_its_transpose_is_refused_whatever_its_middle(text):
+    with pytest.raises(matcalc.ShapeError, match="for the quadratic form write"):
+        matcalc.parse(text)

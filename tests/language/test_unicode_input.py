@@ -254,13 +254,14 @@ def test_a_braced_pasted_transpose_superscript_is_the_transpose():
     assert matcalc.parse("x^{⊤} A x").reading == "x' A x"
 
 
-@pytest.mark.parametrize("text", ["½Σx²", "Σ xᵢ²", "−Σ p log p", "Σ log x", "Σ exp(x)"])
+@pytest.mark.parametrize("text", ["Σ xᵢ²", "−Σ p log p", "Σ log x", "½ Σ log xᵢ"])
 def test_a_summation_sign_before_its_summand_is_refused_not_read_as_sigma(text):
     # read as the matrix Sigma times the summand: jacobian('½Σx²', 'x') answered x Sigma
     with pytest.raises(ParseError, match=r"looks like the summation sign.*write sum\(\.\.\.\)"):
         matcalc.parse(text)
 
 
-@pytest.mark.parametrize("text", ["Σ x", "xᵀ Σ x", "Σ x + b", "tr(Σ)"])
+@pytest.mark.parametrize("text", ["Σ x", "xᵀ Σ x", "Σ x + b", "tr(Σ)", "tr(ΣX)", "ΣA + AΣᵀ + Q", "Σx + b", "Σ exp(A)",
+                                  "Σ W_k", "x − Σy"])
 def test_the_matrix_sigma_spaced_from_what_it_multiplies_still_reads(text):
     assert "Sigma: matrix" in matcalc.parse(text).inferred
