@@ -40,6 +40,8 @@ def _one_reading(a: Syn, op: str, b: Syn) -> bool:
     det X * det Y, sin x * cos x (det(X * det Y) is not meant)."""
     if b.kind == "apply" and op in ("*", "/"):
         return True
+    if b.kind == "apply" and op == "" and {canonical_name(a.a), canonical_name(b.a)} <= {"tr", "det", "logdet"}:
+        return True  # (det A det B, tr A tr B: papers' product of two reductions; det(A det B) is not meant)
     if canonical_name(a.a) in _LINEAR_FUNCTIONS:
         return op == "/" or (op in ("*", ".*", "./") and _constant(b))
     return False

@@ -922,6 +922,10 @@ class _Reader:
                     "\\operatorname{sigmoid}(...)), or a scalar sigma times (...) (declare it: where='sigma: "
                     "scalar', or write \\sigma \\cdot (...))", t.start)
             name = "epsilon" if w == "epsilon" else "l" if w == "ell" else w
+            if w == "ell" and re.search(r"(?<![A-Za-z\\])l(?![A-Za-z])", self.src):
+                # (\ell x + l: both would be the one name l)
+                raise self.error("\\ell is the name l here, and the formula has an l of its own: two names would be "
+                                 "one; write \\ell as l_ell (or rename the other l)", t.start)
             return [self.named(name, t.start, t.end)]
         if w == "log":
             nxt = self.peek()
@@ -991,6 +995,11 @@ class _Reader:
         if w in ("mathbb", "mathbbm") and self._word_ahead(0) in ("E", "P", "V"):
             raise self.error(f"\\{w}{{{self._word_ahead(0)}}} (an expectation, probability or variance) is not part of "
                              "the language: differentiate the expression inside it", t.start)
+        if w in ("mathrm", "rm", "text", "textrm", "operatorname") and self._word_ahead(0) == "e" \
+                and "e" not in self.decls and not re.match(r"\s*\{\s*e\s*\}\s*\^", self.src[t.end:]):
+            # 2\pi\mathrm{e}: the upright e is Euler's number (before ^ it is the base of exp, as e^ reads)
+            _, start, end = self.read_word_arg(t)
+            return [_Item(_p("exp(1)", t.start, end), "operand", t.start, end)]
         if w in _SUBEXPR_FONTS:
             toks, start, end = self.script_tokens(t.end)
             if w in ("mathcal", "mathscr") and re.match(r"\s*(?:\(|\\left\s*\()", self.src[end:]):

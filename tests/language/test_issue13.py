@@ -328,7 +328,7 @@ def test_check_values_reads_the_declarations():
 
 # ---------------------------------------------------------------- more of the same families
 @pytest.mark.parametrize("text, words", [
-    ("exp -x", ["exp needs an operand"]), ("tr", ["tr needs an operand"]), ("tr X tr Y", ["two readings"]),
+    ("exp -x", ["exp needs an operand"]), ("tr", ["tr needs an operand"]), ("tr X sin Y", ["two readings"]),
     ("vecX", ["did you mean vec(X)?"]), ("invX", ["did you mean inv(X)?"]), ("a^b^c", ["(a^b)^c", "a^(b^c)"]),
     ("x where x = y, y = z", ["before its definition"]), ("sin(x)y", ["two ways"]),
 ])

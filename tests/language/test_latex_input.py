@@ -762,3 +762,15 @@ def test_an_expectation_in_any_font_before_a_bracket_is_refused(latex):
                                           (r"\mathrm{Var}(x - y)", "Var: scalar")])
 def test_a_name_e_or_a_declared_var_still_reads(latex, where):
     assert matcalc.parse(latex, where=where) is not None
+
+
+def test_an_upright_e_is_eulers_number():
+    # 2 pi e Sigma read e as a variable, and evaluate asked for its value
+    e = matcalc.parse(r"\frac12\ln\det(2\pi \mathrm{e}\Sigma)", where="Sigma: matrix(n,n) spd")
+    assert "exp(1)" in e.reading and "e:" not in e.inferred
+
+
+def test_ell_beside_a_name_l_is_refused_as_one_name():
+    # \ell x + l read l x + l: \ell and l were one variable
+    with pytest.raises(matcalc.ParseError, match=r"\\ell is the name l here"):
+        matcalc.parse(r"\ell x + l")

@@ -1406,3 +1406,10 @@ def test_a_scalar_coefficient_before_a_kronecker_product_reads_as_one(text):
 def test_a_quadratic_form_without_its_transpose_is_refused_whatever_its_middle(text):
     with pytest.raises(matcalc.ShapeError, match="for the quadratic form write"):
         matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text, reading", [("det A det B", "det(A) det(B)"), ("tr A tr B", "tr(A) tr(B)"),
+                                           (r"\det A\det B", "det(A) det(B)")])
+def test_a_product_of_two_reductions_without_parentheses_reads_as_their_product(text, reading):
+    # refused as det(A det B), which nobody means
+    assert matcalc.parse(text).reading == reading
