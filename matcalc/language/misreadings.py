@@ -89,12 +89,38 @@ def refuse_chosen_reading(syn: Syn, ctx, names: list, chosen: dict, ruled_out: d
                          "write sum(...) (the sum of the entries) or the terms with +; for a matrix declare its size "
                          "(where='Sigma: matrix(n,n)'), for a scalar where='Sigma: scalar'")
     _refuse_scalar_in_matrix_power(syn, ctx, chosen, names, decls)
+    _refuse_bold_scalar(ctx, chosen, names)  # (after: (y - X beta)^2 says what the group is first)
     _refuse_capital_called(syn, ctx, chosen, names)
     _refuse_run_with_a_scalar_letter(syn, ctx, chosen, names)
     _refuse_greek_scalar_after_matrix(syn, ctx, chosen, names, decls, fits)
     refuse_unprimed_quadratic_form(text, names, chosen, decls)
     refuse_dimension_values(uses, decls, text)  # (last: a text refused for another reason says that first)
     _refuse_sizes_used_as_values(syn, ctx)  # (the same for a size the text names, after a declared one)
+
+
+#: a name written bold in LaTeX (\mathbf{w}, \boldsymbol\theta, \bm{x}_i): papers' sign of a vector or a matrix
+_BOLD = re.compile(r"\\(?:mathbf|boldsymbol|bm|pmb|mathbfit|symbf|symbfit|bf)\s*(?:\{\s*\\?([A-Za-z]+)\s*\}|\\([A-Za-z]+)|([A-Za-z]))"
+                   r"(?:\s*_\s*(?:\{\s*([A-Za-z0-9]+)\s*\}|([A-Za-z0-9])))?")
+
+
+def _refuse_bold_scalar(ctx, chosen: dict, names: list) -> None:
+    """\\frac12 \\mathbf{w}^2, (\\mathbf{y} - \\hat{\\mathbf{y}})^2: a name the paper writes bold, its sign of a vector
+    or a matrix, read as a scalar (here by the power: the gradient of w^2 / 2 was w). Refused, with the
+    norm or the entrywise power to write; declared, a name is what its declaration says."""
+    source = getattr(ctx.text, "source", None)
+    if not source or "\\" not in source:
+        return
+    for m in _BOLD.finditer(source):
+        base = m.group(1) or m.group(2) or m.group(3)
+        sub = m.group(4) or m.group(5)
+        name = f"{base}_{sub}" if sub else base
+        if name in chosen and name in names and chosen[name] == "scalar" and (
+                options(name)[0][1] != "scalar" or name in getattr(ctx, "powered", ())):
+            # (a bold small Greek name keeps its look's scalar, unless a power made it one: \boldsymbol\mu alone)
+            raise ShapeError(f"{name} is written bold ({m.group(0).strip()}), a vector or a matrix in papers, but this "
+                             f"reads it as a scalar; of a vector, a square is written as a squared norm \\|...\\|^2 or "
+                             f"entrywise (.^2), and e^{{...}} as \\exp(...); if {name} is a number, declare it "
+                             f"(where='{name}: scalar'), for a vector where='{name}: vector(n)'")
 
 
 def _refuse_primed_point(syn: Syn, text: str, decls: dict) -> None:

@@ -774,3 +774,18 @@ def test_ell_beside_a_name_l_is_refused_as_one_name():
     # \ell x + l read l x + l: \ell and l were one variable
     with pytest.raises(matcalc.ParseError, match=r"\\ell is the name l here"):
         matcalc.parse(r"\ell x + l")
+
+
+@pytest.mark.parametrize("latex, name", [(r"\frac12\mathbf{w}^2", "w"), (r"(\mathbf{y}-\hat{\mathbf{y}})^2", "y"),
+                                         (r"\log(\mathbf{1}^\top e^{\mathbf{x}})", "x")])
+def test_a_bold_name_read_as_a_scalar_is_refused(latex, name):
+    # \frac12 \mathbf{w}^2 read w as a number: its gradient was w
+    with pytest.raises(matcalc.ShapeError, match=f"{name} is written bold"):
+        matcalc.parse(latex)
+
+
+@pytest.mark.parametrize("latex", [r"\mathbf{x}^\top\mathbf{x}", r"\|\mathbf{y} - \mathbf{X}\boldsymbol\beta\|^2",
+                                   r"\mathbf{x}_i^\top \mathbf{w}", r"\frac12 \mathbf{w}^2"])
+def test_a_bold_name_declared_or_read_as_an_array_reads(latex):
+    where = "w: scalar" if r"\mathbf{w}^2" in latex else None
+    assert matcalc.parse(latex, where=where) is not None
