@@ -412,11 +412,15 @@ def refuse_unprimed_quadratic_form(text: str, names: list, chosen: dict, decls: 
     for n in names:
         if chosen[n] != "scalar" or options(n)[0][1] != "vector" or len(n) != 1:
             continue
-        m = re.search(rf"(?<![A-Za-z0-9_']){n}([A-Z][A-Za-z]*){n}(?![A-Za-z0-9_])", text)
-        if m and any(chosen.get(c) == "matrix" or (c in decls and decls[c].kind == "matrix") for c in m.group(1)):
-            middle = " ".join(m.group(1))
-            raise ShapeError(f"'{m.group(0)}' reads {n} as a scalar ({n} {middle} {n}, a matrix); for the quadratic "
-                             f"form write {n}' {middle} {n}; for a scalar {n} declare it (where='{n}: scalar')")
+        m = re.search(rf"(?<![A-Za-z0-9_']){n}([A-Z][A-Za-z]*)([a-z])(?![A-Za-z0-9_])", text)
+        if m and any(chosen.get(c) == "matrix" or (c in decls and decls[c].kind == "matrix") for c in m.group(1)) \
+                and (m.group(2) == n or options(m.group(2))[0][1] == "vector"):
+            # (xAx, and xAy: a bilinear form run together, with x a scalar only to make the run a product)
+            middle, b = " ".join(m.group(1)), m.group(2)
+            what = "quadratic" if b == n else "bilinear"
+            raise ShapeError(f"'{m.group(0)}' reads {n} as a scalar ({n} {middle} {b}, {'a matrix' if b == n else 'a vector'}); "
+                             f"for the {what} form write {n}' {middle} {b}; for a scalar {n} declare it "
+                             f"(where='{n}: scalar')")
 
 
 def refuse_dimension_values(uses: dict, decls: dict, text: str) -> None:

@@ -1413,3 +1413,10 @@ def test_a_quadratic_form_without_its_transpose_is_refused_whatever_its_middle(t
 def test_a_product_of_two_reductions_without_parentheses_reads_as_their_product(text, reading):
     # refused as det(A det B), which nobody means
     assert matcalc.parse(text).reading == reading
+
+
+@pytest.mark.parametrize("text, form", [("xAy", "x' A y"), ("uMv", "u' M v"), ("xAy + b", "x' A y")])
+def test_a_bilinear_form_run_together_without_its_transpose_is_refused(text, form):
+    # xAy read x as a number (x A y, a vector): jacobian() answered x A
+    with pytest.raises(matcalc.ShapeError, match=re.escape(f"for the bilinear form write {form}")):
+        matcalc.parse(text)
