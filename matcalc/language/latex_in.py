@@ -26,7 +26,7 @@ import re
 
 from ..core.errors import MatcalcError, ParseError
 from ..core.functions import ALIASES, CALLS, FUNCTIONS, all_names, bare_names
-from .declarations import GREEK, default_kind, is_greek, norm_name
+from .declarations import _ACCENT_NAMES, GREEK, default_kind, is_greek, norm_name
 from .source_map import Translation
 from .unicode_in import greek_names, has_unicode_math, unicode_to_plain
 from .parser import MAX_DEPTH as _PLAIN_DEPTH
@@ -1383,9 +1383,6 @@ def refuse_ambiguous_bars(src: str, decls: dict, plain: Translation, result: tup
     return result
 
 
-#: accents on a name and the name they make (\hat{y} is y_hat, as the pasted ŷ and the plain y_hat)
-_ACCENT_NAMES = {"hat": "hat", "widehat": "hat", "tilde": "tilde", "widetilde": "tilde", "bar": "bar",
-                 "overline": "bar", "dot": "dot"}
 
 #: a log (or ln) right before a bar: log|Sigma| is the log-determinant (\log\,|X|, \operatorname{log}|X| too)
 _LOG_BEFORE = re.compile(r"(?:\\log|\\ln|\blog|\bln|\\(?:operatorname|mathrm|mathop|text|textrm|mathup)\s*\{\s*(?:log|ln)\s*\}"

@@ -789,3 +789,10 @@ def test_a_bold_name_read_as_a_scalar_is_refused(latex, name):
 def test_a_bold_name_declared_or_read_as_an_array_reads(latex):
     where = "w: scalar" if r"\mathbf{w}^2" in latex else None
     assert matcalc.parse(latex, where=where) is not None
+
+
+@pytest.mark.parametrize("where, name", [(r"\hat{\Sigma}: matrix(n,n) spd", "Sigma_hat: matrix(n,n) spd"),
+                                         (r"\bar{x}: vector(n)", "x_bar: vector(n)")])
+def test_an_accented_name_is_declared_as_the_formula_names_it(where, name):
+    # '\hat{\Sigma}: ...' said "'hat{\Sigma}' is not a valid name"
+    assert name in matcalc.parse(r"\bar{x}^\top x + \mathrm{tr}(\hat{\Sigma})", where=where).inferred
