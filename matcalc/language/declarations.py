@@ -159,9 +159,9 @@ def parse_declarations(text) -> dict:
 _DECORATED = re.compile(r"^\\(?:mathbf|boldsymbol|bm|mathit|mathrm)\{([^{}]*)\}$")
 #: accents on a name and the name they make (\hat{y} is y_hat, as the pasted ŷ and the plain y_hat; the LaTeX
 #: reader names the formula's accented names so, and a declaration of one the same way)
-_ACCENT_NAMES = {"hat": "hat", "widehat": "hat", "tilde": "tilde", "widetilde": "tilde", "bar": "bar",
+ACCENT_NAMES = {"hat": "hat", "widehat": "hat", "tilde": "tilde", "widetilde": "tilde", "bar": "bar",
                  "overline": "bar", "dot": "dot"}
-_ACCENTED = re.compile(r"^\\(" + "|".join(_ACCENT_NAMES) + r")\s*\{\s*(\\?[A-Za-z]+)\s*\}$")
+_ACCENTED = re.compile(r"^\\(" + "|".join(ACCENT_NAMES) + r")\s*\{\s*(\\?[A-Za-z]+)\s*\}$")
 
 
 def _undecorated(name: str) -> str:
@@ -170,7 +170,7 @@ def _undecorated(name: str) -> str:
     if name.startswith("\\"):
         a = _ACCENTED.match(name)
         if a:
-            return f"{a.group(2).lstrip(chr(92))}_{_ACCENT_NAMES[a.group(1)]}"
+            return f"{a.group(2).lstrip(chr(92))}_{ACCENT_NAMES[a.group(1)]}"
         m = _DECORATED.match(name)
         inner = m.group(1).strip() if m else name[1:]
         return inner[1:] if inner.startswith("\\") else inner

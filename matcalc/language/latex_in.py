@@ -26,7 +26,7 @@ import re
 
 from ..core.errors import MatcalcError, ParseError
 from ..core.functions import ALIASES, CALLS, FUNCTIONS, all_names, bare_names
-from .declarations import _ACCENT_NAMES, GREEK, default_kind, is_greek, norm_name
+from .declarations import ACCENT_NAMES, GREEK, default_kind, is_greek, norm_name
 from .source_map import Translation
 from .unicode_in import greek_names, has_unicode_math, unicode_to_plain
 from .parser import MAX_DEPTH as _PLAIN_DEPTH
@@ -1039,7 +1039,7 @@ class _Reader:
                 raise self.error(f"\\{w}{{{word}}} is the one name {word}: declare it (where='{word}: ...'); "
                                  f"letters written side by side (AX) are a product", t.start)
             return [self.named(word, t.start, end)]
-        if w in _ACCENT_NAMES:  # \hat{y}: the name y_hat, as the pasted ŷ reads
+        if w in ACCENT_NAMES:  # \hat{y}: the name y_hat, as the pasted ŷ reads
             toks, start, end = self.script_tokens(t.end)
             inner = self.sub_reader(toks).sequence()
             if len(inner) == 1 and inner[0].name is not None and "_" not in inner[0].name:
@@ -1049,12 +1049,12 @@ class _Reader:
                     sub = self._word_ahead(1) or (after.text[:1] if after is not None and after.text[:1].isalnum()
                                                   else "i")
                     raise self.error(f"\\{w}{{{inner[0].name}}}_...: an accented name takes no subscript of its own; "
-                                     f"name it in one word ({inner[0].name}_{_ACCENT_NAMES[w]}{sub})", t.start)
-                return [self.named(f"{inner[0].name}_{_ACCENT_NAMES[w]}", t.start, end)]
+                                     f"name it in one word ({inner[0].name}_{ACCENT_NAMES[w]}{sub})", t.start)
+                return [self.named(f"{inner[0].name}_{ACCENT_NAMES[w]}", t.start, end)]
             if len(inner) == 1 and inner[0].name is not None:  # \hat{w_1}
                 base, sub = inner[0].name.split("_", 1)
                 raise self.error(f"\\{w}{{...}} over the subscripted name {inner[0].name}: an accented name takes no "
-                                 f"subscript; name it in one word ({base}_{_ACCENT_NAMES[w]}{sub.strip('{}')})", t.start)
+                                 f"subscript; name it in one word ({base}_{ACCENT_NAMES[w]}{sub.strip('{}')})", t.start)
             raise self.error(f"\\{w}{{...}} decorates one name (\\hat{{y}} is the name y_hat); for an expression "
                              f"give it a name of its own", t.start)
         if w in ("cdot", "ldots", "dots", "cdots"):
