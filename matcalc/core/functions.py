@@ -240,9 +240,14 @@ def one_plus(a, name: str, B):
 
 
 def _softmax_of(a, B):
-    """u where the node a is softmax(u) (of a vector, or of each column of a matrix), else None."""
-    ch = a.children
-    return ch[0] if len(ch) == 1 and ch[0].shape == a.shape and a.shape[0] != 1 and B.softmax(ch[0]) is a else None
+    """u where the node a is softmax(u) (of a vector, or of each column of a matrix), else None; told by
+    its class's name, so that no node is built to compare with (this module knows no node classes)."""
+    return a.children[0] if type(a).__name__ == "Softmax" else None
+
+
+def _transposed_softmax_of(a, B):
+    """u where the node a is softmax(u)', else None (a' log(softmax(x)) keeps log(softmax(x)'))."""
+    return _softmax_of(a.children[0], B) if type(a).__name__ == "Transpose" else None
 
 
 def _log_softmax(u, B):
@@ -254,8 +259,7 @@ STABLE_FORMS: tuple = (
     # log(softmax(u)) = u - logsumexp(u): finite where an entry of softmax(u) underflows to 0 (a spread
     # of u past 745), as in the softmax cross-entropy -y' log(softmax(W x))
     StableForm("log", _softmax_of, _log_softmax),
-    StableForm("log", lambda a, B: _softmax_of(a.children[0], B) if len(a.children) == 1 and B.transpose(a.children[0]) is a
-               else None, lambda u, B: B.transpose(_log_softmax(u, B))),  # (log(softmax(x)'), as a' log(softmax(x)) is kept)
+    StableForm("log", _transposed_softmax_of, lambda u, B: B.transpose(_log_softmax(u, B))),
     # log(sigmoid(u)) = -softplus(-u): finite where sigmoid(u) underflows (u < -745)
     StableForm("log", lambda a, B: _applied(a, "sigmoid", B), lambda u, B: B.neg(B.func("softplus", B.neg(u)))),
     # log(1 - sigmoid(u)) = -softplus(u), the other half of the cross-entropy

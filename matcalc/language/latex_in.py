@@ -28,7 +28,7 @@ from ..core.errors import MatcalcError, ParseError
 from ..core.functions import ALIASES, CALLS, FUNCTIONS, all_names, bare_names
 from .declarations import ACCENT_NAMES, GREEK, default_kind, is_greek, norm_name
 from .source_map import Translation
-from .unicode_in import greek_names, has_unicode_math, unicode_to_plain
+from .unicode_in import greek_names, has_unicode_math, scalar_coefficient, unicode_to_plain
 from .parser import MAX_DEPTH as _PLAIN_DEPTH
 from .parser import MAX_LENGTH, MAX_TOKENS
 
@@ -502,10 +502,7 @@ class _Reader:
         determinant?"""
         text = "".join(t for t, _, _ in it.pieces).strip()
         d = self.decls.get(text)
-        if d is not None:
-            return d.kind == "scalar"
-        # a number, \frac{1}{n}, c, \sigma^2, \beta_k: no capital in it (a capital is a matrix's name); tr(A), det(A)
-        return not re.search(r"[A-Z]", text) or bool(re.fullmatch(r"(?:tr|det|logdet)\(.*\)", text))
+        return d.kind == "scalar" if d is not None else scalar_coefficient(text)
 
     def _refuse_kron_beside_a_product(self, first, last, left, right, kron) -> None:
         """A C \\otimes B D: the mixed-product rule writes (A C) \\otimes (B D) so, and A \\otimes B^\\top C is
@@ -991,7 +988,6 @@ class _Reader:
                     item.pieces = _p(self.ones, t.start, end)
                 return [item]
             return [self.named(word, t.start, end)]
-
         if w in ("mathbb", "mathbbm") and self._word_ahead(0) in ("E", "P", "V"):
             raise self.error(f"\\{w}{{{self._word_ahead(0)}}} (an expectation, probability or variance) is not part of "
                              "the language: differentiate the expression inside it", t.start)
@@ -1381,7 +1377,6 @@ def refuse_ambiguous_bars(src: str, decls: dict, plain: Translation, result: tup
             raise ParseError("|...| of a square matrix has two readings: the determinant (write \\det(...)) or "
                              "the entrywise absolute value (write \\operatorname{abs}(...))", src, pos)
     return result
-
 
 
 #: a log (or ln) right before a bar: log|Sigma| is the log-determinant (\log\,|X|, \operatorname{log}|X| too)

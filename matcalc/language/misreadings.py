@@ -394,6 +394,8 @@ def refuse_unprimed_quadratic_form(text: str, names: list, chosen: dict, decls: 
     matrix): a vector-looking x is a scalar here only to make the run a product, which nobody means.
     Spaced too, one name on both sides: x A x, and mu Sigma mu (a small Greek name, Sigma a matrix or
     a scalar against its look: the form mu' Sigma mu, not mu^2 Sigma)."""
+    if not names:
+        return  # (every name declared: nothing was read against its look)
     for m in _SPACED_FORM.finditer(text):
         a, mid, power, b = m.groups()
         if not (a in names and b in names and chosen[a] == "scalar"):

@@ -49,14 +49,18 @@ _KRON = "⊗"
 _KNOWN = set(GREEK_LETTERS) | set(SYMBOLS) | _SUPERSCRIPTS | set(_SUBSCRIPTS) | set(_ACCENTS) | {_ROOT, _KRON}
 #: what may stand before a summation sign Σ(...) at the start of a term: an operator, an opening
 #: parenthesis, the start, each with a coefficient (2, ½, 1/n, -½) after it
-_TERM_START = re.compile(r"(?:^|[-+−–(\[,/=])\s*(?:[-−–]?\s*(?:[0-9]+(?:\.[0-9]+)?|[½⅓¼⅔¾])(?:\s*[/⁄]\s*(?:[0-9]+|[A-Za-z]))?)?"
-                         r"\s*$")
-
-
-_FUNCTION_AFTER = re.compile(r"\s*(?:log|ln)\b")
+_COEFFICIENT_BEFORE = r"\s*(?:[-−–]?\s*(?:[0-9]+(?:\.[0-9]+)?|[½⅓¼⅔¾])(?:\s*[/⁄]\s*(?:[0-9]+|[A-Za-z]))?)?\s*$"
+_TERM_START = re.compile(r"(?:^|[-+−–(\[,/=])" + _COEFFICIENT_BEFORE)
 #: the start of a term at the top of the text (not inside a call's parentheses: tr(ΣX) is Sigma times X)
-_TOP_TERM_START = re.compile(r"(?:^|[-+−–=])\s*(?:[-−–]?\s*(?:[0-9]+(?:\.[0-9]+)?|[½⅓¼⅔¾])(?:\s*[/⁄]\s*(?:[0-9]+|[A-Za-z]))?)?"
-                             r"\s*$")
+_TOP_TERM_START = re.compile(r"(?:^|[-+−–=])" + _COEFFICIENT_BEFORE)
+_FUNCTION_AFTER = re.compile(r"\s*(?:log|ln)\b")
+
+
+def scalar_coefficient(plain: str) -> bool:
+    """Is the plain text of the operand before A ⊗ B (or LaTeX's A \\otimes B) a scalar coefficient, the
+    same beside either operand: no capital letter in it (2, 1/n, c, sigma^2: a capital is a matrix's
+    name), or a trace or determinant?"""
+    return not re.search(r"[A-Z]", plain) or bool(re.fullmatch(r"(?:tr|det|logdet)\(.*\)", plain))
 
 
 def _summand_after(text: str, j: int) -> bool:
@@ -392,8 +396,7 @@ def _operands_of_products(source: str, plain: str, origin: list, reach: list):
         closes.setdefault(end, []).append((after, origin[end - 1], reach[end - 1]))
 
     def coefficient(item):  # (2 A ⊗ B, α A ⊗ B, c A ⊗ B, σ² I ⊗ K: a scalar before, the same either way)
-        text = plain[item[1]:item[2]]
-        return not re.search(r"[A-Z]", text) or bool(re.fullmatch(r"(?:tr|det|logdet)\(.*\)", text))
+        return scalar_coefficient(plain[item[1]:item[2]])
 
     def bare_word(item):
         return item[0] == "atom" and item[3] not in ("norm", "group", "call", "number") and \
