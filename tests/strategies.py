@@ -827,6 +827,9 @@ class Printer:
         if op == "fn":
             name = n.style if n.style else n.val
             return f"{name}({self._p(n.kids[0], False)[0]})", ATOM
+        if op == "trace" and _traces_matrix_function(n.kids[0]):
+            # tr(exp(C)) is refused (papers mean the matrix exponential): the entrywise trace, as matcalc prints it
+            return f"sum(diag({self._p(n.kids[0], False)[0]}))", ATOM
         if op in ("trace", "det", "logdet", "sum", "softmax", "diagmat", "diagpart"):
             name = {"trace": n.style or "tr", "diagmat": "diag", "diagpart": "diag"}.get(op, op)
             return f"{name}({self._p(n.kids[0], False)[0]})", ATOM
@@ -1148,6 +1151,20 @@ def build_case(ch: Chooser, out: str = "scalar", wrt: str = "any", max_depth: in
     dims = {d: ch.choice((3, 2, 4, 2, 3, 1)) for d in DIMS}
     seed = ch.int(0, 2 ** 31 - 1)
     return Case(_make_gen_expr(tree), v, dims, seed)
+
+
+def _traces_matrix_function(n: Node) -> bool:
+    """Does a trace of n reach an entrywise log, exp or sqrt of a square matrix through products, sums,
+    signs and transposes (what the reader refuses: tr(log(S)) reads as the matrix logarithm's)?"""
+    stack = [n]
+    while stack:
+        m = stack.pop()
+        if m.op == "fn":
+            if m.val in ("log", "exp", "sqrt") and m.shape[0] != 1 and m.shape[1] != 1:
+                return True
+        elif m.op in ("mul", "div", "add", "sub", "neg", "T"):
+            stack.extend(m.kids)
+    return False
 
 
 @st.composite

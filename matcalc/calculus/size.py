@@ -14,7 +14,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from ..core import build as B
-from ..core.layout import as_denominator, entrywise_denominators, entrywise_divisor, folded_power, inner_pair, mean_factors, merged_sums, self_inner, transposes
+from ..core.layout import as_denominator, entrywise_denominators, entrywise_divisor, folded_power, inner_pair, mean_factors, merged_sums, self_inner, traces_matrix_function, transposes
 from ..core.nodes import (FRACTION_ONE, SCALAR, Add, Comm, Det, Diag, DiagPart, DimSize, Expr, Func, Hadamard, Identity, Inverse,
                           Kron, LogDet, LogSumExp, MatPow, Mul, Num, Ones, Pow, Softmax, Sum, Trace, Transpose, Unvec, Var, Vec, Zero)
 
@@ -222,7 +222,7 @@ def _trace(e: Trace) -> int:
     pair = inner_pair(e)
     if pair is not None:
         return 2 + size(pair[0]) + size(pair[1])  # <P, Q>
-    return 1 + _s(e.arg)
+    return (2 if traces_matrix_function(e.arg) else 1) + _s(e.arg)  # sum(diag(log(X))), not tr(log(X))
 
 
 def _hadamard(e: Hadamard) -> int:

@@ -85,6 +85,27 @@ def _halves(f: Expr, split_inverse: bool):
     return None
 
 
+#: entrywise functions papers write of a square matrix as the matrix function (language/misreadings.py
+#: refuses them inside a trace as typed): tr(log(X)) reads as log det X
+_MATRIX_FUNCTION_NAMES = frozenset({"log", "exp", "sqrt"})
+
+
+def traces_matrix_function(arg: Expr) -> bool:
+    """Does tr(arg) reach an entrywise log, exp or sqrt of a square matrix through its products, sums
+    and transposes? Such a trace is written sum(diag(arg)): tr(log(X)) is what papers write for
+    log det X, and the reader refuses it as typed."""
+    stack = [arg]
+    while stack:
+        e = stack.pop()
+        if type(e) is Func:
+            if e.name in _MATRIX_FUNCTION_NAMES and e.arg.shape[0] != 1 and e.arg.shape[1] != 1 \
+                    and not (type(e.arg) is Var and "diagonal" in e.arg.props):
+                return True
+        elif isinstance(e, (Mul, Add, Transpose)):
+            stack.extend(e.children)
+    return False
+
+
 def inner_pair(e: Trace):
     """(P, Q) when e = tr(P'Q) or tr(P Q') with P, Q matrices: written <P, Q>."""
     a = e.arg

@@ -14,7 +14,7 @@ import re
 from ..core.errors import ParseError, ShapeError
 from ..core.functions import canonical_name
 from .declarations import default_kind, is_greek, options
-from .infer import DIM_CALLS, _is_t
+from .infer import DIM_CALLS, T, _is_t, _typed_children
 from .parser import Syn, syn_children, syn_nodes
 from .reading import inferred
 
@@ -437,3 +437,89 @@ def refuse_dimension_values(uses: dict, decls: dict, text: str) -> None:
                              f"for a variable give it another name, or declare it (where='{name}: scalar')", text, pos)
 
 
+
+
+#: entrywise functions that are also matrix functions in papers (the matrix logarithm, exponential and
+#: square root), where the trace of one reads as a spectral function: tr(log(S)) is log det S,
+#: tr(exp(X)) the sum of exp of the eigenvalues, tr(rho log(rho)) the von Neumann entropy
+_MATRIX_FUNCTION_NAMES = frozenset({"log", "exp", "sqrt"})
+#: what a trace reaches through to its factors: a product, a sum of them, a sign, a
+#: transpose, parentheses (a `where` name is not entered: naming a part is how it is written on purpose)
+_THROUGH = frozenset({"paren", "neg", "transpose", "product", "matmul", "smul", "div", "sum"})
+
+
+def refuse_matrix_function_of_trace(ctx, root) -> None:
+    """tr(log(S)), tr(exp(X)), tr(rho log(rho)): an entrywise log, exp or square root of a square
+    matrix reached by a trace through products, sums and transposes. matcalc's functions act entry by
+    entry, but there papers mean the matrix function (tr(log(S)) = log det S for spd S): refused, with
+    the entrywise spelling and the matrix one where matcalc has it. Of a declared diagonal matrix the
+    two agree. The printers write such a trace sum(diag(...)), which is read entry by entry."""
+    text = ctx.text
+    if not re.search(r"\b(log|ln|exp|sqrt)\b", text) or "tr" not in text:
+        return
+    stack = [root]
+    while stack:
+        t = stack.pop()
+        if not isinstance(t, T):
+            continue
+        if t.op == "tr":
+            f = _matrix_function_under(ctx, t.args[0])
+            if f is not None:
+                raise ShapeError(_matrix_function_advice(ctx, t, f))
+        stack.extend(_typed_children(t.args) if t.op != "ref" else ())
+
+
+def _matrix_function_under(ctx, t):
+    """The first entrywise log/exp/sqrt of a square (not diagonal-declared) matrix among the factors
+    a trace reaches, else None."""
+    found = _matrix_functions_under(ctx, t)
+    return found[0] if found else None
+
+
+def _matrix_functions_under(ctx, t) -> list:
+    """Every entrywise log/exp/sqrt of a square (not diagonal-declared) matrix among the factors a
+    trace reaches, left to right."""
+    out, stack = [], [t]
+    while stack:
+        u = stack.pop()
+        if u.op == "func" and canonical_name(u.args[0]) in _MATRIX_FUNCTION_NAMES:
+            a = u.args[1]
+            if not (ctx.is_col(a) or ctx.is_row(a)) and not _diagonal_declared(a):
+                out.append(u)
+            continue
+        if u.op == "product" and any(op in (".*", "./") for op, _ in u.args[0]):
+            continue  # (K' K ./ exp(X): an operand of an entrywise product is not a matrix product's factor)
+        if u.op in _THROUGH:
+            stack.extend(reversed(_typed_children(u.args)))
+    return out
+
+
+def _diagonal_declared(t) -> bool:
+    return t.op == "var" and "diagonal" in t.args[1].props | t.args[1].relaxed
+
+
+def _matrix_function_advice(ctx, t, f) -> str:
+    fn, arg = canonical_name(f.args[0]), ctx.src(f.args[1])
+    what = {"log": "logarithm", "exp": "exponential", "sqrt": "square root"}[fn]
+    outer = ctx.src(t)
+    inner = t.args[0]
+    while inner.op in ("paren", "transpose"):
+        inner = _typed_children(inner.args)[0]
+    if inner is f:
+        spelled = f"for the entrywise {fn} (of each entry) write sum({fn}(diag({arg})))"
+        matrix = f"; for the matrix logarithm's trace write logdet({arg}) (tr(log(S)) = log det S)" if fn == "log" else ""
+    else:
+        parts, names = _matrix_functions_under(ctx, t.args[0]), iter("LMNPQRUVW")
+        free = {}
+        for p in parts:
+            src = ctx.src(p)
+            if src not in free:
+                free[src] = next(n for n in names if not re.search(rf"\b{n}\b", ctx.text))
+        named = outer
+        for src, n in free.items():
+            named = named.replace(src, n)
+        spelled = (f"for the entrywise {fn} (of each entry) name it with where: {named} where "
+                   + ", ".join(f"{n} = {src}" for src, n in free.items()))
+        matrix = ""
+    return (f"{outer}: matcalc's {fn} acts entry by entry, but inside a trace papers mean the matrix {what}, "
+            f"which matcalc does not have{matrix}; {spelled}")

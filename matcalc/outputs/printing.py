@@ -16,7 +16,7 @@ from ..calculus.simplify import expand
 from ..calculus.size import size as tree_size
 from ..core import build as B
 from ..core.functions import FUNCTIONS
-from ..core.layout import (as_denominator, attention_like, entrywise_denominators, entrywise_divisor, folded_power, inner_pair, is_pi, mean_factors, merged_sums, self_inner,
+from ..core.layout import (as_denominator, attention_like, entrywise_denominators, entrywise_divisor, folded_power, inner_pair, is_pi, mean_factors, merged_sums, self_inner, traces_matrix_function,
                            transposes)
 from ..core.errors import MatcalcError
 from ..language.declarations import GREEK, declarations_of, parse_declarations
@@ -413,6 +413,8 @@ class TextPrinter(Printer):
         pair = inner_pair(e)
         if pair is not None:
             return "<" + self.doprint(pair[0]) + ", " + self.doprint(pair[1]) + ">", ATOM
+        if traces_matrix_function(e.arg):  # tr(log(X)) would read as the matrix logarithm's
+            return self.calls[Sum] + self.paren(self.call(self.calls[DiagPart], e.arg)[0]), ATOM
         return self.call("tr", e.arg)
 
 
@@ -662,6 +664,8 @@ class LatexPrinter(Printer):
         pair = inner_pair(e)
         if pair is not None:
             return r"\left\langle " + self.doprint(pair[0]) + ", " + self.doprint(pair[1]) + r" \right\rangle", ATOM
+        if traces_matrix_function(e.arg):
+            return self.calls[Sum] + self.paren(self.call(self.calls[DiagPart], e.arg)[0]), ATOM
         return self.call(r"\operatorname{tr}", e.arg)
 
 

@@ -1420,3 +1420,38 @@ def test_a_bilinear_form_run_together_without_its_transpose_is_refused(text, for
     # xAy read x as a number (x A y, a vector): jacobian() answered x A
     with pytest.raises(matcalc.ShapeError, match=re.escape(f"for the bilinear form write {form}")):
         matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text, where, advice", [
+    ("tr(log(S))", "S: matrix(n,n) spd", r"write logdet\(S\).*sum\(log\(diag\(S\)\)\)"),
+    (r"\operatorname{tr}(\log \Sigma)", r"\Sigma: matrix(n,n) spd", r"logdet\(Sigma\)"),
+    ("tr log X", "", r"logdet\(X\)"),
+    ("tr(exp(X))", "", r"sum\(exp\(diag\(X\)\)\)"),
+    ("tr(sqrt(X)')", "", r"sum\(sqrt\(diag\(X\)\)\)"),
+    ("tr(rho log(rho))", "rho: matrix(n,n)", r"tr\(rho L\) where L = log\(rho\)"),
+    ("tr(X log(X) - X log(Y))", "", r"tr\(X L - X M\) where L = log\(X\), M = log\(Y\)"),
+])
+def test_the_trace_of_a_log_exp_or_sqrt_of_a_square_matrix_is_refused_as_the_matrix_function(text, where, advice):
+    with pytest.raises(MatcalcError, match="papers mean the matrix") as e:
+        matcalc.grad(text, "S" if "S" in where else "Sigma" if "Sigma" in where else "rho" if "rho" in text else "X",
+                     where=where)
+    assert re.search(advice, str(e.value))
+
+
+@pytest.mark.parametrize("text, where", [
+    ("sum(log(diag(X)))", ""), ("sum(diag(log(X)))", ""), ("tr(L) where L = log(X)", ""),
+    ("tr(log(D))", "D: matrix(n,n) diagonal"), ("tr(K' K ./ exp(X))", ""), ("tr(W tanh(X))", ""),
+    ("sum(exp(X))", ""), ("<A, log(X)>", ""), ("tr(exp(x)' A x)", "x: vector(n)"),
+])
+def test_entrywise_functions_inside_a_trace_still_read_where_no_matrix_function_is_meant(text, where):
+    matcalc.grad(text, "X" if "X" in text else "D" if "D" in text else "x", where=where)
+
+
+@pytest.mark.parametrize("text, printed", [("s sum(log(X) .* I)", "sum(diag(log(X)))"),
+                                           ("s <I, exp(X)>", "sum(diag(exp(X)))"),
+                                           ("s tr(A L) where L = log(X)", "sum(diag(log(X) A))")])
+def test_an_entrywise_function_traced_prints_as_the_sum_of_the_diagonal_and_reads_back(text, printed):
+    r = matcalc.grad(text, "s", where="s: scalar")
+    assert str(r.expr) == printed
+    assert str(matcalc.parse(str(r.expr), where=r.where)) == printed
+    assert r"\operatorname{diag}" in r.latex()
