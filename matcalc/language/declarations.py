@@ -161,7 +161,8 @@ _DECORATED = re.compile(r"^\\(?:mathbf|boldsymbol|bm|mathit|mathrm)\{([^{}]*)\}$
 #: reader names the formula's accented names so, and a declaration of one the same way)
 ACCENT_NAMES = {"hat": "hat", "widehat": "hat", "tilde": "tilde", "widetilde": "tilde", "bar": "bar",
                  "overline": "bar", "dot": "dot"}
-_ACCENTED = re.compile(r"^\\(" + "|".join(ACCENT_NAMES) + r")\s*\{\s*(\\?[A-Za-z]+)\s*\}$")
+#: \hat{\Sigma}, and without braces as LaTeX takes one token: \hat\Sigma, \bar x
+_ACCENTED = re.compile(r"^\\(" + "|".join(ACCENT_NAMES) + r")(?:\s*\{\s*(\\?[A-Za-z]+)\s*\}|\s*(\\[A-Za-z]+)|\s+([A-Za-z]))$")
 
 
 def _undecorated(name: str) -> str:
@@ -170,7 +171,8 @@ def _undecorated(name: str) -> str:
     if name.startswith("\\"):
         a = _ACCENTED.match(name)
         if a:
-            return f"{a.group(2).lstrip(chr(92))}_{ACCENT_NAMES[a.group(1)]}"
+            base = a.group(2) or a.group(3) or a.group(4)
+            return f"{base.lstrip(chr(92))}_{ACCENT_NAMES[a.group(1)]}"
         m = _DECORATED.match(name)
         inner = m.group(1).strip() if m else name[1:]
         return inner[1:] if inner.startswith("\\") else inner
@@ -178,6 +180,8 @@ def _undecorated(name: str) -> str:
 
 
 _ITEMS = re.compile(r"[;\n]")
+#: a definiteness condition written as papers write it: A ≻ 0, \Sigma \succ 0, A ⪰ 0
+_SUCC_ZERO = re.compile(r"(\\?[A-Za-z][A-Za-z0-9_{}\\]*)\s*(≻|⪰|\\succeq|\\succ)\s*0\b")
 _MEMBERSHIP = re.compile(r"∈|\\in\b|\bin\s+(?:R\b|R\^|ℝ|\\mathbb)")
 
 
@@ -404,6 +408,13 @@ def _parse_declaration_text(text: str) -> dict:
 def _general_declarations(text: str) -> dict:
     """The declarations of any `where` string (the plain ones too: what _plain_declarations gives)."""
     out: dict = {}
+    definite = _SUCC_ZERO.search(text)
+    if definite:  # A ≻ 0, A \succ 0: positive definite, a property of the declaration
+        name = _undecorated(definite.group(1))
+        raise DeclarationError(f"{_show(definite.group(0).strip())}: a positive definite matrix is declared with the "
+                               f"property spd, e.g. '{name}: matrix(n,n) spd'" + (
+                                   " (a semidefinite one, ⪰ 0, is not a property matcalc has: spd is the nearest)"
+                                   if definite.group(2) in ("⪰", "\\succeq", ">=", "≥") else ""))
     if not text.isascii():  # λ: scalar, λ₁: scalar, Σ: matrix(n,n) spd
         text = _SUPERSCRIPT_RUN.sub(_superscript_space, text)  # x ∈ ℝⁿ, S ∈ ℝⁿˣⁿ
         text = _SPACE_CHARS.sub(lambda m: _SPACE_PLAIN[m.group()], text)  # S ∈ ℝ^{n×n}

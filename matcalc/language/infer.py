@@ -345,6 +345,9 @@ class Ctx(DimSpace, NameRules):
                                          self.text, a.start)
                 if a.kind == "name" and b.kind == "paren" and op2 == "" and a.end == b.start:
                     self._name_then_paren(a)
+                if a.kind == "post" and a.a.kind == "name" and len(a.b) == 1 and a.b[0].kind == "tick" \
+                        and b.kind == "paren" and op2 == "":
+                    self._primed_name_then_paren(a)
             seq = []
             for op, item in items:
                 ps = self.infer(item)

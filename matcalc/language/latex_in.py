@@ -1063,6 +1063,11 @@ class _Reader:
             raise self.error(f"\\{w} belongs in a superscript: X^\\top", t.start)
         if w in ("partial", "nabla", "int", "prod", "lim", "max", "min", "sup", "inf", "infty"):
             raise self.error(f"\\{w} is not part of the language of formulas matcalc differentiates", t.start)
+        if w in ("in", "succ", "succeq"):  # x^\top A x, \quad x \in \mathbb{R}^n: a declaration pasted with the formula
+            example = "where=r'x \\in \\mathbb{R}^n' or where='x: vector(n)'" if w == "in" else \
+                "for a positive definite matrix where='A: matrix(n,n) spd'"
+            raise self.error(f"\\{w} states what a name is: give the formula alone and the declaration in where= "
+                             f"({example})", t.start)
         after_operand = t.start > 0 and (self.src[t.start - 1].isalnum() or self.src[t.start - 1] in ")}")
         solve = " (for MATLAB's solve A\\b write A^-1 b)" if len(w) <= 2 and after_operand else ""
         raise self.error(f"unknown LaTeX command \\{w}{solve}", t.start)

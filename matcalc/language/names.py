@@ -243,11 +243,21 @@ class NameRules:
             raise UnknownNameError(f"'{self.text[a.start:a.end + 1]}...' has two readings: the logistic function "
                                    f"(write sigmoid(...)) or a scalar sigma times (...) (write 'sigma (...)' or "
                                    f"declare sigma, where='sigma: scalar')")
-        if name in _FUNCTION_LETTERS and name not in self.decls and name not in self.bindings:
-            # phi(x), psi(W x): how papers write a feature map or an activation, not a product
+        if name in self.decls or name in self.bindings:
+            pass
+        elif name in _FUNCTION_LETTERS or (
+                "_" in name and name.split("_", 1)[0] in _FUNCTION_LETTERS | _SUBSCRIPTED_FUNCTION_LETTERS):
+            # phi(x), psi(W x), gamma(y + r), phi_1(x), pi_theta(a), f_theta(x): how papers write a feature map,
+            # an activation, the Gamma function, a policy or a network, not a product
             raise UnknownNameError(f"'{self.text[a.start:a.end + 1]}...' reads as a function {name}, which matcalc "
                                    f"does not know; write the function itself (tanh(...), sigmoid(...), ...), or to "
                                    f"multiply write '{name} (...)' or declare {name} (where='{name}: scalar')")
+        elif re.fullmatch(r"[A-Za-z]+_Omega", name):
+            # P_Omega(X - U V'): the sampling operator of matrix completion (the entries in Omega kept)
+            raise UnknownNameError(f"'{self.text[a.start:a.end + 1]}...' reads as the operator {name} applied to (...) "
+                                   f"(the entries in Omega kept), which matcalc writes as an entrywise product with a "
+                                   f"0/1 mask: M .* (...) with M declared (where='M: matrix(m,n)'); to multiply, "
+                                   f"write '{name} (...)' or declare {name} (where='{name}: matrix(m,m)')")
         arg = re.match(r"\(\s*([A-Z][A-Za-z0-9_]*)", self.text[a.end:])
         capital = arg is not None and (arg.group(1) not in self.decls or self.decls[arg.group(1)].kind == "matrix")
         if _SPECTRAL.fullmatch(name) and name not in self.decls and name not in self.bindings and (
@@ -274,6 +284,21 @@ class NameRules:
                                    f"a function; to multiply, write '{name} (...)' or '{name}*(...)', or declare "
                                    f"{name} (where='{name}: scalar')")
 
+    def _primed_name_then_paren(self, a: Syn) -> None:
+        """f'(x), sigma'(W x), phi_1'(x): the derivative of a function, as papers write backpropagation,
+        not the transpose f' times the group (x'(A x) is that product: x does not name a function)."""
+        name = a.a.a
+        base = name.split("_", 1)[0]
+        if name in self.decls or name in self.bindings or not (
+                base in _FUNCTION_LETTERS or base in _SUBSCRIPTED_FUNCTION_LETTERS or base == "sigma") \
+                or not self._paren_typed_after(a.end):
+            return
+        hint = " (the logistic function's is sigmoid(z) .* (1 - sigmoid(z)))" if base == "sigma" else ""
+        raise UnknownNameError(f"'{self.text[a.start:a.end + 1]}...' reads as the derivative {name}'(...) of a function "
+                               f"{name}, which matcalc does not know: write the function itself and let matcalc "
+                               f"differentiate it, or its derivative as a formula{hint}; for the transpose {name}' "
+                               f"times (...), put a space ({name}' (...)) or declare {name} (where='{name}: vector(n)')")
+
     def _paren_typed_after(self, end: int) -> bool:
         """Was a '(' typed right at `end` (in the LaTeX or Unicode source, for a translation, whose
         parentheses may be its own)?"""
@@ -296,7 +321,10 @@ class NameRules:
 
 #: Greek letters papers use as names of functions (a feature map phi(x), an activation psi(W x), the
 #: normal CDF Phi(x)): before '(' they are refused, not read as a scalar times the group
-_FUNCTION_LETTERS = frozenset({"phi", "varphi", "psi", "Phi"})
+_FUNCTION_LETTERS = frozenset({"phi", "varphi", "psi", "Phi", "gamma", "Gamma"})
+#: letters that name a function when subscripted (f_theta(x), g_1(x), h_t(x), pi_theta(a): a network, a
+#: policy); before '(' they are refused as the letters above are
+_SUBSCRIPTED_FUNCTION_LETTERS = frozenset({"f", "g", "h", "pi"})
 #: eigenvalues and singular values as papers subscript them (lambda_max, sigma_1, lambda_i), the condition
 #: number kappa and the spectral radius rho: before '(' they are refused, not read as a scalar times the group
 _SPECTRAL = re.compile(r"(?:lambda|sigma)_(?:max|min|[0-9]+|[ijk])|kappa|rho")

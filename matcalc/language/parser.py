@@ -619,6 +619,13 @@ def _operand_at(text: str, pos: int) -> str:
     return text[pos:]
 
 
+#: the inverse functions papers write f^-1 for, where matcalc has no name for them: their formulas
+_INVERSE_FORMULAS = {"tanh": "log((1 + x) ./ (1 - x)) / 2", "sinh": "log(x + sqrt(x.^2 + 1))",
+                     "cosh": "log(x + sqrt(x.^2 - 1))", "sigmoid": "log(x ./ (1 - x))", "exp": "log(x)",
+                     "log": "exp(x)", "ln": "exp(x)", "softplus": "log(exp(x) - 1)", "sqrt": "x.^2",
+                     "expm1": "log1p(x)", "log1p": "expm1(x)"}
+
+
 def _previous_token(text: str, pos: int) -> str:
     m = re.search(r"([A-Za-z][A-Za-z0-9]*)\s*$", text[:pos])
     return m.group(1) if m else ""
@@ -775,6 +782,11 @@ def parse_syntax(text: str) -> Syn:
             if k and k.group(1) == "-1" and f"arc{prev}" in all_names():
                 raise ParseError(f"{written}: write arc{prev}(x) for the inverse function, or {prev}(x)^-1 for the "
                                  f"reciprocal", text, pos) from None
+            if k and k.group(1) == "-1":  # tanh^-1 x, sigmoid^-1 p: the inverse function, which has no name here
+                inverse = _INVERSE_FORMULAS.get(prev)
+                spelled = f"write its formula, {inverse}" if inverse else "matcalc does not have it"
+                raise ParseError(f"{written} is the inverse function of {prev} ({spelled}); for the reciprocal write "
+                                 f"{prev}(x)^-1", text, pos) from None
             raise ParseError(f"a power of a function is written after its argument: {prev}(x)^{k.group(1) if k else 'k'}"
                              f" for {written}", text, pos) from None
         if prev in all_names() and (tok.type == "$END" or str(tok) not in "("):

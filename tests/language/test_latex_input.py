@@ -792,7 +792,21 @@ def test_a_bold_name_declared_or_read_as_an_array_reads(latex):
 
 
 @pytest.mark.parametrize("where, name", [(r"\hat{\Sigma}: matrix(n,n) spd", "Sigma_hat: matrix(n,n) spd"),
-                                         (r"\bar{x}: vector(n)", "x_bar: vector(n)")])
+                                         (r"\bar{x}: vector(n)", "x_bar: vector(n)"),
+                                         (r"\hat\Sigma: matrix(n,n) spd", "Sigma_hat: matrix(n,n) spd"),
+                                         (r"\bar x: vector(n)", "x_bar: vector(n)")])
 def test_an_accented_name_is_declared_as_the_formula_names_it(where, name):
     # '\hat{\Sigma}: ...' said "'hat{\Sigma}' is not a valid name"
     assert name in matcalc.parse(r"\bar{x}^\top x + \mathrm{tr}(\hat{\Sigma})", where=where).inferred
+
+
+@pytest.mark.parametrize("where", ["A ∈ ℝⁿˣⁿ, A ≻ 0", r"A \succ 0", r"\Sigma \succeq 0"])
+def test_a_definiteness_condition_in_a_declaration_is_refused_with_the_spd_property_to_write(where):
+    with pytest.raises(matcalc.MatcalcError, match=r"declared with the property spd, e.g. '(A|Sigma): matrix\(n,n\) spd'"):
+        matcalc.parse("logdet(A)", where=where)
+
+
+@pytest.mark.parametrize("text", [r"x^\top A x, \quad x \in \mathbb{R}^n", r"\log\det A, A \succ 0"])
+def test_a_declaration_pasted_into_the_formula_says_to_give_it_in_where(text):
+    with pytest.raises(matcalc.MatcalcError, match="give the formula alone and the declaration in where="):
+        matcalc.parse(text)

@@ -478,7 +478,7 @@ def test_a_name_written_transposed_and_raised_to_a_power_is_refused(text):
 
 @pytest.mark.parametrize("text, name", [
     ("||x - x^k||^2", "x_k"), ("rho/2 ||x - z^k + u^k||^2", "_k"), ("(x - x^k)'A(x - x^k)", "x_k"),
-    ("g'(x - x^k) + L/2 ||x - x^k||^2", "x_k"), ("z^k'x", "z_k"),
+    ("g' (x - x^k) + L/2 ||x - x^k||^2", "x_k"), ("z^k'x", "z_k"),
 ])
 def test_an_iterate_superscript_under_a_norm_or_transpose_asks_for_a_subscript(text, name):
     with pytest.raises(matcalc.ParseError, match="iterate") as info:
@@ -1455,3 +1455,40 @@ def test_an_entrywise_function_traced_prints_as_the_sum_of_the_diagonal_and_read
     assert str(r.expr) == printed
     assert str(matcalc.parse(str(r.expr), where=r.where)) == printed
     assert r"\operatorname{diag}" in r.latex()
+
+
+@pytest.mark.parametrize("text", ["sum(log(gamma(y + r)))", r"\log(\Gamma(r))", "Γ(r)", r"\|\phi_1(x) - y\|^2",
+                                  "||psi_2(W x) - y||^2", r"\phi_\theta(x)", r"\log(\pi_\theta(a))", "f_theta(x)",
+                                  "h_t(W x)"])
+def test_a_function_letter_with_or_without_a_subscript_before_parentheses_is_refused_as_a_call(text):
+    with pytest.raises(MatcalcError, match="reads as a function"):
+        matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text", [r"\|P_\Omega(X - UV^\top)\|_F^2", "‖P_Ω(X − UVᵀ)‖²_F",
+                                  r"\|\mathcal{P}_\Omega(X - UV^\top)\|_F^2"])
+def test_the_sampling_operator_of_matrix_completion_is_refused_with_the_mask_to_write(text):
+    with pytest.raises(MatcalcError, match=r"M \.\* \(\.\.\.\)"):
+        matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text", ["sum(sigma'(W x) .* d)", "f'(x)", r"f^\prime(x)", r"\phi'(x)", "g'(w'x) x",
+                                  r"\mathbf{1}^\top (\sigma'(z) \odot \delta)", "σ'(z)"])
+def test_a_primed_function_letter_before_parentheses_is_refused_as_a_derivative(text):
+    with pytest.raises(MatcalcError, match="reads as the derivative"):
+        matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text, reading", [("x'(A x)", "x' (A x)"), ("w'(x - mu)", "w' (x - mu)"),
+                                           ("gamma (x'x)", "gamma (x' x)"), ("sigma' (x - mu)", "sigma' (x - mu)")])
+def test_a_transpose_or_a_coefficient_before_parentheses_still_multiplies(text, reading):
+    assert matcalc.parse(text).reading == reading
+
+
+@pytest.mark.parametrize("text, formula", [("tanh^-1 x", r"log\(\(1 \+ x\) \./ \(1 - x\)\) / 2"),
+                                           (r"\tanh^{-1}(x)", r"log\(\(1 \+ x\)"),
+                                           ("sigmoid^-1(p)", r"log\(x \./ \(1 - x\)\)")])
+def test_an_inverse_function_without_a_name_is_refused_with_its_formula_not_the_reciprocal_alone(text, formula):
+    with pytest.raises(ParseError, match="is the inverse function") as e:
+        matcalc.parse(text)
+    assert re.search(formula, str(e.value))
