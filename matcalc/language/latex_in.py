@@ -1034,6 +1034,11 @@ class _Reader:
                 # (\mathit{Eta}_{2} is the declared Eta2, as the LaTeX printer writes it)
                 raise self.error(f"\\{w}{{{word}}} is the one name {word}: declare it (where='{word}: ...'); "
                                  f"letters written side by side (AX) are a product", t.start)
+            if w == "mathit" and word in self.decls and any(
+                    word in getattr(d, "dims", ()) for d in self.decls.values()):
+                # \mathit{N} is how the printer writes the size N, apart from a declared scalar N (X: matrix(n,N);
+                # N: scalar): there it is the size, dim(N), as the text writes it
+                return [_Item(_p(f"dim({word})", t.start, end), "operand", t.start, end)]
             return [self.named(word, t.start, end)]
         if w in ACCENT_NAMES:  # \hat{y}: the name y_hat, as the pasted ŷ reads
             toks, start, end = self.script_tokens(t.end)

@@ -810,3 +810,12 @@ def test_a_definiteness_condition_in_a_declaration_is_refused_with_the_spd_prope
 def test_a_declaration_pasted_into_the_formula_says_to_give_it_in_where(text):
     with pytest.raises(matcalc.MatcalcError, match="give the formula alone and the declaration in where="):
         matcalc.parse(text)
+
+
+def test_a_size_named_as_a_declared_scalar_reads_back_from_the_latex_as_the_size():
+    # -\mathit{N} \mathbf{1}_{n} read back as the scalar N: -0.7 where the gradient is -5 (N = 5 columns)
+    r = matcalc.grad("sum(X - m ones(N)') + N", "m", where="X: matrix(n,N); m: vector(n); N: scalar")
+    rng = np.random.default_rng(0)
+    values = {"X": rng.standard_normal((3, 5)), "m": rng.standard_normal(3), "N": 0.7}
+    back = matcalc.parse(r.expr.latex(), where=r.where).evaluate(values)
+    assert np.allclose(back, r.evaluate(values)) and np.allclose(back, -5.0)
