@@ -218,20 +218,22 @@ def _norm_subscript_first(toks: list) -> list:
 
 
 def _unknown_calls(toks) -> None:
-    """`dot(x, y)`, `norm(x, 2)`: a name followed by '(' with a ',' inside is an unknown function."""
-    for i, t in enumerate(toks[:-1]):
-        if t.type != "NAME" or toks[i + 1].type != "LPAR":
-            continue
-        depth = 0
-        for u in toks[i + 1:]:
-            if u.type in ("LPAR", "LANGLE", "NORM_OPEN", "LBRACE"):
-                depth += 1
-            elif u.type in ("RPAR", "RANGLE", "NORM_CLOSE", "RBRACE"):
-                depth -= 1
-                if depth == 0:
-                    break
-            elif u.type == "COMMA" and depth == 1:
-                raise _UnknownCall(t.start_pos, str(t))
+    """`dot(x, y)`, `norm(x, 2)`: a name followed by '(' with a ',' inside is an unknown function.
+
+    One pass with a stack of the open brackets, each marked with the name called before it if any:
+    a comma belongs to the innermost open bracket (scanning ahead from every call was quadratic in
+    nested calls, f(f(f(...))))."""
+    opened: list = []  # the name token before each open bracket, or None
+    for i, u in enumerate(toks):
+        if u.type in ("LPAR", "LANGLE", "NORM_OPEN", "LBRACE"):
+            before = toks[i - 1] if i and u.type == "LPAR" and toks[i - 1].type == "NAME" else None
+            opened.append(before)
+        elif u.type in ("RPAR", "RANGLE", "NORM_CLOSE", "RBRACE"):
+            if opened:
+                opened.pop()
+        elif u.type == "COMMA" and opened and opened[-1] is not None:
+            t = opened[-1]
+            raise _UnknownCall(t.start_pos, str(t))
 
 
 def _span(items):
@@ -660,7 +662,8 @@ def _declaration_in_formula(text: str, pos: int, tok: str) -> str | None:
     formula names a part of it."""
     if tok == "=":
         return None
-    head = re.search(r"\bwhere\s+(?:[A-Za-z]\w*\s*,?\s*)*$", text[:pos])
+    # (names apart by a comma or spaces, each one way only: `(?:\w*\s*,?\s*)*` backtracked exponentially)
+    head = re.search(r"\bwhere\s+(?:[A-Za-z]\w*(?:\s*,\s*|\s+|$))*$", text[:pos])
     if head is not None:
         tail = text[head.start() + len("where"):]
     elif tok == ",":

@@ -264,6 +264,11 @@ _ONE_NAME = re.compile(r"[A-Za-z][0-9]*(?:_[A-Za-z0-9]+)?")
 _GREEK_NAMES = frozenset(GREEK_LETTERS.values())
 
 
+#: groups the product pre-pass reads nested (three Python frames each) before it leaves the text to the
+#: parser, whose own limit (parser.MAX_DEPTH, 250) then refuses it: past about 300 it met the recursion limit
+_MAX_GROUPS = 200
+
+
 class _Unread(Exception):
     """The translation does not split into atoms here: it is left as it is, for the parser to refuse."""
 
@@ -296,12 +301,16 @@ class _Atoms:
         self.toks = toks
         self.i = 0
         self.seqs = []  # every sequence read, innermost first: lists of ("atom", start, end, primary) / ("op", tok)
+        self.depth = 0  # groups open: past the parser's own limit the text is left to the parser, which refuses it
 
     def peek(self, k=0):
         j = self.i + k
         return self.toks[j] if j < len(self.toks) else None
 
     def sequence(self, closer=None):
+        self.depth += 1
+        if self.depth > _MAX_GROUPS:
+            raise _Unread  # ((((... A ⊗ B: left as it is, for the parser to refuse as nested too deeply
         items = []
         while True:
             t = self.peek()
@@ -322,6 +331,7 @@ class _Atoms:
                 continue
             items.append(self.atom())
         self.seqs.append(items)
+        self.depth -= 1
         return items
 
     def group(self, closer):

@@ -204,11 +204,14 @@ def evaluate_arrays(expr: Expr, arrays: dict, dims: dict) -> np.ndarray:
             f = _EVAL[type(node)]
             try:
                 memo[id(node)] = f(node, [memo[id(c)] for c in node.children], arrays, dims)
-            except MemoryError:  # (a dense n x n identity or Hessian at n = 100,000 is 80 GB)
+            except (MemoryError, ValueError) as e:  # (a dense n x n identity or Hessian at n = 100,000 is 80 GB;
+                # NumPy refuses an array past its address space, ones(1e12, 1e12), with a ValueError)
+                if isinstance(e, ValueError) and "too big" not in str(e):
+                    raise
                 size = " x ".join(str(_dim(d, dims)) for d in node.shape)
                 raise EvaluationError(f"{size} values of {to_text(node)[:60]} do not fit in memory: evaluate at "
-                                      f"smaller sizes, or use a Hessian-vector product (hvp) or generated code, "
-                                      f"which never form the dense array") from None
+                                      f"smaller sizes, or use a Hessian-vector product (hvp), which never forms "
+                                      f"the dense Hessian") from None
     return memo[id(expr)]
 
 

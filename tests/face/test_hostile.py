@@ -211,6 +211,10 @@ DEEP = {
     "5,000 stacked powers": "x" + "^2" * 5000,
     "5,000 stacked elementwise powers": "x" + ".^2" * 5000,
     "50 where clauses nested in parentheses": "(x where a = " * 50 + "1" + ")" * 50,
+    "400 parentheses before a Kronecker sign": "(" * 400 + "A ⊗ B",  # (the Unicode pre-pass recursed)
+    "400 parentheses before a Hadamard sign": "(" * 400 + "A ⊙ B",
+    "5,000 nested calls": "f(" * 5000 + "x" + ")" * 5000,  # (each call scanned the rest: quadratic)
+    "a long name after where, then a stray comma": "y where " + "x" * 40 + " = (2 ,",  # (a regex backtracked)
 }
 
 SIZES = {

@@ -338,3 +338,10 @@ def test_none_for_a_value_is_named_as_none():
     # it said 'the value of c contains NaN or infinity'
     with pytest.raises(matcalc.EvaluationError, match="the value of c is None"):
         matcalc.parse("c x'x", where="c: scalar").evaluate({"c": None, "x": np.ones(2)})
+
+
+def test_an_array_past_numpys_address_space_is_an_evaluation_error():
+    # NumPy's own ValueError ("array is too big") came out of evaluate
+    e = matcalc.parse("||u||_2 + ones(1e12, 1e12) ||p||^2")
+    with pytest.raises(matcalc.EvaluationError, match="do not fit in memory"):
+        e.evaluate({"u": np.ones(2), "p": np.ones(2)})

@@ -458,3 +458,39 @@ def test_generated_numpy_code_refuses_none_for_a_scalar_as_for_an_array():
     fn = matcalc.compile("c x'x", "x", where="c: scalar; x: vector(n)")
     with pytest.raises(ValueError, match="argument c: expected a scalar, got None"):
         fn(None, np.ones(2))
+
+
+@pytest.mark.parametrize("value", [{"a": 1}, 10 ** 400, np.array([1j, 2j]), None, "abc"])
+def test_generated_numpy_code_refuses_what_is_no_array_of_real_numbers_naming_the_argument(value):
+    # a dict or 10**400 raised TypeError or OverflowError; complex values lost their imaginary part with a warning
+    g = matcalc.grad("x'x", "x").to_numpy()
+    with pytest.raises(ValueError, match="argument x: expected an array of real numbers"):
+        g(value)
+
+
+def test_generated_numpy_code_refuses_a_complex_scalar_naming_it():
+    g = matcalc.grad("s^2 x'x", "s", where="s: scalar").to_numpy()
+    with pytest.raises(ValueError, match="argument s: .*complex values are not supported"):
+        g(1j, np.ones(3))
+
+
+@pytest.mark.parametrize("m", [None, np.array([2, 3]), 2.5])
+def test_generated_numpy_code_refuses_a_size_that_is_no_whole_number(m):
+    f = matcalc.jacobian("unvec(v, m, n)", "v", where="v: vector(m*n)").to_numpy()
+    with pytest.raises(ValueError, match="size m: expected a whole number"):
+        f(np.ones(6), m=m, n=3)
+
+
+def test_generated_numpy_code_overflows_a_power_of_a_determinant_to_inf_as_arrays_do():
+    # det(X) came from the shared LU as a Python float, and det(X)^400 raised OverflowError
+    g = matcalc.grad("det(X)^400", "X").to_numpy()
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = g(np.diag([2.0, 3.0]))
+    assert np.isinf(out[0, 0]) and np.isinf(out[1, 1])
+
+
+def test_generated_code_of_several_variables_too_deep_to_print_is_refused_by_the_work_limit():
+    # the docstring's text of f ran outside the request and ended in a raw RecursionError
+    deep = "sum(" + "sin(" * 180 + "x" + ")" * 180 + ") + y'y"
+    with pytest.raises(matcalc.LimitError, match="nested too deeply"):
+        matcalc.grad(deep, ["x", "y"]).numpy_source()

@@ -18,7 +18,7 @@ class Backend:
     that is not a whole call argument is parenthesized by precedence."""
     name: str
     runtime: tuple        # runtime modules (file names in this package) the helpers are copied from
-    asarray: str          # {x}: an input as a float array
+    asarray: str          # {x}: an input as a float array ({name}: the argument's name, for its error)
     T: str
     solve: str
     inv: str
@@ -47,7 +47,7 @@ class Backend:
 
 NUMPY = Backend(
     name="numpy", runtime=("runtime_common.py", "runtime_numpy.py"),
-    asarray="_np.asarray({x}, dtype=float)", T="{x}.T",
+    asarray="_real_array({x}, {name!r})", T="{x}.T",
     solve="_np.linalg.solve({a}, {b})", inv="_inv({x})", det="_np.linalg.det({x})",
     slogdet="_np.linalg.slogdet({x})[1]", trace="_np.trace({x})", diagonal="_np.diagonal({x})",
     eye="_np.eye({n})", ones="_np.ones(({s}))", zeros="_np.zeros(({s}))", diagflat="_np.diag({x})",

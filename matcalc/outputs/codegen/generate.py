@@ -85,21 +85,21 @@ def generate(outputs: list, params: list, backend: str = "numpy", name: str = "f
         if v.name in used:
             if (r, c) == SCALAR:
                 lines.append(f"{p} = _scalar({p}, {v.name!r})" if be.name == "numpy"
-                             else f"{p} = _one_entry({fill(be.asarray, x=p)}, {v.name!r})")
+                             else f"{p} = _one_entry({fill(be.asarray, x=p, name=v.name)}, {v.name!r})")
             elif r == 1 or c == 1:
-                lines.append(f"{p} = _vector({fill(be.asarray, x=p)})")  # (a column or row array: the vector)
+                lines.append(f"{p} = _vector({fill(be.asarray, x=p, name=v.name)})")  # (a column or row array: the vector)
             else:
-                lines.append(f"{p} = {fill(be.asarray, x=p)}")
+                lines.append(f"{p} = {fill(be.asarray, x=p, name=v.name)}")
         if (r, c) != SCALAR:
             dims = tuple(_check_dim(d) for d in (r, c) if d != 1) if (r == 1 or c == 1) else (_check_dim(r), _check_dim(c))
-            unused = f"_vector({fill(be.asarray, x=p)})" if r == 1 or c == 1 else fill(be.asarray, x=p)
+            unused = f"_vector({fill(be.asarray, x=p, name=v.name)})" if r == 1 or c == 1 else fill(be.asarray, x=p, name=v.name)
             checks.append(f"({v.name!r}, {p if v.name in used else unused}, {dims!r})")
         vector = (r, c) != SCALAR and (r == 1 or c == 1)
         for axis, d in enumerate((r, c)):
             if isinstance(d, str) and d not in em.dims:
                 at = 0 if vector else axis  # (a row (1, n) is a 1-D array too: n is its axis 0)
-                arg = p if v.name in used else (f"_vector({fill(be.asarray, x=p)})" if vector
-                                                else fill(be.asarray, x=p))
+                arg = p if v.name in used else (f"_vector({fill(be.asarray, x=p, name=v.name)})" if vector
+                                                else fill(be.asarray, x=p, name=v.name))
                 em.dims[d] = f"{arg}.shape[{at}]"
     props = [] if be.name != "numpy" else [  # values checked against declarations, where cheap
         f"    _check_props({v.name!r}, {py_name(v.name)}, {tuple(sorted(v.props & _CHEAP_PROPS))!r})"
@@ -108,7 +108,7 @@ def generate(outputs: list, params: list, backend: str = "numpy", name: str = "f
         lines += ["if CHECK_INPUTS:"] + ([f"    _check_args(({', '.join(checks)},))"] if checks else []) + props
     sizes = _sizes_not_in_inputs(outputs, em.dims, {py_name(v.name) for v in params})
     for d, arg in sizes.items():  # (unvec(v, m, n) with v: vector(m*n): m and n are the caller's to give)
-        em.dims[d] = f"int({arg})"
+        em.dims[d] = f"_size({arg}, {arg!r})"
     outputs = [Output(o.name, distribute(o.expr), o.how, o.dvar, o.like, o.sym, o.diag, o.layout,
                       o.project_values) for o in outputs]
     roots = []

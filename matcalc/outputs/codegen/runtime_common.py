@@ -44,3 +44,14 @@ def _check_args(args):
             if seen[0] != s:
                 raise ValueError(f"argument {name}: axis {axis} has size {s}, but dimension {d} is {seen[0]} "
                                  f"(argument {seen[1]}, axis {seen[2]})")
+
+
+def _size(x, name):
+    """A size given by keyword (one no input shows) as an int; anything else is refused naming it."""
+    try:
+        n = int(x)
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError(f"size {name}: expected a whole number, got {x!r}") from None
+    if n != x or n < 0:
+        raise ValueError(f"size {name}: expected a whole number, got {x!r}")
+    return n

@@ -17,6 +17,25 @@ def _sigmoid_float(z):
     return e / (1.0 + e)
 
 
+def _real_array(x, name):
+    """An argument as a float64 array. What is no array of real numbers is refused naming the argument,
+    as evaluate refuses it: complex values (whose imaginary part a float array drops, with only a
+    warning), None, text, a dict, a number beyond a float's range."""
+    if type(x) is _np.ndarray and x.dtype == _np.float64:
+        return x
+    if x is None:
+        raise ValueError(f"argument {name}: expected an array of real numbers, got None")
+    try:
+        a = _np.asarray(x)
+        if _np.iscomplexobj(a):
+            raise ValueError("complex values are not supported")
+        if a.dtype.kind in "USO" and a.dtype != object:
+            raise ValueError(f"got {a.dtype.name} values")
+        return a.astype(float, copy=False)
+    except (TypeError, ValueError, OverflowError) as e:
+        raise ValueError(f"argument {name}: expected an array of real numbers ({e})") from None
+
+
 def _scalar(x, name):
     """A scalar argument as NumPy's float64 (a float), so that arithmetic outside the domain gives
     inf or nan with NumPy's warning, as on arrays: Python's floats raise ZeroDivisionError for 1 / s
@@ -27,7 +46,7 @@ def _scalar(x, name):
         return x
     if x is None:  # (as float(None) would: np.asarray(None, dtype=float) is a silent nan)
         raise ValueError(f"argument {name}: expected a scalar, got None")
-    a = _np.asarray(x, dtype=float)
+    a = _real_array(x, name)
     if a.size != 1:
         raise ValueError(f"argument {name}: expected a scalar, got an array of shape {a.shape}")
     return a.reshape(())[()]
@@ -124,7 +143,7 @@ def _det_inv(x):
     if f is None:  # no SciPy, or exactly singular: NumPy's own answer and error
         sign, logabs = _np.linalg.slogdet(x)
         det = sign * _math.exp(logabs) if logabs < 709.0 else sign * _math.inf
-        return det, _np.linalg.inv(x), logabs if sign > 0 else _np.nan
+        return _np.float64(det), _np.linalg.inv(x), _np.float64(logabs) if sign > 0 else _np.nan
     lu, piv = f
     d = _np.diagonal(lu)
     swaps = _np.count_nonzero(piv != _np.arange(piv.shape[0])) + _np.count_nonzero(d < 0)
@@ -132,7 +151,9 @@ def _det_inv(x):
     sign = -1.0 if swaps % 2 else 1.0
     det = sign * _math.exp(logabs) if logabs < 709.0 else sign * _math.inf
     inv = _lu_inv(lu, piv)
-    return det, _np.linalg.inv(x) if inv is None else inv, logabs if sign > 0 else _np.nan
+    # (NumPy's float64, not Python's float: det(X)^400 overflows to inf with NumPy's warning, as arrays do,
+    # where a float raised OverflowError)
+    return _np.float64(det), _np.linalg.inv(x) if inv is None else inv, _np.float64(logabs) if sign > 0 else _np.nan
 
 
 def _lu(x):
