@@ -242,7 +242,7 @@ def hessian(expr, wrt, where=None) -> HessianResult | BlockHessianResult:
                              bilinear=Deferred(lambda: simplify(B.mul(dx, dx, H)), "the second differential"),
                              first_order=partial(grad, f, wrt))
     if x.shape[1] == 1:
-        H = simplify(kronecker_of(dG, dx))
+        H = jacobian_matrix(dG, dx)
         return HessianResult(f, wrt, H, df, directions=(dx,), gradient=g,
                              bilinear=Deferred(lambda: simplify(B.mul(B.transpose(dx), H, dx)), "the second differential"),
                              first_order=partial(grad, f, wrt))

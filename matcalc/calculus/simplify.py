@@ -264,7 +264,7 @@ def _candidates(e: Expr):
     limit = max(min(EXPANDED_SUM_LIMIT, max(EXPANDED_SUM_FLOOR, EXPANSION_WIDENING * widest)), widest)
     try:
         x = expand(r, limit=limit)
-    except _TooWide:  # (given up as soon as one sum is too wide: the rest is not expanded for nothing)
+    except TooWide:  # (given up as soon as one sum is too wide: the rest is not expanded for nothing)
         x = e
     if x is not e and _widest_sum(x) <= limit:
         xr = rw(x)
@@ -281,7 +281,7 @@ def _candidates(e: Expr):
     if _features(e)[4]:  # log(softmax(u)) = u - logsumexp(u): differences of log-probabilities cancel
         try:
             o = expand(_log_softmax_opened(r), limit=limit)
-        except _TooWide:
+        except TooWide:
             return
         if _widest_sum(o) <= limit:
             # only where the normalizers cancel: a logsumexp left behind reads worse than log(p)
@@ -364,13 +364,13 @@ def _nodes(e: Expr) -> int:
 
 
 # ---------------------------------------------------------------- expansion
-class _TooWide(Exception):
+class TooWide(Exception):
     """expand(e, limit=...) made a sum of more terms than the limit."""
 
 
 def expand(e: Expr, budget: int = EXPAND_BUDGET, limit: int | None = None) -> Expr:
     """Distribute products over sums, unless that would make more than `budget` terms; with
-    `limit`, raise _TooWide as soon as a sum of more than `limit` terms is made."""
+    `limit`, raise TooWide as soon as a sum of more than `limit` terms is made."""
     def fn(n: Expr) -> Expr:
         if isinstance(n, (Mul, Hadamard)):
             factors = list(n.args)
@@ -543,7 +543,7 @@ def _cached_transform(e: Expr, fn, cache_key: str, keep=None, limit: int | None 
             new = node
         out = fn(new)
         if limit is not None and isinstance(out, Add) and len(out.args) > limit:
-            raise _TooWide  # (this node keeps no result: under a larger limit it may be wanted)
+            raise TooWide  # (this node keeps no result: under a larger limit it may be wanted)
         node._c[cache_key] = out
     return e._c[cache_key]
 

@@ -22,7 +22,7 @@ from .exact import exact_root as _exact_root
 from .exact import small_power as _small_power
 from .functions import FUNCTIONS
 from .nodes import (FRACTION_ONE, SCALAR, Add, Comm, Diag, DimSize, Expr, Func, Hadamard, Identity,
-                    Inverse, Kron, MatPow, Mul, Num, Ones, Pow, Softmax, Transpose,
+                    Inverse, Kron, MatPow, Mul, Num, Ones, Pow, Softmax, Transpose, Vec,
                     Var, Zero)
 
 ONE_HALF = Fraction(1, 2)
@@ -245,6 +245,13 @@ def _merge_chain(chain: list) -> list:
     """Merge adjacent powers of one square base; drop identities; ones' ones = n."""
     out: list = []  # of (base, k)
     for f in chain:
+        if type(f) is Kron and len(out) >= 2 and out[-1][1] == 1 and out[-2][1] == 1 \
+                and type(out[-1][0]) is Diag and type(out[-2][0]) is Kron:
+            sandwich = _diag_sandwich(out[-2][0], out[-1][0], f)
+            if sandwich is not None:  # (a product: mul() flattens it, as for any merge that made one)
+                del out[-2:]
+                out.append((sandwich, 1))
+                continue
         while (type(f) is Kron or (out and type(out[-1][0]) is Kron)) and out and out[-1][1] == 1:
             merged = _merge_with_kron(out[-1][0], f)
             if merged is None:
@@ -319,6 +326,43 @@ def _merge_with_kron(p: Expr, q: Expr):
         if r is not None:
             return r
     return None
+
+
+def _diag_sandwich(left: Kron, mid: Diag, right: Kron):
+    """An entrywise product read off through vec, as one product without Kronecker factors, or None.
+
+    With D = diag(vec(E)), E of size p x q, u and v of length q, w and z of length p (vec is
+    column-major, so kron(v, I_p) dx = vec(dx v') and kron(u', I_p) vec(M) = M u):
+
+        kron(u', I_p) D kron(v, I_p) = diag(E (u .* v))      kron(u', I_p) D kron(I_q, z) = diag(z) E diag(u)
+        kron(I_q, w') D kron(v, I_p) = diag(v) E' diag(w)    kron(I_q, w') D kron(I_q, z) = diag(E' (w .* z))
+
+    The Jacobian of exp(x x') b, kron(b', I) diag(vec(exp(x x'))) (kron(x, I) + kron(I, x)), is
+    diag(E (b .* x)) + diag(x) E diag(b) with E = exp(x x')."""
+    if type(mid.args[0]) is not Vec:
+        return None
+    e = mid.args[0].args[0]
+    p, q = e.shape
+
+    def side(k: Kron, rows_first: bool):
+        """("cols", u) where k weighs E's columns by u, ("rows", w) where it weighs its rows, else None."""
+        a, b = k.args
+        if type(b) is Identity and b.args[0] == p and (a.shape == (1, q) if rows_first else a.shape == (q, 1)):
+            return "cols", transpose(a) if rows_first else a
+        if type(a) is Identity and a.args[0] == q and (b.shape == (1, p) if rows_first else b.shape == (p, 1)):
+            return "rows", transpose(b) if rows_first else b
+        return None
+    lk, rk = side(left, True), side(right, False)
+    if lk is None or rk is None:
+        return None
+    (lw, u), (rw, v) = lk, rk
+    if lw == "cols" and rw == "cols":
+        return diag(mul(e, hadamard(u, v)))
+    if lw == "cols":
+        return mul(diag(v), e, diag(u))
+    if rw == "cols":
+        return mul(diag(v), transpose(e), diag(u))
+    return diag(mul(transpose(e), hadamard(u, v)))
 
 
 def _mixed_product(p: Kron, q: Kron):
@@ -903,6 +947,12 @@ def kron(a: Expr, b: Expr) -> Expr:
         return identity(_dim_mul(a.args[0], b.args[0]))
     if isinstance(a, Ones) and isinstance(b, Ones):
         return ones((_dim_mul(a.shape[0], b.shape[0]), _dim_mul(a.shape[1], b.shape[1])))
+    # a row (x) a column, or a column (x) a row, is their outer product: kron(r', c) = c r', kron(c, r') = c r'
+    # (the Jacobian of (A + x x')^-1 b read off through vec was kron(b' P, P x): now P x b' P)
+    if a.shape[0] == 1 and b.shape[1] == 1:
+        return mul(b, a)
+    if a.shape[1] == 1 and b.shape[0] == 1:
+        return mul(a, b)
     ca, sa, cha = a.split() if isinstance(a, Mul) else (Fraction(1), (), (a,))
     cb, sb, chb = b.split() if isinstance(b, Mul) else (Fraction(1), (), (b,))
     if ca != 1 or sa or cb != 1 or sb:

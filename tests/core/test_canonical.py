@@ -689,3 +689,43 @@ def test_a_fractional_multiple_of_a_sum_in_an_exponent_is_distributed():
 def test_a_power_of_a_square_matrix_of_ones_is_a_multiple_of_it():
     # ones(n, n)^2 stayed a power, printed inside tr as ||ones(n, n)||_F^2, which reads back as dim(n)^2
     assert str(matcalc.parse("ones(n, n)^3").node) == "dim(n)^2 ones(n, n)"
+
+
+def _value(e, values):
+    from matcalc.numerics.evaluate import evaluate_arrays
+    arrays = {k: (v[:, None] if v.ndim == 1 else v)[None] for k, v in values.items()}
+    dims = {"p": 3, "q": 4}
+    return evaluate_arrays(e, arrays, dims)[0]
+
+
+def _kron_sandwich_values():
+    rng = np.random.default_rng(1)
+    return {"E": rng.standard_normal((3, 4)), "u": rng.standard_normal(4), "v": rng.standard_normal(4),
+            "w": rng.standard_normal(3), "z": rng.standard_normal(3)}
+
+
+def test_a_kronecker_product_of_a_row_and_a_column_is_their_outer_product():
+    u, v = B.var("u", (4, 1)), B.var("w", (3, 1))
+    assert B.kron(B.transpose(u), v) is B.mul(v, B.transpose(u))
+    assert B.kron(v, B.transpose(u)) is B.mul(v, B.transpose(u))
+
+
+@pytest.mark.parametrize("left, right, want", [
+    ("cols", "cols", lambda E, u, v, w, z: np.diag(E @ (u * v))),
+    ("cols", "rows", lambda E, u, v, w, z: np.diag(z) @ E @ np.diag(u)),
+    ("rows", "cols", lambda E, u, v, w, z: np.diag(v) @ E.T @ np.diag(w)),
+    ("rows", "rows", lambda E, u, v, w, z: np.diag(E.T @ (w * z))),
+])
+def test_an_entrywise_product_read_off_through_vec_merges_into_a_product_without_kronecker_factors(left, right, want):
+    E = B.var("E", ("p", "q"))
+    u, v, w, z = (B.var(n, (d, 1)) for n, d in (("u", "q"), ("v", "q"), ("w", "p"), ("z", "p")))
+    lk = B.kron(B.transpose(u), B.identity("p")) if left == "cols" else B.kron(B.identity("q"), B.transpose(w))
+    rk = B.kron(v, B.identity("p")) if right == "cols" else B.kron(B.identity("q"), z)
+    e = B.mul(lk, B.diag(B.vec(E)), rk)
+    assert not any(isinstance(n, type(lk)) for n in e.walk())
+    vals = _kron_sandwich_values()
+    dense = np.kron(vals["u"][None, :], np.eye(3)) if left == "cols" else np.kron(np.eye(4), vals["w"][None, :])
+    dense_r = np.kron(vals["v"][:, None], np.eye(3)) if right == "cols" else np.kron(np.eye(4), vals["z"][:, None])
+    full = dense @ np.diag(vals["E"].reshape(-1, order="F")) @ dense_r
+    assert np.allclose(_value(e, vals), full)
+    assert np.allclose(full, want(**vals))
