@@ -230,9 +230,15 @@ def hessian(expr, wrt, where=None) -> HessianResult | BlockHessianResult:
                                f"Hessian of several variables give a list: {list(wrt)!r}")
         a, b = several(wrt, distinct=False)
         return hessian(expr, a, where) if a == b else _mixed_hessian(expr, a, b, where)
+    return _single_hessian(expr, wrt, where)
+
+
+def _single_hessian(expr, wrt: str, where, direction: str = "V") -> HessianResult:
+    """The Hessian by one variable; a matrix variable's is a map of a direction named `direction`
+    (the block Hessian names each variable's own, V_X and V_Y, where one V would have two shapes)."""
     f, x = prepare(expr, wrt, where, order=2, want_scalar=True, question="Hessian")
     df, dx, _, g = constrained_gradient_parts(f, x)
-    v = direction_for(x, _names_in_use(f) | {dx.name}, base="V" if x.shape[1] != 1 else "v") \
+    v = direction_for(x, _names_in_use(f) | {dx.name}, base=direction if x.shape[1] != 1 else "v") \
         if x.shape != SCALAR and x.shape[1] != 1 else dx
     dG = simplify(_differential(g, {x.name: v}))
     sym, diag = is_symmetric_var(x), is_diagonal_var(x)
@@ -439,6 +445,15 @@ def _gradients(expr, names: tuple, where) -> GradientsResult:
 def _block_hessian(expr, names: tuple, where) -> BlockHessianResult:
     f = _function(expr, where)
     parts = {(a, b): hessian(f, a) if a == b else _mixed_hessian(f, a, b, None) for a in names for b in names}
+    shapes = {p.linear_map.direction.name: set() for p in parts.values() if p.linear_map is not None}
+    for p in parts.values():
+        if p.linear_map is not None:
+            shapes[p.linear_map.direction.name].add(p.linear_map.direction.shape)
+    if any(len(s) > 1 for s in shapes.values()):
+        # one name V for directions of two shapes: the lines would not read back under one where; each
+        # matrix variable's own direction is named for it (V_X, V_Y)
+        parts = {k: _single_hessian(f, k[0], None, direction=f"V_{k[0]}") if k[0] == k[1] else p
+                 for k, p in parts.items()}
     return BlockHessianResult(f, names, parts)
 
 

@@ -381,3 +381,21 @@ def test_an_orthogonal_variable_among_several_is_differentiated_as_a_general_mat
     """As for one variable: the Euclidean derivative, what finite differences in every direction
     measure (the mixed block by Q used to leave the manifold in its check and find no input)."""
     assert matcalc.check(fn("tr(Q A) + x' Q x", ["x", "Q"], where="Q: matrix(n,n) orthogonal"))
+
+
+def test_block_hessian_lines_of_variables_of_two_shapes_read_back_under_its_where():
+    # every map block's direction was V, declared in H.where with the first block's shape: H[Y, Y][V] did
+    # not read back (a shape clash), nor evaluate against a V of Y's shape
+    H = matcalc.hessian("sum(X .^ 3) + sum(Y .^ 3)", ["X", "Y"], where="X: matrix(m,n); Y: matrix(k,l)")
+    rng = np.random.default_rng(0)
+    vals = {"X": rng.standard_normal((2, 3)), "Y": rng.standard_normal((4, 5))}
+    blocks = H.evaluate(vals)
+    for line in str(H).splitlines():
+        label, text = line.split(" = ", 1)
+        if text == "0":
+            continue
+        a, b = label[2:label.index("]")].split(", ")
+        direction = label.rsplit("[", 1)[1].rstrip("]")
+        v = rng.standard_normal(vals[b].shape)
+        got = matcalc.parse(text, where=H.where).evaluate({**vals, direction: v})
+        assert np.allclose(got, np.tensordot(blocks[(a, b)], v, axes=v.ndim))
