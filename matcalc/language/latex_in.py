@@ -1034,6 +1034,16 @@ class _Reader:
                 # (\mathit{Eta}_{2} is the declared Eta2, as the LaTeX printer writes it)
                 raise self.error(f"\\{w}{{{word}}} is the one name {word}: declare it (where='{word}: ...'); "
                                  f"letters written side by side (AX) are a product", t.start)
+            nxt = self.peek()
+            if w in ("mathrm", "operatorname") and word == "K" and nxt is not None and nxt.kind == "char" \
+                    and nxt.text == "_" and "," in self.src[nxt.start:nxt.start + 40].split("}")[0]:
+                # \mathrm{K}_{m,n}: the commutation matrix as the printer writes it, upright apart from a variable K
+                self.take()
+                toks, _, end = self.script_tokens(nxt.start)
+                words = _script_words(self.src, toks)
+                k = words.index(",")
+                return [_Item(_p(f"comm({''.join(words[:k])}, {''.join(words[k + 1:])})", t.start, end), "operand",
+                              t.start, end)]
             if w == "mathit" and word in self.decls and any(
                     word in getattr(d, "dims", ()) for d in self.decls.values()):
                 # \mathit{N} is how the printer writes the size N, apart from a declared scalar N (X: matrix(n,N);

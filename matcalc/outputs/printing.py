@@ -613,7 +613,9 @@ class LatexPrinter(Printer):
         return "_{" + latex_dim(r) + r" \times " + latex_dim(c) + "}"
 
     def _print_Comm(self, e):
-        return "K_{" + latex_dim(e.args[0]) + "," + latex_dim(e.args[1]) + "}", ATOM
+        """K_{m,n} upright: it reads back as LaTeX (a bare K_{m,n} is plain text, which writes comm(m, n)),
+        and apart from a variable K, which prints italic."""
+        return r"\mathrm{K}_{" + latex_dim(e.args[0]) + "," + latex_dim(e.args[1]) + "}", ATOM
 
     def sup(self, e: Expr, sup: str):
         """Attach a superscript, bracing a base that already has one (or is a differential dX)."""

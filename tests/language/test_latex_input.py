@@ -819,3 +819,14 @@ def test_a_size_named_as_a_declared_scalar_reads_back_from_the_latex_as_the_size
     values = {"X": rng.standard_normal((3, 5)), "m": rng.standard_normal(3), "N": 0.7}
     back = matcalc.parse(r.expr.latex(), where=r.where).evaluate(values)
     assert np.allclose(back, r.evaluate(values)) and np.allclose(back, -5.0)
+
+
+@pytest.mark.parametrize("f, wrt, where, kind", [("X'", "X", "X: matrix(m,n)", "jacobian"),
+                                                 ("tr(X^2)", "X", "X: matrix(n,n)", "hessian"),
+                                                 ("sum(sin(X)) K", "X", "X: matrix(m,n); K: matrix(k,k)", "jacobian")])
+def test_the_latex_of_a_kronecker_form_with_the_commutation_matrix_reads_back(f, wrt, where, kind):
+    # K_{m,n} without a backslash was read as plain text and refused; beside a variable K, refused as a subscript
+    r = getattr(matcalc, kind)(f, wrt, where=where)
+    latex = r.kron.latex()
+    assert r"\mathrm{K}_{" in latex
+    assert str(matcalc.parse(latex, where=r.where)) == str(r.kron)

@@ -290,7 +290,7 @@ def test_the_corpus_is_broad(rendered):
     assert len({c[-1] for c in corpus}) >= COUNTS["distinct"]
     for needle in (r"\alpha", r"_{12}", r"\text{where }", r"\odot", r"\oslash", r"^{\circ", r"\right\|_F",
                    r"\operatorname{softmax}", r"\sigma", r"\left|", r"\operatorname{sign}", r"\operatorname{diag}",
-                   r"\log\det", r"\mathbf{1}", r"I_{n}", r"\frac{1}{2}", r"-\top", r"\otimes", r"K_{"):
+                   r"\log\det", r"\mathbf{1}", r"I_{n}", r"\frac{1}{2}", r"-\top", r"\otimes", r"\mathrm{K}_{"):
         assert any(needle in c[-1] for c in corpus), needle
 
 
