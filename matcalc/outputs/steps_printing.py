@@ -129,12 +129,14 @@ class _LinePrinter:
     def _neg(self, node):
         return "-" + self._factor(node.args[0], first=True), MUL
 
-    def _factor(self, node, first: bool) -> str:
-        """A factor of a product: parenthesised if it is a sum, signed, elementwise, or a fraction."""
+    def _factor(self, node, first: bool, last: bool = True) -> str:
+        """A factor of a product: parenthesised if it is a sum, signed, elementwise, or a fraction (a
+        first one too where more factors follow in the text: -2 / s^3 ds reads as a denominator s^3 ds)."""
         s, q = self.p(node)
         if q < MUL:
             return self.paren(s)
-        if q == MUL and (s.startswith("-") or _is_hadamard(node) or (not first and ("/" in s or r"\frac" in s))):
+        fraction = "/" in s if not self.latex else (not first and r"\frac" in s)
+        if q == MUL and (s.startswith("-") or _is_hadamard(node) or (fraction and (not first or not last))):
             return self.paren(s)
         return s
 
@@ -144,7 +146,7 @@ class _LinePrinter:
         if q is not None:  # d(x' A x) / 2 and ||x|| d(x' x) / 2, as the text printer writes 1/2 x' A x
             rest = B.scale(q, args[0].expr)
             args = args[1:] if rest is B.ONE else (Leaf(rest),) + tuple(args[1:])
-        items = [self._factor(a, first=(i == 0)) for i, a in enumerate(args)]
+        items = [self._factor(a, first=(i == 0), last=(i == len(args) - 1)) for i, a in enumerate(args)]
         return " ".join(items) + (f" / {q}" if q is not None else ""), MUL
 
     def _had(self, node):
@@ -152,8 +154,9 @@ class _LinePrinter:
         return op.join(self.at(a, POW) for a in node.args), MUL
 
     def _kron(self, node):
-        op = r" \otimes " if self.latex else " kron "
-        return op.join(self.at(a, POW) for a in node.args), MUL
+        if self.latex:  # (bracketed inside a product, as a sum is: x' (dy (x) z), not x' dy (x) z)
+            return r" \otimes ".join(self.at(a, POW) for a in node.args), ADD
+        return "kron(" + ", ".join(self.p(a)[0] for a in node.args) + ")", ATOM  # (the language's own call)
 
     def _T(self, node):
         a = node.args[0]

@@ -199,3 +199,17 @@ def test_the_direction_of_a_structured_variable_is_declared_with_its_structure(f
     values = {"A": np.ones((3, 3)), x: np.eye(3), f"d{x}": np.triu(np.ones((3, 3)))}  # (neither structure)
     with pytest.raises(matcalc.EvaluationError, match=f"d{x} is not {props}"):
         line.evaluate(values)
+
+
+def test_a_kronecker_product_in_a_step_is_written_as_the_languages_call():
+    # the step read "x' dy kron z", kron written between its operands
+    r = matcalc.grad("x' kron(y, z)", "y", where="x: vector(m*n); y: vector(m); z: vector(n)")
+    assert "x' kron(dy, z)" in str(r.steps)
+    assert r"x^{\top} \left(\mathrm{d}y \otimes z\right)" in r.steps.latex()
+
+
+def test_a_fraction_before_a_differential_in_a_step_is_bracketed():
+    # "-2 / s^3 ds" reads as a denominator s^3 ds (and the parser refuses it as such)
+    r = matcalc.grad("exp(-||x - y||^2 / (2 s^2))", "s", where="x, y: vector(n); s: scalar")
+    text = str(r.steps)
+    assert "(-(2 / s^3) ds)" in text and "/ s^3 ds" not in text
