@@ -1338,13 +1338,13 @@ def logged_bars_reading(src: str, decls: dict, plain: Translation, read):
     if not logged:
         return None
     inside = set()
+    try:  # (all the logged bars at once: log|X| - nu log|V| reads with neither one alone an absolute value)
+        as_det = read(latex_to_plain(src, decls, plain.ones, logged)[0], decls)
+    except MatcalcError:
+        return None
     for pos in logged:  # each must be the bars of a matrix: log|s| of a scalar and log|det W| keep abs
         try:
-            as_det = read(latex_to_plain(src, decls, plain.ones, {pos: "det"})[0], decls)
-        except MatcalcError:
-            return None
-        try:
-            if as_det[0] is read(latex_to_plain(src, decls, plain.ones, {pos: "group"})[0], decls)[0]:
+            if as_det[0] is read(latex_to_plain(src, decls, plain.ones, {**logged, pos: "group"})[0], decls)[0]:
                 return None
         except MatcalcError:
             pass  # (the group alone does not fit: no 1 x 1 reading to be the same as)
@@ -1354,10 +1354,7 @@ def logged_bars_reading(src: str, decls: dict, plain: Translation, read):
                             src[opening.end() if opening else pos:close.start() if close else None]):
             w = w.replace("{", "").replace("}", "")
             inside |= {w[1:]} if w.startswith("\\") else {w, *w}  # (Wx: the names W and x too)
-    try:
-        result = read(latex_to_plain(src, decls, plain.ones, logged)[0], decls)
-    except MatcalcError:
-        return None
+    result = as_det
     for n, k in _kind_map(result[3]).items():  # no name a matrix against its look (log|x_1|, log|\hat{y}|), nor
         if n in decls:                         # one in the bars a scalar against it (log|W x|: not x a scalar)
             continue

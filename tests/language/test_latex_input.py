@@ -830,3 +830,14 @@ def test_the_latex_of_a_kronecker_form_with_the_commutation_matrix_reads_back(f,
     latex = r.kron.latex()
     assert r"\mathrm{K}_{" in latex
     assert str(matcalc.parse(latex, where=r.where)) == str(r.kron)
+
+
+@pytest.mark.parametrize("latex, reading", [
+    (r"\ln|X| - \nu \ln|V| + \mathrm{tr}(V^{-1}X)", "log(det(X)) - nu log(det(V)) + tr(inv(V) X)"),
+    (r"\frac{\nu-p-1}{2}\ln|\mathbf{X}| - \frac12\mathrm{tr}(\mathbf{V}^{-1}\mathbf{X}) - \frac{\nu}{2}\ln|\mathbf{V}|",
+     "((nu - p - 1) / 2) log(det(X)) - (1 / 2) tr(inv(V) X) - (nu / 2) log(det(V))"),
+])
+def test_two_logs_of_bars_read_as_log_determinants_for_the_gradient_as_for_parse(latex, reading):
+    # the Wishart log-density: parse read it, grad refused it as "two readings" (each bar was tried as a
+    # determinant with the other an absolute value, a reading that does not fit)
+    assert matcalc.grad(latex, "X").function.reading == reading
