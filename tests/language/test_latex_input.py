@@ -841,3 +841,12 @@ def test_two_logs_of_bars_read_as_log_determinants_for_the_gradient_as_for_parse
     # the Wishart log-density: parse read it, grad refused it as "two readings" (each bar was tried as a
     # determinant with the other an absolute value, a reading that does not fit)
     assert matcalc.grad(latex, "X").function.reading == reading
+
+
+def test_a_two_component_mixture_with_determinant_bars_reads_and_checks():
+    # |Sigma_k|^{-1/2} twice: refused three ways, the last advice naming abs(Sigma_1) .^ (-1/2)
+    g = (r"\log\left(\pi_1|\Sigma_1|^{-1/2}e^{-\frac12(x-\mu_1)^\top\Sigma_1^{-1}(x-\mu_1)} + "
+         r"\pi_2|\Sigma_2|^{-1/2}e^{-\frac12(x-\mu_2)^\top\Sigma_2^{-1}(x-\mu_2)}\right)")
+    r = matcalc.grad(g, "x", where="x, mu_1, mu_2: vector(n); Sigma_1, Sigma_2: matrix(n,n) spd; pi_1, pi_2: scalar")
+    assert "det(Sigma_1)^(-(1 / 2))" in r.function.reading and "det(Sigma_2)" in r.function.reading
+    assert matcalc.check(r).ok
