@@ -554,8 +554,10 @@ class Ctx(DimSpace, NameRules):
         if sub == "*":
             raise NotSupportedError(f"{what}: the nuclear norm (sum of singular values) is not supported; write "
                                     f"||{self.src(a)}||_F for the Frobenius norm")
+        weighted = (f"; a norm weighted by a matrix {sub} is its quadratic form: sqrt(x' {sub} x), squared x' {sub} x"
+                    if re.fullmatch(r"[A-Z][A-Za-z0-9_]*", sub) else "")  # (a capital: ||x||_p is a p-norm)
         raise NotSupportedError(f"{what}: the norm '_{sub}' is not supported; the norms are ||x|| and ||x||_2 "
-                                f"(Euclidean), ||x||_1 (sum of absolute values) and ||X||_F (Frobenius)")
+                                f"(Euclidean), ||x||_1 (sum of absolute values) and ||X||_F (Frobenius){weighted}")
 
     def const_value(self, s: Syn):
         """The value of a constant exponent (2, -1, {-1}, (1/2)), or None."""
@@ -696,9 +698,12 @@ class Ctx(DimSpace, NameRules):
             what = self.text[e.start:e.end]
             if inverse_transposed(what):
                 raise Clash(inverse_transposed_advice(self.src(base), what), sorted(base.dep))
+            whitened = (f"; whitened inside a norm, ||{self.src(base)}^{what} v||^2 is the quadratic form "
+                        f"v' {self.src(base)}^-1 v" if what.replace(" ", "").strip("(){}") in ("-1/2", "-0.5") else "")
             msg = (f"{self.src(base)}^{what}: {self.src(base)} is {self.show(base)}, and a matrix power needs an "
                    f"integer exponent: fractional and symbolic matrix powers (a square root) are not supported "
-                   f"(if the entrywise power, a different function, is meant, write {self.src(base)} .^ {what})")
+                   f"(if the entrywise power, a different function, is meant, write {self.src(base)} .^ {what})"
+                   f"{whitened}")
             raise Clash(msg, sorted(base.dep))
         r, c = base.shape
         self.unify(r, c, lambda: self.clash(

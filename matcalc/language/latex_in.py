@@ -702,8 +702,8 @@ class _Reader:
             self.take()
             toks, _, end = self.script_tokens(t.start)
             if "".join(w for w in _script_words(self.src, toks) if w not in _WORD_FONTS) != "F":
-                raise self.error("an inner product takes only the subscript F (the Frobenius inner product)",
-                                 t.start)
+                raise self.error("an inner product takes only the subscript F (the Frobenius inner product); one "
+                                 "weighted by a matrix A, <x, y>_A, is written x^\\top A y", t.start)
             items[-1].end = max(items[-1].end, end)
             return True
         k = next((j for j in range(len(pieces) - 1, -1, -1) if pieces[j][0] == "||)"), None)
@@ -715,7 +715,7 @@ class _Reader:
         sub = _FROBENIUS.get(sub, sub)
         if sub not in ("2", "F", "1", "*"):
             raise self.error(f"the norm subscript {sub!r} is not supported: write \\|x\\|_2, \\|x\\|_1 or "
-                             f"\\|X\\|_F", t.start)
+                             f"\\|X\\|_F{_weighted_norm(sub)}", t.start)
         text, start, stop = pieces[k]
         items[-1].pieces = pieces[:k] + [("||_" + sub + ")", start, stop)] + pieces[k + 1:]
         items[-1].end = max(items[-1].end, end)
@@ -1226,10 +1226,18 @@ class _Reader:
             sub = _FROBENIUS.get("".join(words), "".join(words))
             if sub not in ("2", "F", "1", "*"):
                 raise self.error(f"the norm subscript {sub!r} is not supported: write \\|x\\|_2, \\|x\\|_1 or "
-                                 f"\\|X\\|_F", nxt.start)
+                                 f"\\|X\\|_F{_weighted_norm(sub)}", nxt.start)
             sub = "_" + sub
         pieces = _p("(||", t.start, t.end) + inner + _p("||" + sub + ")", close.start, end)
         return _Item(pieces, "operand", t.start, end)
+
+
+def _weighted_norm(sub: str) -> str:
+    """The advice for a norm subscripted by a matrix (\\|x - \\mu\\|_{\\Sigma^{-1}}, \\|x\\|_A): its quadratic form."""
+    m = sub.replace("mathbf", "").replace("boldsymbol", "")
+    if not re.match(r"[A-Z]", m):  # (a capital: \|x\|_p is a p-norm, \|x\|_\infty the max norm)
+        return ""
+    return f"; a norm weighted by a matrix {m} is its quadratic form: sqrt(x' {m} x), squared x' {m} x"
 
 
 def _script_words(src, toks) -> list:

@@ -858,3 +858,21 @@ def test_two_subscripted_names_run_together_are_refused_with_the_space_to_put(te
 
 def test_a_star_before_a_norm_with_a_leading_minus_is_a_product():
     assert matcalc.parse("c*||-x + y||^2") is not None
+
+
+@pytest.mark.parametrize("text", ["||x - mu||_M^2", r"\|x-\mu\|_{\Sigma^{-1}}^2", r"\|x\|_{\mathbf{A}}^2"])
+def test_a_norm_weighted_by_a_matrix_is_refused_with_its_quadratic_form(text):
+    with pytest.raises(matcalc.MatcalcError, match=r"quadratic form: sqrt\(x' \S+ x\)"):
+        matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text", ["||x||_p", "||x||_inf", r"\|x\|_\infty"])
+def test_a_norm_with_a_small_or_infinite_subscript_is_not_called_weighted(text):
+    with pytest.raises(matcalc.MatcalcError) as e:
+        matcalc.parse(text)
+    assert "quadratic form" not in str(e.value)
+
+
+def test_a_whitening_square_root_inside_a_norm_is_refused_with_the_quadratic_form():
+    with pytest.raises(matcalc.MatcalcError, match=r"quadratic form v' Sigma\^-1 v"):
+        matcalc.parse("||Sigma^(-1/2) (x - mu)||", where="Sigma: matrix(n,n) spd")
