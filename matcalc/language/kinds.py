@@ -389,7 +389,8 @@ def _ambiguous(text, a, b) -> str:
         u, v = sorted(da, key=lambda n: text.find(n))
         hint = (f"\n(if {u} and {v} are both vectors: {u}' {v} is their inner product, {u} {v}' the outer product, "
                 f"{u} .* {v} the entrywise product; if both are numbers, where='{u}, {v}: scalar')")
-    return (f"'{' '.join(text.split())}' can be read two ways, and nothing in it picks one:\n"
+    typed = getattr(text, "source", text)  # (as typed: LaTeX's \mathbf{1}, not its translation vector(1))
+    return (f"'{' '.join(typed.split())}' can be read two ways, and nothing in it picks one:\n"
             f"  {full_reading(ca, ra)}   with {inferred(ca)}\n"
             f"  {full_reading(cb, rb)}   with {inferred(cb)}\n"
             f"declare the kinds to pick one: where='{decl(ca, da)}' for the first, "

@@ -701,9 +701,12 @@ class _Reader:
         if pieces and pieces[-1][0] == ">":
             self.take()
             toks, _, end = self.script_tokens(t.start)
-            if "".join(w for w in _script_words(self.src, toks) if w not in _WORD_FONTS) != "F":
-                raise self.error("an inner product takes only the subscript F (the Frobenius inner product); one "
-                                 "weighted by a matrix A, <x, y>_A, is written x^\\top A y", t.start)
+            sub = "".join(w for w in _script_words(self.src, toks) if w not in _WORD_FONTS)
+            if sub != "F":
+                weighted = (f"; one weighted by a matrix {sub}, <x, y>_{sub}, is written x' {sub} y"
+                            if re.match(r"[A-Z]", sub) else "")
+                raise self.error(f"an inner product takes only the subscript F (the Frobenius inner product){weighted}",
+                                 t.start)
             items[-1].end = max(items[-1].end, end)
             return True
         k = next((j for j in range(len(pieces) - 1, -1, -1) if pieces[j][0] == "||)"), None)

@@ -523,8 +523,8 @@ def _check_characters(text: str) -> None:
 #: symbols pasted from papers that have no one-character spelling in the language: what to write
 _UNICODE_HINTS = {"⊗": "for a Kronecker product write kron(A, B)", "√": "for a square root write sqrt(...)",
                   "∑": "for a sum write sum(...) (of all entries) or a + b + ...", "∏": "products of many factors "
-                  "are written out", "∂": "differentiate with grad(f, 'x') or --wrt x, not in the formula",
-                  "∇": "differentiate with grad(f, 'x') or --wrt x, not in the formula",
+                  "are written out", "∂": 'differentiate with grad(f, "x") or --wrt x, not in the formula',
+                  "∇": 'differentiate with grad(f, "x") or --wrt x, not in the formula',
                   "÷": "for a division write /", "⁺": "the pseudo-inverse is not supported"}
 
 

@@ -137,6 +137,10 @@ def unicode_to_plain(text: str, declared: frozenset = frozenset()) -> Translatio
             j = _BRACED_TRANSPOSE.match(text, i).end()
             pieces.append(("'", i, j))
             i = j
+        elif ch in "𝟏𝟙":  # 𝟏ᵀx: the bold (or double-struck) one of papers is the vector of ones, as \mathbf{1}
+            before = " " if pieces and pieces[-1][0][-1:].isalnum() else ""
+            pieces.append((before + "vector(1)", i, i + 1))
+            i += 1
         elif _math_letter(ch) is not None:
             letter = _math_letter(ch)
             before = " " if len(letter) > 1 and pieces and pieces[-1][0][-1:].isalnum() else ""

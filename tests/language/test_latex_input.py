@@ -850,3 +850,9 @@ def test_a_two_component_mixture_with_determinant_bars_reads_and_checks():
     r = matcalc.grad(g, "x", where="x, mu_1, mu_2: vector(n); Sigma_1, Sigma_2: matrix(n,n) spd; pi_1, pi_2: scalar")
     assert "det(Sigma_1)^(-(1 / 2))" in r.function.reading and "det(Sigma_2)" in r.function.reading
     assert matcalc.check(r).ok
+
+
+def test_two_readings_of_latex_quote_the_latex_as_typed():
+    # the message quoted the translation, 'vector(1)'(a b)'
+    with pytest.raises(matcalc.MatcalcError, match=r"^'\\mathbf\{1\}\^\\top \(a b\)' can be read two ways"):
+        matcalc.parse(r"\mathbf{1}^\top (a b)")

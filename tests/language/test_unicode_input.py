@@ -265,3 +265,14 @@ def test_a_summation_sign_before_its_summand_is_refused_not_read_as_sigma(text):
                                   "Σ W_k", "x − Σy"])
 def test_the_matrix_sigma_spaced_from_what_it_multiplies_still_reads(text):
     assert "Sigma: matrix" in matcalc.parse(text).inferred
+
+
+@pytest.mark.parametrize("text, reading", [("𝟏ᵀx", "x' ones(n)"), ("𝟙ᵀexp(Xw)", "exp(X w)' ones(m)")])
+def test_a_bold_or_double_struck_one_is_the_vector_of_ones(text, reading):
+    # "1' transposes a number", where \mathbf{1}^\top x read
+    assert str(matcalc.parse(text)) == reading
+
+
+def test_nabla_with_a_unicode_subscript_advises_the_variable_in_plain_letters():
+    with pytest.raises(matcalc.MatcalcError, match=r'grad\(f, "x"\)'):
+        matcalc.parse("∇ₓ xᵀAx")
