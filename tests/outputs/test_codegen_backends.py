@@ -494,3 +494,14 @@ def test_generated_code_of_several_variables_too_deep_to_print_is_refused_by_the
     deep = "sum(" + "sin(" * 180 + "x" + ")" * 180 + ") + y'y"
     with pytest.raises(matcalc.LimitError, match="nested too deeply"):
         matcalc.grad(deep, ["x", "y"]).numpy_source()
+
+
+@pytest.mark.parametrize("backend", ["jax", "torch"])
+def test_a_value_of_sizes_alone_is_the_librarys_float_not_pythons_int(backend):
+    # tr(X (X'X)^-1 X') is n: JAX and PyTorch code returned X.shape[1], an int that jax.grad refuses
+    lib = pytest.importorskip(backend)
+    f = matcalc.compile("tr(X (X'X)^-1 X')", "X", where="X: matrix(m,n)", outputs="value", backend=backend)
+    out = f(np.random.default_rng(0).standard_normal((5, 3)))
+    assert not isinstance(out, int) and float(out) == 3.0
+    if backend == "jax":
+        assert lib.grad(f)(np.random.default_rng(1).standard_normal((5, 3))).shape == (5, 3)
