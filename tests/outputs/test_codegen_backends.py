@@ -505,3 +505,27 @@ def test_a_value_of_sizes_alone_is_the_librarys_float_not_pythons_int(backend):
     assert not isinstance(out, int) and float(out) == 3.0
     if backend == "jax":
         assert lib.grad(f)(np.random.default_rng(1).standard_normal((5, 3))).shape == (5, 3)
+
+
+def test_generated_numpy_code_solves_a_declared_spd_matrix_by_cholesky():
+    r = matcalc.grad("x' S^-1 x", "x", where="S: matrix(n,n) spd; x: vector(n)")
+    assert "_spd_solve(S, x)" in r.numpy_source()
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((5, 5))
+    s, x = a @ a.T + np.eye(5), rng.standard_normal(5)
+    assert_close(r.to_numpy()(s, x), r.evaluate({"S": s, "x": x}))
+    with pytest.raises(np.linalg.LinAlgError, match="not positive definite"):
+        r.to_numpy()(-s, x)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "jax", "torch"])
+def test_a_negative_power_times_a_vector_is_solved_for_not_formed(backend):
+    # 2 y' (s I + K)^-3 y was matrix_power(inv(s I + K), 3) @ y: 6.6x to 7.6x slower than one LU and three solves
+    pytest.importorskip(backend)
+    r = matcalc.hessian("y' (K + s I)^-1 y", "s", where="K: matrix(n,n) spd; y: vector(n); s: scalar")
+    assert "matrix_power" not in r.numpy_source(backend=backend)
+    rng = np.random.default_rng(1)
+    a = rng.standard_normal((6, 6))
+    k, y = a @ a.T / 6 + np.eye(6), rng.standard_normal(6)
+    out = r.to_numpy(backend=backend)(k, 0.7, y)
+    assert float(out) == pytest.approx(float(r.evaluate({"K": k, "s": 0.7, "y": y})), rel=1e-5)

@@ -9,7 +9,7 @@ from fractions import Fraction
 from ...core import build as B
 from ...core.errors import MatcalcError, NotSupportedError
 from ...core.functions import FUNCTIONS, stable_form
-from ...core.nodes import SCALAR, Expr, Add, Det, Diag, DimSize, Func, Hadamard, Inverse, Mul, Num, Trace, Transpose, Var
+from ...core.nodes import SCALAR, Expr, Add, Det, Diag, DimSize, Func, Hadamard, Inverse, MatPow, Mul, Num, Trace, Transpose, Var
 from ..printing import broadcast_scalar, is_broadcast
 from .backends import Backend
 from .dense import DenseMaps
@@ -314,12 +314,24 @@ class Emitter(DenseMaps):
         inner = left.shape[1]
         # an inverse that only multiplies (or twice multiplies a vector) becomes a solve
         if isinstance(left, Inverse) and self._solves(left, right):
+            if self._spd(left.arg):
+                return f"_spd_solve({self.code(left.arg)}, {self.code(right)})"
             return fill(self.b.solve, a=self.code(left.arg), b=self.code(right))
         if isinstance(right, Inverse) and self._solves(right, left):
             m = right.arg
-            mt = self.code(m.arg) if isinstance(m, Transpose) else fill(self.b.T, x=self.atom(m))
-            sol = fill(self.b.solve, a=mt, b=self.vT(left))
+            if self._spd(m):  # (S' = S)
+                sol = f"_spd_solve({self.code(m)}, {self.vT(left)})"
+            else:
+                mt = self.code(m.arg) if isinstance(m, Transpose) else fill(self.b.T, x=self.atom(m))
+                sol = fill(self.b.solve, a=mt, b=self.vT(left))
             return sol if left.shape[0] == 1 else fill(self.b.T, x=sol)
+        # M^-k v (and v' M^-k): k solves from one factorization, not the inverse to the k-th power
+        if isinstance(left, MatPow) and left.k < 0 and right.shape[1] == 1 and self._solves_power(left):
+            return self.power_solve(self.code(left.base), self.code(right), -left.k)
+        if isinstance(right, MatPow) and right.k < 0 and left.shape[0] == 1 and self._solves_power(right):
+            m = right.base
+            mt = self.code(m.arg) if isinstance(m, Transpose) else fill(self.b.T, x=self.atom(m))
+            return self.power_solve(mt, self.vT(left), -right.k)
         # diag(v) times a matrix, and outer products, are broadcast products (vectors are 1-D)
         if isinstance(left, Diag):
             v = self.atom(left.arg)
@@ -331,6 +343,22 @@ class Emitter(DenseMaps):
                 return fill(self.b.outer, u=self.code(left), v=self.code(right))
             return f"{self.atom(left)}[:, None] * {self.atom(right)}"
         return f"{self.atom(left)} @ {self.atom(right)}"
+
+    def _spd(self, m: Expr) -> bool:
+        """Is m a variable declared spd, solved by Cholesky (NumPy code)?"""
+        return self.b.name == "numpy" and type(m) is Var and "spd" in m.props
+
+    def _solves_power(self, p: MatPow) -> bool:
+        """A negative power of a matrix that only multiplies one vector, once: solved for, not formed."""
+        return id(p) not in self.names and self.uses.get(id(p), 0) <= 1
+
+    def power_solve(self, a: str, b: str, k: int) -> str:
+        """The code of a^-k b: NumPy's from one LU factorization (_solve_power), the others' k solves."""
+        if self.b.name == "numpy":
+            return f"_solve_power({a}, {b}, {k})"
+        for _ in range(k):
+            b = fill(self.b.solve, a=a, b=b)
+        return b
 
     def _solves(self, inv: Expr, other: Expr) -> bool:
         if id(inv) in self.names or self.shares_lu(inv.arg):

@@ -156,6 +156,34 @@ def _det_inv(x):
     return _np.float64(det), _np.linalg.inv(x) if inv is None else inv, _np.float64(logabs) if sign > 0 else _np.nan
 
 
+def _spd_solve(a, b):
+    """a^-1 b for a matrix declared spd: a Cholesky factorization (LAPACK potrf and potrs, through
+    SciPy when it is installed), half the work of LU; NumPy's solve otherwise. A matrix that is not
+    positive definite is refused, as its declaration says it is."""
+    if _lapack is None or a.dtype != _np.float64 or b.dtype != _np.float64 or a.ndim != 2 or a.shape[0] == 0:
+        return _np.linalg.solve(a, b)
+    c, info = _lapack.dpotrf(a, lower=0, clean=0)
+    if info != 0:
+        raise _np.linalg.LinAlgError("a matrix declared spd is not positive definite")
+    x, info = _lapack.dpotrs(c, b, lower=0)
+    return x
+
+
+def _solve_power(a, b, k):
+    """a^-k b, the vector b solved against a k times from one LU factorization (LAPACK getrf and
+    getrs, through SciPy when it is installed; NumPy's solve k times otherwise): not the inverse to
+    the k-th power, which costs k n x n products."""
+    f = _lu(a)
+    if f is None or b.dtype != _np.float64:
+        for _ in range(k):
+            b = _np.linalg.solve(a, b)
+        return b
+    lu, piv = f
+    for _ in range(k):
+        b, info = _lapack.dgetrs(lu, piv, b)
+    return b
+
+
 def _lu(x):
     """(lu, piv) from LAPACK getrf, or None where NumPy is to do the work: no SciPy, not a
     non-empty float64 matrix, or exactly singular (or a bad argument)."""
