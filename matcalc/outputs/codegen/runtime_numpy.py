@@ -213,11 +213,19 @@ def _check_props(name, x, props):
     """Declared properties that are cheap to confirm (O(n^2)): symmetric (and spd's symmetry),
     diagonal, positive, to a relative tolerance of 1e-8."""
     x = _np.asarray(x)  # a scalar arrives as a float
-    scale = max(1.0, float(_np.max(_np.abs(x)))) if x.size else 1.0
     if "positive" in props and x.size and _np.min(x) <= 0:
         raise ValueError(f"argument {name}: declared positive, but its smallest entry is {_np.min(x):.3g}")
-    if x.ndim == 2 and ("symmetric" in props or "spd" in props or "diagonal" in props):
-        if float(_np.max(_np.abs(x - x.T))) > 1e-8 * scale:
+    if x.ndim == 2 and x.size and ("symmetric" in props or "spd" in props or "diagonal" in props):
+        # one temporary, its absolute value taken in place; the entries' scale only where a departure
+        # exceeds the absolute tolerance (the check cost 60x the gradient of x' S x at n = 200)
+        d = x - x.T
+        _np.abs(d, out=d)
+        gap = float(d.max())
+        if gap > 1e-8 and gap > 1e-8 * float(_np.max(_np.abs(x))):
             raise ValueError(f"argument {name}: declared symmetric, but it is not")
-        if "diagonal" in props and float(_np.max(_np.abs(x - _np.diag(_np.diagonal(x))))) > 1e-8 * scale:
-            raise ValueError(f"argument {name}: declared diagonal, but an entry off the diagonal is not 0")
+        if "diagonal" in props:
+            d = _np.abs(x)
+            _np.fill_diagonal(d, 0.0)
+            gap = float(d.max())
+            if gap > 1e-8 and gap > 1e-8 * float(_np.max(_np.abs(x))):
+                raise ValueError(f"argument {name}: declared diagonal, but an entry off the diagonal is not 0")
