@@ -485,11 +485,16 @@ class Emitter(DenseMaps):
         return fill(self.b.trace, x=self.code(a))
 
     def _c_Det(self, e):
+        if isinstance(e.arg, Diag):  # the product of the diagonal, not an n x n matrix factored
+            return f"{self.atom(e.arg.arg)}.prod()"
         if self.shares_lu(e.arg):
             return f"{self.shared_lu(e.arg)}[0]"
         return fill(self.b.det, x=self.code(e.arg))
 
     def _c_LogDet(self, e):
+        if isinstance(e.arg, Diag):  # log|det| of diag(v): sum(log|v|), not an n x n matrix factored
+            log, absolute = (FUNCTIONS[n].code[self.b.name] for n in ("log", "abs"))
+            return f"{log}({absolute}({self.code(e.arg.arg)})).sum()"
         return fill(self.b.slogdet, x=self.code(e.arg))
 
     def _c_Sum(self, e):
