@@ -12,6 +12,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from . import build as B
+from .reductions import traces_matrix_function  # noqa: F401  (the printers and size.py ask here)
 from .nodes import SCALAR, Add, DimSize, Expr, Func, Hadamard, MatPow, Mul, Num, Pow, Sum, Trace, Transpose, Var
 
 
@@ -83,27 +84,6 @@ def _halves(f: Expr, split_inverse: bool):
         half = B.matpow(f.base, f.k // 2)
         return (half, half)
     return None
-
-
-#: entrywise functions papers write of a square matrix as the matrix function (language/misreadings.py
-#: refuses them inside a trace as typed): tr(log(X)) reads as log det X
-_MATRIX_FUNCTION_NAMES = frozenset({"log", "exp", "sqrt"})
-
-
-def traces_matrix_function(arg: Expr) -> bool:
-    """Does tr(arg) reach an entrywise log, exp or sqrt of a square matrix through its products, sums
-    and transposes? Such a trace is written sum(diag(arg)): tr(log(X)) is what papers write for
-    log det X, and the reader refuses it as typed."""
-    stack = [arg]
-    while stack:
-        e = stack.pop()
-        if type(e) is Func:
-            if e.name in _MATRIX_FUNCTION_NAMES and e.arg.shape[0] != 1 and e.arg.shape[1] != 1 \
-                    and not (type(e.arg) is Var and "diagonal" in e.arg.props):
-                return True
-        elif isinstance(e, (Mul, Add, Transpose)):
-            stack.extend(e.children)
-    return False
 
 
 def inner_pair(e: Trace):

@@ -8,6 +8,7 @@ square factors, diag(diag(v)) = v, ...).
 """
 from __future__ import annotations
 
+from fractions import Fraction
 
 from .canonical import (KRON_MERGES, ONE, ONE_HALF, ZERO, _chain_shape, _is_leaf, _merge_chain, _pure_chain, add, dimsize,  # noqa: F401,E501
                         func, hadamard, identity, is_zero, mul, neg, num, ones, power, scale, sqrt, transpose, zeros)
@@ -15,7 +16,7 @@ from .dims import dim_mul as _dim_mul
 from .dims import fmt_shape as _fmt
 from .errors import DivisionByZeroError, ShapeError
 from .nodes import (SCALAR, Add, Det, Diag, DiagPart, Expr, Func, Hadamard, Identity, Inverse, Kron, LogDet,  # noqa: F401
-                    MatPow, LogSumExp, Mul, Num, Ones, Pow, Softmax, Sum, Trace, Transpose, Unvec, Vec, Zero)
+                    MatPow, LogSumExp, Mul, Num, Ones, Pow, Softmax, Sum, Trace, Transpose, Unvec, Var, Vec, Zero)
 
 
 def trace(x: Expr) -> Expr:
@@ -82,6 +83,29 @@ def _trace_chain(ch: list) -> Expr:
     return trace(m)
 
 
+#: entrywise functions papers write of a square matrix as the matrix function (language/misreadings.py
+#: refuses them inside a trace as typed): tr(log(X)) reads as log det X
+_MATRIX_FUNCTION_NAMES = frozenset({"log", "exp", "sqrt"})
+
+
+def traces_matrix_function(arg: Expr) -> bool:
+    """Does tr(arg) reach an entrywise log, exp or sqrt of a square matrix through its products, sums
+    and transposes? Such a trace is written sum(diag(arg)): tr(log(X)) is what papers write for
+    log det X, and the reader refuses it as typed."""
+    stack = [arg]
+    while stack:
+        e = stack.pop()
+        if type(e) is Func or (type(e) is Pow and type(e.exp) is Num and e.exp.value == Fraction(1, 2)):
+            # (an entrywise power 1/2 prints as sqrt(...))
+            arg = e.arg if type(e) is Func else e.base
+            if (type(e) is Pow or e.name in _MATRIX_FUNCTION_NAMES) and arg.shape[0] == arg.shape[1] != 1 \
+                    and not (type(arg) is Var and "diagonal" in arg.props):  # (a square matrix's, not a vector's)
+                return True
+        elif isinstance(e, (Mul, Add, Transpose)):
+            stack.extend(e.children)
+    return False
+
+
 def sumall(x: Expr) -> Expr:
     if x.shape == SCALAR:
         return x
@@ -117,6 +141,10 @@ def sumall(x: Expr) -> Expr:
         return inner(a, b)
     if isinstance(x, Kron):  # the entries of A (x) B are the products a_ij b_kl: sum(A) sum(B)
         return mul(sumall(x.args[0]), sumall(x.args[1]))
+    if isinstance(x, DiagPart) and traces_matrix_function(x.arg):
+        # sum(diag(log(X))) is the trace, which the printers write so (tr(log(X)) is refused as typed): one
+        # node for both, so that the text reads back as itself
+        return trace(x.arg)
     return Sum._make((x,), SCALAR)
 
 

@@ -484,7 +484,8 @@ def _matrix_functions_under(ctx, t) -> list:
         u = stack.pop()
         if u.op == "func" and canonical_name(u.args[0]) in _MATRIX_FUNCTION_NAMES:
             a = u.args[1]
-            if not (ctx.is_col(a) or ctx.is_row(a)) and not _diagonal_declared(a):
+            if not (ctx.is_col(a) or ctx.is_row(a)) and a.shape[0].find() is a.shape[1].find() \
+                    and not _diagonal_declared(a):  # (of a square matrix: a rectangular one has no matrix function)
                 out.append(u)
             continue
         if u.op == "product" and any(op in (".*", "./") for op, _ in u.args[0]):

@@ -1448,9 +1448,10 @@ def test_entrywise_functions_inside_a_trace_still_read_where_no_matrix_function_
 
 @pytest.mark.parametrize("text, printed", [("s sum(log(X) .* I)", "sum(diag(log(X)))"),
                                            ("s <I, exp(X)>", "sum(diag(exp(X)))"),
-                                           ("s tr(A L) where L = log(X)", "sum(diag(log(X) A))")])
+                                           ("s tr(A L) where L = log(X)", "sum(diag(log(X) A))"),
+                                           ("s tr(A L) where L = X .^ 0.5", "sum(diag(sqrt(X) A))")])
 def test_an_entrywise_function_traced_prints_as_the_sum_of_the_diagonal_and_reads_back(text, printed):
-    r = matcalc.grad(text, "s", where="s: scalar")
+    r = matcalc.grad(text, "s", where="s: scalar; X: matrix(n,n)")
     assert str(r.expr) == printed
     assert str(matcalc.parse(str(r.expr), where=r.where)) == printed
     assert r"\operatorname{diag}" in r.latex()
@@ -1491,3 +1492,10 @@ def test_an_inverse_function_without_a_name_is_refused_with_its_formula_not_the_
     with pytest.raises(ParseError, match="is the inverse function") as e:
         matcalc.parse(text)
     assert re.search(formula, str(e.value))
+
+
+def test_an_entrywise_function_of_a_rectangular_matrix_inside_a_trace_still_reads():
+    # a rectangular matrix has no matrix square root: a <W .^ 0.5, A C> printed tr(sqrt(W) C' A'), then refused
+    r = matcalc.grad("a <W .^ 0.5, A C>", "a", where="A: matrix(m,n); C: matrix(n,n); W: matrix(m,n) positive; a: scalar")
+    assert str(r) == "tr(sqrt(W) C' A')"
+    assert str(matcalc.parse(str(r), where=r.where)) == str(r)
