@@ -9,7 +9,7 @@ from fractions import Fraction
 from ...core import build as B
 from ...core.errors import MatcalcError, NotSupportedError
 from ...core.functions import FUNCTIONS, stable_form
-from ...core.nodes import SCALAR, Expr, Add, Det, Diag, DimSize, Func, Hadamard, Inverse, MatPow, Mul, Num, Trace, Transpose, Var
+from ...core.nodes import SCALAR, Expr, Add, Det, Diag, DimSize, Func, Hadamard, Inverse, Kron, MatPow, Mul, Num, Trace, Transpose, Var
 from ..printing import broadcast_scalar, is_broadcast
 from .backends import Backend
 from .dense import DenseMaps
@@ -17,6 +17,11 @@ from .names import py_name
 from .syntax import fill, is_call, is_simple, needs_paren_in_sum, par, unwrap
 
 BIG = 1000  # the size assumed for a symbolic dimension when ordering matrix chains
+
+def _matrices(k: Expr) -> bool:
+    """Are both factors of a Kronecker product matrices (no vector, whose code is 1-D)?"""
+    return all(f.shape[0] != 1 and f.shape[1] != 1 for f in k.args)
+
 
 class Emitter(DenseMaps):
     def __init__(self, backend: Backend, params: list):
@@ -332,6 +337,16 @@ class Emitter(DenseMaps):
             m = right.base
             mt = self.code(m.arg) if isinstance(m, Transpose) else fill(self.b.T, x=self.atom(m))
             return self.power_solve(mt, self.vT(left), -right.k)
+        # kron(A, B) v = vec(B V A') with v = vec(V): two products, never the mp x nq matrix (12 GiB for
+        # ||kron(A, B) x - y||^2 at m = n = 200); and its row form u' kron(A, B) = (kron(A', B') u)'
+        if isinstance(left, Kron) and right.shape[1] == 1 and id(left) not in self.names and _matrices(left):
+            a, b = left.args
+            v = f"{self.atom(right)}.reshape({self.dim(a.shape[1])}, {self.dim(b.shape[1])})"
+            return f"({self.atom(a)} @ {v} @ {self._transposed(b)}).reshape(-1)"
+        if isinstance(right, Kron) and left.shape[0] == 1 and id(right) not in self.names and _matrices(right):
+            a, b = right.args
+            u = f"{self.vT(left)}.reshape({self.dim(a.shape[0])}, {self.dim(b.shape[0])})"
+            return f"({self._transposed(a)} @ {u} @ {self.atom(b)}).reshape(-1)"
         # diag(v) times a matrix, and outer products, are broadcast products (vectors are 1-D)
         if isinstance(left, Diag):
             v = self.atom(left.arg)
@@ -343,6 +358,10 @@ class Emitter(DenseMaps):
                 return fill(self.b.outer, u=self.code(left), v=self.code(right))
             return f"{self.atom(left)}[:, None] * {self.atom(right)}"
         return f"{self.atom(left)} @ {self.atom(right)}"
+
+    def _transposed(self, m: Expr) -> str:
+        """The code of m' (of a transposed m, m itself: B, not B.T.T)."""
+        return self.atom(m.arg) if isinstance(m, Transpose) else fill(self.b.T, x=self.atom(m))
 
     def _spd(self, m: Expr) -> bool:
         """Is m a variable declared spd, solved by Cholesky (NumPy code)?"""
