@@ -10,8 +10,8 @@ from __future__ import annotations
 from ..calculus.steps import Leaf, Op, Pending, RawStep
 from ..core import build as B
 from ..core.budget import check_clock
-from ..core.layout import self_inner
-from ..core.nodes import SCALAR, Det, Hadamard, LogDet, Mul, Trace, Var, Zero
+from ..core.layout import attention_like, self_inner
+from ..core.nodes import SCALAR, Det, Hadamard, LogDet, Mul, Softmax, Trace, Var, Zero
 from .printing import ADD, ATOM, MUL, POW, LatexPrinter, TextPrinter
 
 LHS_TEXT = {"df": "df", "d2f": "d2f", "dF": "dF"}
@@ -146,6 +146,9 @@ class _LinePrinter:
         if q is not None:  # d(x' A x) / 2 and ||x|| d(x' x) / 2, as the text printer writes 1/2 x' A x
             rest = B.scale(q, args[0].expr)
             args = args[1:] if rest is B.ONE else (Leaf(rest),) + tuple(args[1:])
+        for a in args:  # softmax(Q K' / s) beside other factors: written with its index, as the reader asks
+            if isinstance(a, Leaf) and isinstance(a.expr, Softmax) and attention_like(a.expr.arg):
+                self.printer.indexed_softmax = self.printer.indexed_softmax | {id(a.expr)}
         items = [self._factor(a, first=(i == 0), last=(i == len(args) - 1)) for i, a in enumerate(args)]
         return " ".join(items) + (f" / {q}" if q is not None else ""), MUL
 

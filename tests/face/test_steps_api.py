@@ -213,3 +213,9 @@ def test_a_fraction_before_a_differential_in_a_step_is_bracketed():
     r = matcalc.grad("exp(-||x - y||^2 / (2 s^2))", "s", where="x, y: vector(n); s: scalar")
     text = str(r.steps)
     assert "(-(2 / s^3) ds)" in text and "/ s^3 ds" not in text
+
+
+def test_attentions_softmax_in_a_step_is_written_with_its_index():
+    # tr(softmax(K Q' / s) Y dV'): the reader refuses attention's softmax without its index
+    r = matcalc.grad("<Y, softmax(Q K' / s, 2) V>", "V", where="s: scalar")
+    assert "tr(softmax(K Q' / s, 1) Y dV')" in str(r.steps)
