@@ -555,3 +555,14 @@ def test_a_kronecker_product_times_a_vector_is_generated_as_two_products(backend
             "D": rng.standard_normal((5, 5)), "x": rng.standard_normal(10), "y": rng.standard_normal(12)}
     out = r.to_numpy(backend=backend)(*(vals[k] for k in sorted(vals)))
     assert np.allclose(np.asarray(out, dtype=float), r.evaluate(vals), rtol=1e-5)
+
+
+def test_planning_a_long_products_order_builds_no_node_per_sub_chain():
+    # plan() built a node for every sub-chain it weighed (O(n^3) per chain): this Hessian's code was refused by
+    # the 300,000-node limit of one request; the property tests met it only when no earlier example had made them
+    t = ("sum((K' K + I + (((K' (C (G' (D (D A')))) (K' (C (G' (D (D A')))))' + I)^-1)^2' ((K' (C (G' (D (D "
+         "A')))) (K' (C (G' (D (D A')))))' + I)^-1)^2 + I))^-T)")
+    r = matcalc.hessian(t, "D", where="A: matrix(m,n); C: matrix(n,n); D: matrix(n,n) invertible; "
+                                      "G: matrix(n,n) diagonal; K: matrix(n,k)")
+    with matcalc.limits(nodes=50_000):
+        assert "def f(" in r.numpy_source()

@@ -398,6 +398,14 @@ class Emitter(DenseMaps):
         best = {}
         for i in range(n):
             best[(i, i)] = (0, 0, None)
+        unknown: dict = {}  # (a, b) -> is the sub-chain a..b a product the program does not compute anyway?
+
+        def fresh_product(a: int, b: int) -> bool:
+            got = unknown.get((a, b))
+            if got is None:  # (looked up, never built: building every sub-chain made O(n^3) nodes)
+                node = Mul._existing(tuple(chain[a:b + 1]))
+                got = unknown[(a, b)] = node is None or id(node) not in self.known
+            return got
         for length in range(2, n + 1):
             for i in range(n - length + 1):
                 j = i + length - 1
@@ -406,7 +414,7 @@ class Emitter(DenseMaps):
                     fl = best[(i, k)][0] + best[(k + 1, j)][0] + dims[i] * dims[k + 1] * dims[j + 1]
                     fresh = best[(i, k)][1] + best[(k + 1, j)][1]
                     for a, b in ((i, k), (k + 1, j)):
-                        if b > a and id(_chain_node(chain[a:b + 1])) not in self.known:
+                        if b > a and fresh_product(a, b):
                             fresh += 1
                     c = (fl, fresh, k)
                     if cand is None or c[:2] < cand[:2]:
