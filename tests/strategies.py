@@ -1159,10 +1159,12 @@ def _traces_matrix_function(n: Node) -> bool:
     stack = [n]
     while stack:
         m = stack.pop()
-        if m.op == "fn":
-            if m.val in ("log", "exp", "sqrt") and m.shape[0] != 1 and m.shape[1] != 1:
+        if m.op == "fn" or (m.op == "epow" and m.val == Fraction(1, 2)):
+            # (an entrywise power 1/2 is sqrt; rectangular and diagonal matrices too, which the reader would
+            # take as tr(...): the sum of the diagonal reads either way)
+            if (m.op == "epow" or m.val in ("log", "exp", "sqrt")) and m.shape[0] != 1 and m.shape[1] != 1:
                 return True
-        elif m.op in ("mul", "div", "add", "sub", "neg", "T"):
+        elif m.op in ("mul", "div", "add", "sub", "neg", "T", "matpow", "inv", "invT"):
             stack.extend(m.kids)
     return False
 

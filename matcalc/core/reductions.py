@@ -88,20 +88,34 @@ def _trace_chain(ch: list) -> Expr:
 _MATRIX_FUNCTION_NAMES = frozenset({"log", "exp", "sqrt"})
 
 
+def _diagonal_valued(e: Expr) -> bool:
+    """Is e a diagonal matrix by its form (a variable declared diagonal, diag(v), I, their transposes,
+    scalar multiples, sums and products), as the reader's misreadings._diagonal_valued decides?"""
+    if type(e) is Var:
+        return "diagonal" in e.props
+    if type(e) in (Diag, Identity):
+        return True
+    if type(e) in (Transpose, Add, Mul, Hadamard):
+        return any(k.shape != SCALAR for k in e.children) and all(
+            k.shape == SCALAR or _diagonal_valued(k) for k in e.children)
+    return False
+
+
 def traces_matrix_function(arg: Expr) -> bool:
     """Does tr(arg) reach an entrywise log, exp or sqrt of a square matrix through its products, sums
     and transposes? Such a trace is written sum(diag(arg)): tr(log(X)) is what papers write for
     log det X, and the reader refuses it as typed."""
+    whole = arg.arg if type(arg) is Transpose else arg
     stack = [arg]
     while stack:
         e = stack.pop()
         if type(e) is Func or (type(e) is Pow and type(e.exp) is Num and e.exp.value == Fraction(1, 2)):
             # (an entrywise power 1/2 prints as sqrt(...))
-            arg = e.arg if type(e) is Func else e.base
-            if (type(e) is Pow or e.name in _MATRIX_FUNCTION_NAMES) and arg.shape[0] == arg.shape[1] != 1 \
-                    and not (type(arg) is Var and "diagonal" in arg.props):  # (a square matrix's, not a vector's)
+            inner = e.arg if type(e) is Func else e.base
+            if (type(e) is Pow or e.name in _MATRIX_FUNCTION_NAMES) and inner.shape[0] == inner.shape[1] != 1 \
+                    and not (e is whole and _diagonal_valued(inner)):  # (a square matrix's; as the reader decides)
                 return True
-        elif isinstance(e, (Mul, Add, Transpose)):
+        elif isinstance(e, (Mul, Add, Transpose, MatPow, Inverse)):
             stack.extend(e.children)
     return False
 

@@ -411,6 +411,10 @@ def _general_declarations(text: str) -> dict:
     definite = _SUCC_ZERO.search(text)
     if definite:  # A ≻ 0, A \succ 0: positive definite, a property of the declaration
         name = _undecorated(definite.group(1))
+        if name[:1].islower() and len(name.split("_")[0]) == 1:  # x ≻ 0 of a vector: its entries positive
+            raise DeclarationError(f"{_show(definite.group(0).strip())}: a vector with positive entries is declared "
+                                   f"'{name}: vector(n) positive' (a positive definite matrix: "
+                                   f"'{name}: matrix(n,n) spd')")
         raise DeclarationError(f"{_show(definite.group(0).strip())}: a positive definite matrix is declared with the "
                                f"property spd, e.g. '{name}: matrix(n,n) spd'" + (
                                    " (a semidefinite one, ⪰ 0, is not a property matcalc has: spd is the nearest)"

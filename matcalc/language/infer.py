@@ -554,7 +554,8 @@ class Ctx(DimSpace, NameRules):
         if sub == "*":
             raise NotSupportedError(f"{what}: the nuclear norm (sum of singular values) is not supported; write "
                                     f"||{self.src(a)}||_F for the Frobenius norm")
-        weighted = (f"; a norm weighted by a matrix {sub} is its quadratic form: sqrt(x' {sub} x), squared x' {sub} x"
+        weighted = ((f"; a norm weighted by a matrix {sub} is its quadratic form: sqrt(x' {sub} x), squared x' {sub} x"
+                     if vec else f"; a norm of a matrix X weighted entry by entry by {sub} is sqrt(sum({sub} .* X.^2))")
                     if re.fullmatch(r"[A-Z][A-Za-z0-9_]*", sub) else "")  # (a capital: ||x||_p is a p-norm)
         raise NotSupportedError(f"{what}: the norm '_{sub}' is not supported; the norms are ||x|| and ||x||_2 "
                                 f"(Euclidean), ||x||_1 (sum of absolute values) and ||X||_F (Frobenius){weighted}")

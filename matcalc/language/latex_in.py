@@ -1240,7 +1240,8 @@ def _weighted_norm(sub: str) -> str:
     m = sub.replace("mathbf", "").replace("boldsymbol", "")
     if not re.match(r"[A-Z]", m):  # (a capital: \|x\|_p is a p-norm, \|x\|_\infty the max norm)
         return ""
-    return f"; a norm weighted by a matrix {m} is its quadratic form: sqrt(x' {m} x), squared x' {m} x"
+    return (f"; a norm weighted by a matrix {m} is its quadratic form: sqrt(x' {m} x), squared x' {m} x (of a "
+            f"matrix X weighted entry by entry: sqrt(sum({m} .* X.^2)))")
 
 
 def _script_words(src, toks) -> list:

@@ -445,7 +445,7 @@ def refuse_dimension_values(uses: dict, decls: dict, text: str) -> None:
 _MATRIX_FUNCTION_NAMES = frozenset({"log", "exp", "sqrt"})
 #: what a trace reaches through to its factors: a product, a sum of them, a sign, a
 #: transpose, parentheses (a `where` name is not entered: naming a part is how it is written on purpose)
-_THROUGH = frozenset({"paren", "neg", "transpose", "product", "matmul", "smul", "div", "sum"})
+_THROUGH = frozenset({"paren", "neg", "transpose", "product", "matmul", "smul", "div", "sum", "matpow"})
 
 
 def refuse_matrix_function_of_trace(ctx, root) -> None:
@@ -480,12 +480,17 @@ def _matrix_functions_under(ctx, t) -> list:
     """Every entrywise log/exp/sqrt of a square (not diagonal-declared) matrix among the factors a
     trace reaches, left to right."""
     out, stack = [], [t]
+    whole = t
+    while whole.op in ("paren", "transpose", "neg"):
+        whole = _typed_children(whole.args)[0]
     while stack:
         u = stack.pop()
         if u.op == "func" and canonical_name(u.args[0]) in _MATRIX_FUNCTION_NAMES:
             a = u.args[1]
             if not (ctx.is_col(a) or ctx.is_row(a)) and a.shape[0].find() is a.shape[1].find() \
-                    and not _diagonal_declared(a):  # (of a square matrix: a rectangular one has no matrix function)
+                    and not (u is whole and _diagonal_valued(ctx, a)):
+                # (of a square matrix: a rectangular one has no matrix function; the trace of f(D) of a diagonal
+                # D is the same either way, though not that of A f(D), whose off-diagonal f(0) counts)
                 out.append(u)
             continue
         if u.op == "product" and any(op in (".*", "./") for op, _ in u.args[0]):
@@ -495,8 +500,18 @@ def _matrix_functions_under(ctx, t) -> list:
     return out
 
 
-def _diagonal_declared(t) -> bool:
-    return t.op == "var" and "diagonal" in t.args[1].props | t.args[1].relaxed
+def _diagonal_valued(ctx, t) -> bool:
+    """Is t a diagonal matrix by its form: a variable declared diagonal, diag(v), I, and their
+    transposes, scalar multiples, sums and products?"""
+    if t.op == "var":
+        return "diagonal" in t.args[1].props | t.args[1].relaxed
+    if t.op in ("diag", "identity"):
+        return True
+    if t.op in ("paren", "transpose", "neg", "sum", "smul", "product", "matmul", "div", "hadamard"):
+        kids = _typed_children(t.args)
+        return bool(kids) and all(ctx.is_scalar(k) or _diagonal_valued(ctx, k) for k in kids) \
+            and any(not ctx.is_scalar(k) for k in kids)
+    return False
 
 
 def _matrix_function_advice(ctx, t, f) -> str:

@@ -245,18 +245,19 @@ class NameRules:
                                    f"declare sigma, where='sigma: scalar')")
         if name in self.decls or name in self.bindings:
             pass
-        elif name in _FUNCTION_LETTERS or (
-                "_" in name and name.split("_", 1)[0] in _FUNCTION_LETTERS | _SUBSCRIPTED_FUNCTION_LETTERS):
+        elif (name in _FUNCTION_LETTERS or (
+                "_" in name and name.split("_", 1)[0] in (_FUNCTION_LETTERS - {"gamma", "Gamma"}) | _SUBSCRIPTED_FUNCTION_LETTERS)) \
+                and not self._operand_elsewhere(name) and not (name == "Gamma" and self._after_a_row(a)):
             # phi(x), psi(W x), gamma(y + r), phi_1(x), pi_theta(a), f_theta(x): how papers write a feature map,
             # an activation, the Gamma function, a policy or a network, not a product
             raise UnknownNameError(f"'{self.text[a.start:a.end + 1]}...' reads as a function {name}, which matcalc "
                                    f"does not know; write the function itself (tanh(...), sigmoid(...), ...), or to "
                                    f"multiply write '{name} (...)' or declare {name} (where='{name}: scalar')")
-        elif re.fullmatch(r"[A-Za-z]+_Omega", name):
+        elif re.fullmatch(r"[A-Z]_Omega", name) and not self._operand_elsewhere(name):
             # P_Omega(X - U V'): the sampling operator of matrix completion (the entries in Omega kept)
             raise UnknownNameError(f"'{self.text[a.start:a.end + 1]}...' reads as the operator {name} applied to (...) "
-                                   f"(the entries in Omega kept), which matcalc writes as an entrywise product with a "
-                                   f"0/1 mask: M .* (...) with M declared (where='M: matrix(m,n)'); to multiply, "
+                                   f"(the entries in Omega kept), which matcalc writes as an entrywise product with "
+                                   f"Omega's 0/1 mask: Omega .* (...) with where='Omega: matrix(m,n)'; to multiply, "
                                    f"write '{name} (...)' or declare {name} (where='{name}: matrix(m,m)')")
         arg = re.match(r"\(\s*([A-Z][A-Za-z0-9_]*)", self.text[a.end:])
         capital = arg is not None and (arg.group(1) not in self.decls or self.decls[arg.group(1)].kind == "matrix")
@@ -286,18 +287,42 @@ class NameRules:
 
     def _primed_name_then_paren(self, a: Syn) -> None:
         """f'(x), sigma'(W x), phi_1'(x): the derivative of a function, as papers write backpropagation,
-        not the transpose f' times the group (x'(A x) is that product: x does not name a function)."""
+        not the transpose f' times the group. Only a prime typed as one (', \\prime, ′; not ^T, \\top or ᵀ,
+        which are transposes), only of letters that name functions (not g and h, a gradient and a hidden
+        state: g'(x - x_k) is the first-order model), and not of a name the formula also uses as an
+        operand (f'(y - f), ||g||): there it is the name's transpose."""
         name = a.a.a
         base = name.split("_", 1)[0]
-        if name in self.decls or name in self.bindings or not (
+        if name in self.decls or name in self.bindings or base in ("g", "h") or not (
                 base in _FUNCTION_LETTERS or base in _SUBSCRIPTED_FUNCTION_LETTERS or base == "sigma") \
-                or not self._paren_typed_after(a.end):
+                or not self._paren_typed_after(a.end) or not self._typed_as_prime(a.b[0]) \
+                or self._operand_elsewhere(name):
             return
         hint = " (the logistic function's is sigmoid(z) .* (1 - sigmoid(z)))" if base == "sigma" else ""
+        space = "" if getattr(self.text, "source", None) is not None else f"put a space ({name}' (...)) or "
         raise UnknownNameError(f"'{self.text[a.start:a.end + 1]}...' reads as the derivative {name}'(...) of a function "
                                f"{name}, which matcalc does not know: write the function itself and let matcalc "
                                f"differentiate it, or its derivative as a formula{hint}; for the transpose {name}' "
-                               f"times (...), put a space ({name}' (...)) or declare {name} (where='{name}: vector(n)')")
+                               f"times (...), {space}declare {name} (where='{name}: vector(n)')")
+
+    def _after_a_row(self, a: Syn) -> bool:
+        """Is the name right after a transposed factor ((x - mu)' Gamma(x - mu): a quadratic form's matrix)?"""
+        return bool(re.search(r"'\s*$", str(self.text)[:a.start]))
+
+    def _typed_as_prime(self, tick: Syn) -> bool:
+        """Was this transpose typed as a prime (', \\prime, ′), not as ^T, ^\\top or ᵀ?"""
+        source = getattr(self.text, "source", None)
+        typed = self.text[tick.start:tick.end] if source is None else self.text.source_text(tick.start, tick.end)
+        return "'" in typed or "prime" in typed or "′" in typed
+
+    def _operand_elsewhere(self, name: str) -> bool:
+        """Does the formula use `name` as an operand somewhere, not only before '(' or '\'(' (gamma(1 - gamma),
+        f'(y - f), ||g||^2): then it names a variable, not a function."""
+        text = str(self.text)
+        for m in re.finditer(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])", text):
+            if not re.match(r"\s*'?\s*\(", text[m.end():]):
+                return True
+        return False
 
     def _paren_typed_after(self, end: int) -> bool:
         """Was a '(' typed right at `end` (in the LaTeX or Unicode source, for a translation, whose

@@ -789,7 +789,7 @@ def parse_syntax(text: str) -> Syn:
                 inverse = _INVERSE_FORMULAS.get(prev)
                 spelled = f"write its formula, {inverse}" if inverse else "matcalc does not have it"
                 raise ParseError(f"{written} is the inverse function of {prev} ({spelled}); for the reciprocal write "
-                                 f"{prev}(x)^-1", text, pos) from None
+                                 f"1 ./ {prev}(x)", text, pos) from None
             raise ParseError(f"a power of a function is written after its argument: {prev}(x)^{k.group(1) if k else 'k'}"
                              f" for {written}", text, pos) from None
         if prev in all_names() and (tok.type == "$END" or str(tok) not in "("):

@@ -137,6 +137,9 @@ def unicode_to_plain(text: str, declared: frozenset = frozenset()) -> Translatio
             j = _BRACED_TRANSPOSE.match(text, i).end()
             pieces.append(("'", i, j))
             i = j
+        elif ch in "𝟏𝟙" and text[i + 1:i + 2] == "(":  # 𝟙(x > 0): an indicator function, not ones times (x)
+            raise ParseError(f"{ch}(...), an indicator function, is not supported (its derivative is 0 almost "
+                             f"everywhere); for the vector of ones write {ch}ᵀx or ones(n)", text, i)
         elif ch in "𝟏𝟙":  # 𝟏ᵀx: the bold (or double-struck) one of papers is the vector of ones, as \mathbf{1}
             before = " " if pieces and pieces[-1][0][-1:].isalnum() else ""
             pieces.append((before + "vector(1)", i, i + 1))
