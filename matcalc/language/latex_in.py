@@ -1354,12 +1354,21 @@ def logged_bars_reading(src: str, decls: dict, plain: Translation, read):
         as_det = read(latex_to_plain(src, decls, plain.ones, logged)[0], decls)
     except MatcalcError:
         return None
-    for pos in logged:  # each must be the bars of a matrix: log|s| of a scalar and log|det W| keep abs
+    scalar = []  # bars of a 1 x 1 value (log|w' x|, log|det W|): the absolute value, beside the matrices' det
+    for pos in logged:
         try:
             if as_det[0] is read(latex_to_plain(src, decls, plain.ones, {**logged, pos: "group"})[0], decls)[0]:
-                return None
+                scalar.append(pos)
         except MatcalcError:
             pass  # (the group alone does not fit: no 1 x 1 reading to be the same as)
+    if scalar:
+        logged = {pos: k for pos, k in logged.items() if pos not in scalar}
+        if not logged:
+            return None
+        try:
+            as_det = read(latex_to_plain(src, decls, plain.ones, logged)[0], decls)
+        except MatcalcError:
+            return None
         opening = _BAR.search(src, pos)  # (\left| and \bigl| start at their command)
         close = _BAR.search(src, opening.end()) if opening else None
         for w in re.findall(r"\\?[A-Za-z]+(?:_\{?[A-Za-z0-9]+\}?)?",

@@ -856,3 +856,10 @@ def test_two_readings_of_latex_quote_the_latex_as_typed():
     # the message quoted the translation, 'vector(1)'(a b)'
     with pytest.raises(matcalc.MatcalcError, match=r"^'\\mathbf\{1\}\^\\top \(a b\)' can be read two ways"):
         matcalc.parse(r"\mathbf{1}^\top (a b)")
+
+
+@pytest.mark.parametrize("latex, reading", [(r"\log|w^\top x| - \nu\log|V|", "log(abs(w' x)) - nu log(det(V))"),
+                                            (r"\log|w^\top x| + \log|V|", "log(abs(w' x)) + log(det(V))")])
+def test_a_log_of_a_scalars_bars_is_its_absolute_value_beside_a_matrix_determinant(latex, reading):
+    # both logged bars were taken as determinants at once, and the 1 x 1 one then refused the whole reading
+    assert matcalc.parse(latex).reading == reading
