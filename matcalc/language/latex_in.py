@@ -1369,6 +1369,7 @@ def logged_bars_reading(src: str, decls: dict, plain: Translation, read):
             as_det = read(latex_to_plain(src, decls, plain.ones, logged)[0], decls)
         except MatcalcError:
             return None
+    for pos in logged:  # the names inside the determinants' bars
         opening = _BAR.search(src, pos)  # (\left| and \bigl| start at their command)
         close = _BAR.search(src, opening.end()) if opening else None
         for w in re.findall(r"\\?[A-Za-z]+(?:_\{?[A-Za-z0-9]+\}?)?",
