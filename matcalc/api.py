@@ -445,14 +445,15 @@ def _gradients(expr, names: tuple, where) -> GradientsResult:
 def _block_hessian(expr, names: tuple, where) -> BlockHessianResult:
     f = _function(expr, where)
     parts = {(a, b): hessian(f, a) if a == b else _mixed_hessian(f, a, b, None) for a in names for b in names}
-    shapes = {p.linear_map.direction.name: set() for p in parts.values() if p.linear_map is not None}
+    kinds: dict = {}  # direction name -> the (shape, properties) it is declared with, block by block
     for p in parts.values():
         if p.linear_map is not None:
-            shapes[p.linear_map.direction.name].add(p.linear_map.direction.shape)
-    if any(len(s) > 1 for s in shapes.values()):
-        # one name V for directions of two shapes: the lines would not read back under one where; each
-        # matrix variable's own direction is named for it (V_X, V_Y)
-        parts = {k: _single_hessian(f, k[0], None, direction=f"V_{k[0]}") if k[0] == k[1] else p
+            d = p.linear_map.direction
+            kinds.setdefault(d.name, set()).add((d.shape, d.props))
+    if any(len(k) > 1 for k in kinds.values()):
+        # one name V for directions of two shapes (or a symmetric and a general one): the lines would not read
+        # back under one where; each matrix variable's own direction is named for it (V_X, V_W1 for W_1)
+        parts = {k: _single_hessian(f, k[0], None, direction="V_" + k[0].replace("_", "")) if k[0] == k[1] else p
                  for k, p in parts.items()}
     return BlockHessianResult(f, names, parts)
 

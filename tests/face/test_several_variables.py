@@ -383,12 +383,20 @@ def test_an_orthogonal_variable_among_several_is_differentiated_as_a_general_mat
     assert matcalc.check(fn("tr(Q A) + x' Q x", ["x", "Q"], where="Q: matrix(n,n) orthogonal"))
 
 
-def test_block_hessian_lines_of_variables_of_two_shapes_read_back_under_its_where():
+@pytest.mark.parametrize("f, where, vals", [
+    ("sum(X .^ 3) + sum(Y .^ 3)", "X: matrix(m,n); Y: matrix(k,l)", {"X": (2, 3), "Y": (4, 5)}),
+    # a subscripted variable's direction is a valid name (V_W1, not V_W_1)
+    ("tr(W_1 W2 W_1') + tr(W2 W2 W2)", "W_1: matrix(m,n); W2: matrix(n,n)", {"W_1": (2, 3), "W2": (3, 3)}),
+    # a symmetric direction and a general one of the same shape are two names (H.where declared V symmetric)
+    ("tr(X X X) + logdet(S)", "S: matrix(n,n) spd; X: matrix(n,n)", {"S": "spd", "X": (3, 3)}),
+])
+def test_block_hessian_lines_of_variables_of_two_shapes_read_back_under_its_where(f, where, vals):
     # every map block's direction was V, declared in H.where with the first block's shape: H[Y, Y][V] did
     # not read back (a shape clash), nor evaluate against a V of Y's shape
-    H = matcalc.hessian("sum(X .^ 3) + sum(Y .^ 3)", ["X", "Y"], where="X: matrix(m,n); Y: matrix(k,l)")
+    H = matcalc.hessian(f, list(vals), where=where)
     rng = np.random.default_rng(0)
-    vals = {"X": rng.standard_normal((2, 3)), "Y": rng.standard_normal((4, 5))}
+    a = rng.standard_normal((3, 3))
+    vals = {k: (a @ a.T + 3 * np.eye(3) if v == "spd" else rng.standard_normal(v)) for k, v in vals.items()}
     blocks = H.evaluate(vals)
     for line in str(H).splitlines():
         label, text = line.split(" = ", 1)
@@ -397,5 +405,7 @@ def test_block_hessian_lines_of_variables_of_two_shapes_read_back_under_its_wher
         a, b = label[2:label.index("]")].split(", ")
         direction = label.rsplit("[", 1)[1].rstrip("]")
         v = rng.standard_normal(vals[b].shape)
+        if "symmetric" in H.where.split(direction + ":", 1)[1].split(";")[0]:
+            v = v + v.T
         got = matcalc.parse(text, where=H.where).evaluate({**vals, direction: v})
         assert np.allclose(got, np.tensordot(blocks[(a, b)], v, axes=v.ndim))

@@ -566,3 +566,12 @@ def test_planning_a_long_products_order_builds_no_node_per_sub_chain():
                                       "G: matrix(n,n) diagonal; K: matrix(n,k)")
     with matcalc.limits(nodes=50_000):
         assert "def f(" in r.numpy_source()
+
+
+@pytest.mark.filterwarnings("error")
+def test_a_torch_value_of_sizes_times_a_tensor_is_returned_without_a_copy_warning():
+    # torch.tensor(tensor) warned on every call ("To copy construct from a tensor ...")
+    torch = pytest.importorskip("torch")
+    f = matcalc.compile("log(dim(n)) t + sum(x)", "t", where="t: scalar; x: vector(n)", outputs=("grad",),
+                        backend="torch")
+    assert float(f(0.5, torch.ones(3, dtype=torch.float64))) == pytest.approx(np.log(3))

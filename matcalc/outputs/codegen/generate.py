@@ -190,7 +190,7 @@ def _finish(be: Backend, o: Output, code: str) -> str:
     if o.expr.shape == SCALAR and not o.expr.free:
         # a value of sizes and numbers alone (tr(X (X'X)^-1 X') is n): the library's float scalar, not Python's
         # int from a shape, which jax.grad and torch.autograd refuse
-        return f"_np.asarray({code}, dtype=float)" if be.name == "jax" else f"_torch.tensor({code}, dtype=_torch.float64)"
+        return f"_np.asarray({code}, dtype=float)" if be.name == "jax" else f"_torch.as_tensor({code}, dtype=_torch.float64)"
     return code
 
 
