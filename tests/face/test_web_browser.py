@@ -88,8 +88,12 @@ def open_page(driver, url: str, **state):
 
 
 def wait_for(driver, condition, message: str = ""):
+    """Wait until `condition(driver)` holds; an element the page replaced while it was read (the output
+    re-rendered between finding a row and reading it) is read again at the next poll."""
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.support.ui import WebDriverWait
-    return WebDriverWait(driver, WAIT, poll_frequency=0.05).until(condition, message)
+    return WebDriverWait(driver, WAIT, poll_frequency=0.05,
+                         ignored_exceptions=(StaleElementReferenceException,)).until(condition, message)
 
 
 def answered(driver, key: str, text: str):
