@@ -85,7 +85,7 @@ def _trace_chain(ch: list) -> Expr:
 
 #: entrywise functions papers write of a square matrix as the matrix function (language/misreadings.py
 #: refuses them inside a trace as typed): tr(log(X)) reads as log det X
-_MATRIX_FUNCTION_NAMES = frozenset({"log", "exp", "sqrt"})
+MATRIX_FUNCTION_NAMES = frozenset({"log", "exp", "sqrt"})
 
 
 def _diagonal_valued(e: Expr) -> bool:
@@ -112,7 +112,7 @@ def traces_matrix_function(arg: Expr) -> bool:
         if type(e) is Func or (type(e) is Pow and type(e.exp) is Num and e.exp.value == Fraction(1, 2)):
             # (an entrywise power 1/2 prints as sqrt(...))
             inner = e.arg if type(e) is Func else e.base
-            if (type(e) is Pow or e.name in _MATRIX_FUNCTION_NAMES) and inner.shape[0] == inner.shape[1] != 1 \
+            if (type(e) is Pow or e.name in MATRIX_FUNCTION_NAMES) and inner.shape[0] == inner.shape[1] != 1 \
                     and not (e is whole and _diagonal_valued(inner)):  # (a square matrix's; as the reader decides)
                 return True
         elif isinstance(e, (Mul, Add, Transpose, MatPow, Inverse)):

@@ -13,6 +13,7 @@ import re
 
 from ..core.errors import ParseError, ShapeError
 from ..core.functions import canonical_name
+from ..core.reductions import MATRIX_FUNCTION_NAMES  # (log, exp, sqrt: papers write them of a matrix too)
 from .declarations import default_kind, is_greek, options
 from .infer import DIM_CALLS, T, _is_t, _typed_children
 from .parser import Syn, syn_children, syn_nodes
@@ -439,10 +440,6 @@ def refuse_dimension_values(uses: dict, decls: dict, text: str) -> None:
 
 
 
-#: entrywise functions that are also matrix functions in papers (the matrix logarithm, exponential and
-#: square root), where the trace of one reads as a spectral function: tr(log(S)) is log det S,
-#: tr(exp(X)) the sum of exp of the eigenvalues, tr(rho log(rho)) the von Neumann entropy
-_MATRIX_FUNCTION_NAMES = frozenset({"log", "exp", "sqrt"})
 #: what a trace reaches through to its factors: a product, a sum of them, a sign, a
 #: transpose, parentheses (a `where` name is not entered: naming a part is how it is written on purpose)
 _THROUGH = frozenset({"paren", "neg", "transpose", "product", "matmul", "smul", "div", "sum", "matpow"})
@@ -485,7 +482,7 @@ def _matrix_functions_under(ctx, t) -> list:
         whole = _typed_children(whole.args)[0]
     while stack:
         u = stack.pop()
-        if u.op == "func" and canonical_name(u.args[0]) in _MATRIX_FUNCTION_NAMES:
+        if u.op == "func" and canonical_name(u.args[0]) in MATRIX_FUNCTION_NAMES:
             a = u.args[1]
             if not (ctx.is_col(a) or ctx.is_row(a)) and a.shape[0].find() is a.shape[1].find() \
                     and not (u is whole and _diagonal_valued(ctx, a)):
