@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 
-from ..core.errors import MatcalcError, ParseError
+from ..core.errors import MatcalcError, MatrixFunctionError, ParseError
 from ..core.functions import ALIASES, CALLS, FUNCTIONS, all_names, bare_names
 from .declarations import ACCENT_NAMES, GREEK, default_kind, is_greek, norm_name
 from .source_map import Translation
@@ -1352,6 +1352,8 @@ def logged_bars_reading(src: str, decls: dict, plain: Translation, read):
     inside = set()
     try:  # (all the logged bars at once: log|X| - nu log|V| reads with neither one alone an absolute value)
         as_det = read(latex_to_plain(src, decls, plain.ones, logged)[0], decls)
+    except MatrixFunctionError:
+        raise  # (log|exp(X)|: the determinant meant, of a matrix function matcalc does not have)
     except MatcalcError:
         return None
     scalar = []  # bars of a 1 x 1 value (log|w' x|, log|det W|): the absolute value, beside the matrices' det
@@ -1404,6 +1406,8 @@ def refuse_ambiguous_bars(src: str, decls: dict, plain: Translation, result: tup
         try:
             as_det = read(latex_to_plain(src, decls, plain.ones, {pos: "det"})[0], decls)
             as_group = read(latex_to_plain(src, decls, plain.ones, {pos: "group"})[0], decls)
+        except MatrixFunctionError:
+            raise  # (|sqrt(Sigma)|: the absolute value only by making Sigma a scalar; the determinant is refused)
         except MatcalcError:
             continue  # no determinant reading: the absolute value it is
         # the determinant reading gives the names the kinds the chosen reading gives them, or the
@@ -1433,6 +1437,8 @@ def refuse_bars_of_a_failed_reading(src: str, decls: dict, plain: Translation, r
     for pos in plain.bars:
         try:
             read(latex_to_plain(src, decls, plain.ones, {pos: "det"})[0], decls)
+        except MatrixFunctionError:
+            raise
         except MatcalcError:
             continue
         raise ParseError("|...| of a square matrix has two readings: the determinant (write \\det(...)) or "

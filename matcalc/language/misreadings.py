@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from ..core.errors import ParseError, ShapeError
+from ..core.errors import MatrixFunctionError, ParseError, ShapeError
 from ..core.functions import canonical_name
 from ..core.reductions import MATRIX_FUNCTION_NAMES  # (log, exp, sqrt: papers write them of a matrix too)
 from .declarations import default_kind, is_greek, options
@@ -450,9 +450,15 @@ def refuse_matrix_function_of_trace(ctx, root) -> None:
     matrix reached by a trace through products, sums and transposes. matcalc's functions act entry by
     entry, but there papers mean the matrix function (tr(log(S)) = log det S for spd S): refused, with
     the entrywise spelling and the matrix one where matcalc has it. Of a declared diagonal matrix the
-    two agree. The printers write such a trace sum(diag(...)), which is read entry by entry."""
+    two agree. The printers write such a trace sum(diag(...)), which is read entry by entry.
+
+    So is the determinant of one (det(exp(X)) = exp(tr(X)), logdet(exp(X)) = tr(X), det(sqrt(S)) =
+    sqrt(det(S)) for the matrix functions), reached through signs, transposes, powers and scalar
+    factors (det(A exp(X)) and det(I + exp(X)) are not entered: a determinant's argument is not a sum
+    of its factors). Only a square root of a diagonal matrix is the same either way: the entrywise
+    exp(D) has ones off the diagonal, and log(D) minus infinities."""
     text = ctx.text
-    if not re.search(r"\b(log|ln|exp|sqrt)\b", text) or "tr" not in text:
+    if not re.search(r"\b(log|ln|exp|sqrt)\b", text) or ("tr" not in text and "det" not in text):
         return
     stack = [root]
     while stack:
@@ -462,8 +468,64 @@ def refuse_matrix_function_of_trace(ctx, root) -> None:
         if t.op == "tr":
             f = _matrix_function_under(ctx, t.args[0])
             if f is not None:
-                raise ShapeError(_matrix_function_advice(ctx, t, f))
+                raise MatrixFunctionError(_matrix_function_advice(ctx, t, f))
+        elif t.op in ("det", "logdet"):
+            f = _matrix_function_of_determinant(ctx, t.args[0])
+            if f is not None:
+                raise MatrixFunctionError(_determinant_advice(ctx, t, f))
         stack.extend(_typed_children(t.args) if t.op != "ref" else ())
+
+
+#: what a determinant reaches through to the matrix it is of: det(2 exp(X)') is 2^n det(exp(X))
+_DET_THROUGH = frozenset({"paren", "neg", "transpose", "smul", "div", "matpow"})
+
+
+def _matrix_function_of_determinant(ctx, t):
+    """The entrywise log/exp/sqrt of a square matrix a determinant of t is a determinant of, else
+    None; a square root of a diagonal matrix (by its form) is the same either way."""
+    while True:
+        if t.op == "func" and canonical_name(t.args[0]) in MATRIX_FUNCTION_NAMES:
+            a = t.args[1]
+            if ctx.is_col(a) or ctx.is_row(a) or a.shape[0].find() is not a.shape[1].find():
+                return None
+            if canonical_name(t.args[0]) == "sqrt" and _diagonal_valued(ctx, a):
+                return None
+            return t
+        if t.op not in _DET_THROUGH:
+            return None
+        kids = [k for k in _typed_children(t.args) if not ctx.is_scalar(k)]
+        if len(kids) != 1:
+            return None
+        t = kids[0]
+
+
+def _determinant_advice(ctx, t, f) -> str:
+    fn, arg = canonical_name(f.args[0]), ctx.src(f.args[1])
+    what = {"log": "logarithm", "exp": "exponential", "sqrt": "square root"}[fn]
+    outer = ctx.src(t)
+    name = next(n for n in "PQLMNRUVW" if not re.search(rf"\b{n}\b", ctx.text))
+    named = outer.replace(ctx.src(f), name)
+    identity = {("exp", "det"): f"det(exp(X)) = exp(tr(X)): write exp(tr({arg}))",
+                ("exp", "logdet"): f"logdet(exp(X)) = tr(X): write tr({arg})",
+                ("sqrt", "det"): f"det(sqrt(S)) = sqrt(det(S)) for an spd S: write sqrt(det({arg}))",
+                ("sqrt", "logdet"): f"logdet(sqrt(S)) = logdet(S) / 2 for an spd S: write logdet({arg}) / 2"}
+    matrix = ""
+    if f is _bare(t.args[0]) and (fn, t.op) in identity:
+        matrix = f"; for the matrix {what}, {identity[fn, t.op]}"
+    diagonal = ""
+    if f.args[1].op == "diag":
+        v = ctx.src(_typed_children(f.args[1].args)[0])
+        diagonal = f"; of a diagonal matrix, the matrix {what} is diag({fn}({v}))"
+    return (f"{outer}: matcalc's {fn} acts entry by entry, but inside a determinant papers mean the matrix "
+            f"{what}, which matcalc does not have{matrix}{diagonal}; for the entrywise {fn} (of each entry) "
+            f"name it with where: {named} where {name} = {ctx.src(f)}")
+
+
+def _bare(t):
+    """t without its parentheses."""
+    while t.op == "paren":
+        t = _typed_children(t.args)[0]
+    return t
 
 
 def _matrix_function_under(ctx, t):

@@ -8,7 +8,7 @@ import pytest
 
 import matcalc
 from matcalc import MatcalcError
-from matcalc.core.errors import ParseError
+from matcalc.core.errors import MatrixFunctionError, ParseError
 
 
 @pytest.mark.parametrize("text, low", [("Exp(x)' y", "exp"), ("Sum(exp(x))", "sum"), ("Tr(X)", "tr"),
@@ -1444,6 +1444,39 @@ def test_the_trace_of_a_log_exp_or_sqrt_of_a_square_matrix_is_refused_as_the_mat
 ])
 def test_entrywise_functions_inside_a_trace_still_read_where_no_matrix_function_is_meant(text, where):
     matcalc.grad(text, "X" if "X" in text else "D" if "D" in text else "x", where=where)
+
+
+@pytest.mark.parametrize("text, wrt, where, advice", [
+    ("det(exp(X))", "X", "", r"write exp\(tr\(X\)\).*det\(P\) where P = exp\(X\)"),
+    ("logdet(exp(X))", "X", "", r"logdet\(exp\(X\)\) = tr\(X\): write tr\(X\)"),
+    ("log(det(sqrt(S)))", "S", "S: matrix(n,n) spd", r"write sqrt\(det\(S\)\)"),
+    ("logdet(sqrt(S))", "S", "S: matrix(n,n) spd", r"write logdet\(S\) / 2"),
+    ("det(log(X))", "X", "", r"det\(P\) where P = log\(X\)"),
+    ("det(2 exp(X)')", "X", "", r"det\(2 P'\) where P = exp\(X\)"),
+    ("det(exp(diag(x)))", "x", "", r"the matrix exponential is diag\(exp\(x\)\)"),
+    ("det(exp(D))", "D", "D: matrix(n,n) diagonal", r"det\(P\) where P = exp\(D\)"),
+    (r"\log|\exp(X)|", "X", "", r"det\(P\) where P = exp"),
+    (r"|\sqrt{\Sigma}|", "Sigma", "", r"write sqrt\(det\(Sigma\)\)"),
+])
+def test_the_determinant_of_a_log_exp_or_sqrt_of_a_square_matrix_is_refused_as_the_matrix_function(
+        text, wrt, where, advice):
+    # det(exp(X)) read the entrywise exponential: the gradient det(exp(X)) (exp(X) .* exp(X)^-T), where papers
+    # mean exp(tr(X)), whose gradient is exp(tr(X)) I; LaTeX bars were then read as an absolute value instead
+    with pytest.raises(MatrixFunctionError, match="inside a determinant papers mean the matrix") as e:
+        matcalc.grad(text, wrt, where=where)
+    assert re.search(advice, str(e.value))
+
+
+@pytest.mark.parametrize("text, wrt, where", [
+    ("det(P) where P = exp(X)", "X", ""), ("logdet(2 P) where P = log(X)", "X", ""),
+    ("exp(tr(X))", "X", ""), ("det(sqrt(D))", "D", "D: matrix(n,n) diagonal"), ("det(sqrt(diag(x)))", "x", ""),
+    ("det(exp(X) .* A)", "X", ""), ("logdet(A exp(X))", "X", ""), ("det(exp(a) X)", "X", "a: scalar"),
+    ("exp(logdet(X))", "X", ""), ("logdet(exp(W) X)", "X", "W: matrix(n,m); X: matrix(m,n)"),
+])
+def test_entrywise_functions_inside_a_determinant_still_read_where_no_matrix_function_is_meant(text, wrt, where):
+    # named with where, of a diagonal matrix (the square root only), a factor of a product or an entrywise
+    # product, a scalar's, or a rectangular matrix's
+    matcalc.grad(text, wrt, where=where)
 
 
 @pytest.mark.parametrize("text, printed", [("s sum(log(X) .* I)", "sum(diag(log(X)))"),
