@@ -598,3 +598,35 @@ def _matrix_function_advice(ctx, t, f) -> str:
         matrix = ""
     return (f"{outer}: matcalc's {fn} acts entry by entry, but inside a trace papers mean the matrix {what}, "
             f"which matcalc does not have{matrix}; {spelled}")
+
+
+#: names of matrix functions as libraries and papers write them: what each is
+_MATRIX_FUNCTIONS = {"expm": "exponential", "logm": "logarithm", "sqrtm": "square root", "funm": "function",
+                     "cosm": "cosine", "sinm": "sine", "coshm": "hyperbolic cosine", "sinhm": "hyperbolic sine",
+                     "tanhm": "hyperbolic tangent", "signm": "sign function", "matrix_exp": "exponential",
+                     "matrix_log": "logarithm", "Exp": "exponential", "Log": "logarithm", "powm": "power",
+                     "mpower": "power", "matrix_power": "power", "fractional_matrix_power": "power"}
+_MATRIX_FUNCTION_CALL = re.compile(r"(?<![A-Za-z0-9_])(?:(?:scipy|np|numpy|jnp|jax|torch|la|sp)\.)?(?:linalg\.)?"
+                                   r"(" + "|".join(sorted(_MATRIX_FUNCTIONS, key=len, reverse=True)) + r")"
+                                   r"(?![A-Za-z0-9_])\s*\}?\s*(?:_\{?[A-Za-z0-9]+\}?\s*)?\(")
+
+
+def refuse_matrix_function_names(text: str, decls: dict) -> None:
+    """expm(X), logm(S), sqrtm(S), scipy.linalg.expm(X), torch.matrix_exp(X), Exp(X) and Log(S) (the Lie
+    group's maps), \\operatorname{expm}(X): matrix functions, which matcalc does not have. Refused before
+    anything else reads the text: the unknown-function message listed exp, log and sqrt, which act entry
+    by entry, and `Exp` was told to write exp(...). A declared name of that spelling is the user's own."""
+    for m in _MATRIX_FUNCTION_CALL.finditer(text):
+        name = m.group(1)
+        if name in decls:
+            continue
+        what = _MATRIX_FUNCTIONS[name]
+        if what == "power":
+            advice = ("an integer power is written X^k (X^-1, X^2); fractional and symbolic powers of a matrix are "
+                      "not supported")
+        else:
+            advice = ("matcalc's exp, log and sqrt act entry by entry on a matrix (write exp(...) for that); "
+                      "inside a trace or a determinant write the matrix function without one: tr(logm(S)) = "
+                      "logdet(S), logdet(expm(X)) = tr(X), det(expm(X)) = exp(tr(X))")
+        raise ParseError(f"{name}(...) is the matrix {what}, which matcalc does not have; {advice}", text, m.start())
+

@@ -14,6 +14,7 @@ from ..core.errors import DeclarationError, MatcalcError, ParseError, ShapeError
 from ..core.nodes import SCALAR, Var
 from .declarations import options
 from .kinds import typecheck
+from .misreadings import refuse_matrix_function_names
 from .latex_in import (latex_to_plain, logged_bars_reading, looks_like_latex, refuse_ambiguous_bars,
                        refuse_bars_of_a_failed_reading)
 from .parser import Syn, parse_syntax
@@ -34,6 +35,8 @@ def read(text: str, decls: dict, want_scalar: bool = False) -> tuple:
     of ones, or a matrix of ones where a vector does not fit."""
     if isinstance(text, str) and text.startswith("\ufeff"):  # a byte-order mark, as Windows editors save a file: not part of the formula
         text = " " + text[1:]  # (a space keeps every column where it was)
+    if isinstance(text, str):
+        refuse_matrix_function_names(text, decls)
     if looks_like_latex(text):
         def final(t, d):  # (a reading that is returned answers the question: want_scalar)
             return _read_plain(t, d, want_scalar)

@@ -1479,6 +1479,25 @@ def test_entrywise_functions_inside_a_determinant_still_read_where_no_matrix_fun
     matcalc.grad(text, wrt, where=where)
 
 
+@pytest.mark.parametrize("text, what", [
+    ("expm(X)", "exponential"), ("tr(logm(S))", "logarithm"), ("sqrtm(Sigma) x", "square root"),
+    ("Exp(X)", "exponential"), ("Log(S)", "logarithm"), (r"\operatorname{expm}(X)", "exponential"),
+    (r"\mathrm{logm}(S)", "logarithm"), ("scipy.linalg.expm(X)", "exponential"), ("torch.matrix_exp(X)", "exponential"),
+    ("matrix_exp(X)", "exponential"), ("powm(S, 0.5)", "power"), ("x' expm (A) y", "exponential"),
+])
+def test_a_matrix_function_named_as_libraries_write_it_is_refused_as_one_matcalc_does_not_have(text, what):
+    # the unknown-function message listed exp and log (entrywise) and told Exp(X) to write exp(...);
+    # matrix_exp(X), declared as asked, read as a product
+    with pytest.raises(ParseError, match=f"is the matrix {what}, which matcalc does not have") as e:
+        matcalc.parse(text)
+    if what != "power":
+        assert "entry by entry" in str(e.value) and "logdet(S)" in str(e.value)
+
+
+def test_a_declared_name_spelled_as_a_matrix_function_is_the_users_own():
+    assert str(matcalc.parse("expm x", where="expm: scalar; x: vector(n)")) == "expm x"
+
+
 @pytest.mark.parametrize("text, printed", [("s sum(log(X) .* I)", "sum(diag(log(X)))"),
                                            ("s <I, exp(X)>", "sum(diag(exp(X)))"),
                                            ("s tr(A L) where L = log(X)", "sum(diag(log(X) A))"),
