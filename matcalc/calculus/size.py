@@ -14,7 +14,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from ..core import build as B
-from ..core.layout import as_denominator, entrywise_denominators, entrywise_divisor, folded_power, inner_pair, mean_factors, merged_sums, self_inner, traces_matrix_function, transposes
+from ..core.layout import as_denominator, entrywise_denominators, entrywise_divisor, folded_power, inner_pair, mean_factors, merged_sums, self_inner, spd_built, traces_matrix_function, transposes
 from ..core.nodes import (FRACTION_ONE, SCALAR, Add, Comm, Det, Diag, DiagPart, DimSize, Expr, Func, Hadamard, Identity, Inverse,
                           Kron, LogDet, LogSumExp, MatPow, Mul, Num, Ones, Pow, Softmax, Sum, Trace, Transpose, Unvec, Var, Vec, Zero)
 
@@ -175,8 +175,8 @@ def _pow_size(base: Expr, v: Fraction) -> int:
     si = self_inner(base, split_inverse=True) if v.denominator == 2 else None
     if si is not None:
         return _norm_size(*si) + (0 if v.numerator == 1 else 1 + number_size(Fraction(v.numerator)))
-    if v == Fraction(1, 2):
-        return 1 + b  # sqrt(b)
+    if v == Fraction(1, 2) and not spd_built(base):
+        return 1 + b  # sqrt(b) (S .^ (1/2) of an spd S)
     if base.shape != SCALAR:
         return b + 2 + number_size(v)  # b.^k
     return b + 1 + number_size(v)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from . import build as B
-from .reductions import traces_matrix_function  # noqa: F401  (the printers and size.py ask here)
+from .reductions import spd_built, traces_matrix_function  # noqa: F401  (the printers and size.py ask here)
 from .nodes import SCALAR, Add, DimSize, Expr, Func, Hadamard, MatPow, Mul, Num, Pow, Sum, Trace, Transpose, Var
 
 

@@ -120,6 +120,36 @@ def traces_matrix_function(arg: Expr) -> bool:
     return False
 
 
+def spd_built(e: Expr) -> bool:
+    """Is e a non-diagonal square matrix built from declared spd variables (and I) by sums, products,
+    inverses, powers, transposes and scalar factors? Its entrywise square root is written e .^ (1/2):
+    sqrt(S) of an spd S is refused by the reader as typed (papers mean the matrix square root), as
+    language/misreadings.refuse_matrix_function_of_spd decides."""
+    if e.shape == SCALAR or e.shape[0] != e.shape[1] or e.shape[0] == 1 or _diagonal_valued(e):
+        return False
+    return _spd_leaves(e) is True
+
+
+def _spd_leaves(e: Expr):
+    """True if every matrix in e is an spd variable or I and one is a variable; None if all are I;
+    False otherwise."""
+    if type(e) is Var:
+        return "spd" in e.props or False
+    if type(e) is Identity:
+        return None
+    if type(e) not in (Add, Mul, Transpose, Inverse, MatPow):
+        return False
+    found = None
+    for k in e.children:
+        if k.shape == SCALAR:
+            continue
+        r = _spd_leaves(k)
+        if r is False:
+            return False
+        found = found or r
+    return found
+
+
 def sumall(x: Expr) -> Expr:
     if x.shape == SCALAR:
         return x

@@ -476,6 +476,67 @@ def refuse_matrix_function_of_trace(ctx, root) -> None:
         stack.extend(_typed_children(t.args) if t.op != "ref" else ())
 
 
+def refuse_matrix_function_of_spd(ctx, root) -> None:
+    """log(S) x, sqrt(S) x, ||log(S1) - log(S2)||_F, exp(-t S) f: an entrywise log, exp or square root of
+    a matrix built from declared spd ones (and I) by sums, products, inverses, transposes and scalars.
+    Of an spd matrix papers mean the matrix function (the log-Euclidean distance, whitening with S^(1/2),
+    diffusion exp(-t L)); entry by entry, log and sqrt are not even defined where an off-diagonal entry
+    is negative, and exp(D) of a diagonal D has ones off the diagonal. Refused, with the where spelling of
+    the entrywise function (and S .^ (1/2) for the square root, which the printers write so); a square
+    root of a diagonal matrix is the same either way."""
+    if not re.search(r"\b(log|ln|exp|sqrt)\b", ctx.text) or not any(
+            "spd" in d.props | d.relaxed for d in ctx.decls.values() if hasattr(d, "props")):
+        return
+    stack = [root]
+    while stack:
+        t = stack.pop()
+        if not isinstance(t, T):
+            continue
+        if t.op == "func" and canonical_name(t.args[0]) in MATRIX_FUNCTION_NAMES:
+            a = t.args[1]
+            spd = [n for n in _spd_names(ctx, a) if n != "I"]
+            if spd and not (ctx.is_col(a) or ctx.is_row(a) or ctx.is_scalar(a)) \
+                    and not (canonical_name(t.args[0]) == "sqrt" and _diagonal_valued(ctx, a)):
+                raise MatrixFunctionError(_spd_advice(ctx, t, spd))
+        stack.extend(reversed(_typed_children(t.args)) if t.op != "ref" else ())  # (the first as typed)
+
+
+#: what a matrix built from spd ones is built by (a product with an entrywise factor is not entered)
+_SPD_THROUGH = frozenset({"paren", "neg", "transpose", "smul", "div", "matpow", "product", "matmul", "sum"})
+
+
+def _spd_names(ctx, t) -> list:
+    """The declared spd names t is built from, if every matrix in it is one of them or I; else []."""
+    if t.op == "var":
+        d = t.args[1]
+        return [t.args[0]] if "spd" in d.props | d.relaxed else []
+    if t.op == "identity":
+        return ["I"]
+    if t.op not in _SPD_THROUGH or (t.op == "product" and any(op in (".*", "./") for op, _ in t.args[0])):
+        return []
+    names: list = []
+    for k in _typed_children(t.args):
+        if ctx.is_scalar(k):
+            continue
+        sub = _spd_names(ctx, k)
+        if not sub:
+            return []
+        names += [n for n in sub if n not in names]
+    return names if any(n != "I" for n in names) else []
+
+
+def _spd_advice(ctx, f, spd: list) -> str:
+    fn, arg = canonical_name(f.args[0]), ctx.src(f.args[1])
+    what = {"log": "logarithm", "exp": "exponential", "sqrt": "square root"}[fn]
+    declared = (f"{spd[0]} is declared spd" if len(spd) == 1 else
+                f"{', '.join(spd[:-1])} and {spd[-1]} are declared spd")
+    name = next(n for n in "LPQMNRUVW" if not re.search(rf"\b{n}\b", ctx.text))
+    power = f", or {arg if f.args[1].op in ('var', 'paren') else '(' + arg + ')'} .^ (1/2)" if fn == "sqrt" else ""
+    return (f"{ctx.src(f)}: {declared}, and of an spd matrix papers mean the matrix {what}, which matcalc does "
+            f"not have (its {fn} acts entry by entry); for the entrywise {fn} (of each entry) name it with where: "
+            f"... where {name} = {ctx.src(f)}{power}")
+
+
 #: what a determinant reaches through to the matrix it is of: det(2 exp(X)') is 2^n det(exp(X))
 _DET_THROUGH = frozenset({"paren", "neg", "transpose", "smul", "div", "matpow"})
 

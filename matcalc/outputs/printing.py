@@ -16,7 +16,7 @@ from ..calculus.simplify import expand
 from ..calculus.size import size as tree_size
 from ..core import build as B
 from ..core.functions import FUNCTIONS
-from ..core.layout import (as_denominator, attention_like, entrywise_denominators, entrywise_divisor, folded_power, inner_pair, is_pi, mean_factors, merged_sums, self_inner, traces_matrix_function,
+from ..core.layout import (as_denominator, attention_like, entrywise_denominators, entrywise_divisor, folded_power, inner_pair, is_pi, mean_factors, merged_sums, self_inner, spd_built, traces_matrix_function,
                            transposes)
 from ..core.errors import MatcalcError
 from ..language.declarations import GREEK, declarations_of, parse_declarations
@@ -219,7 +219,7 @@ class Printer:
                 y, fro = si
                 k = v.numerator
                 return self.norm(y, fro) + ("" if k == 1 else self.power_suffix(str(k))), POW
-            if v == Fraction(1, 2):
+            if v == Fraction(1, 2) and not spd_built(b):  # (S .^ (1/2) of an spd S: sqrt(S) reads as the matrix's)
                 return self.sqrt(b), ATOM
             if v in (-1, Fraction(-1, 2)) and e.shape != SCALAR and self.reciprocal_as_division:
                 # 1 ./ p, 1 ./ sqrt(x): shorter than p.^-1, x.^(-1/2) (size.py counts the same)

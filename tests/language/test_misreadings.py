@@ -1479,6 +1479,41 @@ def test_entrywise_functions_inside_a_determinant_still_read_where_no_matrix_fun
     matcalc.grad(text, wrt, where=where)
 
 
+_SPD = "S, S1, S2, Sigma: matrix(n,n) spd; D: matrix(n,n) diagonal spd; A: matrix(n,n); x: vector(n); t: scalar"
+
+
+@pytest.mark.parametrize("text, advice", [
+    ("||log(S1) - log(S2)||_F^2", r"S1 is declared spd.*matrix logarithm"),
+    ("||log(S1^-1 S2)||_F", r"S1 and S2 are declared spd"),
+    ("sqrt(Sigma) x", r"matrix square root.*where L = sqrt\(Sigma\), or Sigma \.\^ \(1/2\)"),
+    ("inv(sqrt(S)) x", r"matrix square root"), (r"\sqrt{\Sigma}\, x", r"matrix square root"), ("√Σ x", "square root"),
+    ("exp(-t S) x", r"matrix exponential.*where L = exp\(-t S\)"), ("log(S + I) x", "matrix logarithm"),
+    ("log(D) x", "matrix logarithm"), ("exp(t D) x", "matrix exponential"), ("<A, log(S)>", "matrix logarithm"),
+])
+def test_a_log_exp_or_sqrt_of_a_declared_spd_matrix_is_refused_as_the_matrix_function(text, advice):
+    # ||log(S1) - log(S2)||_F^2 (the log-Euclidean distance) read entrywise: the gradient 2 ((log(S1) - log(S2)) ./ S1),
+    # and log(S) x failed to evaluate wherever an off-diagonal entry of S was negative
+    with pytest.raises(MatrixFunctionError, match="and of an spd matrix papers mean the matrix") as e:
+        matcalc.parse(text, where=_SPD)
+    assert re.search(advice, str(e.value))
+
+
+@pytest.mark.parametrize("text", ["sqrt(D) x", "log(x' S x)", "log(S .* A)", "exp(A) x", "S .^ 0.5 x", "log(S A)",
+                                  "tr(L) where L = log(S)", "log(I + A) x"])
+def test_entrywise_functions_of_matrices_not_built_from_spd_ones_still_read(text):
+    # a diagonal matrix's square root (one meaning), a scalar's, an entrywise product's, a product with a
+    # general matrix, the explicit entrywise power and a where name
+    matcalc.parse(text, where=_SPD)
+
+
+@pytest.mark.parametrize("text, wrt", [("x' S .^ 0.5 x", "S"), ("sum((S + I) .^ 0.5)", "S"), ("x' S .^ 0.5 x", "x")])
+def test_the_entrywise_square_root_of_an_spd_matrix_prints_as_a_power_and_reads_back(text, wrt):
+    r = matcalc.grad(text, wrt, where=_SPD)
+    assert ".^(1/2)" in str(r) and "sqrt" not in str(r)
+    assert str(matcalc.parse(str(r), where=r.where)) == str(r)
+    assert r"^{\circ" in r.latex()
+
+
 @pytest.mark.parametrize("text, what", [
     ("expm(X)", "exponential"), ("tr(logm(S))", "logarithm"), ("sqrtm(Sigma) x", "square root"),
     ("Exp(X)", "exponential"), ("Log(S)", "logarithm"), (r"\operatorname{expm}(X)", "exponential"),
