@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -555,6 +556,42 @@ def test_a_kronecker_product_times_a_vector_is_generated_as_two_products(backend
             "D": rng.standard_normal((5, 5)), "x": rng.standard_normal(10), "y": rng.standard_normal(12)}
     out = r.to_numpy(backend=backend)(*(vals[k] for k in sorted(vals)))
     assert np.allclose(np.asarray(out, dtype=float), r.evaluate(vals), rtol=1e-5)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "jax", "torch"])
+@pytest.mark.parametrize("text, wrt, where", [
+    ("tr(kron(A, X) C)", "X", "A: matrix(p,p); X: matrix(n,n); C: matrix(p*n,p*n)"),
+    ("tr(kron(X, A) C)", "X", "A: matrix(p,p); X: matrix(n,n); C: matrix(p*n,p*n)"),
+    ("||kron(X, X) - C||_F^2", "X", "X: matrix(n,n); C: matrix(n*n,n*n)"),
+    ("||kron(A, B) X - C||_F^2", "X", "A: matrix(m,n); B: matrix(p,q); X: matrix(n*q,k); C: matrix(m*p,k)"),
+    ("||Y kron(A, B) - C||_F^2", "Y", "A: matrix(m,n); B: matrix(p,q); Y: matrix(k,m*p); C: matrix(k,n*q)"),
+])
+def test_a_gradient_through_kron_is_generated_as_a_partial_trace_of_batched_products(backend, text, wrt, where):
+    # the partial trace kron(vec(I)', I) kron(I, T) kron(vec(I), I) was formed whole: the gradient of tr(kron(A, X) C),
+    # an n x n matrix, allocated (n^2 p)^2 entries (116 GiB, a MemoryError, at n = p = 50); and kron(A', I) C' was a
+    # (pn)^3 product
+    pytest.importorskip(backend)
+    r = matcalc.grad(text, wrt, where=where)
+
+    def values(sizes):
+        rng, vals = np.random.default_rng(0), {}
+        for decl in where.split(";"):
+            name, spec = decl.split(":")
+            dims = spec.strip()[len("matrix("):-1].split(",")
+            vals[name.strip()] = rng.standard_normal(tuple(int(np.prod([sizes[d] for d in dim.split("*")]))
+                                                           for dim in dims))
+        return vals
+    vals = values({"m": 2, "n": 3, "p": 4, "q": 2, "k": 3})
+    out = r.to_numpy(backend=backend)(**vals)
+    assert np.allclose(np.asarray(out, dtype=float), r.evaluate(vals), rtol=1e-5, atol=1e-8)
+    if backend == "numpy":  # no array much larger than the inputs (the partial trace's factors: (n^2 p)^2 entries)
+        big = values({"m": 9, "n": 10, "p": 11, "q": 9, "k": 5})
+        f = r.to_numpy()
+        tracemalloc.start()
+        f(**big)
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        assert peak < 4 * sum(v.nbytes for v in big.values())
 
 
 def test_planning_a_long_products_order_builds_no_node_per_sub_chain():

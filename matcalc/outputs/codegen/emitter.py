@@ -9,7 +9,8 @@ from fractions import Fraction
 from ...core import build as B
 from ...core.errors import MatcalcError, NotSupportedError
 from ...core.functions import FUNCTIONS, stable_form
-from ...core.nodes import SCALAR, Expr, Add, Det, Diag, DimSize, Func, Hadamard, Inverse, Kron, MatPow, Mul, Num, Trace, Transpose, Var
+from ...core.nodes import (SCALAR, Expr, Add, Det, Diag, DimSize, Func, Hadamard, Identity, Inverse, Kron, MatPow, Mul, Num,
+                           Trace, Transpose, Var, Vec)
 from ..printing import broadcast_scalar, is_broadcast
 from .backends import Backend
 from .dense import DenseMaps
@@ -21,6 +22,35 @@ BIG = 1000  # the size assumed for a symbolic dimension when ordering matrix cha
 def _matrices(k: Expr) -> bool:
     """Are both factors of a Kronecker product matrices (no vector, whose code is 1-D)?"""
     return all(f.shape[0] != 1 and f.shape[1] != 1 for f in k.args)
+
+
+def _vec_eye(e: Expr, row: bool) -> bool:
+    """Is e vec(I) (a column), or with `row` its transpose vec(I)'?"""
+    if row:
+        return isinstance(e, Transpose) and _vec_eye(e.arg, False)
+    return isinstance(e, Vec) and isinstance(e.arg, Identity)
+
+
+def partial_trace(chain) -> tuple | None:
+    """(i, T, grid, spec) where chain[i:i + 3] is a partial trace of T, else None: the gradient through
+    kron writes one as kron(vec(I_n)', I_p) kron(I_n, T) kron(vec(I_n), I_q), the sum of T's n
+    diagonal p x q blocks, or kron(I_m, vec(I_p)') kron(T, I_p) kron(I_n, vec(I_p)), the m x n
+    matrix of the traces of T's p x p blocks; `grid` is T's shape as (a, b, c, d), T[(i, j), (k, l)]
+    at [i, j, k, l], the first kind summing over i = k, the second over j = l (the einsum `spec`). From
+    T's entries; the three factors as arrays are (n^2 p)^2 entries (116 GiB at n = p = 50 for
+    the gradient of tr(kron(A, X) C))."""
+    for i in range(len(chain) - 2):
+        left, mid, right = chain[i:i + 3]
+        if not all(isinstance(f, Kron) for f in (left, mid, right)):
+            continue
+        (l1, l2), (m1, m2), (r1, r2) = left.args, mid.args, right.args
+        if _vec_eye(l1, True) and isinstance(l2, Identity) and _vec_eye(r1, False) and isinstance(r2, Identity) \
+                and isinstance(m1, Identity) and l1.arg.arg is m1 is r1.arg:
+            return i, m2, (m1.args[0], l2.args[0], m1.args[0], r2.args[0]), "ipiq->pq"  # T: (n p) x (n q)
+        if _vec_eye(l2, True) and isinstance(l1, Identity) and _vec_eye(r2, False) and isinstance(r1, Identity) \
+                and isinstance(m2, Identity) and l2.arg.arg is m2 is r2.arg:
+            return i, m1, (l1.args[0], m2.args[0], r1.args[0], m2.args[0]), "ikjk->ij"  # T: (m p) x (n p)
+    return None
 
 
 class Emitter(DenseMaps):
@@ -126,6 +156,11 @@ class Emitter(DenseMaps):
             if chain and (c != 1 or scal):
                 return list(scal) + ([_chain_node(list(chain))] if len(chain) > 1 else list(chain))
             if len(chain) > 1:
+                pt = partial_trace(chain)
+                if pt is not None:  # (the parts product() writes: the factors around it, and T)
+                    i = pt[0]
+                    return [k for k in (_chain_node(list(chain[:i])) if i else None, pt[1],
+                                        _chain_node(list(chain[i + 3:])) if i + 3 < len(chain) else None) if k is not None]
                 return list(self.plan(n))
         return n.children
 
@@ -315,6 +350,16 @@ class Emitter(DenseMaps):
 
     def product(self, e: Mul) -> str:
         """A pure chain as left @ right, split where the plan says; special products inline."""
+        pt = partial_trace(e.args)
+        if pt is not None:
+            i, t, grid, spec = pt
+            code = fill(self.b.einsum, spec=spec, path=False,
+                        ops=f"{self.atom(t)}.reshape({', '.join(self.dim(d) for d in grid)})")
+            if i:
+                code = f"{self.atom(_chain_node(list(e.args[:i])))} @ {par(code) if not is_call(code) else code}"
+            if i + 3 < len(e.args):
+                code = f"{par(code) if not is_call(code) else code} @ {self.atom(_chain_node(list(e.args[i + 3:])))}"
+            return code
         left, right = self.plan(e)
         inner = left.shape[1]
         # an inverse that only multiplies (or twice multiplies a vector) becomes a solve
@@ -347,6 +392,17 @@ class Emitter(DenseMaps):
             a, b = right.args
             u = f"{self.vT(left)}.reshape({self.dim(a.shape[0])}, {self.dim(b.shape[0])})"
             return f"({self._transposed(a)} @ {u} @ {self.atom(b)}).reshape(-1)"
+        # of a matrix M the same column by column, as batched products: kron(A, B) M is A (B M_c) over
+        # the blocks M_c of M's rows, and M kron(A, B) likewise; never the mp x nq matrix times M
+        if isinstance(left, Kron) and id(left) not in self.names and _matrices(left):
+            a, b = left.args
+            m3 = f"{self.atom(right)}.reshape({self.dim(a.shape[1])}, {self.dim(b.shape[1])}, -1)"
+            return (f"({self.atom(a)} @ ({self.atom(b)} @ {m3}).reshape({self.dim(a.shape[1])}, -1))"
+                    f".reshape({self.dim(a.shape[0])} * {self.dim(b.shape[0])}, -1)")
+        if isinstance(right, Kron) and id(right) not in self.names and _matrices(right):
+            a, b = right.args
+            m3 = f"{self.atom(left)}.reshape(-1, {self.dim(a.shape[0])}, {self.dim(b.shape[0])})"
+            return f"({self._transposed(a)} @ ({m3} @ {self.atom(b)})).reshape(-1, {self.dim(a.shape[1])} * {self.dim(b.shape[1])})"
         # diag(v) times a matrix, and outer products, are broadcast products (vectors are 1-D)
         if isinstance(left, Diag):
             v = self.atom(left.arg)
