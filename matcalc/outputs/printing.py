@@ -795,7 +795,7 @@ def _bind_var(name: str, node: Expr) -> Expr:
     return B.var(name, node.shape, ("symmetric",) if B.is_symmetric(node) and kind == "matrix" else ())
 
 
-def common_subexpressions(e, limit: int = 3, taken=(), given=(), scalars_in_definitions: bool = False) -> tuple:
+def common_subexpressions(e, limit: int = 16, taken=(), given=(), scalars_in_definitions: bool = False) -> tuple:
     """(body, [(name, definition)]): repeated subexpressions named, when that shortens the text.
 
     `e` may be one expression or a list of them (named jointly; the bodies come back as a list).

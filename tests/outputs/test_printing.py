@@ -319,3 +319,14 @@ def test_the_constant_pi_prints_as_pi_and_reads_back():
 
 def test_the_constant_pi_beside_a_variable_named_pi_keeps_its_arccos_form():
     assert str(matcalc.parse("pi x + arccos(-1)", where="pi: scalar")) == "pi x + arccos(-1)"
+
+
+def test_a_deep_answer_names_as_many_shared_subexpressions_as_shorten_it():
+    # three names at most: the Hessian of a 10-deep softmax chain printed 474,000 characters (0.9 s; past 20 s at
+    # depth 16), each hidden state written out wherever it was used
+    inner = "x"
+    for i in range(1, 11):
+        inner = f"softmax(A{i} {inner})"
+    r = matcalc.hessian(f"y' {inner}", "x", where="; ".join(f"A{i}: matrix(n,n)" for i in range(1, 11)) + "; x, y: vector(n)")
+    text = str(r)
+    assert len(text) < 20_000 and text.count(" = ") > 3
