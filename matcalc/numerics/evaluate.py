@@ -15,6 +15,7 @@ from ..core.lazy_numpy import np  # NumPy is imported on first use (core/lazy_nu
 from ..core.errors import EvaluationError
 from ..core import build as B
 from ..core.functions import FUNCTIONS, stable_form
+from ..core.reductions import partial_trace
 from ..language.declarations import check_value, norm_name
 from ..language.unicode_in import greek_names
 from ..outputs.printing import to_text
@@ -200,10 +201,10 @@ def evaluate_arrays(expr: Expr, arrays: dict, dims: dict) -> np.ndarray:
     memo: dict = {}
     expr = _with_stable_forms(expr)
     with np.errstate(all="ignore"):
-        for node in expr.walk():
-            f = _EVAL[type(node)]
+        for node, kids in _walk(expr):
+            f = _EVAL[type(node)] if kids is node.children else _mul_partial_trace
             try:
-                memo[id(node)] = f(node, [memo[id(c)] for c in node.children], arrays, dims)
+                memo[id(node)] = f(node, [memo[id(c)] for c in kids], arrays, dims)
             except (MemoryError, ValueError) as e:  # (a dense n x n identity or Hessian at n = 100,000 is 80 GB;
                 # NumPy refuses an array past its address space, ones(1e12, 1e12), with a ValueError)
                 if isinstance(e, ValueError) and "too big" not in str(e):
@@ -213,6 +214,45 @@ def evaluate_arrays(expr: Expr, arrays: dict, dims: dict) -> np.ndarray:
                                       f"smaller sizes, or use a Hessian-vector product (hvp), which never forms "
                                       f"the dense Hessian") from None
     return memo[id(expr)]
+
+
+def _walk(expr: Expr):
+    """(node, the nodes its value is computed from), children first, every node once: a node's
+    children, but for a product holding a partial trace (the gradient through kron) its other
+    factors and the traced matrix T, whose (n^2 p)^2-entry Kronecker factors are never formed."""
+    seen, stack = set(), [(expr, False)]
+    while stack:
+        node, done = stack.pop()
+        if done:
+            yield node, _kids(node)
+            continue
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        stack.append((node, True))
+        stack.extend((c, False) for c in reversed(_kids(node)) if id(c) not in seen)
+
+
+def _kids(node: Expr) -> tuple:
+    if type(node) is Mul:
+        got = node._c.get("e.kids")
+        if got is None:
+            pt = partial_trace(node.args)
+            got = node._c["e.kids"] = node.children if pt is None else \
+                tuple(node.args[:pt[0]]) + (pt[1],) + tuple(node.args[pt[0] + 3:])
+        return got
+    return node.children
+
+
+def _mul_partial_trace(node, ch, arrays, dims):
+    """A product whose factors i..i+2 are a partial trace of T (core.reductions.partial_trace): the
+    other factors' values with T's in place of those three, T's traced over its blocks."""
+    i, t, grid, spec = partial_trace(node.args)
+    tv = ch[i]
+    traced = np.einsum("..." + spec.replace("->", "->..."),
+                       tv.reshape(tv.shape[:-2] + tuple(_dim(d, dims) for d in grid)))
+    # (the middle Kronecker factor stands for the traced matrix in the factors' list: a matrix, as it is)
+    return _product(node.args[:i + 1] + node.args[i + 3:], list(ch[:i]) + [traced] + list(ch[i + 1:]))
 
 
 def _with_stable_forms(e: Expr) -> Expr:
@@ -251,9 +291,14 @@ def _num(n):
 
 
 def _mul(node, ch, arrays, dims):
+    return _product(node.children, ch)
+
+
+def _product(factors, ch):
+    """The product of the values `ch` of `factors` (scalars times the chain of the others, in order)."""
     out = None
     scal = None
-    for x, c in zip(node.children, ch):
+    for x, c in zip(factors, ch):
         if x.shape == SCALAR:
             scal = c if scal is None else scal * c
         else:

@@ -9,8 +9,8 @@ from fractions import Fraction
 from ...core import build as B
 from ...core.errors import MatcalcError, NotSupportedError
 from ...core.functions import FUNCTIONS, stable_form
-from ...core.nodes import (SCALAR, Expr, Add, Det, Diag, DimSize, Func, Hadamard, Identity, Inverse, Kron, MatPow, Mul, Num,
-                           Trace, Transpose, Var, Vec)
+from ...core.nodes import SCALAR, Expr, Add, Det, Diag, DimSize, Func, Hadamard, Inverse, Kron, MatPow, Mul, Num, Trace, Transpose, Var
+from ...core.reductions import partial_trace
 from ..printing import broadcast_scalar, is_broadcast
 from .backends import Backend
 from .dense import DenseMaps
@@ -22,35 +22,6 @@ BIG = 1000  # the size assumed for a symbolic dimension when ordering matrix cha
 def _matrices(k: Expr) -> bool:
     """Are both factors of a Kronecker product matrices (no vector, whose code is 1-D)?"""
     return all(f.shape[0] != 1 and f.shape[1] != 1 for f in k.args)
-
-
-def _vec_eye(e: Expr, row: bool) -> bool:
-    """Is e vec(I) (a column), or with `row` its transpose vec(I)'?"""
-    if row:
-        return isinstance(e, Transpose) and _vec_eye(e.arg, False)
-    return isinstance(e, Vec) and isinstance(e.arg, Identity)
-
-
-def partial_trace(chain) -> tuple | None:
-    """(i, T, grid, spec) where chain[i:i + 3] is a partial trace of T, else None: the gradient through
-    kron writes one as kron(vec(I_n)', I_p) kron(I_n, T) kron(vec(I_n), I_q), the sum of T's n
-    diagonal p x q blocks, or kron(I_m, vec(I_p)') kron(T, I_p) kron(I_n, vec(I_p)), the m x n
-    matrix of the traces of T's p x p blocks; `grid` is T's shape as (a, b, c, d), T[(i, j), (k, l)]
-    at [i, j, k, l], the first kind summing over i = k, the second over j = l (the einsum `spec`). From
-    T's entries; the three factors as arrays are (n^2 p)^2 entries (116 GiB at n = p = 50 for
-    the gradient of tr(kron(A, X) C))."""
-    for i in range(len(chain) - 2):
-        left, mid, right = chain[i:i + 3]
-        if not all(isinstance(f, Kron) for f in (left, mid, right)):
-            continue
-        (l1, l2), (m1, m2), (r1, r2) = left.args, mid.args, right.args
-        if _vec_eye(l1, True) and isinstance(l2, Identity) and _vec_eye(r1, False) and isinstance(r2, Identity) \
-                and isinstance(m1, Identity) and l1.arg.arg is m1 is r1.arg:
-            return i, m2, (m1.args[0], l2.args[0], m1.args[0], r2.args[0]), "ipiq->pq"  # T: (n p) x (n q)
-        if _vec_eye(l2, True) and isinstance(l1, Identity) and _vec_eye(r2, False) and isinstance(r1, Identity) \
-                and isinstance(m2, Identity) and l2.arg.arg is m2 is r2.arg:
-            return i, m1, (l1.args[0], m2.args[0], r1.args[0], m2.args[0]), "ikjk->ij"  # T: (m p) x (n p)
-    return None
 
 
 class Emitter(DenseMaps):
