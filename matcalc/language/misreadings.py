@@ -501,6 +501,45 @@ def refuse_matrix_function_of_spd(ctx, root) -> None:
         stack.extend(reversed(_typed_children(t.args)) if t.op != "ref" else ())  # (the first as typed)
 
 
+def refuse_matrix_function_of_diagonal(ctx, root) -> None:
+    """exp(t Lambda), V exp(t Lambda) V^-1 x0, exp(diag(d)), log(D) x: an entrywise exp or log of a
+    matrix diagonal by its form (declared diagonal, diag(v), I, and their scalar multiples, sums and
+    products). Entry by entry it puts exp(0) = 1 (log(0) = -inf) off the diagonal, where papers mean
+    the matrix function, diag(exp(d)): refused, with that spelling. Inside tr(...) or diag(...) as
+    their whole argument, or beside a diagonal matrix in an entrywise product (exp(D) .* I, which the
+    printers write), only the diagonal counts, which is the same either way (tr(exp(D)) reads)."""
+    if not re.search(r"\b(log|ln|exp)\b", ctx.text):
+        return
+    stack, exempt = [root], set()
+    while stack:
+        t = stack.pop()
+        if not isinstance(t, T):
+            continue
+        if t.op in ("tr", "diagpart"):
+            exempt.add(id(_bare(_typed_children(t.args)[0], "transpose")))
+        elif t.op == "hadamard" and any(_diagonal_valued(ctx, k) for k in _typed_children(t.args)):
+            exempt.update(id(_bare(k, "transpose")) for k in _typed_children(t.args))  # (exp(D) .* I: its diagonal)
+        if t.op == "func" and canonical_name(t.args[0]) in ("exp", "log") and id(t) not in exempt:
+            a = t.args[1]
+            if not (ctx.is_col(a) or ctx.is_row(a) or ctx.is_scalar(a)) and _diagonal_valued(ctx, a):
+                raise MatrixFunctionError(_diagonal_advice(ctx, t))
+        stack.extend(reversed(_typed_children(t.args)) if t.op != "ref" else ())
+
+
+def _diagonal_advice(ctx, f) -> str:
+    fn, a = canonical_name(f.args[0]), f.args[1]
+    what = {"log": "logarithm", "exp": "exponential"}[fn]
+    inner = _bare(a)
+    if inner.op == "diag" and ctx.is_col(_typed_children(inner.args)[0]):
+        spelled = f"diag({fn}({ctx.src(_typed_children(inner.args)[0])}))"
+    else:
+        spelled = f"diag({fn}(diag({ctx.src(a)})))"
+    off = "exp(0) = 1" if fn == "exp" else "log(0) = -inf"
+    return (f"{ctx.src(f)}: {ctx.src(a)} is a diagonal matrix, and of one papers mean the matrix {what}, the "
+            f"{fn} of each diagonal entry; matcalc's {fn} acts entry by entry, which puts {off} off the "
+            f"diagonal: write {spelled} (or, for the entrywise {fn}, a where name: ... where P = {ctx.src(f)})")
+
+
 #: what a matrix built from spd ones is built by (a product with an entrywise factor is not entered)
 _SPD_THROUGH = frozenset({"paren", "neg", "transpose", "smul", "div", "matpow", "product", "matmul", "sum"})
 
@@ -582,9 +621,9 @@ def _determinant_advice(ctx, t, f) -> str:
             f"name it with where: {named} where {name} = {ctx.src(f)}")
 
 
-def _bare(t):
-    """t without its parentheses."""
-    while t.op == "paren":
+def _bare(t, *also):
+    """t without its parentheses (and the unary ops `also`, e.g. "transpose")."""
+    while t.op == "paren" or t.op in also:
         t = _typed_children(t.args)[0]
     return t
 

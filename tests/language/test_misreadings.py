@@ -1514,6 +1514,33 @@ def test_the_entrywise_square_root_of_an_spd_matrix_prints_as_a_power_and_reads_
     assert r"^{\circ" in r.latex()
 
 
+_DIAG = "Lambda, D: matrix(n,n) diagonal; V, A: matrix(n,n); x0, x, d: vector(n); t: scalar"
+
+
+@pytest.mark.parametrize("text, spelled", [
+    ("V exp(t Lambda) V^-1 x0", r"diag\(exp\(diag\(t Lambda\)\)\)"), ("exp(diag(d)) x", r"write diag\(exp\(d\)\)"),
+    ("log(D) x", r"diag\(log\(diag\(D\)\)\)"), ("exp(t I) x", "exp"), ("exp(-t D) x0", "exp"), ("exp(D) .* A", "exp"),
+])
+def test_an_exp_or_log_of_a_diagonal_matrix_is_refused_as_the_matrix_function(text, spelled):
+    # V exp(t Lambda) V^-1 x0 (a linear ODE through its eigenvalues) read exp(t Lambda) entrywise, ones off its diagonal
+    with pytest.raises(MatrixFunctionError, match="is a diagonal matrix, and of one papers mean the matrix") as e:
+        matcalc.parse(text, where=_DIAG)
+    assert re.search(spelled, str(e.value))
+
+
+@pytest.mark.parametrize("text", ["tr(exp(D))", "diag(exp(D))' x", "sum(exp(D) .* I)", "tr(exp(t D) .* D)", "sqrt(D) x",
+                                  "diag(exp(d)) x", "exp(A) x"])
+def test_a_function_of_a_diagonal_matrix_reads_where_only_its_diagonal_counts(text):
+    # a trace or diagonal of it, an entrywise product with a diagonal matrix, a square root (sqrt(0) = 0)
+    matcalc.parse(text, where=_DIAG)
+
+
+@pytest.mark.parametrize("text, wrt", [("tr(exp(D))", "D"), ("diag(exp(D))' x", "D"), ("tr(exp(t D))", "t")])
+def test_the_answers_of_a_diagonal_matrixs_functions_read_back(text, wrt):
+    r = matcalc.grad(text, wrt, where=_DIAG)
+    assert str(matcalc.parse(str(r), where=r.where)) == str(r)
+
+
 @pytest.mark.parametrize("text, what", [
     ("expm(X)", "exponential"), ("tr(logm(S))", "logarithm"), ("sqrtm(Sigma) x", "square root"),
     ("Exp(X)", "exponential"), ("Log(S)", "logarithm"), (r"\operatorname{expm}(X)", "exponential"),
