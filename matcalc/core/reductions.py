@@ -85,7 +85,7 @@ def _trace_chain(ch: list) -> Expr:
 
 #: entrywise functions papers write of a square matrix as the matrix function (language/misreadings.py
 #: refuses them inside a trace as typed): tr(log(X)) reads as log det X
-MATRIX_FUNCTION_NAMES = frozenset({"log", "exp", "sqrt"})
+MATRIX_FUNCTION_NAMES = frozenset({"log", "exp", "sqrt", "log1p", "expm1"})
 
 
 def _diagonal_valued(e: Expr) -> bool:

@@ -445,6 +445,12 @@ def refuse_dimension_values(uses: dict, decls: dict, text: str) -> None:
 _THROUGH = frozenset({"paren", "neg", "transpose", "product", "matmul", "smul", "div", "sum", "matpow"})
 
 
+#: what each of MATRIX_FUNCTION_NAMES is as a matrix function
+_MATRIX_FUNCTION_WHAT = {"log": "logarithm", "exp": "exponential", "sqrt": "square root",
+                         "log1p": "logarithm of I + X", "expm1": "exponential minus I"}
+_MATRIX_FUNCTION_WORD = re.compile(r"\b(log|ln|exp|sqrt|log1p|expm1)\b")
+
+
 def refuse_matrix_function_of_trace(ctx, root) -> None:
     """tr(log(S)), tr(exp(X)), tr(rho log(rho)): an entrywise log, exp or square root of a square
     matrix reached by a trace through products, sums and transposes. matcalc's functions act entry by
@@ -458,7 +464,7 @@ def refuse_matrix_function_of_trace(ctx, root) -> None:
     of its factors). Only a square root of a diagonal matrix is the same either way: the entrywise
     exp(D) has ones off the diagonal, and log(D) minus infinities."""
     text = ctx.text
-    if not re.search(r"\b(log|ln|exp|sqrt)\b", text) or ("tr" not in text and "det" not in text):
+    if not _MATRIX_FUNCTION_WORD.search(text) or ("tr" not in text and "det" not in text):
         return
     stack = [root]
     while stack:
@@ -484,7 +490,7 @@ def refuse_matrix_function_of_spd(ctx, root) -> None:
     is negative, and exp(D) of a diagonal D has ones off the diagonal. Refused, with the where spelling of
     the entrywise function (and S .^ (1/2) for the square root, which the printers write so); a square
     root of a diagonal matrix is the same either way."""
-    if not re.search(r"\b(log|ln|exp|sqrt)\b", ctx.text) or not any(
+    if not _MATRIX_FUNCTION_WORD.search(ctx.text) or not any(
             "spd" in d.props | d.relaxed for d in ctx.decls.values() if hasattr(d, "props")):
         return
     stack = [root]
@@ -566,7 +572,7 @@ def _spd_names(ctx, t) -> list:
 
 def _spd_advice(ctx, f, spd: list) -> str:
     fn, arg = canonical_name(f.args[0]), ctx.src(f.args[1])
-    what = {"log": "logarithm", "exp": "exponential", "sqrt": "square root"}[fn]
+    what = _MATRIX_FUNCTION_WHAT[fn]
     declared = (f"{spd[0]} is declared spd" if len(spd) == 1 else
                 f"{', '.join(spd[:-1])} and {spd[-1]} are declared spd")
     name = next(n for n in "LPQMNRUVW" if not re.search(rf"\b{n}\b", ctx.text))
@@ -601,7 +607,7 @@ def _matrix_function_of_determinant(ctx, t):
 
 def _determinant_advice(ctx, t, f) -> str:
     fn, arg = canonical_name(f.args[0]), ctx.src(f.args[1])
-    what = {"log": "logarithm", "exp": "exponential", "sqrt": "square root"}[fn]
+    what = _MATRIX_FUNCTION_WHAT[fn]
     outer = ctx.src(t)
     name = next(n for n in "PQLMNRUVW" if not re.search(rf"\b{n}\b", ctx.text))
     named = outer.replace(ctx.src(f), name)
@@ -675,14 +681,16 @@ def _diagonal_valued(ctx, t) -> bool:
 
 def _matrix_function_advice(ctx, t, f) -> str:
     fn, arg = canonical_name(f.args[0]), ctx.src(f.args[1])
-    what = {"log": "logarithm", "exp": "exponential", "sqrt": "square root"}[fn]
+    what = _MATRIX_FUNCTION_WHAT[fn]
     outer = ctx.src(t)
     inner = t.args[0]
     while inner.op in ("paren", "transpose"):
         inner = _typed_children(inner.args)[0]
     if inner is f:
         spelled = f"for the entrywise {fn} (of each entry) write sum({fn}(diag({arg})))"
-        matrix = f"; for the matrix logarithm's trace write logdet({arg}) (tr(log(S)) = log det S)" if fn == "log" else ""
+        matrix = {"log": f"; for the matrix logarithm's trace write logdet({arg}) (tr(log(S)) = log det S)",
+                  "log1p": f"; for the matrix logarithm's trace write logdet(I + {arg}) (tr(log(I + X)) = log det(I + X))"
+                  }.get(fn, "")
     else:
         parts, names = _matrix_functions_under(ctx, t.args[0]), iter("LMNPQRUVW")
         free = {}

@@ -1430,6 +1430,7 @@ def test_a_bilinear_form_run_together_without_its_transpose_is_refused(text, for
     ("tr(sqrt(X)')", "X", "", r"sum\(sqrt\(diag\(X\)\)\)"),
     ("tr(rho log(rho))", "rho", "rho: matrix(n,n)", r"tr\(rho L\) where L = log\(rho\)"),
     ("tr(X log(X) - X log(Y))", "X", "", r"tr\(X L - X M\) where L = log\(X\), M = log\(Y\)"),
+    ("tr(log1p(X))", "X", "", r"write logdet\(I \+ X\)"), ("tr(expm1(X))", "X", "", r"sum\(expm1\(diag\(X\)\)\)"),
 ])
 def test_the_trace_of_a_log_exp_or_sqrt_of_a_square_matrix_is_refused_as_the_matrix_function(text, wrt, where, advice):
     with pytest.raises(MatcalcError, match="papers mean the matrix") as e:
