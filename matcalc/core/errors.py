@@ -41,13 +41,6 @@ class ShapeError(MatcalcError):
     """Two subexpressions have shapes that cannot be combined; the message names both."""
 
 
-class MatrixFunctionError(ShapeError):
-    """An entrywise log, exp or square root of a square matrix where papers mean the matrix function
-    (inside a trace or a determinant), refused as typed. A reader that tries other readings when one
-    fails (LaTeX bars as a determinant, else an absolute value) passes this on: the other reading is
-    not what was meant either."""
-
-
 class DivisionByZeroError(MatcalcError):
     """The text divides by a constant zero (`1/0`, `x ./ (1 - 1)`, `0^-1`); the reader names where."""
 
@@ -58,6 +51,14 @@ class UnknownNameError(MatcalcError):
 
 class NotSupportedError(MatcalcError):
     """A well-formed request matcalc cannot answer (yet); never a guess instead."""
+
+
+class MatrixFunctionError(NotSupportedError):
+    """An entrywise log, exp or square root of a square matrix where papers mean the matrix function
+    (inside a trace or a determinant), refused as typed. A reader that tries other readings when one
+    fails (LaTeX bars as a determinant, else an absolute value) passes this on: the other reading is
+    not what was meant either; nor does one that retries a text whose reading failed on its shapes
+    (it is no ShapeError)."""
 
 
 class EvaluationError(MatcalcError):

@@ -86,16 +86,23 @@ def _trace_chain(ch: list) -> Expr:
 #: entrywise functions papers write of a square matrix as the matrix function (language/misreadings.py
 #: refuses them inside a trace as typed): tr(log(X)) reads as log det X
 MATRIX_FUNCTION_NAMES = frozenset({"log", "exp", "sqrt", "log1p", "expm1"})
+#: of those, the ones that are 0 at 0: of a diagonal matrix, the entrywise function and the matrix one agree
+ZERO_AT_ZERO = frozenset({"sqrt", "log1p", "expm1"})
 
 
 def _diagonal_valued(e: Expr) -> bool:
     """Is e a diagonal matrix by its form (a variable declared diagonal, diag(v), I, their transposes,
-    scalar multiples, sums and products), as the reader's misreadings._diagonal_valued decides?"""
+    scalar multiples, sums, products, powers and entrywise products with anything), as the reader's
+    misreadings._diagonal_valued decides?"""
     if type(e) is Var:
         return "diagonal" in e.props
     if type(e) in (Diag, Identity):
         return True
-    if type(e) in (Transpose, Add, Mul, Hadamard):
+    if type(e) is Hadamard:
+        return any(k.shape != SCALAR and _diagonal_valued(k) for k in e.children)
+    if type(e) is Pow:  # (a positive entrywise power keeps the zeros off the diagonal)
+        return e.shape != SCALAR and type(e.exp) is Num and e.exp.value > 0 and _diagonal_valued(e.base)
+    if type(e) in (Transpose, Add, Mul, MatPow, Inverse):
         return any(k.shape != SCALAR for k in e.children) and all(
             k.shape == SCALAR or _diagonal_valued(k) for k in e.children)
     return False
@@ -177,6 +184,72 @@ def partial_trace(chain) -> tuple | None:
                 and isinstance(m2, Identity) and l2.arg.arg is m2 is r2.arg:
             return i, m1, (l1.args[0], m2.args[0], r1.args[0], m2.args[0]), "ikjk->ij"  # T: (m p) x (n p)
     return None
+
+
+def refused_as_typed(e: Expr) -> list:
+    """The entrywise functions in e that the reader refuses as typed, where papers mean the matrix
+    function (language/misreadings.py): a log, exp, sqrt, log1p or expm1 of a matrix built from spd
+    ones; an exp or log of a diagonal matrix where more than its diagonal counts; one that a
+    determinant is of (through signs, transposes, powers, scalar factors). A trace of one is written
+    sum(diag(...)) instead (traces_matrix_function). The printers name these with `where` (a name's
+    definition is read as written), so that an answer reads back."""
+    found: dict = {}
+    diagonal_read: set = set()
+    for n in e.walk():
+        if type(n) in (Trace, DiagPart):
+            _diagonal_read(n.arg, diagonal_read)
+        elif type(n) is Hadamard and any(k.shape != SCALAR and _diagonal_valued(k) for k in n.children):
+            diagonal_read.update(id(k) for k in n.children)
+        elif type(n) in (Det, LogDet):
+            f = _determinant_of(n.arg)
+            if f is not None:
+                found[id(f)] = f
+    for n in e.walk():
+        if type(n) is not Func or n.name not in MATRIX_FUNCTION_NAMES or not _square_matrix(n.arg):
+            continue
+        diagonal = _diagonal_valued(n.arg)
+        if (not diagonal and _spd_leaves(n.arg) is True) or (
+                diagonal and n.name in ("exp", "log") and id(n) not in diagonal_read):
+            found[id(n)] = n
+    return list(found.values())
+
+
+def _square_matrix(e: Expr) -> bool:
+    return e.shape != SCALAR and e.shape[0] == e.shape[1] and e.shape[0] != 1
+
+
+def _diagonal_read(e: Expr, out: set) -> None:
+    """Add to `out` the ids of the functions of which a trace or diagonal of e reads only the diagonal
+    (as the reader's misreadings._diagonal_read decides)."""
+    if type(e) is Func:
+        out.add(id(e))
+    elif type(e) in (Transpose, Add, Hadamard):
+        for k in e.children:
+            if k.shape != SCALAR:
+                _diagonal_read(k, out)
+    elif type(e) is Mul:
+        rest = [k for k in e.children if k.shape != SCALAR and not _diagonal_valued(k)]
+        if len(rest) == 1:
+            _diagonal_read(rest[0], out)
+
+
+def _determinant_of(e: Expr):
+    """The entrywise log/exp/sqrt (or .^ (1/2)) of a square matrix a determinant of e is one of, as
+    the reader's misreadings._matrix_function_of_determinant decides, else None."""
+    while True:
+        if (type(e) is Func and e.name in MATRIX_FUNCTION_NAMES) or (
+                type(e) is Pow and type(e.exp) is Num and e.exp.value == Fraction(1, 2)):
+            inner = e.arg if type(e) is Func else e.base
+            if not _square_matrix(inner):
+                return None
+            name = e.name if type(e) is Func else "sqrt"
+            if type(e) is Pow and spd_built(inner):
+                return None  # (printed S.^(1/2), which reads as typed)
+            return None if name in ZERO_AT_ZERO and _diagonal_valued(inner) else e
+        kids = [k for k in e.children if k.shape != SCALAR]
+        if type(e) not in (Transpose, Mul, MatPow, Inverse) or len(kids) != 1:
+            return None
+        e = kids[0]
 
 
 def sumall(x: Expr) -> Expr:

@@ -29,7 +29,7 @@ from .dims import Clash
 from .infer import DIM_CALLS, Ctx, _is_t, inverse_transposed, inverse_transposed_advice
 from .misreadings import (read_as, refuse_before_reading, refuse_chosen_reading, refuse_dimension_values,
                           refuse_matrix_function_of_diagonal, refuse_matrix_function_of_spd,
-                          refuse_matrix_function_of_trace,
+                          refuse_matrix_function_of_trace_or_determinant,
                           refuse_unprimed_quadratic_form)
 from .names import CONSTANTS
 from .parser import Syn, syn_children
@@ -318,7 +318,7 @@ def typecheck(syn: Syn, text: str, decls: dict, want_scalar: bool = False, sprea
             return False
         return True
     refuse_chosen_reading(syn, ctx, names, chosen, ruled_out, uses, fits)
-    refuse_matrix_function_of_trace(ctx, root)
+    refuse_matrix_function_of_trace_or_determinant(ctx, root)
     refuse_matrix_function_of_spd(ctx, root)
     refuse_matrix_function_of_diagonal(ctx, root)
     ctx.reading = full_reading(ctx, root)

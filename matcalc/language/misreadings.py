@@ -13,7 +13,7 @@ import re
 
 from ..core.errors import MatrixFunctionError, ParseError, ShapeError
 from ..core.functions import canonical_name
-from ..core.reductions import MATRIX_FUNCTION_NAMES  # (log, exp, sqrt: papers write them of a matrix too)
+from ..core.reductions import MATRIX_FUNCTION_NAMES, ZERO_AT_ZERO  # (log, exp, sqrt: papers write them of a matrix too)
 from .declarations import default_kind, is_greek, options
 from .infer import DIM_CALLS, T, _is_t, _typed_children
 from .parser import Syn, syn_children, syn_nodes
@@ -451,7 +451,7 @@ _MATRIX_FUNCTION_WHAT = {"log": "logarithm", "exp": "exponential", "sqrt": "squa
 _MATRIX_FUNCTION_WORD = re.compile(r"\b(log|ln|exp|sqrt|log1p|expm1)\b")
 
 
-def refuse_matrix_function_of_trace(ctx, root) -> None:
+def refuse_matrix_function_of_trace_or_determinant(ctx, root) -> None:
     """tr(log(S)), tr(exp(X)), tr(rho log(rho)): an entrywise log, exp or square root of a square
     matrix reached by a trace through products, sums and transposes. matcalc's functions act entry by
     entry, but there papers mean the matrix function (tr(log(S)) = log det S for spd S): refused, with
@@ -488,8 +488,8 @@ def refuse_matrix_function_of_spd(ctx, root) -> None:
     Of an spd matrix papers mean the matrix function (the log-Euclidean distance, whitening with S^(1/2),
     diffusion exp(-t L)); entry by entry, log and sqrt are not even defined where an off-diagonal entry
     is negative, and exp(D) of a diagonal D has ones off the diagonal. Refused, with the where spelling of
-    the entrywise function (and S .^ (1/2) for the square root, which the printers write so); a square
-    root of a diagonal matrix is the same either way."""
+    the entrywise function (and S .^ (1/2) for the square root, which the printers write so). A
+    diagonal matrix's functions are refuse_matrix_function_of_diagonal's.""" 
     if not _MATRIX_FUNCTION_WORD.search(ctx.text) or not any(
             "spd" in d.props | d.relaxed for d in ctx.decls.values() if hasattr(d, "props")):
         return
@@ -501,8 +501,8 @@ def refuse_matrix_function_of_spd(ctx, root) -> None:
         if t.op == "func" and canonical_name(t.args[0]) in MATRIX_FUNCTION_NAMES:
             a = t.args[1]
             spd = [n for n in _spd_names(ctx, a) if n != "I"]
-            if spd and not (ctx.is_col(a) or ctx.is_row(a) or ctx.is_scalar(a)) \
-                    and not (canonical_name(t.args[0]) == "sqrt" and _diagonal_valued(ctx, a)):
+            # (of a diagonal one: the diagonal rule's, which lets tr(log(D)) and sqrt(D) read)
+            if spd and not (ctx.is_col(a) or ctx.is_row(a) or ctx.is_scalar(a) or _diagonal_valued(ctx, a)):
                 raise MatrixFunctionError(_spd_advice(ctx, t, spd))
         stack.extend(reversed(_typed_children(t.args)) if t.op != "ref" else ())  # (the first as typed)
 
@@ -511,20 +511,23 @@ def refuse_matrix_function_of_diagonal(ctx, root) -> None:
     """exp(t Lambda), V exp(t Lambda) V^-1 x0, exp(diag(d)), log(D) x: an entrywise exp or log of a
     matrix diagonal by its form (declared diagonal, diag(v), I, and their scalar multiples, sums and
     products). Entry by entry it puts exp(0) = 1 (log(0) = -inf) off the diagonal, where papers mean
-    the matrix function, diag(exp(d)): refused, with that spelling. Inside tr(...) or diag(...) as
-    their whole argument, or beside a diagonal matrix in an entrywise product (exp(D) .* I, which the
-    printers write), only the diagonal counts, which is the same either way (tr(exp(D)) reads)."""
-    if not re.search(r"\b(log|ln|exp)\b", ctx.text):
+    the matrix function, diag(exp(d)): refused, with that spelling. Where only its diagonal counts, the
+    same either way, it reads: inside tr(...) or diag(...) through their linear parts (_diagonal_read),
+    and beside a diagonal matrix in an entrywise product (exp(D) .* I, which the printers write)."""
+    if not _MATRIX_FUNCTION_WORD.search(ctx.text):
         return
-    stack, exempt = [root], set()
+    stack, exempt, chained = [root], set(), set()
     while stack:
         t = stack.pop()
         if not isinstance(t, T):
             continue
         if t.op in ("tr", "diagpart"):
-            exempt.add(id(_bare(_typed_children(t.args)[0], "transpose")))
-        elif t.op == "hadamard" and any(_diagonal_valued(ctx, k) for k in _typed_children(t.args)):
-            exempt.update(id(_bare(k, "transpose")) for k in _typed_children(t.args))  # (exp(D) .* I: its diagonal)
+            _diagonal_read(ctx, _typed_children(t.args)[0], exempt)
+        if _is_hadamard(t) and id(t) not in chained:
+            factors = _hadamard_factors(t)  # (exp(D) .* dD .* I: its diagonal, wherever I stands in the chain)
+            chained.update(id(k) for k in _hadamard_nodes(t))
+            if any(_diagonal_valued(ctx, k) for k in factors):
+                exempt.update(id(_bare(k, "transpose")) for k in factors)
         if t.op == "func" and canonical_name(t.args[0]) in ("exp", "log") and id(t) not in exempt:
             a = t.args[1]
             if not (ctx.is_col(a) or ctx.is_row(a) or ctx.is_scalar(a)) and _diagonal_valued(ctx, a):
@@ -532,9 +535,26 @@ def refuse_matrix_function_of_diagonal(ctx, root) -> None:
         stack.extend(reversed(_typed_children(t.args)) if t.op != "ref" else ())
 
 
+def _diagonal_read(ctx, t, out: set) -> None:
+    """Add to `out` the functions of which a trace or diagonal of t reads only the diagonal: through
+    signs, transposes, scalar factors, sums, entrywise products, and matrix products whose other
+    factors are diagonal (diag(exp(D) D) is diag(exp(D)) .* diag(D))."""
+    t = _bare(t)
+    kids = [k for k in _typed_children(t.args) if not ctx.is_scalar(k)] if t.op != "ref" else []
+    if t.op == "func":
+        out.add(id(t))
+    elif t.op in ("neg", "transpose", "smul", "div", "sum") or _is_hadamard(t):
+        for k in kids:
+            _diagonal_read(ctx, k, out)
+    elif t.op in ("product", "matmul"):
+        rest = [k for k in kids if not _diagonal_valued(ctx, k)]
+        if len(rest) == 1:
+            _diagonal_read(ctx, rest[0], out)
+
+
 def _diagonal_advice(ctx, f) -> str:
     fn, a = canonical_name(f.args[0]), f.args[1]
-    what = {"log": "logarithm", "exp": "exponential"}[fn]
+    what = _MATRIX_FUNCTION_WHAT[fn]
     inner = _bare(a)
     if inner.op == "diag" and ctx.is_col(_typed_children(inner.args)[0]):
         spelled = f"diag({fn}({ctx.src(_typed_children(inner.args)[0])}))"
@@ -543,7 +563,8 @@ def _diagonal_advice(ctx, f) -> str:
     off = "exp(0) = 1" if fn == "exp" else "log(0) = -inf"
     return (f"{ctx.src(f)}: {ctx.src(a)} is a diagonal matrix, and of one papers mean the matrix {what}, the "
             f"{fn} of each diagonal entry; matcalc's {fn} acts entry by entry, which puts {off} off the "
-            f"diagonal: write {spelled} (or, for the entrywise {fn}, a where name: ... where P = {ctx.src(f)})")
+            f"diagonal: write {spelled} (or, for the entrywise {fn}, a where name: ... where "
+            f"{_free_name(ctx, 'PQLMNRUVW')} = {ctx.src(f)})")
 
 
 #: what a matrix built from spd ones is built by (a product with an entrywise factor is not entered)
@@ -575,11 +596,12 @@ def _spd_advice(ctx, f, spd: list) -> str:
     what = _MATRIX_FUNCTION_WHAT[fn]
     declared = (f"{spd[0]} is declared spd" if len(spd) == 1 else
                 f"{', '.join(spd[:-1])} and {spd[-1]} are declared spd")
-    name = next(n for n in "LPQMNRUVW" if not re.search(rf"\b{n}\b", ctx.text))
+    name = _free_name(ctx, "LPQMNRUVW")
     power = f", or {arg if f.args[1].op in ('var', 'paren') else '(' + arg + ')'} .^ (1/2)" if fn == "sqrt" else ""
     return (f"{ctx.src(f)}: {declared}, and of an spd matrix papers mean the matrix {what}, which matcalc does "
             f"not have (its {fn} acts entry by entry); for the entrywise {fn} (of each entry) name it with where: "
-            f"... where {name} = {ctx.src(f)}{power}")
+            f"... where {name} = {ctx.src(f)}{power}; a distance or cost matrix (a kernel's exp(-D / s)) is not spd "
+            f"(its diagonal is 0): declare it symmetric")
 
 
 #: what a determinant reaches through to the matrix it is of: det(2 exp(X)') is 2^n det(exp(X))
@@ -594,8 +616,8 @@ def _matrix_function_of_determinant(ctx, t):
             a = t.args[1]
             if ctx.is_col(a) or ctx.is_row(a) or a.shape[0].find() is not a.shape[1].find():
                 return None
-            if canonical_name(t.args[0]) == "sqrt" and _diagonal_valued(ctx, a):
-                return None
+            if canonical_name(t.args[0]) in ZERO_AT_ZERO and _diagonal_valued(ctx, a):
+                return None  # (0 at 0: of a diagonal matrix the same either way)
             return t
         if t.op not in _DET_THROUGH:
             return None
@@ -609,7 +631,7 @@ def _determinant_advice(ctx, t, f) -> str:
     fn, arg = canonical_name(f.args[0]), ctx.src(f.args[1])
     what = _MATRIX_FUNCTION_WHAT[fn]
     outer = ctx.src(t)
-    name = next(n for n in "PQLMNRUVW" if not re.search(rf"\b{n}\b", ctx.text))
+    name = _free_name(ctx, "PQLMNRUVW")
     named = outer.replace(ctx.src(f), name)
     identity = {("exp", "det"): f"det(exp(X)) = exp(tr(X)): write exp(tr({arg}))",
                 ("exp", "logdet"): f"logdet(exp(X)) = tr(X): write tr({arg})",
@@ -625,6 +647,34 @@ def _determinant_advice(ctx, t, f) -> str:
     return (f"{outer}: matcalc's {fn} acts entry by entry, but inside a determinant papers mean the matrix "
             f"{what}, which matcalc does not have{matrix}{diagonal}; for the entrywise {fn} (of each entry) "
             f"name it with where: {named} where {name} = {ctx.src(f)}")
+
+
+def _free_name(ctx, letters: str, taken=()) -> str:
+    """The first of `letters` that the advice may name a part with: not in the text, not declared."""
+    return next(n for n in letters if n not in taken and n not in ctx.decls
+                and not re.search(rf"\b{n}\b", ctx.text))
+
+
+def _is_hadamard(t) -> bool:
+    """An entrywise product: a .* b, or a product chain whose every operator is .* (a .* b .* c)."""
+    return t.op == "hadamard" or t.op == "product" and len(t.args[0]) > 1 and all(
+        op == ".*" for op, _ in t.args[0][1:])
+
+
+def _hadamard_nodes(t) -> list:
+    """The entrywise-product nodes of the chain t heads (a .* b .* c nests), t first."""
+    out, stack = [], [t]
+    while stack:
+        u = _bare(stack.pop())
+        if _is_hadamard(u):
+            out.append(u)
+            stack.extend(_typed_children(u.args))
+    return out
+
+
+def _hadamard_factors(t) -> list:
+    """The factors of the entrywise-product chain t heads, nested products flattened."""
+    return [k for u in _hadamard_nodes(t) for k in _typed_children(u.args) if not _is_hadamard(_bare(k))]
 
 
 def _bare(t, *also):
@@ -667,15 +717,22 @@ def _matrix_functions_under(ctx, t) -> list:
 
 def _diagonal_valued(ctx, t) -> bool:
     """Is t a diagonal matrix by its form: a variable declared diagonal, diag(v), I, and their
-    transposes, scalar multiples, sums and products?"""
+    transposes, scalar multiples, sums, products, powers (D^-1, D .^ 2) and entrywise products with
+    anything (D .* A)? As core.reductions._diagonal_valued decides for the printers."""
     if t.op == "var":
         return "diagonal" in t.args[1].props | t.args[1].relaxed
     if t.op in ("diag", "identity"):
         return True
-    if t.op in ("paren", "transpose", "neg", "sum", "smul", "product", "matmul", "div", "hadamard"):
-        kids = _typed_children(t.args)
+    kids = _typed_children(t.args)
+    if _is_hadamard(t):
+        return any(not ctx.is_scalar(k) and _diagonal_valued(ctx, k) for k in kids)
+    if t.op == "epow":  # (a positive power keeps the zeros off the diagonal)
+        k = t.args[1]
+        return _diagonal_valued(ctx, t.args[0]) and k.op == "num" and k.args[0] > 0
+    if t.op in ("paren", "transpose", "neg", "sum", "smul", "product", "matmul", "div", "matpow"):
         return bool(kids) and all(ctx.is_scalar(k) or _diagonal_valued(ctx, k) for k in kids) \
-            and any(not ctx.is_scalar(k) for k in kids)
+            and any(not ctx.is_scalar(k) for k in kids) and not (
+                t.op == "product" and any(op == "./" for op, _ in t.args[0]))
     return False
 
 
@@ -692,12 +749,11 @@ def _matrix_function_advice(ctx, t, f) -> str:
                   "log1p": f"; for the matrix logarithm's trace write logdet(I + {arg}) (tr(log(I + X)) = log det(I + X))"
                   }.get(fn, "")
     else:
-        parts, names = _matrix_functions_under(ctx, t.args[0]), iter("LMNPQRUVW")
-        free = {}
+        parts, free = _matrix_functions_under(ctx, t.args[0]), {}
         for p in parts:
             src = ctx.src(p)
             if src not in free:
-                free[src] = next(n for n in names if not re.search(rf"\b{n}\b", ctx.text))
+                free[src] = _free_name(ctx, "LMNPQRUVW", free.values())
         named = outer
         for src, n in free.items():
             named = named.replace(src, n)
@@ -714,6 +770,10 @@ _MATRIX_FUNCTIONS = {"expm": "exponential", "logm": "logarithm", "sqrtm": "squar
                      "tanhm": "hyperbolic tangent", "signm": "sign function", "matrix_exp": "exponential",
                      "matrix_log": "logarithm", "Exp": "exponential", "Log": "logarithm", "powm": "power",
                      "mpower": "power", "matrix_power": "power", "fractional_matrix_power": "power"}
+#: the entrywise function of each matrix function's name (matcalc's own, as it reads)
+_ENTRYWISE_NAME = {"expm": "exp", "logm": "log", "sqrtm": "sqrt", "cosm": "cos", "sinm": "sin", "coshm": "cosh",
+                   "sinhm": "sinh", "tanhm": "tanh", "signm": "sign", "matrix_exp": "exp", "matrix_log": "log",
+                   "Exp": "exp", "Log": "log"}
 _MATRIX_FUNCTION_CALL = re.compile(r"(?<![A-Za-z0-9_])(?:(?:scipy|np|numpy|jnp|jax|torch|la|sp)\.)?(?:linalg\.)?"
                                    r"(" + "|".join(sorted(_MATRIX_FUNCTIONS, key=len, reverse=True)) + r")"
                                    r"(?![A-Za-z0-9_])\s*\}?\s*(?:_\{?[A-Za-z0-9]+\}?\s*)?\(")
@@ -726,15 +786,20 @@ def refuse_matrix_function_names(text: str, decls: dict) -> None:
     by entry, and `Exp` was told to write exp(...). A declared name of that spelling is the user's own."""
     for m in _MATRIX_FUNCTION_CALL.finditer(text):
         name = m.group(1)
-        if name in decls:
+        if name in decls or re.search(rf"\bwhere\b.*(?<![A-Za-z0-9_]){name}\s*=(?!=)", text):
             continue
         what = _MATRIX_FUNCTIONS[name]
         if what == "power":
             advice = ("an integer power is written X^k (X^-1, X^2); fractional and symbolic powers of a matrix are "
                       "not supported")
         else:
-            advice = ("matcalc's exp, log and sqrt act entry by entry on a matrix (write exp(...) for that); "
+            own = _ENTRYWISE_NAME.get(name)
+            lower = "function names are lowercase; " if name[0].isupper() else ""
+            advice = (f"{lower}matcalc's functions act on a number, or entry by entry on a matrix"
+                      + (f" (write {own}(...) for that)" if own else "") + "; "
                       "inside a trace or a determinant write the matrix function without one: tr(logm(S)) = "
                       "logdet(S), logdet(expm(X)) = tr(X), det(expm(X)) = exp(tr(X))")
-        raise ParseError(f"{name}(...) is the matrix {what}, which matcalc does not have; {advice}", text, m.start())
+        known = "" if name[0].islower() else "in papers "
+        raise ParseError(f"{name}(...) is {known}the matrix {what}, which matcalc does not have; {advice}", text,
+                         m.start())
 

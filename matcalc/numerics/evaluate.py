@@ -235,24 +235,28 @@ def _walk(expr: Expr):
 
 def _kids(node: Expr) -> tuple:
     if type(node) is Mul:
-        got = node._c.get("e.kids")
-        if got is None:
-            pt = partial_trace(node.args)
-            got = node._c["e.kids"] = node.children if pt is None else \
-                tuple(node.args[:pt[0]]) + (pt[1],) + tuple(node.args[pt[0] + 3:])
-        return got
+        pt = _partial_trace_of(node)
+        return node.children if pt is None else tuple(node.args[:pt[0]]) + (pt[1],) + tuple(node.args[pt[0] + 3:])
     return node.children
+
+
+def _partial_trace_of(node: Mul):
+    """core.reductions.partial_trace of a product's factors, kept on the node."""
+    got = node._c.get("e.partial_trace", False)
+    if got is False:
+        got = node._c["e.partial_trace"] = partial_trace(node.args)
+    return got
 
 
 def _mul_partial_trace(node, ch, arrays, dims):
     """A product whose factors i..i+2 are a partial trace of T (core.reductions.partial_trace): the
     other factors' values with T's in place of those three, T's traced over its blocks."""
-    i, t, grid, spec = partial_trace(node.args)
+    i, t, grid, spec = _partial_trace_of(node)
     tv = ch[i]
     traced = np.einsum("..." + spec.replace("->", "->..."),
                        tv.reshape(tv.shape[:-2] + tuple(_dim(d, dims) for d in grid)))
-    # (the middle Kronecker factor stands for the traced matrix in the factors' list: a matrix, as it is)
-    return _product(node.args[:i + 1] + node.args[i + 3:], list(ch[:i]) + [traced] + list(ch[i + 1:]))
+    scalar = [k.shape == SCALAR for k in node.args[:i]] + [False] + [k.shape == SCALAR for k in node.args[i + 3:]]
+    return _product(scalar, list(ch[:i]) + [traced] + list(ch[i + 1:]))
 
 
 def _with_stable_forms(e: Expr) -> Expr:
@@ -291,15 +295,15 @@ def _num(n):
 
 
 def _mul(node, ch, arrays, dims):
-    return _product(node.children, ch)
+    return _product([x.shape == SCALAR for x in node.children], ch)
 
 
-def _product(factors, ch):
-    """The product of the values `ch` of `factors` (scalars times the chain of the others, in order)."""
+def _product(scalar: list, ch):
+    """The product of the values `ch` (scalars, flagged in `scalar`, times the chain of the others, in order)."""
     out = None
     scal = None
-    for x, c in zip(factors, ch):
-        if x.shape == SCALAR:
+    for is_scalar, c in zip(scalar, ch):
+        if is_scalar:
             scal = c if scal is None else scal * c
         else:
             out = c if out is None else out @ c

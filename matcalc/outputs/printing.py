@@ -16,6 +16,7 @@ from ..calculus.simplify import expand
 from ..calculus.size import size as tree_size
 from ..core import build as B
 from ..core.functions import FUNCTIONS
+from ..core.reductions import refused_as_typed
 from ..core.layout import (as_denominator, attention_like, entrywise_denominators, entrywise_divisor, folded_power, inner_pair, is_pi, mean_factors, merged_sums, self_inner, spd_built, traces_matrix_function,
                            transposes)
 from ..core.errors import MatcalcError
@@ -844,6 +845,17 @@ def _named_greedily(e, limit: int, taken, given, scalars_in_definitions: bool, l
             bodies = new
             binds = [(nm, B.transform(d, lambda n, swap=swap: swap.get(n, n))) for nm, d in binds]
             binds.append((name, node))
+    for node in refused_as_typed_all(bodies):  # named always: written out, the reader refuses them
+        kind = "scalar" if node.shape == SCALAR else "vector" if node.shape[1] == 1 else "matrix"
+        name = next((c for c in _BIND_NAMES[kind] if c not in taken), None)
+        if name is None:
+            break
+        taken.add(name)
+        v = _bind_var(name, node)
+        swap = {node: v, B.transpose(node): B.transpose(v)}
+        bodies = [B.transform(b, lambda n, swap=swap: swap.get(n, n)) for b in bodies]
+        binds = [(nm, B.transform(d, lambda n, swap=swap: swap.get(n, n))) for nm, d in binds]
+        binds.append((name, node))
     for _ in range(limit):
         best = None
         if scalars_in_definitions or not binds:
@@ -903,6 +915,17 @@ def _named_greedily(e, limit: int, taken, given, scalars_in_definitions: bool, l
             bodies = [_collect_named_sum(b, node, v) for b in bodies]
         binds.append((name, node))
     return ((bodies if isinstance(e, (list, tuple)) else bodies[0]), binds), tied
+
+
+def refused_as_typed_all(bodies: list) -> list:
+    """core.reductions.refused_as_typed over several bodies, each node once, in a fixed order."""
+    seen, out = set(), []
+    for b in bodies:
+        for n in refused_as_typed(b):
+            if id(n) not in seen:
+                seen.add(id(n))
+                out.append(n)
+    return sorted(out, key=lambda n: n.key)
 
 
 def _collect_named_sum(body: Expr, m: Expr, v: Expr) -> Expr:
@@ -996,8 +1019,8 @@ def _named_form(e: Expr, taken=()):
     def size(t):
         return len([x for x in _TOKEN.findall(t) if x not in "(),"])
     named = size(text)
-    if tree_size(e) > 4 * named + 100 or named < size(to_text(e)):
-        return body, binds, text
+    if tree_size(e) > 4 * named + 100 or named < size(to_text(e)) or refused_as_typed(e):
+        return body, binds, text  # (a part the reader refuses written out is named however long)
     return None
 
 

@@ -9,7 +9,8 @@ from fractions import Fraction
 from ...core import build as B
 from ...core.errors import MatcalcError, NotSupportedError
 from ...core.functions import FUNCTIONS, stable_form
-from ...core.nodes import SCALAR, Expr, Add, Det, Diag, DimSize, Func, Hadamard, Inverse, Kron, MatPow, Mul, Num, Trace, Transpose, Var
+from ...core.nodes import (SCALAR, Expr, Add, Det, Diag, DimSize, Func, Hadamard, Identity, Inverse, Kron, MatPow, Mul, Num,
+                           Trace, Transpose, Var)
 from ...core.reductions import partial_trace
 from ..printing import broadcast_scalar, is_broadcast
 from .backends import Backend
@@ -327,9 +328,9 @@ class Emitter(DenseMaps):
             code = fill(self.b.einsum, spec=spec, path=False,
                         ops=f"{self.atom(t)}.reshape({', '.join(self.dim(d) for d in grid)})")
             if i:
-                code = f"{self.atom(_chain_node(list(e.args[:i])))} @ {par(code) if not is_call(code) else code}"
+                code = f"{self.atom(_chain_node(list(e.args[:i])))} @ {par(code)}"
             if i + 3 < len(e.args):
-                code = f"{par(code) if not is_call(code) else code} @ {self.atom(_chain_node(list(e.args[i + 3:])))}"
+                code = f"{par(code)} @ {self.atom(_chain_node(list(e.args[i + 3:])))}"
             return code
         left, right = self.plan(e)
         inner = left.shape[1]
@@ -363,17 +364,21 @@ class Emitter(DenseMaps):
             a, b = right.args
             u = f"{self.vT(left)}.reshape({self.dim(a.shape[0])}, {self.dim(b.shape[0])})"
             return f"({self._transposed(a)} @ {u} @ {self.atom(b)}).reshape(-1)"
-        # of a matrix M the same column by column, as batched products: kron(A, B) M is A (B M_c) over
-        # the blocks M_c of M's rows, and M kron(A, B) likewise; never the mp x nq matrix times M
+        # of a matrix M, as batched products over M's blocks of rows (columns): B times each block, then
+        # A across them (kron(A, B) M), and M kron(A, B) likewise; never the mp x nq matrix times M
         if isinstance(left, Kron) and id(left) not in self.names and _matrices(left):
-            a, b = left.args
+            a, b = left.args  # (an identity factor multiplies by nothing: kron(A', I) C' is A' across C's blocks)
             m3 = f"{self.atom(right)}.reshape({self.dim(a.shape[1])}, {self.dim(b.shape[1])}, -1)"
-            return (f"({self.atom(a)} @ ({self.atom(b)} @ {m3}).reshape({self.dim(a.shape[1])}, -1))"
-                    f".reshape({self.dim(a.shape[0])} * {self.dim(b.shape[0])}, -1)")
+            y = m3 if isinstance(b, Identity) else f"({self.atom(b)} @ {m3})"
+            y = f"{y}.reshape({self.dim(a.shape[1])}, -1)"
+            y = y if isinstance(a, Identity) else f"({self.atom(a)} @ {y})"
+            return f"{y}.reshape({self.dim(a.shape[0])} * {self.dim(b.shape[0])}, -1)"
         if isinstance(right, Kron) and id(right) not in self.names and _matrices(right):
             a, b = right.args
             m3 = f"{self.atom(left)}.reshape(-1, {self.dim(a.shape[0])}, {self.dim(b.shape[0])})"
-            return f"({self._transposed(a)} @ ({m3} @ {self.atom(b)})).reshape(-1, {self.dim(a.shape[1])} * {self.dim(b.shape[1])})"
+            y = m3 if isinstance(b, Identity) else f"({m3} @ {self.atom(b)})"
+            y = y if isinstance(a, Identity) else f"({self._transposed(a)} @ {y})"
+            return f"{y}.reshape(-1, {self.dim(a.shape[1])} * {self.dim(b.shape[1])})"
         # diag(v) times a matrix, and outer products, are broadcast products (vectors are 1-D)
         if isinstance(left, Diag):
             v = self.atom(left.arg)
