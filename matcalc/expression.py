@@ -5,9 +5,11 @@ from .core import build as B
 from .core.errors import MatcalcError
 from .core.nodes import SCALAR, Expr, Var
 from .core.records import replace
+from .core.reductions import refused_as_typed
 from .language.declarations import declarations_of, parse_declarations
 from .language.reader import read
 from .numerics.evaluate import check_values, evaluate
+from .outputs.printing import to_latex_compact, to_text_compact
 
 
 def numpy_shape(shape) -> tuple:
@@ -98,12 +100,16 @@ class Expression:
         return tuple(sorted(self.node.free))
 
     def __str__(self) -> str:
+        if refused_as_typed(self.node):  # (log(S) of an spd S, read from a where name: written with one)
+            return to_text_compact(self.node, self.variables)
         return str(self.node)
 
     def __repr__(self) -> str:
-        return f"Expression({str(self.node)!r}, shape={self.shape})"
+        return f"Expression({str(self)!r}, shape={self.shape})"
 
     def latex(self) -> str:
+        if refused_as_typed(self.node):
+            return to_latex_compact(self.node, self.variables)
         return self.node.latex()
 
     def _repr_latex_(self) -> str:

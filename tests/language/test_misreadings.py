@@ -1574,6 +1574,12 @@ def test_the_answer_of_an_entrywise_function_named_as_the_advice_says_reads_back
     assert matcalc.parse(r.latex(), where=r.where).node is r.node
 
 
+def test_an_expression_read_from_such_a_where_name_prints_with_one_and_reads_back():
+    e = matcalc.parse("tr(P) where P = log(S)", where="S: matrix(n,n) spd")
+    assert str(e) == "tr(P) where P = log(S)"
+    assert matcalc.parse(str(e), where="S: matrix(n,n) spd").node is e.node
+
+
 def test_the_advice_names_no_part_with_a_declared_name():
     with pytest.raises(MatrixFunctionError) as e:
         matcalc.parse("det(exp(X))", where="P: matrix(n,n); Q: matrix(n,n)")
