@@ -600,8 +600,9 @@ def _spd_advice(ctx, f, spd: list) -> str:
     power = f", or {arg if f.args[1].op in ('var', 'paren') else '(' + arg + ')'} .^ (1/2)" if fn == "sqrt" else ""
     return (f"{ctx.src(f)}: {declared}, and of an spd matrix papers mean the matrix {what}, which matcalc does "
             f"not have (its {fn} acts entry by entry); for the entrywise {fn} (of each entry) name it with where: "
-            f"... where {name} = {ctx.src(f)}{power}; a distance or cost matrix (a kernel's exp(-D / s)) is not spd "
-            f"(its diagonal is 0): declare it symmetric")
+            f"... where {name} = {ctx.src(f)}{power}" + ("; a distance or cost matrix (a kernel's exp(-D / s)) is not "
+                                                         "spd (its diagonal is 0): declare it symmetric"
+                                                         if fn in ("exp", "sqrt") else ""))
 
 
 #: what a determinant reaches through to the matrix it is of: det(2 exp(X)') is 2^n det(exp(X))
