@@ -791,6 +791,17 @@ def _occurrences(roots: list, norms_once: bool = False) -> dict:
     return {n: occ.get(id(n), 0) for n in order}
 
 
+def _bind_name(kind: str, taken) -> str:
+    """A name for a part of this kind: its usual letters first, then any other letter of its case that
+    is free, then one numbered (Z_1, Z_2, ...) of a letter nothing else is named by."""
+    spare = "ZYXWVUHGFEDCBAKLJO" if kind == "matrix" else "zyxwvhgfedbjo"
+    name = next((c for c in _BIND_NAMES[kind] + spare if c not in taken), None)
+    if name is None:
+        first = spare[0]
+        name = next(f"{first}_{i}" for i in range(1, 10_000) if f"{first}_{i}" not in taken)
+    return name
+
+
 def _bind_var(name: str, node: Expr) -> Expr:
     kind = "scalar" if node.shape == SCALAR else "vector" if node.shape[1] == 1 else "matrix"
     return B.var(name, node.shape, ("symmetric",) if B.is_symmetric(node) and kind == "matrix" else ())
@@ -847,7 +858,7 @@ def _named_greedily(e, limit: int, taken, given, scalars_in_definitions: bool, l
             binds.append((name, node))
     for node in refused_as_typed_all(bodies):  # named always: written out, the reader refuses them
         kind = "scalar" if node.shape == SCALAR else "vector" if node.shape[1] == 1 else "matrix"
-        name = next((c for c in _BIND_NAMES[kind] if c not in taken), None)
+        name = _bind_name(kind, taken)
         if name is None:
             break
         taken.add(name)
@@ -901,7 +912,7 @@ def _named_greedily(e, limit: int, taken, given, scalars_in_definitions: bool, l
             break
         node = best[1]
         kind = "scalar" if node.shape == SCALAR else "vector" if node.shape[1] == 1 else "matrix"
-        name = next((c for c in _BIND_NAMES[kind] if c not in taken), None)
+        name = _bind_name(kind, taken)
         if name is None:
             break
         taken.add(name)

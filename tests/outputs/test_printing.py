@@ -330,3 +330,15 @@ def test_a_deep_answer_names_as_many_shared_subexpressions_as_shorten_it():
     r = matcalc.hessian(f"y' {inner}", "x", where="; ".join(f"A{i}: matrix(n,n)" for i in range(1, 11)) + "; x, y: vector(n)")
     text = str(r)
     assert len(text) < 20_000 and text.count(" = ") > 3
+
+
+def test_names_for_shared_parts_do_not_run_out_after_the_usual_letters():
+    # seven matrix and eight vector letters: the Hessian of a 32-step RNN in W printed 603,000 characters
+    h = "h"
+    for i in range(1, 13):
+        h = f"tanh(W {h} + U x{i})"
+    r = matcalc.hessian(f"||V {h} - y||^2", "W", where="W: matrix(h,h); U: matrix(h,d); V: matrix(c,h); h: vector(h); "
+                        "y: vector(c); " + "; ".join(f"x{i}: vector(d)" for i in range(1, 13)))
+    text = str(r)
+    assert text.count(" = ") > 15
+    assert matcalc.parse(text, where=r.where).node is r.node
