@@ -37,6 +37,7 @@ class Emitter(DenseMaps):
         self.flipped: dict = {}  # id(node) -> its transpose, computed instead
         self.keep: list = []
         self.plans: dict = {}
+        self.splits: dict = {}   # (ids of a chain's factors) -> its split in the plan of a chain holding it
         self.known: set = set()
         self.lu_bases: set = set()  # id(M): det(M) and an inverse of M (or M') are both needed
         self.lu_names: dict = {}    # id(M) -> the temporary holding (det(M), inv(M))
@@ -426,6 +427,11 @@ class Emitter(DenseMaps):
             return got
         chain = list(e.args)
         n = len(chain)
+        k = self.splits.get(tuple(map(id, chain)))
+        if k is not None:  # (a sub-chain of a chain planned before: its split in that plan)
+            got = self.plans[id(e)] = (_chain_node(chain[:k + 1]), _chain_node(chain[k + 1:]))
+            self.keep.extend(got)
+            return got
         dims = [_size(chain[0].shape[0])] + [_size(f.shape[1]) for f in chain]
         best = {}
         for i in range(n):
@@ -452,6 +458,15 @@ class Emitter(DenseMaps):
                     if cand is None or c[:2] < cand[:2]:
                         cand = c
                 best[(i, j)] = cand
+        # the splits of the sub-chains the best order multiplies, kept: each is planned when its code is
+        # written, and planning it anew from its own factors made a chain of L factors cost L^4
+        todo = [(0, n - 1)]
+        while todo:
+            i, j = todo.pop()
+            if j - i >= 2:
+                k = best[(i, j)][2]
+                self.splits[tuple(map(id, chain[i:j + 1]))] = k - i  # (where the sub-chain splits, from its start)
+                todo += [(i, k), (k + 1, j)]
         k = best[(0, n - 1)][2]
         got = (_chain_node(chain[:k + 1]), _chain_node(chain[k + 1:]))
         self.plans[id(e)] = got
