@@ -214,6 +214,23 @@ def refused_as_typed(e: Expr) -> list:
     return list(found.values())
 
 
+def entrywise_matrix_factors(e: Expr) -> list:
+    """The entrywise log, exp, sqrt (and log1p, expm1) of a general square matrix that e multiplies as
+    a matrix (exp(t A) x0, x' exp(A) y): read entry by entry, as the language says, where a paper may
+    mean the matrix function. Not refused (kernels exp(-D) alpha mean the entrywise one); the command
+    line says so in a note."""
+    out: dict = {}
+    for n in e.walk():
+        if type(n) is not Mul:
+            continue
+        for f in n.split()[2]:
+            g = f.arg if type(f) is Transpose else f
+            if type(g) is Func and g.name in MATRIX_FUNCTION_NAMES and _square_matrix(g.arg) \
+                    and not _diagonal_valued(g.arg) and _spd_leaves(g.arg) is not True:
+                out[id(g)] = g
+    return sorted(out.values(), key=lambda g: g.key)
+
+
 def _square_matrix(e: Expr) -> bool:
     return e.shape != SCALAR and e.shape[0] == e.shape[1] and e.shape[0] != 1
 

@@ -510,3 +510,15 @@ def test_steps_after_the_generated_code_of_several_variables_are_comments(cli):
     code, out, _ = cli("x'x + y'y", "--wrt", "x,y", "--steps", "--format", "numpy")
     assert code == 0 and "# steps:" in out and "# by y:" in out
     compile(out, "generated", "exec")  # (still a module: every step line is a comment)
+
+
+def test_an_entrywise_exponential_multiplied_as_a_matrix_is_said_on_stderr():
+    # exp(t A) x0 (a linear ODE's solution in a paper) is read entrywise, as the language says, and was silently
+    proc = run_cli("exp(-t*A)*x0", "--wrt", "t", "--where", "A: matrix(n,n); x0: vector(n); t: scalar")
+    assert proc.returncode == 0
+    assert "exp(-t A) is taken entry by entry" in proc.stderr and "matrix exponential" in proc.stderr
+
+
+def test_no_entrywise_note_where_no_function_of_a_matrix_is_multiplied():
+    proc = run_cli("x' A x + sum(exp(A))", "--wrt", "x")
+    assert proc.returncode == 0 and "entry by entry" not in proc.stderr
