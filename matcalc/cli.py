@@ -170,7 +170,9 @@ def run(args) -> int:
     # parsed once; the derivative takes the Expression. A gradient or Hessian needs a scalar
     # function: undeclared names are read to make it one where they can (theta' Sigma theta)
     f = _engine(".api").read_for_question(text, args.where, want_scalar=not (args.jacobian or args.differential))
-    _note_entrywise_matrix_factors(f)
+    entrywise = _engine(".report").entrywise_note(f)
+    if entrywise:  # (exp(t A) x0: never silently the entrywise function where a paper may mean the matrix one)
+        print(f"matcalc: note: {entrywise}", file=sys.stderr)
     if "," in wrt:
         return _run_several(args, f, [w.strip() for w in wrt.split(",")])
     if args.hessian:
@@ -277,20 +279,6 @@ def _latex_label(r, label: str) -> str:
     if "Kronecker" in label:
         return label[0] + r" \text{ (Kronecker form, } \operatorname{vec}\text{)}"
     return r.latex_label()
-
-
-def _note_entrywise_matrix_factors(f) -> None:
-    """exp(t A) x0: the entrywise exponential of a square matrix, multiplied as a matrix, is what the
-    text says, but a paper may mean the matrix exponential, which matcalc does not have; said on
-    stderr, never silently (the reader refuses it only where it cannot be meant entrywise)."""
-    from .core.reductions import entrywise_matrix_factors
-    from .outputs.printing import to_text
-    parts = entrywise_matrix_factors(f.node)
-    if parts:
-        shown = ", ".join(to_text(p) for p in parts[:3])
-        print(f"matcalc: note: {shown} {'is' if len(parts) == 1 else 'are'} taken entry by entry, as matcalc's "
-              f"functions are, and multiplied as a matrix; if the matrix function (the matrix exponential of a linear "
-              f"ODE, exp(t A) x0) is meant, matcalc does not have it", file=sys.stderr)
 
 
 def _lines(r):

@@ -17,7 +17,8 @@ A request is a JSON object; every field but `expr` may be left out:
                                       it, and the rows the page shows
 
 The answer is the command line's JSON (`matcalc.report`) plus `function` (the expression as
-read, text and LaTeX), `note` where `auto` chose a Jacobian, and what was asked for. An error
+read, text and LaTeX), `note` where `auto` chose a Jacobian or the formula multiplies an entrywise function of
+a square matrix (exp(t A) x0), and what was asked for. An error
 is HTTP 400 with `{"error": class name, "message", "line", "column", "field"}`: line and column
 (1-based, in code points) where the library reports a position, and `field` the request field
 they point into ("expr" or "where"). Nothing here evaluates user text: the text goes to the
@@ -34,7 +35,7 @@ from ..expression import parse
 from ..language.declarations import KINDS as DECLARED_KINDS
 from ..language.declarations import PROPS
 from ..language.parser import MAX_LENGTH
-from ..report import expression_json, result_json
+from ..report import entrywise_note, expression_json, result_json
 from .mathml import add_mathml, available, to_mathml
 
 KINDS = ("auto", "gradient", "jacobian", "hessian", "hvp", "differential")
@@ -112,6 +113,8 @@ def derive(request) -> dict:
             shape = " x ".join(map(str, f.shape))
             note = (f"f is not a scalar (its shape is {shape}), so this is its Jacobian, not a gradient; "
                     f"f was read as {f.reading}")
+    entrywise = entrywise_note(f)
+    note = f"{note}; {entrywise}" if note and entrywise else note or entrywise
     r = _compute(f, target, kind, req["layout"])
     report = r.check() if req["check"] else None
     out = result_json(r, report, steps=req["steps"])

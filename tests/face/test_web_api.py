@@ -68,6 +68,12 @@ def test_auto_kind_of_a_vector_function_is_its_jacobian_and_says_so():
     assert "not a scalar" in body["note"]
 
 
+def test_an_entrywise_exponential_multiplied_as_a_matrix_is_noted_as_the_command_line_notes_it():
+    body = ok({"expr": "x0' exp(t A) x0", "wrt": "t", "where": "A: matrix(n,n); x0: vector(n); t: scalar"})
+    assert "exp(t A) is taken entry by entry" in body["note"]
+    assert "note" not in ok({"expr": "x' A x", "wrt": "x"})
+
+
 def test_one_variable_is_taken_when_wrt_is_left_out():
     assert ok({"expr": "log(det(X))"})["text"] == str(matcalc.grad("log(det(X))", "X"))
 
