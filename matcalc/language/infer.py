@@ -701,10 +701,19 @@ class Ctx(DimSpace, NameRules):
                 raise Clash(inverse_transposed_advice(self.src(base), what), sorted(base.dep))
             whitened = (f"; whitened inside a norm, ||{self.src(base)}^{what} v||^2 is the quadratic form "
                         f"v' {self.src(base)}^-1 v" if what.replace(" ", "").strip("(){}") in ("-1/2", "-0.5") else "")
+            inner = base
+            while inner.op == "paren":
+                inner = _typed_children(inner.args)[0]
+            if inner.op == "diag" and self.is_col(_typed_children(inner.args)[0]):  # diag(d)^(-1/2): diag(d .^ (-1/2))
+                v = self.src(_typed_children(inner.args)[0])
+                entrywise = (f"of a diagonal matrix it is the power of its diagonal: write diag({v} .^ {what}) "
+                             f"(diag({v}) .^ {what} would raise its zeros off the diagonal too)")
+            else:
+                entrywise = (f"a declared diagonal spd matrix takes any power; if the entrywise power, a different "
+                             f"function, is meant, write {self.src(base)} .^ {what}")
             msg = (f"{self.src(base)}^{what}: {self.src(base)} is {self.show(base)}, and a matrix power needs an "
                    f"integer exponent: fractional and symbolic matrix powers (a square root) are not supported "
-                   f"(if the entrywise power, a different function, is meant, write {self.src(base)} .^ {what})"
-                   f"{whitened}")
+                   f"({entrywise}){whitened}")
             raise Clash(msg, sorted(base.dep))
         r, c = base.shape
         self.unify(r, c, lambda: self.clash(

@@ -72,8 +72,10 @@ def _powered(syn: Syn, ctx: Ctx, names: list) -> dict:
                                      f"matrices, where it is the transpose: write {last}'", ctx.text, n.b[0].start)
                 raise ParseError(f"{last}^{what}: {last} looks like a matrix, and matrix powers take integer exponents "
                                  f"({last}^2, {last}^-1); fractional and symbolic powers of a matrix are not "
-                                 f"supported. For the entrywise power write {last} .^ {what}; if {last} stands for "
-                                 f"a number, declare it (where='{last}: scalar')", ctx.text, n.b[0].start)
+                                 f"supported, but of a diagonal one with positive entries they are: for a degree "
+                                 f"or scaling matrix declare it (where='{last}: matrix(n,n) diagonal spd'). For the "
+                                 f"entrywise power write {last} .^ {what}; if {last} stands for a number, declare it "
+                                 f"(where='{last}: scalar')", ctx.text, n.b[0].start)
         stack.extend(syn_children(n))
     ctx.iterates = iterates or {}
     return out

@@ -413,6 +413,19 @@ def test_non_integer_matrix_power_suggests_an_elementwise_power_that_parses(text
     assert matcalc.parse(suggestion, where="X: matrix(n,n)").shape == ("n", "n")
 
 
+def test_a_fractional_power_of_diag_of_a_vector_suggests_the_power_of_the_vector():
+    # diag(d)^(-1/2) (a normalized graph Laplacian) was told to write diag(d) .^ (-1/2): inf off the diagonal
+    with pytest.raises(ShapeError, match=r"write diag\(d \.\^ \(-1/2\)\)"):
+        matcalc.parse("x' diag(d)^(-1/2) W diag(d)^(-1/2) x")
+    assert matcalc.parse("x' diag(d .^ (-1/2)) W diag(d .^ (-1/2)) x") is not None
+
+
+def test_a_fractional_power_of_a_matrix_looking_name_says_a_diagonal_spd_one_takes_it():
+    with pytest.raises(ParseError, match=r"declare it \(where='D: matrix\(n,n\) diagonal spd'\)"):
+        matcalc.parse("tr(D^(-1/2) W D^(-1/2))")
+    assert matcalc.parse("tr(D^(-1/2) W D^(-1/2))", where="D: matrix(n,n) diagonal spd; W: matrix(n,n)") is not None
+
+
 def test_scalar_to_a_fractional_power_is_fine():
     assert matcalc.parse("s^0.5", where="s: scalar").shape == ()
 
