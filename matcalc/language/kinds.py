@@ -67,6 +67,10 @@ def _powered(syn: Syn, ctx: Ctx, names: list) -> dict:
                 what = ctx.text[e.start:e.end]
                 if inverse_transposed(what):
                     raise ParseError(inverse_transposed_advice(last, what), ctx.text, n.b[0].start)
+                if what.strip("{}() ") == "t":  # A^t A: a transpose in some texts, a power by t in others
+                    raise ParseError(f"'^t' has two readings: a transpose (write {last}' or {last}^T) or a power by a "
+                                     f"scalar t, which a matrix does not take (matrix powers are integers)", ctx.text,
+                                     n.b[0].start)
                 if what.strip("{}() ") == "H":  # F^H, F^{H}: the Hermitian transpose of complex texts
                     raise ParseError(f"{last}^H is the conjugate (Hermitian) transpose; matcalc works with real "
                                      f"matrices, where it is the transpose: write {last}'", ctx.text, n.b[0].start)

@@ -44,7 +44,12 @@ _SUBSCRIPT_LETTERS = {"ₐ": "a", "ₑ": "e", "ₒ": "o", "ₓ": "x", "ₕ": "h"
 _SUBSCRIPTS = {**_SUBSCRIPT_DIGITS, **_SUBSCRIPT_LETTERS}
 #: accents PDFs paste as combining characters after the letter: x̄ is x_bar, x̂ x_hat (a name)
 _ACCENTS = {"\u0304": "bar", "\u0305": "bar", "\u0302": "hat", "\u0303": "tilde", "\u0307": "dot"}
-_SUPERSCRIPTS = set(_SUPERSCRIPT_DIGITS) | {"⁻", "ᵀ"}
+#: superscript (modifier) letters, a power by the letter's name: of e any (eˣ, eᴬ), of anything else those that
+#: name exponents (Aⁿ, xᵖ), not indices (xⁱ, the i-th x); ᵀ is the transpose, and ᴴ is not among them
+_SUPERSCRIPT_LETTERS = dict(zip("ᵃᵇᶜᵈᵉᶠᵍʰⁱʲᵏˡᵐⁿᵒᵖʳˢᵗᵘᵛʷˣʸᶻᴬᴮᴰᴱᴳᴵᴶᴷᴸᴹᴺᴼᴾᴿᵁᵂ",
+                                "abcdefghijklmnoprstuvwxyzABDEGIJKLMNOPRUW"))
+_EXPONENT_LETTERS = frozenset("ᵏᵐⁿᵖʳᵗ")  # (ᵗ: as ^t, whose two readings, a transpose or a power, are refused)
+_SUPERSCRIPTS = set(_SUPERSCRIPT_DIGITS) | {"⁻", "ᵀ"} | set(_SUPERSCRIPT_LETTERS)
 _KRON = "⊗"
 _KNOWN = set(GREEK_LETTERS) | set(SYMBOLS) | _SUPERSCRIPTS | set(_SUBSCRIPTS) | set(_ACCENTS) | {_ROOT, _KRON}
 #: what may stand before a summation sign Σ(...) at the start of a term: an operator, an opening
@@ -110,14 +115,17 @@ def unicode_to_plain(text: str, declared: frozenset = frozenset()) -> Translatio
     `declared`: the names of the declarations (Σ declared is the matrix Sigma, never a summation sign)."""
     pieces = []  # (plain text, start, end in the source)
     i, n = 0, len(text)
+    # (superscript letters are powers or indices, but in x ∈ ℝⁿˣⁿ a dimension pasted into the formula, refused as such)
+    supers = _SUPERSCRIPTS if "ℝ" not in text and "∈" not in text else _SUPERSCRIPTS - set(_SUPERSCRIPT_LETTERS)
     while i < n:
         ch = text[i]
-        if ch in _SUPERSCRIPTS:
+        if ch in supers:
             j = i
-            while j < n and text[j] in _SUPERSCRIPTS:
+            while j < n and text[j] in supers:
                 j += 1
-            pieces.extend(_superscripts(text, i, j))
-            i = j
+            sup = _superscripts(text, i, j)
+            pieces.extend(sup)
+            i = max(j, sup[-1][2])  # (⁻½ takes the fraction after the run too)
         elif ch in _SUBSCRIPTS:  # λ₁ is lambda_1, ‖β‖₁ the 1-norm, yᵢ is y_i
             j = i
             while j < n and text[j] in _SUBSCRIPTS:
@@ -227,6 +235,11 @@ def unicode_to_plain(text: str, declared: frozenset = frozenset()) -> Translatio
     return out
 
 
+def _after_e(text: str, i: int) -> bool:
+    """Is the superscript run at i written on Euler's number e (eˣ), not on a name ending in e?"""
+    return i >= 1 and text[i - 1] == "e" and (i == 1 or not (text[i - 2].isalnum() or text[i - 2] == "_"))
+
+
 def _superscripts(text: str, i: int, j: int) -> list:
     """The superscript run text[i:j] as pieces, one per group: `ᵀ` is a transpose, digits a power
     (`²` -> `^2`), `⁻` and digits a negative power (`⁻¹` -> `^-1`), `⁻ᵀ` the inverse transpose; so
@@ -248,12 +261,26 @@ def _superscripts(text: str, i: int, j: int) -> list:
                 out.append(("^-T", start, k + 1))
                 k += 1
                 continue
+        if k < j and text[k] in _SUPERSCRIPT_LETTERS and (_after_e(text, i) or text[k] in _EXPONENT_LETTERS):
+            # eᴬ, e⁻ˣ, Aⁿ: a power by that name (e^A, e^-x, A^n); xⁱ and xʲ, indices, stay refused
+            out.append(("^" + sign + _SUPERSCRIPT_LETTERS[text[k]], start, k + 1))
+            k += 1
+            continue
+        if k < j and text[k] in _SUPERSCRIPT_LETTERS:  # xⁱ, xʲ: the i-th x in a paper
+            c = text[k]
+            base = text[i - 1] if i and text[i - 1].isalnum() else "x"
+            raise ParseError(f"a superscript {c} reads as an index (the {_SUPERSCRIPT_LETTERS[c]}-th of a sample), which "
+                             f"matcalc does not have: name it with a subscript ({base}_{_SUPERSCRIPT_LETTERS[c]}), or for a "
+                             f"power write ^{_SUPERSCRIPT_LETTERS[c]}", text, k)
         digits = ""
         while k < j and text[k] in _SUPERSCRIPT_DIGITS:
             digits += _SUPERSCRIPT_DIGITS[text[k]]
             k += 1
+        if not digits and sign and j < len(text) and text[j] in _FRACTIONS and k == j:  # Σ⁻½: the power -1/2
+            out.append(("^(-" + SYMBOLS[text[j]] + ")", start, j + 1))
+            return out
         if not digits:
-            raise ParseError("a superscript minus needs a power after it (⁻¹, ⁻², ⁻ᵀ)", text, start)
+            raise ParseError("a superscript minus needs a power after it (⁻¹, ⁻², ⁻ᵀ, ⁻½)", text, start)
         out.append(("^" + sign + digits, start, k))
     return out
 

@@ -276,3 +276,17 @@ def test_a_bold_or_double_struck_one_is_the_vector_of_ones(text, reading):
 def test_nabla_with_a_unicode_subscript_advises_the_variable_in_plain_letters():
     with pytest.raises(matcalc.MatcalcError, match=r'grad\(f, "x"\)'):
         matcalc.parse("∇ₓ xᵀAx")
+
+
+@pytest.mark.parametrize("text, reading", [("eˣ", "exp(x)"), ("e⁻ˣ", "exp(-x)"), ("2ⁿ", "2^n"), ("x⁻½", "x^(-(1 / 2))")])
+def test_superscript_letters_and_a_negative_half_are_powers(text, reading):
+    # eˣ, e⁻ˣ and 2ⁿ were an unexpected character; x⁻½ was told that a superscript minus needs a power
+    assert matcalc.parse(text).reading == reading
+
+
+@pytest.mark.parametrize("text, message", [("eᴬ x", "the matrix exponential"), ("Σ⁻½ x", "integer exponents"),
+                                           ("Aⁿ x", "integer exponents"), ("xⁱ", r"reads as an index"),
+                                           ("Aᵗ A", "two readings: a transpose")])
+def test_superscript_powers_of_matrices_and_indices_are_refused_with_what_they_are(text, message):
+    with pytest.raises(matcalc.MatcalcError, match=message):
+        matcalc.parse(text)
