@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import importlib
 
-from .core.errors import (DeclarationError, EvaluationError, MatcalcError, NotSupportedError, ParseError, ShapeError,
-                          UnknownNameError)
+from .core.errors import (DeclarationError, EvaluationError, MatcalcError, MatcalcWarning, NotSupportedError, ParseError,
+                          ShapeError, UnknownNameError)
 from .core.errors import LimitError
 from .core.budget import limits
 
@@ -70,5 +70,5 @@ def check(obj, wrt=None, where=None, kind: str = "gradient", **kw):
     return __getattr__("_check")(obj, **kw)
 
 __all__ = ["parse", "from_sympy", "compile", "differential", "grad", "jacobian", "hessian", "hvp", "check", "CheckReport", "Expression", "MatcalcError", "ParseError", "ShapeError", "DeclarationError",
-           "UnknownNameError", "NotSupportedError", "EvaluationError", "LimitError", "limits"]
+           "UnknownNameError", "NotSupportedError", "EvaluationError", "LimitError", "MatcalcWarning", "limits"]
 __version__ = "0.1.0"

@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import functools
+import warnings
+from contextlib import contextmanager
+from contextvars import ContextVar
 from fractions import Fraction
 from functools import partial
 
@@ -11,7 +14,7 @@ from .core.budget import refuse_terms, request
 from .calculus.cost import derivative_work
 from .calculus.derive import (direction_for, find_variable, gradient_parts, is_diagonal_var, is_symmetric_var, shape_words,
                               jacobian_matrix, project)
-from .core.errors import MatcalcError, NotSupportedError, ShapeError
+from .core.errors import MatcalcError, MatcalcWarning, NotSupportedError, ShapeError
 from .core.nodes import SCALAR
 from .calculus.readoff import differential as _differential
 from .calculus.readoff import kronecker_of
@@ -25,6 +28,21 @@ from .numerics.sampling import variables
 from .results import (BlockHessianResult, BlockHvpResult, DifferentialResult, GradientResult, GradientsResult,
                       HessianResult, HvpResult, JacobianResult)
 from .calculus.simplify import simplify
+
+
+#: whether the questions give the reading's notes as a MatcalcWarning: the command line and the web API
+#: give them their own way and ask for none (a ContextVar: per thread, as the web server's requests run)
+_WARN_NOTES: ContextVar = ContextVar("matcalc_warn_notes", default=True)
+
+
+@contextmanager
+def notes_given_elsewhere():
+    """Within the block, the questions give no MatcalcWarning for the reading's notes (the caller says them)."""
+    token = _WARN_NOTES.set(False)
+    try:
+        yield
+    finally:
+        _WARN_NOTES.reset(token)
 
 
 def limited(kind: str):
@@ -81,6 +99,9 @@ def prepare(expr, wrt: str, where=None, order: int = 1, want_scalar: bool = Fals
         expr = str(expr)
     decls = parse_declarations(where)  # (read once: parse takes them as they are)
     f = read_for_question(expr, decls, want_scalar)
+    if _WARN_NOTES.get():
+        for note in f.notes:  # (exp(t A) x0: read entrywise, as the language says, but never silently)
+            warnings.warn(note, MatcalcWarning, stacklevel=4)
     if want_scalar and f.node.shape != SCALAR:
         undeclared = [part for part in f.inferred.split("; ") if part and part.split(":")[0] not in decls]
         read = f" (the undeclared names were read as {'; '.join(undeclared)}: declare those that stand for " \

@@ -5,11 +5,11 @@ from .core import build as B
 from .core.errors import MatcalcError
 from .core.nodes import SCALAR, Expr, Var
 from .core.records import replace
-from .core.reductions import refused_as_typed
+from .core.reductions import entrywise_matrix_factors, refused_as_typed
 from .language.declarations import declarations_of, parse_declarations
 from .language.reader import read
 from .numerics.evaluate import check_values, evaluate
-from .outputs.printing import to_latex_compact, to_text_compact
+from .outputs.printing import to_latex_compact, to_text, to_text_compact
 
 
 def numpy_shape(shape) -> tuple:
@@ -98,6 +98,19 @@ class Expression:
     @property
     def variables(self) -> tuple:
         return tuple(sorted(self.node.free))
+
+    @property
+    def notes(self) -> list:
+        """What the reading takes that a paper may mean otherwise, in words: an entrywise exp, log or
+        sqrt of a square matrix multiplied as a matrix (exp(t A) x0). The questions (grad, hessian, ...)
+        give these as a MatcalcWarning, the command line on standard error, the web API as its note."""
+        parts = entrywise_matrix_factors(self.node)
+        if not parts:
+            return []
+        shown = ", ".join(to_text(p) for p in parts[:3])
+        return [f"{shown} {'is' if len(parts) == 1 else 'are'} taken entry by entry, as matcalc's functions are, and "
+                f"multiplied as a matrix; if the matrix function (the matrix exponential of a linear ODE, exp(t A) x0) "
+                f"is meant, matcalc does not have it"]
 
     def __str__(self) -> str:
         if refused_as_typed(self.node):  # (log(S) of an spd S, read from a where name: written with one)

@@ -6,19 +6,9 @@ from .expression import Expression, numpy_shape
 
 
 def entrywise_note(f: Expression) -> str | None:
-    """exp(t A) x0: the note the command line and the web page give where the formula multiplies an
-    entrywise exp, log or sqrt of a general square matrix as a matrix. The language reads it entry by
-    entry, but a paper may mean the matrix function (a linear ODE's exp(t A) x0), which matcalc does not
-    have; the reader refuses it only where it cannot be meant entrywise (kernels: exp(-D) alpha)."""
-    from .core.reductions import entrywise_matrix_factors
-    from .outputs.printing import to_text
-    parts = entrywise_matrix_factors(f.node)
-    if not parts:
-        return None
-    shown = ", ".join(to_text(p) for p in parts[:3])
-    return (f"{shown} {'is' if len(parts) == 1 else 'are'} taken entry by entry, as matcalc's functions are, and "
-            f"multiplied as a matrix; if the matrix function (the matrix exponential of a linear ODE, exp(t A) x0) "
-            f"is meant, matcalc does not have it")
+    """The note the command line and the web page give on what the reading takes that a paper may mean
+    otherwise (Expression.notes: exp(t A) x0, an entrywise exponential multiplied as a matrix)."""
+    return "; ".join(f.notes) or None
 
 
 def expression_json(e: Expression) -> dict:

@@ -85,3 +85,9 @@ def _printable(s: str) -> str:
 class LimitError(MatcalcError):
     """A request that would exceed a work limit (time, expression nodes, terms, sample size); the message
     names the limit and how to raise it."""
+
+
+class MatcalcWarning(UserWarning):
+    """A reading the language prescribes where a paper may mean something else: an entrywise exp, log
+    or sqrt of a square matrix that the formula multiplies as a matrix (exp(t A) x0, which in a linear
+    ODE is the matrix exponential). The answer is right for the reading, which the warning names."""

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import functools
 
-from ..api import differential, grad, hessian, hvp, jacobian
+from ..api import differential, grad, hessian, hvp, jacobian, notes_given_elsewhere
 from ..core.errors import MatcalcError
 from ..core.functions import CALLS, FUNCTIONS
 from ..expression import parse
@@ -131,6 +131,11 @@ def derive(request) -> dict:
 
 
 def _compute(f, wrt, kind: str, layout: str):
+    with notes_given_elsewhere():  # (the answer's `note` says them)
+        return _question(f, wrt, kind, layout)
+
+
+def _question(f, wrt, kind: str, layout: str):
     if kind == "gradient":
         return grad(f, wrt)
     if kind == "jacobian":

@@ -425,3 +425,17 @@ def test_a_check_that_finds_no_input_says_what_went_wrong_at_them():
         matcalc.check(matcalc.grad("1e400 x'x", "x"))
     with pytest.raises(matcalc.MatcalcError, match="log of a non-positive number"):
         matcalc.check(matcalc.grad("log(-x'x)", "x"))
+
+
+def test_an_entrywise_exponential_multiplied_as_a_matrix_is_a_warning_naming_it():
+    # exp(t A) x0 (in a paper, a linear ODE's solution) is read entrywise, as the language says, and was silently
+    with pytest.warns(matcalc.MatcalcWarning, match=r"exp\(t A\) is taken entry by entry"):
+        matcalc.jacobian("exp(t A) x0", "t", where="A: matrix(n,n); x0: vector(n); t: scalar")
+    assert matcalc.parse("exp(t A) x0", where="A: matrix(n,n); x0: vector(n); t: scalar").notes
+
+
+@pytest.mark.filterwarnings("error")
+def test_no_warning_where_no_function_of_a_matrix_is_multiplied():
+    matcalc.grad("x' A x + sum(exp(A))", "x")
+    matcalc.grad("x' diag(exp(d)) x", "x")
+    assert matcalc.parse("x' A x").notes == []

@@ -68,6 +68,7 @@ def test_auto_kind_of_a_vector_function_is_its_jacobian_and_says_so():
     assert "not a scalar" in body["note"]
 
 
+@pytest.mark.filterwarnings("error")  # (the note says it; no MatcalcWarning besides)
 def test_an_entrywise_exponential_multiplied_as_a_matrix_is_noted_as_the_command_line_notes_it():
     body = ok({"expr": "x0' exp(t A) x0", "wrt": "t", "where": "A: matrix(n,n); x0: vector(n); t: scalar"})
     assert "exp(t A) is taken entry by entry" in body["note"]
