@@ -35,6 +35,11 @@ from .calculus.simplify import simplify
 _WARN_NOTES: ContextVar = ContextVar("matcalc_warn_notes", default=True)
 
 
+def give_notes_as_warnings(on: bool) -> None:
+    """For the rest of this context (a command-line run), give the reading's notes as warnings, or not."""
+    _WARN_NOTES.set(on)
+
+
 @contextmanager
 def notes_given_elsewhere():
     """Within the block, the questions give no MatcalcWarning for the reading's notes (the caller says them)."""

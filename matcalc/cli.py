@@ -173,7 +173,7 @@ def run(args) -> int:
     entrywise = _engine(".report").entrywise_note(f)
     if entrywise:  # (exp(t A) x0: never silently the entrywise function where a paper may mean the matrix one)
         print(f"matcalc: note: {entrywise}", file=sys.stderr)
-    _engine(".api")._WARN_NOTES.set(False)  # (said once, as the note above, not again as a warning)
+    _engine(".api").give_notes_as_warnings(False)  # (said once, as the note above, not again as a warning)
     if "," in wrt:
         return _run_several(args, f, [w.strip() for w in wrt.split(",")])
     if args.hessian:
