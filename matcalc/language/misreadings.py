@@ -451,6 +451,19 @@ _MATRIX_FUNCTION_WHAT = {"log": "logarithm", "exp": "exponential", "sqrt": "squa
 _MATRIX_FUNCTION_WORD = re.compile(r"\b(log|ln|exp|sqrt|log1p|expm1)\b")
 
 
+def _typed_nodes(root):
+    """Every typed node under root, parents before children, left to right; a `where` name's
+    definition is not entered (naming a part is how it is written on purpose)."""
+    stack = [root]
+    while stack:
+        t = stack.pop()
+        if not isinstance(t, T):
+            continue
+        yield t
+        if t.op != "ref":
+            stack.extend(reversed(_typed_children(t.args)))
+
+
 def refuse_matrix_function_of_trace_or_determinant(ctx, root) -> None:
     """tr(log(S)), tr(exp(X)), tr(rho log(rho)): an entrywise log, exp or square root of a square
     matrix reached by a trace through products, sums and transposes. matcalc's functions act entry by
@@ -466,11 +479,7 @@ def refuse_matrix_function_of_trace_or_determinant(ctx, root) -> None:
     text = ctx.text
     if not _MATRIX_FUNCTION_WORD.search(text) or ("tr" not in text and "det" not in text):
         return
-    stack = [root]
-    while stack:
-        t = stack.pop()
-        if not isinstance(t, T):
-            continue
+    for t in _typed_nodes(root):
         if t.op == "tr":
             f = _matrix_function_under(ctx, t.args[0])
             if f is not None:
@@ -479,7 +488,6 @@ def refuse_matrix_function_of_trace_or_determinant(ctx, root) -> None:
             f = _matrix_function_of_determinant(ctx, t.args[0])
             if f is not None:
                 raise MatrixFunctionError(_determinant_advice(ctx, t, f))
-        stack.extend(_typed_children(t.args) if t.op != "ref" else ())
 
 
 def refuse_matrix_function_of_spd(ctx, root) -> None:
@@ -489,22 +497,17 @@ def refuse_matrix_function_of_spd(ctx, root) -> None:
     diffusion exp(-t L)); entry by entry, log and sqrt are not even defined where an off-diagonal entry
     is negative, and exp(D) of a diagonal D has ones off the diagonal. Refused, with the where spelling of
     the entrywise function (and S .^ (1/2) for the square root, which the printers write so). A
-    diagonal matrix's functions are refuse_matrix_function_of_diagonal's.""" 
+    diagonal matrix's functions are refuse_matrix_function_of_diagonal's."""
     if not _MATRIX_FUNCTION_WORD.search(ctx.text) or not any(
             "spd" in d.props | d.relaxed for d in ctx.decls.values() if hasattr(d, "props")):
         return
-    stack = [root]
-    while stack:
-        t = stack.pop()
-        if not isinstance(t, T):
-            continue
+    for t in _typed_nodes(root):
         if t.op == "func" and canonical_name(t.args[0]) in MATRIX_FUNCTION_NAMES:
             a = t.args[1]
             spd = [n for n in _spd_names(ctx, a) if n != "I"]
             # (of a diagonal one: the diagonal rule's, which lets tr(log(D)) and sqrt(D) read)
             if spd and not (ctx.is_col(a) or ctx.is_row(a) or ctx.is_scalar(a) or _diagonal_valued(ctx, a)):
                 raise MatrixFunctionError(_spd_advice(ctx, t, spd))
-        stack.extend(reversed(_typed_children(t.args)) if t.op != "ref" else ())  # (the first as typed)
 
 
 def refuse_matrix_function_of_diagonal(ctx, root) -> None:
@@ -516,11 +519,8 @@ def refuse_matrix_function_of_diagonal(ctx, root) -> None:
     and beside a diagonal matrix in an entrywise product (exp(D) .* I, which the printers write)."""
     if not _MATRIX_FUNCTION_WORD.search(ctx.text):
         return
-    stack, exempt, chained = [root], set(), set()
-    while stack:
-        t = stack.pop()
-        if not isinstance(t, T):
-            continue
+    exempt, chained = set(), set()
+    for t in _typed_nodes(root):  # (parents first: a trace's or a .* chain's exemptions precede its functions)
         if t.op in ("tr", "diagpart"):
             _diagonal_read(ctx, _typed_children(t.args)[0], exempt)
         if _is_hadamard(t) and id(t) not in chained:
@@ -532,7 +532,6 @@ def refuse_matrix_function_of_diagonal(ctx, root) -> None:
             a = t.args[1]
             if not (ctx.is_col(a) or ctx.is_row(a) or ctx.is_scalar(a)) and _diagonal_valued(ctx, a):
                 raise MatrixFunctionError(_diagonal_advice(ctx, t))
-        stack.extend(reversed(_typed_children(t.args)) if t.op != "ref" else ())
 
 
 def _diagonal_read(ctx, t, out: set) -> None:
