@@ -12,9 +12,10 @@ from .core import build as B
 from .core.records import replace
 from .core.budget import refuse_terms, request
 from .calculus.cost import derivative_work
-from .calculus.derive import (direction_for, find_variable, gradient_parts, is_diagonal_var, is_symmetric_var, shape_words,
+from .calculus.derive import (direction_for, find_variable, gradient_parts, is_diagonal_var, is_symmetric_var,
                               jacobian_matrix, project)
 from .core.errors import MatcalcError, MatcalcWarning, NotSupportedError, ShapeError
+from .core.dims import shape_words
 from .core.nodes import SCALAR
 from .calculus.readoff import differential as _differential
 from .calculus.readoff import kronecker_of

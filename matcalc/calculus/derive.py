@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from ..core import build as B
 from ..core.errors import MatcalcError
+from ..core.dims import shape_words
 from ..core.nodes import SCALAR, Expr, Kron, Var
 from .readoff import differential, gradient_of, kronecker_of
 from .simplify import EXPANDED_SUM_LIMIT, TooWide, expand, simplify
@@ -89,15 +90,6 @@ def gradient_parts(f: Expr, x: Var) -> tuple:
     df = differential(f, {x.name: dx})
     g = simplify(gradient_of(df, dx))
     return df, dx, g
-
-
-def shape_words(shape) -> str:
-    r, c = shape
-    if c == 1:
-        return f"a vector of length {r}"
-    if r == 1:
-        return f"a row vector of length {c}"
-    return f"a matrix of size {r} x {c}"
 
 
 def jacobian_matrix(dF: Expr, dx: Var) -> Expr:

@@ -24,6 +24,19 @@ def dim_mul(a, b):
     return "*".join(([str(const)] if const != 1 else []) + syms)
 
 
+def shape_words(shape) -> str:
+    """A shape as messages say it: "a scalar", "a vector of length n", "a row vector of length n",
+    "a matrix of size m x n" (one phrase for the reader's, the evaluator's and the SymPy reader's errors)."""
+    r, c = shape
+    if (r, c) == SCALAR:
+        return "a scalar"
+    if c == 1:
+        return f"a vector of length {r}"
+    if r == 1:
+        return f"a row vector of length {c}"
+    return f"a matrix of size {r} x {c}"
+
+
 def fmt_shape(shape) -> str:
     r, c = shape
     if (r, c) == SCALAR:

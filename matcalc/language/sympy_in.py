@@ -31,7 +31,7 @@ from sympy.matrices.expressions.diagonal import DiagMatrix, DiagonalMatrix, Diag
 from sympy.matrices.expressions.matexpr import MatrixElement
 
 from ..core import build as B
-from ..core.dims import dim_mul
+from ..core.dims import dim_mul, shape_words
 from ..core.errors import DeclarationError, MatcalcError, NotSupportedError
 from ..core.nodes import SCALAR, Func, Mul, Ones
 from ..core.sympy_nodes import CommutationMatrix, LogSumExp, Unvec, Vec
@@ -121,20 +121,11 @@ class _Reader:
         old = self.variables.setdefault(name, v)
         if old is not v:
             if old.shape != col_shape:
-                raise MatcalcError(f"{name} appears with two shapes ({_kind(old.shape)} and {_kind(col_shape)}): "
+                raise MatcalcError(f"{name} appears with two shapes ({shape_words(old.shape)} and {shape_words(col_shape)}): "
                                    f"SymPy symbols of one name must have one shape")
             raise MatcalcError(f"{name} appears as two SymPy symbols (one positive, one not): give them the "
                                f"same assumptions")
         return B.transpose(v) if row else v
-
-
-def _kind(shape) -> str:
-    r, c = shape
-    if (r, c) == SCALAR:
-        return "a scalar"
-    if c == 1:
-        return f"a vector of length {r}"
-    return f"a {r} x {c} matrix"
 
 
 def _unknown(rd, e):
@@ -435,7 +426,7 @@ def _check_declarations(decls: dict, variables: dict) -> None:
             want, want_dims = "vector", tuple(k for k in want_dims if k != 1)
         if want != kind or any(a is not None and a != b for a, b in zip(want_dims, dims)):
             raise DeclarationError(f"{name} is declared {d.describe()}, but the SymPy expression has it as "
-                                   f"{_kind(v.shape)}")
+                                   f"{shape_words(v.shape)}")
 
 
 def read_sympy(e, decls: dict, props: dict) -> tuple:

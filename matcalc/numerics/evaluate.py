@@ -14,6 +14,7 @@ from ..core.lazy_numpy import np  # NumPy is imported on first use (core/lazy_nu
 
 from ..core.errors import EvaluationError
 from ..core import build as B
+from ..core.dims import shape_words
 from ..core.functions import FUNCTIONS, stable_form
 from ..core.reductions import partial_trace
 from ..language.declarations import check_value, norm_name
@@ -42,17 +43,6 @@ def _maybe_int(s):
     return int(s) if s.isdigit() else s
 
 
-def _desc(shape) -> str:
-    r, c = shape
-    if (r, c) == SCALAR:
-        return "a scalar"
-    if c == 1:
-        return f"a vector of length {r}"
-    if r == 1:
-        return f"a row vector of length {c}"
-    return f"a matrix of size {r} x {c}"
-
-
 def bind_dims(exprs, values: dict, skip=()) -> tuple:
     """Check the values of the variables of `exprs` against their shapes; fix the dimensions.
 
@@ -79,10 +69,10 @@ def bind_dims(exprs, values: dict, skip=()) -> tuple:
             continue
         name = node.name
         if name not in values:
-            raise EvaluationError(f"no value given for {name} ({_desc(node.shape)})")
+            raise EvaluationError(f"no value given for {name} ({shape_words(node.shape)})")
         v = values[name]
         if v is None:  # (np.asarray(None, dtype=float) is nan: it said 'contains NaN or infinity')
-            raise EvaluationError(f"the value of {name} is None: give a number or an array ({_desc(node.shape)})")
+            raise EvaluationError(f"the value of {name} is None: give a number or an array ({shape_words(node.shape)})")
         try:
             raw = np.asarray(v) if not isinstance(v, (str, bytes)) else None
         except (ValueError, TypeError):  # ragged nested lists
@@ -121,7 +111,7 @@ def bind_dims(exprs, values: dict, skip=()) -> tuple:
         for d, n in zip((r, c), core):
             if isinstance(d, int):
                 if d != n:
-                    raise EvaluationError(f"{name} should be {_desc(node.shape)}, but its value has shape {np.shape(v)}")
+                    raise EvaluationError(f"{name} should be {shape_words(node.shape)}, but its value has shape {np.shape(v)}")
             elif d in dims and dims[d] != n:
                 raise EvaluationError(f"{name} has size {n} where dimension {d} = {dims[d]} (from {origin[d]})")
             else:
