@@ -160,9 +160,8 @@ def constrained_gradient_parts(f: Expression, x) -> tuple:
 def differential(expr, wrt: str, where=None) -> DifferentialResult:
     """df as an expression in dX (the direction is named d<wrt>)."""
     wrt = variable_name(wrt)  # a LaTeX name (\Sigma, \mathbf{x}) names the variable it decorates
-    if several(wrt) is not None:
-        raise MatcalcError("differential takes one variable; grad(f, [names...]).differential is df in "
-                           "all their directions at once")
+    wrt = _one_name(wrt, "differential takes one variable; grad(f, [names...]).differential is df in all their "
+                         "directions at once")
     f, x = prepare(expr, wrt, where)
     dx = direction_for(x, f.node.free)
     df = simplify(_differential(f.node, {x.name: dx}))
@@ -193,9 +192,8 @@ def jacobian(expr, wrt: str, where=None, layout: str = "numerator") -> JacobianR
     wrt = variable_name(wrt)  # a LaTeX name (\Sigma, \mathbf{x}) names the variable it decorates
     if layout not in ("numerator", "denominator"):
         raise MatcalcError(f"layout must be 'numerator' or 'denominator', not {layout!r}")
-    if several(wrt) is not None:
-        raise MatcalcError("a Jacobian takes one variable at a time: jacobian(F, name); several variables "
-                           "are for grad, hessian, hvp and compile of a scalar function")
+    wrt = _one_name(wrt, "a Jacobian takes one variable at a time: jacobian(F, name); several variables are for "
+                         "grad, hessian, hvp and compile of a scalar function")
     f, x = prepare(expr, wrt, where)
     dx = direction_for(x, f.node.free)
     dF = simplify(_differential(f.node, {x.name: dx}))
@@ -449,6 +447,17 @@ def several(wrt, distinct: bool = True) -> tuple | None:
     if twice and distinct:
         raise MatcalcError(f"the variable {twice[0]!r} is named twice")
     return names
+
+
+def _one_name(wrt, several_refused: str):
+    """The variable of a question that takes one: a name, or a list of one name (["X"], as grad and
+    hessian take); a list of several is refused with `several_refused`."""
+    names = several(wrt)
+    if names is None:
+        return wrt
+    if len(names) > 1:
+        raise MatcalcError(several_refused)
+    return variable_name(names[0])
 
 
 def _function(expr, where) -> Expression:

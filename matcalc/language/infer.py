@@ -197,6 +197,8 @@ class Ctx(DimSpace, NameRules):
         notes = []
         for t in operands:
             for run, parts in self.split_runs.items():
+                if any(p in self.decls or p in self.bindings for p in parts):
+                    continue  # x'Ax with A declared: the product is meant, and the clash is the sizes' own
                 if (t.start <= run[0] and run[1] <= t.end) or (run[0] <= t.start and t.end <= run[1]):
                     word = self.text[run[0]:run[1]]
                     sub = f"write {parts[0]}_{''.join(parts[1:])} or " if word.isalpha() and len(parts[0]) == 1 \

@@ -439,3 +439,16 @@ def test_no_warning_where_no_function_of_a_matrix_is_multiplied():
     matcalc.grad("x' A x + sum(exp(A))", "x")
     matcalc.grad("x' diag(exp(d)) x", "x")
     assert matcalc.parse("x' A x").notes == []
+
+
+@pytest.mark.parametrize("question, text", [("differential", "tr(A X)^2"), ("jacobian", "A X")])
+def test_a_list_of_one_name_is_that_name_for_the_one_variable_questions(question, text):
+    # grad and hessian take ["X"]; differential and jacobian refused it as "several variables"
+    fn = getattr(matcalc, question)
+    assert str(fn(text, ["X"])) == str(fn(text, "X"))
+
+
+@pytest.mark.parametrize("question", ["differential", "jacobian"])
+def test_a_list_of_two_names_is_refused_by_the_one_variable_questions(question):
+    with pytest.raises(matcalc.MatcalcError, match="one variable"):
+        getattr(matcalc, question)("A X + X B", ["X", "A"])

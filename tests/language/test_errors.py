@@ -828,6 +828,16 @@ def test_a_clash_inside_a_word_read_as_a_product_names_the_word_first(text, word
     assert str(info.value).startswith(f"'{word}' is read as the product")
 
 
+@pytest.mark.parametrize("text, where", [("x'Ax", "A: matrix(n,m)"), ("||Ax - b||^2", "A: matrix(m,n); b: vector(n)"),
+                                         ("tr(AB)", "A: matrix(m,n); B: matrix(m,n)")])
+def test_a_size_clash_in_a_run_of_declared_names_is_the_sizes_not_a_name(text, where):
+    # it led with "'Ax' is read as the product A x; to use it as one name, declare it", and declaring
+    # Ax as asked gave the gradient of x' Ax, a vector named Ax
+    with pytest.raises(matcalc.ShapeError) as info:
+        matcalc.parse(text, where=where)
+    assert str(info.value).startswith("cannot ") and "one name" not in str(info.value)
+
+
 @pytest.mark.parametrize("text", ["E[x]", "E[x'A x]", "Var[x]"])
 def test_an_expectation_in_brackets_says_so_not_indexing(text):
     with pytest.raises(matcalc.ParseError, match=re.escape("E[...] (an expectation, Var, Cov) is not in the language")):
