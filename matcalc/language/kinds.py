@@ -287,8 +287,7 @@ def typecheck(syn: Syn, text: str, decls: dict, want_scalar: bool = False, sprea
         note = (f"\n(no reading of the undeclared names fits after {attempts} tries; declare their kinds "
                 f"with where=...)") if exhausted else ""
         if first_error and _PRODUCT_DIM.search(first_error):
-            note += ("\n(a size that is a product, as kron and vec make, is not solved for its factors: declare "
-                     "the names' sizes, e.g. where='X: matrix(n,n); A: matrix(m,m)')")
+            note += "\n" + _product_size_advice(first_error, names, decls)
         raise ShapeError((first_error or "cannot infer the shapes of this expression; declare the kinds "
                           "(where=...)") + note)
     # among readings of the same cost, the one with fewer implicit broadcasts (a scalar added to every
@@ -356,6 +355,26 @@ def _clash_past_the_spread(syn, text, decls, powered, iterates, first_spread):
     except MatcalcError:  # (another kind of error: the spread's own message stays the one reported)
         return None
     return None
+
+
+#: in a clash message: a vector of a size that is no product ("x' (a row vector of length k)", "x is a vector
+#: of length 12"), and a size that is one ("a matrix of size m*n x m*n", "a vector of length m*n")
+_PLAIN_VECTOR = re.compile(r"\b([A-Za-z]\w*)'? (?:\(a |is a )(?:row )?vector of length ([\w]+)\b(?!\*)")
+_PRODUCT_SIZE = re.compile(r"\b(\w+\*\w+(?:\*\w+)*)")
+
+
+def _product_size_advice(message: str, names: list, decls: dict) -> str:
+    """What to declare where a size that kron, vec or unvec makes (m*n) meets one that is no product:
+    the vector of the clash declared with the product as its size (x: vector(m*n)), where the clash
+    names one; else the formula's own names, each to be declared with its sizes."""
+    head = "(a size that is a product, as kron, vec and unvec make, is not solved for its factors: "
+    vec = _PLAIN_VECTOR.search(message)
+    product = _PRODUCT_SIZE.search(message)
+    if vec and product and not _PRODUCT_DIM.search(vec.group(2)) and "_" not in product.group(1):
+        return head + f"declare the size as the product, where='{vec.group(1)}: vector({product.group(1)})')"
+    listed = [n for n in list(decls) + list(names) if n in message] or list(names) or list(decls)
+    return head + (f"declare the sizes of {', '.join(dict.fromkeys(listed))} so that the products meet; a "
+                   f"declared size may itself be a product, as in where='x: vector(m*n)')")
 
 
 def _clash_past_the_first(clashes: list):

@@ -682,6 +682,21 @@ def test_a_clash_of_product_sizes_says_to_declare_the_factors_sizes(text):
     assert "is not solved for its factors" in msg and "where=" in msg
 
 
+@pytest.mark.parametrize("text, where", [
+    ("unvec(x, m, n)", "x: vector(k)"),
+    ("\\mathbf{x}^\\top (A \\otimes B) \\mathbf{x}", "A: matrix(m,m); B: matrix(n,n); x: vector(k)")])
+def test_a_vector_against_a_product_size_is_told_to_declare_the_product_and_that_reads(text, where):
+    # the advice was an example with an X and an A the formula did not have
+    msg = str(error(ShapeError, text, where=where))
+    assert "where='x: vector(m*n)'" in msg
+    matcalc.parse(text, where=where.replace("x: vector(k)", "x: vector(m*n)"))
+
+
+def test_a_clash_of_two_product_sizes_names_the_formulas_own_names():
+    msg = str(error(ShapeError, "vec(X)' kron(A, B) vec(X)"))
+    assert "declare the sizes of X, A, B" in msg
+
+
 def test_dividing_by_a_name_that_looks_like_a_matrix_offers_the_scalar_declaration():
     """e^(-t/A): A read as a matrix cannot divide; the fix is to declare it a scalar."""
     assert "where='A: scalar'" in str(error(ShapeError, "e^(-t/A)"))
