@@ -120,10 +120,11 @@ class NameRules:
             if len(out) > 1 and body in _WORDS:
                 called = self.text[start + len(text):].lstrip().startswith("(")
                 hint = SUGGEST.get(body) if called else None  # norm(...): what to write instead
-                raise ParseError(f"'{text}' would be read as the product {' '.join(out)}; " + (
-                                 f"{hint}" if hint else f"to use it as one name, declare it with its kind (where='{text}: "
-                                 f"scalar', or vector(n), matrix(m,n)), or put spaces between the letters"),
-                                 self.text, start)
+                if hint:  # (said as norm(x) alone is: a function matcalc does not have, not letters)
+                    raise ParseError(f"unknown function '{text}' ({hint})", self.text, start)
+                raise ParseError(f"'{text}' would be read as the product {' '.join(out)}; to use it as one name, "
+                                 f"declare it with its kind (where='{text}: scalar', or vector(n), matrix(m,n)), or put "
+                                 f"spaces between the letters", self.text, start)
             if len(out) > 1 and sum(ch.isupper() for ch in body) >= 2 and not sub and not rest \
                     and not any(self.known(p) for p in out) and self._paren_typed_after(start + len(text)):
                 # LSE(x), MSE(W x - y), KL(x), GELU(x): an acronym called as a function, not L S E x
@@ -340,8 +341,11 @@ class NameRules:
         arg = self.text[a.b[0].start:a.b[0].end]
         rest = self.text[b.start:b.end]
         joint = f" {op} " if op else " "
+        # log sigma(w'x): papers' log-sigmoid, which the second refusal (sigma(...)) would only then name
+        logistic = f"; for the logistic function, {f}(sigmoid{rest})" if arg.strip() == "sigma" and not op \
+            and rest.startswith("(") and "sigma" not in self.decls and "sigma" not in self.bindings else ""
         raise ParseError(f"'{self.text[a.start:b.end]}' has two readings: {f}({arg}{joint}{rest}) or "
-                         f"{f}({arg}){joint}{rest}; write the parentheses", self.text, a.start)
+                         f"{f}({arg}){joint}{rest}; write the parentheses{logistic}", self.text, a.start)
 
 
 #: Greek letters papers use as names of functions (a feature map phi(x), an activation psi(W x), the

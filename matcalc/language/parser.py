@@ -794,6 +794,11 @@ def parse_syntax(text: str) -> Syn:
                              f" for {written}", text, pos) from None
         if prev in all_names() and (tok.type == "$END" or str(tok) not in "("):
             raise ParseError(f"the function {prev} needs an operand: write {prev}(...)", text, pos) from None
+        if tok.type != "$END" and str(tok) == "{" and not before.endswith(("^", "_")):
+            # {x}^{T}{A}{x}: LaTeX's grouping braces in plain text, where they follow only ^ and _
+            raise ParseError("braces group only an exponent or a subscript (x^{T}, W_{1}) in plain text: group with "
+                             "parentheses, or give the formula as LaTeX with its backslashes (\\mathbf{x}^{T} A "
+                             "\\mathbf{x})", text, pos) from None
         exp = _expected_words(_drop_comma(e.expected, text, pos))
         raise ParseError(msg + ("; " + exp if exp else ""), text, pos) from None
     except RecursionError:

@@ -697,6 +697,21 @@ def test_a_clash_of_two_product_sizes_names_the_formulas_own_names():
     assert "declare the sizes of X, A, B" in msg
 
 
+@pytest.mark.parametrize("text", ["log sigma(w'x)", "log σ(wᵀx)"])
+def test_a_function_of_sigma_without_parentheses_offers_the_log_sigmoid(text):
+    # it gave two readings, neither the logistic one, and following either met a second refusal
+    msg = str(error(matcalc.ParseError, text))
+    assert "log(sigmoid(w'x))" in msg
+    matcalc.parse("log(sigmoid(w'x))")
+
+
+@pytest.mark.parametrize("text", ["{x}^{T}{A}{x}", "x^{T}{A}x"])
+def test_braces_around_an_operand_in_plain_text_say_where_braces_group(text):
+    # it was a bare "unexpected '{'"; x^{T} reads, and so does the LaTeX with its backslashes
+    assert "braces group only an exponent or a subscript" in str(error(matcalc.ParseError, text))
+    matcalc.parse("\\mathbf{x}^{T} A \\mathbf{x}")
+
+
 def test_dividing_by_a_name_that_looks_like_a_matrix_offers_the_scalar_declaration():
     """e^(-t/A): A read as a matrix cannot divide; the fix is to declare it a scalar."""
     assert "where='A: scalar'" in str(error(ShapeError, "e^(-t/A)"))
