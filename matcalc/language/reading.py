@@ -17,10 +17,15 @@ def _num(t, text) -> str:
 def _operand(ctx, u) -> str:
     """The reading of u as an operand: in parentheses unless it is an atom."""
     s = explicit(ctx, u)
-    if u.op in _ATOMS or (u.op == "num" and u.args[0] >= 0 and u.args[0].denominator == 1) or (
+    if u.op in _ATOMS or _ones_of_one(u) or (u.op == "num" and u.args[0] >= 0 and u.args[0].denominator == 1) or (
             u.op in ("transpose", "matpow")):
         return s
     return f"({s})"
+
+
+def _ones_of_one(t) -> bool:
+    """Is t vector(1) or matrix(1), 1 times a ones of open size (how \\mathbf{1} is read)?"""
+    return t.op == "smul" and t.args[0].op == "num" and t.args[0].args[0] == 1 and t.args[1].op == "ones"
 
 
 def explicit(ctx, t) -> str:
@@ -67,6 +72,8 @@ def explicit(ctx, t) -> str:
             if i <= last and i < len(seq) - 1:
                 acc = f"({acc})"  # left to right: (1 / 2) x
         return acc
+    if _ones_of_one(t):  # vector(1), LaTeX's \\mathbf{1}: ones(m), not (1 ones(m))
+        return explicit(ctx, a[1])
     if k in ("smul", "matmul"):
         return f"{_operand(ctx, a[0])} {'* ' if a[1].op == 'num' else ''}{_operand(ctx, a[1])}"
     if k in ("div", "hadamard", "ediv"):

@@ -863,3 +863,11 @@ def test_two_readings_of_latex_quote_the_latex_as_typed():
 def test_a_log_of_a_scalars_bars_is_its_absolute_value_beside_a_matrix_determinant(latex, reading):
     # both logged bars were taken as determinants at once, and the 1 x 1 one then refused the whole reading
     assert matcalc.parse(latex).reading == reading
+
+
+@pytest.mark.parametrize("text, reading", [(r"\mathbf{1}^\top x", "ones(n)' x"),
+                                           (r"\mathbf{1}^\top \exp(A\mathbf{x})", "ones(m)' exp(A x)")])
+def test_an_open_sized_vector_of_ones_reads_as_ones_not_one_times_ones(text, reading):
+    # the reading said (1 ones(n))' x
+    e = matcalc.parse(text)
+    assert e.reading == reading and matcalc.parse(reading).node is e.node
