@@ -881,6 +881,10 @@ def func(name: str, x: Expr) -> Expr:
         return x
     if spec.positive and _positive_size(x):  # abs(1 / dim(n)) = 1 / dim(n), sign(dim(n)) = 1
         return x if spec.positive == "u" else ONE
+    if spec.parity and isinstance(x, Mul) and isinstance(x.args[0], Num) and x.args[0].value < 0:
+        # sin(-u) = -sin(u), cos(-u) = cos(u): the sign comes out, so that sign(x) - sign(-x) is 2 sign(x)
+        inner = func(name, scale(-x.args[0].value, split_coeff(x)[1]))
+        return neg(inner) if spec.parity == "odd" else inner
     if name == "exp" and isinstance(x, (Add, Mul)):
         return _exp_of_logs(x) or Func._make((name, x), x.shape)
     return Func._make((name, x), x.shape)

@@ -65,6 +65,7 @@ class FunctionSpec:
     domain_message: str = ""
     sympy: str | None = None            # definition in u, for a SymPy-derived derivative
     positive: str = ""                  # f(u) where u > 0 is known: "u" (abs(n) = n for a size n) or "1"
+    parity: str = ""                    # "odd" (f(-u) = -f(u): sin, tanh, sign) or "even" (f(-u) = f(u): cos, abs)
 
     @property
     def latex_name(self) -> str:
@@ -142,22 +143,22 @@ register(FunctionSpec(
     domain=lambda v: ~(v > 0), domain_message="log of a non-positive number"))
 register(FunctionSpec(
     "sin", numpy_function("sin"), lambda u, B: B.func("cos", u), r"\sin", _code("_np.sin"), "_math.sin",
-    exact=_exact_zero_to(0)))
+    exact=_exact_zero_to(0), parity="odd"))
 register(FunctionSpec(
     "cos", numpy_function("cos"), lambda u, B: B.neg(B.func("sin", u)), r"\cos", _code("_np.cos"), "_math.cos",
-    exact=_exact_zero_to(1)))
+    exact=_exact_zero_to(1), parity="even"))
 register(FunctionSpec(
     "tan", numpy_function("tan"), lambda u, B: B.add(B.ONE, B.power(B.func("tan", u), 2)), r"\tan", _code("_np.tan"),
-    exact=_exact_zero_to(0)))
+    exact=_exact_zero_to(0), parity="odd"))
 register(FunctionSpec(
     "tanh", numpy_function("tanh"), lambda u, B: B.sub(B.ONE, B.power(B.func("tanh", u), 2)), r"\tanh", _code("_np.tanh"),
-    "_math.tanh", exact=_exact_zero_to(0)))
+    "_math.tanh", exact=_exact_zero_to(0), parity="odd"))
 register(FunctionSpec(
     "sinh", numpy_function("sinh"), lambda u, B: B.func("cosh", u), r"\sinh", _code("_np.sinh"),
-    exact=_exact_zero_to(0)))  # (no math.sinh for floats: it raises OverflowError past 710, NumPy gives inf)
+    exact=_exact_zero_to(0), parity="odd"))  # (no math.sinh for floats: it raises OverflowError past 710, NumPy gives inf)
 register(FunctionSpec(
     "cosh", numpy_function("cosh"), lambda u, B: B.func("sinh", u), r"\cosh", _code("_np.cosh"),
-    exact=_exact_zero_to(1)))
+    exact=_exact_zero_to(1), parity="even"))
 register(FunctionSpec(
     "sigmoid", _sigmoid,
     lambda u, B: _emul(B, B.func("sigmoid", u), B.sub(B.ONE, B.func("sigmoid", u))), r"\operatorname{\sigma}",
@@ -167,10 +168,10 @@ register(FunctionSpec(
     "sqrt", numpy_function("sqrt"), code=_code("_np.sqrt"), rewrite="sqrt"))  # written as a half power
 register(FunctionSpec(
     "abs", numpy_function("abs"), lambda u, B: B.func("sign", u), code=_code("_np.abs"), float_code="abs",
-    exact=lambda x: abs(x), idempotent=True, positive="u"))
+    exact=lambda x: abs(x), idempotent=True, positive="u", parity="even"))
 register(FunctionSpec(
     "sign", numpy_function("sign"), lambda u, B: B.zeros(u.shape), r"\operatorname{sign}", _code("_np.sign"),
-    exact=lambda x: Fraction((x > 0) - (x < 0)), idempotent=True, positive="1"))
+    exact=lambda x: Fraction((x > 0) - (x < 0)), idempotent=True, positive="1", parity="odd"))
 register(FunctionSpec(
     "softplus", _softplus, lambda u, B: B.func("sigmoid", u), r"\operatorname{softplus}",
     _code("_softplus", "jax.nn.softplus", "_torch.nn.functional.softplus")))
@@ -192,14 +193,14 @@ register(FunctionSpec(
 register(FunctionSpec(
     "arcsin", numpy_function("arcsin"), lambda u, B: B.power(B.sub(B.ONE, B.power(u, 2)), B.num(Fraction(-1, 2))), r"\arcsin",
     _code("_np.arcsin"), exact=_exact_zero_to(0),
-    domain=lambda v: ~(np.abs(v) <= 1), domain_message="arcsin of a number outside [-1, 1]"))
+    domain=lambda v: ~(np.abs(v) <= 1), domain_message="arcsin of a number outside [-1, 1]", parity="odd"))
 register(FunctionSpec(
     "arccos", numpy_function("arccos"), lambda u, B: B.neg(B.power(B.sub(B.ONE, B.power(u, 2)), B.num(Fraction(-1, 2)))),
     r"\arccos", _code("_np.arccos"),
     domain=lambda v: ~(np.abs(v) <= 1), domain_message="arccos of a number outside [-1, 1]"))
 register(FunctionSpec(
     "arctan", numpy_function("arctan"), lambda u, B: B.power(B.add(B.ONE, B.power(u, 2)), -1), r"\arctan", _code("_np.arctan"),
-    exact=_exact_zero_to(0)))
+    exact=_exact_zero_to(0), parity="odd"))
 
 # ---------------------------------------------------------------- stable forms of compositions
 @record

@@ -729,3 +729,40 @@ def test_an_entrywise_product_read_off_through_vec_merges_into_a_product_without
     full = dense @ np.diag(vals["E"].reshape(-1, order="F")) @ dense_r
     assert np.allclose(_value(e, vals), full)
     assert np.allclose(full, want(**vals))
+
+
+ODD = ["sin", "tan", "tanh", "sinh", "sign", "arcsin", "arctan"]
+EVEN = ["cos", "cosh", "abs"]
+
+
+@pytest.mark.parametrize("name", ODD)
+def test_an_odd_function_of_a_negated_argument_is_the_negated_function(name):
+    x = B.var("x", (n, 1))
+    assert B.func(name, B.scale(-2, x)) is B.neg(B.func(name, B.scale(2, x)))
+
+
+@pytest.mark.parametrize("name", EVEN)
+def test_an_even_function_of_a_negated_argument_drops_the_sign(name):
+    x = B.var("x", (n, 1))
+    assert B.func(name, B.neg(x)) is B.func(name, x)
+
+
+@pytest.mark.parametrize("name", ODD + EVEN)
+def test_the_parity_of_a_function_holds_numerically(name):
+    # the registry's parity is a claim about numpy's function: f(-u) = -f(u) or f(u) at every u
+    from matcalc.core.functions import FUNCTIONS
+    spec = FUNCTIONS[name]
+    u = np.linspace(-0.9, 0.9, 37)
+    sign = -1 if spec.parity == "odd" else 1
+    assert np.allclose(spec.numpy(-u), sign * spec.numpy(u))
+
+
+def test_functions_without_a_parity_keep_the_sign_of_their_argument():
+    x = B.var("x", (n, 1))
+    for name in ("exp", "sigmoid", "relu", "softplus"):
+        assert B.func(name, B.neg(x)).arg is B.neg(x)
+
+
+def test_a_difference_of_an_odd_function_at_u_and_minus_u_collects():
+    # the gradient of ||x||_1 + ||-x||_1 was sign(x) - sign(-x)
+    assert str(matcalc.grad("||x||_1 + ||-x||_1", "x")) == "2 sign(x)"
