@@ -14,7 +14,7 @@ import sys
 from .core.lazy_numpy import np  # NumPy is imported on first use (core/lazy_numpy.py)
 
 from .calculus.linear_map import LinearMap, resolve
-from .calculus.simplify import simplify
+from .calculus.simplify import oriented_jointly, simplify
 from .core import build as B
 from .core.budget import request
 from .core.errors import LimitError, MatcalcError
@@ -25,7 +25,7 @@ from .expression import Expression, declarations_of, numpy_shape
 from .numerics.evaluate import check_values, evaluate
 from .numerics.linear_maps import dense_linear_map
 from .numerics.sampling import variables
-from .outputs.printing import (_ordered, common_subexpressions, compact_binds, latex_name, to_latex, to_latex_compact,
+from .outputs.printing import (_ordered, common_subexpressions, named_size, compact_binds, latex_name, to_latex, to_latex_compact,
                                to_text, to_text_compact)
 
 
@@ -529,9 +529,16 @@ class SeveralResult(Result):
         result (every printed form asks for them: lines, where_line, str, LaTeX, the report)."""
         memo = self.__dict__.get("_joint_memo")
         if memo is None:
-            bodies, binds = common_subexpressions(self._bodies(), limit=8, taken=self._taken(),
-                                                  scalars_in_definitions=True)
-            memo = self.__dict__["_joint_memo"] = (bodies, _ordered(binds))
+            bodies = self._bodies()
+            named = common_subexpressions(bodies, limit=8, taken=self._taken(), scalars_in_definitions=True)
+            oriented = oriented_jointly(bodies)
+            if any(a is not b for a, b in zip(oriented, bodies)):
+                # x - mu in one block and mu - x in another: written one way, their shared parts are
+                # named once (where it is shorter in all)
+                other = common_subexpressions(oriented, limit=8, taken=self._taken(), scalars_in_definitions=True)
+                if named_size(other) < named_size(named):
+                    named = other
+            memo = self.__dict__["_joint_memo"] = (named[0], _ordered(named[1]))
         return memo
 
     @_printing

@@ -122,7 +122,14 @@ def _unsplit(e: Expr) -> Expr:
     """e with each difference that it writes both ways written one way, the other copy as its
     negation: (x - m) (m - x)' is -(x - m) (x - m)'. The way kept is the one that reads better
     (_orientation_key), and so is its transpose."""
-    order = [a for a in e.walk() if isinstance(a, Add)]
+    return unsplit_jointly([e])[0]
+
+
+def unsplit_jointly(es: list) -> list:
+    """_unsplit over several expressions printed together (the blocks of one Hessian): a difference
+    one writes x - mu and another mu - x is written one way in all, so that the parts they share are
+    one node and are named once."""
+    order = list(dict.fromkeys(a for e in es for a in e.walk() if isinstance(a, Add)))
     sums = set(order)
     swap: dict = {}
     decided: set = set()
@@ -139,8 +146,28 @@ def _unsplit(e: Expr) -> Expr:
             if d in sums:
                 swap[d] = B.scale(-1, k)
     if not swap:
-        return e
-    return B.transform(e, lambda n: swap.get(n, n))
+        return list(es)
+    return [B.transform(e, lambda n: swap.get(n, n)) for e in es]
+
+
+def oriented_jointly(es: list) -> list:
+    """The expressions printed together (the blocks of one Hessian) with each difference written one
+    way in all of them (unsplit_jointly), block by block where that is no longer and flattens no
+    sum: -(x - z) as a term of a sum would join it as z - x, a sum of three terms for c p - p; a
+    minus sign is then given to a sum factor where that costs nothing and turns no sum the other
+    way ((t - 2 a) p' for -(2 a - t) p')."""
+    turned = unsplit_jointly(es)
+    if all(a is b for a, b in zip(turned, es)):
+        return list(es)
+    out = []
+    for e, t in zip(es, turned):
+        if t is not e and _widest_sum(t) > _widest_sum(e):
+            t = simplify(t)  # (a sum flattened into its parent: simplified again, it is factored back)
+        absorbed = absorb_signs(t)
+        if absorbed is not t and text_size(absorbed) <= text_size(t):
+            t = absorbed
+        out.append(e if t is e or text_size(t) > text_size(e) or _widest_sum(t) > _widest_sum(e) else t)
+    return out
 
 
 def absorb_signs(e: Expr) -> Expr:

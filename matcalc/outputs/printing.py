@@ -829,12 +829,12 @@ def common_subexpressions(e, limit: int = 16, taken=(), given=(), scalars_in_def
     if not tied:  # (no round had a larger candidate saving as much: the other way is the same)
         return first
     second, _ = _named_greedily(e, limit, taken, given, scalars_in_definitions, larger_on_ties=True)
-    if second[1] != first[1] and _named_size(second) < _named_size(first):
+    if second[1] != first[1] and named_size(second) < named_size(first):
         return second
     return first
 
 
-def _named_size(named: tuple) -> int:
+def named_size(named: tuple) -> int:
     """The tokens of bodies and definitions (tree_size), each definition with its name and '='."""
     bodies, binds = named
     bodies = bodies if isinstance(bodies, list) else [bodies]

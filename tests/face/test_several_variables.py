@@ -409,3 +409,13 @@ def test_block_hessian_lines_of_variables_of_two_shapes_read_back_under_its_wher
             v = v + v.T
         got = matcalc.parse(text, where=H.where).evaluate({**vals, direction: v})
         assert np.allclose(got, np.tensordot(blocks[(a, b)], v, axes=v.ndim))
+
+
+def test_a_block_hessian_writes_a_difference_one_way_in_all_blocks():
+    # H[x, x] wrote mu - x and H[s, x] x - mu, so their shared parts were named twice:
+    # a = exp(-c p' p / 2) and m = exp(-c t / 2) were one number, and t = -(x - mu)' p was p' p
+    r = matcalc.hessian("exp(-||x - mu||^2 / (2 s^2))", ["x", "s"], where="s: scalar")
+    text = str(r)
+    assert ("x - mu" in text) != ("mu - x" in text)
+    assert len(text) < 200
+    assert matcalc.check(r).ok
