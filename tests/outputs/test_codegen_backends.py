@@ -105,6 +105,11 @@ CASES = [
     ("hessian", "tr(S A S)", "S", "S: matrix(n,n) symmetric", {}),
     ("hessian", "x' A^7 x", "A", "", {}),                      # nested differentials of A^1 ... A^6
     ("hvp", "x' A^-6 x", "A", "", {}),                         # the same through A^-1
+    ("grad", "x'A^3 x", "x", "", {}),                          # A^k x as k products, A^k never formed
+    ("grad", "a'A^5 x + ||A^2 x - b||^2", "x", "", {}),
+    ("grad", "x'(A + B)^2 x + x'A^-2 x", "x", "", {}),
+    ("hvp", "x'A^3 x", "x", "", {}),
+    ("grad", "tr(X' diag(a) X) + diag(A X X')'a + diag(A^2)'a", "a", "X: matrix(n,p); A: matrix(n,n)", {}),  # diag(P Q) row by row
     ("hvp", "1/2 ||A x - b||^2", "x", "", {}),
     ("hvp", "tr(X' A X)", "X", "", {}),
 ]
@@ -632,3 +637,40 @@ def test_a_long_chains_sub_chains_take_their_split_from_its_plan():
     finally:
         E.Emitter.plan = real
     assert sum(n ** 3 for n in calls) < 30 * 24 ** 3  # (one DP per top-level chain, not one per sub-chain)
+
+
+@pytest.mark.parametrize("text", ["x'A^3 x", "a'A^5 x", "||A^2 x - b||^2", "x'(A + B)^2 x"])
+def test_a_matrix_power_applied_to_a_vector_is_never_formed(text):
+    # _np.linalg.matrix_power(A, 3) @ x: O(n^3) where k products with x are O(k n^2) (130x at n = 1000)
+    src = matcalc.grad(text, "x").numpy_source()
+    body = src.split("def f(")[1]
+    assert "matrix_power" not in body and "A @ A" not in body and "_t1 @ _t1" not in body
+
+
+def test_a_negative_power_used_twice_against_a_vector_is_solved_for_both():
+    body = matcalc.grad("x'A^-2 x", "x").numpy_source().split("def f(")[1]
+    assert "matrix_power" not in body and body.count("_solve_power") == 2
+
+
+@pytest.mark.parametrize("text, spec", [("tr(X' diag(a) X)", "ij,ij->i"), ("diag(A X)'a", "ij,ji->i")])
+def test_the_diagonal_of_a_product_is_taken_row_by_row(text, spec):
+    # _np.diagonal(X @ X.T): the n x n product for its n diagonal entries (29x at n = 500)
+    body = matcalc.grad(text, "a", where="X: matrix(n,p)" if "X'" in text else None).numpy_source().split("def f(")[1]
+    assert spec in body and "diagonal" not in body
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_vector_whose_length_is_not_the_product_of_the_given_sizes_is_refused_naming_both(backend):
+    f = matcalc.jacobian("unvec(v, m, n)", "v", where="v: vector(m*n)").to_numpy(backend=_backend(backend))
+    with pytest.raises(ValueError, match=r"argument v: its size 12 is not m\*n = 20"):
+        f(np.ones(12), m=5, n=4)
+    assert np.asarray(f(np.arange(12.0), m=3, n=4)).shape == (3, 4, 12)
+
+
+@pytest.mark.parametrize("n", [1, 2, 7, 120])
+def test_the_generated_inverse_is_the_inverse(n):
+    # (getri with its optimal workspace)
+    x = np.random.default_rng(n).standard_normal((n, n)) + 3 * np.eye(n)
+    g = matcalc.grad("logdet(X)", "X").to_numpy()
+    assert_close(g(x), np.linalg.inv(x).T, rtol=1e-10)
+

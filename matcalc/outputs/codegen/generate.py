@@ -109,6 +109,9 @@ def generate(outputs: list, params: list, backend: str = "numpy", name: str = "f
     sizes = _sizes_not_in_inputs(outputs, em.dims, {py_name(v.name) for v in params})
     for d, arg in sizes.items():  # (unvec(v, m, n) with v: vector(m*n): m and n are the caller's to give)
         em.dims[d] = f"_size({arg}, {arg!r})"
+    products = _products_of_given_sizes(params, used, sizes, em, be)
+    if products:  # (v of length 12 with m = 5, n = 4: a raw reshape error named neither)
+        lines += ["if CHECK_INPUTS:"] + [f"    {line}" for line in products]
     outputs = [Output(o.name, distribute(o.expr), o.how, o.dvar, o.like, o.sym, o.diag, o.layout,
                       o.project_values) for o in outputs]
     roots = []
@@ -292,6 +295,26 @@ def add_sizing_variables(vs: dict, exprs, context, extra=(), wrt=()) -> None:
         if isinstance(v, Var) and v.name not in vs and (parts & need) - have:
             vs[v.name] = v
             have |= parts
+
+
+def _products_of_given_sizes(params, used, sizes: dict, em: Emitter, be: Backend) -> list:
+    """Checks that an input whose length is a product of sizes given by keyword (v: vector(m*n), with m
+    and n given) has that length, each naming the argument and the sizes."""
+    out = []
+    for v in sorted(params, key=lambda v: v.name):
+        r, c = v.shape
+        if (r, c) == SCALAR:
+            continue
+        vector = r == 1 or c == 1
+        p = py_name(v.name)
+        arg = p if v.name in used else (f"_vector({fill(be.asarray, x=p, name=v.name)})" if vector
+                                        else fill(be.asarray, x=p, name=v.name))
+        for axis, d in enumerate((r, c)):
+            if "*" not in str(d) or not any(part in sizes for part in _dim_parts(d)):
+                continue
+            product = " * ".join(q if q.isdigit() else em.dims[q] for q in str(d).split("*"))
+            out.append(f"_check_size_product({v.name!r}, {arg}.shape[{0 if vector else axis}], {str(d)!r}, {product})")
+    return out
 
 
 def _sizes_not_in_inputs(outputs, known: dict, taken: set) -> dict:

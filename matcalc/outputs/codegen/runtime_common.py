@@ -55,3 +55,9 @@ def _size(x, name):
     if n != x or n < 0:
         raise ValueError(f"size {name}: expected a whole number, got {x!r}")
     return n
+
+
+def _check_size_product(name, got, spelled, want):
+    """An input whose length is a product of sizes given by keyword has that length; else refused naming both."""
+    if got != want:
+        raise ValueError(f"argument {name}: its size {got} is not {spelled} = {want} from the sizes given")

@@ -1,0 +1,69 @@
+"""Matrix powers in generated code: formed, or applied to a vector without being formed.
+
+A^k x is k products with the vector (O(k n^2)), never the n x n power (O(n^3)); A^-k x is k solves
+from one factorization. That holds where every use of the power is such a product (the uses are
+counted with the emitter's, `count_applied`); a power some other product needs is formed once.
+A mixin of `emitter.Emitter`, as `dense.DenseMaps` is.
+"""
+from __future__ import annotations
+
+from ...core.nodes import Expr, MatPow, Mul
+from .syntax import fill, is_simple, par
+
+#: the largest power applied to a vector as products with it (A^k x as k products); a larger one is formed
+MAX_APPLIED_POWER = 64
+
+
+class MatrixPowers:
+    """The matrix-power part of the emitter (mixed into `emitter.Emitter`)."""
+
+    def count_applied(self, order: list) -> None:
+        """For every matrix power, its uses as a factor beside a vector in the planned products (A^k x,
+        x' A^k): where that is every use, the power is never formed."""
+        for n in order:
+            if isinstance(n, Mul) and id(n) in self.plans:
+                left, right = self.plans[id(n)]
+                if isinstance(left, MatPow) and right.shape[1] == 1:
+                    self.applied[id(left)] = self.applied.get(id(left), 0) + 1
+                if isinstance(right, MatPow) and left.shape[0] == 1:
+                    self.applied[id(right)] = self.applied.get(id(right), 0) + 1
+
+    def _solves_power(self, p: MatPow) -> bool:
+        """A negative power of a matrix that only multiplies vectors: solved for, not formed."""
+        return id(p) not in self.names and (self.uses.get(id(p), 0) <= 1 or self._only_applied(p))
+
+    def _only_applied(self, p: MatPow) -> bool:
+        """Is every use of the power p (or of the transpose computed in its place) a product with a
+        vector, so that the power itself is never needed? (Not where its code exists already.)"""
+        t = self.flipped.get(id(p), p)
+        if id(p) in self.names or id(t) in self.names or abs(p.k) > MAX_APPLIED_POWER:
+            return False
+        return self.applied.get(id(t), 0) >= self.uses.get(id(t), 0) > 0
+
+    def apply_power(self, base: Expr, v: str, k: int, side: str) -> str:
+        """The code of base^k v (side "left") or v' base^k (side "right", v 1-D): k products with the
+        vector, the base computed once."""
+        b = self.atom(base)
+        if not is_simple(b):
+            b = self.assign(b)
+            self.names[id(base)] = b
+        for _ in range(k):
+            v = f"{b} @ {par(v)}" if side == "left" else f"{par(v)} @ {b}"
+        return v
+
+    def power_solve(self, a: str, b: str, k: int) -> str:
+        """The code of a^-k b: NumPy's from one LU factorization (_solve_power), the others' k solves."""
+        if self.b.name == "numpy":
+            return f"_solve_power({a}, {b}, {k})"
+        for _ in range(k):
+            b = fill(self.b.solve, a=a, b=b)
+        return b
+
+    def _c_MatPow(self, e):
+        if e.k < 0:
+            return fill(self.b.matrix_power, x=fill(self.b.inv, x=self.code(e.base)), k=-e.k)
+        if e.k == 2:
+            a = self.atom(e.base)
+            if is_simple(a):
+                return f"{a} @ {a}"
+        return fill(self.b.matrix_power, x=self.code(e.base), k=e.k)
