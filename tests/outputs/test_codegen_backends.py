@@ -474,6 +474,16 @@ def test_generated_numpy_code_refuses_what_is_no_array_of_real_numbers_naming_th
         g(value)
 
 
+@pytest.mark.parametrize("backend", ["jax", "torch"])
+@pytest.mark.parametrize("value", [np.array([1j, 2j, 0j]), None, np.array(["a", "b", "c"])])
+def test_generated_jax_and_torch_code_refuse_what_is_no_array_of_real_numbers_naming_the_argument(backend, value):
+    # complex values lost their imaginary part with only the library's warning; None and text gave
+    # the library's own TypeError
+    g = matcalc.grad("x'x", "x").to_numpy(backend=_backend(backend))
+    with pytest.raises(ValueError, match="argument x: expected an array of real numbers"):
+        g(value)
+
+
 def test_generated_numpy_code_refuses_a_complex_scalar_naming_it():
     g = matcalc.grad("s^2 x'x", "s", where="s: scalar").to_numpy()
     with pytest.raises(ValueError, match="argument s: .*complex values are not supported"):

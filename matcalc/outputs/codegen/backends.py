@@ -60,13 +60,13 @@ NUMPY = Backend(
 # jnp.einsum orders contractions itself (opt_einsum, decided once when traced under jit)
 JAX = replace(
     NUMPY, name="jax", runtime=("runtime_common.py", "runtime_jax.py"), inv="_np.linalg.inv({x})", det_inv="",
-    outer="{u}[:, None] * {v}", add_outer="", axpy_outer="", asarray="_float_array({x})",
+    outer="{u}[:, None] * {v}", add_outer="", axpy_outer="", asarray="_float_array({x}, {name!r})",
     einsum="_np.einsum({spec!r}, {ops})", einsum_path=False)
 
 # torch.einsum orders contractions by opt_einsum when it is installed; the path is given anyway
 TORCH = Backend(
     name="torch", runtime=("runtime_common.py", "runtime_torch.py"),
-    asarray="_torch.as_tensor({x}, dtype=_torch.float64)", T="{x}.T",
+    asarray="_real_tensor({x}, {name!r})", T="{x}.T",
     solve="_torch.linalg.solve({a}, {b})", inv="_torch.linalg.inv({x})", det="_torch.linalg.det({x})",
     slogdet="_torch.linalg.slogdet({x})[1]", trace="_torch.trace({x})",
     diagonal="_torch.diagonal({x})",

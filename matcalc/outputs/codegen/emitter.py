@@ -533,7 +533,7 @@ class Emitter(DenseMaps, MatrixPowers):
         """The code of a function's argument; one of sizes only (log(dim(n)), a Python int in the code)
         as an array where the backend's functions take no Python number (PyTorch)."""
         c = self.code(a)
-        return fill(self.b.asarray, x=c) if not self.b.functions_take_numbers and not a.free else c
+        return fill(self.b.asarray, x=c, name="size") if not self.b.functions_take_numbers and not a.free else c
 
     def _c_Trace(self, e):
         a = e.arg

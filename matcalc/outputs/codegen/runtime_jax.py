@@ -8,9 +8,19 @@ import jax
 import jax.numpy as _np
 
 
-def _float_array(x):
-    """x as a JAX array of a floating dtype: its own, or JAX's default float for integers."""
-    x = _np.asarray(x)
+def _float_array(x, name):
+    """x as a JAX array of a floating dtype: its own, or JAX's default float for integers. What is no
+    array of real numbers (complex values, whose imaginary part a float array drops with only a
+    warning; None; text) is refused naming the argument, as NumPy code refuses it (also under jit:
+    the dtype is known when tracing)."""
+    if x is None:
+        raise ValueError(f"argument {name}: expected an array of real numbers, got None")
+    try:
+        x = _np.asarray(x)
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"argument {name}: expected an array of real numbers ({e})") from None
+    if _np.iscomplexobj(x):
+        raise ValueError(f"argument {name}: expected an array of real numbers (complex values are not supported)")
     return x if _np.issubdtype(x.dtype, _np.floating) else x.astype(_np.result_type(float))
 
 

@@ -5,6 +5,21 @@ import torch as _torch
 _np = _torch
 
 
+def _real_tensor(x, name):
+    """x as a float64 tensor (shared with a float64 NumPy array or tensor, not copied). What is no
+    array of real numbers (complex values, whose imaginary part the cast drops with only a warning;
+    None; text) is refused naming the argument, as NumPy code refuses it."""
+    if x is None:
+        raise ValueError(f"argument {name}: expected an array of real numbers, got None")
+    try:
+        t = x if isinstance(x, _torch.Tensor) else _torch.as_tensor(x)
+    except (TypeError, ValueError, RuntimeError) as e:
+        raise ValueError(f"argument {name}: expected an array of real numbers ({e})") from None
+    if t.is_complex():
+        raise ValueError(f"argument {name}: expected an array of real numbers (complex values are not supported)")
+    return t.to(_torch.float64)
+
+
 def _softmax(u):
     return _torch.softmax(u, dim=0)
 
