@@ -684,3 +684,23 @@ def test_the_generated_inverse_is_the_inverse(n):
     g = matcalc.grad("logdet(X)", "X").to_numpy()
     assert_close(g(x), np.linalg.inv(x).T, rtol=1e-10)
 
+
+
+@pytest.mark.parametrize("at", [(0, 599), (599, 0), (300, 257), (255, 256), (5, 4)])
+def test_generated_numpy_code_finds_an_asymmetric_entry_of_a_declared_symmetric_matrix_anywhere(at):
+    # (the check goes by blocks of rows of the upper triangle: an entry in any block is found)
+    f = matcalc.grad("x' S x", "x", where="S: matrix(n,n) symmetric").to_numpy()
+    s = np.eye(600)
+    f(s, np.ones(600))
+    s[at] = 1e-3
+    with pytest.raises(ValueError, match="argument S: declared symmetric, but it is not"):
+        f(s, np.ones(600))
+
+
+def test_generated_numpy_code_says_a_declared_diagonal_matrix_is_not_diagonal():
+    # it said "declared symmetric, but it is not" for a diagonal declaration
+    f = matcalc.grad("x' D x", "x", where="D: matrix(n,n) diagonal").to_numpy()
+    d = np.diag([1.0, 2.0, 3.0])
+    d[0, 1] = 1.0
+    with pytest.raises(ValueError, match="argument D: declared diagonal, but an entry off the diagonal is not 0"):
+        f(d, np.ones(3))
