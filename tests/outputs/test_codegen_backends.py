@@ -704,3 +704,14 @@ def test_generated_numpy_code_says_a_declared_diagonal_matrix_is_not_diagonal():
     d[0, 1] = 1.0
     with pytest.raises(ValueError, match="argument D: declared diagonal, but an entry off the diagonal is not 0"):
         f(d, np.ones(3))
+
+
+@pytest.mark.parametrize("text, wrt", [("b'inv(A + x x')b", "x"), ("a'inv(M)b", "M")])
+def test_an_inverse_solved_for_twice_is_factored_once(text, wrt):
+    # np.linalg.solve twice factored the same matrix twice (2x at n = 400)
+    r = matcalc.grad(text, wrt)
+    body = r.numpy_source().split("def f(")[1]
+    assert body.count("_factored(") == 1 and body.count("_factored_solve(") == 2 and "linalg.solve" not in body
+    fn = r.to_numpy()
+    vals = _values(fn, r)
+    assert_close(fn(**vals), r.evaluate(_by_name(vals)), rtol=1e-9)

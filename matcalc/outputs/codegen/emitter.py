@@ -43,6 +43,7 @@ class Emitter(DenseMaps, MatrixPowers):
         self.known: set = set()
         self.lu_bases: set = set()  # id(M): det(M) and an inverse of M (or M') are both needed
         self.lu_names: dict = {}    # id(M) -> the temporary holding (det(M), inv(M))
+        self.factors: dict = {}     # id(M) -> the temporary holding M and its LU factorization (_factored)
 
     def temp(self) -> str:
         self.counter += 1
@@ -343,11 +344,15 @@ class Emitter(DenseMaps, MatrixPowers):
         if isinstance(left, Inverse) and self._solves(left, right):
             if self._spd(left.arg):
                 return f"_spd_solve({self.code(left.arg)}, {self.code(right)})"
+            if self._twice_solved(left):
+                return f"_factored_solve({self.factored(left.arg)}, {self.code(right)})"
             return fill(self.b.solve, a=self.code(left.arg), b=self.code(right))
         if isinstance(right, Inverse) and self._solves(right, left):
             m = right.arg
             if self._spd(m):  # (S' = S)
                 sol = f"_spd_solve({self.code(m)}, {self.vT(left)})"
+            elif self._twice_solved(right):
+                sol = f"_factored_solve({self.factored(m)}, {self.vT(left)}, True)"
             else:
                 mt = self.code(m.arg) if isinstance(m, Transpose) else fill(self.b.T, x=self.atom(m))
                 sol = fill(self.b.solve, a=mt, b=self.vT(left))
@@ -408,6 +413,18 @@ class Emitter(DenseMaps, MatrixPowers):
     def _spd(self, m: Expr) -> bool:
         """Is m a variable declared spd, solved by Cholesky (NumPy code)?"""
         return self.b.name == "numpy" and type(m) is Var and "spd" in m.props
+
+    def _twice_solved(self, inv: Inverse) -> bool:
+        """Is the inverse solved for twice (NumPy code): one factorization of its matrix serves both."""
+        return self.b.name == "numpy" and self.uses.get(id(inv), 0) == 2
+
+    def factored(self, m: Expr) -> str:
+        """The temporary holding m and its LU factorization, made once (_factored)."""
+        t = self.factors.get(id(m))
+        if t is None:
+            t = self.factors[id(m)] = self.assign(f"_factored({self.code(m)})")
+            self.keep.append(m)
+        return t
 
     def _solves(self, inv: Expr, other: Expr) -> bool:
         if id(inv) in self.names or self.shares_lu(inv.arg):

@@ -184,6 +184,22 @@ def _solve_power(a, b, k):
     return b
 
 
+def _factored(a):
+    """(a, its LU factorization or None): one factorization for several solves against a (x' M^-1 b's
+    gradient solves M for x and for b; each np.linalg.solve factored M again)."""
+    return a, _lu(a)
+
+
+def _factored_solve(f, b, transposed=False):
+    """a^-1 b (a'^-1 b with `transposed`) from _factored(a): LAPACK getrs on the shared factors, or
+    NumPy's solve where there are none (no SciPy; a singular a, refused as NumPy refuses it)."""
+    a, lu = f
+    if lu is None or b.dtype != _np.float64:
+        return _np.linalg.solve(a.T if transposed else a, b)
+    x, info = _lapack.dgetrs(lu[0], lu[1], b, trans=1 if transposed else 0)
+    return x
+
+
 def _lu(x):
     """(lu, piv) from LAPACK getrf, or None where NumPy is to do the work: no SciPy, not a
     non-empty float64 matrix, or exactly singular (or a bad argument)."""
