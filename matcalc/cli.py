@@ -6,6 +6,7 @@ Python traceback (set MATCALC_DEBUG=1 to see one for an internal error).
 from __future__ import annotations
 
 import argparse
+import contextvars
 import importlib
 import json
 import os
@@ -92,6 +93,13 @@ def _refuse_extra_arguments(parser: argparse.ArgumentParser, expr: str, extra: l
 
 
 def main(argv=None) -> int:
+    """The command line, run in a copy of the caller's context: what a run sets for itself (that the
+    reading's notes are said on standard error, not again as warnings) ends with it. Called in-process
+    (a test, a notebook), it had turned the Python API's warnings off for the rest of the process."""
+    return contextvars.copy_context().run(_main, argv)
+
+
+def _main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["serve"]:  # `matcalc serve [--port N] [--open]`: the local web page
         return _engine(".web.server").main(argv[1:])

@@ -8,6 +8,7 @@ from .core.records import replace
 from .core.reductions import entrywise_matrix_factors, refused_as_typed
 from .language.declarations import declarations_of, parse_declarations
 from .language.reader import read
+from .language.reading import LazyText
 from .numerics.evaluate import check_values, evaluate
 from .outputs.printing import to_latex_compact, to_text, to_text_compact
 
@@ -32,7 +33,7 @@ class Expression:
     `parse(str(e), where=e.where) == e`.
     """
 
-    __slots__ = ("node", "_where", "context", "written", "reading", "inferred", "open_identity")
+    __slots__ = ("node", "_where", "context", "written", "_reading", "_inferred", "open_identity")
 
     def __init__(self, node: Expr, where: str | None = None, context: tuple = (), written: Expr | None = None,
                  reading: str = "", inferred: str = "", open_identity=None):
@@ -42,12 +43,37 @@ class Expression:
         self._where = where
         self.context = context  # every variable the text named, even those that cancelled out
         #: how the text was read: every product spaced, every compound operand parenthesized
-        self.reading = reading or str(node)
+        self._reading = reading  # (a str, or a language.reading.LazyText made when first asked for)
         #: the kind and dimensions of every name of the text, declared or inferred (`mu: vector(n_x)`)
-        self.inferred = inferred
+        self._inferred = inferred
         # the formula as typed, before symmetric, diagonal or orthogonal variables were used
         # (X' = X): what a variant with one variable unconstrained is built from (`variant`)
         self.written = written if written is not None else node
+
+    def __getstate__(self):
+        """The slots, with the reading and its declarations as text (a LazyText holds the reader's state)."""
+        return (None, {k: getattr(self, k) for k in ("node", "_where", "context", "written", "reading", "inferred",
+                                                     "open_identity")})
+
+    def __setstate__(self, state):
+        for k, v in state[1].items():
+            object.__setattr__(self, {"reading": "_reading", "inferred": "_inferred"}.get(k, k), v)
+
+    @property
+    def reading(self) -> str:
+        """How the text was read: every product spaced, every compound operand parenthesized."""
+        r = self._reading
+        if not isinstance(r, str) or not r:
+            r = self._reading = str(r) or str(self.node)
+        return r
+
+    @property
+    def inferred(self) -> str:
+        """The kind and dimensions of every name of the text, declared or inferred (`mu: vector(n_x)`)."""
+        i = self._inferred
+        if not isinstance(i, str):
+            i = self._inferred = str(i)
+        return i
 
     def variant(self, name: str, props) -> "Expression":
         """The same formula with the variable `name` given the properties `props` (the others as
@@ -63,8 +89,8 @@ class Expression:
                 swap[v.name] = self._declared(v.name) or v
         node = B.substitute(self.written, swap)
         context = tuple(swap.get(v.name, v) for v in self.context)
-        return Expression(node, context=context, written=self.written, reading=self.reading,
-                          inferred=self.inferred, open_identity=self.open_identity)
+        return Expression(node, context=context, written=self.written, reading=self._reading,
+                          inferred=self._inferred, open_identity=self.open_identity)
 
     def _variables(self, written: bool = False) -> list:
         root = self.written if written else self.node
@@ -186,7 +212,7 @@ def parse(text: str, where=None, want_scalar: bool = False) -> Expression:
             declared[v.name] = B.var(v.name, v.shape, decls[v.name].props)
     node = B.substitute(written, declared)
     return Expression(node, context=tuple(declared.get(v.name, v) for v in context), written=written,
-                      reading=reading, inferred=_with_declared_properties(inferred, decls, relaxed),
+                      reading=reading, inferred=LazyText(lambda: _with_declared_properties(str(inferred), decls, relaxed)),
                       open_identity=open_identity)
 
 

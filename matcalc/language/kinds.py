@@ -33,7 +33,7 @@ from .misreadings import (read_as, refuse_before_reading, refuse_chosen_reading,
                           refuse_unprimed_quadratic_form)
 from .names import CONSTANTS
 from .parser import Syn, syn_children
-from .reading import full_reading, inferred
+from .reading import LazyText, full_reading, inferred
 
 _PRODUCT_DIM = re.compile(r"\w\*\w")  # m_X*n_X in a shape clash
 MAX_ATTEMPTS = 64
@@ -326,8 +326,8 @@ def typecheck(syn: Syn, text: str, decls: dict, want_scalar: bool = False, sprea
     refuse_matrix_function_of_trace_or_determinant(ctx, root)
     refuse_matrix_function_of_spd(ctx, root)
     refuse_matrix_function_of_diagonal(ctx, root)
-    ctx.reading = full_reading(ctx, root)
-    ctx.inferred = inferred(ctx)
+    ctx.reading = LazyText(lambda: full_reading(ctx, root))
+    ctx.inferred = LazyText(lambda: inferred(ctx))
     return node, ctx
 
 

@@ -1379,7 +1379,7 @@ def logged_bars_reading(src: str, decls: dict, plain: Translation, read):
             w = w.replace("{", "").replace("}", "")
             inside |= {w[1:]} if w.startswith("\\") else {w, *w}  # (Wx: the names W and x too)
     result = as_det
-    for n, k in _kind_map(result[3]).items():  # no name a matrix against its look (log|x_1|, log|\hat{y}|), nor
+    for n, k in _kind_map(str(result[3])).items():  # no name a matrix against its look (log|x_1|, log|\hat{y}|), nor
         if n in decls:                         # one in the bars a scalar against it (log|W x|: not x a scalar)
             continue
         if k == "matrix" and default_kind(n) != "matrix" or n in inside and (
@@ -1413,9 +1413,9 @@ def refuse_ambiguous_bars(src: str, decls: dict, plain: Translation, result: tup
         # the determinant reading gives the names the kinds the chosen reading gives them, or the
         # kinds they look like (log|Sigma| with Sigma undeclared: a covariance, though a scalar
         # Sigma would make f a scalar too)
-        same_kinds = _kinds(as_det[3]) in (_kinds(result[3]), _kinds(as_group[3]))
+        same_kinds = _kinds(str(as_det[3])) in (_kinds(str(result[3])), _kinds(str(as_group[3])))
         # (|Sigma|^{-1/2} exp(...)): the absolute value only by making a matrix-looking name a scalar
-        made_scalar = _made_scalar(result[3], as_det[3], decls)
+        made_scalar = _made_scalar(str(result[3]), str(as_det[3]), decls)
         if (same_kinds or made_scalar) and as_det[0] is not as_group[0]:  # not a 1 x 1 |t|
             raise ParseError("|...| of a square matrix has two readings: the determinant (write \\det(...)) or "
                              "the entrywise absolute value (write \\operatorname{abs}(...))", src, pos)

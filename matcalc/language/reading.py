@@ -121,6 +121,25 @@ def describe(ctx, t) -> str:
     return f"{name}: {s}"
 
 
+class LazyText:
+    """A text made on first use and kept: how a formula was read (`x' A x`) and the declarations it
+    was read under (`A: matrix(n,n); x: vector(n)`) are for people (the command line's 'read as',
+    messages, steps), and a derivation that nobody prints never needs them (they were a tenth of
+    reading `x' B x`). str() makes it."""
+
+    __slots__ = ("_make", "_text")
+
+    def __init__(self, make):
+        self._make = make
+        self._text = None
+
+    def __str__(self) -> str:
+        if self._text is None:
+            self._text = self._make()
+            self._make = None  # (the reading's state is let go once its text exists)
+        return self._text
+
+
 def inferred(ctx) -> str:
     """Declarations of every name of the text, as read (declared or inferred), `;` separated."""
     return "; ".join(describe(ctx, t) for _, t in sorted(ctx.vars.items()))

@@ -522,3 +522,11 @@ def test_an_entrywise_exponential_multiplied_as_a_matrix_is_said_on_stderr():
 def test_no_entrywise_note_where_no_function_of_a_matrix_is_multiplied():
     proc = run_cli("x' A x + sum(exp(A))", "--wrt", "x")
     assert proc.returncode == 0 and "entry by entry" not in proc.stderr
+
+
+def test_the_command_line_run_in_process_leaves_the_api_warnings_on():
+    # main() turned the notes' warnings off for the rest of the process (a later grad(exp(t A) x0) was silent)
+    from matcalc.cli import main
+    assert main(["exp(t A) x0", "--wrt", "t", "--where", "A: matrix(n,n); x0: vector(n); t: scalar"]) == 0
+    with pytest.warns(matcalc.MatcalcWarning, match="taken entry by entry"):
+        matcalc.jacobian("exp(t A) x0", "t", where="A: matrix(n,n); x0: vector(n); t: scalar")
