@@ -12,7 +12,7 @@ from .core import build as B
 from .core.records import replace
 from .core.budget import refuse_terms, request
 from .calculus.cost import derivative_work
-from .calculus.derive import (direction_for, find_variable, gradient_parts, is_diagonal_var, is_symmetric_var,
+from .calculus.derive import (compact_differential, direction_for, find_variable, gradient_parts, is_diagonal_var, is_symmetric_var,
                               jacobian_matrix, project)
 from .core.errors import MatcalcError, MatcalcWarning, NotSupportedError, ShapeError
 from .core.dims import shape_words
@@ -164,7 +164,7 @@ def differential(expr, wrt: str, where=None) -> DifferentialResult:
                          "directions at once")
     f, x = prepare(expr, wrt, where)
     dx = direction_for(x, f.node.free)
-    df = simplify(_differential(f.node, {x.name: dx}))
+    df = compact_differential(simplify(_differential(f.node, {x.name: dx})), (dx,))
     return DifferentialResult(f, wrt, df, df, directions=(dx,))
 
 

@@ -13,6 +13,7 @@ import sys
 
 from .core.lazy_numpy import np  # NumPy is imported on first use (core/lazy_numpy.py)
 
+from .calculus.derive import compact_differential
 from .calculus.linear_map import LinearMap, resolve
 from .calculus.simplify import oriented_jointly, simplify
 from .core import build as B
@@ -89,7 +90,7 @@ class Result:
         d = self._differential_node
         if d is not None:
             with request("the differential"):
-                d = self._differential_node = simplify(d)
+                d = self._differential_node = compact_differential(simplify(d), self.directions)
         return d
 
     @property

@@ -11,7 +11,7 @@ from ..core.errors import MatcalcError
 from ..core.dims import shape_words
 from ..core.nodes import SCALAR, Expr, Kron, Var
 from .readoff import differential, gradient_of, kronecker_of
-from .simplify import EXPANDED_SUM_LIMIT, TooWide, expand, simplify
+from .simplify import EXPANDED_SUM_LIMIT, TooWide, expand, simplify, text_size
 
 
 def find_variable(node: Expr, name: str, decls: dict, context=()) -> Var:
@@ -90,6 +90,20 @@ def gradient_parts(f: Expr, x: Var) -> tuple:
     df = differential(f, {x.name: dx})
     g = simplify(gradient_of(df, dx))
     return df, dx, g
+
+
+def compact_differential(df: Expr, directions: tuple) -> Expr:
+    """df (simplified), or <G, dX> where that is shorter: a scalar differential in one matrix or
+    vector direction is a linear form, and its trace terms, each written as it came (tr(A X dX') +
+    tr(A dX X'), dX in one and dX' in the other), are one: tr(X' (A + A') dX). G is the gradient
+    read off df, as a gradient's answer is."""
+    if df.shape != SCALAR or len(directions) != 1 or directions[0].shape == SCALAR:
+        return df
+    dx = directions[0]
+    if dx.name not in df.free:
+        return df
+    inner = simplify(B.inner(simplify(gradient_of(df, dx)), dx))
+    return inner if text_size(inner) < text_size(df) else df
 
 
 def jacobian_matrix(dF: Expr, dx: Var) -> Expr:

@@ -452,3 +452,15 @@ def test_a_list_of_one_name_is_that_name_for_the_one_variable_questions(question
 def test_a_list_of_two_names_is_refused_by_the_one_variable_questions(question):
     with pytest.raises(matcalc.MatcalcError, match="one variable"):
         getattr(matcalc, question)("A X + X B", ["X", "A"])
+
+
+@pytest.mark.parametrize("text, wrt, where, df", [
+    ("tr(X' A X)", "X", "X: matrix(n,k); A: matrix(n,n)", "tr((A + A') X dX')"),
+    ("sum(logsumexp(W X)) - sum(Y .* (W X))", "W", "W: matrix(k,d); X: matrix(d,N); Y: matrix(k,N)",
+     "tr((softmax(W X) - Y) X' dW')"),
+    ("logdet(X) - tr(S X)", "X", None, "tr((X^-1 - S) dX)"),
+    ("sum(log(1 + exp(X w))) - y' X w", "w", None, "(sigmoid(X w) - y)' X dw")])
+def test_a_differential_whose_terms_are_one_linear_form_is_written_as_one(text, wrt, where, df):
+    # tr(A X dX') + tr(A dX X'): dX in one term and dX' in the other, so the like terms stayed apart
+    assert str(matcalc.differential(text, wrt, where=where)) == df
+    assert str(matcalc.grad(text, wrt, where=where).differential) == df

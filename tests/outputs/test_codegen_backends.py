@@ -715,3 +715,10 @@ def test_an_inverse_solved_for_twice_is_factored_once(text, wrt):
     fn = r.to_numpy()
     vals = _values(fn, r)
     assert_close(fn(**vals), r.evaluate(_by_name(vals)), rtol=1e-9)
+
+
+def test_generated_torch_code_keeps_every_digit_of_a_python_float():
+    # the refusal of complex values first made a float32 tensor of a Python float (an error of 1e-8)
+    pytest.importorskip("torch")
+    g = matcalc.grad("x' x a", "x", where="a: scalar").to_numpy(backend="torch")
+    assert np.array_equal(np.asarray(g(0.1234567890123, np.ones(3))), np.full(3, 2 * 0.1234567890123))

@@ -11,13 +11,15 @@ def _real_tensor(x, name):
     None; text) is refused naming the argument, as NumPy code refuses it."""
     if x is None:
         raise ValueError(f"argument {name}: expected an array of real numbers, got None")
-    try:
-        t = x if isinstance(x, _torch.Tensor) else _torch.as_tensor(x)
+    if isinstance(x, _torch.Tensor) and x.is_complex() or isinstance(x, complex) \
+            or getattr(getattr(x, "dtype", None), "kind", "") == "c":
+        raise ValueError(f"argument {name}: expected an array of real numbers (complex values are not supported)")
+    if isinstance(x, _torch.Tensor):
+        return x.to(_torch.float64)
+    try:  # (made float64 at once: a Python float made a float32 tensor first lost its digits)
+        return _torch.as_tensor(x, dtype=_torch.float64)
     except (TypeError, ValueError, RuntimeError) as e:
         raise ValueError(f"argument {name}: expected an array of real numbers ({e})") from None
-    if t.is_complex():
-        raise ValueError(f"argument {name}: expected an array of real numbers (complex values are not supported)")
-    return t.to(_torch.float64)
 
 
 def _softmax(u):
