@@ -140,11 +140,7 @@ def _read_expr(expr: str) -> str:
             except UnicodeDecodeError as e:
                 raise MatcalcError(f"standard input is not valid UTF-8 (byte {e.start + 1}): save the formula as "
                                    f"UTF-8") from None
-        data = data.strip()
-        broken = _engine(".language.parser").line_break_product(data)
-        if broken is not None:  # printf "x'Ax\nx'x" | matcalc -: two formulas, not their product
-            raise _engine(".core.errors").ParseError(broken[1], data, broken[0])
-        return data
+        return data.strip()  # (two formulas, one a line, are refused by the reader, as typed anywhere)
     return expr
 
 

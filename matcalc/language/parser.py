@@ -442,8 +442,8 @@ def _ends_with_a_coefficient(toks: list) -> bool:
 def line_break_product(text: str):
     """Where a line break stands between two whole formulas (x'Ax, a new line, x'x: read as one
     product), as (position, message), else None. The reader takes a line break as a space (a long
-    product may go on to the next line, x'A / x); the CLI refuses two formulas in what it reads from
-    standard input: a break outside brackets between two factors, where the text before it and the
+    product may go on to the next line, x'A / x), and refuses two formulas, one a line (typed in the
+    web page's box, read from standard input, pasted into a string): a break outside brackets between two factors, where the text before it and the
     text after it each read as a formula of two tokens or more."""
     if "\n" not in text:
         return None
@@ -464,7 +464,7 @@ def line_break_product(text: str):
             parse_syntax(text[nxt.start_pos:])
         except MatcalcError:
             continue  # (x'\nAx: not two formulas)
-        return nxt.start_pos, ("standard input holds two formulas, one a line, which would read as their product: "
+        return nxt.start_pos, ("the text holds two formulas, one a line, which would read as their product: "
                                "give one formula (it may go on to the next line after an operator: +, -, *); "
                                "for a product write *")
     return None

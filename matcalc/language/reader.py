@@ -17,7 +17,7 @@ from .kinds import typecheck
 from .misreadings import refuse_matrix_function_names
 from .latex_in import (latex_to_plain, logged_bars_reading, looks_like_latex, refuse_ambiguous_bars,
                        refuse_bars_of_a_failed_reading)
-from .parser import Syn, parse_syntax
+from .parser import Syn, line_break_product, parse_syntax
 from .source_map import in_source
 from .unicode_in import has_unicode_math, unicode_to_plain
 
@@ -37,6 +37,10 @@ def read(text: str, decls: dict, want_scalar: bool = False) -> tuple:
         text = " " + text[1:]  # (a space keeps every column where it was)
     if isinstance(text, str):
         refuse_matrix_function_names(text, decls)
+    if isinstance(text, str) and "\n" in text and not looks_like_latex(text):
+        broken = line_break_product(text)
+        if broken is not None:  # x'Ax, a new line, x'x: two formulas, not their product
+            raise ParseError(broken[1], text, broken[0])
     if looks_like_latex(text):
         def final(t, d):  # (a reading that is returned answers the question: want_scalar)
             return _read_plain(t, d, want_scalar)

@@ -929,3 +929,14 @@ def test_a_norm_with_a_small_or_infinite_subscript_is_not_called_weighted(text):
 def test_a_whitening_square_root_inside_a_norm_is_refused_with_the_quadratic_form():
     with pytest.raises(matcalc.MatcalcError, match=r"quadratic form v' Sigma\^-1 v"):
         matcalc.parse("||Sigma^(-1/2) (x - mu)||", where="Sigma: matrix(n,n) spd")
+
+
+@pytest.mark.parametrize("text", ["x'Ax\nx'x", "||A x - b||^2\nlambda ||x||^2"])
+def test_two_formulas_one_a_line_are_refused_wherever_they_are_typed(text):
+    # refused on standard input only; a string, the web page's box and a CLI argument read their product
+    assert "two formulas, one a line" in str(error(matcalc.ParseError, text))
+
+
+@pytest.mark.parametrize("text", ["x'A\nx", "x'Ax\n+ x'x", "(x - m)'\n S^-1 (x - m)", "lambda/2\n||x||^2"])
+def test_a_formula_that_goes_on_to_the_next_line_reads(text):
+    matcalc.parse(text)
