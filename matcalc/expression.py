@@ -33,11 +33,13 @@ class Expression:
     `parse(str(e), where=e.where) == e`.
     """
 
-    __slots__ = ("node", "_where", "context", "written", "_reading", "_inferred", "open_identity")
+    __slots__ = ("node", "_where", "context", "written", "_reading", "_inferred", "open_identity", "undeclared")
 
     def __init__(self, node: Expr, where: str | None = None, context: tuple = (), written: Expr | None = None,
-                 reading: str = "", inferred: str = "", open_identity=None):
+                 reading: str = "", inferred: str = "", open_identity=None, undeclared: frozenset = frozenset()):
         self.node = node
+        #: the variables whose kinds and sizes the reader inferred (no declaration named them)
+        self.undeclared = undeclared
         #: the error a derivative raises: an I whose size nothing fixes (logdet(s I)), or None
         self.open_identity = open_identity
         self._where = where
@@ -53,7 +55,7 @@ class Expression:
     def __getstate__(self):
         """The slots, with the reading and its declarations as text (a LazyText holds the reader's state)."""
         return (None, {k: getattr(self, k) for k in ("node", "_where", "context", "written", "reading", "inferred",
-                                                     "open_identity")})
+                                                     "open_identity", "undeclared")})
 
     def __setstate__(self, state):
         for k, v in state[1].items():
@@ -90,7 +92,7 @@ class Expression:
         node = B.substitute(self.written, swap)
         context = tuple(swap.get(v.name, v) for v in self.context)
         return Expression(node, context=context, written=self.written, reading=self._reading,
-                          inferred=self._inferred, open_identity=self.open_identity)
+                          inferred=self._inferred, open_identity=self.open_identity, undeclared=self.undeclared)
 
     def _variables(self, written: bool = False) -> list:
         root = self.written if written else self.node
@@ -130,7 +132,7 @@ class Expression:
         """What the reading takes that a paper may mean otherwise, in words: an entrywise exp, log or
         sqrt of a square matrix multiplied as a matrix (exp(t A) x0). The questions (grad, hessian, ...)
         give these as a MatcalcWarning, the command line on standard error, the web API as its note."""
-        parts = entrywise_matrix_factors(self.node)
+        parts = entrywise_matrix_factors(self.node, self.undeclared)
         if not parts:
             return []
         shown = ", ".join(to_text(p) for p in parts[:3])
@@ -202,7 +204,8 @@ def parse(text: str, where=None, want_scalar: bool = False) -> Expression:
                for n, d in decls.items() if d.props & STRUCTURAL}
     if not relaxed:
         node, context, reading, inferred, open_identity = read(text, decls, want_scalar)
-        return Expression(node, context=context, reading=reading, inferred=inferred, open_identity=open_identity)
+        return Expression(node, context=context, reading=reading, inferred=inferred, open_identity=open_identity,
+                          undeclared=frozenset(node.free) - set(decls))
     # read once with the structural properties left out (the formula as typed: X' is not X
     # yet), then give every variable its declared properties by substitution
     written, context, reading, inferred, open_identity = read(text, {**decls, **relaxed}, want_scalar)
@@ -213,6 +216,7 @@ def parse(text: str, where=None, want_scalar: bool = False) -> Expression:
     node = B.substitute(written, declared)
     return Expression(node, context=tuple(declared.get(v.name, v) for v in context), written=written,
                       reading=reading, inferred=LazyText(lambda: _with_declared_properties(str(inferred), decls, relaxed)),
+                      undeclared=frozenset(node.free) - set(decls),
                       open_identity=open_identity)
 
 

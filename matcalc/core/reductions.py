@@ -214,21 +214,34 @@ def refused_as_typed(e: Expr) -> list:
     return list(found.values())
 
 
-def entrywise_matrix_factors(e: Expr) -> list:
+def entrywise_matrix_factors(e: Expr, undeclared: frozenset = frozenset()) -> list:
     """The entrywise log, exp, sqrt (and log1p, expm1) of a general square matrix that e multiplies as
     a matrix (exp(t A) x0, x' exp(A) y): read entry by entry, as the language says, where a paper may
-    mean the matrix function. Not refused (kernels exp(-D) alpha mean the entrywise one); the command
-    line says so in a note."""
+    mean the matrix function. Not refused (kernels exp(-D) alpha mean the entrywise one); the questions
+    say so in a note. Of a matrix built from `undeclared` variables only (whose sizes the reader chose:
+    exp(t A) x0 with A undeclared reads A as m x n), whatever its shape: a paper's A is square there."""
     out: dict = {}
-    for n in e.walk():
-        if type(n) is not Mul:
+    nodes = list(e.walk())
+    # tr(A' f(X)) is <A, f(X)>, a sum of entrywise products (sum(X .* log(X)) reads so): no matrix product
+    inner = {id(n.arg) for n in nodes if type(n) is Trace and type(n.arg) is Mul and len(n.arg.split()[2]) == 2}
+    for n in nodes:
+        if type(n) is not Mul or id(n) in inner:
             continue
-        for f in n.split()[2]:
+        chain = n.split()[2]
+        if len(chain) < 2:
+            continue  # (2 exp(A), -log(X): a multiple, not a product)
+        for f in chain:
             g = f.arg if type(f) is Transpose else f
-            if type(g) is Func and g.name in MATRIX_FUNCTION_NAMES and _square_matrix(g.arg) \
+            if type(g) is Func and g.name in MATRIX_FUNCTION_NAMES and (
+                    _square_matrix(g.arg) or _sized_by_the_reader(g.arg, undeclared)) \
                     and not _diagonal_valued(g.arg) and _spd_leaves(g.arg) is not True:
                 out[id(g)] = g
     return sorted(out.values(), key=lambda g: g.key)
+
+
+def _sized_by_the_reader(e: Expr, undeclared: frozenset) -> bool:
+    """Is e a matrix (neither vector nor scalar) whose variables are all undeclared?"""
+    return bool(undeclared) and e.shape[0] != 1 and e.shape[1] != 1 and bool(e.free) and e.free <= undeclared
 
 
 def _square_matrix(e: Expr) -> bool:

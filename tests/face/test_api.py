@@ -464,3 +464,24 @@ def test_a_differential_whose_terms_are_one_linear_form_is_written_as_one(text, 
     # tr(A X dX') + tr(A dX X'): dX in one term and dX' in the other, so the like terms stayed apart
     assert str(matcalc.differential(text, wrt, where=where)) == df
     assert str(matcalc.grad(text, wrt, where=where).differential) == df
+
+
+def test_an_entrywise_exponential_of_an_undeclared_matrix_multiplied_as_a_matrix_is_noted():
+    # undeclared, A reads as m x n, and the README's own exp(t A) x0 was answered entrywise without a word
+    assert matcalc.parse("exp(t A) x0").notes
+    with pytest.warns(matcalc.MatcalcWarning, match=r"exp\(t A\) is taken entry by entry"):
+        matcalc.jacobian("exp(t A) x0", "t")
+
+
+def test_an_entrywise_exponential_of_a_declared_rectangular_matrix_is_not_noted():
+    # (a rectangular matrix has no matrix exponential: there is nothing else it could mean)
+    assert matcalc.parse("exp(t A) x0", where="A: matrix(m,n)").notes == []
+
+
+@pytest.mark.filterwarnings("error")
+@pytest.mark.parametrize("text, where", [("sum(X .* log(X))", None), ("sum(X .* log(X))", "X: matrix(n,n)"),
+                                         ("x'x + sum(2 exp(A))", "A: matrix(n,n)")])
+def test_no_note_where_a_function_of_a_matrix_is_only_scaled_or_summed_entrywise(text, where):
+    # sum(X .* log(X)) is tr(X' log(X)), and -log(X) a product of one factor: neither multiplies log(X) as a matrix
+    assert matcalc.parse(text, where=where).notes == []
+    matcalc.grad(text, "X" if "X" in text else "x", where=where)
