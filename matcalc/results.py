@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import math
-import sys
 
 from .core.lazy_numpy import np  # NumPy is imported on first use (core/lazy_numpy.py)
 
@@ -17,7 +16,7 @@ from .calculus.derive import compact_differential
 from .calculus.linear_map import LinearMap, resolve
 from .calculus.simplify import oriented_jointly, simplify
 from .core import build as B
-from .core.budget import request
+from .core.budget import request, with_frames
 from .core.errors import LimitError, MatcalcError
 from .core.layout import inner_pair
 from .core.nodes import DimSize, Expr, Trace, Var, Zero
@@ -40,29 +39,16 @@ def _variables_of(*nodes) -> list:
 
 
 
-PRINT_DEPTH = 8_000  # Python frames the printers may use for an answer nested that deep (a 64-layer network)
-
-
 def _printing(method):
     """A printing method whose answer is nested deeper than Python's recursion limit lets the
-    printers go is retried with PRINT_DEPTH frames (the printers recurse over the tree; deriving
-    never does), and beyond that raises a LimitError that says what to do instead, never a
-    RecursionError."""
+    printers go is retried with more frames (core.budget.with_frames: the printers recurse over the
+    tree; deriving never does), and beyond that raises a LimitError that says what to do instead,
+    never a RecursionError."""
     @functools.wraps(method)
     def printed(self, *args, **kwargs):
-        try:
-            return method(self, *args, **kwargs)
-        except RecursionError:
-            pass
-        old = sys.getrecursionlimit()
-        try:
-            sys.setrecursionlimit(max(old, PRINT_DEPTH))
-            return method(self, *args, **kwargs)
-        except RecursionError:
-            raise LimitError("this answer is nested too many levels deep to write out (Python's recursion "
-                             "limit); evaluate it with r.evaluate(values)") from None
-        finally:
-            sys.setrecursionlimit(old)
+        return with_frames(lambda: method(self, *args, **kwargs),
+                           "this answer is nested too many levels deep to write out (Python's recursion limit); "
+                           "evaluate it with r.evaluate(values)")
     return printed
 
 
@@ -258,7 +244,9 @@ class Result:
         minutes or ended in a RecursionError)."""
         from .outputs.codegen.generate import numpy_module
         with request("generating the code"):
-            return numpy_module(self, backend=backend)
+            return with_frames(lambda: numpy_module(self, backend=backend),
+                               "generating the code is nested too deeply to process (Python's recursion limit); "
+                               "evaluate it with r.evaluate(values)")
 
     def to_numpy(self, backend: str = "numpy"):
         """A function of the variables (positional in sorted order, or by keyword) computing this result."""

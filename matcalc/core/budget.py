@@ -21,6 +21,7 @@ server) are limited independently.
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import time
 from contextlib import contextmanager
@@ -152,3 +153,27 @@ def refuse_terms(terms: int, what: str, why: str, factors: int = 0) -> None:
         raise LimitError(f"{what} would write out about {terms:,} products with {factors:,} factors in all "
                          f"(the terms of a product's derivative are as long as the product), more than the limit "
                          f"of {current('factors'):,} factors (set {_ADVICE['factors']} to raise it)")
+
+
+#: Python frames the printers and the code generator may use for an expression nested that deep (a
+#: 64-layer network's answer; a sin nested 200 deep); deriving and evaluating never recurse
+DEEP_FRAMES = 8_000
+
+
+def with_frames(fn, refusal: str):
+    """fn(); where it runs past Python's recursion limit (the printers and the code generator recurse
+    once per level of nesting), again with DEEP_FRAMES frames, and past those a LimitError saying
+    `refusal`, never a RecursionError."""
+    try:
+        return fn()
+    except RecursionError:
+        pass
+    old = sys.getrecursionlimit()
+    try:
+        sys.setrecursionlimit(max(old, DEEP_FRAMES))
+        return fn()
+    except RecursionError:
+        raise LimitError(refusal) from None
+    finally:
+        sys.setrecursionlimit(old)
+

@@ -275,13 +275,12 @@ class Expr:
 
 def _service(name: str, e: "Expr"):
     """SERVICES[name](e); the printers recurse once per level of nesting, so an expression nested
-    deeper than Python's recursion limit allows is a LimitError that says so, not a RecursionError."""
-    try:
-        return SERVICES[name](e)
-    except RecursionError:
-        raise _budget_module.LimitError(
-            f"this expression is nested too many levels deep to write as {name} (Python's recursion limit); "
-            "evaluate it or generate code instead") from None
+    deeper than Python's recursion limit allows is printed with more frames, and one deeper still is
+    a LimitError that says so, not a RecursionError."""
+    return _budget_module.with_frames(
+        lambda: SERVICES[name](e),
+        f"this expression is nested too many levels deep to write as {name} (Python's recursion limit); "
+        "evaluate it (.evaluate(values))")
 
 
 def _missing(what: str, key: str):

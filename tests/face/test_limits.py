@@ -174,10 +174,12 @@ def test_check_samples_symbolic_dimensions_small_however_many_there_are():
     assert matcalc.check(r).ok
 
 
-def test_printing_an_expression_nested_beyond_the_recursion_limit_is_a_limit_error():
+def test_printing_an_expression_nested_beyond_the_recursion_limit_is_a_limit_error(monkeypatch):
     import sys
 
     from matcalc.core import build as B
+    from matcalc.core import budget
+    monkeypatch.setattr(budget, "DEEP_FRAMES", sys.getrecursionlimit() + 50)  # (the frames a deeper print may take)
     e = B.var("x", ("n", 1))
     for _ in range(sys.getrecursionlimit() + 100):
         e = B.func("tanh", e)
@@ -185,15 +187,25 @@ def test_printing_an_expression_nested_beyond_the_recursion_limit_is_a_limit_err
         str(e)
 
 
+def test_printing_an_expression_nested_past_the_recursion_limit_retries_with_more_frames():
+    import sys
+
+    from matcalc.core import build as B
+    e = B.var("x", ("n", 1))
+    for _ in range(sys.getrecursionlimit() + 100):
+        e = B.func("tanh", e)
+    assert str(e).startswith("tanh(tanh(")
+
+
 def test_an_answer_too_deep_to_print_is_a_limit_error_not_a_recursion_error(monkeypatch):
-    from matcalc import results
+    from matcalc.core import budget
     e = "x"
     for i in range(12):
         e = f"tanh(W{i} {e})"
     r = matcalc.grad(f"sum(({e} - y).^2)", "W0")
     old = sys.getrecursionlimit()
     sys.setrecursionlimit(len(inspect.stack()) + 80)  # as if the answer were nested many times deeper
-    monkeypatch.setattr(results, "PRINT_DEPTH", len(inspect.stack()) + 80)
+    monkeypatch.setattr(budget, "DEEP_FRAMES", len(inspect.stack()) + 80)
     try:
         with pytest.raises(matcalc.LimitError, match="too many levels deep"):
             str(r)
@@ -235,3 +247,12 @@ def test_code_generation_runs_under_the_request_time_limit():
         with pytest.raises(matcalc.LimitError, match="generating the code takes more than"):
             r.numpy_source()
     assert time.perf_counter() - start < 5
+
+
+@pytest.mark.parametrize("fmt", ["numpy", "text", "latex"])
+def test_the_command_line_writes_an_answer_200_functions_deep(fmt):
+    # with --format numpy an internal error (RecursionError); text and LaTeX refused from 165 deep on
+    from matcalc.cli import main
+    text = "sum(" + "sin(" * 200 + "x" + ")" * 200 + ")"
+    assert main([text, "--wrt", "x", "--format", fmt]) == 0
+
