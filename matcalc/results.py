@@ -258,7 +258,7 @@ class DifferentialResult(Result):
     kind = "differential"
 
     def latex_label(self):
-        return "df"
+        return r"\mathrm{d}f"  # (a plain df sets as the product of d and f, in italics)
 
 
 class GradientResult(Result):
@@ -319,7 +319,7 @@ class JacobianResult(_MapResult):
 
     def latex_label(self):
         if self.is_map:
-            return "dF"
+            return r"\mathrm{d}F"
         j = r"\frac{\partial F}{\partial " + latex_name(self.wrt) + "}"
         return j if self.layout == "numerator" else r"\left(" + j + r"\right)^{\top}"
 

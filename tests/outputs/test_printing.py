@@ -342,3 +342,10 @@ def test_names_for_shared_parts_do_not_run_out_after_the_usual_letters():
     text = str(r)
     assert text.count(" = ") > 15
     assert matcalc.parse(text, where=r.where).node is r.node
+
+
+@pytest.mark.parametrize("make, label", [(lambda: matcalc.jacobian("A X B", "X"), r"\mathrm{d}F = "),
+                                         (lambda: matcalc.differential("tr(X' X)", "X"), r"\mathrm{d}f = ")])
+def test_the_latex_of_a_map_or_a_differential_is_labelled_with_an_upright_d(make, label):
+    # dF and df set as the italic products d F and d f
+    assert make()._repr_latex_().startswith("$$" + label)
