@@ -233,15 +233,8 @@ def _run_several(args, f, names: list) -> int:
         print(f"# read as: {f.reading}   ({f.inferred})")
         if args.steps:  # (as comments, as for one variable)
             _print_steps(r, args.format)
-    elif args.format == "json":
-        out = r.forms()
-        for part, forms in zip(r.parts.values(), out["parts"]):
-            _engine(".report").add_shapes(part, forms)  # each part's shape as a single-variable result gives it
-        if report is not None:
-            out["check"] = {"ok": report.ok, "error": report.error, "trials": report.trials}
-        if args.steps:
-            out["steps"] = r.steps.to_json()
-        print(json.dumps(out, indent=2))
+    elif args.format == "json":  # (built as the web API builds it: report.result_json)
+        print(json.dumps(_engine(".report").result_json(r, report, steps=args.steps), indent=2))
     else:
         latex = args.format == "latex"
         print(f"{'%' if latex else '#'} read as: {f.reading}   ({f.inferred})")

@@ -24,6 +24,8 @@ def result_json(r, report=None, steps: bool = False) -> dict:
     and the result has them."""
     out = r.forms()
     add_shapes(r, out)  # read_as and inferred come with the result's forms
+    for part, forms in zip(getattr(r, "parts", {}).values(), out.get("parts", ())):
+        add_shapes(part, forms)  # (several variables: each part's shape and d2f as a one-variable result gives them)
     if report is not None:
         out["check"] = {"ok": report.ok, "error": report.error, "trials": report.trials}
     if steps:

@@ -250,3 +250,17 @@ def test_every_cheat_sheet_example_parses():
             matcalc.parse(example, where=where)
         except matcalc.MatcalcError as e:  # a call whose sizes come from the context may need one
             assert "size" in str(e) or "context" in str(e), (example, str(e))
+
+
+def test_the_web_api_and_the_command_line_give_a_block_hessian_the_same_parts():
+    # the command line's parts had d2f and each part's shape, the web API's did not
+    import json
+    import subprocess
+    import sys
+    from matcalc.web.api import derive
+    web = derive({"expr": "x'Ax + c x'x", "wrt": "x,c", "kind": "hessian"})
+    out = subprocess.run([sys.executable, "-m", "matcalc", "x'Ax + c x'x", "--wrt", "x,c", "--hessian", "--format", "json"],
+                         capture_output=True, text=True, check=True).stdout
+    cli = json.loads(out)
+    assert [p.get("d2f") for p in web["parts"]] == [p.get("d2f") for p in cli["parts"]]
+    assert all("d2f" in p for p in web["parts"] if p["key"] in (["x", "x"], ["c", "c"]))
