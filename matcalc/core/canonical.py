@@ -594,6 +594,8 @@ def power(b: Expr, e) -> Expr:
         if e is ONE:
             return b
         ev = e.value
+        if isinstance(b, Zero) and ev < 0:  # (x ./ (x - x): 1 ./ zeros(n), infinite everywhere)
+            raise DivisionByZeroError("division by zero (an array of zeros raised to a negative power)")
         if isinstance(b, Num):
             bv = b.value
             if bv == 0 and ev < 0:
@@ -879,6 +881,8 @@ def func(name: str, x: Expr) -> Expr:
         return x.arg if x.name != name else x
     if isinstance(x, Zero) and spec.exact and spec.exact(Fraction(0)) == 0:
         return x
+    if name == "log" and (x is ZERO or isinstance(x, Zero)):  # (log(x'x - x'x): -inf everywhere, no derivative)
+        raise DivisionByZeroError("the log of zero (its argument cancels to 0: the function is -inf everywhere)")
     if spec.positive and _positive_size(x):  # abs(1 / dim(n)) = 1 / dim(n), sign(dim(n)) = 1
         return x if spec.positive == "u" else ONE
     if spec.parity and isinstance(x, Mul) and isinstance(x.args[0], Num) and x.args[0].value < 0:

@@ -766,3 +766,10 @@ def test_functions_without_a_parity_keep_the_sign_of_their_argument():
 def test_a_difference_of_an_odd_function_at_u_and_minus_u_collects():
     # the gradient of ||x||_1 + ||-x||_1 was sign(x) - sign(-x)
     assert str(matcalc.grad("||x||_1 + ||-x||_1", "x")) == "2 sign(x)"
+
+
+@pytest.mark.parametrize("text", ["sum(x ./ (x - x))", "sum((x - x).^(-1))", "log(x'x - x'x)", "sum(log(x - x))"])
+def test_a_function_undefined_everywhere_is_refused_as_a_division_by_zero(text):
+    # x'x / (y - y) was refused; x ./ (x - x) answered 1 ./ zeros(n), and log(x'x - x'x) the gradient 0
+    with pytest.raises(matcalc.MatcalcError, match="division by zero|log of zero"):
+        matcalc.parse(text)
