@@ -110,6 +110,9 @@ def _main(argv=None) -> int:
     # repeated options add up (the last one alone used to win: a second --where dropped the first's properties)
     args.where = "; ".join(args.where) if args.where else None
     args.wrt = ",".join(args.wrt) if args.wrt else None
+    if sys.stdout is None:  # (started with standard output closed: the answer would go nowhere, silently)
+        print("matcalc: error: standard output is closed, so the answer cannot be written", file=sys.stderr)
+        return 1
     try:
         return run(args)
     except MatcalcError as e:
@@ -121,6 +124,9 @@ def _main(argv=None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())  # (so that the interpreter's final flush cannot fail)
         return 141
+    except OSError as e:  # (> /dev/full: the disk, not matcalc)
+        print(f"matcalc: error: cannot write the answer ({e.strerror or e})", file=sys.stderr)
+        return 1
     except Exception as e:  # an internal error: report it plainly
         if os.environ.get("MATCALC_DEBUG"):
             raise

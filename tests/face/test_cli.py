@@ -530,3 +530,17 @@ def test_the_command_line_run_in_process_leaves_the_api_warnings_on():
     assert main(["exp(t A) x0", "--wrt", "t", "--where", "A: matrix(n,n); x0: vector(n); t: scalar"]) == 0
     with pytest.warns(matcalc.MatcalcWarning, match="taken entry by entry"):
         matcalc.jacobian("exp(t A) x0", "t", where="A: matrix(n,n); x0: vector(n); t: scalar")
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_a_full_disk_is_an_io_error_not_an_internal_error():
+    # it said "internal error (OSError ...); please report it"
+    with open("/dev/full", "w") as full:
+        p = subprocess.run([sys.executable, "-m", "matcalc", "x'x", "--wrt", "x"], stdout=full, stderr=subprocess.PIPE,
+                           text=True)
+    assert p.returncode == 1 and "cannot write the answer" in p.stderr and "internal" not in p.stderr
+
+
+def test_a_closed_standard_output_is_said_not_silently_skipped():
+    p = subprocess.run(["bash", "-c", f"'{sys.executable}' -m matcalc \"x'x\" --wrt x >&-"], capture_output=True, text=True)
+    assert p.returncode == 1 and "standard output is closed" in p.stderr
