@@ -160,8 +160,8 @@ def constrained_gradient_parts(f: Expression, x) -> tuple:
 def differential(expr, wrt: str, where=None) -> DifferentialResult:
     """df as an expression in dX (the direction is named d<wrt>)."""
     wrt = variable_name(wrt)  # a LaTeX name (\Sigma, \mathbf{x}) names the variable it decorates
-    wrt = _one_name(wrt, "differential takes one variable; grad(f, [names...]).differential is df in all their "
-                         "directions at once")
+    wrt = _one_name(wrt, "a differential takes one variable; the gradients by several variables give df in all "
+                         "their directions at once")
     f, x = prepare(expr, wrt, where)
     dx = direction_for(x, f.node.free)
     df = compact_differential(simplify(_differential(f.node, {x.name: dx})), (dx,))
@@ -192,8 +192,8 @@ def jacobian(expr, wrt: str, where=None, layout: str = "numerator") -> JacobianR
     wrt = variable_name(wrt)  # a LaTeX name (\Sigma, \mathbf{x}) names the variable it decorates
     if layout not in ("numerator", "denominator"):
         raise MatcalcError(f"layout must be 'numerator' or 'denominator', not {layout!r}")
-    wrt = _one_name(wrt, "a Jacobian takes one variable at a time: jacobian(F, name); several variables are for "
-                         "grad, hessian, hvp and compile of a scalar function")
+    wrt = _one_name(wrt, "a Jacobian takes one variable at a time; several variables are for the gradients, the "
+                         "Hessian, Hessian-vector products and generated code of a scalar function")
     f, x = prepare(expr, wrt, where)
     dx = direction_for(x, f.node.free)
     dF = simplify(_differential(f.node, {x.name: dx}))

@@ -80,6 +80,12 @@ class CallSpec:
     aliases: tuple = ()
     doc: str = ""
     bare: bool = True  # applies to one operand without parentheses too (tr X, log det X)
+    example: str = ""  # how a call is written, for the cheat sheets (default: name(X))
+
+    @property
+    def shown(self) -> str:
+        """The example the cheat sheets show (and the web page inserts)."""
+        return self.example or f"{self.name}(X)"
 
 
 FUNCTIONS: dict = {}   # elementwise: name -> FunctionSpec
@@ -289,21 +295,21 @@ register(CallSpec("tr", aliases=("trace",), doc="trace of a square matrix"))
 register(CallSpec("det", doc="determinant"))
 register(CallSpec("logdet", doc="log |det X|"))
 register(CallSpec("inv", doc="inverse"))
-register(CallSpec("sum", arity=(1, 2), doc="sum of all entries; sum(X, 1) the column sums (a row), sum(X, 2) the row sums"))
-register(CallSpec("mean", arity=(1, 2), doc="mean of all entries; mean(X, 1), mean(X, 2) as sum(X, 1), sum(X, 2)"))
-register(CallSpec("diag", doc="vector to diagonal matrix, or the diagonal of a square matrix"))
-register(CallSpec("softmax", arity=(1, 2), doc="softmax of a vector; of a matrix, of each column (softmax(X, 2): each row)"))
+register(CallSpec("sum", arity=(1, 2), doc="sum of all entries; sum(X, 1) the column sums (a row), sum(X, 2) the row sums", example="sum(X, 1)"))
+register(CallSpec("mean", arity=(1, 2), doc="mean of all entries; mean(X, 1), mean(X, 2) as sum(X, 1), sum(X, 2)", example="mean(x)"))
+register(CallSpec("diag", doc="vector to diagonal matrix, or the diagonal of a square matrix", example="diag(x)"))
+register(CallSpec("softmax", arity=(1, 2), doc="softmax of a vector; of a matrix, of each column (softmax(X, 2): each row)", example="softmax(x)"))
 register(CallSpec("logsumexp", arity=(1, 2),
-                  doc="log(sum(exp(x))) of a vector; of a matrix, of each column, a row (logsumexp(X, 2): each row)"))
+                  doc="log(sum(exp(x))) of a vector; of a matrix, of each column, a row (logsumexp(X, 2): each row)", example="logsumexp(x)"))
 register(CallSpec("vec", doc="column-major vectorization"))
-register(CallSpec("unvec", arity=(3,), doc="unvec(v, m, n): the m x n matrix X with vec(X) = v"))
-register(CallSpec("kron", arity=(2,), doc="Kronecker product", bare=False))
-register(CallSpec("ones", arity=(1, 2), doc="a vector or matrix of ones, by dimensions", bare=False))
-register(CallSpec("zeros", arity=(1, 2), doc="a vector or matrix of zeros, by dimensions", bare=False))
-register(CallSpec("eye", doc="eye(n): the n x n identity I_n (MATLAB's spelling; a bare eye is I)", bare=False))
-register(CallSpec("comm", arity=(2,), doc="the commutation matrix K(m, n)", bare=False))
-register(CallSpec("dim", doc="the size of a dimension, as a number", bare=False))
-register(CallSpec("norm1", doc="the 1-norm of a vector, sum(abs(x)) (MatrixCalculus.org)"))
-register(CallSpec("norm2", doc="the Euclidean norm of a vector, the Frobenius norm of a matrix (MatrixCalculus.org)"))
-register(CallSpec("vector", doc="vector(c): a vector whose entries are all c, its length from the context", bare=False))
-register(CallSpec("matrix", doc="matrix(c): a matrix whose entries are all c, its size from the context", bare=False))
+register(CallSpec("unvec", arity=(3,), doc="unvec(v, m, n): the m x n matrix X with vec(X) = v", example="unvec(v, m, n)"))
+register(CallSpec("kron", arity=(2,), doc="Kronecker product", bare=False, example="kron(A, B)"))
+register(CallSpec("ones", arity=(1, 2), doc="a vector or matrix of ones, by dimensions", bare=False, example="ones(n)"))
+register(CallSpec("zeros", arity=(1, 2), doc="a vector or matrix of zeros, by dimensions", bare=False, example="zeros(n)"))
+register(CallSpec("eye", doc="eye(n): the n x n identity I_n (MATLAB's spelling; a bare eye is I)", bare=False, example="eye(n)"))
+register(CallSpec("comm", arity=(2,), doc="the commutation matrix K(m, n)", bare=False, example="comm(m, n)"))
+register(CallSpec("dim", doc="the size of a dimension, as a number", bare=False, example="dim(n)"))
+register(CallSpec("norm1", doc="the 1-norm of a vector, sum(abs(x)) (MatrixCalculus.org)", example="norm1(x)"))
+register(CallSpec("norm2", doc="the Euclidean norm of a vector, the Frobenius norm of a matrix (MatrixCalculus.org)", example="norm2(x)"))
+register(CallSpec("vector", doc="vector(c): a vector whose entries are all c, its length from the context", bare=False, example="vector(1)"))
+register(CallSpec("matrix", doc="matrix(c): a matrix whose entries are all c, its size from the context", bare=False, example="matrix(1)"))

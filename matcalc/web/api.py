@@ -278,12 +278,6 @@ SYNTAX = (
 )
 
 #: Example calls to insert, by arity.
-_CALL_EXAMPLES = {"ones": "ones(n)", "zeros": "zeros(n)", "kron": "kron(A, B)", "comm": "comm(m, n)",
-                  "dim": "dim(n)", "vector": "vector(1)", "matrix": "matrix(1)", "diag": "diag(x)",
-                  "softmax": "softmax(x)", "norm1": "norm1(x)", "norm2": "norm2(x)",
-                  "unvec": "unvec(v, m, n)", "logsumexp": "logsumexp(x)", "mean": "mean(x)", "sum": "sum(X, 1)"}
-
-
 _KIND_EXAMPLES = {"scalar": "scalar", "vector": "vector(n)", "matrix": "matrix(m,n)"}
 
 
@@ -293,7 +287,7 @@ def language() -> dict:
     functions = [{"name": s.name, "aliases": list(s.aliases), "example": f"{s.name}(x)",
                   "meaning": "elementwise on vectors and matrices"} for s in FUNCTIONS.values()]
     calls = [{"name": s.name, "aliases": list(s.aliases), "meaning": s.doc,
-              "example": _CALL_EXAMPLES.get(s.name, f"{s.name}(X)")} for s in CALLS.values()]
+              "example": s.shown} for s in CALLS.values()]
     return {"syntax": [{"example": e, "meaning": m} for e, m in SYNTAX], "calls": calls, "functions": functions,
             "kinds": [_KIND_EXAMPLES[k] for k in DECLARED_KINDS],
             "properties": list(PROPS), "kinds_of_derivative": list(KINDS), "backends": list(BACKENDS),

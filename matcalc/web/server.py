@@ -175,7 +175,10 @@ class Handler(BaseHTTPRequestHandler):
         except ValueError:
             self.send_error(411, "the request needs a Content-Length")
             return
-        if length < 0 or length > MAX_BODY:
+        if length < 0:
+            self.send_error(400, f"the request's Content-Length is {length}, which is no length")
+            return
+        if length > MAX_BODY:
             self.send_error(413, f"the request is {length:,} bytes; the limit is {MAX_BODY:,}")
             return
         try:

@@ -264,3 +264,12 @@ def test_the_web_api_and_the_command_line_give_a_block_hessian_the_same_parts():
     cli = json.loads(out)
     assert [p.get("d2f") for p in web["parts"]] == [p.get("d2f") for p in cli["parts"]]
     assert all("d2f" in p for p in web["parts"] if p["key"] in (["x", "x"], ["c", "c"]))
+
+
+def test_every_cheat_sheet_example_reads():
+    # eye's example was eye(X), which reads X as a dimension (I_X)
+    from matcalc.web.api import language
+    sheet = language()
+    for item in sheet["calls"] + sheet["functions"]:
+        matcalc.parse(item["example"])
+    assert {c["name"]: c["example"] for c in sheet["calls"]}["eye"] == "eye(n)"
