@@ -33,7 +33,7 @@ from ..core.errors import MatcalcError
 from ..core.functions import CALLS, FUNCTIONS
 from ..expression import parse
 from ..language.declarations import KINDS as DECLARED_KINDS
-from ..language.declarations import PROPS
+from ..language.declarations import PROPS, parse_declarations
 from ..language.parser import MAX_LENGTH
 from ..report import entrywise_note, expression_json, result_json
 from .mathml import add_mathml, available, to_mathml
@@ -71,9 +71,9 @@ def respond(request) -> tuple:
 def error_json(e: MatcalcError, request=None) -> dict:
     """The error as JSON: its class, message, and the line and column of a parse error, with the
     request field ("expr" or "where") whose text they point into."""
-    line, column, field = getattr(e, "line", None), getattr(e, "column", None), None
+    line, column, field = getattr(e, "line", None), getattr(e, "column", None), getattr(e, "field", None)
     text = getattr(e, "text", None)
-    if line is not None and isinstance(request, dict):
+    if field is None and line is not None and isinstance(request, dict):
         for name in ("expr", "where"):
             if isinstance(request.get(name), str) and request[name] == text:
                 field = name
@@ -88,6 +88,11 @@ def derive(request) -> dict:
     """The derivation a request asks for, as JSON; raises MatcalcError on bad input."""
     req = validated(request)
     wrt, kind = req["wrt"], req["kind"]
+    try:  # (the declarations alone first: an error in them is the where field's, for the page to mark)
+        parse_declarations(req["where"])
+    except MatcalcError as e:
+        e.field = "where"
+        raise
     # a gradient, Hessian or hvp (and "auto", which is a gradient where it can be) needs a scalar f
     f = parse(req["expr"], where=req["where"], want_scalar=kind not in ("jacobian", "differential"))
     if not wrt:

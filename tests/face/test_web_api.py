@@ -273,3 +273,10 @@ def test_every_cheat_sheet_example_reads():
     for item in sheet["calls"] + sheet["functions"]:
         matcalc.parse(item["example"])
     assert {c["name"]: c["example"] for c in sheet["calls"]}["eye"] == "eye(n)"
+
+
+def test_an_error_in_the_declarations_points_at_the_where_field():
+    # field was null, so the page could not mark the where box
+    from matcalc.web.api import respond
+    status, data = respond({"expr": "x'x", "wrt": "x", "where": "x: vector(n)\nA: matrix(n n)"})
+    assert status == 400 and data["field"] == "where"
