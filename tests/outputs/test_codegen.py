@@ -415,3 +415,9 @@ def test_compile_takes_a_size_no_input_shows_by_keyword_and_agrees_with_evaluate
     value, grad = f(v, x, m=2)
     assert np.isclose(value, matcalc.parse("sum(unvec(v, m, n) x)", where=where).evaluate({"v": v, "x": x, "m": 2}))
     assert np.allclose(grad, matcalc.grad("sum(unvec(v, m, n) x)", "v", where=where).evaluate({"v": v, "x": x, "m": 2}))
+
+
+def test_the_docstring_of_a_hessians_code_indexes_it_by_the_variable_twice():
+    # it said [out..., in...], a Jacobian's indexing
+    src = matcalc.hessian("log(det(X))", "X").numpy_source()
+    assert "hessian (array [wrt..., wrt...])" in src

@@ -203,9 +203,15 @@ def _is_float_code(code: str) -> bool:
 
 def _fn_doc(outputs, params) -> str:
     ins = ", ".join(f"{py_name(v.name)}: {_kind(v.shape)}" for v in params)
-    outs = ", ".join(f"{o.name} ({_kind(o.expr.shape) if o.how != 'map' else 'array [out..., in...]'})"
-                     for o in outputs)
+    outs = ", ".join(f"{o.name} ({_kind(o.expr.shape) if o.how != 'map' else _map_axes(o)})" for o in outputs)
     return f"Inputs: {ins}. Returns: {outs}."
+
+
+def _map_axes(o) -> str:
+    """How a dense map's array is indexed: a Hessian's by the variable twice, a Jacobian's by out and in."""
+    if o.name.startswith("hessian"):
+        return "array [wrt..., wrt...]"
+    return "array [in..., out...]" if o.layout == "denominator" else "array [out..., in...]"
 
 
 def _kind(shape) -> str:
