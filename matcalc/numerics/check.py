@@ -28,6 +28,10 @@ class CheckReport:
     def __bool__(self) -> bool:
         return self.ok
 
+    def _repr_pretty_(self, p, cycle) -> None:
+        """In IPython and Jupyter, the verdict sentence (str), not the record's fields."""
+        p.text(str(self))
+
     def __str__(self) -> str:
         verdict = "ok" if self.ok else "MISMATCH"
         plural = self.kind.split(" ", 1)[0].endswith("s")  # "gradients by W1, b1" agree

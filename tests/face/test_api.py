@@ -485,3 +485,17 @@ def test_no_note_where_a_function_of_a_matrix_is_only_scaled_or_summed_entrywise
     # sum(X .* log(X)) is tr(X' log(X)), and -log(X) a product of one factor: neither multiplies log(X) as a matrix
     assert matcalc.parse(text, where=where).notes == []
     matcalc.grad(text, "X" if "X" in text else "x", where=where)
+
+
+def test_a_check_report_shows_its_verdict_in_a_notebook():
+    # Jupyter showed CheckReport(ok=True, error=..., message='')
+    class Printer:
+        def __init__(self):
+            self.out = ""
+
+        def text(self, s):
+            self.out += s
+    p = Printer()
+    report = matcalc.check(matcalc.grad("x'x", "x"))
+    report._repr_pretty_(p, False)
+    assert p.out == str(report) and p.out.startswith("ok: ")
