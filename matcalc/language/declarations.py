@@ -390,8 +390,19 @@ def _declare(out: dict, names: list, kind, dims, props: set, item: str) -> None:
         d = _dims_for(k, dims, n, item)
         decl = Decl(n, k, d, _close_props(props, k, d, n))
         if n in out and out[n] != decl:
-            raise DeclarationError(f"conflicting declarations of {n}: {out[n].describe()} and {decl.describe()}")
+            decl = _merged(out[n], decl, n)
         out[n] = decl
+
+
+def _merged(a: Decl, b: Decl, n: str) -> Decl:
+    """Two declarations of one name, one of which gives no sizes: its properties are added to the other
+    (A: matrix(n,n), then A: symmetric, as a second --where adds). Two that both give sizes and differ
+    (X: matrix(n,n) symmetric; X: matrix(n,n), one saying less than the other) are refused."""
+    if a.kind == b.kind and len(a.dims) == len(b.dims) and (
+            all(x is None for x in a.dims) or all(y is None for y in b.dims)):
+        dims = tuple(x if x is not None else y for x, y in zip(a.dims, b.dims))
+        return Decl(n, a.kind, dims, _close_props(set(a.props) | set(b.props), a.kind, dims, n))
+    raise DeclarationError(f"conflicting declarations of {n}: {a.describe()} and {b.describe()}")
 
 
 @lru_cache(maxsize=256)

@@ -140,8 +140,14 @@ def test_a_repeated_where_adds_to_the_declarations(cli):
 
 
 def test_a_repeated_where_that_contradicts_itself_exits_2(cli):
-    code, _, err = cli("tr(A S)", "--wrt", "S", "--where", "S: matrix(n,n) symmetric", "--where", "S: matrix(n,n)")
+    code, _, err = cli("tr(A S)", "--wrt", "S", "--where", "S: matrix(n,n) symmetric", "--where", "S: matrix(m,m)")
     assert code == 2 and "conflicting declarations of S" in err
+
+
+def test_a_repeated_where_adds_a_property_to_a_declared_name(cli):
+    # --help says a repeated --where adds to the declarations; A: matrix(n,n), then A: symmetric, was refused
+    code, out, _ = cli("x'Ax", "--wrt", "x", "--where", "A: matrix(n,n)", "--where", "A: symmetric", "--format", "text")
+    assert code == 0 and lines(out)["grad f"] == "2 A x"
 
 
 def test_a_repeated_wrt_asks_for_every_variable_named(cli):
