@@ -71,6 +71,36 @@ def broadcast_scalar(t: Expr) -> Expr:
     return B.mul(B.num(c), *s)
 
 
+def scientific_parts(v: Fraction):
+    """(mantissa, exponent) of |v| = mantissa x 10^exponent, where that is exact with a mantissa of at
+    most four digits and shorter than v's own p/q (1e-8, 2.5e20, not 1/100000000 and
+    250000000000000000000): how a person typed it, and how it reads back exactly. Else None."""
+    p, q = abs(v.numerator), v.denominator
+    plain = str(p) if q == 1 else f"{p}/{q}"
+    if p == 0 or len(plain) <= 7:
+        return None
+    k = 0
+    m = p
+    if q != 1:
+        t, a, b = q, 0, 0
+        while t % 2 == 0:
+            t, a = t // 2, a + 1
+        while t % 5 == 0:
+            t, b = t // 5, b + 1
+        if t != 1:
+            return None  # (not a finite decimal)
+        e = max(a, b)
+        m, k = p * 2 ** (e - a) * 5 ** (e - b), -e
+    while m % 10 == 0:
+        m, k = m // 10, k + 1
+    digits = str(m)
+    if len(digits) > 4:
+        return None
+    mantissa = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
+    exponent = k + len(digits) - 1
+    return (mantissa, exponent) if len(f"{mantissa}e{exponent}") < len(plain) else None
+
+
 class Printer:
     """Shared layout; subclasses supply the surface syntax."""
 
@@ -175,6 +205,10 @@ class Printer:
         c = abs(c)
         p, q = c.numerator, c.denominator
         items = [self.call(self.mean_name, x)[0] for x in means]
+        sci = self.scientific(c)
+        if sci is not None:  # 1e-8 x, not x / 100000000: as typed, one factor
+            items.insert(0, sci)
+            p = q = 1
         items += [self.factor(s, len(items) + len(num) + len(chain) > 1
                               and not (i == len(num) - 1 and not chain and not den))
                   for i, s in enumerate(num)]
@@ -332,9 +366,17 @@ class TextPrinter(Printer):
 
     def _print_Num(self, e):
         v = e.value
+        sci = self.scientific(v)
+        if sci is not None:
+            return ("-" if v < 0 else "") + sci, (ATOM if v >= 0 else NEG)
         if v.denominator == 1:
             return str(v.numerator), (ATOM if v >= 0 else NEG)
         return f"{v.numerator}/{v.denominator}", MUL
+
+    def scientific(self, v) -> str | None:
+        """|v| as 1e-8 or 2.5e20 where that is shorter and exact (scientific_parts), else None."""
+        parts = scientific_parts(v)
+        return None if parts is None else f"{parts[0]}e{parts[1]}"
 
     def _print_DimSize(self, e):
         return f"dim({e.args[0]})", ATOM
@@ -563,10 +605,21 @@ class LatexPrinter(Printer):
 
     def _print_Num(self, e):
         v = e.value
+        sci = self.scientific(v)
+        if sci is not None:
+            return ("-" if v < 0 else "") + sci, (ATOM if v >= 0 else NEG)
         if v.denominator == 1:
             return str(v.numerator), (ATOM if v >= 0 else NEG)
         sign = "-" if v < 0 else ""
         return sign + self.rational(abs(v.numerator), v.denominator), MUL
+
+    def scientific(self, v) -> str | None:
+        """|v| as 10^{-8} or 2.5 \\cdot 10^{20} where that is shorter and exact (scientific_parts), else None."""
+        parts = scientific_parts(v)
+        if parts is None:
+            return None
+        power = f"10^{{{parts[1]}}}"
+        return power if parts[0] == "1" else f"{parts[0]} \\cdot {power}"
 
     def _print_DimSize(self, e):
         """The dimension n as \\mathit{n}: it renders as n, and the LaTeX reads back as the

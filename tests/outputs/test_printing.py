@@ -349,3 +349,19 @@ def test_names_for_shared_parts_do_not_run_out_after_the_usual_letters():
 def test_the_latex_of_a_map_or_a_differential_is_labelled_with_an_upright_d(make, label):
     # dF and df set as the italic products d F and d f
     assert make()._repr_latex_().startswith("$$" + label)
+
+
+@pytest.mark.parametrize("text, shown, latex", [("sqrt(x'x + 1e-8)", "sqrt(1e-8 + x' x)", r"10^{-8}"),
+                                                ("1e10 x'x", "1e10 x' x", r"10^{10}"),
+                                                ("2.5e-7 x'x", "2.5e-7 x' x", r"2.5 \cdot 10^{-7}")])
+def test_a_number_typed_in_scientific_notation_is_written_so_and_reads_back(text, shown, latex):
+    # 1e-8 was written 1/100000000, 1e-30 as a fraction of 31 digits
+    e = matcalc.parse(text)
+    assert str(e) == shown and latex in e.latex()
+    assert matcalc.parse(str(e)).node is e.node and matcalc.parse(e.latex()).node is e.node
+
+
+@pytest.mark.parametrize("text, shown", [("0.5 x'x", "x' x / 2"), ("1.5e-3 x'x", "3/2000 x' x"),
+                                         ("250000000000000000001 x'x", "250000000000000000001 x' x")])
+def test_a_short_fraction_or_a_long_exact_integer_is_written_as_it_is(text, shown):
+    assert str(matcalc.parse(text)) == shown
