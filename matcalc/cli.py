@@ -135,6 +135,11 @@ def _main(argv=None) -> int:
         return 1
 
 
+def _read_as(f) -> str:
+    """How the formula was read, and the declarations it was read under (none for a constant)."""
+    return f"{f.reading}   ({f.inferred})" if f.inferred else f.reading
+
+
 def _read_expr(expr: str) -> str:
     if expr == "-":
         data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read()
@@ -159,8 +164,10 @@ def run(args) -> int:
         if len(names) == 1:  # one variable: differentiate by it
             wrt = names[0]
         elif args.hessian or args.hvp or args.jacobian or args.differential or args.check or args.steps:
-            raise MatcalcError(f"say which variable to differentiate by with --wrt (the expression has "
-                               f"{len(names)} variables: {', '.join(names) or 'none'})")
+            raise MatcalcError("the expression has no variables: it is a constant, and there is nothing to "
+                               "differentiate by" if not names else
+                               f"say which variable to differentiate by with --wrt (the expression has "
+                               f"{len(names)} variables: {', '.join(names)})")
     if not wrt:
         e = matcalc.parse(text, where=args.where)
         shape = "scalar" if not e.shape else " x ".join(map(str, e.shape))
@@ -169,7 +176,7 @@ def run(args) -> int:
         elif args.format == "text":
             print(str(e))
         else:
-            print(f"text:  {e}\nlatex: {e.latex()}\nshape: {shape}\nread as: {e.reading}   ({e.inferred})")
+            print(f"text:  {e}\nlatex: {e.latex()}\nshape: {shape}\nread as: {_read_as(e)}")
         if e.variables:  # never a silent change of the question: the derivative needs its variable
             print(f"matcalc: note: this is the expression as read, not a derivative: it has {len(e.variables)} "
                   f"variables ({', '.join(e.variables)}); name one with --wrt (--wrt {e.variables[-1]})",
@@ -201,11 +208,11 @@ def run(args) -> int:
     report = r.check() if args.check else None
     if args.format == "numpy":
         print(r.numpy_source())  # (under the work limits: a nesting too deep for the printers is a LimitError)
-        print(f"# read as: {f.reading}   ({f.inferred})")
+        print(f"# read as: {_read_as(f)}")
     elif args.format == "json":
         print(json.dumps(_engine(".report").result_json(r, report, steps=args.steps), indent=2))
     else:
-        print(f"{'%' if args.format == 'latex' else '#'} read as: {f.reading}   ({f.inferred})")
+        print(f"{'%' if args.format == 'latex' else '#'} read as: {_read_as(f)}")
         for label, text_, latex in _lines(r):
             if args.format == "text":
                 print(f"{label} = {text_}")
@@ -236,14 +243,14 @@ def _run_several(args, f, names: list) -> int:
     report = r.check() if args.check else None
     if args.format == "numpy":
         print(r.numpy_source())
-        print(f"# read as: {f.reading}   ({f.inferred})")
+        print(f"# read as: {_read_as(f)}")
         if args.steps:  # (as comments, as for one variable)
             _print_steps(r, args.format)
     elif args.format == "json":  # (built as the web API builds it: report.result_json)
         print(json.dumps(_engine(".report").result_json(r, report, steps=args.steps), indent=2))
     else:
         latex = args.format == "latex"
-        print(f"{'%' if latex else '#'} read as: {f.reading}   ({f.inferred})")
+        print(f"{'%' if latex else '#'} read as: {_read_as(f)}")
         if r.differential is not None:  # the labels as mathematics in LaTeX (\nabla_{W_1} f, \mathrm{d}f)
             print(rf"\mathrm{{d}}f = {r.differential.latex()}" if latex else f"df = {r.differential}")
         for _, label, tex_label, text_, tex in r.lines():

@@ -100,8 +100,10 @@ def derive(request) -> dict:
         if len(names) == 1:
             wrt = [names[0]]
         elif kind != "auto" or req["check"]:
-            raise RequestError(f"say which variable to differentiate by (the expression has {len(names)} "
-                               f"variables: {', '.join(names) or 'none'})")
+            raise RequestError("the expression has no variables: it is a constant, and there is nothing to "
+                               "differentiate by" if not names else
+                               f"say which variable to differentiate by (the expression has {len(names)} "
+                               f"variables: {', '.join(names)})")
     function = {"text": str(f), "latex": f.latex()}
     if not wrt:
         out = expression_json(f)

@@ -550,3 +550,14 @@ def test_a_full_disk_is_an_io_error_not_an_internal_error():
 def test_a_closed_standard_output_is_said_not_silently_skipped():
     p = subprocess.run(["bash", "-c", f"'{sys.executable}' -m matcalc \"x'x\" --wrt x >&-"], capture_output=True, text=True)
     assert p.returncode == 1 and "standard output is closed" in p.stderr
+
+
+def test_a_constant_asked_for_a_derivative_is_told_it_has_no_variables(cli):
+    # it said to name a variable with --wrt (the expression has 0 variables: none)
+    code, _, err = cli("2+3", "--hessian")
+    assert code == 2 and "no variables" in err and "--wrt" not in err
+
+
+def test_a_constant_is_read_without_empty_declarations(cli):
+    code, out, _ = cli("2+3")
+    assert code == 0 and "read as: 2 + 3\n" in out + "\n" and "()" not in out
