@@ -9,9 +9,10 @@ import pytest
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
 
-from bench_compactness import load_corpus, numerically_equal  # noqa: E402
+from bench_compactness import FORMS, load_corpus, numerically_equal  # noqa: E402
 
 CORPUS = load_corpus()
+FORM_CORPUS = load_corpus(FORMS)  # (Kronecker forms and second differentials, measured apart)
 
 
 def test_corpus_has_at_least_150_sourced_entries():
@@ -21,7 +22,7 @@ def test_corpus_has_at_least_150_sourced_entries():
         assert e["source"] and e["reference"] and e["f"] and e["wrt"], e["id"]
 
 
-@pytest.mark.parametrize("entry", CORPUS, ids=[e["id"] for e in CORPUS])
+@pytest.mark.parametrize("entry", CORPUS + FORM_CORPUS, ids=[e["id"] for e in CORPUS + FORM_CORPUS])
 def test_reference_answer_equals_matcalcs(entry):
     ok, message = numerically_equal(entry, trials=1)
     assert ok, f"{entry['id']}: {message}"
