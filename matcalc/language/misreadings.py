@@ -729,7 +729,9 @@ def _diagonal_valued(ctx, t) -> bool:
     if t.op == "epow":  # (a positive power keeps the zeros off the diagonal)
         k = t.args[1]
         return _diagonal_valued(ctx, t.args[0]) and k.op == "num" and k.args[0] > 0
-    if t.op in ("paren", "transpose", "neg", "sum", "smul", "product", "matmul", "div", "matpow"):
+    if t.op == "sum":  # (a scalar term is added to every entry: G .^ 2 + t is full, not diagonal)
+        return bool(kids) and all(not ctx.is_scalar(k) and _diagonal_valued(ctx, k) for k in kids)
+    if t.op in ("paren", "transpose", "neg", "smul", "product", "matmul", "div", "matpow"):
         return bool(kids) and all(ctx.is_scalar(k) or _diagonal_valued(ctx, k) for k in kids) \
             and any(not ctx.is_scalar(k) for k in kids) and not (
                 t.op == "product" and any(op == "./" for op, _ in t.args[0]))

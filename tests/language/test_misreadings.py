@@ -1691,3 +1691,9 @@ def test_a_matrix_function_inside_a_product_or_a_power_under_a_trace_is_refused(
     # (of a diagonal D too: A log(D) counts log(0) off the diagonal, where the matrix logarithm has 0)
     with pytest.raises(MatcalcError, match="papers mean the matrix"):
         matcalc.parse(text, where=where)
+
+
+@pytest.mark.parametrize("text", ["log(G .^ 2 + t) x", "exp(G + t) x"])
+def test_a_diagonal_matrix_plus_a_scalar_is_full_and_its_log_reads_entrywise(text):
+    # G .^ 2 + t adds t to every entry; it was called "a diagonal matrix" and its log refused as a matrix log
+    matcalc.parse(text, where="G: matrix(n,n) diagonal; t: scalar positive; x: vector(n)")
