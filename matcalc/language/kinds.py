@@ -359,7 +359,8 @@ def _clash_past_the_spread(syn, text, decls, powered, iterates, first_spread):
 
 #: in a clash message: a vector of a size that is no product ("x' (a row vector of length k)", "x is a vector
 #: of length 12"), and a size that is one ("a matrix of size m*n x m*n", "a vector of length m*n")
-_PLAIN_VECTOR = re.compile(r"\b([A-Za-z]\w*)'? (?:\(a |is a )(?:row )?vector of length ([\w]+)\b(?!\*)")
+_PLAIN_VECTOR = re.compile(r"(?:\bbut |\bmultiply |\bby |\band |\badd )([A-Za-z]\w*)'? (?:\(a |is a )(?:row )?vector of "
+                           r"length ([\w]+)\b(?!\*)")  # (a whole operand, the name alone: not the v of A v)
 _PRODUCT_SIZE = re.compile(r"\b(\w+\*\w+(?:\*\w+)*)")
 
 

@@ -940,3 +940,9 @@ def test_two_formulas_one_a_line_are_refused_wherever_they_are_typed(text):
 @pytest.mark.parametrize("text", ["x'A\nx", "x'Ax\n+ x'x", "(x - m)'\n S^-1 (x - m)", "lambda/2\n||x||^2"])
 def test_a_formula_that_goes_on_to_the_next_line_reads(text):
     matcalc.parse(text)
+
+
+def test_a_product_size_clash_of_a_product_operand_does_not_advise_declaring_its_last_factor():
+    # unvec(A v, m, n): the advice was where='v: vector(m*n)', which A v's length does not follow
+    msg = str(error(ShapeError, "unvec(A v, m, n)"))
+    assert "v: vector(m*n)" not in msg and "declare the sizes of" in msg
