@@ -944,5 +944,5 @@ def test_a_formula_that_goes_on_to_the_next_line_reads(text):
 
 def test_a_product_size_clash_of_a_product_operand_does_not_advise_declaring_its_last_factor():
     # unvec(A v, m, n): the advice was where='v: vector(m*n)', which A v's length does not follow
-    msg = str(error(ShapeError, "unvec(A v, m, n)"))
+    msg = str(error(ShapeError, "unvec(A v, m, n)", where="A: matrix(p,k)"))
     assert "v: vector(m*n)" not in msg and "declare the sizes of" in msg
