@@ -362,7 +362,9 @@ def test_an_even_number_of_transposes_is_none():
 
 
 def test_huge_integer_is_kept_exactly():
-    assert str(matcalc.parse("1e400")) == "1" + "0" * 400
+    e = matcalc.parse("1e400")
+    assert e.node.value == 10 ** 400
+    assert str(e) == "1e400" and matcalc.parse(str(e)).node is e.node  # (written as typed, read back exactly)
 
 
 def test_ten_thousand_term_sum_of_one_name_parses_correctly_within_a_second():
