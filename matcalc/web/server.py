@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import select
 import socket
 import sys
 import threading
@@ -203,10 +204,22 @@ class Handler(BaseHTTPRequestHandler):
             self.send_error(503, "the server is busy; try again")
             return
         try:
-            status, answer = self.server.pool.run(request)
+            status, answer = self.server.pool.run(request, gone=self._client_gone)
         finally:
             self.server.pending.release()
+        if answer is None:  # (the client went away: its derivation was stopped, and no one is there to answer)
+            self.close_connection = True
+            return
         self._json(status, answer)
+
+    def _client_gone(self) -> bool:
+        """Has the client closed its connection (the page dropped a request that typing made stale)?
+        The request is read whole, so the socket has nothing to read until the client closes it."""
+        try:
+            readable, _, _ = select.select([self.connection], [], [], 0)
+            return bool(readable) and self.connection.recv(1, socket.MSG_PEEK) == b""
+        except (OSError, ValueError):
+            return True
 
     def do_PUT(self):
         self.send_error(405, "the API is POST /api/derive")

@@ -24,6 +24,8 @@ from .api import respond
 #: Address space a worker may use (bytes): a request that needs more fails alone, in its worker.
 MEMORY_LIMIT = 4 * 1024 ** 3
 READY = "ready"
+#: seconds between two looks at whether a waiting request's client is still there
+CLIENT_POLL = 0.1
 
 
 def serve_stdio(memory_limit: int | None = MEMORY_LIMIT) -> None:  # pragma: no cover - runs in the child
@@ -155,16 +157,29 @@ class WorkerPool:
             fresh = self._start()
             threading.Thread(target=self._ready, args=(fresh,), daemon=True).start()
 
-    def run(self, request) -> tuple:
-        """(HTTP status, JSON body) for one request."""
+    def run(self, request, gone=None) -> tuple:
+        """(HTTP status, JSON body) for one request. `gone()`, asked while the worker works, says the
+        client has left (the page drops a request that later typing made stale): the worker is then
+        stopped and replaced, and the body is None, so that an abandoned derivation does not hold a
+        worker for the rest of its time budget while other requests wait (a simple one waited 10 s)."""
         try:
             w = self._idle.get(timeout=self.wait_limit)
         except queue.Empty:
             return 503, busy_error(self.wait_limit)
         t0 = time.monotonic()
+        deadline = t0 + self.time_limit
         try:
             w.send(request)
-            line = w.answers.get(timeout=self.time_limit)
+            while True:
+                try:
+                    line = w.answers.get(timeout=max(0.0, min(CLIENT_POLL, deadline - time.monotonic())))
+                    break
+                except queue.Empty:
+                    if time.monotonic() >= deadline:
+                        raise
+                    if gone is not None and gone():
+                        self._replace(w)
+                        return 499, None
         except queue.Empty:
             self._replace(w)
             return 503, timeout_error(self.time_limit)

@@ -188,6 +188,30 @@ def test_a_derivation_over_the_time_budget_is_stopped_and_the_server_serves_on(s
     assert status == 200 and data["text"] == "(A + A') x"
 
 
+def test_a_derivation_whose_client_left_is_stopped_and_frees_its_worker(server):
+    # the page drops a request that later typing made stale, but the worker computed on for up to its
+    # time budget: after two abandoned slow requests a trivial one waited 9.7 s
+    import socket
+    slow = json.dumps({"expr": "||W3 tanh(W2 tanh(W1 x + b1) + b2) + b3 - y||^2", "wrt": "W1,b1,W2,b2,W3,b3",
+                       "kind": "hessian", "check": True, "steps": True, "code": ["numpy", "jax", "torch"],
+                       "format": "mathml"}).encode()
+    replaced = server.pool.replaced
+    for _ in range(2):  # (both workers busy with requests whose clients then leave)
+        c = socket.create_connection(server.server_address, timeout=10)
+        c.sendall(b"POST /api/derive HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nContent-Type: application/json\r\n"
+                  b"Content-Length: %d\r\n\r\n%s" % (server.server_address[1], len(slow), slow))
+        time.sleep(0.3)
+        c.close()
+    t0 = time.monotonic()
+    deadline = t0 + 10
+    while server.pool.replaced < replaced + 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.pool.replaced == replaced + 2
+    status, data = derive(server, {"expr": "x' A x", "wrt": "x"})
+    assert status == 200 and data["text"] == "(A + A') x"
+    assert time.monotonic() - t0 < 8
+
+
 # ---------------------------------------------------------------------------- abuse
 
 def hostile_requests() -> list:
