@@ -159,21 +159,39 @@ def refuse_terms(terms: int, what: str, why: str, factors: int = 0) -> None:
 #: 64-layer network's answer; a sin nested 200 deep); deriving and evaluating never recurse
 DEEP_FRAMES = 8_000
 
+# Python's recursion limit is one for the whole process: it is raised while any call of with_frames
+# runs, and set back only when the last one ends. Set back while another thread was deep past it,
+# it aborted the interpreter ("Cannot recover from stack overflow"), four threads printing at once.
+_frames_lock = threading.Lock()
+_frames_users = 0
+_frames_saved: int | None = None
+
 
 def with_frames(fn, refusal: str):
     """fn(); where it runs past Python's recursion limit (the printers and the code generator recurse
-    once per level of nesting), again with DEEP_FRAMES frames, and past those a LimitError saying
-    `refusal`, never a RecursionError."""
+    once per level of nesting), again with DEEP_FRAMES frames in the main thread, and otherwise (a
+    thread's stack may be small) or past those a LimitError saying `refusal`, never a RecursionError."""
+    global _frames_users, _frames_saved
+    with _frames_lock:
+        _frames_users += 1
     try:
-        return fn()
-    except RecursionError:
-        pass
-    old = sys.getrecursionlimit()
-    try:
-        sys.setrecursionlimit(max(old, DEEP_FRAMES))
-        return fn()
-    except RecursionError:
-        raise LimitError(refusal) from None
+        try:
+            return fn()
+        except RecursionError:
+            pass
+        if threading.current_thread() is not threading.main_thread():
+            raise LimitError(refusal)
+        with _frames_lock:
+            if _frames_saved is None:
+                _frames_saved = sys.getrecursionlimit()
+            sys.setrecursionlimit(max(sys.getrecursionlimit(), DEEP_FRAMES))
+        try:
+            return fn()
+        except RecursionError:
+            raise LimitError(refusal) from None
     finally:
-        sys.setrecursionlimit(old)
-
+        with _frames_lock:
+            _frames_users -= 1
+            if _frames_users == 0 and _frames_saved is not None:
+                sys.setrecursionlimit(_frames_saved)
+                _frames_saved = None

@@ -134,10 +134,15 @@ class LazyText:
         self._text = None
 
     def __str__(self) -> str:
-        if self._text is None:
-            self._text = self._make()
+        text = self._text
+        if text is None:
+            make = self._make
+            if make is None:  # (another thread made it meanwhile: _text is set before _make is let go)
+                return self._text
+            text = make()
+            self._text = text
             self._make = None  # (the reading's state is let go once its text exists)
-        return self._text
+        return text
 
 
 def inferred(ctx) -> str:

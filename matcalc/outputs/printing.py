@@ -606,17 +606,18 @@ class LatexPrinter(Printer):
     def _print_Num(self, e):
         v = e.value
         sci = self.scientific(v)
-        if sci is not None:
-            return ("-" if v < 0 else "") + sci, (ATOM if v >= 0 else NEG)
+        if sci is not None:  # (a power of ten binds as a power, 2.5 \cdot 10^{20} as a product: parenthesized as a base)
+            return ("-" if v < 0 else "") + sci, (NEG if v < 0 else POW if sci.startswith("10^") else MUL)
         if v.denominator == 1:
             return str(v.numerator), (ATOM if v >= 0 else NEG)
         sign = "-" if v < 0 else ""
         return sign + self.rational(abs(v.numerator), v.denominator), MUL
 
     def scientific(self, v) -> str | None:
-        """|v| as 10^{-8} or 2.5 \\cdot 10^{20} where that is shorter and exact (scientific_parts), else None."""
+        """|v| as 10^{-8} or 2.5 \\cdot 10^{20} where that is shorter and exact (scientific_parts), else None;
+        not past 10^{\\pm 300}, whose power the reader keeps unevaluated (it would not read back as the number)."""
         parts = scientific_parts(v)
-        if parts is None:
+        if parts is None or abs(parts[1]) > 300:
             return None
         power = f"10^{{{parts[1]}}}"
         return power if parts[0] == "1" else f"{parts[0]} \\cdot {power}"

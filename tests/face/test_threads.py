@@ -39,3 +39,24 @@ def test_eight_threads_printing_shared_nodes_agree():
         got = list(pool.map(lambda _: (str(r), r.latex(), r.bilinear_form(), r.bilinear_form(latex=True)),
                             range(64)))
     assert all(g == want for g in got)
+
+
+def test_printing_a_deep_expression_from_several_threads_never_aborts_the_interpreter():
+    # with_frames raised and set back the process's recursion limit from each thread: set back while another
+    # thread was deep past it, Python aborted ("Cannot recover from stack overflow")
+    import subprocess
+    import sys
+    code = ("import threading, sys, matcalc\n"
+            "from matcalc.core import build as B\n"
+            "x = B.var('x', (3, 1)); n = B.inner(x, x)\n"
+            "for i in range(1200): n = B.func('sin', n)\n"
+            "def work():\n"
+            "    for _ in range(20):\n"
+            "        try: str(n)\n"
+            "        except matcalc.MatcalcError: pass\n"
+            "ts = [threading.Thread(target=work) for _ in range(4)]\n"
+            "[t.start() for t in ts]; [t.join() for t in ts]\n"
+            "assert sys.getrecursionlimit() == 1000, sys.getrecursionlimit()\n"
+            "print(len(str(n)) > 0)\n")
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0 and p.stdout.strip() == "True", p.stderr[-500:]

@@ -365,3 +365,12 @@ def test_a_number_typed_in_scientific_notation_is_written_so_and_reads_back(text
                                          ("250000000000000000001 x'x", "250000000000000000001 x' x")])
 def test_a_short_fraction_or_a_long_exact_integer_is_written_as_it_is(text, shown):
     assert str(matcalc.parse(text)) == shown
+
+
+@pytest.mark.parametrize("text", ["1e-8^s * x'x", "2.5e20^s", "1e800 x'x", "(1e-8)^2 x'x"])
+def test_a_number_in_scientific_notation_reads_back_as_a_power_base_and_past_ten_to_the_300(text):
+    # 10^{-8}^{s} was a double superscript (KaTeX and the reader refused it); 10^{800} read back as an
+    # unevaluated power
+    e = matcalc.parse(text, where="s: scalar; x: vector(n)")
+    assert matcalc.parse(e.latex(), where="s: scalar; x: vector(n)").node is e.node
+    assert "}^{" not in e.latex().replace(r"\right)^{", "")
