@@ -706,7 +706,7 @@ def test_generated_numpy_code_says_a_declared_diagonal_matrix_is_not_diagonal():
         f(d, np.ones(3))
 
 
-@pytest.mark.parametrize("text, wrt", [("b'inv(A + x x')b", "x"), ("a'inv(M)b", "M")])
+@pytest.mark.parametrize("text, wrt", [("b'inv(A + x x')b", "x"), ("a'inv(M)b", "M"), ("b'inv(M)b", "M")])
 def test_an_inverse_solved_for_twice_is_factored_once(text, wrt):
     # np.linalg.solve twice factored the same matrix twice (2x at n = 400)
     r = matcalc.grad(text, wrt)

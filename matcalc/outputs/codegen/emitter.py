@@ -344,15 +344,17 @@ class Emitter(DenseMaps, MatrixPowers):
         if isinstance(left, Inverse) and self._solves(left, right):
             if self._spd(left.arg):
                 return f"_spd_solve({self.code(left.arg)}, {self.code(right)})"
-            if self._twice_solved(left):
-                return f"_factored_solve({self.factored(left.arg)}, {self.code(right)})"
+            shared = self._shared_factor(left)
+            if shared is not None:
+                return f"_factored_solve({self.factored(shared[0])}, {self.code(right)}{', True' if shared[1] else ''})"
             return fill(self.b.solve, a=self.code(left.arg), b=self.code(right))
         if isinstance(right, Inverse) and self._solves(right, left):
             m = right.arg
+            shared = self._shared_factor(right)
             if self._spd(m):  # (S' = S)
                 sol = f"_spd_solve({self.code(m)}, {self.vT(left)})"
-            elif self._twice_solved(right):
-                sol = f"_factored_solve({self.factored(m)}, {self.vT(left)}, True)"
+            elif shared is not None:  # (v' M^-1 = (M^-T v)': the transposed solve of M's factors)
+                sol = f"_factored_solve({self.factored(shared[0])}, {self.vT(left)}{'' if shared[1] else ', True'})"
             else:
                 mt = self.code(m.arg) if isinstance(m, Transpose) else fill(self.b.T, x=self.atom(m))
                 sol = fill(self.b.solve, a=mt, b=self.vT(left))
@@ -409,28 +411,6 @@ class Emitter(DenseMaps, MatrixPowers):
     def _transposed(self, m: Expr) -> str:
         """The code of m' (of a transposed m, m itself: B, not B.T.T)."""
         return self.atom(m.arg) if isinstance(m, Transpose) else fill(self.b.T, x=self.atom(m))
-
-    def _spd(self, m: Expr) -> bool:
-        """Is m a variable declared spd, solved by Cholesky (NumPy code)?"""
-        return self.b.name == "numpy" and type(m) is Var and "spd" in m.props
-
-    def _twice_solved(self, inv: Inverse) -> bool:
-        """Is the inverse solved for twice (NumPy code): one factorization of its matrix serves both."""
-        return self.b.name == "numpy" and self.uses.get(id(inv), 0) == 2
-
-    def factored(self, m: Expr) -> str:
-        """The temporary holding m and its LU factorization, made once (_factored)."""
-        t = self.factors.get(id(m))
-        if t is None:
-            t = self.factors[id(m)] = self.assign(f"_factored({self.code(m)})")
-            self.keep.append(m)
-        return t
-
-    def _solves(self, inv: Expr, other: Expr) -> bool:
-        if id(inv) in self.names or self.shares_lu(inv.arg):
-            return False
-        uses = self.uses.get(id(inv), 0)
-        return uses <= 1 or (uses == 2 and (other.shape[0] == 1 or other.shape[1] == 1))
 
     def plan(self, e: Mul) -> tuple:
         """The best split of a pure chain into two sub-chains (hash-consed nodes, so shared

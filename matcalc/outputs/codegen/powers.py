@@ -1,13 +1,14 @@
-"""Matrix powers in generated code: formed, or applied to a vector without being formed.
+"""Matrix powers and inverses in generated code: formed, or applied to a vector without being formed.
 
 A^k x is k products with the vector (O(k n^2)), never the n x n power (O(n^3)); A^-k x is k solves
 from one factorization. That holds where every use of the power is such a product (the uses are
-counted with the emitter's, `count_applied`); a power some other product needs is formed once.
-A mixin of `emitter.Emitter`, as `dense.DenseMaps` is.
+counted with the emitter's, `count_applied`); a power some other product needs is formed once. An
+inverse that only multiplies is a solve (Cholesky for a matrix declared spd), and one solved for
+twice shares one LU factorization (`_factored`). A mixin of `emitter.Emitter`, as `dense.DenseMaps` is.
 """
 from __future__ import annotations
 
-from ...core.nodes import Expr, MatPow, Mul
+from ...core.nodes import Expr, Inverse, MatPow, Mul, Var
 from .syntax import fill, is_simple, par
 
 #: the largest power applied to a vector as products with it (A^k x as k products); a larger one is formed
@@ -67,3 +68,36 @@ class MatrixPowers:
             if is_simple(a):
                 return f"{a} @ {a}"
         return fill(self.b.matrix_power, x=self.code(e.base), k=e.k)
+
+    def _spd(self, m: Expr) -> bool:
+        """Is m a variable declared spd, solved by Cholesky (NumPy code)?"""
+        return self.b.name == "numpy" and type(m) is Var and "spd" in m.props
+
+    def _twice_solved(self, inv: Inverse) -> bool:
+        """Is the inverse solved for twice (NumPy code): one factorization of its matrix serves both."""
+        return self.b.name == "numpy" and self.uses.get(id(inv), 0) == 2
+
+    def _shared_factor(self, inv: Inverse):
+        """(M, transposed) where the inverse is M^-1 (or M^-T, transposed) of a matrix solved for twice,
+        counting the uses of an inverse computed as the other's transpose (b' M^-1 b: M^-1 and M^-T);
+        else None."""
+        if self._twice_solved(inv):
+            return inv.arg, False
+        t = self.flipped.get(id(inv))
+        if isinstance(t, Inverse) and self._twice_solved(t):
+            return t.arg, True
+        return None
+
+    def factored(self, m: Expr) -> str:
+        """The temporary holding m and its LU factorization, made once (_factored)."""
+        t = self.factors.get(id(m))
+        if t is None:
+            t = self.factors[id(m)] = self.assign(f"_factored({self.code(m)})")
+            self.keep.append(m)
+        return t
+
+    def _solves(self, inv: Expr, other: Expr) -> bool:
+        if id(inv) in self.names or self.shares_lu(inv.arg):
+            return False
+        uses = self.uses.get(id(inv), 0)
+        return uses <= 1 or (uses == 2 and (other.shape[0] == 1 or other.shape[1] == 1))
