@@ -30,7 +30,7 @@ from .declarations import ACCENT_NAMES, GREEK, default_kind, is_greek, norm_name
 from .source_map import Translation
 from .unicode_in import greek_names, has_unicode_math, scalar_coefficient, unicode_to_plain
 from .parser import MAX_DEPTH as _PLAIN_DEPTH
-from .parser import MAX_LENGTH, MAX_TOKENS
+from .parser import MAX_LENGTH, MAX_TOKENS, line_break_product
 
 #: nesting levels of LaTeX groups; each level is a few Python frames of the recursive reader
 MAX_DEPTH = min(_PLAIN_DEPTH, 120)
@@ -1280,6 +1280,38 @@ def _refuse_expectation(src: str, decls: dict) -> None:
                          if m.group(4) != "(" else
                          f"{src[m.start():m.end()]}...) reads as a moment ({name}), which is not part of the language; "
                          f"for a name {name} declare it (where='{name}: ...')", src, m.start())
+
+
+def latex_line_break_product(src: str, decls: dict):
+    """Where a line break in LaTeX stands between two whole formulas (\\frac12 \\|A x - b\\|^2, a new
+    line, \\lambda \\|x\\|^2: read as one product), as (position, message), else None: as
+    parser.line_break_product for plain text. A break outside braces, not after or before an operator,
+    where the text before it and the text after it each read as a formula."""
+    if "\n" not in src or src.count("\n") > 20:
+        return None
+    depth = 0
+    for i, ch in enumerate(src):
+        depth += ch == "{"
+        depth -= ch == "}"
+        if ch != "\n" or depth:
+            continue
+        before, after = src[:i].rstrip(), src[i + 1:].lstrip()
+        if not before or not after or before.endswith(_BREAK_OPERATORS) or after.startswith(_BREAK_OPERATORS) \
+                or before.endswith("\\\\"):
+            continue  # (a formula that goes on after an operator, or LaTeX's own line end)
+        try:  # (each side in plain text, judged as a plain break is: x^\top, a new line, A x goes on)
+            plain = [str(latex_to_plain(part, decls)[0]) for part in (before, after)]
+        except MatcalcError:
+            continue
+        if line_break_product(plain[0] + "\n" + plain[1]) is None:
+            continue
+        return len(src) - len(src[i + 1:].lstrip()), (
+            "the text holds two formulas, one a line, which would read as their product: give one formula (it may "
+            "go on to the next line after an operator: +, -, \\cdot); for a product write \\cdot")
+    return None
+
+
+_BREAK_OPERATORS = ("+", "-", "=", "\\cdot", "\\times", "*", "/", "(", "[", "\\left(", "\\left[", ",", "&")
 
 
 def latex_to_plain(src: str, decls: dict | None = None, ones: str = "vector(1)", bar_as=None) -> tuple:

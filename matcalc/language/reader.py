@@ -15,7 +15,7 @@ from ..core.nodes import SCALAR, Var
 from .declarations import options
 from .kinds import typecheck
 from .misreadings import refuse_matrix_function_names
-from .latex_in import (latex_to_plain, logged_bars_reading, looks_like_latex, refuse_ambiguous_bars,
+from .latex_in import (latex_line_break_product, latex_to_plain, logged_bars_reading, looks_like_latex, refuse_ambiguous_bars,
                        refuse_bars_of_a_failed_reading)
 from .parser import Syn, line_break_product, parse_syntax
 from .source_map import in_source
@@ -42,6 +42,10 @@ def read(text: str, decls: dict, want_scalar: bool = False) -> tuple:
         if broken is not None:  # x'Ax, a new line, x'x: two formulas, not their product
             raise ParseError(broken[1], text, broken[0])
     if looks_like_latex(text):
+        broken = latex_line_break_product(text, decls)
+        if broken is not None:  # (as for plain text: two formulas, one a line, are not their product)
+            raise ParseError(broken[1], text, broken[0])
+
         def final(t, d):  # (a reading that is returned answers the question: want_scalar)
             return _read_plain(t, d, want_scalar)
         plain, has_ones = latex_to_plain(text, decls)

@@ -871,3 +871,15 @@ def test_an_open_sized_vector_of_ones_reads_as_ones_not_one_times_ones(text, rea
     # the reading said (1 ones(n))' x
     e = matcalc.parse(text)
     assert e.reading == reading and matcalc.parse(reading).node is e.node
+
+
+def test_two_latex_formulas_one_a_line_are_refused_as_plain_ones_are():
+    # the LaTeX reader joined the lines: \frac12 \|Ax - b\|^2, a new line, \lambda \|x\|^2 read as their product
+    with pytest.raises(matcalc.ParseError, match="two formulas, one a line"):
+        matcalc.parse("\\frac{1}{2} \\|A x - b\\|^2\n\\lambda \\|x\\|^2")
+
+
+@pytest.mark.parametrize("text", ["\\frac{1}{2} \\|A x - b\\|^2\n+ \\lambda \\|x\\|^2", "x^\\top\nA x",
+                                  "\\mathbf{x}^\\top A\n\\mathbf{x}", "\\operatorname{tr}\\left(\nX^\\top A X\n\\right)"])
+def test_a_latex_formula_that_goes_on_to_the_next_line_reads(text):
+    matcalc.parse(text)
