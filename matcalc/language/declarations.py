@@ -386,7 +386,7 @@ def _declare(out: dict, names: list, kind, dims, props: set, item: str) -> None:
     where the item gives none), dimensions and closed properties; a name declared twice otherwise
     is refused."""
     for n in names:
-        k = kind or default_kind(n)
+        k = kind or (out[n].kind if n in out else default_kind(n))  # (s: scalar; s: positive: a scalar)
         d = _dims_for(k, dims, n, item)
         decl = Decl(n, k, d, _close_props(props, k, d, n))
         if n in out and out[n] != decl:

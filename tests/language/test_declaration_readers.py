@@ -53,3 +53,9 @@ def test_sizes_as_papers_write_them_are_left_to_the_general_reader():
 def test_a_comma_between_two_declarations_is_left_to_the_general_reader():
     assert _plain_declarations("x: vector(n), A: matrix(n,n)") is None
     assert set(_parse_declaration_text("x: vector(n), A: matrix(n,n)")) == {"x", "A"}
+
+
+def test_a_property_added_to_a_declared_scalar_keeps_it_a_scalar():
+    # s: scalar; s: positive read the second s by its look, a vector, and refused the pair as conflicting
+    import matcalc
+    assert "s: scalar positive" in matcalc.parse("s x", where="s: scalar; s: positive").where
