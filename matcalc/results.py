@@ -76,8 +76,17 @@ class Result:
         d = self._differential_node
         if d is not None:
             with request("the differential"):
-                d = self._differential_node = compact_differential(simplify(d), self.directions)
+                d = simplify(d)
+                if not self._structural_variable():  # (its df holds the variable as typed: S^-T for an spd S)
+                    d = compact_differential(d, self.directions)
+                self._differential_node = d
         return d
+
+    def _structural_variable(self) -> bool:
+        """Is the variable declared symmetric, spd or diagonal (differentiated as typed, then projected)?"""
+        return isinstance(self.wrt, str) and any(
+            isinstance(v, Var) and v.name == self.wrt and v.props & {"symmetric", "spd", "diagonal"}
+            for v in self.function.node.walk())
 
     @property
     def node(self) -> Expr:

@@ -100,8 +100,8 @@ def compact_differential(df: Expr, directions: tuple) -> Expr:
     if df.shape != SCALAR or len(directions) != 1 or directions[0].shape == SCALAR:
         return df
     dx = directions[0]
-    if dx.name not in df.free:
-        return df
+    if dx.name not in df.free or dx.props & {"symmetric", "spd", "diagonal"}:
+        return df  # (a symmetric direction's df holds the variable as typed, S^-T: its G would print so)
     inner = simplify(B.inner(simplify(gradient_of(df, dx)), dx))
     return inner if text_size(inner) < text_size(df) else df
 

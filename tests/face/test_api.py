@@ -499,3 +499,9 @@ def test_a_check_report_shows_its_verdict_in_a_notebook():
     report = matcalc.check(matcalc.grad("x'x", "x"))
     report._repr_pretty_(p, False)
     assert p.out == str(report) and p.out.startswith("ok: ")
+
+
+def test_the_differential_of_a_function_of_a_declared_spd_matrix_is_written_as_derived():
+    # its df holds the matrix as typed: written <G, dS> it read S^-T for a symmetric S
+    r = matcalc.grad("-1/2 logdet(S) - 1/2 (x-m)' S^-1 (x-m)", "S", where="S: matrix(n,n) spd")
+    assert "S^-T" not in str(r.differential)
