@@ -350,7 +350,10 @@ def _elementwise(rd, e):
         raise NotSupportedError(f"the elementwise function of {_show(e)} must take one argument")
     inner = _Reader(rd.props, rd.dims, rd.variables, bound={**rd.bound, lam.variables[0]: x},
                     elementwise=x.shape != SCALAR)
-    return inner.read(lam.expr)
+    out = inner.read(lam.expr)
+    if out.shape == SCALAR and x.shape != SCALAR:  # (a body without its argument, 2 or tr(A): that in every entry)
+        out = B.mul(out, B.ones(x.shape))
+    return out
 
 
 def _kron(rd, e):

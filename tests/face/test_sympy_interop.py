@@ -283,3 +283,14 @@ def test_a_variable_declared_as_a_one_row_matrix_reads_back_from_sympy_as_the_ve
     back = matcalc.from_sympy(f.to_sympy(), where=f.where)
     W, x = np.arange(1.0, 5.0) / 4, np.arange(4.0) / 3
     assert np.isclose(back.evaluate({"W": W, "x": x}), f.evaluate({"W": W, "x": x}))
+
+
+@pytest.mark.parametrize("make, value", [
+    (lambda n, x, y, X, A, B: sympy.OneMatrix(1, n) * x.applyfunc(lambda z: sympy.Integer(2)), "2 dim(n)"),
+    (lambda n, x, y, X, A, B: sympy.Trace(X.applyfunc(lambda z: sympy.Trace(A)) * B), "sum(B) tr(A)")])
+def test_an_elementwise_function_that_ignores_its_argument_keeps_the_shape(make, value):
+    # the body 2 was read as the scalar 2, not 2 in every entry: 1' x.applyfunc(2) read 2 where it is 2 n
+    n = sympy.Symbol("n")
+    x, y = sympy.MatrixSymbol("x", n, 1), sympy.MatrixSymbol("y", n, 1)
+    X, A, B = (sympy.MatrixSymbol(s, n, n) for s in "XAB")
+    assert str(matcalc.from_sympy(make(n, x, y, X, A, B))) == value
