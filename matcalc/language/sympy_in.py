@@ -308,6 +308,9 @@ def _matrix_element(rd, e):
 
 def _index_sum(rd, e):
     """A sum over indices, as SymPy writes (x.T*A*x)[0, 0]: back to a matrix expression."""
+    entrywise = _entrywise_index_sum(rd, e)
+    if entrywise is not None:
+        return entrywise
     # SymPy's converter reads x[i, 0]*x[i, 0] but not x[i, 0]**2: write integer powers as products
     body = e.function.replace(lambda t: t.is_Pow and t.exp.is_Integer and 1 < t.exp <= 8,
                               lambda t: sympy.Mul(*[t.base] * int(t.exp), evaluate=False))
@@ -325,6 +328,39 @@ def _index_sum(rd, e):
         raise NotSupportedError(f"the sum {_show(e)} is a matrix entry, not a scalar: matcalc works with whole "
                                 f"matrices")
     return rd.read(m)
+
+
+def _entrywise_index_sum(rd, e):
+    """sum(f(M)) where the sum runs over every entry of M and the summand is a function of M's entry
+    alone ((OneMatrix(1, n)*x)[0, 0] is the sum of x[i, 0] over i; of exp(x[i, 0]), sum(exp(x))),
+    else None. SymPy's own index reader needs a product of entries and read none of these."""
+    idx = [lim[0] for lim in e.limits]
+    elems = e.function.atoms(MatrixElement)
+    if not elems or len(idx) not in (1, 2):
+        return None
+    shape, subs, bound = None, {}, {}
+    for el in elems:
+        m, i, j = el.args
+        if len(idx) == 1 and m.shape[1] == 1 and i == idx[0] and j == 0:
+            spans = (m.shape[0],)
+        elif len(idx) == 2 and (i, j) == tuple(idx):
+            spans = m.shape
+        else:
+            return None
+        if shape not in (None, m.shape) or any(lim[1] != 0 or sympy.simplify(lim[2] - (span - 1)) != 0
+                                               for lim, span in zip(e.limits, spans)):
+            return None
+        shape = m.shape
+        d = sympy.Dummy()
+        subs[el], bound[d] = d, rd.read(m)
+    body = e.function.xreplace(subs)
+    if body.free_symbols & set(idx):
+        return None  # (the summand uses the index itself, not only the entry)
+    inner = _Reader(rd.props, rd.dims, rd.variables, bound={**rd.bound, **bound}, elementwise=True)
+    value = inner.read(body)
+    if value.shape == SCALAR:
+        value = B.mul(value, B.ones(next(iter(bound.values())).shape))
+    return B.sumall(value)
 
 
 def _refuse_terms_without_the_index(e) -> None:

@@ -294,3 +294,14 @@ def test_an_elementwise_function_that_ignores_its_argument_keeps_the_shape(make,
     x, y = sympy.MatrixSymbol("x", n, 1), sympy.MatrixSymbol("y", n, 1)
     X, A, B = (sympy.MatrixSymbol(s, n, n) for s in "XAB")
     assert str(matcalc.from_sympy(make(n, x, y, X, A, B))) == value
+
+
+def test_a_sum_of_entries_written_as_sympy_writes_it_reads():
+    # (OneMatrix(1, n)*x)[0, 0] was refused with advice to write (OneMatrix(1, n)*x)[0, 0]
+    n = sympy.Symbol("n")
+    x = sympy.MatrixSymbol("x", n, 1)
+    X = sympy.MatrixSymbol("X", n, n)
+    assert str(matcalc.from_sympy((sympy.OneMatrix(1, n) * x)[0, 0])) == "sum(x)"
+    assert str(matcalc.from_sympy((sympy.OneMatrix(1, n) * X * sympy.OneMatrix(n, 1))[0, 0])) == "sum(X)"
+    assert str(matcalc.from_sympy(sympy.log((sympy.OneMatrix(1, n) * x.applyfunc(sympy.exp))[0, 0]))) \
+        == "log(sum(exp(x)))"
