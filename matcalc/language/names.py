@@ -281,6 +281,11 @@ class NameRules:
             raise UnknownNameError(f"unknown function '{name}'" + (f" ({hint})" if hint else "") +
                                    f". Functions are {known_functions()}; to multiply single letters, put "
                                    f"spaces between them")
+        if name == "d":  # d(x' A x), a step of a derivation pasted back: the differential, not d times it
+            raise UnknownNameError(f"'{self.text[a.start:a.end + 1]}...' reads as the differential d(...), which is what "
+                                   f"matcalc computes, not what it takes: give the function and the variable "
+                                   f"(differential(f, 'x'), or --wrt x --differential); to multiply, write 'd (...)' "
+                                   f"or declare d (where='d: scalar')")
         if name in ("f", "g", "h", "l"):  # (l: also ℓ and \ell, a loss)
             raise UnknownNameError(f"'{self.text[a.start:a.end + 1]}...' reads as a call of '{name}', which is not "
                                    f"a function; to multiply, write '{name} (...)' or '{name}*(...)', or declare "

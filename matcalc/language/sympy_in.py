@@ -308,9 +308,6 @@ def _matrix_element(rd, e):
 
 def _index_sum(rd, e):
     """A sum over indices, as SymPy writes (x.T*A*x)[0, 0]: back to a matrix expression."""
-    entrywise = _entrywise_index_sum(rd, e)
-    if entrywise is not None:
-        return entrywise
     # SymPy's converter reads x[i, 0]*x[i, 0] but not x[i, 0]**2: write integer powers as products
     body = e.function.replace(lambda t: t.is_Pow and t.exp.is_Integer and 1 < t.exp <= 8,
                               lambda t: sympy.Mul(*[t.base] * int(t.exp), evaluate=False))
@@ -320,6 +317,9 @@ def _index_sum(rd, e):
     except Exception:  # SymPy could not read the index pattern: no matrix form
         m = None
     if m is None or isinstance(m, sympy.Sum):
+        entrywise = _entrywise_index_sum(rd, e)  # (what SymPy's reader cannot: a sum of f(x[i, 0]) over i)
+        if entrywise is not None:
+            return entrywise
         raise NotSupportedError(f"the index sum {_show(e)} is not a matrix expression matcalc can read. SymPy "
                                 f"writes M[0, 0] of a 1 x 1 matrix expression M as such a sum: pass M itself (a "
                                 f"1 x 1 M is read as a scalar), MatrixElement(M, 0, 0) or Trace(M); a sum of "

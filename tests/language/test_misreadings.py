@@ -1697,3 +1697,15 @@ def test_a_matrix_function_inside_a_product_or_a_power_under_a_trace_is_refused(
 def test_a_diagonal_matrix_plus_a_scalar_is_full_and_its_log_reads_entrywise(text):
     # G .^ 2 + t adds t to every entry; it was called "a diagonal matrix" and its log refused as a matrix log
     matcalc.parse(text, where="G: matrix(n,n) diagonal; t: scalar positive; x: vector(n)")
+
+
+@pytest.mark.parametrize("text", ["d(x'A x)", "tr(d(X^2))", "2 d(x'x)"])
+def test_a_pasted_differential_d_of_a_group_is_refused_not_read_as_d_times_it(text):
+    # a step of a derivation pasted back read d(x' A x) as (x' A x) d, with d a new vector
+    with pytest.raises(matcalc.MatcalcError, match=r"reads as the differential d\(\.\.\.\)"):
+        matcalc.parse(text)
+
+
+def test_d_declared_or_spaced_before_a_group_is_a_product():
+    assert str(matcalc.parse("d (x'x)", where="d: scalar")) == "d x' x"
+    assert str(matcalc.parse("d(x'x)", where="d: scalar")) == "d x' x"
