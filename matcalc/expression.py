@@ -33,13 +33,16 @@ class Expression:
     `parse(str(e), where=e.where) == e`.
     """
 
-    __slots__ = ("node", "_where", "context", "written", "_reading", "_inferred", "open_identity", "undeclared")
+    __slots__ = ("node", "_where", "context", "written", "_reading", "_inferred", "open_identity", "undeclared",
+                 "sympy_dims")
 
     def __init__(self, node: Expr, where: str | None = None, context: tuple = (), written: Expr | None = None,
                  reading: str = "", inferred: str = "", open_identity=None, undeclared: frozenset = frozenset()):
         self.node = node
         #: the variables whose kinds and sizes the reader inferred (no declaration named them)
         self.undeclared = undeclared
+        #: the SymPy symbols of the dimensions, by name, of an expression read from SymPy (to_sympy puts them back)
+        self.sympy_dims = None
         #: the error a derivative raises: an I whose size nothing fixes (logdet(s I)), or None
         self.open_identity = open_identity
         self._where = where
@@ -55,7 +58,7 @@ class Expression:
     def __getstate__(self):
         """The slots, with the reading and its declarations as text (a LazyText holds the reader's state)."""
         return (None, {k: getattr(self, k) for k in ("node", "_where", "context", "written", "reading", "inferred",
-                                                     "open_identity", "undeclared")})
+                                                     "open_identity", "undeclared", "sympy_dims")})
 
     def __setstate__(self, state):
         for k, v in state[1].items():
@@ -91,8 +94,10 @@ class Expression:
                 swap[v.name] = self._declared(v.name) or v
         node = B.substitute(self.written, swap)
         context = tuple(swap.get(v.name, v) for v in self.context)
-        return Expression(node, context=context, written=self.written, reading=self._reading,
-                          inferred=self._inferred, open_identity=self.open_identity, undeclared=self.undeclared)
+        out = Expression(node, context=context, written=self.written, reading=self._reading,
+                         inferred=self._inferred, open_identity=self.open_identity, undeclared=self.undeclared)
+        out.sympy_dims = self.sympy_dims
+        return out
 
     def _variables(self, written: bool = False) -> list:
         root = self.written if written else self.node
@@ -156,7 +161,7 @@ class Expression:
     def _repr_latex_(self) -> str:
         return "$$" + self.latex() + "$$"
 
-    def to_sympy(self):
+    def to_sympy(self, dims: dict | None = None):
         """This expression in SymPy: a matrix expression (MatrixSymbols with symbolic dimensions,
         Trace, Determinant, Inverse, ...) or, for a scalar, a scalar SymPy expression. The
         correspondence is README's "SymPy interop" table; `matcalc.from_sympy` reads it back."""
@@ -164,7 +169,7 @@ class Expression:
             from .outputs.sympy_out import to_sympy  # optional dependency: SymPy loads on first use
         except ImportError:  # pragma: no cover - SymPy is installed with the test extra
             raise MatcalcError("to_sympy needs SymPy, which is not installed: pip install sympy") from None
-        return to_sympy(self.node)
+        return to_sympy(self.node, dims if dims is not None else self.sympy_dims)
 
     def evaluate(self, values: dict | None = None, **kw):
         """Evaluate with NumPy; values maps names to arrays (vectors 1-D) or floats."""

@@ -44,4 +44,17 @@ def from_sympy(expr, where=None) -> Expression:
     # with the declared variables the tree does not hold, whose values fix a dimension (the gradient
     # of mean(y) is ones(n) / n: y's value says what n is), as `parse` keeps them
     context = tuple(declared.get(n, v) for n, v in sorted(variables.items())) + declared_only(decls, variables)
-    return Expression(node, context=context, written=written, inferred=declarations_of(node, context))
+    e = Expression(node, context=context, written=written, inferred=declarations_of(node, context))
+    e.sympy_dims = _dimension_symbols(expr)
+    return e
+
+
+def _dimension_symbols(expr) -> dict:
+    """The SymPy symbols that size the expression's matrix symbols, by name (n in MatrixSymbol("X", n, n))."""
+    import sympy
+    out = {}
+    for m in (expr.atoms(sympy.MatrixSymbol) if hasattr(expr, "atoms") else ()):  # (a Python number has none)
+        for d in m.shape:
+            for s in getattr(d, "free_symbols", ()):
+                out.setdefault(s.name, s)
+    return out

@@ -245,7 +245,7 @@ class Result:
         if not isinstance(e, Expression):
             have = [f for f in self.SYMPY_FORMS if isinstance(getattr(self, f, None), Expression)]
             raise MatcalcError(f"this {self.kind} has no {form} form; it has {', '.join(have)}")
-        return e.to_sympy()
+        return e.to_sympy(dims=self.function.sympy_dims)
 
     def numpy_source(self, backend: str = "numpy") -> str:
         """The source of a function computing this result (see `to_numpy`), made under the work limits

@@ -231,9 +231,12 @@ def _check_names(expr: Expr) -> None:
                            f"rename one of them")
 
 
-def to_sympy(expr: Expr):
+def to_sympy(expr: Expr, dims: dict | None = None):
     """The SymPy form of a matcalc node (a scalar SymPy expression for a scalar, else a matrix
-    expression); every node is translated once (the tree is a DAG)."""
+    expression); every node is translated once (the tree is a DAG). `dims`: the user's own SymPy
+    symbols of the dimensions, by name (from_sympy keeps them), put back in place of plain ones, so
+    that the user's MatrixSymbols are the answer's (`Symbol("n", integer=True)` is not `Symbol("n")`,
+    and a .subs(X, A) of the answer did nothing)."""
     _check_names(expr)
     memo: dict = {}
     for node in expr.walk():
@@ -246,4 +249,6 @@ def to_sympy(expr: Expr):
             # noncommutative symbol into a MatMul): build this node unevaluated
             with sympy.evaluate(False):
                 memo[id(node)] = TO_SYMPY[type(node)](node, ch)
-    return _as_scalar(memo[id(expr)]) if expr.shape == SCALAR else memo[id(expr)]
+    out = _as_scalar(memo[id(expr)]) if expr.shape == SCALAR else memo[id(expr)]
+    swap = {sympy.Symbol(k): v for k, v in (dims or {}).items() if v != sympy.Symbol(k)}
+    return out.xreplace(swap) if swap else out

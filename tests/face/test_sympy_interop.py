@@ -305,3 +305,15 @@ def test_a_sum_of_entries_written_as_sympy_writes_it_reads():
     assert str(matcalc.from_sympy((sympy.OneMatrix(1, n) * X * sympy.OneMatrix(n, 1))[0, 0])) == "sum(X)"
     assert str(matcalc.from_sympy(sympy.log((sympy.OneMatrix(1, n) * x.applyfunc(sympy.exp))[0, 0]))) \
         == "log(sum(exp(x)))"
+
+
+def test_a_results_sympy_form_keeps_the_users_dimension_symbols():
+    # to_sympy rebuilt X with a plain Symbol("n"): with the user's n = Symbol("n", integer=True), X in the
+    # answer was another X, and .subs(X, ...) on it did nothing, silently
+    n = sympy.Symbol("n", integer=True, positive=True)
+    X = sympy.MatrixSymbol("X", n, n)
+    r = matcalc.grad(matcalc.from_sympy(sympy.log(sympy.Determinant(X))), "X")
+    g = r.to_sympy()
+    assert X in g.atoms(sympy.MatrixSymbol)
+    Y = sympy.MatrixSymbol("Y", n, n)
+    assert g.subs(X, Y) != g
