@@ -581,8 +581,11 @@ def power(b: Expr, e) -> Expr:
             e = add(*[scale(c, t) for t in (s or ch)[0].args])
     if not e.is_scalar:
         if e.shape != b.shape:
+            if b.shape == SCALAR:  # (2 .^ x: a number to the power of each entry)
+                raise ShapeError(f"a scalar base to the power of each entry of an array ({_fmt(e.shape)}) is "
+                                 f"written with exp: exp(log(c) x) for c .^ x, c > 0")
             raise ShapeError(f"an elementwise power's exponent is a scalar or has the base's shape "
-                             f"{_fmt(b.shape)}, not shape {_fmt(e.shape)}")
+                             f"({_fmt(b.shape)}), not shape {_fmt(e.shape)}")
         if isinstance(b, Ones):
             return b
         if isinstance(e, Zero):

@@ -317,3 +317,10 @@ def test_a_results_sympy_form_keeps_the_users_dimension_symbols():
     assert X in g.atoms(sympy.MatrixSymbol)
     Y = sympy.MatrixSymbol("Y", n, n)
     assert g.subs(X, Y) != g
+
+
+def test_a_number_to_the_power_of_each_entry_is_refused_with_what_to_write():
+    # the message said the exponent "has the base's shape scalar, not shape vector(n)"
+    x = sympy.MatrixSymbol("x", sympy.Symbol("n"), 1)
+    with pytest.raises(matcalc.MatcalcError, match=r"exp\(log\(c\) x\)"):
+        matcalc.from_sympy(x.applyfunc(lambda z: 2 ** z))
