@@ -102,34 +102,30 @@ def test_request_naming_another_host_is_refused(server):
     assert_error_shape(data)
 
 
-def test_a_negative_content_length_is_a_bad_request_not_a_body_too_large(server):
-    # it was a 413 "the request is -5 bytes; the limit is 1,048,576"
+def headers_only(server, length: str) -> tuple:
+    """(status, JSON) of a POST that announces a Content-Length and sends no body (the answer comes first)."""
     conn = http.client.HTTPConnection(*server.server_address, timeout=30)
     try:
         conn.putrequest("POST", "/api/derive")
         conn.putheader("Content-Type", "application/json")
-        conn.putheader("Content-Length", "-5")
+        conn.putheader("Content-Length", length)
         conn.endheaders()
         resp = conn.getresponse()
-        data = json.loads(resp.read())
+        return resp.status, json.loads(resp.read())
     finally:
         conn.close()
-    assert resp.status == 400 and "Content-Length" in data["message"]
+
+
+def test_a_negative_content_length_is_a_bad_request_not_a_body_too_large(server):
+    # it was a 413 "the request is -5 bytes; the limit is 1,048,576"
+    status, data = headers_only(server, "-5")
+    assert status == 400 and "Content-Length" in data["message"]
     assert_error_shape(data)
 
 
 def test_body_over_the_limit_is_refused_unread(server):
-    conn = http.client.HTTPConnection(*server.server_address, timeout=30)
-    try:
-        conn.putrequest("POST", "/api/derive")
-        conn.putheader("Content-Type", "application/json")
-        conn.putheader("Content-Length", str(MAX_BODY + 1))
-        conn.endheaders()  # the body is never sent: the answer comes first
-        resp = conn.getresponse()
-        data = json.loads(resp.read())
-    finally:
-        conn.close()
-    assert resp.status == 413 and "limit" in data["message"]
+    status, data = headers_only(server, str(MAX_BODY + 1))
+    assert status == 413 and "limit" in data["message"]
     assert_error_shape(data)
 
 
