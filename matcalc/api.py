@@ -164,9 +164,7 @@ def differential(expr, wrt: str, where=None) -> DifferentialResult:
                          "their directions at once")
     f, x = prepare(expr, wrt, where)
     dx = direction_for(x, f.node.free)
-    df = simplify(_differential(f.node, {x.name: dx}))
-    if not (x.props & {"symmetric", "spd", "diagonal"}):  # (see Result._differential)
-        df = compact_differential(df, (dx,))
+    df = compact_differential(simplify(_differential(f.node, {x.name: dx})), (dx,), x)
     return DifferentialResult(f, wrt, df, df, directions=(dx,))
 
 

@@ -76,17 +76,14 @@ class Result:
         d = self._differential_node
         if d is not None:
             with request("the differential"):
-                d = simplify(d)
-                if not self._structural_variable():  # (its df holds the variable as typed: S^-T for an spd S)
-                    d = compact_differential(d, self.directions)
-                self._differential_node = d
+                d = self._differential_node = compact_differential(simplify(d), self.directions, self._variable())
         return d
 
-    def _structural_variable(self) -> bool:
-        """Is the variable declared symmetric, spd or diagonal (differentiated as typed, then projected)?"""
-        return isinstance(self.wrt, str) and any(
-            isinstance(v, Var) and v.name == self.wrt and v.props & {"symmetric", "spd", "diagonal"}
-            for v in self.function.node.walk())
+    def _variable(self):
+        """The variable differentiated by, as the function holds it (None for several)."""
+        if not isinstance(self.wrt, str):
+            return None
+        return next((v for v in self.function.node.walk() if isinstance(v, Var) and v.name == self.wrt), None)
 
     @property
     def node(self) -> Expr:

@@ -92,16 +92,18 @@ def gradient_parts(f: Expr, x: Var) -> tuple:
     return df, dx, g
 
 
-def compact_differential(df: Expr, directions: tuple) -> Expr:
+def compact_differential(df: Expr, directions: tuple, variable: Var | None = None) -> Expr:
     """df (simplified), or <G, dX> where that is shorter: a scalar differential in one matrix or
     vector direction is a linear form, and its trace terms, each written as it came (tr(A X dX') +
     tr(A dX X'), dX in one and dX' in the other), are one: tr(X' (A + A') dX). G is the gradient
-    read off df, as a gradient's answer is."""
+    read off df, as a gradient's answer is. Not for a `variable` declared symmetric or diagonal."""
     if df.shape != SCALAR or len(directions) != 1 or directions[0].shape == SCALAR:
         return df
+    if variable is not None and (is_symmetric_var(variable) or is_diagonal_var(variable)):
+        return df  # (its df holds the variable as typed, S^-T for an spd S: its G would print so)
     dx = directions[0]
-    if dx.name not in df.free or dx.props & {"symmetric", "spd", "diagonal"}:
-        return df  # (a symmetric direction's df holds the variable as typed, S^-T: its G would print so)
+    if dx.name not in df.free:
+        return df
     inner = simplify(B.inner(simplify(gradient_of(df, dx)), dx))
     return inner if text_size(inner) < text_size(df) else df
 

@@ -24,25 +24,22 @@ def dim_mul(a, b):
     return "*".join(([str(const)] if const != 1 else []) + syms)
 
 
+def shape_form(shape, scalar: str, vector: str, row: str, matrix: str) -> str:
+    """The shape written by its kind, each template filled with its sizes ({r}, {c}): the one place
+    that tells a scalar, a vector, a row vector and a matrix apart, for every way a shape is worded."""
+    r, c = shape
+    if (r, c) == SCALAR:
+        return scalar
+    return (vector if c == 1 else row if r == 1 else matrix).format(r=r, c=c)
+
+
 def shape_words(shape) -> str:
     """A shape as messages say it: "a scalar", "a vector of length n", "a row vector of length n",
     "a matrix of size m x n" (one phrase for the reader's, the evaluator's and the SymPy reader's errors)."""
-    r, c = shape
-    if (r, c) == SCALAR:
-        return "a scalar"
-    if c == 1:
-        return f"a vector of length {r}"
-    if r == 1:
-        return f"a row vector of length {c}"
-    return f"a matrix of size {r} x {c}"
+    return shape_form(shape, "a scalar", "a vector of length {r}", "a row vector of length {c}",
+                      "a matrix of size {r} x {c}")
 
 
 def fmt_shape(shape) -> str:
-    r, c = shape
-    if (r, c) == SCALAR:
-        return "scalar"
-    if c == 1:
-        return f"vector({r})"
-    if r == 1:
-        return f"row vector({c})"
-    return f"{r}x{c}"
+    """A shape as declarations write it: scalar, vector(n), row vector(n), m x n."""
+    return shape_form(shape, "scalar", "vector({r})", "row vector({c})", "{r}x{c}")

@@ -34,6 +34,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
+from ...core.dims import shape_form
 from ...core.errors import MatcalcError
 from ...core.nodes import SCALAR, DimSize, Expr, Var
 from ..printing import to_text
@@ -215,14 +216,8 @@ def _map_axes(o) -> str:
 
 
 def _kind(shape) -> str:
-    r, c = shape
-    if (r, c) == SCALAR:
-        return "scalar"
-    if c == 1:
-        return f"vector ({r},)"
-    if r == 1:
-        return f"row vector ({c},)"
-    return f"matrix ({r}, {c})"
+    """A shape as NumPy's arrays have it, for a generated function's docstring."""
+    return shape_form(shape, "scalar", "vector ({r},)", "row vector ({c},)", "matrix ({r}, {c})")
 
 
 def load_generated(source: str, name: str = "f"):
