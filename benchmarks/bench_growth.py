@@ -11,6 +11,7 @@ nothing hash-consed survives from an earlier call):
   trgrad   tr(X^k), gradient wrt X
   trhess   tr(X^k), Hessian wrt X
   xAkx     x' A^k x, Hessian wrt A
+  chain    sum(tanh(tanh(... tanh(x)))), k deep, Hessian wrt x (a k-layer scalar network)
 
 For each k: the median wall time of the calls (the cyclic GC paused inside each), the peak memory
 traced by tracemalloc during one further call (tracemalloc slows a call, so it is timed apart), the
@@ -88,6 +89,13 @@ def fam_xAkx(k, s):
     return matcalc.hessian, f"x_r{s}' A_r{s}^{k} x_r{s}", f"A_r{s}", f"A_r{s}: matrix(n,n); x_r{s}: vector(n)"
 
 
+def fam_chain(k, s):
+    text = f"x_r{s}"
+    for _ in range(k):
+        text = f"tanh({text})"
+    return matcalc.hessian, f"sum({text})", f"x_r{s}", f"x_r{s}: vector(n)"
+
+
 FAMILIES = {
     "net": ("k-layer tanh network loss, gradient wrt W_1", fam_net),
     "sum": ("sum of k terms a_i' X b_i, gradient wrt X", fam_sum),
@@ -95,6 +103,7 @@ FAMILIES = {
     "trgrad": ("tr(X^k), gradient wrt X", fam_trgrad),
     "trhess": ("tr(X^k), Hessian wrt X", fam_trhess),
     "xAkx": ("x' A^k x, Hessian wrt A", fam_xAkx),
+    "chain": ("k-deep elementwise tanh chain, Hessian wrt x", fam_chain),
 }
 
 

@@ -757,12 +757,35 @@ def _factor_sum(terms: list, memo: dict) -> Expr:
 
 
 def _hadamard_out(ts, members, b: Expr, ex, hsign: dict, memo: dict) -> Expr:
-    """b.^ex .* (the members with b.^ex divided out), the rest factored in turn."""
+    """b.^ex .* (the members with b.^ex divided out), the rest factored in turn.
+
+    Every other factor that all the members hold as it is (same base, positive whole power) comes
+    out with b at once, at its smallest power: factoring it out one step at a time rebuilt every
+    member's remainder once per factor, cubic in the depth of an elementwise chain's Hessian
+    (k terms of about k factors each), for the same product."""
+    shared = {}
+    if ex > 0:
+        first = ts[members[0]].hmono
+        for c, e in first.items():
+            if (isinstance(c, (Ones, Identity)) or e <= 0 or e.denominator != 1 or c is b
+                    or _signed_base(c)[0] is b or any(hsign[i, b][0] is c for i in members)):
+                continue  # (b itself, under either sign, comes out at ex alone)
+            lows = [ts[i].hmono.get(c) for i in members]
+            if all(x is not None and x > 0 and x.denominator == 1 for x in lows):
+                shared[c] = min(lows)
+        # as in one step at a time, no member is left with no elementwise factor (a ones(n))
+        for i in members:
+            ob = hsign[i, b][0]
+            if all(e == (ex if c is ob else shared.get(c)) for c, e in ts[i].hmono.items()):
+                shared = {}
+                break
     rems = []
     for i in members:
         t = ts[i]
         ob, sg = hsign[i, b]
-        fs = [B.power(c, B.num(e - ex if c is ob else e)) for c, e in t.hmono.items() if (e - ex if c is ob else e) != 0]
+        pulled = dict(shared)
+        pulled[ob] = ex
+        fs = [B.power(c, B.num(e - pulled.get(c, 0))) for c, e in t.hmono.items() if e - pulled.get(c, 0) != 0]
         rem = t.build(chain=(B.hadamard(*fs) if fs else B.ones(b.shape),))
         rems.append(B.scale(-1, rem) if sg < 0 and ex.numerator % 2 else rem)
     inner = factor_sum(rems, memo)
@@ -771,7 +794,8 @@ def _hadamard_out(ts, members, b: Expr, ex, hsign: dict, memo: dict) -> Expr:
         b = _negated(b)
         if ex.numerator % 2:
             inner = _negated(inner) if isinstance(inner, Add) else B.scale(-1, inner)
-    group = B.hadamard(B.power(b, B.num(ex)) if ex != 1 else b, inner)
+    group = B.hadamard(B.power(b, B.num(ex)) if ex != 1 else b,
+                       *[B.power(c, B.num(e)) if e != 1 else c for c, e in shared.items()], inner)
     if isinstance(group, Hadamard):
         group = _oriented_factors(group)
     return group

@@ -110,6 +110,30 @@ def test_a_scalar_factored_out_leaves_the_sign_normal_form():
     assert str(factor(e)) == "-(1 + b c) u / s"  # not (-1 - b c) u / s
 
 
+def test_factor_pulls_out_every_elementwise_factor_the_terms_share():
+    # (one step per shared factor rebuilt every remainder each time: cubic in the depth of an
+    # elementwise chain's Hessian, for the same product)
+    e = P("x .* y .* s .* p + 2 x .* y .* s")
+    assert factor(e) is P("x .* y .* s .* (p + 2)")
+
+
+def test_factor_keeps_a_base_shared_under_a_sign_flip_apart_from_the_other_shared_factors():
+    e = P("(y - s) .* x .^ 2 .* p + (s - y) .* x .* p .* s")
+    got = factor(e)
+    for seed in range(3):
+        v = values(seed)
+        want = (v["y"] - v["s"]) * v["x"] ** 2 * v["p"] + (v["s"] - v["y"]) * v["x"] * v["p"] * v["s"]
+        np.testing.assert_allclose(value(got, v).reshape(want.shape), want, rtol=1e-12)
+
+
+def test_the_hessian_of_a_deep_elementwise_chain_agrees_with_finite_differences():
+    text = "x"
+    for _ in range(12):
+        text = f"tanh({text})"
+    r = matcalc.hessian(f"sum({text})", "x")
+    assert matcalc.check(r).ok
+
+
 def test_factor_pulls_out_common_rational_coefficient():
     assert factor(P("2 a + 2 b")) is P("2 (a + b)")
 
