@@ -78,6 +78,39 @@ def _summand_after(text: str, j: int) -> bool:
     return bool(re.match(r"\s*[A-Za-z]\s+(?:log|ln)\b", text[j:]))  # (Σ p log p)
 
 
+_SIGMA_SUBSCRIPT = re.compile(r"_\{[^{}]*\}|_[A-Za-z0-9]+|[" + "".join(_SUBSCRIPTS) + "]+")
+#: what, after a subscripted Σ, makes it a matrix: a power or an inverse, a transpose, or nothing more
+_MATRIX_AFTER = re.compile(r"\s*(?:$|[\^'ᵀ⊤⊺⁻¹²)\],;:∈|‖=\\])")
+
+
+def _plain_subscript(index: str) -> str:
+    """A subscript as the plain language spells it: ᵢ is _i."""
+    return index if index.startswith("_") else "_" + "".join(_SUBSCRIPTS[c] for c in index)
+
+
+def _summation_index(text: str, j: int, declared: frozenset) -> str | None:
+    """The subscript after a Σ (at j) where Σ with it reads as a summation sign before its summand: Σ_{i=1}^n,
+    or Σᵢ / Σ_i followed by an operand (Σᵢ xᵢ², Σ_i (yᵢ − wᵀxᵢ)²). None where Sigma_i is declared, where
+    this Σ is a matrix (Σᵢ⁻¹, Σ_kᵀ, logdet(Σ_k) ends at the subscript), or where another Σ of the text is one
+    (Σ_k (x − μ_k) beside Σ_k⁻¹): a subscripted Sigma used as a matrix elsewhere is that matrix."""
+    m = _SIGMA_SUBSCRIPT.match(text, j)
+    if m is None:
+        return None
+    index = m.group(0)
+    if "Sigma" + _plain_subscript(index).replace("{", "").replace("}", "") in declared:
+        return None
+    if "=" in index:  # Σ_{i=1}^n: only a sum is written so
+        return index
+    if _MATRIX_AFTER.match(text, m.end()):
+        return None
+    for other in re.finditer("Σ", text):
+        o = other.start()
+        if o != j - 1 and (_SIGMA_SUBSCRIPT.match(text, o + 1) is None
+                           or _MATRIX_AFTER.match(text, _SIGMA_SUBSCRIPT.match(text, o + 1).end())):
+            return None
+    return index
+
+
 def _math_letter(ch: str) -> str | None:
     """The letter or digit a mathematical alphanumeric symbol stands for (bold 𝐱, italic 𝑥, bold 𝐀:
     what a PDF pastes for x and A), or None."""
@@ -157,6 +190,16 @@ def unicode_to_plain(text: str, declared: frozenset = frozenset()) -> Translatio
             before = " " if len(letter) > 1 and pieces and pieces[-1][0][-1:].isalnum() else ""
             pieces.append((before + letter, i, i + 1))
             i += 1
+        elif ch == "Σ" and _summation_index(text, i + 1, declared) is not None and _TERM_START.search(text[:i]):
+            index = _summation_index(text, i + 1, declared)
+            name = "Sigma" + _plain_subscript(index).replace("{", "").replace("}", "")
+            in_matrix_form = ("sums over an index are not part of the language: write the sum in matrix form (Σᵢ xᵢ² "
+                              "is x'x or sum(x.^2), Σᵢ (yᵢ − wᵀxᵢ)² is ||y - X w||^2 with the xᵢ as the rows of X)")
+            if "=" in index:
+                raise ParseError(f"Σ{index} is a sum over an index; {in_matrix_form}", text, i)
+            raise ParseError(f"Σ{index} here looks like the summation sign over an index, which would be read as a "
+                             f"matrix or scalar named {name} times what follows; {in_matrix_form}; for the matrix "
+                             f"{name} declare it (where='{name}: matrix(n,n)')", text, i)
         elif ch == "Σ" and text[i + 1:i + 2] == "(" and "Sigma" not in declared and _TERM_START.search(text[:i]):
             raise ParseError("Σ(...) here may be the summation sign or the matrix Sigma times the group: for the sum "
                              "of the entries write sum(...), for the matrix Sigma times the group put a space, "

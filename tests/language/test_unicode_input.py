@@ -290,3 +290,29 @@ def test_superscript_letters_and_a_negative_half_are_powers(text, reading):
 def test_superscript_powers_of_matrices_and_indices_are_refused_with_what_they_are(text, message):
     with pytest.raises(matcalc.MatcalcError, match=message):
         matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text", ["Σ_i x_i^2", "Σᵢ (yᵢ - w'xᵢ)²", "1/N Σ_i log(p_i)", "Σ_{k} x", "x + Σ_j y_j",
+                                  "Σ_i x_i^2 + Σ_i y_i"])
+def test_a_subscripted_summation_sign_before_its_summand_is_refused_not_read_as_a_named_sigma(text):
+    # Σ_i x_i^2 read x_i^2 Sigma_i, a scalar Sigma_i times the summand, without a word
+    with pytest.raises(ParseError, match=r"looks like the summation sign over an index.*matrix form") as e:
+        matcalc.parse(text)
+    assert e.value.column == text.index("Σ") + 1
+
+
+def test_a_summation_sign_with_its_range_is_refused_as_a_sum():
+    with pytest.raises(ParseError, match=r"Σ_\{i=1\} is a sum over an index"):
+        matcalc.parse("Σ_{i=1}^n (y_i - w'x_i)^2")
+
+
+@pytest.mark.parametrize("text, reading", [("x' Σ_i x", "x' Sigma_i x"), ("Σ_i^{-1} x", "inv(Sigma_i) x"),
+                                           ("logdet(Σ_k)", "logdet(Sigma_k)"), ("Σ_kᵀ x", "Sigma_k' x"),
+                                           ("Σ_k (x - μ_k) + Σ_k⁻¹ x", "Sigma_k (x - mu_k) + inv(Sigma_k) x")])
+def test_a_subscripted_sigma_used_as_a_matrix_reads_as_the_matrix(text, reading):
+    assert matcalc.parse(text).reading == reading
+
+
+@pytest.mark.parametrize("where", ["Σ_k: matrix(n,n)", "Sigma_k: matrix(n,n)", "Σ_k ∈ ℝ^{n×n}"])
+def test_a_declared_subscripted_sigma_is_the_matrix_before_a_group(where):
+    assert matcalc.parse("Σ_k (x - μ_k)", where=where).reading == "Sigma_k (x - mu_k)"
