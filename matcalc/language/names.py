@@ -9,6 +9,10 @@ from ..core.errors import ParseError, UnknownNameError
 from ..core.functions import CALLS, FUNCTIONS, all_names
 from .declarations import GREEK, is_greek
 from .parser import Syn
+from .unicode_in import INDEX_SUM_ADVICE
+
+#: a summation or product sign written as a name with its index: sum_i, prod_k, Sum_n
+_INDEX_SUM = re.compile(r"(?:[sS]um|[pP]rod)_[a-z]")
 
 _GREEK_SET = frozenset(GREEK)
 #: names that are constants unless declared: the identity and pi (e is Euler's number only as the base
@@ -197,6 +201,10 @@ class NameRules:
         return self._longest_value
 
     def _no_function_inside(self, text: str, parts: list, start: int) -> None:
+        if _INDEX_SUM.fullmatch(text):  # sum_i x_i^2, prod_k p_k: a sum over an index, not the name sum_i
+            raise ParseError(f"'{text}' looks like a {'sum' if text[0] in 'sS' else 'product'} over an index; "
+                             f"{INDEX_SUM_ADVICE}; to use '{text}' as one name, declare it (where='{text}: ...')",
+                             self.text, start)
         if len(parts) < 2 and text.rstrip("0123456789") not in _FUNC_SET:
             return
         segs, cur = [], ""

@@ -20,6 +20,7 @@ from ..core.functions import ALIASES, CALLS, FUNCTIONS, all_names, bare_names
 from . import lalr
 from .declarations import norm_name
 from .lalr import Token
+from .unicode_in import INDEX_SUM_ADVICE
 
 MAX_LENGTH = 200_000
 MAX_DEPTH = 250
@@ -541,6 +542,10 @@ def _bad_character(text: str, pos: int) -> ParseError:
     if ch == "_" and text[:pos].endswith("K") and re.match(r"_\{\s*\w+\s*,\s*\w+\s*\}", text[pos:]):
         m, n = re.findall(r"[A-Za-z0-9]+", re.match(r"_\{[^{}]*\}", text[pos:]).group(0))[:2]
         return ParseError(f"K_{{{m},{n}}}, the commutation matrix, is written comm({m}, {n})", text, pos)
+    if ch == "_" and re.search(r"(?:^|[^A-Za-z0-9_])(?:[sS]um|[pP]rod)$", text[:pos]):  # sum_{i=1}^n x_i
+        word = re.search(r"[A-Za-z]+$", text[:pos]).group(0)
+        return ParseError(f"{word}_{{...}} is a {'sum' if word[0] in 'sS' else 'product'} over an index; "
+                          f"{INDEX_SUM_ADVICE}", text, pos - len(word))
     if ch == "_" and pos > 0 and text[pos - 1].isalnum():
         sub = re.match(r"_\{([^{}]*)\}", text[pos:])
         written = sub.group(0) if sub else text[pos:pos + 2]

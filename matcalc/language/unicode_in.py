@@ -78,6 +78,9 @@ def _summand_after(text: str, j: int) -> bool:
     return bool(re.match(r"\s*[A-Za-z]\s+(?:log|ln)\b", text[j:]))  # (Σ p log p)
 
 
+#: what to write instead of a sum or product over an index (Σᵢ, sum_i, \\sum_{i=1}^n, prod_i), in every reader
+INDEX_SUM_ADVICE = ("sums over an index are not part of the language: write the sum in matrix form (Σᵢ xᵢ² is x'x or "
+                    "sum(x.^2), Σᵢ (yᵢ − wᵀxᵢ)² is ||y - X w||^2 with the xᵢ as the rows of X)")
 _SIGMA_SUBSCRIPT = re.compile(r"_\{[^{}]*\}|_[A-Za-z0-9]+|[" + "".join(_SUBSCRIPTS) + "]+")
 #: what, after a subscripted Σ, makes it a matrix: a power or an inverse, a transpose, or nothing more
 _MATRIX_AFTER = re.compile(r"\s*(?:$|[\^'ᵀ⊤⊺⁻¹²)\],;:∈|‖=\\])")
@@ -193,12 +196,10 @@ def unicode_to_plain(text: str, declared: frozenset = frozenset()) -> Translatio
         elif ch == "Σ" and _summation_index(text, i + 1, declared) is not None and _TERM_START.search(text[:i]):
             index = _summation_index(text, i + 1, declared)
             name = "Sigma" + _plain_subscript(index).replace("{", "").replace("}", "")
-            in_matrix_form = ("sums over an index are not part of the language: write the sum in matrix form (Σᵢ xᵢ² "
-                              "is x'x or sum(x.^2), Σᵢ (yᵢ − wᵀxᵢ)² is ||y - X w||^2 with the xᵢ as the rows of X)")
             if "=" in index:
-                raise ParseError(f"Σ{index} is a sum over an index; {in_matrix_form}", text, i)
+                raise ParseError(f"Σ{index} is a sum over an index; {INDEX_SUM_ADVICE}", text, i)
             raise ParseError(f"Σ{index} here looks like the summation sign over an index, which would be read as a "
-                             f"matrix or scalar named {name} times what follows; {in_matrix_form}; for the matrix "
+                             f"matrix or scalar named {name} times what follows; {INDEX_SUM_ADVICE}; for the matrix "
                              f"{name} declare it (where='{name}: matrix(n,n)')", text, i)
         elif ch == "Σ" and text[i + 1:i + 2] == "(" and "Sigma" not in declared and _TERM_START.search(text[:i]):
             raise ParseError("Σ(...) here may be the summation sign or the matrix Sigma times the group: for the sum "

@@ -946,3 +946,19 @@ def test_a_product_size_clash_of_a_product_operand_does_not_advise_declaring_its
     # unvec(A v, m, n): the advice was where='v: vector(m*n)', which A v's length does not follow
     msg = str(error(ShapeError, "unvec(A v, m, n)", where="A: matrix(p,k)"))
     assert "v: vector(m*n)" not in msg and "declare the sizes of" in msg
+
+
+@pytest.mark.parametrize("text, what", [("sum_i x_i^2", "'sum_i' looks like a sum over an index"),
+                                        ("1/n sum_{i} log(p_i)", "'sum_i' looks like a sum over an index"),
+                                        ("prod_i x_i", "'prod_i' looks like a product over an index"),
+                                        ("sum_{i=1}^n x_i", "sum_{...} is a sum over an index"),
+                                        ("x + prod_{k=1}^K p_k", "prod_{...} is a product over an index")])
+def test_a_sum_or_product_over_an_index_in_plain_text_is_refused_with_the_matrix_form(text, what):
+    # prod_i x_i was offered two readings of the letters p r o d_i; sum_{i=1} was told a subscript is letters
+    with pytest.raises(matcalc.MatcalcError, match=re.escape(what) + ".*write the sum in matrix form") as e:
+        matcalc.parse(text)
+    assert e.value.column == text.index(text.split("_")[0].split()[-1]) + 1
+
+
+def test_a_declared_name_sum_i_is_a_name():
+    assert matcalc.parse("sum_i + x", where="sum_i: scalar").reading == "sum_i + x"
