@@ -21,7 +21,7 @@ from .calculus.readoff import differential as _differential
 from .calculus.readoff import kronecker_of
 from .calculus.linear_map import Deferred, LinearMap
 from .expression import Expression, parse
-from .language.declarations import check_name, parse_declarations
+from .language.declarations import check_name, default_kind, parse_declarations
 from .core.functions import all_names
 from .language.names import CONSTANTS
 from .language.latex_in import variable_name
@@ -80,6 +80,25 @@ def read_for_question(expr, where=None, want_scalar: bool = False) -> Expression
         return f
 
 
+def _scalar_that_makes_it_scalar(f: Expression, decls: dict, names: list) -> list:
+    """The one undeclared small name that, declared a scalar, makes f a scalar function: c ||x||^2
+    asks for c: scalar by name. [] where none or several do, or past a few names; a capital (a
+    matrix by its look: A x is a vector, not two numbers) and the variable itself are not offered."""
+    names = [n for n in names if default_kind(n) != "matrix"]
+    if not names or len(names) > 6:
+        return []
+    text = str(f.written)
+    found = []
+    for n in names:
+        try:
+            g = parse(text, where={**decls, **parse_declarations(f"{n}: scalar")}, want_scalar=True)
+        except MatcalcError:
+            continue
+        if g.node.shape == SCALAR:
+            found.append(n)
+    return found if len(found) == 1 else []
+
+
 def prepare(expr, wrt: str, where=None, order: int = 1, want_scalar: bool = False, question: str = "gradient") -> tuple:
     """(f, X): the function, parsed once, and the variable node to differentiate by.
 
@@ -110,10 +129,14 @@ def prepare(expr, wrt: str, where=None, order: int = 1, want_scalar: bool = Fals
             warnings.warn(note, MatcalcWarning, stacklevel=4)
     if want_scalar and f.node.shape != SCALAR:
         undeclared = [part for part in f.inferred.split("; ") if part and part.split(":")[0] not in decls]
+        numbers = _scalar_that_makes_it_scalar(f, decls, [p.split(":")[0] for p in undeclared if ": scalar" not in p
+                                                          and p.split(":")[0] != wrt])
+        declare = "; ".join(f"{n}: scalar" for n in numbers) if numbers else "name: scalar"
         read = f" (the undeclared names were read as {'; '.join(undeclared)}: declare those that stand for " \
-               "numbers, where='name: scalar')" if undeclared else ""
+               f"numbers, where='{declare}')" if undeclared else ""
         raise MatcalcError(f"the {question} needs a scalar function, but this one is {shape_words(f.node.shape)}"
-                           f"{read}; use jacobian() for vector and matrix functions")
+                           f"{read}; for a vector or matrix function take its Jacobian (jacobian(), or --jacobian "
+                           "on the command line)")
     x = find_variable(f.node, wrt, decls, f.context)
     if f.open_identity is not None:  # (after the errors about the question itself: no variable, no scalar)
         raise f.open_identity

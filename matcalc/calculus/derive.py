@@ -85,7 +85,7 @@ def gradient_parts(f: Expr, x: Var) -> tuple:
     gradient, simplified."""
     if f.shape != SCALAR:
         raise MatcalcError(f"the gradient needs a scalar function, but this one is {shape_words(f.shape)}; "
-                           "use jacobian() for vector and matrix functions")
+                           "for a vector or matrix function take its Jacobian (jacobian(), or --jacobian on the command line)")
     dx = direction_for(x, f.free)
     df = differential(f, {x.name: dx})
     g = simplify(gradient_of(df, dx))

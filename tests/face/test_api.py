@@ -32,9 +32,22 @@ def test_gradient_of_a_non_scalar_function_is_an_error_pointing_to_jacobian():
         matcalc.grad("A x", "x")
 
 
+@pytest.mark.parametrize("text, wrt", [("A x", "x"), ("lambda w + ||w||^2", "w"), ("c x'x + d x", "x")])
+def test_a_non_scalar_function_error_names_no_name_where_no_one_small_name_makes_it_a_scalar(text, wrt):
+    # a capital is a matrix by its look, the variable is the variable, and two ways are the reader's pick
+    with pytest.raises(matcalc.MatcalcError, match=r"where='name: scalar'"):
+        matcalc.grad(text, wrt)
+
+
+def test_a_non_scalar_function_error_says_how_to_take_the_jacobian_in_python_and_on_the_command_line():
+    with pytest.raises(matcalc.MatcalcError, match=re.escape("take its Jacobian (jacobian(), or --jacobian on the "
+                                                              "command line)")):
+        matcalc.hessian("A x", "x")
+
+
 def test_a_non_scalar_function_error_names_the_question_and_how_the_names_were_read():
     """`c x'x` with c undeclared reads c as a vector (its look): the error says so, and how to say c is a number."""
-    with pytest.raises(matcalc.MatcalcError, match=r"the gradient needs a scalar function.*c: vector\(m\).*'name: scalar'"):
+    with pytest.raises(matcalc.MatcalcError, match=r"the gradient needs a scalar function.*c: vector\(m\).*'c: scalar'"):
         matcalc.grad("c x'x", "x")
     with pytest.raises(matcalc.MatcalcError, match="the Hessian needs a scalar function"):
         matcalc.hessian("inv(X)", "X")
