@@ -508,6 +508,26 @@ def _operands_of_products(source: str, plain: str, origin: list, reach: list):
                 out.append(("atom", left[1], right[2], "call"))
                 k += 2
                 continue
+            if it[0] == "op" and it[1][1] == _KRON and out and out[-1][0] == "atom" and k + 1 < len(items) \
+                    and items[k + 1][0] == "atom" and not bare_word(out[-1]) and not bare_word(items[k + 1]):
+                # A C ⊗ B D, A ⊗ Bᵀ C: the products first, as the mixed-product rule writes them, or ⊗ first
+                # on the operands beside it? Refused with both, as LaTeX's \otimes is
+                a = len(out) - 1
+                while a > 0 and out[a - 1][0] == "atom" and not coefficient(out[a - 1]):
+                    a -= 1
+                b = k + 1
+                while b + 1 < len(items) and items[b + 1][0] == "atom":
+                    b += 1
+                run = out[max(a - 1, 0):] + items[k + 1:b + 1]
+                if any(x[0] == "atom" and (bare_word(x) or x[3] in bare_names()) for x in run):
+                    out.append(it)  # (exp x ⊗ y: a bare function is left to the plain reader's refusal)
+                    k += 1
+                    continue
+                lhs, rhs = plain[out[a][1]:out[-1][2]], plain[items[k + 1][1]:items[b][2]]
+                near_l, near_r = plain[out[-1][1]:out[-1][2]], plain[items[k + 1][1]:items[k + 1][2]]
+                raise ParseError(f"'{source.strip()}' has two readings: the products first, kron({lhs}, {rhs}), "
+                                 f"or ⊗ first, on the operands beside it ({near_l} and {near_r}); write the "
+                                 "parentheses", source, origin[it[1][2]])
             out.append(it)
             k += 1
         runs, k = [], 0  # M ⊙ U Vᵀ: the juxtaposed atoms on either side of ⊙, in parentheses

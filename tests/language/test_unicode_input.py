@@ -184,7 +184,7 @@ def test_a_pasted_kronecker_sign_reads_as_otimes_does(text, latex):
     assert matcalc.parse(text, where=where) == matcalc.parse(latex, where=where)
 
 
-@pytest.mark.parametrize("text", ["exp x ⊗ y", "AB ⊗ C", "A C ⊗ B D", "A ⊗ Bᵀ C"])
+@pytest.mark.parametrize("text", ["exp x ⊗ y", "AB ⊗ C"])
 def test_a_kronecker_sign_beside_a_word_is_refused_with_kron_to_write(text):
     with pytest.raises(ParseError, match=re.escape("write kron(A, B)")):
         matcalc.parse(text)
@@ -316,3 +316,12 @@ def test_a_subscripted_sigma_used_as_a_matrix_reads_as_the_matrix(text, reading)
 @pytest.mark.parametrize("where", ["Σ_k: matrix(n,n)", "Sigma_k: matrix(n,n)", "Σ_k ∈ ℝ^{n×n}"])
 def test_a_declared_subscripted_sigma_is_the_matrix_before_a_group(where):
     assert matcalc.parse("Σ_k (x - μ_k)", where=where).reading == "Sigma_k (x - mu_k)"
+
+
+@pytest.mark.parametrize("text, readings", [("A C ⊗ B D", "kron(A C, B D), or ⊗ first, on the operands beside it (C and B)"),
+                                            ("A ⊗ Bᵀ C", "kron(A, B' C), or ⊗ first, on the operands beside it (A and B')")])
+def test_a_pasted_kronecker_sign_beside_a_product_is_refused_with_both_readings(text, readings):
+    # it was "unexpected character '⊗'", as if ⊗ were not read at all
+    with pytest.raises(ParseError, match=re.escape(f"has two readings: the products first, {readings}")) as e:
+        matcalc.parse(text)
+    assert e.value.column == text.index("⊗") + 1
