@@ -890,7 +890,7 @@ def machine_info() -> dict:
             info["autograd"] = version("autograd")
         except Exception:  # noqa: BLE001
             info["autograd"] = "?"
-    from matcalc import kernels
+    from matcalc.outputs.codegen import kernels
     info["compiled_loops"] = kernels.enabled()  # numba (matcalc[fast]) for large outer products
     if info["compiled_loops"]:
         import numba

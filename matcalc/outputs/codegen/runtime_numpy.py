@@ -99,7 +99,7 @@ def _outer(u, v):
 
 
 try:  # matcalc's compiled loops for large results; the generated module runs without matcalc too
-    from matcalc.numerics import kernels as _kernels
+    from matcalc.outputs.codegen import kernels as _kernels
 except ImportError:
     _kernels = None
 

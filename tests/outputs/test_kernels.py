@@ -1,4 +1,4 @@
-"""matcalc.numerics.kernels: the compiled loops generated code uses for large elementwise results.
+"""matcalc.outputs.codegen.kernels: the compiled loops generated code uses for large elementwise results.
 
 Each loop must give exactly what NumPy gives, for any memory layout, and must step aside
 (return None) wherever it does not apply, so that the caller's NumPy code runs instead.
@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 import matcalc
 from conftest import assert_close
-from matcalc.numerics import kernels
+from matcalc.outputs.codegen import kernels
 
 numba = pytest.importorskip("numba", reason="the compiled loops need numba (matcalc[fast])")
 
