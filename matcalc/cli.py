@@ -179,7 +179,7 @@ def run(args) -> int:
             print(f"text:  {e}\nlatex: {e.latex()}\nshape: {shape}\nread as: {_read_as(e)}")
         if e.variables:  # never a silent change of the question: the derivative needs its variable
             print(f"matcalc: note: this is the expression as read, not a derivative: it has {len(e.variables)} "
-                  f"variables ({', '.join(e.variables)}); name one with --wrt (--wrt {e.variables[-1]})",
+                  f"variables ({', '.join(e.variables)}); name one with --wrt (--wrt {_likely_variable(e.variables)})",
                   file=sys.stderr)
         return 0
     # parsed once; the derivative takes the Expression. A gradient or Hessian needs a scalar
@@ -227,6 +227,16 @@ def run(args) -> int:
     if report is not None and not report.ok:
         return 1
     return 0
+
+
+#: the names papers differentiate by, most likely first: weights and parameters before data (y, b, A)
+_PARAMETER_NAMES = ("theta", "w", "W", "beta", "x", "X", "Sigma", "mu", "W1", "W_1", "U", "V", "H", "P", "z", "u", "v")
+
+
+def _likely_variable(names: list) -> str:
+    """The variable to offer in the --wrt example: the first that papers usually differentiate by
+    (w in a logistic loss, not y, as alphabetical order offered), else the first."""
+    return next((n for n in _PARAMETER_NAMES if n in names), names[0])
 
 
 def _run_several(args, f, names: list) -> int:

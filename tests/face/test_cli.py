@@ -364,6 +364,12 @@ def test_without_wrt_and_several_variables_a_note_says_it_is_no_derivative(cli):
     assert "not a derivative" in err and "--wrt" in err
 
 
+def test_without_wrt_the_note_offers_the_variable_papers_differentiate_by(cli):
+    # (alphabetical order offered --wrt y for a logistic loss)
+    code, out, err = cli("sum(log(1 + exp(-y .* (X w))))", "--format", "text")
+    assert "(--wrt w)" in err
+
+
 def test_without_wrt_a_scalar_has_shape_scalar(cli):
     # issue 13: an expression of one variable is differentiated by it without --wrt, so two here
     code, out, _ = cli("x'y")
