@@ -38,10 +38,7 @@ def _long_way(node):
 def _derived_nodes(seed: int):
     out, fn = KINDS[seed % len(KINDS)]
     case = random_case(5003 + 11 * seed, out=out, wrt="any")
-    try:
-        r = fn(case.text, case.wrt.name, where=case.where)
-    except matcalc.MatcalcError:
-        return None, []
+    r = fn(case.text, case.wrt.name, where=case.where)  # (a refusal fails the seed's test: it is not a pass)
     roots = [r.function.node, r.node]
     return r, [n for root in roots for n in root.walk() if isinstance(n, (Add, Mul, Hadamard))]
 
@@ -49,6 +46,8 @@ def _derived_nodes(seed: int):
 @pytest.mark.parametrize("seed", range(40))
 def test_sums_and_products_of_a_derivation_are_fixed_points(seed):
     keep, nodes = _derived_nodes(seed)
+    if not nodes:
+        pytest.skip("this derivation has no sum or product to rebuild")
     for node in nodes:
         assert _long_way(node) is node, f"{type(node).__name__} {node} is rebuilt as {_long_way(node)}"
 

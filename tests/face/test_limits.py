@@ -56,7 +56,10 @@ def test_factors_limit_can_be_raised_for_a_block():
     text, where = _long_product(3)
     with matcalc.limits(factors=10):
         _refusal(lambda: matcalc.hessian(text, "X", where=where))
-    assert matcalc.hessian(text, "X", where=where) is not None
+    r = matcalc.hessian(text, "X", where=where)  # the default limit is back: answered, not refused
+    assert (r.kind, r.wrt) == ("hessian", "X")
+    assert str(r) == ("(B0 (V B1 X + X B1 V) B2 b a' + B1 (V B2 b a' X + X B2 b a' V) B0"
+                      " + B2 b a' (V B0 X + X B0 V) B1)'")
 
 
 def test_limit_error_is_a_matcalc_error():
@@ -76,7 +79,10 @@ def test_gradient_of_a_large_power_is_within_the_limits():
 def test_terms_limit_can_be_raised_for_a_block():
     with matcalc.limits(terms=10):
         _refusal(lambda: matcalc.hessian("x' A^4 x", "A"))
-    assert matcalc.hessian("x' A^4 x", "A") is not None  # the old limit is back
+    r = matcalc.hessian("x' A^4 x", "A")  # the old limit is back: answered, not refused
+    assert r.kind == "hessian"
+    assert str(r) == ("M x x' A' + P x x' V' + Q x x' + x x' Q + A' x x' M + V' x x' P "
+                      "where P = A'^2, Q = (A V A + V P' + P' V)', M = (A V + V A)'")
 
 
 def test_a_block_of_limits_holds_in_its_own_thread_only():
@@ -105,7 +111,7 @@ def test_a_block_of_limits_holds_in_its_own_thread_only():
         t.join(20)
     assert "limit of 5 terms" in got["a"] and "limit of 5 terms" in got["b"]
     assert "where" in got["free"]  # (answered, not refused while the other threads held a lower limit)
-    assert matcalc.hessian("x' A^10 x", "A") is not None  # and nothing is left lowered
+    assert str(matcalc.hessian("x' A^10 x", "A")) == got["free"]  # and nothing is left lowered (answered again)
 
 
 def test_time_limit_refuses_naming_the_seconds():

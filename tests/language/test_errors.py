@@ -417,13 +417,17 @@ def test_a_fractional_power_of_diag_of_a_vector_suggests_the_power_of_the_vector
     # diag(d)^(-1/2) (a normalized graph Laplacian) was told to write diag(d) .^ (-1/2): inf off the diagonal
     with pytest.raises(ShapeError, match=r"write diag\(d \.\^ \(-1/2\)\)"):
         matcalc.parse("x' diag(d)^(-1/2) W diag(d)^(-1/2) x")
-    assert matcalc.parse("x' diag(d .^ (-1/2)) W diag(d .^ (-1/2)) x") is not None
+    # and the suggested form reads: a scalar, with d the vector whose entries are raised
+    e = matcalc.parse("x' diag(d .^ (-1/2)) W diag(d .^ (-1/2)) x")
+    assert (e.shape, e.inferred) == ((), "W: matrix(n,n); d: vector(n); x: vector(n)")
 
 
 def test_a_fractional_power_of_a_matrix_looking_name_says_a_diagonal_spd_one_takes_it():
     with pytest.raises(ParseError, match=r"declare it \(where='D: matrix\(n,n\) diagonal spd'\)"):
         matcalc.parse("tr(D^(-1/2) W D^(-1/2))")
-    assert matcalc.parse("tr(D^(-1/2) W D^(-1/2))", where="D: matrix(n,n) diagonal spd; W: matrix(n,n)") is not None
+    # declared so, D^(-1/2) is taken: the inverse square root of its diagonal
+    e = matcalc.parse("tr(D^(-1/2) W D^(-1/2))", where="D: matrix(n,n) diagonal spd; W: matrix(n,n)")
+    assert str(e) == "tr(diag(1 ./ diag(D)) W)"
 
 
 def test_scalar_to_a_fractional_power_is_fine():
@@ -889,12 +893,21 @@ def test_a_starred_name_is_refused_as_the_optimum_with_a_name_to_write(text):
         matcalc.parse(text)
 
 
-@pytest.mark.parametrize("text", ["a*||x||^2", "2*||x||", "x*y"])
-def test_a_star_between_two_factors_is_still_a_product(text):
-    try:
-        matcalc.parse(text)
-    except matcalc.MatcalcError as e:
-        assert "x_star" not in str(e) and "a_star" not in str(e)
+@pytest.mark.parametrize("text, reading", [("a*||x||^2", "a (||x||^2)"), ("2*||x||", "2 ||x||")])
+def test_a_star_between_two_factors_is_still_a_product(text, reading):
+    # the star is the product the space would be, not the optimum marker of x* (refused as x_star)
+    assert matcalc.parse(text) == matcalc.parse(text.replace("*", " "))
+    assert matcalc.parse(text).reading == reading
+
+
+def test_a_star_between_two_names_of_unknown_kinds_is_refused_as_the_product_of_two_readings():
+    # x*y is the product x y, whose kinds nothing picks: the refusal is the one x y gets, not x_star's
+    with pytest.raises(ShapeError) as starred:
+        matcalc.parse("x*y")
+    with pytest.raises(ShapeError) as spaced:
+        matcalc.parse("x y")
+    assert "x_star" not in str(starred.value)
+    assert str(starred.value) == str(spaced.value).replace("'x y' can be", "'x*y' can be", 1)
 
 
 @pytest.mark.parametrize("text", ["W^{[l]} x", "W^[l] x"])
@@ -910,7 +923,8 @@ def test_two_subscripted_names_run_together_are_refused_with_the_space_to_put(te
 
 
 def test_a_star_before_a_norm_with_a_leading_minus_is_a_product():
-    assert matcalc.parse("c*||-x + y||^2") is not None
+    assert matcalc.parse("c*||-x + y||^2") == matcalc.parse("c ||-x + y||^2")
+    assert matcalc.parse("c*||-x + y||^2").reading == "c (||-x + y||^2)"
 
 
 @pytest.mark.parametrize("text", ["||x - mu||_M^2", r"\|x-\mu\|_{\Sigma^{-1}}^2", r"\|x\|_{\mathbf{A}}^2"])

@@ -128,8 +128,10 @@ def test_sum_and_softmax():
 
 def test_greek_names_are_scalars_and_names_with_digits_or_subscripts_are_one_name():
     e = matcalc.parse("lambda x1 + theta W_2 x1")
-    assert e.shape == ("n_W_2",) or len(e.shape) == 1
     assert set(e.variables) == {"lambda", "x1", "theta", "W_2"}
+    # lambda and theta are the coefficients (scalars) of the vector x1 and of the product W_2 x1
+    assert e.inferred == "W_2: matrix(n,n); lambda: scalar; theta: scalar; x1: vector(n)"
+    assert e.shape == ("n",)
 
 
 def test_declared_multi_letter_names_are_not_split():

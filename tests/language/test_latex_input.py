@@ -756,12 +756,19 @@ def test_an_expectation_in_any_font_before_a_bracket_is_refused(latex):
         matcalc.parse(latex)
 
 
-@pytest.mark.parametrize("latex, where", [(r"\mathrm{E}_0 + x^\top x", None), (r"x^\top \mathrm{E}_{1} x", None),
-                                          (r"\mathrm{E}_{\text{pot}} + \mathrm{E}_{\text{kin}}", None),
-                                          (r"E(x - y)", None), (r"x^\top E x", None),
-                                          (r"\mathrm{Var}(x - y)", "Var: scalar")])
-def test_a_name_e_or_a_declared_var_still_reads(latex, where):
-    assert matcalc.parse(latex, where=where) is not None
+@pytest.mark.parametrize("latex, where, reading, kinds", [
+    (r"\mathrm{E}_0 + x^\top x", None, "E_0 + x' x", "E_0: scalar; x: vector(n)"),
+    (r"x^\top \mathrm{E}_{1} x", None, "x' E_1 x", "E_1: matrix(n,n); x: vector(n)"),
+    (r"\mathrm{E}_{\text{pot}} + \mathrm{E}_{\text{kin}}", None, "E_pot + E_kin",
+     "E_kin: matrix(m,n); E_pot: matrix(m,n)"),
+    (r"E(x - y)", None, "E (x - y)", "E: matrix(m,n); x: vector(n); y: vector(n)"),
+    (r"x^\top E x", None, "x' E x", "E: matrix(n,n); x: vector(n)"),
+    (r"\mathrm{Var}(x - y)", "Var: scalar", "Var (x - y)", "Var: scalar; x: vector(n); y: vector(n)"),
+])
+def test_a_name_e_or_a_declared_var_still_reads(latex, where, reading, kinds):
+    # (a subscripted or unbracketed E is a name, not an expectation; a declared Var is the name it declares)
+    e = matcalc.parse(latex, where=where)
+    assert (e.reading, e.inferred) == (reading, kinds)
 
 
 def test_an_upright_e_is_eulers_number():
@@ -784,11 +791,15 @@ def test_a_bold_name_read_as_a_scalar_is_refused(latex, name):
         matcalc.parse(latex)
 
 
-@pytest.mark.parametrize("latex", [r"\mathbf{x}^\top\mathbf{x}", r"\|\mathbf{y} - \mathbf{X}\boldsymbol\beta\|^2",
-                                   r"\mathbf{x}_i^\top \mathbf{w}", r"\frac12 \mathbf{w}^2"])
-def test_a_bold_name_declared_or_read_as_an_array_reads(latex):
-    where = "w: scalar" if r"\mathbf{w}^2" in latex else None
-    assert matcalc.parse(latex, where=where) is not None
+@pytest.mark.parametrize("latex, where, kinds", [
+    (r"\mathbf{x}^\top\mathbf{x}", None, "x: vector(n)"),
+    (r"\|\mathbf{y} - \mathbf{X}\boldsymbol\beta\|^2", None, "X: matrix(m,n); beta: vector(n); y: vector(m)"),
+    (r"\mathbf{x}_i^\top \mathbf{w}", None, "w: vector(n); x_i: vector(n)"),
+    (r"\frac12 \mathbf{w}^2", "w: scalar", "w: scalar"),
+])
+def test_a_bold_name_declared_or_read_as_an_array_reads(latex, where, kinds):
+    # a bold name is an array unless declared otherwise: w declared a scalar is one, bold or not
+    assert matcalc.parse(latex, where=where).inferred == kinds
 
 
 @pytest.mark.parametrize("where, name", [(r"\hat{\Sigma}: matrix(n,n) spd", "Sigma_hat: matrix(n,n) spd"),

@@ -9,6 +9,7 @@ import pytest
 import matcalc
 from matcalc import MatcalcError
 from matcalc.core.errors import MatrixFunctionError, ParseError
+from matcalc.core.nodes import MatPow
 
 
 @pytest.mark.parametrize("text, low", [("Exp(x)' y", "exp"), ("Sum(exp(x))", "sum"), ("Tr(X)", "tr"),
@@ -392,15 +393,17 @@ def test_vec_of_a_matrix_looking_name_is_never_read_as_vec_of_a_vector():
     assert matcalc.parse("vec(X)' kron(A,B) vec(X)", where="A: matrix(m,m); B: matrix(n,n); X: matrix(n,m)").shape == ()
 
 
-@pytest.mark.parametrize("text, write, column", [("x'ATAx", "A' A x", 4), ("tr(ATA)", "A' A", 5),
-                                                 ("tr(AAT)", "A A'", 6)])
+@pytest.mark.parametrize("text, write, column, product", [("x'ATAx", "A' A x", 4, "x' A T A x"),
+                                                          ("tr(ATA)", "A' A", 5, "tr(A T A)"),
+                                                          ("tr(AAT)", "A A'", 6, "tr(A A T)")])
 def test_a_capital_t_inside_a_run_of_capitals_is_refused_as_a_transpose_typed_without_the_caret(text, write,
-                                                                                               column):
+                                                                                               column, product):
     """x'ATAx read T as a third matrix: A T A."""
     with pytest.raises(ParseError, match=f"write {re.escape(write)}") as e:
         matcalc.parse(text)
     assert e.value.column == column
-    assert matcalc.parse(text, where="T: matrix(n,n)").shape is not None
+    # with T declared a matrix, the run is the product of the three matrices it names
+    assert matcalc.parse(text, where="T: matrix(n,n)").reading == product
 
 
 @pytest.mark.parametrize("text, names", [("||W_2 tanh(W_1x) - y||^2", ("W_1", "W_2", "x", "y")),
@@ -958,10 +961,15 @@ def test_a_spectral_name_before_a_declared_scalar_is_a_coefficient():
     assert "lambda_1: scalar" in matcalc.parse("lambda_1(N) ||w||^2", where="N: scalar").inferred
 
 
-@pytest.mark.parametrize("text", ["x'mu / ||x||", "y' X beta / ||y||"])
-def test_a_greek_name_beside_other_factors_of_a_norm_keeps_its_vector_reading_for_a_gradient(text):
+@pytest.mark.parametrize("text, wrt, kinds", [
+    ("x'mu / ||x||", "x", "mu: vector(n); x: vector(n)"),
+    ("y' X beta / ||y||", "y", "X: matrix(n,m); beta: vector(m); y: vector(n)"),
+])
+def test_a_greek_name_beside_other_factors_of_a_norm_keeps_its_vector_reading_for_a_gradient(text, wrt, kinds):
     # the Greek-coefficient rule made mu a scalar, and the gradient was refused
-    assert matcalc.grad(text, "x" if "x'" in text else "y") is not None
+    r = matcalc.grad(text, wrt)
+    assert r.function.inferred == kinds
+    assert r.check().ok
 
 
 @pytest.mark.parametrize("latex", [r"\log\left|x\right|", r"\log|x_1|", r"\log|\hat{y}|", r"\log|\lambda_1|",
@@ -1390,11 +1398,26 @@ def test_a_coefficient_before_a_matrix_still_reads_as_written(text):
     assert "scalar" in matcalc.parse(text).inferred
 
 
-@pytest.mark.parametrize("text", ["(I - A tau)^2", "tr((I - A tau)^2)", "(eye(n) - A tau)^2", "(2 I - A tau)^2",
-                                  "tr((A beta)^2)", "logdet((A beta)^2)", "1/2 g (Δt)^2"])
-def test_a_squared_group_that_is_a_matrix_anyway_still_reads_as_a_matrix_power(text):
+@pytest.mark.parametrize("text, reading, kinds, power", [
+    ("(I - A tau)^2", "(I - A tau)^2", "A: matrix(k,k); tau: scalar", "(I - tau A)^2"),
+    ("tr((I - A tau)^2)", "tr((I - A tau)^2)", "A: matrix(k,k); tau: scalar", "(I - tau A)^2"),
+    ("(eye(n) - A tau)^2", "(I - A tau)^2", "A: matrix(n,n); tau: scalar", "(I - tau A)^2"),
+    ("(2 I - A tau)^2", "(2 I - A tau)^2", "A: matrix(k,k); tau: scalar", "(2 I - tau A)^2"),
+    ("tr((A beta)^2)", "tr((A beta)^2)", "A: matrix(m,m); beta: scalar", "A^2"),  # (beta^2 tr(A^2))
+    ("logdet((A beta)^2)", "logdet((A beta)^2)", "A: matrix(m,m); beta: scalar", "A^2"),  # (logdet(beta^2 A^2))
+])
+def test_a_squared_group_that_is_a_matrix_anyway_still_reads_as_a_matrix_power(text, reading, kinds, power):
     # refused for a day as (y - X beta)^2 is: an identity term or a trace makes the group a square matrix
-    assert matcalc.parse(text) is not None
+    e = matcalc.parse(text)
+    assert (e.reading, e.inferred) == (reading, kinds)
+    assert [str(n) for n in e.node.walk() if isinstance(n, MatPow)] == [power]
+
+
+def test_a_squared_group_of_two_numbers_reads_as_the_square_of_their_product():
+    # 1/2 g (Δt)^2 was refused with the squared groups above; Δt is the two numbers Delta t, and no matrix power
+    e = matcalc.parse("1/2 g (Δt)^2")
+    assert (e.reading, e.inferred) == ("(1 / 2) g ((Delta t)^2)", "Delta: scalar; g: vector(n); t: scalar")
+    assert not any(isinstance(n, MatPow) for n in e.node.walk())
 
 
 @pytest.mark.parametrize("text", [r"c A \otimes B", r"\frac{1}{n} A \otimes B", r"\sigma^2 I \otimes K",
@@ -1676,12 +1699,16 @@ def test_an_entrywise_function_of_a_rectangular_matrix_inside_a_trace_still_read
     assert str(matcalc.parse(str(r), where=r.where)) == str(r)
 
 
-@pytest.mark.parametrize("text, where", [("tr(log(D'))", "D: matrix(n,n) diagonal"),
-                                         ("tr(exp(-t Lambda))", "Lambda: matrix(n,n) diagonal; t: scalar"),
-                                         ("tr(log(I + Lambda))", "Lambda: matrix(n,n) diagonal"),
-                                         ("tr(log(diag(s)))", "s: vector(n)")])
-def test_the_trace_of_a_function_of_a_diagonal_matrix_reads_having_one_meaning(text, where):
-    assert matcalc.parse(text, where=where) is not None
+@pytest.mark.parametrize("text, where, reading", [
+    ("tr(log(D'))", "D: matrix(n,n) diagonal", "tr(log(D'))"),
+    ("tr(exp(-t Lambda))", "Lambda: matrix(n,n) diagonal; t: scalar", "tr(exp(-(t Lambda)))"),
+    ("tr(log(I + Lambda))", "Lambda: matrix(n,n) diagonal", "tr(log(I + Lambda))"),
+    ("tr(log(diag(s)))", "s: vector(n)", "tr(log(diag(s)))"),
+])
+def test_the_trace_of_a_function_of_a_diagonal_matrix_reads_having_one_meaning(text, where, reading):
+    # (the matrix function and the entrywise one agree on a diagonal matrix: nothing to refuse)
+    e = matcalc.parse(text, where=where)
+    assert (e.reading, e.shape) == (reading, ())
 
 
 @pytest.mark.parametrize("text, where", [("tr(A log(D))", "D: matrix(n,n) diagonal; A: matrix(n,n)"),
