@@ -42,7 +42,7 @@ def norm_name(name: str) -> str:
     return name
 
 
-_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+|_\{[A-Za-z0-9]+\})?$")
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+|_\{[A-Za-z0-9_]+\})?$")
 _DIM = re.compile(r"^(?:[A-Za-z][A-Za-z0-9_]*|[0-9]+)(?:\*(?:[A-Za-z][A-Za-z0-9_]*|[0-9]+))*$")  # n, 3, m*n
 
 

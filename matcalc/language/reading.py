@@ -23,6 +23,12 @@ def _operand(ctx, u) -> str:
     return f"({s})"
 
 
+def _base(ctx, u) -> str:
+    """The reading of u as the base of a power: a power in parentheses too, (Q^3)^3, since Q^3^3 is
+    refused as ambiguous."""
+    return f"({explicit(ctx, u)})" if u.op in ("matpow", "pow", "epow") else _operand(ctx, u)
+
+
 def _ones_of_one(t) -> bool:
     """Is t vector(1) or matrix(1), 1 times a ones of open size (how \\mathbf{1} is read)?"""
     return t.op == "smul" and t.args[0].op == "num" and t.args[0].args[0] == 1 and t.args[1].op == "ones"
@@ -42,8 +48,9 @@ def explicit(ctx, t) -> str:
         return "e"
     if k == "pi":
         return "pi"
-    if k == "identity":
-        return "I"
+    if k == "identity":  # (I_n, eye(3): the size as typed, which a plain I would leave open on reading back)
+        typed = ctx.text[t.start:t.end].strip()
+        return "I" if typed in ("I", "eye") or not typed else f"eye({ctx.resolve(t.shape[0])})"
     if k in ("ones", "zeros"):
         dims = [ctx.resolve(d) for d in t.shape]
         return f"{k}({dims[0]})" if dims[1] == 1 else f"{k}({dims[0]}, {dims[1]})"
@@ -69,8 +76,10 @@ def explicit(ctx, t) -> str:
         for i, (o, x) in enumerate(seq[1:], 1):
             # (a number after a factor is written with *: K 1 reads back as papers' vector of ones, refused)
             acc = f"{acc} {o} {_operand(ctx, x)}" if o else f"{acc} {'* ' if x.op == 'num' else ''}{_operand(ctx, x)}"
-            if i <= last and i < len(seq) - 1:
-                acc = f"({acc})"  # left to right: (1 / 2) x
+            if i <= last and i < len(seq) - 1 and not (not o and not seq[i + 1][0]):
+                # left to right: (1 / 2) x; a run of juxtaposed factors is one product, (x' A x) / (x' x),
+                # not ((x' A) x) / (x' x)
+                acc = f"({acc})"
         return acc
     if _ones_of_one(t):  # vector(1), LaTeX's \\mathbf{1}: ones(m), not (1 ones(m))
         return explicit(ctx, a[1])
@@ -82,9 +91,11 @@ def explicit(ctx, t) -> str:
     if k == "transpose":
         return _operand(ctx, a[0]) + "'"
     if k == "matpow":
-        return f"inv({explicit(ctx, a[0])})" if a[1] == -1 else f"{_operand(ctx, a[0])}^{a[1]}"
+        return f"inv({explicit(ctx, a[0])})" if a[1] == -1 else f"{_base(ctx, a[0])}^{a[1]}"
     if k in ("pow", "epow"):
-        return f"{_operand(ctx, a[0])}{'^' if k == 'pow' else '.^'}{_operand(ctx, a[1])}"
+        # an exponent is a number, a name or a group: t^(sin(b)), not t^sin(b), which does not read back
+        exponent = _operand(ctx, a[1]) if a[1].op in ("var", "num") else f"({explicit(ctx, a[1])})"
+        return f"{_base(ctx, a[0])}{'^' if k == 'pow' else '.^'}{exponent}"
     if k == "func":
         return f"{a[0]}({explicit(ctx, a[1])})"
     if k in _CALL:
@@ -96,7 +107,10 @@ def explicit(ctx, t) -> str:
         return f"<{explicit(ctx, a[0])}, {explicit(ctx, a[1])}>"
     if k == "norm":
         vec = a[0].shape[0].find().const == 1 or a[0].shape[1].find().const == 1
-        return f"||{explicit(ctx, a[0])}||" + ("" if vec else "_F")
+        inner = explicit(ctx, a[0])
+        if "||" in inner:  # ||a ||x|| + y|| would close at the second bar: norm2 (Frobenius for a matrix)
+            return f"norm2({inner})"
+        return f"||{inner}||" + ("" if vec else "_F")
     if k == "spectral":
         return f"||{explicit(ctx, a[0])}||_2"
     if k == "unvec":

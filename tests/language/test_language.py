@@ -360,3 +360,27 @@ def test_a_message_quotes_a_structural_declaration_as_declared_not_as_the_formul
 def test_a_square_property_of_a_rectangular_declaration_is_named_as_written():
     with pytest.raises(matcalc.MatcalcError, match=r"but orthogonal needs a square matrix"):
         matcalc.parse("tr(X'X)", where="X: matrix(n,k) orthogonal")
+
+
+# ---------------------------------------------------------------------------- the reading
+@pytest.mark.parametrize("text, reading", [("x' A x / (x' x)", "(x' A x) / (x' x)"), ("a b c / d", None),
+                                           ("1/2 x' A x", "(1 / 2) x' A x")])
+def test_the_reading_groups_a_run_of_juxtaposed_factors_once(text, reading):
+    # ((x' A) x) / (x' x) parenthesized each step of a run that juxtaposition makes one product
+    if reading is None:  # (refused with its two readings; the first one is written as one product)
+        with pytest.raises(matcalc.MatcalcError, match=re.escape("(a b c) / d")):
+            matcalc.parse(text)
+        return
+    assert matcalc.parse(text).reading == reading
+
+
+@pytest.mark.parametrize("text, reading", [("t^(sin(b))", "t^(sin(b))"), ("(Q^3)^3 x", "(Q^3)^3 x"),
+                                           (r"\left\|a \left\|x\right\|_2 + y\right\|_2", "norm2(a ||x|| + y)"),
+                                           ("2 I_n", "2 eye(n)"), ("eye(3) + A", "eye(3) + A"),
+                                           ("x_{a_b}' x_{a_b}", "x_{a_b}' x_{a_b}")])
+def test_the_reading_reads_back_as_the_same_expression(text, reading):
+    # t^sin(b), Q^3^3, ||a ||x|| + y|| did not read back; 2 I read back with the identity's size open;
+    # x_{a_b} could not be declared
+    e = matcalc.parse(text)
+    assert e.reading == reading
+    assert matcalc.parse(e.reading, where=e.inferred).node is e.node

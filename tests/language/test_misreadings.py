@@ -1401,7 +1401,7 @@ def test_a_coefficient_before_a_matrix_still_reads_as_written(text):
 @pytest.mark.parametrize("text, reading, kinds, power", [
     ("(I - A tau)^2", "(I - A tau)^2", "A: matrix(k,k); tau: scalar", "(I - tau A)^2"),
     ("tr((I - A tau)^2)", "tr((I - A tau)^2)", "A: matrix(k,k); tau: scalar", "(I - tau A)^2"),
-    ("(eye(n) - A tau)^2", "(I - A tau)^2", "A: matrix(n,n); tau: scalar", "(I - tau A)^2"),
+    ("(eye(n) - A tau)^2", "(eye(n) - A tau)^2", "A: matrix(n,n); tau: scalar", "(I - tau A)^2"),
     ("(2 I - A tau)^2", "(2 I - A tau)^2", "A: matrix(k,k); tau: scalar", "(2 I - tau A)^2"),
     ("tr((A beta)^2)", "tr((A beta)^2)", "A: matrix(m,m); beta: scalar", "A^2"),  # (beta^2 tr(A^2))
     ("logdet((A beta)^2)", "logdet((A beta)^2)", "A: matrix(m,m); beta: scalar", "A^2"),  # (logdet(beta^2 A^2))
