@@ -467,6 +467,18 @@ def test_expression_text_round_trip(g):
     assert e.latex()
 
 
+@prop_settings(ci=500, long=10_000)
+@given(expressions(out="any"))
+def test_reading_round_trip(g):
+    """parse(e.reading, where=e.inferred) is e: the explicit reading a user is shown reads as what was
+    read (t^sin(b), Q^3^3 and ||a ||x|| + y|| did not)."""
+    note(f"text={g.text!r} where={g.where!r}")
+    e = guard(matcalc.parse, g.text, where=g.where)
+    note(f"reading={e.reading!r} inferred={e.inferred!r}")
+    back = guard(matcalc.parse, e.reading, where=e.inferred)
+    assert back.node is e.node, f"{e.reading!r} reads back as {str(back)!r}, not {str(e)!r}"
+
+
 @prop_settings(ci=1500, long=25_000)
 @given(expressions(out="any"), st.fixed_dictionaries({d: st.sampled_from((3, 2, 4, 1)) for d in DIMS}),
        st.integers(0, 2 ** 31 - 1))
