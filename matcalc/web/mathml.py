@@ -28,11 +28,14 @@ def available() -> bool:
     return _converter() is not None
 
 
-@functools.lru_cache(maxsize=2048)
+@functools.lru_cache(maxsize=64)
 def to_mathml(latex: str, display: str = "block") -> str | None:
     """The MathML of `latex`, or None where it cannot be converted (no converter, too long, or
-    LaTeX the converter does not know): the page then shows the source. Kept per string: one
-    answer repeats its LaTeX (a block Hessian's labels, shared names, steps) about twice."""
+    LaTeX the converter does not know): the page then shows the source. Kept per string, for the
+    last few: one answer repeats its LaTeX (a block Hessian's labels, shared names, steps) about
+    twice, and the page asks again for the answer it shows. Not more: a string may be 20,000
+    characters and its MathML seven times that, and 2,048 of them took a worker from 29 MB to 143 MB
+    after 200 large Hessians (about 670 MB at worst for two workers)."""
     convert = _converter()
     if convert is None or not latex or len(latex) > MAX_LATEX:
         return None
