@@ -425,8 +425,10 @@ def compile(expr, wrt, where=None, outputs=("value", "grad"), backend: str = "nu
     names = several(wrt)
     if names is not None:
         return _compile_several(expr, names, where, outputs, backend, direction)
-    scalar_outputs = any(o in ("grad", "gradient", "hessian", "hvp") for o in outputs)
-    f, x = prepare(expr, wrt, where, want_scalar=scalar_outputs)
+    scalar_outputs = [o for o in outputs if o in ("grad", "gradient", "hessian", "hvp")]
+    question = {"grad": "gradient", "gradient": "gradient", "hessian": "Hessian", "hvp": "Hessian-vector product"}
+    f, x = prepare(expr, wrt, where, want_scalar=bool(scalar_outputs),
+                   question=question[scalar_outputs[-1]] if scalar_outputs else "gradient")
     outs, found, directions = [], dict(variables(f.node)), {}
     for o in outputs:
         if o == "value":

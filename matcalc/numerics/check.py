@@ -7,6 +7,8 @@ diagonal. The verdict carries the largest relative error seen.
 """
 from __future__ import annotations
 
+import numbers
+
 from dataclasses import dataclass
 
 from ..core.lazy_numpy import np  # NumPy is imported on first use (core/lazy_numpy.py)
@@ -147,7 +149,13 @@ def check_sample_size(result, exprs) -> None:
 
 
 def check(result, trials: int = 3, seed: int = 0, tol: float = 1e-5) -> CheckReport:
-    """Compare a result of grad/jacobian/hessian/hvp/differential with finite differences."""
+    """Compare a result of grad/jacobian/hessian/hvp/differential with finite differences.
+
+    `tol` bounds the relative error beyond the finite differences' own rounding noise (about
+    100 eps |f| / h, estimated at each trial from the values and the step): the error reported beside a verdict may exceed `tol`
+    where it is all noise (1.5e-10 with tol=1e-20 is ok), and a result that is wrong by more than
+    `tol` beyond the noise is not ok. `trials` random points, drawn from `seed`."""
+    trials, seed = (int(v) if isinstance(v, numbers.Integral) and not isinstance(v, bool) else v for v in (trials, seed))
     if isinstance(trials, bool) or not isinstance(trials, int) or not 1 <= trials <= MAX_TRIALS:
         raise MatcalcError(f"trials must be a whole number of trials from 1 to {MAX_TRIALS:,}, not {trials!r}")
     if isinstance(tol, bool) or not isinstance(tol, (int, float)) or not tol > 0:

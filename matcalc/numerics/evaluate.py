@@ -19,6 +19,7 @@ from ..core.functions import FUNCTIONS, stable_form
 from ..core.reductions import partial_trace
 from ..language.declarations import check_value, norm_name
 from ..language.unicode_in import greek_names
+from ..outputs.codegen.names import py_name
 from ..outputs.printing import to_text
 from ..core.nodes import (SERVICES, SCALAR, Add, Comm, Det, Diag, DiagPart, DimSize, Expr, Func, Hadamard, Identity, Inverse,
                     Kron, LogDet, LogSumExp, MatPow, Mul, Num, Ones, Pow, Softmax, Sum, Trace, Transpose, Unvec, Var, Vec,
@@ -59,7 +60,7 @@ def bind_dims(exprs, values: dict, skip=()) -> tuple:
     symbols = {f for n in nodes for d in n.shape + (n.args if isinstance(n, (DimSize, Comm)) else ())  # (dim(n), comm(m, n) too)
                if isinstance(d, str) for f in d.split("*") if not f.isdigit()} if extra else set()  # (n of n*n too)
     for d in symbols.intersection(extra):  # for dimensions no variable's value fixes
-        n = values[d]
+        n = _whole(values[d])
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
             raise EvaluationError(f"the size of dimension {d} must be a whole number, at least 1, not {n!r}")
         dims[d] = int(n)
@@ -68,14 +69,21 @@ def bind_dims(exprs, values: dict, skip=()) -> tuple:
         if not isinstance(node, Var) or node.name in arrays or node.name in skip:
             continue
         name = node.name
-        if name not in values:
-            raise EvaluationError(f"no value given for {name} ({shape_words(node.shape)})")
-        v = values[name]
+        if name not in values and py_name(name) in values:  # lambda_, x__a_b: as the generated code names them
+            name_given = py_name(name)
+        elif name not in values:
+            unused = sorted(k for k in values if k not in names and k not in symbols and isinstance(k, str))
+            raise EvaluationError(f"no value given for {name} ({shape_words(node.shape)})"
+                                  + (f"; given but not used: {', '.join(unused)}" if unused else ""))
+        else:
+            name_given = name
+        v = values[name_given]
         if v is None:  # (np.asarray(None, dtype=float) is nan: it said 'contains NaN or infinity')
             raise EvaluationError(f"the value of {name} is None: give a number or an array ({shape_words(node.shape)})")
+        _refuse_foreign_value(name, v)
         try:
             raw = np.asarray(v) if not isinstance(v, (str, bytes)) else None
-        except (ValueError, TypeError):  # ragged nested lists
+        except (ValueError, TypeError, RuntimeError):  # ragged nested lists; a tensor NumPy cannot read
             raw = None
         if raw is not None and raw.dtype.kind == "O":  # Fractions, Decimals, big ints: as floats where they are numbers
             try:
@@ -112,6 +120,9 @@ def bind_dims(exprs, values: dict, skip=()) -> tuple:
             if isinstance(d, int):
                 if d != n:
                     raise EvaluationError(f"{name} should be {shape_words(node.shape)}, but its value has shape {np.shape(v)}")
+            elif d in dims and dims[d] != n and origin[d] == name:  # (A: matrix(m,m) given 3 x 2)
+                raise EvaluationError(f"{name} should be {shape_words(node.shape)}, but its value has shape "
+                                      f"{np.shape(v)}")
             elif d in dims and dims[d] != n:
                 raise EvaluationError(f"{name} has size {n} where dimension {d} = {dims[d]} (from {origin[d]})")
             else:
@@ -144,6 +155,28 @@ def bind_dims(exprs, values: dict, skip=()) -> tuple:
             if want != n:
                 raise EvaluationError(f"{origin[d]} has size {n} where dimension {d} = {want}")
     return arrays, dims
+
+
+def _whole(n):
+    """A size given as 3.0 or np.array(3) is the whole number 3 (as generated code takes it); anything
+    else is returned as it is, for the caller to refuse."""
+    if isinstance(n, np.ndarray) and n.ndim == 0:
+        n = n.item()
+    if isinstance(n, float) and n.is_integer():
+        return int(n)
+    return n
+
+
+def _refuse_foreign_value(name: str, v) -> None:
+    """A value NumPy cannot read as numbers, said as what it is: a torch tensor that requires grad
+    (NumPy raised torch's own RuntimeError), a traced JAX value inside jax.jit or jax.grad."""
+    if getattr(v, "requires_grad", False) and hasattr(v, "detach"):
+        raise EvaluationError(f"the value of {name} is a torch tensor that requires grad, and evaluate gives NumPy "
+                              f"numbers, which carry no gradient: pass {name}.detach(), or use torch code, "
+                              "r.to_numpy(backend='torch'), through which autograd goes")
+    if "Tracer" in type(v).__name__:
+        raise EvaluationError(f"the value of {name} is a traced JAX value (inside jax.jit, jax.grad or vmap); "
+                              "evaluate takes concrete arrays: use JAX code, r.to_numpy(backend='jax'), there")
 
 
 def check_values(values) -> dict:
@@ -273,8 +306,9 @@ def _inv(node, a):
             raise np.linalg.LinAlgError
         return np.linalg.inv(a)
     except np.linalg.LinAlgError:
-        raise EvaluationError(f"{to_text(node.arg if hasattr(node, 'arg') else node)} is singular "
-                              f"(not invertible) at these values") from None
+        m = node.arg if hasattr(node, "arg") else node
+        m = m.args[0] if isinstance(m, Transpose) else m  # (X' is singular where X is: name what was given)
+        raise EvaluationError(f"{to_text(m)} is singular (not invertible) at these values") from None
 
 
 def _num(n):

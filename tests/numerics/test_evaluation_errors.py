@@ -345,3 +345,53 @@ def test_an_array_past_numpys_address_space_is_an_evaluation_error():
     e = matcalc.parse("||u||_2 + ones(1e12, 1e12) ||p||^2")
     with pytest.raises(matcalc.EvaluationError, match="do not fit in memory"):
         e.evaluate({"u": np.ones(2), "p": np.ones(2)})
+
+
+# ---------------------------------------------------------------------------- values as users pass them
+def test_a_torch_tensor_that_requires_grad_is_refused_with_detach_and_torch_code_to_use():
+    torch = pytest.importorskip("torch")
+    r = matcalc.grad("1/2 ||A x - b||^2", "x")
+    with pytest.raises(EvaluationError, match=r"torch tensor that requires grad.*x\.detach\(\).*backend='torch'"):
+        r.evaluate(A=np.ones((3, 2)), b=np.zeros(3), x=torch.ones(2, requires_grad=True))  # (was torch's RuntimeError)
+
+
+def test_a_traced_jax_value_is_refused_with_the_jax_code_to_use():
+    jax = pytest.importorskip("jax")
+    r = matcalc.grad("1/2 ||A x - b||^2", "x")
+    with pytest.raises(EvaluationError, match=r"traced JAX value.*backend='jax'"):  # (was "is not numeric")
+        jax.jit(lambda x: r.evaluate(A=np.ones((3, 2)), b=np.zeros(3), x=x))(np.ones(2))
+
+
+def test_a_value_may_be_given_by_the_name_generated_code_gives_its_variable():
+    # lambda is a Python keyword: generated code calls it lambda_, and evaluate ignored lambda_
+    r = matcalc.grad("||A x - b||^2 + lambda ||x||^2", "x")
+    got = r.evaluate(A=np.ones((3, 2)), b=np.zeros(3), x=np.ones(2), lambda_=0.5)
+    np.testing.assert_allclose(got, [13.0, 13.0])
+
+
+def test_a_missing_value_names_the_values_given_but_not_used():
+    msg = eval_error("x' x", {"xx": np.ones(2)})
+    assert msg == "no value given for x (a vector of length n); given but not used: xx"
+
+
+@pytest.mark.parametrize("size", [3.0, np.array(3), np.int64(3)])
+def test_a_size_keyword_may_be_a_whole_float_or_a_numpy_integer(size):
+    # (3.0 was refused by evaluate, which generated code takes)
+    r = matcalc.grad("tr(ones(n,n)) x'x", "x", where="x: vector(k)")
+    np.testing.assert_allclose(r.evaluate(x=[1.0, 2.0], n=size), [6.0, 12.0])
+
+
+def test_a_non_square_value_for_a_square_matrix_is_told_its_shape():
+    msg = eval_error("logdet(X)", {"X": np.ones((2, 3))})
+    assert msg == "X should be a matrix of size m x m, but its value has shape (2, 3)"  # (was "X has size 3 where m = 2 (from X)")
+
+
+def test_a_singular_matrix_inverted_transposed_is_named_as_given():
+    r = matcalc.grad("logdet(X)", "X")
+    with pytest.raises(EvaluationError, match=r"^X is singular"):  # (was "X' is singular")
+        r.evaluate(X=np.ones((3, 3)))
+
+
+@pytest.mark.parametrize("kw", [{"seed": np.int64(3)}, {"trials": np.int64(2)}])
+def test_check_takes_numpy_integers_for_seed_and_trials(kw):
+    assert matcalc.grad("x' x", "x").check(**kw).ok

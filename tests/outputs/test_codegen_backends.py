@@ -722,3 +722,15 @@ def test_generated_torch_code_keeps_every_digit_of_a_python_float():
     pytest.importorskip("torch")
     g = matcalc.grad("x' x a", "x", where="a: scalar").to_numpy(backend="torch")
     assert np.array_equal(np.asarray(g(0.1234567890123, np.ones(3))), np.full(3, 2 * 0.1234567890123))
+
+
+def test_numpy_code_refuses_a_torch_tensor_that_requires_grad_naming_the_argument():
+    torch = pytest.importorskip("torch")
+    f = matcalc.compile("1/2 ||A x - b||^2", "x")
+    with pytest.raises(ValueError, match=r"argument x: a torch tensor that requires grad.*backend='torch'"):
+        f(np.ones((3, 2)), np.zeros(3), torch.ones(2, requires_grad=True))  # (was torch's RuntimeError)
+
+
+def test_compile_of_a_vector_function_for_a_hessian_names_the_hessian():
+    with pytest.raises(matcalc.MatcalcError, match="^the Hessian needs a scalar function"):  # (said "gradient")
+        matcalc.compile("A x + sin(x)", "x", outputs=("value", "hessian"))

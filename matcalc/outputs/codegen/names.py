@@ -7,8 +7,9 @@ The language's names are letters with an optional subscript: `x`, `x1`, `x_1`, `
   means something by it (a keyword, a builtin such as `float` or `abs`, a module the code
   refers to such as `jax`, the module flag `CHECK_INPUTS`): then it gets a trailing underscore
   (`float_`, `lambda_`); no plain name ends with an underscore, so these are new names;
-* a braced subscript is written with a double underscore: `x_{1}` is `x__1`, `x_{a_b}` is
-  `x__a_b`; no plain name contains two underscores in a row, so `x_1` and `x_{1}` differ.
+* a subscript inside a braced subscript is written with a double underscore: `x_{a_b}` is
+  `x__a_b`; no plain name contains two underscores in a row. (`x_{1}` and `x_{ij}` are the names
+  `x_1` and `x_ij` everywhere: the reader drops braces around letters and digits.)
 
 Generated code's own names all start with an underscore, which no user name can.
 """

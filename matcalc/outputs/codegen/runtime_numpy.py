@@ -25,6 +25,9 @@ def _real_array(x, name):
         return x
     if x is None:
         raise ValueError(f"argument {name}: expected an array of real numbers, got None")
+    if getattr(x, "requires_grad", False) and hasattr(x, "detach"):  # (NumPy raised torch's RuntimeError)
+        raise ValueError(f"argument {name}: a torch tensor that requires grad, which NumPy code cannot carry a "
+                         f"gradient through: pass {name}.detach(), or generate torch code (backend='torch')")
     try:
         a = _np.asarray(x)
         if _np.iscomplexobj(a):
