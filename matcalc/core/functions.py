@@ -8,9 +8,13 @@ Two kinds of entries:
   the domain that evaluation checks, its LaTeX, and its code in every backend. The grammar's
   function names, inference, the printers, evaluation and code generation all read it.
 * `CallSpec`: a structural operation written as a call (tr, det, diag, ones, kron, ...):
-  its names and arity. Its shape rule lives in inference, its node class in `nodes.py`,
-  and the per-node tables (differential, transpose, printers, evaluation, code) cover the
-  node; `tests/core/test_registry.py` checks that every entry appears in every table.
+  its names and arity, its LaTeX name, the node classes it builds (with their constructors),
+  the kind of its result, and whether it needs a square matrix, is linear, is trivial on a
+  scalar, takes an axis or takes sizes. Inference's name sets, the printers' plain calls and
+  rebuilding derive their tables from these (`calls_with`). Its shape rule lives in inference,
+  its node class in `nodes.py`, and the per-node tables (differential, transpose, printers,
+  evaluation, code) cover the node; `tests/core/test_registry.py` checks that every entry
+  appears in every table and that each CallSpec's facts are what the call does.
 
 Derivatives and construction-time rewrites are written against the constructor namespace
 `B` (matcalc.core.build), which is passed in: this module sits below the constructors and
