@@ -8,9 +8,13 @@ Two kinds of entries:
   the domain that evaluation checks, its LaTeX, and its code in every backend. The grammar's
   function names, inference, the printers, evaluation and code generation all read it.
 * `CallSpec`: a structural operation written as a call (tr, det, diag, ones, kron, ...):
-  its names and arity. Its shape rule lives in inference, its node class in `nodes.py`,
-  and the per-node tables (differential, transpose, printers, evaluation, code) cover the
-  node; `tests/core/test_registry.py` checks that every entry appears in every table.
+  its names and arity, its LaTeX name, the node classes it builds (with their constructors),
+  the kind of its result, and whether it needs a square matrix, is linear, is trivial on a
+  scalar, takes an axis or takes sizes. Inference's name sets, the printers' plain calls and
+  rebuilding derive their tables from these (`calls_with`). Its shape rule lives in inference,
+  its node class in `nodes.py`, and the per-node tables (differential, transpose, printers,
+  evaluation, code) cover the node; `tests/core/test_registry.py` checks that every entry
+  appears in every table and that each CallSpec's facts are what the call does.
 
 Derivatives and construction-time rewrites are written against the constructor namespace
 `B` (matcalc.core.build), which is passed in: this module sits below the constructors and
@@ -74,18 +78,37 @@ class FunctionSpec:
 
 @record
 class CallSpec:
-    """A structural operation written as a call: its names and how many arguments it takes."""
+    """A structural operation written as a call: its names, how many arguments it takes, and the
+    facts about it that more than one layer needs. Inference, the reader, the printers and the
+    rebuilding of trees derive their name sets and maps from these fields (`calls_with`), so that
+    a new call is described here once; what is code (its shape rule, its printer method where the
+    layout is special) stays in its layer, keyed by the node class or the name."""
     name: str
     arity: tuple = (1,)
     aliases: tuple = ()
     doc: str = ""
     bare: bool = True  # applies to one operand without parentheses too (tr X, log det X)
     example: str = ""  # how a call is written, for the cheat sheets (default: name(X))
+    latex: str = ""    # its LaTeX name (\det); default \operatorname{name}
+    #: the node classes of core/nodes.py the call builds, as (class name, name of its constructor in
+    #: `B`, core/build.py) pairs; a call that is an existing operation in other words (mean, norm1,
+    #: norm2, vector, matrix) builds none of its own. (Names, not classes: this module sits below nodes.py.)
+    nodes: tuple = ()
+    result: str = ""   # of one argument: "scalar" (whatever the argument), "same" (its shape), "" (own rule)
+    square: bool = False  # the argument must be a square matrix (tr, det, logdet, inv)
+    linear: bool = False  # linear in its (first) argument: f(X / c) = f(X) / c
+    trivial_on_scalar: bool = False  # of a scalar, the scalar itself (or 1, softmax): never what is meant
+    axis: bool = False    # a second argument is an axis (sum(X, 1), softmax(X, 2))
+    sizes: bool = False   # its arguments are sizes, not values (ones(n), comm(m, n))
 
     @property
     def shown(self) -> str:
         """The example the cheat sheets show (and the web page inserts)."""
         return self.example or f"{self.name}(X)"
+
+    @property
+    def latex_name(self) -> str:
+        return self.latex or r"\operatorname{" + self.name + "}"
 
 
 FUNCTIONS: dict = {}   # elementwise: name -> FunctionSpec
@@ -100,6 +123,13 @@ def register(spec) -> None:
     _BARE[0] = None
     for a in spec.aliases:
         ALIASES[a] = spec.name
+
+
+def calls_with(**facts) -> tuple:
+    """The names of the structural calls whose CallSpec fields have these values, in the order
+    registered: the name sets of the layers above (`calls_with(square=True)`: tr, det, logdet,
+    inv). A layer computes its sets once, when it is imported, from the calls registered here."""
+    return tuple(n for n, spec in CALLS.items() if all(getattr(spec, k) == v for k, v in facts.items()))
 
 
 def canonical_name(name: str) -> str:
@@ -291,25 +321,46 @@ def stable_form(outer: str, arg, B):
 
 
 # ---------------------------------------------------------------- structural operations
-register(CallSpec("tr", aliases=("trace",), doc="trace of a square matrix"))
-register(CallSpec("det", doc="determinant"))
-register(CallSpec("logdet", doc="log |det X|"))
-register(CallSpec("inv", doc="inverse"))
-register(CallSpec("sum", arity=(1, 2), doc="sum of all entries; sum(X, 1) the column sums (a row), sum(X, 2) the row sums", example="sum(X, 1)"))
-register(CallSpec("mean", arity=(1, 2), doc="mean of all entries; mean(X, 1), mean(X, 2) as sum(X, 1), sum(X, 2)", example="mean(x)"))
-register(CallSpec("diag", doc="vector to diagonal matrix, or the diagonal of a square matrix", example="diag(x)"))
-register(CallSpec("softmax", arity=(1, 2), doc="softmax of a vector; of a matrix, of each column (softmax(X, 2): each row)", example="softmax(x)"))
+register(CallSpec("tr", aliases=("trace",), doc="trace of a square matrix", nodes=(("Trace", "trace"),),
+                  result="scalar", square=True, linear=True, trivial_on_scalar=True))
+register(CallSpec("det", doc="determinant", latex=r"\det", nodes=(("Det", "det"),),
+                  result="scalar", square=True, trivial_on_scalar=True))
+register(CallSpec("logdet", doc="log |det X|", latex=r"\log\det", nodes=(("LogDet", "logdet"),),
+                  result="scalar", square=True, trivial_on_scalar=True))
+register(CallSpec("inv", doc="inverse", nodes=(("Inverse", "inverse"),), result="same", square=True))
+register(CallSpec("sum", arity=(1, 2), doc="sum of all entries; sum(X, 1) the column sums (a row), sum(X, 2) the row sums",
+                  example="sum(X, 1)", nodes=(("Sum", "sumall"),), result="scalar", linear=True,
+                  trivial_on_scalar=True, axis=True))
+register(CallSpec("mean", arity=(1, 2), doc="mean of all entries; mean(X, 1), mean(X, 2) as sum(X, 1), sum(X, 2)",
+                  example="mean(x)", result="scalar", linear=True, trivial_on_scalar=True, axis=True))
+register(CallSpec("diag", doc="vector to diagonal matrix, or the diagonal of a square matrix", example="diag(x)",
+                  nodes=(("Diag", "diag"), ("DiagPart", "diagpart")), linear=True, trivial_on_scalar=True))
+register(CallSpec("softmax", arity=(1, 2), doc="softmax of a vector; of a matrix, of each column (softmax(X, 2): each row)",
+                  example="softmax(x)", nodes=(("Softmax", "softmax"),), result="same", trivial_on_scalar=True,
+                  axis=True))
 register(CallSpec("logsumexp", arity=(1, 2),
-                  doc="log(sum(exp(x))) of a vector; of a matrix, of each column, a row (logsumexp(X, 2): each row)", example="logsumexp(x)"))
-register(CallSpec("vec", doc="column-major vectorization"))
-register(CallSpec("unvec", arity=(3,), doc="unvec(v, m, n): the m x n matrix X with vec(X) = v", example="unvec(v, m, n)"))
-register(CallSpec("kron", arity=(2,), doc="Kronecker product", bare=False, example="kron(A, B)"))
-register(CallSpec("ones", arity=(1, 2), doc="a vector or matrix of ones, by dimensions", bare=False, example="ones(n)"))
-register(CallSpec("zeros", arity=(1, 2), doc="a vector or matrix of zeros, by dimensions", bare=False, example="zeros(n)"))
-register(CallSpec("eye", doc="eye(n): the n x n identity I_n (MATLAB's spelling; a bare eye is I)", bare=False, example="eye(n)"))
-register(CallSpec("comm", arity=(2,), doc="the commutation matrix K(m, n)", bare=False, example="comm(m, n)"))
-register(CallSpec("dim", doc="the size of a dimension, as a number", bare=False, example="dim(n)"))
-register(CallSpec("norm1", doc="the 1-norm of a vector, sum(abs(x)) (MatrixCalculus.org)", example="norm1(x)"))
-register(CallSpec("norm2", doc="the Euclidean norm of a vector, the Frobenius norm of a matrix (MatrixCalculus.org)", example="norm2(x)"))
-register(CallSpec("vector", doc="vector(c): a vector whose entries are all c, its length from the context", bare=False, example="vector(1)"))
-register(CallSpec("matrix", doc="matrix(c): a matrix whose entries are all c, its size from the context", bare=False, example="matrix(1)"))
+                  doc="log(sum(exp(x))) of a vector; of a matrix, of each column, a row (logsumexp(X, 2): each row)",
+                  example="logsumexp(x)", nodes=(("LogSumExp", "logsumexp"),), trivial_on_scalar=True, axis=True))
+register(CallSpec("vec", doc="column-major vectorization", nodes=(("Vec", "vec"),), linear=True, trivial_on_scalar=True))
+register(CallSpec("unvec", arity=(3,), doc="unvec(v, m, n): the m x n matrix X with vec(X) = v", example="unvec(v, m, n)",
+                  nodes=(("Unvec", "unvec"),), linear=True))
+register(CallSpec("kron", arity=(2,), doc="Kronecker product", bare=False, example="kron(A, B)",
+                  nodes=(("Kron", "kron"),), trivial_on_scalar=True))
+register(CallSpec("ones", arity=(1, 2), doc="a vector or matrix of ones, by dimensions", bare=False, example="ones(n)",
+                  nodes=(("Ones", "ones"),), sizes=True))
+register(CallSpec("zeros", arity=(1, 2), doc="a vector or matrix of zeros, by dimensions", bare=False, example="zeros(n)",
+                  nodes=(("Zero", "zeros"),), sizes=True))
+register(CallSpec("eye", doc="eye(n): the n x n identity I_n (MATLAB's spelling; a bare eye is I)", bare=False,
+                  example="eye(n)", nodes=(("Identity", "identity"),), sizes=True))
+register(CallSpec("comm", arity=(2,), doc="the commutation matrix K(m, n)", bare=False, example="comm(m, n)",
+                  nodes=(("Comm", "comm"),), sizes=True))
+register(CallSpec("dim", doc="the size of a dimension, as a number", bare=False, example="dim(n)",
+                  nodes=(("DimSize", "dimsize"),), result="scalar", sizes=True))
+register(CallSpec("norm1", doc="the 1-norm of a vector, sum(abs(x)) (MatrixCalculus.org)", example="norm1(x)",
+                  result="scalar"))
+register(CallSpec("norm2", doc="the Euclidean norm of a vector, the Frobenius norm of a matrix (MatrixCalculus.org)",
+                  example="norm2(x)", result="scalar"))
+register(CallSpec("vector", doc="vector(c): a vector whose entries are all c, its length from the context", bare=False,
+                  example="vector(1)"))
+register(CallSpec("matrix", doc="matrix(c): a matrix whose entries are all c, its size from the context", bare=False,
+                  example="matrix(1)"))

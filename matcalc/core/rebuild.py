@@ -2,10 +2,11 @@
 (each distinct node once), and substitution of variables."""
 from __future__ import annotations
 
-from .canonical import add, diag, func, hadamard, inverse, kron, matpow, mul, power, transpose
-from .nodes import (Add, Det, Diag, DiagPart, Expr, Func, Hadamard, Inverse, Kron, LogDet, LogSumExp, MatPow, Mul, Pow,
-                    Softmax, Sum, Trace, Transpose, Unvec, Var, Vec)
-from .reductions import det, diagpart, logdet, logsumexp, softmax, sumall, trace, unvec, vec
+from . import canonical, nodes, reductions
+from .canonical import add, func, hadamard, inverse, kron, matpow, mul, power, transpose
+from .functions import CALLS
+from .nodes import Add, Expr, Func, Hadamard, Inverse, Kron, MatPow, Mul, Pow, Transpose, Unvec, Var, _Unary
+from .reductions import unvec
 
 
 def with_children(e: Expr, children: list) -> Expr:
@@ -59,7 +60,13 @@ def substitute(e: Expr, mapping: dict) -> Expr:
 
 
 
-#: the one-child nodes, by their constructor (a node class of nodes.py with children is either
-#: rebuilt above or listed here; tests/core/test_registry.py checks it)
-_UNARY = {Trace: trace, Det: det, LogDet: logdet, Sum: sumall, Softmax: softmax, LogSumExp: logsumexp, Diag: diag,
-          DiagPart: diagpart, Vec: vec}
+def _constructor(name: str):
+    """A constructor of `B` by its name: build.py imports this module, so B's two sources are read."""
+    return getattr(reductions, name, None) or getattr(canonical, name)
+
+
+#: the one-child nodes (`_Unary`), by their constructor, from the calls that build them (the
+#: registry's `CallSpec.nodes`): a node class of nodes.py with children is either rebuilt above or
+#: built by a registered call; tests/core/test_registry.py checks it
+_UNARY = {getattr(nodes, cls): _constructor(made_by) for spec in CALLS.values() for cls, made_by in spec.nodes
+          if issubclass(getattr(nodes, cls), _Unary)}

@@ -15,7 +15,7 @@ import itertools
 import re
 
 from ..core.errors import DeclarationError, MatcalcError, NotSupportedError, ParseError, ShapeError, UnknownNameError
-from ..core.functions import CALLS, FUNCTIONS, canonical_name
+from ..core.functions import CALLS, FUNCTIONS, calls_with, canonical_name
 from .declarations import MAX_DIM, Decl, default_kind, is_greek, norm_name
 from .dims import Clash, DimSpace, DimVar, count
 from .names import NameRules
@@ -29,8 +29,13 @@ _ALWAYS_SCALAR = {"tr", "det", "logdet", "sum_all", "mean_all", "norm", "norm1",
 
 
 #: functions written without parentheses whose operand may run on over a division by a scalar or a
-#: product with a number with the same value (tr X / n = tr(X / n), sum x * 2 = sum(x * 2))
-_LINEAR_FUNCTIONS = frozenset({"tr", "sum", "mean", "vec", "diag"})
+#: product with a number with the same value (tr X / n = tr(X / n), sum x * 2 = sum(x * 2)): the
+#: linear calls (the registry's `linear`; unvec among them takes no operand without parentheses)
+_LINEAR_FUNCTIONS = frozenset(calls_with(linear=True))
+#: the scalar reductions of a square matrix (tr, det, logdet): det A det B is their product
+SQUARE_REDUCTIONS = frozenset(calls_with(square=True, result="scalar"))
+#: the calls whose argument must be a square matrix (tr, det, logdet, inv)
+SQUARE_CALLS = frozenset(calls_with(square=True))
 
 
 def _one_reading(a: Syn, op: str, b: Syn) -> bool:
@@ -40,7 +45,7 @@ def _one_reading(a: Syn, op: str, b: Syn) -> bool:
     det X * det Y, sin x * cos x (det(X * det Y) is not meant)."""
     if b.kind == "apply" and op in ("*", "/"):
         return True
-    if b.kind == "apply" and op == "" and {canonical_name(a.a), canonical_name(b.a)} <= {"tr", "det", "logdet"}:
+    if b.kind == "apply" and op == "" and {canonical_name(a.a), canonical_name(b.a)} <= SQUARE_REDUCTIONS:
         return True  # (det A det B, tr A tr B: papers' product of two reductions; det(A det B) is not meant)
     if canonical_name(a.a) in _LINEAR_FUNCTIONS:
         return op == "/" or (op in ("*", ".*", "./") and _constant(b))
@@ -1280,14 +1285,15 @@ class Ctx(DimSpace, NameRules):
             return self.axis_call(s, name, t, self.axis(s, name, t) if len(ts) == 2 else None)
         if name in FUNCTIONS:
             return self.mk("func", (name, t), t.shape, [s])
-        if name in ("tr", "det", "logdet", "inv"):
+        if name in SQUARE_CALLS:
             if not self.is_scalar(t):
                 r, c = t.shape
                 self.unify(r, c, lambda: self.clash(
                     f"{name}({self.src(t)}) needs a square matrix, but {self.src(t)} is {self.show(t)}", t))
             if name == "inv":
                 return self.mk("matpow", (t, -1), t.shape, [s])
-            return self.mk(name, (t,), (self.unit, self.unit), [s])
+            if name in SQUARE_REDUCTIONS:
+                return self.mk(name, (t,), (self.unit, self.unit), [s])
         if name in ("norm1", "norm2"):
             return self.norm(s, t, "1" if name == "norm1" else "F")
         if name in ("vector", "matrix"):
@@ -1505,10 +1511,10 @@ def _holds_form(ts: list) -> bool:
 
 #: the centered dots papers write between factors (read as products)
 _DOTS = ("·", "⋅", "∙", "•", "\\cdot")
-DIM_CALLS = ("ones", "zeros", "eye", "comm", "dim")  # calls whose arguments are all sizes
-_AXIS_CALLS = ("sum", "mean", "softmax", "logsumexp")
+DIM_CALLS = calls_with(sizes=True)  # calls whose arguments are all sizes (ones, zeros, eye, comm, dim)
+_AXIS_CALLS = calls_with(axis=True)  # (sum, mean, softmax, logsumexp)
 #: calls that are trivial on a scalar (the scalar itself, or 1 for softmax)
-_STRUCTURAL_CALLS = frozenset({"sum", "mean", "softmax", "logsumexp", "tr", "det", "logdet", "diag", "vec", "kron"})
+_STRUCTURAL_CALLS = frozenset(calls_with(trivial_on_scalar=True))
 
 
 def _greek_power(t: T) -> bool:

@@ -26,7 +26,7 @@ from ..core.nodes import SCALAR
 from . import construct
 from .declarations import _HALF, is_greek, norm_name, options
 from .dims import Clash
-from .infer import DIM_CALLS, Ctx, _is_t, inverse_transposed, inverse_transposed_advice
+from .infer import DIM_CALLS, SQUARE_REDUCTIONS, Ctx, _is_t, inverse_transposed, inverse_transposed_advice
 from .misreadings import (read_as, refuse_before_reading, refuse_chosen_reading, refuse_dimension_values,
                           refuse_matrix_function_of_diagonal, refuse_matrix_function_of_spd,
                           refuse_matrix_function_of_trace_or_determinant,
@@ -85,14 +85,11 @@ def _powered(syn: Syn, ctx: Ctx, names: list) -> dict:
     return out
 
 
-_SCALAR_CALLS = frozenset({"tr", "trace", "det", "logdet"})
-
-
 def _scalar_operation(n: Syn) -> bool:
     """A norm, an inner product, a trace or a (log-)determinant, possibly raised to a power."""
     if n.kind == "post":
         n = n.a
-    return n.kind in ("norm", "inner") or (n.kind in ("call", "apply") and canonical_name(n.a) in _SCALAR_CALLS)
+    return n.kind in ("norm", "inner") or (n.kind in ("call", "apply") and canonical_name(n.a) in SQUARE_REDUCTIONS)
 
 
 def _greek_coefficients(syn: Syn, names: list) -> frozenset:

@@ -61,10 +61,10 @@ _DELIMS = {"(": ("(", "open"), ")": (")", "close"), "[": ("(", "open"), "]": (")
            "|": ("abs", None), "vert": ("abs", None), "mid": ("abs", None), "lvert": ("abs", "open"), "rvert": ("abs", "close"),
            "‖": ("norm", None), "Vert": ("norm", None), "lVert": ("norm", "open"), "rVert": ("norm", "close"),
            "langle": ("<", "open"), "rangle": (">", "close"), ".": ("none", None)}
-#: function commands and their names in the language (\det, \log, ... and those the registry prints)
-_FUNC_COMMANDS = {"det": "det", "ln": "log", "log": "log", "exp": "exp", "Tr": "tr", "tr": "tr", "trace": "tr",
+#: function commands and their names in the language (\log, ... and those the registry prints: \exp, \det)
+_FUNC_COMMANDS = {"ln": "log", "log": "log", "exp": "exp", "Tr": "tr", "tr": "tr", "trace": "tr",
                   "diag": "diag", "sgn": "sign"}
-for _name, _spec in FUNCTIONS.items():
+for _name, _spec in list(FUNCTIONS.items()) + list(CALLS.items()):
     _m = re.fullmatch(r"\\([A-Za-z]+)", _spec.latex_name)
     if _m and _m.group(1) not in _GREEK:
         _FUNC_COMMANDS.setdefault(_m.group(1), _name)

@@ -15,7 +15,7 @@ from ..core.errors import MatrixFunctionError, ParseError, ShapeError
 from ..core.functions import canonical_name
 from ..core.reductions import MATRIX_FUNCTION_NAMES, ZERO_AT_ZERO  # (log, exp, sqrt: papers write them of a matrix too)
 from .declarations import default_kind, is_greek, options
-from .infer import DIM_CALLS, T, _is_t, _typed_children
+from .infer import DIM_CALLS, SQUARE_CALLS, T, _is_t, _typed_children
 from .parser import Syn, syn_children, syn_nodes
 from .reading import inferred
 
@@ -222,7 +222,7 @@ def _refuse_scalar_in_matrix_power(syn: Syn, ctx, chosen: dict, names: list, dec
     which nobody writes so. Refused with both ways to write it."""
     if "^" not in ctx.text:
         return
-    square = {id(c.b[0]) for c in syn_nodes(syn) if c.kind == "call" and c.a in ("tr", "det", "logdet", "inv")
+    square = {id(c.b[0]) for c in syn_nodes(syn) if c.kind == "call" and c.a in SQUARE_CALLS
               and isinstance(c.b, list) and len(c.b) == 1}  # (tr((A beta)^2): a square matrix by the call)
     for n in syn_nodes(syn):
         if not (n.kind == "post" and n.b and n.b[0].kind == "pow" and not _is_t(n.b[0])) or id(n) in square:

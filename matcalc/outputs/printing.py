@@ -15,15 +15,16 @@ from ..calculus.size import inverse_printed_transposed, power_folded, printed_tr
 from ..calculus.simplify import expand
 from ..calculus.size import size as tree_size
 from ..core import build as B
-from ..core.functions import FUNCTIONS
+from ..core import nodes
+from ..core.functions import CALLS, FUNCTIONS
 from ..core.reductions import refused_as_typed
 from ..core.layout import (as_denominator, attention_like, entrywise_denominators, entrywise_divisor, folded_power, inner_pair, is_pi, mean_factors, merged_sums, self_inner, spd_built, traces_matrix_function,
                            transposes)
 from ..core.errors import MatcalcError
 from ..language.declarations import GREEK, declarations_of, parse_declarations
 from ..language.reader import read
-from ..core.nodes import (SERVICES, SCALAR, Add, Det, Diag, DiagPart, DimSize, Expr, Func, Hadamard, Identity, Inverse,
-                    LogDet, LogSumExp, MatPow, Mul, Num, Ones, Pow, Softmax, Sum, Trace, Transpose, Var, Vec, Zero)
+from ..core.nodes import (SERVICES, SCALAR, Add, DiagPart, DimSize, Expr, Func, Hadamard, Identity, Inverse,
+                    LogDet, MatPow, Mul, Num, Ones, Pow, Softmax, Sum, Trace, Transpose, Var, Zero)
 
 ADD, MUL, NEG, POW, ATOM = 1, 2, 2, 3, 4
 
@@ -104,7 +105,7 @@ def scientific_parts(v: Fraction):
 class Printer:
     """Shared layout; subclasses supply the surface syntax."""
 
-    calls: dict = {}  # node type -> function name, for nodes printed as name(arg)
+    calls: dict = {}  # node type -> function name, for nodes printed as name(arg) (`_plain_calls`)
     indexed_softmax: frozenset = frozenset()  # ids of column softmaxes written with their index 1 (_print_Mul)
 
     known_dims: frozenset = frozenset()
@@ -318,9 +319,6 @@ class Printer:
 class TextPrinter(Printer):
     """Plain text in matcalc's input language (round-trips through `parse`)."""
 
-    calls = {Det: "det", LogDet: "logdet", Sum: "sum", Softmax: "softmax", LogSumExp: "logsumexp", Diag: "diag",
-             DiagPart: "diag",
-             Vec: "vec"}
     reciprocal_as_division = True  # 1 ./ p for p.^-1 (LaTeX keeps p^{\circ -1}: one symbol, no \mathbf{1} \oslash)
     # (A + A') / 2 for 1/2 (A + A'), a token shorter (LaTeX keeps \frac{1}{2} in front, as typeset books do)
     unit_fraction_as_divisor = True
@@ -543,9 +541,6 @@ class LatexPrinter(Printer):
     """LaTeX for KaTeX: \\operatorname{tr}, X^{-1}, X^{\\top}, \\langle x, y \\rangle, \\|x\\|_2, \\odot."""
 
     mean_name = r"\operatorname{mean}"
-    calls = {Det: r"\det", LogDet: r"\log\det", Sum: r"\operatorname{sum}", Softmax: r"\operatorname{softmax}",
-             LogSumExp: r"\operatorname{logsumexp}",
-             Diag: r"\operatorname{diag}", DiagPart: r"\operatorname{diag}", Vec: r"\operatorname{vec}"}
 
     def paren(self, s):
         return r"\left(" + s + r"\right)"
@@ -742,6 +737,19 @@ class LatexPrinter(Printer):
         return r"\operatorname{unvec}" + self.paren(self.doprint(e.arg) + ", " + dims), ATOM
 
 
+
+
+def _plain_calls(printer: type, spelling) -> dict:
+    """The nodes a printer writes as a plain call, name(arg): the nodes the registry's calls build
+    (`CallSpec.nodes`) for which the printer has no `_print_<Node>` method of its own (a trace may be
+    a norm or an inner product, a Kronecker product is written A (x) B), each under its call's name
+    as the printer spells it (det, \\det)."""
+    return {getattr(nodes, cls): spelling(spec) for spec in CALLS.values() for cls, _made_by in spec.nodes
+            if not hasattr(printer, "_print_" + cls)}
+
+
+TextPrinter.calls = _plain_calls(TextPrinter, lambda spec: spec.name)
+LatexPrinter.calls = _plain_calls(LatexPrinter, lambda spec: spec.latex_name)
 
 
 def to_text(e: Expr) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from ..calculus.steps import Leaf, Op, Pending, RawStep
 from ..core import build as B
 from ..core.budget import check_clock
+from ..core.functions import CALLS
 from ..core.layout import attention_like, self_inner
 from ..core.nodes import SCALAR, Det, Hadamard, LogDet, Mul, Softmax, Trace, Var, Zero
 from .printing import ADD, ATOM, MUL, POW, LatexPrinter, TextPrinter
@@ -170,26 +171,27 @@ class _LinePrinter:
             s = self.paren(s)
         return s + (r"^{\top}" if self.latex else "'"), POW
 
-    def _call(self, name_text: str, name_latex: str, node):
+    def _call(self, name: str, node):
+        """node written as the registered call `name` (its LaTeX name from the registry)."""
         inner = self.p(node.args[0])[0]
         if self.latex:
-            return name_latex + self.paren(inner), ATOM
-        return name_text + "(" + inner + ")", ATOM
+            return CALLS[name].latex_name + self.paren(inner), ATOM
+        return name + "(" + inner + ")", ATOM
 
     def _tr(self, node):
-        return self._call("tr", r"\operatorname{tr}", node)
+        return self._call("tr", node)
 
     def _sum(self, node):
-        return self._call("sum", r"\operatorname{sum}", node)
+        return self._call("sum", node)
 
     def _diag(self, node):
-        return self._call("diag", r"\operatorname{diag}", node)
+        return self._call("diag", node)
 
     def _diagpart(self, node):
-        return self._call("diag", r"\operatorname{diag}", node)
+        return self._call("diag", node)
 
     def _vec(self, node):
-        return self._call("vec", r"\operatorname{vec}", node)
+        return self._call("vec", node)
 
     def _d(self, node):
         s = self.p(node.args[0])[0]

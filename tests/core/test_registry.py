@@ -269,6 +269,116 @@ def test_call_name_parses_as_call(name):
     pytest.fail(f"{name} never parses as a call: " + "; ".join(errors))
 
 
+# ---------------------------------------------------------------- the facts a CallSpec holds
+# (inference's name sets, the printers' plain calls and rebuild's one-child constructors are derived
+# from these fields; here each claim is checked against what the call does)
+SPEC_WHERE = "X: matrix(n, n); Y: matrix(m, n); x, v: vector(n); c: scalar"
+
+
+@pytest.mark.parametrize("name", sorted(n for n, s in CALLS.items() if s.result))
+def test_call_result_kind_agrees_with_parsing(name):
+    """`result` "scalar": the call of one argument is a scalar whatever the argument; "same": it has
+    the argument's shape."""
+    spec = CALLS[name]
+    read = 0
+    for arg in (["n"] if spec.sizes else ["X", "x"]):
+        try:
+            e = matcalc.parse(f"{name}({arg})", where=SPEC_WHERE)
+        except matcalc.MatcalcError:
+            continue  # (det(x) of a vector, norm1(X) of a matrix: refused)
+        read += 1
+        want = (1, 1) if spec.result == "scalar" else matcalc.parse(arg, where=SPEC_WHERE).node.shape
+        assert e.node.shape == want, f"{name}({arg}) has shape {e.shape}, but its CallSpec says {spec.result}"
+    assert read, f"{name} reads none of its sample arguments"
+
+
+@pytest.mark.parametrize("name", sorted(CALLS))
+def test_call_square_claim_agrees_with_parsing(name):
+    """`square`: the call accepts a square matrix and refuses one that is not square."""
+    spec = CALLS[name]
+    if not spec.square:
+        return
+    assert 1 in spec.arity and not spec.sizes
+    matcalc.parse(f"{name}(X)", where=SPEC_WHERE)
+    with pytest.raises(matcalc.MatcalcError, match="square"):
+        matcalc.parse(f"{name}(Y)", where=SPEC_WHERE)
+
+
+def _linear_pair(name):
+    """f(-2 X) and -2 f(X), for a call linear in its first argument."""
+    rest = ", n, n" if name == "unvec" else ""
+    arg = "v" if name == "unvec" else "X"
+    return f"{name}(-2 {arg}{rest})", f"-2 {name}({arg}{rest})"
+
+
+@pytest.mark.parametrize("name", sorted(n for n, s in CALLS.items() if s.linear))
+def test_linear_call_is_linear(name):
+    """`linear`: f(-2 X) = -2 f(X), in value."""
+    where = "X: matrix(n, n); v: vector(n*n)" if name == "unvec" else SPEC_WHERE
+    rng = np.random.default_rng(0)
+    values = {"X": rng.standard_normal((3, 3)), "v": rng.standard_normal((9, 1))}
+    scaled, twice = (matcalc.parse(t, where=where) for t in _linear_pair(name))
+    used = {k: values[k] for k in scaled.variables} | ({"n": 3} if name == "unvec" else {})
+    np.testing.assert_allclose(scaled.evaluate(used), twice.evaluate(used))
+
+
+def test_nonlinear_calls_are_not_linear():
+    """`linear` is not claimed for a call that is not linear (det(-2 X) = 4 det(X) for a 2 x 2 X,
+    norm2(-2 X) = 2 norm2(X))."""
+    rng = np.random.default_rng(1)
+    values = {"X": rng.standard_normal((2, 2)) + 3 * np.eye(2)}
+    for name in ("tr", "det", "logdet", "inv", "softmax", "logsumexp", "norm2"):
+        a, b = (matcalc.parse(t, where="X: matrix(2, 2)").evaluate(values) for t in _linear_pair(name))
+        assert CALLS[name].linear == bool(np.allclose(a, b)), name
+
+
+@pytest.mark.parametrize("name", sorted(n for n, s in CALLS.items() if s.trivial_on_scalar))
+def test_trivial_call_of_a_scalar_builds_none_of_its_nodes(name):
+    """`trivial_on_scalar`: of declared scalars the call is the scalar itself (1 for softmax, the
+    product for kron, log |c| for logdet): none of its own nodes is left, or, as softmax of a declared
+    scalar, it is refused."""
+    spec = CALLS[name]
+    args = ", ".join(["c"] * min(spec.arity))
+    try:
+        e = matcalc.parse(f"{name}({args})", where=SPEC_WHERE).node
+    except matcalc.MatcalcError as ex:
+        assert "scalar" in str(ex)
+        return
+    own = {cls for cls, _made_by in spec.nodes}
+    assert e.shape == (1, 1)
+    assert not any(type(n).__name__ in own for n in e.walk()), f"{name}({args}) is {e}"
+
+
+@pytest.mark.parametrize("name", sorted(n for n, s in CALLS.items() if s.nodes))
+def test_call_nodes_are_node_classes_with_their_constructors(name):
+    """`nodes`: each (class name, constructor name) pair names a node class of core/nodes.py and a
+    constructor of B; the call's text builds one of them."""
+    spec = CALLS[name]
+    for cls, made_by in spec.nodes:
+        assert cls in _ids, f"{name}: no node class {cls} in core/nodes.py"
+        assert callable(getattr(B, made_by, None)), f"{name}: no constructor B.{made_by}"
+    args = {1: "n" if spec.sizes else "X", 2: "n, n" if spec.sizes else "X, X", 3: "v, n, n"}[min(spec.arity)]
+    e = matcalc.parse(f"{name}({args})", where="X: matrix(n, n); v: vector(n*n)").node
+    assert type(e).__name__ in {cls for cls, _made_by in spec.nodes}, f"{name}({args}) is {e!r}"
+
+
+def test_every_one_child_node_is_built_by_one_registered_call():
+    """rebuild._UNARY is derived from the calls' `nodes`: every one-child node class needs a call that
+    builds it, and one only."""
+    made = [cls for spec in CALLS.values() for cls, _made_by in spec.nodes]
+    unary = [c.__name__ for c in NODE_CLASSES if issubclass(c, nodes._Unary)]
+    for cls in unary:
+        assert made.count(cls) == 1, f"{cls} is built by {made.count(cls)} registered calls"
+
+
+@pytest.mark.parametrize("name", sorted(n for n, s in CALLS.items() if s.nodes and 1 in s.arity and not s.sizes))
+def test_call_latex_name_reads_back_as_the_call(name):
+    """`latex`: the LaTeX printers write the call's nodes with its LaTeX name, so that name applied
+    to X must read as the call (\\det(X) as det(X))."""
+    latex = CALLS[name].latex_name + r"\left(X\right)"
+    assert matcalc.parse(latex, where=SPEC_WHERE) == matcalc.parse(f"{name}(X)", where=SPEC_WHERE)
+
+
 # ---------------------------------------------------------------- rebuilding
 def _sample_node(cls):
     """One node of each class that has children, built from text (None for leaves)."""
