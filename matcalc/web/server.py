@@ -26,7 +26,16 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 
 from .api import language
+from .mathml import available as mathml_available
 from .worker import WorkerPool
+
+def start_notes() -> list:
+    """What `matcalc serve` says as it starts, beside its address: without the web extra the page
+    shows each formula's LaTeX source (it says so too), which a user would otherwise take for a fault."""
+    if mathml_available():
+        return []
+    return ["formulas are shown as LaTeX source; drawing them needs the web extra: pip install 'matcalc-diff[web]'"]
+
 
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
@@ -291,6 +300,8 @@ def main(argv=None) -> int:
               f"choose another port with --port", file=sys.stderr)
         return 2
     print(f"matcalc: serving the page on {server.url} (Ctrl+C to stop)", flush=True)
+    for note in start_notes():
+        print(f"matcalc: note: {note}", flush=True)
     if args.open:
         webbrowser.open(server.url)
     try:

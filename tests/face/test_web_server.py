@@ -296,6 +296,23 @@ def test_matcalc_serve_prints_its_loopback_url_and_serves_the_page():
         proc.wait(10)
 
 
+def test_matcalc_serve_says_at_start_that_formulas_are_latex_source_without_the_web_extra(monkeypatch):
+    from matcalc.web import server as web_server
+    monkeypatch.setattr(web_server, "mathml_available", lambda: False)
+    assert web_server.start_notes() == ["formulas are shown as LaTeX source; drawing them needs the web extra: "
+                                        "pip install 'matcalc-diff[web]'"]
+    monkeypatch.setattr(web_server, "mathml_available", lambda: True)
+    assert web_server.start_notes() == []
+
+
+def test_the_page_says_where_formulas_are_latex_source():
+    from importlib import resources
+    page = resources.files("matcalc.web").joinpath("static/index.html").read_text(encoding="utf-8")
+    script = resources.files("matcalc.web").joinpath("static/app.js").read_text(encoding="utf-8")
+    assert 'id="mathml-missing" hidden' in page and "matcalc-diff[web]" in page
+    assert '$("mathml-missing").hidden = !(lang.features && lang.features.mathml === false)' in script
+
+
 def test_matcalc_serve_on_a_taken_port_exits_2_with_the_reason(server, capsys):
     from matcalc.cli import main
     assert main(["serve", "--port", str(server.server_address[1])]) == 2

@@ -3,6 +3,7 @@ result kind; names, input checks, layouts and the CLI's generated module (issue 
 import importlib.util
 import inspect
 import json
+import re
 import os
 import subprocess
 import sys
@@ -734,3 +735,11 @@ def test_numpy_code_refuses_a_torch_tensor_that_requires_grad_naming_the_argumen
 def test_compile_of_a_vector_function_for_a_hessian_names_the_hessian():
     with pytest.raises(matcalc.MatcalcError, match="^the Hessian needs a scalar function"):  # (said "gradient")
         matcalc.compile("A x + sin(x)", "x", outputs=("value", "hessian"))
+
+
+def test_a_missing_backend_library_is_told_with_the_distribution_to_install(monkeypatch):
+    # (it said pip install 'matcalc[jax]': PyPI's matcalc is an unrelated package)
+    monkeypatch.setitem(sys.modules, "jax", None)
+    monkeypatch.setitem(sys.modules, "jax.numpy", None)
+    with pytest.raises(matcalc.MatcalcError, match=re.escape("pip install 'matcalc-diff[jax]'")):
+        matcalc.grad("x' x", "x").to_numpy(backend="jax")

@@ -230,7 +230,7 @@ def load_generated(source: str, name: str = "f"):
         if extra is None:
             raise
         raise MatcalcError(f"the {extra} backend needs {err.name}, which is not installed: "
-                           f"pip install 'matcalc[{extra}]'") from None
+                           f"pip install 'matcalc-diff[{extra}]'") from None  # (PyPI's matcalc is another package)
     fn = namespace[name]
     fn.__matcalc_source__ = source
     return fn

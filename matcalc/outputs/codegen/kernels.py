@@ -8,7 +8,7 @@ writes it in one pass at `fill` speed: 430 us for the outer product (jax.jit: 43
 780 us for the scaled sum (jax.jit: 1080 us, NumPy and BLAS ger: 1230 us).
 
 Generated NumPy code calls these when the result is large; each returns None where it does not
-apply (numba, from `matcalc[fast]`, not installed; the environment variable MATCALC_KERNELS set
+apply (numba, from `matcalc-diff[fast]`, not installed; the environment variable MATCALC_KERNELS set
 to 0; a small result), and the generated code then computes the same result with NumPy. numba is imported, and each loop compiled (cached on disk),
 only on the first call that needs it, so importing matcalc stays fast.
 """

@@ -292,6 +292,7 @@ async function loadCheatSheet() {
   for (const k of lang.kinds) decl.appendChild(chip(`A: ${k}`, "a kind", "where"));
   for (const p of lang.properties) decl.appendChild(chip(`S: matrix(n,n) ${p}`, `the property ${p}`, "where"));
   stepsAvailable = !!(lang.features && lang.features.steps);
+  $("mathml-missing").hidden = !(lang.features && lang.features.mathml === false);  // (else LaTeX source, unexplained)
   $("steps-option").hidden = !stepsAvailable;
 }
 
