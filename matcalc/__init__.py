@@ -1,7 +1,22 @@
 """matcalc: symbolic matrix calculus by the differential approach.
 
     >>> import matcalc
-    >>> matcalc.grad("tr(AX^2BX^-T)", "X")
+    >>> r = matcalc.grad("1/2 ||A x - b||^2", "x", where="A: matrix(m,n); b: vector(m); x: vector(n)")
+    >>> str(r)
+    "A' (A x - b)"
+
+The questions: grad, jacobian, hessian, hvp, differential (each takes the formula, the variable's
+name, and `where`), compile (a NumPy, JAX or PyTorch function), check (against finite
+differences), parse, from_sympy. A result has str(), .latex(), .evaluate(values), .to_numpy(),
+.check(), .steps.
+
+`where` declares names: "A: matrix(m,n); x, y: vector(n); c: scalar; S: matrix(n,n) spd"
+(kinds scalar, vector(n), matrix(m,n); properties symmetric, spd, diagonal, orthogonal,
+invertible, positive). An undeclared name takes the kind its use and its look give (a capital is
+a matrix, a small letter a vector, a Greek letter a scalar); every result says how it read the
+formula (Expression.reading, .inferred). The language: x' and x^T transpose, A B and A * B
+multiply, .* ./ .^ act entrywise, ||x||, tr, det, logdet, inv, sum, diag, softmax, exp, log, ...
+(README.md, "The language").
 
 `import matcalc` loads only the errors and the work limits; the engine (parser, rules,
 printers, evaluation, NumPy) is loaded on first use of any other public name (PEP 562's
