@@ -951,9 +951,12 @@ def test_two_formulas_one_a_line_are_refused_wherever_they_are_typed(text):
     assert "two formulas, one a line" in str(error(matcalc.ParseError, text))
 
 
-@pytest.mark.parametrize("text", ["x'A\nx", "x'Ax\n+ x'x", "(x - m)'\n S^-1 (x - m)", "lambda/2\n||x||^2"])
-def test_a_formula_that_goes_on_to_the_next_line_reads(text):
-    matcalc.parse(text)
+@pytest.mark.parametrize("text, reading", [("x'A\nx", "x' A x"), ("x'Ax\n+ x'x", "x' A x + x' x"),
+                                           ("(x - m)'\n S^-1 (x - m)", "(x - m)' inv(S) (x - m)"),
+                                           ("lambda/2\n||x||^2", "(lambda / 2) (||x||^2)")])
+def test_a_formula_that_goes_on_to_the_next_line_reads(text, reading):
+    # (the line break is a space: the formula reads as it would on one line)
+    assert matcalc.parse(text).reading == reading
 
 
 def test_a_product_size_clash_of_a_product_operand_does_not_advise_declaring_its_last_factor():

@@ -890,7 +890,9 @@ def test_two_latex_formulas_one_a_line_are_refused_as_plain_ones_are():
         matcalc.parse("\\frac{1}{2} \\|A x - b\\|^2\n\\lambda \\|x\\|^2")
 
 
-@pytest.mark.parametrize("text", ["\\frac{1}{2} \\|A x - b\\|^2\n+ \\lambda \\|x\\|^2", "x^\\top\nA x",
-                                  "\\mathbf{x}^\\top A\n\\mathbf{x}", "\\operatorname{tr}\\left(\nX^\\top A X\n\\right)"])
-def test_a_latex_formula_that_goes_on_to_the_next_line_reads(text):
-    matcalc.parse(text)
+@pytest.mark.parametrize("text, reading", [
+    ("\\frac{1}{2} \\|A x - b\\|^2\n+ \\lambda \\|x\\|^2", "(1 / 2) (||A x - b||^2) + lambda (||x||^2)"),
+    ("x^\\top\nA x", "x' A x"), ("\\mathbf{x}^\\top A\n\\mathbf{x}", "x' A x"),
+    ("\\operatorname{tr}\\left(\nX^\\top A X\n\\right)", "tr(X' A X)")])
+def test_a_latex_formula_that_goes_on_to_the_next_line_reads(text, reading):
+    assert matcalc.parse(text).reading == reading
