@@ -14,6 +14,6 @@ from .canonical import (ONE, ONE_HALF, ZERO, _add_exp, _chain_shape, _merge_chai
                         sqrt, sub, transpose, var, zeros)
 from .dims import dim_mul as _dim_mul  # noqa: F401
 from .dims import fmt_shape  # noqa: F401
-from .rebuild import substitute, transform, with_children  # noqa: F401
+from .rebuild import diagonals_first, substitute, transform, with_children  # noqa: F401
 from .reductions import (det, diagpart, div, elementwise_div, inner, logdet, logsumexp, mean, norm,  # noqa: F401
                          softmax, spectral_norm, sum_axis, sumall, trace, unvec, vec)

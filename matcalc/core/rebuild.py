@@ -70,3 +70,38 @@ def _constructor(name: str):
 #: built by a registered call; tests/core/test_registry.py checks it
 _UNARY = {getattr(nodes, cls): _constructor(made_by) for spec in CALLS.values() for cls, made_by in spec.nodes
           if issubclass(getattr(nodes, cls), _Unary)}
+
+
+def _entrywise(x: Expr) -> bool:
+    """Is x a matrix computed entry by entry (a function, an entrywise product or power of matrices)?"""
+    return isinstance(x, (Hadamard, Func)) or (isinstance(x, Pow) and x.base.shape == x.shape)
+
+
+def _diagonal_entrywise(x: Expr) -> Expr:
+    """diag(x) for x computed entry by entry, taken entry by entry: diag(f(D)) = f(diag(D)),
+    diag(U .* V) = diag(U) .* diag(V), diag(U .^ p) = diag(U) .^ p."""
+    if isinstance(x, Hadamard):
+        return hadamard(*[_diagonal_entrywise(a) if _entrywise(a) else reductions.diagpart(a) for a in x.args])
+    if isinstance(x, Func):
+        a = x.arg
+        return func(x.name, _diagonal_entrywise(a) if _entrywise(a) else reductions.diagpart(a))
+    base = _diagonal_entrywise(x.base) if _entrywise(x.base) else reductions.diagpart(x.base)
+    exp = x.exp if x.exp.shape == nodes.SCALAR else (_diagonal_entrywise(x.exp) if _entrywise(x.exp) else reductions.diagpart(x.exp))
+    return power(base, exp)
+
+
+def diagonals_first(e: Expr) -> Expr:
+    """e with the diagonal of an entrywise matrix, and the trace of one, taken before the entries off
+    the diagonal are computed: diag(diag(I ./ D)) as diag(1 ./ diag(D)), tr(log(D)) as
+    sum(log(diag(D))). Equal, and defined where the entries off the diagonal are not (1 / 0, log(0)
+    of a diagonal D), which only the diagonal's are; also n entries computed, not n^2. For
+    evaluation and generated code, not for printing: the answer keeps the form it is written in."""
+    def fn(n):
+        if isinstance(n, nodes.DiagPart) and _entrywise(n.arg):
+            return _diagonal_entrywise(n.arg)
+        if isinstance(n, nodes.Trace) and _entrywise(n.arg):
+            return reductions.sumall(_diagonal_entrywise(n.arg))
+        return n
+    if not any(isinstance(n, (nodes.DiagPart, nodes.Trace)) and _entrywise(n.arg) for n in e.walk()):
+        return e
+    return transform(e, fn)

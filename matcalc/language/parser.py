@@ -751,6 +751,11 @@ def parse_syntax(text: str) -> Syn:
         base = before[:-2] if before.endswith("^{") else before[:-1] if before.endswith("^") else ""
         if tok.type != "$END" and str(tok) == "*" and before.endswith("*"):
             raise ParseError("'**' is not a power: write x^2", text, pos - 1) from None
+        ones = re.match(r"_(?:\{\s*([A-Za-z0-9]+)\s*\}|([A-Za-z0-9]+))", text[pos:])
+        if ones and re.search(r"(?:^|[^A-Za-z0-9_.])[01]$", before):  # 1_n' x: papers' vector of ones
+            size, what = ones.group(1) or ones.group(2), "ones" if before.endswith("1") else "zeros"
+            raise ParseError(f"{before[-1]}_{size}, the vector of {what}, is written {what}({size})", text,
+                             pos - 1) from None
         if tok.type in ("FUNC", "NORM_OPEN", "NORM", "LANGLE") and before.endswith("^"):
             operand = _operand_at(text, pos)
             raise ParseError("an exponent is a number, a name or a group: write a function, norm or inner product "

@@ -223,6 +223,7 @@ def evaluate_arrays(expr: Expr, arrays: dict, dims: dict) -> np.ndarray:
     """Evaluate on internal arrays (..., rows, cols); every node once."""
     memo: dict = {}
     expr = _with_stable_forms(expr)
+    expr = B.diagonals_first(expr)  # (diag(diag(I ./ D)): 1 / 0 off the diagonal, which only the diagonal's is not)
     with np.errstate(all="ignore"):
         for node, kids in _walk(expr):
             f = _EVAL[type(node)] if kids is node.children else _mul_partial_trace

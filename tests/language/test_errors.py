@@ -979,3 +979,13 @@ def test_a_sum_or_product_over_an_index_in_plain_text_is_refused_with_the_matrix
 
 def test_a_declared_name_sum_i_is_a_name():
     assert matcalc.parse("sum_i + x", where="sum_i: scalar").reading == "sum_i + x"
+
+
+@pytest.mark.parametrize("text, advice", [("1_n' x", "1_n, the vector of ones, is written ones(n)"),
+                                          ("x' 1_{n}", "1_n, the vector of ones, is written ones(n)"),
+                                          ("0_m + x", "0_m, the vector of zeros, is written zeros(m)")])
+def test_a_vector_of_ones_or_zeros_written_with_its_size_as_a_subscript_is_told_its_spelling(text, advice):
+    # it was "unexpected '_n'; expected an operand ..."
+    with pytest.raises(matcalc.MatcalcError, match=re.escape(advice)) as e:
+        matcalc.parse(text)
+    assert e.value.column == text.index("_") 

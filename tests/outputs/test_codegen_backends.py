@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import tracemalloc
+import warnings
 
 import numpy as np
 import pytest
@@ -736,3 +737,20 @@ def test_compile_of_a_vector_function_for_a_hessian_names_the_hessian():
     with pytest.raises(matcalc.MatcalcError, match="^the Hessian needs a scalar function"):  # (said "gradient")
         matcalc.compile("A x + sin(x)", "x", outputs=("value", "hessian"))
 
+
+
+@pytest.mark.parametrize("backend", ["numpy", "jax", "torch"])
+def test_the_diagonal_of_an_entrywise_matrix_is_computed_on_the_diagonal_alone(backend):
+    # diag(diag(I ./ D)), the gradient of tr(log(D)) for a diagonal D: 1 / 0 off the diagonal, which
+    # NumPy warned about; generated code now takes the diagonal first, as evaluate does
+    if backend != "numpy":
+        pytest.importorskip(backend)
+    r = matcalc.grad("tr(log(D))", "D", where="D: matrix(n,n) diagonal")
+    D = np.diag([1.0, 2.0, 4.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = np.asarray(r.to_numpy(backend=backend)(D), dtype=float)
+    assert_close(got, r.evaluate(D=D))
+    assert_close(got, np.diag([1.0, 0.5, 0.25]))
+    if backend == "numpy":
+        assert "_np.diag(1.0 / _np.diagonal(D))" in r.numpy_source()

@@ -34,6 +34,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
+from ...core.build import diagonals_first
 from ...core.dims import shape_form
 from ...core.errors import MatcalcError
 from ...core.nodes import SCALAR, DimSize, Expr, Var
@@ -113,8 +114,10 @@ def generate(outputs: list, params: list, backend: str = "numpy", name: str = "f
     products = _products_of_given_sizes(params, used, sizes, em, be)
     if products:  # (v of length 12 with m = 5, n = 4: a raw reshape error named neither)
         lines += ["if CHECK_INPUTS:"] + [f"    {line}" for line in products]
-    outputs = [Output(o.name, distribute(o.expr), o.how, o.dvar, o.like, o.sym, o.diag, o.layout,
-                      o.project_values) for o in outputs]
+    # (the diagonal of an entrywise matrix taken entry by entry: n entries, not n^2, and none of the
+    # 1 / 0 off the diagonal of diag(diag(I ./ D)) that NumPy warned about; rebuild.diagonals_first)
+    outputs = [Output(o.name, diagonals_first(distribute(o.expr)), o.how, o.dvar, o.like, o.sym, o.diag,
+                      o.layout, o.project_values) for o in outputs]
     roots = []
     for o in outputs:
         if o.how == "map":
