@@ -223,7 +223,6 @@ def evaluate_arrays(expr: Expr, arrays: dict, dims: dict) -> np.ndarray:
     """Evaluate on internal arrays (..., rows, cols); every node once."""
     memo: dict = {}
     expr = _with_stable_forms(expr)
-    expr = B.diagonals_first(expr)  # (diag(diag(I ./ D)): 1 / 0 off the diagonal, which only the diagonal's is not)
     with np.errstate(all="ignore"):
         for node, kids in _walk(expr):
             f = _EVAL[type(node)] if kids is node.children else _mul_partial_trace
@@ -286,12 +285,15 @@ def _mul_partial_trace(node, ch, arrays, dims):
 def _with_stable_forms(e: Expr) -> Expr:
     """e with log(sigmoid(u)) as -softplus(-u), log(cosh(u)) as |u| + softplus(-2 |u|) - log 2, ...
     (functions.STABLE_FORMS): equal, and finite where the inner function under- or overflows, as
-    the generated code computes them. Kept on the node (evaluation repeats on one expression)."""
+    the generated code computes them; and with the diagonal of an entrywise matrix taken entry by
+    entry (rebuild.diagonals_first: diag(diag(I ./ D)) is 1 / 0 off the diagonal, which only the
+    diagonal's is not). Kept on the node (evaluation repeats on one expression)."""
     done = e._c.get("stable_forms")
     if done is None:
         def fn(n):
             return (stable_form(n.name, n.arg, B) or n) if isinstance(n, Func) else n
-        done = e._c["stable_forms"] = B.transform(e, fn) if any(isinstance(n, Func) for n in e.walk()) else e
+        done = B.transform(e, fn) if any(isinstance(n, Func) for n in e.walk()) else e
+        done = e._c["stable_forms"] = B.diagonals_first(done)
     return done
 
 
