@@ -240,8 +240,12 @@ def entrywise_matrix_factors(e: Expr, undeclared: frozenset = frozenset()) -> li
 
 
 def _sized_by_the_reader(e: Expr, undeclared: frozenset) -> bool:
-    """Is e a matrix (neither vector nor scalar) whose variables are all undeclared?"""
-    return bool(undeclared) and e.shape[0] != 1 and e.shape[1] != 1 and bool(e.free) and e.free <= undeclared
+    """Is e a matrix (neither vector nor scalar) whose matrix variables are all undeclared? A declared
+    scalar beside them (exp(t A) x0 with t: scalar) sizes nothing."""
+    if not undeclared or e.shape[0] == 1 or e.shape[1] == 1:
+        return False
+    arrays = {v.name for v in e.walk() if isinstance(v, Var) and v.shape[0] != 1 and v.shape[1] != 1}
+    return bool(arrays) and arrays <= undeclared
 
 
 def _square_matrix(e: Expr) -> bool:

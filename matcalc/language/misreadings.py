@@ -17,14 +17,80 @@ from ..core.reductions import MATRIX_FUNCTION_NAMES, ZERO_AT_ZERO  # (log, exp, 
 from .declarations import default_kind, is_greek, options
 from .infer import DIM_CALLS, SQUARE_CALLS, T, _is_t, _typed_children
 from .parser import Syn, syn_children, syn_nodes
+from .unicode_in import INDEX_SUM_ADVICE
 from .reading import inferred
 
 
 def refuse_before_reading(syn: Syn, text: str, decls: dict) -> None:
     """The refusals the text alone decides, before any reading is tried."""
+    _refuse_sigma_over_its_own_index(syn, text, decls)
+    _refuse_identity_quadratic_form(syn, text)
     _refuse_primed_point(syn, text, decls)
     _refuse_pi_as_a_vector(syn, text, decls)
     _refuse_power_run_into_t(syn, text, decls)
+
+
+def _identity_form(v: str, text: str, at: int) -> ParseError:
+    return ParseError(f"{v}' I {v} reads I as the identity, so it would be {v}' {v} (write ||{v}||^2 for that); I "
+                      f"is always the identity: for a matrix such as an inertia tensor use another name ({v}' J {v}, "
+                      f"with where='J: matrix(n,n)')", text, at)
+
+
+def _refuse_identity_quadratic_form(syn: Syn, text: str) -> None:
+    """½ ω' I ω: nobody writes ||ω||^2 with the identity between; a rigid body's I is its inertia tensor,
+    which the identity reading silently replaced (the gradient came out ω). I is always the identity in
+    matcalc, so the matrix needs another name."""
+    for n in syn_nodes(syn):
+        if n.kind != "product":
+            continue
+        seq = n.a
+        for k in range(len(seq) - 1):  # (x'Ix: the letters I x run together)
+            (_, a), (op1, b) = seq[k], seq[k + 1]
+            if op1 == "" and a.kind == "post" and a.a.kind == "name" and [t.kind for t in a.b] == ["tick"] \
+                    and b.kind == "name" and b.a == "I" + a.a.a and a.a.a.isalpha():
+                v = a.a.a
+                raise _identity_form(v, text, b.start)
+        for k in range(len(seq) - 2):
+            (_, a), (op1, b), (op2, c) = seq[k], seq[k + 1], seq[k + 2]
+            if op1 not in ("", "*") or op2 not in ("", "*") or not (b.kind == "name" and b.a == "I"):
+                continue
+            if a.kind == "post" and a.a.kind == "name" and [t.kind for t in a.b] == ["tick"] and c.kind == "name" \
+                    and c.a == a.a.a:
+                v = c.a
+                raise _identity_form(v, text, b.start)
+
+
+_SIGMA_INDEXED = re.compile(r"Sigma_\{?([A-Za-z0-9]+)\}?")
+
+
+def _refuse_sigma_over_its_own_index(syn: Syn, text: str, decls: dict) -> None:
+    r"""Sigma_i x_i^2, lambda Σ_i x_i^2, \Sigma_j |w_j|: a Sigma with an index, followed by factors that carry
+    that index, is the summation sign over it (a covariance Σ_k is not multiplied by entries indexed k), which
+    would be read as a name Sigma_i times the summand, without a word (x'x + λ Σ_i x_i^2 had the gradient 2 x).
+    Refused wherever it stands, in plain text, LaTeX and Unicode alike, unless Sigma_i is declared or used as
+    a matrix elsewhere in the formula (Σ_k (x - μ_k) + Σ_k⁻¹ x: the same Σ_k is inverted there)."""
+    uses: dict = {}
+    for n in syn_nodes(syn):
+        if n.kind == "name" and isinstance(n.a, str) and _SIGMA_INDEXED.fullmatch(n.a):
+            uses[n.a] = uses.get(n.a, 0) + 1
+    if not uses:
+        return
+    for n in syn_nodes(syn):
+        if n.kind != "product":
+            continue
+        factors = [f for _, f in n.a]
+        for k, f in enumerate(factors[:-1]):
+            m = _SIGMA_INDEXED.fullmatch(f.a) if f.kind == "name" and isinstance(f.a, str) else None
+            if m is None or f.a in decls or f"Sigma_{m.group(1)}" in decls or n.a[k + 1][0] not in ("", "*"):
+                continue
+            index = m.group(1)
+            carried = [g.a for later in factors[k + 1:] for g in syn_nodes(later) if g.kind == "name"
+                       and isinstance(g.a, str) and re.fullmatch(rf"[A-Za-z][A-Za-z0-9]*_\{{?{index}\}}?", g.a)]
+            if carried and uses[f.a] == 1:
+                raise ParseError(f"Sigma_{index} before {carried[0]} looks like the summation sign over {index}, which "
+                                 f"would be read as a matrix or scalar named Sigma_{index} times the summand; "
+                                 f"{INDEX_SUM_ADVICE}; for the matrix Sigma_{index} declare it "
+                                 f"(where='Sigma_{index}: matrix(n,n)')", text, f.start)
 
 
 def _refuse_power_run_into_t(syn: Syn, text: str, decls: dict) -> None:

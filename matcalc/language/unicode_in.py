@@ -68,10 +68,19 @@ def scalar_coefficient(plain: str) -> bool:
     return not re.search(r"[A-Z]", plain) or bool(re.fullmatch(r"(?:tr|det|logdet)\(.*\)", plain))
 
 
+#: after a Σ anywhere a term starts (inside a call too: logdet(Σ w_i a_i a_iᵀ), det(F₀ + Σ x_i F_i)): a small
+#: name with a subscript index, an entry of a sum, never a matrix's name (Σ X_k is Sigma times X_k)
+_INDEXED_ENTRY_AFTER = re.compile(r"\s*(?:[a-zα-ω][A-Za-z0-9]*_(?:[A-Za-z0-9]+|\{[A-Za-z0-9]+\})|[a-zα-ω][A-Za-z0-9]*[ᵢⱼₖₗₘₙ])")
+#: after a Σ at the start of a term: an elementwise function of what is no matrix's name (Σ abs(x), Σ relu(1 - y .*
+#: (X w))), the entries summed (Σ exp(A) stays Sigma times exp(A))
+_ELEMENTWISE_AFTER = re.compile(r"\s*(?:sqrt|exp|abs|relu|softplus|sigmoid|log1p|expm1|tanh|sin|cos)\s*\((?!\s*[A-Z])")
+
+
 def _summand_after(text: str, j: int) -> bool:
-    """After a Σ at the start of a term: a summand as papers write one (a name with a subscript index, Σ xᵢ²;
-    a log, Σ log x, Σ p log p), not a matrix Sigma before what it multiplies (ΣX, Σ x, Σ exp(A), Σ W_k)."""
-    if _FUNCTION_AFTER.match(text, j):
+    """After a Σ at the start of a term: a summand as papers write one (a name with a subscript index, Σ xᵢ²,
+    Σ w_i; a log, Σ log x, Σ p log p; an entrywise function, Σ abs(x)), not a matrix Sigma before what it
+    multiplies (ΣX, Σ x, Σ W_k)."""
+    if _FUNCTION_AFTER.match(text, j) or _ELEMENTWISE_AFTER.match(text, j) or _INDEXED_ENTRY_AFTER.match(text, j):
         return True
     if re.match(r"\s*[A-Za-z]\w*\s*[ᵢⱼₖₗₘₙ]", text[j:]):
         return True
@@ -205,7 +214,9 @@ def unicode_to_plain(text: str, declared: frozenset = frozenset()) -> Translatio
             raise ParseError("Σ(...) here may be the summation sign or the matrix Sigma times the group: for the sum "
                              "of the entries write sum(...), for the matrix Sigma times the group put a space, "
                              "Σ (...)", text, i)
-        elif ch == "Σ" and "Sigma" not in declared and _TOP_TERM_START.search(text[:i]) and _summand_after(text, i + 1) \
+        elif ch == "Σ" and "Sigma" not in declared and (
+                _TOP_TERM_START.search(text[:i]) and _summand_after(text, i + 1)
+                or _TERM_START.search(text[:i]) and _INDEXED_ENTRY_AFTER.match(text, i + 1)) \
                 and "Σ" not in text[i + 1:] and "Σ" not in text[:i]:  # (XΣ elsewhere: Sigma is a matrix there)
             # ½Σx², Σ xᵢ², −Σ p log p, Σ log x: a summation sign before its summand, read as the matrix Sigma
             raise ParseError("Σ here looks like the summation sign before its summand, which would be read as the "
@@ -214,7 +225,7 @@ def unicode_to_plain(text: str, declared: frozenset = frozenset()) -> Translatio
         elif ch in GREEK_LETTERS:
             name = GREEK_LETTERS[ch]
             before = " " if pieces and pieces[-1][0] and (pieces[-1][0][-1].isalnum()) else ""
-            after = " " if i + 1 < n and (text[i + 1].isalpha()) else ""
+            after = " " if i + 1 < n and text[i + 1].isalpha() and text[i + 1] not in _SUBSCRIPTS else ""  # (λᵢ is lambda_i)
             pieces.append((before + name + after, i, i + 1))
             i += 1
         elif ch in _FRACTIONS and i > 0 and text[i - 1].isdigit():

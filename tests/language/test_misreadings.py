@@ -1798,3 +1798,42 @@ def test_a_pasted_differential_d_of_a_group_is_refused_not_read_as_d_times_it(te
 def test_d_declared_or_spaced_before_a_group_is_a_product():
     assert str(matcalc.parse("d (x'x)", where="d: scalar")) == "d x' x"
     assert str(matcalc.parse("d(x'x)", where="d: scalar")) == "d x' x"
+
+
+# ---------------------------------------------------------------------------- summation signs and the identity in papers' notation
+@pytest.mark.parametrize("text", ["x'x + λ Σ_i x_i^2", "||y - X w||^2 + λ Σ_j abs(w_j)", "c'x + μ Σ_i log x_i",
+                                  "(1/n) Σ_i log(p_i)", r"\Sigma_i x_i^2", r"\lambda \Sigma_i x_i^2 + x^\top x",
+                                  r"\log\det(\Sigma_i w_i a_i a_i^\top)", "Sigma_i x_i^2", "λ Σᵢ log xᵢ"])
+def test_a_sigma_with_an_index_before_factors_carrying_it_is_refused_as_the_summation_sign(text):
+    # x'x + λ Σ_i x_i^2 read a scalar Sigma_i times x_i^2: the gradient 2 x, the penalty's part silently gone
+    with pytest.raises(ParseError, match=r"looks like the summation sign over [ij].*matrix form"):
+        matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text, where, reading", [
+    ("x' Σ_k x + μ_k' μ_k", None, "x' Sigma_k x + mu_k' mu_k"),
+    ("(x-μ_k)' Σ_k^{-1} (x-μ_k)", None, "(x - mu_k)' inv(Sigma_k) (x - mu_k)"),
+    ("Sigma_i x_i^2", "Sigma_i: matrix(n,n)", "Sigma_i (x_i^2)")])
+def test_a_sigma_with_an_index_used_as_a_matrix_or_declared_still_reads(text, where, reading):
+    assert matcalc.parse(text, where=where).reading == reading
+
+
+@pytest.mark.parametrize("text", ["logdet(Σ w_i a_i a_i')", "c'x - log det(F_0 + Σ x_i F_i)", "x'x + Σ abs(x)",
+                                  "Σ relu(1 - y .* (X w))", "Σ w_i"])
+def test_a_bare_sigma_before_an_indexed_entry_or_an_entrywise_function_is_refused_as_the_summation_sign(text):
+    # logdet(Σ w_i a_i a_i') (D-optimal design) read the matrix Sigma times w_i a_i a_i': the gradient dim(m) / w_i
+    with pytest.raises(ParseError, match="looks like the summation sign"):
+        matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text", ["1/2 ω'Iω", "½ωᵀIω", r"\frac{1}{2}\omega^\top I \omega", "x'Ix"])
+def test_a_quadratic_form_in_the_identity_is_refused_naming_another_name_for_a_matrix(text):
+    # ½ ωᵀIω (a rigid body's kinetic energy, I its inertia tensor) read the identity: the gradient ω
+    with pytest.raises(ParseError, match=r"reads I as the identity.*another name"):
+        matcalc.parse(text)
+
+
+@pytest.mark.parametrize("where", ["t: scalar", "t: scalar; x0: vector(n)"])
+def test_the_entrywise_exponential_note_is_given_beside_a_declared_scalar_coefficient(where):
+    # exp(tA) x0 with t declared had no note: only the undeclared A is sized by the reader
+    assert len(matcalc.parse("exp(tA) x0", where=where).notes) == 1
