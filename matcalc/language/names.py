@@ -268,6 +268,7 @@ class NameRules:
                                    f"(the entries in Omega kept), which matcalc writes as an entrywise product with "
                                    f"Omega's 0/1 mask: Omega .* (...) with where='Omega: matrix(m,n)'; to multiply, "
                                    f"write '{name} (...)' or declare {name} (where='{name}: matrix(m,m)')")
+        self._refuse_function_of_a_variable(a)
         arg = re.match(r"\(\s*([A-Z][A-Za-z0-9_]*)", self.text[a.end:])
         capital = arg is not None and (arg.group(1) not in self.decls or self.decls[arg.group(1)].kind == "matrix")
         if _SPECTRAL.fullmatch(name) and name not in self.decls and name not in self.bindings and (
@@ -328,6 +329,33 @@ class NameRules:
         source = getattr(self.text, "source", None)
         typed = self.text[tick.start:tick.end] if source is None else self.text.source_text(tick.start, tick.end)
         return "'" in typed or "prime" in typed or "′" in typed
+
+    def _refuse_function_of_a_variable(self, a: Syn) -> None:
+        """q'M(q)q, y theta - b(theta): a one-letter name typed right before a group that holds one name only,
+        which the formula also uses outside it, is a function of that variable as papers write one (a mass
+        matrix M(q), a cumulant b(theta)), not a product, where the name is small (b(theta): a vector b
+        times theta nobody writes so) or the group is multiplied by its own name again (M(q) q: read as
+        M q q). Read as a product, the dependence was silently dropped. matcalc has no unknown functions:
+        refused, with the product's spelling. (A capital before a variable used once more, x' H(x), is a
+        matrix times it, as written.)"""
+        name = a.a
+        if name in self.decls or name in self.bindings or not self._paren_typed_after(a.end) \
+                or not re.fullmatch(r"[A-Za-z](?:_[A-Za-z0-9]+)?", name):
+            return
+        m = re.match(r"\(\s*([A-Za-z][A-Za-z0-9_]*)\s*\)", self.text[a.end:])
+        if m is None or m.group(1) == name:
+            return
+        inner = m.group(1)
+        text = str(self.text)
+        uses = [u for u in re.finditer(rf"(?<![A-Za-z0-9_]){re.escape(inner)}(?![A-Za-z0-9_])", text)
+                if not a.end <= u.start() < a.end + m.end()]
+        twice = re.match(rf"\s*{re.escape(inner)}(?![A-Za-z0-9_])", text[a.end + m.end():])  # M(q)q: q twice over
+        # (a capital read as a matrix multiplies as written, x' H(x); only M(q) q or a small b(theta) is a function)
+        if not uses or not (name[0].islower() or twice):
+            return
+        raise UnknownNameError(f"'{name}({inner})' reads as a function of {inner}, as papers write one ({name} depending "
+                               f"on {inner}), which matcalc does not have; for {name} times {inner}, a constant "
+                               f"{name}, write '{name} {inner}' with a space or declare {name}")
 
     def _operand_elsewhere(self, name: str) -> bool:
         """Does the formula use `name` as an operand somewhere, not only before '(' or '\'(' (gamma(1 - gamma),

@@ -1837,3 +1837,11 @@ def test_a_quadratic_form_in_the_identity_is_refused_naming_another_name_for_a_m
 def test_the_entrywise_exponential_note_is_given_beside_a_declared_scalar_coefficient(where):
     # exp(tA) x0 with t declared had no note: only the undeclared A is sized by the reader
     assert len(matcalc.parse("exp(tA) x0", where=where).notes) == 1
+
+
+@pytest.mark.parametrize("text, call", [("q'M(q)q", "'M(q)'"), ("sum(y θ - b(θ))", "'b(θ)'"), ("c(x) + x", "'c(x)'")])
+def test_a_letter_called_on_a_variable_it_is_then_multiplied_by_or_a_small_letter_called_is_a_function(text, call):
+    # sum(y θ - b(θ)), a GLM's cumulant b, read b times theta: the gradient sum(y - b), the dependence dropped;
+    # q'M(q)q, a mass matrix M(q), read q' M q q
+    with pytest.raises(matcalc.MatcalcError, match=re.escape(call) + " reads as a function of"):
+        matcalc.parse(text)
