@@ -23,9 +23,11 @@ from .parser import Syn
 from . import construct
 
 MAX_MATRIX_POWER = 1000
-# the scalar-valued operations: their result is a scalar whatever the kinds of their operands
-_ALWAYS_SCALAR = {"tr", "det", "logdet", "sum_all", "mean_all", "norm", "norm1", "spectral", "inner", "dimsize", "num",
-                  "euler", "pi"}
+# the scalar-valued operations: their result is a scalar whatever the kinds of their operands. The
+# syntax's, and the operation a call of one argument makes (its first `CallSpec.typed`) where the
+# registry says that call's `result` is a scalar: tr, det, logdet, sum_all, mean_all, dimsize, norm1
+_ALWAYS_SCALAR = frozenset({"norm", "spectral", "inner", "num", "euler", "pi"} | {
+    spec.typed[0][0] for spec in CALLS.values() if spec.result == "scalar" and spec.typed})
 
 
 #: functions written without parentheses whose operand may run on over a division by a scalar or a
