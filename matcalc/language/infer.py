@@ -1457,7 +1457,7 @@ class Ctx(DimSpace, NameRules):
 
     def dim_call(self, s: Syn, name: str, args) -> T:
         dims = [self.dim_arg(a, name) for a in args]
-        want = {"ones": (1, 2), "zeros": (1, 2), "eye": (1,), "comm": (2,), "dim": (1,)}[name]
+        want = CALLS[name].arity
         if len(dims) not in want:
             raise ShapeError(f"{name} takes {' or '.join(map(str, want))} dimension arguments")
         if name in ("ones", "zeros"):
