@@ -14,9 +14,11 @@ from __future__ import annotations
 from fractions import Fraction
 
 from ..core import build as B
+from ..core import nodes
+from ..core.functions import CALLS
 from ..core.layout import as_denominator, entrywise_denominators, entrywise_divisor, folded_power, inner_pair, mean_factors, merged_sums, self_inner, spd_built, traces_matrix_function, transposes
-from ..core.nodes import (FRACTION_ONE, SCALAR, Add, Comm, Det, Diag, DiagPart, DimSize, Expr, Func, Hadamard, Identity, Inverse,
-                          Kron, LogDet, LogSumExp, MatPow, Mul, Num, Ones, Pow, Softmax, Sum, Trace, Transpose, Unvec, Var, Vec, Zero)
+from ..core.nodes import (FRACTION_ONE, SCALAR, Add, Comm, DimSize, Expr, Func, Hadamard, Identity, Inverse, MatPow, Mul, Num,
+                          Ones, Pow, Softmax, Trace, Transpose, Unvec, Var, Zero)
 
 
 def size(e: Expr) -> int:
@@ -301,14 +303,9 @@ SIZE = {
     Pow: _pow,
     Func: _call,
     Trace: _trace,
-    Det: _call,
-    LogDet: _call,
-    Sum: _call,
-    Softmax: _call,
-    LogSumExp: _call,
-    Diag: _call,
-    DiagPart: _call,
-    Vec: _call,
     Unvec: lambda e: 3 + _s(e.arg),   # unvec(v, m, n): the name, v and the two sizes
-    Kron: _call,
 }
+#: the other nodes the registry's calls build (`CallSpec.nodes`: det, sum, softmax, diag, vec, kron, ...)
+#: are written as the call of their children, name(args)
+SIZE.update({getattr(nodes, cls): _call for spec in CALLS.values() for cls, _made_by in spec.nodes
+             if getattr(nodes, cls) not in SIZE})

@@ -9,12 +9,14 @@ Two kinds of entries:
   function names, inference, the printers, evaluation and code generation all read it.
 * `CallSpec`: a structural operation written as a call (tr, det, diag, ones, kron, ...):
   its names and arity, its LaTeX name, the node classes it builds (with their constructors),
-  the kind of its result, and whether it needs a square matrix, is linear, is trivial on a
-  scalar, takes an axis or takes sizes. Inference's name sets, the printers' plain calls and
-  rebuilding derive their tables from these (`calls_with`). Its shape rule lives in inference,
-  its node class in `nodes.py`, and the per-node tables (differential, transpose, printers,
-  evaluation, code) cover the node; `tests/core/test_registry.py` checks that every entry
-  appears in every table and that each CallSpec's facts are what the call does.
+  the typed operations inference makes of it (with theirs), the kind of its result, and whether
+  it needs a square matrix, is linear, is trivial on a scalar, takes an axis or takes sizes.
+  Inference's name sets, the builders and readings of the typed operations, the printers' plain
+  calls, sizes and rebuilding derive their tables from these (`calls_with`, `typed_operations`).
+  Its shape rule lives in inference, its node class in `nodes.py`, and the per-node tables
+  (differential, transpose, printers, evaluation, code) cover the node;
+  `tests/core/test_registry.py` checks that every entry appears in every table and that each
+  CallSpec's facts are what the call does.
 
 Derivatives and construction-time rewrites are written against the constructor namespace
 `B` (matcalc.core.build), which is passed in: this module sits below the constructors and
@@ -94,6 +96,14 @@ class CallSpec:
     #: `B`, core/build.py) pairs; a call that is an existing operation in other words (mean, norm1,
     #: norm2, vector, matrix) builds none of its own. (Names, not classes: this module sits below nodes.py.)
     nodes: tuple = ()
+    #: the typed operations inference makes of the call (language/infer.py's `T.op`), as (operation,
+    #: name of its constructor in `B`) pairs, the operation of a call of one argument first (sum: sum_all,
+    #: then sum_axis of sum(X, 1)). construct.py builds each by calling its constructor with the
+    #: operation's arguments (a typed child as its Expr, a size resolved), and reading.py writes it
+    #: back as the call, name(arguments); a constructor "" is code in construct.py (softmax's refusal of
+    #: a row, norm1 as sum(abs(x)), a shape to resolve). A call that is another operation in other words
+    #: makes that operation (inv: matpow; norm2: norm; vector, matrix: smul) and lists none.
+    typed: tuple = ()
     result: str = ""   # of one argument: "scalar" (whatever the argument), "same" (its shape), "" (own rule)
     square: bool = False  # the argument must be a square matrix (tr, det, logdet, inv)
     linear: bool = False  # linear in its (first) argument: f(X / c) = f(X) / c
@@ -130,6 +140,12 @@ def calls_with(**facts) -> tuple:
     registered: the name sets of the layers above (`calls_with(square=True)`: tr, det, logdet,
     inv). A layer computes its sets once, when it is imported, from the calls registered here."""
     return tuple(n for n, spec in CALLS.items() if all(getattr(spec, k) == v for k, v in facts.items()))
+
+
+def typed_operations() -> dict:
+    """The typed operations the calls make (`CallSpec.typed`): operation -> (call name, name of its
+    constructor in B, "" where construct.py builds it by code), in the order registered."""
+    return {op: (n, made_by) for n, spec in CALLS.items() for op, made_by in spec.typed}
 
 
 def canonical_name(name: str) -> str:
@@ -322,42 +338,46 @@ def stable_form(outer: str, arg, B):
 
 # ---------------------------------------------------------------- structural operations
 register(CallSpec("tr", aliases=("trace",), doc="trace of a square matrix", nodes=(("Trace", "trace"),),
-                  result="scalar", square=True, linear=True, trivial_on_scalar=True))
+                  result="scalar", square=True, linear=True, trivial_on_scalar=True, typed=(("tr", "trace"),)))
 register(CallSpec("det", doc="determinant", latex=r"\det", nodes=(("Det", "det"),),
-                  result="scalar", square=True, trivial_on_scalar=True))
+                  result="scalar", square=True, trivial_on_scalar=True, typed=(("det", "det"),)))
 register(CallSpec("logdet", doc="log |det X|", latex=r"\log\det", nodes=(("LogDet", "logdet"),),
-                  result="scalar", square=True, trivial_on_scalar=True))
+                  result="scalar", square=True, trivial_on_scalar=True, typed=(("logdet", "logdet"),)))
 register(CallSpec("inv", doc="inverse", nodes=(("Inverse", "inverse"),), result="same", square=True))
 register(CallSpec("sum", arity=(1, 2), doc="sum of all entries; sum(X, 1) the column sums (a row), sum(X, 2) the row sums",
                   example="sum(X, 1)", nodes=(("Sum", "sumall"),), result="scalar", linear=True,
-                  trivial_on_scalar=True, axis=True))
+                  trivial_on_scalar=True, axis=True, typed=(("sum_all", "sumall"), ("sum_axis", "sum_axis"))))
 register(CallSpec("mean", arity=(1, 2), doc="mean of all entries; mean(X, 1), mean(X, 2) as sum(X, 1), sum(X, 2)",
-                  example="mean(x)", result="scalar", linear=True, trivial_on_scalar=True, axis=True))
+                  example="mean(x)", result="scalar", linear=True, trivial_on_scalar=True, axis=True,
+                  typed=(("mean_all", "mean"), ("mean_axis", "mean"))))
 register(CallSpec("diag", doc="vector to diagonal matrix, or the diagonal of a square matrix", example="diag(x)",
-                  nodes=(("Diag", "diag"), ("DiagPart", "diagpart")), linear=True, trivial_on_scalar=True))
+                  nodes=(("Diag", "diag"), ("DiagPart", "diagpart")), linear=True, trivial_on_scalar=True,
+                  typed=(("diag", "diag"), ("diagpart", "diagpart"))))
 register(CallSpec("softmax", arity=(1, 2), doc="softmax of a vector; of a matrix, of each column (softmax(X, 2): each row)",
                   example="softmax(x)", nodes=(("Softmax", "softmax"),), result="same", trivial_on_scalar=True,
-                  axis=True))
+                  axis=True, typed=(("softmax", ""),)))
 register(CallSpec("logsumexp", arity=(1, 2),
                   doc="log(sum(exp(x))) of a vector; of a matrix, of each column, a row (logsumexp(X, 2): each row)",
-                  example="logsumexp(x)", nodes=(("LogSumExp", "logsumexp"),), trivial_on_scalar=True, axis=True))
-register(CallSpec("vec", doc="column-major vectorization", nodes=(("Vec", "vec"),), linear=True, trivial_on_scalar=True))
+                  example="logsumexp(x)", nodes=(("LogSumExp", "logsumexp"),), trivial_on_scalar=True, axis=True,
+                  typed=(("logsumexp", ""),)))
+register(CallSpec("vec", doc="column-major vectorization", nodes=(("Vec", "vec"),), linear=True, trivial_on_scalar=True,
+                  typed=(("vec", "vec"),)))
 register(CallSpec("unvec", arity=(3,), doc="unvec(v, m, n): the m x n matrix X with vec(X) = v", example="unvec(v, m, n)",
-                  nodes=(("Unvec", "unvec"),), linear=True))
+                  nodes=(("Unvec", "unvec"),), linear=True, typed=(("unvec", ""),)))
 register(CallSpec("kron", arity=(2,), doc="Kronecker product", bare=False, example="kron(A, B)",
-                  nodes=(("Kron", "kron"),), trivial_on_scalar=True))
+                  nodes=(("Kron", "kron"),), trivial_on_scalar=True, typed=(("kron", "kron"),)))
 register(CallSpec("ones", arity=(1, 2), doc="a vector or matrix of ones, by dimensions", bare=False, example="ones(n)",
-                  nodes=(("Ones", "ones"),), sizes=True))
+                  nodes=(("Ones", "ones"),), sizes=True, typed=(("ones", ""),)))
 register(CallSpec("zeros", arity=(1, 2), doc="a vector or matrix of zeros, by dimensions", bare=False, example="zeros(n)",
-                  nodes=(("Zero", "zeros"),), sizes=True))
+                  nodes=(("Zero", "zeros"),), sizes=True, typed=(("zeros", ""),)))
 register(CallSpec("eye", doc="eye(n): the n x n identity I_n (MATLAB's spelling; a bare eye is I)", bare=False,
-                  example="eye(n)", nodes=(("Identity", "identity"),), sizes=True))
+                  example="eye(n)", nodes=(("Identity", "identity"),), sizes=True, typed=(("identity", ""),)))
 register(CallSpec("comm", arity=(2,), doc="the commutation matrix K(m, n)", bare=False, example="comm(m, n)",
-                  nodes=(("Comm", "comm"),), sizes=True))
+                  nodes=(("Comm", "comm"),), sizes=True, typed=(("comm", "comm"),)))
 register(CallSpec("dim", doc="the size of a dimension, as a number", bare=False, example="dim(n)",
-                  nodes=(("DimSize", "dimsize"),), result="scalar", sizes=True))
+                  nodes=(("DimSize", "dimsize"),), result="scalar", sizes=True, typed=(("dimsize", "dimsize"),)))
 register(CallSpec("norm1", doc="the 1-norm of a vector, sum(abs(x)) (MatrixCalculus.org)", example="norm1(x)",
-                  result="scalar"))
+                  result="scalar", typed=(("norm1", ""),)))
 register(CallSpec("norm2", doc="the Euclidean norm of a vector, the Frobenius norm of a matrix (MatrixCalculus.org)",
                   example="norm2(x)", result="scalar"))
 register(CallSpec("vector", doc="vector(c): a vector whose entries are all c, its length from the context", bare=False,

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from ..core import build as B
 from ..core.errors import DivisionByZeroError, NotSupportedError, ParseError, ShapeError
+from ..core.functions import typed_operations
 from ..core.layout import attention_like
 from ..core.nodes import SCALAR
+from .dims import DimVar
 
 
 def kids(t) -> list:
@@ -144,6 +146,20 @@ def build_var(ctx, t):
     return B.var(name, _shape(ctx, t), decl.props)
 
 
+def _by_constructor(made_by: str):
+    """The builder of a typed operation that its call's CallSpec builds by a constructor of B
+    (`CallSpec.typed`): the constructor called with the operation's arguments, a typed child as its
+    Expr and a size resolved, others as they are (sum(X, 1): B.sum_axis(X, 1); comm(m, n): B.comm(m, n))."""
+    make = getattr(B, made_by)
+
+    def built(c, t):
+        return make(*[a.built if hasattr(a, "built") else c.resolve(a) if isinstance(a, DimVar) else a
+                      for a in t.args])
+    return built
+
+
+#: typed operation -> its builder: the syntax's operations, and the calls' operations that are built by
+#: code (their CallSpec.typed names no constructor); the others are added from the registry below
 BUILDERS = {
     "var": build_var,
     "product": _build_product,
@@ -154,8 +170,6 @@ BUILDERS = {
     "identity": lambda c, t: _build_identity(c, t),
     "ones": lambda c, t: B.ones(_shape(c, t)),
     "zeros": lambda c, t: B.zeros(_shape(c, t)),
-    "dimsize": lambda c, t: B.dimsize(c.resolve(t.args[0])),
-    "comm": lambda c, t: B.comm(c.resolve(t.args[0]), c.resolve(t.args[1])),
     "neg": lambda c, t: B.neg(t.args[0].built),
     "sum": lambda c, t: B.add(*[x.built if sg == "+" else B.neg(x.built) for sg, x in t.args]),
     "smul": lambda c, t: B.mul(t.args[0].built, t.args[1].built),
@@ -168,22 +182,12 @@ BUILDERS = {
     "pow": lambda c, t: B.power(t.args[0].built, t.args[1].built),
     "epow": lambda c, t: B.power(t.args[0].built, t.args[1].built),
     "func": lambda c, t: B.func(t.args[0], t.args[1].built),
-    "tr": lambda c, t: B.trace(t.args[0].built),
-    "det": lambda c, t: B.det(t.args[0].built),
-    "logdet": lambda c, t: B.logdet(t.args[0].built),
-    "sum_all": lambda c, t: B.sumall(t.args[0].built),
     "norm1": lambda c, t: B.sumall(B.func("abs", t.args[0].built)),
-    "diag": lambda c, t: B.diag(t.args[0].built),
-    "diagpart": lambda c, t: B.diagpart(t.args[0].built),
     "softmax": lambda c, t: B.softmax(_columnwise_argument(c, t, "softmax"), t.args[1] or 1),
     "logsumexp": lambda c, t: B.logsumexp(_columnwise_argument(c, t, "logsumexp"), t.args[1] or 1),
-    "sum_axis": lambda c, t: B.sum_axis(t.args[0].built, t.args[1]),
-    "mean_all": lambda c, t: B.mean(t.args[0].built),
-    "mean_axis": lambda c, t: B.mean(t.args[0].built, t.args[1]),
     "inner": lambda c, t: B.inner(t.args[0].built, t.args[1].built),
     "norm": lambda c, t: B.norm(t.args[0].built),
     "spectral": _build_spectral,
-    "vec": lambda c, t: B.vec(t.args[0].built),
     "unvec": lambda c, t: B.unvec(t.args[0].built, _shape(c, t)),
-    "kron": lambda c, t: B.kron(t.args[0].built, t.args[1].built),
 }
+BUILDERS.update({op: _by_constructor(made_by) for op, (_name, made_by) in typed_operations().items() if made_by})

@@ -23,9 +23,11 @@ from .parser import Syn
 from . import construct
 
 MAX_MATRIX_POWER = 1000
-# the scalar-valued operations: their result is a scalar whatever the kinds of their operands
-_ALWAYS_SCALAR = {"tr", "det", "logdet", "sum_all", "mean_all", "norm", "norm1", "spectral", "inner", "dimsize", "num",
-                  "euler", "pi"}
+# the scalar-valued operations: their result is a scalar whatever the kinds of their operands. The
+# syntax's, and the operation a call of one argument makes (its first `CallSpec.typed`) where the
+# registry says that call's `result` is a scalar: tr, det, logdet, sum_all, mean_all, dimsize, norm1
+_ALWAYS_SCALAR = frozenset({"norm", "spectral", "inner", "num", "euler", "pi"} | {
+    spec.typed[0][0] for spec in CALLS.values() if spec.result == "scalar" and spec.typed})
 
 
 #: functions written without parentheses whose operand may run on over a division by a scalar or a
@@ -1455,7 +1457,7 @@ class Ctx(DimSpace, NameRules):
 
     def dim_call(self, s: Syn, name: str, args) -> T:
         dims = [self.dim_arg(a, name) for a in args]
-        want = {"ones": (1, 2), "zeros": (1, 2), "eye": (1,), "comm": (2,), "dim": (1,)}[name]
+        want = CALLS[name].arity
         if len(dims) not in want:
             raise ShapeError(f"{name} takes {' or '.join(map(str, want))} dimension arguments")
         if name in ("ones", "zeros"):

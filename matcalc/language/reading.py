@@ -2,11 +2,14 @@
 the declarations inferred for every name (`mu: vector(n_x)`)."""
 from __future__ import annotations
 
-_CALL = {"tr": "tr", "det": "det", "logdet": "logdet", "sum_all": "sum", "diag": "diag", "diagpart": "diag",
-         "vec": "vec", "norm1": "norm1", "mean_all": "mean"}
-_AXIS = {"sum_axis": "sum", "mean_axis": "mean", "softmax": "softmax", "logsumexp": "logsumexp"}
-_ATOMS = {"var", "ref", "euler", "pi", "identity", "ones", "zeros", "dimsize", "comm", "func", "inner", "norm",
-          "spectral", "kron", "unvec"} | set(_CALL) | set(_AXIS)
+from ..core.functions import typed_operations
+from .dims import DimVar
+
+#: typed operation -> the call it is read back as (the registry's `CallSpec.typed`: sum_all and sum_axis
+#: as sum, diagpart as diag, dimsize as dim, identity as eye); identity, ones and zeros are written from
+#: their shape below, the others as name(arguments)
+_AS_CALL = {op: name for op, (name, _made_by) in typed_operations().items()}
+_ATOMS = {"var", "ref", "euler", "pi", "func", "inner", "norm", "spectral"} | set(_AS_CALL)
 
 
 def _num(t, text) -> str:
@@ -34,6 +37,22 @@ def _ones_of_one(t) -> bool:
     return t.op == "smul" and t.args[0].op == "num" and t.args[0].args[0] == 1 and t.args[1].op == "ones"
 
 
+def _arguments(ctx, k, args) -> list:
+    """The arguments of a typed operation read back as its call: a typed child's reading, a size
+    resolved, an index (none where it was not given: softmax and logsumexp run down the columns unless
+    told otherwise, and logsumexp's 1, down the columns, is written as its default)."""
+    out = []
+    for x in args:
+        if isinstance(x, DimVar):
+            out.append(str(ctx.resolve(x)))
+        elif isinstance(x, int):
+            if not (k == "logsumexp" and x == 1):
+                out.append(str(x))
+        elif x is not None:
+            out.append(explicit(ctx, x))
+    return out
+
+
 def explicit(ctx, t) -> str:
     """The reading of typed node t: every product spaced, every compound operand in parentheses."""
     k = t.op
@@ -54,10 +73,6 @@ def explicit(ctx, t) -> str:
     if k in ("ones", "zeros"):
         dims = [ctx.resolve(d) for d in t.shape]
         return f"{k}({dims[0]})" if dims[1] == 1 else f"{k}({dims[0]}, {dims[1]})"
-    if k == "dimsize":
-        return f"dim({ctx.resolve(a[0])})"
-    if k == "comm":
-        return f"comm({ctx.resolve(a[0])}, {ctx.resolve(a[1])})"
     if k == "neg":
         if a[0].op in ("product", "smul", "matmul"):
             return f"-({explicit(ctx, a[0])})"
@@ -98,11 +113,8 @@ def explicit(ctx, t) -> str:
         return f"{_base(ctx, a[0])}{'^' if k == 'pow' else '.^'}{exponent}"
     if k == "func":
         return f"{a[0]}({explicit(ctx, a[1])})"
-    if k in _CALL:
-        return f"{_CALL[k]}({explicit(ctx, a[0])})"
-    if k in _AXIS:  # softmax and logsumexp run down the columns unless told otherwise
-        axis = "" if (k == "softmax" and a[1] is None) or (k == "logsumexp" and a[1] in (None, 1)) else f", {a[1]}"
-        return f"{_AXIS[k]}({explicit(ctx, a[0])}{axis})"
+    if k in _AS_CALL:  # tr(X), sum(X, 1), kron(A, B), unvec(v, m, n), dim(n): the call it was typed from
+        return f"{_AS_CALL[k]}({', '.join(_arguments(ctx, k, a))})"
     if k == "inner":
         return f"<{explicit(ctx, a[0])}, {explicit(ctx, a[1])}>"
     if k == "norm":
@@ -113,10 +125,6 @@ def explicit(ctx, t) -> str:
         return f"||{inner}||" + ("" if vec else "_F")
     if k == "spectral":
         return f"||{explicit(ctx, a[0])}||_2"
-    if k == "unvec":
-        return f"unvec({explicit(ctx, a[0])}, {ctx.resolve(a[1])}, {ctx.resolve(a[2])})"
-    if k == "kron":
-        return f"kron({explicit(ctx, a[0])}, {explicit(ctx, a[1])})"
     return ctx.text[t.start:t.end]  # pragma: no cover - every op is listed above
 
 

@@ -16,10 +16,12 @@ import pytest
 import matcalc
 from matcalc.calculus import readoff
 from matcalc.calculus.rules import DIFFERENTIAL, TRANSPOSE
+from matcalc.calculus import size as size_rules
 from matcalc.calculus.size import SIZE
 from matcalc.core import build as B
 from matcalc.core import nodes
-from matcalc.core.functions import ALIASES, CALLS, FUNCTIONS
+from matcalc.core.functions import ALIASES, CALLS, FUNCTIONS, typed_operations
+from matcalc.language import construct, infer, reading
 from matcalc.numerics.evaluate import _EVAL
 from matcalc.outputs.printing import LatexPrinter, TextPrinter
 
@@ -270,8 +272,9 @@ def test_call_name_parses_as_call(name):
 
 
 # ---------------------------------------------------------------- the facts a CallSpec holds
-# (inference's name sets, the printers' plain calls and rebuild's one-child constructors are derived
-# from these fields; here each claim is checked against what the call does)
+# (inference's name sets, the builders and readings of the calls' typed operations, the printers'
+# plain calls, sizes and rebuild's one-child constructors are derived from these fields; here each
+# claim is checked against what the call does)
 SPEC_WHERE = "X: matrix(n, n); Y: matrix(m, n); x, v: vector(n); c: scalar"
 
 
@@ -377,6 +380,74 @@ def test_call_latex_name_reads_back_as_the_call(name):
     to X must read as the call (\\det(X) as det(X))."""
     latex = CALLS[name].latex_name + r"\left(X\right)"
     assert matcalc.parse(latex, where=SPEC_WHERE) == matcalc.parse(f"{name}(X)", where=SPEC_WHERE)
+
+
+def test_typed_operations_belong_to_one_call_each():
+    """`typed`: construct.BUILDERS and reading's calls are keyed by typed operation, so no operation
+    may stand for two calls; a constructor named is one of B."""
+    listed = [op for spec in CALLS.values() for op, _made_by in spec.typed]
+    assert len(listed) == len(set(listed)) == len(typed_operations())
+    for op, (name, made_by) in typed_operations().items():
+        assert not made_by or callable(getattr(B, made_by, None)), f"{name}: no constructor B.{made_by} for {op}"
+
+
+@pytest.mark.parametrize("op", sorted(typed_operations()))
+def test_typed_operation_is_built_and_read_back_as_its_call(op):
+    """construct.BUILDERS builds a typed operation through the constructor its CallSpec names (or by code
+    where it names none), and reading.py writes it as an atom, read back as the call."""
+    name, made_by = typed_operations()[op]
+    builder = construct.BUILDERS[op]
+    assert builder.__qualname__.startswith("_by_constructor") == bool(made_by), op
+    assert reading._AS_CALL[op] == name and op in reading._ATOMS
+
+
+def _typed_roots(monkeypatch, text: str, where: str) -> tuple:
+    """The text's reading, and the operations of the typed trees inference built for it."""
+    roots = []
+    build = construct.build
+
+    def recording(ctx, root):
+        roots.append(root.op)
+        return build(ctx, root)
+    monkeypatch.setattr(construct, "build", recording)
+    e = matcalc.parse(text, where=where)
+    return str(e.reading), roots
+
+
+_TYPED_WHERE = "X: matrix(n, n); x: vector(n); v: vector(n*n)"
+
+
+@pytest.mark.parametrize("name", sorted(n for n, s in CALLS.items() if s.typed))
+def test_call_makes_its_typed_operations(name, monkeypatch):
+    """`typed`: the call's samples make each of its operations and read back as themselves; a call of
+    one argument (or of its fewest) makes the first (sum(X): sum_all; diag(x): diag). So
+    `infer._ALWAYS_SCALAR`, which holds the first operation of each call whose `result` is "scalar",
+    holds what a call of one argument makes."""
+    spec = CALLS[name]
+    samples = {1: ["n"] if spec.sizes else ["x", "X"], 2: ["n, n"] if spec.sizes else ["X, X"],
+               3: ["v, n, n"]}[min(spec.arity)] + (["X, 2"] if spec.axis else [])
+    made, first = set(), set()
+    for args in samples:
+        text = f"{name}({args})"
+        try:
+            read, roots = _typed_roots(monkeypatch, text, _TYPED_WHERE)
+        except matcalc.MatcalcError:
+            continue  # (norm1(X), softmax(x) of a matrix, a vector: refused)
+        assert read == text, f"{text} is read as {read}"
+        made.update(roots)
+        if "," not in args or not spec.axis:
+            first.update(roots)
+    ops = [op for op, _made_by in spec.typed]
+    assert set(ops) <= made, f"{name}: {sorted(set(ops) - made)} made by none of {samples}"
+    assert ops[0] in first, f"{name}: a call of one argument makes {sorted(first)}, not {ops[0]}"
+    assert (ops[0] in infer._ALWAYS_SCALAR) == (spec.result == "scalar")
+
+
+def test_nodes_written_as_plain_calls_are_sized_as_calls():
+    """size.py sizes the nodes of the registry's calls that it has no rule for as name(children); so does
+    the text printer write every node it has no method for."""
+    for cls in TextPrinter.calls:
+        assert SIZE[cls] is size_rules._call, cls.__name__
 
 
 # ---------------------------------------------------------------- rebuilding
