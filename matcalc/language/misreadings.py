@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from ..core.errors import MatrixFunctionError, ParseError, ShapeError
-from ..core.functions import canonical_name
+from ..core.functions import FUNCTIONS, canonical_name
 from ..core.reductions import MATRIX_FUNCTION_NAMES, ZERO_AT_ZERO  # (log, exp, sqrt: papers write them of a matrix too)
 from .declarations import default_kind, is_greek, options
 from .infer import DIM_CALLS, SQUARE_CALLS, T, _is_t, _typed_children
@@ -28,6 +28,31 @@ def refuse_before_reading(syn: Syn, text: str, decls: dict) -> None:
     _refuse_primed_point(syn, text, decls)
     _refuse_pi_as_a_vector(syn, text, decls)
     _refuse_power_run_into_t(syn, text, decls)
+
+
+def _refuse_scalar_beside_an_entrywise_function_summed(syn: Syn, ctx, chosen: dict) -> None:
+    """sum(y log(mu) - mu), sum(y log sigmoid(X w) + ...): inside a sum, a small name beside an entrywise
+    function of a vector is read as a scalar so that the juxtaposition fits, where papers mean the
+    entrywise product y .* log(mu) (a Poisson or logistic log-likelihood). Silent, it gave the Poisson
+    gradient sum(y) / mu - dim(n) and the logistic one with y a number. Refused with both spellings."""
+    for call in syn_nodes(syn):
+        if call.kind != "call" or call.a not in ("sum", "mean"):
+            continue
+        for n in syn_nodes(call):
+            if n.kind != "product":
+                continue
+            for (_, a), (op, b) in zip(n.a, n.a[1:]):
+                if op != "" or a.kind != "name" or not isinstance(a.a, str) or chosen.get(a.a) != "scalar" \
+                        or options(a.a)[0][1] != "vector" or is_greek(a.a):
+                    continue
+                if b.kind not in ("call", "apply") or b.a not in FUNCTIONS:
+                    continue
+                arrays = [m.a for m in syn_nodes(b) if m.kind == "name" and chosen.get(m.a) in ("vector", "matrix")]
+                if arrays:
+                    y, f = a.a, " ".join(ctx.text[b.start:b.end].split())
+                    raise ShapeError(f"'{y} {f}' reads {y} as a scalar beside {f}, an array ({arrays[0]} is one): "
+                                     f"for the entrywise product write {y} .* {f}; if {y} is a number, declare it "
+                                     f"(where='{y}: scalar')")
 
 
 def _identity_form(v: str, text: str, at: int) -> ParseError:
@@ -143,6 +168,7 @@ def refuse_chosen_reading(syn: Syn, ctx, names: list, chosen: dict, ruled_out: d
                              f"and what is added to it as matrices too; for a scalar declare it (where='{n}: "
                              f"scalar'; added to a square matrix, on its diagonal only, it is written {n}^k I), for "
                              f"a matrix where='{n}: matrix(n,n)'")
+    _refuse_scalar_beside_an_entrywise_function_summed(syn, ctx, chosen)
     for n in names:  # sum(x*x), -sum(p*log(p)), W1 X + b1: a vector made a matrix so that the formula fits
         if chosen[n] == "matrix" and options(n)[0][1] == "vector" and not is_greek(n):
             kind = read_as(ctx, n)

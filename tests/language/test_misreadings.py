@@ -1845,3 +1845,15 @@ def test_a_letter_called_on_a_variable_it_is_then_multiplied_by_or_a_small_lette
     # q'M(q)q, a mass matrix M(q), read q' M q q
     with pytest.raises(matcalc.MatcalcError, match=re.escape(call) + " reads as a function of"):
         matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text, product", [("sum(y log sigmoid(X w) + (1 - y) log(1 - sigmoid(X w)))", "y .* log sigmoid(X w)"),
+                                           ("sum(y log(m) - m)", "y .* log(m)")])
+def test_a_small_name_read_as_a_scalar_beside_an_entrywise_function_inside_a_sum_is_refused(text, product):
+    # the logistic log-likelihood read y as a number: its gradient printed X' (y - sigmoid(X w)), y: scalar
+    with pytest.raises(matcalc.ShapeError, match=re.escape(f"write {product}")):
+        matcalc.grad(text, "w" if "w" in text else "m")
+
+
+def test_a_declared_scalar_beside_an_entrywise_function_inside_a_sum_reads():
+    assert str(matcalc.grad("sum(y log(m) - m)", "m", where="y: scalar")) == "y ./ m - 1"
