@@ -921,7 +921,12 @@ class _Reader:
                     "\\sigma(...) has two readings: the logistic function (write \\operatorname{\\sigma}(...) or "
                     "\\operatorname{sigmoid}(...)), or a scalar sigma times (...) (declare it: where='sigma: "
                     "scalar', or write \\sigma \\cdot (...))", t.start)
-            name = "epsilon" if w == "epsilon" else "l" if w == "ell" else w
+            # (\varepsilon and \varphi are the glyphs of epsilon and phi, as Unicode's ϵ and ϕ are: a declared
+            # epsilon or phi is theirs; a formula that uses both spellings for two things is refused)
+            name = {"varepsilon": "epsilon", "varphi": "phi", "ell": "l"}.get(w, w)
+            if w in ("varepsilon", "varphi") and re.search(rf"\\{name}(?![A-Za-z])", self.src):
+                raise self.error(f"\\{w} and \\{name} are both the name {name} here: two names would be one; write "
+                                 f"one of them as {name}_2 (or another name)", t.start)
             if w == "ell" and re.search(r"(?<![A-Za-z\\])l(?![A-Za-z])", self.src):
                 # (\ell x + l: both would be the one name l)
                 raise self.error("\\ell is the name l here, and the formula has an l of its own: two names would be "

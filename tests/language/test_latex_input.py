@@ -896,3 +896,16 @@ def test_two_latex_formulas_one_a_line_are_refused_as_plain_ones_are():
     ("\\operatorname{tr}\\left(\nX^\\top A X\n\\right)", "tr(X' A X)")])
 def test_a_latex_formula_that_goes_on_to_the_next_line_reads(text, reading):
     assert matcalc.parse(text).reading == reading
+
+
+@pytest.mark.parametrize("text, where, inferred", [
+    (r"\sqrt{x^\top x + \varepsilon}", "epsilon: scalar; x: vector(n)", "epsilon: scalar; x: vector(n)"),
+    (r"\varphi^\top \Phi \varphi", "phi: vector(n)", "Phi: matrix(n,n); phi: vector(n)")])
+def test_varepsilon_and_varphi_are_the_names_epsilon_and_phi_as_their_unicode_glyphs_are(text, where, inferred):
+    # \varepsilon was a name varepsilon of its own: a declared epsilon went unused, silently
+    assert matcalc.parse(text, where=where).inferred == inferred
+
+
+def test_phi_and_varphi_in_one_formula_are_refused_as_one_name():
+    with pytest.raises(matcalc.MatcalcError, match="both the name phi"):
+        matcalc.parse(r"\phi + \varphi")
