@@ -764,6 +764,8 @@ class _Reader:
                     return [self.inner(t, ">")]
             if t.text == "&" or t.text == "\\":
                 raise self.error("alignment (& or \\\\) is not part of a formula: paste one formula", t.start)
+            if greek_names(t.text) != t.text:  # (ε^\top ε: a Unicode letter inside LaTeX)
+                raise self.error(f"unexpected {t.text!r}: in LaTeX write \\{greek_names(t.text)}", t.start)
             raise self.error(f"unexpected {t.text!r}", t.start)
         return self.command()
 

@@ -167,7 +167,7 @@ def refuse_chosen_reading(syn: Syn, ctx, names: list, chosen: dict, ruled_out: d
             raise ShapeError(f"{n} looks like a scalar, but this reads {n}^k as the power of a square matrix, "
                              f"and what is added to it as matrices too; for a scalar declare it (where='{n}: "
                              f"scalar'; added to a square matrix, on its diagonal only, it is written {n}^k I), for "
-                             f"a matrix where='{n}: matrix(n,n)'")
+                             f"a matrix where='{n}: matrix(n,n)'; for a vector, the entrywise power is {n}.^k")
     _refuse_scalar_beside_an_entrywise_function_summed(syn, ctx, chosen)
     for n in names:  # sum(x*x), -sum(p*log(p)), W1 X + b1: a vector made a matrix so that the formula fits
         if chosen[n] == "matrix" and options(n)[0][1] == "vector" and not is_greek(n):

@@ -12,7 +12,7 @@ from .parser import Syn
 from .unicode_in import INDEX_SUM_ADVICE
 
 #: a summation or product sign written as a name with its index: sum_i, prod_k, Sum_n
-_INDEX_SUM = re.compile(r"(?:[sS]um|[pP]rod)_[a-z]")
+_INDEX_SUM = re.compile(r"(?:[sS]um|[pP]rod)_[a-z]{1,3}")  # (sum_i, sum_ij, sum_{ij})
 
 _GREEK_SET = frozenset(GREEK)
 #: names that are constants unless declared: the identity and pi (e is Euler's number only as the base
@@ -226,6 +226,8 @@ class NameRules:
                     guess = f": {_BASED[text]}"
                 elif squashed != text and squashed in _FUNC_SET:  # log_det: the function logdet
                     guess = f": did you mean {squashed}(...)?"
+                elif before == "T" and self.text[:start].rstrip().endswith("^"):  # 1^Tlog(x): a transpose, then log
+                    guess = f": did you mean ^T {f}(...), a transpose before {f}?"
                 elif "_" in text or len(self._letters(after)) > 1:
                     guess = ""  # log_var, leaky_relu, logvar: one name, not a call of log on letters
                 else:  # logx, sinx, xsinx: the function of one letter

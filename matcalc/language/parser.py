@@ -526,7 +526,9 @@ _UNICODE_HINTS = {"⊗": "for a Kronecker product write kron(A, B)", "√": "for
                   "∑": "for a sum write sum(...) (of all entries) or a + b + ...", "∏": "products of many factors "
                   "are written out", "∂": 'differentiate with grad(f, "x") or --wrt x, not in the formula',
                   "∇": 'differentiate with grad(f, "x") or --wrt x, not in the formula',
-                  "÷": "for a division write /", "⁺": "the pseudo-inverse is not supported"}
+                  "÷": "for a division write /", "⁺": "the pseudo-inverse is not supported",
+                  "ᴴ": "Fᴴ, the conjugate transpose, is the transpose of a real matrix, which matcalc works with: write F' "
+                       "(or Fᵀ)"}
 
 
 def _bad_character(text: str, pos: int) -> ParseError:
@@ -769,7 +771,8 @@ def parse_syntax(text: str) -> Syn:
                                  "is the transpose: write X'; for a point such as the optimum x^*, give it a name of "
                                  "its own (x_star)", text, pos) from None
             raise ParseError("X^+ (the Moore-Penrose pseudo-inverse) is not supported; for a matrix of full column "
-                             "rank it is (X' X)^-1 X'", text, pos) from None
+                             "rank it is (X' X)^-1 X'; for a point or a sample marked with a plus (z^+, a positive "
+                             "sample), give it a name of its own (z_pos)", text, pos) from None
         if tok.type != "$END" and str(tok) == "=" and not re.search(r"\bwhere\b", text[:pos]):
             raise ParseError(_equals_message(text, pos), text, pos) from None
         ineq = re.search(r"[\w)'|]\s*<(?![^<>]*,)|>\s*>|[^<>\s]\s*[<>]=", text)

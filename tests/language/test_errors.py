@@ -989,3 +989,17 @@ def test_a_vector_of_ones_or_zeros_written_with_its_size_as_a_subscript_is_told_
     with pytest.raises(matcalc.MatcalcError, match=re.escape(advice)) as e:
         matcalc.parse(text)
     assert e.value.column == text.index("_") 
+
+
+@pytest.mark.parametrize("text, says", [
+    ("λ Σ_{i=1}^n x_i^2", "is a sum over an index"),                     # (was: name the variable as one word)
+    ("sum_{ij} W_ij", "'sum_ij' looks like a sum over an index"),         # (was: contains the function name sum)
+    ("1^Tlog(x)", "did you mean ^T log(...), a transpose before log?"),   # (was: did you mean T log(...)?)
+    ("‖y - Fᴴx‖²", "write F' (or Fᵀ)"),                                    # (was: unexpected character 'ᴴ')
+    (r"\varepsilon^\top ε", r"unexpected 'ε': in LaTeX write \epsilon"),  # (was: unexpected 'ε')
+    ("z^+ x", "give it a name of its own (z_pos)"),                        # (was: the pseudo-inverse alone)
+    ("-1/2 sum(1 + log(σ^2) - μ^2 - σ^2)", "for a vector, the entrywise power is sigma.^k"),  # (VAE's KL: declare scalars only)
+])
+def test_papers_notation_refused_says_what_to_write(text, says):
+    with pytest.raises(matcalc.MatcalcError, match=re.escape(says)):
+        matcalc.parse(text)
