@@ -49,6 +49,7 @@ def _powered(syn: Syn, ctx: Ctx, names: list) -> dict:
     matrix power read as the power of a number. Refused here, with what to declare or write."""
     out: dict = {}
     iterates: dict = {}
+    nexts: dict = {}  # x^{k+1}: name -> (as typed, k, where)
     stack = [syn]
     while stack:
         n = stack.pop()
@@ -58,6 +59,10 @@ def _powered(syn: Syn, ctx: Ctx, names: list) -> dict:
             if e.kind == "name" and len(e.a) == 1 and e.a.islower() and e.a not in ctx.decls and last in names \
                     and last != "e":  # (e^t is Euler's number to a power)
                 iterates.setdefault(last, e.a)  # x^k: maybe the k-th x (Ctx._refuse_iterate_power)
+            # (of an index letter only: a^p + a^(p - 1) is a polynomial in a)
+            step = re.fullmatch(r"([kntij])\s*([+-])\s*1", " ".join(ctx.text[e.start:e.end].strip("{}() ").split()))
+            if step and step.group(1) not in ctx.decls and last in names and options(last)[0][1] != "scalar":
+                nexts.setdefault(last, (ctx.text[n.start:n.end], step.group(1), n.b[0].start))
             k = ctx.const_value(n.b[0].a)
             integer = k is not None and k.denominator == 1
             out.setdefault(last, set()).update({"vector"} if integer else {"vector", "matrix"})
@@ -81,6 +86,12 @@ def _powered(syn: Syn, ctx: Ctx, names: list) -> dict:
                                  f"entrywise power write {last} .^ {what}; if {last} stands for a number, declare it "
                                  f"(where='{last}: scalar')", ctx.text, n.b[0].start)
         stack.extend(syn_children(n))
+    for name, (typed, k, at) in nexts.items():
+        # x^{k+1} - x^k: papers' iterates; read as powers they made x a number, silently (a vector's look)
+        raise ParseError(f"{typed} reads as {name} to the power {typed.split('^', 1)[1].strip('{}()')}, which makes "
+                         f"{name} a number; if it is an iterate (the next {name} after the {k}-th), give it a name "
+                         f"({name}_next, and {name}_{k} for {name}^{k}); for the power declare {name} a scalar "
+                         f"(where='{name}: scalar')", ctx.text, at)
     ctx.iterates = iterates or {}
     return out
 

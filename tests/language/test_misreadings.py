@@ -1857,3 +1857,20 @@ def test_a_small_name_read_as_a_scalar_beside_an_entrywise_function_inside_a_sum
 
 def test_a_declared_scalar_beside_an_entrywise_function_inside_a_sum_reads():
     assert str(matcalc.grad("sum(y log(m) - m)", "m", where="y: scalar")) == "y ./ m - 1"
+
+
+@pytest.mark.parametrize("text", ["x^{k+1} - x^k", "x^{k+1}", "c'x^(k - 1)"])
+def test_a_vector_looking_name_to_the_power_of_a_letter_plus_or_minus_one_is_refused_as_an_iterate(text):
+    # x^{k+1} - x^k read x and k as numbers, silently
+    with pytest.raises(ParseError, match=r"if it is an iterate .*give it a name \(x_next"):
+        matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text, where", [("x^{k+1} - x^k", "x: scalar"), ("x^(k+1)", "k: scalar"),
+                                         ("(1 + r)^(n + 1)", None)])
+def test_a_declared_power_of_a_letter_plus_one_reads_as_a_power(text, where):
+    assert "^" in matcalc.parse(text, where=where).reading
+
+
+def test_a_power_by_a_letter_that_is_no_index_minus_one_reads_as_a_power():
+    assert matcalc.parse("a^p + a^(p - 1)").reading == "a^p + a^(p - 1)"
