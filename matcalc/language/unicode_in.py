@@ -202,9 +202,8 @@ def unicode_to_plain(text: str, declared: frozenset = frozenset()) -> Translatio
             before = " " if len(letter) > 1 and pieces and pieces[-1][0][-1:].isalnum() else ""
             pieces.append((before + letter, i, i + 1))
             i += 1
-        elif ch == "Σ" and _summation_index(text, i + 1, declared) is not None and (
-                _TERM_START.search(text[:i]) or "=" in _summation_index(text, i + 1, declared)):  # (λ Σ_{i=1}^n)
-            index = _summation_index(text, i + 1, declared)
+        elif ch == "Σ" and (index := _summation_index(text, i + 1, declared)) is not None and (
+                _TERM_START.search(text[:i]) or "=" in index):  # (λ Σ_{i=1}^n)
             name = "Sigma" + _plain_subscript(index).replace("{", "").replace("}", "")
             if "=" in index:
                 raise ParseError(f"Σ{index} is a sum over an index; {INDEX_SUM_ADVICE}", text, i)
