@@ -24,6 +24,7 @@ from .reading import inferred
 def refuse_before_reading(syn: Syn, text: str, decls: dict) -> None:
     """The refusals the text alone decides, before any reading is tried."""
     _refuse_sigma_over_its_own_index(syn, text, decls)
+    _refuse_index_notation_form(syn, text, decls)
     _refuse_identity_quadratic_form(syn, text)
     _refuse_primed_point(syn, text, decls)
     _refuse_pi_as_a_vector(syn, text, decls)
@@ -53,6 +54,28 @@ def _refuse_scalar_beside_an_entrywise_function_summed(syn: Syn, ctx, chosen: di
                     raise ShapeError(f"'{y} {f}' reads {y} as a scalar beside {f}, an array ({arrays[0]} is one): "
                                      f"for the entrywise product write {y} .* {f}; if {y} is a number, declare it "
                                      f"(where='{y}: scalar')")
+
+
+def _refuse_index_notation_form(syn: Syn, text: str, decls: dict) -> None:
+    """x_i A_ij x_j: index notation (entries, summed over the repeated indices), which read as names made
+    x_i a number, A_ij a matrix and x_j a vector, a vector-valued function for the quadratic form x' A x.
+    Refused where a name's two-letter index joins the one-letter indices of one base (x_i, x_j)."""
+    single: dict = {}
+    double = []
+    for n in syn_nodes(syn):
+        if n.kind != "name" or not isinstance(n.a, str) or n.a in decls:
+            continue
+        m = re.fullmatch(r"([A-Za-z]+)_\{?([a-z])([a-z])?\}?", n.a)
+        if m and m.group(3):
+            double.append((n, m.group(1), m.group(2), m.group(3)))
+        elif m:
+            single.setdefault(m.group(1), set()).add(m.group(2))
+    for n, base, i, j in double:
+        for v, indices in single.items():
+            if i != j and {i, j} <= indices:
+                raise ParseError(f"{v}_{i} {base}_{i}{j} {v}_{j} is index notation (entries, summed over the repeated "
+                                 f"indices), which matcalc does not read: it works with whole vectors and matrices "
+                                 f"({v}' {base} {v} for the sum over {i} and {j})", text, n.start)
 
 
 def _identity_form(v: str, text: str, at: int) -> ParseError:

@@ -1874,3 +1874,14 @@ def test_a_declared_power_of_a_letter_plus_one_reads_as_a_power(text, where):
 
 def test_a_power_by_a_letter_that_is_no_index_minus_one_reads_as_a_power():
     assert matcalc.parse("a^p + a^(p - 1)").reading == "a^p + a^(p - 1)"
+
+
+@pytest.mark.parametrize("text", ["x_i A_ij x_j", "x_i A_{ij} x_j + b_i x_i"])
+def test_a_quadratic_form_in_index_notation_is_refused_with_the_matrix_form(text):
+    # x_i A_ij x_j read x_i a number, A_ij a matrix and x_j a vector: a vector-valued function
+    with pytest.raises(ParseError, match=re.escape("is index notation") + r".*\(x' A x"):
+        matcalc.parse(text)
+
+
+def test_a_matrix_times_a_vector_with_index_letters_in_their_names_reads():
+    assert matcalc.parse("A_ij x_j").inferred == "A_ij: matrix(m,n); x_j: vector(n)"
