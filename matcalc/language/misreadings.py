@@ -78,6 +78,32 @@ def _refuse_index_notation_form(syn: Syn, text: str, decls: dict) -> None:
                                  f"({v}' {base} {v} for the sum over {i} and {j})", text, n.start)
 
 
+_DOT_SIGNS = ("·", "⋅", "∙", "•", "\\cdot")
+
+
+def _refuse_dot_read_as_a_scalar_product(syn: Syn, ctx, chosen: dict) -> None:
+    """x · A y: a centered dot between a vector-looking name and what follows is papers' inner product;
+    read as a product, it made x a number and the formula the vector x A y, silently. Refused with the
+    inner product to write (where x is a number, declare it)."""
+    source, origin = getattr(ctx.text, "source", None), getattr(ctx.text, "origin", None)
+    if source is None or not origin or not any(d in source for d in _DOT_SIGNS):
+        return
+    for n in syn_nodes(syn):
+        if n.kind != "product":
+            continue
+        for (_, a), (op, b) in zip(n.a, n.a[1:]):
+            if op != "*" or a.kind != "name" or not isinstance(a.a, str) or chosen.get(a.a) != "scalar" \
+                    or options(a.a)[0][1] != "vector" or is_greek(a.a) or not 0 < a.end <= len(origin) \
+                    or b.start >= len(origin):
+                continue
+            between = source[origin[a.end - 1] + 1:origin[b.start]]
+            if any(d in between for d in _DOT_SIGNS):
+                rest = " ".join(ctx.text[b.start:n.end].split())
+                raise ShapeError(f"'{a.a} · {rest}' reads the dot as a product, {a.a} a number times {rest}; for the "
+                                 f"inner product write {a.a}' ({rest}) (or <{a.a}, {rest}>); if {a.a} is a number, "
+                                 f"declare it (where='{a.a}: scalar')")
+
+
 def _identity_form(v: str, text: str, at: int) -> ParseError:
     return ParseError(f"{v}' I {v} reads I as the identity, so it would be {v}' {v} (write ||{v}||^2 for that); I "
                       f"is always the identity: for a matrix such as an inertia tensor use another name ({v}' J {v}, "
@@ -192,6 +218,7 @@ def refuse_chosen_reading(syn: Syn, ctx, names: list, chosen: dict, ruled_out: d
                              f"scalar'; added to a square matrix, on its diagonal only, it is written {n}^k I), for "
                              f"a matrix where='{n}: matrix(n,n)'; for a vector, the entrywise power is {n}.^k")
     _refuse_scalar_beside_an_entrywise_function_summed(syn, ctx, chosen)
+    _refuse_dot_read_as_a_scalar_product(syn, ctx, chosen)
     for n in names:  # sum(x*x), -sum(p*log(p)), W1 X + b1: a vector made a matrix so that the formula fits
         if chosen[n] == "matrix" and options(n)[0][1] == "vector" and not is_greek(n):
             kind = read_as(ctx, n)

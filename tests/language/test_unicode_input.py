@@ -325,3 +325,16 @@ def test_a_pasted_kronecker_sign_beside_a_product_is_refused_with_both_readings(
     with pytest.raises(ParseError, match=re.escape(f"has two readings: the products first, {readings}")) as e:
         matcalc.parse(text)
     assert e.value.column == text.index("⊗") + 1
+
+
+@pytest.mark.parametrize("text", ["x · A y", "x ⋅ A y + b", r"x \cdot A y"])
+def test_a_centered_dot_after_a_vector_looking_name_is_refused_with_the_inner_product(text):
+    # x · A y read x as a number times A y: the vector x A y instead of the inner product, silently
+    with pytest.raises(matcalc.ShapeError, match=re.escape("for the inner product write x' (A y)")):
+        matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text, where, reading", [("λ · x", None, "lambda x"), ("2 · x", None, "2 x"),
+                                                  ("x · A y", "x: scalar", "(x * A) y")])
+def test_a_centered_dot_after_a_number_reads_as_a_product(text, where, reading):
+    assert matcalc.parse(text, where=where).reading == reading
