@@ -923,6 +923,14 @@ class _Reader:
                     "\\sigma(...) has two readings: the logistic function (write \\operatorname{\\sigma}(...) or "
                     "\\operatorname{sigmoid}(...)), or a scalar sigma times (...) (declare it: where='sigma: "
                     "scalar', or write \\sigma \\cdot (...))", t.start)
+            nxt = self.peek()
+            if w in ("Delta", "delta") and w not in self.decls and nxt is not None \
+                    and not re.search(r"\\frac\s*\{\s*\\(?:d|D)elta", self.src) and (  # (\frac{\delta f}{\delta x})
+                    nxt.kind == "letters" or nxt.kind == "cmd" and nxt.text in ("mathbf", "boldsymbol", "bm", "mathit")):
+                # \Delta x, \delta\mathbf{x}: papers' step or perturbation, one quantity, read as Delta times x
+                raise self.error(f"\\{w} before a name has two readings: one quantity, a step or a perturbation of it "
+                                 f"(name it {w}_x, or declare that name), or {w} times it (declare {w}, where="
+                                 f"'{w}: {'matrix(n,n)' if w == 'Delta' else 'scalar'}')", t.start)
             # (\varepsilon and \varphi are the glyphs of epsilon and phi, as Unicode's ϵ and ϕ are: a declared
             # epsilon or phi is theirs; a formula that uses both spellings for two things is refused)
             name = {"varepsilon": "epsilon", "varphi": "phi", "ell": "l"}.get(w, w)

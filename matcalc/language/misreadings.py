@@ -56,6 +56,12 @@ def _refuse_scalar_beside_an_entrywise_function_summed(syn: Syn, ctx, chosen: di
                                      f"(where='{y}: scalar')")
 
 
+def ctx_text_power(text: str, p: Syn) -> str:
+    """The exponent of a power as typed, without braces and spaces."""
+    e = p.a if isinstance(p.a, Syn) else p
+    return "".join(text[e.start:e.end].split()).strip("{}()")
+
+
 def _refuse_index_notation_form(syn: Syn, text: str, decls: dict) -> None:
     """x_i A_ij x_j: index notation (entries, summed over the repeated indices), which read as names made
     x_i a number, A_ij a matrix and x_j a vector, a vector-valued function for the quadratic form x' A x.
@@ -70,6 +76,19 @@ def _refuse_index_notation_form(syn: Syn, text: str, decls: dict) -> None:
             double.append((n, m.group(1), m.group(2), m.group(3)))
         elif m:
             single.setdefault(m.group(1), set()).add(m.group(2))
+    plain = {n.a for n in syn_nodes(syn) if n.kind == "name" and isinstance(n.a, str)}
+    for n, base, i, j in double:
+        if i == j and base in plain:  # A_ii - logdet(A): the trace, read as a number A_ii of its own
+            raise ParseError(f"{base}_{i}{i} is index notation for the trace of {base}, which read as a name of its "
+                             f"own leaves {base} out: write tr({base})", text, n.start)
+    for n in syn_nodes(syn):  # X_ij^2, \sum X_{ij}^2: an entry squared, read as a matrix X_ij's square
+        if n.kind == "post" and n.a.kind == "name" and isinstance(n.a.a, str) and n.b and n.b[0].kind == "pow" \
+                and n.a.a not in decls and re.fullmatch(r"[A-Z][A-Za-z]*_\{?[a-z]{2}\}?", n.a.a) \
+                and ctx_text_power(text, n.b[0]) == "2":
+            base = n.a.a.split("_")[0]
+            raise ParseError(f"{n.a.a}^2 looks like an entry squared (index notation), which reads as the matrix "
+                             f"{n.a.a} times itself; for the sum of squared entries write ||{base}||_F^2 or "
+                             f"sum({base}.^2); for a matrix named {n.a.a} declare it", text, n.start)
     for n, base, i, j in double:
         for v, indices in single.items():
             if i != j and {i, j} <= indices:

@@ -222,6 +222,14 @@ def unicode_to_plain(text: str, declared: frozenset = frozenset()) -> Translatio
             raise ParseError("Σ here looks like the summation sign before its summand, which would be read as the "
                              "matrix Sigma times it: for the sum of the entries write sum(...) (Σ xᵢ² is sum(x.^2)); "
                              "for the matrix declare it (where='Sigma: matrix(n,n)')", text, i)
+        elif ch in "Δδ" and GREEK_LETTERS[ch] not in declared and text[i + 1:i + 2].isascii() \
+                and text[i + 1:i + 2].isalpha():
+            # Δx, δW: papers' step or perturbation, one quantity; read as Delta times x (a letter beside a
+            # Greek one is a name of its own), ||x + Δx||^2 had the gradient 2 (Delta' + I) (Delta x + x)
+            w = GREEK_LETTERS[ch]
+            raise ParseError(f"{ch}{text[i + 1]} has two readings: one quantity, a step or a perturbation of "
+                             f"{text[i + 1]} (name it {w}_{text[i + 1]}, or declare that name), or {w} times "
+                             f"{text[i + 1]} (put a space, {ch} {text[i + 1]}, or declare {w})", text, i)
         elif ch in GREEK_LETTERS:
             name = GREEK_LETTERS[ch]
             before = " " if pieces and pieces[-1][0] and (pieces[-1][0][-1].isalnum()) else ""

@@ -1442,9 +1442,17 @@ def test_a_squared_group_that_is_a_matrix_anyway_still_reads_as_a_matrix_power(t
     assert [str(n) for n in e.node.walk() if isinstance(n, MatPow)] == [power]
 
 
+def test_a_step_written_with_delta_glued_to_a_letter_is_refused_with_both_readings():
+    # 1/2 g (Δt)^2 read Δt as the two numbers Delta t; ||x + Δx||^2 read Delta a matrix times x, and its
+    # gradient was 2 (Delta' + I) (Delta x + x): Δt, Δx are one quantity in papers
+    for text in ("1/2 g (Δt)^2", "||x + Δx||^2", "(x + δx)' A (x + δx)", r"\|x - \Delta x\|^2"):
+        with pytest.raises(ParseError, match=r"has two readings: one quantity"):
+            matcalc.parse(text)
+
+
 def test_a_squared_group_of_two_numbers_reads_as_the_square_of_their_product():
-    # 1/2 g (Δt)^2 was refused with the squared groups above; Δt is the two numbers Delta t, and no matrix power
-    e = matcalc.parse("1/2 g (Δt)^2")
+    # (with Delta declared a number, Δ t is Delta times t: no matrix power)
+    e = matcalc.parse("1/2 g (Δ t)^2", where="Delta: scalar")
     assert (e.reading, e.inferred) == ("(1 / 2) g ((Delta t)^2)", "Delta: scalar; g: vector(n); t: scalar")
     assert not any(isinstance(n, MatPow) for n in e.node.walk())
 
@@ -1885,3 +1893,11 @@ def test_a_quadratic_form_in_index_notation_is_refused_with_the_matrix_form(text
 
 def test_a_matrix_times_a_vector_with_index_letters_in_their_names_reads():
     assert matcalc.parse("A_ij x_j").inferred == "A_ij: matrix(m,n); x_j: vector(n)"
+
+
+@pytest.mark.parametrize("text, says", [("A_ii - logdet(A)", "write tr(A)"), (r"\sum X_{ij}^2", "||X||_F^2"),
+                                        ("sum(X_ij^2)", "sum(X.^2)")])
+def test_index_notation_for_a_trace_or_squared_entries_is_refused_with_the_matrix_form(text, says):
+    # A_ii - logdet(A) read A_ii as a number of its own (the gradient -A^-T); \sum X_{ij}^2 the matrix X_ij squared
+    with pytest.raises(ParseError, match=re.escape(says)):
+        matcalc.parse(text)
