@@ -527,6 +527,7 @@ _UNICODE_HINTS = {"⊗": "for a Kronecker product write kron(A, B)", "√": "for
                   "are written out", "∂": 'differentiate with grad(f, "x") or --wrt x, not in the formula',
                   "∇": 'differentiate with grad(f, "x") or --wrt x, not in the formula',
                   "÷": "for a division write /", "⁺": "the pseudo-inverse is not supported",
+                  "∆": "∆x, a step or an increment, is one quantity: name it (Delta_x); the Greek Δ is the name Delta",
                   "ᴴ": "Fᴴ, the conjugate transpose, is the transpose of a real matrix, which matcalc works with: write F' "
                        "(or Fᵀ)"}
 
