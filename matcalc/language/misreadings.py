@@ -15,7 +15,7 @@ from ..core.errors import MatrixFunctionError, ParseError, ShapeError
 from ..core.functions import FUNCTIONS, canonical_name
 from ..core.reductions import MATRIX_FUNCTION_NAMES, ZERO_AT_ZERO  # (log, exp, sqrt: papers write them of a matrix too)
 from .declarations import default_kind, is_greek, options
-from .infer import DIM_CALLS, SQUARE_CALLS, T, _is_t, _typed_children
+from .infer import _DOTS, DIM_CALLS, SQUARE_CALLS, T, _is_t, _typed_children
 from .parser import Syn, syn_children, syn_nodes
 from .unicode_in import INDEX_SUM_ADVICE
 from .reading import inferred
@@ -31,11 +31,19 @@ def refuse_before_reading(syn: Syn, text: str, decls: dict) -> None:
     _refuse_power_run_into_t(syn, text, decls)
 
 
+def _scalar_against_its_look(a: Syn, chosen: dict) -> bool:
+    """Is syntax node a a small Latin name (a vector by its look) that the chosen reading makes a scalar?"""
+    return a.kind == "name" and isinstance(a.a, str) and chosen.get(a.a) == "scalar" \
+        and options(a.a)[0][1] == "vector" and not is_greek(a.a)
+
+
 def _refuse_scalar_beside_an_entrywise_function_summed(syn: Syn, ctx, chosen: dict) -> None:
     """sum(y log(mu) - mu), sum(y log sigmoid(X w) + ...): inside a sum, a small name beside an entrywise
     function of a vector is read as a scalar so that the juxtaposition fits, where papers mean the
     entrywise product y .* log(mu) (a Poisson or logistic log-likelihood). Silent, it gave the Poisson
     gradient sum(y) / mu - dim(n) and the logistic one with y a number. Refused with both spellings."""
+    if "sum" not in ctx.text and "mean" not in ctx.text:
+        return
     for call in syn_nodes(syn):
         if call.kind != "call" or call.a not in ("sum", "mean"):
             continue
@@ -43,10 +51,8 @@ def _refuse_scalar_beside_an_entrywise_function_summed(syn: Syn, ctx, chosen: di
             if n.kind != "product":
                 continue
             for (_, a), (op, b) in zip(n.a, n.a[1:]):
-                if op != "" or a.kind != "name" or not isinstance(a.a, str) or chosen.get(a.a) != "scalar" \
-                        or options(a.a)[0][1] != "vector" or is_greek(a.a):
-                    continue
-                if b.kind not in ("call", "apply") or b.a not in FUNCTIONS:
+                if op != "" or not _scalar_against_its_look(a, chosen) or b.kind not in ("call", "apply") \
+                        or b.a not in FUNCTIONS:
                     continue
                 arrays = [m.a for m in syn_nodes(b) if m.kind == "name" and chosen.get(m.a) in ("vector", "matrix")]
                 if arrays:
@@ -56,7 +62,7 @@ def _refuse_scalar_beside_an_entrywise_function_summed(syn: Syn, ctx, chosen: di
                                      f"(where='{y}: scalar')")
 
 
-def ctx_text_power(text: str, p: Syn) -> str:
+def _exponent_text(text: str, p: Syn) -> str:
     """The exponent of a power as typed, without braces and spaces."""
     e = p.a if isinstance(p.a, Syn) else p
     return "".join(text[e.start:e.end].split()).strip("{}()")
@@ -65,30 +71,35 @@ def ctx_text_power(text: str, p: Syn) -> str:
 def _refuse_index_notation_form(syn: Syn, text: str, decls: dict) -> None:
     """x_i A_ij x_j: index notation (entries, summed over the repeated indices), which read as names made
     x_i a number, A_ij a matrix and x_j a vector, a vector-valued function for the quadratic form x' A x.
-    Refused where a name's two-letter index joins the one-letter indices of one base (x_i, x_j)."""
+    Refused where a name's two-letter index joins the one-letter indices of one base (x_i, x_j); so are
+    A_ii beside A (the trace) and X_ij^2 (an entry squared)."""
+    if "_" not in text:
+        return
     single: dict = {}
-    double = []
+    double, plain, squared = [], set(), []
     for n in syn_nodes(syn):
-        if n.kind != "name" or not isinstance(n.a, str) or n.a in decls:
+        if n.kind == "post" and n.a.kind == "name" and n.b and n.b[0].kind == "pow":
+            squared.append(n)
+        if n.kind != "name" or not isinstance(n.a, str):
             continue
-        m = re.fullmatch(r"([A-Za-z]+)_\{?([a-z])([a-z])?\}?", n.a)
+        plain.add(n.a)
+        m = re.fullmatch(r"([A-Za-z]+)_\{?([a-z])([a-z])?\}?", n.a) if n.a not in decls else None
         if m and m.group(3):
             double.append((n, m.group(1), m.group(2), m.group(3)))
         elif m:
             single.setdefault(m.group(1), set()).add(m.group(2))
-    plain = {n.a for n in syn_nodes(syn) if n.kind == "name" and isinstance(n.a, str)}
     for n, base, i, j in double:
         if i == j and base in plain:  # A_ii - logdet(A): the trace, read as a number A_ii of its own
             raise ParseError(f"{base}_{i}{i} is index notation for the trace of {base}, which read as a name of its "
                              f"own leaves {base} out: write tr({base})", text, n.start)
-    for n in syn_nodes(syn):  # X_ij^2, \sum X_{ij}^2: an entry squared, read as a matrix X_ij's square
-        if n.kind == "post" and n.a.kind == "name" and isinstance(n.a.a, str) and n.b and n.b[0].kind == "pow" \
-                and n.a.a not in decls and re.fullmatch(r"[A-Z][A-Za-z]*_\{?[a-z]{2}\}?", n.a.a) \
-                and ctx_text_power(text, n.b[0]) == "2":
-            base = n.a.a.split("_")[0]
-            raise ParseError(f"{n.a.a}^2 looks like an entry squared (index notation), which reads as the matrix "
-                             f"{n.a.a} times itself; for the sum of squared entries write ||{base}||_F^2 or "
-                             f"sum({base}.^2); for a matrix named {n.a.a} declare it", text, n.start)
+    for n in squared:  # X_ij^2, \sum X_{ij}^2: an entry squared, read as a matrix X_ij's square
+        name = n.a.a
+        if isinstance(name, str) and name not in decls and re.fullmatch(r"[A-Z][A-Za-z]*_\{?[a-z]{2}\}?", name) \
+                and _exponent_text(text, n.b[0]) == "2":
+            base = name.split("_")[0]
+            raise ParseError(f"{name}^2 looks like an entry squared (index notation), which reads as the matrix "
+                             f"{name} times itself; for the sum of squared entries write ||{base}||_F^2 or "
+                             f"sum({base}.^2); for a matrix named {name} declare it", text, n.start)
     for n, base, i, j in double:
         for v, indices in single.items():
             if i != j and {i, j} <= indices:
@@ -97,26 +108,18 @@ def _refuse_index_notation_form(syn: Syn, text: str, decls: dict) -> None:
                                  f"({v}' {base} {v} for the sum over {i} and {j})", text, n.start)
 
 
-_DOT_SIGNS = ("·", "⋅", "∙", "•", "\\cdot")
-
-
 def _refuse_dot_read_as_a_scalar_product(syn: Syn, ctx, chosen: dict) -> None:
     """x · A y: a centered dot between a vector-looking name and what follows is papers' inner product;
     read as a product, it made x a number and the formula the vector x A y, silently. Refused with the
     inner product to write (where x is a number, declare it)."""
-    source, origin = getattr(ctx.text, "source", None), getattr(ctx.text, "origin", None)
-    if source is None or not origin or not any(d in source for d in _DOT_SIGNS):
+    source = getattr(ctx.text, "source", None)
+    if source is None or not any(d in source for d in _DOTS):
         return
     for n in syn_nodes(syn):
         if n.kind != "product":
             continue
         for (_, a), (op, b) in zip(n.a, n.a[1:]):
-            if op != "*" or a.kind != "name" or not isinstance(a.a, str) or chosen.get(a.a) != "scalar" \
-                    or options(a.a)[0][1] != "vector" or is_greek(a.a) or not 0 < a.end <= len(origin) \
-                    or b.start >= len(origin):
-                continue
-            between = source[origin[a.end - 1] + 1:origin[b.start]]
-            if any(d in between for d in _DOT_SIGNS):
+            if op == "*" and _scalar_against_its_look(a, chosen) and any(d in ctx._source_between(a, b) for d in _DOTS):
                 rest = " ".join(ctx.text[b.start:n.end].split())
                 raise ShapeError(f"'{a.a} · {rest}' reads the dot as a product, {a.a} a number times {rest}; for the "
                                  f"inner product write {a.a}' ({rest}) (or <{a.a}, {rest}>); if {a.a} is a number, "
@@ -133,6 +136,8 @@ def _refuse_identity_quadratic_form(syn: Syn, text: str) -> None:
     """½ ω' I ω: nobody writes ||ω||^2 with the identity between; a rigid body's I is its inertia tensor,
     which the identity reading silently replaced (the gradient came out ω). I is always the identity in
     matcalc, so the matrix needs another name."""
+    if "I" not in text:
+        return
     for n in syn_nodes(syn):
         if n.kind != "product":
             continue
@@ -162,6 +167,8 @@ def _refuse_sigma_over_its_own_index(syn: Syn, text: str, decls: dict) -> None:
     would be read as a name Sigma_i times the summand, without a word (x'x + λ Σ_i x_i^2 had the gradient 2 x).
     Refused wherever it stands, in plain text, LaTeX and Unicode alike, unless Sigma_i is declared or used as
     a matrix elsewhere in the formula (Σ_k (x - μ_k) + Σ_k⁻¹ x: the same Σ_k is inverted there)."""
+    if "Sigma_" not in text:
+        return
     uses: dict = {}
     for n in syn_nodes(syn):
         if n.kind == "name" and isinstance(n.a, str) and _SIGMA_INDEXED.fullmatch(n.a):
