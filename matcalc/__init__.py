@@ -26,11 +26,19 @@ matcalc without using it yet, does not pay for it.
 from __future__ import annotations
 
 import importlib
+from typing import TYPE_CHECKING, Any
 
 from .core.errors import (DeclarationError, EvaluationError, MatcalcError, MatcalcWarning, NotSupportedError, ParseError,
                           ShapeError, UnknownNameError)
 from .core.errors import LimitError
 from .core.budget import limits
+
+if TYPE_CHECKING:  # what _LAZY loads, seen by type checkers and editors (imported here, it would load the engine)
+    from .api import Wrt, compile, differential, grad, hessian, hvp, jacobian
+    from .expression import Expression, Formula, Where, parse
+    from .interop_sympy import from_sympy
+    from .numerics.check import CheckReport
+    from .results import Result
 
 # public name -> the module (relative to this package) that defines it
 _LAZY = {
@@ -63,11 +71,12 @@ def __getattr__(name: str):
     return value
 
 
-def __dir__():
+def __dir__() -> list:
     return sorted(set(globals()) | set(__all__))
 
 
-def check(obj, wrt=None, where=None, kind: str = "gradient", **kw):
+def check(obj: Result | Formula, wrt: Wrt | None = None, where: Where = None, kind: str = "gradient",
+          **kw: Any) -> CheckReport:
     """Finite-difference verdict (a CheckReport) for a result, or for `kind` of `obj` with respect to `wrt`.
 
     `matcalc.check(matcalc.grad("x'Ax", "x"))` or `matcalc.check("x'Ax", "x", kind="hessian")`;

@@ -4,9 +4,11 @@ from __future__ import annotations
 import functools
 import warnings
 from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Sequence
 from contextvars import ContextVar
 from fractions import Fraction
 from functools import partial
+from typing import Any, TypeVar, Union
 
 from .core import build as B
 from .core.records import replace
@@ -16,11 +18,11 @@ from .calculus.derive import (compact_differential, direction_for, find_variable
                               jacobian_matrix, project)
 from .core.errors import MatcalcError, MatcalcWarning, NotSupportedError, ShapeError
 from .core.dims import shape_words
-from .core.nodes import SCALAR
+from .core.nodes import SCALAR, Var
 from .calculus.readoff import differential as _differential
 from .calculus.readoff import kronecker_of
 from .calculus.linear_map import Deferred, LinearMap
-from .expression import Expression, parse
+from .expression import Expression, Formula, Where, parse
 from .language.declarations import check_name, default_kind, parse_declarations
 from .core.functions import all_names
 from .language.names import CONSTANTS
@@ -29,6 +31,11 @@ from .numerics.sampling import variables
 from .results import (BlockHessianResult, BlockHvpResult, DifferentialResult, GradientResult, GradientsResult,
                       HessianResult, HvpResult, JacobianResult)
 from .calculus.simplify import simplify
+
+
+#: The variable a question is about: one name, or a list or tuple of names for several at once.
+Wrt = Union[str, Sequence[str]]
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 
 #: whether the questions give the reading's notes as a MatcalcWarning: the command line and the web API
@@ -42,7 +49,7 @@ def give_notes_as_warnings(on: bool) -> None:
 
 
 @contextmanager
-def notes_given_elsewhere():
+def notes_given_elsewhere() -> Iterator[None]:
     """Within the block, the questions give no MatcalcWarning for the reading's notes (the caller says them)."""
     token = _WARN_NOTES.set(False)
     try:
@@ -51,18 +58,18 @@ def notes_given_elsewhere():
         _WARN_NOTES.reset(token)
 
 
-def limited(kind: str):
+def limited(kind: str) -> Callable[[_F], _F]:
     """Run a public entry point as one request under the work limits (core/budget.py)."""
-    def wrap(fn):
+    def wrap(fn: _F) -> _F:
         @functools.wraps(fn)
-        def limited_fn(*args, **kwargs):
+        def limited_fn(*args: Any, **kwargs: Any) -> Any:
             with request(f"the {kind}"):
                 return fn(*args, **kwargs)
-        return limited_fn
+        return limited_fn  # type: ignore[return-value]
     return wrap
 
 
-def read_for_question(expr, where=None, want_scalar: bool = False) -> Expression:
+def read_for_question(expr: Formula, where: Where = None, want_scalar: bool = False) -> Expression:
     """`parse(expr, where, want_scalar)`; for a question that takes any function (a Jacobian, a
     differential), text with no reading but as a scalar function is read as grad() reads it:
     sum(exp(X beta)) - y'X beta, beta a vector against its Greek look."""
@@ -99,7 +106,7 @@ def _scalar_that_makes_it_scalar(f: Expression, decls: dict, names: list) -> lis
     return found if len(found) == 1 else []
 
 
-def prepare(expr, wrt: str, where=None, order: int = 1, want_scalar: bool = False, question: str = "gradient") -> tuple:
+def prepare(expr: Formula, wrt: str, where: Where = None, order: int = 1, want_scalar: bool = False, question: str = "gradient") -> tuple:
     """(f, X): the function, parsed once, and the variable node to differentiate by.
 
     `want_scalar`: the question needs a scalar function (gradient, Hessian, hvp); undeclared
@@ -162,7 +169,7 @@ def _sizes_in_use(f: Expression) -> set:
     return {d for v in list(f.node.walk()) + list(f.context) for d in v.shape if isinstance(d, str)}
 
 
-def constrained_gradient_parts(f: Expression, x) -> tuple:
+def constrained_gradient_parts(f: Expression, x: Var) -> tuple:
     """(df, dX, G, G on X): G the gradient of the formula on all matrices, then put back on X.
 
     For a symmetric or diagonal X the formula is differentiated as typed (X' is not X off
@@ -180,7 +187,7 @@ def constrained_gradient_parts(f: Expression, x) -> tuple:
 
 
 @limited("differential")
-def differential(expr, wrt: str, where=None) -> DifferentialResult:
+def differential(expr: Formula, wrt: str, where: Where = None) -> DifferentialResult:
     """df as an expression in dX (the direction is named d<wrt>)."""
     wrt = variable_name(wrt)  # a LaTeX name (\Sigma, \mathbf{x}) names the variable it decorates
     wrt = _one_name(wrt, "a differential takes one variable; the gradients by several variables give df in all "
@@ -192,7 +199,7 @@ def differential(expr, wrt: str, where=None) -> DifferentialResult:
 
 
 @limited("gradient")
-def grad(expr, wrt, where=None) -> GradientResult | GradientsResult:
+def grad(expr: Formula, wrt: Wrt, where: Where = None) -> GradientResult | GradientsResult:
     """The gradient of a scalar function: df = <G, dX>; G has the shape of X.
 
     For a symmetric variable the answer is sym(G) (the gradient on symmetric matrices);
@@ -210,7 +217,7 @@ def grad(expr, wrt, where=None) -> GradientResult | GradientsResult:
 
 
 @limited("Jacobian")
-def jacobian(expr, wrt: str, where=None, layout: str = "numerator") -> JacobianResult:
+def jacobian(expr: Formula, wrt: str, where: Where = None, layout: str = "numerator") -> JacobianResult:
     """The Jacobian of a vector or matrix function, numerator layout: vec(dF) = J vec(dX)."""
     wrt = variable_name(wrt)  # a LaTeX name (\Sigma, \mathbf{x}) names the variable it decorates
     if layout not in ("numerator", "denominator"):
@@ -262,7 +269,7 @@ def _projection(x, sym: bool, diag: bool):
 
 
 @limited("Hessian")
-def hessian(expr, wrt, where=None) -> HessianResult | BlockHessianResult:
+def hessian(expr: Formula, wrt: Wrt, where: Where = None) -> HessianResult | BlockHessianResult:
     """The Hessian of a scalar function: d2f = <dX, H[dX]>.
 
     A list of names gives the block Hessian (`BlockHessianResult`, block (A, B) at `r[("A", "B")]`);
@@ -352,7 +359,7 @@ def _mixed_hessian(expr, a: str, b: str, where) -> HessianResult:
 
 
 @limited("Hessian-vector product")
-def hvp(expr, wrt, where=None, direction: str | None = None) -> HvpResult | BlockHvpResult:
+def hvp(expr: Formula, wrt: Wrt, where: Where = None, direction: str | None = None) -> HvpResult | BlockHvpResult:
     """The Hessian-vector product H[v] as an expression in the direction v, without forming H
     (named V for a matrix variable, v otherwise, unless `direction` names it).
 
@@ -385,7 +392,7 @@ def hvp(expr, wrt, where=None, direction: str | None = None) -> HvpResult | Bloc
     return HvpResult(f, wrt, Hv, df, directions=(dx, v), first_order=partial(grad, f, wrt))
 
 
-def direction_name(name) -> str:
+def direction_name(name: str) -> str:
     """The name a caller gives the direction of an hvp: a variable's name (it is printed in the
     answer and is an argument of the generated code), never a function's or a constant's."""
     plain = variable_name(name) if isinstance(name, str) else name
@@ -397,8 +404,8 @@ def direction_name(name) -> str:
 
 
 @limited("compiled function")
-def compile(expr, wrt, where=None, outputs=("value", "grad"), backend: str = "numpy", direction: str | None = None,
-            layout: str = "numerator"):
+def compile(expr: Formula, wrt: Wrt, where: Where = None, outputs: str | Sequence[str] = ("value", "grad"),
+            backend: str = "numpy", direction: str | None = None, layout: str = "numerator") -> Callable[..., Any]:
     """One function computing several outputs together ("value", "grad", "hessian", "hvp", "jacobian").
 
     Work shared between the outputs is done once. `layout` is the Jacobian's, as in jacobian()
@@ -455,7 +462,7 @@ def compile(expr, wrt, where=None, outputs=("value", "grad"), backend: str = "nu
 
 
 # ---------------------------------------------------------------- several variables at once
-def several(wrt, distinct: bool = True) -> tuple | None:
+def several(wrt: Wrt, distinct: bool = True) -> tuple | None:
     """The names of a several-variable request (a list or tuple of names), checked; None for one name."""
     if not isinstance(wrt, (list, tuple)):
         return None

@@ -23,7 +23,7 @@ def _engine(module: str):
     return importlib.import_module(module, __package__)
 
 
-def numpy_shape(shape) -> tuple:
+def numpy_shape(shape: tuple) -> tuple:
     return _engine(".expression").numpy_shape(shape)
 
 
@@ -90,7 +90,7 @@ def _refuse_extra_arguments(parser: argparse.ArgumentParser, expr: str, extra: l
                  f"unless it is quoted; write it in quotes, as in matcalc \"{typed}\"")
 
 
-def main(argv=None) -> int:
+def main(argv: list[str] | None = None) -> int:
     """The command line, run in a copy of the caller's context: what a run sets for itself (that the
     reading's notes are said on standard error, not again as warnings) ends with it. Called in-process
     (a test, a notebook), it had turned the Python API's warnings off for the rest of the process."""
@@ -153,7 +153,8 @@ def _read_expr(expr: str) -> str:
     return expr
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
+    """One command line's job, its arguments parsed; the exit status."""
     text = _read_expr(args.expr)
     wrt = args.wrt
     if wrt is not None and not wrt.strip():

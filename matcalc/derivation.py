@@ -9,6 +9,7 @@ Hessian), so every line can be checked against <G, dX> (or <dX, H[V]>).
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING, Any
 
 from .calculus.derive import find_variable, is_diagonal_var, is_symmetric_var
 from .calculus.readoff import differential
@@ -21,6 +22,10 @@ from .core.nodes import SCALAR, Add, Expr, Var
 from .numerics.evaluate import check_values, evaluate
 from .outputs.steps_printing import LHS_TEXT, rule_latex, step_latex, step_text, steps_latex, steps_text
 from .outputs.printing import latex_name
+
+if TYPE_CHECKING:  # (results.py imports this module)
+    from .expression import Value, Values
+    from .results import Result
 
 
 class Step:
@@ -68,7 +73,7 @@ class Step:
         """The line as an engine expression (a pending d(e) as the engine's differential of e)."""
         return line_expr(self._raw.node, dict(self._raw.dirs))
 
-    def evaluate(self, values: dict | None = None, **kw):
+    def evaluate(self, values: Values | None = None, **kw: Any) -> Value:
         """The value of the line's right-hand side; `values` holds the variables and directions."""
         vals = dict(check_values(values))
         vals.update(kw)
@@ -253,7 +258,7 @@ def _second_order(result, x: Var, dx: Var, v: Var, g: Expr, plain: bool = False)
     return second_order_steps(g, x, dx, v, Op("inner", (Leaf(h), Leaf(dx))), "read off H[V]")
 
 
-def raw_steps_for(result) -> list:
+def raw_steps_for(result: Result) -> list:
     """The record of a result (`RawStep`s), by the result's kind."""
     kind = result.kind
     dirs = result.directions
@@ -309,7 +314,7 @@ def _gradient_of_hvp(result, x: Var) -> Expr:
     return simplify(B.substitute(gr._unconstrained, {x.name: x}))
 
 
-def steps_for(result) -> Steps:
+def steps_for(result: Result) -> Steps:
     """The derivation of `result` as `Steps`."""
     context = (result.function.node,) + tuple(result.function.context)
     merged: list = []  # (raw step, its text)

@@ -1,6 +1,9 @@
 """The public expression object: a parsed, typed expression with its declarations."""
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Union
+
 from .core import build as B
 from .core.errors import MatcalcError
 from .core.nodes import SCALAR, Expr, Var
@@ -12,8 +15,20 @@ from .language.reading import LazyText
 from .numerics.evaluate import check_values, evaluate
 from .outputs.printing import to_latex_compact, to_text, to_text_compact
 
+if TYPE_CHECKING:  # (NumPy loads on first use, not with the package)
+    import numpy
 
-def numpy_shape(shape) -> tuple:
+#: What a question takes as its function: text (plain, LaTeX or Unicode) or an Expression already read.
+Formula = Union[str, "Expression"]
+#: Declarations: a `where` text ("A: n x n; x: n"), a dict of name -> declaration ({"x": "vector(n)"}), or None.
+Where = Union[str, Mapping[str, str], None]
+#: Values to evaluate at: name -> a NumPy array (a vector 1-D) or a number, sizes by their names.
+Values = Mapping[str, Any]
+#: What evaluation gives: a float for a scalar, an array otherwise.
+Value = Union[float, "numpy.ndarray"]
+
+
+def numpy_shape(shape: tuple) -> tuple:
     """(rows, cols) -> the NumPy-style shape: () scalar, (n,) vector, (m, n) matrix."""
     r, c = shape
     if (r, c) == SCALAR:
@@ -80,7 +95,7 @@ class Expression:
             i = self._inferred = str(i)
         return i
 
-    def variant(self, name: str, props) -> "Expression":
+    def variant(self, name: str, props: Iterable[str]) -> Expression:
         """The same formula with the variable `name` given the properties `props` (the others as
         declared): built by substitution on the tree as typed, never by parsing again."""
         if self.written is self.node and not any(v.name == name and v.props != frozenset(props)
@@ -161,7 +176,7 @@ class Expression:
     def _repr_latex_(self) -> str:
         return "$$" + self.latex() + "$$"
 
-    def to_sympy(self, dims: dict | None = None):
+    def to_sympy(self, dims: dict | None = None) -> Any:
         """This expression in SymPy: a matrix expression (MatrixSymbols with symbolic dimensions,
         Trace, Determinant, Inverse, ...) or, for a scalar, a scalar SymPy expression. The
         correspondence is README's "SymPy interop" table; `matcalc.from_sympy` reads it back."""
@@ -171,7 +186,7 @@ class Expression:
             raise MatcalcError("to_sympy needs SymPy, which is not installed: pip install sympy") from None
         return to_sympy(self.node, dims if dims is not None else self.sympy_dims)
 
-    def evaluate(self, values: dict | None = None, **kw):
+    def evaluate(self, values: Values | None = None, **kw: Any) -> Value:
         """Evaluate with NumPy; values maps names to arrays (vectors 1-D) or floats."""
         vals = dict(check_values(values))
         vals.update(kw)
@@ -195,7 +210,7 @@ class Expression:
 STRUCTURAL = frozenset({"symmetric", "spd", "diagonal", "orthogonal"})
 
 
-def parse(text: str, where=None, want_scalar: bool = False) -> Expression:
+def parse(text: Formula, where: Where = None, want_scalar: bool = False) -> Expression:
     """Parse `text` under the declarations `where` into a typed, canonical Expression.
 
     `want_scalar`: the text is a scalar function (the question is a gradient or a Hessian), so

@@ -7,10 +7,12 @@ imported only when a user calls these functions: `import matcalc` does not load 
 """
 from __future__ import annotations
 
+from typing import Any
+
 from .core import build as B
 from .core.errors import MatcalcError
 from .core.nodes import Expr
-from .expression import STRUCTURAL, Expression
+from .expression import STRUCTURAL, Expression, Where
 from .language.declarations import declarations_of, parse_declarations
 from .language.reader import declared_only
 
@@ -19,7 +21,7 @@ def _needs_sympy(what: str):
     return MatcalcError(f"{what} needs SymPy, which is not installed: pip install sympy")
 
 
-def from_sympy(expr, where=None) -> Expression:
+def from_sympy(expr: Any, where: Where = None) -> Expression:
     """A SymPy matrix expression (or a scalar SymPy expression of matrix expressions) as a matcalc
     Expression, ready for `grad`, `jacobian`, `hessian`, ... and `.evaluate`.
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Callable, ItemsView, KeysView
+from typing import TYPE_CHECKING, Any
 
 from .core.lazy_numpy import np  # NumPy is imported on first use (core/lazy_numpy.py)
 
@@ -21,12 +23,15 @@ from .core.errors import LimitError, MatcalcError
 from .core.layout import inner_pair
 from .core.nodes import DimSize, Expr, Trace, Var, Zero
 from .derivation import PartSteps, Steps, steps_for
-from .expression import Expression, declarations_of, numpy_shape
+from .expression import Expression, Value, Values, declarations_of, numpy_shape
 from .numerics.evaluate import check_values, evaluate
 from .numerics.linear_maps import dense_linear_map
 from .numerics.sampling import variables
 from .outputs.printing import (_ordered, common_subexpressions, named_size, compact_binds, latex_name, to_latex, to_latex_compact,
                                to_text, to_text_compact)
+
+if TYPE_CHECKING:  # (the check loads on first use)
+    from .numerics.check import CheckReport
 
 
 def _variables_of(*nodes) -> list:
@@ -99,7 +104,7 @@ class Result:
                         if v.name not in node.free or v.name in names)
         return Expression(node, self.where, context=context)
 
-    def first_order(self):
+    def first_order(self) -> Result | None:
         """For a Hessian or hvp: the gradient result it differentiates (what `check` compares
         finite differences of); None for first-order results."""
         return self._first_order() if self._first_order is not None else None
@@ -189,7 +194,8 @@ class Result:
                 out[k] = {"text": to_text(e), "latex": to_latex(e)}
         return out
 
-    def evaluate(self, values: dict | None = None, **kw):
+    def evaluate(self, values: Values | None = None, **kw: Any) -> Value:
+        """The result's value at `values` (name -> array or number), with NumPy."""
         vals = dict(check_values(values))
         vals.update(kw)
         return evaluate(self._expr, vals, context=self._context(vals))
@@ -199,7 +205,8 @@ class Result:
         variables its text named (even those that cancelled), where values are given."""
         return (self.function.node,) + self.function._context_for(vals)
 
-    def check(self, **kw):
+    def check(self, **kw: Any) -> CheckReport:
+        """Finite differences against the result at random points (`trials`, `seed`, `tol`): a CheckReport."""
         from .numerics.check import check
         return check(self, **kw)
 
@@ -229,7 +236,7 @@ class Result:
     #: the forms `to_sympy(form)` can give, each an attribute holding an Expression (or None)
     SYMPY_FORMS = ("expr", "differential", "kron", "bilinear", "gradient", "unconstrained")
 
-    def to_sympy(self, form: str = "expr"):
+    def to_sympy(self, form: str = "expr") -> Any:
         """The result in SymPy: by default `r.expr` (the gradient, the Jacobian matrix, the Hessian
         matrix of a vector variable; for a matrix Jacobian or Hessian the linear map as a matrix
         expression in the direction, dX or V); `form="kron"` gives the Kronecker form of such a map
@@ -254,7 +261,7 @@ class Result:
                                "generating the code is nested too deeply to process (Python's recursion limit); "
                                "evaluate it with r.evaluate(values)")
 
-    def to_numpy(self, backend: str = "numpy"):
+    def to_numpy(self, backend: str = "numpy") -> Callable[..., Any]:
         """A function of the variables (positional in sorted order, or by keyword) computing this result."""
         from .outputs.codegen.generate import load_generated
         return load_generated(self.numpy_source(backend))
@@ -263,7 +270,7 @@ class Result:
 class DifferentialResult(Result):
     kind = "differential"
 
-    def latex_label(self):
+    def latex_label(self) -> str:
         return r"\mathrm{d}f"  # (a plain df sets as the product of d and f, in italics)
 
 
@@ -281,7 +288,7 @@ class GradientResult(Result):
         """The gradient of the function's formula on all matrices (before projecting)."""
         return self._wrap(self._unconstrained if self._unconstrained is not None else self._expr)
 
-    def latex_label(self):
+    def latex_label(self) -> str:
         return r"\nabla_{" + latex_name(self.wrt) + "} f"
 
 
@@ -323,13 +330,13 @@ class JacobianResult(_MapResult):
         super().__init__(*a, **k)
         self.layout = layout
 
-    def latex_label(self):
+    def latex_label(self) -> str:
         if self.is_map:
             return r"\mathrm{d}F"
         j = r"\frac{\partial F}{\partial " + latex_name(self.wrt) + "}"
         return j if self.layout == "numerator" else r"\left(" + j + r"\right)^{\top}"
 
-    def evaluate(self, values=None, **kw):
+    def evaluate(self, values: Values | None = None, **kw: Any) -> Value:
         vals = dict(check_values(values))
         vals.update(kw)
         if not self.is_map:
@@ -410,7 +417,7 @@ class HessianResult(_MapResult):
             return "0"
         return super().latex()
 
-    def latex_label(self):
+    def latex_label(self) -> str:
         if isinstance(self.wrt, tuple):
             a, b = (latex_name(w) for w in self.wrt)
             mixed = r"\frac{\partial^2 f}{\partial " + a + r"\, \partial " + b + "}"
@@ -420,7 +427,7 @@ class HessianResult(_MapResult):
             return r"H\left[" + latex_name(self.linear_map.direction.name) + r"\right]"
         return r"\nabla^2 f"
 
-    def evaluate(self, values=None, **kw):
+    def evaluate(self, values: Values | None = None, **kw: Any) -> Value:
         vals = dict(check_values(values))
         vals.update(kw)
         if not self.is_map:
@@ -437,7 +444,7 @@ class HvpResult(Result):
         super().__init__(*a, **k)
         self.moving = moving  # name -> direction, when several variables move at once (a block product)
 
-    def latex_label(self):
+    def latex_label(self) -> str:
         return r"\nabla^2 f\left[" + latex_name(self.directions[-1].name) + r"\right]"
 
 
@@ -487,10 +494,10 @@ class SeveralResult(Result):
     def __len__(self) -> int:
         return len(self.parts)
 
-    def keys(self):
+    def keys(self) -> KeysView:
         return self.parts.keys()
 
-    def items(self):
+    def items(self) -> ItemsView:
         return self.parts.items()
 
     @property
@@ -580,10 +587,10 @@ class SeveralResult(Result):
     def _repr_latex_(self) -> str:
         return "$$" + self.latex() + "$$"
 
-    def text_label(self, key, part) -> str:
+    def text_label(self, key: str | tuple, part: Result) -> str:
         return str(key)
 
-    def latex_label_of(self, key, part) -> str:
+    def latex_label_of(self, key: str | tuple, part: Result) -> str:
         return part.latex_label()
 
     @_printing
@@ -603,7 +610,7 @@ class SeveralResult(Result):
             out["parts"].append(one)
         return out
 
-    def evaluate(self, values: dict | None = None, **kw) -> dict:
+    def evaluate(self, values: Values | None = None, **kw: Any) -> dict:
         """A dict key -> array, each part's own `.evaluate()`."""
         vals = dict(check_values(values))
         vals.update(kw)
@@ -611,7 +618,7 @@ class SeveralResult(Result):
 
     label = "part"
 
-    def generated_outputs(self, outs: list, found: dict, directions: dict, label: str | None = None):
+    def generated_outputs(self, outs: list, found: dict, directions: dict, label: str | None = None) -> list:
         """Append the parts to `outs` (the outputs of one generated function), their variables to
         `found` and the directions they move along to `directions`; the layout of their indices
         (a list per variable in the order named; for a Hessian, a list of rows of blocks)."""
@@ -653,7 +660,7 @@ class GradientsResult(SeveralResult):
     kind = "gradients"
     label = "grad"
 
-    def text_label(self, key, part) -> str:
+    def text_label(self, key: str | tuple, part: Result) -> str:
         return f"grad {key}"
 
 
@@ -667,19 +674,19 @@ class BlockHessianResult(SeveralResult):
     kind = "hessian"
     label = "hessian"
 
-    def text_label(self, key, part) -> str:
+    def text_label(self, key: str | tuple, part: Result) -> str:
         a, b = key
         m = part.linear_map
         return f"H[{a}, {b}]" + (f"[{m.direction.name}]" if m is not None and not _is_zero(part.node) else "")
 
-    def latex_label_of(self, key, part) -> str:
+    def latex_label_of(self, key: str | tuple, part: Result) -> str:
         a, b = (latex_name(k) for k in key)
         top = r"\frac{\partial^2 f}{\partial " + (a + "^2" if key[0] == key[1] else a + r"\, \partial " + b) + "}"
         m = part.linear_map
         return top + (r"\left[" + latex_name(m.direction.name) + r"\right]"
                       if m is not None and not _is_zero(part.node) else "")
 
-    def dense(self, values: dict | None = None, **kw) -> np.ndarray:
+    def dense(self, values: Values | None = None, **kw: Any) -> np.ndarray:
         """The whole Hessian as one matrix, variables in order, each flattened (row-major, as
         NumPy's reshape): entries d2f / dx_i dx_j over all the variables' entries."""
         blocks = self.evaluate(values, **kw)
@@ -696,8 +703,8 @@ class BlockHvpResult(SeveralResult):
     kind = "hvp"
     label = "hvp"
 
-    def text_label(self, key, part) -> str:
+    def text_label(self, key: str | tuple, part: Result) -> str:
         return f"H[v]_{key}"
 
-    def latex_label_of(self, key, part) -> str:
+    def latex_label_of(self, key: str | tuple, part: Result) -> str:
         return r"\left(\nabla^2 f\, v\right)_{" + latex_name(key) + "}"

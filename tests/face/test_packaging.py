@@ -51,6 +51,14 @@ def test_the_installed_package_needs_no_lark(wheel):
     assert runtime and not any("lark" in line for line in runtime), runtime
 
 
+def test_wheel_marks_the_package_typed_and_carries_its_license(wheel):
+    """PEP 561: a type checker reads the package's own annotations only where py.typed is installed
+    beside it; the license the metadata names is shipped with it."""
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "matcalc/py.typed" in names
+    assert any(n.endswith(".dist-info/licenses/LICENSE") or n.endswith(".dist-info/LICENSE") for n in names), names
+
+
 def test_wheel_contains_the_web_page(wheel):
     names = zipfile.ZipFile(wheel).namelist()
     for asset in ("index.html", "style.css", "app.js"):
