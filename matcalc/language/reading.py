@@ -91,9 +91,10 @@ def explicit(ctx, t) -> str:
         for i, (o, x) in enumerate(seq[1:], 1):
             # (a number after a factor is written with *: K 1 reads back as papers' vector of ones, refused)
             acc = f"{acc} {o} {_operand(ctx, x)}" if o else f"{acc} {'* ' if x.op == 'num' else ''}{_operand(ctx, x)}"
-            if i <= last and i < len(seq) - 1 and not (not o and not seq[i + 1][0]):
-                # left to right: (1 / 2) x; a run of juxtaposed factors is one product, (x' A x) / (x' x),
-                # not ((x' A) x) / (x' x)
+            if i <= last and i < len(seq) - 1 and not (not o and not seq[i + 1][0]) and not (
+                    o == "*" and seq[i + 1][0] == "*"):
+                # left to right: (1 / 2) x, (A .* B) * C; a run of juxtaposed factors is one product,
+                # (x' A x) / (x' x), not ((x' A) x) / (x' x), and so is a chain of *: x' * A * x
                 acc = f"({acc})"
         return acc
     if _ones_of_one(t):  # vector(1), LaTeX's \\mathbf{1}: ones(m), not (1 ones(m))

@@ -110,7 +110,17 @@ def test_every_expression_carries_its_reading_and_declarations():
     assert e.reading == "-((1 / 2) x' A x)"
     assert e.inferred == "A: matrix(n,n); x: vector(n)"
     assert matcalc.parse("AXB").reading == "A X B"
-    assert matcalc.parse("x'*A*x").reading == "(x' * A) * x"
+    assert matcalc.parse("x'*A*x").reading == "x' * A * x"
+
+
+def test_a_reading_groups_a_chain_of_star_products_once_as_it_does_a_juxtaposed_run():
+    """A chain of * is associative, as A X B is; a / or an entrywise operation in the chain makes the
+    order matter, and the reading groups it left to right."""
+    assert matcalc.parse("tr(A*X*B*X')").reading == "tr(A * X * B * X')"
+    assert matcalc.parse("1/2*x'*x").reading == "(1 / 2) * x' * x"
+    assert matcalc.parse("a/b*c", where="a, b, c: scalar").reading == "(a / b) * c"
+    assert matcalc.parse("a*b*c/d", where="a, b, c, d: scalar").reading == "(a * b * c) / d"
+    assert matcalc.parse("A .* B * C").reading == "(A .* B) * C"
 
 
 def test_cli_prints_the_reading_in_every_format(capsys):
