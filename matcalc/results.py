@@ -77,7 +77,8 @@ class Result:
     def _differential(self) -> Expr | None:
         """df, simplified when first asked for: the answer is read off the differential as derived,
         and most readers of a gradient or Hessian never print df, whose simplification was a third
-        of a gradient's time. Simplifying a node already simplified is a look-up (simplify.py)."""
+        of a gradient's time. Simplifying a node already simplified is a look-up
+        (calculus/simplify/candidates.py)."""
         d = self._differential_node
         if d is not None:
             with request("the differential"):

@@ -6,7 +6,7 @@ collected, products keep exact coefficients in front, scalar factors sorted, pow
 one base merged (X X^-1 = I, X X = X^2), 1x1 sub-chains pulled out as scalars (and
 oriented canonically, since a scalar equals its transpose), transposes pushed to the
 leaves, traces rotated to a canonical start. Costlier rewrites (expansion, factoring)
-live in `calculus/simplify.py`. Reductions (trace, det, ...) are in `reductions.py`; all of
+live in `calculus/simplify/`. Reductions (trace, det, ...) are in `reductions.py`; all of
 them are used through the one namespace `build`.
 """
 from __future__ import annotations

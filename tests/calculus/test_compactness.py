@@ -195,7 +195,7 @@ def test_quadratic_with_rational_roots_is_factored():
     got = simplify(e)
     assert str(got) == "(a - 2) (a - 1)"
     assert abs(got.evaluate({"a": 0.3}) - e.evaluate({"a": 0.3})) < 1e-12
-    from matcalc.calculus.simplify import _factor_quadratic
+    from matcalc.calculus.simplify.quotients import _factor_quadratic
     irrational = matcalc.parse("a^2 - 3 a + 1", where="a: scalar").node  # its roots are not rational
     assert _factor_quadratic(irrational) is None
 

@@ -1,4 +1,4 @@
-"""The simplifier (calculus/simplify.py) and the size measure (calculus/size.py).
+"""The simplifier (calculus/simplify/) and the size measure (calculus/size.py).
 
 `expand` distributes and cancels, `factor` pulls out shared factors, `simplify` keeps the
 smallest equal form; `size` counts the tokens of the text form. Values are compared with
@@ -311,7 +311,7 @@ def _products_of_sums(products: int, terms: int):
 
 
 def _widest_sum_factored(monkeypatch, e) -> int:
-    import matcalc.calculus.simplify as S
+    import matcalc.calculus.simplify.candidates as S  # (where simplify looks factor up)
     from matcalc.core.nodes import Add
     seen = [0]
     real = S.factor
