@@ -822,6 +822,12 @@ class _Reader:
                 if a != b or not re.fullmatch(r"[A-Za-z0-9]+", a):
                     raise self.error(f"an identity matrix is square: I_{{{a} \\times {b}}} has two sizes", t.start)
                 return _Item(_p(f"I_{a}", start, end), "operand", start, end)
+            if "times" in words:  # X_{p \times n}: papers' size of X (X_ptimesn, a name of its own, was read)
+                k = words.index("times")
+                a, b = "".join(words[:k]), "".join(words[k + 1:])
+                plain = self.resolve(prefix + base, None)
+                raise self.error(f"{self.src[start:end]} gives the size of {plain} in its subscript; matcalc takes sizes "
+                                 f"from declarations: write {plain} and declare it (where='{plain}: {a} x {b}')", start)
             if base == "I" and "cdot" in words and "I" not in self.decls:
                 factors = [w for w in words if w != "cdot"]
                 text = f"I_{factors[-1]}"

@@ -262,6 +262,7 @@ def refuse_chosen_reading(syn: Syn, ctx, names: list, chosen: dict, ruled_out: d
     _refuse_capital_called(syn, ctx, chosen, names)
     _refuse_run_with_a_scalar_letter(syn, ctx, chosen, names)
     _refuse_greek_scalar_after_matrix(syn, ctx, chosen, names, decls, fits)
+    _refuse_capital_scalar_after_vector(syn, ctx, chosen, names, decls)
     refuse_unprimed_quadratic_form(text, names, chosen, decls)
     refuse_dimension_values(uses, decls, text)  # (last: a text refused for another reason says that first)
     _refuse_sizes_used_as_values(syn, ctx)  # (the same for a size the text names, after a declared one)
@@ -529,6 +530,36 @@ def _refuse_greek_scalar_after_matrix(syn: Syn, ctx, chosen: dict, names: list, 
         raise ShapeError(f"{left} {g} reads {g} as a scalar (its Greek look), so that the product is {what}; "
                          f"for a vector {g} declare it (where='{g}: vector(n)'); for a scalar write it first "
                          f"({g} {left}) or declare it (where='{g}: scalar')")
+
+
+def _refuse_capital_scalar_after_vector(syn: Syn, ctx, chosen: dict, names: list, decls: dict) -> None:
+    """||x A - y||^2, softmax(h W + b), tanh(x_t U + W h_t): a capital right after a column vector, read as
+    a scalar because no matrix can multiply a column from the right. Code and many ML texts write data
+    as rows (x @ W); the reading had A a number (the gradient 2 A (A x - y)). Refused, with the forms
+    for a row and the declaration for a number; a capital scalar is written first (N x) or declared."""
+    if not any(chosen.get(c) == "scalar" and options(c)[0][1] == "matrix" for c in names):
+        return
+    for n in syn_nodes(syn):
+        if n.kind not in ("product", "name"):
+            continue
+        seq = []  # (name or None, its text, written transposed) of the factors multiplied by juxtaposition or *
+        for op, f in (n.a if n.kind == "product" else [("", n)]):
+            if op not in ("", "*"):
+                seq.append((None, "", False))
+            if f.kind == "name" and isinstance(f.a, str):
+                seq += [(w, w, False) for w in ctx.split_run(f.a, f.start, check=False)]
+            else:
+                seq.append((None, "", False))
+        for (v, left, _), (c, _, _) in zip(seq, seq[1:]):
+            if v is None or c not in names or chosen.get(c) != "scalar" or options(c)[0][1] != "matrix":
+                continue
+            kind = decls[v].kind if v in decls else chosen.get(v)
+            if kind != "vector":
+                continue
+            raise ShapeError(f"{left} {c} reads {c} as a scalar: a matrix cannot multiply the column vector {left} "
+                             f"from the right. If {left} is a row (as in code's {left} @ {c}), write {left}' {c} for "
+                             f"the row, or {c}' {left} for it as a column; if {c} is a number, write it first "
+                             f"({c} {left}) or declare it (where='{c}: scalar')")
 
 
 def _names_under(syn: Syn, ctx) -> list:

@@ -186,6 +186,10 @@ def check_values(values) -> dict:
         return {}
     if not isinstance(values, dict):
         raise EvaluationError(f"values must be a dict from names to arrays or numbers, not {type(values).__name__}")
+    if "I" in values:  # (a mask or data matrix named I in a paper: the formula was read with the identity)
+        raise EvaluationError("a value is given for I, but I is the identity matrix in matcalc's language, never a "
+                              "variable, so the value would not be used; if the formula's I is a matrix of data (a "
+                              "mask), give it another name (M) in the formula and in the values")
     if all(type(k) is str and k.isascii() and "{" not in k for k in values):
         return values
     out, given = {}, {}

@@ -909,3 +909,15 @@ def test_varepsilon_and_varphi_are_the_names_epsilon_and_phi_as_their_unicode_gl
 def test_phi_and_varphi_in_one_formula_are_refused_as_one_name():
     with pytest.raises(matcalc.MatcalcError, match="both the name phi"):
         matcalc.parse(r"\phi + \varphi")
+
+
+@pytest.mark.parametrize("text", [r"\mathbf X_{p\times n}' \mathbf X_{n\times p}", r"\log\det(X_{n \times n})"])
+def test_a_size_written_as_a_subscript_is_refused_with_the_declaration(text):
+    """X_{p x n} read a name X_ptimesn of its own: X_{p x n}' X_{n x p} had two unrelated matrices."""
+    with pytest.raises(matcalc.MatcalcError, match=r"gives the size of X in its subscript.*where='X: "):
+        matcalc.parse(text)
+
+
+def test_the_identity_and_filled_matrices_still_take_their_size_from_a_subscript():
+    assert matcalc.parse(r"I_{n \times n} + A").reading == "eye(n) + A"
+    assert matcalc.parse(r"\mathbf{0}_{m \times n}").reading == "zeros(m, n)"

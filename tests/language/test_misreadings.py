@@ -1901,3 +1901,21 @@ def test_index_notation_for_a_trace_or_squared_entries_is_refused_with_the_matri
     # A_ii - logdet(A) read A_ii as a number of its own (the gradient -A^-T); \sum X_{ij}^2 the matrix X_ij squared
     with pytest.raises(ParseError, match=re.escape(says)):
         matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text, wrt", [
+    ("||x A - y||^2", "x"), ("||y - x W||^2", "W"), ("sum(h W + b)", "h"), ("sum(x*W + b)", "x"),
+    (r"\operatorname{softmax}(h W + b)", "W"), ("tanh(x_{t} U + W h_{t})", "h_t")])
+def test_a_capital_right_after_a_column_vector_read_as_a_scalar_is_refused_with_the_row_forms(text, wrt):
+    """Row-vector habit (x @ W in code): ||x A - y||^2 read A as a number, the gradient 2 A (A x - y)."""
+    with pytest.raises(MatcalcError, match=r"reads [A-Z] as a scalar: a matrix cannot multiply the column vector"):
+        matcalc.jacobian(text, wrt)
+
+
+@pytest.mark.parametrize("text, where, inferred", [
+    ("||x A - y||^2", "A: scalar", "A: scalar; x: vector(n); y: vector(n)"),  # declared: read as declared
+    ("N x'x", None, "N: scalar; x: vector(n)"),  # a capital coefficient written first
+    ("x'Ax + A", None, "A: scalar; x: vector(n)"),  # a capital added to a scalar: a scalar by use
+    ("||x' A - y'||^2", None, "A: matrix(m,n); x: vector(m); y: vector(n)")])  # the row written as one
+def test_a_capital_scalar_that_is_declared_written_first_or_a_scalar_by_use_still_reads(text, where, inferred):
+    assert matcalc.parse(text, where=where).inferred == inferred

@@ -395,3 +395,13 @@ def test_a_singular_matrix_inverted_transposed_is_named_as_given():
 @pytest.mark.parametrize("kw", [{"seed": np.int64(3)}, {"trials": np.int64(2)}])
 def test_check_takes_numpy_integers_for_seed_and_trials(kw):
     assert matcalc.grad("x' x", "x").check(**kw).ok
+
+
+def test_a_value_given_for_the_identity_is_refused_not_ignored():
+    """||I .* (R - U V')||_F^2 with I a mask: the formula is read with the identity, and a mask passed as
+    I was silently unused (the gradient 73% off the meant one)."""
+    r = matcalc.grad("||I .* (R - U V')||_F^2", "U")
+    n = 3
+    values = {"R": np.ones((n, n)), "U": np.ones((n, 2)), "V": np.ones((n, 2)), "I": np.zeros((n, n))}
+    with pytest.raises(EvaluationError, match="I is the identity matrix"):
+        r.evaluate(values)
