@@ -98,6 +98,14 @@ class _Tok:
         return f"_Tok({self.kind}, {self.text!r}, {self.start})"
 
 
+#: Unicode pasted into LaTeX and the token it stands for: minus signs and dashes, the norm's bar,
+#: the transpose, the product signs (plain Unicode text is read by unicode_in.py; these meet LaTeX)
+_UNICODE_AS_LATEX = {"−": ("char", "-"), "–": ("char", "-"), "‐": ("char", "-"), "‒": ("char", "-"),
+                     "‖": ("delim", "norm"), "∥": ("delim", "norm"), "⊤": ("cmd", "top"), "ᵀ": ("cmd", "top"),
+                     "×": ("cmd", "times"), "·": ("cmd", "cdot"), "⋅": ("cmd", "cdot"), "⊙": ("cmd", "odot"),
+                     "∘": ("cmd", "circ"), "⊗": ("cmd", "otimes"), "⁻": ("char", "-")}
+_SUPERSCRIPT_DIGITS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
+_SUPERSCRIPT_RUN = set("⁰¹²³⁴⁵⁶⁷⁸⁹⁻ᵀ")
 _TOKEN = re.compile(r"\\([A-Za-z]+)\*?|\\(.)|([A-Za-z]+)|((?:[0-9]+(?:\.[0-9]+)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?)|(\s+)|(%[^\n]*)|(.)", re.S)
 
 
@@ -199,6 +207,21 @@ def _tokens(src: str) -> list:
                     out.append(_Tok("delim", "abs", start, pos, space, None))
             elif ch in "()[]":
                 out.append(_Tok("delim", _DELIMS[ch][0], start, pos, space, _DELIMS[ch][1]))
+            elif ch in _SUPERSCRIPT_RUN:  # X⁻¹, Xᵀ, x² pasted into LaTeX: X^-1, X^\top, x^2
+                while pos < n and src[pos] in _SUPERSCRIPT_RUN:
+                    pos += 1
+                out.append(_Tok("char", "^", start, start, space))
+                for m in re.finditer(r"[⁰¹²³⁴⁵⁶⁷⁸⁹]+|.", src[start:pos]):
+                    at, to = start + m.start(), start + m.end()
+                    if m.group()[0] in "⁰¹²³⁴⁵⁶⁷⁸⁹":
+                        out.append(_Tok("num", m.group().translate(_SUPERSCRIPT_DIGITS), at, to, False))
+                    else:
+                        out.append(_Tok(*_UNICODE_AS_LATEX[m.group()], at, to, False))
+            elif ch in _UNICODE_AS_LATEX:  # −, ‖, ×, ⋅, ⊙ pasted into LaTeX: the character or command they are
+                kind, text = _UNICODE_AS_LATEX[ch]
+                out.append(_Tok(kind, text, start, pos, space, None))
+            elif ch != greek_names(ch) and greek_names(ch).isalpha():  # ε^\top ε: a Greek letter is its command
+                out.append(_Tok("cmd", greek_names(ch), start, pos, space))
             else:
                 out.append(_Tok("char", ch, start, pos, space))
         space = False
@@ -453,6 +476,8 @@ class _Reader:
         if closer == "}":
             return t.kind == "char" and t.text == "}" or (t.kind == "delim" and t.text == ")" and
                                                          self.src[t.start:t.end] == "}")
+        if closer == ">" and t.kind == "char" and t.text == ">":  # <A x, x>: plain angle brackets, as \rangle
+            return True
         if t.kind != "delim":
             return False
         if closer in ("norm", "abs"):

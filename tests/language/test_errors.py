@@ -997,7 +997,6 @@ def test_a_vector_of_ones_or_zeros_written_with_its_size_as_a_subscript_is_told_
     ("1^Tlog(x)", "did you mean ^T log(...), a transpose before log?"),   # (was: did you mean T log(...)?)
     ("‖y - Fᴴx‖²", "write F' (or Fᵀ)"),                                    # (was: unexpected character 'ᴴ')
     ("||x + ∆x||^2", "name it (Delta_x)"),                                  # (the increment sign: unexpected character)
-    (r"\varepsilon^\top ε", r"unexpected 'ε': in LaTeX write \epsilon"),  # (was: unexpected 'ε')
     ("z^+ x", "give it a name of its own (z_pos)"),                        # (was: the pseudo-inverse alone)
     ("-1/2 sum(1 + log(σ^2) - μ^2 - σ^2)", "for a vector, the entrywise power is sigma.^k"),  # (VAE's KL: declare scalars only)
 ])

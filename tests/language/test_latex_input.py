@@ -921,3 +921,23 @@ def test_a_size_written_as_a_subscript_is_refused_with_the_declaration(text):
 def test_the_identity_and_filled_matrices_still_take_their_size_from_a_subscript():
     assert matcalc.parse(r"I_{n \times n} + A").reading == "eye(n) + A"
     assert matcalc.parse(r"\mathbf{0}_{m \times n}").reading == "zeros(m, n)"
+
+
+@pytest.mark.parametrize("text, reading", [
+    (r"\| A − W H \|_{\text{F}}^2", "||A - W H||_F^2"),          # the minus sign U+2212
+    (r"\frac{1}{2}x^TQx – x^Tb", "(1 / 2) x' Q x - x' b"),        # an en dash
+    (r"\frac{1}{2}‖A x − b‖^2", "(1 / 2) (||A x - b||^2)"),       # the norm's double bar
+    (r"\mathbf{x}ᵀ A \mathbf{x}", "x' A x"),                       # a superscript T
+    (r"\log\det(X⁻¹) + \mathrm{tr}(X²)", "logdet(inv(X)) + tr(X^2)"),
+    (r"\varepsilon^\top ε", "epsilon' epsilon"),                   # a Greek letter
+    (r"x^\top A x × 2", "(x' A x) * 2"),
+])
+def test_unicode_mathematics_pasted_into_latex_reads_as_its_latex(text, reading):
+    """Formulas copied from a web page mix LaTeX and Unicode: they were refused at the first
+    Unicode character (unexpected '−')."""
+    assert matcalc.parse(text).reading == reading
+
+
+@pytest.mark.parametrize("text, reading", [(r"\frac{<Ax,x>}{\|x\|}", "<A x, x> / ||x||"), (r"<x, y> + \alpha", "<x, y> + alpha")])
+def test_plain_angle_brackets_in_latex_are_an_inner_product_as_langle_and_rangle_are(text, reading):
+    assert matcalc.parse(text).reading == reading
