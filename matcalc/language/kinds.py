@@ -79,6 +79,11 @@ def _powered(syn: Syn, ctx: Ctx, names: list) -> dict:
                 if what.strip("{}() ") == "H":  # F^H, F^{H}: the Hermitian transpose of complex texts
                     raise ParseError(f"{last}^H is the conjugate (Hermitian) transpose; matcalc works with real "
                                      f"matrices, where it is the transpose: write {last}'", ctx.text, n.b[0].start)
+                label = what.strip("{}() ")
+                if re.fullmatch(r"[A-Z]", label) and label not in ctx.decls:  # attention's W^Q, W^K, W^V
+                    raise ParseError(f"{last}^{label}: a capital letter as a matrix's exponent is a label in papers "
+                                     f"(attention's W^Q); matrix powers take integer exponents: for the matrix "
+                                     f"labelled {label} write {last}_{label}", ctx.text, n.b[0].start)
                 raise ParseError(f"{last}^{what}: {last} looks like a matrix, and matrix powers take integer exponents "
                                  f"({last}^2, {last}^-1); fractional and symbolic powers of a matrix are not "
                                  f"supported, but of a diagonal one with positive entries they are: for a degree "

@@ -1496,7 +1496,7 @@ def refuse_ambiguous_bars(src: str, decls: dict, plain: Translation, result: tup
         made_scalar = _made_scalar(str(result[3]), str(as_det[3]), decls)
         if (same_kinds or made_scalar) and as_det[0] is not as_group[0]:  # not a 1 x 1 |t|
             raise ParseError("|...| of a square matrix has two readings: the determinant (write \\det(...)) or "
-                             "the entrywise absolute value (write \\operatorname{abs}(...))", src, pos)
+                             "the entrywise absolute value (write \\operatorname{abs}(...)); a norm is written \\|...\\|", src, pos)
     return result
 
 
@@ -1520,7 +1520,7 @@ def refuse_bars_of_a_failed_reading(src: str, decls: dict, plain: Translation, r
         except MatcalcError:
             continue
         raise ParseError("|...| of a square matrix has two readings: the determinant (write \\det(...)) or "
-                         "the entrywise absolute value (write \\operatorname{abs}(...))", src, pos)
+                         "the entrywise absolute value (write \\operatorname{abs}(...)); a norm is written \\|...\\|", src, pos)
 
 
 def _made_scalar(chosen: str, as_det: str, decls: dict) -> bool:

@@ -180,6 +180,9 @@ def _refuse_sigma_over_its_own_index(syn: Syn, text: str, decls: dict) -> None:
             continue
         factors = [f for _, f in n.a]
         for k, f in enumerate(factors[:-1]):
+            if f.kind == "post" and isinstance(f.a, Syn) and f.a.kind == "name" and len(f.b) == 1 and \
+                    f.b[0].kind == "pow" and isinstance(f.b[0].a, Syn) and f.b[0].a.kind == "name":
+                f = f.a  # \Sigma_i^m (...): the summation sign with its upper limit (a name), not a matrix power
             m = _SIGMA_INDEXED.fullmatch(f.a) if f.kind == "name" and isinstance(f.a, str) else None
             if m is None or f.a in decls or f"Sigma_{m.group(1)}" in decls or n.a[k + 1][0] not in ("", "*"):
                 continue

@@ -998,6 +998,9 @@ def test_a_vector_of_ones_or_zeros_written_with_its_size_as_a_subscript_is_told_
     ("‖y - Fᴴx‖²", "write F' (or Fᵀ)"),                                    # (was: unexpected character 'ᴴ')
     ("||x + ∆x||^2", "name it (Delta_x)"),                                  # (the increment sign: unexpected character)
     ("z^+ x", "give it a name of its own (z_pos)"),                        # (was: the pseudo-inverse alone)
+    (r"\Sigma_i^m \Big(y_i - w^\top x_i\Big)^2", "looks like the summation sign over i"),  # (was: a matrix power)
+    ("softmax(X W^Q (X W^K)')", "for the matrix labelled K write W_K"),   # (was: matrix powers take integers)
+    (r"|Y - X\beta|^2", r"a norm is written \|...\|"),                   # (was: det or abs only)
     ("-1/2 sum(1 + log(σ^2) - μ^2 - σ^2)", "for a vector, the entrywise power is sigma.^k"),  # (VAE's KL: declare scalars only)
 ])
 def test_papers_notation_refused_says_what_to_write(text, says):

@@ -1919,3 +1919,8 @@ def test_a_capital_right_after_a_column_vector_read_as_a_scalar_is_refused_with_
     ("||x' A - y'||^2", None, "A: matrix(m,n); x: vector(m); y: vector(n)")])  # the row written as one
 def test_a_capital_scalar_that_is_declared_written_first_or_a_scalar_by_use_still_reads(text, where, inferred):
     assert matcalc.parse(text, where=where).inferred == inferred
+
+
+def test_a_sigma_with_an_index_raised_to_a_number_is_still_a_matrix_power():
+    """Only a name as the exponent is a summation's upper limit (Σ_i^m): Σ_k^-1 is an inverse covariance."""
+    assert matcalc.parse("x' Sigma_k^-1 x").reading == "x' inv(Sigma_k) x"
