@@ -73,8 +73,8 @@ _FUNC_WORDS = {n: ALIASES.get(n, n) for n in all_names() if n not in ("vector", 
 _FUNC_WORDS.update({"Tr": "tr", "Trace": "tr", "trace": "tr", "Det": "det", "Diag": "diag", "sgn": "sign",
                     "logistic": "sigmoid", "ReLU": "relu", "Relu": "relu", "Vec": "vec"})
 _HAS_FUNC_WORD = re.compile("|".join(sorted((re.escape(f) for f in _FUNC_WORDS if len(f) >= 2), key=len, reverse=True)))
-_WORD_FONTS = {"operatorname", "mathrm", "text", "textrm", "textnormal", "mathit", "textit", "mathsf", "textsf",
-               "mathnormal", "mathop", "mathtt", "texttt", "rm", "mathup", "textup", "it", "sf", "tt"}
+_WORD_FONTS = {"operatorname", "mathrm", "text", "textrm", "mbox", "hbox", "textnormal", "mathit", "textit", "mathsf",
+               "textsf", "mathnormal", "mathop", "mathtt", "texttt", "rm", "mathup", "textup", "it", "sf", "tt"}
 _SUBEXPR_FONTS = {"mathbf", "boldsymbol", "bm", "mathbfit", "textbf", "pmb", "mathbb", "mathds", "mathcal", "mathscr",
                   "mathfrak", "vec", "underline", "bf", "cal", "symbf", "symbfit", "bold"}  # (\symbf: unicode-math)  # (\bf, \cal: the old font switches, {\bf x})
 #: the Frobenius norm's subscript as papers spell it

@@ -941,3 +941,9 @@ def test_unicode_mathematics_pasted_into_latex_reads_as_its_latex(text, reading)
 @pytest.mark.parametrize("text, reading", [(r"\frac{<Ax,x>}{\|x\|}", "<A x, x> / ||x||"), (r"<x, y> + \alpha", "<x, y> + alpha")])
 def test_plain_angle_brackets_in_latex_are_an_inner_product_as_langle_and_rangle_are(text, reading):
     assert matcalc.parse(text).reading == reading
+
+
+@pytest.mark.parametrize("text", [r"\mbox{tr}(X^T A X)", r"\hbox{tr}(X^T A X)"])
+def test_the_old_text_boxes_name_a_function_as_text_does(text):
+    """\mbox{tr} (old course sheets) was an unknown command."""
+    assert matcalc.parse(text).reading == "tr(X' A X)"
