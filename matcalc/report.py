@@ -2,7 +2,13 @@
 what the web page's `POST /api/derive` answers, built in one place so the two never drift."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .expression import Expression, numpy_shape
+
+if TYPE_CHECKING:
+    from .numerics.check import CheckReport
+    from .results import Result
 
 
 def entrywise_note(f: Expression) -> str | None:
@@ -18,7 +24,7 @@ def expression_json(e: Expression) -> dict:
             "read_as": e.reading, "inferred": e.inferred}
 
 
-def result_json(r, report=None, steps: bool = False) -> dict:
+def result_json(r: Result, report: CheckReport | None = None, steps: bool = False) -> dict:
     """Every form of a result (`r.forms()`), its array shape, d2f where there is one, the
     finite-difference verdict when `report` is given, and the derivation's steps when asked for
     and the result has them."""
@@ -33,7 +39,7 @@ def result_json(r, report=None, steps: bool = False) -> dict:
     return out
 
 
-def add_shapes(r, out: dict) -> None:
+def add_shapes(r: Result, out: dict) -> None:
     """JSON's `shape` is that of the array `.evaluate()` returns (a linear map's is [out..., in...],
     [in..., out...] in denominator layout; `map_value_shape` is then that of L(V)); a Hessian
     with a second differential gives it as `d2f` (vector and matrix variables alike)."""

@@ -6,6 +6,8 @@ more holding the direction fixed (d2f = <dX, H[dX]>).
 """
 from __future__ import annotations
 
+from collections.abc import Container, Iterable
+
 from ..core import build as B
 from ..core.errors import MatcalcError
 from ..core.dims import shape_words
@@ -14,7 +16,7 @@ from .readoff import differential, gradient_of, kronecker_of
 from .simplify import EXPANDED_SUM_LIMIT, TooWide, expand, simplify, text_size
 
 
-def find_variable(node: Expr, name: str, decls: dict, context=()) -> Var:
+def find_variable(node: Expr, name: str, decls: dict, context: Iterable[Var] = ()) -> Var:
     for n in node.walk():
         if isinstance(n, Var) and n.name == name:
             return n
@@ -36,7 +38,7 @@ def find_variable(node: Expr, name: str, decls: dict, context=()) -> Var:
     raise MatcalcError(f"{name!r} is not a variable of the expression (its variables: {names}){hint}")
 
 
-def direction_for(x: Var, taken, base: str | None = None) -> Var:
+def direction_for(x: Var, taken: Container[str], base: str | None = None) -> Var:
     """A fresh direction variable dX shaped like X (symmetric or diagonal when X is)."""
     name = base or ("d" + x.name)
     i = 1

@@ -25,7 +25,7 @@ class Deferred:
     def __init__(self, make, what: str):
         self._make, self._value, self._what = make, None, what
 
-    def get(self):
+    def get(self) -> Expr | None:
         if self._make is not None:
             with request(self._what):
                 self._value = self._make()
@@ -41,7 +41,7 @@ def _value_of(value):
     return value
 
 
-def resolve(form):
+def resolve(form: Expr | Deferred | None) -> Expr | None:
     """A form's value: itself, or a Deferred one's, computed now."""
     return form.get() if isinstance(form, Deferred) else form
 

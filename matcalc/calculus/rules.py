@@ -14,6 +14,8 @@ transpose rule (`TRANSPOSE[Node](node, cotangent, emit)`), used to read a gradie
 from __future__ import annotations
 
 from fractions import Fraction
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from ..core import build as B
 from ..core.errors import NotSupportedError
@@ -24,9 +26,10 @@ from ..core.nodes import (SCALAR, Add, Comm, Det, Diag, DiagPart, DimSize, Expr,
 
 DIFFERENTIAL: dict = {}
 TRANSPOSE: dict = {}
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 
-def differential_rule(*classes):
+def differential_rule(*classes: type) -> Callable[[_F], _F]:
     def reg(fn):
         for c in classes:
             DIFFERENTIAL[c] = fn
@@ -34,7 +37,7 @@ def differential_rule(*classes):
     return reg
 
 
-def transpose_rule(*classes):
+def transpose_rule(*classes: type) -> Callable[[_F], _F]:
     def reg(fn):
         for c in classes:
             TRANSPOSE[c] = fn

@@ -209,7 +209,7 @@ def _pow(e: Pow) -> int:
     return n
 
 
-def root_power(e: Pow):
+def root_power(e: Pow) -> tuple[tuple[Expr, bool] | None, Expr] | None:
     """(norm, k) when the scalar power e = s^(k/2) of a symbolic k is written as its square root to
     the power k, because that is shorter (the printers follow): norm is (y, frobenius?) where s is
     y'y, written ||y||^k, else None, written sqrt(s)^k. None when e is written as it is."""

@@ -165,7 +165,7 @@ def _flattens(node, kind: str) -> bool:
     return kind != "mul" or node_shape(node) != SCALAR or all(node_shape(a) == SCALAR for a in node.args)
 
 
-def node_shape(node) -> tuple:
+def node_shape(node: Node) -> tuple:
     """The shape of a part of a line."""
     if isinstance(node, (Leaf, Pending)):
         return node.expr.shape
@@ -209,7 +209,7 @@ def _has_direction(node, names: frozenset) -> bool:
 
 
 # ---------------------------------------------------------------- rules on one differential
-def settle(e: Expr, dirs: dict):
+def settle(e: Expr, dirs: dict) -> Node | None:
     """d(e) after the moves that need no rule: dA = 0, dX, d(X') = (dX)', constant factors and
     linear calls (sum, diag, vec) pass the d through. What needs a rule stays pending."""
     if not _depends(e, dirs):
@@ -297,7 +297,7 @@ def _inner_of(e: Expr):
     return chain[0].arg, chain[1]
 
 
-def expand_one(e: Expr, dirs: dict):
+def expand_one(e: Expr, dirs: dict) -> Node | None:
     """d(e) by its rule, one level deep (the children's differentials settled or pending)."""
     def s(x):
         return settle(x, dirs)

@@ -26,6 +26,8 @@ import threading
 import time
 from contextlib import contextmanager
 from contextvars import ContextVar
+from collections.abc import Callable, Iterator
+from typing import TypeVar
 
 from .errors import LimitError
 
@@ -36,6 +38,8 @@ def _env(name: str, default, kind):
     except ValueError:
         return default
 
+
+_T = TypeVar("_T")
 
 LIMITS = {
     # x' A^67 x, Hessian in A, writes about 4,500 products (1 s); much further (k = 128) its nested
@@ -54,7 +58,7 @@ LIMITS = {
 _CURRENT: ContextVar = ContextVar("matcalc_limits", default=LIMITS)
 
 
-def current(name: str):
+def current(name: str) -> int | float:
     """The limit `name` in force here."""
     return _CURRENT.get()[name]
 
@@ -101,7 +105,7 @@ def check_clock() -> None:
 
 
 @contextmanager
-def request(what: str):
+def request(what: str) -> Iterator[None]:
     """Limit the work done inside the block (a no-op inside another request: the outer one counts).
 
     A RecursionError raised inside (an expression nested thousands of levels deep) becomes a
@@ -125,7 +129,7 @@ def request(what: str):
 
 
 @contextmanager
-def limits(**new):
+def limits(**new: float) -> Iterator[None]:
     """Change the limits for the block: `with limits(seconds=5, terms=1000): ...`."""
     unknown = set(new) - set(LIMITS)
     if unknown:
@@ -167,7 +171,7 @@ _frames_users = 0
 _frames_saved: int | None = None
 
 
-def with_frames(fn, refusal: str):
+def with_frames(fn: Callable[[], _T], refusal: str) -> _T:
     """fn(); where it runs past Python's recursion limit (the printers and the code generator recurse
     once per level of nesting), again with DEEP_FRAMES frames in the main thread, and otherwise (a
     thread's stack may be small) or past those a LimitError saying `refusal`, never a RecursionError."""

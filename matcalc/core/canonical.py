@@ -14,6 +14,7 @@ from __future__ import annotations
 from bisect import insort
 from fractions import Fraction
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from .errors import DivisionByZeroError, MatcalcError, ShapeError
 from .dims import dim_mul as _dim_mul
@@ -25,11 +26,14 @@ from .nodes import (FRACTION_ONE, SCALAR, Add, Comm, Diag, DimSize, Expr, Func, 
                     Inverse, Kron, MatPow, Mul, Num, Ones, Pow, Softmax, Transpose, Vec,
                     Var, Zero)
 
+if TYPE_CHECKING:
+    from .nodes import Dim, Shape
+
 ONE_HALF = Fraction(1, 2)
 
 
 # ---------------------------------------------------------------- leaves
-def num(v) -> Num:
+def num(v: int | Fraction | Num) -> Num:
     if isinstance(v, Num):
         return v
     if type(v) is int:  # the common small integers, without a Fraction's Python-level hash and ==
@@ -47,31 +51,31 @@ def num(v) -> Num:
 _SMALL_INTS: dict = {}  # int -> its Num, for -16..16 (filled below, once the constructors exist)
 
 
-def var(name: str, shape=SCALAR, props: Iterable[str] = ()) -> Var:
+def var(name: str, shape: Shape = SCALAR, props: Iterable[str] = ()) -> Var:
     return Var._make((name, tuple(shape), frozenset(props)), tuple(shape))
 
 
-def identity(n) -> Expr:
+def identity(n: Dim) -> Expr:
     if n == 1:
         return ONE
     return Identity._make((n,), (n, n))
 
 
-def zeros(shape) -> Expr:
+def zeros(shape: Shape) -> Expr:
     shape = tuple(shape)
     if shape == SCALAR:
         return ZERO
     return Zero._make(shape, shape)
 
 
-def ones(shape) -> Expr:
+def ones(shape: Shape) -> Expr:
     shape = tuple(shape)
     if shape == SCALAR:
         return ONE
     return Ones._make(shape, shape)
 
 
-def dimsize(n) -> Expr:
+def dimsize(n: Dim) -> Expr:
     if isinstance(n, int):
         return num(n)
     if "*" in n:  # dim(m*n) = dim(m) dim(n)
@@ -79,7 +83,7 @@ def dimsize(n) -> Expr:
     return DimSize._make((n,), SCALAR)
 
 
-def comm(m, n) -> Expr:
+def comm(m: Dim, n: Dim) -> Expr:
     """The commutation matrix K with K vec(A) = vec(A') for A of shape (m, n)."""
     if m == 1 or n == 1:
         return identity(_dim_mul(m, n))
@@ -203,7 +207,7 @@ def sub(a: Expr, b: Expr) -> Expr:
     return add(a, neg(b))
 
 
-def scale(c, x: Expr) -> Expr:
+def scale(c: int | Fraction, x: Expr) -> Expr:
     if type(c) is int:  # (scale(-1, t), the usual call: no Fraction built or compared)
         if c == 1:
             return x
@@ -570,7 +574,7 @@ def _add_exp(a, b):
 
 
 # ---------------------------------------------------------------- powers
-def power(b: Expr, e) -> Expr:
+def power(b: Expr, e: Expr | int | Fraction) -> Expr:
     """b ^ e for a scalar exponent e: an ordinary power of a scalar, elementwise otherwise; an
     exponent of the base's shape raises each entry to its own power (x .^ y of two vectors)."""
     if not isinstance(e, Expr):

@@ -10,7 +10,7 @@ def small_power(b: Fraction, e: Fraction) -> bool:
     return bits * abs(e) <= 3000  # some 900 digits: it still reads back (see parser.MAX_DIGITS)
 
 
-def exact_root(v: Fraction, q: int):
+def exact_root(v: Fraction, q: int) -> Fraction | None:
     """v ** (1/q) if it is rational, else None."""
     if max(abs(v.numerator), v.denominator).bit_length() > 4000 or q > 64:
         return None

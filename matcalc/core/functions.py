@@ -26,9 +26,15 @@ from __future__ import annotations
 
 from fractions import Fraction
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from .records import factory, record
 from .lazy_numpy import np, numpy_function  # NumPy is imported on first use (core/lazy_numpy.py)
+
+if TYPE_CHECKING:  # (nodes.py imports this module)
+    from types import ModuleType
+
+    from .nodes import Expr
 
 
 def _sigmoid(x):
@@ -126,7 +132,7 @@ CALLS: dict = {}       # structural: name -> CallSpec
 ALIASES: dict = {}     # every other spelling -> its registered name
 
 
-def register(spec) -> None:
+def register(spec: FunctionSpec | CallSpec) -> None:
     """Add a function to the language (both kinds); its aliases become other spellings of it."""
     table = FUNCTIONS if isinstance(spec, FunctionSpec) else CALLS
     table[spec.name] = spec
@@ -135,7 +141,7 @@ def register(spec) -> None:
         ALIASES[a] = spec.name
 
 
-def calls_with(**facts) -> tuple:
+def calls_with(**facts: Any) -> tuple:
     """The names of the structural calls whose CallSpec fields have these values, in the order
     registered: the name sets of the layers above (`calls_with(square=True)`: tr, det, logdet,
     inv). A layer computes its sets once, when it is imported, from the calls registered here."""
@@ -273,7 +279,7 @@ def _applied(a, name: str, B):
     return ch[0] if len(ch) == 1 and B.func(name, ch[0]) is a else None
 
 
-def one_minus(a, name: str, B):
+def one_minus(a: Expr, name: str, B: ModuleType) -> Expr | None:
     """u where the node a is 1 - name(u) (1 spread over a vector or matrix too), else None."""
     for t in a.children if len(a.children) == 2 else ():
         c, f = B.split_coeff(t)
@@ -283,7 +289,7 @@ def one_minus(a, name: str, B):
     return None
 
 
-def one_plus(a, name: str, B):
+def one_plus(a: Expr, name: str, B: ModuleType) -> Expr | None:
     """u where the node a is 1 + name(u) (1 spread over a vector or matrix too), else None."""
     for t in a.children if len(a.children) == 2 else ():
         u = _applied(t, name, B)
@@ -326,7 +332,7 @@ STABLE_FORMS: tuple = (
 )
 
 
-def stable_form(outer: str, arg, B):
+def stable_form(outer: str, arg: Expr, B: ModuleType) -> Expr | None:
     """The stable expression equal to outer(arg) (STABLE_FORMS), or None where none applies."""
     for form in STABLE_FORMS:
         if form.outer == outer:

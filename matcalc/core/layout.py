@@ -10,6 +10,7 @@ way, here.
 from __future__ import annotations
 
 from fractions import Fraction
+from collections.abc import Sequence
 
 from . import build as B
 from .reductions import spd_built, traces_matrix_function  # noqa: F401  (the printers and size.py ask here)
@@ -38,7 +39,7 @@ def transposes(e: Expr) -> int:
     return n
 
 
-def self_inner(e: Expr, split_inverse: bool = False):
+def self_inner(e: Expr, split_inverse: bool = False) -> tuple[Expr, bool] | None:
     """(Y, frobenius?) when e is Y'Y (x'x, or tr(Y'Y) for a matrix): it is written as a norm.
 
     A symmetric S^2 in the middle is S S (y' S^2 y = ||S y||^2). With `split_inverse` (a norm
@@ -86,7 +87,7 @@ def _halves(f: Expr, split_inverse: bool):
     return None
 
 
-def inner_pair(e: Trace):
+def inner_pair(e: Trace) -> tuple[Expr, Expr] | None:
     """(P, Q) when e = tr(P'Q) or tr(P Q') with P, Q matrices: written <P, Q>."""
     a = e.arg
     if isinstance(a, Mul):
@@ -100,7 +101,7 @@ def inner_pair(e: Trace):
     return None
 
 
-def as_denominator(s: Expr):
+def as_denominator(s: Expr) -> Expr | None:
     """The denominator b^k of a scalar power s = b^-k, to be written 1 / b^k; None if s has none.
     Only where 1 / b^k reads back as s itself: 2^(-(a + b)) stays as it is, since 1 / 2^(a + b)
     is 2^(-a - b)."""
@@ -112,7 +113,7 @@ def as_denominator(s: Expr):
     return d if B.power(d, B.num(-1)) is s else None
 
 
-def entrywise_divisor(chain) -> Expr | None:
+def entrywise_divisor(chain: Sequence[Expr]) -> Expr | None:
     """The divisor d of a product's chain that is one entrywise reciprocal, d.^-1 or d.^(-1/2) (written
     1 ./ d, 1 ./ sqrt(d)): a scalar factor before it is written over it, mu ./ x rather than
     mu (1 ./ x), as the log-barrier's gradient is. None for any other chain."""
@@ -127,7 +128,7 @@ def entrywise_divisor(chain) -> Expr | None:
 ONE_HALF_NEG = Fraction(-1, 2)
 
 
-def entrywise_denominators(chain) -> tuple:
+def entrywise_denominators(chain: Sequence[Expr]) -> tuple:
     """(numerators, denominators) of a product's chain that is one entrywise quotient (a ./ v, 1 ./ x,
     1 ./ sqrt(x)): a coefficient 1/q is written into the first denominator, a ./ (2 v) rather than
     (a ./ v) / 2, as the Gaussian variance's gradient is (it reads back as the same node: (2 v).^-1
@@ -147,7 +148,7 @@ def entrywise_denominators(chain) -> tuple:
     return tuple(g for g in f.args if not (type(g) is Pow and type(g.exp) is Num and g.exp.value < 0)), dens
 
 
-def folded_power(e: Expr):
+def folded_power(e: Expr) -> tuple[Fraction, Expr] | None:
     """(k, inner) where the product e = c s^k X.^k / d^k is written c (s X / d).^k: every scalar
     factor a name to the entrywise power's own integer exponent, k or -k. The pseudo-Huber loss's
     (x / delta).^2, which the constructors write x.^2 / delta^2 (scalars come out of an entrywise
@@ -185,7 +186,7 @@ def negated(x: Expr) -> Expr:
     return B.scale(-1, x)
 
 
-def mean_factors(scal) -> tuple:
+def mean_factors(scal: Sequence[Expr]) -> tuple:
     """(means, rest) of a product's scalar factors: sum(X) beside 1 / dim(d) for each size d of X
     is written mean(X) (x - sum(x) / dim(n) is x - mean(x)); the Xs so written, and the other
     factors. Only where each size is a different name (the mean of an n x n matrix is sum(X) / dim(n)^2)."""

@@ -16,8 +16,12 @@ import weakref
 from _weakref import _remove_dead_weakref
 from fractions import Fraction
 from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 from . import budget as _budget_module
+
+if TYPE_CHECKING:  # (the public layer: NumPy's types, loaded on first use)
+    from ..expression import Value
 
 Dim = int | str  # a dimension: a size, or a symbol
 Shape = tuple  # (Dim, Dim)
@@ -266,7 +270,7 @@ class Expr:
     def _repr_latex_(self) -> str:
         return "$$" + self.latex() + "$$"
 
-    def evaluate(self, values: dict | None = None, **kw):
+    def evaluate(self, values: dict | None = None, **kw: Any) -> Value:
         """The value of this expression for `values` (name -> array or float), as NumPy."""
         vals = dict(values or {})
         vals.update(kw)

@@ -2,6 +2,8 @@
 (each distinct node once), and substitution of variables."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from . import canonical, nodes, reductions
 from .canonical import add, func, hadamard, inverse, kron, matpow, mul, power, transpose
 from .functions import CALLS
@@ -38,7 +40,7 @@ def with_children(e: Expr, children: list) -> Expr:
     return _UNARY[t](c)
 
 
-def transform(e: Expr, fn) -> Expr:
+def transform(e: Expr, fn: Callable[[Expr], Expr]) -> Expr:
     """Rebuild e bottom-up, applying fn to every rebuilt node (each distinct node once)."""
     memo: dict = {}
     for node in e.walk():

@@ -8,7 +8,11 @@ start-up went there. The records here share one generic constructor instead.
 """
 from __future__ import annotations
 
+from typing import Any, TypeVar
+
 _MISSING = object()
+_C = TypeVar("_C", bound=type)
+_R = TypeVar("_R")
 
 
 class factory:
@@ -20,7 +24,7 @@ class factory:
         self.make = make
 
 
-def record(cls):
+def record(cls: _C) -> _C:
     """Make `cls` a frozen record of its annotated fields, in the order written (a record's
     subclass adds its fields after the parent's, as a dataclass's does)."""
     parent = next((b for b in cls.__mro__[1:] if "_fields" in b.__dict__), None)
@@ -92,7 +96,7 @@ def record(cls):
     return cls
 
 
-def replace(obj, **changes):
+def replace(obj: _R, **changes: Any) -> _R:
     """A copy of the record `obj` with some fields changed."""
     values = {n: getattr(obj, n) for n in obj._fields}
     values.update(changes)

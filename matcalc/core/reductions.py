@@ -9,6 +9,8 @@ square factors, diag(diag(v)) = v, ...).
 from __future__ import annotations
 
 from fractions import Fraction
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from .canonical import (KRON_MERGES, ONE, ONE_HALF, ZERO, _chain_shape, _is_leaf, _merge_chain, _pure_chain, add, dimsize,  # noqa: F401,E501
                         func, hadamard, identity, is_zero, mul, neg, num, ones, power, scale, sqrt, transpose, zeros)
@@ -17,6 +19,9 @@ from .dims import fmt_shape as _fmt
 from .errors import DivisionByZeroError, ShapeError
 from .nodes import (SCALAR, Add, Det, Diag, DiagPart, Expr, Func, Hadamard, Identity, Inverse, Kron, LogDet,  # noqa: F401
                     MatPow, LogSumExp, Mul, Num, Ones, Pow, Softmax, Sum, Trace, Transpose, Unvec, Var, Vec, Zero)
+
+if TYPE_CHECKING:
+    from .nodes import Shape
 
 
 def trace(x: Expr) -> Expr:
@@ -164,7 +169,7 @@ def _vec_eye(e: Expr, row: bool) -> bool:
     return isinstance(e, Vec) and isinstance(e.arg, Identity)
 
 
-def partial_trace(chain) -> tuple | None:
+def partial_trace(chain: Sequence[Expr]) -> tuple | None:
     """(i, T, grid, spec) where chain[i:i + 3] is a partial trace of T, else None: the gradient through
     kron writes one as kron(vec(I_n)', I_p) kron(I_n, T) kron(vec(I_n), I_q), the sum of T's n
     diagonal p x q blocks, or kron(I_m, vec(I_p)') kron(T, I_p) kron(I_n, vec(I_p)), the m x n
@@ -478,7 +483,7 @@ def _split_over_square_groups(x: Mul, f, combine, node):
     return None if plain else combine(*parts)
 
 
-def square_groups(chain) -> list | None:
+def square_groups(chain: Sequence[Expr]) -> list | None:
     """The chain cut into the shortest consecutive runs that are square (A^-1 | X' X), or None
     where the end of the chain is not square on its own. det and logdet split over them:
     det(P Q) = det(P) det(Q) for square P and Q, whatever the shapes inside each."""
@@ -637,7 +642,7 @@ def _vec_trick(p: Expr, q: Expr):
 KRON_MERGES.append(_vec_trick)
 
 
-def unvec(v: Expr, shape) -> Expr:
+def unvec(v: Expr, shape: Shape) -> Expr:
     """The r x c matrix X with vec(X) = v (column-major), for a vector v of length r*c."""
     r, c = shape
     if v.shape != (_dim_mul(r, c), 1):

@@ -12,6 +12,8 @@ imports this module, and only when a user asks for SymPy.
 """
 from __future__ import annotations
 
+from typing import Any
+
 import sympy
 from sympy.core.sympify import _sympify  # strict: SymPy objects and numbers, never text
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
@@ -36,7 +38,7 @@ class Vec(_OfOneMatrix):
     """vec(X): the columns of the r x c matrix X stacked into an (r c) x 1 column (column-major)."""
 
     @property
-    def shape(self):
+    def shape(self) -> tuple:
         r, c = self.arg.shape
         return (r * c, 1)
 
@@ -44,7 +46,7 @@ class Vec(_OfOneMatrix):
         r = self.arg.shape[0]
         return self.arg[i % r, i // r]
 
-    def doit(self, **hints):
+    def doit(self, **hints: Any) -> sympy.Basic:
         arg = self.arg.doit(**hints) if hints.get("deep", True) else self.arg
         if isinstance(arg, sympy.MatrixBase):  # explicit: stack the columns
             return sympy.ImmutableMatrix(arg.T.reshape(arg.rows * arg.cols, 1))
@@ -58,7 +60,7 @@ class CommutationMatrix(MatrixExpr):
         return super().__new__(cls, _sympify(m), _sympify(n))
 
     @property
-    def shape(self):
+    def shape(self) -> tuple:
         m, n = self.args
         return (m * n, m * n)
 
@@ -67,7 +69,7 @@ class CommutationMatrix(MatrixExpr):
         # row i = a n + b holds vec(A') entry A[a, b], which vec(A) has at b m + a
         return sympy.KroneckerDelta(j, (i % n) * m + i // n)
 
-    def doit(self, **hints):
+    def doit(self, **hints: Any) -> sympy.Basic:
         m, n = self.args
         if m.is_Integer and n.is_Integer:
             return sympy.ImmutableMatrix(self.as_explicit())
@@ -87,17 +89,17 @@ class Unvec(MatrixExpr):
         return super().__new__(cls, arg, rows, cols)
 
     @property
-    def arg(self):
+    def arg(self) -> sympy.Basic:
         return self.args[0]
 
     @property
-    def shape(self):
+    def shape(self) -> tuple:
         return (self.args[1], self.args[2])
 
     def _entry(self, i, j, **kwargs):
         return self.arg[j * self.args[1] + i, 0]
 
-    def doit(self, **hints):
+    def doit(self, **hints: Any) -> sympy.Basic:
         arg = self.arg.doit(**hints) if hints.get("deep", True) else self.arg
         rows, cols = self.args[1], self.args[2]
         if isinstance(arg, sympy.MatrixBase) and rows.is_Integer and cols.is_Integer:  # cut the column
@@ -112,10 +114,10 @@ class LogSumExp(_OfOneMatrix):
     log(sum(exp(u))), which matcalc keeps as written."""
 
     @property
-    def shape(self):
+    def shape(self) -> tuple:
         return (sympy.Integer(1), self.arg.shape[1])
 
-    def definition(self):
+    def definition(self) -> ElementwiseApplyFunction:
         """log.(ones(1, m) exp.(X)) in SymPy's own classes (elementwise log and exp)."""
         d = sympy.Dummy("d")
         sums = sympy.MatMul(sympy.OneMatrix(1, self.arg.shape[0]),
@@ -129,7 +131,7 @@ class LogSumExp(_OfOneMatrix):
         k = sympy.Dummy("k", integer=True)
         return sympy.log(sympy.Sum(sympy.exp(self.arg[k, j]), (k, 0, rows - 1)))
 
-    def doit(self, **hints):
+    def doit(self, **hints: Any) -> sympy.Basic:
         arg = self.arg.doit(**hints) if hints.get("deep", True) else self.arg
         if isinstance(arg, sympy.MatrixBase):  # explicit: each column's log-sum-exp
             return sympy.ImmutableMatrix([[sympy.log(sum(sympy.exp(a) for a in arg.col(j)))

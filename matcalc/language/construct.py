@@ -2,6 +2,8 @@
 constructors in core/build.py, children first and without recursion."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..core import build as B
 from ..core.errors import DivisionByZeroError, NotSupportedError, ParseError, ShapeError
 from ..core.functions import typed_operations
@@ -9,8 +11,12 @@ from ..core.layout import attention_like
 from ..core.nodes import SCALAR
 from .dims import DimVar
 
+if TYPE_CHECKING:  # (infer.py imports this module)
+    from ..core.nodes import Expr, Var
+    from .infer import Ctx, T
 
-def kids(t) -> list:
+
+def kids(t: T) -> list:
     if t.op == "sum":
         return [x for _, x in t.args]
     if t.op == "product":
@@ -37,7 +43,7 @@ def _columnwise_argument(ctx, t, name: str):
     return u
 
 
-def build(ctx, root):
+def build(ctx: Ctx, root: T) -> Expr:
     """Build the canonical Expr of a typed tree (iteratively, children first)."""
     stack = [(root, False)]
     while stack:
@@ -141,7 +147,7 @@ def _build_identity(ctx, t):
     return B.identity(n)
 
 
-def build_var(ctx, t):
+def build_var(ctx: Ctx, t: T) -> Var:
     name, decl = t.args
     return B.var(name, _shape(ctx, t), decl.props)
 

@@ -11,6 +11,8 @@ import os
 import re
 from fractions import Fraction
 from functools import lru_cache
+from collections.abc import Iterable
+from typing import Any
 
 from ..core.records import factory, record
 from ..core.lazy_numpy import np  # NumPy is imported on first use (core/lazy_numpy.py)
@@ -141,7 +143,7 @@ def _dim(tok: str, where: str):
     return tok
 
 
-def parse_declarations(text) -> dict:
+def parse_declarations(text: str | dict | None) -> dict:
     """Parse a `where` string (or a dict name -> spec string) into {name: Decl}."""
     if text is None:
         return {}
@@ -551,7 +553,8 @@ VALUE_TOLERANCE = 1e-8
 CHECK_SWITCH = "MATCALC_CHECK_DECLARATIONS"
 
 
-def check_value(decl_props, name: str, array, tol: float | None = VALUE_TOLERANCE) -> None:
+def check_value(decl_props: Iterable[str] | None, name: str, array: Any,
+                tol: float | None = VALUE_TOLERANCE) -> None:
     """Raise a MatcalcError naming `name` and the property when `array` breaks a declared
     property (symmetric, spd, diagonal, orthogonal, positive, invertible).
 
@@ -609,7 +612,7 @@ def check_values(decls: dict, values: dict, tol: float | None = VALUE_TOLERANCE)
             check_value(decl.props, name, values[name], tol)
 
 
-def declarations_of(node: Expr, extra=()) -> str:
+def declarations_of(node: Expr, extra: Iterable[Expr] = ()) -> str:
     """A `where` string that declares every variable of node (and of `extra`) as it is typed."""
     seen = {}
     for e in (node,) + tuple(extra):

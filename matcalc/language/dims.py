@@ -5,7 +5,13 @@ the undeclared name it sizes) or a product of two dimensions (kron, vec, vector(
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 from ..core import build as B
+
+if TYPE_CHECKING:
+    from ..core.nodes import Dim
 
 
 class Clash(Exception):
@@ -97,7 +103,7 @@ class DimSpace:
     def const(self, v: int) -> DimVar:
         return self._new(const=v)
 
-    def dim(self, d) -> DimVar:
+    def dim(self, d: Dim | None) -> DimVar:
         if d is None:
             return self._new()
         if isinstance(d, int):
@@ -109,7 +115,7 @@ class DimSpace:
             self.rigid[d] = self._new(label=d, rigid=True)
         return self.rigid[d]
 
-    def flex(self, label: str, owner=None) -> DimVar:
+    def flex(self, label: str, owner: str | None = None) -> DimVar:
         label = dim_label(label)
         base = label
         i = 1
@@ -119,7 +125,7 @@ class DimSpace:
         self.flex_labels.add(label)
         return self._new(label=label, owner=owner)
 
-    def unify(self, a: DimVar, b: DimVar, why) -> None:
+    def unify(self, a: DimVar, b: DimVar, why: Callable[[], Exception]) -> None:
         ra, rb = a.find(), b.find()
         if ra is rb:
             return
@@ -171,7 +177,7 @@ class DimSpace:
             return self.const(ra.const * rb.const)
         return self._new(rigid=True, factors=(ra, rb))
 
-    def resolve(self, d: DimVar):
+    def resolve(self, d: DimVar) -> Dim:
         r = d.find()
         if r.const is not None:
             return r.const

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from ..core.errors import DeclarationError, MatcalcError, NotSupportedError, ParseError, ShapeError, UnknownNameError
 from ..core.functions import CALLS, FUNCTIONS, calls_with, canonical_name
@@ -21,6 +23,9 @@ from .dims import Clash, DimSpace, DimVar, count
 from .names import NameRules
 from .parser import Syn
 from . import construct
+
+if TYPE_CHECKING:
+    from fractions import Fraction
 
 MAX_MATRIX_POWER = 1000
 # the scalar-valued operations: their result is a scalar whatever the kinds of their operands. The
@@ -175,7 +180,7 @@ class Ctx(DimSpace, NameRules):
         self.identities: list = []  # (start, size) of each identity built: a size nothing else fixes is refused
 
     # ------------------------------------------------------------ messages
-    def src(self, t) -> str:
+    def src(self, t: T | Syn) -> str:
         s = " ".join(self.text[t.start:t.end].split())
         if len(s) > 60:
             s = s[:57] + "..."
@@ -200,7 +205,7 @@ class Ctx(DimSpace, NameRules):
             return f"a row vector of length {t.shape[1].show()}"
         return f"a matrix of size {t.shape[0].show()} x {t.shape[1].show()}"
 
-    def clash(self, message: str, *operands) -> Clash:
+    def clash(self, message: str, *operands: T) -> Clash:
         notes = []
         for t in operands:
             for run, parts in self.split_runs.items():
@@ -221,7 +226,7 @@ class Ctx(DimSpace, NameRules):
             soft += [n for n in sorted(t.dep) if n not in soft]
         return Clash(message, soft)
 
-    def mk(self, op, args, shape, parts, soft=None) -> T:
+    def mk(self, op: str, args: tuple, shape: tuple, parts: Sequence[T | Syn], soft: str | None = None) -> T:
         if len(parts) == 1:  # (the node of one syntax node, the most frequent call: its span as it is)
             return T(op, args, shape, parts[0].start, parts[0].end, soft)
         start = min(p.start for p in parts)
@@ -438,7 +443,7 @@ class Ctx(DimSpace, NameRules):
                          f"write {left}'{after} (or {left}^T{after}); to mean a matrix T, declare it (where='T: ...')",
                          self.text, s.start + len("".join(parts[:i])))
 
-    def index_exponent(self, e: Syn):
+    def index_exponent(self, e: Syn) -> Syn | None:
         """The index of a parenthesized superscript, (1) in W^(1), W^{(2)}, x^{(i)} (a positive integer or
         one undeclared small letter), else None."""
         if self.text[e.start:e.start + 1] == "{" and e.kind == "paren" and e.a.kind == "paren":
@@ -569,7 +574,7 @@ class Ctx(DimSpace, NameRules):
         raise NotSupportedError(f"{what}: the norm '_{sub}' is not supported; the norms are ||x|| and ||x||_2 "
                                 f"(Euclidean), ||x||_1 (sum of absolute values) and ||X||_F (Frobenius){weighted}")
 
-    def const_value(self, s: Syn):
+    def const_value(self, s: Syn) -> Fraction | None:
         """The value of a constant exponent (2, -1, {-1}, (1/2)), or None."""
         if s.kind == "num":
             return s.a
@@ -742,7 +747,7 @@ class Ctx(DimSpace, NameRules):
         new = self.mk("matpow", (base, int(k)), base.shape, [base, pf])
         return pieces[:-1] + [new] + rest_after
 
-    def inverse(self, t: T, at) -> T:
+    def inverse(self, t: T, at: T | Syn) -> T:
         r, c = t.shape
         self.unify(r, c, lambda: self.clash(f"only a square matrix has an inverse, but {self.src(t)} is {self.show(t)}", t))
         return self.mk("matpow", (t, -1), t.shape, [t, at])
@@ -1266,7 +1271,7 @@ class Ctx(DimSpace, NameRules):
             shape = (self.unit, self.unit)
         return T("sum", tuple((sg, t) for sg, t in terms), shape, s.start, s.end)
 
-    def call(self, s: Syn, fname: str, ts) -> T:
+    def call(self, s: Syn, fname: str, ts: list[T] | None) -> T:
         name = canonical_name(fname)
         args = s.b
         if name in DIM_CALLS:
@@ -1410,7 +1415,7 @@ class Ctx(DimSpace, NameRules):
         raise ShapeError(f"{name}({self.src(t)}, {self.text[a.start:a.end]}): the second argument is the index "
                          f"to reduce over, 1 (each column, as MATLAB's sum(X, 1)) or 2 (each row)")
 
-    def axis_call(self, s: Syn, name: str, t: T, axis) -> T:
+    def axis_call(self, s: Syn, name: str, t: T, axis: int | None) -> T:
         """sum, mean, softmax and logsumexp, of everything (axis None) or over index 1 or 2. Over
         index 1 the result is a row (1 x n), over index 2 a column (m x 1): the reduced index
         keeps its place."""
@@ -1438,7 +1443,7 @@ class Ctx(DimSpace, NameRules):
             f"but {self.src(v)} is {self.show(v)}", v))
         return self.mk("unvec", (v, r, c), (r, c), [s])
 
-    def dim_arg(self, a: Syn, name: str):
+    def dim_arg(self, a: Syn, name: str) -> DimVar:
         if a.kind == "name":
             return self.dim_named(a.a)
         if a.kind == "num" and a.a.denominator == 1 and a.a >= 1:
@@ -1455,7 +1460,7 @@ class Ctx(DimSpace, NameRules):
             return out
         raise ShapeError(f"{name}(...) takes dimensions (names, positive integers or their products m*n), not '{self.text[a.start:a.end]}'")
 
-    def dim_call(self, s: Syn, name: str, args) -> T:
+    def dim_call(self, s: Syn, name: str, args: Sequence[Syn]) -> T:
         dims = [self.dim_arg(a, name) for a in args]
         want = CALLS[name].arity
         if len(dims) not in want:

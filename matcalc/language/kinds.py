@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import heapq
 import re
+from typing import TYPE_CHECKING
 
 from ..core.errors import MatcalcError, ParseError, ShapeError
 from ..core.functions import canonical_name
@@ -34,6 +35,9 @@ from .misreadings import (read_as, refuse_before_reading, refuse_chosen_reading,
 from .names import CONSTANTS
 from .parser import Syn, syn_children
 from .reading import LazyText, full_reading, inferred
+
+if TYPE_CHECKING:
+    from ..core.nodes import Expr
 
 _PRODUCT_DIM = re.compile(r"\w\*\w")  # m_X*n_X in a shape clash
 MAX_ATTEMPTS = 64
@@ -172,7 +176,8 @@ def _attempt(syn, text, decls, kinds, powered=frozenset(), iterates=None, spread
     return node, ctx, root
 
 
-def typecheck(syn: Syn, text: str, decls: dict, want_scalar: bool = False, spread_ok: frozenset = frozenset()):
+def typecheck(syn: Syn, text: str, decls: dict, want_scalar: bool = False,
+              spread_ok: frozenset = frozenset()) -> tuple[Expr, Ctx]:
     """The canonical Expr of a syntax tree under `decls`, and the inference context that read it.
 
     `want_scalar`: the question needs a scalar function (a gradient, a Hessian). A reading of the

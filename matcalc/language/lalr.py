@@ -7,6 +7,8 @@ costs no Python stack. Lark itself is only needed to compute the tables.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
+from typing import Any
 
 KEEP, SPLICE, DROP = 0, 1, 2  # what a rule's plan does with each child (see lalr_build)
 
@@ -51,7 +53,7 @@ class _Splice(list):
     """The children of an internal rule (`__sum_star_1`), spliced into the parent's."""
 
 
-def parse(tokens, tables, callbacks):
+def parse(tokens: Sequence[Token], tables: Any, callbacks: Any) -> Any:
     """The value of the start rule over `tokens`, calling `callbacks.<rule name>(children)` at each
     reduction; raises UnexpectedToken (a token of type `$END` at the end of the input)."""
     states = tables.STATES

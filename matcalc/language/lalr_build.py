@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import Any
 
 from .lalr import DROP, KEEP, SPLICE, grammar_path
 
@@ -67,7 +68,7 @@ def build_tables(grammar: str) -> dict:
     }
 
 
-def table_rules(table):
+def table_rules(table: Any) -> list:
     """Every rule a reduction of `table` names, once each, in a fixed order."""
     seen = {}
     for s in sorted(table.states):
@@ -114,7 +115,7 @@ def tables_path() -> str:
     return os.path.join(os.path.dirname(os.path.abspath(__file__)), "lalr_tables.py")
 
 
-def main(argv=None) -> int:
+def main(argv: list[str] | None = None) -> int:
     with open(grammar_path(), encoding="utf-8") as fh:
         source = render(build_tables(fh.read()))
     with open(tables_path(), "w", encoding="utf-8") as fh:

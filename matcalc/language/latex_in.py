@@ -23,6 +23,8 @@ What is decided here, with the declarations at hand:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import Any
 
 from ..core.errors import MatcalcError, MatrixFunctionError, ParseError
 from ..core.functions import ALIASES, CALLS, FUNCTIONS, all_names, bare_names
@@ -38,7 +40,7 @@ MAX_DEPTH = min(_PLAIN_DEPTH, 120)
 __all__ = ["looks_like_latex", "latex_to_plain", "variable_name"]
 
 
-def looks_like_latex(text) -> bool:
+def looks_like_latex(text: object) -> bool:
     """LaTeX input: a backslash (plain matcalc text never has one), or math between `$`s."""
     if not isinstance(text, str):
         return False
@@ -1328,7 +1330,7 @@ def _refuse_expectation(src: str, decls: dict) -> None:
                          f"for a name {name} declare it (where='{name}: ...')", src, m.start())
 
 
-def latex_line_break_product(src: str, decls: dict):
+def latex_line_break_product(src: str, decls: dict) -> tuple[int, str] | None:
     """Where a line break in LaTeX stands between two whole formulas (\\frac12 \\|A x - b\\|^2, a new
     line, \\lambda \\|x\\|^2: read as one product), as (position, message), else None: as
     parser.line_break_product for plain text. A break outside braces, not after or before an operator,
@@ -1360,7 +1362,8 @@ def latex_line_break_product(src: str, decls: dict):
 _BREAK_OPERATORS = ("+", "-", "=", "\\cdot", "\\times", "*", "/", "(", "[", "\\left(", "\\left[", ",", "&")
 
 
-def latex_to_plain(src: str, decls: dict | None = None, ones: str = "vector(1)", bar_as=None) -> tuple:
+def latex_to_plain(src: str, decls: dict | None = None, ones: str = "vector(1)",
+                   bar_as: dict[int, str] | None = None) -> tuple:
     """(plain, used_ones): the LaTeX `src` as matcalc's plain language (a `Translation` that maps
     every character back into `src`), and whether it has a `\\mathbf{1}` of open size (written
     `ones`: "vector(1)" or "matrix(1)"). `bar_as` reads chosen |...| as det(...) or (...)."""
@@ -1419,7 +1422,8 @@ def _determinant_bars(src: str, plain: Translation) -> set:
 _FRACTIONAL_POWER = re.compile(r"\s*\^\s*(?:\{\s*)?(?:-|−|\\frac|[0-9]+\s*/)")
 
 
-def logged_bars_reading(src: str, decls: dict, plain: Translation, read):
+def logged_bars_reading(src: str, decls: dict, plain: Translation,
+                        read: Callable[[str, dict], tuple]) -> tuple | None:
     """The reading with the bars a log applies to, or raised to a negative or fractional power, as
     determinants (-1/2 log|Sigma| - 1/2 (x - mu)' Sigma^-1 (x - mu), |Sigma|^{-1/2} exp(...), whose
     absolute-value readings do not fit), where it reads with every name that it makes a matrix
@@ -1467,7 +1471,8 @@ def logged_bars_reading(src: str, decls: dict, plain: Translation, read):
     return result
 
 
-def refuse_ambiguous_bars(src: str, decls: dict, plain: Translation, result: tuple, read, read_final=None) -> tuple:
+def refuse_ambiguous_bars(src: str, decls: dict, plain: Translation, result: tuple, read: Callable[[str, dict], tuple],
+                          read_final: Callable[[str, dict], tuple] | None = None) -> tuple:
     """|M| is the determinant in many papers (log|Sigma|) and the entrywise absolute value in
     others: where the text reads both ways with the same kinds (M a square matrix), refuse it.
     `read(plain, decls)` reads a translation; `result` is what the absolute-value reading gave,
@@ -1508,7 +1513,8 @@ _LOG_BEFORE = re.compile(r"(?:\\log|\\ln|\blog|\bln|\\(?:operatorname|mathrm|mat
 _BAR = re.compile(r"\||\\(?:[lr]?vert|mid)(?![A-Za-z])")
 
 
-def refuse_bars_of_a_failed_reading(src: str, decls: dict, plain: Translation, read) -> None:
+def refuse_bars_of_a_failed_reading(src: str, decls: dict, plain: Translation,
+                                     read: Callable[[str, dict], tuple]) -> None:
     """|Sigma|^{-1/2} with Sigma a declared matrix: the absolute-value reading fails (a fractional
     matrix power), while the determinant reading, which papers mean, fits. Its error would advise
     the entrywise power; the two readings are named instead."""
@@ -1540,7 +1546,7 @@ def _kinds(inferred: str) -> str:
     return re.sub(r"\([^)]*\)", "", inferred)
 
 
-def variable_name(name):
+def variable_name(name: Any) -> Any:
     """The variable a LaTeX name stands for (`\\Sigma` -> Sigma, `\\mathbf{x}` -> x, `W_{1}` -> W_1);
     any other value unchanged (so that `grad(..., wrt=r"\\Sigma")` names the variable Sigma); each name
     of a list or tuple of names the same way."""

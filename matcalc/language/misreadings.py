@@ -10,6 +10,8 @@ declaration that picks the meant one.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from ..core.errors import MatrixFunctionError, ParseError, ShapeError
 from ..core.functions import FUNCTIONS, canonical_name
@@ -19,6 +21,9 @@ from .infer import _DOTS, DIM_CALLS, SQUARE_CALLS, T, _is_t, _typed_children
 from .parser import Syn, syn_children, syn_nodes
 from .unicode_in import INDEX_SUM_ADVICE
 from .reading import inferred
+
+if TYPE_CHECKING:
+    from .infer import Ctx
 
 
 def refuse_before_reading(syn: Syn, text: str, decls: dict) -> None:
@@ -222,7 +227,8 @@ def _refuse_power_run_into_t(syn: Syn, text: str, decls: dict) -> None:
                              f"with a matrix T put a space ({a}^{exponent} T)", text, g.start)
 
 
-def refuse_chosen_reading(syn: Syn, ctx, names: list, chosen: dict, ruled_out: dict, uses: dict, fits) -> None:
+def refuse_chosen_reading(syn: Syn, ctx: Ctx, names: list, chosen: dict, ruled_out: dict, uses: dict,
+                          fits: Callable[[dict], bool]) -> None:
     """The refusals of the chosen reading (`chosen`: each undeclared name's kind; `ruled_out`: the
     kinds a power ruled out; `uses`: where each undeclared name is first used; `fits(kinds)`: does
     the text read under other kinds?)."""
@@ -576,7 +582,7 @@ def _names_under(syn: Syn, ctx) -> list:
     return out
 
 
-def read_as(ctx, name: str) -> str:
+def read_as(ctx: Ctx, name: str) -> str:
     """The kind and sizes a reading gives a name, as written in a declaration (vector(n))."""
     return next(d for d in inferred(ctx).split("; ") if d.startswith(f"{name}:")).split(": ")[1]
 
@@ -666,7 +672,7 @@ def _typed_nodes(root):
             stack.extend(reversed(_typed_children(t.args)))
 
 
-def refuse_matrix_function_of_trace_or_determinant(ctx, root) -> None:
+def refuse_matrix_function_of_trace_or_determinant(ctx: Ctx, root: T) -> None:
     """tr(log(S)), tr(exp(X)), tr(rho log(rho)): an entrywise log, exp or square root of a square
     matrix reached by a trace through products, sums and transposes. matcalc's functions act entry by
     entry, but there papers mean the matrix function (tr(log(S)) = log det S for spd S): refused, with
@@ -692,7 +698,7 @@ def refuse_matrix_function_of_trace_or_determinant(ctx, root) -> None:
                 raise MatrixFunctionError(_determinant_advice(ctx, t, f))
 
 
-def refuse_matrix_function_of_spd(ctx, root) -> None:
+def refuse_matrix_function_of_spd(ctx: Ctx, root: T) -> None:
     """log(S) x, sqrt(S) x, ||log(S1) - log(S2)||_F, exp(-t S) f: an entrywise log, exp or square root of
     a matrix built from declared spd ones (and I) by sums, products, inverses, transposes and scalars.
     Of an spd matrix papers mean the matrix function (the log-Euclidean distance, whitening with S^(1/2),
@@ -712,7 +718,7 @@ def refuse_matrix_function_of_spd(ctx, root) -> None:
                 raise MatrixFunctionError(_spd_advice(ctx, t, spd))
 
 
-def refuse_matrix_function_of_diagonal(ctx, root) -> None:
+def refuse_matrix_function_of_diagonal(ctx: Ctx, root: T) -> None:
     """exp(t Lambda), V exp(t Lambda) V^-1 x0, exp(diag(d)), log(D) x: an entrywise exp or log of a
     matrix diagonal by its form (declared diagonal, diag(v), I, and their scalar multiples, sums and
     products). Entry by entry it puts exp(0) = 1 (log(0) = -inf) off the diagonal, where papers mean

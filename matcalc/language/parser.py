@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from fractions import Fraction
 from functools import lru_cache
 from types import SimpleNamespace
+from typing import TYPE_CHECKING
 
 from ..core.errors import MatcalcError, ParseError
 from ..core.functions import ALIASES, CALLS, FUNCTIONS, all_names, bare_names
@@ -21,6 +22,9 @@ from . import lalr
 from .declarations import norm_name
 from .lalr import Token
 from .unicode_in import INDEX_SUM_ADVICE
+
+if TYPE_CHECKING:
+    from types import ModuleType
 
 MAX_LENGTH = 200_000
 MAX_DEPTH = 250
@@ -87,7 +91,7 @@ class FastLexer:
         self.regex = re.compile("|".join(parts))
         self.ignore = frozenset(ignore)
 
-    def tokens(self, text):
+    def tokens(self, text: str) -> list[Token]:
         """All the tokens (cheap), so that an input with too many is refused before parsing."""
         match = self.regex.match
         ignore = self.ignore
@@ -388,7 +392,7 @@ class _BadNumber(Exception):
         self.text = text
 
 
-def tables():
+def tables() -> ModuleType | SimpleNamespace:
     """The shipped LALR tables, or (while they are stale after an edit of the grammar) tables that
     Lark builds in memory from the grammar as it is now."""
     return _tables()
@@ -440,7 +444,7 @@ def _ends_with_a_coefficient(toks: list) -> bool:
     return all(t.type in _COEFFICIENT_TOKENS for t in toks[start:])
 
 
-def line_break_product(text: str):
+def line_break_product(text: str) -> tuple[int, str] | None:
     """Where a line break stands between two whole formulas (x'Ax, a new line, x'x: read as one
     product), as (position, message), else None. The reader takes a line break as a space (a long
     product may go on to the next line, x'A / x), and refuses two formulas, one a line (typed in the

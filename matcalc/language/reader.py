@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import re
+from collections.abc import Container
 
 from ..core import build as B
 from ..core.errors import DeclarationError, MatcalcError, ParseError, ShapeError
@@ -198,7 +199,7 @@ def _refuse_near_miss_declarations(decls: dict, named) -> None:
                                    f"one name; for {d} times {v[len(d):]} put a space ({d} {v[len(d):]})")
 
 
-def declared_only(decls: dict, named) -> tuple:
+def declared_only(decls: dict, named: Container[str]) -> tuple:
     """Variables declared with full dimensions but absent from the text: their values still
     fix dimensions (`zeros(k)` where `u: vector(k)`)."""
     out = []

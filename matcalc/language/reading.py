@@ -2,8 +2,13 @@
 the declarations inferred for every name (`mu: vector(n_x)`)."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..core.functions import typed_operations
 from .dims import DimVar
+
+if TYPE_CHECKING:  # (infer.py reads through this module)
+    from .infer import Ctx, T
 
 #: typed operation -> the call it is read back as (the registry's `CallSpec.typed`: sum_all and sum_axis
 #: as sum, diagpart as diag, dimsize as dim, identity as eye); identity, ones and zeros are written from
@@ -53,7 +58,7 @@ def _arguments(ctx, k, args) -> list:
     return out
 
 
-def explicit(ctx, t) -> str:
+def explicit(ctx: Ctx, t: T) -> str:
     """The reading of typed node t: every product spaced, every compound operand in parentheses."""
     k = t.op
     a = t.args
@@ -129,7 +134,7 @@ def explicit(ctx, t) -> str:
     return ctx.text[t.start:t.end]  # pragma: no cover - every op is listed above
 
 
-def describe(ctx, t) -> str:
+def describe(ctx: Ctx, t: T) -> str:
     """`x: vector(n_x)`: a name's kind and resolved dimensions as a declaration."""
     name, decl = t.args
     r, c = (ctx.resolve(d) for d in t.shape)
@@ -168,12 +173,12 @@ class LazyText:
         return text
 
 
-def inferred(ctx) -> str:
+def inferred(ctx: Ctx) -> str:
     """Declarations of every name of the text, as read (declared or inferred), `;` separated."""
     return "; ".join(describe(ctx, t) for _, t in sorted(ctx.vars.items()))
 
 
-def full_reading(ctx, root) -> str:
+def full_reading(ctx: Ctx, root: T) -> str:
     body = explicit(ctx, root)
     if ctx.bindings:
         body += " where " + ", ".join(f"{n} = {explicit(ctx, b)}" for n, b in ctx.bindings.items())

@@ -6,7 +6,12 @@ at its place in the text as typed.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..core.errors import ParseError
+
+if TYPE_CHECKING:
+    from ..core.errors import MatcalcError
 
 
 class Translation(str):
@@ -31,7 +36,7 @@ class Translation(str):
         return self.source[lo:hi]
 
 
-def in_source(err, plain: Translation):
+def in_source(err: MatcalcError, plain: Translation) -> MatcalcError:
     """The same error in terms of the text as typed: a parse error's position and caret moved
     into the source, and text the message quotes from the translation ('tr (X' A)') replaced by
     the source it came from ('\\operatorname{tr}(X^\\top A)')."""

@@ -23,6 +23,7 @@ SymPy is optional: only `matcalc.from_sympy` imports this module.
 from __future__ import annotations
 
 from fractions import Fraction
+from typing import Any
 
 import sympy
 from sympy.codegen.cfunctions import expm1, log1p
@@ -468,7 +469,7 @@ def _check_declarations(decls: dict, variables: dict) -> None:
                                    f"{shape_words(v.shape)}")
 
 
-def read_sympy(e, decls: dict, props: dict) -> tuple:
+def read_sympy(e: Any, decls: dict, props: dict) -> tuple:
     """(node, variables): the matcalc node of the SymPy expression `e`, its variables by name.
 
     `props` gives each name the properties to build it with, `decls` (parsed `where`

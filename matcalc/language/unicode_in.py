@@ -142,7 +142,7 @@ def _precomposed(ch: str):
     return None
 
 
-def has_unicode_math(text) -> bool:
+def has_unicode_math(text: object) -> bool:
     """Does `text` use one of the characters this module reads?"""
     return isinstance(text, str) and not text.isascii() and any(
         ch in _KNOWN or _math_letter(ch) or _precomposed(ch) for ch in text)

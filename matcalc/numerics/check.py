@@ -8,6 +8,8 @@ diagonal. The verdict carries the largest relative error seen.
 from __future__ import annotations
 
 import numbers
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from dataclasses import dataclass
 
@@ -17,6 +19,9 @@ from ..core.errors import EvaluationError, LimitError, MatcalcError
 from .evaluate import evaluate
 from ..core.nodes import SCALAR, DimSize, Expr, Var
 from .sampling import sample_value, sample_values
+
+if TYPE_CHECKING:  # (results.py imports this module)
+    from ..results import Result
 
 
 @dataclass
@@ -128,7 +133,7 @@ def _entries(shape) -> int:
 MAX_TRIALS = 1000
 
 
-def check_sample_size(result, exprs) -> None:
+def check_sample_size(result: Result, exprs: Iterable[Expr]) -> None:
     """Refuse (LimitError) a check whose random inputs or finite differences would be too large."""
     from_vars = {n.name: n for e in exprs for n in e.walk() if isinstance(n, Var)}
     total = sum(_entries(v.shape) for v in from_vars.values())
@@ -148,7 +153,7 @@ def check_sample_size(result, exprs) -> None:
                          f"limit of {MAX_DIFFERENCE_STEPS:,}{hint}")
 
 
-def check(result, trials: int = 3, seed: int = 0, tol: float = 1e-5) -> CheckReport:
+def check(result: Result, trials: int = 3, seed: int = 0, tol: float = 1e-5) -> CheckReport:
     """Compare a result of grad/jacobian/hessian/hvp/differential with finite differences.
 
     `tol` bounds the relative error beyond the finite differences' own rounding noise (about

@@ -9,6 +9,8 @@ formed exactly (no finite differences). Shared subexpressions are evaluated once
 from __future__ import annotations
 
 from functools import reduce
+from collections.abc import Container, Iterable
+from typing import TYPE_CHECKING
 
 from ..core.lazy_numpy import np  # NumPy is imported on first use (core/lazy_numpy.py)
 
@@ -24,6 +26,10 @@ from ..outputs.printing import to_text
 from ..core.nodes import (SERVICES, SCALAR, Add, Comm, Det, Diag, DiagPart, DimSize, Expr, Func, Hadamard, Identity, Inverse,
                     Kron, LogDet, LogSumExp, MatPow, Mul, Num, Ones, Pow, Softmax, Sum, Trace, Transpose, Unvec, Var, Vec,
                     Zero)
+
+if TYPE_CHECKING:
+    from ..core.nodes import Shape
+    from ..expression import Value
 
 
 def _dim(d, dims):
@@ -44,7 +50,7 @@ def _maybe_int(s):
     return int(s) if s.isdigit() else s
 
 
-def bind_dims(exprs, values: dict, skip=()) -> tuple:
+def bind_dims(exprs: Expr | Iterable[Expr], values: dict, skip: Container[str] = ()) -> tuple:
     """Check the values of the variables of `exprs` against their shapes; fix the dimensions.
 
     Returns (arrays, dims): arrays are shaped (rows, cols); `skip` names are left out.
@@ -179,7 +185,7 @@ def _refuse_foreign_value(name: str, v) -> None:
                               "evaluate takes concrete arrays: use JAX code, r.to_numpy(backend='jax'), there")
 
 
-def check_values(values) -> dict:
+def check_values(values: dict | None) -> dict:
     """The values by the names of the variables: a name may be given as it was typed, β for beta and
     x_{1} for x_1 (the text read them so)."""
     if values is None:
@@ -201,7 +207,7 @@ def check_values(values) -> dict:
     return out
 
 
-def evaluate(expr: Expr, values: dict, context=()):
+def evaluate(expr: Expr, values: dict, context: Iterable[Expr] = ()) -> Value:
     """The value of expr as NumPy: a float, a 1-D array for vectors, a 2-D array for matrices.
 
     `context` are further expressions whose variables' values fix dimensions (the
@@ -212,7 +218,7 @@ def evaluate(expr: Expr, values: dict, context=()):
     return squeeze(out, expr.shape)
 
 
-def squeeze(a: np.ndarray, shape):
+def squeeze(a: np.ndarray, shape: Shape) -> Value:
     r, c = shape
     if (r, c) == SCALAR:
         return float(a.reshape(-1)[0]) if a.ndim == 2 else a[..., 0, 0]

@@ -5,15 +5,22 @@ over leading axes), so the array is exact, not a finite difference.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
+
 from ..core.lazy_numpy import np  # NumPy is imported on first use (core/lazy_numpy.py)
 
 from ..core.nodes import SCALAR, Expr, Var
 from ..core.errors import EvaluationError
 from .evaluate import _dim, bind_dims, evaluate_arrays
 
+if TYPE_CHECKING:
+    from ..core.nodes import Shape
+
 
 def dense_linear_map(L: Expr, dvar: Var, values: dict, like: Expr,
-                     sym: bool = False, diag: bool = False, context=(), project_values: bool = True) -> np.ndarray:
+                     sym: bool = False, diag: bool = False, context: Iterable[Expr] = (),
+                     project_values: bool = True) -> np.ndarray:
     """The array [out..., in...] of the linear map dX -> L(dX) (exact, not finite differences).
 
     L is evaluated once on the stack of all basis directions E_kl (batched). `like` is
@@ -51,7 +58,7 @@ def dense_linear_map(L: Expr, dvar: Var, values: dict, like: Expr,
     return np.ascontiguousarray(arr.reshape(out_shape + in_shape))
 
 
-def numpy_dims(shape, concrete) -> tuple:
+def numpy_dims(shape: Shape, concrete: Sequence[int]) -> tuple:
     r, c = shape
     if (r, c) == SCALAR:
         return ()

@@ -6,9 +6,15 @@ are well conditioned, positive ones have entries in [0.5, 1.5].
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
 from ..core.lazy_numpy import np  # NumPy is imported on first use (core/lazy_numpy.py)
 
 from ..core.nodes import SCALAR, Expr, Var
+
+if TYPE_CHECKING:
+    from ..expression import Value
 
 
 def variables(*exprs: Expr) -> dict:
@@ -41,7 +47,7 @@ def sample_dims(vars_: dict, rng: np.random.Generator, lo: int = 2, hi: int = 4)
     return dims
 
 
-def sample_value(v: Var, dims: dict, rng: np.random.Generator):
+def sample_value(v: Var, dims: dict, rng: np.random.Generator) -> Value:
     r, c = (d if isinstance(d, int) else dims[d] for d in v.shape)
     props = v.props
     if (r, c) == SCALAR and v.shape == SCALAR:
@@ -73,7 +79,7 @@ def sample_value(v: Var, dims: dict, rng: np.random.Generator):
     return x
 
 
-def sample_values(exprs, rng: np.random.Generator, dims: dict | None = None) -> tuple:
+def sample_values(exprs: Iterable[Expr], rng: np.random.Generator, dims: dict | None = None) -> tuple:
     vs = variables(*exprs)
     dims = dict(dims or {})
     dims.update({k: v for k, v in sample_dims(vs, rng).items() if k not in dims})

@@ -8,6 +8,8 @@ half power prints as a norm, and parentheses appear only where precedence needs 
 from __future__ import annotations
 
 from fractions import Fraction
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 import re
 
@@ -25,6 +27,9 @@ from ..language.declarations import GREEK, declarations_of, parse_declarations
 from ..language.reader import read
 from ..core.nodes import (SERVICES, SCALAR, Add, DiagPart, DimSize, Expr, Func, Hadamard, Identity, Inverse,
                     LogDet, MatPow, Mul, Num, Ones, Pow, Softmax, Sum, Trace, Transpose, Var, Zero)
+
+if TYPE_CHECKING:
+    from ..core.nodes import Dim, Shape
 
 ADD, MUL, NEG, POW, ATOM = 1, 2, 2, 3, 4
 
@@ -72,7 +77,7 @@ def broadcast_scalar(t: Expr) -> Expr:
     return B.mul(B.num(c), *s)
 
 
-def scientific_parts(v: Fraction):
+def scientific_parts(v: Fraction) -> tuple[str, int] | None:
     """(mantissa, exponent) of |v| = mantissa x 10^exponent, where that is exact with a mantissa of at
     most four digits and shorter than v's own p/q (1e-8, 2.5e20, not 1/100000000 and
     250000000000000000000): how a person typed it, and how it reads back exactly. Else None."""
@@ -141,7 +146,7 @@ class Printer:
         return self.paren(s) if q < prec else s
 
     # ---- products: coefficient, means, numerator factors, chain, denominator
-    def split_product(self, e: Expr):
+    def split_product(self, e: Expr) -> tuple[Fraction, tuple, list, list, list]:
         if isinstance(e, Mul):
             c, scal, chain = e.split()
         elif isinstance(e, Pow) and e.shape == SCALAR:
@@ -160,7 +165,7 @@ class Printer:
         num.sort(key=_scalar_order)
         return c, means, num, list(chain), den
 
-    def order_terms(self, terms) -> list:
+    def order_terms(self, terms: Sequence[Expr]) -> list:
         pos = [t for t in terms if B.split_coeff(t)[0] > 0]
         neg = [t for t in terms if B.split_coeff(t)[0] < 0]
         return pos + neg
@@ -323,30 +328,30 @@ class TextPrinter(Printer):
     # (A + A') / 2 for 1/2 (A + A'), a token shorter (LaTeX keeps \frac{1}{2} in front, as typeset books do)
     unit_fraction_as_divisor = True
 
-    def paren(self, s):
+    def paren(self, s: str) -> str:
         return "(" + s + ")"
 
-    def juxt(self, items):
+    def juxt(self, items: Iterable[str]) -> str:
         return " ".join(items)
 
-    def frac(self, top, bottom):
+    def frac(self, top: str, bottom: str) -> str:
         return f"{top} / {bottom}"
 
-    def rational(self, p, q):
+    def rational(self, p: int, q: int) -> str:
         return f"{p}/{q}"
 
-    def power_suffix(self, ex, frac=False):
+    def power_suffix(self, ex: str, frac: bool = False) -> str:
         return "^(" + ex + ")" if frac else "^" + ex
 
-    def elementwise_power(self, b, ex, frac=False):
+    def elementwise_power(self, b: Expr, ex: str, frac: bool = False) -> str:
         return self.at(b, ATOM) + ".^" + ("(" + ex + ")" if frac or ex.startswith("-") and "/" in ex else ex)
 
-    def sqrt(self, b):
+    def sqrt(self, b: Expr) -> str:
         return "sqrt(" + self.doprint(b) + ")"
 
     norm_depth = 0
 
-    def norm(self, y, fro):
+    def norm(self, y: Expr, fro: bool) -> str:
         """||y||; inside another norm in parentheses, since there a `||` after an operand
         closes the outer norm (`||a ||x|| + y||` would read as ||a|| ||x|| + y||)."""
         self.norm_depth += 1
@@ -356,7 +361,7 @@ class TextPrinter(Printer):
             self.norm_depth -= 1
         return self.paren(s) if self.norm_depth else s
 
-    def call(self, name, *args):
+    def call(self, name: str, *args: Expr) -> tuple[str, int]:
         return name + "(" + ", ".join(self.doprint(a) for a in args) + ")", ATOM
 
     def _print_Var(self, e):
@@ -371,7 +376,7 @@ class TextPrinter(Printer):
             return str(v.numerator), (ATOM if v >= 0 else NEG)
         return f"{v.numerator}/{v.denominator}", MUL
 
-    def scientific(self, v) -> str | None:
+    def scientific(self, v: Fraction) -> str | None:
         """|v| as 1e-8 or 2.5e20 where that is shorter and exact (scientific_parts), else None."""
         parts = scientific_parts(v)
         return None if parts is None else f"{parts[0]}e{parts[1]}"
@@ -390,7 +395,7 @@ class TextPrinter(Printer):
             return self.kron_identity(_factors(n)), ATOM
         return (f"I_{n}" if str(n).isalnum() else f"I_{{{n}}}"), ATOM
 
-    def kron_identity(self, factors) -> str:
+    def kron_identity(self, factors: Sequence[Dim]) -> str:
         head = f"I_{factors[0]}"
         return head if len(factors) == 1 else f"kron({head}, {self.kron_identity(factors[1:])})"
 
@@ -400,7 +405,7 @@ class TextPrinter(Printer):
     def _print_Ones(self, e):
         return self.filled("ones", e.shape), ATOM
 
-    def filled(self, name: str, shape) -> str:
+    def filled(self, name: str, shape: Shape) -> str:
         """zeros(r, c) or ones(r, c); a product size m*n as kron(ones(m), ones(n)), which reads back."""
         r, c = shape
         if "*" in str(r) or "*" in str(c):
@@ -495,7 +500,7 @@ def _strip_parens(s: str) -> str:
     return s
 
 
-def latex_dim(d) -> str:
+def latex_dim(d: Dim) -> str:
     """A dimension in LaTeX: an integer, a name, or a product of names (m*n)."""
     if isinstance(d, int):
         return str(d)
@@ -542,7 +547,7 @@ class LatexPrinter(Printer):
 
     mean_name = r"\operatorname{mean}"
 
-    def paren(self, s):
+    def paren(self, s: str) -> str:
         return r"\left(" + s + r"\right)"
 
     def base(self, b: Expr) -> str:
@@ -552,7 +557,7 @@ class LatexPrinter(Printer):
             return self.paren(self.at(b, ATOM))
         return super().base(b)
 
-    def juxt(self, items):
+    def juxt(self, items: Iterable[str]) -> str:
         out = ""
         for it in items:
             if out and (out[-1].isalnum() or out[-1] == "}") and (it[:1].isalnum()):
@@ -562,31 +567,31 @@ class LatexPrinter(Printer):
             out += it
         return out
 
-    def frac(self, top, bottom):
+    def frac(self, top: str, bottom: str) -> str:
         return r"\frac{" + _strip_parens(top) + "}{" + _strip_parens(bottom) + "}"
 
-    def rational(self, p, q):
+    def rational(self, p: int, q: int) -> str:
         return r"\frac{" + str(p) + "}{" + str(q) + "}"
 
-    def power_suffix(self, ex, frac=False):
+    def power_suffix(self, ex: str, frac: bool = False) -> str:
         if frac and "/" in ex:
             n, d = ex.split("/")
             ex = n + "/" + d
         return "^{" + ex + "}"
 
-    def elementwise_power(self, b, ex, frac=False):
+    def elementwise_power(self, b: Expr, ex: str, frac: bool = False) -> str:
         return self.at(b, ATOM) + r"^{\circ " + ex + "}"
 
-    def sqrt(self, b):
+    def sqrt(self, b: Expr) -> str:
         return r"\sqrt{" + self.doprint(b) + "}"
 
     def exponent(self, x: Expr) -> str:
         return self.doprint(x)  # the braces of ^{...} group it
 
-    def norm(self, y, fro):
+    def norm(self, y: Expr, fro: bool) -> str:
         return r"\left\|" + self.doprint(y) + r"\right\|_" + ("F" if fro else "2")
 
-    def call(self, op, *args):
+    def call(self, op: str, *args: Expr) -> tuple[str, int]:
         return op + self.paren(", ".join(self.doprint(a) for a in args)), ATOM
 
     def at(self, e: Expr, prec: int) -> str:
@@ -608,7 +613,7 @@ class LatexPrinter(Printer):
         sign = "-" if v < 0 else ""
         return sign + self.rational(abs(v.numerator), v.denominator), MUL
 
-    def scientific(self, v) -> str | None:
+    def scientific(self, v: Fraction) -> str | None:
         """|v| as 10^{-8} or 2.5 \\cdot 10^{20} where that is shorter and exact (scientific_parts), else None;
         not past 10^{\\pm 300}, whose power the reader keeps unevaluated (it would not read back as the number)."""
         parts = scientific_parts(v)
@@ -656,7 +661,7 @@ class LatexPrinter(Printer):
             return r"\mathbf{1}^{\top}", POW
         return r"\mathbf{1}" + self.size_subscript(e.shape), ATOM
 
-    def size_subscript(self, shape) -> str:
+    def size_subscript(self, shape: Shape) -> str:
         r, c = shape
         if c == 1:
             return "_{" + latex_dim(r) + "}"
@@ -667,7 +672,7 @@ class LatexPrinter(Printer):
         and apart from a variable K, which prints italic."""
         return r"\mathrm{K}_{" + latex_dim(e.args[0]) + "," + latex_dim(e.args[1]) + "}", ATOM
 
-    def sup(self, e: Expr, sup: str):
+    def sup(self, e: Expr, sup: str) -> str:
         """Attach a superscript, bracing a base that already has one (or is a differential dX)."""
         s, q = self.p(e)
         if q < ATOM or isinstance(e, (Transpose, Inverse, MatPow, Pow)) or s.startswith(r"\mathrm{d}"):
@@ -869,7 +874,8 @@ def _bind_var(name: str, node: Expr) -> Expr:
     return B.var(name, node.shape, ("symmetric",) if B.is_symmetric(node) and kind == "matrix" else ())
 
 
-def common_subexpressions(e, limit: int = 16, taken=(), given=(), scalars_in_definitions: bool = False) -> tuple:
+def common_subexpressions(e: Expr | Sequence[Expr], limit: int = 16, taken: Iterable[str] = (),
+                          given: Iterable[tuple[str, Expr]] = (), scalars_in_definitions: bool = False) -> tuple:
     """(body, [(name, definition)]): repeated subexpressions named, when that shortens the text.
 
     `e` may be one expression or a list of them (named jointly; the bodies come back as a list).
@@ -1071,7 +1077,7 @@ def _ordered(binds):
     return out
 
 
-def to_text_compact(e: Expr, taken=()) -> str:
+def to_text_compact(e: Expr, taken: Iterable[str] = ()) -> str:
     """Text with repeated subexpressions named (`... where p = softmax(A x + b)`), if shorter.
 
     `taken`: names the reader will have declared (the function's variables), never reused.
@@ -1097,7 +1103,7 @@ def _named_form(e: Expr, taken=()):
     return None
 
 
-def to_latex_compact(e: Expr, taken=(), shape_known: bool = False) -> str:
+def to_latex_compact(e: Expr, taken: Iterable[str] = (), shape_known: bool = False) -> str:
     named = _named_form(e, taken)
     if named is None:
         return to_latex(e, shape_known)
@@ -1109,7 +1115,7 @@ def to_latex_compact(e: Expr, taken=(), shape_known: bool = False) -> str:
 SERVICES.update(text=to_text, latex=to_latex)  # str(node) and node.latex()
 
 
-def compact_binds(e: Expr, taken=()) -> list:
+def compact_binds(e: Expr, taken: Iterable[str] = ()) -> list:
     """The (name, definition) pairs `to_text_compact` writes for e (none when it prints e plainly)."""
     named = _named_form(e, taken)
     return named[1] if named is not None else []

@@ -7,6 +7,8 @@ derivation wrote them, with parentheses where precedence needs them.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..calculus.steps import Leaf, Op, Pending, RawStep
 from ..core import build as B
 from ..core.budget import check_clock
@@ -14,6 +16,9 @@ from ..core.functions import CALLS
 from ..core.layout import attention_like, self_inner
 from ..core.nodes import SCALAR, Det, Hadamard, LogDet, Mul, Softmax, Trace, Var, Zero
 from .printing import ADD, ATOM, MUL, POW, LatexPrinter, TextPrinter
+
+if TYPE_CHECKING:
+    from ..calculus.steps import Node
 
 LHS_TEXT = {"df": "df", "d2f": "d2f", "dF": "dF"}
 LHS_LATEX = {"df": r"\mathrm{d}f", "d2f": r"\mathrm{d}^{2}f", "dF": r"\mathrm{d}F"}
@@ -225,13 +230,13 @@ def _leaves(node):
             yield from _leaves(a)
 
 
-def line_text(node) -> str:
+def line_text(node: Node) -> str:
     """The right-hand side of a line as plain text (`d(X^2)` for a pending differential)."""
     check_clock()  # (printing makes no node: the steps of a deep Hessian printed for a minute unchecked)
     return _LinePrinter(False, node).p(node)[0]
 
 
-def line_latex(node) -> str:
+def line_latex(node: Node) -> str:
     """The right-hand side of a line as LaTeX (`\\mathrm{d}\\left(X^{2}\\right)`)."""
     check_clock()
     return _LinePrinter(True, node).p(node)[0]

@@ -26,6 +26,8 @@ asks for SymPy, so `import matcalc` does not load SymPy.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import sympy
 from sympy.codegen.cfunctions import expm1, log1p
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
@@ -40,6 +42,9 @@ from ..core.sympy_nodes import CommutationMatrix
 from ..core.sympy_nodes import LogSumExp as SympyLogSumExp
 from ..core.sympy_nodes import Unvec as SympyUnvec
 from ..core.sympy_nodes import Vec as SympyVec
+
+if TYPE_CHECKING:
+    from ..core.nodes import Dim
 
 #: The bound variables of elementwise functions, the first one a function's body does not already
 #: hold (SymPy's Lambda substitutes without regard to binding, so a body holding another function
@@ -57,7 +62,7 @@ def _element_for(*parts) -> sympy.Dummy:
     return ELEMENTS[-1]
 
 
-def dimension(d) -> sympy.Expr:
+def dimension(d: Dim) -> sympy.Expr:
     """A matcalc dimension as SymPy: 3 -> 3, "n" -> n, "m*n" -> m*n, "2*n" -> 2*n."""
     if isinstance(d, int):
         return sympy.Integer(d)
@@ -231,7 +236,7 @@ def _check_names(expr: Expr) -> None:
                            f"rename one of them")
 
 
-def to_sympy(expr: Expr, dims: dict | None = None):
+def to_sympy(expr: Expr, dims: dict | None = None) -> sympy.Basic:
     """The SymPy form of a matcalc node (a scalar SymPy expression for a scalar, else a matrix
     expression); every node is translated once (the tree is a DAG). `dims`: the user's own SymPy
     symbols of the dimensions, by name (from_sympy keeps them), put back in place of plain ones, so

@@ -27,6 +27,7 @@ library's parser, and everything else in a request is checked against fixed choi
 from __future__ import annotations
 
 import functools
+from typing import Any
 
 from ..api import differential, grad, hessian, hvp, jacobian, notes_given_elsewhere
 from ..core.errors import MatcalcError
@@ -50,7 +51,7 @@ class RequestError(MatcalcError):
     """A request that is not a well-formed derivation request (a missing field, a wrong type)."""
 
 
-def respond(request) -> tuple:
+def respond(request: Any) -> tuple:
     """(HTTP status, JSON body) for a derivation request; never raises.
 
     200 with the derivation, 400 with the error for bad input (anything a MatcalcError says),
@@ -68,7 +69,7 @@ def respond(request) -> tuple:
                      "please report it with the input", "line": None, "column": None, "field": None}
 
 
-def error_json(e: MatcalcError, request=None) -> dict:
+def error_json(e: MatcalcError, request: Any = None) -> dict:
     """The error as JSON: its class, message, and the line and column of a parse error, with the
     request field ("expr" or "where") whose text they point into."""
     line, column, field = getattr(e, "line", None), getattr(e, "column", None), getattr(e, "field", None)
@@ -84,7 +85,7 @@ def error_json(e: MatcalcError, request=None) -> dict:
     return {"error": type(e).__name__, "message": str(e), "line": line, "column": column, "field": field}
 
 
-def derive(request) -> dict:
+def derive(request: Any) -> dict:
     """The derivation a request asks for, as JSON; raises MatcalcError on bad input."""
     req = validated(request)
     wrt, kind = req["wrt"], req["kind"]
@@ -202,7 +203,7 @@ def _rows(r, out: dict, function: dict) -> list:
     return rows
 
 
-def validated(request) -> dict:
+def validated(request: Any) -> dict:
     """The request with its defaults, every field checked; RequestError names the bad one."""
     if not isinstance(request, dict):
         raise RequestError("the request must be a JSON object such as {\"expr\": \"x'Ax\", \"wrt\": \"x\"}")

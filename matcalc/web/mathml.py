@@ -8,6 +8,7 @@ package the page shows the LaTeX source instead, and says why.
 from __future__ import annotations
 
 import functools
+from typing import Any
 
 #: LaTeX longer than this is shown as source: a huge formula would only cost time to typeset.
 MAX_LATEX = 20_000
@@ -48,7 +49,7 @@ def to_mathml(latex: str, display: str = "block") -> str | None:
     return mathml.replace('stretchy="true" fence="true"', 'stretchy="false" fence="true"')
 
 
-def add_mathml(data):
+def add_mathml(data: Any) -> Any:
     """A copy of a JSON tree in which every dict with a "latex" string also has its "mathml"."""
     if isinstance(data, dict):
         out = {k: add_mathml(v) for k, v in data.items()}

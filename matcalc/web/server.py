@@ -24,6 +24,7 @@ import webbrowser
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
+from typing import Any
 
 from .api import language
 from .mathml import available as mathml_available
@@ -76,7 +77,7 @@ class Handler(BaseHTTPRequestHandler):
     timeout = CLIENT_TIMEOUT
 
     # ---- the whole request within `timeout`
-    def handle_one_request(self):
+    def handle_one_request(self) -> None:
         """One request, read under a deadline for the whole of it. The socket's own timeout (the
         class's `timeout`) bounds each read alone, so a client sending a byte every few seconds
         would keep its thread for ever; a timer stops the reading once the deadline has passed."""
@@ -125,7 +126,7 @@ class Handler(BaseHTTPRequestHandler):
             text = json.dumps(_finite(data))
         self._send(status, text.encode(), "application/json; charset=utf-8")
 
-    def send_error(self, code, message=None, explain=None):
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         """Every error as JSON (the standard library's would be an HTML page); a request cut off
         at its deadline is answered 408, whatever its half-read form made of it."""
         self.close_connection = True
@@ -140,7 +141,7 @@ class Handler(BaseHTTPRequestHandler):
         self._json(code, {"error": phrase.replace(" ", ""), "message": message or phrase,
                           "line": None, "column": None, "field": None})
 
-    def log_message(self, format, *args):  # noqa: A002 - the standard library's signature
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the standard library's signature
         if self.server.verbose:
             super().log_message(format, *args)
 
@@ -153,7 +154,7 @@ class Handler(BaseHTTPRequestHandler):
         return False
 
     # ---- routes
-    def do_GET(self):
+    def do_GET(self) -> None:
         self._read_done = True
         if not self._host_ok():
             return
@@ -170,7 +171,7 @@ class Handler(BaseHTTPRequestHandler):
 
     do_HEAD = do_GET
 
-    def do_POST(self):
+    def do_POST(self) -> None:
         if not self._host_ok():
             return
         if self.path.split("?", 1)[0] != "/api/derive":
@@ -230,7 +231,7 @@ class Handler(BaseHTTPRequestHandler):
         except (OSError, ValueError):
             return True
 
-    def do_PUT(self):
+    def do_PUT(self) -> None:
         self.send_error(405, "the API is POST /api/derive")
 
     do_DELETE = do_PATCH = do_OPTIONS = do_PUT
@@ -286,7 +287,7 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv=None) -> int:
+def main(argv: list[str] | None = None) -> int:
     """`matcalc serve [--port N] [--open]`: serve until Ctrl+C; exit 2 when the port is taken."""
     args = build_parser().parse_args(argv)
     if not 0 <= args.port <= 65535 or args.workers < 1 or not args.time_limit > 0:  # (nan is no limit)

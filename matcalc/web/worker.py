@@ -18,6 +18,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
+from typing import Any
 
 from .api import respond
 
@@ -157,7 +159,7 @@ class WorkerPool:
             fresh = self._start()
             threading.Thread(target=self._ready, args=(fresh,), daemon=True).start()
 
-    def run(self, request, gone=None) -> tuple:
+    def run(self, request: Any, gone: Callable[[], bool] | None = None) -> tuple:
         """(HTTP status, JSON body) for one request. `gone()`, asked while the worker works, says the
         client has left (the page drops a request that later typing made stale): the worker is then
         stopped and replaced, and the body is None, so that an abandoned derivation does not hold a

@@ -2,8 +2,11 @@
 
 Every public function and every public method of the result and expression classes annotates each
 parameter and its return; the annotations of the questions resolve to real types (the aliases
-Formula, Where, Wrt exist where they are named)."""
+Formula, Where, Wrt exist where they are named). Beyond the API, every public function and public
+method of every module, read as source, annotates its parameters and return too."""
+import ast
 import inspect
+import pathlib
 import typing
 
 import pytest
@@ -57,4 +60,58 @@ def _public_methods(cls) -> list:
                          ids=lambda c: c.__name__)
 def test_each_public_method_of_the_result_and_expression_classes_is_annotated(cls):
     missing = {n: m for n, f in _public_methods(cls) if (m := _unannotated(f))}
+    assert missing == {}
+
+
+# ---------------------------------------------------------------- every module, read as source
+PACKAGE = pathlib.Path(matcalc.__file__).parent
+#: Modules not held to the rule yet. calculus/simplify.py is excluded only until its split into smaller
+#: modules lands (its code is being moved now); remove it from here then, and annotate what is left.
+NOT_YET = {"calculus/simplify.py"}
+
+
+def _public_defs(body: list, in_class: bool = False):
+    """The public functions of a module body, or the public methods of a class body (and of its public
+    nested classes); blocks such as `if` and `try` are looked into, function bodies are not."""
+    for node in body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            if not node.name.startswith("_"):
+                yield node, in_class
+        elif isinstance(node, ast.ClassDef):
+            if not node.name.startswith("_"):
+                yield from _public_defs(node.body, in_class=True)
+        elif isinstance(node, (ast.If, ast.Try, ast.With)):
+            for block in (getattr(node, "body", []), getattr(node, "orelse", []), getattr(node, "finalbody", []),
+                          *[h.body for h in getattr(node, "handlers", [])]):
+                yield from _public_defs(block, in_class)
+
+
+def _missing_annotations(fn: ast.FunctionDef, method: bool) -> list:
+    """The parameters of fn (self or cls of a method excepted; *args and **kwargs included) and
+    'return' that have no annotation."""
+    a = fn.args
+    params = a.posonlyargs + a.args
+    static = any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in fn.decorator_list)
+    if method and not static and params and params[0].arg in ("self", "cls"):
+        params = params[1:]
+    params = params + a.kwonlyargs + [p for p in (a.vararg, a.kwarg) if p is not None]
+    missing = [p.arg for p in params if p.annotation is None]
+    if fn.returns is None:
+        missing.append("return")
+    return missing
+
+
+def test_every_public_function_and_method_of_the_package_is_annotated():
+    missing, checked = {}, 0
+    for path in sorted(PACKAGE.rglob("*.py")):
+        rel = path.relative_to(PACKAGE).as_posix()
+        if rel in NOT_YET:
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for fn, method in _public_defs(tree.body):
+            checked += 1
+            gaps = _missing_annotations(fn, method)
+            if gaps:
+                missing[f"{rel}:{fn.lineno} {fn.name}"] = gaps
+    assert checked > 400  # (the walk found the package: a vacuous pass would hide a broken walk)
     assert missing == {}

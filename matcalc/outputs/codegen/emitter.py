@@ -5,6 +5,7 @@ See `generate` for what makes the code fast; this module holds the per-node rule
 from __future__ import annotations
 
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 from ...core import build as B
 from ...core.errors import MatcalcError, NotSupportedError
@@ -18,6 +19,9 @@ from .dense import DenseMaps
 from .names import py_name
 from .powers import MatrixPowers
 from .syntax import fill, is_call, is_simple, needs_paren_in_sum, par, unwrap
+
+if TYPE_CHECKING:
+    from ...core.nodes import Dim
 
 BIG = 1000  # the size assumed for a symbolic dimension when ordering matrix chains
 
@@ -54,7 +58,7 @@ class Emitter(DenseMaps, MatrixPowers):
         self.lines.append(f"{t} = {unwrap(code)}")
         return t
 
-    def dim(self, d) -> str:
+    def dim(self, d: Dim) -> str:
         if isinstance(d, int):
             return str(d)
         if d in self.dims:  # (a product m*n that an input's length gives whole)
@@ -221,7 +225,7 @@ class Emitter(DenseMaps, MatrixPowers):
                 parts.append(("" if i == 0 else " + ") + self.code(t))
         return "".join(parts)
 
-    def common_scalar_factor(self, e: Add):
+    def common_scalar_factor(self, e: Add) -> str | None:
         """s a + s b as s (a + b) when every term of an array sum has the scalar factor s: one
         array operation fewer (`log(<x, A x>)`: (A x + A' x) / <x, A x>)."""
         if e.shape == SCALAR:
@@ -244,7 +248,7 @@ class Emitter(DenseMaps, MatrixPowers):
         inner = self.code(B.add(*terms))
         return f"{self._scalar_product(1, common)} * ({inner})"
 
-    def accumulate_outer(self, e: Add):
+    def accumulate_outer(self, e: Add) -> str | None:
         """A matrix sum with a rank-one term c u v': the other terms into a fresh array, then
         the outer product added in place (no n x n temporary for u v', none for the sum)."""
         for i, term in enumerate(e.args):

@@ -3,6 +3,7 @@ backend's templates with operands parenthesized by construction."""
 from __future__ import annotations
 
 import string
+from typing import Any
 
 _FORMATTER = string.Formatter()
 
@@ -68,7 +69,7 @@ def _is_argument(before: str, after: str) -> bool:
     return b.endswith(("(", "[", ",")) and a.startswith((")", "]", ","))
 
 
-def fill(template: str, **fields) -> str:
+def fill(template: str, **fields: Any) -> str:
     """A backend template with its fields filled: a field that is a call argument takes the code
     as it is; any other (an operand of `*`, `.T`, `[:, None]`) takes it parenthesized by
     precedence, so `{u}[:, None] * {v}` with v = `b + c` is `u[:, None] * (b + c)`.
