@@ -11,7 +11,7 @@ import os
 import re
 from fractions import Fraction
 from functools import lru_cache
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..core.records import factory, record
@@ -143,13 +143,13 @@ def _dim(tok: str, where: str):
     return tok
 
 
-def parse_declarations(text: str | dict | None) -> dict:
-    """Parse a `where` string (or a dict name -> spec string) into {name: Decl}."""
+def parse_declarations(text: str | Mapping | None) -> dict:
+    """Parse a `where` string (or a mapping name -> spec string) into {name: Decl}."""
     if text is None:
         return {}
-    if isinstance(text, dict) and all(isinstance(v, Decl) for v in text.values()):
+    if isinstance(text, Mapping) and all(isinstance(v, Decl) for v in text.values()):
         return dict(text)
-    if isinstance(text, dict):
+    if isinstance(text, Mapping):
         text = "; ".join(f"{k}: {v}" for k, v in text.items())
     if not isinstance(text, str):
         raise DeclarationError(f"declarations must be a string like 'A: matrix(n,n); x: vector(n)', not {type(text).__name__}")

@@ -115,7 +115,8 @@ def tables_path() -> str:
     return os.path.join(os.path.dirname(os.path.abspath(__file__)), "lalr_tables.py")
 
 
-def main(argv: list[str] | None = None) -> int:
+def main() -> int:
+    """Regenerate lalr_tables.py from the grammar (the developer's command after an edit of the grammar)."""
     with open(grammar_path(), encoding="utf-8") as fh:
         source = render(build_tables(fh.read()))
     with open(tables_path(), "w", encoding="utf-8") as fh:

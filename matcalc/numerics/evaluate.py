@@ -9,7 +9,7 @@ formed exactly (no finite differences). Shared subexpressions are evaluated once
 from __future__ import annotations
 
 from functools import reduce
-from collections.abc import Container, Iterable
+from collections.abc import Container, Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from ..core.lazy_numpy import np  # NumPy is imported on first use (core/lazy_numpy.py)
@@ -185,13 +185,16 @@ def _refuse_foreign_value(name: str, v) -> None:
                               "evaluate takes concrete arrays: use JAX code, r.to_numpy(backend='jax'), there")
 
 
-def check_values(values: dict | None) -> dict:
+def check_values(values: Mapping | None) -> dict:
     """The values by the names of the variables: a name may be given as it was typed, β for beta and
-    x_{1} for x_1 (the text read them so)."""
+    x_{1} for x_1 (the text read them so). Any mapping is taken (a dict, a MappingProxyType), as the
+    API's annotations promise."""
     if values is None:
         return {}
-    if not isinstance(values, dict):
+    if not isinstance(values, Mapping):
         raise EvaluationError(f"values must be a dict from names to arrays or numbers, not {type(values).__name__}")
+    if not isinstance(values, dict):
+        values = dict(values)
     if "I" in values:  # (a mask or data matrix named I in a paper: the formula was read with the identity)
         raise EvaluationError("a value is given for I, but I is the identity matrix in matcalc's language, never a "
                               "variable, so the value would not be used; if the formula's I is a matrix of data (a "

@@ -10,6 +10,7 @@ in turn, by whichever kind of factor saves most there.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from fractions import Fraction
 from math import gcd
 
@@ -128,7 +129,7 @@ def factor(e: Expr, negative: bool = False) -> Expr:
                              "s.factor-" if negative else "s.factor")
 
 
-def factor_sum(terms, memo: dict | None = None) -> Expr:
+def factor_sum(terms: Sequence[Expr], memo: dict | None = None) -> Expr:
     """Factor a sum greedily: at each step the shared factor that saves the most text.
 
     Where two ways are tried (1/s and 1/s^2: s^-2 (a s + b) or s^-1 (a + b / s)), the
