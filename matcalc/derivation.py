@@ -9,7 +9,7 @@ Hessian), so every line can be checked against <G, dX> (or <dX, H[V]>).
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .calculus.derive import find_variable, is_diagonal_var, is_symmetric_var
 from .calculus.readoff import differential
@@ -22,10 +22,7 @@ from .core.nodes import SCALAR, Add, Expr, Var
 from .numerics.evaluate import check_values, evaluate
 from .outputs.steps_printing import LHS_TEXT, rule_latex, step_latex, step_text, steps_latex, steps_text
 from .outputs.printing import latex_name
-
-if TYPE_CHECKING:  # (results.py imports this module)
-    from .expression import Value, Values
-    from .results import Result
+from .expression import Value, Values
 
 
 class Step:
@@ -258,7 +255,7 @@ def _second_order(result, x: Var, dx: Var, v: Var, g: Expr, plain: bool = False)
     return second_order_steps(g, x, dx, v, Op("inner", (Leaf(h), Leaf(dx))), "read off H[V]")
 
 
-def raw_steps_for(result: Result) -> list:
+def raw_steps_for(result: Any) -> list:
     """The record of a result (`RawStep`s), by the result's kind."""
     kind = result.kind
     dirs = result.directions
@@ -314,7 +311,7 @@ def _gradient_of_hvp(result, x: Var) -> Expr:
     return simplify(B.substitute(gr._unconstrained, {x.name: x}))
 
 
-def steps_for(result: Result) -> Steps:
+def steps_for(result: Any) -> Steps:
     """The derivation of `result` as `Steps`."""
     context = (result.function.node,) + tuple(result.function.context)
     merged: list = []  # (raw step, its text)

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any, Union
+from typing import Any, Union
 
 from .core import build as B
 from .core.errors import MatcalcError
 from .core.nodes import SCALAR, Expr, Var
+from .core.nodes import Value as _Value
 from .core.records import replace
 from .core.reductions import entrywise_matrix_factors, refused_as_typed
 from .language.declarations import declarations_of, parse_declarations
@@ -15,17 +16,14 @@ from .language.reading import LazyText
 from .numerics.evaluate import check_values, evaluate
 from .outputs.printing import to_latex_compact, to_text, to_text_compact
 
-if TYPE_CHECKING:  # (NumPy loads on first use, not with the package)
-    import numpy
-
 #: What a question takes as its function: text (plain, LaTeX or Unicode) or an Expression already read.
 Formula = Union[str, "Expression"]
 #: Declarations: a `where` text ("A: n x n; x: n"), a dict of name -> declaration ({"x": "vector(n)"}), or None.
 Where = Union[str, Mapping[str, str], None]
 #: Values to evaluate at: name -> a NumPy array (a vector 1-D) or a number, sizes by their names.
 Values = Mapping[str, Any]
-#: What evaluation gives: a float for a scalar, an array otherwise.
-Value = Union[float, "numpy.ndarray"]
+#: What evaluation gives: a float for a scalar, an array otherwise (defined with the nodes, which evaluate).
+Value = _Value
 
 
 def numpy_shape(shape: tuple) -> tuple:

@@ -16,15 +16,17 @@ import weakref
 from _weakref import _remove_dead_weakref
 from fractions import Fraction
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Union
 
 from . import budget as _budget_module
 
-if TYPE_CHECKING:  # (the public layer: NumPy's types, loaded on first use)
-    from ..expression import Value
+if TYPE_CHECKING:  # (NumPy loads on first use, not with the package)
+    import numpy
 
 Dim = int | str  # a dimension: a size, or a symbol
 Shape = tuple  # (Dim, Dim)
+#: what evaluation gives: a float for a scalar, an array otherwise
+Value = Union[float, "numpy.ndarray"]
 SCALAR: Shape = (1, 1)
 FRACTION_ONE = Fraction(1)  # shared: Fractions are immutable, and building one is slow
 

@@ -2,18 +2,19 @@
 constructors in core/build.py, children first and without recursion."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any
 
 from ..core import build as B
 from ..core.errors import DivisionByZeroError, NotSupportedError, ParseError, ShapeError
 from ..core.functions import typed_operations
 from ..core.layout import attention_like
-from ..core.nodes import SCALAR
+from ..core.nodes import SCALAR, Expr, Var
 from .dims import DimVar
 
-if TYPE_CHECKING:  # (infer.py imports this module)
-    from ..core.nodes import Expr, Var
-    from .infer import Ctx, T
+#: an inference context (infer.Ctx) and a typed node (infer.T): infer.py imports this module, so they are
+#: named here, not imported (the imports form no cycle, type-only ones included)
+Ctx = Any
+T = Any
 
 
 def kids(t: T) -> list:

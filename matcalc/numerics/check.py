@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import Any
 
 from dataclasses import dataclass
 
@@ -19,9 +19,6 @@ from ..core.errors import EvaluationError, LimitError, MatcalcError
 from .evaluate import evaluate
 from ..core.nodes import SCALAR, DimSize, Expr, Var
 from .sampling import sample_value, sample_values
-
-if TYPE_CHECKING:  # (results.py imports this module)
-    from ..results import Result
 
 
 @dataclass
@@ -133,7 +130,7 @@ def _entries(shape) -> int:
 MAX_TRIALS = 1000
 
 
-def check_sample_size(result: Result, exprs: Iterable[Expr]) -> None:
+def check_sample_size(result: Any, exprs: Iterable[Expr]) -> None:
     """Refuse (LimitError) a check whose random inputs or finite differences would be too large."""
     from_vars = {n.name: n for e in exprs for n in e.walk() if isinstance(n, Var)}
     total = sum(_entries(v.shape) for v in from_vars.values())
@@ -153,7 +150,7 @@ def check_sample_size(result: Result, exprs: Iterable[Expr]) -> None:
                          f"limit of {MAX_DIFFERENCE_STEPS:,}{hint}")
 
 
-def check(result: Result, trials: int = 3, seed: int = 0, tol: float = 1e-5) -> CheckReport:
+def check(result: Any, trials: int = 3, seed: int = 0, tol: float = 1e-5) -> CheckReport:
     """Compare a result of grad/jacobian/hessian/hvp/differential with finite differences.
 
     `tol` bounds the relative error beyond the finite differences' own rounding noise (about

@@ -28,8 +28,7 @@ from ..core.nodes import (SERVICES, SCALAR, Add, Comm, Det, Diag, DiagPart, DimS
                     Zero)
 
 if TYPE_CHECKING:
-    from ..core.nodes import Shape
-    from ..expression import Value
+    from ..core.nodes import Shape, Value
 
 
 def _dim(d, dims):

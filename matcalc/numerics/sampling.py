@@ -14,7 +14,7 @@ from ..core.lazy_numpy import np  # NumPy is imported on first use (core/lazy_nu
 from ..core.nodes import SCALAR, Expr, Var
 
 if TYPE_CHECKING:
-    from ..expression import Value
+    from ..core.nodes import Value
 
 
 def variables(*exprs: Expr) -> dict:

@@ -7,7 +7,7 @@ order is chosen when the code is generated (never NumPy's naive loop over all in
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any
 
 from ...core.lazy_numpy import np  # NumPy is imported on first use (core/lazy_numpy.py)
 
@@ -18,9 +18,6 @@ from ...core.errors import NotSupportedError
 from ...core.nodes import (SCALAR, Add, Diag, DiagPart, Expr, Hadamard, Kron, Mul, Num, Sum, Trace, Transpose, Unvec,
                            Var, Vec)
 from .syntax import fill, par
-
-if TYPE_CHECKING:  # (generate.py imports this module)
-    from .generate import Output
 
 
 class _Letters:
@@ -190,7 +187,7 @@ class DenseMaps:
         """An einsum operand (vectors are 1-D already)."""
         return self.code(e)
 
-    def dense_map(self, out: Output) -> str:
+    def dense_map(self, out: Any) -> str:  # (out: a generate.Output, which imports this module)
         """[out..., in...] of V -> L(V) by index notation (einsum), never a Kronecker product."""
         L, V = out.expr, out.dvar
         letters = _Letters()
