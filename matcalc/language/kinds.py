@@ -332,8 +332,13 @@ def typecheck(syn: Syn, text: str, decls: dict, want_scalar: bool = False,
         kind = read_as(ctx, n)
         joint = (" with the sizes of every name a Kronecker product or vec joins it to (a size that is a "
                  "product is not solved for its factors)") if re.search(r"\b(kron|vec)\b", text) else ""
+        # (x'Ax + d x: the clash is d x, two vectors side by side, which made d a number and A a vector)
+        demoted = [m for m in names if chosen.get(m) == "scalar" and options(m)[0][1] == "vector"]
+        also = (f"; this reading also takes {demoted[0]} as a number, against its look: if {demoted[0]} is a vector, "
+                f"its product with another vector is written {demoted[0]}' x (inner) or {demoted[0]} x' (outer)"
+                ) if demoted else ""
         raise ShapeError(f"{n} looks like a matrix, but this reads it as a vector ({n}: {kind}): declare it "
-                         f"with its sizes (where='{n}: matrix(p,q)'){joint}, or where='{n}: {kind}' for a vector")
+                         f"with its sizes (where='{n}: matrix(p,q)'){joint}, or where='{n}: {kind}' for a vector{also}")
     def fits(kinds: dict) -> bool:  # (for a refusal that offers another reading: does it read at all?)
         try:
             _attempt(syn, text, decls, kinds, powered, ctx0.iterates)

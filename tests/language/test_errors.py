@@ -1001,6 +1001,7 @@ def test_a_vector_of_ones_or_zeros_written_with_its_size_as_a_subscript_is_told_
     (r"\Sigma_i^m \Big(y_i - w^\top x_i\Big)^2", "looks like the summation sign over i"),  # (was: a matrix power)
     ("softmax(X W^Q (X W^K)')", "for the matrix labelled K write W_K"),   # (was: matrix powers take integers)
     (r"|Y - X\beta|^2", r"a norm is written \|...\|"),                   # (was: det or abs only)
+    ("1/2 x'Ax + d x + c", "its product with another vector is written d' x"),  # (was: blamed A alone)
     ("-1/2 sum(1 + log(σ^2) - μ^2 - σ^2)", "for a vector, the entrywise power is sigma.^k"),  # (VAE's KL: declare scalars only)
 ])
 def test_papers_notation_refused_says_what_to_write(text, says):
