@@ -505,6 +505,7 @@ def mul(*factors: Expr) -> Expr:
         else:
             mono[b] = _add_exp(mono[b], e)
     scalars = []
+    rebased = False  # a power that came out on another base (abs(a^2)^2 = a^4, (a b)^2 = a^2 b^2)
     for b in order:
         e = mono[b]
         if e is _FRACTION_ONE:  # the usual case: a factor once, to the first power
@@ -521,8 +522,15 @@ def mul(*factors: Expr) -> Expr:
             c, s2, _ = p.split()
             coeff = c if coeff is _FRACTION_ONE else coeff * c
             scalars.extend(s2)
+            rebased = True
         else:
             scalars.append(p)
+            if p is not b and _scalar_base_exp(p)[0] is not b:
+                rebased = True
+    if rebased and len(scalars) > 1:  # its base may be another factor's: a^2 abs(a^2)^2 is a^6, one factor
+        bases = [_scalar_base_exp(t)[0] for t in scalars]
+        if len(set(bases)) < len(bases):
+            return mul(num(coeff), *scalars, *chain)
     if coeff is not _FRACTION_ONE and coeff == 0:
         return zeros(_chain_shape(chain) if chain else SCALAR)
     scalars.sort(key=lambda s: s.key)

@@ -468,9 +468,8 @@ def test_canonical_forms_keep_their_values():
         np.testing.assert_allclose(np.asarray(e.evaluate(vals)).reshape(np.shape(want)), want, rtol=1e-9)
 
 
-@pytest.mark.xfail(strict=True, reason="package bug: abs(a)^2 folds to a^2 after the monomial was merged, "
-                                       "leaving a^2 a^2 unmerged (prints 'a^2 a^2', which reads back as a^4)")
 def test_powers_from_abs_merge_with_powers_of_its_argument():
+    """abs(a)^2 folds to a^2 after the monomial is merged: a^2 a^2 left unmerged printed so and read back as a^4."""
     aa = B.func("abs", a())
     assert B.mul(a(), aa, a(), aa) is B.power(a(), 4)
 
@@ -773,3 +772,13 @@ def test_a_function_undefined_everywhere_is_refused_as_a_division_by_zero(text):
     # x'x / (y - y) was refused; x ./ (x - x) answered 1 ./ zeros(n), and log(x'x - x'x) the gradient 0
     with pytest.raises(matcalc.MatcalcError, match="division by zero|log of zero"):
         matcalc.parse(text)
+
+
+def test_a_power_that_comes_out_on_another_base_merges_with_that_base():
+    """abs(a^2)^2 is a^4: beside a^2 the product was a^2 a^4, which printed so and read back as a^6,
+    another node (the property test of the text round trip found ||abs(a a) (a u)||)."""
+    a = B.var("a")
+    p = B.mul(B.mul(B.func("abs", B.mul(a, a)), B.func("abs", B.mul(a, a))), B.mul(a, a))
+    assert p is B.power(a, 6)
+    e = matcalc.parse("||abs(a a) (a u)||", where="a: scalar; u: vector(k)")
+    assert str(e) == "sqrt(a^6 u' u)"

@@ -421,3 +421,44 @@ def test_the_docstring_of_a_hessians_code_indexes_it_by_the_variable_twice():
     # it said [out..., in...], a Jacobian's indexing
     src = matcalc.hessian("log(det(X))", "X").numpy_source()
     assert "hessian (array [wrt..., wrt...])" in src
+
+
+def test_a_long_typed_out_chain_is_planned_as_a_balanced_tree_and_agrees_with_evaluate():
+    """tr(X B X B ...) typed out 100 times: its gradient, a chain of 199 factors, took 6 s to plan by the
+    cubic matrix-chain search, and one nested left to right would pass Python's 200 parentheses."""
+    from matcalc.outputs.codegen.chain_order import LONG_CHAIN
+    r = matcalc.grad("tr(" + " ".join(["X B"] * 100) + ")", "X")
+    src = r.numpy_source()
+    depth = deepest = 0
+    for ch in src:
+        depth += ch == "("
+        depth -= ch == ")"
+        deepest = max(deepest, depth)
+    assert deepest < 2 * LONG_CHAIN
+    rng = np.random.default_rng(0)
+    X, B = rng.normal(size=(3, 3)) / 2, rng.normal(size=(3, 3)) / 2
+    assert np.allclose(r.to_numpy()(B, X), r.evaluate({"X": X, "B": B}))
+
+
+def test_a_vector_at_the_end_of_a_long_chain_is_multiplied_first():
+    """The greedy split of a long chain keeps products with a vector: x' A A ... A x forms no A A."""
+    r = matcalc.grad("x' " + " ".join(["A"] * 60) + " b", "x")
+    src = r.numpy_source()
+    assert "A @ A" not in src and "A.T @ A.T" not in src
+
+
+def test_generated_code_nested_past_the_parser_is_a_limit_error():
+    from matcalc.outputs.codegen.generate import load_generated
+    src = "def f(x):\n    return " + "(" * 300 + "x" + ")" * 300 + "\n"
+    with pytest.raises(matcalc.LimitError, match="nested too deeply for Python's parser"):
+        load_generated(src)
+
+
+@pytest.mark.parametrize("text", ["||x||^1e400", "1e400 x'x", "1/4.9e-324 x'x"])
+def test_a_number_beyond_floating_point_is_refused_by_generated_code_as_by_evaluate(text):
+    """The literal 1e400 had been read by Python as inf (the gradient inf) or raised OverflowError."""
+    r = matcalc.grad(text, "x")
+    with pytest.raises(matcalc.EvaluationError, match="too large for floating point"):
+        r.evaluate({"x": np.array([0.3, 0.5])})
+    with pytest.raises(matcalc.EvaluationError, match="too large for floating point"):
+        r.to_numpy()

@@ -18,7 +18,8 @@ from .backends import Backend
 from .dense import DenseMaps
 from .names import py_name
 from .powers import MatrixPowers
-from .syntax import fill, is_call, is_simple, needs_paren_in_sum, par, unwrap
+from .chain_order import LONG_CHAIN, greedy_splits
+from .syntax import fill, float_literal, is_call, is_simple, needs_paren_in_sum, par, unwrap
 
 if TYPE_CHECKING:
     from ...core.nodes import Dim
@@ -178,8 +179,7 @@ class Emitter(DenseMaps, MatrixPowers):
         return py_name(e.name)
 
     def _c_Num(self, e):
-        v = e.value
-        return repr(float(v)) if v.denominator != 1 else f"{v.numerator}.0"
+        return float_literal(e.value)
 
     def _c_DimSize(self, e):
         return self.dim(e.args[0])
@@ -431,6 +431,8 @@ class Emitter(DenseMaps, MatrixPowers):
             self.keep.extend(got)
             return got
         dims = [_size(chain[0].shape[0])] + [_size(f.shape[1]) for f in chain]
+        if n > LONG_CHAIN:
+            return self._plan_long(e, chain, dims)
         best = {}
         for i in range(n):
             best[(i, i)] = (0, 0, None)
@@ -468,6 +470,16 @@ class Emitter(DenseMaps, MatrixPowers):
         k = best[(0, n - 1)][2]
         got = (_chain_node(chain[:k + 1]), _chain_node(chain[k + 1:]))
         self.plans[id(e)] = got
+        self.keep.extend(got)
+        return got
+
+    def _plan_long(self, e: Mul, chain: list, dims: list) -> tuple:
+        """The split of a chain too long for the cubic search, by chain_order.greedy_splits; the splits of
+        its sub-chains kept, as plan keeps them."""
+        for i, j, k in greedy_splits(dims):
+            self.splits[tuple(map(id, chain[i:j + 1]))] = k - i  # (where the sub-chain splits, from its start)
+        k = self.splits[tuple(map(id, chain))]
+        got = self.plans[id(e)] = (_chain_node(chain[:k + 1]), _chain_node(chain[k + 1:]))
         self.keep.extend(got)
         return got
 
@@ -514,7 +526,8 @@ class Emitter(DenseMaps, MatrixPowers):
             if v == 2:
                 a = self.atom(b)
                 return f"{a} * {a}" if is_simple(a) else f"{a} ** 2"
-            return f"{self.atom(b)} ** {self._c_Num(x) if v.denominator != 1 else v.numerator}"
+            small = v.denominator == 1 and abs(v) < 2 ** 31  # (an integer power; a larger one as a float)
+            return f"{self.atom(b)} ** {v.numerator if small else float_literal(v)}"
         return f"{self.atom(b)} ** {self.atom(x)}"
 
     def _c_Func(self, e):

@@ -32,13 +32,14 @@ Modules: `backends` (library syntax, runtime helpers), `syntax` (parenthesizatio
 from __future__ import annotations
 
 import ast
+from contextlib import contextmanager
 from dataclasses import dataclass
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from ...core.build import diagonals_first
 from ...core.dims import shape_form
-from ...core.errors import MatcalcError
+from ...core.errors import LimitError, MatcalcError
 from ...core.nodes import SCALAR, DimSize, Expr, Var
 from ..printing import to_text
 from .backends import BACKENDS, Backend, runtime_source
@@ -170,7 +171,25 @@ def _check_dim(d):
 
 def _names_used(source: str) -> set:
     """The global names a function's source refers to (which runtime helpers it needs)."""
-    return {n.id for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    with _parser_limits():
+        tree = ast.parse(source)
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+
+
+@contextmanager
+def _parser_limits():
+    """Python's parser refuses source nested past its limits (200 parentheses); generated code that
+    nests so deep is refused as a LimitError that says what to do instead, not a SyntaxError."""
+    try:
+        yield
+    except (RecursionError, MemoryError) as err:
+        raise LimitError("the generated code is nested too deeply for Python's parser; evaluate the result "
+                         "with r.evaluate(values), or name inner parts with where") from err
+    except SyntaxError as err:
+        if "nested" not in str(err) and "too many" not in str(err):
+            raise
+        raise LimitError("the generated code is nested too deeply for Python's parser; evaluate the result "
+                         "with r.evaluate(values), or name inner parts with where") from None
 
 
 def _dense_output(em: Emitter, be: Backend, o: Output) -> str:
@@ -229,7 +248,9 @@ def load_generated(source: str, name: str = "f") -> Callable[..., Any]:
     """Compile generated source (built from the expression tree, never from user text)."""
     namespace: dict = {}
     try:
-        exec(compile(source, "<matcalc generated>", "exec"), namespace)  # noqa: S102 - generated code only
+        with _parser_limits():
+            code = compile(source, "<matcalc generated>", "exec")
+        exec(code, namespace)  # noqa: S102 - generated code only
     except ModuleNotFoundError as err:
         extra = {"jax": "jax", "torch": "torch"}.get((err.name or "").split(".")[0])
         if extra is None:

@@ -3,7 +3,10 @@ backend's templates with operands parenthesized by construction."""
 from __future__ import annotations
 
 import string
+from fractions import Fraction
 from typing import Any
+
+from ...core.errors import EvaluationError
 
 _FORMATTER = string.Formatter()
 
@@ -88,3 +91,14 @@ def fill(template: str, **fields: Any) -> str:
         code = str(value)
         out.append(code if _is_argument(lit, after) else par(code))
     return "".join(out)
+
+
+def float_literal(v: Fraction) -> str:
+    """A number as a float literal: whole numbers exactly up to 2^53; beyond floating point's range it is
+    refused as evaluation refuses it (a literal 1e400 would have been read by Python as inf, silently)."""
+    if v.denominator == 1 and abs(v) < 2 ** 53:
+        return f"{v.numerator}.0"
+    try:
+        return repr(float(v))
+    except OverflowError:
+        raise EvaluationError(f"the number {str(v)[:20]}... is too large for floating point") from None
