@@ -483,6 +483,11 @@ def _refuse_sizes_used_as_values(syn: Syn, ctx) -> None:
             continue
         stack.extend(syn_children(n))
     for name, (call, pos) in sizes.items():
+        if name in ctx.decls and ctx.decls[name].kind in ("vector", "matrix") and name not in ctx.vars:
+            # (ones(m, n) with m: matrix(70,70): the generated code was handed the matrix as the size)
+            raise ParseError(f"{name} is a size here ({call}), but it is declared a {ctx.decls[name].kind}; a size is "
+                             f"a dimension's name (where='x: vector(n)' names the size n): give the size another "
+                             f"name", ctx.text, pos)
         if name in ctx.vars and not (name in ctx.decls and ctx.decls[name].kind == "scalar"):
             # (a scalar declared so beside a size of its name is the user's own: N/2 logdet(S) with X: matrix(n,N))
             raise ParseError(f"{name} is a size here ({call}) and a variable elsewhere in the formula: two "

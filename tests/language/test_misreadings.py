@@ -1924,3 +1924,10 @@ def test_a_capital_scalar_that_is_declared_written_first_or_a_scalar_by_use_stil
 def test_a_sigma_with_an_index_raised_to_a_number_is_still_a_matrix_power():
     """Only a name as the exponent is a summation's upper limit (Σ_i^m): Σ_k^-1 is an inverse covariance."""
     assert matcalc.parse("x' Sigma_k^-1 x").reading == "x' inv(Sigma_k) x"
+
+
+@pytest.mark.parametrize("text, where", [("ones(m, n) e", "m: matrix(70,70)"), ("zeros(b) + 1", "b: vector(n)")])
+def test_a_declared_vector_or_matrix_used_as_a_size_is_refused(text, where):
+    """ones(m, n) with m a declared matrix: the generated code was handed the matrix as the size."""
+    with pytest.raises(MatcalcError, match=r"is a size here .* but it is declared a"):
+        matcalc.parse(text, where=where)
