@@ -139,7 +139,8 @@ def prepare(expr: Formula, wrt: str, where: Where = None, order: int = 1, want_s
         numbers = _scalar_that_makes_it_scalar(f, decls, [p.split(":")[0] for p in undeclared if ": scalar" not in p
                                                           and p.split(":")[0] != wrt])
         declare = "; ".join(f"{n}: scalar" for n in numbers) if numbers else "name: scalar"
-        read = f" (the undeclared names were read as {'; '.join(undeclared)}: declare those that stand for " \
+        shown = "; ".join(undeclared[:12]) + (f"; ... ({len(undeclared) - 12} more)" if len(undeclared) > 12 else "")
+        read = f" (the undeclared names were read as {shown}: declare those that stand for " \
                f"numbers, where='{declare}')" if undeclared else ""
         raise MatcalcError(f"the {question} needs a scalar function, but this one is {shape_words(f.node.shape)}"
                            f"{read}; for a vector or matrix function take its Jacobian (jacobian(), or --jacobian "

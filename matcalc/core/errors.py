@@ -1,9 +1,25 @@
 """The error hierarchy: every failure a user can cause is a MatcalcError with a message to act on."""
 from __future__ import annotations
 
+import re
+
 
 class MatcalcError(Exception):
-    """Base class of every error matcalc raises on purpose."""
+    """Base class of every error matcalc raises on purpose.
+
+    A message quotes what was typed; a control, format or bidi character in it (a zero-width space,
+    a right-to-left mark pasted with a formula) is shown as its escape, \\u200b, so that nothing in the
+    sentence hides or reorders it (the caret excerpt of a ParseError shows such a character as '?')."""
+
+    def __init__(self, *args: object) -> None:
+        if args and isinstance(args[0], str) and _HIDDEN.search(args[0]):
+            args = (_HIDDEN.sub(lambda m: ascii(m.group())[1:-1], args[0]),) + args[1:]
+        super().__init__(*args)
+
+
+#: characters a message shows escaped: C0 and C1 controls but the newline, soft hyphen, zero-width and bidi
+#: marks, word joiners, the byte-order mark, lone surrogates
+_HIDDEN = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ud800-\udfff]")
 
 
 class ParseError(MatcalcError):

@@ -1087,7 +1087,7 @@ class _Reader:
                                  f"letters written side by side (AX) are a product", t.start)
             nxt = self.peek()
             if w in ("mathrm", "operatorname") and word == "K" and nxt is not None and nxt.kind == "char" \
-                    and nxt.text == "_" and "," in self.src[nxt.start:nxt.start + 40].split("}")[0]:
+                    and nxt.text == "_" and re.match(r"_\s*\{[^{}]*,[^{}]*\}", self.src[nxt.start:]):
                 # \mathrm{K}_{m,n}: the commutation matrix as the printer writes it, upright apart from a variable K
                 self.take()
                 toks, _, end = self.script_tokens(nxt.start)

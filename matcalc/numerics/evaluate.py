@@ -122,6 +122,8 @@ def bind_dims(exprs: Expr | Iterable[Expr], values: dict, skip: Container[str] =
                 raise EvaluationError(f"{name} is a matrix, but its value has shape {a.shape}")
             core = a.shape
         for d, n in zip((r, c), core):
+            if n == 0:  # (mean(x) of an empty x divides by 0; a dimension is a whole number, at least 1)
+                raise EvaluationError(f"the value of {name} is empty (shape {np.shape(v)}): dimensions are at least 1")
             if isinstance(d, int):
                 if d != n:
                     raise EvaluationError(f"{name} should be {shape_words(node.shape)}, but its value has shape {np.shape(v)}")

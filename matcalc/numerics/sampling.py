@@ -52,8 +52,14 @@ def sample_value(v: Var, dims: dict, rng: np.random.Generator) -> Value:
     props = v.props
     if (r, c) == SCALAR and v.shape == SCALAR:
         return float(rng.uniform(0.5, 1.5))
-    if "diagonal" in props:  # (spd too: its diagonal is positive)
+    if "diagonal" in props and "orthogonal" in props:  # (a diagonal orthogonal matrix: signs on the diagonal)
+        x = np.diag(rng.choice([-1.0, 1.0], r))
+    elif "diagonal" in props:  # (spd too: its diagonal is positive)
         x = np.diag(rng.uniform(0.5, 1.5, r))
+    elif "orthogonal" in props and ("symmetric" in props or "spd" in props):
+        # a reflection I - 2 u u' (symmetric and orthogonal); spd and orthogonal is I alone
+        u = rng.standard_normal((r, 1))
+        x = np.eye(r) if "spd" in props else np.eye(r) - 2 * (u @ u.T) / float(u.T @ u)
     elif "spd" in props:  # with positive entries when declared positive too
         a = rng.uniform(0.5, 1.5, (r, r)) if "positive" in props else rng.standard_normal((r, r))
         x = a @ a.T / r + np.eye(r)

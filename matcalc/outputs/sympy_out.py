@@ -26,6 +26,7 @@ asks for SymPy, so `import matcalc` does not load SymPy.
 """
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import sympy
@@ -128,13 +129,24 @@ def _add(node, ch):
     return sympy.MatAdd(*ch)
 
 
+#: the most digits a power of two numbers may have in SymPy (which computes it exactly)
+_MAX_DIGITS = 10_000
+
+
 def _pow(node, ch):
     base, exp = ch
     if node.args[1].shape != SCALAR:  # x .^ y of two arrays: entry by entry (HadamardPower takes a matrix)
         return sympy.HadamardPower(base, exp)
     exp = _as_scalar(exp)
     if node.shape == SCALAR:
-        return sympy.Pow(_as_scalar(base), exp)
+        base = _as_scalar(base)
+        if base.is_Number and exp.is_Number and abs(base) not in (0, 1) and \
+                abs(float(exp)) * abs(math.log10(abs(float(base)))) > _MAX_DIGITS:
+            # 2^(10^400): SymPy computes a power of two numbers (without end, in gigabytes) when it is
+            # made or printed
+            raise NotSupportedError(f"{node.args[0]}^{node.args[1]} is a number of more than {_MAX_DIGITS:,} digits, "
+                                    f"which SymPy would compute in full; it has no SymPy form here")
+        return sympy.Pow(base, exp)
     return sympy.HadamardPower(base, exp)
 
 

@@ -561,3 +561,25 @@ def test_a_zero_vector_reads_back_as_a_vector():
 def test_a_function_call_in_an_exponent_reads_back():
     e = matcalc.parse("alpha^(det(X))")
     assert matcalc.parse(str(e), where=e.where) == e
+
+
+@pytest.mark.parametrize("text, hidden", [("\\\u200b", "\\u200b"), ("||x||_\x7f", "\\x7f"), ("A ⊗ B C ⊗ D\u202e", "\\u202e")])
+def test_a_hidden_character_in_a_message_is_shown_as_its_escape(text, hidden):
+    """A zero-width space or a bidi mark quoted raw in the sentence hid itself or reordered the message."""
+    with pytest.raises(matcalc.MatcalcError) as info:
+        matcalc.parse(text)
+    sentence = str(info.value).split("\n")[0]
+    assert hidden in sentence and text[-1] not in sentence
+
+
+def test_a_message_lists_at_most_a_few_dozen_names():
+    """A sum of 10,000 names, asked by a name not in it, gave a message of 179 KB."""
+    with pytest.raises(matcalc.MatcalcError) as info:
+        matcalc.grad(" + ".join(f"x{i}" for i in range(2000)), "zz", where="zz: scalar")
+    assert len(str(info.value)) < 2000
+
+
+def test_declarations_run_together_are_quoted_short():
+    with pytest.raises(matcalc.MatcalcError) as info:
+        matcalc.parse("x", where=" ".join(f"v{i}: vector(n)" for i in range(5000)))
+    assert len(str(info.value)) < 400

@@ -324,3 +324,10 @@ def test_a_number_to_the_power_of_each_entry_is_refused_with_what_to_write():
     x = sympy.MatrixSymbol("x", sympy.Symbol("n"), 1)
     with pytest.raises(matcalc.MatcalcError, match=r"exp\(log\(c\) x\)"):
         matcalc.from_sympy(x.applyfunc(lambda z: 2 ** z))
+
+
+def test_a_power_of_numbers_too_large_for_sympy_is_refused_not_computed():
+    """2^(10^400): SymPy computes a power of two numbers when it is made or printed (1.3 GB, no end)."""
+    with pytest.raises(matcalc.NotSupportedError, match="more than 10,000 digits"):
+        matcalc.parse("2^(10^400) x").to_sympy()
+    assert str(matcalc.parse("2^3 x").to_sympy()) == "8*x"

@@ -947,3 +947,9 @@ def test_plain_angle_brackets_in_latex_are_an_inner_product_as_langle_and_rangle
 def test_the_old_text_boxes_name_a_function_as_text_does(text):
     """\mbox{tr} (old course sheets) was an unknown command."""
     assert matcalc.parse(text).reading == "tr(X' A X)"
+
+
+@pytest.mark.parametrize("text, reading", [(r"\mathrm{K}_m,", "K_m"), (r"\langle \mathrm{K}_n, X\rangle", "<K_n, X>")])
+def test_an_upright_k_with_a_subscript_before_a_comma_is_a_name_not_the_commutation_matrix(text, reading):
+    """Only K_{m,n} (the comma inside the braces) is the commutation matrix: K_m, raised a ValueError."""
+    assert matcalc.parse(text).reading == reading

@@ -110,3 +110,9 @@ def test_a_diagonal_value_that_is_not_symmetric_is_refused_for_its_off_diagonal_
     # it quoted |D - D'|, the test of symmetry, for a matrix declared diagonal
     with pytest.raises(matcalc.EvaluationError, match="an entry off the diagonal"):
         matcalc.parse("tr(D)", where="D: matrix(n,n) diagonal").evaluate({"D": np.triu(np.ones((3, 3)))})
+
+
+@pytest.mark.parametrize("where", ["X: matrix(n,n) diagonal orthogonal", "X: matrix(n,n) symmetric orthogonal"])
+def test_check_samples_matrices_with_both_properties(where):
+    """check drew no diagonal orthogonal matrix (no inputs found) and a non-symmetric 'symmetric orthogonal' one."""
+    assert matcalc.grad("tr(A X)", "X", where=where).check().ok

@@ -405,3 +405,21 @@ def test_a_value_given_for_the_identity_is_refused_not_ignored():
     values = {"R": np.ones((n, n)), "U": np.ones((n, 2)), "V": np.ones((n, 2)), "I": np.zeros((n, n))}
     with pytest.raises(EvaluationError, match="I is the identity matrix"):
         r.evaluate(values)
+
+
+def test_an_empty_value_is_refused_by_evaluate_and_by_the_generated_code():
+    """mean(x) of an empty x divided by 0: a ZeroDivisionError inside the generated code."""
+    r = matcalc.grad("mean(x)", "x")
+    with pytest.raises(EvaluationError, match="empty"):
+        r.evaluate({"x": np.zeros(0)})
+    with pytest.raises(ValueError, match="axis 0 is empty"):
+        r.to_numpy()(np.zeros(0))
+
+
+def test_finite_differences_at_the_edge_of_floating_point_warn_nothing():
+    """check() at values near 1e308 leaked NumPy's RuntimeWarning (inf - inf) beside its verdict."""
+    r = matcalc.grad("1e307 x'x", "x")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        report = r.check()
+    assert report.kind == "gradient"

@@ -36,6 +36,8 @@ def _check_args(args):
             d, s = dims[axis], shape[axis]
             if d is None:
                 continue
+            if s == 0:  # (as evaluate refuses it: mean(x) of an empty x divided by 0)
+                raise ValueError(f"argument {name}: axis {axis} is empty; dimensions are at least 1")
             if isinstance(d, int):
                 if s != d:
                     raise ValueError(f"argument {name}: axis {axis} has size {s}, declared as {d}")
@@ -52,8 +54,8 @@ def _size(x, name):
         n = int(x)
     except (TypeError, ValueError, OverflowError):
         raise ValueError(f"size {name}: expected a whole number, got {x!r}") from None
-    if n != x or n < 0:
-        raise ValueError(f"size {name}: expected a whole number, got {x!r}")
+    if n != x or n < 1:
+        raise ValueError(f"size {name}: expected a whole number, at least 1, got {x!r}")
     return n
 
 
