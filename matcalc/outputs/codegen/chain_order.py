@@ -1,6 +1,10 @@
-"""The order in which a long product chain is multiplied, where the cubic matrix-chain search
-(`Emitter.plan`) would take seconds: a chain of 160 factors, tr(X B X B ...) typed out, took 6 s."""
+"""The order in which generated code multiplies a product chain: the cheapest by the cubic matrix-chain
+search, or past LONG_CHAIN factors (where that search takes seconds: a chain of 160 factors, tr(X B X B
+...) typed out, took 6 s) by greedy merges. Both give the merges (i, j, k), sub-chain i..j as the product
+of i..k and k+1..j, the whole chain's last."""
 from __future__ import annotations
+
+from collections.abc import Callable
 
 #: chains longer than this are split greedily (greedy_splits), not by the cubic search
 LONG_CHAIN = 40
@@ -21,3 +25,32 @@ def greedy_splits(dims: list) -> list:
         merges.append((i, j, k))
         segs[pick:pick + 2] = [(i, j)]
     return merges
+
+
+def cheapest_splits(dims: list, fresh: Callable[[int, int], bool]) -> list:
+    """The merges of the order with the fewest flops and, among equal flops, the fewest products the program
+    does not compute anyway (`fresh(a, b)`: is sub-chain a..b such a product?), by the matrix-chain search."""
+    n = len(dims) - 1
+    best = {(i, i): (0, 0, None) for i in range(n)}
+    for length in range(2, n + 1):
+        for i in range(n - length + 1):
+            j = i + length - 1
+            cand = None
+            for k in range(i, j):
+                fl = best[(i, k)][0] + best[(k + 1, j)][0] + dims[i] * dims[k + 1] * dims[j + 1]
+                new = best[(i, k)][1] + best[(k + 1, j)][1]
+                for a, b in ((i, k), (k + 1, j)):
+                    if b > a and fresh(a, b):
+                        new += 1
+                c = (fl, new, k)
+                if cand is None or c[:2] < cand[:2]:
+                    cand = c
+            best[(i, j)] = cand
+    merges, todo = [], [(0, n - 1)]
+    while todo:  # (the whole chain first; reversed below, so that its merge comes last)
+        i, j = todo.pop()
+        if j > i:
+            k = best[(i, j)][2]
+            merges.append((i, j, k))
+            todo += [(i, k), (k + 1, j)]
+    return merges[::-1]

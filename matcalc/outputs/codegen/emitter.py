@@ -18,7 +18,7 @@ from .backends import Backend
 from .dense import DenseMaps
 from .names import py_name
 from .powers import MatrixPowers
-from .chain_order import LONG_CHAIN, greedy_splits
+from .chain_order import LONG_CHAIN, cheapest_splits, greedy_splits
 from .syntax import fill, float_literal, is_call, is_simple, needs_paren_in_sum, par, unwrap
 
 if TYPE_CHECKING:
@@ -431,11 +431,6 @@ class Emitter(DenseMaps, MatrixPowers):
             self.keep.extend(got)
             return got
         dims = [_size(chain[0].shape[0])] + [_size(f.shape[1]) for f in chain]
-        if n > LONG_CHAIN:
-            return self._plan_long(e, chain, dims)
-        best = {}
-        for i in range(n):
-            best[(i, i)] = (0, 0, None)
         unknown: dict = {}  # (a, b) -> is the sub-chain a..b a product the program does not compute anyway?
 
         def fresh_product(a: int, b: int) -> bool:
@@ -444,42 +439,15 @@ class Emitter(DenseMaps, MatrixPowers):
                 node = Mul._existing(tuple(chain[a:b + 1]))
                 got = unknown[(a, b)] = node is None or id(node) not in self.known
             return got
-        for length in range(2, n + 1):
-            for i in range(n - length + 1):
-                j = i + length - 1
-                cand = None
-                for k in range(i, j):
-                    fl = best[(i, k)][0] + best[(k + 1, j)][0] + dims[i] * dims[k + 1] * dims[j + 1]
-                    fresh = best[(i, k)][1] + best[(k + 1, j)][1]
-                    for a, b in ((i, k), (k + 1, j)):
-                        if b > a and fresh_product(a, b):
-                            fresh += 1
-                    c = (fl, fresh, k)
-                    if cand is None or c[:2] < cand[:2]:
-                        cand = c
-                best[(i, j)] = cand
-        # the splits of the sub-chains the best order multiplies, kept: each is planned when its code is
-        # written, and planning it anew from its own factors made a chain of L factors cost L^4
-        todo = [(0, n - 1)]
-        while todo:
-            i, j = todo.pop()
+        merges = greedy_splits(dims) if n > LONG_CHAIN else cheapest_splits(dims, fresh_product)
+        # the splits of the sub-chains the order multiplies, kept: each is planned when its code is written,
+        # and planning it anew from its own factors made a chain of L factors cost L^4
+        for i, j, k in merges:
             if j - i >= 2:
-                k = best[(i, j)][2]
                 self.splits[tuple(map(id, chain[i:j + 1]))] = k - i  # (where the sub-chain splits, from its start)
-                todo += [(i, k), (k + 1, j)]
-        k = best[(0, n - 1)][2]
+        k = merges[-1][2]  # (the last merge is the whole chain's)
         got = (_chain_node(chain[:k + 1]), _chain_node(chain[k + 1:]))
         self.plans[id(e)] = got
-        self.keep.extend(got)
-        return got
-
-    def _plan_long(self, e: Mul, chain: list, dims: list) -> tuple:
-        """The split of a chain too long for the cubic search, by chain_order.greedy_splits; the splits of
-        its sub-chains kept, as plan keeps them."""
-        for i, j, k in greedy_splits(dims):
-            self.splits[tuple(map(id, chain[i:j + 1]))] = k - i  # (where the sub-chain splits, from its start)
-        k = self.splits[tuple(map(id, chain))]
-        got = self.plans[id(e)] = (_chain_node(chain[:k + 1]), _chain_node(chain[k + 1:]))
         self.keep.extend(got)
         return got
 
@@ -526,9 +494,22 @@ class Emitter(DenseMaps, MatrixPowers):
             if v == 2:
                 a = self.atom(b)
                 return f"{a} * {a}" if is_simple(a) else f"{a} ** 2"
+            if v.denominator == 1 and 3 <= abs(v) <= 8:
+                return self._small_power(self.atom(b), int(v))
             small = v.denominator == 1 and abs(v) < 2 ** 31  # (an integer power; a larger one as a float)
             return f"{self.atom(b)} ** {v.numerator if small else float_literal(v)}"
         return f"{self.atom(b)} ** {self.atom(x)}"
+
+    def _small_power(self, a: str, k: int) -> str:
+        """a ** k for 3 <= |k| <= 8 as products (of a * a, kept in a temporary): NumPy's power of an array to
+        an integer other than 2 calls pow() per entry, 300 times slower (4 X.^3, the gradient of sum(X.^4),
+        took 2.5 ms at 200 x 200 against 16 us)."""
+        if not is_simple(a):
+            a = self.assign(a)
+        n = abs(k)
+        half = [self.assign(f"{a} * {a}")] * (n // 2) if n >= 4 else [f"{a} * {a}"] * (n // 2)
+        code = " * ".join(half + [a] * (n % 2))
+        return code if k > 0 else f"1.0 / ({code})"
 
     def _c_Func(self, e):
         if e.name == "log" and isinstance(e.arg, Det):
