@@ -462,3 +462,13 @@ def test_a_number_beyond_floating_point_is_refused_by_generated_code_as_by_evalu
         r.evaluate({"x": np.array([0.3, 0.5])})
     with pytest.raises(matcalc.EvaluationError, match="too large for floating point"):
         r.to_numpy()
+
+
+@pytest.mark.parametrize("text, k", [("sum(X .^ 4)", 3), ("sum(X .^ 6)", 5), ("sum(X .^ -2)", -3)])
+def test_a_small_integer_power_is_written_as_products_and_agrees_with_evaluate(text, k):
+    """NumPy's X ** 3 calls pow() per entry: 300 times slower than X * X * X."""
+    r = matcalc.grad(text, "X")
+    src = r.numpy_source()
+    assert f"** {k}" not in src and f"** {float(k)}" not in src
+    X = np.random.default_rng(1).uniform(0.5, 1.5, size=(4, 3))
+    assert np.allclose(r.to_numpy()(X), r.evaluate({"X": X}))
