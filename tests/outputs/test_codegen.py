@@ -472,3 +472,15 @@ def test_a_small_integer_power_is_written_as_products_and_agrees_with_evaluate(t
     assert f"** {k}" not in src and f"** {float(k)}" not in src
     X = np.random.default_rng(1).uniform(0.5, 1.5, size=(4, 3))
     assert np.allclose(r.to_numpy()(X), r.evaluate({"X": X}))
+
+
+def test_a_number_times_a_matrix_plus_an_outer_product_is_one_pass():
+    """The Hessian of 1 / (1 + x'x) is c (s I + a x x'): the scalar c is taken into the one pass of
+    _axpy_outer, where it was a second pass over the n x n result."""
+    r = matcalc.hessian("1 / (1 + x' x)", "x")
+    body = r.numpy_source().split("def f(", 1)[1].splitlines()
+    last = body[-1].strip()
+    assert last.startswith("return _t")
+    assert any(line.strip().startswith(last.split()[1] + " = _axpy_outer(") for line in body)
+    x = np.random.default_rng(2).normal(size=7)
+    assert np.allclose(r.to_numpy()(x), r.evaluate({"x": x}))

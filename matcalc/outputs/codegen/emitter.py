@@ -248,9 +248,12 @@ class Emitter(DenseMaps, MatrixPowers):
         inner = self.code(B.add(*terms))
         return f"{self._scalar_product(1, common)} * ({inner})"
 
-    def accumulate_outer(self, e: Add) -> str | None:
+    def accumulate_outer(self, e: Add, scale: str | None = None) -> str | None:
         """A matrix sum with a rank-one term c u v': the other terms into a fresh array, then
-        the outer product added in place (no n x n temporary for u v', none for the sum)."""
+        the outer product added in place (no n x n temporary for u v', none for the sum). `scale`: the
+        code of scalars the sum is multiplied by, taken into the one pass of s M + alpha u v' (the
+        Hessian of 1 / (1 + x'x), a number times such a sum, made two passes over n x n); None where
+        the sum is no such pass."""
         for i, term in enumerate(e.args):
             c, rest = B.split_coeff(term)
             if not isinstance(rest, Mul):
@@ -263,6 +266,8 @@ class Emitter(DenseMaps, MatrixPowers):
             if others.shape != e.shape or is_broadcast(others):
                 continue
             scaled = self._scaled_matrix(others) if self.b.axpy_outer else None
+            if scale is not None and scaled is None:
+                return None
             # one other term is referred to by this sum; a sum of several is a node of its own,
             # which nothing else in the program may refer to
             refs = 1 if len(e.args) == 2 else 0
@@ -273,6 +278,9 @@ class Emitter(DenseMaps, MatrixPowers):
             uc, vc = self.code(u), self.code(v)
             if scaled is not None:  # s M + alpha u v' in one pass, M read and not written
                 s_code, m = scaled
+                if scale is not None:
+                    scale = scale if is_simple(scale) else self.assign(scale)  # (computed once, used twice)
+                    s_code, alpha = f"{scale} * {par(s_code)}", f"{scale} * {par(alpha)}"
                 return self.assign(fill(self.b.axpy_outer, s=s_code, m=self.atom(m), a=alpha, u=uc, v=vc))
             t = self.assign(self.code(others))
             self.lines.append(f"{t} = {fill(self.b.add_outer, t=t, a=alpha, u=uc, v=vc)}")
@@ -322,6 +330,12 @@ class Emitter(DenseMaps, MatrixPowers):
         if chain:
             if not scal and c == 1:  # a pure chain: one binary product of two sub-chains
                 return self.product(e)
+            a = chain[0]
+            if len(chain) == 1 and isinstance(a, Add) and self.b.axpy_outer and a.shape[0] != 1 and \
+                    a.shape[1] != 1 and self.uses.get(id(a), 0) <= 1 and id(a) not in self.names:
+                got = self.accumulate_outer(a, scale=self._scalar_product(c, scal))  # (c (s M + alpha u v'))
+                if got is not None:
+                    return got
             factors.append(self.code(_chain_node(list(chain))))
         return sign + " * ".join(f if is_simple(f) or is_call(f) else f"({f})" for f in factors)
 
