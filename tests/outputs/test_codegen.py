@@ -484,3 +484,19 @@ def test_a_number_times_a_matrix_plus_an_outer_product_is_one_pass():
     assert any(line.strip().startswith(last.split()[1] + " = _axpy_outer(") for line in body)
     x = np.random.default_rng(2).normal(size=7)
     assert np.allclose(r.to_numpy()(x), r.evaluate({"x": x}))
+
+
+def test_generated_code_refuses_a_kronecker_product_past_a_gigabyte_as_evaluate_does():
+    """The Hessian of a softmax bias over a batch, read off through vec, holds kron(P, I) of (c N)^2
+    entries: at c = N = 200 the generated code was killed past 8 GB; evaluate refused it already."""
+    f = "sum(logsumexp(W X + b ones(N)')) - sum(Y .* (W X + b ones(N)'))"
+    r = matcalc.hessian(f, "b", where="W: matrix(c,d); X: matrix(d,N); Y: matrix(c,N); b: vector(c)")
+    h = r.to_numpy()
+    rng = np.random.default_rng(0)
+    small = {k: rng.normal(size=(4, 4)) for k in "WXY"} | {"b": rng.normal(size=4)}
+    assert np.allclose(h(**small), r.evaluate(small))
+    big = {k: rng.normal(size=(200, 200)) for k in "WXY"} | {"b": rng.normal(size=200)}
+    with pytest.raises(MemoryError, match="Kronecker product of 1,600,000,000 entries"):
+        h(**big)
+    with pytest.raises(matcalc.EvaluationError, match="do not fit in memory"):
+        r.evaluate(big)

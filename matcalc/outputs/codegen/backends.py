@@ -53,7 +53,7 @@ NUMPY = Backend(
     eye="_np.eye({n})", ones="_np.ones(({s}))", zeros="_np.zeros(({s}))", diagflat="_np.diag({x})",
     einsum="_np.einsum({spec!r}, {ops}, optimize={path!r})", einsum_path=True,
     matrix_power="_np.linalg.matrix_power({x}, {k})",
-    kron="_np.kron({a}, {b})", reshape="_np.reshape({x}, {s})",
+    kron="_kron({a}, {b})", reshape="_np.reshape({x}, {s})",
     det_inv="_det_inv({x})", outer="_outer({u}, {v})",
     add_outer="_add_outer({t}, {a}, {u}, {v})", axpy_outer="_axpy_outer({s}, {m}, {a}, {u}, {v})")
 
@@ -61,7 +61,7 @@ NUMPY = Backend(
 JAX = replace(
     NUMPY, name="jax", runtime=("runtime_common.py", "runtime_jax.py"), inv="_np.linalg.inv({x})", det_inv="",
     outer="{u}[:, None] * {v}", add_outer="", axpy_outer="", asarray="_float_array({x}, {name!r})",
-    einsum="_np.einsum({spec!r}, {ops})", einsum_path=False)
+    einsum="_np.einsum({spec!r}, {ops})", einsum_path=False, kron="_np.kron({a}, {b})")
 
 # torch.einsum orders contractions by opt_einsum when it is installed; the path is given anyway
 TORCH = Backend(

@@ -83,6 +83,17 @@ def _log_det(x):
     return logabs if sign > 0 else _np.nan
 
 
+def _kron(a, b):
+    """np.kron, refused past 2**27 entries (1 GB): a vector's Hessian read off through vec can hold a
+    Kronecker product of (c N)^2 entries (a softmax bias's over a batch of N), 12.8 GB at c = N = 200,
+    where it was killed for memory."""
+    size = a.size * b.size
+    if size > 2 ** 27:
+        raise MemoryError(f"this code forms a Kronecker product of {size:,} entries ({a.shape} by {b.shape}), more "
+                          f"than 1 GB: take a Hessian-vector product (matcalc.hvp) or the result at smaller sizes")
+    return _np.kron(a, b)
+
+
 def _comm(m, n):
     k = _np.zeros((m * n, m * n))
     for i in range(m):
