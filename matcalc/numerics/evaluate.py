@@ -233,6 +233,10 @@ def squeeze(a: np.ndarray, shape: Shape) -> Value:
     return a
 
 
+#: the most entries of one matrix evaluation forms (2 GB of float64), as generated code's _kron allows
+MAX_ENTRIES = 2 ** 28
+
+
 def evaluate_arrays(expr: Expr, arrays: dict, dims: dict) -> np.ndarray:
     """Evaluate on internal arrays (..., rows, cols); every node once."""
     memo: dict = {}
@@ -241,6 +245,9 @@ def evaluate_arrays(expr: Expr, arrays: dict, dims: dict) -> np.ndarray:
         for node, kids in _walk(expr):
             f = _EVAL[type(node)] if kids is node.children else _mul_partial_trace
             try:
+                if node.shape[0] != 1 and node.shape[1] != 1 and \
+                        _dim(node.shape[0], dims) * _dim(node.shape[1], dims) > MAX_ENTRIES:
+                    raise MemoryError  # (Linux grants 12.8 GB for diag(vec(P)) and kills the process filling it)
                 memo[id(node)] = f(node, [memo[id(c)] for c in kids], arrays, dims)
             except (MemoryError, ValueError) as e:  # (a dense n x n identity or Hessian at n = 100,000 is 80 GB;
                 # NumPy refuses an array past its address space, ones(1e12, 1e12), with a ValueError)

@@ -50,7 +50,7 @@ NUMPY = Backend(
     asarray="_real_array({x}, {name!r})", T="{x}.T",
     solve="_np.linalg.solve({a}, {b})", inv="_inv({x})", det="_np.linalg.det({x})",
     slogdet="_np.linalg.slogdet({x})[1]", trace="_np.trace({x})", diagonal="_np.diagonal({x})",
-    eye="_np.eye({n})", ones="_np.ones(({s}))", zeros="_np.zeros(({s}))", diagflat="_np.diag({x})",
+    eye="_np.eye({n})", ones="_np.ones(({s}))", zeros="_np.zeros(({s}))", diagflat="_diag({x})",
     einsum="_np.einsum({spec!r}, {ops}, optimize={path!r})", einsum_path=True,
     matrix_power="_np.linalg.matrix_power({x}, {k})",
     kron="_kron({a}, {b})", reshape="_np.reshape({x}, {s})",
@@ -61,7 +61,7 @@ NUMPY = Backend(
 JAX = replace(
     NUMPY, name="jax", runtime=("runtime_common.py", "runtime_jax.py"), inv="_np.linalg.inv({x})", det_inv="",
     outer="{u}[:, None] * {v}", add_outer="", axpy_outer="", asarray="_float_array({x}, {name!r})",
-    einsum="_np.einsum({spec!r}, {ops})", einsum_path=False, kron="_np.kron({a}, {b})")
+    einsum="_np.einsum({spec!r}, {ops})", einsum_path=False, kron="_np.kron({a}, {b})", diagflat="_np.diag({x})")
 
 # torch.einsum orders contractions by opt_einsum when it is installed; the path is given anyway
 TORCH = Backend(

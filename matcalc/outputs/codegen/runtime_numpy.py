@@ -84,14 +84,24 @@ def _log_det(x):
 
 
 def _kron(a, b):
-    """np.kron, refused past 2**27 entries (1 GB): a vector's Hessian read off through vec can hold a
-    Kronecker product of (c N)^2 entries (a softmax bias's over a batch of N), 12.8 GB at c = N = 200,
-    where it was killed for memory."""
-    size = a.size * b.size
-    if size > 2 ** 27:
-        raise MemoryError(f"this code forms a Kronecker product of {size:,} entries ({a.shape} by {b.shape}), more "
-                          f"than 1 GB: take a Hessian-vector product (matcalc.hvp) or the result at smaller sizes")
+    """np.kron, refused past 2**28 entries (2 GB, as evaluate refuses a matrix): a vector's Hessian read
+    off through vec can hold a Kronecker product of (c N)^2 entries (a softmax bias's over a batch of N),
+    12.8 GB at c = N = 200, where it was killed for memory."""
+    _fits(a.size * b.size, f"a Kronecker product ({a.shape} by {b.shape})")
     return _np.kron(a, b)
+
+
+def _diag(v):
+    """np.diag of a vector, refused as _kron is past 2**28 entries (diag(vec(P)) of a c x N matrix P)."""
+    if v.ndim == 1:
+        _fits(v.size * v.size, f"a diagonal matrix of {v.size:,} entries on its diagonal")
+    return _np.diag(v)
+
+
+def _fits(size, what):
+    if size > 2 ** 28:
+        raise MemoryError(f"this code forms {what}, {size:,} entries, more than 2 GB: take a Hessian-vector "
+                          f"product (matcalc.hvp) or the result at smaller sizes")
 
 
 def _comm(m, n):
