@@ -92,7 +92,8 @@ def _kron(a, b):
 
 
 def _diag(v):
-    """np.diag of a vector, refused as _kron is past 2**28 entries (diag(vec(P)) of a c x N matrix P)."""
+    """np.diag of a vector, refused past 2**28 entries as a Kronecker product is (diag(vec(P)) of a c x N
+    matrix P)."""
     if v.ndim == 1:
         _fits(v.size * v.size, f"a diagonal matrix of {v.size:,} entries on its diagonal")
     return _np.diag(v)
