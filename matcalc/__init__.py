@@ -26,14 +26,16 @@ matcalc without using it yet, does not pay for it.
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
 
 from .core.errors import (DeclarationError, EvaluationError, MatcalcError, MatcalcWarning, NotSupportedError, ParseError,
                           ShapeError, UnknownNameError)
 from .core.errors import LimitError
 from .core.budget import limits
 
+TYPE_CHECKING = False  # (typing.TYPE_CHECKING without importing typing: `import matcalc` stays light)
 if TYPE_CHECKING:  # what _LAZY loads, seen by type checkers and editors (imported here, it would load the engine)
+    from typing import Any
+
     from .api import Wrt, compile, differential, grad, hessian, hvp, jacobian
     from .expression import Expression, Formula, Where, parse
     from .interop_sympy import from_sympy

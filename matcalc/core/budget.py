@@ -26,8 +26,13 @@ import threading
 import time
 from contextlib import contextmanager
 from contextvars import ContextVar
-from collections.abc import Callable, Iterator
-from typing import TypeVar
+
+TYPE_CHECKING = False  # (typing.TYPE_CHECKING without importing typing: `import matcalc` loads this module)
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+    from typing import TypeVar
+
+    _T = TypeVar("_T")
 
 from .errors import LimitError
 
@@ -38,8 +43,6 @@ def _env(name: str, default, kind):
     except ValueError:
         return default
 
-
-_T = TypeVar("_T")
 
 LIMITS = {
     # x' A^67 x, Hessian in A, writes about 4,500 products (1 s); much further (k = 128) its nested

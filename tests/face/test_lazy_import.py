@@ -23,6 +23,18 @@ def test_import_matcalc_loads_neither_the_engine_nor_numpy():
     assert "numpy" not in mods and "lark" not in mods
 
 
+def test_import_matcalc_loads_no_typing_and_no_regular_expressions():
+    """The annotations are for type checkers: `import matcalc` (errors and limits) imports neither typing
+    (9 ms) nor re, as it did not before the API was annotated."""
+    env = {k: v for k, v in os.environ.items() if k != "MATCALC_LATEX_LOG_DIR"}
+    env["PYTHONPATH"] = ROOT  # (alone: the suite's LaTeX collector hooks every process through PYTHONPATH)
+    probe = "import matcalc, sys\nprint(' '.join(sorted(m for m in sys.modules if '.' not in m)))"
+    out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    mods = set(out.stdout.split())
+    assert "matcalc" in mods and "typing" not in mods and "re" not in mods
+
+
 def test_cli_help_loads_no_numpy():
     code = ("import contextlib, io\nfrom matcalc.cli import main\n"
             "with contextlib.redirect_stdout(io.StringIO()):\n"
