@@ -508,35 +508,12 @@ def _refuse_greek_scalar_after_matrix(syn: Syn, ctx, chosen: dict, names: list, 
     def kind_of(m: str):
         return decls[m].kind if m in decls else chosen.get(m)
 
-    def atoms(f: Syn) -> list:
-        """(name, source text, written transposed) of the names a factor ends with: each name of a run
-        (X beta pasted as Xbeta), or the base of a power or transpose (Sigma^-1, x'); a group is no
-        name (None)."""
-        text = " ".join(ctx.text[f.start:f.end].split())
-        if f.kind == "name" and isinstance(f.a, str):
-            return [(w, w, False) for w in ctx.split_run(f.a, f.start, check=False)]
-        transposed = f.kind == "post" and any(p.kind == "tick" or _is_t(p) for p in f.b or ())
-        while f.kind == "post" and isinstance(f.a, Syn):
-            f = f.a
-        if f.kind == "name" and isinstance(f.a, str):
-            return [(ctx.split_run(f.a, f.start, check=False)[-1], text, transposed)]
-        return [(None, text, False)]
-
     found = []
-    for n in syn_nodes(syn):
-        if n.kind not in ("product", "name"):
+    for (m, left, transposed), (g, _, _) in _adjacent_factors(syn, ctx):
+        if m is None or g is None or g not in names or chosen.get(g) != "scalar" or not is_greek(g) \
+                or not g[:1].islower() or not (kind_of(m) == "matrix" or (transposed and kind_of(m) == "vector")):
             continue
-        # (the atoms of the factors joined by juxtaposition or *: X/sigma divides, no product stands there)
-        seq = []
-        for op, f in (n.a if n.kind == "product" else [("", n)]):
-            if op not in ("", "*"):
-                seq.append((None, "", False))
-            seq += atoms(f)
-        for (m, left, transposed), (g, _, _) in zip(seq, seq[1:]):
-            if m is None or g is None or g not in names or chosen.get(g) != "scalar" or not is_greek(g) \
-                    or not g[:1].islower() or not (kind_of(m) == "matrix" or (transposed and kind_of(m) == "vector")):
-                continue
-            found.append((g, left, "a matrix" if kind_of(m) == "matrix" else "a row vector, not their inner product"))
+        found.append((g, left, "a matrix" if kind_of(m) == "matrix" else "a row vector, not their inner product"))
     # (refused where the reading with them vectors fits too: W - G eta, eta a vector, does not; the step size
     # eta is a scalar; the names are tried together, Sigma_1^-1 mu_1 + Sigma_2^-1 mu_2)
     if found and fits({**chosen, **{g: "vector" for g, _, _ in found}}):
@@ -553,27 +530,41 @@ def _refuse_capital_scalar_after_vector(syn: Syn, ctx, chosen: dict, names: list
     for a row and the declaration for a number; a capital scalar is written first (N x) or declared."""
     if not any(chosen.get(c) == "scalar" and options(c)[0][1] == "matrix" for c in names):
         return
+    for (v, left, transposed), (c, _, _) in _adjacent_factors(syn, ctx):
+        if v is None or transposed or c not in names or chosen.get(c) != "scalar" or options(c)[0][1] != "matrix":
+            continue
+        if (decls[v].kind if v in decls else chosen.get(v)) != "vector":
+            continue
+        raise ShapeError(f"{left} {c} reads {c} as a scalar: a matrix cannot multiply the column vector {left} "
+                         f"from the right. If {left} is a row (as in code's {left} @ {c}), write {left}' {c} for "
+                         f"the row, or {c}' {left} for it as a column; if {c} is a number, write it first "
+                         f"({c} {left}) or declare it (where='{c}: scalar')")
+
+
+def _adjacent_factors(syn: Syn, ctx):
+    """Each pair of neighbouring atoms of a product (factors joined by juxtaposition or *; across a / no
+    pair stands): an atom is (name, its source text, written transposed), a name being each name of a run
+    (X beta pasted as Xbeta) or the base of a power or transpose (Sigma^-1, x'); a group is no name (None)."""
+    def atoms(f: Syn) -> list:
+        text = " ".join(ctx.text[f.start:f.end].split())
+        if f.kind == "name" and isinstance(f.a, str):
+            return [(w, w, False) for w in ctx.split_run(f.a, f.start, check=False)]
+        transposed = f.kind == "post" and any(p.kind == "tick" or _is_t(p) for p in f.b or ())
+        while f.kind == "post" and isinstance(f.a, Syn):
+            f = f.a
+        if f.kind == "name" and isinstance(f.a, str):
+            return [(ctx.split_run(f.a, f.start, check=False)[-1], text, transposed)]
+        return [(None, text, False)]
+
     for n in syn_nodes(syn):
         if n.kind not in ("product", "name"):
             continue
-        seq = []  # (name or None, its text, written transposed) of the factors multiplied by juxtaposition or *
+        seq = []
         for op, f in (n.a if n.kind == "product" else [("", n)]):
             if op not in ("", "*"):
                 seq.append((None, "", False))
-            if f.kind == "name" and isinstance(f.a, str):
-                seq += [(w, w, False) for w in ctx.split_run(f.a, f.start, check=False)]
-            else:
-                seq.append((None, "", False))
-        for (v, left, _), (c, _, _) in zip(seq, seq[1:]):
-            if v is None or c not in names or chosen.get(c) != "scalar" or options(c)[0][1] != "matrix":
-                continue
-            kind = decls[v].kind if v in decls else chosen.get(v)
-            if kind != "vector":
-                continue
-            raise ShapeError(f"{left} {c} reads {c} as a scalar: a matrix cannot multiply the column vector {left} "
-                             f"from the right. If {left} is a row (as in code's {left} @ {c}), write {left}' {c} for "
-                             f"the row, or {c}' {left} for it as a column; if {c} is a number, write it first "
-                             f"({c} {left}) or declare it (where='{c}: scalar')")
+            seq += atoms(f)
+        yield from zip(seq, seq[1:])
 
 
 def _names_under(syn: Syn, ctx) -> list:
