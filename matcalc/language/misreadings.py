@@ -985,6 +985,30 @@ _MATRIX_FUNCTION_CALL = re.compile(r"(?<![A-Za-z0-9_])(?:(?:scipy|np|numpy|jnp|j
                                    r"(?![A-Za-z0-9_])\s*\}?\s*(?:_\{?[A-Za-z0-9]+\}?\s*)?\(")
 
 
+#: norm(X, 'fro'), norm2(x, 1), np.linalg.norm(X, ord='fro'): MATLAB's and NumPy's norm with its kind as an argument
+_NORM_WITH_KIND = re.compile(r"\bnorm[12]?\s*\((?P<arg>[^()]*(?:\([^()]*\)[^()]*)*?),\s*(?:ord\s*=\s*)?"
+                             r"(?P<kind>['\"]\w+['\"]|[12]|(?:np\.)?inf)\s*\)")
+_NORM_KINDS = {"fro": "||{x}||_F (Frobenius)", "1": "||{x}||_1", "2": "||{x}||_2 (Euclidean; of a matrix, the spectral "
+               "norm, supported only for an outer product)", "nuc": "no norm here: the nuclear norm is not supported",
+               "inf": "no norm here: the max norm is not supported"}
+
+
+def refuse_norm_with_a_kind_argument(text: str) -> None:
+    """norm2(W, 'fro'), pasted from MATLAB or NumPy, was refused at its quote mark (unexpected "'"): the
+    kind of norm is written as a subscript here. Refused with that form."""
+    if "norm" not in text:
+        return
+    m = _NORM_WITH_KIND.search(text)
+    if m is None:
+        return
+    kind = m.group("kind").strip("'\"").replace("np.", "")
+    if m.group(0).startswith("norm(") and kind == m.group("kind") and "ord" not in m.group(0):
+        return  # (norm(x, 2): the unknown function norm is named, whatever its arguments, with the forms to write)
+    form = _NORM_KINDS.get(kind, "||{x}||, ||{x}||_1 or ||{x}||_F").format(x=m.group("arg").strip())
+    raise ParseError(f"{m.group(0)} gives the kind of norm as an argument, as MATLAB and NumPy do; matcalc writes "
+                     f"it as a subscript: {form}", text, m.start())
+
+
 def refuse_matrix_function_names(text: str, decls: dict) -> None:
     """expm(X), logm(S), sqrtm(S), scipy.linalg.expm(X), torch.matrix_exp(X), Exp(X) and Log(S) (the Lie
     group's maps), \\operatorname{expm}(X): matrix functions, which matcalc does not have. Refused before

@@ -15,7 +15,7 @@ from ..core.errors import DeclarationError, MatcalcError, ParseError, ShapeError
 from ..core.nodes import SCALAR, Var
 from .declarations import options
 from .kinds import typecheck
-from .misreadings import refuse_matrix_function_names
+from .misreadings import refuse_matrix_function_names, refuse_norm_with_a_kind_argument
 from .latex_in import (latex_line_break_product, latex_to_plain, logged_bars_reading, looks_like_latex, refuse_ambiguous_bars,
                        refuse_bars_of_a_failed_reading)
 from .parser import Syn, line_break_product, parse_syntax
@@ -38,6 +38,7 @@ def read(text: str, decls: dict, want_scalar: bool = False) -> tuple:
         text = " " + text[1:]  # (a space keeps every column where it was)
     if isinstance(text, str):
         refuse_matrix_function_names(text, decls)
+        refuse_norm_with_a_kind_argument(text)
     if isinstance(text, str) and "\n" in text and not looks_like_latex(text):
         broken = line_break_product(text)
         if broken is not None:  # x'Ax, a new line, x'x: two formulas, not their product

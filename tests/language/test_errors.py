@@ -1007,3 +1007,11 @@ def test_a_vector_of_ones_or_zeros_written_with_its_size_as_a_subscript_is_told_
 def test_papers_notation_refused_says_what_to_write(text, says):
     with pytest.raises(matcalc.MatcalcError, match=re.escape(says)):
         matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text, form", [("norm2(W*x - y)^2 + lambda*norm2(W, 'fro')^2", "||W||_F"),
+                                        ("norm1(x, 1)", "||x||_1"), ("norm(X, ord='nuc')", "nuclear norm")])
+def test_a_norm_given_its_kind_as_an_argument_is_told_the_subscript_to_write(text, form):
+    """MATLAB's and NumPy's norm(W, 'fro') was refused at its quote mark."""
+    with pytest.raises(matcalc.MatcalcError, match=re.escape(form)):
+        matcalc.parse(text)
