@@ -138,8 +138,10 @@ def _diagonals_outside(dF: Expr, name: str) -> Expr:
     entrywise product, diag(du) is read off through the n^2 x n diagonal embedding,
     diag(vec B) (A' (x) I) W; outside it, P diag(du) q is diag(q) du. The Hessian of
     sum(exp(diag(w) M) v) is then diag((exp(diag(w) M) .* M .* M) v), not a Kronecker product.
+
+    An outer product with the direction becomes such diagonals first: (u r') .* M = diag(u) M diag(r).
     """
-    if not any(isinstance(n, Diag) and name in n.free for n in dF.walk()):
+    if not any(isinstance(n, (Diag, Hadamard)) and name in n.free for n in dF.walk()):
         return dF
 
     def moved(node: Expr) -> Expr:
@@ -158,6 +160,13 @@ def _diagonals_outside(dF: Expr, name: str) -> Expr:
         if isinstance(chain[-1], Diag) and name in chain[-1].free:
             inner = moved(B.hadamard(*others, B.mul(B.num(c), *scal, *chain[:-1])))
             return B.mul(inner, chain[-1])
+        if chain[-1].shape[0] == 1 and name not in chain[-1].free:  # (du r') .* M = diag(du) M diag(r)
+            u = B.mul(B.num(c), *scal, *chain[:-1])
+            return B.mul(B.diag(u), B.hadamard(*others),
+                         B.diag(B.transpose(chain[-1])))
+        if chain[0].shape[1] == 1 and name not in chain[0].free:  # (u dr') .* M = diag(u) M diag(dr)
+            r = B.transpose(B.mul(B.num(c), *scal, *chain[1:]))
+            return B.mul(B.diag(chain[0]), B.hadamard(*others), B.diag(r))
         return node
     return transform(dF, moved)
 
@@ -195,11 +204,83 @@ def _k_mul(e, memo, name):                # vec(P F Q) = (Q' (x) P) vec F
     j = i - (len(e.args) - len(chain))
     p = B.mul(*chain[:j]) if j > 0 else None
     q = B.mul(*chain[j + 1:]) if j + 1 < len(chain) else None
-    if isinstance(f, Diag) and q is not None and q.shape[1] == 1:  # P diag(dv) q = P diag(q) dv
-        return B.mul(B.num(c), *scal, *([p] if p is not None else []), B.diag(q), memo[f.arg])
+    column = q is not None and q.shape[1] == 1
+    if isinstance(f, Add) and _diagonal_terms(f, name, column) and _through_vec(memo[f]):
+        # P (F1 + F2) Q = P F1 Q + P F2 Q, where a term is read off without the vec route the sum took
+        return B.add(*[_jacobian_of(B.mul(B.num(c), *scal, *chain[:j], t, *chain[j + 1:]), memo, name)
+                       for t in f.args if name in t.free])
+    pre = [p] if p is not None else []
+    if isinstance(f, Diag) and column:  # P diag(dv) q = P diag(q) dv
+        return B.mul(B.num(c), *scal, *pre, B.diag(q), memo[f.arg])
+    if isinstance(f, Hadamard) and column:
+        through = _hadamard_times_column(f, q, memo, name)
+        if through is not None:
+            return B.mul(B.num(c), *scal, *pre, through)
     left = B.kron(B.transpose(q) if q is not None else B.identity(f.shape[1]),
                   p if p is not None else B.identity(f.shape[0]))
     return B.mul(B.num(c), *scal, left, memo[f])
+
+
+def _jacobian_of(e: Expr, memo: dict, name: str) -> Expr:
+    """The J of a node made while reading off (a distributed term), its new descendants' first. The
+    direction itself is already in `memo`, as every node that depends on it is built over it."""
+    for node in walk_depending(e, frozenset((name,))):
+        if node not in memo:
+            memo[node] = _kron_rule(node, memo, name, None)
+    return memo[e]
+
+
+def _through_vec(j: Expr) -> bool:
+    """Whether a Jacobian holds a Kronecker product or a diag(vec(M)): the forms a sum is distributed
+    to avoid. Elsewhere distributing would only lengthen it (a deep softmax chain's Hessian). Kept in
+    each node's cache, children first, so the walks stay linear in the DAG."""
+    for n in j.walk_missing("vec_form"):
+        n._c["vec_form"] = isinstance(n, Kron) or (isinstance(n, Diag) and isinstance(n.arg, Vec)) \
+            or any(c._c["vec_form"] for c in n.children)
+    return j._c["vec_form"]
+
+
+def _diagonal_terms(f: Add, name: str, column: bool) -> bool:
+    """Whether a sum in a product is worth distributing: a term holds diag(dv), or (times a column)
+    an entrywise product with the direction, which the rules below read off without vec."""
+    kinds = (Diag, Hadamard) if column else (Diag,)
+    for t in f.args:
+        factors = t.args if isinstance(t, Mul) else (t,)
+        if any(isinstance(g, kinds) and name in g.free for g in factors):
+            return True
+    return False
+
+
+def _hadamard_times_column(f: Hadamard, q: Expr, memo: dict, name: str) -> Expr | None:
+    """J of (F .* M) q, q a column, without the n^2 x n^2 diag(vec M), where the direction enters F
+    through one factor of a product: a diagonal, or a column times a row.
+
+    ((A diag(dv) B) .* M) q = (A .* (M diag(q) B')) dv: entry i is sum_k A_ik dv_k sum_j B_kj M_ij q_j.
+    ((A du s') .* M) q = diag(M (s .* q)) A du: entry i is (A du)_i sum_j s_j M_ij q_j.
+    The Hessian of a softmax bias over a batch is then diag(P 1) - P P', not a Kronecker product.
+    """
+    F = next(g for g in f.args if name in g.free)
+    M = B.hadamard(*[g for g in f.args if g is not F])
+    c, scal, chain = F.split() if isinstance(F, Mul) else (1, (), (F,))
+    if any(name in s.free for s in scal):
+        return None
+    deps = [k for k, g in enumerate(chain) if name in g.free]
+    if len(deps) != 1:
+        return None
+    k = deps[0]
+    g, before, after = chain[k], chain[:k], chain[k + 1:]
+    if isinstance(g, Diag):
+        n = g.shape[0]
+        a = B.mul(*before) if before else B.identity(n)
+        b = B.mul(*after) if after else B.identity(n)
+        inner = B.hadamard(a, B.mul(M, B.diag(q), B.transpose(b)))
+        return B.mul(B.num(c), *scal, inner, _jacobian_of(g.arg, memo, name))
+    if g.shape[1] == 1 and after:
+        row = B.mul(*after)
+        if row.shape[0] == 1:
+            weights = B.mul(M, B.hadamard(B.transpose(row), q))
+            return B.mul(B.num(c), *scal, B.diag(weights), *before, _jacobian_of(g, memo, name))
+    return None
 
 
 def _k_hadamard(e, memo, name):           # vec(A .* F) = diag(vec A) vec F

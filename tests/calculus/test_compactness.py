@@ -297,6 +297,18 @@ def test_scalar_multiples_of_one_matrix_are_collected_without_an_identity():
      "2 P (I - (x' P x) I - x x' P) where P = (x x' + A)^-1"),
     ("exp(x x') b", "x", "x, b: vector(n)", "jacobian", "diag(x) exp(x x') diag(b) + diag(exp(x x') (b .* x))"),
     ("(A .* (x x')) b", "x", "x, b: vector(n)", "jacobian", "diag(x) A diag(b) + diag(A (b .* x))"),
+    ("sum(logsumexp(W X + b ones(N)')) - sum(Y .* (W X + b ones(N)'))", "b",
+     "W: matrix(c,d); X: matrix(d,N); Y: matrix(c,N); b: vector(c)", "hessian",
+     "diag(P ones(N)) - P P' where P = softmax(W X + b ones(1, N))"),
+    ("tr((X' diag(w) X)^-1)", "w", "X: matrix(N,p); w: vector(N)", "hessian",
+     "2 ((X P^-1 X') .* (X P^-2 X')) where P = X' diag(w) X"),
+    ("||W2 tanh(W1 X + b1 ones(N)') - Y||_F^2", "b1", "W1: matrix(h,d); X: matrix(d,N); W2: matrix(c,h)",
+     "hessian", "2 ((Q Q') .* (W2' W2)) - 4 diag(((W2' (W2 P - Y)) .* P .* Q) ones(N)) "
+     "where P = tanh(W1 X + b1 ones(1, N)), Q = 1 - P.^2"),
+    ("((A diag(x) B) .* M) q", "x", "A: matrix(m,n); B: matrix(n,k); M: matrix(m,k)", "jacobian",
+     "(M diag(q) B') .* A"),
+    ("(M .* (s x' B)) q", "x", "B: matrix(n,k); M: matrix(m,k); s: vector(m)", "jacobian",
+     "diag(s) M diag(q) B'"),
 ])
 def test_a_vector_jacobian_or_hessian_read_off_through_vec_keeps_no_kronecker_product(text, wrt, where, kind, answer):
     # -kron(b' P, P) (kron(x, I) + kron(I, x)): an n x n^2 matrix in the generated code, 100x to 1,400x slower

@@ -487,15 +487,14 @@ def test_a_number_times_a_matrix_plus_an_outer_product_is_one_pass():
 
 
 def test_generated_code_refuses_a_kronecker_product_past_a_gigabyte_as_evaluate_does():
-    """The Hessian of a softmax bias over a batch, read off through vec, holds kron(P, I) of (c N)^2
-    entries: at c = N = 200 the generated code was killed past 8 GB; evaluate refused it already."""
-    f = "sum(logsumexp(W X + b ones(N)')) - sum(Y .* (W X + b ones(N)'))"
-    r = matcalc.hessian(f, "b", where="W: matrix(c,d); X: matrix(d,N); Y: matrix(c,N); b: vector(c)")
+    """The Hessian of x' kron(A, B) x is kron(A, B) + kron(A', B'), (m n)^2 entries: at m = n = 200
+    generated code forming it would be killed past 8 GB; evaluate refuses it too."""
+    r = matcalc.hessian("x' kron(A, B) x", "x", where="A: matrix(m,m); B: matrix(n,n); x: vector(m*n)")
     h = r.to_numpy()
     rng = np.random.default_rng(0)
-    small = {k: rng.normal(size=(4, 4)) for k in "WXY"} | {"b": rng.normal(size=4)}
+    small = {"A": rng.normal(size=(3, 3)), "B": rng.normal(size=(2, 2)), "x": rng.normal(size=6)}
     assert np.allclose(h(**small), r.evaluate(small))
-    big = {k: rng.normal(size=(200, 200)) for k in "WXY"} | {"b": rng.normal(size=200)}
+    big = {"A": rng.normal(size=(200, 200)), "B": rng.normal(size=(200, 200)), "x": rng.normal(size=40000)}
     with pytest.raises(MemoryError, match="a Kronecker product .* 1,600,000,000 entries"):
         h(**big)
     with pytest.raises(matcalc.EvaluationError, match="do not fit in memory"):
