@@ -61,7 +61,7 @@ NUMPY = Backend(
 JAX = replace(
     NUMPY, name="jax", runtime=("runtime_common.py", "runtime_jax.py"), inv="_np.linalg.inv({x})", det_inv="",
     outer="{u}[:, None] * {v}", add_outer="", axpy_outer="", asarray="_float_array({x}, {name!r})",
-    einsum="_np.einsum({spec!r}, {ops})", einsum_path=False, kron="_np.kron({a}, {b})", diagflat="_np.diag({x})")
+    einsum="_np.einsum({spec!r}, {ops})", einsum_path=False)
 
 # torch.einsum orders contractions by opt_einsum when it is installed; the path is given anyway
 TORCH = Backend(
@@ -71,7 +71,7 @@ TORCH = Backend(
     slogdet="_torch.linalg.slogdet({x})[1]", trace="_torch.trace({x})",
     diagonal="_torch.diagonal({x})",
     eye="_torch.eye({n}, dtype=_torch.float64)", ones="_torch.ones(({s}), dtype=_torch.float64)",
-    zeros="_torch.zeros(({s}), dtype=_torch.float64)", diagflat="_torch.diag({x})",
+    zeros="_torch.zeros(({s}), dtype=_torch.float64)", diagflat="_diag({x})",
     einsum="_torch.einsum({spec!r}, {ops})", matrix_power="_torch.linalg.matrix_power({x}, {k})",
     kron="_kron({a}, {b})", reshape="_torch.as_tensor({x}, dtype=_torch.float64).reshape({s})",
     permute="{x}.permute({axes})", functions_take_numbers=False)
@@ -98,6 +98,8 @@ def runtime_blocks(filename: str) -> tuple:
     for stmt in tree.body:
         if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, str):
             continue
+        if isinstance(stmt, ast.ImportFrom) and stmt.level:  # (a sibling runtime's helper, for the module run
+            continue                                             # directly; generated code gets its source)
         defines, uses = set(), set()
         for node in ast.walk(stmt):
             if isinstance(node, ast.Name):

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from ...core import build as B
 from ...core.errors import MatcalcError, NotSupportedError
 from ...core.functions import FUNCTIONS, stable_form
-from ...core.nodes import (SCALAR, Expr, Add, Det, Diag, DimSize, Func, Hadamard, Identity, Inverse, Kron, MatPow, Mul, Num,
+from ...core.nodes import (SCALAR, Expr, Add, Det, Diag, DimSize, Func, Hadamard, Identity, Inverse, Kron, MatPow, Mul, Num, Ones,
                            Trace, Transpose, Var)
 from ...core.reductions import partial_trace
 from ..printing import broadcast_scalar, is_broadcast
@@ -414,6 +414,18 @@ class Emitter(DenseMaps, MatrixPowers):
             y = m3 if isinstance(b, Identity) else f"({m3} @ {self.atom(b)})"
             y = y if isinstance(a, Identity) else f"({self._transposed(a)} @ {y})"
             return f"{y}.reshape(-1, {self.dim(a.shape[1])} * {self.dim(b.shape[1])})"
+        # a matrix of ones multiplies as a sum: M ones(k, n) has M's row sums in every column (the
+        # centering matrix I - ones(n, n) / n of a layer-norm Hessian was an n x n GEMM: 119x at n = 1000)
+        if isinstance(right, Ones) and 1 not in right.shape:
+            ones = fill(self.b.ones, s=f"{self.dim(right.shape[1])},")
+            if left.shape[0] == 1:
+                return f"{self.atom(left)}.sum() * {ones}"
+            return f"{self.atom(left)}.sum(axis=1)[:, None] * {ones}"
+        if isinstance(left, Ones) and 1 not in left.shape:
+            ones = fill(self.b.ones, s=f"{self.dim(left.shape[0])},")
+            if right.shape[1] == 1:
+                return f"{self.atom(right)}.sum() * {ones}"
+            return f"{ones}[:, None] * {self.atom(right)}.sum(axis=0)"
         # diag(v) times a matrix, and outer products, are broadcast products (vectors are 1-D)
         if isinstance(left, Diag):
             v = self.atom(left.arg)
@@ -644,7 +656,8 @@ def distribute(e: Expr) -> Expr:
 
 
 def _structured(t: Expr) -> bool:
-    """A matrix that is cheap to multiply without forming it: c diag(v) or c u v' (rank one)."""
+    """A matrix that is cheap to multiply without forming it: c diag(v), c u v' (rank one), c I or
+    c ones(m, n)."""
     _, rest = B.split_coeff(t)
     if isinstance(rest, Mul):
         _, scal, chain = rest.split()
@@ -652,7 +665,7 @@ def _structured(t: Expr) -> bool:
             rest = chain[0]
         else:
             return any(f.shape[1] == 1 for f in chain[:-1])
-    return isinstance(rest, Diag)
+    return isinstance(rest, (Diag, Identity, Ones))
 
 
 def _chain_node(chain: list) -> Expr:

@@ -193,7 +193,13 @@ def _parser_limits():
 
 
 def _dense_output(em: Emitter, be: Backend, o: Output) -> str:
-    """The dense array of a linear map, [out..., in...] (or [in..., out...] in denominator layout)."""
+    """The dense array of a linear map, [out..., in...] (or [in..., out...] in denominator layout),
+    refused past 2**28 entries before it is formed (a matrix variable's Hessian at 200 x 200 has
+    1.6 * 10^9 entries: 12 GB, which the process was killed filling or NumPy refused unreadably)."""
+    dims = [d for d in (*o.expr.shape, *o.dvar.shape) if d != 1]
+    if len(dims) > 2:
+        size = " * ".join(f"({em.dim(d)})" for d in dims)
+        em.lines.append(f"_fits({size}, 'the dense array of a derivative with {len(dims)} axes')")
     t = em.assign(em.dense_map(o))
     if o.sym:  # directions (the last two axes) and values on the symmetric matrices
         em.lines.append(f"{t} = ({t} + {fill(be.swapaxes, x=t, a=-1, b=-2)}) / 2")

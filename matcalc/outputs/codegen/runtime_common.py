@@ -63,3 +63,12 @@ def _check_size_product(name, got, spelled, want):
     """An input whose length is a product of sizes given by keyword has that length; else refused naming both."""
     if got != want:
         raise ValueError(f"argument {name}: its size {got} is not {spelled} = {want} from the sizes given")
+
+
+def _fits(size, what):
+    """Refuse an array past 2**28 entries (2 GB in float64) before forming it, as evaluate refuses one:
+    a vector's Hessian read off through vec can hold a Kronecker product of (m n)^2 entries, which Linux
+    grants and then kills the process filling (12.8 GB at m = n = 200)."""
+    if size > 2 ** 28:
+        raise MemoryError(f"this code forms {what}, {size:,} entries, more than 2 GB: take a Hessian-vector "
+                          f"product (matcalc.hvp) or the result at smaller sizes")

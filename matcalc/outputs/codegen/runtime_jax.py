@@ -7,6 +7,8 @@ dtypes follow the inputs (float32 in, float32 out; float64 where x64 is enabled)
 import jax
 import jax.numpy as _np
 
+from .runtime_common import _fits
+
 
 def _float_array(x, name):
     """x as a JAX array of a floating dtype: its own, or JAX's default float for integers. What is no
@@ -37,7 +39,21 @@ def _log_det(x):
     return _np.where(sign > 0, logabs, _np.nan)
 
 
+def _kron(a, b):
+    """jnp.kron, refused past 2**28 entries as NumPy code refuses it (shapes are known when tracing)."""
+    _fits(a.size * b.size, f"a Kronecker product ({a.shape} by {b.shape})")
+    return _np.kron(a, b)
+
+
+def _diag(v):
+    """jnp.diag of a vector, refused past 2**28 entries as a Kronecker product is."""
+    if v.ndim == 1:
+        _fits(v.size * v.size, f"a diagonal matrix of {v.size:,} entries on its diagonal")
+    return _np.diag(v)
+
+
 def _comm(m, n):
+    _fits((m * n) ** 2, f"a commutation matrix of order {m * n:,}")
     k = _np.zeros((m * n, m * n))
     rows = _np.arange(m * n)
     i, j = rows // n, rows % n

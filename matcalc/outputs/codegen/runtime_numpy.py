@@ -10,6 +10,8 @@ import math as _math
 
 import numpy as _np
 
+from .runtime_common import _fits
+
 def _sigmoid_float(z):
     if z >= 0:
         return 1.0 / (1.0 + _math.exp(-z))
@@ -99,13 +101,8 @@ def _diag(v):
     return _np.diag(v)
 
 
-def _fits(size, what):
-    if size > 2 ** 28:
-        raise MemoryError(f"this code forms {what}, {size:,} entries, more than 2 GB: take a Hessian-vector "
-                          f"product (matcalc.hvp) or the result at smaller sizes")
-
-
 def _comm(m, n):
+    _fits((m * n) ** 2, f"a commutation matrix of order {m * n:,}")
     k = _np.zeros((m * n, m * n))
     for i in range(m):
         for j in range(n):

@@ -2,6 +2,8 @@
 `runtime_numpy`). matcalc never imports this module; the generator only reads its source."""
 import torch as _torch
 
+from .runtime_common import _fits
+
 _np = _torch
 
 
@@ -31,7 +33,16 @@ def _logsumexp(u):
 
 
 def _kron(a, b):
+    """torch.kron, refused past 2**28 entries as NumPy code refuses it."""
+    _fits(a.numel() * b.numel(), f"a Kronecker product ({tuple(a.shape)} by {tuple(b.shape)})")
     return _torch.kron(a.contiguous(), b.contiguous())  # torch.kron fails on a transposed view (torch 2.x)
+
+
+def _diag(v):
+    """torch.diag of a vector, refused past 2**28 entries as a Kronecker product is."""
+    if v.ndim == 1:
+        _fits(v.numel() * v.numel(), f"a diagonal matrix of {v.numel():,} entries on its diagonal")
+    return _torch.diag(v)
 
 
 def _log_det(x):
@@ -40,6 +51,7 @@ def _log_det(x):
 
 
 def _comm(m, n):
+    _fits((m * n) ** 2, f"a commutation matrix of order {m * n:,}")
     k = _torch.zeros((m * n, m * n), dtype=_torch.float64)
     for i in range(m):
         for j in range(n):
