@@ -314,3 +314,28 @@ def test_hessian_through_an_entrywise_product_with_diag_of_the_direction_has_no_
     M = rng.normal(size=(3, 4) if where == ROWS else (4, 3))
     values = {"x": x, "M": M, "v": v} if "v:" in r.where else {"x": x, "M": M}
     np.testing.assert_allclose(r.evaluate(values), hessian(x, M, v), rtol=1e-10)
+
+
+# ---------------------------------------------------------------- vector maps through diagonals and entrywise products
+# The direction of a vector variable enters a matrix through diag(g(x)) or an outer product g(x) r'
+# inside an entrywise product, times a column; each form, with several inner functions g, read off
+# without vec (no Kronecker product) and checked by central differences, as a Jacobian and inside a Hessian.
+_DIAG_FORMS = ["((A diag({g}) B) .* M) q", "(M .* ((A ({g})) r')) q", "(M .* (s ({g})' N)) q",
+               "((diag({g}) N) .* P) q", "((A diag({g}) B) .* M .* exp(M)) q",
+               "(((A diag({g}) B) .* M) + A diag({g}) B) q", "((ones(m,n) diag({g}) B) .* M) q"]
+_INNER = ["x", "exp(x)", "C x", "tanh(C x) .* x"]
+_DIAG_WHERE = ("A: matrix(m,n); B: matrix(n,k); M: matrix(m,k); N: matrix(n,k); P: matrix(n,k); q: vector(k); "
+               "x: vector(n); r: vector(k); s: vector(m); C: matrix(n,n)")
+
+
+@pytest.mark.parametrize("kind", ["jacobian", "hessian"])
+@pytest.mark.parametrize("inner", _INNER)
+@pytest.mark.parametrize("form", _DIAG_FORMS)
+def test_a_direction_inside_a_diagonal_or_outer_product_is_read_off_without_vec(form, inner, kind):
+    import matcalc
+    text = form.format(g=inner)
+    if kind == "hessian":
+        text = f"sum(log(1 + exp({text})))"
+    r = getattr(matcalc, kind)(text, "x", where=_DIAG_WHERE)
+    assert "kron" not in str(r)
+    assert r.check().ok
