@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from ...core.nodes import Expr, Mul
+
 #: chains longer than this are split greedily (greedy_splits), not by the cubic search
 LONG_CHAIN = 40
 
@@ -54,3 +56,11 @@ def cheapest_splits(dims: list, fresh: Callable[[int, int], bool]) -> list:
             merges.append((i, j, k))
             todo += [(i, k), (k + 1, j)]
     return merges[::-1]
+
+
+def chain_node(chain: list) -> Expr:
+    """A canonical sub-chain as a node (a single factor is itself)."""
+    if len(chain) == 1:
+        return chain[0]
+    r, c = chain[0].shape[0], chain[-1].shape[1]
+    return Mul._make(tuple(chain), (r, c))

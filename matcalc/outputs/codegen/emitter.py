@@ -18,7 +18,8 @@ from .backends import Backend
 from .dense import DenseMaps
 from .names import py_name
 from .powers import MatrixPowers
-from .chain_order import LONG_CHAIN, cheapest_splits, greedy_splits
+from .sums import MatrixSums
+from .chain_order import LONG_CHAIN, chain_node as _chain_node, cheapest_splits, greedy_splits
 from .syntax import fill, float_literal, is_call, is_simple, needs_paren_in_sum, par, unwrap
 
 if TYPE_CHECKING:
@@ -31,7 +32,7 @@ def _matrices(k: Expr) -> bool:
     return all(f.shape[0] != 1 and f.shape[1] != 1 for f in k.args)
 
 
-class Emitter(DenseMaps, MatrixPowers):
+class Emitter(DenseMaps, MatrixPowers, MatrixSums):
     def __init__(self, backend: Backend, params: list):
         self.b = backend
         self.lines: list = []
@@ -205,7 +206,7 @@ class Emitter(DenseMaps, MatrixPowers):
     # -- sums and products
     def _c_Add(self, e):
         if self.b.add_outer and e.shape[0] != 1 and e.shape[1] != 1:
-            got = self.accumulate_outer(e)
+            got = self.low_rank(e) or self.accumulate_outer(e)
             if got is not None:
                 return got
         factored = self.common_scalar_factor(e)
@@ -224,82 +225,6 @@ class Emitter(DenseMaps, MatrixPowers):
             else:
                 parts.append(("" if i == 0 else " + ") + self.code(t))
         return "".join(parts)
-
-    def common_scalar_factor(self, e: Add) -> str | None:
-        """s a + s b as s (a + b) when every term of an array sum has the scalar factor s: one
-        array operation fewer (`log(<x, A x>)`: (A x + A' x) / <x, A x>)."""
-        if e.shape == SCALAR:
-            return None
-        splits = []
-        for t in e.args:
-            c, rest = B.split_coeff(t)
-            if not isinstance(rest, Mul) or not rest.split()[1]:
-                return None
-            _, scal, chain = rest.split()
-            splits.append((c, list(scal), chain))
-        common = [x for x in splits[0][1] if all(any(y is x for y in scal) for _, scal, _ in splits[1:])]
-        if not common:
-            return None
-        terms = []
-        for c, scal, chain in splits:
-            for x in common:
-                scal.remove(x)
-            terms.append(B.scale(c, B.mul(*scal, *chain)))
-        inner = self.code(B.add(*terms))
-        return f"{self._scalar_product(1, common)} * ({inner})"
-
-    def accumulate_outer(self, e: Add, scale: str | None = None) -> str | None:
-        """A matrix sum with a rank-one term c u v': the other terms into a fresh array, then
-        the outer product added in place (no n x n temporary for u v', none for the sum). `scale`: the
-        code of scalars the sum is multiplied by, taken into the one pass of s M + alpha u v' (the
-        Hessian of 1 / (1 + x'x), a number times such a sum, made two passes over n x n); None where
-        the sum is no such pass."""
-        for i, term in enumerate(e.args):
-            c, rest = B.split_coeff(term)
-            if not isinstance(rest, Mul):
-                continue
-            _, scal, chain = rest.split()
-            k = next((j for j in range(len(chain) - 1) if chain[j].shape[1] == 1), None)
-            if k is None:
-                continue
-            others = B.add(*e.args[:i], *e.args[i + 1:])
-            if others.shape != e.shape or is_broadcast(others):
-                continue
-            scaled = self._scaled_matrix(others) if self.b.axpy_outer else None
-            if scale is not None and scaled is None:
-                return None
-            # one other term is referred to by this sum; a sum of several is a node of its own,
-            # which nothing else in the program may refer to
-            refs = 1 if len(e.args) == 2 else 0
-            if scaled is None and not self._fresh(others, refs):
-                continue
-            u, v = _chain_node(list(chain[:k + 1])), _chain_node(list(chain[k + 1:]))
-            alpha = self._scalar_product(c, scal)
-            uc, vc = self.code(u), self.code(v)
-            if scaled is not None:  # s M + alpha u v' in one pass, M read and not written
-                s_code, m = scaled
-                if scale is not None:
-                    scale = scale if is_simple(scale) else self.assign(scale)  # (computed once, used twice)
-                    s_code, alpha = f"{scale} * {par(s_code)}", f"{scale} * {par(alpha)}"
-                return self.assign(fill(self.b.axpy_outer, s=s_code, m=self.atom(m), a=alpha, u=uc, v=vc))
-            t = self.assign(self.code(others))
-            self.lines.append(f"{t} = {fill(self.b.add_outer, t=t, a=alpha, u=uc, v=vc)}")
-            return t
-        return None
-
-    def _scaled_matrix(self, e: Expr):
-        """e as (the code of a scalar s, a matrix M) with e = s M, or None if e is not one matrix
-        times scalars."""
-        c, rest = B.split_coeff(e)
-        scal: list = []
-        if isinstance(rest, Mul):
-            _, scal, chain = rest.split()
-            if len(chain) != 1:
-                return None
-            rest = chain[0]
-        if rest.shape != e.shape:
-            return None
-        return self._scalar_product(c, scal), rest
 
     def _scalar_product(self, c, scal) -> str:
         """The code of the number c times the scalar expressions scal (no `1.0 *`)."""
@@ -333,7 +258,8 @@ class Emitter(DenseMaps, MatrixPowers):
             a = chain[0]
             if len(chain) == 1 and isinstance(a, Add) and self.b.axpy_outer and a.shape[0] != 1 and \
                     a.shape[1] != 1 and self.uses.get(id(a), 0) <= 1 and id(a) not in self.names:
-                got = self.accumulate_outer(a, scale=self._scalar_product(c, scal))  # (c (s M + alpha u v'))
+                scale = self._scalar_product(c, scal)
+                got = self.low_rank(a, scale) or self.accumulate_outer(a, scale=scale)  # (c (s M + alpha u v'))
                 if got is not None:
                     return got
             factors.append(self.code(_chain_node(list(chain))))
@@ -666,14 +592,6 @@ def _structured(t: Expr) -> bool:
         else:
             return any(f.shape[1] == 1 for f in chain[:-1])
     return isinstance(rest, (Diag, Identity, Ones))
-
-
-def _chain_node(chain: list) -> Expr:
-    """A canonical sub-chain as a node (a single factor is itself)."""
-    if len(chain) == 1:
-        return chain[0]
-    r, c = chain[0].shape[0], chain[-1].shape[1]
-    return Mul._make(tuple(chain), (r, c))
 
 
 def _lu_base(m: Expr) -> Expr:
