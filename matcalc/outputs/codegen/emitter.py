@@ -286,7 +286,7 @@ class Emitter(DenseMaps, MatrixPowers, MatrixSums):
         inner = left.shape[1]
         # an inverse that only multiplies (or twice multiplies a vector) becomes a solve
         if isinstance(left, Inverse) and self._solves(left, right):
-            if self._spd(left.arg):
+            if self._spd(left.arg) and self.uses.get(id(left), 0) <= 2:
                 return f"_spd_solve({self.code(left.arg)}, {self.code(right)})"
             shared = self._shared_factor(left)
             if shared is not None:
@@ -295,7 +295,7 @@ class Emitter(DenseMaps, MatrixPowers, MatrixSums):
         if isinstance(right, Inverse) and self._solves(right, left):
             m = right.arg
             shared = self._shared_factor(right)
-            if self._spd(m):  # (S' = S)
+            if self._spd(m) and self.uses.get(id(right), 0) <= 2:  # (S' = S)
                 sol = f"_spd_solve({self.code(m)}, {self.vT(left)})"
             elif shared is not None:  # (v' M^-1 = (M^-T v)': the transposed solve of M's factors)
                 sol = f"_factored_solve({self.factored(shared[0])}, {self.vT(left)}{'' if shared[1] else ', True'})"

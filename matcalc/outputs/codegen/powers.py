@@ -8,7 +8,8 @@ twice shares one LU factorization (`_factored`). A mixin of `emitter.Emitter`, a
 """
 from __future__ import annotations
 
-from ...core.nodes import Expr, Inverse, MatPow, Mul, Var
+from ...core import build as B
+from ...core.nodes import Expr, Inverse, MatPow, Mul, Transpose, Var
 from .syntax import fill, is_simple, par
 
 #: the largest power applied to a vector as products with it (A^k x as k products); a larger one is formed
@@ -19,14 +20,15 @@ class MatrixPowers:
     """The matrix-power part of the emitter (mixed into `emitter.Emitter`)."""
 
     def count_applied(self, order: list) -> None:
-        """For every matrix power, its uses as a factor beside a vector in the planned products (A^k x,
-        x' A^k): where that is every use, the power is never formed."""
+        """For every matrix power and inverse, its uses as a factor beside a vector in the planned products
+        (A^k x, x' A^k, M^-1 x): where that is every use, the power is never formed, and the inverse is
+        solved for from one factorization however many vectors it multiplies."""
         for n in order:
             if isinstance(n, Mul) and id(n) in self.plans:
                 left, right = self.plans[id(n)]
-                if isinstance(left, MatPow) and right.shape[1] == 1:
+                if isinstance(left, (MatPow, Inverse)) and right.shape[1] == 1:
                     self.applied[id(left)] = self.applied.get(id(left), 0) + 1
-                if isinstance(right, MatPow) and left.shape[0] == 1:
+                if isinstance(right, (MatPow, Inverse)) and left.shape[0] == 1:
                     self.applied[id(right)] = self.applied.get(id(right), 0) + 1
 
     def _solves_power(self, p: MatPow) -> bool:
@@ -74,18 +76,21 @@ class MatrixPowers:
         return self.b.name == "numpy" and type(m) is Var and "spd" in m.props
 
     def _twice_solved(self, inv: Inverse) -> bool:
-        """Is the inverse solved for twice (NumPy code): one factorization of its matrix serves both."""
-        return self.b.name == "numpy" and self.uses.get(id(inv), 0) == 2
+        """Is the inverse solved for twice, or only ever times a vector (NumPy code): one factorization of
+        its matrix serves every solve (the gradient of k' K^-1 y formed K^-1 for four products with k and y:
+        3.5x slower than two solves at n = 200)."""
+        uses = self.uses.get(id(inv), 0)
+        return self.b.name == "numpy" and (uses == 2 or uses > 2 and self.applied.get(id(inv), 0) >= uses)
 
     def _shared_factor(self, inv: Inverse):
         """(M, transposed) where the inverse is M^-1 (or M^-T, transposed) of a matrix solved for twice,
         counting the uses of an inverse computed as the other's transpose (b' M^-1 b: M^-1 and M^-T);
         else None."""
         if self._twice_solved(inv):
-            return inv.arg, False
+            return _untransposed(inv.arg, False)
         t = self.flipped.get(id(inv))
         if isinstance(t, Inverse) and self._twice_solved(t):
-            return t.arg, True
+            return _untransposed(t.arg, True)
         return None
 
     def factored(self, m: Expr) -> str:
@@ -100,4 +105,19 @@ class MatrixPowers:
         if id(inv) in self.names or self.shares_lu(inv.arg):
             return False
         uses = self.uses.get(id(inv), 0)
-        return uses <= 1 or (uses == 2 and (other.shape[0] == 1 or other.shape[1] == 1))
+        vector = other.shape[0] == 1 or other.shape[1] == 1
+        return uses <= 1 or (uses == 2 and vector) or (vector and self._twice_solved(inv))
+
+
+def _untransposed(m: Expr, transposed: bool) -> tuple:
+    """(M, transposed) for a factorization to share: of m and m' the one with fewer transposes (as the
+    emitter's `flipped` chooses), the flag flipped where that is m', so that ||L^-1 x||^2's L^-1 and L^-T,
+    or (x x' + A)^-1 and (x x' + A')^-1, are solved from one LU factorization, not one of each."""
+    t = B.transpose(m)
+    if (_transposes(t), t.key) < (_transposes(m), m.key):
+        return t, not transposed
+    return m, transposed
+
+
+def _transposes(e: Expr) -> int:
+    return sum(1 for n in e.walk() if isinstance(n, Transpose))
