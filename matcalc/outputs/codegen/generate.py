@@ -44,7 +44,7 @@ from ...core.nodes import SCALAR, DimSize, Expr, Var
 from ..printing import to_text
 from .backends import BACKENDS, Backend, runtime_source
 from .dense import map_roots
-from .emitter import Emitter, distribute
+from .emitter import Emitter, distribute, merge_diagonals
 from .names import py_name
 from .syntax import fill
 
@@ -119,7 +119,7 @@ def generate(outputs: list, params: list, backend: str = "numpy", name: str = "f
         lines += ["if CHECK_INPUTS:"] + [f"    {line}" for line in products]
     # (the diagonal of an entrywise matrix taken entry by entry: n entries, not n^2, and none of the
     # 1 / 0 off the diagonal of diag(diag(I ./ D)) that NumPy warned about; rebuild.diagonals_first)
-    outputs = [Output(o.name, diagonals_first(distribute(o.expr)), o.how, o.dvar, o.like, o.sym, o.diag,
+    outputs = [Output(o.name, diagonals_first(distribute(merge_diagonals(o.expr))), o.how, o.dvar, o.like, o.sym, o.diag,
                       o.layout, o.project_values) for o in outputs]
     roots = []
     for o in outputs:
