@@ -38,6 +38,7 @@ class Backend:
     outer: str = "{u}[:, None] * {v}"   # the outer product u v' of two 1-D vectors
     add_outer: str = ""   # {t} + {a} {u} {v}' into the fresh array t, in place, where the library allows
     axpy_outer: str = ""  # {s} {m} + {a} {u} {v}' as a fresh array in one pass, where the library allows
+    low_rank: bool = True  # the runtime has _low_rank(us, vs, s, m): sum u_i v_i' + s I + m in one thin product
     einsum_path: bool = False  # the einsum template takes {path}: a contraction order chosen when generating
     swapaxes: str = "{x}.swapaxes({a}, {b})"
     permute: str = "{x}.transpose({axes})"   # axes reordered (every axis named)

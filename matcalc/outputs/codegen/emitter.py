@@ -205,8 +205,10 @@ class Emitter(DenseMaps, MatrixPowers, MatrixSums):
 
     # -- sums and products
     def _c_Add(self, e):
-        if self.b.add_outer and e.shape[0] != 1 and e.shape[1] != 1:
-            got = self.low_rank(e) or self.accumulate_outer(e)
+        if (self.b.add_outer or self.b.low_rank) and e.shape[0] != 1 and e.shape[1] != 1:
+            got = self.low_rank(e) if self.b.low_rank else None
+            if got is None and self.b.add_outer:
+                got = self.accumulate_outer(e)
             if got is not None:
                 return got
         factored = self.common_scalar_factor(e)
@@ -261,10 +263,12 @@ class Emitter(DenseMaps, MatrixPowers, MatrixSums):
                 return fill(self.b.diagflat, x=f"{inner if is_simple(inner) or is_call(inner) else par(inner)} * "
                                               f"{self.atom(chain[0].arg)}")
             a = chain[0]
-            if len(chain) == 1 and isinstance(a, Add) and self.b.axpy_outer and a.shape[0] != 1 and \
+            if len(chain) == 1 and isinstance(a, Add) and (self.b.axpy_outer or self.b.low_rank) and a.shape[0] != 1 and \
                     a.shape[1] != 1 and self.uses.get(id(a), 0) <= 1 and id(a) not in self.names:
                 scale = self._scalar_product(c, scal)
-                got = self.low_rank(a, scale) or self.accumulate_outer(a, scale=scale)  # (c (s M + alpha u v'))
+                got = self.low_rank(a, scale) if self.b.low_rank else None
+                if got is None and self.b.axpy_outer:  # (c (s M + alpha u v'))
+                    got = self.accumulate_outer(a, scale=scale)
                 if got is not None:
                     return got
             factors.append(self.code(_chain_node(list(chain))))

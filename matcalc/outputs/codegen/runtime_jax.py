@@ -58,3 +58,13 @@ def _comm(m, n):
     rows = _np.arange(m * n)
     i, j = rows // n, rows % n
     return k.at[rows, j * m + i].set(1.0)
+
+
+def _low_rank(us, vs, s, m):
+    """sum_i us[i] vs[i]' + s I + m (m an array, or None) as one thin product U V' with the diagonal
+    added at its indices, as NumPy code builds it."""
+    out = _np.stack(us, axis=1) @ _np.stack(vs)
+    if m is not None:
+        out = out + m
+    i = _np.arange(out.shape[0])
+    return out.at[i, i].add(s)

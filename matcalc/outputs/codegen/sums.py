@@ -111,7 +111,8 @@ class MatrixSums:
             else:
                 return False
             return True
-        if not all(collect(t, ()) for t in e.args) or len(rank_one) < 2 or len(other) > len(rank_one) \
+        least = 2 if self.b.axpy_outer else 1  # (one rank-one term: NumPy's _axpy_outer is one pass already)
+        if not all(collect(t, ()) for t in e.args) or len(rank_one) < least or len(other) > len(rank_one) \
                 or (eye and e.shape[0] != e.shape[1]):
             return None
         pre = [scale] if scale is not None else []
