@@ -14,7 +14,7 @@ from .core import build as B
 from .core.records import replace
 from .core.budget import refuse_terms, request
 from .calculus.cost import derivative_work
-from .calculus.derive import (compact_differential, direction_for, find_variable, gradient_parts, is_diagonal_var, is_symmetric_var,
+from .calculus.derive import (compact_differential, direction_for, simplified_differential, find_variable, gradient_parts, is_diagonal_var, is_symmetric_var,
                               jacobian_matrix, project)
 from .core.errors import MatcalcError, MatcalcWarning, NotSupportedError, ShapeError
 from .core.dims import shape_words
@@ -227,7 +227,7 @@ def jacobian(expr: Formula, wrt: str, where: Where = None, layout: str = "numera
                          "Hessian, Hessian-vector products and generated code of a scalar function")
     f, x = prepare(expr, wrt, where)
     dx = direction_for(x, f.node.free)
-    dF = simplify(_differential(f.node, {x.name: dx}))
+    dF = simplified_differential(f.node, x.name, dx)
     fshape, xshape = f.node.shape, x.shape
     vectorish = fshape[1] == 1 or fshape == SCALAR
     if x.shape == SCALAR or (vectorish and xshape[1] == 1):
@@ -296,7 +296,7 @@ def _single_hessian(expr, wrt: str, where, direction: str = "V") -> HessianResul
     df, dx, _, g = constrained_gradient_parts(f, x)
     v = direction_for(x, _names_in_use(f) | {dx.name}, base=direction if x.shape[1] != 1 else "v") \
         if x.shape != SCALAR and x.shape[1] != 1 else dx
-    dG = simplify(_differential(g, {x.name: v}))
+    dG = simplified_differential(g, x.name, v)
     sym, diag = is_symmetric_var(x), is_diagonal_var(x)
     if x.shape == SCALAR:
         H = simplify(B.substitute(dG, {dx.name: B.ONE}))
@@ -339,7 +339,7 @@ def _mixed_hessian(expr, a: str, b: str, where) -> HessianResult:
     f, xa = prepare(f, a)
     df, dxa, _, ga = constrained_gradient_parts(f, xa)
     db = direction_for(xb, _names_in_use(f) | {dxa.name})
-    dG = simplify(_differential(ga, {xb.name: db}))
+    dG = simplified_differential(ga, xb.name, db)
     if is_symmetric_var(xa) or is_diagonal_var(xa):
         dG = simplify(project(dG, xa))
         ga = simplify(project(ga, xa))
@@ -387,7 +387,7 @@ def hvp(expr: Formula, wrt: Wrt, where: Where = None, direction: str | None = No
                            f"answer's df; give the direction another name (v, or v_{wrt})")
     df, dx, _, g = constrained_gradient_parts(f, x)
     v = direction_for(x, _names_in_use(f) | {dx.name}, base=direction)
-    Hv = simplify(_differential(g, {x.name: v}))
+    Hv = simplified_differential(g, x.name, v)
     if is_symmetric_var(x) or is_diagonal_var(x):  # on the variable's own space, like the gradient
         Hv = simplify(project(Hv, x))
     return HvpResult(f, wrt, Hv, df, directions=(dx, v), first_order=partial(grad, f, wrt))

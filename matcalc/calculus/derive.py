@@ -6,7 +6,8 @@ more holding the direction fixed (d2f = <dX, H[dX]>).
 """
 from __future__ import annotations
 
-from collections.abc import Container, Iterable
+from collections.abc import Callable, Container, Iterable
+from typing import Any
 
 from ..core import build as B
 from ..core.errors import MatcalcError
@@ -82,17 +83,36 @@ def is_symmetric_form(g: Expr) -> bool:
     return t is g or expand(t) is expand(g)
 
 
+def kept_on(node: Expr, key: tuple, make: Callable[[], Any]) -> Any:
+    """make(), kept in the node's cache under `key`: a derivation is a function of hash-consed nodes
+    alone, so while the node lives (a result holds its function) the same question asked again (a
+    notebook cell run twice, grad then hessian of one f) reads the answer instead of deriving it."""
+    got = node._c.get(key)
+    if got is None:
+        got = node._c[key] = make()
+    return got
+
+
+def simplified_differential(e: Expr, name: str, direction: Expr) -> Expr:
+    """d e in the direction given for the variable `name`, simplified; kept on e (`kept_on`): the
+    Hessian's d(grad f), a Jacobian's dF."""
+    return kept_on(e, ("simplified_differential", name, direction),
+                   lambda: simplify(differential(e, {name: direction})))
+
+
 def gradient_parts(f: Expr, x: Var) -> tuple:
     """(df, dX, G): the differential as derived (not simplified: G is read off it and simplified,
     and a result simplifies df only when it is asked for), its direction, and the unconstrained
-    gradient, simplified."""
+    gradient, simplified. Kept on f (`kept_on`)."""
     if f.shape != SCALAR:
         raise MatcalcError(f"the gradient needs a scalar function, but this one is {shape_words(f.shape)}; "
                            "for a vector or matrix function take its Jacobian (jacobian(), or --jacobian on the command line)")
-    dx = direction_for(x, f.free)
-    df = differential(f, {x.name: dx})
-    g = simplify(gradient_of(df, dx))
-    return df, dx, g
+
+    def derive() -> tuple:
+        dx = direction_for(x, f.free)
+        df = differential(f, {x.name: dx})
+        return df, dx, simplify(gradient_of(df, dx))
+    return kept_on(f, ("gradient_parts", x), derive)
 
 
 def compact_differential(df: Expr, directions: tuple, variable: Var | None = None) -> Expr:
@@ -114,8 +134,8 @@ def compact_differential(df: Expr, directions: tuple, variable: Var | None = Non
 def jacobian_matrix(dF: Expr, dx: Var) -> Expr:
     """For a scalar variable: dF/dt (dF with dt = 1); else the Kronecker-form matrix J."""
     if dx.shape == SCALAR:
-        return simplify(B.substitute(dF, {dx.name: B.ONE}))
-    return without_kron(simplify(kronecker_of(dF, dx)))
+        return kept_on(dF, ("jacobian_matrix", dx), lambda: simplify(B.substitute(dF, {dx.name: B.ONE})))
+    return kept_on(dF, ("jacobian_matrix", dx), lambda: without_kron(simplify(kronecker_of(dF, dx))))
 
 
 def without_kron(J: Expr) -> Expr:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import re
+import weakref
 from collections.abc import Container
 
 from ..core import build as B
@@ -23,7 +24,31 @@ from .source_map import in_source
 from .unicode_in import has_unicode_math, unicode_to_plain
 
 
+#: what was read, by (text, declarations, want_scalar), while its node lives (the node's cache holds the
+#: rest): the same text read again under the same declarations, as a notebook cell run twice reads it or
+#: the printer reads back what it printed, is looked up, not parsed and typed anew
+_READ: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
+
+
 def read(text: str, decls: dict, want_scalar: bool = False) -> tuple:
+    """`_read`, looked up where the same text was read under the same declarations and its node lives."""
+    try:
+        key = (text, tuple(sorted(decls.items())), bool(want_scalar)) if isinstance(text, str) else None
+    except TypeError:  # (a declaration that holds something unhashable: read it anew)
+        key = None
+    node = _READ.get(key) if key is not None else None
+    if node is not None:
+        rest = node._c.get(("read", key))
+        if rest is not None:
+            return (node, *rest)
+    result = _read(text, decls, want_scalar)
+    if key is not None and result[4] is None:  # (an open identity's error is raised anew each time)
+        _READ[key] = result[0]
+        result[0]._c[("read", key)] = result[1:]
+    return result
+
+
+def _read(text: str, decls: dict, want_scalar: bool = False) -> tuple:
     """(node, context, reading, inferred, open_identity): the expression; every variable the text
     named (even those that cancelled out, and declared ones that fix a dimension); how the text was
     read (spaced, parenthesized); the kind of every name (`mu: vector(n)`); and the error a
