@@ -475,13 +475,16 @@ def test_a_small_integer_power_is_written_as_products_and_agrees_with_evaluate(t
 
 
 def test_a_number_times_a_matrix_plus_an_outer_product_is_one_pass():
-    """The Hessian of 1 / (1 + x'x) is c (s I + a x x'): the scalar c is taken into the one pass of
-    _axpy_outer, where it was a second pass over the n x n result."""
+    """The Hessian of 1 / (1 + x'x) is c (s I + a x x'): the scalar c is taken into the one pass over the
+    n x n result (the outer product, the diagonal added in place), where it was a second pass; nor is the
+    identity formed first."""
     r = matcalc.hessian("1 / (1 + x' x)", "x")
     body = r.numpy_source().split("def f(", 1)[1].splitlines()
     last = body[-1].strip()
     assert last.startswith("return _t")
-    assert any(line.strip().startswith(last.split()[1] + " = _axpy_outer(") for line in body)
+    assert any(line.strip().startswith(last.split()[1] + " = _low_rank(") for line in body)
+    code = "\n".join(body)
+    assert "eye(" not in code and code.count("_low_rank(") + code.count("_outer(") == 1
     x = np.random.default_rng(2).normal(size=7)
     assert np.allclose(r.to_numpy()(x), r.evaluate({"x": x}))
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from ...core import build as B
-from ...core.nodes import SCALAR, Add, Expr, Identity, Mul, Num
+from ...core.nodes import SCALAR, Add, Expr, Identity, Mul, Num, Ones
 from ..printing import is_broadcast
 from .chain_order import chain_node as _chain_node
 from .syntax import fill, is_call, is_simple, par
@@ -99,10 +99,15 @@ class MatrixSums:
             if isinstance(rest, Mul):
                 _, scal, chain = rest.split()
             fs = factors + ((B.num(c),) if c != 1 else ()) + tuple(scal)
-            if len(chain) == 1 and isinstance(chain[0], Add):
+            if len(chain) == 1 and isinstance(chain[0], Add) and id(chain[0]) not in self.names \
+                    and self.uses.get(id(chain[0]), 0) <= 1:  # (a sum computed for another use is added whole)
                 return all(collect(a, fs) for a in chain[0].args)
             k = next((j for j in range(len(chain) - 1) if chain[j].shape[1] == 1), None)
-            if k is not None:
+            if k is None and len(chain) >= 2 and isinstance(chain[-1], Ones) and 1 not in chain[-1].shape:
+                # M ones(m, n) = (M ones(m)) ones(n)': the row sums of M, a rank-one term (T (I - ones(n, n) / n))
+                r, c = chain[-1].shape
+                rank_one.append((fs, B.mul(*chain[:-1], B.ones((r, 1))), B.ones((1, c))))
+            elif k is not None:
                 rank_one.append((fs, _chain_node(list(chain[:k + 1])), _chain_node(list(chain[k + 1:]))))
             elif len(chain) == 1 and isinstance(chain[0], Identity):
                 eye.append(fs)
@@ -111,9 +116,9 @@ class MatrixSums:
             else:
                 return False
             return True
-        least = 2 if self.b.axpy_outer else 1  # (one rank-one term: NumPy's _axpy_outer is one pass already)
-        if not all(collect(t, ()) for t in e.args) or len(rank_one) < least or len(other) > len(rank_one) \
-                or (eye and e.shape[0] != e.shape[1]):
+        if not all(collect(t, ()) for t in e.args):
+            return None
+        if not rank_one or len(other) > len(rank_one) or (eye and e.shape[0] != e.shape[1]):
             return None
         pre = [scale] if scale is not None else []
         if scale is not None and not is_simple(scale):
@@ -129,6 +134,16 @@ class MatrixSums:
             if number != 1 or not parts:
                 parts.insert(0, self._c_Num(B.num(number)))
             return " * ".join(parts)
+        if self.b.axpy_outer and len(rank_one) == 1 and len(other) == 1 and not eye:
+            # s M + a u v': NumPy's one pass (_axpy_outer), M read and not written; beside the identity the
+            # thin product below does not form the n x n identity first (the Hessian of a log barrier)
+            (fm, m), (fu, u, v) = other[0], rank_one[0]
+            if not fm and not pre and self._fresh(m, 1):  # a fresh array nothing else refers to: updated in place
+                t = self.assign(self.code(m))
+                self.lines.append(f"{t} = {fill(self.b.add_outer, t=t, a=times(fu), u=self.code(u), v=self.code(v))}")
+                return t
+            return self.assign(fill(self.b.axpy_outer, s=times(fm), m=self.atom(m), a=times(fu), u=self.code(u),
+                                    v=self.code(v)))
         us = ", ".join(times(fs, self.code(u)) for fs, u, _ in rank_one)
         vs = ", ".join(self.code(v) for _, _, v in rank_one)
         s_eye = " + ".join(times(fs) for fs in eye) if eye else "0.0"
