@@ -134,18 +134,22 @@ def _axpy_outer(s, m, alpha, u, v):
 
 
 def _low_rank(us, vs, s, m):
-    """sum_i us[i] vs[i]' + s I + m (m an array, or None): the rank-one terms of a Hessian as one thin
-    matrix product U V' (k = 2 to 6 columns), then the diagonal and m added in place, one pass over the
-    result; k rank-one updates over a formed identity made k + 1 (5x to 10x slower at n = 1000)."""
+    """sum_i us[i] vs[i]' + s I + m (s a number or a vector added on the diagonal, m an array or None): the
+    rank-one terms of a Hessian as one thin matrix product U V' (k = 2 to 6 columns), then the diagonal and
+    m added in place, one pass over the result; k rank-one updates over a formed identity made k + 1 (5x to
+    10x slower at n = 1000)."""
     # (one term: BLAS's product of an n x 1 by a 1 x n matrix took 0.96 ms at n = 1000, _outer 0.08 ms; a
-    # small result: the two stacks cost more than broadcast products, 9 us against 4 for a b' + b a' at n = 4)
-    if len(us) == 1 or us[0].shape[0] * vs[0].shape[0] < 2048:
-        out = _outer(us[0], vs[0])
+    # small result: broadcast products, not two stacks and a matrix product, 9 us against 4 for a b' + b a'
+    # at n = 4, nor a test of s through NumPy)
+    if us[0].shape[0] * vs[0].shape[0] < 2048:
+        out = us[0][:, None] * vs[0]
         for u, v in zip(us[1:], vs[1:]):
             out += u[:, None] * v
+    elif len(us) == 1:
+        out = _outer(us[0], vs[0])
     else:
         out = _np.stack(us, axis=1) @ _np.stack(vs)
-    if s is not None and _np.any(s != 0):
+    if type(s) is not float or s != 0.0:
         out.flat[:: out.shape[1] + 1] += s
     if m is not None:
         out += m
