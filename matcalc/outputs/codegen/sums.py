@@ -54,8 +54,8 @@ class MatrixSums:
             if not isinstance(rest, Mul):
                 continue
             _, scal, chain = rest.split()
-            k = next((j for j in range(len(chain) - 1) if chain[j].shape[1] == 1), None)
-            if k is None:
+            parts = _rank_one_parts(chain)
+            if parts is None:
                 continue
             others = B.add(*e.args[:i], *e.args[i + 1:])
             if others.shape != e.shape or is_broadcast(others):
@@ -68,7 +68,7 @@ class MatrixSums:
             refs = 1 if len(e.args) == 2 else 0
             if scaled is None and not self._fresh(others, refs):
                 continue
-            u, v = _chain_node(list(chain[:k + 1])), _chain_node(list(chain[k + 1:]))
+            u, v = parts
             alpha = self._scalar_product(c, scal)
             uc, vc = self.code(u), self.code(v)
             if scaled is not None:  # s M + alpha u v' in one pass, M read and not written
@@ -102,13 +102,9 @@ class MatrixSums:
             if len(chain) == 1 and isinstance(chain[0], Add) and id(chain[0]) not in self.names \
                     and self.uses.get(id(chain[0]), 0) <= 1:  # (a sum computed for another use is added whole)
                 return all(collect(a, fs) for a in chain[0].args)
-            k = next((j for j in range(len(chain) - 1) if chain[j].shape[1] == 1), None)
-            if k is None and len(chain) >= 2 and isinstance(chain[-1], Ones) and 1 not in chain[-1].shape:
-                # M ones(m, n) = (M ones(m)) ones(n)': the row sums of M, a rank-one term (T (I - ones(n, n) / n))
-                r, c = chain[-1].shape
-                rank_one.append((fs, B.mul(*chain[:-1], B.ones((r, 1))), B.ones((1, c))))
-            elif k is not None:
-                rank_one.append((fs, _chain_node(list(chain[:k + 1])), _chain_node(list(chain[k + 1:]))))
+            parts = _rank_one_parts(chain)
+            if parts is not None:
+                rank_one.append((fs, *parts))
             elif len(chain) == 1 and isinstance(chain[0], Identity):
                 eye.append((fs, None))
             elif all(isinstance(f, Diag) for f in chain):  # diag(u) diag(v): u .* v added on the diagonal
@@ -122,6 +118,8 @@ class MatrixSums:
             return None
         if not rank_one or len(other) > len(rank_one) or (eye and e.shape[0] != e.shape[1]):
             return None
+        if self.b.axpy_outer and len(rank_one) == 1 and not eye:
+            return None  # (s M + a u v': accumulate_outer's one pass, in place where M is fresh)
         pre = [scale] if scale is not None else []
         if scale is not None and not is_simple(scale):
             pre = [self.assign(scale)]  # (computed once, used in every term)
@@ -136,16 +134,6 @@ class MatrixSums:
             if number != 1 or not parts:
                 parts.insert(0, self._c_Num(B.num(number)))
             return " * ".join(parts)
-        if self.b.axpy_outer and len(rank_one) == 1 and len(other) == 1 and not eye:
-            # s M + a u v': NumPy's one pass (_axpy_outer), M read and not written; beside the identity the
-            # thin product below does not form the n x n identity first (the Hessian of a log barrier)
-            (fm, m), (fu, u, v) = other[0], rank_one[0]
-            if not fm and not pre and self._fresh(m, 1):  # a fresh array nothing else refers to: updated in place
-                t = self.assign(self.code(m))
-                self.lines.append(f"{t} = {fill(self.b.add_outer, t=t, a=times(fu), u=self.code(u), v=self.code(v))}")
-                return t
-            return self.assign(fill(self.b.axpy_outer, s=times(fm), m=self.atom(m), a=times(fu), u=self.code(u),
-                                    v=self.code(v)))
         us = ", ".join(times(fs, self.code(u)) for fs, u, _ in rank_one)
         vs = ", ".join(self.code(v) for _, _, v in rank_one)
         s_eye = " + ".join(times(fs, None if d is None else self.code(d)) for fs, d in eye) if eye else "0.0"
@@ -165,3 +153,15 @@ class MatrixSums:
         if rest.shape != e.shape:
             return None
         return self._scalar_product(c, scal), rest
+
+
+def _rank_one_parts(chain: tuple) -> tuple | None:
+    """(u, v) of a product chain that is the outer product u v' (a column factor before the last), or
+    M ones(m, n) as (M ones(m)) ones(n)', the row sums of M (T (I - ones(n, n) / n)); else None."""
+    k = next((j for j in range(len(chain) - 1) if chain[j].shape[1] == 1), None)
+    if k is not None:
+        return _chain_node(list(chain[:k + 1])), _chain_node(list(chain[k + 1:]))
+    if len(chain) >= 2 and isinstance(chain[-1], Ones) and 1 not in chain[-1].shape:
+        r, c = chain[-1].shape
+        return B.mul(*chain[:-1], B.ones((r, 1))), B.ones((1, c))
+    return None
