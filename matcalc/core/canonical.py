@@ -245,8 +245,26 @@ def _chain_shape(chain) -> tuple:
     return (chain[0].shape[0], chain[-1].shape[1])
 
 
+#: the chain factors that may merge with a neighbour or drop out (below): a chain with none of them,
+#: no orthogonal factor transposed and no square factor twice in a row is its own merge
+_MERGING = (Kron, Identity, Ones, Softmax, Diag, Inverse, MatPow)
+
+
+def _merges_nothing(chain: list) -> bool:
+    """Is `_merge_chain(chain)` the chain itself? Most products merge nothing (A x, W' (p - y)),
+    and this test is far cheaper than the merge it skips."""
+    prev = None
+    for f in chain:
+        if isinstance(f, _MERGING) or f is prev or (type(f) is Transpose and f.args[0].has_prop("orthogonal")):
+            return False
+        prev = f
+    return True
+
+
 def _merge_chain(chain: list) -> list:
     """Merge adjacent powers of one square base; drop identities; ones' ones = n."""
+    if _merges_nothing(chain):
+        return chain
     out: list = []  # of (base, k)
     for f in chain:
         if type(f) is Kron and len(out) >= 2 and out[-1][1] == 1 and out[-2][1] == 1 \

@@ -34,8 +34,11 @@ class _Term:
     def __init__(self, t: Expr):
         c, rest = B.split_coeff(t)
         self.coeff = c
-        self.abscoeff = abs(c)
-        self.unit = self.abscoeff == 1  # the coefficient is 1 or -1
+        if c is FRACTION_ONE:  # (most terms: no Fraction is built or compared)
+            self.abscoeff, self.unit = c, True
+        else:
+            self.abscoeff = abs(c)
+            self.unit = self.abscoeff == 1  # the coefficient is 1 or -1
         self.mono: dict = {}
         if isinstance(rest, Mul):
             _, scal, chain = rest.split()

@@ -29,6 +29,9 @@ def _cached_transform(e: Expr, fn, cache_key: str, keep=None, limit: int | None 
     done is neither entered nor rebuilt. `keep(node)` true leaves a node and its arguments as
     they are (expand does not enter elementwise functions).
     """
+    done = e._c.get(cache_key)
+    if done is not None:  # (the usual case in a derivation that simplifies shared parts again)
+        return done
     for node in e.walk_missing(cache_key):
         if keep is not None and keep(node):
             node._c[cache_key] = node
@@ -66,18 +69,27 @@ def _features(e: Expr) -> tuple:
     4. a log(softmax(...)) in it?
     5. a sum divided by (a reciprocal of a sum: an exact quotient may be left once it is factored)?
     """
+    done = e._c.get("s.features")
+    if done is not None:
+        return done
     for n in e.walk_missing("s.features"):
-        ch = [c._c["s.features"] for c in n.children]
         is_add = isinstance(n, Add)
-        n._c["s.features"] = (
-            max([len(n.args) if is_add else 0] + [c[0] for c in ch]),
-            (isinstance(n, Pow) and n.shape != SCALAR and isinstance(n.exp, Num) and n.exp.value < 0)
-            or any(c[1] for c in ch),
-            (isinstance(n, Func) and n.name == "exp") or any(c[2] for c in ch),
-            min(2, is_add + sum(c[3] for c in ch)),
-            _log_softmax_of(n) is not None or any(c[4] for c in ch),
-            (isinstance(n, Pow) and isinstance(n.base, Add) and isinstance(n.exp, Num) and n.exp.value == -1)
-            or any(c[5] for c in ch))
+        widest = len(n.args) if is_add else 0
+        neg = isinstance(n, Pow) and n.shape != SCALAR and isinstance(n.exp, Num) and n.exp.value < 0
+        has_exp = isinstance(n, Func) and n.name == "exp"
+        sums = 1 if is_add else 0
+        log_softmax = _log_softmax_of(n) is not None
+        quotient = isinstance(n, Pow) and isinstance(n.base, Add) and isinstance(n.exp, Num) and n.exp.value == -1
+        for c in n.children:  # (one loop over the children's answers, not one pass per entry)
+            w, a, b, k, d, q = c._c["s.features"]
+            if w > widest:
+                widest = w
+            neg = neg or a
+            has_exp = has_exp or b
+            sums += k
+            log_softmax = log_softmax or d
+            quotient = quotient or q
+        n._c["s.features"] = (widest, neg, has_exp, min(2, sums), log_softmax, quotient)
     return e._c["s.features"]
 
 
