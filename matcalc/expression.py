@@ -11,10 +11,11 @@ from .core.nodes import Value as _Value
 from .core.records import replace
 from .core.reductions import entrywise_matrix_factors, refused_as_typed
 from .language.declarations import declarations_of, parse_declarations
+from .language.names import declared_sizes
 from .language.reader import read
 from .language.reading import LazyText
 from .numerics.evaluate import check_values, evaluate
-from .outputs.printing import to_latex_compact, to_text, to_text_compact
+from .outputs.printing import sizes_written_bare, to_latex_compact, to_text, to_text_compact
 
 #: What a question takes as its function: text (plain, LaTeX or Unicode) or an Expression already read.
 Formula = Union[str, "Expression"]
@@ -159,9 +160,10 @@ class Expression:
                 f"is meant, matcalc does not have it"]
 
     def __str__(self) -> str:
-        if refused_as_typed(self.node):  # (log(S) of an spd S, read from a where name: written with one)
-            return to_text_compact(self.node, self.variables)
-        return str(self.node)
+        with sizes_written_bare(declared_sizes(self.node, self.context)):  # (read back under e.where)
+            if refused_as_typed(self.node):  # (log(S) of an spd S, read from a where name: written with one)
+                return to_text_compact(self.node, self.variables)
+            return str(self.node)
 
     def __repr__(self) -> str:
         return f"Expression({str(self)!r}, shape={self.shape})"

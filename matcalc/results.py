@@ -24,11 +24,12 @@ from .core.layout import inner_pair
 from .core.nodes import DimSize, Expr, Trace, Var, Zero
 from .derivation import PartSteps, Steps, steps_for
 from .expression import Expression, Value, Values, declarations_of, numpy_shape
+from .language.names import declared_sizes
 from .numerics.evaluate import check_values, evaluate
 from .numerics.linear_maps import dense_linear_map
 from .numerics.sampling import variables
-from .outputs.printing import (_ordered, common_subexpressions, named_size, compact_binds, latex_name, to_latex, to_latex_compact,
-                               to_text, to_text_compact)
+from .outputs.printing import (_ordered, common_subexpressions, named_size, compact_binds, latex_name, sizes_written_bare,
+                               to_latex, to_latex_compact, to_text, to_text_compact)
 
 if TYPE_CHECKING:  # (the check loads on first use)
     from .numerics.check import CheckReport
@@ -48,12 +49,14 @@ def _printing(method):
     """A printing method whose answer is nested deeper than Python's recursion limit lets the
     printers go is retried with more frames (core.budget.with_frames: the printers recurse over the
     tree; deriving never does), and beyond that raises a LimitError that says what to do instead,
-    never a RecursionError."""
+    never a RecursionError. The text is read back under r.where, so a size it declares is written
+    as its name (n, not dim(n)) while the method prints (printing.sizes_written_bare)."""
     @functools.wraps(method)
     def printed(self, *args, **kwargs):
-        return with_frames(lambda: method(self, *args, **kwargs),
-                           "this answer is nested too many levels deep to write out (Python's recursion limit); "
-                           "evaluate it with r.evaluate(values)")
+        with sizes_written_bare(self._bare_sizes()):
+            return with_frames(lambda: method(self, *args, **kwargs),
+                               "this answer is nested too many levels deep to write out (Python's recursion limit); "
+                               "evaluate it with r.evaluate(values)")
     return printed
 
 
@@ -123,11 +126,23 @@ class Result:
 
     @property
     def where(self) -> str:
+        return declarations_of(*self._declared())
+
+    def _declared(self, simplified: bool = True) -> tuple:
+        """(node, extra): the expressions whose variables `where` declares. With `simplified` false,
+        df as derived stands for df: it has every variable the simplified df has (simplifying drops
+        variables, never adds one), and printing the answer does not simplify df for nothing."""
         extra = self._structured_directions() + [self.function.node] + [d for d in self.directions] \
             + self._wrt_variables()
-        if self._differential is not None:
-            extra.append(self._differential)
-        return declarations_of(self._expr, tuple(extra + self._sizing_variables(self._expr)))
+        df = self._differential if simplified else self._differential_node
+        if df is not None:
+            extra.append(df)
+        return self._expr, tuple(extra + self._sizing_variables(self._expr))
+
+    def _bare_sizes(self) -> frozenset:
+        """The sizes a text printed from this result may write as names (printing.sizes_written_bare):
+        those `where` declares that name none of its variables."""
+        return declared_sizes(*self._declared(simplified=False))
 
     def _structured_directions(self) -> list:
         """The directions of a symmetric (or diagonal) variable, declared so: the derivation moves dS over
@@ -505,16 +520,15 @@ class SeveralResult(Result):
     def expr(self) -> dict:
         return {k: p.expr for k, p in self.parts.items()}
 
-    @property
-    def where(self) -> str:
+    def _declared(self, simplified: bool = True) -> tuple:
         extra = [p.node for p in self.parts.values()] + list(self.directions) + self._wrt_variables()
-        for p in self.parts.values():
-            extra += list(p.directions)
-            if p._differential is not None:
-                extra.append(p._differential)
-        if self._differential is not None:
-            extra.append(self._differential)
-        return declarations_of(self.function.node, tuple(extra))
+        for r in (*self.parts.values(), self):
+            if r is not self:
+                extra += list(r.directions)
+            df = r._differential if simplified else r._differential_node
+            if df is not None:
+                extra.append(df)
+        return self.function.node, tuple(extra)
 
     def _taken(self) -> frozenset:
         names = set(super()._taken())

@@ -336,6 +336,8 @@ class Gen:
                 raise AssertionError("inv domain is for square matrices")
             if cands and ch.chance(0.75):
                 return var(self.pick_var(cands))
+            if dom != "small" and ch.chance(0.15):  # a size as a number: n bare (the size it is declared as) or dim(n)
+                return N("size", (), SCALAR, self.dim(), style=ch.choice(("", "", "dim")))
             if dom == "small":
                 return num(self.ch.choice((Fraction(1, 2), Fraction(1, 4), 1)))
             return num(ch.choice(POS_NUMBERS))
@@ -751,6 +753,8 @@ class Printer:
             return n.val.name, ATOM
         if op == "num":
             return _fmt_num(n.val), ATOM
+        if op == "size":
+            return (f"dim({n.val})" if n.style == "dim" else n.val), ATOM
         if op == "eye":
             return "I", ATOM
         if op == "ones":
@@ -896,6 +900,8 @@ def evaluate_tree(node: Node, values: dict, dims: dict, check: bool = True) -> n
             return v.reshape(r, c)
         if op == "num":
             return np.array([[float(n.val)]])
+        if op == "size":
+            return np.array([[float(dims[n.val])]])
         if op == "eye":
             return np.eye(_dim(n.shape[0], dims))
         if op == "ones":
@@ -1067,7 +1073,7 @@ def fix_dims(tree: Node) -> Node:
     """Make every dimension of the tree fixed by a variable's value: `a ones(n, n)` alone has
     no value from which n could be known, so add sum(sin(x)) (x of length n) to it."""
     have = {d for v in tree.variables() for d in v.shape if isinstance(d, str)}
-    need = {d for n in tree.walk() for d in n.shape if isinstance(d, str)}
+    need = {d for n in tree.walk() for d in n.shape if isinstance(d, str)} | {n.val for n in tree.walk() if n.op == "size"}
     for d in sorted(need - have):
         w = var(POOL_BY_NAME[_DIM_WITNESS[d]])
         g = N("sum", (N("fn", (w,), w.shape, "sin"),), SCALAR)

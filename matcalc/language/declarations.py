@@ -616,13 +616,18 @@ def check_values(decls: dict, values: dict, tol: float | None = VALUE_TOLERANCE)
             check_value(decl.props, name, values[name], tol)
 
 
-def declarations_of(node: Expr, extra: Iterable[Expr] = ()) -> str:
-    """A `where` string that declares every variable of node (and of `extra`) as it is typed."""
-    seen = {}
+def _variables_of(node: Expr, extra: Iterable[Expr]) -> dict:
+    seen: dict = {}
     for e in (node,) + tuple(extra):
         for n in e.walk():
             if isinstance(n, Var) and n.name not in seen:
                 seen[n.name] = n
+    return seen
+
+
+def declarations_of(node: Expr, extra: Iterable[Expr] = ()) -> str:
+    """A `where` string that declares every variable of node (and of `extra`) as it is typed."""
+    seen = _variables_of(node, extra)
     parts = []
     for name in sorted(seen):
         v = seen[name]

@@ -631,15 +631,18 @@ def refuse_unprimed_quadratic_form(text: str, names: list, chosen: dict, decls: 
 
 
 def refuse_dimension_values(uses: dict, decls: dict, text: str) -> None:
-    """A bare n where the declarations call a size n (x: vector(n)) would be a new variable beside
-    the size: x'x / n read n as a scalar unrelated to x's length. Refused, with both ways to write it."""
+    """A size n of the declarations (x: vector(n)) written as a name of its own is the size
+    (reader._declared_sizes_as_sizes); one that is left here was split out of a run of letters (nx'x),
+    where it would be a new variable beside the size: x'x n read n as a scalar unrelated to x's
+    length. Refused, with the ways to write it."""
     for name, pos in uses.items():
         holder = next((n for n, d in decls.items()
                        if any(isinstance(k, str) and name in k.split("*") for k in d.dims)), None)
         if holder is not None:
-            raise ParseError(f"{name} is a size in the declarations ({holder}: {decls[holder].describe()}), and a bare "
-                             f"{name} here would be a separate variable: for the size as a number write dim({name}); "
-                             f"for a variable give it another name, or declare it (where='{name}: scalar')", text, pos)
+            raise ParseError(f"{name} is a size in the declarations ({holder}: {decls[holder].describe()}), but here "
+                             f"it is run into other letters, where it would be a separate variable: for the size write "
+                             f"{name} apart from them (a size written alone is the size) or dim({name}); for a variable "
+                             f"give it another name, or declare it (where='{name}: scalar')", text, pos)
 
 
 

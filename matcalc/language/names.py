@@ -4,10 +4,12 @@ letters, and the errors about names that look like calls. A mixin of the inferen
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from ..core.errors import ParseError, UnknownNameError
 from ..core.functions import CALLS, FUNCTIONS, all_names
-from .declarations import GREEK, is_greek
+from ..core.nodes import Expr
+from .declarations import GREEK, _variables_of, is_greek
 from .parser import Syn
 from .unicode_in import INDEX_SUM_ADVICE
 
@@ -400,3 +402,21 @@ _SUBSCRIPTED_FUNCTION_LETTERS = frozenset({"f", "g", "h", "pi"})
 #: eigenvalues and singular values as papers subscript them (lambda_max, sigma_1, lambda_i), the condition
 #: number kappa and the spectral radius rho: before '(' they are refused, not read as a scalar times the group
 _SPECTRAL = re.compile(r"(?:lambda|sigma)_(?:max|min|[0-9]+|[ijk])|kappa|rho")
+
+
+def sizes_read_bare(dims: Iterable, names: Iterable[str]) -> frozenset:
+    """The sizes that a name written alone stands for, under declarations whose variables have the
+    dimensions `dims` and are called `names`: each dimension's name (each factor of m*n), but the
+    name of a variable (n: scalar beside x: vector(n): n is the variable, dim(n) the size) or of a
+    constant (pi). The reader takes such a name as the size (reader._declared_sizes_as_sizes), and
+    the printers write such a size as its name (printing.sizes_written_bare)."""
+    return frozenset(f for d in dims if isinstance(d, str) for f in d.split("*") if not f.isdigit()) \
+        - set(names) - set(CONSTANTS)
+
+
+def declared_sizes(node: Expr, extra: Iterable[Expr] = ()) -> frozenset:
+    """`sizes_read_bare` under `declarations_of(node, extra)`: the sizes a text printed from node may
+    write as names when it is read back under those declarations."""
+    seen = _variables_of(node, extra)
+    return sizes_read_bare((d for v in seen.values() for d in v.shape), seen)
+

@@ -12,14 +12,17 @@ import weakref
 from collections.abc import Container
 
 from ..core import build as B
+from ..core.functions import canonical_name
 from ..core.errors import DeclarationError, MatcalcError, ParseError, ShapeError
 from ..core.nodes import SCALAR, Var
-from .declarations import options
+from .declarations import norm_name, options
+from .names import sizes_read_bare
+from .infer import DIM_CALLS
 from .kinds import typecheck
 from .misreadings import refuse_matrix_function_names, refuse_norm_with_a_kind_argument
 from .latex_in import (latex_line_break_product, latex_to_plain, logged_bars_reading, looks_like_latex, refuse_ambiguous_bars,
                        refuse_bars_of_a_failed_reading)
-from .parser import Syn, line_break_product, parse_syntax
+from .parser import Syn, line_break_product, parse_syntax, syn_children
 from .source_map import in_source
 from .unicode_in import has_unicode_math, unicode_to_plain
 
@@ -114,6 +117,7 @@ def _read_plain(text: str, decls: dict, want_scalar: bool = False) -> tuple:
     try:
         syn = parse_syntax(text)
         _braced_subscripts_as_declared(syn, text, decls)
+        _declared_sizes_as_sizes(syn, decls)
         node, ctx = typecheck(syn, text, decls, want_scalar)
         _refuse_near_miss_declarations(decls, ctx.vars)
         context = ctx.built_vars() + declared_only(decls, ctx.vars)
@@ -180,6 +184,34 @@ def _braced_subscripts_as_declared(syn, text: str, decls: dict) -> None:
         key = n.a.replace("_", "")
         if key in decls and n.a not in decls and n.a not in unbraced and "{" in text[n.start:n.end]:
             n.a = key
+
+
+def _declared_sizes_as_sizes(syn, decls: dict) -> None:
+    """A name that the declarations use as a size and declare as nothing else (n with x: vector(n))
+    is that size as a number, dim(n): sum(x) / n is the mean, as the LaTeX reader and textbooks
+    read it, and as matcalc prints a size where the declarations it is read with fix it. The name
+    nodes become dim(n) calls in place. Not entered: the arguments of the calls whose arguments are
+    sizes already (ones(n), dim(n), unvec(v, m, n)), and a name a `where` binds."""
+    if not decls:
+        return
+    sizes = set(sizes_read_bare((k for d in decls.values() for k in getattr(d, "dims", ())), decls))
+    if not sizes:
+        return
+    if syn.kind == "where":
+        sizes -= {norm_name(b[0]) for b in syn.b}
+    stack = [syn]
+    while stack:
+        n = stack.pop()
+        if n.kind == "name":
+            if n.a in sizes:
+                n.kind, n.a, n.b = "call", "dim", [Syn("name", n.a, None, n.start, n.end, n.depth + 1)]
+            continue
+        if n.kind == "call" and canonical_name(n.a) in DIM_CALLS:
+            continue
+        if n.kind == "call" and n.a == "unvec" and isinstance(n.b, list) and n.b:
+            stack.append(n.b[0])  # (unvec(v, m, n): m and n are sizes)
+            continue
+        stack.extend(syn_children(n))
 
 
 def _spelling_key(name: str) -> str:

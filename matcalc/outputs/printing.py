@@ -7,8 +7,10 @@ half power prints as a norm, and parentheses appear only where precedence needs 
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from fractions import Fraction
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 import re
@@ -32,6 +34,23 @@ if TYPE_CHECKING:
     from ..core.nodes import Dim, Shape
 
 ADD, MUL, NEG, POW, ATOM = 1, 2, 2, 3, 4
+
+#: the sizes that the text being printed may write bare (n, not dim(n)): those the declarations it is
+#: read back with (a result's `where`) give to a variable's shape, and that no variable is called
+#: (declarations.declared_sizes). The reader takes such a bare name as the size; anywhere else (no
+#: such declarations known) a size is written dim(n), which reads as the size under any declarations.
+_BARE_SIZES: ContextVar = ContextVar("bare_sizes", default=frozenset())
+
+
+@contextmanager
+def sizes_written_bare(sizes: frozenset) -> Iterator[None]:
+    """While printing text that is read back under declarations that declare `sizes` (and no
+    variable of their names), a size of them is written as its name: n, as textbooks write it."""
+    token = _BARE_SIZES.set(sizes)
+    try:
+        yield
+    finally:
+        _BARE_SIZES.reset(token)
 
 
 def _factors(d: str) -> list:
@@ -285,8 +304,10 @@ class Printer:
     mean_name = "mean"
 
     def exponent(self, x: Expr) -> str:
-        """A non-numeric exponent: only a name goes bare (x^(x'x), x^n)."""
-        return self.doprint(x) if isinstance(x, Var) else self.paren(self.doprint(x))
+        """A non-numeric exponent: only a name goes bare (x^(x'x), x^n), a size written as its name
+        too, but T (2^T would read as 2 transposed)."""
+        bare = isinstance(x, Var) or (isinstance(x, DimSize) and x.args[0] in _BARE_SIZES.get() and x.args[0] != "T")
+        return self.doprint(x) if bare else self.paren(self.doprint(x))
 
     def base(self, b: Expr) -> str:
         """A power's base: an atom, parenthesized otherwise (and a differential dX too)."""
@@ -382,7 +403,8 @@ class TextPrinter(Printer):
         return None if parts is None else f"{parts[0]}e{parts[1]}"
 
     def _print_DimSize(self, e):
-        return f"dim({e.args[0]})", ATOM
+        n = e.args[0]
+        return (n if n in _BARE_SIZES.get() else f"dim({n})"), ATOM
 
     plain_identity = False  # set when an identity was printed without its size
 

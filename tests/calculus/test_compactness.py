@@ -186,7 +186,7 @@ def test_two_denominators_are_multiplied_out_where_shorter():
     r = assert_answer("-(nu + dim(d))/2 log(1 + (x - m)' S^-1 (x - m) / nu)", "m",
                       "x, m: vector(d); S: matrix(d,d) spd; nu: scalar",
                       "(nu + dim(d)) S^-1 (x - m) / (nu + (x - m)' S^-1 (x - m))")
-    assert str(r) == "(dim(d) + nu) S^-1 p / (p' S^-1 p + nu) where p = x - m"
+    assert str(r) == "(d + nu) S^-1 p / (p' S^-1 p + nu) where p = x - m"
 
 
 def test_quadratic_with_rational_roots_is_factored():

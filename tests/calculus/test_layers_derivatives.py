@@ -201,8 +201,8 @@ KRON_SQUARE = "A: matrix(n,n); B: matrix(m,m); C: matrix(n,n); D: matrix(m,m)"
 @pytest.mark.parametrize("text, wrt, want", [
     ("||kron(A, B)||_F^2", "A", "2 <B, B> A"),
     ("tr(kron(A, B) kron(C, D))", "A", "tr(B D) C'"),
-    ("logdet(kron(A, B))", "A", "dim(m) A^-T"),
-    ("det(kron(A, B))", "B", "dim(n) det(kron(A, B)) B^-T"),
+    ("logdet(kron(A, B))", "A", "m A^-T"),
+    ("det(kron(A, B))", "B", "n det(kron(A, B)) B^-T"),
     ("tr(kron(A, B)^2)", "A", "2 tr(B^2) A'"),
     ("tr(inv(kron(A, B)))", "B", "-tr(A^-1) B'^-2"),
 ])

@@ -417,7 +417,7 @@ def test_logistic_softmax_and_rank_one_answers_read_like_the_textbook(text, wrt,
 @pytest.mark.parametrize("text, wrt, where, answer", [
     ("1/2 ||X w + b - y||^2", "b", "b: scalar", "sum(X w + b - y)"),
     ("-sum((x - mu) .^ 2) / (2 s2)", "mu", "x: vector(N); mu, s2: scalar", "sum(x - mu) / s2"),
-    ("1/2 ||Y - b||_F^2", "b", "Y: matrix(m,n); b: scalar", "dim(m) dim(n) b - sum(Y)"),
+    ("1/2 ||Y - b||_F^2", "b", "Y: matrix(m,n); b: scalar", "m n b - sum(Y)"),
 ])
 def test_a_count_times_a_scalar_beside_a_sum_of_data_is_written_inside_it(text, wrt, where, answer):
     """dim(N) b + sum(X w - y) is sum(X w + b - y), as the textbook writes a bias's gradient; beside a

@@ -370,7 +370,7 @@ def test_a_named_direction_is_the_generated_codes_last_argument():
 
 def test_where_declares_the_variable_that_fixes_a_size_the_answer_writes():
     r = matcalc.grad("tr(X (X' X)^-1 X') x' x", "x", where="X: matrix(m,n); x: vector(k)")
-    assert str(r) == "2 dim(n) x" and "X: matrix(m,n)" in r.where  # n is X's
+    assert str(r) == "2 n x" and "X: matrix(m,n)" in r.where  # n is X's
     e = matcalc.parse(str(r), where=r.where)
     assert np.allclose(e.evaluate({"x": np.ones(2), "X": np.ones((4, 3))}), [6.0, 6.0])
 

@@ -354,7 +354,7 @@ def test_a_fractional_power_of_a_diagonal_matrix_not_declared_spd_is_refused_ask
 def test_a_message_quotes_a_structural_declaration_as_declared_not_as_the_formula_is_read():
     """The formula is read with spd relaxed (as typed); a message still quotes Sigma as spd."""
     with pytest.raises(matcalc.MatcalcError, match=re.escape("(Sigma: matrix(d, d) invertible spd symmetric)")):
-        matcalc.parse("(nu + d)/2 log(1 + (x - mu)' Sigma^-1 (x - mu)/nu)", where="Sigma: matrix(d,d) spd; nu: scalar")
+        matcalc.parse("(nud + 1)/2 log(1 + (x - mu)' Sigma^-1 (x - mu)/nu)", where="Sigma: matrix(d,d) spd; nu: scalar")
 
 
 def test_a_square_property_of_a_rectangular_declaration_is_named_as_written():

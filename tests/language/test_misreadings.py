@@ -2,6 +2,7 @@
 to write: never read silently as something else."""
 from __future__ import annotations
 
+import math
 import re
 
 import numpy as np
@@ -86,7 +87,7 @@ def test_a_scalar_made_of_the_names_it_is_added_to_is_broadcast_over_them(text, 
 def test_centring_has_the_textbook_gradient():
     r = matcalc.grad("mean((x - mean(x)).^2)", "x")
     assert r.check()
-    assert str(r) == "2 (x - mean(x)) / dim(n)"
+    assert str(r) == "2 (x - mean(x)) / n"
 
 
 @pytest.mark.parametrize("text, inferred", [("a + sum(sin(G))", "G: matrix(m,n); a: scalar"),
@@ -586,21 +587,35 @@ def test_a_transpose_typed_as_a_lowercase_t_between_one_capital_is_refused(text)
         matcalc.parse(text)
 
 
-@pytest.mark.parametrize("text, where, name", [
-    ("x'x / n + sum(ones(n))", "x: vector(n)", "n"),
-    ("-(nu + d)/2 log(1 + (x - m)' S^-1 (x - m) / nu)", "x, m: vector(d); S: matrix(d,d) spd; nu: scalar", "d"),
-    ("m A x", "A: matrix(m*k, n)", "m"),
+@pytest.mark.parametrize("text, where, values, value", [
+    ("x'x / n + sum(ones(n))", "x: vector(n)", {"x": [1.0, 1.0, 1.0]}, 4.0),
+    ("-(nu + d)/2 log(1 + (x - m)' S^-1 (x - m) / nu)", "x, m: vector(d); S: matrix(d,d) spd; nu: scalar",
+     {"x": [1.0, 0.0], "m": [0.0, 0.0], "S": [[1.0, 0.0], [0.0, 1.0]], "nu": 1.0}, -1.5 * math.log(2)),
+    ("m sum(A x)", "A: matrix(m, n)", {"A": [[1.0]] * 3, "x": [1.0]}, 9.0),
 ])
-def test_a_bare_name_that_is_a_declared_size_is_refused_with_dim_as_the_way_to_write_it(text, where, name):
-    # it was read as a second variable beside the size: x'x / n was 3.6 at x = ones(3), n = 5
-    with pytest.raises(matcalc.ParseError, match=rf"{name} is a size in the declarations.*dim\({name}\)"):
-        matcalc.parse(text, where=where)
+def test_a_bare_name_that_is_a_declared_size_is_the_size(text, where, values, value):
+    # it was refused (and before that read as a second variable beside the size: x'x / n was 3.6 at
+    # x = ones(3), n = 5); the LaTeX reader and textbooks read it as the size
+    e = matcalc.parse(text, where=where)
+    assert e.evaluate(values) == pytest.approx(value)
+
+
+def test_a_factor_of_a_product_size_written_bare_is_that_factor():
+    assert str(matcalc.parse("m A x", where="A: matrix(m*k, n)")) == "m A x"
+    assert matcalc.parse("m A x", where="A: matrix(m*k, n)").reading == "dim(m) A x"
+
+
+def test_a_declared_size_run_into_other_letters_is_refused_with_the_ways_to_write_it():
+    with pytest.raises(matcalc.ParseError, match=r"n is a size in the declarations.*run into other letters.*dim\(n\)"):
+        matcalc.parse("nx'x", where="x: vector(n)")
 
 
 def test_a_size_written_with_dim_or_a_name_declared_a_scalar_is_read():
-    assert str(matcalc.parse("x'x / dim(n)", where="x: vector(n)")) == "x' x / dim(n)"
+    assert str(matcalc.parse("x'x / dim(n)", where="x: vector(n)")) == "x' x / n"
+    assert matcalc.parse("x'x / dim(n)", where="x: vector(n)").node is matcalc.parse("x'x / n", where="x: vector(n)").node
     assert str(matcalc.grad("x' eye(n) x", "x", where="x: vector(n)")) == "2 x"  # eye's argument is a size
     assert matcalc.parse("x'x / n", where="x: vector(n); n: scalar").variables == ("n", "x")
+    assert str(matcalc.parse("x'x / dim(n) + n", where="x: vector(n); n: scalar")) == "x' x / dim(n) + n"
     assert str(matcalc.parse("unvec(v, m, n)", where="v: vector(m*n)")) == "unvec(v, m, n)"
 
 
@@ -1248,9 +1263,9 @@ def test_the_trace_written_with_a_capital_is_refused_not_split(text):
         matcalc.parse(text)
 
 
-def test_a_declared_size_used_bare_where_no_reading_fits_says_it_is_the_size():
-    with pytest.raises(ParseError, match="n is a size in the declarations"):
-        matcalc.parse("x - sum(x)/n", where="x: vector(n)")
+def test_a_declared_size_used_bare_in_a_centring_is_the_mean():
+    # (x - sum(x)/n said n is a vector, then that n is a size to write dim(n))
+    assert str(matcalc.parse("x - sum(x)/n", where="x: vector(n)")) == "x - mean(x)"
 
 
 def test_a_comma_before_where_is_punctuation():
@@ -1354,7 +1369,7 @@ def test_a_derivative_refuses_an_identity_whose_size_nothing_fixes(text, wrt, wh
 @pytest.mark.parametrize("text", ["-1/2 logdet(s I_n) - 1/2 x' (s I)^-1 x", "-1/2 logdet(s eye(n)) - 1/2 x' (s I)^-1 x"])
 def test_an_identity_with_its_size_written_is_differentiated(text):
     r = matcalc.grad(text, "s", where="x: vector(n); s: scalar")
-    assert str(r) == "(x' x / s - dim(n)) / (2 s)"
+    assert str(r) == "(x' x / s - n) / (2 s)"
 
 
 def test_an_expression_alone_keeps_an_identity_of_its_own_size():

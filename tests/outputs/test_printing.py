@@ -128,7 +128,7 @@ def test_a_name_stands_for_the_centred_vector_not_for_its_broadcast_mean():
     # -mean(x) ones(n) is written -mean(x) inside x - mean(x): naming it saved nothing, and a
     # constant of sizes (1 / dim(n)) named alone split mean(x) into s sum(x)
     r = matcalc.jacobian("(x - mean(x)) / ||x - mean(x)||", "x", where="x: vector(n)")
-    assert str(r) == "((p' p) I - p p') (I - ones(n, n) / dim(n)) / ||p||^3 where p = x - mean(x)"
+    assert str(r) == "((p' p) I - p p') (I - ones(n, n) / n) / ||p||^3 where p = x - mean(x)"
 
 
 def test_repr_latex_for_jupyter_is_display_math():
@@ -247,9 +247,26 @@ def test_each_rows_softmax_is_written_with_its_index_where_shorter(text, printed
     assert matcalc.parse(str(e), where=e.where).node is e.node
 
 
+def test_an_answer_writes_a_size_its_declarations_fix_as_its_name_and_reads_back():
+    r = matcalc.grad("mean((x - mean(x)).^2)", "x", where="x: vector(n)")
+    assert str(r) == "2 (x - mean(x)) / n" and r.forms()["differential"]["text"] == "2 (x - mean(x))' dx / n"
+    assert matcalc.parse(str(r), where=r.where).node is r.expr.node
+
+
+def test_a_size_beside_a_variable_of_its_name_is_written_with_dim():
+    r = matcalc.grad("x'x / dim(n) + n c", "x", where="x: vector(n); n, c: scalar")
+    assert str(r) == "2 x / dim(n)" and "n: scalar" in r.where
+    assert matcalc.parse(str(r), where=r.where).node is r.expr.node
+
+
+def test_a_size_printed_outside_a_result_is_written_with_dim():
+    e = matcalc.parse("x'x / n", where="x: vector(n)")
+    assert str(e.node) == "x' x / dim(n)" and str(e) == "x' x / n"
+
+
 @pytest.mark.parametrize("text, printed", [("x - mean(x)", "x - mean(x)"), ("mean(X)", "mean(X)"),
                                            ("2 a sum(x) / dim(n)", "2 mean(x) a"),
-                                           ("mean(S)", "sum(S) / dim(n)^2")])
+                                           ("mean(S)", "sum(S) / n^2")])
 def test_a_sum_over_its_count_is_written_as_a_mean(text, printed):
     e = matcalc.parse(text, where="X: matrix(m,n); S: matrix(n,n); x: vector(n); a: scalar")
     assert str(e) == printed
