@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Iterator
 from fractions import Fraction
 from functools import lru_cache
+from itertools import chain
 from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
@@ -35,7 +36,9 @@ MAX_TOKENS = 30_000  # about a second of parsing on a slow machine; a 10,000-ter
 class Syn:
     """A syntax-tree node: kind, payload, and its span [start, end) in the source text."""
 
-    __slots__ = ("kind", "a", "b", "start", "end", "depth")
+    #: `below`: every node under this one, in `syn_nodes`' order, listed on the first walk (unset until
+    #: then); a tree is not changed after parsing (only a name's text is), so the list stays right
+    __slots__ = ("kind", "a", "b", "start", "end", "depth", "below")
 
     def __init__(self, kind, a=None, b=None, start=0, end=0, depth=1):
         self.kind = kind
@@ -825,12 +828,18 @@ def parse_syntax(text: str) -> Syn:
 
 #: syntax nodes without children: most of a tree's nodes, told apart before looking into a and b
 _LEAVES = frozenset({"name", "num", "tick"})
+#: syntax nodes whose a is a list of (operator, node), whose b is None: the grammar makes every operand of
+#: a sum or a product a node (the callbacks `sum` and `product`)
+_TERMS = frozenset({"sum", "product"})
 
 
 def syn_children(n: Syn) -> list:
     """The syntax nodes directly under n (in its fields, their lists and tuples), in order."""
-    if n.kind in _LEAVES:
+    kind = n.kind
+    if kind in _LEAVES:
         return []
+    if kind in _TERMS:  # (the most frequent inner nodes: the general walk below gives the same list)
+        return [t for _, t in n.a]
     out = []
     for f in (n.a, n.b):
         if isinstance(f, Syn):
@@ -846,9 +855,19 @@ def syn_children(n: Syn) -> list:
 
 def syn_nodes(syn: Syn) -> Iterator[Syn]:
     """Every node of a syntax tree, each parent before its children (the order the checks on a text
-    meet them in does not matter: they look for one pattern each)."""
-    stack = [syn]
-    while stack:
-        n = stack.pop()
-        stack.extend(syn_children(n))
-        yield n
+    meet them in does not matter: they look for one pattern each).
+
+    A text's checks walk its whole tree a dozen times: the nodes under `syn` are listed on the first
+    walk (`Syn.below`) and read from the list after. The list holds the nodes below only, never
+    `syn` itself, so that a tree makes no reference cycle and is freed as soon as it is dropped."""
+    try:
+        below = syn.below
+    except AttributeError:
+        below = []
+        stack = syn_children(syn)
+        while stack:
+            n = stack.pop()
+            stack.extend(syn_children(n))
+            below.append(n)
+        syn.below = below
+    return chain((syn,), below)
