@@ -61,7 +61,8 @@ def parse(tokens: Sequence[Token], tables: Any, callbacks: Any) -> Any:
     end_state = tables.END_STATE
     methods = {}
     units = tables.UNIT_CHAINS
-    state_stack = [tables.START_STATE]
+    state = tables.START_STATE  # (the top of state_stack, kept in a local: read at every step)
+    state_stack = [state]
     value_stack = []
     end = Token("$END", "", 0, 0)
     if tokens:
@@ -69,23 +70,24 @@ def parse(tokens: Sequence[Token], tables: Any, callbacks: Any) -> Any:
     for token in (*tokens, end):
         ttype = token.type
         while True:
-            row = states[state_stack[-1]]
+            row = states[state]
             action = row.get(ttype)
             if action is None:
                 raise UnexpectedToken(token, {s for s in row if s.isupper()})
             if action >= 0:  # shift
                 state_stack.append(action)
                 value_stack.append(token)
+                state = action
                 break
             origin, size, name, unit, single, internal, plan = rules[-1 - action]
             if unit:  # a unit rule (term -> product -> sum): the value stays, only the top
                 # state changes; about half the reductions of a short text are these, in chains that
                 # depend only on the two top states and the token: run once, then kept
-                key = (state_stack[-2], state_stack[-1], ttype)
+                key = (state_stack[-2], state, ttype)
                 top = units.get(key)
                 if top is None:
                     top = units[key] = _unit_chain(states, tables.RULES, end_state, state_stack[-2], origin, ttype)
-                state_stack[-1] = top
+                state_stack[-1] = state = top
                 if top == end_state and token is end:
                     return value_stack[-1]
                 continue
@@ -106,9 +108,10 @@ def parse(tokens: Sequence[Token], tables: Any, callbacks: Any) -> Any:
                 if method is None:
                     method = methods[name] = getattr(callbacks, name)
                 value = method(children)
-            state_stack.append(states[state_stack[-1]][origin])
+            state = states[state_stack[-1]][origin]
+            state_stack.append(state)
             value_stack.append(value)
-            if token is end and state_stack[-1] == end_state:
+            if token is end and state == end_state:
                 return value_stack[-1]
     raise AssertionError("the end token was not consumed")  # pragma: no cover
 

@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Iterator
 from fractions import Fraction
 from functools import lru_cache
+from itertools import chain
 from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
@@ -35,7 +36,9 @@ MAX_TOKENS = 30_000  # about a second of parsing on a slow machine; a 10,000-ter
 class Syn:
     """A syntax-tree node: kind, payload, and its span [start, end) in the source text."""
 
-    __slots__ = ("kind", "a", "b", "start", "end", "depth")
+    #: `below`: every node under this one, in `syn_nodes`' order, listed on the first walk (unset until
+    #: then); a tree is not changed after parsing (only a name's text is), so the list stays right
+    __slots__ = ("kind", "a", "b", "start", "end", "depth", "below")
 
     def __init__(self, kind, a=None, b=None, start=0, end=0, depth=1):
         self.kind = kind
@@ -151,11 +154,17 @@ class _Refused(Exception):
         self.message = message
 
 
+#: the tokens every refusal of `_lookalikes` starts at (the type of `t` each branch tests first)
+_LOOKALIKE_STARTS = frozenset({"NAME", "NUMBER", "TICK", "NORM_CLOSE"})
+
+
 def _lookalikes(toks) -> None:
     """Input that parses, but not as it was meant: `Exp(x)` would be E x p (x) and `||x||2` the norm
     times 2. Refused, with what to write."""
     names = None
     for i, t in enumerate(toks[:-1]):
+        if t.type not in _LOOKALIKE_STARTS:
+            continue
         nxt = toks[i + 1]
         if t.type == "NAME" and nxt.type == "LPAR" and not str(t).islower():
             if names is None:
@@ -348,9 +357,13 @@ class _Build:
         return _mk("neg", inner, None, ch)
 
     def name(self, ch):
-        if len(ch[0]) > MAX_NAME:
-            raise _LongName(ch[0].start_pos)
-        return _leaf("name", norm_name(str(ch[0])), ch[0])
+        tok = ch[0]
+        if len(tok) > MAX_NAME:
+            raise _LongName(tok.start_pos)
+        text = str(tok)
+        if "_{" in text:  # (norm_name changes only a name with a braced subscript)
+            text = norm_name(text)
+        return Syn("name", text, None, tok.start_pos, tok.end_pos, 1)
 
     def number(self, ch):
         return _leaf("num", _number(ch[0]), ch[0])
@@ -379,6 +392,8 @@ MAX_DIGITS = 1000
 def _number(tok) -> Fraction:
     """An exact rational; absurdly long or large literals are refused (they cannot be floats)."""
     text = str(tok)
+    if text.isdigit() and len(text) <= MAX_DIGITS:  # (most numbers: 2, 1, 10; the same Fraction as from the text)
+        return Fraction(int(text))
     mant, _, exp = text.lower().partition("e")
     size = len(mant.replace(".", "")) + (abs(int(exp[:12])) if exp else 0)
     if size > MAX_DIGITS:  # about the number of digits of the exact value
@@ -476,10 +491,15 @@ def line_break_product(text: str) -> tuple[int, str] | None:
 
 
 def _parse(text: str) -> Syn:
-    toks = _norm_subscript_first(_lexer().tokens(text))
-    # p'p, where p = A x: a comma before `where` is punctuation (the LaTeX reader drops it too)
-    toks = [t for i, t in enumerate(toks) if not (t.type == "COMMA" and i + 1 < len(toks) and toks[i + 1].type == "WHERE")]
-    _unknown_calls(toks)
+    toks = _lexer().tokens(text)
+    # (a norm subscript (NORMSUB) starts with '_', and only a ',' is a COMMA token: a text without the
+    # character has no such token, and the step for it would give back the tokens it was given)
+    if "_" in text:
+        toks = _norm_subscript_first(toks)
+    if "," in text:
+        # p'p, where p = A x: a comma before `where` is punctuation (the LaTeX reader drops it too)
+        toks = [t for i, t in enumerate(toks) if not (t.type == "COMMA" and i + 1 < len(toks) and toks[i + 1].type == "WHERE")]
+        _unknown_calls(toks)  # (it refuses a comma in the brackets of a name: no comma, nothing to refuse)
     _lookalikes(toks)
     return lalr.parse(toks, tables(), _BUILD)
 
@@ -825,12 +845,18 @@ def parse_syntax(text: str) -> Syn:
 
 #: syntax nodes without children: most of a tree's nodes, told apart before looking into a and b
 _LEAVES = frozenset({"name", "num", "tick"})
+#: syntax nodes whose a is a list of (operator, node), whose b is None: the grammar makes every operand of
+#: a sum or a product a node (the callbacks `sum` and `product`)
+_TERMS = frozenset({"sum", "product"})
 
 
 def syn_children(n: Syn) -> list:
     """The syntax nodes directly under n (in its fields, their lists and tuples), in order."""
-    if n.kind in _LEAVES:
+    kind = n.kind
+    if kind in _LEAVES:
         return []
+    if kind in _TERMS:  # (the most frequent inner nodes: the general walk below gives the same list)
+        return [t for _, t in n.a]
     out = []
     for f in (n.a, n.b):
         if isinstance(f, Syn):
@@ -846,9 +872,19 @@ def syn_children(n: Syn) -> list:
 
 def syn_nodes(syn: Syn) -> Iterator[Syn]:
     """Every node of a syntax tree, each parent before its children (the order the checks on a text
-    meet them in does not matter: they look for one pattern each)."""
-    stack = [syn]
-    while stack:
-        n = stack.pop()
-        stack.extend(syn_children(n))
-        yield n
+    meet them in does not matter: they look for one pattern each).
+
+    A text's checks walk its whole tree a dozen times: the nodes under `syn` are listed on the first
+    walk (`Syn.below`) and read from the list after. The list holds the nodes below only, never
+    `syn` itself, so that a tree makes no reference cycle and is freed as soon as it is dropped."""
+    try:
+        below = syn.below
+    except AttributeError:
+        below = []
+        stack = syn_children(syn)
+        while stack:
+            n = stack.pop()
+            stack.extend(syn_children(n))
+            below.append(n)
+        syn.below = below
+    return chain((syn,), below)

@@ -33,10 +33,28 @@ from .unicode_in import has_unicode_math, unicode_to_plain
 _READ: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
 
 
+class _Key:
+    """A key of `_READ` (and of the node's cache) with its hash computed once: the key is looked up and
+    stored three times per text read, and hashing it hashes every declaration anew, field by field.
+    Equal as the tuple it holds is equal."""
+
+    __slots__ = ("key", "hash")
+
+    def __init__(self, key: tuple):
+        self.key = key
+        self.hash = hash(key)  # (raises TypeError for a declaration that holds something unhashable)
+
+    def __hash__(self) -> int:
+        return self.hash
+
+    def __eq__(self, other) -> bool:
+        return other.__class__ is _Key and self.hash == other.hash and self.key == other.key
+
+
 def read(text: str, decls: dict, want_scalar: bool = False) -> tuple:
     """`_read`, looked up where the same text was read under the same declarations and its node lives."""
     try:
-        key = (text, tuple(sorted(decls.items())), bool(want_scalar)) if isinstance(text, str) else None
+        key = _Key((text, tuple(sorted(decls.items())), bool(want_scalar))) if isinstance(text, str) else None
     except TypeError:  # (a declaration that holds something unhashable: read it anew)
         key = None
     node = _READ.get(key) if key is not None else None
