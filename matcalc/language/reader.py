@@ -217,12 +217,13 @@ def _declared_sizes_as_sizes(syn, decls: dict) -> None:
         return
     if syn.kind == "where":
         sizes -= {norm_name(b[0]) for b in syn.b}
-    stack = [syn]
+    stack, changed = [syn], False
     while stack:
         n = stack.pop()
         if n.kind == "name":
             if n.a in sizes:
                 n.kind, n.a, n.b = "call", "dim", [Syn("name", n.a, None, n.start, n.end, n.depth + 1)]
+                changed = True
             continue
         if n.kind == "call" and canonical_name(n.a) in DIM_CALLS:
             continue
@@ -230,6 +231,13 @@ def _declared_sizes_as_sizes(syn, decls: dict) -> None:
             stack.append(n.b[0])  # (unvec(v, m, n): m and n are sizes)
             continue
         stack.extend(syn_children(n))
+    if changed:  # (a node list kept by parser.syn_nodes would miss the new dim(n) arguments: none is kept now)
+        stack = [syn]
+        while stack:
+            n = stack.pop()
+            if hasattr(n, "below"):
+                del n.below
+            stack.extend(syn_children(n))
 
 
 def _spelling_key(name: str) -> str:
