@@ -386,6 +386,9 @@ register(CallSpec("norm1", doc="the 1-norm of a vector, sum(abs(x)) (MatrixCalcu
                   result="scalar", typed=(("norm1", ""),)))
 register(CallSpec("norm2", doc="the Euclidean norm of a vector, the Frobenius norm of a matrix (MatrixCalculus.org)",
                   example="norm2(x)", result="scalar"))
+register(CallSpec("norm", doc="the Euclidean norm of a vector, as MATLAB's and NumPy's norm(x); of a matrix refused "
+                  "(MATLAB's is the spectral norm, NumPy's the Frobenius norm)", bare=False, example="norm(A x - b)",
+                  result="scalar"))
 register(CallSpec("vector", doc="vector(c): a vector whose entries are all c, its length from the context", bare=False,
                   example="vector(1)"))
 register(CallSpec("matrix", doc="matrix(c): a matrix whose entries are all c, its size from the context", bare=False,

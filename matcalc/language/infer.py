@@ -1303,6 +1303,13 @@ class Ctx(DimSpace, NameRules):
                 return self.mk(name, (t,), (self.unit, self.unit), [s])
         if name in ("norm1", "norm2"):
             return self.norm(s, t, "1" if name == "norm1" else "F")
+        if name == "norm":
+            if not (self.is_scalar(t) or self.is_col(t) or self.is_row(t)):
+                raise NotSupportedError(
+                    f"norm({self.src(t)}) of a matrix ({self.show(t)}) is the spectral norm in MATLAB and the Frobenius "
+                    f"norm in NumPy; write ||{self.src(t)}||_F for the Frobenius norm (norm(x) of a vector is its "
+                    f"Euclidean norm, ||x||)")
+            return self.norm(s, t, "F")  # (of a vector the Euclidean norm; of a number its absolute value)
         if name in ("vector", "matrix"):
             self.need_scalar(t, f"{name}(c)'s entry c")
             shape = (self.flex("n"), self.unit) if name == "vector" else (self.flex("m"), self.flex("n"))

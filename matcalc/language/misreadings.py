@@ -1005,8 +1005,6 @@ def refuse_norm_with_a_kind_argument(text: str) -> None:
     if m is None:
         return
     kind = m.group("kind").strip("'\"").replace("np.", "")
-    if m.group(0).startswith("norm(") and kind == m.group("kind") and "ord" not in m.group(0):
-        return  # (norm(x, 2): the unknown function norm is named, whatever its arguments, with the forms to write)
     form = _NORM_KINDS.get(kind, "||{x}||, ||{x}||_1 or ||{x}||_F").format(x=m.group("arg").strip())
     raise ParseError(f"{m.group(0)} gives the kind of norm as an argument, as MATLAB and NumPy do; matcalc writes "
                      f"it as a subscript: {form}", text, m.start())

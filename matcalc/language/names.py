@@ -20,7 +20,7 @@ _GREEK_SET = frozenset(GREEK)
 #: names that are constants unless declared: the identity and pi (e is Euler's number only as the base
 #: of a power, e^x; elsewhere it is a name like any other: e'x with e a vector of ones)
 CONSTANTS = ("I", "eye", "pi")
-SUGGEST = {"norm": "write ||x||, ||X||_F, norm2(x) or norm1(x)", "transpose": "write X' or X^T",
+SUGGEST = {"transpose": "write X' or X^T",
            "inverse": "write inv(X) or X^-1", "frob": "write ||X||_F",
            "max": "max is not supported; for max(0, u) write relu(u)", "min": "min is not supported; for min(0, u) "
            "write -relu(-u)", "maximum": "for max(u, 0) write relu(u)",

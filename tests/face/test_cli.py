@@ -412,7 +412,7 @@ BAD = {
     "unexpected end": (["x +", "--wrt", "x"], "unexpected end of input"),
     "shape clash": (["A y", "--where", "A: matrix(m,n); y: vector(k)"], "cannot multiply"),
     "unknown function": (["foo(x)"], "unknown function 'foo'"),
-    "norm hint": (["norm(x)"], "||x||"),
+    "norm of a matrix": (["norm(W)"], "||W||_F"),
     "unknown kind": (["x", "--where", "x: vec(n)"], "unknown kind"),
     "conflicting declarations": (["x", "--where", "x: vector(n); x: matrix(n,n)"], "conflicting"),
     "non-square symmetric": (["X", "--where", "X: matrix(m,n) symmetric"], "square"),

@@ -254,9 +254,9 @@ def test_unknown_function_error_lists_the_known_functions():
         assert re.search(rf"\b{fn}\b", msg)
 
 
-def test_norm_function_gets_a_hint_to_write_bars():
-    msg = str(error(UnknownNameError, "norm(x)"))
-    assert "unknown function 'norm'" in msg and "||x||" in msg
+def test_norm_of_a_matrix_is_refused_with_both_meanings_and_the_frobenius_form():
+    msg = str(error(NotSupportedError, "norm(W)"))
+    assert "spectral norm in MATLAB" in msg and "Frobenius norm in NumPy" in msg and "||W||_F" in msg
 
 
 @pytest.mark.parametrize("text, hint", [("transpose(X)", "X'"), ("inverse(X)", "inv(X)"),

@@ -174,10 +174,23 @@ def test_a_decorated_name_written_with_a_subscript_is_one_name():
     assert str(matcalc.grad("||y - y_hat||^2", "y")) == "2 (y - y_hat)"
 
 
-@pytest.mark.parametrize("text", ["0.5*norm(A*x-b)^2", "norm(x)^2", "norm(x)"])
-def test_norm_called_as_a_function_says_how_norms_are_written(text):
-    # (powered, it said that norm would be read as the product n o r m, as no one means a call)
-    with pytest.raises(matcalc.MatcalcError, match=r"unknown function 'norm' \(write \|\|x\|\|"):
+@pytest.mark.parametrize("text, reading", [("0.5*norm(A*x-b)^2", "(1/2) (||A x - b||^2)"), ("norm(x)^2", "||x||^2"),
+                                           ("norm(x)", "||x||"), ("norm(a)", "||a||")])
+def test_norm_called_as_a_function_of_a_vector_is_its_euclidean_norm(text, reading):
+    # as MATLAB's and NumPy's norm(x); it was refused with the forms to write (powered, it had said that
+    # norm would be read as the product n o r m)
+    assert matcalc.parse(text, where="a: scalar" if "(a)" in text else None).reading == reading
+
+
+@pytest.mark.parametrize("text", ["norm(W)", "norm(A)^2 + x'x"])
+def test_norm_called_as_a_function_of_a_matrix_is_refused_as_two_different_norms(text):
+    with pytest.raises(matcalc.NotSupportedError, match=r"spectral norm in MATLAB and the Frobenius norm in NumPy"):
+        matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text, form", [("norm(x, 2)", "||x||_2"), ("norm(x, 1)", "||x||_1"), ("norm(X, 'fro')", "||X||_F")])
+def test_norm_with_its_kind_as_an_argument_is_refused_with_the_subscript_form(text, form):
+    with pytest.raises(matcalc.ParseError, match=re.escape(form)):
         matcalc.parse(text)
 
 
