@@ -335,12 +335,19 @@ def _with_rest(kind: str, rest: str) -> str:
     return " ".join([kind] + words)
 
 
-def check_name(name: str, role: str = "") -> None:
+def check_name(name: str, role: str = "", item: str = "") -> None:
     """Refuse what cannot be a variable's name: a letter, then letters or digits, optionally a
-    _subscript; not I (the identity) or where. `role` names what the name is for in the message."""
+    _subscript; not I (the identity) or where. `role` names what the name is for in the message,
+    `item` the declaration it is in (an empty name, 'y, : vector(N)', is found there)."""
     if not isinstance(name, str) or not _NAME.match(name):
-        raise DeclarationError(f"{role}{_show(str(name))} is not a valid name (a letter, then letters or digits, "
-                               "optionally _subscript)")
+        where = f" in the declaration {_show(item)}" if item else ""
+        if isinstance(name, str) and not name.strip():
+            why = ": a name is missing before a comma or the colon"
+        elif isinstance(name, str) and len(name.split()) > 1 and all(_NAME.match(w) for w in name.split()):
+            why = f": separate names with commas ({', '.join(name.split())}: ...)"
+        else:
+            why = " (a letter, then letters or digits, optionally _subscript)"
+        raise DeclarationError(f"{role}{_show(str(name))}{where} is not a valid name{why}")
     if name in ("I", "where"):
         what = ("the identity matrix (I, or I_n with its size)" if name == "I" else
                 "the keyword that names subexpressions (f where u = ...)")
@@ -380,7 +387,7 @@ def _plain_declarations(text: str) -> dict | None:
         item = raw.strip()
         names = [n.strip() for n in names_part.split(",")]
         for n in names:
-            check_name(n)
+            check_name(n, item=item)
         dims = None if dimtext is None else [_dim(t, item) for t in dimtext.split(",")]
         _declare(out, names, kind, dims, props, item)
     return out
@@ -452,7 +459,7 @@ def _general_declarations(text: str) -> dict:
         # a LaTeX Greek name (\\Sigma) or a decorated one (\\mathbf{x}) is the name it spells
         names = [norm_name(_undecorated(n.strip())) for n in names_part.split(",")]
         for n in names:
-            check_name(n)
+            check_name(n, item=item)
         decl_kind, dims, props = _parse_spec(_as_kind(_plain_properties(spec.strip(), item), item), item)
         _declare(out, names, decl_kind, dims, props, item)
     return out

@@ -1015,3 +1015,15 @@ def test_a_norm_given_its_kind_as_an_argument_is_told_the_subscript_to_write(tex
     """MATLAB's and NumPy's norm(W, 'fro') was refused at its quote mark."""
     with pytest.raises(matcalc.MatcalcError, match=re.escape(form)):
         matcalc.parse(text)
+
+
+@pytest.mark.parametrize("where, words", [
+    ("X: matrix(N, d); y, : vector(N)", "in the declaration 'y, : vector(N)' is not a valid name: a name is missing"),
+    ("x y: vector(n)", "separate names with commas (x, y: ...)"),
+    ("2x: vector(n)", "'2x' in the declaration '2x: vector(n)' is not a valid name (a letter"),
+])
+def test_a_name_that_cannot_be_declared_is_quoted_with_its_declaration_and_what_to_write(where, words):
+    # ("'' is not a valid name" said neither where nor why)
+    with pytest.raises(DeclarationError) as info:
+        matcalc.parse("x", where=where)
+    assert words in str(info.value)
