@@ -286,6 +286,15 @@ def _merge_chain(chain: list) -> list:
             prev = out.pop()[0]  # ones(p,n) ones(n,q) = n ones(p,q)
             out.append((mul(dimsize(prev.shape[1]), ones((prev.shape[0], f.shape[1]))), 1))
             continue
+        if isinstance(f, Ones) and f.shape[1] != 1 and out and out[-1][1] == 1 and out[-1][0].shape[0] == 1:
+            prev = out.pop()[0]  # a ones(n, q) = sum(a) ones(1, q), a row: (x - mean(x))' ones(n, n) = 0
+            out.append((mul(SUMALL[0](transpose(prev)), ones((1, f.shape[1]))), 1))
+            continue
+        if out and out[-1][1] == 1 and isinstance(out[-1][0], Ones) and out[-1][0].shape[0] != 1 \
+                and f.shape[1] == 1 and f.shape[0] != 1:
+            prev = out.pop()[0]  # ones(p, n) b = sum(b) ones(p), b a column
+            out.append((mul(SUMALL[0](f), ones((prev.shape[0], 1))), 1))
+            continue
         if out and out[-1][1] == 1 and (  # ones(p, n) softmax(Z) = ones(p, m): each column sums to 1
                 (type(f) is Softmax and isinstance(out[-1][0], Ones))
                 or (isinstance(f, Ones) and type(out[-1][0]) is Transpose and type(out[-1][0].args[0]) is Softmax)):
@@ -331,6 +340,11 @@ def _cancel_inverse_runs(chain: list) -> list:
                     continue
         i += 1
     return chain
+
+
+#: the sum of an array's entries (reductions.sumall, registered there: it needs the constructors above
+#: this module); a row times a matrix of ones is its sum times a row of ones (`_merge_chain`)
+SUMALL: list = []
 
 
 #: merges of a Kronecker product with its neighbour in a chain that need constructors of the modules
@@ -485,7 +499,7 @@ def mul(*factors: Expr) -> Expr:
     if chain:
         shape = _chain_shape(chain)
         chain = _merge_chain(chain)
-        if any(isinstance(f, Mul) or f.shape == SCALAR for f in chain):  # a merge made a product
+        if any(isinstance(f, (Mul, Zero)) or f.shape == SCALAR for f in chain):  # a merge made a product (or 0)
             return mul(num(coeff), *scal, *chain)
         if not chain:
             chain = [identity(shape[0])] if shape != SCALAR else []

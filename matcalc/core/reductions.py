@@ -12,7 +12,7 @@ from fractions import Fraction
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from .canonical import (KRON_MERGES, ONE, ONE_HALF, ZERO, _chain_shape, _is_leaf, _merge_chain, _pure_chain, add, dimsize,  # noqa: F401,E501
+from .canonical import (KRON_MERGES, ONE, SUMALL, ONE_HALF, ZERO, _chain_shape, _is_leaf, _merge_chain, _pure_chain, add, dimsize,  # noqa: F401,E501
                         func, hadamard, identity, is_zero, mul, neg, num, ones, power, scale, sqrt, transpose, zeros)
 from .dims import dim_mul as _dim_mul
 from .dims import fmt_shape as _fmt
@@ -640,6 +640,7 @@ def _vec_trick(p: Expr, q: Expr):
 
 
 KRON_MERGES.append(_vec_trick)
+SUMALL.append(sumall)
 
 
 def unvec(v: Expr, shape: Shape) -> Expr:

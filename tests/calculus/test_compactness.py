@@ -316,3 +316,15 @@ def test_a_vector_jacobian_or_hessian_read_off_through_vec_keeps_no_kronecker_pr
     assert str(r) == answer
     assert "kron" not in r.numpy_source()
     assert matcalc.check(r).ok
+
+
+@pytest.mark.parametrize("f, kind, answer", [
+    ("(x - mean(x)) / sqrt(mean((x - mean(x)).^2) + e)", "jacobian",
+     "(I - (p p' / s + ones(n, n)) / n) / sqrt(s) where p = x - mean(x), s = mean(p.^2) + e"),
+    ("(x - mean(x)) / ||x - mean(x)||", "jacobian", "(I - ones(n, n) / n) / ||p|| - p p' / ||p||^3 where p = x - mean(x)"),
+])
+def test_a_centred_vector_times_the_centring_is_itself_in_a_normalization_jacobian(f, kind, answer):
+    # p p' (I - ones(n, n) / n) was left as it is: p' ones(n, n) = sum(p) ones(1, n) = 0 for p = x - mean(x)
+    r = getattr(matcalc, kind)(f, "x", where="x: vector(n); e: scalar" if "e" in f else "x: vector(n)")
+    assert r.check()
+    assert str(r) == answer

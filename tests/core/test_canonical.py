@@ -782,3 +782,17 @@ def test_a_power_that_comes_out_on_another_base_merges_with_that_base():
     assert p is B.power(a, 6)
     e = matcalc.parse("||abs(a a) (a u)||", where="a: scalar; u: vector(k)")
     assert str(e) == "sqrt(a^6 u' u)"
+
+
+@pytest.mark.parametrize("text, canonical, numpy", [
+    ("x' ones(n, 2)", "sum(x) ones(1, 2)", lambda x: x @ np.ones((3, 2))),
+    ("ones(2, n) x", "sum(x) ones(2)", lambda x: np.ones((2, 3)) @ x),
+    ("(x - mean(x))' ones(n, 2)", "zeros(1, 2)", lambda x: (x - x.mean()) @ np.ones((3, 2))),
+    ("ones(2, n) (x - mean(x))", "zeros(2)", lambda x: np.ones((2, 3)) @ (x - x.mean())),
+])
+def test_a_vector_times_a_matrix_of_ones_is_its_sum_times_ones(text, canonical, numpy):
+    # (a centred vector's sums vanish there: the layer-norm Jacobian's p p' (I - ones(n, n) / n) is p p')
+    e = matcalc.parse(text, where="x: vector(n)")
+    assert e.node is matcalc.parse(canonical, where="x: vector(n)").node
+    x = np.array([1.0, -2.0, 4.5])
+    assert np.allclose(np.ravel(e.evaluate({"x": x})), np.ravel(numpy(x)))

@@ -128,7 +128,7 @@ def test_a_name_stands_for_the_centred_vector_not_for_its_broadcast_mean():
     # -mean(x) ones(n) is written -mean(x) inside x - mean(x): naming it saved nothing, and a
     # constant of sizes (1 / dim(n)) named alone split mean(x) into s sum(x)
     r = matcalc.jacobian("(x - mean(x)) / ||x - mean(x)||", "x", where="x: vector(n)")
-    assert str(r) == "((p' p) I - p p') (I - ones(n, n) / n) / ||p||^3 where p = x - mean(x)"
+    assert str(r) == "(I - ones(n, n) / n) / ||p|| - p p' / ||p||^3 where p = x - mean(x)"
 
 
 def test_repr_latex_for_jupyter_is_display_math():

@@ -87,7 +87,7 @@ def _rewrite_node(n: Expr) -> Expr:
         if r is not None:
             return _rewrite_node(r) if isinstance(r, (Mul, Hadamard)) else r
     if isinstance(n, Mul):
-        r = _reduce_inner(n) or _quotient(n)
+        r = _reduce_inner(n) or _annihilated_terms(n) or _quotient(n)
         if r is not None:
             return r
         n = _sign_normal(n)
@@ -420,6 +420,31 @@ def _reduce_inner(n: Mul):
         if h is None or (isinstance(h, Hadamard) and len(h.args) >= _factor_count(col) + _factor_count(b)):
             return None
     return B.sumall(h)
+
+
+def _annihilated_terms(n: Mul):
+    """A sum factor of a product without its terms that the neighbouring factor makes 0: a centred
+    vector's row sums vanish, (x - mean(x))' ones(n, n) = 0 (core.canonical), so p p' (I - ones(n, n) / n)
+    is p p' with p = x - mean(x): the Jacobians of layer and batch normalization. Only terms with a
+    matrix of ones are tried (where such a product can vanish). None where no term is dropped."""
+    c, scal, chain = n.split()
+    for i, f in enumerate(chain):
+        if not isinstance(f, Add):
+            continue
+        for j in (i - 1, i + 1):
+            if not 0 <= j < len(chain):
+                continue
+            g = chain[j]
+            kept = [t for t in f.args if not (_has_ones_factor(t) and B.is_zero(B.mul(g, t) if j < i else B.mul(t, g)))]
+            if len(kept) < len(f.args):
+                rest = B.add(*kept) if kept else B.zeros(f.shape)
+                return B.mul(B.num(c), *scal, *chain[:i], rest, *chain[i + 1:])
+    return None
+
+
+def _has_ones_factor(t: Expr) -> bool:
+    rest = B.split_coeff(t)[1]
+    return isinstance(rest, Ones) or (isinstance(rest, Mul) and any(isinstance(f, Ones) for f in rest.split()[2]))
 
 
 def _factor_count(e: Expr) -> int:

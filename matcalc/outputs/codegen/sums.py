@@ -103,6 +103,8 @@ class MatrixSums:
                     and self.uses.get(id(chain[0]), 0) <= 1:  # (a sum computed for another use is added whole)
                 return all(collect(a, fs) for a in chain[0].args)
             parts = _rank_one_parts(chain)
+            if parts is None and len(chain) == 1 and isinstance(chain[0], Ones) and 1 not in chain[0].shape:
+                parts = B.ones((chain[0].shape[0], 1)), B.ones((1, chain[0].shape[1]))  # (c ones(n, n): c 1 1')
             if parts is not None:
                 rank_one.append((fs, *parts))
             elif len(chain) == 1 and isinstance(chain[0], Identity):
