@@ -1274,6 +1274,12 @@ class Ctx(DimSpace, NameRules):
     def call(self, s: Syn, fname: str, ts: list[T] | None) -> T:
         name = canonical_name(fname)
         args = s.b
+        if fname in self.decls and self.decls[fname].declared:
+            # (norm: scalar, then norm(x): the declared number times x, or the function? Never one silently)
+            raise ParseError(f"{fname} is declared a variable ({fname}: {self.decls[fname].describe()}), and "
+                             f"{self.src(s)} is also the function {name}(...): for the product write {fname} * "
+                             f"{self.src(s)[len(fname):].strip()}; for the function, give the variable another name",
+                             self.text, s.start)
         if name in DIM_CALLS:
             return self.dim_call(s, name, args)
         want = CALLS[name].arity if name in CALLS else (1,)

@@ -1959,3 +1959,11 @@ def test_a_declared_vector_or_matrix_used_as_a_size_is_refused(text, where):
     """ones(m, n) with m a declared matrix: the generated code was handed the matrix as the size."""
     with pytest.raises(MatcalcError, match=r"is a size here .* but it is declared a"):
         matcalc.parse(text, where=where)
+
+
+@pytest.mark.parametrize("text, where", [("norm(x)", "norm: scalar; x: vector(n)"), ("vector(x)", "vector: scalar; x: scalar")])
+def test_a_declared_variable_written_as_a_call_of_its_name_is_refused_with_both_readings(text, where):
+    # norm(x) with norm declared was read as norm times x, and vector(x) as the function: one silently each
+    with pytest.raises(ParseError, match=r"is declared a variable .* is also the function .* for the product write"):
+        matcalc.parse(text, where=where)
+    assert str(matcalc.parse(text.replace("(", " * ("), where=where)).endswith("x")
