@@ -135,7 +135,7 @@ def _read_plain(text: str, decls: dict, want_scalar: bool = False) -> tuple:
     try:
         syn = parse_syntax(text)
         _braced_subscripts_as_declared(syn, text, decls)
-        _declared_sizes_as_sizes(syn, decls)
+        _declared_sizes_as_sizes(syn, text, decls)
         node, ctx = typecheck(syn, text, decls, want_scalar)
         _refuse_near_miss_declarations(decls, ctx.vars)
         context = ctx.built_vars() + declared_only(decls, ctx.vars)
@@ -204,7 +204,10 @@ def _braced_subscripts_as_declared(syn, text: str, decls: dict) -> None:
             n.a = key
 
 
-def _declared_sizes_as_sizes(syn, decls: dict) -> None:
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _declared_sizes_as_sizes(syn, text: str, decls: dict) -> None:
     """A name that the declarations use as a size and declare as nothing else (n with x: vector(n))
     is that size as a number, dim(n): sum(x) / n is the mean, as the LaTeX reader and textbooks
     read it, and as matcalc prints a size where the declarations it is read with fix it. The name
@@ -213,7 +216,7 @@ def _declared_sizes_as_sizes(syn, decls: dict) -> None:
     if not decls:
         return
     sizes = set(sizes_read_bare((k for d in decls.values() for k in getattr(d, "dims", ())), decls))
-    if not sizes:
+    if not sizes or sizes.isdisjoint(_WORD.findall(text.replace("{", "").replace("}", ""))):  # (most texts: no size)
         return
     if syn.kind == "where":
         sizes -= {norm_name(b[0]) for b in syn.b}
