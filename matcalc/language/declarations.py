@@ -623,7 +623,9 @@ def check_values(decls: dict, values: dict, tol: float | None = VALUE_TOLERANCE)
             check_value(decl.props, name, values[name], tol)
 
 
-def _variables_of(node: Expr, extra: Iterable[Expr]) -> dict:
+def variables_in(node: Expr, extra: Iterable[Expr]) -> dict:
+    """Each variable of node (and of `extra`) by name, the first met for a name: what
+    `declarations_of` declares, and names.declared_sizes reads the sizes of."""
     seen: dict = {}
     for e in (node,) + tuple(extra):
         for n in e.walk():
@@ -634,7 +636,7 @@ def _variables_of(node: Expr, extra: Iterable[Expr]) -> dict:
 
 def declarations_of(node: Expr, extra: Iterable[Expr] = ()) -> str:
     """A `where` string that declares every variable of node (and of `extra`) as it is typed."""
-    seen = _variables_of(node, extra)
+    seen = variables_in(node, extra)
     parts = []
     for name in sorted(seen):
         v = seen[name]

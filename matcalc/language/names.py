@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from ..core.errors import ParseError, UnknownNameError
 from ..core.functions import CALLS, FUNCTIONS, all_names
 from ..core.nodes import Expr
-from .declarations import GREEK, _variables_of, is_greek
+from .declarations import GREEK, variables_in, is_greek
 from .parser import Syn
 from .unicode_in import INDEX_SUM_ADVICE
 
@@ -417,6 +417,6 @@ def sizes_read_bare(dims: Iterable, names: Iterable[str]) -> frozenset:
 def declared_sizes(node: Expr, extra: Iterable[Expr] = ()) -> frozenset:
     """`sizes_read_bare` under `declarations_of(node, extra)`: the sizes a text printed from node may
     write as names when it is read back under those declarations."""
-    seen = _variables_of(node, extra)
+    seen = variables_in(node, extra)
     return sizes_read_bare((d for v in seen.values() for d in v.shape), seen)
 
