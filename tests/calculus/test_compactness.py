@@ -328,3 +328,11 @@ def test_a_centred_vector_times_the_centring_is_itself_in_a_normalization_jacobi
     r = getattr(matcalc, kind)(f, "x", where="x: vector(n); e: scalar" if "e" in f else "x: vector(n)")
     assert r.check()
     assert str(r) == answer
+
+
+def test_a_vector_times_the_centring_matrix_is_the_centred_vector():
+    # p g' (I - ones(n, n) / n) in the layer-norm Hessian with an upstream gradient g: p (g - mean(g))'
+    r = matcalc.hessian("sum(((x - mean(x)) / sqrt(mean((x - mean(x)).^2) + e)) .* g)", "x",
+                        where="x, g: vector(n); e: scalar")
+    assert r.check()
+    assert "p (g - mean(g))'" in str(r) and "g' (I - ones(n, n) / n)" not in str(r)

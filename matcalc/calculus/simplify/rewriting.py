@@ -87,7 +87,7 @@ def _rewrite_node(n: Expr) -> Expr:
         if r is not None:
             return _rewrite_node(r) if isinstance(r, (Mul, Hadamard)) else r
     if isinstance(n, Mul):
-        r = _reduce_inner(n) or _annihilated_terms(n) or _quotient(n)
+        r = _reduce_inner(n) or _annihilated_terms(n) or _centred_vector(n) or _quotient(n)
         if r is not None:
             return r
         n = _sign_normal(n)
@@ -440,6 +440,34 @@ def _annihilated_terms(n: Mul):
                 rest = B.add(*kept) if kept else B.zeros(f.shape)
                 return B.mul(B.num(c), *scal, *chain[:i], rest, *chain[i + 1:])
     return None
+
+
+def _centred_vector(n: Mul):
+    """A vector times the centring matrix, g' (I - ones(n, n) / n), as the centred vector (g - mean(g))'
+    (and (I - ones(n, n) / n) g as g - mean(g)) where that is shorter: a row (column) times a sum of I and
+    multiples of ones(n, n), distributed (core.canonical writes g' ones(n, n) as sum(g) ones(1, n)). None
+    where no such pair is in the chain or the product is no shorter so."""
+    c, scal, chain = n.split()
+    for i in range(len(chain) - 1):
+        a, b = chain[i], chain[i + 1]
+        if a.shape[0] == 1 and a.shape[1] != 1 and _is_centring(b):
+            merged = B.add(*[B.mul(a, t) for t in b.args])
+        elif b.shape[1] == 1 and b.shape[0] != 1 and _is_centring(a):
+            merged = B.add(*[B.mul(t, b) for t in a.args])
+        else:
+            continue
+        out = B.mul(B.num(c), *scal, *chain[:i], merged, *chain[i + 2:])
+        if size(out) < size(n):
+            return out
+    return None
+
+
+def _is_centring(e: Expr) -> bool:
+    """Is e a sum of the identity and multiples of a square matrix of ones (I - ones(n, n) / n)?"""
+    return isinstance(e, Add) and any(isinstance(t, Identity) for t in e.args) and all(
+        isinstance(t, Identity) or isinstance(B.split_coeff(t)[1], Ones)
+        or (isinstance(B.split_coeff(t)[1], Mul) and _has_ones_factor(t) and len(B.split_coeff(t)[1].split()[2]) == 1)
+        for t in e.args)
 
 
 def _has_ones_factor(t: Expr) -> bool:
