@@ -679,10 +679,22 @@ def power(b: Expr, e: Expr | int | Fraction) -> Expr:
         if isinstance(b, Func) and b.name == "abs" and ev.denominator == 1 and ev % 2 == 0:
             return power(b.arg, e)  # |a|^2 = a^2
         if ev.denominator != 1 and isinstance(b, Pow) and isinstance(b.exp, Num) and b.shape == SCALAR \
+                and _positive_scalar(b.base):
+            return power(b.base, num(b.exp.value * ev))  # (t^2)^(1/3) = t^(2/3) for t > 0
+        if ev.denominator != 1 and isinstance(b, Pow) and isinstance(b.exp, Num) and b.shape == SCALAR \
                 and b.exp.value.denominator == 1 and b.exp.value % 2 == 0 and (b.exp.value * ev).denominator == 1:
-            return power(func("abs", b.base), num(b.exp.value * ev))  # sqrt(a^2) = |a|, (a^-2)^(-1/2) = |a|
+            base = b.base if _positive_scalar(b.base) else func("abs", b.base)  # (sqrt(t^2) = t for t > 0)
+            return power(base, num(b.exp.value * ev))  # sqrt(a^2) = |a|, (a^-2)^(-1/2) = |a|
         if ev.denominator != 1 and isinstance(b, Mul) and b.shape == SCALAR:
             c, s, ch = b.split()
+            out = [x for x in s if _comes_out_of_root(x, ev)]
+            if out:
+                # (t^2 x'x)^(1/2) = t ||x|| for t > 0 (a declared positive scalar, a size): the root of a
+                # product of a positive factor and anything is the product of their roots, taken where the
+                # factor's root is a whole power (sqrt(t a) stays one root)
+                rest = [x for x in s if not any(x is y for y in out)]
+                left = [power(mul(num(c), *rest, *ch), e)] if rest or ch or c != 1 else []
+                return mul(*[power(x, e) for x in out], *left)
             r = _exact_root(c, ev.denominator) if c > 0 and c != 1 else None
             if r is not None and _small_power(r, Fraction(ev.numerator)):
                 # (4 y)^(1/2) = 2 y^(1/2): a positive coefficient's exact root comes out
@@ -958,6 +970,29 @@ def _exp_of_logs(x: Expr):
         return None
     times = mul if x.shape == SCALAR else hadamard
     return times(*logs, *([func("exp", add(*rest))] if rest else []))
+
+
+def _comes_out_of_root(x: Expr, ev: Fraction) -> bool:
+    """Is x, a factor of a product raised to the fractional power ev, positive with a whole power
+    x^ev (t^2 under a square root, dim(n)^3 under a cube root)?"""
+    b, k = _scalar_base_exp(x)
+    return not isinstance(k, Expr) and (k * ev).denominator == 1 and _positive_scalar(b)
+
+
+def _positive_scalar(x: Expr) -> bool:
+    """Is the scalar x positive by what it is: a size, a positive number, a variable declared positive,
+    exp(.), and powers and products of these (the roots of such factors come out of a root)."""
+    if isinstance(x, (DimSize, Num)):
+        return _positive_size(x)
+    if isinstance(x, Var):
+        return x.shape == SCALAR and x.has_prop("positive")
+    if isinstance(x, Func):
+        return x.name == "exp" and x.shape == SCALAR
+    if isinstance(x, Pow):
+        return x.shape == SCALAR and isinstance(x.exp, Num) and _positive_scalar(x.base)
+    if isinstance(x, Mul) and x.shape == SCALAR:
+        return all(_positive_scalar(f) for f in x.args)
+    return False
 
 
 def _positive_size(x: Expr) -> bool:

@@ -600,3 +600,13 @@ def test_an_exponent_holding_a_negated_sum_is_factored_out_of_itself():
     assert_checked_answer("hessian", "sum(W_2)^(sin(a) + -(a + b))", "W_2",
                           "W_2: matrix(m,n) positive; a: scalar; b: scalar",
                           "sum(W_2)^(sin(a) - 2 - (a + b)) sum(V) (sin(a) - 1 - (a + b)) (sin(a) - (a + b)) ones(m, n)")
+
+
+def test_a_fractional_power_is_pulled_out_of_a_sum_only_where_that_is_shorter():
+    # t^(3/4) + t as t^(3/4) (1 + t^(1/4)) is longer: with t declared positive, sqrt(t)^(3/2) became t^(3/4)
+    # and the sum beside it was factored so (a declared property made the answer longer)
+    text = "sum(sin(z)) (logdet(Q) logdet((A K)' (A K) + 2 I + (K' C (K' C)' + I)) ((1.5 - (3 t + b^2) + (t + sqrt(t)^(1.5))) t))"
+    where = "A: matrix(m,n); C: matrix(n,n); K: matrix(n,k); Q: matrix(m,m) invertible; b: scalar; z: vector(m)"
+    plain = matcalc.jacobian(text, "z", where=where + "; t: scalar")
+    positive = matcalc.jacobian(text, "z", where=where + "; t: scalar positive")
+    assert "t^(1/4)" not in str(positive) and len(str(positive)) <= len(str(plain))

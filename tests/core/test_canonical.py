@@ -796,3 +796,21 @@ def test_a_vector_times_a_matrix_of_ones_is_its_sum_times_ones(text, canonical, 
     assert e.node is matcalc.parse(canonical, where="x: vector(n)").node
     x = np.array([1.0, -2.0, 4.5])
     assert np.allclose(np.ravel(e.evaluate({"x": x})), np.ravel(numpy(x)))
+
+
+@pytest.mark.parametrize("text, where, canonical", [
+    ("||t x||", "x: vector(n); t: scalar positive", "t ||x||"),
+    ("||dim(n) x||", "x: vector(n)", "n ||x||"),
+    ("sqrt(t^2)", "t: scalar positive", "t"),
+    ("sqrt(t^2 a)", "t: scalar positive; a: scalar", "t sqrt(a)"),
+    ("(t^2)^(1/3)", "t: scalar positive", "t^(2/3)"),
+    ("sqrt(a^2)", "a: scalar", "abs(a)"),            # (a of either sign: its absolute value)
+    ("sqrt(t a)", "t: scalar positive; a: scalar", "sqrt(a t)"),  # (no whole power comes out: one root)
+])
+def test_a_positive_factor_comes_out_of_a_root_where_its_root_is_a_whole_power(text, where, canonical):
+    e = matcalc.parse(text, where=where)
+    assert str(e) == canonical
+    rng = np.random.default_rng(2)
+    vals = {"x": rng.standard_normal(3), "t": 1.7, "a": 0.6}
+    vals = {k: v for k, v in vals.items() if k in e.variables}
+    assert np.allclose(e.evaluate(vals), matcalc.parse(canonical, where=where).evaluate(vals))

@@ -93,6 +93,11 @@ class _Term:
         return B.mul(*parts)
 
 
+def _power_size(b: Expr, k: Fraction) -> int:
+    """The text size of b^k (nothing for k = 0)."""
+    return 0 if k == 0 else text_size(b if k == 1 else B.power(b, B.num(k)))
+
+
 def _exp_difference(a, b):
     """a - b for exponents (numbers or scalar expressions) when that is a number, else None:
     p/2 - 1 and p/2 - 2 are 1 apart."""
@@ -184,6 +189,10 @@ def _factor_sum(terms: list, memo: dict) -> Expr:
             # 1/s and 1/s^2: s^-2 (a s + b) or s^-1 (a + b / s); both are tried, the shorter kept
             alt = max(exps) if ex < 0 and max(exps) != ex else None
         saving = (len(occ) - 1) * text_size(B.power(b, ex if isinstance(ex, Expr) else B.num(ex)) if ex != 1 else b)
+        if not isinstance(ex, Expr) and any(x.denominator != 1 for x in exps) and all(x > 0 for x in exps):
+            # a fractional power pulled out leaves fractional powers behind (t^(3/4) + t as t^(3/4) (1 + t^(1/4))):
+            # the saving is what the members' powers cost less what the factor and the remainders cost
+            saving = sum(_power_size(b, x) for x in exps) - _power_size(b, ex) - sum(_power_size(b, x - ex) for x in exps)
         cand = (saving, "scalar", (b, ex, alt), [i for i, _ in occ])
         if best is None or cand[0] > best[0]:
             best = cand
