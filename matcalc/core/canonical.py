@@ -942,8 +942,10 @@ def func(name: str, x: Expr) -> Expr:
         return x
     if name == "log" and (x is ZERO or isinstance(x, Zero)):  # (log(x'x - x'x): -inf everywhere, no derivative)
         raise DivisionByZeroError("the log of zero (its argument cancels to 0: the function is -inf everywhere)")
-    if spec.positive and _positive_size(x):  # abs(1 / dim(n)) = 1 / dim(n), sign(dim(n)) = 1
-        return x if spec.positive == "u" else ONE
+    if spec.positive and (_positive_size(x) or (x.shape == SCALAR and _positive_scalar(x))):
+        return x if spec.positive == "u" else ONE  # abs(1 / dim(n)) = 1 / dim(n), sign(exp(t)) = 1
+    if spec.positive == "u" and _self_inner(x):  # abs(x' x) = x' x (sign(x' x) is 0 at x = 0)
+        return x
     if spec.parity and isinstance(x, Mul) and isinstance(x.args[0], Num) and x.args[0].value < 0:
         # sin(-u) = -sin(u), cos(-u) = cos(u): the sign comes out, so that sign(x) - sign(-x) is 2 sign(x)
         inner = func(name, scale(-x.args[0].value, split_coeff(x)[1]))
@@ -974,25 +976,42 @@ def _exp_of_logs(x: Expr):
 
 def _comes_out_of_root(x: Expr, ev: Fraction) -> bool:
     """Is x, a factor of a product raised to the fractional power ev, positive with a whole power
-    x^ev (t^2 under a square root, dim(n)^3 under a cube root)?"""
+    x^ev (t^2 under a square root, dim(n)^3 under a cube root), or an even power of any real number
+    with one (t^2 and t^4 under a square root: |t| and t^2)?"""
     b, k = _scalar_base_exp(x)
-    return not isinstance(k, Expr) and (k * ev).denominator == 1 and _positive_scalar(b)
+    if isinstance(k, Expr) or (k * ev).denominator != 1:
+        return False
+    return _positive_scalar(b) or (b.shape == SCALAR and k.denominator == 1 and k % 2 == 0)
+
+
+#: the functions positive at every real number
+_POSITIVE_FUNCTIONS = frozenset({"exp", "sigmoid", "softplus", "cosh"})
 
 
 def _positive_scalar(x: Expr) -> bool:
     """Is the scalar x positive by what it is: a size, a positive number, a variable declared positive,
-    exp(.), and powers and products of these (the roots of such factors come out of a root)."""
+    exp(.), sigmoid(.), softplus(.), cosh(.), and powers and products of these (the roots of such factors come out of a root)."""
     if isinstance(x, (DimSize, Num)):
         return _positive_size(x)
     if isinstance(x, Var):
         return x.shape == SCALAR and x.has_prop("positive")
     if isinstance(x, Func):
-        return x.name == "exp" and x.shape == SCALAR
+        return x.name in _POSITIVE_FUNCTIONS and x.shape == SCALAR
     if isinstance(x, Pow):
         return x.shape == SCALAR and isinstance(x.exp, Num) and _positive_scalar(x.base)
     if isinstance(x, Mul) and x.shape == SCALAR:
         return all(_positive_scalar(f) for f in x.args)
     return False
+
+
+def _self_inner(x: Expr) -> bool:
+    """Is x a product M' M of 1x1 shape (x' x, (A x)' (A x) = x' A' A x), a number never negative?"""
+    if type(x) is not Mul or x.shape != SCALAR:
+        return False
+    c, s, ch = x.split()
+    k = len(ch)
+    return c is _FRACTION_ONE and not s and k % 2 == 0 and k > 0 and all(
+        _transpose_key(ch[i]) == ch[k - 1 - i].key for i in range(k // 2))
 
 
 def _positive_size(x: Expr) -> bool:

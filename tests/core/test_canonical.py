@@ -781,7 +781,7 @@ def test_a_power_that_comes_out_on_another_base_merges_with_that_base():
     p = B.mul(B.mul(B.func("abs", B.mul(a, a)), B.func("abs", B.mul(a, a))), B.mul(a, a))
     assert p is B.power(a, 6)
     e = matcalc.parse("||abs(a a) (a u)||", where="a: scalar; u: vector(k)")
-    assert str(e) == "sqrt(a^6 u' u)"
+    assert str(e) == "||u|| abs(a)^3"
 
 
 @pytest.mark.parametrize("text, canonical, numpy", [
@@ -814,3 +814,51 @@ def test_a_positive_factor_comes_out_of_a_root_where_its_root_is_a_whole_power(t
     vals = {"x": rng.standard_normal(3), "t": 1.7, "a": 0.6}
     vals = {k: v for k, v in vals.items() if k in e.variables}
     assert np.allclose(e.evaluate(vals), matcalc.parse(canonical, where=where).evaluate(vals))
+
+
+@pytest.mark.parametrize("text, where, canonical, numpy", [
+    ("||t x||", "x: vector(n); t: scalar", "abs(t) ||x||", lambda t, x, a: np.linalg.norm(t * x)),
+    ("||t^2 x||", "x: vector(n); t: scalar", "||x|| t^2", lambda t, x, a: np.linalg.norm(t ** 2 * x)),
+    ("sqrt(t^2 a)", "t, a: scalar", "abs(t) sqrt(a)", lambda t, x, a: np.sqrt(t ** 2 * a)),
+    ("(t^4 a)^(1/2)", "t, a: scalar", "sqrt(a) t^2", lambda t, x, a: np.sqrt(t ** 4 * a)),
+    ("(t^2 a)^(-1/2)", "t, a: scalar", "1 / (abs(t) sqrt(a))", lambda t, x, a: (t ** 2 * a) ** -0.5),
+    ("(t^2 a)^(1/3)", "t, a: scalar", "(a t^2)^(1/3)", lambda t, x, a: np.cbrt(t ** 2 * a)),  # (|t|^(2/3): no whole power)
+])
+def test_an_even_power_of_any_real_factor_comes_out_of_a_root_where_its_root_is_a_whole_power(text, where, canonical,
+                                                                                                numpy):
+    """t^2 >= 0 for every real t: sqrt(t^2 x'x) = |t| ||x|| and sqrt(t^4 a) = t^2 sqrt(a), with t of
+    either sign (checked at a negative t)."""
+    e = matcalc.parse(text, where=where)
+    assert str(e) == canonical
+    x = np.array([1.0, -2.0, 4.5])
+    for t in (-1.7, 0.8):
+        vals = {k: v for k, v in {"x": x, "t": t, "a": 0.6}.items() if k in e.variables}
+        assert np.isclose(float(np.ravel(e.evaluate(vals))[0]), numpy(t, x, 0.6))
+
+
+def test_a_positive_function_comes_out_of_a_root_as_itself():
+    """sigmoid(t) > 0: sqrt(z'z / sigmoid(t)^2) is ||z|| / sigmoid(t), not ||z|| / abs(sigmoid(t))."""
+    e = matcalc.parse("sqrt(z' z / sigmoid(t)^2)", where="z: vector(m); t: scalar")
+    assert str(e) == "||z|| / sigmoid(t)"
+    z = np.array([0.3, -1.2])
+    assert np.isclose(e.evaluate({"z": z, "t": -0.4}), np.linalg.norm(z) * (1 + np.exp(0.4)))
+
+
+@pytest.mark.parametrize("text, where, canonical", [
+    ("abs(x' x)", "x: vector(n)", "x' x"), ("relu((A x)' (A x))", "x: vector(n); A: matrix(m,n)", "x' A' A x"),
+    ("abs(t)", "t: scalar positive", "t"), ("sign(exp(t))", "t: scalar", "1"),
+    ("sign(x' x)", "x: vector(n)", "sign(x' x)"),   # (0 at x = 0: not 1)
+    ("abs(x' A x)", "x: vector(n); A: matrix(n,n)", "abs(x' A x)"),   # (of either sign)
+])
+def test_abs_relu_and_sign_of_a_number_never_negative_fold(text, where, canonical):
+    e = matcalc.parse(text, where=where)
+    assert str(e) == canonical
+    rng = np.random.default_rng(5)
+    vals = {"x": rng.standard_normal(3), "A": rng.standard_normal((2, 3)) if "m," in where else rng.standard_normal((3, 3)),
+            "t": 0.7}
+    vals = {k: v for k, v in vals.items() if k in e.variables}
+    x, t = vals.get("x"), vals.get("t")
+    numpy = {"abs(x' x)": lambda: abs(x @ x), "abs(t)": lambda: abs(t), "sign(exp(t))": lambda: 1.0,
+             "sign(x' x)": lambda: np.sign(x @ x), "relu((A x)' (A x))": lambda: max((vals["A"] @ x) @ (vals["A"] @ x), 0),
+             "abs(x' A x)": lambda: abs(x @ vals["A"] @ x)}[text]
+    assert np.isclose(float(np.ravel(e.evaluate(vals))[0]), numpy())
