@@ -235,6 +235,8 @@ def entrywise_matrix_factors(e: Expr, undeclared: frozenset = frozenset()) -> li
         chain = n.split()[2]
         if len(chain) < 2:
             continue  # (2 exp(A), -log(X): a multiple, not a product)
+        if sum(1 for f in chain if type(f) is not Ones) < 2:
+            continue  # (sum(exp(X), 1) is ones' exp(X): sums of its columns, no matrix product)
         for f in chain:
             g = f.arg if type(f) is Transpose else f
             if type(g) is Func and g.name in MATRIX_FUNCTION_NAMES and (

@@ -453,7 +453,7 @@ class Ctx(DimSpace, NameRules):
         inner = e
         while inner.kind == "paren":
             inner = inner.a
-        if (inner.kind == "num" and inner.a.denominator == 1 and inner.a >= 1) or (
+        if (inner.kind == "num" and self.text[inner.start:inner.end].strip().isdigit() and inner.a >= 1) or (
                 inner.kind == "name" and len(inner.a) == 1 and inner.a.islower() and inner.a not in self.decls):
             return inner
         return None
@@ -502,7 +502,15 @@ class Ctx(DimSpace, NameRules):
             raise self.clash(f"{self.src(t)} transposed (or in a norm) with {n} a scalar is {n} itself; a name "
                              f"written so is a vector or a matrix: declare its kind (where='{n}: ...')" + power, t)
         self._refuse_iterate_power(t)  # (first: ||x - x^k||^2 says to write x_k)
-        if t.op in ("paren", "sum", "neg") and self.is_scalar(t):
+        if t.op == "pow" and self.is_scalar(t) and isinstance(t.args[0], T) and t.args[0].op == "var" \
+                and t.args[0].soft and self.kinds.get(t.args[0].soft) == "scalar" and _undeclared_in(t) == {t.args[0].soft}:
+            # ||x^2||, (x^2)' a: the power read x as a number, and the norm (or transpose) of a number is
+            # itself (its absolute value); a vector's entrywise power was meant
+            n, src = t.args[0].soft, self.src(t)
+            raise self.clash(f"{src} transposed (or in a norm) with {n} a scalar is a number, but a group written so "
+                             f"is a vector or a matrix: for the entrywise power of a vector {n} write "
+                             f"{src.replace('^', '.^', 1)}; if {n} is a number, declare it (where='{n}: scalar')", t)
+        if t.op in ("paren", "sum", "neg", "pow") and self.is_scalar(t):
             # (theta - mu)' Sigma^-1 (theta - mu): a group of guessed scalars written transposed is that group
             # itself; the Mahalanobis form read with theta, mu and Sigma numbers is a reading nobody means
             guessed = sorted(n for n in _undeclared_in(t) if self.kinds.get(n) == "scalar")

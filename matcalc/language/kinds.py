@@ -21,7 +21,7 @@ import heapq
 import re
 from typing import TYPE_CHECKING
 
-from ..core.errors import MatcalcError, ParseError, ShapeError
+from ..core.errors import MatcalcError, NotSupportedError, ParseError, ShapeError
 from ..core.functions import canonical_name
 from ..core.nodes import SCALAR
 from . import construct
@@ -54,6 +54,7 @@ def _powered(syn: Syn, ctx: Ctx, names: list) -> dict:
     out: dict = {}
     iterates: dict = {}
     nexts: dict = {}  # x^{k+1}: name -> (as typed, k, where)
+    typed: dict = {}  # name -> its first power as typed (x^2), for the messages
     stack = [syn]
     while stack:
         n = stack.pop()
@@ -70,6 +71,7 @@ def _powered(syn: Syn, ctx: Ctx, names: list) -> dict:
             k = ctx.const_value(n.b[0].a)
             integer = k is not None and k.denominator == 1
             out.setdefault(last, set()).update({"vector"} if integer else {"vector", "matrix"})
+            typed.setdefault(last, f"{last}^{ctx.text[e.start:e.end]}")
             if not integer and last in names and options(last)[0][1] == "matrix" \
                     and ctx.index_exponent(n.b[0].a) is None:  # (W^{(l)}: an index, refused as such later)
                 e = n.b[0].a
@@ -102,6 +104,7 @@ def _powered(syn: Syn, ctx: Ctx, names: list) -> dict:
                          f"({name}_next, and {name}_{k} for {name}^{k}); for the power declare {name} a scalar "
                          f"(where='{name}: scalar')", ctx.text, at)
     ctx.iterates = iterates or {}
+    ctx.powers_typed = typed
     return out
 
 
@@ -178,6 +181,23 @@ def _attempt(syn, text, decls, kinds, powered=frozenset(), iterates=None, spread
 
 def typecheck(syn: Syn, text: str, decls: dict, want_scalar: bool = False,
               spread_ok: frozenset = frozenset()) -> tuple[Expr, Ctx]:
+    """`_typecheck`, with a refusal of a text that raises a vector-looking name to a power (||A x^2 -
+    b||^2) saying that the power is what kept it from being a vector (`_vectors_powered_note`)."""
+    try:
+        return _typecheck(syn, text, decls, want_scalar, spread_ok)
+    except (ShapeError, NotSupportedError) as e:
+        if type(e) not in (ShapeError, NotSupportedError) or "^" not in text:
+            raise
+        ctx = Ctx(text, decls)
+        names = undeclared_names(syn, ctx)
+        note = _vectors_powered_note(names, _powered(syn, ctx, names), ctx.powers_typed, str(e))
+        if not note:
+            raise
+        raise type(e)(str(e) + note) from None
+
+
+def _typecheck(syn: Syn, text: str, decls: dict, want_scalar: bool = False,
+               spread_ok: frozenset = frozenset()) -> tuple[Expr, Ctx]:
     """The canonical Expr of a syntax tree under `decls`, and the inference context that read it.
 
     `want_scalar`: the question needs a scalar function (a gradient, a Hessian). A reading of the
@@ -282,7 +302,7 @@ def typecheck(syn: Syn, text: str, decls: dict, want_scalar: bool = False,
         # with the declaration that means it rather than the clash of the reading it gave way to
         refused = {**spread_fallbacks, **spread_refusals}
         try:
-            typecheck(syn, text, decls, want_scalar, spread_ok=frozenset(refused))
+            _typecheck(syn, text, decls, want_scalar, spread_ok=frozenset(refused))
         except MatcalcError:
             pass  # (no reading with the spread either: the text's own first error is the one to report)
         else:
@@ -291,7 +311,7 @@ def typecheck(syn: Syn, text: str, decls: dict, want_scalar: bool = False,
         # no reading is a scalar: the text is read as the question without a scalar reads it, ties
         # between its readings refused there too (u v + w by u, from the command line, took the first
         # of u a scalar and v a scalar, whose Jacobians are v and v I)
-        return typecheck(syn, text, decls, want_scalar=False)
+        return _typecheck(syn, text, decls, want_scalar=False)
     if found and not_scalar is not None and not_scalar[0] <= found[0][0] and any(
             not is_greek(n) and found[0][1][n] != look[n] for n in names):
         # (x - mu) / sigma by x: the scalar reading makes x a scalar against its look, which only a
@@ -352,6 +372,20 @@ def typecheck(syn: Syn, text: str, decls: dict, want_scalar: bool = False,
     ctx.reading = LazyText(lambda: full_reading(ctx, root))
     ctx.inferred = LazyText(lambda: inferred(ctx))
     return node, ctx
+
+
+def _vectors_powered_note(names: list, ruled_out: dict, typed: dict, message: str) -> str:
+    """Where no reading fits and a vector-looking name is raised to an integer power (||A x^2 - b||^2):
+    the power, not what the clash names, is what kept the name from being a vector, and the fix is
+    almost always the entrywise power. Said beside the clash (which the message may already do)."""
+    powered = [n for n in names if ruled_out.get(n) == {"vector"} and options(n)[0][1] == "vector"
+               and not is_greek(n) and n in typed and f"{n}.^" not in message]
+    if not powered:
+        return ""
+    shown = ", ".join(typed[n] for n in powered)
+    entrywise = ", ".join(typed[n].replace("^", ".^", 1) for n in powered)
+    return (f"\n({shown} reads {' and '.join(powered)} as a number or a square matrix, never a vector; for the "
+            f"entrywise power of a vector write {entrywise})")
 
 
 def _capitals_as_vectors(kinds: dict, names: list) -> list:

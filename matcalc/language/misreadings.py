@@ -267,6 +267,7 @@ def refuse_chosen_reading(syn: Syn, ctx: Ctx, names: list, chosen: dict, ruled_o
                          "write sum(...) (the sum of the entries) or the terms with +; for a matrix declare its size "
                          "(where='Sigma: matrix(n,n)'), for a scalar where='Sigma: scalar'")
     _refuse_scalar_in_matrix_power(syn, ctx, chosen, names, decls)
+    _refuse_power_after_a_row(syn, ctx, chosen, names, decls)
     _refuse_bold_scalar(ctx, chosen, names)  # (after: (y - X beta)^2 says what the group is first)
     _refuse_capital_called(syn, ctx, chosen, names)
     _refuse_run_with_a_scalar_letter(syn, ctx, chosen, names)
@@ -440,6 +441,46 @@ def _refuse_scalar_in_matrix_power(syn: Syn, ctx, chosen: dict, names: list, dec
             raise ShapeError(f"{group}^{power} reads {x} as a scalar, so that {group} is a square matrix and "
                              f"^{power} its matrix power; for the entrywise power of the vector write {group}.^{power}; "
                              f"if {x} is a scalar, declare it (where='{x}: scalar')")
+
+
+def _refuse_power_after_a_row(syn: Syn, ctx, chosen: dict, names: list, decls: dict) -> None:
+    """a'x^3, x'y^2, a' sin(x)^2 b: a row times a power of a vector-looking name, which the power read
+    as a number (a vector has no power), so that the text is the row a' scaled by x^3. The sum of
+    a_i x_i^3 (a' x.^3) or the cube of the inner product ((a' x)^3) was meant; refused with both and
+    the declaration for the number. (t^2 a and a t^2, a number beside a column, read as written.)"""
+    if "^" not in ctx.text:
+        return
+    for n in syn_nodes(syn):
+        if n.kind != "product":
+            continue
+        for (_, left), (op, right) in zip(n.a, n.a[1:]):
+            if op not in ("", "*") or not (left.kind == "post" and left.b and (left.b[-1].kind == "tick" or _is_t(left.b[-1]))
+                                            and left.a.kind == "name" and isinstance(left.a.a, str)):
+                continue
+            row = ctx.split_run(left.a.a, left.a.start, check=False)[-1]
+            if not (chosen.get(row) == "vector" or (row in decls and decls[row].kind == "vector")):
+                continue
+            if not (right.kind == "post" and right.b and right.b[0].kind == "pow" and not _is_t(right.b[0])
+                    and right.a.kind in ("name", "call")):
+                continue
+            k = ctx.const_value(right.b[0].a)
+            if k is None or k.denominator != 1:
+                continue
+            base = right.a
+            under = ctx.split_run(base.a, base.start, check=False) if base.kind == "name" else _names_under(base, ctx)
+            if base.kind == "name" and len(under) != 1:
+                continue  # (a run, a'bx^2: too far from the pattern to say what was meant)
+            demoted = [w for w in dict.fromkeys(under) if w in names and chosen[w] == "scalar"
+                       and options(w)[0][1] == "vector" and not is_greek(w)]
+            if not demoted or any(w not in demoted and (w in names or w in decls) for w in under):
+                continue
+            a = " ".join(ctx.text[left.start:left.end].split())
+            b = " ".join(ctx.text[base.start:base.end].split())
+            p = ctx.text[right.b[0].a.start:right.b[0].a.end]
+            x = demoted[0]
+            raise ShapeError(f"{a} {b}^{p} reads {x} as a number, since a vector has no power {b}^{p}: the row {a} "
+                             f"times a number. For the entrywise power write {a} {b}.^{p}, for the power of the "
+                             f"product ({a} {b})^{p}; if {x} is a number, declare it (where='{x}: scalar')")
 
 
 def _demoted_in(p: Syn, ctx, chosen: dict, names: list, decls: dict) -> tuple:

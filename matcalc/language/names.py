@@ -224,8 +224,8 @@ class NameRules:
                     continue
                 before, after = seg[:k], seg[k + len(f):]
                 squashed = text.replace("_", "")
-                if text in _BASED:  # log2(x), log10(x): another base, not log(2)
-                    guess = f": {_BASED[text]}"
+                if squashed in _BASED:  # log2(x), log_2(x), log10(x): another base, not log(2)
+                    guess = f": {_BASED[squashed]}"
                 elif squashed != text and squashed in _FUNC_SET:  # log_det: the function logdet
                     guess = f": did you mean {squashed}(...)?"
                 elif before == "T" and self.text[:start].rstrip().endswith("^"):  # 1^Tlog(x): a transpose, then log

@@ -1967,3 +1967,70 @@ def test_a_declared_variable_written_as_a_call_of_its_name_is_refused_with_both_
     with pytest.raises(ParseError, match=r"is declared a variable .* is also the function .* for the product write"):
         matcalc.parse(text, where=where)
     assert str(matcalc.parse(text.replace("(", " * ("), where=where)).endswith("x")
+
+
+@pytest.mark.parametrize("text, row, base, power", [
+    ("a'x^3", "a'", "x", "3"), ("x'y^2", "x'", "y", "2"), ("a'x^2 b", "a'", "x", "2"),
+    ("a' sin(x)^2", "a'", "sin(x)", "2"), ("x'exp(y)^2", "x'", "exp(y)", "2"),
+])
+def test_a_row_times_a_power_of_a_vector_looking_name_is_refused_with_both_meanings(text, row, base, power):
+    """a'x^3 read x as a number (a vector has no power): the row a' scaled by x^3, where the sum of
+    a_i x_i^3 or the cube of a'x was meant."""
+    with pytest.raises(matcalc.ShapeError) as e:
+        matcalc.parse(text)
+    message = str(e.value)
+    assert f"write {row} {base}.^{power}" in message
+    assert f"({row} {base})^{power}" in message
+    assert "scalar')" in message
+
+
+@pytest.mark.parametrize("text", ["t^2 a", "a t^2", "(1-t)^2 p + 2 (1-t) t q + t^2 r", "exp(-t^2) v"])
+def test_a_powered_name_beside_a_column_stays_a_number(text):
+    """t^2 a, a Bezier curve in t: a number times a column is what such a text means."""
+    assert "t: scalar" in matcalc.parse(text).inferred
+
+
+def test_a_row_times_a_power_of_a_declared_scalar_reads_as_written():
+    r = matcalc.jacobian("a'x^3", "x", where="x: scalar")
+    assert str(r) == "3 x^2 a'"
+
+
+@pytest.mark.parametrize("text, entrywise", [("||x^2||", "x.^2"), ("||x^2||^2", "x.^2"), ("||x^3||_1", "x.^3"),
+                                             ("(x^2)' a", "(x.^2)")])
+def test_a_powered_name_in_a_norm_or_transposed_is_refused_with_the_entrywise_power(text, entrywise):
+    """||x^2|| read x as a number, and the norm of a number is its absolute value."""
+    with pytest.raises(matcalc.MatcalcError, match=re.escape(f"write {entrywise}")):
+        matcalc.parse(text)
+
+
+def test_a_powered_name_in_a_norm_reads_when_declared_a_scalar():
+    assert str(matcalc.grad("||x^2||", "x", where="x: scalar")) == "2 x"
+
+
+@pytest.mark.parametrize("text, wrt, entrywise", [("||A x^2 - b||^2", "x", "x.^2"), ("||y - X w^2||^2", "w", "w.^2"),
+                                                  ("||x^2 - y||", "x", "x.^2"), ("A x^2 - b", "x", "x.^2")])
+def test_a_refusal_of_a_text_with_a_powered_vector_says_to_write_the_entrywise_power(text, wrt, entrywise):
+    """Whatever the clash names (a spectral norm, a broadcast, two readings), the power is what kept
+    the name from being a vector."""
+    with pytest.raises(matcalc.MatcalcError) as e:
+        matcalc.grad(text, wrt)
+    assert f"write {entrywise}" in str(e.value)
+
+
+def test_a_sum_along_an_axis_of_an_entrywise_exponential_has_no_matrix_function_note():
+    """sum(exp(X), 1) is ones' exp(X) inside: a sum of columns, not a matrix product to warn about."""
+    assert matcalc.parse("sum(log(sum(exp(X), 1)))").notes == []
+    assert matcalc.parse("sum(log(sum(exp(X), 2)))").notes == []
+    assert matcalc.parse("x' exp(A) y").notes  # (a real product keeps its note)
+
+
+@pytest.mark.parametrize("text, base", [("log_2(x)", "base-2"), ("log_{10}(x)", "base-10")])
+def test_a_subscripted_log_says_how_to_write_another_base(text, base):
+    with pytest.raises(ParseError, match=f"the {base} logarithm is written"):
+        matcalc.parse(text)
+
+
+def test_a_parenthesized_exponent_in_scientific_notation_is_no_index():
+    with pytest.raises(MatcalcError) as e:
+        matcalc.parse("x'x^(1e400)")
+    assert "x_1e400" not in str(e.value)
