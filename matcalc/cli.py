@@ -81,6 +81,11 @@ def _refuse_extra_arguments(parser: argparse.ArgumentParser, expr: str, extra: l
     argparse's message; otherwise the words are most often the rest of an expression typed without
     quotes, which the shell split at its spaces (`matcalc x + y --wrt x`): the message says to quote it."""
     typed = " ".join([expr, *extra])
+    formats = [a[2:] for a in extra if a[2:] in ("latex", "text", "json", "numpy", "tex", "python")]
+    if formats:  # (--latex, --json: the format is one option; LaTeX is the default)
+        fmt = {"tex": "latex", "python": "numpy"}.get(formats[0], formats[0])
+        parser.error(f"unrecognized arguments: {' '.join(extra)} (the output's form is chosen with --format "
+                     f"{{latex,text,json,numpy}}: write --format {fmt}{'; LaTeX is the default' if fmt == 'latex' else ''})")
     if any(a.startswith("--") for a in extra):
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if any(len(a) == 2 and a[0] == "-" and a[1].isalpha() for a in extra):  # (-w x, or x -y unquoted)

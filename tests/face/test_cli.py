@@ -349,6 +349,12 @@ def test_an_unknown_long_option_keeps_the_usage_error(cli):
     assert code == 2 and "unrecognized arguments: --wrtt x" in err
 
 
+@pytest.mark.parametrize("flag, fmt", [("--latex", "latex"), ("--json", "json"), ("--text", "text"), ("--tex", "latex")])
+def test_a_format_typed_as_its_own_option_says_to_write_format(cli, flag, fmt):
+    code, _, err = cli("x'Ax", "--wrt", "x", flag)
+    assert code == 2 and f"write --format {fmt}" in err
+
+
 # ---------------------------------------------------------------------------- parse-only mode
 
 def test_without_wrt_prints_text_latex_and_shape(cli):
