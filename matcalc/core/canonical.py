@@ -688,6 +688,12 @@ def power(b: Expr, e: Expr | int | Fraction) -> Expr:
         if ev.denominator != 1 and isinstance(b, Mul) and b.shape == SCALAR:
             c, s, ch = b.split()
             out = [x for x in s if _comes_out_of_root(x, ev)]
+            if ev.denominator == 2 and c > 0 and not ch:
+                # sqrt(x'x y'y) = ||x|| ||y|| (||x y'||_F): products M'M come out of a square root as
+                # norms where nothing else stays under it (sqrt(a x'x) stays one root)
+                norms = [x for x in s if _self_inner(x) and not any(x is y for y in out)]
+                if norms and len(out) + len(norms) == len(s):
+                    out += norms
             if out:
                 # (t^2 x'x)^(1/2) = t ||x|| for t > 0 (a declared positive scalar, a size): the root of a
                 # product of a positive factor and anything is the product of their roots, taken where the

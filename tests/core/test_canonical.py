@@ -862,3 +862,27 @@ def test_abs_relu_and_sign_of_a_number_never_negative_fold(text, where, canonica
              "sign(x' x)": lambda: np.sign(x @ x), "relu((A x)' (A x))": lambda: max((vals["A"] @ x) @ (vals["A"] @ x), 0),
              "abs(x' A x)": lambda: abs(x @ vals["A"] @ x)}[text]
     assert np.isclose(float(np.ravel(e.evaluate(vals))[0]), numpy())
+
+
+@pytest.mark.parametrize("text, canonical", [
+    ("||x y'||_F", "||x|| ||y||"), ("||kron(x, y)||", "||x|| ||y||"), ("sqrt(2 x'x y'y)", "sqrt(2) ||x|| ||y||"),
+    ("(x'x y'y)^(-1/2)", "1 / (||x|| ||y||)"),
+    ("sqrt(a x'x)", "sqrt(a x' x)"),   # (a stays under the root: one root, not sqrt(a) ||x||)
+])
+def test_products_m_transpose_m_come_out_of_a_square_root_as_norms_where_nothing_else_stays(text, canonical):
+    where = "x: vector(n); y: vector(m); a: scalar"
+    e = matcalc.parse(text, where=where)
+    assert str(e) == canonical
+    rng = np.random.default_rng(7)
+    x, y = rng.standard_normal(3), rng.standard_normal(2)
+    vals = {k: v for k, v in {"x": x, "y": y, "a": 0.9}.items() if k in e.variables}
+    numpy = {"||x y'||_F": np.linalg.norm(np.outer(x, y)), "||kron(x, y)||": np.linalg.norm(np.kron(x, y)),
+             "sqrt(2 x'x y'y)": np.sqrt(2 * (x @ x) * (y @ y)), "(x'x y'y)^(-1/2)": ((x @ x) * (y @ y)) ** -0.5,
+             "sqrt(a x'x)": np.sqrt(0.9 * (x @ x))}[text]
+    assert np.isclose(float(np.ravel(e.evaluate(vals))[0]), numpy)
+
+
+def test_the_gradient_of_an_outer_products_norm_is_the_textbook_one():
+    r = matcalc.grad("||x y'||_F", "x", where="x: vector(n); y: vector(m)")
+    assert str(r) == "||y|| x / ||x||"
+    assert r.check()
