@@ -497,8 +497,10 @@ class Ctx(DimSpace, NameRules):
         if t.op == "var" and t.soft and self.is_scalar(t) and not (t.soft == "e" and "e" in self.powered):
             # (x'x^2: x powered and transposed is refused too; e^t + e' x is refused for its two e's)
             n = t.soft
-            power = (f"; {n} is also raised to a power: for the entrywise power write {n}.^2, for a power of "
-                     f"{n}'{n} write ({n}'{n})^2") if n in self.powered else ""
+            typed = re.search(rf"(?<![\w.]){re.escape(n)}\s*\^\s*(-?\w+|\{{[^{{}}]*\}}|\([^()]*\))", self.text)
+            k = typed.group(1) if typed else "2"
+            power = (f"; {n} is also raised to a power: for the entrywise power write {n}.^{k}, for a power of "
+                     f"{n}'{n} write ({n}'{n})^{k}") if n in self.powered else ""
             raise self.clash(f"{self.src(t)} transposed (or in a norm) with {n} a scalar is {n} itself; a name "
                              f"written so is a vector or a matrix: declare its kind (where='{n}: ...')" + power, t)
         self._refuse_iterate_power(t)  # (first: ||x - x^k||^2 says to write x_k)

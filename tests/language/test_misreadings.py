@@ -2034,3 +2034,10 @@ def test_a_parenthesized_exponent_in_scientific_notation_is_no_index():
     with pytest.raises(MatcalcError) as e:
         matcalc.parse("x'x^(1e400)")
     assert "x_1e400" not in str(e.value)
+
+
+@pytest.mark.parametrize("text, k", [("x'x^3", "3"), ("x'x^-1", "-1"), ("x'x^2", "2")])
+def test_a_name_transposed_and_powered_is_told_its_own_power_entrywise(text, k):
+    with pytest.raises(MatcalcError) as e:
+        matcalc.parse(text)
+    assert f"write x.^{k}, for a power of x'x write (x'x)^{k}" in str(e.value)
