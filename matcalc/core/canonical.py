@@ -22,7 +22,7 @@ from .dims import fmt_shape as _fmt
 from .exact import exact_root as _exact_root
 from .exact import small_power as _small_power
 from .functions import FUNCTIONS
-from .nodes import (FRACTION_ONE, SCALAR, Add, Comm, Diag, DimSize, Expr, Func, Hadamard, Identity,
+from .nodes import (FRACTION_ONE, SCALAR, Add, Comm, Diag, DiagPart, DimSize, Expr, Func, Hadamard, Identity,
                     Inverse, Kron, MatPow, Mul, Num, Ones, Pow, Softmax, Transpose, Vec,
                     Var, Zero)
 
@@ -1049,6 +1049,13 @@ def diag(v: Expr) -> Expr:
         c, s, ch = v.split()
         if c != 1 or s:
             return mul(num(c), *s, diag(_pure_chain(list(ch))))
+    d, k = (v.base, v.exp.value) if type(v) is Pow and isinstance(v.exp, Num) else (v, 1)
+    if type(d) is DiagPart and k.denominator == 1 and type(d.args[0]) is Var and {"diagonal", "spd"} <= d.args[0].props:
+        # diag(diag(D)) = D, diag(1 ./ diag(D)) = D^-1 for a D declared diagonal spd: what D^(1/2) D^(1/2)
+        # and D^(-1/2) D^(-1/2) (the entrywise roots of its diagonal) merge into. (Not for a direction
+        # dD, which is diagonal too but read off as a general matrix in a Kronecker form: there
+        # diag(diag(dD)) is the projection onto the diagonal)
+        return matpow(d.args[0], int(k))
     return Diag._make((v,), (n, n))
 
 

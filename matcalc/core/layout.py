@@ -98,6 +98,9 @@ def inner_pair(e: Trace) -> tuple[Expr, Expr] | None:
                 return p.arg, q
             if isinstance(q, Transpose) and not isinstance(p, Transpose):
                 return p, q.arg
+            for a, b in ((p, q), (q, p)):  # tr(P (X' + Y')) = <X + Y, P>: a sum of transposes, transposed back
+                if type(b) is Add and transposes(B.transpose(b)) < transposes(b):
+                    return B.transpose(b), a  # (the sum first: <G, dX>, as a differential is read off)
     return None
 
 

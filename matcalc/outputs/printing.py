@@ -27,7 +27,7 @@ from ..core.layout import (as_denominator, attention_like, entrywise_denominator
 from ..core.errors import MatcalcError
 from ..language.declarations import GREEK, declarations_of, parse_declarations
 from ..language.reader import read
-from ..core.nodes import (SERVICES, SCALAR, Add, DiagPart, DimSize, Expr, Func, Hadamard, Identity, Inverse,
+from ..core.nodes import (SERVICES, SCALAR, Add, Diag, DiagPart, DimSize, Expr, Func, Hadamard, Identity, Inverse,
                     LogDet, MatPow, Mul, Num, Ones, Pow, Softmax, Sum, Trace, Transpose, Var, Zero)
 
 if TYPE_CHECKING:
@@ -152,6 +152,10 @@ class Printer:
         """(text, precedence) of e."""
         if self.written_transposed(e):  # exp(x' A') as exp(A x)', B' X' + X' B' as (X B + B X)'
             return self._print_Transpose(Transpose._make((B.transpose(e),), e.shape))
+        if type(e) is Diag:
+            root = _diagonal_root(e)
+            if root is not None:  # diag(sqrt(diag(D))) as D^(1/2), the way it is typed and read back
+                return self.at(root[0], ATOM) + self.power_suffix(str(root[1]), frac=True), POW
         name = self.calls.get(type(e))
         if name is not None:  # a plain function-call form
             if isinstance(e, Softmax) and id(e) in self.indexed_softmax:  # (the reader asks for the index there)
@@ -764,6 +768,17 @@ class LatexPrinter(Printer):
         return r"\operatorname{unvec}" + self.paren(self.doprint(e.arg) + ", " + dims), ATOM
 
 
+
+
+def _diagonal_root(e: Expr):
+    """(D, p) where e is diag(diag(D).^p), a fractional power of a variable declared diagonal spd
+    (which the reader reads D^p as), else None."""
+    v = e.args[0]
+    if type(v) is Pow and isinstance(v.exp, Num) and v.exp.value.denominator != 1 and type(v.base) is DiagPart:
+        d = v.base.args[0]
+        if type(d) is Var and "diagonal" in d.props and "spd" in d.props:
+            return d, v.exp.value
+    return None
 
 
 def _plain_calls(printer: type, spelling) -> dict:

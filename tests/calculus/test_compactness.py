@@ -336,3 +336,41 @@ def test_a_vector_times_the_centring_matrix_is_the_centred_vector():
                         where="x, g: vector(n); e: scalar")
     assert r.check()
     assert "p (g - mean(g))'" in str(r) and "g' (I - ones(n, n) / n)" not in str(r)
+
+
+LINE = "A: matrix(n,n) spd; B: matrix(n,n) spd; C: matrix(n,n) spd; S: matrix(n,n) spd; T: matrix(n,n); " \
+       "P: matrix(n,n); X: matrix(n,n); Y: matrix(n,n); a: scalar; t: scalar"
+
+
+@pytest.mark.parametrize("f, wrt, kind, reference, shown", [
+    ("tr(P (a A + (1 - a) B))", "a", "grad", "tr(P (A - B))", "tr((A - B) P)"),
+    ("logdet((1 - t) A + t B)", "t", "grad", "tr(((1 - t) A + t B)^-1 (B - A))", None),
+    ("logdet((1 - t) A + t B)", "t", "hessian", "-tr(((1 - t) A + t B)^-1 (B - A) ((1 - t) A + t B)^-1 (B - A))",
+     "-tr(M Q M Q) where M = B - A, Q = (t M + A)^-1"),
+    ("||(1 - a) X + a Y||_F^2", "a", "grad", "2 <Y - X, (1 - a) X + a Y>", "2 <(1 - a) X + a Y, Y - X>"),
+    ("||(1 - a) C + a T - S||_F^2", "a", "grad", "2 <T - C, (1 - a) C + a T - S>", "2 <(1 - a) C + a T - S, T - C>"),
+])
+def test_trace_terms_that_share_a_factor_are_one_trace(f, wrt, kind, reference, shown):
+    """The linearity of tr and <., .>: tr(A P) - tr(B P) is tr((A - B) P), as the derivatives of
+    log det along a line (the concavity proof of log det) are written."""
+    r = assert_answer(f, wrt, LINE, reference, kind)
+    if shown is not None:
+        assert str(r) == shown
+
+
+def test_a_differentials_trace_terms_that_share_its_variable_stay_apart():
+    """tr(A X B dX') + tr(A dX B X') gathered would hide the gradient <G, dX> shows."""
+    r = matcalc.grad("tr(A X B X')", "X", where="A: matrix(n,n); B: matrix(n,n); X: matrix(n,n)")
+    assert str(r.differential if not callable(r.differential) else r.differential()) == "<A X B + A' X B', dX>"
+
+
+@pytest.mark.parametrize("f, wrt, kind, answer", [
+    ("1/2 ||D^(1/2) (x - y)||^2", "x", "hessian", "D"),
+    ("1/2 ||D^(1/2) (x - y)||^2", "x", "grad", "D (x - y)"),
+    ("||D^(-1/2) x||^2", "x", "grad", "2 D^-1 x"),
+    ("1/2 ||D^(1/2) (A x - b)||^2", "x", "hessian", "A' D A"),
+])
+def test_roots_of_a_diagonal_spd_matrix_multiply_back_to_it(f, wrt, kind, answer):
+    """D^(1/2) D^(1/2) is D, not diag(diag(D)): the weighted least-squares gradient A' D (A x - b)."""
+    r = assert_answer(f, wrt, "D: matrix(n,n) diagonal spd; x, y, b: vector(n); A: matrix(n,n)", answer, kind)
+    assert str(r) == answer

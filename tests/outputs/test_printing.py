@@ -391,3 +391,24 @@ def test_a_number_in_scientific_notation_reads_back_as_a_power_base_and_past_ten
     e = matcalc.parse(text, where="s: scalar; x: vector(n)")
     assert matcalc.parse(e.latex(), where="s: scalar; x: vector(n)").node is e.node
     assert "}^{" not in e.latex().replace(r"\right)^{", "")
+
+
+@pytest.mark.parametrize("text, where, shown, latex", [
+    ("D^(1/2)", "D: matrix(n,n) diagonal spd", "D^(1/2)", "D^{1/2}"),
+    ("D^(-1/2) W D^(-1/2)", "D: matrix(n,n) diagonal spd; W: matrix(n,n)", "D^(-1/2) W D^(-1/2)", "D^{-1/2} W D^{-1/2}"),
+    ("diag(sqrt(diag(E)))", "E: matrix(n,n) diagonal", "diag(sqrt(diag(E)))", None),  # (E^(1/2) would not read)
+])
+def test_a_root_of_a_diagonal_spd_matrix_is_written_as_its_power_and_reads_back(text, where, shown, latex):
+    e = matcalc.parse(text, where=where)
+    assert str(e) == shown
+    assert matcalc.parse(str(e), where=where).node is e.node
+    if latex is not None:
+        assert e.latex() == latex
+        assert matcalc.parse(e.latex(), where=where).node is e.node
+
+
+def test_a_trace_of_a_product_with_a_sum_of_transposes_is_written_as_an_inner_product():
+    """tr((Y - X) ((1 - a) X' + a Y')) is <(1 - a) X + a Y, Y - X>: the sum transposed back."""
+    e = matcalc.parse("tr((Y - X) ((1 - a) X + a Y)')", where="X, Y: matrix(n,n); a: scalar")
+    assert str(e) == "<(1 - a) X + a Y, Y - X>"
+    assert matcalc.parse(str(e), where="X, Y: matrix(n,n); a: scalar").node is e.node

@@ -14,7 +14,7 @@ from fractions import Fraction
 from ...core import build as B
 from ...core.functions import one_plus
 from ...core.layout import self_inner
-from ...core.nodes import SCALAR, Add, Diag, Expr, Func, Hadamard, Identity, Mul, Num, Ones, Pow, Sum, Transpose, Var
+from ...core.nodes import SCALAR, Add, Diag, Expr, Func, Hadamard, Identity, Mul, Num, Ones, Pow, Sum, Trace, Transpose, Var
 from ..size import size
 from .node_cache import _cached_transform
 from .signs import _oriented_factors, _sign_normal
@@ -73,6 +73,9 @@ def _rewrite_node(n: Expr) -> Expr:
         n = _over_one_denominator(n) or n
         if not isinstance(n, Add):
             return n
+        n = _gathered_traces(n) or n
+        if not isinstance(n, Add):
+            return n
         return _factor_quadratic(n) or n
     if isinstance(n, Pow) and isinstance(n.base, Add) and isinstance(n.exp, Num) and n.exp.value < 0:
         # 1 / (1 + exp(-v)) = sigmoid(v)
@@ -107,6 +110,67 @@ def _rewrite_node(n: Expr) -> Expr:
         n = _rewrite_sigmoid_factors(list(n.args), B.hadamard) or n
         return _oriented_factors(n) if isinstance(n, Hadamard) else n
     return n
+
+
+def _trace_chain_of(t: Expr):
+    """(c, chain) for a term c tr(f1 ... fk) (an inner product <A, B> is tr(A' B)), else None."""
+    c, rest = B.split_coeff(t)
+    if type(rest) is not Trace:
+        return None
+    arg = rest.args[0]
+    if type(arg) is Mul:
+        c2, s2, ch = arg.split()
+        if c2 != 1 or s2:
+            return None
+        return c, tuple(ch)
+    return c, (arg,)
+
+
+def _gathered_traces(n: Add):
+    """tr(A P) - tr(B P) = tr((A - B) P): trace terms that share a factor (a run of factors, up to
+    the trace's rotation) are one trace of the sum of the rest. The derivative of logdet((1 - t) A
+    + t B) by t is tr((B - A) P), not tr(B P) - tr(A P), and of ||(1 - a) X + a Y||_F^2 by a
+    2 <Y - X, P>. The longest shared run is taken, once per sum (the candidates are rewritten
+    again), where the rests have no variable in common: a differential's terms, tr(A X B dX') +
+    tr(A dX B X'), all hold X and dX, and gathered they would hide the gradient that
+    <A' X B' + A X B, dX> shows. None where no two trace terms share such a run or nothing is saved."""
+    traces = [tc for t in n.args if (tc := _trace_chain_of(t)) is not None]
+    if len(traces) < 2 or len(traces) > 16:
+        return None  # (a wide sum of traces: the rotations compared are the square of its terms)
+
+    def rotations(ch):
+        return [ch[i:] + ch[:i] for i in range(len(ch))]
+
+    runs: dict = {}  # each run two traces end with (up to rotation) -> its length
+    for i in range(len(traces)):
+        for j in range(i + 1, len(traces)):
+            for ra in rotations(traces[i][1]):
+                for rb in rotations(traces[j][1]):
+                    k = 0
+                    while k < len(ra) and k < len(rb) and ra[-1 - k] is rb[-1 - k]:
+                        k += 1
+                    if k and (k < len(ra) or k < len(rb)):  # (equal chains are like terms: collected already)
+                        runs[ra[len(ra) - k:]] = k
+    for run in sorted(runs, key=runs.get, reverse=True):
+        gathered, kept = [], []
+        for t in n.args:
+            tc = _trace_chain_of(t)
+            rest = None
+            if tc is not None:
+                rest = next((r[:len(r) - len(run)] for r in rotations(tc[1])
+                             if len(r) >= len(run) and r[len(r) - len(run):] == run), None)
+            if rest is None:
+                kept.append(t)
+            else:
+                gathered.append((tc[0], B.mul(*rest) if rest else B.identity(run[0].shape[0])))
+        if len(gathered) < 2 or frozenset.intersection(*[frozenset(r.free) for _, r in gathered]):
+            continue
+        sign = -1 if all(c < 0 for c, _ in gathered) else 1  # (-tr(A P) - tr(B P) = -tr((A + B) P))
+        total = B.add(*[B.mul(B.num(sign * c), r) for c, r in gathered])
+        out = B.add(B.scale(sign, B.trace(B.mul(total, *run))), *kept)
+        if size(out) < size(n):
+            return out
+    return None
 
 
 def _tanh_of_ratio(n: Expr):
