@@ -555,7 +555,15 @@ def diagpart(x: Expr) -> Expr:
             if isinstance(f, Ones):
                 r, c = f.shape
                 return hadamard(mul(*ch[:i], ones((r, 1))), transpose(mul(ones((1, c)), *ch[i + 1:])))
+        flipped = transpose(x)  # diag(M') = diag(M): diag(P^-T B' A') is diag(A B P^-1)
+        if type(flipped) is Mul and _transposed_factors(flipped) < _transposed_factors(x):
+            return diagpart(flipped)
     return DiagPart._make((x,), (n, 1))
+
+
+def _transposed_factors(m: Mul) -> int:
+    """How many transposes the factors of m hold ((D Y - X)' distributed holds two)."""
+    return sum(1 for f in m.args for n in f.walk() if type(n) is Transpose)
 
 
 def _axis(axis: int) -> int:

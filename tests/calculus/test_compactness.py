@@ -133,8 +133,8 @@ def test_a_quadratic_form_written_with_diagonal_matrices_has_the_textbook_gradie
 
 
 def test_row_sums_of_an_elementwise_product_read_as_the_diagonal_of_a_product():
-    """(P .* Q) ones(n) = diag(P Q'): the gradient of tr(A diag(x) B) is diag(A' B')."""
-    assert str(matcalc.grad("tr(A diag(x) B)", "x", where="x: vector(n); A, B: matrix(n,n)")) == "diag(A' B')"
+    """(P .* Q) ones(n) = diag(P Q'): the gradient of tr(A diag(x) B) is diag(A' B') = diag(B A)."""
+    assert str(matcalc.grad("tr(A diag(x) B)", "x", where="x: vector(n); A, B: matrix(n,n)")) == "diag(B A)"
 
 
 def test_diagonal_of_a_rank_one_product_is_an_elementwise_product():
@@ -374,3 +374,17 @@ def test_roots_of_a_diagonal_spd_matrix_multiply_back_to_it(f, wrt, kind, answer
     """D^(1/2) D^(1/2) is D, not diag(diag(D)): the weighted least-squares gradient A' D (A x - b)."""
     r = assert_answer(f, wrt, "D: matrix(n,n) diagonal spd; x, y, b: vector(n); A: matrix(n,n)", answer, kind)
     assert str(r) == answer
+
+
+@pytest.mark.parametrize("f, wrt, where, kind, reference, shown", [
+    ("log(exp(a) + exp(b))", "a", "a, b: scalar", "grad", "sigmoid(a - b)", "sigmoid(a - b)"),
+    ("log(exp(a) + exp(b))", "a", "a, b: scalar", "hessian", "sigmoid(a - b) (1 - sigmoid(a - b))", None),
+    ("sum(log(exp(X w) + exp(Z w)))", "w", "X, Z: matrix(m,n); w: vector(n)", "grad",
+     "X' sigmoid(X w - Z w) + Z' sigmoid(Z w - X w)", None),
+])
+def test_an_exponential_over_a_sum_of_two_exponentials_is_a_sigmoid_of_their_difference(f, wrt, where, kind, reference,
+                                                                                            shown):
+    """exp(u) / (exp(u) + exp(v)) = sigmoid(u - v): a softmax of two classes."""
+    r = assert_answer(f, wrt, where, reference, kind)
+    if shown is not None:
+        assert str(r) == shown

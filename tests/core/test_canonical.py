@@ -886,3 +886,20 @@ def test_the_gradient_of_an_outer_products_norm_is_the_textbook_one():
     r = matcalc.grad("||x y'||_F", "x", where="x: vector(n); y: vector(m)")
     assert str(r) == "||y|| x / ||x||"
     assert r.check()
+
+
+@pytest.mark.parametrize("text, canonical", [
+    ("diag(A' B')", "diag(B A)"),
+    ("diag((I + A B)^-T B' A')", "diag(A B (A B + I)^-1)"),
+    ("diag((D Y - X) Y')", "diag((D Y - X) Y')"),   # (transposed it holds more transposes: kept)
+])
+def test_the_diagonal_of_a_product_is_taken_of_the_way_with_fewer_transposes(text, canonical):
+    where = "A: matrix(n,k); B: matrix(k,n); D, X, Y: matrix(n,n)"
+    e = matcalc.parse(text, where=where)
+    assert str(e) == canonical
+    rng = np.random.default_rng(3)
+    A, B, D, X, Y = (rng.standard_normal(s) for s in ((3, 2), (2, 3), (3, 3), (3, 3), (3, 3)))
+    numpy = {"diag(A' B')": np.diag(A.T @ B.T), "diag((I + A B)^-T B' A')":
+             np.diag(np.linalg.inv(np.eye(3) + A @ B).T @ B.T @ A.T), "diag((D Y - X) Y')": np.diag((D @ Y - X) @ Y.T)}
+    vals = {k: v for k, v in dict(A=A, B=B, D=D, X=X, Y=Y).items() if k in e.variables}
+    assert np.allclose(np.ravel(e.evaluate(vals)), numpy[text])

@@ -317,6 +317,18 @@ def _rewrite_sigmoid_factors(factors: list, make):
             continue
         u = _one_plus_exp(b)
         if u is None:
+            pair = _two_exps(b)
+            for j, (b2, ex2) in list(bases.items()) if pair else ():
+                # exp(u) / (exp(u) + exp(v)) = sigmoid(u - v): a softmax of two, log(exp(a) + exp(b))'s derivative
+                w = _is_exp_of(b2) if j != i and ex2 > 0 else None
+                if w is not None and w in pair:
+                    k = min(-ex, ex2)
+                    other = pair[1] if w is pair[0] else pair[0]
+                    bases[i] = (b, ex + k)
+                    bases[j] = (b2, ex2 - k)
+                    bases[("s", i)] = (B.func("sigmoid", B.add(w, B.neg(other))), k)
+                    changed = True
+                    break
             continue
         # look for exp(u)^a among the others
         for j, (b2, ex2) in list(bases.items()):
@@ -372,6 +384,14 @@ def _sigmoid_complement(n: Add):
     if all(t is not None for t in out):
         return None
     return B.add(*[t for t in out if t is not None])
+
+
+def _two_exps(b: Expr):
+    """(u, v) when b = exp(u) + exp(v), else None."""
+    if type(b) is not Add or len(b.args) != 2:
+        return None
+    u, v = (_is_exp_of(t) for t in b.args)
+    return (u, v) if u is not None and v is not None else None
 
 
 def _sigmoid_of_reciprocal(b: Expr):
