@@ -388,3 +388,11 @@ def test_an_exponential_over_a_sum_of_two_exponentials_is_a_sigmoid_of_their_dif
     r = assert_answer(f, wrt, where, reference, kind)
     if shown is not None:
         assert str(r) == shown
+
+
+def test_a_spring_force_takes_its_sign_in_the_stretch_factor():
+    """-k (L0 / r - 1) (x1 - x2) is k (1 - L0 / r) (x1 - x2): the minus sign the difference gave out
+    (x2 - x1 is written x1 - x2, as its norm is) taken by the other sum factor."""
+    r = assert_answer("k/2 (||x1 - x2|| - L0)^2", "x1", "x1, x2: vector(d); k, L0: scalar",
+                      "k (1 - L0 / ||x1 - x2||) (x1 - x2)")
+    assert str(r) == "k (1 - L0 / ||x1 - x2||) (x1 - x2)"

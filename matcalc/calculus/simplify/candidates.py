@@ -78,6 +78,9 @@ def _simplest(e: Expr) -> Expr:
     if _split_signs(best):
         cand = _unsplit(best)
         if cand is not best:
+            absorbed = absorb_signs(cand)  # (the sign the unsplit difference gave out, taken by another sum:
+            if absorbed is not cand and _split_signs(absorbed) <= _split_signs(cand):  # k (1 - L0 / r) (x1 - x2))
+                cand = absorbed
             s = _reading_size(cand)
             if s < best_size or (s == best_size and _fewer_minuses_or_nodes(cand, best)):
                 best = cand
