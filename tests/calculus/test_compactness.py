@@ -396,3 +396,11 @@ def test_a_spring_force_takes_its_sign_in_the_stretch_factor():
     r = assert_answer("k/2 (||x1 - x2|| - L0)^2", "x1", "x1, x2: vector(d); k, L0: scalar",
                       "k (1 - L0 / ||x1 - x2||) (x1 - x2)")
     assert str(r) == "k (1 - L0 / ||x1 - x2||) (x1 - x2)"
+
+
+def test_a_diagonal_of_exponentials_over_their_sum_is_a_diagonal_of_the_softmax():
+    """D diag(exp(u)) D' / sum(exp(u)) = D diag(softmax(u)) D' (neighbourhood components analysis)."""
+    r = assert_answer("(x - y)' M (x - y) - log(sum(exp(-diag(D' M D))))", "M",
+                      "M: matrix(d,d) symmetric; x, y: vector(d); D: matrix(d,n)",
+                      "(x - y) (x - y)' + D diag(softmax(-diag(D' M D))) D'")
+    assert str(r) == "(x - y) (x - y)' + D diag(softmax(-diag(D' M D))) D'"

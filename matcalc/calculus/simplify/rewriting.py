@@ -441,7 +441,7 @@ def _rewrite_mul(n: Mul) -> Expr:
         k = int(-s.exp.value)
         ex = B.func("exp", u)
         p = B.softmax(u)
-        swap = {ex: p, B.transpose(ex): B.transpose(p)}
+        swap = {ex: p, B.transpose(ex): B.transpose(p), B.diag(ex): B.diag(p)}  # (D diag(exp(u)) D' / sum(exp(u)))
 
         def replace(factors, k):
             out = []
