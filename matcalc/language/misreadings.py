@@ -444,43 +444,62 @@ def _refuse_scalar_in_matrix_power(syn: Syn, ctx, chosen: dict, names: list, dec
 
 
 def _refuse_power_after_a_row(syn: Syn, ctx, chosen: dict, names: list, decls: dict) -> None:
-    """a'x^3, x'y^2, a' sin(x)^2 b: a row times a power of a vector-looking name, which the power read
-    as a number (a vector has no power), so that the text is the row a' scaled by x^3. The sum of
-    a_i x_i^3 (a' x.^3) or the cube of the inner product ((a' x)^3) was meant; refused with both and
-    the declaration for the number. (t^2 a and a t^2, a number beside a column, read as written.)"""
+    """a'x^3, x' A y^2, a' (x^2), a .* x^2: a product that starts with a row and ends with a power of
+    a vector-looking name (or has it as an operand of .* or ./), which the power read as a number (a
+    vector has no power): the row a' scaled by x^3, where the sum of a_i x_i^3 (a' x.^3) or the
+    cube of the inner product ((a' x)^3) was meant. Refused with both and the declaration for the
+    number. A power between a row and a column, x' t^2 y, is a number's: t^2 x' y reads as written,
+    as do t^2 a and a Bezier curve in t."""
     if "^" not in ctx.text:
         return
+
+    def powered(f: Syn):  # (base, exponent) of f = base^k, base a name or a call, else None
+        while f.kind == "paren" and isinstance(f.a, Syn):
+            f = f.a
+        if f.kind == "post" and f.b and f.b[0].kind == "pow" and not _is_t(f.b[0]) and f.a.kind in ("name", "call"):
+            return f.a, f.b[0].a
+        return None
+
+    def demoted(base: Syn) -> str | None:  # the vector-looking name the power made a number, if that is all it holds
+        under = ctx.split_run(base.a, base.start, check=False) if base.kind == "name" else _names_under(base, ctx)
+        if base.kind == "name" and len(under) != 1:
+            return None  # (a run, a'bx^2: too far from the pattern to say what was meant)
+        moved = [w for w in dict.fromkeys(under) if w in names and chosen[w] == "scalar"
+                 and options(w)[0][1] == "vector" and not is_greek(w)]
+        if not moved or any(w not in moved and (w in names or w in decls) for w in under):
+            return None
+        return moved[0]
+
+    def row(f: Syn) -> bool:  # a', x' (a vector read so), ones(n)'
+        if not (f.kind == "post" and f.b and (f.b[-1].kind == "tick" or _is_t(f.b[-1]))):
+            return False
+        if f.a.kind == "call":
+            return f.a.a == "ones"
+        if f.a.kind != "name" or not isinstance(f.a.a, str):
+            return False
+        w = ctx.split_run(f.a.a, f.a.start, check=False)[-1]
+        return chosen.get(w) == "vector" or (w in decls and decls[w].kind == "vector")
+
+    def text(f: Syn) -> str:
+        return " ".join(ctx.text[f.start:f.end].split())
     for n in syn_nodes(syn):
-        if n.kind != "product":
+        if n.kind != "product" or len(n.a) < 2:
             continue
-        for (_, left), (op, right) in zip(n.a, n.a[1:]):
-            if op not in ("", "*") or not (left.kind == "post" and left.b and (left.b[-1].kind == "tick" or _is_t(left.b[-1]))
-                                            and left.a.kind == "name" and isinstance(left.a.a, str)):
+        for i, (op, f) in enumerate(n.a):
+            p = powered(f)
+            x = demoted(p[0]) if p is not None else None
+            if x is None:
                 continue
-            row = ctx.split_run(left.a.a, left.a.start, check=False)[-1]
-            if not (chosen.get(row) == "vector" or (row in decls and decls[row].kind == "vector")):
-                continue
-            if not (right.kind == "post" and right.b and right.b[0].kind == "pow" and not _is_t(right.b[0])
-                    and right.a.kind in ("name", "call")):
-                continue
-            k = ctx.const_value(right.b[0].a)
-            if k is None or k.denominator != 1:
-                continue
-            base = right.a
-            under = ctx.split_run(base.a, base.start, check=False) if base.kind == "name" else _names_under(base, ctx)
-            if base.kind == "name" and len(under) != 1:
-                continue  # (a run, a'bx^2: too far from the pattern to say what was meant)
-            demoted = [w for w in dict.fromkeys(under) if w in names and chosen[w] == "scalar"
-                       and options(w)[0][1] == "vector" and not is_greek(w)]
-            if not demoted or any(w not in demoted and (w in names or w in decls) for w in under):
-                continue
-            a = " ".join(ctx.text[left.start:left.end].split())
-            b = " ".join(ctx.text[base.start:base.end].split())
-            p = ctx.text[right.b[0].a.start:right.b[0].a.end]
-            x = demoted[0]
-            raise ShapeError(f"{a} {b}^{p} reads {x} as a number, since a vector has no power {b}^{p}: the row {a} "
-                             f"times a number. For the entrywise power write {a} {b}.^{p}, for the power of the "
-                             f"product ({a} {b})^{p}; if {x} is a number, declare it (where='{x}: scalar')")
+            b, k = text(p[0]), ctx.text[p[1].start:p[1].end]
+            if op in (".*", "./") or (i + 1 < len(n.a) and n.a[i + 1][0] in (".*", "./")):
+                raise ShapeError(f"{text(f)} as an operand of {op if op in ('.*', './') else n.a[i + 1][0]} reads {x} "
+                                 f"as a number, since a vector has no power {b}^{k}; for the entrywise power write "
+                                 f"{b}.^{k}; if {x} is a number, declare it (where='{x}: scalar')")
+            if i == len(n.a) - 1 and row(n.a[0][1]) and all(o in ("", "*") for o, _ in n.a):
+                a = " ".join(ctx.text[n.a[0][1].start:n.a[i - 1][1].end].split())
+                raise ShapeError(f"{a} {text(f)} reads {x} as a number, since a vector has no power {b}^{k}: the row "
+                                 f"{a} times a number. For the entrywise power write {a} {b}.^{k}, for the power of the "
+                                 f"product ({a} {b})^{k}; if {x} is a number, declare it (where='{x}: scalar')")
 
 
 def _demoted_in(p: Syn, ctx, chosen: dict, names: list, decls: dict) -> tuple:

@@ -404,3 +404,9 @@ def test_a_diagonal_of_exponentials_over_their_sum_is_a_diagonal_of_the_softmax(
                       "M: matrix(d,d) symmetric; x, y: vector(d); D: matrix(d,n)",
                       "(x - y) (x - y)' + D diag(softmax(-diag(D' M D))) D'")
     assert str(r) == "(x - y) (x - y)' + D diag(softmax(-diag(D' M D))) D'"
+
+
+def test_a_sigmoid_of_a_difference_of_sums_is_of_their_difference_collected():
+    """exp(v) / (exp(u + v) + exp(v)) is sigmoid(-u), not sigmoid(v - (u + v)): its derivative by v is 0."""
+    r = matcalc.grad("exp(u + v) / (exp(u + v) + exp(v))", "v", where="u, v: scalar")
+    assert str(r) == "0"

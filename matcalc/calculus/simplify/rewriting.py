@@ -326,7 +326,8 @@ def _rewrite_sigmoid_factors(factors: list, make):
                     other = pair[1] if w is pair[0] else pair[0]
                     bases[i] = (b, ex + k)
                     bases[j] = (b2, ex2 - k)
-                    bases[("s", i)] = (B.func("sigmoid", B.add(w, B.neg(other))), k)
+                    minus = [B.scale(-1, t) for t in (other.args if type(other) is Add else (other,))]
+                    bases[("s", i)] = (B.func("sigmoid", B.add(w, *minus)), k)  # (v - (u + v) is -u)
                     changed = True
                     break
             continue
