@@ -400,6 +400,8 @@ class Ctx(DimSpace, NameRules):
             return self.call(s, s.a, pieces)
         if k == "inner":
             a, b = self.one(s.a), self.one(s.b)
+            for u in (a, b):  # (<a, x^2>: as in a norm, a name's power read as a number is a misreading)
+                self._refuse_powered_name_as_a_number(u)
             self.same_shape(a, b, "an inner product <., .>")
             return self.mk("inner", (a, b), (self.unit, self.unit), [s])
         if k == "norm":
@@ -504,14 +506,7 @@ class Ctx(DimSpace, NameRules):
             raise self.clash(f"{self.src(t)} transposed (or in a norm) with {n} a scalar is {n} itself; a name "
                              f"written so is a vector or a matrix: declare its kind (where='{n}: ...')" + power, t)
         self._refuse_iterate_power(t)  # (first: ||x - x^k||^2 says to write x_k)
-        if t.op == "pow" and self.is_scalar(t) and isinstance(t.args[0], T) and t.args[0].op == "var" \
-                and t.args[0].soft and self.kinds.get(t.args[0].soft) == "scalar" and _undeclared_in(t) == {t.args[0].soft}:
-            # ||x^2||, (x^2)' a: the power read x as a number, and the norm (or transpose) of a number is
-            # itself (its absolute value); a vector's entrywise power was meant
-            n, src = t.args[0].soft, self.src(t)
-            raise self.clash(f"{src} transposed (or in a norm) with {n} a scalar is a number, but a group written so "
-                             f"is a vector or a matrix: for the entrywise power of a vector {n} write "
-                             f"{src.replace('^', '.^', 1)}; if {n} is a number, declare it (where='{n}: scalar')", t)
+        self._refuse_powered_name_as_a_number(t)
         if t.op in ("paren", "sum", "neg", "pow") and self.is_scalar(t):
             # (theta - mu)' Sigma^-1 (theta - mu): a group of guessed scalars written transposed is that group
             # itself; the Mahalanobis form read with theta, mu and Sigma numbers is a reading nobody means
@@ -521,6 +516,17 @@ class Ctx(DimSpace, NameRules):
                 names = ", ".join(guessed)
                 raise self.clash(f"{self.src(t)} transposed (or in a norm) with {names} scalars is itself; a group "
                                  f"written so is a vector or a matrix: declare the kinds (where='{names}: ...')", t)
+
+    def _refuse_powered_name_as_a_number(self, t: T) -> None:
+        """||x^2||, (x^2)' a, <a, x^2>: the power read x as a number, and the norm (transpose, inner
+        product) of a number is itself (its absolute value, its product); a vector's entrywise power
+        was meant. Refused, so that another reading is tried, with what to write."""
+        if t.op == "pow" and self.is_scalar(t) and isinstance(t.args[0], T) and t.args[0].op == "var" \
+                and t.args[0].soft and self.kinds.get(t.args[0].soft) == "scalar" and _undeclared_in(t) == {t.args[0].soft}:
+            n, src = t.args[0].soft, self.src(t)
+            raise self.clash(f"{src} transposed, in a norm or in an inner product with {n} a scalar is a number, but "
+                             f"a group written so is a vector or a matrix: for the entrywise power of a vector {n} write "
+                             f"{src.replace('^', '.^', 1)}; if {n} is a number, declare it (where='{n}: scalar')", t)
 
     def _refuse_iterate_power(self, t: T) -> None:
         """||x - x^k||^2, rho/2 ||x - z^k + u^k||^2, z^k' x: papers write the k-th iterate x^k, and read

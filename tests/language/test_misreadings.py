@@ -2005,7 +2005,7 @@ def test_a_row_times_a_power_of_a_declared_scalar_reads_as_written():
 
 
 @pytest.mark.parametrize("text, entrywise", [("||x^2||", "x.^2"), ("||x^2||^2", "x.^2"), ("||x^3||_1", "x.^3"),
-                                             ("(x^2)' a", "(x.^2)")])
+                                             ("(x^2)' a", "(x.^2)"), ("<a, x^2>", "x.^2")])
 def test_a_powered_name_in_a_norm_or_transposed_is_refused_with_the_entrywise_power(text, entrywise):
     """||x^2|| read x as a number, and the norm of a number is its absolute value."""
     with pytest.raises(matcalc.MatcalcError, match=re.escape(f"write {entrywise}")):
