@@ -456,7 +456,7 @@ def _refuse_power_after_a_row(syn: Syn, ctx, chosen: dict, names: list, decls: d
     def powered(f: Syn):  # (base, exponent) of f = base^k, base a name or a call, else None
         while f.kind == "paren" and isinstance(f.a, Syn):
             f = f.a
-        if f.kind == "post" and f.b and f.b[0].kind == "pow" and not _is_t(f.b[0]) and f.a.kind in ("name", "call"):
+        if f.kind == "post" and f.b and f.b[0].kind == "pow" and not _is_t(f.b[0]) and f.a.kind in ("name", "call", "paren"):
             return f.a, f.b[0].a
         return None
 
@@ -466,9 +466,9 @@ def _refuse_power_after_a_row(syn: Syn, ctx, chosen: dict, names: list, decls: d
             return None  # (a run, a'bx^2: too far from the pattern to say what was meant)
         moved = [w for w in dict.fromkeys(under) if w in names and chosen[w] == "scalar"
                  and options(w)[0][1] == "vector" and not is_greek(w)]
-        if not moved or any(w not in moved and (w in names or w in decls) for w in under):
-            return None
-        return moved[0]
+        if not moved or any(w not in moved and (w in names or (w in decls and decls[w].kind != "scalar")) for w in under):
+            return None  # (a name read as it looks, or a declared array, beside: not this pattern)
+        return sorted(moved)
 
     def row(f: Syn) -> bool:  # a', x' (a vector read so), ones(n)'
         if not (f.kind == "post" and f.b and (f.b[-1].kind == "tick" or _is_t(f.b[-1]))):
@@ -487,19 +487,24 @@ def _refuse_power_after_a_row(syn: Syn, ctx, chosen: dict, names: list, decls: d
             continue
         for i, (op, f) in enumerate(n.a):
             p = powered(f)
-            x = demoted(p[0]) if p is not None else None
-            if x is None:
+            moved = demoted(p[0]) if p is not None else None
+            if moved is None:
                 continue
             b, k = text(p[0]), ctx.text[p[1].start:p[1].end]
+            x = " and ".join(moved)
+            number, it = ("a number", "it") if len(moved) == 1 else ("numbers", "them")
+            decl = ", ".join(moved)
             if op in (".*", "./") or (i + 1 < len(n.a) and n.a[i + 1][0] in (".*", "./")):
                 raise ShapeError(f"{text(f)} as an operand of {op if op in ('.*', './') else n.a[i + 1][0]} reads {x} "
-                                 f"as a number, since a vector has no power {b}^{k}; for the entrywise power write "
-                                 f"{b}.^{k}; if {x} is a number, declare it (where='{x}: scalar')")
+                                 f"as {number}, since a vector has no power {b}^{k}; for the entrywise power write "
+                                 f"{b}.^{k}; if {x} {'is a number' if len(moved) == 1 else 'are numbers'}, declare "
+                                 f"{it} (where='{decl}: scalar')")
             if i == len(n.a) - 1 and row(n.a[0][1]) and all(o in ("", "*") for o, _ in n.a):
                 a = " ".join(ctx.text[n.a[0][1].start:n.a[i - 1][1].end].split())
-                raise ShapeError(f"{a} {text(f)} reads {x} as a number, since a vector has no power {b}^{k}: the row "
+                raise ShapeError(f"{a} {text(f)} reads {x} as {number}, since a vector has no power {b}^{k}: the row "
                                  f"{a} times a number. For the entrywise power write {a} {b}.^{k}, for the power of the "
-                                 f"product ({a} {b})^{k}; if {x} is a number, declare it (where='{x}: scalar')")
+                                 f"product ({a} {b})^{k}; if {x} {'is a number' if len(moved) == 1 else 'are numbers'}, "
+                                 f"declare {it} (where='{decl}: scalar')")
 
 
 def _demoted_in(p: Syn, ctx, chosen: dict, names: list, decls: dict) -> tuple:

@@ -1972,7 +1972,7 @@ def test_a_declared_variable_written_as_a_call_of_its_name_is_refused_with_both_
 @pytest.mark.parametrize("text, row, base, power", [
     ("a'x^3", "a'", "x", "3"), ("x'y^2", "x'", "y", "2"), ("a' x^(1/2)", "a'", "x", "(1/2)"), ("a' x^p", "a'", "x", "p"),
     ("a' sin(x)^2", "a'", "sin(x)", "2"), ("x'exp(y)^2", "x'", "exp(y)", "2"), ("x' A y^2", "x' A", "y", "2"),
-    ("a' (x^2)", "a'", "x", "2"), ("ones(n)' x^2", "ones(n)'", "x", "2"),
+    ("a' (x^2)", "a'", "x", "2"), ("ones(n)' x^2", "ones(n)'", "x", "2"), ("a' (x - y)^2", "a'", "(x - y)", "2"),
 ])
 def test_a_row_times_a_power_of_a_vector_looking_name_is_refused_with_both_meanings(text, row, base, power):
     """a'x^3 read x as a number (a vector has no power): the row a' scaled by x^3, where the sum of
@@ -1983,6 +1983,12 @@ def test_a_row_times_a_power_of_a_vector_looking_name_is_refused_with_both_meani
     assert f"write {row} {base}.^{power}" in message
     assert f"({row} {base})^{power}" in message
     assert "scalar')" in message
+
+
+def test_a_group_powered_after_a_row_with_a_declared_scalar_in_it_is_refused_for_its_undeclared_name():
+    with pytest.raises(matcalc.ShapeError, match=r"reads x as a number.*where='x: scalar'"):
+        matcalc.parse("a' (x - t)^2", where="t: scalar")
+    assert "x: scalar" in matcalc.parse("a' (x - t)^2", where="x, t: scalar").inferred
 
 
 @pytest.mark.parametrize("text", ["t^2 a", "a t^2", "(1-t)^2 p + 2 (1-t) t q + t^2 r", "exp(-t^2) v", "x' t^2 y",
