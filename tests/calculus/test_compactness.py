@@ -349,6 +349,8 @@ LINE = "A: matrix(n,n) spd; B: matrix(n,n) spd; C: matrix(n,n) spd; S: matrix(n,
      "-tr(M Q M Q) where M = B - A, Q = (t M + A)^-1"),
     ("||(1 - a) X + a Y||_F^2", "a", "grad", "2 <Y - X, (1 - a) X + a Y>", "2 <(1 - a) X + a Y, Y - X>"),
     ("||(1 - a) C + a T - S||_F^2", "a", "grad", "2 <T - C, (1 - a) C + a T - S>", "2 <(1 - a) C + a T - S, T - C>"),
+    ("-logdet(a C + (1 - a) I) + tr(S (a C + (1 - a) I))", "a", "grad", "tr((S - (a C + (1 - a) I)^-1) (C - I))",
+     "tr((C - I) (S - (a (C - I) + I)^-1))"),   # (tr(F R) + tr(A) - tr(B), F = A - B: the identity gathered)
 ])
 def test_trace_terms_that_share_a_factor_are_one_trace(f, wrt, kind, reference, shown):
     """The linearity of tr and <., .>: tr(A P) - tr(B P) is tr((A - B) P), as the derivatives of

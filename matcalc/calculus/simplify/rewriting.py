@@ -76,6 +76,9 @@ def _rewrite_node(n: Expr) -> Expr:
         n = _gathered_traces(n) or n
         if not isinstance(n, Add):
             return n
+        n = _gathered_with_identity(n) or n
+        if not isinstance(n, Add):
+            return n
         return _factor_quadratic(n) or n
     if isinstance(n, Pow) and isinstance(n.base, Add) and isinstance(n.exp, Num) and n.exp.value < 0:
         # 1 / (1 + exp(-v)) = sigmoid(v)
@@ -170,6 +173,43 @@ def _gathered_traces(n: Add):
         out = B.add(B.scale(sign, B.trace(B.mul(total, *run))), *kept)
         if size(out) < size(n):
             return out
+    return None
+
+
+def _gathered_with_identity(n: Add):
+    """tr(F R) + r tr(A1) + ... + r tr(Ak) = tr(F (R + r I)) for a sum factor F = A1 + ... + Ak
+    (with coefficients: the traces' must be r times F's): the trace of a sum is split into
+    traces of its terms, so tr(F) beside tr(F R) never meets it. The derivative of
+    -logdet(a C + (1 - a) I) + tr(S (a C + (1 - a) I)) by a is tr((S - P) (C - I)), not
+    tr((S - P) C) + tr(P) - tr(S). None where no such group is there or nothing is saved."""
+    singles: dict = {}  # a matrix A -> (coefficient, term) of a term c tr(A)
+    for t in n.args:
+        tc = _trace_chain_of(t)
+        if tc is not None and len(tc[1]) == 1:
+            singles[tc[1][0]] = (tc[0], t)
+    if len(singles) < 1:
+        return None
+    for t in n.args:
+        tc = _trace_chain_of(t)
+        if tc is None or len(tc[1]) < 2:
+            continue
+        c0, ch = tc
+        for i, f in enumerate(ch):
+            if type(f) is not Add:
+                continue
+            parts = [B.split_coeff(a) for a in f.args]
+            if any(rest not in singles for _, rest in parts):
+                continue
+            ratios = {singles[rest][0] / c for c, rest in parts}
+            if len(ratios) != 1:
+                continue
+            r = ratios.pop() / c0
+            rest = ch[i + 1:] + ch[:i]
+            inner = B.add(B.mul(*rest), B.scale(r, B.identity(f.shape[1])))
+            used = {id(singles[a][1]) for _, a in parts} | {id(t)}
+            out = B.add(B.scale(c0, B.trace(B.mul(f, inner))), *[u for u in n.args if id(u) not in used])
+            if size(out) < size(n):
+                return out
     return None
 
 
