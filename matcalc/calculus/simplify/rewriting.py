@@ -137,7 +137,8 @@ def _gathered_traces(n: Add):
     again), where the rests have no variable in common: a differential's terms, tr(A X B dX') +
     tr(A dX B X'), all hold X and dX, and gathered they would hide the gradient that
     <A' X B' + A X B, dX> shows. None where no two trace terms share such a run or nothing is saved."""
-    traces = [tc for t in n.args if (tc := _trace_chain_of(t)) is not None]
+    chains = [(t, _trace_chain_of(t)) for t in n.args]
+    traces = [tc for _, tc in chains if tc is not None]
     if len(traces) < 2 or len(traces) > 16:
         return None  # (a wide sum of traces: the rotations compared are the square of its terms)
 
@@ -156,8 +157,7 @@ def _gathered_traces(n: Add):
                         runs[ra[len(ra) - k:]] = k
     for run in sorted(runs, key=runs.get, reverse=True):
         gathered, kept = [], []
-        for t in n.args:
-            tc = _trace_chain_of(t)
+        for t, tc in chains:
             rest = None
             if tc is not None:
                 rest = next((r[:len(r) - len(run)] for r in rotations(tc[1])
