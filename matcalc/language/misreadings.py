@@ -470,15 +470,31 @@ def _refuse_power_after_a_row(syn: Syn, ctx, chosen: dict, names: list, decls: d
             return None  # (a name read as it looks, or a declared array, beside: not this pattern)
         return sorted(moved)
 
-    def row(f: Syn) -> bool:  # a', x' (a vector read so), ones(n)'
+    def vector(w: str) -> bool:
+        return chosen.get(w) == "vector" or (w in decls and decls[w].kind == "vector")
+
+    def column(f: Syn) -> bool:  # x, A x, (A x - b), ones(n): a column by its reading, nothing transposed in it
+        while f.kind in ("paren", "neg") and isinstance(f.a, Syn):
+            f = f.a
+        if f.kind == "call":
+            return f.a == "ones"
+        if f.kind == "name" and isinstance(f.a, str):
+            run = ctx.split_run(f.a, f.start, check=False)
+            return vector(run[-1]) and not any(vector(w) for w in run[:-1])
+        if f.kind == "product":
+            return (all(o in ("", "*") for o, _ in f.a) and column(f.a[-1][1])
+                    and not any(g.kind == "post" or _names_vectors(g) for _, g in f.a[:-1]))
+        if f.kind == "sum":
+            return all(column(t) for _, t in f.a)
+        return False
+
+    def _names_vectors(g: Syn) -> bool:  # (a vector before the last factor: x y' z is no column to trust)
+        return g.kind != "num" and any(vector(w) for w in _names_under(g, ctx))
+
+    def row(f: Syn) -> bool:  # a', x' (a vector read so), ones(n)', (A x - b)'
         if not (f.kind == "post" and f.b and (f.b[-1].kind == "tick" or _is_t(f.b[-1]))):
             return False
-        if f.a.kind == "call":
-            return f.a.a == "ones"
-        if f.a.kind != "name" or not isinstance(f.a.a, str):
-            return False
-        w = ctx.split_run(f.a.a, f.a.start, check=False)[-1]
-        return chosen.get(w) == "vector" or (w in decls and decls[w].kind == "vector")
+        return len(f.b) == 1 and column(f.a)
 
     def text(f: Syn) -> str:
         return " ".join(ctx.text[f.start:f.end].split())

@@ -1973,6 +1973,8 @@ def test_a_declared_variable_written_as_a_call_of_its_name_is_refused_with_both_
     ("a'x^3", "a'", "x", "3"), ("x'y^2", "x'", "y", "2"), ("a' x^(1/2)", "a'", "x", "(1/2)"), ("a' x^p", "a'", "x", "p"),
     ("a' sin(x)^2", "a'", "sin(x)", "2"), ("x'exp(y)^2", "x'", "exp(y)", "2"), ("x' A y^2", "x' A", "y", "2"),
     ("a' (x^2)", "a'", "x", "2"), ("ones(n)' x^2", "ones(n)'", "x", "2"), ("a' (x - y)^2", "a'", "(x - y)", "2"),
+    ("(A x)' y^2", "(A x)'", "y", "2"), ("(A x - 2 b)' y^2", "(A x - 2 b)'", "y", "2"),
+    ("(-A x + b)' y^3", "(-A x + b)'", "y", "3"),
 ])
 def test_a_row_times_a_power_of_a_vector_looking_name_is_refused_with_both_meanings(text, row, base, power):
     """a'x^3 read x as a number (a vector has no power): the row a' scaled by x^3, where the sum of
@@ -1992,7 +1994,8 @@ def test_a_group_powered_after_a_row_with_a_declared_scalar_in_it_is_refused_for
 
 
 @pytest.mark.parametrize("text", ["t^2 a", "a t^2", "(1-t)^2 p + 2 (1-t) t q + t^2 r", "exp(-t^2) v", "x' t^2 y",
-                                  "x' t^2 A x", "a' t^-1 b", "x' sin(t)^2 x", "x' t^2 y + t^2"])
+                                  "x' t^2 A x", "a' t^-1 b", "x' sin(t)^2 x", "x' t^2 y + t^2", "(A x)' t^2 y",
+                                  "(x' A)' t^2"])
 def test_a_powered_name_beside_a_column_or_between_a_row_and_a_column_stays_a_number(text):
     """t^2 a, a Bezier curve in t, x' t^2 y: a number times a column, or between a row and a
     column, is what such a text means."""
