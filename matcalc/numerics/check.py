@@ -188,14 +188,25 @@ def check(result: Any, trials: int = 3, seed: int = 0, tol: float = 1e-5) -> Che
     attempts = 0
     plain = {n.name for e in (f, result.node) for n in e.walk()
              if isinstance(n, Var) and not (n.props - {"positive", "invertible"})}
-    positive = False
+    positive = negative = False
     why = ""
     while done < trials and attempts < 20 * trials:
         attempts += 1
         vals, dims = sample_values([f, result.node] + list(getattr(result.function, "context", ())) +
                                    list(result.directions), rng)
         positive = positive or (done == 0 and attempts > 5 * trials)
-        if positive:
+        negative = negative or (done == 0 and attempts > 12 * trials)
+        if negative:
+            # log(-det(X)), sqrt(-t): the variables that keep no structure are drawn negative, a square
+            # matrix (drawn near 2 I, its determinant positive) with its first row negated
+            for name in plain & set(vals) - set(dims):
+                v = np.array(vals[name], dtype=float)
+                if v.ndim == 2 and v.shape[0] == v.shape[1]:
+                    v[0] = -v[0]
+                    vals[name] = v
+                else:
+                    vals[name] = -np.abs(v) - 0.5 if v.ndim else -abs(float(v)) - 0.5
+        elif positive:
             # sum(X .* log(X)), sqrt(x): a domain the normal draws all but miss; the variables that
             # keep no structure are drawn positive (away from 0) from here on
             for name in plain & set(vals) - set(dims):

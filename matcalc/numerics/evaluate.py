@@ -248,7 +248,7 @@ def evaluate_arrays(expr: Expr, arrays: dict, dims: dict) -> np.ndarray:
                 if node.shape[0] != 1 and node.shape[1] != 1 and \
                         _dim(node.shape[0], dims) * _dim(node.shape[1], dims) > MAX_ENTRIES:
                     raise MemoryError  # (Linux grants 12.8 GB for diag(vec(P)) and kills the process filling it)
-                memo[id(node)] = f(node, [memo[id(c)] for c in kids], arrays, dims)
+                value = memo[id(node)] = f(node, [memo[id(c)] for c in kids], arrays, dims)
             except (MemoryError, ValueError) as e:  # (a dense n x n identity or Hessian at n = 100,000 is 80 GB;
                 # NumPy refuses an array past its address space, ones(1e12, 1e12), with a ValueError)
                 if isinstance(e, ValueError) and "too big" not in str(e):
@@ -257,7 +257,17 @@ def evaluate_arrays(expr: Expr, arrays: dict, dims: dict) -> np.ndarray:
                 raise EvaluationError(f"{size} values of {to_text(node)[:60]} do not fit in memory: evaluate at "
                                       f"smaller sizes, or use a Hessian-vector product (hvp), which never forms "
                                       f"the dense Hessian") from None
+            if not np.all(np.isfinite(value)):
+                _overflowed(node)
     return memo[id(expr)]
+
+
+def _overflowed(node: Expr) -> None:
+    """Refuse a value that is not finite where its parts are (the inputs are finite, and every node's
+    value is checked): a sum, a product or a determinant beyond floating point. Left alone, x' x at
+    x = 1e200 is inf, and the gradient x / ||x|| came out as 0, with no warning."""
+    raise EvaluationError(f"{to_text(node)[:80]} overflowed at these values (too large for a floating-point "
+                          f"number); evaluate where the inputs are smaller, or rescale them")
 
 
 def _walk(expr: Expr):
@@ -368,7 +378,8 @@ def _pow(node, ch, arrays, dims):
                                  "negative power)")
     # an infinite power of finite numbers: 0 to a negative power, or too large for a float
     if np.any((b == 0) & (e < 0)):
-        return _check(node, out, "a power outside its domain (0 to a negative power)")
+        return _check(node, out, "a power outside its domain (0 to a negative power; the base is 0 here, or so "
+                                 "small that it rounds to 0 in floating point)")
     return _check(node, out, "a power that overflowed (too large for a floating-point number)")
 
 

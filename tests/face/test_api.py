@@ -391,6 +391,13 @@ def test_check_draws_positive_values_where_random_ones_miss_the_functions_domain
     assert report.ok and report.trials == 3
 
 
+@pytest.mark.parametrize("text, wrt", [("log(-det(X))", "X"), ("sum(log(-x))", "x"), ("log(-t) + log(x'x)", "t")])
+def test_check_draws_negative_values_where_positive_ones_miss_the_functions_domain(text, wrt):
+    # a square matrix is drawn near 2 I, its determinant positive: check gave up on log(-det(X))
+    report = matcalc.check(matcalc.grad(text, wrt, where="t: scalar"))
+    assert report.ok and report.trials == 3
+
+
 @pytest.mark.parametrize("bad", [dict(outputs=None), dict(outputs=5), dict(outputs=()), dict(backend=["numpy"]),
                                  dict(layout=["numerator"])])
 def test_compile_refuses_an_argument_of_the_wrong_type_with_what_it_takes(bad):

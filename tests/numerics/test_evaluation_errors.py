@@ -423,3 +423,17 @@ def test_finite_differences_at_the_edge_of_floating_point_warn_nothing():
         warnings.simplefilter("error")
         report = r.check()
     assert report.kind == "gradient"
+
+
+@pytest.mark.parametrize("question", ["parse", "grad", "hessian"])
+def test_a_product_that_overflows_is_refused_where_it_overflows_not_returned_as_zero(question):
+    """x' x at x = 1e200 is inf: the gradient x / ||x|| came out as 0 and the Hessian as NaN, silently."""
+    r = matcalc.parse("||x||") if question == "parse" else getattr(matcalc, question)("||x||", "x")
+    with pytest.raises(matcalc.EvaluationError, match=r"x' x overflowed"):
+        r.evaluate({"x": np.full(3, 1e200)})
+
+
+def test_a_power_of_a_base_that_rounds_to_zero_says_it_may_be_rounding():
+    with pytest.raises(matcalc.EvaluationError, match="rounds to 0"):
+        matcalc.grad("||x||", "x").evaluate({"x": np.array([1e-200, 1e-200, 0.0])})
+
