@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from ..core.errors import DeclarationError, MatcalcError, NotSupportedError, ParseError, ShapeError, UnknownNameError
 from ..core.functions import CALLS, FUNCTIONS, calls_with, canonical_name
-from .declarations import MAX_DIM, Decl, default_kind, is_greek, norm_name
+from .declarations import MAX_DIM, Decl, check_name, default_kind, is_greek, norm_name
 from .dims import Clash, DimSpace, DimVar, count
 from .names import NameRules
 from .parser import Syn
@@ -409,6 +409,7 @@ class Ctx(DimSpace, NameRules):
         if k == "where":
             for name, value, _pos in s.b:
                 name = norm_name(name)
+                check_name(name, role="the part named ")  # (I where I = x'x: I read as the part in the formula)
                 if name in self.decls:
                     raise DeclarationError(f"'{name}' is both declared and defined with 'where'")
                 if name in self.bindings:

@@ -625,6 +625,9 @@ def _bad_character(text: str, pos: int) -> ParseError:
                 "and matrices (an entry is e' x, with e declared a vector)")
     elif ch in "[]":
         hint = "; use parentheses ( ) for grouping"
+    elif ch == ";" and re.search(r"\bwhere\b[^;]*=", text[:pos]) and re.match(r";\s*[A-Za-z]\w*\s*=", text[pos:]):
+        tail = text[list(re.finditer(r"\bwhere\b", text[:pos]))[-1].start():]
+        hint = f"; the parts a where names are separated by commas: ... {' '.join(tail.replace(';', ',').split())[:80]}"
     elif ch == ";":
         hint = "; give one formula, without a trailing ';' (declarations go in where=..., separated by ';')"
     elif ch in "#%":

@@ -34,6 +34,7 @@ from sympy.matrices.expressions.matexpr import MatrixElement
 from ..core import build as B
 from ..core.dims import dim_mul, shape_words
 from ..core.errors import DeclarationError, MatcalcError, NotSupportedError
+from ..core.functions import bare_names
 from ..core.nodes import SCALAR, Func, Mul, Ones
 from ..core.sympy_nodes import CommutationMatrix, LogSumExp, Unvec, Vec
 from .declarations import _DIM, _NAME, MAX_DIM, norm_name
@@ -60,9 +61,11 @@ class _Reader:
     """Reads one SymPy expression; `bound` maps the variable of an elementwise Lambda to the
     matrix it runs over, and `elementwise` says products are then elementwise."""
 
-    def __init__(self, props: dict, dims: frozenset, variables: dict, bound=None, elementwise: bool = False):
+    def __init__(self, props: dict, dims: frozenset, variables: dict, bound=None, elementwise: bool = False,
+                 dim_symbols: frozenset = frozenset()):
         self.props = props          # name -> frozenset of properties (from `where`)
         self.dims = dims            # names of the expression's dimensions
+        self.dim_symbols = dim_symbols  # the SymPy symbols those names are in the expression's shapes
         self.variables = variables  # name -> Var, shared by every reader of one expression
         self.bound = bound or {}
         self.elementwise = elementwise
@@ -115,6 +118,9 @@ class _Reader:
         if name in ("I", "where"):
             raise MatcalcError(f"{name!r} is reserved in matcalc (the identity, the binding keyword): "
                                f"rename the SymPy symbol")
+        if name in bare_names():  # (tr tr(X) would print, and read back as the trace of tr(X))
+            raise MatcalcError(f"{name!r} is a function of matcalc's language ({name}(x)), so its text could not "
+                               f"read a symbol of that name back: rename the SymPy symbol")
         row = shape[0] == 1 and shape[1] != 1
         col_shape = (shape[1], 1) if row else shape
         props = frozenset(self.props.get(name, ())) | ({"positive"} if positive else set())
@@ -148,6 +154,11 @@ def _symbol(rd, e):
     if isinstance(e, sympy.Dummy):
         raise MatcalcError(f"the dummy symbol {e} is not bound here: matcalc reads named symbols")
     if e.name in rd.dims:
+        if e not in rd.dim_symbols and any(d.name == e.name for d in rd.dim_symbols):
+            # Symbol('m', real=True) beside a MatrixSymbol of size Symbol('m'): two symbols in SymPy, one
+            # name in matcalc, where the scalar was silently read as the size
+            raise MatcalcError(f"the scalar {e.name} and the dimension {e.name} are two SymPy symbols (their "
+                               f"assumptions differ) but would be one name in matcalc: rename one of them")
         return B.dimsize(e.name)
     return rd.var(e.name, SCALAR, positive=bool(e.is_positive))
 
@@ -357,7 +368,8 @@ def _entrywise_index_sum(rd, e):
     body = e.function.xreplace(subs)
     if body.free_symbols & set(idx):
         return None  # (the summand uses the index itself, not only the entry)
-    inner = _Reader(rd.props, rd.dims, rd.variables, bound={**rd.bound, **bound}, elementwise=True)
+    inner = _Reader(rd.props, rd.dims, rd.variables, bound={**rd.bound, **bound}, elementwise=True,
+                    dim_symbols=rd.dim_symbols)
     value = inner.read(body)
     if value.shape == SCALAR:
         value = B.mul(value, B.ones(next(iter(bound.values())).shape))
@@ -386,7 +398,7 @@ def _elementwise(rd, e):
     if not isinstance(lam, sympy.Lambda) or len(lam.variables) != 1:
         raise NotSupportedError(f"the elementwise function of {_show(e)} must take one argument")
     inner = _Reader(rd.props, rd.dims, rd.variables, bound={**rd.bound, lam.variables[0]: x},
-                    elementwise=x.shape != SCALAR)
+                    elementwise=x.shape != SCALAR, dim_symbols=rd.dim_symbols)
     out = inner.read(lam.expr)
     if out.shape == SCALAR and x.shape != SCALAR:  # (a body without its argument, 2 or tr(A): that in every entry)
         out = B.mul(out, B.ones(x.shape))
@@ -445,12 +457,13 @@ READERS = {
 }
 
 
-def _dimension_names(e) -> frozenset:
-    names = set()
+def _dimension_symbols(e) -> frozenset:
+    """The SymPy symbols in the shapes of e's matrices."""
+    out = set()
     for m in e.atoms(sympy.MatrixSymbol, sympy.Identity, sympy.ZeroMatrix, sympy.OneMatrix, Unvec):
         for d in m.shape:
-            names.update(s.name for s in getattr(d, "free_symbols", ()))
-    return frozenset(names)
+            out.update(getattr(d, "free_symbols", ()))
+    return frozenset(out)
 
 
 def _check_declarations(decls: dict, variables: dict) -> None:
@@ -490,7 +503,8 @@ def read_sympy(e: Any, decls: dict, props: dict) -> tuple:
     # of tr(c I) by c, is the Symbol k with no MatrixSymbol of size k left to say so), unless declared itself
     declared_dims = {p for d in decls.values() for size in d.dims if isinstance(size, str)
                      for p in size.split("*") if not p.isdigit()} - set(decls)
-    reader = _Reader(props, _dimension_names(e) | declared_dims, variables)
+    dim_symbols = _dimension_symbols(e)
+    reader = _Reader(props, frozenset(s.name for s in dim_symbols) | declared_dims, variables, dim_symbols=dim_symbols)
     try:
         node = reader.read(e)
     except RecursionError:

@@ -670,6 +670,19 @@ def test_a_trailing_semicolon_or_a_comment_is_refused_saying_so(text, words):
     assert words in str(parse_error(text))
 
 
+def test_parts_of_a_where_separated_by_a_semicolon_are_told_to_use_a_comma():
+    # it said: give one formula, without a trailing ';'
+    err = parse_error("p'p + q'x where p = A x; q = p + x")
+    assert "separated by commas: ... where p = A x, q = p + x" in str(err)
+    assert str(matcalc.grad("p'p + q'x where p = A x, q = p + x", "x"))
+
+
+def test_the_identity_cannot_be_a_part_named_with_where():
+    # I where I = x'x read I as the part: one name, two meanings in one formula
+    with pytest.raises(matcalc.DeclarationError, match="the part named 'I' is reserved for the identity"):
+        matcalc.grad("I where I = x'x", "x")
+
+
 @pytest.mark.parametrize("text", ["sigma:epsilon", "1/2 E:C:E"])
 def test_a_double_contraction_colon_suggests_the_inner_product(text):
     assert "<A, B>" in str(parse_error(text))
