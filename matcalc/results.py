@@ -328,8 +328,14 @@ class _MapResult(Result):
 
     def _dense(self, vals: dict):
         m = self.linear_map
+
+        def kron() -> Expr | None:  # (derived only where the basis would be large)
+            try:
+                return resolve(m.kron)
+            except MatcalcError:
+                return None
         return dense_linear_map(m.expr, m.direction, vals, like=m.variable, sym=m.sym, diag=m.diag,
-                                context=self._context(vals), project_values=m.project_values)
+                                context=self._context(vals), project_values=m.project_values, kron=kron)
 
 
 class JacobianResult(_MapResult):

@@ -96,6 +96,7 @@ CASES = [
     ("grad", "sum(y - y)", "y", "A: matrix(m,n); y: vector(n)", {}),  # y a parameter although it cancels
     ("grad", "log(2) x'x + exp(1) sum(x) + sqrt(log(3))", "x", "", {}),  # PyTorch's log took no float
     ("grad", "log(dim(n)) x'x + sqrt(dim(n)) sum(x) + tanh(dim(n))", "x", "x: vector(n)", {}),  # nor an int
+    ("grad", "sigmoid(n) sum(x) + softplus(n - 1) x'x", "x", "x: vector(n)", {}),  # JAX's sigmoid took no int
     ("grad", "||mean(X, 2) u'||_2", "X", "X: matrix(m,n); u: vector(m)", {}),
     ("grad", "sum(log(cosh(A x - b))) - y' log(sigmoid(A x))", "x", "", {}),  # the stable forms
     ("hessian", "x' A x", "x", "", {}),

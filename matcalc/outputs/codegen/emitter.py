@@ -504,9 +504,12 @@ class Emitter(DenseMaps, MatrixPowers, MatrixSums):
 
     def function_argument(self, a: Expr) -> str:
         """The code of a function's argument; one of sizes only (log(dim(n)), a Python int in the code)
-        as an array where the backend's functions take no Python number (PyTorch)."""
+        as an array where the backend's functions take no Python number (PyTorch), else as a float
+        (JAX's sigmoid refuses an int: sigmoid(n) sum(x) raised a TypeError)."""
         c = self.code(a)
-        return fill(self.b.asarray, x=c, name="size") if not self.b.functions_take_numbers and not a.free else c
+        if a.free:
+            return c
+        return fill(self.b.asarray, x=c, name="size") if not self.b.functions_take_numbers else f"float({c})"
 
     def _c_Trace(self, e):
         a = e.arg
