@@ -23,7 +23,7 @@ from .calculus.readoff import differential as _differential
 from .calculus.readoff import kronecker_of
 from .calculus.linear_map import Deferred, LinearMap
 from .expression import Expression, Formula, Where, parse
-from .language.declarations import check_name, default_kind, parse_declarations
+from .language.declarations import check_name, default_kind, is_greek, parse_declarations
 from .core.functions import all_names
 from .language.names import CONSTANTS
 from .language.latex_in import variable_name
@@ -106,6 +106,29 @@ def _scalar_that_makes_it_scalar(f: Expression, decls: dict, names: list) -> lis
     return found if len(found) == 1 else []
 
 
+def _powered_vectors_note(f: Expression, undeclared: list) -> str:
+    """x^2 + a'x: x read as a number by its power, so a'x is a row and f no scalar; the question's
+    error named only a declaration (a: scalar), where the fix is the entrywise power or the norm."""
+    text = str(f.written)
+    powered = [n for n, _, kind in (p.partition(": ") for p in undeclared) if kind == "scalar"
+               and default_kind(n) == "vector" and not is_greek(n)
+               and any(text[i + len(n):].lstrip().startswith("^") and (i == 0 or not (text[i - 1].isalnum()
+                       or text[i - 1] in "._")) for i in _find_all(text, n))]
+    if not powered:
+        return ""
+    n = powered[0]
+    return (f" ({n}^2 reads {n} as a number, never a vector; for a vector write the entrywise power {n}.^2 or "
+            f"the squared norm ||{n}||^2)")
+
+
+def _find_all(text: str, word: str) -> list:
+    out, i = [], text.find(word)
+    while i >= 0:
+        out.append(i)
+        i = text.find(word, i + 1)
+    return out
+
+
 def prepare(expr: Formula, wrt: str, where: Where = None, order: int = 1, want_scalar: bool = False, question: str = "gradient") -> tuple:
     """(f, X): the function, parsed once, and the variable node to differentiate by.
 
@@ -144,7 +167,7 @@ def prepare(expr: Formula, wrt: str, where: Where = None, order: int = 1, want_s
                f"numbers, where='{declare}')" if undeclared else ""
         raise MatcalcError(f"the {question} needs a scalar function, but this one is {shape_words(f.node.shape)}"
                            f"{read}; for a vector or matrix function take its Jacobian (jacobian(), or --jacobian "
-                           "on the command line)")
+                           f"on the command line){_powered_vectors_note(f, undeclared)}")
     x = find_variable(f.node, wrt, decls, f.context)
     if f.open_identity is not None:  # (after the errors about the question itself: no variable, no scalar)
         raise f.open_identity

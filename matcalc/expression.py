@@ -6,7 +6,7 @@ from typing import Any, Union
 
 from .core import build as B
 from .core.errors import MatcalcError
-from .core.nodes import SCALAR, Expr, Var
+from .core.nodes import SCALAR, Expr, Identity, Mul, Var
 from .core.nodes import Value as _Value
 from .core.records import replace
 from .core.reductions import entrywise_matrix_factors, refused_as_typed
@@ -151,13 +151,19 @@ class Expression:
         """What the reading takes that a paper may mean otherwise, in words: an entrywise exp, log or
         sqrt of a square matrix multiplied as a matrix (exp(t A) x0). The questions (grad, hessian, ...)
         give these as a MatcalcWarning, the command line on standard error, the web API as its note."""
+        out = []
         parts = entrywise_matrix_factors(self.node, self.undeclared)
-        if not parts:
-            return []
-        shown = ", ".join(to_text(p) for p in parts[:3])
-        return [f"{shown} {'is' if len(parts) == 1 else 'are'} taken entry by entry, as matcalc's functions are, and "
-                f"multiplied as a matrix; if the matrix function (the matrix exponential of a linear ODE, exp(t A) x0) "
-                f"is meant, matcalc does not have it"]
+        if parts:
+            shown = ", ".join(to_text(p) for p in parts[:3])
+            out.append(f"{shown} {'is' if len(parts) == 1 else 'are'} taken entry by entry, as matcalc's functions "
+                       f"are, and multiplied as a matrix; if the matrix function (the matrix exponential of a linear "
+                       f"ODE, exp(t A) x0) is meant, matcalc does not have it")
+        coefficients = _capitals_before_identity(self.node, self.undeclared)
+        if coefficients:
+            c = coefficients[0]
+            out.append(f"{c} is read as a number, the coefficient of the I after it ({c} I), against its look; if "
+                       f"{c} is a matrix, {c} I is {c} itself: write {c}, or declare it (where='{c}: matrix(n,n)')")
+        return out
 
     def __str__(self) -> str:
         with sizes_written_bare(declared_sizes(self.node, self.context)):  # (read back under e.where)
@@ -258,3 +264,16 @@ def _with_declared_properties(inferred: str, decls: dict, relaxed: dict) -> str:
             rest = " ".join([rest.split(" ")[0]] + sorted(props))
         out.append(f"{name}{sep}{rest}")
     return "; ".join(out)
+
+
+def _capitals_before_identity(node: Expr, undeclared: frozenset) -> list:
+    """The undeclared capitals read as numbers because an I follows them (K + C I: C the coefficient;
+    ||X I - A||_F^2 read X a number, silently): their names, for the reading's note."""
+    found = []
+    for n in node.walk():
+        if isinstance(n, Mul) and any(isinstance(k, Identity) for k in n.children):
+            for k in n.children:
+                if isinstance(k, Var) and k.shape == SCALAR and k.name in undeclared and k.name[:1].isupper() \
+                        and k.name not in found:
+                    found.append(k.name)
+    return found

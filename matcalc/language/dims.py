@@ -25,6 +25,7 @@ class Clash(Exception):
         self.spread_refused = False  # a scalar refused to spread over an array whose kind is a guess
         self.spread_fallback = None  # a lone small name a declared scalar was not spread over (y + r): the
         # spread is tried only where no reading fits without it (kinds.typecheck)
+        self.run = None  # the letters of a run refused as a product with a scalar in it (ac: a_c, or a c?)
 
 
 class DimVar:

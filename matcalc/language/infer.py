@@ -397,6 +397,7 @@ class Ctx(DimSpace, NameRules):
                                  f"write {f}({arg}) or the parentheses you mean", self.text, s.start)
             if canonical_name(s.a) in DIM_CALLS:
                 return self.call(s, s.a, None)
+            self._refuse_bare_call_of_a_trivial_number(s, pieces[0])
             return self.call(s, s.a, pieces)
         if k == "inner":
             a, b = self.one(s.a), self.one(s.b)
@@ -431,6 +432,27 @@ class Ctx(DimSpace, NameRules):
         if k in ("name", "post", "product"):
             return self.one(s)
         raise MatcalcError(f"cannot read '{self.text[s.start:s.end]}'")  # pragma: no cover
+
+    def _refuse_bare_call_of_a_trivial_number(self, s: Syn, arg: T) -> None:
+        """log 1 + x'x, sqrt 1 + x'x, exp 0 - t: a function written without parentheses applies to
+        the operand after it, here the number 0 or 1, where the whole sum was meant (log(1) is 0:
+        the term was silently dropped; the logistic loss sum(log 1 + exp(-y .* (X w))) too). Refused
+        with the parentheses; log 2 + x reads as written."""
+        if arg.op != "num" or arg.args[0] not in (0, 1) or self.text[s.end:].lstrip()[:1] not in ("+", "-"):
+            return
+        f = self.text[s.start:s.b[0].start].strip()
+        rest = self.text[s.end:].strip()
+        depth, end = 0, len(rest)  # (the next term, what the sum adds: up to a + or - outside brackets)
+        for j, ch in enumerate(rest):
+            depth += ch in "([{" and 1 or ch in ")]}" and -1 or 0
+            if depth < 0 or depth == 0 and j > 0 and ch in "+-" and rest[j - 1] not in "^(e":
+                end = j
+                break
+        first = rest[:end].rstrip()
+        raise ParseError(f"'{self.text[s.start:s.end].strip()} {first}' reads {f}({self.src(arg)}) {first}, "
+                         f"a constant term ({f}({self.src(arg)})); for {f} of the sum write the parentheses: "
+                         f"{f}({self.src(arg)} {first}{' ...' if rest[end:].lstrip()[:1] in ('+', '-') and rest[end:].strip() else ''})",
+                         self.text, s.start)
 
     def _refuse_transpose_letter(self, s: Syn, parts: list) -> None:
         """x'ATAx, tr(AAT): A-transpose-A typed without the ^ would be a product with a third matrix T.
@@ -994,22 +1016,29 @@ class Ctx(DimSpace, NameRules):
         and a spaced Sigma^-1 / 2 read as written."""
         op, t = seq[i]
         prev = seq[i - 1][1]
-        if op != "/" or t.op != "num" or self.text[prev.end:t.start].strip() != "/":
+        if op != "/" or self.text[prev.end:t.start].strip() != "/":
             return
+        digits = self.text[t.start:t.end]
+        if not (t.op == "num" and digits.isdigit() or re.fullmatch(r"[A-Za-z][A-Za-z0-9]*", digits)):
+            return  # (a number or a name: ^1/p, ^-n/2; a group after the bar is its own formula)
         source = getattr(self.text, "source", None)
         if source is None:
             before, between = self.text[:prev.end], self.text[prev.end:t.start]
         else:  # as typed (LaTeX spaces its operators; ^{-1}/2 is braced, so explicit)
             end, start = self.text.reach[prev.end - 1], self.text.origin[t.start]
             before, between = source[:end], source[end:start]
-        m = re.search(r"(\.?\^)\s*([-–−]\s*(?:[0-9]+|T)|1)$", before)
+        m = re.search(r"(\.?\^)\s*([-–−]\s*(?:[0-9]+|T|[A-Za-z][A-Za-z0-9]*)|1)$", before)
         if between != "/" or m is None:
             return
         k = m.group(2).replace(" ", "").replace("–", "-").replace("−", "-")
-        digits = self.text[t.start:t.end]
-        n = int(digits) if digits.isdigit() else 0
-        if n <= 1 or k != "-T" and int(k) % n == 0:
-            return  # (sigma^-2/2: -2/2 is no exponent anyone writes, so the quotient is meant)
+        symbolic = k not in ("-T", "1") and not k[1:].isdigit()  # (^-n/2, the Gaussian's (2 pi sigma^2)^-n/2)
+        if digits.isdigit():
+            n = int(digits)
+            if n <= 1 or not symbolic and k != "-T" and int(k) % n == 0:
+                return  # (sigma^-2/2: -2/2 is no exponent anyone writes, so the quotient is meant)
+        elif k not in ("1", "-1", "-T") and not symbolic:
+            return  # (sigma^-2/n may be 1 / (n sigma^2); ^1/p and ^-1/n are the roots nobody writes otherwise)
+        n = digits
         base = self.src(prev)
         base = base[:base.rfind("^")].rstrip(".") if "^" in base else base  # (x .^ -1: x)
         pw = m.group(1)
@@ -1418,10 +1447,12 @@ class Ctx(DimSpace, NameRules):
         # a product of scalars; nothing else does (||w - wt||^2 with w and t scalars)
         if vectors or not all(p in self.powered for p in odd):
             what = ", ".join(f"{p} a {self.kinds[p]}" for p in odd)
-            raise self.clash(f"'{s.a}' would be read as the product {' '.join(parts)} with {what}; write "
-                             f"{parts[0]}_{''.join(parts[1:])} for one name, or put spaces between the letters "
-                             f"for the product", T("name", (), (self.unit, self.unit), s.start, s.end,
-                                                   dep=frozenset(parts)))
+            c = self.clash(f"'{s.a}' would be read as the product {' '.join(parts)} with {what}; write "
+                           f"{parts[0]}_{''.join(parts[1:])} for one name, or put spaces between the letters "
+                           f"for the product", T("name", (), (self.unit, self.unit), s.start, s.end,
+                                                 dep=frozenset(parts)))
+            c.run = (s.a, tuple(parts))
+            raise c
 
     def _refuse_vector_axis(self, name: str, t: T, s: Syn) -> None:
         """sum(X, 1), mean(X, 2), softmax(X, 1) of a name read as a vector although it looks like a

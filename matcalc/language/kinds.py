@@ -231,6 +231,7 @@ def _typecheck(syn: Syn, text: str, decls: dict, want_scalar: bool = False,
     spread_refusals: dict = {}  # X - c: name -> the refusal, if the reading with c spread over X fits too
     spread_fallbacks: dict = {}  # y + r, r declared: y -> the refusal (said where only that spread would fit)
     not_scalar = None  # the cheapest reading that is not a scalar, when a scalar is wanted
+    run_refusals: list = []  # (cost, kinds, clash): readings refused for a scalar letter in a run (ac x)
     attempts = 0
     exhausted = False
 
@@ -268,6 +269,8 @@ def _typecheck(syn: Syn, text: str, decls: dict, want_scalar: bool = False,
         try:
             node, ctx, root = _attempt(syn, text, decls, kinds, powered, ctx0.iterates, spread_ok)
         except Clash as c:
+            if c.run is not None:
+                run_refusals.append((cost, kinds, c))
             if c.spread_name is not None:
                 spread_refusals.setdefault(c.spread_name, c.message)
             if c.spread_fallback is not None:
@@ -339,6 +342,7 @@ def _typecheck(syn: Syn, text: str, decls: dict, want_scalar: bool = False,
             _capitals_as_vectors(r[1], names) for r in found[:2]):
         raise ShapeError(_ambiguous(text, found[0], found[1]))  # (where both read a capital as a vector, that is said)
     _, chosen, node, ctx, root = found[0]
+    _refuse_a_look_given_up_for_a_run(found[0], run_refusals, look, names)
     for n, message in spread_refusals.items():  # X - c: X a scalar against its look, or a matrix with c spread
         if chosen.get(n) == "scalar" and options(n)[0][1] != "scalar":
             try:
@@ -462,6 +466,26 @@ def _scalar_only_against_looks(text, scalar, other, look) -> str:
             f"look; read as {'they look' if len(moved) > 1 else 'it looks'} ({inferred(co)}) it is not a scalar. "
             f"For the scalar function declare where='{decl}'; for the other, whose derivative is a Jacobian, "
             f"declare its kinds and use jacobian()")
+
+
+def _refuse_a_look_given_up_for_a_run(found, run_refusals: list, look: dict, names: list) -> None:
+    """ac x with a declared a scalar: the reading with c a scalar is refused by the run rule (ac is
+    more often the name a_c than a product), and the one left read x as a scalar against its look,
+    silently (a x c, c a vector). A reading that gives up a look outside the run, where one as cheap
+    was refused only for the run, is refused with the run's message and that declaration."""
+    cost, chosen = found[0], found[1]
+    for c_cost, kinds, clash in run_refusals:
+        if c_cost > cost:
+            continue
+        word, parts = clash.run
+        given_up = [n for n in names if n not in parts and chosen[n] == "scalar" and look[n] != "scalar"
+                    and kinds.get(n) == look[n] and not is_greek(n)]
+        if given_up:
+            scalars = [p for p in parts if kinds.get(p) == "scalar"]
+            raise ShapeError(f"{clash.message}; the reading left takes {', '.join(given_up)} as "
+                             f"{'a number' if len(given_up) == 1 else 'numbers'} against "
+                             f"{'its' if len(given_up) == 1 else 'their'} look. For the product with "
+                             f"{', '.join(scalars)} a number, declare it (where='{', '.join(scalars)}: scalar')")
 
 
 def _ambiguous(text, a, b) -> str:

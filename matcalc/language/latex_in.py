@@ -803,8 +803,10 @@ class _Reader:
             raise self.error("unexpected '\\_'", t.start)
         if len(run) == 1:
             return [self.named(run, t.start, t.end)]
-        if run in self.decls or run in _FUNC_WORDS or run == "where" or _HAS_FUNC_WORD.search(run):
-            parts = [(run, t.start)]  # a declared name, a function, or a run the language refuses with a hint
+        if run in self.decls or run in _FUNC_WORDS or run == "where" or _HAS_FUNC_WORD.search(run) or run in GREEK:
+            # a declared name, a function, a run the language refuses with a hint, or a Greek letter's name
+            # typed without its backslash (alpha ||x||^2 was the product a l p h a, silently)
+            parts = [(run, t.start)]
         else:
             for i in range(1, len(run) - 1):  # x^TATAx: A^T A typed without the ^ (the plain ATA too)
                 if run[i] in "Tt" and run[i - 1] == run[i + 1] and run[i - 1].isupper() and run[i] not in self.decls:

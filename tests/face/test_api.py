@@ -527,3 +527,10 @@ def test_the_differential_of_a_function_of_a_declared_spd_matrix_is_written_as_d
     # its df holds the matrix as typed: written <G, dS> it read S^-T for a symmetric S
     r = matcalc.grad("-1/2 logdet(S) - 1/2 (x-m)' S^-1 (x-m)", "S", where="S: matrix(n,n) spd")
     assert "S^-T" not in str(r.differential)
+
+
+def test_a_gradient_of_a_vector_function_made_so_by_a_power_says_to_write_the_entrywise_power_or_the_norm():
+    # x^2 + a'x: x a number by its power, a'x a row; the error named only 'a: scalar'
+    with pytest.raises(matcalc.MatcalcError, match=r"x\^2 reads x as a number, never a vector; .* x\.\^2 or the "
+                                                   r"squared norm \|\|x\|\|\^2"):
+        matcalc.grad("x^2 + a'x", "x")

@@ -169,6 +169,10 @@ CONSTRUCTS = [
     (r"K_{m,n} \operatorname{vec}(A)", "comm(m, n) vec(A)", "A: matrix(m,n)"),
     # where-bindings, as results print them
     (r"p^\top p,\quad \text{where } p = A x + b", "p' p where p = A x + b", None),
+    # a Greek letter's name typed without its backslash (it was the product a l p h a)
+    (r"\frac12 \|Ax - b\|^2 + alpha \|x\|^2", "1/2 ||A x - b||^2 + alpha ||x||^2", None),
+    (r"\frac{1}{2} theta^\top theta", "1/2 theta' theta", None),
+    (r"\log\det(Sigma)", "logdet(Sigma)", None),
 ]
 
 

@@ -295,6 +295,16 @@ def test_a_run_of_small_letters_is_not_read_with_a_letter_made_a_scalar_or_a_mat
         matcalc.grad(text, wrt)
 
 
+@pytest.mark.parametrize("text, where, run", [("ac x", "a: scalar", "a_c"), ("abc x", "ab: scalar", "ab_c")])
+def test_a_name_is_not_made_a_number_against_its_look_because_a_run_beside_it_was_refused(text, where, run):
+    """ac x, a declared a scalar: the reading with c a scalar is refused for the run (a_c?), and the one
+    left read x as a number: a x c, silently, where ab c x (spaced) is refused as ambiguous."""
+    with pytest.raises(MatcalcError, match=rf"write {run} for one name.*takes x as a number against its look.*"
+                                           rf"where='c: scalar'"):
+        matcalc.parse(text, where=where)
+    assert matcalc.parse(text, where=where + "; c: scalar").inferred.endswith("x: vector(n)")
+
+
 @pytest.mark.parametrize("text", ["X ./ sum(X, 1)", "X - mean(X, 1)", "X - mean(X, 2)"])
 def test_an_axis_reduction_of_a_capital_name_never_reads_it_as_a_vector(text):
     """X ./ sum(X, 1) read X as a vector (x / sum(x)): a different function, silently."""
@@ -842,6 +852,34 @@ def test_a_bare_exponent_before_a_tight_fraction_bar_making_a_fraction_is_refuse
         matcalc.parse(text)
 
 
+@pytest.mark.parametrize("text, where, power", [
+    ("(2 pi sigma^2)^-n/2 exp(-||y - X w||^2 / (2 sigma^2))", "y: vector(n); sigma: scalar", "(2 pi sigma^2)^(-n/2)"),
+    ("det(S)^-N/2", "S: matrix(k,k) spd; N: scalar", "det(S)^(-N/2)"), ("sum(abs(x).^p)^1/p", "", "sum(abs(x).^p)^(1/p)"),
+    ("det(S)^1/n", "S: matrix(n,n) spd", "det(S)^(1/n)"), ("e^-t/2", "", "e^(-t/2)"), ("(x'x)^-1/n", "", "(x'x)^(-1/n)")])
+def test_a_symbolic_exponent_or_a_symbolic_denominator_at_a_tight_fraction_bar_is_refused(text, where, power):
+    """(2 pi sigma^2)^-n/2 read ((2 pi sigma^2)^-n) / 2, the p-norm's ^1/p read (...)^1 / p: the Gaussian
+    likelihood's gradient by sigma was 0.0038 where it is 0.0681, with no word."""
+    with pytest.raises(ParseError, match=re.escape(f"write {power}")):
+        matcalc.parse(text, where=where or None)
+
+
+@pytest.mark.parametrize("text, reading", [("sigma^-2/n", "(sigma^(-2)) / n"), ("t^n/n", "(t^n) / n")])
+def test_a_power_that_is_no_root_before_a_symbolic_denominator_reads_as_written(text, reading):
+    assert matcalc.parse(text, where="n: scalar").reading == reading
+
+
+@pytest.mark.parametrize("text, call", [("log 1 + x'x", "log(1 + x'x)"), ("sqrt 1 + x'x", "sqrt(1 + x'x)"),
+                                        ("sum(log 1 + exp(-y .* (X w)))", "log(1 + exp(-y .* (X w)))")])
+def test_a_bare_function_of_zero_or_one_followed_by_a_sum_is_refused_with_the_parentheses(text, call):
+    """log 1 + x'x read log(1) + x' x: the constant 0 and the function's term, where log(1 + x'x) was meant."""
+    with pytest.raises(ParseError, match=re.escape(f"write the parentheses: {call}")):
+        matcalc.parse(text)
+
+
+def test_a_bare_function_of_another_number_before_a_sum_reads_as_written():
+    assert matcalc.parse("log 2 + x'x").reading == "log(2) + x' x"
+
+
 @pytest.mark.parametrize("text", ["Sigma^-1/2 x", r"\Sigma^-1/2 x", "Sigma^–1/2 x"])
 def test_a_matrix_looking_base_before_a_tight_fraction_bar_is_refused_with_the_quotient_only(text):
     # Sigma^-1/2 x read (inv(Sigma) / 2) x; its power -1/2 is no matrix power
@@ -1347,6 +1385,15 @@ def test_the_norm_of_a_matrix_times_a_greek_name_reads_the_name_as_a_vector():
 @pytest.mark.parametrize("text", ["tr(inv(K + C I))", "p' inv(V V' + N I) p"])
 def test_a_capital_before_the_identity_is_a_scalar(text):
     assert ": scalar" in matcalc.parse(text).inferred
+
+
+@pytest.mark.parametrize("text, name", [("tr(inv(K + C I))", "C"), ("||X I - A||_F^2", "X")])
+def test_a_capital_read_as_the_coefficient_of_an_identity_is_said_in_a_note(text, name):
+    """||X I - A||_F^2 read X as a number, with no word: its gradient was 2 (k X - tr(A))."""
+    notes = matcalc.parse(text).notes
+    assert any(n.startswith(f"{name} is read as a number, the coefficient of the I") for n in notes)
+    with pytest.warns(matcalc.MatcalcWarning, match=f"{name} is read as a number"):
+        matcalc.grad(text, name)
 
 
 def test_t_before_the_identity_asks_for_its_declaration():
