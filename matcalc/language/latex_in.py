@@ -423,10 +423,12 @@ class _Reader:
             if closer is not None and self._closes(t, closer, items):
                 break
             if t.kind == "delim" and t.role == "close" and t.text in (")", ">", "}"):
+                self._refuse_bars_run_together()
                 raise self.error(f"unmatched '{self.src[t.start:t.end]}'", t.start)
             if t.kind == "char" and t.text == "}":
                 if closer == "}":
                     break
+                self._refuse_bars_run_together()
                 raise self.error("unmatched '}'", t.start)
             self.element(items)
         _powered_norms_as_arguments(items)
@@ -795,6 +797,16 @@ class _Reader:
                 raise self.error(f"unexpected {t.text!r}: in LaTeX write \\{greek_names(t.text)}", t.start)
             raise self.error(f"unexpected {t.text!r}", t.start)
         return self.command()
+
+    def _refuse_bars_run_together(self) -> None:
+        """|x||y| (the cosine's denominator): the middle || is read as a norm's bar, and the
+        error was an unmatched brace far from it. Said where the bars are."""
+        m = re.search(r"(?<![\\|])\|([^|{}]+)\|[ \t]*\|([^|{}]+)\|(?!\|)", self.src)
+        if m:
+            a, b = m.group(1).strip(), m.group(2).strip()
+            raise self.error(f"'{m.group(0)}' reads its middle bars as one, a norm's: for norms write "
+                             f"\\|{a}\\| \\|{b}\\|, for the product of absolute values |{a}| \\, |{b}|",
+                             m.start() + len(m.group(1)) + 1)
 
     def letters(self) -> list:
         t = self.take()

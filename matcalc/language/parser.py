@@ -786,10 +786,14 @@ def parse_syntax(text: str) -> Syn:
             size, what = ones.group(1) or ones.group(2), "ones" if before.endswith("1") else "zeros"
             raise ParseError(f"{before[-1]}_{size}, the vector of {what}, is written {what}({size})", text,
                              pos - 1) from None
-        if tok.type in ("FUNC", "NORM_OPEN", "NORM", "LANGLE") and before.endswith("^"):
+        exponent = re.search(r"\^\s*(-?)\s*$", before)
+        if tok.type in ("FUNC", "NORM_OPEN", "NORM", "LANGLE") and exponent:  # (e^-||x||^2: the sign too)
             operand = _operand_at(text, pos)
+            power = re.match(r"\s*\^\s*\d+", text[pos + len(operand):])
+            operand += power.group(0).strip() if power else ""
             raise ParseError("an exponent is a number, a name or a group: write a function, norm or inner product "
-                             f"in the exponent in parentheses ({before.strip()}({operand}))", text, pos) from None
+                             f"in the exponent in parentheses ({before[:exponent.start()].strip()}^({exponent.group(1)}"
+                             f"{operand}))", text, pos) from None
         base = base.rstrip()
         after = text[pos + 1:pos + 2]
         if tok.type != "$END" and str(tok) in ("*", "+") and (base[-1:].isalpha() or base.endswith((")", "'"))) \

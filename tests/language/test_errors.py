@@ -789,7 +789,8 @@ def test_a_declaration_with_three_sizes_says_arrays_of_more_axes_are_not_support
 
 
 @pytest.mark.parametrize("text, advice", [("t^sin(c)", "t^(sin(c))"), ("2^sum(x)", "2^(sum(x))"),
-                                          ("t^||x||", "t^(||x||)"), ("t^<x, x>", "t^(<x, x>)")])
+                                          ("t^||x||", "t^(||x||)"), ("t^<x, x>", "t^(<x, x>)"),
+                                          ("e^-||x||^2", "e^(-||x||^2)"), ("t^-log(c)", "t^(-log(c))")])
 def test_a_function_or_norm_as_an_exponent_asks_for_parentheses(text, advice):
     # the message listed "a function" among the operands it expected, then refused one
     msg = str(error(ParseError, text, where="t: scalar positive; c: scalar"))

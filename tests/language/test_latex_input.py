@@ -957,3 +957,11 @@ def test_the_old_text_boxes_name_a_function_as_text_does(text):
 def test_an_upright_k_with_a_subscript_before_a_comma_is_a_name_not_the_commutation_matrix(text, reading):
     """Only K_{m,n} (the comma inside the braces) is the commutation matrix: K_m, raised a ValueError."""
     assert matcalc.parse(text).reading == reading
+
+
+@pytest.mark.parametrize("latex, bars", [(r"\frac{x^\top y}{|x||y|}", "|x||y|"), (r"\frac{a}{|b| |c|}", "|b| |c|")])
+def test_single_bars_run_together_are_refused_where_they_meet_with_the_norms_to_write(latex, bars):
+    # it said: unmatched '}', at the end of the fraction
+    with pytest.raises(ParseError, match=re.escape(f"'{bars}' reads its middle bars as one, a norm's")) as e:
+        matcalc.parse(latex)
+    assert e.value.column == latex.index(bars) + bars.index("|", 1) + 1
