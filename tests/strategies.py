@@ -738,7 +738,28 @@ class Printer:
         self.paren_scalar_products = paren_scalar_products
 
     def text(self, node: Node) -> str:
+        self._parent = {}
+        stack = [node]
+        while stack:  # (each size's parent, which decides how it is written)
+            p = stack.pop()
+            for k in p.kids:
+                self._parent[id(k)] = p
+                stack.append(k)
         return self._p(node, False)[0]
+
+    def _size_text(self, n: Node, parent: Node | None) -> str:
+        """A size bare (n, the number it is) or as dim(n). Bare only where a number is read: added to an
+        array (x - n), transposed, in a norm or an entrywise product it is refused as a vector named
+        like the size, so it is written dim(n) there."""
+        while parent is not None and parent.op == "neg":  # (-n + x: the sum decides)
+            parent = self._parent.get(id(parent))
+        if n.style == "dim" or parent is not None and parent.op in ("T", "had", "hdiv", "norm", "normsq"):
+            return f"dim({n.val})"
+        while parent is not None and parent.op in ("add", "sub", "neg"):  # (n + a + u: one sum, over u)
+            if parent.shape != SCALAR:
+                return f"dim({n.val})"
+            parent = self._parent.get(id(parent))
+        return n.val
 
     def _paren(self, node, in_norm, need):
         t, lvl = self._p(node, in_norm)
@@ -754,7 +775,7 @@ class Printer:
         if op == "num":
             return _fmt_num(n.val), ATOM
         if op == "size":
-            return (f"dim({n.val})" if n.style == "dim" else n.val), ATOM
+            return self._size_text(n, getattr(self, "_parent", {}).get(id(n))), ATOM
         if op == "eye":
             return "I", ATOM
         if op == "ones":

@@ -37,6 +37,11 @@ def find_variable(node: Expr, name: str, decls: dict, context: Iterable[Var] = (
         hint = f"; did you mean {same[0]}?"
     elif "," in name and all(p.strip() in node.free for p in name.split(",")):
         hint = f"; for several variables give a list: {[p.strip() for p in name.split(',')]!r}"
+    else:
+        holder = next((f"{v}: {d.kind}({','.join(map(str, d.dims))})" for v, d in decls.items()
+                       if any(isinstance(k, str) and name in k.split("*") for k in getattr(d, "dims", ()))), None)
+        if holder is not None:  # (--wrt n with x: vector(n): n is the size, a whole number)
+            hint = f"; {name} is a size ({holder}), a whole number, not a variable to differentiate by"
     raise MatcalcError(f"{name!r} is not a variable of the expression (its variables: {names}){hint}")
 
 

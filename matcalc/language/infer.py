@@ -1305,6 +1305,8 @@ class Ctx(DimSpace, NameRules):
                         f"cannot add {self.src(t)} (a scalar) to {self.src(first)} ({self.show(first)}): a scalar "
                         f"is added to every entry only when it is a number or a declared scalar, and "
                         f"{self.src(t)} rests on the undeclared {names}; declare the kinds (where=...)", t, first)
+            for t in spread:
+                self._refuse_size_spread(t, first)
             self.spreads += len(spread)  # readings with fewer implicit broadcasts are preferred
             for t in nonscalar[1:]:
                 def why(t=t):
@@ -1316,6 +1318,23 @@ class Ctx(DimSpace, NameRules):
         else:
             shape = (self.unit, self.unit)
         return T("sum", tuple((sg, t) for sg, t in terms), shape, s.start, s.end)
+
+    def _refuse_size_spread(self, t: T, onto: T) -> None:
+        """x - m with S: matrix(m,m): m written alone is the size, a number (reader's
+        _declared_sizes_as_sizes), here added to every entry of a vector: the Mahalanobis distance to a
+        mean m read as the distance to (m, ..., m), its gradient printed 2 S^-1 (x - m), letter for letter
+        the textbook's and a different function. Refused with the way out: another name for one of them."""
+        while t.op == "neg":
+            t = t.args[0]
+        if t.op != "dimsize" or self.text[t.start:t.end].lstrip().startswith("dim"):
+            return  # (dim(n) typed: the number on purpose)
+        n = self.text[t.start:t.end].strip()
+        holder = next((f"{v}: {d.kind}({','.join(map(str, d.dims))})" for v, d in self.decls.items()
+                       if any(isinstance(k, str) and n in k.split("*") for k in d.dims)), "in the declarations")
+        raise ShapeError(f"{n} is a size ({holder}), and a size written in a formula is its value, the number "
+                         f"dim({n}): here it would be added to every entry of {self.src(onto)} ({self.show(onto)}). "
+                         f"For a vector {n}, give the size another name in the declarations; for the number added "
+                         f"to every entry, write dim({n})")
 
     def call(self, s: Syn, fname: str, ts: list[T] | None) -> T:
         name = canonical_name(fname)

@@ -28,7 +28,7 @@ from . import construct
 from .declarations import _HALF, is_greek, norm_name, options
 from .dims import Clash
 from .infer import DIM_CALLS, SQUARE_REDUCTIONS, Ctx, _is_t, inverse_transposed, inverse_transposed_advice
-from .misreadings import (read_as, refuse_before_reading, refuse_chosen_reading, refuse_dimension_values,
+from .misreadings import (lost_inverse_superscript, read_as, refuse_before_reading, refuse_chosen_reading, refuse_dimension_values,
                           refuse_matrix_function_of_diagonal, refuse_matrix_function_of_spd,
                           refuse_matrix_function_of_trace_or_determinant,
                           refuse_unprimed_quadratic_form)
@@ -500,6 +500,10 @@ def _ambiguous(text, a, b) -> str:
         u, v = sorted(da, key=lambda n: text.find(n))
         hint = (f"\n(if {u} and {v} are both vectors: {u}' {v} is their inner product, {u} {v}' the outer product, "
                 f"{u} .* {v} the entrywise product; if both are numbers, where='{u}, {v}: scalar')")
+    lost = lost_inverse_superscript(str(text))
+    if lost:  # (A−1b pasted from a PDF: both readings are A minus 1 b)
+        hint += (f"\n(if {lost.group(1)}-1 is the inverse {lost.group(1)}^-1 with its superscript lost, write "
+                 f"{lost.group(1)}^-1)")
     typed = getattr(text, "source", text)  # (as typed: LaTeX's \mathbf{1}, not its translation vector(1))
     return (f"'{' '.join(typed.split())}' can be read two ways, and nothing in it picks one:\n"
             f"  {full_reading(ca, ra)}   with {inferred(ca)}\n"

@@ -267,6 +267,8 @@ def refuse_chosen_reading(syn: Syn, ctx: Ctx, names: list, chosen: dict, ruled_o
                          "write sum(...) (the sum of the entries) or the terms with +; for a matrix declare its size "
                          "(where='Sigma: matrix(n,n)'), for a scalar where='Sigma: scalar'")
     _refuse_scalar_in_matrix_power(syn, ctx, chosen, names, decls)
+    _refuse_lost_inverse_superscript(syn, ctx, chosen, decls)
+    _refuse_spaced_transpose_letter(syn, ctx, chosen, decls)
     _refuse_power_after_a_row(syn, ctx, chosen, names, decls)
     _refuse_bold_scalar(ctx, chosen, names)  # (after: (y - X beta)^2 says what the group is first)
     _refuse_capital_called(syn, ctx, chosen, names)
@@ -441,6 +443,61 @@ def _refuse_scalar_in_matrix_power(syn: Syn, ctx, chosen: dict, names: list, dec
             raise ShapeError(f"{group}^{power} reads {x} as a scalar, so that {group} is a square matrix and "
                              f"^{power} its matrix power; for the entrywise power of the vector write {group}.^{power}; "
                              f"if {x} is a scalar, declare it (where='{x}: scalar')")
+
+
+def lost_inverse_superscript(text: str) -> re.Match | None:
+    """Sigma-1S, X−1: a capital run straight into -1 (no space), the inverse X^-1 with its
+    superscript lost when the formula was pasted from a PDF."""
+    return re.search(r"(?<![A-Za-z0-9_])([A-Z][A-Za-z]*(?:_[A-Za-z0-9]+)?)-1(?![0-9.])", text)
+
+
+def _refuse_lost_inverse_superscript(syn: Syn, ctx, chosen: dict, decls: dict) -> None:
+    """tr(Sigma-1S), log det Σ + tr(Σ−1S) pasted from a PDF: read Sigma minus S, its gradient
+    Sigma^-T + I where -Sigma^-T S' Sigma^-T + Sigma^-T was meant, silently. A matrix run straight
+    into -1, no space either side of the minus, is refused with the inverse and the difference."""
+    text = ctx.text
+    if "-1" not in text:
+        return
+    for n in syn_nodes(syn):
+        if n.kind != "sum":
+            continue
+        for (_, a), (sign, b) in zip(n.a, n.a[1:]):
+            if a.kind == "product" and a.a:  # (tr(S Σ−1): the matrix last in a product)
+                a = a.a[-1][1]
+            if sign != "-" or a.kind != "name" or not isinstance(a.a, str):
+                continue
+            kind = decls[a.a].kind if a.a in decls else chosen.get(a.a)
+            one = b.a[0][1] if b.kind == "product" and b.a else b
+            if kind != "matrix" or one.kind != "num" or text[one.start:one.end] != "1" \
+                    or text[a.end:one.start] != "-" or text[one.end:one.end + 1] in (".", "0123456789"):
+                continue
+            rest = " ".join(text[one.end:b.end].split())
+            raise ParseError(f"'{text[a.start:b.end].strip()}' reads {a.a} minus {'1 ' + rest if rest else '1'}; if "
+                             f"{a.a}-1 is the inverse {a.a}^-1 with its superscript lost (pasted from a PDF), write "
+                             f"{a.a}^-1{' ' + rest if rest else ''}; for the difference put spaces ({a.a} - 1"
+                             f"{' ' + rest if rest else ''})", text, a.end)
+
+
+def _refuse_spaced_transpose_letter(syn: Syn, ctx, chosen: dict, decls: dict) -> None:
+    """x T A x, w T x + b, (x - mu) T ...: papers' x^T with its superscript flattened (pasted from a
+    PDF), read as a matrix T after a vector-looking name made a number: x T A x = x^2 T A, silently
+    (xTAx run together is refused so already). Refused with the transpose; a declared T reads."""
+    if "T" in decls or chosen.get("T", "matrix") != "matrix" or "T" not in ctx.text:  # (T keeps its look)
+        return
+    for n in syn_nodes(syn):
+        if n.kind != "product":
+            continue
+        for (_, prev), (op, f) in zip(n.a, n.a[1:]):
+            if op != "" or f.kind != "name" or f.a != "T":
+                continue
+            under = [prev.a] if prev.kind == "name" else _names_under(prev, ctx) if prev.kind == "paren" else []
+            demoted = [w for w in under if w in chosen and chosen[w] == "scalar" and options(w)[0][1] == "vector"
+                       and not is_greek(w)]
+            if demoted:
+                a = " ".join(ctx.text[prev.start:prev.end].split())
+                raise ShapeError(f"'{a} T' reads T as a matrix and {', '.join(dict.fromkeys(demoted))} as a number; if "
+                                 f"T is the transpose ({a}^T with its superscript lost, pasted from a PDF), write "
+                                 f"{a}'; for a matrix T declare it (where='T: matrix(m,n)')")
 
 
 def _refuse_power_after_a_row(syn: Syn, ctx, chosen: dict, names: list, decls: dict) -> None:

@@ -220,6 +220,7 @@ def _declared_sizes_as_sizes(syn, text: str, decls: dict) -> None:
         return
     if syn.kind == "where":
         sizes -= {norm_name(b[0]) for b in syn.b}
+    _refuse_sizes_written_as_vectors(syn, text, decls, sizes)
     stack, changed = [syn], False
     while stack:
         n = stack.pop()
@@ -241,6 +242,37 @@ def _declared_sizes_as_sizes(syn, text: str, decls: dict) -> None:
             if hasattr(n, "below"):
                 del n.below
             stack.extend(syn_children(n))
+
+
+def _refuse_sizes_written_as_vectors(syn, text: str, decls: dict, sizes: set) -> None:
+    """n' x, ||n||^2, n .* x with x: vector(n): a size written alone is its value, a number, and a
+    number is not transposed, normed or multiplied entry by entry: the text means a vector named like
+    the size (x' n n' x read 2 n^2 x for its gradient, silently). Refused with the way out."""
+    stack = [(syn, None)]
+    while stack:
+        n, parent = stack.pop()
+        if n.kind == "name" and n.a in sizes and parent is not None:
+            how = None
+            if parent.kind == "post" and parent.a is n and parent.b and parent.b[0].kind == "tick":
+                how = "transposed"
+            elif parent.kind == "norm" and parent.a is n:
+                how = "inside a norm"
+            elif parent.kind == "product":
+                ops = [o for o, f in parent.a]
+                i = next(k for k, (_, f) in enumerate(parent.a) if f is n)
+                if ops[i] in (".*", "./") or i + 1 < len(ops) and ops[i + 1] in (".*", "./"):
+                    how = "multiplied entry by entry"
+            if how is not None:
+                holder = next((f"{v}: {d.kind}({','.join(map(str, d.dims))})" for v, d in decls.items()
+                               if any(isinstance(k, str) and n.a in k.split("*") for k in getattr(d, "dims", ()))),
+                              "in the declarations")
+                raise ParseError(f"{n.a} is a size ({holder}): a size written in a formula is its value, a number, "
+                                 f"but here it is {how}, as a vector is: for a vector {n.a}, give the size another "
+                                 f"name in the declarations", text, n.start)
+            continue
+        if n.kind == "call" and (canonical_name(n.a) in DIM_CALLS or n.a == "unvec"):
+            continue
+        stack.extend((c, n) for c in syn_children(n))
 
 
 def _spelling_key(name: str) -> str:

@@ -211,11 +211,16 @@ class Printer:
         out = []
         for i, t in enumerate(terms):
             c, rest = B.split_coeff(t)
-            if c < 0:
-                body = self.at(B.scale(-c, rest), MUL)
-                out.append(("-" if i == 0 else " - ") + body)
-            else:
-                out.append(("" if i == 0 else " + ") + self.at(t, MUL))
+            # a size added to every entry is written dim(n): n alone there reads as a vector named n
+            self.size_spread = e.shape != SCALAR and isinstance(rest, DimSize)
+            try:
+                if c < 0:
+                    body = self.at(B.scale(-c, rest), MUL)
+                    out.append(("-" if i == 0 else " - ") + body)
+                else:
+                    out.append(("" if i == 0 else " + ") + self.at(t, MUL))
+            finally:
+                self.size_spread = False
         return "".join(out), ADD
 
     def _print_Mul(self, e: Expr):
@@ -406,9 +411,11 @@ class TextPrinter(Printer):
         parts = scientific_parts(v)
         return None if parts is None else f"{parts[0]}e{parts[1]}"
 
+    size_spread = False  # (set while a sum's term that is a size alone is printed)
+
     def _print_DimSize(self, e):
         n = e.args[0]
-        return (n if n in _BARE_SIZES.get() else f"dim({n})"), ATOM
+        return (n if n in _BARE_SIZES.get() and not self.size_spread else f"dim({n})"), ATOM
 
     plain_identity = False  # set when an identity was printed without its size
 

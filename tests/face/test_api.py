@@ -534,3 +534,8 @@ def test_a_gradient_of_a_vector_function_made_so_by_a_power_says_to_write_the_en
     with pytest.raises(matcalc.MatcalcError, match=r"x\^2 reads x as a number, never a vector; .* x\.\^2 or the "
                                                    r"squared norm \|\|x\|\|\^2"):
         matcalc.grad("x^2 + a'x", "x")
+
+
+def test_a_size_given_as_the_variable_is_said_to_be_a_size():
+    with pytest.raises(matcalc.MatcalcError, match=r"n is a size \(x: vector\(n\)\), a whole number"):
+        matcalc.grad("x'x / n", "n", where="x: vector(n)")

@@ -2106,3 +2106,58 @@ def test_a_name_transposed_and_powered_is_told_its_own_power_entrywise(text, k):
     with pytest.raises(MatcalcError) as e:
         matcalc.parse(text)
     assert f"write x.^{k}, for a power of x'x write (x'x)^{k}" in str(e.value)
+
+
+@pytest.mark.parametrize("text, where", [("(x - m)' S^-1 (x - m)", "S: matrix(m,m) spd; x: vector(m)"),
+                                         ("||A x - m||^2", "A: matrix(m,n); x: vector(n)"), ("x - n", "x: vector(n)")])
+def test_a_size_added_to_every_entry_of_an_array_is_refused(text, where):
+    """(x - m)' S^-1 (x - m) with S: matrix(m,m) read m as the size, the number dim(m), added to every
+    entry of x: its gradient printed 2 S^-1 (x - m), the textbook's letters, for another function."""
+    with pytest.raises(matcalc.ShapeError, match=r"is a size .* its value, the number dim\(.\): here it would be added to "
+                                         r"every entry"):
+        matcalc.parse(text, where=where)
+
+
+@pytest.mark.parametrize("text, how", [("x' n n' x", "transposed"), ("sum(n .* x)", "multiplied entry by entry"),
+                                       ("||n||^2 + x'x", "inside a norm")])
+def test_a_size_written_as_a_vector_is_refused(text, how):
+    """x' n n' x with x: vector(n): the gradient was 2 n^2 x, with n the size."""
+    with pytest.raises(ParseError, match=f"n is a size \\(x: vector\\(n\\)\\): .* but here it is {how}"):
+        matcalc.parse(text, where="x: vector(n)")
+
+
+@pytest.mark.parametrize("text, reading", [("sum(x)/n", "sum(x) / dim(n)"), ("x - dim(n)", "x - dim(n)"),
+                                           ("sum(x)/n + n", "sum(x) / dim(n) + dim(n)")])
+def test_a_size_as_a_number_reads_as_written(text, reading):
+    assert matcalc.parse(text, where="x: vector(n)").reading == reading
+
+
+@pytest.mark.parametrize("text, inverse", [("logdet(Sigma) + tr(Sigma-1S)", "Sigma^-1 S"),
+                                           ("log det Σ + tr(Σ−1S)", "Sigma^-1 S"), ("tr(X−1)", "X^-1"),
+                                           ("tr(S Σ−1)", "Sigma^-1")])
+def test_a_matrix_run_into_minus_one_is_refused_as_an_inverse_whose_superscript_was_lost(text, inverse):
+    """tr(Σ−1S) pasted from a PDF read Sigma minus S: the gradient Sigma^-T + I, silently."""
+    with pytest.raises(ParseError, match=re.escape(f"superscript lost (pasted from a PDF), write {inverse}")):
+        matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text, reading", [("S/(N-1)", "S / (N - 1)"), ("X - 1", "X - 1"), ("x-1", "x - 1")])
+def test_a_difference_with_one_that_is_no_lost_superscript_reads_as_written(text, reading):
+    assert matcalc.parse(text).reading == reading
+
+
+def test_an_ambiguous_text_with_a_matrix_run_into_minus_one_names_the_inverse():
+    with pytest.raises(matcalc.ShapeError, match=re.escape("(if A-1 is the inverse A^-1 with its superscript lost, write A^-1)")):
+        matcalc.parse("A−1b")
+
+
+@pytest.mark.parametrize("text, before", [("x T A x", "x"), ("w T x + b", "w"), ("(x - mu) T A (x - mu)", "(x - mu)")])
+def test_a_spaced_t_after_a_vector_made_a_number_is_refused_as_a_flattened_transpose(text, before):
+    """x T A x (x^T flattened by a PDF paste) read x as a number and T a matrix: x^2 T A, silently."""
+    with pytest.raises(matcalc.ShapeError, match=re.escape(f"write {before}'")):
+        matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text", ["A T B", "x' T x", "T x"])
+def test_a_matrix_t_beside_matrices_or_after_a_row_reads_as_written(text):
+    assert "T: matrix" in matcalc.parse(text).inferred
