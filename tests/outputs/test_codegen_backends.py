@@ -97,6 +97,7 @@ CASES = [
     ("grad", "log(2) x'x + exp(1) sum(x) + sqrt(log(3))", "x", "", {}),  # PyTorch's log took no float
     ("grad", "log(dim(n)) x'x + sqrt(dim(n)) sum(x) + tanh(dim(n))", "x", "x: vector(n)", {}),  # nor an int
     ("grad", "sigmoid(n) sum(x) + softplus(n - 1) x'x", "x", "x: vector(n)", {}),  # JAX's sigmoid took no int
+    ("jacobian", "a sin(W ./ W)", "a", "W: matrix(m,n); a: scalar", {}),  # (of ones: an array, no float)
     ("grad", "||mean(X, 2) u'||_2", "X", "X: matrix(m,n); u: vector(m)", {}),
     ("grad", "sum(log(cosh(A x - b))) - y' log(sigmoid(A x))", "x", "", {}),  # the stable forms
     ("hessian", "x' A x", "x", "", {}),

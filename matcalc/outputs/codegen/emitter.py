@@ -509,7 +509,9 @@ class Emitter(DenseMaps, MatrixPowers, MatrixSums):
         c = self.code(a)
         if a.free:
             return c
-        return fill(self.b.asarray, x=c, name="size") if not self.b.functions_take_numbers else f"float({c})"
+        if not self.b.functions_take_numbers:
+            return fill(self.b.asarray, x=c, name="size")
+        return f"float({c})" if a.shape == SCALAR else c  # (sin(u' - u'): zeros, an array of no variable)
 
     def _c_Trace(self, e):
         a = e.arg
