@@ -257,8 +257,12 @@ def refuse_chosen_reading(syn: Syn, ctx: Ctx, names: list, chosen: dict, ruled_o
     for n in names:  # sum(x*x), -sum(p*log(p)), W1 X + b1: a vector made a matrix so that the formula fits
         if chosen[n] == "matrix" and options(n)[0][1] == "vector" and not is_greek(n):
             kind = read_as(ctx, n)
+            capitals = sorted(c for c in set(re.findall(r"(?<![A-Za-z0-9_^])[A-Z](?![A-Za-z0-9_({])", text))
+                              if c not in decls and c != "I" and fits({**chosen, c: "scalar", n: "vector"}))
+            also = (f" ({capitals[0]}, a capital, is read as a matrix; with {capitals[0]} a number, {n} is a vector: "
+                    f"where='{capitals[0]}: scalar')") if capitals else ""
             raise ShapeError(f"{n} looks like a vector, but this reads it as a matrix ({n}: {kind}), the one way the "
-                             f"formula fits. If {n} is a matrix, declare it (where='{n}: {kind}'); for a vector, "
+                             f"formula fits{also}. If {n} is a matrix, declare it (where='{n}: {kind}'); for a vector, "
                              f"write entrywise products and powers with .* and .^ ({n} .* {n}, {n}.^2), and spread "
                              f"it over the columns of a matrix with ones ({n} ones(k)')")
     if chosen.get("Sigma") == "scalar" and "Σ" in str(getattr(text, "source", "")):

@@ -2161,3 +2161,11 @@ def test_a_spaced_t_after_a_vector_made_a_number_is_refused_as_a_flattened_trans
 @pytest.mark.parametrize("text", ["A T B", "x' T x", "T x"])
 def test_a_matrix_t_beside_matrices_or_after_a_row_reads_as_written(text):
     assert "T: matrix" in matcalc.parse(text).inferred
+
+
+@pytest.mark.parametrize("text", ["T x'x", "x^T A x + T"])
+def test_a_vector_made_a_matrix_by_a_capital_read_as_a_matrix_names_the_capital(text):
+    # it said only that x reads as a matrix: T, the number meant, went unnamed
+    with pytest.raises(matcalc.ShapeError, match=re.escape("(T, a capital, is read as a matrix; with T a number, x is "
+                                                           "a vector: where='T: scalar')")):
+        matcalc.parse(text)
