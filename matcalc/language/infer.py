@@ -440,6 +440,9 @@ class Ctx(DimSpace, NameRules):
         with the parentheses; log 2 + x reads as written."""
         if arg.op != "num" or arg.args[0] not in (0, 1) or self.text[s.end:].lstrip()[:1] not in ("+", "-"):
             return
+        spec = FUNCTIONS.get(canonical_name(s.a))
+        if canonical_name(s.a) != "sqrt" and (spec is None or spec.exact is None or spec.exact(arg.args[0]) is None):
+            return  # (cos 1 - t: cos(1) is no constant anyone drops by mistake)
         f = self.text[s.start:s.b[0].start].strip()
         rest = self.text[s.end:].strip()
         depth, end = 0, len(rest)  # (the next term, what the sum adds: up to a + or - outside brackets)

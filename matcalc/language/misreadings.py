@@ -473,7 +473,7 @@ def _refuse_lost_inverse_superscript(syn: Syn, ctx, chosen: dict, decls: dict) -
             kind = decls[a.a].kind if a.a in decls else chosen.get(a.a)
             one = b.a[0][1] if b.kind == "product" and b.a else b
             if kind != "matrix" or one.kind != "num" or text[one.start:one.end] != "1" \
-                    or text[a.end:one.start] != "-" or text[one.end:one.end + 1] in (".", "0123456789"):
+                    or text[a.end:one.start] != "-" or text[one.end:one.end + 1] in (".", "/", "0123456789"):
                 continue
             rest = " ".join(text[one.end:b.end].split())
             raise ParseError(f"'{text[a.start:b.end].strip()}' reads {a.a} minus {'1 ' + rest if rest else '1'}; if "
@@ -491,13 +491,18 @@ def _refuse_spaced_transpose_letter(syn: Syn, ctx, chosen: dict, decls: dict) ->
     for n in syn_nodes(syn):
         if n.kind != "product":
             continue
-        for (_, prev), (op, f) in zip(n.a, n.a[1:]):
-            if op != "" or f.kind != "name" or f.a != "T":
-                continue
+        for i, ((_, prev), (op, f)) in enumerate(zip(n.a, n.a[1:])):
+            if op != "" or f.kind != "name" or f.a != "T" or i + 2 >= len(n.a):
+                continue  # (c T, a coefficient of a matrix T at the end: tr(c T), (1 - w) T + w S)
             under = [prev.a] if prev.kind == "name" else _names_under(prev, ctx) if prev.kind == "paren" else []
             demoted = [w for w in under if w in chosen and chosen[w] == "scalar" and options(w)[0][1] == "vector"
                        and not is_greek(w)]
-            if demoted:
+            src = " ".join(ctx.text[prev.start:prev.end].split())
+            after = n.a[i + 2][1]
+            quadratic = " ".join(ctx.text[n.a[-1][1].start:n.a[-1][1].end].split()) == src  # x T A x, (x - m) T S (x - m)
+            inner = prev.kind == "name" and after.kind == "name" and isinstance(after.a, str) and \
+                options(after.a)[0][1] == "vector" and not is_greek(after.a)  # w T x
+            if demoted and (quadratic or inner):
                 a = " ".join(ctx.text[prev.start:prev.end].split())
                 raise ShapeError(f"'{a} T' reads T as a matrix and {', '.join(dict.fromkeys(demoted))} as a number; if "
                                  f"T is the transpose ({a}^T with its superscript lost, pasted from a PDF), write "
@@ -576,7 +581,8 @@ def _refuse_power_after_a_row(syn: Syn, ctx, chosen: dict, names: list, decls: d
                                  f"as {number}, since a vector has no power {b}^{k}; for the entrywise power write "
                                  f"{b}.^{k}; if {x} {'is a number' if len(moved) == 1 else 'are numbers'}, declare "
                                  f"{it} (where='{decl}: scalar')")
-            if i == len(n.a) - 1 and row(n.a[0][1]) and all(o in ("", "*") for o, _ in n.a):
+            if i == len(n.a) - 1 and row(n.a[0][1]) and all(o in ("", "*") for o, _ in n.a) \
+                    and not any(column(g) for _, g in n.a[1:i]):  # (x' y t^2: the row met a column, a number by then)
                 a = " ".join(ctx.text[n.a[0][1].start:n.a[i - 1][1].end].split())
                 raise ShapeError(f"{a} {text(f)} reads {x} as {number}, since a vector has no power {b}^{k}: the row "
                                  f"{a} times a number. For the entrywise power write {a} {b}.^{k}, for the power of the "

@@ -245,9 +245,9 @@ def _declared_sizes_as_sizes(syn, text: str, decls: dict) -> None:
 
 
 def _refuse_sizes_written_as_vectors(syn, text: str, decls: dict, sizes: set) -> None:
-    """n' x, ||n||^2, n .* x with x: vector(n): a size written alone is its value, a number, and a
-    number is not transposed, normed or multiplied entry by entry: the text means a vector named like
-    the size (x' n n' x read 2 n^2 x for its gradient, silently). Refused with the way out."""
+    """n' x, ||n||^2 with x: vector(n): a size written alone is its value, a number, and a number is
+    not transposed or normed: the text means a vector named like the size (x' n n' x read 2 n^2 x for
+    its gradient, silently). Refused with the way out. (x ./ n, n .* x scale by the size: they read.)"""
     stack = [(syn, None)]
     while stack:
         n, parent = stack.pop()
@@ -257,11 +257,6 @@ def _refuse_sizes_written_as_vectors(syn, text: str, decls: dict, sizes: set) ->
                 how = "transposed"
             elif parent.kind == "norm" and parent.a is n:
                 how = "inside a norm"
-            elif parent.kind == "product":
-                ops = [o for o, f in parent.a]
-                i = next(k for k, (_, f) in enumerate(parent.a) if f is n)
-                if ops[i] in (".*", "./") or i + 1 < len(ops) and ops[i + 1] in (".*", "./"):
-                    how = "multiplied entry by entry"
             if how is not None:
                 holder = next((f"{v}: {d.kind}({','.join(map(str, d.dims))})" for v, d in decls.items()
                                if any(isinstance(k, str) and n.a in k.split("*") for k in getattr(d, "dims", ()))),

@@ -876,8 +876,15 @@ def test_a_bare_function_of_zero_or_one_followed_by_a_sum_is_refused_with_the_pa
         matcalc.parse(text)
 
 
-def test_a_bare_function_of_another_number_before_a_sum_reads_as_written():
-    assert matcalc.parse("log 2 + x'x").reading == "log(2) + x' x"
+@pytest.mark.parametrize("text, reading", [("log 2 + x'x", "log(2) + x' x"), ("cos 1 - t", "cos(1) - t")])
+def test_a_bare_function_of_a_number_that_is_no_trivial_constant_before_a_sum_reads_as_written(text, reading):
+    assert matcalc.parse(text).reading == reading
+
+
+@pytest.mark.parametrize("text", ["(A x - b)'(A x - b) s^2", "x' y t^2", "(A x)' W y s^3"])
+def test_a_power_after_a_row_that_met_a_column_reads_as_a_number(text):
+    """(A x - b)'(A x - b) s^2: the quadratic form is a number before s^2; it was refused as a row times a number."""
+    assert matcalc.parse(text).shape == ()
 
 
 @pytest.mark.parametrize("text", ["Sigma^-1/2 x", r"\Sigma^-1/2 x", "Sigma^–1/2 x"])
@@ -2118,8 +2125,7 @@ def test_a_size_added_to_every_entry_of_an_array_is_refused(text, where):
         matcalc.parse(text, where=where)
 
 
-@pytest.mark.parametrize("text, how", [("x' n n' x", "transposed"), ("sum(n .* x)", "multiplied entry by entry"),
-                                       ("||n||^2 + x'x", "inside a norm")])
+@pytest.mark.parametrize("text, how", [("x' n n' x", "transposed"), ("||n||^2 + x'x", "inside a norm")])
 def test_a_size_written_as_a_vector_is_refused(text, how):
     """x' n n' x with x: vector(n): the gradient was 2 n^2 x, with n the size."""
     with pytest.raises(ParseError, match=f"n is a size \\(x: vector\\(n\\)\\): .* but here it is {how}"):
@@ -2127,7 +2133,8 @@ def test_a_size_written_as_a_vector_is_refused(text, how):
 
 
 @pytest.mark.parametrize("text, reading", [("sum(x)/n", "sum(x) / dim(n)"), ("x - dim(n)", "x - dim(n)"),
-                                           ("sum(x)/n + n", "sum(x) / dim(n) + dim(n)")])
+                                           ("sum(x)/n + n", "sum(x) / dim(n) + dim(n)"), ("x ./ n", "x / dim(n)"),
+                                           ("n .* x", "dim(n) x")])
 def test_a_size_as_a_number_reads_as_written(text, reading):
     assert matcalc.parse(text, where="x: vector(n)").reading == reading
 
@@ -2141,7 +2148,8 @@ def test_a_matrix_run_into_minus_one_is_refused_as_an_inverse_whose_superscript_
         matcalc.parse(text)
 
 
-@pytest.mark.parametrize("text, reading", [("S/(N-1)", "S / (N - 1)"), ("X - 1", "X - 1"), ("x-1", "x - 1")])
+@pytest.mark.parametrize("text, reading", [("S/(N-1)", "S / (N - 1)"), ("X - 1", "X - 1"), ("x-1", "x - 1"),
+                                           ("A-1/2 I", "A - (1 / 2) I")])
 def test_a_difference_with_one_that_is_no_lost_superscript_reads_as_written(text, reading):
     assert matcalc.parse(text).reading == reading
 
@@ -2158,8 +2166,8 @@ def test_a_spaced_t_after_a_vector_made_a_number_is_refused_as_a_flattened_trans
         matcalc.parse(text)
 
 
-@pytest.mark.parametrize("text", ["A T B", "x' T x", "T x"])
-def test_a_matrix_t_beside_matrices_or_after_a_row_reads_as_written(text):
+@pytest.mark.parametrize("text", ["A T B", "x' T x", "T x", "tr(c T)", "(1 - w) T + w S", "(a + b) T y", "y' (h T) y"])
+def test_a_matrix_t_beside_matrices_after_a_row_or_after_its_coefficient_reads_as_written(text):
     assert "T: matrix" in matcalc.parse(text).inferred
 
 

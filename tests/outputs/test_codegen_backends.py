@@ -416,6 +416,19 @@ def test_jax_functions_keep_dtypes_and_work_under_jit_vmap_and_sharding():
     assert out.stdout.strip().endswith("ok")
 
 
+@pytest.mark.parametrize("text", ["sigmoid(n) sum(x)", "log(sqrt(n)) x'x", "sigmoid(log(n)) sum(x)",
+                                  "exp(-1/sqrt(n)) x'x", "sigmoid(n^2 - 1) sum(x)"])
+def test_jax_code_of_a_function_of_sizes_runs_under_jit(text):
+    """sigmoid(n) needs a float (JAX's logistic refuses an int), and float() of a value JAX computed,
+    sqrt(n), fails under jax.jit: only a Python number of sizes is made a float."""
+    jax = pytest.importorskip("jax")
+    r = matcalc.grad(text, "x", where="x: vector(n)")
+    fn = r.to_numpy(backend="jax")
+    x = np.ones(3, dtype=np.float32)
+    want = r.evaluate({"x": x})
+    assert np.allclose(np.asarray(jax.jit(fn)(x)), want, rtol=1e-4)
+
+
 # ---------------------------------------------------------------- several variables (compile with a list)
 SEVERAL = [  # (expression, variables, where)
     ("sum((W2 tanh(W1 X + b1 ones(N)') + b2 ones(N)' - Y).^2)", ["W1", "b1", "W2", "b2"], ""),

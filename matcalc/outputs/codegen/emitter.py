@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from ...core import build as B
 from ...core.errors import MatcalcError, NotSupportedError
 from ...core.functions import FUNCTIONS, stable_form
-from ...core.nodes import (SCALAR, Expr, Add, Det, Diag, DimSize, Func, Hadamard, Identity, Inverse, Kron, MatPow, Mul, Num, Ones,
+from ...core.nodes import (SCALAR, Expr, Add, Det, Diag, DimSize, Func, Hadamard, Identity, Inverse, Kron, MatPow, Mul, Num, Ones, Pow,
                            Trace, Transpose, Var)
 from ...core.reductions import partial_trace
 from ..printing import broadcast_scalar, is_broadcast
@@ -21,6 +21,15 @@ from .powers import MatrixPowers
 from .sums import MatrixSums
 from .chain_order import LONG_CHAIN, chain_node as _chain_node, cheapest_splits, greedy_splits
 from .syntax import fill, float_literal, is_call, is_simple, needs_paren_in_sum, par, unwrap
+
+def _python_number(k: Expr) -> bool:
+    """Is k a node of a Python number of sizes in the code (n, 2 n - 1, n^2; not sqrt(n), which the
+    backend computes)? A function of one takes it as float(...), which JAX's sigmoid needs (it refuses
+    an int); float() of a backend's value fails under jax.jit."""
+    if isinstance(k, Pow):
+        e = k.args[1]
+        return isinstance(e, Num) and e.value.denominator == 1
+    return isinstance(k, (DimSize, Num, Add, Mul))
 
 if TYPE_CHECKING:
     from ...core.nodes import Dim
@@ -511,7 +520,9 @@ class Emitter(DenseMaps, MatrixPowers, MatrixSums):
             return c
         if not self.b.functions_take_numbers:
             return fill(self.b.asarray, x=c, name="size")
-        return f"float({c})" if a.shape == SCALAR else c  # (sin(u' - u'): zeros, an array of no variable)
+        # (sin(u' - u'): zeros, an array of no variable; log(sqrt(n)): sqrt's value is the backend's already,
+        # and float() of it fails under jax.jit)
+        return f"float({c})" if a.shape == SCALAR and all(_python_number(k) for k in a.walk()) else c
 
     def _c_Trace(self, e):
         a = e.arg
