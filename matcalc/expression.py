@@ -269,11 +269,9 @@ def _with_declared_properties(inferred: str, decls: dict, relaxed: dict) -> str:
 def _capitals_before_identity(node: Expr, undeclared: frozenset) -> list:
     """The undeclared capitals read as numbers because an I follows them (K + C I: C the coefficient;
     ||X I - A||_F^2 read X a number, silently): their names, for the reading's note."""
-    found = []
-    for n in node.walk():
-        if isinstance(n, Mul) and any(isinstance(k, Identity) for k in n.children):
-            for k in n.children:
-                if isinstance(k, Var) and k.shape == SCALAR and k.name in undeclared and k.name[:1].isupper() \
-                        and k.name not in found:
-                    found.append(k.name)
-    return found
+    coefficients = node._c.get("identity_coefficients")  # (kept on the node: a question reads its notes each time)
+    if coefficients is None:
+        coefficients = node._c["identity_coefficients"] = tuple(dict.fromkeys(
+            k.name for n in node.walk() if isinstance(n, Mul) and any(isinstance(k, Identity) for k in n.children)
+            for k in n.children if isinstance(k, Var) and k.shape == SCALAR and k.name[:1].isupper()))
+    return [c for c in coefficients if c in undeclared]
