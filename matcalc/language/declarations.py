@@ -71,6 +71,14 @@ class Decl:
         return s
 
 
+def declaration_with_size(size: str, decls: dict) -> str | None:
+    """The first declaration whose sizes use `size` (x: vector(n) for n), as a message quotes it."""
+    for name, d in decls.items():
+        if any(isinstance(k, str) and size in k.split("*") for k in getattr(d, "dims", ())):
+            return f"{name}: {d.kind}({','.join(map(str, d.dims))})"
+    return None
+
+
 def _show(text: str) -> str:
     """A piece of the declarations quoted in a message: printable, and at most 80 characters (a where of
     5,000 declarations run together was echoed whole, an 84 KB message)."""

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from ..core.errors import DeclarationError, MatcalcError, NotSupportedError, ParseError, ShapeError, UnknownNameError
 from ..core.functions import CALLS, FUNCTIONS, calls_with, canonical_name
-from .declarations import MAX_DIM, Decl, check_name, default_kind, is_greek, norm_name
+from .declarations import MAX_DIM, Decl, check_name, declaration_with_size, default_kind, is_greek, norm_name
 from .dims import Clash, DimSpace, DimVar, count
 from .names import NameRules
 from .parser import Syn
@@ -1332,8 +1332,7 @@ class Ctx(DimSpace, NameRules):
         if t.op != "dimsize" or self.text[t.start:t.end].lstrip().startswith("dim"):
             return  # (dim(n) typed: the number on purpose)
         n = self.text[t.start:t.end].strip()
-        holder = next((f"{v}: {d.kind}({','.join(map(str, d.dims))})" for v, d in self.decls.items()
-                       if any(isinstance(k, str) and n in k.split("*") for k in d.dims)), "in the declarations")
+        holder = declaration_with_size(n, self.decls) or "in the declarations"
         raise ShapeError(f"{n} is a size ({holder}), and a size written in a formula is its value, the number "
                          f"dim({n}): here it would be added to every entry of {self.src(onto)} ({self.show(onto)}). "
                          f"For a vector {n}, give the size another name in the declarations; for the number added "

@@ -15,7 +15,7 @@ from ..core import build as B
 from ..core.functions import canonical_name
 from ..core.errors import DeclarationError, MatcalcError, ParseError, ShapeError
 from ..core.nodes import SCALAR, Var
-from .declarations import norm_name, options
+from .declarations import declaration_with_size, norm_name, options
 from .names import sizes_read_bare
 from .infer import DIM_CALLS
 from .kinds import typecheck
@@ -258,9 +258,7 @@ def _refuse_sizes_written_as_vectors(syn, text: str, decls: dict, sizes: set) ->
             elif parent.kind == "norm" and parent.a is n:
                 how = "inside a norm"
             if how is not None:
-                holder = next((f"{v}: {d.kind}({','.join(map(str, d.dims))})" for v, d in decls.items()
-                               if any(isinstance(k, str) and n.a in k.split("*") for k in getattr(d, "dims", ()))),
-                              "in the declarations")
+                holder = declaration_with_size(n.a, decls) or "in the declarations"
                 raise ParseError(f"{n.a} is a size ({holder}): a size written in a formula is its value, a number, "
                                  f"but here it is {how}, as a vector is: for a vector {n.a}, give the size another "
                                  f"name in the declarations", text, n.start)
