@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import re
 import warnings
 from contextlib import contextmanager
 from collections.abc import Callable, Iterator, Sequence
@@ -112,21 +113,12 @@ def _powered_vectors_note(f: Expression, undeclared: list) -> str:
     text = str(f.written)
     powered = [n for n, _, kind in (p.partition(": ") for p in undeclared) if kind == "scalar"
                and default_kind(n) == "vector" and not is_greek(n)
-               and any(text[i + len(n):].lstrip().startswith("^") and (i == 0 or not (text[i - 1].isalnum()
-                       or text[i - 1] in "._")) for i in _find_all(text, n))]
+               and re.search(rf"(?<![\w.]){re.escape(n)}\s*\^", text)]
     if not powered:
         return ""
     n = powered[0]
     return (f" ({n}^2 reads {n} as a number, never a vector; for a vector write the entrywise power {n}.^2 or "
             f"the squared norm ||{n}||^2)")
-
-
-def _find_all(text: str, word: str) -> list:
-    out, i = [], text.find(word)
-    while i >= 0:
-        out.append(i)
-        i = text.find(word, i + 1)
-    return out
 
 
 def prepare(expr: Formula, wrt: str, where: Where = None, order: int = 1, want_scalar: bool = False, question: str = "gradient") -> tuple:
