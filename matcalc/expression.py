@@ -1,12 +1,14 @@
 """The public expression object: a parsed, typed expression with its declarations."""
 from __future__ import annotations
 
+import re
+
 from collections.abc import Iterable, Mapping
 from typing import Any, Union
 
 from .core import build as B
 from .core.errors import MatcalcError
-from .core.nodes import SCALAR, Expr, Identity, Mul, Var
+from .core.nodes import SCALAR, Expr, Var
 from .core.nodes import Value as _Value
 from .core.records import replace
 from .core.reductions import entrywise_matrix_factors, refused_as_typed
@@ -158,7 +160,7 @@ class Expression:
             out.append(f"{shown} {'is' if len(parts) == 1 else 'are'} taken entry by entry, as matcalc's functions "
                        f"are, and multiplied as a matrix; if the matrix function (the matrix exponential of a linear "
                        f"ODE, exp(t A) x0) is meant, matcalc does not have it")
-        coefficients = _capitals_before_identity(self.node, self.undeclared)
+        coefficients = _capitals_before_identity(self)
         if coefficients:
             c = coefficients[0]
             out.append(f"{c} is read as a number, the coefficient of the I after it ({c} I), against its look; if "
@@ -266,12 +268,13 @@ def _with_declared_properties(inferred: str, decls: dict, relaxed: dict) -> str:
     return "; ".join(out)
 
 
-def _capitals_before_identity(node: Expr, undeclared: frozenset) -> list:
+def _capitals_before_identity(e: Expression) -> list:
     """The undeclared capitals read as numbers because an I follows them (K + C I: C the coefficient;
-    ||X I - A||_F^2 read X a number, silently): their names, for the reading's note."""
-    coefficients = node._c.get("identity_coefficients")  # (kept on the node: a question reads its notes each time)
-    if coefficients is None:
-        coefficients = node._c["identity_coefficients"] = tuple(dict.fromkeys(
-            k.name for n in node.walk() if isinstance(n, Mul) and any(isinstance(k, Identity) for k in n.children)
-            for k in n.children if isinstance(k, Var) and k.shape == SCALAR and k.name[:1].isupper()))
-    return [c for c in coefficients if c in undeclared]
+    ||X I - A||_F^2 read X a number, silently; tr(A I B) read A a number, and the I, absorbed by B, is
+    gone from the tree): their names, for the reading's note. Found in how the text was read, where
+    the I is still written; the reading is made only where an undeclared capital is a number."""
+    capitals = [v.name for v in e.context if v.shape == SCALAR and v.name[:1].isupper() and v.name in e.undeclared]
+    if not capitals:
+        return []
+    reading = str(e._reading)
+    return [c for c in capitals if re.search(rf"(?<![\w.']){re.escape(c)}(?:\s*\*\s*|\s+)I(?![\w(])", reading)]

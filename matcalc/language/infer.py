@@ -1203,6 +1203,11 @@ class Ctx(DimSpace, NameRules):
             # T I would be T itself
             raise self.clash(f"{self.src(a)} I with {a.soft} a matrix is {a.soft} itself; a name before I is a "
                              f"number: declare it (where='{a.soft}: scalar')", a)
+        if op in ("", "*") and b.op == "identity" and not sa and a.op != "var":
+            name = _lone_name_among_numbers(a)
+            if name is not None:  # (N/2) I, (n - 1) I: N a matrix would make the I vanish, N/2 I = N/2
+                raise self.clash(f"{self.src(a)} I with {name} a matrix is {self.src(a)} itself; a coefficient of "
+                                 f"I is a number: declare it (where='{name}: scalar')", a)
         if op in ("", "*"):
             if sa or sb:
                 return self.mk("smul", (a, b), b.shape if sa else a.shape, [a, b])
@@ -1630,6 +1635,24 @@ def _declared_vars_in(t: T) -> bool:
             return True
         stack.extend(_typed_children(n.args))
     return False
+
+
+def _lone_name_among_numbers(t: T) -> str | None:
+    """The one undeclared name of t where t is made of it and numbers only (N/2, (n - 1), 2 N^2: the
+    look of a coefficient), else None."""
+    names = set()
+    stack = [t]
+    while stack:
+        n = stack.pop()
+        if n.op == "var":
+            if not n.soft:
+                return None
+            names.add(n.soft)
+        elif n.op in ("div", "neg", "paren", "smul", "pow", "matpow", "sum", "product"):
+            stack.extend(_typed_children(n.args))
+        elif n.op != "num":
+            return None
+    return names.pop() if len(names) == 1 else None
 
 
 def _undeclared_in(t: T) -> frozenset:

@@ -556,6 +556,16 @@ _UNICODE_HINTS = {"⊗": "for a Kronecker product write kron(A, B)", "√": "for
                        "(or Fᵀ)"}
 
 
+def _caret_power(base_text: str, exponent_text: str) -> str:
+    """The power typed with Python's ** written with ^, from the operand before it and the exponent
+    after it where both are plain (X**-1: X^-1, x**2: x^2); else the rule with an example."""
+    base = re.search(r"([A-Za-z][A-Za-z0-9_]*'?|\))\s*$", base_text)
+    exponent = re.match(r"\s*(-?\s*(?:[0-9]+(?:\.[0-9]+)?|[A-Za-z][A-Za-z0-9_]*))(?![\w.(])", exponent_text)
+    if base and base.group(1) != ")" and exponent:
+        return f"{base.group(1)}^{exponent.group(1).replace(' ', '')}"
+    return "^ for a power (x^2)"
+
+
 def _bad_character(text: str, pos: int) -> ParseError:
     ch = text[pos] if pos < len(text) else ""
     if ch == "_" and text[pos + 1:pos + 3].lstrip("{")[:1] == "∞":  # ||x||_∞, ||x||_{∞} pasted
@@ -780,7 +790,8 @@ def parse_syntax(text: str) -> Syn:
         before = text[:pos].rstrip()
         base = before[:-2] if before.endswith("^{") else before[:-1] if before.endswith("^") else ""
         if tok.type != "$END" and str(tok) == "*" and before.endswith("*"):
-            raise ParseError("'**' is not a power: write x^2", text, pos - 1) from None
+            raise ParseError(f"'**' is not a power: write {_caret_power(before[:-1], text[pos + 1:])}", text,
+                             pos - 1) from None
         ones = re.match(r"_(?:\{\s*([A-Za-z0-9]+)\s*\}|([A-Za-z0-9]+))", text[pos:])
         if ones and re.search(r"(?:^|[^A-Za-z0-9_.])[01]$", before):  # 1_n' x: papers' vector of ones
             size, what = ones.group(1) or ones.group(2), "ones" if before.endswith("1") else "zeros"

@@ -556,6 +556,12 @@ def test_double_star_is_not_a_power():
     assert "write x^2" in str(error(ParseError, "x**2"))
 
 
+@pytest.mark.parametrize("text, power", [("X**-1", "X^-1"), ("sum(w**2)", "w^2"), ("x**n", "x^n")])
+def test_double_star_is_rewritten_with_the_operands_typed(text, power):
+    """X**-1 was told to write x^2, an example unlike what was typed."""
+    assert f"write {power} " in str(error(ParseError, text))
+
+
 def test_numpy_matrix_product_at_sign_says_to_write_juxtaposition():
     assert "write the product as A x" in str(error(ParseError, "x.T @ A @ x".replace(".T", "'")))
 

@@ -1403,6 +1403,23 @@ def test_a_capital_read_as_the_coefficient_of_an_identity_is_said_in_a_note(text
         matcalc.grad(text, name)
 
 
+@pytest.mark.parametrize("text", ["tr(A I B)", "tr(A * I * B)", "tr(AIB)"])
+def test_a_capital_before_an_identity_absorbed_by_the_next_factor_is_said_in_a_note(text):
+    """tr(A I B) read A as a number and the I vanished into B: the gradient by A was tr(B), with no word."""
+    with pytest.warns(matcalc.MatcalcWarning, match="A is read as a number, the coefficient of the I"):
+        matcalc.grad(text, "A")
+
+
+@pytest.mark.parametrize("text, name", [("N/2 I + A", "N"), ("logdet((n - 1) I + A)", "n"), ("2 N^2 * I + A", "N")])
+def test_a_name_in_a_coefficient_of_the_identity_is_a_number(text, name):
+    """N/2 I + A read N as a matrix, N/2 I as N/2 (the I gone): logdet(N/2 I + A) was logdet(N/2 + A)."""
+    assert f"{name}: scalar" in matcalc.parse(text).inferred
+
+
+def test_a_transposed_capital_before_the_identity_gets_no_note():
+    assert matcalc.parse("A' I B").notes == []
+
+
 def test_t_before_the_identity_asks_for_its_declaration():
     with pytest.raises(MatcalcError, match=re.escape("where='T: scalar'")):
         matcalc.parse("mu' (Phi + T I) mu")
