@@ -7,6 +7,7 @@ Names that are not declared get a kind by their look (see `default_kind`).
 from __future__ import annotations
 
 import difflib
+import math
 import os
 import re
 from fractions import Fraction
@@ -151,6 +152,15 @@ def _dim(tok: str, where: str):
         if v < 1:
             raise DeclarationError(f"{_show(where)}: a dimension must be at least 1, not {v}")
         return v
+    factors = [f.strip() for f in tok.split("*")]
+    if len(factors) > 1 and any(f.isdigit() for f in factors):
+        # (0*n and 1*1 passed unchecked: vector(0*n) made evaluate divide by zero, 10^6*10^6*10^6 the limit)
+        numbers = [_dim(f, where) for f in factors if f.isdigit()]
+        value = math.prod(numbers)
+        if value > MAX_DIM:
+            raise DeclarationError(f"{_show(where)}: the dimension {tok} is too large (at most {MAX_DIM:,})")
+        if len(numbers) == len(factors):
+            return value  # (2*3 is the size 6; 1*1 is 1, a vector of which is a scalar)
     return tok
 
 

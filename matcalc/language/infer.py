@@ -665,6 +665,12 @@ class Ctx(DimSpace, NameRules):
             if parts[0] == "T":
                 self._refuse_transposed_total(base)
                 self._refuse_transposed_scalar_name(base)
+                if self.is_scalar(base) and "T" not in self.decls:
+                    # P (1 + r)^T, r declared a scalar: compounding over T periods read as (1 + r) itself
+                    b = self.src(base)
+                    raise self.clash(f"{b}^{'-' if neg else ''}T transposes a scalar, which leaves it as it is: leave "
+                                     f"out the ^T; for a power by T (a number of periods or samples), declare it "
+                                     f"(where='T: scalar')")
                 self.scalar_transposes += self.is_scalar(base)
                 new = self.mk("transpose", (base,), (base.shape[1], base.shape[0]), [base, pf])
                 if neg:
@@ -707,6 +713,11 @@ class Ctx(DimSpace, NameRules):
                 e = Syn("name", parts[0], None, e.start, e.start + len(parts[0]))
         if pf.kind == "epow" and base.op == "euler":  # e .^ (W x): the entrywise exponential, exp(W x)
             ex = self.one(e)
+            if self.is_scalar(ex):  # (sum(w .* e.^2): e the residual vector, squared entry by entry)
+                power = self.src(e)
+                raise self.clash(f"e .^ {power} raises Euler's number e entry by entry, but a number has no entries: "
+                                 f"for a vector e (a residual) to the power {power} entry by entry, declare it "
+                                 f"(where='e: vector(n)'); for the number, write exp({power})", ex)
             new = self.mk("func", ("exp", ex), ex.shape, [base, pf])
             return pieces[:-1] + [new] + rest_after
         if pf.kind == "epow":
@@ -1063,19 +1074,32 @@ class Ctx(DimSpace, NameRules):
         (exp(a) / 2 (y' C^-1 y - ...)) read left to right as written."""
         op, t = seq[i]
         nxt_op, nxt = seq[i + 1]
+        if nxt_op == "*" and self._centered_dot(t.end, nxt.start):
+            nxt_op = ""  # (x'y / ||x|| · ||y||, \exp(-\|x\|^2 / 2 \cdot \sigma^2): typeset, the dot is a product's)
         if op != "/" or nxt_op != "" or not self._denominator_like(nxt, after_number=t.op == "num") \
                 or not (t.op == "num" or self._denominator_like(t)) or all(self._coefficient(x) for _, x in seq[:i]) \
                 or self.text[nxt.start:nxt.start + 1] == "(" and self.text[nxt.start:nxt.start + 3] != "(||":
             return  # ((||...||) is how LaTeX's norms come)
         product = []  # the factors juxtaposed after the divisor, up to the next operator
+        prev = t
         for o, x in seq[i + 1:]:
-            if o != "":
+            if o != "" and not (o == "*" and self._centered_dot(prev.end, x.start)):
                 break
             product.append(self.src(x))
+            prev = x
         den, rest = self.src(t), " ".join(product)
         raise ParseError(f"'/ {den} {rest}' divides by {den} alone and then multiplies by {rest} (/ divides by the "
                          f"one factor after it); for the denominator write / ({den} {rest}), for the product put "
                          f"{rest} before the fraction", self.text, t.start)
+
+    def _centered_dot(self, start: int, end: int) -> bool:
+        """Was the * between two factors typed as a typeset product's centered dot (·, ⋅, \\cdot)?
+        Beside a fraction bar it is read as juxtaposition is, not as code's *."""
+        source = getattr(self.text, "source", None)
+        if source is None or start >= end:
+            return False
+        typed = self.text.source_text(start, end)
+        return any(d in typed for d in ("·", "⋅", "∙", "\\cdot"))
 
     def _denominator_like(self, t: T, after_number: bool = False) -> bool:
         """A factor papers put in a denominator written as a product: a scalar name or its power

@@ -42,6 +42,10 @@ if TYPE_CHECKING:
 _PRODUCT_DIM = re.compile(r"\w\*\w")  # m_X*n_X in a shape clash
 MAX_ATTEMPTS = 64
 MAX_WORK = 2_000_000  # attempts times characters: long texts get fewer attempts
+#: the most readings looked at, tried or passed over as known to clash: a sum of k products of two
+#: undeclared names (w1 x1 + ... + wk xk) has 2^k ways to clash again, and passing over them took
+#: 30 s at k = 19 before any was tried
+MAX_STATES = 4096
 
 
 def _powered(syn: Syn, ctx: Ctx, names: list) -> dict:
@@ -233,6 +237,7 @@ def _typecheck(syn: Syn, text: str, decls: dict, want_scalar: bool = False,
     not_scalar = None  # the cheapest reading that is not a scalar, when a scalar is wanted
     run_refusals: list = []  # (cost, kinds, clash): readings refused for a scalar letter in a run (ac x)
     attempts = 0
+    states = 0
     exhausted = False
 
     def expand(cost, state, which, same_cost_only=False):
@@ -252,6 +257,10 @@ def _typecheck(syn: Syn, text: str, decls: dict, want_scalar: bool = False,
     while heap:
         cost, state = heapq.heappop(heap)
         if found and cost > found[0][0]:
+            break
+        states += 1
+        if states > MAX_STATES:
+            exhausted = True
             break
         if not_scalar is not None and cost > not_scalar[0] + _HALF:
             break  # a scalar reading may only overrule a weak look (a Greek name's), never A x's
@@ -325,8 +334,8 @@ def _typecheck(syn: Syn, text: str, decls: dict, want_scalar: bool = False,
         refuse_dimension_values(uses, decls, text)  # (x - sum(x)/n, x: vector(n): n is the size, not a vector)
         first_error = _clash_past_the_spread(syn, text, decls, powered, ctx0.iterates, first_spread) \
             or _clash_past_the_first(clashes) or first_error
-        note = (f"\n(no reading of the undeclared names fits after {attempts} tries; declare their kinds "
-                f"with where=...)") if exhausted else ""
+        note = (f"\n(no reading of the undeclared names that fits was found within matcalc's limit, {attempts} "
+                f"tried of {min(states, MAX_STATES)} looked at; declare their kinds with where=...)") if exhausted else ""
         if first_error and _PRODUCT_DIM.search(first_error):
             note += "\n" + _product_size_advice(first_error, names, decls)
         raise ShapeError((first_error or "cannot infer the shapes of this expression; declare the kinds "
@@ -341,6 +350,10 @@ def _typecheck(syn: Syn, text: str, decls: dict, want_scalar: bool = False,
     if len(found) > 1 and preference(found[0]) == preference(found[1]) and not all(
             _capitals_as_vectors(r[1], names) for r in found[:2]):
         raise ShapeError(_ambiguous(text, found[0], found[1]))  # (where both read a capital as a vector, that is said)
+    if exhausted:  # (stopped among readings as cheap as the one found: a tie may be unseen)
+        raise ShapeError(f"the undeclared names can be read in more ways than matcalc looks at ({min(states, MAX_STATES)}), and "
+                         f"one it did not look at may fit as well as the one it found: declare their kinds, as "
+                         f"where='{_declarations_of(found[0][3], names[:4])}'")
     _, chosen, node, ctx, root = found[0]
     _refuse_a_look_given_up_for_a_run(found[0], run_refusals, look, names)
     for n, message in spread_refusals.items():  # X - c: X a scalar against its look, or a matrix with c spread
@@ -486,6 +499,11 @@ def _refuse_a_look_given_up_for_a_run(found, run_refusals: list, look: dict, nam
                              f"{'a number' if len(given_up) == 1 else 'numbers'} against "
                              f"{'its' if len(given_up) == 1 else 'their'} look. For the product with "
                              f"{', '.join(scalars)} a number, declare it (where='{', '.join(scalars)}: scalar')")
+
+
+def _declarations_of(ctx, names: list) -> str:
+    """The read-as declarations of some names (`w1: scalar; x1: vector(n)`), for a message."""
+    return "; ".join(d for d in inferred(ctx).split("; ") if d.split(":")[0] in names)
 
 
 def _ambiguous(text, a, b) -> str:

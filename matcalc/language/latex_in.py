@@ -85,6 +85,11 @@ _BINARY = {"cdot": "*", "times": "*", "ast": "*", "div": "/", "odot": ".*", "cir
            "otimes": "kron", "pm": None, "mp": None}
 
 
+#: a name just before \times, and one just after it (a letter, a Greek command, in a bold font or not)
+_NAME_END = re.compile(r"(?:\\[A-Za-z]+|(?<![\\A-Za-z0-9])[A-Za-z])\}?\s*$")
+_NAME_START = re.compile(r"\s*(?:\\(?:mathbf|boldsymbol|bm|vec)\s*\{\s*)?(?:\\(?!left|frac|sqrt|mathrm|operatorname)[A-Za-z]+|[A-Za-z])")
+
+
 class _Tok:
     __slots__ = ("kind", "text", "start", "end", "space", "role")
 
@@ -599,6 +604,10 @@ class _Reader:
                         nxt.kind == "char" and nxt.text in ",}"):
                     raise self.error(f"\\{w} needs a right operand (a placeholder like \\sigma(\\cdot) is not a "
                                      f"formula: write the argument itself)", t.start)
+                if w == "times" and _NAME_END.search(self.src, 0, items[-1].end) and _NAME_START.match(self.src, t.end):
+                    # (\omega \times r: the cross product, read as omega a number times r)
+                    raise self.error("\\times between two names is their cross product, which matcalc does not "
+                                     "have; for a product of numbers or matrices write \\cdot or a space", t.start)
                 items.append(_Item(_p(op, t.start, t.end), "kron" if op == "kron" else "op", t.start, t.end))
                 return
             if w == "prime":

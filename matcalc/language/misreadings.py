@@ -34,6 +34,8 @@ def refuse_before_reading(syn: Syn, text: str, decls: dict) -> None:
     _refuse_primed_point(syn, text, decls)
     _refuse_pi_as_a_vector(syn, text, decls)
     _refuse_power_run_into_t(syn, text, decls)
+    _refuse_ambiguous_power_of_a_trace(syn, text)
+    _refuse_equation_number(text)
 
 
 def _scalar_against_its_look(a: Syn, chosen: dict) -> bool:
@@ -351,10 +353,20 @@ def _refuse_run_with_a_scalar_letter(syn: Syn, ctx, chosen: dict, names: list) -
                              f"and declare {w} (where='{w}: scalar')", ctx.text, n.start)
 
 
+#: functions that nobody applies to a number (its sum, diagonal or softmax is itself, or 1)
+_NO_NUMBER_ARGUMENT = frozenset({"sum", "mean", "diag", "softmax", "logsumexp", "vec"})
+
+
+def _names_in(n: Syn) -> set:
+    """The names a syntax node holds."""
+    return {m.a for m in syn_nodes(n) if m.kind == "name"}
+
+
 def _refuse_pi_as_a_vector(syn: Syn, text: str, decls: dict) -> None:
-    """pi' log(pi), sum(pi .* log(pi)): undeclared, pi is the number π, but a transpose of it, or an
-    entrywise product of it with a function of it, means a vector of mixture weights. Refused, with
-    the declaration."""
+    """pi' log(pi), sum(pi .* log(pi)), sum(z .* log(pi)), x' diag(pi) x, ||pi||^2: undeclared, pi is the
+    number π, but a transpose of it, an entrywise product with a function of it alone, or its sum,
+    diagonal or norm means a vector of mixture weights (silently, sum(z .* log(pi)) was log(pi) sum(z)).
+    Refused, with the declaration; pi .* x and 2*pi.*x (MATLAB's habit) read as the number."""
     if "pi" in decls or "pi" not in text:
         return
     for n in syn_nodes(syn):
@@ -365,10 +377,76 @@ def _refuse_pi_as_a_vector(syn: Syn, text: str, decls: dict) -> None:
                 1 for m in syn_nodes(n) if m.kind == "name" and m.a == "pi") > 1:
             # (pi .* log(pi): the weights and their logs; pi .* x alone is the number times x)
             at = next((f.start for _, f in n.a if f.kind == "name" and f.a == "pi"), None)
+        elif n.kind == "product" and any(op in (".*", "./") for op, _ in n.a):
+            # (sum(z .* log(pi)): the EM term, a function of the weights alone times z entry by entry)
+            at = next((f.start for _, f in n.a if f.kind in ("call", "apply") and _names_in(f) == {"pi"}), None)
+        elif (n.kind in ("call", "apply") and canonical_name(n.a) in _NO_NUMBER_ARGUMENT or n.kind == "norm") \
+                and _names_in(n) == {"pi"}:
+            # (sum(pi), diag(pi), ||pi||^2: a sum, diagonal or norm of the number is no one's formula)
+            at = n.start
         if at is not None:
-            raise ParseError("pi is the number π here, and a number is not transposed or multiplied entry by entry: "
-                             "for a vector (mixture weights) declare it (where='pi: vector(n)') or give it another "
-                             "name", text, at)
+            raise ParseError(f"pi is the number π here, but {' '.join(text[n.start:n.end].split())} uses it as a "
+                             f"vector, as no number is used (transposed, summed, normed, on a diagonal or in an "
+                             f"entrywise product): for a vector (mixture weights) declare it (where='pi: vector(n)') "
+                             f"or give it another name", text, at)
+
+
+#: a number alone in parentheses, set apart by a space at the end or the start of the formula: an
+#: equation's number pasted with it ("1/2 ||Ax - b||^2    (2)", LaTeX's "\\qquad (3)", "(4) x'Ax")
+_EQUATION_NUMBER_AT_END = re.compile(r"(?<=[^\s+\-*/^(,=])\s+(\(\s*\d+(?:\.\d+)*\s*\))\s*$")
+_EQUATION_NUMBER_AT_START = re.compile(r"^\s*(\(\s*\d+(?:\.\d+)*\s*\))\s+(?=[^\s+\-*/^)])")
+
+
+def _refuse_equation_number(text: str) -> None:
+    """A formula pasted with its equation number read the number as a factor: 1/2 ||Ax - b||^2 (2) was
+    ||Ax - b||^2, and x'Ax (1.3) was 13/10 x'Ax, with no word. Refused; a factor in parentheses
+    joined to the formula (2(x'x), (1/2) x'x, x + (2)) or beside a lone name (x (2)) reads as before."""
+    if "(" not in text:
+        return
+    m = _EQUATION_NUMBER_AT_END.search(text) or _EQUATION_NUMBER_AT_START.search(text)
+    if m and not re.fullmatch(r"\w+", (text[:m.start()] + text[m.end():]).strip()):  # (x (2): a name times 2)
+        raise ParseError(f"{m.group(1)} set apart at the {'end' if m.start(1) else 'start'} of the formula looks like "
+                         f"an equation's number, which is not part of it: leave it out (for a factor, write it "
+                         f"without the parentheses)", text, m.start(1))
+
+
+def _refuse_ambiguous_power_of_a_trace(syn: Syn, text: str) -> None:
+    """tr(X'X)^-1 is 1 / tr(X'X) as written, but statistics writes the trace of the inverse so (the OLS
+    variance sigma^2 tr(X'X)^-1), and tr (X'X)^-1, with a space, is the notes' tr X^-1 = tr(X^-1) with
+    the operand in parentheses: silently, its gradient was another function's. Refused with both
+    spellings: a negative power of tr or logdet, and any power of tr or logdet typed with a space
+    before its parenthesis (in plain text; LaTeX's spaces are not seen). tr(X)^2 (the trace squared)
+    reads as written."""
+    if "^" not in text or not ("tr" in text or "logdet" in text):
+        return
+    latex = getattr(text, "source", None) is not None
+    for n in syn_nodes(syn):
+        if n.kind != "post" or n.a.kind != "call" or canonical_name(n.a.a) not in ("tr", "logdet") or not n.b \
+                or n.b[0].kind != "pow" or _is_t(n.b[0]) or not isinstance(n.b[0].a, Syn):
+            continue
+        exponent = n.b[0].a
+        while exponent.kind == "paren" and isinstance(exponent.a, Syn):
+            exponent = exponent.a
+        negative = (exponent.kind == "num" and exponent.a < 0) or exponent.kind == "neg"
+        paren = text.find("(", n.a.start, n.a.end)
+        spaced = not latex and paren > 0 and text[paren - 1].isspace()
+        if paren < 0 or not (negative or spaced):
+            continue
+        name = canonical_name(n.a.a)
+        arg = text[paren + 1:n.a.end - 1].strip()
+        operand = arg if re.fullmatch(r"[A-Za-z]\w*", arg) else f"({arg})"
+        power = text[exponent.start:exponent.end].strip()
+        what = "the trace" if name == "tr" else "logdet"
+        typed = text[n.start:n.end].strip()
+        if negative:
+            outer = f"1 / {name}({arg})" + ("" if power == "-1" else f"^{power[1:]}")
+            message = (f"{typed} is {outer} as written, but statistics writes {what} of an inverse so (as {name} X^-1 "
+                       f"is {name}(X^-1)): write {outer}, or {name}({operand}^{power})")
+        else:
+            message = (f"{typed} is {name}({arg})^{power} as written, {what} to the power {power}, but with the space "
+                       f"it also reads as {name} {operand}^{power}, which is {name}({operand}^{power}): write "
+                       f"{name}({arg})^{power} without the space, or {name}({operand}^{power})")
+        raise ParseError(message, text, n.b[0].start)
 
 
 def _refuse_capital_called(syn: Syn, ctx, chosen: dict, names: list) -> None:

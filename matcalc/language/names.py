@@ -32,7 +32,8 @@ SUGGEST = {"transpose": "write X' or X^T",
 
 #: functions of another base, typed as NumPy names them: what to write
 _BASED = {"log2": "the base-2 logarithm is written log(x) / log(2)", "log10": "the base-10 logarithm is written "
-          "log(x) / log(10)", "exp2": "2 to the power x is written exp(log(2) x)"}
+          "log(x) / log(10)", "exp2": "2 to the power x is written exp(log(2) x)",
+          "abs2": "the squared magnitude (Julia's abs2) is written x.^2, or ||x||^2 summed"}
 
 #: words people type as one name (a step size lr, a tolerance eps, a length len): undeclared, they are
 #: refused rather than split into a product of letters (l r, e p s)

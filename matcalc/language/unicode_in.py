@@ -161,9 +161,17 @@ def greek_names(text: str) -> str:
     return "".join(GREEK_LETTERS.get(ch, ch) for ch in text)
 
 
+#: × with a name on both sides (a letter, Greek or Latin, possibly bold or with a subscript)
+_CROSS = re.compile(r"(?<=[^\W\d_])[\u2080-\u209c\u1d62-\u1d6a]*\s*(×)\s*(?=[^\W\d_])")
+
+
 def unicode_to_plain(text: str, declared: frozenset = frozenset()) -> Translation:
     """`text` in the plain language, each character mapped back to its position in `text`.
     `declared`: the names of the declarations (Σ declared is the matrix Sigma, never a summation sign)."""
+    cross = _CROSS.search(text) if "×" in text and "∈" not in text and "ℝ" not in text and "R^" not in text else None
+    if cross:  # (ω × r: the cross product, read as omega a number times r)
+        raise ParseError("× between two names is their cross product, which matcalc does not have; for a product "
+                         "of numbers or matrices write * or a space", text, cross.start(1))
     pieces = []  # (plain text, start, end in the source)
     i, n = 0, len(text)
     # (superscript letters are powers or indices, but in x ∈ ℝⁿˣⁿ a dimension pasted into the formula, refused as such)

@@ -314,6 +314,9 @@ def test_unknown_property_names_it_and_lists_the_properties():
     ("x: vector(n,m)", "1 dimension"),
     ("X: matrix(n)", "2 dimensions"),
     ("c: scalar(3)", "no dimensions"),
+    ("x: vector(0*n)", "at least 1"),  # (a product's factors went unchecked: evaluate divided by zero)
+    ("X: matrix(n*0,n)", "at least 1"),
+    ("x: vector(1000000*1000000*1000000)", "too large"),
 ])
 def test_bad_dimensions_are_declaration_errors_that_say_why(where, words):
     assert words in decl_error(where)
@@ -1047,3 +1050,7 @@ def test_a_name_that_cannot_be_declared_is_quoted_with_its_declaration_and_what_
     with pytest.raises(DeclarationError) as info:
         matcalc.parse("x", where=where)
     assert words in str(info.value)
+
+
+def test_a_product_of_numbers_in_a_declaration_is_its_size():
+    assert matcalc.parse("x'x", where="x: vector(2*3)").where == "x: vector(6)"

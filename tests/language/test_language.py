@@ -384,3 +384,22 @@ def test_the_reading_reads_back_as_the_same_expression(text, reading):
     e = matcalc.parse(text)
     assert e.reading == reading
     assert matcalc.parse(e.reading, where=e.inferred).node is e.node
+
+
+def test_a_long_sum_of_undeclared_products_is_refused_asking_for_the_kinds():
+    """w1 x1 + ... + w19 x19 passed over 2^19 readings known to clash: 30 s before its error."""
+    text = " + ".join(f"w{i} x{i}" for i in range(1, 20))
+    with pytest.raises(matcalc.MatcalcError, match="declare their kinds"):
+        matcalc.parse(text)
+
+
+def test_the_readings_looked_at_are_bounded(monkeypatch):
+    from matcalc.language import kinds
+    monkeypatch.setattr(kinds, "MAX_STATES", 50)
+    with pytest.raises(matcalc.MatcalcError, match=r"50 looked at|looks at \(50\)"):
+        matcalc.parse(" + ".join(f"w{i} x{i}" for i in range(1, 13)))
+
+
+def test_a_long_sum_of_declared_products_reads():
+    where = "; ".join(f"w{i}: scalar" for i in range(1, 20))
+    assert matcalc.parse(" + ".join(f"w{i} x{i}" for i in range(1, 20)), where=where).shape == ("n",)

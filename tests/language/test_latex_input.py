@@ -146,7 +146,7 @@ CONSTRUCTS = [
     (r"\exp(X)^\top \otimes A", "kron(exp(X)', A)", "X: matrix(n,n); A: matrix(m,m)"),
     (r"\mathbf{1}_{m \cdot n}^\top x", "ones(m*n)' x", "x: vector(m*n)"),
     (r"a \cdot b", "a b", "a: scalar; b: scalar"),
-    (r"a \times b", "a b", "a: scalar; b: scalar"),
+    (r"2 \times b", "2 b", "b: scalar"),
     # grouping, spacing, implicit multiplication
     (r"\left( x + y \right)^\top z", "(x + y)' z", None),
     (r"\big( x + y \big)^\top z", "(x + y)' z", None),

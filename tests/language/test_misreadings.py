@@ -2194,3 +2194,102 @@ def test_a_vector_made_a_matrix_by_a_capital_read_as_a_matrix_names_the_capital(
     with pytest.raises(matcalc.ShapeError, match=re.escape("(T, a capital, is read as a matrix; with T a number, x is "
                                                            "a vector: where='T: scalar')")):
         matcalc.parse(text)
+
+
+# ------------------------------------------------------------------ domain notation (statistics, EM, physics)
+@pytest.mark.parametrize("text", ["sum(w .* e.^2)", "sum(e.^2 ./ s.^2)", "e.^0.5", r"\mathbf{w}^\top \mathbf{e}^{\circ 2}"])
+def test_an_entrywise_power_of_e_is_refused_as_a_power_of_eulers_number(text):
+    """sum(w .* e.^2), a weighted residual sum of squares, read exp(2) sum(w): gradient exp(2) everywhere."""
+    with pytest.raises(MatcalcError, match="where='e: vector"):
+        matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text, reading", [("e .^ (W x)", "exp(W x)"), ("sum(e .^ t)", "sum(exp(t))")])
+def test_e_to_an_entrywise_array_power_is_the_entrywise_exponential(text, reading):
+    assert str(matcalc.parse(text)) == reading
+
+
+def test_a_declared_vector_e_takes_an_entrywise_power():
+    assert str(matcalc.grad("sum(w .* e.^2)", "w", where="e: vector(n)")) == "e.^2"
+
+
+@pytest.mark.parametrize("text", ["tr(X'X)^-1", "tr (X'X)^-1", "tr(X)^(-1)", "tr(X)^{-1}", "logdet (X)^-1",
+                                  r"\sigma^2 \operatorname{tr}(X^\top X)^{-1}", "tr (X)^2"])
+def test_a_power_of_a_trace_that_reads_as_a_trace_of_a_power_is_refused(text):
+    """sigma^2 tr(X'X)^-1 (the OLS variance, the trace of the inverse) read sigma^2 / tr(X'X)."""
+    with pytest.raises(MatcalcError, match=r"tr\(|logdet\("):
+        matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text, reading", [("tr(X)^2", "tr(X)^2"), (r"\mathrm{tr}(X)^2", "tr(X)^2"),
+                                            ("tr X^-1", "tr(X^-1)"), ("1 / tr(X)", "1 / tr(X)"),
+                                            ("det(X)^-1", "1 / det(X)")])
+def test_powers_of_traces_written_one_way_read(text, reading):
+    assert str(matcalc.parse(text)) == reading
+
+
+@pytest.mark.parametrize("text", ["1/2 ||Ax - b||^2      (2)", r"\frac{1}{2}\|Ax-b\|^2 \qquad (3)", "x'Ax  (1.3)",
+                                  "(4) ||Ax - b||^2"])
+def test_an_equation_number_pasted_with_the_formula_is_refused(text):
+    """1/2 ||Ax - b||^2 (2) read ||Ax - b||^2, the equation's number as a factor."""
+    with pytest.raises(MatcalcError, match="equation's number"):
+        matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text", ["(1/2) x'x", "x + (2)", "x / (2)", "x'x * (2)"])
+def test_a_number_in_parentheses_joined_to_the_formula_reads(text):
+    matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text", ["sum(z .* log(π))", "x' diag(π) x", "||pi||^2", "sum(pi)"])
+def test_pi_summed_normed_or_on_a_diagonal_is_refused_as_the_number(text):
+    """sum(z .* log(pi)), the EM term, read log(pi) sum(z); x' diag(pi) x read pi x'x."""
+    with pytest.raises(MatcalcError, match="where='pi: vector"):
+        matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text", ["pi .* x", "2*pi.*x", "log(2 pi) n", "exp(-pi .* x.^2)"])
+def test_pi_as_a_number_times_an_array_reads(text):
+    assert "pi" in str(matcalc.parse(text))
+
+
+@pytest.mark.parametrize("text", ["x'y/||x||·||y||", r"x^\top y / \|x\| \cdot \|y\|", "exp(-||x-y||²/2·σ²)",
+                                  r"\exp(-\|x-y\|^2/2\cdot\sigma^2)"])
+def test_a_centered_dot_after_a_fraction_bar_is_refused_as_juxtaposition_is(text):
+    """x'y/||x||·||y||, the cosine, read ||y|| x'y / ||x||."""
+    with pytest.raises(MatcalcError, match="divides by"):
+        matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text, reading", [("1/2 · ||x||^2", "x' x / 2"), ("x'y/||x||*||y||", "||y|| (x' y) / ||x||")])
+def test_a_coefficient_before_a_centered_dot_and_codes_star_read_as_written(text, reading):
+    assert str(matcalc.parse(text)) == reading
+
+
+@pytest.mark.parametrize("text, where", [("P (1 + r)^T", "r: scalar; P: scalar"), ("(1 + x'y)^T", None),
+                                         ("(1 + r)^-T", "r: scalar")])
+def test_a_transpose_by_t_of_a_scalar_is_refused(text, where):
+    """P (1 + r)^T, compounding over T periods, read P (1 + r): T a transpose of a scalar."""
+    with pytest.raises(MatcalcError, match="where='T: scalar'"):
+        matcalc.parse(text, where=where)
+
+
+def test_a_power_by_a_declared_t_of_a_scalar_reads():
+    assert str(matcalc.parse("P (1 + r)^T", where="r: scalar; P: scalar; T: scalar")) == "P (1 + r)^T"
+
+
+@pytest.mark.parametrize("text", ["||ω × r||²", r"\|\omega \times r\|^2", r"a \times b"])
+def test_a_cross_between_two_names_is_refused_as_the_cross_product(text):
+    """||ω × r||² read omega^2 r'r."""
+    with pytest.raises(MatcalcError, match="cross product"):
+        matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text", ["2 × x", "λ × ‖w‖²", r"2 \times 10^{-3} \|x\|^2", r"\lambda \times \|w\|^2"])
+def test_a_cross_with_a_number_or_a_norm_is_a_product(text):
+    matcalc.parse(text)
+
+
+def test_julias_abs2_is_told_its_spelling():
+    with pytest.raises(MatcalcError, match=re.escape("x.^2")):
+        matcalc.parse("sum(abs2(x))")
