@@ -158,8 +158,19 @@ def _read_expr(expr: str) -> str:
     return expr
 
 
+def _refuse_undecodable_arguments(args: argparse.Namespace) -> None:
+    """An argument that is not UTF-8 reaches Python with its bytes as lone surrogates (U+DC80..U+DCFF),
+    which the reader called an invisible character U+DCFF: said as standard input's bytes are."""
+    for option, value in (("the formula", args.expr), ("--wrt", args.wrt), ("--where", args.where)):
+        bad = next((i for i, c in enumerate(value or "") if "\udc80" <= c <= "\udcff"), None)
+        if bad is not None:
+            raise MatcalcError(f"{option} is not valid UTF-8 (byte {len(value[:bad].encode('utf-8', 'surrogateescape')) + 1}): "
+                               f"type it in UTF-8 (the terminal's encoding may be another)")
+
+
 def run(args: argparse.Namespace) -> int:
     """One command line's job, its arguments parsed; the exit status."""
+    _refuse_undecodable_arguments(args)
     text = _read_expr(args.expr)
     wrt = args.wrt
     if wrt is not None and not wrt.strip():

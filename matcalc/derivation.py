@@ -74,7 +74,9 @@ class Step:
         """The value of the line's right-hand side; `values` holds the variables and directions."""
         vals = dict(check_values(values))
         vals.update(kw)
-        return evaluate(self.expr, vals, context=tuple(c for c in self._context))
+        # (a variable of the context that no value is given for is left out, as Expression.evaluate leaves
+        # it: one declared and never used asked for its value on every line)
+        return evaluate(self.expr, vals, context=tuple(c for c in self._context if getattr(c, "name", None) in vals))
 
 
 class Steps(list):

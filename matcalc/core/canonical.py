@@ -16,7 +16,7 @@ from fractions import Fraction
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from .errors import DivisionByZeroError, MatcalcError, ShapeError
+from .errors import DivisionByZeroError, LimitError, MatcalcError, ShapeError
 from .dims import dim_mul as _dim_mul
 from .dims import fmt_shape as _fmt
 from .exact import exact_root as _exact_root
@@ -45,7 +45,18 @@ def num(v: int | Fraction | Num) -> Num:
         if n is not None:
             return n
     # a Fraction is immutable: reuse it (Fraction(Fraction) builds a new one, a hot path here)
-    return Num._make((v if type(v) is Fraction else Fraction(v),), SCALAR)
+    f = v if type(v) is Fraction else Fraction(v)
+    if f.numerator.bit_length() > MAX_NUMBER_BITS or f.denominator.bit_length() > MAX_NUMBER_BITS:
+        raise LimitError(f"a number of more than {MAX_NUMBER_BITS * 3 // 10:,} digits came out of the formula's numbers "
+                         f"(1e999 1e999 1e999 1e999 x'x multiplies them exactly); matcalc keeps numbers exact and "
+                         f"refuses ones this large: write smaller numbers, or a name for the factor")
+    return Num._make((f,), SCALAR)
+
+
+#: the most bits of an exact number's numerator or denominator (about 3,000 digits; Python refuses to
+#: print an integer of more than 4,300): a product of literals each within the reader's limit can
+#: exceed it, and printing or evaluating it raised a bare ValueError
+MAX_NUMBER_BITS = 10_000
 
 
 _SMALL_INTS: dict = {}  # int -> its Num, for -16..16 (filled below, once the constructors exist)

@@ -518,6 +518,14 @@ def test_standard_input_that_is_not_utf8_is_refused_as_such():
     assert p.returncode == 2 and b"not valid UTF-8" in p.stderr
 
 
+def test_an_argument_that_is_not_utf8_is_refused_as_such():
+    # it said "unexpected control or invisible character U+DCFF" (the undecodable byte's escape)
+    env = {**os.environ, "PYTHONPATH": ROOT}
+    p = subprocess.run([sys.executable, "-m", "matcalc", b"x'x \xff", "--wrt", "x"], cwd=ROOT, env=env,
+                       capture_output=True, timeout=60)
+    assert p.returncode == 2 and b"the formula is not valid UTF-8 (byte 5)" in p.stderr
+
+
 def test_differential_flag_reads_a_scalar_only_text_as_the_gradient_does(cli):
     code, out, _ = cli("sum(exp(X beta)) - y'X beta", "--wrt", "beta", "--differential", "--format", "text")
     assert code == 0 and "beta: vector(n)" in out

@@ -262,3 +262,10 @@ def test_the_command_line_writes_an_answer_200_functions_deep(fmt):
     text = "sum(" + "sin(" * 200 + "x" + ")" * 200 + ")"
     assert main([text, "--wrt", "x", "--format", fmt]) == 0
 
+
+
+@pytest.mark.parametrize("text", ["1e999 1e999 1e999 1e999 1e999 x'x", "2^1000 " * 16 + "x'x"])
+def test_a_product_of_literals_too_large_to_print_is_a_limit_error(text):
+    """Each literal within the reader's limit, their exact product was not: str() of it raised ValueError."""
+    with pytest.raises(matcalc.LimitError, match="digits"):
+        matcalc.parse(text)

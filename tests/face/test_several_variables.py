@@ -6,6 +6,8 @@ subexpressions the parts share named once; `.evaluate` gives a dict; `check` cov
 """
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 import pytest
 
@@ -312,6 +314,25 @@ def test_block_hvp_is_the_block_hessian_times_the_stacked_directions():
 def test_block_hvp_prints_each_row_in_the_directions():
     r = matcalc.hvp("1/2 ||W x + b - y||^2", ["W", "b"], where="W: matrix(m,n)")
     assert str(r) == "H[v]_W = (v_W x + v_b) x'\nH[v]_b = v_W x + v_b"
+
+
+@pytest.mark.parametrize("backend", ["numpy", "jax", "torch"])
+def test_the_generated_code_of_each_part_of_a_block_hvp_takes_every_direction(backend):
+    """r["W"].to_numpy() took v_b only, and raised NameError for v_W."""
+    if backend != "numpy":
+        pytest.importorskip(backend)
+    if backend == "jax":
+        import jax
+        jax.config.update("jax_enable_x64", True)
+    r = matcalc.hvp(MLP, PARAMS)
+    vals = mlp_values(5, n_in=2, n_hidden=3, n_out=2, n=4)
+    rng = np.random.default_rng(7)
+    vals.update({f"v_{n}": rng.standard_normal(np.shape(vals[n])) for n in PARAMS})
+    for name in PARAMS:
+        part = r[name]
+        fn = part.to_numpy(backend=backend)
+        got = fn(*[vals[p] for p in inspect.signature(fn).parameters])
+        assert_close(np.asarray(got), part.evaluate(vals), rtol=1e-9)
 
 
 def test_check_of_a_block_hvp_moves_every_variable():

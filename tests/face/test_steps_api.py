@@ -93,6 +93,13 @@ def test_a_step_evaluates_with_the_variables_and_their_directions():
         assert s.evaluate(vals) == pytest.approx(float(np.trace(vals["A"] @ vals["dX"])))
 
 
+def test_a_step_evaluates_without_a_value_for_a_declared_variable_the_formula_does_not_use():
+    """A name declared in where and not used asked for its value on every line (evaluate does not)."""
+    r = matcalc.grad("tr(A X)", "X", where="a: vector(n); A: matrix(n,n); X: matrix(n,n)")
+    vals = {"A": np.ones((3, 3)), "X": np.eye(3), "dX": np.eye(3)}
+    assert [float(s.evaluate(vals)) for s in r.steps] == [3.0] * len(r.steps)
+
+
 def test_steps_latex_is_one_aligned_block_with_the_rules_as_text():
     tex = matcalc.grad(MAIN, "X").steps_latex()
     assert tex.startswith(r"\begin{aligned}") and tex.endswith(r"\end{aligned}")

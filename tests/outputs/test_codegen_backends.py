@@ -758,6 +758,31 @@ def test_numpy_code_refuses_a_torch_tensor_that_requires_grad_naming_the_argumen
         f(np.ones((3, 2)), np.zeros(3), torch.ones(2, requires_grad=True))  # (was torch's RuntimeError)
 
 
+def test_jax_code_refuses_a_torch_tensor_that_requires_grad_naming_the_argument():
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("jax")
+    f = matcalc.compile("1/2 ||A x - b||^2", "x", backend="jax")
+    with pytest.raises(ValueError, match=r"argument x: a torch tensor that requires grad.*backend='torch'"):
+        f(np.ones((3, 2)), np.zeros(3), torch.ones(2, requires_grad=True))  # (was torch's RuntimeError)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "jax", "torch"])
+def test_generated_code_refuses_an_int_beyond_a_floats_range_naming_the_argument(backend):
+    if backend != "numpy":
+        pytest.importorskip(backend)
+    f = matcalc.compile("a x' x", "x", where="a: scalar", backend=backend)
+    with pytest.raises(ValueError, match="argument a: expected an array of real numbers"):
+        f(10 ** 400, np.ones(3))  # (JAX and torch raised a bare OverflowError)
+
+
+@pytest.mark.parametrize("value", [np.array(["2020-01-01"] * 3, dtype="datetime64[D]"),
+                                   np.array([1.0, None, 2.0], dtype=object)])
+def test_numpy_code_refuses_dates_and_none_among_the_values(value):
+    f = matcalc.compile("x' x", "x")
+    with pytest.raises(ValueError, match="argument x: expected an array of real numbers"):
+        f(value)  # (dates were counted in days, None made NaN)
+
+
 def test_compile_of_a_vector_function_for_a_hessian_names_the_hessian():
     with pytest.raises(matcalc.MatcalcError, match="^the Hessian needs a scalar function"):  # (said "gradient")
         matcalc.compile("A x + sin(x)", "x", outputs=("value", "hessian"))

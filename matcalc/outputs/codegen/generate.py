@@ -297,9 +297,10 @@ def _params(f: Expr, result) -> list:
         extra.append(m.variable)
     add_sizing_variables(vs, (f, result.node), getattr(result.function, "context", ()), extra, wrt_names(result.wrt))
     ordered = [vs[n] for n in sorted(vs)]
-    if result.kind in ("hvp", "differential"):
-        v = result.directions[-1]
-        ordered.append(v)
+    if result.kind == "hvp":  # (after the gradient's own dX: every direction, v_W and v_b for a block's part)
+        ordered.extend(result.directions[1:])
+    elif result.kind == "differential":
+        ordered.extend(result.directions)
     return ordered
 
 

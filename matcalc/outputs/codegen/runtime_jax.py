@@ -17,9 +17,12 @@ def _float_array(x, name):
     the dtype is known when tracing)."""
     if x is None:
         raise ValueError(f"argument {name}: expected an array of real numbers, got None")
+    if getattr(x, "requires_grad", False) and hasattr(x, "detach"):  # (JAX raised torch's RuntimeError)
+        raise ValueError(f"argument {name}: a torch tensor that requires grad, which JAX code cannot carry a "
+                         f"gradient through: pass {name}.detach(), or generate torch code (backend='torch')")
     try:
         x = _np.asarray(x)
-    except (TypeError, ValueError) as e:
+    except (TypeError, ValueError, OverflowError) as e:
         raise ValueError(f"argument {name}: expected an array of real numbers ({e})") from None
     if _np.iscomplexobj(x):
         raise ValueError(f"argument {name}: expected an array of real numbers (complex values are not supported)")

@@ -34,8 +34,10 @@ def _real_array(x, name):
         a = _np.asarray(x)
         if _np.iscomplexobj(a):
             raise ValueError("complex values are not supported")
-        if a.dtype.kind in "USO" and a.dtype != object:
+        if a.dtype.kind in "USOMm" and a.dtype != object:  # (dates counted in days are no one's matrix)
             raise ValueError(f"got {a.dtype.name} values")
+        if a.dtype == object and any(v is None for v in a.flat):  # (None became NaN)
+            raise ValueError("got None among the values")
         return a.astype(float, copy=False)
     except (TypeError, ValueError, OverflowError) as e:
         raise ValueError(f"argument {name}: expected an array of real numbers ({e})") from None

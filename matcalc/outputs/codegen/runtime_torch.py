@@ -20,7 +20,7 @@ def _real_tensor(x, name):
         return x.to(_torch.float64)
     try:  # (made float64 at once: a Python float made a float32 tensor first lost its digits)
         return _torch.as_tensor(x, dtype=_torch.float64)
-    except (TypeError, ValueError, RuntimeError) as e:
+    except (TypeError, ValueError, RuntimeError, OverflowError) as e:
         raise ValueError(f"argument {name}: expected an array of real numbers ({e})") from None
 
 
