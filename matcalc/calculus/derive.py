@@ -29,6 +29,8 @@ def find_variable(node: Expr, name: str, decls: dict, context: Iterable[Var] = (
         shape = {"scalar": SCALAR, "vector": (d.dims[0], 1) if d.dims else None,
                  "matrix": tuple(d.dims)}[d.kind]
         return B.var(name, shape, d.props)
+    if isinstance(name, str) and not name.strip():  # (wrt=" " said "'' is not a variable")
+        raise MatcalcError(f"the variable to differentiate by is empty (wrt={name!r}): name it, as wrt='x'")
     free = sorted(node.free)  # (the first 20: a sum of 10,000 names made a message of 179 KB)
     names = ", ".join(free[:20]) + (f", ... ({len(free) - 20} more)" if len(free) > 20 else "") or "none"
     hint = ""

@@ -800,6 +800,8 @@ class _Reader:
                 self.take()
                 if t.text == "<":
                     return [self.inner(t, ">")]
+            if t.text == "\\" and not self.src[t.end:].strip():
+                raise self.error("a backslash with no command after it", t.start)
             if t.text == "&" or t.text == "\\":
                 raise self.error("alignment (& or \\\\) is not part of a formula: paste one formula", t.start)
             if greek_names(t.text) != t.text:  # (ε^\top ε: a Unicode letter inside LaTeX)

@@ -8,6 +8,8 @@ formed exactly (no finite differences). Shared subexpressions are evaluated once
 """
 from __future__ import annotations
 
+import math
+import sys
 from functools import reduce
 from collections.abc import Container, Iterable, Mapping
 from typing import TYPE_CHECKING
@@ -353,21 +355,44 @@ def _num(n):
 
 
 def _mul(node, ch, arrays, dims):
-    return _product([x.shape == SCALAR for x in node.children], ch)
+    return _product([x.shape == SCALAR for x in node.children], ch, node)
 
 
-def _product(scalar: list, ch):
-    """The product of the values `ch` (scalars, flagged in `scalar`, times the chain of the others, in order)."""
+def _product(scalar: list, ch, node: Expr | None = None):
+    """The product of the values `ch` (scalars, flagged in `scalar`, times the chain of the others, in order).
+    A product whose factors' largest entries multiply to below floating point's smallest normal number
+    is refused, as an overflow is: x x' at x = 1e-200 is 0, and a Hessian-vector product at inputs scaled
+    by 1e-200 came out as 0, with no word."""
     out = None
     scal = None
     for is_scalar, c in zip(scalar, ch):
         if is_scalar:
-            scal = c if scal is None else scal * c
+            scal = c if scal is None else _underflow_checked(scal, c, scal * c, node)
         else:
-            out = c if out is None else out @ c
+            out = c if out is None else _underflow_checked(out, c, out @ c, node)
     if out is None:
         return scal
-    return out if scal is None else scal * out
+    return out if scal is None else _underflow_checked(scal, out, scal * out, node)
+
+
+_TINY = sys.float_info.min  # (the smallest normal float)
+
+
+def _underflow_checked(a, b, product, node):
+    """`product` (of a and b), unless it underflowed: a's and b's largest entries, both nonzero and finite,
+    multiply to below the smallest normal float (where a product keeps fewer digits, then none)."""
+    if node is None:
+        return product
+    ma, mb = float(np.max(np.abs(a), initial=0.0)), float(np.max(np.abs(b), initial=0.0))
+    if 0.0 < ma < _SMALL or 0.0 < mb < _SMALL:  # (a cheap gate: a factor far below 1)
+        if ma > 0.0 and mb > 0.0 and math.isfinite(ma) and math.isfinite(mb) and math.log(ma) + math.log(mb) < _LOG_TINY:
+            raise EvaluationError(f"{to_text(node)[:80]} underflowed at these values (too small for a floating-point "
+                                  f"number, it would be 0); evaluate where the inputs are larger, or rescale them")
+    return product
+
+
+_SMALL = math.sqrt(_TINY)  # (below it, one factor: the product of two factors can underflow only so)
+_LOG_TINY = math.log(_TINY)
 
 
 def _pow(node, ch, arrays, dims):

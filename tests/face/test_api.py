@@ -304,6 +304,12 @@ def test_a_wrt_that_is_no_variable_suggests_the_one_meant(wrt, hint):
         matcalc.grad("||W_1 x||^2 + x'A x", wrt)
 
 
+@pytest.mark.parametrize("wrt", ["", " "])
+def test_an_empty_wrt_is_said_to_be_empty(wrt):
+    with pytest.raises(matcalc.MatcalcError, match="the variable to differentiate by is empty"):
+        matcalc.grad("x'x", wrt)
+
+
 @pytest.mark.parametrize("kind", ["grad", "hessian"])
 def test_check_passes_with_a_scalar_named_like_a_dimension_that_f_does_not_use(kind):
     # n's value must not be read as the size of dimension n (every sample failed)

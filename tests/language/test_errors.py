@@ -1054,3 +1054,9 @@ def test_a_name_that_cannot_be_declared_is_quoted_with_its_declaration_and_what_
 
 def test_a_product_of_numbers_in_a_declaration_is_its_size():
     assert matcalc.parse("x'x", where="x: vector(2*3)").where == "x: vector(6)"
+
+
+@pytest.mark.parametrize("text", ["\\", "x + \\"])
+def test_a_lone_backslash_is_said_to_have_no_command(text):
+    """It was called LaTeX's alignment (& or \\\\)."""
+    assert "a backslash with no command after it" in str(error(ParseError, text))

@@ -435,5 +435,20 @@ def test_a_product_that_overflows_is_refused_where_it_overflows_not_returned_as_
 
 def test_a_power_of_a_base_that_rounds_to_zero_says_it_may_be_rounding():
     with pytest.raises(matcalc.EvaluationError, match="rounds to 0"):
+        matcalc.parse("s^-1").evaluate({"s": 1e-320 / 1e10})
+
+
+def test_a_product_that_underflows_is_refused_as_an_overflow_is():
+    """x' x at x = 1e-200 is 0: the gradient x / ||x|| was refused only as 0 to a negative power, and a
+    Hessian-vector product at inputs scaled by 1e-200 came out as 0 with no word."""
+    with pytest.raises(matcalc.EvaluationError, match="x' x underflowed"):
         matcalc.grad("||x||", "x").evaluate({"x": np.array([1e-200, 1e-200, 0.0])})
+    r = matcalc.hvp("x' inv(S) x", "S", where="S: matrix(n,n) spd")
+    S, x, V = np.diag([1.0, 2.0, 3.0]) * 1e-200, np.array([1.0, 2.0, 3.0]) * 1e-200, np.eye(3) * 1e-200
+    with pytest.raises(matcalc.EvaluationError, match="underflowed"):
+        r.evaluate({"S": S, "x": x, "V": V})
+
+
+def test_a_product_of_small_values_that_stays_normal_evaluates():
+    assert matcalc.parse("x' x").evaluate({"x": np.full(3, 1e-150)}) == pytest.approx(3e-300)
 
