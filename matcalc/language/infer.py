@@ -345,6 +345,13 @@ class Ctx(DimSpace, NameRules):
         if k == "product":
             items = s.a
             for (_, a), (op2, b) in zip(items, items[1:], strict=False):
+                if op2 == "" and self._euler_negative_power(a):
+                    # e^-gamma ||x - y||^2, log(1 + e^-y w'x): the exponent ends at its first factor
+                    ex = self.text[a.b[-1].a.start:a.b[-1].a.end]
+                    rest = self.text[b.start:s.end].strip()
+                    raise ParseError(f"e^{ex} {rest} reads exp({ex}) ({rest}): the exponent ends at {ex[1:]}. For the "
+                                     f"whole product in the exponent write e^({ex} {rest}) or exp({ex} {rest}); for "
+                                     f"the product, exp({ex}) {rest}", self.text, b.start)
                 if a.kind == "apply" and not _one_reading(a, op2, b):
                     # tr A X, tr A*X, sum x.*y, log p/q: where does the operand end?
                     self._apply_too_long(a, b, op2)
@@ -630,6 +637,15 @@ class Ctx(DimSpace, NameRules):
             if a is not None and b:
                 return a / b
         return None
+
+    def _euler_negative_power(self, a: Syn) -> bool:
+        """Is syntax node a e^-something, Euler's number to a negative power written without parentheses?"""
+        if not (a.kind == "post" and a.a.kind == "name" and a.a.a == "e" and "e" not in self.decls
+                and "e" not in self.bindings and bool(a.b) and a.b[-1].kind == "pow" and not _is_t(a.b[-1])
+                and isinstance(a.b[-1].a, Syn) and a.b[-1].a.kind == "neg"):
+            return False
+        # (LaTeX's e^{-\gamma} \|x\|^2 braces its exponent, which the translation leaves bare)
+        return getattr(self.text, "source", None) is None or "{" not in self.text.source_text(a.b[-1].start, a.b[-1].end)
 
     def postfix(self, pieces: list, pf: Syn) -> list:
         base = pieces[-1]

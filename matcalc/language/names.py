@@ -79,12 +79,22 @@ def _func_names() -> list:
     return _FUNC_NAMES
 
 
+#: the subscripts a Greek name keeps whole without a declaration: digits, small letters (then digits), one capital
+_PLAIN_GREEK_SUBSCRIPT = re.compile(r"_(?:\d+|[a-z]+\d*|[A-Z])")
+
+
 class NameRules:
     """How runs of letters become names (mixed into the inference context)."""
 
     def known(self, name: str) -> bool:
-        return name in self.decls or name in self.bindings or (name in _GREEK_SET or (
-            "_" in name or name[-1:].isdigit()) and is_greek(name))
+        if name in self.decls or name in self.bindings or name in _GREEK_SET:
+            return True
+        if not (("_" in name or name[-1:].isdigit()) and is_greek(name)):
+            return False
+        # a Greek name with a subscript is one name where the subscript is plain (sigma_1, lambda_max, Sigma_B);
+        # digits then letters (Sigma_1x) or letters ending in a capital or after capitals (Sigma_Bw) are split
+        # and refused as a Latin name's are: Sigma_1x read as one name, x'Sigma_1x had the gradient Sigma_1x
+        return "_" not in name or bool(_PLAIN_GREEK_SUBSCRIPT.fullmatch(name[name.index("_"):]))
 
     def split_run(self, text: str, start: int = 0, check: bool = True) -> list:
         """A run of letters and digits as names: declared, bound and Greek names whole, other
@@ -140,11 +150,12 @@ class NameRules:
                                  f"function {text} ({hint}); for the product put spaces ({' '.join(out)} (...)); "
                                  f"to name one quantity {text}, declare it (where='{text}: ...')", self.text, start)
             letters = sub[1:]
-            if re.fullmatch(r"[A-Z]+[a-z]", letters) and not rest and not self.known(text) \
-                    and getattr(self.text, "source", None) is None and "{" not in self.text \
+            source = getattr(self.text, "source", None)  # (LaTeX's S_BW is S_B W: its own reader splits it)
+            if re.fullmatch(r"[A-Z]+[A-Za-z]|[a-z]+[A-Z]", letters) and not rest and not self.known(text) \
+                    and (source is None or "\\" not in source) and "{" not in self.text \
                     and letters[-1] in re.findall(r"[A-Za-z][A-Za-z0-9_]*", self.text):
-                # w'S_Bw: the subscript's capitals took the w that the text uses as a name elsewhere (w' S_B w;
-                # all-small subscripts, S_xx, W_hh, x_max, are names as written)
+                # w'S_Bw, tr(W'S_BW), tr(H'L_symH): the subscript took the w (W, H) that the text uses as a name
+                # elsewhere (w' S_B w; all-small subscripts, S_xx, W_hh, x_max, are names as written)
                 head, last = text[:-1], letters[-1]
                 raise ParseError(f"'{text}' is one name (a subscript takes every letter after _), and {last} is a "
                                  f"name of the text too: for {head} times {last} put a space ({head} {last}); to "

@@ -2293,3 +2293,37 @@ def test_a_cross_with_a_number_or_a_norm_is_a_product(text):
 def test_julias_abs2_is_told_its_spelling():
     with pytest.raises(MatcalcError, match=re.escape("x.^2")):
         matcalc.parse("sum(abs2(x))")
+
+
+# ------------------------------------------------------------------ e^- exponents and subscripts that swallow a name
+@pytest.mark.parametrize("text", ["e^-γ||x - y||^2", "log(1 + e^-y w'x)", "e^-½x'x", "e^-λx'x"])
+def test_e_to_a_negative_power_before_a_juxtaposed_operand_is_refused(text):
+    """e^-gamma ||x - y||^2 (the RBF kernel) read exp(-gamma) ||x - y||^2: the exponent ended at gamma."""
+    with pytest.raises(MatcalcError, match="the exponent ends at"):
+        matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text, reading", [("e^-t * x", "exp(-t) x"), ("x e^-t", "exp(-t) x"),
+                                            ("e^(-x'x)", "exp(-x' x)"), (r"e^{-\gamma} \|x\|^2", "exp(-gamma) x' x")])
+def test_e_to_a_bounded_negative_power_reads(text, reading):
+    assert str(matcalc.parse(text)) == reading
+
+
+@pytest.mark.parametrize("text, name", [("x'Σ_1x", "Sigma_1"), ("x'Sigma_1x - 2 b'x", "Sigma_1"),
+                                         ("λ_1x'x", "lambda_1"), ("tr(Σ_1X'X)", "Sigma_1")])
+def test_a_greek_names_digit_subscript_ends_the_name(text, name):
+    """x'Σ_1x read the one name Sigma_1x (a vector): its gradient was Sigma_1x, its Hessian 0."""
+    e = matcalc.parse(text)
+    assert f"{name} " in str(e) and f"{name}x" not in str(e) and f"{name}X" not in str(e)
+
+
+@pytest.mark.parametrize("text", ["tr(W'S_BW)", "tr(X'L_GX)", "tr(H'L_symH)", "tr(V'C_xxV)", "w'Σ_Bw/(w'Σ_Ww)"])
+def test_a_subscript_that_took_a_name_of_the_text_is_refused(text):
+    """tr(W'S_BW), trace-ratio LDA, read the one name S_BW: its gradient was S_BW."""
+    with pytest.raises(MatcalcError, match="a subscript takes every letter after _"):
+        matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text", ["x'Σ_XY y", "x'Sigma_B x", "S_xx", "lambda_max", "alpha_12 x", "mu_k' x"])
+def test_plain_subscripts_keep_their_names(text):
+    matcalc.parse(text)
