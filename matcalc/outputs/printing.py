@@ -295,7 +295,9 @@ class Printer:
                 return "1 ./ " + self.at(B.power(b, B.num(-v)), POW), MUL
             if v == Fraction(-1, 2) and e.shape != SCALAR:
                 return self.elementwise_power(b, "-1/2"), POW
-            ex = str(v.numerator) if v.denominator == 1 else f"{v.numerator}/{v.denominator}"
+            sci = self.scientific(v)  # ((x'x)^1e400 printed its 401 digits)
+            ex = ("-" if v < 0 else "") + sci if sci is not None else \
+                str(v.numerator) if v.denominator == 1 else f"{v.numerator}/{v.denominator}"
             if e.shape == SCALAR:
                 return self.base(b) + self.power_suffix(ex, v.denominator != 1), POW
             return self.elementwise_power(b, ex, v.denominator != 1), POW

@@ -378,6 +378,14 @@ def test_a_number_typed_in_scientific_notation_is_written_so_and_reads_back(text
     assert matcalc.parse(str(e)).node is e.node and matcalc.parse(e.latex()).node is e.node
 
 
+@pytest.mark.parametrize("text, shown", [("(x'x)^1e400", "(x' x)^1e400"), ("x.^1e30", "x.^1e30"),
+                                         ("(x'x)^1e-30", "(x' x)^(1e-30)")])
+def test_an_exponent_typed_in_scientific_notation_is_written_so_and_reads_back(text, shown):
+    # (x'x)^1e400 printed its exponent's 401 digits
+    e = matcalc.parse(text)
+    assert str(e) == shown and matcalc.parse(str(e)).node is e.node
+
+
 @pytest.mark.parametrize("text, shown", [("0.5 x'x", "x' x / 2"), ("1.5e-3 x'x", "3/2000 x' x"),
                                          ("250000000000000000001 x'x", "250000000000000000001 x' x")])
 def test_a_short_fraction_or_a_long_exact_integer_is_written_as_it_is(text, shown):
