@@ -277,4 +277,6 @@ def _capitals_before_identity(e: Expression) -> list:
     if not capitals:
         return []
     reading = str(e._reading)
-    return [c for c in capitals if re.search(rf"(?<![\w.']){re.escape(c)}(?:\s*\*\s*|\s+)I(?![\w(])", reading)]
+    # (C I, C * I, and C in a coefficient of numbers before I: (N / 2) I, N^2 I, (A - 2) I)
+    return [c for c in capitals if re.search(rf"(?<![\w.']){re.escape(c)}(?:\^[-\w()/]+)?(?:\s*[-+/*]\s*[\d.]+)*"
+                                             rf"\)?(?:\s*\*\s*|\s+)I(?![\w(])", reading)]

@@ -48,8 +48,8 @@ def num(v: int | Fraction | Num) -> Num:
     f = v if type(v) is Fraction else Fraction(v)
     if f.numerator.bit_length() > MAX_NUMBER_BITS or f.denominator.bit_length() > MAX_NUMBER_BITS:
         raise LimitError(f"a number of more than {MAX_NUMBER_BITS * 3 // 10:,} digits came out of the formula's numbers "
-                         f"(1e999 1e999 1e999 1e999 x'x multiplies them exactly); matcalc keeps numbers exact and "
-                         f"refuses ones this large: write smaller numbers, or a name for the factor")
+                         f"(their exact product or power); matcalc keeps numbers exact and refuses ones this large: "
+                         f"write smaller numbers, or a name for the factor")
     return Num._make((f,), SCALAR)
 
 

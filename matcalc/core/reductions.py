@@ -377,6 +377,8 @@ def det(x: Expr) -> Expr:
         raise ShapeError(f"the determinant needs a square matrix, not shape {_fmt(x.shape)}")
     if isinstance(x, Identity):
         return ONE
+    if isinstance(x, Zero):  # (det(X - X): 0, so that log(det(X - X)) is refused as log(0) is)
+        return ZERO
     if isinstance(x, Transpose):
         return det(x.arg)
     if isinstance(x, Inverse):
@@ -446,6 +448,9 @@ def logdet(x: Expr) -> Expr:
         raise ShapeError(f"logdet needs a square matrix, not shape {_fmt(x.shape)}")
     if isinstance(x, Identity):
         return ZERO
+    if isinstance(x, Zero):  # (logdet(X - X), logdet(0 X): -inf everywhere; its gradient read 0)
+        raise DivisionByZeroError("the logdet of the zero matrix (its argument cancels to 0: the function is -inf "
+                                  "everywhere)")
     if isinstance(x, Transpose):
         return logdet(x.arg)
     if isinstance(x, Inverse):

@@ -21,7 +21,7 @@ from ..core.functions import CALLS, FUNCTIONS, calls_with, canonical_name
 from .declarations import MAX_DIM, Decl, check_name, declaration_with_size, default_kind, is_greek, norm_name
 from .dims import Clash, DimSpace, DimVar, count
 from .names import NameRules
-from .parser import Syn
+from .parser import Syn, syn_children
 from . import construct
 
 if TYPE_CHECKING:
@@ -345,13 +345,14 @@ class Ctx(DimSpace, NameRules):
         if k == "product":
             items = s.a
             for (_, a), (op2, b) in zip(items, items[1:], strict=False):
-                if op2 == "" and self._euler_negative_power(a):
-                    # e^-gamma ||x - y||^2, log(1 + e^-y w'x): the exponent ends at its first factor
+                if op2 == "" and self._euler_power_run_on(a, b):
+                    # e^-gamma ||x - y||^2, log(1 + e^-y w'x), e^-2t, e^2t: the exponent ends at its first factor
                     ex = self.text[a.b[-1].a.start:a.b[-1].a.end]
                     rest = self.text[b.start:s.end].strip()
-                    raise ParseError(f"e^{ex} {rest} reads exp({ex}) ({rest}): the exponent ends at {ex[1:]}. For the "
-                                     f"whole product in the exponent write e^({ex} {rest}) or exp({ex} {rest}); for "
-                                     f"the product, exp({ex}) {rest}", self.text, b.start)
+                    raise ParseError(f"e^{ex} {rest} reads exp({ex}) ({rest}): the exponent ends at "
+                                     f"{ex[1:] if ex.startswith('-') else ex}. For the whole product in the exponent "
+                                     f"write e^({ex} {rest}) or exp({ex} {rest}); for the product, exp({ex}) {rest}",
+                                     self.text, b.start)
                 if a.kind == "apply" and not _one_reading(a, op2, b):
                     # tr A X, tr A*X, sum x.*y, log p/q: where does the operand end?
                     self._apply_too_long(a, b, op2)
@@ -638,14 +639,39 @@ class Ctx(DimSpace, NameRules):
                 return a / b
         return None
 
-    def _euler_negative_power(self, a: Syn) -> bool:
-        """Is syntax node a e^-something, Euler's number to a negative power written without parentheses?"""
+    def _compounding(self, t: T) -> bool:
+        """Is typed node t a group of a number plus scalar names and numbers ((1 + r), (1 + r/12), (1 - d)), the
+        base of a compounding power? Its ^T is no transpose; a scalar product's ((w'x - y)^T (w'x - y)) is."""
+        while t.op == "paren" and t.args and isinstance(t.args[0], T):
+            t = t.args[0]
+        if t.op != "sum" or not any(x.op == "num" for x in _typed_children(t.args)):
+            return False
+        stack = [t]
+        while stack:
+            n = stack.pop()
+            if n.op == "var":
+                if not self.is_scalar(n):
+                    return False
+            elif n.op in ("sum", "neg", "div", "smul", "product", "paren", "pow"):
+                stack.extend(_typed_children(n.args))
+            elif n.op != "num":
+                return False
+        return True
+
+    def _euler_power_run_on(self, a: Syn, b: Syn) -> bool:
+        """Is syntax node a e^p, Euler's number to a power written without parentheses, that the operand b
+        after it seems to continue: p negative (e^-gamma ||x||^2), or b typed right after it (e^2t)?"""
         if not (a.kind == "post" and a.a.kind == "name" and a.a.a == "e" and "e" not in self.decls
                 and "e" not in self.bindings and bool(a.b) and a.b[-1].kind == "pow" and not _is_t(a.b[-1])
-                and isinstance(a.b[-1].a, Syn) and a.b[-1].a.kind == "neg"):
+                and isinstance(a.b[-1].a, Syn) and a.b[-1].a.kind in ("neg", "num", "name")):
             return False
-        # (LaTeX's e^{-\gamma} \|x\|^2 braces its exponent, which the translation leaves bare)
-        return getattr(self.text, "source", None) is None or "{" not in self.text.source_text(a.b[-1].start, a.b[-1].end)
+        source = getattr(self.text, "source", None)
+        if source is not None and ("\\" in source or "{" in source):
+            # (LaTeX's ^ takes one token, e^2t is e^2 t; e^{-\gamma} \|x\|^2 braces its exponent)
+            return a.b[-1].a.kind == "neg" and "{" not in self.text.source_text(a.b[-1].start, a.b[-1].end)
+        ex = a.b[-1].a
+        negative = ex.kind == "neg" or (ex.kind == "num" and ex.a < 0)
+        return negative or not self.text[a.end:b.start]
 
     def postfix(self, pieces: list, pf: Syn) -> list:
         base = pieces[-1]
@@ -681,7 +707,7 @@ class Ctx(DimSpace, NameRules):
             if parts[0] == "T":
                 self._refuse_transposed_total(base)
                 self._refuse_transposed_scalar_name(base)
-                if self.is_scalar(base) and "T" not in self.decls:
+                if "T" not in self.decls and self._compounding(base):
                     # P (1 + r)^T, r declared a scalar: compounding over T periods read as (1 + r) itself
                     b = self.src(base)
                     raise self.clash(f"{b}^{'-' if neg else ''}T transposes a scalar, which leaves it as it is: leave "
@@ -720,6 +746,11 @@ class Ctx(DimSpace, NameRules):
                              f"where='{e.a}: scalar')", self.text, pf.start)
         if e.kind == "name" and pf.kind in ("pow", "epow"):
             parts = self.split_run(e.a, e.start)
+            if len(parts) > 1 and base.op == "euler":  # (P e^rt: continuous growth, exp(r t), read exp(r) t)
+                raise ParseError(f"e^{e.a} reads exp({parts[0]}) {' '.join(parts[1:])}: the exponent ends at "
+                                 f"{parts[0]}. For the whole product in the exponent write e^({' '.join(parts)}) or "
+                                 f"exp({' '.join(parts)}); for the product, exp({parts[0]}) {' '.join(parts[1:])}",
+                                 self.text, e.start)
             if len(parts) > 1:  # x^nA: the exponent is the first name only
                 self.split_runs[(e.start, e.end)] = parts
                 pos = e.start + len(parts[0])
@@ -729,7 +760,7 @@ class Ctx(DimSpace, NameRules):
                 e = Syn("name", parts[0], None, e.start, e.start + len(parts[0]))
         if pf.kind == "epow" and base.op == "euler":  # e .^ (W x): the entrywise exponential, exp(W x)
             ex = self.one(e)
-            if self.is_scalar(ex):  # (sum(w .* e.^2): e the residual vector, squared entry by entry)
+            if _is_number_syntax(e):  # (sum(w .* e.^2): e the residual vector, squared entry by entry)
                 power = self.src(e)
                 raise self.clash(f"e .^ {power} raises Euler's number e entry by entry, but a number has no entries: "
                                  f"for a vector e (a residual) to the power {power} entry by entry, declare it "
@@ -1115,7 +1146,7 @@ class Ctx(DimSpace, NameRules):
         if source is None or start >= end:
             return False
         typed = self.text.source_text(start, end)
-        return any(d in typed for d in ("·", "⋅", "∙", "\\cdot"))
+        return any(d in typed for d in ("·", "⋅", "∙", "•", "\\cdot"))
 
     def _denominator_like(self, t: T, after_number: bool = False) -> bool:
         """A factor papers put in a denominator written as a product: a scalar name or its power
@@ -1675,6 +1706,20 @@ def _declared_vars_in(t: T) -> bool:
             return True
         stack.extend(_typed_children(n.args))
     return False
+
+
+def _is_number_syntax(e: Syn) -> bool:
+    """Is syntax node e a number as typed (2, 0.5, -1, (1/2)): no name in it?"""
+    stack = [e]
+    while stack:
+        n = stack.pop()
+        if n.kind == "num":
+            continue
+        if n.kind in ("neg", "paren", "product", "sum", "post", "pow") or n.kind == "div":
+            stack.extend(syn_children(n))
+            continue
+        return False
+    return True
 
 
 def _lone_name_among_numbers(t: T) -> str | None:

@@ -30,7 +30,7 @@ from .dims import Clash
 from .infer import DIM_CALLS, SQUARE_REDUCTIONS, Ctx, _is_t, inverse_transposed, inverse_transposed_advice
 from .misreadings import (lost_inverse_superscript, read_as, refuse_before_reading, refuse_chosen_reading, refuse_dimension_values,
                           refuse_matrix_function_of_diagonal, refuse_matrix_function_of_spd,
-                          refuse_matrix_function_of_trace_or_determinant,
+                          refuse_matlab_column_sums, refuse_matrix_function_of_trace_or_determinant,
                           refuse_unprimed_quadratic_form)
 from .names import CONSTANTS
 from .parser import Syn, syn_children
@@ -44,8 +44,8 @@ MAX_ATTEMPTS = 64
 MAX_WORK = 2_000_000  # attempts times characters: long texts get fewer attempts
 #: the most readings looked at, tried or passed over as known to clash: a sum of k products of two
 #: undeclared names (w1 x1 + ... + wk xk) has 2^k ways to clash again, and passing over them took
-#: 30 s at k = 19 before any was tried
-MAX_STATES = 4096
+#: 30 s at k = 19 before any was tried. t1 A1 x + ... + t14 A14 x needs 32,768 (1 s) to read
+MAX_STATES = 32_768
 
 
 def _powered(syn: Syn, ctx: Ctx, names: list) -> dict:
@@ -334,8 +334,12 @@ def _typecheck(syn: Syn, text: str, decls: dict, want_scalar: bool = False,
         refuse_dimension_values(uses, decls, text)  # (x - sum(x)/n, x: vector(n): n is the size, not a vector)
         first_error = _clash_past_the_spread(syn, text, decls, powered, ctx0.iterates, first_spread) \
             or _clash_past_the_first(clashes) or first_error
-        note = (f"\n(no reading of the undeclared names that fits was found within matcalc's limit, {attempts} "
-                f"tried of {min(states, MAX_STATES)} looked at; declare their kinds with where=...)") if exhausted else ""
+        if exhausted and states > MAX_STATES:  # (the limit first: the clash met is one of many readings')
+            raise ShapeError(f"no reading of the undeclared names that fits was found within matcalc's limit "
+                             f"({attempts} tried of {min(states, MAX_STATES)} looked at): declare their kinds with "
+                             f"where=... (the first clash met: {first_error})")
+        note = (f"\n(no reading of the undeclared names fits after {attempts} tries; declare their kinds "
+                f"with where=...)") if exhausted else ""
         if first_error and _PRODUCT_DIM.search(first_error):
             note += "\n" + _product_size_advice(first_error, names, decls)
         raise ShapeError((first_error or "cannot infer the shapes of this expression; declare the kinds "
@@ -384,6 +388,7 @@ def _typecheck(syn: Syn, text: str, decls: dict, want_scalar: bool = False,
         return True
     refuse_chosen_reading(syn, ctx, names, chosen, ruled_out, uses, fits)
     refuse_matrix_function_of_trace_or_determinant(ctx, root)
+    refuse_matlab_column_sums(ctx, root)
     refuse_matrix_function_of_spd(ctx, root)
     refuse_matrix_function_of_diagonal(ctx, root)
     ctx.reading = LazyText(lambda: full_reading(ctx, root))

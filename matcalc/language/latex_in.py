@@ -86,8 +86,27 @@ _BINARY = {"cdot": "*", "times": "*", "ast": "*", "div": "/", "odot": ".*", "cir
 
 
 #: a name just before \times, and one just after it (a letter, a Greek command, in a bold font or not)
-_NAME_END = re.compile(r"(?:\\[A-Za-z]+|(?<![\\A-Za-z0-9])[A-Za-z])\}?\s*$")
-_NAME_START = re.compile(r"\s*(?:\\(?:mathbf|boldsymbol|bm|vec)\s*\{\s*)?(?:\\(?!left|frac|sqrt|mathrm|operatorname)[A-Za-z]+|[A-Za-z])")
+#: the operands of a cross product: omega or a small Latin letter (bold or not, with a subscript) before
+#: \times, a small Latin letter after it with nothing attached (\omega \times r, \mathbf{a} \times \mathbf{b});
+#: \lambda \times w^T w, n \times \log(2\pi), X^\top \times X are products
+_CROSS_LEFT = re.compile(r"(?:\\omega|(?:\\(?:mathbf|boldsymbol|bm|vec)\s*\{\s*)?(?<![\\A-Za-z0-9{])([a-z])(?:\s*\})?)"
+                         r"(?:_\{?\w+\}?)?\s*$")
+_CROSS_RIGHT = re.compile(r"\s*(?:\\(?:mathbf|boldsymbol|bm|vec)\s*\{\s*([a-z])\s*\}|([a-z])(?![A-Za-z]))(?:_\{?\w+\}?)?"
+                          r"(?!\s*(?:\^|'|\(|\\top|\\prime))")
+
+
+def _in_script_braces(src: str, pos: int) -> bool:
+    """Is position pos inside the braces of a subscript or superscript (_{...}, ^{...})?"""
+    depth = 0
+    for i in range(pos - 1, -1, -1):
+        c = src[i]
+        if c == "}":
+            depth += 1
+        elif c == "{":
+            if depth == 0:
+                return src[:i].rstrip()[-1:] in ("_", "^")
+            depth -= 1
+    return False
 
 
 class _Tok:
@@ -557,6 +576,17 @@ class _Reader:
                              f"Kronecker product, or {fn} of its argument alone; write the parentheses", call.start)
         return _Item(call.pieces + arg.pieces, "operand", call.start, arg.end)
 
+    def _cross_product_at(self, left_end: int, t) -> bool:
+        """Is the \\times at t a cross product of two vector-looking names (undeclared, outside a size's
+        braces, as in \\mathbb{R}^{m \\times n})?"""
+        left, right = _CROSS_LEFT.search(self.src, 0, left_end), _CROSS_RIGHT.match(self.src, t.end)
+        if left is not None and left.group(1) is None and re.match(r"\s*(?:\\left)?\s*\(", self.src[t.end:]):
+            return "omega" not in self.decls  # (\omega \times (r - r_0): angular velocity crossed with a vector)
+        if left is None or right is None or _in_script_braces(self.src, t.start):
+            return False
+        names = {n for n in (left.group(1), right.group(1), right.group(2)) if n}
+        return not names & set(self.decls)
+
     def element(self, items):
         t = self.peek()
         if t.kind == "char":
@@ -604,7 +634,7 @@ class _Reader:
                         nxt.kind == "char" and nxt.text in ",}"):
                     raise self.error(f"\\{w} needs a right operand (a placeholder like \\sigma(\\cdot) is not a "
                                      f"formula: write the argument itself)", t.start)
-                if w == "times" and _NAME_END.search(self.src, 0, items[-1].end) and _NAME_START.match(self.src, t.end):
+                if w == "times" and self._cross_product_at(items[-1].end, t):
                     # (\omega \times r: the cross product, read as omega a number times r)
                     raise self.error("\\times between two names is their cross product, which matcalc does not "
                                      "have; for a product of numbers or matrices write \\cdot or a space", t.start)

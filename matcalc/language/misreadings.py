@@ -58,15 +58,17 @@ def _refuse_scalar_beside_an_entrywise_function_summed(syn: Syn, ctx, chosen: di
             if n.kind != "product":
                 continue
             for (_, a), (op, b) in zip(n.a, n.a[1:]):
-                if op != "" or not _scalar_against_its_look(a, chosen) or b.kind not in ("call", "apply") \
-                        or b.a not in FUNCTIONS:
+                # (NumPy's * is entrywise too: sum(y*log(softmax(W*x))), sum(d*(X*w - y).^2), y*(X*w))
+                group = b.kind == "paren" or (b.kind == "post" and b.a.kind == "paren")
+                if op not in ("", "*") or not _scalar_against_its_look(a, chosen) or not (
+                        (b.kind in ("call", "apply") and b.a in FUNCTIONS) or (op == "*" and group)):
                     continue
                 arrays = [m.a for m in syn_nodes(b) if m.kind == "name" and chosen.get(m.a) in ("vector", "matrix")]
                 if arrays:
                     y, f = a.a, " ".join(ctx.text[b.start:b.end].split())
-                    raise ShapeError(f"'{y} {f}' reads {y} as a scalar beside {f}, an array ({arrays[0]} is one): "
-                                     f"for the entrywise product write {y} .* {f}; if {y} is a number, declare it "
-                                     f"(where='{y}: scalar')")
+                    raise ShapeError(f"'{y}{' ' if op == '' else '*'}{f}' reads {y} as a scalar beside {f}, an array "
+                                     f"({arrays[0]} is one): for the entrywise product write {y} .* {f}; if {y} is a "
+                                     f"number, declare it (where='{y}: scalar')")
 
 
 def _exponent_text(text: str, p: Syn) -> str:
@@ -354,12 +356,23 @@ def _refuse_run_with_a_scalar_letter(syn: Syn, ctx, chosen: dict, names: list) -
 
 
 #: functions that nobody applies to a number (its sum, diagonal or softmax is itself, or 1)
-_NO_NUMBER_ARGUMENT = frozenset({"sum", "mean", "diag", "softmax", "logsumexp", "vec"})
+_NO_NUMBER_ARGUMENT = frozenset({"sum", "mean", "diag", "softmax", "logsumexp", "vec", "norm1", "norm2"})
 
 
-def _names_in(n: Syn) -> set:
-    """The names a syntax node holds."""
-    return {m.a for m in syn_nodes(n) if m.kind == "name"}
+def _is_pi(n) -> bool:
+    """Is syntax node n (or a call's one argument) the name pi alone, in any parentheses?"""
+    if isinstance(n, list):
+        n = n[0] if len(n) == 1 else None
+    while isinstance(n, Syn) and n.kind == "paren":
+        n = n.a
+    return isinstance(n, Syn) and n.kind == "name" and n.a == "pi"
+
+
+def _log_of_pi(n: Syn) -> bool:
+    """Is syntax node n log(pi) (or ln pi), in any parentheses?"""
+    while n.kind == "paren":
+        n = n.a
+    return n.kind in ("call", "apply") and canonical_name(n.a) == "log" and _is_pi(n.b)
 
 
 def _refuse_pi_as_a_vector(syn: Syn, text: str, decls: dict) -> None:
@@ -378,10 +391,11 @@ def _refuse_pi_as_a_vector(syn: Syn, text: str, decls: dict) -> None:
             # (pi .* log(pi): the weights and their logs; pi .* x alone is the number times x)
             at = next((f.start for _, f in n.a if f.kind == "name" and f.a == "pi"), None)
         elif n.kind == "product" and any(op in (".*", "./") for op, _ in n.a):
-            # (sum(z .* log(pi)): the EM term, a function of the weights alone times z entry by entry)
-            at = next((f.start for _, f in n.a if f.kind in ("call", "apply") and _names_in(f) == {"pi"}), None)
+            # (sum(z .* log(pi)): the EM term, the log of the weights times z entry by entry; log(2 pi), sqrt(pi)
+            # and cos(pi/3) there are numbers)
+            at = next((f.start for _, f in n.a if _log_of_pi(f)), None)
         elif (n.kind in ("call", "apply") and canonical_name(n.a) in _NO_NUMBER_ARGUMENT or n.kind == "norm") \
-                and _names_in(n) == {"pi"}:
+                and _is_pi(n.b if n.kind != "norm" else n.a):
             # (sum(pi), diag(pi), ||pi||^2: a sum, diagonal or norm of the number is no one's formula)
             at = n.start
         if at is not None:
@@ -391,23 +405,26 @@ def _refuse_pi_as_a_vector(syn: Syn, text: str, decls: dict) -> None:
                              f"or give it another name", text, at)
 
 
-#: a number alone in parentheses, set apart by a space at the end or the start of the formula: an
-#: equation's number pasted with it ("1/2 ||Ax - b||^2    (2)", LaTeX's "\\qquad (3)", "(4) x'Ax")
-_EQUATION_NUMBER_AT_END = re.compile(r"(?<=[^\s+\-*/^(,=])\s+(\(\s*\d+(?:\.\d+)*\s*\))\s*$")
-_EQUATION_NUMBER_AT_START = re.compile(r"^\s*(\(\s*\d+(?:\.\d+)*\s*\))\s+(?=[^\s+\-*/^)])")
+#: an equation's number pasted after the formula, set apart by a space: (2), (1.3), (2.10), (3a), (A.1),
+#: (S1) ("1/2 ||Ax - b||^2    (2)", LaTeX's "\\qquad (3)"); not (0.5), a coefficient's look
+_EQUATION_NUMBER_AT_END = re.compile(
+    r"(?<=[^\s+\-*/^(,=])\s+(\(\s*(?:[1-9]\d*(?:\.\d+)*[a-z]?|[A-Z]\.?\d+(?:\.\d+)*)\s*\))\s*$")
 
 
 def _refuse_equation_number(text: str) -> None:
     """A formula pasted with its equation number read the number as a factor: 1/2 ||Ax - b||^2 (2) was
-    ||Ax - b||^2, and x'Ax (1.3) was 13/10 x'Ax, with no word. Refused; a factor in parentheses
-    joined to the formula (2(x'x), (1/2) x'x, x + (2)) or beside a lone name (x (2)) reads as before."""
+    ||Ax - b||^2, x'Ax (1.3) was 13/10 x'Ax and x'Ax (A.1) was x'Ax A/10, with no word. Refused; a
+    factor in parentheses joined to the formula (2(x'x), x + (2)), before it ((2) x'x, (0.5) x'Ax),
+    beside a lone name (x (2)) or typed with LaTeX's \\left( reads as before."""
     if "(" not in text:
         return
-    m = _EQUATION_NUMBER_AT_END.search(text) or _EQUATION_NUMBER_AT_START.search(text)
-    if m and not re.fullmatch(r"\w+", (text[:m.start()] + text[m.end():]).strip()):  # (x (2): a name times 2)
-        raise ParseError(f"{m.group(1)} set apart at the {'end' if m.start(1) else 'start'} of the formula looks like "
-                         f"an equation's number, which is not part of it: leave it out (for a factor, write it "
-                         f"without the parentheses)", text, m.start(1))
+    m = _EQUATION_NUMBER_AT_END.search(text)
+    source = getattr(text, "source", None)
+    if m and not re.fullmatch(r"\w+", text[:m.start()].strip()) and not (
+            source is not None and re.search(r"\\left\s*\(\s*[^()]*\)\s*$", source)):  # (x (2): a name times 2)
+        raise ParseError(f"{m.group(1)} set apart at the end of the formula looks like an equation's number, which "
+                         f"is not part of it: leave it out (for a factor, write it without the parentheses, before "
+                         f"the formula)", text, m.start(1))
 
 
 def _refuse_ambiguous_power_of_a_trace(syn: Syn, text: str) -> None:
@@ -419,10 +436,11 @@ def _refuse_ambiguous_power_of_a_trace(syn: Syn, text: str) -> None:
     reads as written."""
     if "^" not in text or not ("tr" in text or "logdet" in text):
         return
-    latex = getattr(text, "source", None) is not None
+    source = getattr(text, "source", None)
+    latex = source is not None and "\\" in source  # (pasted Unicode's spaces are typed; LaTeX's are not seen)
     for n in syn_nodes(syn):
         if n.kind != "post" or n.a.kind != "call" or canonical_name(n.a.a) not in ("tr", "logdet") or not n.b \
-                or n.b[0].kind != "pow" or _is_t(n.b[0]) or not isinstance(n.b[0].a, Syn):
+                or n.b[0].kind not in ("pow", "epow") or _is_t(n.b[0]) or not isinstance(n.b[0].a, Syn):
             continue
         exponent = n.b[0].a
         while exponent.kind == "paren" and isinstance(exponent.a, Syn):
@@ -435,11 +453,13 @@ def _refuse_ambiguous_power_of_a_trace(syn: Syn, text: str) -> None:
         name = canonical_name(n.a.a)
         arg = text[paren + 1:n.a.end - 1].strip()
         operand = arg if re.fullmatch(r"[A-Za-z]\w*", arg) else f"({arg})"
-        power = text[exponent.start:exponent.end].strip()
+        power = "".join(text[exponent.start:exponent.end].split())  # ((- 1) typed with a space: -1)
         what = "the trace" if name == "tr" else "logdet"
         typed = text[n.start:n.end].strip()
         if negative:
-            outer = f"1 / {name}({arg})" + ("" if power == "-1" else f"^{power[1:]}")
+            magnitude = power[1:] if re.fullmatch(r"-\w+", power) else f"({power[1:]})"
+            outer = f"1 / {name}({arg})" + ("" if power == "-1" else f"^{magnitude}")
+            power = power if re.fullmatch(r"-?\w+", power) else f"({power})"
             message = (f"{typed} is {outer} as written, but statistics writes {what} of an inverse so (as {name} X^-1 "
                        f"is {name}(X^-1)): write {outer}, or {name}({operand}^{power})")
         else:
@@ -895,6 +915,41 @@ def _typed_nodes(root):
         yield t
         if t.op != "ref":
             stack.extend(reversed(_typed_children(t.args)))
+
+
+def refuse_matlab_column_sums(ctx: Ctx, root: T) -> None:
+    """MATLAB's sum(X) and mean(X) of a matrix are its column sums and means (a row); matcalc's are of
+    every entry (a number). Where the text only makes sense as MATLAB's, it was another function with no
+    word: sum(sqrt(sum(X.^2))) (the L2,1 norm) read the Frobenius norm, sum(log(sum(exp(W X)))) the log
+    of one sum, sum((X - mean(X)).^2) centred by the mean of every entry. Refused with sum(X, 1): a sum
+    or mean of a number that holds a sum or mean of a matrix (sum(sum(X)) and mean(mean(X)), which
+    MATLAB reads as the same number, read as written), and a matrix less its own sum or mean."""
+    if "sum" not in ctx.text and "mean" not in ctx.text:
+        return
+
+    def matrix(t: T) -> bool:
+        return not ctx.is_row(t) and not ctx.is_col(t)
+
+    def of_a_matrix(t: T) -> bool:
+        return t.op in ("sum_all", "mean_all") and matrix(t.args[0])
+
+    advice = ("; matcalc's sum(X) and mean(X) are of every entry (a number): for MATLAB's column sums and means "
+              "(a row) write sum(X, 1) and mean(X, 1), for the sum of every entry sum(X)")
+    for n in _typed_nodes(root):
+        kids = [k for k in _typed_children(n.args) if isinstance(k, T)]
+        if n.op in ("sum_all", "mean_all") and ctx.is_scalar(n.args[0]) and n.args[0].op != n.op:
+            inner = next((m for m in _typed_nodes(n.args[0]) if of_a_matrix(m)), None)
+            if inner is not None:
+                raise ShapeError(f"{ctx.src(n)} takes the {'sum' if n.op == 'sum_all' else 'mean'} of a number, "
+                                 f"{ctx.src(n.args[0])}, which holds {ctx.src(inner)}{advice}")
+        if n.op == "ediv" or (n.op == "div" and len(kids) == 2 and "./" in ctx.text[kids[0].end:kids[1].start]):
+            # (X ./ sum(X), exp(W X) ./ sum(exp(W X)): MATLAB's column normalization; X / sum(X) and X - mean(X),
+            # the whole matrix's, read)
+            terms = kids
+            for k in terms:
+                if of_a_matrix(k) and any(ctx.src(m) == ctx.src(k.args[0]) for m in terms if m is not k):
+                    raise ShapeError(f"{ctx.src(n)} combines every entry of {ctx.src(k.args[0])} with "
+                                     f"{ctx.src(k)}, a number{advice}")
 
 
 def refuse_matrix_function_of_trace_or_determinant(ctx: Ctx, root: T) -> None:

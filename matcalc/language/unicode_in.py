@@ -161,17 +161,21 @@ def greek_names(text: str) -> str:
     return "".join(GREEK_LETTERS.get(ch, ch) for ch in text)
 
 
-#: × with a name on both sides (a letter, Greek or Latin, possibly bold or with a subscript)
-_CROSS = re.compile(r"(?<=[^\W\d_])[\u2080-\u209c\u1d62-\u1d6a]*\s*(×)\s*(?=[^\W\d_])")
+#: × between two vector-looking names: omega or a lone small Latin letter (with a printed subscript) before
+#: it, a lone small Latin letter after it with nothing attached (ω × r, a × b); λ × w'w, A × x, x² × y are products
+_CROSS = re.compile(r"(?<![^\W_])(ω|[a-z])[\u2080-\u2089]*\s*(×)\s*([a-z])[\u2080-\u2089]*"
+                    r"(?![^\W_]|[(ᵀ'’⁻²³^⊤])|(?<![^\W_])(ω)\s*(×)\s*(\()")
 
 
 def unicode_to_plain(text: str, declared: frozenset = frozenset()) -> Translation:
     """`text` in the plain language, each character mapped back to its position in `text`.
     `declared`: the names of the declarations (Σ declared is the matrix Sigma, never a summation sign)."""
     cross = _CROSS.search(text) if "×" in text and "∈" not in text and "ℝ" not in text and "R^" not in text else None
-    if cross:  # (ω × r: the cross product, read as omega a number times r)
+    if cross and not {cross.group(1), cross.group(3), "omega" if cross.group(4) else None} & set(declared):
+        # (ω × r, ω × (r - r0): the cross product, read as omega a number times r)
         raise ParseError("× between two names is their cross product, which matcalc does not have; for a product "
-                         "of numbers or matrices write * or a space", text, cross.start(1))
+                         "of numbers or matrices write * or a space", text, cross.start(2) if cross.group(2) else
+                         cross.start(5))
     pieces = []  # (plain text, start, end in the source)
     i, n = 0, len(text)
     # (superscript letters are powers or indices, but in x ∈ ℝⁿˣⁿ a dimension pasted into the formula, refused as such)

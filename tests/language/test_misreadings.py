@@ -2229,31 +2229,36 @@ def test_powers_of_traces_written_one_way_read(text, reading):
 
 
 @pytest.mark.parametrize("text", ["1/2 ||Ax - b||^2      (2)", r"\frac{1}{2}\|Ax-b\|^2 \qquad (3)", "x'Ax  (1.3)",
-                                  "(4) ||Ax - b||^2"])
+                                  "x'Ax (A.1)", "x'Ax (2a)", "x'Ax (S1)"])
 def test_an_equation_number_pasted_with_the_formula_is_refused(text):
     """1/2 ||Ax - b||^2 (2) read ||Ax - b||^2, the equation's number as a factor."""
     with pytest.raises(MatcalcError, match="equation's number"):
         matcalc.parse(text)
 
 
-@pytest.mark.parametrize("text", ["(1/2) x'x", "x + (2)", "x / (2)", "x'x * (2)"])
+@pytest.mark.parametrize("text", ["(1/2) x'x", "x + (2)", "x / (2)", "x'x * (2)", "(2) x'x", "(0.5) x'Ax",
+                                  "x'Ax (0.5)", r"x^\top x \left(2\right)"])
 def test_a_number_in_parentheses_joined_to_the_formula_reads(text):
     matcalc.parse(text)
 
 
-@pytest.mark.parametrize("text", ["sum(z .* log(π))", "x' diag(π) x", "||pi||^2", "sum(pi)"])
+@pytest.mark.parametrize("text", ["sum(z .* log(π))", "x' diag(π) x", "||pi||^2", "sum(pi)", "sum(z .* (log(pi)))",
+                                  "norm2(pi)"])
 def test_pi_summed_normed_or_on_a_diagonal_is_refused_as_the_number(text):
     """sum(z .* log(pi)), the EM term, read log(pi) sum(z); x' diag(pi) x read pi x'x."""
     with pytest.raises(MatcalcError, match="where='pi: vector"):
         matcalc.parse(text)
 
 
-@pytest.mark.parametrize("text", ["pi .* x", "2*pi.*x", "log(2 pi) n", "exp(-pi .* x.^2)"])
+@pytest.mark.parametrize("text", ["pi .* x", "2*pi.*x", "log(2 pi) n", "exp(-pi .* x.^2)",
+                                  "sum(exp(-x.^2/2) ./ sqrt(2*pi))", "x .* cos(pi/3) + y", "x' diag(2 pi) x",
+                                  "sum(z .* log(2 pi))"])
 def test_pi_as_a_number_times_an_array_reads(text):
     assert "pi" in str(matcalc.parse(text))
 
 
-@pytest.mark.parametrize("text", ["x'y/||x||·||y||", r"x^\top y / \|x\| \cdot \|y\|", "exp(-||x-y||²/2·σ²)",
+@pytest.mark.parametrize("text", ["x'y/||x||·||y||", "x'y/||x||•||y||", r"x^\top y / \|x\| \cdot \|y\|",
+                                  "exp(-||x-y||²/2·σ²)",
                                   r"\exp(-\|x-y\|^2/2\cdot\sigma^2)"])
 def test_a_centered_dot_after_a_fraction_bar_is_refused_as_juxtaposition_is(text):
     """x'y/||x||·||y||, the cosine, read ||y|| x'y / ||x||."""
@@ -2266,7 +2271,7 @@ def test_a_coefficient_before_a_centered_dot_and_codes_star_read_as_written(text
     assert str(matcalc.parse(text)) == reading
 
 
-@pytest.mark.parametrize("text, where", [("P (1 + r)^T", "r: scalar; P: scalar"), ("(1 + x'y)^T", None),
+@pytest.mark.parametrize("text, where", [("P (1 + r)^T", "r: scalar; P: scalar"), ("P (1 + r/12)^T", "r: scalar"),
                                          ("(1 + r)^-T", "r: scalar")])
 def test_a_transpose_by_t_of_a_scalar_is_refused(text, where):
     """P (1 + r)^T, compounding over T periods, read P (1 + r): T a transpose of a scalar."""
@@ -2278,14 +2283,17 @@ def test_a_power_by_a_declared_t_of_a_scalar_reads():
     assert str(matcalc.parse("P (1 + r)^T", where="r: scalar; P: scalar; T: scalar")) == "P (1 + r)^T"
 
 
-@pytest.mark.parametrize("text", ["||ω × r||²", r"\|\omega \times r\|^2", r"a \times b"])
+@pytest.mark.parametrize("text", ["||ω × r||²", r"\|\omega \times r\|^2", r"a \times b", "||ω × (r - r0)||^2",
+                                  r"\omega \times (r - r_0)"])
 def test_a_cross_between_two_names_is_refused_as_the_cross_product(text):
     """||ω × r||² read omega^2 r'r."""
     with pytest.raises(MatcalcError, match="cross product"):
         matcalc.parse(text)
 
 
-@pytest.mark.parametrize("text", ["2 × x", "λ × ‖w‖²", r"2 \times 10^{-3} \|x\|^2", r"\lambda \times \|w\|^2"])
+@pytest.mark.parametrize("text", ["2 × x", "λ × ‖w‖²", r"2 \times 10^{-3} \|x\|^2", r"\lambda \times \|w\|^2",
+                                  r"X^\top \times X", r"\lambda \times w^T w", r"n \times \log(2\pi)", "σ² × x",
+                                  "A × x", "λ × w'w", r"\frac{1}{m} \times X^\top (X w - y)"])
 def test_a_cross_with_a_number_or_a_norm_is_a_product(text):
     matcalc.parse(text)
 
@@ -2296,14 +2304,16 @@ def test_julias_abs2_is_told_its_spelling():
 
 
 # ------------------------------------------------------------------ e^- exponents and subscripts that swallow a name
-@pytest.mark.parametrize("text", ["e^-γ||x - y||^2", "log(1 + e^-y w'x)", "e^-½x'x", "e^-λx'x"])
+@pytest.mark.parametrize("text", ["e^-γ||x - y||^2", "log(1 + e^-y w'x)", "e^-½x'x", "e^-λx'x", "e^-2t", "e^2t",
+                                  "P e^rt", "e^-0.5x'x", "e^-2||x||^2"])
 def test_e_to_a_negative_power_before_a_juxtaposed_operand_is_refused(text):
     """e^-gamma ||x - y||^2 (the RBF kernel) read exp(-gamma) ||x - y||^2: the exponent ended at gamma."""
     with pytest.raises(MatcalcError, match="the exponent ends at"):
         matcalc.parse(text)
 
 
-@pytest.mark.parametrize("text, reading", [("e^-t * x", "exp(-t) x"), ("x e^-t", "exp(-t) x"),
+@pytest.mark.parametrize("text, reading", [("e^-t * x", "exp(-t) x"), ("x e^-t", "exp(-t) x"), ("e^t x0", "exp(t) x0"),
+                                            ("e^2 x", "exp(2) x"), ("e^(2t)", "exp(2 t)"),
                                             ("e^(-x'x)", "exp(-x' x)"), (r"e^{-\gamma} \|x\|^2", "exp(-gamma) x' x")])
 def test_e_to_a_bounded_negative_power_reads(text, reading):
     assert str(matcalc.parse(text)) == reading
@@ -2327,3 +2337,43 @@ def test_a_subscript_that_took_a_name_of_the_text_is_refused(text):
 @pytest.mark.parametrize("text", ["x'Σ_XY y", "x'Sigma_B x", "S_xx", "lambda_max", "alpha_12 x", "mu_k' x"])
 def test_plain_subscripts_keep_their_names(text):
     matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text", ["(w^T x - y)^T (w^T x - y)", "(x'y)^T", "tr(X)^T", "(1 + x'y)^T"])
+def test_a_transpose_by_t_of_a_scalar_product_reads(text):
+    matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text", ["e.^(-beta*x'x)", "e.^(-x'x)", "sum(e .^ t)"])
+def test_e_to_an_entrywise_power_with_a_name_is_the_exponential(text):
+    assert "exp(" in str(matcalc.parse(text))
+
+
+@pytest.mark.parametrize("text", ["sum(X ./ sum(X))", "sum(sqrt(sum(X.^2)))", "sum(mean(X))",
+                                  "sum(sum(Y.*(W*X))) - sum(log(sum(exp(W*X))))", "sum(sum(X./sum(X)))",
+                                  "mean(sum(X.^2))"])
+def test_matlabs_column_sums_of_a_matrix_are_refused_with_the_index_to_write(text):
+    """sum(sqrt(sum(X.^2))), MATLAB's L2,1 norm, read the Frobenius norm."""
+    with pytest.raises(MatcalcError, match=re.escape("sum(X, 1)")):
+        matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text", ["sum(sum(X))", "mean(mean(X))", "X / sum(X)", "x ./ sum(x)", "X - mean(X)",
+                                  "sum((x - mean(x)).^2)", "log(sum(exp(W x)))"])
+def test_sums_that_read_alike_in_matlab_and_matcalc_read(text):
+    matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text, wrt", [("-sum(y*log(softmax(W*x)))", "W"), ("sum(log(1 + exp(-y*(X*w))))", "w"),
+                                       ("sum(d*(X*w - y).^2)", "w")])
+def test_numpys_star_beside_an_array_inside_a_sum_is_refused_with_the_entrywise_product(text, wrt):
+    """-sum(y*log(softmax(W*x))) read y as a number."""
+    with pytest.raises(MatcalcError, match=r"\.\* "):
+        matcalc.grad(text, wrt)
+
+
+@pytest.mark.parametrize("text", ["logdet(0 X)", "logdet(X - X)", "log(det(0 X))"])
+def test_the_log_determinant_of_a_zero_matrix_is_refused(text):
+    """logdet(X - X) is -inf everywhere; its gradient read 0."""
+    with pytest.raises(MatcalcError, match="zero"):
+        matcalc.grad(text, "X")
