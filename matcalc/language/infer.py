@@ -665,13 +665,23 @@ class Ctx(DimSpace, NameRules):
                 and "e" not in self.bindings and bool(a.b) and a.b[-1].kind == "pow" and not _is_t(a.b[-1])
                 and isinstance(a.b[-1].a, Syn) and a.b[-1].a.kind in ("neg", "num", "name")):
             return False
+        ex = a.b[-1].a
         source = getattr(self.text, "source", None)
+        typed = self.text.source_text(a.b[-1].start, a.b[-1].end) if source is not None else \
+            self.text[a.b[-1].start:a.b[-1].end]
+        if ex.kind == "neg" and isinstance(ex.a, Syn) and ex.a.kind == "paren" and "(" in typed:
+            return False  # (e^-(t) x: the exponent in parentheses; e^-½x'x's ½ is (1/2) only once translated)
+        if "^" not in typed:
+            return False  # (e⁻ᵗ x0: superscripts end where the exponent ends, as braces do)
+        continues = b.kind == "norm" or (b.kind == "post" and (b.a.kind == "norm" or b.b[0].kind == "tick"))
         if source is not None and ("\\" in source or "{" in source):
             # (LaTeX's ^ takes one token, e^2t is e^2 t; e^{-\gamma} \|x\|^2 braces its exponent)
-            return a.b[-1].a.kind == "neg" and "{" not in self.text.source_text(a.b[-1].start, a.b[-1].end)
-        ex = a.b[-1].a
+            return ex.kind == "neg" and continues and "{" not in typed
         negative = ex.kind == "neg" or (ex.kind == "num" and ex.a < 0)
-        return negative or not self.text[a.end:b.start]
+        # an exponent's look after it: a norm or an inner product (e^-gamma ||x - y||^2, e^-y w'x); or anything
+        # but a group typed right after it (e^2t, e^-2t); e^-t x0 and e^2(x - y) are products
+        tight = not self.text[a.end:b.start] and b.kind != "paren" and not (b.kind == "post" and b.a.kind == "paren")
+        return (negative and continues) or tight
 
     def postfix(self, pieces: list, pf: Syn) -> list:
         base = pieces[-1]

@@ -335,9 +335,9 @@ def _typecheck(syn: Syn, text: str, decls: dict, want_scalar: bool = False,
         first_error = _clash_past_the_spread(syn, text, decls, powered, ctx0.iterates, first_spread) \
             or _clash_past_the_first(clashes) or first_error
         if exhausted and states > MAX_STATES:  # (the limit first: the clash met is one of many readings')
-            raise ShapeError(f"no reading of the undeclared names that fits was found within matcalc's limit "
-                             f"({attempts} tried of {min(states, MAX_STATES)} looked at): declare their kinds with "
-                             f"where=... (the first clash met: {first_error})")
+            raise ShapeError(f"matcalc looked at {MAX_STATES:,} readings of the undeclared names ({attempts} of them "
+                             f"tried) without reaching one that fits, and there may be one it did not reach: declare "
+                             f"their kinds with where=... (the first clash met: {first_error})")
         note = (f"\n(no reading of the undeclared names fits after {attempts} tries; declare their kinds "
                 f"with where=...)") if exhausted else ""
         if first_error and _PRODUCT_DIM.search(first_error):

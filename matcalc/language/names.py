@@ -96,11 +96,27 @@ class NameRules:
         # and refused as a Latin name's are: Sigma_1x read as one name, x'Sigma_1x had the gradient Sigma_1x
         return "_" not in name or bool(_PLAIN_GREEK_SUBSCRIPT.fullmatch(name[name.index("_"):]))
 
+    def _greek_form_closed(self, name: str, start: int) -> bool:
+        """x'Sigma_kx: an undeclared Greek name whose subscript ends with the form's own vector, to be refused as
+        a Latin one's is (known() keeps a Greek name with a plain subscript whole)."""
+        return "_" in name and name not in self.decls and name not in self.bindings and len(name.split("_")[1]) > 1 \
+            and is_greek(name) and self._closes_a_form(name, start) \
+            and name[-1] in re.findall(r"[A-Za-z][A-Za-z0-9_]*", self.text[:start] + " " + self.text[start + len(name):])
+
+    def _closes_a_form(self, name: str, start: int) -> bool:
+        """Is the name at start the end of a quadratic form whose last letter is the form's own vector or
+        matrix: right after it transposed (W'S_BW, x'Sigma_kx), with no operand after it?"""
+        last = name[-1]
+        before = self.text[:start].rstrip()
+        after = self.text[start + len(name):].lstrip()
+        transposed = re.search(rf"(?<![A-Za-z0-9_]){re.escape(last)}\s*(?:'|\^\s*T|\^\s*\{{\s*T\s*\}})$", before)
+        return bool(transposed) and (not after or after[0] in ")+-/,]|")
+
     def split_run(self, text: str, start: int = 0, check: bool = True) -> list:
         """A run of letters and digits as names: declared, bound and Greek names whole, other
         letters one by one (each with the digits after it); a run with a function name in it
         is refused, never split into letters."""
-        if self.known(text) or text in CONSTANTS:
+        if (self.known(text) and not self._greek_form_closed(text, start)) or text in CONSTANTS:
             return [text]
         body, sub, rest = text, "", ""
         if "_" in text:
@@ -151,11 +167,14 @@ class NameRules:
                                  f"to name one quantity {text}, declare it (where='{text}: ...')", self.text, start)
             letters = sub[1:]
             source = getattr(self.text, "source", None)  # (LaTeX's S_BW is S_B W: its own reader splits it)
-            if re.fullmatch(r"[A-Z]+[A-Za-z]|[a-z]+[A-Z]", letters) and not rest and not self.known(text) \
+            if letters[-1:].isalpha() and not rest and (not self.known(text) or self._greek_form_closed(text, start)) \
                     and (source is None or "\\" not in source) and "{" not in self.text \
-                    and letters[-1] in re.findall(r"[A-Za-z][A-Za-z0-9_]*", self.text):
-                # w'S_Bw, tr(W'S_BW), tr(H'L_symH): the subscript took the w (W, H) that the text uses as a name
-                # elsewhere (w' S_B w; all-small subscripts, S_xx, W_hh, x_max, are names as written)
+                    and letters[-1] in re.findall(r"[A-Za-z][A-Za-z0-9_]*", self.text) \
+                    and (re.fullmatch(r"[A-Z]+[a-z]|[a-z]+[A-Z]", letters) or (
+                        self._closes_a_form(text, start) and text[:-1] not in self.decls)):  # (S_w declared: its own)
+                # w'S_Bw, tr(H'L_symH), tr(W'S_BW), x'Sigma_kx: the subscript took the w (H, W, x) that the text uses
+                # as a name elsewhere (w' S_B w); K_XX, Sigma_XY, S_xx, W_hh, x_max are names as written, and so is
+                # a quadratic form's middle with its operand after it (tr(X' K_XX X))
                 head, last = text[:-1], letters[-1]
                 raise ParseError(f"'{text}' is one name (a subscript takes every letter after _), and {last} is a "
                                  f"name of the text too: for {head} times {last} put a space ({head} {last}); to "

@@ -360,9 +360,9 @@ def _mul(node, ch, arrays, dims):
 
 def _product(scalar: list, ch, node: Expr | None = None):
     """The product of the values `ch` (scalars, flagged in `scalar`, times the chain of the others, in order).
-    A product whose factors' largest entries multiply to below floating point's smallest normal number
-    is refused, as an overflow is: x x' at x = 1e-200 is 0, and a Hessian-vector product at inputs scaled
-    by 1e-200 came out as 0, with no word."""
+    A product whose factors' largest entries multiply to far below floating point's smallest normal number
+    (_LOG_TINY) is refused, as an overflow is: x x' at x = 1e-200 is 0, and a Hessian-vector product at
+    inputs scaled by 1e-200 came out as 0, with no word."""
     out = None
     scal = None
     for is_scalar, c in zip(scalar, ch):
@@ -380,7 +380,7 @@ _TINY = sys.float_info.min  # (the smallest normal float)
 
 def _underflow_checked(a, b, product, node):
     """`product` (of a and b), unless it underflowed: a's and b's largest entries, both nonzero and finite,
-    multiply to below the smallest normal float (where a product keeps fewer digits, then none)."""
+    multiply to far below the smallest normal float (where a product keeps few digits, then none)."""
     if node is None:
         return product
     ma, mb = float(np.max(np.abs(a), initial=0.0)), float(np.max(np.abs(b), initial=0.0))
@@ -392,7 +392,9 @@ def _underflow_checked(a, b, product, node):
 
 
 _SMALL = math.sqrt(_TINY)  # (below it, one factor: the product of two factors can underflow only so)
-_LOG_TINY = math.log(_TINY)
+#: below the smallest normal float by 2^30: a subnormal product keeps fewer than 22 of its 53 bits (an
+#: answer of 1e-313, a logistic loss's gradient at a large margin, keeps 37 and is given)
+_LOG_TINY = math.log(_TINY) - 30 * math.log(2)
 
 
 def _pow(node, ch, arrays, dims):

@@ -2313,6 +2313,8 @@ def test_e_to_a_negative_power_before_a_juxtaposed_operand_is_refused(text):
 
 
 @pytest.mark.parametrize("text, reading", [("e^-t * x", "exp(-t) x"), ("x e^-t", "exp(-t) x"), ("e^t x0", "exp(t) x0"),
+                                            ("e⁻ᵗ x0", "exp(-t) x0"), ("e^-t (x - y)", "exp(-t) (x - y)"),
+                                            ("e^2(x - y)", "exp(2) (x - y)"), ("e^-(t) x", "exp(-t) x"),
                                             ("e^2 x", "exp(2) x"), ("e^(2t)", "exp(2 t)"),
                                             ("e^(-x'x)", "exp(-x' x)"), (r"e^{-\gamma} \|x\|^2", "exp(-gamma) x' x")])
 def test_e_to_a_bounded_negative_power_reads(text, reading):
@@ -2327,14 +2329,17 @@ def test_a_greek_names_digit_subscript_ends_the_name(text, name):
     assert f"{name} " in str(e) and f"{name}x" not in str(e) and f"{name}X" not in str(e)
 
 
-@pytest.mark.parametrize("text", ["tr(W'S_BW)", "tr(X'L_GX)", "tr(H'L_symH)", "tr(V'C_xxV)", "w'Σ_Bw/(w'Σ_Ww)"])
+@pytest.mark.parametrize("text", ["tr(W'S_BW)", "tr(X'L_GX)", "tr(H'L_symH)", "tr(V'C_xxV)", "w'Σ_Bw/(w'Σ_Ww)",
+                                  "x'Σ_kx", "tr(Y'K_XY)"])
 def test_a_subscript_that_took_a_name_of_the_text_is_refused(text):
     """tr(W'S_BW), trace-ratio LDA, read the one name S_BW: its gradient was S_BW."""
     with pytest.raises(MatcalcError, match="a subscript takes every letter after _"):
         matcalc.parse(text)
 
 
-@pytest.mark.parametrize("text", ["x'Σ_XY y", "x'Sigma_B x", "S_xx", "lambda_max", "alpha_12 x", "mu_k' x"])
+@pytest.mark.parametrize("text", ["x'Σ_XY y", "x'Sigma_B x", "S_xx", "lambda_max", "alpha_12 x", "mu_k' x",
+                                  "tr(X' K_XX X)", "tr(K_XX^-1 X X')", "tr(W'Σ_WW W)", "tr(B' C_XY) + ||Y - X B||_F^2",
+                                  "tr(K_XX + X X')", "x' S_xx x"])
 def test_plain_subscripts_keep_their_names(text):
     matcalc.parse(text)
 

@@ -452,3 +452,10 @@ def test_a_product_that_underflows_is_refused_as_an_overflow_is():
 def test_a_product_of_small_values_that_stays_normal_evaluates():
     assert matcalc.parse("x' x").evaluate({"x": np.full(3, 1e-150)}) == pytest.approx(3e-300)
 
+
+
+def test_a_subnormal_answer_that_keeps_most_of_its_digits_is_given():
+    """The logistic loss's gradient at a large margin is about -9e-313: given, not refused as an underflow."""
+    X, y = np.array([[1.0, 2.0], [2.0, 1.0], [1.5, 1.5]]), np.ones(3)
+    g = matcalc.grad("sum(log(1 + exp(-y .* (X w))))", "w").evaluate({"X": X, "y": y, "w": np.array([240.0, 240.0])})
+    assert np.all(g < 0) and np.all(g > -1e-310)
