@@ -349,7 +349,8 @@ class Ctx(DimSpace, NameRules):
                     # e^-gamma ||x - y||^2, log(1 + e^-y w'x), e^-2t, e^2t: the exponent ends at its first factor
                     ex = self.text[a.b[-1].a.start:a.b[-1].a.end]
                     rest = self.text[b.start:s.end].strip()
-                    raise ParseError(f"e^{ex} {rest} reads exp({ex}) ({rest}): the exponent ends at "
+                    shown = rest if re.fullmatch(r"[\w.']+|\(.*\)", rest) else f"({rest})"
+                    raise ParseError(f"e^{ex} {rest} reads exp({ex}) {shown}: the exponent ends at "
                                      f"{ex[1:] if ex.startswith('-') else ex}. For the whole product in the exponent "
                                      f"write e^({ex} {rest}) or exp({ex} {rest}); for the product, exp({ex}) {rest}",
                                      self.text, b.start)
@@ -660,7 +661,8 @@ class Ctx(DimSpace, NameRules):
 
     def _euler_power_run_on(self, a: Syn, b: Syn) -> bool:
         """Is syntax node a e^p, Euler's number to a power written without parentheses, that the operand b
-        after it seems to continue: p negative (e^-gamma ||x||^2), or b typed right after it (e^2t)?"""
+        after it seems to continue: a norm or an inner product after a negative p (e^-gamma ||x||^2,
+        e^-y w'x), or anything but a group typed right after p (e^2t)?"""
         if not (a.kind == "post" and a.a.kind == "name" and a.a.a == "e" and "e" not in self.decls
                 and "e" not in self.bindings and bool(a.b) and a.b[-1].kind == "pow" and not _is_t(a.b[-1])
                 and isinstance(a.b[-1].a, Syn) and a.b[-1].a.kind in ("neg", "num", "name")):
@@ -1725,7 +1727,7 @@ def _is_number_syntax(e: Syn) -> bool:
         n = stack.pop()
         if n.kind == "num":
             continue
-        if n.kind in ("neg", "paren", "product", "sum", "post", "pow") or n.kind == "div":
+        if n.kind in ("neg", "paren", "product", "sum", "post", "pow"):
             stack.extend(syn_children(n))
             continue
         return False
