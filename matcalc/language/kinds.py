@@ -30,7 +30,8 @@ from .dims import Clash
 from .infer import DIM_CALLS, SQUARE_REDUCTIONS, Ctx, _is_t, inverse_transposed, inverse_transposed_advice
 from .misreadings import (lost_inverse_superscript, read_as, refuse_before_reading, refuse_chosen_reading, refuse_dimension_values,
                           refuse_matrix_function_of_diagonal, refuse_matrix_function_of_spd,
-                          refuse_matlab_column_sums, refuse_matrix_function_of_trace_or_determinant,
+                          refuse_index_sums, refuse_matlab_column_sums,
+                          refuse_matrix_function_of_trace_or_determinant,
                           refuse_unprimed_quadratic_form)
 from .names import CONSTANTS
 from .parser import Syn, syn_children
@@ -389,6 +390,7 @@ def _typecheck(syn: Syn, text: str, decls: dict, want_scalar: bool = False,
     refuse_chosen_reading(syn, ctx, names, chosen, ruled_out, uses, fits)
     refuse_matrix_function_of_trace_or_determinant(ctx, root)
     refuse_matlab_column_sums(ctx, root)
+    refuse_index_sums(ctx, root)
     refuse_matrix_function_of_spd(ctx, root)
     refuse_matrix_function_of_diagonal(ctx, root)
     ctx.reading = LazyText(lambda: full_reading(ctx, root))

@@ -95,6 +95,38 @@ _CROSS_RIGHT = re.compile(r"\s*(?:\\(?:mathbf|boldsymbol|bm|vec)\s*\{\s*([a-z])\
                           r"(?!\s*(?:\^|'|\(|\\top|\\prime))")
 
 
+#: an operand starting (a letter, a command that is not an operator or a closing, a group, a bar)
+_OPERAND_AHEAD = re.compile(r"\s*(?:[A-Za-z(|]|\\(?!right|cdot|times|div|pm|mp|quad|qquad|end|\\|[,;:!])[A-Za-z|]|\{)")
+
+
+def _frac_operand_end(src: str, pos: int) -> int | None:
+    """Where a \\frac (\\tfrac, \\dfrac) right at pos ends, with its two arguments, else None."""
+    m = re.match(r"\s*\\[tdc]?frac(?![A-Za-z])\s*", src[pos:])
+    if m is None:
+        return None
+    i = pos + m.end()
+    for _ in range(2):
+        while i < len(src) and src[i].isspace():
+            i += 1
+        if i >= len(src):
+            return None
+        if src[i] == "{":
+            depth = 0
+            for j in range(i, len(src)):
+                depth += {"{": 1, "}": -1}.get(src[j], 0)
+                if depth == 0:
+                    i = j + 1
+                    break
+            else:
+                return None
+        elif src[i] == "\\":
+            m2 = re.match(r"\\[A-Za-z]+", src[i:])
+            i += m2.end() if m2 else 1
+        else:
+            i += 1
+    return i
+
+
 def _in_script_braces(src: str, pos: int) -> bool:
     """Is position pos inside the braces of a subscript or superscript (_{...}, ^{...})?"""
     depth = 0
@@ -1038,6 +1070,15 @@ class _Reader:
                     return [_Item(_p("log det", t.start, nxt.end), "operand", t.start, nxt.end)]
                 return [_Item(_p("logdet", t.start, nxt.end), "operand", t.start, nxt.end)]
         if w in _FUNC_COMMANDS:
+            after = _frac_operand_end(self.src, t.end)
+            if after is not None and _OPERAND_AHEAD.match(self.src, after):
+                # \log\frac{1}{K}\sum\exp(s) (log-mean-exp) read log(1/K) times the sum: the fraction, set in
+                # parentheses, was taken for the call's argument
+                frac = " ".join(self.src[t.end:after].split())
+                rest = " ".join(self.src[after:].split())
+                raise self.error(f"'\\{w}{frac} {rest}' has two readings: \\{w} of the whole product, or "
+                                 f"\\{w}{frac} times {rest}; write the parentheses (\\{w}\\left({frac} "
+                                 f"{rest}\\right), or \\{w}\\left({frac}\\right) {rest})", t.start)
             return [_Item(_p(_FUNC_COMMANDS[w], t.start, t.end), "operand", t.start, t.end)]
         if w in ("frac", "tfrac", "dfrac", "cfrac", "nicefrac"):
             num = self.argument(t, "the numerator")

@@ -917,6 +917,42 @@ def _typed_nodes(root):
             stack.extend(reversed(_typed_children(t.args)))
 
 
+_INDEXED = re.compile(r"([A-Za-z]+)_([ijkl])")
+
+
+def refuse_index_sums(ctx: Ctx, root: T) -> None:
+    """A sum over an index written without one (LaTeX's \\sum with no limits, or sum(...)) of a name with an
+    index subscript: lambda sum(abs(beta_j)) beside beta read beta_j as a vector of its own, so the penalty
+    dropped out of the gradient by beta; sum(||x_i - mu||^2) read the sum of one number, the loss of one
+    point. matcalc has no index: refused where the indexed name's base is a name of the text too, or the
+    summand is a number."""
+    if "_" not in ctx.text or "sum" not in ctx.text:
+        return
+    words = set(re.findall(r"(?<![\w.])[A-Za-z][A-Za-z0-9]*(?![\w])", ctx.text))
+    for n in _typed_nodes(root):
+        if n.op not in ("sum_all", "mean_all"):
+            continue
+        a = n.args[0]
+        indexed = [m.args[0] for m in _typed_nodes(a) if m.op == "var" and _INDEXED.fullmatch(m.args[0])]
+        if not indexed:
+            continue
+        name = indexed[0]
+        base = _INDEXED.fullmatch(name).group(1)
+        if base in words:
+            raise ShapeError(f"{ctx.src(n)} sums {name} over its index, which matcalc does not have: {name} is read "
+                             f"as a name of its own beside {base}. The sum over the entries of {base} is written with "
+                             f"{base} itself (sum(abs({base})) or ||{base}||_1, sum({base}), sum(log({base})))")
+        same = sorted({m for m in indexed if _INDEXED.fullmatch(m).group(2) == _INDEXED.fullmatch(name).group(2)})
+        if len(same) > 1:  # (sum(log(1 + exp(-y_i w' x_i))): the logistic loss in index notation)
+            raise ShapeError(f"{ctx.src(n)} sums over the index that {' and '.join(same)} share, which matcalc does "
+                             f"not have: write the data as vectors and matrices (the x_i as the rows of X, the y_i as "
+                             f"a vector y), as in sum(log(1 + exp(-y .* (X w))))")
+        if ctx.is_scalar(a):
+            raise ShapeError(f"{ctx.src(n)} sums a number, {ctx.src(a)}, over the index of {name}, which matcalc does "
+                             f"not have: put the {name} in a matrix as its columns and write the sum with it "
+                             f"(the sum of ||x_i - mu||^2 is ||X - mu ones(N)'||_F^2)")
+
+
 def refuse_matlab_column_sums(ctx: Ctx, root: T) -> None:
     """MATLAB's sum(X) and mean(X) of a matrix are its column sums and means (a row); matcalc's are of
     every entry (a number). Where the text only makes sense as MATLAB's, it was another function with no

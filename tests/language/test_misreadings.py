@@ -2382,3 +2382,33 @@ def test_the_log_determinant_of_a_zero_matrix_is_refused(text):
     """logdet(X - X) is -inf everywhere; its gradient read 0."""
     with pytest.raises(MatcalcError, match="zero"):
         matcalc.grad(text, "X")
+
+
+# ------------------------------------------------------------------ LaTeX from papers: \log\frac, sums over an index
+@pytest.mark.parametrize("text", [r"\log\frac{1}{K}\sum\exp(\mathbf{s})", r"\exp\frac{1}{2}x^\top x",
+                                  r"\log\tfrac12\|x\|^2", r"\log\frac{\lambda}{2}\|\mathbf{x}\|^2"])
+def test_a_latex_function_of_a_fraction_before_a_juxtaposed_operand_is_refused(text):
+    """\\log\\frac{1}{K}\\sum\\exp(s) (log-mean-exp) read log(1/K) times the sum."""
+    with pytest.raises(MatcalcError, match="has two readings"):
+        matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text", [r"\log\frac{a}{b}", r"\log\frac12 + x", r"\frac{1}{2}\log\frac{a}{b} + c",
+                                  r"\log\frac{\det A}{\det B}", r"\exp\left(-\frac{1}{2}x^\top x\right)"])
+def test_a_latex_function_of_a_fraction_alone_reads(text):
+    matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text", [r"\frac12\|\mathbf{X}\boldsymbol\beta-\mathbf{y}\|_2^2 + \lambda\sum|\beta_j|",
+                                  r"\sum \alpha_i - \frac12 \boldsymbol\alpha^\top\mathbf{Q}\boldsymbol\alpha",
+                                  r"\mathbf{c}^\top\mathbf{x} - \mu\sum\log x_i", r"\sum\|\mathbf{x}_i - \boldsymbol\mu\|^2",
+                                  r"\sum \log(1 + \exp(-y_i \mathbf{w}^\top\mathbf{x}_i))"])
+def test_a_sum_over_an_index_written_without_one_is_refused(text):
+    """lambda sum|beta_j| beside beta read beta_j as a vector of its own: the penalty left the gradient."""
+    with pytest.raises(MatcalcError, match="index"):
+        matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text", ["sum(x_i)", "sum(log(x_i))", "||x - x_k||^2 + sum(x)", "sum(w_k .* x)", "sum(S_xx)"])
+def test_a_sum_of_a_subscripted_vector_reads(text):
+    matcalc.parse(text)
