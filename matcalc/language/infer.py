@@ -311,8 +311,7 @@ class Ctx(DimSpace, NameRules):
                 self._refuse_scalar_in_run(s, parts)
             return out
         if k == "post":
-            if s.a.kind == "name" and s.a.a == "e" and s.b[0].kind in ("pow", "epow") and not _is_t(s.b[0]) \
-                    and "e" not in self.decls and "e" not in self.bindings:
+            if self._euler_base(s.a) and s.b[0].kind in ("pow", "epow") and not _is_t(s.b[0]):
                 if "e" in self.vars:
                     raise self._two_es()
                 self.euler = True  # e^x is exp(x): e is Euler's number as the base of a power
@@ -659,12 +658,15 @@ class Ctx(DimSpace, NameRules):
                 return False
         return True
 
+    def _euler_base(self, n: Syn) -> bool:
+        """Is syntax node n the name e as Euler's number (neither declared nor a where name)?"""
+        return n.kind == "name" and n.a == "e" and "e" not in self.decls and "e" not in self.bindings
+
     def _euler_power_run_on(self, a: Syn, b: Syn) -> bool:
         """Is syntax node a e^p, Euler's number to a power written without parentheses, that the operand b
         after it seems to continue: a norm or an inner product after a negative p (e^-gamma ||x||^2,
         e^-y w'x), or anything but a group typed right after p (e^2t)?"""
-        if not (a.kind == "post" and a.a.kind == "name" and a.a.a == "e" and "e" not in self.decls
-                and "e" not in self.bindings and bool(a.b) and a.b[-1].kind == "pow" and not _is_t(a.b[-1])
+        if not (a.kind == "post" and self._euler_base(a.a) and bool(a.b) and a.b[-1].kind == "pow" and not _is_t(a.b[-1])
                 and isinstance(a.b[-1].a, Syn) and a.b[-1].a.kind in ("neg", "num", "name")):
             return False
         ex = a.b[-1].a

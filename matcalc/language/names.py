@@ -100,8 +100,7 @@ class NameRules:
         """x'Sigma_kx: an undeclared Greek name whose subscript ends with the form's own vector, to be refused as
         a Latin one's is (known() keeps a Greek name with a plain subscript whole)."""
         return "_" in name and name not in self.decls and name not in self.bindings and len(name.split("_")[1]) > 1 \
-            and is_greek(name) and self._closes_a_form(name, start) \
-            and name[-1] in re.findall(r"[A-Za-z][A-Za-z0-9_]*", self.text[:start] + " " + self.text[start + len(name):])
+            and is_greek(name) and self._closes_a_form(name, start)  # (which finds the last letter's name before it)
 
     def _closes_a_form(self, name: str, start: int) -> bool:
         """Is the name at start the end of a quadratic form whose last letter is the form's own vector or
