@@ -561,8 +561,13 @@ def diagpart(x: Expr) -> Expr:
                 r, c = f.shape
                 return hadamard(mul(*ch[:i], ones((r, 1))), transpose(mul(ones((1, c)), *ch[i + 1:])))
         flipped = transpose(x)  # diag(M') = diag(M): diag(P^-T B' A') is diag(A B P^-1)
-        if type(flipped) is Mul and _transposed_factors(flipped) < _transposed_factors(x):
-            return diagpart(flipped)
+        if type(flipped) is Mul:
+            # the orientation with fewer transposes; on a tie the smaller key, so that diag(M) and
+            # diag(M') are one node however M was built (a variable given its symmetry after reading
+            # left the typed orientation, whose text read back in the other one)
+            there, here = _transposed_factors(flipped), _transposed_factors(x)
+            if there < here or (there == here and flipped.key < x.key):
+                return diagpart(flipped)
     return DiagPart._make((x,), (n, 1))
 
 

@@ -903,3 +903,20 @@ def test_the_diagonal_of_a_product_is_taken_of_the_way_with_fewer_transposes(tex
              np.diag(np.linalg.inv(np.eye(3) + A @ B).T @ B.T @ A.T), "diag((D Y - X) Y')": np.diag((D @ Y - X) @ Y.T)}
     vals = {k: v for k, v in dict(A=A, B=B, D=D, X=X, Y=Y).items() if k in e.variables}
     assert np.allclose(np.ravel(e.evaluate(vals)), numpy[text])
+
+
+@pytest.mark.parametrize("where", ["A: matrix(m,n); K: matrix(n,k); S: matrix(n,n) symmetric",
+                                   "A: matrix(m,n); K: matrix(n,k); S: matrix(n,n)"])
+def test_the_diagonal_of_a_product_and_of_its_transpose_are_one_node(where):
+    """A tie in transposes is broken by the node's key, not by the orientation typed: with S symmetric,
+    sum(diag(exp(sin(K' S A')) A K)) printed a text that read back in the other orientation."""
+    one = matcalc.parse("diag(exp(sin(K' S A')) A K)", where=where)
+    other = matcalc.parse("diag(K' A' exp(sin(A S' K)))", where=where)
+    assert one.node is other.node
+    assert matcalc.parse(str(one), where=where).node is one.node
+
+
+def test_a_trace_through_an_entrywise_function_of_a_symmetric_product_reads_back_as_itself():
+    where = "A: matrix(m,n); K: matrix(n,k); S: matrix(n,n) symmetric; u: vector(k)"
+    e = matcalc.parse("sin(-sum(diag(exp(sin(K' (S A'))) (A K)))) + u", where=where)
+    assert matcalc.parse(str(e), where=where) == e
