@@ -193,6 +193,12 @@ class Ctx(DimSpace, NameRules):
     def is_col(self, t: T) -> bool:
         return t.shape[1].find().const == 1
 
+    def is_square(self, t: T) -> bool:
+        """Are t's two sizes one: one dimension, or the same number (matrix(3,3) declares two
+        dimensions of size 3, which never become one root)?"""
+        r, c = t.shape[0].find(), t.shape[1].find()
+        return r is c or (r.const is not None and r.const == c.const)
+
     def is_row(self, t: T) -> bool:
         return t.shape[0].find().const == 1
 
@@ -1137,10 +1143,13 @@ class Ctx(DimSpace, NameRules):
         nxt_op, nxt = seq[i + 1]
         if nxt_op == "*" and self._centered_dot(t.end, nxt.start):
             nxt_op = ""  # (x'y / ||x|| · ||y||, \exp(-\|x\|^2 / 2 \cdot \sigma^2): typeset, the dot is a product's)
-        if op != "/" or nxt_op != "" or not self._denominator_like(nxt, after_number=t.op == "num") \
-                or not (t.op == "num" or self._denominator_like(t)) or all(self._coefficient(x) for _, x in seq[:i]) \
+        if op != "/" or nxt_op != "" or all(self._coefficient(x) for _, x in seq[:i]) \
                 or self.text[nxt.start:nxt.start + 1] == "(" and self.text[nxt.start:nxt.start + 3] != "(||":
             return  # ((||...||) is how LaTeX's norms come)
+        outright = self._denominator_like(nxt, after_number=t.op == "num") and (
+            t.op == "num" or self._denominator_like(t))
+        if not outright and not (t.op == "num" and self._named_scalar(nxt)):
+            return
         product = []  # the factors juxtaposed after the divisor, up to the next operator
         prev = t
         for o, x in seq[i + 1:]:
@@ -1149,9 +1158,23 @@ class Ctx(DimSpace, NameRules):
             product.append(self.src(x))
             prev = x
         den, rest = self.src(t), " ".join(product)
-        raise ParseError(f"'/ {den} {rest}' divides by {den} alone and then multiplies by {rest} (/ divides by the "
-                         f"one factor after it); for the denominator write / ({den} {rest}), for the product put "
-                         f"{rest} before the fraction", self.text, t.start)
+        message = (f"'/ {den} {rest}' divides by {den} alone and then multiplies by {rest} (/ divides by the "
+                   f"one factor after it); for the denominator write / ({den} {rest}), for the product put "
+                   f"{rest} before the fraction")
+        if outright:
+            raise ParseError(message, self.text, t.start)
+        # (||y - X w||^2 / 2 m with m a size, x'S x / 2 tr(S): refused where the dividend is a formula; N/2
+        # tr(S^-1 C) with N undeclared is tried with N a number, a coefficient read as written)
+        self._refuse_by_dividend([x for _, x in seq[:i]], message, t.start)
+
+    def _named_scalar(self, t: T) -> bool:
+        """After a number in a denominator written as a product (||y - X w||^2 / 2 m): a scalar that is
+        a declared size, pi, a trace, a determinant, a sum, or a function of a scalar (exp(a)), or a
+        power of one. As a multiplier after a fraction nobody writes them so."""
+        base = t.args[0] if t.op == "pow" else t
+        if base.op in ("dimsize", "pi", "tr", "det", "sum_all"):
+            return True
+        return base.op == "func" and isinstance(base.args[1], T) and self.is_scalar(base.args[1])
 
     def _centered_dot(self, start: int, end: int) -> bool:
         """Was the * between two factors typed as a typeset product's centered dot (·, ⋅, \\cdot)?

@@ -1138,7 +1138,7 @@ def _matrix_function_of_determinant(ctx, t):
     while True:
         if t.op == "func" and canonical_name(t.args[0]) in MATRIX_FUNCTION_NAMES:
             a = t.args[1]
-            if ctx.is_col(a) or ctx.is_row(a) or a.shape[0].find() is not a.shape[1].find():
+            if ctx.is_col(a) or ctx.is_row(a) or not ctx.is_square(a):
                 return None
             if canonical_name(t.args[0]) in ZERO_AT_ZERO and _diagonal_valued(ctx, a):
                 return None  # (0 at 0: of a diagonal matrix the same either way)
@@ -1226,7 +1226,7 @@ def _matrix_functions_under(ctx, t) -> list:
         u = stack.pop()
         if u.op == "func" and canonical_name(u.args[0]) in MATRIX_FUNCTION_NAMES:
             a = u.args[1]
-            if not (ctx.is_col(a) or ctx.is_row(a)) and a.shape[0].find() is a.shape[1].find() \
+            if not (ctx.is_col(a) or ctx.is_row(a)) and ctx.is_square(a) \
                     and not (u is whole and _diagonal_valued(ctx, a)):
                 # (of a square matrix: a rectangular one has no matrix function; the trace of f(D) of a diagonal
                 # D is the same either way, though not that of A f(D), whose off-diagonal f(0) counts)

@@ -758,6 +758,24 @@ def test_a_denominator_written_as_a_product_is_refused(text, den):
     assert den in str(e.value)
 
 
+@pytest.mark.parametrize("text, where, den", [
+    ("||y - X w||^2 / 2 m", "X: matrix(m,n)", "2 m"), ("sum((X w - y).^2) / 2 m", "X: matrix(m,n)", "2 m"),
+    ("||x||^2 / 2 n", "x: vector(n)", "2 n"), ("||x||^2 / 2 pi", "", "2 pi"),
+    ("x'S x / 2 tr(S)", "S: matrix(n,n)", "2 tr(S)"), ("||x||^2 / 2 exp(a)", "a: scalar", "2 exp(a)"),
+    ("||x - y||^2 / 2 sum(w)", "", "2 sum(w)")])
+def test_a_size_pi_or_a_reduction_after_the_number_of_a_denominator_is_refused(text, where, den):
+    # the least-squares cost over 2 m read ((||y - X w||^2) / 2) m: a multiplier nobody writes after a fraction
+    with pytest.raises(ParseError, match=re.escape(f"for the denominator write / ({den})")):
+        matcalc.parse(text, where=where or None)
+
+
+@pytest.mark.parametrize("text, where, read", [
+    ("N/2 tr(S^-1 C)", "S, C: matrix(n,n)", "N tr(C S^-1) / 2"), ("1/2 m ||x||^2", "x: vector(m)", "m x' x / 2"),
+    ("N/2 tr(S)", "S: matrix(N,N)", "N tr(S) / 2")])
+def test_a_coefficient_over_a_number_before_a_trace_or_a_size_reads_as_written(text, where, read):
+    assert str(matcalc.parse(text, where=where)) == read
+
+
 @pytest.mark.parametrize("text, read", [
     ("1 / 2 ||A x - b||^2", "||A x - b||^2 / 2"), ("lambda / 2 w'w", "lambda w' w / 2"),
     ("lambda (1 - alpha)/2 ||b||^2", "lambda (1 - alpha) b' b / 2"), ("exp(a) / 2 (a + 1)", "exp(a) (1 + a) / 2"),
@@ -1596,6 +1614,19 @@ def test_the_trace_of_a_log_exp_or_sqrt_of_a_square_matrix_is_refused_as_the_mat
     with pytest.raises(MatcalcError, match="papers mean the matrix") as e:
         matcalc.grad(text, wrt, where=where)
     assert re.search(advice, str(e.value))
+
+
+@pytest.mark.parametrize("text, where", [("tr(A log(S))", "A, S: matrix(3,3)"),
+                                         ("tr(O exp(-beta H))", "H, O: matrix(4,4); beta: scalar"),
+                                         ("det(exp(X))", "X: matrix(2,2)")])
+def test_a_matrix_function_of_a_matrix_of_numeric_square_size_is_refused_as_of_a_symbolic_one(text, where):
+    # two sizes declared as the number 3 were not found to be one, so the refusal took the matrix for rectangular
+    with pytest.raises(MatcalcError, match="papers mean the matrix"):
+        matcalc.parse(text, where=where)
+
+
+def test_an_entrywise_function_of_a_matrix_of_numeric_rectangular_size_in_a_trace_reads():
+    assert str(matcalc.parse("tr(A log(S))", where="A: matrix(3,2); S: matrix(2,3)")) == "tr(log(S) A)"
 
 
 @pytest.mark.parametrize("text, where, gradient", [
