@@ -44,6 +44,14 @@ def _scalar_against_its_look(a: Syn, chosen: dict) -> bool:
         and options(a.a)[0][1] == "vector" and not is_greek(a.a)
 
 
+def _matrix_name(b: Syn, ctx, chosen: dict) -> bool:
+    """Is syntax node b a name read as a matrix (declared one, or made one by the chosen reading)?"""
+    if b.kind != "name" or not isinstance(b.a, str):
+        return False
+    d = ctx.decls.get(b.a)
+    return chosen.get(b.a) == "matrix" if d is None else d.kind == "matrix"
+
+
 def _refuse_scalar_beside_an_entrywise_function_summed(syn: Syn, ctx, chosen: dict) -> None:
     """sum(y log(mu) - mu), sum(y log sigmoid(X w) + ...): inside a sum, a small name beside an entrywise
     function of a vector is read as a scalar so that the juxtaposition fits, where papers mean the
@@ -57,7 +65,15 @@ def _refuse_scalar_beside_an_entrywise_function_summed(syn: Syn, ctx, chosen: di
         for n in syn_nodes(call):
             if n.kind != "product":
                 continue
-            for (_, a), (op, b) in zip(n.a, n.a[1:]):
+            for k, ((_, a), (op, b)) in enumerate(zip(n.a, n.a[1:])):
+                if op in ("", "*") and _scalar_against_its_look(a, chosen) and _matrix_name(b, ctx, chosen) \
+                        and k + 2 < len(n.a) and n.a[k + 2][0] in ("", "*"):
+                    # sum(log(1 + exp(-y X w))), sum(relu(1 - y X w)): the labels y before a matrix times a
+                    # vector, read as a number, where the margin y .* (X w) is meant
+                    y, rest = a.a, " ".join(ctx.text[b.start:n.a[-1][1].end].split())
+                    raise ShapeError(f"'{y} {rest}' reads {y} as a scalar beside {rest}, an array ({b.a} is a "
+                                     f"matrix): for the entrywise product write {y} .* ({rest}); if {y} is a number, "
+                                     f"declare it (where='{y}: scalar')")
                 # (NumPy's * is entrywise too: sum(y*log(softmax(W*x))), sum(d*(X*w - y).^2), y*(X*w))
                 group = b.kind == "paren" or (b.kind == "post" and b.a.kind == "paren")
                 if op not in ("", "*") or not _scalar_against_its_look(a, chosen) or not (

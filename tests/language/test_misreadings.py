@@ -2408,6 +2408,21 @@ def test_numpys_star_beside_an_array_inside_a_sum_is_refused_with_the_entrywise_
         matcalc.grad(text, wrt)
 
 
+@pytest.mark.parametrize("text, wrt, where", [("sum(log(1 + exp(-y X w)))", "w", ""), ("sum(relu(1 - y X w))", "w", ""),
+                                              ("-sum(log(sigmoid(y X w)))", "w", "X: matrix(m,n); w: vector(n)"),
+                                              ("sum(log(1 + exp(-y*X*w)))", "w", "")])
+def test_labels_before_a_matrix_times_a_vector_inside_a_sum_are_refused_with_the_margin(text, wrt, where):
+    """The logistic loss sum(log(1 + exp(-y X w))) read the labels y as one number."""
+    with pytest.raises(MatcalcError, match=re.escape("write y .* (X")):
+        matcalc.grad(text, wrt, where=where or None)
+
+
+@pytest.mark.parametrize("text, where", [("sum(log(1 + exp(-y X w)))", "y: scalar"),
+                                         ("sum(log(1 + exp(-y .* (X w))))", ""), ("sum(y log(mu) - mu)", "")])
+def test_a_declared_scalar_or_the_margin_written_entrywise_inside_a_sum_reads(text, where):
+    matcalc.grad(text, "w" if "w" in text else "mu", where=where or None)
+
+
 @pytest.mark.parametrize("text", ["logdet(0 X)", "logdet(X - X)", "log(det(0 X))"])
 def test_the_log_determinant_of_a_zero_matrix_is_refused(text):
     """logdet(X - X) is -inf everywhere; its gradient read 0."""
