@@ -1376,7 +1376,7 @@ class Ctx(DimSpace, NameRules):
                 n = lone[0].soft
                 kind = 'matrix(m,n)' if self.is_col(lone[0]) is False else 'vector(n)'
                 other = spread[0].soft if spread[0].op == "var" else None  # x - mu: mu a scalar by its Greek look
-                declared = next((t for t in spread if t.op == "var" and not t.soft and not t.dep), None)
+                declared = next((t for t in spread if _declared_scalar_or_its_power(t)), None)
                 if declared is not None and n in self.spread_ok:
                     lone = []  # (the reading with the scalar spread over n, tried by kinds.typecheck)
                 elif declared is not None and default_kind(n) == "matrix":
@@ -1688,6 +1688,14 @@ class Ctx(DimSpace, NameRules):
 #: typed operations that make a scalar of vectors or matrices (x'Ax, ||A x||^2, <x, y>): a dividend
 #: holding one is no coefficient in any reading
 _FORMS = frozenset({"transpose", "norm", "inner", "matmul"})
+def _declared_scalar_or_its_power(t: T) -> bool:
+    """Is t a declared scalar (c) or a power of one (sigma^2, sigma: scalar)? Added to a matrix whose kind
+    is a guess (K + sigma^2), the reading with K a number against its look is refused with the spread."""
+    if t.op == "pow" and isinstance(t.args[0], T):
+        t = t.args[0]
+    return t.op == "var" and not t.soft and not t.dep
+
+
 def _diagonal_of(t: T):
     """The matrix M where t is diag(M) (the vector of its diagonal), alone or times scalars; else None."""
     stack = [t]

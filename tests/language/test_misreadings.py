@@ -855,6 +855,18 @@ def test_a_scalar_term_is_not_added_to_a_term_that_is_an_array_only_by_a_guessed
         matcalc.parse("T ||w||^2 + ||y - X w||^2")  # (T, the transpose's letter, is never read as a scalar)
 
 
+@pytest.mark.parametrize("text, where, name", [("y'inv(K + sigma^2) y", "sigma: scalar", "K"),
+                                              ("y' inv(Sigma + tau^2) y", "tau: scalar", "Sigma")])
+def test_a_power_of_a_declared_scalar_added_to_a_guessed_capital_is_refused_as_the_scalar_is(text, where, name):
+    # the GP's y' inv(K + sigma^2) y read K as a number, y' y / (K + sigma^2)
+    with pytest.raises(matcalc.ShapeError, match=re.escape(f"if {name} is a scalar too, declare it")):
+        matcalc.parse(text, where=where)
+
+
+def test_a_power_of_a_declared_scalar_times_i_added_to_a_guessed_capital_reads():
+    assert "K: matrix(n,n)" in matcalc.parse("y'inv(K + sigma^2 I) y", where="sigma: scalar").inferred
+
+
 def test_a_declared_scalar_is_still_added_to_every_entry_of_a_guessed_array():
     e = matcalc.parse("X w + b", where="b: scalar")
     assert e.shape == ("m",) and e.inferred == "X: matrix(m,n); b: scalar; w: vector(n)"
