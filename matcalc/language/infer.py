@@ -1100,18 +1100,21 @@ class Ctx(DimSpace, NameRules):
         if op != "/" or self.text[prev.end:t.start].strip() != "/":
             return
         digits = self.text[t.start:t.end]
-        if not (t.op == "num" and digits.isdigit() or re.fullmatch(r"[A-Za-z][A-Za-z0-9]*", digits)):
-            return  # (a number or a name: ^1/p, ^-n/2; a group after the bar is its own formula)
+        group = digits.startswith("(") and digits.endswith(")")
+        if not (t.op == "num" and digits.isdigit() or re.fullmatch(r"[A-Za-z][A-Za-z0-9]*", digits) or group):
+            return  # (a number or a name: ^1/p, ^-n/2; a group only after a negated group, below)
         source = getattr(self.text, "source", None)
         if source is None:
             before, between = self.text[:prev.end], self.text[prev.end:t.start]
         else:  # as typed (LaTeX spaces its operators; ^{-1}/2 is braced, so explicit)
             end, start = self.text.reach[prev.end - 1], self.text.origin[t.start]
             before, between = source[:end], source[end:start]
-        m = re.search(r"(\.?\^)\s*([-–−]\s*(?:[0-9]+|T|[A-Za-z][A-Za-z0-9]*)|1)$", before)
+        m = re.search(r"(\.?\^)\s*([-–−]\s*(?:[0-9]+|T|[A-Za-z][A-Za-z0-9]*|\((?:[^()]|\([^()]*\))*\))|1)$", before)
         if between != "/" or m is None:
             return
         k = m.group(2).replace(" ", "").replace("–", "-").replace("−", "-")
+        if group and not k.startswith("-("):
+            return  # (a group after the bar is its own formula, but for e^-(||x - y||^2)/(2 l^2), the kernel's exponent)
         symbolic = k not in ("-T", "1") and not k[1:].isdigit()  # (^-n/2, the Gaussian's (2 pi sigma^2)^-n/2)
         if digits.isdigit():
             n = int(digits)
@@ -1120,8 +1123,13 @@ class Ctx(DimSpace, NameRules):
         elif k not in ("1", "-1", "-T") and not symbolic:
             return  # (sigma^-2/n may be 1 / (n sigma^2); ^1/p and ^-1/n are the roots nobody writes otherwise)
         n = digits
+        if group or k.startswith("-("):  # (shown with its own spaces: -(gamma ||x - y||^2))
+            k = re.sub(r"^-\s*", "-", " ".join(m.group(2).replace("–", "-").replace("−", "-").split()))
         base = self.src(prev)
-        base = base[:base.rfind("^")].rstrip(".") if "^" in base else base  # (x .^ -1: x)
+        if base.endswith(m.group(0)):  # (e^-(||x - y||^2): the exponent's own ^ is inside it)
+            base = base[:len(base) - len(m.group(0))]
+        else:
+            base = base[:base.rfind("^")].rstrip(".") if "^" in base else base  # (x .^ -1: x)
         pw = m.group(1)
         if k == "-T":
             power = f"{base}^-T is the transpose of the inverse, and the powers of a matrix are integers: "

@@ -36,6 +36,31 @@ def refuse_before_reading(syn: Syn, text: str, decls: dict) -> None:
     _refuse_power_run_into_t(syn, text, decls)
     _refuse_ambiguous_power_of_a_trace(syn, text)
     _refuse_equation_number(text)
+    _refuse_index_arithmetic_in_a_subscript(text)
+
+
+#: a name with a letter subscript and, typed tight after it, + or - and a number: x_t+1, w_t-1, W_l+1
+_SUBSCRIPT_ARITHMETIC = re.compile(r"(?<![\w.'])([A-Za-z]+_[A-Za-z]+)([+-])(\d+)(?![\w.])")
+
+
+def _refuse_index_arithmetic_in_a_subscript(text: str) -> None:
+    """||x_t+1 - A x_t||^2 (a state-space or recurrent model's next step) read x_t + 1, and ||w_t - w_t-1||^2
+    read w_t - w_t - 1, whose gradient is 0: in plain text the index t+1 is typed so, where a subscript
+    is letters and digits and + ends it. Refused with both spellings; spaced (x_t + 1) it reads as
+    written, and so does LaTeX, where x_t+1 is typeset x_t + 1."""
+    if "_" not in text:
+        return
+    source = getattr(text, "source", None)
+    if source is not None and "\\" in source:
+        return
+    m = _SUBSCRIPT_ARITHMETIC.search(text)
+    if m is None:
+        return
+    name, op, k = m.groups()
+    base, sub = name.split("_", 1)
+    raise ParseError(f"'{name}{op}{k}' reads {name} {op} {k}: a subscript is letters and digits, and {op} ends it. For "
+                     f"the variable at the index {sub}{op}{k} give it a name of its own ({base}_{'next' if op == '+' else 'prev'}, "
+                     f"{base}_{sub}{k}); for {name} {op} {k} put spaces around {op}", text, m.start(2))
 
 
 def _scalar_against_its_look(a: Syn, chosen: dict) -> bool:

@@ -882,6 +882,36 @@ def test_a_bare_exponent_before_a_tight_fraction_bar_making_a_fraction_is_refuse
         matcalc.parse(text)
 
 
+@pytest.mark.parametrize("text, power", [
+    ("(1 + ||x||^2/nu)^-(nu + d)/2", "(1 + ||x||^2/nu)^(-(nu + d)/2)"), ("e^-(x'x)/2", "e^(-(x'x)/2)"),
+    ("sigma^2 e^-(||x - y||^2)/(2 l^2)", "e^(-(||x - y||^2)/(2 l^2))"),
+    ("log(det(X)^-(nu + p + 1)/2)", "det(X)^(-(nu + p + 1)/2)")])
+def test_a_negated_group_exponent_before_a_tight_fraction_bar_is_refused(text, power):
+    # the Student-t kernel's ^-(nu + d)/2 read (...^-(nu + d)) / 2
+    with pytest.raises(ParseError, match=re.escape(f"write {power}")):
+        matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text, reading", [("e^-(x'x) / 2", "exp(-(x' x)) / 2"), ("x^2/(2 a)", "(x^2) / (2 a)"),
+                                           ("exp(-x'x)/(2 pi)", "exp(-(x' x)) / (2 pi)")])
+def test_a_spaced_or_unnegated_exponent_before_a_fraction_bar_reads_as_written(text, reading):
+    assert matcalc.parse(text).reading == reading
+
+
+@pytest.mark.parametrize("text, name", [("||x_t+1 - A x_t||^2", "x_t+1"), ("||w_t - w_t-1||^2", "w_t-1"),
+                                        ("||θ_t+1 − θ_t||²", "θ_t+1"), ("||h_k - tanh(W h_k-1)||^2", "h_k-1")])
+def test_index_arithmetic_typed_in_a_plain_subscript_is_refused(text, name):
+    # ||w_t - w_t-1||^2 read w_t - w_t - 1, whose gradient is 0
+    with pytest.raises(ParseError, match=re.escape(f"'{name}' reads")):
+        matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text, reading", [("x_t + 1", "x_t + 1"), (r"\|x_t+1\|^2", "||x_t + 1||^2"),
+                                           ("x_1+1", "x_1 + 1")])
+def test_a_spaced_a_latex_or_a_digit_subscript_before_plus_one_reads_as_written(text, reading):
+    assert matcalc.parse(text).reading == reading
+
+
 @pytest.mark.parametrize("text, where, power", [
     ("(2 pi sigma^2)^-n/2 exp(-||y - X w||^2 / (2 sigma^2))", "y: vector(n); sigma: scalar", "(2 pi sigma^2)^(-n/2)"),
     ("det(S)^-N/2", "S: matrix(k,k) spd; N: scalar", "det(S)^(-N/2)"), ("sum(abs(x).^p)^1/p", "", "sum(abs(x).^p)^(1/p)"),
