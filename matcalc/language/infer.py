@@ -1579,6 +1579,13 @@ class Ctx(DimSpace, NameRules):
         """xk, wt, xt: a run of small letters read with one of them a scalar or a matrix (x times
         k) is an indexed name (x_k) far more often than a product; such a reading is refused, so
         that another is tried or the run is reported with what to write."""
+        if len(parts) == 2 and parts[0] == "d" and is_greek(parts[1]) and not any(
+                p in self.decls or p in self.bindings for p in parts):
+            # ||J dtheta - e||^2 (a Gauss-Newton step): the differential's or the step's name, read d theta
+            # with theta a number
+            raise ParseError(f"'{s.a}' is read as the product d {parts[1]}; for one name (a step or a direction) "
+                             f"write d_{parts[1]} or declare it (where='{s.a}: ...'); for the product put a space "
+                             f"(d {parts[1]})", self.text, s.start)
         odd = [p for p in parts if p not in self.decls and p not in self.bindings and not is_greek(p)
                and self.kinds.get(p, "vector") != "vector" and default_kind(p) == "vector"]
         if not odd:

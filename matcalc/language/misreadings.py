@@ -77,6 +77,69 @@ def _matrix_name(b: Syn, ctx, chosen: dict) -> bool:
     return chosen.get(b.a) == "matrix" if d is None else d.kind == "matrix"
 
 
+def _refuse_greek_name_made_a_matrix_by_a_sum(syn: Syn, ctx, chosen: dict) -> None:
+    """det(A - lambda) (the characteristic polynomial), inv(X'X + lambda) X'y (ridge), logdet(S + mu): a small
+    Greek name, a number by its look, added to a matrix written with a capital is read as a matrix, as a
+    guessed kind never spreads a number over every entry; papers mean lambda I. Refused with both
+    spellings; with lambda I, or the name declared, it reads (||rho - sigma||_F^2, no capital, reads)."""
+    for n in syn_nodes(syn):
+        if n.kind != "sum":
+            continue
+        terms = [t for _, t in n.a]
+        greek = next((t.a for t in terms if t.kind == "name" and isinstance(t.a, str) and is_greek(t.a)
+                      and chosen.get(t.a) == "matrix" and options(t.a)[0][1] == "scalar"), None)
+        if greek is None:
+            continue
+        capital = next((m.a for t in terms for m in syn_nodes(t) if m.kind == "name" and isinstance(m.a, str)
+                        and m.a[:1].isupper() and not is_greek(m.a) and _matrix_name(m, ctx, chosen)), None)
+        if capital is not None:
+            raise ShapeError(f"{greek} looks like a number, but added to {capital} it is read as a matrix ({greek}: "
+                             f"{read_as(ctx, greek)}), as a number is never added to every entry of a matrix on a guess. "
+                             f"For the number on the diagonal write {greek} I; for a matrix declare it (where='{greek}: "
+                             f"{read_as(ctx, greek)}'); to add it to every entry, declare it a scalar (where='{greek}: "
+                             f"scalar')")
+
+
+def _greek_numbers_in(t: Syn, ctx, chosen: dict) -> list:
+    """The undeclared small Greek names a factor is made of, where the reading makes them numbers: rho,
+    rho^2, (rho - sigma); else []."""
+    if t.kind == "post" and t.b and t.b[0].kind == "pow":
+        t = t.a
+    if t.kind == "paren":
+        t = t.a
+    parts = [u for _, u in t.a] if t.kind == "sum" and isinstance(t.a, list) else [t]
+    names = [u.a for u in parts if u.kind == "name" and isinstance(u.a, str)]
+    if len(names) < len(parts) or not all(is_greek(n) and n not in ctx.decls and chosen.get(n) == "scalar"
+                                          and n[:1].islower() for n in names):
+        return []
+    return names
+
+
+def _refuse_greek_number_inside_a_trace(syn: Syn, ctx, chosen: dict) -> None:
+    """tr(rho H), tr(U rho U'), tr(O (rho - sigma)): a small Greek name as a factor of a trace's product
+    beside a matrix is read as a number (its look), which nobody writes inside a trace (rho tr(H));
+    quantum mechanics' rho is the density matrix. Refused with both spellings."""
+    if "tr" not in ctx.text:
+        return
+    for call in syn_nodes(syn):
+        if call.kind != "call" or canonical_name(call.a) != "tr" or not call.b:
+            continue
+        arg = call.b[0] if isinstance(call.b, list) else call.b
+        if not isinstance(arg, Syn) or arg.kind != "product":
+            continue
+        factors = [f for _, f in arg.a]
+        matrix = next((f.a for f in factors if _matrix_name(f, ctx, chosen)), None)
+        # (before a matrix, or a group: tr(W lambda), a Greek name last, reads with lambda a number)
+        greek = next((g for k, f in enumerate(factors) for g in _greek_numbers_in(f, ctx, chosen)
+                      if f.kind == "paren" or any(_matrix_name(h.a if h.kind == "post" else h, ctx, chosen)
+                                                  for h in factors[k + 1:])), None)
+        if matrix is not None and greek is not None:
+            raise ShapeError(f"{greek} looks like a number, and {' '.join(ctx.text[arg.start:arg.end].split())} "
+                             f"reads it as one, which a trace would leave outside ({greek} tr(...)); if {greek} is "
+                             f"a matrix, declare it (where='{greek}: matrix(n,n)'), for a number "
+                             f"declare it (where='{greek}: scalar')")
+
+
 def _refuse_scalar_beside_an_entrywise_function_summed(syn: Syn, ctx, chosen: dict) -> None:
     """sum(y log(mu) - mu), sum(y log sigmoid(X w) + ...): inside a sum, a small name beside an entrywise
     function of a vector is read as a scalar so that the juxtaposition fits, where papers mean the
@@ -325,6 +388,8 @@ def refuse_chosen_reading(syn: Syn, ctx: Ctx, names: list, chosen: dict, ruled_o
     _refuse_greek_scalar_after_matrix(syn, ctx, chosen, names, decls, fits)
     _refuse_capital_scalar_after_vector(syn, ctx, chosen, names, decls)
     refuse_unprimed_quadratic_form(text, names, chosen, decls)
+    _refuse_greek_name_made_a_matrix_by_a_sum(syn, ctx, chosen)
+    _refuse_greek_number_inside_a_trace(syn, ctx, chosen)
     refuse_dimension_values(uses, decls, text)  # (last: a text refused for another reason says that first)
     _refuse_sizes_used_as_values(syn, ctx)  # (the same for a size the text names, after a declared one)
 

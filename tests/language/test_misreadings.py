@@ -2500,3 +2500,48 @@ def test_a_sum_over_an_index_written_without_one_is_refused(text):
 @pytest.mark.parametrize("text", ["sum(x_i)", "sum(log(x_i))", "||x - x_k||^2 + sum(x)", "sum(w_k .* x)", "sum(S_xx)"])
 def test_a_sum_of_a_subscripted_vector_reads(text):
     matcalc.parse(text)
+
+
+# ------------------------------------------------------------------ Greek names: characteristic polynomials, density matrices, steps
+@pytest.mark.parametrize("text, where, name", [("det(A - lambda)", "", "lambda"), ("inv(X'X + lambda) X'y", "", "lambda"),
+                                               ("logdet(S + mu)", "S: matrix(n,n) spd", "mu"),
+                                               ("tr(inv(A - lambda))", "", "lambda")])
+def test_a_small_greek_name_added_to_a_capital_matrix_is_refused_with_its_identity(text, where, name):
+    """det(A - lambda) read lambda as a matrix (a number is never spread over a guess); lambda I is meant."""
+    with pytest.raises(matcalc.ShapeError, match=re.escape(f"write {name} I")):
+        matcalc.parse(text, where=where or None)
+
+
+@pytest.mark.parametrize("text, where", [("det(A - lambda I)", ""), ("det(A - lambda)", "lambda: matrix(n,n)"),
+                                         ("det(A - lambda)", "lambda: scalar; A: matrix(n,n)"),
+                                         ("||rho - sigma||_F^2", "")])
+def test_a_greek_name_beside_a_matrix_with_its_identity_declared_or_without_a_capital_reads(text, where):
+    matcalc.parse(text, where=where or None)
+
+
+@pytest.mark.parametrize("text", ["tr(rho H)", r"\mathrm{Tr}(\rho H)", "tr(U rho U')", "tr(O (rho - sigma))",
+                                  "tr(rho^2 H)", "tr(rho H^2) - tr(rho H)^2"])
+def test_a_small_greek_name_as_a_factor_inside_a_trace_is_refused(text):
+    """tr(rho H), an expectation value with the density matrix rho, read rho as a number: rho tr(H)."""
+    with pytest.raises(matcalc.ShapeError, match=re.escape("where='rho: matrix(n,n)'")):
+        matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text, where", [("tr(rho H)", "rho: matrix(n,n)"), ("tr(rho H)", "rho: scalar"),
+                                         ("tr(sigma^2 I)", ""), ("tr(X'X) + lambda tr(W)", "")])
+def test_a_greek_factor_declared_or_outside_the_trace_reads(text, where):
+    matcalc.parse(text, where=where or None)
+
+
+@pytest.mark.parametrize("text", ["||J dtheta - e||^2", "||J*dtheta - e||^2", "g'dθ", "||J dθ − e||²"])
+def test_d_before_a_greek_name_in_one_run_is_refused_as_a_step_or_a_product(text):
+    """||J dtheta - e||^2 (a Gauss-Newton step) read d theta, with theta a number."""
+    with pytest.raises(ParseError, match="write d_theta or declare it"):
+        matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text, where, reading", [("||J d_theta - e||^2", "", "||J d_theta - e||^2"),
+                                                  ("g'dθ", "dtheta: vector(n)", "g' dtheta"),
+                                                  ("||d theta||^2", "", "||d theta||^2")])
+def test_a_step_named_with_a_subscript_declared_or_spaced_reads(text, where, reading):
+    assert matcalc.parse(text, where=where or None).reading == reading
