@@ -1128,16 +1128,18 @@ def refuse_matrix_function_of_spd(ctx: Ctx, root: T) -> None:
     is negative, and exp(D) of a diagonal D has ones off the diagonal. Refused, with the where spelling of
     the entrywise function (and S .^ (1/2) for the square root, which the printers write so). A
     diagonal matrix's functions are refuse_matrix_function_of_diagonal's."""
-    if not _MATRIX_FUNCTION_WORD.search(ctx.text) or not any(
-            "spd" in d.props | d.relaxed for d in ctx.decls.values() if hasattr(d, "props")):
+    props = [p for p in ("spd", "orthogonal") if any(
+        p in d.props | d.relaxed for d in ctx.decls.values() if hasattr(d, "props"))]
+    if not _MATRIX_FUNCTION_WORD.search(ctx.text) or not props:
         return
     for t in _typed_nodes(root):
         if t.op == "func" and canonical_name(t.args[0]) in MATRIX_FUNCTION_NAMES:
             a = t.args[1]
-            spd = [n for n in _spd_names(ctx, a) if n != "I"]
-            # (of a diagonal one: the diagonal rule's, which lets tr(log(D)) and sqrt(D) read)
-            if spd and not (ctx.is_col(a) or ctx.is_row(a) or ctx.is_scalar(a) or _diagonal_valued(ctx, a)):
-                raise MatrixFunctionError(_spd_advice(ctx, t, spd))
+            for prop in props:  # (||log(R' Q)||_F of rotations R and Q: the geodesic distance on SO(3))
+                spd = [n for n in _spd_names(ctx, a, prop) if n != "I"]
+                # (of a diagonal one: the diagonal rule's, which lets tr(log(D)) and sqrt(D) read)
+                if spd and not (ctx.is_col(a) or ctx.is_row(a) or ctx.is_scalar(a) or _diagonal_valued(ctx, a)):
+                    raise MatrixFunctionError(_spd_advice(ctx, t, spd, prop))
 
 
 def refuse_matrix_function_of_diagonal(ctx: Ctx, root: T) -> None:
@@ -1200,11 +1202,12 @@ def _diagonal_advice(ctx, f) -> str:
 _SPD_THROUGH = frozenset({"paren", "neg", "transpose", "smul", "div", "matpow", "product", "matmul", "sum"})
 
 
-def _spd_names(ctx, t) -> list:
-    """The declared spd names t is built from, if every matrix in it is one of them or I; else []."""
+def _spd_names(ctx, t, prop: str = "spd") -> list:
+    """The names declared `prop` (spd, orthogonal) t is built from, if every matrix in it is one of them
+    or I; else []."""
     if t.op == "var":
         d = t.args[1]
-        return [t.args[0]] if "spd" in d.props | d.relaxed else []
+        return [t.args[0]] if prop in d.props | d.relaxed else []
     if t.op == "identity":
         return ["I"]
     if t.op not in _SPD_THROUGH or (t.op == "product" and any(op in (".*", "./") for op, _ in t.args[0])):
@@ -1213,18 +1216,22 @@ def _spd_names(ctx, t) -> list:
     for k in _typed_children(t.args):
         if ctx.is_scalar(k):
             continue
-        sub = _spd_names(ctx, k)
+        sub = _spd_names(ctx, k, prop)
         if not sub:
             return []
         names += [n for n in sub if n not in names]
     return names if any(n != "I" for n in names) else []
 
 
-def _spd_advice(ctx, f, spd: list) -> str:
+def _spd_advice(ctx, f, spd: list, prop: str = "spd") -> str:
     fn, arg = canonical_name(f.args[0]), ctx.src(f.args[1])
     what = _MATRIX_FUNCTION_WHAT[fn]
-    declared = (f"{spd[0]} is declared spd" if len(spd) == 1 else
-                f"{', '.join(spd[:-1])} and {spd[-1]} are declared spd")
+    declared = (f"{spd[0]} is declared {prop}" if len(spd) == 1 else
+                f"{', '.join(spd[:-1])} and {spd[-1]} are declared {prop}")
+    if prop != "spd":
+        return (f"{ctx.src(f)}: {declared}, and of an {prop} matrix (a rotation) papers mean the matrix {what}, which "
+                f"matcalc does not have (its {fn} acts entry by entry); for the entrywise {fn} (of each entry) name it "
+                f"with where: ... where {_free_name(ctx, 'LPQMNRUVW')} = {ctx.src(f)}")
     name = _free_name(ctx, "LPQMNRUVW")
     power = f", or {arg if f.args[1].op in ('var', 'paren') else '(' + arg + ')'} .^ (1/2)" if fn == "sqrt" else ""
     return (f"{ctx.src(f)}: {declared}, and of an spd matrix papers mean the matrix {what}, which matcalc does "

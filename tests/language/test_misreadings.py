@@ -2545,3 +2545,13 @@ def test_d_before_a_greek_name_in_one_run_is_refused_as_a_step_or_a_product(text
                                                   ("||d theta||^2", "", "||d theta||^2")])
 def test_a_step_named_with_a_subscript_declared_or_spaced_reads(text, where, reading):
     assert matcalc.parse(text, where=where or None).reading == reading
+
+
+def test_a_matrix_function_of_declared_rotations_is_refused_as_of_spd_matrices():
+    """||log(R'Q)||_F^2, the geodesic distance between rotations, read the entrywise log."""
+    with pytest.raises(MatcalcError, match="declared orthogonal, and of an orthogonal matrix"):
+        matcalc.parse("||log(R'Q)||_F^2", where="R, Q: matrix(3,3) orthogonal")
+
+
+def test_a_distance_between_declared_rotations_without_a_matrix_function_reads():
+    assert str(matcalc.parse("||R - Q||_F^2", where="R, Q: matrix(3,3) orthogonal")) == "||R - Q||_F^2"
