@@ -1235,7 +1235,7 @@ class _Reader:
         raise self.error(f"unknown LaTeX command \\{w}{solve}", t.start)
 
     def _power_after_group(self) -> bool:
-        """Is the next token a parenthesized group with a superscript right after it (`(X)^{-1}`)?"""
+        """Is the next token a parenthesized group with a superscript or .^ right after it (`(X)^{-1}`)?"""
         j = self.i
         if j >= len(self.toks) or not (self.toks[j].kind == "delim" and self.toks[j].text == "("
                                        and self.toks[j].role == "open"):
@@ -1245,8 +1245,11 @@ class _Reader:
             u = self.toks[j]
             if u.kind == "delim" and u.text in "()":
                 depth += 1 if u.role == "open" else -1
-                if depth == 0:
-                    return j + 1 < len(self.toks) and self.toks[j + 1].kind == "char" and self.toks[j + 1].text == "^"
+                if depth == 0:  # (^, or the entrywise .^ typed in LaTeX: \sum (y - X w).^2)
+                    after = self.toks[j + 1:j + 3]
+                    return bool(after) and after[0].kind == "char" and (after[0].text == "^" or (
+                        after[0].text == "." and len(after) == 2 and after[1].kind == "char" and after[1].text == "^"
+                        and not after[1].space))
             j += 1
         return False
 

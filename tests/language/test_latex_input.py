@@ -576,7 +576,9 @@ def test_an_accent_and_a_subscript_on_one_name_is_refused_with_a_one_word_name(t
 
 @pytest.mark.parametrize("text, reading", [(r"\sum (x - y)^{\circ 2}", "sum((x - y).^2)"),
                                            (r"\sum\limits \left(x - y\right)^{\circ 2}", "sum((x - y).^2)"),
-                                           (r"\frac{1}{2}\sum (x - y)^{\circ 2} + 1", "(1 / 2) sum((x - y).^2) + 1")])
+                                           (r"\frac{1}{2}\sum (x - y)^{\circ 2} + 1", "(1 / 2) sum((x - y).^2) + 1"),
+                                           (r"\sum (y - Xw).^2", "sum((y - X w).^2)"),
+                                           (r"\frac{1}{n}\sum\left(y - X\beta\right).^2", "(1 / n) sum((y - X beta).^2)")])
 def test_sum_sign_takes_the_superscript_of_the_group_after_it(text, reading):
     # read sum(x - y).^2: the sum, raised
     assert matcalc.parse(text).reading == reading
