@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from . import build as B
 from .reductions import spd_built, traces_matrix_function  # noqa: F401  (the printers and size.py ask here)
-from .nodes import SCALAR, Add, DimSize, Expr, Func, Hadamard, MatPow, Mul, Num, Pow, Sum, Trace, Transpose, Var
+from .nodes import SCALAR, Add, DimSize, Expr, Func, Hadamard, MatPow, Mul, Num, Ones, Pow, Sum, Trace, Transpose, Var
 
 
 def is_pi(e: Expr) -> bool:
@@ -280,6 +280,19 @@ def _count_times_scalar(t: Expr, groups: dict):
         if counts[0] == (shape[0] if shape[1] == 1 else shape[1]):
             return shape, others[0]
     return None
+
+
+def row_biased(arg: Expr) -> bool:
+    """Is arg a matrix sum with a row added to every row (X W + ones(n) b', a layer with the samples as
+    rows)? The column softmax or logsumexp of such an argument is refused by the reader
+    (construct.py) and written with its index 1 by the printers, so that what matcalc prints reads back."""
+    if arg.shape[0] == 1 or arg.shape[1] == 1 or not isinstance(arg, Add):
+        return False
+    for t in arg.args:
+        chain = [f for f in t.args if f.shape != SCALAR] if isinstance(t, Mul) else []
+        if len(chain) == 2 and isinstance(chain[0], Ones) and chain[0].shape[1] == 1 and chain[1].shape[0] == 1:
+            return True
+    return False
 
 
 def attention_like(arg: Expr) -> bool:

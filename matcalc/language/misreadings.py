@@ -879,7 +879,7 @@ def _refuse_capital_scalar_after_vector(syn: Syn, ctx, chosen: dict, names: list
     """||x A - y||^2, softmax(h W + b), tanh(x_t U + W h_t): a capital right after a column vector, read as
     a scalar because no matrix can multiply a column from the right. Code and many ML texts write data
     as rows (x @ W); the reading had A a number (the gradient 2 A (A x - y)). Refused, with the forms
-    for a row and the declaration for a number; a capital scalar is written first (N x) or declared."""
+    for a row and the declaration for a number (written first, N x, a capital undeclared is a matrix)."""
     if not any(chosen.get(c) == "scalar" and options(c)[0][1] == "matrix" for c in names):
         return
     for (v, left, transposed), (c, _, _) in _adjacent_factors(syn, ctx):
@@ -889,8 +889,8 @@ def _refuse_capital_scalar_after_vector(syn: Syn, ctx, chosen: dict, names: list
             continue
         raise ShapeError(f"{left} {c} reads {c} as a scalar: a matrix cannot multiply the column vector {left} "
                          f"from the right. If {left} is a row (as in code's {left} @ {c}), write {left}' {c} for "
-                         f"the row, or {c}' {left} for it as a column; if {c} is a number, write it first "
-                         f"({c} {left}) or declare it (where='{c}: scalar')")
+                         f"the row, or {c}' {left} for it as a column; if {c} is a number, declare it "
+                         f"(where='{c}: scalar'): first ({c} {left}), a capital undeclared is a matrix")
 
 
 def _adjacent_factors(syn: Syn, ctx):

@@ -22,13 +22,13 @@ from ..core import build as B
 from ..core import nodes
 from ..core.functions import CALLS, FUNCTIONS
 from ..core.reductions import refused_as_typed
-from ..core.layout import (as_denominator, attention_like, entrywise_denominators, entrywise_divisor, folded_power, inner_pair, is_pi, mean_factors, merged_sums, self_inner, spd_built, traces_matrix_function,
+from ..core.layout import (as_denominator, attention_like, entrywise_denominators, entrywise_divisor, folded_power, inner_pair, is_pi, mean_factors, merged_sums, row_biased, self_inner, spd_built, traces_matrix_function,
                            transposes)
 from ..core.errors import MatcalcError
 from ..language.declarations import GREEK, declarations_of, parse_declarations
 from ..language.reader import read
 from ..core.nodes import (SERVICES, SCALAR, Add, Diag, DiagPart, DimSize, Expr, Func, Hadamard, Identity, Inverse,
-                    LogDet, MatPow, Mul, Num, Ones, Pow, Softmax, Sum, Trace, Transpose, Var, Zero)
+                    LogDet, LogSumExp, MatPow, Mul, Num, Ones, Pow, Softmax, Sum, Trace, Transpose, Var, Zero)
 
 if TYPE_CHECKING:
     from ..core.nodes import Dim, Shape
@@ -158,7 +158,8 @@ class Printer:
                 return self.at(root[0], ATOM) + self.power_suffix(str(root[1]), frac=True), POW
         name = self.calls.get(type(e))
         if name is not None:  # a plain function-call form
-            if isinstance(e, Softmax) and id(e) in self.indexed_softmax:  # (the reader asks for the index there)
+            if isinstance(e, Softmax) and id(e) in self.indexed_softmax or (
+                    type(e) in (Softmax, LogSumExp) and row_biased(e.arg)):  # (the reader asks for the index there)
                 return self.call(name, e.arg, B.num(1))
             return self.call(name, e.arg)
         m = getattr(self, "_print_" + type(e).__name__)

@@ -2555,3 +2555,25 @@ def test_a_matrix_function_of_declared_rotations_is_refused_as_of_spd_matrices()
 
 def test_a_distance_between_declared_rotations_without_a_matrix_function_reads():
     assert str(matcalc.parse("||R - Q||_F^2", where="R, Q: matrix(3,3) orthogonal")) == "||R - Q||_F^2"
+
+
+@pytest.mark.parametrize("text", ["-sum(Y .* log(softmax(X W + ones(n) b')))", "sum(logsumexp(X W + ones(n) b'))"])
+def test_a_column_softmax_over_a_row_bias_is_refused_with_both_indices(text):
+    """softmax(X W + ones(n) b'): the bias makes each row a sample; the column softmax normalized over the samples."""
+    with pytest.raises(ParseError, match=r"for each row write (softmax|logsumexp)\(X W \+ ones\(n\) b', 2\)"):
+        matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text", ["sum(Y .* log(softmax(X W + ones(n) b', 1)))", "sum(logsumexp(X W + ones(n) b', 1))",
+                                  "sum(Y .* log(softmax(X W + ones(n) b', 2)))"])
+def test_a_softmax_over_a_row_bias_with_its_index_reads_and_prints_so(text):
+    e = matcalc.parse(text)
+    assert matcalc.parse(str(e), where=e.where) == e
+
+
+def test_the_refusal_of_a_capital_after_a_column_vector_advises_the_declaration_not_the_order():
+    """It said "write it first (N x)", which reads N as a matrix."""
+    with pytest.raises(MatcalcError) as e:
+        matcalc.parse("||x N - s||^2")
+    assert "where='N: scalar'" in str(e.value) and "write it first" not in str(e.value)
+    assert "N: matrix" in matcalc.parse("||N x - s||^2").inferred
