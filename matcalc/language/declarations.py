@@ -559,6 +559,10 @@ def _close_props(props: set, kind: str, dims: tuple, name: str) -> frozenset:
     if "orthogonal" in out and "spd" in out:
         raise DeclarationError(f"{name} cannot be both orthogonal and spd: the only such matrix is the identity "
                                f"(its eigenvalues would be positive and of modulus 1); declare one of them")
+    if "orthogonal" in out and "positive" in out:
+        raise DeclarationError(f"{name} cannot be both orthogonal and positive: positive means every entry is "
+                               f"positive, and two columns of positive entries are never orthogonal (only the "
+                               f"1 x 1 matrix 1 is both); declare one of them")
     if "diagonal" in out and "positive" in out:
         raise DeclarationError(f"{name} cannot be both diagonal and positive: positive means every entry is "
                                f"positive, and the entries off a diagonal matrix's diagonal are 0; for a positive "

@@ -59,7 +59,7 @@ def sample_value(v: Var, dims: dict, rng: np.random.Generator) -> Value:
     elif "orthogonal" in props and ("symmetric" in props or "spd" in props):
         # a reflection I - 2 u u' (symmetric and orthogonal); spd and orthogonal is I alone
         u = rng.standard_normal((r, 1))
-        x = np.eye(r) if "spd" in props else np.eye(r) - 2 * (u @ u.T) / float(u.T @ u)
+        x = np.eye(r) if "spd" in props else np.eye(r) - 2 * (u @ u.T) / float(u[:, 0] @ u[:, 0])
     elif "spd" in props:  # with positive entries when declared positive too
         a = rng.uniform(0.5, 1.5, (r, r)) if "positive" in props else rng.standard_normal((r, r))
         x = a @ a.T / r + np.eye(r)

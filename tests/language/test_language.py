@@ -328,6 +328,18 @@ def test_orthogonal_and_spd_together_are_refused_as_only_the_identity():
         matcalc.parse("Q x", where="Q: matrix(n,n) orthogonal spd")
 
 
+def test_orthogonal_and_positive_together_are_refused():
+    """No matrix of size 2 or more is both; check then failed with "could not find inputs"."""
+    with pytest.raises(matcalc.DeclarationError, match="cannot be both orthogonal and positive"):
+        matcalc.parse("Q x", where="Q: matrix(n,n) orthogonal positive")
+
+
+def test_a_check_with_a_symmetric_orthogonal_constant_samples_a_reflection():
+    """Sampling it raised a TypeError (float of a 1 x 1 array, refused by NumPy 2)."""
+    r = matcalc.grad("tr(Q A)", "A", where="Q: matrix(n,n) orthogonal symmetric; A: matrix(n,n)")
+    assert r.check()
+
+
 def test_a_size_that_is_one_at_evaluation_keeps_the_variables_shape():
     r = matcalc.grad("1/2 ||A x - b||^2", "x", where="x: vector(n); A: matrix(m,n)")
     A, b, x = np.arange(2.0).reshape(2, 1), np.ones(2), np.array([3.0])
