@@ -672,6 +672,13 @@ def power(b: Expr, e: Expr | int | Fraction) -> Expr:
             return Pow._make((b, e), SCALAR)
         if isinstance(b, (Ones,)):
             return b
+        if ev < 0 or ev.denominator != 1 or isinstance(b, Diag):
+            v = _diagonal_vector(b)
+            if v is not None:  # (diag(v).^2 is diag(v.^2) too)
+                # sqrt(D) of a diagonal D is diag(sqrt(diag(D))), D^(1/2)'s node: entry by entry its derivative
+                # dD ./ (2 sqrt(D)) was 0/0 off the diagonal, and every Hessian and Jacobian of it NaN; a
+                # negative power is infinite off it (I ./ D.^2 in a Hessian)
+                return diag(power(v, e))
         if isinstance(b, Pow) and ev.denominator == 1:  # (b^c)^k = b^(c k) for an integer k
             if isinstance(b.exp, Num):
                 return power(b.base, num(b.exp.value * ev))
@@ -911,11 +918,46 @@ def hadamard(*factors: Expr) -> Expr:
         return mul(*scal, ones(shape))
     out = _in_key_order(out, max((f for f in factors if isinstance(f, Hadamard)), key=lambda f: len(f.args),
                                  default=None))
+    if len(out) > 1 and any(isinstance(f, (Identity, Diag)) for f in out):
+        # I .* exp(D), diag(v) .* f(D) of a diagonal D: only the diagonal counts, the diagonal matrix of the
+        # diagonals' product (I .* log(D) was 0 times -inf off the diagonal, NaN)
+        vs = [_entrywise_diagonal(f) for f in out]
+        if all(v is not None for v in vs):
+            return mul(*scal, diag(hadamard(*vs)))
     if len(out) == 1:
         h = out[0]
     else:
         h = Hadamard._make(tuple(out), shape)
     return mul(*scal, h) if scal else h
+
+
+def _diagonal_vector(x: Expr):
+    """The vector on the diagonal of x where x is a diagonal matrix by its form (diag(v), I, a variable
+    declared diagonal); else None."""
+    if x.shape == SCALAR or x.shape[0] != x.shape[1] or x.shape[1] == 1:
+        return None
+    if isinstance(x, Diag):
+        return x.arg
+    if isinstance(x, Identity):
+        return ones((x.shape[0], 1))
+    if isinstance(x, Var) and "diagonal" in x.props:
+        return DiagPart._make((x,), (x.shape[0], 1))
+    return None
+
+
+def _entrywise_diagonal(f: Expr):
+    """The diagonal of f as a vector, where f is a diagonal matrix by its form or an entrywise function
+    or power of one; else None."""
+    v = _diagonal_vector(f)
+    if v is not None:
+        return v
+    if isinstance(f, Func):
+        v = _diagonal_vector(f.arg)
+        return func(f.name, v) if v is not None else None
+    if isinstance(f, Pow) and isinstance(f.exp, Num):
+        v = _diagonal_vector(f.base)
+        return power(v, f.exp) if v is not None else None
+    return None
 
 
 def _node_key(f: Expr) -> tuple:
@@ -969,6 +1011,10 @@ def func(name: str, x: Expr) -> Expr:
         return neg(inner) if spec.parity == "odd" else inner
     if name == "exp" and isinstance(x, (Add, Mul)):
         return _exp_of_logs(x) or Func._make((name, x), x.shape)
+    if name == "log":
+        v = _diagonal_vector(x)
+        if v is not None:  # (log(D) of a diagonal D: -inf off its diagonal entry by entry; only its diagonal
+            return diag(func(name, v))  # counts where the reader lets it in, D .* log(D) and I .* log(D))
     return Func._make((name, x), x.shape)
 
 
@@ -1067,6 +1113,11 @@ def diag(v: Expr) -> Expr:
         # dD, which is diagonal too but read off as a general matrix in a Kronecker form: there
         # diag(diag(dD)) is the projection onto the diagonal)
         return matpow(d.args[0], int(k))
+    if type(v) is DiagPart and type(v.args[0]) in (Inverse, MatPow):
+        # diag(diag(D^-1)) = D^-1 for a D declared diagonal spd (logdet(sqrt(D))'s gradient)
+        base = v.args[0].args[0]
+        if type(base) is Var and {"diagonal", "spd"} <= base.props:
+            return v.args[0]
     return Diag._make((v,), (n, n))
 
 

@@ -286,7 +286,12 @@ def row_biased(arg: Expr) -> bool:
     """Is arg a matrix sum with a row added to every row (X W + ones(n) b', a layer with the samples as
     rows)? The column softmax or logsumexp of such an argument is refused by the reader
     (construct.py) and written with its index 1 by the printers, so that what matcalc prints reads back."""
-    if arg.shape[0] == 1 or arg.shape[1] == 1 or not isinstance(arg, Add):
+    if arg.shape[0] == 1 or arg.shape[1] == 1:
+        return False
+    if isinstance(arg, Mul):  # (scaled: softmax((X W + ones(n) b') / T), softmax(-(...)))
+        _, _, chain = arg.split()
+        arg = chain[0] if len(chain) == 1 else arg
+    if not isinstance(arg, Add):
         return False
     for t in arg.args:
         chain = [f for f in t.args if f.shape != SCALAR] if isinstance(t, Mul) else []

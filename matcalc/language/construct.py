@@ -45,9 +45,9 @@ def _columnwise_argument(ctx, t, name: str):
         # softmax(X W + ones(n) b'): the bias repeats b' in every row, so each row is a sample; silently the
         # cross-entropy normalized over the samples (the printers write the 1 there: core/layout.py)
         src = " ".join(ctx.src(t.args[0]).split())
-        raise ParseError(f"{name}({src}): a row added to every row (ones(n) b') makes each row a sample, but {name} "
-                         f"without an index works down each column; for each row write {name}({src}, 2), for each "
-                         f"column {name}({src}, 1)", ctx.text, t.start)
+        raise ParseError(f"{name}({src}): a row added to every row (a bias written ones b') makes each row a sample, "
+                         f"but {name} without an index works down each column; for each row write {name}({src}, 2), "
+                         f"for each column {name}({src}, 1)", ctx.text, t.start)
     return u
 
 

@@ -1151,12 +1151,25 @@ class Ctx(DimSpace, NameRules):
         nxt_op, nxt = seq[i + 1]
         if nxt_op == "*" and self._centered_dot(t.end, nxt.start):
             nxt_op = ""  # (x'y / ||x|| · ||y||, \exp(-\|x\|^2 / 2 \cdot \sigma^2): typeset, the dot is a product's)
+        if op == "/" and nxt_op == "" and t.op == "num" and nxt.op == "dimsize" \
+                and all(self._coefficient(x) for _, x in seq[:i]) \
+                and not (i == 1 and seq[0][1].op == "num" and seq[0][1].args[0] != 1):
+            # 1/2 m ||X theta - y||^2, lambda / 2 m ||theta||^2, m a declared size: the sample count is a
+            # denominator; as a multiplier after a fraction nobody writes it (3/2 n, as matcalc prints
+            # 3 n / 2, reads as written)
+            den, size = self.src(t), self.src(nxt)
+            raise ParseError(f"'/ {den} {size}' divides by {den} alone and then multiplies by the size {size} (/ divides "
+                             f"by the one factor after it); for the denominator write / ({den} {size}), for the "
+                             f"product put {size} before the fraction", self.text, t.start)
         if op != "/" or nxt_op != "" or all(self._coefficient(x) for _, x in seq[:i]) \
                 or self.text[nxt.start:nxt.start + 1] == "(" and self.text[nxt.start:nxt.start + 3] != "(||":
             return  # ((||...||) is how LaTeX's norms come)
         outright = self._denominator_like(nxt, after_number=t.op == "num") and (
             t.op == "num" or self._denominator_like(t))
-        if not outright and not (t.op == "num" and self._named_scalar(nxt)):
+        dividend = [x for _, x in seq[:i]]
+        scalar = all(self.is_scalar(x) for x in dividend) or (self.is_row(dividend[0]) and self.is_col(dividend[-1]))
+        named = None if outright or t.op != "num" or not scalar else self._named_scalar(nxt)
+        if not outright and named is None:
             return
         product = []  # the factors juxtaposed after the divisor, up to the next operator
         prev = t
@@ -1169,20 +1182,24 @@ class Ctx(DimSpace, NameRules):
         message = (f"'/ {den} {rest}' divides by {den} alone and then multiplies by {rest} (/ divides by the "
                    f"one factor after it); for the denominator write / ({den} {rest}), for the product put "
                    f"{rest} before the fraction")
-        if outright:
+        if outright or named == "form" and _holds_form([x for _, x in seq[:i]]):
             raise ParseError(message, self.text, t.start)
-        # (||y - X w||^2 / 2 m with m a size, x'S x / 2 tr(S): refused where the dividend is a formula; N/2
-        # tr(S^-1 C) with N undeclared is tried with N a number, a coefficient read as written)
-        self._refuse_by_dividend([x for _, x in seq[:i]], message, t.start)
+        if named == "reduction":
+            # (||y - X w||^2 / 2 m with m a size, x'S x / 2 tr(S): refused where the dividend is a formula, and
+            # tried with its guessed names numbers: N/2 tr(S^-1 C) reads as written; a function of a
+            # number or pi only after a formula: N/2 log(2 pi) is the Gaussian's constant)
+            self._refuse_by_dividend([x for _, x in seq[:i]], message, t.start)
 
-    def _named_scalar(self, t: T) -> bool:
-        """After a number in a denominator written as a product (||y - X w||^2 / 2 m): a scalar that is
-        a declared size, pi, a trace, a determinant, a sum, or a function of a scalar (exp(a)), or a
-        power of one. As a multiplier after a fraction nobody writes them so."""
+    def _named_scalar(self, t: T) -> str | None:
+        """After a number in a denominator written as a product (||y - X w||^2 / 2 m): "reduction" for a
+        declared size, a trace, a determinant or its log, a sum or a mean, "form" for pi or a function of
+        a scalar (exp(a)), or a power of one; else None. As a multiplier after a fraction nobody writes them."""
         base = t.args[0] if t.op == "pow" else t
-        if base.op in ("dimsize", "pi", "tr", "det", "sum_all"):
-            return True
-        return base.op == "func" and isinstance(base.args[1], T) and self.is_scalar(base.args[1])
+        if base.op in ("dimsize", "tr", "det", "logdet", "sum_all", "mean_all"):
+            return "reduction"
+        if base.op == "pi" or base.op == "func" and isinstance(base.args[1], T) and self.is_scalar(base.args[1]):
+            return "form"
+        return None
 
     def _centered_dot(self, start: int, end: int) -> bool:
         """Was the * between two factors typed as a typeset product's centered dot (·, ⋅, \\cdot)?
@@ -1384,17 +1401,19 @@ class Ctx(DimSpace, NameRules):
                 n = lone[0].soft
                 kind = 'matrix(m,n)' if self.is_col(lone[0]) is False else 'vector(n)'
                 other = spread[0].soft if spread[0].op == "var" else None  # x - mu: mu a scalar by its Greek look
-                declared = next((t for t in spread if _declared_scalar_or_its_power(t)), None)
+                declared = next((t for t in spread if self._declared_scalar_in(t) and not _undeclared_in(t)), None)
                 if declared is not None and n in self.spread_ok:
                     lone = []  # (the reading with the scalar spread over n, tried by kinds.typecheck)
                 elif declared is not None and default_kind(n) == "matrix":
                     # X - c, c declared a scalar: X a matrix with c spread, or a scalar against its look (a
                     # small name gives way: nu + d, d a scalar)
                     c = self.src(declared)
+                    is_declared = "is declared a scalar" if declared.op == "var" else "is a number by the declarations"
                     refusal = self.clash(
-                        f"'{' '.join(self.text[s.start:s.end].split())}': {c} is declared a scalar and {n}'s kind is only a guess: "
-                        f"to add {c} to every entry of {n}, declare {n} (where='{n}: {kind}'); if {n} is a "
-                        f"scalar too, declare it (where='{n}: scalar')", lone[0], declared)
+                        f"'{' '.join(self.text[s.start:s.end].split())}': {c} {is_declared} and {n}'s kind is only a "
+                        f"guess: on {n}'s diagonal only, write {c if _ONE_TERM.fullmatch(c) else '(' + c + ')'} I "
+                        f"(a matrix {n}); to add {c} to every entry of {n}, declare {n} (where='{n}: {kind}'); if "
+                        f"{n} is a scalar too, declare it (where='{n}: scalar')", lone[0], declared)
                     refusal.spread_name = n  # refused where the reading with the spread also fits (kinds.typecheck)
                     refusal.spread_refused = True
                     raise refusal
@@ -1579,13 +1598,14 @@ class Ctx(DimSpace, NameRules):
         """xk, wt, xt: a run of small letters read with one of them a scalar or a matrix (x times
         k) is an indexed name (x_k) far more often than a product; such a reading is refused, so
         that another is tried or the run is reported with what to write."""
-        if len(parts) == 2 and parts[0] == "d" and is_greek(parts[1]) and not any(
-                p in self.decls or p in self.bindings for p in parts):
-            # ||J dtheta - e||^2 (a Gauss-Newton step): the differential's or the step's name, read d theta
-            # with theta a number
-            raise ParseError(f"'{s.a}' is read as the product d {parts[1]}; for one name (a step or a direction) "
-                             f"write d_{parts[1]} or declare it (where='{s.a}: ...'); for the product put a space "
-                             f"(d {parts[1]})", self.text, s.start)
+        if len(parts) >= 2 and parts[-2] == "d" and is_greek(parts[-1]) and not any(
+                p in self.decls or p in self.bindings for p in parts[-2:]):
+            # ||J dtheta - e||^2 (a Gauss-Newton step), Jdtheta: the differential's or the step's name, read
+            # d theta with theta a number
+            g = parts[-1]
+            raise ParseError(f"'{s.a}' is read as the product {' '.join(parts)}; for one name (a step or a direction) "
+                             f"write d_{g} or declare it (where='d{g}: ...'); for the product put a space "
+                             f"(d {g})", self.text, s.start)
         odd = [p for p in parts if p not in self.decls and p not in self.bindings and not is_greek(p)
                and self.kinds.get(p, "vector") != "vector" and default_kind(p) == "vector"]
         if not odd:
@@ -1703,12 +1723,8 @@ class Ctx(DimSpace, NameRules):
 #: typed operations that make a scalar of vectors or matrices (x'Ax, ||A x||^2, <x, y>): a dividend
 #: holding one is no coefficient in any reading
 _FORMS = frozenset({"transpose", "norm", "inner", "matmul"})
-def _declared_scalar_or_its_power(t: T) -> bool:
-    """Is t a declared scalar (c) or a power of one (sigma^2, sigma: scalar)? Added to a matrix whose kind
-    is a guess (K + sigma^2), the reading with K a number against its look is refused with the spread."""
-    if t.op == "pow" and isinstance(t.args[0], T):
-        t = t.args[0]
-    return t.op == "var" and not t.soft and not t.dep
+#: a text that is one term (sigma^2, exp(s)), written before I without parentheses
+_ONE_TERM = re.compile(r"[\w^.()]+")
 
 
 def _diagonal_of(t: T):

@@ -1032,6 +1032,14 @@ class _Reader:
     def command(self) -> list:
         t = self.take()
         w = t.text
+        if w in _GREEK and self.i >= 2 and not t.space and "d" not in self.decls:
+            prev = self.toks[self.i - 2]
+            if prev.kind == "letters" and prev.text == "d":
+                # J d\theta, g^\top d\mu: a step's or a differential's name, read d times theta (a number)
+                one = (f"for the declared d{w} write \\mathrm{{d}}\\{w}" if f"d{w}" in self.decls else
+                       f"for one name (a step or a direction) write d_{{\\{w}}} or declare it (where='d{w}: ...')")
+                raise self.error(f"d\\{w} is read as the product d {w}; {one}; for the product put a space "
+                                 f"(d \\, \\{w})", prev.start)
         if w in _GREEK:
             if w == "pi":
                 nxt = self.peek()

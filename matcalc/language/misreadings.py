@@ -36,25 +36,25 @@ def refuse_before_reading(syn: Syn, text: str, decls: dict) -> None:
     _refuse_power_run_into_t(syn, text, decls)
     _refuse_ambiguous_power_of_a_trace(syn, text)
     _refuse_equation_number(text)
-    _refuse_index_arithmetic_in_a_subscript(text)
+    _refuse_index_arithmetic_in_a_subscript(text, decls)
 
 
 #: a name with a letter subscript and, typed tight after it, + or - and a number: x_t+1, w_t-1, W_l+1
-_SUBSCRIPT_ARITHMETIC = re.compile(r"(?<![\w.'])([A-Za-z]+_[A-Za-z]+)([+-])(\d+)(?![\w.])")
+_SUBSCRIPT_ARITHMETIC = re.compile(r"(?<![A-Za-z_.])([A-Za-z]+_[A-Za-z])([+-])(\d+)(?![\w.])")
 
 
-def _refuse_index_arithmetic_in_a_subscript(text: str) -> None:
+def _refuse_index_arithmetic_in_a_subscript(text: str, decls: dict) -> None:
     """||x_t+1 - A x_t||^2 (a state-space or recurrent model's next step) read x_t + 1, and ||w_t - w_t-1||^2
     read w_t - w_t - 1, whose gradient is 0: in plain text the index t+1 is typed so, where a subscript
-    is letters and digits and + ends it. Refused with both spellings; spaced (x_t + 1) it reads as
-    written, and so does LaTeX, where x_t+1 is typeset x_t + 1."""
+    is letters and digits and + ends it. Refused with both spellings, for a one-letter index; spaced
+    (x_t + 1), declared, or in LaTeX (where x_t+1 is typeset x_t + 1) it reads as written (x_max+1 too)."""
     if "_" not in text:
         return
     source = getattr(text, "source", None)
     if source is not None and "\\" in source:
         return
-    m = _SUBSCRIPT_ARITHMETIC.search(text)
-    if m is None:
+    m = next((m for m in _SUBSCRIPT_ARITHMETIC.finditer(text) if m.group(1) not in decls), None)
+    if m is None:  # (a one-letter index only: x_max+1 is a name plus one; a declared x_t is as declared)
         return
     name, op, k = m.groups()
     base, sub = name.split("_", 1)
@@ -77,27 +77,42 @@ def _matrix_name(b: Syn, ctx, chosen: dict) -> bool:
     return chosen.get(b.a) == "matrix" if d is None else d.kind == "matrix"
 
 
+def _lone_greek(t: Syn):
+    """The small Greek name a term is made of with numbers only (lambda, 2 lambda, lambda/2, (lambda)); else None."""
+    while t.kind == "paren" or (t.kind == "neg" and isinstance(t.a, Syn)):
+        t = t.a
+    if t.kind == "name" and isinstance(t.a, str):
+        return t.a if is_greek(t.a) and t.a[:1].islower() else None
+    if t.kind == "product" and isinstance(t.a, list):
+        names = [f.a for _, f in t.a if f.kind == "name"]
+        if len(names) == 1 and all(f.kind in ("name", "num") for _, f in t.a):
+            return names[0] if is_greek(names[0]) and names[0][:1].islower() else None
+    return None
+
+
 def _refuse_greek_name_made_a_matrix_by_a_sum(syn: Syn, ctx, chosen: dict) -> None:
-    """det(A - lambda) (the characteristic polynomial), inv(X'X + lambda) X'y (ridge), logdet(S + mu): a small
-    Greek name, a number by its look, added to a matrix written with a capital is read as a matrix, as a
-    guessed kind never spreads a number over every entry; papers mean lambda I. Refused with both
-    spellings; with lambda I, or the name declared, it reads (||rho - sigma||_F^2, no capital, reads)."""
+    """det(A - lambda) (the characteristic polynomial), inv(X'X + lambda) X'y (ridge), logdet(Sigma + mu): a
+    small Greek name, a number by its look, added to a square matrix written with a capital is read as a
+    matrix, as a guessed kind never spreads a number over every entry; papers mean lambda I. Refused
+    with both spellings; with lambda I, or the name declared, it reads. Beside a rectangular matrix
+    (||Y - X W - epsilon||_F^2, a noise matrix) and without a capital (||rho - sigma||_F^2) it reads."""
     for n in syn_nodes(syn):
         if n.kind != "sum":
             continue
         terms = [t for _, t in n.a]
-        greek = next((t.a for t in terms if t.kind == "name" and isinstance(t.a, str) and is_greek(t.a)
-                      and chosen.get(t.a) == "matrix" and options(t.a)[0][1] == "scalar"), None)
+        greek = next((g for g in map(_lone_greek, terms) if g is not None and chosen.get(g) == "matrix"
+                      and options(g)[0][1] == "scalar"), None)
         if greek is None:
             continue
+        size = read_as(ctx, greek)
+        rows, _, cols = size[size.index("(") + 1:-1].partition(",")
         capital = next((m.a for t in terms for m in syn_nodes(t) if m.kind == "name" and isinstance(m.a, str)
-                        and m.a[:1].isupper() and not is_greek(m.a) and _matrix_name(m, ctx, chosen)), None)
-        if capital is not None:
+                        and m.a[:1].isupper() and _matrix_name(m, ctx, chosen)), None)
+        if capital is not None and rows == cols:
             raise ShapeError(f"{greek} looks like a number, but added to {capital} it is read as a matrix ({greek}: "
-                             f"{read_as(ctx, greek)}), as a number is never added to every entry of a matrix on a guess. "
+                             f"{size}), as a number is never added to every entry of a matrix on a guess. "
                              f"For the number on the diagonal write {greek} I; for a matrix declare it (where='{greek}: "
-                             f"{read_as(ctx, greek)}'); to add it to every entry, declare it a scalar (where='{greek}: "
-                             f"scalar')")
+                             f"{size}'); to add it to every entry, declare it a scalar (where='{greek}: scalar')")
 
 
 def _greek_numbers_in(t: Syn, ctx, chosen: dict) -> list:
@@ -116,10 +131,11 @@ def _greek_numbers_in(t: Syn, ctx, chosen: dict) -> list:
 
 
 def _refuse_greek_number_inside_a_trace(syn: Syn, ctx, chosen: dict) -> None:
-    """tr(rho H), tr(U rho U'), tr(O (rho - sigma)): a small Greek name as a factor of a trace's product
-    beside a matrix is read as a number (its look), which nobody writes inside a trace (rho tr(H));
-    quantum mechanics' rho is the density matrix. Refused with both spellings."""
-    if "tr" not in ctx.text:
+    """tr(rho H), tr(U rho U'), tr(O (rho - sigma)): quantum mechanics' density matrix rho as a factor of a
+    trace's product before a matrix, read as a number by its Greek look (rho tr(H)), which nobody writes
+    inside a trace. Refused with both declarations. Only rho: other Greek coefficients inside a trace
+    (tr(beta F' F (alpha I + beta F' F)^-1), Bishop's effective number of parameters) are numbers."""
+    if "rho" not in ctx.text:
         return
     for call in syn_nodes(syn):
         if call.kind != "call" or canonical_name(call.a) != "tr" or not call.b:
@@ -128,16 +144,39 @@ def _refuse_greek_number_inside_a_trace(syn: Syn, ctx, chosen: dict) -> None:
         if not isinstance(arg, Syn) or arg.kind != "product":
             continue
         factors = [f for _, f in arg.a]
-        matrix = next((f.a for f in factors if _matrix_name(f, ctx, chosen)), None)
-        # (before a matrix, or a group: tr(W lambda), a Greek name last, reads with lambda a number)
-        greek = next((g for k, f in enumerate(factors) for g in _greek_numbers_in(f, ctx, chosen)
-                      if f.kind == "paren" or any(_matrix_name(h.a if h.kind == "post" else h, ctx, chosen)
-                                                  for h in factors[k + 1:])), None)
-        if matrix is not None and greek is not None:
-            raise ShapeError(f"{greek} looks like a number, and {' '.join(ctx.text[arg.start:arg.end].split())} "
-                             f"reads it as one, which a trace would leave outside ({greek} tr(...)); if {greek} is "
-                             f"a matrix, declare it (where='{greek}: matrix(n,n)'), for a number "
-                             f"declare it (where='{greek}: scalar')")
+        matrices = [h.a if h.kind == "post" else h for h in factors]
+        for k, f in enumerate(factors):
+            after = [(m.a, h.kind == "post") for m, h in zip(matrices[k + 1:], factors[k + 1:])
+                     if _matrix_name(m, ctx, chosen)]
+            if "rho" in _greek_numbers_in(f, ctx, chosen) and (after or f.kind == "paren"):
+                other = after[0] if after else next(((m.a, h.kind == "post") for m, h in zip(matrices, factors)
+                                                     if _matrix_name(m, ctx, chosen)), None)
+                if other is None:
+                    continue
+                d = ctx.decls.get(other[0])  # (rho's size: the rows of the matrix after it, of U' U's columns)
+                dims = [str(x) for x in d.dims] if d is not None else \
+                    read_as(ctx, other[0]).split("(")[1].rstrip(")").split(",")
+                rows = dims[-1] if other[1] else dims[0]
+                raise ShapeError(f"rho looks like a number, and this trace reads it as one (rho tr(...)), which "
+                                 f"nobody writes inside a trace; if rho is a matrix (a density matrix), declare it "
+                                 f"(where='rho: matrix({rows},{rows})'), for a number declare it (where='rho: scalar')")
+
+
+def _labels_before_a_margin(y: str, b: Syn, rest: list, ctx, chosen: dict) -> str | None:
+    """After the name y (read as a number against its look): a matrix (X, X', or a group starting with one,
+    (X w)) times what follows, where y is written once in the text (sum(exp(-t A x)) / t divides by a
+    number, and x A x is the quadratic form's business): the matrix's name; else None."""
+    head = b
+    if b.kind == "paren" and isinstance(b.a, Syn) and b.a.kind == "product" and isinstance(b.a.a, list):
+        head, rest = b.a.a[0][1], b.a.a[1:]
+    if head.kind == "post":
+        head = head.a
+    if not _matrix_name(head, ctx, chosen) or not rest or rest[0][0] not in ("", "*"):
+        return None
+    if rest[0][1].kind == "name" and rest[0][1].a == y:
+        return None
+    once = len(re.findall(rf"(?<![A-Za-z0-9_]){re.escape(y)}(?![A-Za-z0-9_])", ctx.text)) == 1
+    return head.a if once else None
 
 
 def _refuse_scalar_beside_an_entrywise_function_summed(syn: Syn, ctx, chosen: dict) -> None:
@@ -154,13 +193,16 @@ def _refuse_scalar_beside_an_entrywise_function_summed(syn: Syn, ctx, chosen: di
             if n.kind != "product":
                 continue
             for k, ((_, a), (op, b)) in enumerate(zip(n.a, n.a[1:])):
-                if op in ("", "*") and _scalar_against_its_look(a, chosen) and _matrix_name(b, ctx, chosen) \
-                        and k + 2 < len(n.a) and n.a[k + 2][0] in ("", "*"):
+                matrix = _labels_before_a_margin(a.a, b, n.a[k + 2:], ctx, chosen) \
+                    if op in ("", "*") and _scalar_against_its_look(a, chosen) else None
+                if matrix is not None:
                     # sum(log(1 + exp(-y X w))), sum(relu(1 - y X w)): the labels y before a matrix times a
                     # vector, read as a number, where the margin y .* (X w) is meant
                     y, rest = a.a, " ".join(ctx.text[b.start:n.a[-1][1].end].split())
-                    raise ShapeError(f"'{y} {rest}' reads {y} as a scalar beside {rest}, an array ({b.a} is a "
-                                     f"matrix): for the entrywise product write {y} .* ({rest}); if {y} is a number, "
+                    group = rest if rest.startswith("(") and len(n.a) == k + 2 else f"({rest})"
+                    typed = " ".join(ctx.text[a.start:n.a[-1][1].end].split())
+                    raise ShapeError(f"'{typed}' reads {y} as a scalar beside {rest}, an array ({matrix} is a "
+                                     f"matrix): for the entrywise product write {y} .* {group}; if {y} is a number, "
                                      f"declare it (where='{y}: scalar')")
                 # (NumPy's * is entrywise too: sum(y*log(softmax(W*x))), sum(d*(X*w - y).^2), y*(X*w))
                 group = b.kind == "paren" or (b.kind == "post" and b.a.kind == "paren")
@@ -1251,7 +1293,7 @@ def _matrix_function_of_determinant(ctx, t):
     while True:
         if t.op == "func" and canonical_name(t.args[0]) in MATRIX_FUNCTION_NAMES:
             a = t.args[1]
-            if ctx.is_col(a) or ctx.is_row(a) or not ctx.is_square(a):
+            if ctx.is_col(a) or ctx.is_row(a) or not _square_argument(ctx, a):
                 return None
             if canonical_name(t.args[0]) in ZERO_AT_ZERO and _diagonal_valued(ctx, a):
                 return None  # (0 at 0: of a diagonal matrix the same either way)
@@ -1328,6 +1370,32 @@ def _matrix_function_under(ctx, t):
     return found[0] if found else None
 
 
+def _square_argument(ctx, a: T) -> bool:
+    """Is the typed tree a a square matrix: its two sizes one dimension, or, where they are only the same
+    number (matrix(3,3): two dimensions of size 3), a declared matrix itself, signed, scaled or
+    transposed (tr(A log(S)) with S: matrix(3,3)); a product square only by equal numbers (W X, 10 x 784
+    times 784 x 10: log(softmax(W X)) in a cross-entropy) is no matrix a matrix function is meant of."""
+    r, c = a.shape[0].find(), a.shape[1].find()
+    if r is c:
+        return True
+    if r.const is None or r.const != c.const:
+        return False
+    while True:
+        if a.op in ("paren", "neg", "transpose") and isinstance(a.args[0], T):
+            a = a.args[0]
+        elif a.op in ("smul", "div") and isinstance(a.args[0], T) and len(a.args) == 2 and ctx.is_scalar(a.args[1]):
+            a = a.args[0]
+        elif a.op == "smul" and isinstance(a.args[1], T) and ctx.is_scalar(a.args[0]):
+            a = a.args[1]
+        elif a.op == "product":
+            arrays = [x for _, x in a.args[0] if not ctx.is_scalar(x)]
+            if len(arrays) != 1:
+                return False
+            a = arrays[0]
+        else:
+            return a.op == "var"
+
+
 def _matrix_functions_under(ctx, t) -> list:
     """Every entrywise log/exp/sqrt of a square (not diagonal-declared) matrix among the factors a
     trace reaches, left to right."""
@@ -1339,7 +1407,7 @@ def _matrix_functions_under(ctx, t) -> list:
         u = stack.pop()
         if u.op == "func" and canonical_name(u.args[0]) in MATRIX_FUNCTION_NAMES:
             a = u.args[1]
-            if not (ctx.is_col(a) or ctx.is_row(a)) and ctx.is_square(a) \
+            if not (ctx.is_col(a) or ctx.is_row(a)) and _square_argument(ctx, a) \
                     and not (u is whole and _diagonal_valued(ctx, a)):
                 # (of a square matrix: a rectangular one has no matrix function; the trace of f(D) of a diagonal
                 # D is the same either way, though not that of A f(D), whose off-diagonal f(0) counts)

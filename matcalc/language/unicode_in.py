@@ -250,8 +250,8 @@ def unicode_to_plain(text: str, declared: frozenset = frozenset()) -> Translatio
                              f"{text[i + 1]} (put a space, {ch} {text[i + 1]}, or declare {w})", text, i)
         elif ch in GREEK_LETTERS:
             name = GREEK_LETTERS[ch]
-            if i > 0 and text[i - 1] == "d" and not text[i - 2:i - 1].isalnum() and "d" not in declared \
-                    and f"d{name}" not in declared and ch.islower():
+            if i > 0 and text[i - 1] == "d" and not (text[i - 2:i - 1].isascii() and text[i - 2:i - 1].islower()) \
+                    and "d" not in declared and f"d{name}" not in declared:
                 # J dθ - e, g'dθ: a step's or a direction's name, read d theta with theta a number
                 raise ParseError(f"d{ch} is read as the product d {name}; for one name (a step or a direction) write "
                                  f"d_{name} or declare it (where='d{name}: ...'); for the product put a space "

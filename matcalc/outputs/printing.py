@@ -155,7 +155,14 @@ class Printer:
         if type(e) is Diag:
             root = _diagonal_root(e)
             if root is not None:  # diag(sqrt(diag(D))) as D^(1/2), the way it is typed and read back
-                return self.at(root[0], ATOM) + self.power_suffix(str(root[1]), frac=True), POW
+                d, k = root
+                if "spd" in d.props:
+                    return self.at(d, ATOM) + self.power_suffix(str(k), frac=True), POW
+                # (of a diagonal D not declared spd, the entrywise power, which the constructors make the same
+                # diagonal matrix: sqrt(D), D.^-1)
+                if k == Fraction(1, 2):
+                    return self.sqrt(d), ATOM
+                return self.elementwise_power(d, str(k), frac=k.denominator != 1), POW
         name = self.calls.get(type(e))
         if name is not None:  # a plain function-call form
             if isinstance(e, Softmax) and id(e) in self.indexed_softmax or (
@@ -781,13 +788,14 @@ class LatexPrinter(Printer):
 
 
 def _diagonal_root(e: Expr):
-    """(D, p) where e is diag(diag(D).^p), a fractional power of a variable declared diagonal spd
-    (which the reader reads D^p as), else None."""
+    """(D, p) where e is diag(diag(D).^p), a fractional power of a variable declared diagonal spd (which
+    the reader reads D^p as), or a fractional or negative one of a variable declared diagonal (which
+    the reader reads D.^p as, the constructors making it this node), else None."""
     v = e.args[0]
-    if type(v) is Pow and isinstance(v.exp, Num) and v.exp.value.denominator != 1 and type(v.base) is DiagPart:
-        d = v.base.args[0]
-        if type(d) is Var and "diagonal" in d.props and "spd" in d.props:
-            return d, v.exp.value
+    if type(v) is Pow and isinstance(v.exp, Num) and type(v.base) is DiagPart:
+        d, k = v.base.args[0], v.exp.value
+        if type(d) is Var and "diagonal" in d.props and (k.denominator != 1 or k < 0 and "spd" not in d.props):
+            return d, k
     return None
 
 

@@ -116,3 +116,51 @@ def test_a_diagonal_value_that_is_not_symmetric_is_refused_for_its_off_diagonal_
 def test_check_samples_matrices_with_both_properties(where):
     """check drew no diagonal orthogonal matrix (no inputs found) and a non-symmetric 'symmetric orthogonal' one."""
     assert matcalc.grad("tr(A X)", "X", where=where).check().ok
+
+
+# ---------------------------------------------------------------- powers and logs of diagonal matrices
+_DIAG = np.diag([1.0, 2.0, 4.0])
+
+
+@pytest.mark.parametrize("kind, text, wrt, where, values, want", [
+    ("hessian", "logdet(sqrt(diag(d)))", "d", "d: vector(n) positive", {"d": np.array([1.0, 2.0, 4.0])},
+     np.diag([-0.5, -0.125, -0.03125])),
+    ("hvp", "logdet(sqrt(D))", "D", "D: matrix(n,n) diagonal spd", {"D": _DIAG, "V": np.eye(3)},
+     np.diag([-0.5, -0.125, -0.03125])),
+    ("jacobian", "sqrt(diag(d)) x", "d", "", {"d": np.array([1.0, 4.0, 9.0]), "x": np.array([1.0, 2.0, 3.0])},
+     np.diag([0.5, 0.5, 0.5])),
+    ("hvp", "tr(exp(D)) + tr(log(D))", "D", "D: matrix(n,n) diagonal spd", {"D": _DIAG, "V": np.eye(3)},
+     np.diag(np.exp([1.0, 2.0, 4.0]) - 1 / np.array([1.0, 2.0, 4.0]) ** 2)),
+])
+def test_derivatives_of_roots_and_logs_of_a_diagonal_matrix_are_finite_on_every_path(kind, text, wrt, where,
+                                                                                     values, want):
+    """sqrt(D) entry by entry has the derivative dD ./ (2 sqrt(D)), 0/0 off the diagonal: every Hessian and
+    Jacobian of it was NaN in generated code and refused by evaluate."""
+    r = getattr(matcalc, kind)(text, wrt, where=where or None)
+    got_eval = np.asarray(r.evaluate(values))
+    got_code = np.asarray(r.to_numpy()(**values))
+    assert np.allclose(got_eval.reshape(want.shape), want) and np.allclose(got_code.reshape(want.shape), want)
+
+
+@pytest.mark.parametrize("text, values, want", [
+    ("x' (I .* log(D)) x", {"x": np.array([1.0, 2.0, 3.0])}, 1 * 0 + 4 * np.log(2) + 9 * np.log(4)),
+    ("sum(D .* log(D))", {}, 2 * np.log(2) + 4 * np.log(4)),
+])
+def test_a_log_of_a_diagonal_matrix_in_an_entrywise_product_with_one_has_its_diagonal_value(text, values, want):
+    """I .* log(D) was 0 times -inf off the diagonal: NaN in generated code, refused by evaluate."""
+    e = matcalc.parse(text, where="D: matrix(n,n) diagonal spd; x: vector(n)")
+    assert np.isclose(float(np.ravel(e.evaluate({"D": _DIAG, **values}))[0]), want)
+
+
+def test_the_gradient_through_a_log_of_a_diagonal_matrix_checks_against_finite_differences():
+    g = matcalc.grad("x' (I .* log(D)) A (I .* log(D)) x", "D", where="D: matrix(n,n) diagonal spd; A: matrix(n,n); x: vector(n)")
+    A = np.array([[1.0, 2, 0], [0, 1, 3], [1, 0, 1]])
+    assert np.allclose(np.diag(g.to_numpy()(A=A, D=_DIAG, x=np.array([1.0, 2, 3]))), [6.931472, 15.249238, 9.357487])
+    assert g.check()
+
+
+@pytest.mark.parametrize("text, printed", [("sqrt(D)", "sqrt(D)"), ("D .^ -1", "D.^-1"), ("D.^(1/3)", "D.^(1/3)"),
+                                           ("diag(d).^2", "diag(d.^2)")])
+def test_a_power_of_a_diagonal_matrix_is_the_diagonal_of_the_power_and_reads_back(text, printed):
+    e = matcalc.parse(text, where="D: matrix(n,n) diagonal; d: vector(n)")
+    assert str(e) == printed and matcalc.parse(str(e), where=e.where) == e

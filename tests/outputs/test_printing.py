@@ -404,7 +404,8 @@ def test_a_number_in_scientific_notation_reads_back_as_a_power_base_and_past_ten
 @pytest.mark.parametrize("text, where, shown, latex", [
     ("D^(1/2)", "D: matrix(n,n) diagonal spd", "D^(1/2)", "D^{1/2}"),
     ("D^(-1/2) W D^(-1/2)", "D: matrix(n,n) diagonal spd; W: matrix(n,n)", "D^(-1/2) W D^(-1/2)", "D^{-1/2} W D^{-1/2}"),
-    ("diag(sqrt(diag(E)))", "E: matrix(n,n) diagonal", "diag(sqrt(diag(E)))", None),  # (E^(1/2) would not read)
+    ("diag(sqrt(diag(E)))", "E: matrix(n,n) diagonal", "sqrt(E)", r"\sqrt{E}"),  # (E^(1/2) would not read)
+    ("E .^ -1", "E: matrix(n,n) diagonal", "E.^-1", None),
 ])
 def test_a_root_of_a_diagonal_spd_matrix_is_written_as_its_power_and_reads_back(text, where, shown, latex):
     e = matcalc.parse(text, where=where)
