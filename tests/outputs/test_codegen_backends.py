@@ -902,3 +902,24 @@ def test_half_and_small_negative_powers_of_an_array_go_through_square_roots_and_
     assert "** -" not in src and "** 1.5" not in src and "** 2.5" not in src
     x = np.random.default_rng(7).uniform(0.5, 1.5, 6)
     assert np.allclose(np.asarray(r.to_numpy(backend=backend)(x), dtype=float), r.evaluate({"x": x}), rtol=1e-6)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "torch"])
+@pytest.mark.parametrize("kind, text, wrt, where", [
+    ("hessian", "1/2 x' A x", "x", "A: matrix(n,n) symmetric; x: vector(n)"),
+    ("grad", "tr(A' X)", "X", "A, X: matrix(n,n)"),
+    ("grad", "x' b", "x", "b, x: vector(n)")])
+def test_generated_code_never_returns_the_callers_own_array(backend, kind, text, wrt, where):
+    """The Hessian of x'Ax / 2 was `return A`: a Newton step's H += mu I edited the caller's A."""
+    lib = pytest.importorskip(backend)
+    r = getattr(matcalc, kind)(text, wrt, where=where)
+    rng = np.random.default_rng(0)
+    vals = {v: rng.standard_normal((3, 3) if v in ("A", "X") else 3) for v in ("A", "X", "b", "x") if v in text}
+    if "symmetric" in where:
+        vals["A"] = vals["A"] + vals["A"].T
+    if backend == "torch":
+        vals = {k: lib.tensor(v, dtype=lib.float64) for k, v in vals.items()}
+    kept = {k: np.array(v) for k, v in vals.items()}
+    out = r.to_numpy(backend=backend)(**vals)
+    out += 1
+    assert all(np.array_equal(np.asarray(vals[k]), kept[k]) for k in vals)

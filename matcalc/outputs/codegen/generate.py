@@ -135,6 +135,11 @@ def generate(outputs: list, params: list, backend: str = "numpy", name: str = "f
         else:
             code = em.code(o.expr)
             results.append(_finish(be, o, code))
+    if be.name in ("numpy", "torch") and params:
+        # (an output that is an input, or a view of one, returned as it is: return A, for the Hessian of
+        # x'Ax / 2, was the caller's own array, edited with the result)
+        inputs = ", ".join(py_name(v.name) for v in params)
+        results = [f"_owned({r}, {inputs})" if o.expr.shape != SCALAR else r for o, r in zip(outputs, results)]
     body = lines + [ln for ln in em.lines if ln]
     if layout is not None:
         ret = _nested(layout, results)

@@ -43,6 +43,15 @@ def _real_array(x, name):
         raise ValueError(f"argument {name}: expected an array of real numbers ({e})") from None
 
 
+def _owned(out, *inputs):
+    """out, copied where it shares memory with an input (the Hessian of x'Ax / 2 is A itself): the caller may
+    edit a result in place (a Newton step's damping, H += mu I) without editing their own array."""
+    if isinstance(out, _np.ndarray) and any(isinstance(a, _np.ndarray) and _np.may_share_memory(out, a)
+                                            for a in inputs):
+        return out.copy()
+    return out
+
+
 def _scalar(x, name):
     """A scalar argument as NumPy's float64 (a float), so that arithmetic outside the domain gives
     inf or nan with NumPy's warning, as on arrays: Python's floats raise ZeroDivisionError for 1 / s

@@ -24,6 +24,15 @@ def _real_tensor(x, name):
         raise ValueError(f"argument {name}: expected an array of real numbers ({e})") from None
 
 
+def _owned(out, *inputs):
+    """out, cloned where it shares storage with an input (see the NumPy runtime's _owned)."""
+    if isinstance(out, _torch.Tensor) and any(
+            isinstance(a, _torch.Tensor) and a.untyped_storage().data_ptr() == out.untyped_storage().data_ptr()
+            for a in inputs):
+        return out.clone()
+    return out
+
+
 def _softmax(u):
     return _torch.softmax(u, dim=0)
 
