@@ -46,9 +46,11 @@ def _real_array(x, name):
 def _owned(out, *inputs):
     """out, copied where it shares memory with an input (the Hessian of x'Ax / 2 is A itself): the caller may
     edit a result in place (a Newton step's damping, H += mu I) without editing their own array."""
-    if isinstance(out, _np.ndarray) and any(isinstance(a, _np.ndarray) and _np.may_share_memory(out, a)
-                                            for a in inputs):
-        return out.copy()
+    if type(out) is _np.ndarray:  # (a view's base is the array owning the memory: compared, not overlapped)
+        own = out if out.base is None else out.base
+        for a in inputs:
+            if type(a) is _np.ndarray and (a if a.base is None else a.base) is own:
+                return out.copy()
     return out
 
 
