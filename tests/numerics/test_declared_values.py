@@ -165,12 +165,3 @@ def test_a_power_of_a_diagonal_matrix_is_the_diagonal_of_the_power_and_reads_bac
     e = matcalc.parse(text, where="D: matrix(n,n) diagonal; d: vector(n)")
     assert str(e) == printed and matcalc.parse(str(e), where=e.where) == e
 
-
-@pytest.mark.parametrize("backend", ["numpy", "jax", "torch"])
-def test_a_root_of_a_diagonal_matrix_differentiates_to_the_same_finite_hessian_on_every_backend(backend):
-    if backend != "numpy":
-        pytest.importorskip(backend)
-    h = matcalc.hessian("logdet(sqrt(diag(d)))", "d", where="d: vector(n) positive")
-    d = np.array([1.0, 2.0, 4.0])
-    got = np.asarray(h.to_numpy(backend=backend)(d=d), dtype=float)
-    assert np.allclose(got, np.asarray(h.evaluate({"d": d})), atol=1e-6)

@@ -923,3 +923,13 @@ def test_generated_code_never_returns_the_callers_own_array(backend, kind, text,
     out = r.to_numpy(backend=backend)(**vals)
     out += 1
     assert all(np.array_equal(np.asarray(vals[k]), kept[k]) for k in vals)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "jax", "torch"])
+def test_a_root_of_a_diagonal_matrix_differentiates_to_the_same_finite_hessian_on_every_backend(backend):
+    if backend != "numpy":
+        pytest.importorskip(backend)
+    h = matcalc.hessian("logdet(sqrt(diag(d)))", "d", where="d: vector(n) positive")
+    d = np.array([1.0, 2.0, 4.0])
+    got = np.asarray(h.to_numpy(backend=backend)(d=d), dtype=float)
+    assert np.allclose(got, np.asarray(h.evaluate({"d": d})), atol=1e-6)
