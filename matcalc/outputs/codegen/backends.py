@@ -39,6 +39,9 @@ class Backend:
     add_outer: str = ""   # {t} + {a} {u} {v}' into the fresh array t, in place, where the library allows
     axpy_outer: str = ""  # {s} {m} + {a} {u} {v}' as a fresh array in one pass, where the library allows
     low_rank: bool = True  # the runtime has _low_rank(us, vs, s, m): sum u_i v_i' + s I + m in one thin product
+    plus_diagonal: str = ""  # {m} + {s} I for a fresh array m, its diagonal added in place, where the library allows
+    copy: str = "{x}.copy()"  # a fresh copy of an array
+    row_first: bool = False  # M' v written v @ M (XLA on CPU copies a transposed left operand: 5.6x at n = 1000)
     einsum_path: bool = False  # the einsum template takes {path}: a contraction order chosen when generating
     swapaxes: str = "{x}.swapaxes({a}, {b})"
     permute: str = "{x}.transpose({axes})"   # axes reordered (every axis named)
@@ -56,13 +59,14 @@ NUMPY = Backend(
     matrix_power="_np.linalg.matrix_power({x}, {k})",
     kron="_kron({a}, {b})", reshape="_np.reshape({x}, {s})",
     det_inv="_det_inv({x})", outer="_outer({u}, {v})",
-    add_outer="_add_outer({t}, {a}, {u}, {v})", axpy_outer="_axpy_outer({s}, {m}, {a}, {u}, {v})")
+    add_outer="_add_outer({t}, {a}, {u}, {v})", axpy_outer="_axpy_outer({s}, {m}, {a}, {u}, {v})",
+    plus_diagonal="_plus_diagonal({m}, {s})")
 
 # jnp.einsum orders contractions itself (opt_einsum, decided once when traced under jit)
 JAX = replace(
     NUMPY, name="jax", runtime=("runtime_common.py", "runtime_jax.py"), inv="_np.linalg.inv({x})", det_inv="",
-    outer="{u}[:, None] * {v}", add_outer="", axpy_outer="", asarray="_float_array({x}, {name!r})",
-    einsum="_np.einsum({spec!r}, {ops})", einsum_path=False)
+    outer="{u}[:, None] * {v}", add_outer="", axpy_outer="", plus_diagonal="", asarray="_float_array({x}, {name!r})",
+    einsum="_np.einsum({spec!r}, {ops})", einsum_path=False, row_first=True)
 
 # torch.einsum orders contractions by opt_einsum when it is installed; the path is given anyway
 TORCH = Backend(
@@ -75,7 +79,8 @@ TORCH = Backend(
     zeros="_torch.zeros(({s}), dtype=_torch.float64)", diagflat="_diag({x})",
     einsum="_torch.einsum({spec!r}, {ops})", matrix_power="_torch.linalg.matrix_power({x}, {k})",
     kron="_kron({a}, {b})", reshape="_torch.as_tensor({x}, dtype=_torch.float64).reshape({s})",
-    permute="{x}.permute({axes})", functions_take_numbers=False)
+    permute="{x}.permute({axes})", functions_take_numbers=False, plus_diagonal="_plus_diagonal({m}, {s})",
+    copy="{x}.clone()")
 
 BACKENDS = {"numpy": NUMPY, "jax": JAX, "torch": TORCH}
 

@@ -44,7 +44,8 @@ from ...core.nodes import SCALAR, DimSize, Expr, Var
 from ..printing import to_text
 from .backends import BACKENDS, Backend, runtime_source
 from .dense import map_roots
-from .emitter import Emitter, distribute, merge_diagonals
+from .emitter import Emitter
+from .rewrites import distribute, merge_diagonals
 from .names import py_name
 from .syntax import fill
 

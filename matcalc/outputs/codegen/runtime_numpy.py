@@ -169,6 +169,13 @@ def _low_rank(us, vs, s, m):
     return out
 
 
+def _plus_diagonal(m, s):
+    """m + s I (s a number, or a vector of the diagonal's values) for a fresh array m, in place: the
+    identity never formed, scaled and added (three passes over n x n, the gradient of tr(X^2) tr(X))."""
+    m.flat[:: m.shape[1] + 1] += s
+    return m
+
+
 def _add_outer(t, alpha, u, v):
     """t + alpha u v' for a fresh array t, in place: BLAS ger (through SciPy, when it is installed)
     makes no n x n temporary, which at n = 1000 is most of the cost of `u v' + lambda W`."""

@@ -76,3 +76,10 @@ def _low_rank(us, vs, s, m):
         out += m
     out.diagonal().add_(s)
     return out
+
+
+def _plus_diagonal(m, s):
+    """m + s I (s a number, or a vector of the diagonal's values) for a fresh tensor m, in place: the
+    identity never formed, scaled and added."""
+    m.diagonal().add_(s)
+    return m

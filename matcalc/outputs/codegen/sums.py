@@ -142,6 +142,36 @@ class MatrixSums:
         m = " + ".join(times(fs, self.code(x)) for fs, x in other) if other else "None"
         return self.assign(f"_low_rank(({us},), ({vs},), {s_eye}, {m})")
 
+    def plus_diagonal(self, e: Add) -> str | None:
+        """A square matrix sum with terms s I (or diag(v)) and other matrices M as M with s added on its
+        diagonal in place: the identity never formed, scaled and added (the gradient of tr(X^2) tr(X),
+        2 tr(X) X' + tr(X^2) I, made four passes over n x n). M is copied where it is no fresh array (an
+        input, a shared temporary). None where the sum is no such sum or the backend has no such update."""
+        if not self.b.plus_diagonal or e.shape[0] != e.shape[1] or e.shape[0] == 1:
+            return None
+        diagonal, other = [], []
+        for t in e.args:
+            c, rest = B.split_coeff(t)
+            scal, chain = (), (rest,)
+            if isinstance(rest, Mul):
+                _, scal, chain = rest.split()
+            if len(chain) == 1 and isinstance(chain[0], Identity):
+                diagonal.append(B.mul(B.num(c), *scal))
+            elif chain and all(isinstance(f, Diag) for f in chain):  # (diag(u) diag(v): u .* v)
+                diagonal.append(B.mul(B.num(c), *scal, B.hadamard(*[f.arg for f in chain])))
+            else:
+                other.append(t)
+        if not diagonal or not other:
+            return None
+        rest = B.add(*other)
+        if rest.shape != e.shape or is_broadcast(rest):
+            return None
+        self.keep.append(rest)  # (ids are keys: a node made here is kept alive)
+        fresh = self._fresh(rest, 1 if len(other) == 1 else 0)
+        m = self.code(rest) if fresh else fill(self.b.copy, x=self.atom(rest))
+        s = " + ".join(self.code(d) for d in diagonal)
+        return self.assign(fill(self.b.plus_diagonal, m=m, s=s))
+
     def _scaled_matrix(self, e: Expr):
         """e as (the code of a scalar s, a matrix M) with e = s M, or None if e is not one matrix
         times scalars."""
