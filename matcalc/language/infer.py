@@ -50,8 +50,9 @@ def _one_reading(a: Syn, op: str, b: Syn) -> bool:
     agree, or is the first not a reading anyone means? Linear functions over a division (by a
     scalar: no other division exists) or a number; and a product or quotient of two applications,
     det X * det Y, sin x * cos x (det(X * det Y) is not meant)."""
-    if b.kind == "apply" and op in ("*", "/"):
-        return True
+    if b.kind == "apply" and op in ("*", "/") and a.b[0].kind != "apply" and canonical_name(a.a) != "logdet":
+        return True  # (not log det A / det B, nor LaTeX's \log\det A / \det B: the Gaussians' KL divergence
+        # means log(det A / det B))
     if b.kind == "apply" and op == "" and {canonical_name(a.a), canonical_name(b.a)} <= SQUARE_REDUCTIONS:
         return True  # (det A det B, tr A tr B: papers' product of two reductions; det(A det B) is not meant)
     if canonical_name(a.a) in _LINEAR_FUNCTIONS:
@@ -1165,7 +1166,8 @@ class Ctx(DimSpace, NameRules):
                 or self.text[nxt.start:nxt.start + 1] == "(" and self.text[nxt.start:nxt.start + 3] != "(||":
             return  # ((||...||) is how LaTeX's norms come)
         outright = self._denominator_like(nxt, after_number=t.op == "num") and (
-            t.op == "num" or self._denominator_like(t))
+            t.op == "num" or self._denominator_like(t)) or self._sized_divisor(t) and (
+            self._denominator_like(nxt) or nxt.op in ("num", "dimsize", "pi", "sum_all", "mean_all", "logdet"))
         dividend = [x for _, x in seq[:i]]
         scalar = all(self.is_scalar(x) for x in dividend) or (self.is_row(dividend[0]) and self.is_col(dividend[-1]))
         named = None if outright or t.op != "num" or not scalar else self._named_scalar(nxt)
@@ -1189,6 +1191,14 @@ class Ctx(DimSpace, NameRules):
             # tried with its guessed names numbers: N/2 tr(S^-1 C) reads as written; a function of a
             # number or pi only after a formula: N/2 log(2 pi) is the Gaussian's constant)
             self._refuse_by_dividend([x for _, x in seq[:i]], message, t.start)
+
+    def _sized_divisor(self, t: T) -> bool:
+        """A divisor that is a declared size (/ n, not dim(n) typed) or a group of numbers, sizes and scalar names
+        ((n - 1), (N - 1)): what follows it juxtaposed is the rest of the denominator as papers write it
+        (||X||_F^2 / n m, x'x / (n - 1) sigma^2, sum(K_xy) / n m: the MMD estimate), never a multiplier."""
+        if t.op == "dimsize":
+            return not self.text[t.start:t.end].lstrip().startswith("dim")
+        return t.op == "sum" and self.text[t.start:t.start + 1] == "(" and self.is_scalar(t) and self._coefficient(t)
 
     def _named_scalar(self, t: T) -> str | None:
         """After a number in a denominator written as a product (||y - X w||^2 / 2 m): "reduction" for a

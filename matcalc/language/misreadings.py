@@ -255,12 +255,38 @@ def _refuse_index_notation_form(syn: Syn, text: str, decls: dict) -> None:
             raise ParseError(f"{name}^2 looks like an entry squared (index notation), which reads as the matrix "
                              f"{name} times itself; for the sum of squared entries write ||{base}||_F^2 or "
                              f"sum({base}.^2); for a matrix named {name} declare it", text, n.start)
-    for n, base, i, j in double:
-        for v, indices in single.items():
-            if i != j and {i, j} <= indices:
-                raise ParseError(f"{v}_{i} {base}_{i}{j} {v}_{j} is index notation (entries, summed over the repeated "
-                                 f"indices), which matcalc does not read: it works with whole vectors and matrices "
-                                 f"({v}' {base} {v} for the sum over {i} and {j})", text, n.start)
+    if not double:
+        return
+    for p in syn_nodes(syn):  # (the entries multiplied: b_u and b_i added to r_ui are Koren's biases, no index sum)
+        if p.kind != "product":
+            continue
+        names = [m.a for m in _factors_below(p)]
+        indices: dict = {}
+        for name in names:
+            m = re.fullmatch(r"([A-Za-z]+)_\{?([a-z])\}?", name) if name not in decls else None
+            if m:
+                indices.setdefault(m.group(1), set()).add(m.group(2))
+        for n, base, i, j in double:
+            if n.a not in names:
+                continue
+            for v, seen in indices.items():
+                if i != j and {i, j} <= seen:
+                    raise ParseError(f"{v}_{i} {base}_{i}{j} {v}_{j} is index notation (entries, summed over the "
+                                     f"repeated indices), which matcalc does not read: it works with whole vectors and "
+                                     f"matrices ({v}' {base} {v} for the sum over {i} and {j})", text, n.start)
+
+
+def _factors_below(p: Syn) -> list:
+    """The names a product multiplies: those under it, not inside a sum (whose terms are added)."""
+    out, stack = [], syn_children(p)
+    while stack:
+        n = stack.pop()
+        if n.kind == "sum":
+            continue
+        if n.kind == "name" and isinstance(n.a, str):
+            out.append(n)
+        stack.extend(syn_children(n))
+    return out
 
 
 def _refuse_dot_read_as_a_scalar_product(syn: Syn, ctx, chosen: dict) -> None:

@@ -419,7 +419,8 @@ class NameRules:
         # log sigma(w'x): papers' log-sigmoid, which the second refusal (sigma(...)) would only then name
         logistic = f"; for the logistic function, {f}(sigmoid{rest})" if arg.strip() == "sigma" and not op \
             and rest.startswith("(") and "sigma" not in self.decls and "sigma" not in self.bindings else ""
-        raise ParseError(f"'{self.text[a.start:b.end]}' has two readings: {f}({arg}{joint}{rest}) or "
+        first = f"log(det({arg}){joint}{rest})" if f == "logdet" else f"{f}({arg}{joint}{rest})"
+        raise ParseError(f"'{self.text[a.start:b.end]}' has two readings: {first} or "
                          f"{f}({arg}){joint}{rest}; write the parentheses{logistic}", self.text, a.start)
 
 

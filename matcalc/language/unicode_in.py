@@ -288,6 +288,16 @@ def unicode_to_plain(text: str, declared: frozenset = frozenset()) -> Translatio
                                      f"it in parentheses, √({text[i + 1:j + 1]}...), or a space after "
                                      f"√{text[i + 1:j]}", text, i)
             if text[i + 1] == "(":
+                close = _group_end(text, i + 1)
+                if close is not None and close + 1 < n and (
+                        text[close + 1] in GREEK_LETTERS or text[close + 1] in _SUPERSCRIPTS or text[close + 1] in "('’′"
+                        or text[close + 1].isalnum() or _math_letter(text[close + 1])):
+                    # √(x − μ)ᵀΣ⁻¹(x − μ) (a Mahalanobis distance pasted from a PDF, whose bar covered all of
+                    # it) read the root of x − μ alone
+                    group = text[i + 1:close + 1]
+                    raise ParseError(f"'{text[i:close + 2]}...': the root's reach is not written: put all that is "
+                                     f"under it in parentheses, √({group}{text[close + 1]}...); for the root of "
+                                     f"{group} alone, a space after it (√{group} ...)", text, i)
                 pieces.append((before + "sqrt", i, i + 1))
                 i += 1
             elif text[i + 1] in GREEK_LETTERS:
@@ -616,3 +626,16 @@ def _operands_of_products(source: str, plain: str, origin: list, reach: list):
             o2.extend([origin[i]] * len(c))
             r2.extend([reach[i]] * len(c))
     return text, o2, r2
+
+
+def _group_end(text: str, start: int) -> int | None:
+    """The index of the ')' closing the '(' at `start`, or None where it is not closed."""
+    depth = 0
+    for k in range(start, len(text)):
+        if text[k] == "(":
+            depth += 1
+        elif text[k] == ")":
+            depth -= 1
+            if depth == 0:
+                return k
+    return None

@@ -769,6 +769,54 @@ def test_a_size_pi_or_a_reduction_after_the_number_of_a_denominator_is_refused(t
         matcalc.parse(text, where=where or None)
 
 
+@pytest.mark.parametrize("text, where, den", [
+    ("sum(K_xx)/n^2 - 2 sum(K_xy)/n m + sum(K_yy)/m^2",
+     "K_xx: matrix(n,n); K_xy: matrix(n,m); K_yy: matrix(m,m)", "n m"),
+    ("||X||_F^2 / n m", "X: matrix(n,m)", "n m"), ("||X w - y||^2 / n sigma^2", "X: matrix(n,d)", "n sigma^2"),
+    ("y'K y / n ||K||_F", "K: matrix(n,n)", "n ||K||_F"), ("x'x / n lambda", "x: vector(n)", "n lambda"),
+    ("x'x / n sum(x)", "x: vector(n)", "n sum(x)"), ("x'x / (n - 1) sigma^2", "x: vector(n)", "(n - 1) sigma^2"),
+    ("x'x / (N - 1) sigma^2", "N: scalar", "(N - 1) sigma^2")])
+def test_a_size_or_a_group_of_numbers_as_a_divisor_before_another_factor_is_refused(text, where, den):
+    # the MMD estimate's 2 sum(K_xy) / n m read ((2 sum(K_xy)) / n) m, a size being no name the product rule saw
+    with pytest.raises(ParseError, match=re.escape(f"for the denominator write / ({den})")):
+        matcalc.parse(text, where=where)
+
+
+@pytest.mark.parametrize("text, where, read", [
+    ("x'x / n", "x: vector(n)", "x' x / n"), ("1/n ||x||^2", "x: vector(n)", "x' x / n"),
+    ("lambda / n ||w||^2", "w: vector(n)", "lambda (w' w) / n"), ("x'x / dim(n) lambda", "x: vector(n)", None),
+    ("||y - X b||^2 / (n - p)", "X: matrix(n,p)", None), ("sum(x) / (n - 1) x", "x: vector(n)", None)])
+def test_a_size_as_a_divisor_alone_a_coefficient_over_it_or_a_vector_after_it_reads_as_written(text, where, read):
+    e = matcalc.parse(text, where=where)
+    assert read is None or str(e) == read
+
+
+@pytest.mark.parametrize("text", ["log det A/det B", "log tr A/tr B", "log det A * det B", "logdet A / det B",
+                                  r"\log\det\Sigma_1/\det\Sigma_0", "ln det Σ₁/det Σ₀"])
+def test_a_log_of_an_unparenthesized_reduction_before_a_quotient_of_reductions_is_refused(text):
+    # the Gaussians' KL divergence, log det S1/det S0, read log(det S1) / det S0
+    with pytest.raises(ParseError, match="has two readings"):
+        matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text, read", [("det A / det B", "det(A) / det(B)"), ("sin x * cos x", "cos(x) sin(x)")])
+def test_a_quotient_or_product_of_two_plain_applications_reads_as_written(text, read):
+    assert str(matcalc.parse(text)) == read
+
+
+@pytest.mark.parametrize("text", ["(r_ui - mu - b_u - b_i - p_u'q_i)^2", "(d_ij - ||z_i - z_j||)^2",
+                                  "(x_u - x_ui + x_i)^2"])
+def test_subscripted_names_added_not_multiplied_are_no_index_notation(text):
+    # Koren's biased matrix factorization and MDS stress were refused naming a product not in the text
+    assert matcalc.parse(text).is_scalar
+
+
+@pytest.mark.parametrize("text", ["x_i A_ij x_j", "sum(x_i A_ij x_j)", "w_i w_j K_ij"])
+def test_index_notation_multiplied_is_refused(text):
+    with pytest.raises(ParseError, match="is index notation"):
+        matcalc.parse(text)
+
+
 @pytest.mark.parametrize("text, where, read", [
     ("N/2 tr(S^-1 C)", "S, C: matrix(n,n)", "N tr(C S^-1) / 2"),
     ("N/2 tr(S)", "S: matrix(N,N)", "N tr(S) / 2")])

@@ -338,3 +338,17 @@ def test_a_centered_dot_after_a_vector_looking_name_is_refused_with_the_inner_pr
                                                   ("x · A y", "x: scalar", "(x * A) y")])
 def test_a_centered_dot_after_a_number_reads_as_a_product(text, where, reading):
     assert matcalc.parse(text, where=where).reading == reading
+
+
+@pytest.mark.parametrize("text", ["√(x − μ)ᵀS⁻¹(x − μ)", "√(x − μ)'Σ⁻¹(x − μ)"])
+def test_a_root_sign_over_a_group_with_more_pasted_after_it_is_refused(text):
+    # the Mahalanobis distance pasted from a PDF read the root of x − μ alone, entry by entry
+    with pytest.raises(matcalc.ParseError, match="the root's reach is not written"):
+        matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text, read", [("√(xᵀx)", "sqrt(x' x)"), ("√(2π) σ", "sqrt(2 pi) sigma"),
+                                        ("√(xᵀx)/2", "sqrt(x' x) / 2"),
+                                        ("√((x − μ)ᵀS⁻¹(x − μ))", "sqrt((x - mu)' inv(S) (x - mu))")])
+def test_a_root_sign_over_a_whole_group_reads_it(text, read):
+    assert matcalc.parse(text).reading == read
