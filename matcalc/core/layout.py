@@ -300,6 +300,39 @@ def row_biased(arg: Expr) -> bool:
     return False
 
 
+def samples_as_rows(arg: Expr) -> str | None:
+    """Why arg, a matrix, has a sample in each row, or None: a row added to every row ("bias", X W + ones(n) b')
+    or a product ending in a weight matrix ("weights", X W, A relu(A X W0) W1: a graph network's layer, the
+    samples as rows; with them as columns the weights come first, W X). Papers mean each row's softmax or
+    logsumexp there: the column one, without an index, is refused by the reader (construct.py) and written
+    with its index 1 by the printers, so that what matcalc prints reads back."""
+    if row_biased(arg):
+        return "bias"
+    return "weights" if _weights_last(arg) else None
+
+
+def _weights_last(arg: Expr) -> bool:
+    if arg.shape[0] == 1 or arg.shape[1] == 1:
+        return False
+    if isinstance(arg, Add):
+        return any(_weights_last(t) for t in arg.args)
+    if not isinstance(arg, Mul):
+        return False
+    _, _, chain = arg.split()
+    if len(chain) < 2:
+        return False
+    first, last = (f.arg if isinstance(f, Transpose) else f for f in (chain[0], chain[-1]))
+    return _weight_matrix(last) and not _weight_matrix(first)
+
+
+def _weight_matrix(e: Expr) -> bool:
+    """A matrix variable named as weights are (W, W1, W_out, Theta)."""
+    if not isinstance(e, Var):
+        return False
+    base = e.name.split("_", 1)[0].rstrip("0123456789")
+    return base in ("W", "Theta")
+
+
 def attention_like(arg: Expr) -> bool:
     """Is arg a matrix product ending in a transpose (Q K', Q K' / s), attention's softmax argument,
     or a sum or entrywise product holding one (a mask: Q K' + M, (Q K') .* M)?

@@ -7,7 +7,7 @@ from typing import Any
 from ..core import build as B
 from ..core.errors import DivisionByZeroError, NotSupportedError, ParseError, ShapeError
 from ..core.functions import typed_operations
-from ..core.layout import attention_like, row_biased
+from ..core.layout import attention_like, samples_as_rows
 from ..core.nodes import SCALAR, Expr, Var
 from .dims import DimVar
 
@@ -41,13 +41,17 @@ def _columnwise_argument(ctx, t, name: str):
         raise ParseError(f"{name}({src}) of a row runs down its columns, one entry each, and is {what}; for the "
                          f"{name} of its entries write {name}({src}, 2) (along the row), or {name}({wrapped}')' "
                          f"(of the column, transposed back)", ctx.text, t.start)
-    if t.args[1] is None and row_biased(u):
-        # softmax(X W + ones(n) b'): the bias repeats b' in every row, so each row is a sample; silently the
-        # cross-entropy normalized over the samples (the printers write the 1 there: core/layout.py)
+    why = samples_as_rows(u) if t.args[1] is None else None
+    if why is not None:
+        # softmax(X W + ones(n) b'): the bias repeats b' in every row, so each row is a sample; and softmax(X W),
+        # a graph network's A relu(A X W0) W1: the weights last. Silently the cross-entropy normalized over the
+        # samples (the printers write the 1 there: core/layout.py)
         src = " ".join(ctx.src(t.args[0]).split())
-        raise ParseError(f"{name}({src}): a row added to every row (a bias written ones b') makes each row a sample, "
-                         f"but {name} without an index works down each column; for each row write {name}({src}, 2), "
-                         f"for each column {name}({src}, 1)", ctx.text, t.start)
+        because = "a row added to every row (a bias written ones b')" if why == "bias" else \
+            "a product ending in the weights (X W, with the samples as rows; as columns it is W X)"
+        raise ParseError(f"{name}({src}): {because} makes each row a sample, but {name} without an index works "
+                         f"down each column; for each row write {name}({src}, 2), for each column {name}({src}, 1)",
+                         ctx.text, t.start)
     return u
 
 

@@ -22,7 +22,7 @@ from ..core import build as B
 from ..core import nodes
 from ..core.functions import CALLS, FUNCTIONS
 from ..core.reductions import refused_as_typed
-from ..core.layout import (as_denominator, attention_like, entrywise_denominators, entrywise_divisor, folded_power, inner_pair, is_pi, mean_factors, merged_sums, row_biased, self_inner, spd_built, traces_matrix_function,
+from ..core.layout import (as_denominator, attention_like, entrywise_denominators, entrywise_divisor, folded_power, inner_pair, is_pi, mean_factors, merged_sums, samples_as_rows, self_inner, spd_built, traces_matrix_function,
                            transposes)
 from ..core.errors import MatcalcError
 from ..language.declarations import GREEK, declarations_of, parse_declarations
@@ -166,7 +166,7 @@ class Printer:
         name = self.calls.get(type(e))
         if name is not None:  # a plain function-call form
             if isinstance(e, Softmax) and id(e) in self.indexed_softmax or (
-                    type(e) in (Softmax, LogSumExp) and row_biased(e.arg)):  # (the reader asks for the index there)
+                    type(e) in (Softmax, LogSumExp) and samples_as_rows(e.arg)):  # (the reader asks for the index there)
                 return self.call(name, e.arg, B.num(1))
             return self.call(name, e.arg)
         m = getattr(self, "_print_" + type(e).__name__)

@@ -2727,3 +2727,27 @@ def test_latex_d_theta_with_dtheta_declared_points_to_the_differential_spelling(
 def test_a_scaled_row_biased_matrix_under_a_column_softmax_is_refused(text):
     with pytest.raises(ParseError, match="for each row write softmax"):
         matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text, where", [
+    ("-sum(Y .* log(softmax(A relu(A X W0) W1)))",
+     "A: matrix(n,n); X: matrix(n,d); W0: matrix(d,h); W1: matrix(h,c); Y: matrix(n,c)"),
+    ("softmax(X W)", None), ("sum(logsumexp(X W))", None), ("softmax(X W / T)", "T: scalar"),
+    ("-sum(Y .* log(softmax(X Theta)))", None), ("||softmax(A tanh(A X W0) W1) - Y||_F^2", None)])
+def test_a_column_softmax_of_a_product_ending_in_the_weights_is_refused_with_both_indices(text, where):
+    """A graph network's loss, softmax(A relu(A X W0) W1) (nodes as rows), normalized each column: over the nodes."""
+    with pytest.raises(ParseError, match=r"ending in the weights .* for each row write (softmax|logsumexp)\(.*, 2\)"):
+        matcalc.parse(text, where=where)
+
+
+@pytest.mark.parametrize("text", ["-sum(Y .* log(softmax(W X)))", "softmax(W2 relu(W1 X))", "softmax(W' X)",
+                                  "softmax(X W, 2)", "softmax(X W, 1)"])
+def test_a_softmax_with_the_weights_first_or_with_its_index_reads(text):
+    e = matcalc.parse(text)
+    assert matcalc.parse(str(e), where=e.where) == e
+
+
+def test_a_gradient_through_a_column_softmax_of_weights_last_prints_its_index_and_reads_back():
+    r = matcalc.grad("-sum(Y .* log(softmax(X W, 1)))", "W")
+    assert "softmax(X W, 1)" in str(r)
+    assert matcalc.parse(str(r), where=r.where).node is r.node

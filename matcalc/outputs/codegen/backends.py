@@ -41,6 +41,7 @@ class Backend:
     low_rank: bool = True  # the runtime has _low_rank(us, vs, s, m): sum u_i v_i' + s I + m in one thin product
     plus_diagonal: str = ""  # {m} + {s} I for a fresh array m, its diagonal added in place, where the library allows
     copy: str = "{x}.copy()"  # a fresh copy of an array
+    factored: bool = True  # the runtime has _factored(a), _factored_solve and _factored_solve_power: one LU, many solves
     row_first: bool = False  # M' v written v @ M (XLA on CPU copies a transposed left operand: 5.6x at n = 1000)
     einsum_path: bool = False  # the einsum template takes {path}: a contraction order chosen when generating
     swapaxes: str = "{x}.swapaxes({a}, {b})"

@@ -349,11 +349,9 @@ class Emitter(DenseMaps, MatrixPowers, MatrixSums):
             return self.apply_power(right.base, self.vT(left), right.k, "right")
         # M^-k v (and v' M^-k): k solves from one factorization, not the inverse to the k-th power
         if isinstance(left, MatPow) and left.k < 0 and right.shape[1] == 1 and self._solves_power(left):
-            return self.power_solve(self.code(left.base), self.code(right), -left.k)
+            return self.power_solve(left.base, False, self.code(right), -left.k)
         if isinstance(right, MatPow) and right.k < 0 and left.shape[0] == 1 and self._solves_power(right):
-            m = right.base
-            mt = self.code(m.arg) if isinstance(m, Transpose) else fill(self.b.T, x=self.atom(m))
-            return self.power_solve(mt, self.vT(left), -right.k)
+            return self.power_solve(right.base, True, self.vT(left), -right.k)
         # kron(A, B) v = vec(B V A') with v = vec(V): two products, never the mp x nq matrix (12 GiB for
         # ||kron(A, B) x - y||^2 at m = n = 200); and its row form u' kron(A, B) = (kron(A', B') u)'
         if isinstance(left, Kron) and right.shape[1] == 1 and id(left) not in self.names and _matrices(left):

@@ -6,6 +6,7 @@ dtypes follow the inputs (float32 in, float32 out; float64 where x64 is enabled)
 """
 import jax
 import jax.numpy as _np
+import jax.scipy.linalg as _jsl
 
 from .runtime_common import _fits
 
@@ -71,3 +72,21 @@ def _low_rank(us, vs, s, m):
         out = out + m
     i = _np.arange(out.shape[0])
     return out.at[i, i].add(s)
+
+
+def _factored(a):
+    """The LU factorization of a, made once for several solves against a or a' (jnp.linalg.solve factored
+    a anew for each: a' X^-2 b's gradient took four)."""
+    return _jsl.lu_factor(a)
+
+
+def _factored_solve(f, b, transposed=False):
+    """a^-1 b (a'^-1 b with `transposed`) from _factored(a)."""
+    return _jsl.lu_solve(f, b, trans=1 if transposed else 0)
+
+
+def _factored_solve_power(f, b, k, transposed=False):
+    """a^-k b (a'^-k b with `transposed`) from _factored(a): k solves against the one factorization."""
+    for _ in range(k):
+        b = _jsl.lu_solve(f, b, trans=1 if transposed else 0)
+    return b

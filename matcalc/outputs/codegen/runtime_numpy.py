@@ -234,21 +234,6 @@ def _spd_solve(a, b):
     return x
 
 
-def _solve_power(a, b, k):
-    """a^-k b, the vector b solved against a k times from one LU factorization (LAPACK getrf and
-    getrs, through SciPy when it is installed; NumPy's solve k times otherwise): not the inverse to
-    the k-th power, which costs k n x n products."""
-    f = _lu(a)
-    if f is None or b.dtype != _np.float64:
-        for _ in range(k):
-            b = _np.linalg.solve(a, b)
-        return b
-    lu, piv = f
-    for _ in range(k):
-        b, info = _lapack.dgetrs(lu, piv, b)
-    return b
-
-
 def _factored(a):
     """(a, its LU factorization or None): one factorization for several solves against a (x' M^-1 b's
     gradient solves M for x and for b; each np.linalg.solve factored M again)."""
@@ -263,6 +248,14 @@ def _factored_solve(f, b, transposed=False):
         return _np.linalg.solve(a.T if transposed else a, b)
     x, info = _lapack.dgetrs(lu[0], lu[1], b, trans=1 if transposed else 0)
     return x
+
+
+def _factored_solve_power(f, b, k, transposed=False):
+    """a^-k b (a'^-k b with `transposed`) from _factored(a): k solves against the one factorization, never
+    the inverse to the k-th power (k n x n products)."""
+    for _ in range(k):
+        b = _factored_solve(f, b, transposed)
+    return b
 
 
 def _lu(x):

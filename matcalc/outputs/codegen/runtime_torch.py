@@ -83,3 +83,25 @@ def _plus_diagonal(m, s):
     identity never formed, scaled and added."""
     m.diagonal().add_(s)
     return m
+
+
+def _factored(a):
+    """The LU factorization of a, made once for several solves against a or a' (torch.linalg.solve factored
+    a anew for each: a' X^-2 b's gradient took four). A singular a is refused as torch.linalg.solve refuses it."""
+    lu, piv, info = _torch.linalg.lu_factor_ex(a)
+    if int(info) != 0:
+        raise _torch.linalg.LinAlgError("torch.linalg.solve: The solver failed because the input matrix is singular.")
+    return lu, piv
+
+
+def _factored_solve(f, b, transposed=False):
+    """a^-1 b (a'^-1 b with `transposed`) from _factored(a); a 1-D b stays 1-D."""
+    x = _torch.linalg.lu_solve(f[0], f[1], b[:, None] if b.ndim == 1 else b, adjoint=transposed)
+    return x[:, 0] if b.ndim == 1 else x
+
+
+def _factored_solve_power(f, b, k, transposed=False):
+    """a^-k b (a'^-k b with `transposed`) from _factored(a): k solves against the one factorization."""
+    for _ in range(k):
+        b = _factored_solve(f, b, transposed)
+    return b
