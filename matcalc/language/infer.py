@@ -60,6 +60,15 @@ def _one_reading(a: Syn, op: str, b: Syn) -> bool:
     return False
 
 
+def _matmul_chain(t: T) -> list:
+    """The factors of a typed product, its matrix products (t c' x, read ((t c') x)) flattened."""
+    if t.op == "matmul":
+        return _matmul_chain(t.args[0]) + _matmul_chain(t.args[1])
+    if t.op == "product":
+        return [f for _, x in t.args[0] for f in _matmul_chain(x)]
+    return [t]
+
+
 def _constant(s: Syn) -> bool:
     """Is s made of numbers only (2, (1/2), -3)?"""
     if s.kind == "num":
@@ -1062,6 +1071,10 @@ class Ctx(DimSpace, NameRules):
             factors = list(t.args)
         else:
             return False
+        chain = _matmul_chain(t)
+        if len(chain) >= 3 and chain[0].op == "var" and chain[0].soft and self.is_row(chain[1]) \
+                and self.is_col(chain[-1]):
+            return True  # (t c'x: a lone name before a row ... column, a scalar; the barrier method's t c'x - ...)
         for x in factors:
             if self.is_scalar(x) or x.op == "var" and x.soft:
                 continue

@@ -2751,3 +2751,10 @@ def test_a_gradient_through_a_column_softmax_of_weights_last_prints_its_index_an
     r = matcalc.grad("-sum(Y .* log(softmax(X W, 1)))", "W")
     assert "softmax(X W, 1)" in str(r)
     assert matcalc.parse(str(r), where=r.where).node is r.node
+
+
+@pytest.mark.parametrize("text", ["t c'x - sum(log(b - A x))", "t x'A x + b'x"])
+def test_a_lone_name_before_a_row_times_a_column_is_no_vector_a_scalar_is_spread_over(text):
+    """The barrier method's t c'x - sum(log(b - A x)) read t a vector, the sum added to each entry: a Jacobian."""
+    e = matcalc.parse(text)
+    assert e.is_scalar and "t: scalar" in e.inferred

@@ -1031,3 +1031,12 @@ def test_an_identity_added_to_an_input_copies_the_input_before_adding_on_its_dia
     arg = x.copy() if backend == "numpy" else __import__("torch").from_numpy(x.copy())
     np.testing.assert_allclose(np.asarray(fn(arg, 2.0)), x + 2 * np.eye(3))
     np.testing.assert_allclose(np.asarray(arg), x)
+
+
+def test_jax_code_multiplies_a_transposed_matrix_by_a_vector_as_the_vector_times_the_matrix():
+    """X' v under XLA on CPU copied the transpose: least squares' gradient ran 3.6x slower than jax.grad."""
+    _backend("jax")
+    r = matcalc.grad("||y - X w||^2", "w")
+    body = r.numpy_source(backend="jax").split("def f(")[1]
+    assert "X.T @" not in body and "@ X" in body
+    _agrees_with_evaluate(r, "jax")
