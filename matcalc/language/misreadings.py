@@ -31,6 +31,7 @@ def refuse_before_reading(syn: Syn, text: str, decls: dict) -> None:
     _refuse_sigma_over_its_own_index(syn, text, decls)
     _refuse_index_notation_form(syn, text, decls)
     _refuse_identity_quadratic_form(syn, text)
+    _refuse_division_by_a_row(syn, text, decls)
     _refuse_primed_point(syn, text, decls)
     _refuse_pi_as_a_vector(syn, text, decls)
     _refuse_power_run_into_t(syn, text, decls)
@@ -337,6 +338,24 @@ def _refuse_identity_quadratic_form(syn: Syn, text: str) -> None:
                     and c.a == a.a.a:
                 v = c.a
                 raise _identity_form(v, text, b.start)
+
+
+def _refuse_division_by_a_row(syn: Syn, text: str, decls: dict) -> None:
+    """(d - w'x)^2 / x'x (the NLMS cost): / divides by x' alone, then multiplies by x, which reads only with x
+    a number; the refusal came from another reading (d a vector, "a matrix power needs a square matrix"), naming
+    no fraction. Refused from the text, with the parentheses to write."""
+    if "/" not in text:
+        return
+    for n in syn_nodes(syn):
+        if n.kind != "product":
+            continue
+        for (op, a), (op2, _) in zip(n.a, n.a[1:]):
+            if op == "/" and op2 == "" and a.kind == "post" and a.a.kind == "name" and \
+                    [t.kind for t in a.b] == ["tick"] and not (a.a.a in decls and decls[a.a.a].kind == "scalar"):
+                rest = " ".join(text[a.start:n.end].split())
+                raise ParseError(f"'/ {rest}' divides by {text[a.start:a.end].strip()} alone, then multiplies by what "
+                                 f"follows (/ divides by the one factor after it); to divide by the product write "
+                                 f"/ ({rest})", text, a.start)
 
 
 _SIGMA_INDEXED = re.compile(r"Sigma_\{?([A-Za-z0-9]+)\}?")

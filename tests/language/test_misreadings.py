@@ -267,6 +267,14 @@ def test_dividing_by_a_transposed_name_alone_is_refused_with_the_parentheses_to_
         matcalc.grad("x'Ax/x'x", "x")
 
 
+@pytest.mark.parametrize("text", ["(d - w'x)^2 / x'x", "(y - w'x)^2 / x'x + 1"])
+def test_dividing_by_a_transposed_name_is_refused_as_such_whatever_the_other_readings_say(text):
+    """The NLMS cost was refused by another reading's complaint: "(d - w'x)^2: a matrix power needs a square
+    matrix", which named no fraction."""
+    with pytest.raises(ParseError, match=re.escape("to divide by the product write / (x'x)")):
+        matcalc.parse(text)
+
+
 def test_the_rayleigh_quotient_with_parentheses_is_read_as_meant():
     assert str(matcalc.grad("x'Ax/(x'x)", "x")) == "(A + A' - 2 (x' A x) I / (x' x)) x / (x' x)"
 
