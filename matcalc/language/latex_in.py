@@ -1538,7 +1538,7 @@ def logged_bars_reading(src: str, decls: dict, plain: Translation,
     logged = {pos: "det" for pos in _determinant_bars(src, plain)}
     if not logged:
         return None
-    inside = set()
+    inside, coefficients = set(), set()
     try:  # (all the logged bars at once: log|X| - nu log|V| reads with neither one alone an absolute value)
         as_det = read(latex_to_plain(src, decls, plain.ones, logged)[0], decls)
     except MatrixFunctionError:
@@ -1563,17 +1563,20 @@ def logged_bars_reading(src: str, decls: dict, plain: Translation,
     for pos in logged:  # the names inside the determinants' bars
         opening = _BAR.search(src, pos)  # (\left| and \bigl| start at their command)
         close = _BAR.search(src, opening.end()) if opening else None
-        for w in re.findall(r"\\?[A-Za-z]+(?:_\{?[A-Za-z0-9]+\}?)?",
-                            src[opening.end() if opening else pos:close.start() if close else None]):
+        content = src[opening.end() if opening else pos:close.start() if close else None]
+        for w in re.findall(r"\\?[A-Za-z]+(?:_\{?[A-Za-z0-9]+\}?)?", content):
             w = w.replace("{", "").replace("}", "")
             inside |= {w[1:]} if w.startswith("\\") else {w, *w}  # (Wx: the names W and x too)
+        # a small letter right before a capital is its coefficient (log|c\Sigma|, the entropy's log|2\pi e\Sigma|),
+        # a number, not a vector made one against its look as x in log|W x| would be
+        coefficients |= set(re.findall(r"(?<![A-Za-z\\])([a-z])\s*(?=\\[A-Z][a-z]+|[A-Z])", content))
     result = as_det
     for n, k in _kind_map(str(result[3])).items():  # no name a matrix against its look (log|x_1|, log|\hat{y}|), nor
         if n in decls:                         # one in the bars a scalar against it (log|W x|: not x a scalar)
             continue
         if k == "matrix" and default_kind(n) != "matrix" or n in inside and (
                 k != "matrix" and default_kind(n) == "matrix" or
-                k == "scalar" and not is_greek(n) and default_kind(n) != "scalar"):
+                k == "scalar" and not is_greek(n) and default_kind(n) != "scalar" and n not in coefficients):
             return None
     return result
 

@@ -967,3 +967,11 @@ def test_single_bars_run_together_are_refused_where_they_meet_with_the_norms_to_
     with pytest.raises(ParseError, match=re.escape(f"'{bars}' reads its middle bars as one, a norm's")) as e:
         matcalc.parse(latex)
     assert e.value.column == latex.index(bars) + bars.index("|", 1) + 1
+
+
+@pytest.mark.parametrize("text", [r"\frac12\ln|2\pi e\Sigma|", r"\ln|c\Sigma|"])
+def test_a_small_letter_coefficient_inside_logged_bars_is_a_number_of_the_determinant(text):
+    """The Gaussian's entropy, ½ ln|2πeΣ|, was refused as a matrix logarithm: e inside the bars, a number by
+    the determinant reading, was held to be a vector by its look, so the entrywise reading was taken."""
+    e = matcalc.parse(text, where="Sigma: matrix(n,n) spd")
+    assert "log(det(" in e.reading
