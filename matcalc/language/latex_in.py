@@ -955,8 +955,12 @@ class _Reader:
                                  "entrywise functions", start)
             sub = "".join(w for w in words if w not in _WORD_FONTS and w not in _SUBEXPR_FONTS)
             if not re.fullmatch(r"[A-Za-z0-9]+", sub or ""):
+                typed = self.src[t.end:end].strip().lstrip("_").strip()
+                word = _subscript_word(typed.strip("{}"))
+                one = f"; for the one quantity {base}_{typed} name it in letters and digits ({base}_{word}, " \
+                      f"say, declared)" if word and re.search(r"[-+|]", typed) else ""
                 raise self.error("a subscript of a name is letters and digits (W_{1}, x_{ij}); indices and "
-                                 "sums over them are not part of the language", t.start)
+                                 f"sums over them are not part of the language{one}", t.start)
         name = self.resolve(prefix + base, sub)
         if name in self.dims and name not in self.decls:
             return _Item(_p(f"dim({name})", start, end), "operand", start, end, name)
@@ -1215,7 +1219,8 @@ class _Reader:
                     sub = self._word_ahead(1) or (after.text[:1] if after is not None and after.text[:1].isalnum()
                                                   else "i")
                     raise self.error(f"\\{w}{{{inner[0].name}}}_...: an accented name takes no subscript of its own; "
-                                     f"name it in one word ({inner[0].name}_{ACCENT_NAMES[w]}{sub})", t.start)
+                                     f"name it in one word ({inner[0].name}_{ACCENT_NAMES[w]}{_subscript_word(sub)})",
+                                     t.start)
                 return [self.named(f"{inner[0].name}_{ACCENT_NAMES[w]}", t.start, end)]
             if len(inner) == 1 and inner[0].name is not None:  # \hat{w_1}
                 base, sub = inner[0].name.split("_", 1)
@@ -1673,3 +1678,9 @@ def variable_name(name: Any) -> Any:
     if len(items) == 1 and items[0].name is not None:
         return items[0].name
     return name
+
+
+def _subscript_word(sub: str) -> str:
+    """A subscript as letters and digits, for a name to suggest: k-1 as km1, k|k-1 as kkm1, t+1 as tp1."""
+    sub = sub.replace("abs", "").replace("-", "m").replace("+", "p")
+    return re.sub(r"[^A-Za-z0-9]", "", sub)

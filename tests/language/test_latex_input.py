@@ -975,3 +975,12 @@ def test_a_small_letter_coefficient_inside_logged_bars_is_a_number_of_the_determ
     the determinant reading, was held to be a vector by its look, so the entrywise reading was taken."""
     e = matcalc.parse(text, where="Sigma: matrix(n,n) spd")
     assert "log(det(" in e.reading
+
+
+@pytest.mark.parametrize("text, name", [(r"\|x_{k-1} - A x_k\|^2", "x_km1"), (r"\log|P_{k|k-1}|", "P_kkm1"),
+                                        (r"\hat{x}_{k|k-1}", "x_hatkkm1")])
+def test_a_subscript_with_index_arithmetic_is_refused_suggesting_a_name_that_reads(text, name):
+    """Kalman filters' x_{k-1} and P_{k|k-1}: the hat's suggestion was x_hatkabsk-1, no name at all."""
+    with pytest.raises(matcalc.ParseError, match=re.escape(f"({name}")):
+        matcalc.parse(text)
+    assert matcalc.parse(name).variables
