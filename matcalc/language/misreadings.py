@@ -477,8 +477,26 @@ def refuse_chosen_reading(syn: Syn, ctx: Ctx, names: list, chosen: dict, ruled_o
     refuse_unprimed_quadratic_form(text, names, chosen, decls)
     _refuse_greek_name_made_a_matrix_by_a_sum(syn, ctx, chosen)
     _refuse_greek_number_inside_a_trace(syn, ctx, chosen)
+    _refuse_transposed_greek_made_a_matrix(ctx, chosen, names, fits)
     refuse_dimension_values(uses, decls, text)  # (last: a text refused for another reason says that first)
     _refuse_sizes_used_as_values(syn, ctx)  # (the same for a size the text names, after a declared one)
+
+
+def _refuse_transposed_greek_made_a_matrix(ctx, chosen: dict, names: list, fits: Callable[[dict], bool]) -> None:
+    """(mu'w - r_f) / sqrt(w'Σw), the Sharpe ratio: mu' w is an inner product, r_f a number; read with mu a
+    matrix and r_f a vector (each name's look but mu's), the formula was a vector. A small Greek name written
+    transposed, read as a matrix where it would be a vector with another name a number, is refused with both."""
+    text = str(ctx.text)
+    for n in names:
+        if chosen[n] != "matrix" or options(n)[0][1] != "scalar" or not is_greek(n) or not n[:1].islower() \
+                or not re.search(rf"(?<![A-Za-z0-9_]){re.escape(n)}\s*(?:'|\^T\b)", text):
+            continue
+        for m in names:
+            if m != n and chosen[m] == "vector" and fits({**chosen, n: "vector", m: "scalar"}):
+                raise ShapeError(f"{n}' is written as a vector's transpose, but this reads {n} as a matrix "
+                                 f"({n}: {read_as(ctx, n)}) and {m} as a vector; with {n} a vector and {m} a number "
+                                 f"it reads too. Declare them (where='{n}: vector(n); {m}: scalar'), or where='{n}: "
+                                 f"{read_as(ctx, n)}' for the matrix")
 
 
 #: a name written bold in LaTeX (\mathbf{w}, \boldsymbol\theta, \bm{x}_i): papers' sign of a vector or a matrix

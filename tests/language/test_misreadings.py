@@ -2766,3 +2766,15 @@ def test_a_lone_name_before_a_row_times_a_column_is_no_vector_a_scalar_is_spread
     """The barrier method's t c'x - sum(log(b - A x)) read t a vector, the sum added to each entry: a Jacobian."""
     e = matcalc.parse(text)
     assert e.is_scalar and "t: scalar" in e.inferred
+
+
+@pytest.mark.parametrize("text", ["(mu'w - r_f)/sqrt(w'Σw)", "mu'w - r"])
+def test_a_transposed_greek_name_made_a_matrix_where_it_reads_as_a_vector_is_refused(text):
+    """The Sharpe ratio read mu a matrix and r_f a vector: a vector-valued function, silently."""
+    with pytest.raises(matcalc.ShapeError, match=r"with mu a vector and r(_f)? a number it reads too"):
+        matcalc.parse(text)
+
+
+def test_the_sharpe_ratio_reads_as_meant_once_declared_as_the_refusal_says():
+    e = matcalc.parse("(mu'w - r_f)/sqrt(w'Σw)", where="mu: vector(n); r_f: scalar")
+    assert e.is_scalar
