@@ -198,6 +198,11 @@ def unicode_to_plain(text: str, declared: frozenset = frozenset()) -> Translatio
             pieces.append(("_" + "".join(_SUBSCRIPTS[c] for c in text[i:j]) + after, i, j))
             i = j
         elif ch in _ACCENTS and pieces and pieces[-1][0][-1:].isalpha():  # x̄: the name x_bar
+            if i + 1 < n and (text[i + 1] in _SUBSCRIPTS or text[i + 1] == "_"):  # x̂ₖ, as LaTeX's \hat{x}_k
+                base = pieces[-1][0].strip()
+                sub = "".join(_SUBSCRIPTS.get(c, "") for c in text[i + 1:i + 4]) or "k"
+                raise ParseError(f"{text[i - 1:i + 2]}: an accented name takes no subscript of its own; name it in "
+                                 f"one word ({base}_{_ACCENTS[ch]}{sub})", text, i - 1)
             after = " " if i + 1 < n and text[i + 1].isalnum() else ""
             pieces.append(("_" + _ACCENTS[ch] + after, i, i + 1))
             i += 1

@@ -352,3 +352,10 @@ def test_a_root_sign_over_a_group_with_more_pasted_after_it_is_refused(text):
                                         ("√((x − μ)ᵀS⁻¹(x − μ))", "sqrt((x - mu)' inv(S) (x - mu))")])
 def test_a_root_sign_over_a_whole_group_reads_it(text, read):
     assert matcalc.parse(text).reading == read
+
+
+@pytest.mark.parametrize("text", ["x̂ₖ", "‖x̂ₖ − A xₖ‖²"])
+def test_an_accented_name_with_a_subscript_is_refused_naming_one_word_as_latex_does(text):
+    # it was "unexpected 'ₖ'", pointing past the name
+    with pytest.raises(matcalc.ParseError, match=re.escape("name it in one word (x_hatk)")):
+        matcalc.parse(text)
