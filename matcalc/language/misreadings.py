@@ -163,6 +163,28 @@ def _refuse_greek_number_inside_a_trace(syn: Syn, ctx, chosen: dict) -> None:
                                  f"(where='rho: matrix({rows},{rows})'), for a number declare it (where='rho: scalar')")
 
 
+def _refuse_latin_number_inside_a_trace(syn: Syn, ctx, chosen: dict, names: list, fits: Callable[[dict], bool]) -> None:
+    """tr(P h) + 1/2 tr(P G), the Hartree-Fock energy: the core Hamiltonian h, a small Latin name (a vector by
+    its look), a factor of a trace's product after a matrix read as a number (h tr(P)), which nobody writes
+    inside a trace, where the reading with it a matrix fits too. Refused with both declarations; first in the
+    product it is a coefficient (tr(c T))."""
+    if "tr" not in str(ctx.text):
+        return
+    for call in syn_nodes(syn):
+        if call.kind != "call" or canonical_name(call.a) != "tr" or not call.b:
+            continue
+        arg = call.b[0] if isinstance(call.b, list) else call.b
+        if not isinstance(arg, Syn) or arg.kind != "product":
+            continue
+        for _, f in arg.a[1:]:  # (a coefficient comes first: tr(c T) is c tr(T))
+            n = f.a if f.kind == "name" else None
+            if isinstance(n, str) and n in names and chosen.get(n) == "scalar" and not is_greek(n) \
+                    and options(n)[0][1] == "vector" and fits({**chosen, n: "matrix"}):
+                raise ShapeError(f"{n} looks like a vector, and this trace reads it as a number ({n} tr(...)), which "
+                                 f"nobody writes after a matrix inside a trace; if {n} is a matrix (a Hamiltonian, a kernel), declare it "
+                                 f"(where='{n}: matrix(n,n)'), for a number declare it (where='{n}: scalar')")
+
+
 def _labels_before_a_margin(y: str, b: Syn, rest: list, ctx, chosen: dict) -> str | None:
     """After the name y (read as a number against its look): a matrix (X, X', or a group starting with one,
     (X w)) times what follows, where y is written once in the text (sum(exp(-t A x)) / t divides by a
@@ -324,6 +346,15 @@ def _refuse_identity_quadratic_form(syn: Syn, text: str) -> None:
         if n.kind != "product":
             continue
         seq = n.a
+        for k in range(len(seq) - 2):  # ω' I_b ω: a body's inertia tensor I_b, read as the identity of size b
+            (_, a), (op1, b), (op2, c) = seq[k], seq[k + 1], seq[k + 2]
+            if op1 in ("", "*") and op2 in ("", "*") and b.kind == "name" and isinstance(b.a, str) \
+                    and re.fullmatch(r"I_\{?\w+\}?", b.a) and a.kind == "post" and a.a.kind == "name" \
+                    and [t.kind for t in a.b] == ["tick"] and c.kind == "name" and c.a == a.a.a:
+                v = c.a
+                raise ParseError(f"{v}' {b.a} {v} reads {b.a} as the identity (of size {b.a[2:].strip('{}')}), so "
+                                 f"it would be {v}' {v}; for a matrix such as an inertia tensor use a name that is not "
+                                 f"I ({v}' J {v}, with where='J: matrix(n,n)')", text, b.start)
         for k in range(len(seq) - 1):  # (x'Ix: the letters I x run together)
             (_, a), (op1, b) = seq[k], seq[k + 1]
             if op1 == "" and a.kind == "post" and a.a.kind == "name" and [t.kind for t in a.b] == ["tick"] \
@@ -478,6 +509,7 @@ def refuse_chosen_reading(syn: Syn, ctx: Ctx, names: list, chosen: dict, ruled_o
     _refuse_greek_name_made_a_matrix_by_a_sum(syn, ctx, chosen)
     _refuse_greek_number_inside_a_trace(syn, ctx, chosen)
     _refuse_transposed_greek_made_a_matrix(ctx, chosen, names, fits)
+    _refuse_latin_number_inside_a_trace(syn, ctx, chosen, names, fits)
     refuse_dimension_values(uses, decls, text)  # (last: a text refused for another reason says that first)
     _refuse_sizes_used_as_values(syn, ctx)  # (the same for a size the text names, after a declared one)
 

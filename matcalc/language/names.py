@@ -42,6 +42,11 @@ _WORDS = frozenset({"eps", "lr", "len", "num", "std", "var", "avg", "loss", "err
                     "gam", "la", "norm", "lgamma", "gammaln", "dist", "cost", "obj", "penalty", "weight",
                     "bias", "data", "target", "pred", "out", "hidden", "input", "output", "mse", "mae", "kl"})
 
+#: quantities fields call by their initials (the signal-to-noise ratio SNR, the ELBO, the value at risk):
+#: undeclared, refused rather than read as a product of capital matrices (logdet(I + SNR H H') read S N R H H')
+_QUANTITY_ACRONYMS = frozenset({"SNR", "NSR", "SINR", "SIR", "PSNR", "CNR", "ELBO", "MMSE", "RSS", "TSS", "ESS",
+                                "SSR", "AIC", "BIC", "NPV", "IRR", "VaR", "CVaR", "EVM", "BER", "MSD"})
+
 #: functions papers call by their initials, and how matcalc writes them (LSE(x) is not L S E x)
 _ACRONYMS = {"LSE": "write logsumexp(...)", "MSE": "write mean((...).^2)", "RMSE": "write sqrt(mean((...).^2))",
              "MAE": "write mean(abs(...))", "SSE": "write sum((...).^2) or ||...||^2",
@@ -157,6 +162,10 @@ class NameRules:
                 raise ParseError(f"'{text}' would be read as the product {' '.join(out)}; to use it as one name, "
                                  f"declare it with its kind (where='{text}: scalar', or vector(n), matrix(m,n)), or put "
                                  f"spaces between the letters", self.text, start)
+            if len(out) > 1 and body in _QUANTITY_ACRONYMS and not any(self.known(p) for p in out):
+                raise ParseError(f"'{text}' would be read as the product {' '.join(out)}, each a matrix or a number; to "
+                                 f"use it as one name, declare it (where='{text}: scalar'), or put spaces between the "
+                                 f"letters", self.text, start)
             if len(out) > 1 and sum(ch.isupper() for ch in body) >= 2 and not sub and not rest \
                     and not any(self.known(p) for p in out) and self._paren_typed_after(start + len(text)):
                 # LSE(x), MSE(W x - y), KL(x), GELU(x): an acronym called as a function, not L S E x
@@ -296,6 +305,14 @@ class NameRules:
             raise UnknownNameError(f"'{self.text[a.start:a.end + 1]}...' reads as a function {name}, which matcalc "
                                    f"does not know; write the function itself (tanh(...), sigmoid(...), ...), or to "
                                    f"multiply write '{name} (...)' or declare {name} (where='{name}: scalar')")
+        elif re.fullmatch(r"rho(?:_[A-Za-z0-9]+)?", name) and not self._operand_elsewhere(name) and re.search(
+                r"(?:\b(?:sum|mean)\s*\(|\b(?:ones|vector)\([^()]*\)\s*')\s*$", self.text[:a.start]):
+            # sum(rho(y - X b)): robust statistics' M-estimator, rho applied to each residual and summed (rho (x - z)
+            # alone is a coefficient times the group)
+            raise UnknownNameError(f"'{self.text[a.start:a.end + 1]}...' summed reads as a function {name} of each "
+                                   f"entry (an M-estimator's loss), which matcalc does not know; write the function "
+                                   f"itself (sqrt(1 + r.^2) - 1, log(cosh(r)), ...), or to multiply write '{name} (...)' "
+                                   f"or declare {name} (where='{name}: scalar')")
         elif re.fullmatch(r"[A-Z]_Omega", name) and not self._operand_elsewhere(name):
             # P_Omega(X - U V'): the sampling operator of matrix completion (the entries in Omega kept)
             raise UnknownNameError(f"'{self.text[a.start:a.end + 1]}...' reads as the operator {name} applied to (...) "

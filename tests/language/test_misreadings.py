@@ -2778,3 +2778,46 @@ def test_a_transposed_greek_name_made_a_matrix_where_it_reads_as_a_vector_is_ref
 def test_the_sharpe_ratio_reads_as_meant_once_declared_as_the_refusal_says():
     e = matcalc.parse("(mu'w - r_f)/sqrt(w'Σw)", where="mu: vector(n); r_f: scalar")
     assert e.is_scalar
+
+
+@pytest.mark.parametrize("text", ["1/2 omega' I_b omega", "ωᵀ I_B ω", r"\omega^\top I_b \omega", "1/2 w' I_cm w"])
+def test_a_quadratic_form_in_a_subscripted_identity_is_refused_as_the_plain_one_is(text):
+    """A body's inertia tensor I_b read as the identity of size b: the gradient was omega."""
+    with pytest.raises(ParseError, match="reads I_(b|B|cm) as the identity"):
+        matcalc.parse(text)
+
+
+def test_an_identity_of_size_zero_is_refused():
+    with pytest.raises(matcalc.ShapeError, match="a dimension is at least 1"):
+        matcalc.parse("I_0 + A")
+
+
+@pytest.mark.parametrize("text", ["sum(rho(y - X b))", "sum(ρ(y - X b))", "mean(rho((y - X b)/s))",
+                                  "sum(rho_H(y - X b))", r"\mathbf{1}^\top\rho(y - X\beta)"])
+def test_rho_of_residuals_summed_is_refused_as_an_m_estimators_loss(text):
+    """sum(rho(y - X b)) read rho a number times the residuals: the gradient was -rho X' ones(m)."""
+    with pytest.raises(matcalc.UnknownNameError, match="an M-estimator's loss"):
+        matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text", ["logdet(I + SNR H H')", "sum(log(1 + SNR g .* p))", "||y - H x||^2 + NSR ||x||^2"])
+def test_a_quantity_acronym_is_refused_not_read_as_a_product_of_capitals(text):
+    """The MIMO capacity logdet(I + SNR H H') read S N R as three matrices."""
+    with pytest.raises(ParseError, match="to use it as one name, declare it"):
+        matcalc.parse(text)
+
+
+def test_a_declared_acronym_is_one_name():
+    assert "SNR: scalar" in matcalc.parse("logdet(I + SNR H H')", where="SNR: scalar").inferred
+
+
+@pytest.mark.parametrize("text", ["tr(P h) + 1/2 tr(P G)", "tr(C' h C)", "tr(D h) + tr(D f)"])
+def test_a_small_latin_name_after_a_matrix_inside_a_trace_read_as_a_number_is_refused(text):
+    """Hartree-Fock's tr(P h) read the core Hamiltonian h as a number: h tr(P)."""
+    with pytest.raises(matcalc.ShapeError, match="nobody writes after a matrix inside a trace"):
+        matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text", ["tr(c T)", "tr(t A'A)", "tr(A x x')"])
+def test_a_coefficient_first_in_a_trace_or_a_vector_inside_it_reads(text):
+    matcalc.parse(text)
