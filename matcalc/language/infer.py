@@ -381,7 +381,8 @@ class Ctx(DimSpace, NameRules):
                                          f"entry is e' x, with e declared)" + (
                                              f"; to multiply write {a.a}*({p.a.a})" if p.a.kind == "num" else ""),
                                          self.text, a.start)
-                if a.kind == "name" and b.kind == "paren" and op2 == "" and a.end == b.start:
+                if a.kind == "name" and op2 == "" and a.end == b.start and (
+                        b.kind == "paren" or b.kind == "post" and b.a.kind == "paren"):  # (sech(t)^2, f(x)')
                     self._name_then_paren(a)
                 if a.kind == "post" and a.a.kind == "name" and len(a.b) == 1 and a.b[0].kind == "tick" \
                         and b.kind == "paren" and op2 == "":

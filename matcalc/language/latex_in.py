@@ -646,6 +646,10 @@ class _Reader:
             if c == "_":
                 if self._subscript_after_norm_power(items, t):
                     return
+                base = re.search(r"\\(log|lg)\s*$", self.src[:t.start])
+                if base is not None:  # \log_2(...): a logarithm to another base
+                    raise self.error(f"\\{base.group(1)}_... is a logarithm to another base, which matcalc writes as "
+                                     f"the natural one divided: \\log(...) / \\log 2 (log(x) / log(2))", t.start)
                 raise self.error("a subscript belongs right after a name (W_{1}) or a norm (\\|X\\|_F)", t.start)
             if c == "'":
                 self.take()

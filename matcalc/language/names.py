@@ -40,7 +40,9 @@ _BASED = {"log2": "the base-2 logarithm is written log(x) / log(2)", "log10": "t
 _WORDS = frozenset({"eps", "lr", "len", "num", "std", "var", "avg", "loss", "err", "tol", "reg", "max", "min",
                     "argmax", "argmin", "grad", "step", "rate", "temp", "scale", "lam", "lamb", "lmbda",
                     "gam", "la", "norm", "lgamma", "gammaln", "dist", "cost", "obj", "penalty", "weight",
-                    "bias", "data", "target", "pred", "out", "hidden", "input", "output", "mse", "mae", "kl"})
+                    "bias", "data", "target", "pred", "out", "hidden", "input", "output", "mse", "mae", "kl",
+                    "noise", "signal", "gain", "power", "snr", "sinr", "energy", "prior", "mask", "score",
+                    "logits", "probs", "labels", "resid"})
 
 #: quantities fields call by their initials (the signal-to-noise ratio SNR, the ELBO, the value at risk):
 #: undeclared, refused rather than read as a product of capital matrices (logdet(I + SNR H H') read S N R H H')

@@ -984,3 +984,9 @@ def test_a_subscript_with_index_arithmetic_is_refused_suggesting_a_name_that_rea
     with pytest.raises(matcalc.ParseError, match=re.escape(f"({name}")):
         matcalc.parse(text)
     assert matcalc.parse(name).variables
+
+
+@pytest.mark.parametrize("text", [r"\log_2(1 + x^\top x)", r"\log_2\det(I + H H^\top)"])
+def test_a_logarithm_to_another_base_is_refused_with_the_natural_one_divided(text):
+    with pytest.raises(matcalc.ParseError, match="a logarithm to another base"):
+        matcalc.parse(text)

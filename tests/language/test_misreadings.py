@@ -2821,3 +2821,15 @@ def test_a_small_latin_name_after_a_matrix_inside_a_trace_read_as_a_number_is_re
 @pytest.mark.parametrize("text", ["tr(c T)", "tr(t A'A)", "tr(A x x')"])
 def test_a_coefficient_first_in_a_trace_or_a_vector_inside_it_reads(text):
     matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text, where", [("sech(t)^2", "t: scalar"), ("sech(w'z + b)^2", None), ("sum(sech(x).^2)", None)])
+def test_an_unknown_function_followed_by_a_power_is_named_as_an_unknown_function(text, where):
+    # it was "'sech' is read as the product s e c h; declare it", or a matrix power's complaint
+    with pytest.raises(matcalc.UnknownNameError, match="unknown function 'sech'"):
+        matcalc.parse(text, where=where)
+
+
+def test_a_word_such_as_noise_is_refused_as_one_name_not_split_into_letters():
+    with pytest.raises(ParseError, match="'noise' would be read as the product n o i s e"):
+        matcalc.parse("-sum(log(1 + p ./ noise))")
