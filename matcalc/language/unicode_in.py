@@ -54,7 +54,8 @@ _KRON = "⊗"
 _KNOWN = set(GREEK_LETTERS) | set(SYMBOLS) | _SUPERSCRIPTS | set(_SUBSCRIPTS) | set(_ACCENTS) | {_ROOT, _KRON}
 #: what may stand before a summation sign Σ(...) at the start of a term: an operator, an opening
 #: parenthesis, the start, each with a coefficient (2, ½, 1/n, -½) after it
-_COEFFICIENT_BEFORE = r"\s*(?:[-−–]?\s*(?:[0-9]+(?:\.[0-9]+)?|[½⅓¼⅔¾])(?:\s*[/⁄]\s*(?:[0-9]+|[A-Za-z]))?)?\s*$"
+_COEFFICIENT_BEFORE = r"\s*(?:[-−–]?\s*(?:[0-9]+(?:\.[0-9]+)?|[½⅓¼⅔¾]|[α-ω]|\b(?:lambda|mu|gamma|beta|alpha|eta|tau|rho|nu))" \
+    r"(?:\s*[/⁄]\s*(?:[0-9]+|[A-Za-z]))?)?\s*$"  # (λ Σ log(1 + a²): a Greek weight before the sum too)
 _TERM_START = re.compile(r"(?:^|[-+−–(\[,/=])" + _COEFFICIENT_BEFORE)
 #: the start of a term at the top of the text (not inside a call's parentheses: tr(ΣX) is Sigma times X)
 _TOP_TERM_START = re.compile(r"(?:^|[-+−–=])" + _COEFFICIENT_BEFORE)

@@ -359,3 +359,10 @@ def test_an_accented_name_with_a_subscript_is_refused_naming_one_word_as_latex_d
     # it was "unexpected 'ₖ'", pointing past the name
     with pytest.raises(matcalc.ParseError, match=re.escape("name it in one word (x_hatk)")):
         matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text", ["||x - D a||^2 + λ Σ abs(a)", "λ Σ log(1 + a.^2)"])
+def test_a_summation_sign_after_a_greek_weight_is_refused_as_the_summation_sign(text):
+    # it was read as the matrix Sigma: "the spectral norm ... of a matrix", or a function that is no scalar
+    with pytest.raises(matcalc.ParseError, match="looks like the summation sign before its summand"):
+        matcalc.parse(text)
