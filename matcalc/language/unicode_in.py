@@ -231,7 +231,8 @@ def unicode_to_plain(text: str, declared: frozenset = frozenset()) -> Translatio
             name = "Sigma" + _plain_subscript(index).replace("{", "").replace("}", "")
             if "=" in index:
                 raise ParseError(f"Σ{index} is a sum over an index; {INDEX_SUM_ADVICE}", text, i)
-            raise ParseError(f"Σ{index} here looks like the summation sign over an index, which would be read as a "
+            over = _plain_subscript(index).lstrip("_").strip("{}")
+            raise ParseError(f"Σ{index} here looks like the summation sign over {over}, which would be read as a "
                              f"matrix or scalar named {name} times what follows; {INDEX_SUM_ADVICE}; for the matrix "
                              f"{name} declare it (where='{name}: matrix(n,n)')", text, i)
         elif ch == "Σ" and text[i + 1:i + 2] == "(" and "Sigma" not in declared and _before(_TERM_START, text, i):
