@@ -1040,3 +1040,16 @@ def test_jax_code_multiplies_a_transposed_matrix_by_a_vector_as_the_vector_times
     body = r.numpy_source(backend="jax").split("def f(")[1]
     assert "X.T @" not in body and "@ X" in body
     _agrees_with_evaluate(r, "jax")
+
+
+def test_torch_autograd_goes_through_a_diagonal_added_in_place():
+    """exp(X) + s I added s on exp(X)'s diagonal in place, which autograd had saved for the backward pass:
+    backward() raised "modified by an inplace operation"."""
+    torch = pytest.importorskip("torch")
+    f = matcalc.grad("sum(exp(X)) + s tr(X)", "X", where="X: matrix(n,n); s: scalar").to_numpy(backend="torch")
+    assert "_plus_diagonal(" in f.__matcalc_source__
+    x = torch.randn(4, 4, dtype=torch.float64, requires_grad=True)
+    out = f(x, torch.tensor(0.7, dtype=torch.float64))
+    out.sum().backward()  # d/dX sum(exp(X) + s I) = exp(X)
+    np.testing.assert_allclose(x.grad.numpy(), np.exp(x.detach().numpy()))
+    np.testing.assert_allclose(out.detach().numpy(), np.exp(x.detach().numpy()) + 0.7 * np.eye(4))

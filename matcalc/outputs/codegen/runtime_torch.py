@@ -80,7 +80,10 @@ def _low_rank(us, vs, s, m):
 
 def _plus_diagonal(m, s):
     """m + s I (s a number, or a vector of the diagonal's values) for a fresh tensor m, in place: the
-    identity never formed, scaled and added."""
+    identity never formed, scaled and added. Under autograd on a copy: m may be a result a backward pass
+    needs (exp(X)'s output, a solve's), which an in-place update would spoil."""
+    if m.requires_grad:
+        m = m.clone()
     m.diagonal().add_(s)
     return m
 
