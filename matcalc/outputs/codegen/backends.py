@@ -42,6 +42,7 @@ class Backend:
     plus_diagonal: str = ""  # {m} + {s} I for a fresh array m, its diagonal added in place, where the library allows
     copy: str = "{x}.copy()"  # a fresh copy of an array
     factored: bool = True  # the runtime has _factored(a), _factored_solve and _factored_solve_power: one LU, many solves
+    diagonal_views: bool = False  # a dense map's identity terms added on np.einsum's writable diagonal views
     row_first: bool = False  # M' v written v @ M (XLA on CPU copies a transposed left operand: 5.6x at n = 1000)
     einsum_path: bool = False  # the einsum template takes {path}: a contraction order chosen when generating
     swapaxes: str = "{x}.swapaxes({a}, {b})"
@@ -61,13 +62,13 @@ NUMPY = Backend(
     kron="_kron({a}, {b})", reshape="_np.reshape({x}, {s})",
     det_inv="_det_inv({x})", outer="_outer({u}, {v})",
     add_outer="_add_outer({t}, {a}, {u}, {v})", axpy_outer="_axpy_outer({s}, {m}, {a}, {u}, {v})",
-    plus_diagonal="_plus_diagonal({m}, {s})")
+    plus_diagonal="_plus_diagonal({m}, {s})", diagonal_views=True)
 
 # jnp.einsum orders contractions itself (opt_einsum, decided once when traced under jit)
 JAX = replace(
     NUMPY, name="jax", runtime=("runtime_common.py", "runtime_jax.py"), inv="_np.linalg.inv({x})", det_inv="",
     outer="{u}[:, None] * {v}", add_outer="", axpy_outer="", plus_diagonal="", asarray="_float_array({x}, {name!r})",
-    einsum="_np.einsum({spec!r}, {ops})", einsum_path=False, row_first=True)
+    einsum="_np.einsum({spec!r}, {ops})", einsum_path=False, row_first=True, diagonal_views=False)
 
 # torch.einsum orders contractions by opt_einsum when it is installed; the path is given anyway
 TORCH = Backend(
