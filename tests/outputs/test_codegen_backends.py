@@ -1067,3 +1067,18 @@ def test_a_jacobians_identity_terms_are_added_on_diagonal_views_of_the_result(te
     f = r.to_numpy()
     x = np.random.default_rng(2).standard_normal((4, 4)) + 4 * np.eye(4)
     assert_close(f(x), r.evaluate({"X": x}))
+
+
+@pytest.mark.parametrize("text", ["(X + X')/2", "X / tr(X)", "X .* X"])
+def test_torch_jacobians_add_their_identity_terms_on_diagonal_views_and_autograd_goes_through(text):
+    torch = pytest.importorskip("torch")
+    r = matcalc.jacobian(text, "X")
+    f = r.to_numpy(backend="torch")
+    assert "_diagonal_view(" in f.__matcalc_source__
+    x = np.random.default_rng(4).standard_normal((4, 4)) + 4 * np.eye(4)
+    assert_close(f(torch.from_numpy(x)).numpy(), r.evaluate({"X": x}))
+    xt = torch.from_numpy(x).requires_grad_(True)
+    out = f(xt)
+    if out.requires_grad:  # ((X + X')/2's Jacobian is a constant)
+        out.sum().backward()
+        assert xt.grad is not None and torch.isfinite(xt.grad).all()

@@ -42,7 +42,7 @@ class Backend:
     plus_diagonal: str = ""  # {m} + {s} I for a fresh array m, its diagonal added in place, where the library allows
     copy: str = "{x}.copy()"  # a fresh copy of an array
     factored: bool = True  # the runtime has _factored(a), _factored_solve and _factored_solve_power: one LU, many solves
-    diagonal_views: bool = False  # a dense map's identity terms added on np.einsum's writable diagonal views
+    diagonal_add: str = ""  # {v} added in place on the diagonal view {spec} ('abab->ab') of the fresh array {x}
     row_first: bool = False  # M' v written v @ M (XLA on CPU copies a transposed left operand: 5.6x at n = 1000)
     einsum_path: bool = False  # the einsum template takes {path}: a contraction order chosen when generating
     swapaxes: str = "{x}.swapaxes({a}, {b})"
@@ -62,13 +62,13 @@ NUMPY = Backend(
     kron="_kron({a}, {b})", reshape="_np.reshape({x}, {s})",
     det_inv="_det_inv({x})", outer="_outer({u}, {v})",
     add_outer="_add_outer({t}, {a}, {u}, {v})", axpy_outer="_axpy_outer({s}, {m}, {a}, {u}, {v})",
-    plus_diagonal="_plus_diagonal({m}, {s})", diagonal_views=True)
+    plus_diagonal="_plus_diagonal({m}, {s})", diagonal_add="_np.einsum({spec!r}, {x})[...] += {v}")
 
 # jnp.einsum orders contractions itself (opt_einsum, decided once when traced under jit)
 JAX = replace(
     NUMPY, name="jax", runtime=("runtime_common.py", "runtime_jax.py"), inv="_np.linalg.inv({x})", det_inv="",
     outer="{u}[:, None] * {v}", add_outer="", axpy_outer="", plus_diagonal="", asarray="_float_array({x}, {name!r})",
-    einsum="_np.einsum({spec!r}, {ops})", einsum_path=False, row_first=True, diagonal_views=False)
+    einsum="_np.einsum({spec!r}, {ops})", einsum_path=False, row_first=True, diagonal_add="")
 
 # torch.einsum orders contractions by opt_einsum when it is installed; the path is given anyway
 TORCH = Backend(
@@ -82,6 +82,7 @@ TORCH = Backend(
     einsum="_torch.einsum({spec!r}, {ops})", matrix_power="_torch.linalg.matrix_power({x}, {k})",
     kron="_kron({a}, {b})", reshape="_torch.as_tensor({x}, dtype=_torch.float64).reshape({s})",
     permute="{x}.permute({axes})", functions_take_numbers=False, plus_diagonal="_plus_diagonal({m}, {s})",
+    diagonal_add="_diagonal_view({x}, {spec!r}).add_({v})",
     copy="{x}.clone()")
 
 BACKENDS = {"numpy": NUMPY, "jax": JAX, "torch": TORCH}

@@ -226,7 +226,7 @@ class DenseMaps:
                     if s.value == 1:
                         continue
                 scal.append(self.atom(s))
-            view = self._on_a_diagonal(ops, out_idx) if self.b.diagonal_views and len(out_idx) >= 3 else None
+            view = self._on_a_diagonal(ops, out_idx) if self.b.diagonal_add and len(out_idx) >= 3 else None
             if view is not None:
                 spec, prod = view
                 diagonal.append((spec, sign + " * ".join(scal + ([prod] if prod else [])) if scal or prod else
@@ -275,7 +275,7 @@ class DenseMaps:
         if code and not self._fresh_sum(parts):
             self.lines.append(f"{out} += {code}")
         for spec, add in diagonal:
-            self.lines.append(f"_np.einsum({spec!r}, {out})[...] += {add}")
+            self.lines.append(fill(self.b.diagonal_add, spec=spec, x=out, v=add))
         return out
 
     def _fresh_sum(self, parts: list) -> bool:

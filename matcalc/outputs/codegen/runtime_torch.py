@@ -108,3 +108,17 @@ def _factored_solve_power(f, b, k, transposed=False):
     for _ in range(k):
         b = _factored_solve(f, b, transposed)
     return b
+
+
+def _diagonal_view(out, spec):
+    """The view of `out` that the einsum spec 'abab->ab' names (np.einsum's writable diagonal view), by
+    torch.diagonal over each repeated index, then permuted to the spec's order: a dense map's identity
+    terms are added on it in place, never formed as n^4 arrays."""
+    lhs, rhs = spec.split("->")
+    axes, view = list(lhs), out
+    while len(set(axes)) < len(axes):
+        i = next(k for k, ch in enumerate(axes) if axes.index(ch) != k)
+        j = axes.index(axes[i])
+        view = view.diagonal(0, j, i)  # (the two axes removed, their diagonal appended last)
+        axes = [ch for k, ch in enumerate(axes) if k not in (i, j)] + [axes[i]]
+    return view.permute(*[axes.index(ch) for ch in rhs])
