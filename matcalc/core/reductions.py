@@ -227,6 +227,8 @@ def entrywise_matrix_factors(e: Expr, undeclared: frozenset = frozenset()) -> li
     exp(t A) x0 with A undeclared reads A as m x n), whatever its shape: a paper's A is square there."""
     out: dict = {}
     nodes = list(e.walk())
+    if not any(type(n) is Func and n.name in MATRIX_FUNCTION_NAMES for n in nodes):
+        return []  # (most formulas: no such function at all, so no product to look through)
     # tr(A' f(X)) is <A, f(X)>, a sum of entrywise products (sum(X .* log(X)) reads so): no matrix product
     inner = {id(n.arg) for n in nodes if type(n) is Trace and type(n.arg) is Mul and len(n.arg.split()[2]) == 2}
     for n in nodes:

@@ -97,6 +97,8 @@ def _refuse_greek_name_made_a_matrix_by_a_sum(syn: Syn, ctx, chosen: dict) -> No
     matrix, as a guessed kind never spreads a number over every entry; papers mean lambda I. Refused
     with both spellings; with lambda I, or the name declared, it reads. Beside a rectangular matrix
     (||Y - X W - epsilon||_F^2, a noise matrix) and without a capital (||rho - sigma||_F^2) it reads."""
+    if "matrix" not in chosen.values():  # (no undeclared name read as a matrix: no tree walk)
+        return
     for n in syn_nodes(syn):
         if n.kind != "sum":
             continue
@@ -955,7 +957,8 @@ def _refuse_sizes_used_as_values(syn: Syn, ctx) -> None:
     number (its value never checked against the length); dim(x) of a variable x names a new size
     x. Refused, with dim(n) to write, as a declared size used bare is (refuse_dimension_values);
     a name declared a scalar is taken as declared."""
-    if not any(f"{c}(" in ctx.text.replace(" ", "") for c in DIM_CALLS):
+    tight = ctx.text.replace(" ", "")  # (once, not once per call name)
+    if not any(f"{c}(" in tight for c in DIM_CALLS):
         return
     sizes: dict = {}
     stack = [syn]
