@@ -152,8 +152,25 @@ def factor_sum(terms: Sequence[Expr], memo: dict | None = None) -> Expr:
     key = tuple(terms)
     done = memo.get(key)
     if done is None:
-        done = memo[key] = _factor_sum(terms, memo)
+        # factor_sum is a function of the terms (in their order) and of the negative flag alone, so its
+        # result is also kept on the sum that is exactly these terms, where one is alive: the winner's
+        # factoring once more (simplify) and later simplifications of one derivation meet the sums that
+        # factoring made or met (A + A', then (A + A') x / 2 + b) and read them instead of factoring again
+        slot = _FSUM_NEGATIVE if _NEGATIVE in memo else _FSUM
+        node = Add._existing(key)
+        if node is not None:
+            done = node._c.get(slot)
+        if done is None:
+            done = _factor_sum(terms, memo)
+            if node is None:
+                node = Add._existing(key)
+            if node is not None:
+                node._c[slot] = done
+        memo[key] = done
     return done
+
+
+_FSUM, _FSUM_NEGATIVE = "s.fsum", "s.fsum-"  # the node-cache keys of factor_sum's results
 
 
 def _factor_sum(terms: list, memo: dict) -> Expr:
