@@ -392,6 +392,7 @@ def _plain_declarations(text: str) -> dict | None:
     returns, and every error it raises, is what the general reader gives for the same string: it
     skips only the rewriting that leaves a plain item as it is."""
     out: dict = {}
+    bare = bare_names()
     for raw in _ITEMS.split(text):
         if not raw.strip():
             continue
@@ -405,10 +406,15 @@ def _plain_declarations(text: str) -> dict | None:
         item = raw.strip()
         names = [n.strip() for n in names_part.split(",")]
         for n in names:
-            check_name(n, item=item)
+            # (a plain name has check_name's form already: only a reserved word or a function's name is refused)
+            if n in _RESERVED or n in bare:
+                check_name(n, item=item)
         dims = None if dimtext is None else [_dim(t, item) for t in dimtext.split(",")]
         _declare(out, names, kind, dims, props, item)
     return out
+
+
+_RESERVED = frozenset({"I", "where"})  # the names check_name refuses whatever their form
 
 
 def _declare(out: dict, names: list, kind, dims, props: set, item: str) -> None:
@@ -527,15 +533,18 @@ def _parse_spec(spec: str, item: str):
     return kind, dims, props
 
 
+_DIMS_OF = {"scalar": 0, "vector": 1, "matrix": 2}  # how many dimensions each kind takes
+
+
 def _dims_for(kind: str, dims, name: str, item: str) -> tuple:
-    want = {"scalar": 0, "vector": 1, "matrix": 2}[kind]
+    want = _DIMS_OF[kind]
     if dims is None:
         return (None,) * want
     if kind == "scalar":
         raise DeclarationError(f"{_show(item)}: a scalar has no dimensions")
     if len(dims) != want:
         raise DeclarationError(f"{_show(item)}: a {kind} takes {want} dimension{'s' if want > 1 else ''}, not {len(dims)}")
-    if all(d == 1 for d in dims):
+    if dims.count(1) == len(dims):  # (every dimension 1)
         # 1 x 1 is a scalar in matcalc: x: vector(1) read A x as A times a number (A of any shape), and
         # refused x' A x and ||A x - b||; a size that is 1 at evaluation is a name given n = 1 there
         size = "n" if kind == "vector" else "n,n"
@@ -547,6 +556,8 @@ def _dims_for(kind: str, dims, name: str, item: str) -> tuple:
 
 
 def _close_props(props: set, kind: str, dims: tuple, name: str) -> frozenset:
+    if not props:  # (most declarations: nothing to close or to refuse)
+        return frozenset()
     out = set(props)
     changed = True
     while changed:
