@@ -1150,6 +1150,13 @@ _MATRIX_FUNCTION_WHAT = {"log": "logarithm", "exp": "exponential", "sqrt": "squa
 _MATRIX_FUNCTION_WORD = re.compile(r"\b(log|ln|exp|sqrt|log1p|expm1)\b")
 
 
+def _names_a_matrix_function(text: str) -> bool:
+    """Does the text write log, ln, exp or sqrt as a word (_MATRIX_FUNCTION_WORD)? The regex, tried at every
+    position, is run only on a text that holds one of the four spellings at all (three rules ask)."""
+    return ("log" in text or "ln" in text or "exp" in text or "sqrt" in text) \
+        and _MATRIX_FUNCTION_WORD.search(text) is not None
+
+
 def _typed_nodes(root):
     """Every typed node under root, parents before children, left to right; a `where` name's
     definition is not entered (naming a part is how it is written on purpose)."""
@@ -1247,7 +1254,7 @@ def refuse_matrix_function_of_trace_or_determinant(ctx: Ctx, root: T) -> None:
     of its factors). Only a square root of a diagonal matrix is the same either way: the entrywise
     exp(D) has ones off the diagonal, and log(D) minus infinities."""
     text = ctx.text
-    if not _MATRIX_FUNCTION_WORD.search(text) or ("tr" not in text and "det" not in text):
+    if not _names_a_matrix_function(text) or ("tr" not in text and "det" not in text):
         return
     for t in _typed_nodes(root):
         if t.op == "tr":
@@ -1270,7 +1277,7 @@ def refuse_matrix_function_of_spd(ctx: Ctx, root: T) -> None:
     diagonal matrix's functions are refuse_matrix_function_of_diagonal's."""
     props = [p for p in ("spd", "orthogonal") if any(
         p in d.props | d.relaxed for d in ctx.decls.values() if hasattr(d, "props"))]
-    if not _MATRIX_FUNCTION_WORD.search(ctx.text) or not props:
+    if not _names_a_matrix_function(ctx.text) or not props:
         return
     for t in _typed_nodes(root):
         if t.op == "func" and canonical_name(t.args[0]) in MATRIX_FUNCTION_NAMES:
@@ -1289,7 +1296,7 @@ def refuse_matrix_function_of_diagonal(ctx: Ctx, root: T) -> None:
     the matrix function, diag(exp(d)): refused, with that spelling. Where only its diagonal counts, the
     same either way, it reads: inside tr(...) or diag(...) through their linear parts (_diagonal_read),
     and beside a diagonal matrix in an entrywise product (exp(D) .* I, which the printers write)."""
-    if not _MATRIX_FUNCTION_WORD.search(ctx.text):
+    if not _names_a_matrix_function(ctx.text):
         return
     exempt, chained = set(), set()
     for t in _typed_nodes(root):  # (parents first: a trace's or a .* chain's exemptions precede its functions)
@@ -1611,6 +1618,8 @@ def refuse_matrix_function_names(text: str, decls: dict) -> None:
     group's maps), \\operatorname{expm}(X): matrix functions, which matcalc does not have. Refused before
     anything else reads the text: the unknown-function message listed exp, log and sqrt, which act entry
     by entry, and `Exp` was told to write exp(...). A declared name of that spelling is the user's own."""
+    if "(" not in text or not any(name in text for name in _MATRIX_FUNCTIONS):
+        return  # (a match holds a name and a parenthesis: most texts have neither, and skip the regex)
     for m in _MATRIX_FUNCTION_CALL.finditer(text):
         name = m.group(1)
         if name in decls or re.search(rf"\bwhere\b.*(?<![A-Za-z0-9_]){name}\s*=(?!=)", text):
