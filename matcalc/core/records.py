@@ -8,6 +8,7 @@ start-up went there. The records here share one generic constructor instead.
 """
 from __future__ import annotations
 
+from operator import attrgetter
 from typing import Any, TypeVar
 
 _MISSING = object()
@@ -68,8 +69,11 @@ def record(cls: _C) -> _C:
                 values[n] = d.make() if isinstance(d, factory) else d
             object.__setattr__(self, n, values[n])
 
-    def _values(self):
-        return tuple(getattr(self, n) for n in names)
+    if len(names) >= 2:  # (the fields as one tuple, read in C: a record is hashed and compared often)
+        _values = attrgetter(*names)
+    else:
+        def _values(self):
+            return tuple(getattr(self, n) for n in names)
 
     def __eq__(self, other):
         if other.__class__ is not self.__class__:
