@@ -1275,9 +1275,11 @@ def refuse_matrix_function_of_spd(ctx: Ctx, root: T) -> None:
     is negative, and exp(D) of a diagonal D has ones off the diagonal. Refused, with the where spelling of
     the entrywise function (and S .^ (1/2) for the square root, which the printers write so). A
     diagonal matrix's functions are refuse_matrix_function_of_diagonal's."""
+    if not _names_a_matrix_function(ctx.text):  # (the text first: most name no log, exp or sqrt)
+        return
     props = [p for p in ("spd", "orthogonal") if any(
         p in d.props | d.relaxed for d in ctx.decls.values() if hasattr(d, "props"))]
-    if not _names_a_matrix_function(ctx.text) or not props:
+    if not props:
         return
     for t in _typed_nodes(root):
         if t.op == "func" and canonical_name(t.args[0]) in MATRIX_FUNCTION_NAMES:
