@@ -171,7 +171,7 @@ def add(*terms: Expr) -> Expr:
             else:
                 acc[rest] = c
                 orig[rest] = u
-    items = [(rest, c) for rest, c in acc.items() if c != 0]
+    items = [(rest, c) for rest, c in acc.items() if c is _FRACTION_ONE or c != 0]  # (1: no Fraction ==)
     if not items:
         return zeros(shape)
     items = _terms_in_key_order(items, max((t for t in terms if isinstance(t, Add)), key=lambda t: len(t.args),
@@ -456,6 +456,13 @@ def _is_leaf(f: Expr) -> bool:
     return isinstance(f, Var) or (isinstance(f, Transpose) and isinstance(f.args[0], Var))
 
 
+def _plain_chain_factor(f: Expr) -> bool:
+    """Is f a matrix (or vector) that the general path of mul keeps as the whole chain of a product, as
+    it is: no number, product or zero, nothing `_merge_chain` merges or drops (`_merges_nothing`)?"""
+    return f.shape != SCALAR and not isinstance(f, (Num, Mul, Zero)) and not isinstance(f, _MERGING) \
+        and not (type(f) is Transpose and f.args[0].has_prop("orthogonal"))
+
+
 def mul(*factors: Expr) -> Expr:
     """A canonical product. Factors of shape 1x1 act as scalars; the rest must chain."""
     if len(factors) > 1:
@@ -464,6 +471,14 @@ def mul(*factors: Expr) -> Expr:
             return e
     if len(factors) == 2:  # fast path: x'y and x y' of plain vectors (common in long sums)
         a, b = factors
+        if type(a) is Num and _plain_chain_factor(b):
+            # a number times one matrix factor that merges with nothing (-1 x, 2 A', (A x - b) / 2):
+            # what the general path below makes of it, without its lists and passes
+            if a is ONE:
+                return b
+            if a is ZERO:
+                return zeros(b.shape)
+            return Mul._make((a, b), b.shape)
         if _is_leaf(a) and _is_leaf(b) and a.shape[1] == b.shape[0] and a.shape != SCALAR \
                 and b.shape != SCALAR and a.shape[0] != a.shape[1] and b.shape[0] != b.shape[1]:
             shape = (a.shape[0], b.shape[1])
