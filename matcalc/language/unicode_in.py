@@ -296,11 +296,9 @@ def unicode_to_plain(text: str, declared: frozenset = frozenset()) -> Translatio
                                      f"√{text[i + 1:j]}", text, i)
             if text[i + 1] == "(":
                 close = _group_end(text, i + 1)
-                if close is not None and close + 1 < n and (
-                        text[close + 1] in GREEK_LETTERS or text[close + 1] in _SUPERSCRIPTS or text[close + 1] in "('’′"
-                        or text[close + 1].isalnum() or _math_letter(text[close + 1])):
+                if close is not None and close + 1 < n and text[close + 1] in "ᵀ⁻('’′⊤":
                     # √(x − μ)ᵀΣ⁻¹(x − μ) (a Mahalanobis distance pasted from a PDF, whose bar covered all of
-                    # it) read the root of x − μ alone
+                    # it) read the root of x − μ alone; a factor typed after a group, √(2π)σ, is a product
                     group = text[i + 1:close + 1]
                     raise ParseError(f"'{text[i:close + 2]}...': the root's reach is not written: put all that is "
                                      f"under it in parentheses, √({group}{text[close + 1]}...); for the root of "

@@ -366,3 +366,10 @@ def test_a_summation_sign_after_a_greek_weight_is_refused_as_the_summation_sign(
     # it was read as the matrix Sigma: "the spectral norm ... of a matrix", or a function that is no scalar
     with pytest.raises(matcalc.ParseError, match="looks like the summation sign before its summand"):
         matcalc.parse(text)
+
+
+@pytest.mark.parametrize("text, read", [("√(2π)σ", "sqrt(2 pi) sigma"), ("√(1 − ρ²)σ", "sqrt(1 - rho^2) sigma"),
+                                        ("√(x'Σx)λ", "sqrt(x' Sigma x) lambda")])
+def test_a_root_sign_over_a_group_with_a_factor_typed_after_it_reads_as_a_product(text, read):
+    # (the normal density's 1/(√(2π)σ): only a transpose, an inverse or a group after the root's group is refused)
+    assert matcalc.parse(text).reading == read
