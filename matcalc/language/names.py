@@ -46,8 +46,8 @@ _WORDS = frozenset({"eps", "lr", "len", "num", "std", "var", "avg", "loss", "err
 
 #: quantities fields call by their initials (the signal-to-noise ratio SNR, the ELBO, the value at risk):
 #: undeclared, refused rather than read as a product of capital matrices (logdet(I + SNR H H') read S N R H H')
-_QUANTITY_ACRONYMS = frozenset({"SNR", "NSR", "SINR", "SIR", "PSNR", "CNR", "ELBO", "MMSE", "RSS", "TSS", "ESS",
-                                "SSR", "AIC", "BIC", "NPV", "IRR", "VaR", "CVaR", "EVM", "BER", "MSD"})
+_QUANTITY_ACRONYMS = frozenset({"SNR", "NSR", "SINR", "SIR", "PSNR", "CNR", "ELBO", "MMSE", "AIC", "BIC", "NPV",
+                                "VaR", "CVaR", "EVM", "BER"})  # (not RSS, ESS: R S S is a product of matrices too)
 
 #: functions papers call by their initials, and how matcalc writes them (LSE(x) is not L S E x)
 _ACRONYMS = {"LSE": "write logsumexp(...)", "MSE": "write mean((...).^2)", "RMSE": "write sqrt(mean((...).^2))",
