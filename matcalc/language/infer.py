@@ -1884,7 +1884,7 @@ def _is_t(pf: Syn) -> bool:
 
 
 def _dim_int(text: str, source: str) -> int:
-    if int(text[:20]) == 0:  # (I_0, matrix(0, n): a vector of length 0 was read, and evaluate then asked for one)
+    if not text.strip("0"):  # (I_0: a vector of length 0 was read, and evaluate then asked for one)
         raise ShapeError("a dimension is at least 1, not 0")
     if len(text) > len(str(MAX_DIM)) or int(text) > MAX_DIM:
         raise ShapeError(f"the dimension {text[:20]}{'...' if len(text) > 20 else ''} is too large "

@@ -2787,9 +2787,10 @@ def test_a_quadratic_form_in_a_subscripted_identity_is_refused_as_the_plain_one_
         matcalc.parse(text)
 
 
-def test_an_identity_of_size_zero_is_refused():
+@pytest.mark.parametrize("text", ["I_0 + A", "I_00 + A"])
+def test_an_identity_of_size_zero_is_refused(text):
     with pytest.raises(matcalc.ShapeError, match="a dimension is at least 1"):
-        matcalc.parse("I_0 + A")
+        matcalc.parse(text)
 
 
 @pytest.mark.parametrize("text", ["sum(rho(y - X b))", "sum(ρ(y - X b))", "mean(rho((y - X b)/s))",
