@@ -1082,3 +1082,15 @@ def test_torch_jacobians_add_their_identity_terms_on_diagonal_views_and_autograd
     if out.requires_grad:  # ((X + X')/2's Jacobian is a constant)
         out.sum().backward()
         assert xt.grad is not None and torch.isfinite(xt.grad).all()
+
+
+def test_torch_code_solves_with_a_declared_spd_matrix_by_cholesky_and_refuses_one_that_is_not_positive_definite():
+    torch = pytest.importorskip("torch")
+    r = matcalc.grad("y' K^-1 y", "y", where="K: matrix(n,n) spd")
+    f = r.to_numpy(backend="torch")
+    assert "_spd_solve(" in f.__matcalc_source__.split("def f(")[1]
+    g = np.random.default_rng(7).standard_normal((5, 5))
+    k, y = g @ g.T + 5 * np.eye(5), np.arange(5.0)
+    assert_close(f(torch.from_numpy(k), torch.from_numpy(y)).numpy(), r.evaluate({"K": k, "y": y}))
+    with pytest.raises(torch.linalg.LinAlgError, match="declared spd is not positive definite"):
+        f(torch.from_numpy(-k), torch.from_numpy(y))

@@ -76,8 +76,9 @@ class MatrixPowers:
         return fill(self.b.matrix_power, x=self.code(e.base), k=e.k)
 
     def _spd(self, m: Expr) -> bool:
-        """Is m a variable declared spd, solved by Cholesky (NumPy code)?"""
-        return self.b.name == "numpy" and type(m) is Var and "spd" in m.props
+        """Is m a variable declared spd, solved by Cholesky (NumPy and PyTorch code; JAX's would give NaN for a
+        matrix that is not positive definite, where NumPy's and PyTorch's refuse it)?"""
+        return self.b.name in ("numpy", "torch") and type(m) is Var and "spd" in m.props
 
     def _twice_solved(self, inv: Inverse) -> bool:
         """Is the inverse solved for twice, or only ever times a vector (NumPy code): one factorization of
