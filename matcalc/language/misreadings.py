@@ -10,7 +10,7 @@ declaration that picks the meant one.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from ..core.errors import MatrixFunctionError, ParseError, ShapeError
@@ -140,12 +140,7 @@ def _refuse_greek_number_inside_a_trace(syn: Syn, ctx, chosen: dict) -> None:
     (tr(beta F' F (alpha I + beta F' F)^-1), Bishop's effective number of parameters) are numbers."""
     if "rho" not in ctx.text:
         return
-    for call in syn_nodes(syn):
-        if call.kind != "call" or canonical_name(call.a) != "tr" or not call.b:
-            continue
-        arg = call.b[0] if isinstance(call.b, list) else call.b
-        if not isinstance(arg, Syn) or arg.kind != "product":
-            continue
+    for arg in _trace_products(syn):
         factors = [f for _, f in arg.a]
         matrices = [h.a if h.kind == "post" else h for h in factors]
         for k, f in enumerate(factors):
@@ -165,6 +160,17 @@ def _refuse_greek_number_inside_a_trace(syn: Syn, ctx, chosen: dict) -> None:
                                  f"(where='rho: matrix({rows},{rows})'), for a number declare it (where='rho: scalar')")
 
 
+def _trace_products(syn: Syn) -> Iterator[Syn]:
+    """The product inside each tr(...) of the text (tr(P h), tr(U rho U')): the refusals of a name read as a
+    number inside a trace look at its factors."""
+    for call in syn_nodes(syn):
+        if call.kind != "call" or canonical_name(call.a) != "tr" or not call.b:
+            continue
+        arg = call.b[0] if isinstance(call.b, list) else call.b
+        if isinstance(arg, Syn) and arg.kind == "product":
+            yield arg
+
+
 def _refuse_latin_number_inside_a_trace(syn: Syn, ctx, chosen: dict, names: list, fits: Callable[[dict], bool]) -> None:
     """tr(P h) + 1/2 tr(P G), the Hartree-Fock energy: the core Hamiltonian h, a small Latin name (a vector by
     its look), a factor of a trace's product after a matrix read as a number (h tr(P)), which nobody writes
@@ -172,12 +178,7 @@ def _refuse_latin_number_inside_a_trace(syn: Syn, ctx, chosen: dict, names: list
     product it is a coefficient (tr(c T))."""
     if "tr" not in str(ctx.text):
         return
-    for call in syn_nodes(syn):
-        if call.kind != "call" or canonical_name(call.a) != "tr" or not call.b:
-            continue
-        arg = call.b[0] if isinstance(call.b, list) else call.b
-        if not isinstance(arg, Syn) or arg.kind != "product":
-            continue
+    for arg in _trace_products(syn):
         for _, f in arg.a[1:]:  # (a coefficient comes first: tr(c T) is c tr(T))
             n = f.a if f.kind == "name" else None
             if isinstance(n, str) and n in names and chosen.get(n) == "scalar" and not is_greek(n) \

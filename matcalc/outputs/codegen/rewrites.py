@@ -70,10 +70,7 @@ def merge_diagonals(e: Expr) -> Expr:
             return n
         diagonal, rest = [], []
         for t in n.args:
-            c, rest_t = B.split_coeff(t)
-            scal, chain = (), (rest_t,)
-            if isinstance(rest_t, Mul):
-                _, scal, chain = rest_t.split()
+            c, scal, chain = term_parts(t)
             if len(chain) == 1 and isinstance(chain[0], Diag):
                 diagonal.append(B.mul(B.num(c), *scal, chain[0].arg))
             else:
@@ -95,3 +92,13 @@ def _structured(t: Expr) -> bool:
         else:
             return any(f.shape[1] == 1 for f in chain[:-1])
     return isinstance(rest, (Diag, Identity, Ones))
+
+
+def term_parts(t: Expr) -> tuple:
+    """(c, scalars, chain) of a term of a sum: its number, its scalar factors and its product chain (a term
+    that is no product, its own one-factor chain)."""
+    c, rest = B.split_coeff(t)
+    if isinstance(rest, Mul):
+        _, scal, chain = rest.split()
+        return c, scal, chain
+    return c, (), (rest,)

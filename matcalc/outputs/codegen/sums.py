@@ -14,6 +14,7 @@ from ...core import build as B
 from ...core.nodes import SCALAR, Add, Diag, Expr, Identity, Mul, Num, Ones
 from ..printing import is_broadcast
 from .chain_order import chain_node as _chain_node
+from .rewrites import term_parts
 from .syntax import fill, is_call, is_simple, par
 
 
@@ -94,10 +95,7 @@ class MatrixSums:
         other: list = []      # (scalar factors, matrix)
 
         def collect(t: Expr, factors: tuple) -> bool:
-            c, rest = B.split_coeff(t)
-            scal, chain = (), (rest,)
-            if isinstance(rest, Mul):
-                _, scal, chain = rest.split()
+            c, scal, chain = term_parts(t)
             fs = factors + ((B.num(c),) if c != 1 else ()) + tuple(scal)
             if len(chain) == 1 and isinstance(chain[0], Add) and id(chain[0]) not in self.names \
                     and self.uses.get(id(chain[0]), 0) <= 1:  # (a sum computed for another use is added whole)
@@ -151,10 +149,7 @@ class MatrixSums:
             return None
         diagonal, other = [], []
         for t in e.args:
-            c, rest = B.split_coeff(t)
-            scal, chain = (), (rest,)
-            if isinstance(rest, Mul):
-                _, scal, chain = rest.split()
+            c, scal, chain = term_parts(t)
             if len(chain) == 1 and isinstance(chain[0], Identity):
                 diagonal.append(B.mul(B.num(c), *scal))
             elif chain and all(isinstance(f, Diag) for f in chain):  # (diag(u) diag(v): u .* v)
